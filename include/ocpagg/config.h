@@ -1,0 +1,132 @@
+/*
+ * config.h - the run configuration: what to read, how to aggregate it and
+ * where to write the report.
+ *
+ * The configuration is a YAML file (see docs/config.md for every key).
+ * The usual sequence on rank 0 is
+ *
+ *     cfg_init(&c);
+ *     cfg_load_file(&c, path, &err);       file values over the defaults
+ *     cfg_set(&c, "threads", "4", &err);   command-line overrides
+ *     cfg_validate(&c, &err);              required keys, ranges, dates
+ *     cfg_serialize(&c, &buf, &len);       broadcast to the other ranks
+ *
+ * and on the other ranks cfg_init + cfg_deserialize.  Every failure is
+ * OCP_ERR_CONFIG (or OCP_ERR_OSERR when memory runs out) with a one-line
+ * message that names the file and the key path, e.g.
+ * "config.yaml: key 'cost_categories[2].id': expected an integer".
+ *
+ * Ownership: struct cfg is caller storage (cfg_init/cfg_release); every
+ * string and array in it is heap memory owned by the struct.  After a
+ * failed load, set or deserialize the struct may hold a partial
+ * configuration; it must still be released.  No function keeps global
+ * state, so separate structs may be used from separate threads.
+ */
+#ifndef OCPAGG_CONFIG_H
+#define OCPAGG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/batch.h"
+#include "ocpagg/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cfg_input_format { CFG_INPUT_HDF5 = 0, CFG_INPUT_PARQUET = 1 };
+enum cfg_output_format { CFG_OUTPUT_CSV = 0, CFG_OUTPUT_PARQUET = 1 };
+
+/* One cost category: namespaces matching the SQL LIKE pattern get the id. */
+struct cfg_cost_category {
+    char *pattern;
+    int64_t id;
+};
+
+/* A role the configuration assigns to a node; it wins over the data. */
+struct cfg_node_role {
+    char *node;
+    char *role; /* "master", "infra" or "worker" */
+};
+
+struct cfg {
+    char *cluster_id, *cluster_alias, *source_uuid;
+    int64_t report_period_id;
+    int has_start_date, has_end_date;
+    int32_t start_date, end_date; /* days since 1970-01-01, inclusive */
+    enum cfg_input_format input_format;
+    char *input_path;
+    char *tables[OCP_TABLE_COUNT]; /* indexed by enum ocp_table */
+    char **tag_keys;
+    size_t n_tag_keys;
+    struct cfg_cost_category *cost_categories;
+    size_t n_cost_categories;
+    struct cfg_node_role *node_roles;
+    size_t n_node_roles;
+    int threads; /* per rank; 0 = the OpenMP default */
+    int64_t chunk_rows;
+    int strict;
+    char *output_path;
+    enum cfg_output_format output_format;
+    char *summary_path;
+    int output_partitioned;
+    double progress_seconds; /* 0 = no progress lines */
+    char *source_name;       /* the file it came from, for messages */
+};
+
+/* Fills c with the defaults of docs/config.md: Koku's table names,
+ * everything else unset, empty, zero or the documented value.  Should
+ * memory run out here, a table name stays NULL and cfg_validate reports
+ * it, since a void function has no other way to say so. */
+void cfg_init(struct cfg *c);
+
+/* Frees everything c owns and leaves it as after cfg_init minus the
+ * defaults (all pointers NULL), so releasing twice is harmless. */
+void cfg_release(struct cfg *c);
+
+/* Reads the YAML file at path over the values already in c and records
+ * path as c->source_name.  A file that cannot be read is OCP_ERR_CONFIG
+ * naming the path. */
+int cfg_load_file(struct cfg *c, const char *path, struct ocp_error *err);
+
+/* Like cfg_load_file for yaml[0..len); name stands for the file in
+ * messages (NULL reads as "config"). */
+int cfg_load_string(struct cfg *c, const char *yaml, size_t len,
+                    const char *name, struct ocp_error *err);
+
+/* Overrides one key by its dotted path ("threads", "output.path",
+ * "input.tables.pod_usage", ...) with its value as text, as a command-line
+ * flag gives it.  List keys take comma-separated text: enabled_tag_keys
+ * "app,tier", cost_categories "openshift-%=1,kube-%=2", node_roles
+ * "master-0=master,infra-1=infra"; an empty value clears a list or an
+ * optional date.  No ${VAR} expansion (the shell did that). */
+int cfg_set(struct cfg *c, const char *key, const char *value,
+            struct ocp_error *err);
+
+/* Checks what the keys cannot check one by one: required values present,
+ * ranges, start_date <= end_date, enums in range.  The derived values
+ * (cluster_alias from cluster_id, summary path from output.path) are
+ * filled by the loads and cfg_set, so a validated config has them. */
+int cfg_validate(const struct cfg *c, struct ocp_error *err);
+
+/* Flattens c into a malloc'd byte buffer (*buf, *len) that
+ * cfg_deserialize reads back on another rank.  Returns OCP_OK or
+ * OCP_ERR_OSERR. */
+int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len);
+
+/* Replaces the contents of c (which must be initialised) by the config in
+ * buf[0..len).  Every length in the buffer is checked against what is
+ * left; a damaged buffer is OCP_ERR_CONFIG. */
+int cfg_deserialize(struct cfg *c, const unsigned char *buf, size_t len,
+                    struct ocp_error *err);
+
+/* The config as a compact JSON object with the same key structure as the
+ * YAML file (dates as "YYYY-MM-DD" or null), malloc'd; NULL when out of
+ * memory.  The text is itself a valid config file. */
+char *cfg_to_json(const struct cfg *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

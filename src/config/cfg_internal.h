@@ -1,0 +1,146 @@
+/*
+ * cfg_internal.h - what the config sources share: the table of known keys,
+ * the setters that turn one value's text into struct cfg fields, and a
+ * growable byte buffer.
+ *
+ * Both the YAML loader and cfg_set go through these setters, so a value
+ * means the same whether it came from the file or the command line.
+ */
+#ifndef OCPAGG_CFG_INTERNAL_H
+#define OCPAGG_CFG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/config.h"
+
+/* Every key the file may hold, sections included. */
+enum cfg_key {
+    CK_NONE = -1,
+    CK_CLUSTER_ID = 0,
+    CK_CLUSTER_ALIAS,
+    CK_SOURCE_UUID,
+    CK_REPORT_PERIOD_ID,
+    CK_START_DATE,
+    CK_END_DATE,
+    CK_INPUT,
+    CK_INPUT_FORMAT,
+    CK_INPUT_PATH,
+    CK_INPUT_TABLES,
+    CK_TABLE_FIRST, /* one key per enum ocp_table, in that order */
+    CK_TABLE_LAST = CK_TABLE_FIRST + OCP_TABLE_COUNT - 1,
+    CK_TAG_KEYS,
+    CK_COST_CATEGORIES,
+    CK_NODE_ROLES,
+    CK_THREADS,
+    CK_CHUNK_ROWS,
+    CK_STRICT,
+    CK_OUTPUT,
+    CK_OUTPUT_PATH,
+    CK_OUTPUT_FORMAT,
+    CK_OUTPUT_SUMMARY,
+    CK_OUTPUT_PARTITIONED,
+    CK_PROGRESS_SECONDS,
+    CK_COUNT
+};
+
+/* What a key's value looks like in YAML. */
+enum cfg_shape {
+    CS_SCALAR,  /* one value */
+    CS_SECTION, /* a mapping of further keys (input, output, input.tables) */
+    CS_LIST,    /* a sequence (enabled_tag_keys, cost_categories) */
+    CS_MAP      /* a mapping of free names to values (node_roles) */
+};
+
+/* Limits on numeric keys, shared by the setters and cfg_validate. */
+#define CFG_THREADS_MAX 4096
+#define CFG_CHUNK_ROWS_MIN 1024
+#define CFG_CHUNK_ROWS_MAX INT64_C(1073741824)
+#define CFG_PROGRESS_MAX 86400.0
+
+/* Where a value comes from, for messages: the file name (or "command
+ * line") and the key path. */
+struct cfg_where {
+    const char *src;
+    const char *path;
+};
+
+/* The key named name[0..len) inside parent (CK_NONE for the top level),
+ * or CK_NONE when there is none. */
+enum cfg_key cfg_key_find(enum cfg_key parent, const char *name, size_t len);
+
+/* The shape of a key. */
+enum cfg_shape cfg_key_shape(enum cfg_key key);
+
+/* Writes the dotted path of key ("input.tables.pod_usage") to buf. */
+void cfg_key_path(enum cfg_key key, char *buf, size_t size);
+
+/* Sets a scalar key from its text, or a list key from its comma-separated
+ * command-line form.  Empty text resets the key to its default. */
+int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
+                   size_t len, const struct cfg_where *w,
+                   struct ocp_error *err);
+
+/* Resets a key (scalar or list) to its default. */
+int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
+                  struct ocp_error *err);
+
+/* Appends one list item; w->path names the item. */
+int cfg_add_tag(struct cfg *c, const char *text, size_t len,
+                const struct cfg_where *w, struct ocp_error *err);
+int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,
+                          const char *id, size_t idlen,
+                          const struct cfg_where *pattern_w,
+                          const struct cfg_where *id_w,
+                          struct ocp_error *err);
+int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen,
+                      const char *role, size_t rlen,
+                      const struct cfg_where *w, struct ocp_error *err);
+
+/* Fills cluster_alias and summary_path from cluster_id and output.path
+ * when they are unset. */
+int cfg_derive(struct cfg *c, struct ocp_error *err);
+
+/* The default summary path for an output path: the path without its
+ * extension plus ".summary.json"; malloc'd, NULL when out of memory. */
+char *cfg_default_summary(const char *output_path);
+
+/* Name of an enum value, as the file spells it. */
+const char *cfg_input_format_name(enum cfg_input_format f);
+const char *cfg_output_format_name(enum cfg_output_format f);
+
+/* A NUL-terminated malloc'd copy of s[0..len), NULL when out of memory. */
+char *cfg_strndup(const char *s, size_t len);
+
+/* Records a config error "key 'path': message" for w. */
+int cfg_fail(struct ocp_error *err, const struct cfg_where *w,
+             const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* snprintf for key paths: a path cut short in a message is acceptable,
+ * so truncation is not an error here. */
+void cfg_pathf(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Records "out of memory" for w's source. */
+int cfg_oom(struct ocp_error *err, const struct cfg_where *w);
+
+/* A growable byte buffer; ok drops to 0 once an allocation fails and
+ * every later append is ignored, so callers check once at the end. */
+struct cfg_buf {
+    unsigned char *data;
+    size_t len, cap;
+    int ok;
+};
+
+void cfg_buf_init(struct cfg_buf *b);
+void cfg_buf_append(struct cfg_buf *b, const void *p, size_t n);
+void cfg_buf_release(struct cfg_buf *b);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * cfg_json.c - the config as JSON for the run summary.
+ *
+ * The object mirrors the YAML file key for key, so the summary says what
+ * ran in the same words the user configures it with, and the text can be
+ * fed back as a config file (JSON is YAML).
+ */
+#include "cfg_internal.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpagg/text.h"
+
+/* A JSON string; text that is not UTF-8 (only possible through ${VAR})
+ * has its high bytes replaced by '?' rather than failing the summary. */
+static json_t *jstr(const char *s)
+{
+    json_t *j;
+    char *copy;
+
+    if (s == NULL)
+        return json_null();
+    j = json_string(s);
+    if (j != NULL)
+        return j;
+    copy = cfg_strndup(s, strlen(s));
+    if (copy == NULL)
+        return NULL;
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static json_t *jdate(int has, int32_t days)
+{
+    char text[11];
+    if (!has)
+        return json_null();
+    txt_format_date(days, text);
+    return json_string(text);
+}
+
+/* json_object_set_new steals the value even on failure, so a NULL value
+ * (out of memory) just marks the whole build as failed. */
+static void put(json_t *obj, const char *key, json_t *value, int *ok)
+{
+    if (value == NULL || json_object_set_new(obj, key, value) != 0)
+        *ok = 0;
+}
+
+static void push(json_t *arr, json_t *value, int *ok)
+{
+    if (value == NULL || json_array_append_new(arr, value) != 0)
+        *ok = 0;
+}
+
+char *cfg_to_json(const struct cfg *c)
+{
+    json_t *root = json_object(), *input = json_object(),
+           *tables = json_object(), *tags = json_array(),
+           *costs = json_array(), *roles = json_object(),
+           *output = json_object();
+    char *text = NULL;
+    int ok = root && input && tables && tags && costs && roles && output;
+
+    if (!ok) {
+        json_decref(root);
+        json_decref(input);
+        json_decref(tables);
+        json_decref(tags);
+        json_decref(costs);
+        json_decref(roles);
+        json_decref(output);
+        return NULL;
+    }
+    put(root, "cluster_id", jstr(c->cluster_id), &ok);
+    put(root, "cluster_alias", jstr(c->cluster_alias), &ok);
+    put(root, "source_uuid", jstr(c->source_uuid), &ok);
+    put(root, "report_period_id", json_integer(c->report_period_id), &ok);
+    put(root, "start_date", jdate(c->has_start_date, c->start_date), &ok);
+    put(root, "end_date", jdate(c->has_end_date, c->end_date), &ok);
+
+    put(input, "format", json_string(cfg_input_format_name(c->input_format)),
+        &ok);
+    put(input, "path", jstr(c->input_path), &ok);
+    for (int t = 0; t < OCP_TABLE_COUNT; t++)
+        put(tables, ocp_table_spec((enum ocp_table)t)->short_name,
+            jstr(c->tables[t]), &ok);
+    put(input, "tables", tables, &ok);
+    put(root, "input", input, &ok);
+
+    for (size_t i = 0; i < c->n_tag_keys; i++)
+        push(tags, jstr(c->tag_keys[i]), &ok);
+    put(root, "enabled_tag_keys", tags, &ok);
+    for (size_t i = 0; i < c->n_cost_categories; i++) {
+        json_t *item = json_object();
+        if (item != NULL) {
+            put(item, "pattern", jstr(c->cost_categories[i].pattern), &ok);
+            put(item, "id", json_integer(c->cost_categories[i].id), &ok);
+        }
+        push(costs, item, &ok);
+    }
+    put(root, "cost_categories", costs, &ok);
+    for (size_t i = 0; i < c->n_node_roles; i++)
+        if (c->node_roles[i].node != NULL)
+            put(roles, c->node_roles[i].node, jstr(c->node_roles[i].role),
+                &ok);
+    put(root, "node_roles", roles, &ok);
+
+    put(root, "threads", json_integer(c->threads), &ok);
+    put(root, "chunk_rows", json_integer(c->chunk_rows), &ok);
+    put(root, "strict", json_boolean(c->strict), &ok);
+    put(output, "path", jstr(c->output_path), &ok);
+    put(output, "format",
+        json_string(cfg_output_format_name(c->output_format)), &ok);
+    put(output, "summary", jstr(c->summary_path), &ok);
+    put(output, "partitioned", json_boolean(c->output_partitioned), &ok);
+    put(root, "output", output, &ok);
+    put(root, "progress_seconds", json_real(c->progress_seconds), &ok);
+
+    if (ok)
+        text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                    JSON_REAL_PRECISION(15));
+    json_decref(root);
+    return text;
+}

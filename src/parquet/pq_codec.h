@@ -20,6 +20,8 @@
    LZO -> OCP_ERR_UNSUPPORTED. srclen 0 with dstlen 0 is valid for every codec and must not call the library. */
 int  pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen, struct ocp_error *err);
 /* Compresses for the writer (SNAPPY, GZIP, ZSTD, LZ4_RAW, UNCOMPRESSED); out is a growable buffer, result replaces its contents. */
+/* BROTLI is accepted too; LZ4 and LZO are OCP_ERR_UNSUPPORTED.  level 0 picks the codec's default
+   (gzip 6, zstd 3, brotli 5); other values go to the library (ignored by SNAPPY and LZ4_RAW). */
 int  pq_compress(enum pq_codec codec, int level, const uint8_t *src, size_t srclen, struct pq_buf *out, struct ocp_error *err);
 /* The codec's name as parquet.thrift spells it ("SNAPPY"), "UNKNOWN" otherwise. */
 const char *pq_codec_name(enum pq_codec codec);

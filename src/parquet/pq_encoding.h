@@ -54,5 +54,8 @@ int  pq_buf_append(struct pq_buf *b, const void *p, size_t n);
 int  pq_rle_encode(struct pq_buf *out, const uint32_t *values, size_t n, int bit_width);   /* hybrid, no length prefix: RLE runs for repeats >= 8, bit-packed groups otherwise */
 /* Appends DELTA_BINARY_PACKED data (block 128, 4 miniblocks of 32). */
 int  pq_delta_binary_encode(struct pq_buf *out, const int64_t *values, size_t n);
+/* The same for INT32 columns: deltas wrap in 32 bits so no miniblock is
+ * wider than 32 bits (the spec forbids wider ones for INT32). */
+int  pq_delta_binary_encode_int32(struct pq_buf *out, const int32_t *values, size_t n);
 
 #endif

@@ -1,0 +1,115 @@
+/*
+ * agg.h - the aggregation engine: partial tables, merging, finishing.
+ *
+ * A struct agg_partial holds everything one thread (or, after merging, one
+ * rank) has learnt from the chunks it read: pod groups keyed by (day,
+ * namespace, node, pod label set) with exact sums and maxima, node
+ * capacity per (node, interval_start), the latest node and namespace label
+ * set per day, node roles, storage groups and the volume nodes storage
+ * rows need.  Every part merges associatively and commutatively, so the
+ * finished report does not depend on which partial saw which rows.
+ *
+ * The engine has no MPI or OpenMP inside: one partial per thread; the
+ * driver merges thread partials and ships serialized partials between
+ * ranks.  Strings are interned per partial; what crosses a partial
+ * boundary (agg_partial_serialize) carries the strings themselves.
+ * Ownership: agg_partial_create/_destroy.
+ */
+#ifndef OCPAGG_AGG_H
+#define OCPAGG_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/batch.h"
+#include "ocpagg/error.h"
+#include "ocpagg/labels.h"
+#include "ocpagg/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What every partial needs to know before it reads rows. */
+struct agg_settings {
+    int32_t start_day;            /* inclusive; INT32_MIN for open */
+    int32_t end_day;              /* inclusive; INT32_MAX for open */
+    const struct lbl_keys *enabled; /* enabled tag keys (borrowed) */
+    int strict;                   /* malformed label text is an error */
+    int track_volume_nodes;       /* keep (day, namespace, pod) -> node for storage */
+};
+
+/* Counters for the run summary; all sums over the rows a partial saw. */
+struct agg_stats {
+    int64_t rows_read[OCP_TABLE_COUNT];
+    int64_t rows_out_of_range;    /* interval_start NULL or outside the run */
+    int64_t rows_no_node;         /* pod rows with NULL or empty node */
+    int64_t bad_label_rows;       /* rows with malformed label text */
+    int64_t pod_groups;
+    int64_t storage_groups;
+    int64_t capacity_entries;
+    int64_t distinct_label_texts;
+    int64_t bytes;                /* memory held by the tables */
+};
+
+struct agg_partial;
+
+/* Creates an empty partial; settings are copied (enabled keys borrowed). */
+int agg_partial_create(const struct agg_settings *settings,
+                       struct agg_partial **out, struct ocp_error *err);
+
+/* Frees a partial and everything it holds. */
+void agg_partial_destroy(struct agg_partial *p);
+
+/* Adds the rows of one decoded chunk of any table.  With strict settings a
+ * malformed label text is OCP_ERR_DATA naming the column; the caller adds
+ * file and row group. */
+int agg_partial_add(struct agg_partial *p, const struct ocp_batch *batch,
+                    struct ocp_error *err);
+
+/* Merges src into dst (src is left unchanged). */
+int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
+                      struct ocp_error *err);
+
+/* Serializes a partial into a malloc'd buffer (strings included), for
+ * sending to another rank. */
+int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
+                          size_t *len, struct ocp_error *err);
+
+/* Merges a serialized partial into dst; a malformed buffer is
+ * OCP_ERR_SOFTWARE. */
+int agg_partial_merge_serialized(struct agg_partial *dst,
+                                 const unsigned char *buf, size_t len,
+                                 struct ocp_error *err);
+
+/* Counters and sizes. */
+void agg_partial_stats(const struct agg_partial *p, struct agg_stats *out);
+
+/* Settings the finish step needs beyond the partial. */
+struct agg_cost_category {
+    const char *pattern;
+    int64_t id;
+};
+struct agg_node_role {
+    const char *node;
+    const char *role;             /* "master", "infra" or "worker" */
+};
+struct agg_finish_settings {
+    const struct agg_cost_category *cost_categories;
+    size_t n_cost_categories;
+    const struct agg_node_role *node_roles;
+    size_t n_node_roles;
+    uint8_t source_uuid[16];      /* namespace of the row uuids */
+};
+
+/* Turns a fully merged partial into the sorted report rows: applies node
+ * and namespace labels, capacities, cluster capacity, cost categories,
+ * storage rows and unallocated rows (SEMANTICS.md). */
+int agg_finish(const struct agg_partial *p,
+               const struct agg_finish_settings *settings,
+               struct rpt_table *out, struct ocp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

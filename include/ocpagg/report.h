@@ -1,0 +1,116 @@
+/*
+ * report.h - the rows of the daily summary and the writers for them.
+ *
+ * agg_finish() produces a struct rpt_table: every output row with its
+ * strings and numbers, already sorted in report order.  The writers turn
+ * it into a file: CSV (PostgreSQL COPY ... CSV HEADER compatible) here,
+ * Parquet in rpt_parquet.c.  Every writer writes to a temporary name in
+ * the target directory and renames on success, so a failure never leaves
+ * a half-written report.
+ * Ownership: struct rpt_table is caller storage (rpt_table_init/_release);
+ * it owns its rows and the strings they point to.
+ */
+#ifndef OCPAGG_REPORT_H
+#define OCPAGG_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/arena.h"
+#include "ocpagg/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The numeric columns, in report order; NaN is SQL NULL. */
+enum rpt_num {
+    RPT_POD_USAGE_CPU_HOURS,
+    RPT_POD_REQUEST_CPU_HOURS,
+    RPT_POD_EFFECTIVE_CPU_HOURS,
+    RPT_POD_LIMIT_CPU_HOURS,
+    RPT_POD_USAGE_MEM_GBH,
+    RPT_POD_REQUEST_MEM_GBH,
+    RPT_POD_EFFECTIVE_MEM_GBH,
+    RPT_POD_LIMIT_MEM_GBH,
+    RPT_NODE_CAP_CPU_CORES,
+    RPT_NODE_CAP_CPU_HOURS,
+    RPT_NODE_CAP_MEM_GB,
+    RPT_NODE_CAP_MEM_GBH,
+    RPT_CLUSTER_CAP_CPU_HOURS,
+    RPT_CLUSTER_CAP_MEM_GBH,
+    RPT_PVC_CAP_GB,
+    RPT_PVC_CAP_GB_MONTHS,
+    RPT_VOLUME_REQUEST_GB_MONTHS,
+    RPT_PVC_USAGE_GB_MONTHS,
+    RPT_NUM_COUNT
+};
+
+enum rpt_source { RPT_SOURCE_POD = 0, RPT_SOURCE_STORAGE = 1 };
+
+/* One report row.  String pointers are NULL for SQL NULL. */
+struct rpt_row {
+    char uuid[37];
+    int32_t usage_day;            /* days since 1970-01-01; usage_end equals it */
+    enum rpt_source source;
+    const char *namespace_;
+    const char *node;
+    const char *resource_id;
+    const char *pod_labels;
+    const char *pvc;
+    const char *pv;
+    const char *storageclass;
+    const char *volume_labels;
+    const char *all_labels;
+    const char *csi_volume_handle;
+    double num[RPT_NUM_COUNT];
+    int has_infra_cost;           /* print the constant infrastructure_usage_cost */
+    int has_cost_category;
+    int64_t cost_category_id;
+};
+
+/* Constant columns from the settings. */
+struct rpt_meta {
+    int64_t report_period_id;
+    const char *cluster_id;
+    const char *cluster_alias;
+    const char *source_uuid;
+};
+
+struct rpt_table {
+    struct rpt_row *rows;
+    size_t count, cap;
+    struct ocp_arena strings;     /* storage of the rows' strings */
+};
+
+/* The column names in report order (NULL-terminated list). */
+extern const char *const rpt_column_names[];
+/* The constant infrastructure_usage_cost text of pod and storage rows. */
+extern const char rpt_infra_cost_text[];
+
+void rpt_table_init(struct rpt_table *t);
+void rpt_table_release(struct rpt_table *t);
+
+/* Appends a zeroed row (numbers NaN) and returns it; NULL when out of memory. */
+struct rpt_row *rpt_table_add(struct rpt_table *t);
+
+/* Copies s[0..len) into the table's storage; NULL in, NULL out. */
+const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len);
+
+/* Sorts rows in report order: usage_start, data_source, namespace, node,
+ * labels, then the remaining key columns (resource_id, pvc, pv,
+ * storageclass, csi_volume_handle); NULL sorts first. */
+void rpt_table_sort(struct rpt_table *t);
+
+/* Formats a double so it reads back to the same bits (shortest of %.15g,
+ * %.16g, %.17g that round-trips); returns the length.  out >= 32 bytes. */
+size_t rpt_format_double(double v, char *out);
+
+/* Writes the table as CSV with a header to path (temp file + rename). */
+int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
+                  const char *path, struct ocp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,88 @@
+/*
+ * driver.h - the MPI job's internal pieces (src/driver only).
+ *
+ * main.c parses the command line and runs the phases; plan.c turns the
+ * input into chunk ranges (rank 0); execute.c reads and aggregates a
+ * rank's chunks with OpenMP threads; exchange.c moves configs, plans and
+ * partials between ranks; summary.c writes the JSON run summary.
+ */
+#ifndef OCPAGG_DRIVER_H
+#define OCPAGG_DRIVER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/agg.h"
+#include "ocpagg/config.h"
+#include "ocpagg/error.h"
+
+/* One unit of reading: rows [row_start, row_start + nrows) of a table in
+ * one file (and row group, for Parquet; -1 for HDF5). */
+struct plan_chunk {
+    int32_t table;
+    int32_t file;
+    int32_t row_group;
+    int32_t reserved;
+    int64_t row_start;
+    int64_t nrows;
+};
+
+struct plan {
+    char **files;          /* input files; HDF5 has exactly one */
+    size_t nfiles;
+    struct plan_chunk *chunks;
+    size_t nchunks;
+    int64_t total_rows;
+    int64_t pruned_row_groups;
+    int64_t table_rows[OCP_TABLE_COUNT];
+    int table_present[OCP_TABLE_COUNT];
+};
+
+void plan_release(struct plan *p);
+
+/* Rank 0: lists and checks the inputs and cuts them into chunks. */
+int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
+               size_t warning_size, struct ocp_error *err);
+
+/* The chunk range [first, last) of `rank` out of `nranks`, balanced by
+ * rows; the same answer on every rank. */
+void plan_share(const struct plan *p, int rank, int nranks, size_t *first,
+                size_t *last);
+
+int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len);
+int plan_deserialize(struct plan *p, const unsigned char *buf, size_t len);
+
+/* Options and state of the job that execute.c needs. */
+struct job {
+    const struct cfg *cfg;
+    const struct plan *plan;
+    struct agg_settings settings;
+    int rank, nranks;
+    int verbose, quiet;
+    volatile sig_atomic_t *stop; /* set by signal handlers */
+    double t_start;
+};
+
+/* Per-rank results of the read phase. */
+struct rank_result {
+    int64_t rows;          /* input rows read by this rank */
+    double read_seconds;   /* read + aggregate */
+    double merge_seconds;  /* merging thread partials */
+    int threads;
+    char bad_label_where[OCP_ERROR_PATH_MAX + 64]; /* first file/row group */
+};
+
+/* Reads and aggregates chunks [first, last) with the configured threads
+ * into one partial. */
+int execute_chunks(const struct job *job, size_t first, size_t last,
+                   struct agg_partial **out, struct rank_result *res,
+                   struct ocp_error *err);
+
+/* Wall-clock seconds. */
+double now_seconds(void);
+
+/* Peak resident set of this process in bytes. */
+int64_t peak_rss_bytes(void);
+
+#endif

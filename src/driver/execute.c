@@ -1,0 +1,246 @@
+/* execute.c - one rank's read + aggregate phase, spread over OpenMP
+ * threads.
+ *
+ * Each thread takes chunks dynamically, decodes each into its own arena
+ * and adds it to its own partial, so threads share nothing while reading.
+ * HDF5 is not thread-safe here, so HDF5 reads are serialized; decoding
+ * Parquet and aggregating run in parallel.  At the end the thread partials
+ * are merged; the result does not depend on which thread read what. */
+#include "driver/driver.h"
+
+#include <hdf5.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "ocpagg/arena.h"
+#include "ocpagg/batch.h"
+#include "ocpagg/h5.h"
+#include "ocpagg/parquet.h"
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int64_t peak_rss_bytes(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (int64_t)ru.ru_maxrss * 1024;
+}
+
+/* HDF5 state shared by the threads of a rank (used under a lock). */
+struct h5_state {
+    struct h5_file *file;
+    struct h5_table *tables[OCP_TABLE_COUNT];
+};
+
+static int h5_state_open(struct h5_state *s, const struct job *job,
+                         struct ocp_error *err)
+{
+    int t, rc;
+    memset(s, 0, sizeof *s);
+    rc = h5_file_open(job->plan->files[0], H5P_DEFAULT, &s->file, err);
+    if (rc != OCP_OK)
+        return rc;
+    for (t = 0; t < OCP_TABLE_COUNT; t++) {
+        if (!job->plan->table_present[t])
+            continue;
+        rc = h5_table_open(s->file, (enum ocp_table)t, job->cfg->tables[t],
+                           &s->tables[t], err);
+        if (rc != OCP_OK)
+            return rc;
+    }
+    return OCP_OK;
+}
+
+static void h5_state_close(struct h5_state *s)
+{
+    int t;
+    for (t = 0; t < OCP_TABLE_COUNT; t++)
+        h5_table_close(s->tables[t]);
+    h5_file_close(s->file);
+}
+
+/* What one thread keeps between chunks. */
+struct worker {
+    struct agg_partial *partial;
+    struct ocp_arena arena;
+    struct pq_file *pq;      /* the Parquet file last read */
+    int pq_index;
+    int64_t bad_before;
+};
+
+static int read_chunk(const struct job *job, struct worker *w,
+                      struct h5_state *h5, const struct plan_chunk *c,
+                      struct ocp_batch *batch, struct ocp_error *err)
+{
+    const char *path = job->plan->files[c->file];
+    int rc;
+
+    if (job->cfg->input_format == CFG_INPUT_HDF5) {
+#pragma omp critical(ocpagg_hdf5)
+        rc = h5_table_read(h5->tables[c->table], c->row_start, c->nrows,
+                           &w->arena, batch, err);
+        return rc;
+    }
+    if (w->pq == NULL || w->pq_index != c->file) {
+        pq_file_close(w->pq);
+        w->pq = NULL;
+        rc = pq_file_open(path, NULL, &w->pq, err);
+        if (rc != OCP_OK)
+            return rc;
+        w->pq_index = c->file;
+    }
+    return pq_table_read(w->pq, (enum ocp_table)c->table, c->row_group,
+                         c->row_start, c->nrows, &w->arena, batch, err);
+}
+
+int execute_chunks(const struct job *job, size_t first, size_t last,
+                   struct agg_partial **out, struct rank_result *res,
+                   struct ocp_error *err)
+{
+    struct h5_state h5;
+    struct worker *workers = NULL;
+    int nthreads = job->cfg->threads > 0 ? job->cfg->threads : omp_get_max_threads();
+    volatile int failed = 0;
+    int rc = OCP_OK, t;
+    int64_t rows_done = 0;
+    double t0 = now_seconds(), last_progress = t0;
+    int64_t my_rows = 0;
+    size_t i;
+
+    *out = NULL;
+    memset(&h5, 0, sizeof h5);
+    for (i = first; i < last; i++)
+        my_rows += job->plan->chunks[i].nrows;
+    if (job->cfg->input_format == CFG_INPUT_HDF5 && last > first) {
+        rc = h5_state_open(&h5, job, err);
+        if (rc != OCP_OK)
+            goto cleanup;
+    }
+    if (nthreads < 1)
+        nthreads = 1;
+    workers = calloc((size_t)nthreads, sizeof *workers);
+    if (workers == NULL) {
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        goto cleanup;
+    }
+    for (t = 0; t < nthreads; t++) {
+        rc = agg_partial_create(&job->settings, &workers[t].partial, err);
+        if (rc != OCP_OK)
+            goto cleanup;
+        ocp_arena_init(&workers[t].arena, (size_t)8 << 20);
+        workers[t].pq_index = -1;
+    }
+
+#pragma omp parallel num_threads(nthreads)
+    {
+        struct worker *w = &workers[omp_get_thread_num()];
+        struct ocp_error local;
+        struct ocp_batch batch;
+        long ci;
+
+        ocp_error_clear(&local);
+#pragma omp for schedule(dynamic, 1)
+        for (ci = (long)first; ci < (long)last; ci++) {
+            const struct plan_chunk *c = &job->plan->chunks[ci];
+            int lrc;
+            struct agg_stats st;
+
+            if (failed || *job->stop)
+                continue;
+            ocp_arena_reset(&w->arena);
+            memset(&batch, 0, sizeof batch);
+            lrc = read_chunk(job, w, &h5, c, &batch, &local);
+            if (lrc == OCP_OK)
+                lrc = agg_partial_add(w->partial, &batch, &local);
+            if (lrc != OCP_OK) {
+                ocp_error_context(&local, job->plan->files[c->file],
+                                  c->row_group, NULL);
+#pragma omp critical(ocpagg_error)
+                {
+                    if (!failed) {
+                        failed = 1;
+                        rc = lrc;
+                        if (err != NULL)
+                            *err = local;
+                    }
+                }
+                continue;
+            }
+            agg_partial_stats(w->partial, &st);
+            if (st.bad_label_rows > w->bad_before) {
+#pragma omp critical(ocpagg_badlabel)
+                if (res->bad_label_where[0] == '\0') {
+                    if (c->row_group >= 0)
+                        snprintf(res->bad_label_where, sizeof res->bad_label_where,
+                                 "%s row group %d", job->plan->files[c->file],
+                                 (int)c->row_group);
+                    else
+                        snprintf(res->bad_label_where, sizeof res->bad_label_where,
+                                 "%s (%s rows %lld-%lld)", job->plan->files[c->file],
+                                 ocp_table_spec((enum ocp_table)c->table)->name,
+                                 (long long)c->row_start,
+                                 (long long)(c->row_start + c->nrows - 1));
+                }
+                w->bad_before = st.bad_label_rows;
+            }
+#pragma omp atomic
+            rows_done += c->nrows;
+            if (omp_get_thread_num() == 0 && job->rank == 0 && !job->quiet &&
+                job->cfg->progress_seconds > 0) {
+                double now = now_seconds();
+                if (now - last_progress >= job->cfg->progress_seconds) {
+                    int64_t done;
+#pragma omp atomic read
+                    done = rows_done;
+                    last_progress = now;
+                    fprintf(stderr,
+                            "ocpagg: read+aggregate %3.0f%% of rank 0's %lld rows, "
+                            "%.2f M rows/s on this rank (~%.2f M rows/s job)\n",
+                            my_rows > 0 ? 100.0 * (double)done / (double)my_rows : 100.0,
+                            (long long)my_rows, (double)done / (now - t0) / 1e6,
+                            (double)done * job->nranks / (now - t0) / 1e6);
+                }
+            }
+        }
+    }
+    res->read_seconds = now_seconds() - t0;
+    res->rows = rows_done;
+    res->threads = nthreads;
+    if (rc != OCP_OK)
+        goto cleanup;
+    if (*job->stop) {
+        rc = ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                           "stopped by a signal");
+        goto cleanup;
+    }
+    t0 = now_seconds();
+    for (t = 1; t < nthreads; t++) {
+        rc = agg_partial_merge(workers[0].partial, workers[t].partial, err);
+        if (rc != OCP_OK)
+            goto cleanup;
+    }
+    res->merge_seconds = now_seconds() - t0;
+    *out = workers[0].partial;
+    workers[0].partial = NULL;
+cleanup:
+    if (workers != NULL) {
+        for (t = 0; t < nthreads; t++) {
+            agg_partial_destroy(workers[t].partial);
+            ocp_arena_release(&workers[t].arena);
+            pq_file_close(workers[t].pq);
+        }
+        free(workers);
+    }
+    h5_state_close(&h5);
+    return rc;
+}

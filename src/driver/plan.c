@@ -1,0 +1,334 @@
+/* plan.c - cutting the input into chunk ranges balanced by rows.
+ *
+ * Rank 0 reads only metadata (Parquet footers, HDF5 dataset shapes) and
+ * emits chunks of at most about chunk_rows rows: an HDF5 table is cut into
+ * row ranges, a Parquet row group is one chunk or, when large, several
+ * row ranges.  Row groups whose interval_start statistics lie wholly
+ * outside the run's days are skipped. */
+#include "driver/driver.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocpagg/h5.h"
+#include "ocpagg/parquet.h"
+
+void plan_release(struct plan *p)
+{
+    size_t i;
+    for (i = 0; i < p->nfiles; i++)
+        free(p->files[i]);
+    free(p->files);
+    free(p->chunks);
+    memset(p, 0, sizeof *p);
+}
+
+static int add_chunk(struct plan *p, size_t *cap, int table, int file,
+                     int rg, int64_t start, int64_t n)
+{
+    struct plan_chunk *c;
+    if (p->nchunks == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 256;
+        struct plan_chunk *nc = realloc(p->chunks, ncap * sizeof *nc);
+        if (nc == NULL)
+            return OCP_ERR_OSERR;
+        p->chunks = nc;
+        *cap = ncap;
+    }
+    c = &p->chunks[p->nchunks++];
+    memset(c, 0, sizeof *c);
+    c->table = table;
+    c->file = file;
+    c->row_group = rg;
+    c->row_start = start;
+    c->nrows = n;
+    p->total_rows += n;
+    p->table_rows[table] += n;
+    return OCP_OK;
+}
+
+/* Cuts [0, rows) into pieces of about chunk_rows (never below half). */
+static int add_range(struct plan *p, size_t *cap, int table, int file, int rg,
+                     int64_t rows, int64_t chunk_rows)
+{
+    int64_t pieces = (rows + chunk_rows - 1) / chunk_rows, i;
+    if (pieces < 1)
+        pieces = 1;
+    for (i = 0; i < pieces; i++) {
+        int64_t a = rows * i / pieces, b = rows * (i + 1) / pieces;
+        if (b > a && add_chunk(p, cap, table, file, rg, a, b - a) != OCP_OK)
+            return OCP_ERR_OSERR;
+    }
+    return OCP_OK;
+}
+
+static char *join_path(const char *base, const char *rel)
+{
+    size_t lb = strlen(base), lr = strlen(rel);
+    char *s;
+    if (rel[0] == '/')
+        return strdup(rel);
+    s = malloc(lb + lr + 2);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, base, lb);
+    s[lb] = '/';
+    memcpy(s + lb + 1, rel, lr + 1);
+    return s;
+}
+
+static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning,
+                     size_t wsize, struct ocp_error *err)
+{
+    struct h5_file *f = NULL;
+    size_t cap = 0;
+    int t, rc;
+
+    rc = h5_file_open(cfg->input_path, H5P_DEFAULT, &f, err);
+    if (rc != OCP_OK)
+        return rc;
+    p->files = calloc(1, sizeof *p->files);
+    if (p->files == NULL || (p->files[0] = strdup(cfg->input_path)) == NULL) {
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        goto cleanup;
+    }
+    p->nfiles = 1;
+    for (t = 0; t < OCP_TABLE_COUNT; t++) {
+        struct h5_table *tab = NULL;
+        const char *group = cfg->tables[t];
+        if (group == NULL || group[0] == '\0')
+            continue;
+        if (!h5_table_exists(f, group)) {
+            if (t == OCP_TABLE_POD) {
+                rc = ocp_error_set(err, OCP_ERR_NOINPUT, cfg->input_path, -1,
+                                   NULL, "no table '%s' in the file", group);
+                goto cleanup;
+            }
+            if (warning[0] == '\0')
+                snprintf(warning, wsize, "%s: no table '%s'; read as empty",
+                         cfg->input_path, group);
+            continue;
+        }
+        rc = h5_table_open(f, (enum ocp_table)t, group, &tab, err);
+        if (rc != OCP_OK)
+            goto cleanup;
+        p->table_present[t] = 1;
+        rc = add_range(p, &cap, t, 0, -1, h5_table_num_rows(tab), cfg->chunk_rows);
+        h5_table_close(tab);
+        if (rc != OCP_OK) {
+            rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory");
+            goto cleanup;
+        }
+    }
+cleanup:
+    h5_file_close(f);
+    return rc;
+}
+
+static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
+                        size_t wsize, struct ocp_error *err)
+{
+    size_t cap = 0, fcap = 0;
+    int t, rc = OCP_OK;
+
+    for (t = 0; t < OCP_TABLE_COUNT; t++) {
+        char **paths = NULL, *dir;
+        size_t n = 0, i;
+        const char *rel = cfg->tables[t];
+
+        if (rel == NULL || rel[0] == '\0')
+            continue;
+        dir = join_path(cfg->input_path, rel);
+        if (dir == NULL)
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        rc = pq_dataset_list(dir, &paths, &n, err);
+        if (rc == OCP_ERR_NOINPUT && t != OCP_TABLE_POD) {
+            if (warning[0] == '\0')
+                snprintf(warning, wsize, "%s: no such table directory; read as empty", dir);
+            free(dir);
+            rc = OCP_OK;
+            continue;
+        }
+        if (rc == OCP_OK && n == 0 && t == OCP_TABLE_POD)
+            rc = ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
+                               "no *.parquet files for table %s",
+                               ocp_table_spec((enum ocp_table)t)->name);
+        free(dir);
+        if (rc != OCP_OK)
+            return rc;
+        p->table_present[t] = 1;
+        for (i = 0; i < n && rc == OCP_OK; i++) {
+            struct pq_file *f = NULL;
+            int rg, nrg, fi;
+
+            rc = pq_file_open(paths[i], NULL, &f, err);
+            if (rc == OCP_OK)
+                rc = pq_table_check(f, (enum ocp_table)t, err);
+            if (rc != OCP_OK) {
+                ocp_error_context(err, paths[i], -1, NULL);
+                pq_file_close(f);
+                break;
+            }
+            if (p->nfiles == fcap) {
+                size_t nc = fcap ? fcap * 2 : 64;
+                char **nf = realloc(p->files, nc * sizeof *nf);
+                if (nf == NULL) {
+                    pq_file_close(f);
+                    rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+                    break;
+                }
+                p->files = nf;
+                fcap = nc;
+            }
+            fi = (int)p->nfiles;
+            p->files[p->nfiles++] = paths[i];
+            paths[i] = NULL;
+            nrg = pq_file_num_row_groups(f);
+            for (rg = 0; rg < nrg && rc == OCP_OK; rg++) {
+                int64_t lo, hi;
+                int known = 0;
+                int64_t rows = pq_row_group_num_rows(f, rg);
+                if (rows <= 0)
+                    continue;
+                if (pq_table_time_range(f, rg, &lo, &hi, &known, NULL) == OCP_OK &&
+                    known) {
+                    int64_t first = (int64_t)cfg->start_date * OCP_US_PER_DAY;
+                    int64_t last = ((int64_t)cfg->end_date + 1) * OCP_US_PER_DAY;
+                    if ((cfg->has_end_date && lo >= last) ||
+                        (cfg->has_start_date && hi < first)) {
+                        p->pruned_row_groups++;
+                        continue;
+                    }
+                }
+                rc = add_range(p, &cap, t, fi, rg, rows, cfg->chunk_rows);
+                if (rc != OCP_OK)
+                    rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory");
+            }
+            pq_file_close(f);
+        }
+        pq_dataset_free(paths, n);
+        if (rc != OCP_OK)
+            return rc;
+    }
+    return OCP_OK;
+}
+
+int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
+               size_t warning_size, struct ocp_error *err)
+{
+    int rc;
+    memset(out, 0, sizeof *out);
+    warning[0] = '\0';
+    if (cfg->input_format == CFG_INPUT_HDF5)
+        rc = plan_hdf5(cfg, out, warning, warning_size, err);
+    else
+        rc = plan_parquet(cfg, out, warning, warning_size, err);
+    if (rc != OCP_OK)
+        plan_release(out);
+    return rc;
+}
+
+void plan_share(const struct plan *p, int rank, int nranks, size_t *first,
+                size_t *last)
+{
+    /* Chunk i belongs to the rank whose share of the total rows holds the
+     * chunk's first row; contiguous shares keep each rank in few files. */
+    int64_t before = 0;
+    size_t i;
+    *first = *last = 0;
+    for (i = 0; i < p->nchunks; i++) {
+        int owner = p->total_rows > 0
+                        ? (int)((before * nranks) / p->total_rows)
+                        : (int)(i % (size_t)nranks);
+        if (owner < rank)
+            *first = i + 1;
+        if (owner <= rank)
+            *last = i + 1;
+        before += p->chunks[i].nrows;
+    }
+    if (*last < *first)
+        *last = *first;
+}
+
+/* Serialized form: counts, file names (length + bytes), then chunks. */
+int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len)
+{
+    size_t need = 8 * 4 + sizeof p->table_rows + sizeof p->table_present, i, off = 0;
+    unsigned char *b;
+    uint64_t v;
+
+    for (i = 0; i < p->nfiles; i++)
+        need += 8 + strlen(p->files[i]);
+    need += p->nchunks * sizeof *p->chunks;
+    b = malloc(need);
+    if (b == NULL)
+        return OCP_ERR_OSERR;
+#define PUT(ptr, n) (memcpy(b + off, (ptr), (n)), off += (n))
+    v = p->nfiles;
+    PUT(&v, 8);
+    v = p->nchunks;
+    PUT(&v, 8);
+    PUT(&p->total_rows, 8);
+    PUT(&p->pruned_row_groups, 8);
+    PUT(p->table_rows, sizeof p->table_rows);
+    PUT(p->table_present, sizeof p->table_present);
+    for (i = 0; i < p->nfiles; i++) {
+        v = strlen(p->files[i]);
+        PUT(&v, 8);
+        PUT(p->files[i], (size_t)v);
+    }
+    if (p->nchunks > 0)
+        PUT(p->chunks, p->nchunks * sizeof *p->chunks);
+#undef PUT
+    *buf = b;
+    *len = off;
+    return OCP_OK;
+}
+
+int plan_deserialize(struct plan *p, const unsigned char *b, size_t len)
+{
+    size_t off = 0, i;
+    uint64_t nfiles, nchunks, l;
+
+    memset(p, 0, sizeof *p);
+#define GET(ptr, n)                                                         \
+    do {                                                                    \
+        if ((n) > len - off)                                                \
+            goto corrupt;                                                   \
+        memcpy((ptr), b + off, (n));                                        \
+        off += (n);                                                         \
+    } while (0)
+    GET(&nfiles, 8);
+    GET(&nchunks, 8);
+    GET(&p->total_rows, 8);
+    GET(&p->pruned_row_groups, 8);
+    GET(p->table_rows, sizeof p->table_rows);
+    GET(p->table_present, sizeof p->table_present);
+    if (nfiles > len || nchunks > len / sizeof *p->chunks)
+        goto corrupt;
+    p->files = calloc(nfiles ? nfiles : 1, sizeof *p->files);
+    p->chunks = malloc((nchunks ? nchunks : 1) * sizeof *p->chunks);
+    if (p->files == NULL || p->chunks == NULL)
+        goto corrupt;
+    for (i = 0; i < nfiles; i++) {
+        GET(&l, 8);
+        if (l > len - off)
+            goto corrupt;
+        p->files[i] = malloc(l + 1);
+        if (p->files[i] == NULL)
+            goto corrupt;
+        p->nfiles = i + 1;
+        memcpy(p->files[i], b + off, l);
+        p->files[i][l] = '\0';
+        off += l;
+    }
+    GET(p->chunks, nchunks * sizeof *p->chunks);
+    p->nchunks = nchunks;
+#undef GET
+    return OCP_OK;
+corrupt:
+    plan_release(p);
+    return OCP_ERR_SOFTWARE;
+}

@@ -1,0 +1,726 @@
+/* agg_finish.c - from a merged partial to the sorted report rows.
+ *
+ * Order of work (SEMANTICS.md): capacity per (day, node) and per day from
+ * the (node, interval_start) maxima; pod groups re-keyed by their merged
+ * labels (node ∪ namespace ∪ pod); unallocated rows per (day, node);
+ * storage rows per volume node; then cost categories, uuids and the sort.
+ * Sums stay exact (struct xsum) until a row is written, so re-grouping
+ * does not depend on the order groups are visited in. */
+#include "engine/agg_internal.h"
+#include "ocpagg/text.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GIB_INV 0x1p-30
+
+struct day_node_key {
+    int32_t day;
+    uint32_t node;
+};
+struct cap_sums {
+    struct xsum cpu, mem;
+};
+
+struct merged_key {
+    uint32_t node_labels, ns_labels, own_labels, own2_labels;
+};
+struct merged_val {
+    uint32_t id; /* in the finish pool */
+};
+
+struct final_pod_key {
+    int32_t day;
+    uint32_t ns, node, labels; /* labels in the finish pool */
+};
+
+struct unalloc_val {
+    struct xsum usage_cpu, request_cpu, eff_cpu, usage_mem, request_mem, eff_mem;
+    double cap_cores, cap_mem_bytes;
+    uint32_t resource_id, flags;
+};
+
+struct pod_of_day_key {
+    int32_t day;
+    uint32_t ns, pod;
+};
+struct span_val {
+    uint32_t start, count;
+};
+
+struct pv_node_key {
+    int32_t day;
+    uint32_t pv, node;
+};
+struct day_pv_key {
+    int32_t day;
+    uint32_t pv;
+};
+struct count_val {
+    int64_t count;
+};
+
+struct final_sto_key {
+    int32_t day;
+    uint32_t ns, node, resource_id, pvc, pv, storageclass, csi, labels;
+};
+
+struct finisher {
+    const struct agg_partial *p;
+    const struct agg_finish_settings *settings;
+    struct agg_pool fpool;          /* merged label texts */
+    struct lbl_set **sets;          /* p->pool id -> parsed canonical set */
+    struct hmap dn_caps;            /* (day, node) -> capacity sums */
+    struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
+    struct hmap merged;             /* label triple -> finish pool id */
+    struct hmap cost;               /* p->pool id -> cost category */
+    struct lbl_set work;
+    struct rpt_table *out;
+};
+
+static int oom(struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+}
+
+/* The parsed set of a canonical label id of the partial's pool. */
+static const struct lbl_set *set_of(struct finisher *f, uint32_t id)
+{
+    static const struct lbl_set empty = {0};
+    if (id == POOL_NULL)
+        return &empty;
+    if (f->sets[id] == NULL) {
+        struct lbl_set *s = malloc(sizeof *s);
+        if (s == NULL)
+            return NULL;
+        lbl_set_init(s);
+        if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), s,
+                      NULL) != OCP_OK)
+            lbl_set_clear(s); /* canonical texts always parse */
+        f->sets[id] = s;
+    }
+    return f->sets[id];
+}
+
+/* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins). */
+static int merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
+                         uint32_t a, uint32_t b, uint32_t *out,
+                         struct ocp_error *err)
+{
+    struct merged_key k = {node_l, ns_l, a, b};
+    const uint32_t parts[4] = {node_l, ns_l, a, b};
+    struct merged_val *v;
+    char *text;
+    size_t len, e;
+    int created, i;
+
+    e = hmap_upsert(&f->merged, &k, &created);
+    if (e == SIZE_MAX)
+        return oom(err);
+    v = hmap_value(&f->merged, e);
+    if (!created) {
+        *out = v->id;
+        return OCP_OK;
+    }
+    lbl_set_clear(&f->work);
+    for (i = 0; i < 4; i++) {
+        const struct lbl_set *s = set_of(f, parts[i]);
+        if (s == NULL || lbl_merge(&f->work, s) != OCP_OK)
+            return oom(err);
+    }
+    text = lbl_canonical(&f->work, &len);
+    if (text == NULL)
+        return oom(err);
+    v = hmap_value(&f->merged, e);
+    v->id = pool_intern(&f->fpool, text, len);
+    free(text);
+    if (v->id == POOL_NULL)
+        return oom(err);
+    *out = v->id;
+    return OCP_OK;
+}
+
+static uint32_t labels_of_day(const struct hmap *m, int32_t day, uint32_t id)
+{
+    struct lab_key k;
+    size_t e;
+    k.day = day;
+    k.id = id;
+    e = hmap_find(m, &k);
+    if (e == SIZE_MAX)
+        return POOL_NULL;
+    return ((const struct lab_val *)hmap_value(m, e))->labels;
+}
+
+/* Max id of the cost categories whose pattern matches ns. */
+static int cost_category(struct finisher *f, const char *ns, size_t len,
+                         int64_t *id)
+{
+    size_t i;
+    int found = 0;
+    if (ns == NULL)
+        return 0;
+    for (i = 0; i < f->settings->n_cost_categories; i++) {
+        const struct agg_cost_category *c = &f->settings->cost_categories[i];
+        if (txt_like(c->pattern, strlen(c->pattern), ns, len) &&
+            (!found || c->id > *id)) {
+            *id = c->id;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+static void set_cost_category(struct finisher *f, struct rpt_row *row,
+                              const char *ns)
+{
+    row->has_cost_category =
+        cost_category(f, ns, ns ? strlen(ns) : 0, &row->cost_category_id);
+}
+
+/* Appends one key field to the uuid name: 0x1f separates, 0x00 marks NULL. */
+static size_t name_add(char *buf, size_t used, size_t cap, const char *s)
+{
+    size_t l;
+    if (used < cap)
+        buf[used++] = 0x1f;
+    if (s == NULL) {
+        if (used < cap)
+            buf[used++] = 0;
+        return used;
+    }
+    l = strlen(s);
+    if (l > cap - used)
+        l = cap - used;
+    memcpy(buf + used, s, l);
+    return used + l;
+}
+
+static int set_uuid(struct finisher *f, struct rpt_row *r)
+{
+    char day[11];
+    size_t cap = 64, used = 0;
+    char *name;
+    const char *fields[11];
+    size_t i, need = 64;
+
+    txt_format_date(r->usage_day, day);
+    fields[0] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
+    fields[1] = day;
+    fields[2] = r->namespace_;
+    fields[3] = r->node;
+    fields[4] = r->all_labels;
+    fields[5] = r->resource_id;
+    fields[6] = r->pvc;
+    fields[7] = r->pv;
+    fields[8] = r->storageclass;
+    fields[9] = r->csi_volume_handle;
+    fields[10] = r->has_infra_cost ? "" : NULL; /* unallocated vs not */
+    for (i = 0; i < 11; i++)
+        need += 2 + (fields[i] ? strlen(fields[i]) : 0);
+    cap = need;
+    name = malloc(cap);
+    if (name == NULL)
+        return -1;
+    for (i = 0; i < 11; i++)
+        used = name_add(name, used, cap, fields[i]);
+    txt_uuid_v5(f->settings->source_uuid, name, used, r->uuid);
+    free(name);
+    return 0;
+}
+
+static const char *dup_pool(struct finisher *f, const struct agg_pool *pool,
+                            uint32_t id)
+{
+    if (id == POOL_NULL)
+        return NULL;
+    return rpt_table_strdup(f->out, pool_str(pool, id), pool_len(pool, id));
+}
+
+static int build_capacity(struct finisher *f, struct ocp_error *err)
+{
+    const struct hmap *caps = &f->p->caps;
+    size_t e;
+    int created;
+
+    for (e = 0; e < caps->count; e++) {
+        const struct cap_key *k = hmap_entry(caps, e);
+        const struct cap_val *v = hmap_value(caps, e);
+        struct day_node_key dk;
+        struct cap_sums *s;
+        size_t i;
+
+        dk.day = agg_day_of(k->ts);
+        dk.node = k->node;
+        i = hmap_upsert(&f->dn_caps, &dk, &created);
+        if (i == SIZE_MAX)
+            return oom(err);
+        s = hmap_value(&f->dn_caps, i);
+        if (v->flags & HAS_A)
+            xsum_add(&s->cpu, v->cpu_sec);
+        if (v->flags & HAS_B)
+            xsum_add(&s->mem, v->mem_sec);
+        dk.node = 0;
+        i = hmap_upsert(&f->day_caps, &dk, &created);
+        if (i == SIZE_MAX)
+            return oom(err);
+        s = hmap_value(&f->day_caps, i);
+        if (v->flags & HAS_A)
+            xsum_add(&s->cpu, v->cpu_sec);
+        if (v->flags & HAS_B)
+            xsum_add(&s->mem, v->mem_sec);
+    }
+    return OCP_OK;
+}
+
+static void capacity_of(struct finisher *f, int32_t day, uint32_t node,
+                        double *cpu_sec, double *mem_sec, double *cl_cpu_sec,
+                        double *cl_mem_sec)
+{
+    struct day_node_key k;
+    size_t e;
+
+    k.day = day;
+    k.node = node;
+    e = hmap_find(&f->dn_caps, &k);
+    *cpu_sec = *mem_sec = 0.0;
+    if (e != SIZE_MAX) {
+        const struct cap_sums *s = hmap_value(&f->dn_caps, e);
+        *cpu_sec = xsum_value(&s->cpu);
+        *mem_sec = xsum_value(&s->mem);
+    }
+    k.node = 0;
+    e = hmap_find(&f->day_caps, &k);
+    *cl_cpu_sec = *cl_mem_sec = 0.0;
+    if (e != SIZE_MAX) {
+        const struct cap_sums *s = hmap_value(&f->day_caps, e);
+        *cl_cpu_sec = xsum_value(&s->cpu);
+        *cl_mem_sec = xsum_value(&s->mem);
+    }
+}
+
+static void fill_capacity(struct finisher *f, struct rpt_row *row,
+                          int32_t day, uint32_t node, uint32_t flags,
+                          double cap_cores, double cap_mem_bytes)
+{
+    double cpu, mem, ccpu, cmem;
+    capacity_of(f, day, node, &cpu, &mem, &ccpu, &cmem);
+    row->num[RPT_NODE_CAP_CPU_CORES] = (flags & HAS_A) ? cap_cores : NAN;
+    row->num[RPT_NODE_CAP_MEM_GB] =
+        (flags & HAS_B) ? cap_mem_bytes * GIB_INV : NAN;
+    row->num[RPT_NODE_CAP_CPU_HOURS] = cpu / 3600.0;
+    row->num[RPT_NODE_CAP_MEM_GBH] = mem / 3600.0 * GIB_INV;
+    row->num[RPT_CLUSTER_CAP_CPU_HOURS] = ccpu / 3600.0;
+    row->num[RPT_CLUSTER_CAP_MEM_GBH] = cmem / 3600.0 * GIB_INV;
+}
+
+static int emit_pods(struct finisher *f, struct ocp_error *err)
+{
+    const struct agg_partial *p = f->p;
+    struct hmap final;
+    size_t e;
+    int created, rc = OCP_OK;
+
+    hmap_init(&final, sizeof(struct final_pod_key), sizeof(struct pod_val));
+    for (e = 0; e < p->pods.count; e++) {
+        const struct pod_key *k = hmap_entry(&p->pods, e);
+        const struct pod_val *v = hmap_value(&p->pods, e);
+        struct final_pod_key fk;
+        size_t i;
+
+        fk.day = k->day;
+        fk.ns = k->ns;
+        fk.node = k->node;
+        rc = merged_labels(f, labels_of_day(&p->node_labels, k->day, k->node),
+                           labels_of_day(&p->ns_labels, k->day, k->ns),
+                           k->labels, POOL_NULL, &fk.labels, err);
+        if (rc != OCP_OK)
+            goto cleanup;
+        i = hmap_upsert(&final, &fk, &created);
+        if (i == SIZE_MAX) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        agg_merge_pod_val(&p->pool, hmap_value(&final, i), v);
+    }
+    for (e = 0; e < final.count; e++) {
+        const struct final_pod_key *k = hmap_entry(&final, e);
+        const struct pod_val *v = hmap_value(&final, e);
+        struct rpt_row *row = rpt_table_add(f->out);
+        int s;
+
+        if (row == NULL) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        row->usage_day = k->day;
+        row->source = RPT_SOURCE_POD;
+        row->namespace_ = dup_pool(f, &p->pool, k->ns);
+        row->node = dup_pool(f, &p->pool, k->node);
+        row->resource_id = dup_pool(f, &p->pool, v->resource_id);
+        row->pod_labels = dup_pool(f, &f->fpool, k->labels);
+        row->all_labels = row->pod_labels;
+        for (s = 0; s < PS_COUNT; s++) {
+            double sum = xsum_value(&v->sum[s]) / 3600.0;
+            row->num[RPT_POD_USAGE_CPU_HOURS + s] =
+                s >= PS_USAGE_MEM ? sum * GIB_INV : sum;
+        }
+        fill_capacity(f, row, k->day, k->node, v->flags, v->cap_cores,
+                      v->cap_mem_bytes);
+        row->has_infra_cost = 1;
+        set_cost_category(f, row, row->namespace_);
+        if (set_uuid(f, row) != 0) {
+            rc = oom(err);
+            goto cleanup;
+        }
+    }
+cleanup:
+    hmap_release(&final);
+    return rc;
+}
+
+/* The role of a node: settings, else node_role, else Koku's rule. */
+static const char *role_of(struct finisher *f, uint32_t node)
+{
+    const struct agg_partial *p = f->p;
+    const char *name = pool_str(&p->pool, node);
+    struct node_key nk;
+    size_t i, e;
+
+    for (i = 0; i < f->settings->n_node_roles; i++)
+        if (strcmp(f->settings->node_roles[i].node, name) == 0)
+            return f->settings->node_roles[i].role;
+    nk.node = node;
+    e = hmap_find(&p->nodes, &nk);
+    if (e != SIZE_MAX) {
+        const struct node_val *v = hmap_value(&p->nodes, e);
+        if (v->role != POOL_NULL)
+            return pool_str(&p->pool, v->role);
+        if (v->flags & NODE_APISERVER)
+            return "master";
+        if (v->flags & NODE_INFRA_LABEL)
+            return "infra";
+    }
+    return "worker";
+}
+
+static int emit_unallocated(struct finisher *f, struct ocp_error *err)
+{
+    const struct agg_partial *p = f->p;
+    struct hmap per_node;
+    size_t e;
+    int created, rc = OCP_OK;
+
+    hmap_init(&per_node, sizeof(struct day_node_key), sizeof(struct unalloc_val));
+    for (e = 0; e < p->pods.count; e++) {
+        const struct pod_key *k = hmap_entry(&p->pods, e);
+        const struct pod_val *v = hmap_value(&p->pods, e);
+        struct day_node_key dk;
+        struct unalloc_val *u;
+        size_t i;
+
+        dk.day = k->day;
+        dk.node = k->node;
+        i = hmap_upsert(&per_node, &dk, &created);
+        if (i == SIZE_MAX) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        u = hmap_value(&per_node, i);
+        xsum_merge(&u->usage_cpu, &v->sum[PS_USAGE_CPU]);
+        xsum_merge(&u->request_cpu, &v->sum[PS_REQUEST_CPU]);
+        xsum_merge(&u->eff_cpu, &v->sum[PS_EFFECTIVE_CPU]);
+        xsum_merge(&u->usage_mem, &v->sum[PS_USAGE_MEM]);
+        xsum_merge(&u->request_mem, &v->sum[PS_REQUEST_MEM]);
+        xsum_merge(&u->eff_mem, &v->sum[PS_EFFECTIVE_MEM]);
+        if ((v->flags & HAS_A) && (!(u->flags & HAS_A) || v->cap_cores > u->cap_cores)) {
+            u->cap_cores = v->cap_cores;
+            u->flags |= HAS_A;
+        }
+        if ((v->flags & HAS_B) &&
+            (!(u->flags & HAS_B) || v->cap_mem_bytes > u->cap_mem_bytes)) {
+            u->cap_mem_bytes = v->cap_mem_bytes;
+            u->flags |= HAS_B;
+        }
+        if (pool_cmp(&p->pool, v->resource_id, u->resource_id) > 0)
+            u->resource_id = v->resource_id;
+    }
+    for (e = 0; e < per_node.count; e++) {
+        const struct day_node_key *k = hmap_entry(&per_node, e);
+        const struct unalloc_val *u = hmap_value(&per_node, e);
+        const char *role = role_of(f, k->node);
+        const char *ns;
+        struct rpt_row *row;
+        double cpu_h, mem_gbh;
+
+        if (strcmp(role, "master") == 0 || strcmp(role, "infra") == 0)
+            ns = "Platform unallocated";
+        else if (strcmp(role, "worker") == 0)
+            ns = "Worker unallocated";
+        else
+            continue;
+        row = rpt_table_add(f->out);
+        if (row == NULL) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        row->usage_day = k->day;
+        row->source = RPT_SOURCE_POD;
+        row->namespace_ = rpt_table_strdup(f->out, ns, strlen(ns));
+        row->node = dup_pool(f, &p->pool, k->node);
+        row->resource_id = dup_pool(f, &p->pool, u->resource_id);
+        fill_capacity(f, row, k->day, k->node, u->flags, u->cap_cores,
+                      u->cap_mem_bytes);
+        cpu_h = row->num[RPT_NODE_CAP_CPU_HOURS];
+        mem_gbh = row->num[RPT_NODE_CAP_MEM_GBH];
+        row->num[RPT_POD_USAGE_CPU_HOURS] = cpu_h - xsum_value(&u->usage_cpu) / 3600.0;
+        row->num[RPT_POD_REQUEST_CPU_HOURS] = cpu_h - xsum_value(&u->request_cpu) / 3600.0;
+        row->num[RPT_POD_EFFECTIVE_CPU_HOURS] = cpu_h - xsum_value(&u->eff_cpu) / 3600.0;
+        row->num[RPT_POD_USAGE_MEM_GBH] =
+            mem_gbh - xsum_value(&u->usage_mem) / 3600.0 * GIB_INV;
+        row->num[RPT_POD_REQUEST_MEM_GBH] =
+            mem_gbh - xsum_value(&u->request_mem) / 3600.0 * GIB_INV;
+        row->num[RPT_POD_EFFECTIVE_MEM_GBH] =
+            mem_gbh - xsum_value(&u->eff_mem) / 3600.0 * GIB_INV;
+        row->has_infra_cost = 0;
+        set_cost_category(f, row, row->namespace_);
+        if (set_uuid(f, row) != 0) {
+            rc = oom(err);
+            goto cleanup;
+        }
+    }
+cleanup:
+    hmap_release(&per_node);
+    return rc;
+}
+
+static int cmp_vn(const void *a, const void *b)
+{
+    const struct vn_key *x = a, *y = b;
+    return memcmp(x, y, offsetof(struct vn_key, node)) < 0
+               ? -1
+               : (memcmp(x, y, offsetof(struct vn_key, node)) > 0 ? 1 : 0);
+}
+
+struct sto_out_val {
+    struct xsum cap_byte_sec, request_byte_sec, usage_byte_sec;
+    double cap_bytes;
+    uint32_t flags;
+    int64_t nodes; /* N */
+};
+
+static int emit_storage(struct finisher *f, struct ocp_error *err)
+{
+    const struct agg_partial *p = f->p;
+    struct vn_key *vns = NULL;
+    struct hmap spans, pv_nodes, pv_counts, final;
+    size_t e, nvn = p->vnodes.count;
+    int created, rc = OCP_OK;
+
+    hmap_init(&spans, sizeof(struct pod_of_day_key), sizeof(struct span_val));
+    hmap_init(&pv_nodes, sizeof(struct pv_node_key), 0);
+    hmap_init(&pv_counts, sizeof(struct day_pv_key), sizeof(struct count_val));
+    hmap_init(&final, sizeof(struct final_sto_key), sizeof(struct sto_out_val));
+    if (p->storage.count == 0)
+        goto cleanup;
+
+    /* Volume nodes grouped by (day, namespace, pod). */
+    vns = malloc((nvn ? nvn : 1) * sizeof *vns);
+    if (vns == NULL) {
+        rc = oom(err);
+        goto cleanup;
+    }
+    for (e = 0; e < nvn; e++)
+        memcpy(&vns[e], hmap_entry(&p->vnodes, e), sizeof *vns);
+    qsort(vns, nvn, sizeof *vns, cmp_vn);
+    for (e = 0; e < nvn; e++) {
+        struct pod_of_day_key k = {vns[e].day, vns[e].ns, vns[e].pod};
+        size_t i = hmap_upsert(&spans, &k, &created);
+        struct span_val *s;
+        if (i == SIZE_MAX) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        s = hmap_value(&spans, i);
+        if (created)
+            s->start = (uint32_t)e;
+        s->count++;
+    }
+
+    /* node_count(day, pv): distinct nodes over all rows of that pv. */
+    for (e = 0; e < p->storage.count; e++) {
+        const struct sto_key *k = hmap_entry(&p->storage, e);
+        struct pod_of_day_key pk = {k->day, k->ns, k->pod};
+        size_t si = hmap_find(&spans, &pk), j;
+        const struct span_val *s;
+        if (si == SIZE_MAX)
+            continue;
+        s = hmap_value(&spans, si);
+        for (j = s->start; j < s->start + s->count; j++) {
+            struct pv_node_key nk = {k->day, k->pv, vns[j].node};
+            if (hmap_upsert(&pv_nodes, &nk, &created) == SIZE_MAX) {
+                rc = oom(err);
+                goto cleanup;
+            }
+            if (created) {
+                struct day_pv_key ck = {k->day, k->pv};
+                size_t ci = hmap_upsert(&pv_counts, &ck, &created);
+                if (ci == SIZE_MAX) {
+                    rc = oom(err);
+                    goto cleanup;
+                }
+                ((struct count_val *)hmap_value(&pv_counts, ci))->count++;
+            }
+        }
+    }
+
+    /* One output group per storage group and volume node. */
+    for (e = 0; e < p->storage.count; e++) {
+        const struct sto_key *k = hmap_entry(&p->storage, e);
+        const struct sto_val *v = hmap_value(&p->storage, e);
+        struct pod_of_day_key pk = {k->day, k->ns, k->pod};
+        struct day_pv_key ck = {k->day, k->pv};
+        size_t si = hmap_find(&spans, &pk), ci = hmap_find(&pv_counts, &ck);
+        int64_t n = ci == SIZE_MAX ? 1 : ((struct count_val *)hmap_value(&pv_counts, ci))->count;
+        size_t j, start = 0, count = 1;
+        int has_nodes = si != SIZE_MAX;
+
+        if (has_nodes) {
+            const struct span_val *s = hmap_value(&spans, si);
+            start = s->start;
+            count = s->count;
+        }
+        for (j = start; j < start + count; j++) {
+            struct final_sto_key fk;
+            struct sto_out_val *o;
+            size_t i;
+            uint32_t node = has_nodes ? vns[j].node : POOL_NULL;
+
+            memset(&fk, 0, sizeof fk);
+            fk.day = k->day;
+            fk.ns = k->ns;
+            fk.node = node;
+            fk.resource_id = has_nodes ? vns[j].resource_id : POOL_NULL;
+            fk.pvc = k->pvc;
+            fk.pv = k->pv;
+            fk.storageclass = k->storageclass;
+            fk.csi = k->csi;
+            rc = merged_labels(f,
+                               node == POOL_NULL ? POOL_NULL
+                                                 : labels_of_day(&p->node_labels, k->day, node),
+                               labels_of_day(&p->ns_labels, k->day, k->ns),
+                               k->pv_labels, k->pvc_labels, &fk.labels, err);
+            if (rc != OCP_OK)
+                goto cleanup;
+            i = hmap_upsert(&final, &fk, &created);
+            if (i == SIZE_MAX) {
+                rc = oom(err);
+                goto cleanup;
+            }
+            o = hmap_value(&final, i);
+            xsum_merge(&o->cap_byte_sec, &v->cap_byte_sec);
+            xsum_merge(&o->request_byte_sec, &v->request_byte_sec);
+            xsum_merge(&o->usage_byte_sec, &v->usage_byte_sec);
+            if ((v->flags & HAS_A) && (!(o->flags & HAS_A) || v->cap_bytes > o->cap_bytes)) {
+                o->cap_bytes = v->cap_bytes;
+                o->flags |= HAS_A;
+            }
+            o->nodes = n;
+        }
+    }
+
+    for (e = 0; e < final.count; e++) {
+        const struct final_sto_key *k = hmap_entry(&final, e);
+        const struct sto_out_val *o = hmap_value(&final, e);
+        struct rpt_row *row = rpt_table_add(f->out);
+        double month_sec = 86400.0 * txt_days_in_month(k->day);
+
+        if (row == NULL) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        row->usage_day = k->day;
+        row->source = RPT_SOURCE_STORAGE;
+        row->namespace_ = dup_pool(f, &p->pool, k->ns);
+        row->node = dup_pool(f, &p->pool, k->node);
+        row->resource_id = dup_pool(f, &p->pool, k->resource_id);
+        row->pvc = dup_pool(f, &p->pool, k->pvc);
+        row->pv = dup_pool(f, &p->pool, k->pv);
+        row->storageclass = dup_pool(f, &p->pool, k->storageclass);
+        row->csi_volume_handle = dup_pool(f, &p->pool, k->csi);
+        row->volume_labels = dup_pool(f, &f->fpool, k->labels);
+        row->all_labels = row->volume_labels;
+        row->num[RPT_PVC_CAP_GB] = (o->flags & HAS_A) ? o->cap_bytes * GIB_INV : NAN;
+        row->num[RPT_PVC_CAP_GB_MONTHS] =
+            xsum_value(&o->cap_byte_sec) / month_sec * GIB_INV;
+        row->num[RPT_VOLUME_REQUEST_GB_MONTHS] =
+            xsum_value_div(&o->request_byte_sec, o->nodes) / month_sec * GIB_INV;
+        row->num[RPT_PVC_USAGE_GB_MONTHS] =
+            xsum_value_div(&o->usage_byte_sec, o->nodes) / month_sec * GIB_INV;
+        row->has_infra_cost = 1;
+        set_cost_category(f, row, row->namespace_);
+        if (set_uuid(f, row) != 0) {
+            rc = oom(err);
+            goto cleanup;
+        }
+    }
+cleanup:
+    free(vns);
+    hmap_release(&spans);
+    hmap_release(&pv_nodes);
+    hmap_release(&pv_counts);
+    hmap_release(&final);
+    return rc;
+}
+
+int agg_finish(const struct agg_partial *p,
+               const struct agg_finish_settings *settings,
+               struct rpt_table *out, struct ocp_error *err)
+{
+    struct finisher f;
+    uint32_t id;
+    int rc;
+
+    memset(&f, 0, sizeof f);
+    f.p = p;
+    f.settings = settings;
+    f.out = out;
+    pool_init(&f.fpool);
+    lbl_set_init(&f.work);
+    hmap_init(&f.dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
+    hmap_init(&f.day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
+    hmap_init(&f.merged, sizeof(struct merged_key), sizeof(struct merged_val));
+    hmap_init(&f.cost, sizeof(uint32_t), sizeof(int64_t));
+    f.sets = calloc((size_t)p->pool.count + 1, sizeof *f.sets);
+    if (f.sets == NULL) {
+        rc = oom(err);
+        goto cleanup;
+    }
+    rc = build_capacity(&f, err);
+    if (rc == OCP_OK)
+        rc = emit_pods(&f, err);
+    if (rc == OCP_OK)
+        rc = emit_unallocated(&f, err);
+    if (rc == OCP_OK)
+        rc = emit_storage(&f, err);
+    if (rc == OCP_OK)
+        rpt_table_sort(out);
+cleanup:
+    if (f.sets != NULL) {
+        for (id = 0; id < p->pool.count; id++) {
+            if (f.sets[id] != NULL) {
+                lbl_set_release(f.sets[id]);
+                free(f.sets[id]);
+            }
+        }
+        free(f.sets);
+    }
+    pool_release(&f.fpool);
+    lbl_set_release(&f.work);
+    hmap_release(&f.dn_caps);
+    hmap_release(&f.day_caps);
+    hmap_release(&f.merged);
+    hmap_release(&f.cost);
+    return rc;
+}

@@ -1,0 +1,136 @@
+/*
+ * agg_internal.h - the tables inside a partial (internal to src/engine).
+ *
+ * Every key is a struct of 32-bit fields without padding, so keys hash and
+ * compare as bytes.  String fields are ids in the partial's pool.
+ */
+#ifndef OCPAGG_AGG_INTERNAL_H
+#define OCPAGG_AGG_INTERNAL_H
+
+#include "engine/hmap.h"
+#include "engine/pool.h"
+#include "engine/xsum.h"
+#include "ocpagg/agg.h"
+
+/* The eight pod sums, in report order. */
+enum pod_sum {
+    PS_USAGE_CPU,
+    PS_REQUEST_CPU,
+    PS_EFFECTIVE_CPU,
+    PS_LIMIT_CPU,
+    PS_USAGE_MEM,
+    PS_REQUEST_MEM,
+    PS_EFFECTIVE_MEM,
+    PS_LIMIT_MEM,
+    PS_COUNT
+};
+
+#define HAS_A 1u
+#define HAS_B 2u
+
+struct pod_key {
+    int32_t day;
+    uint32_t ns, node, labels; /* labels: canonical filtered pod labels */
+};
+struct pod_val {
+    struct xsum sum[PS_COUNT];
+    double cap_cores, cap_mem_bytes; /* valid per flags HAS_A / HAS_B */
+    uint32_t resource_id;            /* max by bytes */
+    uint32_t flags;
+};
+
+struct cap_key {
+    uint32_t node, zero;
+    int64_t ts;
+};
+struct cap_val {
+    double cpu_sec, mem_sec; /* valid per flags HAS_A / HAS_B */
+    uint32_t flags;
+};
+
+/* Node labels keyed by (day, node), namespace labels by (day, namespace). */
+struct lab_key {
+    int32_t day;
+    uint32_t id;
+};
+struct lab_val {
+    int64_t ts;
+    uint32_t labels; /* canonical filtered text */
+    uint32_t set;
+};
+
+#define NODE_APISERVER 1u
+#define NODE_INFRA_LABEL 2u
+struct node_key {
+    uint32_t node;
+};
+struct node_val {
+    uint32_t role; /* max non-empty node_role */
+    uint32_t flags;
+};
+
+struct vn_key {
+    int32_t day;
+    uint32_t ns, pod, node, resource_id;
+};
+
+struct sto_key {
+    int32_t day;
+    uint32_t ns, pod, pvc, pv, storageclass, csi, pv_labels, pvc_labels;
+};
+struct sto_val {
+    struct xsum cap_byte_sec, request_byte_sec, usage_byte_sec;
+    double cap_bytes; /* valid with HAS_A */
+    uint32_t flags;
+};
+
+/* A cached "dictionary id -> pool id" map for one column of a batch. */
+struct dict_map {
+    uint64_t serial;
+    uint32_t count;
+    uint32_t *ids;   /* DICT_UNMAPPED until first use */
+};
+#define DICT_UNMAPPED UINT32_MAX
+
+/* What a distinct raw label text resolves to. */
+#define LBL_BAD 1u
+#define LBL_INFRA 2u
+
+struct agg_partial {
+    struct agg_settings settings;
+    struct agg_pool pool;       /* every string */
+    struct agg_pool raw_labels; /* distinct raw label texts */
+    uint32_t *raw_canon;        /* raw label id -> canonical pool id */
+    uint8_t *raw_flags;         /* raw label id -> LBL_* */
+    uint32_t raw_resolved, raw_cap;
+    struct hmap pods, caps, node_labels, ns_labels, nodes, vnodes, storage;
+    struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];
+    uint32_t apiserver_ns;      /* pool id of "openshift-kube-apiserver" */
+    struct agg_stats stats;
+    struct lbl_set scratch;     /* reused while parsing labels */
+};
+
+/* Interns a raw label text and returns its canonical filtered pool id and
+ * flags (parsing it the first time it is seen). */
+int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
+                      uint32_t *canon, uint8_t *flags, struct ocp_error *err);
+
+/* Merge helpers shared by agg_partial.c and agg_merge.c. */
+void agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
+                       const struct pod_val *src);
+void agg_merge_cap_val(struct cap_val *dst, const struct cap_val *src);
+void agg_merge_lab_val(const struct agg_pool *pool, struct lab_val *dst,
+                       const struct lab_val *src);
+void agg_merge_node_val(const struct agg_pool *pool, struct node_val *dst,
+                        const struct node_val *src);
+void agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
+
+static inline int32_t agg_day_of(int64_t ts_us)
+{
+    int64_t d = ts_us / OCP_US_PER_DAY;
+    if (ts_us % OCP_US_PER_DAY < 0)
+        d -= 1;
+    return (int32_t)d;
+}
+
+#endif

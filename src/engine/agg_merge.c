@@ -1,0 +1,359 @@
+/* agg_merge.c - merging partials, directly or through a byte buffer.
+ *
+ * Both paths translate the source's string ids into the destination's
+ * pool and then merge entry by entry with the per-table merge functions;
+ * zero-filled new entries are the identity of every merge, so an entry
+ * created by the merge simply takes the source value. */
+#include "engine/agg_internal.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAP_PODS, MAP_CAPS, MAP_NODE_LABELS, MAP_NS_LABELS, MAP_NODES,
+       MAP_VNODES, MAP_STORAGE, MAP_COUNT };
+
+/* Offsets of the string-id fields of each map's entries (key, then value
+ * at key_size). */
+struct map_fields {
+    size_t n;
+    size_t off[10];
+};
+
+static struct hmap *map_of(struct agg_partial *p, int which)
+{
+    switch (which) {
+    case MAP_PODS: return &p->pods;
+    case MAP_CAPS: return &p->caps;
+    case MAP_NODE_LABELS: return &p->node_labels;
+    case MAP_NS_LABELS: return &p->ns_labels;
+    case MAP_NODES: return &p->nodes;
+    case MAP_VNODES: return &p->vnodes;
+    default: return &p->storage;
+    }
+}
+
+static void fields_of(int which, struct map_fields *f)
+{
+    size_t i;
+    memset(f, 0, sizeof *f);
+    switch (which) {
+    case MAP_PODS:
+        f->n = 4;
+        f->off[0] = offsetof(struct pod_key, ns);
+        f->off[1] = offsetof(struct pod_key, node);
+        f->off[2] = offsetof(struct pod_key, labels);
+        f->off[3] = HMAP_VAL_OFF(sizeof(struct pod_key)) + offsetof(struct pod_val, resource_id);
+        break;
+    case MAP_CAPS:
+        f->n = 1;
+        f->off[0] = offsetof(struct cap_key, node);
+        break;
+    case MAP_NODE_LABELS:
+    case MAP_NS_LABELS:
+        f->n = 2;
+        f->off[0] = offsetof(struct lab_key, id);
+        f->off[1] = HMAP_VAL_OFF(sizeof(struct lab_key)) + offsetof(struct lab_val, labels);
+        break;
+    case MAP_NODES:
+        f->n = 2;
+        f->off[0] = offsetof(struct node_key, node);
+        f->off[1] = HMAP_VAL_OFF(sizeof(struct node_key)) + offsetof(struct node_val, role);
+        break;
+    case MAP_VNODES:
+        f->n = 4;
+        f->off[0] = offsetof(struct vn_key, ns);
+        f->off[1] = offsetof(struct vn_key, pod);
+        f->off[2] = offsetof(struct vn_key, node);
+        f->off[3] = offsetof(struct vn_key, resource_id);
+        break;
+    default:
+        f->n = 8;
+        for (i = 0; i < 8; i++)
+            f->off[i] = offsetof(struct sto_key, ns) + 4 * i;
+        break;
+    }
+}
+
+/* Merges one source entry (already in destination ids) into dst. */
+static int merge_entry(struct agg_partial *dst, int which,
+                       const unsigned char *entry)
+{
+    struct hmap *m = map_of(dst, which);
+    int created;
+    size_t e = hmap_upsert(m, entry, &created);
+    const void *sv = entry + m->val_off;
+    void *dv;
+
+    if (e == SIZE_MAX)
+        return OCP_ERR_OSERR;
+    dv = hmap_value(m, e);
+    switch (which) {
+    case MAP_PODS:
+        agg_merge_pod_val(&dst->pool, dv, sv);
+        break;
+    case MAP_CAPS:
+        agg_merge_cap_val(dv, sv);
+        break;
+    case MAP_NODE_LABELS:
+    case MAP_NS_LABELS:
+        agg_merge_lab_val(&dst->pool, dv, sv);
+        break;
+    case MAP_NODES:
+        agg_merge_node_val(&dst->pool, dv, sv);
+        break;
+    case MAP_VNODES:
+        break;
+    default:
+        agg_merge_sto_val(dv, sv);
+        break;
+    }
+    return OCP_OK;
+}
+
+/* Rewrites the string fields of an entry copy through `xlate`. */
+static int translate(unsigned char *entry, const struct map_fields *f,
+                     const uint32_t *xlate, uint32_t nids)
+{
+    size_t i;
+    for (i = 0; i < f->n; i++) {
+        uint32_t id;
+        memcpy(&id, entry + f->off[i], 4);
+        if (id >= nids)
+            return -1;
+        id = xlate[id];
+        memcpy(entry + f->off[i], &id, 4);
+    }
+    return 0;
+}
+
+static void merge_stats(struct agg_stats *dst, const struct agg_stats *src)
+{
+    int t;
+    for (t = 0; t < OCP_TABLE_COUNT; t++)
+        dst->rows_read[t] += src->rows_read[t];
+    dst->rows_out_of_range += src->rows_out_of_range;
+    dst->rows_no_node += src->rows_no_node;
+    dst->bad_label_rows += src->bad_label_rows;
+}
+
+static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
+                      const uint32_t *xlate, uint32_t nids,
+                      struct ocp_error *err)
+{
+    _Alignas(16) unsigned char tmp[512];
+    int which;
+
+    for (which = 0; which < MAP_COUNT; which++) {
+        struct hmap *m = map_of(src, which);
+        struct map_fields f;
+        size_t e;
+        fields_of(which, &f);
+        for (e = 0; e < m->count; e++) {
+            memcpy(tmp, hmap_entry(m, e), m->entry_size);
+            if (translate(tmp, &f, xlate, nids) != 0)
+                return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                     "partial refers to an unknown string");
+            if (merge_entry(dst, which, tmp) != OCP_OK)
+                return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                                     "out of memory");
+        }
+    }
+    return OCP_OK;
+}
+
+int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
+                      struct ocp_error *err)
+{
+    uint32_t *xlate = malloc(((size_t)src->pool.count + 1) * sizeof *xlate);
+    uint32_t id;
+    int rc;
+
+    if (xlate == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    xlate[0] = POOL_NULL;
+    for (id = 1; id < src->pool.count; id++) {
+        xlate[id] = pool_intern(&dst->pool, pool_str(&src->pool, id),
+                                pool_len(&src->pool, id));
+        if (xlate[id] == POOL_NULL) {
+            free(xlate);
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        }
+    }
+    /* merge_maps only reads src; the cast spares a second walker. */
+    rc = merge_maps(dst, (struct agg_partial *)src, xlate,
+                    src->pool.count ? src->pool.count : 1, err);
+    if (rc == OCP_OK)
+        merge_stats(&dst->stats, &src->stats);
+    free(xlate);
+    return rc;
+}
+
+/* ---- serialization ---------------------------------------------------- */
+
+static const char magic[8] = {'O', 'C', 'P', 'A', 'G', 'G', '1', 0};
+
+struct wbuf {
+    unsigned char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void put(struct wbuf *w, const void *data, size_t n)
+{
+    if (w->failed)
+        return;
+    if (w->len + n > w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 65536;
+        unsigned char *np;
+        while (ncap < w->len + n)
+            ncap *= 2;
+        np = realloc(w->p, ncap);
+        if (np == NULL) {
+            w->failed = 1;
+            return;
+        }
+        w->p = np;
+        w->cap = ncap;
+    }
+    memcpy(w->p + w->len, data, n);
+    w->len += n;
+}
+
+static void put_u64(struct wbuf *w, uint64_t v)
+{
+    put(w, &v, sizeof v);
+}
+
+int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
+                          size_t *len, struct ocp_error *err)
+{
+    struct wbuf w = {0};
+    uint32_t id;
+    int which, t;
+
+    put(&w, magic, sizeof magic);
+    for (t = 0; t < OCP_TABLE_COUNT; t++)
+        put_u64(&w, (uint64_t)p->stats.rows_read[t]);
+    put_u64(&w, (uint64_t)p->stats.rows_out_of_range);
+    put_u64(&w, (uint64_t)p->stats.rows_no_node);
+    put_u64(&w, (uint64_t)p->stats.bad_label_rows);
+    put_u64(&w, p->pool.count ? p->pool.count : 1);
+    for (id = 1; id < p->pool.count; id++) {
+        uint32_t l = pool_len(&p->pool, id);
+        put(&w, &l, 4);
+        put(&w, pool_str(&p->pool, id), l);
+    }
+    for (which = 0; which < MAP_COUNT; which++) {
+        const struct hmap *m = map_of((struct agg_partial *)p, which);
+        put_u64(&w, m->count);
+        put_u64(&w, m->entry_size);
+        if (m->count > 0)
+            put(&w, m->entries, m->count * m->entry_size);
+    }
+    if (w.failed) {
+        free(w.p);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    *buf = w.p;
+    *len = w.len;
+    return OCP_OK;
+}
+
+struct rbuf {
+    const unsigned char *p;
+    size_t left;
+};
+
+static int take(struct rbuf *r, void *out, size_t n)
+{
+    if (n > r->left)
+        return -1;
+    memcpy(out, r->p, n);
+    r->p += n;
+    r->left -= n;
+    return 0;
+}
+
+int agg_partial_merge_serialized(struct agg_partial *dst,
+                                 const unsigned char *buf, size_t len,
+                                 struct ocp_error *err)
+{
+    struct rbuf r = {buf, len};
+    struct agg_stats st;
+    uint32_t *xlate = NULL;
+    uint64_t nids, v;
+    char m8[8];
+    uint32_t id;
+    int which, t, rc = OCP_OK;
+    _Alignas(16) unsigned char tmp[512];
+
+    memset(&st, 0, sizeof st);
+    if (take(&r, m8, 8) != 0 || memcmp(m8, magic, 8) != 0)
+        goto corrupt;
+    for (t = 0; t < OCP_TABLE_COUNT; t++) {
+        if (take(&r, &v, 8) != 0)
+            goto corrupt;
+        st.rows_read[t] = (int64_t)v;
+    }
+    if (take(&r, &v, 8) != 0)
+        goto corrupt;
+    st.rows_out_of_range = (int64_t)v;
+    if (take(&r, &v, 8) != 0)
+        goto corrupt;
+    st.rows_no_node = (int64_t)v;
+    if (take(&r, &v, 8) != 0)
+        goto corrupt;
+    st.bad_label_rows = (int64_t)v;
+    if (take(&r, &nids, 8) != 0 || nids == 0 || nids > r.left / 4 + 1)
+        goto corrupt;
+    xlate = malloc((size_t)nids * sizeof *xlate);
+    if (xlate == NULL) {
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        goto cleanup;
+    }
+    xlate[0] = POOL_NULL;
+    for (id = 1; id < nids; id++) {
+        uint32_t l;
+        if (take(&r, &l, 4) != 0 || l > r.left)
+            goto corrupt;
+        xlate[id] = pool_intern(&dst->pool, (const char *)r.p, l);
+        if (xlate[id] == POOL_NULL) {
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            goto cleanup;
+        }
+        r.p += l;
+        r.left -= l;
+    }
+    for (which = 0; which < MAP_COUNT; which++) {
+        struct hmap *m = map_of(dst, which);
+        struct map_fields f;
+        uint64_t count, esize, e;
+        fields_of(which, &f);
+        if (take(&r, &count, 8) != 0 || take(&r, &esize, 8) != 0 ||
+            esize != m->entry_size || esize > sizeof tmp ||
+            count > r.left / esize)
+            goto corrupt;
+        for (e = 0; e < count; e++) {
+            memcpy(tmp, r.p, esize);
+            r.p += esize;
+            r.left -= esize;
+            if (translate(tmp, &f, xlate, (uint32_t)nids) != 0)
+                goto corrupt;
+            if (merge_entry(dst, which, tmp) != OCP_OK) {
+                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+                goto cleanup;
+            }
+        }
+    }
+    if (r.left != 0)
+        goto corrupt;
+    merge_stats(&dst->stats, &st);
+    goto cleanup;
+corrupt:
+    rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                       "malformed partial received from another rank");
+cleanup:
+    free(xlate);
+    return rc;
+}

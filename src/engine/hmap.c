@@ -1,0 +1,116 @@
+/* hmap.c - open addressing over an insertion-ordered entry array. */
+#include "engine/hmap.h"
+
+#include <stdlib.h>
+
+void hmap_init(struct hmap *m, size_t key_size, size_t value_size)
+{
+    memset(m, 0, sizeof *m);
+    m->key_size = key_size;
+    /* Values start and entries end 16-byte aligned, because values hold
+     * 128-bit sums that the compiler may access with aligned loads. */
+    m->val_off = HMAP_VAL_OFF(key_size);
+    m->entry_size = (m->val_off + value_size + 15u) & ~(size_t)15u;
+}
+
+void hmap_release(struct hmap *m)
+{
+    free(m->entries);
+    free(m->hashes);
+    free(m->slots);
+    m->entries = NULL;
+    m->hashes = NULL;
+    m->slots = NULL;
+    m->count = m->cap = 0;
+    m->mask = 0;
+}
+
+void hmap_clear(struct hmap *m)
+{
+    m->count = 0;
+    if (m->slots != NULL)
+        memset(m->slots, 0, (m->mask + 1) * sizeof *m->slots);
+}
+
+static int hmap_rehash(struct hmap *m, size_t nslots)
+{
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    size_t e;
+
+    if (slots == NULL)
+        return -1;
+    for (e = 0; e < m->count; e++) {
+        size_t i = m->hashes[e] & (nslots - 1);
+        while (slots[i] != 0)
+            i = (i + 1) & (nslots - 1);
+        slots[i] = (uint32_t)(e + 1);
+    }
+    free(m->slots);
+    m->slots = slots;
+    m->mask = nslots - 1;
+    return 0;
+}
+
+size_t hmap_find(const struct hmap *m, const void *key)
+{
+    uint32_t h;
+    size_t i;
+
+    if (m->slots == NULL)
+        return SIZE_MAX;
+    h = hmap_hash(key, m->key_size);
+    for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
+        size_t e = m->slots[i] - 1;
+        if (m->hashes[e] == h &&
+            memcmp(m->entries + e * m->entry_size, key, m->key_size) == 0)
+            return e;
+    }
+    return SIZE_MAX;
+}
+
+size_t hmap_upsert(struct hmap *m, const void *key, int *created)
+{
+    uint32_t h;
+    size_t i, e;
+
+    *created = 0;
+    if (m->slots == NULL || (m->count + 1) * 2 > m->mask + 1) {
+        size_t nslots = m->slots == NULL ? 256 : (m->mask + 1) * 2;
+        if (m->count >= UINT32_MAX - 1 || hmap_rehash(m, nslots) != 0)
+            return SIZE_MAX;
+    }
+    h = hmap_hash(key, m->key_size);
+    for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
+        e = m->slots[i] - 1;
+        if (m->hashes[e] == h &&
+            memcmp(m->entries + e * m->entry_size, key, m->key_size) == 0)
+            return e;
+    }
+    if (m->count == m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        unsigned char *ne = realloc(m->entries, ncap * m->entry_size);
+        /* realloc gives 16-byte alignment on glibc x86-64. */
+        uint32_t *nh;
+        if (ne == NULL)
+            return SIZE_MAX;
+        m->entries = ne;
+        nh = realloc(m->hashes, ncap * sizeof *nh);
+        if (nh == NULL)
+            return SIZE_MAX;
+        m->hashes = nh;
+        m->cap = ncap;
+    }
+    e = m->count++;
+    memset(m->entries + e * m->entry_size, 0, m->entry_size);
+    memcpy(m->entries + e * m->entry_size, key, m->key_size);
+    m->hashes[e] = h;
+    m->slots[i] = (uint32_t)(e + 1);
+    *created = 1;
+    return e;
+}
+
+size_t hmap_bytes(const struct hmap *m)
+{
+    return m->cap * (m->entry_size + sizeof(uint32_t)) +
+           (m->slots ? (m->mask + 1) * sizeof(uint32_t) : 0);
+}

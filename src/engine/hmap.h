@@ -1,0 +1,76 @@
+/*
+ * hmap.h - an open-addressing hash map of fixed-size keys (internal).
+ *
+ * Entries (key bytes followed by value bytes) live in one growing array in
+ * insertion order, so a map can be walked, serialized and sorted without
+ * chasing pointers; the slot table holds entry indexes.  Keys are compared
+ * with memcmp, so key structs must be fully initialised (no padding
+ * garbage).  Ownership: caller storage (hmap_init/hmap_release).
+ */
+#ifndef OCPAGG_ENGINE_HMAP_H
+#define OCPAGG_ENGINE_HMAP_H
+
+/* Where a value starts after a key of key_size bytes. */
+#define HMAP_VAL_OFF(key_size) (((key_size) + 15u) & ~(size_t)15u)
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct hmap {
+    size_t key_size, val_off, entry_size; /* values start 16-aligned */
+    unsigned char *entries;
+    uint32_t *hashes;     /* per entry, to grow without rehashing keys */
+    size_t count, cap;
+    uint32_t *slots;      /* 0 = empty, else entry index + 1 */
+    size_t mask;
+};
+
+void hmap_init(struct hmap *m, size_t key_size, size_t value_size);
+void hmap_release(struct hmap *m);
+void hmap_clear(struct hmap *m);
+
+/* The hash of a key (multiply-rotate over 32-bit words). */
+static inline uint32_t hmap_hash(const void *key, size_t key_size)
+{
+    const unsigned char *k = key;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ key_size;
+    size_t i = 0;
+    for (; i + 8 <= key_size; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i + 4 <= key_size; i += 4) {
+        uint32_t w;
+        memcpy(&w, k + i, 4);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
+    }
+    h *= 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32);
+}
+
+/* Finds the entry for key, inserting a zero-filled value when absent
+ * (*created set to 1).  Returns the entry index, or SIZE_MAX when out of
+ * memory.  Entry pointers move when the map grows: use indexes. */
+size_t hmap_upsert(struct hmap *m, const void *key, int *created);
+
+/* Finds an entry; SIZE_MAX when absent. */
+size_t hmap_find(const struct hmap *m, const void *key);
+
+static inline void *hmap_entry(const struct hmap *m, size_t index)
+{
+    return m->entries + index * m->entry_size;
+}
+
+static inline void *hmap_value(const struct hmap *m, size_t index)
+{
+    return m->entries + index * m->entry_size + m->val_off;
+}
+
+/* Bytes held, for memory statistics. */
+size_t hmap_bytes(const struct hmap *m);
+
+#endif

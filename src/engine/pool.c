@@ -1,0 +1,165 @@
+/* pool.c - interning strings to small ids. */
+#include "engine/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pool_init(struct agg_pool *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void pool_release(struct agg_pool *p)
+{
+    free(p->bytes);
+    free(p->offsets);
+    free(p->lengths);
+    free(p->hashes);
+    free(p->slots);
+    memset(p, 0, sizeof *p);
+}
+
+uint32_t pool_hash(const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)len;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+    h ^= h >> 32;
+    h *= 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32);
+}
+
+static int pool_grow_table(struct agg_pool *p)
+{
+    uint32_t ncap = p->mask ? (p->mask + 1) * 2 : 1024;
+    uint32_t *slots = calloc(ncap, sizeof *slots);
+    uint32_t id;
+
+    if (slots == NULL)
+        return -1;
+    for (id = 1; id < p->count; id++) {
+        uint32_t i = p->hashes[id] & (ncap - 1);
+        while (slots[i] != 0)
+            i = (i + 1) & (ncap - 1);
+        slots[i] = id;
+    }
+    free(p->slots);
+    p->slots = slots;
+    p->mask = ncap - 1;
+    return 0;
+}
+
+static int pool_grow_ids(struct agg_pool *p)
+{
+    uint32_t ncap = p->cap ? p->cap * 2 : 1024;
+    uint64_t *off = realloc(p->offsets, ncap * sizeof *off);
+    uint32_t *len, *hs;
+
+    if (off == NULL)
+        return -1;
+    p->offsets = off;
+    len = realloc(p->lengths, ncap * sizeof *len);
+    if (len == NULL)
+        return -1;
+    p->lengths = len;
+    hs = realloc(p->hashes, ncap * sizeof *hs);
+    if (hs == NULL)
+        return -1;
+    p->hashes = hs;
+    p->cap = ncap;
+    if (p->count == 0) {
+        p->offsets[0] = 0;
+        p->lengths[0] = 0;
+        p->hashes[0] = 0;
+        p->count = 1;
+    }
+    return 0;
+}
+
+uint32_t pool_find(const struct agg_pool *p, const char *s, size_t len)
+{
+    uint32_t h, i;
+
+    if (s == NULL || p->slots == NULL)
+        return POOL_NULL;
+    h = pool_hash(s, len);
+    for (i = h & p->mask; p->slots[i] != 0; i = (i + 1) & p->mask) {
+        uint32_t id = p->slots[i];
+        if (p->hashes[id] == h && p->lengths[id] == len &&
+            memcmp(p->bytes + p->offsets[id], s, len) == 0)
+            return id;
+    }
+    return POOL_NULL;
+}
+
+uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
+{
+    uint32_t h, i, id;
+
+    if (s == NULL)
+        return POOL_NULL;
+    if (p->count == 0 && pool_grow_ids(p) != 0)
+        return POOL_NULL;
+    if ((p->count + 1) * 2 > (p->mask + 1) && pool_grow_table(p) != 0)
+        return POOL_NULL;
+    h = pool_hash(s, len);
+    for (i = h & p->mask; p->slots[i] != 0; i = (i + 1) & p->mask) {
+        id = p->slots[i];
+        if (p->hashes[id] == h && p->lengths[id] == len &&
+            memcmp(p->bytes + p->offsets[id], s, len) == 0)
+            return id;
+    }
+    if (p->count == p->cap && pool_grow_ids(p) != 0)
+        return POOL_NULL;
+    if (len > UINT32_MAX - 1)
+        return POOL_NULL;
+    if (p->bytes_len + len + 1 > p->bytes_cap) {
+        size_t ncap = p->bytes_cap ? p->bytes_cap * 2 : 65536;
+        char *nb;
+        while (ncap < p->bytes_len + len + 1)
+            ncap *= 2;
+        nb = realloc(p->bytes, ncap);
+        if (nb == NULL)
+            return POOL_NULL;
+        p->bytes = nb;
+        p->bytes_cap = ncap;
+    }
+    id = p->count++;
+    p->offsets[id] = p->bytes_len;
+    p->lengths[id] = (uint32_t)len;
+    p->hashes[id] = h;
+    if (len > 0)
+        memcpy(p->bytes + p->bytes_len, s, len);
+    p->bytes[p->bytes_len + len] = '\0';
+    p->bytes_len += len + 1;
+    p->slots[i] = id;
+    return id;
+}
+
+int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b)
+{
+    uint32_t la, lb;
+    int c;
+
+    if (a == b)
+        return 0;
+    if (a == POOL_NULL)
+        return -1;
+    if (b == POOL_NULL)
+        return 1;
+    la = p->lengths[a];
+    lb = p->lengths[b];
+    c = memcmp(p->bytes + p->offsets[a], p->bytes + p->offsets[b],
+               la < lb ? la : lb);
+    if (c != 0)
+        return c;
+    return la < lb ? -1 : (la > lb ? 1 : 0);
+}

@@ -1,0 +1,57 @@
+/*
+ * pool.h - string interning for the engine (internal).
+ *
+ * Every string the engine keeps (namespaces, nodes, label texts, ...) is
+ * stored once per pool and named by a small integer id, so group keys are
+ * fixed-size integers.  Id 0 is reserved for SQL NULL; the empty string is
+ * an ordinary id.  Ids are private to one pool: whatever crosses threads
+ * or ranks carries the strings (see agg_serialize.c).
+ * Ownership: struct agg_pool is caller storage (pool_init/pool_release).
+ */
+#ifndef OCPAGG_ENGINE_POOL_H
+#define OCPAGG_ENGINE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define POOL_NULL 0u
+
+struct agg_pool {
+    char *bytes;          /* all strings, each followed by a NUL */
+    size_t bytes_len, bytes_cap;
+    uint64_t *offsets;    /* id -> offset in bytes; [0] unused */
+    uint32_t *lengths;    /* id -> length */
+    uint32_t *hashes;     /* id -> hash, to grow the table without rehashing text */
+    uint32_t count;       /* ids in use, including the NULL id */
+    uint32_t cap;
+    uint32_t *slots;      /* open addressing: 0 = empty, else id */
+    uint32_t mask;
+};
+
+void pool_init(struct agg_pool *p);
+void pool_release(struct agg_pool *p);
+
+/* Returns the id of s[0..len), adding it when new; 0 (POOL_NULL) means
+ * out of memory only when s != NULL -- callers check with pool_ok. */
+uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len);
+
+/* Looks a string up without adding it; POOL_NULL when absent. */
+uint32_t pool_find(const struct agg_pool *p, const char *s, size_t len);
+
+static inline const char *pool_str(const struct agg_pool *p, uint32_t id)
+{
+    return id == POOL_NULL ? NULL : p->bytes + p->offsets[id];
+}
+
+static inline uint32_t pool_len(const struct agg_pool *p, uint32_t id)
+{
+    return id == POOL_NULL ? 0 : p->lengths[id];
+}
+
+/* Byte-order comparison of two ids' strings; NULL sorts first. */
+int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b);
+
+/* A 32-bit hash of bytes (FNV-1a style, 8 bytes at a time). */
+uint32_t pool_hash(const char *s, size_t len);
+
+#endif

@@ -175,6 +175,20 @@ static void test_defaults(void)
     CHECK_INT(c.has_start_date, 0);
     CHECK_DBL(c.progress_seconds, 5.0, 0);
     cfg_release(&c);
+
+    /* Anchors and aliases; a quoted number is still a number. */
+    CHECK_INT(load_validate(&c,
+                            "cluster_id: &id c1\ncluster_alias: *id\n"
+                            "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                            "input: {path: a.h5}\noutput: {path: o.csv}\n"
+                            "enabled_tag_keys: &tags [x, y]\n"
+                            "threads: \"2\"\n",
+                            msg, sizeof msg),
+              OCP_OK);
+    CHECK_STR(c.cluster_alias, "c1");
+    CHECK_INT(c.n_tag_keys, 2);
+    CHECK_INT(c.threads, 2);
+    cfg_release(&c);
 }
 
 static void test_env(void)
@@ -580,6 +594,23 @@ static void test_serialize(void)
     memset(buf + 8, 0x7f, 8);
     CHECK_INT(cfg_deserialize(&b, buf, len, &err), OCP_ERR_CONFIG);
     CHECK(cfg_equal(&a, &b));
+    free(buf);
+
+    /* Any single flipped bit either reads as some config or is refused;
+     * it never crashes (this is what ASan builds check). */
+    CHECK_INT(cfg_serialize(&a, &buf, &len), OCP_OK);
+    damaged_ok = 1;
+    for (size_t n = 0; n < len; n++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            int rc;
+            buf[n] ^= (unsigned char)(1u << bit);
+            rc = cfg_deserialize(&b, buf, len, &err);
+            if (rc != OCP_OK && rc != OCP_ERR_CONFIG)
+                damaged_ok = 0;
+            buf[n] ^= (unsigned char)(1u << bit);
+        }
+    }
+    CHECK(damaged_ok);
     free(buf);
     cfg_release(&b);
 

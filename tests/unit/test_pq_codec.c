@@ -1,0 +1,482 @@
+/* test_pq_codec.c - page codecs: round trips, buffers made by the libraries
+ * themselves, wrong sizes, corrupt input, and the pages of the
+ * parquet-testing files (walked with a tiny page-header parser). */
+#include "parquet/pq_codec.h"
+
+#include "testlib.h"
+
+#include <brotli/encode.h>
+#include <lz4.h>
+#include <lz4frame.h>
+#include <snappy-c.h>
+#include <stdint.h>
+#include <zlib.h>
+#include <zstd.h>
+
+static uint64_t rng_state = 0x243f6a8885a308d3u;
+
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1du;
+}
+
+/* Compressible text-like data with some noise. */
+static uint8_t *make_data(size_t n)
+{
+    static const char words[] = "cpu memory pod namespace node openshift cluster ";
+    uint8_t *p = malloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (i % 97 == 0) ? (uint8_t)rnd() : (uint8_t)words[i % (sizeof words - 1)];
+    return p;
+}
+
+static void test_names_crc(void)
+{
+    CHECK_STR(pq_codec_name(PQ_CODEC_SNAPPY), "SNAPPY");
+    CHECK_STR(pq_codec_name(PQ_CODEC_LZ4_RAW), "LZ4_RAW");
+    CHECK_STR(pq_codec_name((enum pq_codec)42), "UNKNOWN");
+    CHECK_INT(pq_crc32((const uint8_t *)"123456789", 9), 0xCBF43926u);
+    CHECK_INT(pq_crc32(NULL, 0), 0);
+}
+
+static void test_roundtrip(void)
+{
+    static const enum pq_codec codecs[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY,
+                                           PQ_CODEC_GZIP, PQ_CODEC_ZSTD,
+                                           PQ_CODEC_LZ4_RAW, PQ_CODEC_BROTLI};
+    static const size_t sizes[] = {0, 1, 100, 70000};
+    for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            size_t n = sizes[s];
+            uint8_t *src = make_data(n), *dst = malloc(n + 1);
+            struct pq_buf b = {0};
+            struct ocp_error err;
+            int rc = pq_compress(codecs[c], 0, src, n, &b, &err);
+            CHECK_INT(rc, OCP_OK);
+            if (rc == OCP_OK) {
+                CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n, &err), OCP_OK);
+                CHECK(n == 0 || memcmp(src, dst, n) == 0);
+                if (n == 70000 && codecs[c] != PQ_CODEC_UNCOMPRESSED)
+                    CHECK(b.len < n / 2);
+                /* One byte too small or too large is a data error. */
+                if (n > 0)
+                    CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n - 1, &err), OCP_ERR_DATA);
+                CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n + 1, &err), OCP_ERR_DATA);
+                /* A second compression replaces the buffer's contents. */
+                CHECK_INT(pq_compress(codecs[c], 1, src, n, &b, &err), OCP_OK);
+                CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n, &err), OCP_OK);
+                CHECK(n == 0 || memcmp(src, dst, n) == 0);
+            }
+            pq_buf_release(&b);
+            free(src);
+            free(dst);
+        }
+    }
+    {
+        struct pq_buf b = {0};
+        struct ocp_error err;
+        CHECK_INT(pq_compress(PQ_CODEC_LZO, 0, (const uint8_t *)"x", 1, &b, &err), OCP_ERR_UNSUPPORTED);
+        CHECK_INT(pq_compress(PQ_CODEC_LZ4, 0, (const uint8_t *)"x", 1, &b, &err), OCP_ERR_UNSUPPORTED);
+        pq_buf_release(&b);
+    }
+}
+
+static void test_empty(void)
+{
+    struct ocp_error err;
+    for (int c = 0; c <= 7; c++)
+        CHECK_INT(pq_decompress((enum pq_codec)c, NULL, 0, NULL, 0, &err), OCP_OK);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZO, (const uint8_t *)"x", 1, NULL, 0, &err), OCP_ERR_UNSUPPORTED);
+    CHECK_INT(pq_decompress((enum pq_codec)9, (const uint8_t *)"x", 1, NULL, 0, &err), OCP_ERR_UNSUPPORTED);
+    {
+        uint8_t dst[4];
+        /* No input but output expected. */
+        for (int c = 0; c <= 7; c++)
+            if (c != PQ_CODEC_LZO)
+                CHECK_INT(pq_decompress((enum pq_codec)c, NULL, 0, dst, 4, &err), OCP_ERR_DATA);
+    }
+}
+
+/* Buffers compressed by the libraries' own APIs, as other writers do. */
+static void test_library_buffers(void)
+{
+    enum { N = 20000 };
+    uint8_t *src = make_data(N), *dst = malloc(N), *c = malloc(2 * N + 1024);
+    struct ocp_error err;
+    size_t clen;
+
+    clen = 2 * N + 1024;
+    CHECK_INT(snappy_compress((const char *)src, N, (char *)c, &clen), SNAPPY_OK);
+    CHECK_INT(pq_decompress(PQ_CODEC_SNAPPY, c, clen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+
+    clen = ZSTD_compress(c, 2 * N + 1024, src, N, 19);
+    CHECK(!ZSTD_isError(clen));
+    CHECK_INT(pq_decompress(PQ_CODEC_ZSTD, c, clen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+
+    clen = (size_t)LZ4_compress_default((const char *)src, (char *)c, N, 2 * N + 1024);
+    CHECK(clen > 0);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4_RAW, c, clen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+    /* The deprecated LZ4 id falls back to a raw block. */
+    memset(dst, 0, N);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, c, clen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+
+    clen = 2 * N + 1024;
+    CHECK(BrotliEncoderCompress(9, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, N, src, &clen, c));
+    CHECK_INT(pq_decompress(PQ_CODEC_BROTLI, c, clen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+
+    /* zlib-wrapped deflate (not gzip) is accepted too. */
+    {
+        uLongf zl = 2 * N + 1024;
+        CHECK_INT(compress2(c, &zl, src, N, 9), Z_OK);
+        CHECK_INT(pq_decompress(PQ_CODEC_GZIP, c, zl, dst, N, &err), OCP_OK);
+        CHECK(memcmp(src, dst, N) == 0);
+    }
+    free(src);
+    free(dst);
+    free(c);
+}
+
+/* Two gzip members back to back decompress to both halves. */
+static void test_gzip_members(void)
+{
+    const char *a = "first member, ", *b = "second member";
+    uint8_t out[64], want[64];
+    struct pq_buf m1 = {0}, m2 = {0}, all = {0};
+    struct ocp_error err;
+    size_t la = strlen(a), lb = strlen(b);
+    CHECK_INT(pq_compress(PQ_CODEC_GZIP, 9, (const uint8_t *)a, la, &m1, &err), OCP_OK);
+    CHECK_INT(pq_compress(PQ_CODEC_GZIP, 1, (const uint8_t *)b, lb, &m2, &err), OCP_OK);
+    CHECK(m1.len > 2 && m1.data[0] == 0x1f && m1.data[1] == 0x8b); /* gzip magic */
+    pq_buf_append(&all, m1.data, m1.len);
+    pq_buf_append(&all, m2.data, m2.len);
+    memcpy(want, a, la);
+    memcpy(want + la, b, lb);
+    CHECK_INT(pq_decompress(PQ_CODEC_GZIP, all.data, all.len, out, la + lb, &err), OCP_OK);
+    CHECK(memcmp(out, want, la + lb) == 0);
+    /* The first member alone is short of the expected size. */
+    CHECK_INT(pq_decompress(PQ_CODEC_GZIP, all.data, m1.len, out, la + lb, &err), OCP_ERR_DATA);
+    /* A truncated second member is an error. */
+    CHECK_INT(pq_decompress(PQ_CODEC_GZIP, all.data, all.len - 3, out, la + lb, &err), OCP_ERR_DATA);
+    pq_buf_release(&m1);
+    pq_buf_release(&m2);
+    pq_buf_release(&all);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Hadoop framing (one block of one chunk, two blocks, one block of two
+ * chunks), the LZ4 frame format, and corrupt variants. */
+static void test_lz4_legacy(void)
+{
+    enum { N = 9000 };
+    uint8_t *src = make_data(N), *dst = malloc(N), *f = malloc(4 * N);
+    struct ocp_error err;
+    int c1, c2;
+    size_t flen;
+
+    /* Two blocks: [N/3 bytes] [the rest]. */
+    c1 = LZ4_compress_default((const char *)src, (char *)f + 8, N / 3, 2 * N);
+    put_be32(f, N / 3);
+    put_be32(f + 4, (uint32_t)c1);
+    c2 = LZ4_compress_default((const char *)src + N / 3, (char *)f + 16 + c1, N - N / 3, 2 * N);
+    put_be32(f + 8 + c1, N - N / 3);
+    put_be32(f + 12 + c1, (uint32_t)c2);
+    flen = (size_t)(16 + c1 + c2);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, f, flen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, f, flen, dst, N - 1, &err), OCP_ERR_DATA);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, f, flen - 1, dst, N, &err), OCP_ERR_DATA);
+
+    /* One block of N bytes holding two chunks. */
+    put_be32(f, N);
+    c1 = LZ4_compress_default((const char *)src, (char *)f + 8, 4000, 2 * N);
+    put_be32(f + 4, (uint32_t)c1);
+    c2 = LZ4_compress_default((const char *)src + 4000, (char *)f + 12 + c1, N - 4000, 2 * N);
+    put_be32(f + 8 + c1, (uint32_t)c2);
+    flen = (size_t)(12 + c1 + c2);
+    memset(dst, 0, N);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, f, flen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+
+    /* LZ4 frame format. */
+    flen = LZ4F_compressFrame(f, 4 * N, src, N, NULL);
+    CHECK(!LZ4F_isError(flen));
+    memset(dst, 0, N);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, f, flen, dst, N, &err), OCP_OK);
+    CHECK(memcmp(src, dst, N) == 0);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZ4, f, flen, dst, N - 1, &err), OCP_ERR_DATA);
+
+    free(src);
+    free(dst);
+    free(f);
+}
+
+/* Random bytes and damaged streams fail cleanly (ASan watches the reads). */
+static void test_corrupt(void)
+{
+    static const enum pq_codec codecs[] = {PQ_CODEC_SNAPPY, PQ_CODEC_GZIP, PQ_CODEC_ZSTD,
+                                           PQ_CODEC_LZ4_RAW, PQ_CODEC_LZ4, PQ_CODEC_BROTLI};
+    enum { N = 4000 };
+    uint8_t *src = make_data(N), *dst = malloc(N);
+    struct ocp_error err;
+    for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+        struct pq_buf b = {0};
+        int failures_ok = 1;
+        if (codecs[c] != PQ_CODEC_LZ4) {
+            CHECK_INT(pq_compress(codecs[c], 0, src, N, &b, &err), OCP_OK);
+            /* Truncations are always detected. */
+            CHECK_INT(pq_decompress(codecs[c], b.data, b.len / 2, dst, N, &err), OCP_ERR_DATA);
+            /* Flipped bytes either fail or (rarely) still decode to N bytes. */
+            for (int t = 0; t < 50; t++) {
+                uint8_t *copy = malloc(b.len);
+                int rc;
+                memcpy(copy, b.data, b.len);
+                copy[rnd() % b.len] ^= (uint8_t)(1u + rnd() % 255u);
+                rc = pq_decompress(codecs[c], copy, b.len, dst, N, &err);
+                failures_ok &= rc == OCP_OK || rc == OCP_ERR_DATA;
+                free(copy);
+            }
+        }
+        for (int t = 0; t < 50; t++) {
+            size_t len = 1 + (size_t)(rnd() % 64);
+            uint8_t *junk = malloc(len);
+            int rc;
+            for (size_t i = 0; i < len; i++)
+                junk[i] = (uint8_t)rnd();
+            rc = pq_decompress(codecs[c], junk, len, dst, (size_t)(rnd() % N), &err);
+            failures_ok &= rc == OCP_OK || rc == OCP_ERR_DATA;
+            free(junk);
+        }
+        CHECK(failures_ok);
+        pq_buf_release(&b);
+    }
+    free(src);
+    free(dst);
+}
+
+/* ---- pages of parquet-testing files ----------------------------------- */
+
+struct tr {
+    const uint8_t *p, *end;
+    int bad;
+};
+
+static uint64_t tr_varint(struct tr *t)
+{
+    uint64_t v = 0;
+    for (int s = 0; s < 64; s += 7) {
+        if (t->p >= t->end) {
+            t->bad = 1;
+            return 0;
+        }
+        v |= (uint64_t)(*t->p & 0x7f) << s;
+        if ((*t->p++ & 0x80) == 0)
+            return v;
+    }
+    t->bad = 1;
+    return 0;
+}
+
+static int64_t tr_int(struct tr *t)
+{
+    uint64_t u = tr_varint(t);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static void tr_skip(struct tr *t, int type, int depth);
+
+/* Reads a struct's fields; calls back with (field id, type) and skips the
+ * fields the callback leaves alone (it returns 0). */
+static void tr_struct(struct tr *t, int depth,
+                      int (*field)(struct tr *, int id, int type, void *), void *ctx)
+{
+    int last = 0;
+    while (!t->bad && t->p < t->end && depth < 16) {
+        uint8_t h = *t->p++;
+        int type = h & 0x0f, id;
+        if (type == 0)
+            return;
+        id = (h >> 4) ? last + (h >> 4) : (int)tr_int(t);
+        last = id;
+        if (field == NULL || !field(t, id, type, ctx))
+            tr_skip(t, type, depth + 1);
+    }
+    t->bad = 1;
+}
+
+static void tr_skip(struct tr *t, int type, int depth)
+{
+    switch (type) {
+    case 1: case 2: return;
+    case 3: if (t->p < t->end) t->p++; else t->bad = 1; return;
+    case 4: case 5: case 6: (void)tr_varint(t); return;
+    case 7: if (t->end - t->p >= 8) t->p += 8; else t->bad = 1; return;
+    case 8: {
+        uint64_t n = tr_varint(t);
+        if (n <= (uint64_t)(t->end - t->p)) t->p += n; else t->bad = 1;
+        return;
+    }
+    case 9: case 10: {
+        uint8_t h;
+        uint64_t n;
+        if (t->p >= t->end) { t->bad = 1; return; }
+        h = *t->p++;
+        n = (h >> 4) == 15 ? tr_varint(t) : (uint64_t)(h >> 4);
+        for (uint64_t i = 0; i < n && !t->bad; i++)
+            tr_skip(t, h & 0x0f, depth + 1);
+        return;
+    }
+    case 12: tr_struct(t, depth, NULL, NULL); return;
+    default: t->bad = 1; return;
+    }
+}
+
+struct page_hdr {
+    int64_t type, usize, csize, def_len, rep_len;
+    int v2_compressed;
+};
+
+static int v2_field(struct tr *t, int id, int type, void *ctx)
+{
+    struct page_hdr *h = ctx;
+    if (id == 5 && type == 5) { h->def_len = tr_int(t); return 1; }
+    if (id == 6 && type == 5) { h->rep_len = tr_int(t); return 1; }
+    if (id == 7 && (type == 1 || type == 2)) { h->v2_compressed = type == 1; return 1; }
+    return 0;
+}
+
+static int page_field(struct tr *t, int id, int type, void *ctx)
+{
+    struct page_hdr *h = ctx;
+    if (type == 5 && id >= 1 && id <= 3) {
+        int64_t v = tr_int(t);
+        if (id == 1) h->type = v;
+        else if (id == 2) h->usize = v;
+        else h->csize = v;
+        return 1;
+    }
+    if (id == 8 && type == 12) {
+        tr_struct(t, 1, v2_field, h);
+        return 1;
+    }
+    return 0;
+}
+
+/* Decompresses every page before the footer; returns the page count or
+ * -1 on the first failure. */
+static int walk_file(const char *name, enum pq_codec codec)
+{
+    char path[2048];
+    const char *shared = getenv("OCPAGG_SHARED");
+    FILE *fp;
+    uint8_t *buf;
+    long size;
+    size_t off = 4, end;
+    int pages = 0;
+    uint32_t footer;
+
+    snprintf(path, sizeof path, "%s/parquet-testing/data/%s",
+             shared ? shared : "/work/shared", name);
+    fp = fopen(path, "rb");
+    if (fp == NULL)
+        return -2;
+    fseek(fp, 0, SEEK_END);
+    size = ftell(fp);
+    rewind(fp);
+    buf = malloc((size_t)size);
+    if (fread(buf, 1, (size_t)size, fp) != (size_t)size) {
+        fclose(fp);
+        free(buf);
+        return -1;
+    }
+    fclose(fp);
+    memcpy(&footer, buf + size - 8, 4);
+    end = (size_t)size - 8 - footer;
+    while (off < end) {
+        struct tr t = {buf + off, buf + end, 0};
+        struct page_hdr h = {-1, -1, -1, 0, 0, 1};
+        struct ocp_error err;
+        size_t hlen, skip = 0;
+        uint8_t *out;
+        int rc;
+        tr_struct(&t, 0, page_field, &h);
+        /* Column or offset indexes after the pages end the walk. */
+        if (t.bad || h.type < 0 || h.usize < 0 || h.csize < 0)
+            break;
+        hlen = (size_t)(t.p - (buf + off));
+        if ((size_t)h.csize > end - off - hlen) {
+            pages = -1;
+            break;
+        }
+        if (h.type == 3) /* v2: levels are stored uncompressed first */
+            skip = (size_t)(h.def_len + h.rep_len);
+        out = malloc((size_t)h.usize + 1);
+        if (h.type == 3 && !h.v2_compressed)
+            rc = pq_decompress(PQ_CODEC_UNCOMPRESSED, buf + off + hlen + skip,
+                               (size_t)h.csize - skip, out, (size_t)h.usize - skip, &err);
+        else
+            rc = pq_decompress(codec, buf + off + hlen + skip, (size_t)h.csize - skip, out,
+                               (size_t)h.usize - skip, &err);
+        free(out);
+        if (rc != OCP_OK) {
+            fprintf(stderr, "%s: page at %zu: %s\n", name, off, err.message);
+            pages = -1;
+            break;
+        }
+        pages++;
+        off += hlen + (size_t)h.csize;
+    }
+    free(buf);
+    return pages;
+}
+
+static void test_parquet_testing_pages(void)
+{
+    static const struct { const char *name; enum pq_codec codec; } files[] = {
+        {"hadoop_lz4_compressed.parquet", PQ_CODEC_LZ4},
+        {"hadoop_lz4_compressed_larger.parquet", PQ_CODEC_LZ4},
+        {"non_hadoop_lz4_compressed.parquet", PQ_CODEC_LZ4},
+        {"lz4_raw_compressed.parquet", PQ_CODEC_LZ4_RAW},
+        {"lz4_raw_compressed_larger.parquet", PQ_CODEC_LZ4_RAW},
+        {"datapage_v2.snappy.parquet", PQ_CODEC_SNAPPY},
+        {"byte_stream_split.zstd.parquet", PQ_CODEC_ZSTD},
+        {"byte_stream_split_extended.gzip.parquet", PQ_CODEC_GZIP},
+        {"delta_length_byte_array.parquet", PQ_CODEC_ZSTD},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        int pages = walk_file(files[i].name, files[i].codec);
+        if (pages == -2) {
+            SKIP(files[i].name);
+            continue;
+        }
+        fprintf(stderr, "%s: %d pages\n", files[i].name, pages);
+        CHECK(pages > 0);
+    }
+}
+
+int main(void)
+{
+    RUN(test_names_crc);
+    RUN(test_roundtrip);
+    RUN(test_empty);
+    RUN(test_library_buffers);
+    RUN(test_gzip_members);
+    RUN(test_lz4_legacy);
+    RUN(test_corrupt);
+    RUN(test_parquet_testing_pages);
+    return TEST_SUMMARY();
+}

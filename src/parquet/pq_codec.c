@@ -129,7 +129,7 @@ static int lz4_hadoop(const uint8_t *src, size_t srclen, uint8_t *dst,
         ulen = (uint32_t)src[ip] << 24 | (uint32_t)src[ip + 1] << 16 |
                (uint32_t)src[ip + 2] << 8 | src[ip + 3];
         ip += 4;
-        if (ulen > dstlen - op)
+        if (ulen > dstlen - op || ulen > INT_MAX)
             return 0;
         while (produced < ulen) {
             uint32_t clen;

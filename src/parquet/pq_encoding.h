@@ -9,6 +9,20 @@
  * remains.  Failures return OCP_ERR_DATA (OCP_ERR_OSERR when memory runs
  * out) and describe themselves in the optional struct ocp_error.
  *
+ * Leniencies and conventions, matching what common readers accept:
+ *  - RLE hybrid: a bit-packed run claiming more groups than bytes remain is
+ *    cut to the values whose bits are present; asking for more is
+ *    OCP_ERR_DATA.  At bit width 0 an exhausted stream reads as zeros.
+ *  - DELTA_*: the stream's value count must be >= n; the first n values are
+ *    returned and *consumed points past the whole stream.  A last miniblock
+ *    that stops right after its values at the end of the buffer is accepted.
+ *    Lengths and prefix lengths are the low 32 bits as int32, >= 0.
+ *  - DELTA_BYTE_ARRAY: values that are just a prefix of the previous value
+ *    or just a suffix are views (into the previous value or data); others
+ *    are copied to the arena (at most 2 GiB per call).
+ *  - BYTE_STREAM_SPLIT: the stream length is len / width (len must be a
+ *    multiple of width, at least n * width); the first n values come out.
+ *
  * Ownership: struct pq_rle_decoder is caller storage without resources
  * (no release needed).  struct pq_buf is caller storage owning a malloc
  * buffer: start it zeroed, free it with pq_buf_release.

@@ -1,0 +1,312 @@
+/*
+ * test_engine.c - the engine's pieces: exact sums, day ranges, capacity
+ * max-then-sum across chunks, gigabyte-months by month length, merge
+ * associativity of the serialized form.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batchbuild.h"
+#include "engine/xsum.h"
+#include "ocpagg/agg.h"
+#include "ocpagg/labels.h"
+#include "ocpagg/text.h"
+#include "testlib.h"
+
+#define N NAN
+#define G 1073741824.0
+
+static struct lbl_keys keys;
+
+/* Sums in any order give the same bits; a naive double sum does not. */
+static void test_xsum_order(void)
+{
+    double v[1000];
+    struct xsum a, b, c;
+    double naive_fwd = 0, naive_bwd = 0;
+    unsigned s = 12345;
+    int i;
+
+    for (i = 0; i < 1000; i++) {
+        s = s * 1103515245u + 12345u;
+        v[i] = (double)(s % 100000) / 7.0 * ((s & 1) ? 1e9 : 1e-3);
+    }
+    xsum_init(&a);
+    xsum_init(&b);
+    xsum_init(&c);
+    for (i = 0; i < 1000; i++) {
+        xsum_add(&a, v[i]);
+        naive_fwd += v[i];
+    }
+    for (i = 999; i >= 0; i--) {
+        xsum_add(&b, v[i]);
+        naive_bwd += v[i];
+    }
+    {
+        struct xsum part;
+        xsum_init(&part);
+        for (i = 0; i < 500; i++)
+            xsum_add(&part, v[i]);
+        for (i = 500; i < 1000; i++)
+            xsum_add(&c, v[i]);
+        xsum_merge(&c, &part);
+    }
+    CHECK(xsum_value(&a) == xsum_value(&b));
+    CHECK(xsum_value(&a) == xsum_value(&c));
+    CHECK_DBL(xsum_value(&a), naive_fwd, fabs(naive_fwd) * 1e-12);
+    (void)naive_bwd;
+    /* NULL (NaN) is skipped; negatives and fractions are exact. */
+    xsum_init(&a);
+    xsum_add(&a, N);
+    xsum_add(&a, -1.25);
+    xsum_add(&a, 0.5);
+    CHECK(xsum_value(&a) == -0.75);
+    /* Large byte-seconds beyond 2^63 in total stay exact. */
+    xsum_init(&a);
+    for (i = 0; i < 4; i++)
+        xsum_add(&a, 0x1p62);
+    CHECK(xsum_value(&a) == 0x1p64);
+    /* Division by the node count. */
+    xsum_init(&a);
+    xsum_add(&a, 3.0);
+    CHECK(xsum_value_div(&a, 2) == 1.5);
+    xsum_init(&a);
+    xsum_add(&a, -3.0);
+    CHECK(xsum_value_div(&a, 2) == -1.5);
+}
+
+static struct agg_partial *partial(int32_t start, int32_t end)
+{
+    struct agg_settings s;
+    struct agg_partial *p = NULL;
+    memset(&s, 0, sizeof s);
+    s.start_day = start;
+    s.end_day = end;
+    s.enabled = &keys;
+    s.track_volume_nodes = 1;
+    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
+    return p;
+}
+
+static int finish(struct agg_partial *p, struct rpt_table *t)
+{
+    struct agg_finish_settings fs;
+    memset(&fs, 0, sizeof fs);
+    rpt_table_init(t);
+    return agg_finish(p, &fs, t, NULL);
+}
+
+static const struct rpt_row *find_row(const struct rpt_table *t, int32_t day,
+                                      const char *ns, const char *node)
+{
+    size_t i;
+    for (i = 0; i < t->count; i++) {
+        const struct rpt_row *r = &t->rows[i];
+        if (r->usage_day == day && r->namespace_ && strcmp(r->namespace_, ns) == 0 &&
+            ((node == NULL && r->node == NULL) ||
+             (node && r->node && strcmp(r->node, node) == 0)))
+            return r;
+    }
+    return NULL;
+}
+
+/* One hour of a node split over two chunks counts its capacity once: the
+ * max per (node, hour) comes before the sum over hours. */
+static void test_capacity_split_hour(void)
+{
+    struct bb_store st = {{0}, 0};
+    const int64_t ts[4] = {0, 0, 3600000000, 3600000000};
+    const char *ns[4] = {"a", "b", "a", "b"};
+    const char *node[4] = {"n", "n", "n", "n"};
+    const double one[4] = {1, 1, 1, 1};
+    const double cap[4] = {3600, 7200, 7200, 7200};
+    struct ocp_batch b, h1, h2;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX), *q = partial(INT32_MIN, INT32_MAX);
+    struct rpt_table t;
+    const struct rpt_row *r;
+    int32_t day0 = 0;
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 4;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 4);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 4);
+    b.col[POD_NODE] = bb_strings(&st, node, 4);
+    b.col[POD_USAGE_CPU] = bb_numbers(&st, one, 4);
+    b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, cap, 4);
+    b.col[POD_CAP_MEM_SEC] = bb_numbers(&st, cap, 4);
+    h1 = bb_slice(&b, 0, 1);
+    h2 = bb_slice(&b, 1, 4);
+    CHECK_INT(agg_partial_add(p, &h1, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(q, &h2, NULL), OCP_OK);
+    CHECK_INT(agg_partial_merge(p, q, NULL), OCP_OK);
+    CHECK_INT(finish(p, &t), OCP_OK);
+    r = find_row(&t, day0, "a", "n");
+    CHECK(r != NULL);
+    if (r) {
+        /* max(3600, 7200) at hour 0 + 7200 at hour 1 = 14400 s = 4 h. */
+        CHECK_DBL(r->num[RPT_NODE_CAP_CPU_HOURS], 4.0, 0);
+        CHECK_DBL(r->num[RPT_CLUSTER_CAP_CPU_HOURS], 4.0, 0);
+        CHECK_DBL(r->num[RPT_NODE_CAP_MEM_GBH], 4.0 / G, 1e-24);
+        CHECK(isnan(r->num[RPT_NODE_CAP_CPU_CORES])); /* no cores column */
+        CHECK_DBL(r->num[RPT_POD_USAGE_CPU_HOURS], 2.0 / 3600.0, 0);
+    }
+    rpt_table_release(&t);
+    agg_partial_destroy(p);
+    agg_partial_destroy(q);
+    bb_release(&st);
+}
+
+/* start_date/end_date are inclusive UTC days; rows outside are counted. */
+static void test_day_range(void)
+{
+    struct bb_store st = {{0}, 0};
+    const int64_t day = INT64_C(86400000000);
+    const int64_t ts[4] = {9 * day + day - 1, 10 * day, 11 * day + day - 1, 12 * day};
+    const char *ns[4] = {"a", "a", "a", "a"};
+    const char *node[4] = {"n", "n", "n", "n"};
+    const double one[4] = {3600, 3600, 3600, 3600};
+    struct ocp_batch b;
+    struct agg_partial *p = partial(10, 11);
+    struct agg_stats s;
+    struct rpt_table t;
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 4;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 4);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 4);
+    b.col[POD_NODE] = bb_strings(&st, node, 4);
+    b.col[POD_USAGE_CPU] = bb_numbers(&st, one, 4);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    agg_partial_stats(p, &s);
+    CHECK_INT(s.rows_out_of_range, 2);
+    CHECK_INT(s.rows_read[OCP_TABLE_POD], 4);
+    CHECK_INT(s.pod_groups, 2);
+    CHECK_INT(finish(p, &t), OCP_OK);
+    CHECK(find_row(&t, 10, "a", "n") != NULL);
+    CHECK(find_row(&t, 11, "a", "n") != NULL);
+    CHECK(find_row(&t, 9, "a", "n") == NULL);
+    rpt_table_release(&t);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
+/* Gigabyte-months divide by the real length of the month. */
+static void test_storage_month_length(void)
+{
+    struct bb_store st = {{0}, 0};
+    int32_t feb24, jul25;
+    int64_t ts[2];
+    const char *ns[2] = {"s", "s"};
+    const char *pod[2] = {"p", "p"};
+    const char *pvc[2] = {"c", "c"};
+    const char *pv[2] = {"v", "v"};
+    const double bsec[2] = {G * 86400.0, G * 86400.0};
+    struct ocp_batch b;
+    struct agg_partial *p;
+    struct rpt_table t;
+    const struct rpt_row *r;
+
+    CHECK_INT(txt_parse_date("2024-02-10", 10, &feb24), 0);
+    CHECK_INT(txt_parse_date("2025-07-10", 10, &jul25), 0);
+    ts[0] = (int64_t)feb24 * INT64_C(86400000000);
+    ts[1] = (int64_t)jul25 * INT64_C(86400000000);
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_STORAGE;
+    b.nrows = 2;
+    b.col[STO_INTERVAL_START] = bb_times(&st, ts, 2);
+    b.col[STO_NAMESPACE] = bb_strings(&st, ns, 2);
+    b.col[STO_POD] = bb_strings(&st, pod, 2);
+    b.col[STO_PVC] = bb_strings(&st, pvc, 2);
+    b.col[STO_PV] = bb_strings(&st, pv, 2);
+    b.col[STO_CAP_BYTE_SEC] = bb_numbers(&st, bsec, 2);
+    b.col[STO_REQUEST_BYTE_SEC] = bb_numbers(&st, bsec, 2);
+    b.col[STO_USAGE_BYTE_SEC] = bb_numbers(&st, bsec, 2);
+    p = partial(INT32_MIN, INT32_MAX);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    CHECK_INT(finish(p, &t), OCP_OK);
+    r = find_row(&t, feb24, "s", NULL);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_DBL(r->num[RPT_PVC_CAP_GB_MONTHS], 1.0 / 29.0, 1e-15); /* leap February */
+        CHECK_DBL(r->num[RPT_VOLUME_REQUEST_GB_MONTHS], 1.0 / 29.0, 1e-15);
+        CHECK(r->node == NULL && r->resource_id == NULL);
+        CHECK(isnan(r->num[RPT_PVC_CAP_GB]));
+        CHECK(isnan(r->num[RPT_POD_USAGE_CPU_HOURS]));
+    }
+    r = find_row(&t, jul25, "s", NULL);
+    CHECK(r != NULL);
+    if (r)
+        CHECK_DBL(r->num[RPT_PVC_USAGE_GB_MONTHS], 1.0 / 31.0, 1e-15);
+    rpt_table_release(&t);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
+/* Node role from settings wins over data; another role gets no row. */
+static void test_roles(void)
+{
+    struct bb_store st = {{0}, 0};
+    const int64_t ts[3] = {0, 0, 0};
+    const char *ns[3] = {"x", "x", "x"};
+    const char *node[3] = {"a", "b", "c"};
+    const char *role[3] = {"worker", "gpu", ""};
+    const double cap[3] = {3600, 3600, 3600};
+    struct agg_node_role roles[1] = {{"a", "infra"}};
+    struct agg_finish_settings fs;
+    struct ocp_batch b;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+    struct rpt_table t;
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 3;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 3);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 3);
+    b.col[POD_NODE] = bb_strings(&st, node, 3);
+    b.col[POD_NODE_ROLE] = bb_strings(&st, role, 3);
+    b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, cap, 3);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    memset(&fs, 0, sizeof fs);
+    fs.node_roles = roles;
+    fs.n_node_roles = 1;
+    rpt_table_init(&t);
+    CHECK_INT(agg_finish(p, &fs, &t, NULL), OCP_OK);
+    CHECK(find_row(&t, 0, "Platform unallocated", "a") != NULL);
+    CHECK(find_row(&t, 0, "Worker unallocated", "a") == NULL);
+    CHECK(find_row(&t, 0, "Platform unallocated", "b") == NULL); /* "gpu" */
+    CHECK(find_row(&t, 0, "Worker unallocated", "b") == NULL);
+    CHECK(find_row(&t, 0, "Worker unallocated", "c") != NULL); /* empty role → rule */
+    rpt_table_release(&t);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
+static void test_format_double(void)
+{
+    char buf[40];
+    rpt_format_double(0.1, buf);
+    CHECK_STR(buf, "0.1");
+    rpt_format_double(1.0 / 3.0, buf);
+    CHECK(strtod(buf, NULL) == 1.0 / 3.0);
+    rpt_format_double(-0.0, buf);
+    CHECK_STR(buf, "0");
+    rpt_format_double(1e300, buf);
+    CHECK_STR(buf, "1e+300");
+}
+
+int main(void)
+{
+    lbl_keys_init(&keys);
+    RUN(test_xsum_order);
+    RUN(test_capacity_split_hour);
+    RUN(test_day_range);
+    RUN(test_storage_month_length);
+    RUN(test_roles);
+    RUN(test_format_double);
+    lbl_keys_release(&keys);
+    return TEST_SUMMARY();
+}

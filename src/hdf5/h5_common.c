@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Collects the innermost HDF5 error description.  Walking downwards visits
+/* Collects the innermost HDF5 error description.  Walking upwards visits
  * the innermost (first pushed) record first; that one says what actually
- * went wrong ("truncated file", "can't open object"), the outer ones only
- * repeat which API call failed. */
+ * went wrong ("truncated file: eof = ..."), the outer ones only repeat
+ * which API call failed. */
 struct first_msg {
     char text[256];
 };
@@ -26,7 +26,7 @@ int h5i_fail(struct ocp_error *err, int code, const char *file,
     struct first_msg m;
 
     m.text[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, take_first, &m);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_first, &m);
     H5Eclear2(H5E_DEFAULT);
     if (m.text[0] != '\0')
         return ocp_error_set(err, code, file, -1, column, "%s (HDF5: %s)",

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 const char *const rpt_column_names[] = {
@@ -132,9 +133,27 @@ size_t rpt_format_double(double v, char *out)
         memcpy(out, "0", 2);
         return 1;
     }
+    /* Whole numbers are common (capacities, zero sums): print them
+     * without the printf machinery. */
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+        char tmp[24];
+        int64_t x = (int64_t)v;
+        uint64_t u = x < 0 ? (uint64_t)(-x) : (uint64_t)x;
+        size_t len = 0, i = 0;
+        do {
+            tmp[len++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (x < 0)
+            out[i++] = '-';
+        while (len > 0)
+            out[i++] = tmp[--len];
+        out[i] = '\0';
+        return i;
+    }
     for (prec = 15; prec <= 17; prec++) {
         n = snprintf(out, 32, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
+        if (prec == 17 || strtod(out, NULL) == v)
             break;
     }
     return n < 0 ? 0 : (size_t)n;

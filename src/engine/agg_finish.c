@@ -74,7 +74,6 @@ struct finisher {
     struct hmap dn_caps;            /* (day, node) -> capacity sums */
     struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
     struct hmap merged;             /* label triple -> finish pool id */
-    struct hmap cost;               /* p->pool id -> cost category */
     struct lbl_set work;
     struct rpt_table *out;
 };
@@ -392,6 +391,7 @@ static const char *role_of(struct finisher *f, uint32_t node)
         if (strcmp(f->settings->node_roles[i].node, name) == 0)
             return f->settings->node_roles[i].role;
     nk.node = node;
+    nk.zero = 0;
     e = hmap_find(&p->nodes, &nk);
     if (e != SIZE_MAX) {
         const struct node_val *v = hmap_value(&p->nodes, e);
@@ -691,7 +691,6 @@ int agg_finish(const struct agg_partial *p,
     hmap_init(&f.dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     hmap_init(&f.day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     hmap_init(&f.merged, sizeof(struct merged_key), sizeof(struct merged_val));
-    hmap_init(&f.cost, sizeof(uint32_t), sizeof(int64_t));
     f.sets = calloc((size_t)p->pool.count + 1, sizeof *f.sets);
     if (f.sets == NULL) {
         rc = oom(err);
@@ -721,6 +720,5 @@ cleanup:
     hmap_release(&f.dn_caps);
     hmap_release(&f.day_caps);
     hmap_release(&f.merged);
-    hmap_release(&f.cost);
     return rc;
 }

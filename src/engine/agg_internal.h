@@ -63,6 +63,7 @@ struct lab_val {
 #define NODE_INFRA_LABEL 2u
 struct node_key {
     uint32_t node;
+    uint32_t zero; /* keeps keys 8-byte sized for the word-wise compare */
 };
 struct node_val {
     uint32_t role; /* max non-empty node_role */

@@ -264,11 +264,19 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     const struct ocp_column *col = b->col;
     const int64_t *ts = col[POD_INTERVAL_START].ts;
     struct pod_key last_key;
-    size_t last_index = SIZE_MAX;
+    struct cap_key last_cap;
+    struct vn_key last_vn;
+    size_t last_index = SIZE_MAX, last_cap_index = SIZE_MAX;
+    uint32_t last_node = POOL_NULL, last_role = POOL_NULL;
+    int have_vn = 0;
     size_t r;
     int created, rc;
 
+    /* Rows come clustered (a node's pods within an hour, a pod's hours),
+     * so remembering the last key of each table skips most lookups. */
     memset(&last_key, 0, sizeof last_key);
+    memset(&last_cap, 0, sizeof last_cap);
+    memset(&last_vn, 0, sizeof last_vn);
     if (ts == NULL)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
                              "column is missing");
@@ -294,9 +302,16 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         ck.node = node;
         ck.zero = 0;
         ck.ts = ts[r];
-        e = hmap_upsert(&p->caps, &ck, &created);
-        if (e == SIZE_MAX)
-            return oom(err);
+        if (last_cap_index != SIZE_MAX && ck.node == last_cap.node &&
+            ck.ts == last_cap.ts) {
+            e = last_cap_index;
+        } else {
+            e = hmap_upsert(&p->caps, &ck, &created);
+            if (e == SIZE_MAX)
+                return oom(err);
+            last_cap = ck;
+            last_cap_index = e;
+        }
         cv = hmap_value(&p->caps, e);
         max_into(&cv->cpu_sec, &cv->flags, HAS_A, num_at(&col[POD_CAP_CPU_SEC], r));
         max_into(&cv->mem_sec, &cv->flags, HAS_B, num_at(&col[POD_CAP_MEM_SEC], r));
@@ -347,12 +362,18 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         if (rid != pv->resource_id && pool_cmp(&p->pool, rid, pv->resource_id) > 0)
             pv->resource_id = rid;
 
-        /* Node facts for roles. */
+        /* Node facts for roles; a repeat of the last node and role adds
+         * nothing unless the namespace is the API server's. */
         {
             struct node_key nk;
             struct node_val *nv;
             uint32_t role = str_at(p, &maps[POD_NODE_ROLE], &col[POD_NODE_ROLE], r);
+            if (node == last_node && role == last_role && key.ns != p->apiserver_ns)
+                goto node_done;
+            last_node = node;
+            last_role = role;
             nk.node = node;
+            nk.zero = 0;
             e = hmap_upsert(&p->nodes, &nk, &created);
             if (e == SIZE_MAX)
                 return oom(err);
@@ -363,6 +384,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             if (key.ns == p->apiserver_ns)
                 nv->flags |= NODE_APISERVER;
         }
+    node_done:
         if (p->settings.track_volume_nodes) {
             struct vn_key vk;
             vk.day = day;
@@ -370,8 +392,12 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             vk.pod = str_at(p, &maps[POD_POD], &col[POD_POD], r);
             vk.node = node;
             vk.resource_id = rid;
-            if (hmap_upsert(&p->vnodes, &vk, &created) == SIZE_MAX)
-                return oom(err);
+            if (!have_vn || memcmp(&vk, &last_vn, sizeof vk) != 0) {
+                if (hmap_upsert(&p->vnodes, &vk, &created) == SIZE_MAX)
+                    return oom(err);
+                last_vn = vk;
+                have_vn = 1;
+            }
         }
     }
     return OCP_OK;
@@ -423,6 +449,7 @@ static int add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
         if (is_node && (lflags & LBL_INFRA)) {
             struct node_key nk;
             nk.node = key.id;
+            nk.zero = 0;
             e = hmap_upsert(&p->nodes, &nk, &created);
             if (e == SIZE_MAX)
                 return oom(err);

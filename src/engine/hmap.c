@@ -62,15 +62,15 @@ size_t hmap_find(const struct hmap *m, const void *key)
     for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
         size_t e = m->slots[i] - 1;
         if (m->hashes[e] == h &&
-            memcmp(m->entries + e * m->entry_size, key, m->key_size) == 0)
+            hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
             return e;
     }
     return SIZE_MAX;
 }
 
-size_t hmap_upsert(struct hmap *m, const void *key, int *created)
+size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
+                        int *created)
 {
-    uint32_t h;
     size_t i, e;
 
     *created = 0;
@@ -79,11 +79,10 @@ size_t hmap_upsert(struct hmap *m, const void *key, int *created)
         if (m->count >= UINT32_MAX - 1 || hmap_rehash(m, nslots) != 0)
             return SIZE_MAX;
     }
-    h = hmap_hash(key, m->key_size);
     for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
         e = m->slots[i] - 1;
         if (m->hashes[e] == h &&
-            memcmp(m->entries + e * m->entry_size, key, m->key_size) == 0)
+            hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
             return e;
     }
     if (m->count == m->cap) {

@@ -52,10 +52,52 @@ static inline uint32_t hmap_hash(const void *key, size_t key_size)
     return (uint32_t)(h >> 32);
 }
 
+/* Compares keys 8 bytes at a time (keys are multiples of 4 bytes). */
+static inline int hmap_key_eq(const unsigned char *a, const unsigned char *b,
+                              size_t size)
+{
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return 0;
+    }
+    for (; i < size; i += 4) {
+        uint32_t x, y;
+        memcpy(&x, a + i, 4);
+        memcpy(&y, b + i, 4);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* The insert path of hmap_upsert (growing, appending). */
+size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t hash,
+                        int *created);
+
 /* Finds the entry for key, inserting a zero-filled value when absent
  * (*created set to 1).  Returns the entry index, or SIZE_MAX when out of
- * memory.  Entry pointers move when the map grows: use indexes. */
-size_t hmap_upsert(struct hmap *m, const void *key, int *created);
+ * memory.  Entry pointers move when the map grows: use indexes.  The
+ * lookup is inline because it runs once or more per input row. */
+static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
+{
+    uint32_t h = hmap_hash(key, m->key_size);
+    size_t i;
+
+    *created = 0;
+    if (m->slots != NULL) {
+        for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
+            size_t e = m->slots[i] - 1;
+            if (m->hashes[e] == h &&
+                hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
+                return e;
+        }
+    }
+    return hmap_insert_slow(m, key, h, created);
+}
 
 /* Finds an entry; SIZE_MAX when absent. */
 size_t hmap_find(const struct hmap *m, const void *key);

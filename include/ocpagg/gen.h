@@ -39,7 +39,7 @@ struct gen_config {
     int32_t start_day;          /* days since 1970-01-01; default 2025-11-01 */
     uint64_t seed;              /* default 1 */
     uint32_t label_cardinality; /* distinct "app" label values, default 8 */
-    uint32_t namespaces;        /* default 16, at least 6 */
+    uint32_t namespaces;        /* default 18, at least 6 */
     int bad_labels;             /* add rare malformed label texts */
     int omit_effective;         /* leave out the effective-usage columns */
     uint32_t block_rows;        /* rows per batch handed to the sink, default 65536 */

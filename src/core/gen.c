@@ -17,7 +17,7 @@ void gen_config_default(struct gen_config *c)
     c->start_day = 20393; /* 2025-11-01 */
     c->seed = 1;
     c->label_cardinality = 8;
-    c->namespaces = 16;
+    c->namespaces = 18;
     c->block_rows = 65536;
 }
 

@@ -39,7 +39,7 @@ static void usage(FILE *out)
             "  --start YYYY-MM-DD       first day (default 2025-11-01)\n"
             "  --seed N                 random seed (default 1)\n"
             "  --label-cardinality N    distinct \"app\" label values (default 8)\n"
-            "  --namespaces N           namespaces, at least 6 (default 16)\n"
+            "  --namespaces N           namespaces, at least 6 (default 18)\n"
             "  --bad-labels             add rare malformed label texts\n"
             "  --no-effective-usage     omit the effective-usage columns\n"
             "  --block-rows N           rows per generated block (default 65536)\n"

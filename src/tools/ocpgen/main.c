@@ -12,6 +12,7 @@
 
 #include "ocpagg/text.h"
 #include "ocpgen.h"
+#include "sink_parquet.h"
 
 struct format {
     const char *name;
@@ -21,6 +22,7 @@ struct format {
 
 static const struct format formats[] = {
     {"hdf5", ocpgen_write_hdf5},
+    {"parquet", ocpgen_write_parquet},
 };
 
 static void usage(FILE *out)
@@ -32,7 +34,7 @@ static void usage(FILE *out)
             "\n"
             "  --output PATH            output file (default sample/ocp.h5); written\n"
             "                           to PATH.tmp, then renamed\n"
-            "  --format FMT             hdf5 (default)\n"
+            "  --format FMT             hdf5 (default) or parquet\n"
             "  --nodes N                nodes (default 4)\n"
             "  --pods-per-node N        pod slots per node (default 10)\n"
             "  --days N                 days (default 3)\n"
@@ -48,7 +50,8 @@ static void usage(FILE *out)
             "  --help                   this text\n"
             "\n"
             "Pod rows = nodes x pods-per-node x 24 x days.  Exit codes: 0 ok,\n"
-            "64 bad usage, 73 cannot create the output, 74 write error.\n");
+            "64 bad usage, 73 cannot create the output, 74 write error.\n"
+            "\n%s", ocpgen_pq_usage());
 }
 
 /* Parses an unsigned decimal into *out within [0, max]. */
@@ -74,7 +77,8 @@ static int bad_value(const char *flag, const char *v)
 }
 
 /* Returns OCP_OK, OCP_ERR_USAGE, or -1 after --help. */
-static int parse_args(int argc, char **argv, struct ocpgen_options *o)
+static int parse_args(int argc, char **argv, struct ocpgen_options *o,
+                      struct ocpgen_pq_options *pq)
 {
     int i;
 
@@ -133,6 +137,10 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o)
             if (parse_u64(v, UINT64_MAX, &u) != 0)
                 return bad_value(flag, v);
             o->gen.seed = u;
+        } else if (ocpgen_pq_is_flag(flag)) {
+            TAKE_VALUE();
+            if (ocpgen_pq_parse_flag(pq, flag, v) != 1)
+                return bad_value(flag, v);
         } else {
             static const char *const names[] = {
                 "--nodes", "--pods-per-node", "--days", "--label-cardinality",
@@ -168,6 +176,7 @@ static double now_seconds(void)
 int main(int argc, char **argv)
 {
     struct ocpgen_options o;
+    struct ocpgen_pq_options pq;
     struct ocp_error err;
     int64_t rows[OCP_TABLE_COUNT] = {0};
     const struct format *fmt = NULL;
@@ -180,7 +189,9 @@ int main(int argc, char **argv)
     gen_config_default(&o.gen);
     o.output = "sample/ocp.h5";
     o.format = "hdf5";
-    rc = parse_args(argc, argv, &o);
+    ocpgen_pq_options_default(&pq);
+    o.parquet = &pq;
+    rc = parse_args(argc, argv, &o, &pq);
     if (rc < 0)
         return 0;
     if (rc != OCP_OK)
@@ -190,7 +201,7 @@ int main(int argc, char **argv)
             fmt = &formats[k];
     if (fmt == NULL) {
         fprintf(stderr, "ocpgen: unknown or unavailable format \"%s\" (this build "
-                        "writes: hdf5)\n", o.format);
+                        "writes: hdf5, parquet)\n", o.format);
         return OCP_ERR_USAGE;
     }
     ocp_error_clear(&err);

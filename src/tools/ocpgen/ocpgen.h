@@ -10,17 +10,25 @@
 #include "ocpagg/error.h"
 #include "ocpagg/gen.h"
 
+struct ocpgen_pq_options; /* sink_parquet.h */
+
 struct ocpgen_options {
     struct gen_config gen;
     const char *output;
     const char *format; /* "hdf5"; further formats register in main.c */
     int no_compress;
     int quiet;
+    const struct ocpgen_pq_options *parquet; /* --format parquet flags */
 };
 
 /* Writes the four tables into one HDF5 file: output.tmp, renamed to output
  * on success and removed on failure. */
 int ocpgen_write_hdf5(const struct ocpgen_options *o,
                       int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err);
+
+/* Writes the four tables in Koku's Parquet layout under output (a folder),
+ * with the flags in o->parquet (sink_parquet.c). */
+int ocpgen_write_parquet(const struct ocpgen_options *o,
+                         int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err);
 
 #endif

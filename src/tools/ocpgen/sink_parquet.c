@@ -89,6 +89,20 @@ const char *ocpgen_pq_usage(void)
            "                           the seed)\n";
 }
 
+int ocpgen_pq_is_flag(const char *flag)
+{
+    static const char *const flags[] = {
+        "--parquet-codec", "--parquet-page-version", "--labels",
+        "--interval-start", "--rows-per-file", "--row-group-rows",
+        "--source-uuid"};
+    size_t i;
+
+    for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (strcmp(flag, flags[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int parse_count(const char *v, uint64_t *out)
 {
     char *end;
@@ -570,4 +584,16 @@ int ocpgen_write_parquet_with(const struct ocpgen_options *o,
     }
     lbl_set_release(&s.set);
     return rc;
+}
+
+int ocpgen_write_parquet(const struct ocpgen_options *o,
+                         int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err)
+{
+    struct ocpgen_pq_options defaults;
+
+    if (o->parquet == NULL) {
+        ocpgen_pq_options_default(&defaults);
+        return ocpgen_write_parquet_with(o, &defaults, rows, err);
+    }
+    return ocpgen_write_parquet_with(o, o->parquet, rows, err);
 }

@@ -30,6 +30,9 @@ void ocpgen_pq_options_default(struct ocpgen_pq_options *p);
 int ocpgen_pq_parse_flag(struct ocpgen_pq_options *p, const char *flag,
                          const char *value);
 
+/* 1 if flag is one of the Parquet flags above. */
+int ocpgen_pq_is_flag(const char *flag);
+
 /* The usage lines of the Parquet flags. */
 const char *ocpgen_pq_usage(void);
 

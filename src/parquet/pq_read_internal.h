@@ -1,0 +1,241 @@
+/*
+ * pq_read_internal.h - pieces of the Parquet reader shared by its source
+ * files: the decoded footer (struct pq_file), page headers, and the
+ * column chunk decoder the table adapter and the MAP assembler call.
+ */
+#ifndef OCPAGG_PQ_READ_INTERNAL_H
+#define OCPAGG_PQ_READ_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/arena.h"
+#include "ocpagg/error.h"
+#include "ocpagg/parquet.h"
+#include "pq_encoding.h"
+#include "pq_format.h"
+
+/* Deepest schema tree and thrift nesting we accept. */
+#define PQ_MAX_SCHEMA_DEPTH 64
+/* Largest page (compressed or not) we accept. */
+#define PQ_MAX_PAGE_BYTES ((int64_t)INT32_MAX)
+
+/* Statistics as stored: byte views into the footer. */
+struct pq_rawstats {
+    const uint8_t *min, *max, *min_value, *max_value;
+    uint32_t min_len, max_len, min_value_len, max_value_len;
+    int has_min, has_max, has_min_value, has_max_value;
+    int has_null_count, has_distinct_count;
+    int64_t null_count, distinct_count;
+};
+
+/* One column chunk of a row group as the footer describes it. */
+struct pq_chunkmeta {
+    int has_meta;
+    int has_file_path;        /* data in another file: unsupported */
+    int encrypted;
+    enum pq_type type;
+    uint32_t encodings;
+    enum pq_codec codec;
+    int64_t num_values;
+    int64_t total_uncompressed;
+    int64_t total_compressed;
+    int64_t data_page_offset;
+    int64_t dictionary_page_offset; /* -1 when absent */
+    int64_t index_page_offset;      /* -1 when absent */
+    int has_stats;
+    struct pq_rawstats stats;
+};
+
+struct pq_rowgroup {
+    int64_t num_rows;
+    int64_t total_byte_size;
+    int ncols;
+    struct pq_chunkmeta *cols;
+};
+
+/* A SchemaElement as stored. */
+struct pq_schema_el {
+    const char *name;
+    int has_type;
+    enum pq_type type;
+    int type_length;
+    int has_repetition;
+    enum pq_repetition repetition;
+    int num_children;         /* -1 when absent */
+    enum pq_converted_type converted;
+    int scale, precision;
+    enum pq_logical_kind logical;
+    enum pq_time_unit unit;
+    int utc;
+    int lt_scale, lt_precision;
+    int int_bits, int_signed;
+};
+
+struct pq_file {
+    char *path;
+    int fd;
+    int64_t file_size;
+    struct pq_open_options opt;
+    struct ocp_arena meta;    /* every metadata allocation below */
+    uint8_t *footer;
+    size_t footer_len;
+    int version;
+    int64_t num_rows;
+    const char *created_by;
+    size_t nkv;
+    const char **kv_keys, **kv_values;
+    int nschema;
+    struct pq_schema_el *schema;
+    int ncols;
+    struct pq_colinfo *cols;
+    int nrg;
+    struct pq_rowgroup *rgs;
+    int has_encryption;
+};
+
+/* ---- footer (pq_meta.c) -------------------------------------------- */
+
+/* Decodes a FileMetaData thrift struct into f (schema elements, row
+ * groups, key/value metadata); strings are copied into f->meta. */
+int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
+                   struct ocp_error *err);
+
+/* Builds f->cols from f->schema: paths, levels, MAP detection. */
+int pq_schema_build(struct pq_file *f, struct ocp_error *err);
+
+/* ---- page headers (pq_meta.c) -------------------------------------- */
+
+struct pq_page_header {
+    enum pq_page_type type;
+    int32_t uncompressed_size;
+    int32_t compressed_size;
+    int has_crc;
+    uint32_t crc;
+    int has_data, has_data_v2, has_dict;
+    /* data page v1 / v2 / dictionary (num_values shared) */
+    int32_t num_values;
+    int32_t num_nulls;        /* v2 */
+    int32_t num_rows;         /* v2 */
+    int encoding;
+    int def_encoding, rep_encoding; /* v1 */
+    int32_t def_len, rep_len; /* v2 */
+    int is_compressed;        /* v2, default 1 */
+    size_t header_len;        /* bytes the header took */
+};
+
+/* Decodes a PageHeader from p[0..len).  Returns OCP_OK, OCP_ERR_DATA for
+ * corrupt headers, or 1 when len is too short to hold the whole header
+ * (the caller may read more and retry). */
+int pq_page_header_decode(const uint8_t *p, size_t len,
+                          struct pq_page_header *h, struct ocp_error *err);
+
+/* ---- column chunks (pq_column.c) ----------------------------------- */
+
+/* Adds file / row group / column context to err and returns code. */
+int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err,
+            int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* Reads all bytes [off, off + len) of the file into dst. */
+int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len,
+                  int64_t off, struct ocp_error *err);
+
+/* ---- scratch buffers (pq_column.c) -------------------------------- */
+
+/* malloc'd buffers reused between pages and between the columns of one
+ * read, so decoding allocates per chunk at most, never per value.
+ * Caller storage: zero it, free it with pq_scratch_release. */
+struct pq_scratch {
+    uint8_t *raw;       size_t raw_cap;   /* chunk or page bytes as stored */
+    uint8_t *page;      size_t page_cap;  /* a decompressed page */
+    uint32_t *u32;      size_t u32_cap;   /* levels, dictionary indices */
+    uint16_t *u16;      size_t u16_cap;   /* BIT_PACKED levels */
+    int64_t *i64;       size_t i64_cap;   /* DELTA_BINARY_PACKED values */
+    struct pq_bytes *views; size_t views_cap; /* byte-array values */
+    uint8_t *tmp;       size_t tmp_cap;   /* slots of a clipped page */
+    int16_t *tdef;      size_t tdef_cap;  /* its levels */
+    int16_t *trep;      size_t trep_cap;
+};
+
+void pq_scratch_release(struct pq_scratch *s);
+
+/* Makes *buf hold at least need bytes (contents not kept). */
+int pq_scratch_grow(void **buf, size_t *cap, size_t need);
+
+/* Decodes rows [row_offset, row_offset + nrows) of one leaf column
+ * (nrows < 0: to the end of the row group) with the given scratch. */
+int pq_chunk_read(const struct pq_file *f, int rg, int col,
+                  int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
+                  struct pq_scratch *s, struct pq_colvalues *out,
+                  struct ocp_error *err);
+
+/* ---- pages (pq_page.c) -------------------------------------------- */
+
+struct pq_dictbuild;
+
+/* The state of decoding one column chunk. */
+struct pq_cr {
+    const struct pq_file *f;
+    int rg, col;
+    const struct pq_colinfo *ci;
+    const struct pq_chunkmeta *cm;
+    struct ocp_arena *arena;
+    struct pq_scratch *s;
+    struct ocp_error *err;
+    size_t slot;              /* bytes per value slot (4 for string ids) */
+    int have_dict;
+    uint32_t dict_n;          /* dictionary entries */
+    const uint8_t *dict_vals; /* fixed-width types: dict_n slots */
+    struct pq_dictbuild *db;  /* BYTE_ARRAY: the chunk's strings */
+    int64_t entries_seen;     /* level entries decoded before this page */
+};
+
+/* Where a data page's entries go: nv slots, levels. */
+struct pq_dest {
+    uint8_t *vals;
+    int16_t *def;             /* NULL when max_def == 0 */
+    int16_t *rep;             /* NULL when max_rep == 0 */
+};
+
+/* Bytes per slot of a leaf's values. */
+size_t pq_slot_size(const struct pq_colinfo *c);
+
+/* Decodes a dictionary page whose stored bytes are body[0..compressed). */
+int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
+                 const uint8_t *body);
+
+/* Decodes a data page (v1 or v2) into d: h->num_values entries; *nulls
+ * gets the count of entries below max_def. */
+int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
+                 const uint8_t *body, struct pq_dest *d, int64_t *nulls);
+
+/* ---- strings (pq_dict.c) ------------------------------------------- */
+
+/* A growing dictionary of distinct strings, built in an arena. */
+struct pq_dictbuild {
+    struct ocp_arena *arena;
+    uint32_t count, cap;
+    uint64_t *offsets;        /* cap + 1 */
+    char *data;
+    uint64_t data_len, data_cap;
+    uint32_t *slots;          /* open addressing: id + 1, 0 empty */
+    uint32_t nslots;          /* power of two, 0 before the first lookup */
+    uint32_t hashed;          /* entries [0, hashed) are in slots */
+};
+
+int pq_dictbuild_init(struct pq_dictbuild *b, struct ocp_arena *arena,
+                      uint32_t cap_hint, uint64_t bytes_hint);
+/* Appends s without looking for duplicates; *id gets its id. */
+int pq_dictbuild_push(struct pq_dictbuild *b, const void *s, size_t len,
+                      uint32_t *id);
+/* Returns the id of s, appending it when new. */
+int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
+                        uint32_t *id);
+/* Finishes into a struct ocp_strdict allocated in the arena. */
+int pq_dictbuild_finish(struct pq_dictbuild *b, struct ocp_strdict **out);
+
+#endif

@@ -441,8 +441,8 @@ int main(int argc, char **argv)
             if (cfg.output_format == CFG_OUTPUT_CSV)
                 rc = rpt_write_csv(&table, &meta, cfg.output_path, &err);
             else
-                rc = ocp_error_set(&err, OCP_ERR_CONFIG, cfg.source_name, -1, NULL,
-                                   "key 'output.format': parquet output is not built in this version");
+                rc = rpt_write_parquet(&table, &meta, cfg.output_path,
+                                       cfg.output_partitioned, &err);
             sum.t_write = now_seconds() - t_mark;
         }
         if (rc == OCP_OK) {

@@ -7,7 +7,7 @@
  * partitioned form, rows are already sorted by usage_start, so each day is
  * one run of rows and one file.
  */
-#include "report/rpt_parquet.h"
+#include "ocpagg/report.h"
 
 #include <errno.h>
 #include <math.h>

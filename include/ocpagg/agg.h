@@ -76,6 +76,17 @@ int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
 int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
                           size_t *len, struct ocp_error *err);
 
+/* Decides whether a day's groups go into a serialized part. */
+typedef int (*agg_day_filter)(int32_t day, void *ctx);
+
+/* Serializes only the groups of the days `keep` accepts, plus the tables
+ * that have no day (node facts), so a partial can be split by day and the
+ * days finished in parallel; counters are left out (they would count once
+ * per part).  keep == NULL serializes everything, counters included. */
+int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
+                               void *ctx, unsigned char **buf, size_t *len,
+                               struct ocp_error *err);
+
 /* Merges a serialized partial into dst; a malformed buffer is
  * OCP_ERR_SOFTWARE. */
 int agg_partial_merge_serialized(struct agg_partial *dst,

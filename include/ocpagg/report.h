@@ -106,6 +106,21 @@ void rpt_table_sort(struct rpt_table *t);
  * %.16g, %.17g that round-trips); returns the length.  out >= 32 bytes. */
 size_t rpt_format_double(double v, char *out);
 
+/* A growable text buffer (caller storage; rpt_buf_release frees). */
+struct rpt_buf {
+    char *data;
+    size_t len, cap;
+};
+
+void rpt_buf_release(struct rpt_buf *b);
+
+/* Appends the CSV header line. */
+int rpt_csv_header(struct rpt_buf *out);
+
+/* Appends rows [from, to) as CSV lines; OCP_ERR_OSERR when out of memory. */
+int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
+                 size_t from, size_t to, struct rpt_buf *out);
+
 /* Writes the table as CSV with a header to path (temp file + rename). */
 int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
                   const char *path, struct ocp_error *err);

@@ -225,19 +225,40 @@ static void put_u64(struct wbuf *w, uint64_t v)
     put(w, &v, sizeof v);
 }
 
-int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
-                          size_t *len, struct ocp_error *err)
+/* The day an entry belongs to, or INT32_MIN for tables without days. */
+static int32_t entry_day(int which, const unsigned char *entry)
+{
+    int32_t day;
+    int64_t ts;
+    switch (which) {
+    case MAP_NODES:
+        return INT32_MIN;
+    case MAP_CAPS:
+        memcpy(&ts, entry + offsetof(struct cap_key, ts), 8);
+        return agg_day_of(ts);
+    default:
+        /* Every other key starts with its int32 day. */
+        memcpy(&day, entry, 4);
+        return day;
+    }
+}
+
+int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
+                               void *ctx, unsigned char **buf, size_t *len,
+                               struct ocp_error *err)
 {
     struct wbuf w = {0};
     uint32_t id;
     int which, t;
 
     put(&w, magic, sizeof magic);
+    /* Counters travel only with whole partials; a day split would count
+     * them once per part. */
     for (t = 0; t < OCP_TABLE_COUNT; t++)
-        put_u64(&w, (uint64_t)p->stats.rows_read[t]);
-    put_u64(&w, (uint64_t)p->stats.rows_out_of_range);
-    put_u64(&w, (uint64_t)p->stats.rows_no_node);
-    put_u64(&w, (uint64_t)p->stats.bad_label_rows);
+        put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_read[t]);
+    put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_out_of_range);
+    put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_no_node);
+    put_u64(&w, keep ? 0 : (uint64_t)p->stats.bad_label_rows);
     put_u64(&w, p->pool.count ? p->pool.count : 1);
     for (id = 1; id < p->pool.count; id++) {
         uint32_t l = pool_len(&p->pool, id);
@@ -246,10 +267,25 @@ int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
     }
     for (which = 0; which < MAP_COUNT; which++) {
         const struct hmap *m = map_of((struct agg_partial *)p, which);
+        size_t count_at = w.len, e;
+        uint64_t kept = 0;
         put_u64(&w, m->count);
         put_u64(&w, m->entry_size);
-        if (m->count > 0)
-            put(&w, m->entries, m->count * m->entry_size);
+        if (keep == NULL) {
+            if (m->count > 0)
+                put(&w, m->entries, m->count * m->entry_size);
+            continue;
+        }
+        for (e = 0; e < m->count; e++) {
+            const unsigned char *entry = hmap_entry(m, e);
+            int32_t day = entry_day(which, entry);
+            if (day != INT32_MIN && !keep(day, ctx))
+                continue;
+            put(&w, entry, m->entry_size);
+            kept++;
+        }
+        if (!w.failed)
+            memcpy(w.p + count_at, &kept, 8);
     }
     if (w.failed) {
         free(w.p);
@@ -258,6 +294,12 @@ int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
     *buf = w.p;
     *len = w.len;
     return OCP_OK;
+}
+
+int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
+                          size_t *len, struct ocp_error *err)
+{
+    return agg_partial_serialize_days(p, NULL, NULL, buf, len, err);
 }
 
 struct rbuf {

@@ -1,7 +1,9 @@
 /* rpt_csv.c - the report as CSV for PostgreSQL COPY ... CSV HEADER.
  *
  * NULL is an unquoted empty field; every non-NULL string is quoted, so an
- * empty string ("") stays distinguishable from NULL. */
+ * empty string ("") stays distinguishable from NULL.  Rows are formatted
+ * into memory buffers, so the driver can format day blocks in parallel
+ * and write them at their offsets. */
 #include "ocpagg/report.h"
 #include "ocpagg/text.h"
 
@@ -13,92 +15,168 @@
 #include <string.h>
 #include <unistd.h>
 
-static void put_sep(FILE *f)
+void rpt_buf_release(struct rpt_buf *b)
 {
-    putc_unlocked(',', f);
+    free(b->data);
+    memset(b, 0, sizeof *b);
 }
 
-static void put_str(FILE *f, const char *s)
+static int reserve(struct rpt_buf *b, size_t extra)
+{
+    if (b->len + extra > b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 65536;
+        char *nd;
+        while (ncap < b->len + extra)
+            ncap *= 2;
+        nd = realloc(b->data, ncap);
+        if (nd == NULL)
+            return -1;
+        b->data = nd;
+        b->cap = ncap;
+    }
+    return 0;
+}
+
+/* Appenders assume room was reserved for the whole row beforehand. */
+static void add(struct rpt_buf *b, const char *s, size_t n)
+{
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static void add_c(struct rpt_buf *b, char c)
+{
+    b->data[b->len++] = c;
+}
+
+static size_t str_room(const char *s)
+{
+    size_t n = 0;
+    if (s == NULL)
+        return 0;
+    for (; *s; s++)
+        n += *s == '"' ? 2 : 1;
+    return n + 2;
+}
+
+static void add_str(struct rpt_buf *b, const char *s)
 {
     const char *q;
     if (s == NULL)
         return;
-    putc_unlocked('"', f);
-    /* Copy runs without quotes in one call; double each quote. */
+    add_c(b, '"');
     while ((q = strchr(s, '"')) != NULL) {
-        fwrite_unlocked(s, 1, (size_t)(q - s) + 1, f);
-        putc_unlocked('"', f);
+        add(b, s, (size_t)(q - s) + 1);
+        add_c(b, '"');
         s = q + 1;
     }
-    fputs_unlocked(s, f);
-    putc_unlocked('"', f);
+    add(b, s, strlen(s));
+    add_c(b, '"');
 }
 
-static void put_num(FILE *f, double v)
+static void add_num(struct rpt_buf *b, double v)
 {
-    char buf[40];
-    size_t n;
     if (isnan(v))
         return;
-    n = rpt_format_double(v, buf);
-    fwrite_unlocked(buf, 1, n, f);
+    b->len += rpt_format_double(v, b->data + b->len);
 }
 
-static void put_row(FILE *f, const struct rpt_row *r,
-                    const struct rpt_meta *meta)
+int rpt_csv_header(struct rpt_buf *out)
 {
-    char day[11];
+    size_t i;
+    for (i = 0; rpt_column_names[i] != NULL; i++) {
+        size_t n = strlen(rpt_column_names[i]);
+        if (reserve(out, n + 2) != 0)
+            return OCP_ERR_OSERR;
+        if (i > 0)
+            add_c(out, ',');
+        add(out, rpt_column_names[i], n);
+    }
+    if (reserve(out, 1) != 0)
+        return OCP_ERR_OSERR;
+    add_c(out, '\n');
+    return OCP_OK;
+}
+
+int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
+                 size_t from, size_t to, struct rpt_buf *out)
+{
+    char head[64], day[11];
+    size_t cluster_room = str_room(meta->cluster_id) + str_room(meta->cluster_alias) +
+                          str_room(meta->source_uuid) + 2 * strlen(rpt_infra_cost_text) + 2;
+    size_t r, head_len;
     int i;
 
-    txt_format_date(r->usage_day, day);
-    fputs(r->uuid, f);
-    fprintf(f, ",%" PRId64 ",", meta->report_period_id);
-    put_str(f, meta->cluster_id);
-    put_sep(f);
-    put_str(f, meta->cluster_alias);
-    fputs(r->source == RPT_SOURCE_POD ? ",Pod," : ",Storage,", f);
-    fprintf(f, "%s,%s,", day, day);
-    put_str(f, r->namespace_);
-    put_sep(f);
-    put_str(f, r->node);
-    put_sep(f);
-    put_str(f, r->resource_id);
-    put_sep(f);
-    put_str(f, r->pod_labels);
-    for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
-        put_sep(f);
-        put_num(f, r->num[i]);
+    head_len = (size_t)snprintf(head, sizeof head, ",%" PRId64 ",", meta->report_period_id);
+    for (r = from; r < to; r++) {
+        const struct rpt_row *row = &t->rows[r];
+        size_t room = 128 + cluster_room + head_len + 32 * RPT_NUM_COUNT +
+                      str_room(row->namespace_) + str_room(row->node) +
+                      str_room(row->resource_id) + str_room(row->pod_labels) +
+                      str_room(row->pvc) + str_room(row->pv) +
+                      str_room(row->storageclass) + str_room(row->volume_labels) +
+                      str_room(row->all_labels) + str_room(row->csi_volume_handle);
+        if (reserve(out, room) != 0)
+            return OCP_ERR_OSERR;
+        txt_format_date(row->usage_day, day);
+        add(out, row->uuid, 36);
+        add(out, head, head_len);
+        add_str(out, meta->cluster_id);
+        add_c(out, ',');
+        add_str(out, meta->cluster_alias);
+        if (row->source == RPT_SOURCE_POD)
+            add(out, ",Pod,", 5);
+        else
+            add(out, ",Storage,", 9);
+        add(out, day, 10);
+        add_c(out, ',');
+        add(out, day, 10);
+        add_c(out, ',');
+        add_str(out, row->namespace_);
+        add_c(out, ',');
+        add_str(out, row->node);
+        add_c(out, ',');
+        add_str(out, row->resource_id);
+        add_c(out, ',');
+        add_str(out, row->pod_labels);
+        for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
+            add_c(out, ',');
+            add_num(out, row->num[i]);
+        }
+        add_c(out, ',');
+        add_str(out, row->pvc);
+        add_c(out, ',');
+        add_str(out, row->pv);
+        add_c(out, ',');
+        add_str(out, row->storageclass);
+        add_c(out, ',');
+        add_str(out, row->volume_labels);
+        add_c(out, ',');
+        add_str(out, row->all_labels);
+        for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
+            add_c(out, ',');
+            add_num(out, row->num[i]);
+        }
+        add_c(out, ',');
+        add_str(out, meta->source_uuid);
+        add_c(out, ',');
+        if (row->has_infra_cost)
+            add_str(out, rpt_infra_cost_text);
+        add_c(out, ',');
+        add_str(out, row->csi_volume_handle);
+        add_c(out, ',');
+        if (row->has_cost_category)
+            out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,
+                                         row->cost_category_id);
+        add_c(out, '\n');
     }
-    put_sep(f);
-    put_str(f, r->pvc);
-    put_sep(f);
-    put_str(f, r->pv);
-    put_sep(f);
-    put_str(f, r->storageclass);
-    put_sep(f);
-    put_str(f, r->volume_labels);
-    put_sep(f);
-    put_str(f, r->all_labels);
-    for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
-        put_sep(f);
-        put_num(f, r->num[i]);
-    }
-    put_sep(f);
-    put_str(f, meta->source_uuid);
-    put_sep(f);
-    if (r->has_infra_cost)
-        put_str(f, rpt_infra_cost_text);
-    put_sep(f);
-    put_str(f, r->csi_volume_handle);
-    put_sep(f);
-    if (r->has_cost_category)
-        fprintf(f, "%" PRId64, r->cost_category_id);
-    fputc('\n', f);
+    return OCP_OK;
 }
 
 int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
                   const char *path, struct ocp_error *err)
 {
+    struct rpt_buf buf = {0};
     char *tmp = NULL;
     FILE *f = NULL;
     size_t i, plen = strlen(path);
@@ -115,15 +193,21 @@ int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
                            "cannot create report: %s", strerror(errno));
         goto cleanup;
     }
-    setvbuf(f, NULL, _IOFBF, (size_t)1 << 20);
-    for (i = 0; rpt_column_names[i] != NULL; i++) {
-        if (i > 0)
-            put_sep(f);
-        fputs(rpt_column_names[i], f);
+    if (rpt_csv_header(&buf) != OCP_OK) {
+        rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
+        goto cleanup;
     }
-    fputc('\n', f);
-    for (i = 0; i < t->count; i++)
-        put_row(f, &t->rows[i], meta);
+    /* Format and write a few thousand rows at a time to bound memory. */
+    for (i = 0; i <= t->count; i += 4096) {
+        size_t to = i + 4096 < t->count ? i + 4096 : t->count;
+        if (rpt_csv_rows(t, meta, i, to, &buf) != OCP_OK) {
+            rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
+            goto cleanup;
+        }
+        if (buf.len > 0 && fwrite(buf.data, 1, buf.len, f) != buf.len)
+            break;
+        buf.len = 0;
+    }
     if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
         rc = ocp_error_set(err, OCP_ERR_IOERR, path, -1, NULL,
                            "cannot write report: %s", strerror(errno));
@@ -148,5 +232,6 @@ cleanup:
     if (rc != OCP_OK && tmp != NULL)
         unlink(tmp);
     free(tmp);
+    rpt_buf_release(&buf);
     return rc;
 }

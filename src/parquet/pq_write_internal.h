@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ocpagg/error.h"
 #include "ocpagg/pq_writer.h"
@@ -147,7 +148,9 @@ int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath,
                  size_t dict_max, int page_stats_on);
 void pq_leaf_release(struct pq_leaf *l);
 
-/* Starts a row: levels and values follow through the put functions. */
+/* Appending entries: a NULL (or empty map) at definition level def, a
+ * value at the leaf's maximum level; rep is the repetition level.  Return
+ * OCP_OK, OCP_ERR_DATA (a bad id or length) or OCP_ERR_OSERR. */
 int pq_leaf_put_null(struct pq_leaf *l, uint32_t def, uint32_t rep);
 int pq_leaf_put_fixed(struct pq_leaf *l, const void *v, uint32_t rep);
 int pq_leaf_put_bool(struct pq_leaf *l, int v, uint32_t rep);
@@ -202,8 +205,6 @@ int pq_meta_footer(struct pq_buf *out, const struct pq_wcol *cols,
                    size_t nkv);
 
 /* ---- the writer (pq_write.c, pq_write_batch.c) --------------------- */
-
-#include <stdio.h>
 
 struct pq_writer {
     char *path;

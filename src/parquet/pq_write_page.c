@@ -10,6 +10,9 @@
 
 #include "pq_codec.h"
 
+/* Pages hold at most this many level entries, so the int32 counts of the
+ * page header fit whatever the page byte size, and readers that decode a
+ * page at once get bounded pages even for 1-bit dictionary indices. */
 #define PQ_PAGE_MAX_ENTRIES (1u << 20)
 
 static int put_u32le(struct pq_buf *b, uint32_t v)

@@ -365,6 +365,31 @@ static void test_metadata(void)
     pq_file_close(f);
 }
 
+/* A file without rows is still a valid Parquet file: no row groups. */
+static void test_empty_file(void)
+{
+    struct pq_schema_desc schema = {2, small_cols};
+    struct pq_writer *w = NULL;
+    struct pq_file *f = NULL;
+    struct ocp_error err;
+    struct pq_column_data cols[2];
+    const char *path = tmp_path("empty.parquet");
+
+    memset(cols, 0, sizeof cols);
+    ocp_error_clear(&err);
+    CHECK_INT(pq_writer_create(path, &schema, NULL, &w, &err), OCP_OK);
+    CHECK_INT(pq_writer_write_batch(w, cols, 0, &err), OCP_OK);
+    CHECK_INT(pq_writer_flush_row_group(w, &err), OCP_OK);
+    CHECK_INT(pq_writer_close(w, &err), OCP_OK);
+    CHECK_INT(pq_file_open(path, NULL, &f, &err), OCP_OK);
+    if (f != NULL) {
+        CHECK_INT(pq_file_num_rows(f), 0);
+        CHECK_INT(pq_file_num_row_groups(f), 0);
+        CHECK_INT(pq_file_num_columns(f), 2);
+        pq_file_close(f);
+    }
+}
+
 int main(void)
 {
     const char *base = getenv("OCPAGG_BUILD");
@@ -378,6 +403,7 @@ int main(void)
     RUN(test_rename_and_abort);
     RUN(test_bad_schema_and_options);
     RUN(test_metadata);
+    RUN(test_empty_file);
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -111,3 +111,96 @@ int exchange_reduce(struct agg_partial *mine, MPI_Comm comm,
     }
     return rc;
 }
+
+int exchange_day_owner(int32_t day, int nranks)
+{
+    int m = (int)(day % nranks);
+    return m < 0 ? m + nranks : m;
+}
+
+struct owner_ctx {
+    int rank, nranks;
+};
+
+static int keep_owned(int32_t day, void *ctx)
+{
+    const struct owner_ctx *c = ctx;
+    return exchange_day_owner(day, c->nranks) == c->rank;
+}
+
+/* Sends `len` bytes to `to` while receiving from `from`, in pieces. */
+static int swap_bytes(const unsigned char *sbuf, size_t slen, int to,
+                      unsigned char **rbuf, size_t *rlen, int from,
+                      MPI_Comm comm)
+{
+    uint64_t sl = slen, rl = 0;
+    size_t off;
+    unsigned char *b;
+
+    if (MPI_Sendrecv(&sl, 1, MPI_UINT64_T, to, 11, &rl, 1, MPI_UINT64_T, from,
+                     11, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        return -1;
+    b = malloc(rl ? (size_t)rl : 1);
+    if (b == NULL)
+        return -1;
+    for (off = 0; off < (size_t)(sl > rl ? sl : rl); off += PIECE) {
+        size_t sn = off < slen ? (slen - off < PIECE ? slen - off : PIECE) : 0;
+        size_t rn = off < (size_t)rl ? ((size_t)rl - off < PIECE ? (size_t)rl - off : PIECE) : 0;
+        if (MPI_Sendrecv(sn ? sbuf + off : NULL, (int)sn, MPI_BYTE, to, 12,
+                         rn ? b + off : NULL, (int)rn, MPI_BYTE, from, 12, comm,
+                         MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+            free(b);
+            return -1;
+        }
+    }
+    *rbuf = b;
+    *rlen = (size_t)rl;
+    return 0;
+}
+
+int exchange_shuffle_by_day(const struct agg_partial *mine,
+                            const struct agg_settings *settings,
+                            MPI_Comm comm, struct agg_partial **out,
+                            struct ocp_error *err)
+{
+    struct agg_partial *q = NULL;
+    struct owner_ctx ctx;
+    int rank, size, k, rc;
+
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    *out = NULL;
+    rc = agg_partial_create(settings, &q, err);
+    if (rc != OCP_OK)
+        return rc;
+    ctx.nranks = size;
+    /* Round k: send to rank + k, receive from rank - k; every pair meets
+     * once and each message holds only groups of the receiver's days. */
+    for (k = 0; k < size && rc == OCP_OK; k++) {
+        int to = (rank + k) % size, from = (rank - k + size) % size;
+        unsigned char *sbuf = NULL, *rbuf = NULL;
+        size_t slen = 0, rlen = 0;
+
+        ctx.rank = to;
+        rc = agg_partial_serialize_days(mine, keep_owned, &ctx, &sbuf, &slen, err);
+        if (rc != OCP_OK)
+            break;
+        if (k == 0) {
+            rc = agg_partial_merge_serialized(q, sbuf, slen, err);
+        } else if (swap_bytes(sbuf, slen, to, &rbuf, &rlen, from, comm) != 0) {
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "exchanging partials with ranks %d and %d failed",
+                               to, from);
+        } else {
+            rc = agg_partial_merge_serialized(q, rbuf, rlen, err);
+        }
+        free(sbuf);
+        free(rbuf);
+    }
+    if (rc != OCP_OK) {
+        agg_partial_destroy(q);
+        return rc;
+    }
+    *out = q;
+    return OCP_OK;
+}

@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ocpagg/agg.h"
 
@@ -17,3 +18,14 @@ int exchange_reduce(struct agg_partial *mine, MPI_Comm comm,
                     struct ocp_error *err);
 
 #endif
+
+/* Redistributes the partials by day: afterwards each rank holds, in
+ * *out, every group of the days it owns (day mod nranks == rank) from all
+ * ranks, plus the node facts of every rank.  `mine` is left unchanged. */
+int exchange_shuffle_by_day(const struct agg_partial *mine,
+                            const struct agg_settings *settings,
+                            MPI_Comm comm, struct agg_partial **out,
+                            struct ocp_error *err);
+
+/* The rank that owns a day in the shuffle. */
+int exchange_day_owner(int32_t day, int nranks);

@@ -18,6 +18,7 @@
 
 #include "driver/driver.h"
 #include "driver/exchange.h"
+#include "driver/finish.h"
 #include "driver/summary.h"
 #include "ocpagg/text.h"
 
@@ -236,6 +237,48 @@ static int load_config(const struct options *o, struct cfg *cfg,
     return rc;
 }
 
+/* Finish settings and constant columns from the config; the arrays are
+ * freed with free_finish_settings. */
+static int build_finish_settings(const struct cfg *cfg, struct agg_finish_settings *fs,
+                                 struct rpt_meta *meta, struct ocp_error *err)
+{
+    struct agg_cost_category *cats = calloc(cfg->n_cost_categories + 1, sizeof *cats);
+    struct agg_node_role *roles = calloc(cfg->n_node_roles + 1, sizeof *roles);
+    size_t i;
+
+    memset(fs, 0, sizeof *fs);
+    if (cats == NULL || roles == NULL) {
+        free(cats);
+        free(roles);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    for (i = 0; i < cfg->n_cost_categories; i++) {
+        cats[i].pattern = cfg->cost_categories[i].pattern;
+        cats[i].id = cfg->cost_categories[i].id;
+    }
+    for (i = 0; i < cfg->n_node_roles; i++) {
+        roles[i].node = cfg->node_roles[i].node;
+        roles[i].role = cfg->node_roles[i].role;
+    }
+    fs->cost_categories = cats;
+    fs->n_cost_categories = cfg->n_cost_categories;
+    fs->node_roles = roles;
+    fs->n_node_roles = cfg->n_node_roles;
+    txt_parse_uuid(cfg->source_uuid, strlen(cfg->source_uuid), fs->source_uuid);
+    meta->report_period_id = cfg->report_period_id;
+    meta->cluster_id = cfg->cluster_id;
+    meta->cluster_alias = cfg->cluster_alias;
+    meta->source_uuid = cfg->source_uuid;
+    return OCP_OK;
+}
+
+static void free_finish_settings(struct agg_finish_settings *fs)
+{
+    free((void *)fs->cost_categories);
+    free((void *)fs->node_roles);
+    memset(fs, 0, sizeof *fs);
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
@@ -249,6 +292,8 @@ int main(int argc, char **argv)
     struct rpt_table table;
     struct run_summary sum;
     struct rank_figures mine, *figures = NULL;
+    struct agg_finish_settings fs;
+    struct rpt_meta meta;
     unsigned char *buf = NULL;
     size_t len = 0, first = 0, last = 0, i;
     int rank, nranks, provided, rc, who = 0;
@@ -267,6 +312,8 @@ int main(int argc, char **argv)
     memset(&sum, 0, sizeof sum);
     rpt_table_init(&table);
     lbl_keys_init(&keys);
+    memset(&fs, 0, sizeof fs);
+    memset(&meta, 0, sizeof meta);
     install_signals();
 
     rc = parse_args(argc, argv, &opt, msg, sizeof msg);
@@ -386,67 +433,113 @@ int main(int argc, char **argv)
     MPI_Gather(&mine, (int)sizeof mine, MPI_BYTE, figures, (int)sizeof mine,
                MPI_BYTE, 0, MPI_COMM_WORLD);
 
-    /* Reduce across ranks. */
-    t_mark = now_seconds();
-    if (rank == 0 && !opt.quiet && opt.verbose)
-        fprintf(stderr, "ocpagg: reducing partials across %d rank(s)\n", nranks);
-    if (rc == OCP_OK)
-        rc = exchange_reduce(partial, MPI_COMM_WORLD, &err);
+    /* Counters are summed separately: the split finish below moves groups,
+     * not counters. */
+    {
+        struct agg_stats st;
+        int64_t in[OCP_TABLE_COUNT + 3], outv[OCP_TABLE_COUNT + 3];
+        int t;
+        agg_partial_stats(partial, &st);
+        for (t = 0; t < OCP_TABLE_COUNT; t++)
+            in[t] = st.rows_read[t];
+        in[OCP_TABLE_COUNT] = st.rows_out_of_range;
+        in[OCP_TABLE_COUNT + 1] = st.rows_no_node;
+        in[OCP_TABLE_COUNT + 2] = st.bad_label_rows;
+        MPI_Reduce(in, outv, OCP_TABLE_COUNT + 3, MPI_INT64_T, MPI_SUM, 0,
+                   MPI_COMM_WORLD);
+        memset(&sum.stats, 0, sizeof sum.stats);
+        for (t = 0; t < OCP_TABLE_COUNT; t++)
+            sum.stats.rows_read[t] = outv[t];
+        sum.stats.rows_out_of_range = outv[OCP_TABLE_COUNT];
+        sum.stats.rows_no_node = outv[OCP_TABLE_COUNT + 1];
+        sum.stats.bad_label_rows = outv[OCP_TABLE_COUNT + 2];
+    }
+    rc = build_finish_settings(&cfg, &fs, &meta, &err);
     if (rc != OCP_OK)
         print_error(rank, nranks, &err);
     if ((rc = agree(rc, rank, &who)) != OCP_OK)
         goto done;
-    sum.t_reduce = now_seconds() - t_mark;
 
-    if (rank == 0) {
-        struct agg_finish_settings fs;
-        struct agg_cost_category *cats = calloc(cfg.n_cost_categories + 1, sizeof *cats);
-        struct agg_node_role *roles = calloc(cfg.n_node_roles + 1, sizeof *roles);
-        struct rpt_meta meta;
+    if (cfg.output_format == CFG_OUTPUT_CSV) {
+        /* Groups move to the rank that owns their day; every rank
+         * finishes and formats its days; rank 0 streams the blocks into
+         * the report in day order. */
+        struct agg_partial *owned = NULL;
+        struct day_block_list blocks = {0};
+        struct finish_result fres = {0, 0, 0};
+        int64_t counts[5], totals[5];
         struct agg_stats st;
+        int nthreads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
 
-        memset(&fs, 0, sizeof fs);
-        memset(&st, 0, sizeof st);
-        if (cats == NULL || roles == NULL) {
-            rc = ocp_error_set(&err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        } else {
-            for (i = 0; i < cfg.n_cost_categories; i++) {
-                cats[i].pattern = cfg.cost_categories[i].pattern;
-                cats[i].id = cfg.cost_categories[i].id;
-            }
-            for (i = 0; i < cfg.n_node_roles; i++) {
-                roles[i].node = cfg.node_roles[i].node;
-                roles[i].role = cfg.node_roles[i].role;
-            }
-            fs.cost_categories = cats;
-            fs.n_cost_categories = cfg.n_cost_categories;
-            fs.node_roles = roles;
-            fs.n_node_roles = cfg.n_node_roles;
-            txt_parse_uuid(cfg.source_uuid, strlen(cfg.source_uuid), fs.source_uuid);
-            if (!opt.quiet && opt.verbose)
-                fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated)\n");
+        t_mark = now_seconds();
+        if (rank == 0 && opt.verbose)
+            fprintf(stderr, "ocpagg: shuffling groups by day across %d rank(s)\n", nranks);
+        rc = exchange_shuffle_by_day(partial, &job.settings, MPI_COMM_WORLD, &owned, &err);
+        if (rc != OCP_OK)
+            print_error(rank, nranks, &err);
+        agg_partial_destroy(partial);
+        partial = owned;
+        if ((rc = agree(rc, rank, &who)) != OCP_OK)
+            goto done;
+        sum.t_reduce = now_seconds() - t_mark;
+
+        t_mark = now_seconds();
+        if (rank == 0 && opt.verbose)
+            fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated)\n");
+        rc = finish_days(partial, &job.settings, &fs, &meta, nranks, nthreads,
+                         &blocks, &fres, &err);
+        if (rc != OCP_OK)
+            print_error(rank, nranks, &err);
+        if (rc == OCP_OK && stop_requested)
+            rc = OCP_ERR_INTERRUPTED;
+        agg_partial_stats(partial, &st);
+        counts[0] = st.pod_groups;
+        counts[1] = st.storage_groups;
+        counts[2] = fres.pod_rows;
+        counts[3] = fres.unallocated_rows;
+        counts[4] = fres.storage_rows;
+        MPI_Reduce(counts, totals, 5, MPI_INT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+        if ((rc = agree(rc, rank, &who)) != OCP_OK) {
+            day_block_list_release(&blocks);
+            goto done;
+        }
+        sum.t_finish = now_seconds() - t_mark;
+
+        t_mark = now_seconds();
+        rc = write_days_csv(&blocks, cfg.output_path, MPI_COMM_WORLD, &err);
+        day_block_list_release(&blocks);
+        sum.t_write = now_seconds() - t_mark;
+        if (rank == 0) {
+            sum.stats.pod_groups = totals[0];
+            sum.stats.storage_groups = totals[1];
+            sum.out_pod_rows = totals[2];
+            sum.out_unallocated_rows = totals[3];
+            sum.out_storage_rows = totals[4];
+        }
+    } else {
+        /* Parquet: reduce everything to rank 0, which finishes and writes. */
+        t_mark = now_seconds();
+        rc = exchange_reduce(partial, MPI_COMM_WORLD, &err);
+        if (rc != OCP_OK)
+            print_error(rank, nranks, &err);
+        if ((rc = agree(rc, rank, &who)) != OCP_OK)
+            goto done;
+        sum.t_reduce = now_seconds() - t_mark;
+        if (rank == 0) {
+            struct agg_stats st;
             t_mark = now_seconds();
             rc = agg_finish(partial, &fs, &table, &err);
             sum.t_finish = now_seconds() - t_mark;
-        }
-        if (rc == OCP_OK && stop_requested)
-            rc = ocp_error_set(&err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                               "stopped by a signal");
-        if (rc == OCP_OK) {
-            meta.report_period_id = cfg.report_period_id;
-            meta.cluster_id = cfg.cluster_id;
-            meta.cluster_alias = cfg.cluster_alias;
-            meta.source_uuid = cfg.source_uuid;
+            if (rc == OCP_OK && stop_requested)
+                rc = OCP_ERR_INTERRUPTED;
             t_mark = now_seconds();
-            if (cfg.output_format == CFG_OUTPUT_CSV)
-                rc = rpt_write_csv(&table, &meta, cfg.output_path, &err);
-            else
+            if (rc == OCP_OK)
                 rc = rpt_write_parquet(&table, &meta, cfg.output_path,
                                        cfg.output_partitioned, &err);
             sum.t_write = now_seconds() - t_mark;
-        }
-        if (rc == OCP_OK) {
             agg_partial_stats(partial, &st);
+            sum.stats.pod_groups = st.pod_groups;
+            sum.stats.storage_groups = st.storage_groups;
             for (i = 0; i < table.count; i++) {
                 const struct rpt_row *r = &table.rows[i];
                 if (r->source == RPT_SOURCE_STORAGE)
@@ -456,13 +549,17 @@ int main(int argc, char **argv)
                 else
                     sum.out_unallocated_rows++;
             }
+        }
+    }
+
+    if (rank == 0) {
+        if (rc == OCP_OK) {
             config_json = cfg_to_json(&cfg);
             sum.status = "ok";
             sum.config_json = config_json;
             sum.report_path = cfg.output_path;
             sum.nranks = nranks;
             sum.threads = res.threads;
-            sum.stats = st;
             sum.total_rows = plan.total_rows;
             sum.pruned_row_groups = plan.pruned_row_groups;
             sum.per_rank = figures;
@@ -481,21 +578,21 @@ int main(int argc, char **argv)
                     peak = figures[r].peak_rss;
             fprintf(stderr,
                     "ocpagg: done in %.2f s: %lld input rows (%.2f M rows/s), "
-                    "%lld bad label rows, %zu report rows "
+                    "%lld bad label rows, %lld report rows "
                     "(%lld pod, %lld unallocated, %lld storage)\n"
-                    "ocpagg: phases: plan %.2f s, read+aggregate %.2f s, reduce %.2f s, "
+                    "ocpagg: phases: plan %.2f s, read+aggregate %.2f s, exchange %.2f s, "
                     "finish %.2f s, write %.2f s; peak RSS per rank %.1f MiB\n"
                     "ocpagg: report: %s\nocpagg: summary: %s\n",
                     sum.t_total, (long long)plan.total_rows,
                     sum.t_total > 0 ? (double)plan.total_rows / sum.t_total / 1e6 : 0.0,
-                    (long long)st.bad_label_rows, table.count,
+                    (long long)sum.stats.bad_label_rows,
+                    (long long)(sum.out_pod_rows + sum.out_unallocated_rows +
+                                sum.out_storage_rows),
                     (long long)sum.out_pod_rows, (long long)sum.out_unallocated_rows,
                     (long long)sum.out_storage_rows, sum.t_plan, sum.t_read,
                     sum.t_reduce, sum.t_finish, sum.t_write,
                     (double)peak / 1048576.0, cfg.output_path, cfg.summary_path);
         }
-        free(cats);
-        free(roles);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
 
@@ -508,6 +605,7 @@ done:
                         "no report written\n", who, ocp_status_name(rc));
     free(config_json);
     free(figures);
+    free_finish_settings(&fs);
     agg_partial_destroy(partial);
     rpt_table_release(&table);
     plan_release(&plan);

@@ -74,11 +74,24 @@ static void add_str(struct rpt_buf *b, const char *s)
     add_c(b, '"');
 }
 
-static void add_num(struct rpt_buf *b, double v)
+/* The last value printed in each numeric column and its text: capacity
+ * columns repeat across all rows of a node and day, so most of them are
+ * copied instead of formatted again. */
+struct num_cache {
+    double value[RPT_NUM_COUNT];
+    char text[RPT_NUM_COUNT][40];
+    size_t len[RPT_NUM_COUNT];
+};
+
+static void add_num(struct rpt_buf *b, struct num_cache *c, int col, double v)
 {
     if (isnan(v))
         return;
-    b->len += rpt_format_double(v, b->data + b->len);
+    if (c->len[col] == 0 || memcmp(&c->value[col], &v, sizeof v) != 0) {
+        c->len[col] = rpt_format_double(v, c->text[col]);
+        c->value[col] = v;
+    }
+    add(b, c->text[col], c->len[col]);
 }
 
 int rpt_csv_header(struct rpt_buf *out)
@@ -105,8 +118,10 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
     size_t cluster_room = str_room(meta->cluster_id) + str_room(meta->cluster_alias) +
                           str_room(meta->source_uuid) + 2 * strlen(rpt_infra_cost_text) + 2;
     size_t r, head_len;
+    struct num_cache cache;
     int i;
 
+    memset(&cache, 0, sizeof cache);
     head_len = (size_t)snprintf(head, sizeof head, ",%" PRId64 ",", meta->report_period_id);
     for (r = from; r < to; r++) {
         const struct rpt_row *row = &t->rows[r];
@@ -141,7 +156,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
         add_str(out, row->pod_labels);
         for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
             add_c(out, ',');
-            add_num(out, row->num[i]);
+            add_num(out, &cache, i, row->num[i]);
         }
         add_c(out, ',');
         add_str(out, row->pvc);
@@ -155,7 +170,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
         add_str(out, row->all_labels);
         for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
             add_c(out, ',');
-            add_num(out, row->num[i]);
+            add_num(out, &cache, i, row->num[i]);
         }
         add_c(out, ',');
         add_str(out, meta->source_uuid);

@@ -139,6 +139,10 @@ static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p,
         float v;
         int prec;
         memcpy(&v, p, 4);
+        if (isnan(v)) {
+            snprintf(buf, size, "NaN");
+            break;
+        }
         for (prec = 6; prec <= 9; prec++) {
             snprintf(buf, size, "%.*g", prec, (double)v);
             if (strtof(buf, NULL) == v)

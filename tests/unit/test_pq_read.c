@@ -1,0 +1,1134 @@
+/*
+ * test_pq_read.c - conformance of the Parquet reader on the files of
+ * parquet-testing (../shared/parquet-testing, skipped when absent): every
+ * flat or MAP file of its INDEX.md reads to the values of its *_expect.csv
+ * or to values checked by hand (row counts, first and last rows, sums and
+ * invariants between columns), statistics decode as expected, CRCs are
+ * checked on request, and LIST columns are projected around.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ocpagg/parquet.h"
+#include "testlib.h"
+
+static char dir[1024];
+static struct ocp_arena arena;
+
+static const char *path_of(const char *name)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf, "%s/%s", dir, name);
+    return buf;
+}
+
+static struct pq_file *open_opt(const char *name, int crc)
+{
+    struct pq_open_options opt;
+    struct pq_file *f = NULL;
+    struct ocp_error err;
+
+    pq_open_options_init(&opt);
+    opt.check_crc = crc;
+    ocp_error_clear(&err);
+    if (pq_file_open(path_of(name), &opt, &f, &err) != OCP_OK) {
+        fprintf(stderr, "%s: open failed: %s\n", name, err.message);
+        CHECK(0);
+        return NULL;
+    }
+    return f;
+}
+
+static struct pq_file *open_file(const char *name) { return open_opt(name, 0); }
+
+/* Reads a whole leaf column (all row groups concatenated is not needed:
+ * the test files that matter have one row group unless said). */
+static int read_col(struct pq_file *f, int rg, const char *name,
+                    struct pq_colvalues *v)
+{
+    struct ocp_error err;
+    int col = pq_column_find(f, name), rc;
+
+    if (col < 0) {
+        fprintf(stderr, "no column %s\n", name);
+        CHECK(0);
+        return -1;
+    }
+    ocp_error_clear(&err);
+    rc = pq_column_read(f, rg, col, 0, -1, &arena, v, &err);
+    if (rc != OCP_OK) {
+        fprintf(stderr, "%s: read failed: %s\n", name, err.message);
+        CHECK_INT(rc, OCP_OK);
+    }
+    return rc;
+}
+
+static int is_null(const struct pq_file *f, const struct pq_colvalues *v,
+                   int64_t i)
+{
+    const struct pq_colinfo *c = pq_file_column(f, v->column);
+    return v->def != NULL && v->def[i] != c->max_def;
+}
+
+static int64_t ival(const struct pq_colvalues *v, int64_t i)
+{
+    if (v->type == PQ_INT32) {
+        int32_t x;
+        memcpy(&x, (const uint8_t *)v->values + 4 * i, 4);
+        return x;
+    }
+    {
+        int64_t x;
+        memcpy(&x, (const uint8_t *)v->values + 8 * i, 8);
+        return x;
+    }
+}
+
+static double dval(const struct pq_colvalues *v, int64_t i)
+{
+    if (v->type == PQ_FLOAT) {
+        float x;
+        memcpy(&x, (const uint8_t *)v->values + 4 * i, 4);
+        return x;
+    }
+    if (v->type == PQ_DOUBLE) {
+        double x;
+        memcpy(&x, (const uint8_t *)v->values + 8 * i, 8);
+        return x;
+    }
+    if (v->type == PQ_FIXED_LEN_BYTE_ARRAY && v->type_length == 2) {
+        const uint8_t *p = (const uint8_t *)v->values + 2 * i;
+        return pq_float16_to_double((uint16_t)(p[0] | p[1] << 8));
+    }
+    return (double)ival(v, i);
+}
+
+/* The string of row i (NUL-terminated copy in a static buffer). */
+static const char *sval(const struct pq_colvalues *v, int64_t i)
+{
+    static char buf[4096];
+    size_t len;
+    const char *s;
+
+    if (v->ids[i] == OCP_NULL_ID)
+        return "(null)";
+    s = ocp_strdict_get(v->dict, v->ids[i], &len);
+    if (len >= sizeof buf)
+        len = sizeof buf - 1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* ---- files with an *_expect.csv ------------------------------------ */
+
+/* Splits one CSV line (quotes allowed, no embedded newlines) into
+ * fields; returns the count. */
+static int csv_split(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line, *o;
+
+    while (n < max) {
+        int quoted = *p == '"';
+        fields[n++] = o = p + quoted;
+        if (quoted) {
+            p++;
+            while (*p) {
+                if (*p == '"' && p[1] == '"') {
+                    *o++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *o++ = *p++;
+                }
+            }
+        } else {
+            while (*p && *p != ',' && *p != '\n' && *p != '\r')
+                *o++ = *p++;
+        }
+        if (*p == ',') {
+            *o = '\0';
+            p++;
+            continue;
+        }
+        *o = '\0';
+        break;
+    }
+    return n;
+}
+
+static void check_expect_csv(const char *name, const char *csv)
+{
+    struct pq_file *f = open_file(name);
+    FILE *fp;
+    char line[65536], *fields[128];
+    int ncols, j, bad = 0;
+    int64_t row = 0;
+    struct pq_colvalues *v;
+
+    if (f == NULL)
+        return;
+    fp = fopen(path_of(csv), "r");
+    CHECK(fp != NULL);
+    if (fp == NULL) {
+        pq_file_close(f);
+        return;
+    }
+    ncols = pq_file_num_columns(f);
+    v = calloc((size_t)ncols, sizeof *v);
+    CHECK_INT(pq_file_num_row_groups(f), 1);
+    for (j = 0; j < ncols; j++) {
+        struct ocp_error err;
+        CHECK_INT(pq_column_read(f, 0, j, 0, -1, &arena, &v[j], &err), OCP_OK);
+    }
+    if (fgets(line, sizeof line, fp) == NULL) /* header */
+        CHECK(0);
+    while (fgets(line, sizeof line, fp) != NULL && bad < 5) {
+        int n = csv_split(line, fields, 128);
+        CHECK_INT(n, ncols);
+        if (n != ncols || row >= v[0].nrows) {
+            bad++;
+            break;
+        }
+        for (j = 0; j < ncols; j++) {
+            const char *e = fields[j];
+            int ok;
+            if (is_null(f, &v[j], row))
+                ok = e[0] == '\0';
+            else if (v[j].type == PQ_BYTE_ARRAY)
+                ok = strcmp(sval(&v[j], row), e) == 0;
+            else
+                ok = e[0] != '\0' && strtoll(e, NULL, 10) == ival(&v[j], row);
+            if (!ok) {
+                fprintf(stderr, "%s row %lld col %d: expected '%s'\n", name,
+                        (long long)row, j, e);
+                bad++;
+            }
+        }
+        row++;
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(row, v[0].nrows);
+    fclose(fp);
+    free(v);
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_expect_csv(void)
+{
+    check_expect_csv("delta_binary_packed.parquet",
+                     "delta_binary_packed_expect.csv");
+    check_expect_csv("delta_byte_array.parquet", "delta_byte_array_expect.csv");
+    check_expect_csv("delta_encoding_optional_column.parquet",
+                     "delta_encoding_optional_column_expect.csv");
+    check_expect_csv("delta_encoding_required_column.parquet",
+                     "delta_encoding_required_column_expect.csv");
+}
+
+/* ---- the alltypes family ------------------------------------------- */
+
+/* 2009-01-01 00:00:00 UTC in seconds. */
+#define T2009 INT64_C(1230768000)
+
+static void check_alltypes(const char *name, int n, const int *ids,
+                           const int64_t *ts_sec)
+{
+    struct pq_file *f = open_file(name);
+    struct pq_colvalues id, b, ti, bi, fl, db, st, ds, ts;
+    int i;
+
+    if (f == NULL)
+        return;
+    CHECK_INT(pq_file_num_rows(f), n);
+    if (read_col(f, 0, "id", &id) || read_col(f, 0, "bool_col", &b) ||
+        read_col(f, 0, "tinyint_col", &ti) || read_col(f, 0, "bigint_col", &bi) ||
+        read_col(f, 0, "float_col", &fl) || read_col(f, 0, "double_col", &db) ||
+        read_col(f, 0, "string_col", &st) ||
+        read_col(f, 0, "date_string_col", &ds) ||
+        read_col(f, 0, "timestamp_col", &ts)) {
+        pq_file_close(f);
+        return;
+    }
+    CHECK_INT(id.nrows, n);
+    for (i = 0; i < n && i < id.nrows; i++) {
+        int k = ids[i] % 2;
+        int64_t us;
+        char want[16];
+        CHECK_INT(ival(&id, i), ids[i]);
+        CHECK_INT(((const uint8_t *)b.values)[i], !k);
+        CHECK_INT(ival(&ti, i), k);
+        CHECK_INT(ival(&bi, i), 10 * k);
+        CHECK_DBL(dval(&fl, i), k ? 1.1f : 0.0f, 0);
+        CHECK_DBL(dval(&db, i), 10.1 * k, 0);
+        snprintf(want, sizeof want, "%d", k);
+        CHECK_STR(sval(&st, i), want);
+        CHECK_INT(pq_int96_to_us((const uint8_t *)ts.values + 12 * i, &us), 0);
+        CHECK_INT(us, ts_sec[i] * 1000000);
+    }
+    /* The date text agrees with the timestamp: row 0 of alltypes_plain is
+     * 03/01/09. */
+    if (ids[0] == 4)
+        CHECK_STR(sval(&ds, 0), "03/01/09");
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_alltypes(void)
+{
+    /* 2009-03-01, 04-01, 02-01, 01-01: days 59, 90, 31, 0 after T2009;
+     * odd ids are one minute later. */
+    static const int ids[8] = {4, 5, 6, 7, 2, 3, 0, 1};
+    static const int64_t ts[8] = {
+        T2009 + 59 * 86400, T2009 + 59 * 86400 + 60,
+        T2009 + 90 * 86400, T2009 + 90 * 86400 + 60,
+        T2009 + 31 * 86400, T2009 + 31 * 86400 + 60,
+        T2009, T2009 + 60};
+    check_alltypes("alltypes_plain.parquet", 8, ids, ts);
+    check_alltypes("alltypes_plain.snappy.parquet", 2, ids + 2, ts + 2);
+    check_alltypes("alltypes_dictionary.parquet", 2, ids + 6, ts + 6);
+}
+
+/* alltypes_tiny_pages: 7,300 rows in many small pages; columns follow id
+ * (tinyint = id % 10, bigint = 10 * tinyint, ...), and the _plain twin
+ * holds the same ids.  Row ranges skip pages. */
+static void check_tiny_pages(const char *name, int64_t *idsum, int32_t *first)
+{
+    struct pq_file *f = open_file(name);
+    struct pq_colvalues id, ti, bi, db, st, b, part;
+    struct ocp_error err;
+    int64_t i, sum = 0;
+    int bad = 0;
+
+    if (f == NULL)
+        return;
+    CHECK_INT(pq_file_num_rows(f), 7300);
+    if (read_col(f, 0, "id", &id) || read_col(f, 0, "tinyint_col", &ti) ||
+        read_col(f, 0, "bigint_col", &bi) || read_col(f, 0, "double_col", &db) ||
+        read_col(f, 0, "string_col", &st) || read_col(f, 0, "bool_col", &b)) {
+        pq_file_close(f);
+        return;
+    }
+    CHECK_INT(id.nrows, 7300);
+    for (i = 0; i < id.nrows; i++) {
+        int64_t x = ival(&id, i), k = x % 10;
+        char want[8];
+        sum += x;
+        snprintf(want, sizeof want, "%d", (int)k);
+        if (ival(&ti, i) != k || ival(&bi, i) != 10 * k ||
+            dval(&db, i) != 10.1 * (double)k || strcmp(sval(&st, i), want) ||
+            ((const uint8_t *)b.values)[i] != (x % 2 == 0))
+            bad++;
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(sum, 7299 * 7300 / 2);
+    *idsum = sum;
+    *first = (int32_t)ival(&id, 0);
+    /* A row range in the middle equals the same rows of the full read. */
+    ocp_error_clear(&err);
+    CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "id"), 3001, 777, &arena,
+                             &part, &err), OCP_OK);
+    CHECK_INT(part.nrows, 777);
+    for (i = 0, bad = 0; i < part.nrows; i++)
+        bad += ival(&part, i) != ival(&id, 3001 + i);
+    CHECK_INT(bad, 0);
+    CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "string_col"), 7299, 1,
+                             &arena, &part, &err), OCP_OK);
+    CHECK_STR(sval(&part, 0), sval(&st, 7299));
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_tiny_pages(void)
+{
+    int64_t s1 = 0, s2 = 0;
+    int32_t f1 = -1, f2 = -2;
+    check_tiny_pages("alltypes_tiny_pages.parquet", &s1, &f1);
+    check_tiny_pages("alltypes_tiny_pages_plain.parquet", &s2, &f2);
+    CHECK_INT(s1, s2);
+    CHECK_INT(f1, 122);
+    CHECK_INT(f2, 122);
+}
+
+/* ---- numbers of many shapes ---------------------------------------- */
+
+static void test_decimals(void)
+{
+    static const char *files[] = {"int32_decimal.parquet",
+                                  "int64_decimal.parquet",
+                                  "fixed_length_decimal.parquet",
+                                  "fixed_length_decimal_legacy.parquet",
+                                  "byte_array_decimal.parquet"};
+    size_t k;
+
+    /* Each holds 1.00, 2.00, ... 24.00 with scale 2. */
+    for (k = 0; k < sizeof files / sizeof files[0]; k++) {
+        struct pq_file *f = open_file(files[k]);
+        struct pq_colvalues v;
+        const struct pq_colinfo *c;
+        int64_t i;
+        int bad = 0;
+        if (f == NULL)
+            continue;
+        c = pq_file_column(f, 0);
+        CHECK_INT(c->logical, PQ_LT_DECIMAL);
+        CHECK_INT(c->scale, 2);
+        if (read_col(f, 0, "value", &v) == OCP_OK) {
+            CHECK_INT(v.nrows, 24);
+            for (i = 0; i < v.nrows; i++) {
+                double d;
+                if (c->type == PQ_INT32 || c->type == PQ_INT64) {
+                    d = (double)ival(&v, i) / 100.0;
+                } else if (c->type == PQ_BYTE_ARRAY) {
+                    size_t len;
+                    const char *s = ocp_strdict_get(v.dict, v.ids[i], &len);
+                    d = pq_decimal_to_double((const uint8_t *)s, len, 2);
+                } else {
+                    d = pq_decimal_to_double((const uint8_t *)v.values +
+                                                 (size_t)c->type_length * i,
+                                             (size_t)c->type_length, 2);
+                }
+                bad += fabs(d - (double)(i + 1)) > 1e-9;
+            }
+            CHECK_INT(bad, 0);
+        }
+        pq_file_close(f);
+        ocp_arena_reset(&arena);
+    }
+}
+
+static void test_float16(void)
+{
+    struct pq_file *f = open_file("float16_nonzeros_and_nans.parquet");
+    struct pq_colvalues v;
+    struct pq_colstats st;
+    static const double want[8] = {0, 1, -2, NAN, 0, -1, -0.0, 2};
+    int i;
+
+    if (f != NULL && read_col(f, 0, "x", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 8);
+        CHECK(is_null(f, &v, 0));
+        for (i = 1; i < 8; i++) {
+            CHECK(!is_null(f, &v, i));
+            if (isnan(want[i]))
+                CHECK(isnan(dval(&v, i)));
+            else
+                CHECK_DBL(dval(&v, i), want[i], 0);
+        }
+        CHECK(signbit(dval(&v, 6)));
+        CHECK_INT(pq_column_stats(f, 0, 0, &st, NULL), OCP_OK);
+        CHECK(st.has_min && st.has_max && st.kind == 'd');
+        CHECK_DBL(st.min_d, -2, 0);
+        CHECK_DBL(st.max_d, 2, 0);
+    }
+    pq_file_close(f);
+    f = open_file("float16_zeros_and_nans.parquet");
+    if (f != NULL && read_col(f, 0, "x", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 3);
+        CHECK(is_null(f, &v, 0));
+        CHECK_DBL(dval(&v, 1), 0, 0);
+        CHECK(isnan(dval(&v, 2)));
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_nan_stats(void)
+{
+    struct pq_file *f = open_file("nan_in_stats.parquet");
+    struct pq_colvalues v;
+    struct pq_colstats st;
+
+    if (f != NULL && read_col(f, 0, "x", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 2);
+        CHECK_DBL(dval(&v, 0), 1, 0);
+        CHECK(isnan(dval(&v, 1)));
+        /* The max bound is NaN and so ignored; the min is 1. */
+        CHECK_INT(pq_column_stats(f, 0, 0, &st, NULL), OCP_OK);
+        CHECK(st.has_min);
+        CHECK_DBL(st.min_d, 1, 0);
+        CHECK(!st.has_max);
+    }
+    pq_file_close(f);
+    f = open_file("single_nan.parquet");
+    if (f != NULL && read_col(f, 0, "mycol", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 1);
+        CHECK(is_null(f, &v, 0));
+        CHECK_INT(pq_column_stats(f, 0, 0, &st, NULL), OCP_OK);
+        CHECK(!st.has_min && !st.has_max);
+        CHECK_INT(st.null_count, 1);
+    }
+    pq_file_close(f);
+    f = open_file("floating_orders_nan_count.parquet");
+    if (f != NULL) {
+        static const char *cols[] = {"float_ieee754", "double_typedef",
+                                     "float16_ieee754"};
+        size_t k;
+        /* Five row groups of ten: the second has 4 NaNs among -2..3, the
+         * third only NaNs (so no bounds at all). */
+        CHECK_INT(pq_file_num_row_groups(f), 5);
+        for (k = 0; k < 3; k++) {
+            int c = pq_column_find(f, cols[k]), i, rg, nans = 0;
+            CHECK(c >= 0);
+            for (rg = 0; c >= 0 && rg < pq_file_num_row_groups(f); rg++) {
+                if (read_col(f, rg, cols[k], &v) != OCP_OK)
+                    continue;
+                CHECK_INT(v.nrows, 10);
+                for (i = 0; i < 10; i++)
+                    nans += isnan(dval(&v, i));
+                CHECK_INT(pq_column_stats(f, rg, c, &st, NULL), OCP_OK);
+                CHECK(!st.has_min || !isnan(st.min_d));
+                CHECK(!st.has_max || !isnan(st.max_d));
+                if (rg == 0)
+                    CHECK_DBL(dval(&v, 0), -2, 0);
+                if (rg == 2)
+                    CHECK(!st.has_min && !st.has_max);
+                if (rg == 1 && k == 0) {
+                    CHECK(st.has_min && st.has_max);
+                    CHECK_DBL(st.min_d, -2, 0);
+                    CHECK_DBL(st.max_d, 3, 0);
+                }
+            }
+            CHECK_INT(nans, 14);
+        }
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_int96(void)
+{
+    struct pq_file *f = open_file("int96_from_spark.parquet");
+    struct pq_colvalues v;
+    /* pyarrow / Spark: 2024-01-01 20:34:56.123456, 2024-01-01 01:00:00,
+     * 9999-12-31 03:00:00, 2024-12-30 23:00:00, NULL, and a value far
+     * below the int64 microsecond range, which saturates. */
+    static const int64_t want[6] = {INT64_C(1704141296123456),
+                                    INT64_C(1704070800000000),
+                                    INT64_C(253402225200000000),
+                                    INT64_C(1735599600000000), 0,
+                                    INT64_MIN + 1};
+    int i;
+
+    if (f != NULL && read_col(f, 0, "a", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 6);
+        for (i = 0; i < 6; i++) {
+            int64_t us;
+            int sat = pq_int96_to_us((const uint8_t *)v.values + 12 * i, &us);
+            if (i == 4) {
+                CHECK(is_null(f, &v, i));
+                continue;
+            }
+            CHECK_INT(sat, i == 5);
+            CHECK_INT(us, want[i]);
+        }
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_bss(void)
+{
+    struct pq_file *f = open_file("byte_stream_split.zstd.parquet");
+    struct pq_colvalues a, b;
+    static const char *pairs[][2] = {
+        {"float16_plain", "float16_byte_stream_split"},
+        {"float_plain", "float_byte_stream_split"},
+        {"double_plain", "double_byte_stream_split"},
+        {"int32_plain", "int32_byte_stream_split"},
+        {"int64_plain", "int64_byte_stream_split"},
+        {"flba5_plain", "flba5_byte_stream_split"},
+        {"decimal_plain", "decimal_byte_stream_split"}};
+    size_t k;
+
+    if (f != NULL && read_col(f, 0, "f32", &a) == OCP_OK &&
+        read_col(f, 0, "f64", &b) == OCP_OK) {
+        CHECK_INT(a.nrows, 300);
+        CHECK_DBL(dval(&a, 0), 1.7640524f, 0);
+        CHECK_DBL(dval(&a, 299), 0.37005588f, 0);
+        CHECK_DBL(dval(&b, 0), -1.3065268517353166, 0);
+        CHECK_DBL(dval(&b, 299), -0.17858909208732915, 0);
+    }
+    pq_file_close(f);
+    /* The extended file holds each column twice, PLAIN and split: they
+     * must agree byte for byte. */
+    f = open_file("byte_stream_split_extended.gzip.parquet");
+    for (k = 0; f != NULL && k < sizeof pairs / sizeof pairs[0]; k++) {
+        const struct pq_colinfo *c;
+        size_t w;
+        if (pq_column_find(f, pairs[k][0]) < 0)
+            continue;
+        if (read_col(f, 0, pairs[k][0], &a) || read_col(f, 0, pairs[k][1], &b))
+            continue;
+        c = pq_file_column(f, a.column);
+        w = c->type == PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)c->type_length
+            : (c->type == PQ_INT32 || c->type == PQ_FLOAT) ? 4 : 8;
+        CHECK_INT(a.nrows, 200);
+        CHECK_INT(b.nrows, 200);
+        CHECK(memcmp(a.values, b.values, w * 200) == 0);
+    }
+    if (f != NULL && read_col(f, 0, "int32_byte_stream_split", &a) == OCP_OK)
+        CHECK_INT(ival(&a, 0), 24191);
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+/* ---- codecs and pages ---------------------------------------------- */
+
+static void check_lz4_small(const char *name)
+{
+    struct pq_file *f = open_file(name);
+    struct pq_colvalues c0, c1, v11;
+    static const int64_t t[4] = {1593604800, 1593604800, 1593604801,
+                                 1593604801};
+    static const double d[4] = {42.0, 7.7, 42.125, 7.7};
+    int i;
+
+    if (f != NULL && read_col(f, 0, "c0", &c0) == OCP_OK &&
+        read_col(f, 0, "c1", &c1) == OCP_OK &&
+        read_col(f, 0, "v11", &v11) == OCP_OK) {
+        CHECK_INT(c0.nrows, 4);
+        for (i = 0; i < 4; i++) {
+            CHECK_INT(ival(&c0, i), t[i]);
+            CHECK_STR(sval(&c1, i), i % 2 ? "def" : "abc");
+            CHECK_DBL(dval(&v11, i), d[i], 0);
+        }
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void check_uuid_file(const char *name)
+{
+    struct pq_file *f = open_file(name);
+    struct pq_colvalues a;
+
+    if (f != NULL && read_col(f, 0, "a", &a) == OCP_OK) {
+        CHECK_INT(a.nrows, 10000);
+        CHECK_STR(sval(&a, 0), "c7ce6bef-d5b0-4863-b199-8ea8c7fb117b");
+        CHECK_STR(sval(&a, 9999), "85440778-460a-41ac-aa2e-ac3ee41696bf");
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_codecs(void)
+{
+    struct pq_file *f;
+    struct pq_colvalues v;
+    int64_t i, sum = 0;
+
+    check_lz4_small("hadoop_lz4_compressed.parquet");
+    check_lz4_small("non_hadoop_lz4_compressed.parquet");
+    check_lz4_small("lz4_raw_compressed.parquet");
+    check_uuid_file("hadoop_lz4_compressed_larger.parquet");
+    check_uuid_file("lz4_raw_compressed_larger.parquet");
+    f = open_file("concatenated_gzip_members.parquet");
+    if (f != NULL && read_col(f, 0, "long_col", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 513);
+        for (i = 0; i < v.nrows; i++)
+            sum += ival(&v, i) == i + 1;
+        CHECK_INT(sum, 513);
+    }
+    pq_file_close(f);
+    f = open_file("delta_length_byte_array.parquet");
+    if (f != NULL && read_col(f, 0, "FRUIT", &v) == OCP_OK) {
+        int bad = 0;
+        CHECK_INT(v.nrows, 1000);
+        for (i = 0; i < v.nrows; i++) {
+            char want[64];
+            snprintf(want, sizeof want, "apple_banana_mango%lld",
+                     (long long)(i * i));
+            bad += strcmp(sval(&v, i), want) != 0;
+        }
+        CHECK_INT(bad, 0);
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void check_checksum_file(const char *name, int corrupt)
+{
+    struct pq_file *f = open_opt(name, 1);
+    struct pq_colvalues v;
+    struct ocp_error err;
+    int c, rc = OCP_OK;
+
+    if (f == NULL)
+        return;
+    for (c = 0; c < pq_file_num_columns(f) && rc == OCP_OK; c++) {
+        ocp_error_clear(&err);
+        rc = pq_column_read(f, 0, c, 0, -1, &arena, &v, &err);
+    }
+    if (corrupt) {
+        CHECK_INT(rc, OCP_ERR_DATA);
+        CHECK(strstr(err.message, "CRC") != NULL);
+        CHECK_STR(err.file, path_of(name));
+    } else {
+        CHECK_INT(rc, OCP_OK);
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+static void test_checksums(void)
+{
+    static const char *v1[] = {"datapage_v1-uncompressed-checksum.parquet",
+                               "datapage_v1-snappy-compressed-checksum.parquet"};
+    static const char *dict[] = {"plain-dict-uncompressed-checksum.parquet",
+                                 "rle-dict-snappy-checksum.parquet"};
+    size_t k;
+
+    check_checksum_file("datapage_v1-corrupt-checksum.parquet", 1);
+    check_checksum_file("rle-dict-uncompressed-corrupt-checksum.parquet", 1);
+    for (k = 0; k < 2; k++) {
+        struct pq_file *f;
+        struct pq_colvalues a, b;
+        check_checksum_file(v1[k], 0);
+        check_checksum_file(dict[k], 0);
+        /* 5,120 rows; the values are byte patterns: a starts with bytes
+         * 00 01 02 03, b with "defg". */
+        f = open_opt(v1[k], 1);
+        if (f != NULL && read_col(f, 0, "a", &a) == OCP_OK &&
+            read_col(f, 0, "b", &b) == OCP_OK) {
+            CHECK_INT(a.nrows, 5120);
+            CHECK_INT(ival(&a, 0), 0x03020100);
+            CHECK_INT(ival(&a, 5119), 0x01020304);
+            CHECK_INT(ival(&b, 0), 0x67666564);
+        }
+        pq_file_close(f);
+        f = open_opt(dict[k], 1);
+        if (f != NULL && read_col(f, 0, "long_field", &a) == OCP_OK &&
+            read_col(f, 0, "binary_field", &b) == OCP_OK) {
+            int64_t i, bad = 0;
+            CHECK_INT(a.nrows, 1000);
+            for (i = 0; i < 1000; i++)
+                bad += ival(&a, i) != 0 || b.ids[i] != b.ids[0];
+            CHECK_INT(bad, 0);
+            CHECK_INT(strlen(sval(&b, 0)), 36);
+            CHECK(b.dict_encoded);
+        }
+        pq_file_close(f);
+        ocp_arena_reset(&arena);
+    }
+    /* Without checking, the corrupt file still reads (checking is
+     * opt-in). */
+    {
+        struct pq_file *f = open_file("datapage_v1-corrupt-checksum.parquet");
+        struct pq_colvalues a;
+        if (f != NULL)
+            CHECK_INT(read_col(f, 0, "a", &a), OCP_OK);
+        pq_file_close(f);
+    }
+}
+
+static void test_pages(void)
+{
+    struct pq_file *f;
+    struct pq_colvalues v;
+    int64_t i, n;
+
+    /* A v2 page with an empty values section (one NULL). */
+    f = open_file("datapage_v2_empty_datapage.snappy.parquet");
+    if (f != NULL && read_col(f, 0, "value", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 1);
+        CHECK_INT(v.null_count, 1);
+    }
+    pq_file_close(f);
+    /* ZSTD that decompresses to nothing: ten NULLs. */
+    f = open_file("page_v2_empty_compressed.parquet");
+    if (f != NULL && read_col(f, 0, "integer_column", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 10);
+        CHECK_INT(v.null_count, 10);
+    }
+    pq_file_close(f);
+    /* RLE booleans in v2 pages: 68 values, 6 NULLs. */
+    f = open_file("rle_boolean_encoding.parquet");
+    if (f != NULL && read_col(f, 0, "datatype_boolean", &v) == OCP_OK) {
+        const uint8_t *b = v.values;
+        CHECK_INT(v.nrows, 68);
+        CHECK_INT(v.null_count, 6);
+        CHECK_INT(b[0], 1);
+        CHECK_INT(b[1], 0);
+        CHECK(is_null(f, &v, 2));
+        CHECK_INT(b[3], 1);
+    }
+    pq_file_close(f);
+    /* More than 32,767 pages in one chunk. */
+    f = open_file("overflow_i16_page_cnt.parquet");
+    if (f != NULL && read_col(f, 0, "inc", &v) == OCP_OK) {
+        const uint8_t *b = v.values;
+        CHECK_INT(v.nrows, 40000);
+        for (i = 0, n = 0; i < v.nrows; i++)
+            n += b[i];
+        CHECK_INT(n, 0);
+    }
+    pq_file_close(f);
+    /* Whole pages of NULLs. */
+    f = open_file("int32_with_null_pages.parquet");
+    if (f != NULL && read_col(f, 0, "int32_field", &v) == OCP_OK) {
+        struct pq_colstats st;
+        int64_t mn = INT64_MAX, mx = INT64_MIN;
+        CHECK_INT(v.nrows, 1000);
+        CHECK_INT(v.null_count, 275);
+        for (i = 0; i < v.nrows; i++) {
+            if (is_null(f, &v, i))
+                continue;
+            mn = ival(&v, i) < mn ? ival(&v, i) : mn;
+            mx = ival(&v, i) > mx ? ival(&v, i) : mx;
+        }
+        CHECK_INT(pq_column_stats(f, 0, 0, &st, NULL), OCP_OK);
+        CHECK_INT(st.min_i, mn);
+        CHECK_INT(st.max_i, mx);
+        CHECK_INT(st.null_count, 275);
+    }
+    pq_file_close(f);
+    /* dictionary_page_offset 0 without a dictionary page. */
+    f = open_file("dict-page-offset-zero.parquet");
+    if (f != NULL && read_col(f, 0, "l_partkey", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 39);
+        for (i = 0, n = 0; i < v.nrows; i++)
+            n += ival(&v, i) == 1552;
+        CHECK_INT(n, 39);
+    }
+    pq_file_close(f);
+    /* FLBA(4) with NULLs: big-endian integers up to 1000. */
+    f = open_file("fixed_length_byte_array.parquet");
+    if (f != NULL && read_col(f, 0, "flba_field", &v) == OCP_OK) {
+        const uint8_t *p = v.values;
+        CHECK_INT(v.nrows, 1000);
+        CHECK_INT(v.null_count, 105);
+        CHECK_INT(p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3], 1000);
+    }
+    pq_file_close(f);
+    /* Zero rows. */
+    f = open_file("column_chunk_key_value_metadata.parquet");
+    if (f != NULL) {
+        CHECK_INT(pq_file_num_rows(f), 0);
+        if (pq_file_num_row_groups(f) > 0 &&
+            read_col(f, 0, "column1", &v) == OCP_OK)
+            CHECK_INT(v.nrows, 0);
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+/* ---- strings, binary, statistics ----------------------------------- */
+
+static void test_strings(void)
+{
+    struct pq_file *f;
+    struct pq_colvalues v;
+    struct pq_colstats st;
+    int64_t i;
+
+    f = open_file("binary.parquet");
+    if (f != NULL && read_col(f, 0, "foo", &v) == OCP_OK) {
+        int bad = 0;
+        CHECK_INT(v.nrows, 12);
+        for (i = 0; i < 12; i++) {
+            size_t len;
+            const char *s = ocp_strdict_get(v.dict, v.ids[i], &len);
+            bad += len != 1 || (uint8_t)s[0] != i;
+        }
+        CHECK_INT(bad, 0);
+    }
+    pq_file_close(f);
+    f = open_file("unknown-logical-type.parquet");
+    if (f != NULL && read_col(f, 0, "column with unknown type", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 3);
+        CHECK_STR(sval(&v, 0), "unknown string 1");
+        CHECK_STR(sval(&v, 2), "unknown string 3");
+    }
+    pq_file_close(f);
+    f = open_file("binary_truncated_min_max.parquet");
+    if (f != NULL && read_col(f, 0, "utf8_full_truncation", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 12);
+        CHECK_STR(sval(&v, 0), "Blart Versenwald III");
+        CHECK_STR(sval(&v, 11), "Kevin Bacon");
+        CHECK_INT(pq_column_stats(f, 0, 0, &st, NULL), OCP_OK);
+        CHECK(st.has_min && st.has_max && st.kind == 0);
+    }
+    pq_file_close(f);
+    f = open_file("data_index_bloom_encoding_stats.parquet");
+    if (f != NULL && read_col(f, 0, "String", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 14);
+        CHECK_STR(sval(&v, 0), "Hello");
+        CHECK_STR(sval(&v, 13), "dog");
+    }
+    pq_file_close(f);
+    /* Two row groups of the same three rows. */
+    f = open_file("sort_columns.parquet");
+    if (f != NULL) {
+        int rg;
+        CHECK_INT(pq_file_num_row_groups(f), 2);
+        for (rg = 0; rg < pq_file_num_row_groups(f); rg++) {
+            struct pq_colvalues a, b;
+            if (read_col(f, rg, "a", &a) || read_col(f, rg, "b", &b))
+                continue;
+            CHECK(is_null(f, &a, 0));
+            CHECK_INT(ival(&a, 1), 2);
+            CHECK_INT(ival(&a, 2), 1);
+            CHECK_STR(sval(&b, 0), "a");
+            CHECK_STR(sval(&b, 2), "c");
+        }
+    }
+    pq_file_close(f);
+    /* Nothing but NULLs in an optional struct. */
+    f = open_file("nulls.snappy.parquet");
+    if (f != NULL && read_col(f, 0, "b_struct.b_c_int", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 8);
+        CHECK_INT(v.null_count, 8);
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+/* ---- MAPs and LISTs ------------------------------------------------ */
+
+static const char *map_row(const struct ocp_strcol *m, int64_t i)
+{
+    static char buf[256];
+    size_t len;
+    const char *s;
+
+    if (m->ids[i] == OCP_NULL_ID)
+        return "NULL";
+    s = ocp_strdict_get(m->dict, m->ids[i], &len);
+    if (len >= sizeof buf)
+        return "(long)";
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+static int read_map(struct pq_file *f, const char *name, struct ocp_strcol *m)
+{
+    struct ocp_error err;
+    int rc;
+
+    ocp_error_clear(&err);
+    rc = pq_map_read_json(f, 0, pq_column_find(f, name), 0, -1, &arena, m,
+                          &err);
+    if (rc != OCP_OK)
+        fprintf(stderr, "%s: %s\n", name, err.message);
+    return rc;
+}
+
+static void test_maps(void)
+{
+    struct pq_file *f;
+    struct ocp_strcol m;
+    struct pq_colvalues v;
+    struct ocp_error err;
+
+    /* Presto: MAP_KEY_VALUE group, optional key. */
+    f = open_file("incorrect_map_schema.parquet");
+    if (f != NULL && read_map(f, "my_map", &m) == OCP_OK)
+        CHECK_STR(map_row(&m, 0), "{\"parent\":\"another\",\"name\":\"report\"}");
+    pq_file_close(f);
+    /* Impala's legacy map<string,int>: NULL and empty maps differ. */
+    f = open_file("nullable.impala.parquet");
+    if (f != NULL && read_map(f, "int_map", &m) == OCP_OK) {
+        CHECK_STR(map_row(&m, 0), "{\"k1\":1,\"k2\":100}");
+        CHECK_STR(map_row(&m, 1), "{\"k1\":2,\"k2\":null}");
+        CHECK_STR(map_row(&m, 2), "{}");
+        CHECK_STR(map_row(&m, 4), "{}");
+        CHECK_STR(map_row(&m, 5), "NULL");
+        CHECK_STR(map_row(&m, 6), "{\"k1\":null,\"k3\":null}");
+        /* Rows with equal maps share a dictionary entry. */
+        CHECK_INT(m.ids[2], m.ids[3]);
+    }
+    /* Projecting around the LISTs: id is flat. */
+    if (f != NULL && read_col(f, 0, "id", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 7);
+        CHECK_INT(ival(&v, 6), 7);
+    }
+    /* A LIST is not a MAP. */
+    if (f != NULL) {
+        ocp_error_clear(&err);
+        CHECK_INT(pq_map_read_json(f, 0, pq_column_find(f, "int_array"), 0, -1,
+                                   &arena, &m, &err), OCP_ERR_UNSUPPORTED);
+        CHECK(strstr(err.message, "int_array") != NULL);
+    }
+    pq_file_close(f);
+    f = open_file("nonnullable.impala.parquet");
+    if (f != NULL && read_map(f, "Int_Map", &m) == OCP_OK)
+        CHECK_STR(map_row(&m, 0), "{\"k1\":-1}");
+    pq_file_close(f);
+    /* A MAP whose values are all NULL, and one without a value field. */
+    f = open_file("map_no_value.parquet");
+    if (f != NULL && read_map(f, "my_map", &m) == OCP_OK) {
+        CHECK_STR(map_row(&m, 0), "{\"1\":null,\"2\":null,\"3\":null}");
+        CHECK_STR(map_row(&m, 2), "{\"7\":null,\"8\":null,\"9\":null}");
+    }
+    if (f != NULL && read_map(f, "my_map_no_v", &m) == OCP_OK)
+        CHECK_STR(map_row(&m, 1), "{\"4\":null,\"5\":null,\"6\":null}");
+    pq_file_close(f);
+    /* MAP<string, MAP<int,bool>>: the outer value is not a scalar. */
+    f = open_file("nested_maps.snappy.parquet");
+    if (f != NULL) {
+        ocp_error_clear(&err);
+        CHECK_INT(pq_map_read_json(f, 0, pq_column_find(f, "a"), 0, -1,
+                                   &arena, &m, &err), OCP_ERR_UNSUPPORTED);
+        CHECK_STR(err.column, "a.key_value.key");
+        if (read_col(f, 0, "b", &v) == OCP_OK) {
+            CHECK_INT(v.nrows, 6);
+            CHECK_INT(ival(&v, 5), 1);
+        }
+        if (read_col(f, 0, "c", &v) == OCP_OK)
+            CHECK_DBL(dval(&v, 0), 1.0, 0);
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+}
+
+/* MAP<string,int32> whose two keys are 1 GiB strings: read the levels
+ * and values without building label text (that would need several more
+ * GiB). */
+static void test_large_map(void)
+{
+    struct pq_file *f = open_file("large_string_map.brotli.parquet");
+    struct pq_colvalues k, v;
+
+    if (f != NULL && read_col(f, 0, "arr.key_value.value", &v) == OCP_OK) {
+        CHECK_INT(v.nrows, 2);
+        CHECK_INT(v.nlevels, 2);
+        CHECK_INT(ival(&v, 0), 1);
+        CHECK_INT(ival(&v, 1), 1);
+    }
+    if (f != NULL && getenv("OCPAGG_SKIP_HUGE") == NULL &&
+        read_col(f, 0, "arr.key_value.key", &k) == OCP_OK) {
+        size_t len;
+        const char *s = ocp_strdict_get(k.dict, k.ids[1], &len);
+        CHECK_INT(k.nrows, 2);
+        CHECK(len >= ((size_t)1 << 30) - 16);
+        CHECK(s[0] == 'a' && s[len - 1] == 'a');
+    }
+    pq_file_close(f);
+    ocp_arena_reset(&arena);
+    ocp_arena_release(&arena);
+    ocp_arena_init(&arena, 0);
+}
+
+static void test_lists(void)
+{
+    static const struct {
+        const char *file, *list, *flat;
+        int64_t rows;
+    } cases[] = {
+        {"datapage_v2.snappy.parquet", "e", "a", 5},
+        {"list_columns.parquet", "int64_list", NULL, 3},
+        {"nested_lists.snappy.parquet", "a", "b", 3},
+        {"old_list_structure.parquet", "a", NULL, 1},
+        {"repeated_primitive_no_list.parquet", "Int32_list", NULL, 4},
+        {"repeated_no_annotation.parquet", "phoneNumbers", "id", 6},
+        {"null_list.parquet", "emptylist", NULL, 1},
+    };
+    size_t k;
+
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct pq_file *f = open_file(cases[k].file);
+        struct pq_colvalues v;
+        struct ocp_strcol m;
+        struct ocp_error err;
+        int col;
+        if (f == NULL)
+            continue;
+        col = pq_column_find(f, cases[k].list);
+        CHECK(col >= 0);
+        /* The list leaf reads with its levels: one rep == 0 per row. */
+        if (col >= 0) {
+            int64_t i, rows = 0;
+            ocp_error_clear(&err);
+            CHECK_INT(pq_column_read(f, 0, col, 0, -1, &arena, &v, &err), OCP_OK);
+            CHECK_INT(v.nrows, cases[k].rows);
+            CHECK(v.rep != NULL);
+            for (i = 0; v.rep && i < v.nlevels; i++)
+                rows += v.rep[i] == 0;
+            CHECK_INT(rows, cases[k].rows);
+            ocp_error_clear(&err);
+            CHECK_INT(pq_map_read_json(f, 0, col, 0, -1, &arena, &m, &err),
+                      OCP_ERR_UNSUPPORTED);
+            CHECK_STR(err.file, path_of(cases[k].file));
+        }
+        if (cases[k].flat != NULL) {
+            CHECK_INT(read_col(f, 0, cases[k].flat, &v), OCP_OK);
+            CHECK_INT(v.nrows, cases[k].rows);
+        }
+        pq_file_close(f);
+        ocp_arena_reset(&arena);
+    }
+    /* Values of list rows: list_columns row 0 is [1, 2, 3]; datapage_v2
+     * row 0 of e is [1, 2, 3] and row 1 is empty. */
+    {
+        struct pq_file *f = open_file("list_columns.parquet");
+        struct pq_colvalues v;
+        if (f != NULL && read_col(f, 0, "int64_list", &v) == OCP_OK) {
+            CHECK(v.nlevels >= 5);
+            CHECK_INT(ival(&v, 0), 1);
+            CHECK_INT(ival(&v, 2), 3);
+            CHECK_INT(v.rep[3], 0);
+        }
+        pq_file_close(f);
+        f = open_file("datapage_v2.snappy.parquet");
+        if (f != NULL && read_col(f, 0, "e", &v) == OCP_OK) {
+            CHECK_INT(ival(&v, 0), 1);
+            CHECK_INT(ival(&v, 2), 3);
+            CHECK_INT(v.rep[3], 0);
+            CHECK(v.def[3] < pq_file_column(f, v.column)->max_def);
+        }
+        /* Row range of a nested column: rows 3..4 are [1 2 3] and [1 2]. */
+        if (f != NULL) {
+            struct ocp_error err;
+            CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "e"), 3, 2,
+                                     &arena, &v, &err), OCP_OK);
+            CHECK_INT(v.nrows, 2);
+            CHECK_INT(v.nlevels, 5);
+            CHECK_INT(ival(&v, 3), 1);
+            CHECK_INT(ival(&v, 4), 2);
+        }
+        pq_file_close(f);
+        ocp_arena_reset(&arena);
+    }
+}
+
+int main(void)
+{
+    const char *shared = getenv("OCPAGG_SHARED");
+
+    if (shared == NULL) {
+        SKIP("OCPAGG_SHARED is not set");
+        return TEST_SUMMARY();
+    }
+    snprintf(dir, sizeof dir, "%s/parquet-testing/data", shared);
+    if (access(path_of("alltypes_plain.parquet"), R_OK) != 0) {
+        SKIP("parquet-testing is absent");
+        return TEST_SUMMARY();
+    }
+    ocp_arena_init(&arena, 0);
+    RUN(test_expect_csv);
+    RUN(test_alltypes);
+    RUN(test_tiny_pages);
+    RUN(test_decimals);
+    RUN(test_float16);
+    RUN(test_nan_stats);
+    RUN(test_int96);
+    RUN(test_bss);
+    RUN(test_codecs);
+    RUN(test_checksums);
+    RUN(test_pages);
+    RUN(test_strings);
+    RUN(test_maps);
+    RUN(test_lists);
+    RUN(test_large_map);
+    ocp_arena_release(&arena);
+    return TEST_SUMMARY();
+}

@@ -245,6 +245,7 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
     struct pq_dest dst;
     const struct pq_colinfo *ci;
     int64_t rgrows, cap = 0, pos = 0, before = 0, seen = 0, want_hi, i;
+    int64_t null_count = 0;
     int flat, rc, all_read;
     uint8_t *vals;
     int16_t *def = NULL, *rep = NULL;
@@ -364,6 +365,7 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                     dst.def = def ? def + (lo - row_offset) : NULL;
                     dst.rep = NULL;
                     rc = pq_page_data(&c, &h, body, &dst, &nulls);
+                    null_count += nulls;
                 } else {
                     struct pq_dest tmp;
                     int64_t from = lo < row_offset ? row_offset : lo;
@@ -385,6 +387,8 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                         dst.rep = NULL;
                         copy_window(&c, &tmp, (size_t)(from - lo),
                                     (size_t)(to - from), &dst);
+                        for (i = 0; def != NULL && i < to - from; i++)
+                            null_count += dst.def[i] != ci->max_def;
                     }
                 }
                 if (rc != OCP_OK)
@@ -423,7 +427,8 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
         rep += e0;
         out->nlevels = e1 - e0;
     }
-    if (def != NULL) {
+    out->null_count = null_count;
+    if (def != NULL && !flat) {
         int64_t nn = 0;
         int16_t maxd = (int16_t)ci->max_def;
         for (i = 0; i < out->nlevels; i++)

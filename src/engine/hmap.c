@@ -16,10 +16,8 @@ void hmap_init(struct hmap *m, size_t key_size, size_t value_size)
 void hmap_release(struct hmap *m)
 {
     free(m->entries);
-    free(m->hashes);
     free(m->slots);
     m->entries = NULL;
-    m->hashes = NULL;
     m->slots = NULL;
     m->count = m->cap = 0;
     m->mask = 0;
@@ -34,16 +32,20 @@ void hmap_clear(struct hmap *m)
 
 static int hmap_rehash(struct hmap *m, size_t nslots)
 {
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    size_t e;
+    uint64_t *slots = calloc(nslots, sizeof *slots);
+    size_t j;
 
     if (slots == NULL)
         return -1;
-    for (e = 0; e < m->count; e++) {
-        size_t i = m->hashes[e] & (nslots - 1);
+    for (j = 0; m->slots != NULL && j <= m->mask; j++) {
+        uint64_t sl = m->slots[j];
+        size_t i;
+        if (sl == 0)
+            continue;
+        i = (uint32_t)(sl >> 32) & (nslots - 1);
         while (slots[i] != 0)
             i = (i + 1) & (nslots - 1);
-        slots[i] = (uint32_t)(e + 1);
+        slots[i] = sl;
     }
     free(m->slots);
     m->slots = slots;
@@ -60,8 +62,9 @@ size_t hmap_find(const struct hmap *m, const void *key)
         return SIZE_MAX;
     h = hmap_hash(key, m->key_size);
     for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
-        size_t e = m->slots[i] - 1;
-        if (m->hashes[e] == h &&
+        uint64_t sl = m->slots[i];
+        size_t e = (size_t)(uint32_t)sl - 1;
+        if ((uint32_t)(sl >> 32) == h &&
             hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
             return e;
     }
@@ -80,36 +83,31 @@ size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
             return SIZE_MAX;
     }
     for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
-        e = m->slots[i] - 1;
-        if (m->hashes[e] == h &&
+        uint64_t sl = m->slots[i];
+        e = (size_t)(uint32_t)sl - 1;
+        if ((uint32_t)(sl >> 32) == h &&
             hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
             return e;
     }
     if (m->count == m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 64;
-        unsigned char *ne = realloc(m->entries, ncap * m->entry_size);
         /* realloc gives 16-byte alignment on glibc x86-64. */
-        uint32_t *nh;
+        unsigned char *ne = realloc(m->entries, ncap * m->entry_size);
         if (ne == NULL)
             return SIZE_MAX;
         m->entries = ne;
-        nh = realloc(m->hashes, ncap * sizeof *nh);
-        if (nh == NULL)
-            return SIZE_MAX;
-        m->hashes = nh;
         m->cap = ncap;
     }
     e = m->count++;
     memset(m->entries + e * m->entry_size, 0, m->entry_size);
     memcpy(m->entries + e * m->entry_size, key, m->key_size);
-    m->hashes[e] = h;
-    m->slots[i] = (uint32_t)(e + 1);
+    m->slots[i] = ((uint64_t)h << 32) | (uint64_t)(e + 1);
     *created = 1;
     return e;
 }
 
 size_t hmap_bytes(const struct hmap *m)
 {
-    return m->cap * (m->entry_size + sizeof(uint32_t)) +
-           (m->slots ? (m->mask + 1) * sizeof(uint32_t) : 0);
+    return m->cap * m->entry_size +
+           (m->slots ? (m->mask + 1) * sizeof(uint64_t) : 0);
 }

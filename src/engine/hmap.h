@@ -20,9 +20,11 @@
 struct hmap {
     size_t key_size, val_off, entry_size; /* values start 16-aligned */
     unsigned char *entries;
-    uint32_t *hashes;     /* per entry, to grow without rehashing keys */
     size_t count, cap;
-    uint32_t *slots;      /* 0 = empty, else entry index + 1 */
+    /* Slots hold (hash << 32 | entry index + 1), 0 when empty: a probe
+     * compares hashes without touching another array, and growing needs
+     * no rehash of keys. */
+    uint64_t *slots;
     size_t mask;
 };
 
@@ -89,9 +91,10 @@ static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
 
     *created = 0;
     if (m->slots != NULL) {
-        for (i = h & m->mask; m->slots[i] != 0; i = (i + 1) & m->mask) {
-            size_t e = m->slots[i] - 1;
-            if (m->hashes[e] == h &&
+        uint64_t sl;
+        for (i = h & m->mask; (sl = m->slots[i]) != 0; i = (i + 1) & m->mask) {
+            size_t e = (size_t)(uint32_t)sl - 1;
+            if ((uint32_t)(sl >> 32) == h &&
                 hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
                 return e;
         }
@@ -110,6 +113,13 @@ static inline void *hmap_entry(const struct hmap *m, size_t index)
 static inline void *hmap_value(const struct hmap *m, size_t index)
 {
     return m->entries + index * m->entry_size + m->val_off;
+}
+
+/* Starts loading the slot a key hashes to (for batched lookups). */
+static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
+{
+    if (m->slots != NULL)
+        __builtin_prefetch(&m->slots[hash & m->mask]);
 }
 
 /* Bytes held, for memory statistics. */

@@ -43,9 +43,14 @@ extern "C" {
 struct pq_open_options {
     int check_crc;           /* 1: verify the CRC of every page that has one */
     size_t max_footer_bytes; /* largest footer accepted; 0 = 256 MiB */
+    /* A row range of a column chunk up to this size is read with one
+     * pread of the whole chunk; bigger chunks are read page by page,
+     * skipping pages outside the range unread.  0 = 4 MiB. */
+    size_t whole_chunk_bytes;
 };
 
-/* Fills options with the defaults (no CRC check, 256 MiB footer cap). */
+/* Fills options with the defaults (no CRC check, 256 MiB footer cap,
+ * 4 MiB whole-chunk reads). */
 void pq_open_options_init(struct pq_open_options *opt);
 
 struct pq_file;

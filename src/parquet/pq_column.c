@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Chunks up to this size are read with one pread even when only part of
- * them is wanted; larger ones are read page by page. */
-#define WHOLE_CHUNK_BYTES ((int64_t)4 << 20)
 /* First guess at a page header's size when reading page by page. */
 #define HEADER_GUESS 1024
 /* Largest page header we accept (statistics can make them big). */
@@ -187,17 +184,6 @@ static int chunk_range(const struct pq_file *f, int rg, int col,
     return OCP_OK;
 }
 
-/* Copies entries [from, from + n) of a clipped page into the output. */
-static void copy_window(const struct pq_cr *c, const struct pq_dest *tmp,
-                        size_t from, size_t n, struct pq_dest *dst)
-{
-    memcpy(dst->vals, tmp->vals + from * c->slot, n * c->slot);
-    if (dst->def != NULL)
-        memcpy(dst->def, tmp->def + from, n * sizeof(int16_t));
-    if (dst->rep != NULL)
-        memcpy(dst->rep, tmp->rep + from, n * sizeof(int16_t));
-}
-
 /* Index of the entry where row `row` starts (nent when row == rows). */
 static int64_t row_start(const int16_t *rep, int64_t nent, int64_t row)
 {
@@ -287,7 +273,7 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
     if ((rc = chunk_range(f, rg, col, c.cm, &src, err)) != OCP_OK)
         return rc;
     src.whole = !flat || (row_offset == 0 && nrows == rgrows) ||
-                src.len <= WHOLE_CHUNK_BYTES;
+                src.len <= (int64_t)f->opt.whole_chunk_bytes;
     if (src.whole) {
         rc = pq_scratch_grow((void **)&s->raw, &s->raw_cap, (size_t)src.len);
         if (rc != OCP_OK)
@@ -354,42 +340,22 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                 dst.def = def ? def + seen : NULL;
                 dst.rep = rep + seen;
                 if ((rc = read_body(&c, &src, pos, &h, &body)) != OCP_OK ||
-                    (rc = pq_page_data(&c, &h, body, &dst, &nulls)) != OCP_OK)
+                    (rc = pq_page_data(&c, &h, body, 0, (size_t)nv, &dst,
+                                       &nulls)) != OCP_OK)
                     return rc;
             } else if (nv > 0 && before + nv > row_offset) {
                 int64_t lo = before, hi = before + nv;
                 if ((rc = read_body(&c, &src, pos, &h, &body)) != OCP_OK)
                     return rc;
-                if (lo >= row_offset && hi <= want_hi) {
-                    dst.vals = vals + (size_t)(lo - row_offset) * c.slot;
-                    dst.def = def ? def + (lo - row_offset) : NULL;
-                    dst.rep = NULL;
-                    rc = pq_page_data(&c, &h, body, &dst, &nulls);
-                    null_count += nulls;
-                } else {
-                    struct pq_dest tmp;
+                {
                     int64_t from = lo < row_offset ? row_offset : lo;
                     int64_t to = hi > want_hi ? want_hi : hi;
-                    rc = pq_scratch_grow((void **)&s->tmp, &s->tmp_cap,
-                                         (size_t)nv * c.slot + 16);
-                    if (rc == OCP_OK && def != NULL)
-                        rc = pq_scratch_grow((void **)&s->tdef, &s->tdef_cap,
-                                             (size_t)nv * sizeof(int16_t));
-                    if (rc != OCP_OK)
-                        return pq_fail(f, rg, col, err, rc, "out of memory");
-                    tmp.vals = s->tmp;
-                    tmp.def = def ? s->tdef : NULL;
-                    tmp.rep = NULL;
-                    rc = pq_page_data(&c, &h, body, &tmp, &nulls);
-                    if (rc == OCP_OK) {
-                        dst.vals = vals + (size_t)(from - row_offset) * c.slot;
-                        dst.def = def ? def + (from - row_offset) : NULL;
-                        dst.rep = NULL;
-                        copy_window(&c, &tmp, (size_t)(from - lo),
-                                    (size_t)(to - from), &dst);
-                        for (i = 0; def != NULL && i < to - from; i++)
-                            null_count += dst.def[i] != ci->max_def;
-                    }
+                    dst.vals = vals + (size_t)(from - row_offset) * c.slot;
+                    dst.def = def ? def + (from - row_offset) : NULL;
+                    dst.rep = NULL;
+                    rc = pq_page_data(&c, &h, body, (size_t)(from - lo),
+                                      (size_t)(to - lo), &dst, &nulls);
+                    null_count += nulls;
                 }
                 if (rc != OCP_OK)
                     return rc;

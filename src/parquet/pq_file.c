@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #define PQ_DEFAULT_MAX_FOOTER ((size_t)256 << 20)
+#define PQ_DEFAULT_WHOLE_CHUNK ((size_t)4 << 20)
 
 void pq_open_options_init(struct pq_open_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     opt->max_footer_bytes = PQ_DEFAULT_MAX_FOOTER;
+    opt->whole_chunk_bytes = PQ_DEFAULT_WHOLE_CHUNK;
 }
 
 int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err,
@@ -129,6 +131,8 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
         pq_open_options_init(&f->opt);
     if (f->opt.max_footer_bytes == 0)
         f->opt.max_footer_bytes = PQ_DEFAULT_MAX_FOOTER;
+    if (f->opt.whole_chunk_bytes == 0)
+        f->opt.whole_chunk_bytes = PQ_DEFAULT_WHOLE_CHUNK;
     f->path = strdup(path);
     if (f->path == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Values are decoded in batches of this many through fixed scratch, so
@@ -224,22 +225,29 @@ static int intern(struct pq_cr *c, const uint8_t *p, size_t len, uint32_t *id)
     return OCP_OK;
 }
 
+/* PLAIN values skip .. skip + m of the page into dst. */
 static int plain_values(struct pq_cr *c, const uint8_t *p, size_t len,
-                        size_t m, uint8_t *dst)
+                        size_t skip, size_t m, uint8_t *dst)
 {
     size_t i;
     int rc;
 
     switch (c->ci->type) {
     case PQ_BOOLEAN:
-        if ((m + 7) / 8 > len)
+        if ((skip + m + 7) / 8 > len)
             return cfail(c, OCP_ERR_DATA, "PLAIN booleans end early");
         for (i = 0; i < m; i++)
-            dst[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
+            dst[i] = (uint8_t)((p[(skip + i) >> 3] >> ((skip + i) & 7)) & 1);
         return OCP_OK;
     case PQ_BYTE_ARRAY: {
         uint32_t *ids = (uint32_t *)(void *)dst;
         const uint8_t *end = p + len;
+        for (i = 0; i < skip; i++) {
+            uint32_t l;
+            if (end - p < 4 || (size_t)(end - p - 4) < (l = le32(p)))
+                return cfail(c, OCP_ERR_DATA, "PLAIN byte arrays end early");
+            p += 4 + (size_t)l;
+        }
         for (i = 0; i < m; i++) {
             uint32_t l;
             if (end - p < 4)
@@ -257,11 +265,11 @@ static int plain_values(struct pq_cr *c, const uint8_t *p, size_t len,
         return OCP_OK;
     }
     default:
-        if (c->slot == 0 || m > len / c->slot)
+        if (c->slot == 0 || skip + m > len / c->slot)
             return cfail(c, OCP_ERR_DATA,
                          "PLAIN values end early: %zu values of %zu bytes in "
-                         "%zu bytes", m, c->slot, len);
-        memcpy(dst, p, m * c->slot);
+                         "%zu bytes", skip + m, c->slot, len);
+        memcpy(dst, p + skip * c->slot, m * c->slot);
         return OCP_OK;
     }
 }
@@ -294,7 +302,7 @@ static void gather(const struct pq_cr *c, const uint32_t *idx, size_t k,
 }
 
 static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len,
-                       size_t m, uint8_t *dst)
+                       size_t skip, size_t m, uint8_t *dst)
 {
     struct pq_rle_decoder d;
     size_t done = 0;
@@ -308,6 +316,20 @@ static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len,
     bw = p[0];
     if (bw > 32 || pq_rle_init(&d, p + 1, len - 1, bw) != OCP_OK)
         return cfail(c, OCP_ERR_DATA, "dictionary index bit width %d", bw);
+    if (skip > 0) {
+        rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
+                             BATCH * sizeof(uint32_t));
+        if (rc != OCP_OK)
+            return cfail(c, rc, "out of memory");
+        while (done < skip) {
+            size_t k = skip - done < BATCH ? skip - done : BATCH;
+            rc = pq_rle_get(&d, c->s->u32, k, c->err);
+            if (rc != OCP_OK)
+                return cctx(c, rc);
+            done += k;
+        }
+        done = 0;
+    }
     if (c->ci->type == PQ_BYTE_ARRAY) {
         rc = pq_rle_get_bounded(&d, (uint32_t *)(void *)dst, m, c->dict_n,
                                 c->err);
@@ -419,8 +441,8 @@ static int delta_bytes_values(struct pq_cr *c, int enc, const uint8_t *p,
 }
 
 /* Decodes m non-NULL values of encoding enc into dst[0 .. m slots). */
-static int decode_values(struct pq_cr *c, int enc, const uint8_t *p,
-                         size_t len, size_t m, uint8_t *dst)
+static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
+                      size_t m, uint8_t *dst)
 {
     enum pq_type t = c->ci->type;
     int rc;
@@ -429,10 +451,10 @@ static int decode_values(struct pq_cr *c, int enc, const uint8_t *p,
         return OCP_OK;
     switch (enc) {
     case PQ_ENC_PLAIN:
-        return plain_values(c, p, len, m, dst);
+        return plain_values(c, p, len, 0, m, dst);
     case PQ_ENC_PLAIN_DICTIONARY:
     case PQ_ENC_RLE_DICTIONARY:
-        return dict_values(c, p, len, m, dst);
+        return dict_values(c, p, len, 0, m, dst);
     case PQ_ENC_RLE:
         if (t == PQ_BOOLEAN)
             return rle_bool_values(c, p, len, m, dst);
@@ -462,6 +484,34 @@ static int decode_values(struct pq_cr *c, int enc, const uint8_t *p,
     }
     return cfail(c, OCP_ERR_DATA, "encoding %s is not valid for %s",
                  pq_encoding_name(enc), pq_type_name(t));
+}
+
+/* Decodes the non-NULL values skip .. skip + m of a page into dst.  PLAIN
+ * and dictionary pages skip cheaply; the other encodings decode the
+ * skipped values too (into scratch) since their streams cannot seek. */
+static int decode_values(struct pq_cr *c, int enc, const uint8_t *p,
+                         size_t len, size_t skip, size_t m, uint8_t *dst)
+{
+    int rc;
+
+    if (skip == 0)
+        return decode_all(c, enc, p, len, m, dst);
+    if (m == 0)
+        return OCP_OK;
+    if (enc == PQ_ENC_PLAIN)
+        return plain_values(c, p, len, skip, m, dst);
+    if (enc == PQ_ENC_PLAIN_DICTIONARY || enc == PQ_ENC_RLE_DICTIONARY)
+        return dict_values(c, p, len, skip, m, dst);
+    if (skip > SIZE_MAX / 2 / (c->slot ? c->slot : 1))
+        return cfail(c, OCP_ERR_DATA, "page too large");
+    rc = pq_scratch_grow((void **)&c->s->tmp, &c->s->tmp_cap,
+                         (skip + m) * c->slot + 16);
+    if (rc != OCP_OK)
+        return cfail(c, rc, "out of memory");
+    rc = decode_all(c, enc, p, len, skip + m, c->s->tmp);
+    if (rc == OCP_OK)
+        memcpy(dst, c->s->tmp + skip * c->slot, m * c->slot);
+    return rc;
 }
 
 /* Spreads the m dense slots at the front of vals over the nv entries
@@ -585,17 +635,32 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
 }
 
 int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
-                 const uint8_t *body, struct pq_dest *d, int64_t *nulls)
+                 const uint8_t *body, size_t w0, size_t w1,
+                 struct pq_dest *d, int64_t *nulls)
 {
     const struct pq_colinfo *ci = c->ci;
-    size_t nv, m, used, len, vlen;
+    size_t nv, m, used, len, vlen, skip = 0, i;
     const uint8_t *p, *vals;
-    int rc;
+    int16_t *defs = d->def, maxd = (int16_t)ci->max_def;
+    int rc, window;
 
     if (h->num_values < 0)
         return cfail(c, OCP_ERR_DATA, "data page with a negative value count");
     nv = (size_t)h->num_values;
     m = nv;
+    window = w0 != 0 || w1 != nv;
+    if (w0 > w1 || w1 > nv || (window && ci->max_rep > 0))
+        return cfail(c, OCP_ERR_SOFTWARE, "bad page window %zu..%zu of %zu",
+                     w0, w1, nv);
+    if (window && ci->max_def > 0) {
+        /* The levels of the whole page go to scratch: the values to skip
+         * are the non-NULL entries before the window. */
+        rc = pq_scratch_grow((void **)&c->s->tdef, &c->s->tdef_cap,
+                             (nv ? nv : 1) * sizeof(int16_t));
+        if (rc != OCP_OK)
+            return cfail(c, rc, "out of memory");
+        defs = c->s->tdef;
+    }
     if ((rc = check_crc(c, h, body)) != OCP_OK)
         return rc;
     if (h->type == PQ_PAGE_DATA) {
@@ -616,7 +681,7 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
         }
         if (ci->max_def > 0) {
             rc = levels_v1(c, h->def_encoding, p, len, ci->max_def, nv,
-                           d->def, &m, &used);
+                           defs, &m, &used);
             if (rc != OCP_OK)
                 return rc;
             p += used;
@@ -644,7 +709,7 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
                 return rc;
         }
         if (ci->max_def > 0) {
-            rc = levels_rle(c, body + rl, dl, ci->max_def, nv, d->def, &m);
+            rc = levels_rle(c, body + rl, dl, ci->max_def, nv, defs, &m);
             if (rc != OCP_OK)
                 return rc;
         } else if (h->num_nulls != 0) {
@@ -672,13 +737,26 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
         return cfail(c, OCP_ERR_DATA,
                      "a page starts with repetition level %d instead of 0",
                      (int)d->rep[0]);
-    rc = decode_values(c, h->encoding, vals, vlen, m, d->vals);
+    if (window) {
+        /* Only entries w0 .. w1 are wanted: skip the values before. */
+        if (ci->max_def > 0) {
+            for (i = 0; i < w0; i++)
+                skip += defs[i] == maxd;
+            for (i = w0, m = 0; i < w1; i++)
+                m += defs[i] == maxd;
+            memcpy(d->def, defs + w0, (w1 - w0) * sizeof(int16_t));
+        } else {
+            skip = w0;
+            m = w1 - w0;
+        }
+    }
+    rc = decode_values(c, h->encoding, vals, vlen, skip, m, d->vals);
     if (rc != OCP_OK)
         return rc;
-    if (m < nv)
-        expand(d->vals, c->slot, ci->type == PQ_BYTE_ARRAY, d->def,
-               (int16_t)ci->max_def, nv, m);
-    *nulls = (int64_t)(nv - m);
+    if (m < w1 - w0)
+        expand(d->vals, c->slot, ci->type == PQ_BYTE_ARRAY, d->def, maxd,
+               w1 - w0, m);
+    *nulls = (int64_t)(w1 - w0 - m);
     c->entries_seen += (int64_t)nv;
     return OCP_OK;
 }

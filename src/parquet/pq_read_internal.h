@@ -208,10 +208,12 @@ size_t pq_slot_size(const struct pq_colinfo *c);
 int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
                  const uint8_t *body);
 
-/* Decodes a data page (v1 or v2) into d: h->num_values entries; *nulls
- * gets the count of entries below max_def. */
+/* Decodes entries w0 .. w1 of a data page (v1 or v2) into d (w0 = 0,
+ * w1 = h->num_values for the whole page; flat columns only otherwise);
+ * *nulls gets the count of those entries below max_def. */
 int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
-                 const uint8_t *body, struct pq_dest *d, int64_t *nulls);
+                 const uint8_t *body, size_t w0, size_t w1,
+                 struct pq_dest *d, int64_t *nulls);
 
 /* ---- strings (pq_dict.c) ------------------------------------------- */
 

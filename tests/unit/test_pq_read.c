@@ -26,6 +26,8 @@ static const char *path_of(const char *name)
     return buf;
 }
 
+static size_t whole_chunk_bytes; /* 0: the default */
+
 static struct pq_file *open_opt(const char *name, int crc)
 {
     struct pq_open_options opt;
@@ -34,6 +36,8 @@ static struct pq_file *open_opt(const char *name, int crc)
 
     pq_open_options_init(&opt);
     opt.check_crc = crc;
+    if (whole_chunk_bytes)
+        opt.whole_chunk_bytes = whole_chunk_bytes;
     ocp_error_clear(&err);
     if (pq_file_open(path_of(name), &opt, &f, &err) != OCP_OK) {
         fprintf(stderr, "%s: open failed: %s\n", name, err.message);
@@ -121,6 +125,14 @@ static const char *sval(const struct pq_colvalues *v, int64_t i)
         len = sizeof buf - 1;
     memcpy(buf, s, len);
     buf[len] = '\0';
+    return buf;
+}
+
+/* Like sval, into a second buffer (to compare two strings). */
+static const char *want_str(const struct pq_colvalues *v, int64_t i)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s", sval(v, i));
     return buf;
 }
 
@@ -331,14 +343,42 @@ static void check_tiny_pages(const char *name, int64_t *idsum, int32_t *first)
     CHECK_INT(sum, 7299 * 7300 / 2);
     *idsum = sum;
     *first = (int32_t)ival(&id, 0);
-    /* A row range in the middle equals the same rows of the full read. */
-    ocp_error_clear(&err);
-    CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "id"), 3001, 777, &arena,
-                             &part, &err), OCP_OK);
-    CHECK_INT(part.nrows, 777);
-    for (i = 0, bad = 0; i < part.nrows; i++)
-        bad += ival(&part, i) != ival(&id, 3001 + i);
-    CHECK_INT(bad, 0);
+    /* Row ranges equal the same rows of the full read, read with one
+     * pread per chunk and (whole_chunk_bytes 1) page by page. */
+    {
+        static const int64_t ranges[][2] = {{3001, 777}, {0, 1}, {0, 7300},
+                                            {7299, 1}, {100, 4000}};
+        int pass;
+        for (pass = 0; pass < 2; pass++) {
+            struct pq_file *g;
+            size_t r;
+            whole_chunk_bytes = pass ? 1 : 0;
+            g = open_file(name);
+            for (r = 0; g != NULL && r < sizeof ranges / sizeof ranges[0]; r++) {
+                struct pq_colvalues ps, pd;
+                ocp_error_clear(&err);
+                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "id"),
+                                         ranges[r][0], ranges[r][1], &arena,
+                                         &part, &err), OCP_OK);
+                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "string_col"),
+                                         ranges[r][0], ranges[r][1], &arena,
+                                         &ps, &err), OCP_OK);
+                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "double_col"),
+                                         ranges[r][0], ranges[r][1], &arena,
+                                         &pd, &err), OCP_OK);
+                CHECK_INT(part.nrows, ranges[r][1]);
+                for (i = 0, bad = 0; i < part.nrows; i++) {
+                    int64_t at = ranges[r][0] + i;
+                    bad += ival(&part, i) != ival(&id, at);
+                    bad += dval(&pd, i) != dval(&db, at);
+                    bad += strcmp(sval(&ps, i), want_str(&st, at)) != 0;
+                }
+                CHECK_INT(bad, 0);
+            }
+            pq_file_close(g);
+        }
+        whole_chunk_bytes = 0;
+    }
     CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "string_col"), 7299, 1,
                              &arena, &part, &err), OCP_OK);
     CHECK_STR(sval(&part, 0), sval(&st, 7299));

@@ -15,6 +15,7 @@
 
 #include "ocpagg/parquet.h"
 #include "ocpagg/pq_writer.h"
+#include "parquet/pq_write_internal.h"
 #include "testlib.h"
 
 #define NROWS 2500
@@ -64,7 +65,10 @@ static void gen(void)
         int h = i / 10;
         snprintf(names[0][i], 32, "ns%d", i % 7);
         snprintf(names[1][i], 32, "node%d", i % 3);
-        snprintf(names[2][i], 32, "pod%d", i % 50);
+        /* Few pods first, many later: with a small dictionary limit the
+         * pod chunk of row group 1 starts with a dictionary and falls back
+         * to PLAIN pages. */
+        snprintf(names[2][i], 32, "pod%d", i < 1500 ? i % 50 : i % 400);
         ns_c[i] = ns_null(i) ? NULL : names[0][i];
         node_c[i] = names[1][i];
         pod_c[i] = names[2][i];
@@ -118,7 +122,9 @@ enum variant {
     V_MICROS_MAP,    /* TIMESTAMP(MICROS), MAP labels, v1 pages, snappy */
     V_TEXT_TIME,     /* text interval_start and text labels, v2, zstd */
     V_MILLIS_PLAIN,  /* TIMESTAMP(MILLIS), no dictionaries, gzip */
-    V_NO_POD         /* the required column "pod" is missing */
+    V_NO_POD,        /* the required column "pod" is missing */
+    V_FALLBACK       /* dictionaries overflow into PLAIN pages; the file is
+                        read page by page */
 };
 
 static int write_file(const char *path, enum variant v)
@@ -145,6 +151,10 @@ static int write_file(const char *path, enum variant v)
                                       : PQ_WRITE_SNAPPY;
     opt.page_version = v == V_TEXT_TIME ? 2 : 1;
     opt.dictionary = v != V_MILLIS_PLAIN;
+    if (v == V_FALLBACK) {
+        opt.dict_max_bytes = 1000;
+        opt.page_bytes = 256;
+    }
 
     /* Columns in a different order than the schema, with other names
      * interleaved, to show matching is by name. */
@@ -333,11 +343,26 @@ static void test_variant(enum variant v, const char *name)
         return;
     }
     ocp_error_clear(&err);
-    rc = pq_file_open(path, NULL, &f, &err);
+    {
+        struct pq_open_options opt;
+        pq_open_options_init(&opt);
+        if (v == V_FALLBACK)
+            opt.whole_chunk_bytes = 1;
+        rc = pq_file_open(path, &opt, &f, &err);
+    }
     CHECK_INT(rc, OCP_OK);
     if (rc != OCP_OK)
         return;
     CHECK_INT(pq_file_num_rows(f), NROWS);
+    if (v == V_FALLBACK) {
+        /* The pod column really mixes dictionary and PLAIN pages. */
+        struct pq_chunkinfo ci;
+        CHECK_INT(pq_chunk_info(f, 1, pq_column_find(f, "pod"), &ci, &err),
+                  OCP_OK);
+        CHECK(ci.encodings & (1u << PQ_ENC_PLAIN));
+        CHECK(ci.encodings & ((1u << PQ_ENC_RLE_DICTIONARY) |
+                              (1u << PQ_ENC_PLAIN_DICTIONARY)));
+    }
     CHECK_INT(pq_file_num_row_groups(f), 3);
     CHECK_INT(pq_row_group_num_rows(f, 2), 500);
     CHECK_INT(pq_table_check(f, OCP_TABLE_POD, &err), OCP_OK);
@@ -402,6 +427,83 @@ static void test_missing_required(void)
     ocp_error_clear(&err);
     CHECK_INT(pq_table_check(f, OCP_TABLE_NODE_LABELS, &err), OCP_ERR_DATA);
     CHECK_STR(err.column, "node_labels");
+    pq_file_close(f);
+}
+
+/* One schema element of a hand-made footer. */
+static void schema_el(struct pq_tw *t, const char *name, int type, int rep,
+                      int nchildren, int converted)
+{
+    pq_tw_begin(t);
+    if (type >= 0)
+        pq_tw_field_i32(t, 1, type);
+    if (rep >= 0)
+        pq_tw_field_i32(t, 3, rep);
+    pq_tw_field_string(t, 4, name);
+    if (nchildren >= 0)
+        pq_tw_field_i32(t, 5, nchildren);
+    if (converted >= 0)
+        pq_tw_field_i32(t, 6, converted);
+    pq_tw_end(t);
+}
+
+/* A file without row groups whose interval_start is a LIST of
+ * timestamps (and node_labels a bare repeated string): the adapter must
+ * refuse it as unsupported, naming the column. */
+static void test_nested_columns(void)
+{
+    struct pq_buf b = {0};
+    struct pq_tw t;
+    struct pq_file *f = NULL;
+    struct ocp_error err;
+    const char *path = tmp_path("nested.parquet");
+    FILE *fp;
+    uint8_t len[4];
+
+    pq_tw_init(&t, &b);
+    pq_tw_begin(&t);
+    pq_tw_field_i32(&t, 1, 1);
+    pq_tw_field_list(&t, 2, PQ_TT_STRUCT, 7);
+    schema_el(&t, "schema", -1, -1, 4, -1);
+    schema_el(&t, "interval_start", -1, PQ_OPTIONAL, 1, PQ_CT_LIST);
+    schema_el(&t, "list", -1, PQ_REPEATED, 1, -1);
+    schema_el(&t, "element", PQ_INT64, PQ_OPTIONAL, -1, PQ_CT_TIMESTAMP_MICROS);
+    schema_el(&t, "namespace", PQ_BYTE_ARRAY, PQ_OPTIONAL, -1, PQ_CT_UTF8);
+    schema_el(&t, "node", PQ_BYTE_ARRAY, PQ_OPTIONAL, -1, PQ_CT_UTF8);
+    schema_el(&t, "node_labels", PQ_BYTE_ARRAY, PQ_REPEATED, -1, PQ_CT_UTF8);
+    pq_tw_field_i64(&t, 3, 0);
+    pq_tw_field_list(&t, 4, PQ_TT_STRUCT, 0);
+    pq_tw_end(&t);
+    CHECK_INT(t.status, OCP_OK);
+    len[0] = (uint8_t)b.len;
+    len[1] = (uint8_t)(b.len >> 8);
+    len[2] = len[3] = 0;
+    fp = fopen(path, "wb");
+    if (fp != NULL) {
+        fwrite("PAR1", 1, 4, fp);
+        fwrite(b.data, 1, b.len, fp);
+        fwrite(len, 1, 4, fp);
+        fwrite("PAR1", 1, 4, fp);
+        fclose(fp);
+    }
+    pq_buf_release(&b);
+    ocp_error_clear(&err);
+    CHECK_INT(pq_file_open(path, NULL, &f, &err), OCP_OK);
+    if (f == NULL) {
+        fprintf(stderr, "open: %s\n", err.message);
+        return;
+    }
+    CHECK_INT(pq_file_num_columns(f), 4);
+    CHECK_INT(pq_file_column(f, 0)->shape, PQ_SHAPE_NESTED);
+    CHECK_INT(pq_file_column(f, 0)->max_def, 3);
+    CHECK_INT(pq_file_column(f, 0)->max_rep, 1);
+    CHECK_STR(pq_file_column(f, 0)->path, "interval_start.list.element");
+    ocp_error_clear(&err);
+    CHECK_INT(pq_table_check(f, OCP_TABLE_NODE_LABELS, &err),
+              OCP_ERR_UNSUPPORTED);
+    CHECK_STR(err.column, "interval_start");
+    CHECK_STR(err.file, path);
+    CHECK(strstr(err.message, "LIST") != NULL);
     pq_file_close(f);
 }
 
@@ -503,7 +605,9 @@ int main(void)
     test_variant(V_MICROS_MAP, "micros_map.parquet");
     test_variant(V_TEXT_TIME, "text_time.parquet");
     test_variant(V_MILLIS_PLAIN, "millis_plain.parquet");
+    test_variant(V_FALLBACK, "fallback.parquet");
     RUN(test_missing_required);
+    RUN(test_nested_columns);
     RUN(test_dataset_list);
     cleanup(tmpdir);
     return TEST_SUMMARY();

@@ -472,20 +472,25 @@ int main(int argc, char **argv)
         int nthreads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
 
         t_mark = now_seconds();
-        if (rank == 0 && opt.verbose)
-            fprintf(stderr, "ocpagg: shuffling groups by day across %d rank(s)\n", nranks);
-        rc = exchange_shuffle_by_day(partial, &job.settings, MPI_COMM_WORLD, &owned, &err);
-        if (rc != OCP_OK)
-            print_error(rank, nranks, &err);
-        agg_partial_destroy(partial);
-        partial = owned;
+        if (rank == 0 && !opt.quiet)
+            fprintf(stderr, "ocpagg: read+aggregate done in %.2f s; exchanging groups by day "
+                            "across %d rank(s)\n", sum.t_read, nranks);
+        /* One rank owns every day already: no copy. */
+        if (nranks > 1) {
+            rc = exchange_shuffle_by_day(partial, &job.settings, MPI_COMM_WORLD, &owned, &err);
+            if (rc != OCP_OK)
+                print_error(rank, nranks, &err);
+            agg_partial_destroy(partial);
+            partial = owned;
+        }
         if ((rc = agree(rc, rank, &who)) != OCP_OK)
             goto done;
         sum.t_reduce = now_seconds() - t_mark;
 
         t_mark = now_seconds();
-        if (rank == 0 && opt.verbose)
-            fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated)\n");
+        if (rank == 0 && !opt.quiet)
+            fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
+                            "on %d rank(s) x %d thread(s)\n", nranks, nthreads);
         rc = finish_days(partial, &job.settings, &fs, &meta, nranks, nthreads,
                          &blocks, &fres, &err);
         if (rc != OCP_OK)
@@ -506,6 +511,8 @@ int main(int argc, char **argv)
         sum.t_finish = now_seconds() - t_mark;
 
         t_mark = now_seconds();
+        if (rank == 0 && !opt.quiet)
+            fprintf(stderr, "ocpagg: writing %s\n", cfg.output_path);
         rc = write_days_csv(&blocks, cfg.output_path, MPI_COMM_WORLD, &err);
         day_block_list_release(&blocks);
         sum.t_write = now_seconds() - t_mark;

@@ -204,6 +204,28 @@ struct pq_dest {
 /* Bytes per slot of a leaf's values. */
 size_t pq_slot_size(const struct pq_colinfo *c);
 
+/* Records an error naming the file, row group and column of c. */
+int pq_cr_fail(struct pq_cr *c, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Adds file / row group / column to an error a helper described; returns
+ * rc. */
+int pq_cr_ctx(struct pq_cr *c, int rc);
+
+/* Decodes the non-NULL values skip .. skip + m of a page's values section
+ * p[0..len) in encoding enc into dst (m slots). */
+int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
+                     size_t skip, size_t m, uint8_t *dst);
+
+/* Spreads the m dense slots (w bytes each; ids: string ids) at the front
+ * of vals over the nv entries whose definition level is maxd; the other
+ * entries get zero bytes (OCP_NULL_ID for ids). */
+void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
+                      int16_t maxd, size_t nv, size_t m);
+
 /* Decodes a dictionary page whose stored bytes are body[0..compressed). */
 int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
                  const uint8_t *body);

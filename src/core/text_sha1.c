@@ -45,27 +45,28 @@ static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
     cc = c->h[2];
     d = c->h[3];
     e = c->h[4];
-    for (int i = 0; i < 80; i++) {
-        if (i < 20) {
-            f = (b & cc) | (~b & d);
-            k = 0x5A827999u;
-        } else if (i < 40) {
-            f = b ^ cc ^ d;
-            k = 0x6ED9EBA1u;
-        } else if (i < 60) {
-            f = (b & cc) | (b & d) | (cc & d);
-            k = 0x8F1BBCDCu;
-        } else {
-            f = b ^ cc ^ d;
-            k = 0xCA62C1D6u;
-        }
-        t = rol(a, 5) + f + e + k + w[i];
-        e = d;
-        d = cc;
-        cc = rol(b, 30);
-        b = a;
-        a = t;
-    }
+    /* Four loops of 20 rounds, one per round function, so the compiler
+     * can unroll them without a branch per round. */
+#define SHA1_ROUND(fexpr, kconst)                                              \
+    do {                                                                       \
+        f = (fexpr);                                                           \
+        t = rol(a, 5) + f + e + (kconst) + w[i];                               \
+        e = d;                                                                 \
+        d = cc;                                                                \
+        cc = rol(b, 30);                                                       \
+        b = a;                                                                 \
+        a = t;                                                                 \
+    } while (0)
+    for (int i = 0; i < 20; i++)
+        SHA1_ROUND((b & cc) | (~b & d), 0x5A827999u);
+    for (int i = 20; i < 40; i++)
+        SHA1_ROUND(b ^ cc ^ d, 0x6ED9EBA1u);
+    for (int i = 40; i < 60; i++)
+        SHA1_ROUND((b & cc) | (b & d) | (cc & d), 0x8F1BBCDCu);
+    for (int i = 60; i < 80; i++)
+        SHA1_ROUND(b ^ cc ^ d, 0xCA62C1D6u);
+#undef SHA1_ROUND
+    (void)k;
     c->h[0] += a;
     c->h[1] += b;
     c->h[2] += cc;

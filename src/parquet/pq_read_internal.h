@@ -237,6 +237,14 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
                  const uint8_t *body, size_t w0, size_t w1,
                  struct pq_dest *d, int64_t *nulls);
 
+/* The values buffer pq_chunk_read filled, writable: it is arena memory
+ * of the caller, which the table adapter converts in place (int64 to
+ * microseconds or to double) instead of copying. */
+static inline void *pq_values_mut(const struct pq_colvalues *v)
+{
+    return (void *)(uintptr_t)v->values;
+}
+
 /* ---- strings (pq_dict.c) ------------------------------------------- */
 
 /* A growing dictionary of distinct strings, built in an arena. */

@@ -128,7 +128,7 @@ static int to_time(const struct pq_file *f, int rg, int col,
     switch (c->type) {
     case PQ_INT64:
         /* Converted in place: the buffer is ours, in the arena. */
-        ts = (int64_t *)(uintptr_t)v->values;
+        ts = pq_values_mut(v);
         if (c->time_unit == PQ_UNIT_MILLIS || c->time_unit == PQ_UNIT_NANOS) {
             for (i = 0; i < n; i++)
                 pq_timestamp_to_us(ts[i], c->time_unit, &ts[i]);
@@ -235,10 +235,10 @@ static int to_number(const struct pq_file *f, int rg, int col,
         return OCP_OK;
     }
     if (c->type == PQ_DOUBLE) {
-        d = (double *)(uintptr_t)p; /* in place */
+        d = pq_values_mut(v);
     } else if (c->type == PQ_INT64) {
         /* In place too: each int64 slot becomes a double slot. */
-        d = (double *)(uintptr_t)p;
+        d = pq_values_mut(v);
         if (is_dec) {
             for (i = 0; i < n; i++) {
                 int64_t x;

@@ -434,15 +434,10 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         xsum_merge(&u->usage_mem, &v->sum[PS_USAGE_MEM]);
         xsum_merge(&u->request_mem, &v->sum[PS_REQUEST_MEM]);
         xsum_merge(&u->eff_mem, &v->sum[PS_EFFECTIVE_MEM]);
-        if ((v->flags & HAS_A) && (!(u->flags & HAS_A) || v->cap_cores > u->cap_cores)) {
-            u->cap_cores = v->cap_cores;
-            u->flags |= HAS_A;
-        }
-        if ((v->flags & HAS_B) &&
-            (!(u->flags & HAS_B) || v->cap_mem_bytes > u->cap_mem_bytes)) {
-            u->cap_mem_bytes = v->cap_mem_bytes;
-            u->flags |= HAS_B;
-        }
+        if (v->flags & HAS_A)
+            max_into(&u->cap_cores, &u->flags, HAS_A, v->cap_cores);
+        if (v->flags & HAS_B)
+            max_into(&u->cap_mem_bytes, &u->flags, HAS_B, v->cap_mem_bytes);
         if (pool_cmp(&p->pool, v->resource_id, u->resource_id) > 0)
             u->resource_id = v->resource_id;
     }
@@ -622,10 +617,8 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
             xsum_merge(&o->cap_byte_sec, &v->cap_byte_sec);
             xsum_merge(&o->request_byte_sec, &v->request_byte_sec);
             xsum_merge(&o->usage_byte_sec, &v->usage_byte_sec);
-            if ((v->flags & HAS_A) && (!(o->flags & HAS_A) || v->cap_bytes > o->cap_bytes)) {
-                o->cap_bytes = v->cap_bytes;
-                o->flags |= HAS_A;
-            }
+            if (v->flags & HAS_A)
+                max_into(&o->cap_bytes, &o->flags, HAS_A, v->cap_bytes);
             o->nodes = n;
         }
     }

@@ -126,6 +126,19 @@ void agg_merge_node_val(const struct agg_pool *pool, struct node_val *dst,
                         const struct node_val *src);
 void agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
 
+/* dst = max(dst, v) where bit in *flags says whether dst holds a value;
+ * NaN (NULL) is skipped, as SQL max skips NULLs. */
+static inline void max_into(double *dst, uint32_t *flags, uint32_t bit,
+                            double v)
+{
+    if (isnan(v))
+        return;
+    if (!(*flags & bit) || v > *dst) {
+        *dst = v;
+        *flags |= bit;
+    }
+}
+
 static inline int32_t agg_day_of(int64_t ts_us)
 {
     int64_t d = ts_us / OCP_US_PER_DAY;

@@ -246,17 +246,6 @@ static inline int in_run(const struct agg_partial *p, int64_t ts,
     return *day >= p->settings.start_day && *day <= p->settings.end_day;
 }
 
-static inline void max_into(double *dst, uint32_t *flags, uint32_t bit,
-                            double v)
-{
-    if (isnan(v))
-        return;
-    if (!(*flags & bit) || v > *dst) {
-        *dst = v;
-        *flags |= bit;
-    }
-}
-
 /* Prefetching: rows are visited in file order but their groups are spread
  * over large tables, so the slot and then the entry of the row PREFETCH
  * rows ahead are requested early, using only dictionary ids that are

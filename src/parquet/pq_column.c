@@ -10,8 +10,9 @@
 #define HEADER_GUESS 1024
 /* Largest page header we accept (statistics can make them big). */
 #define HEADER_MAX ((size_t)64 << 20)
-/* Largest number of entries decoded in one call. */
-#define MAX_ENTRIES ((int64_t)INT32_MAX)
+/* Largest number of entries decoded in one call (2^28: 2 GiB of doubles);
+ * bigger row groups are read in row ranges. */
+#define MAX_ENTRIES ((int64_t)1 << 28)
 
 void pq_scratch_release(struct pq_scratch *s)
 {
@@ -284,9 +285,9 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
             return rc;
         }
     }
-    if (flat) {
-        cap = nrows;
-    } else {
+    if (src.whole) {
+        /* The page headers must back the footer's count before anything
+         * that size is allocated. */
         if ((rc = count_entries(&c, &src, &cap)) != OCP_OK)
             return rc;
         if (cap != c.cm->num_values)
@@ -295,6 +296,8 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                            "%lld", (long long)cap,
                            (long long)c.cm->num_values);
     }
+    if (flat)
+        cap = nrows;
     if (cap > MAX_ENTRIES)
         return pq_fail(f, rg, col, err, OCP_ERR_DATA,
                        "%lld entries are too many to decode at once",

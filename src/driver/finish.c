@@ -167,7 +167,8 @@ int finish_days(const struct agg_partial *mine, const struct agg_settings *s,
     }
     out->count = 0;
     for (t = 0; t < nthreads; t++) {
-        memcpy(out->blocks + out->count, tblocks[t], tcount[t] * sizeof *tblocks[t]);
+        if (tcount[t] > 0)
+            memcpy(out->blocks + out->count, tblocks[t], tcount[t] * sizeof *tblocks[t]);
         out->count += tcount[t];
         tcount[t] = 0;
     }

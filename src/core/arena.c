@@ -86,26 +86,34 @@ void *ocp_arena_calloc(struct ocp_arena *arena, size_t n, size_t size)
 
 void ocp_arena_reset(struct ocp_arena *arena)
 {
-    struct ocp_arena_block *keep = NULL, *b = arena->head;
+    struct ocp_arena_block *b = arena->head;
+    size_t total = 0;
 
+    if (b == NULL)
+        return;
+    if (b->next == NULL) {
+        b->used = 0;
+        arena->bytes_in_use = 0;
+        return;
+    }
+    /* Several blocks: replace them by one block as large as all of them,
+     * so the next chunk of the same size fits without fresh allocations
+     * (large mallocs are fresh mmaps whose pages the kernel must zero). */
     while (b != NULL) {
         struct ocp_arena_block *next = b->next;
-        if (keep == NULL || b->size > keep->size) {
-            if (keep != NULL)
-                free(keep);
-            keep = b;
-        } else {
-            free(b);
-        }
+        total += b->size;
+        free(b);
         b = next;
     }
-    if (keep != NULL) {
-        keep->next = NULL;
-        keep->used = 0;
-        arena->bytes_reserved = keep->size;
-    } else {
-        arena->bytes_reserved = 0;
-    }
-    arena->head = keep;
+    arena->head = NULL;
     arena->bytes_in_use = 0;
+    arena->bytes_reserved = 0;
+    b = malloc(sizeof *b + total);
+    if (b == NULL)
+        return; /* the next allocation starts afresh */
+    b->next = NULL;
+    b->size = total;
+    b->used = 0;
+    arena->head = b;
+    arena->bytes_reserved = total;
 }

@@ -76,6 +76,7 @@ struct finisher {
     struct hmap merged;             /* label triple -> finish pool id */
     struct lbl_set work;
     struct rpt_table *out;
+    int overflow; /* a sum left the exact range */
 };
 
 static int oom(struct ocp_error *err)
@@ -257,18 +258,18 @@ static int build_capacity(struct finisher *f, struct ocp_error *err)
             return oom(err);
         s = hmap_value(&f->dn_caps, i);
         if (v->flags & HAS_A)
-            xsum_add(&s->cpu, v->cpu_sec);
+            f->overflow |= xsum_add(&s->cpu, v->cpu_sec);
         if (v->flags & HAS_B)
-            xsum_add(&s->mem, v->mem_sec);
+            f->overflow |= xsum_add(&s->mem, v->mem_sec);
         dk.node = 0;
         i = hmap_upsert(&f->day_caps, &dk, &created);
         if (i == SIZE_MAX)
             return oom(err);
         s = hmap_value(&f->day_caps, i);
         if (v->flags & HAS_A)
-            xsum_add(&s->cpu, v->cpu_sec);
+            f->overflow |= xsum_add(&s->cpu, v->cpu_sec);
         if (v->flags & HAS_B)
-            xsum_add(&s->mem, v->mem_sec);
+            f->overflow |= xsum_add(&s->mem, v->mem_sec);
     }
     return OCP_OK;
 }
@@ -341,7 +342,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
             rc = oom(err);
             goto cleanup;
         }
-        agg_merge_pod_val(&p->pool, hmap_value(&final, i), v);
+        f->overflow |= agg_merge_pod_val(&p->pool, hmap_value(&final, i), v);
     }
     for (e = 0; e < final.count; e++) {
         const struct final_pod_key *k = hmap_entry(&final, e);
@@ -428,12 +429,12 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
             goto cleanup;
         }
         u = hmap_value(&per_node, i);
-        xsum_merge(&u->usage_cpu, &v->sum[PS_USAGE_CPU]);
-        xsum_merge(&u->request_cpu, &v->sum[PS_REQUEST_CPU]);
-        xsum_merge(&u->eff_cpu, &v->sum[PS_EFFECTIVE_CPU]);
-        xsum_merge(&u->usage_mem, &v->sum[PS_USAGE_MEM]);
-        xsum_merge(&u->request_mem, &v->sum[PS_REQUEST_MEM]);
-        xsum_merge(&u->eff_mem, &v->sum[PS_EFFECTIVE_MEM]);
+        f->overflow |= xsum_merge(&u->usage_cpu, &v->sum[PS_USAGE_CPU]);
+        f->overflow |= xsum_merge(&u->request_cpu, &v->sum[PS_REQUEST_CPU]);
+        f->overflow |= xsum_merge(&u->eff_cpu, &v->sum[PS_EFFECTIVE_CPU]);
+        f->overflow |= xsum_merge(&u->usage_mem, &v->sum[PS_USAGE_MEM]);
+        f->overflow |= xsum_merge(&u->request_mem, &v->sum[PS_REQUEST_MEM]);
+        f->overflow |= xsum_merge(&u->eff_mem, &v->sum[PS_EFFECTIVE_MEM]);
         if (v->flags & HAS_A)
             max_into(&u->cap_cores, &u->flags, HAS_A, v->cap_cores);
         if (v->flags & HAS_B)
@@ -614,9 +615,9 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
                 goto cleanup;
             }
             o = hmap_value(&final, i);
-            xsum_merge(&o->cap_byte_sec, &v->cap_byte_sec);
-            xsum_merge(&o->request_byte_sec, &v->request_byte_sec);
-            xsum_merge(&o->usage_byte_sec, &v->usage_byte_sec);
+            f->overflow |= xsum_merge(&o->cap_byte_sec, &v->cap_byte_sec);
+            f->overflow |= xsum_merge(&o->request_byte_sec, &v->request_byte_sec);
+            f->overflow |= xsum_merge(&o->usage_byte_sec, &v->usage_byte_sec);
             if (v->flags & HAS_A)
                 max_into(&o->cap_bytes, &o->flags, HAS_A, v->cap_bytes);
             o->nodes = n;
@@ -696,6 +697,9 @@ int agg_finish(const struct agg_partial *p,
         rc = emit_unallocated(&f, err);
     if (rc == OCP_OK)
         rc = emit_storage(&f, err);
+    if (rc == OCP_OK && f.overflow)
+        rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                           "a sum exceeds 9.2e18, the range summed exactly");
     if (rc == OCP_OK)
         rpt_table_sort(out);
 cleanup:

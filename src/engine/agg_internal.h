@@ -117,14 +117,15 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
                       uint32_t *canon, uint8_t *flags, struct ocp_error *err);
 
 /* Merge helpers shared by agg_partial.c and agg_merge.c. */
-void agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
-                       const struct pod_val *src);
+/* The sum merges return 1 when a sum left the exact range. */
+int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
+                      const struct pod_val *src);
 void agg_merge_cap_val(struct cap_val *dst, const struct cap_val *src);
 void agg_merge_lab_val(const struct agg_pool *pool, struct lab_val *dst,
                        const struct lab_val *src);
 void agg_merge_node_val(const struct agg_pool *pool, struct node_val *dst,
                         const struct node_val *src);
-void agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
+int agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
 
 /* dst = max(dst, v) where bit in *flags says whether dst holds a value;
  * NaN (NULL) is skipped, as SQL max skips NULLs. */

@@ -90,7 +90,8 @@ static int merge_entry(struct agg_partial *dst, int which,
     dv = hmap_value(m, e);
     switch (which) {
     case MAP_PODS:
-        agg_merge_pod_val(&dst->pool, dv, sv);
+        if (agg_merge_pod_val(&dst->pool, dv, sv))
+            return OCP_ERR_DATA;
         break;
     case MAP_CAPS:
         agg_merge_cap_val(dv, sv);
@@ -105,10 +106,19 @@ static int merge_entry(struct agg_partial *dst, int which,
     case MAP_VNODES:
         break;
     default:
-        agg_merge_sto_val(dv, sv);
+        if (agg_merge_sto_val(dv, sv))
+            return OCP_ERR_DATA;
         break;
     }
     return OCP_OK;
+}
+
+static int merge_error(struct ocp_error *err, int rc)
+{
+    if (rc == OCP_ERR_DATA)
+        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                             "a sum exceeds 9.2e18, the range summed exactly");
+    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
 /* Rewrites the string fields of an entry copy through `xlate`. */
@@ -142,7 +152,7 @@ static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
                       struct ocp_error *err)
 {
     _Alignas(16) unsigned char tmp[512];
-    int which;
+    int which, rc;
 
     for (which = 0; which < MAP_COUNT; which++) {
         struct hmap *m = map_of(src, which);
@@ -154,9 +164,9 @@ static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
             if (translate(tmp, &f, xlate, nids) != 0)
                 return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                      "partial refers to an unknown string");
-            if (merge_entry(dst, which, tmp) != OCP_OK)
-                return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                                     "out of memory");
+            rc = merge_entry(dst, which, tmp);
+            if (rc != OCP_OK)
+                return merge_error(err, rc);
         }
     }
     return OCP_OK;
@@ -382,8 +392,9 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
             r.left -= esize;
             if (translate(tmp, &f, xlate, (uint32_t)nids) != 0)
                 goto corrupt;
-            if (merge_entry(dst, which, tmp) != OCP_OK) {
-                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            rc = merge_entry(dst, which, tmp);
+            if (rc != OCP_OK) {
+                rc = merge_error(err, rc);
                 goto cleanup;
             }
         }

@@ -237,6 +237,22 @@ static inline double num_at(const struct ocp_column *c, size_t r)
     return c->present && c->num != NULL ? c->num[r] : NAN;
 }
 
+/* PostgreSQL's greatest(): the larger non-NULL value, NULL when both are. */
+static inline double greatest(double a, double b)
+{
+    if (isnan(a))
+        return b;
+    if (isnan(b))
+        return a;
+    return a > b ? a : b;
+}
+
+static int overflow_error(struct ocp_error *err, const char *column)
+{
+    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, column,
+                         "a sum exceeds 9.2e18, the range summed exactly");
+}
+
 static inline int in_run(const struct agg_partial *p, int64_t ts,
                          int32_t *day)
 {
@@ -336,7 +352,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     struct vn_key last_vn;
     size_t last_index = SIZE_MAX, last_cap_index = SIZE_MAX;
     uint32_t last_node = POOL_NULL, last_role = POOL_NULL;
-    int have_vn = 0;
+    int have_vn = 0, overflow = 0;
     size_t r;
     int created, rc;
 
@@ -425,18 +441,18 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         request_mem = num_at(&col[POD_REQUEST_MEM], r);
         eff_cpu = num_at(&col[POD_EFF_CPU], r);
         if (isnan(eff_cpu))
-            eff_cpu = fmax(usage_cpu, request_cpu); /* PostgreSQL greatest() */
+            eff_cpu = greatest(usage_cpu, request_cpu);
         eff_mem = num_at(&col[POD_EFF_MEM], r);
         if (isnan(eff_mem))
-            eff_mem = fmax(usage_mem, request_mem);
-        xsum_add(&pv->sum[PS_USAGE_CPU], usage_cpu);
-        xsum_add(&pv->sum[PS_REQUEST_CPU], request_cpu);
-        xsum_add(&pv->sum[PS_EFFECTIVE_CPU], eff_cpu);
-        xsum_add(&pv->sum[PS_LIMIT_CPU], num_at(&col[POD_LIMIT_CPU], r));
-        xsum_add(&pv->sum[PS_USAGE_MEM], usage_mem);
-        xsum_add(&pv->sum[PS_REQUEST_MEM], request_mem);
-        xsum_add(&pv->sum[PS_EFFECTIVE_MEM], eff_mem);
-        xsum_add(&pv->sum[PS_LIMIT_MEM], num_at(&col[POD_LIMIT_MEM], r));
+            eff_mem = greatest(usage_mem, request_mem);
+        overflow |= xsum_add(&pv->sum[PS_USAGE_CPU], usage_cpu);
+        overflow |= xsum_add(&pv->sum[PS_REQUEST_CPU], request_cpu);
+        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_CPU], eff_cpu);
+        overflow |= xsum_add(&pv->sum[PS_LIMIT_CPU], num_at(&col[POD_LIMIT_CPU], r));
+        overflow |= xsum_add(&pv->sum[PS_USAGE_MEM], usage_mem);
+        overflow |= xsum_add(&pv->sum[PS_REQUEST_MEM], request_mem);
+        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_MEM], eff_mem);
+        overflow |= xsum_add(&pv->sum[PS_LIMIT_MEM], num_at(&col[POD_LIMIT_MEM], r));
         max_into(&pv->cap_cores, &pv->flags, HAS_A, num_at(&col[POD_CAP_CPU_CORES], r));
         max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B, num_at(&col[POD_CAP_MEM_BYTES], r));
         rid = str_at(p, &maps[POD_RESOURCE_ID], &col[POD_RESOURCE_ID], r);
@@ -481,7 +497,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             }
         }
     }
-    return OCP_OK;
+    return overflow ? overflow_error(err, "pod usage") : OCP_OK;
 }
 
 /* Node or namespace label rows: keep the latest set per (day, id). */
@@ -547,7 +563,7 @@ static int add_storage(struct agg_partial *p, const struct ocp_batch *b,
     const struct ocp_column *col = b->col;
     const int64_t *ts = col[STO_INTERVAL_START].ts;
     size_t r;
-    int created, rc;
+    int created, rc, overflow = 0;
 
     if (ts == NULL)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
@@ -583,12 +599,12 @@ static int add_storage(struct agg_partial *p, const struct ocp_batch *b,
         if (e == SIZE_MAX)
             return oom(err);
         v = hmap_value(&p->storage, e);
-        xsum_add(&v->cap_byte_sec, num_at(&col[STO_CAP_BYTE_SEC], r));
-        xsum_add(&v->request_byte_sec, num_at(&col[STO_REQUEST_BYTE_SEC], r));
-        xsum_add(&v->usage_byte_sec, num_at(&col[STO_USAGE_BYTE_SEC], r));
+        overflow |= xsum_add(&v->cap_byte_sec, num_at(&col[STO_CAP_BYTE_SEC], r));
+        overflow |= xsum_add(&v->request_byte_sec, num_at(&col[STO_REQUEST_BYTE_SEC], r));
+        overflow |= xsum_add(&v->usage_byte_sec, num_at(&col[STO_USAGE_BYTE_SEC], r));
         max_into(&v->cap_bytes, &v->flags, HAS_A, num_at(&col[STO_CAP_BYTES], r));
     }
-    return OCP_OK;
+    return overflow ? overflow_error(err, "storage usage") : OCP_OK;
 }
 
 int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,
@@ -619,18 +635,19 @@ int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,
     }
 }
 
-void agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
-                       const struct pod_val *src)
+int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
+                      const struct pod_val *src)
 {
-    int i;
+    int i, overflow = 0;
     for (i = 0; i < PS_COUNT; i++)
-        xsum_merge(&dst->sum[i], &src->sum[i]);
+        overflow |= xsum_merge(&dst->sum[i], &src->sum[i]);
     if (src->flags & HAS_A)
         max_into(&dst->cap_cores, &dst->flags, HAS_A, src->cap_cores);
     if (src->flags & HAS_B)
         max_into(&dst->cap_mem_bytes, &dst->flags, HAS_B, src->cap_mem_bytes);
     if (pool_cmp(pool, src->resource_id, dst->resource_id) > 0)
         dst->resource_id = src->resource_id;
+    return overflow;
 }
 
 void agg_merge_cap_val(struct cap_val *dst, const struct cap_val *src)
@@ -660,13 +677,14 @@ void agg_merge_node_val(const struct agg_pool *pool, struct node_val *dst,
     dst->flags |= src->flags;
 }
 
-void agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src)
+int agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src)
 {
-    xsum_merge(&dst->cap_byte_sec, &src->cap_byte_sec);
-    xsum_merge(&dst->request_byte_sec, &src->request_byte_sec);
-    xsum_merge(&dst->usage_byte_sec, &src->usage_byte_sec);
+    int overflow = xsum_merge(&dst->cap_byte_sec, &src->cap_byte_sec);
+    overflow |= xsum_merge(&dst->request_byte_sec, &src->request_byte_sec);
+    overflow |= xsum_merge(&dst->usage_byte_sec, &src->usage_byte_sec);
     if (src->flags & HAS_A)
         max_into(&dst->cap_bytes, &dst->flags, HAS_A, src->cap_bytes);
+    return overflow;
 }
 
 void agg_partial_stats(const struct agg_partial *p, struct agg_stats *out)

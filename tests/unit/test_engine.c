@@ -63,11 +63,23 @@ static void test_xsum_order(void)
     xsum_add(&a, -1.25);
     xsum_add(&a, 0.5);
     CHECK(xsum_value(&a) == -0.75);
-    /* Large byte-seconds beyond 2^63 in total stay exact. */
+    /* Large byte-seconds stay exact up to 2^63; past it the sum says so
+     * instead of wrapping. */
     xsum_init(&a);
-    for (i = 0; i < 4; i++)
-        xsum_add(&a, 0x1p62);
-    CHECK(xsum_value(&a) == 0x1p64);
+    for (i = 0; i < 3; i++)
+        CHECK_INT(xsum_add(&a, 0x1p61), 0);
+    CHECK(xsum_value(&a) == 3 * 0x1p61);
+    CHECK_INT(xsum_add(&a, 0x1p61), 1);
+    xsum_init(&b);
+    CHECK_INT(xsum_add(&b, 0x1p62), 1);
+    /* Fractions are kept to 2^-32 and carried into the whole part. */
+    xsum_init(&a);
+    for (i = 0; i < 8; i++)
+        xsum_add(&a, 0.125);
+    CHECK(xsum_value(&a) == 1.0);
+    xsum_init(&a);
+    xsum_add(&a, 0.1);
+    CHECK_DBL(xsum_value(&a), 0.1, 0x1p-32);
     /* Division by the node count. */
     xsum_init(&a);
     xsum_add(&a, 3.0);
@@ -285,6 +297,32 @@ static void test_roles(void)
     bb_release(&st);
 }
 
+/* A sum past the exact range is a data error, not a wrong number. */
+static void test_overflow_is_error(void)
+{
+    struct bb_store st = {{0}, 0};
+    const int64_t ts[3] = {0, 0, 0};
+    const char *ns[3] = {"a", "a", "a"};
+    const char *node[3] = {"n", "n", "n"};
+    const double big[3] = {4e18, 4e18, 4e18};
+    struct ocp_batch b;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+    struct ocp_error err;
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 3;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 3);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 3);
+    b.col[POD_NODE] = bb_strings(&st, node, 3);
+    b.col[POD_USAGE_MEM] = bb_numbers(&st, big, 3);
+    ocp_error_clear(&err);
+    CHECK_INT(agg_partial_add(p, &b, &err), OCP_ERR_DATA);
+    CHECK(strstr(err.message, "exceeds") != NULL);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
 static void test_format_double(void)
 {
     char buf[40];
@@ -306,6 +344,7 @@ int main(void)
     RUN(test_day_range);
     RUN(test_storage_month_length);
     RUN(test_roles);
+    RUN(test_overflow_is_error);
     RUN(test_format_double);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();

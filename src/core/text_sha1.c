@@ -5,6 +5,8 @@
  */
 #include "ocpagg/text.h"
 
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct sha1_ctx {
@@ -31,7 +33,7 @@ static void sha1_init(struct sha1_ctx *c)
 }
 
 /* Processes one 64-byte block (FIPS 180-4 §6.1.2). */
-static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
+static void sha1_block_scalar(struct sha1_ctx *c, const unsigned char *p)
 {
     uint32_t w[80], a, b, d, e, f, k, t, cc;
 
@@ -73,6 +75,115 @@ static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
     c->h[3] += d;
     c->h[4] += e;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* One block with the x86 SHA extensions (the report hashes a name per
+ * row for its uuid, so this is on the finish step's path).  The schedule
+ * follows Intel's description of SHA1RNDS4/SHA1NEXTE/SHA1MSG1/SHA1MSG2:
+ * each step does four rounds, the round function changes every five
+ * steps, and the message words are extended four at a time. */
+__attribute__((target("sha,sse4.1"))) static void
+sha1_block_ni(struct sha1_ctx *c, const unsigned char *p)
+{
+    const __m128i mask = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+    __m128i abcd, abcd_save, e0, e0_save, e1, m[4];
+    int k;
+
+    abcd = _mm_loadu_si128((const __m128i *)(const void *)c->h);
+    abcd = _mm_shuffle_epi32(abcd, 0x1B);
+    e0 = _mm_set_epi32((int)c->h[4], 0, 0, 0);
+    abcd_save = abcd;
+    e0_save = e0;
+    for (k = 0; k < 4; k++)
+        m[k] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k)), mask);
+
+    /* Rounds 0-11: the first three steps have no earlier words to mix. */
+    e0 = _mm_add_epi32(e0, m[0]);
+    e1 = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, e0, 0);
+    e1 = _mm_sha1nexte_epu32(e1, m[1]);
+    e0 = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, e1, 0);
+    m[0] = _mm_sha1msg1_epu32(m[0], m[1]);
+    e0 = _mm_sha1nexte_epu32(e0, m[2]);
+    e1 = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, e0, 0);
+    m[1] = _mm_sha1msg1_epu32(m[1], m[2]);
+    m[0] = _mm_xor_si128(m[0], m[2]);
+
+    /* Rounds 12-79: step k uses word group k % 4 and function k / 5. */
+#define SHA1_NI_STEP(K, ECUR, EOTHER, F)                                        \
+    do {                                                                        \
+        ECUR = _mm_sha1nexte_epu32(ECUR, m[(K) % 4]);                           \
+        EOTHER = abcd;                                                          \
+        m[((K) + 1) % 4] = _mm_sha1msg2_epu32(m[((K) + 1) % 4], m[(K) % 4]);    \
+        abcd = _mm_sha1rnds4_epu32(abcd, ECUR, F);                              \
+        m[((K) + 3) % 4] = _mm_sha1msg1_epu32(m[((K) + 3) % 4], m[(K) % 4]);    \
+        m[((K) + 2) % 4] = _mm_xor_si128(m[((K) + 2) % 4], m[(K) % 4]);         \
+    } while (0)
+    SHA1_NI_STEP(3, e1, e0, 0);
+    SHA1_NI_STEP(4, e0, e1, 0);
+    SHA1_NI_STEP(5, e1, e0, 1);
+    SHA1_NI_STEP(6, e0, e1, 1);
+    SHA1_NI_STEP(7, e1, e0, 1);
+    SHA1_NI_STEP(8, e0, e1, 1);
+    SHA1_NI_STEP(9, e1, e0, 1);
+    SHA1_NI_STEP(10, e0, e1, 2);
+    SHA1_NI_STEP(11, e1, e0, 2);
+    SHA1_NI_STEP(12, e0, e1, 2);
+    SHA1_NI_STEP(13, e1, e0, 2);
+    SHA1_NI_STEP(14, e0, e1, 2);
+    SHA1_NI_STEP(15, e1, e0, 3);
+    SHA1_NI_STEP(16, e0, e1, 3);
+    SHA1_NI_STEP(17, e1, e0, 3);
+    SHA1_NI_STEP(18, e0, e1, 3);
+    SHA1_NI_STEP(19, e1, e0, 3);
+#undef SHA1_NI_STEP
+
+    e0 = _mm_sha1nexte_epu32(e0, e0_save);
+    abcd = _mm_add_epi32(abcd, abcd_save);
+    abcd = _mm_shuffle_epi32(abcd, 0x1B);
+    _mm_storeu_si128((__m128i *)(void *)c->h, abcd);
+    c->h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+
+static int cpu_has_sha(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    if (!(b & bit_SHA))
+        return 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return 0;
+    return (c & bit_SSE4_1) != 0;
+}
+
+static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
+{
+    /* The CPU's answer is cached; threads racing here store the same
+     * value, and the atomic makes that race well-defined.
+     * OCPAGG_NO_SHA_NI forces the portable code (tests run both). */
+    static _Atomic int use_ni = -1;
+    int ni = atomic_load_explicit(&use_ni, memory_order_relaxed);
+    if (ni < 0) {
+        ni = cpu_has_sha() && getenv("OCPAGG_NO_SHA_NI") == NULL;
+        atomic_store_explicit(&use_ni, ni, memory_order_relaxed);
+    }
+    if (ni)
+        sha1_block_ni(c, p);
+    else
+        sha1_block_scalar(c, p);
+}
+#else
+static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
+{
+    sha1_block_scalar(c, p);
+}
+#endif
 
 static void sha1_update(struct sha1_ctx *c, const void *data, size_t len)
 {

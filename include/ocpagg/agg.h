@@ -115,7 +115,8 @@ struct agg_finish_settings {
 
 /* Turns a fully merged partial into the sorted report rows: applies node
  * and namespace labels, capacities, cluster capacity, cost categories,
- * storage rows and unallocated rows (SEMANTICS.md). */
+ * storage rows and unallocated rows (SEMANTICS.md).  The rows borrow the
+ * partial's strings, so p must outlive out. */
 int agg_finish(const struct agg_partial *p,
                const struct agg_finish_settings *settings,
                struct rpt_table *out, struct ocp_error *err);

@@ -77,6 +77,8 @@ struct finisher {
     struct lbl_set work;
     struct rpt_table *out;
     int overflow; /* a sum left the exact range */
+    const char **text; /* finish pool id -> label text in the table */
+    size_t ntext;
 };
 
 static int oom(struct ocp_error *err)
@@ -230,12 +232,32 @@ static int set_uuid(struct finisher *f, struct rpt_row *r)
     return 0;
 }
 
-static const char *dup_pool(struct finisher *f, const struct agg_pool *pool,
-                            uint32_t id)
+/* A string of the partial, borrowed: the partial outlives the table. */
+static const char *str_of(const struct finisher *f, uint32_t id)
 {
-    if (id == POOL_NULL)
-        return NULL;
-    return rpt_table_strdup(f->out, pool_str(pool, id), pool_len(pool, id));
+    return pool_str(&f->p->pool, id);
+}
+
+/* A merged label text, copied into the table once per distinct text
+ * (the finish pool dies with the finisher). */
+static const char *label_text(struct finisher *f, uint32_t id)
+{
+    if (id >= f->ntext) {
+        size_t n = f->ntext ? f->ntext : 256;
+        const char **nt;
+        while (n <= id)
+            n *= 2;
+        nt = realloc(f->text, n * sizeof *nt);
+        if (nt == NULL)
+            return NULL;
+        memset(nt + f->ntext, 0, (n - f->ntext) * sizeof *nt);
+        f->text = nt;
+        f->ntext = n;
+    }
+    if (f->text[id] == NULL)
+        f->text[id] = rpt_table_strdup(f->out, pool_str(&f->fpool, id),
+                                       pool_len(&f->fpool, id));
+    return f->text[id];
 }
 
 static int build_capacity(struct finisher *f, struct ocp_error *err)
@@ -356,10 +378,14 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         }
         row->usage_day = k->day;
         row->source = RPT_SOURCE_POD;
-        row->namespace_ = dup_pool(f, &p->pool, k->ns);
-        row->node = dup_pool(f, &p->pool, k->node);
-        row->resource_id = dup_pool(f, &p->pool, v->resource_id);
-        row->pod_labels = dup_pool(f, &f->fpool, k->labels);
+        row->namespace_ = str_of(f, k->ns);
+        row->node = str_of(f, k->node);
+        row->resource_id = str_of(f, v->resource_id);
+        row->pod_labels = label_text(f, k->labels);
+        if (row->pod_labels == NULL) {
+            rc = oom(err);
+            goto cleanup;
+        }
         row->all_labels = row->pod_labels;
         for (s = 0; s < PS_COUNT; s++) {
             double sum = xsum_value(&v->sum[s]) / 3600.0;
@@ -463,9 +489,9 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         }
         row->usage_day = k->day;
         row->source = RPT_SOURCE_POD;
-        row->namespace_ = rpt_table_strdup(f->out, ns, strlen(ns));
-        row->node = dup_pool(f, &p->pool, k->node);
-        row->resource_id = dup_pool(f, &p->pool, u->resource_id);
+        row->namespace_ = ns; /* a string literal */
+        row->node = str_of(f, k->node);
+        row->resource_id = str_of(f, u->resource_id);
         fill_capacity(f, row, k->day, k->node, u->flags, u->cap_cores,
                       u->cap_mem_bytes);
         cpu_h = row->num[RPT_NODE_CAP_CPU_HOURS];
@@ -636,14 +662,18 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         }
         row->usage_day = k->day;
         row->source = RPT_SOURCE_STORAGE;
-        row->namespace_ = dup_pool(f, &p->pool, k->ns);
-        row->node = dup_pool(f, &p->pool, k->node);
-        row->resource_id = dup_pool(f, &p->pool, k->resource_id);
-        row->pvc = dup_pool(f, &p->pool, k->pvc);
-        row->pv = dup_pool(f, &p->pool, k->pv);
-        row->storageclass = dup_pool(f, &p->pool, k->storageclass);
-        row->csi_volume_handle = dup_pool(f, &p->pool, k->csi);
-        row->volume_labels = dup_pool(f, &f->fpool, k->labels);
+        row->namespace_ = str_of(f, k->ns);
+        row->node = str_of(f, k->node);
+        row->resource_id = str_of(f, k->resource_id);
+        row->pvc = str_of(f, k->pvc);
+        row->pv = str_of(f, k->pv);
+        row->storageclass = str_of(f, k->storageclass);
+        row->csi_volume_handle = str_of(f, k->csi);
+        row->volume_labels = label_text(f, k->labels);
+        if (row->volume_labels == NULL) {
+            rc = oom(err);
+            goto cleanup;
+        }
         row->all_labels = row->volume_labels;
         row->num[RPT_PVC_CAP_GB] = (o->flags & HAS_A) ? o->cap_bytes * GIB_INV : NAN;
         row->num[RPT_PVC_CAP_GB_MONTHS] =
@@ -713,6 +743,7 @@ cleanup:
         free(f.sets);
     }
     pool_release(&f.fpool);
+    free(f.text);
     lbl_set_release(&f.work);
     hmap_release(&f.dn_caps);
     hmap_release(&f.day_caps);

@@ -559,6 +559,17 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Peak memory is known only now: the finish step allocates too. */
+    {
+        int64_t rss = peak_rss_bytes();
+        int64_t *all = rank == 0 ? calloc((size_t)nranks, sizeof *all) : NULL;
+        int r;
+        MPI_Gather(&rss, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+        for (r = 0; all != NULL && figures != NULL && r < nranks; r++)
+            figures[r].peak_rss = all[r];
+        free(all);
+    }
+
     if (rank == 0) {
         if (rc == OCP_OK) {
             config_json = cfg_to_json(&cfg);

@@ -4,6 +4,9 @@
 #
 # usage: fuzz/build.sh [OUTDIR]     (default: fuzz/out)
 #
+# Builds OUTDIR/pq_fuzz, the target, and OUTDIR/mkseeds, which wrote the
+# table-shaped seeds of fuzz/seeds/ (run it again after changing it).
+#
 # The reader's sources (src/parquet, and src/core for the arena, errors
 # and dictionaries) are compiled here with coverage instrumentation rather
 # than taken from a CMake build, which uses gcc and no coverage.  Needs
@@ -32,4 +35,8 @@ done
 # shellcheck disable=SC2086
 $cc $cflags -fsanitize=fuzzer "$here/pq_fuzz.c" $objs $libs -lm \
     -o "$out/pq_fuzz"
-echo "built $out/pq_fuzz"
+# The seed writer links the same objects; the sanitizer runtime provides
+# the coverage hooks that libFuzzer would otherwise.
+# shellcheck disable=SC2086
+$cc $cflags "$here/mkseeds.c" $objs $libs -lm -o "$out/mkseeds"
+echo "built $out/pq_fuzz and $out/mkseeds"

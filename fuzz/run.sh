@@ -10,7 +10,8 @@
 # data/ and bad_data/ when $OCPAGG_SHARED (default ../shared next to the
 # repository) has them.  Replay one input with: fuzz/out/pq_fuzz FILE.
 # Inputs that crashed belong in tests/data/fuzz/, where the unit test
-# test_pq_fuzz_regress replays them.
+# test_pq_fuzz_regress replays them.  More libFuzzer flags can be passed
+# in PQ_FUZZ_FLAGS, e.g. PQ_FUZZ_FLAGS=-use_value_profile=1.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,4 +38,5 @@ done
     -timeout=30 \
     -print_final_stats=1 \
     -artifact_prefix="$here/crashes/" \
+    ${PQ_FUZZ_FLAGS:-} \
     "$here/corpus" $seeds 2>&1 | tee "$here/out/run.log"

@@ -22,7 +22,7 @@ mkdir -p "$out/obj"
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $san
-  -I$root/include -I$root/src -I$root/tests/unit -DOCPAGG_VERSION=\"fuzz\""
+  -I$root/include -I$root/src -I$root/tests/unit"
 libs=$(pkg-config --libs snappy libzstd zlib liblz4 libbrotlidec libbrotlienc jansson)
 
 objs=

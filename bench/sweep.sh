@@ -5,7 +5,7 @@
 # summary, checks that every run wrote the same report (byte for byte),
 # and writes into the output folder:
 #   sweep.csv    one line per configuration (best and median of the repeats)
-#   runs.csv     one line per run
+#   runs.csv     one line per run, with the load and other busy processes
 #   sweep.png    rows/s and parallel efficiency per configuration (gnuplot)
 #   machine.txt  the machine, OS and library versions the numbers come from
 # See usage() below and docs/running.md.
@@ -210,7 +210,14 @@ run_one() {
     elapsed "$t0"
 }
 
-echo "config,ranks,threads,run,wall_seconds,seconds_total,plan,read_aggregate,reduce,finish,write,input_rows,input_rows_per_second,peak_rss_bytes_max,load_1min" \
+# Other processes busy on the machine when a run starts (more than 20 % of
+# a CPU, by ps), so that a disturbed run can be told from a slow one.
+others_busy() {
+    ps -eo pcpu=,comm= 2> /dev/null |
+        awk '$1 > 20 && $2 != "ocpagg" && $2 != "mpirun" { printf "%s%s", sep, $2; sep = " " }'
+}
+
+echo "config,ranks,threads,run,wall_seconds,seconds_total,plan,read_aggregate,reduce,finish,write,input_rows,input_rows_per_second,peak_rss_bytes_max,load_1min,others_busy" \
     > "$out/runs.csv"
 ref_sum=
 for c in $configs; do
@@ -218,6 +225,7 @@ for c in $configs; do
     t=${c#*x}
     for k in $(seq "$repeat"); do
         report=$work/report-$c-$k.csv
+        others=$(others_busy)
         wall=$(run_one "$r" "$t" "$report")
         summary=${report%.csv}.summary.json
         [[ -r $summary ]] || die "run $c/$k left no summary"
@@ -238,7 +246,7 @@ for c in $configs; do
              ([.rows_read[]] | add), (.input_rows_per_second | round),
              ([.per_rank[].peak_rss_bytes] | max), ($load | tonumber)]
             | @csv' "$summary" | tr -d '"')
-        echo "$line" >> "$out/runs.csv"
+        echo "$line,$others" >> "$out/runs.csv"
         echo "sweep.sh: $c run $k: $(cut -d, -f6 <<< "$line") s" >&2
     done
 done

@@ -217,7 +217,7 @@ others_busy() {
         awk '$1 > 20 && $2 != "ocpagg" && $2 != "mpirun" { printf "%s%s", sep, $2; sep = " " }'
 }
 
-echo "config,ranks,threads,run,wall_seconds,seconds_total,plan,read_aggregate,reduce,finish,write,input_rows,input_rows_per_second,peak_rss_bytes_max,load_1min,others_busy" \
+echo "config,ranks,threads,run,wall_seconds,seconds_total,plan,read_aggregate,exchange,finish,write,input_rows,input_rows_per_second,peak_rss_bytes_max,load_1min,others_busy" \
     > "$out/runs.csv"
 ref_sum=
 for c in $configs; do
@@ -242,7 +242,7 @@ for c in $configs; do
             def ms: . * 1000 | round / 1000;
             [$c, .ranks, .threads_per_rank, ($k | tonumber), ($wall | tonumber),
              (.seconds.total | ms), (.seconds.plan | ms), (.seconds.read_aggregate | ms),
-             (.seconds.reduce | ms), (.seconds.finish | ms), (.seconds.write | ms),
+             (.seconds.exchange | ms), (.seconds.finish | ms), (.seconds.write | ms),
              ([.rows_read[]] | add), (.input_rows_per_second | round),
              ([.per_rank[].peak_rss_bytes] | max), ($load | tonumber)]
             | @csv' "$summary" | tr -d '"')
@@ -268,7 +268,7 @@ NR == 1 { next }
 }
 END {
     print "config,ranks,threads,workers,cores_used,oversubscribed,runs," \
-          "input_rows,seconds_best,seconds_median,plan,read_aggregate,reduce," \
+          "input_rows,seconds_best,seconds_median,plan,read_aggregate,exchange," \
           "finish,write,input_rows_per_second,speedup,efficiency," \
           "efficiency_per_core,peak_rss_mib"
     for (j = 1; j <= nc; j++) {

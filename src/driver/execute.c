@@ -165,6 +165,15 @@ int execute_chunks(const struct job *job, size_t first, size_t last,
             if (lrc != OCP_OK) {
                 ocp_error_context(&local, job->plan->files[c->file],
                                   c->row_group, NULL);
+                if (c->row_group < 0) {
+                    /* HDF5 has no row groups: say which rows instead. */
+                    size_t ml = strlen(local.message);
+                    snprintf(local.message + ml, sizeof local.message - ml,
+                             " (%s rows %lld-%lld)",
+                             ocp_table_spec((enum ocp_table)c->table)->name,
+                             (long long)c->row_start,
+                             (long long)(c->row_start + c->nrows - 1));
+                }
 #pragma omp critical(ocpagg_error)
                 {
                     if (!failed) {

@@ -408,6 +408,12 @@ int main(int argc, char **argv)
     rc = execute_chunks(&job, first, last, &partial, &res, &err);
     if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
         print_error(rank, nranks, &err);
+    if (rc == OCP_OK && opt.verbose)
+        fprintf(stderr,
+                "ocpagg: rank %d: %lld rows in %zu chunk(s) read and aggregated in "
+                "%.2f s on %d thread(s); threads merged in %.2f s\n",
+                rank, (long long)res.rows, last - first, res.read_seconds,
+                res.threads, res.merge_seconds);
     if (rc == OCP_OK && res.bad_label_where[0] != '\0' && !opt.quiet) {
         struct agg_stats st;
         agg_partial_stats(partial, &st);

@@ -47,7 +47,7 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "output_rows", out_rows);
     json_object_set_new(phases, "plan", json_real(s->t_plan));
     json_object_set_new(phases, "read_aggregate", json_real(s->t_read));
-    json_object_set_new(phases, "reduce", json_real(s->t_reduce));
+    json_object_set_new(phases, "exchange", json_real(s->t_reduce));
     json_object_set_new(phases, "finish", json_real(s->t_finish));
     json_object_set_new(phases, "write", json_real(s->t_write));
     json_object_set_new(phases, "total", json_real(s->t_total));

@@ -121,6 +121,18 @@ int agg_finish(const struct agg_partial *p,
                const struct agg_finish_settings *settings,
                struct rpt_table *out, struct ocp_error *err);
 
+/* Like agg_finish, but only for the days `keep` accepts (node facts and
+ * capacities of other days are not needed for them), so days can be
+ * finished one batch at a time in bounded memory. */
+int agg_finish_days(const struct agg_partial *p,
+                    const struct agg_finish_settings *settings,
+                    agg_day_filter keep, void *ctx, struct rpt_table *out,
+                    struct ocp_error *err);
+
+/* The sorted distinct days that have report rows (pod or storage groups);
+ * *days is malloc'd.  OCP_ERR_OSERR when out of memory. */
+int agg_partial_days(const struct agg_partial *p, int32_t **days, size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,12 +1,14 @@
 /* finish.c - finishing the days a rank owns and streaming the CSV.
  *
- * After the shuffle every rank holds all groups of its days.  The rank
- * splits them again by day over its threads, finishes each part (labels,
- * capacity, storage, unallocated, uuids, sort) and formats one text block
- * per day.  Rows sort by day first, so the report is the day blocks in
- * day order: rank 0 writes the header, then each block in turn, its own
- * from memory and the others' as they arrive, so no rank ever holds the
- * whole report. */
+ * After the shuffle every rank holds all groups of its days.  The report
+ * is sorted by day first, so it is the day blocks in day order.  Rank 0
+ * writes the header and walks the days in order: its own days it finishes
+ * (labels, capacity, storage, unallocated, uuids, sort) and formats, a
+ * batch of one day per thread at a time; the other ranks' days arrive as
+ * those ranks finish them, each rank sending its blocks in its own day
+ * order.  So ranks finish in parallel, and no rank holds more than one
+ * batch of formatted days: memory stays bounded by the groups, not by the
+ * report. */
 #include "driver/finish.h"
 
 #include <errno.h>
@@ -16,34 +18,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/exchange.h"
-
 #define PIECE ((size_t)1 << 30)
+#define TAG_BLOCK 21
+/* A block size that says "this rank failed; no text follows". */
+#define BLOCK_FAILED UINT64_MAX
 
-struct thread_ctx {
-    int nranks, nthreads, thread;
-};
-
-static int keep_thread(int32_t day, void *ctx)
-{
-    const struct thread_ctx *c = ctx;
-    int32_t q = day / c->nranks;
-    int m;
-    if (day % c->nranks < 0)
-        q -= 1;
-    m = (int)(q % c->nthreads);
-    if (m < 0)
-        m += c->nthreads;
-    return m == c->thread;
-}
-
-/* One day's formatted rows. */
-struct day_block {
+struct one_day {
     int32_t day;
-    int32_t owner;
-    uint64_t size;
-    struct rpt_buf text; /* only on the owner */
 };
+
+static int keep_one_day(int32_t day, void *ctx)
+{
+    return day == ((const struct one_day *)ctx)->day;
+}
 
 static void count_rows(const struct rpt_table *t, struct finish_result *res)
 {
@@ -59,206 +46,173 @@ static void count_rows(const struct rpt_table *t, struct finish_result *res)
     }
 }
 
-/* Finishes one part and appends its day blocks. */
-static int finish_part(const struct agg_partial *p,
-                       const struct agg_finish_settings *fs,
-                       const struct rpt_meta *meta, struct day_block **blocks,
-                       size_t *nblocks, struct finish_result *res,
-                       struct ocp_error *err)
+/* Finishes and formats one day into text. */
+static int finish_one_day(const struct agg_partial *p,
+                          const struct agg_finish_settings *fs,
+                          const struct rpt_meta *meta, int32_t day,
+                          struct rpt_buf *text, struct finish_result *res,
+                          struct ocp_error *err)
 {
     struct rpt_table t;
-    size_t i = 0;
+    struct one_day ctx = {day};
     int rc;
 
     rpt_table_init(&t);
-    rc = agg_finish(p, fs, &t, err);
-    if (rc == OCP_OK)
+    rc = agg_finish_days(p, fs, keep_one_day, &ctx, &t, err);
+    if (rc == OCP_OK) {
         count_rows(&t, res);
-    while (rc == OCP_OK && i < t.count) {
-        size_t j = i;
-        struct day_block *b, *nb;
-        while (j < t.count && t.rows[j].usage_day == t.rows[i].usage_day)
-            j++;
-        nb = realloc(*blocks, (*nblocks + 1) * sizeof *nb);
-        if (nb == NULL) {
+        if (rpt_csv_rows(&t, meta, 0, t.count, text) != OCP_OK)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-            break;
-        }
-        *blocks = nb;
-        b = &nb[(*nblocks)++];
-        memset(b, 0, sizeof *b);
-        b->day = t.rows[i].usage_day;
-        if (rpt_csv_rows(&t, meta, i, j, &b->text) != OCP_OK)
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        b->size = b->text.len;
-        i = j;
     }
     rpt_table_release(&t);
     return rc;
 }
 
-int finish_days(const struct agg_partial *mine, const struct agg_settings *s,
-                const struct agg_finish_settings *fs,
-                const struct rpt_meta *meta, int nranks, int nthreads,
-                struct day_block_list *out, struct finish_result *res,
-                struct ocp_error *err)
-{
-    struct agg_partial **parts = NULL;
-    struct day_block **tblocks = NULL;
-    size_t *tcount = NULL;
-    struct finish_result *tres = NULL;
-    int t, rc = OCP_OK;
-    volatile int failed = 0;
+/* A batch of up to nthreads of this rank's days, finished in parallel. */
+struct batch {
+    struct rpt_buf *text;
+    int *status;
+    size_t first, count; /* indexes into the rank's day list */
+};
 
-    memset(out, 0, sizeof *out);
-    if (nthreads < 1)
-        nthreads = 1;
-    parts = calloc((size_t)nthreads, sizeof *parts);
-    tblocks = calloc((size_t)nthreads, sizeof *tblocks);
-    tcount = calloc((size_t)nthreads, sizeof *tcount);
-    tres = calloc((size_t)nthreads, sizeof *tres);
-    if (parts == NULL || tblocks == NULL || tcount == NULL || tres == NULL) {
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        goto cleanup;
+static int run_batch(const struct agg_partial *p,
+                     const struct agg_finish_settings *fs,
+                     const struct rpt_meta *meta, const int32_t *days,
+                     struct batch *b, int nthreads, struct finish_result *res,
+                     struct ocp_error *err)
+{
+    struct finish_result *tres = calloc((size_t)nthreads, sizeof *tres);
+    struct ocp_error *terr = calloc((size_t)nthreads, sizeof *terr);
+    int t, rc = OCP_OK;
+
+    if (tres == NULL || terr == NULL) {
+        free(tres);
+        free(terr);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
-#pragma omp parallel num_threads(nthreads)
-    {
-        int me = omp_get_thread_num();
-        struct ocp_error local;
-        int lrc = OCP_OK;
-        ocp_error_clear(&local);
-        if (nthreads > 1) {
-            /* Each thread takes its days out of the rank's partial. */
-            struct thread_ctx c = {nranks, nthreads, me};
-            unsigned char *buf = NULL;
-            size_t len = 0;
-            lrc = agg_partial_create(s, &parts[me], &local);
-            if (lrc == OCP_OK)
-                lrc = agg_partial_serialize_days(mine, keep_thread, &c, &buf, &len, &local);
-            if (lrc == OCP_OK)
-                lrc = agg_partial_merge_serialized(parts[me], buf, len, &local);
-            free(buf);
-        }
-        if (lrc == OCP_OK)
-            lrc = finish_part(nthreads > 1 ? parts[me] : mine, fs, meta,
-                              &tblocks[me], &tcount[me], &tres[me], &local);
-        if (lrc != OCP_OK) {
-#pragma omp critical(ocpagg_finish_error)
-            if (!failed) {
-                failed = 1;
-                rc = lrc;
-                if (err != NULL)
-                    *err = local;
-            }
-        }
+#pragma omp parallel for num_threads(nthreads) schedule(static, 1)
+    for (t = 0; t < (int)b->count; t++) {
+        b->text[t].len = 0;
+        b->status[t] = finish_one_day(p, fs, meta, days[b->first + (size_t)t],
+                                      &b->text[t], &tres[t], &terr[t]);
     }
-    if (rc != OCP_OK)
-        goto cleanup;
-    for (t = 0; t < nthreads; t++) {
+    for (t = 0; t < (int)b->count; t++) {
         res->pod_rows += tres[t].pod_rows;
         res->unallocated_rows += tres[t].unallocated_rows;
         res->storage_rows += tres[t].storage_rows;
-        out->count += tcount[t];
+        if (b->status[t] != OCP_OK && rc == OCP_OK) {
+            rc = b->status[t];
+            if (err != NULL)
+                *err = terr[t];
+        }
     }
-    out->blocks = calloc(out->count ? out->count : 1, sizeof *out->blocks);
-    if (out->blocks == NULL) {
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        goto cleanup;
-    }
-    out->count = 0;
-    for (t = 0; t < nthreads; t++) {
-        if (tcount[t] > 0)
-            memcpy(out->blocks + out->count, tblocks[t], tcount[t] * sizeof *tblocks[t]);
-        out->count += tcount[t];
-        tcount[t] = 0;
-    }
-cleanup:
-    for (t = 0; tblocks != NULL && t < nthreads; t++) {
-        size_t i;
-        for (i = 0; i < tcount[t]; i++)
-            rpt_buf_release(&tblocks[t][i].text);
-        free(tblocks[t]);
-    }
-    for (t = 0; parts != NULL && t < nthreads; t++)
-        agg_partial_destroy(parts[t]);
-    free(parts);
-    free(tblocks);
-    free(tcount);
     free(tres);
+    free(terr);
     return rc;
 }
 
-void day_block_list_release(struct day_block_list *l)
+static void send_block(const struct rpt_buf *text, int failed, MPI_Comm comm)
 {
-    size_t i;
-    for (i = 0; i < l->count; i++)
-        rpt_buf_release(&l->blocks[i].text);
-    free(l->blocks);
-    memset(l, 0, sizeof *l);
+    uint64_t size = failed ? BLOCK_FAILED : (uint64_t)text->len;
+    size_t off;
+    MPI_Send(&size, 1, MPI_UINT64_T, 0, TAG_BLOCK, comm);
+    if (failed)
+        return;
+    for (off = 0; off < text->len; off += PIECE) {
+        size_t n = text->len - off < PIECE ? text->len - off : PIECE;
+        MPI_Send(text->data + off, (int)n, MPI_BYTE, 0, TAG_BLOCK, comm);
+    }
 }
 
-static int cmp_block(const void *a, const void *b)
+/* Receives one block from `from` and writes it (unless writing failed).
+ * Returns 1 when the sender reported a failure. */
+static int recv_block(FILE *f, int from, char **buf, size_t *cap, int *write_rc,
+                      MPI_Comm comm)
 {
-    const struct day_block *x = a, *y = b;
+    uint64_t size;
+    size_t off;
+    MPI_Recv(&size, 1, MPI_UINT64_T, from, TAG_BLOCK, comm, MPI_STATUS_IGNORE);
+    if (size == BLOCK_FAILED)
+        return 1;
+    if (*cap < PIECE && *cap < size) {
+        size_t want = size < PIECE ? (size_t)size : PIECE;
+        char *nb = realloc(*buf, want);
+        if (nb == NULL)
+            MPI_Abort(comm, OCP_ERR_OSERR);
+        *buf = nb;
+        *cap = want;
+    }
+    for (off = 0; off < size; off += PIECE) {
+        size_t n = size - off < PIECE ? (size_t)size - off : PIECE;
+        MPI_Recv(*buf, (int)n, MPI_BYTE, from, TAG_BLOCK, comm, MPI_STATUS_IGNORE);
+        if (*write_rc == OCP_OK && f != NULL && fwrite(*buf, 1, n, f) != n)
+            *write_rc = OCP_ERR_IOERR;
+    }
+    return 0;
+}
+
+struct day_owner {
+    int32_t day;
+    int32_t owner;
+};
+
+static int cmp_day_owner(const void *a, const void *b)
+{
+    const struct day_owner *x = a, *y = b;
     return x->day < y->day ? -1 : (x->day > y->day ? 1 : 0);
 }
 
-int write_days_csv(struct day_block_list *mine, const char *path,
-                   MPI_Comm comm, struct ocp_error *err)
+int finish_stream_csv(const struct agg_partial *mine,
+                      const struct agg_finish_settings *fs,
+                      const struct rpt_meta *meta, int nthreads,
+                      const char *path, volatile sig_atomic_t *stop,
+                      MPI_Comm comm, struct finish_result *res,
+                      struct ocp_error *err)
 {
-    int rank, size, r, rc = OCP_OK, write_rc = OCP_OK;
-    int mycount = (int)mine->count, *counts = NULL, *displs = NULL, total = 0;
-    struct day_block *all = NULL, *mine_sorted = mine->blocks;
-    int64_t *pairs = NULL, *allpairs = NULL;
-    size_t i, next_mine = 0;
-    char *tmp = NULL;
+    int rank, size, r, rc = OCP_OK, write_rc = OCP_OK, remote_failed = 0;
+    int32_t *days = NULL, *alldays = NULL;
+    size_t ndays = 0, next = 0, total = 0, gi, i;
+    int *counts = NULL, *displs = NULL, mycount;
+    struct day_owner *order = NULL;
+    struct batch b;
+    size_t taken = 0; /* blocks of the current batch already written/sent */
+    char *rbuf = NULL, *tmp = NULL;
+    size_t rcap = 0;
     FILE *f = NULL;
 
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    qsort(mine_sorted, mine->count, sizeof *mine_sorted, cmp_block);
+    memset(&b, 0, sizeof b);
+    if (nthreads < 1)
+        nthreads = 1;
+    if (agg_partial_days(mine, &days, &ndays) != OCP_OK)
+        MPI_Abort(comm, OCP_ERR_OSERR);
 
-    /* Everyone learns every block's day, owner and size (small). */
+    /* Everyone learns every day's owner (a few numbers per day). */
+    mycount = (int)ndays;
     counts = calloc((size_t)size, sizeof *counts);
     displs = calloc((size_t)size, sizeof *displs);
-    pairs = malloc(((size_t)mycount * 2 + 1) * sizeof *pairs);
-    if (counts == NULL || displs == NULL || pairs == NULL)
+    if (counts == NULL || displs == NULL)
         MPI_Abort(comm, OCP_ERR_OSERR);
-    for (i = 0; i < mine->count; i++) {
-        pairs[2 * i] = mine_sorted[i].day;
-        pairs[2 * i + 1] = (int64_t)mine_sorted[i].size;
-    }
     MPI_Allgather(&mycount, 1, MPI_INT, counts, 1, MPI_INT, comm);
     for (r = 0; r < size; r++) {
-        displs[r] = total * 2;
-        total += counts[r];
+        displs[r] = (int)total;
+        total += (size_t)counts[r];
     }
-    allpairs = malloc(((size_t)total * 2 + 1) * sizeof *allpairs);
-    all = calloc((size_t)total + 1, sizeof *all);
-    if (allpairs == NULL || all == NULL)
+    alldays = malloc((total + 1) * sizeof *alldays);
+    order = malloc((total + 1) * sizeof *order);
+    b.text = calloc((size_t)nthreads, sizeof *b.text);
+    b.status = calloc((size_t)nthreads, sizeof *b.status);
+    if (alldays == NULL || order == NULL || b.text == NULL || b.status == NULL)
         MPI_Abort(comm, OCP_ERR_OSERR);
-    {
-        int *c2 = malloc((size_t)size * sizeof *c2);
-        if (c2 == NULL)
-            MPI_Abort(comm, OCP_ERR_OSERR);
-        for (r = 0; r < size; r++)
-            c2[r] = counts[r] * 2;
-        MPI_Allgatherv(pairs, mycount * 2, MPI_INT64_T, allpairs, c2, displs,
-                       MPI_INT64_T, comm);
-        free(c2);
-    }
-    {
-        int k = 0;
-        for (r = 0; r < size; r++) {
-            int j;
-            for (j = 0; j < counts[r]; j++, k++) {
-                all[k].day = (int32_t)allpairs[displs[r] + 2 * j];
-                all[k].size = (uint64_t)allpairs[displs[r] + 2 * j + 1];
-                all[k].owner = r;
-            }
+    MPI_Allgatherv(days, mycount, MPI_INT32_T, alldays, counts, displs,
+                   MPI_INT32_T, comm);
+    for (r = 0, gi = 0; r < size; r++)
+        for (i = 0; i < (size_t)counts[r]; i++, gi++) {
+            order[gi].day = alldays[gi];
+            order[gi].owner = r;
         }
-    }
-    qsort(all, (size_t)total, sizeof *all, cmp_block);
+    qsort(order, total, sizeof *order, cmp_day_owner);
 
     if (rank == 0) {
         struct rpt_buf head = {0};
@@ -277,39 +231,39 @@ int write_days_csv(struct day_block_list *mine, const char *path,
         }
         rpt_buf_release(&head);
     }
-    /* Day order: rank 0 writes its own block or receives the owner's;
-     * owners send their blocks in the same (day) order. */
-    for (i = 0; i < (size_t)total; i++) {
-        const struct day_block *b = &all[i];
-        if (b->owner == rank) {
-            const struct day_block *m = &mine_sorted[next_mine++];
-            if (rank == 0) {
-                if (write_rc == OCP_OK && f != NULL && m->text.len > 0 &&
-                    fwrite(m->text.data, 1, m->text.len, f) != m->text.len)
-                    write_rc = OCP_ERR_IOERR;
-            } else {
-                size_t off;
-                for (off = 0; off < m->text.len; off += PIECE) {
-                    size_t n = m->text.len - off < PIECE ? m->text.len - off : PIECE;
-                    MPI_Send(m->text.data + off, (int)n, MPI_BYTE, 0, 21, comm);
-                }
-            }
+
+    /* Rank 0 walks every day in order; the others walk their own. */
+    for (gi = 0; gi < total; gi++) {
+        const struct day_owner *d = &order[gi];
+        if (d->owner != rank) {
+            if (rank == 0 && recv_block(f, d->owner, &rbuf, &rcap, &write_rc, comm))
+                remote_failed = d->owner + 1;
             continue;
         }
-        if (rank == 0) {
-            char *buf = malloc(b->size < PIECE ? (size_t)b->size + 1 : PIECE);
-            size_t off;
-            if (buf == NULL)
-                MPI_Abort(comm, OCP_ERR_OSERR);
-            for (off = 0; off < b->size; off += PIECE) {
-                size_t n = b->size - off < PIECE ? (size_t)b->size - off : PIECE;
-                MPI_Recv(buf, (int)n, MPI_BYTE, b->owner, 21, comm, MPI_STATUS_IGNORE);
-                if (write_rc == OCP_OK && f != NULL && fwrite(buf, 1, n, f) != n)
-                    write_rc = OCP_ERR_IOERR;
-            }
-            free(buf);
+        if (taken == b.count) {
+            /* Next batch of this rank's days; a failure or a stop request
+             * turns the rest into failure markers so nobody waits. */
+            b.first = next;
+            b.count = ndays - next < (size_t)nthreads ? ndays - next : (size_t)nthreads;
+            next += b.count;
+            taken = 0;
+            if (rc == OCP_OK && stop != NULL && *stop)
+                rc = ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                                   "stopped by a signal");
+            if (rc == OCP_OK)
+                rc = run_batch(mine, fs, meta, days, &b, nthreads, res, err);
         }
+        if (rank == 0) {
+            const struct rpt_buf *t = &b.text[taken];
+            if (rc == OCP_OK && write_rc == OCP_OK && f != NULL && t->len > 0 &&
+                fwrite(t->data, 1, t->len, f) != t->len)
+                write_rc = OCP_ERR_IOERR;
+        } else {
+            send_block(&b.text[taken], rc != OCP_OK, comm);
+        }
+        taken++;
     }
+
     if (rank == 0) {
         if (f != NULL) {
             if (write_rc == OCP_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
@@ -320,19 +274,35 @@ int write_days_csv(struct day_block_list *mine, const char *path,
         if (write_rc == OCP_ERR_IOERR)
             ocp_error_set(err, OCP_ERR_IOERR, path, -1, NULL,
                           "cannot write report: %s", strerror(errno));
-        if (write_rc == OCP_OK && rename(tmp, path) != 0)
-            write_rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                                     "cannot rename report into place: %s",
-                                     strerror(errno));
-        if (write_rc != OCP_OK && tmp != NULL)
-            unlink(tmp);
-        rc = write_rc;
     }
+    /* Everyone agrees before the report appears under its name; each rank
+     * returns its own status, and the driver names the failing rank. */
+    {
+        int own = rc != OCP_OK ? rc : (rank == 0 ? write_rc : OCP_OK), worst;
+        int local = own;
+        if (local == OCP_OK && remote_failed)
+            local = OCP_ERR_SOFTWARE;
+        MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, comm);
+        if (rank == 0) {
+            if (worst == OCP_OK && tmp != NULL && rename(tmp, path) != 0)
+                own = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
+                                    "cannot rename report into place: %s",
+                                    strerror(errno));
+            if ((worst != OCP_OK || own != OCP_OK) && tmp != NULL)
+                unlink(tmp);
+        }
+        rc = own;
+    }
+    for (i = 0; i < (size_t)nthreads; i++)
+        rpt_buf_release(&b.text[i]);
+    free(b.text);
+    free(b.status);
+    free(rbuf);
     free(tmp);
+    free(days);
+    free(alldays);
+    free(order);
     free(counts);
     free(displs);
-    free(pairs);
-    free(allpairs);
-    free(all);
     return rc;
 }

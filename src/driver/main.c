@@ -471,7 +471,6 @@ int main(int argc, char **argv)
          * finishes and formats its days; rank 0 streams the blocks into
          * the report in day order. */
         struct agg_partial *owned = NULL;
-        struct day_block_list blocks = {0};
         struct finish_result fres = {0, 0, 0};
         int64_t counts[5], totals[5];
         struct agg_stats st;
@@ -496,13 +495,12 @@ int main(int argc, char **argv)
         t_mark = now_seconds();
         if (rank == 0 && !opt.quiet)
             fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
-                            "on %d rank(s) x %d thread(s)\n", nranks, nthreads);
-        rc = finish_days(partial, &job.settings, &fs, &meta, nranks, nthreads,
-                         &blocks, &fres, &err);
-        if (rc != OCP_OK)
+                            "on %d rank(s) x %d thread(s), writing %s\n",
+                    nranks, nthreads, cfg.output_path);
+        rc = finish_stream_csv(partial, &fs, &meta, nthreads, cfg.output_path,
+                               &stop_requested, MPI_COMM_WORLD, &fres, &err);
+        if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
             print_error(rank, nranks, &err);
-        if (rc == OCP_OK && stop_requested)
-            rc = OCP_ERR_INTERRUPTED;
         agg_partial_stats(partial, &st);
         counts[0] = st.pod_groups;
         counts[1] = st.storage_groups;
@@ -510,18 +508,11 @@ int main(int argc, char **argv)
         counts[3] = fres.unallocated_rows;
         counts[4] = fres.storage_rows;
         MPI_Reduce(counts, totals, 5, MPI_INT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-        if ((rc = agree(rc, rank, &who)) != OCP_OK) {
-            day_block_list_release(&blocks);
+        if ((rc = agree(rc, rank, &who)) != OCP_OK)
             goto done;
-        }
+        /* Finishing and writing overlap now; both count as finish. */
         sum.t_finish = now_seconds() - t_mark;
-
-        t_mark = now_seconds();
-        if (rank == 0 && !opt.quiet)
-            fprintf(stderr, "ocpagg: writing %s\n", cfg.output_path);
-        rc = write_days_csv(&blocks, cfg.output_path, MPI_COMM_WORLD, &err);
-        day_block_list_release(&blocks);
-        sum.t_write = now_seconds() - t_mark;
+        sum.t_write = 0.0;
         if (rank == 0) {
             sum.stats.pod_groups = totals[0];
             sum.stats.storage_groups = totals[1];

@@ -79,7 +79,14 @@ struct finisher {
     int overflow; /* a sum left the exact range */
     const char **text; /* finish pool id -> label text in the table */
     size_t ntext;
+    agg_day_filter keep; /* NULL: every day */
+    void *keep_ctx;
 };
+
+static inline int wanted(const struct finisher *f, int32_t day)
+{
+    return f->keep == NULL || f->keep(day, f->keep_ctx);
+}
 
 static int oom(struct ocp_error *err)
 {
@@ -274,6 +281,8 @@ static int build_capacity(struct finisher *f, struct ocp_error *err)
         size_t i;
 
         dk.day = agg_day_of(k->ts);
+        if (!wanted(f, dk.day))
+            continue;
         dk.node = k->node;
         i = hmap_upsert(&f->dn_caps, &dk, &created);
         if (i == SIZE_MAX)
@@ -351,6 +360,8 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         struct final_pod_key fk;
         size_t i;
 
+        if (!wanted(f, k->day))
+            continue;
         fk.day = k->day;
         fk.ns = k->ns;
         fk.node = k->node;
@@ -447,6 +458,8 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         struct unalloc_val *u;
         size_t i;
 
+        if (!wanted(f, k->day))
+            continue;
         dk.day = k->day;
         dk.node = k->node;
         i = hmap_upsert(&per_node, &dk, &created);
@@ -553,8 +566,15 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         rc = oom(err);
         goto cleanup;
     }
-    for (e = 0; e < nvn; e++)
-        memcpy(&vns[e], hmap_entry(&p->vnodes, e), sizeof *vns);
+    {
+        size_t kept = 0;
+        for (e = 0; e < nvn; e++) {
+            const struct vn_key *vk = hmap_entry(&p->vnodes, e);
+            if (wanted(f, vk->day))
+                vns[kept++] = *vk;
+        }
+        nvn = kept;
+    }
     qsort(vns, nvn, sizeof *vns, cmp_vn);
     for (e = 0; e < nvn; e++) {
         struct pod_of_day_key k = {vns[e].day, vns[e].ns, vns[e].pod};
@@ -576,7 +596,7 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         struct pod_of_day_key pk = {k->day, k->ns, k->pod};
         size_t si = hmap_find(&spans, &pk), j;
         const struct span_val *s;
-        if (si == SIZE_MAX)
+        if (si == SIZE_MAX || !wanted(f, k->day))
             continue;
         s = hmap_value(&spans, si);
         for (j = s->start; j < s->start + s->count; j++) {
@@ -608,6 +628,8 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         size_t j, start = 0, count = 1;
         int has_nodes = si != SIZE_MAX;
 
+        if (!wanted(f, k->day))
+            continue;
         if (has_nodes) {
             const struct span_val *s = hmap_value(&spans, si);
             start = s->start;
@@ -702,11 +724,21 @@ int agg_finish(const struct agg_partial *p,
                const struct agg_finish_settings *settings,
                struct rpt_table *out, struct ocp_error *err)
 {
+    return agg_finish_days(p, settings, NULL, NULL, out, err);
+}
+
+int agg_finish_days(const struct agg_partial *p,
+                    const struct agg_finish_settings *settings,
+                    agg_day_filter keep, void *ctx, struct rpt_table *out,
+                    struct ocp_error *err)
+{
     struct finisher f;
     uint32_t id;
     int rc;
 
     memset(&f, 0, sizeof f);
+    f.keep = keep;
+    f.keep_ctx = ctx;
     f.p = p;
     f.settings = settings;
     f.out = out;
@@ -749,4 +781,50 @@ cleanup:
     hmap_release(&f.day_caps);
     hmap_release(&f.merged);
     return rc;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+int agg_partial_days(const struct agg_partial *p, int32_t **days, size_t *n)
+{
+    /* Days with output: those of pod groups and of storage groups. */
+    size_t cap = 64, count = 0, e, i;
+    int32_t *d = malloc(cap * sizeof *d);
+    const struct hmap *maps[2];
+
+    maps[0] = &p->pods;
+    maps[1] = &p->storage;
+    if (d == NULL)
+        return OCP_ERR_OSERR;
+    for (i = 0; i < 2; i++) {
+        int32_t last = INT32_MIN;
+        for (e = 0; e < maps[i]->count; e++) {
+            int32_t day;
+            memcpy(&day, hmap_entry(maps[i], e), sizeof day);
+            if (day == last)
+                continue; /* entries cluster by day; duplicates go below */
+            last = day;
+            if (count == cap) {
+                int32_t *nd = realloc(d, cap * 2 * sizeof *nd);
+                if (nd == NULL) {
+                    free(d);
+                    return OCP_ERR_OSERR;
+                }
+                d = nd;
+                cap *= 2;
+            }
+            d[count++] = day;
+        }
+    }
+    qsort(d, count, sizeof *d, cmp_day);
+    for (e = 0, i = 0; e < count; e++)
+        if (i == 0 || d[i - 1] != d[e])
+            d[i++] = d[e];
+    *days = d;
+    *n = i;
+    return OCP_OK;
 }

@@ -18,7 +18,8 @@ usage() {
     cat <<'USAGE'
 Usage: bench/sweep.sh [options]
 
-  --input FILE.h5        the dataset (default: generate one with ocpgen)
+  --input PATH           the dataset: an HDF5 file, or a Parquet directory
+                         in Koku's layout (default: generate HDF5 with ocpgen)
   --nodes N              generated dataset: nodes (default 100)
   --pods-per-node P      generated dataset: pods per node (default 280)
   --days D               generated dataset: days (default 30); pod rows =
@@ -151,13 +152,15 @@ if [[ -z $input ]]; then
         "$(du -h "$input" | cut -f1)" >&2
 fi
 [[ -r $input ]] || die "cannot read $input"
+input_format=hdf5
+[[ -d $input ]] && input_format=parquet
 
 cat > "$work/sweep.yaml" <<YAML
 cluster_id: sweep-cluster
 cluster_alias: Sweep Cluster
 source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11
 report_period_id: 1
-input: {format: hdf5, path: $input}
+input: {format: $input_format, path: $input}
 enabled_tag_keys: [app, environment, tier]
 cost_categories:
   - {pattern: "openshift-%", id: 1}

@@ -81,6 +81,9 @@ struct finisher {
     size_t ntext;
     agg_day_filter keep; /* NULL: every day */
     void *keep_ctx;
+    const char *cost_ns; /* the last namespace given a cost category */
+    int cost_has;
+    int64_t cost_id;
 };
 
 static inline int wanted(const struct finisher *f, int32_t day)
@@ -184,8 +187,14 @@ static int cost_category(struct finisher *f, const char *ns, size_t len,
 static void set_cost_category(struct finisher *f, struct rpt_row *row,
                               const char *ns)
 {
-    row->has_cost_category =
-        cost_category(f, ns, ns ? strlen(ns) : 0, &row->cost_category_id);
+    /* Rows point into the partial's pool, so one namespace is one pointer:
+     * remember the last answer instead of matching every pattern again. */
+    if (ns == NULL || ns != f->cost_ns) {
+        f->cost_has = cost_category(f, ns, ns ? strlen(ns) : 0, &f->cost_id);
+        f->cost_ns = ns;
+    }
+    row->has_cost_category = f->cost_has;
+    row->cost_category_id = f->cost_id;
 }
 
 /* Appends one key field to the uuid name: 0x1f separates, 0x00 marks NULL. */

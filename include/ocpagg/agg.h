@@ -129,6 +129,11 @@ int agg_finish_days(const struct agg_partial *p,
                     agg_day_filter keep, void *ctx, struct rpt_table *out,
                     struct ocp_error *err);
 
+/* Counts the pod and storage groups of the days `keep` accepts. */
+void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep,
+                            void *ctx, int64_t *pod_groups,
+                            int64_t *storage_groups);
+
 /* The sorted distinct days that have report rows (pod or storage groups);
  * *days is malloc'd.  OCP_ERR_OSERR when out of memory. */
 int agg_partial_days(const struct agg_partial *p, int32_t **days, size_t *n);

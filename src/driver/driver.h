@@ -23,7 +23,7 @@ struct plan_chunk {
     int32_t table;
     int32_t file;
     int32_t row_group;
-    int32_t reserved;
+    int32_t day;           /* the one UTC day of all its rows, or INT32_MIN */
     int64_t row_start;
     int64_t nrows;
 };
@@ -45,10 +45,13 @@ void plan_release(struct plan *p);
 int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
                size_t warning_size, struct ocp_error *err);
 
-/* The chunk range [first, last) of `rank` out of `nranks`, balanced by
- * rows; the same answer on every rank. */
-void plan_share(const struct plan *p, int rank, int nranks, size_t *first,
-                size_t *last);
+/* The chunks of `rank` out of `nranks` as a malloc'd list of indexes,
+ * balanced by rows; the same answer on every rank.  When every chunk lies
+ * within one day and the days spread evenly, a chunk goes to the rank that
+ * will finish its day (exchange_day_owner), so little moves between ranks
+ * afterwards; otherwise ranks get contiguous runs of chunks. */
+int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
+               size_t *count);
 
 int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len);
 int plan_deserialize(struct plan *p, const unsigned char *buf, size_t len);
@@ -73,9 +76,9 @@ struct rank_result {
     char bad_label_where[OCP_ERROR_PATH_MAX + 64]; /* first file/row group */
 };
 
-/* Reads and aggregates chunks [first, last) with the configured threads
- * into one partial. */
-int execute_chunks(const struct job *job, size_t first, size_t last,
+/* Reads and aggregates the listed chunks with the configured threads into
+ * one partial. */
+int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err);
 

@@ -128,6 +128,15 @@ static int keep_owned(int32_t day, void *ctx)
     return exchange_day_owner(day, c->nranks) == c->rank;
 }
 
+void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
+                          int64_t *pod_groups, int64_t *storage_groups)
+{
+    struct owner_ctx ctx;
+    ctx.rank = rank;
+    ctx.nranks = nranks;
+    agg_partial_count_days(p, keep_owned, &ctx, pod_groups, storage_groups);
+}
+
 /* Sends `len` bytes to `to` while receiving from `from`, in pieces. */
 static int swap_bytes(const unsigned char *sbuf, size_t slen, int to,
                       unsigned char **rbuf, size_t *rlen, int from,
@@ -158,25 +167,20 @@ static int swap_bytes(const unsigned char *sbuf, size_t slen, int to,
     return 0;
 }
 
-int exchange_shuffle_by_day(const struct agg_partial *mine,
-                            const struct agg_settings *settings,
-                            MPI_Comm comm, struct agg_partial **out,
+int exchange_shuffle_by_day(struct agg_partial *mine, MPI_Comm comm,
                             struct ocp_error *err)
 {
-    struct agg_partial *q = NULL;
     struct owner_ctx ctx;
-    int rank, size, k, rc;
+    int rank, size, k, rc = OCP_OK;
 
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    *out = NULL;
-    rc = agg_partial_create(settings, &q, err);
-    if (rc != OCP_OK)
-        return rc;
     ctx.nranks = size;
     /* Round k: send to rank + k, receive from rank - k; every pair meets
-     * once and each message holds only groups of the receiver's days. */
-    for (k = 0; k < size && rc == OCP_OK; k++) {
+     * once and each message holds only groups of the receiver's days.
+     * What arrives is merged into `mine`, whose groups of other ranks'
+     * days stay behind unused: the finish step asks only for its own. */
+    for (k = 1; k < size && rc == OCP_OK; k++) {
         int to = (rank + k) % size, from = (rank - k + size) % size;
         unsigned char *sbuf = NULL, *rbuf = NULL;
         size_t slen = 0, rlen = 0;
@@ -185,22 +189,14 @@ int exchange_shuffle_by_day(const struct agg_partial *mine,
         rc = agg_partial_serialize_days(mine, keep_owned, &ctx, &sbuf, &slen, err);
         if (rc != OCP_OK)
             break;
-        if (k == 0) {
-            rc = agg_partial_merge_serialized(q, sbuf, slen, err);
-        } else if (swap_bytes(sbuf, slen, to, &rbuf, &rlen, from, comm) != 0) {
+        if (swap_bytes(sbuf, slen, to, &rbuf, &rlen, from, comm) != 0)
             rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                "exchanging partials with ranks %d and %d failed",
                                to, from);
-        } else {
-            rc = agg_partial_merge_serialized(q, rbuf, rlen, err);
-        }
+        else
+            rc = agg_partial_merge_serialized(mine, rbuf, rlen, err);
         free(sbuf);
         free(rbuf);
     }
-    if (rc != OCP_OK) {
-        agg_partial_destroy(q);
-        return rc;
-    }
-    *out = q;
-    return OCP_OK;
+    return rc;
 }

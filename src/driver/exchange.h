@@ -19,13 +19,17 @@ int exchange_reduce(struct agg_partial *mine, MPI_Comm comm,
 
 #endif
 
-/* Redistributes the partials by day: afterwards each rank holds, in
- * *out, every group of the days it owns (day mod nranks == rank) from all
- * ranks, plus the node facts of every rank.  `mine` is left unchanged. */
-int exchange_shuffle_by_day(const struct agg_partial *mine,
-                            const struct agg_settings *settings,
-                            MPI_Comm comm, struct agg_partial **out,
+/* Sends every rank the groups of its days (day mod nranks == rank) from
+ * this rank's partial and merges what the others send into `mine`, which
+ * then holds all groups of this rank's days (and, unused, the groups of
+ * other days it read itself).  Each round's serialized part is freed
+ * before the next, so the exchange adds little memory. */
+int exchange_shuffle_by_day(struct agg_partial *mine, MPI_Comm comm,
                             struct ocp_error *err);
+
+/* The pod and storage groups of the days this rank owns. */
+void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
+                          int64_t *pod_groups, int64_t *storage_groups);
 
 /* The rank that owns a day in the shuffle. */
 int exchange_day_owner(int32_t day, int nranks);

@@ -103,7 +103,7 @@ static int read_chunk(const struct job *job, struct worker *w,
                          c->row_start, c->nrows, &w->arena, batch, err);
 }
 
-int execute_chunks(const struct job *job, size_t first, size_t last,
+int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err)
 {
@@ -119,9 +119,9 @@ int execute_chunks(const struct job *job, size_t first, size_t last,
 
     *out = NULL;
     memset(&h5, 0, sizeof h5);
-    for (i = first; i < last; i++)
-        my_rows += job->plan->chunks[i].nrows;
-    if (job->cfg->input_format == CFG_INPUT_HDF5 && last > first) {
+    for (i = 0; i < nchunks; i++)
+        my_rows += job->plan->chunks[chunks[i]].nrows;
+    if (job->cfg->input_format == CFG_INPUT_HDF5 && nchunks > 0) {
         rc = h5_state_open(&h5, job, err);
         if (rc != OCP_OK)
             goto cleanup;
@@ -150,8 +150,8 @@ int execute_chunks(const struct job *job, size_t first, size_t last,
 
         ocp_error_clear(&local);
 #pragma omp for schedule(dynamic, 1)
-        for (ci = (long)first; ci < (long)last; ci++) {
-            const struct plan_chunk *c = &job->plan->chunks[ci];
+        for (ci = 0; ci < (long)nchunks; ci++) {
+            const struct plan_chunk *c = &job->plan->chunks[chunks[ci]];
             int lrc;
             struct agg_stats st;
 

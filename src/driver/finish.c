@@ -10,6 +10,7 @@
  * batch of formatted days: memory stays bounded by the groups, not by the
  * report. */
 #include "driver/finish.h"
+#include "driver/exchange.h"
 
 #include <errno.h>
 #include <omp.h>
@@ -187,6 +188,13 @@ int finish_stream_csv(const struct agg_partial *mine,
         nthreads = 1;
     if (agg_partial_days(mine, &days, &ndays) != OCP_OK)
         MPI_Abort(comm, OCP_ERR_OSERR);
+    /* Only this rank's days; the partial may hold groups of others' days
+     * it read itself (they were sent to their owners). */
+    for (i = 0, next = 0; i < ndays; i++)
+        if (exchange_day_owner(days[i], size) == rank)
+            days[next++] = days[i];
+    ndays = next;
+    next = 0;
 
     /* Everyone learns every day's owner (a few numbers per day). */
     mycount = (int)ndays;

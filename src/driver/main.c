@@ -295,7 +295,7 @@ int main(int argc, char **argv)
     struct agg_finish_settings fs;
     struct rpt_meta meta;
     unsigned char *buf = NULL;
-    size_t len = 0, first = 0, last = 0, i;
+    size_t len = 0, i, *mychunks = NULL, nmychunks = 0;
     int rank, nranks, provided, rc, who = 0;
     char msg[512] = "", warning[OCP_ERROR_PATH_MAX + 128] = "";
     char *config_json = NULL;
@@ -403,16 +403,17 @@ int main(int argc, char **argv)
     job.settings.enabled = &keys;
     job.settings.strict = cfg.strict;
     job.settings.track_volume_nodes = plan.table_present[OCP_TABLE_STORAGE];
-    plan_share(&plan, rank, nranks, &first, &last);
+    if (plan_share(&plan, rank, nranks, &mychunks, &nmychunks) != OCP_OK)
+        MPI_Abort(MPI_COMM_WORLD, OCP_ERR_OSERR);
     t_mark = now_seconds();
-    rc = execute_chunks(&job, first, last, &partial, &res, &err);
+    rc = execute_chunks(&job, mychunks, nmychunks, &partial, &res, &err);
     if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
         print_error(rank, nranks, &err);
     if (rc == OCP_OK && opt.verbose)
         fprintf(stderr,
                 "ocpagg: rank %d: %lld rows in %zu chunk(s) read and aggregated in "
                 "%.2f s on %d thread(s); threads merged in %.2f s\n",
-                rank, (long long)res.rows, last - first, res.read_seconds,
+                rank, (long long)res.rows, nmychunks, res.read_seconds,
                 res.threads, res.merge_seconds);
     if (rc == OCP_OK && res.bad_label_where[0] != '\0' && !opt.quiet) {
         struct agg_stats st;
@@ -470,10 +471,8 @@ int main(int argc, char **argv)
         /* Groups move to the rank that owns their day; every rank
          * finishes and formats its days; rank 0 streams the blocks into
          * the report in day order. */
-        struct agg_partial *owned = NULL;
         struct finish_result fres = {0, 0, 0};
         int64_t counts[5], totals[5];
-        struct agg_stats st;
         int nthreads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
 
         t_mark = now_seconds();
@@ -482,11 +481,9 @@ int main(int argc, char **argv)
                             "across %d rank(s)\n", sum.t_read, nranks);
         /* One rank owns every day already: no copy. */
         if (nranks > 1) {
-            rc = exchange_shuffle_by_day(partial, &job.settings, MPI_COMM_WORLD, &owned, &err);
+            rc = exchange_shuffle_by_day(partial, MPI_COMM_WORLD, &err);
             if (rc != OCP_OK)
                 print_error(rank, nranks, &err);
-            agg_partial_destroy(partial);
-            partial = owned;
         }
         if ((rc = agree(rc, rank, &who)) != OCP_OK)
             goto done;
@@ -501,9 +498,7 @@ int main(int argc, char **argv)
                                &stop_requested, MPI_COMM_WORLD, &fres, &err);
         if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
             print_error(rank, nranks, &err);
-        agg_partial_stats(partial, &st);
-        counts[0] = st.pod_groups;
-        counts[1] = st.storage_groups;
+        exchange_count_owned(partial, rank, nranks, &counts[0], &counts[1]);
         counts[2] = fres.pod_rows;
         counts[3] = fres.unallocated_rows;
         counts[4] = fres.storage_rows;
@@ -619,6 +614,7 @@ done:
         fprintf(stderr, "ocpagg: job stopped because rank %d failed (%s); "
                         "no report written\n", who, ocp_status_name(rc));
     free(config_json);
+    free(mychunks);
     free(figures);
     free_finish_settings(&fs);
     agg_partial_destroy(partial);

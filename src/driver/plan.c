@@ -6,6 +6,7 @@
  * row ranges.  Row groups whose interval_start statistics lie wholly
  * outside the run's days are skipped. */
 #include "driver/driver.h"
+#include "driver/exchange.h"
 
 #include <hdf5.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ void plan_release(struct plan *p)
 }
 
 static int add_chunk(struct plan *p, size_t *cap, int table, int file,
-                     int rg, int64_t start, int64_t n)
+                     int rg, int32_t day, int64_t start, int64_t n)
 {
     struct plan_chunk *c;
     if (p->nchunks == *cap) {
@@ -42,6 +43,7 @@ static int add_chunk(struct plan *p, size_t *cap, int table, int file,
     c->table = table;
     c->file = file;
     c->row_group = rg;
+    c->day = day;
     c->row_start = start;
     c->nrows = n;
     p->total_rows += n;
@@ -51,14 +53,14 @@ static int add_chunk(struct plan *p, size_t *cap, int table, int file,
 
 /* Cuts [0, rows) into pieces of about chunk_rows (never below half). */
 static int add_range(struct plan *p, size_t *cap, int table, int file, int rg,
-                     int64_t rows, int64_t chunk_rows)
+                     int32_t day, int64_t rows, int64_t chunk_rows)
 {
     int64_t pieces = (rows + chunk_rows - 1) / chunk_rows, i;
     if (pieces < 1)
         pieces = 1;
     for (i = 0; i < pieces; i++) {
         int64_t a = rows * i / pieces, b = rows * (i + 1) / pieces;
-        if (b > a && add_chunk(p, cap, table, file, rg, a, b - a) != OCP_OK)
+        if (b > a && add_chunk(p, cap, table, file, rg, day, a, b - a) != OCP_OK)
             return OCP_ERR_OSERR;
     }
     return OCP_OK;
@@ -115,7 +117,8 @@ static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning,
         if (rc != OCP_OK)
             goto cleanup;
         p->table_present[t] = 1;
-        rc = add_range(p, &cap, t, 0, -1, h5_table_num_rows(tab), cfg->chunk_rows);
+        rc = add_range(p, &cap, t, 0, -1, INT32_MIN, h5_table_num_rows(tab),
+                       cfg->chunk_rows);
         h5_table_close(tab);
         if (rc != OCP_OK) {
             rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory");
@@ -189,11 +192,16 @@ static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
             for (rg = 0; rg < nrg && rc == OCP_OK; rg++) {
                 int64_t lo, hi;
                 int known = 0;
+                int32_t day = INT32_MIN;
                 int64_t rows = pq_row_group_num_rows(f, rg);
                 if (rows <= 0)
                     continue;
                 if (pq_table_time_range(f, rg, &lo, &hi, &known, NULL) == OCP_OK &&
                     known) {
+                    int64_t dlo = lo / OCP_US_PER_DAY - (lo % OCP_US_PER_DAY < 0);
+                    int64_t dhi = hi / OCP_US_PER_DAY - (hi % OCP_US_PER_DAY < 0);
+                    if (dlo == dhi && dlo > INT32_MIN && dlo <= INT32_MAX)
+                        day = (int32_t)dlo;
                     int64_t first = (int64_t)cfg->start_date * OCP_US_PER_DAY;
                     int64_t last = ((int64_t)cfg->end_date + 1) * OCP_US_PER_DAY;
                     if ((cfg->has_end_date && lo >= last) ||
@@ -202,7 +210,7 @@ static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
                         continue;
                     }
                 }
-                rc = add_range(p, &cap, t, fi, rg, rows, cfg->chunk_rows);
+                rc = add_range(p, &cap, t, fi, rg, day, rows, cfg->chunk_rows);
                 if (rc != OCP_OK)
                     rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory");
             }
@@ -230,26 +238,49 @@ int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
     return rc;
 }
 
-void plan_share(const struct plan *p, int rank, int nranks, size_t *first,
-                size_t *last)
+int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
+               size_t *count)
 {
-    /* Chunk i belongs to the rank whose share of the total rows holds the
-     * chunk's first row; contiguous shares keep each rank in few files. */
-    int64_t before = 0;
-    size_t i;
-    *first = *last = 0;
+    size_t *list = malloc((p->nchunks ? p->nchunks : 1) * sizeof *list);
+    int64_t *load = calloc((size_t)nranks, sizeof *load);
+    int by_day = p->nchunks > 0;
+    int64_t before = 0, worst = 0;
+    size_t i, n = 0;
+    int r;
+
+    if (list == NULL || load == NULL) {
+        free(list);
+        free(load);
+        return OCP_ERR_OSERR;
+    }
+    for (i = 0; i < p->nchunks && by_day; i++) {
+        if (p->chunks[i].day == INT32_MIN)
+            by_day = 0;
+        else
+            load[exchange_day_owner(p->chunks[i].day, nranks)] += p->chunks[i].nrows;
+    }
+    for (r = 0; r < nranks && by_day; r++)
+        worst = load[r] > worst ? load[r] : worst;
+    /* By day only when no rank gets more than 10 % above its share. */
+    if (by_day && worst * nranks > p->total_rows + p->total_rows / 10)
+        by_day = 0;
     for (i = 0; i < p->nchunks; i++) {
-        int owner = p->total_rows > 0
-                        ? (int)((before * nranks) / p->total_rows)
-                        : (int)(i % (size_t)nranks);
-        if (owner < rank)
-            *first = i + 1;
-        if (owner <= rank)
-            *last = i + 1;
+        int owner;
+        if (by_day)
+            owner = exchange_day_owner(p->chunks[i].day, nranks);
+        else
+            /* The rank whose share of the rows holds the chunk's first
+             * row; contiguous shares keep each rank in few files. */
+            owner = p->total_rows > 0 ? (int)((before * nranks) / p->total_rows)
+                                      : (int)(i % (size_t)nranks);
+        if (owner == rank)
+            list[n++] = i;
         before += p->chunks[i].nrows;
     }
-    if (*last < *first)
-        *last = *first;
+    free(load);
+    *chunks = list;
+    *count = n;
+    return OCP_OK;
 }
 
 /* Serialized form: counts, file names (length + bytes), then chunks. */

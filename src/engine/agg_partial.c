@@ -700,3 +700,17 @@ void agg_partial_stats(const struct agg_partial *p, struct agg_stats *out)
                            hmap_bytes(&p->vnodes) + hmap_bytes(&p->storage) +
                            p->pool.bytes_cap + p->raw_labels.bytes_cap);
 }
+
+void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep,
+                            void *ctx, int64_t *pod_groups,
+                            int64_t *storage_groups)
+{
+    size_t e;
+    *pod_groups = *storage_groups = 0;
+    for (e = 0; e < p->pods.count; e++)
+        if (keep(((const struct pod_key *)hmap_entry(&p->pods, e))->day, ctx))
+            (*pod_groups)++;
+    for (e = 0; e < p->storage.count; e++)
+        if (keep(((const struct sto_key *)hmap_entry(&p->storage, e))->day, ctx))
+            (*storage_groups)++;
+}

@@ -123,10 +123,84 @@ void rpt_table_sort(struct rpt_table *t)
         qsort(t->rows, t->count, sizeof *t->rows, cmp_rows);
 }
 
+/* Writes digits d[0..n) with decimal exponent x (value d.ddd × 10^x) the
+ * way printf's %.{prec}g would: fixed when -4 <= x < prec, scientific
+ * otherwise, trailing zeros dropped. */
+static size_t format_g(int negative, const char *d, int n, int x, int prec,
+                       char *out)
+{
+    size_t o = 0;
+    int i;
+
+    while (n > 1 && d[n - 1] == '0')
+        n--;
+    if (negative)
+        out[o++] = '-';
+    if (x < -4 || x >= prec) {
+        int ax = x < 0 ? -x : x;
+        out[o++] = d[0];
+        if (n > 1) {
+            out[o++] = '.';
+            for (i = 1; i < n; i++)
+                out[o++] = d[i];
+        }
+        out[o++] = 'e';
+        out[o++] = x < 0 ? '-' : '+';
+        if (ax >= 100)
+            out[o++] = (char)('0' + ax / 100);
+        out[o++] = (char)('0' + ax / 10 % 10);
+        out[o++] = (char)('0' + ax % 10);
+        out[o] = '\0';
+        return o;
+    }
+    if (x < 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (i = -1; i > x; i--)
+            out[o++] = '0';
+        for (i = 0; i < n; i++)
+            out[o++] = d[i];
+    } else {
+        for (i = 0; i <= x; i++)
+            out[o++] = i < n ? d[i] : '0';
+        if (n > x + 1) {
+            out[o++] = '.';
+            for (i = x + 1; i < n; i++)
+                out[o++] = d[i];
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Does the decimal d[0..n) × 10^(x - n + 1) read back as v?  Small cases
+ * are decided exactly in double arithmetic (an integer below 2^53 times or
+ * divided by an exact power of ten up to 10^22 is correctly rounded);
+ * others go through strtod. */
+static int reads_back(double v, int negative, const char *d, int n, int x,
+                      const char *text)
+{
+    static const double pow10[23] = {
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    uint64_t mant = 0;
+    int i, k = x - n + 1;
+
+    for (i = 0; i < n; i++)
+        mant = mant * 10 + (uint64_t)(d[i] - '0');
+    if (mant <= ((uint64_t)1 << 53) && k >= -22 && k <= 22) {
+        double r = (double)mant;
+        r = k >= 0 ? r * pow10[k] : r / pow10[-k];
+        return (negative ? -r : r) == v;
+    }
+    return strtod(text, NULL) == v;
+}
+
 size_t rpt_format_double(double v, char *out)
 {
-    int prec;
-    int n = 0;
+    char sci[48], digits[18], cand[18];
+    int negative, x, prec, i;
+    const char *p;
 
     if (v == 0.0) {
         /* Negative zero prints as 0 so equal sums print equally. */
@@ -137,24 +211,76 @@ size_t rpt_format_double(double v, char *out)
      * without the printf machinery. */
     if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
         char tmp[24];
-        int64_t x = (int64_t)v;
-        uint64_t u = x < 0 ? (uint64_t)(-x) : (uint64_t)x;
-        size_t len = 0, i = 0;
+        int64_t xv = (int64_t)v;
+        uint64_t u = xv < 0 ? (uint64_t)(-xv) : (uint64_t)xv;
+        size_t len = 0, k = 0;
         do {
             tmp[len++] = (char)('0' + u % 10);
             u /= 10;
         } while (u != 0);
-        if (x < 0)
-            out[i++] = '-';
+        if (xv < 0)
+            out[k++] = '-';
         while (len > 0)
-            out[i++] = tmp[--len];
-        out[i] = '\0';
-        return i;
+            out[k++] = tmp[--len];
+        out[k] = '\0';
+        return k;
     }
-    for (prec = 15; prec <= 17; prec++) {
-        n = snprintf(out, 32, "%.*g", prec, v);
-        if (prec == 17 || strtod(out, NULL) == v)
-            break;
+    if (!isfinite(v))
+        return (size_t)snprintf(out, 32, "%g", v);
+    /* One conversion gives the 17 correctly rounded significant digits;
+     * the 15- and 16-digit candidates are rounded from them and kept when
+     * they read back to v, so the result is what the shortest of %.15g,
+     * %.16g and %.17g that round-trips would print, at a third of the
+     * cost. */
+    snprintf(sci, sizeof sci, "%.16e", v);
+    p = sci;
+    negative = *p == '-';
+    if (negative)
+        p++;
+    digits[0] = *p++;
+    p++; /* the decimal point */
+    for (i = 1; i < 17; i++)
+        digits[i] = *p++;
+    x = atoi(p + 1);
+    for (prec = 15; prec <= 16; prec++) {
+        int cx = x, carry, tie = digits[prec] == '5';
+        char text[40];
+
+        for (i = prec + 1; i < 17; i++)
+            tie = tie && digits[i] == '0';
+        if (tie) {
+            /* The 17 digits end in exactly 5: rounding them again could
+             * differ from rounding v itself, so ask printf. */
+            snprintf(text, sizeof text, "%.*g", prec, v);
+            if (strtod(text, NULL) == v) {
+                size_t n = strlen(text);
+                memcpy(out, text, n + 1);
+                return n;
+            }
+            continue;
+        }
+        memcpy(cand, digits, (size_t)prec);
+        carry = digits[prec] >= '5';
+        for (i = prec - 1; carry && i >= 0; i--) {
+            if (cand[i] == '9') {
+                cand[i] = '0';
+            } else {
+                cand[i]++;
+                carry = 0;
+            }
+        }
+        if (carry) {
+            /* 9.99… rounded up to 10.0…: one more decimal place. */
+            memmove(cand + 1, cand, (size_t)prec - 1);
+            cand[0] = '1';
+            cx++;
+        }
+        format_g(negative, cand, prec, cx, prec, text);
+        if (reads_back(v, negative, cand, prec, cx, text)) {
+            size_t n = strlen(text);
+            memcpy(out, text, n + 1);
+            return n;
+        }
     }
-    return n < 0 ? 0 : (size_t)n;
+    return format_g(negative, digits, 17, x, 17, out);
 }

@@ -10,6 +10,7 @@
  * batch of formatted days: memory stays bounded by the groups, not by the
  * report. */
 #include "driver/finish.h"
+#include "driver/driver.h"
 #include "driver/exchange.h"
 
 #include <errno.h>
@@ -167,9 +168,10 @@ int finish_stream_csv(const struct agg_partial *mine,
                       const struct agg_finish_settings *fs,
                       const struct rpt_meta *meta, int nthreads,
                       const char *path, volatile sig_atomic_t *stop,
-                      MPI_Comm comm, struct finish_result *res,
-                      struct ocp_error *err)
+                      double progress_seconds, MPI_Comm comm,
+                      struct finish_result *res, struct ocp_error *err)
 {
+    double started = now_seconds(), last_progress = started;
     int rank, size, r, rc = OCP_OK, write_rc = OCP_OK, remote_failed = 0;
     int32_t *days = NULL, *alldays = NULL;
     size_t ndays = 0, next = 0, total = 0, gi, i;
@@ -243,6 +245,13 @@ int finish_stream_csv(const struct agg_partial *mine,
     /* Rank 0 walks every day in order; the others walk their own. */
     for (gi = 0; gi < total; gi++) {
         const struct day_owner *d = &order[gi];
+        if (rank == 0 && progress_seconds > 0 &&
+            now_seconds() - last_progress >= progress_seconds) {
+            last_progress = now_seconds();
+            fprintf(stderr, "ocpagg: finish+write %3.0f%%: %zu of %zu days in the report "
+                            "after %.1f s\n", 100.0 * (double)gi / (double)total, gi,
+                    total, last_progress - started);
+        }
         if (d->owner != rank) {
             if (rank == 0 && recv_block(f, d->owner, &rbuf, &rcap, &write_rc, comm))
                 remote_failed = d->owner + 1;

@@ -477,8 +477,8 @@ int main(int argc, char **argv)
 
         t_mark = now_seconds();
         if (rank == 0 && !opt.quiet)
-            fprintf(stderr, "ocpagg: read+aggregate done in %.2f s; exchanging groups by day "
-                            "across %d rank(s)\n", sum.t_read, nranks);
+            fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", sum.t_read,
+                    nranks > 1 ? "; exchanging groups by day between ranks" : "");
         /* One rank owns every day already: no copy. */
         if (nranks > 1) {
             rc = exchange_shuffle_by_day(partial, MPI_COMM_WORLD, &err);
@@ -495,7 +495,8 @@ int main(int argc, char **argv)
                             "on %d rank(s) x %d thread(s), writing %s\n",
                     nranks, nthreads, cfg.output_path);
         rc = finish_stream_csv(partial, &fs, &meta, nthreads, cfg.output_path,
-                               &stop_requested, MPI_COMM_WORLD, &fres, &err);
+                               &stop_requested, opt.quiet ? 0.0 : cfg.progress_seconds,
+                               MPI_COMM_WORLD, &fres, &err);
         if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
             print_error(rank, nranks, &err);
         exchange_count_owned(partial, rank, nranks, &counts[0], &counts[1]);

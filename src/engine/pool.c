@@ -12,9 +12,7 @@ void pool_init(struct agg_pool *p)
 void pool_release(struct agg_pool *p)
 {
     free(p->bytes);
-    free(p->offsets);
-    free(p->lengths);
-    free(p->hashes);
+    free(p->meta);
     free(p->slots);
     memset(p, 0, sizeof *p);
 }
@@ -40,16 +38,20 @@ uint32_t pool_hash(const char *s, size_t len)
 static int pool_grow_table(struct agg_pool *p)
 {
     uint32_t ncap = p->mask ? (p->mask + 1) * 2 : 1024;
-    uint32_t *slots = calloc(ncap, sizeof *slots);
-    uint32_t id;
+    uint64_t *slots = calloc(ncap, sizeof *slots);
+    uint32_t j;
 
     if (slots == NULL)
         return -1;
-    for (id = 1; id < p->count; id++) {
-        uint32_t i = p->hashes[id] & (ncap - 1);
+    for (j = 0; p->slots != NULL && j <= p->mask; j++) {
+        uint64_t sl = p->slots[j];
+        uint32_t i;
+        if (sl == 0)
+            continue;
+        i = (uint32_t)(sl >> 32) & (ncap - 1);
         while (slots[i] != 0)
             i = (i + 1) & (ncap - 1);
-        slots[i] = id;
+        slots[i] = sl;
     }
     free(p->slots);
     p->slots = slots;
@@ -60,44 +62,45 @@ static int pool_grow_table(struct agg_pool *p)
 static int pool_grow_ids(struct agg_pool *p)
 {
     uint32_t ncap = p->cap ? p->cap * 2 : 1024;
-    uint64_t *off = realloc(p->offsets, ncap * sizeof *off);
-    uint32_t *len, *hs;
+    struct pool_meta *m = realloc(p->meta, ncap * sizeof *m);
 
-    if (off == NULL)
+    if (m == NULL)
         return -1;
-    p->offsets = off;
-    len = realloc(p->lengths, ncap * sizeof *len);
-    if (len == NULL)
-        return -1;
-    p->lengths = len;
-    hs = realloc(p->hashes, ncap * sizeof *hs);
-    if (hs == NULL)
-        return -1;
-    p->hashes = hs;
+    p->meta = m;
     p->cap = ncap;
     if (p->count == 0) {
-        p->offsets[0] = 0;
-        p->lengths[0] = 0;
-        p->hashes[0] = 0;
+        memset(&p->meta[0], 0, sizeof p->meta[0]);
         p->count = 1;
     }
     return 0;
 }
 
+/* The slot holding s, or the empty slot where it would go. */
+static inline uint32_t pool_probe(const struct agg_pool *p, const char *s,
+                                  size_t len, uint32_t h, uint32_t *id)
+{
+    uint32_t i;
+    for (i = h & p->mask; p->slots[i] != 0; i = (i + 1) & p->mask) {
+        uint64_t sl = p->slots[i];
+        uint32_t cand = (uint32_t)sl;
+        if ((uint32_t)(sl >> 32) == h && p->meta[cand].length == len &&
+            memcmp(p->bytes + p->meta[cand].offset, s, len) == 0) {
+            *id = cand;
+            return i;
+        }
+    }
+    *id = POOL_NULL;
+    return i;
+}
+
 uint32_t pool_find(const struct agg_pool *p, const char *s, size_t len)
 {
-    uint32_t h, i;
+    uint32_t id;
 
     if (s == NULL || p->slots == NULL)
         return POOL_NULL;
-    h = pool_hash(s, len);
-    for (i = h & p->mask; p->slots[i] != 0; i = (i + 1) & p->mask) {
-        uint32_t id = p->slots[i];
-        if (p->hashes[id] == h && p->lengths[id] == len &&
-            memcmp(p->bytes + p->offsets[id], s, len) == 0)
-            return id;
-    }
-    return POOL_NULL;
+    pool_probe(p, s, len, pool_hash(s, len), &id);
+    return id;
 }
 
 uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
@@ -111,12 +114,9 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
     if ((p->count + 1) * 2 > (p->mask + 1) && pool_grow_table(p) != 0)
         return POOL_NULL;
     h = pool_hash(s, len);
-    for (i = h & p->mask; p->slots[i] != 0; i = (i + 1) & p->mask) {
-        id = p->slots[i];
-        if (p->hashes[id] == h && p->lengths[id] == len &&
-            memcmp(p->bytes + p->offsets[id], s, len) == 0)
-            return id;
-    }
+    i = pool_probe(p, s, len, h, &id);
+    if (id != POOL_NULL)
+        return id;
     if (p->count == p->cap && pool_grow_ids(p) != 0)
         return POOL_NULL;
     if (len > UINT32_MAX - 1)
@@ -133,14 +133,14 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
         p->bytes_cap = ncap;
     }
     id = p->count++;
-    p->offsets[id] = p->bytes_len;
-    p->lengths[id] = (uint32_t)len;
-    p->hashes[id] = h;
+    p->meta[id].offset = p->bytes_len;
+    p->meta[id].length = (uint32_t)len;
+    p->meta[id].hash = h;
     if (len > 0)
         memcpy(p->bytes + p->bytes_len, s, len);
     p->bytes[p->bytes_len + len] = '\0';
     p->bytes_len += len + 1;
-    p->slots[i] = id;
+    p->slots[i] = ((uint64_t)h << 32) | id;
     return id;
 }
 
@@ -155,9 +155,9 @@ int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b)
         return -1;
     if (b == POOL_NULL)
         return 1;
-    la = p->lengths[a];
-    lb = p->lengths[b];
-    c = memcmp(p->bytes + p->offsets[a], p->bytes + p->offsets[b],
+    la = p->meta[a].length;
+    lb = p->meta[b].length;
+    c = memcmp(p->bytes + p->meta[a].offset, p->bytes + p->meta[b].offset,
                la < lb ? la : lb);
     if (c != 0)
         return c;

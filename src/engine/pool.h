@@ -16,15 +16,21 @@
 
 #define POOL_NULL 0u
 
+/* Where one string lives; one 16-byte record so a lookup touches one
+ * cache line for it. */
+struct pool_meta {
+    uint64_t offset; /* in bytes */
+    uint32_t length;
+    uint32_t hash;
+};
+
 struct agg_pool {
     char *bytes;          /* all strings, each followed by a NUL */
     size_t bytes_len, bytes_cap;
-    uint64_t *offsets;    /* id -> offset in bytes; [0] unused */
-    uint32_t *lengths;    /* id -> length */
-    uint32_t *hashes;     /* id -> hash, to grow the table without rehashing text */
+    struct pool_meta *meta; /* id -> string; [0] is the NULL id */
     uint32_t count;       /* ids in use, including the NULL id */
     uint32_t cap;
-    uint32_t *slots;      /* open addressing: 0 = empty, else id */
+    uint64_t *slots;      /* open addressing: 0 empty, else hash << 32 | id */
     uint32_t mask;
 };
 
@@ -40,12 +46,12 @@ uint32_t pool_find(const struct agg_pool *p, const char *s, size_t len);
 
 static inline const char *pool_str(const struct agg_pool *p, uint32_t id)
 {
-    return id == POOL_NULL ? NULL : p->bytes + p->offsets[id];
+    return id == POOL_NULL ? NULL : p->bytes + p->meta[id].offset;
 }
 
 static inline uint32_t pool_len(const struct agg_pool *p, uint32_t id)
 {
-    return id == POOL_NULL ? 0 : p->lengths[id];
+    return id == POOL_NULL ? 0 : p->meta[id].length;
 }
 
 /* Byte-order comparison of two ids' strings; NULL sorts first. */

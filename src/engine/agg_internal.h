@@ -105,6 +105,7 @@ struct agg_partial {
     uint8_t *raw_flags;         /* raw label id -> LBL_* */
     uint32_t raw_resolved, raw_cap;
     struct hmap pods, caps, node_labels, ns_labels, nodes, vnodes, storage;
+    struct hmap chunk_vnodes;   /* this chunk's volume nodes, before vnodes */
     struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];
     uint32_t apiserver_ns;      /* pool id of "openshift-kube-apiserver" */
     struct agg_stats stats;

@@ -25,6 +25,7 @@ int agg_partial_create(const struct agg_settings *settings,
     hmap_init(&p->ns_labels, sizeof(struct lab_key), sizeof(struct lab_val));
     hmap_init(&p->nodes, sizeof(struct node_key), sizeof(struct node_val));
     hmap_init(&p->vnodes, sizeof(struct vn_key), 0);
+    hmap_init(&p->chunk_vnodes, sizeof(struct vn_key), 0);
     hmap_init(&p->storage, sizeof(struct sto_key), sizeof(struct sto_val));
     lbl_set_init(&p->scratch);
     p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
@@ -54,6 +55,7 @@ void agg_partial_destroy(struct agg_partial *p)
     hmap_release(&p->ns_labels);
     hmap_release(&p->nodes);
     hmap_release(&p->vnodes);
+    hmap_release(&p->chunk_vnodes);
     hmap_release(&p->storage);
     for (t = 0; t < OCP_TABLE_COUNT; t++)
         for (c = 0; c < OCP_MAX_COLUMNS; c++)
@@ -335,7 +337,7 @@ static inline void look_ahead(struct agg_partial *p, const struct ocp_batch *b,
             vk.node = node;
             vk.resource_id = rid;
             a->hvn = hmap_hash(&vk, sizeof vk);
-            hmap_prefetch(&p->vnodes, a->hvn);
+            hmap_prefetch(&p->chunk_vnodes, a->hvn);
         }
     }
     a->valid = 1;
@@ -386,7 +388,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             if (r + PREFETCH / 2 < b->nrows && a->valid) {
                 prefetch_slot_entry(&p->pods, a->hpod);
                 if (a->hvn != 0)
-                    prefetch_slot_entry(&p->vnodes, a->hvn);
+                    prefetch_slot_entry(&p->chunk_vnodes, a->hvn);
             }
         }
         if (!in_run(p, ts[r], &day)) {
@@ -490,13 +492,20 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             vk.node = node;
             vk.resource_id = rid;
             if (!have_vn || memcmp(&vk, &last_vn, sizeof vk) != 0) {
-                if (hmap_upsert(&p->vnodes, &vk, &created) == SIZE_MAX)
+                if (hmap_upsert(&p->chunk_vnodes, &vk, &created) == SIZE_MAX)
                     return oom(err);
                 last_vn = vk;
                 have_vn = 1;
             }
         }
     }
+    /* A pod appears in many rows of a chunk: its volume nodes were
+     * collected in a small table that stays in cache, and only the
+     * distinct ones reach the partial's large table. */
+    for (r = 0; r < p->chunk_vnodes.count; r++)
+        if (hmap_upsert(&p->vnodes, hmap_entry(&p->chunk_vnodes, r), &created) == SIZE_MAX)
+            return oom(err);
+    hmap_clear(&p->chunk_vnodes);
     return overflow ? overflow_error(err, "pod usage") : OCP_OK;
 }
 

@@ -97,6 +97,12 @@ struct rpt_row *rpt_table_add(struct rpt_table *t);
 /* Copies s[0..len) into the table's storage; NULL in, NULL out. */
 const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len);
 
+/* Counts the rows of each kind: pod rows, unallocated rows (data_source Pod
+ * without the infrastructure cost constant) and storage rows; adds to the
+ * counters. */
+void rpt_table_count_kinds(const struct rpt_table *t, int64_t *pod,
+                           int64_t *unallocated, int64_t *storage);
+
 /* Sorts rows in report order: usage_start, data_source, namespace, node,
  * labels, then the remaining key columns (resource_id, pvc, pv,
  * storageclass, csi_volume_handle); NULL sorts first. */

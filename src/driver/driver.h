@@ -62,7 +62,7 @@ struct job {
     const struct plan *plan;
     struct agg_settings settings;
     int rank, nranks;
-    int verbose, quiet;
+    int quiet;
     volatile sig_atomic_t *stop; /* set by signal handlers */
     double t_start;
 };

@@ -34,20 +34,6 @@ static int keep_one_day(int32_t day, void *ctx)
     return day == ((const struct one_day *)ctx)->day;
 }
 
-static void count_rows(const struct rpt_table *t, struct finish_result *res)
-{
-    size_t i;
-    for (i = 0; i < t->count; i++) {
-        const struct rpt_row *r = &t->rows[i];
-        if (r->source == RPT_SOURCE_STORAGE)
-            res->storage_rows++;
-        else if (r->has_infra_cost)
-            res->pod_rows++;
-        else
-            res->unallocated_rows++;
-    }
-}
-
 /* Finishes and formats one day into text. */
 static int finish_one_day(const struct agg_partial *p,
                           const struct agg_finish_settings *fs,
@@ -62,7 +48,8 @@ static int finish_one_day(const struct agg_partial *p,
     rpt_table_init(&t);
     rc = agg_finish_days(p, fs, keep_one_day, &ctx, &t, err);
     if (rc == OCP_OK) {
-        count_rows(&t, res);
+        rpt_table_count_kinds(&t, &res->pod_rows, &res->unallocated_rows,
+                              &res->storage_rows);
         if (rpt_csv_rows(&t, meta, 0, t.count, text) != OCP_OK)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }

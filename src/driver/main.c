@@ -396,7 +396,6 @@ int main(int argc, char **argv)
     job.rank = rank;
     job.nranks = nranks;
     job.quiet = opt.quiet;
-    job.verbose = opt.verbose;
     job.stop = &stop_requested;
     job.settings.start_day = cfg.has_start_date ? cfg.start_date : INT32_MIN;
     job.settings.end_day = cfg.has_end_date ? cfg.end_date : INT32_MAX;
@@ -540,15 +539,8 @@ int main(int argc, char **argv)
             agg_partial_stats(partial, &st);
             sum.stats.pod_groups = st.pod_groups;
             sum.stats.storage_groups = st.storage_groups;
-            for (i = 0; i < table.count; i++) {
-                const struct rpt_row *r = &table.rows[i];
-                if (r->source == RPT_SOURCE_STORAGE)
-                    sum.out_storage_rows++;
-                else if (r->has_infra_cost)
-                    sum.out_pod_rows++;
-                else
-                    sum.out_unallocated_rows++;
-            }
+            rpt_table_count_kinds(&table, &sum.out_pod_rows,
+                                  &sum.out_unallocated_rows, &sum.out_storage_rows);
         }
     }
 

@@ -93,16 +93,6 @@ static inline uint32_t pool_probe(const struct agg_pool *p, const char *s,
     return i;
 }
 
-uint32_t pool_find(const struct agg_pool *p, const char *s, size_t len)
-{
-    uint32_t id;
-
-    if (s == NULL || p->slots == NULL)
-        return POOL_NULL;
-    pool_probe(p, s, len, pool_hash(s, len), &id);
-    return id;
-}
-
 uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
 {
     uint32_t h, i, id;

@@ -41,9 +41,6 @@ void pool_release(struct agg_pool *p);
  * out of memory only when s != NULL -- callers check with pool_ok. */
 uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len);
 
-/* Looks a string up without adding it; POOL_NULL when absent. */
-uint32_t pool_find(const struct agg_pool *p, const char *s, size_t len);
-
 static inline const char *pool_str(const struct agg_pool *p, uint32_t id)
 {
     return id == POOL_NULL ? NULL : p->bytes + p->meta[id].offset;

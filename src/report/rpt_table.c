@@ -75,6 +75,21 @@ const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len)
     return p;
 }
 
+void rpt_table_count_kinds(const struct rpt_table *t, int64_t *pod,
+                           int64_t *unallocated, int64_t *storage)
+{
+    size_t i;
+    for (i = 0; i < t->count; i++) {
+        const struct rpt_row *r = &t->rows[i];
+        if (r->source == RPT_SOURCE_STORAGE)
+            (*storage)++;
+        else if (r->has_infra_cost)
+            (*pod)++;
+        else
+            (*unallocated)++;
+    }
+}
+
 /* NULL first, then byte order (strcmp compares as unsigned char). */
 static int cmp_str(const char *a, const char *b)
 {

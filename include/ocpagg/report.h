@@ -145,6 +145,88 @@ int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
                       const char *path, int partitioned,
                       struct ocp_error *err);
 
+/* ---- The report stream: one finish path for every output format ----
+ *
+ * Every rank finishes its own days into sorted rpt_tables.  The owning
+ * rank (any thread) turns a day's table into an opaque *block* with
+ * rpt_encode_block; blocks travel to rank 0, which hands them, in day
+ * order, to one rpt_stream that writes the output.  The block layout is
+ * private to the format: CSV text lines for CSV, a self-contained binary
+ * row encoding for Parquet (decoded on rank 0 into the writer's row
+ * groups).  Neither side needs all groups or all rows on one rank.
+ *
+ * Nothing is visible under the final name before rpt_stream_commit:
+ * CSV and single-file Parquet go to "<path>.tmp.<host>.<pid>" in the same
+ * folder and are fsync'ed and renamed; a partitioned Parquet report is
+ * built as a whole new tree beside the old one and swapped in with
+ * directory renames only when every file is written and synced, the old
+ * tree removed after the swap.  rpt_stream_abort removes everything this
+ * stream created (files and directories) and leaves an earlier report
+ * exactly as it was.
+ * Ownership: rpt_stream_open creates, rpt_stream_commit or
+ * rpt_stream_abort ends it, rpt_stream_destroy frees (after either). */
+enum rpt_format {
+    RPT_FORMAT_CSV = 0,
+    RPT_FORMAT_PARQUET = 1,             /* one file at path */
+    RPT_FORMAT_PARQUET_PARTITIONED = 2  /* Hive tree under folder path */
+};
+
+/* Appends the block of a sorted table (normally one day) to out.  Safe to
+ * call from several threads on different tables.  OCP_ERR_OSERR when out
+ * of memory, OCP_ERR_DATA when a value cannot be written in this format
+ * (an id outside int32 for Parquet), naming the column. */
+int rpt_encode_block(enum rpt_format format, const struct rpt_table *t,
+                     const struct rpt_meta *meta, struct rpt_buf *out,
+                     struct ocp_error *err);
+
+struct rpt_stream;
+
+/* Rank 0: starts writing a report of this format to path (temporary names
+ * only).  Removes stale temporaries of dead runs on this host (by PID and
+ * host in the name), never another live run's.  OCP_ERR_CANTCREAT when the
+ * output cannot be created. */
+int rpt_stream_open(struct rpt_stream **out, enum rpt_format format,
+                    const char *path, const struct rpt_meta *meta,
+                    struct ocp_error *err);
+
+/* Writes the next block (blocks arrive in report order). */
+int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
+                     size_t len, struct ocp_error *err);
+
+/* Finishes the output, syncs it and makes it appear under its name
+ * atomically (rename / directory swap).  On failure the stream is aborted
+ * and the earlier report, if any, is untouched. */
+int rpt_stream_commit(struct rpt_stream *s, struct ocp_error *err);
+
+/* Removes everything the stream created; the earlier report stays. */
+void rpt_stream_abort(struct rpt_stream *s);
+
+/* Frees the stream (after commit or abort; aborts if neither happened). */
+void rpt_stream_destroy(struct rpt_stream *s);
+
+/* Rows, bytes and files written so far (for the run summary). */
+void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
+                       int64_t *bytes, int64_t *files);
+
+/* ---- Output paths checked before the heavy work ---- */
+struct rpt_output_spec {
+    const char *report_path, *report_key;   /* key: "output.path" */
+    const char *summary_path, *summary_key; /* key: "output.summary" */
+    int partitioned;                        /* report_path is a folder */
+    const char *const *inputs;              /* input files and folders */
+    size_t ninputs;
+};
+
+/* Checks that the report and summary can be this run's own outputs: each
+ * is a regular file (a folder for a partitioned report) or absent, in an
+ * existing writable directory; they are distinct from each other and from
+ * every input file, and not inside any input folder (compared by device
+ * and inode after resolving symlinks, not by name).  A device, FIFO or
+ * socket, or a clash, is OCP_ERR_CONFIG naming the key; a directory that
+ * cannot be written is OCP_ERR_CANTCREAT.  Changes nothing on disk. */
+int rpt_output_check(const struct rpt_output_spec *spec,
+                     struct ocp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,6 +56,12 @@ int pg_check_conninfo(const char *conninfo, struct ocp_error *err)
     return OCP_OK;
 }
 
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 int pgi_connect(const struct pg_options *o, PGconn **out,
                 struct ocp_error *err)
 {
@@ -115,6 +121,9 @@ int pgi_connect(const struct pg_options *o, PGconn **out,
             return rc;
         }
     }
+    /* Server notices (CREATE TABLE IF NOT EXISTS "already exists,
+     * skipping" and the like) are not the user's concern. */
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
     *out = conn;
     return OCP_OK;
 }
@@ -186,8 +195,17 @@ int pgi_fail(struct ocp_error *err, int code, PGconn *conn,
     /* COPY's context is "COPY <table>, line N, column C: "value"" (or
      * "line N: "text"" for a whole-row error); line N of the stream is
      * row N of the report, since the COPY has no header line. */
-    if (context != NULL && strncmp(context, "COPY ", 5) == 0 &&
-        (p = strstr(context, ", line ")) != NULL) {
+    /* The COPY line may follow other context lines (a jsonb error puts
+     * "JSON data, line 1: ..." first). */
+    if (context != NULL && strncmp(context, "COPY ", 5) != 0) {
+        const char *c = strstr(context, "\nCOPY ");
+        context = c != NULL ? c + 1 : NULL;
+    }
+    /* A terminated session or lost connection is not about a row. */
+    if (state != NULL && (strncmp(state, "57", 2) == 0 ||
+                          strncmp(state, "08", 2) == 0))
+        context = NULL;
+    if (context != NULL && (p = strstr(context, ", line ")) != NULL) {
         long line = strtol(p + 7, NULL, 10);
         const char *c = strstr(p, ", column ");
         if (c != NULL) {

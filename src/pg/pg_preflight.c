@@ -728,13 +728,14 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
         PQclear(res);
         {
             const char *params[2] = {from, to};
-            char *big = malloc(strlen(cols) * 2 + 1024);
+            size_t bigsize = strlen(cols) * 3 + strlen(qdef) + strlen(qpart) + 512;
+            char *big = malloc(bigsize);
             if (big == NULL) {
                 rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                                    "out of memory");
                 goto rollback;
             }
-            snprintf(big, strlen(cols) * 2 + 1024,
+            snprintf(big, bigsize,
                      "WITH moved AS (DELETE FROM %s WHERE usage_start >= "
                      "$1::date AND usage_start < $2::date RETURNING %s) "
                      "INSERT INTO %s (%s) SELECT %s FROM moved",

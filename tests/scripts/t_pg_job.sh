@@ -136,9 +136,14 @@ run_mpi 1 --config "$WORK/pw.yaml" > "$WORK/pw.out" 2>&1 || rc=$?
 "$OCPGEN" --output "$WORK/data.h5" --nodes 60 --pods-per-node 60 --days 30 --quiet ||
     fail "ocpgen (big) failed"
 pg_server_newdb sig
+# First a committed run of the first days, so the interrupted run's DELETE
+# has rows to remove (and must give back).
 pg_config "$WORK/sig.yaml" sig
+run_mpi 2 --config "$WORK/sig.yaml" > "$WORK/sig0.out" 2>&1 ||
+    { cat "$WORK/sig0.out" >&2; fail "the run before the SIGTERM run failed"; }
 sed -i 's/^end_date: .*/end_date: 2025-11-30/' "$WORK/sig.yaml"
 before=$(q sig "$MD5")
+[ "$(q sig "SELECT count(*) FROM $TABLE")" -gt 1000 ] || fail "too few rows before the SIGTERM run"
 run_mpi 2 --config "$WORK/sig.yaml" > "$WORK/sig.out" 2>&1 &
 JOB=$!
 # The ocpagg ranks below the background job (mpirun's children).

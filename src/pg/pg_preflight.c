@@ -599,16 +599,35 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
     if (count_missing_partitions(conn, oid, table, &out->periods,
                                  &out->missing_partitions, err) != OCP_OK)
         problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
-    else if (out->missing_partitions > 0 && report != NULL &&
-             (!o->create_partitions || !out->can_create_partitions))
-        fprintf(report,
-                "ocpagg: postgres pre-flight: note: %d month(s) of the range "
-                "have no partition and %s; their rows go to the default "
-                "partition\n",
-                (int)out->missing_partitions,
-                !o->create_partitions ? "output.postgres.create_partitions "
-                                        "is off"
-                                      : "this role does not own the table");
+    else if (out->missing_partitions > 0 &&
+             (!o->create_partitions || !out->can_create_partitions)) {
+        const char *why = !o->create_partitions
+                              ? "output.postgres.create_partitions is off"
+                              : "this role does not own the table";
+        const char *params[1] = {oid};
+        char *def = query_value(conn,
+                                "SELECT c.relname FROM pg_inherits i JOIN "
+                                "pg_class c ON c.oid = i.inhrelid WHERE "
+                                "i.inhparent = $1::oid AND "
+                                "pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'",
+                                1, params, &failed, err);
+        if (failed)
+            problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
+        else if (def == NULL)
+            /* Without a default partition those rows have nowhere to go;
+             * the COPY would fail at the end of the stream. */
+            problem(&ck, OCP_ERR_CANTCREAT,
+                    "%d month(s) of the range have no partition, %s, and %s "
+                    "has no default partition",
+                    (int)out->missing_partitions, why, qt);
+        else if (report != NULL)
+            fprintf(report,
+                    "ocpagg: postgres pre-flight: note: %d month(s) of the "
+                    "range have no partition and %s; their rows go to the "
+                    "default partition\n",
+                    (int)out->missing_partitions, why);
+        free(def);
+    }
 
 done:
     PQclear(res);

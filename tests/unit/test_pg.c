@@ -774,6 +774,22 @@ static void test_partitions(void)
     CHECK_INT(q1l(c, "SELECT count(*) FROM "
                      "org1234567.reporting_ocpusagelineitem_daily_summary_default"),
               8);
+    /* Without a default partition either, pre-flight refuses (73). */
+    exec_ok(c, "ALTER TABLE " TABLE " DETACH PARTITION "
+               "org1234567.reporting_ocpusagelineitem_daily_summary_default");
+    {
+        int lines = 0;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        CHECK_INT(pg_preflight(&o, &tg, f, &err), OCP_ERR_CANTCREAT);
+        fclose(f);
+        for (size_t i = 0; i < len; i++)
+            lines += text[i] == '\n';
+        free(text);
+        CHECK_INT(lines, 1);
+        CHECK(strstr(err.message, "no default partition") != NULL);
+    }
     rpt_table_release(&t);
     PQfinish(c);
 }
@@ -984,6 +1000,12 @@ static void test_concurrent(void)
     PQfinish(c);
 }
 
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 int main(void)
 {
     char ci[600];
@@ -1000,6 +1022,7 @@ int main(void)
     admin = PQconnectdb(ci);
     if (PQstatus(admin) != CONNECTION_OK)
         die("admin connection", admin);
+    PQsetNoticeProcessor(admin, quiet_notice, NULL); /* DROP ... IF EXISTS */
     RUN(test_fresh_load);
     RUN(test_rerun);
     RUN(test_failures);

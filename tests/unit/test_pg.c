@@ -522,6 +522,55 @@ static void test_failures(void)
           strstr(err.message, "terminat") != NULL);
     pg_writer_destroy(w);
     CHECK_STR(q1(c, md5_all), m0);
+    /* The connection dies during COMMIT: the outcome is unknown to the
+     * client, which must say so (and that a rerun is safe).  A deferred
+     * constraint trigger makes COMMIT slow enough to be caught. */
+    exec_ok(c, "CREATE FUNCTION org1234567.slow_commit() RETURNS trigger "
+               "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN "
+               "NULL; END $$");
+    exec_ok(c, "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON " TABLE
+               " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN "
+               "(NEW.namespace = 'slow-commit') EXECUTE FUNCTION "
+               "org1234567.slow_commit()");
+    {
+        struct rpt_table one = view(&t, 0, 1);
+        struct rpt_buf b = {0};
+        struct rpt_meta m = meta_for(1);
+        const char *saved = t.rows[0].namespace_;
+        pid_t killer;
+        int status = 0;
+        t.rows[0].namespace_ = "slow-commit";
+        CHECK_INT(pg_writer_begin(&w, &o, &tg.periods, &err), OCP_OK);
+        CHECK_INT(pg_encode_block(&one, &m, &tg.periods, &b, &err), OCP_OK);
+        CHECK_INT(pg_writer_write(w, (unsigned char *)b.data, b.len, &err), OCP_OK);
+        fflush(NULL);
+        killer = fork();
+        if (killer == 0) {
+            /* Its own connection: the parent's must not be shared. */
+            PGconn *k;
+            char ci[600];
+            usleep(1000000);
+            conninfo_for("t_fail", "postgres", ci, sizeof ci);
+            k = PQconnectdb(ci);
+            PQclear(PQexec(k, "SELECT pg_terminate_backend(pid) FROM "
+                              "pg_stat_activity WHERE datname = 't_fail' "
+                              "AND application_name = 'ocpagg'"));
+            PQfinish(k);
+            _exit(0);
+        }
+        CHECK_INT(pg_writer_commit(w, 1, &err), OCP_ERR_IOERR);
+        fprintf(stderr, "  commit lost: %s\n", err.message);
+        CHECK(strstr(err.message, "during COMMIT") != NULL);
+        CHECK(strstr(err.message, "unknown") != NULL);
+        CHECK(strstr(err.message, "rerun") != NULL);
+        CHECK_INT(waitpid(killer, &status, 0), killer);
+        pg_writer_destroy(w);
+        rpt_buf_release(&b);
+        t.rows[0].namespace_ = saved;
+        /* Here the server had not committed yet. */
+        CHECK_STR(q1(c, md5_all), m0);
+    }
+    exec_ok(c, "DROP TRIGGER slow_commit ON " TABLE);
     /* After all that, a normal run still works and gives the same rows. */
     CHECK_INT(load(&o, &t, &deleted, &copied, &err), OCP_OK);
     CHECK_INT(deleted, 24);

@@ -64,6 +64,8 @@ struct checks {
     FILE *report;
     struct ocp_error *err;
     int count, config;
+    struct ocp_error scratch; /* a failed query's message, before it
+                                 becomes a problem line */
 };
 
 static void problem(struct checks *ck, int code, const char *fmt, ...)
@@ -186,13 +188,13 @@ static void check_columns(PGconn *conn, const char *oid, const char *qt,
         "       a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' "
         "  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
-        1, params, OCP_ERR_CANTCREAT, "reading the table's columns", ck->err);
+        1, params, OCP_ERR_CANTCREAT, "reading the table's columns", &ck->scratch);
     char missing[400];
     size_t used = 0;
     int nmissing = 0;
 
     if (res == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->err->message);
+        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         return;
     }
     missing[0] = '\0';
@@ -267,9 +269,9 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
         goto done;
     }
     snprintf(sql, sizeof sql, "SELECT to_regclass(%s)::text", lit);
-    exists = query_value(conn, sql, 0, NULL, &failed, ck->err);
+    exists = query_value(conn, sql, 0, NULL, &failed, &ck->scratch);
     if (failed) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->err->message);
+        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         goto done;
     }
     if (exists == NULL) {
@@ -294,9 +296,9 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
                      "$3::date ORDER BY id",
                      rp);
             res = pgi_execp(conn, sql, 3, params, OCP_ERR_CANTCREAT,
-                            "looking up the report period", ck->err);
+                            "looking up the report period", &ck->scratch);
             if (res == NULL) {
-                problem(ck, OCP_ERR_CANTCREAT, "%s", ck->err->message);
+                problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
                 goto done;
             }
             if (PQntuples(res) == 0)
@@ -319,10 +321,10 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
                      "FROM %s WHERE id = $1::int8",
                      rp);
             res = pgi_execp(conn, sql, 1, params, OCP_ERR_CANTCREAT,
-                            "reading the report period", ck->err);
+                            "reading the report period", &ck->scratch);
         }
         if (res == NULL) {
-            problem(ck, OCP_ERR_CANTCREAT, "%s", ck->err->message);
+            problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
             goto done;
         }
         if (PQntuples(res) == 0) {
@@ -372,9 +374,9 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
         goto done;
     }
     snprintf(sql, sizeof sql, "SELECT to_regclass(%s)::text", lit);
-    exists = query_value(conn, sql, 0, NULL, &failed, ck->err);
+    exists = query_value(conn, sql, 0, NULL, &failed, &ck->scratch);
     if (failed) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->err->message);
+        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         goto done;
     }
     if (exists == NULL) {
@@ -403,10 +405,10 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
                  "WHERE NOT EXISTS (SELECT 1 FROM %s c WHERE c.id = ids.x)",
                  cc);
         res = pgi_execp(conn, sql, 1, params, OCP_ERR_CANTCREAT,
-                        "checking the cost categories", ck->err);
+                        "checking the cost categories", &ck->scratch);
     }
     if (res == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->err->message);
+        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         goto done;
     }
     if (!PQgetisnull(res, 0, 0))
@@ -452,7 +454,7 @@ static int count_missing_partitions(PGconn *conn, const char *oid,
 int pg_preflight(const struct pg_options *o, struct pg_target *out,
                  FILE *report, struct ocp_error *err)
 {
-    struct checks ck = {report, err, 0, 0};
+    struct checks ck;
     PGconn *conn = NULL;
     PGresult *res = NULL;
     char *qt = NULL, *oid = NULL;
@@ -460,6 +462,9 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
     int rc, failed = 0;
 
     memset(out, 0, sizeof *out);
+    memset(&ck, 0, sizeof ck);
+    ck.report = report;
+    ck.err = err;
     if (o->schema == NULL || o->schema[0] == '\0') {
         problem(&ck, OCP_ERR_CONFIG,
                 "key 'output.postgres.schema': required value missing");
@@ -469,13 +474,16 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
         problem(&ck, OCP_ERR_CONFIG, "cluster_id and source_uuid are required");
         return finish_checks(&ck);
     }
-    if ((rc = plan_months(o, &out->periods, err)) != OCP_OK) {
-        problem(&ck, rc, "%s", err ? err->message : "bad date range");
+    if ((rc = plan_months(o, &out->periods, &ck.scratch)) != OCP_OK) {
+        problem(&ck, rc, "%s", ck.scratch.message);
         return finish_checks(&ck);
     }
-    if ((rc = pgi_connect(o, &conn, err)) != OCP_OK) {
-        if (report != NULL && err != NULL)
-            fprintf(report, "ocpagg: postgres pre-flight: %s\n", err->message);
+    if ((rc = pgi_connect(o, &conn, &ck.scratch)) != OCP_OK) {
+        if (report != NULL)
+            fprintf(report, "ocpagg: postgres pre-flight: %s\n",
+                    ck.scratch.message);
+        if (err != NULL)
+            *err = ck.scratch;
         return rc;
     }
     snprintf(out->server_version, sizeof out->server_version, "%s",
@@ -492,9 +500,9 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
     res = pgi_exec(conn,
                    "SELECT pg_is_in_recovery(), "
                    "current_setting('default_transaction_read_only')",
-                   OCP_ERR_CANTCREAT, "pre-flight query", err);
+                   OCP_ERR_CANTCREAT, "pre-flight query", &ck.scratch);
     if (res == NULL) {
-        problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
+        problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
         goto done;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 ||
@@ -517,10 +525,10 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
                         "FROM pg_class c JOIN pg_namespace n ON n.oid = "
                         "c.relnamespace WHERE n.nspname = $1 AND "
                         "c.relname = $2",
-                        2, params, OCP_ERR_CANTCREAT, "pre-flight query", err);
+                        2, params, OCP_ERR_CANTCREAT, "pre-flight query", &ck.scratch);
     }
     if (res == NULL) {
-        problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
+        problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
         goto done;
     }
     if (PQntuples(res) == 0) {
@@ -528,7 +536,7 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
         char *ns = query_value(conn,
                                "SELECT nspname FROM pg_namespace WHERE "
                                "nspname = $1",
-                               1, params, &failed, err);
+                               1, params, &failed, &ck.scratch);
         if (ns == NULL && !failed)
             problem(&ck, OCP_ERR_CONFIG,
                     "key 'output.postgres.schema': schema %s does not exist",
@@ -576,9 +584,9 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
             "FROM pg_partitioned_table p LEFT JOIN pg_attribute a ON "
             "a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
             "WHERE p.partrelid = $1::oid",
-            1, params, OCP_ERR_CANTCREAT, "pre-flight query", err);
+            1, params, OCP_ERR_CANTCREAT, "pre-flight query", &ck.scratch);
         if (pk == NULL) {
-            problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
+            problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
         } else {
             if (PQntuples(pk) != 1 || strcmp(PQgetvalue(pk, 0, 0), "r") != 0 ||
                 strcmp(PQgetvalue(pk, 0, 1), "1") != 0 ||
@@ -597,8 +605,8 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
     check_periods(conn, o, &out->periods, &ck);
     check_cost_categories(conn, o, &ck);
     if (count_missing_partitions(conn, oid, table, &out->periods,
-                                 &out->missing_partitions, err) != OCP_OK)
-        problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
+                                 &out->missing_partitions, &ck.scratch) != OCP_OK)
+        problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
     else if (out->missing_partitions > 0 &&
              (!o->create_partitions || !out->can_create_partitions)) {
         const char *why = !o->create_partitions
@@ -610,9 +618,9 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
                                 "pg_class c ON c.oid = i.inhrelid WHERE "
                                 "i.inhparent = $1::oid AND "
                                 "pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'",
-                                1, params, &failed, err);
+                                1, params, &failed, &ck.scratch);
         if (failed)
-            problem(&ck, OCP_ERR_CANTCREAT, "%s", err ? err->message : "");
+            problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
         else if (def == NULL)
             /* Without a default partition those rows have nowhere to go;
              * the COPY would fail at the end of the stream. */

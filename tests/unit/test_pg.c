@@ -623,6 +623,8 @@ static void test_preflight(void)
     CHECK_INT(preflight_lines(&o, &tg, &err, &lines), OCP_ERR_CONFIG);
     CHECK(strstr(err.message, "report_period_id 42 does not exist") != NULL);
     CHECK_INT(lines, 1);
+    /* The error record is optional. */
+    CHECK_INT(pg_preflight(&o, &tg, NULL, NULL), OCP_ERR_CONFIG);
     o.report_period_id = 1;
     o.cluster_id = "another-cluster";
     CHECK_INT(preflight_lines(&o, &tg, &err, &lines), OCP_ERR_CONFIG);
@@ -713,6 +715,7 @@ static void test_preflight(void)
     CHECK(strstr(err.message, "hunter2") == NULL);
     /* No server there: 73. */
     o.conninfo = "host=/nonexistent-dir port=1 dbname=x";
+    CHECK_INT(pg_preflight(&o, &tg, NULL, NULL), OCP_ERR_CANTCREAT);
     CHECK_INT(preflight_lines(&o, &tg, &err, &lines), OCP_ERR_CANTCREAT);
     CHECK(strstr(err.message, "cannot connect") != NULL);
     PQfinish(c);

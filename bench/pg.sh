@@ -34,7 +34,8 @@ export OCPAGG_SHARED=${OCPAGG_SHARED:-$(cd "$ROOT/.." && pwd)/shared}
 source "$ROOT/tests/scripts/pg_server.sh"
 
 out=$(mktemp -d)
-cleanup() { pg_server_stop; rm -rf "$out"; }
+trap 'rm -rf "$out"' EXIT
+PGSRV_ON_EXIT='rm -rf "$out"'   # pg_server_start's trap runs it too
 
 # The bench program, against the build's core library.
 cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/tests/unit" \
@@ -71,7 +72,6 @@ echo "report: $report_rows rows, $(du -m "$out/report.csv" | cut -f1) MB of CSV"
 echo "machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 pg_server_start
-trap cleanup EXIT
 echo "server: PostgreSQL $(psql -X -At -c 'SHOW server_version') (fsync off, local socket)"
 pg_server_newdb bench_module
 pg_server_newdb bench_copy

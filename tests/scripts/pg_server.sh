@@ -10,7 +10,8 @@
 # be installed or started it exits 77 (ctest: skipped).
 #
 # Afterwards: PGSRV_DIR (socket directory), PGSRV_PORT, and the PG*
-# variables point psql at the server as the superuser postgres.
+# variables point psql at the server as the superuser postgres.  A caller
+# with its own clean-up puts it in PGSRV_ON_EXIT (run by the same trap).
 
 PGSRV_BIN=${PGSRV_BIN:-/usr/lib/postgresql/15/bin}
 PGSRV_SHARED=${OCPAGG_SHARED:-}
@@ -43,6 +44,7 @@ pg_server_start() {
     if [ ! -x "$PGSRV_BIN/initdb" ] || ! command -v psql >/dev/null 2>&1; then
         if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
             echo "pg_server: installing postgresql-15" >&2
+            apt-get update -qq >/dev/null 2>&1 || true
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
                 --no-install-recommends postgresql-15 postgresql-client-15 \
                 >/dev/null 2>&1 || pg_server_skip "postgresql-15 cannot be installed"
@@ -58,7 +60,7 @@ pg_server_start() {
     PGSRV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ocpagg-pg.XXXXXX")
     chmod 755 "$PGSRV_DIR"
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGSRV_DIR"; fi
-    trap 'pg_server_stop' EXIT
+    trap 'pg_server_stop; eval "${PGSRV_ON_EXIT:-}"' EXIT
     # The port only names the socket file inside our own directory; a
     # random one keeps the shared-memory keys of parallel runs apart.
     PGSRV_PORT=$((20000 + RANDOM % 30000))

@@ -22,9 +22,9 @@ if ! "$OCPAGG" --help 2>&1 | grep -qi postgres; then
 fi
 
 source "$HERE/pg_server.sh"
+# pg_server.sh's trap replaces common.sh's; it runs this too.
+PGSRV_ON_EXIT='rm -rf "$WORK"'
 pg_server_start
-# pg_server.sh's trap replaced common.sh's; clean both.
-trap 'pg_server_stop; rm -rf "$WORK"' EXIT
 
 SRC=6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11
 TABLE=org1234567.reporting_ocpusagelineitem_daily_summary

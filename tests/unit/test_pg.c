@@ -402,6 +402,18 @@ static void test_rerun(void)
         CHECK_STR(q1(c, keep), k1);
         rpt_table_release(&fewer);
     }
+    /* No data at all in the range: the range is emptied of this
+     * source's summary rows, the others stay. */
+    {
+        struct rpt_table none;
+        rpt_table_init(&none);
+        CHECK_INT(load(&o, &none, &deleted, &copied, &err), OCP_OK);
+        CHECK_INT(deleted, 72);
+        CHECK_INT(copied, 0);
+        CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE), 4);
+        CHECK_STR(q1(c, keep), k1);
+        rpt_table_release(&none);
+    }
     PQfinish(c);
     rpt_table_release(&t);
 }

@@ -42,7 +42,7 @@ int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len)
         b->data = nd;
         b->cap = ncap;
     }
-    if (len > 0)
+    if (len > 0 && data != NULL)
         memcpy(b->data + b->len, data, len);
     b->len += len;
     return 0;
@@ -282,4 +282,13 @@ int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
                   const char *path, struct ocp_error *err)
 {
     return write_table(RPT_FORMAT_CSV, t, meta, path, 4096, err);
+}
+
+int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
+                      const char *path, int partitioned,
+                      struct ocp_error *err)
+{
+    return write_table(partitioned ? RPT_FORMAT_PARQUET_PARTITIONED
+                                   : RPT_FORMAT_PARQUET,
+                       t, meta, path, 65536, err);
 }

@@ -450,6 +450,13 @@ bad:
 
 /* ---- the sink -------------------------------------------------------- */
 
+/* Errors name the report (the message names the temporary file). */
+static void name_report(struct ocp_error *err, const char *path)
+{
+    if (err != NULL)
+        snprintf(err->file, sizeof err->file, "%s", path);
+}
+
 struct rpt_pq_sink {
     char *path;              /* the final file or folder */
     char *tmp;               /* "<path>.tmp.<host>.<pid>" */
@@ -601,7 +608,7 @@ int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
     } else {
         rc = open_writer(s, s->tmp, err);
         if (rc != OCP_OK) {
-            ocp_error_context(err, path, -1, NULL);
+            name_report(err, path);
             rpt_pq_abort(s);
             return rc;
         }
@@ -728,7 +735,7 @@ int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
         rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                            "%zu stray bytes after a report block", c.len - c.pos);
     if (rc != OCP_OK)
-        ocp_error_context(err, s->w_path != NULL ? s->w_path : s->path, -1, NULL);
+        name_report(err, s->path);
     return rc;
 }
 
@@ -847,6 +854,7 @@ int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
             rc = swap_tree(s, err);
     }
     if (rc != OCP_OK) {
+        name_report(err, s->path);
         rpt_pq_abort(s);
         return rc;
     }

@@ -23,6 +23,7 @@ enum { ST_OPEN, ST_COMMITTED, ST_ABORTED };
 struct rpt_stream {
     enum rpt_format format;
     int state;
+    int failed;                 /* a write failed: only abort remains */
     int64_t rows, bytes, files;
     struct rpt_atomic csv;      /* CSV */
     struct rpt_buf pending;     /* CSV text not yet written */
@@ -188,10 +189,15 @@ int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
     if (s->state != ST_OPEN)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "writing to a finished report stream");
+    if (s->failed)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "writing to a report stream after a failure");
     if (s->format == RPT_FORMAT_CSV)
         rc = csv_write(s, block, len, err);
     else
         rc = rpt_pq_write(s->pq, block, len, &s->rows, err);
+    if (rc != OCP_OK)
+        s->failed = 1;
     return rc;
 }
 
@@ -202,6 +208,12 @@ int rpt_stream_commit(struct rpt_stream *s, struct ocp_error *err)
     if (s->state != ST_OPEN)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "committing a finished report stream");
+    if (s->failed) {
+        /* Part of the rows are missing: never publish that. */
+        rpt_stream_abort(s);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "committing a report stream after a failed write");
+    }
     if (s->format == RPT_FORMAT_CSV) {
         rc = csv_flush(s, err);
         if (rc == OCP_OK)

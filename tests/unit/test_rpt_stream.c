@@ -89,6 +89,11 @@ static void test_csv_abort(void)
     CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
     CHECK_INT(rpt_stream_write(s, junk, sizeof junk, &err), OCP_ERR_SOFTWARE);
     rpt_stream_destroy(s);
+    /* Commit after a failed write publishes nothing. */
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_write(s, junk, sizeof junk, &err), OCP_ERR_SOFTWARE);
+    CHECK_INT(rpt_stream_commit(s, &err), OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
     got = slurp(path, NULL);
     CHECK_STR(got, "old,report\n1,2\n");
     free(got);
@@ -119,7 +124,7 @@ static void test_stale_temps(void)
     host[sizeof host - 1] = '\0';
     snprintf(path, sizeof path, "%s/st.csv", dir);
     snprintf(dead, sizeof dead, "%s.tmp.%s.%ld", path, host, d1);
-    snprintf(deaddir, sizeof deaddir, "%s.tmp.%s.%ld.old", path, host, d2);
+    snprintf(deaddir, sizeof deaddir, "%s.tmp.%s.%ld", path, host, d2);
     snprintf(deadpq, sizeof deadpq, "%s.tmp.%s.%ld.tmp.%ld", path, host, d1, d1);
     snprintf(live, sizeof live, "%s.tmp.%s.%ld", path, host, (long)getppid());
     snprintf(other, sizeof other, "%s.tmp.%s-other.%ld", path, host, d1);
@@ -146,6 +151,23 @@ static void test_stale_temps(void)
     unlink(live);
     unlink(other);
     unlink(unrelated);
+
+    /* A partitioned report's old tree set aside by a run that died before
+     * moving the new one in: the only copy, so it goes back. */
+    snprintf(path, sizeof path, "%s/lost-parts", dir);
+    snprintf(deaddir, sizeof deaddir, "%s.tmp.%s.%ld.old", path, host, d2);
+    CHECK_INT(mkdir(deaddir, 0777), 0);
+    snprintf(f, sizeof f, "%s/source=x", deaddir);
+    CHECK_INT(mkdir(f, 0777), 0);
+    CHECK_INT(rpt_remove_stale_temps(path), 0);
+    snprintf(f, sizeof f, "%s/source=x", path);
+    CHECK(exists(f));
+    CHECK(!exists(deaddir));
+    /* With the report in place, the set-aside copy is stale: removed. */
+    CHECK_INT(mkdir(deaddir, 0777), 0);
+    CHECK_INT(rpt_remove_stale_temps(path), 1);
+    CHECK(!exists(deaddir));
+    CHECK(exists(f));
     rpt_table_release(&t);
 }
 
@@ -285,6 +307,15 @@ static void test_partitioned_roundtrip(void)
              "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
     CHECK(exists(file));
     CHECK_INT(count_names(dir, ".tmp."), 0);
+
+    /* A trailing slash: the temporary tree is beside the folder. */
+    snprintf(file, sizeof file, "%s/", root);
+    CHECK_INT(rpt_write_parquet(&t, &meta, file, 1, &err), OCP_OK);
+    CHECK_INT(count_names(root, ".tmp"), 0);
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=02/"
+             "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
+    CHECK(exists(file));
 
     /* No rows: an empty folder, no day folders. */
     t.count = 0;

@@ -165,7 +165,10 @@ static int csv_write(struct rpt_stream *s, const unsigned char *block,
                              "not a CSV report block (%zu bytes)", len);
     n = len - CSV_HEAD;
     s->rows += (int64_t)get_u64(block + 4);
-    if (s->pending.len + n > CSV_FLUSH && s->pending.len > 0)
+    /* Flush first when this block would overflow the buffer or goes
+     * straight to the file: the text must stay in block order. */
+    if (s->pending.len > 0 &&
+        (s->pending.len + n > CSV_FLUSH || n >= CSV_FLUSH / 2))
         rc = csv_flush(s, err);
     if (rc != OCP_OK)
         return rc;

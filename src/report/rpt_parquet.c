@@ -597,7 +597,12 @@ int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
     }
     rpt_remove_stale_temps(path);
     if (partitioned) {
-        if (mkdir(s->tmp, 0777) != 0) {
+        /* An existing tree of our name is a dead run's that had our PID
+         * (PIDs are reused); this process has no other stream there. */
+        int made = mkdir(s->tmp, 0777) == 0;
+        if (!made && errno == EEXIST && rpt_remove_tree(s->tmp) == 0)
+            made = mkdir(s->tmp, 0777) == 0;
+        if (!made) {
             rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
                                "cannot create the folder %s: %s", s->tmp,
                                strerror(errno));

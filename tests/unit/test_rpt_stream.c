@@ -335,6 +335,21 @@ static void test_partitioned_roundtrip(void)
              "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
     CHECK(exists(file));
 
+    /* A leftover tree with this process's own name (a dead run that had
+     * our PID) does not stop the run and does not end up in the report. */
+    {
+        char own[700], junk[800], host[256];
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = '\0';
+        snprintf(own, sizeof own, "%s.tmp.%s.%ld", root, host, (long)getpid());
+        CHECK_INT(mkdir(own, 0777), 0);
+        snprintf(junk, sizeof junk, "%s/junk", own);
+        CHECK_INT(spit(junk, "x"), 0);
+        CHECK_INT(rpt_write_parquet(&t, &meta, root, 1, &err), OCP_OK);
+        CHECK(!exists(own));
+        CHECK_INT(count_names(root, "junk"), 0);
+    }
+
     /* No rows: an empty folder, no day folders. */
     t.count = 0;
     CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,

@@ -49,8 +49,9 @@ struct pq_open_options {
     size_t whole_chunk_bytes;
 };
 
-/* Fills options with the defaults (no CRC check, 256 MiB footer cap,
- * 4 MiB whole-chunk reads). */
+/* Fills options with the defaults (CRCs checked where a page has one,
+ * 256 MiB footer cap, 4 MiB whole-chunk reads).  A CRC mismatch is
+ * OCP_ERR_DATA naming file, row group and column. */
 void pq_open_options_init(struct pq_open_options *opt);
 
 struct pq_file;
@@ -274,9 +275,21 @@ double pq_decimal_to_double(const uint8_t *p, size_t len, int scale);
 /* Lists every *.parquet file under dir, recursively (hive key=value
  * folders allowed; names starting with '.' or '_', such as _SUCCESS, and
  * .crc files are ignored), sorted by path.  dir may also be one .parquet
- * file.  A missing dir gives OCP_ERR_NOINPUT.  Free with pq_dataset_free. */
+ * file.  Links are followed.  A missing dir gives OCP_ERR_NOINPUT ("no
+ * such table directory").  Any entry that cannot be followed (dangling
+ * link, link loop, no permission, vanished mount) and any *.parquet entry
+ * that is not a regular file or folder (FIFO, device, socket) is an error
+ * naming it, with the status of pq_errno_status.  Free with
+ * pq_dataset_free. */
 int pq_dataset_list(const char *dir, char ***paths, size_t *count,
                     struct ocp_error *err);
+
+/* The status for an input that cannot be opened with errno e:
+ * OCP_ERR_NOINPUT (66) when it is absent or not ours to read (ENOENT,
+ * ENOTDIR, EACCES, EPERM, ELOOP, ENAMETOOLONG), OCP_ERR_IOERR (74) for
+ * everything else (EIO, ESTALE, ENXIO, ...), which is the storage failing
+ * rather than the input being wrong. */
+int pq_errno_status(int e);
 
 /* Frees a list from pq_dataset_list; NULL is allowed. */
 void pq_dataset_free(char **paths, size_t count);

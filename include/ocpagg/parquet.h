@@ -147,6 +147,11 @@ const char *pq_type_name(enum pq_type t);
 /* An encoding's name ("RLE_DICTIONARY"), "UNKNOWN" otherwise. */
 const char *pq_encoding_name(int encoding);
 
+/* The codec's name as parquet.thrift spells it ("SNAPPY"), "UNKNOWN" for
+ * an id outside the format; the one table of codec names (the reader's
+ * messages, ocpagg-inspect and the writer's codec_parse use it). */
+const char *pq_codec_name(enum pq_codec codec);
+
 /* A short logical-type description of a leaf into buf, e.g.
  * "TIMESTAMP(MICROS,UTC)", "DECIMAL(10,2)", "STRING", "" when none. */
 void pq_logical_describe(const struct pq_colinfo *c, char *buf, size_t size);
@@ -267,6 +272,11 @@ double pq_float16_to_double(uint16_t h);
 /* A big-endian two's complement unscaled DECIMAL of len bytes to double,
  * divided by 10^scale. */
 double pq_decimal_to_double(const uint8_t *p, size_t len, int scale);
+
+/* The offset of the first byte of text[0..len) that does not belong to a
+ * well-formed UTF-8 character (overlong forms, surrogates and code points
+ * above U+10FFFF are ill-formed), or len when the whole text is UTF-8. */
+size_t pq_utf8_invalid_at(const char *text, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* The line-item tables (the job's input adapter)                      */

@@ -57,7 +57,9 @@ enum cfg_shape {
 /* Limits on numeric keys, shared by the setters and cfg_validate. */
 #define CFG_THREADS_MAX 4096
 #define CFG_CHUNK_ROWS_MIN 1024
-#define CFG_CHUNK_ROWS_MAX INT64_C(1073741824)
+/* 2^28: the most entries the Parquet reader decodes in one call
+ * (pq_column.c MAX_ENTRIES); a larger chunk could never be read. */
+#define CFG_CHUNK_ROWS_MAX INT64_C(268435456)
 #define CFG_PROGRESS_MAX 86400.0
 
 /* Where a value comes from, for messages: the file name (or "command

@@ -292,7 +292,10 @@ static void test_errors(void)
                  "-1");
     expect_error("chunk_rows: 1023\n",
                  "config.yaml: key 'chunk_rows': must be between 1024 and "
-                 "1073741824, got 1023");
+                 "268435456, got 1023");
+    expect_error("chunk_rows: 268435457\n",
+                 "config.yaml: key 'chunk_rows': must be between 1024 and "
+                 "268435456, got 268435457");
     expect_error("report_period_id: 9223372036854775808\n",
                  "config.yaml: key 'report_period_id': expected an integer, "
                  "got '9223372036854775808'");

@@ -21,6 +21,7 @@ void cfg_init(struct cfg *c)
     c->output_format = CFG_OUTPUT_CSV;
     c->progress_seconds = 5.0;
     c->verify_crc = 1;
+    c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
     /* A failed copy leaves the slot NULL; cfg_validate reports it. */
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
         (void)cfg_reset_key(c, (enum cfg_key)(CK_TABLE_FIRST + t), &w, NULL);

@@ -61,6 +61,8 @@ enum cfg_shape {
  * (pq_column.c MAX_ENTRIES); a larger chunk could never be read. */
 #define CFG_CHUNK_ROWS_MAX INT64_C(268435456)
 #define CFG_PROGRESS_MAX 86400.0
+/* input.optional_tables when the file does not say: [storage_usage]. */
+#define CFG_OPTIONAL_TABLES_DEFAULT (1u << OCP_TABLE_STORAGE)
 
 /* Where a value comes from, for messages: the file name (or "command
  * line") and the key path. */

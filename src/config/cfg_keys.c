@@ -373,7 +373,11 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         break;
     case CK_OUTPUT_PARTITIONED: c->output_partitioned = 0; break;
     case CK_PROGRESS_SECONDS: c->progress_seconds = 5.0; break;
-    case CK_INPUT_OPTIONAL_TABLES: c->optional_tables = 0; break;
+    case CK_INPUT_OPTIONAL_TABLES:
+        /* SEMANTICS.md: the storage table is optional, the label tables
+         * are not (a missing one would silently drop every label). */
+        c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
+        break;
     case CK_INPUT_VERIFY_CRC: c->verify_crc = 1; break;
     default:
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST) {

@@ -277,6 +277,8 @@ static int walk_optional_tables(struct walk *wk, yaml_node_t *seq,
     size_t i = 0;
     int rc = OCP_OK;
 
+    /* The list replaces the default: [] makes every table required. */
+    wk->c->optional_tables = 0;
     for (yaml_node_item_t *it = seq->data.sequence.items.start;
          rc == OCP_OK && it < seq->data.sequence.items.top; it++, i++) {
         yaml_node_t *item = yaml_document_get_node(wk->doc, *it);

@@ -74,9 +74,12 @@ else
     echo "note: no user namespace; the permission case is left to test_pq_dataset"
 fi
 
-# HDF5: two missing groups named together.
+# HDF5: two missing groups named together; the storage table is optional
+# by default (SEMANTICS.md) and required once optional_tables says [].
 write_config "$WORK/h5.yaml" "$WORK/d.h5" "$WORK/out.csv" hdf5
-sed -i "s|^  path: $WORK/d.h5|  path: $WORK/d.h5\n  tables:\n    storage_usage: no_storage\n    node_labels: no_nodes|" "$WORK/h5.yaml"
-expect 66 "$WORK/h5.yaml" "no_storage" "no_nodes" "storage_usage" "node_labels"
+sed -i "s|^  path: $WORK/d.h5|  path: $WORK/d.h5\n  tables:\n    storage_usage: no_storage\n    node_labels: no_nodes\n    namespace_labels: no_ns|" "$WORK/h5.yaml"
+expect 66 "$WORK/h5.yaml" "no_nodes" "no_ns" "node_labels" "namespace_labels"
+sed -i "s|^  format: hdf5|  format: hdf5\n  optional_tables: []|" "$WORK/h5.yaml"
+expect 66 "$WORK/h5.yaml" "no_storage" "no_nodes" "no_ns" "3 input tables"
 
 echo "t_input_tables: ok"

@@ -652,7 +652,7 @@ static void test_json(void)
               "\"storage_usage\":\"/abs/storage\","
               "\"node_labels\":\"openshift_node_labels_line_items\","
               "\"namespace_labels\":\"openshift_namespace_labels_line_items\"},"
-              "\"optional_tables\":[],\"verify_crc\":true},"
+              "\"optional_tables\":[\"storage_usage\"],\"verify_crc\":true},"
               "\"enabled_tag_keys\":[\"app\",\"environment\"],"
               "\"cost_categories\":[{\"pattern\":\"openshift-%\",\"id\":1},"
               "{\"pattern\":\"kube-_\",\"id\":-2}],"
@@ -726,9 +726,9 @@ static void test_input_keys(void)
     struct ocp_error err;
     char msg[1024];
 
-    /* Default: every table required, CRCs verified. */
+    /* Default: only the storage table optional, CRCs verified. */
     CHECK_INT(load_validate(&c, minimal_yaml, msg, sizeof msg), OCP_OK);
-    CHECK_INT(c.optional_tables, 0);
+    CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
     CHECK_INT(c.verify_crc, 1);
     cfg_release(&c);
 
@@ -773,6 +773,18 @@ static void test_input_keys(void)
     expect_set_error(&c, "input.optional_tables", "node_labels,,storage_usage",
                      "command line: key 'input.optional_tables[1]': empty item "
                      "in the comma-separated list");
+    /* An empty list makes every table required; "~" is the default. */
+    CHECK_INT(cfg_set(&c, "input.optional_tables", "", &err), OCP_OK);
+    CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
+    cfg_release(&c);
+    CHECK_INT(load_validate(&c,
+                            "cluster_id: c1\n"
+                            "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                            "input:\n  path: d\n  optional_tables: []\n"
+                            "output:\n  path: o.csv\n",
+                            msg, sizeof msg),
+              OCP_OK);
+    CHECK_INT(c.optional_tables, 0);
     cfg_release(&c);
 
     expect_error("input:\n  optional_tables: [node_lables]\n",

@@ -279,8 +279,11 @@ static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
         }
         break;
     default:
-        return pq_cr_fail(c, OCP_ERR_UNSUPPORTED, "encoding %d is not supported",
-                     enc);
+        return pq_cr_fail(c, pq_encoding_status(enc),
+                          pq_encoding_status(enc) == OCP_ERR_DATA
+                              ? "corrupt page header: encoding id %d does not exist"
+                              : "encoding %d is not supported",
+                          enc);
     }
     return pq_cr_fail(c, OCP_ERR_DATA, "encoding %s is not valid for %s",
                  pq_encoding_name(enc), pq_type_name(t));

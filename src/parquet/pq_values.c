@@ -21,7 +21,8 @@ static int intern(struct pq_cr *c, const uint8_t *p, size_t len, uint32_t *id)
 {
     int rc = pq_dictbuild_intern(c->db, p, len, id);
     if (rc != OCP_OK)
-        return pq_cr_fail(c, rc, "too many distinct strings");
+        return pq_cr_fail(c, rc, rc == OCP_ERR_OSERR ? "out of memory"
+                                                     : "too many distinct strings");
     return OCP_OK;
 }
 

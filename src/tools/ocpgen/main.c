@@ -45,6 +45,8 @@ static void usage(FILE *out)
             "  --bad-labels             add rare malformed label texts\n"
             "  --no-effective-usage     omit the effective-usage columns\n"
             "  --block-rows N           rows per generated block (default 65536)\n"
+            "  --node-memory-gib N      node memory: whole GiB in [N/2, N] (default:\n"
+            "                           4 GiB per core, 16-128 GiB)\n"
             "  --no-compress            store datasets without shuffle+deflate\n"
             "  --quiet                  print nothing on success\n"
             "  --help                   this text\n"
@@ -144,10 +146,11 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
         } else {
             static const char *const names[] = {
                 "--nodes", "--pods-per-node", "--days", "--label-cardinality",
-                "--namespaces", "--block-rows"};
+                "--namespaces", "--block-rows", "--node-memory-gib"};
             uint32_t *fields[] = {&o->gen.nodes, &o->gen.pods_per_node,
                                   &o->gen.days, &o->gen.label_cardinality,
-                                  &o->gen.namespaces, &o->gen.block_rows};
+                                  &o->gen.namespaces, &o->gen.block_rows,
+                                  &o->gen.node_memory_gib};
             size_t k;
             for (k = 0; k < sizeof names / sizeof names[0]; k++)
                 if (strcmp(flag, names[k]) == 0)

@@ -43,6 +43,11 @@ struct gen_config {
     int bad_labels;             /* add rare malformed label texts */
     int omit_effective;         /* leave out the effective-usage columns */
     uint32_t block_rows;        /* rows per batch handed to the sink, default 65536 */
+    int fine_usage;             /* usage at full double precision (not
+                                 * rounded to 1/1024 core-second and 4 KiB),
+                                 * and about one hour in eight nearly idle
+                                 * (1e-4 of its usage): small non-dyadic
+                                 * values that show any rounding of sums */
     uint32_t node_memory_gib;   /* 0 (default): 4 GiB per core, at most
                                  * 128 GiB; else every node gets a whole
                                  * number of GiB in [max/2, max], so 2048

@@ -264,6 +264,53 @@ static void test_node_memory(void)
     CHECK_INT(gen_config_check(&c, &err), OCP_ERR_USAGE);
 }
 
+/* --fine-usage: CPU usage that is not a multiple of 1/1024 core-second,
+ * nearly idle hours below one core-second, still deterministic. */
+struct fine_sink {
+    int64_t tiny, nondyadic, rows;
+};
+
+static int f_write(void *ctx, const struct ocp_batch *b, struct ocp_error *err)
+{
+    struct fine_sink *fs = ctx;
+    size_t r;
+    (void)err;
+    if (b->table != OCP_TABLE_POD)
+        return OCP_OK;
+    for (r = 0; r < b->nrows; r++) {
+        double v = b->col[POD_USAGE_CPU].num[r];
+        if (isnan(v))
+            continue;
+        fs->rows++;
+        fs->tiny += v > 0 && v < 1.0;
+        fs->nondyadic += v * 1024.0 != floor(v * 1024.0);
+    }
+    return OCP_OK;
+}
+
+static void test_fine_usage(void)
+{
+    struct gen_config c;
+    struct ocp_error err;
+    struct fine_sink fs = {0, 0, 0};
+    struct gen_sink s = {&fs, m_begin, f_write, m_end};
+    struct digest_sink a, b;
+
+    gen_config_default(&c);
+    c.fine_usage = 1;
+    CHECK_INT(gen_table(&c, OCP_TABLE_POD, &s, NULL, &err), OCP_OK);
+    CHECK(fs.tiny > fs.rows / 20);
+    CHECK(fs.nondyadic > fs.rows / 2);
+    run_digest(&c, &a);
+    run_digest(&c, &b);
+    CHECK(a.h[OCP_TABLE_POD] == b.h[OCP_TABLE_POD]);
+    /* Without it, usage stays on the 1/1024 grid. */
+    memset(&fs, 0, sizeof fs);
+    c.fine_usage = 0;
+    CHECK_INT(gen_table(&c, OCP_TABLE_POD, &s, NULL, &err), OCP_OK);
+    CHECK_INT(fs.nondyadic, 0);
+}
+
 /* The generator's output written with the HDF5 writer reads back to the
  * same content. */
 static int w_begin(void *ctx, enum ocp_table t, struct ocp_error *err)
@@ -351,6 +398,7 @@ int main(void)
     RUN(test_determinism);
     RUN(test_config_check);
     RUN(test_node_memory);
+    RUN(test_fine_usage);
     RUN(test_hdf5_round_trip);
     return TEST_SUMMARY();
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The report against an independent oracle: tests/duckdb/oracle.mjs
+# rebuilds the daily summary (pod, unallocated and storage rows) from
+# docs/SEMANTICS.md with SQL in DuckDB over the same generated Parquet and
+# compares every row and column (numbers to a relative 1e-12, strings and
+# NULLs exactly, row sets exactly), on three shapes:
+#   small  4 nodes x 10 pods x 3 days (2,880 pod rows), JSON labels with
+#          malformed ones, timestamps;
+#   edges  6 nodes x 8 pods x 3 days across a month end, MAP labels, text
+#          times, no effective-usage columns, many small files;
+#   large  2,000 nodes of 1-2 TiB x 10 pods x 2 days (960,000 pod rows,
+#          300 app label values, 60 namespaces): a day of cluster memory
+#          capacity is about 3e20 byte-seconds, past 2^64; it runs at 1, 2
+#          and 3 ranks to the same bytes before the oracle checks it.
+# Usage is generated at full precision (--fine-usage) so that any rounding
+# of sums beyond the contract's shows.  Skips (exit 77) without DuckDB.
+# OCPAGG_ORACLE_TOLERANCE overrides the 1e-12 (for diagnosis only).
+source "$(dirname "$0")/common.sh"
+source "$SOURCE/tests/duckdb/setup.sh"
+ORACLE=$SOURCE/tests/duckdb/oracle.mjs
+
+# The settings of write_config (common.sh), for the oracle.
+cat > "$WORK/settings.json" <<'JSON'
+{"cluster_id": "test-cluster", "cluster_alias": "Test Cluster",
+ "source_uuid": "6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11", "report_period_id": 3,
+ "enabled_tag_keys": ["app", "environment", "tier"],
+ "cost_categories": [{"pattern": "openshift-%", "id": 1}, {"pattern": "kube-%", "id": 2},
+                     {"pattern": "app-_", "id": 3}, {"pattern": "team_a", "id": 4}]}
+JSON
+
+passed=0
+# check NAME RANKS... -- OCPGEN FLAGS: generates, runs at every rank count
+# (the reports must be identical), then compares with the oracle.
+check() {
+    local name=$1 first="" n
+    shift
+    local ranks=()
+    while [ "$1" != "--" ]; do ranks+=("$1"); shift; done
+    shift
+    # shellcheck disable=SC2068
+    "$OCPGEN" --format parquet --output "$WORK/$name" --fine-usage --quiet $@ ||
+        fail "$name: ocpgen $* failed"
+    write_config "$WORK/$name.yaml" "$WORK/$name" "$WORK/$name.csv" parquet
+    for n in "${ranks[@]}"; do
+        local rc=0
+        run_mpi "$n" --config "$WORK/$name.yaml" --quiet --format parquet \
+            --output "$WORK/$name.$n.parquet" 2>"$WORK/$name.$n.err" || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            cat "$WORK/$name.$n.err" >&2
+            fail "$name: ocpagg on $n rank(s) exited $rc"
+        fi
+        if [ -z "$first" ]; then
+            first=$n
+        else
+            cmp -s "$WORK/$name.$first.parquet" "$WORK/$name.$n.parquet" ||
+                fail "$name: the report on $n ranks differs from the one on $first"
+        fi
+    done
+    echo "== $name (ranks ${ranks[*]}; $(find "$WORK/$name" -name '*.parquet' | wc -l) input files)"
+    node "$ORACLE" "$DUCK" "$WORK/$name" "$WORK/$name.$first.parquet" "$WORK/settings.json" \
+        --tolerance "${OCPAGG_ORACLE_TOLERANCE:-1e-12}" ||
+        fail "$name: the report disagrees with the oracle"
+    passed=$((passed + 1))
+    rm -rf "${WORK:?}/$name"
+}
+
+check small 1 2 -- --nodes 4 --pods-per-node 10 --days 3 --seed 5 --bad-labels
+check edges 2 -- --nodes 6 --pods-per-node 8 --days 3 --start 2025-02-27 --seed 9 \
+    --labels map --interval-start text --no-effective-usage --rows-per-file 700
+check large 1 2 3 -- --nodes 2000 --pods-per-node 10 --days 2 --seed 3 \
+    --node-memory-gib 2048 --label-cardinality 300 --namespaces 60
+echo "$passed passed, 0 failed"

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   openmpi-bin libopenmpi-dev
   libhdf5-openmpi-dev hdf5-tools
-  libyaml-dev libjansson-dev
+  libyaml-dev libjansson-dev libgmp-dev
   libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev libbrotli-dev
 )
 

@@ -96,7 +96,9 @@ static int oom(struct ocp_error *err)
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
-/* The parsed set of a canonical label id of the partial's pool. */
+/* The parsed set of a canonical label id of the partial's pool; NULL when
+ * memory ran out (canonical texts are our own JSON objects, so parsing
+ * fails only for want of memory), never an empty set in its place. */
 static const struct lbl_set *set_of(struct finisher *f, uint32_t id)
 {
     static const struct lbl_set empty = {0};
@@ -108,8 +110,11 @@ static const struct lbl_set *set_of(struct finisher *f, uint32_t id)
             return NULL;
         lbl_set_init(s);
         if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), s,
-                      NULL) != OCP_OK)
-            lbl_set_clear(s); /* canonical texts always parse */
+                      NULL) != OCP_OK) {
+            lbl_set_release(s);
+            free(s);
+            return NULL;
+        }
         f->sets[id] = s;
     }
     return f->sets[id];
@@ -710,9 +715,9 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         row->num[RPT_PVC_CAP_GB_MONTHS] =
             xsum_value(&o->cap_byte_sec) / month_sec * GIB_INV;
         row->num[RPT_VOLUME_REQUEST_GB_MONTHS] =
-            xsum_value_div(&o->request_byte_sec, o->nodes) / month_sec * GIB_INV;
+            xsum_value(&o->request_byte_sec) / (double)o->nodes / month_sec * GIB_INV;
         row->num[RPT_PVC_USAGE_GB_MONTHS] =
-            xsum_value_div(&o->usage_byte_sec, o->nodes) / month_sec * GIB_INV;
+            xsum_value(&o->usage_byte_sec) / (double)o->nodes / month_sec * GIB_INV;
         row->has_infra_cost = 1;
         set_cost_category(f, row, row->namespace_);
         if (set_uuid(f, row) != 0) {
@@ -770,7 +775,8 @@ int agg_finish_days(const struct agg_partial *p,
         rc = emit_storage(&f, err);
     if (rc == OCP_OK && f.overflow)
         rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                           "a sum exceeds 9.2e18, the range summed exactly");
+                           "a sum exceeds 2^95 (4.0e28), the exactly summed range, "
+                           "when pod groups of one day were combined");
     if (rc == OCP_OK)
         rpt_table_sort(out);
 cleanup:

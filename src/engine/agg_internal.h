@@ -110,6 +110,7 @@ struct agg_partial {
     uint32_t apiserver_ns;      /* pool id of "openshift-kube-apiserver" */
     struct agg_stats stats;
     struct lbl_set scratch;     /* reused while parsing labels */
+    int intern_failed;          /* a string could not be interned (pool) */
 };
 
 /* Interns a raw label text and returns its canonical filtered pool id and
@@ -129,16 +130,20 @@ void agg_merge_node_val(const struct agg_pool *pool, struct node_val *dst,
 int agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
 
 /* dst = max(dst, v) where bit in *flags says whether dst holds a value;
- * NaN (NULL) is skipped, as SQL max skips NULLs. */
-static inline void max_into(double *dst, uint32_t *flags, uint32_t bit,
-                            double v)
+ * NaN (NULL) is skipped, as SQL max skips NULLs.  Returns 1 for an
+ * infinity, which is never kept (the caller reports it as bad data). */
+static inline int max_into(double *dst, uint32_t *flags, uint32_t bit,
+                           double v)
 {
     if (isnan(v))
-        return;
+        return 0;
+    if (isinf(v))
+        return 1;
     if (!(*flags & bit) || v > *dst) {
         *dst = v;
         *flags |= bit;
     }
+    return 0;
 }
 
 static inline int32_t agg_day_of(int64_t ts_us)

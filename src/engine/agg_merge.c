@@ -20,6 +20,10 @@ struct map_fields {
     size_t off[10];
 };
 
+/* The largest key + value of any table (a storage entry is about 130
+ * bytes, a pod entry about 240). */
+#define MAX_ENTRY_SIZE 512
+
 static struct hmap *map_of(struct agg_partial *p, int which)
 {
     switch (which) {
@@ -117,7 +121,8 @@ static int merge_error(struct ocp_error *err, int rc)
 {
     if (rc == OCP_ERR_DATA)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                             "a sum exceeds 9.2e18, the range summed exactly");
+                             "a sum exceeds 2^95 (4.0e28), the exactly summed "
+                             "range, when partials were merged");
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
@@ -151,25 +156,40 @@ static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
                       const uint32_t *xlate, uint32_t nids,
                       struct ocp_error *err)
 {
-    _Alignas(16) unsigned char tmp[512];
-    int which, rc;
+    /* Entry copies live in allocated storage, which takes the type of
+     * what is stored in it, so reading them through struct pointers is
+     * well defined (a char array would not be). */
+    unsigned char *tmp = malloc(MAX_ENTRY_SIZE);
+    int which, rc = OCP_OK;
 
-    for (which = 0; which < MAP_COUNT; which++) {
+    if (tmp == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    for (which = 0; which < MAP_COUNT && rc == OCP_OK; which++) {
         struct hmap *m = map_of(src, which);
         struct map_fields f;
         size_t e;
         fields_of(which, &f);
         for (e = 0; e < m->count; e++) {
+            if (m->entry_size > MAX_ENTRY_SIZE) {
+                rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                   "table entry larger than expected");
+                break;
+            }
             memcpy(tmp, hmap_entry(m, e), m->entry_size);
-            if (translate(tmp, &f, xlate, nids) != 0)
-                return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                                     "partial refers to an unknown string");
+            if (translate(tmp, &f, xlate, nids) != 0) {
+                rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                   "partial refers to an unknown string");
+                break;
+            }
             rc = merge_entry(dst, which, tmp);
-            if (rc != OCP_OK)
-                return merge_error(err, rc);
+            if (rc != OCP_OK) {
+                rc = merge_error(err, rc);
+                break;
+            }
         }
     }
-    return OCP_OK;
+    free(tmp);
+    return rc;
 }
 
 int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
@@ -187,7 +207,7 @@ int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
                                 pool_len(&src->pool, id));
         if (xlate[id] == POOL_NULL) {
             free(xlate);
-            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            return pool_fail_error(&dst->pool, err, NULL);
         }
     }
     /* merge_maps only reads src; the cast spares a second walker. */
@@ -338,7 +358,7 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
     char m8[8];
     uint32_t id;
     int which, t, rc = OCP_OK;
-    _Alignas(16) unsigned char tmp[512];
+    unsigned char *tmp = NULL; /* allocated: see merge_maps */
 
     memset(&st, 0, sizeof st);
     if (take(&r, m8, 8) != 0 || memcmp(m8, magic, 8) != 0)
@@ -357,10 +377,12 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
     if (take(&r, &v, 8) != 0)
         goto corrupt;
     st.bad_label_rows = (int64_t)v;
-    if (take(&r, &nids, 8) != 0 || nids == 0 || nids > r.left / 4 + 1)
+    if (take(&r, &nids, 8) != 0 || nids == 0 || nids > r.left / 4 + 1 ||
+        nids > POOL_MAX_IDS)
         goto corrupt;
     xlate = malloc((size_t)nids * sizeof *xlate);
-    if (xlate == NULL) {
+    tmp = malloc(MAX_ENTRY_SIZE);
+    if (xlate == NULL || tmp == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         goto cleanup;
     }
@@ -371,7 +393,7 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
             goto corrupt;
         xlate[id] = pool_intern(&dst->pool, (const char *)r.p, l);
         if (xlate[id] == POOL_NULL) {
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            rc = pool_fail_error(&dst->pool, err, NULL);
             goto cleanup;
         }
         r.p += l;
@@ -383,7 +405,7 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
         uint64_t count, esize, e;
         fields_of(which, &f);
         if (take(&r, &count, 8) != 0 || take(&r, &esize, 8) != 0 ||
-            esize != m->entry_size || esize > sizeof tmp ||
+            esize != m->entry_size || esize > MAX_ENTRY_SIZE ||
             count > r.left / esize)
             goto corrupt;
         for (e = 0; e < count; e++) {
@@ -408,5 +430,6 @@ corrupt:
                        "malformed partial received from another rank");
 cleanup:
     free(xlate);
+    free(tmp);
     return rc;
 }

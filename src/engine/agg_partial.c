@@ -1,7 +1,9 @@
 /* agg_partial.c - reading chunks into a partial. */
 #include "engine/agg_internal.h"
+#include "ocpagg/text.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,9 +80,10 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
     char *canonical;
     size_t clen;
     uint32_t cid;
+    int rc;
 
     if (raw == POOL_NULL)
-        return oom(err);
+        return pool_fail_error(&p->raw_labels, err, "labels");
     if (raw < p->raw_resolved) {
         *canon = p->raw_canon[raw];
         *flags = p->raw_flags[raw];
@@ -102,7 +105,10 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
         p->raw_flags = nf;
         p->raw_cap = ncap;
     }
-    if (lbl_parse(text, len, &p->scratch, NULL) != OCP_OK) {
+    rc = lbl_parse(text, len, &p->scratch, NULL);
+    if (rc == OCP_ERR_OSERR)
+        return oom(err); /* never read as "malformed, empty set" */
+    if (rc != OCP_OK) {
         f |= LBL_BAD;
         lbl_set_clear(&p->scratch);
     }
@@ -116,7 +122,7 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
     cid = pool_intern(&p->pool, canonical, clen);
     free(canonical);
     if (cid == POOL_NULL)
-        return oom(err);
+        return pool_fail_error(&p->pool, err, "labels");
     /* Raw ids are dense and new ones arrive in order, so the resolved
      * prefix grows by exactly this id. */
     p->raw_canon[raw] = cid;
@@ -164,8 +170,13 @@ static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
         return pid;
     s = ocp_strdict_get(c->str.dict, id, &len);
     pid = pool_intern(&p->pool, s, len);
-    /* POOL_NULL here means out of memory; the row then reads as NULL and
-     * the next allocation failure is reported by the table upserts. */
+    if (pid == POOL_NULL) {
+        /* Out of memory or a full pool: the batch fails when its loop
+         * ends (intern_failed), so this row's NULL never reaches a
+         * report; the id stays unmapped. */
+        p->intern_failed = 1;
+        return POOL_NULL;
+    }
     m->ids[id] = pid;
     return pid;
 }
@@ -249,10 +260,45 @@ static inline double greatest(double a, double b)
     return a > b ? a : b;
 }
 
-static int overflow_error(struct ocp_error *err, const char *column)
+/* Why row r of a batch could not be added: the first numeric column
+ * holding an infinity or a value of 2^90 or more, else a sum that left
+ * the exact range.  Names the column, the day and the node or namespace.
+ * Cold: runs once, when the job is failing anyway. */
+static int range_error(const struct agg_partial *p, const struct ocp_batch *b,
+                       size_t r, int32_t day, uint32_t ns, uint32_t node,
+                       struct ocp_error *err)
 {
-    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, column,
-                         "a sum exceeds 9.2e18, the range summed exactly");
+    const struct ocp_tablespec *spec = ocp_table_spec(b->table);
+    const char *ns_s = pool_str(&p->pool, ns), *node_s = pool_str(&p->pool, node);
+    char date[11], where[300];
+    int c;
+
+    txt_format_date(day, date);
+    if (node_s != NULL && node_s[0] != '\0')
+        snprintf(where, sizeof where, "day %s, node '%.100s', namespace '%.100s'",
+                 date, node_s, ns_s != NULL ? ns_s : "");
+    else
+        snprintf(where, sizeof where, "day %s, namespace '%.100s'", date,
+                 ns_s != NULL ? ns_s : "");
+    for (c = 0; c < spec->ncols; c++) {
+        double v;
+        if (spec->cols[c].kind != OCP_KIND_NUMBER || !b->col[c].present ||
+            b->col[c].num == NULL)
+            continue;
+        v = b->col[c].num[r];
+        if (isinf(v))
+            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, spec->cols[c].name,
+                                 "infinite value (%s); numbers must be finite or NULL",
+                                 where);
+        if (fabs(v) >= 0x1p90)
+            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, spec->cols[c].name,
+                                 "value %.6g is 2^90 (1.2e27) or more, beyond the "
+                                 "exactly summed range (%s)", v, where);
+    }
+    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1,
+                         b->table == OCP_TABLE_POD ? "pod usage" : "storage usage",
+                         "a sum exceeds 2^95 (4.0e28), the exactly summed range (%s)",
+                         where);
 }
 
 static inline int in_run(const struct agg_partial *p, int64_t ts,
@@ -412,8 +458,14 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             last_cap_index = e;
         }
         cv = hmap_value(&p->caps, e);
-        max_into(&cv->cpu_sec, &cv->flags, HAS_A, num_at(&col[POD_CAP_CPU_SEC], r));
-        max_into(&cv->mem_sec, &cv->flags, HAS_B, num_at(&col[POD_CAP_MEM_SEC], r));
+        overflow |= max_into(&cv->cpu_sec, &cv->flags, HAS_A,
+                             num_at(&col[POD_CAP_CPU_SEC], r));
+        overflow |= max_into(&cv->mem_sec, &cv->flags, HAS_B,
+                             num_at(&col[POD_CAP_MEM_SEC], r));
+        if (__builtin_expect(overflow, 0))
+            return range_error(p, b, r, day,
+                               str_at(p, &maps[POD_NAMESPACE], &col[POD_NAMESPACE], r),
+                               node, err);
 
         if (node == POOL_NULL || pool_len(&p->pool, node) == 0) {
             p->stats.rows_no_node++;
@@ -455,8 +507,12 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= xsum_add(&pv->sum[PS_REQUEST_MEM], request_mem);
         overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_MEM], eff_mem);
         overflow |= xsum_add(&pv->sum[PS_LIMIT_MEM], num_at(&col[POD_LIMIT_MEM], r));
-        max_into(&pv->cap_cores, &pv->flags, HAS_A, num_at(&col[POD_CAP_CPU_CORES], r));
-        max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B, num_at(&col[POD_CAP_MEM_BYTES], r));
+        overflow |= max_into(&pv->cap_cores, &pv->flags, HAS_A,
+                             num_at(&col[POD_CAP_CPU_CORES], r));
+        overflow |= max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B,
+                             num_at(&col[POD_CAP_MEM_BYTES], r));
+        if (__builtin_expect(overflow, 0))
+            return range_error(p, b, r, day, key.ns, node, err);
         rid = str_at(p, &maps[POD_RESOURCE_ID], &col[POD_RESOURCE_ID], r);
         if (rid != pv->resource_id && pool_cmp(&p->pool, rid, pv->resource_id) > 0)
             pv->resource_id = rid;
@@ -506,7 +562,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         if (hmap_upsert(&p->vnodes, hmap_entry(&p->chunk_vnodes, r), &created) == SIZE_MAX)
             return oom(err);
     hmap_clear(&p->chunk_vnodes);
-    return overflow ? overflow_error(err, "pod usage") : OCP_OK;
+    return p->intern_failed ? pool_fail_error(&p->pool, err, "pod usage") : OCP_OK;
 }
 
 /* Node or namespace label rows: keep the latest set per (day, id). */
@@ -611,9 +667,12 @@ static int add_storage(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= xsum_add(&v->cap_byte_sec, num_at(&col[STO_CAP_BYTE_SEC], r));
         overflow |= xsum_add(&v->request_byte_sec, num_at(&col[STO_REQUEST_BYTE_SEC], r));
         overflow |= xsum_add(&v->usage_byte_sec, num_at(&col[STO_USAGE_BYTE_SEC], r));
-        max_into(&v->cap_bytes, &v->flags, HAS_A, num_at(&col[STO_CAP_BYTES], r));
+        overflow |= max_into(&v->cap_bytes, &v->flags, HAS_A,
+                             num_at(&col[STO_CAP_BYTES], r));
+        if (__builtin_expect(overflow, 0))
+            return range_error(p, b, r, day, key.ns, POOL_NULL, err);
     }
-    return overflow ? overflow_error(err, "storage usage") : OCP_OK;
+    return p->intern_failed ? pool_fail_error(&p->pool, err, "storage") : OCP_OK;
 }
 
 int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,

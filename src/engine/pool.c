@@ -1,5 +1,6 @@
 /* pool.c - interning strings to small ids. */
 #include "engine/pool.h"
+#include "ocpagg/error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ uint32_t pool_hash(const char *s, size_t len)
 
 static int pool_grow_table(struct agg_pool *p)
 {
+    /* The table stays at most twice the id limit (2^30 slots). */
     uint32_t ncap = p->mask ? (p->mask + 1) * 2 : 1024;
     uint64_t *slots = calloc(ncap, sizeof *slots);
     uint32_t j;
@@ -61,8 +63,9 @@ static int pool_grow_table(struct agg_pool *p)
 
 static int pool_grow_ids(struct agg_pool *p)
 {
-    uint32_t ncap = p->cap ? p->cap * 2 : 1024;
-    struct pool_meta *m = realloc(p->meta, ncap * sizeof *m);
+    uint32_t ncap = p->cap ? (p->cap < POOL_MAX_IDS / 2 ? p->cap * 2 : POOL_MAX_IDS)
+                           : 1024;
+    struct pool_meta *m = realloc(p->meta, (size_t)ncap * sizeof *m);
 
     if (m == NULL)
         return -1;
@@ -101,15 +104,18 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
         return POOL_NULL;
     if (p->count == 0 && pool_grow_ids(p) != 0)
         return POOL_NULL;
-    if ((p->count + 1) * 2 > (p->mask + 1) && pool_grow_table(p) != 0)
+    if (((uint64_t)p->count + 1) * 2 > (uint64_t)p->mask + 1 &&
+        p->count < POOL_MAX_IDS && pool_grow_table(p) != 0)
         return POOL_NULL;
     h = pool_hash(s, len);
     i = pool_probe(p, s, len, h, &id);
     if (id != POOL_NULL)
         return id;
-    if (p->count == p->cap && pool_grow_ids(p) != 0)
+    if (p->count >= POOL_MAX_IDS || len > UINT32_MAX - 1) {
+        p->full = 1;
         return POOL_NULL;
-    if (len > UINT32_MAX - 1)
+    }
+    if (p->count == p->cap && pool_grow_ids(p) != 0)
         return POOL_NULL;
     if (p->bytes_len + len + 1 > p->bytes_cap) {
         size_t ncap = p->bytes_cap ? p->bytes_cap * 2 : 65536;
@@ -132,6 +138,17 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
     p->bytes_len += len + 1;
     p->slots[i] = ((uint64_t)h << 32) | id;
     return id;
+}
+
+int pool_fail_error(const struct agg_pool *p, struct ocp_error *err,
+                    const char *what)
+{
+    if (p->full)
+        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, what,
+                             "more than %u distinct strings (or one of 4 GiB "
+                             "or more) in one rank's partial",
+                             (unsigned)POOL_MAX_IDS - 1);
+    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, what, "out of memory");
 }
 
 int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b)

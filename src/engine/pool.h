@@ -15,6 +15,10 @@
 #include <stdint.h>
 
 #define POOL_NULL 0u
+/* Ids stay below 2^29: callers keep three flag bits above an id (see
+ * label_at in agg_partial.c).  Past that many distinct strings a pool
+ * refuses new ones and says so with `full`. */
+#define POOL_MAX_IDS (1u << 29)
 
 /* Where one string lives; one 16-byte record so a lookup touches one
  * cache line for it. */
@@ -32,13 +36,16 @@ struct agg_pool {
     uint32_t cap;
     uint64_t *slots;      /* open addressing: 0 empty, else hash << 32 | id */
     uint32_t mask;
+    int full;             /* a new string was refused: POOL_MAX_IDS reached */
 };
 
 void pool_init(struct agg_pool *p);
 void pool_release(struct agg_pool *p);
 
-/* Returns the id of s[0..len), adding it when new; 0 (POOL_NULL) means
- * out of memory only when s != NULL -- callers check with pool_ok. */
+/* Returns the id of s[0..len), adding it when new.  POOL_NULL for a
+ * non-NULL s is a failure: `full` is then set when the pool holds
+ * POOL_MAX_IDS strings (or a string is 4 GiB or longer), else memory ran
+ * out; pool_fail_error describes either. */
 uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len);
 
 static inline const char *pool_str(const struct agg_pool *p, uint32_t id)
@@ -50,6 +57,12 @@ static inline uint32_t pool_len(const struct agg_pool *p, uint32_t id)
 {
     return id == POOL_NULL ? 0 : p->meta[id].length;
 }
+
+/* Fills err for a pool_intern failure (71 out of memory, or 65 naming the
+ * limit when the pool is full) and returns the code. */
+struct ocp_error;
+int pool_fail_error(const struct agg_pool *p, struct ocp_error *err,
+                    const char *what);
 
 /* Byte-order comparison of two ids' strings; NULL sorts first. */
 int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b);

@@ -3,91 +3,179 @@
  *
  * Floating-point addition is not associative, so summing the same values
  * in another order (another chunking, another number of ranks) can change
- * the last bits of a double sum.  We instead split each value into its
- * integer part and its fraction at a fixed 2^-32 scale and add both as
- * integers.  Integer addition is associative and commutative, so the sum
- * is the same for any order and any split into partial sums.
+ * the last bits of a double sum.  We instead add every value exactly into
+ * a 192-bit two's-complement fixed-point integer whose binary point sits at
+ * 2^-96, and round the total to a double once, at the end.  Integer
+ * addition is associative and commutative, so the sum is the same for any
+ * order and any split into partial sums, and it is the *exact* sum of the
+ * inputs, correctly rounded (to nearest, ties to even).
  *
- * Sixteen bytes per sum keep a pod group (eight sums) within three cache
- * lines, which matters because the hot loop touches one group per row.
- * The fraction is exact down to 2^-32 (about 2.3e-10 of a second or a
- * byte-second); finer bits are truncated the same way in every order.  The
- * integer part holds sums below 2^63 (9.2e18 byte-seconds, about 100 TiB
- * for a whole day in one group); a sum past that sets `overflow`, which
- * the engine reports as a data error rather than a wrong number.
+ * Range and precision:
+ *   - every input with magnitude in [2^-44, 2^90) is added exactly (its 53
+ *     mantissa bits land between 2^-96 and 2^142); smaller inputs lose only
+ *     their bits below 2^-96, truncated toward zero the same way in every
+ *     order;
+ *   - the sum holds any value in (-2^95, 2^95); an input of 2^90 or more,
+ *     an infinity, or a sum leaving that range is reported (the add returns
+ *     non-zero) and the engine turns it into a data error naming the
+ *     column, never a wrong number.  2^90 byte-seconds is 1.2e27: a 10 000
+ *     node cluster with 4 TiB nodes over 31 days is 1.2e23.
+ *   - NaN is SQL NULL and is skipped.
+ *
+ * Twenty-four bytes per sum: the add is a handful of integer instructions
+ * (no floating-point rounding, no branches on the data other than the
+ * sign), measured in bench/ against the earlier 16-byte 64.32 form.
  */
 #ifndef OCPAGG_XSUM_H
 #define OCPAGG_XSUM_H
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
+
+__extension__ typedef unsigned __int128 xsum_u128;
 
 struct xsum {
-    int64_t whole;
-    uint64_t frac; /* units of 2^-32; carries are folded in at the end */
+    uint64_t w[3]; /* little-endian limbs; value = w * 2^-96, two's complement */
 };
+
+/* Exponent field (biased) of the first double that does not fit: 2^90. */
+#define XSUM_EXP_LIMIT (1023 + 90)
 
 static inline void xsum_init(struct xsum *s)
 {
-    s->whole = 0;
-    s->frac = 0;
+    s->w[0] = s->w[1] = s->w[2] = 0;
 }
 
-/* Adds v; NaN (our NULL) and infinities are skipped.  Returns 1 when the
- * integer part overflowed (the sum is then unusable), else 0. */
+/* Adds the 192-bit two's-complement a[] to s; returns 1 when the sum left
+ * the range (signed overflow of the top limb), else 0. */
+static inline int xsum_add_limbs(struct xsum *s, uint64_t a0, uint64_t a1,
+                                 uint64_t a2)
+{
+    uint64_t c0, c1, t;
+    int64_t top;
+    int ov;
+
+    c0 = __builtin_add_overflow(s->w[0], a0, &s->w[0]);
+    c1 = __builtin_add_overflow(s->w[1], a1, &t);
+    c1 |= __builtin_add_overflow(t, c0, &s->w[1]);
+    ov = __builtin_add_overflow((int64_t)s->w[2], (int64_t)a2, &top);
+    ov |= __builtin_add_overflow(top, (int64_t)c1, &top);
+    s->w[2] = (uint64_t)top;
+    return ov;
+}
+
+/* Adds v.  NaN (our NULL) is skipped.  Returns 1 when v is infinite, when
+ * |v| >= 2^90, or when the sum left the range (the sum is then unusable),
+ * else 0. */
 static inline int xsum_add(struct xsum *s, double v)
 {
-    double fl;
+    uint64_t bits, m, lo, hi, a0, a1, a2, neg;
+    unsigned e, k, o;
+    int sh;
+    xsum_u128 t;
 
-    if (!isfinite(v))
-        return 0;
-    fl = floor(v);
-    if (!(fabs(fl) < 0x1p62))
-        return 1;
-    /* v - fl is exact and in [0, 1); its top 32 bits go to frac. */
-    s->frac += (uint64_t)(uint32_t)((v - fl) * 0x1p32);
-    return __builtin_add_overflow(s->whole, (int64_t)fl, &s->whole);
+    memcpy(&bits, &v, sizeof bits);
+    e = (unsigned)(bits >> 52) & 0x7ffu;
+    if (e >= XSUM_EXP_LIMIT)
+        return e == 0x7ffu && (bits & 0xfffffffffffffull) != 0 ? 0 : 1;
+    /* value = m * 2^(e - 1075); in units of 2^-96 that is m << (e - 979). */
+    m = (bits & 0xfffffffffffffull) | (e != 0 ? 1ull << 52 : 0);
+    sh = (int)(e != 0 ? e : 1) - 979;
+    if (sh < 0) {
+        if (sh <= -53)
+            return 0; /* below 2^-96: truncates to zero */
+        m >>= -sh;
+        sh = 0;
+    }
+    k = (unsigned)sh >> 6;
+    o = (unsigned)sh & 63u;
+    t = (xsum_u128)m << o;
+    lo = (uint64_t)t;
+    hi = (uint64_t)(t >> 64);
+    /* The shifted mantissa covers limbs k and k+1 (k <= 2, and for k == 2
+     * the high word is zero because sh < 134). */
+    a0 = k == 0 ? lo : 0;
+    a1 = k == 0 ? hi : (k == 1 ? lo : 0);
+    a2 = k == 1 ? hi : (k == 2 ? lo : 0);
+    /* Negative: add the two's complement (~a + 1) instead. */
+    neg = 0 - (bits >> 63);
+    a0 ^= neg;
+    a1 ^= neg;
+    a2 ^= neg;
+    if (neg) {
+        uint64_t c = __builtin_add_overflow(a0, 1, &a0);
+        c = __builtin_add_overflow(a1, c, &a1);
+        a2 += c;
+    }
+    return xsum_add_limbs(s, a0, a1, a2);
 }
 
-/* Adds another partial sum; returns 1 on overflow. */
+/* Adds another partial sum; returns 1 when the sum left the range. */
 static inline int xsum_merge(struct xsum *s, const struct xsum *o)
 {
-    s->frac += o->frac;
-    return __builtin_add_overflow(s->whole, o->whole, &s->whole);
+    return xsum_add_limbs(s, o->w[0], o->w[1], o->w[2]);
 }
 
-/* The exact sum in units of 2^-32, as a 128-bit integer. */
-__extension__ typedef __int128 xsum_i128;
-
-static inline xsum_i128 xsum_units(const struct xsum *s)
-{
-    return (xsum_i128)s->whole * ((xsum_i128)1 << 32) + (xsum_i128)s->frac;
-}
-
-/* The sum rounded to a double; the same bits for any order of adds. */
+/* The sum rounded once to the nearest double (ties to even); the same bits
+ * for any order of adds. */
 static inline double xsum_value(const struct xsum *s)
 {
-    xsum_i128 u = xsum_units(s);
-    xsum_i128 whole = u >> 32; /* floor, also for negative sums */
-    uint32_t frac = (uint32_t)(u - whole * ((xsum_i128)1 << 32));
-    return (double)(int64_t)whole + (double)frac * 0x1p-32;
-}
+    uint64_t w0 = s->w[0], w1 = s->w[1], w2 = s->w[2], m, rest;
+    int neg = (int64_t)w2 < 0, p, lsb;
+    unsigned rbit;
+    double d;
 
-/* The sum divided by a positive integer d (a sum split over d nodes). */
-static inline double xsum_value_div(const struct xsum *s, int64_t d)
-{
-    xsum_i128 u = xsum_units(s), q, whole;
-    uint32_t frac;
-
-    if (d <= 1)
-        return xsum_value(s);
-    /* Floor division in 2^-32 units, then split as in xsum_value. */
-    q = u / d;
-    if ((u % d) < 0)
-        q -= 1;
-    whole = q >> 32;
-    frac = (uint32_t)(q - whole * ((xsum_i128)1 << 32));
-    return (double)(int64_t)whole + (double)frac * 0x1p-32;
+    if (neg) { /* magnitude = -w; -2^191 cannot occur (range is 2^95 * 2^96) */
+        uint64_t c;
+        w0 = ~w0;
+        w1 = ~w1;
+        w2 = ~w2;
+        c = __builtin_add_overflow(w0, 1, &w0);
+        c = __builtin_add_overflow(w1, c, &w1);
+        w2 += c;
+    }
+    /* p = index of the highest set bit of the 192-bit magnitude. */
+    if (w2 != 0)
+        p = 128 + 63 - __builtin_clzll(w2);
+    else if (w1 != 0)
+        p = 64 + 63 - __builtin_clzll(w1);
+    else if (w0 != 0)
+        p = 63 - __builtin_clzll(w0);
+    else
+        return 0.0;
+    if (p <= 52) {
+        d = ldexp((double)w0, -96); /* exact: fewer than 54 bits */
+        return neg ? -d : d;
+    }
+    /* The 53 bits [p-52, p] form the mantissa; bit p-53 rounds; any bit
+     * below it is sticky. */
+    lsb = p - 52;
+    {
+        uint64_t lim[3] = {w0, w1, w2};
+        int q = lsb >> 6, r = lsb & 63, i;
+        xsum_u128 win = lim[q];
+        if (q + 1 < 3)
+            win |= (xsum_u128)lim[q + 1] << 64;
+        m = (uint64_t)(win >> r) & ((1ull << 53) - 1);
+        /* Rounding bit at lsb-1 and the sticky bits below it. */
+        {
+            int rb = lsb - 1, rq = rb >> 6, rr = rb & 63;
+            rbit = (unsigned)(lim[rq] >> rr) & 1u;
+            rest = lim[rq] & ((1ull << rr) - 1);
+            for (i = 0; i < rq; i++)
+                rest |= lim[i];
+        }
+    }
+    if (rbit && (rest != 0 || (m & 1))) {
+        m++;
+        if (m == 1ull << 53) {
+            m >>= 1;
+            lsb++;
+        }
+    }
+    d = ldexp((double)m, lsb - 96);
+    return neg ? -d : d;
 }
 
 #endif

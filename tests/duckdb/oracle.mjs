@@ -289,15 +289,17 @@ for (const c of settings.cost_categories || [])
 const costOf = (ns) => `(SELECT max(id) FROM cc WHERE ${ns} LIKE cc.pattern)`;
 
 const sumOr0 = (x) => `coalesce(fsum(${x}), 0)`;
+const effC = 'coalesce(pod_effective_usage_cpu_core_seconds, ' + greatest('pod_usage_cpu_core_seconds', 'pod_request_cpu_core_seconds') + ')';
+const effM = 'coalesce(pod_effective_usage_memory_byte_seconds, ' + greatest('pod_usage_memory_byte_seconds', 'pod_request_memory_byte_seconds') + ')';
 await run(`CREATE TABLE podg AS SELECT pr.day, pr.namespace, pr.node, m.merged labels,
     max(resource_id) resource_id,
     ${sumOr0('pod_usage_cpu_core_seconds')} / 3600 u_cpu,
     ${sumOr0('pod_request_cpu_core_seconds')} / 3600 r_cpu,
-    ${sumOr0(greatest('pod_usage_cpu_core_seconds', 'pod_request_cpu_core_seconds').replace(/^/, 'coalesce(pod_effective_usage_cpu_core_seconds, ') + ')')} / 3600 e_cpu,
+    ${sumOr0(effC)} / 3600 e_cpu,
     ${sumOr0('pod_limit_cpu_core_seconds')} / 3600 l_cpu,
     ${sumOr0('pod_usage_memory_byte_seconds')} / 3600 / ${DIV_GIB} u_mem,
     ${sumOr0('pod_request_memory_byte_seconds')} / 3600 / ${DIV_GIB} r_mem,
-    ${sumOr0(greatest('pod_usage_memory_byte_seconds', 'pod_request_memory_byte_seconds').replace(/^/, 'coalesce(pod_effective_usage_memory_byte_seconds, ') + ')')} / 3600 / ${DIV_GIB} e_mem,
+    ${sumOr0(effM)} / 3600 / ${DIV_GIB} e_mem,
     ${sumOr0('pod_limit_memory_byte_seconds')} / 3600 / ${DIV_GIB} l_mem,
     max(node_capacity_cpu_cores) cap_cores,
     max(node_capacity_memory_bytes) / ${DIV_GIB} cap_gib
@@ -340,19 +342,31 @@ await run(`CREATE TABLE roles AS SELECT n.node, coalesce(
     CASE WHEN EXISTS (SELECT 1 FROM nl JOIN lab ON lab.raw = nl.node_labels WHERE nl.node = n.node AND lab.infra) THEN 'infra' END,
     'worker') AS nrole
   FROM (SELECT DISTINCT node FROM pr) n`);
+// Σ pod_*_hours of a (day, node) is taken as the exact quantity it
+// stands for: the sum of all its pod rows' seconds (one fsum, one
+// division), not a double sum of the already rounded group values, whose
+// rounding would show when capacity minus usage cancels to near zero.
+await run(`CREATE TABLE podn AS SELECT day, node,
+    ${sumOr0('pod_usage_cpu_core_seconds')} / 3600 u_cpu, ${sumOr0('pod_request_cpu_core_seconds')} / 3600 r_cpu,
+    ${sumOr0(effC)} / 3600 e_cpu,
+    ${sumOr0('pod_usage_memory_byte_seconds')} / 3600 / ${DIV_GIB} u_mem,
+    ${sumOr0('pod_request_memory_byte_seconds')} / 3600 / ${DIV_GIB} r_mem,
+    ${sumOr0(effM)} / 3600 / ${DIV_GIB} e_mem
+  FROM pr GROUP BY day, node`);
 await run(`INSERT INTO oracle SELECT ${CONST}, 'Pod', g.day, g.day,
     CASE WHEN r.nrole IN ('master', 'infra') THEN 'Platform unallocated' ELSE 'Worker unallocated' END ns,
     g.node, max(g.resource_id), NULL,
-    max(cap.c / 3600) - sum(u_cpu), max(cap.c / 3600) - sum(r_cpu), max(cap.c / 3600) - sum(e_cpu), NULL,
-    max(cap.m / 3600 / ${DIV_GIB}) - sum(u_mem), max(cap.m / 3600 / ${DIV_GIB}) - sum(r_mem),
-    max(cap.m / 3600 / ${DIV_GIB}) - sum(e_mem), NULL,
+    max(cap.c / 3600) - any_value(n.u_cpu), max(cap.c / 3600) - any_value(n.r_cpu),
+    max(cap.c / 3600) - any_value(n.e_cpu), NULL,
+    max(cap.m / 3600 / ${DIV_GIB}) - any_value(n.u_mem), max(cap.m / 3600 / ${DIV_GIB}) - any_value(n.r_mem),
+    max(cap.m / 3600 / ${DIV_GIB}) - any_value(n.e_mem), NULL,
     max(cap_cores), max(cap.c / 3600), max(cap_gib), max(cap.m / 3600 / ${DIV_GIB}),
     max(ccap.c / 3600), max(ccap.m / 3600 / ${DIV_GIB}),
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
     ${q(settings.source_uuid)}, NULL, NULL,
     ${costOf("CASE WHEN r.nrole IN ('master', 'infra') THEN 'Platform unallocated' ELSE 'Worker unallocated' END")}
   FROM podg g JOIN roles r ON r.node = g.node JOIN cap ON cap.day = g.day AND cap.node = g.node
-  JOIN ccap ON ccap.day = g.day
+  JOIN ccap ON ccap.day = g.day JOIN podn n ON n.day = g.day AND n.node = g.node
   WHERE r.nrole IN ('master', 'infra', 'worker')
   GROUP BY g.day, g.node, r.nrole`);
 

@@ -11,7 +11,8 @@
 #   large  2,000 nodes of 1-2 TiB x 10 pods x 2 days (960,000 pod rows,
 #          300 app label values, 60 namespaces): a day of cluster memory
 #          capacity is about 3e20 byte-seconds, past 2^64; it runs at 1, 2
-#          and 3 ranks to the same bytes before the oracle checks it.
+#          and 3 ranks (and two chunk sizes) to the same bytes before the
+#          oracle checks it.
 # Usage is generated at full precision (--fine-usage) so that any rounding
 # of sums beyond the contract's shows.  Skips (exit 77) without DuckDB.
 # OCPAGG_ORACLE_TOLERANCE overrides the 1e-12 (for diagnosis only).
@@ -29,10 +30,11 @@ cat > "$WORK/settings.json" <<'JSON'
 JSON
 
 passed=0
-# check NAME RANKS... -- OCPGEN FLAGS: generates, runs at every rank count
-# (the reports must be identical), then compares with the oracle.
+# check NAME RUNS... -- OCPGEN FLAGS: generates, runs the job once per RUN,
+# N or N/CHUNK_ROWS (N ranks; the chunk size the config's 4096 unless
+# given), the reports must be identical, then compares with the oracle.
 check() {
-    local name=$1 first="" n
+    local name=$1 first="" n spec
     shift
     local ranks=()
     while [ "$1" != "--" ]; do ranks+=("$1"); shift; done
@@ -41,9 +43,11 @@ check() {
     "$OCPGEN" --format parquet --output "$WORK/$name" --fine-usage --quiet $@ ||
         fail "$name: ocpgen $* failed"
     write_config "$WORK/$name.yaml" "$WORK/$name" "$WORK/$name.csv" parquet
-    for n in "${ranks[@]}"; do
-        local rc=0
-        run_mpi "$n" --config "$WORK/$name.yaml" --quiet --format parquet \
+    for spec in "${ranks[@]}"; do
+        local rc=0 chunk=()
+        n=${spec%%/*}
+        [ "$spec" = "$n" ] || chunk=(--set "chunk_rows=${spec#*/}")
+        run_mpi "$n" --config "$WORK/$name.yaml" --quiet --format parquet "${chunk[@]}" \
             --output "$WORK/$name.$n.parquet" 2>"$WORK/$name.$n.err" || rc=$?
         if [ "$rc" -ne 0 ]; then
             cat "$WORK/$name.$n.err" >&2
@@ -67,6 +71,6 @@ check() {
 check small 1 2 -- --nodes 4 --pods-per-node 10 --days 3 --seed 5 --bad-labels
 check edges 2 -- --nodes 6 --pods-per-node 8 --days 3 --start 2025-02-27 --seed 9 \
     --labels map --interval-start text --no-effective-usage --rows-per-file 700
-check large 1 2 3 -- --nodes 2000 --pods-per-node 10 --days 2 --seed 3 \
+check large 1/65536 2/65536 3/20000 -- --nodes 2000 --pods-per-node 10 --days 2 --seed 3 \
     --node-memory-gib 2048 --label-cardinality 300 --namespaces 60
 echo "$passed passed, 0 failed"

@@ -8,6 +8,9 @@
 #          malformed ones, timestamps;
 #   edges  6 nodes x 8 pods x 3 days across a month end, MAP labels, text
 #          times, no effective-usage columns, many small files;
+#   window 7 nodes x 6 pods x 4 days, a run of the middle two days only
+#          (start_date/end_date) across a month end, node roles from the
+#          settings;
 #   large  2,000 nodes of 1-2 TiB x 10 pods x 2 days (960,000 pod rows,
 #          300 app label values, 60 namespaces): a day of cluster memory
 #          capacity is about 3e20 byte-seconds, past 2^64; it runs at 1, 2
@@ -29,7 +32,18 @@ cat > "$WORK/settings.json" <<'JSON'
                      {"pattern": "app-_", "id": 3}, {"pattern": "team_a", "id": 4}]}
 JSON
 
+# The window shape's settings: a day range and node roles.
+WINDOW_YAML='start_date: 2025-11-30
+end_date: 2025-12-01
+node_roles:
+  ocp-0000d-worker-3: infra
+  ocp-0000d-worker-6: master'
+sed 's/"report_period_id": 3,/"report_period_id": 3, "start_date": "2025-11-30", "end_date": "2025-12-01",\
+ "node_roles": {"ocp-0000d-worker-3": "infra", "ocp-0000d-worker-6": "master"},/' \
+    "$WORK/settings.json" > "$WORK/window.json"
+
 passed=0
+extra_yaml='' settings=$WORK/settings.json
 # check NAME RUNS... -- OCPGEN FLAGS: generates, runs the job once per RUN,
 # N or N/CHUNK_ROWS (N ranks; the chunk size the config's 4096 unless
 # given), the reports must be identical, then compares with the oracle.
@@ -42,7 +56,7 @@ check() {
     # shellcheck disable=SC2068
     "$OCPGEN" --format parquet --output "$WORK/$name" --fine-usage --quiet $@ ||
         fail "$name: ocpgen $* failed"
-    write_config "$WORK/$name.yaml" "$WORK/$name" "$WORK/$name.csv" parquet
+    write_config "$WORK/$name.yaml" "$WORK/$name" "$WORK/$name.csv" parquet "$extra_yaml"
     for spec in "${ranks[@]}"; do
         local rc=0 chunk=()
         n=${spec%%/*}
@@ -61,7 +75,7 @@ check() {
         fi
     done
     echo "== $name (ranks ${ranks[*]}; $(find "$WORK/$name" -name '*.parquet' | wc -l) input files)"
-    node "$ORACLE" "$DUCK" "$WORK/$name" "$WORK/$name.$first.parquet" "$WORK/settings.json" \
+    node "$ORACLE" "$DUCK" "$WORK/$name" "$WORK/$name.$first.parquet" "$settings" \
         --tolerance "${OCPAGG_ORACLE_TOLERANCE:-1e-12}" ||
         fail "$name: the report disagrees with the oracle"
     passed=$((passed + 1))
@@ -71,6 +85,9 @@ check() {
 check small 1 2 -- --nodes 4 --pods-per-node 10 --days 3 --seed 5 --bad-labels
 check edges 2 -- --nodes 6 --pods-per-node 8 --days 3 --start 2025-02-27 --seed 9 \
     --labels map --interval-start text --no-effective-usage --rows-per-file 700
+extra_yaml=$WINDOW_YAML settings=$WORK/window.json
+check window 1 3 -- --nodes 7 --pods-per-node 6 --days 4 --start 2025-11-29 --seed 13
+extra_yaml='' settings=$WORK/settings.json
 check large 1/65536 2/65536 3/20000 -- --nodes 2000 --pods-per-node 10 --days 2 --seed 3 \
     --node-memory-gib 2048 --label-cardinality 300 --namespaces 60
 echo "$passed passed, 0 failed"

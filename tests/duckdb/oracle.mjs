@@ -11,11 +11,10 @@
 //
 // The summary is rebuilt here straight from docs/SEMANTICS.md and the
 // README's "Choices where the contract is silent", with SQL in DuckDB for
-// every aggregation (no code shared with ocpagg).  Only label texts are
-// parsed and merged in JavaScript, once per distinct text or triple, and
-// the uuid (SHA-1 from node:crypto) is computed here.  Sums use DuckDB's
-// fsum (Kahan-Babuska), so they sit within an ulp or two of the exactly
-// rounded sum the contract asks for.
+// every grouping (no code shared with ocpagg).  Label texts are parsed and
+// merged in JavaScript, once per distinct text or combination, the uuid
+// (SHA-1 from node:crypto) is computed here, and every Σ is exact and
+// rounded once, as the contract says (see exactSums).
 //
 // Rows are joined on their key columns; every row must exist on both
 // sides exactly once, strings and NULLs must be equal, and numbers equal
@@ -234,7 +233,6 @@ await run('CREATE TABLE lab (raw VARCHAR, canon VARCHAR, infra BOOLEAN)');
   app.closeSync();
   console.log(`labels: ${texts.length} distinct texts, ${bad} malformed`);
 }
-const canonOf = (col) => `coalesce((SELECT canon FROM lab WHERE raw = ${col}), '{}')`;
 
 // The node and namespace set of a day: the row with the latest
 // interval_start of (day, node); ties to the greatest canonical text.
@@ -263,48 +261,114 @@ async function mergeTable(name, selectCombos, width) {
   app.closeSync();
 }
 
+// ---- exact sums ------------------------------------------------------
+
+// The contract's Σ is the exact sum of the input doubles rounded once to
+// the nearest double.  DuckDB has no such aggregate, so it is built here:
+// every double x ≠ 0 is an integer multiple of 2^(e-53) where e is about
+// floor(log2|x|) (an error of ±1 in e still leaves an integer), so
+// m = x·2^(53-32b) with b = floor(e/32) is an exact integer below 2^87;
+// DuckDB sums those per (group, b) exactly in HUGEINT (2^20 rows below
+// 2^107), and JavaScript adds the few buckets of a group as a BigInt and
+// rounds once (Number(BigInt) rounds to nearest, ties to even).
+//
+// exactSums(out, src, exprs): table `out` with gid and one DOUBLE per
+// expression: its exactly rounded sum over the rows of src (which has a
+// gid column) of the group, 0 when every value is NULL.
+async function exactSums(out, src, exprs) {
+  const names = Object.keys(exprs);
+  const gids = (await rows(`SELECT DISTINCT gid FROM ${src} ORDER BY gid`)).map((r) => r.gid);
+  const sums = new Map(gids.map((g) => [g, names.map(() => 0)]));
+  for (const [k, name] of names.entries()) {
+    const parts = await rows(`SELECT gid, b, CAST(sum(m) AS VARCHAR) s FROM (
+        SELECT gid, b, CAST(x * pow(2, 53 - 32 * b) AS HUGEINT) m FROM (
+          SELECT gid, x, CAST(floor(CAST(floor(log2(abs(x))) AS INTEGER) / 32) AS INTEGER) b
+          FROM (SELECT gid, CAST(${exprs[name]} AS DOUBLE) x FROM ${src}) WHERE x IS NOT NULL AND x <> 0))
+      GROUP BY gid, b ORDER BY gid, b`);
+    let at = 0;
+    while (at < parts.length) {
+      const gid = parts[at].gid, b0 = parts[at].b;
+      let t = 0n;
+      for (; at < parts.length && parts[at].gid === gid; at++)
+        t += BigInt(parts[at].s) << BigInt(32 * (parts[at].b - b0));
+      sums.get(gid)[k] = Number(t) * 2 ** (32 * b0 - 53);
+    }
+  }
+  await run(`CREATE TABLE ${out} (gid BIGINT, ${names.map((n) => `${n} DOUBLE`).join(', ')})`);
+  const app = await con.createAppender(out);
+  for (const [gid, v] of sums) {
+    app.appendBigInt(BigInt(gid));
+    for (const x of v) app.appendDouble(x);
+    app.endRow();
+  }
+  app.flushSync();
+  app.closeSync();
+}
+
+// The exact sum checks itself first on cases a plain or compensated double
+// sum gets wrong: cancellation, ten 0.1s, a tie to even, a sticky bit.
+await run(`CREATE TABLE xs_t AS SELECT * FROM (VALUES
+  (1, 1e20), (1, 1.5), (1, -1e20), (3, 1.0), (3, pow(2, -53)), (4, 1.0), (4, pow(2, -53)), (4, pow(2, -80)),
+  (5, NULL), (6, -2.5e-7), (6, 7.0e15)) v(gid, x)
+  UNION ALL SELECT 2, 0.1 FROM range(10)`);
+await exactSums('xs_s', 'xs_t', { v: 'x' });
+{
+  const want = { 1: 1.5, 2: 1, 3: 1, 4: 1 + 2 ** -52, 5: 0, 6: 7.0e15 - 2.5e-7 };
+  for (const r of await rows('SELECT gid, v FROM xs_s'))
+    if (r.v !== want[Number(r.gid)]) fail(`exact sum self-check: group ${r.gid} gives ${r.v}, not ${want[Number(r.gid)]}`);
+}
+
 // ---- pod rows --------------------------------------------------------
 
 const DIV_GIB = 1073741824; // 2^30
 const greatest = (a, b) => `CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL THEN ${a} WHEN ${a} > ${b} THEN ${a} ELSE ${b} END`;
+const effC = `coalesce(pod_effective_usage_cpu_core_seconds, ${greatest('pod_usage_cpu_core_seconds', 'pod_request_cpu_core_seconds')})`;
+const effM = `coalesce(pod_effective_usage_memory_byte_seconds, ${greatest('pod_usage_memory_byte_seconds', 'pod_request_memory_byte_seconds')})`;
+const POD_SUMS = {
+  u_cpu: 'pod_usage_cpu_core_seconds', r_cpu: 'pod_request_cpu_core_seconds', e_cpu: effC,
+  l_cpu: 'pod_limit_cpu_core_seconds', u_mem: 'pod_usage_memory_byte_seconds',
+  r_mem: 'pod_request_memory_byte_seconds', e_mem: effM, l_mem: 'pod_limit_memory_byte_seconds',
+};
 
-await run(`CREATE TABLE pr AS SELECT p.*, coalesce(nld.canon, '{}') c0, coalesce(nsld.canon, '{}') c1,
+// Pod rows in the run with a node, with their merged labels.
+await run(`CREATE TABLE pr0 AS SELECT p.*, coalesce(nld.canon, '{}') c0, coalesce(nsld.canon, '{}') c1,
     coalesce(lab.canon, '{}') c2
   FROM pod p LEFT JOIN nld ON nld.day = p.day AND nld.node = p.node
   LEFT JOIN nsld ON nsld.day = p.day AND nsld.namespace = p.namespace
   LEFT JOIN lab ON lab.raw = p.pod_labels
   WHERE p.node IS NOT NULL AND p.node <> ''`);
-await mergeTable('pmerge', 'SELECT DISTINCT c0, c1, c2 FROM pr', 3);
+await mergeTable('pmerge', 'SELECT DISTINCT c0, c1, c2 FROM pr0', 3);
+await run(`CREATE TABLE pr AS SELECT pr0.*, m.merged, dense_rank() OVER (ORDER BY day, namespace, node, m.merged) gid
+  FROM pr0 JOIN pmerge m ON m.c0 = pr0.c0 AND m.c1 = pr0.c1 AND m.c2 = pr0.c2`);
+await exactSums('pod_s', 'pr', POD_SUMS);
 
-// C(day, node) and M(day, node) over every node value of the day's pod
-// rows (NULL and '' included), and the cluster sums.
-await run(`CREATE TABLE cap AS SELECT day, node, coalesce(fsum(mc), 0) c, coalesce(fsum(mm), 0) m FROM (
-    SELECT day, node, ts, max(node_capacity_cpu_core_seconds) mc, max(node_capacity_memory_byte_seconds) mm
-    FROM pod GROUP BY day, node, ts) GROUP BY day, node`);
-await run(`CREATE TABLE ccap AS SELECT day, fsum(c) c, fsum(m) m FROM cap GROUP BY day`);
+// C(day, node) and M(day, node): Σ over the node's distinct interval
+// starts of the max capacity, over every node value of the day's pod rows
+// (NULL and '' included); the cluster sums run over the same maxima.
+await run(`CREATE TABLE capts AS SELECT day, node, ts, max(node_capacity_cpu_core_seconds) AS mc,
+    max(node_capacity_memory_byte_seconds) AS mm FROM pod GROUP BY day, node, ts`);
+await run(`CREATE TABLE capn AS SELECT *, dense_rank() OVER (ORDER BY day, node) gid FROM capts`);
+await exactSums('capn_s', 'capn', { c: 'mc', m: 'mm' });
+await run(`CREATE TABLE cap AS SELECT k.day, k.node, s.c, s.m FROM (SELECT DISTINCT gid, day, node FROM capn) k
+  JOIN capn_s s ON s.gid = k.gid`);
+await run(`CREATE TABLE capd AS SELECT *, dense_rank() OVER (ORDER BY day) gid FROM capts`);
+await exactSums('capd_s', 'capd', { c: 'mc', m: 'mm' });
+await run(`CREATE TABLE ccap AS SELECT k.day, s.c, s.m FROM (SELECT DISTINCT gid, day FROM capd) k
+  JOIN capd_s s ON s.gid = k.gid`);
 
 await run(`CREATE TABLE cc (pattern VARCHAR, id INTEGER)`);
 for (const c of settings.cost_categories || [])
   await run(`INSERT INTO cc VALUES (${q(c.pattern)}, ${Number(c.id)})`);
 const costOf = (ns) => `(SELECT max(id) FROM cc WHERE ${ns} LIKE cc.pattern)`;
 
-const sumOr0 = (x) => `coalesce(fsum(${x}), 0)`;
-const effC = 'coalesce(pod_effective_usage_cpu_core_seconds, ' + greatest('pod_usage_cpu_core_seconds', 'pod_request_cpu_core_seconds') + ')';
-const effM = 'coalesce(pod_effective_usage_memory_byte_seconds, ' + greatest('pod_usage_memory_byte_seconds', 'pod_request_memory_byte_seconds') + ')';
-await run(`CREATE TABLE podg AS SELECT pr.day, pr.namespace, pr.node, m.merged labels,
-    max(resource_id) resource_id,
-    ${sumOr0('pod_usage_cpu_core_seconds')} / 3600 u_cpu,
-    ${sumOr0('pod_request_cpu_core_seconds')} / 3600 r_cpu,
-    ${sumOr0(effC)} / 3600 e_cpu,
-    ${sumOr0('pod_limit_cpu_core_seconds')} / 3600 l_cpu,
-    ${sumOr0('pod_usage_memory_byte_seconds')} / 3600 / ${DIV_GIB} u_mem,
-    ${sumOr0('pod_request_memory_byte_seconds')} / 3600 / ${DIV_GIB} r_mem,
-    ${sumOr0(effM)} / 3600 / ${DIV_GIB} e_mem,
-    ${sumOr0('pod_limit_memory_byte_seconds')} / 3600 / ${DIV_GIB} l_mem,
-    max(node_capacity_cpu_cores) cap_cores,
-    max(node_capacity_memory_bytes) / ${DIV_GIB} cap_gib
-  FROM pr JOIN pmerge m ON m.c0 = pr.c0 AND m.c1 = pr.c1 AND m.c2 = pr.c2
-  GROUP BY pr.day, pr.namespace, pr.node, m.merged`);
+await run(`CREATE TABLE podg AS SELECT k.day, k.namespace, k.node, k.labels, k.resource_id, k.cap_cores, k.cap_gib,
+    s.u_cpu / 3600 u_cpu, s.r_cpu / 3600 r_cpu, s.e_cpu / 3600 e_cpu, s.l_cpu / 3600 l_cpu,
+    s.u_mem / 3600 / ${DIV_GIB} u_mem, s.r_mem / 3600 / ${DIV_GIB} r_mem,
+    s.e_mem / 3600 / ${DIV_GIB} e_mem, s.l_mem / 3600 / ${DIV_GIB} l_mem
+  FROM (SELECT gid, any_value(day) AS day, any_value(namespace) AS namespace, any_value(node) AS node,
+          any_value(merged) AS labels, max(resource_id) AS resource_id,
+          max(node_capacity_cpu_cores) AS cap_cores, max(node_capacity_memory_bytes) / ${DIV_GIB} cap_gib
+        FROM pr GROUP BY gid) k JOIN pod_s s ON s.gid = k.gid`);
 
 const CONST = `${Number(settings.report_period_id)} AS report_period_id, ${q(settings.cluster_id)} AS cluster_id,
   ${q(settings.cluster_alias)} AS cluster_alias`;
@@ -342,20 +406,18 @@ await run(`CREATE TABLE roles AS SELECT n.node, coalesce(
     CASE WHEN EXISTS (SELECT 1 FROM nl JOIN lab ON lab.raw = nl.node_labels WHERE nl.node = n.node AND lab.infra) THEN 'infra' END,
     'worker') AS nrole
   FROM (SELECT DISTINCT node FROM pr) n`);
-// Σ pod_*_hours of a (day, node) is taken as the exact quantity it
-// stands for: the sum of all its pod rows' seconds (one fsum, one
-// division), not a double sum of the already rounded group values, whose
-// rounding would show when capacity minus usage cancels to near zero.
-await run(`CREATE TABLE podn AS SELECT day, node,
-    ${sumOr0('pod_usage_cpu_core_seconds')} / 3600 u_cpu, ${sumOr0('pod_request_cpu_core_seconds')} / 3600 r_cpu,
-    ${sumOr0(effC)} / 3600 e_cpu,
-    ${sumOr0('pod_usage_memory_byte_seconds')} / 3600 / ${DIV_GIB} u_mem,
-    ${sumOr0('pod_request_memory_byte_seconds')} / 3600 / ${DIV_GIB} r_mem,
-    ${sumOr0(effM)} / 3600 / ${DIV_GIB} e_mem
-  FROM pr GROUP BY day, node`);
-await run(`INSERT INTO oracle SELECT ${CONST}, 'Pod', g.day, g.day,
-    CASE WHEN r.nrole IN ('master', 'infra') THEN 'Platform unallocated' ELSE 'Worker unallocated' END ns,
-    g.node, max(g.resource_id), NULL,
+// Σ pod_*_hours of a (day, node) is the exact sum of all its pod rows'
+// seconds (the quantity the group sums stand for), so capacity minus it
+// is not blurred by the rounding of each group's value.
+await run(`CREATE TABLE prn AS SELECT *, dense_rank() OVER (ORDER BY day, node) gid2 FROM pr`);
+await run(`ALTER TABLE prn DROP COLUMN gid`);
+await run(`ALTER TABLE prn RENAME COLUMN gid2 TO gid`);
+await exactSums('podn_s', 'prn', POD_SUMS);
+await run(`CREATE TABLE podn AS SELECT k.day, k.node, s.u_cpu / 3600 u_cpu, s.r_cpu / 3600 r_cpu, s.e_cpu / 3600 e_cpu,
+    s.u_mem / 3600 / ${DIV_GIB} u_mem, s.r_mem / 3600 / ${DIV_GIB} r_mem, s.e_mem / 3600 / ${DIV_GIB} e_mem
+  FROM (SELECT DISTINCT gid, day, node FROM prn) k JOIN podn_s s ON s.gid = k.gid`);
+const UNALLOC = "CASE WHEN r.nrole IN ('master', 'infra') THEN 'Platform unallocated' ELSE 'Worker unallocated' END";
+await run(`INSERT INTO oracle SELECT ${CONST}, 'Pod', g.day, g.day, ${UNALLOC}, g.node, max(g.resource_id), NULL,
     max(cap.c / 3600) - any_value(n.u_cpu), max(cap.c / 3600) - any_value(n.r_cpu),
     max(cap.c / 3600) - any_value(n.e_cpu), NULL,
     max(cap.m / 3600 / ${DIV_GIB}) - any_value(n.u_mem), max(cap.m / 3600 / ${DIV_GIB}) - any_value(n.r_mem),
@@ -363,8 +425,7 @@ await run(`INSERT INTO oracle SELECT ${CONST}, 'Pod', g.day, g.day,
     max(cap_cores), max(cap.c / 3600), max(cap_gib), max(cap.m / 3600 / ${DIV_GIB}),
     max(ccap.c / 3600), max(ccap.m / 3600 / ${DIV_GIB}),
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    ${q(settings.source_uuid)}, NULL, NULL,
-    ${costOf("CASE WHEN r.nrole IN ('master', 'infra') THEN 'Platform unallocated' ELSE 'Worker unallocated' END")}
+    ${q(settings.source_uuid)}, NULL, NULL, ${costOf(UNALLOC)}
   FROM podg g JOIN roles r ON r.node = g.node JOIN cap ON cap.day = g.day AND cap.node = g.node
   JOIN ccap ON ccap.day = g.day JOIN podn n ON n.day = g.day AND n.node = g.node
   WHERE r.nrole IN ('master', 'infra', 'worker')
@@ -372,44 +433,42 @@ await run(`INSERT INTO oracle SELECT ${CONST}, 'Pod', g.day, g.day,
 
 // ---- storage rows ----------------------------------------------------
 
-await run(`CREATE TABLE stl AS SELECT sto.*, coalesce(a.canon, '{}') c0, coalesce(b.canon, '{}') c1 FROM sto
-  LEFT JOIN lab a ON a.raw = sto.persistentvolume_labels
-  LEFT JOIN lab b ON b.raw = sto.persistentvolumeclaim_labels`);
-await mergeTable('pvmerge', 'SELECT DISTINCT c0, c1 FROM stl', 2);
-// Storage rows summed per (day, namespace, pod, pvc, pv, storageclass,
-// csi_volume_handle, pv ∪ pvc labels).
-await run(`CREATE TABLE sr AS SELECT s.day, s.namespace, s.pod, s.persistentvolumeclaim pvc, s.persistentvolume pv,
-    s.storageclass sc, s.csi_volume_handle csi, m.merged vlab,
-    coalesce(fsum(persistentvolumeclaim_capacity_byte_seconds), 0) cap_bs,
-    coalesce(fsum(volume_request_storage_byte_seconds), 0) req_bs,
-    coalesce(fsum(persistentvolumeclaim_usage_byte_seconds), 0) use_bs,
-    max(persistentvolumeclaim_capacity_bytes) cap_b
-  FROM stl s JOIN pvmerge m ON m.c0 = s.c0 AND m.c1 = s.c1
-  GROUP BY s.day, s.namespace, s.pod, s.persistentvolumeclaim, s.persistentvolume, s.storageclass,
-    s.csi_volume_handle, m.merged`);
-// Volume nodes: distinct (node, resource_id) of pod rows with a node and
-// the same day, namespace and pod; node_count(day, pv) over all of them.
+// Volume nodes: the distinct (node, resource_id) of pod rows with a node
+// and the same day, namespace and pod; a storage row yields one row per
+// volume node (one with NULL node and resource_id when it has none), and
+// node_count(day, pv) counts the distinct nodes over all of them.
 await run(`CREATE TABLE vn AS SELECT DISTINCT day, namespace, pod, node, resource_id FROM pr`);
-await run(`CREATE TABLE srn AS SELECT sr.*, vn.node, vn.resource_id FROM sr
-  LEFT JOIN vn ON vn.day = sr.day AND vn.namespace = sr.namespace AND vn.pod = sr.pod`);
-await run(`CREATE TABLE nc AS SELECT day, pv, count(DISTINCT node) n FROM srn WHERE node IS NOT NULL GROUP BY day, pv`);
+await run(`CREATE TABLE srn AS SELECT s.*, vn.node, vn.resource_id FROM sto s
+  LEFT JOIN vn ON vn.day = s.day AND vn.namespace = s.namespace AND vn.pod = s.pod`);
+await run(`CREATE TABLE nc AS SELECT day, persistentvolume pv, count(DISTINCT node) n FROM srn
+  WHERE node IS NOT NULL GROUP BY day, persistentvolume`);
 // Volume labels: node(vn.node) ∪ namespace ∪ pv ∪ pvc.
-await run(`CREATE TABLE srl AS SELECT srn.*, coalesce(nld.canon, '{}') c0, coalesce(nsld.canon, '{}') c1, vlab c2,
-    coalesce(nc.n, 1) n, day(last_day(srn.day)) d
+await run(`CREATE TABLE srl AS SELECT srn.*, coalesce(nld.canon, '{}') c0, coalesce(nsld.canon, '{}') c1,
+    coalesce(a.canon, '{}') c2, coalesce(b.canon, '{}') c3, coalesce(nc.n, 1) n, day(last_day(srn.day)) d
   FROM srn LEFT JOIN nld ON nld.day = srn.day AND nld.node = srn.node
   LEFT JOIN nsld ON nsld.day = srn.day AND nsld.namespace = srn.namespace
-  LEFT JOIN nc ON nc.day = srn.day AND nc.pv IS NOT DISTINCT FROM srn.pv`);
-await mergeTable('smerge', 'SELECT DISTINCT c0, c1, c2 FROM srl', 3);
-await run(`INSERT INTO oracle SELECT ${CONST}, 'Storage', s.day, s.day, s.namespace, s.node, s.resource_id, NULL,
+  LEFT JOIN lab a ON a.raw = srn.persistentvolume_labels
+  LEFT JOIN lab b ON b.raw = srn.persistentvolumeclaim_labels
+  LEFT JOIN nc ON nc.day = srn.day AND nc.pv IS NOT DISTINCT FROM srn.persistentvolume`);
+await mergeTable('smerge', 'SELECT DISTINCT c0, c1, c2, c3 FROM srl', 4);
+await run(`CREATE TABLE sg AS SELECT srl.*, m.merged, dense_rank() OVER (ORDER BY day, namespace, node, resource_id,
+    persistentvolumeclaim, persistentvolume, storageclass, csi_volume_handle, m.merged) gid
+  FROM srl JOIN smerge m ON m.c0 = srl.c0 AND m.c1 = srl.c1 AND m.c2 = srl.c2 AND m.c3 = srl.c3`);
+await exactSums('sg_s', 'sg', { cap_bs: 'persistentvolumeclaim_capacity_byte_seconds',
+  req_bs: 'volume_request_storage_byte_seconds', use_bs: 'persistentvolumeclaim_usage_byte_seconds' });
+await run(`INSERT INTO oracle SELECT ${CONST}, 'Storage', k.day, k.day, k.namespace, k.node, k.resource_id, NULL,
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    s.pvc, s.pv, s.sc, m.merged, m.merged,
-    max(cap_b) / ${DIV_GIB},
-    fsum(cap_bs) / (86400 * max(d)) / ${DIV_GIB},
-    fsum(req_bs) / max(n) / (86400 * max(d)) / ${DIV_GIB},
-    fsum(use_bs) / max(n) / (86400 * max(d)) / ${DIV_GIB},
-    ${q(settings.source_uuid)}, ${INFRA}, s.csi, ${costOf('s.namespace')}
-  FROM srl s JOIN smerge m ON m.c0 = s.c0 AND m.c1 = s.c1 AND m.c2 = s.c2
-  GROUP BY s.day, s.namespace, s.node, s.resource_id, s.pvc, s.pv, s.sc, s.csi, m.merged`);
+    k.pvc, k.pv, k.sc, k.merged, k.merged,
+    k.cap_b / ${DIV_GIB},
+    s.cap_bs / (86400 * k.d) / ${DIV_GIB},
+    s.req_bs / k.n / (86400 * k.d) / ${DIV_GIB},
+    s.use_bs / k.n / (86400 * k.d) / ${DIV_GIB},
+    ${q(settings.source_uuid)}, ${INFRA}, k.csi, ${costOf('k.namespace')}
+  FROM (SELECT gid, any_value(day) AS day, any_value(namespace) AS namespace, any_value(node) AS node,
+          any_value(resource_id) AS resource_id, any_value(persistentvolumeclaim) AS pvc, any_value(persistentvolume) AS pv,
+          any_value(storageclass) AS sc, any_value(csi_volume_handle) AS csi, any_value(merged) AS merged,
+          max(persistentvolumeclaim_capacity_bytes) AS cap_b, max(n) AS n, max(d) d
+        FROM sg GROUP BY gid) k JOIN sg_s s ON s.gid = k.gid`);
 
 // ---- the comparison --------------------------------------------------
 

@@ -3,7 +3,7 @@
 # rebuilds the daily summary (pod, unallocated and storage rows) from
 # docs/SEMANTICS.md with SQL in DuckDB over the same generated Parquet and
 # compares every row and column (numbers to a relative 1e-12, strings and
-# NULLs exactly, row sets exactly), on three shapes:
+# NULLs exactly, row sets exactly), on four shapes:
 #   small  4 nodes x 10 pods x 3 days (2,880 pod rows), JSON labels with
 #          malformed ones, timestamps;
 #   edges  6 nodes x 8 pods x 3 days across a month end, MAP labels, text

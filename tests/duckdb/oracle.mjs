@@ -517,11 +517,19 @@ function index(list, side) {
 const mine = index(ours, 'oracle');
 const report_ = index(theirs, 'report');
 
-const problems = [];
+// Differences by column (or "rows" / "uuid"): a count and the first few.
+const problems = new Map();
+let nproblems = 0;
+function note(col, text) {
+  if (!problems.has(col)) problems.set(col, { n: 0, first: [] });
+  const p = problems.get(col);
+  p.n++;
+  nproblems++;
+  if (p.first.length < 3) p.first.push(text);
+}
 const maxRel = new Map(COLUMNS.filter(([, t]) => t === 'DOUBLE').map(([c]) => [c, 0]));
-const note = (s) => { problems.push(s); };
-for (const [k, r] of mine) if (!report_.has(k)) note(`row missing from the report: ${k}`);
-for (const [k, r] of report_) if (!mine.has(k)) note(`row in the report the oracle does not make: ${k}`);
+for (const k of mine.keys()) if (!report_.has(k)) note('rows', `row missing from the report: ${k}`);
+for (const k of report_.keys()) if (!mine.has(k)) note('rows', `row in the report the oracle does not make: ${k}`);
 let compared = 0;
 for (const [k, a] of mine) {
   const b = report_.get(k);
@@ -530,19 +538,19 @@ for (const [k, a] of mine) {
   for (const [c, t] of COLUMNS) {
     const x = a[c], y = b[c];
     if (x === null || y === null) {
-      if (x !== y) note(`${k}: ${c} oracle ${x} report ${y}`);
+      if (x !== y) note(c, `${k}: ${c} oracle ${x} report ${y}`);
     } else if (t === 'DOUBLE') {
       const d = Math.abs(x - y), scale = Math.max(Math.abs(x), Math.abs(y));
       const rel = d === 0 ? 0 : d / scale;
       if (rel > maxRel.get(c)) maxRel.set(c, rel);
-      if (!(rel <= tolerance)) note(`${k}: ${c} oracle ${x} report ${y} (relative ${rel.toExponential(2)})`);
+      if (!(rel <= tolerance)) note(c, `${k}: ${c} oracle ${x} report ${y} (relative ${rel.toExponential(2)})`);
     } else if (String(x) !== String(y)) {
       const show = (v) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-      note(`${k}: ${c} oracle ${show(x)} report ${show(y)}`);
+      note(c, `${k}: ${c} oracle ${show(x)} report ${show(y)}`);
     }
   }
   const u = uuidOf(a);
-  if (u !== b.uuid) note(`${k}: uuid oracle ${u} report ${b.uuid}`);
+  if (u !== b.uuid) note('uuid', `${k}: uuid oracle ${u} report ${b.uuid}`);
 }
 const kinds = (list) => {
   const n = { pod: 0, unallocated: 0, storage: 0 };
@@ -556,8 +564,11 @@ const kinds = (list) => {
 console.log(`oracle: ${ours.length} rows (${kinds(ours)}); report: ${theirs.length} rows (${kinds(theirs)}); ${compared} compared`);
 console.log('largest relative difference per column:');
 for (const [c, v] of maxRel) console.log(`  ${c.padEnd(46)} ${v === 0 ? '0' : v.toExponential(2)}`);
-if (problems.length > 0) {
-  for (const p of problems.slice(0, 25)) console.error(`MISMATCH ${p}`);
-  fail(`${problems.length} difference(s) between the oracle and the report (tolerance ${tolerance})`);
+if (nproblems > 0) {
+  for (const [col, p] of problems) {
+    console.error(`${col}: ${p.n} difference(s)`);
+    for (const t of p.first) console.error(`  MISMATCH ${t}`);
+  }
+  fail(`${nproblems} difference(s) between the oracle and the report (tolerance ${tolerance})`);
 }
 console.log(`ok: every row and column agrees (relative tolerance ${tolerance}, strings and NULLs exact)`);

@@ -79,6 +79,21 @@ check() {
         --tolerance "${OCPAGG_ORACLE_TOLERANCE:-1e-12}" ||
         fail "$name: the report disagrees with the oracle"
     passed=$((passed + 1))
+    if [ "$name" = small ]; then
+        # A negative control: settings that differ from the run's (another
+        # cluster alias, another id for team_a) must make the oracle fail.
+        sed 's/"Test Cluster"/"Other Cluster"/; s/"team_a", "id": 4/"team_a", "id": 5/' \
+            "$settings" > "$WORK/wrong.json"
+        if node "$ORACLE" "$DUCK" "$WORK/$name" "$WORK/$name.$first.parquet" "$WORK/wrong.json" \
+                >"$WORK/wrong.out" 2>&1; then
+            fail "the oracle accepts a report made with other settings"
+        fi
+        grep -q 'MISMATCH.*cluster_alias oracle "Other Cluster" report "Test Cluster"' "$WORK/wrong.out" &&
+            grep -q 'MISMATCH.*cost_category_id oracle 5 report 4' "$WORK/wrong.out" ||
+            { cat "$WORK/wrong.out" >&2; fail "the oracle's negative control failed for another reason"; }
+        echo "ok: the oracle rejects a report made with other settings"
+        passed=$((passed + 1))
+    fi
     rm -rf "${WORK:?}/$name"
 }
 

@@ -383,7 +383,7 @@ static int page_field(struct tr *t, int id, int type, void *ctx)
 static int walk_file(const char *name, enum pq_codec codec)
 {
     char path[2048];
-    const char *shared = getenv("OCPAGG_SHARED");
+    const char *shared = getenv("OCPAGG_TEST_DATA");
     FILE *fp;
     uint8_t *buf;
     long size;
@@ -392,7 +392,7 @@ static int walk_file(const char *name, enum pq_codec codec)
     uint32_t footer;
 
     snprintf(path, sizeof path, "%s/parquet-testing/data/%s",
-             shared ? shared : "/work/shared", name);
+             shared ? shared : "tests/data", name);
     fp = fopen(path, "rb");
     if (fp == NULL)
         return -2;

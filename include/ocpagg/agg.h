@@ -129,6 +129,22 @@ int agg_finish_days(const struct agg_partial *p,
                     agg_day_filter keep, void *ctx, struct rpt_table *out,
                     struct ocp_error *err);
 
+/* An index of a partial's groups by day, so each day can be finished
+ * without walking the other days' groups.  Built once after the partial
+ * is complete (it must not change afterwards); read-only, so threads may
+ * share it.  Ownership: agg_day_index_create / agg_day_index_destroy. */
+struct agg_day_index;
+
+int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out,
+                         struct ocp_error *err);
+void agg_day_index_destroy(struct agg_day_index *ix);
+
+/* agg_finish_days for the one day `day`, walking only its groups through
+ * the index built from the same partial.  Gives the same rows. */
+int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
+                   const struct agg_finish_settings *settings, int32_t day,
+                   struct rpt_table *out, struct ocp_error *err);
+
 /* Counts the pod and storage groups of the days `keep` accepts. */
 void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep,
                             void *ctx, int64_t *pod_groups,

@@ -62,6 +62,11 @@ struct cfg {
     enum cfg_input_format input_format;
     char *input_path;
     char *tables[OCP_TABLE_COUNT]; /* indexed by enum ocp_table */
+    /* Bit (1u << t) set: table t may be missing (read as empty with a
+     * warning).  Every other configured table must exist; pod_usage can
+     * never be optional.  Default: storage_usage only. */
+    unsigned optional_tables;
+    int verify_crc; /* 1 (default): check every Parquet page CRC present */
     char **tag_keys;
     size_t n_tag_keys;
     struct cfg_cost_category *cost_categories;

@@ -43,6 +43,17 @@ struct gen_config {
     int bad_labels;             /* add rare malformed label texts */
     int omit_effective;         /* leave out the effective-usage columns */
     uint32_t block_rows;        /* rows per batch handed to the sink, default 65536 */
+    int fine_usage;             /* usage at full double precision (not
+                                 * rounded to 1/1024 core-second and 4 KiB),
+                                 * and about one hour in eight nearly idle
+                                 * (1e-4 of its usage): small non-dyadic
+                                 * values that show any rounding of sums */
+    uint32_t node_memory_gib;   /* 0 (default): 4 GiB per core, at most
+                                 * 128 GiB; else every node gets a whole
+                                 * number of GiB in [max/2, max], so 2048
+                                 * makes 1-2 TiB nodes whose daily cluster
+                                 * memory capacity in byte-seconds passes
+                                 * 2^64 from about 150 nodes on */
 };
 
 /* Where batches go.  Every callback returns OCP_OK or an error code that
@@ -62,8 +73,9 @@ struct gen_sink {
 void gen_config_default(struct gen_config *c);
 
 /* Checks ranges (nodes >= 1, pods_per_node >= 1, 1 <= days <= 3660,
- * namespaces >= 6, label_cardinality >= 1, block_rows >= 1, counts small
- * enough for 2^31 rows per table); OCP_ERR_USAGE naming the field. */
+ * namespaces >= 6, label_cardinality >= 1, block_rows >= 1,
+ * node_memory_gib <= 2^20, counts small enough for 2^31 rows per table);
+ * OCP_ERR_USAGE naming the field. */
 int gen_config_check(const struct gen_config *c, struct ocp_error *err);
 
 /* The number of rows gen_table makes for `table` (the formulas above). */

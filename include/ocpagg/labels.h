@@ -83,6 +83,11 @@ void lbl_keys_init(struct lbl_keys *k);
  * OCP_ERR_OSERR. */
 int lbl_keys_add(struct lbl_keys *k, const char *key, size_t len);
 
+/* Adds n NUL-terminated keys at once in O((count + n) log(count + n)),
+ * repeats dropped; for long lists, where n calls of lbl_keys_add would be
+ * quadratic.  On failure (OCP_ERR_OSERR) the list is unchanged. */
+int lbl_keys_add_many(struct lbl_keys *k, const char *const *keys, size_t n);
+
 /* 1 if the key is enabled, else 0. */
 int lbl_keys_contains(const struct lbl_keys *k, const char *key, size_t len);
 

@@ -49,8 +49,9 @@ struct pq_open_options {
     size_t whole_chunk_bytes;
 };
 
-/* Fills options with the defaults (no CRC check, 256 MiB footer cap,
- * 4 MiB whole-chunk reads). */
+/* Fills options with the defaults (CRCs checked where a page has one,
+ * 256 MiB footer cap, 4 MiB whole-chunk reads).  A CRC mismatch is
+ * OCP_ERR_DATA naming file, row group and column. */
 void pq_open_options_init(struct pq_open_options *opt);
 
 struct pq_file;
@@ -145,6 +146,11 @@ const char *pq_type_name(enum pq_type t);
 
 /* An encoding's name ("RLE_DICTIONARY"), "UNKNOWN" otherwise. */
 const char *pq_encoding_name(int encoding);
+
+/* The codec's name as parquet.thrift spells it ("SNAPPY"), "UNKNOWN" for
+ * an id outside the format; the one table of codec names (the reader's
+ * messages, ocpagg-inspect and the writer's codec_parse use it). */
+const char *pq_codec_name(enum pq_codec codec);
 
 /* A short logical-type description of a leaf into buf, e.g.
  * "TIMESTAMP(MICROS,UTC)", "DECIMAL(10,2)", "STRING", "" when none. */
@@ -267,6 +273,11 @@ double pq_float16_to_double(uint16_t h);
  * divided by 10^scale. */
 double pq_decimal_to_double(const uint8_t *p, size_t len, int scale);
 
+/* The offset of the first byte of text[0..len) that does not belong to a
+ * well-formed UTF-8 character (overlong forms, surrogates and code points
+ * above U+10FFFF are ill-formed), or len when the whole text is UTF-8. */
+size_t pq_utf8_invalid_at(const char *text, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* The line-item tables (the job's input adapter)                      */
 /* ------------------------------------------------------------------ */
@@ -274,9 +285,21 @@ double pq_decimal_to_double(const uint8_t *p, size_t len, int scale);
 /* Lists every *.parquet file under dir, recursively (hive key=value
  * folders allowed; names starting with '.' or '_', such as _SUCCESS, and
  * .crc files are ignored), sorted by path.  dir may also be one .parquet
- * file.  A missing dir gives OCP_ERR_NOINPUT.  Free with pq_dataset_free. */
+ * file.  Links are followed.  A missing dir gives OCP_ERR_NOINPUT ("no
+ * such table directory").  Any entry that cannot be followed (dangling
+ * link, link loop, no permission, vanished mount) and any *.parquet entry
+ * that is not a regular file or folder (FIFO, device, socket) is an error
+ * naming it, with the status of pq_errno_status.  Free with
+ * pq_dataset_free. */
 int pq_dataset_list(const char *dir, char ***paths, size_t *count,
                     struct ocp_error *err);
+
+/* The status for an input that cannot be opened with errno e:
+ * OCP_ERR_NOINPUT (66) when it is absent or not ours to read (ENOENT,
+ * ENOTDIR, EACCES, EPERM, ELOOP, ENAMETOOLONG), OCP_ERR_IOERR (74) for
+ * everything else (EIO, ESTALE, ENXIO, ...), which is the storage failing
+ * rather than the input being wrong. */
+int pq_errno_status(int e);
 
 /* Frees a list from pq_dataset_list; NULL is allowed. */
 void pq_dataset_free(char **paths, size_t count);

@@ -20,6 +20,8 @@ void cfg_init(struct cfg *c)
     c->chunk_rows = 131072;
     c->output_format = CFG_OUTPUT_CSV;
     c->progress_seconds = 5.0;
+    c->verify_crc = 1;
+    c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
     cfg_pg_init(c);
     /* A failed copy leaves the slot NULL; cfg_validate reports it. */
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
@@ -161,6 +163,11 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         if ((rc = require(c->tables[t], c, path, err)) != OCP_OK)
             return rc;
     }
+    w.path = "input.optional_tables";
+    if (c->optional_tables & (1u << OCP_TABLE_POD))
+        return cfg_fail(err, &w, "pod_usage is always required");
+    if (c->optional_tables >> OCP_TABLE_COUNT)
+        return cfg_fail(err, &w, "unknown table");
     w.path = "source_uuid";
     if (txt_parse_uuid(c->source_uuid, strlen(c->source_uuid), uuid) != 0)
         return cfg_fail(err, &w, "expected a UUID, got '%.60s'",

@@ -41,6 +41,8 @@ enum cfg_key {
     CK_OUTPUT_SUMMARY,
     CK_OUTPUT_PARTITIONED,
     CK_PROGRESS_SECONDS,
+    CK_INPUT_OPTIONAL_TABLES,
+    CK_INPUT_VERIFY_CRC,
     /* output.postgres (cfg_pg.c) */
     CK_OUTPUT_POSTGRES,
     CK_PG_CONNINFO,
@@ -63,8 +65,12 @@ enum cfg_shape {
 /* Limits on numeric keys, shared by the setters and cfg_validate. */
 #define CFG_THREADS_MAX 4096
 #define CFG_CHUNK_ROWS_MIN 1024
-#define CFG_CHUNK_ROWS_MAX INT64_C(1073741824)
+/* 2^28: the most entries the Parquet reader decodes in one call
+ * (pq_column.c MAX_ENTRIES); a larger chunk could never be read. */
+#define CFG_CHUNK_ROWS_MAX INT64_C(268435456)
 #define CFG_PROGRESS_MAX 86400.0
+/* input.optional_tables when the file does not say: [storage_usage]. */
+#define CFG_OPTIONAL_TABLES_DEFAULT (1u << OCP_TABLE_STORAGE)
 
 /* Where a value comes from, for messages: the file name (or "command
  * line") and the key path. */
@@ -96,6 +102,14 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
 /* Appends one list item; w->path names the item. */
 int cfg_add_tag(struct cfg *c, const char *text, size_t len,
                 const struct cfg_where *w, struct ocp_error *err);
+/* Marks one table (by its short name, e.g. "node_labels") optional; w->path
+ * names the item. */
+int cfg_add_optional_table(struct cfg *c, const char *text, size_t len,
+                           const struct cfg_where *w, struct ocp_error *err);
+/* Drops repeated tag keys, keeping the first of each, in O(n log n); the
+ * list setters call it once the whole list is in. */
+int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w,
+                    struct ocp_error *err);
 int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,
                           const char *id, size_t idlen,
                           const struct cfg_where *pattern_w,

@@ -93,6 +93,18 @@ char *cfg_to_json(const struct cfg *c)
         put(tables, ocp_table_spec((enum ocp_table)t)->short_name,
             jstr(c->tables[t]), &ok);
     put(input, "tables", tables, &ok);
+    {
+        json_t *opt = json_array();
+        if (opt == NULL)
+            ok = 0;
+        for (int t = 0; opt != NULL && t < OCP_TABLE_COUNT; t++)
+            if (c->optional_tables & (1u << t))
+                push(opt, json_string(
+                              ocp_table_spec((enum ocp_table)t)->short_name),
+                     &ok);
+        put(input, "optional_tables", opt, &ok);
+    }
+    put(input, "verify_crc", json_boolean(c->verify_crc), &ok);
     put(root, "input", input, &ok);
 
     for (size_t i = 0; i < c->n_tag_keys; i++)

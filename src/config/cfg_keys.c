@@ -53,6 +53,8 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_OUTPUT_SUMMARY] = {CK_OUTPUT, "summary", CS_SCALAR},
     [CK_OUTPUT_PARTITIONED] = {CK_OUTPUT, "partitioned", CS_SCALAR},
     [CK_PROGRESS_SECONDS] = {CK_NONE, "progress_seconds", CS_SCALAR},
+    [CK_INPUT_OPTIONAL_TABLES] = {CK_INPUT, "optional_tables", CS_LIST},
+    [CK_INPUT_VERIFY_CRC] = {CK_INPUT, "verify_crc", CS_SCALAR},
     [CK_OUTPUT_POSTGRES] = {CK_OUTPUT, "postgres", CS_SECTION},
     [CK_PG_CONNINFO] = {CK_OUTPUT_POSTGRES, "conninfo", CS_SCALAR},
     [CK_PG_SCHEMA] = {CK_OUTPUT_POSTGRES, "schema", CS_SCALAR},
@@ -383,6 +385,12 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         break;
     case CK_OUTPUT_PARTITIONED: c->output_partitioned = 0; break;
     case CK_PROGRESS_SECONDS: c->progress_seconds = 5.0; break;
+    case CK_INPUT_OPTIONAL_TABLES:
+        /* SEMANTICS.md: the storage table is optional, the label tables
+         * are not (a missing one would silently drop every label). */
+        c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
+        break;
+    case CK_INPUT_VERIFY_CRC: c->verify_crc = 1; break;
     default:
         if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
             return cfg_pg_reset(c, key, w, err);
@@ -399,21 +407,25 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
     return OCP_OK;
 }
 
-/* Splits comma-separated text into trimmed, non-empty items. */
+/* Splits comma-separated text into trimmed items.  Returns 1 for an item,
+ * 0 at the end; an empty item ("a,,b", "a,") is returned too (*ilen 0) so
+ * the caller can refuse it as the file form does. */
 static int next_item(const char **s, const char *end, const char **item,
-                     size_t *ilen)
+                     size_t *ilen, int *more)
 {
-    while (*s < end) {
-        const char *comma = memchr(*s, ',', (size_t)(end - *s));
-        const char *stop = comma != NULL ? comma : end;
-        *item = *s;
-        *ilen = (size_t)(stop - *s);
-        *s = comma != NULL ? comma + 1 : end;
-        trim(item, ilen);
-        if (*ilen > 0)
-            return 1;
-    }
-    return 0;
+    const char *comma;
+    const char *stop;
+
+    if (*s >= end && !*more)
+        return 0;
+    comma = memchr(*s, ',', (size_t)(end - *s));
+    stop = comma != NULL ? comma : end;
+    *item = *s;
+    *ilen = (size_t)(stop - *s);
+    *s = comma != NULL ? comma + 1 : end;
+    *more = comma != NULL;
+    trim(item, ilen);
+    return 1;
 }
 
 /* The command-line form of the list keys: "a,b", "pat=1,pat2=2",
@@ -426,20 +438,30 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
     size_t ilen, index = 0;
     char path[600];
     struct cfg_where iw = {w->src, path};
-    int rc = OCP_OK;
+    int rc = OCP_OK, more = 1;
 
     if (key == CK_TAG_KEYS)
         clear_tags(c);
     else if (key == CK_COST_CATEGORIES)
         clear_cost_categories(c);
+    else if (key == CK_INPUT_OPTIONAL_TABLES)
+        c->optional_tables = 0;
     else
         clear_node_roles(c);
-    while (rc == OCP_OK && next_item(&s, end, &item, &ilen)) {
+    while (rc == OCP_OK && next_item(&s, end, &item, &ilen, &more)) {
         const char *eq = NULL;
         for (size_t i = 0; i < ilen; i++)
             if (item[i] == '=')
                 eq = item + i;
-        if (key == CK_TAG_KEYS) {
+        if (ilen == 0) {
+            /* "app,,env": the file form refuses an empty item, so the
+             * command line does too rather than dropping it. */
+            cfg_pathf(path, sizeof path, "%s[%zu]", w->path, index);
+            rc = cfg_fail(err, &iw, "empty item in the comma-separated list");
+        } else if (key == CK_INPUT_OPTIONAL_TABLES) {
+            cfg_pathf(path, sizeof path, "%s[%zu]", w->path, index);
+            rc = cfg_add_optional_table(c, item, ilen, &iw, err);
+        } else if (key == CK_TAG_KEYS) {
             cfg_pathf(path, sizeof path, "%s[%zu]", w->path, index);
             rc = cfg_add_tag(c, item, ilen, &iw, err);
         } else if (eq == NULL) {
@@ -471,6 +493,8 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
         }
         index++;
     }
+    if (rc == OCP_OK && key == CK_TAG_KEYS)
+        rc = cfg_dedupe_tags(c, w, err);
     return rc;
 }
 
@@ -538,6 +562,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         return set_ranged(&c->chunk_rows, text, len, CFG_CHUNK_ROWS_MIN,
                           CFG_CHUNK_ROWS_MAX, w, err);
     case CK_STRICT:
+    case CK_INPUT_VERIFY_CRC:
     case CK_OUTPUT_PARTITIONED: {
         int b;
         if (parse_bool(text, len, &b) != 0)
@@ -545,6 +570,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
                             (int)(len > 60 ? 60 : len), text);
         if (key == CK_STRICT)
             c->strict = b;
+        else if (key == CK_INPUT_VERIFY_CRC)
+            c->verify_crc = b;
         else
             c->output_partitioned = b;
         return OCP_OK;
@@ -606,11 +633,9 @@ int cfg_add_tag(struct cfg *c, const char *text, size_t len,
 
     if (len == 0)
         return cfg_fail(err, w, "a tag key must not be empty");
-    /* A key listed twice is harmless; keep the first. */
-    for (size_t i = 0; i < c->n_tag_keys; i++)
-        if (strlen(c->tag_keys[i]) == len &&
-            memcmp(c->tag_keys[i], text, len) == 0)
-            return OCP_OK;
+    /* Repeats are dropped by cfg_dedupe_tags once the list is complete:
+     * checking each key against all before it was quadratic (minutes for
+     * 262 k keys). */
     arr = grow(c->tag_keys, c->n_tag_keys, sizeof *arr);
     if (arr == NULL)
         return cfg_oom(err, w);
@@ -620,6 +645,78 @@ int cfg_add_tag(struct cfg *c, const char *text, size_t len,
         return cfg_oom(err, w);
     c->tag_keys[c->n_tag_keys++] = d;
     return OCP_OK;
+}
+
+/* A tag key and where it stands in the list, for sorting. */
+struct tag_pos {
+    const char *text;
+    size_t pos;
+};
+
+static int cmp_tag_pos(const void *a, const void *b)
+{
+    const struct tag_pos *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    if (c != 0)
+        return c;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w,
+                    struct ocp_error *err)
+{
+    size_t n = c->n_tag_keys, kept = 0;
+    struct tag_pos *v;
+    unsigned char *drop;
+
+    if (n < 2)
+        return OCP_OK;
+    v = malloc(n * sizeof *v);
+    drop = calloc(n, 1);
+    if (v == NULL || drop == NULL) {
+        free(v);
+        free(drop);
+        return cfg_oom(err, w);
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i].text = c->tag_keys[i];
+        v[i].pos = i;
+    }
+    /* Sorting by (text, position) puts every repeat right after the first
+     * occurrence of its text. */
+    qsort(v, n, sizeof *v, cmp_tag_pos);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i].text, v[i - 1].text) == 0)
+            drop[v[i].pos] = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (drop[i])
+            free(c->tag_keys[i]);
+        else
+            c->tag_keys[kept++] = c->tag_keys[i];
+    }
+    c->n_tag_keys = kept;
+    free(v);
+    free(drop);
+    return OCP_OK;
+}
+
+int cfg_add_optional_table(struct cfg *c, const char *text, size_t len,
+                           const struct cfg_where *w, struct ocp_error *err)
+{
+    trim(&text, &len);
+    for (int t = 0; t < OCP_TABLE_COUNT; t++) {
+        const char *n = ocp_table_spec((enum ocp_table)t)->short_name;
+        if (strlen(n) != len || memcmp(n, text, len) != 0)
+            continue;
+        if (t == OCP_TABLE_POD)
+            return cfg_fail(err, w, "pod_usage is always required");
+        c->optional_tables |= 1u << t;
+        return OCP_OK;
+    }
+    return cfg_fail(err, w,
+                    "expected storage_usage, node_labels or namespace_labels, "
+                    "got '%.*s'",
+                    (int)(len > 60 ? 60 : len), text);
 }
 
 int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const unsigned char magic[8] = {'O', 'C', 'P', 'C', 'F', 'G', 1, '\n'};
+static const unsigned char magic[8] = {'O', 'C', 'P', 'C', 'F', 'G', 2, '\n'};
 
 static void put_u64(struct cfg_buf *b, uint64_t v)
 {
@@ -58,6 +58,8 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     put_str(&b, c->input_path);
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
         put_str(&b, c->tables[t]);
+    put_u64(&b, (uint64_t)c->optional_tables);
+    put_i64(&b, c->verify_crc);
     put_u64(&b, (uint64_t)c->n_tag_keys);
     for (size_t i = 0; i < c->n_tag_keys; i++)
         put_str(&b, c->tag_keys[i]);
@@ -201,6 +203,9 @@ static void read_all(struct reader *r, struct cfg *c)
     c->input_path = get_str(r);
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
         c->tables[t] = get_str(r);
+    c->optional_tables =
+        (unsigned)get_ranged(r, 0, (INT64_C(1) << OCP_TABLE_COUNT) - 2);
+    c->verify_crc = (int)get_ranged(r, 0, 1);
     c->n_tag_keys = get_count(r, 8);
     if (c->n_tag_keys > 0) {
         c->tag_keys = calloc(c->n_tag_keys, sizeof *c->tag_keys);

@@ -19,6 +19,10 @@
 /* ${A:-${B:-...}} nesting deeper than this is refused. */
 #define CFG_EXPAND_DEPTH 8
 #define CFG_PATH_MAX 600
+/* Nesting no config needs; libyaml's scanner is quadratic in the depth of
+ * flow collections (100 000 '[' took over a minute), so deeper text is
+ * refused by a token pre-pass before the document is built. */
+#define CFG_NEST_MAX 64
 
 struct walk {
     yaml_document_t *doc;
@@ -258,6 +262,40 @@ static int walk_tags(struct walk *wk, yaml_node_t *seq, const char *path)
             rc = cfg_add_tag(wk->c, text ? text : "", len, &w, wk->err);
         free(text);
     }
+    if (rc == OCP_OK) {
+        struct cfg_where lw = {wk->src, path};
+        rc = cfg_dedupe_tags(wk->c, &lw, wk->err);
+    }
+    return rc;
+}
+
+static int walk_optional_tables(struct walk *wk, yaml_node_t *seq,
+                                const char *path)
+{
+    char ipath[CFG_PATH_MAX];
+    struct cfg_where w = {wk->src, ipath};
+    size_t i = 0;
+    int rc = OCP_OK;
+
+    /* The list replaces the default: [] makes every table required. */
+    wk->c->optional_tables = 0;
+    for (yaml_node_item_t *it = seq->data.sequence.items.start;
+         rc == OCP_OK && it < seq->data.sequence.items.top; it++, i++) {
+        yaml_node_t *item = yaml_document_get_node(wk->doc, *it);
+        char *text;
+        size_t len;
+        int is_null;
+
+        cfg_pathf(ipath, sizeof ipath, "%s[%zu]", path, i);
+        if (item == NULL || item->type != YAML_SCALAR_NODE)
+            return cfg_fail(wk->err, &w, "expected a table name, got %s",
+                            item ? shape_word(item) : "nothing");
+        rc = scalar_text(wk, item, &w, &text, &len, &is_null);
+        if (rc == OCP_OK)
+            rc = cfg_add_optional_table(wk->c, text ? text : "", len, &w,
+                                        wk->err);
+        free(text);
+    }
     return rc;
 }
 
@@ -418,7 +456,9 @@ static int walk_section(struct walk *wk, enum cfg_key section,
                 rc = cfg_reset_key(wk->c, key, &w, wk->err);
                 if (rc == OCP_OK)
                     rc = key == CK_TAG_KEYS ? walk_tags(wk, v, kpath)
-                                            : walk_costs(wk, v, kpath);
+                         : key == CK_INPUT_OPTIONAL_TABLES
+                             ? walk_optional_tables(wk, v, kpath)
+                             : walk_costs(wk, v, kpath);
             }
             break;
         case CS_MAP:
@@ -454,6 +494,52 @@ static int yaml_failure(const yaml_parser_t *parser, const char *src,
                          parser->context ? parser->context : "");
 }
 
+/* Scans the tokens once and fails as soon as collections nest deeper than
+ * CFG_NEST_MAX, which stops before the scanner's cost grows.  Syntax
+ * errors are left to the real parse, which reports them the usual way. */
+static int check_depth(const char *yaml, size_t len, const char *src,
+                       struct ocp_error *err)
+{
+    yaml_parser_t parser;
+    yaml_token_t tok;
+    int depth = 0, rc = OCP_OK, done = 0;
+
+    if (!yaml_parser_initialize(&parser))
+        return ocp_error_set(err, OCP_ERR_OSERR, src, -1, NULL,
+                             "out of memory while parsing the YAML");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    while (!done && rc == OCP_OK) {
+        if (!yaml_parser_scan(&parser, &tok))
+            break;
+        switch (tok.type) {
+        case YAML_FLOW_SEQUENCE_START_TOKEN:
+        case YAML_FLOW_MAPPING_START_TOKEN:
+        case YAML_BLOCK_SEQUENCE_START_TOKEN:
+        case YAML_BLOCK_MAPPING_START_TOKEN:
+            if (++depth > CFG_NEST_MAX)
+                rc = ocp_error_set(err, OCP_ERR_CONFIG, src, -1, NULL,
+                                   "line %zu, column %zu: collections nested "
+                                   "more than %d deep",
+                                   tok.start_mark.line + 1,
+                                   tok.start_mark.column + 1, CFG_NEST_MAX);
+            break;
+        case YAML_FLOW_SEQUENCE_END_TOKEN:
+        case YAML_FLOW_MAPPING_END_TOKEN:
+        case YAML_BLOCK_END_TOKEN:
+            depth--;
+            break;
+        case YAML_STREAM_END_TOKEN:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_token_delete(&tok);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int cfg_load_string(struct cfg *c, const char *yaml, size_t len,
                     const char *name, struct ocp_error *err)
 {
@@ -472,6 +558,8 @@ int cfg_load_string(struct cfg *c, const char *yaml, size_t len,
     c->source_name = dup;
     src = top.src = c->source_name;
 
+    if ((rc = check_depth(yaml, len, src, err)) != OCP_OK)
+        return rc;
     if (!yaml_parser_initialize(&parser))
         return cfg_oom(err, &top);
     yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
@@ -523,6 +611,11 @@ int cfg_load_file(struct cfg *c, const char *path, struct ocp_error *err)
     int rc;
 
     f = fopen(path, "rb");
+    /* A signal while a FIFO config waits for its writer is the run being
+     * stopped, not a bad config. */
+    if (f == NULL && errno == EINTR)
+        return ocp_error_set(err, OCP_ERR_INTERRUPTED, path, -1, NULL,
+                             "interrupted while opening the config file");
     if (f == NULL)
         return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
                              "cannot open the config file: %s",
@@ -533,7 +626,10 @@ int cfg_load_file(struct cfg *c, const char *path, struct ocp_error *err)
         if (b.len > CFG_FILE_MAX)
             break;
     }
-    if (ferror(f)) {
+    if (ferror(f) && errno == EINTR) {
+        rc = ocp_error_set(err, OCP_ERR_INTERRUPTED, path, -1, NULL,
+                           "interrupted while reading the config file");
+    } else if (ferror(f)) {
         rc = ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
                            "cannot read the config file: %s", strerror(errno));
     } else if (b.len > CFG_FILE_MAX) {

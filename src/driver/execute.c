@@ -94,7 +94,10 @@ static int read_chunk(const struct job *job, struct worker *w,
     if (w->pq == NULL || w->pq_index != c->file) {
         pq_file_close(w->pq);
         w->pq = NULL;
-        rc = pq_file_open(path, NULL, &w->pq, err);
+        struct pq_open_options opt;
+        pq_open_options_init(&opt);
+        opt.check_crc = job->cfg->verify_crc; /* input.verify_crc */
+        rc = pq_file_open(path, &opt, &w->pq, err);
         if (rc != OCP_OK)
             return rc;
         w->pq_index = c->file;

@@ -25,28 +25,19 @@
 /* A block size that says "this rank failed; no text follows". */
 #define BLOCK_FAILED UINT64_MAX
 
-struct one_day {
-    int32_t day;
-};
-
-static int keep_one_day(int32_t day, void *ctx)
-{
-    return day == ((const struct one_day *)ctx)->day;
-}
-
 /* Finishes and formats one day into text. */
 static int finish_one_day(const struct agg_partial *p,
+                          const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs,
                           const struct rpt_meta *meta, int32_t day,
                           struct rpt_buf *text, struct finish_result *res,
                           struct ocp_error *err)
 {
     struct rpt_table t;
-    struct one_day ctx = {day};
     int rc;
 
     rpt_table_init(&t);
-    rc = agg_finish_days(p, fs, keep_one_day, &ctx, &t, err);
+    rc = agg_finish_day(p, ix, fs, day, &t, err);
     if (rc == OCP_OK) {
         rpt_table_count_kinds(&t, &res->pod_rows, &res->unallocated_rows,
                               &res->storage_rows);
@@ -65,6 +56,7 @@ struct batch {
 };
 
 static int run_batch(const struct agg_partial *p,
+                     const struct agg_day_index *ix,
                      const struct agg_finish_settings *fs,
                      const struct rpt_meta *meta, const int32_t *days,
                      struct batch *b, int nthreads, struct finish_result *res,
@@ -82,7 +74,7 @@ static int run_batch(const struct agg_partial *p,
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (t = 0; t < (int)b->count; t++) {
         b->text[t].len = 0;
-        b->status[t] = finish_one_day(p, fs, meta, days[b->first + (size_t)t],
+        b->status[t] = finish_one_day(p, ix, fs, meta, days[b->first + (size_t)t],
                                       &b->text[t], &tres[t], &terr[t]);
     }
     for (t = 0; t < (int)b->count; t++) {
@@ -164,6 +156,7 @@ int finish_stream_csv(const struct agg_partial *mine,
     size_t ndays = 0, next = 0, total = 0, gi, i;
     int *counts = NULL, *displs = NULL, mycount;
     struct day_owner *order = NULL;
+    struct agg_day_index *ix = NULL;
     struct batch b;
     size_t taken = 0; /* blocks of the current batch already written/sent */
     char *rbuf = NULL, *tmp = NULL;
@@ -176,6 +169,9 @@ int finish_stream_csv(const struct agg_partial *mine,
     if (nthreads < 1)
         nthreads = 1;
     if (agg_partial_days(mine, &days, &ndays) != OCP_OK)
+        MPI_Abort(comm, OCP_ERR_OSERR);
+    /* Each day's finish walks only that day's groups. */
+    if (agg_day_index_create(mine, &ix, err) != OCP_OK)
         MPI_Abort(comm, OCP_ERR_OSERR);
     /* Only this rank's days; the partial may hold groups of others' days
      * it read itself (they were sent to their owners). */
@@ -255,7 +251,7 @@ int finish_stream_csv(const struct agg_partial *mine,
                 rc = ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
                                    "stopped by a signal");
             if (rc == OCP_OK)
-                rc = run_batch(mine, fs, meta, days, &b, nthreads, res, err);
+                rc = run_batch(mine, ix, fs, meta, days, &b, nthreads, res, err);
         }
         if (rank == 0) {
             const struct rpt_buf *t = &b.text[taken];
@@ -306,6 +302,7 @@ int finish_stream_csv(const struct agg_partial *mine,
     free(days);
     free(alldays);
     free(order);
+    agg_day_index_destroy(ix);
     free(counts);
     free(displs);
     return rc;

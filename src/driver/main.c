@@ -295,7 +295,7 @@ int main(int argc, char **argv)
     struct agg_finish_settings fs;
     struct rpt_meta meta;
     unsigned char *buf = NULL;
-    size_t len = 0, i, *mychunks = NULL, nmychunks = 0;
+    size_t len = 0, *mychunks = NULL, nmychunks = 0;
     int rank, nranks, provided, rc, who = 0;
     char msg[512] = "", warning[OCP_ERROR_PATH_MAX + 128] = "";
     char *config_json = NULL;
@@ -350,8 +350,11 @@ int main(int argc, char **argv)
     buf = NULL;
     if ((rc = agree(rc, rank, &who)) != OCP_OK)
         goto done;
-    for (i = 0; i < cfg.n_tag_keys; i++)
-        lbl_keys_add(&keys, cfg.tag_keys[i], strlen(cfg.tag_keys[i]));
+    if (lbl_keys_add_many(&keys, (const char *const *)cfg.tag_keys,
+                          cfg.n_tag_keys) != OCP_OK)
+        rc = OCP_ERR_OSERR;
+    if ((rc = agree(rc, rank, &who)) != OCP_OK)
+        goto done;
 
     /* Plan: rank 0 reads metadata, everyone receives the chunk list. */
     t_mark = now_seconds();

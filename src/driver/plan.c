@@ -8,10 +8,12 @@
 #include "driver/driver.h"
 #include "driver/exchange.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ocpagg/h5.h"
 #include "ocpagg/parquet.h"
@@ -81,12 +83,87 @@ static char *join_path(const char *base, const char *rel)
     return s;
 }
 
+/* The table problems found while planning: every configured table that is
+ * missing (and not optional) or unreadable is collected, so one run names
+ * all of them instead of the first. */
+struct table_problems {
+    int n, code;
+    struct ocp_error first;
+    char names[160];
+    char details[OCP_ERROR_MSG_MAX];
+};
+
+static void problem_add(struct table_problems *tp, int t,
+                        const struct ocp_error *e)
+{
+    const char *name = ocp_table_spec((enum ocp_table)t)->short_name;
+    char line[OCP_ERROR_PATH_MAX + OCP_ERROR_MSG_MAX];
+    size_t used;
+
+    /* Any other code (74 I/O, 65 data) wins over 66 (missing). */
+    if (tp->n == 0 || (tp->code == OCP_ERR_NOINPUT && e->code != tp->code))
+        tp->code = e->code;
+    if (tp->n == 0)
+        tp->first = *e;
+    used = strlen(tp->names);
+    snprintf(tp->names + used, sizeof tp->names - used, "%s%s",
+             tp->n > 0 ? ", " : "", name);
+    ocp_error_format(e, line, sizeof line);
+    used = strlen(tp->details);
+    snprintf(tp->details + used, sizeof tp->details - used, "%s%s",
+             tp->n > 0 ? "; " : "", line);
+    tp->n++;
+}
+
+static int problems_report(const struct table_problems *tp,
+                           struct ocp_error *err)
+{
+    if (tp->n == 0)
+        return OCP_OK;
+    if (tp->n == 1) {
+        if (err != NULL)
+            *err = tp->first;
+        return tp->first.code;
+    }
+    return ocp_error_set(err, tp->code, NULL, -1, NULL,
+                         "%d input tables cannot be read (%s): %s", tp->n,
+                         tp->names, tp->details);
+}
+
+/* A missing table that input.optional_tables allows: one warning line
+ * that names every such table. */
+static void warn_missing(char *warning, size_t wsize, const char *where,
+                         const char *what)
+{
+    size_t used = strlen(warning);
+    snprintf(warning + used, wsize - used, "%s%s: %s; read as empty",
+             used > 0 ? "; " : "", where, what);
+}
+
+/* The message for a table that must exist but does not. */
+static void missing_error(struct ocp_error *e, int code, const char *where,
+                          int t, const char *what)
+{
+    const char *name = ocp_table_spec((enum ocp_table)t)->short_name;
+    if (t == OCP_TABLE_POD)
+        ocp_error_set(e, code, where, -1, NULL, "%s (input.tables.%s)", what,
+                      name);
+    else
+        ocp_error_set(e, code, where, -1, NULL,
+                      "%s (input.tables.%s; list %s in input.optional_tables "
+                      "if it may be absent)",
+                      what, name, name);
+}
+
 static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning,
                      size_t wsize, struct ocp_error *err)
 {
     struct h5_file *f = NULL;
+    struct table_problems tp;
     size_t cap = 0;
     int t, rc;
+
+    memset(&tp, 0, sizeof tp);
 
     rc = h5_file_open(cfg->input_path, H5P_DEFAULT, &f, err);
     if (rc != OCP_OK)
@@ -97,22 +174,31 @@ static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning,
         goto cleanup;
     }
     p->nfiles = 1;
+    /* Every table's presence first, so all missing ones are named. */
+    for (t = 0; t < OCP_TABLE_COUNT; t++) {
+        const char *group = cfg->tables[t];
+        if (group == NULL || group[0] == '\0' || h5_table_exists(f, group))
+            continue;
+        if (t != OCP_TABLE_POD && (cfg->optional_tables & (1u << t))) {
+            char what[300];
+            snprintf(what, sizeof what, "no table '%.200s'", group);
+            warn_missing(warning, wsize, cfg->input_path, what);
+        } else {
+            struct ocp_error e;
+            char what[300];
+            ocp_error_clear(&e);
+            snprintf(what, sizeof what, "no table '%.200s' in the file", group);
+            missing_error(&e, OCP_ERR_NOINPUT, cfg->input_path, t, what);
+            problem_add(&tp, t, &e);
+        }
+    }
+    if ((rc = problems_report(&tp, err)) != OCP_OK)
+        goto cleanup;
     for (t = 0; t < OCP_TABLE_COUNT; t++) {
         struct h5_table *tab = NULL;
         const char *group = cfg->tables[t];
-        if (group == NULL || group[0] == '\0')
+        if (group == NULL || group[0] == '\0' || !h5_table_exists(f, group))
             continue;
-        if (!h5_table_exists(f, group)) {
-            if (t == OCP_TABLE_POD) {
-                rc = ocp_error_set(err, OCP_ERR_NOINPUT, cfg->input_path, -1,
-                                   NULL, "no table '%s' in the file", group);
-                goto cleanup;
-            }
-            if (warning[0] == '\0')
-                snprintf(warning, wsize, "%s: no table '%s'; read as empty",
-                         cfg->input_path, group);
-            continue;
-        }
         rc = h5_table_open(f, (enum ocp_table)t, group, &tab, err);
         if (rc != OCP_OK)
             goto cleanup;
@@ -130,43 +216,93 @@ cleanup:
     return rc;
 }
 
-static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
-                        size_t wsize, struct ocp_error *err)
+/* Lists every table's files before opening any, so every table that is
+ * missing or unreadable is named in one error. */
+static int list_tables(const struct cfg *cfg, char **paths[OCP_TABLE_COUNT],
+                       size_t counts[OCP_TABLE_COUNT],
+                       int present[OCP_TABLE_COUNT], char *warning,
+                       size_t wsize, struct ocp_error *err)
 {
-    size_t cap = 0, fcap = 0;
-    int t, rc = OCP_OK;
+    struct table_problems tp;
+    int t, rc;
 
+    memset(&tp, 0, sizeof tp);
     for (t = 0; t < OCP_TABLE_COUNT; t++) {
-        char **paths = NULL, *dir;
-        size_t n = 0, i;
+        paths[t] = NULL;
+        counts[t] = 0;
+        present[t] = 0;
+    }
+    for (t = 0; t < OCP_TABLE_COUNT; t++) {
         const char *rel = cfg->tables[t];
+        struct ocp_error e;
+        struct stat st;
+        char *dir;
 
         if (rel == NULL || rel[0] == '\0')
             continue;
         dir = join_path(cfg->input_path, rel);
         if (dir == NULL)
-            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        rc = pq_dataset_list(dir, &paths, &n, err);
-        if (rc == OCP_ERR_NOINPUT && t != OCP_TABLE_POD) {
-            if (warning[0] == '\0')
-                snprintf(warning, wsize, "%s: no such table directory; read as empty", dir);
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                                 "out of memory");
+        ocp_error_clear(&e);
+        /* Only a table that does not exist may be optional; one that
+         * exists but cannot be read is always an error. */
+        if (stat(dir, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+            if (t != OCP_TABLE_POD && (cfg->optional_tables & (1u << t))) {
+                warn_missing(warning, wsize, dir, "no such table directory");
+            } else {
+                missing_error(&e, OCP_ERR_NOINPUT, dir, t,
+                              "no such table directory");
+                problem_add(&tp, t, &e);
+            }
             free(dir);
-            rc = OCP_OK;
             continue;
         }
-        if (rc == OCP_OK && n == 0 && t == OCP_TABLE_POD)
-            rc = ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
-                               "no *.parquet files for table %s",
-                               ocp_table_spec((enum ocp_table)t)->name);
+        rc = pq_dataset_list(dir, &paths[t], &counts[t], &e);
+        if (rc == OCP_OK && counts[t] == 0 && t == OCP_TABLE_POD) {
+            ocp_error_set(&e, OCP_ERR_NOINPUT, dir, -1, NULL,
+                          "no *.parquet files for table %s",
+                          ocp_table_spec((enum ocp_table)t)->name);
+            rc = OCP_ERR_NOINPUT;
+        }
         free(dir);
-        if (rc != OCP_OK)
+        if (rc == OCP_ERR_OSERR) {
+            *err = e;
             return rc;
+        }
+        if (rc != OCP_OK)
+            problem_add(&tp, t, &e);
+        else
+            present[t] = 1;
+    }
+    return problems_report(&tp, err);
+}
+
+static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
+                        size_t wsize, struct ocp_error *err)
+{
+    char **tpaths[OCP_TABLE_COUNT];
+    size_t tcounts[OCP_TABLE_COUNT];
+    int present[OCP_TABLE_COUNT];
+    size_t cap = 0, fcap = 0;
+    struct pq_open_options opt;
+    int t, rc = OCP_OK;
+
+    pq_open_options_init(&opt);
+    opt.check_crc = cfg->verify_crc;
+    rc = list_tables(cfg, tpaths, tcounts, present, warning, wsize, err);
+    for (t = 0; t < OCP_TABLE_COUNT && rc == OCP_OK; t++) {
+        char **paths = tpaths[t];
+        size_t n = tcounts[t], i;
+
+        if (!present[t])
+            continue;
         p->table_present[t] = 1;
         for (i = 0; i < n && rc == OCP_OK; i++) {
             struct pq_file *f = NULL;
             int rg, nrg, fi;
 
-            rc = pq_file_open(paths[i], NULL, &f, err);
+            rc = pq_file_open(paths[i], &opt, &f, err);
             if (rc == OCP_OK)
                 rc = pq_table_check(f, (enum ocp_table)t, err);
             if (rc != OCP_OK) {
@@ -216,11 +352,10 @@ static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
             }
             pq_file_close(f);
         }
-        pq_dataset_free(paths, n);
-        if (rc != OCP_OK)
-            return rc;
     }
-    return OCP_OK;
+    for (t = 0; t < OCP_TABLE_COUNT; t++)
+        pq_dataset_free(tpaths[t], tcounts[t]);
+    return rc;
 }
 
 int plan_build(const struct cfg *cfg, struct plan *out, char *warning,

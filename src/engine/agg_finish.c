@@ -66,11 +66,18 @@ struct final_sto_key {
     uint32_t ns, node, resource_id, pvc, pv, storageclass, csi, labels;
 };
 
+struct set_key {
+    uint32_t id, zero;
+};
+struct set_val {
+    struct lbl_set *set;
+};
+
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
     struct agg_pool fpool;          /* merged label texts */
-    struct lbl_set **sets;          /* p->pool id -> parsed canonical set */
+    struct hmap sets;               /* p->pool id -> parsed canonical set */
     struct hmap dn_caps;            /* (day, node) -> capacity sums */
     struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
     struct hmap merged;             /* label triple -> finish pool id */
@@ -81,6 +88,8 @@ struct finisher {
     size_t ntext;
     agg_day_filter keep; /* NULL: every day */
     void *keep_ctx;
+    const struct agg_day_index *ix; /* non-NULL: only ix_day, through it */
+    int32_t ix_day;
     const char *cost_ns; /* the last namespace given a cost category */
     int cost_has;
     int64_t cost_id;
@@ -89,6 +98,22 @@ struct finisher {
 static inline int wanted(const struct finisher *f, int32_t day)
 {
     return f->keep == NULL || f->keep(day, f->keep_ctx);
+}
+
+/* The entries of a table to look at: with a day index only that day's
+ * (*list names them), else all of them (*list NULL, filtered by wanted). */
+static size_t entries_of(const struct finisher *f, int table,
+                         const struct hmap *m, const size_t **list)
+{
+    if (f->ix != NULL)
+        return agg_day_index_entries(f->ix, table, f->ix_day, list);
+    *list = NULL;
+    return m->count;
+}
+
+static inline size_t entry_at(const size_t *list, size_t j)
+{
+    return list != NULL ? list[j] : j;
 }
 
 static int oom(struct ocp_error *err)
@@ -102,9 +127,20 @@ static int oom(struct ocp_error *err)
 static const struct lbl_set *set_of(struct finisher *f, uint32_t id)
 {
     static const struct lbl_set empty = {0};
+    struct set_key k = {id, 0};
+    struct set_val *v;
+    size_t e;
+    int created;
+
     if (id == POOL_NULL)
         return &empty;
-    if (f->sets[id] == NULL) {
+    /* Keyed by id rather than an array over the whole pool: a day's
+     * finish touches only that day's label ids. */
+    e = hmap_upsert(&f->sets, &k, &created);
+    if (e == SIZE_MAX)
+        return NULL;
+    v = hmap_value(&f->sets, e);
+    if (v->set == NULL) {
         struct lbl_set *s = malloc(sizeof *s);
         if (s == NULL)
             return NULL;
@@ -115,9 +151,9 @@ static const struct lbl_set *set_of(struct finisher *f, uint32_t id)
             free(s);
             return NULL;
         }
-        f->sets[id] = s;
+        v->set = s;
     }
-    return f->sets[id];
+    return v->set;
 }
 
 /* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins). */
@@ -284,11 +320,12 @@ static const char *label_text(struct finisher *f, uint32_t id)
 static int build_capacity(struct finisher *f, struct ocp_error *err)
 {
     const struct hmap *caps = &f->p->caps;
-    size_t e;
+    const size_t *list;
+    size_t e, j, n = entries_of(f, AGG_IX_CAPS, caps, &list);
     int created;
 
-    for (e = 0; e < caps->count; e++) {
-        const struct cap_key *k = hmap_entry(caps, e);
+    for (j = 0; j < n; j++) {
+        const struct cap_key *k = hmap_entry(caps, e = entry_at(list, j));
         const struct cap_val *v = hmap_value(caps, e);
         struct day_node_key dk;
         struct cap_sums *s;
@@ -367,9 +404,12 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     size_t e;
     int created, rc = OCP_OK;
 
+    const size_t *list;
+    size_t j, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
+
     hmap_init(&final, sizeof(struct final_pod_key), sizeof(struct pod_val));
-    for (e = 0; e < p->pods.count; e++) {
-        const struct pod_key *k = hmap_entry(&p->pods, e);
+    for (j = 0; j < n; j++) {
+        const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         const struct pod_val *v = hmap_value(&p->pods, e);
         struct final_pod_key fk;
         size_t i;
@@ -464,9 +504,12 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
     size_t e;
     int created, rc = OCP_OK;
 
+    const size_t *list;
+    size_t j, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
+
     hmap_init(&per_node, sizeof(struct day_node_key), sizeof(struct unalloc_val));
-    for (e = 0; e < p->pods.count; e++) {
-        const struct pod_key *k = hmap_entry(&p->pods, e);
+    for (j = 0; j < n; j++) {
+        const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         const struct pod_val *v = hmap_value(&p->pods, e);
         struct day_node_key dk;
         struct unalloc_val *u;
@@ -565,6 +608,8 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
     struct vn_key *vns = NULL;
     struct hmap spans, pv_nodes, pv_counts, final;
     size_t e, nvn = p->vnodes.count;
+    const size_t *slist;
+    size_t sj, sn = entries_of(f, AGG_IX_STORAGE, &p->storage, &slist);
     int created, rc = OCP_OK;
 
     hmap_init(&spans, sizeof(struct pod_of_day_key), sizeof(struct span_val));
@@ -581,9 +626,10 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         goto cleanup;
     }
     {
-        size_t kept = 0;
-        for (e = 0; e < nvn; e++) {
-            const struct vn_key *vk = hmap_entry(&p->vnodes, e);
+        const size_t *list;
+        size_t kept = 0, j, n = entries_of(f, AGG_IX_VNODES, &p->vnodes, &list);
+        for (j = 0; j < n; j++) {
+            const struct vn_key *vk = hmap_entry(&p->vnodes, entry_at(list, j));
             if (wanted(f, vk->day))
                 vns[kept++] = *vk;
         }
@@ -605,8 +651,8 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
     }
 
     /* node_count(day, pv): distinct nodes over all rows of that pv. */
-    for (e = 0; e < p->storage.count; e++) {
-        const struct sto_key *k = hmap_entry(&p->storage, e);
+    for (sj = 0; sj < sn; sj++) {
+        const struct sto_key *k = hmap_entry(&p->storage, entry_at(slist, sj));
         struct pod_of_day_key pk = {k->day, k->ns, k->pod};
         size_t si = hmap_find(&spans, &pk), j;
         const struct span_val *s;
@@ -632,8 +678,8 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
     }
 
     /* One output group per storage group and volume node. */
-    for (e = 0; e < p->storage.count; e++) {
-        const struct sto_key *k = hmap_entry(&p->storage, e);
+    for (sj = 0; sj < sn; sj++) {
+        const struct sto_key *k = hmap_entry(&p->storage, e = entry_at(slist, sj));
         const struct sto_val *v = hmap_value(&p->storage, e);
         struct pod_of_day_key pk = {k->day, k->ns, k->pod};
         struct day_pv_key ck = {k->day, k->pv};
@@ -741,14 +787,54 @@ int agg_finish(const struct agg_partial *p,
     return agg_finish_days(p, settings, NULL, NULL, out, err);
 }
 
+/* The finish of the days f selects (keep filter or day index). */
+static int finish_run(struct finisher *f, struct ocp_error *err)
+{
+    size_t e;
+    int rc;
+
+    pool_init(&f->fpool);
+    lbl_set_init(&f->work);
+    hmap_init(&f->dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
+    hmap_init(&f->day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
+    hmap_init(&f->merged, sizeof(struct merged_key), sizeof(struct merged_val));
+    hmap_init(&f->sets, sizeof(struct set_key), sizeof(struct set_val));
+    rc = build_capacity(f, err);
+    if (rc == OCP_OK)
+        rc = emit_pods(f, err);
+    if (rc == OCP_OK)
+        rc = emit_unallocated(f, err);
+    if (rc == OCP_OK)
+        rc = emit_storage(f, err);
+    if (rc == OCP_OK && f->overflow)
+        rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                           "a sum exceeds 2^95 (4.0e28), the exactly summed range, "
+                           "when pod groups of one day were combined");
+    if (rc == OCP_OK)
+        rpt_table_sort(f->out);
+    for (e = 0; e < f->sets.count; e++) {
+        struct set_val *v = hmap_value(&f->sets, e);
+        if (v->set != NULL) {
+            lbl_set_release(v->set);
+            free(v->set);
+        }
+    }
+    hmap_release(&f->sets);
+    pool_release(&f->fpool);
+    free(f->text);
+    lbl_set_release(&f->work);
+    hmap_release(&f->dn_caps);
+    hmap_release(&f->day_caps);
+    hmap_release(&f->merged);
+    return rc;
+}
+
 int agg_finish_days(const struct agg_partial *p,
                     const struct agg_finish_settings *settings,
                     agg_day_filter keep, void *ctx, struct rpt_table *out,
                     struct ocp_error *err)
 {
     struct finisher f;
-    uint32_t id;
-    int rc;
 
     memset(&f, 0, sizeof f);
     f.keep = keep;
@@ -756,46 +842,22 @@ int agg_finish_days(const struct agg_partial *p,
     f.p = p;
     f.settings = settings;
     f.out = out;
-    pool_init(&f.fpool);
-    lbl_set_init(&f.work);
-    hmap_init(&f.dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
-    hmap_init(&f.day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
-    hmap_init(&f.merged, sizeof(struct merged_key), sizeof(struct merged_val));
-    f.sets = calloc((size_t)p->pool.count + 1, sizeof *f.sets);
-    if (f.sets == NULL) {
-        rc = oom(err);
-        goto cleanup;
-    }
-    rc = build_capacity(&f, err);
-    if (rc == OCP_OK)
-        rc = emit_pods(&f, err);
-    if (rc == OCP_OK)
-        rc = emit_unallocated(&f, err);
-    if (rc == OCP_OK)
-        rc = emit_storage(&f, err);
-    if (rc == OCP_OK && f.overflow)
-        rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                           "a sum exceeds 2^95 (4.0e28), the exactly summed range, "
-                           "when pod groups of one day were combined");
-    if (rc == OCP_OK)
-        rpt_table_sort(out);
-cleanup:
-    if (f.sets != NULL) {
-        for (id = 0; id < p->pool.count; id++) {
-            if (f.sets[id] != NULL) {
-                lbl_set_release(f.sets[id]);
-                free(f.sets[id]);
-            }
-        }
-        free(f.sets);
-    }
-    pool_release(&f.fpool);
-    free(f.text);
-    lbl_set_release(&f.work);
-    hmap_release(&f.dn_caps);
-    hmap_release(&f.day_caps);
-    hmap_release(&f.merged);
-    return rc;
+    return finish_run(&f, err);
+}
+
+int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
+                   const struct agg_finish_settings *settings, int32_t day,
+                   struct rpt_table *out, struct ocp_error *err)
+{
+    struct finisher f;
+
+    memset(&f, 0, sizeof f);
+    f.ix = ix;
+    f.ix_day = day;
+    f.p = p;
+    f.settings = settings;
+    f.out = out;
+    return finish_run(&f, err);
 }
 
 static int cmp_day(const void *a, const void *b)

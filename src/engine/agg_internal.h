@@ -113,6 +113,14 @@ struct agg_partial {
     int intern_failed;          /* a string could not be interned (pool) */
 };
 
+/* The tables a day index covers. */
+enum { AGG_IX_CAPS, AGG_IX_PODS, AGG_IX_STORAGE, AGG_IX_VNODES, AGG_IX_COUNT };
+
+/* The entries of `table` (AGG_IX_*) on `day`: their count, and *list the
+ * entry indexes (NULL when none). */
+size_t agg_day_index_entries(const struct agg_day_index *ix, int table,
+                             int32_t day, const size_t **list);
+
 /* Interns a raw label text and returns its canonical filtered pool id and
  * flags (parsing it the first time it is seen). */
 int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,

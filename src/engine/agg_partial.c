@@ -329,7 +329,11 @@ static inline uint32_t peek_id(const struct dict_map *m,
     return m->ids[id];
 }
 
+/* What the look-ahead computed for a row: the keys and their hashes, so
+ * the row's own upserts need not hash again. */
 struct ahead {
+    struct pod_key key;
+    struct vn_key vk;
     uint32_t hpod, hvn;
     int valid;
 };
@@ -369,6 +373,7 @@ static inline void look_ahead(struct agg_partial *p, const struct ocp_batch *b,
     key.ns = ns;
     key.node = node;
     key.labels = lab & 0x1fffffffu;
+    a->key = key;
     a->hpod = hmap_hash(&key, sizeof key);
     hmap_prefetch(&p->pods, a->hpod);
     a->hvn = 0;
@@ -382,6 +387,7 @@ static inline void look_ahead(struct agg_partial *p, const struct ocp_batch *b,
             vk.pod = pod;
             vk.node = node;
             vk.resource_id = rid;
+            a->vk = vk;
             a->hvn = hmap_hash(&vk, sizeof vk);
             hmap_prefetch(&p->chunk_vnodes, a->hvn);
         }
@@ -482,7 +488,10 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         if (last_index != SIZE_MAX && memcmp(&key, &last_key, sizeof key) == 0) {
             e = last_index;
         } else {
-            e = hmap_upsert(&p->pods, &key, &created);
+            const struct ahead *a = &ring[r % RING];
+            e = a->valid && memcmp(&a->key, &key, sizeof key) == 0
+                    ? hmap_upsert_hashed(&p->pods, &key, a->hpod, &created)
+                    : hmap_upsert(&p->pods, &key, &created);
             if (e == SIZE_MAX)
                 return oom(err);
             last_key = key;
@@ -548,7 +557,11 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             vk.node = node;
             vk.resource_id = rid;
             if (!have_vn || memcmp(&vk, &last_vn, sizeof vk) != 0) {
-                if (hmap_upsert(&p->chunk_vnodes, &vk, &created) == SIZE_MAX)
+                const struct ahead *a = &ring[r % RING];
+                size_t ve = a->valid && a->hvn != 0 && memcmp(&a->vk, &vk, sizeof vk) == 0
+                                ? hmap_upsert_hashed(&p->chunk_vnodes, &vk, a->hvn, &created)
+                                : hmap_upsert(&p->chunk_vnodes, &vk, &created);
+                if (ve == SIZE_MAX)
                     return oom(err);
                 last_vn = vk;
                 have_vn = 1;

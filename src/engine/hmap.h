@@ -80,13 +80,14 @@ static inline int hmap_key_eq(const unsigned char *a, const unsigned char *b,
 size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t hash,
                         int *created);
 
-/* Finds the entry for key, inserting a zero-filled value when absent
+/* Finds the entry for key, whose hmap_hash is h (callers that hashed it
+ * already for a prefetch pass it on), inserting a zero-filled value when absent
  * (*created set to 1).  Returns the entry index, or SIZE_MAX when out of
  * memory.  Entry pointers move when the map grows: use indexes.  The
  * lookup is inline because it runs once or more per input row. */
-static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
+static inline size_t hmap_upsert_hashed(struct hmap *m, const void *key,
+                                        uint32_t h, int *created)
 {
-    uint32_t h = hmap_hash(key, m->key_size);
     size_t i;
 
     *created = 0;
@@ -100,6 +101,12 @@ static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
         }
     }
     return hmap_insert_slow(m, key, h, created);
+}
+
+/* hmap_upsert_hashed with the key's hash computed here. */
+static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
+{
+    return hmap_upsert_hashed(m, key, hmap_hash(key, m->key_size), created);
 }
 
 /* Finds an entry; SIZE_MAX when absent. */

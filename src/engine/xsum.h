@@ -65,23 +65,15 @@ static inline int xsum_add_limbs(struct xsum *s, uint64_t a0, uint64_t a1,
     return ov;
 }
 
-/* Adds v.  NaN (our NULL) is skipped.  Returns 1 when v is infinite, when
- * |v| >= 2^90, or when the sum left the range (the sum is then unusable),
- * else 0. */
-static inline int xsum_add(struct xsum *s, double v)
+/* The general add of sign * m * 2^sh units (sh may be negative: bits
+ * below 2^-96 are dropped, toward zero).  Negative values and values
+ * below 2^-43 take this path; the common case is inlined in xsum_add. */
+static inline int xsum_add_general(struct xsum *s, uint64_t m, int sh, int negative)
 {
-    uint64_t bits, m, lo, hi, a0, a1, a2, neg;
-    unsigned e, k, o;
-    int sh;
+    uint64_t lo, hi, a0, a1, a2, neg;
+    unsigned k, o;
     xsum_u128 t;
 
-    memcpy(&bits, &v, sizeof bits);
-    e = (unsigned)(bits >> 52) & 0x7ffu;
-    if (e >= XSUM_EXP_LIMIT)
-        return e == 0x7ffu && (bits & 0xfffffffffffffull) != 0 ? 0 : 1;
-    /* value = m * 2^(e - 1075); in units of 2^-96 that is m << (e - 979). */
-    m = (bits & 0xfffffffffffffull) | (e != 0 ? 1ull << 52 : 0);
-    sh = (int)(e != 0 ? e : 1) - 979;
     if (sh < 0) {
         if (sh <= -53)
             return 0; /* below 2^-96: truncates to zero */
@@ -98,17 +90,64 @@ static inline int xsum_add(struct xsum *s, double v)
     a0 = k == 0 ? lo : 0;
     a1 = k == 0 ? hi : (k == 1 ? lo : 0);
     a2 = k == 1 ? hi : (k == 2 ? lo : 0);
-    /* Negative: add the two's complement (~a + 1) instead. */
-    neg = 0 - (bits >> 63);
-    a0 ^= neg;
-    a1 ^= neg;
-    a2 ^= neg;
-    if (neg) {
-        uint64_t c = __builtin_add_overflow(a0, 1, &a0);
+    if (negative) { /* add the two's complement (~a + 1) instead */
+        uint64_t c;
+        neg = ~(uint64_t)0;
+        a0 ^= neg;
+        a1 ^= neg;
+        a2 ^= neg;
+        c = __builtin_add_overflow(a0, 1, &a0);
         c = __builtin_add_overflow(a1, c, &a1);
         a2 += c;
     }
     return xsum_add_limbs(s, a0, a1, a2);
+}
+
+/* Adds v.  NaN (our NULL) is skipped.  Returns 1 when v is infinite, when
+ * |v| >= 2^90, or when the sum left the range (the sum is then unusable),
+ * else 0. */
+static inline int xsum_add(struct xsum *s, double v)
+{
+    uint64_t bits, m, lo, hi, c;
+    unsigned e, sh;
+    int64_t top;
+    xsum_u128 t;
+
+    memcpy(&bits, &v, sizeof bits);
+    e = (unsigned)(bits >> 52) & 0x7ffu;
+    if (__builtin_expect(e >= XSUM_EXP_LIMIT, 0))
+        return e == 0x7ffu && (bits & 0xfffffffffffffull) != 0 ? 0 : 1;
+    m = (bits & 0xfffffffffffffull) | (1ull << 52);
+    /* value = m * 2^(e - 1075); in units of 2^-96 that is m << (e - 979). */
+    if (__builtin_expect(e < 980 || (int64_t)bits < 0, 0)) {
+        if ((bits << 1) == 0)
+            return 0; /* +0 and -0 */
+        if (e == 0) /* subnormal: far below 2^-96 */
+            return 0;
+        return xsum_add_general(s, m, (int)e - 979, (int64_t)bits < 0);
+    }
+    /* A positive value in [2^-43, 2^90): m << sh with 1 <= sh <= 133. */
+    sh = e - 979;
+    t = (xsum_u128)m << (sh & 63u);
+    lo = (uint64_t)t;
+    hi = (uint64_t)(t >> 64);
+    switch (sh >> 6) {
+    case 0:
+        c = __builtin_add_overflow(s->w[0], lo, &s->w[0]);
+        c = __builtin_add_overflow(s->w[1], hi + c, &s->w[1]);
+        break;
+    case 1:
+        c = __builtin_add_overflow(s->w[1], lo, &s->w[1]);
+        c += hi;
+        break;
+    default:
+        c = lo;
+        break;
+    }
+    if (__builtin_add_overflow((int64_t)s->w[2], (int64_t)c, &top))
+        return 1;
+    s->w[2] = (uint64_t)top;
+    return 0;
 }
 
 /* Adds another partial sum; returns 1 when the sum left the range. */

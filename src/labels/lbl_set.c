@@ -249,6 +249,53 @@ int lbl_keys_add(struct lbl_keys *k, const char *key, size_t len)
     return OCP_OK;
 }
 
+static int cmp_key_ptr(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    return key_cmp(x, strlen(x), y, strlen(y));
+}
+
+int lbl_keys_add_many(struct lbl_keys *k, const char *const *keys, size_t n)
+{
+    size_t kept = 0;
+
+    /* Append everything, then sort and drop repeats once: inserting one
+     * by one in order moves the tail each time, quadratic for the 262 k
+     * keys a generated config can hold. */
+    if (n > ((size_t)-1) / sizeof *k->keys - k->count)
+        return OCP_ERR_OSERR;
+    if (k->count + n > k->cap) {
+        size_t cap = k->count + n;
+        char **grown = realloc(k->keys, cap * sizeof *grown);
+        if (grown == NULL)
+            return OCP_ERR_OSERR;
+        k->keys = grown;
+        k->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(keys[i]);
+        char *copy = malloc(len + 1);
+        if (copy == NULL) {
+            /* Undo this call's copies: the list is as before. */
+            while (i-- > 0)
+                free(k->keys[k->count + i]);
+            return OCP_ERR_OSERR;
+        }
+        memcpy(copy, keys[i], len + 1);
+        k->keys[k->count + i] = copy;
+    }
+    k->count += n;
+    qsort(k->keys, k->count, sizeof *k->keys, cmp_key_ptr);
+    for (size_t i = 0; i < k->count; i++) {
+        if (kept > 0 && strcmp(k->keys[kept - 1], k->keys[i]) == 0)
+            free(k->keys[i]);
+        else
+            k->keys[kept++] = k->keys[i];
+    }
+    k->count = kept;
+    return OCP_OK;
+}
+
 int lbl_keys_contains(const struct lbl_keys *k, const char *key, size_t len)
 {
     if (len == sizeof ALWAYS_KEY - 1 && memcmp(key, ALWAYS_KEY, len) == 0)

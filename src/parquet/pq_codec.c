@@ -7,6 +7,7 @@
  * reentrant; zstd and lz4-frame contexts are created per call.
  */
 #include "pq_codec.h"
+#include "ocpagg/parquet.h"
 
 #include <limits.h>
 #include <string.h>
@@ -262,8 +263,12 @@ int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen,
         return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
                              "LZO-compressed pages are not supported");
     }
-    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
-                         "unknown compression codec %d", (int)codec);
+    /* parquet.thrift defines ids 0..7 only: another id is a damaged
+     * footer, not a codec we lack. */
+    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                         "corrupt column metadata: compression codec id %d "
+                         "does not exist",
+                         (int)codec);
 }
 
 static int gzip_compress(int level, const uint8_t *src, size_t srclen,

@@ -12,6 +12,7 @@
 #include "ocpagg/error.h"
 #include "pq_encoding.h"
 #include "pq_format.h"
+#include "ocpagg/parquet.h"
 
 /* Decompresses src into dst whose size is exactly the page's uncompressed size; any other decompressed size is OCP_ERR_DATA.
    Codecs: UNCOMPRESSED (copy), SNAPPY (libsnappy C API snappy-c.h), GZIP (zlib inflate with 16+MAX_WBITS, several concatenated members), ZSTD,
@@ -23,8 +24,7 @@ int  pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen, uint8
 /* BROTLI is accepted too; LZ4 and LZO are OCP_ERR_UNSUPPORTED.  level 0 picks the codec's default
    (gzip 6, zstd 3, brotli 5); other values go to the library (ignored by SNAPPY and LZ4_RAW). */
 int  pq_compress(enum pq_codec codec, int level, const uint8_t *src, size_t srclen, struct pq_buf *out, struct ocp_error *err);
-/* The codec's name as parquet.thrift spells it ("SNAPPY"), "UNKNOWN" otherwise. */
-const char *pq_codec_name(enum pq_codec codec);
+/* pq_codec_name (the one table of codec names) is in ocpagg/parquet.h. */
 uint32_t pq_crc32(const uint8_t *data, size_t len);   /* zlib crc32, for page CRCs */
 
 #endif

@@ -11,7 +11,9 @@
 /* Largest page header we accept (statistics can make them big). */
 #define HEADER_MAX ((size_t)64 << 20)
 /* Largest number of entries decoded in one call (2^28: 2 GiB of doubles);
- * bigger row groups are read in row ranges. */
+ * bigger flat row groups are read in row ranges (the job's chunk_rows is
+ * capped at the same number); a bigger nested chunk is refused with
+ * OCP_ERR_UNSUPPORTED naming file, row group and column. */
 #define MAX_ENTRIES ((int64_t)1 << 28)
 
 void pq_scratch_release(struct pq_scratch *s)
@@ -298,10 +300,20 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
     }
     if (flat)
         cap = nrows;
+    /* A flat read never asks for more (the job's chunk_rows is capped at
+     * the same 2^28).  A nested chunk is decoded whole, and its entry
+     * count, though backed by the page headers, is not bounded by the
+     * file's size (an RLE run of empty lists costs a few bytes), so a
+     * chunk above the cap is valid input this reader cannot take in one
+     * piece: say so, and how to avoid it, rather than allocate blindly. */
     if (cap > MAX_ENTRIES)
-        return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                       "%lld entries are too many to decode at once",
-                       (long long)cap);
+        return pq_fail(f, rg, col, err,
+                       flat ? OCP_ERR_USAGE : OCP_ERR_UNSUPPORTED,
+                       "%s column chunk holds %lld entries; at most %lld are "
+                       "decoded at once%s",
+                       flat ? "a read of the" : "the nested", (long long)cap,
+                       (long long)MAX_ENTRIES,
+                       flat ? "" : " (write this file with smaller row groups)");
     if (ci->type == PQ_BYTE_ARRAY) {
         if (pq_dictbuild_init(&db, arena, 1024, 16384) != OCP_OK)
             return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");

@@ -40,6 +40,44 @@ static int push(struct plist *l, const char *path)
     return OCP_OK;
 }
 
+int pq_errno_status(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case EACCES:
+    case EPERM:
+    case ELOOP:
+    case ENAMETOOLONG:
+        return OCP_ERR_NOINPUT;
+    default:
+        /* EIO, ESTALE, ENXIO (a vanished mount) and the rest: reading
+         * failed, which retrying later may cure. */
+        return OCP_ERR_IOERR;
+    }
+}
+
+static const char *kind_word(mode_t m)
+{
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a regular file";
+}
+
+/* Every entry is looked at through stat(), so a link to a regular file or
+ * to a folder counts as what it points to.  An entry stat() cannot
+ * follow (a dangling link, a link loop, a vanished mount, no permission)
+ * is an error naming it rather than being skipped: skipping would drop
+ * its rows from the report without a word.  A *.parquet entry that is
+ * neither a folder nor a regular file (FIFO, device, socket) is an error
+ * too; other names that are not regular files are not data and are
+ * ignored. */
 static int walk(const char *dir, int depth, struct plist *l,
                 struct ocp_error *err)
 {
@@ -52,18 +90,32 @@ static int walk(const char *dir, int depth, struct plist *l,
                              "directories nested more than %d deep",
                              MAX_DEPTH);
     d = opendir(dir);
-    if (d == NULL)
-        return ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
-                             "cannot open directory: %s", strerror(errno));
-    while (rc == OCP_OK && (e = readdir(d)) != NULL) {
+    if (d == NULL) {
+        int e0 = errno;
+        return ocp_error_set(err, pq_errno_status(e0), dir, -1, NULL,
+                             "cannot open directory: %s", strerror(e0));
+    }
+    for (;;) {
         struct stat st;
         char *path;
         size_t len;
+        int parquet;
 
+        errno = 0;
+        e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0) {
+                int e0 = errno;
+                rc = ocp_error_set(err, pq_errno_status(e0), dir, -1, NULL,
+                                   "cannot list directory: %s", strerror(e0));
+            }
+            break;
+        }
         /* Hidden files, Spark's _SUCCESS / _temporary and checksums. */
         if (e->d_name[0] == '.' || e->d_name[0] == '_' ||
             ends_with(e->d_name, ".crc"))
             continue;
+        parquet = ends_with(e->d_name, ".parquet");
         len = strlen(dir) + strlen(e->d_name) + 2;
         path = malloc(len);
         if (path == NULL) {
@@ -73,15 +125,25 @@ static int walk(const char *dir, int depth, struct plist *l,
         }
         snprintf(path, len, "%s/%s", dir, e->d_name);
         if (stat(path, &st) != 0) {
-            /* A dangling link or a file removed meanwhile: not ours. */
+            int e0 = errno;
+            rc = ocp_error_set(err, pq_errno_status(e0), path, -1, NULL,
+                               "cannot read this entry of the table "
+                               "directory: %s",
+                               strerror(e0));
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(path, depth + 1, l, err);
-        } else if (S_ISREG(st.st_mode) && ends_with(e->d_name, ".parquet")) {
+        } else if (parquet && !S_ISREG(st.st_mode)) {
+            rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL,
+                               "%s, not a regular Parquet file",
+                               kind_word(st.st_mode));
+        } else if (parquet) {
             if (push(l, path) != OCP_OK)
                 rc = ocp_error_set(err, OCP_ERR_OSERR, dir, -1, NULL,
                                    "out of memory");
         }
         free(path);
+        if (rc != OCP_OK)
+            break;
     }
     closedir(d);
     return rc;
@@ -101,9 +163,19 @@ int pq_dataset_list(const char *dir, char ***paths, size_t *count,
 
     *paths = NULL;
     *count = 0;
-    if (stat(dir, &st) != 0)
+    if (stat(dir, &st) != 0) {
+        int e0 = errno;
+        if (e0 == ENOENT || e0 == ENOTDIR)
+            return ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
+                                 "no such table directory");
+        return ocp_error_set(err, pq_errno_status(e0), dir, -1, NULL,
+                             "cannot read the table directory: %s",
+                             strerror(e0));
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
-                             "no such table directory: %s", strerror(errno));
+                             "%s, not a Parquet file or a directory",
+                             kind_word(st.st_mode));
     if (S_ISREG(st.st_mode)) {
         rc = push(&l, dir);
         if (rc != OCP_OK)

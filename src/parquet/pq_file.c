@@ -18,6 +18,10 @@
 void pq_open_options_init(struct pq_open_options *opt)
 {
     memset(opt, 0, sizeof *opt);
+    /* Checking costs one crc32 pass over each page that carries a CRC
+     * (most writers, ours included, write none); a flipped byte otherwise
+     * changes the report silently. */
+    opt->check_crc = 1;
     opt->max_footer_bytes = PQ_DEFAULT_MAX_FOOTER;
     opt->whole_chunk_bytes = PQ_DEFAULT_WHOLE_CHUNK;
 }
@@ -138,10 +142,13 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
         goto fail;
     }
-    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named *.parquet must not hang the open; it is
+     * refused just below.  Regular files ignore the flag. */
+    f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (f->fd < 0) {
-        rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL,
-                           "cannot open: %s", strerror(errno));
+        int e0 = errno;
+        rc = ocp_error_set(err, pq_errno_status(e0), path, -1, NULL,
+                           "cannot open: %s", strerror(e0));
         goto fail;
     }
     if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {

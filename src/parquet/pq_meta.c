@@ -53,6 +53,51 @@ static int read_i64(struct pq_tr *t, int type, int64_t *v)
     return 1;
 }
 
+/* ---- list<struct> fields ------------------------------------------ */
+
+/* The shape every list<struct> of the footer shares (the schema, the row
+ * groups, a row group's column chunks, the key/value metadata): the list
+ * header, elements that must be structs, a count no larger than the bytes
+ * left (pq_tr_list) and INT32_MAX, then each element decoded inside its
+ * struct.  alloc makes room for n elements (0: out of memory); item
+ * decodes element i.  Returns the count, or -1 with the reader marked bad
+ * (a type error, a second copy of the field, no memory). */
+struct list_spec {
+    const char *what; /* "the schema is not ..." in messages */
+    uint32_t min;     /* fewest elements allowed */
+    int (*alloc)(struct pq_file *f, void *ctx, uint32_t n);
+    void (*item)(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i);
+};
+
+static int64_t decode_struct_list(struct pq_tr *t, struct pq_file *f,
+                                  int type, int repeated,
+                                  const struct list_spec *ls, void *ctx)
+{
+    int elem;
+    uint32_t n, i;
+
+    if (!pq_tr_list(t, type, &elem, &n)) {
+        if (!t->bad)
+            pq_tr_fail(t, ls->what);
+        return -1;
+    }
+    if (elem != PQ_TC_STRUCT || n < ls->min || n > INT32_MAX || repeated) {
+        pq_tr_fail(t, ls->what);
+        return -1;
+    }
+    if (!ls->alloc(f, ctx, n)) {
+        pq_tr_fail(t, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < n && !t->bad; i++) {
+        if (!pq_tr_enter(t))
+            break;
+        ls->item(t, f, ctx, i);
+        pq_tr_leave(t);
+    }
+    return t->bad ? -1 : (int64_t)n;
+}
+
 /* ---- LogicalType -------------------------------------------------- */
 
 static void decode_time_unit(struct pq_tr *t, enum pq_time_unit *unit)
@@ -355,40 +400,46 @@ static void decode_chunk(struct pq_tr *t, struct pq_chunkmeta *c)
     }
 }
 
+static int chunks_alloc(struct pq_file *f, void *ctx, uint32_t n)
+{
+    struct pq_rowgroup *rg = ctx;
+    rg->cols = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof *rg->cols);
+    rg->ncols = (int)n;
+    return rg->cols != NULL;
+}
+
+static void chunks_item(struct pq_tr *t, struct pq_file *f, void *ctx,
+                        uint32_t i)
+{
+    struct pq_rowgroup *rg = ctx;
+    (void)f;
+    decode_chunk(t, &rg->cols[i]);
+}
+
+static const struct list_spec chunk_list = {
+    "row group columns are not a list of structs", 0, chunks_alloc,
+    chunks_item};
+
 static void decode_rowgroup(struct pq_tr *t, struct pq_file *f,
                             struct pq_rowgroup *rg)
 {
     int16_t last = 0, id;
-    int type, elem;
-    uint32_t n, i;
+    int type;
     unsigned seen = 0;
 
     memset(rg, 0, sizeof *rg);
     while (pq_tr_field(t, &last, &id, &type)) {
-        if (id == 1 && pq_tr_list(t, type, &elem, &n)) {
-            if (elem != PQ_TC_STRUCT || (seen & 1u)) {
-                pq_tr_fail(t, "row group columns are not a list of structs");
+        if (id == 1) {
+            if (decode_struct_list(t, f, type, (seen & 1u) != 0, &chunk_list,
+                                   rg) < 0)
                 break;
-            }
-            rg->cols = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof *rg->cols);
-            if (rg->cols == NULL) {
-                pq_tr_fail(t, "out of memory");
-                break;
-            }
-            rg->ncols = (int)n;
-            for (i = 0; i < n && !t->bad; i++) {
-                if (!pq_tr_enter(t))
-                    break;
-                decode_chunk(t, &rg->cols[i]);
-                pq_tr_leave(t);
-            }
             seen |= 1u;
         } else if (id == 2) {
             read_i64(t, type, &rg->total_byte_size);
         } else if (id == 3) {
             if (read_i64(t, type, &rg->num_rows))
                 seen |= 2u;
-        } else if (id != 1) {
+        } else {
             pq_tr_skip(t, type);
         }
     }
@@ -416,13 +467,64 @@ static void decode_kv(struct pq_tr *t, struct pq_file *f, const char **key,
         pq_tr_fail(t, "key/value metadata without a key");
 }
 
+static int schema_alloc(struct pq_file *f, void *ctx, uint32_t n)
+{
+    (void)ctx;
+    f->schema = ocp_arena_calloc(&f->meta, n, sizeof *f->schema);
+    f->nschema = (int)n;
+    return f->schema != NULL;
+}
+
+static void schema_item(struct pq_tr *t, struct pq_file *f, void *ctx,
+                        uint32_t i)
+{
+    (void)ctx;
+    decode_schema_el(t, f, &f->schema[i]);
+}
+
+static int rgs_alloc(struct pq_file *f, void *ctx, uint32_t n)
+{
+    (void)ctx;
+    f->rgs = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof *f->rgs);
+    f->nrg = (int)n;
+    return f->rgs != NULL;
+}
+
+static void rgs_item(struct pq_tr *t, struct pq_file *f, void *ctx,
+                     uint32_t i)
+{
+    (void)ctx;
+    decode_rowgroup(t, f, &f->rgs[i]);
+}
+
+static int kv_alloc(struct pq_file *f, void *ctx, uint32_t n)
+{
+    (void)ctx;
+    f->kv_keys = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof(char *));
+    f->kv_values = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof(char *));
+    return f->kv_keys != NULL && f->kv_values != NULL;
+}
+
+static void kv_item(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i)
+{
+    (void)ctx;
+    decode_kv(t, f, &f->kv_keys[i], &f->kv_values[i]);
+}
+
+static const struct list_spec schema_list = {
+    "the schema is not a non-empty list of structs", 1, schema_alloc,
+    schema_item};
+static const struct list_spec rg_list = {
+    "row groups are not a list of structs", 0, rgs_alloc, rgs_item};
+static const struct list_spec kv_list = {
+    "key/value metadata is not a list of structs", 0, kv_alloc, kv_item};
+
 int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
                    struct ocp_error *err)
 {
     struct pq_tr t;
     int16_t last = 0, id;
-    int type, elem;
-    uint32_t n, i;
+    int type;
     unsigned seen = 0;
     int32_t v;
 
@@ -434,73 +536,25 @@ int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
                 f->version = v;
             break;
         case 2:
-            if (!pq_tr_list(&t, type, &elem, &n))
-                break;
-            if (elem != PQ_TC_STRUCT || n == 0 || n > INT32_MAX ||
-                (seen & 1u)) {
-                pq_tr_fail(&t, "the schema is not a non-empty list of structs");
-                break;
-            }
-            f->schema = ocp_arena_calloc(&f->meta, n, sizeof *f->schema);
-            if (f->schema == NULL) {
-                pq_tr_fail(&t, "out of memory");
-                break;
-            }
-            f->nschema = (int)n;
-            for (i = 0; i < n && !t.bad; i++) {
-                if (!pq_tr_enter(&t))
-                    break;
-                decode_schema_el(&t, f, &f->schema[i]);
-                pq_tr_leave(&t);
-            }
-            seen |= 1u;
+            if (decode_struct_list(&t, f, type, (seen & 1u) != 0,
+                                   &schema_list, NULL) >= 0)
+                seen |= 1u;
             break;
         case 3:
             if (read_i64(&t, type, &f->num_rows))
                 seen |= 2u;
             break;
         case 4:
-            if (!pq_tr_list(&t, type, &elem, &n))
-                break;
-            if (elem != PQ_TC_STRUCT || n > INT32_MAX || (seen & 4u)) {
-                pq_tr_fail(&t, "row groups are not a list of structs");
-                break;
-            }
-            f->rgs = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof *f->rgs);
-            if (f->rgs == NULL) {
-                pq_tr_fail(&t, "out of memory");
-                break;
-            }
-            f->nrg = (int)n;
-            for (i = 0; i < n && !t.bad; i++) {
-                if (!pq_tr_enter(&t))
-                    break;
-                decode_rowgroup(&t, f, &f->rgs[i]);
-                pq_tr_leave(&t);
-            }
-            seen |= 4u;
+            if (decode_struct_list(&t, f, type, (seen & 4u) != 0, &rg_list,
+                                   NULL) >= 0)
+                seen |= 4u;
             break;
-        case 5:
-            if (!pq_tr_list(&t, type, &elem, &n))
-                break;
-            if (elem != PQ_TC_STRUCT || f->kv_keys != NULL) {
-                pq_tr_fail(&t, "key/value metadata is not a list of structs");
-                break;
-            }
-            f->kv_keys = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof(char *));
-            f->kv_values = ocp_arena_calloc(&f->meta, n ? n : 1, sizeof(char *));
-            if (f->kv_keys == NULL || f->kv_values == NULL) {
-                pq_tr_fail(&t, "out of memory");
-                break;
-            }
-            for (i = 0; i < n && !t.bad; i++) {
-                if (!pq_tr_enter(&t))
-                    break;
-                decode_kv(&t, f, &f->kv_keys[i], &f->kv_values[i]);
-                pq_tr_leave(&t);
-            }
-            f->nkv = t.bad ? 0 : n;
+        case 5: {
+            int64_t n = decode_struct_list(&t, f, type, f->kv_keys != NULL,
+                                           &kv_list, NULL);
+            f->nkv = n > 0 ? (size_t)n : 0;
             break;
+        }
         case 6:
             f->created_by = read_str(&t, f, type);
             break;

@@ -204,6 +204,11 @@ static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
         *nmax = cnt;
         return OCP_OK;
     }
+    if (pq_encoding_status(enc) == OCP_ERR_DATA)
+        return pq_cr_fail(c, OCP_ERR_DATA,
+                          "corrupt page header: level encoding id %d does not "
+                          "exist",
+                          enc);
     return pq_cr_fail(c, OCP_ERR_UNSUPPORTED, "level encoding %s is not supported",
                  pq_encoding_name(enc));
 }
@@ -225,6 +230,11 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
         return pq_cr_fail(c, OCP_ERR_DATA,
                      "dictionary page with a negative value count (%d)",
                      (int)h->num_values);
+    if (h->encoding != PQ_ENC_PLAIN && h->encoding != PQ_ENC_PLAIN_DICTIONARY &&
+        pq_encoding_status(h->encoding) == OCP_ERR_DATA)
+        return pq_cr_fail(c, OCP_ERR_DATA,
+                          "corrupt page header: encoding id %d does not exist",
+                          h->encoding);
     if (h->encoding != PQ_ENC_PLAIN && h->encoding != PQ_ENC_PLAIN_DICTIONARY)
         return pq_cr_fail(c, OCP_ERR_UNSUPPORTED,
                      "dictionary page encoding %s is not supported",

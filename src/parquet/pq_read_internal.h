@@ -270,4 +270,14 @@ int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
 /* Finishes into a struct ocp_strdict allocated in the arena. */
 int pq_dictbuild_finish(struct pq_dictbuild *b, struct ocp_strdict **out);
 
+/* The status for an encoding id a page uses that we do not decode: an
+ * encoding parquet.thrift defines (GROUP_VAR_INT, BIT_PACKED values, ...)
+ * is valid input we do not read, OCP_ERR_UNSUPPORTED; any other id is a
+ * damaged header, OCP_ERR_DATA. */
+static inline int pq_encoding_status(int enc)
+{
+    return enc >= 0 && enc <= PQ_ENC_BYTE_STREAM_SPLIT ? OCP_ERR_UNSUPPORTED
+                                                       : OCP_ERR_DATA;
+}
+
 #endif

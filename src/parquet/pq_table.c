@@ -336,6 +336,32 @@ static int to_number(const struct pq_file *f, int rg, int col,
 
 /* ---- strings ------------------------------------------------------- */
 
+/* Every text value must be UTF-8: the report is UTF-8 (CSV) or Parquet
+ * STRING, and DuckDB refuses a Parquet report holding other bytes.  The
+ * check runs once per distinct value (the column's dictionary, whether the
+ * file stored the values PLAIN or dictionary-coded), so its cost follows
+ * the number of distinct strings, not rows. */
+static int check_utf8(const struct pq_file *f, int rg, int col,
+                      const struct ocp_strdict *d, struct ocp_error *err)
+{
+    for (uint32_t i = 0; d != NULL && i < d->count; i++) {
+        size_t len, bad;
+        const char *s = ocp_strdict_get(d, i, &len);
+        size_t show;
+        if ((bad = pq_utf8_invalid_at(s, len)) >= len)
+            continue;
+        /* Quote the valid start of the value, cut at a character. */
+        show = bad > 40 ? 40 : bad;
+        while (show > 0 && show < bad && ((unsigned char)s[show] & 0xC0) == 0x80)
+            show--;
+        return pq_fail(f, rg, col, err, OCP_ERR_DATA,
+                       "a value is not valid UTF-8 (byte 0x%02X at offset %zu "
+                       "of the value starting \"%.*s\")",
+                       (unsigned)(unsigned char)s[bad], bad, (int)show, s);
+    }
+    return OCP_OK;
+}
+
 static int all_null_strings(const struct pq_file *f, int rg, int col,
                             int64_t n, struct ocp_arena *arena,
                             struct ocp_strcol *out, struct ocp_error *err)
@@ -389,6 +415,8 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
         if (c->shape == PQ_SHAPE_MAP_KEY || c->shape == PQ_SHAPE_MAP_VALUE) {
             rc = pq_map_read_json(f, rg, col, row_offset, nrows, arena,
                                   &oc->str, err);
+            if (rc == OCP_OK)
+                rc = check_utf8(f, rg, col, oc->str.dict, err);
             continue;
         }
         if (c->logical == PQ_LT_UNKNOWN &&
@@ -411,6 +439,7 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
         case OCP_KIND_LABELS:
             oc->str.ids = v.ids;
             oc->str.dict = v.dict;
+            rc = check_utf8(f, rg, col, v.dict, err);
             break;
         }
     }

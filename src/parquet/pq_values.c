@@ -21,7 +21,8 @@ static int intern(struct pq_cr *c, const uint8_t *p, size_t len, uint32_t *id)
 {
     int rc = pq_dictbuild_intern(c->db, p, len, id);
     if (rc != OCP_OK)
-        return pq_cr_fail(c, rc, "too many distinct strings");
+        return pq_cr_fail(c, rc, rc == OCP_ERR_OSERR ? "out of memory"
+                                                     : "too many distinct strings");
     return OCP_OK;
 }
 
@@ -279,8 +280,11 @@ static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
         }
         break;
     default:
-        return pq_cr_fail(c, OCP_ERR_UNSUPPORTED, "encoding %d is not supported",
-                     enc);
+        return pq_cr_fail(c, pq_encoding_status(enc),
+                          pq_encoding_status(enc) == OCP_ERR_DATA
+                              ? "corrupt page header: encoding id %d does not exist"
+                              : "encoding %d is not supported",
+                          enc);
     }
     return pq_cr_fail(c, OCP_ERR_DATA, "encoding %s is not valid for %s",
                  pq_encoding_name(enc), pq_type_name(t));

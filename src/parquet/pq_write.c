@@ -4,6 +4,7 @@
  * final rename.
  */
 #include "pq_write_internal.h"
+#include "ocpagg/parquet.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -33,19 +34,19 @@ void pq_write_options_init(struct pq_write_options *opt)
 int pq_write_codec_parse(const char *name, enum pq_write_codec *out,
                          struct ocp_error *err)
 {
-    static const struct {
-        const char *name;
-        enum pq_write_codec codec;
-    } names[] = {{"none", PQ_WRITE_UNCOMPRESSED},
-                 {"uncompressed", PQ_WRITE_UNCOMPRESSED},
-                 {"snappy", PQ_WRITE_SNAPPY},
-                 {"gzip", PQ_WRITE_GZIP},
-                 {"zstd", PQ_WRITE_ZSTD}};
+    /* The codecs the writer offers, named by pq_codec_name (any case);
+     * "none" is the short form of UNCOMPRESSED. */
+    static const enum pq_write_codec offered[] = {
+        PQ_WRITE_UNCOMPRESSED, PQ_WRITE_SNAPPY, PQ_WRITE_GZIP, PQ_WRITE_ZSTD};
     size_t i;
 
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcasecmp(name, names[i].name) == 0) {
-            *out = names[i].codec;
+    if (strcasecmp(name, "none") == 0) {
+        *out = PQ_WRITE_UNCOMPRESSED;
+        return OCP_OK;
+    }
+    for (i = 0; i < sizeof offered / sizeof offered[0]; i++) {
+        if (strcasecmp(name, pq_codec_name((enum pq_codec)offered[i])) == 0) {
+            *out = offered[i];
             return OCP_OK;
         }
     }
@@ -329,7 +330,7 @@ static int finish_row_group(struct pq_writer *w, struct ocp_error *err)
         if (rc == OCP_OK)
             rc = write_out(w, l->pages.data, l->pages.len, err);
         if (rc != OCP_OK)
-            break;
+            return rc; /* write_out's message has the cause (strerror) */
         pq_meta_column_chunk(&t, l, w->opt.codec, chunk_start, dict_off,
                              data_off, dict_unc + l->uncompressed_bytes,
                              w->offset - chunk_start);

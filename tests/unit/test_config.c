@@ -292,7 +292,10 @@ static void test_errors(void)
                  "-1");
     expect_error("chunk_rows: 1023\n",
                  "config.yaml: key 'chunk_rows': must be between 1024 and "
-                 "1073741824, got 1023");
+                 "268435456, got 1023");
+    expect_error("chunk_rows: 268435457\n",
+                 "config.yaml: key 'chunk_rows': must be between 1024 and "
+                 "268435456, got 268435457");
     expect_error("report_period_id: 9223372036854775808\n",
                  "config.yaml: key 'report_period_id': expected an integer, "
                  "got '9223372036854775808'");
@@ -466,7 +469,8 @@ static void test_set(void)
     CHECK_STR(c.cluster_alias, "Nice");
 
     /* Lists take comma-separated text and replace the old list. */
-    CHECK_INT(cfg_set(&c, "enabled_tag_keys", "app, tier,,env", &err), OCP_OK);
+    CHECK_INT(cfg_set(&c, "enabled_tag_keys", "app, tier, app,env", &err),
+              OCP_OK);
     CHECK_INT(c.n_tag_keys, 3);
     CHECK_STR(c.tag_keys[1], "tier");
     CHECK_STR(c.tag_keys[2], "env");
@@ -647,7 +651,8 @@ static void test_json(void)
               "\"path\":\"/data/koku\",\"tables\":{\"pod_usage\":\"pods\","
               "\"storage_usage\":\"/abs/storage\","
               "\"node_labels\":\"openshift_node_labels_line_items\","
-              "\"namespace_labels\":\"openshift_namespace_labels_line_items\"}},"
+              "\"namespace_labels\":\"openshift_namespace_labels_line_items\"},"
+              "\"optional_tables\":[\"storage_usage\"],\"verify_crc\":true},"
               "\"enabled_tag_keys\":[\"app\",\"environment\"],"
               "\"cost_categories\":[{\"pattern\":\"openshift-%\",\"id\":1},"
               "{\"pattern\":\"kube-_\",\"id\":-2}],"
@@ -714,6 +719,152 @@ static void test_shipped_configs(void)
     }
 }
 
+/* Issue 11 item 5: the input keys for optional tables and CRC checks. */
+static void test_input_keys(void)
+{
+    struct cfg c;
+    struct ocp_error err;
+    char msg[1024];
+
+    /* Default: only the storage table optional, CRCs verified. */
+    CHECK_INT(load_validate(&c, minimal_yaml, msg, sizeof msg), OCP_OK);
+    CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
+    CHECK_INT(c.verify_crc, 1);
+    cfg_release(&c);
+
+    CHECK_INT(load_validate(&c,
+                            "cluster_id: c1\n"
+                            "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                            "input:\n  path: d\n  verify_crc: no\n"
+                            "  optional_tables: [node_labels, namespace_labels, "
+                            "node_labels]\n"
+                            "output:\n  path: o.csv\n",
+                            msg, sizeof msg),
+              OCP_OK);
+    CHECK_INT(c.verify_crc, 0);
+    CHECK_INT(c.optional_tables, (1u << OCP_TABLE_NODE_LABELS) |
+                                     (1u << OCP_TABLE_NAMESPACE_LABELS));
+    {
+        /* Both keys survive the broadcast and the JSON summary. */
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        struct cfg d;
+        char *json = cfg_to_json(&c);
+        CHECK(json != NULL && strstr(json, "\"optional_tables\":[\"node_labels"
+                                           "\",\"namespace_labels\"],"
+                                           "\"verify_crc\":false") != NULL);
+        free(json);
+        CHECK_INT(cfg_serialize(&c, &buf, &len), OCP_OK);
+        cfg_init(&d);
+        CHECK_INT(cfg_deserialize(&d, buf, len, &err), OCP_OK);
+        CHECK_INT(d.verify_crc, 0);
+        CHECK_INT(d.optional_tables, c.optional_tables);
+        cfg_release(&d);
+        free(buf);
+    }
+    CHECK_INT(cfg_set(&c, "input.optional_tables", "storage_usage", &err),
+              OCP_OK);
+    CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
+    CHECK_INT(cfg_set(&c, "input.verify_crc", "true", &err), OCP_OK);
+    CHECK_INT(c.verify_crc, 1);
+    expect_set_error(&c, "input.optional_tables", "pod_usage",
+                     "command line: key 'input.optional_tables[0]': pod_usage "
+                     "is always required");
+    expect_set_error(&c, "input.optional_tables", "node_labels,,storage_usage",
+                     "command line: key 'input.optional_tables[1]': empty item "
+                     "in the comma-separated list");
+    /* An empty list makes every table required; "~" is the default. */
+    CHECK_INT(cfg_set(&c, "input.optional_tables", "", &err), OCP_OK);
+    CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
+    cfg_release(&c);
+    CHECK_INT(load_validate(&c,
+                            "cluster_id: c1\n"
+                            "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                            "input:\n  path: d\n  optional_tables: []\n"
+                            "output:\n  path: o.csv\n",
+                            msg, sizeof msg),
+              OCP_OK);
+    CHECK_INT(c.optional_tables, 0);
+    cfg_release(&c);
+
+    expect_error("input:\n  optional_tables: [node_lables]\n",
+                 "config.yaml: key 'input.optional_tables[0]': expected "
+                 "storage_usage, node_labels or namespace_labels, got "
+                 "'node_lables'");
+    expect_error("input:\n  optional_tables: [pod_usage]\n",
+                 "config.yaml: key 'input.optional_tables[0]': pod_usage is "
+                 "always required");
+    expect_error("input:\n  optional_tables: node_labels\n",
+                 "config.yaml: key 'input.optional_tables': expected a list, "
+                 "got a single value");
+    expect_error("input:\n  verify_crc: sometimes\n",
+                 "config.yaml: key 'input.verify_crc': expected true or false, "
+                 "got 'sometimes'");
+}
+
+/* Issue 11 item 11: the command line refuses the empty tag key the file
+ * refuses; deep nesting and long key lists are fast. */
+static void test_rough_edges(void)
+{
+    struct cfg c;
+    struct ocp_error err;
+    char msg[1024];
+    size_t n = 262144, used = 0, cap = n * 16 + 64;
+    char *yaml;
+
+    CHECK_INT(load_validate(&c, minimal_yaml, msg, sizeof msg), OCP_OK);
+    expect_set_error(&c, "enabled_tag_keys", "app,,env",
+                     "command line: key 'enabled_tag_keys[1]': empty item in "
+                     "the comma-separated list");
+    expect_set_error(&c, "enabled_tag_keys", "app,",
+                     "command line: key 'enabled_tag_keys[1]': empty item in "
+                     "the comma-separated list");
+    expect_set_error(&c, "cost_categories", "a=1,,b=2",
+                     "command line: key 'cost_categories[1]': empty item in "
+                     "the comma-separated list");
+    CHECK_INT(cfg_set(&c, "enabled_tag_keys", "b,a,b,c,a", &err), OCP_OK);
+    CHECK_INT(c.n_tag_keys, 3);
+    CHECK_STR(c.tag_keys[0], "b");
+    CHECK_STR(c.tag_keys[1], "a");
+    CHECK_STR(c.tag_keys[2], "c");
+    cfg_release(&c);
+
+    /* 100 000 nested '[' took over a minute in libyaml's scanner. */
+    {
+        size_t depth = 100000;
+        char *deep = malloc(2 * depth + 32);
+        CHECK(deep != NULL);
+        if (deep != NULL) {
+            size_t k = (size_t)sprintf(deep, "enabled_tag_keys: ");
+            memset(deep + k, '[', depth);
+            memset(deep + k + depth, ']', depth);
+            deep[k + 2 * depth] = '\n';
+            deep[k + 2 * depth + 1] = '\0';
+            expect_error(deep, "config.yaml: line 1, column 82: collections "
+                               "nested more than 64 deep");
+            free(deep);
+        }
+    }
+
+    /* 262 144 keys (one repeated) load and keep the first of each. */
+    yaml = malloc(cap);
+    CHECK(yaml != NULL);
+    if (yaml == NULL)
+        return;
+    used = (size_t)snprintf(yaml, cap, "enabled_tag_keys:\n");
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(yaml + used, cap - used, "- k%zu\n",
+                                 i == n - 1 ? (size_t)0 : (i * 7919) % n);
+    cfg_init(&c);
+    ocp_error_clear(&err);
+    CHECK_INT(cfg_load_string(&c, yaml, used, "config.yaml", &err), OCP_OK);
+    CHECK_INT(c.n_tag_keys, n - 1);
+    CHECK_STR(c.tag_keys[0], "k0");
+    CHECK_STR(c.tag_keys[1], "k7919");
+    cfg_release(&c);
+    free(yaml);
+}
+
 int main(void)
 {
     RUN(test_full_file);
@@ -725,5 +876,7 @@ int main(void)
     RUN(test_serialize);
     RUN(test_json);
     RUN(test_shipped_configs);
+    RUN(test_input_keys);
+    RUN(test_rough_edges);
     return TEST_SUMMARY();
 }

@@ -190,6 +190,127 @@ static void test_config_check(void)
     CHECK_INT(gen_config_check(&c, &err), OCP_ERR_USAGE); /* > 2^31 rows */
 }
 
+/* Large-memory nodes (--node-memory-gib): every scheduled pod row carries
+ * a whole number of GiB in [max/2, max], spread over that range, a day of cluster memory capacity in byte-seconds passes
+ * 2^64, and the output stays a pure function of the seed. */
+struct mem_sink {
+    double lo, hi, whole_gib_bad;
+    int64_t rows;
+};
+
+static int m_begin(void *ctx, enum ocp_table t, struct ocp_error *err)
+{
+    (void)ctx, (void)t, (void)err;
+    return OCP_OK;
+}
+
+static int m_write(void *ctx, const struct ocp_batch *b, struct ocp_error *err)
+{
+    struct mem_sink *ms = ctx;
+    size_t r;
+    (void)err;
+    if (b->table != OCP_TABLE_POD)
+        return OCP_OK;
+    for (r = 0; r < b->nrows; r++) {
+        double v = b->col[POD_CAP_MEM_BYTES].num[r];
+        if (v == 0)
+            continue; /* an unscheduled pod's row */
+        ms->rows++;
+        ms->lo = fmin(ms->lo, v);
+        ms->hi = fmax(ms->hi, v);
+        if (v / 1073741824.0 != floor(v / 1073741824.0))
+            ms->whole_gib_bad++;
+        if (b->col[POD_CAP_MEM_SEC].num[r] != v * 3600.0)
+            ms->whole_gib_bad++;
+    }
+    return OCP_OK;
+}
+
+static int m_end(void *ctx, enum ocp_table t, int64_t rows, struct ocp_error *err)
+{
+    (void)ctx, (void)t, (void)rows, (void)err;
+    return OCP_OK;
+}
+
+static void test_node_memory(void)
+{
+    struct gen_config c;
+    struct ocp_error err;
+    struct mem_sink ms = {INFINITY, -INFINITY, 0, 0};
+    struct gen_sink s = {&ms, m_begin, m_write, m_end};
+    struct digest_sink a, b;
+
+    gen_config_default(&c);
+    c.nodes = 400;
+    c.pods_per_node = 1;
+    c.days = 1;
+    c.node_memory_gib = 2048;
+    CHECK_INT(gen_table(&c, OCP_TABLE_POD, &s, NULL, &err), OCP_OK);
+    CHECK(ms.rows > 9000);
+    CHECK(ms.lo >= 1024.0 * 1073741824.0);
+    CHECK(ms.hi <= 2048.0 * 1073741824.0);
+    CHECK(ms.hi - ms.lo > 900.0 * 1073741824.0); /* spread over the range */
+    CHECK(ms.whole_gib_bad == 0);
+    /* Even 400 nodes at the smallest size pass 2^64 byte-seconds a day. */
+    CHECK(400.0 * ms.lo * 86400.0 > 18446744073709551616.0);
+
+    run_digest(&c, &a);
+    run_digest(&c, &b);
+    CHECK(a.h[OCP_TABLE_POD] == b.h[OCP_TABLE_POD]);
+    c.node_memory_gib = 0;
+    run_digest(&c, &b);
+    CHECK(a.h[OCP_TABLE_POD] != b.h[OCP_TABLE_POD]);
+    c.node_memory_gib = (1u << 20) + 1;
+    CHECK_INT(gen_config_check(&c, &err), OCP_ERR_USAGE);
+}
+
+/* --fine-usage: CPU usage that is not a multiple of 1/1024 core-second,
+ * nearly idle hours below one core-second, still deterministic. */
+struct fine_sink {
+    int64_t tiny, nondyadic, rows;
+};
+
+static int f_write(void *ctx, const struct ocp_batch *b, struct ocp_error *err)
+{
+    struct fine_sink *fs = ctx;
+    size_t r;
+    (void)err;
+    if (b->table != OCP_TABLE_POD)
+        return OCP_OK;
+    for (r = 0; r < b->nrows; r++) {
+        double v = b->col[POD_USAGE_CPU].num[r];
+        if (isnan(v))
+            continue;
+        fs->rows++;
+        fs->tiny += v > 0 && v < 1.0;
+        fs->nondyadic += v * 1024.0 != floor(v * 1024.0);
+    }
+    return OCP_OK;
+}
+
+static void test_fine_usage(void)
+{
+    struct gen_config c;
+    struct ocp_error err;
+    struct fine_sink fs = {0, 0, 0};
+    struct gen_sink s = {&fs, m_begin, f_write, m_end};
+    struct digest_sink a, b;
+
+    gen_config_default(&c);
+    c.fine_usage = 1;
+    CHECK_INT(gen_table(&c, OCP_TABLE_POD, &s, NULL, &err), OCP_OK);
+    CHECK(fs.tiny > fs.rows / 20);
+    CHECK(fs.nondyadic > fs.rows / 2);
+    run_digest(&c, &a);
+    run_digest(&c, &b);
+    CHECK(a.h[OCP_TABLE_POD] == b.h[OCP_TABLE_POD]);
+    /* Without it, usage stays on the 1/1024 grid. */
+    memset(&fs, 0, sizeof fs);
+    c.fine_usage = 0;
+    CHECK_INT(gen_table(&c, OCP_TABLE_POD, &s, NULL, &err), OCP_OK);
+    CHECK_INT(fs.nondyadic, 0);
+}
+
 /* The generator's output written with the HDF5 writer reads back to the
  * same content. */
 static int w_begin(void *ctx, enum ocp_table t, struct ocp_error *err)
@@ -276,6 +397,8 @@ int main(void)
     RUN(test_row_counts);
     RUN(test_determinism);
     RUN(test_config_check);
+    RUN(test_node_memory);
+    RUN(test_fine_usage);
     RUN(test_hdf5_round_trip);
     return TEST_SUMMARY();
 }

@@ -279,6 +279,42 @@ static void test_merge(void)
     lbl_set_release(&m);
 }
 
+/* Issue 11 item 11: 262 144 keys at once (the driver's path) are sorted
+ * and deduplicated in O(n log n); one by one this took minutes. */
+static void test_keys_many(void)
+{
+    enum { N = 262144 };
+    static char buf[N][12];
+    static const char *keys[N + 2];
+    struct lbl_keys k;
+
+    for (size_t i = 0; i < N; i++) {
+        snprintf(buf[i], sizeof buf[i], "k%zu", (i * 7919) % N);
+        keys[i] = buf[i];
+    }
+    keys[N] = "k5";                  /* a repeat */
+    keys[N + 1] = "vm_kubevirt_io_name"; /* the always-kept key again */
+    lbl_keys_init(&k);
+    CHECK_INT(lbl_keys_add(&k, "app", 3), OCP_OK);
+    CHECK_INT(lbl_keys_add_many(&k, keys, N + 2), OCP_OK);
+    CHECK_INT(k.count, N + 2); /* the N keys, app, vm_kubevirt_io_name */
+    for (size_t i = 1; i < k.count; i++)
+        if (strcmp(k.keys[i - 1], k.keys[i]) >= 0) {
+            CHECK(0 && "keys not sorted and unique");
+            break;
+        }
+    CHECK_INT(lbl_keys_contains(&k, "k0", 2), 1);
+    CHECK_INT(lbl_keys_contains(&k, "k262143", 7), 1);
+    CHECK_INT(lbl_keys_contains(&k, "k262144", 7), 0);
+    CHECK_INT(lbl_keys_contains(&k, "app", 3), 1);
+    /* Adding none changes nothing; adding more keeps the order. */
+    CHECK_INT(lbl_keys_add_many(&k, keys, 0), OCP_OK);
+    CHECK_INT(k.count, N + 2);
+    CHECK_INT(lbl_keys_add(&k, "zzz", 3), OCP_OK);
+    CHECK_STR(k.keys[k.count - 1], "zzz");
+    lbl_keys_release(&k);
+}
+
 int main(void)
 {
     RUN(test_json_forms);
@@ -287,6 +323,7 @@ int main(void)
     RUN(test_empty_forms);
     RUN(test_set_ops);
     RUN(test_filter);
+    RUN(test_keys_many);
     RUN(test_merge);
     return TEST_SUMMARY();
 }

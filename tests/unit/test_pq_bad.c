@@ -233,11 +233,11 @@ static void test_mutations(void)
 
 int main(void)
 {
-    const char *shared = getenv("OCPAGG_SHARED");
+    const char *shared = getenv("OCPAGG_TEST_DATA");
     char probe[2048];
 
     if (shared == NULL) {
-        SKIP("OCPAGG_SHARED is not set");
+        SKIP("OCPAGG_TEST_DATA is not set");
         return TEST_SUMMARY();
     }
     snprintf(root, sizeof root, "%s/parquet-testing", shared);

@@ -88,10 +88,10 @@ static void test_exit_codes(void)
 
 int main(void)
 {
-    const char *build = getenv("OCPAGG_BUILD"), *shared = getenv("OCPAGG_SHARED");
+    const char *build = getenv("OCPAGG_BUILD"), *shared = getenv("OCPAGG_TEST_DATA");
 
     if (build == NULL || shared == NULL) {
-        SKIP("OCPAGG_BUILD or OCPAGG_SHARED is not set");
+        SKIP("OCPAGG_BUILD or OCPAGG_TEST_DATA is not set");
         return TEST_SUMMARY();
     }
     snprintf(tool, sizeof tool, "%s/ocpagg-inspect", build);

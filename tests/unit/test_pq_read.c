@@ -1,6 +1,6 @@
 /*
  * test_pq_read.c - conformance of the Parquet reader on the files of
- * parquet-testing (../shared/parquet-testing, skipped when absent): every
+ * parquet-testing (tests/data/parquet-testing, skipped when absent): every
  * flat or MAP file of its INDEX.md reads to the values of its *_expect.csv
  * or to values checked by hand (row counts, first and last rows, sums and
  * invariants between columns), row ranges equal full reads, and

@@ -140,10 +140,10 @@ static inline const char *want_str(const struct pq_colvalues *v, int64_t i)
  * the files are not there. */
 static inline int pq_test_setup(void)
 {
-    const char *shared = getenv("OCPAGG_SHARED");
+    const char *shared = getenv("OCPAGG_TEST_DATA");
 
     if (shared == NULL) {
-        SKIP("OCPAGG_SHARED is not set");
+        SKIP("OCPAGG_TEST_DATA is not set");
         return 0;
     }
     snprintf(dir, sizeof dir, "%s/parquet-testing/data", shared);

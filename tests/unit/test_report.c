@@ -1,6 +1,7 @@
 /*
  * test_report.c - number formatting and CSV quoting of the report.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,91 @@ static void test_matches_reference(void)
     CHECK_INT(not_round_trip, 0);
 }
 
+/* The edges of the shortest-digits printer: powers of two (where the gap
+ * below is half the gap above), the neighbours of 2^53 and of powers of
+ * ten, the largest and smallest normals, subnormals, and two million
+ * random bit patterns, all against the printf/strtod definition. */
+static int sig_digits(const char *t)
+{
+    int n = 0, lead = 1;
+    for (; *t && *t != 'e'; t++) {
+        if (*t < '0' || *t > '9')
+            continue;
+        if (lead && *t == '0')
+            continue;
+        lead = 0;
+        n++;
+    }
+    /* trailing zeros of a whole number are not significant */
+    return n;
+}
+
+/* Equal to the printf definition, except at an exact power of two: there
+ * the gap below is half the gap above, the nearest decimal of a length
+ * can fall outside the rounding interval while a farther one is inside,
+ * and the shortest text is shorter than %.{15,16,17}g finds (it must
+ * still read back, with fewer digits). */
+static int same_as_reference(double v)
+{
+    char a[48], b[48];
+    int e;
+    rpt_format_double(v, a);
+    reference(v, b);
+    if (v == 0)
+        strcpy(b, "0");
+    if (strtod(a, NULL) != v && v != 0) {
+        fprintf(stderr, "does not read back: %a printed %s\n", v, a);
+        return 0;
+    }
+    if (strcmp(a, b) == 0)
+        return 1;
+    if (frexp(fabs(v), &e) == 0.5 && sig_digits(a) < sig_digits(b))
+        return 1;
+    fprintf(stderr, "differs for %a: %s vs %s\n", v, a, b);
+    return 0;
+}
+
+static void test_edges(void)
+{
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    long bad = 0, i;
+    int e, k;
+
+    for (e = -1074; e <= 1023; e++) {
+        double p2 = ldexp(1.0, e);
+        bad += !same_as_reference(p2);
+        bad += !same_as_reference(nextafter(p2, 0));
+        bad += !same_as_reference(nextafter(p2, INFINITY));
+        bad += !same_as_reference(-p2);
+    }
+    for (k = -307; k <= 308; k++) {
+        double p10 = pow(10.0, k);
+        bad += !same_as_reference(p10);
+        bad += !same_as_reference(nextafter(p10, 0));
+        bad += !same_as_reference(nextafter(p10, INFINITY));
+    }
+    for (i = -3; i <= 3; i++)
+        bad += !same_as_reference(0x1p53 + (double)i * 2.0);
+    bad += !same_as_reference(DBL_MAX);
+    bad += !same_as_reference(DBL_MIN);
+    bad += !same_as_reference(4.9406564584124654e-324);
+    bad += !same_as_reference(1e15 + 0.5);
+    bad += !same_as_reference(999999999999999.9);
+    bad += !same_as_reference(9007199254740993.0);
+    for (i = 0; i < 2000000; i++) {
+        double v;
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        memcpy(&v, &s, sizeof v);
+        if (!isfinite(v))
+            continue;
+        if (!same_as_reference(v) && ++bad > 10)
+            break;
+    }
+    CHECK_INT(bad, 0);
+}
+
 static void test_special_values(void)
 {
     char buf[48];
@@ -119,6 +205,7 @@ static void test_csv_quoting(void)
 int main(void)
 {
     RUN(test_matches_reference);
+    RUN(test_edges);
     RUN(test_special_values);
     RUN(test_csv_quoting);
     return TEST_SUMMARY();

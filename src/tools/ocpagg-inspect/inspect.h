@@ -5,7 +5,6 @@
 #include "ocpagg/parquet.h"
 
 /* The codec's name as parquet.thrift spells it. */
-const char *inspect_codec_name(enum pq_codec c);
 
 /* Formats the min (which 0) or max (1) bound of a statistics record. */
 void inspect_format_bound(const struct pq_colinfo *c,

@@ -93,7 +93,7 @@ static void print_row_groups(const struct pq_file *f)
             if (pq_chunk_info(f, r, i, &ci, NULL) != OCP_OK)
                 continue;
             printf("  [%d] %s: %s ", i, c->path,
-                   inspect_codec_name(ci.codec));
+                   pq_codec_name(ci.codec));
             for (e = 0; e < 32; e++) {
                 if (ci.encodings & (1u << e)) {
                     printf("%s%s", first ? "" : ",", pq_encoding_name(e));

@@ -7,21 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *inspect_codec_name(enum pq_codec c)
-{
-    switch (c) {
-    case PQ_CODEC_UNCOMPRESSED: return "UNCOMPRESSED";
-    case PQ_CODEC_SNAPPY: return "SNAPPY";
-    case PQ_CODEC_GZIP: return "GZIP";
-    case PQ_CODEC_LZO: return "LZO";
-    case PQ_CODEC_BROTLI: return "BROTLI";
-    case PQ_CODEC_LZ4: return "LZ4";
-    case PQ_CODEC_ZSTD: return "ZSTD";
-    case PQ_CODEC_LZ4_RAW: return "LZ4_RAW";
-    }
-    return "UNKNOWN";
-}
-
 /* Shortest "%.Ng" that reads back as the same double. */
 static void fmt_double(double d, char *buf, size_t size)
 {

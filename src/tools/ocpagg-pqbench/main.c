@@ -2,7 +2,7 @@
  * ocpagg-pqbench - decode throughput of the Parquet reader, per column
  * kind.
  *
- *   ocpagg-pqbench [--repeat N] [--no-table] PATH...
+ *   ocpagg-pqbench [--repeat N] [--no-table] [--no-crc] PATH...
  *
  * Each PATH is a Parquet file or a dataset directory (every *.parquet
  * below it).  Every column chunk of every row group is decoded N times,
@@ -43,6 +43,7 @@ struct kind {
 struct bench {
     int repeat;
     int tables;
+    int check_crc;
     struct kind kinds[MAX_KINDS];
     int nkinds;
     long files, row_groups;
@@ -73,10 +74,12 @@ static double now(void)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: ocpagg-pqbench [--repeat N] [--no-table] PATH...\n"
+            "usage: ocpagg-pqbench [--repeat N] [--no-table] [--no-crc] PATH...\n"
             "  PATH        a Parquet file or a dataset directory\n"
             "  --repeat N  decode everything N times (default 1)\n"
-            "  --no-table  skip the pq_table_read pass\n");
+            "  --no-table  skip the pq_table_read pass\n"
+            "  --no-crc    do not verify page CRCs (the job's input.verify_crc:\n"
+            "              false); by default they are checked where present\n");
 }
 
 /* The encoding family of a chunk from the encodings its footer lists. */
@@ -202,9 +205,12 @@ static int bench_file(struct bench *b, const char *path, int pass,
                       struct ocp_error *err)
 {
     struct pq_file *f = NULL;
+    struct pq_open_options opt;
     int rg, col, rc;
 
-    if ((rc = pq_file_open(path, NULL, &f, err)) != OCP_OK)
+    pq_open_options_init(&opt);
+    opt.check_crc = b->check_crc;
+    if ((rc = pq_file_open(path, &opt, &f, err)) != OCP_OK)
         return rc;
     if (pass == 0) {
         b->files++;
@@ -284,6 +290,7 @@ int main(int argc, char **argv)
     }
     b->repeat = 1;
     b->tables = 1;
+    b->check_crc = 1;
     ocp_arena_init(&b->arena, 0);
     ocp_error_clear(&err);
     for (i = 1; i < argc && rc == OCP_OK; i++) {
@@ -293,6 +300,8 @@ int main(int argc, char **argv)
                 usage(stderr);
                 rc = OCP_ERR_USAGE;
             }
+        } else if (strcmp(argv[i], "--no-crc") == 0) {
+            b->check_crc = 0;
         } else if (strcmp(argv[i], "--no-table") == 0) {
             b->tables = 0;
         } else if (strcmp(argv[i], "-h") == 0 ||

@@ -44,7 +44,10 @@ static void usage(FILE *out)
             "  --namespaces N           namespaces, at least 6 (default 18)\n"
             "  --bad-labels             add rare malformed label texts\n"
             "  --no-effective-usage     omit the effective-usage columns\n"
+            "  --fine-usage             usage at full precision, some hours near idle\n"
             "  --block-rows N           rows per generated block (default 65536)\n"
+            "  --node-memory-gib N      node memory: whole GiB in [N/2, N] (default:\n"
+            "                           4 GiB per core, 16-128 GiB)\n"
             "  --no-compress            store datasets without shuffle+deflate\n"
             "  --quiet                  print nothing on success\n"
             "  --help                   this text\n"
@@ -116,6 +119,8 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
             o->no_compress = 1;
         } else if (strcmp(flag, "--bad-labels") == 0) {
             o->gen.bad_labels = 1;
+        } else if (strcmp(flag, "--fine-usage") == 0) {
+            o->gen.fine_usage = 1;
         } else if (strcmp(flag, "--no-effective-usage") == 0) {
             o->gen.omit_effective = 1;
         } else if (strcmp(flag, "--output") == 0) {
@@ -144,10 +149,11 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
         } else {
             static const char *const names[] = {
                 "--nodes", "--pods-per-node", "--days", "--label-cardinality",
-                "--namespaces", "--block-rows"};
+                "--namespaces", "--block-rows", "--node-memory-gib"};
             uint32_t *fields[] = {&o->gen.nodes, &o->gen.pods_per_node,
                                   &o->gen.days, &o->gen.label_cardinality,
-                                  &o->gen.namespaces, &o->gen.block_rows};
+                                  &o->gen.namespaces, &o->gen.block_rows,
+                                  &o->gen.node_memory_gib};
             size_t k;
             for (k = 0; k < sizeof names / sizeof names[0]; k++)
                 if (strcmp(flag, names[k]) == 0)

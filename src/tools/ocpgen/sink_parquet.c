@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "ocpagg/labels.h"
+#include "ocpagg/report.h" /* rpt_mkdir_p */
 #include "ocpagg/text.h"
 
 /* A growable string dictionary whose serial never changes, so the
@@ -86,7 +87,8 @@ const char *ocpgen_pq_usage(void)
            "                           (default 0: one file per day)\n"
            "  --row-group-rows N       rows per row group (default 131072)\n"
            "  --source-uuid UUID       the source=<uuid> folder (default: from\n"
-           "                           the seed)\n";
+           "                           the seed)\n"
+           "  --page-crc yes|no        a CRC32 in every page header (default no)\n";
 }
 
 int ocpgen_pq_is_flag(const char *flag)
@@ -94,7 +96,7 @@ int ocpgen_pq_is_flag(const char *flag)
     static const char *const flags[] = {
         "--parquet-codec", "--parquet-page-version", "--labels",
         "--interval-start", "--rows-per-file", "--row-group-rows",
-        "--source-uuid"};
+        "--source-uuid", "--page-crc"};
     size_t i;
 
     for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -149,6 +151,13 @@ int ocpgen_pq_parse_flag(struct ocpgen_pq_options *p, const char *flag,
             return OCP_ERR_USAGE;
     } else if (strcmp(flag, "--row-group-rows") == 0) {
         if (parse_count(value, &p->row_group_rows) != 0 || p->row_group_rows == 0)
+            return OCP_ERR_USAGE;
+    } else if (strcmp(flag, "--page-crc") == 0) {
+        if (value != NULL && strcasecmp(value, "yes") == 0)
+            p->page_crc = 1;
+        else if (value != NULL && strcasecmp(value, "no") == 0)
+            p->page_crc = 0;
+        else
             return OCP_ERR_USAGE;
     } else if (strcmp(flag, "--source-uuid") == 0) {
         size_t i;
@@ -217,25 +226,6 @@ static int32_t day_of(int64_t us)
     return (int32_t)d;
 }
 
-static int mkdir_p(char *path)
-{
-    char *p;
-
-    for (p = path + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            *p = '/';
-            return -1;
-        }
-        *p = '/';
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 /* ---- files ---------------------------------------------------------- */
 
 static int close_file(struct pq_sink *s, struct ocp_error *err)
@@ -265,7 +255,7 @@ static int open_file(struct pq_sink *s, const struct ocp_batch *b, int32_t day,
     if (n < 0 || (size_t)n >= sizeof dir)
         return ocp_error_set(err, OCP_ERR_USAGE, s->o->output, -1, NULL,
                              "output path too long");
-    if (mkdir_p(dir) != 0)
+    if (rpt_mkdir_p(dir) != 0)
         return ocp_error_set(err, OCP_ERR_CANTCREAT, dir, -1, NULL,
                              "cannot create the folder: %s", strerror(errno));
     snprintf(path, sizeof path, "%s/%s_%s_%u.parquet", dir, s->spec->short_name,
@@ -298,6 +288,7 @@ static int open_file(struct pq_sink *s, const struct ocp_batch *b, int32_t day,
     pq_write_options_init(&opt);
     opt.codec = s->p->codec;
     opt.page_version = s->p->page_version;
+    opt.page_crc = s->p->page_crc;
     opt.row_group_rows = s->p->row_group_rows;
     opt.kv = kv;
     opt.nkv = 1;

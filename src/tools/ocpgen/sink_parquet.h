@@ -19,6 +19,7 @@ struct ocpgen_pq_options {
     uint64_t rows_per_file;     /* --rows-per-file N, 0: one file per day */
     uint64_t row_group_rows;    /* --row-group-rows N */
     char source_uuid[37];       /* --source-uuid, default from the seed */
+    int page_crc;               /* --page-crc yes|no, default no */
 };
 
 /* Fills the defaults. */

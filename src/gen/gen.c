@@ -43,6 +43,9 @@ int gen_config_check(const struct gen_config *c, struct ocp_error *err)
     if (c->block_rows < 1 || c->block_rows > (1u << 24))
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "block rows must be between 1 and 2^24");
+    if (c->node_memory_gib > (1u << 20))
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
+                             "node memory must be at most 2^20 GiB");
     if (c->start_day < -700000 || c->start_day > 2900000)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "start date out of range");

@@ -70,6 +70,12 @@ static void make_node(struct gen_model *m, uint32_t i, uint32_t r_master,
     n->rid = gen_dict_addf(&m->rid, "i-0%016llx", (unsigned long long)h);
     n->cores = n->role == GEN_MASTER ? 8 : cores[(h >> 8) % 4];
     n->mem = n->cores * 4.0 * 1073741824.0;
+    if (m->cfg.node_memory_gib > 0) {
+        /* Large-memory nodes: a whole number of GiB in [max/2, max], from
+         * bits of the hash the core count does not use. */
+        uint32_t hi = m->cfg.node_memory_gib, lo = hi / 2 > 0 ? hi / 2 : 1;
+        n->mem = (double)(lo + (uint32_t)((h >> 24) % (hi - lo + 1))) * 1073741824.0;
+    }
     n->effective = i % 3 != 2;
 }
 

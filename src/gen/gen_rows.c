@@ -96,9 +96,17 @@ static void fill_pod(const struct gen_model *m, int64_t row, size_t n,
             blk->ids[POD_RESOURCE_ID][i] = node->rid;
             blk->ids[POD_NODE_ROLE][i] = node->role_text;
             use_c = fmin(sl->use_cpu * fc, node->cores) * 3600.0;
-            use_c = floor(use_c * 1024.0) / 1024.0;
             use_m = fmin(sl->use_mem * fm, node->mem);
-            use_m = floor(use_m / 4096.0) * 4096.0 * 3600.0;
+            if (m->cfg.fine_usage) {
+                use_m *= 3600.0;
+                if (((x >> 56) & 7) == 0) {
+                    use_c *= 1e-4;
+                    use_m *= 1e-4;
+                }
+            } else {
+                use_c = floor(use_c * 1024.0) / 1024.0;
+                use_m = floor(use_m / 4096.0) * 4096.0 * 3600.0;
+            }
             if (((x >> 32) & 127) == 0)
                 use_c = NAN;
             if (((x >> 39) & 127) == 0)

@@ -1,0 +1,525 @@
+/*
+ * test_rpt_stream.c - the report stream: day blocks written through one
+ * stream read back to the same rows (CSV text, Parquet values); abort and
+ * every failure leave the earlier report byte for byte and no temporary
+ * files or folders; stale temporaries of dead runs on this host are
+ * removed, those of live runs and other hosts kept; the atomic-file helper
+ * refuses to replace devices and FIFOs.  (Disk full on a small tmpfs:
+ * test_rpt_stream_full.c, which needs root and is skipped without.)
+ */
+#include "rpt_stream_util.h"
+
+static char dir[256];
+
+static void test_csv_roundtrip(void)
+{
+    struct rpt_table t;
+    struct rpt_buf want = {0};
+    struct ocp_error err;
+    char path[512], one[512];
+    int64_t rows = -1, bytes = -1, files = -1;
+    size_t len = 0;
+    char *got;
+
+    build(&t, 130, 40);
+    snprintf(path, sizeof path, "%s/s.csv", dir);
+    snprintf(one, sizeof one, "%s/one.csv", dir);
+    ocp_error_clear(&err);
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files,
+                          &err), OCP_OK);
+    CHECK_INT(rpt_csv_header(&want), OCP_OK);
+    CHECK_INT(rpt_csv_rows(&t, &meta, 0, t.count, &want), OCP_OK);
+    got = slurp(path, &len);
+    CHECK(got != NULL);
+    CHECK_INT(len, want.len);
+    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    CHECK_INT(rows, 130);
+    CHECK_INT(bytes, (int64_t)want.len);
+    CHECK_INT(files, 1);
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    free(got);
+
+    /* The one-shot writer is the same bytes. */
+    CHECK_INT(rpt_write_csv(&t, &meta, one, &err), OCP_OK);
+    got = slurp(one, &len);
+    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    free(got);
+
+    /* Day blocks large enough to bypass the write buffer, after text
+     * still in it (the header): the order stays. */
+    {
+        struct rpt_table big;
+        build(&big, 30000, 10000); /* ~4.7 MB a day */
+        want.len = 0;
+        CHECK_INT(rpt_csv_header(&want), OCP_OK);
+        CHECK_INT(rpt_csv_rows(&big, &meta, 0, big.count, &want), OCP_OK);
+        CHECK(want.len > ((size_t)8 << 20)); /* blocks of several MiB */
+        CHECK_INT(stream_days(RPT_FORMAT_CSV, &big, path, 1, &rows, &bytes,
+                              &files, &err), OCP_OK);
+        got = slurp(path, &len);
+        CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+        CHECK_INT(rows, 30000);
+        free(got);
+        rpt_table_release(&big);
+    }
+
+    /* An empty report is the header alone. */
+    t.count = 0;
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files,
+                          &err), OCP_OK);
+    want.len = 0;
+    CHECK_INT(rpt_csv_header(&want), OCP_OK);
+    got = slurp(path, &len);
+    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    CHECK_INT(rows, 0);
+    free(got);
+    rpt_buf_release(&want);
+    rpt_table_release(&t);
+}
+
+static void test_csv_abort(void)
+{
+    struct rpt_table t;
+    struct ocp_error err;
+    struct rpt_stream *s = NULL;
+    char path[512], fresh[512];
+    char *got;
+    static const unsigned char junk[] = "not a block";
+
+    build(&t, 130, 40);
+    snprintf(path, sizeof path, "%s/keep.csv", dir);
+    snprintf(fresh, sizeof fresh, "%s/fresh.csv", dir);
+    CHECK_INT(spit(path, "old,report\n1,2\n"), 0);
+    ocp_error_clear(&err);
+    /* Abort after every block: the old report stays, nothing else left. */
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 0, NULL, NULL, NULL, &err),
+              OCP_OK);
+    got = slurp(path, NULL);
+    CHECK_STR(got, "old,report\n1,2\n");
+    free(got);
+    CHECK_INT(count_names(dir, "keep.csv"), 1);
+    /* A fresh report that is aborted leaves no file at all. */
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, fresh, 0, NULL, NULL, NULL, &err),
+              OCP_OK);
+    CHECK(!exists(fresh));
+    CHECK_INT(count_names(dir, "fresh.csv"), 0);
+    /* A bad block fails the write; destroy without commit aborts. */
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_write(s, junk, sizeof junk, &err), OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
+    /* Commit after a failed write publishes nothing. */
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_write(s, junk, sizeof junk, &err), OCP_ERR_SOFTWARE);
+    CHECK_INT(rpt_stream_commit(s, &err), OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
+    got = slurp(path, NULL);
+    CHECK_STR(got, "old,report\n1,2\n");
+    free(got);
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    rpt_table_release(&t);
+}
+
+/* A PID that is certainly not running: a child that has exited. */
+static long dead_pid(void)
+{
+    pid_t p = fork();
+    if (p == 0)
+        _exit(0);
+    waitpid(p, NULL, 0);
+    return (long)p;
+}
+
+static void test_stale_temps(void)
+{
+    struct rpt_table t;
+    struct ocp_error err;
+    char host[256], path[512], dead[700], deaddir[700], deadpq[700],
+        live[700], other[700], self[700], unrelated[700], f[800];
+    long d1 = dead_pid(), d2 = dead_pid();
+
+    build(&t, 10, 40);
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    snprintf(path, sizeof path, "%s/st.csv", dir);
+    snprintf(dead, sizeof dead, "%s.tmp.%s.%ld", path, host, d1);
+    snprintf(deaddir, sizeof deaddir, "%s.tmp.%s.%ld", path, host, d2);
+    snprintf(deadpq, sizeof deadpq, "%s.tmp.%s.%ld.tmp.%ld", path, host, d1, d1);
+    snprintf(live, sizeof live, "%s.tmp.%s.%ld", path, host, (long)getppid());
+    snprintf(other, sizeof other, "%s.tmp.%s-other.%ld", path, host, d1);
+    snprintf(self, sizeof self, "%s.tmp.%s.%ld", path, host, (long)getpid() + 0);
+    snprintf(unrelated, sizeof unrelated, "%s/st.csvx.tmp.%s.%ld", dir, host, d1);
+    CHECK_INT(spit(dead, "x"), 0);
+    CHECK_INT(mkdir(deaddir, 0777), 0);
+    snprintf(f, sizeof f, "%s/source=x", deaddir);
+    CHECK_INT(mkdir(f, 0777), 0);
+    CHECK_INT(spit(deadpq, "x"), 0);
+    CHECK_INT(spit(live, "x"), 0);
+    CHECK_INT(spit(other, "x"), 0);
+    CHECK_INT(spit(unrelated, "x"), 0);
+    (void)self;
+    ocp_error_clear(&err);
+    CHECK_INT(rpt_write_csv(&t, &meta, path, &err), OCP_OK);
+    CHECK(!exists(dead));
+    CHECK(!exists(deaddir));
+    CHECK(!exists(deadpq));
+    CHECK(exists(live));
+    CHECK(exists(other));
+    CHECK(exists(unrelated));
+    CHECK(exists(path));
+    unlink(live);
+    unlink(other);
+    unlink(unrelated);
+
+    /* A partitioned report's old tree set aside by a run that died before
+     * moving the new one in: the only copy, so it goes back. */
+    snprintf(path, sizeof path, "%s/lost-parts", dir);
+    snprintf(deaddir, sizeof deaddir, "%s.tmp.%s.%ld.old", path, host, d2);
+    CHECK_INT(mkdir(deaddir, 0777), 0);
+    snprintf(f, sizeof f, "%s/source=x", deaddir);
+    CHECK_INT(mkdir(f, 0777), 0);
+    CHECK_INT(rpt_remove_stale_temps(path), 0);
+    snprintf(f, sizeof f, "%s/source=x", path);
+    CHECK(exists(f));
+    CHECK(!exists(deaddir));
+    /* With the report in place, the set-aside copy is stale: removed. */
+    CHECK_INT(mkdir(deaddir, 0777), 0);
+    CHECK_INT(rpt_remove_stale_temps(path), 1);
+    CHECK(!exists(deaddir));
+    CHECK(exists(f));
+    rpt_table_release(&t);
+}
+
+/* The atomic helper never replaces what is not a regular file. */
+static void test_atomic_refuses(void)
+{
+    struct ocp_error err;
+    struct rpt_atomic a;
+    char fifo[512], link[512], ok[512], sub[512];
+    struct stat st;
+    char *got;
+
+    ocp_error_clear(&err);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(ok, sizeof ok, "%s/ok.json", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    CHECK_INT(mkfifo(fifo, 0666), 0);
+    CHECK_INT(rpt_atomic_write_file(fifo, "{}", 2, &err), OCP_ERR_CANTCREAT);
+    CHECK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK_INT(rpt_atomic_write_file("/dev/null", "{}", 2, &err), OCP_ERR_CANTCREAT);
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    CHECK_INT(mkdir(sub, 0777), 0);
+    CHECK_INT(rpt_atomic_write_file(sub, "{}", 2, &err), OCP_ERR_CANTCREAT);
+    CHECK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK_INT(spit(ok, "old"), 0);
+    CHECK_INT(symlink(ok, link), 0);
+    CHECK_INT(rpt_atomic_write_file(link, "{}", 2, &err), OCP_ERR_CANTCREAT);
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+    CHECK_INT(rpt_atomic_write_file(ok, "{\"a\": 1}\n", 9, &err), OCP_OK);
+    got = slurp(ok, NULL);
+    CHECK_STR(got, "{\"a\": 1}\n");
+    free(got);
+    /* A folder that does not exist: cannot create. */
+    snprintf(sub, sizeof sub, "%s/nope/x.json", dir);
+    CHECK_INT(rpt_atomic_open(&a, sub, &err), OCP_ERR_CANTCREAT);
+    CHECK(strstr(err.message, "No such file") != NULL);
+    rpt_atomic_abort(&a); /* safe after a failed open */
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    unlink(fifo);
+    unlink(link);
+}
+
+/* CSV text of rows [from, to) of t without the header. */
+static char *csv_of(const struct rpt_table *t, size_t from, size_t to)
+{
+    struct rpt_buf b = {0};
+    if (rpt_csv_rows(t, &meta, from, to, &b) != OCP_OK)
+        return NULL;
+    rpt_buf_append_str(&b, "");
+    return b.data;
+}
+
+static void test_parquet_roundtrip(void)
+{
+    struct rpt_table t;
+    struct ocp_error err;
+    char path[512], one[512];
+    char *got = malloc(1 << 21), *want, *a, *b;
+    size_t at = 0, alen = 0, blen = 0;
+    int64_t rows = -1, bytes = -1, files = -1;
+    struct stat st;
+
+    build(&t, 1300, 400); /* 4 days, the last short */
+    snprintf(path, sizeof path, "%s/s.parquet", dir);
+    snprintf(one, sizeof one, "%s/one.parquet", dir);
+    ocp_error_clear(&err);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET, &t, path, 1, &rows, &bytes,
+                          &files, &err), OCP_OK);
+    CHECK_INT(rows, 1300);
+    CHECK_INT(files, 1);
+    CHECK(stat(path, &st) == 0 && bytes == (int64_t)st.st_size);
+    CHECK_INT(print_parquet(path, got, 1 << 21, &at), 0);
+    want = csv_of(&t, 0, t.count);
+    CHECK(want != NULL && strcmp(got, want) == 0);
+    /* The one-shot writer (one block) gives the same bytes as day blocks. */
+    CHECK_INT(rpt_write_parquet(&t, &meta, one, 0, &err), OCP_OK);
+    a = slurp(path, &alen);
+    b = slurp(one, &blen);
+    CHECK(a != NULL && b != NULL && alen == blen && memcmp(a, b, alen) == 0);
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    free(a);
+    free(b);
+    free(want);
+    free(got);
+    rpt_table_release(&t);
+}
+
+static void test_partitioned_roundtrip(void)
+{
+    struct rpt_table t;
+    struct ocp_error err;
+    char root[512], one[512], file[1024];
+    char *got = malloc(1 << 21), *want, *snap1, *snap2;
+    size_t at = 0;
+    int64_t rows = -1, bytes = -1, files = -1, sum = 0;
+    struct stat st;
+    int d;
+
+    build(&t, 130, 40);
+    snprintf(root, sizeof root, "%s/parts", dir);
+    snprintf(one, sizeof one, "%s/parts-one", dir);
+    ocp_error_clear(&err);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,
+                          &bytes, &files, &err), OCP_OK);
+    CHECK_INT(rows, 130);
+    CHECK_INT(files, 4);
+    for (d = 1; d <= 4; d++) {
+        snprintf(file, sizeof file,
+                 "%s/source=%s/year=2025/month=11/day=%02d/"
+                 "ocpagg_summary_2025-11-%02d.parquet",
+                 root, meta.source_uuid, d, d);
+        CHECK(stat(file, &st) == 0);
+        sum += (int64_t)st.st_size;
+        CHECK_INT(print_parquet(file, got, 1 << 21, &at), 0);
+    }
+    CHECK_INT(bytes, sum);
+    want = csv_of(&t, 0, t.count);
+    CHECK(want != NULL && strcmp(got, want) == 0);
+    /* Same tree, same bytes through the one-shot writer. */
+    CHECK_INT(rpt_write_parquet(&t, &meta, one, 1, &err), OCP_OK);
+    snap1 = snapshot(root);
+    snap2 = snapshot(one);
+    CHECK_STR(snap1, snap2);
+    free(snap1);
+    free(snap2);
+
+    /* A rerun with fewer days replaces the whole tree: day 4 is gone. */
+    t.count = 80;
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,
+                          &bytes, &files, &err), OCP_OK);
+    CHECK_INT(files, 2);
+    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=03",
+             root, meta.source_uuid);
+    CHECK(!exists(file));
+    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=02/"
+             "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
+    CHECK(exists(file));
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+
+    /* A trailing slash: the temporary tree is beside the folder. */
+    snprintf(file, sizeof file, "%s/", root);
+    CHECK_INT(rpt_write_parquet(&t, &meta, file, 1, &err), OCP_OK);
+    CHECK_INT(count_names(root, ".tmp"), 0);
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=02/"
+             "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
+    CHECK(exists(file));
+
+    /* A leftover tree with this process's own name (a dead run that had
+     * our PID) does not stop the run and does not end up in the report. */
+    {
+        char own[700], junk[800], host[256];
+        gethostname(host, sizeof host);
+        host[sizeof host - 1] = '\0';
+        snprintf(own, sizeof own, "%s.tmp.%s.%ld", root, host, (long)getpid());
+        CHECK_INT(mkdir(own, 0777), 0);
+        snprintf(junk, sizeof junk, "%s/junk", own);
+        CHECK_INT(spit(junk, "x"), 0);
+        CHECK_INT(rpt_write_parquet(&t, &meta, root, 1, &err), OCP_OK);
+        CHECK(!exists(own));
+        CHECK_INT(count_names(root, "junk"), 0);
+    }
+
+    /* No rows: an empty folder, no day folders. */
+    t.count = 0;
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,
+                          &bytes, &files, &err), OCP_OK);
+    CHECK_INT(files, 0);
+    CHECK_INT(count_names(root, "source="), 0);
+    t.count = 130;
+    free(want);
+    free(got);
+    rpt_table_release(&t);
+}
+
+/* Aborts after every block, for each format: the old report is byte for
+ * byte what it was, and nothing else is left. */
+static void test_parquet_abort(void)
+{
+    struct rpt_table t, small;
+    struct ocp_error err;
+    char single[512], root[512], fresh[512];
+    char *before, *after;
+
+    build(&t, 130, 40);
+    build(&small, 20, 10);
+    snprintf(single, sizeof single, "%s/ab.parquet", dir);
+    snprintf(root, sizeof root, "%s/abparts", dir);
+    snprintf(fresh, sizeof fresh, "%s/abfresh", dir);
+    ocp_error_clear(&err);
+    CHECK_INT(rpt_write_parquet(&small, &meta, single, 0, &err), OCP_OK);
+    CHECK_INT(rpt_write_parquet(&small, &meta, root, 1, &err), OCP_OK);
+
+    before = snapshot(single);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET, &t, single, 0, NULL, NULL, NULL,
+                          &err), OCP_OK);
+    after = snapshot(single);
+    CHECK_STR(after, before);
+    free(before);
+    free(after);
+
+    before = snapshot(root);
+    CHECK(strstr(before, "day=02") != NULL);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 0, NULL,
+                          NULL, NULL, &err), OCP_OK);
+    after = snapshot(root);
+    CHECK_STR(after, before);
+    free(after);
+
+    /* Rows out of day order fail in the middle (after day files were
+     * written): the old tree stays, the new one is gone. */
+    t.rows[100].usage_day = 20393;
+    CHECK_INT(rpt_write_parquet(&t, &meta, root, 1, &err), OCP_ERR_SOFTWARE);
+    after = snapshot(root);
+    CHECK_STR(after, before);
+    free(after);
+    free(before);
+    /* The same on a fresh path: nothing at all, no empty folders. */
+    CHECK_INT(rpt_write_parquet(&t, &meta, fresh, 1, &err), OCP_ERR_SOFTWARE);
+    CHECK(!exists(fresh));
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &small, fresh, 0,
+                          NULL, NULL, NULL, &err), OCP_OK);
+    CHECK(!exists(fresh));
+    t.rows[100].usage_day = 20393 + 2;
+    /* An id Parquet cannot hold: refused at encode, naming the column. */
+    t.rows[7].has_cost_category = 1;
+    t.rows[7].cost_category_id = (int64_t)1 << 35;
+    CHECK_INT(rpt_write_parquet(&t, &meta, single, 0, &err), OCP_ERR_DATA);
+    CHECK_STR(err.column, "cost_category_id");
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    rpt_table_release(&t);
+    rpt_table_release(&small);
+}
+
+/* Blocks are checked before use: truncated, padded, lying about their row
+ * count or of the other format. */
+static void test_bad_blocks(void)
+{
+    struct rpt_table t;
+    struct rpt_buf block = {0};
+    struct ocp_error err;
+    struct rpt_stream *s = NULL;
+    char path[512];
+    size_t len;
+    unsigned char *copy;
+
+    build(&t, 40, 40);
+    snprintf(path, sizeof path, "%s/bad.parquet", dir);
+    ocp_error_clear(&err);
+    CHECK_INT(rpt_encode_block(RPT_FORMAT_PARQUET, &t, &meta, &block, &err), OCP_OK);
+    len = block.len;
+    copy = malloc(len + 8);
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_PARQUET, path, &meta, &err), OCP_OK);
+    /* Truncated anywhere. */
+    CHECK_INT(rpt_stream_write(s, (const unsigned char *)block.data, len - 3, &err),
+              OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
+    CHECK(!exists(path));
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_PARQUET, path, &meta, &err), OCP_OK);
+    /* A huge row count in a small block. */
+    memcpy(copy, block.data, len);
+    copy[11] = 0x7f;
+    CHECK_INT(rpt_stream_write(s, copy, len, &err), OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_PARQUET, path, &meta, &err), OCP_OK);
+    /* Stray bytes after the rows. */
+    memcpy(copy, block.data, len);
+    memset(copy + len, 1, 8);
+    CHECK_INT(rpt_stream_write(s, copy, len + 8, &err), OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_write(s, (const unsigned char *)block.data, len, &err),
+              OCP_ERR_SOFTWARE);
+    rpt_stream_destroy(s);
+    CHECK(!exists(path));
+    CHECK_INT(count_names(dir, ".tmp."), 0);
+    free(copy);
+
+    /* Every truncation and a flipped byte anywhere in a small block: an
+     * error or rows, never a read outside the block (run under ASan). */
+    {
+        struct rpt_table few = view(&t, 0, 3);
+        size_t i;
+        int bad = 0, rc;
+        block.len = 0;
+        CHECK_INT(rpt_encode_block(RPT_FORMAT_PARQUET, &few, &meta, &block,
+                                   &err), OCP_OK);
+        len = block.len;
+        copy = malloc(len);
+        for (i = 0; i < 2 * len; i++) {
+            size_t n = i < len ? i : len;
+            memcpy(copy, block.data, len);
+            if (i >= len)
+                copy[i - len] ^= 0x5a;
+            rc = rpt_stream_open(&s, RPT_FORMAT_PARQUET, path, &meta, &err);
+            if (rc == OCP_OK)
+                rc = rpt_stream_write(s, copy, n, &err);
+            if (rc != OCP_OK && rc != OCP_ERR_SOFTWARE)
+                bad++;
+            /* A shortened block never passes. */
+            if (i < len && rc == OCP_OK)
+                bad++;
+            rpt_stream_destroy(s);
+        }
+        CHECK_INT(bad, 0);
+        CHECK(!exists(path));
+        CHECK_INT(count_names(dir, ".tmp."), 0);
+        free(copy);
+    }
+    rpt_buf_release(&block);
+    rpt_table_release(&t);
+}
+
+int main(void)
+{
+    const char *base = getenv("OCPAGG_BUILD");
+    char cmd[600];
+
+    snprintf(dir, sizeof dir, "%s/rptstream-XXXXXX", base ? base : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN(test_csv_roundtrip);
+    RUN(test_csv_abort);
+    RUN(test_stale_temps);
+    RUN(test_atomic_refuses);
+    RUN(test_parquet_roundtrip);
+    RUN(test_partitioned_roundtrip);
+    RUN(test_parquet_abort);
+    RUN(test_bad_blocks);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    return TEST_SUMMARY();
+}

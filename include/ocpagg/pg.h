@@ -15,6 +15,7 @@
  *     pg_prepare_partitions(&o, &target, &parts, &err);
  *     pg_writer_begin(&w, &o, &target.periods, &err);
  *     pg_writer_write(w, block, len, &err);         per block, in day order
+ *     pg_writer_end_copy(w, report_rows, &err);     counts known now
  *     pg_writer_commit(w, report_rows, &err);       or pg_writer_abort()
  *     pg_writer_counts(w, &deleted, &copied);
  *     pg_writer_destroy(w);
@@ -180,8 +181,19 @@ int pg_writer_begin(struct pg_writer **out, const struct pg_options *o,
 int pg_writer_write(struct pg_writer *w, const unsigned char *block,
                     size_t len, struct ocp_error *err);
 
-/* Ends the COPY, checks the copied count against expected_rows (the
- * report's row count), COMMITs.  On failure the transaction is rolled
+/* Ends the COPY and checks the copied count against expected_rows (the
+ * report's row count); the transaction stays open, so the caller can put
+ * the counts into the run summary (pg_writer_counts) before
+ * pg_writer_commit, and still pg_writer_abort when that fails.  On
+ * failure the transaction is rolled back: OCP_ERR_IOERR naming SQLSTATE,
+ * message, COPY line = report row and column; OCP_ERR_SOFTWARE for a
+ * count mismatch. */
+int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
+                       struct ocp_error *err);
+
+/* Ends the COPY as pg_writer_end_copy does unless that was done, checks
+ * the copied count against expected_rows (the report's row count),
+ * COMMITs.  On failure the transaction is rolled
  * back (OCP_ERR_IOERR naming SQLSTATE, message, COPY line = report row and
  * column; OCP_ERR_SOFTWARE for a count mismatch).  A connection lost
  * during COMMIT is OCP_ERR_IOERR saying that the outcome is unknown and a
@@ -189,13 +201,13 @@ int pg_writer_write(struct pg_writer *w, const unsigned char *block,
 int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
                      struct ocp_error *err);
 
-/* Ends the COPY with an error carrying reason and rolls back; the table
- * is as before.  Safe after a failed write or commit (does nothing
- * then). */
+/* Ends the COPY with an error carrying reason (or, after
+ * pg_writer_end_copy, the open transaction) and rolls back; the table is
+ * as before.  Safe after a failed write or commit (does nothing then). */
 void pg_writer_abort(struct pg_writer *w, const char *reason);
 
 /* Rows deleted by the DELETE and rows copied (copied is known after a
- * successful commit; -1 before). */
+ * successful pg_writer_end_copy or commit; -1 before). */
 void pg_writer_counts(const struct pg_writer *w, int64_t *deleted,
                       int64_t *copied);
 

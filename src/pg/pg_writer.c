@@ -22,7 +22,9 @@
 /* Blocks are gathered to this size before PQputCopyData. */
 #define STAGE_BYTES (1u << 20)
 
-enum wstate { W_COPYING, W_DONE, W_FAILED };
+/* COPYING: COPY open.  COPIED: COPY ended and counted, transaction open.
+ * DONE: committed.  FAILED: rolled back (or the connection is gone). */
+enum wstate { W_COPYING, W_COPIED, W_DONE, W_FAILED };
 
 struct pg_writer {
     PGconn *conn;
@@ -211,15 +213,15 @@ int pg_writer_write(struct pg_writer *w, const unsigned char *block,
     return OCP_OK;
 }
 
-int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
-                     struct ocp_error *err)
+int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
+                       struct ocp_error *err)
 {
     PGresult *res;
     int rc;
 
     if (w == NULL || w->state != W_COPYING)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "pg_writer_commit: the COPY is not open");
+                             "pg_writer_end_copy: the COPY is not open");
     if (w->staged > 0) {
         if ((rc = send_data(w, w->stage, w->staged, err)) != OCP_OK)
             return rc;
@@ -233,8 +235,6 @@ int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
                  "COPY into the table failed, rolled back");
         PQclear(res);
         w->state = W_FAILED;
-        if (PQstatus(w->conn) != CONNECTION_OK)
-            return lost(w, err, "during COPY");
         rollback(w);
         return OCP_ERR_IOERR;
     }
@@ -242,6 +242,30 @@ int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
     PQclear(res);
     while ((res = PQgetResult(w->conn)) != NULL)
         PQclear(res);
+    if (w->copied != expected_rows) {
+        w->state = W_FAILED;
+        rollback(w);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "COPY took %" PRId64 " rows but the report has %"
+                             PRId64 "; rolled back, the table is unchanged",
+                             w->copied, expected_rows);
+    }
+    w->state = W_COPIED;
+    return OCP_OK;
+}
+
+int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
+                     struct ocp_error *err)
+{
+    PGresult *res;
+    int rc;
+
+    if (w != NULL && w->state == W_COPYING &&
+        (rc = pg_writer_end_copy(w, expected_rows, err)) != OCP_OK)
+        return rc;
+    if (w == NULL || w->state != W_COPIED)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "pg_writer_commit: no open COPY or transaction");
     if (w->copied != expected_rows) {
         w->state = W_FAILED;
         rollback(w);
@@ -292,8 +316,10 @@ void pg_writer_abort(struct pg_writer *w, const char *reason)
             1)
             rollback(w);
     }
+    else if (w->state == W_COPIED)
+        rollback(w);
     w->staged = 0;
-    if (w->state == W_COPYING)
+    if (w->state == W_COPYING || w->state == W_COPIED)
         w->state = W_FAILED;
 }
 
@@ -303,14 +329,16 @@ void pg_writer_counts(const struct pg_writer *w, int64_t *deleted,
     if (deleted != NULL)
         *deleted = w != NULL ? w->deleted : 0;
     if (copied != NULL)
-        *copied = w != NULL && w->state == W_DONE ? w->copied : -1;
+        *copied = w != NULL && (w->state == W_DONE || w->state == W_COPIED)
+                      ? w->copied
+                      : -1;
 }
 
 void pg_writer_destroy(struct pg_writer *w)
 {
     if (w == NULL)
         return;
-    if (w->state == W_COPYING)
+    if (w->state == W_COPYING || w->state == W_COPIED)
         pg_writer_abort(w, "ocpagg: the writer was freed before COMMIT");
     PQfinish(w->conn);
     free(w->stage);

@@ -486,7 +486,36 @@ static void test_failures(void)
         rpt_buf_release(&b);
         CHECK_STR(q1(c, md5_all), m0);
     }
-    /* Freed without commit or abort. */
+    /* The counts after the COPY, before COMMIT (for the run summary);
+     * a failure after that (the summary cannot be written) still rolls
+     * back. */
+    CHECK_INT(pg_writer_begin(&w, &o, &tg.periods, &err), OCP_OK);
+    CHECK_INT(write_days(w, &t, &tg.periods, &err), OCP_OK);
+    pg_writer_counts(w, &deleted, &copied);
+    CHECK_INT(copied, -1);
+    CHECK_INT(pg_writer_end_copy(w, 24, &err), OCP_OK);
+    pg_writer_counts(w, &deleted, &copied);
+    CHECK_INT(deleted, 24);
+    CHECK_INT(copied, 24);
+    CHECK_INT(pg_writer_write(w, (const unsigned char *)"x", 1, &err),
+              OCP_ERR_SOFTWARE);
+    pg_writer_abort(w, "test: the summary could not be written");
+    pg_writer_destroy(w);
+    CHECK_STR(q1(c, md5_all), m0);
+    CHECK_INT(pg_writer_begin(&w, &o, &tg.periods, &err), OCP_OK);
+    CHECK_INT(write_days(w, &t, &tg.periods, &err), OCP_OK);
+    CHECK_INT(pg_writer_end_copy(w, 24, &err), OCP_OK);
+    CHECK_INT(pg_writer_commit(w, 24, &err), OCP_OK);
+    pg_writer_counts(w, &deleted, &copied);
+    CHECK_INT(copied, 24);
+    pg_writer_destroy(w);
+    CHECK_STR(q1(c, md5_all), m0);
+    /* Freed without commit or abort; and after end_copy. */
+    CHECK_INT(pg_writer_begin(&w, &o, &tg.periods, &err), OCP_OK);
+    CHECK_INT(write_days(w, &t, &tg.periods, &err), OCP_OK);
+    CHECK_INT(pg_writer_end_copy(w, 24, &err), OCP_OK);
+    pg_writer_destroy(w);
+    CHECK_STR(q1(c, md5_all), m0);
     CHECK_INT(pg_writer_begin(&w, &o, &tg.periods, &err), OCP_OK);
     pg_writer_destroy(w);
     CHECK_STR(q1(c, md5_all), m0);

@@ -145,6 +145,71 @@ int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
                       const char *path, int partitioned,
                       struct ocp_error *err);
 
+/* ---- Whole files written atomically ----
+ *
+ * Every writer of a whole output file (the CSV and Parquet reports, the run
+ * summary) goes through one helper: write to "<path>.tmp.<host>.<pid>" in
+ * the target's folder, fsync, rename over path, fsync the folder.  So a
+ * reader sees the old file or the complete new one, never a partial one,
+ * and a crash leaves only a temporary whose name says which run made it.
+ * A path that exists and is not a regular file (a device, FIFO, socket,
+ * folder or symbolic link) is never replaced: OCP_ERR_CANTCREAT.
+ * Ownership: struct rpt_atomic is caller storage; rpt_atomic_commit or
+ * rpt_atomic_abort releases it (both are safe on a zeroed or failed one). */
+struct rpt_atomic {
+    char *path;       /* the final name (copy) */
+    char *tmp;        /* the temporary name */
+    int fd;           /* -1 when closed */
+    int64_t bytes;    /* bytes written so far */
+};
+
+/* Creates the temporary file for path (after removing stale temporaries of
+ * dead runs, see rpt_remove_stale_temps).  OCP_ERR_CANTCREAT when it cannot
+ * be created or path is not a regular file; OCP_ERR_OSERR out of memory. */
+int rpt_atomic_open(struct rpt_atomic *a, const char *path,
+                    struct ocp_error *err);
+
+/* Appends len bytes (write(2), retried on short writes and EINTR).
+ * OCP_ERR_IOERR with strerror (e.g. "No space left on device"). */
+int rpt_atomic_write(struct rpt_atomic *a, const void *data, size_t len,
+                     struct ocp_error *err);
+
+/* fsync, close, rename over path, fsync the folder; on failure the
+ * temporary is removed and an existing file at path is untouched.  Always
+ * releases a. */
+int rpt_atomic_commit(struct rpt_atomic *a, struct ocp_error *err);
+
+/* Closes and removes the temporary; releases a. */
+void rpt_atomic_abort(struct rpt_atomic *a);
+
+/* The whole cycle for a file held in memory (e.g. the run summary). */
+int rpt_atomic_write_file(const char *path, const void *data, size_t len,
+                          struct ocp_error *err);
+
+/* "<path>.tmp.<host>.<pid>" (malloc'ed; NULL when out of memory).  The
+ * host is gethostname() with '/' replaced, so the name stays in the
+ * target's folder. */
+char *rpt_temp_name(const char *path);
+
+/* Removes "<path>.tmp.<host>.<pid>[...]" files and folders that a run on
+ * this host left behind and whose PID is no longer alive.  Temporaries of
+ * live processes, of this process and of other hosts are kept (their runs
+ * may still be working, and a PID means nothing on another host).
+ * Best effort: returns the number removed. */
+int rpt_remove_stale_temps(const char *path);
+
+/* mkdir -p: creates path and its missing parents (mode 0777 & ~umask).
+ * Returns 0, or -1 with errno set. */
+int rpt_mkdir_p(const char *path);
+
+/* fsyncs a folder itself, so renames and new entries in it are durable.
+ * Returns 0, or -1 with errno set. */
+int rpt_fsync_dir(const char *path);
+
+/* rm -rf that does not follow symbolic links.  Returns 0, or -1 with errno
+ * set (removal goes on past a failure). */
+int rpt_remove_tree(const char *path);
+
 /* ---- The report stream: one finish path for every output format ----
  *
  * Every rank finishes its own days into sorted rpt_tables.  The owning

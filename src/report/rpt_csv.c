@@ -2,8 +2,8 @@
  *
  * NULL is an unquoted empty field; every non-NULL string is quoted, so an
  * empty string ("") stays distinguishable from NULL.  Rows are formatted
- * into memory buffers, so the driver can format day blocks in parallel
- * and write them at their offsets. */
+ * into memory buffers, so the days' owners format their blocks in
+ * parallel; rpt_stream.c writes them (and holds rpt_write_csv). */
 #include "ocpagg/report.h"
 #include "ocpagg/text.h"
 
@@ -186,67 +186,4 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
         add_c(out, '\n');
     }
     return OCP_OK;
-}
-
-int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
-                  const char *path, struct ocp_error *err)
-{
-    struct rpt_buf buf = {0};
-    char *tmp = NULL;
-    FILE *f = NULL;
-    size_t i, plen = strlen(path);
-    int rc = OCP_OK;
-
-    tmp = malloc(plen + 32);
-    if (tmp == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL,
-                             "out of memory");
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot create report: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (rpt_csv_header(&buf) != OCP_OK) {
-        rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
-        goto cleanup;
-    }
-    /* Format and write a few thousand rows at a time to bound memory. */
-    for (i = 0; i <= t->count; i += 4096) {
-        size_t to = i + 4096 < t->count ? i + 4096 : t->count;
-        if (rpt_csv_rows(t, meta, i, to, &buf) != OCP_OK) {
-            rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
-            goto cleanup;
-        }
-        if (buf.len > 0 && fwrite(buf.data, 1, buf.len, f) != buf.len)
-            break;
-        buf.len = 0;
-    }
-    if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = ocp_error_set(err, OCP_ERR_IOERR, path, -1, NULL,
-                           "cannot write report: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rc = ocp_error_set(err, OCP_ERR_IOERR, path, -1, NULL,
-                           "cannot write report: %s", strerror(errno));
-        goto cleanup;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0) {
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot rename report into place: %s",
-                           strerror(errno));
-        goto cleanup;
-    }
-cleanup:
-    if (f != NULL)
-        fclose(f);
-    if (rc != OCP_OK && tmp != NULL)
-        unlink(tmp);
-    free(tmp);
-    rpt_buf_release(&buf);
-    return rc;
 }

@@ -8,6 +8,7 @@
  * one run of rows and one file.
  */
 #include "ocpagg/report.h"
+#include "report/rpt_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -239,21 +240,9 @@ static int write_file(const char *path, const struct rpt_table *t,
     return rc;
 }
 
-static int mkdir_p(char *path)
+static int mkdir_p(const char *path)
 {
-    char *p;
-
-    for (p = path + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            *p = '/';
-            return -1;
-        }
-        *p = '/';
-    }
-    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    return rpt_mkdir_p(path);
 }
 
 static int write_partitioned(const struct rpt_table *t,
@@ -335,4 +324,44 @@ int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
         rc = write_file(path, t, meta, &b, 0, t->count, err);
     block_free(&b);
     return rc;
+}
+
+/* Stream side: not yet. */
+int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
+                  const struct rpt_meta *meta, struct rpt_buf *out,
+                  struct ocp_error *err)
+{
+    (void)t; (void)from; (void)to; (void)meta; (void)out;
+    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
+                         "Parquet report stream not implemented yet");
+}
+
+int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
+                const struct rpt_meta *meta, struct ocp_error *err)
+{
+    (void)partitioned; (void)meta;
+    *out = NULL;
+    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, path, -1, NULL,
+                         "Parquet report stream not implemented yet");
+}
+
+int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
+                 size_t len, int64_t *rows, struct ocp_error *err)
+{
+    (void)s; (void)block; (void)len; (void)rows;
+    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
+                         "Parquet report stream not implemented yet");
+}
+
+int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
+                  struct ocp_error *err)
+{
+    (void)s; (void)bytes; (void)files;
+    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
+                         "Parquet report stream not implemented yet");
+}
+
+void rpt_pq_abort(struct rpt_pq_sink *s)
+{
+    (void)s;
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "ocpagg/labels.h"
+#include "ocpagg/report.h" /* rpt_mkdir_p */
 #include "ocpagg/text.h"
 
 /* A growable string dictionary whose serial never changes, so the
@@ -217,25 +218,6 @@ static int32_t day_of(int64_t us)
     return (int32_t)d;
 }
 
-static int mkdir_p(char *path)
-{
-    char *p;
-
-    for (p = path + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            *p = '/';
-            return -1;
-        }
-        *p = '/';
-    }
-    if (mkdir(path, 0777) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 /* ---- files ---------------------------------------------------------- */
 
 static int close_file(struct pq_sink *s, struct ocp_error *err)
@@ -265,7 +247,7 @@ static int open_file(struct pq_sink *s, const struct ocp_batch *b, int32_t day,
     if (n < 0 || (size_t)n >= sizeof dir)
         return ocp_error_set(err, OCP_ERR_USAGE, s->o->output, -1, NULL,
                              "output path too long");
-    if (mkdir_p(dir) != 0)
+    if (rpt_mkdir_p(dir) != 0)
         return ocp_error_set(err, OCP_ERR_CANTCREAT, dir, -1, NULL,
                              "cannot create the folder: %s", strerror(errno));
     snprintf(path, sizeof path, "%s/%s_%s_%u.parquet", dir, s->spec->short_name,

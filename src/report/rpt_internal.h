@@ -1,0 +1,35 @@
+/* rpt_internal.h - what the report stream (rpt_stream.c) needs from the
+ * Parquet side (rpt_parquet.c).  Internal to src/report. */
+#ifndef OCPAGG_RPT_INTERNAL_H
+#define OCPAGG_RPT_INTERNAL_H
+
+#include "ocpagg/report.h"
+
+/* The Parquet half of a stream: one file or a partitioned tree. */
+struct rpt_pq_sink;
+
+/* Appends the binary block of rows [from, to) of t. */
+int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
+                  const struct rpt_meta *meta, struct rpt_buf *out,
+                  struct ocp_error *err);
+
+/* Starts a single file (partitioned == 0) or a tree at path. */
+int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
+                const struct rpt_meta *meta, struct ocp_error *err);
+
+/* Decodes a block and appends its rows; adds them to *rows. */
+int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
+                 size_t len, int64_t *rows, struct ocp_error *err);
+
+/* Finishes, syncs and moves the output into place; adds to *bytes and
+ * *files.  Frees s in every case (aborting on failure). */
+int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
+                  struct ocp_error *err);
+
+/* Removes everything s created and frees it.  NULL is a no-op. */
+void rpt_pq_abort(struct rpt_pq_sink *s);
+
+/* Appends to a buffer; -1 when out of memory. */
+int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len);
+
+#endif

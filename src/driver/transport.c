@@ -492,7 +492,7 @@ void tp_finalize(struct tp *t)
     for (r = 0; r < t->nranks; r++)
         if (r != t->rank)
             expected += all[2 * r];
-    hb_expected = all[2 * ((t->rank + t->nranks - 1) % t->nranks)];
+    hb_expected = all[2 * ((t->rank + t->nranks - 1) % t->nranks) + 1];
     free(all);
     while (t->alerts_received < expected) {
         MPI_Wait(&t->alert_rreq, MPI_STATUS_IGNORE);

@@ -211,6 +211,10 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
                 int lrc = tp_recv(t, &blk, &len, rc, d->owner, TAG_BLOCK, err);
                 if (rc == OCP_OK && lrc == OCP_OK)
                     lrc = fault_at("write", err);
+                /* Checked right before writing: a signal aborts the
+                 * stream inside tp_poll. */
+                if (rc == OCP_OK && lrc == OCP_OK)
+                    lrc = stop_status(t, err);
                 if (rc == OCP_OK && lrc == OCP_OK)
                     lrc = rpt_stream_write(stream, blk, len, err);
                 free(blk);
@@ -242,6 +246,8 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             const struct rpt_buf *blk = &b.block[taken];
             if (rc == OCP_OK)
                 rc = fault_at("write", err);
+            if (rc == OCP_OK)
+                rc = stop_status(t, err);
             if (rc == OCP_OK)
                 rc = rpt_stream_write(stream, (const unsigned char *)blk->data, blk->len,
                                       err);

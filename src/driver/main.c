@@ -297,6 +297,9 @@ static void abort_stream(void *ctx)
 static int step(struct run *r, int rc, struct ocp_error *err)
 {
     int sig = (int)stop_requested;
+    /* This rank's own signal wins over having heard of another's stop. */
+    if (rc == TP_PEER && sig != 0)
+        rc = OCP_ERR_INTERRUPTED;
     if (rc == OCP_ERR_INTERRUPTED && err->code != OCP_ERR_INTERRUPTED)
         ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL, "stopped by signal %d",
                       sig);

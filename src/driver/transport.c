@@ -23,6 +23,17 @@ struct head {
     int32_t rank;
 };
 
+/* malloc, or NULL when the test-only fault injection says so. */
+static void *alloc_bytes(uint64_t n, int *injected)
+{
+    *injected = fault_recv_alloc();
+    if (*injected || n > SIZE_MAX - 1)
+        return NULL;
+    return malloc(n ? (size_t)n : 1);
+}
+
+#define INJECTED(flag) ((flag) ? " (injected by OCPAGG_FAULT)" : "")
+
 static void nap(void)
 {
     struct timespec ts = {0, 1000000}; /* 1 ms: cheap on an oversubscribed node */
@@ -164,8 +175,14 @@ int tp_poll(struct tp *t)
 {
     int done = 0;
 
-    if (t->nranks < 2)
+    if (t->nranks < 2) {
+        if (t->signal != NULL && *t->signal != 0 && !t->signal_cleaned) {
+            t->signal_cleaned = 1;
+            if (t->cleanup != NULL)
+                t->cleanup(t->cleanup_ctx);
+        }
         return t->signal != NULL && *t->signal != 0;
+    }
     if (t->armed)
         watchdog(t);
     while (t->alert_rreq != MPI_REQUEST_NULL) {
@@ -181,6 +198,14 @@ int tp_poll(struct tp *t)
         }
         MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE,
                   TAG_ALERT, t->comm, &t->alert_rreq);
+    }
+    if (t->signal != NULL && *t->signal != 0 && !t->signal_cleaned) {
+        /* A signal always ends the job without a report, and mpirun
+         * follows its SIGTERM with SIGKILL a second later: remove the
+         * temporary report now rather than at the end. */
+        t->signal_cleaned = 1;
+        if (t->cleanup != NULL)
+            t->cleanup(t->cleanup_ctx);
     }
     if (t->signal != NULL && *t->signal != 0 && !t->alert_sent) {
         char text[64];
@@ -267,16 +292,13 @@ int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
         return mpi_failed(err, "receiving from", from);
     if (h.status != OCP_OK)
         return my_status != OCP_OK ? my_status : TP_PEER;
-    if (rc == OCP_OK && h.len > SIZE_MAX - 1)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                           "a message of %llu bytes from rank %d does not fit in memory",
-                           (unsigned long long)h.len, from);
     if (rc == OCP_OK) {
-        b = fault_recv_alloc() ? NULL : malloc(h.len ? (size_t)h.len : 1);
+        int inj;
+        b = alloc_bytes(h.len, &inj);
         if (b == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                               "out of memory receiving %llu bytes from rank %d",
-                               (unsigned long long)h.len, from);
+                               "out of memory receiving %llu bytes from rank %d%s",
+                               (unsigned long long)h.len, from, INJECTED(inj));
     }
     ack = rc == OCP_OK ? OCP_OK : (int32_t)rc;
     if (MPI_Isend(&ack, 1, MPI_INT32_T, from, tag, t->comm, &rq) != MPI_SUCCESS ||
@@ -321,11 +343,11 @@ int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
         return mpi_failed(err, "exchanging with", to);
     /* The answer to `from`: take its data only when both sides are fine. */
     if (rc == OCP_OK && hr.status == OCP_OK) {
-        if (hr.len > SIZE_MAX - 1 || fault_recv_alloc() ||
-            (b = malloc(hr.len ? (size_t)hr.len : 1)) == NULL)
+        int inj;
+        if ((b = alloc_bytes(hr.len, &inj)) == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                               "out of memory receiving %llu bytes from rank %d",
-                               (unsigned long long)hr.len, from);
+                               "out of memory receiving %llu bytes from rank %d%s",
+                               (unsigned long long)hr.len, from, INJECTED(inj));
     }
     ack_out = rc == OCP_OK && hr.status == OCP_OK ? OCP_OK : OCP_ERR_SOFTWARE;
     if (MPI_Isend(&ack_out, 1, MPI_INT32_T, from, tag + 1, t->comm, &rs) != MPI_SUCCESS ||
@@ -392,12 +414,11 @@ int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status,
     if (h.status != OCP_OK)
         return t->rank == root ? status : TP_PEER;
     if (t->rank != root) {
-        *buf = NULL;
-        if (h.len > SIZE_MAX - 1 || fault_recv_alloc() ||
-            (*buf = malloc(h.len ? (size_t)h.len : 1)) == NULL)
+        int inj;
+        if ((*buf = alloc_bytes(h.len, &inj)) == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                               "out of memory receiving %llu bytes from rank %d",
-                               (unsigned long long)h.len, root);
+                               "out of memory receiving %llu bytes from rank %d%s",
+                               (unsigned long long)h.len, root, INJECTED(inj));
         *len = (size_t)h.len;
     }
     /* Everyone must have room before the data moves. */
@@ -428,8 +449,17 @@ int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
         int32_t code, signal;
         char text[sizeof v->text];
     } msg;
+    const char *own_text = NULL;
 
     tp_poll(t);
+    /* A rank that alerted the others failed on its own, even when a
+     * later step saw only the echo of its failure (TP_PEER). */
+    if (rc == TP_PEER && t->alert_sent && t->alert_out.kind != TP_ALERT_STALL) {
+        rc = t->alert_out.code;
+        err = NULL;
+        signal = t->alert_out.signal;
+        own_text = t->alert_out.text;
+    }
     in[0] = rc == OCP_OK ? 2 : (rc == TP_PEER ? 1 : 0);
     in[1] = t->rank;
     if (MPI_Iallreduce(in, out, 1, MPI_2INT, MPI_MINLOC, t->comm, &rq) != MPI_SUCCESS ||
@@ -453,6 +483,8 @@ int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
             msg.signal = signal;
             if (err != NULL && err->code != 0)
                 ocp_error_format(err, msg.text, sizeof msg.text);
+            else if (own_text != NULL && own_text[0] != '\0')
+                snprintf(msg.text, sizeof msg.text, "%s", own_text);
             else if (signal != 0)
                 snprintf(msg.text, sizeof msg.text, "stopped by signal %d", signal);
             else

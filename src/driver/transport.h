@@ -66,7 +66,9 @@ struct tp {
     int64_t hb_sent, hb_received;
     int32_t hb_out, hb_in;
     MPI_Request hb_req;
-    /* run before MPI_Abort (rank 0 removes its temporary files) */
+    /* run before MPI_Abort and on this rank's first stop signal (rank 0
+     * removes its temporary report) */
+    int signal_cleaned;
     void (*cleanup)(void *);
     void *cleanup_ctx;
 };

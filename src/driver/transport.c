@@ -70,6 +70,7 @@ void tp_arm(struct tp *t)
     if (t->stall_seconds > 0 && t->nranks > 1) {
         t->armed = 1;
         t->last_heard = now_seconds();
+        t->last_poll = t->last_heard;
         t->last_hb_sent = 0;
     }
 }
@@ -115,6 +116,12 @@ static void watchdog(struct tp *t)
     int pred = (t->rank + t->nranks - 1) % t->nranks;
     int flag = 1;
 
+    /* This rank itself was away (busy without polling, or stopped and
+     * continued): the predecessor gets a fresh window, or a rank woken
+     * by mpirun's SIGCONT would blame its neighbour. */
+    if (now - t->last_poll > t->stall_seconds / 2)
+        t->last_heard = now;
+    t->last_poll = now;
     while (flag) {
         MPI_Status st;
         MPI_Iprobe(pred, TAG_HB, t->comm, &flag, &st);

@@ -61,7 +61,7 @@ struct tp {
     MPI_Request *alert_sreq;        /* one per peer */
     int alert_sent, alerts_received, peer_stop;
     /* watchdog */
-    double stall_seconds, hb_interval, last_hb_sent, last_heard;
+    double stall_seconds, hb_interval, last_hb_sent, last_heard, last_poll;
     int armed;
     int64_t hb_sent, hb_received;
     int32_t hb_out, hb_in;

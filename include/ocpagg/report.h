@@ -3,10 +3,11 @@
  *
  * agg_finish() produces a struct rpt_table: every output row with its
  * strings and numbers, already sorted in report order.  The writers turn
- * it into a file: CSV (PostgreSQL COPY ... CSV HEADER compatible) here,
- * Parquet in rpt_parquet.c.  Every writer writes to a temporary name in
- * the target directory and renames on success, so a failure never leaves
- * a half-written report.
+ * it into a file: CSV (PostgreSQL COPY ... CSV HEADER compatible) or
+ * Parquet, through the report stream below (rpt_stream.c, rpt_csv.c,
+ * rpt_parquet.c).  Every writer writes to a temporary name in the target
+ * folder and renames on success (rpt_atomic_*, rpt_file.c), so a failure
+ * never leaves a half-written report and never touches an earlier one.
  * Ownership: struct rpt_table is caller storage (rpt_table_init/_release);
  * it owns its rows and the strings they point to.
  */
@@ -127,7 +128,8 @@ int rpt_csv_header(struct rpt_buf *out);
 int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                  size_t from, size_t to, struct rpt_buf *out);
 
-/* Writes the table as CSV with a header to path (temp file + rename). */
+/* Writes the table as CSV with a header to path (through the report
+ * stream: temporary file, fsync, rename). */
 int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
                   const char *path, struct ocp_error *err);
 
@@ -138,9 +140,11 @@ int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
  * encoded strings.  partitioned == 0: one file at path.  partitioned == 1:
  * path is a folder that receives
  * source=<uuid>/year=YYYY/month=MM/day=DD/ocpagg_summary_YYYY-MM-DD.parquet
- * (the partition values live in the folder names only, as Hive does).
- * On failure every file this call wrote is removed.  A report_period_id
- * or cost_category_id outside the int32 range is OCP_ERR_DATA. */
+ * (the partition values live in the folder names only, as Hive does); the
+ * folder is replaced as a whole (see the report stream).
+ * On failure every file and folder this call wrote is removed and an
+ * earlier report is untouched.  A report_period_id or cost_category_id
+ * outside the int32 range is OCP_ERR_DATA. */
 int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
                       const char *path, int partitioned,
                       struct ocp_error *err);
@@ -219,15 +223,19 @@ int rpt_remove_tree(const char *path);
  * private to the format: CSV text lines for CSV, a self-contained binary
  * row encoding for Parquet (decoded on rank 0 into the writer's row
  * groups).  Neither side needs all groups or all rows on one rank.
+ * A CSV block is a 12-byte header ("RPC1", u64 row count) and the rows'
+ * CSV lines; a Parquet block is described in rpt_parquet.c.  Blocks are
+ * checked on arrival (a corrupt one is OCP_ERR_SOFTWARE, never a crash).
  *
  * Nothing is visible under the final name before rpt_stream_commit:
  * CSV and single-file Parquet go to "<path>.tmp.<host>.<pid>" in the same
  * folder and are fsync'ed and renamed; a partitioned Parquet report is
  * built as a whole new tree beside the old one and swapped in with
  * directory renames only when every file is written and synced, the old
- * tree removed after the swap.  rpt_stream_abort removes everything this
- * stream created (files and directories) and leaves an earlier report
- * exactly as it was.
+ * tree removed after the swap (so the folder is replaced as a whole: days
+ * the new run does not write are gone).  rpt_stream_abort removes
+ * everything this stream created (files and directories) and leaves an
+ * earlier report exactly as it was.  The stream is used by one thread.
  * Ownership: rpt_stream_open creates, rpt_stream_commit or
  * rpt_stream_abort ends it, rpt_stream_destroy frees (after either). */
 enum rpt_format {
@@ -254,7 +262,10 @@ int rpt_stream_open(struct rpt_stream **out, enum rpt_format format,
                     const char *path, const struct rpt_meta *meta,
                     struct ocp_error *err);
 
-/* Writes the next block (blocks arrive in report order). */
+/* Writes the next block (blocks arrive in report order; for a partitioned
+ * report a day that goes back is OCP_ERR_SOFTWARE, as it would overwrite a
+ * day's file).  I/O errors are OCP_ERR_IOERR with strerror; after any
+ * failure only rpt_stream_abort / rpt_stream_destroy remain. */
 int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
                      size_t len, struct ocp_error *err);
 
@@ -269,7 +280,11 @@ void rpt_stream_abort(struct rpt_stream *s);
 /* Frees the stream (after commit or abort; aborts if neither happened). */
 void rpt_stream_destroy(struct rpt_stream *s);
 
-/* Rows, bytes and files written so far (for the run summary). */
+/* Rows and bytes written so far and the number of report files (for the
+ * run summary).  Rows count as they are written; bytes are the CSV text
+ * written, or the Parquet files' sizes once they are closed (final after
+ * commit); files is 1 for CSV and single Parquet, the day files for a
+ * partitioned report. */
 void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
                        int64_t *bytes, int64_t *files);
 
@@ -288,7 +303,12 @@ struct rpt_output_spec {
  * every input file, and not inside any input folder (compared by device
  * and inode after resolving symlinks, not by name).  A device, FIFO or
  * socket, or a clash, is OCP_ERR_CONFIG naming the key; a directory that
- * cannot be written is OCP_ERR_CANTCREAT.  Changes nothing on disk. */
+ * cannot be written is OCP_ERR_CANTCREAT.  Changes nothing on disk.
+ * Also refused (OCP_ERR_CONFIG): a last path component that is a symbolic
+ * link (links in the folders above are followed; docs/config.md), a
+ * partitioned report folder that holds an input, a summary inside the
+ * report folder.  summary_path may be NULL; a missing input is skipped
+ * (the planner reports it). */
 int rpt_output_check(const struct rpt_output_spec *spec,
                      struct ocp_error *err);
 

@@ -329,7 +329,7 @@ static int finish_row_group(struct pq_writer *w, struct ocp_error *err)
         if (rc == OCP_OK)
             rc = write_out(w, l->pages.data, l->pages.len, err);
         if (rc != OCP_OK)
-            break;
+            return rc; /* write_out's message has the cause (strerror) */
         pq_meta_column_chunk(&t, l, w->opt.codec, chunk_start, dict_off,
                              data_off, dict_unc + l->uncompressed_bytes,
                              w->offset - chunk_start);

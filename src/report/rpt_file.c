@@ -39,11 +39,17 @@ char *rpt_temp_name(const char *path)
     size_t n;
     char *tmp;
 
+    size_t plen = strlen(path);
+
+    /* "out/parts/" must give "out/parts.tmp...", beside the folder, not
+     * inside it. */
+    while (plen > 1 && path[plen - 1] == '/')
+        plen--;
     host_name(host, sizeof host);
-    n = strlen(path) + strlen(host) + 48;
+    n = plen + strlen(host) + 48;
     tmp = malloc(n);
     if (tmp != NULL)
-        snprintf(tmp, n, "%s.tmp.%s.%ld", path, host, (long)getpid());
+        snprintf(tmp, n, "%.*s.tmp.%s.%ld", (int)plen, path, host, (long)getpid());
     return tmp;
 }
 
@@ -95,15 +101,17 @@ static int all_digits(const char *s, size_t n)
  * host: "<host>.<pid>", optionally followed by ".old" (a partitioned
  * report's previous tree set aside) or ".tmp.<pid>" (the Parquet writer's
  * own temporary of our temporary). */
-static int stale_rest(const char *rest, const char *host)
+static int stale_rest(const char *rest, const char *host, int *old)
 {
     size_t n = strlen(rest), hn = strlen(host);
     const char *dot;
     long pid;
 
-    if (n > 4 && strcmp(rest + n - 4, ".old") == 0)
+    *old = 0;
+    if (n > 4 && strcmp(rest + n - 4, ".old") == 0) {
         n -= 4;
-    else {
+        *old = 1;
+    } else {
         /* ".tmp.<digits>" at the end */
         size_t k = n;
         while (k > 0 && rest[k - 1] >= '0' && rest[k - 1] <= '9')
@@ -140,9 +148,10 @@ int rpt_remove_stale_temps(const char *path)
     d = opendir(dir);
     while (d != NULL && (de = readdir(d)) != NULL) {
         size_t need;
+        int old;
         if (strncmp(de->d_name, base, blen) != 0 ||
             strncmp(de->d_name + blen, ".tmp.", 5) != 0 ||
-            !stale_rest(de->d_name + blen + 5, host))
+            !stale_rest(de->d_name + blen + 5, host, &old))
             continue;
         need = strlen(dir) + strlen(de->d_name) + 2;
         if (need > flen) {
@@ -153,6 +162,11 @@ int rpt_remove_stale_temps(const char *path)
             flen = need;
         }
         snprintf(full, flen, "%s/%s", dir, de->d_name);
+        /* An old report tree set aside by a run that died before moving
+         * its new tree in is the only copy: it goes back. */
+        if (old && access(path, F_OK) != 0 && errno == ENOENT &&
+            rename(full, path) == 0)
+            continue;
         if (rpt_remove_tree(full) == 0)
             removed++;
     }

@@ -29,7 +29,8 @@ int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
 /* Removes everything s created and frees it.  NULL is a no-op. */
 void rpt_pq_abort(struct rpt_pq_sink *s);
 
-/* Appends to a buffer; -1 when out of memory. */
+/* Appends len bytes to a buffer (data NULL: only makes room, len grows);
+ * -1 when out of memory. */
 int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len);
 
 #endif

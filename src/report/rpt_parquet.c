@@ -1,26 +1,52 @@
 /*
  * rpt_parquet.c - the report as Parquet, typed like Koku's Trino table
- * reporting_ocpusagelineitem_daily_summary.
+ * reporting_ocpusagelineitem_daily_summary: the Parquet half of the report
+ * stream.
  *
- * Rows are handed to the Parquet writer in blocks of column arrays (the
- * string columns as pointers into the table, no copies).  In the
- * partitioned form, rows are already sorted by usage_start, so each day is
- * one run of rows and one file.
+ * A day's owner encodes its rows into a compact self-contained block
+ * (rpt_pq_encode); rank 0 decodes the blocks, a chunk of rows at a time,
+ * and hands them to the Parquet writer as column arrays whose strings
+ * point into the block (no copies).  The writer cuts pages and row groups
+ * by its own counters, value by value, so the file does not depend on how
+ * the rows were cut into blocks: streaming day blocks gives the same bytes
+ * as writing the whole table at once.
+ *
+ * Single file: written as "<path>.tmp.<host>.<pid>", renamed over path on
+ * commit.  Partitioned: the whole tree is built under
+ * "<path>.tmp.<host>.<pid>/" (one file per day in
+ * source=/year=/month=/day=), every folder is fsync'ed, and the tree is
+ * swapped with the old one by one renameat2(RENAME_EXCHANGE) (two renames
+ * where the file system lacks it); the old tree is removed afterwards.  A
+ * failure before the swap removes the new tree and leaves the old report
+ * exactly as it was.
+ *
+ * Block layout (all integers little-endian; a block is untrusted input and
+ * every length is checked against its size):
+ *   "RPQ1", u64 row count, then per row:
+ *   uuid: 37 bytes (NUL-terminated within them); i32 usage_day;
+ *   u8 flags (1 storage, 2 infrastructure cost, 4 cost category);
+ *   i32 cost_category_id; u32 mask of non-NULL numbers, then 8 bytes per
+ *   non-NULL number (IEEE bits); 10 strings, each u8 0 (NULL) or 1 and
+ *   the bytes with a terminating NUL.
  */
 #include "ocpagg/report.h"
 #include "report/rpt_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ocpagg/pq_writer.h"
 #include "ocpagg/text.h"
 
-#define BLOCK_ROWS 65536
+/* Rows decoded and handed to the writer at a time. */
+#define BLOCK_ROWS 8192
 
 /* Column order is rpt_column_names; the kinds below follow it. */
 enum col_kind { K_UUID, K_PERIOD, K_CONST, K_SOURCE, K_DATE, K_STR, K_NUM,
@@ -208,18 +234,295 @@ static int write_block(struct pq_writer *w, struct block *b,
     return pq_writer_write_batch(w, cd, n, err);
 }
 
-/* Writes rows [from, to) into one file at path. */
-static int write_file(const char *path, const struct rpt_table *t,
-                      const struct rpt_meta *meta, struct block *b,
-                      size_t from, size_t to, struct ocp_error *err)
+
+/* ---- blocks ---------------------------------------------------------- */
+
+#define PQ_MAGIC "RPQ1"
+#define PQ_HEAD 12
+/* The smallest encoded row: uuid, day, flags, category, mask, 10 tags. */
+#define MIN_ROW (37 + 4 + 1 + 4 + 4 + 10)
+#define NSTR 10
+
+enum { F_STORAGE = 1, F_INFRA = 2, F_CATEGORY = 4 };
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
+                  const struct rpt_meta *meta, struct rpt_buf *out,
+                  struct ocp_error *err)
+{
+    unsigned char head[PQ_HEAD];
+    size_t r;
+
+    if (meta->report_period_id < INT32_MIN || meta->report_period_id > INT32_MAX)
+        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "report_period_id",
+                             "%lld does not fit the INT column",
+                             (long long)meta->report_period_id);
+    memcpy(head, PQ_MAGIC, 4);
+    put_u64(head + 4, (uint64_t)(to - from));
+    if (rpt_buf_append(out, head, sizeof head) != 0)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    for (r = from; r < to; r++) {
+        const struct rpt_row *row = &t->rows[r];
+        unsigned char fixed[37 + 4 + 1 + 4 + 4], *p;
+        uint32_t mask = 0;
+        size_t room = sizeof fixed + 8 * RPT_NUM_COUNT, start;
+        int k;
+
+        if (row->has_cost_category && (row->cost_category_id < INT32_MIN ||
+                                       row->cost_category_id > INT32_MAX))
+            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "cost_category_id",
+                                 "%lld does not fit the INT column",
+                                 (long long)row->cost_category_id);
+        for (k = 0; k < NSTR; k++) {
+            const char *s = row_str(row, k);
+            room += 1 + (s != NULL ? strlen(s) + 1 : 0);
+        }
+        start = out->len;
+        if (rpt_buf_append(out, NULL, room) != 0)
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        p = (unsigned char *)out->data + start;
+        memcpy(p, row->uuid, 36);
+        p[36] = '\0';
+        p += 37;
+        put_u32(p, (uint32_t)row->usage_day);
+        p[4] = (unsigned char)((row->source == RPT_SOURCE_STORAGE ? F_STORAGE : 0) |
+                               (row->has_infra_cost ? F_INFRA : 0) |
+                               (row->has_cost_category ? F_CATEGORY : 0));
+        put_u32(p + 5, (uint32_t)(int32_t)(row->has_cost_category
+                                               ? row->cost_category_id : 0));
+        for (k = 0; k < RPT_NUM_COUNT; k++)
+            if (!isnan(row->num[k]))
+                mask |= (uint32_t)1 << k;
+        put_u32(p + 9, mask);
+        p += 13;
+        for (k = 0; k < RPT_NUM_COUNT; k++) {
+            uint64_t bits;
+            if (!(mask & ((uint32_t)1 << k)))
+                continue;
+            memcpy(&bits, &row->num[k], 8);
+            put_u64(p, bits);
+            p += 8;
+        }
+        for (k = 0; k < NSTR; k++) {
+            const char *s = row_str(row, k);
+            if (s == NULL) {
+                *p++ = 0;
+            } else {
+                size_t n = strlen(s) + 1;
+                *p++ = 1;
+                memcpy(p, s, n);
+                p += n;
+            }
+        }
+        out->len = (size_t)((char *)p - out->data);
+    }
+    return OCP_OK;
+}
+
+/* A block being decoded: the next row starts at pos. */
+struct cursor {
+    const unsigned char *data;
+    size_t len, pos;
+    uint64_t left;   /* rows not yet decoded */
+};
+
+static int cursor_start(struct cursor *c, const unsigned char *block,
+                        size_t len, struct ocp_error *err)
+{
+    if (len < PQ_HEAD || memcmp(block, PQ_MAGIC, 4) != 0)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "not a Parquet report block (%zu bytes)", len);
+    c->data = block;
+    c->len = len;
+    c->pos = PQ_HEAD;
+    c->left = get_u64(block + 4);
+    /* The count is checked against the bytes before anything is sized by it. */
+    if (c->left > (len - PQ_HEAD) / MIN_ROW)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "report block claims %llu rows in %zu bytes",
+                             (unsigned long long)c->left, len);
+    return OCP_OK;
+}
+
+static const char *take_str(struct cursor *c, int *ok)
+{
+    const unsigned char *nul;
+    const char *s;
+
+    if (c->pos >= c->len) {
+        *ok = 0;
+        return NULL;
+    }
+    if (c->data[c->pos++] == 0)
+        return NULL;
+    nul = memchr(c->data + c->pos, 0, c->len - c->pos);
+    if (nul == NULL) {
+        *ok = 0;
+        return NULL;
+    }
+    s = (const char *)c->data + c->pos;
+    c->pos = (size_t)(nul - c->data) + 1;
+    return s;
+}
+
+/* Decodes the next row into r (strings point into the block). */
+static int decode_row(struct cursor *c, struct rpt_row *r, struct ocp_error *err)
+{
+    const unsigned char *p;
+    uint32_t mask;
+    int k, ok = 1, flags;
+    const char *strs[NSTR];
+
+    if (c->len - c->pos < MIN_ROW - NSTR)
+        goto bad;
+    p = c->data + c->pos;
+    if (memchr(p, 0, 37) == NULL)
+        goto bad;
+    memset(r, 0, sizeof *r);
+    memcpy(r->uuid, p, 37);
+    p += 37;
+    r->usage_day = (int32_t)get_u32(p);
+    flags = p[4];
+    r->source = flags & F_STORAGE ? RPT_SOURCE_STORAGE : RPT_SOURCE_POD;
+    r->has_infra_cost = (flags & F_INFRA) != 0;
+    r->has_cost_category = (flags & F_CATEGORY) != 0;
+    r->cost_category_id = (int32_t)get_u32(p + 5);
+    mask = get_u32(p + 9);
+    if (mask >> RPT_NUM_COUNT)
+        goto bad;
+    c->pos += 37 + 13;
+    for (k = 0; k < RPT_NUM_COUNT; k++) {
+        uint64_t bits;
+        if (!(mask & ((uint32_t)1 << k))) {
+            r->num[k] = NAN;
+            continue;
+        }
+        if (c->len - c->pos < 8)
+            goto bad;
+        bits = get_u64(c->data + c->pos);
+        memcpy(&r->num[k], &bits, 8);
+        c->pos += 8;
+    }
+    for (k = 0; k < NSTR; k++)
+        strs[k] = take_str(c, &ok);
+    if (!ok)
+        goto bad;
+    r->namespace_ = strs[S_NAMESPACE];
+    r->node = strs[S_NODE];
+    r->resource_id = strs[S_RESOURCE];
+    r->pod_labels = strs[S_POD_LABELS];
+    r->pvc = strs[S_PVC];
+    r->pv = strs[S_PV];
+    r->storageclass = strs[S_SC];
+    r->volume_labels = strs[S_VOL_LABELS];
+    r->all_labels = strs[S_ALL_LABELS];
+    r->csi_volume_handle = strs[S_CSI];
+    c->left--;
+    return OCP_OK;
+bad:
+    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                         "truncated or corrupt report block at byte %zu", c->pos);
+}
+
+/* ---- the sink -------------------------------------------------------- */
+
+/* Errors name the report (the message names the temporary file). */
+static void name_report(struct ocp_error *err, const char *path)
+{
+    if (err != NULL)
+        snprintf(err->file, sizeof err->file, "%s", path);
+}
+
+struct rpt_pq_sink {
+    char *path;              /* the final file or folder */
+    char *tmp;               /* "<path>.tmp.<host>.<pid>" */
+    int partitioned;
+    int tmp_made;            /* partitioned: the temporary tree exists */
+    struct rpt_meta meta;    /* strings below */
+    char *meta_str[3];
+    struct pq_writer *w;     /* the open file */
+    char *w_path;            /* its final name */
+    int have_day;
+    int32_t day;             /* partitioned: the open file's day */
+    struct block cols;
+    struct rpt_row *rows;    /* one decoded chunk */
+    char **dirs;             /* partitioned: folders made under tmp */
+    size_t ndirs, capdirs;
+    int64_t bytes, files;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+static void sink_free(struct rpt_pq_sink *s)
+{
+    size_t i;
+    int k;
+
+    block_free(&s->cols);
+    free(s->rows);
+    for (i = 0; i < s->ndirs; i++)
+        free(s->dirs[i]);
+    free(s->dirs);
+    for (k = 0; k < 3; k++)
+        free(s->meta_str[k]);
+    free(s->w_path);
+    free(s->path);
+    free(s->tmp);
+    free(s);
+}
+
+void rpt_pq_abort(struct rpt_pq_sink *s)
+{
+    if (s == NULL)
+        return;
+    pq_writer_abort(s->w);
+    s->w = NULL;
+    if (s->tmp != NULL) {
+        if (s->partitioned) {
+            if (s->tmp_made)
+                rpt_remove_tree(s->tmp);
+        } else {
+            unlink(s->tmp);
+        }
+    }
+    sink_free(s);
+}
+
+static int open_writer(struct rpt_pq_sink *s, const char *file,
+                       struct ocp_error *err)
 {
     struct pq_column_desc cols[NRCOLS];
     struct pq_schema_desc schema = {NRCOLS, cols};
     struct pq_write_options opt;
     struct pq_kv kv[1] = {{"ocpagg.table",
                            "reporting_ocpusagelineitem_daily_summary"}};
-    struct pq_writer *w = NULL;
-    int rc;
 
     schema_of(cols);
     pq_write_options_init(&opt);
@@ -227,141 +530,349 @@ static int write_file(const char *path, const struct rpt_table *t,
     opt.row_group_rows = 131072;
     opt.kv = kv;
     opt.nkv = 1;
-    rc = pq_writer_create(path, &schema, &opt, &w, err);
-    while (rc == OCP_OK && from < to) {
-        size_t n = to - from < BLOCK_ROWS ? to - from : BLOCK_ROWS;
-        rc = write_block(w, b, t, meta, from, n, err);
-        from += n;
-    }
-    if (rc == OCP_OK)
-        return pq_writer_close(w, err);
-    pq_writer_abort(w);
-    ocp_error_context(err, path, -1, NULL);
-    return rc;
+    free(s->w_path);
+    s->w_path = strdup(file);
+    if (s->w_path == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, file, -1, NULL, "out of memory");
+    return pq_writer_create(file, &schema, &opt, &s->w, err);
 }
 
-static int mkdir_p(const char *path)
+/* Closes the open file (the writer fsyncs it and renames it from its own
+ * temporary name) and counts it. */
+static int close_writer(struct rpt_pq_sink *s, struct ocp_error *err)
 {
-    return rpt_mkdir_p(path);
-}
-
-static int write_partitioned(const struct rpt_table *t,
-                             const struct rpt_meta *meta, const char *root,
-                             struct block *b, struct ocp_error *err)
-{
-    char **done = NULL;
-    size_t ndone = 0, from = 0, i;
-    int rc = OCP_OK;
-
-    if (t->count > 0) {
-        done = calloc(t->count, sizeof *done); /* at most one file per row */
-        if (done == NULL)
-            return ocp_error_set(err, OCP_ERR_OSERR, root, -1, NULL,
-                                 "out of memory");
-    }
-    while (from < t->count && rc == OCP_OK) {
-        int32_t day = t->rows[from].usage_day;
-        size_t to = from + 1;
-        char date[11], dir[OCP_ERROR_PATH_MAX], path[OCP_ERROR_PATH_MAX + 64];
-        int n;
-
-        while (to < t->count && t->rows[to].usage_day == day)
-            to++;
-        /* One file per day: a day seen again would overwrite its file. */
-        if (to < t->count && t->rows[to].usage_day < day) {
-            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, root, -1, NULL,
-                               "report rows are not sorted by usage_start");
-            break;
-        }
-        txt_format_date(day, date);
-        n = snprintf(dir, sizeof dir, "%s/source=%s/year=%.4s/month=%.2s/day=%.2s",
-                     root, meta->source_uuid ? meta->source_uuid : "unknown",
-                     date, date + 5, date + 8);
-        if (n < 0 || (size_t)n >= sizeof dir) {
-            rc = ocp_error_set(err, OCP_ERR_CANTCREAT, root, -1, NULL,
-                               "output path too long");
-            break;
-        }
-        if (mkdir_p(dir) != 0) {
-            rc = ocp_error_set(err, OCP_ERR_CANTCREAT, dir, -1, NULL,
-                               "cannot create the folder: %s", strerror(errno));
-            break;
-        }
-        snprintf(path, sizeof path, "%s/ocpagg_summary_%s.parquet", dir, date);
-        rc = write_file(path, t, meta, b, from, to, err);
-        if (rc == OCP_OK && (done[ndone] = strdup(path)) != NULL)
-            ndone++;
-        from = to;
-    }
-    for (i = 0; i < ndone; i++) {
-        if (rc != OCP_OK)
-            remove(done[i]);
-        free(done[i]);
-    }
-    free(done);
-    return rc;
-}
-
-int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
-                      const char *path, int partitioned,
-                      struct ocp_error *err)
-{
-    struct block b;
+    struct stat st;
     int rc;
 
-    if (meta->report_period_id < INT32_MIN || meta->report_period_id > INT32_MAX)
-        return ocp_error_set(err, OCP_ERR_DATA, path, -1, "report_period_id",
-                             "%lld does not fit the INT column",
-                             (long long)meta->report_period_id);
-    rc = block_alloc(&b);
-    if (rc != OCP_OK) {
-        block_free(&b);
-        return ocp_error_set(err, rc, path, -1, NULL, "out of memory");
-    }
-    if (partitioned)
-        rc = write_partitioned(t, meta, path, &b, err);
-    else
-        rc = write_file(path, t, meta, &b, 0, t->count, err);
-    block_free(&b);
-    return rc;
-}
-
-/* Stream side: not yet. */
-int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
-                  const struct rpt_meta *meta, struct rpt_buf *out,
-                  struct ocp_error *err)
-{
-    (void)t; (void)from; (void)to; (void)meta; (void)out;
-    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
-                         "Parquet report stream not implemented yet");
+    if (s->w == NULL)
+        return OCP_OK;
+    rc = pq_writer_close(s->w, err);
+    s->w = NULL;
+    if (rc != OCP_OK)
+        return rc;
+    if (stat(s->w_path, &st) == 0)
+        s->bytes += (int64_t)st.st_size;
+    s->files++;
+    return OCP_OK;
 }
 
 int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
                 const struct rpt_meta *meta, struct ocp_error *err)
 {
-    (void)partitioned; (void)meta;
+    struct rpt_pq_sink *s;
+    struct stat st;
+    int rc;
+
     *out = NULL;
-    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, path, -1, NULL,
-                         "Parquet report stream not implemented yet");
+    if (meta->report_period_id < INT32_MIN || meta->report_period_id > INT32_MAX)
+        return ocp_error_set(err, OCP_ERR_DATA, path, -1, "report_period_id",
+                             "%lld does not fit the INT column",
+                             (long long)meta->report_period_id);
+    if (lstat(path, &st) == 0 &&
+        (partitioned ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
+                             partitioned ? "exists and is not a folder; not replacing it"
+                                         : "is not a regular file; not replacing it");
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
+    s->partitioned = partitioned;
+    s->path = strdup(path);
+    s->tmp = rpt_temp_name(path);
+    s->meta = *meta;
+    s->meta_str[0] = dup_or_null(meta->cluster_id);
+    s->meta_str[1] = dup_or_null(meta->cluster_alias);
+    s->meta_str[2] = dup_or_null(meta->source_uuid);
+    s->meta.cluster_id = s->meta_str[0];
+    s->meta.cluster_alias = s->meta_str[1];
+    s->meta.source_uuid = s->meta_str[2];
+    s->rows = malloc(BLOCK_ROWS * sizeof *s->rows);
+    rc = block_alloc(&s->cols);
+    if (rc != OCP_OK || s->path == NULL || s->tmp == NULL || s->rows == NULL ||
+        (meta->cluster_id != NULL && s->meta_str[0] == NULL) ||
+        (meta->cluster_alias != NULL && s->meta_str[1] == NULL) ||
+        (meta->source_uuid != NULL && s->meta_str[2] == NULL)) {
+        sink_free(s);
+        return ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
+    }
+    rpt_remove_stale_temps(path);
+    if (partitioned) {
+        /* An existing tree of our name is a dead run's that had our PID
+         * (PIDs are reused); this process has no other stream there. */
+        int made = mkdir(s->tmp, 0777) == 0;
+        if (!made && errno == EEXIST && rpt_remove_tree(s->tmp) == 0)
+            made = mkdir(s->tmp, 0777) == 0;
+        if (!made) {
+            rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
+                               "cannot create the folder %s: %s", s->tmp,
+                               strerror(errno));
+            sink_free(s);
+            return rc;
+        }
+        s->tmp_made = 1;
+    } else {
+        rc = open_writer(s, s->tmp, err);
+        if (rc != OCP_OK) {
+            name_report(err, path);
+            rpt_pq_abort(s);
+            return rc;
+        }
+    }
+    *out = s;
+    return OCP_OK;
+}
+
+/* Makes one folder under the temporary tree, remembering it for fsync. */
+static int make_dir(struct rpt_pq_sink *s, const char *dir, struct ocp_error *err)
+{
+    char *copy;
+
+    if (mkdir(dir, 0777) != 0) {
+        if (errno == EEXIST)
+            return OCP_OK;
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                             "cannot create the folder %s: %s", dir,
+                             strerror(errno));
+    }
+    if (s->ndirs == s->capdirs) {
+        size_t ncap = s->capdirs ? s->capdirs * 2 : 16;
+        char **nd = realloc(s->dirs, ncap * sizeof *nd);
+        if (nd == NULL)
+            return ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL,
+                                 "out of memory");
+        s->dirs = nd;
+        s->capdirs = ncap;
+    }
+    copy = strdup(dir);
+    if (copy == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL, "out of memory");
+    s->dirs[s->ndirs++] = copy;
+    return OCP_OK;
+}
+
+/* Partitioned: closes the previous day's file and opens day's. */
+static int start_day(struct rpt_pq_sink *s, int32_t day, struct ocp_error *err)
+{
+    char date[11], dir[OCP_ERROR_PATH_MAX], file[OCP_ERROR_PATH_MAX + 64];
+    const char *levels[4] = {"/source=", "/year=", "/month=", "/day="};
+    size_t at;
+    int n, i, rc;
+
+    /* One file per day: a day seen again would overwrite its file. */
+    if (s->have_day && day <= s->day)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, s->path, -1, NULL,
+                             "report rows are not sorted by usage_start");
+    rc = close_writer(s, err);
+    if (rc != OCP_OK)
+        return rc;
+    s->have_day = 1;
+    s->day = day;
+    txt_format_date(day, date);
+    n = snprintf(dir, sizeof dir, "%s", s->tmp);
+    for (i = 0; i < 4 && n >= 0 && (size_t)n < sizeof dir; i++) {
+        at = (size_t)n;
+        switch (i) {
+        case 0:
+            n += snprintf(dir + at, sizeof dir - at, "%s%s", levels[i],
+                          s->meta.source_uuid ? s->meta.source_uuid : "unknown");
+            break;
+        case 1:
+            n += snprintf(dir + at, sizeof dir - at, "%s%.4s", levels[i], date);
+            break;
+        case 2:
+            n += snprintf(dir + at, sizeof dir - at, "%s%.2s", levels[i], date + 5);
+            break;
+        default:
+            n += snprintf(dir + at, sizeof dir - at, "%s%.2s", levels[i], date + 8);
+            break;
+        }
+        if (n < 0 || (size_t)n >= sizeof dir)
+            break;
+        rc = make_dir(s, dir, err);
+        if (rc != OCP_OK)
+            return rc;
+    }
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                             "output path too long");
+    snprintf(file, sizeof file, "%s/ocpagg_summary_%s.parquet", dir, date);
+    return open_writer(s, file, err);
 }
 
 int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
                  size_t len, int64_t *rows, struct ocp_error *err)
 {
-    (void)s; (void)block; (void)len; (void)rows;
-    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
-                         "Parquet report stream not implemented yet");
+    struct cursor c = {NULL, 0, 0, 0};
+    int rc = cursor_start(&c, block, len, err);
+
+    while (rc == OCP_OK && c.left > 0) {
+        struct rpt_table view;
+        size_t n = 0, from;
+
+        while (rc == OCP_OK && n < BLOCK_ROWS && c.left > 0)
+            if ((rc = decode_row(&c, &s->rows[n], err)) == OCP_OK)
+                n++;
+        if (rc != OCP_OK)
+            break;
+        memset(&view, 0, sizeof view);
+        view.rows = s->rows;
+        view.count = n;
+        /* Runs of one day go to that day's file (one file when single). */
+        for (from = 0; from < n && rc == OCP_OK;) {
+            size_t to = from + 1;
+            if (s->partitioned) {
+                while (to < n && s->rows[to].usage_day == s->rows[from].usage_day)
+                    to++;
+                if (!s->have_day || s->rows[from].usage_day != s->day)
+                    rc = start_day(s, s->rows[from].usage_day, err);
+            } else {
+                to = n;
+            }
+            if (rc == OCP_OK)
+                rc = write_block(s->w, &s->cols, &view, &s->meta, from,
+                                 to - from, err);
+            if (rc == OCP_OK && rows != NULL)
+                *rows += (int64_t)(to - from);
+            from = to;
+        }
+    }
+    if (rc == OCP_OK && c.pos != c.len)
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                           "%zu stray bytes after a report block", c.len - c.pos);
+    if (rc != OCP_OK)
+        name_report(err, s->path);
+    return rc;
+}
+
+static char *parent_dir(const char *path)
+{
+    size_t n = strlen(path);
+    char *d;
+
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    while (n > 0 && path[n - 1] != '/')
+        n--;
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (n == 0)
+        return strdup(".");
+    d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* Puts the finished tree at s->path; the old tree, if any, is removed
+ * after the swap.  On failure the old tree is where it was. */
+static int swap_tree(struct rpt_pq_sink *s, struct ocp_error *err)
+{
+    struct stat st;
+    size_t n;
+    char *aside;
+
+    if (lstat(s->path, &st) != 0) {
+        if (errno != ENOENT)
+            return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                                 "cannot inspect the report folder: %s",
+                                 strerror(errno));
+        if (rename(s->tmp, s->path) != 0)
+            return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                                 "cannot rename %s into place: %s", s->tmp,
+                                 strerror(errno));
+        s->tmp_made = 0;
+        return OCP_OK;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                             "exists and is not a folder; not replacing it");
+    /* One atomic step: the new tree under path, the old one under tmp. */
+    if (renameat2(AT_FDCWD, s->tmp, AT_FDCWD, s->path, RENAME_EXCHANGE) == 0) {
+        rpt_remove_tree(s->tmp); /* now the old tree; a leftover is stale */
+        s->tmp_made = 0;
+        return OCP_OK;
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                             "cannot swap %s into place: %s", s->tmp,
+                             strerror(errno));
+    /* No exchange on this file system: set the old tree aside under a
+     * name the next run recognizes, then move the new one in. */
+    n = strlen(s->tmp) + 5;
+    aside = malloc(n);
+    if (aside == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL, "out of memory");
+    snprintf(aside, n, "%s.old", s->tmp);
+    if (rename(s->path, aside) != 0) {
+        int e = errno;
+        free(aside);
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                             "cannot set the old report aside: %s", strerror(e));
+    }
+    if (rename(s->tmp, s->path) != 0) {
+        int e = errno;
+        if (rename(aside, s->path) != 0)
+            e = errno;
+        free(aside);
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                             "cannot rename %s into place: %s", s->tmp,
+                             strerror(e));
+    }
+    s->tmp_made = 0;
+    rpt_remove_tree(aside);
+    free(aside);
+    return OCP_OK;
 }
 
 int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
                   struct ocp_error *err)
 {
-    (void)s; (void)bytes; (void)files;
-    return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
-                         "Parquet report stream not implemented yet");
-}
+    char *parent = NULL;
+    size_t i;
+    int rc = close_writer(s, err);
 
-void rpt_pq_abort(struct rpt_pq_sink *s)
-{
-    (void)s;
+    if (rc == OCP_OK && !s->partitioned) {
+        struct stat st;
+        /* Checked again: the path may have become something else. */
+        if (lstat(s->path, &st) == 0 && !S_ISREG(st.st_mode))
+            rc = ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                               "is not a regular file; not replacing it");
+        else if (rename(s->tmp, s->path) != 0)
+            rc = ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
+                               "cannot rename %s into place: %s", s->tmp,
+                               strerror(errno));
+    } else if (rc == OCP_OK) {
+        /* Every folder of the new tree, deepest first, then its root, so
+         * the swap publishes a tree that is on disk entirely. */
+        for (i = s->ndirs; i > 0 && rc == OCP_OK; i--)
+            if (rpt_fsync_dir(s->dirs[i - 1]) != 0)
+                rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
+                                   "cannot sync the folder %s: %s",
+                                   s->dirs[i - 1], strerror(errno));
+        if (rc == OCP_OK && rpt_fsync_dir(s->tmp) != 0)
+            rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
+                               "cannot sync the folder %s: %s", s->tmp,
+                               strerror(errno));
+        if (rc == OCP_OK)
+            rc = swap_tree(s, err);
+    }
+    if (rc != OCP_OK) {
+        name_report(err, s->path);
+        rpt_pq_abort(s);
+        return rc;
+    }
+    /* The rename is durable once the parent folder is synced. */
+    parent = parent_dir(s->path);
+    if (parent == NULL)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL, "out of memory");
+    else if (rpt_fsync_dir(parent) != 0)
+        rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
+                           "cannot sync the folder %s: %s", parent, strerror(errno));
+    free(parent);
+    *bytes += s->bytes;
+    *files += s->files;
+    sink_free(s);
+    return rc;
 }

@@ -23,6 +23,7 @@ enum { ST_OPEN, ST_COMMITTED, ST_ABORTED };
 struct rpt_stream {
     enum rpt_format format;
     int state;
+    int failed;                 /* a write failed: only abort remains */
     int64_t rows, bytes, files;
     struct rpt_atomic csv;      /* CSV */
     struct rpt_buf pending;     /* CSV text not yet written */
@@ -42,7 +43,7 @@ int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len)
         b->data = nd;
         b->cap = ncap;
     }
-    if (len > 0)
+    if (len > 0 && data != NULL)
         memcpy(b->data + b->len, data, len);
     b->len += len;
     return 0;
@@ -164,7 +165,10 @@ static int csv_write(struct rpt_stream *s, const unsigned char *block,
                              "not a CSV report block (%zu bytes)", len);
     n = len - CSV_HEAD;
     s->rows += (int64_t)get_u64(block + 4);
-    if (s->pending.len + n > CSV_FLUSH && s->pending.len > 0)
+    /* Flush first when this block would overflow the buffer or goes
+     * straight to the file: the text must stay in block order. */
+    if (s->pending.len > 0 &&
+        (s->pending.len + n > CSV_FLUSH || n >= CSV_FLUSH / 2))
         rc = csv_flush(s, err);
     if (rc != OCP_OK)
         return rc;
@@ -188,10 +192,15 @@ int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
     if (s->state != ST_OPEN)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "writing to a finished report stream");
+    if (s->failed)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "writing to a report stream after a failure");
     if (s->format == RPT_FORMAT_CSV)
         rc = csv_write(s, block, len, err);
     else
         rc = rpt_pq_write(s->pq, block, len, &s->rows, err);
+    if (rc != OCP_OK)
+        s->failed = 1;
     return rc;
 }
 
@@ -202,6 +211,12 @@ int rpt_stream_commit(struct rpt_stream *s, struct ocp_error *err)
     if (s->state != ST_OPEN)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "committing a finished report stream");
+    if (s->failed) {
+        /* Part of the rows are missing: never publish that. */
+        rpt_stream_abort(s);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "committing a report stream after a failed write");
+    }
     if (s->format == RPT_FORMAT_CSV) {
         rc = csv_flush(s, err);
         if (rc == OCP_OK)
@@ -282,4 +297,13 @@ int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
                   const char *path, struct ocp_error *err)
 {
     return write_table(RPT_FORMAT_CSV, t, meta, path, 4096, err);
+}
+
+int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
+                      const char *path, int partitioned,
+                      struct ocp_error *err)
+{
+    return write_table(partitioned ? RPT_FORMAT_PARQUET_PARTITIONED
+                                   : RPT_FORMAT_PARQUET,
+                       t, meta, path, 65536, err);
 }

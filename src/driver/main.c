@@ -28,9 +28,6 @@
 #include "driver/transport.h"
 #include "ocpagg/text.h"
 
-/* TEMPORARY until the report branch implements rpt_output_check. */
-#define OCPAGG_TEMP_NO_OUTPUT_CHECK 1
-
 static volatile sig_atomic_t stop_requested = 0;
 
 static void on_signal(int sig)
@@ -370,12 +367,7 @@ static int check_outputs(struct run *r, struct ocp_error *err)
                        r->cfg.output_partitioned;
     spec.inputs = inputs;
     spec.ninputs = r->plan.nfiles + 1;
-#ifdef OCPAGG_TEMP_NO_OUTPUT_CHECK
-    (void)spec;
-    rc = OCP_OK;
-#else
     rc = rpt_output_check(&spec, err);
-#endif
     free(inputs);
     return rc;
 }

@@ -121,11 +121,11 @@ static void failed_here(struct tp *t, int rc, const struct ocp_error *err)
 
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, enum rpt_format format, int nthreads,
-                struct rpt_stream *stream, double progress_seconds, struct tp *t,
-                struct finish_result *res, struct ocp_error *err)
+                int status, struct rpt_stream *stream, double progress_seconds,
+                struct tp *t, struct finish_result *res, struct ocp_error *err)
 {
     double started = now_seconds(), last_progress = started;
-    int rank = t->rank, size = t->nranks, r, rc = OCP_OK, mycount = 0;
+    int rank = t->rank, size = t->nranks, r, rc = status, mycount = 0;
     int32_t *days = NULL, *alldays = NULL;
     size_t ndays = 0, next = 0, total = 0, gi, i;
     int *counts = NULL, *displs = NULL;
@@ -143,8 +143,10 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     b.res = calloc((size_t)nthreads, sizeof *b.res);
     b.err = calloc((size_t)nthreads, sizeof *b.err);
     b.status = calloc((size_t)nthreads, sizeof *b.status);
-    if (counts == NULL || displs == NULL || b.block == NULL || b.res == NULL ||
-        b.err == NULL || b.status == NULL)
+    if (rc != OCP_OK)
+        ; /* failed before the finish: walk the protocol with nothing */
+    else if (counts == NULL || displs == NULL || b.block == NULL || b.res == NULL ||
+             b.err == NULL || b.status == NULL)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     else if ((rc = agg_partial_days(mine, &days, &ndays)) != OCP_OK)
         rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory listing the days");

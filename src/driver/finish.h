@@ -16,7 +16,9 @@ struct finish_result {
  * shuffle).  Every rank finishes its days, nthreads days at a time (one
  * day per thread), encodes each day's table as a block of `format` and
  * sends it with a status header to rank 0, which hands the blocks in day
- * order to `stream` (rank 0 only; NULL elsewhere).  Nothing is committed
+ * order to `stream` (rank 0 only; NULL elsewhere).  status is this rank's
+ * status on entry (rank 0: whether the stream opened); a failed rank still
+ * walks the protocol, finishing nothing.  Nothing is committed
  * here: the driver commits after all ranks agree.  A failure on any rank
  * (or a stop request) reaches the others through an alert; from then on
  * every rank sends failure headers instead of finishing its remaining
@@ -26,7 +28,7 @@ struct finish_result {
  * rank, OCP_ERR_INTERRUPTED on its own signal. */
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, enum rpt_format format, int nthreads,
-                struct rpt_stream *stream, double progress_seconds, struct tp *t,
+                int status, struct rpt_stream *stream, double progress_seconds, struct tp *t,
                 struct finish_result *res, struct ocp_error *err);
 
 #endif

@@ -509,17 +509,9 @@ static int phase_finish(struct run *r, struct ocp_error *err)
      * failure reaches the others through the alert and the headers. */
     if (rc != OCP_OK)
         tp_alert(&r->tp, rc, err->message);
-    {
-        struct ocp_error ferr;
-        int frc;
-        ocp_error_clear(&ferr);
-        frc = finish_days(r->partial, &r->fs, &r->meta, report_format(&r->cfg),
-                          r->nthreads, rc == OCP_OK ? r->stream : NULL,
-                          r->opt.quiet ? 0.0 : r->cfg.progress_seconds, &r->tp,
-                          &r->fres, rc == OCP_OK ? err : &ferr);
-        if (rc == OCP_OK)
-            rc = frc;
-    }
+    rc = finish_days(r->partial, &r->fs, &r->meta, report_format(&r->cfg), r->nthreads,
+                     rc, r->stream, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
+                     &r->tp, &r->fres, err);
     r->sum.t_finish = now_seconds() - r->t_mark;
     return rc;
 }

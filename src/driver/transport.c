@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -224,16 +225,26 @@ int tp_poll(struct tp *t)
 
 int tp_wait(struct tp *t, MPI_Request *req)
 {
-    int done = 0, spins = 0;
+    int done = 0;
+    unsigned spins = 0;
+    double last = now_seconds();
+    /* MPI makes progress only inside MPI calls, so the loop keeps testing
+     * (as MPI_Wait would) and yields the core between tests, which matters
+     * when ranks outnumber cores; alerts and the watchdog are checked
+     * every few milliseconds. */
     for (;;) {
         if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
             return OCP_ERR_SOFTWARE;
         if (done)
             return OCP_OK;
-        if (++spins >= 64) {
-            tp_poll(t);
-            nap();
+        if ((++spins & 255u) == 0) {
+            double now = now_seconds();
+            if (now - last >= 0.005) {
+                last = now;
+                tp_poll(t);
+            }
         }
+        sched_yield();
     }
 }
 

@@ -25,7 +25,11 @@ longer() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 run_mpi 2 --config "$WORK/job.yaml" --quiet || fail "the normal run failed"
 [[ -s $WORK/out/report.csv && -s $WORK/out/report.summary.json ]] ||
     fail "the normal run left no report or summary"
-snapshot() { (cd "$WORK/out" && ls -A && md5sum ./*) 2> /dev/null; }
+# The report folder (and, for the partitioned report, the folder beside
+# it where its temporary tree would go): every name and every file's bytes.
+SNAP=$WORK/out
+EXTRA=()
+snapshot() { (cd "$SNAP" && find . | sort && find . -type f -exec md5sum {} + | sort) 2> /dev/null; }
 before=$(snapshot)
 cp "$WORK/out/report.csv" "$WORK/saved.csv"
 cp "$WORK/out/report.summary.json" "$WORK/saved.json"
@@ -50,7 +54,7 @@ case_run() {
     name="$n ranks, $phase:$r:$kind"
     t0=$(now)
     OCPAGG_FAULT=$phase:$r:$kind timeout 60 mpirun --allow-run-as-root --oversubscribe \
-        -np "$n" "$OCPAGG" --config "$WORK/job.yaml" --quiet > "$WORK/case.out" \
+        -np "$n" "$OCPAGG" --config "$WORK/job.yaml" --quiet "${EXTRA[@]}" > "$WORK/case.out" \
         2> "$WORK/case.err" || rc=$?
     took=$(elapsed "$t0" "$(now)")
     [[ $rc -ne 124 ]] || { cat "$WORK/case.err" >&2; fail "$name: hung (timeout)"; }
@@ -144,6 +148,20 @@ for n in 1 2 3 4; do
         case_run "$n" "$phase" "$r" kill nonzero
     done
 done
+
+# The partitioned Parquet report: an earlier tree stays exactly as it was,
+# and no temporary tree is left beside it.
+SNAP=$WORK/pq
+mkdir -p "$SNAP"
+EXTRA=(--format parquet --set output.partitioned=true --output "$SNAP/parts")
+run_mpi 3 --config "$WORK/job.yaml" --quiet "${EXTRA[@]}" || fail "the partitioned run failed"
+[[ -n $(find "$SNAP/parts" -name '*.parquet') ]] || fail "the partitioned run wrote no files"
+before=$(snapshot)
+case_run 3 finish 2 data 65
+case_run 3 write 0 write 74
+case_run 3 write 2 alloc 71
+case_run 3 finish 2 term 75
+case_run 3 finish 2 kill nonzero
 
 # A malformed fault is a usage error, never a silent pass.
 rc=0

@@ -6,8 +6,11 @@
 #      that fails at once in the plan (start-up);
 #   2. SIGTERM to rank 1 alone while reading: exit 75 within 3 s, and
 #      "rank 1 stopped by signal 15";
+#   1b. a real unreadable first chunk (one HDF5 chunk of one column) at 2
+#      ranks: exit 65 within the same bound, naming the rank and column;
 #   3. SIGSTOP to rank 1 with --stall-seconds 2: the watchdog ends the job
-#      with exit 75 within 2 + 3 s, naming rank 1; no rank is left over.
+#      with exit 75 within 2 + 3 s, naming rank 1; no rank is left over;
+#   4. SIGTERM to mpirun at 3 ranks: the job ends within 3 s, nothing left.
 # The dataset takes several seconds to read, so a job that waited for the
 # full run would miss every bound.  Nothing may be left in the report
 # folder.
@@ -121,6 +124,34 @@ wait_job() {
     took=$(elapsed "$t0" "$(now)")
 }
 
+# 1b. A real bad file: the first HDF5 chunk (rows 0-65535) of one pod
+# column is unreadable, the rest of the file is fine, so one rank fails at
+# its first chunk while the other could read on for seconds.
+CC=${CC:-cc}
+helper=$WORK/h5_corrupt_chunks
+# shellcheck disable=SC2046 # pkg-config prints several words on purpose
+"$CC" -std=c11 -O1 -Wall -Wextra -Wpedantic -Wconversion -Wno-sign-conversion \
+    -Wstrict-prototypes -Werror -o "$helper" "$SOURCE/tests/scripts/h5_corrupt_chunks.c" \
+    $(pkg-config --cflags --libs hdf5-openmpi) || fail "cannot build h5_corrupt_chunks"
+cp "$WORK/big.h5" "$WORK/bad.h5"
+"$helper" "$WORK/bad.h5" /openshift_pod_usage_line_items/pod_usage_cpu_core_seconds 0 1 \
+    > "$WORK/corrupt.log" || fail "cannot corrupt bad.h5"
+sed "s#$WORK/big.h5#$WORK/bad.h5#" "$WORK/big.yaml" > "$WORK/bad.yaml"
+t0=$(now)
+rc=0
+timeout 120 "${MPIRUN[@]}" -np 2 "$OCPAGG" --config "$WORK/bad.yaml" 2> "$WORK/bad.err" || rc=$?
+took=$(elapsed "$t0" "$(now)")
+[[ $rc -eq 65 ]] || { cat "$WORK/bad.err" >&2; fail "bad file: exit $rc, want 65"; }
+if longer "$took" "$(awk -v s="$startup" 'BEGIN { print s + 3 }')"; then
+    cat "$WORK/bad.err" >&2
+    fail "bad file: the job took $took s (start-up $startup s)"
+fi
+grep -Eq "ocpagg: rank [01]: data error: $WORK/bad.h5: column pod_usage_cpu_core_seconds" \
+    "$WORK/bad.err" || { cat "$WORK/bad.err" >&2; fail "bad file: rank and column not named"; }
+nothing_left "bad file"
+echo "ok: an unreadable first chunk at 2 ranks ends the job in $took s, naming rank and column"
+passed=$((passed + 1))
+
 # 2. SIGTERM to rank 1 alone.
 start term 2
 victim=$(rank_pid 1) || fail "term: cannot find rank 1"
@@ -148,6 +179,16 @@ if rank_pid 0 > /dev/null || rank_pid 1 > /dev/null || rank_pid 2 > /dev/null; t
 fi
 nothing_left stall
 echo "ok: a SIGSTOPped rank 1 ends the job after $took s with --stall-seconds 2, exit 75"
+passed=$((passed + 1))
+
+# 4. SIGTERM to mpirun at 3 ranks: Open MPI 4 passes SIGTERM to the ranks,
+# which stop at once and clean up; mpirun itself exits 1.
+start term-mpirun 3
+kill -TERM "$JOB_PID"
+wait_job term-mpirun 3
+[[ $rc -ne 0 ]] || fail "term-mpirun: exit 0"
+nothing_left term-mpirun
+echo "ok: SIGTERM to mpirun at 3 ranks ends the job in $took s (mpirun's exit $rc), nothing left"
 passed=$((passed + 1))
 
 echo "$passed passed, 0 failed"

@@ -143,12 +143,12 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     b.res = calloc((size_t)nthreads, sizeof *b.res);
     b.err = calloc((size_t)nthreads, sizeof *b.err);
     b.status = calloc((size_t)nthreads, sizeof *b.status);
-    if (rc != OCP_OK)
-        ; /* failed before the finish: walk the protocol with nothing */
-    else if (counts == NULL || displs == NULL || b.block == NULL || b.res == NULL ||
-             b.err == NULL || b.status == NULL)
+    /* A rank that failed before the finish walks the protocol with no
+     * days of its own. */
+    if (rc == OCP_OK && (counts == NULL || displs == NULL || b.block == NULL ||
+                         b.res == NULL || b.err == NULL || b.status == NULL))
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    else if ((rc = agg_partial_days(mine, &days, &ndays)) != OCP_OK)
+    if (rc == OCP_OK && (rc = agg_partial_days(mine, &days, &ndays)) != OCP_OK)
         rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory listing the days");
     if (rc == OCP_OK) {
         /* Only this rank's days; the partial may hold groups of others'

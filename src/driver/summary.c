@@ -113,9 +113,8 @@ int summary_write(const struct run_summary *s, const char *path,
 {
     json_t *root = json_object(), *rows = json_object(), *phases = json_object();
     json_t *ranks = json_array(), *cfg = NULL, *out_rows = json_object();
-    char *tmp = NULL;
+    char *text = NULL;
     int t, rc = OCP_OK;
-    size_t plen = strlen(path);
 
     if (s->config_json != NULL)
         cfg = json_loads(s->config_json, 0, NULL);
@@ -164,26 +163,15 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
 
-    tmp = malloc(plen + 32);
-    if (tmp == NULL) {
+    /* The one atomic-file helper: temporary, fsync, rename, folder fsync. */
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
         goto cleanup;
     }
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        unlink(tmp);
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot write the run summary: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot rename the run summary into place: %s",
-                           strerror(errno));
-    }
+    rc = rpt_atomic_write_file(path, text, strlen(text), err);
 cleanup:
-    free(tmp);
+    free(text);
     json_decref(root);
     return rc;
 }

@@ -307,6 +307,11 @@ static int step(struct run *r, int rc, struct ocp_error *err)
                       sig);
     if (rc != OCP_OK && rc != TP_PEER && rc != OCP_ERR_INTERRUPTED)
         print_error(r->rank, r->nranks, err);
+    /* An interruption that says where it happened (opening a FIFO config,
+     * say) is worth its own line; the plain "stopped by signal" is told
+     * by the verdict. */
+    if (rc == OCP_ERR_INTERRUPTED && strncmp(err->message, "stopped by signal", 17) != 0)
+        print_error(r->rank, r->nranks, err);
     if (rc != OCP_OK && rc != TP_PEER)
         tp_alert(&r->tp, rc, err->message);
     return tp_agree(&r->tp, rc, err, rc == OCP_ERR_INTERRUPTED ? sig : 0, &r->verdict);

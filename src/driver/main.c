@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <mpi.h>
 #include <omp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,57 @@ static int stopped(struct ocp_error *err)
     return TP_PEER;
 }
 
+static void *idle_thread(void *arg)
+{
+    return arg;
+}
+
+/* libgomp ends the process with exit 1 when it cannot create a thread;
+ * starting (and joining) as many threads up front, with the stack size
+ * OpenMP will use, turns that into a memory error (71) we can report. */
+static int check_threads(int nthreads, struct ocp_error *err)
+{
+    pthread_t *th;
+    pthread_attr_t attr;
+    const char *ss = getenv("OMP_STACKSIZE");
+    int i, started = 0, rc = OCP_OK;
+
+    if (nthreads <= 1)
+        return OCP_OK;
+    th = calloc((size_t)nthreads, sizeof *th);
+    if (th == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads", "out of memory");
+    pthread_attr_init(&attr);
+    if (ss != NULL) {
+        char *end;
+        double v = strtod(ss, &end);
+        size_t mul = 1024; /* OpenMP's default unit is KiB */
+        if (*end == 'B' || *end == 'b')
+            mul = 1;
+        else if (*end == 'M' || *end == 'm')
+            mul = (size_t)1 << 20;
+        else if (*end == 'G' || *end == 'g')
+            mul = (size_t)1 << 30;
+        if (v > 0)
+            pthread_attr_setstacksize(&attr, (size_t)(v * (double)mul));
+    }
+    for (i = 1; i < nthreads; i++) {
+        int e = pthread_create(&th[i], &attr, idle_thread, NULL);
+        if (e != 0) {
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads",
+                               "cannot start %d threads (%s); lower threads or "
+                               "OMP_NUM_THREADS", nthreads, strerror(e));
+            break;
+        }
+        started = i;
+    }
+    for (i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    pthread_attr_destroy(&attr);
+    free(th);
+    return rc;
+}
+
 /* Config: rank 0 parses and validates, everyone receives. */
 static int phase_config(struct run *r, struct ocp_error *err)
 {
@@ -356,6 +408,8 @@ static int phase_config(struct run *r, struct ocp_error *err)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                            "out of memory adding %zu tag keys", r->cfg.n_tag_keys);
     r->nthreads = r->cfg.threads > 0 ? r->cfg.threads : omp_get_max_threads();
+    if (rc == OCP_OK)
+        rc = check_threads(r->nthreads, err);
     if (rc == OCP_OK)
         out_encoding_of(&r->cfg, &r->enc);
     return rc;

@@ -3,9 +3,9 @@
 # that are network namespaces on this machine: called like ssh,
 #   agent.sh [ssh options] HOST COMMAND...
 # it runs COMMAND with sh inside the namespace HOST maps to in the file
-# $OCPAGG_NETNS_MAP ("ip namespace" lines, written by netns.sh), with the
-# host's own hostname (a private UTS namespace) so that Open MPI sees
-# different nodes.  Nothing is reached over the network.
+# $OCPAGG_NETNS_MAP ("ip namespace" lines, written by netns.sh), through
+# enter.sh: the host's own hostname, so that Open MPI sees different nodes,
+# and the test hosts' /etc/hosts.  Nothing is reached over the network.
 set -euo pipefail
 map=${OCPAGG_NETNS_MAP:?OCPAGG_NETNS_MAP is not set}
 # ssh-style options Open MPI may add (-x, -T, -o ...) are ignored.
@@ -22,4 +22,5 @@ if [[ -z $ns ]]; then
     echo "agent.sh: no namespace for host '$host' in $map" >&2
     exit 255
 fi
-exec ip netns exec "$ns" unshare --uts sh -c 'hostname "$1"; shift; eval "$*"' agent "$ns" "$@"
+# ssh hands the remote shell its arguments joined by blanks; so does eval.
+exec "$(dirname "$0")/enter.sh" "$ns" sh -c 'eval "$*"' agent "$@"

@@ -34,22 +34,26 @@ trap mh_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-export OCPAGG_NETNS_MAP=$WORK/netns.map
+export OCPAGG_NETNS_MAP=$WORK/netns.map OCPAGG_NETNS_HOSTS=$WORK/netns.hosts
 MH_AGENT=$SOURCE/tests/scripts/netns/agent.sh
 MH_NET=10.77.0.0/24
 
 # mh_up N: N hosts and a hostfile with one slot per host.
 mh_up() {
     netns_up "$1" "$OCPAGG_NETNS_MAP"
+    local i
+    { echo "127.0.0.1 localhost"
+      for i in "${!NETNS_HOSTS[@]}"; do echo "${NETNS_IPS[i]} ${NETNS_HOSTS[i]}"; done
+    } > "$OCPAGG_NETNS_HOSTS"
     printf '%s slots=1\n' "${NETNS_IPS[@]}" > "$WORK/hosts"
 }
 
-# mh_in HOST CMD...: CMD inside test host HOST (0..N-1), under its name.
+# mh_in HOST CMD...: CMD inside test host HOST (0..N-1), under its name and
+# with the test hosts' /etc/hosts.
 mh_in() {
     local h=$1
     shift
-    ip netns exec "${NETNS_HOSTS[h]}" unshare --uts \
-        sh -c 'hostname "$1"; shift; exec "$@"' mh "${NETNS_HOSTS[h]}" "$@"
+    "$SOURCE/tests/scripts/netns/enter.sh" "${NETNS_HOSTS[h]}" "$@"
 }
 
 # The Open MPI settings of a run across the test hosts.

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# enter.sh NAMESPACE COMMAND...: runs COMMAND inside the test host that is
+# network namespace NAMESPACE, as that host: its own hostname (the
+# namespace's name, in a private UTS namespace) and, when
+# $OCPAGG_NETNS_HOSTS names a file, that file as /etc/hosts (bind-mounted
+# in a private mount namespace, so the machine's own /etc/hosts is never
+# touched) so that the test hosts resolve each other's names.
+set -euo pipefail
+ns=$1
+shift
+# shellcheck disable=SC2016 # expanded by the inner shell
+exec ip netns exec "$ns" unshare --uts --mount --propagation private sh -c '
+    hostname "$1"
+    if [ -n "${OCPAGG_NETNS_HOSTS:-}" ]; then
+        mount --bind "$OCPAGG_NETNS_HOSTS" /etc/hosts
+    fi
+    shift
+    exec "$@"' enter "$ns" "$@"

@@ -9,7 +9,9 @@ set -euo pipefail
 ns=$1
 shift
 # shellcheck disable=SC2016 # expanded by the inner shell
-exec ip netns exec "$ns" unshare --uts --mount --propagation private sh -c '
+# nsenter rather than `ip netns exec`, which remounts /sys and so hides
+# /sys/fs/cgroup, without which slurmd does not start.
+exec nsenter --net="/run/netns/$ns" unshare --uts --mount --propagation private sh -c '
     hostname "$1"
     if [ -n "${OCPAGG_NETNS_HOSTS:-}" ]; then
         mount --bind "$OCPAGG_NETNS_HOSTS" /etc/hosts

@@ -91,6 +91,10 @@ netns_down() {
         pids=$(netns_pids)
         # shellcheck disable=SC2086
         [[ -z $pids ]] || kill -KILL $pids 2> /dev/null || true
+        for t in $(seq 25); do
+            [[ -n $(netns_pids) ]] || break
+            sleep 0.2
+        done
     fi
     for ns in "${NETNS_HOSTS[@]}" ${NETNS_SW:+"$NETNS_SW"}; do
         ip netns del "$ns" 2> /dev/null || true

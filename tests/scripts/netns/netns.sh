@@ -103,19 +103,37 @@ netns_down() {
     NETNS_SW=
 }
 
-# netns_shape DELAY RATE: tc netem on every switch port (both directions of
-# every host's link pass through one port each way: egress of v_i towards
-# the host, and of eth0 in the host towards the switch).  DELAY like 2ms,
-# RATE like 100mbit; "off" removes the shaping.
+# netns_has_netem: 0 when this kernel has the netem qdisc (sch_netem);
+# without it only the rate can be shaped (tbf), not the delay.
+netns_has_netem() {
+    local p=${NETNS_PREFIX}nq ok=1
+    ip netns add "$p" 2> /dev/null || return 1
+    tc -n "$p" qdisc add dev lo root netem delay 1ms 2> /dev/null && ok=0
+    ip netns del "$p" 2> /dev/null || true
+    return $ok
+}
+
+# netns_shape DELAY_MS RATE_MBIT: shapes every link, both ways (the egress
+# of v_i in the switch towards host i, and of eth0 in host i towards the
+# switch; a message between two hosts crosses two shaped queues).  With
+# netem: that delay and rate on each queue; without it (DELAY_MS must be
+# 0): a token bucket (tbf) at that rate.  "off off" removes the shaping.
 netns_shape() {
-    local delay=$1 rate=$2 i
+    local delay=$1 rate=$2 i dev qd
     for ((i = 0; i < ${#NETNS_HOSTS[@]}; i++)); do
-        if [[ $delay == off ]]; then
-            ip -n "$NETNS_SW" qdisc del dev "v$i" root 2> /dev/null || true
-            ip -n "${NETNS_HOSTS[i]}" qdisc del dev eth0 root 2> /dev/null || true
-        else
-            ip -n "$NETNS_SW" qdisc replace dev "v$i" root netem delay "$delay" rate "$rate"
-            ip -n "${NETNS_HOSTS[i]}" qdisc replace dev eth0 root netem delay "$delay" rate "$rate"
-        fi
+        for dev in "$NETNS_SW v$i" "${NETNS_HOSTS[i]} eth0"; do
+            read -r ns d <<< "$dev"
+            tc -n "$ns" qdisc del dev "$d" root 2> /dev/null || true
+            [[ $delay != off ]] || continue
+            if [[ $delay != 0 ]]; then
+                tc -n "$ns" qdisc add dev "$d" root netem delay "${delay}ms" rate "${rate}mbit"
+            else
+                # A bucket of 4 ms at that rate, at least 64 KiB, and room
+                # for 100 ms of queue.
+                qd=$((rate * 1000000 / 8 / 250))
+                [[ $qd -ge 65536 ]] || qd=65536
+                tc -n "$ns" qdisc add dev "$d" root tbf rate "${rate}mbit" burst "$qd" latency 100ms
+            fi
+        done
     done
 }

@@ -379,7 +379,7 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     unsigned char *buf = NULL;
     size_t len = 0;
     char warning[OCP_ERROR_PATH_MAX + 128] = "";
-    int rc = OCP_OK;
+    int rc = OCP_OK, bcast_ok;
 
     r->t_mark = now_seconds();
     if (r->rank == 0) {
@@ -396,6 +396,7 @@ static int phase_plan(struct run *r, struct ocp_error *err)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
+    bcast_ok = rc == OCP_OK;
     if (rc == OCP_OK && r->rank != 0 && plan_deserialize(&r->plan, buf, len) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                            "the plan from rank 0 does not read back");
@@ -403,6 +404,10 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     if (rc == OCP_OK &&
         plan_share(&r->plan, r->rank, r->nranks, &r->mychunks, &r->nmychunks) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    /* The broadcast either reached every rank or failed on all of them;
+     * in the first case all take part in the input check. */
+    if (bcast_ok)
+        rc = input_check(&r->tp, &r->plan, r->rank, rc, err);
     if (rc == OCP_OK)
         rc = fault_at("plan", err);
     r->sum.t_plan = now_seconds() - r->t_mark;

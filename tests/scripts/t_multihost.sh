@@ -11,6 +11,13 @@
 #   3. SIGTERM to every rank (what Slurm does): exit 75, no report.
 #   4. SIGUSR1 to mpirun (forwarded to the remote daemons): exit 75.
 #   5. SIGKILL to rank 2 on host 2: the job ends non-zero, no hang.
+#   6. Host 2 sees another copy of an input file (a bind mount in its
+#      mount namespace): a different HDF5 file (other size), a Parquet
+#      file with one footer byte changed (same size): exit 65 before any
+#      reading, rank 2 and the file named, "every rank must see the same
+#      input files".
+#   7. A fault in the exchange on rank 2 (OCPAGG_FAULT=exchange:2:data),
+#      in the middle of the TCP shuffle: exit 65, rank 2 named.
 # After each run nothing runs in any test host and no file is left.
 # Skipped (77) without the privilege to make network namespaces.
 source "$(dirname "$0")/common.sh"
@@ -140,6 +147,51 @@ end killed
 grep -q 'rank 2' "$WORK/killed.err" || { cat "$WORK/killed.err" >&2; fail "killed: rank 2 not named"; }
 check_clean killed
 echo "ok: killed: SIGKILL to rank 2 on host 2 ended the job (exit $rc), nothing left"
+passed=$((passed + 1))
+
+# --- 6. A host that sees other input ------------------------------------
+export OCPAGG_NETNS_BINDS=$WORK/binds
+"$OCPGEN" --output "$WORK/other.h5" "${gen[@]}" --days 4 --quiet || fail "ocpgen failed"
+cp -r "$WORK/dpq" "$WORK/dpq-other"
+victim=$(find "$WORK/dpq-other" -name '*.parquet' | sort | tail -n 1)
+[[ -n $victim ]] || fail "no Parquet file to alter"
+# The byte before the 4-byte footer length and "PAR1": inside the footer.
+size=$(stat -c %s "$victim")
+python3 -c "import sys; f=open(sys.argv[1],'r+b'); f.seek(int(sys.argv[2])-9); b=f.read(1); f.seek(-1,1); f.write(bytes([b[0]^1]))" \
+    "$victim" "$size"
+for fmt in hdf5 parquet; do
+    if [[ $fmt == hdf5 ]]; then
+        echo "${NETNS_HOSTS[2]} $WORK/other.h5 $WORK/d.h5" > "$OCPAGG_NETNS_BINDS"
+        file=$WORK/d.h5 want="this rank sees"
+    else
+        file=$WORK/dpq/${victim#"$WORK/dpq-other/"}
+        echo "${NETNS_HOSTS[2]} $victim $file" > "$OCPAGG_NETNS_BINDS"
+        want="header or footer differs"
+    fi
+    name=differs-$fmt
+    mkdir -p "$WORK/$name"
+    rc=0
+    mh_mpirun 3 "$OCPAGG" --config "$WORK/$fmt.yaml" --output "$WORK/$name/report.csv" \
+        > "$WORK/$name.out" 2> "$WORK/$name.err" || rc=$?
+    [[ $rc -eq 65 ]] || { cat "$WORK/$name.err" >&2; fail "$name: exit $rc, want 65"; }
+    grep -q "rank 2.*$file.*$want.*every rank must see the same input files" "$WORK/$name.err" ||
+        { cat "$WORK/$name.err" >&2; fail "$name: no clear message naming rank 2 and $file"; }
+    ! grep -q 'read+aggregate done' "$WORK/$name.err" || fail "$name: the ranks read before the check"
+    check_clean "$name"
+    echo "ok: $name: host 2 sees another $(basename "$file"): exit 65 at the start, rank 2 and the file named"
+    passed=$((passed + 1))
+done
+: > "$OCPAGG_NETNS_BINDS"
+
+# --- 7. A fault in the exchange on rank 2 --------------------------------
+mkdir -p "$WORK/xfault"
+rc=0
+mh_mpirun 3 -x OCPAGG_FAULT=exchange:2:data "$OCPAGG" --config "$WORK/hdf5.yaml" \
+    --output "$WORK/xfault/report.csv" > "$WORK/xfault.out" 2> "$WORK/xfault.err" || rc=$?
+[[ $rc -eq 65 ]] || { cat "$WORK/xfault.err" >&2; fail "xfault: exit $rc, want 65"; }
+grep -q "rank 2" "$WORK/xfault.err" || { cat "$WORK/xfault.err" >&2; fail "xfault: rank 2 not named"; }
+check_clean xfault
+echo "ok: xfault: a failure of rank 2 inside the TCP exchange: exit 65, rank 2 named, nothing left"
 passed=$((passed + 1))
 
 echo "$passed passed, 0 failed"

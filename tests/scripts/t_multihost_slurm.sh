@@ -15,9 +15,21 @@
 source "$(dirname "$0")/common.sh"
 source "$SOURCE/tests/scripts/netns/mh.sh"
 
+# Debian's slurm-wlm and munge, installed when missing as t_slurm.sh does
+# (this test may run first on a fresh machine).
+missing=0
 for cmd in slurmctld slurmd sbatch srun scontrol sinfo scancel munged munge; do
-    command -v "$cmd" > /dev/null || skip "$cmd is not installed (see t_slurm.sh)"
+    command -v "$cmd" > /dev/null || missing=1
 done
+if [[ $missing -eq 1 ]]; then
+    echo "installing slurm-wlm and munge from Debian..."
+    if ! { apt-get update -qq &&
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+               --no-install-recommends slurm-wlm munge; } > "$WORK/apt.log" 2>&1; then
+        tail -n 20 "$WORK/apt.log"
+        skip "cannot install slurm-wlm and munge from Debian (apt-get failed)"
+    fi
+fi
 
 S=$WORK/slurm
 mkdir -p "$S/munge" "$S/state"

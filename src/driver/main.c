@@ -261,6 +261,8 @@ static void print_error(int rank, int nranks, const struct ocp_error *err)
 
 /* Everything one run holds, so the phases are small functions. */
 struct run {
+    int64_t moving_groups; /* groups this rank sent in the shuffle */
+    uint64_t moved_bytes;  /* and their serialized bytes */
     struct options opt;
     struct cfg cfg;
     struct plan plan;
@@ -593,8 +595,10 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
     if (r->rank == 0 && !r->opt.quiet)
         fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", r->sum.t_read,
                 r->nranks > 1 ? "; exchanging groups by day between ranks" : "");
-    if (r->nranks > 1)
-        rc = exchange_shuffle_by_day(r->partial, &r->tp, err);
+    if (r->nranks > 1) {
+        r->moving_groups = exchange_count_moving(r->partial, r->rank, r->nranks);
+        rc = exchange_shuffle_by_day(r->partial, &r->tp, &r->moved_bytes, err);
+    }
     else if (tp_poll(&r->tp))
         rc = stopped(err);
     if (rc == OCP_OK && r->nranks == 1)
@@ -633,14 +637,16 @@ static int phase_finish(struct run *r, struct ocp_error *err)
  * stays untouched until the commit. */
 static int phase_write(struct run *r, struct ocp_error *err)
 {
-    int64_t counts[5], expected;
+    int64_t counts[5], sent[2], expected;
     int rc;
 
     exchange_count_owned(r->partial, r->rank, r->nranks, &counts[0], &counts[1]);
+    sent[0] = r->moving_groups;
+    sent[1] = (int64_t)r->moved_bytes;
     counts[2] = r->fres.pod_rows;
     counts[3] = r->fres.unallocated_rows;
     counts[4] = r->fres.storage_rows;
-    rc = summary_gather_finish(&r->tp, counts, &r->sum, r->figures, err);
+    rc = summary_gather_finish(&r->tp, counts, sent, &r->sum, r->figures, err);
     if (r->rank != 0 || rc != OCP_OK)
         return rc;
     r->t_mark = now_seconds();

@@ -198,7 +198,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("table", help="predicted seconds per phase (CSV)")
-    t.add_argument("--summary", help="calibrate from this run summary JSON")
+    t.add_argument("--summary", help="calibrate from this run summary JSON "
+                   "(of a run whose ranks x threads fit its cores: the rates "
+                   "are per core)")
     t.add_argument("--clusters", type=int, nargs="+", default=[1, 10, 100])
     t.add_argument("--nodes", type=int, nargs="+",
                    default=[1, 2, 4, 8, 16, 32, 64])

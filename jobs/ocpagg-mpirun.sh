@@ -20,7 +20,16 @@ Launcher options:
       --map-by SPEC        Open MPI mapping (default ppr:P:node:PE=T, i.e.
                            P ranks per host with T cores each)
       --oversubscribe      allow more ranks x threads than cores (a laptop,
-                           a test); implies --bind-to none
+                           a test); implies --bind-to none.  Also implied
+                           when P x T exceeds the slots of a hostfile line
+                           (or this machine's cores without a hostfile)
+      --net IF|CIDR        the network between the hosts (e.g. ib0 or
+                           10.1.0.0/16): Open MPI's TCP transport and its
+                           runtime use only that one
+      --agent CMD          how mpirun starts its daemon on another host
+                           instead of ssh (plm_rsh_agent), e.g. a site's
+                           pdsh/qrsh wrapper
+      --mca NAME VALUE     any other Open MPI parameter (repeatable)
       --mpirun CMD         the mpirun to use (default: mpirun in PATH)
       --ocpagg PATH        the binary (default: $OCPAGG_BIN, ocpagg in PATH,
                            or build/ocpagg beside this script's folder)
@@ -63,6 +72,9 @@ mpirun=mpirun
 bin=${OCPAGG_BIN:-}
 report_bindings=0
 dry_run=0
+net=
+agent=
+mca=()
 args=()
 
 while [[ $# -gt 0 ]]; do
@@ -75,6 +87,9 @@ while [[ $# -gt 0 ]]; do
     --map-by) [[ $# -ge 2 ]] || die_usage "$1 needs a value"; map_by=$2; shift 2 ;;
     --mpirun) [[ $# -ge 2 ]] || die_usage "$1 needs a value"; mpirun=$2; shift 2 ;;
     --ocpagg) [[ $# -ge 2 ]] || die_usage "$1 needs a value"; bin=$2; shift 2 ;;
+    --net) [[ $# -ge 2 ]] || die_usage "$1 needs a value"; net=$2; shift 2 ;;
+    --agent) [[ $# -ge 2 ]] || die_usage "$1 needs a value"; agent=$2; shift 2 ;;
+    --mca) [[ $# -ge 3 ]] || die_usage "$1 needs a name and a value"; mca+=(--mca "$2" "$3"); shift 3 ;;
     --oversubscribe) oversubscribe=1; shift ;;
     --report-bindings) report_bindings=1; shift ;;
     --dry-run) dry_run=1; shift ;;
@@ -100,6 +115,20 @@ if [[ -n $hostfile ]]; then
 fi
 if [[ -z $ranks ]]; then
     ranks=$((per_node * nhosts))
+fi
+
+# More ranks x threads on a host than it has cores: binding would stack
+# threads on the same cores (or make mpirun refuse), so nothing is bound.
+slots=
+if [[ -n $hostfile ]]; then
+    slots=$(sed -n 's/.*slots=\([0-9][0-9]*\).*/\1/p' "$hostfile" | sort -n | head -n 1)
+else
+    slots=$(nproc 2> /dev/null || echo "")
+fi
+if [[ $oversubscribe -eq 0 && -n $slots && $((per_node * threads)) -gt $slots ]]; then
+    echo "ocpagg-mpirun.sh: $per_node rank(s) x $threads thread(s) per host exceed" \
+        "$slots core(s); oversubscribing without binding" >&2
+    oversubscribe=1
 fi
 
 command -v "$mpirun" > /dev/null || { echo "ocpagg-mpirun.sh: '$mpirun' not found" >&2; exit 69; }
@@ -136,6 +165,11 @@ fi
 cmd=("$mpirun" -np "$ranks" --map-by "$map_by" --bind-to "$bind_to"
      -x OMP_NUM_THREADS -x OMP_PROC_BIND -x OMP_PLACES)
 [[ -z $hostfile ]] || cmd+=(--hostfile "$hostfile")
+if [[ -n $net ]]; then
+    cmd+=(--mca btl_tcp_if_include "$net" --mca oob_tcp_if_include "$net")
+fi
+[[ -z $agent ]] || cmd+=(--mca plm_rsh_agent "$agent")
+cmd+=("${mca[@]}")
 [[ $oversubscribe -eq 0 ]] || cmd+=(--oversubscribe)
 [[ $report_bindings -eq 0 ]] || cmd+=(--report-bindings)
 # Open MPI refuses to run as root unless told; containers often are root.

@@ -36,6 +36,12 @@ extern "C" {
 #endif
 
 enum cfg_input_format { CFG_INPUT_HDF5 = 0, CFG_INPUT_PARQUET = 1 };
+/* input.hdf5_driver: how HDF5 input is read (docs/running.md). */
+enum cfg_hdf5_driver {
+    CFG_H5_POSIX = 0,          /* "posix": HDF5's default (sec2) driver */
+    CFG_H5_MPIO = 1,           /* "mpio": MPI-IO, independent transfers */
+    CFG_H5_MPIO_COLLECTIVE = 2 /* "mpio-collective": MPI-IO, collective */
+};
 enum cfg_output_format {
     CFG_OUTPUT_CSV = 0,
     CFG_OUTPUT_PARQUET = 1,
@@ -67,6 +73,7 @@ struct cfg {
      * never be optional.  Default: storage_usage only. */
     unsigned optional_tables;
     int verify_crc; /* 1 (default): check every Parquet page CRC present */
+    enum cfg_hdf5_driver hdf5_driver; /* default CFG_H5_POSIX */
     char **tag_keys;
     size_t n_tag_keys;
     struct cfg_cost_category *cost_categories;

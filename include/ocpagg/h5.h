@@ -15,7 +15,8 @@
  * every failure is reported through struct ocp_error instead.
  *
  * The core never calls MPI: a parallel caller passes its own file access
- * property list (e.g. an MPI-IO fapl) to h5_file_open.
+ * property list (e.g. an MPI-IO fapl) to h5_file_open and, if it wants
+ * collective transfers, its own transfer list to h5_file_set_dxpl.
  *
  * Ownership: h5_file, h5_table and h5_writer are heap objects made by
  * *_open / *_create and freed by the matching *_close, which must be called
@@ -53,6 +54,11 @@ struct h5_writer;
  * OCP_ERR_DATA; both name the file. */
 int h5_file_open(const char *path, hid_t fapl, struct h5_file **out,
                  struct ocp_error *err);
+
+/* The data transfer property list of the row reads (h5_table_read), e.g.
+ * an MPI-IO list asking for collective transfers; H5P_DEFAULT until set.
+ * The caller keeps it open while the file is read and closes it after. */
+void h5_file_set_dxpl(struct h5_file *f, hid_t dxpl);
 
 /* Closes the file; NULL is allowed. */
 void h5_file_close(struct h5_file *f);

@@ -105,6 +105,10 @@ char *cfg_to_json(const struct cfg *c)
         put(input, "optional_tables", opt, &ok);
     }
     put(input, "verify_crc", json_boolean(c->verify_crc), &ok);
+    /* Only when set, so that summaries of POSIX runs stay as they were. */
+    if (c->hdf5_driver != CFG_H5_POSIX)
+        put(input, "hdf5_driver",
+            json_string(c->hdf5_driver == CFG_H5_MPIO ? "mpio" : "mpio-collective"), &ok);
     put(root, "input", input, &ok);
 
     for (size_t i = 0; i < c->n_tag_keys; i++)

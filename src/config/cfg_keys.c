@@ -55,6 +55,7 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_PROGRESS_SECONDS] = {CK_NONE, "progress_seconds", CS_SCALAR},
     [CK_INPUT_OPTIONAL_TABLES] = {CK_INPUT, "optional_tables", CS_LIST},
     [CK_INPUT_VERIFY_CRC] = {CK_INPUT, "verify_crc", CS_SCALAR},
+    [CK_INPUT_HDF5_DRIVER] = {CK_INPUT, "hdf5_driver", CS_SCALAR},
     [CK_OUTPUT_POSTGRES] = {CK_OUTPUT, "postgres", CS_SECTION},
     [CK_PG_CONNINFO] = {CK_OUTPUT_POSTGRES, "conninfo", CS_SCALAR},
     [CK_PG_SCHEMA] = {CK_OUTPUT_POSTGRES, "schema", CS_SCALAR},
@@ -391,6 +392,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
         break;
     case CK_INPUT_VERIFY_CRC: c->verify_crc = 1; break;
+    case CK_INPUT_HDF5_DRIVER: c->hdf5_driver = CFG_H5_POSIX; break;
     default:
         if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
             return cfg_pg_reset(c, key, w, err);
@@ -579,6 +581,19 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     case CK_OUTPUT_PATH:
         forget_derived_summary(c);
         return set_string(&c->output_path, text, len, w, err);
+    case CK_INPUT_HDF5_DRIVER:
+        trim(&text, &len);
+        if (text_is(text, len, "posix"))
+            c->hdf5_driver = CFG_H5_POSIX;
+        else if (text_is(text, len, "mpio"))
+            c->hdf5_driver = CFG_H5_MPIO;
+        else if (text_is(text, len, "mpio-collective"))
+            c->hdf5_driver = CFG_H5_MPIO_COLLECTIVE;
+        else
+            return cfg_fail(err, w,
+                            "expected posix, mpio or mpio-collective, got '%.*s'",
+                            (int)(len > 60 ? 60 : len), text);
+        return OCP_OK;
     case CK_OUTPUT_FORMAT:
         trim(&text, &len);
         if (text_is(text, len, "csv"))

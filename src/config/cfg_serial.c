@@ -60,6 +60,7 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
         put_str(&b, c->tables[t]);
     put_u64(&b, (uint64_t)c->optional_tables);
     put_i64(&b, c->verify_crc);
+    put_i64(&b, (int64_t)c->hdf5_driver);
     put_u64(&b, (uint64_t)c->n_tag_keys);
     for (size_t i = 0; i < c->n_tag_keys; i++)
         put_str(&b, c->tag_keys[i]);
@@ -206,6 +207,7 @@ static void read_all(struct reader *r, struct cfg *c)
     c->optional_tables =
         (unsigned)get_ranged(r, 0, (INT64_C(1) << OCP_TABLE_COUNT) - 2);
     c->verify_crc = (int)get_ranged(r, 0, 1);
+    c->hdf5_driver = (enum cfg_hdf5_driver)get_ranged(r, 0, CFG_H5_MPIO_COLLECTIVE);
     c->n_tag_keys = get_count(r, 8);
     if (c->n_tag_keys > 0) {
         c->tag_keys = calloc(c->n_tag_keys, sizeof *c->tag_keys);

@@ -58,6 +58,13 @@ int plan_deserialize(struct plan *p, const unsigned char *buf, size_t len);
 
 struct tp;
 
+/* Collective, right after the plan: rank 0 fingerprints every input file
+ * (size, first 4 KiB and last 64 KiB) and the others compare theirs; a
+ * rank that sees a different or no file fails (65 or 66), naming it.  rc
+ * is this rank's status so far; every rank must call it. */
+int input_check(struct tp *tp, const struct plan *p, int rank, int rc,
+                struct ocp_error *err);
+
 /* Options and state of the job that execute.c needs. */
 struct job {
     const struct cfg *cfg;

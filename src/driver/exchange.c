@@ -23,6 +23,21 @@ static int keep_owned(int32_t day, void *ctx)
     return exchange_day_owner(day, c->nranks) == c->rank;
 }
 
+static int keep_other(int32_t day, void *ctx)
+{
+    return !keep_owned(day, ctx);
+}
+
+int64_t exchange_count_moving(const struct agg_partial *p, int rank, int nranks)
+{
+    struct owner_ctx ctx;
+    int64_t pod = 0, sto = 0;
+    ctx.rank = rank;
+    ctx.nranks = nranks;
+    agg_partial_count_days(p, keep_other, &ctx, &pod, &sto);
+    return pod + sto;
+}
+
 void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
                           int64_t *pod_groups, int64_t *storage_groups)
 {
@@ -33,7 +48,7 @@ void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
 }
 
 int exchange_shuffle_by_day(struct agg_partial *mine, struct tp *t,
-                            struct ocp_error *err)
+                            uint64_t *bytes_sent, struct ocp_error *err)
 {
     struct owner_ctx ctx;
     int k, rc = OCP_OK;
@@ -64,6 +79,8 @@ int exchange_shuffle_by_day(struct agg_partial *mine, struct tp *t,
         }
         lrc = tp_swap(t, sbuf, slen, rc, to, &rbuf, &rlen, from, TAG_SHUFFLE, err);
         free(sbuf);
+        if (lrc == OCP_OK)
+            *bytes_sent += slen;
         if (rc == OCP_OK && lrc == OCP_OK)
             lrc = agg_partial_merge_serialized(mine, rbuf, rlen, err);
         free(rbuf);

@@ -15,9 +15,14 @@
  * every round all ranks check whether any failed, so a failure anywhere
  * ends the shuffle on every rank after the same round.  Returns this
  * rank's status: its own failure, TP_PEER when another rank failed or
- * stopped, OCP_ERR_INTERRUPTED on its own stop signal. */
+ * stopped, OCP_ERR_INTERRUPTED on its own stop signal.  *bytes_sent grows
+ * by the serialized bytes this rank sent. */
 int exchange_shuffle_by_day(struct agg_partial *mine, struct tp *t,
-                            struct ocp_error *err);
+                            uint64_t *bytes_sent, struct ocp_error *err);
+
+/* Groups this rank's partial holds of days other ranks own: what the
+ * shuffle will send (for the run summary and bench/model.py). */
+int64_t exchange_count_moving(const struct agg_partial *p, int rank, int nranks);
 
 /* The pod and storage groups of the days this rank owns. */
 void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,

@@ -42,16 +42,55 @@ int64_t peak_rss_bytes(void)
 struct h5_state {
     struct h5_file *file;
     struct h5_table *tables[OCP_TABLE_COUNT];
+    hid_t fapl, dxpl;  /* MPI-IO lists (input.hdf5_driver), else H5P_DEFAULT */
 };
+
+/* input.hdf5_driver mpio*: every rank opens the file on its own
+ * (MPI_COMM_SELF) through MPI-IO; its reads are its row ranges.  The
+ * ranks read different chunks at different times, so a transfer can only
+ * be collective within the rank's own communicator: "mpio-collective"
+ * lets MPI-IO's collective path (two-phase buffering, ROMIO/OMPIO hints
+ * such as cb_buffer_size) shape each rank's reads. */
+static int h5_mpio_lists(struct h5_state *s, const struct cfg *cfg,
+                         struct ocp_error *err)
+{
+    int provided = MPI_THREAD_SINGLE;
+
+    s->fapl = s->dxpl = H5P_DEFAULT;
+    if (cfg->hdf5_driver == CFG_H5_POSIX)
+        return OCP_OK;
+    /* The threads take turns at HDF5, but not only the main thread. */
+    MPI_Query_thread(&provided);
+    if (provided < MPI_THREAD_SERIALIZED && cfg->threads != 1)
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
+                             "input.hdf5_driver %s with threads other than 1 "
+                             "needs MPI_THREAD_SERIALIZED, which this MPI does "
+                             "not provide",
+                             cfg->hdf5_driver == CFG_H5_MPIO ? "mpio" : "mpio-collective");
+    s->fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (s->fapl < 0 || H5Pset_fapl_mpio(s->fapl, MPI_COMM_SELF, MPI_INFO_NULL) < 0)
+        return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
+                             "cannot set up HDF5's MPI-IO driver (input.hdf5_driver)");
+    if (cfg->hdf5_driver == CFG_H5_MPIO_COLLECTIVE) {
+        s->dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (s->dxpl < 0 || H5Pset_dxpl_mpio(s->dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+            return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
+                                 "cannot ask HDF5 for collective MPI-IO transfers");
+    }
+    return OCP_OK;
+}
 
 static int h5_state_open(struct h5_state *s, const struct job *job,
                          struct ocp_error *err)
 {
     int t, rc;
     memset(s, 0, sizeof *s);
-    rc = h5_file_open(job->plan->files[0], H5P_DEFAULT, &s->file, err);
+    rc = h5_mpio_lists(s, job->cfg, err);
+    if (rc == OCP_OK)
+        rc = h5_file_open(job->plan->files[0], s->fapl, &s->file, err);
     if (rc != OCP_OK)
         return rc;
+    h5_file_set_dxpl(s->file, s->dxpl);
     for (t = 0; t < OCP_TABLE_COUNT; t++) {
         if (!job->plan->table_present[t])
             continue;
@@ -69,6 +108,10 @@ static void h5_state_close(struct h5_state *s)
     for (t = 0; t < OCP_TABLE_COUNT; t++)
         h5_table_close(s->tables[t]);
     h5_file_close(s->file);
+    if (s->dxpl > 0 && s->dxpl != H5P_DEFAULT)
+        H5Pclose(s->dxpl);
+    if (s->fapl > 0 && s->fapl != H5P_DEFAULT)
+        H5Pclose(s->fapl);
 }
 
 /* What one thread keeps between chunks. */

@@ -261,6 +261,8 @@ static void print_error(int rank, int nranks, const struct ocp_error *err)
 
 /* Everything one run holds, so the phases are small functions. */
 struct run {
+    int64_t moving_groups; /* groups this rank sent in the shuffle */
+    uint64_t moved_bytes;  /* and their serialized bytes */
     struct options opt;
     struct cfg cfg;
     struct plan plan;
@@ -472,7 +474,7 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     unsigned char *buf = NULL;
     size_t len = 0;
     char warning[OCP_ERROR_PATH_MAX + 128] = "";
-    int rc = OCP_OK;
+    int rc = OCP_OK, bcast_ok;
 
     r->t_mark = now_seconds();
     if (r->rank == 0) {
@@ -492,6 +494,7 @@ static int phase_plan(struct run *r, struct ocp_error *err)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
+    bcast_ok = rc == OCP_OK;
     if (rc == OCP_OK && r->rank != 0 && plan_deserialize(&r->plan, buf, len) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                            "the plan from rank 0 does not read back");
@@ -520,6 +523,10 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     if (rc == OCP_OK &&
         plan_share(&r->plan, r->rank, r->nranks, &r->mychunks, &r->nmychunks) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    /* The broadcast either reached every rank or failed on all of them;
+     * in the first case all take part in the input check. */
+    if (bcast_ok)
+        rc = input_check(&r->tp, &r->plan, r->rank, rc, err);
     if (rc == OCP_OK)
         rc = fault_at("plan", err);
     r->sum.t_plan = now_seconds() - r->t_mark;
@@ -588,8 +595,10 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
     if (r->rank == 0 && !r->opt.quiet)
         fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", r->sum.t_read,
                 r->nranks > 1 ? "; exchanging groups by day between ranks" : "");
-    if (r->nranks > 1)
-        rc = exchange_shuffle_by_day(r->partial, &r->tp, err);
+    if (r->nranks > 1) {
+        r->moving_groups = exchange_count_moving(r->partial, r->rank, r->nranks);
+        rc = exchange_shuffle_by_day(r->partial, &r->tp, &r->moved_bytes, err);
+    }
     else if (tp_poll(&r->tp))
         rc = stopped(err);
     if (rc == OCP_OK && r->nranks == 1)
@@ -628,14 +637,16 @@ static int phase_finish(struct run *r, struct ocp_error *err)
  * stays untouched until the commit. */
 static int phase_write(struct run *r, struct ocp_error *err)
 {
-    int64_t counts[5], expected;
+    int64_t counts[5], sent[2], expected;
     int rc;
 
     exchange_count_owned(r->partial, r->rank, r->nranks, &counts[0], &counts[1]);
+    sent[0] = r->moving_groups;
+    sent[1] = (int64_t)r->moved_bytes;
     counts[2] = r->fres.pod_rows;
     counts[3] = r->fres.unallocated_rows;
     counts[4] = r->fres.storage_rows;
-    rc = summary_gather_finish(&r->tp, counts, &r->sum, r->figures, err);
+    rc = summary_gather_finish(&r->tp, counts, sent, &r->sum, r->figures, err);
     if (r->rank != 0 || rc != OCP_OK)
         return rc;
     r->t_mark = now_seconds();
@@ -737,7 +748,9 @@ int main(int argc, char **argv)
     char msg[512] = "";
     int provided = MPI_THREAD_SINGLE, rc;
 
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    /* SERIALIZED: with input.hdf5_driver mpio, MPI-IO reads come from
+     * whichever thread holds the HDF5 lock, one at a time. */
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &r->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &r->nranks);
     r->t_begin = now_seconds();

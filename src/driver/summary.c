@@ -69,11 +69,11 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
     return rc;
 }
 
-int summary_gather_finish(struct tp *t, const int64_t counts[5],
+int summary_gather_finish(struct tp *t, const int64_t counts[5], const int64_t sent[2],
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err)
 {
-    int64_t in[6], out[5], rss = peak_rss_bytes(), *all = NULL;
+    int64_t in[6], out[5], mine[3], *all = NULL;
     MPI_Request rq;
     int r, rc = OCP_OK;
 
@@ -84,14 +84,17 @@ int summary_gather_finish(struct tp *t, const int64_t counts[5],
         tp_abort(t, OCP_ERR_SOFTWARE);
     /* Peak memory is known only now: the finish allocates too. */
     if (t->rank == 0) {
-        all = calloc((size_t)t->nranks, sizeof *all);
+        all = calloc((size_t)t->nranks * 3, sizeof *all);
         if (all == NULL) {
             ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
             fprintf(stderr, "ocpagg: rank 0: out of memory gathering the figures\n");
             tp_abort(t, OCP_ERR_OSERR); /* the cleanup hook aborts the report */
         }
     }
-    if (MPI_Igather(&rss, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, t->comm,
+    mine[0] = peak_rss_bytes();
+    mine[1] = sent[0];
+    mine[2] = sent[1];
+    if (MPI_Igather(mine, 3, MPI_INT64_T, all, 3, MPI_INT64_T, 0, t->comm,
                     &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
@@ -101,8 +104,11 @@ int summary_gather_finish(struct tp *t, const int64_t counts[5],
         sum->out_pod_rows = out[2];
         sum->out_unallocated_rows = out[3];
         sum->out_storage_rows = out[4];
-        for (r = 0; all != NULL && figures != NULL && r < t->nranks; r++)
-            figures[r].peak_rss = all[r];
+        for (r = 0; all != NULL && figures != NULL && r < t->nranks; r++) {
+            figures[r].peak_rss = all[3 * r];
+            figures[r].exchange_groups = all[3 * r + 1];
+            figures[r].exchange_bytes = all[3 * r + 2];
+        }
     }
     free(all);
     return rc;
@@ -113,7 +119,9 @@ int summary_write(const struct run_summary *s, const char *path,
 {
     json_t *root = json_object(), *rows = json_object(), *phases = json_object();
     json_t *ranks = json_array(), *cfg = NULL, *out_rows = json_object();
+    json_t *exch;
     char *text = NULL;
+    int64_t xg = 0, xb = 0;
     int t, rc = OCP_OK;
 
     if (s->config_json != NULL)
@@ -158,8 +166,19 @@ int summary_write(const struct run_summary *s, const char *path,
         json_object_set_new(r, "read_seconds", json_real(s->per_rank[t].read_seconds));
         json_object_set_new(r, "merge_seconds", json_real(s->per_rank[t].merge_seconds));
         json_object_set_new(r, "peak_rss_bytes", json_integer(s->per_rank[t].peak_rss));
+        json_object_set_new(r, "exchange_groups_sent",
+                            json_integer(s->per_rank[t].exchange_groups));
+        json_object_set_new(r, "exchange_bytes_sent",
+                            json_integer(s->per_rank[t].exchange_bytes));
+        xg += s->per_rank[t].exchange_groups;
+        xb += s->per_rank[t].exchange_bytes;
         json_array_append_new(ranks, r);
     }
+    /* What moved between ranks in the shuffle, for bench/model.py. */
+    exch = json_object();
+    json_object_set_new(exch, "groups_sent", json_integer(xg));
+    json_object_set_new(exch, "bytes_sent", json_integer(xb));
+    json_object_set_new(root, "exchange", exch);
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
     if (s->has_postgres) {

@@ -11,6 +11,7 @@ struct rank_figures {
     int64_t rows;
     double read_seconds, merge_seconds;
     int64_t peak_rss;
+    int64_t exchange_groups, exchange_bytes; /* sent in the shuffle */
 };
 
 struct run_summary {
@@ -42,8 +43,9 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
                         struct rank_figures **figures, struct ocp_error *err);
 
 /* Collective after the finish: rank 0 gets the owned group counts, the
- * output row counts and every rank's peak memory. */
-int summary_gather_finish(struct tp *t, const int64_t counts[5],
+ * output row counts, every rank's peak memory and what each sent in the
+ * shuffle (sent: groups, bytes). */
+int summary_gather_finish(struct tp *t, const int64_t counts[5], const int64_t sent[2],
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err);
 

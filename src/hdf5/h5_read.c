@@ -14,6 +14,7 @@
 
 struct h5_file {
     hid_t fid;
+    hid_t dxpl;         /* data transfer list of the row reads (caller's) */
     uint64_t file_size; /* bounds what a dataset may plausibly hold */
     char path[OCP_ERROR_PATH_MAX];
 };
@@ -78,6 +79,7 @@ int h5_file_open(const char *path, hid_t fapl, struct h5_file **out,
         goto done;
     }
     snprintf(f->path, sizeof f->path, "%s", path);
+    f->dxpl = H5P_DEFAULT;
     f->fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (f->fid < 0) {
         rc = h5i_fail(err, OCP_ERR_DATA, path, NULL,
@@ -95,6 +97,11 @@ done:
         free(f);
     }
     return rc;
+}
+
+void h5_file_set_dxpl(struct h5_file *f, hid_t dxpl)
+{
+    f->dxpl = dxpl;
 }
 
 void h5_file_close(struct h5_file *f)
@@ -508,7 +515,7 @@ static int read_range(struct h5_table *t, hid_t dset, const char *name,
     mspace = H5Screate_simple(1, &cnt, NULL);
     if (fspace < 0 || mspace < 0 ||
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, NULL, &cnt, NULL) < 0 ||
-        H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
+        H5Dread(dset, mtype, mspace, fspace, t->f->dxpl, buf) < 0)
         rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
                       "cannot read column data");
     h5i_close_id(mspace);

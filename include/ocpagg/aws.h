@@ -127,6 +127,14 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
 int aws_partial_read_file(struct aws_partial *p, const char *path,
                           struct ocp_error *err);
 
+/* Reads the share of a CUR dataset (a folder walked as for the OCP
+ * tables, or one .parquet file) that belongs to part `part` of `parts`:
+ * the files whose index in path order is part modulo parts.  Every rank
+ * calling it with its own part reads each file exactly once.  A missing
+ * dataset is OCP_ERR_NOINPUT. */
+int aws_partial_read_dataset(struct aws_partial *p, const char *dir, int part,
+                             int parts, struct ocp_error *err);
+
 /* The partial's reading counters. */
 void aws_partial_counts(const struct aws_partial *p, struct aws_read_counts *out);
 
@@ -267,6 +275,15 @@ void aws_table_release(struct aws_table *t);
 int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
                   const struct aws_settings *s, struct aws_table *out,
                   struct aws_counters *c, struct ocp_error *err);
+
+/* Appends to t the rows of an OCP daily summary report in Parquet (a file
+ * or a folder of files; the columns of SEMANTICS-AWS §1.4 by name: the
+ * report ocpagg writes with output.format parquet), for running the AWS
+ * step after an OCP run.  Missing optional columns read as NULL; a row
+ * with a NULL usage_start or a data_source other than Pod/Storage is
+ * OCP_ERR_DATA. */
+int aws_ocp_read_parquet(const char *path, struct rpt_table *t,
+                         struct ocp_error *err);
 
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];

@@ -72,4 +72,20 @@ static inline const char *aws_daily_str(const struct aws_partial *p, size_t i,
 
 uint64_t aws_hash_bytes(const void *data, size_t len);
 
+/* Parquet column helpers shared by the CUR and summary readers
+ * (aws_partial.c).  NULL numbers read as 0 (aws_pq_read_numbers). */
+struct pq_file;
+struct ocp_arena;
+struct ocp_strcol;
+int aws_pq_find_col(struct pq_file *f, const char *name);
+int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
+                        struct ocp_arena *a, double *out, double null_value,
+                        struct ocp_error *err);
+int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows,
+                      struct ocp_arena *a, int64_t *us, uint8_t *null,
+                      struct ocp_error *err);
+int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
+                        struct ocp_arena *a, struct ocp_strcol *out,
+                        struct ocp_error *err);
+
 #endif

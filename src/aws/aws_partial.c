@@ -764,7 +764,7 @@ int aws_partial_merge_bytes(struct aws_partial *p, const unsigned char *data,
 /* ---- Parquet ---- */
 
 /* The leaf index of a top-level column, or -1 when absent. */
-static int find_col(struct pq_file *f, const char *name)
+int aws_pq_find_col(struct pq_file *f, const char *name)
 {
     int i = pq_column_find(f, name);
     const struct pq_colinfo *c;
@@ -783,8 +783,9 @@ static int is_null(const struct pq_colvalues *v, const struct pq_colinfo *c,
     return v->def != NULL && v->def[i] < c->max_def;
 }
 
-static int read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
-                        struct ocp_arena *a, double *out, struct ocp_error *err)
+int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
+                        struct ocp_arena *a, double *out, double null_value,
+                        struct ocp_error *err)
 {
     const struct pq_colinfo *c = pq_file_column(f, col);
     struct pq_colvalues v;
@@ -797,7 +798,7 @@ static int read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
     if (rc != OCP_OK)
         return rc;
     for (i = 0; i < nrows; i++) {
-        double x = 0.0;
+        double x = null_value;
         if (!is_null(&v, c, i)) {
             switch (c->type) {
             case PQ_DOUBLE:
@@ -830,12 +831,14 @@ static int read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
                                      pq_type_name(c->type));
             }
         }
-        out[i] = isnan(x) ? 0.0 : x; /* unparsable reads as 0 (safe_float) */
+        /* CUR: NULL and unparsable read as 0 (safe_float); the summary
+         * keeps NULL as NaN. */
+        out[i] = isnan(x) ? null_value : x;
     }
     return OCP_OK;
 }
 
-static int read_times(struct pq_file *f, int rg, int col, int64_t nrows,
+int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows,
                       struct ocp_arena *a, int64_t *us, uint8_t *null,
                       struct ocp_error *err)
 {
@@ -905,7 +908,7 @@ bad:
                          pq_type_name(c->type));
 }
 
-static int read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
+int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
                         struct ocp_arena *a, struct ocp_strcol *out,
                         struct ocp_error *err)
 {
@@ -936,16 +939,16 @@ int aws_partial_read_file(struct aws_partial *p, const char *path,
     rc = pq_file_open(path, NULL, &f, err);
     if (rc != OCP_OK)
         return rc;
-    tcol = find_col(f, time_column);
+    tcol = aws_pq_find_col(f, time_column);
     if (tcol < 0) {
         pq_file_close(f);
         return ocp_error_set(err, OCP_ERR_DATA, path, -1, time_column,
                              "the CUR has no column %s", time_column);
     }
     for (k = 0; k < AWS_NSTR; k++)
-        scol[k] = find_col(f, aws_str_column_names[k]);
+        scol[k] = aws_pq_find_col(f, aws_str_column_names[k]);
     for (k = 0; k < AWS_NNUM; k++)
-        ncol[k] = find_col(f, aws_num_column_names[k]);
+        ncol[k] = aws_pq_find_col(f, aws_num_column_names[k]);
     ocp_arena_init(&arena, 1 << 20);
     nrg = pq_file_num_row_groups(f);
     for (rg = 0; rg < nrg && rc == OCP_OK; rg++) {
@@ -962,12 +965,12 @@ int aws_partial_read_file(struct aws_partial *p, const char *path,
             rc = oom(err);
             break;
         }
-        rc = read_times(f, rg, tcol, n, &arena, us, nul, err);
+        rc = aws_pq_read_times(f, rg, tcol, n, &arena, us, nul, err);
         for (k = 0; k < AWS_NSTR && rc == OCP_OK; k++) {
             sv[k].ids = NULL;
             sv[k].dict = NULL;
             if (scol[k] >= 0)
-                rc = read_strings(f, rg, scol[k], n, &arena, &sv[k], err);
+                rc = aws_pq_read_strings(f, rg, scol[k], n, &arena, &sv[k], err);
         }
         for (k = 0; k < AWS_NNUM && rc == OCP_OK; k++) {
             nv[k] = NULL;
@@ -977,7 +980,7 @@ int aws_partial_read_file(struct aws_partial *p, const char *path,
             if (nv[k] == NULL)
                 rc = oom(err);
             else
-                rc = read_numbers(f, rg, ncol[k], n, &arena, nv[k], err);
+                rc = aws_pq_read_numbers(f, rg, ncol[k], n, &arena, nv[k], 0.0, err);
         }
         for (i = 0; i < n && rc == OCP_OK; i++) {
             struct aws_raw_row r;
@@ -999,5 +1002,23 @@ int aws_partial_read_file(struct aws_partial *p, const char *path,
     }
     ocp_arena_release(&arena);
     pq_file_close(f);
+    return rc;
+}
+
+int aws_partial_read_dataset(struct aws_partial *p, const char *dir, int part,
+                             int parts, struct ocp_error *err)
+{
+    char **paths = NULL;
+    size_t n = 0, i;
+    int rc;
+    if (parts < 1 || part < 0 || part >= parts)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "bad CUR share %d of %d", part, parts);
+    rc = pq_dataset_list(dir, &paths, &n, err);
+    if (rc != OCP_OK)
+        return rc;
+    for (i = (size_t)part; i < n && rc == OCP_OK; i += (size_t)parts)
+        rc = aws_partial_read_file(p, paths[i], err);
+    pq_dataset_free(paths, n);
     return rc;
 }

@@ -9,6 +9,7 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools
   libyaml-dev libjansson-dev libgmp-dev
   libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev libbrotli-dev
+  libpq-dev postgresql-15
 )
 
 missing=()

@@ -36,7 +36,11 @@ extern "C" {
 #endif
 
 enum cfg_input_format { CFG_INPUT_HDF5 = 0, CFG_INPUT_PARQUET = 1 };
-enum cfg_output_format { CFG_OUTPUT_CSV = 0, CFG_OUTPUT_PARQUET = 1 };
+enum cfg_output_format {
+    CFG_OUTPUT_CSV = 0,
+    CFG_OUTPUT_PARQUET = 1,
+    CFG_OUTPUT_POSTGRES = 2 /* Koku's table; output.postgres.*, docs/postgres.md */
+};
 
 /* One cost category: namespaces matching the SQL LIKE pattern get the id. */
 struct cfg_cost_category {
@@ -78,6 +82,15 @@ struct cfg {
     int output_partitioned;
     double progress_seconds; /* 0 = no progress lines */
     char *source_name;       /* the file it came from, for messages */
+    /* output.postgres.* (output.format postgres; docs/postgres.md) */
+    char *pg_conninfo;       /* NULL = libpq's PG* environment, service
+                                file and .pgpass; never holds a password */
+    char *pg_schema, *pg_table; /* table NULL = Koku's name */
+    int pg_create_partitions;   /* default 1 */
+    double pg_lock_timeout_seconds; /* default 300; 0 = wait forever */
+    int pg_report_period_auto;  /* report_period_id: auto */
+    int pg_has_report_period_id;
+    int64_t pg_report_period_id; /* else the top-level report_period_id */
 };
 
 /* Fills c with the defaults of docs/config.md: Koku's table names,

@@ -22,6 +22,7 @@ void cfg_init(struct cfg *c)
     c->progress_seconds = 5.0;
     c->verify_crc = 1;
     c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
+    cfg_pg_init(c);
     /* A failed copy leaves the slot NULL; cfg_validate reports it. */
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
         (void)cfg_reset_key(c, (enum cfg_key)(CK_TABLE_FIRST + t), &w, NULL);
@@ -49,6 +50,7 @@ void cfg_release(struct cfg *c)
     free(c->output_path);
     free(c->summary_path);
     free(c->source_name);
+    cfg_pg_release(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -151,7 +153,9 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         (rc = require(c->cluster_alias, c, "cluster_alias", err)) != OCP_OK ||
         (rc = require(c->source_uuid, c, "source_uuid", err)) != OCP_OK ||
         (rc = require(c->input_path, c, "input.path", err)) != OCP_OK ||
-        (rc = require(c->output_path, c, "output.path", err)) != OCP_OK ||
+        /* The database output has no file (only the summary). */
+        (c->output_format != CFG_OUTPUT_POSTGRES &&
+         (rc = require(c->output_path, c, "output.path", err)) != OCP_OK) ||
         (rc = require(c->summary_path, c, "output.summary", err)) != OCP_OK)
         return rc;
     for (int t = 0; t < OCP_TABLE_COUNT; t++) {
@@ -180,8 +184,11 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         return cfg_fail(err, &w, "expected hdf5 or parquet");
     w.path = "output.format";
     if (c->output_format != CFG_OUTPUT_CSV &&
-        c->output_format != CFG_OUTPUT_PARQUET)
-        return cfg_fail(err, &w, "expected csv or parquet");
+        c->output_format != CFG_OUTPUT_PARQUET &&
+        c->output_format != CFG_OUTPUT_POSTGRES)
+        return cfg_fail(err, &w, "expected csv, parquet or postgres");
+    if ((rc = cfg_pg_validate(c, err)) != OCP_OK)
+        return rc;
     w.path = "output.partitioned";
     if (c->output_partitioned && c->output_format != CFG_OUTPUT_PARQUET)
         return cfg_fail(err, &w, "needs output.format parquet");

@@ -43,6 +43,14 @@ enum cfg_key {
     CK_PROGRESS_SECONDS,
     CK_INPUT_OPTIONAL_TABLES,
     CK_INPUT_VERIFY_CRC,
+    /* output.postgres (cfg_pg.c) */
+    CK_OUTPUT_POSTGRES,
+    CK_PG_CONNINFO,
+    CK_PG_SCHEMA,
+    CK_PG_TABLE,
+    CK_PG_CREATE_PARTITIONS,
+    CK_PG_LOCK_TIMEOUT,
+    CK_PG_REPORT_PERIOD_ID,
     CK_COUNT
 };
 
@@ -144,6 +152,18 @@ void cfg_pathf(char *buf, size_t size, const char *fmt, ...)
 
 /* Records "out of memory" for w's source. */
 int cfg_oom(struct ocp_error *err, const struct cfg_where *w);
+
+/* output.postgres (cfg_pg.c): defaults, release, setters for the
+ * CK_PG_* keys, the checks cfg_validate adds for output.format postgres,
+ * and the serialized and JSON forms. */
+#define CFG_PG_LOCK_TIMEOUT_MAX 86400.0
+void cfg_pg_init(struct cfg *c);
+void cfg_pg_release(struct cfg *c);
+int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
+                 size_t len, const struct cfg_where *w, struct ocp_error *err);
+int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
+                 struct ocp_error *err);
+int cfg_pg_validate(const struct cfg *c, struct ocp_error *err);
 
 /* A growable byte buffer; ok drops to 0 once an allocation fails and
  * every later append is ignored, so callers check once at the end. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpagg/pg.h"
 #include "ocpagg/text.h"
 
 /* A JSON string; text that is not UTF-8 (only possible through ${VAR})
@@ -132,6 +133,34 @@ char *cfg_to_json(const struct cfg *c)
         json_string(cfg_output_format_name(c->output_format)), &ok);
     put(output, "summary", jstr(c->summary_path), &ok);
     put(output, "partitioned", json_boolean(c->output_partitioned), &ok);
+    if (c->output_format == CFG_OUTPUT_POSTGRES) {
+        /* output.postgres; the conninfo only when it holds no password
+         * (cfg_validate refuses one, but the summary may describe a
+         * config that failed validation). */
+        json_t *pg = json_object();
+        if (pg != NULL) {
+            put(pg, "conninfo",
+                c->pg_conninfo == NULL ? json_null()
+                : pg_check_conninfo(c->pg_conninfo, NULL) == OCP_OK
+                    ? jstr(c->pg_conninfo)
+                    : json_string("(hidden)"),
+                &ok);
+            put(pg, "schema", jstr(c->pg_schema), &ok);
+            put(pg, "table", jstr(c->pg_table ? c->pg_table
+                                              : PG_DEFAULT_TABLE), &ok);
+            put(pg, "create_partitions",
+                json_boolean(c->pg_create_partitions), &ok);
+            put(pg, "lock_timeout_seconds",
+                json_real(c->pg_lock_timeout_seconds), &ok);
+            put(pg, "report_period_id",
+                c->pg_report_period_auto ? json_string("auto")
+                : c->pg_has_report_period_id
+                    ? json_integer(c->pg_report_period_id)
+                    : json_null(),
+                &ok);
+        }
+        put(output, "postgres", pg, &ok);
+    }
     put(root, "output", output, &ok);
     put(root, "progress_seconds", json_real(c->progress_seconds), &ok);
 

@@ -55,6 +55,16 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_PROGRESS_SECONDS] = {CK_NONE, "progress_seconds", CS_SCALAR},
     [CK_INPUT_OPTIONAL_TABLES] = {CK_INPUT, "optional_tables", CS_LIST},
     [CK_INPUT_VERIFY_CRC] = {CK_INPUT, "verify_crc", CS_SCALAR},
+    [CK_OUTPUT_POSTGRES] = {CK_OUTPUT, "postgres", CS_SECTION},
+    [CK_PG_CONNINFO] = {CK_OUTPUT_POSTGRES, "conninfo", CS_SCALAR},
+    [CK_PG_SCHEMA] = {CK_OUTPUT_POSTGRES, "schema", CS_SCALAR},
+    [CK_PG_TABLE] = {CK_OUTPUT_POSTGRES, "table", CS_SCALAR},
+    [CK_PG_CREATE_PARTITIONS] = {CK_OUTPUT_POSTGRES, "create_partitions",
+                                 CS_SCALAR},
+    [CK_PG_LOCK_TIMEOUT] = {CK_OUTPUT_POSTGRES, "lock_timeout_seconds",
+                            CS_SCALAR},
+    [CK_PG_REPORT_PERIOD_ID] = {CK_OUTPUT_POSTGRES, "report_period_id",
+                                CS_SCALAR},
 };
 
 static const char *key_name(enum cfg_key k)
@@ -144,7 +154,9 @@ const char *cfg_input_format_name(enum cfg_input_format f)
 
 const char *cfg_output_format_name(enum cfg_output_format f)
 {
-    return f == CFG_OUTPUT_PARQUET ? "parquet" : "csv";
+    return f == CFG_OUTPUT_PARQUET    ? "parquet"
+           : f == CFG_OUTPUT_POSTGRES ? "postgres"
+                                      : "csv";
 }
 
 /* Blanks around a number are tolerated (they can come from ${VAR}). */
@@ -380,6 +392,8 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         break;
     case CK_INPUT_VERIFY_CRC: c->verify_crc = 1; break;
     default:
+        if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
+            return cfg_pg_reset(c, key, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST) {
             const char *n =
                 ocp_table_spec((enum ocp_table)(key - CK_TABLE_FIRST))->name;
@@ -571,8 +585,11 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
             c->output_format = CFG_OUTPUT_CSV;
         else if (text_is(text, len, "parquet"))
             c->output_format = CFG_OUTPUT_PARQUET;
+        else if (text_is(text, len, "postgres"))
+            c->output_format = CFG_OUTPUT_POSTGRES;
         else
-            return cfg_fail(err, w, "expected csv or parquet, got '%.*s'",
+            return cfg_fail(err, w,
+                            "expected csv, parquet or postgres, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
     case CK_OUTPUT_SUMMARY:
@@ -589,6 +606,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         return OCP_OK;
     }
     default:
+        if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
+            return cfg_pg_apply(c, key, text, len, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST)
             return set_string(&c->tables[key - CK_TABLE_FIRST], text, len, w,
                               err);

@@ -83,6 +83,16 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     memcpy(&bits, &c->progress_seconds, sizeof bits);
     put_u64(&b, bits);
     put_str(&b, c->source_name);
+    /* output.postgres */
+    put_str(&b, c->pg_conninfo);
+    put_str(&b, c->pg_schema);
+    put_str(&b, c->pg_table);
+    put_i64(&b, c->pg_create_partitions);
+    memcpy(&bits, &c->pg_lock_timeout_seconds, sizeof bits);
+    put_u64(&b, bits);
+    put_i64(&b, c->pg_report_period_auto);
+    put_i64(&b, c->pg_has_report_period_id);
+    put_i64(&b, c->pg_report_period_id);
     if (!b.ok) {
         cfg_buf_release(&b);
         return OCP_ERR_OSERR;
@@ -235,12 +245,22 @@ static void read_all(struct reader *r, struct cfg *c)
     c->chunk_rows = get_i64(r);
     c->strict = (int)get_ranged(r, 0, 1);
     c->output_path = get_str(r);
-    c->output_format = (enum cfg_output_format)get_ranged(r, 0, 1);
+    c->output_format = (enum cfg_output_format)get_ranged(r, 0, 2);
     c->summary_path = get_str(r);
     c->output_partitioned = (int)get_ranged(r, 0, 1);
     bits = get_u64(r);
     memcpy(&c->progress_seconds, &bits, sizeof bits);
     c->source_name = get_str(r);
+    /* output.postgres */
+    c->pg_conninfo = get_str(r);
+    c->pg_schema = get_str(r);
+    c->pg_table = get_str(r);
+    c->pg_create_partitions = (int)get_ranged(r, 0, 1);
+    bits = get_u64(r);
+    memcpy(&c->pg_lock_timeout_seconds, &bits, sizeof bits);
+    c->pg_report_period_auto = (int)get_ranged(r, 0, 1);
+    c->pg_has_report_period_id = (int)get_ranged(r, 0, 1);
+    c->pg_report_period_id = get_i64(r);
     if (r->pos != r->len)
         r->bad = 1;
 }

@@ -338,8 +338,8 @@ static void test_errors(void)
                  "config.yaml: key 'input': expected a mapping, got a single "
                  "value");
     expect_error("output: {format: json}\n",
-                 "config.yaml: key 'output.format': expected csv or parquet, "
-                 "got 'json'");
+                 "config.yaml: key 'output.format': expected csv, parquet or "
+                 "postgres, got 'json'");
     expect_error("enabled_tag_keys: [app, [x]]\n",
                  "config.yaml: key 'enabled_tag_keys[1]': expected a tag key, "
                  "got a list");

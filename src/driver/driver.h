@@ -56,6 +56,8 @@ int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
 int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len);
 int plan_deserialize(struct plan *p, const unsigned char *buf, size_t len);
 
+struct tp;
+
 /* Options and state of the job that execute.c needs. */
 struct job {
     const struct cfg *cfg;
@@ -63,7 +65,8 @@ struct job {
     struct agg_settings settings;
     int rank, nranks;
     int quiet;
-    volatile sig_atomic_t *stop; /* set by signal handlers */
+    volatile sig_atomic_t *stop; /* set by signal handlers (the signal) */
+    struct tp *tp;               /* alerts and stop checks between chunks */
     double t_start;
 };
 
@@ -77,7 +80,11 @@ struct rank_result {
 };
 
 /* Reads and aggregates the listed chunks with the configured threads into
- * one partial. */
+ * one partial.  The master thread checks for peers' alerts and stop
+ * signals between chunks (tp_poll) and alerts the peers of this rank's
+ * own failure, so every rank stops reading within a chunk of any rank's
+ * failure.  Returns OCP_OK, this rank's failure, OCP_ERR_INTERRUPTED on
+ * its own signal, or TP_PEER when a peer failed or stopped. */
 int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err);

@@ -7,6 +7,8 @@
  * Parquet and aggregating run in parallel.  At the end the thread partials
  * are merged; the result does not depend on which thread read what. */
 #include "driver/driver.h"
+#include "driver/fault.h"
+#include "driver/transport.h"
 
 #include <hdf5.h>
 #include <omp.h>
@@ -106,6 +108,30 @@ static int read_chunk(const struct job *job, struct worker *w,
                          c->row_start, c->nrows, &w->arena, batch, err);
 }
 
+/* The master thread's check between chunks: tells the peers of this
+ * rank's failure and learns of theirs (or of a stop signal).  Returns 1
+ * when the rank should stop reading. */
+static int master_check(const struct job *job, const int *failed, const int *rc,
+                        const struct ocp_error *err)
+{
+    int f, code = OCP_OK;
+    char text[OCP_ERROR_MSG_MAX];
+
+    text[0] = '\0';
+#pragma omp critical(ocpagg_error)
+    {
+        f = *failed;
+        if (f) {
+            code = *rc;
+            if (err != NULL)
+                snprintf(text, sizeof text, "%s", err->message);
+        }
+    }
+    if (f)
+        tp_alert(job->tp, code, text);
+    return tp_poll(job->tp) || f;
+}
+
 int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err)
@@ -113,9 +139,13 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
     struct h5_state h5;
     struct worker *workers = NULL;
     int nthreads = job->cfg->threads > 0 ? job->cfg->threads : omp_get_max_threads();
-    volatile int failed = 0;
+    /* failed: a thread's chunk failed (rc/err set under ocpagg_error);
+     * halt: every thread should skip its remaining chunks.  Both are
+     * shared between threads and read/written atomically. */
+    int failed = 0, halt = 0;
     int rc = OCP_OK, t;
     int64_t rows_done = 0;
+    long chunks_done = 0;
     double t0 = now_seconds(), last_progress = t0;
     int64_t my_rows = 0;
     size_t i;
@@ -149,22 +179,32 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
         struct worker *w = &workers[omp_get_thread_num()];
         struct ocp_error local;
         struct ocp_batch batch;
+        int master = omp_get_thread_num() == 0, first = 1;
         long ci;
 
         ocp_error_clear(&local);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1) nowait
         for (ci = 0; ci < (long)nchunks; ci++) {
             const struct plan_chunk *c = &job->plan->chunks[chunks[ci]];
-            int lrc;
+            int lrc, h;
             struct agg_stats st;
 
-            if (failed || *job->stop)
+#pragma omp atomic read
+            h = halt;
+            if (h) {
+#pragma omp atomic
+                chunks_done++;
                 continue;
+            }
             ocp_arena_reset(&w->arena);
             memset(&batch, 0, sizeof batch);
             lrc = read_chunk(job, w, &h5, c, &batch, &local);
             if (lrc == OCP_OK)
                 lrc = agg_partial_add(w->partial, &batch, &local);
+            if (lrc == OCP_OK && master && first) {
+                first = 0;
+                lrc = fault_at("read", &local);
+            }
             if (lrc != OCP_OK) {
                 ocp_error_context(&local, job->plan->files[c->file],
                                   c->row_group, NULL);
@@ -186,6 +226,10 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                             *err = local;
                     }
                 }
+#pragma omp atomic write
+                halt = 1;
+#pragma omp atomic
+                chunks_done++;
                 continue;
             }
             agg_partial_stats(w->partial, &st);
@@ -207,20 +251,47 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
             }
 #pragma omp atomic
             rows_done += c->nrows;
-            if (omp_get_thread_num() == 0 && job->rank == 0 && !job->quiet &&
-                job->cfg->progress_seconds > 0) {
-                double now = now_seconds();
-                if (now - last_progress >= job->cfg->progress_seconds) {
-                    int64_t done;
+#pragma omp atomic
+            chunks_done++;
+            if (master) {
+                if (master_check(job, &failed, &rc, err)) {
+#pragma omp atomic write
+                    halt = 1;
+                }
+                if (job->rank == 0 && !job->quiet && job->cfg->progress_seconds > 0) {
+                    double now = now_seconds();
+                    if (now - last_progress >= job->cfg->progress_seconds) {
+                        int64_t done;
 #pragma omp atomic read
-                    done = rows_done;
-                    last_progress = now;
-                    fprintf(stderr,
-                            "ocpagg: read+aggregate %3.0f%% of rank 0's %lld rows, "
-                            "%.2f M rows/s on this rank (~%.2f M rows/s job)\n",
-                            my_rows > 0 ? 100.0 * (double)done / (double)my_rows : 100.0,
-                            (long long)my_rows, (double)done / (now - t0) / 1e6,
-                            (double)done * job->nranks / (now - t0) / 1e6);
+                        done = rows_done;
+                        last_progress = now;
+                        fprintf(stderr,
+                                "ocpagg: read+aggregate %3.0f%% of rank 0's %lld rows, "
+                                "%.2f M rows/s on this rank (~%.2f M rows/s job)\n",
+                                my_rows > 0 ? 100.0 * (double)done / (double)my_rows
+                                            : 100.0,
+                                (long long)my_rows, (double)done / (now - t0) / 1e6,
+                                (double)done * job->nranks / (now - t0) / 1e6);
+                    }
+                }
+            }
+        }
+        /* The master thread keeps checking while the others finish their
+         * last chunks, so a peer's failure or a signal is seen promptly. */
+        if (master) {
+            for (;;) {
+                long d;
+#pragma omp atomic read
+                d = chunks_done;
+                if (d >= (long)nchunks)
+                    break;
+                if (master_check(job, &failed, &rc, err)) {
+#pragma omp atomic write
+                    halt = 1;
+                }
+                {
+                    struct timespec ts = {0, 2000000};
+                    nanosleep(&ts, NULL);
                 }
             }
         }
@@ -228,23 +299,35 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
     res->read_seconds = now_seconds() - t0;
     res->rows = rows_done;
     res->threads = nthreads;
+    if (failed)
+        tp_alert(job->tp, rc, err != NULL ? err->message : "");
     if (rc != OCP_OK)
         goto cleanup;
-    if (*job->stop) {
-        rc = ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                           "stopped by a signal");
+    if (tp_poll(job->tp)) {
+        rc = *job->stop ? ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                                        "stopped by signal %d", (int)*job->stop)
+                        : TP_PEER;
         goto cleanup;
     }
     t0 = now_seconds();
     for (t = 1; t < nthreads; t++) {
         rc = agg_partial_merge(workers[0].partial, workers[t].partial, err);
+        if (rc == OCP_OK && tp_poll(job->tp))
+            rc = *job->stop ? ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                                            "stopped by signal %d", (int)*job->stop)
+                            : TP_PEER;
         if (rc != OCP_OK)
             goto cleanup;
     }
+    rc = fault_at("merge", err);
+    if (rc != OCP_OK)
+        goto cleanup;
     res->merge_seconds = now_seconds() - t0;
     *out = workers[0].partial;
     workers[0].partial = NULL;
 cleanup:
+    if (rc != OCP_OK && rc != TP_PEER)
+        tp_alert(job->tp, rc, err != NULL ? err->message : "");
     if (workers != NULL) {
         for (t = 0; t < nthreads; t++) {
             agg_partial_destroy(workers[t].partial);

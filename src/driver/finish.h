@@ -1,11 +1,10 @@
-/* finish.h - the day-by-day finish streamed into the CSV (driver only). */
+/* finish.h - the one finish path of every output format (driver only). */
 #ifndef OCPAGG_DRIVER_FINISH_H
 #define OCPAGG_DRIVER_FINISH_H
 
-#include <mpi.h>
-#include <signal.h>
 #include <stdint.h>
 
+#include "driver/transport.h"
 #include "ocpagg/agg.h"
 #include "ocpagg/report.h"
 
@@ -13,19 +12,23 @@ struct finish_result {
     int64_t pod_rows, unallocated_rows, storage_rows;
 };
 
-/* Collective.  `mine` holds this rank's days (after the shuffle).  Every
- * rank finishes its days, nthreads days at a time, and rank 0 writes the
- * header and all days' rows in day order to a temporary file that is
- * renamed to path once every rank succeeded.  A stop request turns the
- * remaining days into an OCP_ERR_INTERRUPTED status.  Rank 0 prints a
- * progress line every progress_seconds (0: none).  Returns this rank's
- * own status (rank 0 includes writing); the report is renamed into place
- * only when every rank succeeded. */
-int finish_stream_csv(const struct agg_partial *mine,
-                      const struct agg_finish_settings *fs,
-                      const struct rpt_meta *meta, int nthreads,
-                      const char *path, volatile sig_atomic_t *stop,
-                      double progress_seconds, MPI_Comm comm,
-                      struct finish_result *res, struct ocp_error *err);
+/* Collective.  `mine` holds all groups of this rank's days (after the
+ * shuffle).  Every rank finishes its days, nthreads days at a time (one
+ * day per thread), encodes each day's table as a block of `format` and
+ * sends it with a status header to rank 0, which hands the blocks in day
+ * order to `stream` (rank 0 only; NULL elsewhere).  status is this rank's
+ * status on entry (rank 0: whether the stream opened); a failed rank still
+ * walks the protocol, finishing nothing.  Nothing is committed
+ * here: the driver commits after all ranks agree.  A failure on any rank
+ * (or a stop request) reaches the others through an alert; from then on
+ * every rank sends failure headers instead of finishing its remaining
+ * days, so all ranks leave together.  Rank 0 prints a progress line every
+ * progress_seconds (0: none).  Returns this rank's status (rank 0
+ * includes writing): its own failure, TP_PEER when it stopped for another
+ * rank, OCP_ERR_INTERRUPTED on its own signal. */
+int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
+                const struct rpt_meta *meta, enum rpt_format format, int nthreads,
+                int status, struct rpt_stream *stream, double progress_seconds, struct tp *t,
+                struct finish_result *res, struct ocp_error *err);
 
 #endif

@@ -1,11 +1,15 @@
 /* main.c - the ocpagg MPI job: command line, phases, exit codes.
  *
- * Phases: config (rank 0 parses, everyone receives) -> plan (rank 0 reads
- * metadata, everyone receives the chunk list) -> read + aggregate (every
- * rank, OpenMP threads) -> reduce (binomial tree to rank 0) -> finish and
- * write (rank 0).  After each phase all ranks agree on a status with one
- * collective, so a failure anywhere ends the job everywhere with the same
- * exit code and never leaves a rank waiting. */
+ * main() is the list of phases: config and plan (rank 0 reads, everyone
+ * receives), read + aggregate (every rank, OpenMP threads), exchange
+ * (groups move to the rank that owns their day), finish (every rank
+ * finishes its days, rank 0 streams them into the report), write (rank 0
+ * writes the summary and commits the report).  Each phase ends with the
+ * same agreement step (step()): all ranks learn whether every rank
+ * succeeded, else which rank failed first, with what code and message,
+ * and all exit with that code.  Inside a phase, alerts and status headers
+ * (transport.c) keep every rank in step, so a failure never leaves a rank
+ * waiting and nothing is left on disk. */
 #include <errno.h>
 #include <getopt.h>
 #include <mpi.h>
@@ -18,8 +22,10 @@
 
 #include "driver/driver.h"
 #include "driver/exchange.h"
+#include "driver/fault.h"
 #include "driver/finish.h"
 #include "driver/summary.h"
+#include "driver/transport.h"
 #include "ocpagg/text.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -58,6 +64,8 @@ static const char usage_text[] =
     "      --chunk-rows N       rows per chunk [chunk_rows]\n"
     "      --strict             malformed label text is an error [strict]\n"
     "      --set KEY=VALUE      override any config key, e.g. --set cluster_id=c1\n"
+    "      --stall-seconds N    end the job (exit 75) when a rank shows no sign\n"
+    "                           of progress for N seconds (default 0: off)\n"
     "  -q, --quiet              no progress or summary lines\n"
     "  -v, --verbose            more detail on stderr\n"
     "  -h, --help               this text\n"
@@ -73,6 +81,7 @@ struct options {
     char **keys, **values;
     int n;
     int quiet, verbose, help, version;
+    double stall_seconds;
 };
 
 static int add_override(struct options *o, const char *key, const char *value)
@@ -88,6 +97,11 @@ static int add_override(struct options *o, const char *key, const char *value)
     o->values = v;
     o->keys[o->n] = strdup(key);
     o->values[o->n] = strdup(value);
+    if (o->keys[o->n] == NULL || o->values[o->n] == NULL) {
+        free(o->keys[o->n]);
+        free(o->values[o->n]);
+        return -1;
+    }
     o->n++;
     return 0;
 }
@@ -108,7 +122,7 @@ static int parse_args(int argc, char **argv, struct options *o, char *msg,
                       size_t msize)
 {
     enum { OPT_FORMAT = 256, OPT_INPUT_FORMAT, OPT_START, OPT_END,
-           OPT_CHUNK, OPT_STRICT, OPT_SET };
+           OPT_CHUNK, OPT_STRICT, OPT_SET, OPT_STALL };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"input", required_argument, NULL, 'i'},
@@ -121,6 +135,7 @@ static int parse_args(int argc, char **argv, struct options *o, char *msg,
         {"chunk-rows", required_argument, NULL, OPT_CHUNK},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"set", required_argument, NULL, OPT_SET},
+        {"stall-seconds", required_argument, NULL, OPT_STALL},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -154,6 +169,17 @@ static int parse_args(int argc, char **argv, struct options *o, char *msg,
             *eq = '=';
             break;
         }
+        case OPT_STALL: {
+            char *end = NULL;
+            o->stall_seconds = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->stall_seconds >= 0) ||
+                o->stall_seconds > 1e6) {
+                snprintf(msg, msize, "--stall-seconds needs a number of seconds, got '%s'",
+                         optarg);
+                return OCP_ERR_USAGE;
+            }
+            break;
+        }
         case 'q': o->quiet = 1; break;
         case 'v': o->verbose = 1; break;
         case 'h': o->help = 1; break;
@@ -176,65 +202,6 @@ static int parse_args(int argc, char **argv, struct options *o, char *msg,
         return OCP_ERR_OSERR;
     }
     return OCP_OK;
-}
-
-/* Checks early that the report's directory takes a new file, so a job
- * does not read for minutes and then fail to write. */
-static int check_output_writable(const char *path, struct ocp_error *err)
-{
-    size_t len = strlen(path);
-    char *probe = malloc(len + 48);
-    FILE *f;
-    int rc = OCP_OK;
-
-    if (probe == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
-    snprintf(probe, len + 48, "%s.probe.%ld", path, (long)getpid());
-    f = fopen(probe, "w");
-    if (f == NULL)
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot create the report: %s", strerror(errno));
-    else {
-        fclose(f);
-        unlink(probe);
-    }
-    free(probe);
-    return rc;
-}
-
-static void print_error(int rank, int nranks, const struct ocp_error *err)
-{
-    char line[2048];
-    ocp_error_format(err, line, sizeof line);
-    if (nranks > 1)
-        fprintf(stderr, "ocpagg: rank %d: %s: %s\n", rank,
-                ocp_status_name(err->code), line);
-    else
-        fprintf(stderr, "ocpagg: %s: %s\n", ocp_status_name(err->code), line);
-}
-
-/* All ranks learn the worst status and which rank had it. */
-static int agree(int code, int rank, int *who)
-{
-    int in[2] = {code, rank}, out[2];
-    MPI_Allreduce(in, out, 1, MPI_2INT, MPI_MAXLOC, MPI_COMM_WORLD);
-    if (who != NULL)
-        *who = out[1];
-    return out[0];
-}
-
-static int load_config(const struct options *o, struct cfg *cfg,
-                       struct ocp_error *err)
-{
-    int rc, i;
-    rc = cfg_load_file(cfg, o->config, err);
-    for (i = 0; rc == OCP_OK && i < o->n; i++)
-        rc = cfg_set(cfg, o->keys[i], o->values[i], err);
-    if (rc == OCP_OK)
-        rc = cfg_validate(cfg, err);
-    if (rc == OCP_OK)
-        rc = check_output_writable(cfg->output_path, err);
-    return rc;
 }
 
 /* Finish settings and constant columns from the config; the arrays are
@@ -279,52 +246,410 @@ static void free_finish_settings(struct agg_finish_settings *fs)
     memset(fs, 0, sizeof *fs);
 }
 
-int main(int argc, char **argv)
+static void print_error(int rank, int nranks, const struct ocp_error *err)
 {
+    char line[2048];
+    ocp_error_format(err, line, sizeof line);
+    if (nranks > 1)
+        fprintf(stderr, "ocpagg: rank %d: %s: %s\n", rank,
+                ocp_status_name(err->code), line);
+    else
+        fprintf(stderr, "ocpagg: %s: %s\n", ocp_status_name(err->code), line);
+}
+
+/* Everything one run holds, so the phases are small functions. */
+struct run {
     struct options opt;
     struct cfg cfg;
     struct plan plan;
-    struct ocp_error err;
     struct lbl_keys keys;
+    struct tp tp;
     struct job job;
     struct rank_result res;
-    struct agg_partial *partial = NULL;
-    struct rpt_table table;
-    struct run_summary sum;
-    struct rank_figures mine, *figures = NULL;
+    struct agg_partial *partial;
     struct agg_finish_settings fs;
     struct rpt_meta meta;
-    unsigned char *buf = NULL;
-    size_t len = 0, *mychunks = NULL, nmychunks = 0;
-    int rank, nranks, provided, rc, who = 0;
-    char msg[512] = "", warning[OCP_ERROR_PATH_MAX + 128] = "";
-    char *config_json = NULL;
+    struct run_summary sum;
+    struct rank_figures *figures;
+    struct rpt_stream *stream; /* rank 0, from the finish to the commit */
+    struct finish_result fres;
+    size_t *mychunks, nmychunks;
+    int rank, nranks, nthreads;
     double t_begin, t_mark;
+    char *config_json;
+    struct tp_verdict verdict;
+};
+
+/* The stream is aborted before any MPI_Abort, so no temporary report
+ * outlives the job. */
+static void abort_stream(void *ctx)
+{
+    struct run *r = ctx;
+    if (r->stream != NULL)
+        rpt_stream_abort(r->stream);
+}
+
+/* The agreement step after every phase: this rank's error (if its own)
+ * is printed here, then all ranks agree.  Returns the job's status. */
+static int step(struct run *r, int rc, struct ocp_error *err)
+{
+    int sig = (int)stop_requested;
+    /* This rank's own signal wins over having heard of another's stop. */
+    if (rc == TP_PEER && sig != 0)
+        rc = OCP_ERR_INTERRUPTED;
+    if (rc == OCP_ERR_INTERRUPTED && err->code != OCP_ERR_INTERRUPTED)
+        ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL, "stopped by signal %d",
+                      sig);
+    if (rc != OCP_OK && rc != TP_PEER && rc != OCP_ERR_INTERRUPTED)
+        print_error(r->rank, r->nranks, err);
+    if (rc != OCP_OK && rc != TP_PEER)
+        tp_alert(&r->tp, rc, err->message);
+    return tp_agree(&r->tp, rc, err, rc == OCP_ERR_INTERRUPTED ? sig : 0, &r->verdict);
+}
+
+/* The status of a rank that saw a stop: its own signal or a peer's. */
+static int stopped(struct ocp_error *err)
+{
+    if (stop_requested)
+        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                             "stopped by signal %d", (int)stop_requested);
+    return TP_PEER;
+}
+
+/* Config: rank 0 parses and validates, everyone receives. */
+static int phase_config(struct run *r, struct ocp_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0, i;
+    int rc = OCP_OK;
+
+    if (r->rank == 0) {
+        rc = cfg_load_file(&r->cfg, r->opt.config, err);
+        for (i = 0; rc == OCP_OK && i < (size_t)r->opt.n; i++)
+            rc = cfg_set(&r->cfg, r->opt.keys[i], r->opt.values[i], err);
+        if (rc == OCP_OK)
+            rc = cfg_validate(&r->cfg, err);
+        if (rc == OCP_OK && cfg_serialize(&r->cfg, &buf, &len) != OCP_OK)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
+    if (rc == OCP_OK && r->rank != 0)
+        rc = cfg_deserialize(&r->cfg, buf, len, err);
+    free(buf);
+    /* Many keys are deduplicated by sorting, not pairwise. */
+    if (rc == OCP_OK && lbl_keys_add_many(&r->keys, (const char *const *)r->cfg.tag_keys,
+                                          r->cfg.n_tag_keys) != OCP_OK)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                           "out of memory adding %zu tag keys", r->cfg.n_tag_keys);
+    r->nthreads = r->cfg.threads > 0 ? r->cfg.threads : omp_get_max_threads();
+    return rc;
+}
+
+/* Rank 0: the outputs must be this run's own before any heavy work. */
+static int check_outputs(struct run *r, struct ocp_error *err)
+{
+    struct rpt_output_spec spec;
+    const char **inputs = malloc((r->plan.nfiles + 1) * sizeof *inputs);
+    size_t i;
+    int rc;
+
+    if (inputs == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    inputs[0] = r->cfg.input_path;
+    for (i = 0; i < r->plan.nfiles; i++)
+        inputs[i + 1] = r->plan.files[i];
+    memset(&spec, 0, sizeof spec);
+    spec.report_path = r->cfg.output_path;
+    spec.report_key = "output.path";
+    spec.summary_path = r->cfg.summary_path;
+    spec.summary_key = "output.summary";
+    spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
+                       r->cfg.output_partitioned;
+    spec.inputs = inputs;
+    spec.ninputs = r->plan.nfiles + 1;
+    rc = rpt_output_check(&spec, err);
+    free(inputs);
+    return rc;
+}
+
+/* Plan: rank 0 reads metadata and checks the outputs, everyone receives
+ * the chunk list and takes its share. */
+static int phase_plan(struct run *r, struct ocp_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    char warning[OCP_ERROR_PATH_MAX + 128] = "";
+    int rc = OCP_OK;
+
+    r->t_mark = now_seconds();
+    if (r->rank == 0) {
+        if (!r->opt.quiet)
+            fprintf(stderr, "ocpagg: planning %s input %s on %d rank(s)\n",
+                    r->cfg.input_format == CFG_INPUT_HDF5 ? "HDF5" : "Parquet",
+                    r->cfg.input_path, r->nranks);
+        rc = plan_build(&r->cfg, &r->plan, warning, sizeof warning, err);
+        if (rc == OCP_OK)
+            rc = check_outputs(r, err);
+        if (rc == OCP_OK && warning[0] != '\0' && !r->opt.quiet)
+            fprintf(stderr, "ocpagg: warning: %s\n", warning);
+        if (rc == OCP_OK && plan_serialize(&r->plan, &buf, &len) != OCP_OK)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
+    if (rc == OCP_OK && r->rank != 0 && plan_deserialize(&r->plan, buf, len) != OCP_OK)
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                           "the plan from rank 0 does not read back");
+    free(buf);
+    if (rc == OCP_OK &&
+        plan_share(&r->plan, r->rank, r->nranks, &r->mychunks, &r->nmychunks) != OCP_OK)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    if (rc == OCP_OK)
+        rc = fault_at("plan", err);
+    r->sum.t_plan = now_seconds() - r->t_mark;
+    return rc;
+}
+
+/* Read and aggregate this rank's share. */
+static int phase_read(struct run *r, struct ocp_error *err)
+{
+    int rc;
+
+    if (r->rank == 0 && !r->opt.quiet)
+        fprintf(stderr,
+                "ocpagg: %lld input rows in %zu chunks from %zu file(s)"
+                "%s; %d rank(s) x %d thread(s)\n",
+                (long long)r->plan.total_rows, r->plan.nchunks, r->plan.nfiles,
+                r->plan.pruned_row_groups > 0 ? " (some row groups pruned by date)" : "",
+                r->nranks, r->nthreads);
+    memset(&r->job, 0, sizeof r->job);
+    r->job.cfg = &r->cfg;
+    r->job.plan = &r->plan;
+    r->job.rank = r->rank;
+    r->job.nranks = r->nranks;
+    r->job.quiet = r->opt.quiet;
+    r->job.stop = &stop_requested;
+    r->job.tp = &r->tp;
+    r->job.settings.start_day = r->cfg.has_start_date ? r->cfg.start_date : INT32_MIN;
+    r->job.settings.end_day = r->cfg.has_end_date ? r->cfg.end_date : INT32_MAX;
+    r->job.settings.enabled = &r->keys;
+    r->job.settings.strict = r->cfg.strict;
+    r->job.settings.track_volume_nodes = r->plan.table_present[OCP_TABLE_STORAGE];
+    r->t_mark = now_seconds();
+    rc = execute_chunks(&r->job, r->mychunks, r->nmychunks, &r->partial, &r->res, err);
+    if (rc == OCP_OK && r->opt.verbose)
+        fprintf(stderr,
+                "ocpagg: rank %d: %lld rows in %zu chunk(s) read and aggregated in "
+                "%.2f s on %d thread(s); threads merged in %.2f s\n",
+                r->rank, (long long)r->res.rows, r->nmychunks, r->res.read_seconds,
+                r->res.threads, r->res.merge_seconds);
+    if (rc == OCP_OK && r->res.bad_label_where[0] != '\0' && !r->opt.quiet) {
+        struct agg_stats st;
+        agg_partial_stats(r->partial, &st);
+        fprintf(stderr,
+                "ocpagg: rank %d: warning: %lld row(s) with malformed label text "
+                "read as empty labels, first in %s\n",
+                r->rank, (long long)st.bad_label_rows, r->res.bad_label_where);
+    }
+    r->sum.t_read = now_seconds() - r->t_mark;
+    return rc;
+}
+
+/* Figures for the summary and the finish settings. */
+static int phase_prepare(struct run *r, struct ocp_error *err)
+{
+    int rc = summary_gather_read(&r->tp, &r->res, r->partial, &r->sum, &r->figures, err);
+    if (rc == OCP_OK)
+        rc = build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
+    return rc;
+}
+
+/* Groups move to the rank that owns their day. */
+static int phase_exchange(struct run *r, struct ocp_error *err)
+{
+    int rc = OCP_OK;
+    r->t_mark = now_seconds();
+    if (r->rank == 0 && !r->opt.quiet)
+        fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", r->sum.t_read,
+                r->nranks > 1 ? "; exchanging groups by day between ranks" : "");
+    if (r->nranks > 1)
+        rc = exchange_shuffle_by_day(r->partial, &r->tp, err);
+    else if (tp_poll(&r->tp))
+        rc = stopped(err);
+    if (rc == OCP_OK && r->nranks == 1)
+        rc = fault_at("exchange", err);
+    r->sum.t_reduce = now_seconds() - r->t_mark;
+    return rc;
+}
+
+static enum rpt_format report_format(const struct cfg *cfg)
+{
+    if (cfg->output_format == CFG_OUTPUT_CSV)
+        return RPT_FORMAT_CSV;
+    return cfg->output_partitioned ? RPT_FORMAT_PARQUET_PARTITIONED : RPT_FORMAT_PARQUET;
+}
+
+/* Every rank finishes its days; rank 0 streams them into the report
+ * (under temporary names until the write phase commits it). */
+static int phase_finish(struct run *r, struct ocp_error *err)
+{
+    int rc = OCP_OK;
+
+    r->t_mark = now_seconds();
+    if (r->rank == 0) {
+        if (!r->opt.quiet)
+            fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
+                            "on %d rank(s) x %d thread(s), writing %s\n",
+                    r->nranks, r->nthreads, r->cfg.output_path);
+        rc = rpt_stream_open(&r->stream, report_format(&r->cfg), r->cfg.output_path,
+                             &r->meta, err);
+        if (rc != OCP_OK)
+            r->stream = NULL;
+    }
+    /* A rank 0 that could not open the report still takes part: its
+     * failure reaches the others through the alert and the headers. */
+    if (rc != OCP_OK)
+        tp_alert(&r->tp, rc, err->message);
+    rc = finish_days(r->partial, &r->fs, &r->meta, report_format(&r->cfg), r->nthreads,
+                     rc, r->stream, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
+                     &r->tp, &r->fres, err);
+    r->sum.t_finish = now_seconds() - r->t_mark;
+    return rc;
+}
+
+/* Rank 0 writes the summary and commits the report; an earlier report
+ * stays untouched until the commit. */
+static int phase_write(struct run *r, struct ocp_error *err)
+{
+    int64_t counts[5];
+    int rc;
+
+    exchange_count_owned(r->partial, r->rank, r->nranks, &counts[0], &counts[1]);
+    counts[2] = r->fres.pod_rows;
+    counts[3] = r->fres.unallocated_rows;
+    counts[4] = r->fres.storage_rows;
+    rc = summary_gather_finish(&r->tp, counts, &r->sum, r->figures, err);
+    if (r->rank != 0 || rc != OCP_OK)
+        return rc;
+    r->t_mark = now_seconds();
+    r->config_json = cfg_to_json(&r->cfg);
+    r->sum.status = "ok";
+    r->sum.config_json = r->config_json;
+    r->sum.report_path = r->cfg.output_path;
+    r->sum.nranks = r->nranks;
+    r->sum.threads = r->res.threads;
+    r->sum.total_rows = r->plan.total_rows;
+    r->sum.pruned_row_groups = r->plan.pruned_row_groups;
+    r->sum.per_rank = r->figures;
+    r->sum.t_write = 0.0;
+    r->sum.t_total = now_seconds() - r->t_begin;
+    rc = fault_at("summary", err);
+    if (rc == OCP_OK && stop_requested)
+        rc = stopped(err);
+    if (rc == OCP_OK)
+        rc = summary_write(&r->sum, r->cfg.summary_path, err);
+    if (rc == OCP_OK) {
+        rc = rpt_stream_commit(r->stream, err);
+        if (rc != OCP_OK)
+            unlink(r->cfg.summary_path); /* report and summary go together */
+    } else {
+        rpt_stream_abort(r->stream);
+    }
+    rpt_stream_destroy(r->stream);
+    r->stream = NULL;
+    return rc;
+}
+
+static void print_done(const struct run *r)
+{
+    const struct run_summary *s = &r->sum;
+    int64_t peak = 0;
+    int i;
+    for (i = 0; i < r->nranks; i++)
+        if (r->figures[i].peak_rss > peak)
+            peak = r->figures[i].peak_rss;
+    fprintf(stderr,
+            "ocpagg: done in %.2f s: %lld input rows (%.2f M rows/s), "
+            "%lld bad label rows, %lld report rows "
+            "(%lld pod, %lld unallocated, %lld storage)\n"
+            "ocpagg: phases: plan %.2f s, read+aggregate %.2f s, exchange %.2f s, "
+            "finish+write %.2f s; peak RSS per rank %.1f MiB\n"
+            "ocpagg: report: %s\nocpagg: summary: %s\n",
+            s->t_total, (long long)r->plan.total_rows,
+            s->t_total > 0 ? (double)r->plan.total_rows / s->t_total / 1e6 : 0.0,
+            (long long)s->stats.bad_label_rows,
+            (long long)(s->out_pod_rows + s->out_unallocated_rows + s->out_storage_rows),
+            (long long)s->out_pod_rows, (long long)s->out_unallocated_rows,
+            (long long)s->out_storage_rows, s->t_plan, s->t_read, s->t_reduce,
+            s->t_finish, (double)peak / 1048576.0, r->cfg.output_path,
+            r->cfg.summary_path);
+}
+
+/* Rank 0's last word on a failed job: which rank, which signal or error. */
+static void print_verdict(const struct run *r)
+{
+    const struct tp_verdict *v = &r->verdict;
+    if (r->rank != 0 || v->code == OCP_OK)
+        return;
+    if (v->code == OCP_ERR_INTERRUPTED && v->signal != 0) {
+        if (r->nranks > 1)
+            fprintf(stderr, "ocpagg: rank %d stopped by signal %d (%s) before the report "
+                            "was written; no report left behind\n",
+                    v->rank, v->signal, strsignal(v->signal));
+        else
+            fprintf(stderr, "ocpagg: stopped by signal %d (%s) before the report was "
+                            "written; no report left behind\n",
+                    v->signal, strsignal(v->signal));
+    } else if (r->nranks > 1 && v->rank != 0) {
+        /* Rank 0's own failure was printed where it happened. */
+        fprintf(stderr, "ocpagg: job stopped because rank %d failed (%s: %s); "
+                        "no report written\n",
+                v->rank, ocp_status_name(v->code), v->text);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static struct run run;
+    struct run *r = &run;
+    struct ocp_error err;
+    char msg[512] = "";
+    int provided = MPI_THREAD_SINGLE, rc;
 
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-    t_begin = now_seconds();
+    MPI_Comm_rank(MPI_COMM_WORLD, &r->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &r->nranks);
+    r->t_begin = now_seconds();
     ocp_error_clear(&err);
-    cfg_init(&cfg);
-    memset(&plan, 0, sizeof plan);
-    memset(&res, 0, sizeof res);
-    memset(&sum, 0, sizeof sum);
-    rpt_table_init(&table);
-    lbl_keys_init(&keys);
-    memset(&fs, 0, sizeof fs);
-    memset(&meta, 0, sizeof meta);
+    cfg_init(&r->cfg);
+    lbl_keys_init(&r->keys);
     install_signals();
-
-    rc = parse_args(argc, argv, &opt, msg, sizeof msg);
+    /* The master thread makes every MPI call while the others read;
+     * that needs FUNNELED, the same answer on every rank. */
+    if (provided < MPI_THREAD_FUNNELED) {
+        if (r->rank == 0)
+            fprintf(stderr, "ocpagg: this MPI does not support MPI_THREAD_FUNNELED\n");
+        cfg_release(&r->cfg);
+        MPI_Finalize();
+        return OCP_ERR_SOFTWARE;
+    }
+    rc = parse_args(argc, argv, &r->opt, msg, sizeof msg);
+    if (rc == OCP_OK)
+        rc = fault_init(r->rank, &err);
+    if (rc == OCP_OK && tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested,
+                                r->opt.stall_seconds) != OCP_OK)
+        rc = OCP_ERR_OSERR;
+    r->tp.cleanup = abort_stream;
+    r->tp.cleanup_ctx = r;
     if (rc != OCP_OK) {
-        if (rank == 0)
-            fprintf(stderr, "ocpagg: %s\n%s", msg, "Try 'ocpagg --help'.\n");
+        /* Every rank sees the same command line and environment. */
+        if (r->rank == 0)
+            fprintf(stderr, "ocpagg: %s\n%s", msg[0] ? msg : err.message,
+                    "Try 'ocpagg --help'.\n");
         goto done;
     }
-    if (opt.help || opt.version) {
-        if (rank == 0) {
-            if (opt.help)
+    if (r->opt.help || r->opt.version) {
+        if (r->rank == 0) {
+            if (r->opt.help)
                 fputs(usage_text, stdout);
             else
                 printf("ocpagg %s\n", OCPAGG_VERSION);
@@ -332,293 +657,42 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    /* Config: rank 0 parses and validates, everyone receives. */
-    if (rank == 0) {
-        rc = load_config(&opt, &cfg, &err);
-        if (rc != OCP_OK)
-            print_error(0, 1, &err);
-        else if (cfg_serialize(&cfg, &buf, &len) != 0)
-            rc = OCP_ERR_OSERR;
-    }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (rc != OCP_OK)
+    if ((rc = step(r, phase_config(r, &err), &err)) != OCP_OK)
         goto done;
-    if (exchange_bcast(&buf, &len, 0, MPI_COMM_WORLD) != 0 ||
-        (rank != 0 && cfg_deserialize(&cfg, buf, len, &err) != OCP_OK))
-        rc = OCP_ERR_SOFTWARE;
-    free(buf);
-    buf = NULL;
-    if ((rc = agree(rc, rank, &who)) != OCP_OK)
+    if ((rc = step(r, phase_plan(r, &err), &err)) != OCP_OK)
         goto done;
-    if (lbl_keys_add_many(&keys, (const char *const *)cfg.tag_keys,
-                          cfg.n_tag_keys) != OCP_OK)
-        rc = OCP_ERR_OSERR;
-    if ((rc = agree(rc, rank, &who)) != OCP_OK)
+    tp_arm(&r->tp);
+    if ((rc = step(r, phase_read(r, &err), &err)) != OCP_OK)
         goto done;
-
-    /* Plan: rank 0 reads metadata, everyone receives the chunk list. */
-    t_mark = now_seconds();
-    if (rank == 0) {
-        if (!opt.quiet)
-            fprintf(stderr, "ocpagg: planning %s input %s on %d rank(s)\n",
-                    cfg.input_format == CFG_INPUT_HDF5 ? "HDF5" : "Parquet",
-                    cfg.input_path, nranks);
-        rc = plan_build(&cfg, &plan, warning, sizeof warning, &err);
-        if (rc != OCP_OK)
-            print_error(0, 1, &err);
-        else {
-            if (warning[0] != '\0' && !opt.quiet)
-                fprintf(stderr, "ocpagg: warning: %s\n", warning);
-            if (plan_serialize(&plan, &buf, &len) != OCP_OK)
-                rc = OCP_ERR_OSERR;
-        }
-    }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (rc != OCP_OK)
+    if ((rc = step(r, phase_prepare(r, &err), &err)) != OCP_OK)
         goto done;
-    if (exchange_bcast(&buf, &len, 0, MPI_COMM_WORLD) != 0 ||
-        (rank != 0 && plan_deserialize(&plan, buf, len) != OCP_OK))
-        rc = OCP_ERR_SOFTWARE;
-    free(buf);
-    buf = NULL;
-    if ((rc = agree(rc, rank, &who)) != OCP_OK)
+    if ((rc = step(r, phase_exchange(r, &err), &err)) != OCP_OK)
         goto done;
-    sum.t_plan = now_seconds() - t_mark;
-    if (rank == 0 && !opt.quiet)
-        fprintf(stderr,
-                "ocpagg: %lld input rows in %zu chunks from %zu file(s)"
-                "%s; %d rank(s) x %d thread(s)\n",
-                (long long)plan.total_rows, plan.nchunks, plan.nfiles,
-                plan.pruned_row_groups > 0 ? " (some row groups pruned by date)" : "",
-                nranks, cfg.threads > 0 ? cfg.threads : omp_get_max_threads());
-
-    /* Read and aggregate this rank's share. */
-    memset(&job, 0, sizeof job);
-    job.cfg = &cfg;
-    job.plan = &plan;
-    job.rank = rank;
-    job.nranks = nranks;
-    job.quiet = opt.quiet;
-    job.stop = &stop_requested;
-    job.settings.start_day = cfg.has_start_date ? cfg.start_date : INT32_MIN;
-    job.settings.end_day = cfg.has_end_date ? cfg.end_date : INT32_MAX;
-    job.settings.enabled = &keys;
-    job.settings.strict = cfg.strict;
-    job.settings.track_volume_nodes = plan.table_present[OCP_TABLE_STORAGE];
-    if (plan_share(&plan, rank, nranks, &mychunks, &nmychunks) != OCP_OK)
-        MPI_Abort(MPI_COMM_WORLD, OCP_ERR_OSERR);
-    t_mark = now_seconds();
-    rc = execute_chunks(&job, mychunks, nmychunks, &partial, &res, &err);
-    if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
-        print_error(rank, nranks, &err);
-    if (rc == OCP_OK && opt.verbose)
-        fprintf(stderr,
-                "ocpagg: rank %d: %lld rows in %zu chunk(s) read and aggregated in "
-                "%.2f s on %d thread(s); threads merged in %.2f s\n",
-                rank, (long long)res.rows, nmychunks, res.read_seconds,
-                res.threads, res.merge_seconds);
-    if (rc == OCP_OK && res.bad_label_where[0] != '\0' && !opt.quiet) {
-        struct agg_stats st;
-        agg_partial_stats(partial, &st);
-        fprintf(stderr,
-                "ocpagg: rank %d: warning: %lld row(s) with malformed label text "
-                "read as empty labels, first in %s\n",
-                rank, (long long)st.bad_label_rows, res.bad_label_where);
-    }
-    if ((rc = agree(rc, rank, &who)) != OCP_OK)
+    if ((rc = step(r, phase_finish(r, &err), &err)) != OCP_OK)
         goto done;
-    sum.t_read = now_seconds() - t_mark;
-
-    /* Per-rank figures go to rank 0 for the summary. */
-    mine.rows = res.rows;
-    mine.read_seconds = res.read_seconds;
-    mine.merge_seconds = res.merge_seconds;
-    mine.peak_rss = peak_rss_bytes();
-    if (rank == 0) {
-        figures = calloc((size_t)nranks, sizeof *figures);
-        if (figures == NULL)
-            rc = OCP_ERR_OSERR;
-    }
-    MPI_Gather(&mine, (int)sizeof mine, MPI_BYTE, figures, (int)sizeof mine,
-               MPI_BYTE, 0, MPI_COMM_WORLD);
-
-    /* Counters are summed separately: the split finish below moves groups,
-     * not counters. */
-    {
-        struct agg_stats st;
-        int64_t in[OCP_TABLE_COUNT + 3], outv[OCP_TABLE_COUNT + 3];
-        int t;
-        agg_partial_stats(partial, &st);
-        for (t = 0; t < OCP_TABLE_COUNT; t++)
-            in[t] = st.rows_read[t];
-        in[OCP_TABLE_COUNT] = st.rows_out_of_range;
-        in[OCP_TABLE_COUNT + 1] = st.rows_no_node;
-        in[OCP_TABLE_COUNT + 2] = st.bad_label_rows;
-        MPI_Reduce(in, outv, OCP_TABLE_COUNT + 3, MPI_INT64_T, MPI_SUM, 0,
-                   MPI_COMM_WORLD);
-        memset(&sum.stats, 0, sizeof sum.stats);
-        for (t = 0; t < OCP_TABLE_COUNT; t++)
-            sum.stats.rows_read[t] = outv[t];
-        sum.stats.rows_out_of_range = outv[OCP_TABLE_COUNT];
-        sum.stats.rows_no_node = outv[OCP_TABLE_COUNT + 1];
-        sum.stats.bad_label_rows = outv[OCP_TABLE_COUNT + 2];
-    }
-    rc = build_finish_settings(&cfg, &fs, &meta, &err);
-    if (rc != OCP_OK)
-        print_error(rank, nranks, &err);
-    if ((rc = agree(rc, rank, &who)) != OCP_OK)
+    if ((rc = step(r, phase_write(r, &err), &err)) != OCP_OK)
         goto done;
-
-    if (cfg.output_format == CFG_OUTPUT_CSV) {
-        /* Groups move to the rank that owns their day; every rank
-         * finishes and formats its days; rank 0 streams the blocks into
-         * the report in day order. */
-        struct finish_result fres = {0, 0, 0};
-        int64_t counts[5], totals[5];
-        int nthreads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
-
-        t_mark = now_seconds();
-        if (rank == 0 && !opt.quiet)
-            fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", sum.t_read,
-                    nranks > 1 ? "; exchanging groups by day between ranks" : "");
-        /* One rank owns every day already: no copy. */
-        if (nranks > 1) {
-            rc = exchange_shuffle_by_day(partial, MPI_COMM_WORLD, &err);
-            if (rc != OCP_OK)
-                print_error(rank, nranks, &err);
-        }
-        if ((rc = agree(rc, rank, &who)) != OCP_OK)
-            goto done;
-        sum.t_reduce = now_seconds() - t_mark;
-
-        t_mark = now_seconds();
-        if (rank == 0 && !opt.quiet)
-            fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
-                            "on %d rank(s) x %d thread(s), writing %s\n",
-                    nranks, nthreads, cfg.output_path);
-        rc = finish_stream_csv(partial, &fs, &meta, nthreads, cfg.output_path,
-                               &stop_requested, opt.quiet ? 0.0 : cfg.progress_seconds,
-                               MPI_COMM_WORLD, &fres, &err);
-        if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
-            print_error(rank, nranks, &err);
-        exchange_count_owned(partial, rank, nranks, &counts[0], &counts[1]);
-        counts[2] = fres.pod_rows;
-        counts[3] = fres.unallocated_rows;
-        counts[4] = fres.storage_rows;
-        MPI_Reduce(counts, totals, 5, MPI_INT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-        if ((rc = agree(rc, rank, &who)) != OCP_OK)
-            goto done;
-        /* Finishing and writing overlap now; both count as finish. */
-        sum.t_finish = now_seconds() - t_mark;
-        sum.t_write = 0.0;
-        if (rank == 0) {
-            sum.stats.pod_groups = totals[0];
-            sum.stats.storage_groups = totals[1];
-            sum.out_pod_rows = totals[2];
-            sum.out_unallocated_rows = totals[3];
-            sum.out_storage_rows = totals[4];
-        }
-    } else {
-        /* Parquet: reduce everything to rank 0, which finishes and writes. */
-        t_mark = now_seconds();
-        rc = exchange_reduce(partial, MPI_COMM_WORLD, &err);
-        if (rc != OCP_OK)
-            print_error(rank, nranks, &err);
-        if ((rc = agree(rc, rank, &who)) != OCP_OK)
-            goto done;
-        sum.t_reduce = now_seconds() - t_mark;
-        if (rank == 0) {
-            struct agg_stats st;
-            t_mark = now_seconds();
-            rc = agg_finish(partial, &fs, &table, &err);
-            sum.t_finish = now_seconds() - t_mark;
-            if (rc == OCP_OK && stop_requested)
-                rc = OCP_ERR_INTERRUPTED;
-            t_mark = now_seconds();
-            if (rc == OCP_OK)
-                rc = rpt_write_parquet(&table, &meta, cfg.output_path,
-                                       cfg.output_partitioned, &err);
-            sum.t_write = now_seconds() - t_mark;
-            agg_partial_stats(partial, &st);
-            sum.stats.pod_groups = st.pod_groups;
-            sum.stats.storage_groups = st.storage_groups;
-            rpt_table_count_kinds(&table, &sum.out_pod_rows,
-                                  &sum.out_unallocated_rows, &sum.out_storage_rows);
-        }
-    }
-
-    /* Peak memory is known only now: the finish step allocates too. */
-    {
-        int64_t rss = peak_rss_bytes();
-        int64_t *all = rank == 0 ? calloc((size_t)nranks, sizeof *all) : NULL;
-        int r;
-        MPI_Gather(&rss, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-        for (r = 0; all != NULL && figures != NULL && r < nranks; r++)
-            figures[r].peak_rss = all[r];
-        free(all);
-    }
-
-    if (rank == 0) {
-        if (rc == OCP_OK) {
-            config_json = cfg_to_json(&cfg);
-            sum.status = "ok";
-            sum.config_json = config_json;
-            sum.report_path = cfg.output_path;
-            sum.nranks = nranks;
-            sum.threads = res.threads;
-            sum.total_rows = plan.total_rows;
-            sum.pruned_row_groups = plan.pruned_row_groups;
-            sum.per_rank = figures;
-            sum.t_total = now_seconds() - t_begin;
-            rc = summary_write(&sum, cfg.summary_path, &err);
-            if (rc != OCP_OK)
-                unlink(cfg.output_path); /* report and summary go together */
-        }
-        if (rc != OCP_OK && rc != OCP_ERR_INTERRUPTED)
-            print_error(0, 1, &err);
-        else if (rc == OCP_OK && !opt.quiet) {
-            int64_t peak = 0;
-            int r;
-            for (r = 0; r < nranks; r++)
-                if (figures[r].peak_rss > peak)
-                    peak = figures[r].peak_rss;
-            fprintf(stderr,
-                    "ocpagg: done in %.2f s: %lld input rows (%.2f M rows/s), "
-                    "%lld bad label rows, %lld report rows "
-                    "(%lld pod, %lld unallocated, %lld storage)\n"
-                    "ocpagg: phases: plan %.2f s, read+aggregate %.2f s, exchange %.2f s, "
-                    "finish %.2f s, write %.2f s; peak RSS per rank %.1f MiB\n"
-                    "ocpagg: report: %s\nocpagg: summary: %s\n",
-                    sum.t_total, (long long)plan.total_rows,
-                    sum.t_total > 0 ? (double)plan.total_rows / sum.t_total / 1e6 : 0.0,
-                    (long long)sum.stats.bad_label_rows,
-                    (long long)(sum.out_pod_rows + sum.out_unallocated_rows +
-                                sum.out_storage_rows),
-                    (long long)sum.out_pod_rows, (long long)sum.out_unallocated_rows,
-                    (long long)sum.out_storage_rows, sum.t_plan, sum.t_read,
-                    sum.t_reduce, sum.t_finish, sum.t_write,
-                    (double)peak / 1048576.0, cfg.output_path, cfg.summary_path);
-        }
-    }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (r->rank == 0 && !r->opt.quiet)
+        print_done(r);
 
 done:
-    if (rc == OCP_ERR_INTERRUPTED && rank == 0)
-        fprintf(stderr, "ocpagg: stopped by signal %d before the report was "
-                        "written; no report left behind\n", (int)stop_requested);
-    else if (rc != OCP_OK && rank == 0 && who != 0)
-        fprintf(stderr, "ocpagg: job stopped because rank %d failed (%s); "
-                        "no report written\n", who, ocp_status_name(rc));
-    free(config_json);
-    free(mychunks);
-    free(figures);
-    free_finish_settings(&fs);
-    agg_partial_destroy(partial);
-    rpt_table_release(&table);
-    plan_release(&plan);
-    lbl_keys_release(&keys);
-    cfg_release(&cfg);
-    free_options(&opt);
+    print_verdict(r);
+    if (r->stream != NULL) {
+        rpt_stream_abort(r->stream);
+        rpt_stream_destroy(r->stream);
+        r->stream = NULL;
+    }
+    if (r->tp.alert_sreq != NULL)
+        tp_finalize(&r->tp);
+    free(r->config_json);
+    free(r->mychunks);
+    free(r->figures);
+    free_finish_settings(&r->fs);
+    agg_partial_destroy(r->partial);
+    plan_release(&r->plan);
+    lbl_keys_release(&r->keys);
+    cfg_release(&r->cfg);
+    free_options(&r->opt);
     MPI_Finalize();
     return rc;
 }

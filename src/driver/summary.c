@@ -3,21 +3,118 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "driver/driver.h"
+#include "driver/transport.h"
 #include "ocpagg/batch.h"
+
+int summary_gather_read(struct tp *t, const struct rank_result *res,
+                        const struct agg_partial *partial, struct run_summary *sum,
+                        struct rank_figures **figures, struct ocp_error *err)
+{
+    struct rank_figures mine;
+    struct agg_stats st;
+    int64_t in[OCP_TABLE_COUNT + 3], out[OCP_TABLE_COUNT + 3];
+    MPI_Request rq;
+    int i, rc = OCP_OK;
+
+    memset(&mine, 0, sizeof mine);
+    mine.rows = res->rows;
+    mine.read_seconds = res->read_seconds;
+    mine.merge_seconds = res->merge_seconds;
+    mine.peak_rss = peak_rss_bytes();
+    *figures = NULL;
+    if (t->rank == 0) {
+        *figures = calloc((size_t)t->nranks, sizeof **figures);
+        if (*figures == NULL) {
+            /* A few bytes per rank: without them the collective cannot
+             * go on, and nothing is on disk yet. */
+            ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            fprintf(stderr, "ocpagg: rank 0: out of memory gathering the figures\n");
+            tp_abort(t, OCP_ERR_OSERR);
+        }
+    }
+    if (MPI_Igather(&mine, (int)sizeof mine, MPI_BYTE, *figures, (int)sizeof mine,
+                    MPI_BYTE, 0, t->comm, &rq) != MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        tp_abort(t, OCP_ERR_SOFTWARE);
+    /* Counters are summed separately: the split finish moves groups, not
+     * counters. */
+    memset(&st, 0, sizeof st);
+    if (partial != NULL)
+        agg_partial_stats(partial, &st);
+    for (i = 0; i < OCP_TABLE_COUNT; i++)
+        in[i] = st.rows_read[i];
+    in[OCP_TABLE_COUNT] = st.rows_out_of_range;
+    in[OCP_TABLE_COUNT + 1] = st.rows_no_node;
+    in[OCP_TABLE_COUNT + 2] = st.bad_label_rows;
+    if (MPI_Ireduce(in, out, OCP_TABLE_COUNT + 3, MPI_INT64_T, MPI_SUM, 0, t->comm,
+                    &rq) != MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        tp_abort(t, OCP_ERR_SOFTWARE);
+    memset(&sum->stats, 0, sizeof sum->stats);
+    if (t->rank == 0) {
+        for (i = 0; i < OCP_TABLE_COUNT; i++)
+            sum->stats.rows_read[i] = out[i];
+        sum->stats.rows_out_of_range = out[OCP_TABLE_COUNT];
+        sum->stats.rows_no_node = out[OCP_TABLE_COUNT + 1];
+        sum->stats.bad_label_rows = out[OCP_TABLE_COUNT + 2];
+    }
+    sum->per_rank = *figures;
+    return rc;
+}
+
+int summary_gather_finish(struct tp *t, const int64_t counts[5],
+                          struct run_summary *sum, struct rank_figures *figures,
+                          struct ocp_error *err)
+{
+    int64_t in[6], out[5], rss = peak_rss_bytes(), *all = NULL;
+    MPI_Request rq;
+    int r, rc = OCP_OK;
+
+    for (r = 0; r < 5; r++)
+        in[r] = counts[r];
+    if (MPI_Ireduce(in, out, 5, MPI_INT64_T, MPI_SUM, 0, t->comm, &rq) != MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        tp_abort(t, OCP_ERR_SOFTWARE);
+    /* Peak memory is known only now: the finish allocates too. */
+    if (t->rank == 0) {
+        all = calloc((size_t)t->nranks, sizeof *all);
+        if (all == NULL) {
+            ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            fprintf(stderr, "ocpagg: rank 0: out of memory gathering the figures\n");
+            tp_abort(t, OCP_ERR_OSERR); /* the cleanup hook aborts the report */
+        }
+    }
+    if (MPI_Igather(&rss, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, t->comm,
+                    &rq) != MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        tp_abort(t, OCP_ERR_SOFTWARE);
+    if (t->rank == 0) {
+        sum->stats.pod_groups = out[0];
+        sum->stats.storage_groups = out[1];
+        sum->out_pod_rows = out[2];
+        sum->out_unallocated_rows = out[3];
+        sum->out_storage_rows = out[4];
+        for (r = 0; all != NULL && figures != NULL && r < t->nranks; r++)
+            figures[r].peak_rss = all[r];
+    }
+    free(all);
+    return rc;
+}
 
 int summary_write(const struct run_summary *s, const char *path,
                   struct ocp_error *err)
 {
     json_t *root = json_object(), *rows = json_object(), *phases = json_object();
     json_t *ranks = json_array(), *cfg = NULL, *out_rows = json_object();
-    char *tmp = NULL;
+    char *text = NULL;
     int t, rc = OCP_OK;
-    size_t plen = strlen(path);
 
     if (s->config_json != NULL)
         cfg = json_loads(s->config_json, 0, NULL);
@@ -66,26 +163,15 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
 
-    tmp = malloc(plen + 32);
-    if (tmp == NULL) {
+    /* The one atomic-file helper: temporary, fsync, rename, folder fsync. */
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
         goto cleanup;
     }
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        unlink(tmp);
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot write the run summary: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot rename the run summary into place: %s",
-                           strerror(errno));
-    }
+    rc = rpt_atomic_write_file(path, text, strlen(text), err);
 cleanup:
-    free(tmp);
+    free(text);
     json_decref(root);
     return rc;
 }

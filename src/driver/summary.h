@@ -25,6 +25,23 @@ struct run_summary {
     const struct rank_figures *per_rank;
 };
 
+struct tp;
+struct rank_result;
+
+/* Collective after the read phase: rank 0 gets every rank's figures
+ * (sum->per_rank, malloc'd into *figures) and the summed input counters
+ * in sum->stats.  partial may be NULL (a rank that failed counts zero).
+ * Returns OCP_OK or OCP_ERR_OSERR (rank 0 out of memory). */
+int summary_gather_read(struct tp *t, const struct rank_result *res,
+                        const struct agg_partial *partial, struct run_summary *sum,
+                        struct rank_figures **figures, struct ocp_error *err);
+
+/* Collective after the finish: rank 0 gets the owned group counts, the
+ * output row counts and every rank's peak memory. */
+int summary_gather_finish(struct tp *t, const int64_t counts[5],
+                          struct run_summary *sum, struct rank_figures *figures,
+                          struct ocp_error *err);
+
 /* Writes the summary as indented JSON to path (temp file + rename). */
 int summary_write(const struct run_summary *s, const char *path,
                   struct ocp_error *err);

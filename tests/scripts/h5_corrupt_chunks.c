@@ -1,10 +1,10 @@
 /* h5_corrupt_chunks.c - test helper for t_rank_failure.sh.
  *
- *   h5_corrupt_chunks FILE DATASET FROM_ROW
+ *   h5_corrupt_chunks FILE DATASET FROM_ROW [TO_ROW]
  *
  * Replaces the stored bytes of every chunk of the 1-D chunked DATASET whose
- * first row is at or after FROM_ROW with bytes no deflate stream starts
- * with.  The file's metadata (superblock, object headers, chunk index) stays
+ * first row is at or after FROM_ROW (and before TO_ROW, when given) with
+ * bytes no deflate stream starts with.  The file's metadata (superblock, object headers, chunk index) stays
  * valid, so planning and the rows before FROM_ROW read normally; reading a
  * replaced chunk fails in HDF5's filter pipeline.  This is how the test makes
  * one rank's share of a file unreadable while the other ranks' share is fine.
@@ -23,14 +23,21 @@ int main(int argc, char **argv)
      * and CM == 8; 0xFFFF has neither, so inflate fails at once. */
     unsigned char junk[64];
     hid_t file = -1, dset = -1, space = -1;
-    hsize_t nchunks = 0, i, *offsets = NULL, from;
+    hsize_t nchunks = 0, i, *offsets = NULL, from, to = (hsize_t)-1;
     size_t n = 0, k;
     char *end = NULL;
     int rc = 1;
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s FILE DATASET FROM_ROW\n", argv[0]);
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: %s FILE DATASET FROM_ROW [TO_ROW]\n", argv[0]);
         return 1;
+    }
+    if (argc == 5) {
+        to = (hsize_t)strtoull(argv[4], &end, 10);
+        if (end == argv[4] || *end != '\0') {
+            fprintf(stderr, "h5_corrupt_chunks: TO_ROW '%s' is not a number\n", argv[4]);
+            return 1;
+        }
     }
     from = (hsize_t)strtoull(argv[3], &end, 10);
     if (end == argv[3] || *end != '\0') {
@@ -61,7 +68,7 @@ int main(int argc, char **argv)
                     (unsigned long long)i);
             goto cleanup;
         }
-        if (off >= from)
+        if (off >= from && off < to)
             offsets[n++] = off;
     }
     for (k = 0; k < n; k++) {

@@ -71,7 +71,8 @@ for n in 2 3; do
     bounded_run "$name" "$n"
     [[ $rc -eq 65 ]] || { cat "$WORK/$name.err" >&2; fail "$name: exit code $rc, want 65"; }
     expect "$name" "ocpagg: rank $bad: data error: $WORK/bad.h5: column pod_usage_cpu_core_seconds"
-    expect "$name" "ocpagg: job stopped because rank $bad failed (data error); no report written"
+    expect "$name" "ocpagg: job stopped because rank $bad failed (data error: $WORK/bad.h5: column pod_usage_cpu_core_seconds"
+    expect "$name" "; no report written"
     if grep -q 'ocpagg: rank 0: ' "$WORK/$name.err"; then
         cat "$WORK/$name.err" >&2
         fail "$name: rank 0 reported an error of its own"

@@ -72,7 +72,7 @@ finish() {
         cat "$WORK/$name.err" >&2
         fail "$name: exit code $rc, want $want"
     fi
-    grep -q "ocpagg: stopped by signal $sig before the report was written" "$WORK/$name.err" || {
+    grep -Eq "ocpagg: rank [0-9]+ stopped by signal $sig \(.*\) before the report was written" "$WORK/$name.err" || {
         cat "$WORK/$name.err" >&2
         fail "$name: no 'stopped by signal $sig' message"
     }

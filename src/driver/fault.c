@@ -1,0 +1,78 @@
+/* fault.c - test-only fault injection; see fault.h. */
+#include "driver/fault.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct {
+    int active, fired;
+    char phase[32];
+    char kind[16];
+} fault;
+
+int fault_init(int rank, struct ocp_error *err)
+{
+    const char *v = getenv("OCPAGG_FAULT");
+    char phase[32], kind[16];
+    int r, n = 0;
+    static const char *const phases[] = {"plan", "read", "merge", "exchange", "finish",
+                                          "write", "summary", "recv", NULL};
+    static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
+                                         "stop", NULL};
+    int pi, ki;
+
+    memset(&fault, 0, sizeof fault);
+    if (v == NULL || v[0] == '\0')
+        return OCP_OK;
+    if (sscanf(v, "%31[a-z]:%d:%15[a-z]%n", phase, &r, kind, &n) != 3 ||
+        v[n] != '\0')
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
+                             "OCPAGG_FAULT '%s' is not PHASE:RANK:KIND", v);
+    for (pi = 0; phases[pi] != NULL && strcmp(phases[pi], phase) != 0; pi++)
+        ;
+    for (ki = 0; kinds[ki] != NULL && strcmp(kinds[ki], kind) != 0; ki++)
+        ;
+    if (phases[pi] == NULL || kinds[ki] == NULL)
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
+                             "OCPAGG_FAULT '%s': unknown phase or kind", v);
+    if (r != rank)
+        return OCP_OK;
+    fault.active = 1;
+    memcpy(fault.phase, phase, sizeof phase);
+    memcpy(fault.kind, kind, sizeof kind);
+    return OCP_OK;
+}
+
+int fault_at(const char *phase, struct ocp_error *err)
+{
+    if (!fault.active || fault.fired || strcmp(fault.phase, phase) != 0)
+        return OCP_OK;
+    fault.fired = 1;
+    if (strcmp(fault.kind, "data") == 0)
+        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                             "injected data error at %s (OCPAGG_FAULT)", phase);
+    if (strcmp(fault.kind, "alloc") == 0)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                             "out of memory (injected at %s by OCPAGG_FAULT)", phase);
+    if (strcmp(fault.kind, "write") == 0)
+        return ocp_error_set(err, OCP_ERR_IOERR, NULL, -1, NULL,
+                             "write failed (injected at %s by OCPAGG_FAULT)", phase);
+    fflush(stderr);
+    if (strcmp(fault.kind, "kill") == 0)
+        raise(SIGKILL);
+    else if (strcmp(fault.kind, "term") == 0)
+        raise(SIGTERM);
+    else if (strcmp(fault.kind, "stop") == 0)
+        raise(SIGSTOP);
+    return OCP_OK;
+}
+
+int fault_recv_alloc(void)
+{
+    if (!fault.active || fault.fired || strcmp(fault.phase, "recv") != 0)
+        return 0;
+    fault.fired = 1;
+    return 1;
+}

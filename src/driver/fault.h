@@ -1,0 +1,33 @@
+/*
+ * fault.h - test-only fault injection (driver only).
+ *
+ * OCPAGG_FAULT=PHASE:RANK:KIND makes rank RANK fail at PHASE as KIND, so
+ * the tests can prove that every failure ends every rank promptly, with
+ * the documented exit code and without leftovers.  It is meant for tests
+ * only (docs/running.md); unset, it costs one getenv at start-up.
+ *   PHASE: plan, read (after the rank's first chunk), merge, exchange
+ *          (inside the shuffle, first round), finish (inside the finish,
+ *          after the first batch of days), write (rank 0: writing a block;
+ *          others: sending one), summary, recv (a transport receive fails
+ *          to allocate; KIND is ignored).
+ *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
+ *          term (SIGTERM to itself), stop (SIGSTOP to itself).
+ * A malformed value is a usage error (64), so a typo never passes a test.
+ */
+#ifndef OCPAGG_DRIVER_FAULT_H
+#define OCPAGG_DRIVER_FAULT_H
+
+#include "ocpagg/error.h"
+
+/* Reads OCPAGG_FAULT for this rank; OCP_ERR_USAGE when malformed. */
+int fault_init(int rank, struct ocp_error *err);
+
+/* At PHASE: OCP_OK, or the injected status with err filled.  Signal kinds
+ * raise the signal and return OCP_OK (the signal does the rest).  Fires
+ * once per run. */
+int fault_at(const char *phase, struct ocp_error *err);
+
+/* 1 when this transport receive should fail to allocate (phase recv). */
+int fault_recv_alloc(void);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * transport.h - every rank-to-rank transfer of the job, and the agreement
+ * step after each phase (driver only).
+ *
+ * Why one transport: a rank that fails must still take part in each step
+ * of a protocol, or its partners wait for it forever.  So every message
+ * starts with a header that carries a status; a failed rank sends a
+ * failure header instead of data, and a receiver that cannot take the
+ * data (no memory, its own failure) answers with a failure acknowledgement
+ * before any data moves.  Both sides then leave the step together and the
+ * next agreement tells every rank which rank failed first and why.
+ * Payloads have any size: they travel in pieces whose counts fit an int.
+ *
+ * While a rank works or waits it polls (tp_poll): a peer's failure or stop
+ * request arrives as an "alert" (one small message to every rank), so all
+ * ranks leave a long phase within a poll interval instead of at its end.
+ * With a stall limit (--stall-seconds) every rank also sends a heartbeat
+ * to its ring successor; a rank whose predecessor stays silent that long
+ * ends the job (exit 75), naming the silent rank.
+ *
+ * All MPI calls are made by the thread that initialized MPI
+ * (MPI_THREAD_FUNNELED).
+ */
+#ifndef OCPAGG_DRIVER_TRANSPORT_H
+#define OCPAGG_DRIVER_TRANSPORT_H
+
+#include <mpi.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocpagg/error.h"
+
+/* Status of a rank that stopped because a peer failed or asked to stop.
+ * Never an exit code: the agreement replaces it with the peer's code. */
+#define TP_PEER 1
+
+/* What an alert says. */
+enum tp_alert_kind { TP_ALERT_FAILED = 1, TP_ALERT_SIGNAL = 2, TP_ALERT_STALL = 3 };
+
+struct tp_alert {
+    int32_t kind, rank, code, signal;
+    char text[384];
+};
+
+/* The outcome of an agreement: the same on every rank. */
+struct tp_verdict {
+    int code;           /* OCP_OK or the exit code of the first failure */
+    int rank;           /* the rank that failed first (-1 when ok) */
+    int signal;         /* the signal that stopped it, or 0 */
+    char text[OCP_ERROR_MSG_MAX + OCP_ERROR_PATH_MAX + 200]; /* its error */
+};
+
+struct tp {
+    MPI_Comm comm;
+    int rank, nranks;
+    volatile sig_atomic_t *signal;  /* set by the signal handlers */
+    /* alerts */
+    MPI_Request alert_rreq;
+    struct tp_alert alert_in, alert_out, first;
+    MPI_Request *alert_sreq;        /* one per peer */
+    int alert_sent, alerts_received, peer_stop;
+    /* watchdog */
+    double stall_seconds, hb_interval, last_hb_sent, last_heard, last_poll;
+    int armed;
+    int64_t hb_sent, hb_received;
+    int32_t hb_out, hb_in;
+    MPI_Request hb_req;
+    /* run before MPI_Abort and on this rank's first stop signal (rank 0
+     * removes its temporary report) */
+    int signal_cleaned;
+    void (*cleanup)(void *);
+    void *cleanup_ctx;
+};
+
+/* Sets up the transport on comm and posts the alert receive.  signal
+ * points to the flag the signal handlers set (the signal number).
+ * stall_seconds 0 turns the watchdog off. */
+int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal,
+            double stall_seconds);
+
+/* Starts the watchdog (after the plan, whose length depends on rank 0's
+ * metadata reads and is not guarded). */
+void tp_arm(struct tp *t);
+
+/* Collective, at the very end of a job that was not aborted: receives the
+ * alerts and heartbeats still in flight and frees the requests, so that
+ * MPI_Finalize finds nothing pending. */
+void tp_finalize(struct tp *t);
+
+/* Checks for alerts, a stop signal and the watchdog, and sends a due
+ * heartbeat.  Returns 1 when this rank should stop its current work
+ * (its own signal or a peer's alert).  Cheap; call between units of work. */
+int tp_poll(struct tp *t);
+
+/* Tells every peer that this rank failed (once; later calls do nothing). */
+void tp_alert(struct tp *t, int code, const char *text);
+
+/* Waits for a request while polling (so the watchdog runs). */
+int tp_wait(struct tp *t, MPI_Request *req);
+
+/* Sends len bytes to `to` with this rank's status.  A non-OK status sends
+ * only the header and returns that status.  Returns OCP_OK, or TP_PEER
+ * when the receiver refused the data (it failed). */
+int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
+            int tag, struct ocp_error *err);
+
+/* Receives one message from `from`.  my_status non-OK refuses the data
+ * (and is returned).  Returns OCP_OK with *buf malloc'd, TP_PEER when the
+ * sender sent a failure header, or OCP_ERR_OSERR when the buffer cannot
+ * be allocated (the sender is told). */
+int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
+            int from, int tag, struct ocp_error *err);
+
+/* Sends to `to` while receiving from `from` (one step of a shuffle). */
+int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
+            int to, unsigned char **rbuf, size_t *rlen, int from, int tag,
+            struct ocp_error *err);
+
+/* Broadcasts root's buffer (any size) with root's status; the others get
+ * a malloc'd copy.  Returns OCP_OK, root's status as TP_PEER on the
+ * others, or a failure to allocate anywhere (the payload then does not
+ * move). */
+int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status,
+             int root, struct ocp_error *err);
+
+/* Collective: every rank learns whether all succeeded, else the first
+ * failure (lowest rank among those that failed on their own, rather than
+ * because a peer did), its code, signal and message.  rc is this rank's
+ * status; err its error (may be NULL); signal the signal that stopped
+ * this rank (0 if none).  Returns v->code. */
+int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
+             struct tp_verdict *v);
+
+/* Collective: the logical OR of flag over all ranks (a cheap step check). */
+int tp_any(struct tp *t, int flag);
+
+/* Last resort: runs the cleanup hook and calls MPI_Abort(code). */
+void tp_abort(struct tp *t, int code) __attribute__((noreturn));
+
+#endif

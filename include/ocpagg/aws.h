@@ -285,6 +285,16 @@ int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
 int aws_ocp_read_parquet(const char *path, struct rpt_table *t,
                          struct ocp_error *err);
 
+/* Appends the columns of t's rows that the attribution reads (§1.4) to
+ * out as bytes, so ranks can send their days' summary rows to the rank
+ * that attributes.  OCP_OK or OCP_ERR_OSERR. */
+int aws_ocp_encode(const struct rpt_table *t, struct rpt_buf *out);
+
+/* Appends the rows of a buffer from aws_ocp_encode to t.  A truncated or
+ * corrupt buffer is OCP_ERR_SOFTWARE, never a crash. */
+int aws_ocp_decode(const unsigned char *data, size_t len, struct rpt_table *t,
+                   struct ocp_error *err);
+
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];
 

@@ -101,7 +101,15 @@ struct cfg {
     char *aws_tag_keys;          /* aws.enabled_tag_keys, "a,b" or NULL */
     int aws_distribution_memory; /* aws.distribution: 0 cpu, 1 memory */
     char *aws_account_aliases;   /* aws.account_aliases, "acct=id,..." or NULL */
+    char *aws_output;            /* aws.output or NULL (derived) */
 };
+
+/* The OCP-on-AWS report's path: aws.output, else output.path with
+ * ".csv"/".parquet" replaced by ".aws.csv"/".aws.parquet" (".aws.csv"
+ * appended otherwise; CSV for partitioned Parquet and PostgreSQL output).
+ * A .parquet name means Parquet.  malloc'd; NULL when out of memory or no
+ * output path. */
+char *cfg_aws_output_path(const struct cfg *c);
 
 /* Splits a comma-separated config value (aws.enabled_tag_keys,
  * aws.account_aliases) into n trimmed malloc'd items; NULL text gives

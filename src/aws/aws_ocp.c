@@ -156,3 +156,150 @@ int aws_ocp_read_parquet(const char *path, struct rpt_table *t, struct ocp_error
     pq_dataset_free(paths, n);
     return rc;
 }
+
+/* ---- the rows as bytes (for moving them between ranks) ----
+ * Per row: i32 day, u8 source, 10 nullable strings (u8 flag, u32 length,
+ * bytes), 5 doubles (bits), u8 has_cost_category, i64 id; little endian. */
+
+static const int num_cols[5] = {RPT_POD_EFFECTIVE_CPU_HOURS, RPT_POD_EFFECTIVE_MEM_GBH,
+                                RPT_NODE_CAP_CPU_HOURS, RPT_NODE_CAP_MEM_GBH, RPT_PVC_CAP_GB};
+
+static int buf_add(struct rpt_buf *b, const void *p, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t nc = b->cap ? b->cap : 65536;
+        char *nd;
+        while (nc < b->len + n)
+            nc *= 2;
+        nd = realloc(b->data, nc);
+        if (nd == NULL)
+            return OCP_ERR_OSERR;
+        b->data = nd;
+        b->cap = nc;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return OCP_OK;
+}
+
+static int put_u64(struct rpt_buf *b, uint64_t v, size_t n)
+{
+    unsigned char t[8];
+    size_t i;
+    for (i = 0; i < n; i++)
+        t[i] = (unsigned char)(v >> (8 * i));
+    return buf_add(b, t, n);
+}
+
+static int put_nstr(struct rpt_buf *b, const char *s)
+{
+    unsigned char f = s != NULL;
+    int rc = buf_add(b, &f, 1);
+    if (rc == OCP_OK && s != NULL) {
+        size_t l = strlen(s);
+        rc = put_u64(b, (uint64_t)l, 4);
+        if (rc == OCP_OK)
+            rc = buf_add(b, s, l);
+    }
+    return rc;
+}
+
+int aws_ocp_encode(const struct rpt_table *t, struct rpt_buf *out)
+{
+    size_t i;
+    int rc = OCP_OK, k;
+    for (i = 0; i < t->count && rc == OCP_OK; i++) {
+        const struct rpt_row *r = &t->rows[i];
+        const char *s[10] = {r->namespace_, r->node, r->resource_id, r->pod_labels,
+                             r->volume_labels, r->pvc, r->pv, r->storageclass,
+                             r->csi_volume_handle, NULL};
+        unsigned char src = (unsigned char)r->source, cc = (unsigned char)(r->has_cost_category != 0);
+        rc = put_u64(out, (uint64_t)(uint32_t)r->usage_day, 4);
+        if (rc == OCP_OK)
+            rc = buf_add(out, &src, 1);
+        for (k = 0; k < 9 && rc == OCP_OK; k++)
+            rc = put_nstr(out, s[k]);
+        for (k = 0; k < 5 && rc == OCP_OK; k++) {
+            uint64_t bits;
+            memcpy(&bits, &r->num[num_cols[k]], sizeof bits);
+            rc = put_u64(out, bits, 8);
+        }
+        if (rc == OCP_OK)
+            rc = buf_add(out, &cc, 1);
+        if (rc == OCP_OK)
+            rc = put_u64(out, (uint64_t)r->cost_category_id, 8);
+    }
+    return rc;
+}
+
+int aws_ocp_decode(const unsigned char *data, size_t len, struct rpt_table *t,
+                   struct ocp_error *err)
+{
+    size_t at = 0;
+    int k;
+#define NEED(n)                                                                  \
+    do {                                                                         \
+        if ((n) > len - at)                                                      \
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,          \
+                                 "corrupt OCP summary rows for the AWS step");   \
+    } while (0)
+    while (at < len) {
+        struct rpt_row *r = rpt_table_add(t);
+        const char **s[9];
+        uint64_t v;
+        int i;
+        if (r == NULL)
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        s[0] = &r->namespace_;
+        s[1] = &r->node;
+        s[2] = &r->resource_id;
+        s[3] = &r->pod_labels;
+        s[4] = &r->volume_labels;
+        s[5] = &r->pvc;
+        s[6] = &r->pv;
+        s[7] = &r->storageclass;
+        s[8] = &r->csi_volume_handle;
+        NEED(5);
+        for (v = 0, i = 3; i >= 0; i--)
+            v = v << 8 | data[at + (size_t)i];
+        r->usage_day = (int32_t)(uint32_t)v;
+        if (data[at + 4] > 1)
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                 "corrupt OCP summary rows for the AWS step");
+        r->source = (enum rpt_source)data[at + 4];
+        at += 5;
+        for (k = 0; k < 9; k++) {
+            uint32_t l;
+            NEED(1);
+            if (data[at++] == 0) {
+                *s[k] = NULL;
+                continue;
+            }
+            NEED(4);
+            l = (uint32_t)data[at] | (uint32_t)data[at + 1] << 8 |
+                (uint32_t)data[at + 2] << 16 | (uint32_t)data[at + 3] << 24;
+            at += 4;
+            NEED(l);
+            *s[k] = rpt_table_strdup(t, (const char *)data + at, l);
+            if (*s[k] == NULL)
+                return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            at += l;
+        }
+        NEED(5 * 8 + 1 + 8);
+        for (k = 0; k < 5; k++) {
+            double d;
+            for (v = 0, i = 7; i >= 0; i--)
+                v = v << 8 | data[at + (size_t)i];
+            memcpy(&d, &v, sizeof d);
+            r->num[num_cols[k]] = d;
+            at += 8;
+        }
+        r->has_cost_category = data[at++] != 0;
+        for (v = 0, i = 7; i >= 0; i--)
+            v = v << 8 | data[at + (size_t)i];
+        r->cost_category_id = (int64_t)v;
+        at += 8;
+    }
+#undef NEED
+    return OCP_OK;
+}

@@ -8,6 +8,9 @@
  *   aws.enabled_tag_keys          E_aws, comma-separated ("app,team")
  *   aws.distribution              cpu (default) or memory
  *   aws.account_aliases           "account=alias_id,..." (integers)
+ *   aws.output                    the OCP-on-AWS report (.parquet: Parquet,
+ *                                 else CSV; default beside output.path,
+ *                                 see cfg_aws_output_path)
  *
  * Lists are comma-separated text on every path (YAML and --set), so these
  * keys are plain scalars and the YAML walker needs no new shapes.  Values
@@ -33,6 +36,7 @@ void cfg_aws_init(struct cfg *c)
     c->aws_tag_keys = NULL;
     c->aws_distribution_memory = 0;
     c->aws_account_aliases = NULL;
+    c->aws_output = NULL;
 }
 
 void cfg_aws_release(struct cfg *c)
@@ -41,6 +45,8 @@ void cfg_aws_release(struct cfg *c)
     free(c->aws_source_uuid);
     free(c->aws_tag_keys);
     free(c->aws_account_aliases);
+    free(c->aws_output);
+    c->aws_output = NULL;
     c->aws_table = c->aws_source_uuid = c->aws_tag_keys = c->aws_account_aliases = NULL;
 }
 
@@ -181,6 +187,9 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
             return rc;
         return set_str(&c->aws_account_aliases, text, len, w, err);
     }
+    case CK_AWS_OUTPUT:
+        trim(&text, &len);
+        return set_str(&c->aws_output, text, len, w, err);
     default:
         return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL, "key '%s': no setter",
                              w->path);
@@ -210,6 +219,10 @@ int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
     case CK_AWS_ALIASES:
         free(c->aws_account_aliases);
         c->aws_account_aliases = NULL;
+        break;
+    case CK_AWS_OUTPUT:
+        free(c->aws_output);
+        c->aws_output = NULL;
         break;
     default:
         break;
@@ -276,4 +289,29 @@ void cfg_aws_split_free(char **items, size_t n)
     for (i = 0; i < n; i++)
         free(items[i]);
     free(items);
+}
+
+char *cfg_aws_output_path(const struct cfg *c)
+{
+    const char *o = c->output_path;
+    size_t n;
+    char *d;
+    if (c->aws_output != NULL)
+        return cfg_strndup(c->aws_output, strlen(c->aws_output));
+    if (o == NULL)
+        return NULL;
+    n = strlen(o);
+    /* r.csv -> r.aws.csv, r.parquet -> r.aws.parquet, else r.aws.csv */
+    if (n > 4 && strcmp(o + n - 4, ".csv") == 0)
+        n -= 4;
+    else if (n > 8 && strcmp(o + n - 8, ".parquet") == 0)
+        n -= 8;
+    d = malloc(n + 16);
+    if (d == NULL)
+        return NULL;
+    memcpy(d, o, n);
+    strcpy(d + n, c->output_format == CFG_OUTPUT_PARQUET && !c->output_partitioned
+                      ? ".aws.parquet"
+                      : ".aws.csv");
+    return d;
 }

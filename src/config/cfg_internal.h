@@ -51,7 +51,7 @@ enum cfg_key {
     CK_PG_CREATE_PARTITIONS,
     CK_PG_LOCK_TIMEOUT,
     CK_PG_REPORT_PERIOD_ID,
-    /* OCP on AWS (cfg_aws.c): CK_AWS_TABLE .. CK_AWS_ALIASES, in order */
+    /* OCP on AWS (cfg_aws.c): CK_AWS_TABLE .. CK_AWS_OUTPUT, in order */
     CK_AWS_TABLE,
     CK_AWS,
     CK_AWS_SOURCE_UUID,
@@ -60,6 +60,7 @@ enum cfg_key {
     CK_AWS_TAG_KEYS,
     CK_AWS_DISTRIBUTION,
     CK_AWS_ALIASES,
+    CK_AWS_OUTPUT,
     CK_COUNT
 };
 

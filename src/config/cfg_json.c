@@ -178,6 +178,7 @@ char *cfg_to_json(const struct cfg *c)
             put(aws, "distribution",
                 json_string(c->aws_distribution_memory ? "memory" : "cpu"), &ok);
             put(aws, "account_aliases", jstr(c->aws_account_aliases), &ok);
+            put(aws, "output", jstr(c->aws_output), &ok);
         }
         put(root, "aws", aws, &ok);
     }

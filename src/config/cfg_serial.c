@@ -103,6 +103,7 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     put_str(&b, c->aws_tag_keys);
     put_i64(&b, c->aws_distribution_memory);
     put_str(&b, c->aws_account_aliases);
+    put_str(&b, c->aws_output);
     if (!b.ok) {
         cfg_buf_release(&b);
         return OCP_ERR_OSERR;
@@ -281,6 +282,7 @@ static void read_all(struct reader *r, struct cfg *c)
     c->aws_tag_keys = get_str(r);
     c->aws_distribution_memory = (int)get_ranged(r, 0, 1);
     c->aws_account_aliases = get_str(r);
+    c->aws_output = get_str(r);
     if (r->pos != r->len)
         r->bad = 1;
 }

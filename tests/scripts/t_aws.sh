@@ -117,3 +117,36 @@ set -e
 [ $rc -eq 65 ] || fail "--strict with malformed tags: exit $rc, expected 65"
 grep -q "resourcetags" "$b/err2" || fail "the strict error does not name the column: $(cat "$b/err2")"
 echo "t_aws: passed"
+
+# The job itself: the AWS step after the OCP finish, any ranks and threads.
+d=$WORK/small
+aws_yaml="aws:
+  source_uuid: 2f1d1c35-5a0e-4b8e-9a53-0d1d6c7e4a10
+  bill_id: 7
+  markup_percent: 10
+  enabled_tag_keys: app, team
+  account_aliases: 123456789012=42"
+write_config "$d/j.yaml" "$d/in" "$d/j.parquet" parquet "$aws_yaml"
+for spec in "1 1" "3 1" "2 2"; do
+    set -- $spec
+    run_mpi "$1" --config "$d/j.yaml" --quiet --format parquet --output "$d/j$1$2.parquet" \
+        --set threads="$2" --set aws.output="$d/j$1$2.aws.csv" ||
+        fail "ocpagg with the AWS step on $1 rank(s) x $2 thread(s) failed"
+    cmp -s "$d/a.csv" "$d/j$1$2.aws.csv" ||
+        fail "the job's AWS report ($1 ranks x $2 threads) differs from ocpagg-aws"
+done
+node -e '
+  const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const a = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+  if (!s.aws || s.aws.output_rows !== a.output_rows || !(s.seconds.aws >= 0)) process.exit(1);' \
+    "$d/j31.summary.json" "$d/a.json" || fail "the run summary lacks the AWS counters"
+# A failure on rank 2 of 3 while reading the CUR: exit 65, no report at all.
+set +e
+OCPAGG_FAULT=aws:2:data run_mpi 3 --config "$d/j.yaml" --quiet --format parquet \
+    --output "$d/f.parquet" --set aws.output="$d/f.aws.csv" 2>"$d/f.err"
+rc=$?
+set -e
+[ $rc -eq 65 ] || fail "fault in the AWS step on rank 2: exit $rc, expected 65"
+[ ! -e "$d/f.parquet" ] && [ ! -e "$d/f.aws.csv" ] && [ ! -e "$d/f.summary.json" ] ||
+    fail "a failed AWS step left a report behind"
+echo "t_aws: the job's AWS step passed"

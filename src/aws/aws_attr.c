@@ -274,6 +274,15 @@ struct ctx {
     size_t bufcap;
     struct xsum kind_u[AWS_NKIND];
     struct lbl_set tmp;
+    struct lbl_keys e_lab;      /* label keys worth indexing: generic ∪ openshift_* */
+    /* Caches: the output tags per (L, r's tags) and the indexable pairs
+     * per OCP label text, since both repeat across rows. */
+    struct aws_map tcache;
+    char **tvals;
+    size_t tcap;
+    struct aws_map lcache;
+    struct lbl_set *lvals;
+    size_t lcap;
 };
 
 static const char *g_str(const struct rpt_row *r, int which)
@@ -339,19 +348,34 @@ static int index_labels(struct ctx *x, const char *text, int32_t day, uint32_t r
 {
     size_t i;
     int rc;
+    size_t li;
+    int added;
+    const struct lbl_set *ls;
     if (text == NULL)
         return OCP_OK;
-    rc = lbl_parse(text, strlen(text), &x->tmp, err);
-    if (rc != OCP_OK)
-        return rc == OCP_ERR_DATA
-                   ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
-                                   "malformed OCP label text in the summary")
-                   : oom(err);
-    for (i = 0; i < x->tmp.count; i++) {
-        const struct lbl_pair *pr = &x->tmp.pairs[i];
-        if (!lbl_keys_contains(&x->e_generic, pr->key, pr->klen) &&
-            !lbl_keys_contains(&x->e_t, pr->key, pr->klen))
-            continue;
+    if (x->lcache.n >= x->lcap) { /* room first: every key has a value */
+        size_t nc = x->lcap ? x->lcap * 2 : 64;
+        struct lbl_set *nl = realloc(x->lvals, nc * sizeof *nl);
+        if (nl == NULL)
+            return oom(err);
+        x->lvals = nl;
+        x->lcap = nc;
+    }
+    if (aws_map_put(&x->lcache, text, strlen(text), &li, &added) != OCP_OK)
+        return oom(err);
+    if (added) {
+        lbl_set_init(&x->lvals[li]);
+        rc = lbl_parse(text, strlen(text), &x->lvals[li], err);
+        if (rc != OCP_OK)
+            return rc == OCP_ERR_DATA
+                       ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
+                                       "malformed OCP label text in the summary")
+                       : oom(err);
+        lbl_filter(&x->lvals[li], &x->e_lab);
+    }
+    ls = &x->lvals[li];
+    for (i = 0; i < ls->count; i++) {
+        const struct lbl_pair *pr = &ls->pairs[i];
         k_begin(&x->k, 'L', day);
         k_str(&x->k, pr->key, pr->klen);
         k_add(&x->k, pr->value, pr->vlen);
@@ -444,6 +468,29 @@ static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
 
     /* §5.9: M = L ∪ T (T wins), or T alone for K5; NULL when L is NULL. */
     if (a->tags_only || a->labels != NULL) {
+        size_t ti;
+        int tadded;
+        unsigned char only = (unsigned char)a->tags_only;
+        k_begin(&x->k, 'T', 0);
+        k_add(&x->k, &only, 1);
+        if (!a->tags_only)
+            k_str(&x->k, a->labels, strlen(a->labels));
+        k_add(&x->k, d->s[AWS_RESOURCETAGS], strlen(d->s[AWS_RESOURCETAGS]));
+        if (x->tcache.n >= x->tcap) { /* room first: every key has a value */
+            size_t nc = x->tcap ? x->tcap * 2 : 256;
+            char **nv = realloc(x->tvals, nc * sizeof *nv);
+            if (nv == NULL)
+                return oom(err);
+            x->tvals = nv;
+            x->tcap = nc;
+        }
+        if (x->k.bad || aws_map_put(&x->tcache, x->k.d, x->k.n, &ti, &tadded) != OCP_OK)
+            return oom(err);
+        if (!tadded) {
+            tags = x->tvals[ti];
+            goto tags_done;
+        }
+        x->tvals[ti] = NULL;
         lbl_set_clear(&x->tmp);
         if (!a->tags_only) {
             rc = lbl_parse(a->labels, strlen(a->labels), &x->tmp, err);
@@ -459,7 +506,9 @@ static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
         tags = lbl_canonical(&x->tmp, NULL);
         if (tags == NULL)
             return oom(err);
+        x->tvals[ti] = tags;
     }
+tags_done:
     for (k = 0; k < 4; k++) {
         cost[2 * k] = a->x[k];
         cost[2 * k + 1] = a->x[k] * x->m;
@@ -493,7 +542,6 @@ static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
         k_u32(&x->gk, (uint32_t)(a->has_cc ? v : 0));
         k_u32(&x->gk, (uint32_t)(a->has_cc ? v >> 32 : 0));
     }
-    free(tags);
     if (x->gk.bad || aws_map_put(&x->gmap, x->gk.d, x->gk.n, &idx, &added) != OCP_OK)
         return oom(err);
     if (added) {
@@ -1277,6 +1325,7 @@ int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
     lbl_keys_init(&x.e_out);
     lbl_keys_init(&x.e_t);
     lbl_keys_init(&x.e_generic);
+    lbl_keys_init(&x.e_lab);
     lbl_set_init(&x.tmp);
     for (k = 0; k < AWS_NDROP + 4; k++)
         xsum_init(&acc[k]);
@@ -1304,6 +1353,12 @@ int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
                 rc = oom(err);
                 goto out;
             }
+    }
+    if (lbl_keys_add_many(&x.e_lab, (const char *const *)x.e_generic.keys, x.e_generic.count) !=
+            OCP_OK ||
+        lbl_keys_add_many(&x.e_lab, special_keys, 3) != OCP_OK) {
+        rc = oom(err);
+        goto out;
     }
     rc = build_ocp(&x, err);
     if (rc != OCP_OK)
@@ -1356,6 +1411,15 @@ out:
     lbl_keys_release(&x.e_out);
     lbl_keys_release(&x.e_t);
     lbl_keys_release(&x.e_generic);
+    lbl_keys_release(&x.e_lab);
     lbl_set_release(&x.tmp);
+    for (i = 0; i < x.tcache.n; i++)
+        free(x.tvals[i]);
+    free(x.tvals);
+    aws_map_release(&x.tcache);
+    for (i = 0; i < x.lcache.n; i++)
+        lbl_set_release(&x.lvals[i]);
+    free(x.lvals);
+    aws_map_release(&x.lcache);
     return rc;
 }

@@ -515,6 +515,448 @@ static void test_memory(void)
     rpt_table_release(&ocp);
 }
 
+
+/* ---- the POC scenarios (SEMANTICS-AWS §11), Koku's rule per namespace ----
+ * Each is one day (2025-10-15, H = 744) of OCP summary rows and CUR rows
+ * built from the scenario's description; the expectations are the
+ * contract's "Koku rule" column (per namespace, not only totals). */
+
+struct sc {
+    struct rpt_table ocp;
+    struct aws_partial *p;
+    struct aws_settings s;
+    struct aws_table t;
+    struct aws_counters c;
+    const char *eaws[4], *eocp[4];
+};
+
+static void sc_begin(struct sc *x)
+{
+    struct ocp_error e;
+    memset(x, 0, sizeof *x);
+    rpt_table_init(&x->ocp);
+    CHECK_INT(aws_partial_create(&x->p, DAY0, DAY0, 0, &e), OCP_OK);
+    x->s.cluster_id = "test-cluster-001";
+    x->s.cluster_alias = "Test Cluster";
+    x->s.source_uuid = SRC;
+    x->s.report_period_id = 1;
+    x->eocp[0] = "app";
+    x->s.ocp_keys = x->eocp;
+    x->s.n_ocp_keys = 1;
+    x->s.aws_keys = x->eaws;
+    x->s.n_aws_keys = 0;
+    aws_table_init(&x->t);
+}
+
+/* One CUR line item (hour h) of cost c, rate r. */
+static void sc_line(struct sc *x, int h, const char *rid, const char *pc, const char *fam,
+                    const char *ut, const char *type, const char *tags, double cost,
+                    double rate, double sp)
+{
+    struct cur c;
+    struct aws_raw_row r;
+    struct ocp_error e;
+    memset(&c, 0, sizeof c);
+    c.rid = rid;
+    c.pc = pc;
+    c.fam = fam;
+    c.unit = "Hrs";
+    c.ut = ut;
+    c.type = type;
+    c.tags = tags ? tags : "{}";
+    c.qty = 1;
+    c.cost = cost;
+    c.rate = rate;
+    c.blended = cost;
+    c.sp = sp;
+    raw_from(&c, ((int64_t)DAY0 * 24 + h) * 3600000000ll, &r);
+    CHECK_INT(aws_partial_add(x->p, &r, &e), OCP_OK);
+}
+
+/* An instance for 24 hours at `hourly`. */
+static void sc_ec2(struct sc *x, const char *rid, const char *tags, double hourly)
+{
+    int h;
+    for (h = 0; h < 24; h++)
+        sc_line(x, h, rid, "AmazonEC2", "Compute Instance", "BoxUsage:m5.large", NULL, tags,
+                hourly, hourly, 0);
+}
+
+/* An EBS volume of size GB for 24 hours costing `daily` (rate per GB-Mo
+ * such that §4 gives the size back). */
+static void sc_ebs(struct sc *x, const char *rid, const char *tags, double size, double daily)
+{
+    int h;
+    double hourly = daily / 24, rate = hourly * 744 / size;
+    for (h = 0; h < 24; h++)
+        sc_line(x, h, rid, "AmazonEC2", "Storage", "EBS:VolumeUsage.gp3", NULL, tags, hourly,
+                rate, 0);
+}
+
+static void sc_run(struct sc *x)
+{
+    struct ocp_error e;
+    CHECK_INT(aws_attribute(x->p, &x->ocp, &x->s, &x->t, &x->c, &e), OCP_OK);
+}
+
+/* Σ unblended (or the cost column k) of the rows of a namespace (NULL:
+ * all) and data source (-1: both). */
+static double sc_sum(const struct sc *x, const char *ns, int source, int k)
+{
+    double s = 0;
+    size_t i;
+    for (i = 0; i < x->t.count; i++) {
+        const struct aws_row *r = &x->t.rows[i];
+        if (ns != NULL && (r->namespace_ == NULL || strcmp(r->namespace_, ns) != 0))
+            continue;
+        if (source >= 0 && (int)r->source != source)
+            continue;
+        if (!isnan(r->cost[k]))
+            s += r->cost[k];
+    }
+    return s;
+}
+#define NS(x, ns) sc_sum(x, ns, -1, AWS_COST_UNBLENDED)
+
+static void sc_end(struct sc *x)
+{
+    aws_table_release(&x->t);
+    aws_partial_free(x->p);
+    rpt_table_release(&x->ocp);
+}
+
+/* A 4-core worker (96 core-hours) with rid and unallocated rest. */
+static void sc_node(struct sc *x, const char *node, const char *rid, const char *const *ns,
+                    const double *eff, const char *const *labels, int n)
+{
+    double used = 0;
+    int i;
+    for (i = 0; i < n; i++) {
+        pod(&x->ocp, DAY0, ns[i], node, rid, labels ? labels[i] : "{}", eff[i], 0, 96, 384);
+        used += eff[i];
+    }
+    pod(&x->ocp, DAY0, "Worker unallocated", node, rid, NULL, 96 - used, 0, 96, 384);
+}
+
+static void test_poc_scenarios(void)
+{
+    struct sc x;
+
+    /* 01: EC2 id = node resource_id; backend uses 3/4 of the node. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"backend", "backend"};
+        const char *lb[] = {"{\"app\":\"api\"}", "{\"app\":\"api\"}"};
+        const double eff[] = {48, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, lb, 2);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.67);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 16.08, 1e-9);
+    CHECK_DBL(NS(&x, "backend"), 16.08 * 0.75, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 16.08 * 0.25, 1e-9);
+    sc_end(&x);
+
+    /* 02: no id match; openshift_cluster + openshift_node tags. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"frontend"};
+        const double eff[] = {24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-9999",
+           "{\"openshift_cluster\": \"test-cluster-001\", \"openshift_node\": \"n1\"}", 0.192);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "frontend"), 4.608, 1e-9);
+    CHECK_DBL(NS(&x, NULL), 4.608, 1e-9);
+    CHECK_INT(x.c.tag_matched, 1);
+    sc_end(&x);
+
+    /* 03: two namespaces share a node, 1/4 each, unallocated 1/2. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"ns-a", "ns-b"};
+        const double eff[] = {24, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 2);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.384);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "ns-a"), 9.216 / 4, 1e-9);
+    CHECK_DBL(NS(&x, "ns-b"), 9.216 / 4, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 9.216 / 2, 1e-9);
+    sc_end(&x);
+
+    /* 04: only EC2 in the manifest: no network rows. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.0832);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 1.9968, 1e-9);
+    CHECK_DBL(NS(&x, "Network unattributed"), 0, 0);
+    sc_end(&x);
+
+    /* 05: CSI handle = EBS id, 100 GiB PVC on a 100 GB disk: EBS 1.92 all
+     * to database/Storage, no remainder; EC2 split with unallocated. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"database"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    storage(&x.ocp, DAY0, "database", "n1", "i-0001", "{}", "db-data", "pv-1", "gp3", "vol-0001",
+            100);
+    sc_ec2(&x, "i-0001", NULL, 0.192);
+    sc_ebs(&x, "vol-0001", NULL, 100, 1.92);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 6.528, 1e-9);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), 1.92, 1e-9);
+    CHECK_DBL(NS(&x, "Storage unattributed"), 0, 0);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_POD, AWS_COST_UNBLENDED), 4.608 / 2, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 4.608 / 2, 1e-9);
+    sc_end(&x);
+
+    /* 07: one id match, one tag match (cluster + node tags), one orphan:
+     * the tagged instance goes to every namespace of the day (OR). */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app-with-id", "app-with-tag", "other"};
+        const double eff[] = {24, 24, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 3);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.2);
+    sc_ec2(&x, "i-0002",
+           "{\"openshift_cluster\": \"test-cluster-001\", \"openshift_node\": \"n1\"}", 0.3);
+    sc_ec2(&x, "i-0003", NULL, 0.5);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "app-with-tag"), 4.8 / 4 + 7.2 / 3, 1e-9);
+    CHECK_DBL(NS(&x, "other"), 4.8 / 4 + 7.2 / 3, 1e-9);
+    CHECK_DBL(NS(&x, NULL), 12.0, 1e-9);
+    CHECK_INT(x.c.unmatched, 1);
+    CHECK_DBL(x.c.unmatched_unblended, 12.0, 1e-9);
+    sc_end(&x);
+
+    /* 08: idle pod (usage 0, request 2 cores → effective 48 h) next to an
+     * active one (6 cores of 16): idle 2/16, unallocated 8/16. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "active-app", "n1", "i-0001", "{}", 144, 0, 384, 1);
+    pod(&x.ocp, DAY0, "idle-app", "n1", "i-0001", "{}", 48, 0, 384, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 192, 0, 384, 1);
+    sc_ec2(&x, "i-0001", NULL, 0.252);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 6.048, 1e-9);
+    CHECK_DBL(NS(&x, "idle-app"), 6.048 * 2 / 16, 1e-9);
+    CHECK_DBL(NS(&x, "active-app"), 6.048 * 6 / 16, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 6.048 * 8 / 16, 1e-9);
+    sc_end(&x);
+
+    /* 12: fractional cores: 7-core node, shares /7 with unallocated. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "p1", "n1", "i-0001", "{}", 2.333333 * 24, 0, 168, 1);
+    pod(&x.ocp, DAY0, "p2", "n1", "i-0001", "{}", 3.141592 * 24, 0, 168, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 168 - 5.474925 * 24, 0, 168,
+        1);
+    sc_ec2(&x, "i-0001", NULL, 0.34);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 8.16, 1e-9);
+    CHECK_DBL(NS(&x, "p1"), 8.16 * 2.333333 / 7, 1e-9);
+    CHECK_DBL(NS(&x, "p2"), 8.16 * 3.141592 / 7, 1e-9);
+    sc_end(&x);
+
+    /* 13: EC2 + data transfer out on the same instance. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"backend"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.0832);
+    sc_line(&x, 0, "i-0001", "AmazonEC2", "Data Transfer", "USE1-DataTransfer-Out-Bytes", NULL,
+            NULL, 4.5, 0.09, 0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 6.4968, 1e-9);
+    CHECK_DBL(NS(&x, "Network unattributed"), 4.5, 1e-9);
+    CHECK_DBL(NS(&x, "backend"), 1.9968 / 2, 1e-9);
+    sc_end(&x);
+
+    /* 14: SavingsPlanCoveredUsage at SP 0.035/h: unblended 0,
+     * savings plan and amortized 0.84, split with unallocated. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"sp-app"};
+        const double eff[] = {48};
+        int h;
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+        for (h = 0; h < 24; h++)
+            sc_line(&x, h, "i-0001", "AmazonEC2", "Compute Instance", "BoxUsage:m5.large",
+                    "SavingsPlanCoveredUsage", NULL, 0.096, 0.096, 0.035);
+    }
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 0, 1e-12);
+    CHECK_DBL(sc_sum(&x, NULL, -1, AWS_COST_SAVINGSPLAN), 0.84, 1e-9);
+    CHECK_DBL(sc_sum(&x, NULL, -1, AWS_COST_AMORTIZED), 0.84, 1e-9);
+    CHECK_DBL(sc_sum(&x, "sp-app", -1, AWS_COST_AMORTIZED), 0.42, 1e-9);
+    CHECK_DBL(sc_sum(&x, NULL, -1, AWS_COST_BLENDED), 0, 1e-12);
+    sc_end(&x);
+
+    /* 15: an RDS ARN ending with a node id is split like compute; a second
+     * RDS tagged openshift_node goes to the node's namespaces. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"database"};
+        const double eff[] = {72};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_line(&x, 0, "arn:aws:rds:us-east-1:1:db:i-0001", "AmazonRDS", "Database Instance",
+            "InstanceUsage", NULL, NULL, 8.0, 8.0, 0);
+    sc_line(&x, 0, "arn:aws:rds:us-east-1:1:db:other", "AmazonRDS", "Database Instance",
+            "InstanceUsage", NULL, "{\"openshift_node\": \"n1\"}", 4.024, 4.024, 0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 12.024, 1e-9);
+    CHECK_DBL(NS(&x, "database"), 6 + 4.024, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 2, 1e-9);
+    sc_end(&x);
+
+    /* 16: S3 buckets tagged openshift_project go to their project; a
+     * cluster tag that is not this cluster matches nothing; effective
+     * usage above capacity gives a negative unallocated share. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "data-lake", "n1", "i-0001", "{}", 2.3 * 24, 0, 48, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 48 - 2.3 * 24, 0, 48, 1);
+    pod(&x.ocp, DAY0, "analytics", "n2", "i-0002", "{}", 24, 0, 48, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n2", "i-0002", NULL, 24, 0, 48, 1);
+    sc_line(&x, 0, "bucket-1", "AmazonS3", "Storage", "TimedStorage-ByteHrs", NULL,
+            "{\"openshift_project\": \"data-lake\", \"openshift_cluster\": \"someone-else\"}",
+            5.0, 0.023, 0);
+    sc_line(&x, 0, "bucket-2", "AmazonS3", "Storage", "TimedStorage-ByteHrs", NULL,
+            "{\"openshift_project\": \"analytics\"}", 3.0, 0.023, 0);
+    sc_ec2(&x, "i-0001", NULL, 0.1);
+    sc_run(&x);
+    CHECK_DBL(sc_sum(&x, "data-lake", -1, AWS_COST_UNBLENDED), 5.0 + 2.4 * 2.3 / 2, 1e-9);
+    CHECK_DBL(NS(&x, "analytics"), 3.0, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 2.4 * (2 - 2.3) / 2, 1e-9);
+    CHECK(NS(&x, "Worker unallocated") < 0);
+    sc_end(&x);
+
+    /* 17: DiscountedUsage at $0 next to on-demand. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"ri-app"};
+        const double eff[] = {96};
+        int h;
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+        sc_node(&x, "n2", "i-0002", ns, eff, NULL, 1);
+        for (h = 0; h < 24; h++)
+            sc_line(&x, h, "i-0002", "AmazonEC2", "Compute Instance", "BoxUsage:m5.large",
+                    "DiscountedUsage", NULL, 0, 0.096, 0);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.0416);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 0.9984, 1e-9);
+    CHECK_DBL(NS(&x, "ri-app"), 0.9984, 1e-9);
+    sc_end(&x);
+
+    /* 19: EBS without CSI tagged openshift_cluster (and openshift_project
+     * on one): split evenly over both namespaces (OR, TRAP-5), no Storage
+     * unattributed. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"web", "api"};
+        const double eff[] = {24, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 2);
+    }
+    sc_ebs(&x, "vol-a", "{\"openshift_cluster\": \"test-cluster-001\"}", 50, 1.0);
+    sc_ebs(&x, "vol-b",
+           "{\"openshift_cluster\": \"test-cluster-001\", \"openshift_project\": \"web\"}", 50,
+           2.0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "web"), 1.5, 1e-9);
+    CHECK_DBL(NS(&x, "api"), 1.5, 1e-9);
+    CHECK_DBL(NS(&x, "Storage unattributed"), 0, 0);
+    sc_end(&x);
+
+    /* 20: openshift_cluster = the alias. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app-prod"};
+        const double eff[] = {24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-7777", "{\"openshift_cluster\": \"Test Cluster\"}", 0.1);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "app-prod"), 2.4, 1e-9);
+    sc_end(&x);
+
+    /* 21: EBS tagged app/tier + cluster tag, a PV with labels: split over
+     * database/Pod and database/Storage; EC2 half to unallocated. */
+    sc_begin(&x);
+    x.eaws[0] = "app";
+    x.s.n_aws_keys = 1;
+    {
+        const char *ns[] = {"database"};
+        const double eff[] = {48};
+        const char *lb[] = {"{\"app\":\"postgres\"}"};
+        sc_node(&x, "n1", "i-0001", ns, eff, lb, 1);
+    }
+    storage(&x.ocp, DAY0, "database", "n1", "i-0001", "{\"app\":\"postgres\"}", "pg-data",
+            "pv-pg", "gp2", NULL, 20);
+    sc_ebs(&x, "vol-pg", "{\"app\": \"postgres\", \"tier\": \"db\", "
+                         "\"openshift_cluster\": \"test-cluster-001\"}", 20, 0.72);
+    sc_ec2(&x, "i-0001", NULL, 0.1);
+    sc_run(&x);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), 0.36, 1e-9);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_POD, AWS_COST_UNBLENDED), 0.36 + 1.2, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 1.2, 1e-9);
+    CHECK_DBL(NS(&x, NULL), 3.12, 1e-9);
+    sc_end(&x);
+
+    /* 22: EBS id ends with the PV name, no CSI handle: resource-matched,
+     * never a capacity nor a node: dropped (TRAP-6), counted. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    storage(&x.ocp, DAY0, "app", "n1", "i-0001", "{}", "data", "pvc-1234", "gp2", NULL, 10);
+    sc_ec2(&x, "i-0001", NULL, 0.05);
+    sc_ebs(&x, "arn:aws:ec2:us-east-1:1:volume/pvc-1234", NULL, 10, 1.92);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 1.20, 1e-9);
+    CHECK_INT(x.c.dropped[AWS_DROP_COMPUTE_NO_NODE], 1);
+    CHECK_DBL(x.c.dropped_unblended[AWS_DROP_COMPUTE_NO_NODE], 1.92, 1e-9);
+    sc_end(&x);
+
+    /* 23: only generic tags: frontend gets it when a key is enabled for
+     * both AWS and OCP, else nothing. */
+    {
+        int enabled;
+        for (enabled = 0; enabled < 2; enabled++) {
+            sc_begin(&x);
+            if (enabled) {
+                x.eaws[0] = "app";
+                x.s.n_aws_keys = 1;
+            }
+            {
+                const char *ns[] = {"frontend", "backend"};
+                const double eff[] = {24, 24};
+                const char *lb[] = {"{\"app\":\"web\",\"tier\":\"fe\"}", "{\"app\":\"api\"}"};
+                sc_node(&x, "n1", "i-0001", ns, eff, lb, 2);
+            }
+            sc_ec2(&x, "i-5555",
+                   "{\"app\": \"web\", \"tier\": \"fe\", \"environment\": \"prod\"}", 0.2);
+            sc_run(&x);
+            CHECK_DBL(NS(&x, "frontend"), enabled ? 4.8 : 0, 1e-9);
+            CHECK_DBL(NS(&x, NULL), enabled ? 4.8 : 0, 1e-9);
+            CHECK_INT(x.c.unmatched, enabled ? 0 : 1);
+            sc_end(&x);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_example);
@@ -522,5 +964,6 @@ int main(void)
     RUN(test_bad_input);
     RUN(test_markup);
     RUN(test_memory);
+    RUN(test_poc_scenarios);
     return TEST_SUMMARY();
 }

@@ -59,6 +59,12 @@ struct aws_partial {
     struct aws_map cmap;         /* day(4) + rid -> index into caps */
     struct aws_capacity *caps;
     size_t ccap;
+    /* raw tag text -> canonical text (and whether it was malformed): CUR
+     * rows repeat a few tag texts, and parsing each row's showed up. */
+    struct aws_map tcache;
+    char **tcanon;
+    uint8_t *tbad;
+    size_t tcap;
 };
 
 /* The key text of string field f of daily row d (not NUL-terminated). */

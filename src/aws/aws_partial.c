@@ -179,6 +179,7 @@ int aws_partial_create(struct aws_partial **out, int32_t day_first,
     p->strict = strict;
     aws_map_init(&p->dmap);
     aws_map_init(&p->cmap);
+    aws_map_init(&p->tcache);
     *out = p;
     return OCP_OK;
 }
@@ -194,6 +195,11 @@ void aws_partial_free(struct aws_partial *p)
     }
     free(p->daily);
     free(p->caps);
+    for (i = 0; i < p->tcache.n; i++)
+        free(p->tcanon[i]);
+    free(p->tcanon);
+    free(p->tbad);
+    aws_map_release(&p->tcache);
     aws_map_release(&p->dmap);
     aws_map_release(&p->cmap);
     free(p);
@@ -349,12 +355,38 @@ static int floor_div(int64_t a, int64_t b, int64_t *q)
 
 /* Canonical text of tag JSON; malformed counted (or an error when strict). */
 static int canon_tags(struct aws_partial *p, const char *s, size_t len,
-                      const char *col, char **out, size_t *olen,
+                      const char *col, const char **out, size_t *olen,
                       struct ocp_error *err)
 {
     struct lbl_set set;
     struct ocp_error e;
-    int rc;
+    size_t ix;
+    int rc, added, bad = 0;
+    char *canon;
+    if (p->tcache.n >= p->tcap) { /* room first: every key has a value */
+        size_t nc = p->tcap ? p->tcap * 2 : 64;
+        char **nt = realloc(p->tcanon, nc * sizeof *nt);
+        uint8_t *nb;
+        if (nt == NULL)
+            return oom(err);
+        p->tcanon = nt;
+        nb = realloc(p->tbad, nc);
+        if (nb == NULL)
+            return oom(err);
+        p->tbad = nb;
+        p->tcap = nc;
+    }
+    if (aws_map_put(&p->tcache, s ? s : "", s ? len : 0, &ix, &added) != OCP_OK)
+        return oom(err);
+    if (!added) {
+        if (p->tbad[ix])
+            p->counts.bad_tags++;
+        *out = p->tcanon[ix];
+        *olen = strlen(p->tcanon[ix]);
+        return OCP_OK;
+    }
+    p->tcanon[ix] = NULL;
+    p->tbad[ix] = 0;
     lbl_set_init(&set);
     ocp_error_clear(&e);
     rc = lbl_parse(s ? s : "", s ? len : 0, &set, &e);
@@ -365,15 +397,19 @@ static int canon_tags(struct aws_partial *p, const char *s, size_t len,
                                  "malformed tag text: %s", e.message);
         }
         p->counts.bad_tags++;
+        bad = 1;
         lbl_set_clear(&set);
     } else if (rc != OCP_OK) {
         lbl_set_release(&set);
         return oom(err);
     }
-    *out = lbl_canonical(&set, olen);
+    canon = lbl_canonical(&set, olen);
     lbl_set_release(&set);
-    if (*out == NULL)
+    if (canon == NULL)
         return oom(err);
+    p->tcanon[ix] = canon;
+    p->tbad[ix] = (uint8_t)bad;
+    *out = canon;
     return OCP_OK;
 }
 
@@ -383,7 +419,7 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
     int64_t dq;
     int32_t day;
     struct kbuf b = {0};
-    char *tags = NULL, *cc = NULL;
+    const char *tags = NULL, *cc = NULL;
     size_t tlen = 0, clen = 0, idx;
     int f, rc = OCP_OK, added, k;
     double num[AWS_NNUM];
@@ -470,8 +506,6 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
     }
 out:
     free(b.d);
-    free(tags);
-    free(cc);
     return rc;
 }
 

@@ -110,6 +110,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     int32_t win[2] = {0, -1};
     char *cur = NULL;
 
+    double tm[6] = {0};
     memset(res, 0, sizeof *res);
     rpt_table_init(&ocp);
 
@@ -169,6 +170,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         free(wbuf);
     }
 
+    tm[0] = now_seconds();
     /* 3. Every rank reads its share of the CUR; rank 0 merges. */
     if (rc == OCP_OK) {
         cur = cur_path(cfg);
@@ -181,6 +183,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         rc = aws_partial_read_dataset(p, cur, rank, size, err);
     if (rc == OCP_OK)
         rc = fault_at("aws", err);
+    tm[1] = now_seconds();
     if (rank == 0) {
         for (r = 1; r < size; r++) {
             unsigned char *b = NULL;
@@ -203,6 +206,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         rpt_buf_release(&b);
     }
 
+    tm[2] = now_seconds();
     /* 4. Rank 0 attributes and writes. */
     if (rank == 0 && rc == OCP_OK) {
         struct aws_settings s;
@@ -216,6 +220,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         rc = settings(cfg, &s, &keys, &nkeys, &pairs, &npairs, &aliases, err);
         if (rc == OCP_OK)
             rc = aws_attribute(p, &ocp, &s, &tb, &c, err);
+        tm[3] = now_seconds();
         if (rc == OCP_OK) {
             res->output_path = cfg_aws_output_path(cfg);
             if (res->output_path == NULL)
@@ -225,6 +230,11 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
             rc = ends_with(res->output_path, ".parquet")
                      ? aws_write_parquet(&tb, res->output_path, err)
                      : aws_write_csv(&tb, res->output_path, err);
+        tm[4] = now_seconds();
+        if (rc == OCP_OK && getenv("OCPAGG_AWS_TIMING") != NULL)
+            fprintf(stderr, "ocpagg: AWS step: OCP rows to rank 0 %.2f s, CUR read %.2f s, "
+                            "partials merged %.2f s, attribution %.2f s, write %.2f s\n",
+                    tm[0] - t0, tm[1] - tm[0], tm[2] - tm[1], tm[3] - tm[2], tm[4] - tm[3]);
         if (rc == OCP_OK) {
             res->cur_rows = c.read.rows_read;
             res->report_rows = (int64_t)tb.count;

@@ -256,6 +256,8 @@ struct aws_table {
     struct aws_row *rows;
     size_t count, cap;
     struct ocp_arena strings;
+    struct ocp_arena *more;         /* arenas taken over by aws_table_append_move */
+    size_t nmore;
     /* Constant columns copied from the settings. */
     char *cluster_id, *cluster_alias, *source_uuid;
     int64_t report_period_id, bill_id;
@@ -294,6 +296,32 @@ int aws_ocp_encode(const struct rpt_table *t, struct rpt_buf *out);
  * corrupt buffer is OCP_ERR_SOFTWARE, never a crash. */
 int aws_ocp_decode(const unsigned char *data, size_t len, struct rpt_table *t,
                    struct ocp_error *err);
+
+/* The attribution split by day, for attributing days on several threads
+ * (the driver does; the core has no threads).  aws_prepare builds the
+ * read-only part (match sets, OCP indexes, daily rows by day); then
+ * aws_attribute_day may run for different days at once on one prepared
+ * context, each call filling its own table (that day's rows, sorted) and
+ * counters (without the read counts).  Appending the day tables in day
+ * order (aws_table_append_move) and adding the counters in day order
+ * (aws_counters_add) gives exactly what aws_attribute gives, which does
+ * just that.  Errors as aws_attribute. */
+struct aws_prepared;
+int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
+                const struct aws_settings *s, struct aws_prepared **out,
+                struct ocp_error *err);
+/* The distinct days of the daily rows, ascending (owned by a). */
+size_t aws_prepared_days(const struct aws_prepared *a, const int32_t **days);
+int aws_attribute_day(const struct aws_prepared *a, size_t day_index,
+                      struct aws_table *out, struct aws_counters *c,
+                      struct ocp_error *err);
+void aws_prepared_free(struct aws_prepared *a);
+/* dst += src (counts; the sums in call order). */
+void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src);
+/* Moves src's rows (and the storage of their strings) to the end of dst;
+ * src is left empty.  The constant columns come from the first table.
+ * OCP_OK or OCP_ERR_OSERR (src unchanged). */
+int aws_table_append_move(struct aws_table *dst, struct aws_table *src);
 
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];

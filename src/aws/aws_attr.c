@@ -1134,8 +1134,12 @@ void aws_table_init(struct aws_table *t)
 
 void aws_table_release(struct aws_table *t)
 {
+    size_t i;
     free(t->rows);
     ocp_arena_release(&t->strings);
+    for (i = 0; i < t->nmore; i++)
+        ocp_arena_release(&t->more[i]);
+    free(t->more);
     free(t->cluster_id);
     free(t->cluster_alias);
     free(t->source_uuid);
@@ -1303,87 +1307,190 @@ static int cmp_dkey(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
-int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
-                  const struct aws_settings *s, struct aws_table *out,
-                  struct aws_counters *c, struct ocp_error *err)
+/* ---- prepared context and per-day attribution ----
+ * The prepared part (settings' key sets, the match sets, the OCP indexes,
+ * the daily rows grouped by day) is read-only once built, so several
+ * threads may attribute different days at once, each with its own worker
+ * state (groups, buffers, caches). */
+struct aws_prepared {
+    struct ctx x;               /* shared, read-only after aws_prepare */
+    struct dkey *order;         /* daily rows sorted by key (day first) */
+    size_t norder;
+    int32_t *days;              /* distinct days, ascending */
+    size_t *day_first;          /* index into order of each day's first row */
+    size_t ndays;
+};
+
+static void ctx_release_shared(struct ctx *x)
+{
+    size_t i;
+    free(x->k.d);
+    ix_release(&x->ix);
+    set_release(&x->nodeids);
+    set_release(&x->pvnames);
+    set_release(&x->handles);
+    aws_map_release(&x->tagnodes);
+    aws_map_release(&x->tagns);
+    lbl_keys_release(&x->e_out);
+    lbl_keys_release(&x->e_t);
+    lbl_keys_release(&x->e_generic);
+    lbl_keys_release(&x->e_lab);
+    lbl_set_release(&x->tmp);
+    for (i = 0; i < x->lcache.n; i++)
+        lbl_set_release(&x->lvals[i]);
+    free(x->lvals);
+    aws_map_release(&x->lcache);
+}
+
+void aws_prepared_free(struct aws_prepared *a)
+{
+    if (a == NULL)
+        return;
+    ctx_release_shared(&a->x);
+    free(a->order);
+    free(a->days);
+    free(a->day_first);
+    free(a);
+}
+
+int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
+                const struct aws_settings *s, struct aws_prepared **out,
+                struct ocp_error *err)
+{
+    struct aws_prepared *a;
+    struct ctx *x;
+    size_t i;
+    int rc = OCP_OK;
+    uint8_t ns[16];
+    static const char *const special_keys[] = {"openshift_cluster", "openshift_node",
+                                               "openshift_project"};
+
+    *out = NULL;
+    if (s->source_uuid == NULL)
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid", "missing");
+    if (txt_parse_uuid(s->source_uuid, strlen(s->source_uuid), ns) != 0)
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid",
+                             "not a UUID: '%s'", s->source_uuid);
+    a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return oom(err);
+    x = &a->x;
+    x->p = p;
+    x->ocp = ocp;
+    x->s = s;
+    x->m = aws_markup_factor(s->markup_percent);
+    lbl_keys_init(&x->e_out);
+    lbl_keys_init(&x->e_t);
+    lbl_keys_init(&x->e_generic);
+    lbl_keys_init(&x->e_lab);
+    lbl_set_init(&x->tmp);
+    /* E_out = E_aws ∪ E_ocp ∪ {vm_kubevirt_io_name}; T keys = E_aws ∪
+     * openshift_*; generic keys = E_aws ∩ E_ocp. */
+    if (lbl_keys_add_many(&x->e_out, s->aws_keys, s->n_aws_keys) != OCP_OK ||
+        lbl_keys_add_many(&x->e_out, s->ocp_keys, s->n_ocp_keys) != OCP_OK ||
+        lbl_keys_add(&x->e_out, "vm_kubevirt_io_name", 19) != OCP_OK ||
+        lbl_keys_add_many(&x->e_t, s->aws_keys, s->n_aws_keys) != OCP_OK ||
+        lbl_keys_add_many(&x->e_t, special_keys, 3) != OCP_OK) {
+        rc = oom(err);
+        goto out;
+    }
+    for (i = 0; i < s->n_aws_keys && rc == OCP_OK; i++) {
+        size_t j;
+        for (j = 0; j < s->n_ocp_keys; j++)
+            if (strcmp(s->aws_keys[i], s->ocp_keys[j]) == 0 &&
+                lbl_keys_add(&x->e_generic, s->aws_keys[i], strlen(s->aws_keys[i])) != OCP_OK)
+                rc = oom(err);
+    }
+    if (rc == OCP_OK &&
+        (lbl_keys_add_many(&x->e_lab, (const char *const *)x->e_generic.keys,
+                           x->e_generic.count) != OCP_OK ||
+         lbl_keys_add_many(&x->e_lab, special_keys, 3) != OCP_OK))
+        rc = oom(err);
+    if (rc == OCP_OK)
+        rc = build_ocp(x, err);
+    if (rc != OCP_OK)
+        goto out;
+    /* Daily rows in key order (the day leads the key): the result does not
+     * depend on the order (exact sums), but the work is reproducible. */
+    a->norder = p->dmap.n;
+    a->order = malloc((a->norder ? a->norder : 1) * sizeof *a->order);
+    a->days = malloc((a->norder ? a->norder : 1) * sizeof *a->days);
+    a->day_first = malloc((a->norder + 1) * sizeof *a->day_first);
+    if (a->order == NULL || a->days == NULL || a->day_first == NULL) {
+        rc = oom(err);
+        goto out;
+    }
+    for (i = 0; i < a->norder; i++) {
+        a->order[i].key = p->dmap.keys[i];
+        a->order[i].len = p->dmap.klen[i];
+        a->order[i].idx = i;
+    }
+    qsort(a->order, a->norder, sizeof *a->order, cmp_dkey);
+    for (i = 0; i < a->norder; i++) {
+        int32_t d = p->daily[a->order[i].idx].day;
+        if (a->ndays == 0 || a->days[a->ndays - 1] != d) {
+            a->days[a->ndays] = d;
+            a->day_first[a->ndays++] = i;
+        }
+    }
+    a->day_first[a->ndays] = a->norder;
+out:
+    if (rc != OCP_OK) {
+        aws_prepared_free(a);
+        return rc;
+    }
+    *out = a;
+    return OCP_OK;
+}
+
+size_t aws_prepared_days(const struct aws_prepared *a, const int32_t **days)
+{
+    *days = a->days;
+    return a->ndays;
+}
+
+int aws_attribute_day(const struct aws_prepared *a, size_t day_index, struct aws_table *out,
+                      struct aws_counters *c, struct ocp_error *err)
 {
     struct ctx x;
     struct xsum acc[AWS_NDROP + 4];
     size_t i;
-    struct dkey *order = NULL;
     int rc = OCP_OK, k;
-    static const char *const special_keys[] = {"openshift_cluster", "openshift_node",
-                                               "openshift_project"};
 
-    memset(&x, 0, sizeof x);
     memset(c, 0, sizeof *c);
-    x.p = p;
-    x.ocp = ocp;
-    x.s = s;
+    if (day_index >= a->ndays)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "no such AWS day");
+    /* A worker: the shared, read-only parts by value, its own state zeroed. */
+    x = a->x;
     x.c = c;
-    x.m = aws_markup_factor(s->markup_percent);
-    lbl_keys_init(&x.e_out);
-    lbl_keys_init(&x.e_t);
-    lbl_keys_init(&x.e_generic);
-    lbl_keys_init(&x.e_lab);
+    memset(&x.gmap, 0, sizeof x.gmap);
+    x.groups = NULL;
+    x.gcap = 0;
+    memset(&x.k, 0, sizeof x.k);
+    memset(&x.gk, 0, sizeof x.gk);
+    x.stamp = NULL;
+    x.stamp_now = 0;
+    x.buf = NULL;
+    x.bufcap = 0;
     lbl_set_init(&x.tmp);
+    memset(&x.tcache, 0, sizeof x.tcache);
+    x.tvals = NULL;
+    x.tcap = 0;
     for (k = 0; k < AWS_NDROP + 4; k++)
         xsum_init(&acc[k]);
     for (k = 0; k < AWS_NKIND; k++)
         xsum_init(&x.kind_u[k]);
-    if (s->source_uuid == NULL) {
-        rc = ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid", "missing");
-        goto out;
-    }
-    /* E_out = E_aws ∪ E_ocp ∪ {vm_kubevirt_io_name}; T keys = E_aws ∪
-     * openshift_*; generic keys = E_aws ∩ E_ocp. */
-    if (lbl_keys_add_many(&x.e_out, s->aws_keys, s->n_aws_keys) != OCP_OK ||
-        lbl_keys_add_many(&x.e_out, s->ocp_keys, s->n_ocp_keys) != OCP_OK ||
-        lbl_keys_add(&x.e_out, "vm_kubevirt_io_name", 19) != OCP_OK ||
-        lbl_keys_add_many(&x.e_t, s->aws_keys, s->n_aws_keys) != OCP_OK ||
-        lbl_keys_add_many(&x.e_t, special_keys, 3) != OCP_OK) {
+    x.stamp = calloc(x.ocp->count ? x.ocp->count : 1, sizeof *x.stamp);
+    if (x.stamp == NULL) {
         rc = oom(err);
         goto out;
     }
-    for (i = 0; i < s->n_aws_keys; i++) {
-        size_t j;
-        for (j = 0; j < s->n_ocp_keys; j++)
-            if (strcmp(s->aws_keys[i], s->ocp_keys[j]) == 0 &&
-                lbl_keys_add(&x.e_generic, s->aws_keys[i], strlen(s->aws_keys[i])) != OCP_OK) {
-                rc = oom(err);
-                goto out;
-            }
-    }
-    if (lbl_keys_add_many(&x.e_lab, (const char *const *)x.e_generic.keys, x.e_generic.count) !=
-            OCP_OK ||
-        lbl_keys_add_many(&x.e_lab, special_keys, 3) != OCP_OK) {
-        rc = oom(err);
-        goto out;
-    }
-    rc = build_ocp(&x, err);
-    if (rc != OCP_OK)
-        goto out;
-    x.stamp = calloc(ocp->count ? ocp->count : 1, sizeof *x.stamp);
-    order = malloc((p->dmap.n ? p->dmap.n : 1) * sizeof *order);
-    if (x.stamp == NULL || order == NULL) {
-        rc = oom(err);
-        goto out;
-    }
-    /* Daily rows in key order: the result does not depend on it (exact
-     * sums), but the work is then reproducible step by step. */
-    for (i = 0; i < p->dmap.n; i++) {
-        order[i].key = p->dmap.keys[i];
-        order[i].len = p->dmap.klen[i];
-        order[i].idx = i;
-    }
-    qsort(order, p->dmap.n, sizeof *order, cmp_dkey);
-    for (i = 0; i < p->dmap.n && rc == OCP_OK; i++) {
+    for (i = a->day_first[day_index]; i < a->day_first[day_index + 1] && rc == OCP_OK; i++) {
         c->daily_rows++;
-        rc = attribute_one(&x, order[i].idx, acc, err);
+        rc = attribute_one(&x, a->order[i].idx, acc, err);
     }
     if (rc != OCP_OK)
         goto out;
-    c->read = p->counts;
     c->daily_unblended = xsum_value(&acc[AWS_NDROP + 0]);
     c->resource_matched_unblended = xsum_value(&acc[AWS_NDROP + 1]);
     c->tag_matched_unblended = xsum_value(&acc[AWS_NDROP + 2]);
@@ -1395,31 +1502,115 @@ int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
     rc = finish(&x, out, err);
     c->output_rows = (int64_t)out->count;
 out:
-    free(order);
     free(x.stamp);
     free(x.buf);
     free(x.k.d);
     free(x.gk.d);
     free(x.groups);
     aws_map_release(&x.gmap);
-    ix_release(&x.ix);
-    set_release(&x.nodeids);
-    set_release(&x.pvnames);
-    set_release(&x.handles);
-    aws_map_release(&x.tagnodes);
-    aws_map_release(&x.tagns);
-    lbl_keys_release(&x.e_out);
-    lbl_keys_release(&x.e_t);
-    lbl_keys_release(&x.e_generic);
-    lbl_keys_release(&x.e_lab);
     lbl_set_release(&x.tmp);
     for (i = 0; i < x.tcache.n; i++)
         free(x.tvals[i]);
     free(x.tvals);
     aws_map_release(&x.tcache);
-    for (i = 0; i < x.lcache.n; i++)
-        lbl_set_release(&x.lvals[i]);
-    free(x.lvals);
-    aws_map_release(&x.lcache);
+    return rc;
+}
+
+void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src)
+{
+    int k;
+    dst->daily_rows += src->daily_rows;
+    dst->daily_unblended += src->daily_unblended;
+    dst->resource_matched += src->resource_matched;
+    dst->resource_matched_unblended += src->resource_matched_unblended;
+    dst->tag_matched += src->tag_matched;
+    dst->tag_matched_unblended += src->tag_matched_unblended;
+    dst->unmatched += src->unmatched;
+    dst->unmatched_unblended += src->unmatched_unblended;
+    for (k = 0; k < AWS_NKIND; k++) {
+        dst->kind_rows[k] += src->kind_rows[k];
+        dst->kind_out[k] += src->kind_out[k];
+        dst->kind_unblended[k] += src->kind_unblended[k];
+    }
+    for (k = 0; k < AWS_NDROP; k++) {
+        dst->dropped[k] += src->dropped[k];
+        dst->dropped_unblended[k] += src->dropped_unblended[k];
+    }
+    dst->capacity_rate_zero += src->capacity_rate_zero;
+    dst->output_rows += src->output_rows;
+}
+
+int aws_table_append_move(struct aws_table *dst, struct aws_table *src)
+{
+    struct ocp_arena *na;
+    if (dst->count + src->count > dst->cap) {
+        size_t nc = dst->cap ? dst->cap : 1024;
+        struct aws_row *nr;
+        while (nc < dst->count + src->count)
+            nc *= 2;
+        nr = realloc(dst->rows, nc * sizeof *nr);
+        if (nr == NULL)
+            return OCP_ERR_OSERR;
+        dst->rows = nr;
+        dst->cap = nc;
+    }
+    na = realloc(dst->more, (dst->nmore + 1) * sizeof *na);
+    if (na == NULL)
+        return OCP_ERR_OSERR;
+    dst->more = na;
+    if (src->count)
+        memcpy(dst->rows + dst->count, src->rows, src->count * sizeof *src->rows);
+    dst->count += src->count;
+    /* The rows' strings live in src's arena, which dst now owns. */
+    dst->more[dst->nmore++] = src->strings;
+    ocp_arena_init(&src->strings, 1 << 16);
+    if (dst->source_uuid == NULL) {
+        dst->cluster_id = src->cluster_id;
+        dst->cluster_alias = src->cluster_alias;
+        dst->source_uuid = src->source_uuid;
+        dst->report_period_id = src->report_period_id;
+        dst->bill_id = src->bill_id;
+        dst->has_bill_id = src->has_bill_id;
+        src->cluster_id = src->cluster_alias = src->source_uuid = NULL;
+    }
+    aws_table_release(src);
+    aws_table_init(src);
+    return OCP_OK;
+}
+
+int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
+                  const struct aws_settings *s, struct aws_table *out,
+                  struct aws_counters *c, struct ocp_error *err)
+{
+    struct aws_prepared *a = NULL;
+    size_t d;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    rc = aws_prepare(p, ocp, s, &a, err);
+    for (d = 0; rc == OCP_OK && d < a->ndays; d++) {
+        struct aws_table t;
+        struct aws_counters dc;
+        aws_table_init(&t);
+        rc = aws_attribute_day(a, d, &t, &dc, err);
+        if (rc == OCP_OK) {
+            aws_counters_add(c, &dc);
+            if (aws_table_append_move(out, &t) != OCP_OK)
+                rc = oom(err);
+        }
+        aws_table_release(&t);
+    }
+    if (rc == OCP_OK && out->source_uuid == NULL) { /* no daily rows at all */
+        out->source_uuid = strdup(s->source_uuid);
+        out->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
+        out->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
+        out->report_period_id = s->report_period_id;
+        out->bill_id = s->bill_id;
+        out->has_bill_id = s->has_bill_id;
+        if (out->source_uuid == NULL)
+            rc = oom(err);
+    }
+    c->read = p->counts;
+    aws_prepared_free(a);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "driver/fault.h"
 
 #include <limits.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,69 @@ static int settings(const struct cfg *cfg, struct aws_settings *s, char ***aws_k
     s->aliases = *aliases;
     s->n_aliases = *npairs;
     return OCP_OK;
+}
+
+/* The attribution with its days on nthreads threads of rank 0: the same
+ * result as aws_attribute (the day tables are appended and the counters
+ * added in day order). */
+static int attribute_days(const struct aws_partial *p, const struct rpt_table *ocp,
+                          const struct aws_settings *s, int nthreads, struct aws_table *out,
+                          struct aws_counters *c, struct ocp_error *err)
+{
+    struct aws_prepared *a = NULL;
+    const int32_t *days;
+    struct aws_table *tb = NULL;
+    struct aws_counters *dc = NULL;
+    struct ocp_error *de = NULL;
+    int *st = NULL, rc, i, n;
+
+    memset(c, 0, sizeof *c);
+    rc = aws_prepare(p, ocp, s, &a, err);
+    if (rc != OCP_OK)
+        return rc;
+    n = (int)aws_prepared_days(a, &days);
+    tb = calloc((size_t)n + 1, sizeof *tb);
+    dc = calloc((size_t)n + 1, sizeof *dc);
+    de = calloc((size_t)n + 1, sizeof *de);
+    st = calloc((size_t)n + 1, sizeof *st);
+    if (tb == NULL || dc == NULL || de == NULL || st == NULL) {
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        n = 0;
+    }
+    for (i = 0; i < n; i++)
+        aws_table_init(&tb[i]);
+#pragma omp parallel for num_threads(nthreads < 1 ? 1 : nthreads) schedule(dynamic, 1)
+    for (i = 0; i < n; i++)
+        st[i] = aws_attribute_day(a, (size_t)i, &tb[i], &dc[i], &de[i]);
+    for (i = 0; i < n; i++) {
+        if (rc == OCP_OK && st[i] != OCP_OK) {
+            rc = st[i];
+            *err = de[i];
+        }
+        if (rc == OCP_OK) {
+            aws_counters_add(c, &dc[i]);
+            if (aws_table_append_move(out, &tb[i]) != OCP_OK)
+                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        }
+        aws_table_release(&tb[i]);
+    }
+    if (rc == OCP_OK && out->source_uuid == NULL) { /* no daily rows at all */
+        out->source_uuid = strdup(s->source_uuid);
+        out->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
+        out->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
+        out->report_period_id = s->report_period_id;
+        out->bill_id = s->bill_id;
+        out->has_bill_id = s->has_bill_id;
+        if (out->source_uuid == NULL)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    aws_partial_counts(p, &c->read);
+    free(tb);
+    free(dc);
+    free(de);
+    free(st);
+    aws_prepared_free(a);
+    return rc;
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -219,7 +283,9 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         aws_table_init(&tb);
         rc = settings(cfg, &s, &keys, &nkeys, &pairs, &npairs, &aliases, err);
         if (rc == OCP_OK)
-            rc = aws_attribute(p, &ocp, &s, &tb, &c, err);
+            rc = attribute_days(p, &ocp, &s, cfg->threads > 0 ? cfg->threads
+                                                                : omp_get_max_threads(),
+                                &tb, &c, err);
         tm[3] = now_seconds();
         if (rc == OCP_OK) {
             res->output_path = cfg_aws_output_path(cfg);

@@ -238,6 +238,10 @@ int cfg_aws_validate(const struct cfg *c, struct ocp_error *err)
         return OCP_OK;
     if (c->aws_table == NULL || c->aws_table[0] == '\0')
         return cfg_fail(err, &w, "required when aws.source_uuid is set");
+    if (c->aws_output == NULL && c->output_path == NULL) {
+        w.path = "aws.output";
+        return cfg_fail(err, &w, "required when output.path is not set");
+    }
     if (c->input_format != CFG_INPUT_PARQUET) {
         w.path = "aws.source_uuid";
         return cfg_fail(err, &w, "the AWS step reads Parquet: needs input.format parquet");

@@ -514,7 +514,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
                    size_t len, const struct cfg_where *w,
                    struct ocp_error *err)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc;
 
     if (keys[key].shape == CS_SECTION)

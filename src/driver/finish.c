@@ -26,7 +26,7 @@
 static int finish_one_day(const struct agg_partial *p,
                           const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs,
-                          const struct rpt_meta *meta, enum rpt_format format,
+                          const struct rpt_meta *meta, const struct out_encoding *enc,
                           int32_t day, struct rpt_buf *block, struct rpt_buf *aws,
                           struct finish_result *res, struct ocp_error *err)
 {
@@ -39,7 +39,7 @@ static int finish_one_day(const struct agg_partial *p,
     if (rc == OCP_OK) {
         rpt_table_count_kinds(&tb, &res->pod_rows, &res->unallocated_rows,
                               &res->storage_rows);
-        rc = rpt_encode_block(format, &tb, meta, block, err);
+        rc = out_encode(enc, &tb, meta, block, err);
     }
     /* The AWS step (aws_step.c) attributes on these rows later. */
     if (rc == OCP_OK && aws != NULL && aws_ocp_encode(&tb, aws) != OCP_OK)
@@ -61,7 +61,7 @@ struct batch {
 
 static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix,
                      const struct agg_finish_settings *fs,
-                     const struct rpt_meta *meta, enum rpt_format format,
+                     const struct rpt_meta *meta, const struct out_encoding *enc,
                      const int32_t *days, struct batch *b, int nthreads,
                      struct rpt_buf *aws_rows, struct finish_result *res,
                      struct ocp_error *err)
@@ -77,7 +77,7 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
     }
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (i = 0; i < (int)b->count; i++)
-        b->status[i] = finish_one_day(p, ix, fs, meta, format, days[b->first + (size_t)i],
+        b->status[i] = finish_one_day(p, ix, fs, meta, enc, days[b->first + (size_t)i],
                                       &b->block[i], b->aws != NULL ? &b->aws[i] : NULL,
                                       &b->res[i], &b->err[i]);
     for (i = 0; i < (int)b->count; i++) {
@@ -144,8 +144,8 @@ static void failed_here(struct tp *t, int rc, const struct ocp_error *err)
 }
 
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
-                const struct rpt_meta *meta, enum rpt_format format, int nthreads,
-                int status, struct rpt_stream *stream, double progress_seconds,
+                const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
+                int status, struct out_dest *dest, double progress_seconds,
                 struct tp *t, struct rpt_buf *aws_rows, struct finish_result *res,
                 struct ocp_error *err)
 {
@@ -249,7 +249,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
                 if (rc == OCP_OK && lrc == OCP_OK)
                     lrc = stop_status(t, err);
                 if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = rpt_stream_write(stream, blk, len, err);
+                    lrc = out_write(dest, blk, len, err);
                 free(blk);
                 if (rc == OCP_OK && lrc != OCP_OK) {
                     rc = lrc;
@@ -269,7 +269,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             if (rc == OCP_OK)
                 rc = stop_status(t, err);
             if (rc == OCP_OK) {
-                rc = run_batch(mine, ix, fs, meta, format, days, &b, nthreads, aws_rows, res,
+                rc = run_batch(mine, ix, fs, meta, enc, days, &b, nthreads, aws_rows, res,
                                err);
                 if (rc == OCP_OK && b.first > 0)
                     rc = fault_at("finish", err);
@@ -283,8 +283,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             if (rc == OCP_OK)
                 rc = stop_status(t, err);
             if (rc == OCP_OK)
-                rc = rpt_stream_write(stream, (const unsigned char *)blk->data, blk->len,
-                                      err);
+                rc = out_write(dest, (const unsigned char *)blk->data, blk->len, err);
             failed_here(t, rc, err);
         } else {
             int lrc = rc == OCP_OK ? fault_at("write", err) : OCP_OK;

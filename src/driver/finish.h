@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "driver/output.h"
 #include "driver/transport.h"
 #include "ocpagg/agg.h"
 #include "ocpagg/report.h"
@@ -14,10 +15,10 @@ struct finish_result {
 
 /* Collective.  `mine` holds all groups of this rank's days (after the
  * shuffle).  Every rank finishes its days, nthreads days at a time (one
- * day per thread), encodes each day's table as a block of `format` and
+ * day per thread), encodes each day's table as a block (`enc`) and
  * sends it with a status header to rank 0, which hands the blocks in day
- * order to `stream` (rank 0 only; NULL elsewhere).  status is this rank's
- * status on entry (rank 0: whether the stream opened); a failed rank still
+ * order to `dest` (rank 0 only; NULL elsewhere).  status is this rank's
+ * status on entry (rank 0: whether the destination opened); a failed rank still
  * walks the protocol, finishing nothing.  Nothing is committed
  * here: the driver commits after all ranks agree.  A failure on any rank
  * (or a stop request) reaches the others through an alert; from then on
@@ -28,8 +29,8 @@ struct finish_result {
  * rank, OCP_ERR_INTERRUPTED on its own signal.  aws_rows (NULL: no AWS
  * step) receives this rank's finished rows in aws_ocp_encode form. */
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
-                const struct rpt_meta *meta, enum rpt_format format, int nthreads,
-                int status, struct rpt_stream *stream, double progress_seconds, struct tp *t,
+                const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
+                int status, struct out_dest *dest, double progress_seconds, struct tp *t,
                 struct rpt_buf *aws_rows, struct finish_result *res, struct ocp_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <mpi.h>
 #include <omp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "driver/fault.h"
 #include "driver/aws_step.h"
 #include "driver/finish.h"
+#include "driver/output.h"
 #include "driver/summary.h"
 #include "driver/transport.h"
 #include "ocpagg/text.h"
@@ -58,7 +60,7 @@ static const char usage_text[] =
     "  -i, --input PATH         HDF5 file or Parquet root directory [input.path]\n"
     "      --input-format F     hdf5 or parquet [input.format]\n"
     "  -o, --output PATH        report file [output.path]\n"
-    "      --format F           report format: csv or parquet [output.format]\n"
+    "      --format F           report format: csv, parquet or postgres [output.format]\n"
     "      --start YYYY-MM-DD   first day of the run [start_date]\n"
     "      --end YYYY-MM-DD     last day of the run [end_date]\n"
     "  -t, --threads N          OpenMP threads per rank [threads]\n"
@@ -272,7 +274,11 @@ struct run {
     struct rpt_meta meta;
     struct run_summary sum;
     struct rank_figures *figures;
-    struct rpt_stream *stream; /* rank 0, from the finish to the commit */
+    struct out_encoding enc;   /* how days become blocks, on every rank */
+    struct out_dest dest;      /* rank 0, from the finish to the commit */
+    struct pg_options pgo;     /* postgres: rank 0 */
+    struct pg_target pgt;
+    int64_t *pg_ids;
     struct finish_result fres;
     size_t *mychunks, nmychunks;
     int rank, nranks, nthreads;
@@ -284,13 +290,13 @@ struct run {
     struct aws_step_result aws;
 };
 
-/* The stream is aborted before any MPI_Abort, so no temporary report
- * outlives the job. */
+/* The report is aborted before any MPI_Abort, so no temporary report
+ * outlives the job and the database rolls back. */
 static void abort_stream(void *ctx)
 {
     struct run *r = ctx;
-    if (r->stream != NULL)
-        rpt_stream_abort(r->stream);
+    if (out_is_open(&r->dest))
+        out_abort(&r->dest, "ocpagg: the job stopped");
 }
 
 /* The agreement step after every phase: this rank's error (if its own)
@@ -306,6 +312,11 @@ static int step(struct run *r, int rc, struct ocp_error *err)
                       sig);
     if (rc != OCP_OK && rc != TP_PEER && rc != OCP_ERR_INTERRUPTED)
         print_error(r->rank, r->nranks, err);
+    /* An interruption that says where it happened (opening a FIFO config,
+     * say) is worth its own line; the plain "stopped by signal" is told
+     * by the verdict. */
+    if (rc == OCP_ERR_INTERRUPTED && strncmp(err->message, "stopped by signal", 17) != 0)
+        print_error(r->rank, r->nranks, err);
     if (rc != OCP_OK && rc != TP_PEER)
         tp_alert(&r->tp, rc, err->message);
     return tp_agree(&r->tp, rc, err, rc == OCP_ERR_INTERRUPTED ? sig : 0, &r->verdict);
@@ -320,6 +331,57 @@ static int stopped(struct ocp_error *err)
     return TP_PEER;
 }
 
+static void *idle_thread(void *arg)
+{
+    return arg;
+}
+
+/* libgomp ends the process with exit 1 when it cannot create a thread;
+ * starting (and joining) as many threads up front, with the stack size
+ * OpenMP will use, turns that into a memory error (71) we can report. */
+static int check_threads(int nthreads, struct ocp_error *err)
+{
+    pthread_t *th;
+    pthread_attr_t attr;
+    const char *ss = getenv("OMP_STACKSIZE");
+    int i, started = 0, rc = OCP_OK;
+
+    if (nthreads <= 1)
+        return OCP_OK;
+    th = calloc((size_t)nthreads, sizeof *th);
+    if (th == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads", "out of memory");
+    pthread_attr_init(&attr);
+    if (ss != NULL) {
+        char *end;
+        double v = strtod(ss, &end);
+        size_t mul = 1024; /* OpenMP's default unit is KiB */
+        if (*end == 'B' || *end == 'b')
+            mul = 1;
+        else if (*end == 'M' || *end == 'm')
+            mul = (size_t)1 << 20;
+        else if (*end == 'G' || *end == 'g')
+            mul = (size_t)1 << 30;
+        if (v > 0)
+            pthread_attr_setstacksize(&attr, (size_t)(v * (double)mul));
+    }
+    for (i = 1; i < nthreads; i++) {
+        int e = pthread_create(&th[i], &attr, idle_thread, NULL);
+        if (e != 0) {
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads",
+                               "cannot start %d threads (%s); lower threads or "
+                               "OMP_NUM_THREADS", nthreads, strerror(e));
+            break;
+        }
+        started = i;
+    }
+    for (i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    pthread_attr_destroy(&attr);
+    free(th);
+    return rc;
+}
+
 /* Config: rank 0 parses and validates, everyone receives. */
 static int phase_config(struct run *r, struct ocp_error *err)
 {
@@ -328,7 +390,11 @@ static int phase_config(struct run *r, struct ocp_error *err)
     int rc = OCP_OK;
 
     if (r->rank == 0) {
-        rc = cfg_load_file(&r->cfg, r->opt.config, err);
+        /* A signal that came before the open (a FIFO config would block
+         * there) stops the job here; one during the open is EINTR, 75. */
+        rc = stop_requested ? stopped(err) : OCP_OK;
+        if (rc == OCP_OK)
+            rc = cfg_load_file(&r->cfg, r->opt.config, err);
         for (i = 0; rc == OCP_OK && i < (size_t)r->opt.n; i++)
             rc = cfg_set(&r->cfg, r->opt.keys[i], r->opt.values[i], err);
         if (rc == OCP_OK)
@@ -346,6 +412,10 @@ static int phase_config(struct run *r, struct ocp_error *err)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                            "out of memory adding %zu tag keys", r->cfg.n_tag_keys);
     r->nthreads = r->cfg.threads > 0 ? r->cfg.threads : omp_get_max_threads();
+    if (rc == OCP_OK)
+        rc = check_threads(r->nthreads, err);
+    if (rc == OCP_OK)
+        out_encoding_of(&r->cfg, &r->enc);
     return rc;
 }
 
@@ -363,16 +433,39 @@ static int check_outputs(struct run *r, struct ocp_error *err)
     for (i = 0; i < r->plan.nfiles; i++)
         inputs[i + 1] = r->plan.files[i];
     memset(&spec, 0, sizeof spec);
-    spec.report_path = r->cfg.output_path;
-    spec.report_key = "output.path";
-    spec.summary_path = r->cfg.summary_path;
-    spec.summary_key = "output.summary";
+    if (r->enc.postgres) {
+        /* The report goes to the database; the summary is the only file. */
+        spec.report_path = r->cfg.summary_path;
+        spec.report_key = "output.summary";
+    } else {
+        spec.report_path = r->cfg.output_path;
+        spec.report_key = "output.path";
+        spec.summary_path = r->cfg.summary_path;
+        spec.summary_key = "output.summary";
+    }
     spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
                        r->cfg.output_partitioned;
     spec.inputs = inputs;
     spec.ninputs = r->plan.nfiles + 1;
     rc = rpt_output_check(&spec, err);
     free(inputs);
+    return rc;
+}
+
+/* Rank 0, postgres: the pre-flight against the database, changing
+ * nothing, before any heavy work (each problem on its own line). */
+static int pg_check(struct run *r, struct ocp_error *err)
+{
+    int rc;
+
+    r->pg_ids = calloc(r->cfg.n_cost_categories + 1, sizeof *r->pg_ids);
+    if (r->pg_ids == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    rc = pg_options_from_cfg(&r->cfg, &r->pgo, r->pg_ids, r->cfg.n_cost_categories, err);
+    if (rc == OCP_OK)
+        rc = pg_preflight(&r->pgo, &r->pgt, stderr, err);
+    if (rc == OCP_OK)
+        r->enc.periods = r->pgt.periods;
     return rc;
 }
 
@@ -391,7 +484,10 @@ static int phase_plan(struct run *r, struct ocp_error *err)
             fprintf(stderr, "ocpagg: planning %s input %s on %d rank(s)\n",
                     r->cfg.input_format == CFG_INPUT_HDF5 ? "HDF5" : "Parquet",
                     r->cfg.input_path, r->nranks);
-        rc = plan_build(&r->cfg, &r->plan, warning, sizeof warning, err);
+        if (r->enc.postgres)
+            rc = pg_check(r, err);
+        if (rc == OCP_OK)
+            rc = plan_build(&r->cfg, &r->plan, warning, sizeof warning, err);
         if (rc == OCP_OK)
             rc = check_outputs(r, err);
         if (rc == OCP_OK && warning[0] != '\0' && !r->opt.quiet)
@@ -404,6 +500,27 @@ static int phase_plan(struct run *r, struct ocp_error *err)
         rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                            "the plan from rank 0 does not read back");
     free(buf);
+    if (r->enc.postgres) {
+        /* Every rank encodes with the report period of each month. */
+        buf = NULL;
+        len = 0;
+        if (r->rank == 0 && rc == OCP_OK) {
+            buf = malloc(sizeof r->enc.periods);
+            if (buf == NULL)
+                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            else {
+                memcpy(buf, &r->enc.periods, sizeof r->enc.periods);
+                len = sizeof r->enc.periods;
+            }
+        }
+        rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
+        if (rc == OCP_OK && len != sizeof r->enc.periods)
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "the report periods from rank 0 do not read back");
+        if (rc == OCP_OK && r->rank != 0)
+            memcpy(&r->enc.periods, buf, sizeof r->enc.periods);
+        free(buf);
+    }
     if (rc == OCP_OK &&
         plan_share(&r->plan, r->rank, r->nranks, &r->mychunks, &r->nmychunks) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
@@ -485,13 +602,6 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
     return rc;
 }
 
-static enum rpt_format report_format(const struct cfg *cfg)
-{
-    if (cfg->output_format == CFG_OUTPUT_CSV)
-        return RPT_FORMAT_CSV;
-    return cfg->output_partitioned ? RPT_FORMAT_PARQUET_PARTITIONED : RPT_FORMAT_PARQUET;
-}
-
 /* Every rank finishes its days; rank 0 streams them into the report
  * (under temporary names until the write phase commits it). */
 static int phase_finish(struct run *r, struct ocp_error *err)
@@ -503,18 +613,16 @@ static int phase_finish(struct run *r, struct ocp_error *err)
         if (!r->opt.quiet)
             fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
                             "on %d rank(s) x %d thread(s), writing %s\n",
-                    r->nranks, r->nthreads, r->cfg.output_path);
-        rc = rpt_stream_open(&r->stream, report_format(&r->cfg), r->cfg.output_path,
-                             &r->meta, err);
-        if (rc != OCP_OK)
-            r->stream = NULL;
+                    r->nranks, r->nthreads,
+                    r->enc.postgres ? "into PostgreSQL" : r->cfg.output_path);
+        rc = out_open(&r->dest, &r->cfg, &r->enc, &r->meta, &r->pgo, err);
     }
     /* A rank 0 that could not open the report still takes part: its
      * failure reaches the others through the alert and the headers. */
     if (rc != OCP_OK)
         tp_alert(&r->tp, rc, err->message);
-    rc = finish_days(r->partial, &r->fs, &r->meta, report_format(&r->cfg), r->nthreads,
-                     rc, r->stream, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
+    rc = finish_days(r->partial, &r->fs, &r->meta, &r->enc, r->nthreads,
+                     rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
                      &r->fres, err);
     r->sum.t_finish = now_seconds() - r->t_mark;
@@ -548,7 +656,7 @@ static int phase_aws(struct run *r, struct ocp_error *err)
  * stays untouched until the commit. */
 static int phase_write(struct run *r, struct ocp_error *err)
 {
-    int64_t counts[5];
+    int64_t counts[5], expected;
     int rc;
 
     exchange_count_owned(r->partial, r->rank, r->nranks, &counts[0], &counts[1]);
@@ -570,20 +678,34 @@ static int phase_write(struct run *r, struct ocp_error *err)
     r->sum.per_rank = r->figures;
     r->sum.t_write = 0.0;
     r->sum.t_total = now_seconds() - r->t_begin;
+    expected = r->sum.out_pod_rows + r->sum.out_unallocated_rows + r->sum.out_storage_rows;
     rc = fault_at("summary", err);
     if (rc == OCP_OK && stop_requested)
         rc = stopped(err);
+    /* The database's COPY ends first so the summary can give its counts;
+     * its transaction stays open until the commit below. */
+    if (rc == OCP_OK)
+        rc = out_end(&r->dest, expected, err);
+    if (rc == OCP_OK && r->enc.postgres) {
+        r->sum.has_postgres = 1;
+        r->sum.pg_server_version = r->pgt.server_version;
+        r->sum.pg_deleted_rows = r->dest.deleted;
+        r->sum.pg_copied_rows = r->dest.copied;
+        r->sum.pg_partitions_created = r->dest.partitions.created;
+        r->sum.pg_rows_moved = r->dest.partitions.moved;
+        r->sum.report_path = r->pgo.table != NULL ? r->pgo.table : PG_DEFAULT_TABLE;
+    }
     if (rc == OCP_OK)
         rc = summary_write(&r->sum, r->cfg.summary_path, err);
     if (rc == OCP_OK) {
-        rc = rpt_stream_commit(r->stream, err);
+        rc = out_commit(&r->dest, expected, err);
         if (rc != OCP_OK)
             unlink(r->cfg.summary_path); /* report and summary go together */
     } else {
-        rpt_stream_abort(r->stream);
+        out_abort(&r->dest, rc == OCP_ERR_INTERRUPTED ? "ocpagg: stopped by a signal"
+                                                      : "ocpagg: the run failed");
     }
-    rpt_stream_destroy(r->stream);
-    r->stream = NULL;
+    out_release(&r->dest);
     return rc;
 }
 
@@ -707,10 +829,9 @@ int main(int argc, char **argv)
 
 done:
     print_verdict(r);
-    if (r->stream != NULL) {
-        rpt_stream_abort(r->stream);
-        rpt_stream_destroy(r->stream);
-        r->stream = NULL;
+    if (out_is_open(&r->dest)) {
+        out_abort(&r->dest, "ocpagg: the job stopped");
+        out_release(&r->dest);
     }
     if (r->tp.alert_sreq != NULL)
         tp_finalize(&r->tp);
@@ -719,6 +840,7 @@ done:
     aws_step_result_release(&r->aws);
     free(r->mychunks);
     free(r->figures);
+    free(r->pg_ids);
     free_finish_settings(&r->fs);
     agg_partial_destroy(r->partial);
     plan_release(&r->plan);

@@ -167,6 +167,17 @@ int summary_write(const struct run_summary *s, const char *path,
     }
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
+    if (s->has_postgres) {
+        /* Counts and the server version only: never the conninfo. */
+        json_t *pg = json_object();
+        json_object_set_new(pg, "server_version", json_string(s->pg_server_version));
+        json_object_set_new(pg, "deleted_rows", json_integer(s->pg_deleted_rows));
+        json_object_set_new(pg, "copied_rows", json_integer(s->pg_copied_rows));
+        json_object_set_new(pg, "partitions_created",
+                            json_integer(s->pg_partitions_created));
+        json_object_set_new(pg, "rows_moved_from_default", json_integer(s->pg_rows_moved));
+        json_object_set_new(root, "postgres", pg);
+    }
 
     /* The one atomic-file helper: temporary, fsync, rename, folder fsync. */
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -17,6 +17,11 @@ struct run_summary {
     const char *status;
     const char *config_json;
     const char *report_path;
+    /* output.format postgres: what the database step did. */
+    int has_postgres;
+    const char *pg_server_version;
+    int64_t pg_deleted_rows, pg_copied_rows, pg_rows_moved;
+    int32_t pg_partitions_created;
     int nranks, threads;
     struct agg_stats stats;
     int64_t total_rows, pruned_row_groups;

@@ -1,0 +1,73 @@
+/* output.h - where the report goes: a file (CSV, Parquet, partitioned
+ * Parquet) through the report stream, or Koku's PostgreSQL table through
+ * the pg writer (driver only).
+ *
+ * The finish path does not care which: every rank encodes its days with
+ * out_encode (any thread), rank 0 hands the blocks in day order to
+ * out_write, and the write phase commits (or aborts) once all ranks
+ * agree.  Ownership: struct out_dest is caller storage, zeroed;
+ * out_open fills it, out_commit/out_abort end it, out_release frees. */
+#ifndef OCPAGG_DRIVER_OUTPUT_H
+#define OCPAGG_DRIVER_OUTPUT_H
+
+#include <stdint.h>
+
+#include "ocpagg/config.h"
+#include "ocpagg/pg.h"
+#include "ocpagg/report.h"
+
+/* How a day's rows become a block: the same on every rank. */
+struct out_encoding {
+    int postgres;              /* 1: COPY text for the database */
+    enum rpt_format format;    /* file formats */
+    struct pg_periods periods; /* postgres: report period per month */
+};
+
+/* The encoding the config asks for (periods filled later for postgres). */
+void out_encoding_of(const struct cfg *cfg, struct out_encoding *enc);
+
+/* Encodes a finished, sorted day table (thread-safe). */
+int out_encode(const struct out_encoding *enc, const struct rpt_table *t,
+               const struct rpt_meta *meta, struct rpt_buf *out,
+               struct ocp_error *err);
+
+/* Rank 0's destination. */
+struct out_dest {
+    struct rpt_stream *stream;
+    struct pg_writer *pg;
+    struct pg_partition_result partitions;
+    int64_t deleted, copied;
+};
+
+/* Opens the destination (rank 0): the report stream, or for postgres the
+ * partitions and then the data transaction (lock, DELETE, COPY). */
+int out_open(struct out_dest *d, const struct cfg *cfg, const struct out_encoding *enc,
+             const struct rpt_meta *meta, const struct pg_options *pgo,
+             struct ocp_error *err);
+
+/* Writes the next block. */
+int out_write(struct out_dest *d, const unsigned char *block, size_t len,
+              struct ocp_error *err);
+
+/* Ends the data before the summary is written: for postgres the COPY
+ * ends and the copied count is checked against expected_rows (the
+ * transaction stays open); nothing for files. */
+int out_end(struct out_dest *d, int64_t expected_rows, struct ocp_error *err);
+
+/* Makes the report visible: rename / tree swap, or COMMIT. */
+int out_commit(struct out_dest *d, int64_t expected_rows, struct ocp_error *err);
+
+/* Throws the report away: temporaries removed, or ROLLBACK; an earlier
+ * report (or the table's rows) stays as it was. */
+void out_abort(struct out_dest *d, const char *reason);
+
+/* Frees what out_open made (aborting when neither commit nor abort ran). */
+void out_release(struct out_dest *d);
+
+/* Whether a destination is open. */
+static inline int out_is_open(const struct out_dest *d)
+{
+    return d->stream != NULL || d->pg != NULL;
+}
+
+#endif

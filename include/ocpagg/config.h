@@ -98,7 +98,31 @@ struct cfg {
     int pg_report_period_auto;  /* report_period_id: auto */
     int pg_has_report_period_id;
     int64_t pg_report_period_id; /* else the top-level report_period_id */
+    /* OCP on AWS (issue 14, src/config/cfg_aws.c, docs/aws.md); the AWS
+     * step runs iff aws_source_uuid is set. */
+    char *aws_table;             /* input.tables.aws_line_items, under input.path */
+    char *aws_source_uuid;       /* aws.source_uuid */
+    int aws_has_bill_id;
+    int64_t aws_bill_id;         /* aws.bill_id */
+    double aws_markup_percent;   /* aws.markup_percent, default 0 */
+    char *aws_tag_keys;          /* aws.enabled_tag_keys, "a,b" or NULL */
+    int aws_distribution_memory; /* aws.distribution: 0 cpu, 1 memory */
+    char *aws_account_aliases;   /* aws.account_aliases, "acct=id,..." or NULL */
+    char *aws_output;            /* aws.output or NULL (derived) */
 };
+
+/* The OCP-on-AWS report's path: aws.output, else output.path with
+ * ".csv"/".parquet" replaced by ".aws.csv"/".aws.parquet" (".aws.csv"
+ * appended otherwise; CSV for partitioned Parquet and PostgreSQL output).
+ * A .parquet name means Parquet.  malloc'd; NULL when out of memory or no
+ * output path. */
+char *cfg_aws_output_path(const struct cfg *c);
+
+/* Splits a comma-separated config value (aws.enabled_tag_keys,
+ * aws.account_aliases) into n trimmed malloc'd items; NULL text gives
+ * none.  OCP_OK or OCP_ERR_OSERR.  Free with cfg_aws_split_free. */
+int cfg_aws_split(const char *text, char ***items, size_t *n);
+void cfg_aws_split_free(char **items, size_t n);
 
 /* Fills c with the defaults of docs/config.md: Koku's table names,
  * everything else unset, empty, zero or the documented value.  Should

@@ -92,6 +92,17 @@ int gen_table(const struct gen_config *c, enum ocp_table table,
 int gen_all(const struct gen_config *c, const struct gen_sink *sink,
             int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err);
 
+/* An AWS CUR matching the cluster of c (issue 14, src/gen/gen_cur.c):
+ * raw rows in Koku's layout handed to emit one by one (the row and its
+ * strings are valid during the call only).  cluster_id is the value of
+ * the openshift_cluster tag of the cluster-wide bucket.  *rows (optional)
+ * receives the number of rows.  Deterministic per seed. */
+struct aws_raw_row;
+int gen_cur(const struct gen_config *c, const char *cluster_id,
+            int (*emit)(void *ctx, const struct aws_raw_row *r,
+                        struct ocp_error *err),
+            void *ctx, int64_t *rows, struct ocp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

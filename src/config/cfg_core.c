@@ -23,6 +23,7 @@ void cfg_init(struct cfg *c)
     c->verify_crc = 1;
     c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
     cfg_pg_init(c);
+    cfg_aws_init(c);
     /* A failed copy leaves the slot NULL; cfg_validate reports it. */
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
         (void)cfg_reset_key(c, (enum cfg_key)(CK_TABLE_FIRST + t), &w, NULL);
@@ -51,6 +52,7 @@ void cfg_release(struct cfg *c)
     free(c->summary_path);
     free(c->source_name);
     cfg_pg_release(c);
+    cfg_aws_release(c);
     memset(c, 0, sizeof *c);
 }
 
@@ -187,6 +189,8 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         c->output_format != CFG_OUTPUT_PARQUET &&
         c->output_format != CFG_OUTPUT_POSTGRES)
         return cfg_fail(err, &w, "expected csv, parquet or postgres");
+    if ((rc = cfg_aws_validate(c, err)) != OCP_OK)
+        return rc;
     if ((rc = cfg_pg_validate(c, err)) != OCP_OK)
         return rc;
     w.path = "output.partitioned";

@@ -52,6 +52,16 @@ enum cfg_key {
     CK_PG_CREATE_PARTITIONS,
     CK_PG_LOCK_TIMEOUT,
     CK_PG_REPORT_PERIOD_ID,
+    /* OCP on AWS (cfg_aws.c): CK_AWS_TABLE .. CK_AWS_OUTPUT, in order */
+    CK_AWS_TABLE,
+    CK_AWS,
+    CK_AWS_SOURCE_UUID,
+    CK_AWS_BILL_ID,
+    CK_AWS_MARKUP,
+    CK_AWS_TAG_KEYS,
+    CK_AWS_DISTRIBUTION,
+    CK_AWS_ALIASES,
+    CK_AWS_OUTPUT,
     CK_COUNT
 };
 
@@ -165,6 +175,16 @@ int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
 int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
                  struct ocp_error *err);
 int cfg_pg_validate(const struct cfg *c, struct ocp_error *err);
+
+/* OCP on AWS (cfg_aws.c): defaults, release, setters for CK_AWS_*, the
+ * checks cfg_validate adds when aws.source_uuid is set. */
+void cfg_aws_init(struct cfg *c);
+void cfg_aws_release(struct cfg *c);
+int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text,
+                  size_t len, const struct cfg_where *w, struct ocp_error *err);
+int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
+                  struct ocp_error *err);
+int cfg_aws_validate(const struct cfg *c, struct ocp_error *err);
 
 /* A growable byte buffer; ok drops to 0 once an allocation fails and
  * every later append is ignored, so callers check once at the end. */

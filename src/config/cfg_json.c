@@ -167,6 +167,25 @@ char *cfg_to_json(const struct cfg *c)
     }
     put(root, "output", output, &ok);
     put(root, "progress_seconds", json_real(c->progress_seconds), &ok);
+    if (c->aws_source_uuid != NULL) {
+        /* OCP on AWS (cfg_aws.c), only when the step runs. */
+        json_t *aws = json_object();
+        if (aws == NULL)
+            ok = 0;
+        else {
+            put(aws, "table", jstr(c->aws_table), &ok);
+            put(aws, "source_uuid", jstr(c->aws_source_uuid), &ok);
+            put(aws, "bill_id", c->aws_has_bill_id ? json_integer(c->aws_bill_id) : json_null(),
+                &ok);
+            put(aws, "markup_percent", json_real(c->aws_markup_percent), &ok);
+            put(aws, "enabled_tag_keys", jstr(c->aws_tag_keys), &ok);
+            put(aws, "distribution",
+                json_string(c->aws_distribution_memory ? "memory" : "cpu"), &ok);
+            put(aws, "account_aliases", jstr(c->aws_account_aliases), &ok);
+            put(aws, "output", jstr(c->aws_output), &ok);
+        }
+        put(root, "aws", aws, &ok);
+    }
 
     if (ok)
         text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |

@@ -66,6 +66,16 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
                             CS_SCALAR},
     [CK_PG_REPORT_PERIOD_ID] = {CK_OUTPUT_POSTGRES, "report_period_id",
                                 CS_SCALAR},
+    /* OCP on AWS (cfg_aws.c) */
+    [CK_AWS_TABLE] = {CK_INPUT_TABLES, "aws_line_items", CS_SCALAR},
+    [CK_AWS] = {CK_NONE, "aws", CS_SECTION},
+    [CK_AWS_SOURCE_UUID] = {CK_AWS, "source_uuid", CS_SCALAR},
+    [CK_AWS_BILL_ID] = {CK_AWS, "bill_id", CS_SCALAR},
+    [CK_AWS_MARKUP] = {CK_AWS, "markup_percent", CS_SCALAR},
+    [CK_AWS_TAG_KEYS] = {CK_AWS, "enabled_tag_keys", CS_SCALAR},
+    [CK_AWS_DISTRIBUTION] = {CK_AWS, "distribution", CS_SCALAR},
+    [CK_AWS_ALIASES] = {CK_AWS, "account_aliases", CS_SCALAR},
+    [CK_AWS_OUTPUT] = {CK_AWS, "output", CS_SCALAR},
 };
 
 static const char *key_name(enum cfg_key k)
@@ -396,6 +406,8 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
     default:
         if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
             return cfg_pg_reset(c, key, w, err);
+        if (key >= CK_AWS_TABLE && key <= CK_AWS_OUTPUT)
+            return cfg_aws_reset(c, key, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST) {
             const char *n =
                 ocp_table_spec((enum ocp_table)(key - CK_TABLE_FIRST))->name;
@@ -623,6 +635,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     default:
         if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
             return cfg_pg_apply(c, key, text, len, w, err);
+        if (key >= CK_AWS_TABLE && key <= CK_AWS_OUTPUT)
+            return cfg_aws_apply(c, key, text, len, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST)
             return set_string(&c->tables[key - CK_TABLE_FIRST], text, len, w,
                               err);

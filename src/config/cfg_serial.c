@@ -94,6 +94,17 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     put_i64(&b, c->pg_report_period_auto);
     put_i64(&b, c->pg_has_report_period_id);
     put_i64(&b, c->pg_report_period_id);
+    /* OCP on AWS */
+    put_str(&b, c->aws_table);
+    put_str(&b, c->aws_source_uuid);
+    put_i64(&b, c->aws_has_bill_id);
+    put_i64(&b, c->aws_bill_id);
+    memcpy(&bits, &c->aws_markup_percent, sizeof bits);
+    put_u64(&b, bits);
+    put_str(&b, c->aws_tag_keys);
+    put_i64(&b, c->aws_distribution_memory);
+    put_str(&b, c->aws_account_aliases);
+    put_str(&b, c->aws_output);
     if (!b.ok) {
         cfg_buf_release(&b);
         return OCP_ERR_OSERR;
@@ -263,6 +274,17 @@ static void read_all(struct reader *r, struct cfg *c)
     c->pg_report_period_auto = (int)get_ranged(r, 0, 1);
     c->pg_has_report_period_id = (int)get_ranged(r, 0, 1);
     c->pg_report_period_id = get_i64(r);
+    /* OCP on AWS */
+    c->aws_table = get_str(r);
+    c->aws_source_uuid = get_str(r);
+    c->aws_has_bill_id = (int)get_ranged(r, 0, 1);
+    c->aws_bill_id = get_i64(r);
+    bits = get_u64(r);
+    memcpy(&c->aws_markup_percent, &bits, sizeof bits);
+    c->aws_tag_keys = get_str(r);
+    c->aws_distribution_memory = (int)get_ranged(r, 0, 1);
+    c->aws_account_aliases = get_str(r);
+    c->aws_output = get_str(r);
     if (r->pos != r->len)
         r->bad = 1;
 }

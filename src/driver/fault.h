@@ -9,7 +9,8 @@
  *          (inside the shuffle, first round), finish (inside the finish,
  *          after the first batch of days), write (rank 0: writing a block;
  *          others: sending one), summary, recv (a transport receive fails
- *          to allocate; KIND is ignored).
+ *          to allocate; KIND is ignored), aws (after reading the rank's
+ *          share of the CUR, when the AWS step runs).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself).
  * A malformed value is a usage error (64), so a typo never passes a test.

@@ -13,6 +13,7 @@
 #include "driver/driver.h"
 #include "driver/exchange.h"
 #include "driver/fault.h"
+#include "ocpagg/aws.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static int finish_one_day(const struct agg_partial *p,
                           const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs,
                           const struct rpt_meta *meta, const struct out_encoding *enc,
-                          int32_t day, struct rpt_buf *block,
+                          int32_t day, struct rpt_buf *block, struct rpt_buf *aws,
                           struct finish_result *res, struct ocp_error *err)
 {
     struct rpt_table tb;
@@ -40,6 +41,10 @@ static int finish_one_day(const struct agg_partial *p,
                               &res->storage_rows);
         rc = out_encode(enc, &tb, meta, block, err);
     }
+    /* The AWS step (aws_step.c) attributes on these rows later. */
+    if (rc == OCP_OK && aws != NULL && aws_ocp_encode(&tb, aws) != OCP_OK)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                           "out of memory keeping the rows for the AWS step");
     rpt_table_release(&tb);
     return rc;
 }
@@ -47,6 +52,7 @@ static int finish_one_day(const struct agg_partial *p,
 /* A batch of up to nthreads of this rank's days, finished in parallel. */
 struct batch {
     struct rpt_buf *block;
+    struct rpt_buf *aws; /* per day: the rows for the AWS step, or NULL */
     struct finish_result *res;
     struct ocp_error *err;
     int *status;
@@ -57,23 +63,48 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
                      const struct agg_finish_settings *fs,
                      const struct rpt_meta *meta, const struct out_encoding *enc,
                      const int32_t *days, struct batch *b, int nthreads,
-                     struct finish_result *res, struct ocp_error *err)
+                     struct rpt_buf *aws_rows, struct finish_result *res,
+                     struct ocp_error *err)
 {
     int i, rc = OCP_OK;
 
     for (i = 0; i < (int)b->count; i++) {
         b->block[i].len = 0;
+        if (b->aws != NULL)
+            b->aws[i].len = 0;
         memset(&b->res[i], 0, sizeof b->res[i]);
         ocp_error_clear(&b->err[i]);
     }
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (i = 0; i < (int)b->count; i++)
         b->status[i] = finish_one_day(p, ix, fs, meta, enc, days[b->first + (size_t)i],
-                                      &b->block[i], &b->res[i], &b->err[i]);
+                                      &b->block[i], b->aws != NULL ? &b->aws[i] : NULL,
+                                      &b->res[i], &b->err[i]);
     for (i = 0; i < (int)b->count; i++) {
         res->pod_rows += b->res[i].pod_rows;
         res->unallocated_rows += b->res[i].unallocated_rows;
         res->storage_rows += b->res[i].storage_rows;
+        if (b->status[i] == OCP_OK && aws_rows != NULL && b->aws[i].len > 0) {
+            struct rpt_buf *o = aws_rows;
+            if (o->len + b->aws[i].len > o->cap) {
+                size_t nc = o->cap ? o->cap : 65536;
+                char *nd;
+                while (nc < o->len + b->aws[i].len)
+                    nc *= 2;
+                nd = realloc(o->data, nc);
+                if (nd == NULL) {
+                    b->status[i] = ocp_error_set(&b->err[i], OCP_ERR_OSERR, NULL, -1, NULL,
+                                                 "out of memory keeping rows for the AWS step");
+                } else {
+                    o->data = nd;
+                    o->cap = nc;
+                }
+            }
+            if (b->status[i] == OCP_OK) {
+                memcpy(o->data + o->len, b->aws[i].data, b->aws[i].len);
+                o->len += b->aws[i].len;
+            }
+        }
         if (b->status[i] != OCP_OK && rc == OCP_OK) {
             rc = b->status[i];
             if (err != NULL)
@@ -115,7 +146,8 @@ static void failed_here(struct tp *t, int rc, const struct ocp_error *err)
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds,
-                struct tp *t, struct finish_result *res, struct ocp_error *err)
+                struct tp *t, struct rpt_buf *aws_rows, struct finish_result *res,
+                struct ocp_error *err)
 {
     double started = now_seconds(), last_progress = started;
     int rank = t->rank, size = t->nranks, r, rc = status, mycount = 0;
@@ -137,10 +169,13 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     b.res = calloc((size_t)nthreads, sizeof *b.res);
     b.err = calloc((size_t)nthreads, sizeof *b.err);
     b.status = calloc((size_t)nthreads, sizeof *b.status);
+    if (aws_rows != NULL)
+        b.aws = calloc((size_t)nthreads, sizeof *b.aws);
     /* A rank that failed before the finish walks the protocol with no
      * days of its own. */
     if (rc == OCP_OK && (counts == NULL || displs == NULL || b.block == NULL ||
-                         b.res == NULL || b.err == NULL || b.status == NULL))
+                         b.res == NULL || b.err == NULL || b.status == NULL ||
+                         (aws_rows != NULL && b.aws == NULL)))
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     if (rc == OCP_OK && (rc = agg_partial_days(mine, &days, &ndays)) != OCP_OK)
         rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory listing the days");
@@ -234,7 +269,8 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             if (rc == OCP_OK)
                 rc = stop_status(t, err);
             if (rc == OCP_OK) {
-                rc = run_batch(mine, ix, fs, meta, enc, days, &b, nthreads, res, err);
+                rc = run_batch(mine, ix, fs, meta, enc, days, &b, nthreads, aws_rows, res,
+                               err);
                 if (rc == OCP_OK && b.first > 0)
                     rc = fault_at("finish", err);
                 failed_here(t, rc, err);
@@ -274,6 +310,10 @@ cleanup:
     if (b.block != NULL)
         for (i = 0; i < (size_t)nthreads; i++)
             rpt_buf_release(&b.block[i]);
+    if (b.aws != NULL)
+        for (i = 0; i < (size_t)nthreads; i++)
+            rpt_buf_release(&b.aws[i]);
+    free(b.aws);
     free(b.block);
     free(b.res);
     free(b.err);

@@ -26,10 +26,11 @@ struct finish_result {
  * days, so all ranks leave together.  Rank 0 prints a progress line every
  * progress_seconds (0: none).  Returns this rank's status (rank 0
  * includes writing): its own failure, TP_PEER when it stopped for another
- * rank, OCP_ERR_INTERRUPTED on its own signal. */
+ * rank, OCP_ERR_INTERRUPTED on its own signal.  aws_rows (NULL: no AWS
+ * step) receives this rank's finished rows in aws_ocp_encode form. */
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds, struct tp *t,
-                struct finish_result *res, struct ocp_error *err);
+                struct rpt_buf *aws_rows, struct finish_result *res, struct ocp_error *err);
 
 #endif

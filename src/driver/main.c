@@ -24,6 +24,7 @@
 #include "driver/driver.h"
 #include "driver/exchange.h"
 #include "driver/fault.h"
+#include "driver/aws_step.h"
 #include "driver/finish.h"
 #include "driver/output.h"
 #include "driver/summary.h"
@@ -286,6 +287,9 @@ struct run {
     double t_begin, t_mark;
     char *config_json;
     struct tp_verdict verdict;
+    /* OCP on AWS (aws_step.c): when aws.source_uuid is set */
+    struct rpt_buf aws_rows;         /* this rank's finished rows for it */
+    struct aws_step_result aws;
 };
 
 /* The report is aborted before any MPI_Abort, so no temporary report
@@ -628,8 +632,32 @@ static int phase_finish(struct run *r, struct ocp_error *err)
         tp_alert(&r->tp, rc, err->message);
     rc = finish_days(r->partial, &r->fs, &r->meta, &r->enc, r->nthreads,
                      rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
-                     &r->tp, &r->fres, err);
+                     &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
+                     &r->fres, err);
     r->sum.t_finish = now_seconds() - r->t_mark;
+    return rc;
+}
+
+/* OCP on AWS: after the finish, before the summary and the commit, so
+ * the summary carries its counters (docs/aws.md). */
+static int phase_aws(struct run *r, struct ocp_error *err)
+{
+    int rc;
+    if (r->cfg.aws_source_uuid == NULL)
+        return OCP_OK;
+    if (r->rank == 0 && !r->opt.quiet)
+        fprintf(stderr, "ocpagg: attributing the AWS CUR (%s) to the cluster\n",
+                r->cfg.aws_table);
+    rc = aws_step(&r->tp, &r->cfg, &r->aws_rows, OCP_OK, &r->aws, err);
+    rpt_buf_release(&r->aws_rows);
+    r->sum.aws_json = r->aws.counters_json;
+    r->sum.t_aws = r->aws.seconds;
+    if (rc == OCP_OK && r->rank == 0 && !r->opt.quiet)
+        fprintf(stderr, "ocpagg: AWS step: %lld CUR rows, %lld report rows in %.2f s "
+                        "(%.0f CUR rows/s); AWS report: %s\n",
+                (long long)r->aws.cur_rows, (long long)r->aws.report_rows, r->aws.seconds,
+                r->aws.seconds > 0 ? (double)r->aws.cur_rows / r->aws.seconds : 0.0,
+                r->aws.output_path);
     return rc;
 }
 
@@ -805,6 +833,8 @@ int main(int argc, char **argv)
         goto done;
     if ((rc = step(r, phase_finish(r, &err), &err)) != OCP_OK)
         goto done;
+    if ((rc = step(r, phase_aws(r, &err), &err)) != OCP_OK)
+        goto done;
     if ((rc = step(r, phase_write(r, &err), &err)) != OCP_OK)
         goto done;
     if (r->rank == 0 && !r->opt.quiet)
@@ -819,6 +849,8 @@ done:
     if (r->tp.alert_sreq != NULL)
         tp_finalize(&r->tp);
     free(r->config_json);
+    rpt_buf_release(&r->aws_rows);
+    aws_step_result_release(&r->aws);
     free(r->mychunks);
     free(r->figures);
     free(r->pg_ids);

@@ -155,6 +155,11 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(phases, "exchange", json_real(s->t_reduce));
     json_object_set_new(phases, "finish", json_real(s->t_finish));
     json_object_set_new(phases, "write", json_real(s->t_write));
+    if (s->aws_json != NULL) {
+        json_t *aws = json_loads(s->aws_json, 0, NULL);
+        json_object_set_new(phases, "aws", json_real(s->t_aws));
+        json_object_set_new(root, "aws", aws ? aws : json_null());
+    }
     json_object_set_new(phases, "total", json_real(s->t_total));
     json_object_set_new(root, "seconds", phases);
     json_object_set_new(root, "input_rows_per_second",

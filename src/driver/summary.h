@@ -29,6 +29,10 @@ struct run_summary {
     int64_t out_pod_rows, out_unallocated_rows, out_storage_rows;
     double t_plan, t_read, t_reduce, t_finish, t_write, t_total;
     const struct rank_figures *per_rank;
+    /* OCP on AWS (aws_step.c): the counters as JSON text and the step's
+     * seconds; NULL when the step did not run. */
+    const char *aws_json;
+    double t_aws;
 };
 
 struct tp;

@@ -49,6 +49,12 @@ static void usage(FILE *out)
             "  --node-memory-gib N      node memory: whole GiB in [N/2, N] (default:\n"
             "                           4 GiB per core, 16-128 GiB)\n"
             "  --no-compress            store datasets without shuffle+deflate\n"
+            "  --aws-cur DIR            also write a matching AWS CUR (Koku's raw\n"
+            "                           Parquet layout) as DIR/cur_NNNNN.parquet\n"
+            "  --aws-cluster-id ID      openshift_cluster tag value (default\n"
+            "                           test-cluster)\n"
+            "  --aws-rows-per-file N    CUR rows per file (default 1000000)\n"
+            "  --aws-only               write only the CUR\n"
             "  --quiet                  print nothing on success\n"
             "  --help                   this text\n"
             "\n"
@@ -123,6 +129,21 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
             o->gen.fine_usage = 1;
         } else if (strcmp(flag, "--no-effective-usage") == 0) {
             o->gen.omit_effective = 1;
+        } else if (strcmp(flag, "--aws-only") == 0) {
+            o->aws_only = 1;
+        } else if (strcmp(flag, "--aws-cur") == 0) {
+            TAKE_VALUE();
+            if (*v == '\0')
+                return bad_value(flag, v);
+            o->aws_cur = v;
+        } else if (strcmp(flag, "--aws-cluster-id") == 0) {
+            TAKE_VALUE();
+            o->aws_cluster_id = v;
+        } else if (strcmp(flag, "--aws-rows-per-file") == 0) {
+            TAKE_VALUE();
+            if (parse_u64(v, INT32_MAX, &u) != 0 || u == 0)
+                return bad_value(flag, v);
+            o->aws_rows_per_file = (int64_t)u;
         } else if (strcmp(flag, "--output") == 0) {
             TAKE_VALUE();
             if (*v == '\0')
@@ -197,6 +218,7 @@ int main(int argc, char **argv)
     o.format = "hdf5";
     ocpgen_pq_options_default(&pq);
     o.parquet = &pq;
+    o.aws_cluster_id = "test-cluster";
     rc = parse_args(argc, argv, &o, &pq);
     if (rc < 0)
         return 0;
@@ -214,7 +236,14 @@ int main(int argc, char **argv)
     rc = gen_config_check(&o.gen, &err);
     if (rc == OCP_OK) {
         t0 = now_seconds();
-        rc = fmt->write(&o, rows, &err);
+        if (!o.aws_only)
+            rc = fmt->write(&o, rows, &err);
+    }
+    if (rc == OCP_OK && o.aws_cur != NULL) {
+        int64_t cur_rows = 0;
+        rc = ocpgen_write_cur(&o, &cur_rows, &err);
+        if (rc == OCP_OK && !o.quiet)
+            printf("%-40s %12" PRId64 " rows\n", "aws_line_items (CUR)", cur_rows);
     }
     if (rc != OCP_OK) {
         ocp_error_format(&err, msg, sizeof msg);

@@ -19,7 +19,17 @@ struct ocpgen_options {
     int no_compress;
     int quiet;
     const struct ocpgen_pq_options *parquet; /* --format parquet flags */
+    /* AWS CUR (issue 14, sink_cur.c): written when aws_cur is set. */
+    const char *aws_cur;        /* --aws-cur DIR */
+    const char *aws_cluster_id; /* --aws-cluster-id, default test-cluster */
+    int64_t aws_rows_per_file;  /* --aws-rows-per-file, default 1000000 */
+    int aws_only;               /* --aws-only: skip the OCP tables */
 };
+
+/* Writes the CUR matching o->gen under o->aws_cur (cur_NNNNN.parquet);
+ * *rows receives the row count. */
+int ocpgen_write_cur(const struct ocpgen_options *o, int64_t *rows,
+                     struct ocp_error *err);
 
 /* Writes the four tables into one HDF5 file: output.tmp, renamed to output
  * on success and removed on failure. */

@@ -1,0 +1,1616 @@
+/*
+ * aws_attr.c - the attribution of SEMANTICS-AWS §2-§6: matching daily rows
+ * to the OCP summary rows by resource id and by tag, the five kinds, the
+ * markup, the grouping into report rows, uuids and order.
+ *
+ * Every Σ is exact (xsum); every split is computed in double in the order
+ * the contract writes it; the report is sorted, so it depends on nothing
+ * but the merged partial, the OCP rows and the settings.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/aws_internal.h"
+#include "ocpagg/labels.h"
+#include "ocpagg/text.h"
+
+static const char NS_WORKER[] = "Worker unallocated";
+static const char NS_PLATFORM[] = "Platform unallocated";
+static const char NS_STORAGE[] = "Storage unattributed";
+static const char NS_NETWORK[] = "Network unattributed";
+
+static int oom(struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+}
+
+static int is_special(const char *ns)
+{
+    return ns != NULL && (strcmp(ns, NS_WORKER) == 0 || strcmp(ns, NS_PLATFORM) == 0 ||
+                          strcmp(ns, NS_STORAGE) == 0 || strcmp(ns, NS_NETWORK) == 0);
+}
+
+static int nonempty(const char *s)
+{
+    return s != NULL && s[0] != '\0';
+}
+
+/* NULL sorts before every value; strings by bytes. */
+static int scmp(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+/* max of two nullable strings (NULL skipped). */
+static const char *smax(const char *a, const char *b)
+{
+    if (a == NULL)
+        return b;
+    if (b == NULL)
+        return a;
+    return strcmp(a, b) >= 0 ? a : b;
+}
+
+static const char *empty_null(const char *s)
+{
+    return nonempty(s) ? s : NULL;
+}
+
+/* ---- a growable key buffer ---- */
+struct key {
+    char *d;
+    size_t n, cap;
+    int bad;
+};
+
+static void k_add(struct key *k, const void *s, size_t len)
+{
+    if (k->bad)
+        return;
+    if (k->n + len > k->cap) {
+        size_t nc = k->cap ? k->cap : 256;
+        char *nd;
+        while (nc < k->n + len)
+            nc *= 2;
+        nd = realloc(k->d, nc);
+        if (nd == NULL) {
+            k->bad = 1;
+            return;
+        }
+        k->d = nd;
+        k->cap = nc;
+    }
+    if (len)
+        memcpy(k->d + k->n, s, len);
+    k->n += len;
+}
+
+static void k_u32(struct key *k, uint32_t v)
+{
+    unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8),
+                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    k_add(k, t, 4);
+}
+
+static void k_str(struct key *k, const char *s, size_t len)
+{
+    k_u32(k, (uint32_t)len);
+    k_add(k, s, len);
+}
+
+/* A nullable NUL-terminated string: flag byte, then length and bytes. */
+static void k_nstr(struct key *k, const char *s)
+{
+    unsigned char f = s != NULL;
+    k_add(k, &f, 1);
+    if (s != NULL)
+        k_str(k, s, strlen(s));
+}
+
+static void k_begin(struct key *k, char type, int32_t day)
+{
+    k->n = 0;
+    k_add(k, &type, 1);
+    k_u32(k, (uint32_t)day);
+}
+
+/* ---- an index: key -> list of OCP row numbers ---- */
+struct post {
+    uint32_t row;
+    int64_t next;
+};
+
+struct index {
+    struct aws_map m;
+    int64_t *head;      /* per key index */
+    size_t hcap;
+    struct post *e;
+    size_t n, cap;
+};
+
+static int ix_add(struct index *ix, const struct key *k, uint32_t row)
+{
+    size_t idx;
+    int added;
+    if (k->bad || aws_map_put(&ix->m, k->d, k->n, &idx, &added) != OCP_OK)
+        return OCP_ERR_OSERR;
+    if (added) {
+        if (idx >= ix->hcap) {
+            size_t nc = ix->hcap ? ix->hcap * 2 : 64;
+            int64_t *nh = realloc(ix->head, nc * sizeof *nh);
+            if (nh == NULL)
+                return OCP_ERR_OSERR;
+            ix->head = nh;
+            ix->hcap = nc;
+        }
+        ix->head[idx] = -1;
+    }
+    if (ix->n == ix->cap) {
+        size_t nc = ix->cap ? ix->cap * 2 : 256;
+        struct post *ne = realloc(ix->e, nc * sizeof *ne);
+        if (ne == NULL)
+            return OCP_ERR_OSERR;
+        ix->e = ne;
+        ix->cap = nc;
+    }
+    ix->e[ix->n].row = row;
+    ix->e[ix->n].next = ix->head[idx];
+    ix->head[idx] = (int64_t)ix->n++;
+    return OCP_OK;
+}
+
+static int64_t ix_find(const struct index *ix, const struct key *k)
+{
+    long i = k->bad ? -1 : aws_map_find(&ix->m, k->d, k->n);
+    return i < 0 ? -1 : ix->head[i];
+}
+
+static void ix_release(struct index *ix)
+{
+    aws_map_release(&ix->m);
+    free(ix->head);
+    free(ix->e);
+}
+
+/* ---- a set of ids with the distinct lengths, for suffix tests ---- */
+struct idset {
+    struct aws_map m;
+    size_t *lens;       /* distinct lengths, descending */
+    size_t nlens;
+};
+
+static int set_add(struct idset *s, const char *id)
+{
+    size_t idx, len = strlen(id), i;
+    int added;
+    if (aws_map_put(&s->m, id, len, &idx, &added) != OCP_OK)
+        return OCP_ERR_OSERR;
+    for (i = 0; i < s->nlens; i++)
+        if (s->lens[i] == len)
+            return OCP_OK;
+    {
+        size_t *nl = realloc(s->lens, (s->nlens + 1) * sizeof *nl);
+        if (nl == NULL)
+            return OCP_ERR_OSERR;
+        s->lens = nl;
+        i = s->nlens++;
+        while (i > 0 && s->lens[i - 1] < len) {
+            s->lens[i] = s->lens[i - 1];
+            i--;
+        }
+        s->lens[i] = len;
+    }
+    return OCP_OK;
+}
+
+/* rid ends with some member (§3.1). */
+static int set_suffix(const struct idset *s, const char *rid, size_t rlen)
+{
+    size_t i;
+    for (i = 0; i < s->nlens; i++)
+        if (s->lens[i] <= rlen && aws_map_find(&s->m, rid + rlen - s->lens[i], s->lens[i]) >= 0)
+            return 1;
+    return 0;
+}
+
+static void set_release(struct idset *s)
+{
+    aws_map_release(&s->m);
+    free(s->lens);
+}
+
+/* ---- report groups ---- */
+struct group {
+    struct xsum usage, din, dout, cost[AWS_NCOST];
+    int64_t n_usage, n_cost[AWS_NCOST];
+};
+
+/* One attribution row before grouping. */
+struct attr {
+    enum rpt_source source;
+    const char *ns, *node, *pvc, *pv, *sc, *rid;
+    const char *labels;     /* L (text) or NULL */
+    int tags_only;          /* K5: M = T */
+    int has_cc;
+    int64_t cc;
+    const char *aws_cc;     /* NULL or r's */
+    double usage;
+    double x[4];            /* unblended, blended, savingsplan, amortized */
+};
+
+/* The daily row's derived values (§2). */
+struct drow {
+    int32_t day;
+    char *s[AWS_KEY_STRINGS];   /* NUL-terminated copies of the key strings */
+    const char *rid;            /* NULL for '' */
+    const char *product_code, *availability_zone, *product_family;
+    const char *instance_type, *region, *unit, *currency, *direction;
+    const char *usage_account_id;
+    double Cu, Cb, Cs, Ca, Q;
+    struct lbl_set tags;        /* unfiltered resourcetags */
+    struct lbl_set T;           /* filtered */
+};
+
+struct ctx {
+    const struct aws_partial *p;
+    const struct rpt_table *ocp;
+    const struct aws_settings *s;
+    struct aws_counters *c;
+    double m;
+    struct lbl_keys e_out, e_t, e_generic;
+    struct idset nodeids, pvnames, handles;
+    struct aws_map tagnodes, tagns;
+    struct index ix;            /* all per-day OCP indexes, typed by key */
+    struct aws_map gmap;        /* report group key -> group */
+    struct group *groups;
+    size_t gcap;
+    struct key k, gk;
+    uint32_t *stamp;
+    uint32_t stamp_now;
+    const struct rpt_row **buf; /* row lists */
+    size_t bufcap;
+    struct xsum kind_u[AWS_NKIND];
+    struct lbl_set tmp;
+    struct lbl_keys e_lab;      /* label keys worth indexing: generic ∪ openshift_* */
+    /* Caches: the output tags per (L, r's tags) and the indexable pairs
+     * per OCP label text, since both repeat across rows. */
+    struct aws_map tcache;
+    char **tvals;
+    size_t tcap;
+    struct aws_map lcache;
+    struct lbl_set *lvals;
+    size_t lcap;
+};
+
+static const char *g_str(const struct rpt_row *r, int which)
+{
+    switch (which) {
+    case 0: return r->namespace_;
+    case 1: return r->node;
+    default: return NULL;
+    }
+}
+
+static int grow_buf(struct ctx *x, size_t need)
+{
+    if (need > x->bufcap) {
+        size_t nc = x->bufcap ? x->bufcap : 256;
+        const struct rpt_row **nb;
+        while (nc < need)
+            nc *= 2;
+        nb = realloc(x->buf, nc * sizeof *nb);
+        if (nb == NULL)
+            return OCP_ERR_OSERR;
+        x->buf = nb;
+        x->bufcap = nc;
+    }
+    return OCP_OK;
+}
+
+/* Collects the rows of a posting list into x->buf; returns the count. */
+static int collect(struct ctx *x, int64_t h, size_t *n)
+{
+    *n = 0;
+    for (; h >= 0; h = x->ix.e[h].next) {
+        if (grow_buf(x, *n + 1) != OCP_OK)
+            return OCP_ERR_OSERR;
+        x->buf[(*n)++] = &x->ocp->rows[x->ix.e[h].row];
+    }
+    return OCP_OK;
+}
+
+/* The rows of type t ('N' node rows, 'V' volume rows) of day whose id is
+ * the longest suffix of rid (§5.1); -1 when none. */
+static int64_t longest(struct ctx *x, char t, int32_t day, const struct idset *lens,
+                       const char *rid, size_t rlen)
+{
+    size_t i;
+    for (i = 0; i < lens->nlens; i++) {
+        int64_t h;
+        if (lens->lens[i] > rlen)
+            continue;
+        k_begin(&x->k, t, day);
+        k_add(&x->k, rid + rlen - lens->lens[i], lens->lens[i]);
+        h = ix_find(&x->ix, &x->k);
+        if (h >= 0)
+            return h;
+    }
+    return -1;
+}
+
+/* ---- building the OCP side ---- */
+
+static int index_labels(struct ctx *x, const char *text, int32_t day, uint32_t row,
+                        struct ocp_error *err)
+{
+    size_t i;
+    int rc;
+    size_t li;
+    int added;
+    const struct lbl_set *ls;
+    if (text == NULL)
+        return OCP_OK;
+    if (x->lcache.n >= x->lcap) { /* room first: every key has a value */
+        size_t nc = x->lcap ? x->lcap * 2 : 64;
+        struct lbl_set *nl = realloc(x->lvals, nc * sizeof *nl);
+        if (nl == NULL)
+            return oom(err);
+        x->lvals = nl;
+        x->lcap = nc;
+    }
+    if (aws_map_put(&x->lcache, text, strlen(text), &li, &added) != OCP_OK)
+        return oom(err);
+    if (added) {
+        lbl_set_init(&x->lvals[li]);
+        rc = lbl_parse(text, strlen(text), &x->lvals[li], err);
+        if (rc != OCP_OK)
+            return rc == OCP_ERR_DATA
+                       ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
+                                       "malformed OCP label text in the summary")
+                       : oom(err);
+        lbl_filter(&x->lvals[li], &x->e_lab);
+    }
+    ls = &x->lvals[li];
+    for (i = 0; i < ls->count; i++) {
+        const struct lbl_pair *pr = &ls->pairs[i];
+        k_begin(&x->k, 'L', day);
+        k_str(&x->k, pr->key, pr->klen);
+        k_add(&x->k, pr->value, pr->vlen);
+        if (ix_add(&x->ix, &x->k, row) != OCP_OK)
+            return oom(err);
+    }
+    return OCP_OK;
+}
+
+static int build_ocp(struct ctx *x, struct ocp_error *err)
+{
+    size_t i;
+    int rc;
+    for (i = 0; i < x->ocp->count; i++) {
+        const struct rpt_row *r = &x->ocp->rows[i];
+        uint32_t row = (uint32_t)i;
+        int pod = r->source == RPT_SOURCE_POD;
+        if (r->usage_day < x->p->day_first || r->usage_day > x->p->day_last)
+            continue;
+        /* The match sets of §1.4, from the summary (docs/aws.md). */
+        if (pod && nonempty(r->resource_id)) {
+            if (set_add(&x->nodeids, r->resource_id) != OCP_OK)
+                return oom(err);
+            k_begin(&x->k, 'N', r->usage_day);
+            k_add(&x->k, r->resource_id, strlen(r->resource_id));
+            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
+                return oom(err);
+        }
+        if (!pod && nonempty(r->pv)) {
+            if (set_add(&x->pvnames, r->pv) != OCP_OK)
+                return oom(err);
+            if (nonempty(r->csi_volume_handle) &&
+                set_add(&x->handles, r->csi_volume_handle) != OCP_OK)
+                return oom(err);
+        }
+        if (nonempty(r->csi_volume_handle)) {
+            k_begin(&x->k, 'V', r->usage_day);
+            k_add(&x->k, r->csi_volume_handle, strlen(r->csi_volume_handle));
+            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
+                return oom(err);
+        }
+        if (pod && !is_special(r->namespace_)) {
+            size_t idx;
+            if (r->node != NULL &&
+                aws_map_put(&x->tagnodes, r->node, strlen(r->node), &idx, NULL) != OCP_OK)
+                return oom(err);
+            if (r->namespace_ != NULL &&
+                aws_map_put(&x->tagns, r->namespace_, strlen(r->namespace_), &idx,
+                            NULL) != OCP_OK)
+                return oom(err);
+        }
+        if (is_special(r->namespace_))
+            continue;
+        /* K4 candidates (§5.5): all of the day, per namespace, per node,
+         * per label pair. */
+        k_begin(&x->k, 'A', r->usage_day);
+        if (ix_add(&x->ix, &x->k, row) != OCP_OK)
+            return oom(err);
+        if (r->namespace_ != NULL) {
+            k_begin(&x->k, 'P', r->usage_day);
+            k_add(&x->k, r->namespace_, strlen(r->namespace_));
+            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
+                return oom(err);
+        }
+        if (r->node != NULL) {
+            k_begin(&x->k, 'O', r->usage_day);
+            k_add(&x->k, r->node, strlen(r->node));
+            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
+                return oom(err);
+        }
+        rc = index_labels(x, pod ? r->pod_labels : r->volume_labels, r->usage_day,
+                          row, err);
+        if (rc != OCP_OK)
+            return rc;
+    }
+    (void)g_str;
+    return OCP_OK;
+}
+
+/* ---- emitting attribution rows into groups ---- */
+
+static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
+                const struct attr *a, struct ocp_error *err)
+{
+    char *tags = NULL;
+    size_t idx;
+    int added, k, rc;
+    struct group *g;
+    double cost[AWS_NCOST];
+
+    /* §5.9: M = L ∪ T (T wins), or T alone for K5; NULL when L is NULL. */
+    if (a->tags_only || a->labels != NULL) {
+        size_t ti;
+        int tadded;
+        unsigned char only = (unsigned char)a->tags_only;
+        k_begin(&x->k, 'T', 0);
+        k_add(&x->k, &only, 1);
+        if (!a->tags_only)
+            k_str(&x->k, a->labels, strlen(a->labels));
+        k_add(&x->k, d->s[AWS_RESOURCETAGS], strlen(d->s[AWS_RESOURCETAGS]));
+        if (x->tcache.n >= x->tcap) { /* room first: every key has a value */
+            size_t nc = x->tcap ? x->tcap * 2 : 256;
+            char **nv = realloc(x->tvals, nc * sizeof *nv);
+            if (nv == NULL)
+                return oom(err);
+            x->tvals = nv;
+            x->tcap = nc;
+        }
+        if (x->k.bad || aws_map_put(&x->tcache, x->k.d, x->k.n, &ti, &tadded) != OCP_OK)
+            return oom(err);
+        if (!tadded) {
+            tags = x->tvals[ti];
+            goto tags_done;
+        }
+        x->tvals[ti] = NULL;
+        lbl_set_clear(&x->tmp);
+        if (!a->tags_only) {
+            rc = lbl_parse(a->labels, strlen(a->labels), &x->tmp, err);
+            if (rc != OCP_OK)
+                return rc == OCP_ERR_DATA
+                           ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
+                                           "malformed OCP label text in the summary")
+                           : oom(err);
+        }
+        if (lbl_merge(&x->tmp, &d->T) != OCP_OK)
+            return oom(err);
+        lbl_filter(&x->tmp, &x->e_out);
+        tags = lbl_canonical(&x->tmp, NULL);
+        if (tags == NULL)
+            return oom(err);
+        x->tvals[ti] = tags;
+    }
+tags_done:
+    for (k = 0; k < 4; k++) {
+        cost[2 * k] = a->x[k];
+        cost[2 * k + 1] = a->x[k] * x->m;
+    }
+    k_begin(&x->gk, 'G', d->day);
+    {
+        unsigned char src = (unsigned char)a->source;
+        k_add(&x->gk, &src, 1);
+    }
+    k_nstr(&x->gk, a->ns);
+    k_nstr(&x->gk, a->node);
+    k_nstr(&x->gk, a->pvc);
+    k_nstr(&x->gk, a->pv);
+    k_nstr(&x->gk, a->sc);
+    k_nstr(&x->gk, a->rid);
+    k_nstr(&x->gk, d->product_code);
+    k_nstr(&x->gk, d->product_family);
+    k_nstr(&x->gk, d->instance_type);
+    k_nstr(&x->gk, d->usage_account_id);
+    k_nstr(&x->gk, d->availability_zone);
+    k_nstr(&x->gk, d->region);
+    k_nstr(&x->gk, d->unit);
+    k_nstr(&x->gk, kind == AWS_K_NETWORK ? d->direction : NULL);
+    k_nstr(&x->gk, d->currency);
+    k_nstr(&x->gk, tags);
+    k_nstr(&x->gk, a->aws_cc);
+    {
+        unsigned char f = (unsigned char)(a->has_cc != 0);
+        uint64_t v = (uint64_t)a->cc;
+        k_add(&x->gk, &f, 1);
+        k_u32(&x->gk, (uint32_t)(a->has_cc ? v : 0));
+        k_u32(&x->gk, (uint32_t)(a->has_cc ? v >> 32 : 0));
+    }
+    if (x->gk.bad || aws_map_put(&x->gmap, x->gk.d, x->gk.n, &idx, &added) != OCP_OK)
+        return oom(err);
+    if (added) {
+        if (idx >= x->gcap) {
+            size_t nc = x->gcap ? x->gcap * 2 : 256;
+            struct group *ng = realloc(x->groups, nc * sizeof *ng);
+            if (ng == NULL)
+                return oom(err);
+            x->groups = ng;
+            x->gcap = nc;
+        }
+        memset(&x->groups[idx], 0, sizeof x->groups[idx]);
+    }
+    g = &x->groups[idx];
+    rc = 0;
+    if (!isnan(a->usage)) {
+        const char *dir = kind == AWS_K_NETWORK ? d->direction : NULL;
+        rc |= xsum_add(&g->usage, a->usage);
+        g->n_usage++;
+        if (dir != NULL && strcmp(dir, "IN") == 0)
+            rc |= xsum_add(&g->din, a->usage);
+        if (dir != NULL && strcmp(dir, "OUT") == 0)
+            rc |= xsum_add(&g->dout, a->usage);
+    }
+    for (k = 0; k < AWS_NCOST; k++) {
+        if (isnan(cost[k]))
+            continue;
+        rc |= xsum_add(&g->cost[k], cost[k]);
+        g->n_cost[k]++;
+    }
+    if (!isnan(cost[AWS_COST_UNBLENDED]))
+        rc |= xsum_add(&x->kind_u[kind], cost[AWS_COST_UNBLENDED]);
+    if (rc)
+        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                             "an attributed AWS cost is infinite or beyond 2^90");
+    x->c->kind_out[kind]++;
+    return OCP_OK;
+}
+
+/* ---- the kinds ---- */
+
+static void attr_base(struct attr *a, const struct drow *d)
+{
+    memset(a, 0, sizeof *a);
+    a->rid = d->rid;
+    a->aws_cc = d->s[AWS_COSTCATEGORY];
+}
+
+static const char *pvc_of(const struct rpt_row *r)
+{
+    return r->pvc != NULL ? r->pvc : "";
+}
+
+#define ROWOF(p) (*(const struct rpt_row *const *)(p))
+
+static int cmp_k1(const void *a, const void *b)
+{
+    const struct rpt_row *x = ROWOF(a), *y = ROWOF(b);
+    int c = scmp(x->namespace_, y->namespace_);
+    if (c == 0)
+        c = scmp(x->pv, y->pv);
+    if (c == 0)
+        c = strcmp(pvc_of(x), pvc_of(y));
+    return c;
+}
+
+static int cmp_pv(const void *a, const void *b)
+{
+    const struct rpt_row *x = ROWOF(a), *y = ROWOF(b);
+    return scmp(x->pv, y->pv);
+}
+
+static int cmp_k3(const void *a, const void *b)
+{
+    const struct rpt_row *x = ROWOF(a), *y = ROWOF(b);
+    int c = scmp(x->namespace_, y->namespace_);
+    return c ? c : scmp(x->pod_labels, y->pod_labels);
+}
+
+static int cmp_k4(const void *a, const void *b)
+{
+    const struct rpt_row *x = ROWOF(a), *y = ROWOF(b);
+    int c = scmp(x->namespace_, y->namespace_);
+    return c ? c : (int)x->source - (int)y->source;
+}
+
+static void max_cc(const struct rpt_row *r, struct attr *a)
+{
+    if (r->has_cost_category && (!a->has_cc || r->cost_category_id > a->cc)) {
+        a->has_cc = 1;
+        a->cc = r->cost_category_id;
+    }
+}
+
+/* K1 + K2 (§5.2, §5.3).  *made receives the number of rows. */
+static int do_storage(struct ctx *x, const struct drow *d, int64_t h, double cap,
+                      int *made, struct ocp_error *err)
+{
+    size_t n, i, j, m = 0;
+    int rc = collect(x, h, &n), k;
+    struct xsum tsum;
+    int t_any = 0;
+    const char *mpvc = NULL, *mpv = NULL, *msc = NULL;
+    *made = 0;
+    if (rc != OCP_OK)
+        return oom(err);
+    for (i = 0; i < n; i++) {
+        const struct rpt_row *r = x->buf[i];
+        if (r->pv != NULL && scmp(r->namespace_, NS_STORAGE) != 0)
+            x->buf[m++] = x->buf[i];
+    }
+    n = m;
+    qsort(x->buf, n, sizeof *x->buf, cmp_k1);
+    for (i = 0; i < n; i = j) {
+        struct attr a;
+        double G = NAN;
+        const char *lab = NULL, *pvc = pvc_of(x->buf[i]);
+        attr_base(&a, d);
+        a.source = RPT_SOURCE_STORAGE;
+        for (j = i; j < n && cmp_k1(&x->buf[i], &x->buf[j]) == 0; j++) {
+            const struct rpt_row *r = x->buf[j];
+            double g = r->num[RPT_PVC_CAP_GB];
+            if (!isnan(g) && (isnan(G) || g > G))
+                G = g;
+            a.node = smax(a.node, r->node);
+            a.sc = smax(a.sc, r->storageclass);
+            lab = smax(lab, r->volume_labels);
+            max_cc(r, &a);
+            mpvc = smax(mpvc, r->pvc);
+            mpv = smax(mpv, r->pv);
+            msc = smax(msc, r->storageclass);
+        }
+        a.pvc = pvc;
+        a.pv = x->buf[i]->pv;
+        if (pvc[0] == '\0') {
+            a.ns = NS_STORAGE;
+            a.usage = NAN;
+            a.labels = NULL;
+            a.has_cc = 0;
+            a.aws_cc = NULL;
+        } else {
+            a.ns = x->buf[i]->namespace_;
+            a.usage = d->Q;
+            a.labels = lab;
+        }
+        {
+            const double xs[4] = {d->Cu, d->Cb, d->Cs, d->Ca};
+            for (k = 0; k < 4; k++)
+                a.x[k] = isnan(G) ? NAN : (G / cap) * xs[k];
+        }
+        rc = emit(x, d, AWS_K_STORAGE, &a, err);
+        if (rc != OCP_OK)
+            return rc;
+        (*made)++;
+    }
+    /* K2: T = Σ over distinct PVs of their max capacity, this day. */
+    qsort(x->buf, n, sizeof *x->buf, cmp_pv);
+    xsum_init(&tsum);
+    for (i = 0; i < n; i = j) {
+        double G = NAN;
+        for (j = i; j < n && cmp_pv(&x->buf[i], &x->buf[j]) == 0; j++) {
+            double g = x->buf[j]->num[RPT_PVC_CAP_GB];
+            if (!isnan(g) && (isnan(G) || g > G))
+                G = g;
+        }
+        if (!isnan(G)) {
+            if (xsum_add(&tsum, G))
+                return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                                     "PVC capacities beyond 2^90");
+            t_any = 1;
+        }
+    }
+    if (t_any) {
+        double T = xsum_value(&tsum);
+        if (cap - T != 0) {
+            struct attr a;
+            const double xs[4] = {d->Cu, d->Cb, d->Cs, d->Ca};
+            attr_base(&a, d);
+            a.source = RPT_SOURCE_STORAGE;
+            a.ns = NS_STORAGE;
+            a.pvc = mpvc;
+            a.pv = mpv;
+            a.sc = msc;
+            a.usage = NAN;
+            a.aws_cc = NULL;
+            for (k = 0; k < 4; k++)
+                a.x[k] = (((cap - T) / cap) * xs[k]) / 1.0;
+            rc = emit(x, d, AWS_K_UNATTRIBUTED, &a, err);
+            if (rc != OCP_OK)
+                return rc;
+            (*made)++;
+        }
+    }
+    return OCP_OK;
+}
+
+/* K3 (§5.4). */
+static int do_compute(struct ctx *x, const struct drow *d, int64_t h, int *made,
+                      struct ocp_error *err)
+{
+    size_t n, i, j, ngroups = 0;
+    int rc = collect(x, h, &n), k;
+    int eff = x->s->distribution_memory ? RPT_POD_EFFECTIVE_MEM_GBH : RPT_POD_EFFECTIVE_CPU_HOURS;
+    int capc = x->s->distribution_memory ? RPT_NODE_CAP_MEM_GBH : RPT_NODE_CAP_CPU_HOURS;
+    *made = 0;
+    if (rc != OCP_OK)
+        return oom(err);
+    qsort(x->buf, n, sizeof *x->buf, cmp_k3);
+    for (i = 0; i < n; i = j) {
+        for (j = i; j < n && cmp_k3(&x->buf[i], &x->buf[j]) == 0; j++)
+            ;
+        ngroups++;
+    }
+    for (i = 0; i < n; i = j) {
+        struct attr a;
+        struct xsum P;
+        int p_any = 0;
+        double N = NAN, Pv;
+        xsum_init(&P);
+        attr_base(&a, d);
+        a.source = RPT_SOURCE_POD;
+        for (j = i; j < n && cmp_k3(&x->buf[i], &x->buf[j]) == 0; j++) {
+            const struct rpt_row *r = x->buf[j];
+            double e = r->num[eff], c = r->num[capc];
+            if (!isnan(e)) {
+                if (xsum_add(&P, e))
+                    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
+                                         "effective usage beyond 2^90");
+                p_any = 1;
+            }
+            if (!isnan(c) && (isnan(N) || c > N))
+                N = c;
+            a.node = smax(a.node, r->node);
+            max_cc(r, &a);
+        }
+        Pv = p_any ? xsum_value(&P) : NAN;
+        a.ns = x->buf[i]->namespace_;
+        a.labels = x->buf[i]->pod_labels;
+        a.usage = d->Q / (double)ngroups;
+        {
+            const double xs[4] = {d->Cu, d->Cb, d->Cs, d->Ca};
+            for (k = 0; k < 4; k++)
+                a.x[k] = (isnan(N) || N == 0 || isnan(Pv)) ? NAN : (Pv / N) * xs[k];
+        }
+        rc = emit(x, d, AWS_K_COMPUTE, &a, err);
+        if (rc != OCP_OK)
+            return rc;
+        (*made)++;
+    }
+    return OCP_OK;
+}
+
+/* K5 (§5.6). */
+static int do_network(struct ctx *x, const struct drow *d, int64_t h, struct ocp_error *err)
+{
+    struct attr a;
+    size_t n, i;
+    if (collect(x, h, &n) != OCP_OK)
+        return oom(err);
+    attr_base(&a, d);
+    a.source = RPT_SOURCE_POD;
+    a.ns = NS_NETWORK;
+    for (i = 0; i < n; i++)
+        a.node = smax(a.node, x->buf[i]->node);
+    a.tags_only = 1;
+    a.aws_cc = NULL;
+    a.usage = d->Q;
+    a.x[0] = d->Cu;
+    a.x[1] = d->Cb;
+    a.x[2] = d->Cs;
+    a.x[3] = d->Ca;
+    return emit(x, d, AWS_K_NETWORK, &a, err);
+}
+
+static int add_list(struct ctx *x, int64_t h, size_t *n)
+{
+    for (; h >= 0; h = x->ix.e[h].next) {
+        uint32_t row = x->ix.e[h].row;
+        if (x->stamp[row] == x->stamp_now)
+            continue;
+        x->stamp[row] = x->stamp_now;
+        if (grow_buf(x, *n + 1) != OCP_OK)
+            return OCP_ERR_OSERR;
+        x->buf[(*n)++] = &x->ocp->rows[row];
+    }
+    return OCP_OK;
+}
+
+static const struct lbl_pair *tget(const struct lbl_set *s, const char *k)
+{
+    return lbl_set_get(s, k, strlen(k));
+}
+
+static int peq(const struct lbl_pair *p, const char *v)
+{
+    return p != NULL && v != NULL && p->vlen == strlen(v) && memcmp(p->value, v, p->vlen) == 0;
+}
+
+/* K4 (§5.5).  gpairs: G(r) as indexes into d->tags. */
+static int do_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t ng,
+                  int *made, struct ocp_error *err)
+{
+    const struct lbl_pair *tc = tget(&d->T, "openshift_cluster");
+    const struct lbl_pair *tp = tget(&d->T, "openshift_project");
+    const struct lbl_pair *tn = tget(&d->T, "openshift_node");
+    size_t n = 0, i, j, ngroups = 0;
+    int rc = OCP_OK, k;
+    *made = 0;
+    x->stamp_now++;
+    if (peq(tc, x->s->cluster_alias) || peq(tc, x->s->cluster_id)) {
+        k_begin(&x->k, 'A', d->day);
+        rc = add_list(x, ix_find(&x->ix, &x->k), &n);
+    } else {
+        if (tp != NULL) {
+            k_begin(&x->k, 'P', d->day);
+            k_add(&x->k, tp->value, tp->vlen);
+            rc |= add_list(x, ix_find(&x->ix, &x->k), &n);
+        }
+        if (tn != NULL) {
+            k_begin(&x->k, 'O', d->day);
+            k_add(&x->k, tn->value, tn->vlen);
+            rc |= add_list(x, ix_find(&x->ix, &x->k), &n);
+        }
+        for (i = 0; i < ng; i++) {
+            const struct lbl_pair *pr = &d->tags.pairs[gp[i]];
+            k_begin(&x->k, 'L', d->day);
+            k_str(&x->k, pr->key, pr->klen);
+            k_add(&x->k, pr->value, pr->vlen);
+            rc |= add_list(x, ix_find(&x->ix, &x->k), &n);
+        }
+    }
+    if (rc != OCP_OK)
+        return oom(err);
+    qsort(x->buf, n, sizeof *x->buf, cmp_k4);
+    for (i = 0; i < n; i = j) {
+        for (j = i; j < n && cmp_k4(&x->buf[i], &x->buf[j]) == 0; j++)
+            ;
+        ngroups++;
+    }
+    for (i = 0; i < n; i = j) {
+        struct attr a;
+        const char *lab = NULL;
+        double nk = (double)ngroups * 1.0; /* n * k, k = 1 (DEV-7) */
+        attr_base(&a, d);
+        a.source = x->buf[i]->source;
+        a.ns = x->buf[i]->namespace_;
+        for (j = i; j < n && cmp_k4(&x->buf[i], &x->buf[j]) == 0; j++) {
+            const struct rpt_row *r = x->buf[j];
+            a.node = smax(a.node, r->node);
+            a.pvc = smax(a.pvc, empty_null(r->pvc));
+            a.pv = smax(a.pv, empty_null(r->pv));
+            a.sc = smax(a.sc, empty_null(r->storageclass));
+            lab = smax(lab, a.source == RPT_SOURCE_POD ? r->pod_labels : r->volume_labels);
+            max_cc(r, &a);
+        }
+        a.labels = lab;
+        a.usage = d->Q / nk;
+        {
+            const double xs[4] = {d->Cu, d->Cb, d->Cs, d->Ca};
+            for (k = 0; k < 4; k++)
+                a.x[k] = xs[k] / nk;
+        }
+        rc = emit(x, d, AWS_K_TAG, &a, err);
+        if (rc != OCP_OK)
+            return rc;
+        (*made)++;
+    }
+    return OCP_OK;
+}
+
+/* ---- per daily row ---- */
+
+static int contains_ci(const char *s, const char *needle)
+{
+    size_t n = strlen(needle), i, j;
+    for (i = 0; s[i] != '\0'; i++) {
+        for (j = 0; j < n; j++) {
+            char c = s[i + j];
+            if (c == '\0')
+                return 0;
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if (c != needle[j])
+                break;
+        }
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+static int drow_load(struct ctx *x, size_t i, struct drow *d, struct ocp_error *err)
+{
+    const struct aws_partial *p = x->p;
+    const struct aws_daily *dy = &p->daily[i];
+    const char *type;
+    double U, B, S;
+    int f, rc;
+    d->day = dy->day;
+    for (f = 0; f < AWS_KEY_STRINGS; f++) {
+        size_t l;
+        const char *s = aws_daily_str(p, i, f, &l);
+        d->s[f] = malloc(l + 1);
+        if (d->s[f] == NULL)
+            return oom(err);
+        memcpy(d->s[f], s, l);
+        d->s[f][l] = '\0';
+    }
+    d->rid = empty_null(d->s[AWS_RESOURCEID]);
+    if (strcmp(d->s[AWS_BILLINGENTITY], "AWS Marketplace") == 0)
+        d->product_code = nonempty(dy->productname) ? dy->productname
+                                                    : empty_null(d->s[AWS_PRODUCTCODE]);
+    else
+        d->product_code = empty_null(d->s[AWS_PRODUCTCODE]);
+    d->usage_account_id = d->s[AWS_USAGEACCOUNTID];
+    d->availability_zone = empty_null(d->s[AWS_AVAILABILITYZONE]);
+    d->product_family = empty_null(d->s[AWS_PRODUCTFAMILY]);
+    d->instance_type = empty_null(d->s[AWS_INSTANCETYPE]);
+    d->region = empty_null(d->s[AWS_REGION]);
+    d->unit = empty_null(d->s[AWS_PRICINGUNIT]);
+    d->currency = empty_null(dy->currency);
+    d->direction = NULL;
+    if (strcmp(d->s[AWS_PRODUCTCODE], "AmazonEC2") == 0 &&
+        strcmp(d->s[AWS_PRODUCTFAMILY], "Data Transfer") == 0) {
+        const char *ut = d->s[AWS_USAGETYPE], *op = d->s[AWS_OPERATION];
+        if (contains_ci(ut, "in-bytes"))
+            d->direction = "IN";
+        else if (contains_ci(ut, "out-bytes"))
+            d->direction = "OUT";
+        else if (contains_ci(ut, "regional-bytes") && contains_ci(op, "-in"))
+            d->direction = "IN";
+        else if (contains_ci(ut, "regional-bytes") && contains_ci(op, "-out"))
+            d->direction = "OUT";
+    }
+    U = xsum_value(&dy->sum[AWS_SUM_U]);
+    B = xsum_value(&dy->sum[AWS_SUM_B]);
+    S = xsum_value(&dy->sum[AWS_SUM_S]);
+    d->Q = xsum_value(&dy->sum[AWS_SUM_Q]);
+    type = d->s[AWS_LINEITEMTYPE];
+    d->Cu = strcmp(type, "SavingsPlanCoveredUsage") == 0 ? 0.0 : U;
+    d->Cb = strcmp(type, "SavingsPlanCoveredUsage") == 0 ? 0.0 : B;
+    d->Cs = S;
+    d->Ca = (strcmp(type, "Tax") == 0 || strcmp(type, "Usage") == 0) ? U : S;
+    /* The key holds canonical text, which always parses. */
+    rc = lbl_parse(d->s[AWS_RESOURCETAGS], strlen(d->s[AWS_RESOURCETAGS]), &d->tags, err);
+    if (rc == OCP_OK)
+        rc = lbl_set_copy(&d->T, &d->tags);
+    if (rc != OCP_OK)
+        return rc == OCP_ERR_DATA ? ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                                  "canonical tag text did not parse")
+                                  : oom(err);
+    lbl_filter(&d->T, &x->e_t);
+    return OCP_OK;
+}
+
+static void drow_free(struct drow *d)
+{
+    int f;
+    for (f = 0; f < AWS_KEY_STRINGS; f++)
+        free(d->s[f]);
+    lbl_set_release(&d->tags);
+    lbl_set_release(&d->T);
+}
+
+static void drop(struct ctx *x, enum aws_drop why, const struct drow *d, struct xsum *acc)
+{
+    x->c->dropped[why]++;
+    (void)xsum_add(&acc[why], d->Cu);
+}
+
+static int attribute_one(struct ctx *x, size_t i, struct xsum *acc, struct ocp_error *err)
+{
+    struct drow d;
+    size_t rlen, *gp = NULL, ng = 0, t;
+    int rc = OCP_OK, made = 0;
+    int res = 0;
+
+    memset(&d, 0, sizeof d);
+    lbl_set_init(&d.tags);
+    lbl_set_init(&d.T);
+    rc = drow_load(x, i, &d, err);
+    if (rc != OCP_OK)
+        goto out;
+    (void)xsum_add(&acc[AWS_NDROP + 0], d.Cu);
+    rlen = d.rid ? strlen(d.rid) : 0;
+    if (d.rid != NULL)
+        res = set_suffix(&x->nodeids, d.rid, rlen) || set_suffix(&x->pvnames, d.rid, rlen) ||
+              set_suffix(&x->handles, d.rid, rlen);
+    if (res) {
+        x->c->resource_matched++;
+        (void)xsum_add(&acc[AWS_NDROP + 1], d.Cu);
+        if (d.direction != NULL) {
+            int64_t h = longest(x, 'N', d.day, &x->nodeids, d.rid, rlen);
+            if (h < 0) {
+                drop(x, AWS_DROP_NETWORK_NO_NODE, &d, acc);
+            } else {
+                rc = do_network(x, &d, h, err);
+                x->c->kind_rows[AWS_K_NETWORK]++;
+            }
+            goto out;
+        }
+        {
+            int64_t hv = longest(x, 'V', d.day, &x->handles, d.rid, rlen);
+            double cap = NAN;
+            if (hv >= 0) {
+                struct key *k = &x->k;
+                long ci;
+                k->n = 0;
+                k_u32(k, (uint32_t)d.day);
+                k_add(k, d.rid, rlen);
+                ci = k->bad ? -1 : aws_map_find(&x->p->cmap, k->d, k->n);
+                if (ci >= 0) {
+                    const struct aws_capacity *c = &x->p->caps[ci];
+                    if (c->rmax > 0) {
+                        double H = 24.0 * (double)txt_days_in_month(d.day);
+                        double q = round(c->cmax / (c->rmax / H));
+                        if (q >= 1 && isfinite(q))
+                            cap = q;
+                    } else {
+                        x->c->capacity_rate_zero++;
+                    }
+                }
+            }
+            if (!isnan(cap)) {
+                int m0 = 0;
+                rc = do_storage(x, &d, hv, cap, &m0, err);
+                if (rc == OCP_OK && m0 == 0)
+                    drop(x, AWS_DROP_STORAGE_NO_PVC, &d, acc);
+                else if (rc == OCP_OK)
+                    x->c->kind_rows[AWS_K_STORAGE]++;
+                goto out;
+            }
+        }
+        {
+            int64_t h = longest(x, 'N', d.day, &x->nodeids, d.rid, rlen);
+            if (h < 0) {
+                drop(x, AWS_DROP_COMPUTE_NO_NODE, &d, acc);
+                goto out;
+            }
+            rc = do_compute(x, &d, h, &made, err);
+            x->c->kind_rows[AWS_K_COMPUTE]++;
+        }
+        goto out;
+    }
+    /* Tag matching (§3.3): G(r) over the unfiltered tags. */
+    gp = malloc((d.tags.count + 1) * sizeof *gp);
+    if (gp == NULL) {
+        rc = oom(err);
+        goto out;
+    }
+    for (t = 0; t < d.tags.count; t++) {
+        const struct lbl_pair *pr = &d.tags.pairs[t];
+        int in = 0;
+        if (pr->klen == 17 && memcmp(pr->key, "openshift_cluster", 17) == 0)
+            in = peq(pr, x->s->cluster_id) || peq(pr, x->s->cluster_alias);
+        else if (pr->klen == 14 && memcmp(pr->key, "openshift_node", 14) == 0)
+            in = aws_map_find(&x->tagnodes, pr->value, pr->vlen) >= 0;
+        else if (pr->klen == 17 && memcmp(pr->key, "openshift_project", 17) == 0)
+            in = aws_map_find(&x->tagns, pr->value, pr->vlen) >= 0;
+        if (!in)
+            in = lbl_keys_contains(&x->e_generic, pr->key, pr->klen);
+        if (in)
+            gp[ng++] = t;
+    }
+    if (ng == 0) {
+        x->c->unmatched++;
+        (void)xsum_add(&acc[AWS_NDROP + 3], d.Cu);
+        goto out;
+    }
+    x->c->tag_matched++;
+    (void)xsum_add(&acc[AWS_NDROP + 2], d.Cu);
+    rc = do_tag(x, &d, gp, ng, &made, err);
+    if (rc == OCP_OK && made == 0)
+        drop(x, AWS_DROP_TAG_NO_ROWS, &d, acc);
+    else if (rc == OCP_OK)
+        x->c->kind_rows[AWS_K_TAG]++;
+out:
+    free(gp);
+    drow_free(&d);
+    return rc;
+}
+
+/* ---- the report ---- */
+
+void aws_table_init(struct aws_table *t)
+{
+    memset(t, 0, sizeof *t);
+    ocp_arena_init(&t->strings, 1 << 16);
+}
+
+void aws_table_release(struct aws_table *t)
+{
+    size_t i;
+    free(t->rows);
+    ocp_arena_release(&t->strings);
+    for (i = 0; i < t->nmore; i++)
+        ocp_arena_release(&t->more[i]);
+    free(t->more);
+    free(t->cluster_id);
+    free(t->cluster_alias);
+    free(t->source_uuid);
+    memset(t, 0, sizeof *t);
+}
+
+double aws_markup_factor(double markup_percent)
+{
+    /* percent / 100 at 9 places = percent at 7 places, in units of 1e-9. */
+    double units = round(markup_percent * 1e7);
+    return units / 1e9;
+}
+
+static char *tdup(struct aws_table *t, const char *s)
+{
+    size_t l;
+    char *d;
+    if (s == NULL)
+        return NULL;
+    l = strlen(s);
+    d = ocp_arena_alloc(&t->strings, l + 1);
+    if (d != NULL)
+        memcpy(d, s, l + 1);
+    return d;
+}
+
+struct kr {
+    const char *p, *end;
+};
+
+static int kr_nstr(struct aws_table *t, struct kr *r, const char **out)
+{
+    uint32_t l;
+    char *d;
+    if (*r->p++ == 0) {
+        *out = NULL;
+        return OCP_OK;
+    }
+    l = (uint32_t)(unsigned char)r->p[0] | (uint32_t)(unsigned char)r->p[1] << 8 |
+        (uint32_t)(unsigned char)r->p[2] << 16 | (uint32_t)(unsigned char)r->p[3] << 24;
+    r->p += 4;
+    d = ocp_arena_alloc(&t->strings, (size_t)l + 1);
+    if (d == NULL)
+        return OCP_ERR_OSERR;
+    memcpy(d, r->p, l);
+    d[l] = '\0';
+    r->p += l;
+    *out = d;
+    return OCP_OK;
+}
+
+static int cmp_out(const void *a, const void *b)
+{
+    const struct aws_row *x = a, *y = b;
+    int c;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    if (x->source != y->source)
+        return (int)x->source - (int)y->source;
+    if ((c = scmp(x->namespace_, y->namespace_)) != 0) return c;
+    if ((c = scmp(x->node, y->node)) != 0) return c;
+    if ((c = scmp(x->resource_id, y->resource_id)) != 0) return c;
+    if ((c = scmp(x->product_code, y->product_code)) != 0) return c;
+    if ((c = scmp(x->product_family, y->product_family)) != 0) return c;
+    if ((c = scmp(x->instance_type, y->instance_type)) != 0) return c;
+    if ((c = scmp(x->usage_account_id, y->usage_account_id)) != 0) return c;
+    if ((c = scmp(x->availability_zone, y->availability_zone)) != 0) return c;
+    if ((c = scmp(x->region, y->region)) != 0) return c;
+    if ((c = scmp(x->unit, y->unit)) != 0) return c;
+    if ((c = scmp(x->direction, y->direction)) != 0) return c;
+    if ((c = scmp(x->currency_code, y->currency_code)) != 0) return c;
+    if ((c = scmp(x->tags, y->tags)) != 0) return c;
+    if ((c = scmp(x->aws_cost_category, y->aws_cost_category)) != 0) return c;
+    if (x->has_cost_category != y->has_cost_category)
+        return x->has_cost_category - y->has_cost_category;
+    if (x->cost_category_id != y->cost_category_id)
+        return x->cost_category_id < y->cost_category_id ? -1 : 1;
+    if ((c = scmp(x->pvc, y->pvc)) != 0) return c;
+    if ((c = scmp(x->pv, y->pv)) != 0) return c;
+    return scmp(x->storageclass, y->storageclass);
+}
+
+static int finish(struct ctx *x, struct aws_table *out, struct ocp_error *err)
+{
+    uint8_t ns[16];
+    size_t i, a;
+    if (txt_parse_uuid(x->s->source_uuid, strlen(x->s->source_uuid), ns) != 0)
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid",
+                             "not a UUID: '%s'", x->s->source_uuid);
+    out->rows = calloc(x->gmap.n ? x->gmap.n : 1, sizeof *out->rows);
+    if (out->rows == NULL)
+        return oom(err);
+    out->cap = x->gmap.n;
+    for (i = 0; i < x->gmap.n; i++) {
+        struct aws_row *r = &out->rows[i];
+        const struct group *g = &x->groups[i];
+        struct kr kr = {x->gmap.keys[i], x->gmap.keys[i] + x->gmap.klen[i]};
+        const char **fields[17] = {&r->namespace_, &r->node, &r->pvc, &r->pv,
+                                   &r->storageclass, &r->resource_id, &r->product_code,
+                                   &r->product_family, &r->instance_type,
+                                   &r->usage_account_id, &r->availability_zone,
+                                   &r->region, &r->unit, &r->direction,
+                                   &r->currency_code, &r->tags, &r->aws_cost_category};
+        int f, k;
+        uint32_t lo, hi;
+        kr.p += 1;
+        memcpy(&lo, kr.p, 4); /* little endian hosts only, as the key writer */
+        r->day = (int32_t)((uint32_t)(unsigned char)kr.p[0] |
+                           (uint32_t)(unsigned char)kr.p[1] << 8 |
+                           (uint32_t)(unsigned char)kr.p[2] << 16 |
+                           (uint32_t)(unsigned char)kr.p[3] << 24);
+        kr.p += 4;
+        r->source = (enum rpt_source)(unsigned char)*kr.p++;
+        for (f = 0; f < 17; f++)
+            if (kr_nstr(out, &kr, fields[f]) != OCP_OK)
+                return oom(err);
+        r->has_cost_category = *kr.p++ != 0;
+        lo = (uint32_t)(unsigned char)kr.p[0] | (uint32_t)(unsigned char)kr.p[1] << 8 |
+             (uint32_t)(unsigned char)kr.p[2] << 16 | (uint32_t)(unsigned char)kr.p[3] << 24;
+        hi = (uint32_t)(unsigned char)kr.p[4] | (uint32_t)(unsigned char)kr.p[5] << 8 |
+             (uint32_t)(unsigned char)kr.p[6] << 16 | (uint32_t)(unsigned char)kr.p[7] << 24;
+        r->cost_category_id = (int64_t)((uint64_t)hi << 32 | lo);
+        txt_uuid_v5(ns, x->gmap.keys[i], x->gmap.klen[i], r->uuid);
+        r->usage_amount = g->n_usage ? xsum_value(&g->usage) : NAN;
+        r->data_in = xsum_value(&g->din);
+        r->data_out = xsum_value(&g->dout);
+        for (k = 0; k < AWS_NCOST; k++)
+            r->cost[k] = g->n_cost[k] ? xsum_value(&g->cost[k]) : NAN;
+        r->has_alias = 0;
+        for (a = 0; a < x->s->n_aliases; a++)
+            if (r->usage_account_id != NULL &&
+                strcmp(x->s->aliases[a].account_id, r->usage_account_id) == 0) {
+                r->has_alias = 1;
+                r->account_alias_id = x->s->aliases[a].alias_id;
+                break;
+            }
+    }
+    out->count = x->gmap.n;
+    qsort(out->rows, out->count, sizeof *out->rows, cmp_out);
+    out->cluster_id = x->s->cluster_id ? strdup(x->s->cluster_id) : NULL;
+    out->cluster_alias = x->s->cluster_alias ? strdup(x->s->cluster_alias) : NULL;
+    out->source_uuid = strdup(x->s->source_uuid);
+    out->report_period_id = x->s->report_period_id;
+    out->bill_id = x->s->bill_id;
+    out->has_bill_id = x->s->has_bill_id;
+    if (out->source_uuid == NULL)
+        return oom(err);
+    (void)tdup;
+    return OCP_OK;
+}
+
+/* A daily row's key, for processing in key order. */
+struct dkey {
+    const char *key;
+    size_t len, idx;
+};
+
+static int cmp_dkey(const void *a, const void *b)
+{
+    const struct dkey *x = a, *y = b;
+    size_t l = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->key, y->key, l);
+    if (c)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* ---- prepared context and per-day attribution ----
+ * The prepared part (settings' key sets, the match sets, the OCP indexes,
+ * the daily rows grouped by day) is read-only once built, so several
+ * threads may attribute different days at once, each with its own worker
+ * state (groups, buffers, caches). */
+struct aws_prepared {
+    struct ctx x;               /* shared, read-only after aws_prepare */
+    struct dkey *order;         /* daily rows sorted by key (day first) */
+    size_t norder;
+    int32_t *days;              /* distinct days, ascending */
+    size_t *day_first;          /* index into order of each day's first row */
+    size_t ndays;
+};
+
+static void ctx_release_shared(struct ctx *x)
+{
+    size_t i;
+    free(x->k.d);
+    ix_release(&x->ix);
+    set_release(&x->nodeids);
+    set_release(&x->pvnames);
+    set_release(&x->handles);
+    aws_map_release(&x->tagnodes);
+    aws_map_release(&x->tagns);
+    lbl_keys_release(&x->e_out);
+    lbl_keys_release(&x->e_t);
+    lbl_keys_release(&x->e_generic);
+    lbl_keys_release(&x->e_lab);
+    lbl_set_release(&x->tmp);
+    for (i = 0; i < x->lcache.n; i++)
+        lbl_set_release(&x->lvals[i]);
+    free(x->lvals);
+    aws_map_release(&x->lcache);
+}
+
+void aws_prepared_free(struct aws_prepared *a)
+{
+    if (a == NULL)
+        return;
+    ctx_release_shared(&a->x);
+    free(a->order);
+    free(a->days);
+    free(a->day_first);
+    free(a);
+}
+
+int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
+                const struct aws_settings *s, struct aws_prepared **out,
+                struct ocp_error *err)
+{
+    struct aws_prepared *a;
+    struct ctx *x;
+    size_t i;
+    int rc = OCP_OK;
+    uint8_t ns[16];
+    static const char *const special_keys[] = {"openshift_cluster", "openshift_node",
+                                               "openshift_project"};
+
+    *out = NULL;
+    if (s->source_uuid == NULL)
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid", "missing");
+    if (txt_parse_uuid(s->source_uuid, strlen(s->source_uuid), ns) != 0)
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid",
+                             "not a UUID: '%s'", s->source_uuid);
+    a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return oom(err);
+    x = &a->x;
+    x->p = p;
+    x->ocp = ocp;
+    x->s = s;
+    x->m = aws_markup_factor(s->markup_percent);
+    lbl_keys_init(&x->e_out);
+    lbl_keys_init(&x->e_t);
+    lbl_keys_init(&x->e_generic);
+    lbl_keys_init(&x->e_lab);
+    lbl_set_init(&x->tmp);
+    /* E_out = E_aws ∪ E_ocp ∪ {vm_kubevirt_io_name}; T keys = E_aws ∪
+     * openshift_*; generic keys = E_aws ∩ E_ocp. */
+    if (lbl_keys_add_many(&x->e_out, s->aws_keys, s->n_aws_keys) != OCP_OK ||
+        lbl_keys_add_many(&x->e_out, s->ocp_keys, s->n_ocp_keys) != OCP_OK ||
+        lbl_keys_add(&x->e_out, "vm_kubevirt_io_name", 19) != OCP_OK ||
+        lbl_keys_add_many(&x->e_t, s->aws_keys, s->n_aws_keys) != OCP_OK ||
+        lbl_keys_add_many(&x->e_t, special_keys, 3) != OCP_OK) {
+        rc = oom(err);
+        goto out;
+    }
+    for (i = 0; i < s->n_aws_keys && rc == OCP_OK; i++) {
+        size_t j;
+        for (j = 0; j < s->n_ocp_keys; j++)
+            if (strcmp(s->aws_keys[i], s->ocp_keys[j]) == 0 &&
+                lbl_keys_add(&x->e_generic, s->aws_keys[i], strlen(s->aws_keys[i])) != OCP_OK)
+                rc = oom(err);
+    }
+    if (rc == OCP_OK &&
+        (lbl_keys_add_many(&x->e_lab, (const char *const *)x->e_generic.keys,
+                           x->e_generic.count) != OCP_OK ||
+         lbl_keys_add_many(&x->e_lab, special_keys, 3) != OCP_OK))
+        rc = oom(err);
+    if (rc == OCP_OK)
+        rc = build_ocp(x, err);
+    if (rc != OCP_OK)
+        goto out;
+    /* Daily rows in key order (the day leads the key): the result does not
+     * depend on the order (exact sums), but the work is reproducible. */
+    a->norder = p->dmap.n;
+    a->order = malloc((a->norder ? a->norder : 1) * sizeof *a->order);
+    a->days = malloc((a->norder ? a->norder : 1) * sizeof *a->days);
+    a->day_first = malloc((a->norder + 1) * sizeof *a->day_first);
+    if (a->order == NULL || a->days == NULL || a->day_first == NULL) {
+        rc = oom(err);
+        goto out;
+    }
+    for (i = 0; i < a->norder; i++) {
+        a->order[i].key = p->dmap.keys[i];
+        a->order[i].len = p->dmap.klen[i];
+        a->order[i].idx = i;
+    }
+    qsort(a->order, a->norder, sizeof *a->order, cmp_dkey);
+    for (i = 0; i < a->norder; i++) {
+        int32_t d = p->daily[a->order[i].idx].day;
+        if (a->ndays == 0 || a->days[a->ndays - 1] != d) {
+            a->days[a->ndays] = d;
+            a->day_first[a->ndays++] = i;
+        }
+    }
+    a->day_first[a->ndays] = a->norder;
+out:
+    if (rc != OCP_OK) {
+        aws_prepared_free(a);
+        return rc;
+    }
+    *out = a;
+    return OCP_OK;
+}
+
+size_t aws_prepared_days(const struct aws_prepared *a, const int32_t **days)
+{
+    *days = a->days;
+    return a->ndays;
+}
+
+int aws_attribute_day(const struct aws_prepared *a, size_t day_index, struct aws_table *out,
+                      struct aws_counters *c, struct ocp_error *err)
+{
+    struct ctx x;
+    struct xsum acc[AWS_NDROP + 4];
+    size_t i;
+    int rc = OCP_OK, k;
+
+    memset(c, 0, sizeof *c);
+    if (day_index >= a->ndays)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "no such AWS day");
+    /* A worker: the shared, read-only parts by value, its own state zeroed. */
+    x = a->x;
+    x.c = c;
+    memset(&x.gmap, 0, sizeof x.gmap);
+    x.groups = NULL;
+    x.gcap = 0;
+    memset(&x.k, 0, sizeof x.k);
+    memset(&x.gk, 0, sizeof x.gk);
+    x.stamp = NULL;
+    x.stamp_now = 0;
+    x.buf = NULL;
+    x.bufcap = 0;
+    lbl_set_init(&x.tmp);
+    memset(&x.tcache, 0, sizeof x.tcache);
+    x.tvals = NULL;
+    x.tcap = 0;
+    for (k = 0; k < AWS_NDROP + 4; k++)
+        xsum_init(&acc[k]);
+    for (k = 0; k < AWS_NKIND; k++)
+        xsum_init(&x.kind_u[k]);
+    x.stamp = calloc(x.ocp->count ? x.ocp->count : 1, sizeof *x.stamp);
+    if (x.stamp == NULL) {
+        rc = oom(err);
+        goto out;
+    }
+    for (i = a->day_first[day_index]; i < a->day_first[day_index + 1] && rc == OCP_OK; i++) {
+        c->daily_rows++;
+        rc = attribute_one(&x, a->order[i].idx, acc, err);
+    }
+    if (rc != OCP_OK)
+        goto out;
+    c->daily_unblended = xsum_value(&acc[AWS_NDROP + 0]);
+    c->resource_matched_unblended = xsum_value(&acc[AWS_NDROP + 1]);
+    c->tag_matched_unblended = xsum_value(&acc[AWS_NDROP + 2]);
+    c->unmatched_unblended = xsum_value(&acc[AWS_NDROP + 3]);
+    for (k = 0; k < AWS_NDROP; k++)
+        c->dropped_unblended[k] = xsum_value(&acc[k]);
+    for (k = 0; k < AWS_NKIND; k++)
+        c->kind_unblended[k] = xsum_value(&x.kind_u[k]);
+    rc = finish(&x, out, err);
+    c->output_rows = (int64_t)out->count;
+out:
+    free(x.stamp);
+    free(x.buf);
+    free(x.k.d);
+    free(x.gk.d);
+    free(x.groups);
+    aws_map_release(&x.gmap);
+    lbl_set_release(&x.tmp);
+    for (i = 0; i < x.tcache.n; i++)
+        free(x.tvals[i]);
+    free(x.tvals);
+    aws_map_release(&x.tcache);
+    return rc;
+}
+
+void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src)
+{
+    int k;
+    dst->daily_rows += src->daily_rows;
+    dst->daily_unblended += src->daily_unblended;
+    dst->resource_matched += src->resource_matched;
+    dst->resource_matched_unblended += src->resource_matched_unblended;
+    dst->tag_matched += src->tag_matched;
+    dst->tag_matched_unblended += src->tag_matched_unblended;
+    dst->unmatched += src->unmatched;
+    dst->unmatched_unblended += src->unmatched_unblended;
+    for (k = 0; k < AWS_NKIND; k++) {
+        dst->kind_rows[k] += src->kind_rows[k];
+        dst->kind_out[k] += src->kind_out[k];
+        dst->kind_unblended[k] += src->kind_unblended[k];
+    }
+    for (k = 0; k < AWS_NDROP; k++) {
+        dst->dropped[k] += src->dropped[k];
+        dst->dropped_unblended[k] += src->dropped_unblended[k];
+    }
+    dst->capacity_rate_zero += src->capacity_rate_zero;
+    dst->output_rows += src->output_rows;
+}
+
+int aws_table_append_move(struct aws_table *dst, struct aws_table *src)
+{
+    struct ocp_arena *na;
+    if (dst->count + src->count > dst->cap) {
+        size_t nc = dst->cap ? dst->cap : 1024;
+        struct aws_row *nr;
+        while (nc < dst->count + src->count)
+            nc *= 2;
+        nr = realloc(dst->rows, nc * sizeof *nr);
+        if (nr == NULL)
+            return OCP_ERR_OSERR;
+        dst->rows = nr;
+        dst->cap = nc;
+    }
+    na = realloc(dst->more, (dst->nmore + 1) * sizeof *na);
+    if (na == NULL)
+        return OCP_ERR_OSERR;
+    dst->more = na;
+    if (src->count)
+        memcpy(dst->rows + dst->count, src->rows, src->count * sizeof *src->rows);
+    dst->count += src->count;
+    /* The rows' strings live in src's arena, which dst now owns. */
+    dst->more[dst->nmore++] = src->strings;
+    ocp_arena_init(&src->strings, 1 << 16);
+    if (dst->source_uuid == NULL) {
+        dst->cluster_id = src->cluster_id;
+        dst->cluster_alias = src->cluster_alias;
+        dst->source_uuid = src->source_uuid;
+        dst->report_period_id = src->report_period_id;
+        dst->bill_id = src->bill_id;
+        dst->has_bill_id = src->has_bill_id;
+        src->cluster_id = src->cluster_alias = src->source_uuid = NULL;
+    }
+    aws_table_release(src);
+    aws_table_init(src);
+    return OCP_OK;
+}
+
+int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
+                  const struct aws_settings *s, struct aws_table *out,
+                  struct aws_counters *c, struct ocp_error *err)
+{
+    struct aws_prepared *a = NULL;
+    size_t d;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    rc = aws_prepare(p, ocp, s, &a, err);
+    for (d = 0; rc == OCP_OK && d < a->ndays; d++) {
+        struct aws_table t;
+        struct aws_counters dc;
+        aws_table_init(&t);
+        rc = aws_attribute_day(a, d, &t, &dc, err);
+        if (rc == OCP_OK) {
+            aws_counters_add(c, &dc);
+            if (aws_table_append_move(out, &t) != OCP_OK)
+                rc = oom(err);
+        }
+        aws_table_release(&t);
+    }
+    if (rc == OCP_OK && out->source_uuid == NULL) { /* no daily rows at all */
+        out->source_uuid = strdup(s->source_uuid);
+        out->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
+        out->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
+        out->report_period_id = s->report_period_id;
+        out->bill_id = s->bill_id;
+        out->has_bill_id = s->has_bill_id;
+        if (out->source_uuid == NULL)
+            rc = oom(err);
+    }
+    c->read = p->counts;
+    aws_prepared_free(a);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* aws_step.h - the OCP-on-AWS step of the job (issue 14; driver only). */
+#ifndef OCPAGG_DRIVER_AWS_STEP_H
+#define OCPAGG_DRIVER_AWS_STEP_H
+
+#include "driver/transport.h"
+#include "ocpagg/config.h"
+#include "ocpagg/report.h"
+
+struct aws_step_result {
+    char *counters_json;   /* rank 0: malloc'd counters (aws_counters_json) */
+    char *output_path;     /* rank 0: the report written */
+    int64_t cur_rows, report_rows;
+    double seconds;
+};
+
+/* Collective, after the OCP finish.  rows: this rank's finished OCP rows
+ * (aws_ocp_encode form).  Every rank sends its rows to rank 0 and reads
+ * its share of the CUR files (file i to rank i mod nranks) into a partial
+ * that it sends to rank 0 as a byte image; rank 0 merges, attributes
+ * (src/aws) and writes the report atomically.  status is this rank's
+ * status on entry; failures travel in the transport's headers.  Returns
+ * this rank's status (TP_PEER when another rank failed). */
+int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, int status,
+             struct aws_step_result *res, struct ocp_error *err);
+
+void aws_step_result_release(struct aws_step_result *res);
+
+#endif

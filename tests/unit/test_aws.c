@@ -1,0 +1,969 @@
+/*
+ * test_aws.c - the OCP-on-AWS attribution (src/aws) on the worked example
+ * of SEMANTICS-AWS.md §7 / Appendix, every output value asserted, plus
+ * merging, byte images, bad input and the counters.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ocpagg/aws.h"
+#include "ocpagg/report.h"
+#include "ocpagg/text.h"
+#include "testlib.h"
+
+#define DAY0 20376 /* 2025-10-15 */
+static const char SRC[] = "00000000-0000-0000-0000-0000000000a1";
+
+/* ---- the OCP summary of the example ---- */
+
+static struct rpt_row *ocp_row(struct rpt_table *t, int32_t day, enum rpt_source src,
+                               const char *ns, const char *node, const char *rid,
+                               const char *pod_labels)
+{
+    struct rpt_row *r = rpt_table_add(t);
+    r->usage_day = day;
+    r->source = src;
+    r->namespace_ = ns;
+    r->node = node;
+    r->resource_id = rid;
+    r->pod_labels = pod_labels;
+    return r;
+}
+
+static void pod(struct rpt_table *t, int32_t day, const char *ns, const char *node,
+                const char *rid, const char *labels, double eff_cpu, double eff_mem,
+                double cap_cpu, double cap_mem)
+{
+    struct rpt_row *r = ocp_row(t, day, RPT_SOURCE_POD, ns, node, rid, labels);
+    r->num[RPT_POD_EFFECTIVE_CPU_HOURS] = eff_cpu;
+    r->num[RPT_POD_EFFECTIVE_MEM_GBH] = eff_mem;
+    r->num[RPT_NODE_CAP_CPU_HOURS] = cap_cpu;
+    r->num[RPT_NODE_CAP_MEM_GBH] = cap_mem;
+}
+
+static void storage(struct rpt_table *t, int32_t day, const char *ns, const char *node,
+                    const char *rid, const char *vlabels, const char *pvc, const char *pv,
+                    const char *sc, const char *csi, double gb)
+{
+    struct rpt_row *r = ocp_row(t, day, RPT_SOURCE_STORAGE, ns, node, rid, NULL);
+    r->volume_labels = vlabels;
+    r->pvc = pvc;
+    r->pv = pv;
+    r->storageclass = sc;
+    r->csi_volume_handle = csi;
+    r->num[RPT_PVC_CAP_GB] = gb;
+}
+
+static void example_ocp(struct rpt_table *t)
+{
+    rpt_table_init(t);
+    pod(t, DAY0, "web", "ip-1", "i-0a", "{\"app\":\"web\"}", 48, 100, 96, 384);
+    pod(t, DAY0, "db", "ip-1", "i-0a", "{}", 24, 100, 96, 384);
+    pod(t, DAY0, "Worker unallocated", "ip-1", "i-0a", NULL, 24, 184, 96, 384);
+    storage(t, DAY0, "db", "ip-1", "i-0a", "{}", "data", "pv1", "gp3", "vol-0b", 80);
+}
+
+/* ---- raw CUR rows ---- */
+
+struct cur {
+    const char *rid, *pc, *fam, *unit, *ut, *tags, *type, *op, *billing, *pname;
+    double qty, cost, rate, blended, sp;
+};
+
+static void raw_from(const struct cur *c, int64_t us, struct aws_raw_row *r)
+{
+    int k;
+    memset(r, 0, sizeof *r);
+    r->start_us = us;
+#define S(col, v)                                                              \
+    do {                                                                       \
+        r->str[col] = (v);                                                     \
+        r->len[col] = (v) ? strlen(v) : 0;                                     \
+    } while (0)
+    S(AWS_RESOURCEID, c->rid);
+    S(AWS_USAGEACCOUNTID, "111");
+    S(AWS_AVAILABILITYZONE, "us-east-1a");
+    S(AWS_PRODUCTCODE, c->pc);
+    S(AWS_PRODUCTNAME, c->pname ? c->pname : "");
+    S(AWS_BILLINGENTITY, c->billing ? c->billing : "AWS");
+    S(AWS_PRODUCTFAMILY, c->fam);
+    S(AWS_INSTANCETYPE, "");
+    S(AWS_REGION, "us-east-1");
+    S(AWS_PRICINGUNIT, c->unit);
+    S(AWS_USAGETYPE, c->ut);
+    S(AWS_OPERATION, c->op ? c->op : "");
+    S(AWS_LINEITEMTYPE, c->type ? c->type : "Usage");
+    S(AWS_CURRENCYCODE, "USD");
+    S(AWS_RESOURCETAGS, c->tags);
+    S(AWS_COSTCATEGORY, "{}");
+    S(AWS_PAYERACCOUNTID, "payer");
+    S(AWS_LEGALENTITY, "AWS");
+    S(AWS_LINEITEMDESCRIPTION, "");
+    S(AWS_OPERATINGSYSTEM, "");
+#undef S
+    for (k = 0; k < AWS_NNUM; k++)
+        r->num[k] = 0;
+    r->num[AWS_USAGEAMOUNT] = c->qty;
+    r->num[AWS_UNBLENDEDCOST] = c->cost;
+    r->num[AWS_UNBLENDEDRATE] = c->rate;
+    r->num[AWS_BLENDEDCOST] = c->blended;
+    r->num[AWS_SPEFFECTIVECOST] = c->sp;
+}
+
+static const struct cur example_cur[] = {
+    {"i-0a", "AmazonEC2", "Compute Instance", "Hrs", "BoxUsage:m5.xlarge", "{}", 0, 0, 0, 0,
+     1.0, 1.0, 1.0, 1.0, 0},
+    {"vol-0b", "AmazonEC2", "Storage", "GB-Mo", "EBS:VolumeUsage.gp3", "{}", 0, 0, 0, 0,
+     100.0 / 744, 1.0 / 3, 2.48, 1.0 / 3, 0},
+    {"i-0a", "AmazonEC2", "Data Transfer", "GB", "DataTransfer-Out-Bytes", "{}", 0, 0, 0, 0,
+     10.0 / 24, 0.0375, 0.09, 0.0375, 0},
+    {"arn:aws:rds:us-east-1:111:db:x", "AmazonRDS", "Database Instance", "Hrs",
+     "InstanceUsage:db.m5", "{\"app\": \"web\"}", 0, 0, 0, 0, 1.0, 5.0 / 24, 5.0 / 24, 5.0 / 24, 0},
+    {"bkt", "AmazonS3", "Storage", "GB-Mo", "TimedStorage-ByteHrs",
+     "{\"openshift_cluster\": \"c1\"}", 0, 0, 0, 0, 1.0, 0.125, 0.023, 0.125, 0},
+    {"i-0zz", "AmazonEC2", "Compute Instance", "Hrs", "BoxUsage:t3.small", "{}", 0, 0, 0, 0,
+     1.0, 1.0, 1.0, 1.0, 0},
+};
+#define NCUR (sizeof example_cur / sizeof example_cur[0])
+
+/* Adds the example's 24 x 6 raw rows; rows whose (hour*6+i) % parts ==
+ * part only, so a split over partials can be tested. */
+static void example_rows(struct aws_partial *p, int part, int parts)
+{
+    int h;
+    size_t i;
+    for (h = 0; h < 24; h++)
+        for (i = 0; i < NCUR; i++) {
+            struct aws_raw_row r;
+            struct ocp_error e;
+            if ((int)((size_t)h * NCUR + i) % parts != part)
+                continue;
+            raw_from(&example_cur[i], ((int64_t)DAY0 * 24 + h) * 3600000000ll, &r);
+            CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+        }
+}
+
+static const char *const example_keys[] = {"app"};
+
+static void example_settings(struct aws_settings *s, const struct aws_alias *alias)
+{
+    memset(s, 0, sizeof *s);
+    s->cluster_id = "c1";
+    s->cluster_alias = "C1";
+    s->source_uuid = SRC;
+    s->report_period_id = 3;
+    s->bill_id = 7;
+    s->has_bill_id = 1;
+    s->aws_keys = example_keys;
+    s->n_aws_keys = 1;
+    s->ocp_keys = example_keys;
+    s->n_ocp_keys = 1;
+    s->markup_percent = 10;
+    s->aliases = alias;
+    s->n_aliases = 1;
+}
+
+struct expect {
+    const char *ns, *source, *node, *rid;
+    double unblended, usage, data_out;
+    const char *direction, *tags, *pvc;
+};
+
+/* The Appendix's result table, in report order. */
+static const struct expect example_expect[] = {
+    {"Network unattributed", "Pod", "ip-1", "i-0a", 0.9, 10, 10, "OUT", "{}", NULL},
+    {"Worker unallocated", "Pod", "ip-1", "i-0a", 6, 8, 0, NULL, NULL, NULL},
+    {"db", "Pod", "ip-1", "bkt", 1, 8, 0, NULL, "{}", NULL},
+    {"db", "Pod", "ip-1", "i-0a", 6, 8, 0, NULL, "{}", NULL},
+    {"web", "Pod", "ip-1", "arn:aws:rds:us-east-1:111:db:x", 5, 24, 0, NULL,
+     "{\"app\":\"web\"}", NULL},
+    {"web", "Pod", "ip-1", "bkt", 1, 8, 0, NULL, "{\"app\":\"web\"}", NULL},
+    {"web", "Pod", "ip-1", "i-0a", 12, 8, 0, NULL, "{\"app\":\"web\"}", NULL},
+    {"Storage unattributed", "Storage", NULL, "vol-0b", 1.6, NAN, 0, NULL, NULL, "data"},
+    {"db", "Storage", "ip-1", "bkt", 1, 8, 0, NULL, "{}", "data"},
+    {"db", "Storage", "ip-1", "vol-0b", 6.4, 100.0 / 31, 0, NULL, "{}", "data"},
+};
+
+#define CHECK_NSTR(a, b)                                                       \
+    do {                                                                       \
+        if ((b) == NULL)                                                       \
+            CHECK((a) == NULL);                                                \
+        else                                                                   \
+            CHECK_STR(a, b);                                                   \
+    } while (0)
+
+static void check_example(const struct aws_table *t)
+{
+    size_t i;
+    CHECK_INT(t->count, 10);
+    if (t->count != 10)
+        return;
+    for (i = 0; i < t->count; i++) {
+        const struct aws_row *r = &t->rows[i];
+        const struct expect *x = &example_expect[i];
+        int storage_unattr = strcmp(x->ns, "Storage unattributed") == 0;
+        int network = x->direction != NULL;
+        fprintf(stderr, "   row %zu: %s/%s %s\n", i, x->ns, x->source, x->rid);
+        CHECK_INT(r->day, DAY0);
+        CHECK_NSTR(r->namespace_, x->ns);
+        CHECK_STR(r->source == RPT_SOURCE_POD ? "Pod" : "Storage", x->source);
+        CHECK_NSTR(r->node, x->node);
+        CHECK_NSTR(r->resource_id, x->rid);
+        CHECK_DBL(r->cost[AWS_COST_UNBLENDED], x->unblended, 1e-12);
+        CHECK_DBL(r->cost[AWS_COST_MARKUP], x->unblended * 0.1, 1e-12);
+        CHECK_DBL(r->cost[AWS_COST_BLENDED], x->unblended, 1e-12);
+        CHECK_DBL(r->cost[AWS_COST_MARKUP_BLENDED], x->unblended * 0.1, 1e-12);
+        CHECK_DBL(r->cost[AWS_COST_SAVINGSPLAN], 0, 0);
+        CHECK_DBL(r->cost[AWS_COST_MARKUP_SAVINGSPLAN], 0, 0);
+        CHECK_DBL(r->cost[AWS_COST_AMORTIZED], x->unblended, 1e-12);
+        CHECK_DBL(r->cost[AWS_COST_MARKUP_AMORTIZED], x->unblended * 0.1, 1e-12);
+        if (isnan(x->usage))
+            CHECK(isnan(r->usage_amount));
+        else
+            CHECK_DBL(r->usage_amount, x->usage, 1e-12);
+        CHECK_DBL(r->data_in, 0, 0);
+        CHECK_DBL(r->data_out, x->data_out, 1e-12);
+        CHECK_NSTR(r->direction, x->direction);
+        CHECK_NSTR(r->tags, x->tags);
+        CHECK_NSTR(r->pvc, x->pvc);
+        CHECK_NSTR(r->pv, x->pvc ? "pv1" : NULL);
+        CHECK_NSTR(r->storageclass, x->pvc ? "gp3" : NULL);
+        CHECK_NSTR(r->aws_cost_category, storage_unattr || network ? NULL : "{}");
+        CHECK_INT(r->has_cost_category, 0);
+        CHECK_INT(r->has_alias, 1);
+        CHECK_INT(r->account_alias_id, 42);
+        CHECK_STR(r->usage_account_id, "111");
+        CHECK_STR(r->currency_code, "USD");
+        CHECK_STR(r->region, "us-east-1");
+        CHECK_STR(r->availability_zone, "us-east-1a");
+        CHECK(r->instance_type == NULL);
+        CHECK_STR(r->product_code, strncmp(x->rid, "arn", 3) == 0 ? "AmazonRDS"
+                                   : strcmp(x->rid, "bkt") == 0   ? "AmazonS3"
+                                                                  : "AmazonEC2");
+        CHECK_INT(strlen(r->uuid), 36);
+        CHECK(r->uuid[14] == '5'); /* version 5 */
+    }
+}
+
+static void test_example(void)
+{
+    struct rpt_table ocp;
+    struct aws_partial *p = NULL;
+    struct aws_settings s;
+    struct aws_alias alias = {"111", 42};
+    struct aws_table t;
+    struct aws_counters c;
+    struct ocp_error e;
+    size_t i, j;
+    double total = 0;
+
+    example_ocp(&ocp);
+    CHECK_INT(aws_partial_create(&p, DAY0, DAY0, 0, &e), OCP_OK);
+    example_rows(p, 0, 1);
+    CHECK_INT(aws_partial_daily_rows(p), 6);
+    example_settings(&s, &alias);
+    aws_table_init(&t);
+    CHECK_INT(aws_attribute(p, &ocp, &s, &t, &c, &e), OCP_OK);
+    check_example(&t);
+    for (i = 0; i < t.count; i++)
+        total += t.rows[i].cost[AWS_COST_UNBLENDED];
+    CHECK_DBL(total, 40.9, 1e-9);
+    for (i = 0; i < t.count; i++)
+        for (j = i + 1; j < t.count; j++)
+            CHECK(strcmp(t.rows[i].uuid, t.rows[j].uuid) != 0);
+    /* Counters. */
+    CHECK_INT(c.read.rows_read, 144);
+    CHECK_INT(c.daily_rows, 6);
+    CHECK_DBL(c.daily_unblended, 64.9, 1e-9);
+    CHECK_INT(c.resource_matched, 3);
+    CHECK_DBL(c.resource_matched_unblended, 32.9, 1e-9);
+    CHECK_INT(c.tag_matched, 2);
+    CHECK_DBL(c.tag_matched_unblended, 8, 1e-9);
+    CHECK_INT(c.unmatched, 1);
+    CHECK_DBL(c.unmatched_unblended, 24, 1e-9);
+    CHECK_INT(c.kind_rows[AWS_K_COMPUTE], 1);
+    CHECK_INT(c.kind_out[AWS_K_COMPUTE], 3);
+    CHECK_INT(c.kind_rows[AWS_K_STORAGE], 1);
+    CHECK_INT(c.kind_out[AWS_K_STORAGE], 1);
+    CHECK_INT(c.kind_out[AWS_K_UNATTRIBUTED], 1);
+    CHECK_INT(c.kind_rows[AWS_K_NETWORK], 1);
+    CHECK_INT(c.kind_rows[AWS_K_TAG], 2);
+    CHECK_INT(c.kind_out[AWS_K_TAG], 4);
+    CHECK_DBL(c.kind_unblended[AWS_K_COMPUTE], 24, 1e-9);
+    CHECK_DBL(c.kind_unblended[AWS_K_STORAGE], 6.4, 1e-9);
+    CHECK_DBL(c.kind_unblended[AWS_K_UNATTRIBUTED], 1.6, 1e-9);
+    CHECK_DBL(c.kind_unblended[AWS_K_TAG], 8, 1e-9);
+    CHECK_DBL(c.kind_unblended[AWS_K_NETWORK], 0.9, 1e-9);
+    for (i = 0; i < AWS_NDROP; i++)
+        CHECK_INT(c.dropped[i], 0);
+    CHECK_INT(c.output_rows, 10);
+    aws_table_release(&t);
+    aws_partial_free(p);
+    rpt_table_release(&ocp);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *d;
+    long n;
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    d = malloc((size_t)n + 1);
+    if (d != NULL && fread(d, 1, (size_t)n, f) != (size_t)n) {
+        free(d);
+        d = NULL;
+    }
+    fclose(f);
+    if (d) {
+        d[n] = 0;
+        *len = (size_t)n;
+    }
+    return d;
+}
+
+/* The same CSV for one partial, for 3 partials merged in memory, and for
+ * 4 partials merged through byte images in another order. */
+static void test_merge_identical(void)
+{
+    struct rpt_table ocp;
+    struct aws_settings s;
+    struct aws_alias alias = {"111", 42};
+    struct ocp_error e;
+    char path[3][64];
+    char *text[3] = {NULL, NULL, NULL};
+    size_t len[3] = {0, 0, 0};
+    int v, k;
+
+    example_ocp(&ocp);
+    example_settings(&s, &alias);
+    for (v = 0; v < 3; v++) {
+        struct aws_partial *p = NULL, *q = NULL;
+        struct aws_table t;
+        struct aws_counters c;
+        snprintf(path[v], sizeof path[v], "/tmp/test_aws_%d_%d.csv", (int)getpid(), v);
+        CHECK_INT(aws_partial_create(&p, DAY0, DAY0, 0, &e), OCP_OK);
+        if (v == 0) {
+            example_rows(p, 0, 1);
+        } else if (v == 1) {
+            for (k = 2; k >= 0; k--) {
+                CHECK_INT(aws_partial_create(&q, DAY0, DAY0, 0, &e), OCP_OK);
+                example_rows(q, k, 3);
+                CHECK_INT(aws_partial_merge(p, q, &e), OCP_OK);
+                aws_partial_free(q);
+            }
+        } else {
+            int order[4] = {3, 1, 0, 2};
+            for (k = 0; k < 4; k++) {
+                struct rpt_buf b = {0};
+                CHECK_INT(aws_partial_create(&q, DAY0, DAY0, 0, &e), OCP_OK);
+                example_rows(q, order[k], 4);
+                CHECK_INT(aws_partial_serialize(q, &b, &e), OCP_OK);
+                CHECK_INT(aws_partial_merge_bytes(p, (unsigned char *)b.data, b.len, &e), OCP_OK);
+                if (k == 0) { /* a truncated image is an error, not a crash */
+                    struct aws_partial *z = NULL;
+                    CHECK_INT(aws_partial_create(&z, DAY0, DAY0, 0, &e), OCP_OK);
+                    CHECK_INT(aws_partial_merge_bytes(z, (unsigned char *)b.data, b.len - 3, &e),
+                              OCP_ERR_SOFTWARE);
+                    aws_partial_free(z);
+                }
+                rpt_buf_release(&b);
+                aws_partial_free(q);
+            }
+        }
+        aws_table_init(&t);
+        CHECK_INT(aws_attribute(p, &ocp, &s, &t, &c, &e), OCP_OK);
+        CHECK_INT(c.read.rows_read, 144);
+        if (v == 2)
+            check_example(&t);
+        CHECK_INT(aws_write_csv(&t, path[v], &e), OCP_OK);
+        text[v] = slurp(path[v], &len[v]);
+        CHECK(text[v] != NULL);
+        aws_table_release(&t);
+        aws_partial_free(p);
+    }
+    CHECK(len[0] > 0 && len[0] == len[1] && len[0] == len[2]);
+    if (text[0] && text[1] && text[2]) {
+        CHECK(memcmp(text[0], text[1], len[0]) == 0);
+        CHECK(memcmp(text[0], text[2], len[0]) == 0);
+        /* a spot check of the CSV form */
+        CHECK(strstr(text[0], "\"Storage unattributed\",,\"data\",\"pv1\",\"gp3\",\"vol-0b\","
+                              "2025-10-15,2025-10-15,\"AmazonEC2\",\"Storage\",,7,\"111\",42,") !=
+              NULL);
+    }
+    for (v = 0; v < 3; v++) {
+        free(text[v]);
+        unlink(path[v]);
+    }
+    rpt_table_release(&ocp);
+}
+
+/* NULL dates, days outside the run, malformed tags (counted; strict is an
+ * error), and a disk whose rate is 0 (no capacity: DEV-5). */
+static void test_bad_input(void)
+{
+    struct rpt_table ocp;
+    struct aws_partial *p = NULL;
+    struct aws_settings s;
+    struct aws_alias alias = {"111", 42};
+    struct aws_table t;
+    struct aws_counters c;
+    struct ocp_error e;
+    struct aws_raw_row r;
+    struct cur bad = example_cur[0];
+    struct cur disk = example_cur[1];
+    int h;
+
+    example_ocp(&ocp);
+    example_settings(&s, &alias);
+    CHECK_INT(aws_partial_create(&p, DAY0, DAY0, 0, &e), OCP_OK);
+    raw_from(&example_cur[0], (int64_t)DAY0 * 86400000000ll, &r);
+    r.start_null = 1;
+    CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+    raw_from(&example_cur[0], (int64_t)(DAY0 + 1) * 86400000000ll, &r);
+    CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+    bad.tags = "{\"app\": ";
+    raw_from(&bad, (int64_t)DAY0 * 86400000000ll, &r);
+    CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+    /* NaN numbers read as 0 */
+    raw_from(&example_cur[0], (int64_t)DAY0 * 86400000000ll, &r);
+    r.num[AWS_UNBLENDEDCOST] = NAN;
+    CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+    disk.rate = 0;
+    for (h = 0; h < 24; h++) {
+        raw_from(&disk, ((int64_t)DAY0 * 24 + h) * 3600000000ll, &r);
+        CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+    }
+    aws_table_init(&t);
+    CHECK_INT(aws_attribute(p, &ocp, &s, &t, &c, &e), OCP_OK);
+    CHECK_INT(c.read.rows_read, 28);
+    CHECK_INT(c.read.rows_null_date, 1);
+    CHECK_INT(c.read.rows_outside, 1);
+    CHECK_INT(c.read.bad_tags, 1);
+    CHECK_INT(c.capacity_rate_zero, 1);
+    /* the disk has no capacity, so it is compute with no node: dropped */
+    CHECK_INT(c.dropped[AWS_DROP_COMPUTE_NO_NODE], 1);
+    CHECK_DBL(c.dropped_unblended[AWS_DROP_COMPUTE_NO_NODE], 8, 1e-9);
+    /* the EC2 row with bad tags ({}) and the NaN row share the key: 1+0 */
+    CHECK_INT(c.kind_rows[AWS_K_COMPUTE], 1);
+    CHECK_DBL(c.kind_unblended[AWS_K_COMPUTE], 1, 1e-12);
+    aws_table_release(&t);
+    aws_partial_free(p);
+
+    CHECK_INT(aws_partial_create(&p, DAY0, DAY0, 1, &e), OCP_OK);
+    raw_from(&bad, (int64_t)DAY0 * 86400000000ll, &r);
+    CHECK_INT(aws_partial_add(p, &r, &e), OCP_ERR_DATA);
+    CHECK(strstr(e.column, "resourcetags") != NULL);
+    aws_partial_free(p);
+
+    /* a source uuid that is not a UUID */
+    CHECK_INT(aws_partial_create(&p, DAY0, DAY0, 0, &e), OCP_OK);
+    example_rows(p, 0, 1);
+    s.source_uuid = "nope";
+    aws_table_init(&t);
+    CHECK_INT(aws_attribute(p, &ocp, &s, &t, &c, &e), OCP_ERR_CONFIG);
+    aws_table_release(&t);
+    aws_partial_free(p);
+    rpt_table_release(&ocp);
+}
+
+static void test_markup(void)
+{
+    CHECK_DBL(aws_markup_factor(10), 0.1, 0);
+    CHECK_DBL(aws_markup_factor(0), 0, 0);
+    CHECK_DBL(aws_markup_factor(12.3456789), 0.123456789, 0);
+    CHECK_DBL(aws_markup_factor(12.34567895), 0.12345679, 1e-18);
+}
+
+/* Memory distribution: web 100/384, db 100/384, unallocated 184/384. */
+static void test_memory(void)
+{
+    struct rpt_table ocp;
+    struct aws_partial *p = NULL;
+    struct aws_settings s;
+    struct aws_alias alias = {"111", 42};
+    struct aws_table t;
+    struct aws_counters c;
+    struct ocp_error e;
+    size_t i;
+    example_ocp(&ocp);
+    example_settings(&s, &alias);
+    s.distribution_memory = 1;
+    CHECK_INT(aws_partial_create(&p, DAY0, DAY0, 0, &e), OCP_OK);
+    example_rows(p, 0, 1);
+    aws_table_init(&t);
+    CHECK_INT(aws_attribute(p, &ocp, &s, &t, &c, &e), OCP_OK);
+    for (i = 0; i < t.count; i++) {
+        const struct aws_row *r = &t.rows[i];
+        if (r->resource_id == NULL || strcmp(r->resource_id, "i-0a") != 0 ||
+            r->direction != NULL)
+            continue;
+        if (strcmp(r->namespace_, "web") == 0 || strcmp(r->namespace_, "db") == 0)
+            CHECK_DBL(r->cost[AWS_COST_UNBLENDED], (100.0 / 384) * 24, 0);
+        else
+            CHECK_DBL(r->cost[AWS_COST_UNBLENDED], (184.0 / 384) * 24, 0);
+    }
+    aws_table_release(&t);
+    aws_partial_free(p);
+    rpt_table_release(&ocp);
+}
+
+
+/* ---- the POC scenarios (SEMANTICS-AWS §11), Koku's rule per namespace ----
+ * Each is one day (2025-10-15, H = 744) of OCP summary rows and CUR rows
+ * built from the scenario's description; the expectations are the
+ * contract's "Koku rule" column (per namespace, not only totals). */
+
+struct sc {
+    struct rpt_table ocp;
+    struct aws_partial *p;
+    struct aws_settings s;
+    struct aws_table t;
+    struct aws_counters c;
+    const char *eaws[4], *eocp[4];
+};
+
+static void sc_begin(struct sc *x)
+{
+    struct ocp_error e;
+    memset(x, 0, sizeof *x);
+    rpt_table_init(&x->ocp);
+    CHECK_INT(aws_partial_create(&x->p, DAY0, DAY0, 0, &e), OCP_OK);
+    x->s.cluster_id = "test-cluster-001";
+    x->s.cluster_alias = "Test Cluster";
+    x->s.source_uuid = SRC;
+    x->s.report_period_id = 1;
+    x->eocp[0] = "app";
+    x->s.ocp_keys = x->eocp;
+    x->s.n_ocp_keys = 1;
+    x->s.aws_keys = x->eaws;
+    x->s.n_aws_keys = 0;
+    aws_table_init(&x->t);
+}
+
+/* One CUR line item (hour h) of cost c, rate r. */
+static void sc_line(struct sc *x, int h, const char *rid, const char *pc, const char *fam,
+                    const char *ut, const char *type, const char *tags, double cost,
+                    double rate, double sp)
+{
+    struct cur c;
+    struct aws_raw_row r;
+    struct ocp_error e;
+    memset(&c, 0, sizeof c);
+    c.rid = rid;
+    c.pc = pc;
+    c.fam = fam;
+    c.unit = "Hrs";
+    c.ut = ut;
+    c.type = type;
+    c.tags = tags ? tags : "{}";
+    c.qty = 1;
+    c.cost = cost;
+    c.rate = rate;
+    c.blended = cost;
+    c.sp = sp;
+    raw_from(&c, ((int64_t)DAY0 * 24 + h) * 3600000000ll, &r);
+    CHECK_INT(aws_partial_add(x->p, &r, &e), OCP_OK);
+}
+
+/* An instance for 24 hours at `hourly`. */
+static void sc_ec2(struct sc *x, const char *rid, const char *tags, double hourly)
+{
+    int h;
+    for (h = 0; h < 24; h++)
+        sc_line(x, h, rid, "AmazonEC2", "Compute Instance", "BoxUsage:m5.large", NULL, tags,
+                hourly, hourly, 0);
+}
+
+/* An EBS volume of size GB for 24 hours costing `daily` (rate per GB-Mo
+ * such that §4 gives the size back). */
+static void sc_ebs(struct sc *x, const char *rid, const char *tags, double size, double daily)
+{
+    int h;
+    double hourly = daily / 24, rate = hourly * 744 / size;
+    for (h = 0; h < 24; h++)
+        sc_line(x, h, rid, "AmazonEC2", "Storage", "EBS:VolumeUsage.gp3", NULL, tags, hourly,
+                rate, 0);
+}
+
+static void sc_run(struct sc *x)
+{
+    struct ocp_error e;
+    CHECK_INT(aws_attribute(x->p, &x->ocp, &x->s, &x->t, &x->c, &e), OCP_OK);
+}
+
+/* Σ unblended (or the cost column k) of the rows of a namespace (NULL:
+ * all) and data source (-1: both). */
+static double sc_sum(const struct sc *x, const char *ns, int source, int k)
+{
+    double s = 0;
+    size_t i;
+    for (i = 0; i < x->t.count; i++) {
+        const struct aws_row *r = &x->t.rows[i];
+        if (ns != NULL && (r->namespace_ == NULL || strcmp(r->namespace_, ns) != 0))
+            continue;
+        if (source >= 0 && (int)r->source != source)
+            continue;
+        if (!isnan(r->cost[k]))
+            s += r->cost[k];
+    }
+    return s;
+}
+#define NS(x, ns) sc_sum(x, ns, -1, AWS_COST_UNBLENDED)
+
+static void sc_end(struct sc *x)
+{
+    aws_table_release(&x->t);
+    aws_partial_free(x->p);
+    rpt_table_release(&x->ocp);
+}
+
+/* A 4-core worker (96 core-hours) with rid and unallocated rest. */
+static void sc_node(struct sc *x, const char *node, const char *rid, const char *const *ns,
+                    const double *eff, const char *const *labels, int n)
+{
+    double used = 0;
+    int i;
+    for (i = 0; i < n; i++) {
+        pod(&x->ocp, DAY0, ns[i], node, rid, labels ? labels[i] : "{}", eff[i], 0, 96, 384);
+        used += eff[i];
+    }
+    pod(&x->ocp, DAY0, "Worker unallocated", node, rid, NULL, 96 - used, 0, 96, 384);
+}
+
+static void test_poc_scenarios(void)
+{
+    struct sc x;
+
+    /* 01: EC2 id = node resource_id; backend uses 3/4 of the node. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"backend", "backend"};
+        const char *lb[] = {"{\"app\":\"api\"}", "{\"app\":\"api\"}"};
+        const double eff[] = {48, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, lb, 2);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.67);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 16.08, 1e-9);
+    CHECK_DBL(NS(&x, "backend"), 16.08 * 0.75, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 16.08 * 0.25, 1e-9);
+    sc_end(&x);
+
+    /* 02: no id match; openshift_cluster + openshift_node tags. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"frontend"};
+        const double eff[] = {24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-9999",
+           "{\"openshift_cluster\": \"test-cluster-001\", \"openshift_node\": \"n1\"}", 0.192);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "frontend"), 4.608, 1e-9);
+    CHECK_DBL(NS(&x, NULL), 4.608, 1e-9);
+    CHECK_INT(x.c.tag_matched, 1);
+    sc_end(&x);
+
+    /* 03: two namespaces share a node, 1/4 each, unallocated 1/2. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"ns-a", "ns-b"};
+        const double eff[] = {24, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 2);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.384);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "ns-a"), 9.216 / 4, 1e-9);
+    CHECK_DBL(NS(&x, "ns-b"), 9.216 / 4, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 9.216 / 2, 1e-9);
+    sc_end(&x);
+
+    /* 04: only EC2 in the manifest: no network rows. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.0832);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 1.9968, 1e-9);
+    CHECK_DBL(NS(&x, "Network unattributed"), 0, 0);
+    sc_end(&x);
+
+    /* 05: CSI handle = EBS id, 100 GiB PVC on a 100 GB disk: EBS 1.92 all
+     * to database/Storage, no remainder; EC2 split with unallocated. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"database"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    storage(&x.ocp, DAY0, "database", "n1", "i-0001", "{}", "db-data", "pv-1", "gp3", "vol-0001",
+            100);
+    sc_ec2(&x, "i-0001", NULL, 0.192);
+    sc_ebs(&x, "vol-0001", NULL, 100, 1.92);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 6.528, 1e-9);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), 1.92, 1e-9);
+    CHECK_DBL(NS(&x, "Storage unattributed"), 0, 0);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_POD, AWS_COST_UNBLENDED), 4.608 / 2, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 4.608 / 2, 1e-9);
+    sc_end(&x);
+
+    /* 07: one id match, one tag match (cluster + node tags), one orphan:
+     * the tagged instance goes to every namespace of the day (OR). */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app-with-id", "app-with-tag", "other"};
+        const double eff[] = {24, 24, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 3);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.2);
+    sc_ec2(&x, "i-0002",
+           "{\"openshift_cluster\": \"test-cluster-001\", \"openshift_node\": \"n1\"}", 0.3);
+    sc_ec2(&x, "i-0003", NULL, 0.5);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "app-with-tag"), 4.8 / 4 + 7.2 / 3, 1e-9);
+    CHECK_DBL(NS(&x, "other"), 4.8 / 4 + 7.2 / 3, 1e-9);
+    CHECK_DBL(NS(&x, NULL), 12.0, 1e-9);
+    CHECK_INT(x.c.unmatched, 1);
+    CHECK_DBL(x.c.unmatched_unblended, 12.0, 1e-9);
+    sc_end(&x);
+
+    /* 08: idle pod (usage 0, request 2 cores → effective 48 h) next to an
+     * active one (6 cores of 16): idle 2/16, unallocated 8/16. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "active-app", "n1", "i-0001", "{}", 144, 0, 384, 1);
+    pod(&x.ocp, DAY0, "idle-app", "n1", "i-0001", "{}", 48, 0, 384, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 192, 0, 384, 1);
+    sc_ec2(&x, "i-0001", NULL, 0.252);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 6.048, 1e-9);
+    CHECK_DBL(NS(&x, "idle-app"), 6.048 * 2 / 16, 1e-9);
+    CHECK_DBL(NS(&x, "active-app"), 6.048 * 6 / 16, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 6.048 * 8 / 16, 1e-9);
+    sc_end(&x);
+
+    /* 12: fractional cores: 7-core node, shares /7 with unallocated. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "p1", "n1", "i-0001", "{}", 2.333333 * 24, 0, 168, 1);
+    pod(&x.ocp, DAY0, "p2", "n1", "i-0001", "{}", 3.141592 * 24, 0, 168, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 168 - 5.474925 * 24, 0, 168,
+        1);
+    sc_ec2(&x, "i-0001", NULL, 0.34);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 8.16, 1e-9);
+    CHECK_DBL(NS(&x, "p1"), 8.16 * 2.333333 / 7, 1e-9);
+    CHECK_DBL(NS(&x, "p2"), 8.16 * 3.141592 / 7, 1e-9);
+    sc_end(&x);
+
+    /* 13: EC2 + data transfer out on the same instance. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"backend"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.0832);
+    sc_line(&x, 0, "i-0001", "AmazonEC2", "Data Transfer", "USE1-DataTransfer-Out-Bytes", NULL,
+            NULL, 4.5, 0.09, 0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 6.4968, 1e-9);
+    CHECK_DBL(NS(&x, "Network unattributed"), 4.5, 1e-9);
+    CHECK_DBL(NS(&x, "backend"), 1.9968 / 2, 1e-9);
+    sc_end(&x);
+
+    /* 14: SavingsPlanCoveredUsage at SP 0.035/h: unblended 0,
+     * savings plan and amortized 0.84, split with unallocated. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"sp-app"};
+        const double eff[] = {48};
+        int h;
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+        for (h = 0; h < 24; h++)
+            sc_line(&x, h, "i-0001", "AmazonEC2", "Compute Instance", "BoxUsage:m5.large",
+                    "SavingsPlanCoveredUsage", NULL, 0.096, 0.096, 0.035);
+    }
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 0, 1e-12);
+    CHECK_DBL(sc_sum(&x, NULL, -1, AWS_COST_SAVINGSPLAN), 0.84, 1e-9);
+    CHECK_DBL(sc_sum(&x, NULL, -1, AWS_COST_AMORTIZED), 0.84, 1e-9);
+    CHECK_DBL(sc_sum(&x, "sp-app", -1, AWS_COST_AMORTIZED), 0.42, 1e-9);
+    CHECK_DBL(sc_sum(&x, NULL, -1, AWS_COST_BLENDED), 0, 1e-12);
+    sc_end(&x);
+
+    /* 15: an RDS ARN ending with a node id is split like compute; a second
+     * RDS tagged openshift_node goes to the node's namespaces. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"database"};
+        const double eff[] = {72};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_line(&x, 0, "arn:aws:rds:us-east-1:1:db:i-0001", "AmazonRDS", "Database Instance",
+            "InstanceUsage", NULL, NULL, 8.0, 8.0, 0);
+    sc_line(&x, 0, "arn:aws:rds:us-east-1:1:db:other", "AmazonRDS", "Database Instance",
+            "InstanceUsage", NULL, "{\"openshift_node\": \"n1\"}", 4.024, 4.024, 0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 12.024, 1e-9);
+    CHECK_DBL(NS(&x, "database"), 6 + 4.024, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 2, 1e-9);
+    sc_end(&x);
+
+    /* 16: S3 buckets tagged openshift_project go to their project; a
+     * cluster tag that is not this cluster matches nothing; effective
+     * usage above capacity gives a negative unallocated share. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "data-lake", "n1", "i-0001", "{}", 2.3 * 24, 0, 48, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 48 - 2.3 * 24, 0, 48, 1);
+    pod(&x.ocp, DAY0, "analytics", "n2", "i-0002", "{}", 24, 0, 48, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n2", "i-0002", NULL, 24, 0, 48, 1);
+    sc_line(&x, 0, "bucket-1", "AmazonS3", "Storage", "TimedStorage-ByteHrs", NULL,
+            "{\"openshift_project\": \"data-lake\", \"openshift_cluster\": \"someone-else\"}",
+            5.0, 0.023, 0);
+    sc_line(&x, 0, "bucket-2", "AmazonS3", "Storage", "TimedStorage-ByteHrs", NULL,
+            "{\"openshift_project\": \"analytics\"}", 3.0, 0.023, 0);
+    sc_ec2(&x, "i-0001", NULL, 0.1);
+    sc_run(&x);
+    CHECK_DBL(sc_sum(&x, "data-lake", -1, AWS_COST_UNBLENDED), 5.0 + 2.4 * 2.3 / 2, 1e-9);
+    CHECK_DBL(NS(&x, "analytics"), 3.0, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 2.4 * (2 - 2.3) / 2, 1e-9);
+    CHECK(NS(&x, "Worker unallocated") < 0);
+    sc_end(&x);
+
+    /* 17: DiscountedUsage at $0 next to on-demand. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"ri-app"};
+        const double eff[] = {96};
+        int h;
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+        sc_node(&x, "n2", "i-0002", ns, eff, NULL, 1);
+        for (h = 0; h < 24; h++)
+            sc_line(&x, h, "i-0002", "AmazonEC2", "Compute Instance", "BoxUsage:m5.large",
+                    "DiscountedUsage", NULL, 0, 0.096, 0);
+    }
+    sc_ec2(&x, "i-0001", NULL, 0.0416);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 0.9984, 1e-9);
+    CHECK_DBL(NS(&x, "ri-app"), 0.9984, 1e-9);
+    sc_end(&x);
+
+    /* 19: EBS without CSI tagged openshift_cluster (and openshift_project
+     * on one): split evenly over both namespaces (OR, TRAP-5), no Storage
+     * unattributed. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"web", "api"};
+        const double eff[] = {24, 24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 2);
+    }
+    sc_ebs(&x, "vol-a", "{\"openshift_cluster\": \"test-cluster-001\"}", 50, 1.0);
+    sc_ebs(&x, "vol-b",
+           "{\"openshift_cluster\": \"test-cluster-001\", \"openshift_project\": \"web\"}", 50,
+           2.0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "web"), 1.5, 1e-9);
+    CHECK_DBL(NS(&x, "api"), 1.5, 1e-9);
+    CHECK_DBL(NS(&x, "Storage unattributed"), 0, 0);
+    sc_end(&x);
+
+    /* 20: openshift_cluster = the alias. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app-prod"};
+        const double eff[] = {24};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    sc_ec2(&x, "i-7777", "{\"openshift_cluster\": \"Test Cluster\"}", 0.1);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, "app-prod"), 2.4, 1e-9);
+    sc_end(&x);
+
+    /* 21: EBS tagged app/tier + cluster tag, a PV with labels: split over
+     * database/Pod and database/Storage; EC2 half to unallocated. */
+    sc_begin(&x);
+    x.eaws[0] = "app";
+    x.s.n_aws_keys = 1;
+    {
+        const char *ns[] = {"database"};
+        const double eff[] = {48};
+        const char *lb[] = {"{\"app\":\"postgres\"}"};
+        sc_node(&x, "n1", "i-0001", ns, eff, lb, 1);
+    }
+    storage(&x.ocp, DAY0, "database", "n1", "i-0001", "{\"app\":\"postgres\"}", "pg-data",
+            "pv-pg", "gp2", NULL, 20);
+    sc_ebs(&x, "vol-pg", "{\"app\": \"postgres\", \"tier\": \"db\", "
+                         "\"openshift_cluster\": \"test-cluster-001\"}", 20, 0.72);
+    sc_ec2(&x, "i-0001", NULL, 0.1);
+    sc_run(&x);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), 0.36, 1e-9);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_POD, AWS_COST_UNBLENDED), 0.36 + 1.2, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 1.2, 1e-9);
+    CHECK_DBL(NS(&x, NULL), 3.12, 1e-9);
+    sc_end(&x);
+
+    /* 22: EBS id ends with the PV name, no CSI handle: resource-matched,
+     * never a capacity nor a node: dropped (TRAP-6), counted. */
+    sc_begin(&x);
+    {
+        const char *ns[] = {"app"};
+        const double eff[] = {48};
+        sc_node(&x, "n1", "i-0001", ns, eff, NULL, 1);
+    }
+    storage(&x.ocp, DAY0, "app", "n1", "i-0001", "{}", "data", "pvc-1234", "gp2", NULL, 10);
+    sc_ec2(&x, "i-0001", NULL, 0.05);
+    sc_ebs(&x, "arn:aws:ec2:us-east-1:1:volume/pvc-1234", NULL, 10, 1.92);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 1.20, 1e-9);
+    CHECK_INT(x.c.dropped[AWS_DROP_COMPUTE_NO_NODE], 1);
+    CHECK_DBL(x.c.dropped_unblended[AWS_DROP_COMPUTE_NO_NODE], 1.92, 1e-9);
+    sc_end(&x);
+
+    /* 23: only generic tags: frontend gets it when a key is enabled for
+     * both AWS and OCP, else nothing. */
+    {
+        int enabled;
+        for (enabled = 0; enabled < 2; enabled++) {
+            sc_begin(&x);
+            if (enabled) {
+                x.eaws[0] = "app";
+                x.s.n_aws_keys = 1;
+            }
+            {
+                const char *ns[] = {"frontend", "backend"};
+                const double eff[] = {24, 24};
+                const char *lb[] = {"{\"app\":\"web\",\"tier\":\"fe\"}", "{\"app\":\"api\"}"};
+                sc_node(&x, "n1", "i-0001", ns, eff, lb, 2);
+            }
+            sc_ec2(&x, "i-5555",
+                   "{\"app\": \"web\", \"tier\": \"fe\", \"environment\": \"prod\"}", 0.2);
+            sc_run(&x);
+            CHECK_DBL(NS(&x, "frontend"), enabled ? 4.8 : 0, 1e-9);
+            CHECK_DBL(NS(&x, NULL), enabled ? 4.8 : 0, 1e-9);
+            CHECK_INT(x.c.unmatched, enabled ? 0 : 1);
+            sc_end(&x);
+        }
+    }
+}
+
+int main(void)
+{
+    RUN(test_example);
+    RUN(test_merge_identical);
+    RUN(test_bad_input);
+    RUN(test_markup);
+    RUN(test_memory);
+    RUN(test_poc_scenarios);
+    return TEST_SUMMARY();
+}

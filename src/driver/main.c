@@ -450,6 +450,33 @@ static int check_outputs(struct run *r, struct ocp_error *err)
     spec.inputs = inputs;
     spec.ninputs = r->plan.nfiles + 1;
     rc = rpt_output_check(&spec, err);
+    if (rc == OCP_OK && r->cfg.aws_source_uuid != NULL) {
+        /* The OCP-on-AWS report is an output too: checked against the
+         * inputs, the summary and the OCP report like they are against
+         * each other. */
+        char *aws = cfg_aws_output_path(&r->cfg);
+        if (aws == NULL)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        if (rc == OCP_OK) {
+            spec.report_path = aws;
+            spec.report_key = "aws.output";
+            spec.partitioned = 0;
+            spec.summary_path = r->cfg.summary_path;
+            spec.summary_key = "output.summary";
+            rc = rpt_output_check(&spec, err);
+        }
+        if (rc == OCP_OK && !r->enc.postgres) {
+            int partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
+                              r->cfg.output_partitioned;
+            spec.report_path = partitioned ? r->cfg.output_path : aws;
+            spec.report_key = partitioned ? "output.path" : "aws.output";
+            spec.partitioned = partitioned;
+            spec.summary_path = partitioned ? aws : r->cfg.output_path;
+            spec.summary_key = partitioned ? "aws.output" : "output.path";
+            rc = rpt_output_check(&spec, err);
+        }
+        free(aws);
+    }
     free(inputs);
     return rc;
 }

@@ -53,4 +53,15 @@ expect_config_error output.path -o "$WORK/in/report.csv"
 ln -s "$WORK/in" "$WORK/inlink"
 expect_config_error output.path -o "$WORK/inlink/report.csv"
 
+# The OCP-on-AWS report is checked the same way.
+"$OCPGEN" --format parquet --output "$WORK/in" --nodes 2 --pods-per-node 3 --days 2 --quiet \
+    --aws-only --aws-cur "$WORK/in/aws_line_items"
+inputs=$(cd "$WORK/in" && find . -type f -exec sha1sum {} + | sort)
+write_config "$WORK/c.yaml" "$WORK/in" "$WORK/out/report.csv" parquet "aws:
+  source_uuid: 2f1d1c35-5a0e-4b8e-9a53-0d1d6c7e4a10"
+expect_config_error aws.output --set aws.output=/dev/null
+[[ -c /dev/null ]] || fail "/dev/null is no longer a character device"
+expect_config_error aws.output --set aws.output="$WORK/out/report.csv"
+expect_config_error aws.output --set aws.output="$victim"
+
 echo "t_output_paths: ok"

@@ -10,6 +10,10 @@
  * result is the same for any number of ranks, threads or file order (exact
  * sums, sorted output). */
 #include "driver/aws_step.h"
+
+#include <unistd.h>
+
+#include <errno.h>
 #include "driver/driver.h"
 #include "driver/fault.h"
 
@@ -24,8 +28,46 @@
 #define TAG_AWS_ROWS 31
 #define TAG_AWS_PARTIAL 32
 
+int aws_step_commit(struct aws_step_result *res, struct ocp_error *err)
+{
+    char *dir, *slash;
+    if (res->pending_path == NULL)
+        return OCP_OK;
+    if (rename(res->pending_path, res->output_path) != 0) {
+        int e = errno;
+        aws_step_abort(res);
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, res->output_path, -1, NULL,
+                             "cannot rename the AWS report into place: %s", strerror(e));
+    }
+    free(res->pending_path);
+    res->pending_path = NULL;
+    dir = strdup(res->output_path);
+    if (dir != NULL) {
+        slash = strrchr(dir, '/');
+        if (slash == NULL)
+            strcpy(dir, ".");
+        else if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        (void)rpt_fsync_dir(dir);
+        free(dir);
+    }
+    return OCP_OK;
+}
+
+void aws_step_abort(struct aws_step_result *res)
+{
+    if (res->pending_path != NULL) {
+        unlink(res->pending_path);
+        free(res->pending_path);
+        res->pending_path = NULL;
+    }
+}
+
 void aws_step_result_release(struct aws_step_result *res)
 {
+    aws_step_abort(res);
     free(res->counters_json);
     free(res->output_path);
     memset(res, 0, sizeof *res);
@@ -288,14 +330,23 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                                 &tb, &c, err);
         tm[3] = now_seconds();
         if (rc == OCP_OK) {
+            /* Written under a temporary name of the final one (so the
+             * next run cleans it up if this one dies), renamed only when
+             * the OCP report commits. */
             res->output_path = cfg_aws_output_path(cfg);
-            if (res->output_path == NULL)
+            res->pending_path =
+                res->output_path != NULL ? rpt_temp_name(res->output_path) : NULL;
+            if (res->output_path == NULL || res->pending_path == NULL)
                 rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         }
         if (rc == OCP_OK)
+            rpt_remove_stale_temps(res->output_path);
+        if (rc == OCP_OK)
             rc = ends_with(res->output_path, ".parquet")
-                     ? aws_write_parquet(&tb, res->output_path, err)
-                     : aws_write_csv(&tb, res->output_path, err);
+                     ? aws_write_parquet(&tb, res->pending_path, err)
+                     : aws_write_csv(&tb, res->pending_path, err);
+        if (rc != OCP_OK)
+            aws_step_abort(res);
         tm[4] = now_seconds();
         if (rc == OCP_OK && getenv("OCPAGG_AWS_TIMING") != NULL)
             fprintf(stderr, "ocpagg: AWS step: OCP rows to rank 0 %.2f s, CUR read %.2f s, "

@@ -8,7 +8,9 @@
 
 struct aws_step_result {
     char *counters_json;   /* rank 0: malloc'd counters (aws_counters_json) */
-    char *output_path;     /* rank 0: the report written */
+    char *output_path;     /* rank 0: the report's final name */
+    char *pending_path;    /* rank 0: written here, renamed to output_path
+                              by aws_step_commit after the OCP commit */
     int64_t cur_rows, report_rows;
     double seconds;
 };
@@ -17,11 +19,19 @@ struct aws_step_result {
  * (aws_ocp_encode form).  Every rank sends its rows to rank 0 and reads
  * its share of the CUR files (file i to rank i mod nranks) into a partial
  * that it sends to rank 0 as a byte image; rank 0 merges, attributes
- * (src/aws) and writes the report atomically.  status is this rank's
+ * (src/aws) and writes the report under a temporary name (committed
+ * with the OCP report by aws_step_commit).  status is this rank's
  * status on entry; failures travel in the transport's headers.  Returns
  * this rank's status (TP_PEER when another rank failed). */
 int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, int status,
              struct aws_step_result *res, struct ocp_error *err);
+
+/* Rank 0, after the OCP report committed: renames the AWS report into
+ * place (and syncs its folder), so both reports appear together. */
+int aws_step_commit(struct aws_step_result *res, struct ocp_error *err);
+
+/* Removes a pending AWS report that was not committed. */
+void aws_step_abort(struct aws_step_result *res);
 
 void aws_step_result_release(struct aws_step_result *res);
 

@@ -299,6 +299,7 @@ static void abort_stream(void *ctx)
     struct run *r = ctx;
     if (out_is_open(&r->dest))
         out_abort(&r->dest, "ocpagg: the job stopped");
+    aws_step_abort(&r->aws);
 }
 
 /* The agreement step after every phase: this rank's error (if its own)
@@ -737,9 +738,14 @@ static int phase_write(struct run *r, struct ocp_error *err)
         rc = summary_write(&r->sum, r->cfg.summary_path, err);
     if (rc == OCP_OK) {
         rc = out_commit(&r->dest, expected, err);
+        /* The AWS report appears right after the OCP report it was
+         * attributed from. */
+        if (rc == OCP_OK)
+            rc = aws_step_commit(&r->aws, err);
         if (rc != OCP_OK)
             unlink(r->cfg.summary_path); /* report and summary go together */
     } else {
+        aws_step_abort(&r->aws);
         out_abort(&r->dest, rc == OCP_ERR_INTERRUPTED ? "ocpagg: stopped by a signal"
                                                       : "ocpagg: the run failed");
     }
@@ -869,6 +875,7 @@ int main(int argc, char **argv)
 
 done:
     print_verdict(r);
+    aws_step_abort(&r->aws);
     if (out_is_open(&r->dest)) {
         out_abort(&r->dest, "ocpagg: the job stopped");
         out_release(&r->dest);

@@ -49,29 +49,37 @@ static void add_c(struct rpt_buf *b, char c)
     b->data[b->len++] = c;
 }
 
+/* Room for a quoted field: every byte doubled at worst, plus quotes. */
 static size_t str_room(const char *s)
 {
-    size_t n = 0;
-    if (s == NULL)
-        return 0;
-    for (; *s; s++)
-        n += *s == '"' ? 2 : 1;
-    return n + 2;
+    return s == NULL ? 0 : 2 * strlen(s) + 2;
 }
 
+/* A quoted field, doubling each '"'.  Room was reserved beforehand. */
 static void add_str(struct rpt_buf *b, const char *s)
 {
-    const char *q;
+    char *d;
+    unsigned char c;
+
     if (s == NULL)
         return;
-    add_c(b, '"');
-    while ((q = strchr(s, '"')) != NULL) {
-        add(b, s, (size_t)(q - s) + 1);
-        add_c(b, '"');
-        s = q + 1;
+    d = b->data + b->len;
+    *d++ = '"';
+    while ((c = (unsigned char)*s++) != 0) {
+        *d++ = (char)c;
+        if (c == '"')
+            *d++ = '"';
     }
-    add(b, s, strlen(s));
-    add_c(b, '"');
+    *d++ = '"';
+    b->len = (size_t)(d - b->data);
+}
+
+/* The field just written at [from, to) again (rows repeat their label
+ * text: all_labels is pod_labels or volume_labels). */
+static void add_again(struct rpt_buf *b, size_t from, size_t to)
+{
+    memcpy(b->data + b->len, b->data + from, to - from);
+    b->len += to - from;
 }
 
 /* The last value printed in each numeric column and its text: capacity
@@ -114,76 +122,101 @@ int rpt_csv_header(struct rpt_buf *out)
 int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                  size_t from, size_t to, struct rpt_buf *out)
 {
-    char head[64], day[11];
-    size_t cluster_room = str_room(meta->cluster_id) + str_room(meta->cluster_alias) +
-                          str_room(meta->source_uuid) + 2 * strlen(rpt_infra_cost_text) + 2;
-    size_t r, head_len;
+    char day[11];
+    struct rpt_buf head = {0}, tail = {0};
+    size_t r;
     struct num_cache cache;
-    int i;
+    int i, rc = OCP_OK;
 
-    memset(&cache, 0, sizeof cache);
-    head_len = (size_t)snprintf(head, sizeof head, ",%" PRId64 ",", meta->report_period_id);
-    for (r = from; r < to; r++) {
-        const struct rpt_row *row = &t->rows[r];
-        size_t room = 128 + cluster_room + head_len + 32 * RPT_NUM_COUNT +
-                      str_room(row->namespace_) + str_room(row->node) +
-                      str_room(row->resource_id) + str_room(row->pod_labels) +
-                      str_room(row->pvc) + str_room(row->pv) +
-                      str_room(row->storageclass) + str_room(row->volume_labels) +
-                      str_room(row->all_labels) + str_room(row->csi_volume_handle);
-        if (reserve(out, room) != 0)
-            return OCP_ERR_OSERR;
-        txt_format_date(row->usage_day, day);
-        add(out, row->uuid, 36);
-        add(out, head, head_len);
-        add_str(out, meta->cluster_id);
-        add_c(out, ',');
-        add_str(out, meta->cluster_alias);
-        if (row->source == RPT_SOURCE_POD)
-            add(out, ",Pod,", 5);
-        else
-            add(out, ",Storage,", 9);
-        add(out, day, 10);
-        add_c(out, ',');
-        add(out, day, 10);
-        add_c(out, ',');
-        add_str(out, row->namespace_);
-        add_c(out, ',');
-        add_str(out, row->node);
-        add_c(out, ',');
-        add_str(out, row->resource_id);
-        add_c(out, ',');
-        add_str(out, row->pod_labels);
-        for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
-            add_c(out, ',');
-            add_num(out, &cache, i, row->num[i]);
-        }
-        add_c(out, ',');
-        add_str(out, row->pvc);
-        add_c(out, ',');
-        add_str(out, row->pv);
-        add_c(out, ',');
-        add_str(out, row->storageclass);
-        add_c(out, ',');
-        add_str(out, row->volume_labels);
-        add_c(out, ',');
-        add_str(out, row->all_labels);
-        for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
-            add_c(out, ',');
-            add_num(out, &cache, i, row->num[i]);
-        }
-        add_c(out, ',');
-        add_str(out, meta->source_uuid);
-        add_c(out, ',');
-        if (row->has_infra_cost)
-            add_str(out, rpt_infra_cost_text);
-        add_c(out, ',');
-        add_str(out, row->csi_volume_handle);
-        add_c(out, ',');
-        if (row->has_cost_category)
-            out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,
-                                         row->cost_category_id);
-        add_c(out, '\n');
+    /* The constant fields, quoted once: ",period,"cluster","alias"" after
+     * the uuid, and the source uuid with the infrastructure cost text. */
+    if (reserve(&head, 64 + str_room(meta->cluster_id) + str_room(meta->cluster_alias)) != 0 ||
+        reserve(&tail, 8 + str_room(meta->source_uuid) + str_room(rpt_infra_cost_text)) != 0) {
+        rc = OCP_ERR_OSERR;
+        goto done;
     }
-    return OCP_OK;
+    head.len = (size_t)snprintf(head.data, 32, ",%" PRId64 ",", meta->report_period_id);
+    add_str(&head, meta->cluster_id);
+    add_c(&head, ',');
+    add_str(&head, meta->cluster_alias);
+    add_str(&tail, meta->source_uuid);
+    add_c(&tail, ',');
+    {
+        size_t no_cost = tail.len;
+        add_str(&tail, rpt_infra_cost_text);
+        /* tail[0, no_cost) without the cost, tail[0, len) with it */
+        memset(&cache, 0, sizeof cache);
+        for (r = from; r < to; r++) {
+            const struct rpt_row *row = &t->rows[r];
+            size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
+                          str_room(row->namespace_) + str_room(row->node) +
+                          str_room(row->resource_id) + str_room(row->pod_labels) +
+                          str_room(row->pvc) + str_room(row->pv) +
+                          str_room(row->storageclass) + str_room(row->volume_labels) +
+                          str_room(row->all_labels) + str_room(row->csi_volume_handle);
+            size_t pl0, pl1, vl0, vl1;
+            if (reserve(out, room) != 0) {
+                rc = OCP_ERR_OSERR;
+                goto done;
+            }
+            txt_format_date(row->usage_day, day);
+            add(out, row->uuid, 36);
+            add(out, head.data, head.len);
+            if (row->source == RPT_SOURCE_POD)
+                add(out, ",Pod,", 5);
+            else
+                add(out, ",Storage,", 9);
+            add(out, day, 10);
+            add_c(out, ',');
+            add(out, day, 10);
+            add_c(out, ',');
+            add_str(out, row->namespace_);
+            add_c(out, ',');
+            add_str(out, row->node);
+            add_c(out, ',');
+            add_str(out, row->resource_id);
+            add_c(out, ',');
+            pl0 = out->len;
+            add_str(out, row->pod_labels);
+            pl1 = out->len;
+            for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
+                add_c(out, ',');
+                add_num(out, &cache, i, row->num[i]);
+            }
+            add_c(out, ',');
+            add_str(out, row->pvc);
+            add_c(out, ',');
+            add_str(out, row->pv);
+            add_c(out, ',');
+            add_str(out, row->storageclass);
+            add_c(out, ',');
+            vl0 = out->len;
+            add_str(out, row->volume_labels);
+            vl1 = out->len;
+            add_c(out, ',');
+            if (row->all_labels != NULL && row->all_labels == row->pod_labels)
+                add_again(out, pl0, pl1);
+            else if (row->all_labels != NULL && row->all_labels == row->volume_labels)
+                add_again(out, vl0, vl1);
+            else
+                add_str(out, row->all_labels);
+            for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
+                add_c(out, ',');
+                add_num(out, &cache, i, row->num[i]);
+            }
+            add_c(out, ',');
+            add(out, tail.data, row->has_infra_cost ? tail.len : no_cost);
+            add_c(out, ',');
+            add_str(out, row->csi_volume_handle);
+            add_c(out, ',');
+            if (row->has_cost_category)
+                out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,
+                                             row->cost_category_id);
+            add_c(out, '\n');
+        }
+    }
+done:
+    rpt_buf_release(&head);
+    rpt_buf_release(&tail);
+    return rc;
 }

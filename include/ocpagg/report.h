@@ -95,6 +95,10 @@ void rpt_table_release(struct rpt_table *t);
 /* Appends a zeroed row (numbers NaN) and returns it; NULL when out of memory. */
 struct rpt_row *rpt_table_add(struct rpt_table *t);
 
+/* Makes room for n rows in all (rpt_table_add then does not move rows
+ * until more are added); OCP_ERR_OSERR when out of memory. */
+int rpt_table_reserve(struct rpt_table *t, size_t n);
+
 /* Copies s[0..len) into the table's storage; NULL in, NULL out. */
 const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len);
 

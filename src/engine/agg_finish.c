@@ -332,7 +332,9 @@ static void set_cost_category(struct finisher *f, struct rpt_row *row,
 /* The uuid of a row: SHA-1 (version 5) of source_uuid and the row's key
  * fields, each after 0x1f, NULL as a lone 0x00.  Built on the stack (a
  * heap buffer only for keys longer than it). */
-static int set_uuid(struct finisher *f, struct rpt_row *r)
+/* known: lengths of namespace, node, all_labels and resource_id when the
+ * caller has them (pool strings), else NULL. */
+static int set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
 {
     char stack[2048], *name = stack, day[11];
     const char *fields[11];
@@ -351,7 +353,10 @@ static int set_uuid(struct finisher *f, struct rpt_row *r)
     fields[9] = r->csi_volume_handle;
     fields[10] = r->has_infra_cost ? "" : NULL; /* unallocated vs not */
     for (i = 0; i < 11; i++) {
-        lens[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
+        if (known != NULL && i >= 2 && i <= 5)
+            lens[i] = fields[i] != NULL ? known[i - 2] : 0;
+        else
+            lens[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
         need += 2 + lens[i];
     }
     if (need > sizeof stack) {
@@ -539,6 +544,11 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
 
     memset(&cm, 0, sizeof cm);
     hmap_init(&final, sizeof(struct final_pod_key), sizeof(struct pod_val));
+    /* As many groups as the day has (merged labels seldom join two). */
+    if (hmap_reserve(&final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
+        rc = oom(err);
+        goto cleanup;
+    }
     for (j = 0; j < n; j++) {
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         const struct pod_val *v = hmap_value(&p->pods, e);
@@ -592,7 +602,13 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
                       v->cap_mem_bytes);
         row->has_infra_cost = 1;
         set_cost_category(f, row, row->namespace_);
-        if (set_uuid(f, row) != 0) {
+        {
+            const size_t known[4] = {pool_len(&p->pool, k->ns), pool_len(&p->pool, k->node),
+                                     pool_len(&f->c->fpool, k->labels),
+                                     pool_len(&p->pool, v->resource_id)};
+            s = set_uuid(f, row, known);
+        }
+        if (s != 0) {
             rc = oom(err);
             goto cleanup;
         }
@@ -711,7 +727,7 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
             mem_gbh - xsum_value(&u->eff_mem) / 3600.0 * GIB_INV;
         row->has_infra_cost = 0;
         set_cost_category(f, row, row->namespace_);
-        if (set_uuid(f, row) != 0) {
+        if (set_uuid(f, row, NULL) != 0) {
             rc = oom(err);
             goto cleanup;
         }
@@ -920,7 +936,7 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
             xsum_value(&o->usage_byte_sec) / (double)o->nodes / month_sec * GIB_INV;
         row->has_infra_cost = 1;
         set_cost_category(f, row, row->namespace_);
-        if (set_uuid(f, row) != 0) {
+        if (set_uuid(f, row, NULL) != 0) {
             rc = oom(err);
             goto cleanup;
         }

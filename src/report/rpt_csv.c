@@ -49,29 +49,46 @@ static void add_c(struct rpt_buf *b, char c)
     b->data[b->len++] = c;
 }
 
-/* Room for a quoted field: every byte doubled at worst, plus quotes. */
-static size_t str_room(const char *s)
+/* Room for a quoted field of n bytes: every byte doubled at worst. */
+static size_t room_n(const char *s, size_t n)
 {
-    return s == NULL ? 0 : 2 * strlen(s) + 2;
+    return s == NULL ? 0 : 2 * n + 2;
 }
 
-/* A quoted field, doubling each '"'.  Room was reserved beforehand. */
-static void add_str(struct rpt_buf *b, const char *s)
+static size_t str_room(const char *s)
+{
+    return s == NULL ? 0 : room_n(s, strlen(s));
+}
+
+/* A quoted field of n bytes, doubling each '"' (a field without one is
+ * copied whole).  Room was reserved beforehand. */
+static void add_str_n(struct rpt_buf *b, const char *s, size_t n)
 {
     char *d;
-    unsigned char c;
+    const char *end;
 
     if (s == NULL)
         return;
     d = b->data + b->len;
     *d++ = '"';
-    while ((c = (unsigned char)*s++) != 0) {
-        *d++ = (char)c;
-        if (c == '"')
-            *d++ = '"';
+    if (memchr(s, '"', n) == NULL) {
+        memcpy(d, s, n);
+        d += n;
+    } else {
+        for (end = s + n; s < end; s++) {
+            *d++ = *s;
+            if (*s == '"')
+                *d++ = '"';
+        }
     }
     *d++ = '"';
     b->len = (size_t)(d - b->data);
+}
+
+static void add_str(struct rpt_buf *b, const char *s)
+{
+    if (s != NULL)
+        add_str_n(b, s, strlen(s));
 }
 
 /* The field just written at [from, to) again (rows repeat their label
@@ -148,12 +165,20 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
         memset(&cache, 0, sizeof cache);
         for (r = from; r < to; r++) {
             const struct rpt_row *row = &t->rows[r];
+            /* Each string's length once: for the room and the copy. */
+            size_t l_ns = row->namespace_ ? strlen(row->namespace_) : 0,
+                   l_node = row->node ? strlen(row->node) : 0,
+                   l_rid = row->resource_id ? strlen(row->resource_id) : 0,
+                   l_pl = row->pod_labels ? strlen(row->pod_labels) : 0,
+                   l_vl = row->volume_labels ? strlen(row->volume_labels) : 0;
             size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
-                          str_room(row->namespace_) + str_room(row->node) +
-                          str_room(row->resource_id) + str_room(row->pod_labels) +
+                          room_n(row->namespace_, l_ns) + room_n(row->node, l_node) +
+                          room_n(row->resource_id, l_rid) + room_n(row->pod_labels, l_pl) +
                           str_room(row->pvc) + str_room(row->pv) +
-                          str_room(row->storageclass) + str_room(row->volume_labels) +
-                          str_room(row->all_labels) + str_room(row->csi_volume_handle);
+                          str_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
+                          (row->all_labels == row->pod_labels || row->all_labels == row->volume_labels
+                               ? 0 : str_room(row->all_labels)) +
+                          str_room(row->csi_volume_handle);
             size_t pl0, pl1, vl0, vl1;
             if (reserve(out, room) != 0) {
                 rc = OCP_ERR_OSERR;
@@ -170,14 +195,14 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_c(out, ',');
             add(out, day, 10);
             add_c(out, ',');
-            add_str(out, row->namespace_);
+            add_str_n(out, row->namespace_, l_ns);
             add_c(out, ',');
-            add_str(out, row->node);
+            add_str_n(out, row->node, l_node);
             add_c(out, ',');
-            add_str(out, row->resource_id);
+            add_str_n(out, row->resource_id, l_rid);
             add_c(out, ',');
             pl0 = out->len;
-            add_str(out, row->pod_labels);
+            add_str_n(out, row->pod_labels, l_pl);
             pl1 = out->len;
             for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
                 add_c(out, ',');
@@ -191,7 +216,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_str(out, row->storageclass);
             add_c(out, ',');
             vl0 = out->len;
-            add_str(out, row->volume_labels);
+            add_str_n(out, row->volume_labels, l_vl);
             vl1 = out->len;
             add_c(out, ',');
             if (row->all_labels != NULL && row->all_labels == row->pod_labels)

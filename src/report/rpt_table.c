@@ -62,6 +62,20 @@ struct rpt_row *rpt_table_add(struct rpt_table *t)
     return r;
 }
 
+int rpt_table_reserve(struct rpt_table *t, size_t n)
+{
+    struct rpt_row *nr;
+
+    if (n <= t->cap)
+        return OCP_OK;
+    nr = realloc(t->rows, n * sizeof *nr);
+    if (nr == NULL)
+        return OCP_ERR_OSERR;
+    t->rows = nr;
+    t->cap = n;
+    return OCP_OK;
+}
+
 const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len)
 {
     char *p;

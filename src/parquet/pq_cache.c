@@ -10,13 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A string cache holding more than this starts afresh (new serial) at the
- * next call, so a column of distinct strings cannot grow without bound. */
-#define STRCACHE_MAX_BYTES ((uint64_t)128 << 20)
-#define STRCACHE_MAX_COUNT ((uint32_t)4 << 20)
+/* A string cache holding more than string_cache_bytes (default below)
+ * starts afresh (new serial) at the next call, so a column of distinct
+ * strings cannot grow without bound. */
+#define STRCACHE_DEFAULT_BYTES ((uint64_t)128 << 20)
 
 struct pq_readcache {
     pthread_mutex_t lock;
+    uint64_t max_bytes;      /* per column, strings plus 16 bytes each */
     struct pq_scratch s;
     int ncols;
     struct pq_strcache **str; /* per leaf, NULL until used */
@@ -30,6 +31,8 @@ int pq_readcache_create(struct pq_file *f)
     if (c == NULL)
         return OCP_ERR_OSERR;
     c->ncols = f->ncols;
+    c->max_bytes = f->opt.string_cache_bytes ? f->opt.string_cache_bytes
+                                             : STRCACHE_DEFAULT_BYTES;
     c->str = calloc((size_t)(f->ncols > 0 ? f->ncols : 1), sizeof *c->str);
     c->map = calloc((size_t)(f->ncols > 0 ? f->ncols : 1), sizeof *c->map);
     if (c->str == NULL || c->map == NULL || pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -111,7 +114,14 @@ static int strcache_start(struct pq_strcache *sc)
     return pq_dictbuild_init(&sc->db, &sc->arena, 1024, 16384);
 }
 
-static struct pq_strcache *strcache_prepare(struct pq_strcache **slot)
+/* What a cache of n strings of `bytes` bytes holds, about. */
+static uint64_t held(uint64_t bytes, uint64_t n)
+{
+    return bytes + 16 * n;
+}
+
+static struct pq_strcache *strcache_prepare(struct pq_strcache **slot,
+                                            uint64_t max_bytes)
 {
     struct pq_strcache *sc = *slot;
 
@@ -127,7 +137,7 @@ static struct pq_strcache *strcache_prepare(struct pq_strcache **slot)
         *slot = sc;
         return sc;
     }
-    if (sc->db.data_len > STRCACHE_MAX_BYTES || sc->db.count > STRCACHE_MAX_COUNT) {
+    if (held(sc->db.data_len, sc->db.count) > max_bytes) {
         if (strcache_start(sc) != OCP_OK) {
             strcache_free(sc);
             *slot = NULL;
@@ -141,7 +151,7 @@ struct pq_strcache *pq_readcache_str(struct pq_readcache *c, int col)
 {
     if (col < 0 || col >= c->ncols)
         return NULL;
-    return strcache_prepare(&c->str[col]);
+    return strcache_prepare(&c->str[col], c->max_bytes);
 }
 
 static int mapcache_start(struct pq_mapcache *mc)
@@ -174,8 +184,7 @@ struct pq_mapcache *pq_readcache_map(struct pq_readcache *c, int key_col)
             return NULL;
         }
         c->map[key_col] = mc;
-    } else if (mc->texts.data_len + mc->sigs.data_len > STRCACHE_MAX_BYTES ||
-               mc->sigs.count > STRCACHE_MAX_COUNT ||
+    } else if (held(mc->texts.data_len + mc->sigs.data_len, mc->sigs.count) > c->max_bytes ||
                mc->sigs.count != mc->texts.count) {
         /* Row group ids refer to the old texts: forget them too. */
         mc->rg = -1;
@@ -185,8 +194,21 @@ struct pq_mapcache *pq_readcache_map(struct pq_readcache *c, int key_col)
             return NULL;
         }
     }
-    if (strcache_prepare(&mc->keys) == NULL || strcache_prepare(&mc->vals) == NULL)
+    if (strcache_prepare(&mc->keys, c->max_bytes) == NULL ||
+        strcache_prepare(&mc->vals, c->max_bytes) == NULL)
         return NULL;
+    /* Signatures are made of key and value ids: when either dictionary
+     * started afresh, so must the signatures and texts. */
+    if (mc->keys->serial != mc->key_serial || mc->vals->serial != mc->val_serial) {
+        mc->rg = -1;
+        if (mapcache_start(mc) != OCP_OK) {
+            c->map[key_col] = NULL;
+            mapcache_free(mc);
+            return NULL;
+        }
+        mc->key_serial = mc->keys->serial;
+        mc->val_serial = mc->vals->serial;
+    }
     return mc;
 }
 

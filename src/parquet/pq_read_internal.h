@@ -331,6 +331,7 @@ struct pq_mapcache {
     uint64_t serial;
     uint32_t utf8_ok;
     struct pq_strcache *keys, *vals;
+    uint64_t key_serial, val_serial; /* of keys and vals when sigs began */
     int rg;                   /* row group of rg_ids, -1 none */
     int64_t rg_rows;
     uint32_t *rg_ids;         /* malloc'd */

@@ -68,6 +68,11 @@ struct rpt_row {
     int has_infra_cost;           /* print the constant infrastructure_usage_cost */
     int has_cost_category;
     int64_t cost_category_id;
+    /* Optional, for the CSV: all_labels already as a quoted CSV field
+     * ('"' doubled) of all_labels_csv_len bytes, made once per distinct
+     * text by the finish; NULL: rpt_csv_rows quotes all_labels itself. */
+    const char *all_labels_csv;
+    size_t all_labels_csv_len;
 };
 
 /* Constant columns from the settings. */

@@ -97,6 +97,8 @@ struct agg_finish_cache {
     char *mbuf;                     /* a merged text being built */
     size_t mcap;
     const char **text;              /* finish pool id -> lasting copy */
+    const char **csv;               /* ... and its quoted CSV field */
+    size_t *csv_len;
     size_t ntext;
     struct ocp_arena texts;         /* the copies (with a table: unused) */
 };
@@ -387,38 +389,71 @@ static const char *str_of(const struct finisher *f, uint32_t id)
 
 /* A merged label text for the rows: with a lasting cache, one copy per
  * distinct text in the cache's arena (rows borrow it; it lives as long as
- * the day index); otherwise one copy per distinct text in the table. */
+ * the day index), followed by its quoted CSV field; otherwise one copy
+ * per distinct text in the table. */
 static const char *label_text(struct finisher *f, uint32_t id)
 {
     struct agg_finish_cache *c = f->c;
 
     if (id >= c->ntext) {
         size_t n = c->ntext ? c->ntext : 256;
-        const char **nt;
+        const char **nt, **nc;
+        size_t *nl;
         while (n <= id)
             n *= 2;
         nt = realloc(c->text, n * sizeof *nt);
         if (nt == NULL)
             return NULL;
-        memset(nt + c->ntext, 0, (n - c->ntext) * sizeof *nt);
         c->text = nt;
+        nc = realloc(c->csv, n * sizeof *nc);
+        if (nc == NULL)
+            return NULL;
+        c->csv = nc;
+        nl = realloc(c->csv_len, n * sizeof *nl);
+        if (nl == NULL)
+            return NULL;
+        c->csv_len = nl;
+        memset(nt + c->ntext, 0, (n - c->ntext) * sizeof *nt);
+        memset(nc + c->ntext, 0, (n - c->ntext) * sizeof *nc);
         c->ntext = n;
     }
     if (c->text[id] == NULL) {
-        size_t len = pool_len(&c->fpool, id);
+        size_t len = pool_len(&c->fpool, id), i, q;
         const char *s = pool_str(&c->fpool, id);
         if (f->lasting) {
-            char *p = ocp_arena_alloc(&c->texts, len + 1);
+            char *p = ocp_arena_alloc(&c->texts, len + 1 + 2 * len + 3), *d;
             if (p == NULL)
                 return NULL;
             memcpy(p, s, len);
             p[len] = '\0';
+            /* The CSV field: quoted, each '"' doubled (rpt_csv.c). */
+            d = p + len + 1;
+            q = 0;
+            d[q++] = '"';
+            for (i = 0; i < len; i++) {
+                d[q++] = s[i];
+                if (s[i] == '"')
+                    d[q++] = '"';
+            }
+            d[q++] = '"';
+            d[q] = '\0';
+            c->csv[id] = d;
+            c->csv_len[id] = q;
             c->text[id] = p;
         } else {
             c->text[id] = rpt_table_strdup(f->out, s, len);
         }
     }
     return c->text[id];
+}
+
+/* Gives row its label text's pre-quoted CSV field, when there is one. */
+static void label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row)
+{
+    if (f->lasting && id < f->c->ntext && f->c->csv[id] != NULL) {
+        row->all_labels_csv = f->c->csv[id];
+        row->all_labels_csv_len = f->c->csv_len[id];
+    }
 }
 
 static int build_capacity(struct finisher *f, struct ocp_error *err)
@@ -593,6 +628,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
             goto cleanup;
         }
         row->all_labels = row->pod_labels;
+        label_csv(f, k->labels, row);
         for (s = 0; s < PS_COUNT; s++) {
             double sum = xsum_value(&v->sum[s]) / 3600.0;
             row->num[RPT_POD_USAGE_CPU_HOURS + s] =
@@ -927,6 +963,7 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
             goto cleanup;
         }
         row->all_labels = row->volume_labels;
+        label_csv(f, k->labels, row);
         row->num[RPT_PVC_CAP_GB] = (o->flags & HAS_A) ? o->cap_bytes * GIB_INV : NAN;
         row->num[RPT_PVC_CAP_GB_MONTHS] =
             xsum_value(&o->cap_byte_sec) / month_sec * GIB_INV;
@@ -975,6 +1012,8 @@ static void cache_release(struct agg_finish_cache *c)
     free(c->mbuf);
     pool_release(&c->fpool);
     free(c->text);
+    free(c->csv);
+    free(c->csv_len);
     lbl_set_release(&c->work);
     hmap_release(&c->merged);
     ocp_arena_release(&c->texts);

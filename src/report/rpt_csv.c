@@ -166,18 +166,26 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
         for (r = from; r < to; r++) {
             const struct rpt_row *row = &t->rows[r];
             /* Each string's length once: for the room and the copy. */
+            /* A label field given pre-quoted (all_labels_csv) is copied
+             * for each of pod_labels, volume_labels, all_labels it is. */
+            const char *lq = row->all_labels_csv;
+            int pl_q = lq != NULL && row->pod_labels == row->all_labels,
+                vl_q = lq != NULL && row->volume_labels == row->all_labels;
             size_t l_ns = row->namespace_ ? strlen(row->namespace_) : 0,
                    l_node = row->node ? strlen(row->node) : 0,
                    l_rid = row->resource_id ? strlen(row->resource_id) : 0,
-                   l_pl = row->pod_labels ? strlen(row->pod_labels) : 0,
-                   l_vl = row->volume_labels ? strlen(row->volume_labels) : 0;
+                   l_pl = row->pod_labels && !pl_q ? strlen(row->pod_labels) : 0,
+                   l_vl = row->volume_labels && !vl_q ? strlen(row->volume_labels) : 0;
             size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
                           room_n(row->namespace_, l_ns) + room_n(row->node, l_node) +
                           room_n(row->resource_id, l_rid) + room_n(row->pod_labels, l_pl) +
                           str_room(row->pvc) + str_room(row->pv) +
                           str_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
-                          (row->all_labels == row->pod_labels || row->all_labels == row->volume_labels
-                               ? 0 : str_room(row->all_labels)) +
+                          (lq != NULL ? 3 * row->all_labels_csv_len
+                           : row->all_labels == row->pod_labels ||
+                                   row->all_labels == row->volume_labels
+                               ? 0
+                               : str_room(row->all_labels)) +
                           str_room(row->csi_volume_handle);
             size_t pl0, pl1, vl0, vl1;
             if (reserve(out, room) != 0) {
@@ -202,7 +210,10 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_str_n(out, row->resource_id, l_rid);
             add_c(out, ',');
             pl0 = out->len;
-            add_str_n(out, row->pod_labels, l_pl);
+            if (pl_q)
+                add(out, lq, row->all_labels_csv_len);
+            else
+                add_str_n(out, row->pod_labels, l_pl);
             pl1 = out->len;
             for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
                 add_c(out, ',');
@@ -216,10 +227,15 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_str(out, row->storageclass);
             add_c(out, ',');
             vl0 = out->len;
-            add_str_n(out, row->volume_labels, l_vl);
+            if (vl_q)
+                add(out, lq, row->all_labels_csv_len);
+            else
+                add_str_n(out, row->volume_labels, l_vl);
             vl1 = out->len;
             add_c(out, ',');
-            if (row->all_labels != NULL && row->all_labels == row->pod_labels)
+            if (lq != NULL && row->all_labels != NULL)
+                add(out, lq, row->all_labels_csv_len);
+            else if (row->all_labels != NULL && row->all_labels == row->pod_labels)
                 add_again(out, pl0, pl1);
             else if (row->all_labels != NULL && row->all_labels == row->volume_labels)
                 add_again(out, vl0, vl1);

@@ -14,9 +14,11 @@
  * until pq_file_close.  Decoded data belongs to the arena the caller passed
  * and lives until that arena is reset or released.
  *
- * Threads: after pq_file_open a struct pq_file is never modified, so
- * several threads may read from one file at once, each with its own arena.
- * Nothing here keeps global state.
+ * Threads: several threads may read from one file at once, each with its
+ * own arena.  pq_table_read keeps per-file state between calls (string
+ * dictionaries, scratch buffers) under a lock that a second thread does
+ * not wait for: it reads without that state.  Nothing here keeps global
+ * state.
  *
  * The enumerations (pq_type, pq_converted_type, ...) are those of
  * src/parquet/pq_format.h; in-tree users have src/ on their include path.
@@ -47,6 +49,10 @@ struct pq_open_options {
      * pread of the whole chunk; bigger chunks are read page by page,
      * skipping pages outside the range unread.  0 = 4 MiB. */
     size_t whole_chunk_bytes;
+    /* pq_table_read keeps each string column's distinct values from call
+     * to call (stable ids); a column holding more than this many bytes
+     * starts afresh at the next call.  0 = 128 MiB. */
+    size_t string_cache_bytes;
 };
 
 /* Fills options with the defaults (CRCs checked where a page has one,
@@ -322,11 +328,16 @@ int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us,
  * one column per column of the table's schema: TIME from any timestamp
  * kind (INT64 milli/micro/nano, INT96, DATE, or text parsed once per
  * distinct string), NUMBER from DOUBLE/FLOAT/INT32/INT64/DECIMAL as double
- * (NULL as NaN), STRING as dictionary ids (one dictionary per column chunk
- * per call, fresh serial), LABELS from text or MAP<string,string> (as JSON
- * text), dictionary-coded.  Column names match exactly, then ignoring
- * ASCII case; optional columns the file lacks get present = 0.  Everything
- * is allocated from arena. */
+ * (NULL as NaN), STRING as dictionary ids, LABELS from text or
+ * MAP<string,string> (as JSON text), dictionary-coded.  A string column's
+ * dictionary lasts from call to call on one file: the same serial, grown
+ * by appending, so a string keeps its id across row groups and consumers
+ * map each distinct string once per file (a call made while another
+ * thread reads the file gets dictionaries of its own, fresh serials).
+ * Column names match exactly, then ignoring ASCII case; optional columns
+ * the file lacks get present = 0.  Everything is allocated from arena
+ * except those dictionaries, which stay valid until the next
+ * pq_table_read on the file or pq_file_close. */
 int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
                   int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
                   struct ocp_batch *out, struct ocp_error *err);

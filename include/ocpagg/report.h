@@ -68,6 +68,11 @@ struct rpt_row {
     int has_infra_cost;           /* print the constant infrastructure_usage_cost */
     int has_cost_category;
     int64_t cost_category_id;
+    /* Optional, for the CSV: all_labels already as a quoted CSV field
+     * ('"' doubled) of all_labels_csv_len bytes, made once per distinct
+     * text by the finish; NULL: rpt_csv_rows quotes all_labels itself. */
+    const char *all_labels_csv;
+    size_t all_labels_csv_len;
 };
 
 /* Constant columns from the settings. */
@@ -94,6 +99,10 @@ void rpt_table_release(struct rpt_table *t);
 
 /* Appends a zeroed row (numbers NaN) and returns it; NULL when out of memory. */
 struct rpt_row *rpt_table_add(struct rpt_table *t);
+
+/* Makes room for n rows in all (rpt_table_add then does not move rows
+ * until more are added); OCP_ERR_OSERR when out of memory. */
+int rpt_table_reserve(struct rpt_table *t, size_t n);
 
 /* Copies s[0..len) into the table's storage; NULL in, NULL out. */
 const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len);

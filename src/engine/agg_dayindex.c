@@ -9,15 +9,65 @@
  */
 #include "engine/agg_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The finish caches an index lends out (see agg_internal.h): `idle`
+ * holds those not in use; `all` every one made, for destroy. */
+struct cache_list {
+    pthread_mutex_t lock;
+    struct agg_finish_cache **idle, **all;
+    size_t nidle, nall, cap;
+};
 
 struct agg_day_index {
     int32_t *days; /* sorted, distinct */
     size_t ndays;
     size_t *list[AGG_IX_COUNT]; /* entry indexes, day by day */
     size_t *off[AGG_IX_COUNT];  /* ndays + 1 offsets into list */
+    struct cache_list *caches;  /* mutable behind the const index */
 };
+
+struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix)
+{
+    struct cache_list *l = ix->caches;
+    struct agg_finish_cache *c = NULL;
+
+    pthread_mutex_lock(&l->lock);
+    if (l->nidle > 0) {
+        c = l->idle[--l->nidle];
+    } else {
+        if (l->nall == l->cap) {
+            size_t ncap = l->cap ? l->cap * 2 : 8;
+            struct agg_finish_cache **na = realloc(l->all, ncap * sizeof *na);
+            struct agg_finish_cache **ni;
+            if (na != NULL)
+                l->all = na;
+            ni = na != NULL ? realloc(l->idle, ncap * sizeof *ni) : NULL;
+            if (ni != NULL) {
+                l->idle = ni;
+                l->cap = ncap;
+            }
+        }
+        if (l->nall < l->cap && (c = agg_finish_cache_create()) != NULL)
+            l->all[l->nall++] = c;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return c;
+}
+
+void agg_day_index_put_cache(const struct agg_day_index *ix,
+                             struct agg_finish_cache *c)
+{
+    struct cache_list *l = ix->caches;
+
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&l->lock);
+    l->idle[l->nidle++] = c; /* idle has room for every cache made */
+    pthread_mutex_unlock(&l->lock);
+}
 
 static const struct hmap *table_of(const struct agg_partial *p, int t)
 {
@@ -64,6 +114,15 @@ void agg_day_index_destroy(struct agg_day_index *ix)
     int t;
     if (ix == NULL)
         return;
+    if (ix->caches != NULL) {
+        size_t i;
+        for (i = 0; i < ix->caches->nall; i++)
+            agg_finish_cache_destroy(ix->caches->all[i]);
+        free(ix->caches->all);
+        free(ix->caches->idle);
+        pthread_mutex_destroy(&ix->caches->lock);
+        free(ix->caches);
+    }
     for (t = 0; t < AGG_IX_COUNT; t++) {
         free(ix->list[t]);
         free(ix->off[t]);
@@ -82,6 +141,14 @@ int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out
     *out = NULL;
     if (ix == NULL)
         goto oom;
+    ix->caches = calloc(1, sizeof *ix->caches);
+    if (ix->caches == NULL)
+        goto oom;
+    if (pthread_mutex_init(&ix->caches->lock, NULL) != 0) {
+        free(ix->caches);
+        ix->caches = NULL;
+        goto oom;
+    }
     for (t = 0; t < AGG_IX_COUNT; t++)
         total += table_of(p, t)->count;
     ix->days = malloc((total ? total : 1) * sizeof *ix->days);

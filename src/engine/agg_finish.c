@@ -21,6 +21,7 @@ struct day_node_key {
 };
 struct cap_sums {
     struct xsum cpu, mem;
+    double cpu_h, mem_gbh; /* the report's hours, once the sums are done */
 };
 
 struct merged_key {
@@ -69,23 +70,48 @@ struct final_sto_key {
 struct set_key {
     uint32_t id, zero;
 };
+
+/* A canonical label set ready for merging: its pairs in key order, each
+ * with its JSON text "key":"value" already quoted, so a merged text is
+ * built by picking entries, never quoting again. */
+struct prep_entry {
+    const char *key;
+    const char *text;
+    uint32_t klen, tlen;
+};
+struct prep_set {
+    const struct prep_entry *e;
+    uint32_t n;
+};
 struct set_val {
-    struct lbl_set *set;
+    struct prep_set *set;
+};
+
+struct agg_finish_cache {
+    struct agg_finish_cache *next;  /* the index's list of caches */
+    struct agg_pool fpool;          /* merged label texts */
+    struct hmap sets;               /* p->pool id -> parsed canonical set */
+    struct hmap merged;             /* label quadruple -> finish pool id */
+    struct lbl_set work;
+    struct ocp_arena prep;          /* prepared sets */
+    char *mbuf;                     /* a merged text being built */
+    size_t mcap;
+    const char **text;              /* finish pool id -> lasting copy */
+    const char **csv;               /* ... and its quoted CSV field */
+    size_t *csv_len;
+    size_t ntext;
+    struct ocp_arena texts;         /* the copies (with a table: unused) */
 };
 
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
-    struct agg_pool fpool;          /* merged label texts */
-    struct hmap sets;               /* p->pool id -> parsed canonical set */
+    struct agg_finish_cache *c;     /* labels (lasting with an index) */
+    int lasting;                    /* c outlives the table: rows borrow */
     struct hmap dn_caps;            /* (day, node) -> capacity sums */
     struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
-    struct hmap merged;             /* label triple -> finish pool id */
-    struct lbl_set work;
     struct rpt_table *out;
     int overflow; /* a sum left the exact range */
-    const char **text; /* finish pool id -> label text in the table */
-    size_t ntext;
     agg_day_filter keep; /* NULL: every day */
     void *keep_ctx;
     const struct agg_day_index *ix; /* non-NULL: only ix_day, through it */
@@ -121,73 +147,140 @@ static int oom(struct ocp_error *err)
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
-/* The parsed set of a canonical label id of the partial's pool; NULL when
- * memory ran out (canonical texts are our own JSON objects, so parsing
- * fails only for want of memory), never an empty set in its place. */
-static const struct lbl_set *set_of(struct finisher *f, uint32_t id)
+/* The prepared set of a canonical label id of the partial's pool; NULL
+ * when memory ran out (canonical texts are our own JSON objects, so
+ * parsing fails only for want of memory), never an empty set instead. */
+static const struct prep_set *set_of(struct finisher *f, uint32_t id)
 {
-    static const struct lbl_set empty = {0};
+    static const struct prep_set empty = {NULL, 0};
+    struct agg_finish_cache *c = f->c;
     struct set_key k = {id, 0};
     struct set_val *v;
-    size_t e;
+    struct prep_set *ps;
+    struct prep_entry *pe;
+    size_t e, i;
     int created;
 
     if (id == POOL_NULL)
         return &empty;
     /* Keyed by id rather than an array over the whole pool: a day's
      * finish touches only that day's label ids. */
-    e = hmap_upsert(&f->sets, &k, &created);
+    e = hmap_upsert(&c->sets, &k, &created);
     if (e == SIZE_MAX)
         return NULL;
-    v = hmap_value(&f->sets, e);
-    if (v->set == NULL) {
-        struct lbl_set *s = malloc(sizeof *s);
-        if (s == NULL)
+    v = hmap_value(&c->sets, e);
+    if (v->set != NULL)
+        return v->set;
+    if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), &c->work,
+                  NULL) != OCP_OK)
+        return NULL;
+    ps = ocp_arena_alloc(&c->prep, sizeof *ps);
+    pe = ocp_arena_alloc(&c->prep, (c->work.count ? c->work.count : 1) * sizeof *pe);
+    if (ps == NULL || pe == NULL)
+        return NULL;
+    for (i = 0; i < c->work.count; i++) {
+        const struct lbl_pair *p = &c->work.pairs[i];
+        size_t kq = txt_json_quote(p->key, p->klen, NULL, 0);
+        size_t vq = txt_json_quote(p->value, p->vlen, NULL, 0);
+        char *key = ocp_arena_alloc(&c->prep, p->klen + 1);
+        char *t = ocp_arena_alloc(&c->prep, kq + 1 + vq + 1);
+        if (key == NULL || t == NULL || p->klen > UINT32_MAX || kq + 1 + vq > UINT32_MAX)
             return NULL;
-        lbl_set_init(s);
-        if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), s,
-                      NULL) != OCP_OK) {
-            lbl_set_release(s);
-            free(s);
-            return NULL;
-        }
-        v->set = s;
+        memcpy(key, p->key, p->klen);
+        key[p->klen] = '\0';
+        txt_json_quote(p->key, p->klen, t, kq + 1);
+        t[kq] = ':';
+        txt_json_quote(p->value, p->vlen, t + kq + 1, vq + 1);
+        pe[i].key = key;
+        pe[i].klen = (uint32_t)p->klen;
+        pe[i].text = t;
+        pe[i].tlen = (uint32_t)(kq + 1 + vq);
     }
-    return v->set;
+    ps->e = pe;
+    ps->n = (uint32_t)c->work.count;
+    v = hmap_value(&c->sets, e);
+    v->set = ps;
+    return ps;
 }
 
-/* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins). */
+/* Byte order of keys, shorter first on a common prefix (lbl_set's). */
+static int key_order(const struct prep_entry *a, const struct prep_entry *b)
+{
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = n > 0 ? memcmp(a->key, b->key, n) : 0;
+    if (c != 0)
+        return c;
+    return a->klen < b->klen ? -1 : a->klen > b->klen ? 1 : 0;
+}
+
+/* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins): the
+ * sets' entries merged in key order into compact JSON, as lbl_canonical
+ * writes the merged set. */
 static int merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
                          uint32_t a, uint32_t b, uint32_t *out,
                          struct ocp_error *err)
 {
+    struct agg_finish_cache *c = f->c;
     struct merged_key k = {node_l, ns_l, a, b};
     const uint32_t parts[4] = {node_l, ns_l, a, b};
+    const struct prep_set *ps[4];
+    uint32_t at[4] = {0, 0, 0, 0};
     struct merged_val *v;
-    char *text;
-    size_t len, e;
-    int created, i;
+    size_t len = 0, need = 2, e;
+    int created, i, first = 1;
 
-    e = hmap_upsert(&f->merged, &k, &created);
+    e = hmap_upsert(&c->merged, &k, &created);
     if (e == SIZE_MAX)
         return oom(err);
-    v = hmap_value(&f->merged, e);
-    if (!created) {
+    v = hmap_value(&c->merged, e);
+    if (!created && v->id != POOL_NULL) {
         *out = v->id;
         return OCP_OK;
     }
-    lbl_set_clear(&f->work);
     for (i = 0; i < 4; i++) {
-        const struct lbl_set *s = set_of(f, parts[i]);
-        if (s == NULL || lbl_merge(&f->work, s) != OCP_OK)
+        uint32_t j;
+        if ((ps[i] = set_of(f, parts[i])) == NULL)
             return oom(err);
+        for (j = 0; j < ps[i]->n; j++)
+            need += (size_t)ps[i]->e[j].tlen + 1;
     }
-    text = lbl_canonical(&f->work, &len);
-    if (text == NULL)
-        return oom(err);
-    v = hmap_value(&f->merged, e);
-    v->id = pool_intern(&f->fpool, text, len);
-    free(text);
+    if (need > c->mcap) {
+        size_t ncap = c->mcap ? c->mcap : 1024;
+        char *nb;
+        while (ncap < need)
+            ncap *= 2;
+        nb = realloc(c->mbuf, ncap);
+        if (nb == NULL)
+            return oom(err);
+        c->mbuf = nb;
+        c->mcap = ncap;
+    }
+    c->mbuf[len++] = '{';
+    for (;;) {
+        const struct prep_entry *best = NULL;
+        for (i = 0; i < 4; i++) {
+            const struct prep_entry *x;
+            if (at[i] >= ps[i]->n)
+                continue;
+            x = &ps[i]->e[at[i]];
+            /* A later set's equal key wins: take it and skip the others. */
+            if (best == NULL || key_order(x, best) <= 0)
+                best = x;
+        }
+        if (best == NULL)
+            break;
+        for (i = 0; i < 4; i++)
+            if (at[i] < ps[i]->n && key_order(&ps[i]->e[at[i]], best) == 0)
+                at[i]++;
+        if (!first)
+            c->mbuf[len++] = ',';
+        first = 0;
+        memcpy(c->mbuf + len, best->text, best->tlen);
+        len += best->tlen;
+    }
+    c->mbuf[len++] = '}';
+    v = hmap_value(&c->merged, e);
+    v->id = pool_intern(&c->fpool, c->mbuf, len);
     if (v->id == POOL_NULL)
         return oom(err);
     *out = v->id;
@@ -238,31 +331,16 @@ static void set_cost_category(struct finisher *f, struct rpt_row *row,
     row->cost_category_id = f->cost_id;
 }
 
-/* Appends one key field to the uuid name: 0x1f separates, 0x00 marks NULL. */
-static size_t name_add(char *buf, size_t used, size_t cap, const char *s)
+/* The uuid of a row: SHA-1 (version 5) of source_uuid and the row's key
+ * fields, each after 0x1f, NULL as a lone 0x00.  Built on the stack (a
+ * heap buffer only for keys longer than it). */
+/* known: lengths of namespace, node, all_labels and resource_id when the
+ * caller has them (pool strings), else NULL. */
+static int set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
 {
-    size_t l;
-    if (used < cap)
-        buf[used++] = 0x1f;
-    if (s == NULL) {
-        if (used < cap)
-            buf[used++] = 0;
-        return used;
-    }
-    l = strlen(s);
-    if (l > cap - used)
-        l = cap - used;
-    memcpy(buf + used, s, l);
-    return used + l;
-}
-
-static int set_uuid(struct finisher *f, struct rpt_row *r)
-{
-    char day[11];
-    size_t cap = 64, used = 0;
-    char *name;
+    char stack[2048], *name = stack, day[11];
     const char *fields[11];
-    size_t i, need = 64;
+    size_t lens[11], need = 0, used = 0, i;
 
     txt_format_date(r->usage_day, day);
     fields[0] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
@@ -276,16 +354,30 @@ static int set_uuid(struct finisher *f, struct rpt_row *r)
     fields[8] = r->storageclass;
     fields[9] = r->csi_volume_handle;
     fields[10] = r->has_infra_cost ? "" : NULL; /* unallocated vs not */
-    for (i = 0; i < 11; i++)
-        need += 2 + (fields[i] ? strlen(fields[i]) : 0);
-    cap = need;
-    name = malloc(cap);
-    if (name == NULL)
-        return -1;
-    for (i = 0; i < 11; i++)
-        used = name_add(name, used, cap, fields[i]);
+    for (i = 0; i < 11; i++) {
+        if (known != NULL && i >= 2 && i <= 5)
+            lens[i] = fields[i] != NULL ? known[i - 2] : 0;
+        else
+            lens[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
+        need += 2 + lens[i];
+    }
+    if (need > sizeof stack) {
+        name = malloc(need);
+        if (name == NULL)
+            return -1;
+    }
+    for (i = 0; i < 11; i++) {
+        name[used++] = 0x1f;
+        if (fields[i] == NULL) {
+            name[used++] = 0;
+            continue;
+        }
+        memcpy(name + used, fields[i], lens[i]);
+        used += lens[i];
+    }
     txt_uuid_v5(f->settings->source_uuid, name, used, r->uuid);
-    free(name);
+    if (name != stack)
+        free(name);
     return 0;
 }
 
@@ -295,26 +387,73 @@ static const char *str_of(const struct finisher *f, uint32_t id)
     return pool_str(&f->p->pool, id);
 }
 
-/* A merged label text, copied into the table once per distinct text
- * (the finish pool dies with the finisher). */
+/* A merged label text for the rows: with a lasting cache, one copy per
+ * distinct text in the cache's arena (rows borrow it; it lives as long as
+ * the day index), followed by its quoted CSV field; otherwise one copy
+ * per distinct text in the table. */
 static const char *label_text(struct finisher *f, uint32_t id)
 {
-    if (id >= f->ntext) {
-        size_t n = f->ntext ? f->ntext : 256;
-        const char **nt;
+    struct agg_finish_cache *c = f->c;
+
+    if (id >= c->ntext) {
+        size_t n = c->ntext ? c->ntext : 256;
+        const char **nt, **nc;
+        size_t *nl;
         while (n <= id)
             n *= 2;
-        nt = realloc(f->text, n * sizeof *nt);
+        nt = realloc(c->text, n * sizeof *nt);
         if (nt == NULL)
             return NULL;
-        memset(nt + f->ntext, 0, (n - f->ntext) * sizeof *nt);
-        f->text = nt;
-        f->ntext = n;
+        c->text = nt;
+        nc = realloc(c->csv, n * sizeof *nc);
+        if (nc == NULL)
+            return NULL;
+        c->csv = nc;
+        nl = realloc(c->csv_len, n * sizeof *nl);
+        if (nl == NULL)
+            return NULL;
+        c->csv_len = nl;
+        memset(nt + c->ntext, 0, (n - c->ntext) * sizeof *nt);
+        memset(nc + c->ntext, 0, (n - c->ntext) * sizeof *nc);
+        c->ntext = n;
     }
-    if (f->text[id] == NULL)
-        f->text[id] = rpt_table_strdup(f->out, pool_str(&f->fpool, id),
-                                       pool_len(&f->fpool, id));
-    return f->text[id];
+    if (c->text[id] == NULL) {
+        size_t len = pool_len(&c->fpool, id), i, q;
+        const char *s = pool_str(&c->fpool, id);
+        if (f->lasting) {
+            char *p = ocp_arena_alloc(&c->texts, len + 1 + 2 * len + 3), *d;
+            if (p == NULL)
+                return NULL;
+            memcpy(p, s, len);
+            p[len] = '\0';
+            /* The CSV field: quoted, each '"' doubled (rpt_csv.c). */
+            d = p + len + 1;
+            q = 0;
+            d[q++] = '"';
+            for (i = 0; i < len; i++) {
+                d[q++] = s[i];
+                if (s[i] == '"')
+                    d[q++] = '"';
+            }
+            d[q++] = '"';
+            d[q] = '\0';
+            c->csv[id] = d;
+            c->csv_len[id] = q;
+            c->text[id] = p;
+        } else {
+            c->text[id] = rpt_table_strdup(f->out, s, len);
+        }
+    }
+    return c->text[id];
+}
+
+/* Gives row its label text's pre-quoted CSV field, when there is one. */
+static void label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row)
+{
+    if (f->lasting && id < f->c->ntext && f->c->csv[id] != NULL) {
+        row->all_labels_csv = f->c->csv[id];
+        row->all_labels_csv_len = f->c->csv_len[id];
+    }
 }
 
 static int build_capacity(struct finisher *f, struct ocp_error *err)
@@ -356,45 +495,74 @@ static int build_capacity(struct finisher *f, struct ocp_error *err)
     return OCP_OK;
 }
 
-static void capacity_of(struct finisher *f, int32_t day, uint32_t node,
-                        double *cpu_sec, double *mem_sec, double *cl_cpu_sec,
-                        double *cl_mem_sec)
+/* Rounds every capacity sum once into the report's hours. */
+static void finish_capacity(struct hmap *m)
+{
+    size_t e;
+    for (e = 0; e < m->count; e++) {
+        struct cap_sums *s = hmap_value(m, e);
+        s->cpu_h = xsum_value(&s->cpu) / 3600.0;
+        s->mem_gbh = xsum_value(&s->mem) / 3600.0 * GIB_INV;
+    }
+}
+
+/* The capacity hours of (day, node), and of the cluster on day; the last
+ * (day, node) asked is remembered, as rows come node by node. */
+struct cap_memo {
+    int32_t day;
+    uint32_t node;
+    int valid;
+    double cpu_h, mem_gbh, ccpu_h, cmem_gbh;
+};
+
+static const struct cap_memo *capacity_of(struct finisher *f, struct cap_memo *m,
+                                          int32_t day, uint32_t node)
 {
     struct day_node_key k;
     size_t e;
 
+    if (m->valid && m->day == day && m->node == node)
+        return m;
     k.day = day;
     k.node = node;
     e = hmap_find(&f->dn_caps, &k);
-    *cpu_sec = *mem_sec = 0.0;
+    /* A node without capacity rows gets 0 (0.0 / 3600 as a sum would). */
+    m->cpu_h = m->mem_gbh = 0.0 / 3600.0;
+    m->mem_gbh *= GIB_INV;
     if (e != SIZE_MAX) {
         const struct cap_sums *s = hmap_value(&f->dn_caps, e);
-        *cpu_sec = xsum_value(&s->cpu);
-        *mem_sec = xsum_value(&s->mem);
+        m->cpu_h = s->cpu_h;
+        m->mem_gbh = s->mem_gbh;
     }
-    k.node = 0;
-    e = hmap_find(&f->day_caps, &k);
-    *cl_cpu_sec = *cl_mem_sec = 0.0;
-    if (e != SIZE_MAX) {
-        const struct cap_sums *s = hmap_value(&f->day_caps, e);
-        *cl_cpu_sec = xsum_value(&s->cpu);
-        *cl_mem_sec = xsum_value(&s->mem);
+    if (!m->valid || m->day != day) {
+        k.node = 0;
+        e = hmap_find(&f->day_caps, &k);
+        m->ccpu_h = 0.0 / 3600.0;
+        m->cmem_gbh = 0.0 / 3600.0 * GIB_INV;
+        if (e != SIZE_MAX) {
+            const struct cap_sums *s = hmap_value(&f->day_caps, e);
+            m->ccpu_h = s->cpu_h;
+            m->cmem_gbh = s->mem_gbh;
+        }
     }
+    m->day = day;
+    m->node = node;
+    m->valid = 1;
+    return m;
 }
 
-static void fill_capacity(struct finisher *f, struct rpt_row *row,
-                          int32_t day, uint32_t node, uint32_t flags,
-                          double cap_cores, double cap_mem_bytes)
+static void fill_capacity(struct finisher *f, struct cap_memo *m,
+                          struct rpt_row *row, int32_t day, uint32_t node,
+                          uint32_t flags, double cap_cores, double cap_mem_bytes)
 {
-    double cpu, mem, ccpu, cmem;
-    capacity_of(f, day, node, &cpu, &mem, &ccpu, &cmem);
+    const struct cap_memo *c = capacity_of(f, m, day, node);
     row->num[RPT_NODE_CAP_CPU_CORES] = (flags & HAS_A) ? cap_cores : NAN;
     row->num[RPT_NODE_CAP_MEM_GB] =
         (flags & HAS_B) ? cap_mem_bytes * GIB_INV : NAN;
-    row->num[RPT_NODE_CAP_CPU_HOURS] = cpu / 3600.0;
-    row->num[RPT_NODE_CAP_MEM_GBH] = mem / 3600.0 * GIB_INV;
-    row->num[RPT_CLUSTER_CAP_CPU_HOURS] = ccpu / 3600.0;
-    row->num[RPT_CLUSTER_CAP_MEM_GBH] = cmem / 3600.0 * GIB_INV;
+    row->num[RPT_NODE_CAP_CPU_HOURS] = c->cpu_h;
+    row->num[RPT_NODE_CAP_MEM_GBH] = c->mem_gbh;
+    row->num[RPT_CLUSTER_CAP_CPU_HOURS] = c->ccpu_h;
+    row->num[RPT_CLUSTER_CAP_MEM_GBH] = c->cmem_gbh;
 }
 
 static int emit_pods(struct finisher *f, struct ocp_error *err)
@@ -407,7 +575,15 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     const size_t *list;
     size_t j, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
 
+    struct cap_memo cm;
+
+    memset(&cm, 0, sizeof cm);
     hmap_init(&final, sizeof(struct final_pod_key), sizeof(struct pod_val));
+    /* As many groups as the day has (merged labels seldom join two). */
+    if (hmap_reserve(&final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
+        rc = oom(err);
+        goto cleanup;
+    }
     for (j = 0; j < n; j++) {
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         const struct pod_val *v = hmap_value(&p->pods, e);
@@ -452,16 +628,23 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
             goto cleanup;
         }
         row->all_labels = row->pod_labels;
+        label_csv(f, k->labels, row);
         for (s = 0; s < PS_COUNT; s++) {
             double sum = xsum_value(&v->sum[s]) / 3600.0;
             row->num[RPT_POD_USAGE_CPU_HOURS + s] =
                 s >= PS_USAGE_MEM ? sum * GIB_INV : sum;
         }
-        fill_capacity(f, row, k->day, k->node, v->flags, v->cap_cores,
+        fill_capacity(f, &cm, row, k->day, k->node, v->flags, v->cap_cores,
                       v->cap_mem_bytes);
         row->has_infra_cost = 1;
         set_cost_category(f, row, row->namespace_);
-        if (set_uuid(f, row) != 0) {
+        {
+            const size_t known[4] = {pool_len(&p->pool, k->ns), pool_len(&p->pool, k->node),
+                                     pool_len(&f->c->fpool, k->labels),
+                                     pool_len(&p->pool, v->resource_id)};
+            s = set_uuid(f, row, known);
+        }
+        if (s != 0) {
             rc = oom(err);
             goto cleanup;
         }
@@ -507,6 +690,9 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
     const size_t *list;
     size_t j, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
 
+    struct cap_memo cm;
+
+    memset(&cm, 0, sizeof cm);
     hmap_init(&per_node, sizeof(struct day_node_key), sizeof(struct unalloc_val));
     for (j = 0; j < n; j++) {
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
@@ -562,7 +748,7 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         row->namespace_ = ns; /* a string literal */
         row->node = str_of(f, k->node);
         row->resource_id = str_of(f, u->resource_id);
-        fill_capacity(f, row, k->day, k->node, u->flags, u->cap_cores,
+        fill_capacity(f, &cm, row, k->day, k->node, u->flags, u->cap_cores,
                       u->cap_mem_bytes);
         cpu_h = row->num[RPT_NODE_CAP_CPU_HOURS];
         mem_gbh = row->num[RPT_NODE_CAP_MEM_GBH];
@@ -577,7 +763,7 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
             mem_gbh - xsum_value(&u->eff_mem) / 3600.0 * GIB_INV;
         row->has_infra_cost = 0;
         set_cost_category(f, row, row->namespace_);
-        if (set_uuid(f, row) != 0) {
+        if (set_uuid(f, row, NULL) != 0) {
             rc = oom(err);
             goto cleanup;
         }
@@ -626,13 +812,33 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
         goto cleanup;
     }
     {
+        /* Only pods that have storage rows matter: keep their volume
+         * nodes (a few) rather than sorting every pod's. */
         const size_t *list;
         size_t kept = 0, j, n = entries_of(f, AGG_IX_VNODES, &p->vnodes, &list);
+        struct hmap want;
+        hmap_init(&want, sizeof(struct pod_of_day_key), 0);
+        for (sj = 0; sj < sn; sj++) {
+            const struct sto_key *k = hmap_entry(&p->storage, entry_at(slist, sj));
+            struct pod_of_day_key pk = {k->day, k->ns, k->pod};
+            if (wanted(f, k->day) && hmap_upsert(&want, &pk, &created) == SIZE_MAX) {
+                hmap_release(&want);
+                rc = oom(err);
+                goto cleanup;
+            }
+        }
         for (j = 0; j < n; j++) {
             const struct vn_key *vk = hmap_entry(&p->vnodes, entry_at(list, j));
-            if (wanted(f, vk->day))
+            struct pod_of_day_key pk;
+            if (!wanted(f, vk->day))
+                continue;
+            pk.day = vk->day;
+            pk.ns = vk->ns;
+            pk.pod = vk->pod;
+            if (hmap_find(&want, &pk) != SIZE_MAX)
                 vns[kept++] = *vk;
         }
+        hmap_release(&want);
         nvn = kept;
     }
     qsort(vns, nvn, sizeof *vns, cmp_vn);
@@ -757,6 +963,7 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
             goto cleanup;
         }
         row->all_labels = row->volume_labels;
+        label_csv(f, k->labels, row);
         row->num[RPT_PVC_CAP_GB] = (o->flags & HAS_A) ? o->cap_bytes * GIB_INV : NAN;
         row->num[RPT_PVC_CAP_GB_MONTHS] =
             xsum_value(&o->cap_byte_sec) / month_sec * GIB_INV;
@@ -766,7 +973,7 @@ static int emit_storage(struct finisher *f, struct ocp_error *err)
             xsum_value(&o->usage_byte_sec) / (double)o->nodes / month_sec * GIB_INV;
         row->has_infra_cost = 1;
         set_cost_category(f, row, row->namespace_);
-        if (set_uuid(f, row) != 0) {
+        if (set_uuid(f, row, NULL) != 0) {
             rc = oom(err);
             goto cleanup;
         }
@@ -787,21 +994,60 @@ int agg_finish(const struct agg_partial *p,
     return agg_finish_days(p, settings, NULL, NULL, out, err);
 }
 
+static void cache_init(struct agg_finish_cache *c)
+{
+    memset(c, 0, sizeof *c);
+    pool_init(&c->fpool);
+    lbl_set_init(&c->work);
+    hmap_init(&c->merged, sizeof(struct merged_key), sizeof(struct merged_val));
+    hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
+    ocp_arena_init(&c->texts, (size_t)1 << 20);
+    ocp_arena_init(&c->prep, (size_t)1 << 20);
+}
+
+static void cache_release(struct agg_finish_cache *c)
+{
+    hmap_release(&c->sets);
+    ocp_arena_release(&c->prep);
+    free(c->mbuf);
+    pool_release(&c->fpool);
+    free(c->text);
+    free(c->csv);
+    free(c->csv_len);
+    lbl_set_release(&c->work);
+    hmap_release(&c->merged);
+    ocp_arena_release(&c->texts);
+}
+
+struct agg_finish_cache *agg_finish_cache_create(void)
+{
+    struct agg_finish_cache *c = malloc(sizeof *c);
+    if (c != NULL)
+        cache_init(c);
+    return c;
+}
+
+void agg_finish_cache_destroy(struct agg_finish_cache *c)
+{
+    if (c == NULL)
+        return;
+    cache_release(c);
+    free(c);
+}
+
 /* The finish of the days f selects (keep filter or day index). */
 static int finish_run(struct finisher *f, struct ocp_error *err)
 {
-    size_t e;
     int rc;
 
-    pool_init(&f->fpool);
-    lbl_set_init(&f->work);
     hmap_init(&f->dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     hmap_init(&f->day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
-    hmap_init(&f->merged, sizeof(struct merged_key), sizeof(struct merged_val));
-    hmap_init(&f->sets, sizeof(struct set_key), sizeof(struct set_val));
     rc = build_capacity(f, err);
-    if (rc == OCP_OK)
+    if (rc == OCP_OK) {
+        finish_capacity(&f->dn_caps);
+        finish_capacity(&f->day_caps);
         rc = emit_pods(f, err);
+    }
     if (rc == OCP_OK)
         rc = emit_unallocated(f, err);
     if (rc == OCP_OK)
@@ -812,20 +1058,8 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
                            "when pod groups of one day were combined");
     if (rc == OCP_OK)
         rpt_table_sort(f->out);
-    for (e = 0; e < f->sets.count; e++) {
-        struct set_val *v = hmap_value(&f->sets, e);
-        if (v->set != NULL) {
-            lbl_set_release(v->set);
-            free(v->set);
-        }
-    }
-    hmap_release(&f->sets);
-    pool_release(&f->fpool);
-    free(f->text);
-    lbl_set_release(&f->work);
     hmap_release(&f->dn_caps);
     hmap_release(&f->day_caps);
-    hmap_release(&f->merged);
     return rc;
 }
 
@@ -835,14 +1069,21 @@ int agg_finish_days(const struct agg_partial *p,
                     struct ocp_error *err)
 {
     struct finisher f;
+    struct agg_finish_cache c;
+    int rc;
 
     memset(&f, 0, sizeof f);
+    cache_init(&c);
     f.keep = keep;
     f.keep_ctx = ctx;
     f.p = p;
     f.settings = settings;
     f.out = out;
-    return finish_run(&f, err);
+    f.c = &c;
+    f.lasting = 0; /* the cache dies here: texts are copied into out */
+    rc = finish_run(&f, err);
+    cache_release(&c);
+    return rc;
 }
 
 int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
@@ -850,6 +1091,7 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
                    struct rpt_table *out, struct ocp_error *err)
 {
     struct finisher f;
+    int rc;
 
     memset(&f, 0, sizeof f);
     f.ix = ix;
@@ -857,7 +1099,13 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
     f.p = p;
     f.settings = settings;
     f.out = out;
-    return finish_run(&f, err);
+    f.c = agg_day_index_take_cache(ix);
+    if (f.c == NULL)
+        return oom(err);
+    f.lasting = 1;
+    rc = finish_run(&f, err);
+    agg_day_index_put_cache(ix, f.c);
+    return rc;
 }
 
 static int cmp_day(const void *a, const void *b)

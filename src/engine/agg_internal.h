@@ -88,10 +88,19 @@ struct sto_val {
 /* A cached "dictionary id -> pool id" map for one column of a batch. */
 struct dict_map {
     uint64_t serial;
-    uint32_t count;
+    uint32_t count, cap;
     uint32_t *ids;   /* DICT_UNMAPPED until first use */
 };
 #define DICT_UNMAPPED UINT32_MAX
+
+/* What add_pods remembers per pod (indexed by the pod's pool id). */
+struct pod_memo {
+    struct pod_key key;         /* the last group of the pod's rows */
+    uint32_t entry;             /* its entry in pods; UINT32_MAX none */
+    int32_t vn_day;             /* the volume node last recorded */
+    uint32_t vn_ns, vn_node, vn_rid;
+    uint32_t vn_set;
+};
 
 /* What a distinct raw label text resolves to. */
 #define LBL_BAD 1u
@@ -105,7 +114,11 @@ struct agg_partial {
     uint8_t *raw_flags;         /* raw label id -> LBL_* */
     uint32_t raw_resolved, raw_cap;
     struct hmap pods, caps, node_labels, ns_labels, nodes, vnodes, storage;
-    struct hmap chunk_vnodes;   /* this chunk's volume nodes, before vnodes */
+    struct pod_memo *memo;      /* pod pool id -> its last group and volume
+                                   node (agg_partial.c) */
+    uint32_t memo_cap;
+    double *nan_buf;            /* NaN, for absent numeric columns */
+    size_t nan_len;
     struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];
     uint32_t apiserver_ns;      /* pool id of "openshift-kube-apiserver" */
     struct agg_stats stats;
@@ -120,6 +133,17 @@ enum { AGG_IX_CAPS, AGG_IX_PODS, AGG_IX_STORAGE, AGG_IX_VNODES, AGG_IX_COUNT };
  * entry indexes (NULL when none). */
 size_t agg_day_index_entries(const struct agg_day_index *ix, int table,
                              int32_t day, const size_t **list);
+
+/* The finish's lasting label caches (agg_finish.c).  A day index keeps a
+ * list of them: agg_finish_day takes one (creating it when every cache is
+ * in use by another thread) and puts it back; rows borrow its texts, so
+ * they live until the index is destroyed. */
+struct agg_finish_cache;
+struct agg_finish_cache *agg_finish_cache_create(void);
+void agg_finish_cache_destroy(struct agg_finish_cache *c);
+struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix);
+void agg_day_index_put_cache(const struct agg_day_index *ix,
+                             struct agg_finish_cache *c);
 
 /* Interns a raw label text and returns its canonical filtered pool id and
  * flags (parsing it the first time it is seen). */

@@ -27,7 +27,6 @@ int agg_partial_create(const struct agg_settings *settings,
     hmap_init(&p->ns_labels, sizeof(struct lab_key), sizeof(struct lab_val));
     hmap_init(&p->nodes, sizeof(struct node_key), sizeof(struct node_val));
     hmap_init(&p->vnodes, sizeof(struct vn_key), 0);
-    hmap_init(&p->chunk_vnodes, sizeof(struct vn_key), 0);
     hmap_init(&p->storage, sizeof(struct sto_key), sizeof(struct sto_val));
     lbl_set_init(&p->scratch);
     p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
@@ -57,7 +56,8 @@ void agg_partial_destroy(struct agg_partial *p)
     hmap_release(&p->ns_labels);
     hmap_release(&p->nodes);
     hmap_release(&p->vnodes);
-    hmap_release(&p->chunk_vnodes);
+    free(p->memo);
+    free(p->nan_buf);
     hmap_release(&p->storage);
     for (t = 0; t < OCP_TABLE_COUNT; t++)
         for (c = 0; c < OCP_MAX_COLUMNS; c++)
@@ -133,20 +133,32 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
     return OCP_OK;
 }
 
-/* Prepares the lazy map of a string column's dictionary into the pool. */
+/* Prepares the lazy map of a string column's dictionary into the pool.
+ * A dictionary with the serial of the last one is the same dictionary,
+ * perhaps grown (a Parquet file's lasting dictionary: entries are only
+ * appended), so the ids mapped so far stay and only new entries start
+ * unmapped. */
 static int dict_map_prepare(struct dict_map *m, const struct ocp_strdict *d)
 {
+    uint32_t keep;
+
     if (d == NULL)
         return OCP_OK;
     if (m->ids != NULL && m->serial == d->serial && m->count == d->count)
         return OCP_OK;
-    if (m->count < d->count || m->ids == NULL) {
-        uint32_t *ids = realloc(m->ids, ((size_t)d->count + 1) * sizeof *ids);
+    keep = m->ids != NULL && m->serial == d->serial && d->count > m->count ? m->count : 0;
+    if (m->cap < d->count || m->ids == NULL) {
+        size_t ncap = (size_t)m->cap * 2;
+        uint32_t *ids;
+        if (ncap < (size_t)d->count + 1)
+            ncap = (size_t)d->count + 1;
+        ids = realloc(m->ids, ncap * sizeof *ids);
         if (ids == NULL)
             return OCP_ERR_OSERR;
         m->ids = ids;
+        m->cap = (uint32_t)(ncap - 1 < UINT32_MAX ? ncap - 1 : UINT32_MAX);
     }
-    memset(m->ids, 0xff, (size_t)d->count * sizeof *m->ids);
+    memset(m->ids + keep, 0xff, (size_t)(d->count - keep) * sizeof *m->ids);
     m->serial = d->serial;
     m->count = d->count;
     return OCP_OK;
@@ -310,144 +322,234 @@ static inline int in_run(const struct agg_partial *p, int64_t ts,
     return *day >= p->settings.start_day && *day <= p->settings.end_day;
 }
 
-/* Prefetching: rows are visited in file order but their groups are spread
- * over large tables, so the slot and then the entry of the row PREFETCH
- * rows ahead are requested early, using only dictionary ids that are
- * already mapped (no side effects). */
-#define PREFETCH 8
-#define RING 16
+/* The pod column's pool id names a memo (struct pod_memo, indexed by pool
+ * id): the pod's last group and volume node.  A pod's rows repeat hour
+ * after hour with the same namespace, node, labels and resource id, so a
+ * row usually finds its group entry there (one compare, no hash) and adds
+ * no volume node; any difference falls back to the tables.  Memos hold
+ * entry indexes, which never move (entries are only appended). */
+static int memo_reserve(struct agg_partial *p, uint32_t n)
+{
+    struct pod_memo *m;
+    uint32_t i, ncap;
 
-static inline uint32_t peek_id(const struct dict_map *m,
-                               const struct ocp_column *c, size_t r)
+    if (n <= p->memo_cap)
+        return OCP_OK;
+    ncap = p->memo_cap ? p->memo_cap : 1024;
+    while (ncap < n)
+        ncap = ncap > UINT32_MAX / 2 ? n : ncap * 2;
+    m = realloc(p->memo, (size_t)ncap * sizeof *m);
+    if (m == NULL)
+        return OCP_ERR_OSERR;
+    for (i = p->memo_cap; i < ncap; i++) {
+        m[i].entry = UINT32_MAX;
+        m[i].vn_set = 0;
+    }
+    p->memo = m;
+    p->memo_cap = ncap;
+    return OCP_OK;
+}
+
+/* A column of NaN as long as the batch, for absent numeric columns. */
+static const double *nan_column(struct agg_partial *p, size_t n)
+{
+    if (n > p->nan_len) {
+        size_t i, ncap = n < 4096 ? 4096 : n;
+        double *d = realloc(p->nan_buf, ncap * sizeof *d);
+        if (d == NULL)
+            return NULL;
+        for (i = 0; i < ncap; i++)
+            d[i] = NAN;
+        p->nan_buf = d;
+        p->nan_len = ncap;
+    }
+    return p->nan_buf;
+}
+
+static inline const double *num_col(const struct ocp_column *c, const double *nans)
+{
+    return c->present && c->num != NULL ? c->num : nans;
+}
+
+static inline const uint32_t *id_col(const struct ocp_column *c)
+{
+    return c->present ? c->str.ids : NULL;
+}
+
+/* The pool id of string id `id` of a column (NULL for NULL or absent);
+ * a new string is interned (intern_failed on failure). */
+static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
+                                  const struct ocp_column *c, uint32_t id)
+{
+    uint32_t pid;
+    size_t len;
+    const char *s;
+
+    if (id == OCP_NULL_ID || id >= m->count)
+        return POOL_NULL;
+    pid = m->ids[id];
+    if (pid != DICT_UNMAPPED)
+        return pid;
+    s = ocp_strdict_get(c->str.dict, id, &len);
+    pid = pool_intern(&p->pool, s, len);
+    if (pid == POOL_NULL) {
+        p->intern_failed = 1;
+        return POOL_NULL;
+    }
+    m->ids[id] = pid;
+    return pid;
+}
+
+/* Look-ahead: PREFETCH rows ahead, the row's group is found through the
+ * memo (its entry prefetched) or its slot is prefetched by hash, using
+ * only dictionary ids already mapped (no side effects). */
+#define PREFETCH 8
+
+static inline uint32_t peek(const struct dict_map *m, const uint32_t *ids, size_t r)
 {
     uint32_t id;
-    if (!c->present || c->str.ids == NULL)
+    if (ids == NULL)
         return POOL_NULL;
-    id = c->str.ids[r];
+    id = ids[r];
     if (id == OCP_NULL_ID || id >= m->count)
         return POOL_NULL;
     return m->ids[id];
 }
 
-/* What the look-ahead computed for a row: the keys and their hashes, so
- * the row's own upserts need not hash again. */
-struct ahead {
-    struct pod_key key;
-    struct vn_key vk;
-    uint32_t hpod, hvn;
-    int valid;
-};
-
-static inline void prefetch_slot_entry(const struct hmap *m, uint32_t h)
+static inline void prefetch_entry(const struct hmap *m, size_t e)
 {
-    uint64_t sl;
-    if (m->slots == NULL)
-        return;
-    sl = m->slots[h & m->mask];
-    if (sl != 0 && (uint32_t)(sl >> 32) == h)
-        __builtin_prefetch(m->entries + ((size_t)(uint32_t)sl - 1) * m->entry_size);
+    const char *v = (const char *)m->entries + e * m->entry_size;
+    __builtin_prefetch(v);
+    __builtin_prefetch(v + 64);
+    __builtin_prefetch(v + 128);
+    __builtin_prefetch(v + 192);
 }
 
-static inline void look_ahead(struct agg_partial *p, const struct ocp_batch *b,
-                              size_t r, struct ahead *ring)
+static inline void look_ahead(const struct agg_partial *p,
+                              const struct ocp_batch *b, size_t q,
+                              const uint32_t *ns_ids, const uint32_t *node_ids,
+                              const uint32_t *pod_ids, const uint32_t *rid_ids,
+                              const uint32_t *lab_ids, int track)
 {
-    struct dict_map *maps = p->maps[OCP_TABLE_POD];
-    const struct ocp_column *col = b->col;
-    struct ahead *a = &ring[r % RING];
+    const struct dict_map *maps = p->maps[OCP_TABLE_POD];
+    const struct pod_memo *qm;
     struct pod_key key;
-    uint32_t ns, node, lab, pod, rid;
+    uint32_t qp = peek(&maps[POD_POD], pod_ids, q), lab;
+    int64_t t = b->col[POD_INTERVAL_START].ts[q];
 
-    a->valid = 0;
-    if (r >= b->nrows || col[POD_INTERVAL_START].ts[r] == OCP_TS_NULL)
+    if (qp >= p->memo_cap || t == OCP_TS_NULL || lab_ids == NULL)
         return;
-    ns = peek_id(&maps[POD_NAMESPACE], &col[POD_NAMESPACE], r);
-    node = peek_id(&maps[POD_NODE], &col[POD_NODE], r);
-    lab = peek_id(&maps[POD_LABELS], &col[POD_LABELS], r);
-    if (ns == DICT_UNMAPPED || node == DICT_UNMAPPED || lab == DICT_UNMAPPED ||
-        node == POOL_NULL)
+    qm = &p->memo[qp];
+    key.day = agg_day_of(t);
+    key.ns = peek(&maps[POD_NAMESPACE], ns_ids, q);
+    key.node = peek(&maps[POD_NODE], node_ids, q);
+    lab = peek(&maps[POD_LABELS], lab_ids, q);
+    if (key.ns == DICT_UNMAPPED || key.node == DICT_UNMAPPED || lab == DICT_UNMAPPED)
         return;
-    if (!(col[POD_LABELS].present && col[POD_LABELS].str.ids != NULL &&
-          col[POD_LABELS].str.ids[r] != OCP_NULL_ID))
-        return;
-    key.day = agg_day_of(col[POD_INTERVAL_START].ts[r]);
-    key.ns = ns;
-    key.node = node;
     key.labels = lab & 0x1fffffffu;
-    a->key = key;
-    a->hpod = hmap_hash(&key, sizeof key);
-    hmap_prefetch(&p->pods, a->hpod);
-    a->hvn = 0;
-    if (p->settings.track_volume_nodes) {
-        struct vn_key vk;
-        pod = peek_id(&maps[POD_POD], &col[POD_POD], r);
-        rid = peek_id(&maps[POD_RESOURCE_ID], &col[POD_RESOURCE_ID], r);
-        if (pod != DICT_UNMAPPED && rid != DICT_UNMAPPED) {
+    if (qm->entry != UINT32_MAX && memcmp(&qm->key, &key, sizeof key) == 0)
+        prefetch_entry(&p->pods, qm->entry);
+    else
+        hmap_prefetch(&p->pods, hmap_hash(&key, sizeof key));
+    if (track) {
+        uint32_t rid = peek(&maps[POD_RESOURCE_ID], rid_ids, q);
+        if (rid != DICT_UNMAPPED &&
+            (!qm->vn_set || qm->vn_day != key.day || qm->vn_ns != key.ns ||
+             qm->vn_node != key.node || qm->vn_rid != rid)) {
+            struct vn_key vk;
             vk.day = key.day;
-            vk.ns = ns;
-            vk.pod = pod;
-            vk.node = node;
+            vk.ns = key.ns;
+            vk.pod = qp;
+            vk.node = key.node;
             vk.resource_id = rid;
-            a->vk = vk;
-            a->hvn = hmap_hash(&vk, sizeof vk);
-            hmap_prefetch(&p->chunk_vnodes, a->hvn);
+            hmap_prefetch(&p->vnodes, hmap_hash(&vk, sizeof vk));
         }
     }
-    a->valid = 1;
 }
 
 static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
                     struct ocp_error *err)
 {
     struct dict_map *maps = p->maps[OCP_TABLE_POD];
+    struct dict_map *m_ns = &maps[POD_NAMESPACE], *m_node = &maps[POD_NODE],
+                    *m_pod = &maps[POD_POD], *m_rid = &maps[POD_RESOURCE_ID],
+                    *m_role = &maps[POD_NODE_ROLE], *m_lab = &maps[POD_LABELS];
     const struct ocp_column *col = b->col;
     const int64_t *ts = col[POD_INTERVAL_START].ts;
-    struct pod_key last_key;
+    const uint32_t *ns_ids = id_col(&col[POD_NAMESPACE]), *node_ids = id_col(&col[POD_NODE]),
+                   *pod_ids = id_col(&col[POD_POD]), *rid_ids = id_col(&col[POD_RESOURCE_ID]),
+                   *role_ids = id_col(&col[POD_NODE_ROLE]), *lab_ids = id_col(&col[POD_LABELS]);
+    const double *nans = nan_column(p, b->nrows);
+    const double *u_cpu, *r_cpu, *l_cpu, *u_mem, *r_mem, *l_mem, *e_cpu, *e_mem,
+        *cap_cores, *cap_cpu_sec, *cap_mem, *cap_mem_sec;
+    const int track = p->settings.track_volume_nodes;
+    const uint32_t apiserver = p->apiserver_ns;
     struct cap_key last_cap;
-    struct vn_key last_vn;
-    size_t last_index = SIZE_MAX, last_cap_index = SIZE_MAX;
-    uint32_t last_node = POOL_NULL, last_role = POOL_NULL;
-    int have_vn = 0, overflow = 0;
-    size_t r;
+    size_t last_cap_index = SIZE_MAX;
+    uint32_t last_node = POOL_NULL, last_role = POOL_NULL, last_len_node = POOL_NULL;
+    uint32_t last_node_len = 0;
+    int overflow = 0;
+    size_t r, n = b->nrows;
     int created, rc;
 
-    /* Rows come clustered (a node's pods within an hour, a pod's hours),
-     * so remembering the last key of each table skips most lookups. */
-    memset(&last_key, 0, sizeof last_key);
-    memset(&last_cap, 0, sizeof last_cap);
-    memset(&last_vn, 0, sizeof last_vn);
     if (ts == NULL)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
                              "column is missing");
-    struct ahead ring[RING];
-    memset(ring, 0, sizeof ring);
-    for (r = 0; r < PREFETCH && r < b->nrows; r++)
-        look_ahead(p, b, r, ring);
-    for (r = 0; r < b->nrows; r++) {
+    if (nans == NULL)
+        return oom(err);
+    if (pod_ids != NULL && col[POD_POD].str.dict != NULL &&
+        memo_reserve(p, p->pool.count + col[POD_POD].str.dict->count + 1) != OCP_OK)
+        return oom(err);
+    u_cpu = num_col(&col[POD_USAGE_CPU], nans);
+    r_cpu = num_col(&col[POD_REQUEST_CPU], nans);
+    l_cpu = num_col(&col[POD_LIMIT_CPU], nans);
+    u_mem = num_col(&col[POD_USAGE_MEM], nans);
+    r_mem = num_col(&col[POD_REQUEST_MEM], nans);
+    l_mem = num_col(&col[POD_LIMIT_MEM], nans);
+    e_cpu = num_col(&col[POD_EFF_CPU], nans);
+    e_mem = num_col(&col[POD_EFF_MEM], nans);
+    cap_cores = num_col(&col[POD_CAP_CPU_CORES], nans);
+    cap_cpu_sec = num_col(&col[POD_CAP_CPU_SEC], nans);
+    cap_mem = num_col(&col[POD_CAP_MEM_BYTES], nans);
+    cap_mem_sec = num_col(&col[POD_CAP_MEM_SEC], nans);
+    memset(&last_cap, 0, sizeof last_cap);
+
+    for (r = 0; r < n; r++) {
         struct pod_key key;
         struct cap_key ck;
         struct cap_val *cv;
         struct pod_val *pv;
-        uint32_t node, rid, canon;
+        struct pod_memo *mo = NULL;
+        uint32_t node, rid, pod, canon, lid;
         uint8_t lflags;
-        double usage_cpu, request_cpu, eff_cpu, usage_mem, request_mem,
-            eff_mem;
+        double uc, rc_, um, rm, ec, em;
         size_t e;
         int32_t day;
 
-        look_ahead(p, b, r + PREFETCH, ring);
-        {
-            const struct ahead *a = &ring[(r + PREFETCH / 2) % RING];
-            if (r + PREFETCH / 2 < b->nrows && a->valid) {
-                prefetch_slot_entry(&p->pods, a->hpod);
-                if (a->hvn != 0)
-                    prefetch_slot_entry(&p->chunk_vnodes, a->hvn);
+        /* Look-ahead in two steps: the memo of row r + 2 PREFETCH is
+         * loaded; at r + PREFETCH that memo names the group entry to
+         * load, or, when the row will miss it, the slots its upserts
+         * will probe. */
+        if (pod_ids != NULL) {
+            if (r + 2 * PREFETCH < n) {
+                uint32_t qp = peek(m_pod, pod_ids, r + 2 * PREFETCH);
+                if (qp < p->memo_cap)
+                    __builtin_prefetch(&p->memo[qp]);
             }
+            if (r + PREFETCH < n)
+                look_ahead(p, b, r + PREFETCH, ns_ids, node_ids, pod_ids,
+                           rid_ids, lab_ids, track);
         }
-        if (!in_run(p, ts[r], &day)) {
+        if (ts[r] == OCP_TS_NULL) {
             p->stats.rows_out_of_range++;
             continue;
         }
-        node = str_at(p, &maps[POD_NODE], &col[POD_NODE], r);
+        day = agg_day_of(ts[r]);
+        if (day < p->settings.start_day || day > p->settings.end_day) {
+            p->stats.rows_out_of_range++;
+            continue;
+        }
+        node = node_ids != NULL ? pool_id_of(p, m_node, &col[POD_NODE], node_ids[r]) : POOL_NULL;
 
         /* Capacity counts every node value, the empty and NULL one too. */
         ck.node = node;
@@ -464,65 +566,83 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             last_cap_index = e;
         }
         cv = hmap_value(&p->caps, e);
-        overflow |= max_into(&cv->cpu_sec, &cv->flags, HAS_A,
-                             num_at(&col[POD_CAP_CPU_SEC], r));
-        overflow |= max_into(&cv->mem_sec, &cv->flags, HAS_B,
-                             num_at(&col[POD_CAP_MEM_SEC], r));
+        overflow |= max_into(&cv->cpu_sec, &cv->flags, HAS_A, cap_cpu_sec[r]);
+        overflow |= max_into(&cv->mem_sec, &cv->flags, HAS_B, cap_mem_sec[r]);
         if (__builtin_expect(overflow, 0))
             return range_error(p, b, r, day,
-                               str_at(p, &maps[POD_NAMESPACE], &col[POD_NAMESPACE], r),
+                               str_at(p, m_ns, &col[POD_NAMESPACE], r),
                                node, err);
 
-        if (node == POOL_NULL || pool_len(&p->pool, node) == 0) {
+        if (node != last_len_node) {
+            last_len_node = node;
+            last_node_len = pool_len(&p->pool, node);
+        }
+        if (node == POOL_NULL || last_node_len == 0) {
             p->stats.rows_no_node++;
             continue;
         }
-        rc = label_at(p, &maps[POD_LABELS], &col[POD_LABELS], r, "pod_labels",
-                      &canon, &lflags, err);
-        if (rc != OCP_OK)
-            return rc;
+
+        /* Labels: the canonical id and flags, cached with the map. */
+        lid = lab_ids != NULL ? lab_ids[r] : OCP_NULL_ID;
+        if (lid != OCP_NULL_ID && lid < m_lab->count && m_lab->ids[lid] != DICT_UNMAPPED) {
+            uint32_t v = m_lab->ids[lid];
+            canon = v & 0x1fffffffu;
+            lflags = (uint8_t)(v >> 29);
+            if (__builtin_expect(lflags & LBL_BAD, 0)) {
+                rc = label_at(p, m_lab, &col[POD_LABELS], r, "pod_labels",
+                              &canon, &lflags, err);
+                if (rc != OCP_OK)
+                    return rc;
+            }
+        } else {
+            rc = label_at(p, m_lab, &col[POD_LABELS], r, "pod_labels", &canon,
+                          &lflags, err);
+            if (rc != OCP_OK)
+                return rc;
+        }
         key.day = day;
-        key.ns = str_at(p, &maps[POD_NAMESPACE], &col[POD_NAMESPACE], r);
+        key.ns = ns_ids != NULL ? pool_id_of(p, m_ns, &col[POD_NAMESPACE], ns_ids[r]) : POOL_NULL;
         key.node = node;
         key.labels = canon;
-        if (last_index != SIZE_MAX && memcmp(&key, &last_key, sizeof key) == 0) {
-            e = last_index;
+        pod = pod_ids != NULL ? pool_id_of(p, m_pod, &col[POD_POD], pod_ids[r]) : POOL_NULL;
+        if (pod < p->memo_cap || memo_reserve(p, pod + 1) == OCP_OK)
+            mo = &p->memo[pod];
+        if (mo != NULL && mo->entry != UINT32_MAX &&
+            memcmp(&mo->key, &key, sizeof key) == 0) {
+            e = mo->entry;
         } else {
-            const struct ahead *a = &ring[r % RING];
-            e = a->valid && memcmp(&a->key, &key, sizeof key) == 0
-                    ? hmap_upsert_hashed(&p->pods, &key, a->hpod, &created)
-                    : hmap_upsert(&p->pods, &key, &created);
+            e = hmap_upsert(&p->pods, &key, &created);
             if (e == SIZE_MAX)
                 return oom(err);
-            last_key = key;
-            last_index = e;
+            if (mo != NULL && e < UINT32_MAX) {
+                mo->key = key;
+                mo->entry = (uint32_t)e;
+            }
         }
         pv = hmap_value(&p->pods, e);
-        usage_cpu = num_at(&col[POD_USAGE_CPU], r);
-        request_cpu = num_at(&col[POD_REQUEST_CPU], r);
-        usage_mem = num_at(&col[POD_USAGE_MEM], r);
-        request_mem = num_at(&col[POD_REQUEST_MEM], r);
-        eff_cpu = num_at(&col[POD_EFF_CPU], r);
-        if (isnan(eff_cpu))
-            eff_cpu = greatest(usage_cpu, request_cpu);
-        eff_mem = num_at(&col[POD_EFF_MEM], r);
-        if (isnan(eff_mem))
-            eff_mem = greatest(usage_mem, request_mem);
-        overflow |= xsum_add(&pv->sum[PS_USAGE_CPU], usage_cpu);
-        overflow |= xsum_add(&pv->sum[PS_REQUEST_CPU], request_cpu);
-        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_CPU], eff_cpu);
-        overflow |= xsum_add(&pv->sum[PS_LIMIT_CPU], num_at(&col[POD_LIMIT_CPU], r));
-        overflow |= xsum_add(&pv->sum[PS_USAGE_MEM], usage_mem);
-        overflow |= xsum_add(&pv->sum[PS_REQUEST_MEM], request_mem);
-        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_MEM], eff_mem);
-        overflow |= xsum_add(&pv->sum[PS_LIMIT_MEM], num_at(&col[POD_LIMIT_MEM], r));
-        overflow |= max_into(&pv->cap_cores, &pv->flags, HAS_A,
-                             num_at(&col[POD_CAP_CPU_CORES], r));
-        overflow |= max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B,
-                             num_at(&col[POD_CAP_MEM_BYTES], r));
+        uc = u_cpu[r];
+        rc_ = r_cpu[r];
+        um = u_mem[r];
+        rm = r_mem[r];
+        ec = e_cpu[r];
+        if (isnan(ec))
+            ec = greatest(uc, rc_);
+        em = e_mem[r];
+        if (isnan(em))
+            em = greatest(um, rm);
+        overflow |= xsum_add(&pv->sum[PS_USAGE_CPU], uc);
+        overflow |= xsum_add(&pv->sum[PS_REQUEST_CPU], rc_);
+        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_CPU], ec);
+        overflow |= xsum_add(&pv->sum[PS_LIMIT_CPU], l_cpu[r]);
+        overflow |= xsum_add(&pv->sum[PS_USAGE_MEM], um);
+        overflow |= xsum_add(&pv->sum[PS_REQUEST_MEM], rm);
+        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_MEM], em);
+        overflow |= xsum_add(&pv->sum[PS_LIMIT_MEM], l_mem[r]);
+        overflow |= max_into(&pv->cap_cores, &pv->flags, HAS_A, cap_cores[r]);
+        overflow |= max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B, cap_mem[r]);
         if (__builtin_expect(overflow, 0))
             return range_error(p, b, r, day, key.ns, node, err);
-        rid = str_at(p, &maps[POD_RESOURCE_ID], &col[POD_RESOURCE_ID], r);
+        rid = rid_ids != NULL ? pool_id_of(p, m_rid, &col[POD_RESOURCE_ID], rid_ids[r]) : POOL_NULL;
         if (rid != pv->resource_id && pool_cmp(&p->pool, rid, pv->resource_id) > 0)
             pv->resource_id = rid;
 
@@ -531,8 +651,10 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         {
             struct node_key nk;
             struct node_val *nv;
-            uint32_t role = str_at(p, &maps[POD_NODE_ROLE], &col[POD_NODE_ROLE], r);
-            if (node == last_node && role == last_role && key.ns != p->apiserver_ns)
+            uint32_t role = role_ids != NULL
+                                ? pool_id_of(p, m_role, &col[POD_NODE_ROLE], role_ids[r])
+                                : POOL_NULL;
+            if (node == last_node && role == last_role && key.ns != apiserver)
                 goto node_done;
             last_node = node;
             last_role = role;
@@ -545,36 +667,32 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             if (role != POOL_NULL && pool_len(&p->pool, role) > 0 &&
                 role != nv->role && pool_cmp(&p->pool, role, nv->role) > 0)
                 nv->role = role;
-            if (key.ns == p->apiserver_ns)
+            if (key.ns == apiserver)
                 nv->flags |= NODE_APISERVER;
         }
     node_done:
-        if (p->settings.track_volume_nodes) {
-            struct vn_key vk;
-            vk.day = day;
-            vk.ns = key.ns;
-            vk.pod = str_at(p, &maps[POD_POD], &col[POD_POD], r);
-            vk.node = node;
-            vk.resource_id = rid;
-            if (!have_vn || memcmp(&vk, &last_vn, sizeof vk) != 0) {
-                const struct ahead *a = &ring[r % RING];
-                size_t ve = a->valid && a->hvn != 0 && memcmp(&a->vk, &vk, sizeof vk) == 0
-                                ? hmap_upsert_hashed(&p->chunk_vnodes, &vk, a->hvn, &created)
-                                : hmap_upsert(&p->chunk_vnodes, &vk, &created);
-                if (ve == SIZE_MAX)
+        if (track) {
+            /* The pod's volume node, unless its memo has it already. */
+            if (mo == NULL || !mo->vn_set || mo->vn_day != day ||
+                mo->vn_ns != key.ns || mo->vn_node != node || mo->vn_rid != rid) {
+                struct vn_key vk;
+                vk.day = day;
+                vk.ns = key.ns;
+                vk.pod = pod;
+                vk.node = node;
+                vk.resource_id = rid;
+                if (hmap_upsert(&p->vnodes, &vk, &created) == SIZE_MAX)
                     return oom(err);
-                last_vn = vk;
-                have_vn = 1;
+                if (mo != NULL) {
+                    mo->vn_set = 1;
+                    mo->vn_day = day;
+                    mo->vn_ns = key.ns;
+                    mo->vn_node = node;
+                    mo->vn_rid = rid;
+                }
             }
         }
     }
-    /* A pod appears in many rows of a chunk: its volume nodes were
-     * collected in a small table that stays in cache, and only the
-     * distinct ones reach the partial's large table. */
-    for (r = 0; r < p->chunk_vnodes.count; r++)
-        if (hmap_upsert(&p->vnodes, hmap_entry(&p->chunk_vnodes, r), &created) == SIZE_MAX)
-            return oom(err);
-    hmap_clear(&p->chunk_vnodes);
     return p->intern_failed ? pool_fail_error(&p->pool, err, "pod usage") : OCP_OK;
 }
 

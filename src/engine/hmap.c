@@ -106,6 +106,26 @@ size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
     return e;
 }
 
+int hmap_reserve(struct hmap *m, size_t n)
+{
+    size_t nslots = m->slots == NULL ? 256 : m->mask + 1;
+
+    if (n >= UINT32_MAX - 1)
+        return -1;
+    while ((n + 1) * 2 > nslots)
+        nslots *= 2;
+    if ((m->slots == NULL || nslots != m->mask + 1) && hmap_rehash(m, nslots) != 0)
+        return -1;
+    if (n > m->cap) {
+        unsigned char *ne = realloc(m->entries, n * m->entry_size);
+        if (ne == NULL)
+            return -1;
+        m->entries = ne;
+        m->cap = n;
+    }
+    return 0;
+}
+
 size_t hmap_bytes(const struct hmap *m)
 {
     return m->cap * m->entry_size +

@@ -109,6 +109,10 @@ static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
     return hmap_upsert_hashed(m, key, hmap_hash(key, m->key_size), created);
 }
 
+/* Makes room for n entries in all (no rehash or realloc until then);
+ * -1 when out of memory (the map is unchanged). */
+int hmap_reserve(struct hmap *m, size_t n);
+
 /* Finds an entry; SIZE_MAX when absent. */
 size_t hmap_find(const struct hmap *m, const void *key);
 

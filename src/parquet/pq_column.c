@@ -227,6 +227,16 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                   struct pq_scratch *s, struct pq_colvalues *out,
                   struct ocp_error *err)
 {
+    return pq_chunk_read_cached(f, rg, col, row_offset, nrows, arena, s, NULL,
+                                out, err);
+}
+
+int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
+                         int64_t row_offset, int64_t nrows,
+                         struct ocp_arena *arena, struct pq_scratch *s,
+                         struct pq_strcache *sc, struct pq_colvalues *out,
+                         struct ocp_error *err)
+{
     struct pq_cr c;
     struct pq_dictbuild db;
     struct src src;
@@ -271,8 +281,20 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                        (long long)c.cm->num_values, (long long)rgrows);
     memset(&src, 0, sizeof src);
     src.win_pos = -1;
-    if (nrows == 0 && flat)
+    if (ci->type != PQ_BYTE_ARRAY)
+        sc = NULL;
+    if (nrows == 0 && flat && sc == NULL)
         return read_empty(&c, out);
+    if (nrows == 0 && flat) {
+        out->column = col;
+        out->type = ci->type;
+        out->type_length = ci->type_length;
+        out->dict = pq_strcache_view(sc, arena);
+        out->ids = ocp_arena_alloc(arena, 16);
+        if (out->dict == NULL || out->ids == NULL)
+            return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+        return OCP_OK;
+    }
     if ((rc = chunk_range(f, rg, col, c.cm, &src, err)) != OCP_OK)
         return rc;
     src.whole = !flat || (row_offset == 0 && nrows == rgrows) ||
@@ -314,12 +336,23 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                        flat ? "a read of the" : "the nested", (long long)cap,
                        (long long)MAX_ENTRIES,
                        flat ? "" : " (write this file with smaller row groups)");
-    if (ci->type == PQ_BYTE_ARRAY) {
+    if (sc != NULL) {
+        c.db = &sc->db;
+        c.sc = sc;
+    } else if (ci->type == PQ_BYTE_ARRAY) {
         if (pq_dictbuild_init(&db, arena, 1024, 16384) != OCP_OK)
             return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
         c.db = &db;
     }
-    vals = ocp_arena_alloc(arena, (size_t)cap * c.slot + 16);
+    vals = ocp_arena_alloc(arena, (size_t)cap * c.slot + 16 + PQ_VALS_PAD);
+    if (vals != NULL)
+        vals += PQ_VALS_PAD;
+    /* The footer says the chunk has no NULLs: PLAIN pages can be
+     * decompressed in place (pq_page.c checks every page anyway). */
+    c.direct = flat && vals != NULL &&
+               (ci->max_def == 0 ||
+                (c.cm->has_stats && c.cm->stats.has_null_count &&
+                 c.cm->stats.null_count == 0));
     if (ci->max_def > 0)
         def = ocp_arena_alloc(arena, (size_t)cap * sizeof(int16_t) + 16);
     if (ci->max_rep > 0)
@@ -420,7 +453,10 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
     out->rep = rep;
     if (ci->type == PQ_BYTE_ARRAY) {
         struct ocp_strdict *d;
-        if (pq_dictbuild_finish(&db, &d) != OCP_OK)
+        if (sc != NULL) {
+            if ((d = pq_strcache_view(sc, arena)) == NULL)
+                return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+        } else if (pq_dictbuild_finish(&db, &d) != OCP_OK)
             return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
         out->ids = (const uint32_t *)(const void *)vals;
         out->dict = d;

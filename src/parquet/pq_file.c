@@ -209,6 +209,10 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
     if ((rc = pq_schema_build(f, err)) != OCP_OK ||
         (rc = validate(f, err)) != OCP_OK)
         goto fail;
+    if (pq_readcache_create(f) != OCP_OK) {
+        rc = pq_fail(f, -1, -1, err, OCP_ERR_OSERR, "out of memory");
+        goto fail;
+    }
     *out = f;
     return OCP_OK;
 
@@ -223,6 +227,7 @@ void pq_file_close(struct pq_file *f)
         return;
     if (f->fd >= 0)
         close(f->fd);
+    pq_readcache_free(f->cache);
     ocp_arena_release(&f->meta);
     free(f->footer);
     free(f->path);

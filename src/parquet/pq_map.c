@@ -145,18 +145,126 @@ int pq_map_read_json(const struct pq_file *f, int rg, int col,
                      struct ocp_error *err)
 {
     struct pq_scratch s;
-    struct pq_colvalues kv, vv;
+    int rc;
+
+    memset(&s, 0, sizeof s);
+    rc = pq_map_read_json_cached(f, rg, col, row_offset, nrows, arena, &s,
+                                 NULL, out, err);
+    pq_scratch_release(&s);
+    return rc;
+}
+
+/* The rows [row_offset, +nrows) of the MAP into ids (caller storage) with
+ * texts in *sigs / *texts (one text per signature, same ids). */
+static int map_rows(const struct pq_file *f, int rg, int col,
+                    int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
+                    struct pq_scratch *sp, struct pq_mapcache *mc,
+                    struct pq_dictbuild *sigs, struct pq_dictbuild *texts,
+                    uint32_t *ids, int64_t *rows_out, struct ocp_error *err);
+
+int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
+                            int64_t row_offset, int64_t nrows,
+                            struct ocp_arena *arena, struct pq_scratch *sp,
+                            struct pq_mapcache *mc, struct ocp_strcol *out,
+                            struct ocp_error *err)
+{
     struct pq_dictbuild sigs, texts;
+    const struct pq_colinfo *ci;
+    struct ocp_strdict *d;
+    uint32_t *ids;
+    int64_t rgrows, n = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    ci = pq_file_column(f, col);
+    if (ci == NULL)
+        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE, "no column %d", col);
+    if (mc == NULL) {
+        if (rg < 0 || rg >= f->nrg)
+            return pq_fail(f, rg, col, err, OCP_ERR_USAGE, "no row group %d", rg);
+        rgrows = f->rgs[rg].num_rows;
+        if (nrows < 0)
+            nrows = rgrows - row_offset;
+        ids = ocp_arena_alloc(arena, (size_t)(nrows > 0 ? nrows : 0) * sizeof(uint32_t) + 16);
+        if (ids == NULL || pq_dictbuild_init(&sigs, arena, 256, 4096) != OCP_OK ||
+            pq_dictbuild_init(&texts, arena, 256, 16384) != OCP_OK)
+            return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+        rc = map_rows(f, rg, col, row_offset, nrows, arena, sp, NULL, &sigs,
+                      &texts, ids, &n, err);
+        if (rc != OCP_OK)
+            return rc;
+        if (pq_dictbuild_finish(&texts, &d) != OCP_OK)
+            return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+        out->ids = ids;
+        out->dict = d;
+        return OCP_OK;
+    }
+    /* Cached: texts last over the calls; a part of a row group comes from
+     * the row group decoded once. */
+    if (rg < 0 || rg >= f->nrg)
+        return pq_fail(f, rg, col, err, OCP_ERR_USAGE, "no row group %d", rg);
+    rgrows = f->rgs[rg].num_rows;
+    if (nrows < 0)
+        nrows = rgrows - row_offset;
+    if (row_offset < 0 || nrows < 0 || row_offset > rgrows || nrows > rgrows - row_offset)
+        return pq_fail(f, rg, col, err, OCP_ERR_USAGE,
+                       "rows %lld..+%lld outside the row group's %lld rows",
+                       (long long)row_offset, (long long)nrows, (long long)rgrows);
+    ids = ocp_arena_alloc(arena, (size_t)nrows * sizeof(uint32_t) + 16);
+    if (ids == NULL)
+        return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+    if (nrows == rgrows || nrows == 0) {
+        if (nrows > 0) {
+            rc = map_rows(f, rg, col, 0, rgrows, arena, sp, mc, &mc->sigs,
+                          &mc->texts, ids, &n, err);
+            if (rc != OCP_OK) {
+                mc->rg = -1;
+                return rc;
+            }
+        }
+    } else {
+        if (mc->rg != rg) {
+            uint32_t *all = realloc(mc->rg_ids, (size_t)rgrows * sizeof *all + 16);
+            mc->rg = -1;
+            if (all == NULL)
+                return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+            mc->rg_ids = all;
+            rc = map_rows(f, rg, col, 0, rgrows, arena, sp, mc, &mc->sigs,
+                          &mc->texts, all, &n, err);
+            if (rc != OCP_OK)
+                return rc;
+            mc->rg = rg;
+            mc->rg_rows = rgrows;
+        }
+        memcpy(ids, mc->rg_ids + row_offset, (size_t)nrows * sizeof *ids);
+    }
+    d = ocp_arena_alloc(arena, sizeof *d);
+    if (d == NULL)
+        return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+    d->count = mc->texts.count;
+    d->offsets = mc->texts.offsets;
+    d->data = mc->texts.data;
+    d->serial = mc->serial;
+    out->ids = ids;
+    out->dict = d;
+    return OCP_OK;
+}
+
+static int map_rows(const struct pq_file *f, int rg, int col,
+                    int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
+                    struct pq_scratch *sp, struct pq_mapcache *mc,
+                    struct pq_dictbuild *sigs, struct pq_dictbuild *texts,
+                    uint32_t *ids, int64_t *rows_out, struct ocp_error *err)
+{
+    struct pq_scratch *s = sp;
+    struct pq_colvalues kv, vv;
     struct tbuf sig = {0}, txt = {0};
     const struct pq_colinfo *kc, *vc = NULL, *ci;
-    uint32_t *ids = NULL;
     int64_t r, e = 0;
     int rc;
     size_t kslot, vslot = 0;
-    struct ocp_strdict *d;
 
-    memset(&s, 0, sizeof s);
-    memset(out, 0, sizeof *out);
+    *rows_out = 0;
     ci = pq_file_column(f, col);
     if (ci == NULL) {
         rc = pq_fail(f, rg, -1, err, OCP_ERR_USAGE, "no column %d", col);
@@ -179,13 +287,13 @@ int pq_map_read_json(const struct pq_file *f, int rg, int col,
                      "label text", ci->map_path);
         goto done;
     }
-    rc = pq_chunk_read(f, rg, ci->map_key, row_offset, nrows, arena, &s, &kv,
-                       err);
+    rc = pq_chunk_read_cached(f, rg, ci->map_key, row_offset, nrows, arena, s,
+                              mc != NULL ? mc->keys : NULL, &kv, err);
     if (rc != OCP_OK)
         goto done;
     if (vc != NULL) {
-        rc = pq_chunk_read(f, rg, ci->map_value, row_offset, nrows, arena, &s,
-                           &vv, err);
+        rc = pq_chunk_read_cached(f, rg, ci->map_value, row_offset, nrows, arena,
+                                  s, mc != NULL ? mc->vals : NULL, &vv, err);
         if (rc != OCP_OK)
             goto done;
         if (vv.nlevels != kv.nlevels ||
@@ -199,12 +307,6 @@ int pq_map_read_json(const struct pq_file *f, int rg, int col,
     kslot = pq_slot_size(kc);
     if (vc != NULL)
         vslot = pq_slot_size(vc);
-    ids = ocp_arena_alloc(arena, (size_t)kv.nrows * sizeof(uint32_t) + 16);
-    if (ids == NULL || pq_dictbuild_init(&sigs, arena, 256, 4096) != OCP_OK ||
-        pq_dictbuild_init(&texts, arena, 256, 16384) != OCP_OK) {
-        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
-        goto done;
-    }
     for (r = 0; r < kv.nrows; r++) {
         int16_t d0;
         int64_t first = e;
@@ -240,12 +342,12 @@ int pq_map_read_json(const struct pq_file *f, int rg, int col,
                 e++;
             } while (e < kv.nlevels && kv.rep[e] != 0);
         }
-        before = sigs.count;
-        if (pq_dictbuild_intern(&sigs, sig.p, sig.len, &sid) != OCP_OK) {
+        before = sigs->count;
+        if (pq_dictbuild_intern(sigs, sig.p, sig.len, &sid) != OCP_OK) {
             rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
             goto done;
         }
-        if (sigs.count != before) {
+        if (sigs->count != before) {
             /* A new set of entries: render its text once. */
             int64_t k;
             uint32_t tid;
@@ -270,7 +372,7 @@ int pq_map_read_json(const struct pq_file *f, int rg, int col,
             if (rc == OCP_OK)
                 rc = tb_add(&txt, "}", 1);
             if (rc == OCP_OK)
-                rc = pq_dictbuild_push(&texts, txt.p, txt.len, &tid);
+                rc = pq_dictbuild_push(texts, txt.p, txt.len, &tid);
             if (rc != OCP_OK) {
                 rc = pq_fail(f, rg, col, err, rc, "cannot build label text");
                 goto done;
@@ -278,16 +380,10 @@ int pq_map_read_json(const struct pq_file *f, int rg, int col,
         }
         ids[r] = sid;
     }
-    if (pq_dictbuild_finish(&texts, &d) != OCP_OK) {
-        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
-        goto done;
-    }
-    out->ids = ids;
-    out->dict = d;
+    *rows_out = kv.nrows;
     rc = OCP_OK;
 done:
     free(sig.p);
     free(txt.p);
-    pq_scratch_release(&s);
     return rc;
 }

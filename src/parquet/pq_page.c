@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Values are decoded in batches of this many through fixed scratch, so
@@ -126,6 +127,36 @@ static uint32_t narrow_levels(const uint32_t *in, int16_t *out, size_t k,
     return cnt;
 }
 
+/* The common page without NULLs: its levels are one RLE run of at least
+ * n copies of one value.  Fills out and returns 1 when p starts with such
+ * a run of a value <= maxl, else 0 (the general decoder takes over). */
+static int levels_one_run(const uint8_t *p, size_t len, int maxl, size_t n,
+                          int16_t *out, size_t *nmax)
+{
+    uint32_t h = 0, v = 0;
+    size_t i = 0, nb = ((size_t)pq_bit_width((uint32_t)maxl) + 7) / 8, k;
+    int shift = 0;
+
+    for (;;) {
+        if (i >= len || shift > 28)
+            return 0;
+        h |= (uint32_t)(p[i] & 0x7f) << shift;
+        if ((p[i++] & 0x80) == 0)
+            break;
+        shift += 7;
+    }
+    if ((h & 1) != 0 || (h >> 1) < n || len - i < nb)
+        return 0;
+    for (k = 0; k < nb; k++)
+        v |= (uint32_t)p[i + k] << (8 * k);
+    if (v > (uint32_t)maxl)
+        return 0;
+    for (k = 0; k < n; k++)
+        out[k] = (int16_t)v;
+    *nmax = v == (uint32_t)maxl ? n : 0;
+    return 1;
+}
+
 /* Decodes n hybrid-RLE levels of at most maxl into out; *nmax counts
  * those equal to maxl. */
 static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
@@ -135,6 +166,9 @@ static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
     size_t done = 0, cnt = 0;
     uint32_t largest = 0, *buf;
     int rc;
+
+    if (levels_one_run(p, len, maxl, n, out, nmax))
+        return OCP_OK;
 
     rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
                          BATCH * sizeof(uint32_t));
@@ -252,8 +286,16 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
             return pq_cr_fail(c, OCP_ERR_DATA,
                          "dictionary of %zu strings cannot fit %zu bytes", n,
                          len);
-        if (c->db->count != 0)
+        if (c->sc == NULL && c->db->count != 0)
             return pq_cr_fail(c, OCP_ERR_DATA, "dictionary page after data");
+        if (c->sc != NULL && n > c->sc->remap_cap) {
+            /* The page's entries map into the file's lasting dictionary. */
+            uint32_t *nr = realloc(c->sc->remap, (n ? n : 1) * sizeof *nr);
+            if (nr == NULL)
+                return pq_cr_fail(c, OCP_ERR_OSERR, "out of memory");
+            c->sc->remap = nr;
+            c->sc->remap_cap = (uint32_t)n;
+        }
         for (i = 0; i < n; i++) {
             uint32_t l, id;
             if (end - p < 4)
@@ -264,10 +306,19 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
                 return pq_cr_fail(c, OCP_ERR_DATA,
                              "dictionary string of %u bytes runs past the "
                              "page", l);
-            if ((rc = pq_dictbuild_push(c->db, p, l, &id)) != OCP_OK)
+            if (c->sc != NULL) {
+                if ((rc = pq_strcache_intern(c->sc, p, l, &id)) != OCP_OK)
+                    return pq_cr_fail(c, rc, rc == OCP_ERR_OSERR
+                                                 ? "out of memory"
+                                                 : "too many distinct strings");
+                c->sc->remap[i] = id;
+            } else if ((rc = pq_dictbuild_push(c->db, p, l, &id)) != OCP_OK) {
                 return pq_cr_fail(c, rc, "out of memory");
+            }
             p += l;
         }
+        if (c->sc != NULL)
+            c->remap = c->sc->remap;
     } else {
         uint8_t *dv;
         if (c->ci->type == PQ_BOOLEAN ? (n + 7) / 8 > len
@@ -288,6 +339,66 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
     }
     c->dict_n = (uint32_t)n;
     c->have_dict = 1;
+    return OCP_OK;
+}
+
+/* ---- PLAIN pages decompressed in place ------------------------------
+ *
+ * A compressed v1 page of fixed-width PLAIN values without NULLs holds
+ * its levels, then nv values: uncompressed_size = L + nv * slot.  When the
+ * chunk's statistics say it has no NULLs, L is known before decompressing,
+ * so the page is decompressed to dst - L and its values land where they
+ * belong; the L bytes below dst (the previous page's last values, or the
+ * padding in front of the buffer, PQ_VALS_PAD) are saved and put back.
+ * Anything unexpected falls back to the general path, which starts over
+ * from the stored bytes. */
+static int direct_ok(const struct pq_cr *c, const struct pq_page_header *h,
+                     const struct pq_dest *d, int window)
+{
+    const struct pq_colinfo *ci = c->ci;
+    int64_t lv;
+
+    if (window || !c->direct || h->encoding != PQ_ENC_PLAIN ||
+        c->cm->codec == PQ_CODEC_UNCOMPRESSED || ci->max_rep > 0 ||
+        (c->slot != 4 && c->slot != 8) || ci->type == PQ_BOOLEAN ||
+        h->num_values <= 0 || d->vals == NULL)
+        return 0;
+    lv = (int64_t)h->uncompressed_size - (int64_t)h->num_values * (int64_t)c->slot;
+    return lv >= 0 && lv <= PQ_VALS_PAD;
+}
+
+static int plain_direct(struct pq_cr *c, const struct pq_page_header *h,
+                        const uint8_t *body, struct pq_dest *d, int *done)
+{
+    const struct pq_colinfo *ci = c->ci;
+    size_t nv = (size_t)h->num_values, lv, used = 0, m = nv;
+    uint8_t saved[PQ_VALS_PAD], *base;
+    int rc;
+
+    *done = 0;
+    lv = (size_t)h->uncompressed_size - nv * c->slot;
+    base = d->vals - lv;
+    memcpy(saved, base, lv);
+    rc = pq_decompress(c->cm->codec, body, (size_t)h->compressed_size, base,
+                       (size_t)h->uncompressed_size, c->err);
+    if (rc != OCP_OK) {
+        memcpy(base, saved, lv);
+        return pq_cr_ctx(c, rc);
+    }
+    if (ci->max_def > 0) {
+        rc = levels_v1(c, h->def_encoding, base, lv, ci->max_def, nv, d->def,
+                       &m, &used);
+        if (rc != OCP_OK || used != lv || m != nv) {
+            /* Not the page the statistics promised: start over. */
+            memcpy(base, saved, lv);
+            return OCP_OK;
+        }
+    } else if (lv != 0) {
+        memcpy(base, saved, lv);
+        return OCP_OK;
+    }
+    memcpy(base, saved, lv);
+    *done = 1;
     return OCP_OK;
 }
 
@@ -320,6 +431,17 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
     }
     if ((rc = check_crc(c, h, body)) != OCP_OK)
         return rc;
+    if (h->type == PQ_PAGE_DATA && h->has_data && direct_ok(c, h, d, window)) {
+        int done;
+        rc = plain_direct(c, h, body, d, &done);
+        if (rc != OCP_OK || done) {
+            if (rc == OCP_OK) {
+                *nulls = 0;
+                c->entries_seen += (int64_t)nv;
+            }
+            return rc;
+        }
+    }
     if (h->type == PQ_PAGE_DATA) {
         if (!h->has_data)
             return pq_cr_fail(c, OCP_ERR_DATA, "data page without its header");

@@ -15,6 +15,8 @@
 #include "pq_encoding.h"
 #include "pq_format.h"
 
+struct pq_strcache;
+
 /* Deepest schema tree and thrift nesting we accept. */
 #define PQ_MAX_SCHEMA_DEPTH 64
 /* Largest page (compressed or not) we accept. */
@@ -72,6 +74,8 @@ struct pq_schema_el {
     int int_bits, int_signed;
 };
 
+struct pq_readcache;
+
 struct pq_file {
     char *path;
     int fd;
@@ -92,6 +96,11 @@ struct pq_file {
     int nrg;
     struct pq_rowgroup *rgs;
     int has_encryption;
+    /* State pq_table_read keeps between calls (pq_cache.c): stable string
+     * ids per column, reused scratch, a MAP column's row group.  Created
+     * with the file, taken under a lock, so a struct pq_file still serves
+     * several threads (a thread that finds it taken reads without it). */
+    struct pq_readcache *cache;
 };
 
 /* ---- footer (pq_meta.c) -------------------------------------------- */
@@ -173,9 +182,20 @@ int pq_chunk_read(const struct pq_file *f, int rg, int col,
                   struct pq_scratch *s, struct pq_colvalues *out,
                   struct ocp_error *err);
 
+/* pq_chunk_read with a BYTE_ARRAY column's strings kept in sc (NULL: as
+ * pq_chunk_read): ids are the file's lasting ids of the column, and
+ * out->dict is a view of sc's dictionary (serial sc's) that stays valid
+ * until sc is reset (pq_readcache_str) or freed. */
+int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
+                         int64_t row_offset, int64_t nrows,
+                         struct ocp_arena *arena, struct pq_scratch *s,
+                         struct pq_strcache *sc, struct pq_colvalues *out,
+                         struct ocp_error *err);
+
 /* ---- pages (pq_page.c) -------------------------------------------- */
 
 struct pq_dictbuild;
+struct pq_strcache;
 
 /* The state of decoding one column chunk. */
 struct pq_cr {
@@ -191,8 +211,19 @@ struct pq_cr {
     uint32_t dict_n;          /* dictionary entries */
     const uint8_t *dict_vals; /* fixed-width types: dict_n slots */
     struct pq_dictbuild *db;  /* BYTE_ARRAY: the chunk's strings */
+    struct pq_strcache *sc;   /* non-NULL: db is the file's lasting
+                                 dictionary of this column (pq_cache.c);
+                                 dictionary pages are mapped into it */
+    const uint32_t *remap;    /* with sc: dictionary page index -> id */
+    int direct;               /* PLAIN pages may be decompressed straight
+                                 into place (no NULLs in the chunk, and
+                                 PQ_VALS_PAD bytes before the values) */
     int64_t entries_seen;     /* level entries decoded before this page */
 };
+
+/* Bytes kept before a flat chunk's values buffer, so a PLAIN page can be
+ * decompressed in place with its levels in front (pq_page.c). */
+#define PQ_VALS_PAD 64
 
 /* Where a data page's entries go: nv slots, levels. */
 struct pq_dest {
@@ -269,6 +300,80 @@ int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
                         uint32_t *id);
 /* Finishes into a struct ocp_strdict allocated in the arena. */
 int pq_dictbuild_finish(struct pq_dictbuild *b, struct ocp_strdict **out);
+
+/* ---- lasting per-file state of pq_table_read (pq_cache.c) --------- */
+
+/* The strings of one BYTE_ARRAY leaf over the calls of pq_table_read on a
+ * file: one growing dictionary, so a string keeps its id from row group to
+ * row group and the engine maps each distinct string once per file.
+ * Dictionary pages are mapped into it entry by entry (c->remap).  Its
+ * memory is an arena of its own: old copies of the growing arrays stay, so
+ * a view handed out earlier stays valid until the next reset. */
+struct pq_strcache {
+    struct ocp_arena arena;
+    struct pq_dictbuild db;
+    uint64_t serial;          /* of every view (ocp_strdict) handed out */
+    uint32_t last;            /* id of the last string found */
+    uint32_t *next;           /* malloc'd: id -> the id that followed it
+                                 last time (a guess for the next value) */
+    uint32_t next_cap;
+    uint32_t utf8_ok;         /* entries [0, utf8_ok) were checked */
+    uint32_t *remap;          /* malloc'd: a dictionary page's ids */
+    uint32_t remap_cap;
+};
+
+/* A MAP column's label texts over the calls (stable ids like above), and
+ * the ids of the last row group decoded whole when a call wanted part of
+ * it, so a row group split into chunks is decoded once. */
+struct pq_mapcache {
+    struct ocp_arena arena;
+    struct pq_dictbuild sigs, texts;
+    uint64_t serial;
+    uint32_t utf8_ok;
+    struct pq_strcache *keys, *vals;
+    uint64_t key_serial, val_serial; /* of keys and vals when sigs began */
+    int rg;                   /* row group of rg_ids, -1 none */
+    int64_t rg_rows;
+    uint32_t *rg_ids;         /* malloc'd */
+};
+
+struct pq_readcache;
+
+/* Creates / frees a file's cache (pq_file_open / pq_file_close). */
+int pq_readcache_create(struct pq_file *f);
+void pq_readcache_free(struct pq_readcache *c);
+
+/* Takes the file's cache for one pq_table_read: NULL when another thread
+ * holds it (the call then reads without it).  Give it back with
+ * pq_readcache_put. */
+struct pq_readcache *pq_readcache_take(const struct pq_file *f);
+void pq_readcache_put(struct pq_readcache *c);
+
+/* The cache's scratch, kept between calls. */
+struct pq_scratch *pq_readcache_scratch(struct pq_readcache *c);
+
+/* The string cache of leaf col (created on first use), prepared for one
+ * more call: reset when it holds too much.  NULL when out of memory. */
+struct pq_strcache *pq_readcache_str(struct pq_readcache *c, int col);
+
+/* The MAP cache of the MAP whose key leaf is key_col; NULL when out of
+ * memory. */
+struct pq_mapcache *pq_readcache_map(struct pq_readcache *c, int key_col);
+
+/* Interns s into sc (trying the id after the last one found first). */
+int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
+                       uint32_t *id);
+
+/* A view of sc's dictionary as it is now, allocated in arena. */
+struct ocp_strdict *pq_strcache_view(struct pq_strcache *sc,
+                                     struct ocp_arena *arena);
+
+/* pq_map_read_json through a MAP cache (NULL: without). */
+int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
+                            int64_t row_offset, int64_t nrows,
+                            struct ocp_arena *arena, struct pq_scratch *s,
+                            struct pq_mapcache *mc, struct ocp_strcol *out,
+                            struct ocp_error *err);
 
 /* The status for an encoding id a page uses that we do not decode: an
  * encoding parquet.thrift defines (GROUP_VAR_INT, BIT_PACKED values, ...)

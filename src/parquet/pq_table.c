@@ -328,8 +328,7 @@ static int to_number(const struct pq_file *f, int rg, int col,
     }
     if (def != NULL)
         for (i = 0; i < n; i++)
-            if (def[i] != maxd)
-                d[i] = NAN;
+            d[i] = def[i] == maxd ? d[i] : NAN; /* branch-free */
     *out = d;
     return OCP_OK;
 }
@@ -342,9 +341,10 @@ static int to_number(const struct pq_file *f, int rg, int col,
  * file stored the values PLAIN or dictionary-coded), so its cost follows
  * the number of distinct strings, not rows. */
 static int check_utf8(const struct pq_file *f, int rg, int col,
-                      const struct ocp_strdict *d, struct ocp_error *err)
+                      const struct ocp_strdict *d, uint32_t from,
+                      struct ocp_error *err)
 {
-    for (uint32_t i = 0; d != NULL && i < d->count; i++) {
+    for (uint32_t i = from; d != NULL && i < d->count; i++) {
         size_t len, bad;
         const char *s = ocp_strdict_get(d, i, &len);
         size_t show;
@@ -387,11 +387,12 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
 {
     const struct ocp_tablespec *ts;
     int idx[OCP_MAX_COLUMNS];
-    struct pq_scratch s;
+    struct pq_scratch local, *s = &local;
+    struct pq_readcache *cache;
     int j, rc;
 
     memset(out, 0, sizeof *out);
-    memset(&s, 0, sizeof s);
+    memset(&local, 0, sizeof local);
     if ((rc = resolve(f, table, &ts, idx, err)) != OCP_OK)
         return rc;
     if (rg < 0 || rg >= f->nrg || row_offset < 0 || nrows < 0 ||
@@ -402,10 +403,17 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
                        (long long)row_offset, (long long)nrows, rg);
     out->table = table;
     out->nrows = (size_t)nrows;
+    /* The file's cache (pq_cache.c) keeps string ids stable from call to
+     * call; without it (another thread holds it) every call has its own
+     * dictionaries. */
+    cache = pq_readcache_take(f);
+    if (cache != NULL)
+        s = pq_readcache_scratch(cache);
     for (j = 0; j < ts->ncols && rc == OCP_OK; j++) {
         struct ocp_column *oc = &out->col[j];
         const struct pq_colinfo *c;
         struct pq_colvalues v;
+        struct pq_strcache *sc = NULL;
         int col = idx[j];
 
         if (col < 0)
@@ -413,10 +421,15 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
         c = &f->cols[col];
         oc->present = 1;
         if (c->shape == PQ_SHAPE_MAP_KEY || c->shape == PQ_SHAPE_MAP_VALUE) {
-            rc = pq_map_read_json(f, rg, col, row_offset, nrows, arena,
-                                  &oc->str, err);
+            struct pq_mapcache *mc =
+                cache != NULL ? pq_readcache_map(cache, c->map_key) : NULL;
+            rc = pq_map_read_json_cached(f, rg, col, row_offset, nrows, arena,
+                                         s, mc, &oc->str, err);
             if (rc == OCP_OK)
-                rc = check_utf8(f, rg, col, oc->str.dict, err);
+                rc = check_utf8(f, rg, col, oc->str.dict,
+                                mc != NULL ? mc->utf8_ok : 0, err);
+            if (rc == OCP_OK && mc != NULL)
+                mc->utf8_ok = oc->str.dict->count;
             continue;
         }
         if (c->logical == PQ_LT_UNKNOWN &&
@@ -425,7 +438,10 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
             rc = all_null_strings(f, rg, col, nrows, arena, &oc->str, err);
             continue;
         }
-        rc = pq_chunk_read(f, rg, col, row_offset, nrows, arena, &s, &v, err);
+        if (cache != NULL && c->type == PQ_BYTE_ARRAY)
+            sc = pq_readcache_str(cache, col);
+        rc = pq_chunk_read_cached(f, rg, col, row_offset, nrows, arena, s, sc,
+                                  &v, err);
         if (rc != OCP_OK)
             break;
         switch (ts->cols[j].kind) {
@@ -439,11 +455,15 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
         case OCP_KIND_LABELS:
             oc->str.ids = v.ids;
             oc->str.dict = v.dict;
-            rc = check_utf8(f, rg, col, v.dict, err);
+            /* A lasting dictionary's older entries were checked before. */
+            rc = check_utf8(f, rg, col, v.dict, sc != NULL ? sc->utf8_ok : 0, err);
+            if (rc == OCP_OK && sc != NULL)
+                sc->utf8_ok = v.dict->count;
             break;
         }
     }
-    pq_scratch_release(&s);
+    pq_readcache_put(cache);
+    pq_scratch_release(&local);
     return rc;
 }
 

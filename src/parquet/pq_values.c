@@ -19,7 +19,8 @@ static uint32_t le32(const uint8_t *p)
 
 static int intern(struct pq_cr *c, const uint8_t *p, size_t len, uint32_t *id)
 {
-    int rc = pq_dictbuild_intern(c->db, p, len, id);
+    int rc = c->sc != NULL ? pq_strcache_intern(c->sc, p, len, id)
+                           : pq_dictbuild_intern(c->db, p, len, id);
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, rc == OCP_ERR_OSERR ? "out of memory"
                                                      : "too many distinct strings");
@@ -132,9 +133,18 @@ static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len,
         done = 0;
     }
     if (c->ci->type == PQ_BYTE_ARRAY) {
-        rc = pq_rle_get_bounded(&d, (uint32_t *)(void *)dst, m, c->dict_n,
-                                c->err);
-        return rc == OCP_OK ? OCP_OK : pq_cr_ctx(c, rc);
+        uint32_t *ids = (uint32_t *)(void *)dst;
+        rc = pq_rle_get_bounded(&d, ids, m, c->dict_n, c->err);
+        if (rc != OCP_OK)
+            return pq_cr_ctx(c, rc);
+        if (c->remap != NULL) {
+            /* Page indices to the file's lasting ids. */
+            const uint32_t *map = c->remap;
+            size_t i;
+            for (i = 0; i < m; i++)
+                ids[i] = map[ids[i]];
+        }
+        return OCP_OK;
     }
     rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
                          BATCH * sizeof(uint32_t));
@@ -323,31 +333,62 @@ void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
 {
     size_t i = nv, j = m;
 
+    /* Few NULLs: a branch per entry predicts well.  Many: branch-free,
+     * since NULLs then come in no pattern. */
+    if ((nv - m) * 8 < nv) {
+        if (ids) {
+            uint32_t *v = (uint32_t *)(void *)vals;
+            while (i > j) {
+                i--;
+                v[i] = def[i] == maxd ? v[--j] : OCP_NULL_ID;
+            }
+            return;
+        }
+        while (i > j) {
+            i--;
+            if (def[i] == maxd)
+                memmove(vals + w * i, vals + w * --j, w);
+            else
+                memset(vals + w * i, 0, w);
+        }
+        return;
+    }
     if (ids) {
         uint32_t *v = (uint32_t *)(void *)vals;
         while (i > j) {
+            size_t t;
+            uint32_t x;
             i--;
-            v[i] = def[i] == maxd ? v[--j] : OCP_NULL_ID;
+            t = def[i] == maxd;
+            j -= t;
+            x = v[j]; /* j <= i: inside the buffer either way */
+            v[i] = t ? x : OCP_NULL_ID;
         }
         return;
     }
     switch (w) {
     case 8:
         while (i > j) {
+            size_t t;
+            uint64_t x;
             i--;
-            if (def[i] == maxd)
-                memcpy(vals + 8 * i, vals + 8 * --j, 8);
-            else
-                memset(vals + 8 * i, 0, 8);
+            t = def[i] == maxd;
+            j -= t;
+            memcpy(&x, vals + 8 * j, 8);
+            x = t ? x : 0;
+            memcpy(vals + 8 * i, &x, 8);
         }
         break;
     case 4:
         while (i > j) {
+            size_t t;
+            uint32_t x;
             i--;
-            if (def[i] == maxd)
-                memcpy(vals + 4 * i, vals + 4 * --j, 4);
-            else
-                memset(vals + 4 * i, 0, 4);
+            t = def[i] == maxd;
+            j -= t;
+            memcpy(&x, vals + 4 * j, 4);
+            x = t ? x : 0;
+            memcpy(vals + 4 * i, &x, 4);
         }
         break;
     default:

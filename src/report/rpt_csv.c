@@ -49,29 +49,54 @@ static void add_c(struct rpt_buf *b, char c)
     b->data[b->len++] = c;
 }
 
+/* Room for a quoted field of n bytes: every byte doubled at worst. */
+static size_t room_n(const char *s, size_t n)
+{
+    return s == NULL ? 0 : 2 * n + 2;
+}
+
 static size_t str_room(const char *s)
 {
-    size_t n = 0;
+    return s == NULL ? 0 : room_n(s, strlen(s));
+}
+
+/* A quoted field of n bytes, doubling each '"' (a field without one is
+ * copied whole).  Room was reserved beforehand. */
+static void add_str_n(struct rpt_buf *b, const char *s, size_t n)
+{
+    char *d;
+    const char *end;
+
     if (s == NULL)
-        return 0;
-    for (; *s; s++)
-        n += *s == '"' ? 2 : 1;
-    return n + 2;
+        return;
+    d = b->data + b->len;
+    *d++ = '"';
+    if (memchr(s, '"', n) == NULL) {
+        memcpy(d, s, n);
+        d += n;
+    } else {
+        for (end = s + n; s < end; s++) {
+            *d++ = *s;
+            if (*s == '"')
+                *d++ = '"';
+        }
+    }
+    *d++ = '"';
+    b->len = (size_t)(d - b->data);
 }
 
 static void add_str(struct rpt_buf *b, const char *s)
 {
-    const char *q;
-    if (s == NULL)
-        return;
-    add_c(b, '"');
-    while ((q = strchr(s, '"')) != NULL) {
-        add(b, s, (size_t)(q - s) + 1);
-        add_c(b, '"');
-        s = q + 1;
-    }
-    add(b, s, strlen(s));
-    add_c(b, '"');
+    if (s != NULL)
+        add_str_n(b, s, strlen(s));
+}
+
+/* The field just written at [from, to) again (rows repeat their label
+ * text: all_labels is pod_labels or volume_labels). */
+static void add_again(struct rpt_buf *b, size_t from, size_t to)
+{
+    memcpy(b->data + b->len, b->data + from, to - from);
+    b->len += to - from;
 }
 
 /* The last value printed in each numeric column and its text: capacity
@@ -114,76 +139,125 @@ int rpt_csv_header(struct rpt_buf *out)
 int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                  size_t from, size_t to, struct rpt_buf *out)
 {
-    char head[64], day[11];
-    size_t cluster_room = str_room(meta->cluster_id) + str_room(meta->cluster_alias) +
-                          str_room(meta->source_uuid) + 2 * strlen(rpt_infra_cost_text) + 2;
-    size_t r, head_len;
+    char day[11];
+    struct rpt_buf head = {0}, tail = {0};
+    size_t r;
     struct num_cache cache;
-    int i;
+    int i, rc = OCP_OK;
 
-    memset(&cache, 0, sizeof cache);
-    head_len = (size_t)snprintf(head, sizeof head, ",%" PRId64 ",", meta->report_period_id);
-    for (r = from; r < to; r++) {
-        const struct rpt_row *row = &t->rows[r];
-        size_t room = 128 + cluster_room + head_len + 32 * RPT_NUM_COUNT +
-                      str_room(row->namespace_) + str_room(row->node) +
-                      str_room(row->resource_id) + str_room(row->pod_labels) +
-                      str_room(row->pvc) + str_room(row->pv) +
-                      str_room(row->storageclass) + str_room(row->volume_labels) +
-                      str_room(row->all_labels) + str_room(row->csi_volume_handle);
-        if (reserve(out, room) != 0)
-            return OCP_ERR_OSERR;
-        txt_format_date(row->usage_day, day);
-        add(out, row->uuid, 36);
-        add(out, head, head_len);
-        add_str(out, meta->cluster_id);
-        add_c(out, ',');
-        add_str(out, meta->cluster_alias);
-        if (row->source == RPT_SOURCE_POD)
-            add(out, ",Pod,", 5);
-        else
-            add(out, ",Storage,", 9);
-        add(out, day, 10);
-        add_c(out, ',');
-        add(out, day, 10);
-        add_c(out, ',');
-        add_str(out, row->namespace_);
-        add_c(out, ',');
-        add_str(out, row->node);
-        add_c(out, ',');
-        add_str(out, row->resource_id);
-        add_c(out, ',');
-        add_str(out, row->pod_labels);
-        for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
-            add_c(out, ',');
-            add_num(out, &cache, i, row->num[i]);
-        }
-        add_c(out, ',');
-        add_str(out, row->pvc);
-        add_c(out, ',');
-        add_str(out, row->pv);
-        add_c(out, ',');
-        add_str(out, row->storageclass);
-        add_c(out, ',');
-        add_str(out, row->volume_labels);
-        add_c(out, ',');
-        add_str(out, row->all_labels);
-        for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
-            add_c(out, ',');
-            add_num(out, &cache, i, row->num[i]);
-        }
-        add_c(out, ',');
-        add_str(out, meta->source_uuid);
-        add_c(out, ',');
-        if (row->has_infra_cost)
-            add_str(out, rpt_infra_cost_text);
-        add_c(out, ',');
-        add_str(out, row->csi_volume_handle);
-        add_c(out, ',');
-        if (row->has_cost_category)
-            out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,
-                                         row->cost_category_id);
-        add_c(out, '\n');
+    /* The constant fields, quoted once: ",period,"cluster","alias"" after
+     * the uuid, and the source uuid with the infrastructure cost text. */
+    if (reserve(&head, 64 + str_room(meta->cluster_id) + str_room(meta->cluster_alias)) != 0 ||
+        reserve(&tail, 8 + str_room(meta->source_uuid) + str_room(rpt_infra_cost_text)) != 0) {
+        rc = OCP_ERR_OSERR;
+        goto done;
     }
-    return OCP_OK;
+    head.len = (size_t)snprintf(head.data, 32, ",%" PRId64 ",", meta->report_period_id);
+    add_str(&head, meta->cluster_id);
+    add_c(&head, ',');
+    add_str(&head, meta->cluster_alias);
+    add_str(&tail, meta->source_uuid);
+    add_c(&tail, ',');
+    {
+        size_t no_cost = tail.len;
+        add_str(&tail, rpt_infra_cost_text);
+        /* tail[0, no_cost) without the cost, tail[0, len) with it */
+        memset(&cache, 0, sizeof cache);
+        for (r = from; r < to; r++) {
+            const struct rpt_row *row = &t->rows[r];
+            /* Each string's length once: for the room and the copy. */
+            /* A label field given pre-quoted (all_labels_csv) is copied
+             * for each of pod_labels, volume_labels, all_labels it is. */
+            const char *lq = row->all_labels_csv;
+            int pl_q = lq != NULL && row->pod_labels == row->all_labels,
+                vl_q = lq != NULL && row->volume_labels == row->all_labels;
+            size_t l_ns = row->namespace_ ? strlen(row->namespace_) : 0,
+                   l_node = row->node ? strlen(row->node) : 0,
+                   l_rid = row->resource_id ? strlen(row->resource_id) : 0,
+                   l_pl = row->pod_labels && !pl_q ? strlen(row->pod_labels) : 0,
+                   l_vl = row->volume_labels && !vl_q ? strlen(row->volume_labels) : 0;
+            size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
+                          room_n(row->namespace_, l_ns) + room_n(row->node, l_node) +
+                          room_n(row->resource_id, l_rid) + room_n(row->pod_labels, l_pl) +
+                          str_room(row->pvc) + str_room(row->pv) +
+                          str_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
+                          (lq != NULL ? 3 * row->all_labels_csv_len
+                           : row->all_labels == row->pod_labels ||
+                                   row->all_labels == row->volume_labels
+                               ? 0
+                               : str_room(row->all_labels)) +
+                          str_room(row->csi_volume_handle);
+            size_t pl0, pl1, vl0, vl1;
+            if (reserve(out, room) != 0) {
+                rc = OCP_ERR_OSERR;
+                goto done;
+            }
+            txt_format_date(row->usage_day, day);
+            add(out, row->uuid, 36);
+            add(out, head.data, head.len);
+            if (row->source == RPT_SOURCE_POD)
+                add(out, ",Pod,", 5);
+            else
+                add(out, ",Storage,", 9);
+            add(out, day, 10);
+            add_c(out, ',');
+            add(out, day, 10);
+            add_c(out, ',');
+            add_str_n(out, row->namespace_, l_ns);
+            add_c(out, ',');
+            add_str_n(out, row->node, l_node);
+            add_c(out, ',');
+            add_str_n(out, row->resource_id, l_rid);
+            add_c(out, ',');
+            pl0 = out->len;
+            if (pl_q)
+                add(out, lq, row->all_labels_csv_len);
+            else
+                add_str_n(out, row->pod_labels, l_pl);
+            pl1 = out->len;
+            for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
+                add_c(out, ',');
+                add_num(out, &cache, i, row->num[i]);
+            }
+            add_c(out, ',');
+            add_str(out, row->pvc);
+            add_c(out, ',');
+            add_str(out, row->pv);
+            add_c(out, ',');
+            add_str(out, row->storageclass);
+            add_c(out, ',');
+            vl0 = out->len;
+            if (vl_q)
+                add(out, lq, row->all_labels_csv_len);
+            else
+                add_str_n(out, row->volume_labels, l_vl);
+            vl1 = out->len;
+            add_c(out, ',');
+            if (lq != NULL && row->all_labels != NULL)
+                add(out, lq, row->all_labels_csv_len);
+            else if (row->all_labels != NULL && row->all_labels == row->pod_labels)
+                add_again(out, pl0, pl1);
+            else if (row->all_labels != NULL && row->all_labels == row->volume_labels)
+                add_again(out, vl0, vl1);
+            else
+                add_str(out, row->all_labels);
+            for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
+                add_c(out, ',');
+                add_num(out, &cache, i, row->num[i]);
+            }
+            add_c(out, ',');
+            add(out, tail.data, row->has_infra_cost ? tail.len : no_cost);
+            add_c(out, ',');
+            add_str(out, row->csi_volume_handle);
+            add_c(out, ',');
+            if (row->has_cost_category)
+                out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,
+                                             row->cost_category_id);
+            add_c(out, '\n');
+        }
+    }
+done:
+    rpt_buf_release(&head);
+    rpt_buf_release(&tail);
+    return rc;
 }

@@ -203,20 +203,32 @@ size_t rpt_format_double(double v, char *out)
         }
         return len;
     }
-    /* f 10^e: digits of f, then the exponent of its first digit. */
-    n = 0;
-    do {
-        digits[n++] = (char)('0' + f % 10);
-        f /= 10;
-    } while (f != 0);
-    for (i = 0; i < n / 2; i++) {
-        char tmp = digits[i];
-        digits[i] = digits[n - 1 - i];
-        digits[n - 1 - i] = tmp;
+    /* f 10^e: digits of f (two at a time, from the end), then the
+     * exponent of its first digit. */
+    {
+        static const char pairs[201] =
+            "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+            "8081828384858687888990919293949596979899";
+        char *end = digits + sizeof digits, *d = end;
+        while (f >= 100) {
+            unsigned k = (unsigned)(f % 100);
+            f /= 100;
+            d -= 2;
+            memcpy(d, pairs + 2 * k, 2);
+        }
+        if (f >= 10) {
+            d -= 2;
+            memcpy(d, pairs + 2 * f, 2);
+        } else {
+            *--d = (char)('0' + f);
+        }
+        n = (int)(end - d);
+        while (n > 1 && d[n - 1] == '0') {
+            n--;
+            e++;
+        }
+        (void)i;
+        return format_g((int64_t)bits < 0, d, n, e + n - 1, n > 15 ? n : 15, out);
     }
-    while (n > 1 && digits[n - 1] == '0') {
-        n--;
-        e++;
-    }
-    return format_g((int64_t)bits < 0, digits, n, e + n - 1, n > 15 ? n : 15, out);
 }

@@ -6,6 +6,7 @@
  * and row-group boundaries, statistics for pruning, and dataset listing.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,6 +400,150 @@ static void test_variant(enum variant v, const char *name)
     pq_file_close(f);
 }
 
+/* Rows [first, first + n) of the file whose strings or numbers differ
+ * from the generator (no CHECKs: threads call it). */
+static int bad_rows(struct pq_file *f, int first, int n)
+{
+    struct ocp_arena arena;
+    struct ocp_error err;
+    int bad = 0;
+
+    ocp_arena_init(&arena, 0);
+    while (n > 0) {
+        int rg = first / RG_ROWS, off = first % RG_ROWS;
+        int take = RG_ROWS - off < n ? RG_ROWS - off : n;
+        struct ocp_batch b;
+        int r;
+
+        if (pq_table_read(f, OCP_TABLE_POD, rg, off, take, &arena, &b, &err) != OCP_OK)
+            return n + bad;
+        for (r = 0; r < take; r++) {
+            int i = first + r;
+            bad += !str_is(&b.col[POD_NAMESPACE].str, (size_t)r, ns_c[i]) ||
+                   !str_is(&b.col[POD_NODE].str, (size_t)r, node_c[i]) ||
+                   !str_is(&b.col[POD_POD].str, (size_t)r, pod_c[i]) ||
+                   b.col[POD_LIMIT_CPU].num[r] != (double)i;
+        }
+        first += take;
+        n -= take;
+        ocp_arena_reset(&arena);
+    }
+    ocp_arena_release(&arena);
+    return bad;
+}
+
+/* The string dictionaries pq_table_read hands out last over the calls on
+ * one file: one serial per column, grown by appending, so a string keeps
+ * its id from row group to row group (the engine maps it once); with a
+ * tiny cache limit every call starts afresh and the strings are right. */
+static void test_lasting_dictionaries(enum variant v, const char *name)
+{
+    static const int cols[] = {POD_NAMESPACE, POD_NODE, POD_POD, POD_LABELS};
+    const char *path = tmp_path(name);
+    struct pq_open_options opt;
+    struct pq_file *f = NULL;
+    struct ocp_error err;
+    struct ocp_arena a[3];
+    struct ocp_batch b[3];
+    int rg, k, limit;
+
+    if (write_file(path, v) != OCP_OK) {
+        CHECK(0);
+        return;
+    }
+    for (limit = 0; limit < 2; limit++) {
+        pq_open_options_init(&opt);
+        if (v == V_FALLBACK)
+            opt.whole_chunk_bytes = 1;
+        if (limit)
+            opt.string_cache_bytes = 1;
+        CHECK_INT(pq_file_open(path, &opt, &f, &err), OCP_OK);
+        if (f == NULL)
+            return;
+        for (rg = 0; rg < 3; rg++) {
+            ocp_arena_init(&a[rg], 0);
+            CHECK_INT(pq_table_read(f, OCP_TABLE_POD, rg, 0, pq_row_group_num_rows(f, rg),
+                                    &a[rg], &b[rg], &err), OCP_OK);
+        }
+        for (k = 0; k < 4; k++) {
+            const struct ocp_strdict *d0 = b[0].col[cols[k]].str.dict;
+            const struct ocp_strdict *d2 = b[2].col[cols[k]].str.dict;
+            uint32_t i;
+            if (!b[0].col[cols[k]].present || d0 == NULL || d2 == NULL)
+                continue;
+            if (limit) {
+                CHECK(d0->serial != d2->serial);
+                continue;
+            }
+            CHECK(d0->serial == b[1].col[cols[k]].str.dict->serial);
+            CHECK(d0->serial == d2->serial);
+            CHECK(d2->count >= d0->count);
+            /* The first view still reads (the third call did not free it),
+             * and the grown dictionary starts with the same strings. */
+            for (i = 0; i < d0->count; i++) {
+                size_t l0, l2;
+                const char *s0 = ocp_strdict_get(d0, i, &l0);
+                const char *s2 = ocp_strdict_get(d2, i, &l2);
+                CHECK(l0 == l2 && memcmp(s0, s2, l0) == 0);
+            }
+        }
+        /* A pod name seen in row groups 0 and 2 has one id. */
+        if (!limit && v == V_MICROS_MAP) {
+            CHECK_STR(pod_c[0], pod_c[2000 + 0] /* pod0 */);
+            CHECK_INT(b[0].col[POD_POD].str.ids[0], b[2].col[POD_POD].str.ids[0]);
+        }
+        for (rg = 0; rg < 3; rg++)
+            ocp_arena_release(&a[rg]);
+        CHECK_INT(bad_rows(f, 0, NROWS), 0);
+        CHECK_INT(bad_rows(f, 777, 1500), 0);
+        pq_file_close(f);
+    }
+}
+
+struct reader_arg {
+    struct pq_file *f;
+    int bad;
+};
+
+static void *reader(void *p)
+{
+    struct reader_arg *a = p;
+    int k;
+    for (k = 0; k < 20; k++)
+        a->bad += bad_rows(a->f, (k * 137) % 900, 1500);
+    return NULL;
+}
+
+/* Two threads reading one file at once: one holds the file's lasting
+ * dictionaries, the other reads without them; both get right rows. */
+static void test_two_threads(void)
+{
+    const char *path = tmp_path("threads.parquet");
+    struct pq_file *f = NULL;
+    struct ocp_error err;
+    struct reader_arg args[2];
+    pthread_t t[2];
+    int i;
+
+    if (write_file(path, V_FALLBACK) != OCP_OK) {
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(pq_file_open(path, NULL, &f, &err), OCP_OK);
+    if (f == NULL)
+        return;
+    for (i = 0; i < 2; i++) {
+        args[i].f = f;
+        args[i].bad = 0;
+        CHECK_INT(pthread_create(&t[i], NULL, reader, &args[i]), 0);
+    }
+    for (i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(args[i].bad, 0);
+    }
+    pq_file_close(f);
+}
+
 static void test_missing_required(void)
 {
     struct pq_file *f = NULL;
@@ -606,6 +751,10 @@ int main(void)
     test_variant(V_TEXT_TIME, "text_time.parquet");
     test_variant(V_MILLIS_PLAIN, "millis_plain.parquet");
     test_variant(V_FALLBACK, "fallback.parquet");
+    test_lasting_dictionaries(V_MICROS_MAP, "lasting_map.parquet");
+    test_lasting_dictionaries(V_TEXT_TIME, "lasting_text.parquet");
+    test_lasting_dictionaries(V_FALLBACK, "lasting_fallback.parquet");
+    RUN(test_two_threads);
     RUN(test_missing_required);
     RUN(test_nested_columns);
     RUN(test_dataset_list);

@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# vs_duckdb.sh - ocpagg against DuckDB on the same Parquet files and cores.
+#
+# Both programs are timed as whole processes (wall clock from launch to
+# exit, start-up included): ocpagg under mpirun at each RxT configuration
+# (ranks bound to cores), DuckDB as `node bench/duckdb_pods.mjs` (the
+# @duckdb/node-api package the tests install, tests/duckdb/setup.sh) with
+# as many threads as ocpagg has cores, pinned to the same cores with
+# taskset.  DuckDB runs one hand-written query of the pod rows written
+# from docs/SEMANTICS.md ("Pod rows"); ocpagg writes the whole report (pod,
+# unallocated and storage rows, exact sums, uuids) with its fsync.
+#
+# Runs are interleaved (every configuration once, then again), after one
+# untimed warm-up of each, so page cache and machine load hit all alike.
+# Every ocpagg run must write the same report (sha256), and DuckDB must
+# find as many pod rows as ocpagg's summary counts.  Medians are shown
+# beside best-of-N; the ratio column is DuckDB's time over ocpagg's.
+# See usage() below.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+usage() {
+    cat <<'USAGE'
+Usage: bench/vs_duckdb.sh [options]
+
+  --sets "S ..."      datasets to run (default "3.6m-json 3.6m-map"):
+                        3.6m   300 nodes x 267 pods x 2 days (3.8 M pod rows)
+                        16m    1000 nodes x 100 pods x 7 days (16.8 M)
+                        60m    834 nodes x 100 pods x 30 days (60.0 M)
+                      each with -json (label text) or -map (MAP<string,
+                      string>) labels; -dd adds a copy rewritten by DuckDB
+                      (its writer, row groups and encodings), e.g. 3.6m-json-dd
+  --configs "RxT ..." ocpagg configurations (default "2x1 1x1"); DuckDB
+                      runs with R*T threads on the same cores
+  --repeat N          timed runs of each (default 5)
+  --build DIR         the build to time (default build); it must be a
+                      Release build (CMAKE_BUILD_TYPE in DIR/CMakeCache.txt)
+  --data DIR          where datasets are generated and kept
+                      (default bench/data)
+  --out DIR           results folder (default bench/results)
+  --no-duckdb         time ocpagg only
+  -h, --help          this text
+
+Datasets: ocpgen --format parquet (snappy, one file per table and day),
+label cardinality 200, node memory up to 512 GiB (--node-memory-gib 512),
+18 namespaces; the config enables 8 tag keys (every key the generator
+writes).  The page is bench/results/vs_duckdb-<UTC date>-<commit>.md with
+runs.csv beside it.
+USAGE
+}
+
+die() {
+    echo "vs_duckdb.sh: $*" >&2
+    exit 1
+}
+
+sets="3.6m-json 3.6m-map"
+configs="2x1 1x1"
+repeat=5
+build=$root/build
+data=$root/bench/data
+out=$root/bench/results
+duck=1
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --sets) sets=$2; shift 2 ;;
+    --configs) configs=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --build) build=$(cd "$2" && pwd); shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --no-duckdb) duck=0; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+    esac
+done
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a positive integer"
+for c in $configs; do
+    [[ $c =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] || die "bad configuration '$c' (want RxT)"
+done
+ocpagg=$build/ocpagg
+ocpgen=$build/ocpgen
+[[ -x $ocpagg && -x $ocpgen ]] || die "no ocpagg/ocpgen in $build (cmake -B $build -DCMAKE_BUILD_TYPE=Release)"
+
+# --- What is being timed --------------------------------------------------
+btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2> /dev/null || true)
+[[ $btype == Release ]] ||
+    die "$build is a '${btype:-unknown}' build; time a Release build (cmake -DCMAKE_BUILD_TYPE=Release)"
+cflags=$(sed -n 's/^CMAKE_C_FLAGS_RELEASE:[A-Z]*=//p' "$build/CMakeCache.txt")
+commit=$(git -C "$root" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
+if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null) ]]; then
+    commit="$commit+dirty"
+fi
+# The binary must be at least as new as every source file.
+newer=$(find "$root/src" "$root/include" -newer "$ocpagg" -name '*.[ch]' 2> /dev/null | head -n 3)
+[[ -z $newer ]] || die "$ocpagg is older than $(echo $newer) (rebuild first)"
+for tool in jq mpirun taskset; do
+    command -v $tool > /dev/null || die "$tool is needed"
+done
+ncores=$(nproc)
+
+# --- DuckDB (the package the tests install) -------------------------------
+DUCK=$build/duckdb
+if [[ $duck -eq 1 ]]; then
+    command -v node > /dev/null || die "node is needed for DuckDB (or --no-duckdb)"
+    if [[ ! -f $DUCK/node_modules/@duckdb/node-api/package.json ]]; then
+        mkdir -p "$DUCK"
+        npm install --prefix "$DUCK" --no-audit --no-fund @duckdb/node-api > /dev/null 2>&1 ||
+            die "cannot install @duckdb/node-api into $DUCK"
+    fi
+    duck_version=$(node -e "import('$DUCK/node_modules/@duckdb/node-api/lib/index.js').then(async (m) => {
+        const i = await m.DuckDBInstance.create(':memory:'); const c = await i.connect();
+        const r = await c.runAndReadAll('select version()'); console.log(r.getRows()[0][0]); })")
+fi
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+export OMP_NUM_THREADS=1
+
+mkdir -p "$data" "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/vs_duckdb.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
+
+# --- Datasets ---------------------------------------------------------------
+KEYS='app, environment, tier, kubernetes_io_hostname, topology_kubernetes_io_zone, node_role_kubernetes_io, kubernetes_io_metadata_name, openshift_io_cluster_monitoring'
+
+# dataset SET: echoes the path of the set's Parquet folder, generating it
+# (and its DuckDB-written copy) the first time.
+dataset() {
+    local set=$1 size labels dd nodes pods days dir
+    size=${set%%-*}
+    labels=${set#*-}
+    labels=${labels%%-*}
+    dd=0
+    [[ $set == *-dd ]] && dd=1
+    case $size in
+    3.6m) nodes=300 pods=267 days=2 ;;
+    16m) nodes=1000 pods=100 days=7 ;;
+    60m) nodes=834 pods=100 days=30 ;;
+    *) die "unknown dataset size '$size' in '$set'" ;;
+    esac
+    [[ $labels == json || $labels == map ]] || die "labels must be json or map in '$set'"
+    dir=$data/${size}-${labels}
+    if [[ ! -d $dir ]]; then
+        echo "vs_duckdb.sh: generating $dir ($nodes nodes x $pods pods x $days days)" >&2
+        "$ocpgen" --format parquet --output "$dir.tmp" --nodes "$nodes" --pods-per-node "$pods" \
+            --days "$days" --label-cardinality 200 --node-memory-gib 512 --labels "$labels" \
+            --quiet || die "ocpgen failed"
+        mv "$dir.tmp" "$dir"
+    fi
+    if [[ $dd -eq 1 ]]; then
+        [[ $duck -eq 1 ]] || die "$set needs DuckDB to write the copy"
+        if [[ ! -d $dir-dd ]]; then
+            echo "vs_duckdb.sh: rewriting $dir with DuckDB into $dir-dd" >&2
+            node "$here/duckdb_rewrite.mjs" "$DUCK" "$dir" "$dir-dd.tmp" || die "rewrite failed"
+            mv "$dir-dd.tmp" "$dir-dd"
+        fi
+        dir=$dir-dd
+    fi
+    echo "$dir"
+}
+
+write_settings() { # write_settings INPUT YAML JSON
+    cat > "$2" <<YAML
+cluster_id: bench-cluster
+cluster_alias: Bench Cluster
+source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11
+report_period_id: 3
+input: {format: parquet, path: $1}
+enabled_tag_keys: [$KEYS]
+cost_categories:
+  - {pattern: "openshift-%", id: 1}
+  - {pattern: "kube-%", id: 2}
+  - {pattern: "app-_", id: 3}
+  - {pattern: "team_a", id: 4}
+threads: 1
+progress_seconds: 0
+YAML
+    cat > "$3" <<JSON
+{"cluster_id": "bench-cluster", "cluster_alias": "Bench Cluster",
+ "source_uuid": "6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11", "report_period_id": 3,
+ "enabled_tag_keys": [$(sed 's/[a-z_][a-z_]*/"&"/g' <<< "$KEYS")],
+ "cost_categories": [{"pattern": "openshift-%", "id": 1}, {"pattern": "kube-%", "id": 2},
+                     {"pattern": "app-_", "id": 3}, {"pattern": "team_a", "id": 4}]}
+JSON
+}
+
+# Other processes busy when a run starts (over 20 % of a CPU, by ps).
+others_busy() {
+    ps -eo pcpu=,comm= 2> /dev/null |
+        awk '$1 > 20 && $2 != "ocpagg" && $2 != "mpirun" && $2 != "node" { printf "%s%s", sep, $2; sep = " " }'
+}
+
+# run_ocpagg R T CFG REPORT: echoes "wall peak_rss_max_bytes pod_rows"
+run_ocpagg() {
+    local r=$1 t=$2 cfg=$3 report=$4 t0 wall bind=(--bind-to core --map-by core)
+    [[ $((r * t)) -le $ncores ]] || bind=(--oversubscribe --bind-to none)
+    [[ $t -eq 1 ]] || bind=(--bind-to none)
+    t0=$(now)
+    OMP_NUM_THREADS=$t mpirun -np "$r" "${bind[@]}" "$ocpagg" --config "$cfg" --threads "$t" \
+        --output "$report" --quiet > /dev/null 2> "$work/ocpagg.err" ||
+        { cat "$work/ocpagg.err" >&2; die "ocpagg ${r}x${t} failed"; }
+    wall=$(elapsed "$t0")
+    echo "$wall $(jq -r '[([.per_rank[].peak_rss_bytes] | max), .output_rows.pod,
+        ([.per_rank[].peak_rss_bytes] | map(tostring) | join("/"))] | join(" ")' "${report%.csv}.summary.json")"
+}
+
+# run_duckdb THREADS INPUT SETTINGS: echoes "wall peak_rss_bytes pod_rows"
+run_duckdb() {
+    local t=$1 t0 wall cpus=0-$(($1 - 1)) rows rss
+    [[ $1 -le $ncores ]] || cpus=0-$((ncores - 1))
+    t0=$(now)
+    /usr/bin/time -f '%M' -o "$work/duck.time" taskset -c "$cpus" \
+        node "$here/duckdb_pods.mjs" "$DUCK" "$2" "$work/duck.csv" "$3" "$t" \
+        > "$work/duck.out" 2> "$work/duck.err" || { cat "$work/duck.err" >&2; die "DuckDB failed"; }
+    wall=$(elapsed "$t0")
+    rows=$(sed -n 's/^duckdb_pods: \([0-9]*\) pod rows.*/\1/p' "$work/duck.out")
+    rss=$(($(tail -n 1 "$work/duck.time") * 1024))
+    echo "$wall $rss $rows"
+}
+
+date_tag=$(date -u +%Y-%m-%d)
+page=$out/vs_duckdb-$date_tag-${commit%+dirty}.md
+csv=$out/vs_duckdb-$date_tag-${commit%+dirty}.runs.csv
+echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy" > "$csv"
+declare -A in_rows out_rows
+
+for set in $sets; do
+    input=$(dataset "$set")
+    write_settings "$input" "$work/bench.yaml" "$work/settings.json"
+    rows=$(find "$input/openshift_pod_usage_line_items" -name '*.parquet' | wc -l)
+    echo "vs_duckdb.sh: $set: $input ($(du -shL "$input" | cut -f1), $rows pod files)" >&2
+    # One untimed run of each, so every timed run finds the files cached.
+    ref=
+    for c in $configs; do
+        run_ocpagg "${c%x*}" "${c#*x}" "$work/bench.yaml" "$work/warm.csv" > /dev/null
+        ref=$(sha256sum < "$work/warm.csv" | cut -d' ' -f1)
+        break
+    done
+    [[ $duck -eq 0 ]] || run_duckdb "$(( ${configs%%x*} ))" "$input" "$work/settings.json" > /dev/null
+    for k in $(seq "$repeat"); do
+        for c in $configs; do
+            r=${c%x*} t=${c#*x}
+            others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
+            read -r wall rss pods rss_all <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
+            sum=$(sha256sum < "$work/r.csv" | cut -d' ' -f1)
+            [[ $sum == "$ref" ]] || die "$set: ocpagg $c run $k wrote another report"
+            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all" >> "$csv"
+            in_rows[$set]=$(jq -r '[.rows_read[]] | add' "$work/r.summary.json")
+            out_rows[$set]=$(jq -r '.output_rows.total' "$work/r.summary.json")
+            echo "vs_duckdb.sh: $set run $k ocpagg $c: $wall s" >&2
+            if [[ $duck -eq 1 ]]; then
+                others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
+                read -r dwall drss drows <<< "$(run_duckdb $((r * t)) "$input" "$work/settings.json")"
+                [[ $drows == "$pods" ]] ||
+                    die "$set: DuckDB found $drows pod rows, ocpagg $pods"
+                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others" >> "$csv"
+                echo "vs_duckdb.sh: $set run $k duckdb $((r * t)) threads: $dwall s" >&2
+            fi
+        done
+    done
+done
+
+# --- The page ---------------------------------------------------------------
+stats() { # stats SET PROGRAM CONFIG: "min median n rss_max"
+    awk -F, -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p && $3 == c { v[++n] = $5; if ($6 > m) m = $6 }
+        END { if (n == 0) { print "- - 0 0"; exit }
+              for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
+              med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+              printf "%.2f %.2f %d %d\n", v[1], med, n, m }' "$csv"
+}
+{
+    echo "# ocpagg vs DuckDB, $date_tag, commit $commit"
+    echo
+    echo "Made by \`bench/vs_duckdb.sh --sets \"$sets\" --configs \"$configs\" --repeat $repeat\`."
+    echo "Wall seconds of whole processes (start-up included), best and median of"
+    echo "$repeat interleaved runs after one warm-up; the ratio is DuckDB's time over"
+    echo "ocpagg's at the same number of cores (median over median, best over best)."
+    echo
+    echo "| set | input rows | report rows | ocpagg | best s | median s | peak RSS/rank MiB | DuckDB threads | best s | median s | peak RSS MiB | ratio median | ratio best |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    for set in $sets; do
+        input=$(dataset "$set")
+        for c in $configs; do
+            read -r omin omed on orss <<< "$(stats "$set" ocpagg "$c")"
+            t=$(( ${c%x*} * ${c#*x} ))
+            if [[ $duck -eq 1 ]]; then
+                read -r dmin dmed dn drss <<< "$(stats "$set" duckdb "${t}t")"
+                rmed=$(awk -v a="$dmed" -v b="$omed" 'BEGIN { printf "%.2f", a / b }')
+                rbest=$(awk -v a="$dmin" -v b="$omin" 'BEGIN { printf "%.2f", a / b }')
+                drss=$((drss / 1048576))
+            else
+                dmin=- dmed=- drss=- rmed=- rbest=-
+            fi
+            echo "| $set | ${in_rows[$set]} | ${out_rows[$set]} | $c | $omin | $omed | $((orss / 1048576)) | $t | $dmin | $dmed | $drss | $rmed | $rbest |"
+        done
+    done
+    echo
+    echo "Raw runs (with the load average and other busy processes at each"
+    echo "start, and every rank's peak RSS): [$(basename "$csv")]($(basename "$csv"))."
+    echo
+    echo "## What runs"
+    echo
+    echo "- ocpagg: \`mpirun -np R --bind-to core --map-by core build/ocpagg --threads T\`,"
+    echo "  the whole report (pod, unallocated and storage rows) as CSV, written to a"
+    echo "  temporary file, fsync'd and renamed; its run summary gives peak RSS per rank."
+    echo "- DuckDB $duck_version: \`taskset -c 0..N-1 node bench/duckdb_pods.mjs\` with"
+    echo "  \`SET threads = N\`: the pod rows only (bench/duckdb_pods.mjs says what it"
+    echo "  computes and leaves out), as CSV; peak RSS of the node process."
+    echo "- Every ocpagg run wrote the same report (sha256); DuckDB's pod row count"
+    echo "  equals ocpagg's."
+    echo
+    echo "## Machine"
+    echo
+    echo '```'
+    echo "commit: $commit; build: $build ($btype, CFLAGS_RELEASE '$cflags')"
+    lscpu 2> /dev/null | grep -E '^(Model name|CPU\(s\)|Thread\(s\) per core|L2 cache|L3 cache)' | sed 's/  */ /g'
+    echo "memory: $(free -g | awk '/^Mem:/ { print $2 " GiB" }')"
+    echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+    echo "mpi: $(mpirun --version 2>&1 | head -n 1)"
+    echo "node: $(node --version 2> /dev/null || echo none)"
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    for set in $sets; do
+        input=$(dataset "$set")
+        echo "$set: $input, $(du -shL "$input" | cut -f1)"
+    done
+    echo '```'
+} > "$page"
+echo "vs_duckdb.sh: $page" >&2
+cat "$page"

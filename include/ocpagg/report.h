@@ -130,6 +130,17 @@ struct rpt_buf {
 
 void rpt_buf_release(struct rpt_buf *b);
 
+/* Makes room for `extra` more bytes (the capacity doubles); 0, or -1 when
+ * out of memory.  The CSV and the database COPY encoders share it. */
+int rpt_buf_reserve(struct rpt_buf *b, size_t extra);
+
+/* Room a CSV field of s may take quoted (0 for NULL, the empty field). */
+size_t rpt_csv_field_room(const char *s);
+
+/* Appends s as a quoted CSV field, doubling every '"'; NULL appends
+ * nothing (SQL NULL).  Room must have been reserved. */
+void rpt_csv_add_field(struct rpt_buf *b, const char *s);
+
 /* Appends the CSV header line. */
 int rpt_csv_header(struct rpt_buf *out);
 

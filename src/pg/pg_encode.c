@@ -137,22 +137,6 @@ static int check_str(struct ocp_error *err, const struct rpt_row *row,
     return OCP_OK;
 }
 
-static int reserve(struct rpt_buf *b, size_t extra)
-{
-    if (b->len + extra > b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 65536;
-        char *nd;
-        while (ncap < b->len + extra)
-            ncap *= 2;
-        nd = realloc(b->data, ncap);
-        if (nd == NULL)
-            return -1;
-        b->data = nd;
-        b->cap = ncap;
-    }
-    return 0;
-}
-
 /* Appenders assume room was reserved for the whole row beforehand. */
 static void add(struct rpt_buf *b, const char *s, size_t n)
 {
@@ -163,31 +147,6 @@ static void add(struct rpt_buf *b, const char *s, size_t n)
 static void add_c(struct rpt_buf *b, char c)
 {
     b->data[b->len++] = c;
-}
-
-static size_t str_room(const char *s)
-{
-    size_t n = 0;
-    if (s == NULL)
-        return 0;
-    for (; *s; s++)
-        n += *s == '"' ? 2 : 1;
-    return n + 2;
-}
-
-static void add_str(struct rpt_buf *b, const char *s)
-{
-    const char *q;
-    if (s == NULL)
-        return;
-    add_c(b, '"');
-    while ((q = strchr(s, '"')) != NULL) {
-        add(b, s, (size_t)(q - s) + 1);
-        add_c(b, '"');
-        s = q + 1;
-    }
-    add(b, s, strlen(s));
-    add_c(b, '"');
 }
 
 /* The last value of each numeric column and its text: capacity columns
@@ -261,8 +220,8 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
                 return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, names[i],
                                      "invalid UTF-8 in the configured value");
     }
-    meta_room = str_room(meta->cluster_id) + str_room(meta->cluster_alias) +
-                str_room(meta->source_uuid) + strlen(rpt_infra_cost_text) + 2;
+    meta_room = rpt_csv_field_room(meta->cluster_id) + rpt_csv_field_room(meta->cluster_alias) +
+                rpt_csv_field_room(meta->source_uuid) + strlen(rpt_infra_cost_text) + 2;
 
     for (r = 0; r < t->count; r++) {
         const struct rpt_row *row = &t->rows[r];
@@ -308,12 +267,12 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
             break;
 
         room = 128 + meta_room + period_len + 32 * RPT_NUM_COUNT +
-               str_room(row->namespace_) + str_room(row->node) +
-               str_room(row->resource_id) + str_room(row->pod_labels) +
-               str_room(row->pvc) + str_room(row->pv) +
-               str_room(row->storageclass) + str_room(row->volume_labels) +
-               str_room(row->all_labels);
-        if (reserve(out, room) != 0) {
+               rpt_csv_field_room(row->namespace_) + rpt_csv_field_room(row->node) +
+               rpt_csv_field_room(row->resource_id) + rpt_csv_field_room(row->pod_labels) +
+               rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +
+               rpt_csv_field_room(row->storageclass) + rpt_csv_field_room(row->volume_labels) +
+               rpt_csv_field_room(row->all_labels);
+        if (rpt_buf_reserve(out, room) != 0) {
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                                "out of memory encoding the COPY block");
             break;
@@ -321,9 +280,9 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         txt_format_date(row->usage_day, day);
         add(out, row->uuid, 36);
         add(out, period_text, period_len);
-        add_str(out, meta->cluster_id);
+        rpt_csv_add_field(out, meta->cluster_id);
         add_c(out, ',');
-        add_str(out, meta->cluster_alias);
+        rpt_csv_add_field(out, meta->cluster_alias);
         if (row->source == RPT_SOURCE_POD)
             add(out, ",Pod,", 5);
         else
@@ -332,13 +291,13 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         add_c(out, ',');
         add(out, day, 10);
         add_c(out, ',');
-        add_str(out, row->namespace_);
+        rpt_csv_add_field(out, row->namespace_);
         add_c(out, ',');
-        add_str(out, row->node);
+        rpt_csv_add_field(out, row->node);
         add_c(out, ',');
-        add_str(out, row->resource_id);
+        rpt_csv_add_field(out, row->resource_id);
         add_c(out, ',');
-        add_str(out, row->pod_labels);
+        rpt_csv_add_field(out, row->pod_labels);
         for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
             add_c(out, ',');
             if ((rc = add_num(out, &cache, i, row->num[i], row, r, err)))
@@ -347,18 +306,18 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         if (rc != OCP_OK)
             break;
         add_c(out, ',');
-        add_str(out, row->pvc);
+        rpt_csv_add_field(out, row->pvc);
         add_c(out, ',');
-        add_str(out, row->pv);
+        rpt_csv_add_field(out, row->pv);
         add_c(out, ',');
-        add_str(out, row->storageclass);
+        rpt_csv_add_field(out, row->storageclass);
         add_c(out, ',');
-        add_str(out, row->volume_labels);
+        rpt_csv_add_field(out, row->volume_labels);
         add_c(out, ',');
         /* Koku stores COALESCE(pod_labels,'{}') || COALESCE(volume_labels,
          * '{}'), which is {} where the report has NULL (unallocated). */
         if (row->all_labels != NULL)
-            add_str(out, row->all_labels);
+            rpt_csv_add_field(out, row->all_labels);
         else
             add(out, "\"{}\"", 4);
         for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
@@ -369,10 +328,10 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         if (rc != OCP_OK)
             break;
         add_c(out, ',');
-        add_str(out, meta->source_uuid);
+        rpt_csv_add_field(out, meta->source_uuid);
         add_c(out, ',');
         if (row->has_infra_cost)
-            add_str(out, rpt_infra_cost_text);
+            rpt_csv_add_field(out, rpt_infra_cost_text);
         add_c(out, ',');
         if (row->has_cost_category) {
             int n = snprintf(num, sizeof num, "%" PRId64, row->cost_category_id);

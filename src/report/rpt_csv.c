@@ -21,7 +21,7 @@ void rpt_buf_release(struct rpt_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-static int reserve(struct rpt_buf *b, size_t extra)
+int rpt_buf_reserve(struct rpt_buf *b, size_t extra)
 {
     if (b->len + extra > b->cap) {
         size_t ncap = b->cap ? b->cap * 2 : 65536;
@@ -55,7 +55,7 @@ static size_t room_n(const char *s, size_t n)
     return s == NULL ? 0 : 2 * n + 2;
 }
 
-static size_t str_room(const char *s)
+size_t rpt_csv_field_room(const char *s)
 {
     return s == NULL ? 0 : room_n(s, strlen(s));
 }
@@ -85,7 +85,7 @@ static void add_str_n(struct rpt_buf *b, const char *s, size_t n)
     b->len = (size_t)(d - b->data);
 }
 
-static void add_str(struct rpt_buf *b, const char *s)
+void rpt_csv_add_field(struct rpt_buf *b, const char *s)
 {
     if (s != NULL)
         add_str_n(b, s, strlen(s));
@@ -124,13 +124,13 @@ int rpt_csv_header(struct rpt_buf *out)
     size_t i;
     for (i = 0; rpt_column_names[i] != NULL; i++) {
         size_t n = strlen(rpt_column_names[i]);
-        if (reserve(out, n + 2) != 0)
+        if (rpt_buf_reserve(out, n + 2) != 0)
             return OCP_ERR_OSERR;
         if (i > 0)
             add_c(out, ',');
         add(out, rpt_column_names[i], n);
     }
-    if (reserve(out, 1) != 0)
+    if (rpt_buf_reserve(out, 1) != 0)
         return OCP_ERR_OSERR;
     add_c(out, '\n');
     return OCP_OK;
@@ -147,20 +147,20 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
 
     /* The constant fields, quoted once: ",period,"cluster","alias"" after
      * the uuid, and the source uuid with the infrastructure cost text. */
-    if (reserve(&head, 64 + str_room(meta->cluster_id) + str_room(meta->cluster_alias)) != 0 ||
-        reserve(&tail, 8 + str_room(meta->source_uuid) + str_room(rpt_infra_cost_text)) != 0) {
+    if (rpt_buf_reserve(&head, 64 + rpt_csv_field_room(meta->cluster_id) + rpt_csv_field_room(meta->cluster_alias)) != 0 ||
+        rpt_buf_reserve(&tail, 8 + rpt_csv_field_room(meta->source_uuid) + rpt_csv_field_room(rpt_infra_cost_text)) != 0) {
         rc = OCP_ERR_OSERR;
         goto done;
     }
     head.len = (size_t)snprintf(head.data, 32, ",%" PRId64 ",", meta->report_period_id);
-    add_str(&head, meta->cluster_id);
+    rpt_csv_add_field(&head, meta->cluster_id);
     add_c(&head, ',');
-    add_str(&head, meta->cluster_alias);
-    add_str(&tail, meta->source_uuid);
+    rpt_csv_add_field(&head, meta->cluster_alias);
+    rpt_csv_add_field(&tail, meta->source_uuid);
     add_c(&tail, ',');
     {
         size_t no_cost = tail.len;
-        add_str(&tail, rpt_infra_cost_text);
+        rpt_csv_add_field(&tail, rpt_infra_cost_text);
         /* tail[0, no_cost) without the cost, tail[0, len) with it */
         memset(&cache, 0, sizeof cache);
         for (r = from; r < to; r++) {
@@ -179,16 +179,16 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
                           room_n(row->namespace_, l_ns) + room_n(row->node, l_node) +
                           room_n(row->resource_id, l_rid) + room_n(row->pod_labels, l_pl) +
-                          str_room(row->pvc) + str_room(row->pv) +
-                          str_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
+                          rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +
+                          rpt_csv_field_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
                           (lq != NULL ? 3 * row->all_labels_csv_len
                            : row->all_labels == row->pod_labels ||
                                    row->all_labels == row->volume_labels
                                ? 0
-                               : str_room(row->all_labels)) +
-                          str_room(row->csi_volume_handle);
+                               : rpt_csv_field_room(row->all_labels)) +
+                          rpt_csv_field_room(row->csi_volume_handle);
             size_t pl0, pl1, vl0, vl1;
-            if (reserve(out, room) != 0) {
+            if (rpt_buf_reserve(out, room) != 0) {
                 rc = OCP_ERR_OSERR;
                 goto done;
             }
@@ -220,11 +220,11 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                 add_num(out, &cache, i, row->num[i]);
             }
             add_c(out, ',');
-            add_str(out, row->pvc);
+            rpt_csv_add_field(out, row->pvc);
             add_c(out, ',');
-            add_str(out, row->pv);
+            rpt_csv_add_field(out, row->pv);
             add_c(out, ',');
-            add_str(out, row->storageclass);
+            rpt_csv_add_field(out, row->storageclass);
             add_c(out, ',');
             vl0 = out->len;
             if (vl_q)
@@ -240,7 +240,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             else if (row->all_labels != NULL && row->all_labels == row->volume_labels)
                 add_again(out, vl0, vl1);
             else
-                add_str(out, row->all_labels);
+                rpt_csv_add_field(out, row->all_labels);
             for (i = RPT_PVC_CAP_GB; i <= RPT_PVC_USAGE_GB_MONTHS; i++) {
                 add_c(out, ',');
                 add_num(out, &cache, i, row->num[i]);
@@ -248,7 +248,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_c(out, ',');
             add(out, tail.data, row->has_infra_cost ? tail.len : no_cost);
             add_c(out, ',');
-            add_str(out, row->csi_volume_handle);
+            rpt_csv_add_field(out, row->csi_volume_handle);
             add_c(out, ',');
             if (row->has_cost_category)
                 out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,

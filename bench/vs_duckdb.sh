@@ -93,7 +93,9 @@ btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2> /dev/
     die "$build is a '${btype:-unknown}' build; time a Release build (cmake -DCMAKE_BUILD_TYPE=Release)"
 cflags=$(sed -n 's/^CMAKE_C_FLAGS_RELEASE:[A-Z]*=//p' "$build/CMakeCache.txt")
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null) ]]; then
+# Changes to code (not to results pages) mark the commit dirty.
+if [[ -n $(git -C "$root" status --porcelain --untracked-files=no -- src include CMakeLists.txt \
+        bench/'*.sh' bench/'*.mjs' 2> /dev/null) ]]; then
     commit="$commit+dirty"
 fi
 # The binary must be at least as new as every source file.

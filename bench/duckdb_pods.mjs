@@ -35,6 +35,17 @@ const glob = (t) => q(join(input, t, '**', '*.parquet'));
 const cc = (s.cost_categories || []).map((c) => `(${q(c.pattern)}, ${Number(c.id)})`).join(', ') ||
   "(NULL, NULL)";
 
+// A label column as text: MAP columns through to_json (JSON object text),
+// text columns as they are.
+async function labelText(table, column) {
+  const r = await con.runAndReadAll(`DESCRIBE SELECT "${column}" FROM read_parquet(${glob(table)}, union_by_name = true)`);
+  const type = String(r.getRowObjects()[0]?.column_type ?? 'VARCHAR');
+  return type.startsWith('MAP') ? `CAST(to_json("${column}") AS VARCHAR)` : `CAST("${column}" AS VARCHAR)`;
+}
+const podLabels = await labelText('openshift_pod_usage_line_items', 'pod_labels');
+const nodeLabels = await labelText('openshift_node_labels_line_items', 'node_labels');
+const nsLabels = await labelText('openshift_namespace_labels_line_items', 'namespace_labels');
+
 // lbl(t): label text (JSON object, operator text, or a MAP's JSON) as a
 // filtered MAP(VARCHAR, VARCHAR); malformed or empty text is the empty map.
 const sql = `
@@ -63,11 +74,11 @@ WITH pod AS (
 ), podd AS (SELECT CAST(ts AS DATE) AS day, * FROM pod),
 nl AS (
   SELECT CAST(CAST(CAST(interval_start AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) AS DATE) AS day,
-         CAST(interval_start AS TIMESTAMPTZ) AS ts, node, CAST(node_labels AS VARCHAR) raw
+         CAST(interval_start AS TIMESTAMPTZ) AS ts, node, ${nodeLabels} raw
   FROM read_parquet(${glob('openshift_node_labels_line_items')}, union_by_name = true)
 ), nsl AS (
   SELECT CAST(CAST(CAST(interval_start AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) AS DATE) AS day,
-         CAST(interval_start AS TIMESTAMPTZ) AS ts, namespace, CAST(namespace_labels AS VARCHAR) raw
+         CAST(interval_start AS TIMESTAMPTZ) AS ts, namespace, ${nsLabels} raw
   FROM read_parquet(${glob('openshift_namespace_labels_line_items')}, union_by_name = true)
 ), nld AS (
   SELECT day, node, arg_max(m, (ts, c)) m FROM (SELECT day, node, ts, lbl(raw) m, canon(lbl(raw)) c FROM nl)
@@ -81,7 +92,7 @@ nl AS (
     FROM podd GROUP BY day, node, ts) GROUP BY day, node
 ), ccap AS (SELECT day, sum(c) c, sum(m) m FROM cap GROUP BY day),
 g1 AS (   -- first by the raw pod label text: few groups per (day, namespace, node)
-  SELECT day, namespace, node, CAST(pod_labels AS VARCHAR) raw, max(resource_id) rid,
+  SELECT day, namespace, node, ${podLabels} raw, max(resource_id) rid,
     sum(pod_usage_cpu_core_seconds) u_cpu, sum(pod_request_cpu_core_seconds) r_cpu,
     sum(coalesce(pod_effective_usage_cpu_core_seconds, greatest(pod_usage_cpu_core_seconds, pod_request_cpu_core_seconds))) e_cpu,
     sum(pod_limit_cpu_core_seconds) l_cpu, sum(pod_usage_memory_byte_seconds) u_mem,

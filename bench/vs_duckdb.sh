@@ -41,13 +41,14 @@ Usage: bench/vs_duckdb.sh [options]
                       (default bench/data)
   --out DIR           results folder (default bench/results)
   --no-duckdb         time ocpagg only
+  --tag NAME          part of the page's name (default: the sets)
   -h, --help          this text
 
 Datasets: ocpgen --format parquet (snappy, one file per table and day),
 label cardinality 200, node memory up to 512 GiB (--node-memory-gib 512),
 18 namespaces; the config enables 8 tag keys (every key the generator
-writes).  The page is bench/results/vs_duckdb-<UTC date>-<commit>.md with
-runs.csv beside it.
+writes).  The page is bench/results/vs_duckdb-<UTC date>-<commit>-<tag>.md
+with the raw runs (.runs.csv) beside it.
 USAGE
 }
 
@@ -63,6 +64,7 @@ build=$root/build
 data=$root/bench/data
 out=$root/bench/results
 duck=1
+tag=
 while [[ $# -gt 0 ]]; do
     case $1 in
     --sets) sets=$2; shift 2 ;;
@@ -72,6 +74,7 @@ while [[ $# -gt 0 ]]; do
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-duckdb) duck=0; shift ;;
+    --tag) tag=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
     esac
@@ -90,7 +93,9 @@ btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2> /dev/
     die "$build is a '${btype:-unknown}' build; time a Release build (cmake -DCMAKE_BUILD_TYPE=Release)"
 cflags=$(sed -n 's/^CMAKE_C_FLAGS_RELEASE:[A-Z]*=//p' "$build/CMakeCache.txt")
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null) ]]; then
+# Changes to code (not to results pages) mark the commit dirty.
+if [[ -n $(git -C "$root" status --porcelain --untracked-files=no -- src include CMakeLists.txt \
+        bench/'*.sh' bench/'*.mjs' 2> /dev/null) ]]; then
     commit="$commit+dirty"
 fi
 # The binary must be at least as new as every source file.
@@ -225,8 +230,9 @@ run_duckdb() {
 }
 
 date_tag=$(date -u +%Y-%m-%d)
-page=$out/vs_duckdb-$date_tag-${commit%+dirty}.md
-csv=$out/vs_duckdb-$date_tag-${commit%+dirty}.runs.csv
+[[ -n $tag ]] || tag=$(tr ' ' '_' <<< "$sets")
+page=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.md
+csv=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.runs.csv
 echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy" > "$csv"
 declare -A in_rows out_rows
 

@@ -87,27 +87,34 @@ struct set_val {
     struct prep_set *set;
 };
 
+/* What the finish keeps from one day to the next when days are finished
+ * through a day index (agg_finish_day): prepared label sets and merged
+ * label texts (a cache past FINISH_CACHE_BYTES of texts starts afresh at
+ * the next day, so a month's distinct texts are not all held).  One cache
+ * serves one day at a time; days finished in parallel take separate
+ * caches from the index (agg_day_index_take_cache).  Rows never point
+ * into a cache: each table gets its own copies. */
+#define FINISH_CACHE_BYTES ((size_t)64 << 20)
+
 struct agg_finish_cache {
     struct agg_finish_cache *next;  /* the index's list of caches */
     struct agg_pool fpool;          /* merged label texts */
-    struct hmap sets;               /* p->pool id -> parsed canonical set */
+    struct hmap sets;               /* p->pool id -> prepared set */
     struct hmap merged;             /* label quadruple -> finish pool id */
     struct lbl_set work;
     struct ocp_arena prep;          /* prepared sets */
     char *mbuf;                     /* a merged text being built */
     size_t mcap;
-    const char **text;              /* finish pool id -> lasting copy */
-    const char **csv;               /* ... and its quoted CSV field */
-    size_t *csv_len;
-    size_t ntext;
-    struct ocp_arena texts;         /* the copies (with a table: unused) */
 };
 
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
     struct agg_finish_cache *c;     /* labels (lasting with an index) */
-    int lasting;                    /* c outlives the table: rows borrow */
+    const char **text;              /* finish pool id -> copy in the table */
+    const char **csv;               /* ... and its quoted CSV field */
+    size_t *csv_len;
+    size_t ntext;
     struct hmap dn_caps;            /* (day, node) -> capacity sums */
     struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
     struct rpt_table *out;
@@ -387,72 +394,66 @@ static const char *str_of(const struct finisher *f, uint32_t id)
     return pool_str(&f->p->pool, id);
 }
 
-/* A merged label text for the rows: with a lasting cache, one copy per
- * distinct text in the cache's arena (rows borrow it; it lives as long as
- * the day index), followed by its quoted CSV field; otherwise one copy
- * per distinct text in the table. */
+/* A merged label text for the rows: one copy per distinct text in the
+ * table, followed by its quoted CSV field (rpt_row.all_labels_csv). */
 static const char *label_text(struct finisher *f, uint32_t id)
 {
     struct agg_finish_cache *c = f->c;
 
-    if (id >= c->ntext) {
-        size_t n = c->ntext ? c->ntext : 256;
+    if (id >= f->ntext) {
+        size_t n = f->ntext ? f->ntext : 256;
         const char **nt, **nc;
         size_t *nl;
         while (n <= id)
             n *= 2;
-        nt = realloc(c->text, n * sizeof *nt);
+        nt = realloc(f->text, n * sizeof *nt);
         if (nt == NULL)
             return NULL;
-        c->text = nt;
-        nc = realloc(c->csv, n * sizeof *nc);
+        f->text = nt;
+        nc = realloc(f->csv, n * sizeof *nc);
         if (nc == NULL)
             return NULL;
-        c->csv = nc;
-        nl = realloc(c->csv_len, n * sizeof *nl);
+        f->csv = nc;
+        nl = realloc(f->csv_len, n * sizeof *nl);
         if (nl == NULL)
             return NULL;
-        c->csv_len = nl;
-        memset(nt + c->ntext, 0, (n - c->ntext) * sizeof *nt);
-        memset(nc + c->ntext, 0, (n - c->ntext) * sizeof *nc);
-        c->ntext = n;
+        f->csv_len = nl;
+        memset(nt + f->ntext, 0, (n - f->ntext) * sizeof *nt);
+        memset(nc + f->ntext, 0, (n - f->ntext) * sizeof *nc);
+        f->ntext = n;
     }
-    if (c->text[id] == NULL) {
+    if (f->text[id] == NULL) {
         size_t len = pool_len(&c->fpool, id), i, q;
         const char *s = pool_str(&c->fpool, id);
-        if (f->lasting) {
-            char *p = ocp_arena_alloc(&c->texts, len + 1 + 2 * len + 3), *d;
-            if (p == NULL)
-                return NULL;
-            memcpy(p, s, len);
-            p[len] = '\0';
-            /* The CSV field: quoted, each '"' doubled (rpt_csv.c). */
-            d = p + len + 1;
-            q = 0;
-            d[q++] = '"';
-            for (i = 0; i < len; i++) {
-                d[q++] = s[i];
-                if (s[i] == '"')
-                    d[q++] = '"';
-            }
-            d[q++] = '"';
-            d[q] = '\0';
-            c->csv[id] = d;
-            c->csv_len[id] = q;
-            c->text[id] = p;
-        } else {
-            c->text[id] = rpt_table_strdup(f->out, s, len);
+        char *p = ocp_arena_alloc(&f->out->strings, len + 1 + 2 * len + 3), *d;
+        if (p == NULL)
+            return NULL;
+        memcpy(p, s, len);
+        p[len] = '\0';
+        /* The CSV field: quoted, each '"' doubled (as rpt_csv.c would). */
+        d = p + len + 1;
+        q = 0;
+        d[q++] = '"';
+        for (i = 0; i < len; i++) {
+            d[q++] = s[i];
+            if (s[i] == '"')
+                d[q++] = '"';
         }
+        d[q++] = '"';
+        d[q] = '\0';
+        f->csv[id] = d;
+        f->csv_len[id] = q;
+        f->text[id] = p;
     }
-    return c->text[id];
+    return f->text[id];
 }
 
-/* Gives row its label text's pre-quoted CSV field, when there is one. */
+/* Gives row its label text's quoted CSV field (after label_text). */
 static void label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row)
 {
-    if (f->lasting && id < f->c->ntext && f->c->csv[id] != NULL) {
-        row->all_labels_csv = f->c->csv[id];
-        row->all_labels_csv_len = f->c->csv_len[id];
+    if (id < f->ntext && f->csv[id] != NULL) {
+        row->all_labels_csv = f->csv[id];
+        row->all_labels_csv_len = f->csv_len[id];
     }
 }
 
@@ -1001,7 +1002,6 @@ static void cache_init(struct agg_finish_cache *c)
     lbl_set_init(&c->work);
     hmap_init(&c->merged, sizeof(struct merged_key), sizeof(struct merged_val));
     hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
-    ocp_arena_init(&c->texts, (size_t)1 << 20);
     ocp_arena_init(&c->prep, (size_t)1 << 20);
 }
 
@@ -1011,12 +1011,8 @@ static void cache_release(struct agg_finish_cache *c)
     ocp_arena_release(&c->prep);
     free(c->mbuf);
     pool_release(&c->fpool);
-    free(c->text);
-    free(c->csv);
-    free(c->csv_len);
     lbl_set_release(&c->work);
     hmap_release(&c->merged);
-    ocp_arena_release(&c->texts);
 }
 
 struct agg_finish_cache *agg_finish_cache_create(void)
@@ -1060,6 +1056,9 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
         rpt_table_sort(f->out);
     hmap_release(&f->dn_caps);
     hmap_release(&f->day_caps);
+    free(f->text);
+    free(f->csv);
+    free(f->csv_len);
     return rc;
 }
 
@@ -1080,7 +1079,6 @@ int agg_finish_days(const struct agg_partial *p,
     f.settings = settings;
     f.out = out;
     f.c = &c;
-    f.lasting = 0; /* the cache dies here: texts are copied into out */
     rc = finish_run(&f, err);
     cache_release(&c);
     return rc;
@@ -1102,7 +1100,12 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
     f.c = agg_day_index_take_cache(ix);
     if (f.c == NULL)
         return oom(err);
-    f.lasting = 1;
+    if (f.c->fpool.bytes_len > FINISH_CACHE_BYTES) {
+        /* Too many texts kept: forget them (the sets stay). */
+        pool_release(&f.c->fpool);
+        pool_init(&f.c->fpool);
+        hmap_clear(&f.c->merged);
+    }
     rc = finish_run(&f, err);
     agg_day_index_put_cache(ix, f.c);
     return rc;

@@ -136,8 +136,7 @@ size_t agg_day_index_entries(const struct agg_day_index *ix, int table,
 
 /* The finish's lasting label caches (agg_finish.c).  A day index keeps a
  * list of them: agg_finish_day takes one (creating it when every cache is
- * in use by another thread) and puts it back; rows borrow its texts, so
- * they live until the index is destroyed. */
+ * in use by another thread) and puts it back. */
 struct agg_finish_cache;
 struct agg_finish_cache *agg_finish_cache_create(void);
 void agg_finish_cache_destroy(struct agg_finish_cache *c);

@@ -261,7 +261,7 @@ static int map_rows(const struct pq_file *f, int rg, int col,
     struct tbuf sig = {0}, txt = {0};
     const struct pq_colinfo *kc, *vc = NULL, *ci;
     int64_t r, e = 0;
-    int rc;
+    int rc, str_map;
     size_t kslot, vslot = 0;
 
     *rows_out = 0;
@@ -307,6 +307,7 @@ static int map_rows(const struct pq_file *f, int rg, int col,
     kslot = pq_slot_size(kc);
     if (vc != NULL)
         vslot = pq_slot_size(vc);
+    str_map = kv.ids != NULL && (vc == NULL || vv.ids != NULL);
     for (r = 0; r < kv.nrows; r++) {
         int16_t d0;
         int64_t first = e;
@@ -327,6 +328,23 @@ static int map_rows(const struct pq_file *f, int rg, int col,
         sig.len = 0;
         if (d0 == ci->map_def) {
             e++;
+        } else if (str_map) {
+            /* MAP<string, string>: the entries' key and value ids as
+             * words (a NULL value's id is OCP_NULL_ID). */
+            do {
+                if (!kv.def || kv.def[e] == kc->max_def) {
+                    uint32_t w[2];
+                    w[0] = kv.ids[e];
+                    w[1] = vc != NULL ? vv.ids[e] : OCP_NULL_ID;
+                    if (tb_reserve(&sig, 8) != OCP_OK) {
+                        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+                        goto done;
+                    }
+                    memcpy(sig.p + sig.len, w, 8);
+                    sig.len += 8;
+                }
+                e++;
+            } while (e < kv.nlevels && kv.rep[e] != 0);
         } else {
             do {
                 int kp = !kv.def || kv.def[e] == kc->max_def;

@@ -278,7 +278,7 @@ stats() { # stats SET PROGRAM CONFIG: "min median n rss_max"
         END { if (n == 0) { print "- - 0 0"; exit }
               for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
               med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-              printf "%.2f %.2f %d %d\n", v[1], med, n, m }' "$csv"
+              printf "%.2f %.2f %d %.0f\n", v[1], med, n, m }' "$csv"
 }
 {
     echo "# ocpagg vs DuckDB, $date_tag, commit $commit"

@@ -75,7 +75,7 @@ YAML
 
 stats() { sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "best %.3f median %.3f", v[1], m }'; }
 
-echo "A: $A ($(git -C "$root" log -1 --format=%h 2> /dev/null || true) tree), B: $B"
+echo "A: $A, B: $B"
 for set in $sets; do
     input=$(dataset "$set")
     for x in A B; do

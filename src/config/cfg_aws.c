@@ -50,44 +50,7 @@ void cfg_aws_release(struct cfg *c)
     c->aws_table = c->aws_source_uuid = c->aws_tag_keys = c->aws_account_aliases = NULL;
 }
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len > 0 && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
-        (*len)--;
-}
-
-static int set_str(char **slot, const char *s, size_t len, const struct cfg_where *w,
-                   struct ocp_error *err)
-{
-    char *d = cfg_strndup(s, len);
-    if (d == NULL)
-        return cfg_oom(err, w);
-    free(*slot);
-    *slot = d;
-    return OCP_OK;
-}
-
 #define SHOW(len) (int)((len) > 60 ? 60 : (len))
-
-static int parse_i64(const char *s, size_t len, int64_t *out)
-{
-    char buf[32], *end;
-    long long v;
-    if (len == 0 || len >= sizeof buf)
-        return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    errno = 0;
-    v = strtoll(buf, &end, 10);
-    if (end != buf + len || errno == ERANGE)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 /* Checks "a,b,c" (non-empty items) or "acct=id,..." (integer ids). */
 static int check_list(const char *s, size_t len, int pairs, const struct cfg_where *w,
@@ -98,7 +61,7 @@ static int check_list(const char *s, size_t len, int pairs, const struct cfg_whe
         const char *comma = memchr(s, ',', (size_t)(end - s));
         const char *item = s, *eq;
         size_t ilen = (size_t)((comma ? comma : end) - s);
-        trim(&item, &ilen);
+        cfg_trim(&item, &ilen);
         if (ilen == 0)
             return cfg_fail(err, w, "empty item in the comma-separated list");
         if (pairs) {
@@ -112,9 +75,9 @@ static int check_list(const char *s, size_t len, int pairs, const struct cfg_whe
             klen = (size_t)(eq - item);
             v = eq + 1;
             vlen = ilen - klen - 1;
-            trim(&item, &klen);
-            trim(&v, &vlen);
-            if (klen == 0 || parse_i64(v, vlen, &id) != 0)
+            cfg_trim(&item, &klen);
+            cfg_trim(&v, &vlen);
+            if (klen == 0 || cfg_parse_int64(v, vlen, &id) != 0)
                 return cfg_fail(err, w, "expected account=alias_id (an integer), got '%.*s'",
                                 SHOW(ilen), item);
         }
@@ -133,17 +96,17 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
 
     switch (key) {
     case CK_AWS_TABLE:
-        trim(&text, &len);
-        return set_str(&c->aws_table, text, len, w, err);
+        cfg_trim(&text, &len);
+        return cfg_set_string(&c->aws_table, text, len, w, err);
     case CK_AWS_SOURCE_UUID:
-        trim(&text, &len);
+        cfg_trim(&text, &len);
         if (txt_parse_uuid(text, len, u) != 0)
             return cfg_fail(err, w, "expected a UUID, got '%.*s'", SHOW(len), text);
-        return set_str(&c->aws_source_uuid, text, len, w, err);
+        return cfg_set_string(&c->aws_source_uuid, text, len, w, err);
     case CK_AWS_BILL_ID: {
         int64_t v;
-        trim(&text, &len);
-        if (parse_i64(text, len, &v) != 0)
+        cfg_trim(&text, &len);
+        if (cfg_parse_int64(text, len, &v) != 0)
             return cfg_fail(err, w, "expected an integer, got '%.*s'", SHOW(len), text);
         c->aws_has_bill_id = 1;
         c->aws_bill_id = v;
@@ -151,7 +114,7 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
     }
     case CK_AWS_MARKUP: {
         double d;
-        trim(&text, &len);
+        cfg_trim(&text, &len);
         if (len == 0 || len >= sizeof buf || strspn(text, "0123456789.eE+-") < len)
             return cfg_fail(err, w, "expected a percentage, got '%.*s'", SHOW(len), text);
         memcpy(buf, text, len);
@@ -166,13 +129,13 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
     }
     case CK_AWS_TAG_KEYS: {
         int rc;
-        trim(&text, &len);
+        cfg_trim(&text, &len);
         if ((rc = check_list(text, len, 0, w, err)) != OCP_OK)
             return rc;
-        return set_str(&c->aws_tag_keys, text, len, w, err);
+        return cfg_set_string(&c->aws_tag_keys, text, len, w, err);
     }
     case CK_AWS_DISTRIBUTION:
-        trim(&text, &len);
+        cfg_trim(&text, &len);
         if (len == 3 && memcmp(text, "cpu", 3) == 0)
             c->aws_distribution_memory = 0;
         else if (len == 6 && memcmp(text, "memory", 6) == 0)
@@ -182,14 +145,14 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
         return OCP_OK;
     case CK_AWS_ALIASES: {
         int rc;
-        trim(&text, &len);
+        cfg_trim(&text, &len);
         if ((rc = check_list(text, len, 1, w, err)) != OCP_OK)
             return rc;
-        return set_str(&c->aws_account_aliases, text, len, w, err);
+        return cfg_set_string(&c->aws_account_aliases, text, len, w, err);
     }
     case CK_AWS_OUTPUT:
-        trim(&text, &len);
-        return set_str(&c->aws_output, text, len, w, err);
+        cfg_trim(&text, &len);
+        return cfg_set_string(&c->aws_output, text, len, w, err);
     default:
         return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL, "key '%s': no setter",
                              w->path);
@@ -201,7 +164,7 @@ int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
 {
     switch (key) {
     case CK_AWS_TABLE:
-        return set_str(&c->aws_table, "aws_line_items", 14, w, err);
+        return cfg_set_string(&c->aws_table, "aws_line_items", 14, w, err);
     case CK_AWS_SOURCE_UUID:
         free(c->aws_source_uuid);
         c->aws_source_uuid = NULL;
@@ -263,7 +226,7 @@ int cfg_aws_split(const char *text, char ***items, size_t *n)
     while (s <= end) {
         const char *comma = memchr(s, ',', (size_t)(end - s)), *item = s;
         size_t ilen = (size_t)((comma ? comma : end) - s);
-        trim(&item, &ilen);
+        cfg_trim(&item, &ilen);
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             char **ni = realloc(*items, nc * sizeof *ni);

@@ -164,6 +164,23 @@ void cfg_pathf(char *buf, size_t size, const char *fmt, ...)
 /* Records "out of memory" for w's source. */
 int cfg_oom(struct ocp_error *err, const struct cfg_where *w);
 
+/* Value parsing shared by every key table (cfg_keys.c, cfg_pg.c,
+ * cfg_aws.c), so all keys read text the same way. */
+/* Drops blanks around s[0..len) (they can come from ${VAR}). */
+void cfg_trim(const char **s, size_t *len);
+/* s[0..len) equals the lower-case word, ignoring case. */
+int cfg_text_is(const char *s, size_t len, const char *word);
+/* Decimal integer with an optional sign, blanks around it allowed; 0 on
+ * success, -1 otherwise. */
+int cfg_parse_int64(const char *s, size_t len, int64_t *out);
+/* A finite decimal number (no hex, inf or nan); 0 on success. */
+int cfg_parse_double(const char *s, size_t len, double *out);
+/* YAML 1.1's booleans (true/yes/on/1, false/no/off/0); 0 on success. */
+int cfg_parse_bool(const char *s, size_t len, int *out);
+/* Replaces *slot by a copy of s[0..len); OCP_ERR_OSERR naming the key. */
+int cfg_set_string(char **slot, const char *s, size_t len,
+                   const struct cfg_where *w, struct ocp_error *err);
+
 /* output.postgres (cfg_pg.c): defaults, release, setters for the
  * CK_PG_* keys, the checks cfg_validate adds for output.format postgres,
  * and the serialized and JSON forms. */

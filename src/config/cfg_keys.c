@@ -171,7 +171,7 @@ const char *cfg_output_format_name(enum cfg_output_format f)
 }
 
 /* Blanks around a number are tolerated (they can come from ${VAR}). */
-static void trim(const char **s, size_t *len)
+void cfg_trim(const char **s, size_t *len)
 {
     while (*len > 0 && isspace((unsigned char)**s)) {
         (*s)++;
@@ -181,7 +181,7 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-static int text_is(const char *s, size_t len, const char *word)
+int cfg_text_is(const char *s, size_t len, const char *word)
 {
     size_t wl = strlen(word);
     if (len != wl)
@@ -193,13 +193,13 @@ static int text_is(const char *s, size_t len, const char *word)
 }
 
 /* Decimal integer with an optional sign; 0 on success. */
-static int parse_int64(const char *s, size_t len, int64_t *out)
+int cfg_parse_int64(const char *s, size_t len, int64_t *out)
 {
     uint64_t mag = 0;
     size_t i = 0;
     int neg = 0;
 
-    trim(&s, &len);
+    cfg_trim(&s, &len);
     if (len > 0 && (s[0] == '+' || s[0] == '-')) {
         neg = s[0] == '-';
         i = 1;
@@ -221,12 +221,12 @@ static int parse_int64(const char *s, size_t len, int64_t *out)
 }
 
 /* A finite decimal number; 0 on success.  Hex, inf and nan are refused. */
-static int parse_double(const char *s, size_t len, double *out)
+int cfg_parse_double(const char *s, size_t len, double *out)
 {
     char buf[64];
     char *end;
 
-    trim(&s, &len);
+    cfg_trim(&s, &len);
     if (len == 0 || len >= sizeof buf)
         return -1;
     for (size_t i = 0; i < len; i++)
@@ -242,16 +242,16 @@ static int parse_double(const char *s, size_t len, double *out)
 }
 
 /* YAML 1.1's booleans, which are what people write; 0 on success. */
-static int parse_bool(const char *s, size_t len, int *out)
+int cfg_parse_bool(const char *s, size_t len, int *out)
 {
-    trim(&s, &len);
-    if (text_is(s, len, "true") || text_is(s, len, "yes") ||
-        text_is(s, len, "on") || text_is(s, len, "1")) {
+    cfg_trim(&s, &len);
+    if (cfg_text_is(s, len, "true") || cfg_text_is(s, len, "yes") ||
+        cfg_text_is(s, len, "on") || cfg_text_is(s, len, "1")) {
         *out = 1;
         return 0;
     }
-    if (text_is(s, len, "false") || text_is(s, len, "no") ||
-        text_is(s, len, "off") || text_is(s, len, "0")) {
+    if (cfg_text_is(s, len, "false") || cfg_text_is(s, len, "no") ||
+        cfg_text_is(s, len, "off") || cfg_text_is(s, len, "0")) {
         *out = 0;
         return 0;
     }
@@ -259,7 +259,7 @@ static int parse_bool(const char *s, size_t len, int *out)
 }
 
 /* Replaces *slot by a copy of s[0..len). */
-static int set_string(char **slot, const char *s, size_t len,
+int cfg_set_string(char **slot, const char *s, size_t len,
                       const struct cfg_where *w, struct ocp_error *err)
 {
     char *d = cfg_strndup(s, len);
@@ -276,7 +276,7 @@ static int set_ranged(int64_t *out, const char *s, size_t len, int64_t lo,
                       struct ocp_error *err)
 {
     int64_t v;
-    if (parse_int64(s, len, &v) != 0)
+    if (cfg_parse_int64(s, len, &v) != 0)
         return cfg_fail(err, w, "expected an integer, got '%.*s'",
                         (int)(len > 60 ? 60 : len), s);
     if (v < lo || v > hi)
@@ -290,7 +290,7 @@ static int set_date(int *has, int32_t *days, const char *s, size_t len,
                     const struct cfg_where *w, struct ocp_error *err)
 {
     int32_t d;
-    trim(&s, &len);
+    cfg_trim(&s, &len);
     if (txt_parse_date(s, len, &d) != 0)
         return cfg_fail(err, w, "expected a date YYYY-MM-DD, got '%.*s'",
                         (int)(len > 60 ? 60 : len), s);
@@ -411,7 +411,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST) {
             const char *n =
                 ocp_table_spec((enum ocp_table)(key - CK_TABLE_FIRST))->name;
-            return set_string(&c->tables[key - CK_TABLE_FIRST], n, strlen(n),
+            return cfg_set_string(&c->tables[key - CK_TABLE_FIRST], n, strlen(n),
                               w, err);
         }
         /* Sections have no value of their own; resetting one resets
@@ -438,7 +438,7 @@ static int next_item(const char **s, const char *end, const char **item,
     *ilen = (size_t)(stop - *s);
     *s = comma != NULL ? comma + 1 : end;
     *more = comma != NULL;
-    trim(item, ilen);
+    cfg_trim(item, ilen);
     return 1;
 }
 
@@ -499,8 +499,8 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
             const char *role = eq + 1;
             size_t nlen = (size_t)(eq - item);
             size_t rlen = (size_t)(item + ilen - role);
-            trim(&role, &rlen);
-            trim(&item, &nlen);
+            cfg_trim(&role, &rlen);
+            cfg_trim(&item, &nlen);
             cfg_pathf(path, sizeof path, "%s.%.*s", w->path,
                      (int)(nlen > 300 ? 300 : nlen), item);
             rc = cfg_add_node_role(c, item, nlen, role, rlen, &iw, err);
@@ -529,13 +529,13 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     switch (key) {
     case CK_CLUSTER_ID:
         forget_derived_alias(c);
-        return set_string(&c->cluster_id, text, len, w, err);
+        return cfg_set_string(&c->cluster_id, text, len, w, err);
     case CK_CLUSTER_ALIAS:
-        return set_string(&c->cluster_alias, text, len, w, err);
+        return cfg_set_string(&c->cluster_alias, text, len, w, err);
     case CK_SOURCE_UUID: {
         uint8_t bytes[16];
         char norm[37];
-        trim(&text, &len);
+        cfg_trim(&text, &len);
         if (txt_parse_uuid(text, len, bytes) != 0 || len != 36)
             return cfg_fail(err, w,
                             "expected a UUID like "
@@ -546,7 +546,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         for (size_t i = 0; i < 36; i++)
             norm[i] = (char)tolower((unsigned char)text[i]);
         norm[36] = '\0';
-        return set_string(&c->source_uuid, norm, 36, w, err);
+        return cfg_set_string(&c->source_uuid, norm, 36, w, err);
     }
     case CK_REPORT_PERIOD_ID:
         return set_ranged(&c->report_period_id, text, len, INT64_MIN,
@@ -556,17 +556,17 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     case CK_END_DATE:
         return set_date(&c->has_end_date, &c->end_date, text, len, w, err);
     case CK_INPUT_FORMAT:
-        trim(&text, &len);
-        if (text_is(text, len, "hdf5"))
+        cfg_trim(&text, &len);
+        if (cfg_text_is(text, len, "hdf5"))
             c->input_format = CFG_INPUT_HDF5;
-        else if (text_is(text, len, "parquet"))
+        else if (cfg_text_is(text, len, "parquet"))
             c->input_format = CFG_INPUT_PARQUET;
         else
             return cfg_fail(err, w, "expected hdf5 or parquet, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
     case CK_INPUT_PATH:
-        return set_string(&c->input_path, text, len, w, err);
+        return cfg_set_string(&c->input_path, text, len, w, err);
     case CK_THREADS:
         rc = set_ranged(&v, text, len, 0, CFG_THREADS_MAX, w, err);
         if (rc == OCP_OK)
@@ -579,7 +579,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     case CK_INPUT_VERIFY_CRC:
     case CK_OUTPUT_PARTITIONED: {
         int b;
-        if (parse_bool(text, len, &b) != 0)
+        if (cfg_parse_bool(text, len, &b) != 0)
             return cfg_fail(err, w, "expected true or false, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         if (key == CK_STRICT)
@@ -592,14 +592,14 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     }
     case CK_OUTPUT_PATH:
         forget_derived_summary(c);
-        return set_string(&c->output_path, text, len, w, err);
+        return cfg_set_string(&c->output_path, text, len, w, err);
     case CK_INPUT_HDF5_DRIVER:
-        trim(&text, &len);
-        if (text_is(text, len, "posix"))
+        cfg_trim(&text, &len);
+        if (cfg_text_is(text, len, "posix"))
             c->hdf5_driver = CFG_H5_POSIX;
-        else if (text_is(text, len, "mpio"))
+        else if (cfg_text_is(text, len, "mpio"))
             c->hdf5_driver = CFG_H5_MPIO;
-        else if (text_is(text, len, "mpio-collective"))
+        else if (cfg_text_is(text, len, "mpio-collective"))
             c->hdf5_driver = CFG_H5_MPIO_COLLECTIVE;
         else
             return cfg_fail(err, w,
@@ -607,12 +607,12 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
     case CK_OUTPUT_FORMAT:
-        trim(&text, &len);
-        if (text_is(text, len, "csv"))
+        cfg_trim(&text, &len);
+        if (cfg_text_is(text, len, "csv"))
             c->output_format = CFG_OUTPUT_CSV;
-        else if (text_is(text, len, "parquet"))
+        else if (cfg_text_is(text, len, "parquet"))
             c->output_format = CFG_OUTPUT_PARQUET;
-        else if (text_is(text, len, "postgres"))
+        else if (cfg_text_is(text, len, "postgres"))
             c->output_format = CFG_OUTPUT_POSTGRES;
         else
             return cfg_fail(err, w,
@@ -620,10 +620,10 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
     case CK_OUTPUT_SUMMARY:
-        return set_string(&c->summary_path, text, len, w, err);
+        return cfg_set_string(&c->summary_path, text, len, w, err);
     case CK_PROGRESS_SECONDS: {
         double d;
-        if (parse_double(text, len, &d) != 0)
+        if (cfg_parse_double(text, len, &d) != 0)
             return cfg_fail(err, w, "expected a number of seconds, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         if (d < 0 || d > CFG_PROGRESS_MAX)
@@ -638,7 +638,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         if (key >= CK_AWS_TABLE && key <= CK_AWS_OUTPUT)
             return cfg_aws_apply(c, key, text, len, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST)
-            return set_string(&c->tables[key - CK_TABLE_FIRST], text, len, w,
+            return cfg_set_string(&c->tables[key - CK_TABLE_FIRST], text, len, w,
                               err);
         return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL,
                              "key '%s': no setter", w->path);
@@ -732,7 +732,7 @@ int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w,
 int cfg_add_optional_table(struct cfg *c, const char *text, size_t len,
                            const struct cfg_where *w, struct ocp_error *err)
 {
-    trim(&text, &len);
+    cfg_trim(&text, &len);
     for (int t = 0; t < OCP_TABLE_COUNT; t++) {
         const char *n = ocp_table_spec((enum ocp_table)t)->short_name;
         if (strlen(n) != len || memcmp(n, text, len) != 0)
@@ -760,7 +760,7 @@ int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,
 
     if (plen == 0)
         return cfg_fail(err, pattern_w, "a pattern must not be empty");
-    if (parse_int64(id, idlen, &v) != 0)
+    if (cfg_parse_int64(id, idlen, &v) != 0)
         return cfg_fail(err, id_w, "expected an integer, got '%.*s'",
                         (int)(idlen > 60 ? 60 : idlen), id);
     arr = grow(c->cost_categories, c->n_cost_categories, sizeof *arr);
@@ -788,7 +788,7 @@ int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen,
     if (nlen == 0)
         return cfg_fail(err, w, "a node name must not be empty");
     for (size_t i = 0; i < 3; i++)
-        if (text_is(role, rlen, roles[i]))
+        if (cfg_text_is(role, rlen, roles[i]))
             canon = roles[i];
     if (canon == NULL)
         return cfg_fail(err, w, "expected master, infra or worker, got '%.*s'",

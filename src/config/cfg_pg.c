@@ -34,38 +34,6 @@ void cfg_pg_release(struct cfg *c)
     c->pg_conninfo = c->pg_schema = c->pg_table = NULL;
 }
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len > 0 && isspace((unsigned char)**s)) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
-        (*len)--;
-}
-
-static int is_word(const char *s, size_t len, const char *word)
-{
-    size_t n = strlen(word);
-    if (len != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (tolower((unsigned char)s[i]) != word[i])
-            return 0;
-    return 1;
-}
-
-static int set_str(char **slot, const char *s, size_t len,
-                   const struct cfg_where *w, struct ocp_error *err)
-{
-    char *d = cfg_strndup(s, len);
-    if (d == NULL)
-        return cfg_oom(err, w);
-    free(*slot);
-    *slot = d;
-    return OCP_OK;
-}
-
 /* The value is quoted back in messages only for keys that hold no
  * secrets; never for conninfo. */
 #define SHOW(len) (int)((len) > 60 ? 60 : (len))
@@ -73,11 +41,9 @@ static int set_str(char **slot, const char *s, size_t len,
 int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
                  size_t len, const struct cfg_where *w, struct ocp_error *err)
 {
-    char buf[64], *end;
-
     switch (key) {
     case CK_PG_CONNINFO: {
-        int rc = set_str(&c->pg_conninfo, text, len, w, err);
+        int rc = cfg_set_string(&c->pg_conninfo, text, len, w, err);
         if (rc == OCP_OK)
             rc = pg_check_conninfo(c->pg_conninfo, err);
         if (rc != OCP_OK)
@@ -85,35 +51,21 @@ int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
         return rc;
     }
     case CK_PG_SCHEMA:
-        trim(&text, &len);
-        return set_str(&c->pg_schema, text, len, w, err);
+        cfg_trim(&text, &len);
+        return cfg_set_string(&c->pg_schema, text, len, w, err);
     case CK_PG_TABLE:
-        trim(&text, &len);
-        return set_str(&c->pg_table, text, len, w, err);
+        cfg_trim(&text, &len);
+        return cfg_set_string(&c->pg_table, text, len, w, err);
     case CK_PG_CREATE_PARTITIONS:
-        trim(&text, &len);
-        if (is_word(text, len, "true") || is_word(text, len, "yes") ||
-            is_word(text, len, "on") || is_word(text, len, "1"))
-            c->pg_create_partitions = 1;
-        else if (is_word(text, len, "false") || is_word(text, len, "no") ||
-                 is_word(text, len, "off") || is_word(text, len, "0"))
-            c->pg_create_partitions = 0;
-        else
+        cfg_trim(&text, &len);
+        if (cfg_parse_bool(text, len, &c->pg_create_partitions) != 0)
             return cfg_fail(err, w, "expected true or false, got '%.*s'",
                             SHOW(len), text);
         return OCP_OK;
     case CK_PG_LOCK_TIMEOUT: {
         double d;
-        trim(&text, &len);
-        if (len == 0 || len >= sizeof buf ||
-            strspn(text, "0123456789.eE+-") < len)
-            return cfg_fail(err, w, "expected a number of seconds, got '%.*s'",
-                            SHOW(len), text);
-        memcpy(buf, text, len);
-        buf[len] = '\0';
-        errno = 0;
-        d = strtod(buf, &end);
-        if (end != buf + len || errno == ERANGE || !isfinite(d))
+        cfg_trim(&text, &len);
+        if (cfg_parse_double(text, len, &d) != 0)
             return cfg_fail(err, w, "expected a number of seconds, got '%.*s'",
                             SHOW(len), text);
         if (d < 0 || d > CFG_PG_LOCK_TIMEOUT_MAX)
@@ -123,21 +75,14 @@ int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
         return OCP_OK;
     }
     case CK_PG_REPORT_PERIOD_ID: {
-        long long v;
-        trim(&text, &len);
-        if (is_word(text, len, "auto")) {
+        int64_t v;
+        cfg_trim(&text, &len);
+        if (cfg_text_is(text, len, "auto")) {
             c->pg_report_period_auto = 1;
             c->pg_has_report_period_id = 0;
             return OCP_OK;
         }
-        if (len == 0 || len >= sizeof buf)
-            return cfg_fail(err, w, "expected auto or an integer, got '%.*s'",
-                            SHOW(len), text);
-        memcpy(buf, text, len);
-        buf[len] = '\0';
-        errno = 0;
-        v = strtoll(buf, &end, 10);
-        if (end != buf + len || errno == ERANGE || v < 1 || v > INT32_MAX)
+        if (cfg_parse_int64(text, len, &v) != 0 || v < 1 || v > INT32_MAX)
             return cfg_fail(err, w,
                             "expected auto or an id between 1 and %d, got "
                             "'%.*s'",

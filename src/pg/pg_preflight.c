@@ -178,6 +178,24 @@ static char *query_value(PGconn *conn, const char *sql, int n,
     return v;
 }
 
+/* Whether the relation named by the SQL literal `lit` exists: 1 yes, 0 no,
+ * -1 when the query failed (reported as a problem of the run). */
+static int relation_exists(PGconn *conn, const char *lit, struct checks *ck)
+{
+    char sql[1024], *exists;
+    int failed = 0, found;
+
+    snprintf(sql, sizeof sql, "SELECT to_regclass(%s)::text", lit);
+    exists = query_value(conn, sql, 0, NULL, &failed, &ck->scratch);
+    found = exists != NULL;
+    free(exists);
+    if (failed) {
+        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        return -1;
+    }
+    return found;
+}
+
 static void check_columns(PGconn *conn, const char *oid, const char *qt,
                           const struct pg_options *o, struct checks *ck)
 {
@@ -261,27 +279,20 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
     char *rp = pgi_qname(conn, o->schema, "reporting_ocpusagereportperiod");
     char *lit = rp ? pgi_literal(conn, rp) : NULL;
     char sql[1024];
-    int failed = 0;
-    char *exists;
+    int found;
 
     if (rp == NULL || lit == NULL) {
         problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
-    snprintf(sql, sizeof sql, "SELECT to_regclass(%s)::text", lit);
-    exists = query_value(conn, sql, 0, NULL, &failed, &ck->scratch);
-    if (failed) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+    if ((found = relation_exists(conn, lit, ck)) <= 0) {
+        if (found == 0)
+            problem(ck, OCP_ERR_CONFIG,
+                    "%s does not exist, so the report period cannot be checked "
+                    "(is %s a Koku tenant schema?)",
+                    rp, o->schema);
         goto done;
     }
-    if (exists == NULL) {
-        problem(ck, OCP_ERR_CONFIG,
-                "%s does not exist, so the report period cannot be checked "
-                "(is %s a Koku tenant schema?)",
-                rp, o->schema);
-        goto done;
-    }
-    free(exists);
     for (int32_t m = 0; m < p->n; m++) {
         char first[11], idtext[24];
         PGresult *res;
@@ -362,9 +373,9 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
 {
     char *cc = pgi_qname(conn, o->schema, "reporting_ocp_cost_category");
     char *lit = cc ? pgi_literal(conn, cc) : NULL;
-    char sql[1024], *arr = NULL, *exists;
+    char sql[1024], *arr = NULL;
     size_t cap, used = 0;
-    int failed = 0;
+    int found;
     PGresult *res;
 
     if (o->n_cost_category_ids == 0)
@@ -373,18 +384,12 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
         problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
-    snprintf(sql, sizeof sql, "SELECT to_regclass(%s)::text", lit);
-    exists = query_value(conn, sql, 0, NULL, &failed, &ck->scratch);
-    if (failed) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+    if ((found = relation_exists(conn, lit, ck)) <= 0) {
+        if (found == 0)
+            problem(ck, OCP_ERR_CONFIG,
+                    "%s does not exist, so cost_categories cannot be checked", cc);
         goto done;
     }
-    if (exists == NULL) {
-        problem(ck, OCP_ERR_CONFIG,
-                "%s does not exist, so cost_categories cannot be checked", cc);
-        goto done;
-    }
-    free(exists);
     /* The ids as a text array literal {1,2,3}. */
     cap = 2 + 24 * o->n_cost_category_ids;
     arr = malloc(cap);

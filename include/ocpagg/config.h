@@ -87,6 +87,7 @@ struct cfg {
     enum cfg_output_format output_format;
     char *summary_path;
     int output_partitioned;
+    int output_shared_write; /* 1 (default): CSV days written by their ranks */
     double progress_seconds; /* 0 = no progress lines */
     char *source_name;       /* the file it came from, for messages */
     /* output.postgres.* (output.format postgres; docs/postgres.md) */

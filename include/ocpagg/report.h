@@ -308,6 +308,74 @@ void rpt_stream_destroy(struct rpt_stream *s);
 void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
                        int64_t *bytes, int64_t *files);
 
+/* ---- A CSV report written by several processes at once ----
+ *
+ * Why: copying the report text into the page cache is a large part of the
+ * finish, and with one writer it is serial.  When every rank can open
+ * rank 0's temporary file (one file system), each rank writes the text of
+ * its own days at their offsets: rank 0 shares the stream
+ * (rpt_stream_share), every rank opens a part (rpt_part_open) and writes
+ * its day blocks with rpt_part_write at offsets handed down the day order,
+ * closes (rpt_part_close syncs), and rank 0 tells the stream where the
+ * text ends (rpt_stream_shared_end) before rpt_stream_commit, which still
+ * fsyncs and renames.  Ownership: struct rpt_share and struct rpt_part are
+ * caller storage; *_release frees what they hold.  CSV only. */
+struct rpt_share {
+    char *tmp;        /* the temporary file every rank opens */
+    int64_t offset;   /* where the first day's text starts (after the header) */
+    uint64_t ino;     /* its inode number, checked by the other ranks */
+};
+
+/* Rank 0: writes what the stream holds (the header) and hands out its
+ * temporary file.  From then on rpt_stream_write is refused until
+ * rpt_stream_unshare.  OCP_ERR_SOFTWARE for a non-CSV stream, OCP_ERR_IOERR
+ * when the header cannot be written. */
+int rpt_stream_share(struct rpt_stream *s, struct rpt_share *sh, struct ocp_error *err);
+
+/* Rank 0: back to rank 0 writing every block (some rank could not open
+ * the shared file); the stream continues after the header. */
+void rpt_stream_unshare(struct rpt_stream *s);
+
+/* Rank 0, after every part was written and closed: the text ends at
+ * `end`.  OCP_ERR_SOFTWARE when the file is not exactly that long (a
+ * writer went astray).  rpt_stream_counts then gives the bytes but not
+ * the rows, which the ranks counted. */
+int rpt_stream_shared_end(struct rpt_stream *s, int64_t end, struct ocp_error *err);
+
+/* Frees what a share holds. */
+void rpt_share_release(struct rpt_share *sh);
+
+struct rpt_part {
+    int fd;           /* -1 when closed */
+    char *path;       /* the report's name, for messages */
+    char *tmp;        /* the shared temporary file */
+};
+
+/* Any rank: opens the shared temporary file for writing at offsets.  It
+ * must be a regular file with inode sh->ino that is exactly sh->offset
+ * long (so it is rank 0's file, seen through the same or a shared file
+ * system, and nobody has written days yet).  OCP_ERR_CANTCREAT when it
+ * cannot be opened or is not that file; the caller then falls back to
+ * rank 0 writing.  path: the report's final name (messages). */
+int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *path,
+                  struct ocp_error *err);
+
+/* The length of a CSV block's text and its row count (a block is what
+ * rpt_encode_block made).  OCP_ERR_SOFTWARE for a block that is not CSV. */
+int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
+                       int64_t *rows, struct ocp_error *err);
+
+/* Writes a CSV block's text at offset (pwrite).  OCP_ERR_IOERR with
+ * strerror on failure (ENOSPC included). */
+int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
+                   int64_t offset, struct ocp_error *err);
+
+/* Syncs (fdatasync) and closes the part.  OCP_ERR_IOERR on failure. */
+int rpt_part_close(struct rpt_part *p, struct ocp_error *err);
+
+/* Closes without syncing (after a failure) and frees the names. */
+void rpt_part_release(struct rpt_part *p);
+
 /* ---- Output paths checked before the heavy work ---- */
 struct rpt_output_spec {
     const char *report_path, *report_key;   /* key: "output.path" */

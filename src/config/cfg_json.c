@@ -137,6 +137,9 @@ char *cfg_to_json(const struct cfg *c)
         json_string(cfg_output_format_name(c->output_format)), &ok);
     put(output, "summary", jstr(c->summary_path), &ok);
     put(output, "partitioned", json_boolean(c->output_partitioned), &ok);
+    /* Only where it applies, so Parquet and database summaries stay as they were. */
+    if (c->output_format == CFG_OUTPUT_CSV)
+        put(output, "shared_write", json_boolean(c->output_shared_write), &ok);
     if (c->output_format == CFG_OUTPUT_POSTGRES) {
         /* output.postgres; the conninfo only when it holds no password
          * (cfg_validate refuses one, but the summary may describe a

@@ -52,6 +52,7 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_OUTPUT_FORMAT] = {CK_OUTPUT, "format", CS_SCALAR},
     [CK_OUTPUT_SUMMARY] = {CK_OUTPUT, "summary", CS_SCALAR},
     [CK_OUTPUT_PARTITIONED] = {CK_OUTPUT, "partitioned", CS_SCALAR},
+    [CK_OUTPUT_SHARED_WRITE] = {CK_OUTPUT, "shared_write", CS_SCALAR},
     [CK_PROGRESS_SECONDS] = {CK_NONE, "progress_seconds", CS_SCALAR},
     [CK_INPUT_OPTIONAL_TABLES] = {CK_INPUT, "optional_tables", CS_LIST},
     [CK_INPUT_VERIFY_CRC] = {CK_INPUT, "verify_crc", CS_SCALAR},
@@ -395,6 +396,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         c->summary_path = NULL;
         break;
     case CK_OUTPUT_PARTITIONED: c->output_partitioned = 0; break;
+    case CK_OUTPUT_SHARED_WRITE: c->output_shared_write = 1; break;
     case CK_PROGRESS_SECONDS: c->progress_seconds = 5.0; break;
     case CK_INPUT_OPTIONAL_TABLES:
         /* SEMANTICS.md: the storage table is optional, the label tables
@@ -577,6 +579,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
                           CFG_CHUNK_ROWS_MAX, w, err);
     case CK_STRICT:
     case CK_INPUT_VERIFY_CRC:
+    case CK_OUTPUT_SHARED_WRITE:
     case CK_OUTPUT_PARTITIONED: {
         int b;
         if (cfg_parse_bool(text, len, &b) != 0)
@@ -586,6 +589,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
             c->strict = b;
         else if (key == CK_INPUT_VERIFY_CRC)
             c->verify_crc = b;
+        else if (key == CK_OUTPUT_SHARED_WRITE)
+            c->output_shared_write = b;
         else
             c->output_partitioned = b;
         return OCP_OK;

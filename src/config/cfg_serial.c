@@ -81,6 +81,7 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     put_i64(&b, (int64_t)c->output_format);
     put_str(&b, c->summary_path);
     put_i64(&b, c->output_partitioned);
+    put_i64(&b, c->output_shared_write);
     memcpy(&bits, &c->progress_seconds, sizeof bits);
     put_u64(&b, bits);
     put_str(&b, c->source_name);
@@ -261,6 +262,7 @@ static void read_all(struct reader *r, struct cfg *c)
     c->output_format = (enum cfg_output_format)get_ranged(r, 0, 2);
     c->summary_path = get_str(r);
     c->output_partitioned = (int)get_ranged(r, 0, 1);
+    c->output_shared_write = (int)get_ranged(r, 0, 1);
     bits = get_u64(r);
     memcpy(&c->progress_seconds, &bits, sizeof bits);
     c->source_name = get_str(r);

@@ -18,7 +18,7 @@ int fault_init(int rank, struct ocp_error *err)
     char phase[32], kind[16];
     int r, n = 0;
     static const char *const phases[] = {"plan", "read", "merge", "exchange", "finish",
-                                          "write", "summary", "recv", "aws", NULL};
+                                          "write", "summary", "recv", "aws", "share", NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
                                          "stop", NULL};
     int pi, ki;
@@ -67,6 +67,14 @@ int fault_at(const char *phase, struct ocp_error *err)
     else if (strcmp(fault.kind, "stop") == 0)
         raise(SIGSTOP);
     return OCP_OK;
+}
+
+int fault_share_refused(void)
+{
+    if (!fault.active || fault.fired || strcmp(fault.phase, "share") != 0)
+        return 0;
+    fault.fired = 1;
+    return 1;
 }
 
 int fault_recv_alloc(void)

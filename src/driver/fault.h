@@ -10,7 +10,9 @@
  *          after the first batch of days), write (rank 0: writing a block;
  *          others: sending one), summary, recv (a transport receive fails
  *          to allocate; KIND is ignored), aws (after reading the rank's
- *          share of the CUR, when the AWS step runs).
+ *          share of the CUR, when the AWS step runs), share (the rank
+ *          cannot open the shared CSV report: not a failure, rank 0 then
+ *          writes every byte; KIND is ignored).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself).
  * A malformed value is a usage error (64), so a typo never passes a test.
@@ -27,6 +29,11 @@ int fault_init(int rank, struct ocp_error *err);
  * raise the signal and return OCP_OK (the signal does the rest).  Fires
  * once per run. */
 int fault_at(const char *phase, struct ocp_error *err);
+
+/* 1 when this rank should act as if it could not open the shared CSV
+ * report (phase share; KIND is ignored): the job falls back to rank 0
+ * writing every byte, which is not a failure. */
+int fault_share_refused(void);
 
 /* 1 when this transport receive should fail to allocate (phase recv). */
 int fault_recv_alloc(void);

@@ -8,7 +8,14 @@
  * them, each rank sending its blocks in its own day order.  So ranks
  * finish in parallel, no rank needs all groups, and no rank holds more
  * than one batch of encoded days: memory stays bounded by the groups, not
- * by the report.  The block format is the report module's business. */
+ * by the report.  The block format is the report module's business.
+ *
+ * A CSV file from several ranks is written by all of them instead
+ * (output.shared_write, on by default): when every rank can open rank 0's
+ * temporary file, each writes the text of its own days at its offset,
+ * which travels down the day order as a note, so rank 0 neither receives
+ * nor copies the other ranks' text.  Where some rank cannot open the file
+ * (no shared file system) the job quietly takes the path above. */
 #include "driver/finish.h"
 #include "driver/driver.h"
 #include "driver/exchange.h"
@@ -21,6 +28,8 @@
 #include <string.h>
 
 #define TAG_BLOCK 21
+#define TAG_OFFSET 22
+#define TAG_SHARE 23
 
 /* Finishes and encodes one day. */
 static int finish_one_day(const struct agg_partial *p,
@@ -143,39 +152,319 @@ static void failed_here(struct tp *t, int rc, const struct ocp_error *err)
         tp_alert(t, rc, err != NULL ? err->message : "");
 }
 
+/* What one rank's walk over the days needs. */
+struct walk {
+    const struct agg_partial *mine;
+    const struct agg_day_index *ix;
+    const struct agg_finish_settings *fs;
+    const struct rpt_meta *meta;
+    const struct out_encoding *enc;
+    struct tp *t;
+    int nthreads;
+    const int32_t *days;      /* this rank's days, in order */
+    size_t ndays, next;       /* next: the first day not yet in a batch */
+    const struct day_owner *order; /* every day with its owner, in order */
+    size_t total;
+    struct batch b;
+    size_t taken;             /* blocks of the current batch already used */
+    struct rpt_buf *aws_rows;
+    struct finish_result *res;
+    double started, last_progress, progress_seconds;
+};
+
+static void progress(struct walk *w, size_t gi)
+{
+    if (w->t->rank != 0 || w->progress_seconds <= 0 ||
+        now_seconds() - w->last_progress < w->progress_seconds)
+        return;
+    w->last_progress = now_seconds();
+    fprintf(stderr, "ocpagg: finish+write %3.0f%%: %zu of %zu days in the report "
+                    "after %.1f s\n", 100.0 * (double)gi / (double)w->total, gi,
+            w->total, w->last_progress - w->started);
+}
+
+/* The block of this rank's next own day: finishes the next batch when
+ * the current one is used up (nothing when rc is a failure). */
+static int next_block(struct walk *w, int rc, struct ocp_error *err)
+{
+    if (w->taken == w->b.count) {
+        w->b.first = w->next;
+        w->b.count = w->ndays - w->next < (size_t)w->nthreads ? w->ndays - w->next
+                                                              : (size_t)w->nthreads;
+        w->next += w->b.count;
+        w->taken = 0;
+        if (rc == OCP_OK)
+            rc = stop_status(w->t, err);
+        if (rc == OCP_OK) {
+            rc = run_batch(w->mine, w->ix, w->fs, w->meta, w->enc, w->days, &w->b,
+                           w->nthreads, w->aws_rows, w->res, err);
+            if (rc == OCP_OK && w->b.first > 0)
+                rc = fault_at("finish", err);
+            failed_here(w->t, rc, err);
+        }
+    }
+    return rc;
+}
+
+/* Rank 0 walks every day in order, writing its own blocks and receiving
+ * the others'; the other ranks walk their own days and send.  Once a rank
+ * has failed or been told to stop, it still walks the rest but sends (or,
+ * on rank 0, expects) failure headers only. */
+static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
+                         struct ocp_error *err)
+{
+    struct tp *t = w->t;
+    size_t gi;
+
+    for (gi = 0; gi < w->total; gi++) {
+        const struct day_owner *d = &w->order[gi];
+        progress(w, gi);
+        if (d->owner != t->rank) {
+            if (t->rank == 0) {
+                unsigned char *blk = NULL;
+                size_t len = 0;
+                int lrc = tp_recv(t, &blk, &len, rc, d->owner, TAG_BLOCK, err);
+                if (rc == OCP_OK && lrc == OCP_OK)
+                    lrc = fault_at("write", err);
+                /* Checked right before writing: a signal aborts the
+                 * stream inside tp_poll. */
+                if (rc == OCP_OK && lrc == OCP_OK)
+                    lrc = stop_status(t, err);
+                if (rc == OCP_OK && lrc == OCP_OK)
+                    lrc = out_write(dest, blk, len, err);
+                free(blk);
+                if (rc == OCP_OK && lrc != OCP_OK) {
+                    rc = lrc;
+                    failed_here(t, rc, err);
+                }
+                if (rc == OCP_OK)
+                    rc = stop_status(t, err);
+            }
+            continue;
+        }
+        rc = next_block(w, rc, err);
+        if (t->rank == 0) {
+            const struct rpt_buf *blk = &w->b.block[w->taken];
+            if (rc == OCP_OK)
+                rc = fault_at("write", err);
+            if (rc == OCP_OK)
+                rc = stop_status(t, err);
+            if (rc == OCP_OK)
+                rc = out_write(dest, (const unsigned char *)blk->data, blk->len, err);
+            failed_here(t, rc, err);
+        } else {
+            int lrc = rc == OCP_OK ? fault_at("write", err) : OCP_OK;
+            if (lrc != OCP_OK) {
+                rc = lrc;
+                failed_here(t, rc, err);
+            }
+            lrc = tp_send(t, w->b.block[w->taken].data, w->b.block[w->taken].len, rc, 0,
+                          TAG_BLOCK, err);
+            if (rc == OCP_OK && lrc != OCP_OK)
+                rc = lrc; /* rank 0 refused: it failed or stopped */
+        }
+        w->taken++;
+    }
+    return rc;
+}
+
+/* Every rank writes its own days into the shared report file.  A day's
+ * offset is the previous day's offset plus its length, so it travels down
+ * the day order as a note from the previous day's owner (sent before that
+ * owner writes, so writing overlaps the next owner's work); the last
+ * day's owner tells rank 0 where the text ends.  The notes follow the
+ * day order whatever the statuses, so a failed rank (which sends its
+ * failure instead of offsets) never leaves a partner waiting.  On rank 0,
+ * *end receives the end of the text. */
+static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t base,
+                       int64_t *end, struct ocp_error *err)
+{
+    struct tp *t = w->t;
+    struct tp_note *notes = NULL, spare;
+    size_t gi, nn = 0;
+    int64_t next_off = base;
+    int lrc;
+
+    notes = calloc(w->ndays + 1, sizeof *notes);
+    if (notes == NULL && rc == OCP_OK) {
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        failed_here(t, rc, err);
+    }
+    for (gi = 0; gi < w->total; gi++) {
+        const struct day_owner *d = &w->order[gi];
+        int64_t off = next_off, day_rows = 0;
+        size_t n = 0;
+        int to;
+
+        if (d->owner != t->rank)
+            continue;
+        progress(w, gi);
+        rc = next_block(w, rc, err);
+        /* This day's offset: from the previous day's owner. */
+        if (gi > 0 && w->order[gi - 1].owner != t->rank) {
+            lrc = tp_note_recv(t, &off, rc, w->order[gi - 1].owner, TAG_OFFSET, err);
+            if (rc == OCP_OK && lrc != OCP_OK)
+                rc = lrc;
+        }
+        if (rc == OCP_OK)
+            rc = rpt_csv_block_text((const unsigned char *)w->b.block[w->taken].data,
+                                    w->b.block[w->taken].len, &n, &day_rows, err);
+        if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "report offset overflow");
+        failed_here(t, rc, err);
+        next_off = rc == OCP_OK ? off + (int64_t)n : 0;
+        /* The next day's owner (or rank 0 after the last day) learns
+         * where to write before this day is written. */
+        to = gi + 1 < w->total ? w->order[gi + 1].owner : 0;
+        if (to != t->rank) {
+            /* Without memory for notes each one is waited for at once. */
+            struct tp_note *nt = notes != NULL ? &notes[nn++] : &spare;
+            lrc = tp_note_send(t, nt, next_off, rc, to, TAG_OFFSET, err);
+            if (lrc == OCP_OK && notes == NULL)
+                lrc = tp_note_done(t, nt, err);
+            if (rc == OCP_OK && lrc != OCP_OK) {
+                rc = lrc;
+                failed_here(t, rc, err);
+            }
+        }
+        if (rc == OCP_OK)
+            rc = fault_at("write", err);
+        if (rc == OCP_OK)
+            rc = stop_status(t, err);
+        if (rc == OCP_OK)
+            rc = rpt_part_write(part, (const unsigned char *)w->b.block[w->taken].data,
+                                w->b.block[w->taken].len, off, err);
+        failed_here(t, rc, err);
+        w->taken++;
+    }
+    if (t->rank == 0) {
+        *end = next_off;
+        if (w->total > 0 && w->order[w->total - 1].owner != 0) {
+            lrc = tp_note_recv(t, end, rc, w->order[w->total - 1].owner, TAG_OFFSET, err);
+            if (rc == OCP_OK && lrc != OCP_OK)
+                rc = lrc;
+        }
+    }
+    for (gi = 0; gi < nn; gi++) {
+        lrc = tp_note_done(t, &notes[gi], err);
+        if (rc == OCP_OK && lrc != OCP_OK)
+            rc = lrc;
+    }
+    free(notes);
+    return rc;
+}
+
+/* Whether every rank can write its own days into rank 0's file: rank 0
+ * shares its stream, every rank opens the file and checks it is the same
+ * one.  Collective, on ranks that all reached the finish fine; the answer
+ * is the same on every rank.  A rank that cannot open the file is not a
+ * failure (no shared file system): rank 0 then writes every byte.
+ * Returns this rank's status; *shared says which way it goes. */
+static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
+                       struct rpt_part *part, int64_t *base, int *shared,
+                       struct ocp_error *err)
+{
+    struct rpt_share sh;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = OCP_OK, cannot;
+    struct ocp_error quiet;
+
+    memset(&sh, 0, sizeof sh);
+    *shared = 0;
+    part->fd = -1;
+    if (t->rank == 0) {
+        rc = rpt_stream_share(dest->stream, &sh, err);
+        if (rc == OCP_OK) {
+            size_t n = strlen(sh.tmp);
+            len = 16 + n + 1;
+            buf = malloc(len);
+            if (buf == NULL) {
+                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+            } else {
+                memcpy(buf, &sh.offset, 8);
+                memcpy(buf + 8, &sh.ino, 8);
+                memcpy(buf + 16, sh.tmp, n + 1);
+            }
+        }
+        rpt_share_release(&sh);
+        failed_here(t, rc, err);
+    }
+    {
+        int lrc = tp_bcast(t, &buf, &len, rc, 0, err);
+        if (rc == OCP_OK)
+            rc = lrc;
+    }
+    if (rc == OCP_OK && (len < 17 || buf[len - 1] != '\0'))
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                           "bad report share message (%zu bytes)", len);
+    if (rc == OCP_OK) {
+        memcpy(&sh.offset, buf, 8);
+        memcpy(&sh.ino, buf + 8, 8);
+        sh.tmp = (char *)buf + 16;
+        *base = sh.offset;
+        /* Not seeing the file is an answer, not an error. */
+        ocp_error_clear(&quiet);
+        cannot = rpt_part_open(part, &sh, report, &quiet) != OCP_OK ||
+                 fault_share_refused();
+        sh.tmp = NULL;
+    } else {
+        cannot = 1;
+    }
+    free(buf);
+    failed_here(t, rc, err);
+    /* Everyone has opened (or failed to) before anyone writes a day, so
+     * the length check in rpt_part_open sees only the header. */
+    if (tp_any(t, rc != OCP_OK)) {
+        rpt_part_release(part);
+        return rc == OCP_OK ? TP_PEER : rc;
+    }
+    if (tp_any(t, cannot)) {
+        rpt_part_release(part);
+        if (t->rank == 0)
+            rpt_stream_unshare(dest->stream);
+        return OCP_OK;
+    }
+    *shared = 1;
+    return OCP_OK;
+}
+
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds,
                 struct tp *t, struct rpt_buf *aws_rows, struct finish_result *res,
                 struct ocp_error *err)
 {
-    double started = now_seconds(), last_progress = started;
-    int rank = t->rank, size = t->nranks, r, rc = status, mycount = 0;
+    int rank = t->rank, size = t->nranks, r, rc = status, mycount = 0, shared = 0;
     int32_t *days = NULL, *alldays = NULL;
     size_t ndays = 0, next = 0, total = 0, gi, i;
     int *counts = NULL, *displs = NULL;
     struct day_owner *order = NULL;
     struct agg_day_index *ix = NULL;
-    struct batch b;
-    size_t taken = 0; /* blocks of the current batch already written/sent */
+    struct walk w;
+    struct rpt_part part;
+    int64_t base = 0, end = 0;
     MPI_Request rq;
 
-    memset(&b, 0, sizeof b);
+    memset(&w, 0, sizeof w);
+    memset(&part, 0, sizeof part);
+    part.fd = -1;
     if (nthreads < 1)
         nthreads = 1;
     counts = calloc((size_t)size, sizeof *counts);
     displs = calloc((size_t)size, sizeof *displs);
-    b.block = calloc((size_t)nthreads, sizeof *b.block);
-    b.res = calloc((size_t)nthreads, sizeof *b.res);
-    b.err = calloc((size_t)nthreads, sizeof *b.err);
-    b.status = calloc((size_t)nthreads, sizeof *b.status);
+    w.b.block = calloc((size_t)nthreads, sizeof *w.b.block);
+    w.b.res = calloc((size_t)nthreads, sizeof *w.b.res);
+    w.b.err = calloc((size_t)nthreads, sizeof *w.b.err);
+    w.b.status = calloc((size_t)nthreads, sizeof *w.b.status);
     if (aws_rows != NULL)
-        b.aws = calloc((size_t)nthreads, sizeof *b.aws);
+        w.b.aws = calloc((size_t)nthreads, sizeof *w.b.aws);
     /* A rank that failed before the finish walks the protocol with no
      * days of its own. */
-    if (rc == OCP_OK && (counts == NULL || displs == NULL || b.block == NULL ||
-                         b.res == NULL || b.err == NULL || b.status == NULL ||
-                         (aws_rows != NULL && b.aws == NULL)))
+    if (rc == OCP_OK && (counts == NULL || displs == NULL || w.b.block == NULL ||
+                         w.b.res == NULL || w.b.err == NULL || w.b.status == NULL ||
+                         (aws_rows != NULL && w.b.aws == NULL)))
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     if (rc == OCP_OK && (rc = agg_partial_days(mine, &days, &ndays)) != OCP_OK)
         rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory listing the days");
@@ -188,7 +477,6 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             if (exchange_day_owner(days[i], size) == rank)
                 days[next++] = days[i];
         ndays = next;
-        next = 0;
         mycount = (int)ndays;
     }
 
@@ -225,78 +513,46 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         }
     qsort(order, total, sizeof *order, cmp_day_owner);
 
-    /* Rank 0 walks every day in order; the others walk their own.  Once a
-     * rank has failed or been told to stop, it still walks the rest but
-     * sends (or, on rank 0, expects) failure headers only. */
-    for (gi = 0; gi < total; gi++) {
-        const struct day_owner *d = &order[gi];
-        if (rank == 0 && progress_seconds > 0 &&
-            now_seconds() - last_progress >= progress_seconds) {
-            last_progress = now_seconds();
-            fprintf(stderr, "ocpagg: finish+write %3.0f%%: %zu of %zu days in the report "
-                            "after %.1f s\n", 100.0 * (double)gi / (double)total, gi,
-                    total, last_progress - started);
-        }
-        if (d->owner != rank) {
-            if (rank == 0) {
-                unsigned char *blk = NULL;
-                size_t len = 0;
-                int lrc = tp_recv(t, &blk, &len, rc, d->owner, TAG_BLOCK, err);
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = fault_at("write", err);
-                /* Checked right before writing: a signal aborts the
-                 * stream inside tp_poll. */
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = stop_status(t, err);
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = out_write(dest, blk, len, err);
-                free(blk);
-                if (rc == OCP_OK && lrc != OCP_OK) {
-                    rc = lrc;
-                    failed_here(t, rc, err);
-                }
-                if (rc == OCP_OK)
-                    rc = stop_status(t, err);
-            }
-            continue;
-        }
-        if (taken == b.count) {
-            /* The next batch of this rank's days. */
-            b.first = next;
-            b.count = ndays - next < (size_t)nthreads ? ndays - next : (size_t)nthreads;
-            next += b.count;
-            taken = 0;
-            if (rc == OCP_OK)
-                rc = stop_status(t, err);
-            if (rc == OCP_OK) {
-                rc = run_batch(mine, ix, fs, meta, enc, days, &b, nthreads, aws_rows, res,
-                               err);
-                if (rc == OCP_OK && b.first > 0)
-                    rc = fault_at("finish", err);
-                failed_here(t, rc, err);
-            }
-        }
-        if (rank == 0) {
-            const struct rpt_buf *blk = &b.block[taken];
-            if (rc == OCP_OK)
-                rc = fault_at("write", err);
-            if (rc == OCP_OK)
-                rc = stop_status(t, err);
-            if (rc == OCP_OK)
-                rc = out_write(dest, (const unsigned char *)blk->data, blk->len, err);
+    if (enc->shared_write && !enc->postgres && size > 1) {
+        rc = open_shared(t, dest, enc->report_path, &part, &base, &shared, err);
+        if (rc != OCP_OK)
+            goto cleanup;
+    }
+
+    w.mine = mine;
+    w.ix = ix;
+    w.fs = fs;
+    w.meta = meta;
+    w.enc = enc;
+    w.t = t;
+    w.nthreads = nthreads;
+    w.days = days;
+    w.ndays = ndays;
+    w.order = order;
+    w.total = total;
+    w.aws_rows = aws_rows;
+    w.res = res;
+    w.started = w.last_progress = now_seconds();
+    w.progress_seconds = progress_seconds;
+    res->shared = shared;
+    if (shared) {
+        int lrc;
+        rc = walk_shared(&w, rc, &part, base, &end, err);
+        lrc = rpt_part_close(&part, err);
+        if (rc == OCP_OK && lrc != OCP_OK) {
+            rc = lrc;
             failed_here(t, rc, err);
-        } else {
-            int lrc = rc == OCP_OK ? fault_at("write", err) : OCP_OK;
-            if (lrc != OCP_OK) {
-                rc = lrc;
-                failed_here(t, rc, err);
-            }
-            lrc = tp_send(t, b.block[taken].data, b.block[taken].len, rc, 0, TAG_BLOCK,
-                          err);
-            if (rc == OCP_OK && lrc != OCP_OK)
-                rc = lrc; /* rank 0 refused: it failed or stopped */
         }
-        taken++;
+        /* Every part is written and closed before rank 0 looks at the
+         * file (the last day's note left before that day was written). */
+        if (tp_any(t, rc != OCP_OK) && rc == OCP_OK)
+            rc = TP_PEER;
+        if (rank == 0 && rc == OCP_OK) {
+            rc = rpt_stream_shared_end(dest->stream, end, err);
+            failed_here(t, rc, err);
+        }
+    } else {
+        rc = walk_streamed(&w, rc, dest, err);
     }
     /* A rank with a single batch meets the finish fault here. */
     if (rc == OCP_OK && ndays > 0 && ndays <= (size_t)nthreads) {
@@ -307,17 +563,18 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         rc = stop_status(t, err);
 
 cleanup:
-    if (b.block != NULL)
+    rpt_part_release(&part);
+    if (w.b.block != NULL)
         for (i = 0; i < (size_t)nthreads; i++)
-            rpt_buf_release(&b.block[i]);
-    if (b.aws != NULL)
+            rpt_buf_release(&w.b.block[i]);
+    if (w.b.aws != NULL)
         for (i = 0; i < (size_t)nthreads; i++)
-            rpt_buf_release(&b.aws[i]);
-    free(b.aws);
-    free(b.block);
-    free(b.res);
-    free(b.err);
-    free(b.status);
+            rpt_buf_release(&w.b.aws[i]);
+    free(w.b.aws);
+    free(w.b.block);
+    free(w.b.res);
+    free(w.b.err);
+    free(w.b.status);
     free(days);
     free(alldays);
     free(order);

@@ -11,6 +11,7 @@
 
 struct finish_result {
     int64_t pod_rows, unallocated_rows, storage_rows;
+    int shared;  /* 1: every rank wrote its own days into the CSV file */
 };
 
 /* Collective.  `mine` holds all groups of this rank's days (after the
@@ -27,7 +28,10 @@ struct finish_result {
  * progress_seconds (0: none).  Returns this rank's status (rank 0
  * includes writing): its own failure, TP_PEER when it stopped for another
  * rank, OCP_ERR_INTERRUPTED on its own signal.  aws_rows (NULL: no AWS
- * step) receives this rank's finished rows in aws_ocp_encode form. */
+ * step) receives this rank's finished rows in aws_ocp_encode form.
+ * With several ranks, a CSV file and enc->shared_write, every rank writes
+ * its own days into rank 0's temporary file when all of them can open it
+ * (res->shared); rank 0 then only checks the length before the commit. */
 int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds, struct tp *t,

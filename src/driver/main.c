@@ -710,6 +710,7 @@ static int phase_write(struct run *r, struct ocp_error *err)
     r->sum.status = "ok";
     r->sum.config_json = r->config_json;
     r->sum.report_path = r->cfg.output_path;
+    r->sum.report_writers = r->enc.postgres ? 0 : (r->fres.shared ? r->nranks : 1);
     r->sum.nranks = r->nranks;
     r->sum.threads = r->res.threads;
     r->sum.total_rows = r->plan.total_rows;

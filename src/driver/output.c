@@ -8,8 +8,11 @@ void out_encoding_of(const struct cfg *cfg, struct out_encoding *enc)
     memset(enc, 0, sizeof *enc);
     if (cfg->output_format == CFG_OUTPUT_POSTGRES)
         enc->postgres = 1;
-    else if (cfg->output_format == CFG_OUTPUT_CSV)
+    else if (cfg->output_format == CFG_OUTPUT_CSV) {
         enc->format = RPT_FORMAT_CSV;
+        enc->shared_write = cfg->output_shared_write;
+        enc->report_path = cfg->output_path;
+    }
     else
         enc->format = cfg->output_partitioned ? RPT_FORMAT_PARQUET_PARTITIONED
                                               : RPT_FORMAT_PARQUET;

@@ -21,6 +21,10 @@ struct out_encoding {
     int postgres;              /* 1: COPY text for the database */
     enum rpt_format format;    /* file formats */
     struct pg_periods periods; /* postgres: report period per month */
+    const char *report_path;   /* the file's name (messages); borrowed */
+    int shared_write;          /* CSV file and output.shared_write: with
+                                  several ranks each writes its own days
+                                  (finish.c), when all can open the file */
 };
 
 /* The encoding the config asks for (periods filled later for postgres). */

@@ -186,6 +186,8 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "exchange", exch);
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
+    if (s->report_writers > 0)
+        json_object_set_new(root, "report_writers", json_integer(s->report_writers));
     if (s->has_postgres) {
         /* Counts and the server version only: never the conninfo. */
         json_t *pg = json_object();

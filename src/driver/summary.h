@@ -18,6 +18,7 @@ struct run_summary {
     const char *status;
     const char *config_json;
     const char *report_path;
+    int report_writers;   /* ranks that wrote the report's bytes (0: not a file) */
     /* output.format postgres: what the database step did. */
     int has_postgres;
     const char *pg_server_version;

@@ -293,6 +293,49 @@ int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
     return OCP_OK;
 }
 
+int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to,
+                 int tag, struct ocp_error *err)
+{
+    n->msg.value = status == OCP_OK ? value : 0;
+    n->msg.status = status;
+    n->msg.rank = t->rank;
+    n->active = 0;
+    if (MPI_Isend(&n->msg, (int)sizeof n->msg, MPI_BYTE, to, tag, t->comm, &n->rq) !=
+        MPI_SUCCESS)
+        return mpi_failed(err, "sending to", to);
+    n->active = 1;
+    return OCP_OK;
+}
+
+int tp_note_done(struct tp *t, struct tp_note *n, struct ocp_error *err)
+{
+    if (!n->active)
+        return OCP_OK;
+    n->active = 0;
+    if (tp_wait(t, &n->rq) != OCP_OK)
+        return mpi_failed(err, "sending to", -1);
+    return OCP_OK;
+}
+
+int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
+                 struct ocp_error *err)
+{
+    struct tp_note n;
+    MPI_Request rq;
+
+    *value = 0;
+    if (MPI_Irecv(&n.msg, (int)sizeof n.msg, MPI_BYTE, from, tag, t->comm, &rq) !=
+            MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        return mpi_failed(err, "receiving from", from);
+    if (my_status != OCP_OK)
+        return my_status;
+    if (n.msg.status != OCP_OK)
+        return TP_PEER;
+    *value = n.msg.value;
+    return OCP_OK;
+}
+
 int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
             int from, int tag, struct ocp_error *err)
 {

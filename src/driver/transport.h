@@ -112,6 +112,34 @@ int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
 int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
             int from, int tag, struct ocp_error *err);
 
+/* A note: one number with the sender's status, sent without waiting for
+ * the receiver (no handshake), so a rank can hand a small value down a
+ * chain (the next day's offset in the report) and go on working.  The
+ * note is caller storage that must stay untouched until tp_note_done.
+ * Every note sent must be received by a matching tp_note_recv, whatever
+ * the statuses: a failed rank still sends (its status) and receives. */
+struct tp_note {
+    struct {
+        int64_t value;
+        int32_t status, rank;
+    } msg;
+    MPI_Request rq;
+    int active;
+};
+
+/* Posts note n (value, status) to `to`.  Returns OCP_OK, or
+ * OCP_ERR_SOFTWARE when MPI fails. */
+int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to,
+                 int tag, struct ocp_error *err);
+
+/* Waits (polling) until a posted note has left; nothing for an idle note. */
+int tp_note_done(struct tp *t, struct tp_note *n, struct ocp_error *err);
+
+/* Receives a note from `from`.  Returns OCP_OK with *value, my_status
+ * when that is not OK, TP_PEER when the sender's status was a failure. */
+int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
+                 struct ocp_error *err);
+
 /* Sends to `to` while receiving from `from` (one step of a shuffle). */
 int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
             int to, unsigned char **rbuf, size_t *rlen, int from, int tag,

@@ -10,8 +10,10 @@
 #include "ocpagg/report.h"
 #include "report/rpt_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CSV_MAGIC "RPC1"
 #define CSV_HEAD 12
@@ -24,6 +26,7 @@ struct rpt_stream {
     enum rpt_format format;
     int state;
     int failed;                 /* a write failed: only abort remains */
+    int shared;                 /* CSV days written by the ranks (rpt_part) */
     int64_t rows, bytes, files;
     struct rpt_atomic csv;      /* CSV */
     struct rpt_buf pending;     /* CSV text not yet written */
@@ -153,18 +156,36 @@ static int csv_flush(struct rpt_stream *s, struct ocp_error *err)
     return rc;
 }
 
+int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
+                       int64_t *rows, struct ocp_error *err)
+{
+    uint64_t r;
+
+    if (len < CSV_HEAD || memcmp(block, CSV_MAGIC, 4) != 0)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "not a CSV report block (%zu bytes)", len);
+    r = get_u64(block + 4);
+    if (r > (uint64_t)INT64_MAX)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "CSV report block with %llu rows", (unsigned long long)r);
+    *text_len = len - CSV_HEAD;
+    *rows = (int64_t)r;
+    return OCP_OK;
+}
+
 static int csv_write(struct rpt_stream *s, const unsigned char *block,
                      size_t len, struct ocp_error *err)
 {
     const char *text = (const char *)block + CSV_HEAD;
     size_t n;
-    int rc = OCP_OK;
+    int64_t rows;
+    int rc = rpt_csv_block_text(block, len, &n, &rows, err);
 
-    if (len < CSV_HEAD || memcmp(block, CSV_MAGIC, 4) != 0)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, s->csv.path, -1, NULL,
-                             "not a CSV report block (%zu bytes)", len);
-    n = len - CSV_HEAD;
-    s->rows += (int64_t)get_u64(block + 4);
+    if (rc != OCP_OK) {
+        ocp_error_context(err, s->csv.path, -1, NULL);
+        return rc;
+    }
+    s->rows += rows;
     /* Flush first when this block would overflow the buffer or goes
      * straight to the file: the text must stay in block order. */
     if (s->pending.len > 0 &&
@@ -195,6 +216,9 @@ int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
     if (s->failed)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "writing to a report stream after a failure");
+    if (s->shared)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "writing blocks to a shared report stream");
     if (s->format == RPT_FORMAT_CSV)
         rc = csv_write(s, block, len, err);
     else
@@ -233,6 +257,66 @@ int rpt_stream_commit(struct rpt_stream *s, struct ocp_error *err)
     rpt_buf_release(&s->pending);
     s->state = rc == OCP_OK ? ST_COMMITTED : ST_ABORTED;
     return rc;
+}
+
+int rpt_stream_share(struct rpt_stream *s, struct rpt_share *sh, struct ocp_error *err)
+{
+    struct stat st;
+    int rc;
+
+    memset(sh, 0, sizeof *sh);
+    if (s->format != RPT_FORMAT_CSV || s->state != ST_OPEN || s->failed)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "only an open CSV report can be shared");
+    rc = csv_flush(s, err);
+    if (rc != OCP_OK) {
+        s->failed = 1;
+        return rc;
+    }
+    if (fstat(s->csv.fd, &st) != 0)
+        return ocp_error_set(err, OCP_ERR_IOERR, s->csv.path, -1, NULL,
+                             "cannot stat %s: %s", s->csv.tmp, strerror(errno));
+    sh->tmp = strdup(s->csv.tmp);
+    if (sh->tmp == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, s->csv.path, -1, NULL, "out of memory");
+    sh->offset = s->bytes;
+    sh->ino = (uint64_t)st.st_ino;
+    s->shared = 1;
+    return OCP_OK;
+}
+
+void rpt_stream_unshare(struct rpt_stream *s)
+{
+    s->shared = 0;
+}
+
+int rpt_stream_shared_end(struct rpt_stream *s, int64_t end, struct ocp_error *err)
+{
+    struct stat st;
+
+    if (!s->shared || s->state != ST_OPEN)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "ending a report stream that is not shared");
+    /* Every byte up to end was written by some rank, and nothing beyond:
+     * the length is the one check that covers a part gone astray. */
+    if (fstat(s->csv.fd, &st) != 0 || (int64_t)st.st_size != end) {
+        s->failed = 1;
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, s->csv.path, -1, NULL,
+                             "the report written by the ranks is %lld bytes, expected %lld",
+                             (long long)st.st_size, (long long)end);
+    }
+    /* The stream's own file offset stays after the header; nothing is
+     * written through it any more, commit only syncs and renames. */
+    s->csv.bytes = end;
+    s->bytes = end;
+    s->shared = 0;
+    return OCP_OK;
+}
+
+void rpt_share_release(struct rpt_share *sh)
+{
+    free(sh->tmp);
+    sh->tmp = NULL;
 }
 
 void rpt_stream_abort(struct rpt_stream *s)

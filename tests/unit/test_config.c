@@ -767,6 +767,28 @@ static void test_input_keys(void)
     CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
     CHECK_INT(cfg_set(&c, "input.verify_crc", "true", &err), OCP_OK);
     CHECK_INT(c.verify_crc, 1);
+    /* output.shared_write: on by default, off by key, carried to the
+     * other ranks and into a CSV run's summary. */
+    CHECK_INT(c.output_shared_write, 1);
+    CHECK_INT(cfg_set(&c, "output.shared_write", "false", &err), OCP_OK);
+    CHECK_INT(c.output_shared_write, 0);
+    {
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        struct cfg d;
+        char *json = cfg_to_json(&c);
+        CHECK(json != NULL && strstr(json, "\"shared_write\":false") != NULL);
+        free(json);
+        CHECK_INT(cfg_serialize(&c, &buf, &len), OCP_OK);
+        cfg_init(&d);
+        CHECK_INT(cfg_deserialize(&d, buf, len, &err), OCP_OK);
+        CHECK_INT(d.output_shared_write, 0);
+        cfg_release(&d);
+        free(buf);
+    }
+    expect_set_error(&c, "output.shared_write", "maybe",
+                     "command line: key 'output.shared_write': expected true or false, "
+                     "got 'maybe'");
     expect_set_error(&c, "input.optional_tables", "pod_usage",
                      "command line: key 'input.optional_tables[0]': pod_usage "
                      "is always required");

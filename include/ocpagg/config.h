@@ -60,6 +60,11 @@ struct cfg_node_role {
     char *role; /* "master", "infra" or "worker" */
 };
 
+/* Default window_rows: input rows per rank whose days are finished and
+ * written before the next days are read (12 Mi rows, about 450 MiB of
+ * groups per rank on Koku-shaped data). */
+#define CFG_WINDOW_ROWS_DEFAULT INT64_C(12582912)
+
 struct cfg {
     char *cluster_id, *cluster_alias, *source_uuid;
     int64_t report_period_id;
@@ -82,6 +87,7 @@ struct cfg {
     size_t n_node_roles;
     int threads; /* per rank; 0 = the OpenMP default */
     int64_t chunk_rows;
+    int64_t window_rows; /* input rows per rank in one window of days; 0: one window */
     int strict;
     char *output_path;
     enum cfg_output_format output_format;

@@ -18,6 +18,7 @@ void cfg_init(struct cfg *c)
     c->input_format = CFG_INPUT_HDF5;
     c->threads = 0;
     c->chunk_rows = 131072;
+    c->window_rows = CFG_WINDOW_ROWS_DEFAULT;
     c->output_format = CFG_OUTPUT_CSV;
     c->progress_seconds = 5.0;
     c->verify_crc = 1;

@@ -131,6 +131,9 @@ char *cfg_to_json(const struct cfg *c)
 
     put(root, "threads", json_integer(c->threads), &ok);
     put(root, "chunk_rows", json_integer(c->chunk_rows), &ok);
+    /* Only when not the default, so existing summaries stay as they were. */
+    if (c->window_rows != CFG_WINDOW_ROWS_DEFAULT)
+        put(root, "window_rows", json_integer(c->window_rows), &ok);
     put(root, "strict", json_boolean(c->strict), &ok);
     put(output, "path", jstr(c->output_path), &ok);
     put(output, "format",

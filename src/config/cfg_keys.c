@@ -46,6 +46,7 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_NODE_ROLES] = {CK_NONE, "node_roles", CS_MAP},
     [CK_THREADS] = {CK_NONE, "threads", CS_SCALAR},
     [CK_CHUNK_ROWS] = {CK_NONE, "chunk_rows", CS_SCALAR},
+    [CK_WINDOW_ROWS] = {CK_NONE, "window_rows", CS_SCALAR},
     [CK_STRICT] = {CK_NONE, "strict", CS_SCALAR},
     [CK_OUTPUT] = {CK_NONE, "output", CS_SECTION},
     [CK_OUTPUT_PATH] = {CK_OUTPUT, "path", CS_SCALAR},
@@ -384,6 +385,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
     case CK_NODE_ROLES: clear_node_roles(c); break;
     case CK_THREADS: c->threads = 0; break;
     case CK_CHUNK_ROWS: c->chunk_rows = 131072; break;
+    case CK_WINDOW_ROWS: c->window_rows = CFG_WINDOW_ROWS_DEFAULT; break;
     case CK_STRICT: c->strict = 0; break;
     case CK_OUTPUT_PATH:
         forget_derived_summary(c);
@@ -577,6 +579,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     case CK_CHUNK_ROWS:
         return set_ranged(&c->chunk_rows, text, len, CFG_CHUNK_ROWS_MIN,
                           CFG_CHUNK_ROWS_MAX, w, err);
+    case CK_WINDOW_ROWS:
+        return set_ranged(&c->window_rows, text, len, 0, INT64_MAX / 1024, w, err);
     case CK_STRICT:
     case CK_INPUT_VERIFY_CRC:
     case CK_OUTPUT_SHARED_WRITE:

@@ -76,6 +76,7 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     }
     put_i64(&b, c->threads);
     put_i64(&b, c->chunk_rows);
+    put_i64(&b, c->window_rows);
     put_i64(&b, c->strict);
     put_str(&b, c->output_path);
     put_i64(&b, (int64_t)c->output_format);
@@ -257,6 +258,7 @@ static void read_all(struct reader *r, struct cfg *c)
     }
     c->threads = (int)get_ranged(r, 0, CFG_THREADS_MAX);
     c->chunk_rows = get_i64(r);
+    c->window_rows = get_ranged(r, 0, INT64_MAX / 1024);
     c->strict = (int)get_ranged(r, 0, 1);
     c->output_path = get_str(r);
     c->output_format = (enum cfg_output_format)get_ranged(r, 0, 2);

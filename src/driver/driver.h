@@ -28,6 +28,13 @@ struct plan_chunk {
     int64_t nrows;
 };
 
+/* A window of days: [first_day, last_day], or everything (INT32_MIN,
+ * INT32_MAX), chunks of unknown day included. */
+struct plan_window {
+    int32_t first_day, last_day;
+    int64_t rows;
+};
+
 struct plan {
     char **files;          /* input files; HDF5 has exactly one */
     size_t nfiles;
@@ -50,8 +57,18 @@ int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
  * within one day and the days spread evenly, a chunk goes to the rank that
  * will finish its day (exchange_day_owner), so little moves between ranks
  * afterwards; otherwise ranks get contiguous runs of chunks. */
-int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
-               size_t *count);
+int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
+               size_t **chunks, size_t *count);
+
+/* The windows of days the job works through one after the other: each
+ * window's chunks are read, exchanged, finished and written before the
+ * next window is read, so memory holds the groups of one window only.
+ * Windows are runs of whole days holding about window_rows * nranks input
+ * rows each, in day order.  Only when every chunk lies within one known
+ * day (Parquet with interval_start statistics); otherwise, or with
+ * window_rows 0, one window covers everything.  *out is malloc'd. */
+int plan_windows(const struct plan *p, int64_t window_rows, int nranks,
+                 struct plan_window **out, size_t *count);
 
 int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len);
 int plan_deserialize(struct plan *p, const unsigned char *buf, size_t len);
@@ -74,6 +91,7 @@ struct job {
     int quiet;
     volatile sig_atomic_t *stop; /* set by signal handlers (the signal) */
     struct tp *tp;               /* alerts and stop checks between chunks */
+    int check_day;               /* every row must lie on its chunk's day */
     double t_start;
 };
 

@@ -22,6 +22,7 @@
 #include "ocpagg/batch.h"
 #include "ocpagg/h5.h"
 #include "ocpagg/parquet.h"
+#include "ocpagg/text.h"
 
 double now_seconds(void)
 {
@@ -175,6 +176,32 @@ static int master_check(const struct job *job, const int *failed, const int *rc,
     return tp_poll(job->tp) || f;
 }
 
+/* With windows of days, a chunk is read in the window of the day its row
+ * group's statistics give; a row on another day would be finished with
+ * the wrong window (its day twice in the report), so it is a data error,
+ * never a silently split day.  NULL timestamps are the aggregation's
+ * business (counted, dropped). */
+static int check_chunk_day(const struct ocp_batch *b, int32_t day, struct ocp_error *err)
+{
+    const int64_t *ts = b->col[0].present ? b->col[0].ts : NULL;
+    const int64_t lo = (int64_t)day * OCP_US_PER_DAY, hi = lo + OCP_US_PER_DAY;
+    size_t i;
+
+    if (ts == NULL || day == INT32_MIN)
+        return OCP_OK;
+    for (i = 0; i < b->nrows; i++) {
+        if (ts[i] != OCP_TS_NULL && (ts[i] < lo || ts[i] >= hi)) {
+            char d[16];
+            txt_format_date(day, d);
+            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
+                                 "row %zu lies outside %s, the one day the row group's "
+                                 "statistics give",
+                                 i, d);
+        }
+    }
+    return OCP_OK;
+}
+
 int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err)
@@ -242,6 +269,8 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
             ocp_arena_reset(&w->arena);
             memset(&batch, 0, sizeof batch);
             lrc = read_chunk(job, w, &h5, c, &batch, &local);
+            if (lrc == OCP_OK && job->check_day)
+                lrc = check_chunk_day(&batch, c->day, &local);
             if (lrc == OCP_OK)
                 lrc = agg_partial_add(w->partial, &batch, &local);
             if (lrc == OCP_OK && master && first) {

@@ -264,6 +264,12 @@ static void print_error(int rank, int nranks, const struct ocp_error *err)
 struct run {
     int64_t moving_groups; /* groups this rank sent in the shuffle */
     uint64_t moved_bytes;  /* and their serialized bytes */
+    /* Windows of days, worked through one after the other (plan_windows);
+     * the counters below add up over the windows. */
+    struct plan_window *windows;
+    size_t nwindows, window;
+    struct agg_stats stats;    /* this rank's input counters */
+    int64_t owned[2];          /* pod and storage groups of its days */
     struct options opt;
     struct cfg cfg;
     struct plan plan;
@@ -552,8 +558,9 @@ static int phase_plan(struct run *r, struct ocp_error *err)
             memcpy(&r->enc.periods, buf, sizeof r->enc.periods);
         free(buf);
     }
-    if (rc == OCP_OK &&
-        plan_share(&r->plan, r->rank, r->nranks, &r->mychunks, &r->nmychunks) != OCP_OK)
+    /* Every rank cuts the same windows from the same plan. */
+    if (rc == OCP_OK && plan_windows(&r->plan, r->cfg.window_rows, r->nranks, &r->windows,
+                                     &r->nwindows) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     /* The broadcast either reached every rank or failed on all of them;
      * in the first case all take part in the input check. */
@@ -565,18 +572,31 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     return rc;
 }
 
-/* Read and aggregate this rank's share. */
+/* Read and aggregate this rank's share of the current window. */
 static int phase_read(struct run *r, struct ocp_error *err)
 {
+    const struct plan_window *w = &r->windows[r->window];
+    struct rank_result res;
     int rc;
 
-    if (r->rank == 0 && !r->opt.quiet)
+    if (r->rank == 0 && !r->opt.quiet && r->window == 0)
         fprintf(stderr,
                 "ocpagg: %lld input rows in %zu chunks from %zu file(s)"
                 "%s; %d rank(s) x %d thread(s)\n",
                 (long long)r->plan.total_rows, r->plan.nchunks, r->plan.nfiles,
                 r->plan.pruned_row_groups > 0 ? " (some row groups pruned by date)" : "",
                 r->nranks, r->nthreads);
+    if (r->rank == 0 && !r->opt.quiet && r->nwindows > 1) {
+        char a[16], b[16];
+        txt_format_date(w->first_day, a);
+        txt_format_date(w->last_day, b);
+        fprintf(stderr, "ocpagg: window %zu of %zu: days %s to %s, %lld input rows\n",
+                r->window + 1, r->nwindows, a, b, (long long)w->rows);
+    }
+    free(r->mychunks);
+    r->mychunks = NULL;
+    if (plan_share(&r->plan, r->rank, r->nranks, w, &r->mychunks, &r->nmychunks) != OCP_OK)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     memset(&r->job, 0, sizeof r->job);
     r->job.cfg = &r->cfg;
     r->job.plan = &r->plan;
@@ -590,33 +610,44 @@ static int phase_read(struct run *r, struct ocp_error *err)
     r->job.settings.enabled = &r->keys;
     r->job.settings.strict = r->cfg.strict;
     r->job.settings.track_volume_nodes = r->plan.table_present[OCP_TABLE_STORAGE];
+    /* With several windows every row must lie on its chunk's day (the
+     * window was cut by the row groups' statistics). */
+    r->job.check_day = r->nwindows > 1;
     r->t_mark = now_seconds();
-    rc = execute_chunks(&r->job, r->mychunks, r->nmychunks, &r->partial, &r->res, err);
+    memset(&res, 0, sizeof res);
+    rc = execute_chunks(&r->job, r->mychunks, r->nmychunks, &r->partial, &res, err);
+    r->res.rows += res.rows;
+    r->res.read_seconds += res.read_seconds;
+    r->res.merge_seconds += res.merge_seconds;
+    r->res.threads = res.threads;
     if (rc == OCP_OK && r->opt.verbose)
         fprintf(stderr,
                 "ocpagg: rank %d: %lld rows in %zu chunk(s) read and aggregated in "
                 "%.2f s on %d thread(s); threads merged in %.2f s\n",
-                r->rank, (long long)r->res.rows, r->nmychunks, r->res.read_seconds,
-                r->res.threads, r->res.merge_seconds);
-    if (rc == OCP_OK && r->res.bad_label_where[0] != '\0' && !r->opt.quiet) {
+                r->rank, (long long)res.rows, r->nmychunks, res.read_seconds,
+                res.threads, res.merge_seconds);
+    if (rc == OCP_OK && res.bad_label_where[0] != '\0' && !r->opt.quiet) {
         struct agg_stats st;
         agg_partial_stats(r->partial, &st);
         fprintf(stderr,
                 "ocpagg: rank %d: warning: %lld row(s) with malformed label text "
                 "read as empty labels, first in %s\n",
-                r->rank, (long long)st.bad_label_rows, r->res.bad_label_where);
+                r->rank, (long long)st.bad_label_rows, res.bad_label_where);
     }
-    r->sum.t_read = now_seconds() - r->t_mark;
+    r->sum.t_read += now_seconds() - r->t_mark;
     return rc;
 }
 
-/* Figures for the summary and the finish settings. */
+/* The finish settings, once for all windows. */
 static int phase_prepare(struct run *r, struct ocp_error *err)
 {
-    int rc = summary_gather_read(&r->tp, &r->res, r->partial, &r->sum, &r->figures, err);
-    if (rc == OCP_OK)
-        rc = build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
-    return rc;
+    return build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
+}
+
+/* Figures for the summary, after the last window. */
+static int phase_figures(struct run *r, struct ocp_error *err)
+{
+    return summary_gather_read(&r->tp, &r->res, &r->stats, &r->sum, &r->figures, err);
 }
 
 /* Groups move to the rank that owns their day. */
@@ -628,14 +659,14 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
         fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", r->sum.t_read,
                 r->nranks > 1 ? "; exchanging groups by day between ranks" : "");
     if (r->nranks > 1) {
-        r->moving_groups = exchange_count_moving(r->partial, r->rank, r->nranks);
+        r->moving_groups += exchange_count_moving(r->partial, r->rank, r->nranks);
         rc = exchange_shuffle_by_day(r->partial, &r->tp, &r->moved_bytes, err);
     }
     else if (tp_poll(&r->tp))
         rc = stopped(err);
     if (rc == OCP_OK && r->nranks == 1)
         rc = fault_at("exchange", err);
-    r->sum.t_reduce = now_seconds() - r->t_mark;
+    r->sum.t_reduce += now_seconds() - r->t_mark;
     return rc;
 }
 
@@ -646,7 +677,7 @@ static int phase_finish(struct run *r, struct ocp_error *err)
     int rc = OCP_OK;
 
     r->t_mark = now_seconds();
-    if (r->rank == 0) {
+    if (r->rank == 0 && r->window == 0) {
         if (!r->opt.quiet)
             fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
                             "on %d rank(s) x %d thread(s), writing %s\n",
@@ -662,7 +693,26 @@ static int phase_finish(struct run *r, struct ocp_error *err)
                      rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
                      &r->fres, err);
-    r->sum.t_finish = now_seconds() - r->t_mark;
+    r->sum.t_finish += now_seconds() - r->t_mark;
+    /* The window's groups are done: keep their counts, free them. */
+    {
+        struct agg_stats st;
+        int64_t pod = 0, sto = 0;
+        int i;
+        if (r->partial != NULL) {
+            agg_partial_stats(r->partial, &st);
+            for (i = 0; i < OCP_TABLE_COUNT; i++)
+                r->stats.rows_read[i] += st.rows_read[i];
+            r->stats.rows_out_of_range += st.rows_out_of_range;
+            r->stats.rows_no_node += st.rows_no_node;
+            r->stats.bad_label_rows += st.bad_label_rows;
+            exchange_count_owned(r->partial, r->rank, r->nranks, &pod, &sto);
+            r->owned[0] += pod;
+            r->owned[1] += sto;
+        }
+        agg_partial_destroy(r->partial);
+        r->partial = NULL;
+    }
     return rc;
 }
 
@@ -696,7 +746,8 @@ static int phase_write(struct run *r, struct ocp_error *err)
     int64_t counts[5], sent[2], expected;
     int rc;
 
-    exchange_count_owned(r->partial, r->rank, r->nranks, &counts[0], &counts[1]);
+    counts[0] = r->owned[0];
+    counts[1] = r->owned[1];
     sent[0] = r->moving_groups;
     sent[1] = (int64_t)r->moved_bytes;
     counts[2] = r->fres.pod_rows;
@@ -859,13 +910,19 @@ int main(int argc, char **argv)
     if ((rc = step(r, phase_plan(r, &err), &err)) != OCP_OK)
         goto done;
     tp_arm(&r->tp);
-    if ((rc = step(r, phase_read(r, &err), &err)) != OCP_OK)
-        goto done;
     if ((rc = step(r, phase_prepare(r, &err), &err)) != OCP_OK)
         goto done;
-    if ((rc = step(r, phase_exchange(r, &err), &err)) != OCP_OK)
-        goto done;
-    if ((rc = step(r, phase_finish(r, &err), &err)) != OCP_OK)
+    /* One window of days after the other (one window unless the input is
+     * large and its row groups say their days). */
+    for (r->window = 0; r->window < r->nwindows; r->window++) {
+        if ((rc = step(r, phase_read(r, &err), &err)) != OCP_OK)
+            goto done;
+        if ((rc = step(r, phase_exchange(r, &err), &err)) != OCP_OK)
+            goto done;
+        if ((rc = step(r, phase_finish(r, &err), &err)) != OCP_OK)
+            goto done;
+    }
+    if ((rc = step(r, phase_figures(r, &err), &err)) != OCP_OK)
         goto done;
     if ((rc = step(r, phase_aws(r, &err), &err)) != OCP_OK)
         goto done;
@@ -887,6 +944,7 @@ done:
     rpt_buf_release(&r->aws_rows);
     aws_step_result_release(&r->aws);
     free(r->mychunks);
+    free(r->windows);
     free(r->figures);
     free(r->pg_ids);
     free_finish_settings(&r->fs);

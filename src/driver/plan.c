@@ -373,14 +373,21 @@ int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
     return rc;
 }
 
-int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
-               size_t *count)
+static int in_window(const struct plan_chunk *c, const struct plan_window *w)
+{
+    if (w->first_day == INT32_MIN && w->last_day == INT32_MAX)
+        return 1;
+    return c->day != INT32_MIN && c->day >= w->first_day && c->day <= w->last_day;
+}
+
+int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
+               size_t **chunks, size_t *count)
 {
     size_t *list = malloc((p->nchunks ? p->nchunks : 1) * sizeof *list);
     int64_t *load = calloc((size_t)nranks, sizeof *load);
     int by_day = p->nchunks > 0;
-    int64_t before = 0, worst = 0;
-    size_t i, n = 0;
+    int64_t before = 0, worst = 0, total = 0;
+    size_t i, n = 0, k = 0;
     int r;
 
     if (list == NULL || load == NULL) {
@@ -388,7 +395,10 @@ int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
         free(load);
         return OCP_ERR_OSERR;
     }
-    for (i = 0; i < p->nchunks && by_day; i++) {
+    for (i = 0; i < p->nchunks; i++) {
+        if (!in_window(&p->chunks[i], w))
+            continue;
+        total += p->chunks[i].nrows;
         if (p->chunks[i].day == INT32_MIN)
             by_day = 0;
         else
@@ -397,20 +407,22 @@ int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
     for (r = 0; r < nranks && by_day; r++)
         worst = load[r] > worst ? load[r] : worst;
     /* By day only when no rank gets more than 10 % above its share. */
-    if (by_day && worst * nranks > p->total_rows + p->total_rows / 10)
+    if (by_day && worst * nranks > total + total / 10)
         by_day = 0;
     for (i = 0; i < p->nchunks; i++) {
         int owner;
+        if (!in_window(&p->chunks[i], w))
+            continue;
         if (by_day)
             owner = exchange_day_owner(p->chunks[i].day, nranks);
         else
             /* The rank whose share of the rows holds the chunk's first
              * row; contiguous shares keep each rank in few files. */
-            owner = p->total_rows > 0 ? (int)((before * nranks) / p->total_rows)
-                                      : (int)(i % (size_t)nranks);
+            owner = total > 0 ? (int)((before * nranks) / total) : (int)(k % (size_t)nranks);
         if (owner == rank)
             list[n++] = i;
         before += p->chunks[i].nrows;
+        k++;
     }
     free(load);
     *chunks = list;
@@ -419,6 +431,95 @@ int plan_share(const struct plan *p, int rank, int nranks, size_t **chunks,
 }
 
 /* Serialized form: counts, file names (length + bytes), then chunks. */
+struct day_rows {
+    int32_t day;
+    int64_t rows;
+};
+
+static int cmp_day_rows(const void *a, const void *b)
+{
+    const struct day_rows *x = a, *y = b;
+    return x->day < y->day ? -1 : (x->day > y->day ? 1 : 0);
+}
+
+int plan_windows(const struct plan *p, int64_t window_rows, int nranks,
+                 struct plan_window **out, size_t *count)
+{
+    struct day_rows *d = NULL;
+    struct plan_window *w = NULL;
+    size_t i, n = 0, nw = 0, target_windows;
+    int64_t budget, total = 0, acc = 0;
+
+    *out = NULL;
+    *count = 0;
+    for (i = 0; i < p->nchunks; i++)
+        if (p->chunks[i].day == INT32_MIN)
+            break;
+    budget = window_rows > 0 && window_rows <= INT64_MAX / (nranks > 0 ? nranks : 1)
+                 ? window_rows * (nranks > 0 ? nranks : 1)
+                 : 0;
+    if (budget > 0 && p->nchunks > 0 && i == p->nchunks) {
+        /* Rows per day, days in order. */
+        d = malloc(p->nchunks * sizeof *d);
+        if (d == NULL)
+            return OCP_ERR_OSERR;
+        for (i = 0; i < p->nchunks; i++) {
+            d[i].day = p->chunks[i].day;
+            d[i].rows = p->chunks[i].nrows;
+        }
+        qsort(d, p->nchunks, sizeof *d, cmp_day_rows);
+        for (i = 0; i < p->nchunks; i++) {
+            if (n > 0 && d[n - 1].day == d[i].day)
+                d[n - 1].rows += d[i].rows;
+            else
+                d[n++] = d[i];
+            total += d[i].rows;
+        }
+    }
+    if (d == NULL || total <= budget) {
+        free(d);
+        w = malloc(sizeof *w);
+        if (w == NULL)
+            return OCP_ERR_OSERR;
+        w->first_day = INT32_MIN;
+        w->last_day = INT32_MAX;
+        w->rows = p->total_rows;
+        *out = w;
+        *count = 1;
+        return OCP_OK;
+    }
+    /* As few windows as the budget allows, of about equal rows (so the
+     * last is not a lone day that leaves ranks idle): a window closes at
+     * the day where it reaches its equal share. */
+    target_windows = (size_t)((total + budget - 1) / budget);
+    w = malloc((n + 1) * sizeof *w);
+    if (w == NULL) {
+        free(d);
+        return OCP_ERR_OSERR;
+    }
+    w[0].first_day = d[0].day;
+    w[0].rows = 0;
+    for (i = 0; i < n; i++) {
+        w[nw].rows += d[i].rows;
+        w[nw].last_day = d[i].day;
+        acc += d[i].rows;
+        /* Close when this window reached its share of the rows, or the
+         * next day would overflow the budget. */
+        if (i + 1 < n &&
+            ((double)acc >= (double)total * (double)(nw + 1) / (double)target_windows ||
+             w[nw].rows + d[i + 1].rows > budget)) {
+            nw++;
+            w[nw].first_day = d[i + 1].day;
+            w[nw].rows = 0;
+        }
+    }
+    nw++;
+    free(d);
+    *out = w;
+    *count = nw;
+    return OCP_OK;
+}
+
 int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len)
 {
     size_t need = 8 * 4 + sizeof p->table_rows + sizeof p->table_present, i, off = 0;

@@ -14,11 +14,10 @@
 #include "ocpagg/batch.h"
 
 int summary_gather_read(struct tp *t, const struct rank_result *res,
-                        const struct agg_partial *partial, struct run_summary *sum,
+                        const struct agg_stats *st, struct run_summary *sum,
                         struct rank_figures **figures, struct ocp_error *err)
 {
     struct rank_figures mine;
-    struct agg_stats st;
     int64_t in[OCP_TABLE_COUNT + 3], out[OCP_TABLE_COUNT + 3];
     MPI_Request rq;
     int i, rc = OCP_OK;
@@ -45,14 +44,11 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
         tp_abort(t, OCP_ERR_SOFTWARE);
     /* Counters are summed separately: the split finish moves groups, not
      * counters. */
-    memset(&st, 0, sizeof st);
-    if (partial != NULL)
-        agg_partial_stats(partial, &st);
     for (i = 0; i < OCP_TABLE_COUNT; i++)
-        in[i] = st.rows_read[i];
-    in[OCP_TABLE_COUNT] = st.rows_out_of_range;
-    in[OCP_TABLE_COUNT + 1] = st.rows_no_node;
-    in[OCP_TABLE_COUNT + 2] = st.bad_label_rows;
+        in[i] = st->rows_read[i];
+    in[OCP_TABLE_COUNT] = st->rows_out_of_range;
+    in[OCP_TABLE_COUNT + 1] = st->rows_no_node;
+    in[OCP_TABLE_COUNT + 2] = st->bad_label_rows;
     if (MPI_Ireduce(in, out, OCP_TABLE_COUNT + 3, MPI_INT64_T, MPI_SUM, 0, t->comm,
                     &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)

@@ -39,12 +39,12 @@ struct run_summary {
 struct tp;
 struct rank_result;
 
-/* Collective after the read phase: rank 0 gets every rank's figures
- * (sum->per_rank, malloc'd into *figures) and the summed input counters
- * in sum->stats.  partial may be NULL (a rank that failed counts zero).
+/* Collective after the last window's finish: rank 0 gets every rank's
+ * figures (sum->per_rank, malloc'd into *figures) and the summed input
+ * counters in sum->stats (st: this rank's counters over all windows).
  * Returns OCP_OK or OCP_ERR_OSERR (rank 0 out of memory). */
 int summary_gather_read(struct tp *t, const struct rank_result *res,
-                        const struct agg_partial *partial, struct run_summary *sum,
+                        const struct agg_stats *st, struct run_summary *sum,
                         struct rank_figures **figures, struct ocp_error *err);
 
 /* Collective after the finish: rank 0 gets the owned group counts, the

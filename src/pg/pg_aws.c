@@ -221,7 +221,10 @@ int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
 int pg_aws_end(struct pg_writer *w, int64_t expected_rows, int64_t *copied,
                struct ocp_error *err)
 {
-    int rc = pgi_writer_copy_end(w, copied, err);
+    int rc = pgi_writer_copy_end(w, copied,
+                                 "COPY into " PG_AWS_TABLE " failed, both tables "
+                                 "rolled back (the row is the AWS report's)",
+                                 err);
     if (rc != OCP_OK)
         return rc;
     if (*copied != expected_rows) {

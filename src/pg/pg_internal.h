@@ -119,8 +119,9 @@ int pgi_writer_exec(struct pg_writer *w, const char *sql, int n,
 int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
                           struct ocp_error *err);
 
-/* Ends that COPY; *rows = the rows the server took. */
-int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows,
+/* Ends that COPY; *rows = the rows the server took.  A failure is
+ * recorded as "<what>: SQLSTATE ...". */
+int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows, const char *what,
                         struct ocp_error *err);
 
 /* The writer's connection (for quoting names). */

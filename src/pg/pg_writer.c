@@ -216,10 +216,13 @@ int pg_writer_write(struct pg_writer *w, const unsigned char *block,
     return OCP_OK;
 }
 
+static const char first_failed[] = "COPY into the table failed, rolled back";
+
 /* Ends the open COPY (the table's or a later one): the staged bytes
  * go out, the server's count goes to *rows, the transaction stays open
  * (W_COPIED).  On failure it is rolled back. */
-static int finish_copy(struct pg_writer *w, int64_t *rows, struct ocp_error *err)
+static int finish_copy(struct pg_writer *w, int64_t *rows, const char *what,
+                       struct ocp_error *err)
 {
     PGresult *res;
     int rc;
@@ -233,8 +236,7 @@ static int finish_copy(struct pg_writer *w, int64_t *rows, struct ocp_error *err
         return lost(w, err, "ending the COPY");
     res = PQgetResult(w->conn);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        pgi_fail(err, OCP_ERR_IOERR, w->conn, res,
-                 "COPY into the table failed, rolled back");
+        pgi_fail(err, OCP_ERR_IOERR, w->conn, res, what);
         PQclear(res);
         w->state = W_FAILED;
         rollback(w);
@@ -258,7 +260,7 @@ int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
     } else if (w == NULL || w->state != W_COPYING || w->first_ended) {
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "pg_writer_end_copy: the COPY is not open");
-    } else if ((rc = finish_copy(w, &w->copied, err)) != OCP_OK) {
+    } else if ((rc = finish_copy(w, &w->copied, first_failed, err)) != OCP_OK) {
         return rc;
     }
     if (w->copied != expected_rows) {
@@ -284,7 +286,7 @@ static int end_first(struct pg_writer *w, struct ocp_error *err)
         if (w->first_ended)
             return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                  "a later COPY is still open");
-        if ((rc = finish_copy(w, &w->copied, err)) != OCP_OK)
+        if ((rc = finish_copy(w, &w->copied, first_failed, err)) != OCP_OK)
             return rc;
         w->first_ended = 1;
     }
@@ -331,13 +333,13 @@ int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
     return OCP_OK;
 }
 
-int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows,
+int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows, const char *what,
                         struct ocp_error *err)
 {
     if (w == NULL || w->state != W_COPYING || !w->first_ended)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "pgi_writer_copy_end: no later COPY is open");
-    return finish_copy(w, rows, err);
+    return finish_copy(w, rows, what, err);
 }
 
 PGconn *pgi_writer_conn(struct pg_writer *w)

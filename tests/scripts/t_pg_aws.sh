@@ -154,12 +154,23 @@ expect_unchanged() { # RC FAULT RANKS
     sleep 0.3
     [ "$(q ranks3 "SELECT count(*) FROM pg_stat_activity WHERE datname = 'ranks3' AND application_name = 'ocpagg'")" = 0 ] ||
         fail "$fault: a session of the failed job is still open"
-    echo "t_pg_aws: $fault: exit $rc, both tables unchanged"
+    echo "t_pg_aws: ${fault:-refused row}: exit $rc, both tables unchanged"
 }
 expect_unchanged 65 aws:2:data 3
 expect_unchanged 65 awspg:0:data 3
 expect_unchanged 75 awspg:0:term 3
 expect_unchanged 75 awspg:0:term 1
+# A row the server refuses during the AWS COPY (a trigger stands in for a
+# constraint): 74 naming SQLSTATE and the AWS report row, both unchanged.
+q ranks3 "CREATE FUNCTION public.no_s3() RETURNS trigger LANGUAGE plpgsql AS
+          \$\$BEGIN IF NEW.product_code = 'AmazonS3' THEN RAISE EXCEPTION 'no S3 here'; END IF;
+          RETURN NEW; END\$\$;
+          CREATE TRIGGER no_s3 BEFORE INSERT ON $AWS FOR EACH ROW EXECUTE FUNCTION public.no_s3()" >/dev/null
+expect_unchanged 74 "" 3
+grep -q "P0001" "$WORK/f.out" && grep -q "no S3 here" "$WORK/f.out" && grep -q "row" "$WORK/f.out" ||
+    { cat "$WORK/f.out" >&2; fail "the refused AWS row's error does not name SQLSTATE, message and row"; }
+echo "t_pg_aws: $(grep -m1 P0001 "$WORK/f.out" | cut -c1-220)"
+q ranks3 "DROP TRIGGER no_s3 ON $AWS" >/dev/null
 
 # Pre-flight refusals: 78 naming what is wrong, nothing changed.
 refuse() { # DB SQL PATTERN [sed expression for the config]

@@ -57,64 +57,6 @@ static struct pg_options aws_options(const struct pg_options *o)
     return a;
 }
 
-/* Ids of `ids` missing from <schema>.<table>(id), as "1, 2" (NULL when
- * all exist); problems go to ck. */
-static void check_ids(PGconn *conn, const struct pg_options *o,
-                      const char *table, const char *what,
-                      const int64_t *ids, size_t n, struct pgi_checks *ck)
-{
-    char *qt = pgi_qname(conn, o->schema, table);
-    char *lit = qt ? pgi_literal(conn, qt) : NULL;
-    char sql[1024], *arr = NULL;
-    size_t cap = 2 + 24 * n, used = 0;
-    PGresult *res;
-    int found;
-
-    if (n == 0)
-        goto done;
-    if (qt == NULL || lit == NULL || (arr = malloc(cap)) == NULL) {
-        pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
-        goto done;
-    }
-    if ((found = pgi_relation_exists(conn, lit, ck)) <= 0) {
-        if (found == 0)
-            pgi_problem(ck, OCP_ERR_CONFIG,
-                        "%s does not exist, so %s cannot be checked (the "
-                        "foreign key of %s would fail at COMMIT)",
-                        qt, what, PG_AWS_TABLE);
-        goto done;
-    }
-    arr[used++] = '{';
-    for (size_t i = 0; i < n; i++)
-        used += (size_t)snprintf(arr + used, cap - used, "%s%" PRId64,
-                                 i ? "," : "", ids[i]);
-    snprintf(arr + used, cap - used, "}");
-    {
-        const char *params[1] = {arr};
-        snprintf(sql, sizeof sql,
-                 "SELECT string_agg(x::text, ', ' ORDER BY x) FROM "
-                 "(SELECT DISTINCT unnest($1::int8[]) AS x) ids "
-                 "WHERE NOT EXISTS (SELECT 1 FROM %s c WHERE c.id = ids.x)",
-                 qt);
-        res = pgi_execp(conn, sql, 1, params, OCP_ERR_CANTCREAT,
-                        "checking the AWS ids", &ck->scratch);
-    }
-    if (res == NULL) {
-        pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
-        goto done;
-    }
-    if (!PQgetisnull(res, 0, 0))
-        pgi_problem(ck, OCP_ERR_CONFIG,
-                    "%s: id %s not in %s (the foreign key of %s would fail "
-                    "at COMMIT)",
-                    what, PQgetvalue(res, 0, 0), qt, PG_AWS_TABLE);
-    PQclear(res);
-done:
-    free(arr);
-    free(qt);
-    free(lit);
-}
-
 int pg_aws_preflight(const struct pg_options *o,
                      const struct pg_periods *periods, int has_bill,
                      int64_t bill_id, const int64_t *alias_ids,
@@ -147,10 +89,10 @@ int pg_aws_preflight(const struct pg_options *o,
     }
     if (pgi_check_table(conn, &a, &spec, periods, &ck, &missing, &owner)) {
         if (has_bill)
-            check_ids(conn, &a, "reporting_awscostentrybill", "aws.bill_id",
-                      &bill_id, 1, &ck);
-        check_ids(conn, &a, "reporting_awsaccountalias",
-                  "aws.account_aliases", alias_ids, n_alias_ids, &ck);
+            pgi_check_ids(conn, o->schema, "reporting_awscostentrybill",
+                          "aws.bill_id", &bill_id, 1, &ck);
+        pgi_check_ids(conn, o->schema, "reporting_awsaccountalias",
+                      "aws.account_aliases", alias_ids, n_alias_ids, &ck);
     }
     PQfinish(conn);
     return pgi_finish_checks(&ck);

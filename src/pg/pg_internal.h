@@ -87,6 +87,14 @@ int pgi_finish_checks(struct pgi_checks *ck);
  * -1 when the query failed (recorded as a problem). */
 int pgi_relation_exists(PGconn *conn, const char *lit, struct pgi_checks *ck);
 
+/* The configured ids[0..n) (duplicates fine) must exist as id in
+ * <schema>.<table>, which a deferred foreign key points at (else it fails
+ * only at COMMIT): one problem naming `what` (the config key) and the
+ * missing ids, or the missing table. */
+void pgi_check_ids(PGconn *conn, const char *schema, const char *table,
+                   const char *what, const int64_t *ids, size_t n,
+                   struct pgi_checks *ck);
+
 /* The checks of one target table, changing nothing: it exists (else the
  * schema or the table is named), SELECT/INSERT/DELETE privileges, RANGE
  * partitioned on usage_start, spec's columns present with compatible

@@ -350,39 +350,40 @@ done:
     free(lit);
 }
 
-static void check_cost_categories(PGconn *conn, const struct pg_options *o,
-                                  struct pgi_checks *ck)
+void pgi_check_ids(PGconn *conn, const char *schema, const char *table,
+                   const char *what, const int64_t *ids, size_t n,
+                   struct pgi_checks *ck)
 {
-    char *cc = pgi_qname(conn, o->schema, "reporting_ocp_cost_category");
-    char *lit = cc ? pgi_literal(conn, cc) : NULL;
+    char *qt = pgi_qname(conn, schema, table);
+    char *lit = qt ? pgi_literal(conn, qt) : NULL;
     char sql[1024], *arr = NULL;
     size_t cap, used = 0;
     int found;
     PGresult *res;
 
-    if (o->n_cost_category_ids == 0)
+    if (n == 0)
         goto done;
-    if (cc == NULL || lit == NULL) {
+    if (qt == NULL || lit == NULL) {
         pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
     if ((found = pgi_relation_exists(conn, lit, ck)) <= 0) {
         if (found == 0)
             pgi_problem(ck, OCP_ERR_CONFIG,
-                    "%s does not exist, so cost_categories cannot be checked", cc);
+                    "%s does not exist, so %s cannot be checked", qt, what);
         goto done;
     }
     /* The ids as a text array literal {1,2,3}. */
-    cap = 2 + 24 * o->n_cost_category_ids;
+    cap = 2 + 24 * n;
     arr = malloc(cap);
     if (arr == NULL) {
         pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
     arr[used++] = '{';
-    for (size_t i = 0; i < o->n_cost_category_ids; i++)
+    for (size_t i = 0; i < n; i++)
         used += (size_t)snprintf(arr + used, cap - used, "%s%" PRId64,
-                                 i ? "," : "", o->cost_category_ids[i]);
+                                 i ? "," : "", ids[i]);
     snprintf(arr + used, cap - used, "}");
     {
         const char *params[1] = {arr};
@@ -390,9 +391,9 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
                  "SELECT string_agg(x::text, ', ' ORDER BY x) FROM "
                  "(SELECT DISTINCT unnest($1::int8[]) AS x) ids "
                  "WHERE NOT EXISTS (SELECT 1 FROM %s c WHERE c.id = ids.x)",
-                 cc);
+                 qt);
         res = pgi_execp(conn, sql, 1, params, OCP_ERR_CANTCREAT,
-                        "checking the cost categories", &ck->scratch);
+                        "checking the configured ids", &ck->scratch);
     }
     if (res == NULL) {
         pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
@@ -400,13 +401,13 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
     }
     if (!PQgetisnull(res, 0, 0))
         pgi_problem(ck, OCP_ERR_CONFIG,
-                "cost_categories: id %s not in %s (the foreign key would "
+                "%s: id %s not in %s (the foreign key would "
                 "fail at COMMIT)",
-                PQgetvalue(res, 0, 0), cc);
+                what, PQgetvalue(res, 0, 0), qt);
     PQclear(res);
 done:
     free(arr);
-    free(cc);
+    free(qt);
     free(lit);
 }
 
@@ -655,7 +656,9 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
                         &out->can_create_partitions) == 0)
         goto done;
     check_periods(conn, o, &out->periods, &ck);
-    check_cost_categories(conn, o, &ck);
+    pgi_check_ids(conn, o->schema, "reporting_ocp_cost_category",
+                  "cost_categories", o->cost_category_ids,
+                  o->n_cost_category_ids, &ck);
 
 done:
     PQclear(res);

@@ -548,6 +548,19 @@ static void sc_begin(struct sc *x)
     aws_table_init(&x->t);
 }
 
+/* An EC2 compute line item of rid (usage 1 h, nothing else set). */
+static void sc_compute(struct cur *c, const char *rid, const char *ut)
+{
+    memset(c, 0, sizeof *c);
+    c->rid = rid;
+    c->pc = "AmazonEC2";
+    c->fam = "Compute Instance";
+    c->unit = "Hrs";
+    c->ut = ut;
+    c->tags = "{}";
+    c->qty = 1;
+}
+
 /* One CUR line item at hour h, as given. */
 static void sc_cur(struct sc *x, int h, const struct cur *c)
 {
@@ -815,14 +828,7 @@ static void test_poc_scenarios(void)
     {
         struct cur c;
         int h;
-        memset(&c, 0, sizeof c);
-        c.rid = "i-0009";
-        c.pc = "AmazonEC2";
-        c.fam = "Compute Instance";
-        c.unit = "Hrs";
-        c.ut = "BoxUsage:m5.4xlarge";
-        c.tags = "{}";
-        c.qty = 1;
+        sc_compute(&c, "i-0009", "BoxUsage:m5.4xlarge");
         c.cost = 0.768;
         c.rate = 0.768;
         c.blended = 0.7;
@@ -902,12 +908,7 @@ static void test_poc_scenarios(void)
         struct cur c;
         struct aws_raw_row r;
         struct ocp_error e;
-        memset(&c, 0, sizeof c);
-        c.rid = "i-0011";
-        c.pc = "AmazonEC2";
-        c.fam = "Compute Instance";
-        c.unit = "Hrs";
-        c.ut = "BoxUsage:m5.xlarge";
+        sc_compute(&c, "i-0011", "BoxUsage:m5.xlarge");
         c.tags = "{\"openshift_project\": ";
         sc_cur(&x, 3, &c); /* cost 0: changes no sum */
         c.tags = "{}";

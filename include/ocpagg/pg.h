@@ -243,7 +243,8 @@ void pg_writer_destroy(struct pg_writer *w);
  * SELECT/INSERT/DELETE, partitions or a default partition), and that the
  * configured bill (when has_bill) exists in reporting_awscostentrybill
  * and the account alias ids in reporting_awsaccountalias (their foreign
- * keys are deferred, so they would fail only at COMMIT).  One line per
+ * keys are deferred, so they would fail only at COMMIT); a bill with a
+ * range of more than one month is refused (one bill per month).  One line per
  * problem on `report`; OCP_ERR_CONFIG (78) naming the table or column,
  * else OCP_ERR_CANTCREAT (73). */
 int pg_aws_preflight(const struct pg_options *o,

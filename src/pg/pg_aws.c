@@ -79,6 +79,16 @@ int pg_aws_preflight(const struct pg_options *o,
                              "pg_aws.c: %d AWS columns but %d kinds",
                              spec.ncols,
                              (int)(sizeof aws_kinds / sizeof aws_kinds[0]));
+    if (has_bill && periods->n > 1) {
+        /* Koku has one bill per AWS source and month, and so one
+         * cost_entry_bill_id per month's rows; the setting is one id. */
+        pgi_problem(&ck, OCP_ERR_CONFIG,
+                    "key 'aws.bill_id': one month's bill, but the range spans "
+                    "%d months; run one month at a time (or leave aws.bill_id "
+                    "unset: cost_entry_bill_id NULL)",
+                    (int)periods->n);
+        return pgi_finish_checks(&ck);
+    }
     if ((rc = pgi_connect(&a, &conn, &ck.scratch)) != OCP_OK) {
         if (report != NULL)
             fprintf(report, "ocpagg: postgres pre-flight: %s\n",

@@ -172,6 +172,40 @@ grep -q "P0001" "$WORK/f.out" && grep -q "no S3 here" "$WORK/f.out" && grep -q "
 echo "t_pg_aws: $(grep -m1 P0001 "$WORK/f.out" | cut -c1-220)"
 q ranks3 "DROP TRIGGER no_s3 ON $AWS" >/dev/null
 
+# Two months (report_period_id: auto): each month's AWS rows carry that
+# month's report period, as the OCP rows do; aws.bill_id (one month's
+# bill) with such a range is refused.
+"$OCPGEN" --format parquet --output "$WORK/in2" --nodes 3 --pods-per-node 6 --days 4 \
+    --start 2025-11-29 --seed 5 --quiet --aws-cur "$WORK/in2/aws_line_items" \
+    --aws-cluster-id sample-cluster || fail "ocpgen (two months) failed"
+pg_server_newdb months
+q months "INSERT INTO org1234567.reporting_ocpusagereportperiod (id, cluster_id, cluster_alias,
+          report_period_start, report_period_end, provider_id) VALUES (2, 'sample-cluster',
+          'Sample Cluster', '2025-12-01 00:00:00+00', '2026-01-01 00:00:00+00',
+          '6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11')" >/dev/null
+pg_config "$WORK/months.yaml" months
+sed -i "s|path: $WORK/in\$|path: $WORK/in2|; s/^start_date: .*/start_date: 2025-11-29/;
+        s/^end_date: .*/end_date: 2025-12-02/; s/^    schema: org1234567/    schema: org1234567\n    report_period_id: auto/" \
+    "$WORK/months.yaml"
+rc=0
+run_mpi 2 --config "$WORK/months.yaml" > "$WORK/months.out" 2>&1 || rc=$?
+[ "$rc" = 78 ] && grep -q "aws.bill_id.*2 months" "$WORK/months.out" ||
+    { cat "$WORK/months.out" >&2; fail "aws.bill_id with two months: exit $rc, expected 78"; }
+sed -i '/^  bill_id: 7/d' "$WORK/months.yaml"
+run_mpi 2 --config "$WORK/months.yaml" > "$WORK/months.out" 2>&1 ||
+    { cat "$WORK/months.out" >&2; fail "two months: the job failed"; }
+for m in "2025-11-29 2025-11-30 1" "2025-12-01 2025-12-02 2"; do
+    set -- $m
+    n=$(q months "SELECT count(*) FROM $AWS WHERE usage_start BETWEEN '$1' AND '$2'")
+    bad=$(q months "SELECT count(*) FROM $AWS WHERE usage_start BETWEEN '$1' AND '$2'
+                    AND (report_period_id <> $3 OR cost_entry_bill_id IS NOT NULL)")
+    ocp=$(q months "SELECT count(DISTINCT report_period_id) || ':' || max(report_period_id) FROM $OCP
+                    WHERE usage_start BETWEEN '$1' AND '$2'")
+    [ "$n" -gt 0 ] && [ "$bad" = 0 ] && [ "$ocp" = "1:$3" ] ||
+        fail "two months: $1..$2 has $n AWS rows, $bad with another period or a bill (OCP periods $ocp)"
+done
+echo "t_pg_aws: two months: each month's AWS rows carry its report period; aws.bill_id refused (78)"
+
 # Pre-flight refusals: 78 naming what is wrong, nothing changed.
 refuse() { # DB SQL PATTERN [sed expression for the config]
     local db=$1 sql=$2 pat=$3 ed=${4:-} rc=0 st

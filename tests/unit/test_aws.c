@@ -301,6 +301,32 @@ static void test_example(void)
     for (i = 0; i < AWS_NDROP; i++)
         CHECK_INT(c.dropped[i], 0);
     CHECK_INT(c.output_rows, 10);
+    /* The COPY text (aws_encode_csv, what the database output streams):
+     * NULL is the empty unquoted field, '' the quoted empty string, NaN
+     * NULL; a row range without header; the header only when asked. */
+    {
+        struct rpt_buf b = {0};
+        const char *node = t.rows[0].node;
+        double cost = t.rows[0].cost[AWS_COST_BLENDED];
+        t.rows[0].node = "";
+        t.rows[0].cost[AWS_COST_BLENDED] = NAN;
+        CHECK_INT(aws_encode_csv(&t, 0, 1, 0, &b, &e), OCP_OK);
+        CHECK_INT(rpt_buf_reserve(&b, 1), 0);
+        b.data[b.len] = '\0'; /* for strstr, not part of the text */
+        CHECK(b.len > 0 && b.data[b.len - 1] == '\n' &&
+              memchr(b.data, '\n', b.len) == b.data + b.len - 1);
+        CHECK(b.data[0] == '"');
+        CHECK(strstr(b.data, ",\"Pod\",\"Network unattributed\",\"\",,,,\"i-0a\","
+                             "2025-10-15,2025-10-15,") != NULL);
+        /* unblended (the exact sum of 24 x 0.0375), markup, NaN blended */
+        CHECK(strstr(b.data, ",\"USD\",0.8999999999999999,0.09,,0.09,") != NULL);
+        b.len = 0;
+        CHECK_INT(aws_encode_csv(&t, 0, t.count, 1, &b, &e), OCP_OK);
+        CHECK(b.len > 22 && strncmp(b.data, "uuid,report_period_id,", 22) == 0);
+        t.rows[0].node = node;
+        t.rows[0].cost[AWS_COST_BLENDED] = cost;
+        rpt_buf_release(&b);
+    }
     aws_table_release(&t);
     aws_partial_free(p);
     rpt_table_release(&ocp);

@@ -326,6 +326,16 @@ int aws_table_append_move(struct aws_table *dst, struct aws_table *src);
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];
 
+/* Appends rows [from, to) of the table as CSV lines (after a header line
+ * when header is non-zero) to out, in the form PostgreSQL's COPY ... (FORMAT
+ * csv) reads: NULL is an empty unquoted field, every string is quoted
+ * (so '' stays ''), numbers round-trip, NaN is NULL.  Without a header it
+ * is the COPY data of the columns aws_column_names, in that order, which
+ * the database output (pg.h, pg_aws_*) streams into Koku's table.
+ * OCP_ERR_OSERR (out->len restored) when out of memory. */
+int aws_encode_csv(const struct aws_table *t, size_t from, size_t to, int header,
+                   struct rpt_buf *out, struct ocp_error *err);
+
 /* Writes the table as CSV with a header (PostgreSQL COPY ... CSV HEADER:
  * NULL is an empty unquoted field, strings are quoted, numbers round-trip)
  * to path atomically (rpt_atomic_*). */

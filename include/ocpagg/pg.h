@@ -215,6 +215,70 @@ void pg_writer_counts(const struct pg_writer *w, int64_t *deleted,
  * transaction is still open). */
 void pg_writer_destroy(struct pg_writer *w);
 
+/* ---- The OCP-on-AWS table (issue 14; pg_aws.c) ----
+ *
+ * When the AWS step runs with output.format postgres, its rows go into
+ * Koku's <schema>.reporting_ocpawscostlineitem_project_daily_summary_p in
+ * the SAME transaction as the OCP rows: rank 0, after the OCP blocks are
+ * sent,
+ *
+ *     pg_aws_begin(w, &o, &periods, aws_source_uuid, &deleted, &err);
+ *     pg_writer_write(w, block, len, &err);   COPY text of aws_encode_csv
+ *     pg_aws_end(w, aws_rows, &copied, &err);
+ *
+ * then pg_writer_end_copy / pg_writer_commit for the OCP table as before.
+ * pg_aws_begin ends the OCP COPY (its count is still checked by
+ * pg_writer_end_copy), DELETEs this run's AWS rows and starts the second
+ * COPY; any failure, pg_writer_abort or a lost connection rolls back both
+ * tables.  Pre-flight (pg_aws_preflight) and the monthly partitions
+ * (pg_aws_prepare_partitions) come before, like the OCP table's. */
+
+/* Koku's OCP-on-AWS project table. */
+#define PG_AWS_TABLE "reporting_ocpawscostlineitem_project_daily_summary_p"
+
+/* Rank 0, before the heavy work, after pg_preflight (periods = its
+ * resolved periods); changes nothing.  Checks the AWS table as
+ * pg_preflight checks the OCP one (exists, RANGE-partitioned on
+ * usage_start, the columns of aws_column_names with compatible types,
+ * SELECT/INSERT/DELETE, partitions or a default partition), and that the
+ * configured bill (when has_bill) exists in reporting_awscostentrybill
+ * and the account alias ids in reporting_awsaccountalias (their foreign
+ * keys are deferred, so they would fail only at COMMIT); a bill with a
+ * range of more than one month is refused (one bill per month).  One line per
+ * problem on `report`; OCP_ERR_CONFIG (78) naming the table or column,
+ * else OCP_ERR_CANTCREAT (73). */
+int pg_aws_preflight(const struct pg_options *o,
+                     const struct pg_periods *periods, int has_bill,
+                     int64_t bill_id, const int64_t *alias_ids,
+                     size_t n_alias_ids, FILE *report,
+                     struct ocp_error *err);
+
+/* Creates the AWS table's missing monthly partitions of o's range,
+ * exactly as pg_prepare_partitions does for the OCP table (each in its
+ * own short transaction, before the data transaction). */
+int pg_aws_prepare_partitions(const struct pg_options *o,
+                              struct pg_partition_result *res,
+                              struct ocp_error *err);
+
+/* In w's open transaction (its OCP COPY sent): ends that COPY, deletes
+ * this run's earlier AWS rows -- for each month of periods, usage_start
+ * in the month cut to the range, report_period_id = that month's period
+ * and source_uuid = aws_source_uuid (Koku's rerun scope, docs/postgres.md)
+ * -- and starts COPY of the aws_column_names columns FROM STDIN (FORMAT
+ * csv).  *deleted = rows deleted.  On failure the transaction is rolled
+ * back (OCP_ERR_IOERR). */
+int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
+                 const struct pg_periods *periods, const char *aws_source_uuid,
+                 int64_t *deleted, struct ocp_error *err);
+
+/* Ends the AWS COPY and checks its count against expected_rows (the AWS
+ * report's rows); *copied = rows the server took.  The transaction stays
+ * open for the OCP count check and COMMIT.  On failure rolled back:
+ * OCP_ERR_IOERR (SQLSTATE, message, COPY line = AWS report row, column),
+ * OCP_ERR_SOFTWARE for a count mismatch. */
+int pg_aws_end(struct pg_writer *w, int64_t expected_rows, int64_t *copied,
+               struct ocp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -110,98 +110,93 @@ static int is_int(int c)
            c == C_COST_CATEGORY;
 }
 
-struct sbuf {
-    char *d;
-    size_t n, cap;
-    int bad;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t len)
+/* Room one row may take: every string field quoted at most twice its
+ * length (rpt_csv_field_room), the rest formatted numbers. */
+static size_t row_room(const struct aws_table *t, const struct aws_row *r)
 {
-    if (b->bad)
-        return;
-    if (b->n + len > b->cap) {
-        size_t nc = b->cap ? b->cap : 1 << 16;
-        char *nd;
-        while (nc < b->n + len)
-            nc *= 2;
-        nd = realloc(b->d, nc);
-        if (nd == NULL) {
-            b->bad = 1;
-            return;
-        }
-        b->d = nd;
-        b->cap = nc;
-    }
-    memcpy(b->d + b->n, s, len);
-    b->n += len;
+    size_t n = 1 + (size_t)C_NCOLS * 40;
+    int c;
+    for (c = 0; c < C_NCOLS; c++)
+        if (!is_num(c) && !is_int(c) && c != C_USAGE_START && c != C_USAGE_END)
+            n += rpt_csv_field_room(str_col(t, r, c));
+    return n;
 }
 
-static void sb_quoted(struct sbuf *b, const char *s)
+int aws_encode_csv(const struct aws_table *t, size_t from, size_t to, int header,
+                   struct rpt_buf *out, struct ocp_error *err)
 {
-    const char *q;
-    sb_add(b, "\"", 1);
-    while ((q = strchr(s, '"')) != NULL) {
-        sb_add(b, s, (size_t)(q - s) + 1);
-        sb_add(b, "\"", 1);
-        s = q + 1;
+    size_t start = out->len, i;
+    int c;
+    if (header) {
+        size_t n = 0;
+        for (c = 0; c < C_NCOLS; c++)
+            n += strlen(aws_column_names[c]) + 1;
+        if (rpt_buf_reserve(out, n + 1) != 0)
+            return oom(err);
+        for (c = 0; c < C_NCOLS; c++) {
+            size_t l = strlen(aws_column_names[c]);
+            if (c)
+                out->data[out->len++] = ',';
+            memcpy(out->data + out->len, aws_column_names[c], l);
+            out->len += l;
+        }
+        out->data[out->len++] = '\n';
     }
-    sb_add(b, s, strlen(s));
-    sb_add(b, "\"", 1);
+    if (to > t->count)
+        to = t->count;
+    for (i = from; i < to; i++) {
+        const struct aws_row *r = &t->rows[i];
+        if (rpt_buf_reserve(out, row_room(t, r)) != 0) {
+            out->len = start;
+            return oom(err);
+        }
+        for (c = 0; c < C_NCOLS; c++) {
+            char *d;
+            if (c)
+                out->data[out->len++] = ',';
+            d = out->data + out->len;
+            if (c == C_USAGE_START || c == C_USAGE_END) {
+                txt_format_date(r->day, d);
+                out->len += strlen(d);
+            } else if (is_num(c)) {
+                /* NaN is NULL (COPY's empty unquoted field), never 'NaN',
+                 * which a numeric column would take. */
+                double v = num_col(r, c);
+                if (!isnan(v))
+                    out->len += rpt_format_double(v, d);
+            } else if (is_int(c)) {
+                int has;
+                int64_t v = int_col(t, r, c, &has);
+                if (has)
+                    out->len += (size_t)snprintf(d, 24, "%" PRId64, v);
+            } else {
+                /* Strings always quoted, so '' stays '' and only NULL is
+                 * the empty unquoted field, as COPY (FORMAT csv) reads. */
+                rpt_csv_add_field(out, str_col(t, r, c));
+            }
+        }
+        out->data[out->len++] = '\n';
+    }
+    return OCP_OK;
 }
 
 int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error *err)
 {
-    struct sbuf b = {0};
+    struct rpt_buf b = {0};
     struct rpt_atomic a;
-    size_t i;
-    int c, rc;
-    for (c = 0; c < C_NCOLS; c++) {
-        if (c)
-            sb_add(&b, ",", 1);
-        sb_add(&b, aws_column_names[c], strlen(aws_column_names[c]));
-    }
-    sb_add(&b, "\n", 1);
-    for (i = 0; i < t->count; i++) {
-        const struct aws_row *r = &t->rows[i];
-        for (c = 0; c < C_NCOLS; c++) {
-            char tmp[40];
-            if (c)
-                sb_add(&b, ",", 1);
-            if (c == C_USAGE_START || c == C_USAGE_END) {
-                txt_format_date(r->day, tmp);
-                sb_add(&b, tmp, strlen(tmp));
-            } else if (is_num(c)) {
-                double v = num_col(r, c);
-                if (!isnan(v))
-                    sb_add(&b, tmp, rpt_format_double(v, tmp));
-            } else if (is_int(c)) {
-                int has;
-                int64_t v = int_col(t, r, c, &has);
-                if (has) {
-                    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-                    sb_add(&b, tmp, (size_t)n);
-                }
-            } else {
-                const char *s = str_col(t, r, c);
-                if (s != NULL)
-                    sb_quoted(&b, s);
-            }
-        }
-        sb_add(&b, "\n", 1);
-    }
-    if (b.bad) {
-        free(b.d);
-        return oom(err);
+    int rc = aws_encode_csv(t, 0, t->count, 1, &b, err);
+    if (rc != OCP_OK) {
+        rpt_buf_release(&b);
+        return rc;
     }
     rc = rpt_atomic_open(&a, path, err);
     if (rc == OCP_OK)
-        rc = rpt_atomic_write(&a, b.d, b.n, err);
+        rc = rpt_atomic_write(&a, b.data, b.len, err);
     if (rc == OCP_OK)
         rc = rpt_atomic_commit(&a, err);
     else
         rpt_atomic_abort(&a);
-    free(b.d);
+    rpt_buf_release(&b);
     return rc;
 }
 
@@ -288,20 +283,31 @@ out:
     return rc;
 }
 
-static void j_i(struct sbuf *b, const char *k, int64_t v, int comma)
+/* Appends len bytes, or marks *bad when out of memory. */
+static void j_add(struct rpt_buf *b, const char *s, size_t len, int *bad)
+{
+    if (*bad || rpt_buf_reserve(b, len) != 0) {
+        *bad = 1;
+        return;
+    }
+    memcpy(b->data + b->len, s, len);
+    b->len += len;
+}
+
+static void j_i(struct rpt_buf *b, int *bad, const char *k, int64_t v, int comma)
 {
     char tmp[128];
     int n = snprintf(tmp, sizeof tmp, "%s\"%s\":%" PRId64, comma ? "," : "", k, v);
-    sb_add(b, tmp, (size_t)n);
+    j_add(b, tmp, (size_t)n, bad);
 }
 
-static void j_d(struct sbuf *b, const char *k, double v)
+static void j_d(struct rpt_buf *b, int *bad, const char *k, double v)
 {
     char tmp[128], num[40];
     int n;
     rpt_format_double(v, num);
     n = snprintf(tmp, sizeof tmp, ",\"%s\":%s", k, num);
-    sb_add(b, tmp, (size_t)n);
+    j_add(b, tmp, (size_t)n, bad);
 }
 
 int aws_counters_json(const struct aws_counters *c, struct rpt_buf *out)
@@ -310,58 +316,42 @@ int aws_counters_json(const struct aws_counters *c, struct rpt_buf *out)
                                                  "compute", "tag", "network"};
     static const char *const drops[AWS_NDROP] = {"network_no_node", "compute_no_node",
                                                  "storage_no_pvc", "tag_no_rows"};
-    struct sbuf b = {0};
-    int k;
+    size_t start = out->len;
+    int k, bad = 0;
     char key[96];
-    sb_add(&b, "{", 1);
-    j_i(&b, "rows_read", c->read.rows_read, 0);
-    j_i(&b, "rows_dropped_null_date", c->read.rows_null_date, 1);
-    j_i(&b, "rows_outside_run", c->read.rows_outside, 1);
-    j_i(&b, "bad_tags", c->read.bad_tags, 1);
-    j_i(&b, "daily_rows", c->daily_rows, 1);
-    j_d(&b, "daily_unblended", c->daily_unblended);
-    j_i(&b, "resource_matched", c->resource_matched, 1);
-    j_d(&b, "resource_matched_unblended", c->resource_matched_unblended);
-    j_i(&b, "tag_matched", c->tag_matched, 1);
-    j_d(&b, "tag_matched_unblended", c->tag_matched_unblended);
-    j_i(&b, "unmatched", c->unmatched, 1);
-    j_d(&b, "unmatched_unblended", c->unmatched_unblended);
+    j_add(out, "{", 1, &bad);
+    j_i(out, &bad, "rows_read", c->read.rows_read, 0);
+    j_i(out, &bad, "rows_dropped_null_date", c->read.rows_null_date, 1);
+    j_i(out, &bad, "rows_outside_run", c->read.rows_outside, 1);
+    j_i(out, &bad, "bad_tags", c->read.bad_tags, 1);
+    j_i(out, &bad, "daily_rows", c->daily_rows, 1);
+    j_d(out, &bad, "daily_unblended", c->daily_unblended);
+    j_i(out, &bad, "resource_matched", c->resource_matched, 1);
+    j_d(out, &bad, "resource_matched_unblended", c->resource_matched_unblended);
+    j_i(out, &bad, "tag_matched", c->tag_matched, 1);
+    j_d(out, &bad, "tag_matched_unblended", c->tag_matched_unblended);
+    j_i(out, &bad, "unmatched", c->unmatched, 1);
+    j_d(out, &bad, "unmatched_unblended", c->unmatched_unblended);
     for (k = 0; k < AWS_NKIND; k++) {
         snprintf(key, sizeof key, "attributed_%s_rows", kinds[k]);
-        j_i(&b, key, c->kind_rows[k], 1);
+        j_i(out, &bad, key, c->kind_rows[k], 1);
         snprintf(key, sizeof key, "attributed_%s_out", kinds[k]);
-        j_i(&b, key, c->kind_out[k], 1);
+        j_i(out, &bad, key, c->kind_out[k], 1);
         snprintf(key, sizeof key, "attributed_%s_unblended", kinds[k]);
-        j_d(&b, key, c->kind_unblended[k]);
+        j_d(out, &bad, key, c->kind_unblended[k]);
     }
     for (k = 0; k < AWS_NDROP; k++) {
         snprintf(key, sizeof key, "dropped_%s", drops[k]);
-        j_i(&b, key, c->dropped[k], 1);
+        j_i(out, &bad, key, c->dropped[k], 1);
         snprintf(key, sizeof key, "dropped_%s_unblended", drops[k]);
-        j_d(&b, key, c->dropped_unblended[k]);
+        j_d(out, &bad, key, c->dropped_unblended[k]);
     }
-    j_i(&b, "capacity_rate_zero", c->capacity_rate_zero, 1);
-    j_i(&b, "output_rows", c->output_rows, 1);
-    sb_add(&b, "}", 1);
-    if (b.bad) {
-        free(b.d);
+    j_i(out, &bad, "capacity_rate_zero", c->capacity_rate_zero, 1);
+    j_i(out, &bad, "output_rows", c->output_rows, 1);
+    j_add(out, "}", 1, &bad);
+    if (bad) {
+        out->len = start;
         return OCP_ERR_OSERR;
     }
-    if (out->len + b.n > out->cap) {
-        size_t nc = out->cap ? out->cap : 1024;
-        char *nd;
-        while (nc < out->len + b.n)
-            nc *= 2;
-        nd = realloc(out->data, nc);
-        if (nd == NULL) {
-            free(b.d);
-            return OCP_ERR_OSERR;
-        }
-        out->data = nd;
-        out->cap = nc;
-    }
-    memcpy(out->data + out->len, b.d, b.n);
-    out->len += b.n;
-    free(b.d);
     return OCP_OK;
 }

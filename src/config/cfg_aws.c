@@ -201,7 +201,10 @@ int cfg_aws_validate(const struct cfg *c, struct ocp_error *err)
         return OCP_OK;
     if (c->aws_table == NULL || c->aws_table[0] == '\0')
         return cfg_fail(err, &w, "required when aws.source_uuid is set");
-    if (c->aws_output == NULL && c->output_path == NULL) {
+    /* With output.format postgres the rows go into Koku's table; a file
+     * only when aws.output asks for one. */
+    if (c->aws_output == NULL && c->output_path == NULL &&
+        c->output_format != CFG_OUTPUT_POSTGRES) {
         w.path = "aws.output";
         return cfg_fail(err, &w, "required when output.path is not set");
     }

@@ -198,6 +198,37 @@ static int attribute_days(const struct aws_partial *p, const struct rpt_table *o
     return rc;
 }
 
+/* postgres: the rows into Koku's table in the OCP rows' transaction, as
+ * COPY text in pieces; each month's rows carry that month's report
+ * period (the one the OCP rows of the month have). */
+static int write_db(struct aws_table *tb, struct out_dest *db, const char *source_uuid,
+                    struct ocp_error *err)
+{
+    struct rpt_buf b = {0};
+    size_t i = 0, j;
+    int rc = out_aws_begin(db, source_uuid, err);
+    while (rc == OCP_OK && i < tb->count) {
+        int64_t id = out_aws_period(db, tb->rows[i].day);
+        if (id < 0) {
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "an AWS row's day is outside the report periods");
+            break;
+        }
+        for (j = i; j < tb->count && j - i < 8192 && out_aws_period(db, tb->rows[j].day) == id;)
+            j++;
+        tb->report_period_id = id;
+        b.len = 0;
+        rc = aws_encode_csv(tb, i, j, 0, &b, err);
+        if (rc == OCP_OK)
+            rc = out_aws_write(db, (const unsigned char *)b.data, b.len, err);
+        i = j;
+    }
+    if (rc == OCP_OK)
+        rc = out_aws_end(db, (int64_t)tb->count, err);
+    rpt_buf_release(&b);
+    return rc;
+}
+
 static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), m = strlen(suf);
@@ -205,7 +236,7 @@ static int ends_with(const char *s, const char *suf)
 }
 
 int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, int status,
-             struct aws_step_result *res, struct ocp_error *err)
+             struct out_dest *db, struct aws_step_result *res, struct ocp_error *err)
 {
     double t0 = now_seconds();
     int rank = t->rank, size = t->nranks, r, rc = status;
@@ -324,12 +355,14 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         struct rpt_buf js = {0};
         aws_table_init(&tb);
         rc = settings(cfg, &s, &keys, &nkeys, &pairs, &npairs, &aliases, err);
+        if (rc == OCP_OK && out_aws_to_db(db) && db->periods->n > 0)
+            s.report_period_id = db->periods->month[0].id; /* as the OCP rows */
         if (rc == OCP_OK)
             rc = attribute_days(p, &ocp, &s, cfg->threads > 0 ? cfg->threads
                                                                 : omp_get_max_threads(),
                                 &tb, &c, err);
         tm[3] = now_seconds();
-        if (rc == OCP_OK) {
+        if (rc == OCP_OK && (!out_aws_to_db(db) || cfg->aws_output != NULL)) {
             /* Written under a temporary name of the final one (so the
              * next run cleans it up if this one dies), renamed only when
              * the OCP report commits. */
@@ -339,12 +372,18 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
             if (res->output_path == NULL || res->pending_path == NULL)
                 rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         }
-        if (rc == OCP_OK)
+        if (rc == OCP_OK && res->output_path != NULL)
             rpt_remove_stale_temps(res->output_path);
-        if (rc == OCP_OK)
+        if (rc == OCP_OK && res->pending_path != NULL)
             rc = ends_with(res->output_path, ".parquet")
                      ? aws_write_parquet(&tb, res->pending_path, err)
                      : aws_write_csv(&tb, res->pending_path, err);
+        /* After the file, since it restamps each month's period. */
+        if (rc == OCP_OK && out_aws_to_db(db))
+            rc = write_db(&tb, db, cfg->aws_source_uuid, err);
+        /* Tests: a failure or signal once both tables' rows are sent. */
+        if (rc == OCP_OK && out_aws_to_db(db))
+            rc = fault_at("awspg", err);
         if (rc != OCP_OK)
             aws_step_abort(res);
         tm[4] = now_seconds();

@@ -2,6 +2,7 @@
 #ifndef OCPAGG_DRIVER_AWS_STEP_H
 #define OCPAGG_DRIVER_AWS_STEP_H
 
+#include "driver/output.h"
 #include "driver/transport.h"
 #include "ocpagg/config.h"
 #include "ocpagg/report.h"
@@ -21,10 +22,13 @@ struct aws_step_result {
  * that it sends to rank 0 as a byte image; rank 0 merges, attributes
  * (src/aws) and writes the report under a temporary name (committed
  * with the OCP report by aws_step_commit).  status is this rank's
- * status on entry; failures travel in the transport's headers.  Returns
- * this rank's status (TP_PEER when another rank failed). */
+ * status on entry; failures travel in the transport's headers.  db (rank
+ * 0 with output.format postgres, else NULL) is the open OCP destination:
+ * the AWS rows then go into Koku's table in its transaction (out_aws_*),
+ * and to a file only when aws.output is set.  Returns this rank's status
+ * (TP_PEER when another rank failed). */
 int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, int status,
-             struct aws_step_result *res, struct ocp_error *err);
+             struct out_dest *db, struct aws_step_result *res, struct ocp_error *err);
 
 /* Rank 0, after the OCP report committed: renames the AWS report into
  * place (and syncs its folder), so both reports appear together. */

@@ -12,7 +12,9 @@
  *          to allocate; KIND is ignored), aws (after reading the rank's
  *          share of the CUR, when the AWS step runs), share (the rank
  *          cannot open the shared CSV report: not a failure, rank 0 then
- *          writes every byte; KIND is ignored).
+ *          writes every byte; KIND is ignored), awspg (rank 0,
+ *          output.format postgres: after the AWS rows' COPY ended, before
+ *          the commit).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself).
  * A malformed value is a usage error (64), so a typo never passes a test.

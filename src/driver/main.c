@@ -462,6 +462,12 @@ static int check_outputs(struct run *r, struct ocp_error *err)
          * inputs, the summary and the OCP report like they are against
          * each other. */
         char *aws = cfg_aws_output_path(&r->cfg);
+        if (aws == NULL && r->enc.postgres && r->cfg.aws_output == NULL) {
+            /* postgres without aws.output: the AWS rows go to the table
+             * only, no file to check. */
+            free(inputs);
+            return rc;
+        }
         if (aws == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         if (rc == OCP_OK) {
@@ -488,6 +494,33 @@ static int check_outputs(struct run *r, struct ocp_error *err)
     return rc;
 }
 
+/* Rank 0, postgres with the AWS step: the AWS table's pre-flight, with
+ * the configured bill and account alias ids (deferred foreign keys). */
+static int pg_aws_check(struct run *r, struct ocp_error *err)
+{
+    char **pairs = NULL;
+    size_t npairs = 0, i;
+    int64_t *ids;
+    int rc;
+
+    if (cfg_aws_split(r->cfg.aws_account_aliases, &pairs, &npairs) != OCP_OK)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    ids = calloc(npairs + 1, sizeof *ids);
+    if (ids == NULL) {
+        cfg_aws_split_free(pairs, npairs);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    for (i = 0; i < npairs; i++) {
+        const char *eq = strchr(pairs[i], '='); /* cfg_aws.c checked the form */
+        ids[i] = eq != NULL ? strtoll(eq + 1, NULL, 10) : 0;
+    }
+    rc = pg_aws_preflight(&r->pgo, &r->pgt.periods, r->cfg.aws_has_bill_id,
+                          r->cfg.aws_bill_id, ids, npairs, stderr, err);
+    free(ids);
+    cfg_aws_split_free(pairs, npairs);
+    return rc;
+}
+
 /* Rank 0, postgres: the pre-flight against the database, changing
  * nothing, before any heavy work (each problem on its own line). */
 static int pg_check(struct run *r, struct ocp_error *err)
@@ -500,6 +533,8 @@ static int pg_check(struct run *r, struct ocp_error *err)
     rc = pg_options_from_cfg(&r->cfg, &r->pgo, r->pg_ids, r->cfg.n_cost_categories, err);
     if (rc == OCP_OK)
         rc = pg_preflight(&r->pgo, &r->pgt, stderr, err);
+    if (rc == OCP_OK && r->cfg.aws_source_uuid != NULL)
+        rc = pg_aws_check(r, err);
     if (rc == OCP_OK)
         r->enc.periods = r->pgt.periods;
     return rc;
@@ -726,7 +761,8 @@ static int phase_aws(struct run *r, struct ocp_error *err)
     if (r->rank == 0 && !r->opt.quiet)
         fprintf(stderr, "ocpagg: attributing the AWS CUR (%s) to the cluster\n",
                 r->cfg.aws_table);
-    rc = aws_step(&r->tp, &r->cfg, &r->aws_rows, OCP_OK, &r->aws, err);
+    rc = aws_step(&r->tp, &r->cfg, &r->aws_rows, OCP_OK,
+                  r->rank == 0 && r->enc.postgres ? &r->dest : NULL, &r->aws, err);
     rpt_buf_release(&r->aws_rows);
     r->sum.aws_json = r->aws.counters_json;
     r->sum.t_aws = r->aws.seconds;
@@ -735,7 +771,7 @@ static int phase_aws(struct run *r, struct ocp_error *err)
                         "(%.0f CUR rows/s); AWS report: %s\n",
                 (long long)r->aws.cur_rows, (long long)r->aws.report_rows, r->aws.seconds,
                 r->aws.seconds > 0 ? (double)r->aws.cur_rows / r->aws.seconds : 0.0,
-                r->aws.output_path);
+                r->aws.output_path != NULL ? r->aws.output_path : PG_AWS_TABLE);
     return rc;
 }
 
@@ -785,6 +821,13 @@ static int phase_write(struct run *r, struct ocp_error *err)
         r->sum.pg_partitions_created = r->dest.partitions.created;
         r->sum.pg_rows_moved = r->dest.partitions.moved;
         r->sum.report_path = r->pgo.table != NULL ? r->pgo.table : PG_DEFAULT_TABLE;
+        if (r->cfg.aws_source_uuid != NULL) {
+            r->sum.has_aws_postgres = 1;
+            r->sum.pg_aws_deleted_rows = r->dest.aws_deleted;
+            r->sum.pg_aws_copied_rows = r->dest.aws_copied;
+            r->sum.pg_aws_partitions_created = r->dest.aws_partitions.created;
+            r->sum.pg_aws_rows_moved = r->dest.aws_partitions.moved;
+        }
     }
     if (rc == OCP_OK)
         rc = summary_write(&r->sum, r->cfg.summary_path, err);

@@ -43,12 +43,46 @@ int out_open(struct out_dest *d, const struct cfg *cfg, const struct out_encodin
     /* Partitions first, in their own short transaction: creating one
      * locks the parent, which must not happen inside the data
      * transaction. */
+    d->pgo = pgo;
+    d->periods = &enc->periods;
     rc = pg_prepare_partitions(pgo, &d->partitions, err);
+    if (rc == OCP_OK && cfg->aws_source_uuid != NULL)
+        rc = pg_aws_prepare_partitions(pgo, &d->aws_partitions, err);
     if (rc == OCP_OK)
         rc = pg_writer_begin(&d->pg, pgo, &enc->periods, err);
     if (rc != OCP_OK)
         d->pg = NULL;
     return rc;
+}
+
+int64_t out_aws_period(const struct out_dest *d, int32_t day)
+{
+    for (int32_t m = 0; d->periods != NULL && m < d->periods->n; m++)
+        if (day >= d->periods->month[m].first_day &&
+            day <= d->periods->month[m].last_day)
+            return d->periods->month[m].id;
+    return -1;
+}
+
+int out_aws_begin(struct out_dest *d, const char *aws_source_uuid,
+                  struct ocp_error *err)
+{
+    if (d->pg == NULL)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "out_aws_begin: no database transaction");
+    return pg_aws_begin(d->pg, d->pgo, d->periods, aws_source_uuid,
+                        &d->aws_deleted, err);
+}
+
+int out_aws_write(struct out_dest *d, const unsigned char *block, size_t len,
+                  struct ocp_error *err)
+{
+    return pg_writer_write(d->pg, block, len, err);
+}
+
+int out_aws_end(struct out_dest *d, int64_t expected_rows, struct ocp_error *err)
+{
+    return pg_aws_end(d->pg, expected_rows, &d->aws_copied, err);
 }
 
 int out_write(struct out_dest *d, const unsigned char *block, size_t len,

@@ -41,13 +41,44 @@ struct out_dest {
     struct pg_writer *pg;
     struct pg_partition_result partitions;
     int64_t deleted, copied;
+    /* postgres: what the OCP-on-AWS rows need (out_aws_*) */
+    const struct pg_options *pgo;
+    const struct pg_periods *periods;
+    struct pg_partition_result aws_partitions;
+    int64_t aws_deleted, aws_copied;
 };
 
 /* Opens the destination (rank 0): the report stream, or for postgres the
- * partitions and then the data transaction (lock, DELETE, COPY). */
+ * partitions (the AWS table's too when aws.source_uuid is set) and then
+ * the data transaction (lock, DELETE, COPY).  pgo and enc must outlive
+ * the destination. */
 int out_open(struct out_dest *d, const struct cfg *cfg, const struct out_encoding *enc,
              const struct rpt_meta *meta, const struct pg_options *pgo,
              struct ocp_error *err);
+
+/* ---- The OCP-on-AWS rows into Koku's table (postgres; rank 0) ----
+ * Called after the last OCP block and before out_end: out_aws_begin ends
+ * the OCP COPY (counted; checked by out_end), deletes this run's AWS rows
+ * and opens the AWS table's COPY in the same transaction; out_aws_write
+ * takes blocks of COPY text (aws_encode_csv without header), in day
+ * order; out_aws_end checks the count.  Any failure rolls back both
+ * tables; out_abort does too. */
+
+/* Whether the AWS rows go into the database (postgres output). */
+static inline int out_aws_to_db(const struct out_dest *d)
+{
+    return d != NULL && d->pg != NULL;
+}
+
+/* The report period id of day's month (the AWS rows carry it), or -1
+ * when the day is outside the configured range. */
+int64_t out_aws_period(const struct out_dest *d, int32_t day);
+
+int out_aws_begin(struct out_dest *d, const char *aws_source_uuid,
+                  struct ocp_error *err);
+int out_aws_write(struct out_dest *d, const unsigned char *block, size_t len,
+                  struct ocp_error *err);
+int out_aws_end(struct out_dest *d, int64_t expected_rows, struct ocp_error *err);
 
 /* Writes the next block. */
 int out_write(struct out_dest *d, const unsigned char *block, size_t len,

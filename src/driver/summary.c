@@ -1,5 +1,6 @@
 /* summary.c - the JSON run summary written beside the report. */
 #include "driver/summary.h"
+#include "ocpagg/pg.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -193,6 +194,18 @@ int summary_write(const struct run_summary *s, const char *path,
         json_object_set_new(pg, "partitions_created",
                             json_integer(s->pg_partitions_created));
         json_object_set_new(pg, "rows_moved_from_default", json_integer(s->pg_rows_moved));
+        if (s->has_aws_postgres) {
+            /* The OCP-on-AWS table, committed with the OCP rows. */
+            json_t *aws = json_object();
+            json_object_set_new(aws, "table", json_string(PG_AWS_TABLE));
+            json_object_set_new(aws, "deleted_rows", json_integer(s->pg_aws_deleted_rows));
+            json_object_set_new(aws, "copied_rows", json_integer(s->pg_aws_copied_rows));
+            json_object_set_new(aws, "partitions_created",
+                                json_integer(s->pg_aws_partitions_created));
+            json_object_set_new(aws, "rows_moved_from_default",
+                                json_integer(s->pg_aws_rows_moved));
+            json_object_set_new(pg, "aws", aws);
+        }
         json_object_set_new(root, "postgres", pg);
     }
 

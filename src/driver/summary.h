@@ -24,6 +24,10 @@ struct run_summary {
     const char *pg_server_version;
     int64_t pg_deleted_rows, pg_copied_rows, pg_rows_moved;
     int32_t pg_partitions_created;
+    /* The OCP-on-AWS table in the same transaction (has_aws_postgres). */
+    int has_aws_postgres;
+    int64_t pg_aws_deleted_rows, pg_aws_copied_rows, pg_aws_rows_moved;
+    int32_t pg_aws_partitions_created;
     int nranks, threads;
     struct agg_stats stats;
     int64_t total_rows, pruned_row_groups;

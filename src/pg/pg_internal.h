@@ -7,6 +7,7 @@
 #define OCPAGG_PG_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stdio.h>
 
 #include "ocpagg/pg.h"
 
@@ -44,6 +45,95 @@ PGresult *pgi_exec(PGconn *conn, const char *sql, int code, const char *what,
 PGresult *pgi_execp(PGconn *conn, const char *sql, int n,
                     const char *const *params, int code, const char *what,
                     struct ocp_error *err);
+
+/* ---- Pre-flight pieces shared by the tables (pg_preflight.c) ---- */
+
+/* The type families a column may have: what COPY's text for the report
+ * column reads into without loss. */
+enum pgi_kind { K_UUID, K_TEXT, K_DATE, K_JSON, K_NUM, K_INT };
+
+/* A table the job writes: its name, the columns the COPY names with
+ * their kinds, and Koku's name for it (for messages). */
+struct pgi_table_spec {
+    const char *table;
+    const char *const *cols;
+    const enum pgi_kind *kinds;
+    int ncols;
+    const char *koku_name;
+};
+
+/* Collects problems: each one line on the report stream, the first in
+ * err; the status is 78 when any was a configuration problem, else 73. */
+struct pgi_checks {
+    FILE *report;
+    struct ocp_error *err;
+    int count, config;
+    struct ocp_error scratch; /* a failed query's message, before it
+                                 becomes a problem line */
+};
+
+/* Records one problem (code OCP_ERR_CONFIG or OCP_ERR_CANTCREAT). */
+void pgi_problem(struct pgi_checks *ck, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* OCP_OK when no problem was recorded, else 78 or 73 (err says the first
+ * and how many more). */
+int pgi_finish_checks(struct pgi_checks *ck);
+
+/* Whether the relation named by the SQL literal `lit` exists: 1 yes, 0 no,
+ * -1 when the query failed (recorded as a problem). */
+int pgi_relation_exists(PGconn *conn, const char *lit, struct pgi_checks *ck);
+
+/* The configured ids[0..n) (duplicates fine) must exist as id in
+ * <schema>.<table>, which a deferred foreign key points at (else it fails
+ * only at COMMIT): one problem naming `what` (the config key) and the
+ * missing ids, or the missing table. */
+void pgi_check_ids(PGconn *conn, const char *schema, const char *table,
+                   const char *what, const int64_t *ids, size_t n,
+                   struct pgi_checks *ck);
+
+/* The checks of one target table, changing nothing: it exists (else the
+ * schema or the table is named), SELECT/INSERT/DELETE privileges, RANGE
+ * partitioned on usage_start, spec's columns present with compatible
+ * types (constant strings fit their varchar), no NOT NULL column without
+ * a default outside spec's, and the months of periods either have their
+ * partition or can get one (or rows can go to the default partition).
+ * Problems go to ck.  Returns 1 when the table exists (so later checks
+ * make sense), else 0.  *missing: months without their partition;
+ * *can_create: the role owns the table. */
+int pgi_check_table(PGconn *conn, const struct pg_options *o,
+                    const struct pgi_table_spec *spec,
+                    const struct pg_periods *periods, struct pgi_checks *ck,
+                    int32_t *missing, int *can_create);
+
+/* ---- More than one table in the data transaction (pg_writer.c) ----
+ * The writer's own table is COPYed first; a later table (pg_aws.c) runs
+ * its statements in the same transaction.  The first of these calls ends
+ * the table's COPY (one COPY at a time per connection); its count is kept
+ * and checked by pg_writer_end_copy as before.  Any failure rolls the
+ * whole transaction back (both tables unchanged); pg_writer_abort and
+ * pg_writer_destroy handle a later COPY like the first. */
+
+/* Runs one statement with text parameters in the transaction; *rows
+ * (when non-NULL) gets its row count.  OCP_ERR_IOERR naming `what`. */
+int pgi_writer_exec(struct pg_writer *w, const char *sql, int n,
+                    const char *const *params, const char *what,
+                    int64_t *rows, struct ocp_error *err);
+
+/* Starts another COPY ... FROM STDIN; pg_writer_write feeds it. */
+int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
+                          struct ocp_error *err);
+
+/* Ends that COPY; *rows = the rows the server took.  A failure is
+ * recorded as "<what>: SQLSTATE ...". */
+int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows, const char *what,
+                        struct ocp_error *err);
+
+/* The writer's connection (for quoting names). */
+PGconn *pgi_writer_conn(struct pg_writer *w);
 
 /* The first day of the month of day, and of the next month. */
 int32_t pgi_month_start(int32_t day);

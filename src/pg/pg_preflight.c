@@ -15,18 +15,14 @@
 
 #include "ocpagg/text.h"
 
-/* The type families a column may have: what COPY's text for the report
- * column reads into without loss. */
-enum col_kind { K_UUID, K_TEXT, K_DATE, K_JSON, K_NUM, K_INT };
-
-static const enum col_kind col_kinds[PG_COLUMN_COUNT] = {
+static const enum pgi_kind col_kinds[PG_COLUMN_COUNT] = {
     K_UUID, K_INT,  K_TEXT, K_TEXT, K_TEXT, K_DATE, K_DATE, K_TEXT,
     K_TEXT, K_TEXT, K_JSON, K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,
     K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,
     K_NUM,  K_TEXT, K_TEXT, K_TEXT, K_JSON, K_JSON, K_NUM,  K_NUM,
     K_NUM,  K_NUM,  K_UUID, K_JSON, K_INT};
 
-static int kind_accepts(enum col_kind k, const char *typname)
+static int kind_accepts(enum pgi_kind k, const char *typname)
 {
     static const char *const ok[][4] = {
         [K_UUID] = {"uuid", "text", "varchar", NULL},
@@ -42,7 +38,7 @@ static int kind_accepts(enum col_kind k, const char *typname)
     return 0;
 }
 
-static const char *kind_name(enum col_kind k)
+static const char *kind_name(enum pgi_kind k)
 {
     static const char *const names[] = {"uuid", "varchar/text", "date",
                                         "jsonb", "numeric", "integer"};
@@ -58,23 +54,7 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* Collects problems: each one line on the report stream, the first in
- * err; the status is 78 when any was a configuration problem, else 73. */
-struct checks {
-    FILE *report;
-    struct ocp_error *err;
-    int count, config;
-    struct ocp_error scratch; /* a failed query's message, before it
-                                 becomes a problem line */
-};
-
-static void problem(struct checks *ck, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void problem(struct checks *ck, int code, const char *fmt, ...)
+void pgi_problem(struct pgi_checks *ck, int code, const char *fmt, ...)
 {
     char line[OCP_ERROR_MSG_MAX];
     va_list ap;
@@ -91,7 +71,7 @@ static void problem(struct checks *ck, int code, const char *fmt, ...)
     ck->count++;
 }
 
-static int finish_checks(struct checks *ck)
+int pgi_finish_checks(struct pgi_checks *ck)
 {
     if (ck->count == 0)
         return OCP_OK;
@@ -180,7 +160,7 @@ static char *query_value(PGconn *conn, const char *sql, int n,
 
 /* Whether the relation named by the SQL literal `lit` exists: 1 yes, 0 no,
  * -1 when the query failed (reported as a problem of the run). */
-static int relation_exists(PGconn *conn, const char *lit, struct checks *ck)
+int pgi_relation_exists(PGconn *conn, const char *lit, struct pgi_checks *ck)
 {
     char sql[1024], *exists;
     int failed = 0, found;
@@ -190,14 +170,16 @@ static int relation_exists(PGconn *conn, const char *lit, struct checks *ck)
     found = exists != NULL;
     free(exists);
     if (failed) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         return -1;
     }
     return found;
 }
 
 static void check_columns(PGconn *conn, const char *oid, const char *qt,
-                          const struct pg_options *o, struct checks *ck)
+                          const struct pg_options *o,
+                          const struct pgi_table_spec *spec,
+                          struct pgi_checks *ck)
 {
     const char *params[1] = {oid};
     PGresult *res = pgi_execp(
@@ -212,58 +194,58 @@ static void check_columns(PGconn *conn, const char *oid, const char *qt,
     int nmissing = 0;
 
     if (res == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         return;
     }
     missing[0] = '\0';
-    for (int c = 0; c < PG_COLUMN_COUNT; c++) {
+    for (int c = 0; c < spec->ncols; c++) {
         int found = -1;
         for (int r = 0; r < PQntuples(res); r++)
-            if (strcmp(PQgetvalue(res, r, 0), pg_column_names[c]) == 0)
+            if (strcmp(PQgetvalue(res, r, 0), spec->cols[c]) == 0)
                 found = r;
         if (found < 0) {
             int w = snprintf(missing + used, sizeof missing - used, "%s%s",
-                             nmissing ? ", " : "", pg_column_names[c]);
+                             nmissing ? ", " : "", spec->cols[c]);
             if (w > 0 && (size_t)w < sizeof missing - used)
                 used += (size_t)w;
             nmissing++;
             continue;
         }
-        if (!kind_accepts(col_kinds[c], PQgetvalue(res, found, 1)))
-            problem(ck, OCP_ERR_CONFIG,
+        if (!kind_accepts(spec->kinds[c], PQgetvalue(res, found, 1)))
+            pgi_problem(ck, OCP_ERR_CONFIG,
                     "%s: column %s has type %s, expected %s", qt,
-                    pg_column_names[c], PQgetvalue(res, found, 1),
-                    kind_name(col_kinds[c]));
+                    spec->cols[c], PQgetvalue(res, found, 1),
+                    kind_name(spec->kinds[c]));
         /* The constant strings must fit their varchar(n). */
         if (strcmp(PQgetvalue(res, found, 1), "varchar") == 0) {
             long typmod = strtol(PQgetvalue(res, found, 2), NULL, 10);
-            const char *v = strcmp(pg_column_names[c], "cluster_id") == 0 ? o->cluster_id
-                            : strcmp(pg_column_names[c], "cluster_alias") == 0
+            const char *v = strcmp(spec->cols[c], "cluster_id") == 0 ? o->cluster_id
+                            : strcmp(spec->cols[c], "cluster_alias") == 0
                                 ? o->cluster_alias
                                 : NULL;
             if (v != NULL && typmod > 4 &&
                 (long)utf8_chars(v) > typmod - 4)
-                problem(ck, OCP_ERR_CONFIG,
+                pgi_problem(ck, OCP_ERR_CONFIG,
                         "%s: the configured %s is longer than the column's "
                         "%ld characters",
-                        qt, pg_column_names[c], typmod - 4);
+                        qt, spec->cols[c], typmod - 4);
         }
     }
     if (nmissing > 0)
-        problem(ck, OCP_ERR_CONFIG,
+        pgi_problem(ck, OCP_ERR_CONFIG,
                 "%s lacks %d of the report's columns: %s (is it Koku's "
-                "reporting_ocpusagelineitem_daily_summary?)",
-                qt, nmissing, missing);
+                "%s?)",
+                qt, nmissing, missing, spec->koku_name);
     /* A NOT NULL column the COPY does not fill and that has no default
      * would reject every row. */
     for (int r = 0; r < PQntuples(res); r++) {
         int ours = 0;
-        for (int c = 0; c < PG_COLUMN_COUNT; c++)
-            if (strcmp(PQgetvalue(res, r, 0), pg_column_names[c]) == 0)
+        for (int c = 0; c < spec->ncols; c++)
+            if (strcmp(PQgetvalue(res, r, 0), spec->cols[c]) == 0)
                 ours = 1;
         if (!ours && strcmp(PQgetvalue(res, r, 3), "t") == 0 &&
             strcmp(PQgetvalue(res, r, 4), "f") == 0)
-            problem(ck, OCP_ERR_CONFIG,
+            pgi_problem(ck, OCP_ERR_CONFIG,
                     "%s: column %s is NOT NULL without a default, and the "
                     "report has no value for it",
                     qt, PQgetvalue(res, r, 0));
@@ -274,7 +256,7 @@ static void check_columns(PGconn *conn, const char *oid, const char *qt,
 /* The report period(s): exist, and belong to this cluster, source and
  * month. */
 static void check_periods(PGconn *conn, const struct pg_options *o,
-                          struct pg_periods *p, struct checks *ck)
+                          struct pg_periods *p, struct pgi_checks *ck)
 {
     char *rp = pgi_qname(conn, o->schema, "reporting_ocpusagereportperiod");
     char *lit = rp ? pgi_literal(conn, rp) : NULL;
@@ -282,12 +264,12 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
     int found;
 
     if (rp == NULL || lit == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "out of memory");
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
-    if ((found = relation_exists(conn, lit, ck)) <= 0) {
+    if ((found = pgi_relation_exists(conn, lit, ck)) <= 0) {
         if (found == 0)
-            problem(ck, OCP_ERR_CONFIG,
+            pgi_problem(ck, OCP_ERR_CONFIG,
                     "%s does not exist, so the report period cannot be checked "
                     "(is %s a Koku tenant schema?)",
                     rp, o->schema);
@@ -309,11 +291,11 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
             res = pgi_execp(conn, sql, 3, params, OCP_ERR_CANTCREAT,
                             "looking up the report period", &ck->scratch);
             if (res == NULL) {
-                problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+                pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
                 goto done;
             }
             if (PQntuples(res) == 0)
-                problem(ck, OCP_ERR_CONFIG,
+                pgi_problem(ck, OCP_ERR_CONFIG,
                         "no report period in %s for cluster %s, source %s "
                         "and month %.7s (Koku creates it when it processes "
                         "the month's first upload)",
@@ -335,28 +317,28 @@ static void check_periods(PGconn *conn, const struct pg_options *o,
                             "reading the report period", &ck->scratch);
         }
         if (res == NULL) {
-            problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+            pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
             goto done;
         }
         if (PQntuples(res) == 0) {
-            problem(ck, OCP_ERR_CONFIG,
+            pgi_problem(ck, OCP_ERR_CONFIG,
                     "report_period_id %" PRId64 " does not exist in %s",
                     o->report_period_id, rp);
         } else {
             const char *cl = PQgetvalue(res, 0, 0), *pr = PQgetvalue(res, 0, 1),
                        *st = PQgetvalue(res, 0, 2);
             if (strcmp(cl, o->cluster_id) != 0)
-                problem(ck, OCP_ERR_CONFIG,
+                pgi_problem(ck, OCP_ERR_CONFIG,
                         "report_period_id %" PRId64 " belongs to cluster %s, "
                         "not %s",
                         o->report_period_id, cl, o->cluster_id);
             if (strcmp(pr, o->source_uuid) != 0)
-                problem(ck, OCP_ERR_CONFIG,
+                pgi_problem(ck, OCP_ERR_CONFIG,
                         "report_period_id %" PRId64 " belongs to source %s, "
                         "not %s",
                         o->report_period_id, pr, o->source_uuid);
             if (strncmp(st, first, 7) != 0)
-                problem(ck, OCP_ERR_CONFIG,
+                pgi_problem(ck, OCP_ERR_CONFIG,
                         "report_period_id %" PRId64 " is the month %.7s, but "
                         "the range starts in %.7s",
                         o->report_period_id, st, first);
@@ -368,39 +350,40 @@ done:
     free(lit);
 }
 
-static void check_cost_categories(PGconn *conn, const struct pg_options *o,
-                                  struct checks *ck)
+void pgi_check_ids(PGconn *conn, const char *schema, const char *table,
+                   const char *what, const int64_t *ids, size_t n,
+                   struct pgi_checks *ck)
 {
-    char *cc = pgi_qname(conn, o->schema, "reporting_ocp_cost_category");
-    char *lit = cc ? pgi_literal(conn, cc) : NULL;
+    char *qt = pgi_qname(conn, schema, table);
+    char *lit = qt ? pgi_literal(conn, qt) : NULL;
     char sql[1024], *arr = NULL;
     size_t cap, used = 0;
     int found;
     PGresult *res;
 
-    if (o->n_cost_category_ids == 0)
+    if (n == 0)
         goto done;
-    if (cc == NULL || lit == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "out of memory");
+    if (qt == NULL || lit == NULL) {
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
-    if ((found = relation_exists(conn, lit, ck)) <= 0) {
+    if ((found = pgi_relation_exists(conn, lit, ck)) <= 0) {
         if (found == 0)
-            problem(ck, OCP_ERR_CONFIG,
-                    "%s does not exist, so cost_categories cannot be checked", cc);
+            pgi_problem(ck, OCP_ERR_CONFIG,
+                    "%s does not exist, so %s cannot be checked", qt, what);
         goto done;
     }
     /* The ids as a text array literal {1,2,3}. */
-    cap = 2 + 24 * o->n_cost_category_ids;
+    cap = 2 + 24 * n;
     arr = malloc(cap);
     if (arr == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "out of memory");
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
     arr[used++] = '{';
-    for (size_t i = 0; i < o->n_cost_category_ids; i++)
+    for (size_t i = 0; i < n; i++)
         used += (size_t)snprintf(arr + used, cap - used, "%s%" PRId64,
-                                 i ? "," : "", o->cost_category_ids[i]);
+                                 i ? "," : "", ids[i]);
     snprintf(arr + used, cap - used, "}");
     {
         const char *params[1] = {arr};
@@ -408,23 +391,23 @@ static void check_cost_categories(PGconn *conn, const struct pg_options *o,
                  "SELECT string_agg(x::text, ', ' ORDER BY x) FROM "
                  "(SELECT DISTINCT unnest($1::int8[]) AS x) ids "
                  "WHERE NOT EXISTS (SELECT 1 FROM %s c WHERE c.id = ids.x)",
-                 cc);
+                 qt);
         res = pgi_execp(conn, sql, 1, params, OCP_ERR_CANTCREAT,
-                        "checking the cost categories", &ck->scratch);
+                        "checking the configured ids", &ck->scratch);
     }
     if (res == NULL) {
-        problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
         goto done;
     }
     if (!PQgetisnull(res, 0, 0))
-        problem(ck, OCP_ERR_CONFIG,
-                "cost_categories: id %s not in %s (the foreign key would "
+        pgi_problem(ck, OCP_ERR_CONFIG,
+                "%s: id %s not in %s (the foreign key would "
                 "fail at COMMIT)",
-                PQgetvalue(res, 0, 0), cc);
+                what, PQgetvalue(res, 0, 0), qt);
     PQclear(res);
 done:
     free(arr);
-    free(cc);
+    free(qt);
     free(lit);
 }
 
@@ -456,32 +439,180 @@ static int count_missing_partitions(PGconn *conn, const char *oid,
     return OCP_OK;
 }
 
+int pgi_check_table(PGconn *conn, const struct pg_options *o,
+                    const struct pgi_table_spec *spec,
+                    const struct pg_periods *periods, struct pgi_checks *ck,
+                    int32_t *missing, int *can_create)
+{
+    PGresult *res = NULL;
+    const char *table = spec->table;
+    char *qt = pgi_qname(conn, o->schema, table), *oid = NULL;
+    int failed = 0, exists = 0;
+
+    *missing = 0;
+    *can_create = 0;
+    if (qt == NULL) {
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
+        return 0;
+    }
+    {
+        const char *params[2] = {o->schema, table};
+        res = pgi_execp(conn,
+                        "SELECT c.oid::text, c.relkind::text, "
+                        "has_schema_privilege(n.oid, 'USAGE'), "
+                        "has_table_privilege(c.oid, 'SELECT'), "
+                        "has_table_privilege(c.oid, 'INSERT'), "
+                        "has_table_privilege(c.oid, 'DELETE'), "
+                        "pg_has_role(c.relowner, 'USAGE') "
+                        "FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                        "c.relnamespace WHERE n.nspname = $1 AND "
+                        "c.relname = $2",
+                        2, params, OCP_ERR_CANTCREAT, "pre-flight query", &ck->scratch);
+    }
+    if (res == NULL) {
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        goto out;
+    }
+    if (PQntuples(res) == 0) {
+        const char *params[1] = {o->schema};
+        char *ns = query_value(conn,
+                               "SELECT nspname FROM pg_namespace WHERE "
+                               "nspname = $1",
+                               1, params, &failed, &ck->scratch);
+        if (ns == NULL && !failed)
+            pgi_problem(ck, OCP_ERR_CONFIG,
+                    "key 'output.postgres.schema': schema %s does not exist",
+                    o->schema);
+        else
+            pgi_problem(ck, OCP_ERR_CONFIG, "table %s does not exist", qt);
+        free(ns);
+        goto out;
+    }
+    oid = malloc(strlen(PQgetvalue(res, 0, 0)) + 1);
+    if (oid == NULL) {
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "out of memory");
+        goto out;
+    }
+    strcpy(oid, PQgetvalue(res, 0, 0));
+    {
+        char missing[64] = "";
+        const char *privs[] = {"SELECT", "INSERT", "DELETE"};
+        for (int i = 0; i < 3; i++)
+            if (strcmp(PQgetvalue(res, 0, 3 + i), "t") != 0)
+                snprintf(missing + strlen(missing),
+                         sizeof missing - strlen(missing), "%s%s",
+                         missing[0] ? ", " : "", privs[i]);
+        if (strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+            pgi_problem(ck, OCP_ERR_CANTCREAT,
+                    "the role %s lacks USAGE on schema %s",
+                    PQuser(conn), o->schema);
+        if (missing[0])
+            pgi_problem(ck, OCP_ERR_CANTCREAT,
+                    "the role %s lacks %s on %s (GRANT SELECT, INSERT, "
+                    "DELETE ON %s TO %s)",
+                    PQuser(conn), missing, qt, qt, PQuser(conn));
+    }
+    *can_create = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+    if (strcmp(PQgetvalue(res, 0, 1), "p") != 0) {
+        pgi_problem(ck, OCP_ERR_CONFIG,
+                "%s is not a partitioned table (Koku's is PARTITION BY RANGE "
+                "(usage_start))",
+                qt);
+    } else {
+        const char *params[1] = {oid};
+        PGresult *pk = pgi_execp(
+            conn,
+            "SELECT p.partstrat::text, p.partnatts, a.attname "
+            "FROM pg_partitioned_table p LEFT JOIN pg_attribute a ON "
+            "a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+            "WHERE p.partrelid = $1::oid",
+            1, params, OCP_ERR_CANTCREAT, "pre-flight query", &ck->scratch);
+        if (pk == NULL) {
+            pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        } else {
+            if (PQntuples(pk) != 1 || strcmp(PQgetvalue(pk, 0, 0), "r") != 0 ||
+                strcmp(PQgetvalue(pk, 0, 1), "1") != 0 ||
+                strcmp(PQgetvalue(pk, 0, 2), "usage_start") != 0)
+                pgi_problem(ck, OCP_ERR_CONFIG,
+                        "%s is not partitioned by RANGE (usage_start) as "
+                        "Koku's table is",
+                        qt);
+            PQclear(pk);
+        }
+    }
+    PQclear(res);
+    res = NULL;
+
+    check_columns(conn, oid, qt, o, spec, ck);
+    if (count_missing_partitions(conn, oid, table, periods,
+                                 &*missing, &ck->scratch) != OCP_OK)
+        pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+    else if (*missing > 0 &&
+             (!o->create_partitions || !*can_create)) {
+        const char *why = !o->create_partitions
+                              ? "output.postgres.create_partitions is off"
+                              : "this role does not own the table";
+        const char *params[1] = {oid};
+        char *def = query_value(conn,
+                                "SELECT c.relname FROM pg_inherits i JOIN "
+                                "pg_class c ON c.oid = i.inhrelid WHERE "
+                                "i.inhparent = $1::oid AND "
+                                "pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'",
+                                1, params, &failed, &ck->scratch);
+        if (failed)
+            pgi_problem(ck, OCP_ERR_CANTCREAT, "%s", ck->scratch.message);
+        else if (def == NULL)
+            /* Without a default partition those rows have nowhere to go;
+             * the COPY would fail at the end of the stream. */
+            pgi_problem(ck, OCP_ERR_CANTCREAT,
+                    "%d month(s) of the range have no partition, %s, and %s "
+                    "has no default partition",
+                    (int)*missing, why, qt);
+        else if (ck->report != NULL)
+            fprintf(ck->report,
+                    "ocpagg: postgres pre-flight: note: %d month(s) of the "
+                    "range have no partition and %s; their rows go to the "
+                    "default partition\n",
+                    (int)*missing, why);
+        free(def);
+    }
+
+    exists = 1;
+out:
+    PQclear(res);
+    free(qt);
+    free(oid);
+    return exists;
+}
+
 int pg_preflight(const struct pg_options *o, struct pg_target *out,
                  FILE *report, struct ocp_error *err)
 {
-    struct checks ck;
+    struct pgi_checks ck;
     PGconn *conn = NULL;
     PGresult *res = NULL;
-    char *qt = NULL, *oid = NULL;
+    char *qt = NULL;
     const char *table = pgi_table(o);
-    int rc, failed = 0;
+    const struct pgi_table_spec ocp_spec = {table, pg_column_names, col_kinds,
+                                            PG_COLUMN_COUNT, PG_DEFAULT_TABLE};
+    int rc;
 
     memset(out, 0, sizeof *out);
     memset(&ck, 0, sizeof ck);
     ck.report = report;
     ck.err = err;
     if (o->schema == NULL || o->schema[0] == '\0') {
-        problem(&ck, OCP_ERR_CONFIG,
+        pgi_problem(&ck, OCP_ERR_CONFIG,
                 "key 'output.postgres.schema': required value missing");
-        return finish_checks(&ck);
+        return pgi_finish_checks(&ck);
     }
     if (o->cluster_id == NULL || o->source_uuid == NULL) {
-        problem(&ck, OCP_ERR_CONFIG, "cluster_id and source_uuid are required");
-        return finish_checks(&ck);
+        pgi_problem(&ck, OCP_ERR_CONFIG, "cluster_id and source_uuid are required");
+        return pgi_finish_checks(&ck);
     }
     if ((rc = plan_months(o, &out->periods, &ck.scratch)) != OCP_OK) {
-        problem(&ck, rc, "%s", ck.scratch.message);
-        return finish_checks(&ck);
+        pgi_problem(&ck, rc, "%s", ck.scratch.message);
+        return pgi_finish_checks(&ck);
     }
     if ((rc = pgi_connect(o, &conn, &ck.scratch)) != OCP_OK) {
         if (report != NULL)
@@ -499,7 +630,7 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
 
     qt = pgi_qname(conn, o->schema, table);
     if (qt == NULL) {
-        problem(&ck, OCP_ERR_CANTCREAT, "out of memory");
+        pgi_problem(&ck, OCP_ERR_CANTCREAT, "out of memory");
         goto done;
     }
     res = pgi_exec(conn,
@@ -507,148 +638,34 @@ int pg_preflight(const struct pg_options *o, struct pg_target *out,
                    "current_setting('default_transaction_read_only')",
                    OCP_ERR_CANTCREAT, "pre-flight query", &ck.scratch);
     if (res == NULL) {
-        problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
+        pgi_problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
         goto done;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 ||
         strcmp(PQgetvalue(res, 0, 1), "on") == 0)
-        problem(&ck, OCP_ERR_CANTCREAT,
+        pgi_problem(&ck, OCP_ERR_CANTCREAT,
                 "the server is read-only (a standby, or "
                 "default_transaction_read_only is on)");
     PQclear(res);
     res = NULL;
 
-    {
-        const char *params[2] = {o->schema, table};
-        res = pgi_execp(conn,
-                        "SELECT c.oid::text, c.relkind::text, "
-                        "has_schema_privilege(n.oid, 'USAGE'), "
-                        "has_table_privilege(c.oid, 'SELECT'), "
-                        "has_table_privilege(c.oid, 'INSERT'), "
-                        "has_table_privilege(c.oid, 'DELETE'), "
-                        "pg_has_role(c.relowner, 'USAGE') "
-                        "FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                        "c.relnamespace WHERE n.nspname = $1 AND "
-                        "c.relname = $2",
-                        2, params, OCP_ERR_CANTCREAT, "pre-flight query", &ck.scratch);
-    }
-    if (res == NULL) {
-        problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
+    /* Koku's table, then what only it has: the report periods and
+     * the cost categories its foreign keys point at. */
+    if (pgi_check_table(conn, o, &ocp_spec, &out->periods, &ck,
+                        &out->missing_partitions,
+                        &out->can_create_partitions) == 0)
         goto done;
-    }
-    if (PQntuples(res) == 0) {
-        const char *params[1] = {o->schema};
-        char *ns = query_value(conn,
-                               "SELECT nspname FROM pg_namespace WHERE "
-                               "nspname = $1",
-                               1, params, &failed, &ck.scratch);
-        if (ns == NULL && !failed)
-            problem(&ck, OCP_ERR_CONFIG,
-                    "key 'output.postgres.schema': schema %s does not exist",
-                    o->schema);
-        else
-            problem(&ck, OCP_ERR_CONFIG, "table %s does not exist", qt);
-        free(ns);
-        goto done;
-    }
-    oid = malloc(strlen(PQgetvalue(res, 0, 0)) + 1);
-    if (oid == NULL) {
-        problem(&ck, OCP_ERR_CANTCREAT, "out of memory");
-        goto done;
-    }
-    strcpy(oid, PQgetvalue(res, 0, 0));
-    {
-        char missing[64] = "";
-        const char *privs[] = {"SELECT", "INSERT", "DELETE"};
-        for (int i = 0; i < 3; i++)
-            if (strcmp(PQgetvalue(res, 0, 3 + i), "t") != 0)
-                snprintf(missing + strlen(missing),
-                         sizeof missing - strlen(missing), "%s%s",
-                         missing[0] ? ", " : "", privs[i]);
-        if (strcmp(PQgetvalue(res, 0, 2), "t") != 0)
-            problem(&ck, OCP_ERR_CANTCREAT,
-                    "the role %s lacks USAGE on schema %s",
-                    PQuser(conn), o->schema);
-        if (missing[0])
-            problem(&ck, OCP_ERR_CANTCREAT,
-                    "the role %s lacks %s on %s (GRANT SELECT, INSERT, "
-                    "DELETE ON %s TO %s)",
-                    PQuser(conn), missing, qt, qt, PQuser(conn));
-    }
-    out->can_create_partitions = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
-    if (strcmp(PQgetvalue(res, 0, 1), "p") != 0) {
-        problem(&ck, OCP_ERR_CONFIG,
-                "%s is not a partitioned table (Koku's is PARTITION BY RANGE "
-                "(usage_start))",
-                qt);
-    } else {
-        const char *params[1] = {oid};
-        PGresult *pk = pgi_execp(
-            conn,
-            "SELECT p.partstrat::text, p.partnatts, a.attname "
-            "FROM pg_partitioned_table p LEFT JOIN pg_attribute a ON "
-            "a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
-            "WHERE p.partrelid = $1::oid",
-            1, params, OCP_ERR_CANTCREAT, "pre-flight query", &ck.scratch);
-        if (pk == NULL) {
-            problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
-        } else {
-            if (PQntuples(pk) != 1 || strcmp(PQgetvalue(pk, 0, 0), "r") != 0 ||
-                strcmp(PQgetvalue(pk, 0, 1), "1") != 0 ||
-                strcmp(PQgetvalue(pk, 0, 2), "usage_start") != 0)
-                problem(&ck, OCP_ERR_CONFIG,
-                        "%s is not partitioned by RANGE (usage_start) as "
-                        "Koku's table is",
-                        qt);
-            PQclear(pk);
-        }
-    }
-    PQclear(res);
-    res = NULL;
-
-    check_columns(conn, oid, qt, o, &ck);
     check_periods(conn, o, &out->periods, &ck);
-    check_cost_categories(conn, o, &ck);
-    if (count_missing_partitions(conn, oid, table, &out->periods,
-                                 &out->missing_partitions, &ck.scratch) != OCP_OK)
-        problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
-    else if (out->missing_partitions > 0 &&
-             (!o->create_partitions || !out->can_create_partitions)) {
-        const char *why = !o->create_partitions
-                              ? "output.postgres.create_partitions is off"
-                              : "this role does not own the table";
-        const char *params[1] = {oid};
-        char *def = query_value(conn,
-                                "SELECT c.relname FROM pg_inherits i JOIN "
-                                "pg_class c ON c.oid = i.inhrelid WHERE "
-                                "i.inhparent = $1::oid AND "
-                                "pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'",
-                                1, params, &failed, &ck.scratch);
-        if (failed)
-            problem(&ck, OCP_ERR_CANTCREAT, "%s", ck.scratch.message);
-        else if (def == NULL)
-            /* Without a default partition those rows have nowhere to go;
-             * the COPY would fail at the end of the stream. */
-            problem(&ck, OCP_ERR_CANTCREAT,
-                    "%d month(s) of the range have no partition, %s, and %s "
-                    "has no default partition",
-                    (int)out->missing_partitions, why, qt);
-        else if (report != NULL)
-            fprintf(report,
-                    "ocpagg: postgres pre-flight: note: %d month(s) of the "
-                    "range have no partition and %s; their rows go to the "
-                    "default partition\n",
-                    (int)out->missing_partitions, why);
-        free(def);
-    }
+    pgi_check_ids(conn, o->schema, "reporting_ocp_cost_category",
+                  "cost_categories", o->cost_category_ids,
+                  o->n_cost_category_ids, &ck);
 
 done:
     PQclear(res);
     free(qt);
-    free(oid);
     if (conn != NULL)
         PQfinish(conn);
-    return finish_checks(&ck);
+    return pgi_finish_checks(&ck);
 }
 
 /* ---- Partitions ---- */

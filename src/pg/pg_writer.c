@@ -29,7 +29,10 @@ enum wstate { W_COPYING, W_COPIED, W_DONE, W_FAILED };
 struct pg_writer {
     PGconn *conn;
     enum wstate state;
-    int64_t deleted, copied;
+    int64_t deleted, copied;  /* the table's (the first COPY's) */
+    int first_ended;          /* the first COPY was ended by a later
+                                 statement (pgi_writer_exec/copy_begin);
+                                 its count waits for pg_writer_end_copy */
     char *stage;
     size_t staged;
 };
@@ -213,15 +216,17 @@ int pg_writer_write(struct pg_writer *w, const unsigned char *block,
     return OCP_OK;
 }
 
-int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
+static const char first_failed[] = "COPY into the table failed, rolled back";
+
+/* Ends the open COPY (the table's or a later one): the staged bytes
+ * go out, the server's count goes to *rows, the transaction stays open
+ * (W_COPIED).  On failure it is rolled back. */
+static int finish_copy(struct pg_writer *w, int64_t *rows, const char *what,
                        struct ocp_error *err)
 {
     PGresult *res;
     int rc;
 
-    if (w == NULL || w->state != W_COPYING)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "pg_writer_end_copy: the COPY is not open");
     if (w->staged > 0) {
         if ((rc = send_data(w, w->stage, w->staged, err)) != OCP_OK)
             return rc;
@@ -231,17 +236,33 @@ int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
         return lost(w, err, "ending the COPY");
     res = PQgetResult(w->conn);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        pgi_fail(err, OCP_ERR_IOERR, w->conn, res,
-                 "COPY into the table failed, rolled back");
+        pgi_fail(err, OCP_ERR_IOERR, w->conn, res, what);
         PQclear(res);
         w->state = W_FAILED;
         rollback(w);
         return OCP_ERR_IOERR;
     }
-    w->copied = strtoll(PQcmdTuples(res), NULL, 10);
+    *rows = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
     while ((res = PQgetResult(w->conn)) != NULL)
         PQclear(res);
+    w->state = W_COPIED;
+    return OCP_OK;
+}
+
+int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
+                       struct ocp_error *err)
+{
+    int rc;
+
+    if (w != NULL && w->first_ended && w->state == W_COPIED) {
+        /* Ended already, when the AWS table's statements began. */
+    } else if (w == NULL || w->state != W_COPYING || w->first_ended) {
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "pg_writer_end_copy: the COPY is not open");
+    } else if ((rc = finish_copy(w, &w->copied, first_failed, err)) != OCP_OK) {
+        return rc;
+    }
     if (w->copied != expected_rows) {
         w->state = W_FAILED;
         rollback(w);
@@ -250,8 +271,80 @@ int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
                              PRId64 "; rolled back, the table is unchanged",
                              w->copied, expected_rows);
     }
-    w->state = W_COPIED;
     return OCP_OK;
+}
+
+/* Before another statement in the transaction: the table's COPY, when
+ * still open, ends (its count is checked later by pg_writer_end_copy). */
+static int end_first(struct pg_writer *w, struct ocp_error *err)
+{
+    int rc;
+    if (w == NULL || w->state == W_FAILED || w->state == W_DONE)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "the data transaction is not open");
+    if (w->state == W_COPYING) {
+        if (w->first_ended)
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                 "a later COPY is still open");
+        if ((rc = finish_copy(w, &w->copied, first_failed, err)) != OCP_OK)
+            return rc;
+        w->first_ended = 1;
+    }
+    return OCP_OK;
+}
+
+int pgi_writer_exec(struct pg_writer *w, const char *sql, int n,
+                    const char *const *params, const char *what,
+                    int64_t *rows, struct ocp_error *err)
+{
+    PGresult *res;
+    int rc = end_first(w, err);
+    if (rc != OCP_OK)
+        return rc;
+    res = pgi_execp(w->conn, sql, n, params, OCP_ERR_IOERR, what, err);
+    if (res == NULL) {
+        w->state = W_FAILED;
+        rollback(w);
+        return OCP_ERR_IOERR;
+    }
+    if (rows != NULL)
+        *rows = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return OCP_OK;
+}
+
+int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
+                          struct ocp_error *err)
+{
+    PGresult *res;
+    int rc = end_first(w, err);
+    if (rc != OCP_OK)
+        return rc;
+    res = PQexec(w->conn, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        pgi_fail(err, OCP_ERR_IOERR, w->conn, res, "starting COPY");
+        PQclear(res);
+        w->state = W_FAILED;
+        rollback(w);
+        return OCP_ERR_IOERR;
+    }
+    PQclear(res);
+    w->state = W_COPYING;
+    return OCP_OK;
+}
+
+int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows, const char *what,
+                        struct ocp_error *err)
+{
+    if (w == NULL || w->state != W_COPYING || !w->first_ended)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "pgi_writer_copy_end: no later COPY is open");
+    return finish_copy(w, rows, what, err);
+}
+
+PGconn *pgi_writer_conn(struct pg_writer *w)
+{
+    return w->conn;
 }
 
 int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
@@ -260,7 +353,7 @@ int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
     PGresult *res;
     int rc;
 
-    if (w != NULL && w->state == W_COPYING &&
+    if (w != NULL && w->state == W_COPYING && !w->first_ended &&
         (rc = pg_writer_end_copy(w, expected_rows, err)) != OCP_OK)
         return rc;
     if (w == NULL || w->state != W_COPIED)

@@ -301,6 +301,32 @@ static void test_example(void)
     for (i = 0; i < AWS_NDROP; i++)
         CHECK_INT(c.dropped[i], 0);
     CHECK_INT(c.output_rows, 10);
+    /* The COPY text (aws_encode_csv, what the database output streams):
+     * NULL is the empty unquoted field, '' the quoted empty string, NaN
+     * NULL; a row range without header; the header only when asked. */
+    {
+        struct rpt_buf b = {0};
+        const char *node = t.rows[0].node;
+        double cost = t.rows[0].cost[AWS_COST_BLENDED];
+        t.rows[0].node = "";
+        t.rows[0].cost[AWS_COST_BLENDED] = NAN;
+        CHECK_INT(aws_encode_csv(&t, 0, 1, 0, &b, &e), OCP_OK);
+        CHECK_INT(rpt_buf_reserve(&b, 1), 0);
+        b.data[b.len] = '\0'; /* for strstr, not part of the text */
+        CHECK(b.len > 0 && b.data[b.len - 1] == '\n' &&
+              memchr(b.data, '\n', b.len) == b.data + b.len - 1);
+        CHECK(b.data[0] == '"');
+        CHECK(strstr(b.data, ",\"Pod\",\"Network unattributed\",\"\",,,,\"i-0a\","
+                             "2025-10-15,2025-10-15,") != NULL);
+        /* unblended (the exact sum of 24 x 0.0375), markup, NaN blended */
+        CHECK(strstr(b.data, ",\"USD\",0.8999999999999999,0.09,,0.09,") != NULL);
+        b.len = 0;
+        CHECK_INT(aws_encode_csv(&t, 0, t.count, 1, &b, &e), OCP_OK);
+        CHECK(b.len > 22 && strncmp(b.data, "uuid,report_period_id,", 22) == 0);
+        t.rows[0].node = node;
+        t.rows[0].cost[AWS_COST_BLENDED] = cost;
+        rpt_buf_release(&b);
+    }
     aws_table_release(&t);
     aws_partial_free(p);
     rpt_table_release(&ocp);
@@ -548,6 +574,28 @@ static void sc_begin(struct sc *x)
     aws_table_init(&x->t);
 }
 
+/* An EC2 compute line item of rid (usage 1 h, nothing else set). */
+static void sc_compute(struct cur *c, const char *rid, const char *ut)
+{
+    memset(c, 0, sizeof *c);
+    c->rid = rid;
+    c->pc = "AmazonEC2";
+    c->fam = "Compute Instance";
+    c->unit = "Hrs";
+    c->ut = ut;
+    c->tags = "{}";
+    c->qty = 1;
+}
+
+/* One CUR line item at hour h, as given. */
+static void sc_cur(struct sc *x, int h, const struct cur *c)
+{
+    struct aws_raw_row r;
+    struct ocp_error e;
+    raw_from(c, ((int64_t)DAY0 * 24 + h) * 3600000000ll, &r);
+    CHECK_INT(aws_partial_add(x->p, &r, &e), OCP_OK);
+}
+
 /* One CUR line item (hour h) of cost c, rate r. */
 static void sc_line(struct sc *x, int h, const char *rid, const char *pc, const char *fam,
                     const char *ut, const char *type, const char *tags, double cost,
@@ -719,6 +767,44 @@ static void test_poc_scenarios(void)
     CHECK_DBL(NS(&x, "Worker unallocated"), 4.608 / 2, 1e-9);
     sc_end(&x);
 
+    /* 06: two clusters, each EC2 tagged openshift_cluster with its own
+     * cluster id (the ids match no node: tag matching).  ocpagg
+     * summarises one cluster per run, so the scenario is two runs over
+     * the same CUR: each gives 4.08 to its own namespace and leaves the
+     * other cluster's instance unmatched (counted, not attributed). */
+    {
+        static const char *const cl[2] = {"prod-cluster", "staging-cluster"};
+        static const char *const al[2] = {"Production", "Staging"};
+        static const char *const nsn[2] = {"prod-app", "staging-app"};
+        static const char *const node[2] = {"ip-10-0-6-100.ec2.internal",
+                                            "ip-10-0-6-200.ec2.internal"};
+        static const char *const nrid[2] = {"i-prod0001", "i-staging0001"};
+        /* 8 and 4 cores; effective = max(usage, request) = 6 and 3 cores */
+        static const double cap[2] = {192, 96}, eff[2] = {144, 72};
+        int k;
+        for (k = 0; k < 2; k++) {
+            sc_begin(&x);
+            x.s.cluster_id = cl[k];
+            x.s.cluster_alias = al[k];
+            pod(&x.ocp, DAY0, nsn[k], node[k], nrid[k], "{}", eff[k], 0, cap[k], 1);
+            pod(&x.ocp, DAY0, "Worker unallocated", node[k], nrid[k], NULL, cap[k] - eff[k],
+                0, cap[k], 1);
+            sc_ec2(&x, "i-06a", "{\"openshift_cluster\": \"prod-cluster\", "
+                                "\"environment\": \"production\"}", 0.170);
+            sc_ec2(&x, "i-06b", "{\"openshift_cluster\": \"staging-cluster\", "
+                                "\"environment\": \"staging\"}", 0.170);
+            sc_run(&x);
+            CHECK_DBL(NS(&x, nsn[k]), 4.08, 1e-9);
+            CHECK_DBL(NS(&x, nsn[1 - k]), 0, 0);
+            CHECK_DBL(NS(&x, "Worker unallocated"), 0, 0); /* tag rows skip Specials */
+            CHECK_DBL(NS(&x, NULL), 4.08, 1e-9);
+            CHECK_INT(x.c.tag_matched, 1);
+            CHECK_INT(x.c.unmatched, 1);
+            CHECK_DBL(x.c.unmatched_unblended, 4.08, 1e-9);
+            sc_end(&x);
+        }
+    }
+
     /* 07: one id match, one tag match (cluster + node tags), one orphan:
      * the tagged instance goes to every namespace of the day (OR). */
     sc_begin(&x);
@@ -751,6 +837,126 @@ static void test_poc_scenarios(void)
     CHECK_DBL(NS(&x, "idle-app"), 6.048 * 2 / 16, 1e-9);
     CHECK_DBL(NS(&x, "active-app"), 6.048 * 6 / 16, 1e-9);
     CHECK_DBL(NS(&x, "Worker unallocated"), 6.048 * 8 / 16, 1e-9);
+    sc_end(&x);
+
+    /* 09: all four cost columns (and their markups) populated: an 8-core
+     * node, prod-api effective 6 cores, prod-worker 2 (= request): 75 /
+     * 25, unallocated 0 (a row of zeros, never NULL).  Blended and the
+     * Savings Plan effective cost differ from unblended so each column is
+     * told apart; amortized = unblended for a Usage line (§2); m = 0.1. */
+    sc_begin(&x);
+    x.s.markup_percent = 10;
+    pod(&x.ocp, DAY0, "prod-api", "ip-10-0-9-100.ec2.internal", "i-0009", "{}", 144, 0, 192, 1);
+    pod(&x.ocp, DAY0, "prod-worker", "ip-10-0-9-100.ec2.internal", "i-0009", "{}", 48, 0, 192,
+        1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-9-100.ec2.internal", "i-0009", NULL, 0, 0,
+        192, 1);
+    {
+        struct cur c;
+        int h;
+        sc_compute(&c, "i-0009", "BoxUsage:m5.4xlarge");
+        c.cost = 0.768;
+        c.rate = 0.768;
+        c.blended = 0.7;
+        c.sp = 0.6;
+        for (h = 0; h < 24; h++)
+            sc_cur(&x, h, &c);
+    }
+    sc_run(&x);
+    {
+        static const struct {
+            const char *ns;
+            double share;
+        } want[] = {{"prod-api", 0.75}, {"prod-worker", 0.25}, {"Worker unallocated", 0}};
+        /* per day: unblended 18.432, blended 16.8, savings plan 14.4,
+         * amortized = unblended 18.432 */
+        static const double day[AWS_NCOST] = {18.432, 1.8432, 16.8, 1.68,
+                                              14.4,   1.44,   18.432, 1.8432};
+        size_t i, n;
+        int k;
+        for (i = 0; i < 3; i++)
+            for (k = 0; k < AWS_NCOST; k++)
+                CHECK_DBL(sc_sum(&x, want[i].ns, -1, k), day[k] * want[i].share, 1e-9);
+        /* no NULL cost on any row */
+        for (i = 0, n = 0; i < x.t.count; i++)
+            for (k = 0; k < AWS_NCOST; k++)
+                n += isnan(x.t.rows[i].cost[k]) != 0;
+        CHECK_INT((long)n, 0);
+        CHECK_INT((long)x.t.count, 3);
+    }
+    CHECK_DBL(NS(&x, NULL), 18.432, 1e-9);
+    sc_end(&x);
+
+    /* 10: two CSI-matched EBS volumes (PVC = disk: all to database/Storage,
+     * no remainder) and two orphaned volumes (no PV, no matching tag):
+     * absent from the report, counted as unmatched with their 24.00. */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}", 72, 0, 96,
+        1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-10-100.ec2.internal", "i-test0010", NULL,
+        24, 0, 96, 1);
+    storage(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}",
+            "postgres-data-pvc", "postgres-data", "gp3", "vol-matched-001", 100);
+    storage(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}",
+            "postgres-logs-pvc", "postgres-logs", "gp3", "vol-matched-002", 50);
+    sc_ec2(&x, "i-test0010", NULL, 0.170);
+    sc_ebs(&x, "vol-matched-001", "{\"purpose\": \"postgres-data\", \"namespace\": \"database\"}",
+           100, 8.0);
+    sc_ebs(&x, "vol-matched-002", "{\"purpose\": \"postgres-logs\", \"namespace\": \"database\"}",
+           50, 4.0);
+    sc_ebs(&x, "vol-orphaned-001", "{\"purpose\": \"detached-volume\"}", 200, 16.0);
+    sc_ebs(&x, "vol-orphaned-002", "{\"purpose\": \"deleted-pv\"}", 100, 8.0);
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 16.08, 1e-9);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), 12.0, 1e-9);
+    CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_POD, AWS_COST_UNBLENDED), 4.08 * 0.75, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 4.08 * 0.25, 1e-9);
+    CHECK_DBL(NS(&x, "Storage unattributed"), 0, 0);
+    CHECK_INT(x.c.resource_matched, 3);
+    CHECK_INT(x.c.unmatched, 2);
+    CHECK_DBL(x.c.unmatched_unblended, 24.0, 1e-9);
+    CHECK_DBL(x.c.daily_unblended, 40.08, 1e-9);
+    sc_end(&x);
+
+    /* 11: named "corrupted" but its manifest is clean: an 8-core node,
+     * good-app effective 6 cores: 3/4 of 4.608 (the POC expects all of
+     * it), 1/4 to Worker unallocated.  Its note's cases are added here:
+     * a pod label with non-ASCII text (kept as is in tags/pod_labels), a
+     * line of the instance with malformed tags (counted, read as {}, still
+     * resource-matched) and one with a NULL date (dropped, counted). */
+    sc_begin(&x);
+    pod(&x.ocp, DAY0, "good-app", "ip-10-0-11-100.ec2.internal", "i-0011",
+        "{\"app\":\"g\u00f6\u00f6d-\u2713\"}", 144, 0, 192, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-11-100.ec2.internal", "i-0011", NULL, 48, 0,
+        192, 1);
+    sc_ec2(&x, "i-0011", NULL, 0.192);
+    {
+        struct cur c;
+        struct aws_raw_row r;
+        struct ocp_error e;
+        sc_compute(&c, "i-0011", "BoxUsage:m5.xlarge");
+        c.tags = "{\"openshift_project\": ";
+        sc_cur(&x, 3, &c); /* cost 0: changes no sum */
+        c.tags = "{}";
+        c.cost = c.blended = 99;
+        raw_from(&c, (int64_t)DAY0 * 86400000000ll, &r);
+        r.start_null = 1;
+        CHECK_INT(aws_partial_add(x.p, &r, &e), OCP_OK);
+    }
+    sc_run(&x);
+    CHECK_DBL(NS(&x, NULL), 4.608, 1e-9);
+    CHECK_DBL(NS(&x, "good-app"), 4.608 * 0.75, 1e-9);
+    CHECK_DBL(NS(&x, "Worker unallocated"), 4.608 * 0.25, 1e-9);
+    CHECK_INT(x.c.read.bad_tags, 1);
+    CHECK_INT(x.c.read.rows_null_date, 1);
+    {
+        size_t i;
+        int found = 0;
+        for (i = 0; i < x.t.count; i++)
+            if (x.t.rows[i].tags != NULL && strstr(x.t.rows[i].tags, "\u2713") != NULL)
+                found = 1;
+        CHECK(found);
+    }
     sc_end(&x);
 
     /* 12: fractional cores: 7-core node, shares /7 with unallocated. */
@@ -858,6 +1064,64 @@ static void test_poc_scenarios(void)
     CHECK_DBL(NS(&x, NULL), 0.9984, 1e-9);
     CHECK_DBL(NS(&x, "ri-app"), 0.9984, 1e-9);
     sc_end(&x);
+
+    /* 18: one EBS volume (100 GB, CSI handle shared-disk-001) used by two
+     * clusters, PVCs of 40 and 30 GB (OPEN-3; docs/aws.md "Choices").
+     * ocpagg summarises one cluster per run and keeps k = 1 with T =
+     * this cluster's PVC capacity, so each run gives its own PVC its share
+     * (as Koku does) and the rest of the disk to Storage unattributed:
+     * alpha 0.6 D, bravo 0.7 D, where Koku gives each (100 - 70) / 100 / 2
+     * = 0.15 D.  Together the two runs attribute the disk twice (2 D):
+     * overstated by 0.45 D in alpha's run and 0.55 D in bravo's.  The EC2
+     * of each node (ids = the nodes' resource ids) is resource-matched
+     * and split by CPU; the other cluster's instance stays unmatched. */
+    {
+        static const char *const cl[2] = {"cluster-alpha", "cluster-bravo"};
+        static const char *const al[2] = {"ClusterAlpha", "ClusterBravo"};
+        static const char *const nsn[2] = {"project-alpha", "project-bravo"};
+        static const char *const node[2] = {"node-alpha-01", "node-bravo-01"};
+        static const char *const nrid[2] = {"i-alpha-node", "i-bravo-node"};
+        static const char *const pvc[2] = {"pvc-alpha", "pvc-bravo"};
+        static const char *const pv[2] = {"shared-storage-alpha", "shared-storage-bravo"};
+        static const double gb[2] = {40, 30};
+        /* $0.383 per GB-month, 100 GB, one October day */
+        const double d = 100 * 0.383 * 24 / 744;
+        const double koku_rest = d * (100 - 70) / 100 / 2;
+        int k;
+        for (k = 0; k < 2; k++) {
+            double ours_rest = d * (100 - gb[k]) / 100;
+            sc_begin(&x);
+            x.s.cluster_id = cl[k];
+            x.s.cluster_alias = al[k];
+            /* 2 cores = 48 core-hours; effective max(1.5, 1) = 1.5 cores */
+            pod(&x.ocp, DAY0, nsn[k], node[k], nrid[k], "{}", 36, 0, 48, 1);
+            pod(&x.ocp, DAY0, "Worker unallocated", node[k], nrid[k], NULL, 12, 0, 48, 1);
+            storage(&x.ocp, DAY0, nsn[k], node[k], nrid[k], "{}", pvc[k], pv[k], "gp3",
+                    "shared-disk-001", gb[k]);
+            sc_ec2(&x, "i-alpha-node", "{\"openshift_cluster\": \"cluster-alpha\", "
+                                       "\"openshift_node\": \"node-alpha-01\"}", 0.0416);
+            sc_ec2(&x, "i-bravo-node", "{\"openshift_cluster\": \"cluster-bravo\", "
+                                       "\"openshift_node\": \"node-bravo-01\"}", 0.0416);
+            sc_ebs(&x, "shared-disk-001", "{\"openshift_cluster\": \"cluster-alpha\", "
+                                          "\"storage_tier\": \"shared\"}", 100, d);
+            sc_run(&x);
+            CHECK_DBL(sc_sum(&x, nsn[k], RPT_SOURCE_POD, AWS_COST_UNBLENDED), 0.9984 * 0.75,
+                      1e-9);
+            CHECK_DBL(NS(&x, "Worker unallocated"), 0.9984 * 0.25, 1e-9);
+            /* the PVC's share: as Koku */
+            CHECK_DBL(sc_sum(&x, nsn[k], RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED),
+                      d * gb[k] / 100, 1e-9);
+            /* the remainder: this cluster's only (Koku: koku_rest) */
+            CHECK_DBL(NS(&x, "Storage unattributed"), ours_rest, 1e-9);
+            CHECK_DBL(NS(&x, "Storage unattributed") - koku_rest,
+                      k == 0 ? 0.45 * d : 0.55 * d, 1e-9);
+            CHECK_DBL(NS(&x, nsn[1 - k]), 0, 0);
+            CHECK_DBL(NS(&x, NULL), 0.9984 + d, 1e-9);
+            CHECK_INT(x.c.unmatched, 1);
+            CHECK_DBL(x.c.unmatched_unblended, 0.9984, 1e-9);
+            sc_end(&x);
+        }
+    }
 
     /* 19: EBS without CSI tagged openshift_cluster (and openshift_project
      * on one): split evenly over both namespaces (OR, TRAP-5), no Storage

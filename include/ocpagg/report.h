@@ -347,8 +347,11 @@ void rpt_share_release(struct rpt_share *sh);
 
 struct rpt_part {
     int fd;           /* -1 when closed */
+    int dfd;          /* the same file opened O_DIRECT, or -1 */
+    unsigned char *abuf; /* aligned staging buffer for dfd */
     char *path;       /* the report's name, for messages */
     char *tmp;        /* the shared temporary file */
+    int64_t direct_bytes; /* bytes written through dfd (summary, tests) */
 };
 
 /* Any rank: opens the shared temporary file for writing at offsets.  It
@@ -365,8 +368,14 @@ int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *pa
 int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
                        int64_t *rows, struct ocp_error *err);
 
-/* Writes a CSV block's text at offset (pwrite).  OCP_ERR_IOERR with
- * strerror on failure (ENOSPC included). */
+/* Writes a CSV block's text at offset (pwrite).  Where the file system
+ * takes O_DIRECT, the whole 4 KiB pages inside the block go straight to
+ * the disk through an aligned buffer (copying into the page cache is the
+ * slow part of writing a report here, and the fsync then has little
+ * left to do); the partial pages at either end, which a neighbouring
+ * day's writer shares, go through the page cache.  A file system that
+ * refuses direct writes gets plain writes.  OCP_ERR_IOERR with strerror
+ * on failure (ENOSPC included). */
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
                    int64_t offset, struct ocp_error *err);
 

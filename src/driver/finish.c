@@ -374,6 +374,7 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
     memset(&sh, 0, sizeof sh);
     *shared = 0;
     part->fd = -1;
+    part->dfd = -1;
     if (t->rank == 0) {
         rc = rpt_stream_share(dest->stream, &sh, err);
         if (rc == OCP_OK) {
@@ -450,6 +451,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     memset(&w, 0, sizeof w);
     memset(&part, 0, sizeof part);
     part.fd = -1;
+    part.dfd = -1;
     if (nthreads < 1)
         nthreads = 1;
     counts = calloc((size_t)size, sizeof *counts);
@@ -513,7 +515,8 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         }
     qsort(order, total, sizeof *order, cmp_day_owner);
 
-    if (enc->shared_write && !enc->postgres && size > 1) {
+    /* One rank too: the part writes whole pages straight to the disk. */
+    if (enc->shared_write && !enc->postgres) {
         rc = open_shared(t, dest, enc->report_path, &part, &base, &shared, err);
         if (rc != OCP_OK)
             goto cleanup;
@@ -538,6 +541,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     if (shared) {
         int lrc;
         rc = walk_shared(&w, rc, &part, base, &end, err);
+        res->direct_bytes += part.direct_bytes;
         lrc = rpt_part_close(&part, err);
         if (rc == OCP_OK && lrc != OCP_OK) {
             rc = lrc;

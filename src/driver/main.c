@@ -779,7 +779,7 @@ static int phase_aws(struct run *r, struct ocp_error *err)
  * stays untouched until the commit. */
 static int phase_write(struct run *r, struct ocp_error *err)
 {
-    int64_t counts[5], sent[2], expected;
+    int64_t counts[6], sent[2], expected;
     int rc;
 
     counts[0] = r->owned[0];
@@ -789,6 +789,7 @@ static int phase_write(struct run *r, struct ocp_error *err)
     counts[2] = r->fres.pod_rows;
     counts[3] = r->fres.unallocated_rows;
     counts[4] = r->fres.storage_rows;
+    counts[5] = r->fres.direct_bytes;
     rc = summary_gather_finish(&r->tp, counts, sent, &r->sum, r->figures, err);
     if (r->rank != 0 || rc != OCP_OK)
         return rc;

@@ -66,17 +66,17 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
     return rc;
 }
 
-int summary_gather_finish(struct tp *t, const int64_t counts[5], const int64_t sent[2],
+int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t sent[2],
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err)
 {
-    int64_t in[6], out[5], mine[3], *all = NULL;
+    int64_t in[6], out[6], mine[3], *all = NULL;
     MPI_Request rq;
     int r, rc = OCP_OK;
 
-    for (r = 0; r < 5; r++)
+    for (r = 0; r < 6; r++)
         in[r] = counts[r];
-    if (MPI_Ireduce(in, out, 5, MPI_INT64_T, MPI_SUM, 0, t->comm, &rq) != MPI_SUCCESS ||
+    if (MPI_Ireduce(in, out, 6, MPI_INT64_T, MPI_SUM, 0, t->comm, &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     /* Peak memory is known only now: the finish allocates too. */
@@ -101,6 +101,7 @@ int summary_gather_finish(struct tp *t, const int64_t counts[5], const int64_t s
         sum->out_pod_rows = out[2];
         sum->out_unallocated_rows = out[3];
         sum->out_storage_rows = out[4];
+        sum->report_direct_bytes = out[5];
         for (r = 0; all != NULL && figures != NULL && r < t->nranks; r++) {
             figures[r].peak_rss = all[3 * r];
             figures[r].exchange_groups = all[3 * r + 1];
@@ -183,8 +184,11 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "exchange", exch);
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
-    if (s->report_writers > 0)
+    if (s->report_writers > 0) {
         json_object_set_new(root, "report_writers", json_integer(s->report_writers));
+        /* How much of a CSV report went to the disk with O_DIRECT. */
+        json_object_set_new(root, "report_direct_bytes", json_integer(s->report_direct_bytes));
+    }
     if (s->has_postgres) {
         /* Counts and the server version only: never the conninfo. */
         json_t *pg = json_object();

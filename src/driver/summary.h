@@ -19,6 +19,7 @@ struct run_summary {
     const char *config_json;
     const char *report_path;
     int report_writers;   /* ranks that wrote the report's bytes (0: not a file) */
+    int64_t report_direct_bytes; /* of a CSV report, written with O_DIRECT */
     /* output.format postgres: what the database step did. */
     int has_postgres;
     const char *pg_server_version;
@@ -52,9 +53,11 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
                         struct rank_figures **figures, struct ocp_error *err);
 
 /* Collective after the finish: rank 0 gets the owned group counts, the
- * output row counts, every rank's peak memory and what each sent in the
+ * output row counts and the report bytes written with O_DIRECT (counts:
+ * pod groups, storage groups, pod, unallocated and storage rows, direct
+ * bytes; summed), every rank's peak memory and what each sent in the
  * shuffle (sent: groups, bytes). */
-int summary_gather_finish(struct tp *t, const int64_t counts[5], const int64_t sent[2],
+int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t sent[2],
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err);
 

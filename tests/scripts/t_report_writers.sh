@@ -60,6 +60,27 @@ run_mpi 4 --config "$WORK/two.yaml" --quiet --output "$WORK/two4.csv" || fail "t
 cmp -s "$WORK/two1.csv" "$WORK/two4.csv" || fail "two days on 4 ranks: the report differs"
 checks=$((checks + 1))
 
+# Days large enough that whole pages go to the disk with O_DIRECT (where
+# the file system takes it; report_direct_bytes says how much), against
+# the page-cache path alone (OCPAGG_NO_DIRECT_IO) and one rank.
+"$OCPGEN" --output "$WORK/big.h5" --nodes 40 --pods-per-node 30 --days 3 --seed 3 --quiet ||
+    fail "ocpgen failed"
+write_config "$WORK/big.yaml" "$WORK/big.h5" "$WORK/unused.csv"
+OCPAGG_NO_DIRECT_IO=1 run_mpi 1 --config "$WORK/big.yaml" --quiet --output "$WORK/big1.csv" ||
+    fail "big, 1 rank, no direct I/O failed"
+[[ $(jq -r '.report_direct_bytes' "$WORK/big1.summary.json") == 0 ]] ||
+    fail "OCPAGG_NO_DIRECT_IO still wrote directly"
+for n in 1 3; do
+    run_mpi "$n" --config "$WORK/big.yaml" --quiet --output "$WORK/big$n.d.csv" ||
+        fail "big, $n ranks failed"
+    cmp -s "$WORK/big1.csv" "$WORK/big$n.d.csv" || fail "big, $n ranks: the report differs"
+    direct=$(jq -r '.report_direct_bytes' "$WORK/big$n.d.summary.json")
+    size=$(stat -c %s "$WORK/big1.csv")
+    echo "big report, $n rank(s): $direct of $size bytes written with O_DIRECT"
+    [[ $direct -le $size ]] || fail "more direct bytes ($direct) than the report has ($size)"
+    checks=$((checks + 1))
+done
+
 # A write failure on rank 2 while the ranks write: 74, the earlier report
 # untouched, no temporary file.
 cp "$WORK/ref.csv" "$WORK/keep.csv"

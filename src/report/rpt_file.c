@@ -7,6 +7,7 @@
  * gone) from a run that is still writing, here or on another host sharing
  * the file system. */
 #include "ocpagg/report.h"
+#include "report/rpt_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -297,29 +298,39 @@ int rpt_atomic_open(struct rpt_atomic *a, const char *path,
     return OCP_OK;
 }
 
+int rpt_write_fully(int fd, const void *data, size_t n, int64_t off)
+{
+    const char *p = data;
+
+    while (n > 0) {
+        /* Linux writes at most 0x7ffff000 bytes per call. */
+        size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
+        ssize_t w = off < 0 ? write(fd, p, chunk) : pwrite(fd, p, chunk, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : ENOSPC;
+        p += w;
+        n -= (size_t)w;
+        if (off >= 0)
+            off += w;
+    }
+    return 0;
+}
+
 int rpt_atomic_write(struct rpt_atomic *a, const void *data, size_t len,
                      struct ocp_error *err)
 {
-    const char *p = data;
+    int e;
 
     if (a->tmp == NULL || a->fd < 0)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, a->path, -1, NULL,
                              "writing a closed file");
-    while (len > 0) {
-        /* Linux writes at most 0x7ffff000 bytes per call. */
-        size_t chunk = len < ((size_t)1 << 30) ? len : ((size_t)1 << 30);
-        ssize_t n = write(a->fd, p, chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = n < 0 ? errno : ENOSPC;
-            return ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL,
-                                 "cannot write %s: %s", a->tmp, strerror(e));
-        }
-        p += n;
-        len -= (size_t)n;
-        a->bytes += n;
-    }
+    e = rpt_write_fully(a->fd, data, len, -1);
+    if (e != 0)
+        return ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL,
+                             "cannot write %s: %s", a->tmp, strerror(e));
+    a->bytes += (int64_t)len;
     return OCP_OK;
 }
 

@@ -33,4 +33,10 @@ void rpt_pq_abort(struct rpt_pq_sink *s);
  * -1 when out of memory. */
 int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len);
 
+/* Writes all n bytes to fd: at off with pwrite, or at the file position
+ * when off < 0; retries on EINTR.  Returns 0, or the errno (ENOSPC for a
+ * write that made no progress).  The one write loop of the report files
+ * (rpt_file.c, rpt_part.c). */
+int rpt_write_fully(int fd, const void *data, size_t n, int64_t off);
+
 #endif

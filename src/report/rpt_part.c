@@ -20,6 +20,7 @@
 #define _GNU_SOURCE /* O_DIRECT */
 #endif
 #include "ocpagg/report.h"
+#include "report/rpt_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,21 +109,10 @@ int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *pa
 static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int64_t off,
                      struct ocp_error *err)
 {
-    while (n > 0) {
-        /* Linux writes at most 0x7ffff000 bytes per call. */
-        size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
-        ssize_t w = pwrite(fd, text, chunk, (off_t)off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : ENOSPC;
-            return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                                 p->tmp, strerror(e));
-        }
-        text += w;
-        n -= (size_t)w;
-        off += w;
-    }
+    int e = rpt_write_fully(fd, text, n, off);
+    if (e != 0)
+        return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
+                             p->tmp, strerror(e));
     return OCP_OK;
 }
 

@@ -113,6 +113,32 @@ struct agg_finish_settings {
     uint8_t source_uuid[16];      /* namespace of the row uuids */
 };
 
+/* What a partial's rows say about one node, for its role (SEMANTICS.md
+ * "Node role"): the largest non-empty node_role (NULL when none), whether
+ * openshift-kube-apiserver ran on it, whether one of its node label sets
+ * has node_role_kubernetes_io = infra.  The role is a property of the
+ * node over the whole run, so a job that finishes some days before it
+ * has read others compares these across its windows (driver). */
+struct agg_node_info {
+    const char *role;   /* borrowed from the partial; NULL: none */
+    size_t role_len;
+    int apiserver;
+    int infra_label;
+};
+
+/* Calls fn(name, len, info, ctx) for every node p knows; stops at and
+ * returns fn's first non-zero result (0 when all returned 0). */
+int agg_partial_nodes(const struct agg_partial *p,
+                      int (*fn)(const char *name, size_t len,
+                                const struct agg_node_info *info, void *ctx),
+                      void *ctx);
+
+/* The role the finish gives a node: the settings' role, else info->role,
+ * else master (apiserver), infra (label), worker.  info may be NULL (a
+ * node the rows never named). */
+const char *agg_node_role(const struct agg_finish_settings *s, const char *name,
+                          const struct agg_node_info *info);
+
 /* Turns a fully merged partial into the sorted report rows: applies node
  * and namespace labels, capacities, cluster capacity, cost categories,
  * storage rows and unallocated rows (SEMANTICS.md).  The rows borrow the

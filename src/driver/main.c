@@ -27,6 +27,7 @@
 #include "driver/aws_step.h"
 #include "driver/finish.h"
 #include "driver/output.h"
+#include "driver/roles.h"
 #include "driver/summary.h"
 #include "driver/transport.h"
 #include "ocpagg/text.h"
@@ -270,6 +271,9 @@ struct run {
     size_t nwindows, window;
     struct agg_stats stats;    /* this rank's input counters */
     int64_t owned[2];          /* pod and storage groups of its days */
+    struct roles_log *roles;   /* rank 0, several windows: node roles */
+    int redo;                  /* node roles differ: redo in one window */
+    char redo_reason[OCP_ERROR_MSG_MAX];
     struct options opt;
     struct cfg cfg;
     struct plan plan;
@@ -729,6 +733,15 @@ static int phase_finish(struct run *r, struct ocp_error *err)
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
                      &r->fres, err);
     r->sum.t_finish += now_seconds() - r->t_mark;
+    /* What this window said about each node's role (rank 0 holds every
+     * rank's node facts after the exchange). */
+    if (rc == OCP_OK && r->rank == 0 && r->nwindows > 1 && r->partial != NULL) {
+        if (r->roles == NULL && (r->roles = roles_log_create()) == NULL)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        if (rc == OCP_OK && roles_log_window(r->roles, r->partial, &r->fs, r->window) != OCP_OK)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                               "out of memory logging node roles");
+    }
     /* The window's groups are done: keep their counts, free them. */
     {
         struct agg_stats st;
@@ -749,6 +762,69 @@ static int phase_finish(struct run *r, struct ocp_error *err)
         r->partial = NULL;
     }
     return rc;
+}
+
+/* After the last window: did every window give each node the role it
+ * has over the whole run?  If not, the report written so far is wrong:
+ * it is thrown away and the run is done again in one window. */
+static int phase_roles(struct run *r, struct ocp_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = OCP_OK;
+
+    r->redo = 0;
+    if (r->nwindows <= 1)
+        return OCP_OK;
+    if (r->rank == 0) {
+        buf = malloc(1);
+        if (buf == NULL)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        else {
+            buf[0] = (unsigned char)roles_log_differs(r->roles, &r->fs, r->redo_reason,
+                                                      sizeof r->redo_reason);
+            len = 1;
+        }
+    }
+    rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
+    if (rc == OCP_OK && len != 1)
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "bad roles verdict");
+    if (rc == OCP_OK)
+        r->redo = buf[0] != 0;
+    free(buf);
+    roles_log_destroy(r->roles);
+    r->roles = NULL;
+    if (rc != OCP_OK || !r->redo)
+        return rc;
+    if (r->rank == 0) {
+        if (!r->opt.quiet)
+            fprintf(stderr, "ocpagg: %s; doing the run again in one window\n",
+                    r->redo_reason);
+        out_abort(&r->dest, "ocpagg: node roles differ between windows; redoing the run");
+        out_release(&r->dest);
+    }
+    /* Everything the windows added up starts again. */
+    free(r->windows);
+    r->windows = malloc(sizeof *r->windows);
+    if (r->windows == NULL) {
+        r->nwindows = 0;
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    r->windows[0].first_day = INT32_MIN;
+    r->windows[0].last_day = INT32_MAX;
+    r->windows[0].rows = r->plan.total_rows;
+    r->nwindows = 1;
+    r->sum.windows_redone = 1;
+    memset(&r->stats, 0, sizeof r->stats);
+    memset(&r->owned, 0, sizeof r->owned);
+    memset(&r->fres, 0, sizeof r->fres);
+    r->res.rows = 0;
+    r->res.read_seconds = 0;
+    r->res.merge_seconds = 0;
+    r->moving_groups = 0;
+    r->moved_bytes = 0;
+    r->aws_rows.len = 0;
+    return OCP_OK;
 }
 
 /* OCP on AWS: after the finish, before the summary and the commit, so
@@ -799,6 +875,7 @@ static int phase_write(struct run *r, struct ocp_error *err)
     r->sum.config_json = r->config_json;
     r->sum.report_path = r->cfg.output_path;
     r->sum.report_writers = r->enc.postgres ? 0 : (r->fres.shared ? r->nranks : 1);
+    r->sum.windows = (int64_t)r->nwindows;
     r->sum.nranks = r->nranks;
     r->sum.threads = r->res.threads;
     r->sum.total_rows = r->plan.total_rows;
@@ -984,14 +1061,18 @@ int main(int argc, char **argv)
         goto done;
     /* One window of days after the other (one window unless the input is
      * large and its row groups say their days). */
-    for (r->window = 0; r->window < r->nwindows; r->window++) {
-        if ((rc = step(r, phase_read(r, &err), &err)) != OCP_OK)
+    do {
+        for (r->window = 0; r->window < r->nwindows; r->window++) {
+            if ((rc = step(r, phase_read(r, &err), &err)) != OCP_OK)
+                goto done;
+            if ((rc = step(r, phase_exchange(r, &err), &err)) != OCP_OK)
+                goto done;
+            if ((rc = step(r, phase_finish(r, &err), &err)) != OCP_OK)
+                goto done;
+        }
+        if ((rc = step(r, phase_roles(r, &err), &err)) != OCP_OK)
             goto done;
-        if ((rc = step(r, phase_exchange(r, &err), &err)) != OCP_OK)
-            goto done;
-        if ((rc = step(r, phase_finish(r, &err), &err)) != OCP_OK)
-            goto done;
-    }
+    } while (r->redo);
     if ((rc = step(r, phase_figures(r, &err), &err)) != OCP_OK)
         goto done;
     if ((rc = step(r, phase_aws(r, &err), &err)) != OCP_OK)
@@ -1015,6 +1096,7 @@ done:
     aws_step_result_release(&r->aws);
     free(r->mychunks);
     free(r->windows);
+    roles_log_destroy(r->roles);
     free(r->figures);
     free(r->pg_ids);
     free_finish_settings(&r->fs);

@@ -184,6 +184,9 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "exchange", exch);
     json_object_set_new(root, "per_rank", ranks);
     json_object_set_new(root, "report", json_string(s->report_path));
+    json_object_set_new(root, "windows", json_integer(s->windows));
+    if (s->windows_redone)
+        json_object_set_new(root, "windows_redone", json_true());
     if (s->report_writers > 0) {
         json_object_set_new(root, "report_writers", json_integer(s->report_writers));
         /* How much of a CSV report went to the disk with O_DIRECT. */

@@ -20,6 +20,8 @@ struct run_summary {
     const char *report_path;
     int report_writers;   /* ranks that wrote the report's bytes (0: not a file) */
     int64_t report_direct_bytes; /* of a CSV report, written with O_DIRECT */
+    int64_t windows;      /* windows of days the report was made in */
+    int windows_redone;   /* node roles differed between windows: redone in one */
     /* output.format postgres: what the database step did. */
     int has_postgres;
     const char *pg_server_version;

@@ -577,8 +577,14 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     size_t j, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
 
     struct cap_memo cm;
+    struct {
+        int valid;
+        int32_t day;
+        uint32_t node, ns, node_l, ns_l;
+    } lm;
 
     memset(&cm, 0, sizeof cm);
+    memset(&lm, 0, sizeof lm);
     hmap_init(&final, sizeof(struct final_pod_key), sizeof(struct pod_val));
     /* As many groups as the day has (merged labels seldom join two). */
     if (hmap_reserve(&final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
@@ -596,9 +602,20 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         fk.day = k->day;
         fk.ns = k->ns;
         fk.node = k->node;
-        rc = merged_labels(f, labels_of_day(&p->node_labels, k->day, k->node),
-                           labels_of_day(&p->ns_labels, k->day, k->ns),
-                           k->labels, POOL_NULL, &fk.labels, err);
+        /* Groups come node by node: look a node's or namespace's labels
+         * up again only when it changes. */
+        if (!lm.valid || k->day != lm.day || k->node != lm.node) {
+            lm.node = k->node;
+            lm.node_l = labels_of_day(&p->node_labels, k->day, k->node);
+        }
+        if (!lm.valid || k->day != lm.day || k->ns != lm.ns) {
+            lm.ns = k->ns;
+            lm.ns_l = labels_of_day(&p->ns_labels, k->day, k->ns);
+        }
+        lm.day = k->day;
+        lm.valid = 1;
+        rc = merged_labels(f, lm.node_l, lm.ns_l, k->labels, POOL_NULL,
+                           &fk.labels, err);
         if (rc != OCP_OK)
             goto cleanup;
         i = hmap_upsert(&final, &fk, &created);
@@ -606,7 +623,12 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
             rc = oom(err);
             goto cleanup;
         }
-        f->overflow |= agg_merge_pod_val(&p->pool, hmap_value(&final, i), v);
+        /* Merging into a new (zero) entry gives the group's value as it
+         * is: copy it. */
+        if (created)
+            memcpy(hmap_value(&final, i), v, sizeof *v);
+        else
+            f->overflow |= agg_merge_pod_val(&p->pool, hmap_value(&final, i), v);
     }
     for (e = 0; e < final.count; e++) {
         const struct final_pod_key *k = hmap_entry(&final, e);

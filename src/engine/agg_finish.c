@@ -96,6 +96,16 @@ struct set_val {
  * into a cache: each table gets its own copies. */
 #define FINISH_CACHE_BYTES ((size_t)64 << 20)
 
+/* One pod group on its way into emit_pods' day map: its entry, the
+ * label quadruple and the final key, with their hashes (worked out a few
+ * groups ahead so the slots they probe can be loaded in advance). */
+struct emit_item {
+    struct merged_key mk;
+    struct final_pod_key fk;
+    size_t e;
+    uint32_t mh, fh;
+};
+
 struct agg_finish_cache {
     struct agg_finish_cache *next;  /* the index's list of caches */
     struct agg_pool fpool;          /* merged label texts */
@@ -103,6 +113,9 @@ struct agg_finish_cache {
     struct hmap merged;             /* label quadruple -> finish pool id */
     struct lbl_set work;
     struct ocp_arena prep;          /* prepared sets */
+    struct hmap pod_final;          /* emit_pods' groups of the day */
+    struct emit_item *items;        /* emit_pods' scratch, items_cap long */
+    size_t items_cap;
     char *mbuf;                     /* a merged text being built */
     size_t mcap;
 };
@@ -223,20 +236,20 @@ static int key_order(const struct prep_entry *a, const struct prep_entry *b)
 /* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins): the
  * sets' entries merged in key order into compact JSON, as lbl_canonical
  * writes the merged set. */
-static int merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
-                         uint32_t a, uint32_t b, uint32_t *out,
-                         struct ocp_error *err)
+/* merged_labels of the quadruple k, whose hmap_hash is h. */
+static int merged_labels_hashed(struct finisher *f, const struct merged_key *k,
+                                uint32_t h, uint32_t *out, struct ocp_error *err)
 {
     struct agg_finish_cache *c = f->c;
-    struct merged_key k = {node_l, ns_l, a, b};
-    const uint32_t parts[4] = {node_l, ns_l, a, b};
+    const uint32_t parts[4] = {k->node_labels, k->ns_labels, k->own_labels,
+                               k->own2_labels};
     const struct prep_set *ps[4];
     uint32_t at[4] = {0, 0, 0, 0};
     struct merged_val *v;
     size_t len = 0, need = 2, e;
     int created, i, first = 1;
 
-    e = hmap_upsert(&c->merged, &k, &created);
+    e = hmap_upsert_hashed(&c->merged, k, h, &created);
     if (e == SIZE_MAX)
         return oom(err);
     v = hmap_value(&c->merged, e);
@@ -292,6 +305,14 @@ static int merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
         return oom(err);
     *out = v->id;
     return OCP_OK;
+}
+
+static int merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
+                         uint32_t a, uint32_t b, uint32_t *out,
+                         struct ocp_error *err)
+{
+    struct merged_key k = {node_l, ns_l, a, b};
+    return merged_labels_hashed(f, &k, hmap_hash(&k, sizeof k), out, err);
 }
 
 static uint32_t labels_of_day(const struct hmap *m, int32_t day, uint32_t id)
@@ -566,15 +587,20 @@ static void fill_capacity(struct finisher *f, struct cap_memo *m,
     row->num[RPT_CLUSTER_CAP_MEM_GBH] = c->cmem_gbh;
 }
 
+#define EMIT_AHEAD 8
+
 static int emit_pods(struct finisher *f, struct ocp_error *err)
 {
     const struct agg_partial *p = f->p;
-    struct hmap final;
+    /* The day's merged groups, in the cache's lasting map: its memory
+     * is reused day after day instead of being faulted in afresh. */
+    struct hmap *final = &f->c->pod_final;
     size_t e;
     int created, rc = OCP_OK;
 
     const size_t *list;
-    size_t j, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
+    size_t j, nw = 0, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
+    struct emit_item *items;
 
     struct cap_memo cm;
     struct {
@@ -585,23 +611,31 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
 
     memset(&cm, 0, sizeof cm);
     memset(&lm, 0, sizeof lm);
-    hmap_init(&final, sizeof(struct final_pod_key), sizeof(struct pod_val));
+    hmap_clear(final);
     /* As many groups as the day has (merged labels seldom join two). */
-    if (hmap_reserve(&final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
+    if (hmap_reserve(final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
         rc = oom(err);
         goto cleanup;
     }
+    if (n > f->c->items_cap) {
+        struct emit_item *ni = realloc(f->c->items, n * sizeof *ni);
+        if (ni == NULL) {
+            rc = oom(err);
+            goto cleanup;
+        }
+        f->c->items = ni;
+        f->c->items_cap = n;
+    }
+    items = f->c->items;
+    /* Three passes, so each lookup's slot is loaded EMIT_AHEAD groups
+     * before it is probed: the label quadruples, their merged texts, the
+     * day's groups. */
     for (j = 0; j < n; j++) {
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
-        const struct pod_val *v = hmap_value(&p->pods, e);
-        struct final_pod_key fk;
-        size_t i;
+        struct emit_item *it = &items[nw];
 
         if (!wanted(f, k->day))
             continue;
-        fk.day = k->day;
-        fk.ns = k->ns;
-        fk.node = k->node;
         /* Groups come node by node: look a node's or namespace's labels
          * up again only when it changes. */
         if (!lm.valid || k->day != lm.day || k->node != lm.node) {
@@ -614,11 +648,34 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         }
         lm.day = k->day;
         lm.valid = 1;
-        rc = merged_labels(f, lm.node_l, lm.ns_l, k->labels, POOL_NULL,
-                           &fk.labels, err);
+        it->e = e;
+        it->mk.node_labels = lm.node_l;
+        it->mk.ns_labels = lm.ns_l;
+        it->mk.own_labels = k->labels;
+        it->mk.own2_labels = POOL_NULL;
+        it->mh = hmap_hash(&it->mk, sizeof it->mk);
+        it->fk.day = k->day;
+        it->fk.ns = k->ns;
+        it->fk.node = k->node;
+        nw++;
+    }
+    for (j = 0; j < nw; j++) {
+        struct emit_item *it = &items[j];
+        if (j + EMIT_AHEAD < nw)
+            hmap_prefetch(&f->c->merged, items[j + EMIT_AHEAD].mh);
+        rc = merged_labels_hashed(f, &it->mk, it->mh, &it->fk.labels, err);
         if (rc != OCP_OK)
             goto cleanup;
-        i = hmap_upsert(&final, &fk, &created);
+        it->fh = hmap_hash(&it->fk, sizeof it->fk);
+    }
+    for (j = 0; j < nw; j++) {
+        const struct emit_item *it = &items[j];
+        const struct pod_val *v = hmap_value(&p->pods, it->e);
+        size_t i;
+
+        if (j + EMIT_AHEAD < nw)
+            hmap_prefetch(final, items[j + EMIT_AHEAD].fh);
+        i = hmap_upsert_hashed(final, &it->fk, it->fh, &created);
         if (i == SIZE_MAX) {
             rc = oom(err);
             goto cleanup;
@@ -626,13 +683,13 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         /* Merging into a new (zero) entry gives the group's value as it
          * is: copy it. */
         if (created)
-            memcpy(hmap_value(&final, i), v, sizeof *v);
+            memcpy(hmap_value(final, i), v, sizeof *v);
         else
-            f->overflow |= agg_merge_pod_val(&p->pool, hmap_value(&final, i), v);
+            f->overflow |= agg_merge_pod_val(&p->pool, hmap_value(final, i), v);
     }
-    for (e = 0; e < final.count; e++) {
-        const struct final_pod_key *k = hmap_entry(&final, e);
-        const struct pod_val *v = hmap_value(&final, e);
+    for (e = 0; e < final->count; e++) {
+        const struct final_pod_key *k = hmap_entry(final, e);
+        const struct pod_val *v = hmap_value(final, e);
         struct rpt_row *row = rpt_table_add(f->out);
         int s;
 
@@ -673,7 +730,6 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         }
     }
 cleanup:
-    hmap_release(&final);
     return rc;
 }
 
@@ -1024,6 +1080,7 @@ static void cache_init(struct agg_finish_cache *c)
     lbl_set_init(&c->work);
     hmap_init(&c->merged, sizeof(struct merged_key), sizeof(struct merged_val));
     hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
+    hmap_init(&c->pod_final, sizeof(struct final_pod_key), sizeof(struct pod_val));
     ocp_arena_init(&c->prep, (size_t)1 << 20);
 }
 
@@ -1035,6 +1092,8 @@ static void cache_release(struct agg_finish_cache *c)
     pool_release(&c->fpool);
     lbl_set_release(&c->work);
     hmap_release(&c->merged);
+    hmap_release(&c->pod_final);
+    free(c->items);
 }
 
 struct agg_finish_cache *agg_finish_cache_create(void)

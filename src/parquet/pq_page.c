@@ -617,6 +617,18 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
         c->entries_seen += (int64_t)nv;
         return OCP_OK;
     }
+    if (m < w1 - w0 && ci->type == PQ_BYTE_ARRAY &&
+        (h->encoding == PQ_ENC_PLAIN_DICTIONARY ||
+         h->encoding == PQ_ENC_RLE_DICTIONARY)) {
+        /* String ids with NULLs: decoded, mapped and spread at once. */
+        rc = pq_values_dict_ids_spread(c, vals, vlen, skip, m, d->def, maxd,
+                                       w1 - w0, d->vals);
+        if (rc != OCP_OK)
+            return rc;
+        *nulls = (int64_t)(w1 - w0 - m);
+        c->entries_seen += (int64_t)nv;
+        return OCP_OK;
+    }
     rc = pq_values_decode(c, h->encoding, vals, vlen, skip, m, d->vals);
     if (rc != OCP_OK)
         return rc;

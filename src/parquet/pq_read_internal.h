@@ -259,6 +259,14 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
                            size_t skip, size_t m, const int16_t *def,
                            int16_t maxd, size_t nv, uint8_t *dst);
 
+/* A dictionary page of string ids with NULLs (m values for nv entries):
+ * decoded, spread over the entries whose level in def is maxd and mapped
+ * to the lasting ids in one pass; pq_values_decode then
+ * pq_values_expand, with the same checks and errors. */
+int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
+                              size_t skip, size_t m, const int16_t *def,
+                              int16_t maxd, size_t nv, uint8_t *dst);
+
 /* Spreads the m dense slots (w bytes each; ids: string ids) at the front
  * of vals over the nv entries whose definition level is maxd; the other
  * entries get zero bytes (OCP_NULL_ID for ids). */

@@ -380,7 +380,7 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
                     size_t t = def[i] == maxd;
                     uint64_t x;
                     memcpy(&x, p + 8 * j, 8); /* j < m: j + 8 <= m above */
-                    x = t ? x : 0;
+                    x &= (uint64_t)0 - (uint64_t)t; /* a mask, not a branch */
                     memcpy(dst + 8 * i, &x, 8);
                     j += t;
                 }
@@ -390,7 +390,7 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
             size_t t = def[i] == maxd, k = j < m ? j : m - 1;
             uint64_t x;
             memcpy(&x, p + 8 * k, 8);
-            x = t ? x : 0;
+            x &= (uint64_t)0 - (uint64_t)t;
             memcpy(dst + 8 * i, &x, 8);
             j += t;
         }
@@ -399,7 +399,7 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
             size_t t = def[i] == maxd, k = j < m ? j : m - 1;
             uint32_t x;
             memcpy(&x, p + 4 * k, 4);
-            x = t ? x : 0;
+            x &= (uint32_t)0 - (uint32_t)t;
             memcpy(dst + 4 * i, &x, 4);
             j += t;
         }
@@ -461,7 +461,10 @@ int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
             j -= t;
             k = j < m ? j : m - 1;
             x = map[v[k]];
-            v[i] = t ? x : OCP_NULL_ID;
+            {
+                uint32_t keep = (uint32_t)0 - (uint32_t)t;
+                v[i] = (x & keep) | (OCP_NULL_ID & ~keep);
+            }
         }
     }
     for (i = 0; i < j; i++)

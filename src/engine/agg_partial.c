@@ -416,13 +416,16 @@ static inline uint32_t peek(const struct dict_map *m, const uint32_t *ids, size_
     return m->ids[id];
 }
 
+/* Every cache line of entry e: a 240-byte pod entry at a 16-byte
+ * boundary spans four or five lines, and the last one holds the memory
+ * sums, the capacities and the flags. */
 static inline void prefetch_entry(const struct hmap *m, size_t e)
 {
     const char *v = (const char *)m->entries + e * m->entry_size;
-    __builtin_prefetch(v);
-    __builtin_prefetch(v + 64);
-    __builtin_prefetch(v + 128);
-    __builtin_prefetch(v + 192);
+    size_t off;
+    for (off = 0; off < m->entry_size; off += 64)
+        __builtin_prefetch(v + off);
+    __builtin_prefetch(v + m->entry_size - 1);
 }
 
 static inline void look_ahead(const struct agg_partial *p,
@@ -533,8 +536,11 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         if (pod_ids != NULL) {
             if (r + 2 * PREFETCH < n) {
                 uint32_t qp = peek(m_pod, pod_ids, r + 2 * PREFETCH);
-                if (qp < p->memo_cap)
+                if (qp < p->memo_cap) {
+                    /* A 40-byte memo may cross a line. */
                     __builtin_prefetch(&p->memo[qp]);
+                    __builtin_prefetch((const char *)&p->memo[qp + 1] - 1);
+                }
             }
             if (r + PREFETCH < n)
                 look_ahead(p, b, r + PREFETCH, ns_ids, node_ids, pod_ids,

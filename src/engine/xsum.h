@@ -184,7 +184,7 @@ static inline double xsum_value(const struct xsum *s)
     else
         return 0.0;
     if (p <= 52) {
-        d = ldexp((double)w0, -96); /* exact: fewer than 54 bits */
+        d = (double)w0 * 0x1p-96; /* exact: fewer than 54 bits, normal */
         return neg ? -d : d;
     }
     /* The 53 bits [p-52, p] form the mantissa; bit p-53 rounds; any bit
@@ -213,8 +213,15 @@ static inline double xsum_value(const struct xsum *s)
             lsb++;
         }
     }
-    d = ldexp((double)m, lsb - 96);
-    return neg ? -d : d;
+    /* m * 2^(lsb - 96) with m in [2^52, 2^53): the double's fields
+     * directly (it is normal: |sum| >= 2^-96), no ldexp call.  The
+     * exponent field is lsb - 96 + 52 + 1023; the sign goes in as well. */
+    {
+        uint64_t bits = ((uint64_t)(lsb - 96 + 52 + 1023) << 52) |
+                        (m & ((1ull << 52) - 1)) | ((uint64_t)neg << 63);
+        memcpy(&d, &bits, sizeof d);
+    }
+    return d;
 }
 
 #endif

@@ -4,6 +4,8 @@
 #include "pq_codec.h"
 #include "pq_read_internal.h"
 
+#include <pthread.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -157,6 +159,79 @@ static int levels_one_run(const uint8_t *p, size_t len, int maxl, size_t n,
     return 1;
 }
 
+/* Eight 0/1 levels per byte value, least significant bit first. */
+static int16_t bits_table[256][8];
+static pthread_once_t bits_once = PTHREAD_ONCE_INIT;
+
+static void bits_init(void)
+{
+    int b, j;
+    for (b = 0; b < 256; b++)
+        for (j = 0; j < 8; j++)
+            bits_table[b][j] = (int16_t)((b >> j) & 1);
+}
+
+/* Levels of bit width 1 (a flat optional column): n of them decoded
+ * straight to out, eight per bit-packed byte, with *nmax the count of
+ * ones.  Returns 1 when the stream is well formed for n levels, else 0
+ * and the general decoder takes over (and reports what is wrong). */
+static int levels_bw1(const uint8_t *p, size_t len, size_t n, int16_t *out,
+                      size_t *nmax)
+{
+    const uint8_t *end = p + len;
+    size_t done = 0, ones = 0;
+
+    pthread_once(&bits_once, bits_init);
+    while (done < n) {
+        uint32_t h = 0;
+        int shift = 0;
+        for (;;) {
+            if (p >= end || shift > 28)
+                return 0;
+            h |= (uint32_t)(*p & 0x7f) << shift;
+            if ((*p++ & 0x80) == 0)
+                break;
+            shift += 7;
+        }
+        if (h & 1u) {
+            size_t groups = h >> 1, g, take;
+            /* (The general decoder refuses runs past 2^31 values.) */
+            if (groups == 0 || groups > (size_t)(end - p) || groups > 0x7fffffffu / 8u)
+                return 0;
+            take = (n - done + 7) / 8;
+            if (take > groups)
+                take = groups;
+            /* Whole groups while eight levels fit, then the last part. */
+            for (g = 0; g < take && done + 8 <= n; g++) {
+                memcpy(out + done, bits_table[p[g]], sizeof bits_table[0]);
+                ones += (size_t)__builtin_popcount(p[g]);
+                done += 8;
+            }
+            if (g < take) {
+                size_t j;
+                for (j = 0; done < n; j++, done++) {
+                    out[done] = bits_table[p[g]][j];
+                    ones += (size_t)out[done];
+                }
+            }
+            p += groups;
+        } else {
+            size_t count = h >> 1, k;
+            uint8_t v;
+            if (count == 0 || p >= end || *p > 1)
+                return 0;
+            v = *p++;
+            k = count < n - done ? count : n - done;
+            for (size_t j = 0; j < k; j++)
+                out[done + j] = (int16_t)v;
+            ones += v ? k : 0;
+            done += k;
+        }
+    }
+    *nmax = ones;
+    return 1;
+}
+
 /* Decodes n hybrid-RLE levels of at most maxl into out; *nmax counts
  * those equal to maxl. */
 static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
@@ -168,6 +243,8 @@ static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
     int rc;
 
     if (levels_one_run(p, len, maxl, n, out, nmax))
+        return OCP_OK;
+    if (maxl == 1 && levels_bw1(p, len, n, out, nmax))
         return OCP_OK;
 
     rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
@@ -528,6 +605,29 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
             skip = w0;
             m = w1 - w0;
         }
+    }
+    if (m < w1 - w0 && h->encoding == PQ_ENC_PLAIN && ci->type != PQ_BOOLEAN &&
+        ci->type != PQ_BYTE_ARRAY) {
+        /* Fixed-width values with NULLs: one pass to their entries. */
+        rc = pq_values_plain_spread(c, vals, vlen, skip, m, d->def, maxd,
+                                    w1 - w0, d->vals);
+        if (rc != OCP_OK)
+            return rc;
+        *nulls = (int64_t)(w1 - w0 - m);
+        c->entries_seen += (int64_t)nv;
+        return OCP_OK;
+    }
+    if (m < w1 - w0 && ci->type == PQ_BYTE_ARRAY &&
+        (h->encoding == PQ_ENC_PLAIN_DICTIONARY ||
+         h->encoding == PQ_ENC_RLE_DICTIONARY)) {
+        /* String ids with NULLs: decoded, mapped and spread at once. */
+        rc = pq_values_dict_ids_spread(c, vals, vlen, skip, m, d->def, maxd,
+                                       w1 - w0, d->vals);
+        if (rc != OCP_OK)
+            return rc;
+        *nulls = (int64_t)(w1 - w0 - m);
+        c->entries_seen += (int64_t)nv;
+        return OCP_OK;
     }
     rc = pq_values_decode(c, h->encoding, vals, vlen, skip, m, d->vals);
     if (rc != OCP_OK)

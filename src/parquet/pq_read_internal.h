@@ -251,6 +251,22 @@ int pq_cr_ctx(struct pq_cr *c, int rc);
 int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
                      size_t skip, size_t m, uint8_t *dst);
 
+/* Fixed-width (not BOOLEAN, not BYTE_ARRAY) PLAIN values skip .. skip + m
+ * of p[0..len) spread over the nv entries of dst whose level in def is
+ * maxd (m of them), zero bytes elsewhere: pq_values_decode and
+ * pq_values_expand in one pass.  Same bounds and error as PLAIN decoding. */
+int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
+                           size_t skip, size_t m, const int16_t *def,
+                           int16_t maxd, size_t nv, uint8_t *dst);
+
+/* A dictionary page of string ids with NULLs (m values for nv entries):
+ * decoded, spread over the entries whose level in def is maxd and mapped
+ * to the lasting ids in one pass; pq_values_decode then
+ * pq_values_expand, with the same checks and errors. */
+int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
+                              size_t skip, size_t m, const int16_t *def,
+                              int16_t maxd, size_t nv, uint8_t *dst);
+
 /* Spreads the m dense slots (w bytes each; ids: string ids) at the front
  * of vals over the nv entries whose definition level is maxd; the other
  * entries get zero bytes (OCP_NULL_ID for ids). */

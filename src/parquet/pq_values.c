@@ -103,8 +103,19 @@ static void gather(const struct pq_cr *c, const uint32_t *idx, size_t k,
     }
 }
 
+static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len,
+                           size_t skip, size_t m, uint8_t *dst, int map_ids);
+
 static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len,
                        size_t skip, size_t m, uint8_t *dst)
+{
+    return dict_values_map(c, p, len, skip, m, dst, 1);
+}
+
+/* dict_values; for string ids, map_ids 0 leaves the page's indices
+ * unmapped (the caller maps them, c->remap, while spreading them). */
+static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len,
+                           size_t skip, size_t m, uint8_t *dst, int map_ids)
 {
     struct pq_rle_decoder d;
     size_t done = 0;
@@ -137,7 +148,7 @@ static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len,
         rc = pq_rle_get_bounded(&d, ids, m, c->dict_n, c->err);
         if (rc != OCP_OK)
             return pq_cr_ctx(c, rc);
-        if (c->remap != NULL) {
+        if (c->remap != NULL && map_ids) {
             /* Page indices to the file's lasting ids. */
             const uint32_t *map = c->remap;
             size_t i;
@@ -327,6 +338,140 @@ int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p,
     return rc;
 }
 
+/* Fixed-width PLAIN values skip .. skip + m of a page straight to their
+ * entries: one forward pass from the page instead of a copy of the dense
+ * values and a second pass spreading them (pq_values_expand). */
+int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
+                           size_t skip, size_t m, const int16_t *def,
+                           int16_t maxd, size_t nv, uint8_t *dst)
+{
+    size_t i, j = 0, w = c->slot;
+
+    if (m == 0) { /* nothing decoded, nothing checked (as before) */
+        memset(dst, 0, nv * w);
+        return OCP_OK;
+    }
+    if (w == 0 || skip + m > len / w)
+        return pq_cr_fail(c, OCP_ERR_DATA,
+                          "PLAIN values end early: %zu values of %zu bytes in "
+                          "%zu bytes", skip + m, w, len);
+    p += skip * w;
+    /* The index read is clamped to the last value, so a NULL entry after
+     * the last value reads inside the page; its bytes are then dropped.
+     * Each entry takes a value exactly when its level is maxd, and m
+     * counts those entries, so j never passes m. */
+    if (w == 8) {
+        i = 0;
+        if (maxd == 1) {
+            /* Eight entries at a time while all eight hold a value (the
+             * usual case: NULLs are few or come in runs): one copy. */
+            const uint64_t ones = 0x0001000100010001ull;
+            for (; i + 8 <= nv && j + 8 <= m; ) {
+                uint64_t a, b;
+                memcpy(&a, def + i, 8);
+                memcpy(&b, def + i + 4, 8);
+                if (a == ones && b == ones) {
+                    memcpy(dst + 8 * i, p + 8 * j, 64);
+                    i += 8;
+                    j += 8;
+                    continue;
+                }
+                for (size_t stop = i + 8; i < stop; i++) {
+                    size_t t = def[i] == maxd;
+                    uint64_t x;
+                    memcpy(&x, p + 8 * j, 8); /* j < m: j + 8 <= m above */
+                    x &= (uint64_t)0 - (uint64_t)t; /* a mask, not a branch */
+                    memcpy(dst + 8 * i, &x, 8);
+                    j += t;
+                }
+            }
+        }
+        for (; i < nv; i++) {
+            size_t t = def[i] == maxd, k = j < m ? j : m - 1;
+            uint64_t x;
+            memcpy(&x, p + 8 * k, 8);
+            x &= (uint64_t)0 - (uint64_t)t;
+            memcpy(dst + 8 * i, &x, 8);
+            j += t;
+        }
+    } else if (w == 4) {
+        for (i = 0; i < nv; i++) {
+            size_t t = def[i] == maxd, k = j < m ? j : m - 1;
+            uint32_t x;
+            memcpy(&x, p + 4 * k, 4);
+            x &= (uint32_t)0 - (uint32_t)t;
+            memcpy(dst + 4 * i, &x, 4);
+            j += t;
+        }
+    } else {
+        for (i = 0; i < nv; i++) {
+            if (def[i] == maxd && j < m)
+                memcpy(dst + w * i, p + w * j++, w);
+            else
+                memset(dst + w * i, 0, w);
+        }
+    }
+    return OCP_OK;
+}
+
+/* String ids of a dictionary page with NULLs: the indices decoded to the
+ * front of dst, then spread back to front over the nv entries, each
+ * mapped to the file's lasting id (c->remap) on the way: one pass instead
+ * of a mapping pass and a spreading pass. */
+int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
+                              size_t skip, size_t m, const int16_t *def,
+                              int16_t maxd, size_t nv, uint8_t *dst)
+{
+    uint32_t *v = (uint32_t *)(void *)dst;
+    const uint32_t *map = c->remap;
+    size_t i = nv, j = m;
+    int rc;
+
+    if (m > 0) {
+        rc = dict_values_map(c, p, len, skip, m, dst, 0);
+        if (rc != OCP_OK)
+            return rc;
+    }
+    if (map == NULL) {
+        pq_values_expand(dst, sizeof(uint32_t), 1, def, maxd, nv, m);
+        return OCP_OK;
+    }
+    if (m == 0) {
+        for (i = 0; i < nv; i++)
+            v[i] = OCP_NULL_ID;
+        return OCP_OK;
+    }
+    /* Indices are below the dictionary's size (checked while decoding),
+     * which remap covers.  The read is clamped to the decoded indices
+     * [0, m) so a NULL entry never maps an undecoded slot; its id is
+     * dropped anyway. */
+    if ((nv - m) * 8 < nv) {
+        /* Few NULLs: a branch per entry predicts well (as in
+         * pq_values_expand). */
+        while (i > j) {
+            i--;
+            v[i] = def[i] == maxd ? map[v[--j]] : OCP_NULL_ID;
+        }
+    } else {
+        while (i > j) {
+            size_t t, k;
+            uint32_t x;
+            i--;
+            t = def[i] == maxd;
+            j -= t;
+            k = j < m ? j : m - 1;
+            x = map[v[k]];
+            {
+                uint32_t keep = (uint32_t)0 - (uint32_t)t;
+                v[i] = (x & keep) | (OCP_NULL_ID & ~keep);
+            }
+        }
+    }
+    for (i = 0; i < j; i++)
+        v[i] = map[v[i]];
+    return OCP_OK;
+}
+
 /* Back to front, so it works in place. */
 void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
                    int16_t maxd, size_t nv, size_t m)
@@ -344,16 +489,19 @@ void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
             }
             return;
         }
-        while (i > j) {
-            i--;
-            if (def[i] == maxd)
-                memmove(vals + w * i, vals + w * --j, w);
-            else
-                memset(vals + w * i, 0, w);
+        if (w != 8 && w != 4) {
+            while (i > j) {
+                i--;
+                if (def[i] == maxd)
+                    memmove(vals + w * i, vals + w * --j, w);
+                else
+                    memset(vals + w * i, 0, w);
+            }
+            return;
         }
-        return;
-    }
-    if (ids) {
+        /* 8 and 4 bytes take the branch-free loops below: a memmove call
+         * per value cost more than the rare mispredicted NULL. */
+    } else if (ids) {
         uint32_t *v = (uint32_t *)(void *)vals;
         while (i > j) {
             size_t t;

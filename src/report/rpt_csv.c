@@ -139,7 +139,10 @@ int rpt_csv_header(struct rpt_buf *out)
 int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                  size_t from, size_t to, struct rpt_buf *out)
 {
-    char day[11];
+    char day[11], cc_text[24];
+    size_t cc_len = 0;
+    int64_t cc_id = 0;
+    int32_t last_day = 0;
     struct rpt_buf head = {0}, tail = {0};
     size_t r;
     struct num_cache cache;
@@ -192,7 +195,10 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                 rc = OCP_ERR_OSERR;
                 goto done;
             }
-            txt_format_date(row->usage_day, day);
+            if (r == from || row->usage_day != last_day) {
+                txt_format_date(row->usage_day, day);
+                last_day = row->usage_day;
+            }
             add(out, row->uuid, 36);
             add(out, head.data, head.len);
             if (row->source == RPT_SOURCE_POD)
@@ -250,9 +256,16 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_c(out, ',');
             rpt_csv_add_field(out, row->csi_volume_handle);
             add_c(out, ',');
-            if (row->has_cost_category)
-                out->len += (size_t)snprintf(out->data + out->len, 24, "%" PRId64,
-                                             row->cost_category_id);
+            if (row->has_cost_category) {
+                /* Rows of a namespace share their category: print it
+                 * again only when it changes. */
+                if (cc_len == 0 || row->cost_category_id != cc_id) {
+                    cc_len = (size_t)snprintf(cc_text, sizeof cc_text, "%" PRId64,
+                                              row->cost_category_id);
+                    cc_id = row->cost_category_id;
+                }
+                add(out, cc_text, cc_len);
+            }
             add_c(out, '\n');
         }
     }

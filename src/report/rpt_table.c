@@ -168,33 +168,10 @@ static int cmp_rest(const struct rpt_row *a, const struct rpt_row *b)
     return strcmp(a->uuid, b->uuid);
 }
 
-/* A row's leading sort key as integers: namespace and node as ranks of
- * their strings among the table's distinct ones (ranked once), so most
- * comparisons are integer compares and strings are compared only between
- * rows of the same (day, source, namespace, node). */
-struct sort_rec {
-    int32_t day;
-    uint32_t src, ns, node;
-    uint32_t idx;
-};
-
-static int cmp_rec(const void *pa, const void *pb, void *ctx)
-{
-    const struct sort_rec *a = pa, *b = pb;
-    const struct rpt_row *rows = ctx;
-
-    if (a->day != b->day)
-        return a->day < b->day ? -1 : 1;
-    if (a->src != b->src)
-        return a->src < b->src ? -1 : 1;
-    if (a->ns != b->ns)
-        return a->ns < b->ns ? -1 : 1;
-    if (a->node != b->node)
-        return a->node < b->node ? -1 : 1;
-    return cmp_rest(&rows[a->idx], &rows[b->idx]);
-}
-
-/* Distinct string pointers and their ranks (open addressing on the
+/* The sort's leading key is integers: namespace and node as ranks of
+ * their strings among the table's distinct ones (ranked once), so strings
+ * are compared only between rows of the same (day, source, namespace,
+ * node).  Distinct string pointers and their ranks (open addressing on the
  * pointer value). */
 struct rank_set {
     const char **keys;   /* slot -> pointer (NULL slot: empty; NULL string
@@ -270,22 +247,108 @@ static void rank_free(struct rank_set *r)
     free(r->distinct);
 }
 
+/* Bits needed for values 0 .. v. */
+static unsigned bits_for(uint64_t v)
+{
+    unsigned b = 0;
+    while (b < 64 && (v >> b) != 0)
+        b++;
+    return b;
+}
+
+/* A row's leading key packed into one integer, and its index: sorted by
+ * key with a radix sort (two passes over 11-bit digits cover a day's
+ * table), rows of equal key by cmp_rest. */
+struct key_rec {
+    uint64_t key;
+    uint32_t idx;
+};
+
+static int cmp_key_rest(const void *pa, const void *pb, void *ctx)
+{
+    const struct key_rec *a = pa, *b = pb;
+    const struct rpt_row *rows = ctx;
+
+    return cmp_rest(&rows[a->idx], &rows[b->idx]);
+}
+
+/* LSD radix sort of n records on key bits [0, nbits) (stable), through
+ * tmp of n records; the sorted records end in *out (rec or tmp). */
+static void radix_sort(struct key_rec *rec, struct key_rec *tmp, size_t n,
+                       unsigned nbits, struct key_rec **out)
+{
+    enum { DIGIT = 11, BUCKETS = 1 << DIGIT };
+    size_t count[BUCKETS]; /* 16 KiB of stack */
+    struct key_rec *src = rec, *dst = tmp, *sw;
+    unsigned shift;
+    size_t i;
+
+    for (shift = 0; shift < nbits; shift += DIGIT) {
+        size_t sum = 0;
+        memset(count, 0, sizeof count);
+        for (i = 0; i < n; i++)
+            count[(src[i].key >> shift) & (BUCKETS - 1)]++;
+        for (i = 0; i < BUCKETS; i++) {
+            size_t c = count[i];
+            count[i] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++)
+            dst[count[(src[i].key >> shift) & (BUCKETS - 1)]++] = src[i];
+        sw = src;
+        src = dst;
+        dst = sw;
+    }
+    *out = src;
+}
+
+/* Puts rows in the order of ord (ord[k] = the row to be k-th) by
+ * following cycles, one row in flight: no second copy of the table.
+ * ord is destroyed. */
+static void permute_rows(struct rpt_row *rows, uint32_t *ord, size_t n)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        struct rpt_row hold;
+        size_t at, next;
+        if (ord[k] == k || ord[k] == UINT32_MAX)
+            continue;
+        hold = rows[k];
+        at = k;
+        for (;;) {
+            next = ord[at];
+            ord[at] = UINT32_MAX;
+            if (next == k) {
+                rows[at] = hold;
+                break;
+            }
+            rows[at] = rows[next];
+            at = next;
+        }
+    }
+}
+
 void rpt_table_sort(struct rpt_table *t)
 {
     struct rank_set ns, node;
-    struct sort_rec *rec = NULL;
-    struct rpt_row *sorted = NULL;
+    struct key_rec *rec = NULL, *tmp = NULL, *sorted;
+    uint32_t *ord = NULL;
     const char **ptrs = NULL;
-    size_t i, n = t->count;
+    size_t i, j, n = t->count;
+    int32_t dmin, dmax;
+    unsigned bns, bnode, bday, nbits;
 
     if (n <= 1)
         return;
     memset(&ns, 0, sizeof ns);
     memset(&node, 0, sizeof node);
+    if (n >= UINT32_MAX)
+        goto plain;
     ptrs = malloc(n * sizeof *ptrs);
     rec = malloc(n * sizeof *rec);
-    sorted = malloc(n * sizeof *sorted);
-    if (ptrs == NULL || rec == NULL || sorted == NULL)
+    tmp = malloc(n * sizeof *tmp);
+    if (ptrs == NULL || rec == NULL || tmp == NULL)
         goto plain;
     for (i = 0; i < n; i++)
         ptrs[i] = t->rows[i].namespace_;
@@ -295,23 +358,43 @@ void rpt_table_sort(struct rpt_table *t)
         ptrs[i] = t->rows[i].node;
     if (rank_build(&node, ptrs, n) != 0)
         goto plain;
+    dmin = dmax = t->rows[0].usage_day;
+    for (i = 1; i < n; i++) {
+        if (t->rows[i].usage_day < dmin)
+            dmin = t->rows[i].usage_day;
+        if (t->rows[i].usage_day > dmax)
+            dmax = t->rows[i].usage_day;
+    }
+    /* Ranks run 0 .. ndistinct, sources are 0 and 1. */
+    bns = bits_for(ns.ndistinct);
+    bnode = bits_for(node.ndistinct);
+    bday = bits_for((uint64_t)((int64_t)dmax - dmin));
+    nbits = bday + 1 + bns + bnode;
+    if (nbits > 64)
+        goto plain;
     for (i = 0; i < n; i++) {
         const struct rpt_row *r = &t->rows[i];
-        rec[i].day = r->usage_day;
-        rec[i].src = (uint32_t)r->source;
-        rec[i].ns = rank_of(&ns, r->namespace_);
-        rec[i].node = rank_of(&node, r->node);
+        uint64_t k = (uint64_t)((int64_t)r->usage_day - dmin);
+        k = (k << 1) | (uint64_t)(r->source != RPT_SOURCE_POD); /* "Pod" < "Storage" */
+        k = (k << bns) | rank_of(&ns, r->namespace_);
+        k = (k << bnode) | rank_of(&node, r->node);
+        rec[i].key = k;
         rec[i].idx = (uint32_t)i;
     }
-    if (n > UINT32_MAX)
-        goto plain;
-    qsort_r(rec, n, sizeof *rec, cmp_rec, t->rows);
+    radix_sort(rec, tmp, n, nbits, &sorted);
+    /* Rows of one (day, source, namespace, node) in the order of the
+     * columns after them. */
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n && sorted[j].key == sorted[i].key; j++)
+            ;
+        if (j - i > 1)
+            qsort_r(sorted + i, j - i, sizeof *sorted, cmp_key_rest, t->rows);
+    }
+    /* The rank arrays are free again: reuse ptrs' room for the order. */
+    ord = (uint32_t *)(void *)ptrs;
     for (i = 0; i < n; i++)
-        sorted[i] = t->rows[rec[i].idx];
-    free(t->rows);
-    t->rows = sorted;
-    t->cap = n;
-    sorted = NULL;
+        ord[i] = sorted[i].idx;
+    permute_rows(t->rows, ord, n);
     goto done;
 plain:
     /* Out of memory for the keys: the plain sort gives the same order. */
@@ -321,5 +404,5 @@ done:
     rank_free(&node);
     free(ptrs);
     free(rec);
-    free(sorted);
+    free(tmp);
 }

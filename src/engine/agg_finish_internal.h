@@ -1,0 +1,212 @@
+/*
+ * agg_finish_internal.h - what the finish's files share (internal to
+ * src/engine): agg_finish.c (capacity, pod and unallocated rows, the
+ * run), agg_finish_labels.c (prepared label sets, merged label texts and
+ * their lasting cache), agg_finish_storage.c (storage rows).
+ */
+#ifndef OCPAGG_AGG_FINISH_INTERNAL_H
+#define OCPAGG_AGG_FINISH_INTERNAL_H
+
+#include "engine/agg_internal.h"
+#include "ocpagg/text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GIB_INV 0x1p-30
+
+struct day_node_key {
+    int32_t day;
+    uint32_t node;
+};
+struct cap_sums {
+    struct xsum cpu, mem;
+    double cpu_h, mem_gbh; /* the report's hours, once the sums are done */
+};
+
+struct merged_key {
+    uint32_t node_labels, ns_labels, own_labels, own2_labels;
+};
+struct merged_val {
+    uint32_t id; /* in the finish pool */
+};
+
+struct final_pod_key {
+    int32_t day;
+    uint32_t ns, node, labels; /* labels in the finish pool */
+};
+
+struct unalloc_val {
+    struct xsum usage_cpu, request_cpu, eff_cpu, usage_mem, request_mem, eff_mem;
+    double cap_cores, cap_mem_bytes;
+    uint32_t resource_id, flags;
+};
+
+struct pod_of_day_key {
+    int32_t day;
+    uint32_t ns, pod;
+};
+struct span_val {
+    uint32_t start, count;
+};
+
+struct pv_node_key {
+    int32_t day;
+    uint32_t pv, node;
+};
+struct day_pv_key {
+    int32_t day;
+    uint32_t pv;
+};
+struct count_val {
+    int64_t count;
+};
+
+struct final_sto_key {
+    int32_t day;
+    uint32_t ns, node, resource_id, pvc, pv, storageclass, csi, labels;
+};
+
+struct set_key {
+    uint32_t id, zero;
+};
+
+/* A canonical label set ready for merging: its pairs in key order, each
+ * with its JSON text "key":"value" already quoted, so a merged text is
+ * built by picking entries, never quoting again. */
+struct prep_entry {
+    const char *key;
+    const char *text;
+    uint32_t klen, tlen;
+};
+struct prep_set {
+    const struct prep_entry *e;
+    uint32_t n;
+};
+struct set_val {
+    struct prep_set *set;
+};
+
+/* What the finish keeps from one day to the next when days are finished
+ * through a day index (agg_finish_day): prepared label sets and merged
+ * label texts (a cache past FINISH_CACHE_BYTES of texts starts afresh at
+ * the next day, so a month's distinct texts are not all held).  One cache
+ * serves one day at a time; days finished in parallel take separate
+ * caches from the index (agg_day_index_take_cache).  Rows never point
+ * into a cache: each table gets its own copies. */
+#define FINISH_CACHE_BYTES ((size_t)64 << 20)
+
+/* One pod group on its way into emit_pods' day map: its entry, the
+ * label quadruple and the final key, with their hashes (worked out a few
+ * groups ahead so the slots they probe can be loaded in advance). */
+struct emit_item {
+    struct merged_key mk;
+    struct final_pod_key fk;
+    size_t e;
+    uint32_t mh, fh;
+};
+
+struct agg_finish_cache {
+    struct agg_finish_cache *next;  /* the index's list of caches */
+    struct agg_pool fpool;          /* merged label texts */
+    struct hmap sets;               /* p->pool id -> prepared set */
+    struct hmap merged;             /* label quadruple -> finish pool id */
+    struct lbl_set work;
+    struct ocp_arena prep;          /* prepared sets */
+    struct hmap pod_final;          /* emit_pods' groups of the day */
+    struct emit_item *items;        /* emit_pods' scratch, items_cap long */
+    size_t items_cap;
+    char *mbuf;                     /* a merged text being built */
+    size_t mcap;
+};
+
+struct finisher {
+    const struct agg_partial *p;
+    const struct agg_finish_settings *settings;
+    struct agg_finish_cache *c;     /* labels (lasting with an index) */
+    const char **text;              /* finish pool id -> copy in the table */
+    const char **csv;               /* ... and its quoted CSV field */
+    size_t *csv_len;
+    size_t ntext;
+    struct hmap dn_caps;            /* (day, node) -> capacity sums */
+    struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
+    struct rpt_table *out;
+    int overflow; /* a sum left the exact range */
+    agg_day_filter keep; /* NULL: every day */
+    void *keep_ctx;
+    const struct agg_day_index *ix; /* non-NULL: only ix_day, through it */
+    int32_t ix_day;
+    const char *cost_ns; /* the last namespace given a cost category */
+    int cost_has;
+    int64_t cost_id;
+};
+
+static inline int wanted(const struct finisher *f, int32_t day)
+{
+    return f->keep == NULL || f->keep(day, f->keep_ctx);
+}
+
+/* The entries of a table to look at: with a day index only that day's
+ * (*list names them), else all of them (*list NULL, filtered by wanted). */
+static inline size_t entries_of(const struct finisher *f, int table,
+                         const struct hmap *m, const size_t **list)
+{
+    if (f->ix != NULL)
+        return agg_day_index_entries(f->ix, table, f->ix_day, list);
+    *list = NULL;
+    return m->count;
+}
+
+static inline size_t entry_at(const size_t *list, size_t j)
+{
+    return list != NULL ? list[j] : j;
+}
+
+static inline int oom(struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+}
+
+/* A string of the partial, borrowed: the partial outlives the table. */
+static inline const char *str_of(const struct finisher *f, uint32_t id)
+{
+    return pool_str(&f->p->pool, id);
+}
+
+/* agg_finish_labels.c */
+
+/* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins): the
+ * sets' entries merged in key order into compact JSON, as lbl_canonical
+ * writes the merged set. */
+int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
+                          uint32_t a, uint32_t b, uint32_t *out,
+                          struct ocp_error *err);
+/* agg_fin_merged_labels of the quadruple k, whose hmap_hash is h. */
+int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
+                                 uint32_t h, uint32_t *out, struct ocp_error *err);
+/* A merged label text for the rows: one copy per distinct text in the
+ * table, followed by its quoted CSV field; NULL when out of memory. */
+const char *agg_fin_label_text(struct finisher *f, uint32_t id);
+/* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
+void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row);
+/* Sets up / releases a cache held by the caller. */
+void agg_fin_cache_init(struct agg_finish_cache *c);
+void agg_fin_cache_release(struct agg_finish_cache *c);
+
+/* agg_finish.c */
+
+/* The labels an id (node or namespace) has on day: POOL_NULL for none. */
+uint32_t agg_fin_labels_of_day(const struct hmap *m, int32_t day, uint32_t id);
+/* The row's cost category (max id of the matching patterns), if any. */
+void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
+                               const char *ns);
+/* The row's uuid from its key fields; -1 when out of memory.  known:
+ * lengths of namespace, node, all_labels and resource_id, or NULL. */
+int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known);
+
+/* agg_finish_storage.c */
+
+/* The day's storage rows: one per storage group and volume node. */
+int agg_fin_emit_storage(struct finisher *f, struct ocp_error *err);
+
+#endif

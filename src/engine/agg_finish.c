@@ -365,26 +365,18 @@ cleanup:
 static const char *role_of(struct finisher *f, uint32_t node)
 {
     const struct agg_partial *p = f->p;
-    const char *name = pool_str(&p->pool, node);
     struct node_key nk;
-    size_t i, e;
+    struct agg_node_info info;
+    size_t e;
 
-    for (i = 0; i < f->settings->n_node_roles; i++)
-        if (strcmp(f->settings->node_roles[i].node, name) == 0)
-            return f->settings->node_roles[i].role;
     nk.node = node;
     nk.zero = 0;
     e = hmap_find(&p->nodes, &nk);
-    if (e != SIZE_MAX) {
-        const struct node_val *v = hmap_value(&p->nodes, e);
-        if (v->role != POOL_NULL)
-            return pool_str(&p->pool, v->role);
-        if (v->flags & NODE_APISERVER)
-            return "master";
-        if (v->flags & NODE_INFRA_LABEL)
-            return "infra";
-    }
-    return "worker";
+    if (e != SIZE_MAX)
+        agg_node_info_of(p, hmap_value(&p->nodes, e), &info);
+    /* The one rule (agg_roles.c), which the driver also applies across
+     * windows of days. */
+    return agg_node_role(f->settings, pool_str(&p->pool, node), e != SIZE_MAX ? &info : NULL);
 }
 
 static int emit_unallocated(struct finisher *f, struct ocp_error *err)

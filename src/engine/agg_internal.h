@@ -185,4 +185,14 @@ static inline int32_t agg_day_of(int64_t ts_us)
     return (int32_t)d;
 }
 
+/* What a node entry says for its role (agg_node_role). */
+static inline void agg_node_info_of(const struct agg_partial *p, const struct node_val *v,
+                                    struct agg_node_info *info)
+{
+    info->role = v->role != POOL_NULL ? pool_str(&p->pool, v->role) : NULL;
+    info->role_len = v->role != POOL_NULL ? pool_len(&p->pool, v->role) : 0;
+    info->apiserver = (v->flags & NODE_APISERVER) != 0;
+    info->infra_label = (v->flags & NODE_INFRA_LABEL) != 0;
+}
+
 #endif

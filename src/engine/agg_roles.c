@@ -36,10 +36,7 @@ int agg_partial_nodes(const struct agg_partial *p,
         struct agg_node_info info;
         int rc;
 
-        info.role = v->role != POOL_NULL ? pool_str(&p->pool, v->role) : NULL;
-        info.role_len = v->role != POOL_NULL ? pool_len(&p->pool, v->role) : 0;
-        info.apiserver = (v->flags & NODE_APISERVER) != 0;
-        info.infra_label = (v->flags & NODE_INFRA_LABEL) != 0;
+        agg_node_info_of(p, v, &info);
         rc = fn(pool_str(&p->pool, k->node), pool_len(&p->pool, k->node), &info, ctx);
         if (rc != 0)
             return rc;

@@ -109,6 +109,24 @@ for c in $(echo "$cols" | tr , ' '); do
 done
 echo "t_pg_job: 1, 2 and 3 ranks give the same $ROWS rows, equal to the CSV report"
 
+# Windows of days (Parquet input): one COPY in one transaction across
+# windows; the table equals that of one window.
+"$OCPGEN" --format parquet --output "$WORK/pq" --nodes 6 --pods-per-node 12 --days 3 --quiet ||
+    fail "ocpgen (Parquet) failed"
+for w in 0 1000; do
+    db=win$w
+    pg_server_newdb $db
+    pg_config "$WORK/$db.yaml" $db
+    sed -i "s|^  path: .*data.h5|  path: $WORK/pq|; s|^  format: hdf5|  format: parquet|" "$WORK/$db.yaml"
+    run_mpi 2 --config "$WORK/$db.yaml" --set window_rows=$w > "$WORK/$db.out" 2>&1 ||
+        { cat "$WORK/$db.out" >&2; fail "window_rows $w: the job failed"; }
+done
+grep -q '^ocpagg: window 3 of 3' "$WORK/win1000.out" ||
+    { cat "$WORK/win1000.out" >&2; fail "window_rows 1000 did not cut 3 windows"; }
+[ "$(q win0 "SELECT count(*) FROM $TABLE")" -gt 100 ] || fail "the one-window table is empty"
+[ "$(q win0 "$MD5")" = "$(q win1000 "$MD5")" ] ||
+    fail "the table written in 3 windows differs from one window's"
+
 # Rerun: identical rows.
 run_mpi 2 --config "$WORK/ranks2.yaml" > "$WORK/rerun.out" 2>&1 ||
     { cat "$WORK/rerun.out" >&2; fail "rerun failed"; }

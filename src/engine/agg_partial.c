@@ -491,6 +491,8 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     size_t last_cap_index = SIZE_MAX;
     uint32_t last_node = POOL_NULL, last_role = POOL_NULL, last_len_node = POOL_NULL;
     uint32_t last_node_len = 0;
+    int64_t last_ts = OCP_TS_NULL; /* never a row's: NULL rows stop above */
+    int32_t last_day = 0;
     int overflow = 0;
     size_t r, n = b->nrows;
     int created, rc;
@@ -550,7 +552,12 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             p->stats.rows_out_of_range++;
             continue;
         }
-        day = agg_day_of(ts[r]);
+        /* Rows come interval by interval: the day changes rarely. */
+        if (ts[r] != last_ts) {
+            last_ts = ts[r];
+            last_day = agg_day_of(last_ts);
+        }
+        day = last_day;
         if (day < p->settings.start_day || day > p->settings.end_day) {
             p->stats.rows_out_of_range++;
             continue;

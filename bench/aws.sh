@@ -84,8 +84,14 @@ if [[ -n $(git -C "$root" status --porcelain --untracked-files=no -- src include
         bench/'*.sh' 2> /dev/null) ]]; then
     commit="$commit+dirty"
 fi
-newer=$(find "$root/src" "$root/include" -newer "$ocpagg" -name '*.[ch]' 2> /dev/null | head -n 3)
+# The binaries must be at least as new as their sources (the generator is
+# not linked into the job).
+newer=$(find "$root/src" "$root/include" -newer "$ocpagg" -name '*.[ch]' -not -path '*/src/gen/*' -not -name gen.h \
+    -not -path '*/src/tools/*' 2> /dev/null | head -n 3)
 [[ -z $newer ]] || die "$ocpagg is older than $(echo $newer) (rebuild first)"
+newer=$(find "$root/src/gen" "$root/src/tools/ocpgen" "$root/include" -newer "$ocpgen" -name '*.[ch]' \
+    2> /dev/null | head -n 3)
+[[ -z $newer ]] || die "$ocpgen is older than $(echo $newer) (rebuild first)"
 for tool in jq mpirun; do
     command -v $tool > /dev/null || die "$tool is needed"
 done

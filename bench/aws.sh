@@ -177,7 +177,7 @@ stats() { # stats CONFIG FIELD: "min median"
               med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
               printf "%.2f %.2f\n", v[1], med }' "$csv"
 }
-read -r _ _ _ _ cur_rows aws_rows in_rows out_rows _ <<< "$(tail -n 1 "$csv" | tr ',' ' ')"
+read -r _ _ _ _ _ cur_rows aws_rows in_rows out_rows _ <<< "$(tail -n 1 "$csv" | tr ',' ' ')"
 {
     echo "# OCP-on-AWS step beside the OCP step, $date_tag, commit $commit"
     echo

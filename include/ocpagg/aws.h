@@ -150,6 +150,15 @@ int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src,
 int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
                           struct ocp_error *err);
 
+/* Appends the image of only the daily rows and capacities whose day keep
+ * accepts (so ranks can send each the daily rows of its days), with the
+ * reading counters when with_counts, else zeros (so the counters travel
+ * once).  Merged with aws_partial_merge_bytes. */
+int aws_partial_serialize_days(const struct aws_partial *p,
+                               int (*keep)(int32_t day, void *ctx), void *ctx,
+                               int with_counts, struct rpt_buf *out,
+                               struct ocp_error *err);
+
 /* Merges a byte image from aws_partial_serialize into p.  Every length
  * and count is checked against the buffer: a corrupt image is
  * OCP_ERR_SOFTWARE, never a crash. */
@@ -310,6 +319,24 @@ struct aws_prepared;
 int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
                 const struct aws_settings *s, struct aws_prepared **out,
                 struct ocp_error *err);
+
+/* For attributing days on several ranks: each rank holds the summary rows
+ * of its own days only, but matching (§3) reads the run-wide sets of §1.4
+ * (NodeIds, PV names and CSI handles, TagNodes, TagNamespaces).
+ * aws_match_encode appends those sets of t's rows of days
+ * [day_first, day_last] to out (distinct members; small: ids, names);
+ * aws_prepare_shared is aws_prepare with the members of match (one or
+ * more such images, concatenated) added to the sets of ocp's own rows.
+ * So every rank that prepares with every rank's image matches as one
+ * rank holding all rows would.  OCP_ERR_OSERR out of memory; a corrupt
+ * image is OCP_ERR_SOFTWARE. */
+int aws_match_encode(const struct rpt_table *t, int32_t day_first, int32_t day_last,
+                     struct rpt_buf *out);
+int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
+                       const unsigned char *match, size_t match_len,
+                       const struct aws_settings *s, struct aws_prepared **out,
+                       struct ocp_error *err);
+
 /* The distinct days of the daily rows, ascending (owned by a). */
 size_t aws_prepared_days(const struct aws_prepared *a, const int32_t **days);
 int aws_attribute_day(const struct aws_prepared *a, size_t day_index,
@@ -322,6 +349,17 @@ void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src);
  * src is left empty.  The constant columns come from the first table.
  * OCP_OK or OCP_ERR_OSERR (src unchanged). */
 int aws_table_append_move(struct aws_table *dst, struct aws_table *src);
+
+/* A day's report rows and counters as bytes (aws_block.c), for the rank
+ * that writes: aws_block_encode appends t's rows and c to out (OCP_OK or
+ * OCP_ERR_OSERR); aws_block_decode appends the rows to t (strings in t's
+ * storage; the constant columns are not in the block) and sets *c.  The
+ * bytes of every number travel unchanged.  A corrupt block is
+ * OCP_ERR_SOFTWARE (t may then hold some of its rows). */
+int aws_block_encode(const struct aws_table *t, const struct aws_counters *c,
+                     struct rpt_buf *out);
+int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
+                     struct aws_counters *c, struct ocp_error *err);
 
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];

@@ -351,15 +351,18 @@ void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src);
 int aws_table_append_move(struct aws_table *dst, struct aws_table *src);
 
 /* A day's report rows and counters as bytes (aws_block.c), for the rank
- * that writes: aws_block_encode appends t's rows and c to out (OCP_OK or
- * OCP_ERR_OSERR); aws_block_decode appends the rows to t (strings in t's
- * storage; the constant columns are not in the block) and sets *c.  The
- * bytes of every number travel unchanged.  A corrupt block is
- * OCP_ERR_SOFTWARE (t may then hold some of its rows). */
-int aws_block_encode(const struct aws_table *t, const struct aws_counters *c,
+ * that writes: aws_block_encode appends c and t's rows to out, as the CSV
+ * text of aws_csv_append when csv (no header), else as rows (OCP_OK or
+ * OCP_ERR_OSERR).  aws_block_decode sets *c and, for a CSV block, points
+ * *csv at its text (inside data; *csv_len bytes), else appends the rows
+ * to t (strings in t's storage; the constant columns are not in the
+ * block) and sets *csv to NULL.  Numbers travel as their bits.  A corrupt
+ * block is OCP_ERR_SOFTWARE (t may then hold some of its rows). */
+int aws_block_encode(const struct aws_table *t, const struct aws_counters *c, int csv,
                      struct rpt_buf *out);
 int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
-                     struct aws_counters *c, struct ocp_error *err);
+                     struct aws_counters *c, const char **csv, size_t *csv_len,
+                     struct ocp_error *err);
 
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];
@@ -374,6 +377,19 @@ int aws_write_csv(const struct aws_table *t, const char *path,
  * DATE, numbers DOUBLE, ids INT64; SNAPPY), atomically. */
 int aws_write_parquet(const struct aws_table *t, const char *path,
                       struct ocp_error *err);
+
+/* The same report written a table at a time (the job writes day by day
+ * as the days arrive): aws_csv_append appends the header (when header)
+ * and t's rows as the CSV text aws_write_csv writes (OCP_OK or
+ * OCP_ERR_OSERR); aws_parquet_create starts the Parquet file (finished by
+ * pq_writer_close or pq_writer_abort) and aws_parquet_append adds t's
+ * rows.  Appending the day tables in day order gives the bytes of the
+ * whole table written at once (CSV) or the same rows (Parquet). */
+struct pq_writer;
+int aws_csv_append(const struct aws_table *t, int header, struct rpt_buf *out);
+int aws_parquet_create(const char *path, struct pq_writer **w, struct ocp_error *err);
+int aws_parquet_append(struct pq_writer *w, const struct aws_table *t,
+                       struct ocp_error *err);
 
 /* Appends the counters as one JSON object text (for the run summary). */
 int aws_counters_json(const struct aws_counters *c, struct rpt_buf *out);

@@ -4,7 +4,10 @@
  * AWS step: days are attributed on their owner ranks, written by rank 0).
  *
  * Image: "AWB1", the counters (every field as u64, doubles as their bits,
- * in struct order), u64 row count, per row: uuid (36 bytes), day (u32),
+ * in struct order), a u8 form, then either (form 1) the rows as the CSV
+ * text of aws_csv_append (so the owner ranks format the report's text in
+ * parallel and the writer only copies it) or (form 0) u64 row count, per
+ * row: uuid (36 bytes), day (u32),
  * source (u8), flags (u8: 1 cost category, 2 alias), cost category id and
  * alias id (u64), the 11 numbers (u64 bits), then the 17 strings as u32
  * (length + 1, 0 for NULL) + bytes.  Little endian.  A double's bits go
@@ -146,13 +149,26 @@ static void words_counters(const uint64_t *w, struct aws_counters *c)
 
 #define FIXED (36 + 4 + 1 + 1 + 8 + 8 + 8 * NNUM)
 
-int aws_block_encode(const struct aws_table *t, const struct aws_counters *c,
+int aws_block_encode(const struct aws_table *t, const struct aws_counters *c, int csv,
                      struct rpt_buf *out)
 {
     uint64_t w[NCW];
-    size_t need = 4 + 8 * NCW + 8, i, at;
+    size_t need = 4 + 8 * NCW + 1 + 8, i, at;
     int k;
     unsigned char *p;
+
+    if (csv) {
+        if (rpt_buf_reserve(out, 4 + 8 * NCW + 1) != 0)
+            return OCP_ERR_OSERR;
+        p = (unsigned char *)out->data + out->len;
+        memcpy(p, "AWB1", 4);
+        counters_words(c, w);
+        for (k = 0; k < NCW; k++)
+            put64(p + 4 + 8 * k, w[k]);
+        p[4 + 8 * NCW] = 1;
+        out->len += 4 + 8 * NCW + 1;
+        return aws_csv_append(t, 0, out);
+    }
 
     for (i = 0; i < t->count; i++) {
         struct aws_row *r = &t->rows[i];
@@ -170,6 +186,7 @@ int aws_block_encode(const struct aws_table *t, const struct aws_counters *c,
     counters_words(c, w);
     for (k = 0; k < NCW; k++, at += 8)
         put64(p + at, w[k]);
+    p[at++] = 0;
     put64(p + at, (uint64_t)t->count);
     at += 8;
     for (i = 0; i < t->count; i++) {
@@ -200,18 +217,28 @@ int aws_block_encode(const struct aws_table *t, const struct aws_counters *c,
 }
 
 int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
-                     struct aws_counters *c, struct ocp_error *err)
+                     struct aws_counters *c, const char **csv, size_t *csv_len,
+                     struct ocp_error *err)
 {
     uint64_t w[NCW], n, i;
     size_t at = 0;
     int k;
 
-    if (len < 4 + 8 * NCW + 8 || memcmp(data, "AWB1", 4) != 0)
+    *csv = NULL;
+    *csv_len = 0;
+    if (len < 4 + 8 * NCW + 1 || memcmp(data, "AWB1", 4) != 0 || data[4 + 8 * NCW] > 1)
         goto bad;
     at = 4;
     for (k = 0; k < NCW; k++, at += 8)
         w[k] = get64(data + at);
     words_counters(w, c);
+    if (data[at++] == 1) {
+        *csv = (const char *)data + at;
+        *csv_len = len - at;
+        return OCP_OK;
+    }
+    if (len - at < 8)
+        goto bad;
     n = get64(data + at);
     at += 8;
     /* Every row takes at least FIXED + 4 * NSTR bytes: bound n first. */

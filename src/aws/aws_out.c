@@ -150,46 +150,70 @@ static void sb_quoted(struct sbuf *b, const char *s)
     sb_add(b, "\"", 1);
 }
 
-int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error *err)
+/* The header (when asked) and the rows of t as CSV text into b. */
+static void csv_rows(const struct aws_table *t, int header, struct sbuf *b)
 {
-    struct sbuf b = {0};
-    struct rpt_atomic a;
     size_t i;
-    int c, rc;
-    for (c = 0; c < C_NCOLS; c++) {
-        if (c)
-            sb_add(&b, ",", 1);
-        sb_add(&b, aws_column_names[c], strlen(aws_column_names[c]));
+    int c;
+    if (header) {
+        for (c = 0; c < C_NCOLS; c++) {
+            if (c)
+                sb_add(b, ",", 1);
+            sb_add(b, aws_column_names[c], strlen(aws_column_names[c]));
+        }
+        sb_add(b, "\n", 1);
     }
-    sb_add(&b, "\n", 1);
     for (i = 0; i < t->count; i++) {
         const struct aws_row *r = &t->rows[i];
         for (c = 0; c < C_NCOLS; c++) {
             char tmp[40];
             if (c)
-                sb_add(&b, ",", 1);
+                sb_add(b, ",", 1);
             if (c == C_USAGE_START || c == C_USAGE_END) {
                 txt_format_date(r->day, tmp);
-                sb_add(&b, tmp, strlen(tmp));
+                sb_add(b, tmp, strlen(tmp));
             } else if (is_num(c)) {
                 double v = num_col(r, c);
                 if (!isnan(v))
-                    sb_add(&b, tmp, rpt_format_double(v, tmp));
+                    sb_add(b, tmp, rpt_format_double(v, tmp));
             } else if (is_int(c)) {
                 int has;
                 int64_t v = int_col(t, r, c, &has);
                 if (has) {
                     int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-                    sb_add(&b, tmp, (size_t)n);
+                    sb_add(b, tmp, (size_t)n);
                 }
             } else {
                 const char *s = str_col(t, r, c);
                 if (s != NULL)
-                    sb_quoted(&b, s);
+                    sb_quoted(b, s);
             }
         }
-        sb_add(&b, "\n", 1);
+        sb_add(b, "\n", 1);
     }
+}
+
+int aws_csv_append(const struct aws_table *t, int header, struct rpt_buf *out)
+{
+    struct sbuf b = {0};
+    int rc = OCP_OK;
+    csv_rows(t, header, &b);
+    if (b.bad || rpt_buf_reserve(out, b.n) != 0)
+        rc = OCP_ERR_OSERR;
+    else if (b.n > 0) {
+        memcpy(out->data + out->len, b.d, b.n);
+        out->len += b.n;
+    }
+    free(b.d);
+    return rc;
+}
+
+int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error *err)
+{
+    struct sbuf b = {0};
+    struct rpt_atomic a;
+    int rc;
+    csv_rows(t, 1, &b);
     if (b.bad) {
         free(b.d);
         return oom(err);
@@ -205,25 +229,10 @@ int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error 
     return rc;
 }
 
-int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_error *err)
+static void pq_schema(struct pq_column_desc desc[C_NCOLS])
 {
-    struct pq_column_desc desc[C_NCOLS];
-    struct pq_schema_desc schema = {C_NCOLS, desc};
-    struct pq_column_data cols[C_NCOLS];
-    struct pq_write_options opt;
-    struct pq_writer *w = NULL;
-    const char **sv = NULL;
-    double *dv = NULL;
-    int64_t *iv = NULL;
-    int32_t *days = NULL;
-    uint8_t *valid = NULL;
-    size_t n = t->count ? t->count : 1, i;
-    int c, rc;
-    static const struct pq_kv kv[] = {{"ocpagg.table",
-                                       "reporting_ocpawscostlineitem_project_daily_summary_p"}};
-
-    memset(desc, 0, sizeof desc);
-    memset(cols, 0, sizeof cols);
+    int c;
+    memset(desc, 0, C_NCOLS * sizeof *desc);
     for (c = 0; c < C_NCOLS; c++) {
         desc[c].name = aws_column_names[c];
         desc[c].optional = 1;
@@ -232,6 +241,39 @@ int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_er
                        : (c == C_USAGE_START || c == C_USAGE_END) ? PQ_WT_DATE
                                                                   : PQ_WT_STRING;
     }
+}
+
+int aws_parquet_create(const char *path, struct pq_writer **w, struct ocp_error *err)
+{
+    struct pq_column_desc desc[C_NCOLS];
+    struct pq_schema_desc schema = {C_NCOLS, desc};
+    struct pq_write_options opt;
+    static const struct pq_kv kv[] = {{"ocpagg.table",
+                                       "reporting_ocpawscostlineitem_project_daily_summary_p"}};
+    pq_schema(desc);
+    pq_write_options_init(&opt);
+    opt.codec = PQ_WRITE_SNAPPY;
+    opt.kv = kv;
+    opt.nkv = 1;
+    return pq_writer_create(path, &schema, &opt, w, err);
+}
+
+int aws_parquet_append(struct pq_writer *w, const struct aws_table *t, struct ocp_error *err)
+{
+    struct pq_column_desc desc[C_NCOLS];
+    struct pq_column_data cols[C_NCOLS];
+    const char **sv = NULL;
+    double *dv = NULL;
+    int64_t *iv = NULL;
+    int32_t *days = NULL;
+    uint8_t *valid = NULL;
+    size_t n = t->count ? t->count : 1, i;
+    int c, rc;
+
+    if (t->count == 0)
+        return OCP_OK;
+    pq_schema(desc);
+    memset(cols, 0, sizeof cols);
     sv = calloc(n * C_NCOLS, sizeof *sv);
     dv = calloc(n * C_NCOLS, sizeof *dv);
     iv = calloc(n * C_NCOLS, sizeof *iv);
@@ -266,19 +308,7 @@ int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_er
             cols[c].str.cstr = sv + o;
         }
     }
-    pq_write_options_init(&opt);
-    opt.codec = PQ_WRITE_SNAPPY;
-    opt.kv = kv;
-    opt.nkv = 1;
-    rc = pq_writer_create(path, &schema, &opt, &w, err);
-    if (rc != OCP_OK)
-        goto out;
     rc = pq_writer_write_batch(w, cols, t->count, err);
-    if (rc != OCP_OK) {
-        pq_writer_abort(w);
-        goto out;
-    }
-    rc = pq_writer_close(w, err);
 out:
     free(sv);
     free(dv);
@@ -286,6 +316,20 @@ out:
     free(valid);
     free(days);
     return rc;
+}
+
+int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_error *err)
+{
+    struct pq_writer *w = NULL;
+    int rc = aws_parquet_create(path, &w, err);
+    if (rc != OCP_OK)
+        return rc;
+    rc = aws_parquet_append(w, t, err);
+    if (rc != OCP_OK) {
+        pq_writer_abort(w);
+        return rc;
+    }
+    return pq_writer_close(w, err);
 }
 
 static void j_i(struct sbuf *b, const char *k, int64_t v, int comma)

@@ -33,10 +33,15 @@
 #include <string.h>
 
 #include "ocpagg/aws.h"
+#include "ocpagg/pq_writer.h"
 
 #define TAG_AWS_SETS 31
 #define TAG_AWS_PARTIAL 32
 #define TAG_AWS_BLOCK 33
+
+struct aws_sink;
+static void aws_sink_abort(struct aws_sink *k);
+static void aws_sink_free(struct aws_sink *k);
 
 int aws_step_commit(struct aws_step_result *res, struct ocp_error *err)
 {
@@ -68,6 +73,8 @@ int aws_step_commit(struct aws_step_result *res, struct ocp_error *err)
 
 void aws_step_abort(struct aws_step_result *res)
 {
+    if (res->sink != NULL)
+        aws_sink_abort(res->sink);
     if (res->pending_path != NULL) {
         unlink(res->pending_path);
         free(res->pending_path);
@@ -78,6 +85,7 @@ void aws_step_abort(struct aws_step_result *res)
 void aws_step_result_release(struct aws_step_result *res)
 {
     aws_step_abort(res);
+    aws_sink_free(res->sink);
     free(res->counters_json);
     free(res->output_path);
     memset(res, 0, sizeof *res);
@@ -147,41 +155,21 @@ static int settings(const struct cfg *cfg, struct aws_settings *s, char ***aws_k
 
 
 /* ---- rank 0's sink: where the report's day blocks go ----
- * Blocks arrive in day order (aws_block_encode: a day's rows, sorted, and
- * its counters).  The sink keeps the rows and adds the counters in that
- * order, then writes the report under a temporary name of its final one
- * (renamed by aws_step_commit once the OCP report commits). */
+ * Blocks arrive in day order (aws_block_encode: a day's counters and its
+ * rows, sorted; as CSV text when the report is CSV).  The sink adds the
+ * counters in that order and writes each day as it comes, under a
+ * temporary name of the report's final one (renamed by aws_step_commit
+ * once the OCP report commits), so rank 0 never holds the whole report.
+ * aws_sink_write is the one place the report's rows are written. */
 struct aws_sink {
-    struct aws_table tb;
-    struct aws_counters c;
+    int parquet;              /* else CSV */
+    int open, aborted;
+    struct rpt_atomic csv;    /* CSV: the pending file */
+    struct pq_writer *pq;     /* Parquet: the pending file */
+    const struct aws_settings *s;
+    struct aws_table day;     /* Parquet: one day's rows, decoded */
+    struct aws_counters c;    /* added in day order */
 };
-
-/* k->tb is initialised (empty). */
-static int aws_sink_open(struct aws_sink *k, const struct aws_settings *s,
-                         struct ocp_error *err)
-{
-    k->tb.source_uuid = strdup(s->source_uuid);
-    k->tb.cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
-    k->tb.cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
-    k->tb.report_period_id = s->report_period_id;
-    k->tb.bill_id = s->bill_id;
-    k->tb.has_bill_id = s->has_bill_id;
-    if (k->tb.source_uuid == NULL || (s->cluster_id != NULL && k->tb.cluster_id == NULL) ||
-        (s->cluster_alias != NULL && k->tb.cluster_alias == NULL))
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    return OCP_OK;
-}
-
-/* One day's block, in day order. */
-static int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len,
-                          struct ocp_error *err)
-{
-    struct aws_counters dc;
-    int rc = aws_block_decode(blk, len, &k->tb, &dc, err);
-    if (rc == OCP_OK)
-        aws_counters_add(&k->c, &dc);
-    return rc;
-}
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -189,28 +177,121 @@ static int ends_with(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-/* After the last block: the report under its temporary name, the
- * counters (with the run's reading counts) and the row counts in res. */
-static int aws_sink_close(struct aws_sink *k, const struct cfg *cfg,
-                          const struct aws_read_counts *read, struct aws_step_result *res,
-                          struct ocp_error *err)
+/* The day table's constant columns, from the settings. */
+static int day_constants(struct aws_table *t, const struct aws_settings *s)
 {
-    struct rpt_buf js = {0};
+    t->source_uuid = strdup(s->source_uuid);
+    t->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
+    t->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
+    t->report_period_id = s->report_period_id;
+    t->bill_id = s->bill_id;
+    t->has_bill_id = s->has_bill_id;
+    return t->source_uuid == NULL || (s->cluster_id != NULL && t->cluster_id == NULL) ||
+                   (s->cluster_alias != NULL && t->cluster_alias == NULL)
+               ? OCP_ERR_OSERR
+               : OCP_OK;
+}
+
+/* Starts the report at res->pending_path (names set in res). */
+static int aws_sink_open(struct aws_sink *k, const struct cfg *cfg,
+                         const struct aws_settings *s, struct aws_step_result *res,
+                         struct ocp_error *err)
+{
     int rc = OCP_OK;
-    k->c.read = *read;
+    memset(k, 0, sizeof *k);
+    aws_table_init(&k->day);
+    k->s = s;
     res->output_path = cfg_aws_output_path(cfg);
     res->pending_path = res->output_path != NULL ? rpt_temp_name(res->output_path) : NULL;
     if (res->output_path == NULL || res->pending_path == NULL)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    rpt_remove_stale_temps(res->output_path);
+    k->parquet = ends_with(res->output_path, ".parquet");
+    if (k->parquet) {
+        rc = aws_parquet_create(res->pending_path, &k->pq, err);
+    } else {
+        struct aws_table none;
+        struct rpt_buf h = {0};
+        aws_table_init(&none);
+        rc = rpt_atomic_open(&k->csv, res->pending_path, err);
+        if (rc == OCP_OK && aws_csv_append(&none, 1, &h) != OCP_OK)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        if (rc == OCP_OK)
+            rc = rpt_atomic_write(&k->csv, h.data, h.len, err);
+        if (rc != OCP_OK)
+            rpt_atomic_abort(&k->csv);
+        rpt_buf_release(&h);
+        aws_table_release(&none);
+    }
+    k->open = rc == OCP_OK;
+    return rc;
+}
+
+/* One day's block, in day order: the AWS report's rows go out here. */
+static int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len,
+                          struct ocp_error *err)
+{
+    struct aws_counters dc;
+    const char *csv;
+    size_t csv_len;
+    int rc;
+    if (!k->open || k->aborted)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "the AWS report was aborted");
+    aws_table_release(&k->day);
+    aws_table_init(&k->day);
+    rc = aws_block_decode(blk, len, &k->day, &dc, &csv, &csv_len, err);
     if (rc == OCP_OK)
-        rpt_remove_stale_temps(res->output_path);
-    if (rc == OCP_OK)
-        rc = ends_with(res->output_path, ".parquet")
-                 ? aws_write_parquet(&k->tb, res->pending_path, err)
-                 : aws_write_csv(&k->tb, res->pending_path, err);
+        aws_counters_add(&k->c, &dc);
+    if (rc == OCP_OK && csv != NULL) {
+        if (k->parquet)
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "a CSV block for a Parquet AWS report");
+        else if (csv_len > 0)
+            rc = rpt_atomic_write(&k->csv, csv, csv_len, err);
+    } else if (rc == OCP_OK && k->day.count > 0) {
+        if (!k->parquet)
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "a row block for a CSV AWS report");
+        else if (day_constants(&k->day, k->s) != OCP_OK)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        else
+            rc = aws_parquet_append(k->pq, &k->day, err);
+    }
+    return rc;
+}
+
+/* Closes and removes the pending file (safe twice; the cleanup hook may
+ * call it while the step runs). */
+static void aws_sink_abort(struct aws_sink *k)
+{
+    if (k->open && !k->aborted) {
+        if (k->parquet)
+            pq_writer_abort(k->pq);
+        else
+            rpt_atomic_abort(&k->csv);
+        k->pq = NULL;
+    }
+    k->aborted = 1;
+}
+
+/* After the last block: the report complete under its pending name, the
+ * counters (with the run's reading counts) and row counts in res. */
+static int aws_sink_close(struct aws_sink *k, const struct aws_read_counts *read,
+                          struct aws_step_result *res, struct ocp_error *err)
+{
+    struct rpt_buf js = {0};
+    int rc = OCP_OK;
+    if (!k->open || k->aborted)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "the AWS report was aborted");
+    k->c.read = *read;
+    rc = k->parquet ? pq_writer_close(k->pq, err) : rpt_atomic_commit(&k->csv, err);
+    k->pq = NULL;
+    k->open = 0; /* closed either way; a failed close removed the file */
     if (rc == OCP_OK) {
         res->cur_rows = k->c.read.rows_read;
-        res->report_rows = (int64_t)k->tb.count;
+        res->report_rows = k->c.output_rows;
         if (aws_counters_json(&k->c, &js) != OCP_OK ||
             (res->counters_json = malloc(js.len + 1)) == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
@@ -219,15 +300,17 @@ static int aws_sink_close(struct aws_sink *k, const struct cfg *cfg,
             res->counters_json[js.len] = '\0';
         }
     }
-    if (rc != OCP_OK)
-        aws_step_abort(res);
     rpt_buf_release(&js);
     return rc;
 }
 
-static void aws_sink_release(struct aws_sink *k)
+static void aws_sink_free(struct aws_sink *k)
 {
-    aws_table_release(&k->tb);
+    if (k == NULL)
+        return;
+    aws_sink_abort(k);
+    aws_table_release(&k->day);
+    free(k);
 }
 
 /* ---- the step ---- */
@@ -431,7 +514,7 @@ struct batch {
 };
 
 static int run_batch(const struct aws_prepared *a, const int32_t *days, struct batch *b,
-                     int nthreads, struct ocp_error *err)
+                     int nthreads, int csv, struct ocp_error *err)
 {
     const int32_t *adays;
     size_t nadays = aws_prepared_days(a, &adays);
@@ -459,7 +542,7 @@ static int run_batch(const struct aws_prepared *a, const int32_t *days, struct b
         b->status[i] = lo < nadays && adays[lo] == day
                            ? aws_attribute_day(a, lo, &tb, &c, &b->err[i])
                            : OCP_OK;
-        if (b->status[i] == OCP_OK && aws_block_encode(&tb, &c, &b->block[i]) != OCP_OK)
+        if (b->status[i] == OCP_OK && aws_block_encode(&tb, &c, csv, &b->block[i]) != OCP_OK)
             b->status[i] = oom(&b->err[i]);
         aws_table_release(&tb);
     }
@@ -481,7 +564,8 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     struct aws_partial *mine = NULL;
     struct aws_prepared *a = NULL;
     struct aws_settings s;
-    struct aws_sink sink;
+    struct aws_sink *sink = NULL;
+    int csv = 1;
     char **keys = NULL, **pairs = NULL;
     size_t nkeys = 0, npairs = 0, ndays = 0, next = 0, taken = 0, i;
     struct aws_alias *aliases = NULL;
@@ -492,8 +576,6 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
 
     memset(res, 0, sizeof *res);
     memset(&b, 0, sizeof b);
-    memset(&sink, 0, sizeof sink);
-    aws_table_init(&sink.tb);
     rpt_table_init(&ocp);
     if (nthreads < 1)
         nthreads = 1;
@@ -513,8 +595,19 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     /* 3. Attribution on the days' owners; rank 0 writes in day order. */
     if (rc == OCP_OK)
         rc = aws_prepare_shared(mine, &ocp, sets, nsets, &s, &a, err);
-    if (rc == OCP_OK && rank == 0)
-        rc = aws_sink_open(&sink, &s, err);
+    if (rc == OCP_OK) {
+        /* Every rank encodes its days in the report's form. */
+        char *path = cfg_aws_output_path(cfg);
+        if (path == NULL)
+            rc = oom(err);
+        else
+            csv = !ends_with(path, ".parquet");
+        free(path);
+    }
+    if (rc == OCP_OK && rank == 0) {
+        res->sink = sink = calloc(1, sizeof *sink);
+        rc = sink == NULL ? oom(err) : aws_sink_open(sink, cfg, &s, res, err);
+    }
     if (rc == OCP_OK && win[1] >= win[0]) {
         size_t n = (size_t)((int64_t)win[1] - win[0] + 1);
         days = malloc((n / (size_t)size + 1) * sizeof *days);
@@ -543,7 +636,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 size_t len = 0;
                 int lrc = tp_recv(t, &blk, &len, rc, owner, TAG_AWS_BLOCK, err);
                 if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = aws_sink_write(&sink, blk, len, err);
+                    lrc = aws_sink_write(sink, blk, len, err);
                 free(blk);
                 if (rc == OCP_OK && lrc != OCP_OK) {
                     rc = lrc;
@@ -561,13 +654,13 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 if (rc == OCP_OK)
                     rc = stop_status(t, err);
                 if (rc == OCP_OK) {
-                    rc = run_batch(a, days, &b, nthreads, err);
+                    rc = run_batch(a, days, &b, nthreads, csv, err);
                     failed_here(t, rc, err);
                 }
             }
             if (rank == 0) {
                 if (rc == OCP_OK)
-                    rc = aws_sink_write(&sink, (const unsigned char *)b.block[taken].data,
+                    rc = aws_sink_write(sink, (const unsigned char *)b.block[taken].data,
                                         b.block[taken].len, err);
                 failed_here(t, rc, err);
             } else {
@@ -585,8 +678,12 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     if (rc == OCP_OK && rank == 0) {
         struct aws_read_counts read;
         aws_partial_counts(mine, &read);
-        rc = aws_sink_close(&sink, cfg, &read, res, err);
+        rc = aws_sink_close(sink, &read, res, err);
     }
+    if (rc != OCP_OK)
+        aws_step_abort(res);
+    aws_sink_free(sink); /* closed or aborted by now */
+    res->sink = NULL;
     tm[4] = now_seconds();
     if (rc == OCP_OK && rank == 0 && getenv("OCPAGG_AWS_TIMING") != NULL)
         fprintf(stderr, "ocpagg: AWS step: window and match sets %.2f s, CUR read %.2f s, "
@@ -600,7 +697,6 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     free(b.err);
     free(b.status);
     free(days);
-    aws_sink_release(&sink);
     aws_prepared_free(a);
     aws_partial_free(mine);
     free(sets);

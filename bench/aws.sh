@@ -28,6 +28,9 @@ Usage: bench/aws.sh [options]
   --aws-format F      csv or parquet: the AWS report (default parquet)
   --build DIR         the build to time (default build-rel); it must be a
                       Release build (CMAKE_BUILD_TYPE in DIR/CMakeCache.txt)
+  --compare DIR       also time this build (an earlier commit's ocpagg, e.g.
+                      the one before a change), interleaved with --build so
+                      both see the same load; its rows say "before"
   --data DIR          where the dataset is generated and kept
                       (default /work/data/awsbench)
   --out DIR           results folder (default bench/results)
@@ -48,7 +51,7 @@ die() {
 }
 
 nodes=278 days=30 hpr=2 configs="1x1 2x1 1x2" repeat=3 afmt=parquet
-build=$root/build-rel data=/work/data/awsbench out=$root/bench/results tag=
+build=$root/build-rel data=/work/data/awsbench out=$root/bench/results tag= compare=
 while [[ $# -gt 0 ]]; do
     case $1 in
     --nodes) nodes=$2; shift 2 ;;
@@ -58,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --repeat) repeat=$2; shift 2 ;;
     --aws-format) afmt=$2; shift 2 ;;
     --build) build=$(cd "$2" && pwd); shift 2 ;;
+    --compare) compare=$(cd "$2" && pwd); shift 2 ;;
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
@@ -92,6 +96,11 @@ newer=$(find "$root/src" "$root/include" -newer "$ocpagg" -name '*.[ch]' -not -p
 newer=$(find "$root/src/gen" "$root/src/tools/ocpgen" "$root/include" -newer "$ocpgen" -name '*.[ch]' \
     2> /dev/null | head -n 3)
 [[ -z $newer ]] || die "$ocpgen is older than $(echo $newer) (rebuild first)"
+if [[ -n $compare ]]; then
+    [[ -x $compare/ocpagg ]] || die "no ocpagg in $compare"
+    ctype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$compare/CMakeCache.txt" 2> /dev/null || true)
+    [[ $ctype == Release ]] || die "$compare is a '${ctype:-unknown}' build, not Release"
+fi
 for tool in jq mpirun; do
     command -v $tool > /dev/null || die "$tool is needed"
 done
@@ -132,12 +141,12 @@ aws:
   output: $work/aws.$afmt
 YAML
 
-# run R T: one job; echoes "read_agg finish_write aws cur_rows aws_rows ocp_in ocp_out split"
+# run BINARY R T: one job; echoes "read_agg finish_write aws cur_rows aws_rows ocp_in ocp_out split"
 run() {
-    local r=$1 t=$2 bind=(--bind-to core --map-by core) split
+    local bin=$1 r=$2 t=$3 bind=(--bind-to core --map-by core) split
     [[ $((r * t)) -le $ncores ]] || bind=(--oversubscribe --bind-to none)
     [[ $t -eq 1 ]] || bind=(--bind-to none)
-    OCPAGG_AWS_TIMING=1 OMP_NUM_THREADS=$t mpirun -np "$r" "${bind[@]}" "$ocpagg" \
+    OCPAGG_AWS_TIMING=1 OMP_NUM_THREADS=$t mpirun -np "$r" "${bind[@]}" "$bin" \
         --config "$work/bench.yaml" --threads "$t" --output "$work/r.csv" --quiet \
         > /dev/null 2> "$work/err" || { cat "$work/err" >&2; die "ocpagg ${r}x${t} failed"; }
     split=$(sed -n 's/^ocpagg: AWS step: //p' "$work/err" | head -n 1 | tr ',' ';')
@@ -151,58 +160,71 @@ date_tag=$(date -u +%Y-%m-%d)
 name=aws-$date_tag-${commit%+dirty}${tag:+-$tag}
 page=$out/$name.md
 csv=$out/$name.runs.csv
-echo "config,run,read_aggregate_s,finish_write_s,aws_s,cur_rows,aws_rows,ocp_input_rows,ocp_report_rows,aws_split,load_1min" > "$csv"
+echo "build,config,run,read_aggregate_s,finish_write_s,aws_s,cur_rows,aws_rows,ocp_input_rows,ocp_report_rows,aws_split,load_1min" > "$csv"
 
 first=${configs%% *}
-run "${first%x*}" "${first#*x}" > /dev/null
-ref=$(sha256sum < "$work/aws.$afmt" | cut -d' ' -f1)
+declare -A ref
+builds="after"
+[[ -z $compare ]] || builds="before after"
+bin_of() { [[ $1 == after ]] && echo "$ocpagg" || echo "$compare/ocpagg"; }
+for bl in $builds; do
+    run "$(bin_of $bl)" "${first%x*}" "${first#*x}" > /dev/null
+    ref[$bl]=$(sha256sum < "$work/aws.$afmt" | cut -d' ' -f1)
+done
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for k in $(seq "$repeat"); do
     for c in $configs; do
-        load=$(cut -d' ' -f1 /proc/loadavg)
-        line=$(run "${c%x*}" "${c#*x}")
-        sum=$(sha256sum < "$work/aws.$afmt" | cut -d' ' -f1)
-        [[ $sum == "$ref" ]] || die "$c run $k wrote another AWS report"
-        echo "$c,$k,$line,$load" >> "$csv"
-        echo "aws.sh: run $k $c: $line (load $load)" >&2
+        for bl in $builds; do
+            load=$(cut -d' ' -f1 /proc/loadavg)
+            line=$(run "$(bin_of $bl)" "${c%x*}" "${c#*x}")
+            sum=$(sha256sum < "$work/aws.$afmt" | cut -d' ' -f1)
+            [[ $sum == "${ref[$bl]}" ]] || die "$bl $c run $k wrote another AWS report"
+            echo "$bl,$c,$k,$line,$load" >> "$csv"
+            echo "aws.sh: run $k $bl $c: $line (load $load)" >&2
+        done
     done
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- The page ---------------------------------------------------------------
-stats() { # stats CONFIG FIELD: "min median"
-    awk -F, -v c="$1" -v f="$2" '$1 == c { v[++n] = $f }
+stats() { # stats BUILD CONFIG FIELD: "min median"
+    awk -F, -v b="$1" -v c="$2" -v f="$3" '$1 == b && $2 == c { v[++n] = $f }
         END { if (n == 0) { print "- -"; exit }
               for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
               med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
               printf "%.2f %.2f\n", v[1], med }' "$csv"
 }
-read -r _ _ _ _ _ cur_rows aws_rows in_rows out_rows _ <<< "$(tail -n 1 "$csv" | tr ',' ' ')"
+read -r _ _ _ _ _ _ cur_rows aws_rows in_rows out_rows _ <<< "$(tail -n 1 "$csv" | tr ',' ' ')"
 {
     echo "# OCP-on-AWS step beside the OCP step, $date_tag, commit $commit"
     echo
-    echo "Made by \`bench/aws.sh --nodes $nodes --days $days --hours-per-row $hpr --configs \"$configs\" --repeat $repeat --aws-format $afmt\`."
+    echo "Made by \`bench/aws.sh --nodes $nodes --days $days --hours-per-row $hpr --configs \"$configs\" --repeat $repeat --aws-format $afmt${compare:+ --compare $compare}\`."
     echo "The job's own phase seconds from its run summary, median (best) of"
     echo "$repeat interleaved runs after one warm-up. OCP: $in_rows input rows,"
     echo "$out_rows report rows. CUR: $cur_rows rows"
     echo "($(awk -v a="$cur_rows" -v b="$in_rows" 'BEGIN { printf "%.2f", 100 * a / b }') % of the OCP input rows) -> $aws_rows OCP-on-AWS rows ($afmt)."
     echo
-    echo "| ranks x threads | OCP read+aggregate s | OCP finish+write s | AWS step s | AWS / OCP | CUR rows/s (median) |"
-    echo "|---|---|---|---|---|---|"
+    echo "| build | ranks x threads | OCP read+aggregate s | OCP finish+write s | AWS step s | AWS / OCP | CUR rows/s (median) |"
+    echo "|---|---|---|---|---|---|---|"
     for c in $configs; do
-        read -r ra_min ra_med <<< "$(stats "$c" 3)"
-        read -r fw_min fw_med <<< "$(stats "$c" 4)"
-        read -r aw_min aw_med <<< "$(stats "$c" 5)"
-        echo "| $c | $ra_med ($ra_min) | $fw_med ($fw_min) | $aw_med ($aw_min) |" \
+      for bl in $builds; do
+        read -r ra_min ra_med <<< "$(stats $bl "$c" 4)"
+        read -r fw_min fw_med <<< "$(stats $bl "$c" 5)"
+        read -r aw_min aw_med <<< "$(stats $bl "$c" 6)"
+        echo "| $bl | $c | $ra_med ($ra_min) | $fw_med ($fw_min) | $aw_med ($aw_min) |" \
             "$(awk -v a="$aw_med" -v b="$ra_med" -v f="$fw_med" 'BEGIN { printf "%.0f %%", 100 * a / (b + f) }') |" \
             "$(awk -v n="$cur_rows" -v t="$aw_med" 'BEGIN { printf "%.0f", n / t }') |"
+      done
     done
     echo
     echo "Raw runs, with the step's split (OCPAGG_AWS_TIMING) and the load at each"
     echo "start: [$(basename "$csv")]($(basename "$csv")). Every run wrote the same AWS report (sha256)."
     echo
     echo '```'
-    echo "commit: $commit; build: $build ($btype, CFLAGS_RELEASE '$cflags')"
+    echo "commit: $commit; build (after): $build ($btype, CFLAGS_RELEASE '$cflags')"
+    [[ -z $compare ]] || echo "before: $compare"
+    echo "AWS report: $(du -h "$work/aws.$afmt" | cut -f1), one sha256 per build"
+    [[ -z $compare ]] || echo "same AWS report before and after: $([[ ${ref[before]} == "${ref[after]}" ]] && echo yes || echo "no (other bytes)")"
     lscpu 2> /dev/null | grep -E '^(Model name|CPU\(s\))' | sed 's/  */ /g'
     echo "mpi: $(mpirun --version 2>&1 | head -n 1)"
     echo "load average at the start: $load_start; at the end: $load_end"

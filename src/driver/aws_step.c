@@ -655,6 +655,9 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                     rc = stop_status(t, err);
                 if (rc == OCP_OK) {
                     rc = run_batch(a, days, &b, nthreads, csv, err);
+                    /* Tests: a failure mid-way, after blocks went out. */
+                    if (rc == OCP_OK && b.first > 0)
+                        rc = fault_at("awsday", err);
                     failed_here(t, rc, err);
                 }
             }
@@ -674,6 +677,9 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         if (d == INT32_MAX)
             break;
     }
+    /* A signal or a peer's stop after this rank's last day still counts. */
+    if (rc == OCP_OK)
+        rc = stop_status(t, err);
     tm[3] = now_seconds();
     if (rc == OCP_OK && rank == 0) {
         struct aws_read_counts read;

@@ -18,7 +18,7 @@ int fault_init(int rank, struct ocp_error *err)
     char phase[32], kind[16];
     int r, n = 0;
     static const char *const phases[] = {"plan", "read", "merge", "exchange", "finish",
-                                          "write", "summary", "recv", "aws", NULL};
+                                          "write", "summary", "recv", "aws", "awsday", NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
                                          "stop", NULL};
     int pi, ki;

@@ -10,7 +10,9 @@
  *          after the first batch of days), write (rank 0: writing a block;
  *          others: sending one), summary, recv (a transport receive fails
  *          to allocate; KIND is ignored), aws (after reading the rank's
- *          share of the CUR, when the AWS step runs).
+ *          share of the CUR, when the AWS step runs), awsday (inside the
+ *          AWS step's day walk, after the rank's first batch of days:
+ *          blocks have gone out and rank 0 has written some).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself).
  * A malformed value is a usage error (64), so a typo never passes a test.

@@ -19,6 +19,7 @@
  * counters taken in day order. */
 #include "driver/aws_step.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <errno.h>
@@ -192,6 +193,36 @@ static int day_constants(struct aws_table *t, const struct aws_settings *s)
                : OCP_OK;
 }
 
+/* The CSV report goes straight into its pending name: that name is
+ * already a temporary one (removed by aws_step_abort, or by the next run
+ * when this one dies), while a temporary of it would outlive a killed
+ * rank 0.  So the rpt_atomic's temporary is the pending file itself:
+ * rpt_atomic_write writes it, rpt_atomic_commit syncs and closes it (its
+ * rename is onto itself), rpt_atomic_abort removes it. */
+static int open_pending(struct rpt_atomic *a, const char *pending, struct ocp_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->fd = -1;
+    a->path = strdup(pending);
+    a->tmp = strdup(pending);
+    if (a->path == NULL || a->tmp == NULL) {
+        free(a->path);
+        free(a->tmp);
+        memset(a, 0, sizeof *a);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    a->fd = open(pending, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (a->fd < 0) {
+        int e = errno;
+        free(a->path);
+        free(a->tmp);
+        memset(a, 0, sizeof *a);
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, pending, -1, "aws.output",
+                             "cannot create the AWS report: %s", strerror(e));
+    }
+    return OCP_OK;
+}
+
 /* Starts the report at res->pending_path (names set in res). */
 static int aws_sink_open(struct aws_sink *k, const struct cfg *cfg,
                          const struct aws_settings *s, struct aws_step_result *res,
@@ -213,7 +244,7 @@ static int aws_sink_open(struct aws_sink *k, const struct cfg *cfg,
         struct aws_table none;
         struct rpt_buf h = {0};
         aws_table_init(&none);
-        rc = rpt_atomic_open(&k->csv, res->pending_path, err);
+        rc = open_pending(&k->csv, res->pending_path, err);
         if (rc == OCP_OK && aws_csv_append(&none, 1, &h) != OCP_OK)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         if (rc == OCP_OK)

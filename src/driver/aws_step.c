@@ -258,7 +258,32 @@ static int aws_sink_open(struct aws_sink *k, const struct cfg *cfg,
     return rc;
 }
 
-/* One day's block, in day order: the AWS report's rows go out here. */
+/* One day's rows (a table, or CSV text when csv is set) and counters, in
+ * day order: the AWS report's rows go out here. */
+static int aws_sink_day(struct aws_sink *k, const struct aws_table *day,
+                        const struct aws_counters *dc, const char *csv, size_t csv_len,
+                        struct ocp_error *err)
+{
+    if (!k->open || k->aborted)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "the AWS report was aborted");
+    aws_counters_add(&k->c, dc);
+    if (csv != NULL) {
+        if (k->parquet)
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                 "a CSV block for a Parquet AWS report");
+        return csv_len > 0 ? rpt_atomic_write(&k->csv, csv, csv_len, err) : OCP_OK;
+    }
+    if (day->count == 0)
+        return OCP_OK;
+    if (!k->parquet)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "a row block for a CSV AWS report");
+    return aws_parquet_append(k->pq, day, err);
+}
+
+/* A day's block from aws_block_encode (another rank's day, or rank 0's
+ * own in CSV form). */
 static int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len,
                           struct ocp_error *err)
 {
@@ -272,23 +297,11 @@ static int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t l
     aws_table_release(&k->day);
     aws_table_init(&k->day);
     rc = aws_block_decode(blk, len, &k->day, &dc, &csv, &csv_len, err);
+    if (rc == OCP_OK && csv == NULL && k->day.count > 0 &&
+        day_constants(&k->day, k->s) != OCP_OK)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     if (rc == OCP_OK)
-        aws_counters_add(&k->c, &dc);
-    if (rc == OCP_OK && csv != NULL) {
-        if (k->parquet)
-            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                               "a CSV block for a Parquet AWS report");
-        else if (csv_len > 0)
-            rc = rpt_atomic_write(&k->csv, csv, csv_len, err);
-    } else if (rc == OCP_OK && k->day.count > 0) {
-        if (!k->parquet)
-            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                               "a row block for a CSV AWS report");
-        else if (day_constants(&k->day, k->s) != OCP_OK)
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        else
-            rc = aws_parquet_append(k->pq, &k->day, err);
-    }
+        rc = aws_sink_day(k, &k->day, &dc, csv, csv_len, err);
     return rc;
 }
 
@@ -539,6 +552,9 @@ static int read_and_share(struct tp *t, const struct cfg *cfg, int rc, const int
 /* A batch of this rank's days, attributed on threads and encoded. */
 struct batch {
     struct rpt_buf *block;   /* per day of the batch */
+    struct aws_table *tb;    /* per day: the rows, when kept (not encoded) */
+    struct aws_counters *c;
+    int keep;                /* rank 0, Parquet: hand the tables to the sink */
     struct ocp_error *err;
     int *status;
     size_t first, count;     /* into the rank's window days */
@@ -554,8 +570,8 @@ static int run_batch(const struct aws_prepared *a, const int32_t *days, struct b
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (i = 0; i < (int)b->count; i++) {
         int32_t day = days[b->first + (size_t)i];
-        struct aws_table tb;
-        struct aws_counters c;
+        struct aws_table *tb = &b->tb[i];
+        struct aws_counters *c = &b->c[i];
         size_t lo = 0, hi = nadays;
         /* The day's index among the prepared days (those with daily
          * rows); a day without any gives an empty block. */
@@ -566,16 +582,22 @@ static int run_batch(const struct aws_prepared *a, const int32_t *days, struct b
             else
                 hi = mid;
         }
-        aws_table_init(&tb);
-        memset(&c, 0, sizeof c);
+        aws_table_release(tb);
+        aws_table_init(tb);
+        memset(c, 0, sizeof *c);
         b->block[i].len = 0;
         ocp_error_clear(&b->err[i]);
         b->status[i] = lo < nadays && adays[lo] == day
-                           ? aws_attribute_day(a, lo, &tb, &c, &b->err[i])
+                           ? aws_attribute_day(a, lo, tb, c, &b->err[i])
                            : OCP_OK;
-        if (b->status[i] == OCP_OK && aws_block_encode(&tb, &c, csv, &b->block[i]) != OCP_OK)
+        /* Rank 0's own Parquet days go to the sink as they are; every
+         * other day travels (or, as CSV, is formatted here) as a block. */
+        if (b->keep && !csv)
+            continue;
+        if (b->status[i] == OCP_OK && aws_block_encode(tb, c, csv, &b->block[i]) != OCP_OK)
             b->status[i] = oom(&b->err[i]);
-        aws_table_release(&tb);
+        aws_table_release(tb);
+        aws_table_init(tb);
     }
     for (i = 0; i < (int)b->count; i++)
         if (b->status[i] != OCP_OK && rc == OCP_OK) {
@@ -643,10 +665,16 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         size_t n = (size_t)((int64_t)win[1] - win[0] + 1);
         days = malloc((n / (size_t)size + 1) * sizeof *days);
         b.block = calloc((size_t)nthreads, sizeof *b.block);
+        b.tb = calloc((size_t)nthreads, sizeof *b.tb);
+        b.c = calloc((size_t)nthreads, sizeof *b.c);
+        b.keep = rank == 0;
         b.err = calloc((size_t)nthreads, sizeof *b.err);
         b.status = calloc((size_t)nthreads, sizeof *b.status);
-        if (days == NULL || b.block == NULL || b.err == NULL || b.status == NULL)
+        if (days == NULL || b.block == NULL || b.tb == NULL || b.c == NULL || b.err == NULL ||
+            b.status == NULL)
             rc = oom(err);
+        for (i = 0; b.tb != NULL && i < (size_t)nthreads; i++)
+            aws_table_init(&b.tb[i]);
         for (d = win[0]; rc == OCP_OK && d <= win[1]; d++) {
             if (exchange_day_owner(d, size) == rank)
                 days[ndays++] = d;
@@ -693,7 +721,9 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 }
             }
             if (rank == 0) {
-                if (rc == OCP_OK)
+                if (rc == OCP_OK && !csv)
+                    rc = aws_sink_day(sink, &b.tb[taken], &b.c[taken], NULL, 0, err);
+                else if (rc == OCP_OK)
                     rc = aws_sink_write(sink, (const unsigned char *)b.block[taken].data,
                                         b.block[taken].len, err);
                 failed_here(t, rc, err);
@@ -730,7 +760,12 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     if (b.block != NULL)
         for (i = 0; i < (size_t)nthreads; i++)
             rpt_buf_release(&b.block[i]);
+    if (b.tb != NULL)
+        for (i = 0; i < (size_t)nthreads; i++)
+            aws_table_release(&b.tb[i]);
     free(b.block);
+    free(b.tb);
+    free(b.c);
     free(b.err);
     free(b.status);
     free(days);

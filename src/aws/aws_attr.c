@@ -431,6 +431,7 @@ int aws_match_encode(const struct rpt_table *ocp, int32_t day_first, int32_t day
     int k, rc = OCP_OK;
     for (k = 0; k < M_NSETS; k++)
         aws_map_init(&m[k]);
+    const char *prev[M_NSETS] = {NULL, NULL, NULL, NULL, NULL};
     for (i = 0; i < ocp->count && rc == OCP_OK; i++) {
         const struct rpt_row *r = &ocp->rows[i];
         const char *ms[M_NSETS];
@@ -438,9 +439,13 @@ int aws_match_encode(const struct rpt_table *ocp, int32_t day_first, int32_t day
         if (r->usage_day < day_first || r->usage_day > day_last)
             continue;
         match_of_row(r, ms);
+        /* Neighbouring rows mostly repeat a member (the rows are sorted):
+         * a comparison is cheaper than a hash. */
         for (k = 0; k < M_NSETS && rc == OCP_OK; k++)
-            if (ms[k] != NULL)
+            if (ms[k] != NULL && (prev[k] == NULL || strcmp(prev[k], ms[k]) != 0)) {
                 rc = aws_map_put(&m[k], ms[k], strlen(ms[k]), &idx, NULL);
+                prev[k] = ms[k];
+            }
     }
     for (k = 0; k < M_NSETS; k++) {
         need += 4;

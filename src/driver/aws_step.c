@@ -419,12 +419,18 @@ static int window_and_sets(struct tp *t, const struct cfg *cfg, const struct rpt
         if (ocp->rows[i].usage_day > hi)
             hi = ocp->rows[i].usage_day;
     }
-    if (rc == OCP_OK && (rpt_buf_reserve(&b, 8) != OCP_OK ||
-                         (memcpy(b.data, &lo, 4), memcpy(b.data + 4, &hi, 4), b.len = 8,
-                          aws_match_encode(ocp, cfg->has_start_date ? cfg->start_date : INT32_MIN,
-                                           cfg->has_end_date ? cfg->end_date : INT32_MAX,
-                                           &b)) != OCP_OK))
+    if (rc == OCP_OK && rpt_buf_reserve(&b, 8) != OCP_OK)
         rc = oom(err);
+    if (rc == OCP_OK) {
+        memcpy(b.data, &lo, 4);
+        memcpy(b.data + 4, &hi, 4);
+        b.len = 8;
+        /* One rank holds every row: its own sets are the run's. */
+        if (t->nranks > 1 &&
+            aws_match_encode(ocp, cfg->has_start_date ? cfg->start_date : INT32_MIN,
+                             cfg->has_end_date ? cfg->end_date : INT32_MAX, &b) != OCP_OK)
+            rc = oom(err);
+    }
     if (t->rank == 0) {
         /* Rank 0's own part first, then the others' in rank order: the
          * sets are the same whatever the order. */

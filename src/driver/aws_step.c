@@ -566,14 +566,79 @@ struct batch {
     size_t first, count;     /* into the rank's window days */
 };
 
+static int batch_alloc(struct batch *b, int nthreads, int keep)
+{
+    int i;
+    memset(b, 0, sizeof *b);
+    b->block = calloc((size_t)nthreads, sizeof *b->block);
+    b->tb = calloc((size_t)nthreads, sizeof *b->tb);
+    b->c = calloc((size_t)nthreads, sizeof *b->c);
+    b->err = calloc((size_t)nthreads, sizeof *b->err);
+    b->status = calloc((size_t)nthreads, sizeof *b->status);
+    b->keep = keep;
+    if (b->block == NULL || b->tb == NULL || b->c == NULL || b->err == NULL ||
+        b->status == NULL)
+        return OCP_ERR_OSERR;
+    for (i = 0; i < nthreads; i++)
+        aws_table_init(&b->tb[i]);
+    return OCP_OK;
+}
+
+static void batch_free(struct batch *b, int nthreads)
+{
+    int i;
+    for (i = 0; b->block != NULL && i < nthreads; i++)
+        rpt_buf_release(&b->block[i]);
+    for (i = 0; b->tb != NULL && i < nthreads; i++)
+        aws_table_release(&b->tb[i]);
+    free(b->block);
+    free(b->tb);
+    free(b->c);
+    free(b->err);
+    free(b->status);
+    memset(b, 0, sizeof *b);
+}
+
+/* Rank 0: a finished batch of its own days, handed to the sink in order. */
+struct pending {
+    struct batch *b;
+    struct aws_sink *sink;
+    int csv, rc;
+    struct ocp_error err;
+};
+
+static int sink_batch_item(struct aws_sink *sink, struct batch *b, size_t i, int csv,
+                           struct ocp_error *err)
+{
+    if (!csv)
+        return aws_sink_day(sink, &b->tb[i], &b->c[i], NULL, 0, err);
+    return aws_sink_write(sink, (const unsigned char *)b->block[i].data, b->block[i].len, err);
+}
+
+static void write_pending(struct pending *w)
+{
+    size_t i;
+    w->rc = OCP_OK;
+    for (i = 0; i < w->b->count && w->rc == OCP_OK; i++)
+        w->rc = sink_batch_item(w->sink, w->b, i, w->csv, &w->err);
+}
+
+/* Attributes the batch's days on nthreads threads; with w, one thread
+ * first hands the previous batch to the sink (then joins the days), so
+ * writing overlaps the attribution when one rank holds every day. */
 static int run_batch(const struct aws_prepared *a, const int32_t *days, struct batch *b,
-                     int nthreads, int csv, struct ocp_error *err)
+                     int nthreads, int csv, struct pending *w, struct ocp_error *err)
 {
     const int32_t *adays;
     size_t nadays = aws_prepared_days(a, &adays);
     int i, rc = OCP_OK;
 
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+#pragma omp parallel num_threads(nthreads)
+    {
+#pragma omp single nowait
+        if (w != NULL)
+            write_pending(w);
+#pragma omp for schedule(dynamic, 1)
     for (i = 0; i < (int)b->count; i++) {
         int32_t day = days[b->first + (size_t)i];
         struct aws_table *tb = &b->tb[i];
@@ -605,6 +670,11 @@ static int run_batch(const struct aws_prepared *a, const int32_t *days, struct b
         aws_table_release(tb);
         aws_table_init(tb);
     }
+    }
+    if (w != NULL && w->rc != OCP_OK) {
+        rc = w->rc;
+        *err = w->err;
+    }
     for (i = 0; i < (int)b->count; i++)
         if (b->status[i] != OCP_OK && rc == OCP_OK) {
             rc = b->status[i];
@@ -626,15 +696,16 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     struct aws_sink *sink = NULL;
     int csv = 1;
     char **keys = NULL, **pairs = NULL;
-    size_t nkeys = 0, npairs = 0, ndays = 0, next = 0, taken = 0, i;
+    size_t nkeys = 0, npairs = 0, ndays = 0, next = 0, taken = 0;
     struct aws_alias *aliases = NULL;
     unsigned char *sets = NULL;
     size_t nsets = 0;
     int32_t win[2] = {0, -1}, d, *days = NULL;
-    struct batch b;
+    struct batch b, b2;
 
     memset(res, 0, sizeof *res);
     memset(&b, 0, sizeof b);
+    memset(&b2, 0, sizeof b2);
     rpt_table_init(&ocp);
     if (nthreads < 1)
         nthreads = 1;
@@ -670,17 +741,9 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     if (rc == OCP_OK && win[1] >= win[0]) {
         size_t n = (size_t)((int64_t)win[1] - win[0] + 1);
         days = malloc((n / (size_t)size + 1) * sizeof *days);
-        b.block = calloc((size_t)nthreads, sizeof *b.block);
-        b.tb = calloc((size_t)nthreads, sizeof *b.tb);
-        b.c = calloc((size_t)nthreads, sizeof *b.c);
-        b.keep = rank == 0;
-        b.err = calloc((size_t)nthreads, sizeof *b.err);
-        b.status = calloc((size_t)nthreads, sizeof *b.status);
-        if (days == NULL || b.block == NULL || b.tb == NULL || b.c == NULL || b.err == NULL ||
-            b.status == NULL)
+        if (days == NULL || batch_alloc(&b, nthreads, rank == 0) != OCP_OK ||
+            (size == 1 && batch_alloc(&b2, nthreads, 1) != OCP_OK))
             rc = oom(err);
-        for (i = 0; b.tb != NULL && i < (size_t)nthreads; i++)
-            aws_table_init(&b.tb[i]);
         for (d = win[0]; rc == OCP_OK && d <= win[1]; d++) {
             if (exchange_day_owner(d, size) == rank)
                 days[ndays++] = d;
@@ -689,11 +752,43 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
         }
     }
     failed_here(t, rc, err);
-    /* Every rank walks every run day (the window is the same everywhere):
+    if (size == 1) {
+        /* One rank: batch k is attributed while batch k-1 is written. */
+        struct batch *cur = &b, *prev = &b2, *sw;
+        struct pending w;
+        int have_prev = 0;
+        while (rc == OCP_OK && next < ndays) {
+            rc = stop_status(t, err);
+            cur->first = next;
+            cur->count = ndays - next < (size_t)nthreads ? ndays - next : (size_t)nthreads;
+            next += cur->count;
+            w.b = prev;
+            w.sink = sink;
+            w.csv = csv;
+            if (rc == OCP_OK)
+                rc = run_batch(a, days, cur, nthreads, csv, have_prev ? &w : NULL, err);
+            if (rc == OCP_OK && cur->first > 0)
+                rc = fault_at("awsday", err);
+            have_prev = 1;
+            sw = cur;
+            cur = prev;
+            prev = sw;
+        }
+        if (rc == OCP_OK && have_prev) {
+            w.b = prev;
+            write_pending(&w);
+            if (w.rc != OCP_OK) {
+                rc = w.rc;
+                *err = w.err;
+            }
+        }
+    }
+    /* With several ranks, every rank walks every run day (the window is
+     * the same everywhere):
      * rank 0 takes each day's block from its owner, the others send their
      * own.  Once a rank failed or was told to stop, it still walks the
      * days but sends (or, on rank 0, expects) failure headers only. */
-    for (d = win[0]; d <= win[1]; d++) {
+    for (d = win[0]; size > 1 && d <= win[1]; d++) {
         int owner = exchange_day_owner(d, size);
         if (owner != rank) {
             if (rank == 0) {
@@ -719,7 +814,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 if (rc == OCP_OK)
                     rc = stop_status(t, err);
                 if (rc == OCP_OK) {
-                    rc = run_batch(a, days, &b, nthreads, csv, err);
+                    rc = run_batch(a, days, &b, nthreads, csv, NULL, err);
                     /* Tests: a failure mid-way, after blocks went out. */
                     if (rc == OCP_OK && b.first > 0)
                         rc = fault_at("awsday", err);
@@ -727,11 +822,8 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 }
             }
             if (rank == 0) {
-                if (rc == OCP_OK && !csv)
-                    rc = aws_sink_day(sink, &b.tb[taken], &b.c[taken], NULL, 0, err);
-                else if (rc == OCP_OK)
-                    rc = aws_sink_write(sink, (const unsigned char *)b.block[taken].data,
-                                        b.block[taken].len, err);
+                if (rc == OCP_OK)
+                    rc = sink_batch_item(sink, &b, taken, csv, err);
                 failed_here(t, rc, err);
             } else {
                 int lrc = tp_send(t, b.block != NULL ? b.block[taken].data : NULL,
@@ -763,17 +855,8 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                         "daily rows to their days' ranks %.2f s, attribution %.2f s, "
                         "write %.2f s\n",
                 tm[0] - t0, tm[1] - tm[0], tm[2] - tm[1], tm[3] - tm[2], tm[4] - tm[3]);
-    if (b.block != NULL)
-        for (i = 0; i < (size_t)nthreads; i++)
-            rpt_buf_release(&b.block[i]);
-    if (b.tb != NULL)
-        for (i = 0; i < (size_t)nthreads; i++)
-            aws_table_release(&b.tb[i]);
-    free(b.block);
-    free(b.tb);
-    free(b.c);
-    free(b.err);
-    free(b.status);
+    batch_free(&b, nthreads);
+    batch_free(&b2, nthreads);
     free(days);
     aws_prepared_free(a);
     aws_partial_free(mine);

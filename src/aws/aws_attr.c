@@ -427,11 +427,11 @@ int aws_match_encode(const struct rpt_table *ocp, int32_t day_first, int32_t day
                      struct rpt_buf *out)
 {
     struct aws_map m[M_NSETS];
+    const char *prev[M_NSETS] = {NULL, NULL, NULL, NULL, NULL};
     size_t i, need = 4;
     int k, rc = OCP_OK;
     for (k = 0; k < M_NSETS; k++)
         aws_map_init(&m[k]);
-    const char *prev[M_NSETS] = {NULL, NULL, NULL, NULL, NULL};
     for (i = 0; i < ocp->count && rc == OCP_OK; i++) {
         const struct rpt_row *r = &ocp->rows[i];
         const char *ms[M_NSETS];

@@ -150,6 +150,23 @@ static void sb_quoted(struct sbuf *b, const char *s)
     sb_add(b, "\"", 1);
 }
 
+/* v in decimal (what "%" PRId64 prints) into out; returns the length. */
+static size_t format_i64(int64_t v, char *out)
+{
+    char t[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0, k;
+    do {
+        t[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        t[n++] = '-';
+    for (k = 0; k < n; k++)
+        out[k] = t[n - 1 - k];
+    return n;
+}
+
 /* The header (when asked) and the rows of t as CSV text into b. */
 static void csv_rows(const struct aws_table *t, int header, struct sbuf *b)
 {
@@ -165,13 +182,17 @@ static void csv_rows(const struct aws_table *t, int header, struct sbuf *b)
     }
     for (i = 0; i < t->count; i++) {
         const struct aws_row *r = &t->rows[i];
+        char date[16];
+        size_t dlen;
+        /* usage_start = usage_end: the day's text once per row */
+        txt_format_date(r->day, date);
+        dlen = strlen(date);
         for (c = 0; c < C_NCOLS; c++) {
             char tmp[40];
             if (c)
                 sb_add(b, ",", 1);
             if (c == C_USAGE_START || c == C_USAGE_END) {
-                txt_format_date(r->day, tmp);
-                sb_add(b, tmp, strlen(tmp));
+                sb_add(b, date, dlen);
             } else if (is_num(c)) {
                 double v = num_col(r, c);
                 if (!isnan(v))
@@ -179,10 +200,8 @@ static void csv_rows(const struct aws_table *t, int header, struct sbuf *b)
             } else if (is_int(c)) {
                 int has;
                 int64_t v = int_col(t, r, c, &has);
-                if (has) {
-                    int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-                    sb_add(b, tmp, (size_t)n);
-                }
+                if (has)
+                    sb_add(b, tmp, format_i64(v, tmp));
             } else {
                 const char *s = str_col(t, r, c);
                 if (s != NULL)
@@ -195,17 +214,19 @@ static void csv_rows(const struct aws_table *t, int header, struct sbuf *b)
 
 int aws_csv_append(const struct aws_table *t, int header, struct rpt_buf *out)
 {
-    struct sbuf b = {0};
-    int rc = OCP_OK;
+    /* Formatted straight into out's storage (the report's text is large;
+     * a second copy showed). */
+    struct sbuf b;
+    size_t len0 = out->len;
+    b.d = out->data;
+    b.n = out->len;
+    b.cap = out->cap;
+    b.bad = 0;
     csv_rows(t, header, &b);
-    if (b.bad || rpt_buf_reserve(out, b.n) != 0)
-        rc = OCP_ERR_OSERR;
-    else if (b.n > 0) {
-        memcpy(out->data + out->len, b.d, b.n);
-        out->len += b.n;
-    }
-    free(b.d);
-    return rc;
+    out->data = b.d;
+    out->cap = b.cap;
+    out->len = b.bad ? len0 : b.n;
+    return b.bad ? OCP_ERR_OSERR : OCP_OK;
 }
 
 int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error *err)

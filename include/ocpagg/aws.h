@@ -16,8 +16,13 @@
  *      rows gives the same merged partial;
  *   3. aws_attribute runs once on the merged partial and the final OCP
  *      summary rows (struct rpt_table) and produces the report rows,
- *      grouped and sorted as §6 says, with accounting counters;
- *   4. aws_write_csv / aws_write_parquet write them atomically.
+ *      grouped and sorted as §6 says, with accounting counters; or, split
+ *      by day over several ranks, each rank prepares with its own days'
+ *      rows and every rank's match sets (aws_match_encode,
+ *      aws_prepare_shared), attributes its days (aws_attribute_day) and
+ *      hands them on as blocks (aws_block_encode / aws_block_decode);
+ *   4. aws_write_csv / aws_write_parquet write them atomically (or a day
+ *      at a time: aws_csv_append, aws_parquet_append).
  *
  * No MPI, no OpenMP, no globals.  Ownership: struct aws_partial is a heap
  * object (aws_partial_create / aws_partial_free).  struct aws_table is

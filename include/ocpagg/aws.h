@@ -16,8 +16,13 @@
  *      rows gives the same merged partial;
  *   3. aws_attribute runs once on the merged partial and the final OCP
  *      summary rows (struct rpt_table) and produces the report rows,
- *      grouped and sorted as §6 says, with accounting counters;
- *   4. aws_write_csv / aws_write_parquet write them atomically.
+ *      grouped and sorted as §6 says, with accounting counters; or, split
+ *      by day over several ranks, each rank prepares with its own days'
+ *      rows and every rank's match sets (aws_match_encode,
+ *      aws_prepare_shared), attributes its days (aws_attribute_day) and
+ *      hands them on as blocks (aws_block_encode / aws_block_decode);
+ *   4. aws_write_csv / aws_write_parquet write them atomically (or a day
+ *      at a time: aws_csv_append, aws_parquet_append).
  *
  * No MPI, no OpenMP, no globals.  Ownership: struct aws_partial is a heap
  * object (aws_partial_create / aws_partial_free).  struct aws_table is
@@ -149,6 +154,15 @@ int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src,
 /* Appends a self-contained byte image of p (little endian) to out. */
 int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
                           struct ocp_error *err);
+
+/* Appends the image of only the daily rows and capacities whose day keep
+ * accepts (so ranks can send each the daily rows of its days), with the
+ * reading counters when with_counts, else zeros (so the counters travel
+ * once).  Merged with aws_partial_merge_bytes. */
+int aws_partial_serialize_days(const struct aws_partial *p,
+                               int (*keep)(int32_t day, void *ctx), void *ctx,
+                               int with_counts, struct rpt_buf *out,
+                               struct ocp_error *err);
 
 /* Merges a byte image from aws_partial_serialize into p.  Every length
  * and count is checked against the buffer: a corrupt image is
@@ -310,6 +324,24 @@ struct aws_prepared;
 int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
                 const struct aws_settings *s, struct aws_prepared **out,
                 struct ocp_error *err);
+
+/* For attributing days on several ranks: each rank holds the summary rows
+ * of its own days only, but matching (§3) reads the run-wide sets of §1.4
+ * (NodeIds, PV names and CSI handles, TagNodes, TagNamespaces).
+ * aws_match_encode appends those sets of t's rows of days
+ * [day_first, day_last] to out (distinct members; small: ids, names);
+ * aws_prepare_shared is aws_prepare with the members of match (one or
+ * more such images, concatenated) added to the sets of ocp's own rows.
+ * So every rank that prepares with every rank's image matches as one
+ * rank holding all rows would.  OCP_ERR_OSERR out of memory; a corrupt
+ * image is OCP_ERR_SOFTWARE. */
+int aws_match_encode(const struct rpt_table *t, int32_t day_first, int32_t day_last,
+                     struct rpt_buf *out);
+int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
+                       const unsigned char *match, size_t match_len,
+                       const struct aws_settings *s, struct aws_prepared **out,
+                       struct ocp_error *err);
+
 /* The distinct days of the daily rows, ascending (owned by a). */
 size_t aws_prepared_days(const struct aws_prepared *a, const int32_t **days);
 int aws_attribute_day(const struct aws_prepared *a, size_t day_index,
@@ -322,6 +354,20 @@ void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src);
  * src is left empty.  The constant columns come from the first table.
  * OCP_OK or OCP_ERR_OSERR (src unchanged). */
 int aws_table_append_move(struct aws_table *dst, struct aws_table *src);
+
+/* A day's report rows and counters as bytes (aws_block.c), for the rank
+ * that writes: aws_block_encode appends c and t's rows to out, as the CSV
+ * text of aws_csv_append when csv (no header), else as rows (OCP_OK or
+ * OCP_ERR_OSERR).  aws_block_decode sets *c and, for a CSV block, points
+ * *csv at its text (inside data; *csv_len bytes), else appends the rows
+ * to t (strings in t's storage; the constant columns are not in the
+ * block) and sets *csv to NULL.  Numbers travel as their bits.  A corrupt
+ * block is OCP_ERR_SOFTWARE (t may then hold some of its rows). */
+int aws_block_encode(const struct aws_table *t, const struct aws_counters *c, int csv,
+                     struct rpt_buf *out);
+int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
+                     struct aws_counters *c, const char **csv, size_t *csv_len,
+                     struct ocp_error *err);
 
 /* The report's column names in output order (NULL-terminated). */
 extern const char *const aws_column_names[];
@@ -346,6 +392,19 @@ int aws_write_csv(const struct aws_table *t, const char *path,
  * DATE, numbers DOUBLE, ids INT64; SNAPPY), atomically. */
 int aws_write_parquet(const struct aws_table *t, const char *path,
                       struct ocp_error *err);
+
+/* The same report written a table at a time (the job writes day by day
+ * as the days arrive): aws_csv_append appends the header (when header)
+ * and t's rows as the CSV text aws_write_csv writes (OCP_OK or
+ * OCP_ERR_OSERR); aws_parquet_create starts the Parquet file (finished by
+ * pq_writer_close or pq_writer_abort) and aws_parquet_append adds t's
+ * rows.  Appending the day tables in day order gives the bytes of the
+ * whole table written at once (CSV) or the same rows (Parquet). */
+struct pq_writer;
+int aws_csv_append(const struct aws_table *t, int header, struct rpt_buf *out);
+int aws_parquet_create(const char *path, struct pq_writer **w, struct ocp_error *err);
+int aws_parquet_append(struct pq_writer *w, const struct aws_table *t,
+                       struct ocp_error *err);
 
 /* Appends the counters as one JSON object text (for the run summary). */
 int aws_counters_json(const struct aws_counters *c, struct rpt_buf *out);

@@ -54,6 +54,12 @@ struct gen_config {
                                  * makes 1-2 TiB nodes whose daily cluster
                                  * memory capacity in byte-seconds passes
                                  * 2^64 from about 150 nodes on */
+    uint32_t cur_hours_per_row; /* the AWS CUR's hourly lines (EC2, EBS, an
+                                 * orphan) cover this many hours each, with
+                                 * the amounts and costs of those hours, so
+                                 * a bench can set the CUR's size against
+                                 * the OCP rows: 0 or 1 (default) hourly,
+                                 * else a divisor of 24 */
 };
 
 /* Where batches go.  Every callback returns OCP_OK or an error code that

@@ -182,9 +182,9 @@ struct idset {
     size_t nlens;
 };
 
-static int set_add(struct idset *s, const char *id)
+static int set_add(struct idset *s, const char *id, size_t len)
 {
-    size_t idx, len = strlen(id), i;
+    size_t idx, i;
     int added;
     if (aws_map_put(&s->m, id, len, &idx, &added) != OCP_OK)
         return OCP_ERR_OSERR;
@@ -385,6 +385,131 @@ static int index_labels(struct ctx *x, const char *text, int32_t day, uint32_t r
     return OCP_OK;
 }
 
+/* The match sets of §1.4 that one summary row adds to (NULL: none):
+ * NodeIds, PV names, CSI handles (of PVs), TagNodes, TagNamespaces. */
+enum { M_NODEID, M_PV, M_HANDLE, M_TAGNODE, M_TAGNS, M_NSETS };
+
+static void match_of_row(const struct rpt_row *r, const char *ms[M_NSETS])
+{
+    int pod = r->source == RPT_SOURCE_POD;
+    ms[M_NODEID] = pod && nonempty(r->resource_id) ? r->resource_id : NULL;
+    ms[M_PV] = !pod && nonempty(r->pv) ? r->pv : NULL;
+    ms[M_HANDLE] = ms[M_PV] != NULL && nonempty(r->csi_volume_handle)
+                       ? r->csi_volume_handle : NULL;
+    ms[M_TAGNODE] = pod && !is_special(r->namespace_) ? r->node : NULL;
+    ms[M_TAGNS] = pod && !is_special(r->namespace_) ? r->namespace_ : NULL;
+}
+
+static int match_add_one(struct ctx *x, int set, const char *v, size_t len)
+{
+    size_t idx;
+    switch (set) {
+    case M_NODEID: return set_add(&x->nodeids, v, len);
+    case M_PV: return set_add(&x->pvnames, v, len);
+    case M_HANDLE: return set_add(&x->handles, v, len);
+    case M_TAGNODE: return aws_map_put(&x->tagnodes, v, len, &idx, NULL);
+    default: return aws_map_put(&x->tagns, v, len, &idx, NULL);
+    }
+}
+
+static int match_add(struct ctx *x, const char *const ms[M_NSETS])
+{
+    int k;
+    for (k = 0; k < M_NSETS; k++)
+        if (ms[k] != NULL && match_add_one(x, k, ms[k], strlen(ms[k])) != OCP_OK)
+            return OCP_ERR_OSERR;
+    return OCP_OK;
+}
+
+/* Image: "AWM1", then per set (M_* order) u32 count and the members as
+ * u32 length + bytes. */
+int aws_match_encode(const struct rpt_table *ocp, int32_t day_first, int32_t day_last,
+                     struct rpt_buf *out)
+{
+    struct aws_map m[M_NSETS];
+    const char *prev[M_NSETS] = {NULL, NULL, NULL, NULL, NULL};
+    size_t i, need = 4;
+    int k, rc = OCP_OK;
+    for (k = 0; k < M_NSETS; k++)
+        aws_map_init(&m[k]);
+    for (i = 0; i < ocp->count && rc == OCP_OK; i++) {
+        const struct rpt_row *r = &ocp->rows[i];
+        const char *ms[M_NSETS];
+        size_t idx;
+        if (r->usage_day < day_first || r->usage_day > day_last)
+            continue;
+        match_of_row(r, ms);
+        /* Neighbouring rows mostly repeat a member (the rows are sorted):
+         * a comparison is cheaper than a hash. */
+        for (k = 0; k < M_NSETS && rc == OCP_OK; k++)
+            if (ms[k] != NULL && (prev[k] == NULL || strcmp(prev[k], ms[k]) != 0)) {
+                rc = aws_map_put(&m[k], ms[k], strlen(ms[k]), &idx, NULL);
+                prev[k] = ms[k];
+            }
+    }
+    for (k = 0; k < M_NSETS; k++) {
+        need += 4;
+        for (i = 0; i < m[k].n; i++)
+            need += 4 + m[k].klen[i];
+    }
+    if (rc == OCP_OK)
+        rc = rpt_buf_reserve(out, need);
+    if (rc == OCP_OK) {
+        unsigned char *p = (unsigned char *)out->data + out->len;
+        memcpy(p, "AWM1", 4);
+        p += 4;
+        for (k = 0; k < M_NSETS; k++) {
+            uint32_t v = (uint32_t)m[k].n;
+            memcpy(p, &v, 4); /* little endian hosts, as the keys */
+            p += 4;
+            for (i = 0; i < m[k].n; i++) {
+                v = m[k].klen[i];
+                memcpy(p, &v, 4);
+                memcpy(p + 4, m[k].keys[i], v);
+                p += 4 + v;
+            }
+        }
+        out->len += need;
+    }
+    for (k = 0; k < M_NSETS; k++)
+        aws_map_release(&m[k]);
+    return rc == OCP_OK ? OCP_OK : OCP_ERR_OSERR;
+}
+
+/* Adds the members of concatenated aws_match_encode images. */
+static int match_add_images(struct ctx *x, const unsigned char *d, size_t len,
+                            struct ocp_error *err)
+{
+    size_t at = 0;
+    while (at < len) {
+        int k;
+        if (len - at < 4 || memcmp(d + at, "AWM1", 4) != 0)
+            goto bad;
+        at += 4;
+        for (k = 0; k < M_NSETS; k++) {
+            uint32_t n, i, l;
+            if (len - at < 4)
+                goto bad;
+            memcpy(&n, d + at, 4);
+            at += 4;
+            for (i = 0; i < n; i++) {
+                if (len - at < 4)
+                    goto bad;
+                memcpy(&l, d + at, 4);
+                at += 4;
+                if (len - at < l)
+                    goto bad;
+                if (match_add_one(x, k, (const char *)d + at, l) != OCP_OK)
+                    return oom(err);
+                at += l;
+            }
+        }
+    }
+    return OCP_OK;
+bad:
+    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "corrupt AWS match sets");
+}
+
 static int build_ocp(struct ctx *x, struct ocp_error *err)
 {
     size_t i;
@@ -396,35 +521,22 @@ static int build_ocp(struct ctx *x, struct ocp_error *err)
         if (r->usage_day < x->p->day_first || r->usage_day > x->p->day_last)
             continue;
         /* The match sets of §1.4, from the summary (docs/aws.md). */
-        if (pod && nonempty(r->resource_id)) {
-            if (set_add(&x->nodeids, r->resource_id) != OCP_OK)
+        {
+            const char *ms[M_NSETS];
+            match_of_row(r, ms);
+            if (match_add(x, ms) != OCP_OK)
                 return oom(err);
+        }
+        if (pod && nonempty(r->resource_id)) {
             k_begin(&x->k, 'N', r->usage_day);
             k_add(&x->k, r->resource_id, strlen(r->resource_id));
             if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-                return oom(err);
-        }
-        if (!pod && nonempty(r->pv)) {
-            if (set_add(&x->pvnames, r->pv) != OCP_OK)
-                return oom(err);
-            if (nonempty(r->csi_volume_handle) &&
-                set_add(&x->handles, r->csi_volume_handle) != OCP_OK)
                 return oom(err);
         }
         if (nonempty(r->csi_volume_handle)) {
             k_begin(&x->k, 'V', r->usage_day);
             k_add(&x->k, r->csi_volume_handle, strlen(r->csi_volume_handle));
             if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-                return oom(err);
-        }
-        if (pod && !is_special(r->namespace_)) {
-            size_t idx;
-            if (r->node != NULL &&
-                aws_map_put(&x->tagnodes, r->node, strlen(r->node), &idx, NULL) != OCP_OK)
-                return oom(err);
-            if (r->namespace_ != NULL &&
-                aws_map_put(&x->tagns, r->namespace_, strlen(r->namespace_), &idx,
-                            NULL) != OCP_OK)
                 return oom(err);
         }
         if (is_special(r->namespace_))
@@ -1357,6 +1469,14 @@ int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
                 const struct aws_settings *s, struct aws_prepared **out,
                 struct ocp_error *err)
 {
+    return aws_prepare_shared(p, ocp, NULL, 0, s, out, err);
+}
+
+int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
+                       const unsigned char *match, size_t match_len,
+                       const struct aws_settings *s, struct aws_prepared **out,
+                       struct ocp_error *err)
+{
     struct aws_prepared *a;
     struct ctx *x;
     size_t i;
@@ -1408,6 +1528,8 @@ int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
         rc = oom(err);
     if (rc == OCP_OK)
         rc = build_ocp(x, err);
+    if (rc == OCP_OK && match != NULL)
+        rc = match_add_images(x, match, match_len, err);
     if (rc != OCP_OK)
         goto out;
     /* Daily rows in key order (the day leads the key): the result does not

@@ -110,6 +110,23 @@ static int is_int(int c)
            c == C_COST_CATEGORY;
 }
 
+/* v in decimal (what "%" PRId64 prints) into out; returns the length. */
+static size_t format_i64(int64_t v, char *out)
+{
+    char t[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0, k;
+    do {
+        t[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        t[n++] = '-';
+    for (k = 0; k < n; k++)
+        out[k] = t[n - 1 - k];
+    return n;
+}
+
 /* Room one row may take: every string field quoted at most twice its
  * length (rpt_csv_field_room), the rest formatted numbers. */
 static size_t row_room(const struct aws_table *t, const struct aws_row *r)
@@ -168,7 +185,7 @@ int aws_encode_csv(const struct aws_table *t, size_t from, size_t to, int header
                 int has;
                 int64_t v = int_col(t, r, c, &has);
                 if (has)
-                    out->len += (size_t)snprintf(d, 24, "%" PRId64, v);
+                    out->len += format_i64(v, d);
             } else {
                 /* Strings always quoted, so '' stays '' and only NULL is
                  * the empty unquoted field, as COPY (FORMAT csv) reads. */
@@ -178,6 +195,12 @@ int aws_encode_csv(const struct aws_table *t, size_t from, size_t to, int header
         out->data[out->len++] = '\n';
     }
     return OCP_OK;
+}
+
+int aws_csv_append(const struct aws_table *t, int header, struct rpt_buf *out)
+{
+    /* One CSV encoder for files, day blocks and the database's COPY. */
+    return aws_encode_csv(t, 0, t->count, header, out, NULL);
 }
 
 int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error *err)
@@ -200,25 +223,10 @@ int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error 
     return rc;
 }
 
-int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_error *err)
+static void pq_schema(struct pq_column_desc desc[C_NCOLS])
 {
-    struct pq_column_desc desc[C_NCOLS];
-    struct pq_schema_desc schema = {C_NCOLS, desc};
-    struct pq_column_data cols[C_NCOLS];
-    struct pq_write_options opt;
-    struct pq_writer *w = NULL;
-    const char **sv = NULL;
-    double *dv = NULL;
-    int64_t *iv = NULL;
-    int32_t *days = NULL;
-    uint8_t *valid = NULL;
-    size_t n = t->count ? t->count : 1, i;
-    int c, rc;
-    static const struct pq_kv kv[] = {{"ocpagg.table",
-                                       "reporting_ocpawscostlineitem_project_daily_summary_p"}};
-
-    memset(desc, 0, sizeof desc);
-    memset(cols, 0, sizeof cols);
+    int c;
+    memset(desc, 0, C_NCOLS * sizeof *desc);
     for (c = 0; c < C_NCOLS; c++) {
         desc[c].name = aws_column_names[c];
         desc[c].optional = 1;
@@ -227,6 +235,39 @@ int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_er
                        : (c == C_USAGE_START || c == C_USAGE_END) ? PQ_WT_DATE
                                                                   : PQ_WT_STRING;
     }
+}
+
+int aws_parquet_create(const char *path, struct pq_writer **w, struct ocp_error *err)
+{
+    struct pq_column_desc desc[C_NCOLS];
+    struct pq_schema_desc schema = {C_NCOLS, desc};
+    struct pq_write_options opt;
+    static const struct pq_kv kv[] = {{"ocpagg.table",
+                                       "reporting_ocpawscostlineitem_project_daily_summary_p"}};
+    pq_schema(desc);
+    pq_write_options_init(&opt);
+    opt.codec = PQ_WRITE_SNAPPY;
+    opt.kv = kv;
+    opt.nkv = 1;
+    return pq_writer_create(path, &schema, &opt, w, err);
+}
+
+int aws_parquet_append(struct pq_writer *w, const struct aws_table *t, struct ocp_error *err)
+{
+    struct pq_column_desc desc[C_NCOLS];
+    struct pq_column_data cols[C_NCOLS];
+    const char **sv = NULL;
+    double *dv = NULL;
+    int64_t *iv = NULL;
+    int32_t *days = NULL;
+    uint8_t *valid = NULL;
+    size_t n = t->count ? t->count : 1, i;
+    int c, rc;
+
+    if (t->count == 0)
+        return OCP_OK;
+    pq_schema(desc);
+    memset(cols, 0, sizeof cols);
     sv = calloc(n * C_NCOLS, sizeof *sv);
     dv = calloc(n * C_NCOLS, sizeof *dv);
     iv = calloc(n * C_NCOLS, sizeof *iv);
@@ -261,19 +302,7 @@ int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_er
             cols[c].str.cstr = sv + o;
         }
     }
-    pq_write_options_init(&opt);
-    opt.codec = PQ_WRITE_SNAPPY;
-    opt.kv = kv;
-    opt.nkv = 1;
-    rc = pq_writer_create(path, &schema, &opt, &w, err);
-    if (rc != OCP_OK)
-        goto out;
     rc = pq_writer_write_batch(w, cols, t->count, err);
-    if (rc != OCP_OK) {
-        pq_writer_abort(w);
-        goto out;
-    }
-    rc = pq_writer_close(w, err);
 out:
     free(sv);
     free(dv);
@@ -281,6 +310,20 @@ out:
     free(valid);
     free(days);
     return rc;
+}
+
+int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_error *err)
+{
+    struct pq_writer *w = NULL;
+    int rc = aws_parquet_create(path, &w, err);
+    if (rc != OCP_OK)
+        return rc;
+    rc = aws_parquet_append(w, t, err);
+    if (rc != OCP_OK) {
+        pq_writer_abort(w);
+        return rc;
+    }
+    return pq_writer_close(w, err);
 }
 
 /* Appends len bytes, or marks *bad when out of memory. */

@@ -645,21 +645,32 @@ static double bitsd(uint64_t u)
     return v;
 }
 
-int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
-                          struct ocp_error *err)
+/* The image of the daily rows and capacities whose day keep accepts (all
+ * when keep is NULL), with the reading counters or zeros. */
+static int serialize(const struct aws_partial *p, int (*keep)(int32_t, void *), void *kctx,
+                     int with_counts, struct rpt_buf *out, struct ocp_error *err)
 {
     struct kbuf b = {0};
-    size_t i;
+    size_t i, n = 0;
     int rc = kb_add(&b, "AWP1", 4), k, j;
+    struct aws_read_counts c;
+    if (with_counts)
+        c = p->counts;
+    else
+        memset(&c, 0, sizeof c);
     rc |= kb_u32(&b, (uint32_t)p->day_first);
     rc |= kb_u32(&b, (uint32_t)p->day_last);
-    rc |= kb_u64(&b, (uint64_t)p->counts.rows_read);
-    rc |= kb_u64(&b, (uint64_t)p->counts.rows_null_date);
-    rc |= kb_u64(&b, (uint64_t)p->counts.rows_outside);
-    rc |= kb_u64(&b, (uint64_t)p->counts.bad_tags);
-    rc |= kb_u64(&b, (uint64_t)p->dmap.n);
+    rc |= kb_u64(&b, (uint64_t)c.rows_read);
+    rc |= kb_u64(&b, (uint64_t)c.rows_null_date);
+    rc |= kb_u64(&b, (uint64_t)c.rows_outside);
+    rc |= kb_u64(&b, (uint64_t)c.bad_tags);
+    for (i = 0; i < p->dmap.n; i++)
+        n += keep == NULL || keep(p->daily[i].day, kctx);
+    rc |= kb_u64(&b, (uint64_t)n);
     for (i = 0; i < p->dmap.n && rc == OCP_OK; i++) {
         const struct aws_daily *d = &p->daily[i];
+        if (keep != NULL && !keep(d->day, kctx))
+            continue;
         rc |= kb_str(&b, p->dmap.keys[i], p->dmap.klen[i]);
         for (k = 0; k < 4; k++)
             for (j = 0; j < 3; j++)
@@ -667,8 +678,13 @@ int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
         rc |= kb_str(&b, d->currency, strlen(d->currency));
         rc |= kb_str(&b, d->productname, strlen(d->productname));
     }
-    rc |= kb_u64(&b, (uint64_t)p->cmap.n);
+    /* A capacity key starts with its day (cap_slot). */
+    for (i = 0, n = 0; i < p->cmap.n; i++)
+        n += keep == NULL || keep((int32_t)rd_u32((const unsigned char *)p->cmap.keys[i]), kctx);
+    rc |= kb_u64(&b, (uint64_t)n);
     for (i = 0; i < p->cmap.n && rc == OCP_OK; i++) {
+        if (keep != NULL && !keep((int32_t)rd_u32((const unsigned char *)p->cmap.keys[i]), kctx))
+            continue;
         rc |= kb_str(&b, p->cmap.keys[i], p->cmap.klen[i]);
         rc |= kb_u64(&b, dbits(p->caps[i].cmax));
         rc |= kb_u64(&b, dbits(p->caps[i].rmax));
@@ -694,6 +710,19 @@ int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
     out->len += b.n;
     free(b.d);
     return OCP_OK;
+}
+
+int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
+                          struct ocp_error *err)
+{
+    return serialize(p, NULL, NULL, 1, out, err);
+}
+
+int aws_partial_serialize_days(const struct aws_partial *p, int (*keep)(int32_t day, void *ctx),
+                               void *ctx, int with_counts, struct rpt_buf *out,
+                               struct ocp_error *err)
+{
+    return serialize(p, keep, ctx, with_counts, out, err);
 }
 
 struct rd {

@@ -12,15 +12,18 @@ struct aws_step_result {
     char *output_path;     /* rank 0: the report's final name */
     char *pending_path;    /* rank 0: written here, renamed to output_path
                               by aws_step_commit after the OCP commit */
+    struct aws_sink *sink; /* rank 0, during the step: the report being
+                              written (aborted by aws_step_abort) */
     int64_t cur_rows, report_rows;
     double seconds;
 };
 
 /* Collective, after the OCP finish.  rows: this rank's finished OCP rows
- * (aws_ocp_encode form).  Every rank sends its rows to rank 0 and reads
- * its share of the CUR files (file i to rank i mod nranks) into a partial
- * that it sends to rank 0 as a byte image; rank 0 merges, attributes
- * (src/aws) and writes the report under a temporary name (committed
+ * (aws_ocp_encode form: the rows of the days this rank owns).  The ranks
+ * agree on the run days and the match sets, read their shares of the CUR
+ * files (file i to rank i mod nranks), send each rank the daily rows of
+ * its days, attribute their own days (src/aws) and send them to rank 0 in
+ * day order; rank 0 writes the report under a temporary name (committed
  * with the OCP report by aws_step_commit).  status is this rank's
  * status on entry; failures travel in the transport's headers.  db (rank
  * 0 with output.format postgres, else NULL) is the open OCP destination:

@@ -14,7 +14,9 @@
  *          cannot open the shared CSV report: not a failure, rank 0 then
  *          writes every byte; KIND is ignored), awspg (rank 0,
  *          output.format postgres: after the AWS rows' COPY ended, before
- *          the commit).
+ *          the commit), awsday (inside the AWS step's day walk, after the
+ *          rank's first batch of days: blocks have gone out and rank 0 has
+ *          written some).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself).
  * A malformed value is a usage error (64), so a typo never passes a test.

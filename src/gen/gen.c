@@ -46,6 +46,9 @@ int gen_config_check(const struct gen_config *c, struct ocp_error *err)
     if (c->node_memory_gib > (1u << 20))
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "node memory must be at most 2^20 GiB");
+    if (c->cur_hours_per_row > 24 || (c->cur_hours_per_row > 0 && 24 % c->cur_hours_per_row != 0))
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
+                             "CUR hours per row must divide 24");
     if (c->start_day < -700000 || c->start_day > 2900000)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "start date out of range");

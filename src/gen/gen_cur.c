@@ -15,6 +15,10 @@
  *     whose id ends with the PV name (matched, never attributed: TRAP-6);
  *   - data transfer: one daily In and one daily Out row per node (Out
  *     also as a regional row with an operation), product AmazonEC2;
+ *   - with cur_hours_per_row = k > 1 the hourly lines cover k hours each
+ *     (amounts and costs times k), so the CUR shrinks against the OCP
+ *     rows; an EBS line's cost/rate then gives k times the disk size
+ *     (§4), which only moves cost between K1 and K2;
  *   - RDS: one database per 4 application namespaces, tagged
  *     openshift_project; one tagged with the generic app=svc-N; one whose
  *     ARN ends with a node id (compute-like, §6.2);
@@ -124,6 +128,10 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
     int64_t day_us = (int64_t)day * 86400000000ll;
     double H = 24.0 * (double)txt_days_in_month(day);
     char rid[256], name[128], tags[512], ns[128];
+    /* k hours per line (cur_hours_per_row): the day's amounts and costs
+     * stay the same, the lines are fewer. */
+    uint32_t k = m->cfg.cur_hours_per_row > 1 ? m->cfg.cur_hours_per_row : 1;
+    double kd = (double)k;
     uint32_t i, h;
     int rc;
 
@@ -138,13 +146,13 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
         dstr(&m->rid, n->rid, rid, sizeof rid);
         if (rid[0] == '\0')
             continue;
-        for (h = 0; h < 24; h++) {
-            double cost = i % 7 == 5 ? 0.0 : rate;
+        for (h = 0; h < 24; h += k) {
+            double cost = i % 7 == 5 ? 0.0 : rate * kd;
             char ut[48];
             snprintf(ut, sizeof ut, "BoxUsage:%s", itype);
             rc = one_row(c, day_us + (int64_t)h * 3600000000ll, rid, "AmazonEC2",
-                         "Compute Instance", "Hrs", ut, type, NULL, 1.0, cost, rate,
-                         i % 7 == 3 ? rate * 0.71875 : 0.0, err);
+                         "Compute Instance", "Hrs", ut, type, NULL, kd, cost, rate,
+                         i % 7 == 3 ? rate * 0.71875 * kd : 0.0, err);
             if (rc != OCP_OK)
                 return rc;
         }
@@ -201,10 +209,10 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
             dstr(&m->pv, v->pv, name, sizeof name);
             snprintf(rid, sizeof rid, "arn:aws:ec2:us-east-1:123456789012:volume/%s", name);
         }
-        for (h = 0; h < 24; h++) {
+        for (h = 0; h < 24; h += k) {
             rc = one_row(c, day_us + (int64_t)h * 3600000000ll, rid, "AmazonEC2", "Storage",
-                         "GB-Mo", "EBS:VolumeUsage.gp3", NULL, NULL, size / H, cost, rate, 0.0,
-                         err);
+                         "GB-Mo", "EBS:VolumeUsage.gp3", NULL, NULL, size * kd / H, cost * kd,
+                         rate, 0.0, err);
             if (rc != OCP_OK)
                 return rc;
         }
@@ -245,10 +253,10 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
                      "TimedStorage-ByteHrs", NULL, "{\"environment\": \"prod\"}", 100.0 / 31,
                      2.3 / 31, 0.023, 0.0, err);
     /* Orphans. */
-    for (h = 0; h < 24 && rc == OCP_OK; h++)
+    for (h = 0; h < 24 && rc == OCP_OK; h += k)
         rc = one_row(c, day_us + (int64_t)h * 3600000000ll, "i-0ffffffffffffffff", "AmazonEC2",
-                     "Compute Instance", "Hrs", "BoxUsage:t3.small", NULL, NULL, 1.0, 0.0208,
-                     0.0208, 0.0, err);
+                     "Compute Instance", "Hrs", "BoxUsage:t3.small", NULL, NULL, kd,
+                     0.0208 * kd, 0.0208, 0.0, err);
     if (rc == OCP_OK)
         rc = one_row(c, day_us, "vol-0ffffffffffffffff", "AmazonEC2", "Storage", "GB-Mo",
                      "EBS:VolumeUsage.gp2", NULL, NULL, 8.0 / 31, 0.8 / 31, 0.1, 0.0, err);

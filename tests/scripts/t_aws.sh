@@ -4,7 +4,8 @@
 # tests/duckdb/aws_oracle.mjs recomputes the report from SEMANTICS-AWS.md
 # in DuckDB and compares row by row (relative 1e-9).  The report must be
 # byte-identical for any split of the CUR into shares (as ranks read it),
-# any CUR file size, and 1 or 3 OCP ranks.  Bad CUR input gives clear
+# any CUR file size, and 1 or 3 OCP ranks; the job's own step gives the
+# same bytes at 1, 2 and 3 ranks and 1 or 2 threads.  Bad CUR input gives clear
 # errors or counted drops.  Skips (77) without Node/DuckDB.
 source "$(dirname "$0")/common.sh"
 source "$SOURCE/tests/duckdb/setup.sh"
@@ -149,4 +150,34 @@ set -e
 [ $rc -eq 65 ] || fail "fault in the AWS step on rank 2: exit $rc, expected 65"
 [ ! -e "$d/f.parquet" ] && [ ! -e "$d/f.aws.csv" ] && [ ! -e "$d/f.summary.json" ] ||
     fail "a failed AWS step left a report behind"
+
+# Days attributed on their owner ranks (issue 14): 5 days, the CUR in
+# 37-row files so every rank reads a share of days it does not own.  The
+# job's AWS report (CSV and Parquet) and its counters are the same bytes
+# at 1, 2 and 3 ranks and 1 or 2 threads.
+d=$WORK/days
+mkdir -p "$d"
+"$OCPGEN" --format parquet --output "$d/in" --nodes 4 --pods-per-node 10 --days 5 --seed 11 \
+    --quiet --aws-cur "$d/in/aws_line_items" --aws-rows-per-file 37 ||
+    fail "days: ocpgen failed"
+write_config "$d/j.yaml" "$d/in" "$d/j.parquet" parquet "$aws_yaml"
+for spec in "1 1" "2 1" "3 1" "1 2" "2 2" "3 2"; do
+    set -- $spec
+    for fmt in csv parquet; do
+        [ "$fmt" = csv ] || [ "$2" = 1 ] || continue
+        run_mpi "$1" --config "$d/j.yaml" --quiet --format parquet \
+            --output "$d/j$1$2$fmt.parquet" --set threads="$2" \
+            --set aws.output="$d/j$1$2.aws.$fmt" ||
+            fail "days: ocpagg with the AWS step on $1 rank(s) x $2 thread(s) failed"
+        node -e '
+          const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+          require("fs").writeFileSync(process.argv[2], JSON.stringify(s.aws));' \
+            "$d/j$1$2$fmt.summary.json" "$d/c$1$2$fmt.json"
+        cmp -s "$d/j11.aws.$fmt" "$d/j$1$2.aws.$fmt" ||
+            fail "days: the AWS report ($fmt, $1 ranks x $2 threads) differs from 1 x 1"
+        cmp -s "$d/c11$fmt.json" "$d/c$1$2$fmt.json" ||
+            fail "days: the AWS counters ($1 ranks x $2 threads) differ from 1 x 1"
+    done
+done
+[ "$(wc -l < "$d/j11.aws.csv")" -gt 100 ] || fail "days: too few AWS rows to test"
 echo "t_aws: the job's AWS step passed"

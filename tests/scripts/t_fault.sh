@@ -47,6 +47,7 @@ done
 echo "normal runs: 1 rank ${base[1]} s, 2 ranks ${base[2]} s, 3 ranks ${base[3]} s, 4 ranks ${base[4]} s"
 
 passed=0
+JOB=$WORK/job.yaml
 # case N PHASE RANK KIND WANT: one faulty run.  WANT is the exit code, or
 # "nonzero" for a killed rank.
 case_run() {
@@ -54,7 +55,7 @@ case_run() {
     name="$n ranks, $phase:$r:$kind"
     t0=$(now)
     OCPAGG_FAULT=$phase:$r:$kind timeout 60 mpirun --allow-run-as-root --oversubscribe \
-        -np "$n" "$OCPAGG" --config "$WORK/job.yaml" --quiet "${EXTRA[@]}" > "$WORK/case.out" \
+        -np "$n" "$OCPAGG" --config "$JOB" --quiet "${EXTRA[@]}" > "$WORK/case.out" \
         2> "$WORK/case.err" || rc=$?
     took=$(elapsed "$t0" "$(now)")
     [[ $rc -ne 124 ]] || { cat "$WORK/case.err" >&2; fail "$name: hung (timeout)"; }
@@ -162,6 +163,43 @@ case_run 3 write 0 write 74
 case_run 3 write 2 alloc 71
 case_run 3 finish 2 term 75
 case_run 3 finish 2 kill nonzero
+
+# The AWS step (issue 14): days attributed on their owner ranks, rank 0
+# writing the AWS report as the days arrive.  A failure on rank 2 of 3
+# (after reading its CUR share, or mid-way through its days, after blocks
+# went out) or on rank 0 while it writes: every rank stops promptly with
+# the code, the earlier OCP and AWS reports stay as they were, and no
+# temporary is left.
+"$OCPGEN" --format parquet --output "$WORK/aws_in" --nodes 8 --pods-per-node 12 --days 6 \
+    --quiet --aws-cur "$WORK/aws_in/aws_line_items" --aws-rows-per-file 300 ||
+    fail "ocpgen (AWS) failed"
+SNAP=$WORK/awsout
+mkdir -p "$SNAP"
+EXTRA=()
+JOB=$WORK/aws.yaml
+write_config "$JOB" "$WORK/aws_in" "$SNAP/report.csv" parquet "aws:
+  source_uuid: 2f1d1c35-5a0e-4b8e-9a53-0d1d6c7e4a10
+  enabled_tag_keys: app, team"
+t0=$(now)
+run_mpi 3 --config "$JOB" --quiet || fail "the AWS run failed"
+base[3]=$(elapsed "$t0" "$(now)")
+[[ -s $SNAP/report.aws.csv ]] || fail "the AWS run wrote no AWS report"
+before=$(snapshot)
+for kind in "data 65" "alloc 71" "term 75" "kill nonzero"; do
+    set -- $kind
+    case_run 3 aws 2 "$1" "$2"
+    case_run 3 awsday 2 "$1" "$2"
+done
+case_run 3 awsday 0 write 74
+case_run 3 awsday 0 term 75
+EXTRA=(--set aws.output="$SNAP/report.aws.parquet")
+run_mpi 3 --config "$JOB" --quiet "${EXTRA[@]}" || fail "the AWS run (Parquet) failed"
+before=$(snapshot)
+case_run 3 awsday 2 data 65
+case_run 3 awsday 0 write 74
+case_run 3 awsday 0 term 75
+EXTRA=()
+JOB=$WORK/job.yaml
 
 # A malformed fault is a usage error, never a silent pass.
 rc=0

@@ -1221,10 +1221,180 @@ static void test_poc_scenarios(void)
     }
 }
 
+/* Days attributed on their owner "ranks" (as the job's AWS step does):
+ * 4 days, 3 ranks; each rank holds the OCP rows of its days (day mod 3)
+ * and reads a third of the CUR rows of every day; the daily rows go to
+ * the days' owners (aws_partial_serialize_days, the reading counters only
+ * to rank 0), each rank prepares with every rank's match sets
+ * (aws_match_encode, aws_prepare_shared), attributes its days and encodes
+ * them as blocks (CSV text and rows); "rank 0" takes the blocks in day
+ * order.  The CSV bytes and the counters equal one aws_attribute over
+ * everything.  The PV is on day 0's rows only, so the other days match
+ * its disk only through the run-wide sets. */
+#define NDAYS 4
+#define NRANKS 3
+
+static int owned(int32_t day, void *ctx)
+{
+    return day % NRANKS == *(const int *)ctx;
+}
+
+static void add_days(struct aws_partial *p, int part, int parts)
+{
+    int d, h;
+    size_t i;
+    for (d = 0; d < NDAYS; d++)
+        for (h = 0; h < 24; h++)
+            for (i = 0; i < NCUR; i++) {
+                struct aws_raw_row r;
+                struct ocp_error e;
+                if ((int)((size_t)(d * 24 + h) * NCUR + i) % parts != part)
+                    continue;
+                raw_from(&example_cur[i], ((int64_t)(DAY0 + d) * 24 + h) * 3600000000ll, &r);
+                CHECK_INT(aws_partial_add(p, &r, &e), OCP_OK);
+            }
+}
+
+static void days_ocp(struct rpt_table *t, int rank)
+{
+    int d;
+    rpt_table_init(t);
+    for (d = 0; d < NDAYS; d++) {
+        if (rank >= 0 && (DAY0 + d) % NRANKS != rank)
+            continue;
+        pod(t, DAY0 + d, "web", "ip-1", "i-0a", "{\"app\":\"web\"}", 48, 100, 96, 384);
+        pod(t, DAY0 + d, "db", "ip-1", "i-0a", "{}", 24, 100, 96, 384);
+        if (d == 0)
+            storage(t, DAY0, "db", "ip-1", "i-0a", "{}", "data", "pv1", "gp3", "vol-0b", 80);
+    }
+}
+
+static void test_days_on_ranks(void)
+{
+    struct rpt_table all, ocp[NRANKS];
+    struct aws_settings s;
+    struct aws_alias alias = {"111", 42};
+    struct aws_partial *p = NULL, *share[NRANKS], *mine[NRANKS];
+    struct aws_prepared *a[NRANKS];
+    struct rpt_buf ref = {0}, got = {0}, match = {0}, rj = {0}, gj = {0};
+    struct rpt_buf blocks[NDAYS];
+    struct aws_table t;
+    struct aws_counters c, gc;
+    struct ocp_error e;
+    int r, q, d;
+
+    example_settings(&s, &alias);
+    /* The reference: everything in one process. */
+    days_ocp(&all, -1);
+    CHECK_INT(aws_partial_create(&p, DAY0, DAY0 + NDAYS - 1, 0, &e), OCP_OK);
+    add_days(p, 0, 1);
+    aws_table_init(&t);
+    CHECK_INT(aws_attribute(p, &all, &s, &t, &c, &e), OCP_OK);
+    CHECK_INT(aws_csv_append(&t, 1, &ref), OCP_OK);
+    CHECK_INT(aws_counters_json(&c, &rj), OCP_OK);
+    CHECK(t.count > 20);
+    /* The disk of days 1-3 is matched (by the Volumes set, from day 0's
+     * rows) and dropped for want of rows that day, not unmatched. */
+    CHECK_INT(c.dropped[AWS_DROP_COMPUTE_NO_NODE], NDAYS - 1);
+    CHECK_INT(c.unmatched, NDAYS);
+    aws_table_release(&t);
+    aws_partial_free(p);
+
+    /* The ranks. */
+    for (r = 0; r < NRANKS; r++) {
+        days_ocp(&ocp[r], r);
+        CHECK_INT(aws_match_encode(&ocp[r], INT32_MIN, INT32_MAX, &match), OCP_OK);
+        CHECK_INT(aws_partial_create(&share[r], DAY0, DAY0 + NDAYS - 1, 0, &e), OCP_OK);
+        add_days(share[r], (r + 1) % NRANKS, NRANKS);
+    }
+    for (r = 0; r < NRANKS; r++) {
+        CHECK_INT(aws_partial_create(&mine[r], DAY0, DAY0 + NDAYS - 1, 0, &e), OCP_OK);
+        for (q = 0; q < NRANKS; q++) {
+            struct rpt_buf b = {0};
+            CHECK_INT(aws_partial_serialize_days(share[q], owned, &r, r == 0, &b, &e), OCP_OK);
+            CHECK_INT(aws_partial_merge_bytes(mine[r], (unsigned char *)b.data, b.len, &e),
+                      OCP_OK);
+            rpt_buf_release(&b);
+        }
+        CHECK_INT(aws_prepare_shared(mine[r], &ocp[r], (unsigned char *)match.data, match.len,
+                                     &s, &a[r], &e), OCP_OK);
+    }
+    for (d = 0; d < NDAYS; d++) {
+        const int32_t *days;
+        size_t nd, i;
+        struct aws_table dt;
+        struct aws_counters dc;
+        r = (DAY0 + d) % NRANKS;
+        memset(&blocks[d], 0, sizeof blocks[d]);
+        nd = aws_prepared_days(a[r], &days);
+        for (i = 0; i < nd && days[i] != DAY0 + d; i++)
+            ;
+        CHECK(i < nd);
+        if (i == nd)
+            continue;
+        aws_table_init(&dt);
+        CHECK_INT(aws_attribute_day(a[r], i, &dt, &dc, &e), OCP_OK);
+        CHECK_INT(aws_block_encode(&dt, &dc, d % 2, &blocks[d]), OCP_OK);
+        aws_table_release(&dt);
+    }
+    /* "Rank 0": the blocks in day order. */
+    memset(&gc, 0, sizeof gc);
+    aws_table_init(&t);
+    CHECK_INT(aws_csv_append(&t, 1, &got), OCP_OK);
+    aws_table_release(&t);
+    for (d = 0; d < NDAYS; d++) {
+        struct aws_table dt;
+        struct aws_counters dc;
+        const char *csv;
+        size_t n;
+        aws_table_init(&dt);
+        dt.cluster_id = strdup("c1");
+        dt.cluster_alias = strdup("C1");
+        dt.source_uuid = strdup(SRC);
+        dt.report_period_id = 3;
+        dt.bill_id = 7;
+        dt.has_bill_id = 1;
+        CHECK_INT(aws_block_decode((unsigned char *)blocks[d].data, blocks[d].len, &dt, &dc, &csv,
+                                   &n, &e), OCP_OK);
+        CHECK((csv != NULL) == (d % 2 == 1));
+        aws_counters_add(&gc, &dc);
+        if (csv != NULL) {
+            CHECK_INT(rpt_buf_reserve(&got, n), 0);
+            memcpy(got.data + got.len, csv, n);
+            got.len += n;
+        } else {
+            CHECK_INT(aws_csv_append(&dt, 0, &got), OCP_OK);
+        }
+        /* a truncated block is an error, not a crash */
+        CHECK_INT(aws_block_decode((unsigned char *)blocks[d].data, blocks[d].len / 2, &dt, &dc,
+                                   &csv, &n, &e) == OCP_OK && csv == NULL, 0);
+        aws_table_release(&dt);
+        rpt_buf_release(&blocks[d]);
+    }
+    aws_partial_counts(mine[0], &gc.read);
+    CHECK_INT(aws_counters_json(&gc, &gj), OCP_OK);
+    CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+    CHECK(gj.len == rj.len && memcmp(gj.data, rj.data, rj.len) == 0);
+    CHECK_INT(gc.read.rows_read, (int64_t)(NDAYS * 24 * NCUR));
+    for (r = 0; r < NRANKS; r++) {
+        aws_prepared_free(a[r]);
+        aws_partial_free(mine[r]);
+        aws_partial_free(share[r]);
+        rpt_table_release(&ocp[r]);
+    }
+    rpt_table_release(&all);
+    rpt_buf_release(&ref);
+    rpt_buf_release(&got);
+    rpt_buf_release(&match);
+    rpt_buf_release(&rj);
+    rpt_buf_release(&gj);
+}
+
 int main(void)
 {
     RUN(test_example);
     RUN(test_merge_identical);
+    RUN(test_days_on_ranks);
     RUN(test_bad_input);
     RUN(test_markup);
     RUN(test_memory);

@@ -55,6 +55,9 @@ static void usage(FILE *out)
             "                           test-cluster)\n"
             "  --aws-rows-per-file N    CUR rows per file (default 1000000)\n"
             "  --aws-only               write only the CUR\n"
+            "  --aws-hours-per-row K    hourly CUR lines cover K hours each (a\n"
+            "                           divisor of 24; default 1): about 2.1/K %% of\n"
+            "                           the OCP rows at 100 pods per node\n"
             "  --quiet                  print nothing on success\n"
             "  --help                   this text\n"
             "\n"
@@ -139,6 +142,11 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
         } else if (strcmp(flag, "--aws-cluster-id") == 0) {
             TAKE_VALUE();
             o->aws_cluster_id = v;
+        } else if (strcmp(flag, "--aws-hours-per-row") == 0) {
+            TAKE_VALUE();
+            if (parse_u64(v, 24, &u) != 0 || u == 0 || 24 % u != 0)
+                return bad_value(flag, v);
+            o->gen.cur_hours_per_row = (uint32_t)u;
         } else if (strcmp(flag, "--aws-rows-per-file") == 0) {
             TAKE_VALUE();
             if (parse_u64(v, INT32_MAX, &u) != 0 || u == 0)

@@ -72,19 +72,6 @@ static uint32_t get32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t dbits(double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return u;
-}
-
-static double bitsd(uint64_t u)
-{
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
 
 /* The counters as a flat list of 64-bit words (struct order). */
 #define NCW (4 + 8 + 3 * AWS_NKIND + 2 * AWS_NDROP + 2)
@@ -98,21 +85,21 @@ static void counters_words(const struct aws_counters *c, uint64_t *w)
     w[n++] = (uint64_t)c->read.rows_outside;
     w[n++] = (uint64_t)c->read.bad_tags;
     w[n++] = (uint64_t)c->daily_rows;
-    w[n++] = dbits(c->daily_unblended);
+    w[n++] = aws_dbits(c->daily_unblended);
     w[n++] = (uint64_t)c->resource_matched;
-    w[n++] = dbits(c->resource_matched_unblended);
+    w[n++] = aws_dbits(c->resource_matched_unblended);
     w[n++] = (uint64_t)c->tag_matched;
-    w[n++] = dbits(c->tag_matched_unblended);
+    w[n++] = aws_dbits(c->tag_matched_unblended);
     w[n++] = (uint64_t)c->unmatched;
-    w[n++] = dbits(c->unmatched_unblended);
+    w[n++] = aws_dbits(c->unmatched_unblended);
     for (k = 0; k < AWS_NKIND; k++) {
         w[n++] = (uint64_t)c->kind_rows[k];
         w[n++] = (uint64_t)c->kind_out[k];
-        w[n++] = dbits(c->kind_unblended[k]);
+        w[n++] = aws_dbits(c->kind_unblended[k]);
     }
     for (k = 0; k < AWS_NDROP; k++) {
         w[n++] = (uint64_t)c->dropped[k];
-        w[n++] = dbits(c->dropped_unblended[k]);
+        w[n++] = aws_dbits(c->dropped_unblended[k]);
     }
     w[n++] = (uint64_t)c->capacity_rate_zero;
     w[n++] = (uint64_t)c->output_rows;
@@ -127,21 +114,21 @@ static void words_counters(const uint64_t *w, struct aws_counters *c)
     c->read.rows_outside = (int64_t)w[n++];
     c->read.bad_tags = (int64_t)w[n++];
     c->daily_rows = (int64_t)w[n++];
-    c->daily_unblended = bitsd(w[n++]);
+    c->daily_unblended = aws_bitsd(w[n++]);
     c->resource_matched = (int64_t)w[n++];
-    c->resource_matched_unblended = bitsd(w[n++]);
+    c->resource_matched_unblended = aws_bitsd(w[n++]);
     c->tag_matched = (int64_t)w[n++];
-    c->tag_matched_unblended = bitsd(w[n++]);
+    c->tag_matched_unblended = aws_bitsd(w[n++]);
     c->unmatched = (int64_t)w[n++];
-    c->unmatched_unblended = bitsd(w[n++]);
+    c->unmatched_unblended = aws_bitsd(w[n++]);
     for (k = 0; k < AWS_NKIND; k++) {
         c->kind_rows[k] = (int64_t)w[n++];
         c->kind_out[k] = (int64_t)w[n++];
-        c->kind_unblended[k] = bitsd(w[n++]);
+        c->kind_unblended[k] = aws_bitsd(w[n++]);
     }
     for (k = 0; k < AWS_NDROP; k++) {
         c->dropped[k] = (int64_t)w[n++];
-        c->dropped_unblended[k] = bitsd(w[n++]);
+        c->dropped_unblended[k] = aws_bitsd(w[n++]);
     }
     c->capacity_rate_zero = (int64_t)w[n++];
     c->output_rows = (int64_t)w[n++];
@@ -201,7 +188,7 @@ int aws_block_encode(const struct aws_table *t, const struct aws_counters *c, in
         put64(p + at + 8, (uint64_t)r->account_alias_id);
         at += 16;
         for (k = 0; k < NNUM; k++, at += 8)
-            put64(p + at, dbits(*row_num(r, k)));
+            put64(p + at, aws_dbits(*row_num(r, k)));
         for (k = 0; k < NSTR; k++) {
             const char *s = *row_str(r, k);
             size_t l = s != NULL ? strlen(s) : 0;
@@ -274,7 +261,7 @@ int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
         r->account_alias_id = (int64_t)get64(data + at + 8);
         at += 16;
         for (k = 0; k < NNUM; k++, at += 8)
-            *row_num(r, k) = bitsd(get64(data + at));
+            *row_num(r, k) = aws_bitsd(get64(data + at));
         for (k = 0; k < NSTR; k++) {
             uint32_t l;
             char *d;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/xsum.h"
 #include "ocpagg/aws.h"
@@ -93,5 +94,20 @@ int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows,
 int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
                         struct ocp_arena *a, struct ocp_strcol *out,
                         struct ocp_error *err);
+
+/* A double's bits and back (byte images carry numbers exactly). */
+static inline uint64_t aws_dbits(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static inline double aws_bitsd(uint64_t u)
+{
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
 
 #endif

@@ -631,19 +631,6 @@ static int kb_str(struct kbuf *b, const char *s, size_t len)
     return rc == OCP_OK ? kb_add(b, s, len) : rc;
 }
 
-static uint64_t dbits(double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return u;
-}
-
-static double bitsd(uint64_t u)
-{
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
 
 /* The image of the daily rows and capacities whose day keep accepts (all
  * when keep is NULL), with the reading counters or zeros. */
@@ -686,8 +673,8 @@ static int serialize(const struct aws_partial *p, int (*keep)(int32_t, void *), 
         if (keep != NULL && !keep((int32_t)rd_u32((const unsigned char *)p->cmap.keys[i]), kctx))
             continue;
         rc |= kb_str(&b, p->cmap.keys[i], p->cmap.klen[i]);
-        rc |= kb_u64(&b, dbits(p->caps[i].cmax));
-        rc |= kb_u64(&b, dbits(p->caps[i].rmax));
+        rc |= kb_u64(&b, aws_dbits(p->caps[i].cmax));
+        rc |= kb_u64(&b, aws_dbits(p->caps[i].rmax));
     }
     if (rc != OCP_OK) {
         free(b.d);
@@ -818,7 +805,7 @@ int aws_partial_merge_bytes(struct aws_partial *p, const unsigned char *data,
     for (i = 0; i < n && !r.bad; i++) {
         size_t kl;
         const char *key = takestr(&r, &kl);
-        double cm = bitsd(take64(&r)), rm = bitsd(take64(&r));
+        double cm = aws_bitsd(take64(&r)), rm = aws_bitsd(take64(&r));
         if (r.bad || kl < 4)
             break;
         rc = merge_cap(p, key, kl, cm, rm, err);

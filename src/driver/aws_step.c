@@ -163,23 +163,6 @@ static int first(int rc, int lrc)
     return rc == OCP_OK ? lrc : rc;
 }
 
-/* This rank's status after a poll: its own signal, a peer's alert, or ok. */
-static int stop_status(struct tp *t, struct ocp_error *err)
-{
-    if (!tp_poll(t))
-        return OCP_OK;
-    if (t->signal != NULL && *t->signal)
-        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                             "stopped by signal %d", (int)*t->signal);
-    return TP_PEER;
-}
-
-/* Records a failure of this rank and tells the others at once. */
-static void failed_here(struct tp *t, int rc, const struct ocp_error *err)
-{
-    if (rc != OCP_OK && rc != TP_PEER)
-        tp_alert(t, rc, err != NULL ? err->message : "");
-}
 
 struct owner_ctx {
     int rank, nranks;
@@ -312,7 +295,7 @@ static int read_and_share(struct tp *t, const struct cfg *cfg, int rc, const int
         rc = aws_partial_read_dataset(p, cur, t->rank, t->nranks, err);
     if (rc == OCP_OK)
         rc = fault_at("aws", err);
-    failed_here(t, rc, err);
+    tp_failed(t, rc, err);
     *t_read = now_seconds();
     /* This rank's own days first (with its counters on rank 0). */
     if (rc == OCP_OK) {
@@ -329,7 +312,7 @@ static int read_and_share(struct tp *t, const struct cfg *cfg, int rc, const int
         int lrc;
         b.len = 0;
         if (rc == OCP_OK)
-            rc = stop_status(t, err);
+            rc = tp_stop_status(t, err);
         if (rc == OCP_OK) {
             own.rank = to;
             rc = aws_partial_serialize_days(p, owned_by, &own, to == 0, &b, err);
@@ -340,7 +323,7 @@ static int read_and_share(struct tp *t, const struct cfg *cfg, int rc, const int
             lrc = aws_partial_merge_bytes(*mine, rb, rlen, err);
         free(rb);
         rc = first(rc, lrc);
-        failed_here(t, rc, err);
+        tp_failed(t, rc, err);
     }
     rpt_buf_release(&b);
     aws_partial_free(p);
@@ -512,7 +495,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
      * the database rows get each month's (aws_sink.c). */
     if (rc == OCP_OK && out_aws_to_db(db) && db->periods->n > 0)
         s.report_period_id = db->periods->month[0].id;
-    failed_here(t, rc, err);
+    tp_failed(t, rc, err);
     /* 1. The run days and the match sets. */
     rc = window_and_sets(t, cfg, &ocp, rc, win, &sets, &nsets, err);
     tm[0] = now_seconds();
@@ -552,14 +535,14 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 break;
         }
     }
-    failed_here(t, rc, err);
+    tp_failed(t, rc, err);
     if (size == 1) {
         /* One rank: batch k is attributed while batch k-1 is written. */
         struct batch *cur = &b, *prev = &b2, *sw;
         struct pending w;
         int have_prev = 0;
         while (rc == OCP_OK && next < ndays) {
-            rc = stop_status(t, err);
+            rc = tp_stop_status(t, err);
             cur->first = next;
             cur->count = ndays - next < (size_t)nthreads ? ndays - next : (size_t)nthreads;
             next += cur->count;
@@ -601,10 +584,10 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 free(blk);
                 if (rc == OCP_OK && lrc != OCP_OK) {
                     rc = lrc;
-                    failed_here(t, rc, err);
+                    tp_failed(t, rc, err);
                 }
                 if (rc == OCP_OK)
-                    rc = stop_status(t, err);
+                    rc = tp_stop_status(t, err);
             }
         } else {
             if (taken == b.count) {
@@ -613,19 +596,19 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 next += b.count;
                 taken = 0;
                 if (rc == OCP_OK)
-                    rc = stop_status(t, err);
+                    rc = tp_stop_status(t, err);
                 if (rc == OCP_OK) {
                     rc = run_batch(a, days, &b, nthreads, csv, NULL, err);
                     /* Tests: a failure mid-way, after blocks went out. */
                     if (rc == OCP_OK && b.first > 0)
                         rc = fault_at("awsday", err);
-                    failed_here(t, rc, err);
+                    tp_failed(t, rc, err);
                 }
             }
             if (rank == 0) {
                 if (rc == OCP_OK)
                     rc = sink_batch_item(sink, &b, taken, csv, err);
-                failed_here(t, rc, err);
+                tp_failed(t, rc, err);
             } else {
                 int lrc = tp_send(t, b.block != NULL ? b.block[taken].data : NULL,
                                   b.block != NULL ? b.block[taken].len : 0, rc, 0,
@@ -639,7 +622,7 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     }
     /* A signal or a peer's stop after this rank's last day still counts. */
     if (rc == OCP_OK)
-        rc = stop_status(t, err);
+        rc = tp_stop_status(t, err);
     tm[3] = now_seconds();
     if (rc == OCP_OK && rank == 0) {
         struct aws_read_counts read;

@@ -134,23 +134,6 @@ static int cmp_day_owner(const void *a, const void *b)
     return x->day < y->day ? -1 : (x->day > y->day ? 1 : 0);
 }
 
-/* This rank's status after a poll: its own signal, a peer's alert, or ok. */
-static int stop_status(struct tp *t, struct ocp_error *err)
-{
-    if (!tp_poll(t))
-        return OCP_OK;
-    if (t->signal != NULL && *t->signal)
-        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                             "stopped by signal %d", (int)*t->signal);
-    return TP_PEER;
-}
-
-/* Records a failure of this rank and tells the others at once. */
-static void failed_here(struct tp *t, int rc, const struct ocp_error *err)
-{
-    if (rc != OCP_OK && rc != TP_PEER)
-        tp_alert(t, rc, err != NULL ? err->message : "");
-}
 
 /* What one rank's walk over the days needs. */
 struct walk {
@@ -194,13 +177,13 @@ static int next_block(struct walk *w, int rc, struct ocp_error *err)
         w->next += w->b.count;
         w->taken = 0;
         if (rc == OCP_OK)
-            rc = stop_status(w->t, err);
+            rc = tp_stop_status(w->t, err);
         if (rc == OCP_OK) {
             rc = run_batch(w->mine, w->ix, w->fs, w->meta, w->enc, w->days, &w->b,
                            w->nthreads, w->aws_rows, w->res, err);
             if (rc == OCP_OK && w->b.first > 0)
                 rc = fault_at("finish", err);
-            failed_here(w->t, rc, err);
+            tp_failed(w->t, rc, err);
         }
     }
     return rc;
@@ -229,16 +212,16 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
                 /* Checked right before writing: a signal aborts the
                  * stream inside tp_poll. */
                 if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = stop_status(t, err);
+                    lrc = tp_stop_status(t, err);
                 if (rc == OCP_OK && lrc == OCP_OK)
                     lrc = out_write(dest, blk, len, err);
                 free(blk);
                 if (rc == OCP_OK && lrc != OCP_OK) {
                     rc = lrc;
-                    failed_here(t, rc, err);
+                    tp_failed(t, rc, err);
                 }
                 if (rc == OCP_OK)
-                    rc = stop_status(t, err);
+                    rc = tp_stop_status(t, err);
             }
             continue;
         }
@@ -248,15 +231,15 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
             if (rc == OCP_OK)
                 rc = fault_at("write", err);
             if (rc == OCP_OK)
-                rc = stop_status(t, err);
+                rc = tp_stop_status(t, err);
             if (rc == OCP_OK)
                 rc = out_write(dest, (const unsigned char *)blk->data, blk->len, err);
-            failed_here(t, rc, err);
+            tp_failed(t, rc, err);
         } else {
             int lrc = rc == OCP_OK ? fault_at("write", err) : OCP_OK;
             if (lrc != OCP_OK) {
                 rc = lrc;
-                failed_here(t, rc, err);
+                tp_failed(t, rc, err);
             }
             lrc = tp_send(t, w->b.block[w->taken].data, w->b.block[w->taken].len, rc, 0,
                           TAG_BLOCK, err);
@@ -288,7 +271,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
     notes = calloc(w->ndays + 1, sizeof *notes);
     if (notes == NULL && rc == OCP_OK) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        failed_here(t, rc, err);
+        tp_failed(t, rc, err);
     }
     for (gi = 0; gi < w->total; gi++) {
         const struct day_owner *d = &w->order[gi];
@@ -312,7 +295,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
             rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                "report offset overflow");
-        failed_here(t, rc, err);
+        tp_failed(t, rc, err);
         next_off = rc == OCP_OK ? off + (int64_t)n : 0;
         /* The next day's owner (or rank 0 after the last day) learns
          * where to write before this day is written. */
@@ -325,17 +308,17 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
                 lrc = tp_note_done(t, nt, err);
             if (rc == OCP_OK && lrc != OCP_OK) {
                 rc = lrc;
-                failed_here(t, rc, err);
+                tp_failed(t, rc, err);
             }
         }
         if (rc == OCP_OK)
             rc = fault_at("write", err);
         if (rc == OCP_OK)
-            rc = stop_status(t, err);
+            rc = tp_stop_status(t, err);
         if (rc == OCP_OK)
             rc = rpt_part_write(part, (const unsigned char *)w->b.block[w->taken].data,
                                 w->b.block[w->taken].len, off, err);
-        failed_here(t, rc, err);
+        tp_failed(t, rc, err);
         w->taken++;
     }
     if (t->rank == 0) {
@@ -390,7 +373,7 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
             }
         }
         rpt_share_release(&sh);
-        failed_here(t, rc, err);
+        tp_failed(t, rc, err);
     }
     {
         int lrc = tp_bcast(t, &buf, &len, rc, 0, err);
@@ -414,7 +397,7 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
         cannot = 1;
     }
     free(buf);
-    failed_here(t, rc, err);
+    tp_failed(t, rc, err);
     /* Everyone has opened (or failed to) before anyone writes a day, so
      * the length check in rpt_part_open sees only the header. */
     if (tp_any(t, rc != OCP_OK)) {
@@ -498,7 +481,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         if (alldays == NULL || order == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
-    failed_here(t, rc, err);
+    tp_failed(t, rc, err);
     if (tp_any(t, rc != OCP_OK)) {
         if (rc == OCP_OK)
             rc = TP_PEER;
@@ -545,7 +528,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         lrc = rpt_part_close(&part, err);
         if (rc == OCP_OK && lrc != OCP_OK) {
             rc = lrc;
-            failed_here(t, rc, err);
+            tp_failed(t, rc, err);
         }
         /* Every part is written and closed before rank 0 looks at the
          * file (the last day's note left before that day was written). */
@@ -553,7 +536,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             rc = TP_PEER;
         if (rank == 0 && rc == OCP_OK) {
             rc = rpt_stream_shared_end(dest->stream, end, err);
-            failed_here(t, rc, err);
+            tp_failed(t, rc, err);
         }
     } else {
         rc = walk_streamed(&w, rc, dest, err);
@@ -561,10 +544,10 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     /* A rank with a single batch meets the finish fault here. */
     if (rc == OCP_OK && ndays > 0 && ndays <= (size_t)nthreads) {
         rc = fault_at("finish", err);
-        failed_here(t, rc, err);
+        tp_failed(t, rc, err);
     }
     if (rc == OCP_OK)
-        rc = stop_status(t, err);
+        rc = tp_stop_status(t, err);
 
 cleanup:
     rpt_part_release(&part);

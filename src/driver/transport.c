@@ -293,6 +293,22 @@ int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
     return OCP_OK;
 }
 
+int tp_stop_status(struct tp *t, struct ocp_error *err)
+{
+    if (!tp_poll(t))
+        return OCP_OK;
+    if (t->signal != NULL && *t->signal)
+        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                             "stopped by signal %d", (int)*t->signal);
+    return TP_PEER;
+}
+
+void tp_failed(struct tp *t, int rc, const struct ocp_error *err)
+{
+    if (rc != OCP_OK && rc != TP_PEER)
+        tp_alert(t, rc, err != NULL ? err->message : "");
+}
+
 int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to,
                  int tag, struct ocp_error *err)
 {

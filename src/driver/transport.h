@@ -93,6 +93,15 @@ void tp_finalize(struct tp *t);
  * (its own signal or a peer's alert).  Cheap; call between units of work. */
 int tp_poll(struct tp *t);
 
+/* This rank's status after a poll: OCP_ERR_INTERRUPTED (err filled) on
+ * its own stop signal, TP_PEER when a peer failed or asked to stop, else
+ * OCP_OK.  For the walks of the finish and the AWS step. */
+int tp_stop_status(struct tp *t, struct ocp_error *err);
+
+/* Records a failure of this rank (rc neither OK nor TP_PEER) and tells
+ * the others at once (tp_alert with err's message). */
+void tp_failed(struct tp *t, int rc, const struct ocp_error *err);
+
 /* Tells every peer that this rank failed (once; later calls do nothing). */
 void tp_alert(struct tp *t, int code, const char *text);
 

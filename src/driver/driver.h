@@ -52,11 +52,12 @@ void plan_release(struct plan *p);
 int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
                size_t warning_size, struct ocp_error *err);
 
-/* The chunks of `rank` out of `nranks` as a malloc'd list of indexes,
- * balanced by rows; the same answer on every rank.  When every chunk lies
- * within one day and the days spread evenly, a chunk goes to the rank that
- * will finish its day (exchange_day_owner), so little moves between ranks
- * afterwards; otherwise ranks get contiguous runs of chunks. */
+/* The chunks of window w for `rank` out of `nranks` as a malloc'd list of
+ * indexes, balanced by rows; the same answer on every rank.  When every
+ * chunk lies within one day, a chunk goes to the rank that will finish its
+ * day (exchange_day_owner) while that rank is under its share of the
+ * rows, and the rest to the least loaded rank, so little moves between
+ * ranks afterwards; otherwise ranks get contiguous runs of chunks. */
 int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
                size_t **chunks, size_t *count);
 

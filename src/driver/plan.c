@@ -385,14 +385,16 @@ int plan_share(const struct plan *p, int rank, int nranks, const struct plan_win
 {
     size_t *list = malloc((p->nchunks ? p->nchunks : 1) * sizeof *list);
     int64_t *load = calloc((size_t)nranks, sizeof *load);
+    int *owner = malloc((p->nchunks ? p->nchunks : 1) * sizeof *owner);
     int by_day = p->nchunks > 0;
-    int64_t before = 0, worst = 0, total = 0;
+    int64_t before = 0, total = 0, target;
     size_t i, n = 0, k = 0;
     int r;
 
-    if (list == NULL || load == NULL) {
+    if (list == NULL || load == NULL || owner == NULL) {
         free(list);
         free(load);
+        free(owner);
         return OCP_ERR_OSERR;
     }
     for (i = 0; i < p->nchunks; i++) {
@@ -401,36 +403,52 @@ int plan_share(const struct plan *p, int rank, int nranks, const struct plan_win
         total += p->chunks[i].nrows;
         if (p->chunks[i].day == INT32_MIN)
             by_day = 0;
-        else
-            load[exchange_day_owner(p->chunks[i].day, nranks)] += p->chunks[i].nrows;
     }
-    for (r = 0; r < nranks && by_day; r++)
-        worst = load[r] > worst ? load[r] : worst;
-    /* By day only when no rank gets more than 10 % above its share. */
-    if (by_day && worst * nranks > total + total / 10)
-        by_day = 0;
+    target = (total + nranks - 1) / nranks;
     for (i = 0; i < p->nchunks; i++) {
-        int owner;
-        if (!in_window(&p->chunks[i], w))
+        const struct plan_chunk *c = &p->chunks[i];
+        owner[i] = -1;
+        if (!in_window(c, w))
             continue;
-        if (by_day)
-            owner = exchange_day_owner(p->chunks[i].day, nranks);
-        else
+        if (by_day) {
+            /* To the rank that finishes its day while that rank is under
+             * its share of the rows; what is left over goes below. */
+            int o = exchange_day_owner(c->day, nranks);
+            if (load[o] + c->nrows <= target) {
+                owner[i] = o;
+                load[o] += c->nrows;
+            }
+        } else {
             /* The rank whose share of the rows holds the chunk's first
              * row; contiguous shares keep each rank in few files. */
-            owner = total > 0 ? (int)((before * nranks) / total) : (int)(k % (size_t)nranks);
-        if (owner == rank)
-            list[n++] = i;
-        before += p->chunks[i].nrows;
-        k++;
+            owner[i] = total > 0 ? (int)((before * nranks) / total) : (int)(k % (size_t)nranks);
+            before += c->nrows;
+            k++;
+        }
     }
+    /* By day, the chunks over a rank's share go to the least loaded rank
+     * (days do not divide evenly: 7 days on 2 ranks), so reading stays
+     * balanced and only those chunks' groups move in the exchange. */
+    for (i = 0; by_day && i < p->nchunks; i++) {
+        int best = 0;
+        if (!in_window(&p->chunks[i], w) || owner[i] >= 0)
+            continue;
+        for (r = 1; r < nranks; r++)
+            if (load[r] < load[best])
+                best = r;
+        owner[i] = best;
+        load[best] += p->chunks[i].nrows;
+    }
+    for (i = 0; i < p->nchunks; i++)
+        if (owner[i] == rank)
+            list[n++] = i;
+    free(owner);
     free(load);
     *chunks = list;
     *count = n;
     return OCP_OK;
 }
 
-/* Serialized form: counts, file names (length + bytes), then chunks. */
 struct day_rows {
     int32_t day;
     int64_t rows;
@@ -520,6 +538,7 @@ int plan_windows(const struct plan *p, int64_t window_rows, int nranks,
     return OCP_OK;
 }
 
+/* Serialized form: counts, file names (length + bytes), then chunks. */
 int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len)
 {
     size_t need = 8 * 4 + sizeof p->table_rows + sizeof p->table_present, i, off = 0;

@@ -134,6 +134,10 @@ void rpt_buf_release(struct rpt_buf *b);
  * out of memory.  The CSV and the database COPY encoders share it. */
 int rpt_buf_reserve(struct rpt_buf *b, size_t extra);
 
+/* Appends len bytes of data (or, with data NULL, len bytes left for the
+ * caller to fill); 0, or -1 when out of memory (b unchanged). */
+int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len);
+
 /* Room a CSV field of s may take quoted (0 for NULL, the empty field). */
 size_t rpt_csv_field_room(const char *s);
 

@@ -166,20 +166,7 @@ static const int num_cols[5] = {RPT_POD_EFFECTIVE_CPU_HOURS, RPT_POD_EFFECTIVE_M
 
 static int buf_add(struct rpt_buf *b, const void *p, size_t n)
 {
-    if (b->len + n > b->cap) {
-        size_t nc = b->cap ? b->cap : 65536;
-        char *nd;
-        while (nc < b->len + n)
-            nc *= 2;
-        nd = realloc(b->data, nc);
-        if (nd == NULL)
-            return OCP_ERR_OSERR;
-        b->data = nd;
-        b->cap = nc;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return OCP_OK;
+    return rpt_buf_append(b, p, n) == 0 ? OCP_OK : OCP_ERR_OSERR;
 }
 
 static int put_u64(struct rpt_buf *b, uint64_t v, size_t n)

@@ -93,27 +93,10 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
         res->pod_rows += b->res[i].pod_rows;
         res->unallocated_rows += b->res[i].unallocated_rows;
         res->storage_rows += b->res[i].storage_rows;
-        if (b->status[i] == OCP_OK && aws_rows != NULL && b->aws[i].len > 0) {
-            struct rpt_buf *o = aws_rows;
-            if (o->len + b->aws[i].len > o->cap) {
-                size_t nc = o->cap ? o->cap : 65536;
-                char *nd;
-                while (nc < o->len + b->aws[i].len)
-                    nc *= 2;
-                nd = realloc(o->data, nc);
-                if (nd == NULL) {
-                    b->status[i] = ocp_error_set(&b->err[i], OCP_ERR_OSERR, NULL, -1, NULL,
-                                                 "out of memory keeping rows for the AWS step");
-                } else {
-                    o->data = nd;
-                    o->cap = nc;
-                }
-            }
-            if (b->status[i] == OCP_OK) {
-                memcpy(o->data + o->len, b->aws[i].data, b->aws[i].len);
-                o->len += b->aws[i].len;
-            }
-        }
+        if (b->status[i] == OCP_OK && aws_rows != NULL && b->aws[i].len > 0 &&
+            rpt_buf_append(aws_rows, b->aws[i].data, b->aws[i].len) != 0)
+            b->status[i] = ocp_error_set(&b->err[i], OCP_ERR_OSERR, NULL, -1, NULL,
+                                         "out of memory keeping rows for the AWS step");
         if (b->status[i] != OCP_OK && rc == OCP_OK) {
             rc = b->status[i];
             if (err != NULL)

@@ -29,9 +29,6 @@ int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
 /* Removes everything s created and frees it.  NULL is a no-op. */
 void rpt_pq_abort(struct rpt_pq_sink *s);
 
-/* Appends len bytes to a buffer (data NULL: only makes room, len grows);
- * -1 when out of memory. */
-int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len);
 
 /* Writes all n bytes to fd: at off with pwrite, or at the file position
  * when off < 0; retries on EINTR.  Returns 0, or the errno (ENOSPC for a

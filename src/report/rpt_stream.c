@@ -35,17 +35,8 @@ struct rpt_stream {
 
 int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len)
 {
-    if (b->len + len > b->cap) {
-        size_t ncap = b->cap ? b->cap : 65536;
-        char *nd;
-        while (ncap < b->len + len)
-            ncap *= 2;
-        nd = realloc(b->data, ncap);
-        if (nd == NULL)
-            return -1;
-        b->data = nd;
-        b->cap = ncap;
-    }
+    if (rpt_buf_reserve(b, len) != 0)
+        return -1;
     if (len > 0 && data != NULL)
         memcpy(b->data + b->len, data, len);
     b->len += len;

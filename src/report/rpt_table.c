@@ -116,36 +116,6 @@ static int cmp_str(const char *a, const char *b)
     return strcmp(a, b);
 }
 
-static int cmp_rows(const void *pa, const void *pb)
-{
-    const struct rpt_row *a = pa, *b = pb;
-    int c;
-
-    if (a->usage_day != b->usage_day)
-        return a->usage_day < b->usage_day ? -1 : 1;
-    if (a->source != b->source)
-        return a->source < b->source ? -1 : 1; /* "Pod" < "Storage" */
-    if ((c = cmp_str(a->namespace_, b->namespace_)) != 0)
-        return c;
-    if ((c = cmp_str(a->node, b->node)) != 0)
-        return c;
-    if ((c = cmp_str(a->all_labels, b->all_labels)) != 0)
-        return c;
-    if ((c = cmp_str(a->resource_id, b->resource_id)) != 0)
-        return c;
-    if ((c = cmp_str(a->pvc, b->pvc)) != 0)
-        return c;
-    if ((c = cmp_str(a->pv, b->pv)) != 0)
-        return c;
-    if ((c = cmp_str(a->storageclass, b->storageclass)) != 0)
-        return c;
-    if ((c = cmp_str(a->csi_volume_handle, b->csi_volume_handle)) != 0)
-        return c;
-    if ((c = cmp_str(a->volume_labels, b->volume_labels)) != 0)
-        return c;
-    return strcmp(a->uuid, b->uuid);
-}
-
 /* The columns after node, in order (cmp_rows from all_labels on). */
 static int cmp_rest(const struct rpt_row *a, const struct rpt_row *b)
 {
@@ -166,6 +136,23 @@ static int cmp_rest(const struct rpt_row *a, const struct rpt_row *b)
     if ((c = cmp_str(a->volume_labels, b->volume_labels)) != 0)
         return c;
     return strcmp(a->uuid, b->uuid);
+}
+
+/* The report order (qsort): day, source, namespace, node, then the rest. */
+static int cmp_rows(const void *pa, const void *pb)
+{
+    const struct rpt_row *a = pa, *b = pb;
+    int c;
+
+    if (a->usage_day != b->usage_day)
+        return a->usage_day < b->usage_day ? -1 : 1;
+    if (a->source != b->source)
+        return a->source < b->source ? -1 : 1; /* "Pod" < "Storage" */
+    if ((c = cmp_str(a->namespace_, b->namespace_)) != 0)
+        return c;
+    if ((c = cmp_str(a->node, b->node)) != 0)
+        return c;
+    return cmp_rest(a, b);
 }
 
 /* The sort's leading key is integers: namespace and node as ranks of

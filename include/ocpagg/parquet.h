@@ -72,6 +72,18 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
 /* Closes the file and frees everything it owns; NULL is allowed. */
 void pq_file_close(struct pq_file *f);
 
+/* Hands what pq_table_read keeps between calls on `from` over to `to`:
+ * the lasting dictionary of each string column (and MAP column) whose
+ * leaf has the same dotted path and physical type in `to`, and the
+ * scratch buffers.  Reading a dataset file after file then keeps a
+ * string's id from one file to the next, so a consumer maps each
+ * distinct string once per dataset instead of once per file, and the
+ * usual order of a column (hour after hour, day after day) is predicted
+ * from the first row of the next file on.  `from` stays readable (with
+ * empty caches).  Neither file may be in use by another thread.  Never
+ * fails: what cannot be matched simply starts afresh. */
+void pq_file_take_cache(struct pq_file *to, struct pq_file *from);
+
 /* The path the file was opened with. */
 const char *pq_file_path(const struct pq_file *f);
 

@@ -138,12 +138,17 @@ static int read_chunk(const struct job *job, struct worker *w,
         return rc;
     }
     if (w->pq == NULL || w->pq_index != c->file) {
-        pq_file_close(w->pq);
-        w->pq = NULL;
         struct pq_open_options opt;
+        struct pq_file *next = NULL;
         pq_open_options_init(&opt);
         opt.check_crc = job->cfg->verify_crc; /* input.verify_crc */
-        rc = pq_file_open(path, &opt, &w->pq, err);
+        rc = pq_file_open(path, &opt, &next, err);
+        /* The last file's string ids go on into this one: the engine's
+         * id maps stay valid and each pod name is mapped once. */
+        if (rc == OCP_OK)
+            pq_file_take_cache(next, w->pq);
+        pq_file_close(w->pq);
+        w->pq = next;
         if (rc != OCP_OK)
             return rc;
         w->pq_index = c->file;

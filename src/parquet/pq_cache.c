@@ -1,9 +1,10 @@
-/* pq_cache.c - what pq_table_read keeps between calls on one file: a
- * lasting dictionary per string column (so ids stay the same from row
- * group to row group and consumers map each distinct string once per
- * file), the MAP label texts likewise, the ids of a MAP column's row
- * group (decoded once when the row group is read in several chunks), and
- * the scratch buffers. */
+/* pq_cache.c - what pq_table_read keeps between calls on one file, and
+ * hands on to the next file of a dataset (pq_file_take_cache): a lasting
+ * dictionary per string column (so ids stay the same from row group to
+ * row group and from file to file, and consumers map each distinct string
+ * once, not once per file), the MAP label texts likewise, the ids of a MAP
+ * column's row group (decoded once when the row group is read in several
+ * chunks), and the scratch buffers. */
 #include "pq_read_internal.h"
 
 #include <pthread.h>
@@ -99,6 +100,53 @@ void pq_readcache_put(struct pq_readcache *c)
 struct pq_scratch *pq_readcache_scratch(struct pq_readcache *c)
 {
     return &c->s;
+}
+
+/* The leaf of f with path and physical type as leaf j of g; -1 none. */
+static int same_leaf(const struct pq_file *f, const struct pq_file *g, int j)
+{
+    int i;
+
+    for (i = 0; i < f->ncols; i++)
+        if (f->cols[i].type == g->cols[j].type &&
+            strcmp(f->cols[i].path, g->cols[j].path) == 0)
+            return i;
+    return -1;
+}
+
+void pq_file_take_cache(struct pq_file *to, struct pq_file *from)
+{
+    struct pq_readcache *t, *fc;
+    struct pq_scratch s;
+    int j;
+
+    if (to == NULL || from == NULL || to == from)
+        return;
+    t = to->cache;
+    fc = from->cache;
+    if (t == NULL || fc == NULL)
+        return;
+    for (j = 0; j < from->ncols && j < fc->ncols; j++) {
+        int i = same_leaf(to, from, j);
+
+        if (i < 0 || i >= t->ncols)
+            continue;
+        if (fc->str[j] != NULL && t->str[i] == NULL) {
+            t->str[i] = fc->str[j];
+            fc->str[j] = NULL;
+        }
+        if (fc->map[j] != NULL && t->map[i] == NULL &&
+            to->cols[i].shape == PQ_SHAPE_MAP_KEY) {
+            t->map[i] = fc->map[j];
+            fc->map[j] = NULL;
+            /* Its row group ids were from's. */
+            t->map[i]->rg = -1;
+        }
+    }
+    /* Scratch buffers too: their pages are faulted in already. */
+    s = t->s;
+    t->s = fc->s;
+    fc->s = s;
 }
 
 /* (Re)starts sc empty with a fresh serial. */

@@ -500,6 +500,73 @@ static void test_lasting_dictionaries(enum variant v, const char *name)
     }
 }
 
+/* pq_file_take_cache: the next file of a dataset goes on with the last
+ * file's dictionaries (same serial, same ids for the same strings), both
+ * files still read right, and a file of another layout takes over only
+ * the leaves it shares. */
+static void test_cache_handover(enum variant va, enum variant vb, const char *na,
+                                const char *nb)
+{
+    static const int cols[] = {POD_NAMESPACE, POD_NODE, POD_POD, POD_LABELS};
+    char pa[512], pb[512];
+    struct pq_file *a = NULL, *b = NULL;
+    struct ocp_error err;
+    struct ocp_arena ar[2];
+    struct ocp_batch ba, bb;
+    int k;
+
+    snprintf(pa, sizeof pa, "%s", tmp_path(na));
+    snprintf(pb, sizeof pb, "%s", tmp_path(nb));
+    if (write_file(pa, va) != OCP_OK || write_file(pb, vb) != OCP_OK) {
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(pq_file_open(pa, NULL, &a, &err), OCP_OK);
+    CHECK_INT(pq_file_open(pb, NULL, &b, &err), OCP_OK);
+    if (a == NULL || b == NULL) {
+        pq_file_close(a);
+        pq_file_close(b);
+        return;
+    }
+    ocp_arena_init(&ar[0], 0);
+    ocp_arena_init(&ar[1], 0);
+    CHECK_INT(pq_table_read(a, OCP_TABLE_POD, 0, 0, pq_row_group_num_rows(a, 0), &ar[0],
+                            &ba, &err), OCP_OK);
+    pq_file_take_cache(b, a);
+    CHECK_INT(pq_table_read(b, OCP_TABLE_POD, 2, 0, pq_row_group_num_rows(b, 2), &ar[1],
+                            &bb, &err), OCP_OK);
+    for (k = 0; k < 4; k++) {
+        const struct ocp_strdict *d0 = ba.col[cols[k]].str.dict, *d1 = bb.col[cols[k]].str.dict;
+        uint32_t i;
+        if (!ba.col[cols[k]].present || !bb.col[cols[k]].present || d0 == NULL || d1 == NULL)
+            continue;
+        if (va != vb && cols[k] == POD_LABELS)
+            continue; /* MAP in one file, JSON text in the other */
+        /* The same dictionary, grown: a string keeps its id. */
+        CHECK(d0->serial == d1->serial);
+        CHECK(d1->count >= d0->count);
+        for (i = 0; i < d0->count; i++) {
+            size_t l0, l1;
+            const char *s0 = ocp_strdict_get(d0, i, &l0);
+            const char *s1 = ocp_strdict_get(d1, i, &l1);
+            CHECK(l0 == l1 && memcmp(s0, s1, l0) == 0);
+        }
+    }
+    /* pod0 is the first pod of row groups 0 and 2: one id in both files. */
+    CHECK_INT(ba.col[POD_POD].str.ids[0], bb.col[POD_POD].str.ids[0]);
+    ocp_arena_release(&ar[0]);
+    ocp_arena_release(&ar[1]);
+    /* Both files still give the right rows (a with fresh caches). */
+    CHECK_INT(bad_rows(a, 0, NROWS), 0);
+    CHECK_INT(bad_rows(b, 0, NROWS), 0);
+    CHECK_INT(bad_rows(b, 777, 1500), 0);
+    pq_file_take_cache(b, b); /* no-op */
+    pq_file_take_cache(b, NULL);
+    CHECK_INT(bad_rows(b, 10, 100), 0);
+    pq_file_close(a);
+    pq_file_close(b);
+}
+
 struct reader_arg {
     struct pq_file *f;
     int bad;
@@ -754,6 +821,9 @@ int main(void)
     test_lasting_dictionaries(V_MICROS_MAP, "lasting_map.parquet");
     test_lasting_dictionaries(V_TEXT_TIME, "lasting_text.parquet");
     test_lasting_dictionaries(V_FALLBACK, "lasting_fallback.parquet");
+    test_cache_handover(V_MICROS_MAP, V_MICROS_MAP, "hand_a.parquet", "hand_b.parquet");
+    test_cache_handover(V_FALLBACK, V_FALLBACK, "hand_fa.parquet", "hand_fb.parquet");
+    test_cache_handover(V_MICROS_MAP, V_TEXT_TIME, "hand_m.parquet", "hand_t.parquet");
     RUN(test_two_threads);
     RUN(test_missing_required);
     RUN(test_nested_columns);

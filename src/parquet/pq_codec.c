@@ -1,5 +1,6 @@
 /*
- * pq_codec.c - page (de)compression through the Debian codec libraries.
+ * pq_codec.c - page (de)compression through the Debian codec libraries
+ * (snappy decoding is ours: pq_snappy.c).
  *
  * Every decompressor is bounded by the page's declared uncompressed size:
  * the output buffer is exactly that large and any stream producing more or
@@ -217,16 +218,15 @@ int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen,
         memcpy(dst, src, dstlen);
         return OCP_OK;
     case PQ_CODEC_SNAPPY: {
-        size_t ulen = 0, outlen = dstlen;
-        if (snappy_uncompressed_length((const char *)src, srclen, &ulen) != SNAPPY_OK)
-            return corrupt(err, codec, "bad length header");
-        if (ulen != dstlen)
+        size_t ulen = 0;
+        switch (pq_snappy_decode(src, srclen, dst, dstlen, &ulen)) {
+        case 0:
+            return OCP_OK;
+        case PQ_SNAPPY_LENGTH:
             return bad_size(err, codec, ulen, dstlen);
-        if (snappy_uncompress((const char *)src, srclen, (char *)dst, &outlen) != SNAPPY_OK)
-            return corrupt(err, codec, "snappy_uncompress failed");
-        if (outlen != dstlen)
-            return bad_size(err, codec, outlen, dstlen);
-        return OCP_OK;
+        default:
+            return corrupt(err, codec, "malformed snappy stream");
+        }
     }
     case PQ_CODEC_GZIP:
         return gunzip(src, srclen, dst, dstlen, err);

@@ -272,6 +272,144 @@ static void test_corrupt(void)
 
 /* ---- pages of parquet-testing files ----------------------------------- */
 
+/* Our snappy decoder (pq_snappy.c) against libsnappy: the same verdict
+ * and the same bytes on streams libsnappy made from data of the shapes a
+ * page has (random, text, doubles with repeating high bytes, runs), and on
+ * those streams with flipped bits or cut short; every buffer exact-sized,
+ * so the sanitizers catch a read or write past either end. */
+static void test_snappy_vs_library(void)
+{
+    int it, disagree = 0, differ = 0, valid = 0, invalid = 0;
+
+    for (it = 0; it < 20000; it++) {
+        size_t n = (size_t)(rnd() % (it % 200 == 0 ? 200000 : 2000)), i, cl, ulen = 0, ol;
+        int kind = (int)(rnd() % 5), lib_ok, our_ok;
+        uint8_t *src = malloc(n ? n : 1), *c, *o1, *o2;
+        size_t olen;
+
+        for (i = 0; i < n; i++) {
+            switch (kind) {
+            case 0: src[i] = (uint8_t)rnd(); break;
+            case 1: src[i] = (uint8_t)"cpu memory pod "[rnd() % 15]; break;
+            case 2: /* doubles of one magnitude: bytes repeat 8 back */
+                src[i] = i >= 8 && i % 8 >= 5 ? src[i - 8] : (uint8_t)rnd();
+                break;
+            case 3: src[i] = (uint8_t)((i / 7) % 3); break;
+            default: src[i] = rnd() % 16 == 0 ? (uint8_t)rnd() : (i ? src[i - 1] : 0); break;
+            }
+        }
+        cl = snappy_max_compressed_length(n);
+        c = malloc(cl ? cl : 1);
+        CHECK(snappy_compress((const char *)src, n, (char *)c, &cl) == SNAPPY_OK);
+        if (it % 3 != 0 && cl > 0) {
+            int k, flips = 1 + (int)(rnd() % 4);
+            for (k = 0; k < flips; k++)
+                c[rnd() % cl] ^= (uint8_t)(1u << (rnd() % 8));
+            if (rnd() % 4 == 0)
+                cl = (size_t)(rnd() % cl);
+        }
+        olen = snappy_uncompressed_length((const char *)c, cl, &ulen) == SNAPPY_OK &&
+                       ulen <= 4 * n + 64
+                   ? ulen
+                   : n;
+        o1 = malloc(olen ? olen : 1);
+        o2 = malloc(olen ? olen : 1);
+        ol = olen;
+        lib_ok = snappy_uncompressed_length((const char *)c, cl, &ulen) == SNAPPY_OK &&
+                 ulen == olen &&
+                 snappy_uncompress((const char *)c, cl, (char *)o1, &ol) == SNAPPY_OK &&
+                 ol == olen;
+        our_ok = pq_snappy_decode(c, cl, o2, olen, &ulen) == 0;
+        disagree += lib_ok != our_ok;
+        if (lib_ok && our_ok)
+            differ += memcmp(o1, o2, olen) != 0;
+        if (it % 3 == 0) /* untouched: the original bytes */
+            differ += !our_ok || olen != n || memcmp(o2, src, n) != 0;
+        valid += our_ok;
+        invalid += !our_ok;
+        free(src);
+        free(c);
+        free(o1);
+        free(o2);
+    }
+    CHECK_INT(disagree, 0);
+    CHECK_INT(differ, 0);
+    CHECK(valid > 7000 && invalid > 3000); /* both verdicts were exercised */
+}
+
+/* Hand-made streams for the elements libsnappy seldom writes: copies
+ * with 4-byte offsets, overlapping copies (offset below length), long
+ * literals with 1-4 length bytes, and the ways a stream can lie. */
+static void test_snappy_elements(void)
+{
+    uint8_t out[300], big[70000];
+    size_t d;
+    /* "abcd" then a 4-byte-offset copy of 10 from 4 back, then a
+     * 2-byte-offset copy of 3 from 1 back (the last "b" repeats). */
+    static const uint8_t s1[] = {17, 3 << 2, 'a', 'b', 'c', 'd', (9 << 2) | 3, 4, 0, 0, 0,
+                                 (2 << 2) | 2, 1, 0};
+    static const uint8_t s_zero_off[] = {5, 0 << 2, 'a', (3 << 2) | 2, 0, 0};
+    static const uint8_t s_far_off[] = {5, 0 << 2, 'a', (3 << 2) | 2, 2, 0};
+    static const uint8_t s_long_len[] = {4, (60 << 2), 3, 'a', 'b', 'c', 'd'};
+    static const uint8_t s_short[] = {5, 3 << 2, 'a', 'b', 'c', 'd'};
+    static const uint8_t s_varint[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    size_t i;
+
+    CHECK_INT(pq_snappy_decode(s1, sizeof s1, out, 17, &d), 0);
+    CHECK(memcmp(out, "abcdabcdabcdabbbb", 17) == 0);
+    CHECK_INT(pq_snappy_decode(s1, sizeof s1, out, 16, &d), PQ_SNAPPY_LENGTH);
+    CHECK_INT((int)d, 17);
+    CHECK_INT(pq_snappy_decode(s_zero_off, sizeof s_zero_off, out, 5, &d), PQ_SNAPPY_CORRUPT);
+    CHECK_INT(pq_snappy_decode(s_far_off, sizeof s_far_off, out, 5, &d), PQ_SNAPPY_CORRUPT);
+    CHECK_INT(pq_snappy_decode(s_long_len, sizeof s_long_len, out, 4, &d), 0);
+    CHECK(memcmp(out, "abcd", 4) == 0);
+    CHECK_INT(pq_snappy_decode(s_short, sizeof s_short, out, 5, &d), PQ_SNAPPY_CORRUPT);
+    CHECK_INT(pq_snappy_decode(s_varint, sizeof s_varint, out, 5, &d), PQ_SNAPPY_CORRUPT);
+    CHECK_INT(pq_snappy_decode(s_varint, 0, out, 0, &d), PQ_SNAPPY_CORRUPT);
+    /* A literal with a 2-byte length (61: 300 bytes) and a 4-byte one
+     * (63: 70000 bytes), in the fast loop's reach and past it. */
+    {
+        uint8_t *s = malloc(70010);
+        size_t k = 0;
+        s[k++] = 0xf0; s[k++] = 0xa2; s[k++] = 0x04; /* varint 70000 */
+        s[k++] = 63 << 2;
+        s[k++] = (70000 - 1) & 0xff; s[k++] = ((70000 - 1) >> 8) & 0xff;
+        s[k++] = ((70000 - 1) >> 16) & 0xff; s[k++] = 0;
+        for (i = 0; i < 70000; i++)
+            s[k++] = (uint8_t)(i * 7);
+        CHECK_INT(pq_snappy_decode(s, k, big, sizeof big, &d), 0);
+        for (i = 0; i < 70000; i += 997)
+            CHECK_INT(big[i], (uint8_t)(i * 7));
+        CHECK_INT(pq_snappy_decode(s, k - 1, big, sizeof big, &d), PQ_SNAPPY_CORRUPT);
+        s[0] = 0xac; s[1] = 0x02; /* varint 300 */
+        s[2] = 61 << 2; s[3] = (300 - 1) & 0xff; s[4] = (300 - 1) >> 8;
+        CHECK_INT(pq_snappy_decode(s, 5 + 300, out, 300, &d), 0);
+        CHECK_INT(out[299], (uint8_t)((299 - 3) * 7)); /* s[5 + j] held byte j - 3 */
+        free(s);
+    }
+    /* Overlapping copies of every offset below 16 in the fast loop: a
+     * 1-byte literal seed then copies of 64 from offset k. */
+    for (i = 1; i < 16; i++) {
+        uint8_t s[200], ref[300];
+        size_t k = 0, j, total = 16 + 4 * 64;
+        s[k++] = (uint8_t)(total | 0x80); s[k++] = (uint8_t)(total >> 7);
+        s[k++] = 15 << 2;
+        for (j = 0; j < 16; j++)
+            s[k++] = (uint8_t)(j + 1);
+        for (j = 0; j < 4; j++) {
+            s[k++] = (63 << 2) | 2; s[k++] = (uint8_t)i; s[k++] = 0;
+        }
+        for (j = 0; j < 120; j++) /* room past the end of the stream */
+            s[k + j] = 0;
+        for (j = 0; j < 16; j++)
+            ref[j] = (uint8_t)(j + 1);
+        for (j = 16; j < total; j++)
+            ref[j] = ref[j - i];
+        CHECK_INT(pq_snappy_decode(s, k, out, total, &d), 0);
+        CHECK(memcmp(out, ref, total) == 0);
+    }
+}
+
 struct tr {
     const uint8_t *p, *end;
     int bad;
@@ -479,6 +617,8 @@ int main(void)
     RUN(test_gzip_members);
     RUN(test_lz4_legacy);
     RUN(test_corrupt);
+    RUN(test_snappy_vs_library);
+    RUN(test_snappy_elements);
     RUN(test_parquet_testing_pages);
     return TEST_SUMMARY();
 }

@@ -265,8 +265,7 @@ static inline int entry_is(const struct pq_dictbuild *b, uint32_t g,
                            const void *s, size_t len)
 {
     uint64_t off = b->offsets[g];
-    return b->offsets[g + 1] - off == len &&
-           (len == 0 || memcmp(b->data + off, s, len) == 0);
+    return b->offsets[g + 1] - off == len && pq_bytes_eq(b->data + off, s, len);
 }
 
 int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,

@@ -149,8 +149,7 @@ int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
     i = (uint32_t)hash_bytes(s, len) & mask;
     while ((e = b->slots[i]) != 0) {
         uint64_t off = b->offsets[e - 1];
-        if (b->offsets[e] - off == len &&
-            (len == 0 || memcmp(b->data + off, s, len) == 0)) {
+        if (b->offsets[e] - off == len && pq_bytes_eq(b->data + off, s, len)) {
             *id = e - 1;
             return OCP_OK;
         }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ocpagg/arena.h"
 #include "ocpagg/error.h"
@@ -316,6 +317,43 @@ int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
                         uint32_t *id);
 /* Finishes into a struct ocp_strdict allocated in the arena. */
 int pq_dictbuild_finish(struct pq_dictbuild *b, struct ocp_strdict **out);
+
+/* Whether n bytes at a and b are equal, inline: the string caches compare
+ * a pod name or so per input row, and a libc memcmp call through the PLT
+ * costs more than the compare.  Loads stay within the n bytes (the last
+ * word overlaps the one before it). */
+static inline int pq_bytes_eq(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    uint64_t u, v;
+    uint32_t s, t;
+    size_t i;
+
+    if (n >= 8) {
+        for (i = 0; i + 8 < n; i += 8) {
+            memcpy(&u, x + i, 8);
+            memcpy(&v, y + i, 8);
+            if (u != v)
+                return 0;
+        }
+        memcpy(&u, x + n - 8, 8);
+        memcpy(&v, y + n - 8, 8);
+        return u == v;
+    }
+    if (n >= 4) {
+        memcpy(&s, x, 4);
+        memcpy(&t, y, 4);
+        if (s != t)
+            return 0;
+        memcpy(&s, x + n - 4, 4);
+        memcpy(&t, y + n - 4, 4);
+        return s == t;
+    }
+    for (i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return 0;
+    return 1;
+}
 
 /* ---- lasting per-file state of pq_table_read (pq_cache.c) --------- */
 

@@ -253,6 +253,9 @@ for set in $sets; do
         for c in $configs; do
             r=${c%x*} t=${c#*x}
             others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
+            # Each run writes a new file (see the page): the last run's
+            # report is removed before the clock starts.
+            rm -f "$work/r.csv" "$work/r.summary.json"
             read -r wall rss pods rss_all <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
             sum=$(sha256sum < "$work/r.csv" | cut -d' ' -f1)
             [[ $sum == "$ref" ]] || die "$set: ocpagg $c run $k wrote another report"
@@ -262,6 +265,7 @@ for set in $sets; do
             echo "vs_duckdb.sh: $set run $k ocpagg $c: $wall s" >&2
             if [[ $duck -eq 1 ]]; then
                 others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
+                rm -f "$work/duck.csv"
                 read -r dwall drss drows <<< "$(run_duckdb $((r * t)) "$input" "$work/settings.json")"
                 [[ $drows == "$pods" ]] ||
                     die "$set: DuckDB found $drows pod rows, ocpagg $pods"
@@ -287,6 +291,9 @@ stats() { # stats SET PROGRAM CONFIG: "min median n rss_max"
     echo "Wall seconds of whole processes (start-up included), best and median of"
     echo "$repeat interleaved runs after one warm-up; the ratio is DuckDB's time over"
     echo "ocpagg's at the same number of cores (median over median, best over best)."
+    echo "Each timed run writes a new file, for both programs: the previous run's"
+    echo "output is removed before the clock starts (on this VM's ext4, mounted with"
+    echo "discard, replacing a 0.6-2 GB file costs another 0.15-0.5 s in the rename)."
     echo
     echo "| set | input rows | report rows | ocpagg | best s | median s | peak RSS/rank MiB | DuckDB threads | best s | median s | peak RSS MiB | ratio median | ratio best |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"

@@ -18,6 +18,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <unistd.h>
 
@@ -999,6 +1002,23 @@ static void prefer_shared_memory(void)
         setenv("OMPI_MCA_pml", "ob1", 0);
 }
 
+/* glibc returns freed blocks of 128 KiB and more to the kernel at once,
+ * so the finish's per-day tables, buffers and caches came back as fresh
+ * pages every day and every window: about 300 k page faults (~1 s of
+ * system time) on 17 M input rows at 1 rank.  Blocks below 32 MiB (the
+ * largest mmap threshold glibc takes) now come from the heap, which keeps
+ * what is freed for the next day: about a third fewer faults for some
+ * 25 MB more resident memory.  Larger blocks (hash tables, day buffers)
+ * are still mapped and unmapped. */
+static void keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     static struct run run;
@@ -1007,6 +1027,7 @@ int main(int argc, char **argv)
     char msg[512] = "";
     int provided = MPI_THREAD_SINGLE, rc;
 
+    keep_freed_memory();
     prefer_shared_memory();
     /* SERIALIZED: with input.hdf5_driver mpio, MPI-IO reads come from
      * whichever thread holds the HDF5 lock, one at a time. */

@@ -96,6 +96,9 @@ extern const char rpt_infra_cost_text[];
 
 void rpt_table_init(struct rpt_table *t);
 void rpt_table_release(struct rpt_table *t);
+/* Empties t for reuse: no rows, no strings, its memory kept (a table that
+ * serves day after day fills pages it has already touched). */
+void rpt_table_clear(struct rpt_table *t);
 
 /* Appends a zeroed row (numbers NaN) and returns it; NULL when out of memory. */
 struct rpt_row *rpt_table_add(struct rpt_table *t);

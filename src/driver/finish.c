@@ -36,30 +36,31 @@ static int finish_one_day(const struct agg_partial *p,
                           const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs,
                           const struct rpt_meta *meta, const struct out_encoding *enc,
-                          int32_t day, struct rpt_buf *block, struct rpt_buf *aws,
-                          struct finish_result *res, struct ocp_error *err)
+                          int32_t day, struct rpt_table *tb, struct rpt_buf *block,
+                          struct rpt_buf *aws, struct finish_result *res,
+                          struct ocp_error *err)
 {
-    struct rpt_table tb;
     int rc;
 
-    /* The day index lets a day's finish walk only its own groups. */
-    rpt_table_init(&tb);
-    rc = agg_finish_day(p, ix, fs, day, &tb, err);
+    /* The day index lets a day's finish walk only its own groups.  The
+     * table is the thread's, emptied: its pages serve every day. */
+    rpt_table_clear(tb);
+    rc = agg_finish_day(p, ix, fs, day, tb, err);
     if (rc == OCP_OK) {
-        rpt_table_count_kinds(&tb, &res->pod_rows, &res->unallocated_rows,
+        rpt_table_count_kinds(tb, &res->pod_rows, &res->unallocated_rows,
                               &res->storage_rows);
-        rc = out_encode(enc, &tb, meta, block, err);
+        rc = out_encode(enc, tb, meta, block, err);
     }
     /* The AWS step (aws_step.c) attributes on these rows later. */
-    if (rc == OCP_OK && aws != NULL && aws_ocp_encode(&tb, aws) != OCP_OK)
+    if (rc == OCP_OK && aws != NULL && aws_ocp_encode(tb, aws) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                            "out of memory keeping the rows for the AWS step");
-    rpt_table_release(&tb);
     return rc;
 }
 
 /* A batch of up to nthreads of this rank's days, finished in parallel. */
 struct batch {
+    struct rpt_table *table; /* per slot: the rows of its day, reused */
     struct rpt_buf *block;
     struct rpt_buf *aws; /* per day: the rows for the AWS step, or NULL */
     struct finish_result *res;
@@ -87,7 +88,8 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (i = 0; i < (int)b->count; i++)
         b->status[i] = finish_one_day(p, ix, fs, meta, enc, days[b->first + (size_t)i],
-                                      &b->block[i], b->aws != NULL ? &b->aws[i] : NULL,
+                                      &b->table[i], &b->block[i],
+                                      b->aws != NULL ? &b->aws[i] : NULL,
                                       &b->res[i], &b->err[i]);
     for (i = 0; i < (int)b->count; i++) {
         res->pod_rows += b->res[i].pod_rows;
@@ -422,6 +424,10 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         nthreads = 1;
     counts = calloc((size_t)size, sizeof *counts);
     displs = calloc((size_t)size, sizeof *displs);
+    w.b.table = calloc((size_t)nthreads, sizeof *w.b.table);
+    if (w.b.table != NULL)
+        for (i = 0; i < (size_t)nthreads; i++)
+            rpt_table_init(&w.b.table[i]);
     w.b.block = calloc((size_t)nthreads, sizeof *w.b.block);
     w.b.res = calloc((size_t)nthreads, sizeof *w.b.res);
     w.b.err = calloc((size_t)nthreads, sizeof *w.b.err);
@@ -430,7 +436,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         w.b.aws = calloc((size_t)nthreads, sizeof *w.b.aws);
     /* A rank that failed before the finish walks the protocol with no
      * days of its own. */
-    if (rc == OCP_OK && (counts == NULL || displs == NULL || w.b.block == NULL ||
+    if (rc == OCP_OK && (counts == NULL || displs == NULL || w.b.table == NULL || w.b.block == NULL ||
                          w.b.res == NULL || w.b.err == NULL || w.b.status == NULL ||
                          (aws_rows != NULL && w.b.aws == NULL)))
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
@@ -534,6 +540,10 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
 
 cleanup:
     rpt_part_release(&part);
+    if (w.b.table != NULL)
+        for (i = 0; i < (size_t)nthreads; i++)
+            rpt_table_release(&w.b.table[i]);
+    free(w.b.table);
     if (w.b.block != NULL)
         for (i = 0; i < (size_t)nthreads; i++)
             rpt_buf_release(&w.b.block[i]);

@@ -35,6 +35,12 @@ void rpt_table_init(struct rpt_table *t)
     ocp_arena_init(&t->strings, 0);
 }
 
+void rpt_table_clear(struct rpt_table *t)
+{
+    t->count = 0;
+    ocp_arena_reset(&t->strings);
+}
+
 void rpt_table_release(struct rpt_table *t)
 {
     free(t->rows);

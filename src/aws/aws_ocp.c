@@ -81,7 +81,7 @@ static int read_file(struct pq_file *f, struct rpt_table *t, struct ocp_error *e
         }
         for (i = 0; i < n && rc == OCP_OK; i++) {
             struct rpt_row *r = rpt_table_add(t);
-            const char *s[O_NSTR];
+            const char *s[O_NSTR] = {0}; /* all set below; -O3 cannot tell */
             if (r == NULL) {
                 rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
                 break;

@@ -346,7 +346,7 @@ static void j_i(struct rpt_buf *b, int *bad, const char *k, int64_t v, int comma
 
 static void j_d(struct rpt_buf *b, int *bad, const char *k, double v)
 {
-    char tmp[128], num[40];
+    char tmp[192], num[40]; /* a key of up to 120 bytes and a number */
     int n;
     rpt_format_double(v, num);
     n = snprintf(tmp, sizeof tmp, ",\"%s\":%s", k, num);

@@ -13,6 +13,8 @@ struct finish_result {
     int64_t pod_rows, unallocated_rows, storage_rows;
     int shared;  /* 1: every rank wrote its own days into the CSV file */
     int64_t direct_bytes; /* of them, written with O_DIRECT (all windows) */
+    double busy_seconds;  /* finishing and encoding this rank's own days */
+    int64_t days;         /* of them (all windows) */
 };
 
 /* Collective.  `mine` holds all groups of this rank's days (after the

@@ -858,13 +858,15 @@ static int phase_aws(struct run *r, struct ocp_error *err)
  * stays untouched until the commit. */
 static int phase_write(struct run *r, struct ocp_error *err)
 {
-    int64_t counts[6], sent[2], expected;
+    int64_t counts[6], sent[4], expected;
     int rc;
 
     counts[0] = r->owned[0];
     counts[1] = r->owned[1];
     sent[0] = r->moving_groups;
     sent[1] = (int64_t)r->moved_bytes;
+    sent[2] = (int64_t)(r->fres.busy_seconds * 1e6);
+    sent[3] = r->fres.days;
     counts[2] = r->fres.pod_rows;
     counts[3] = r->fres.unallocated_rows;
     counts[4] = r->fres.storage_rows;

@@ -66,11 +66,11 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
     return rc;
 }
 
-int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t sent[2],
+int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t sent[4],
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err)
 {
-    int64_t in[6], out[6], mine[3], *all = NULL;
+    int64_t in[6], out[6], mine[5], *all = NULL;
     MPI_Request rq;
     int r, rc = OCP_OK;
 
@@ -81,7 +81,7 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
         tp_abort(t, OCP_ERR_SOFTWARE);
     /* Peak memory is known only now: the finish allocates too. */
     if (t->rank == 0) {
-        all = calloc((size_t)t->nranks * 3, sizeof *all);
+        all = calloc((size_t)t->nranks * 5, sizeof *all);
         if (all == NULL) {
             ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
             fprintf(stderr, "ocpagg: rank 0: out of memory gathering the figures\n");
@@ -91,7 +91,9 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
     mine[0] = peak_rss_bytes();
     mine[1] = sent[0];
     mine[2] = sent[1];
-    if (MPI_Igather(mine, 3, MPI_INT64_T, all, 3, MPI_INT64_T, 0, t->comm,
+    mine[3] = sent[2]; /* microseconds */
+    mine[4] = sent[3];
+    if (MPI_Igather(mine, 5, MPI_INT64_T, all, 5, MPI_INT64_T, 0, t->comm,
                     &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
@@ -103,9 +105,11 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
         sum->out_storage_rows = out[4];
         sum->report_direct_bytes = out[5];
         for (r = 0; all != NULL && figures != NULL && r < t->nranks; r++) {
-            figures[r].peak_rss = all[3 * r];
-            figures[r].exchange_groups = all[3 * r + 1];
-            figures[r].exchange_bytes = all[3 * r + 2];
+            figures[r].peak_rss = all[5 * r];
+            figures[r].exchange_groups = all[5 * r + 1];
+            figures[r].exchange_bytes = all[5 * r + 2];
+            figures[r].finish_busy_seconds = (double)all[5 * r + 3] / 1e6;
+            figures[r].finish_days = all[5 * r + 4];
         }
     }
     free(all);
@@ -173,6 +177,9 @@ int summary_write(const struct run_summary *s, const char *path,
                             json_integer(s->per_rank[t].exchange_groups));
         json_object_set_new(r, "exchange_bytes_sent",
                             json_integer(s->per_rank[t].exchange_bytes));
+        json_object_set_new(r, "finish_days", json_integer(s->per_rank[t].finish_days));
+        json_object_set_new(r, "finish_busy_seconds",
+                            json_real(s->per_rank[t].finish_busy_seconds));
         xg += s->per_rank[t].exchange_groups;
         xb += s->per_rank[t].exchange_bytes;
         json_array_append_new(ranks, r);

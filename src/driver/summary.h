@@ -12,6 +12,8 @@ struct rank_figures {
     double read_seconds, merge_seconds;
     int64_t peak_rss;
     int64_t exchange_groups, exchange_bytes; /* sent in the shuffle */
+    double finish_busy_seconds; /* finishing and encoding its own days */
+    int64_t finish_days;
 };
 
 struct run_summary {
@@ -58,8 +60,9 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
  * output row counts and the report bytes written with O_DIRECT (counts:
  * pod groups, storage groups, pod, unallocated and storage rows, direct
  * bytes; summed), every rank's peak memory and what each sent in the
- * shuffle (sent: groups, bytes). */
-int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t sent[2],
+ * shuffle and in its finish (sent: groups, bytes, microseconds spent
+ * finishing its own days, their number). */
+int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t sent[4],
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err);
 

@@ -352,13 +352,16 @@ int rpt_stream_shared_end(struct rpt_stream *s, int64_t end, struct ocp_error *e
 /* Frees what a share holds. */
 void rpt_share_release(struct rpt_share *sh);
 
+struct rpt_writer;
+
 struct rpt_part {
     int fd;           /* -1 when closed */
     int dfd;          /* the same file opened O_DIRECT, or -1 */
-    unsigned char *abuf; /* aligned staging buffer for dfd */
+    struct rpt_writer *writer; /* the thread writing through dfd (rpt_part.c) */
     char *path;       /* the report's name, for messages */
     char *tmp;        /* the shared temporary file */
-    int64_t direct_bytes; /* bytes written through dfd (summary, tests) */
+    int64_t direct_bytes; /* bytes written through dfd (summary, tests; known
+                             after rpt_part_close) */
 };
 
 /* Any rank: opens the shared temporary file for writing at offsets.  It
@@ -379,14 +382,18 @@ int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
  * takes O_DIRECT, the whole 4 KiB pages inside the block go straight to
  * the disk through an aligned buffer (copying into the page cache is the
  * slow part of writing a report here, and the fsync then has little
- * left to do); the partial pages at either end, which a neighbouring
- * day's writer shares, go through the page cache.  A file system that
- * refuses direct writes gets plain writes.  OCP_ERR_IOERR with strerror
- * on failure (ENOSPC included). */
+ * left to do), written by the part's own thread while the caller goes on
+ * (one block in flight; the block itself may be reused at once); the
+ * partial pages at either end, which a neighbouring day's writer shares,
+ * go through the page cache.  A file system that refuses direct writes
+ * gets plain writes.  OCP_ERR_IOERR with strerror on failure (ENOSPC
+ * included): a failure of the block in flight is reported by the next
+ * call or by rpt_part_close. */
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
                    int64_t offset, struct ocp_error *err);
 
-/* Syncs (fdatasync) and closes the part.  OCP_ERR_IOERR on failure. */
+/* Waits for the block in flight, syncs (fdatasync) and closes the part.
+ * OCP_ERR_IOERR on failure. */
 int rpt_part_close(struct rpt_part *p, struct ocp_error *err);
 
 /* Closes without syncing (after a failure) and frees the names. */

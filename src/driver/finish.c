@@ -518,8 +518,8 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     if (shared) {
         int lrc;
         rc = walk_shared(&w, rc, &part, base, &end, err);
-        res->direct_bytes += part.direct_bytes;
         lrc = rpt_part_close(&part, err);
+        res->direct_bytes += part.direct_bytes;
         if (rc == OCP_OK && lrc != OCP_OK) {
             rc = lrc;
             tp_failed(t, rc, err);

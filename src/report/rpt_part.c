@@ -13,9 +13,17 @@
  * buffered write runs at a few hundred MB/s while the disk takes O_DIRECT
  * writes at over 1 GB/s, and a report is hundreds of MB.  O_DIRECT needs
  * the buffer, the offset and the length aligned, so each block's whole
- * pages are staged through an aligned buffer (a memcpy, far cheaper than
+ * pages are copied into an aligned buffer (a memcpy, far cheaper than
  * the kernel's copy) and its two partial end pages, which the
- * neighbouring days' writers share, go through the page cache. */
+ * neighbouring days' writers share, go through the page cache.
+ *
+ * A direct write keeps its caller waiting until the disk has the data
+ * (about 0.1 s for a day of a large cluster), so a thread of the part's
+ * own writes each day's whole pages while the caller finishes and
+ * encodes the next day.  One day is in flight at a time: the next write
+ * first waits for it, and its failure (ENOSPC, EIO) is reported there or
+ * at rpt_part_close, always before the report can be committed.  Without
+ * the thread (it could not start) the same writes happen in the caller. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* O_DIRECT */
 #endif
@@ -24,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,35 +40,183 @@
 
 /* Page alignment of direct writes (covers 512- and 4096-byte sectors). */
 #define PART_ALIGN ((size_t)4096)
-/* The staging buffer: large enough that each direct write is big. */
-#define PART_ABUF ((size_t)8 << 20)
+/* The largest single direct write (the kernel splits it anyway). */
+#define PART_PIECE ((size_t)64 << 20)
 /* Blocks shorter than this go through the page cache whole. */
 #define PART_DIRECT_MIN ((size_t)256 << 10)
 
-/* Opens the O_DIRECT twin of p->fd and its staging buffer; without them
- * the part writes through the page cache only (not an error). */
-static void open_direct(struct rpt_part *p)
-{
-    void *buf = NULL;
+/* The direct writes of a part: one job (a day's whole pages, copied into
+ * buf) at a time, written by `thread` or, without it, by the caller. */
+struct rpt_writer {
+    int dfd, fd;              /* the O_DIRECT twin, and the plain fd */
+    unsigned char *buf;       /* aligned to PART_ALIGN, reused */
+    size_t cap;
+    size_t len;               /* the job: len bytes of buf at off */
+    int64_t off;
+    int threaded;             /* thread runs */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int busy, stop;           /* a job is pending / the thread should end */
+    int err_no;               /* first failure's errno, 0 none */
+    int direct_refused;       /* EINVAL: direct writes refused, plain ones used */
+    int64_t direct_bytes;     /* written through dfd */
+};
 
-    p->dfd = open(p->tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECT);
-    if (p->dfd < 0)
-        return;
-    if (posix_memalign(&buf, PART_ALIGN, PART_ABUF) != 0) {
-        close(p->dfd);
-        p->dfd = -1;
-        return;
+/* Writes the job; returns 0 or an errno.  A file system that refuses
+ * direct writes (EINVAL) gets the rest through the page cache, and so
+ * does the rest of a short direct write (the disk filling up), which then
+ * says why. */
+static int write_job(struct rpt_writer *w, int64_t *direct)
+{
+    const unsigned char *b = w->buf;
+    size_t n = w->len;
+    int64_t off = w->off;
+
+    while (n > 0) {
+        size_t len = n < PART_PIECE ? n : PART_PIECE;
+        ssize_t k;
+
+        if (w->direct_refused)
+            return rpt_write_fully(w->fd, b, n, off);
+        k = pwrite(w->dfd, b, len, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0 && errno == EINVAL) {
+            w->direct_refused = 1;
+            continue;
+        }
+        if (k < 0)
+            return errno;
+        if (k == 0)
+            return ENOSPC;
+        *direct += k;
+        b += k;
+        n -= (size_t)k;
+        off += k;
+        if ((size_t)k < len) {
+            int e = rpt_write_fully(w->fd, b, len - (size_t)k, off);
+            if (e != 0)
+                return e;
+            b += len - (size_t)k;
+            n -= len - (size_t)k;
+            off += (int64_t)(len - (size_t)k);
+        }
     }
-    p->abuf = buf;
+    return 0;
 }
 
+static void *writer_main(void *arg)
+{
+    struct rpt_writer *w = arg;
+
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        int64_t direct = 0;
+        int e;
+
+        while (!w->busy && !w->stop)
+            pthread_cond_wait(&w->cond, &w->lock);
+        if (!w->busy)
+            break;
+        pthread_mutex_unlock(&w->lock);
+        e = write_job(w, &direct);
+        pthread_mutex_lock(&w->lock);
+        if (e != 0 && w->err_no == 0)
+            w->err_no = e;
+        w->direct_bytes += direct;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cond);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Waits until no job is pending; returns the first failure's errno. */
+static int writer_wait(struct rpt_writer *w)
+{
+    int e;
+
+    if (!w->threaded)
+        return w->err_no;
+    pthread_mutex_lock(&w->lock);
+    while (w->busy)
+        pthread_cond_wait(&w->cond, &w->lock);
+    e = w->err_no;
+    pthread_mutex_unlock(&w->lock);
+    return e;
+}
+
+/* Hands the job in buf to the thread (or writes it here). */
+static void writer_submit(struct rpt_writer *w)
+{
+    if (!w->threaded) {
+        int64_t direct = 0;
+        int e = write_job(w, &direct);
+        if (e != 0 && w->err_no == 0)
+            w->err_no = e;
+        w->direct_bytes += direct;
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->busy = 1;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Opens the O_DIRECT twin of p->fd and the writer; without them the part
+ * writes through the page cache only (not an error). */
+static void open_direct(struct rpt_part *p)
+{
+    struct rpt_writer *w = calloc(1, sizeof *w);
+
+    if (w == NULL)
+        return;
+    w->fd = p->fd;
+    w->dfd = open(p->tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECT);
+    if (w->dfd < 0) {
+        free(w);
+        return;
+    }
+    p->dfd = w->dfd;
+    p->writer = w;
+    if (pthread_mutex_init(&w->lock, NULL) != 0)
+        return; /* no thread: writes happen in the caller */
+    if (pthread_cond_init(&w->cond, NULL) != 0) {
+        pthread_mutex_destroy(&w->lock);
+        return;
+    }
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        return;
+    }
+    w->threaded = 1;
+}
+
+/* Ends the writer (after its job) and closes the O_DIRECT twin. */
 static void close_direct(struct rpt_part *p)
 {
+    struct rpt_writer *w = p->writer;
+
+    if (w != NULL) {
+        if (w->threaded) {
+            pthread_mutex_lock(&w->lock);
+            w->stop = 1;
+            pthread_cond_broadcast(&w->cond);
+            pthread_mutex_unlock(&w->lock);
+            pthread_join(w->thread, NULL);
+            pthread_cond_destroy(&w->cond);
+            pthread_mutex_destroy(&w->lock);
+        }
+        p->direct_bytes = w->direct_bytes;
+        free(w->buf);
+        free(w);
+        p->writer = NULL;
+    }
     if (p->dfd >= 0)
         close(p->dfd);
     p->dfd = -1;
-    free(p->abuf);
-    p->abuf = NULL;
 }
 
 int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *path,
@@ -116,41 +273,34 @@ static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int
     return OCP_OK;
 }
 
-/* The whole pages [off, off + n) (both aligned) through the staging
- * buffer.  A file system that turns direct writes down (EINVAL) gets the
- * rest through the page cache, and the part stops trying. */
+/* The whole pages [off, off + n) (both aligned): copied for the writer,
+ * which writes them while the caller goes on.  The previous job is
+ * waited for first; its failure is this call's. */
 static int write_direct(struct rpt_part *p, const char *text, size_t n, int64_t off,
                         struct ocp_error *err)
 {
-    while (n > 0) {
-        size_t len = n < PART_ABUF ? n : PART_ABUF;
-        ssize_t w;
+    struct rpt_writer *w = p->writer;
+    int e = writer_wait(w);
 
-        memcpy(p->abuf, text, len);
-        w = pwrite(p->dfd, p->abuf, len, (off_t)off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno == EINVAL) {
-            close_direct(p);
-            return write_all(p, p->fd, text, n, off, err);
-        }
-        if (w <= 0) {
-            int e = w < 0 ? errno : ENOSPC;
-            return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                                 p->tmp, strerror(e));
-        }
-        p->direct_bytes += w;
-        if ((size_t)w < len) {
-            /* A short direct write (the disk filling up): the rest of
-             * this piece through the page cache, which reports why. */
-            int rc = write_all(p, p->fd, text + w, len - (size_t)w, off + w, err);
-            if (rc != OCP_OK)
-                return rc;
-        }
-        text += len;
-        n -= len;
-        off += (int64_t)len;
+    if (e != 0)
+        return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
+                             p->tmp, strerror(e));
+    if (n > w->cap) {
+        void *nb = NULL;
+        size_t cap = n + n / 4; /* days vary a little in size */
+        cap = (cap + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
+        free(w->buf);
+        w->buf = NULL;
+        w->cap = 0;
+        if (posix_memalign(&nb, PART_ALIGN, cap) != 0)
+            return write_all(p, p->fd, text, n, off, err); /* no room: plainly */
+        w->buf = nb;
+        w->cap = cap;
     }
+    memcpy(w->buf, text, n);
+    w->len = n;
+    w->off = off;
+    writer_submit(w);
     return OCP_OK;
 }
 
@@ -187,13 +337,19 @@ int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
 
 int rpt_part_close(struct rpt_part *p, struct ocp_error *err)
 {
-    int rc = OCP_OK, fd = p->fd;
+    int rc = OCP_OK, fd = p->fd, e = 0;
 
+    /* The last day's direct writes first: their failure is the part's. */
+    if (p->writer != NULL)
+        e = writer_wait(p->writer);
     close_direct(p);
     p->fd = -1;
+    if (e != 0)
+        rc = ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
+                           p->tmp, strerror(e));
     /* Each writer syncs its own pages: on a shared file system rank 0's
      * fsync at commit does not reach another client's cache. */
-    if (fd >= 0 && fdatasync(fd) != 0)
+    if (rc == OCP_OK && fd >= 0 && fdatasync(fd) != 0)
         rc = ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
                            p->tmp, strerror(errno));
     if (fd >= 0 && close(fd) != 0 && rc == OCP_OK)

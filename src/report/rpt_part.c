@@ -121,6 +121,11 @@ static void *writer_main(void *arg)
             break;
         pthread_mutex_unlock(&w->lock);
         e = write_job(w, &direct);
+        /* The day's metadata (the extents the direct writes allocated)
+         * to the disk now, while the rank works on: the part's final
+         * fdatasync then has only the last day left. */
+        if (e == 0 && fdatasync(w->fd) != 0)
+            e = errno;
         pthread_mutex_lock(&w->lock);
         if (e != 0 && w->err_no == 0)
             w->err_no = e;

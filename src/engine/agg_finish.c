@@ -226,7 +226,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     size_t e;
     int created, rc = OCP_OK;
 
-    const size_t *list;
+    const size_t *list, *slist;
     size_t j, nw = 0, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
     struct emit_item *items;
 
@@ -240,8 +240,13 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     memset(&cm, 0, sizeof cm);
     memset(&lm, 0, sizeof lm);
     hmap_clear(final);
-    /* As many groups as the day has (merged labels seldom join two). */
-    if (hmap_reserve(final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
+    /* As many groups as the day has (merged labels seldom join two); the
+     * table also gets room for the unallocated rows (about one per node
+     * with capacity) and the storage rows (about one per storage group)
+     * that follow, so adding them does not move the whole day's rows. */
+    if (hmap_reserve(final, n) != 0 ||
+        rpt_table_reserve(f->out, f->out->count + n + f->dn_caps.count +
+                                      entries_of(f, AGG_IX_STORAGE, &p->storage, &slist)) != 0) {
         rc = oom(err);
         goto cleanup;
     }
@@ -423,6 +428,11 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         if (pool_cmp(&p->pool, v->resource_id, u->resource_id) > 0)
             u->resource_id = v->resource_id;
     }
+    /* Room for every node's row at once (emit_pods made room for most). */
+    if (rpt_table_reserve(f->out, f->out->count + per_node.count) != 0) {
+        rc = oom(err);
+        goto cleanup;
+    }
     for (e = 0; e < per_node.count; e++) {
         const struct day_node_key *k = hmap_entry(&per_node, e);
         const struct unalloc_val *u = hmap_value(&per_node, e);
@@ -484,6 +494,7 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
 {
     int rc;
 
+    agg_fin_cache_new_table(f->c);
     hmap_init(&f->dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     hmap_init(&f->day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     rc = build_capacity(f, err);
@@ -504,9 +515,6 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
         rpt_table_sort(f->out);
     hmap_release(&f->dn_caps);
     hmap_release(&f->day_caps);
-    free(f->text);
-    free(f->csv);
-    free(f->csv_len);
     return rc;
 }
 
@@ -550,9 +558,7 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
         return oom(err);
     if (f.c->fpool.bytes_len > FINISH_CACHE_BYTES) {
         /* Too many texts kept: forget them (the sets stay). */
-        pool_release(&f.c->fpool);
-        pool_init(&f.c->fpool);
-        hmap_clear(&f.c->merged);
+        agg_fin_cache_forget_texts(f.c);
     }
     rc = finish_run(&f, err);
     agg_day_index_put_cache(ix, f.c);

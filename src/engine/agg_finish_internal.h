@@ -106,6 +106,17 @@ struct emit_item {
     uint32_t mh, fh;
 };
 
+/* What the cache knows of one merged text (by finish pool id): its
+ * quoted CSV field ('"' doubled), made once for all the days the text is
+ * kept, and the copy in the table being finished (text, NUL, CSV field,
+ * NUL) when stamp is the cache's stamp. */
+struct text_slot {
+    const char *csv;   /* NULL: not made yet */
+    const char *table;
+    size_t csv_len;
+    uint32_t stamp;
+};
+
 struct agg_finish_cache {
     struct agg_finish_cache *next;  /* the index's list of caches */
     struct agg_pool fpool;          /* merged label texts */
@@ -118,16 +129,16 @@ struct agg_finish_cache {
     size_t items_cap;
     char *mbuf;                     /* a merged text being built */
     size_t mcap;
+    struct ocp_arena csvs;          /* the slots' CSV fields */
+    struct text_slot *slots;        /* by finish pool id, nslots long */
+    size_t nslots;
+    uint32_t stamp;                 /* the table being finished */
 };
 
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
     struct agg_finish_cache *c;     /* labels (lasting with an index) */
-    const char **text;              /* finish pool id -> copy in the table */
-    const char **csv;               /* ... and its quoted CSV field */
-    size_t *csv_len;
-    size_t ntext;
     struct hmap dn_caps;            /* (day, node) -> capacity sums */
     struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
     struct rpt_table *out;
@@ -185,10 +196,16 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
 int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
                                  uint32_t h, uint32_t *out, struct ocp_error *err);
 /* A merged label text for the rows: one copy per distinct text in the
- * table, followed by its quoted CSV field; NULL when out of memory. */
+ * table, followed by its quoted CSV field (made once per text while the
+ * cache keeps it); NULL when out of memory. */
 const char *agg_fin_label_text(struct finisher *f, uint32_t id);
 /* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
 void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row);
+/* Forgets the merged texts (and their CSV fields) of a cache, keeping
+ * its prepared sets: when the texts outgrow FINISH_CACHE_BYTES. */
+void agg_fin_cache_forget_texts(struct agg_finish_cache *c);
+/* Starts a new table: no text counts as copied into it yet. */
+void agg_fin_cache_new_table(struct agg_finish_cache *c);
 /* Sets up / releases a cache held by the caller. */
 void agg_fin_cache_init(struct agg_finish_cache *c);
 void agg_fin_cache_release(struct agg_finish_cache *c);

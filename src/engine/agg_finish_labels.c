@@ -153,67 +153,113 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
     return agg_fin_merged_labels_hashed(f, &k, hmap_hash(&k, sizeof k), out, err);
 }
 
-/* A merged label text for the rows: one copy per distinct text in the
- * table, followed by its quoted CSV field (rpt_row.all_labels_csv). */
+/* The slot of fpool text id, the slots growing to cover it; NULL when
+ * out of memory. */
+static struct text_slot *text_slot_of(struct agg_finish_cache *c, uint32_t id)
+{
+    if (id >= c->nslots) {
+        size_t n = c->nslots ? c->nslots : 256;
+        struct text_slot *ns;
+        while (n <= id)
+            n *= 2;
+        ns = realloc(c->slots, n * sizeof *ns);
+        if (ns == NULL)
+            return NULL;
+        memset(ns + c->nslots, 0, (n - c->nslots) * sizeof *ns);
+        c->slots = ns;
+        c->nslots = n;
+    }
+    return &c->slots[id];
+}
+
+/* Makes s's quoted CSV field, made once per text for all the days the
+ * cache keeps it: '"' around it, each '"' inside doubled (as rpt_csv.c
+ * would); -1 when out of memory. */
+static int make_csv(struct agg_finish_cache *c, struct text_slot *s,
+                    const char *text, size_t len)
+{
+    size_t quotes = 0, i, q = 0;
+    char *d;
+
+    for (i = 0; i < len; i++)
+        quotes += text[i] == '"';
+    d = ocp_arena_alloc(&c->csvs, len + quotes + 3);
+    if (d == NULL)
+        return -1;
+    d[q++] = '"';
+    /* Without a branch per byte: a '"' after every byte, kept only after
+     * a '"' (label texts are mostly quotes and short words). */
+    for (i = 0; i < len; i++) {
+        char ch = text[i];
+        d[q] = ch;
+        d[q + 1] = '"';
+        q += 1 + (size_t)(ch == '"');
+    }
+    d[q++] = '"';
+    d[q] = '\0';
+    s->csv = d;
+    s->csv_len = q;
+    return 0;
+}
+
 const char *agg_fin_label_text(struct finisher *f, uint32_t id)
 {
     struct agg_finish_cache *c = f->c;
+    struct text_slot *s = text_slot_of(c, id);
 
-    if (id >= f->ntext) {
-        size_t n = f->ntext ? f->ntext : 256;
-        const char **nt, **nc;
-        size_t *nl;
-        while (n <= id)
-            n *= 2;
-        nt = realloc(f->text, n * sizeof *nt);
-        if (nt == NULL)
+    if (s == NULL)
+        return NULL;
+    if (s->stamp != c->stamp) {
+        /* The table's own copy: text, NUL, CSV field, NUL, copied whole
+         * (a row must not point into the cache, which another day may
+         * clear while the table is still written). */
+        size_t len = pool_len(&c->fpool, id);
+        const char *text = pool_str(&c->fpool, id);
+        char *p;
+        if (s->csv == NULL && make_csv(c, s, text, len) != 0)
             return NULL;
-        f->text = nt;
-        nc = realloc(f->csv, n * sizeof *nc);
-        if (nc == NULL)
-            return NULL;
-        f->csv = nc;
-        nl = realloc(f->csv_len, n * sizeof *nl);
-        if (nl == NULL)
-            return NULL;
-        f->csv_len = nl;
-        memset(nt + f->ntext, 0, (n - f->ntext) * sizeof *nt);
-        memset(nc + f->ntext, 0, (n - f->ntext) * sizeof *nc);
-        f->ntext = n;
-    }
-    if (f->text[id] == NULL) {
-        size_t len = pool_len(&c->fpool, id), i, q;
-        const char *s = pool_str(&c->fpool, id);
-        char *p = ocp_arena_alloc(&f->out->strings, len + 1 + 2 * len + 3), *d;
+        p = ocp_arena_alloc(&f->out->strings, len + 1 + s->csv_len + 1);
         if (p == NULL)
             return NULL;
-        memcpy(p, s, len);
+        memcpy(p, text, len);
         p[len] = '\0';
-        /* The CSV field: quoted, each '"' doubled (as rpt_csv.c would). */
-        d = p + len + 1;
-        q = 0;
-        d[q++] = '"';
-        for (i = 0; i < len; i++) {
-            d[q++] = s[i];
-            if (s[i] == '"')
-                d[q++] = '"';
-        }
-        d[q++] = '"';
-        d[q] = '\0';
-        f->csv[id] = d;
-        f->csv_len[id] = q;
-        f->text[id] = p;
+        memcpy(p + len + 1, s->csv, s->csv_len + 1);
+        s->table = p;
+        s->stamp = c->stamp;
     }
-    return f->text[id];
+    return s->table;
 }
 
 /* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
 void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row)
 {
-    if (id < f->ntext && f->csv[id] != NULL) {
-        row->all_labels_csv = f->csv[id];
-        row->all_labels_csv_len = f->csv_len[id];
+    const struct agg_finish_cache *c = f->c;
+
+    if (id < c->nslots && c->slots[id].stamp == c->stamp) {
+        row->all_labels_csv = c->slots[id].table + pool_len(&c->fpool, id) + 1;
+        row->all_labels_csv_len = c->slots[id].csv_len;
     }
+}
+
+void agg_fin_cache_new_table(struct agg_finish_cache *c)
+{
+    if (++c->stamp == 0) {
+        /* After 2^32 tables: no slot may look copied to this one. */
+        size_t i;
+        for (i = 0; i < c->nslots; i++)
+            c->slots[i].stamp = 0;
+        c->stamp = 1;
+    }
+}
+
+void agg_fin_cache_forget_texts(struct agg_finish_cache *c)
+{
+    pool_release(&c->fpool);
+    pool_init(&c->fpool);
+    hmap_clear(&c->merged);
+    ocp_arena_reset(&c->csvs);
+    if (c->nslots > 0)
+        memset(c->slots, 0, c->nslots * sizeof *c->slots);
 }
 
 void agg_fin_cache_init(struct agg_finish_cache *c)
@@ -225,6 +271,7 @@ void agg_fin_cache_init(struct agg_finish_cache *c)
     hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
     hmap_init(&c->pod_final, sizeof(struct final_pod_key), sizeof(struct pod_val));
     ocp_arena_init(&c->prep, (size_t)1 << 20);
+    ocp_arena_init(&c->csvs, (size_t)1 << 20);
 }
 
 void agg_fin_cache_release(struct agg_finish_cache *c)
@@ -237,6 +284,8 @@ void agg_fin_cache_release(struct agg_finish_cache *c)
     hmap_release(&c->merged);
     hmap_release(&c->pod_final);
     free(c->items);
+    ocp_arena_release(&c->csvs);
+    free(c->slots);
 }
 
 struct agg_finish_cache *agg_finish_cache_create(void)

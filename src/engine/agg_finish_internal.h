@@ -77,6 +77,7 @@ struct set_key {
 struct prep_entry {
     const char *key;
     const char *text;
+    uint64_t kpre; /* the key's first 8 bytes, big-endian, zero-padded */
     uint32_t klen, tlen;
 };
 struct prep_set {

@@ -5,6 +5,17 @@
  * texts from one day to the next. */
 #include "engine/agg_finish_internal.h"
 
+/* A key's first 8 bytes as a big-endian number, zero-padded: numbers
+ * that differ order the keys as key_order does. */
+static uint64_t key_prefix(const char *k, size_t n)
+{
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | (i < n ? (unsigned char)k[i] : 0u);
+    return v;
+}
+
 /* The prepared set of a canonical label id of the partial's pool; NULL
  * when memory ran out (canonical texts are our own JSON objects, so
  * parsing fails only for want of memory), never an empty set instead. */
@@ -50,6 +61,7 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
         t[kq] = ':';
         txt_json_quote(p->value, p->vlen, t + kq + 1, vq + 1);
         pe[i].key = key;
+        pe[i].kpre = key_prefix(key, p->klen);
         pe[i].klen = (uint32_t)p->klen;
         pe[i].text = t;
         pe[i].tlen = (uint32_t)(kq + 1 + vq);
@@ -61,12 +73,20 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
     return ps;
 }
 
-/* Byte order of keys, shorter first on a common prefix (lbl_set's). */
-static int key_order(const struct prep_entry *a, const struct prep_entry *b)
+/* Byte order of keys, shorter first on a common prefix (lbl_set's).
+ * The prefixes decide most pairs: where they differ, the first differing
+ * byte (or the end of the shorter key, padded with 0 below any byte
+ * that follows in the longer one) lies in them; where they are equal,
+ * the first min(klen, 8) bytes are, and only the bytes after 8 remain. */
+static inline int key_order(const struct prep_entry *a, const struct prep_entry *b)
 {
-    size_t n = a->klen < b->klen ? a->klen : b->klen;
-    int c = n > 0 ? memcmp(a->key, b->key, n) : 0;
-    if (c != 0)
+    size_t n;
+    int c;
+
+    if (a->kpre != b->kpre)
+        return a->kpre < b->kpre ? -1 : 1;
+    n = a->klen < b->klen ? a->klen : b->klen;
+    if (n > 8 && (c = memcmp(a->key + 8, b->key + 8, n - 8)) != 0)
         return c;
     return a->klen < b->klen ? -1 : a->klen > b->klen ? 1 : 0;
 }

@@ -353,7 +353,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         agg_fin_set_cost_category(f, row, row->namespace_);
         {
             const size_t known[4] = {pool_len(&p->pool, k->ns), pool_len(&p->pool, k->node),
-                                     pool_len(&f->c->fpool, k->labels),
+                                     agg_fin_text_len(&f->c->texts, k->labels),
                                      pool_len(&p->pool, v->resource_id)};
             s = agg_fin_set_uuid(f, row, known);
         }
@@ -556,9 +556,10 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
     f.c = agg_day_index_take_cache(ix);
     if (f.c == NULL)
         return oom(err);
-    if (f.c->fpool.bytes_len > FINISH_CACHE_BYTES) {
+    if (f.c->texts.text_bytes > FINISH_CACHE_BYTES) {
         /* Too many texts kept: forget them (the sets stay). */
-        agg_fin_cache_forget_texts(f.c);
+        agg_fin_texts_clear(&f.c->texts);
+        hmap_clear(&f.c->merged);
     }
     rc = finish_run(&f, err);
     agg_day_index_put_cache(ix, f.c);

@@ -79,6 +79,7 @@ struct prep_entry {
     const char *text;
     uint64_t kpre; /* the key's first 8 bytes, big-endian, zero-padded */
     uint32_t klen, tlen;
+    uint32_t eid;  /* the entry's id: equal texts, equal ids (cache epool) */
 };
 struct prep_set {
     const struct prep_entry *e;
@@ -107,32 +108,45 @@ struct emit_item {
     uint32_t mh, fh;
 };
 
-/* What the cache knows of one merged text (by finish pool id): its
- * quoted CSV field ('"' doubled), made once for all the days the text is
- * kept, and the copy in the table being finished (text, NUL, CSV field,
- * NUL) when stamp is the cache's stamp. */
-struct text_slot {
+/* One merged label text of a cache, by text id (from 1; POOL_NULL is
+ * none): the text, the ids of the entries it was built of (equal texts
+ * are equal entry lists, so texts are found by their lists without
+ * building or hashing the text), its quoted CSV field ('"' doubled), made
+ * once for all the days the text is kept, and its copy in the table being
+ * finished (text, NUL, CSV field, NUL) when stamp is the cache's stamp. */
+struct fin_text {
+    const char *text;
+    const uint32_t *seq;
     const char *csv;   /* NULL: not made yet */
     const char *table;
-    size_t csv_len;
-    uint32_t stamp;
+    uint32_t len, nseq, csv_len, stamp;
+};
+
+/* The merged texts of a cache: records by id, a hash table over their
+ * entry lists, the bytes in an arena (no text ever moves). */
+struct fin_texts {
+    struct ocp_arena mem;
+    struct fin_text *t;  /* [0] unused */
+    uint32_t count, cap; /* ids in use (with 0), room */
+    uint64_t *slots;     /* 0 empty, else list hash << 32 | id */
+    uint32_t mask;       /* slots - 1 (slots a power of two, or none) */
+    size_t text_bytes;   /* for FINISH_CACHE_BYTES */
 };
 
 struct agg_finish_cache {
     struct agg_finish_cache *next;  /* the index's list of caches */
-    struct agg_pool fpool;          /* merged label texts */
+    struct fin_texts texts;         /* merged label texts */
+    struct agg_pool epool;          /* prepared entries' texts -> entry ids */
     struct hmap sets;               /* p->pool id -> prepared set */
-    struct hmap merged;             /* label quadruple -> finish pool id */
+    struct hmap merged;             /* label quadruple -> text id */
     struct lbl_set work;
     struct ocp_arena prep;          /* prepared sets */
     struct hmap pod_final;          /* emit_pods' groups of the day */
     struct emit_item *items;        /* emit_pods' scratch, items_cap long */
     size_t items_cap;
-    char *mbuf;                     /* a merged text being built */
-    size_t mcap;
-    struct ocp_arena csvs;          /* the slots' CSV fields */
-    struct text_slot *slots;        /* by finish pool id, nslots long */
-    size_t nslots;
+    const struct prep_entry **pick; /* a merge's entries, pick_cap long */
+    uint32_t *seq;                  /* ... and their ids */
+    size_t pick_cap;
     uint32_t stamp;                 /* the table being finished */
 };
 
@@ -196,20 +210,34 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
 /* agg_fin_merged_labels of the quadruple k, whose hmap_hash is h. */
 int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
                                  uint32_t h, uint32_t *out, struct ocp_error *err);
+/* Sets up / releases a cache held by the caller. */
+void agg_fin_cache_init(struct agg_finish_cache *c);
+void agg_fin_cache_release(struct agg_finish_cache *c);
+
+/* agg_finish_texts.c */
+
+void agg_fin_texts_init(struct fin_texts *s);
+void agg_fin_texts_release(struct fin_texts *s);
+/* Forgets every text (when they outgrow FINISH_CACHE_BYTES). */
+void agg_fin_texts_clear(struct fin_texts *s);
+/* The id of the merged text of entries pick[0..n) (ids seq[0..n)), kept
+ * from now on when new: "{" the entries' texts joined by "," "}". */
+int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pick,
+                         const uint32_t *seq, uint32_t n, uint32_t *id,
+                         struct ocp_error *err);
+/* The length of text id (a valid id). */
+static inline size_t agg_fin_text_len(const struct fin_texts *s, uint32_t id)
+{
+    return s->t[id].len;
+}
 /* A merged label text for the rows: one copy per distinct text in the
  * table, followed by its quoted CSV field (made once per text while the
  * cache keeps it); NULL when out of memory. */
 const char *agg_fin_label_text(struct finisher *f, uint32_t id);
 /* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
 void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row);
-/* Forgets the merged texts (and their CSV fields) of a cache, keeping
- * its prepared sets: when the texts outgrow FINISH_CACHE_BYTES. */
-void agg_fin_cache_forget_texts(struct agg_finish_cache *c);
 /* Starts a new table: no text counts as copied into it yet. */
 void agg_fin_cache_new_table(struct agg_finish_cache *c);
-/* Sets up / releases a cache held by the caller. */
-void agg_fin_cache_init(struct agg_finish_cache *c);
-void agg_fin_cache_release(struct agg_finish_cache *c);
 
 /* agg_finish.c */
 

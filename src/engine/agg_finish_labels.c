@@ -1,8 +1,8 @@
-/* agg_finish_labels.c - label texts for the finish: canonical label sets
- * prepared once (each pair's JSON text quoted), merged node ∪ namespace
- * ∪ pod (or volume) texts built by picking entries, the table's copies
- * with their quoted CSV fields, and the cache that keeps sets and merged
- * texts from one day to the next. */
+/* agg_finish_labels.c - label sets for the finish: canonical label sets
+ * prepared once (each pair's JSON text quoted and given an entry id),
+ * node ∪ namespace ∪ pod (or volume) sets merged by picking entries (their
+ * texts kept by agg_finish_texts.c), and the cache that keeps sets and
+ * merged texts from one day to the next. */
 #include "engine/agg_finish_internal.h"
 
 /* A key's first 8 bytes as a big-endian number, zero-padded: numbers
@@ -60,6 +60,9 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
         txt_json_quote(p->key, p->klen, t, kq + 1);
         t[kq] = ':';
         txt_json_quote(p->value, p->vlen, t + kq + 1, vq + 1);
+        pe[i].eid = pool_intern(&c->epool, t, kq + 1 + vq);
+        if (pe[i].eid == POOL_NULL)
+            return NULL;
         pe[i].key = key;
         pe[i].kpre = key_prefix(key, p->klen);
         pe[i].klen = (uint32_t)p->klen;
@@ -102,10 +105,10 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
     const uint32_t parts[4] = {k->node_labels, k->ns_labels, k->own_labels,
                                k->own2_labels};
     const struct prep_set *ps[4];
-    uint32_t at[4] = {0, 0, 0, 0};
+    uint32_t at[4] = {0, 0, 0, 0}, np = 0, id;
     struct merged_val *v;
-    size_t len = 0, need = 2, e;
-    int created, i, first = 1;
+    size_t need = 0, e;
+    int created, i, rc;
 
     e = hmap_upsert_hashed(&c->merged, k, h, &created);
     if (e == SIZE_MAX)
@@ -116,24 +119,28 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
         return OCP_OK;
     }
     for (i = 0; i < 4; i++) {
-        uint32_t j;
         if ((ps[i] = set_of(f, parts[i])) == NULL)
             return oom(err);
-        for (j = 0; j < ps[i]->n; j++)
-            need += (size_t)ps[i]->e[j].tlen + 1;
+        need += ps[i]->n;
     }
-    if (need > c->mcap) {
-        size_t ncap = c->mcap ? c->mcap : 1024;
-        char *nb;
+    if (need > c->pick_cap) {
+        size_t ncap = c->pick_cap ? c->pick_cap : 64;
+        const struct prep_entry **np2;
+        uint32_t *ns;
         while (ncap < need)
             ncap *= 2;
-        nb = realloc(c->mbuf, ncap);
-        if (nb == NULL)
+        np2 = realloc(c->pick, ncap * sizeof *np2);
+        if (np2 == NULL)
             return oom(err);
-        c->mbuf = nb;
-        c->mcap = ncap;
+        c->pick = np2;
+        ns = realloc(c->seq, ncap * sizeof *ns);
+        if (ns == NULL)
+            return oom(err);
+        c->seq = ns;
+        c->pick_cap = ncap;
     }
-    c->mbuf[len++] = '{';
+    /* The merged set's entries in key order: the text is found by their
+     * ids, and built from them only when new. */
     for (;;) {
         const struct prep_entry *best = NULL;
         for (i = 0; i < 4; i++) {
@@ -150,18 +157,15 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
         for (i = 0; i < 4; i++)
             if (at[i] < ps[i]->n && key_order(&ps[i]->e[at[i]], best) == 0)
                 at[i]++;
-        if (!first)
-            c->mbuf[len++] = ',';
-        first = 0;
-        memcpy(c->mbuf + len, best->text, best->tlen);
-        len += best->tlen;
+        c->pick[np] = best;
+        c->seq[np++] = best->eid;
     }
-    c->mbuf[len++] = '}';
+    rc = agg_fin_texts_intern(&c->texts, c->pick, c->seq, np, &id, err);
+    if (rc != OCP_OK)
+        return rc;
     v = hmap_value(&c->merged, e);
-    v->id = pool_intern(&c->fpool, c->mbuf, len);
-    if (v->id == POOL_NULL)
-        return oom(err);
-    *out = v->id;
+    v->id = id;
+    *out = id;
     return OCP_OK;
 }
 
@@ -173,139 +177,30 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
     return agg_fin_merged_labels_hashed(f, &k, hmap_hash(&k, sizeof k), out, err);
 }
 
-/* The slot of fpool text id, the slots growing to cover it; NULL when
- * out of memory. */
-static struct text_slot *text_slot_of(struct agg_finish_cache *c, uint32_t id)
-{
-    if (id >= c->nslots) {
-        size_t n = c->nslots ? c->nslots : 256;
-        struct text_slot *ns;
-        while (n <= id)
-            n *= 2;
-        ns = realloc(c->slots, n * sizeof *ns);
-        if (ns == NULL)
-            return NULL;
-        memset(ns + c->nslots, 0, (n - c->nslots) * sizeof *ns);
-        c->slots = ns;
-        c->nslots = n;
-    }
-    return &c->slots[id];
-}
-
-/* Makes s's quoted CSV field, made once per text for all the days the
- * cache keeps it: '"' around it, each '"' inside doubled (as rpt_csv.c
- * would); -1 when out of memory. */
-static int make_csv(struct agg_finish_cache *c, struct text_slot *s,
-                    const char *text, size_t len)
-{
-    size_t quotes = 0, i, q = 0;
-    char *d;
-
-    for (i = 0; i < len; i++)
-        quotes += text[i] == '"';
-    d = ocp_arena_alloc(&c->csvs, len + quotes + 3);
-    if (d == NULL)
-        return -1;
-    d[q++] = '"';
-    /* Without a branch per byte: a '"' after every byte, kept only after
-     * a '"' (label texts are mostly quotes and short words). */
-    for (i = 0; i < len; i++) {
-        char ch = text[i];
-        d[q] = ch;
-        d[q + 1] = '"';
-        q += 1 + (size_t)(ch == '"');
-    }
-    d[q++] = '"';
-    d[q] = '\0';
-    s->csv = d;
-    s->csv_len = q;
-    return 0;
-}
-
-const char *agg_fin_label_text(struct finisher *f, uint32_t id)
-{
-    struct agg_finish_cache *c = f->c;
-    struct text_slot *s = text_slot_of(c, id);
-
-    if (s == NULL)
-        return NULL;
-    if (s->stamp != c->stamp) {
-        /* The table's own copy: text, NUL, CSV field, NUL, copied whole
-         * (a row must not point into the cache, which another day may
-         * clear while the table is still written). */
-        size_t len = pool_len(&c->fpool, id);
-        const char *text = pool_str(&c->fpool, id);
-        char *p;
-        if (s->csv == NULL && make_csv(c, s, text, len) != 0)
-            return NULL;
-        p = ocp_arena_alloc(&f->out->strings, len + 1 + s->csv_len + 1);
-        if (p == NULL)
-            return NULL;
-        memcpy(p, text, len);
-        p[len] = '\0';
-        memcpy(p + len + 1, s->csv, s->csv_len + 1);
-        s->table = p;
-        s->stamp = c->stamp;
-    }
-    return s->table;
-}
-
-/* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
-void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row)
-{
-    const struct agg_finish_cache *c = f->c;
-
-    if (id < c->nslots && c->slots[id].stamp == c->stamp) {
-        row->all_labels_csv = c->slots[id].table + pool_len(&c->fpool, id) + 1;
-        row->all_labels_csv_len = c->slots[id].csv_len;
-    }
-}
-
-void agg_fin_cache_new_table(struct agg_finish_cache *c)
-{
-    if (++c->stamp == 0) {
-        /* After 2^32 tables: no slot may look copied to this one. */
-        size_t i;
-        for (i = 0; i < c->nslots; i++)
-            c->slots[i].stamp = 0;
-        c->stamp = 1;
-    }
-}
-
-void agg_fin_cache_forget_texts(struct agg_finish_cache *c)
-{
-    pool_release(&c->fpool);
-    pool_init(&c->fpool);
-    hmap_clear(&c->merged);
-    ocp_arena_reset(&c->csvs);
-    if (c->nslots > 0)
-        memset(c->slots, 0, c->nslots * sizeof *c->slots);
-}
-
 void agg_fin_cache_init(struct agg_finish_cache *c)
 {
     memset(c, 0, sizeof *c);
-    pool_init(&c->fpool);
+    agg_fin_texts_init(&c->texts);
+    pool_init(&c->epool);
     lbl_set_init(&c->work);
     hmap_init(&c->merged, sizeof(struct merged_key), sizeof(struct merged_val));
     hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
     hmap_init(&c->pod_final, sizeof(struct final_pod_key), sizeof(struct pod_val));
     ocp_arena_init(&c->prep, (size_t)1 << 20);
-    ocp_arena_init(&c->csvs, (size_t)1 << 20);
 }
 
 void agg_fin_cache_release(struct agg_finish_cache *c)
 {
     hmap_release(&c->sets);
     ocp_arena_release(&c->prep);
-    free(c->mbuf);
-    pool_release(&c->fpool);
+    agg_fin_texts_release(&c->texts);
+    pool_release(&c->epool);
     lbl_set_release(&c->work);
     hmap_release(&c->merged);
     hmap_release(&c->pod_final);
     free(c->items);
-    ocp_arena_release(&c->csvs);
-    free(c->slots);
+    free(c->pick);
+    free(c->seq);
 }
 
 struct agg_finish_cache *agg_finish_cache_create(void)

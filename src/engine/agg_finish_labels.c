@@ -143,20 +143,26 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
      * ids, and built from them only when new. */
     for (;;) {
         const struct prep_entry *best = NULL;
+        unsigned same = 0; /* the sets whose head has best's key */
         for (i = 0; i < 4; i++) {
             const struct prep_entry *x;
+            int o;
             if (at[i] >= ps[i]->n)
                 continue;
             x = &ps[i]->e[at[i]];
             /* A later set's equal key wins: take it and skip the others. */
-            if (best == NULL || key_order(x, best) <= 0)
+            o = best == NULL ? -1 : key_order(x, best);
+            if (o < 0)
+                same = 0;
+            if (o <= 0) {
                 best = x;
+                same |= 1u << i;
+            }
         }
         if (best == NULL)
             break;
         for (i = 0; i < 4; i++)
-            if (at[i] < ps[i]->n && key_order(&ps[i]->e[at[i]], best) == 0)
-                at[i]++;
+            at[i] += (same >> i) & 1u;
         c->pick[np] = best;
         c->seq[np++] = best->eid;
     }

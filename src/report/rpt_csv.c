@@ -116,7 +116,10 @@ static void add_num(struct rpt_buf *b, struct num_cache *c, int col, double v)
         c->len[col] = rpt_format_double(v, c->text[col]);
         c->value[col] = v;
     }
-    add(b, c->text[col], c->len[col]);
+    /* 32 bytes, a copy of constant length: the row's room has 32 for each
+     * number (and a text is at most 25 long); len moves by the text's. */
+    memcpy(b->data + b->len, c->text[col], 32);
+    b->len += c->len[col];
 }
 
 /* About how long a row's line is (its strings, quoted, and typical

@@ -117,7 +117,7 @@ static void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *e)
  * bytes, '0' past the digits, so the fixed layouts are a few copies of
  * constant length into a local buffer (n <= 17, so x + 1 <= 17 digits
  * before the point and at most 16 after it), and out gets the text and
- * its NUL in one copy. */
+ * its NUL in one copy of its 32 bytes. */
 static size_t format_g(int negative, const char *d, int n, int x, int prec,
                        char *out)
 {
@@ -159,7 +159,7 @@ static size_t format_g(int negative, const char *d, int n, int x, int prec,
         o += (size_t)(n - x - 1);
     }
     b[o] = '\0';
-    memcpy(out, b, o + 1);
+    memcpy(out, b, 32); /* out has 32 bytes; o + 1 <= 26 of them count */
     return o;
 }
 

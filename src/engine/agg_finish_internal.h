@@ -133,11 +133,19 @@ struct fin_texts {
     size_t text_bytes;   /* for FINISH_CACHE_BYTES */
 };
 
+/* The last prepared set seen in a memo slot (slot by id's hash). */
+#define SET_MEMO_BITS 8
+struct set_memo {
+    uint32_t id;
+    const struct prep_set *set; /* NULL: empty slot */
+};
+
 struct agg_finish_cache {
     struct agg_finish_cache *next;  /* the index's list of caches */
     struct fin_texts texts;         /* merged label texts */
     struct agg_pool epool;          /* prepared entries' texts -> entry ids */
     struct hmap sets;               /* p->pool id -> prepared set */
+    struct set_memo set_memo[1 << SET_MEMO_BITS];
     struct hmap merged;             /* label quadruple -> text id */
     struct lbl_set work;
     struct ocp_arena prep;          /* prepared sets */

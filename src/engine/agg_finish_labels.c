@@ -25,6 +25,7 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
     struct agg_finish_cache *c = f->c;
     struct set_key k = {id, 0};
     struct set_val *v;
+    struct set_memo *memo;
     struct prep_set *ps;
     struct prep_entry *pe;
     size_t e, i;
@@ -32,14 +33,22 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
 
     if (id == POOL_NULL)
         return &empty;
+    /* Node and namespace sets come again group after group: the memo
+     * answers them without a probe of the map. */
+    memo = &c->set_memo[(id * 0x9e3779b1u) >> (32 - SET_MEMO_BITS)];
+    if (memo->set != NULL && memo->id == id)
+        return memo->set;
     /* Keyed by id rather than an array over the whole pool: a day's
      * finish touches only that day's label ids. */
     e = hmap_upsert(&c->sets, &k, &created);
     if (e == SIZE_MAX)
         return NULL;
     v = hmap_value(&c->sets, e);
-    if (v->set != NULL)
+    if (v->set != NULL) {
+        memo->id = id;
+        memo->set = v->set;
         return v->set;
+    }
     if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), &c->work,
                   NULL) != OCP_OK)
         return NULL;
@@ -73,6 +82,8 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
     ps->n = (uint32_t)c->work.count;
     v = hmap_value(&c->sets, e);
     v->set = ps;
+    memo->id = id;
+    memo->set = ps;
     return ps;
 }
 

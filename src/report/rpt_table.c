@@ -382,7 +382,7 @@ void rpt_table_sort(struct rpt_table *t)
 {
     struct rank_set ns, node;
     struct key_rec *rec = NULL, *tmp = NULL, *sorted;
-    struct group_rec *grp = NULL;
+    struct group_rec *grp = NULL, *all = NULL;
     size_t gmax;
     uint32_t *ord = NULL;
     const char **ptrs = NULL;
@@ -441,8 +441,14 @@ void rpt_table_sort(struct rpt_table *t)
         if (j - i > gmax)
             gmax = j - i;
     }
-    if (gmax > 1 && (grp = malloc(gmax * sizeof *grp)) == NULL)
+    /* The records of all rows in one pass in row order (the rows and
+     * their label texts lie in that order), so a group gathers them from
+     * this compact array rather than from rows scattered over the table. */
+    if (gmax > 1 && ((all = malloc(n * sizeof *all)) == NULL ||
+                     (grp = malloc(gmax * sizeof *grp)) == NULL))
         goto plain;
+    for (i = 0; i < n && gmax > 1; i++)
+        group_rec_of(t->rows, (uint32_t)i, &all[i]);
     for (i = 0; i < n && gmax > 1; i = j) {
         size_t k;
         for (j = i + 1; j < n && sorted[j].key == sorted[i].key; j++)
@@ -450,7 +456,7 @@ void rpt_table_sort(struct rpt_table *t)
         if (j - i == 1)
             continue;
         for (k = i; k < j; k++)
-            group_rec_of(t->rows, sorted[k].idx, &grp[k - i]);
+            grp[k - i] = all[sorted[k].idx];
         sort_group(grp, j - i, t->rows);
         for (k = i; k < j; k++)
             sorted[k].idx = grp[k - i].idx;
@@ -471,4 +477,5 @@ done:
     free(rec);
     free(tmp);
     free(grp);
+    free(all);
 }

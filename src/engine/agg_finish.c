@@ -63,13 +63,18 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
  * caller has them (pool strings), else NULL. */
 int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
 {
-    char stack[2048], *name = stack, day[11];
+    char stack[2048], *name = stack;
     const char *fields[11];
     size_t lens[11], need = 0, used = 0, i;
 
-    txt_format_date(r->usage_day, day);
+    /* A finish is mostly one day: its text is made once. */
+    if (!f->uuid_day_valid || f->uuid_day != r->usage_day) {
+        txt_format_date(r->usage_day, f->uuid_day_text);
+        f->uuid_day = r->usage_day;
+        f->uuid_day_valid = 1;
+    }
     fields[0] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
-    fields[1] = day;
+    fields[1] = f->uuid_day_text;
     fields[2] = r->namespace_;
     fields[3] = r->node;
     fields[4] = r->all_labels;

@@ -170,6 +170,9 @@ struct finisher {
     void *keep_ctx;
     const struct agg_day_index *ix; /* non-NULL: only ix_day, through it */
     int32_t ix_day;
+    int uuid_day_valid; /* uuid_day_text is the date of uuid_day */
+    int32_t uuid_day;
+    char uuid_day_text[11];
     const char *cost_ns; /* the last namespace given a cost category */
     int cost_has;
     int64_t cost_id;

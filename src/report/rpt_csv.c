@@ -161,6 +161,8 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
     size_t cc_len = 0;
     int64_t cc_id = 0;
     int32_t last_day = 0;
+    const char *last_ns = NULL, *last_node = NULL;
+    size_t last_ns_len = 0, last_node_len = 0;
     struct rpt_buf head = {0}, tail = {0};
     size_t r;
     struct num_cache cache;
@@ -205,12 +207,24 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             const char *lq = row->all_labels_csv;
             int pl_q = lq != NULL && row->pod_labels == row->all_labels,
                 vl_q = lq != NULL && row->volume_labels == row->all_labels;
-            size_t l_ns = row->namespace_ ? strlen(row->namespace_) : 0,
-                   l_node = row->node ? strlen(row->node) : 0,
+            size_t l_ns, l_node,
                    l_rid = row->resource_id ? strlen(row->resource_id) : 0,
                    l_pl = row->pod_labels && !pl_q ? strlen(row->pod_labels) : 0,
                    l_vl = row->volume_labels && !vl_q ? strlen(row->volume_labels) : 0;
-            size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
+            size_t room;
+            /* Sorted rows come namespace by namespace and node by node,
+             * each one string of the partial: measure it when it changes. */
+            if (r == from || row->namespace_ != last_ns) {
+                last_ns = row->namespace_;
+                last_ns_len = last_ns ? strlen(last_ns) : 0;
+            }
+            if (r == from || row->node != last_node) {
+                last_node = row->node;
+                last_node_len = last_node ? strlen(last_node) : 0;
+            }
+            l_ns = last_ns_len;
+            l_node = last_node_len;
+            room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
                           room_n(row->namespace_, l_ns) + room_n(row->node, l_node) +
                           room_n(row->resource_id, l_rid) + room_n(row->pod_labels, l_pl) +
                           rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +

@@ -72,13 +72,15 @@ struct set_key {
 };
 
 /* A canonical label set ready for merging: its pairs in key order, each
- * with its JSON text "key":"value" already quoted, so a merged text is
- * built by picking entries, never quoting again. */
+ * with its JSON text "key":"value" already quoted (and as it reads in a
+ * CSV field), so a merged text and its CSV field are built by picking
+ * entries, never quoting again. */
 struct prep_entry {
     const char *key;
     const char *text;
+    const char *ctext; /* text inside a CSV field: each '"' doubled */
     uint64_t kpre; /* the key's first 8 bytes, big-endian, zero-padded */
-    uint32_t klen, tlen;
+    uint32_t klen, tlen, ctlen;
     uint32_t eid;  /* the entry's id: equal texts, equal ids (cache epool) */
 };
 struct prep_set {
@@ -112,12 +114,13 @@ struct emit_item {
  * none): the text, the ids of the entries it was built of (equal texts
  * are equal entry lists, so texts are found by their lists without
  * building or hashing the text), its quoted CSV field ('"' doubled), made
- * once for all the days the text is kept, and its copy in the table being
- * finished (text, NUL, CSV field, NUL) when stamp is the cache's stamp. */
+ * with it and kept for all the days the text is, and its copy in the
+ * table being finished (text, NUL, CSV field, NUL) when stamp is the
+ * cache's stamp. */
 struct fin_text {
     const char *text;
     const uint32_t *seq;
-    const char *csv;   /* NULL: not made yet */
+    const char *csv;
     const char *table;
     uint32_t len, nseq, csv_len, stamp;
 };

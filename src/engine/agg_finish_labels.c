@@ -16,6 +16,30 @@ static uint64_t key_prefix(const char *k, size_t n)
     return v;
 }
 
+/* The entry's text t[0..n) as it reads inside a CSV field, each '"'
+ * doubled (as rpt_csv.c would): merged texts' CSV fields are made of
+ * these; -1 when out of memory. */
+static int csv_text(struct agg_finish_cache *c, const char *t, size_t n,
+                    struct prep_entry *pe)
+{
+    size_t quotes = 0, i, q = 0;
+    char *d;
+
+    for (i = 0; i < n; i++)
+        quotes += t[i] == '"';
+    if (n + quotes > UINT32_MAX || (d = ocp_arena_alloc(&c->prep, n + quotes + 1)) == NULL)
+        return -1;
+    for (i = 0; i < n; i++) {
+        d[q++] = t[i];
+        if (t[i] == '"')
+            d[q++] = '"';
+    }
+    d[q] = '\0';
+    pe->ctext = d;
+    pe->ctlen = (uint32_t)q;
+    return 0;
+}
+
 /* The prepared set of a canonical label id of the partial's pool; NULL
  * when memory ran out (canonical texts are our own JSON objects, so
  * parsing fails only for want of memory), never an empty set instead. */
@@ -70,7 +94,7 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
         t[kq] = ':';
         txt_json_quote(p->value, p->vlen, t + kq + 1, vq + 1);
         pe[i].eid = pool_intern(&c->epool, t, kq + 1 + vq);
-        if (pe[i].eid == POOL_NULL)
+        if (pe[i].eid == POOL_NULL || csv_text(c, t, kq + 1 + vq, &pe[i]) != 0)
             return NULL;
         pe[i].key = key;
         pe[i].kpre = key_prefix(key, p->klen);

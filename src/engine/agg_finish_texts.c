@@ -1,8 +1,9 @@
 /* agg_finish_texts.c - the merged label texts of a finish cache: found by
  * the ids of the prepared entries they are built of (a merge that meets a
  * known list neither builds nor hashes its text), kept in an arena so no
- * text moves, each with its quoted CSV field made once while the cache
- * keeps it, and copied once into each table that uses it. */
+ * text moves, each with its quoted CSV field (built alongside from the
+ * entries' quoted forms, never quoted byte by byte), and copied once into
+ * each table that uses it. */
 #include "engine/agg_finish_internal.h"
 
 /* Texts longer than this are refused, so a CSV field (each '"' doubled,
@@ -81,12 +82,14 @@ static int add_text(struct fin_texts *s, const struct prep_entry *const *pick,
                     uint32_t *id, struct ocp_error *err)
 {
     struct fin_text *t;
-    size_t len = 2, o = 0;
+    size_t len = 2, clen = 4, o = 0;
     uint32_t i, *sq = NULL;
-    char *p;
+    char *p, *q;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         len += (size_t)pick[i]->tlen + (i > 0);
+        clen += (size_t)pick[i]->ctlen + (i > 0);
+    }
     if (len > TEXT_MAX)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                              "a merged label text is longer than %u bytes",
@@ -104,7 +107,9 @@ static int add_text(struct fin_texts *s, const struct prep_entry *const *pick,
         s->cap = ncap;
     }
     p = ocp_arena_alloc(&s->mem, len + 1);
-    if (p == NULL || (n > 0 && (sq = ocp_arena_alloc(&s->mem, n * sizeof *sq)) == NULL))
+    q = ocp_arena_alloc(&s->mem, clen + 1);
+    if (p == NULL || q == NULL ||
+        (n > 0 && (sq = ocp_arena_alloc(&s->mem, n * sizeof *sq)) == NULL))
         return oom(err);
     p[o++] = '{';
     for (i = 0; i < n; i++) {
@@ -115,11 +120,27 @@ static int add_text(struct fin_texts *s, const struct prep_entry *const *pick,
     }
     p[o++] = '}';
     p[o] = '\0';
+    /* The CSV field: the same entries as they read quoted ('{', ',' and
+     * '}' have no '"' to double). */
+    o = 0;
+    q[o++] = '"';
+    q[o++] = '{';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            q[o++] = ',';
+        memcpy(q + o, pick[i]->ctext, pick[i]->ctlen);
+        o += pick[i]->ctlen;
+    }
+    q[o++] = '}';
+    q[o++] = '"';
+    q[o] = '\0';
     if (n > 0)
         memcpy(sq, seq, n * sizeof *sq);
     t = &s->t[s->count];
     memset(t, 0, sizeof *t);
     t->text = p;
+    t->csv = q;
+    t->csv_len = (uint32_t)clen; /* at most 2 * TEXT_MAX + 2 */
     t->seq = sq;
     t->len = (uint32_t)len;
     t->nseq = n;
@@ -153,35 +174,6 @@ int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pi
     return add_text(s, pick, seq, n, h, i, id, err);
 }
 
-/* Makes text t's quoted CSV field: '"' around it, each '"' inside
- * doubled (as rpt_csv.c would); -1 when out of memory. */
-static int make_csv(struct fin_texts *s, struct fin_text *t)
-{
-    size_t quotes = 0, i, q = 0, len = t->len;
-    const char *text = t->text;
-    char *d;
-
-    for (i = 0; i < len; i++)
-        quotes += text[i] == '"';
-    d = ocp_arena_alloc(&s->mem, len + quotes + 3);
-    if (d == NULL)
-        return -1;
-    d[q++] = '"';
-    /* Without a branch per byte: a '"' after every byte, kept only after
-     * a '"' (label texts are mostly quotes and short words). */
-    for (i = 0; i < len; i++) {
-        char ch = text[i];
-        d[q] = ch;
-        d[q + 1] = '"';
-        q += 1 + (size_t)(ch == '"');
-    }
-    d[q++] = '"';
-    d[q] = '\0';
-    t->csv = d;
-    t->csv_len = (uint32_t)q; /* at most 2 * TEXT_MAX + 2 */
-    return 0;
-}
-
 const char *agg_fin_label_text(struct finisher *f, uint32_t id)
 {
     struct agg_finish_cache *c = f->c;
@@ -194,10 +186,7 @@ const char *agg_fin_label_text(struct finisher *f, uint32_t id)
         /* The table's own copy: text, NUL, CSV field, NUL, copied whole
          * (a row must not point into the cache, which another day may
          * clear while the table is still written). */
-        char *p;
-        if (t->csv == NULL && make_csv(&c->texts, t) != 0)
-            return NULL;
-        p = ocp_arena_alloc(&f->out->strings, (size_t)t->len + 1 + t->csv_len + 1);
+        char *p = ocp_arena_alloc(&f->out->strings, (size_t)t->len + 1 + t->csv_len + 1);
         if (p == NULL)
             return NULL;
         memcpy(p, t->text, (size_t)t->len + 1);

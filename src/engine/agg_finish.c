@@ -265,9 +265,9 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         f->c->items_cap = n;
     }
     items = f->c->items;
-    /* Three passes, so each lookup's slot is loaded EMIT_AHEAD groups
-     * before it is probed: the label quadruples, their merged texts, the
-     * day's groups. */
+    /* Passes, so each lookup's slot is loaded some groups before it is
+     * probed: the label quadruples, their merges (the new texts' lookups
+     * batched in agg_fin_merge_end), the day's groups. */
     for (j = 0; j < n; j++) {
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         struct emit_item *it = &items[nw];
@@ -301,11 +301,15 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         struct emit_item *it = &items[j];
         if (j + EMIT_AHEAD < nw)
             hmap_prefetch(&f->c->merged, items[j + EMIT_AHEAD].mh);
-        rc = agg_fin_merged_labels_hashed(f, &it->mk, it->mh, &it->fk.labels, err);
+        rc = agg_fin_merge_begin(f, &it->mk, it->mh, &it->fk.labels, err);
         if (rc != OCP_OK)
             goto cleanup;
-        it->fh = hmap_hash(&it->fk, sizeof it->fk);
     }
+    rc = agg_fin_merge_end(f, err);
+    if (rc != OCP_OK)
+        goto cleanup;
+    for (j = 0; j < nw; j++)
+        items[j].fh = hmap_hash(&items[j].fk, sizeof items[j].fk);
     for (j = 0; j < nw; j++) {
         const struct emit_item *it = &items[j];
         const struct pod_val *v = hmap_value(&p->pods, it->e);

@@ -136,6 +136,17 @@ struct fin_texts {
     size_t text_bytes;   /* for FINISH_CACHE_BYTES */
 };
 
+/* A merge begun (agg_fin_merge_begin) whose text is still to be found:
+ * its entries at pick/seq[from, from + n), their list hash h, the merged
+ * map entry e and where the text id goes. */
+struct merge_job {
+    uint32_t *out;
+    size_t e, from;
+    uint32_t n, h;
+};
+/* Jobs ahead whose text slots are prefetched. */
+#define MERGE_AHEAD 8
+
 /* The last prepared set seen in a memo slot (slot by id's hash). */
 #define SET_MEMO_BITS 8
 struct set_memo {
@@ -155,9 +166,11 @@ struct agg_finish_cache {
     struct hmap pod_final;          /* emit_pods' groups of the day */
     struct emit_item *items;        /* emit_pods' scratch, items_cap long */
     size_t items_cap;
-    const struct prep_entry **pick; /* a merge's entries, pick_cap long */
+    const struct prep_entry **pick; /* merges' entries, npick used of pick_cap */
     uint32_t *seq;                  /* ... and their ids */
-    size_t pick_cap;
+    size_t npick, pick_cap;
+    struct merge_job *jobs;         /* merges begun, njobs of jobs_cap */
+    size_t njobs, jobs_cap;
     uint32_t stamp;                 /* the table being finished */
 };
 
@@ -224,6 +237,14 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
 /* agg_fin_merged_labels of the quadruple k, whose hmap_hash is h. */
 int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
                                  uint32_t h, uint32_t *out, struct ocp_error *err);
+/* The same in two steps, for many quadruples at once: begin gives *out a
+ * known text's id at once, else merges the sets and leaves *out to
+ * agg_fin_merge_end, which finds all the begun merges' texts (each text
+ * slot loaded a few merges ahead of its lookup).  *out must stay in place
+ * until then. */
+int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
+                        uint32_t *out, struct ocp_error *err);
+int agg_fin_merge_end(struct finisher *f, struct ocp_error *err);
 /* Sets up / releases a cache held by the caller. */
 void agg_fin_cache_init(struct agg_finish_cache *c);
 void agg_fin_cache_release(struct agg_finish_cache *c);
@@ -244,6 +265,17 @@ static inline size_t agg_fin_text_len(const struct fin_texts *s, uint32_t id)
 {
     return s->t[id].len;
 }
+/* The hash of an entry list (what texts are found by). */
+uint32_t agg_fin_texts_hash(const uint32_t *seq, uint32_t n);
+/* Room for n more texts without the hash table growing; -1 when out of
+ * memory. */
+int agg_fin_texts_reserve(struct fin_texts *s, size_t n);
+/* Loads the slot a list with hash h is looked up in. */
+void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h);
+/* agg_fin_texts_intern with the list's hash h known. */
+int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *const *pick,
+                                const uint32_t *seq, uint32_t n, uint32_t h,
+                                uint32_t *id, struct ocp_error *err);
 /* A merged label text for the rows: one copy per distinct text in the
  * table, followed by its quoted CSV field (made once per text while the
  * cache keeps it); NULL when out of memory. */

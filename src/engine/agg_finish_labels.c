@@ -133,49 +133,51 @@ static inline int key_order(const struct prep_entry *a, const struct prep_entry 
  * wins), whose hmap_hash is h: the sets' entries merged in key order into
  * compact JSON, as lbl_canonical writes the merged set; built once and
  * kept in the cache. */
-int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
-                                uint32_t h, uint32_t *out, struct ocp_error *err)
+/* Room for n more entries in the cache's merge scratch (pick and seq,
+ * from c->npick on); -1 when out of memory. */
+static int pick_room(struct agg_finish_cache *c, size_t n)
+{
+    size_t ncap;
+    const struct prep_entry **np2;
+    uint32_t *ns;
+
+    if (c->npick + n <= c->pick_cap)
+        return 0;
+    ncap = c->pick_cap ? c->pick_cap : 64;
+    while (ncap < c->npick + n)
+        ncap *= 2;
+    np2 = realloc(c->pick, ncap * sizeof *np2);
+    if (np2 == NULL)
+        return -1;
+    c->pick = np2;
+    ns = realloc(c->seq, ncap * sizeof *ns);
+    if (ns == NULL)
+        return -1;
+    c->seq = ns;
+    c->pick_cap = ncap;
+    return 0;
+}
+
+/* Merges the sets of k in key order (a later set's equal key wins) onto
+ * the scratch at c->npick; returns how many entries, or -1 when out of
+ * memory. */
+static long merge_entries(struct finisher *f, const struct merged_key *k)
 {
     struct agg_finish_cache *c = f->c;
     const uint32_t parts[4] = {k->node_labels, k->ns_labels, k->own_labels,
                                k->own2_labels};
     const struct prep_set *ps[4];
-    uint32_t at[4] = {0, 0, 0, 0}, np = 0, id;
-    struct merged_val *v;
-    size_t need = 0, e;
-    int created, i, rc;
+    uint32_t at[4] = {0, 0, 0, 0};
+    size_t need = 0, np = c->npick;
+    int i;
 
-    e = hmap_upsert_hashed(&c->merged, k, h, &created);
-    if (e == SIZE_MAX)
-        return oom(err);
-    v = hmap_value(&c->merged, e);
-    if (!created && v->id != POOL_NULL) {
-        *out = v->id;
-        return OCP_OK;
-    }
     for (i = 0; i < 4; i++) {
         if ((ps[i] = set_of(f, parts[i])) == NULL)
-            return oom(err);
+            return -1;
         need += ps[i]->n;
     }
-    if (need > c->pick_cap) {
-        size_t ncap = c->pick_cap ? c->pick_cap : 64;
-        const struct prep_entry **np2;
-        uint32_t *ns;
-        while (ncap < need)
-            ncap *= 2;
-        np2 = realloc(c->pick, ncap * sizeof *np2);
-        if (np2 == NULL)
-            return oom(err);
-        c->pick = np2;
-        ns = realloc(c->seq, ncap * sizeof *ns);
-        if (ns == NULL)
-            return oom(err);
-        c->seq = ns;
-        c->pick_cap = ncap;
-    }
-    /* The merged set's entries in key order: the text is found by their
-     * ids, and built from them only when new. */
+    if (pick_room(c, need) != 0)
+        return -1;
     for (;;) {
         const struct prep_entry *best = NULL;
         unsigned same = 0; /* the sets whose head has best's key */
@@ -201,13 +203,105 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
         c->pick[np] = best;
         c->seq[np++] = best->eid;
     }
-    rc = agg_fin_texts_intern(&c->texts, c->pick, c->seq, np, &id, err);
+    return (long)(np - c->npick);
+}
+
+int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
+                                uint32_t h, uint32_t *out, struct ocp_error *err)
+{
+    struct agg_finish_cache *c = f->c;
+    struct merged_val *v;
+    uint32_t id;
+    size_t e;
+    long n;
+    int created, rc;
+
+    e = hmap_upsert_hashed(&c->merged, k, h, &created);
+    if (e == SIZE_MAX)
+        return oom(err);
+    v = hmap_value(&c->merged, e);
+    if (!created && v->id != POOL_NULL) {
+        *out = v->id;
+        return OCP_OK;
+    }
+    /* The merged set's entries in key order: the text is found by their
+     * ids, and built from them only when new. */
+    c->npick = 0;
+    if ((n = merge_entries(f, k)) < 0)
+        return oom(err);
+    rc = agg_fin_texts_intern(&c->texts, c->pick, c->seq, (uint32_t)n, &id, err);
     if (rc != OCP_OK)
         return rc;
     v = hmap_value(&c->merged, e);
     v->id = id;
     *out = id;
     return OCP_OK;
+}
+
+int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
+                        uint32_t *out, struct ocp_error *err)
+{
+    struct agg_finish_cache *c = f->c;
+    struct merged_val *v;
+    struct merge_job *j;
+    size_t e, from = c->npick;
+    long n;
+    int created;
+
+    e = hmap_upsert_hashed(&c->merged, k, h, &created);
+    if (e == SIZE_MAX)
+        return oom(err);
+    v = hmap_value(&c->merged, e);
+    if (!created && v->id != POOL_NULL) {
+        *out = v->id;
+        return OCP_OK;
+    }
+    if (c->njobs == c->jobs_cap) {
+        size_t ncap = c->jobs_cap ? c->jobs_cap * 2 : 256;
+        struct merge_job *nj = realloc(c->jobs, ncap * sizeof *nj);
+        if (nj == NULL)
+            return oom(err);
+        c->jobs = nj;
+        c->jobs_cap = ncap;
+    }
+    if ((n = merge_entries(f, k)) < 0)
+        return oom(err);
+    c->npick += (size_t)n;
+    j = &c->jobs[c->njobs++];
+    j->out = out;
+    j->e = e;
+    j->from = from;
+    j->n = (uint32_t)n;
+    j->h = agg_fin_texts_hash(c->seq + from, j->n);
+    *out = POOL_NULL;
+    return OCP_OK;
+}
+
+int agg_fin_merge_end(struct finisher *f, struct ocp_error *err)
+{
+    struct agg_finish_cache *c = f->c;
+    size_t i;
+    int rc = OCP_OK;
+
+    /* Room for every new text first, so the slots prefetched a few jobs
+     * ahead are where those jobs will look. */
+    if (agg_fin_texts_reserve(&c->texts, c->njobs) != 0)
+        rc = oom(err);
+    for (i = 0; i < c->njobs && rc == OCP_OK; i++) {
+        const struct merge_job *j = &c->jobs[i];
+        uint32_t id;
+        if (i + MERGE_AHEAD < c->njobs)
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD].h);
+        rc = agg_fin_texts_intern_hashed(&c->texts, c->pick + j->from, c->seq + j->from,
+                                         j->n, j->h, &id, err);
+        if (rc == OCP_OK) {
+            ((struct merged_val *)hmap_value(&c->merged, j->e))->id = id;
+            *j->out = id;
+        }
+    }
+    c->njobs = 0;
+    c->npick = 0;
+    return rc;
 }
 
 int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
@@ -242,6 +336,7 @@ void agg_fin_cache_release(struct agg_finish_cache *c)
     free(c->items);
     free(c->pick);
     free(c->seq);
+    free(c->jobs);
 }
 
 struct agg_finish_cache *agg_finish_cache_create(void)

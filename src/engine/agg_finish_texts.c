@@ -34,8 +34,7 @@ void agg_fin_texts_clear(struct fin_texts *s)
     s->text_bytes = 0;
 }
 
-/* A 32-bit hash of an entry list. */
-static uint32_t list_hash(const uint32_t *seq, uint32_t n)
+uint32_t agg_fin_texts_hash(const uint32_t *seq, uint32_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
     uint32_t i;
@@ -150,16 +149,35 @@ static int add_text(struct fin_texts *s, const struct prep_entry *const *pick,
     return OCP_OK;
 }
 
+int agg_fin_texts_reserve(struct fin_texts *s, size_t n)
+{
+    /* Kept at most half full. */
+    while (((size_t)s->count + n) * 2 > (s->slots == NULL ? 0 : (size_t)s->mask + 1))
+        if (grow_slots(s) != 0)
+            return -1;
+    return 0;
+}
+
+void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h)
+{
+    if (s->slots != NULL)
+        __builtin_prefetch(&s->slots[h & s->mask]);
+}
+
 int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pick,
                          const uint32_t *seq, uint32_t n, uint32_t *id,
                          struct ocp_error *err)
 {
-    uint32_t h = list_hash(seq, n);
+    return agg_fin_texts_intern_hashed(s, pick, seq, n, agg_fin_texts_hash(seq, n), id, err);
+}
+
+int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *const *pick,
+                                const uint32_t *seq, uint32_t n, uint32_t h,
+                                uint32_t *id, struct ocp_error *err)
+{
     size_t i;
 
-    /* Kept at most half full. */
-    if (((size_t)s->count + 1) * 2 > (s->slots == NULL ? 0 : (size_t)s->mask + 1) &&
-        grow_slots(s) != 0)
+    if (agg_fin_texts_reserve(s, 1) != 0)
         return oom(err);
     for (i = h & s->mask; s->slots[i] != 0; i = (i + 1) & s->mask) {
         const struct fin_text *t;
@@ -213,6 +231,9 @@ void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *ro
 
 void agg_fin_cache_new_table(struct agg_finish_cache *c)
 {
+    /* Merges a failed finish left begun are forgotten. */
+    c->njobs = 0;
+    c->npick = 0;
     if (++c->stamp == 0) {
         /* After 2^32 tables: no text may look copied to this one. */
         uint32_t i;

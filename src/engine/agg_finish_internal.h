@@ -144,7 +144,8 @@ struct merge_job {
     size_t e, from;
     uint32_t n, h;
 };
-/* Jobs ahead whose text slots are prefetched. */
+/* Jobs ahead whose text slots are prefetched (their records half as far
+ * ahead, their entry lists a quarter). */
 #define MERGE_AHEAD 8
 
 /* The last prepared set seen in a memo slot (slot by id's hash). */
@@ -270,8 +271,10 @@ uint32_t agg_fin_texts_hash(const uint32_t *seq, uint32_t n);
 /* Room for n more texts without the hash table growing; -1 when out of
  * memory. */
 int agg_fin_texts_reserve(struct fin_texts *s, size_t n);
-/* Loads the slot a list with hash h is looked up in. */
-void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h);
+/* Loads what looking up a list with hash h will read: its first slot
+ * (stage 0), the record that slot names (stage 1, after stage 0), that
+ * record's entry list (stage 2, after stage 1). */
+void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h, int stage);
 /* agg_fin_texts_intern with the list's hash h known. */
 int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *const *pick,
                                 const uint32_t *seq, uint32_t n, uint32_t h,

@@ -291,7 +291,11 @@ int agg_fin_merge_end(struct finisher *f, struct ocp_error *err)
         const struct merge_job *j = &c->jobs[i];
         uint32_t id;
         if (i + MERGE_AHEAD < c->njobs)
-            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD].h);
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD].h, 0);
+        if (i + MERGE_AHEAD / 2 < c->njobs)
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD / 2].h, 1);
+        if (i + MERGE_AHEAD / 4 < c->njobs)
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD / 4].h, 2);
         rc = agg_fin_texts_intern_hashed(&c->texts, c->pick + j->from, c->seq + j->from,
                                          j->n, j->h, &id, err);
         if (rc == OCP_OK) {

@@ -158,10 +158,25 @@ int agg_fin_texts_reserve(struct fin_texts *s, size_t n)
     return 0;
 }
 
-void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h)
+void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h, int stage)
 {
-    if (s->slots != NULL)
+    uint64_t sl;
+
+    if (s->slots == NULL)
+        return;
+    if (stage == 0) {
         __builtin_prefetch(&s->slots[h & s->mask]);
+        return;
+    }
+    /* The first slot (loaded by stage 0) names a text with this hash:
+     * load its record (stage 1), then its entry list (stage 2). */
+    sl = s->slots[h & s->mask];
+    if (sl == 0 || (uint32_t)(sl >> 32) != h)
+        return;
+    if (stage == 1)
+        __builtin_prefetch(&s->t[(uint32_t)sl]);
+    else if (s->t[(uint32_t)sl].seq != NULL)
+        __builtin_prefetch(s->t[(uint32_t)sl].seq);
 }
 
 int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pick,

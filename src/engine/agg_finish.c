@@ -300,7 +300,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     for (j = 0; j < nw; j++) {
         struct emit_item *it = &items[j];
         if (j + EMIT_AHEAD < nw)
-            hmap_prefetch(&f->c->merged, items[j + EMIT_AHEAD].mh);
+            agg_fin_merge_prefetch(f, &items[j + EMIT_AHEAD].mk, items[j + EMIT_AHEAD].mh);
         rc = agg_fin_merge_begin(f, &it->mk, it->mh, &it->fk.labels, err);
         if (rc != OCP_OK)
             goto cleanup;

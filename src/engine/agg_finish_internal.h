@@ -245,6 +245,8 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
  * until then. */
 int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
                         uint32_t *out, struct ocp_error *err);
+/* Loads what agg_fin_merge_begin of k (hash h) will look up first. */
+void agg_fin_merge_prefetch(struct finisher *f, const struct merged_key *k, uint32_t h);
 int agg_fin_merge_end(struct finisher *f, struct ocp_error *err);
 /* Sets up / releases a cache held by the caller. */
 void agg_fin_cache_init(struct agg_finish_cache *c);

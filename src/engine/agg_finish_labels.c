@@ -238,6 +238,16 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
     return OCP_OK;
 }
 
+void agg_fin_merge_prefetch(struct finisher *f, const struct merged_key *k, uint32_t h)
+{
+    struct set_key sk = {k->own_labels, 0};
+
+    hmap_prefetch(&f->c->merged, h);
+    /* The own set is seldom the memo's: load its slot in the sets map. */
+    if (k->own_labels != POOL_NULL)
+        hmap_prefetch(&f->c->sets, hmap_hash(&sk, sizeof sk));
+}
+
 int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
                         uint32_t *out, struct ocp_error *err)
 {

@@ -99,12 +99,13 @@ static void add_again(struct rpt_buf *b, size_t from, size_t to)
     b->len += to - from;
 }
 
-/* The last value printed in each numeric column and its text: capacity
- * columns repeat across all rows of a node and day, so most of them are
- * copied instead of formatted again. */
+/* The last value printed in each numeric column and where its text is in
+ * the output: capacity columns repeat across all rows of a node and day,
+ * so most of them are copied from the previous row instead of formatted
+ * again.  A new value is formatted straight into the output. */
 struct num_cache {
     double value[RPT_NUM_COUNT];
-    char text[RPT_NUM_COUNT][40];
+    size_t off[RPT_NUM_COUNT];
     size_t len[RPT_NUM_COUNT];
 };
 
@@ -112,13 +113,16 @@ static void add_num(struct rpt_buf *b, struct num_cache *c, int col, double v)
 {
     if (isnan(v))
         return;
-    if (c->len[col] == 0 || memcmp(&c->value[col], &v, sizeof v) != 0) {
-        c->len[col] = rpt_format_double(v, c->text[col]);
+    if (c->len[col] != 0 && memcmp(&c->value[col], &v, sizeof v) == 0) {
+        /* 32 bytes, a copy of constant length: the row's room has 32 for
+         * each number (and a text is at most 25 long); the source, a
+         * whole row back, never overlaps it.  len moves by the text's. */
+        memcpy(b->data + b->len, b->data + c->off[col], 32);
+    } else {
+        c->len[col] = rpt_format_double(v, b->data + b->len);
+        c->off[col] = b->len;
         c->value[col] = v;
     }
-    /* 32 bytes, a copy of constant length: the row's room has 32 for each
-     * number (and a text is at most 25 long); len moves by the text's. */
-    memcpy(b->data + b->len, c->text[col], 32);
     b->len += c->len[col];
 }
 

@@ -302,6 +302,9 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         if (j + EMIT_AHEAD < nw)
             agg_fin_merge_prefetch(f, &items[j + EMIT_AHEAD].mk, items[j + EMIT_AHEAD].mh);
         rc = agg_fin_merge_begin(f, &it->mk, it->mh, &it->fk.labels, err);
+        /* In batches, so the begun merges' entries stay few. */
+        if (rc == OCP_OK && f->c->njobs >= MERGE_BATCH)
+            rc = agg_fin_merge_end(f, err);
         if (rc != OCP_OK)
             goto cleanup;
     }

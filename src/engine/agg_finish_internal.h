@@ -147,6 +147,8 @@ struct merge_job {
 /* Jobs ahead whose text slots are prefetched (their records half as far
  * ahead, their entry lists a quarter). */
 #define MERGE_AHEAD 8
+/* Merges begun before emit_pods ends them (bounding the scratch). */
+#define MERGE_BATCH 4096
 
 /* The last prepared set seen in a memo slot (slot by id's hash). */
 #define SET_MEMO_BITS 8

@@ -174,21 +174,40 @@ int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out
     for (t = 0; t < AGG_IX_COUNT; t++) {
         const struct hmap *m = table_of(p, t);
         size_t *fill;
+        uint32_t *sl;
+        int32_t last = 0;
+        size_t last_slot = 0;
         ix->off[t] = calloc(ix->ndays + 1, sizeof *ix->off[t]);
         ix->list[t] = malloc((m->count ? m->count : 1) * sizeof *ix->list[t]);
         if (ix->off[t] == NULL || ix->list[t] == NULL)
             goto oom;
-        for (e = 0; e < m->count; e++)
-            ix->off[t][slot_of(ix, day_of_entry(m, t, e)) + 1]++;
+        /* Each entry's day slot once (entries cluster by day, so mostly
+         * the previous one's): the second pass reads these instead of the
+         * entries again. */
+        sl = malloc((m->count ? m->count : 1) * sizeof *sl);
+        if (sl == NULL)
+            goto oom;
+        for (e = 0; e < m->count; e++) {
+            int32_t day = day_of_entry(m, t, e);
+            if (e == 0 || day != last) {
+                last = day;
+                last_slot = slot_of(ix, day);
+            }
+            sl[e] = (uint32_t)last_slot; /* < ndays, at most 2^32 int32 days */
+            ix->off[t][last_slot + 1]++;
+        }
         for (d = 0; d < ix->ndays; d++)
             ix->off[t][d + 1] += ix->off[t][d];
         fill = malloc((ix->ndays ? ix->ndays : 1) * sizeof *fill);
-        if (fill == NULL)
+        if (fill == NULL) {
+            free(sl);
             goto oom;
+        }
         memcpy(fill, ix->off[t], ix->ndays * sizeof *fill);
         for (e = 0; e < m->count; e++)
-            ix->list[t][fill[slot_of(ix, day_of_entry(m, t, e))]++] = e;
+            ix->list[t][fill[sl[e]]++] = e;
         free(fill);
+        free(sl);
     }
     *out = ix;
     return OCP_OK;

@@ -63,13 +63,18 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
  * caller has them (pool strings), else NULL. */
 int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
 {
-    char stack[2048], *name = stack, day[11];
+    char stack[2048], *name = stack;
     const char *fields[11];
     size_t lens[11], need = 0, used = 0, i;
 
-    txt_format_date(r->usage_day, day);
+    /* A finish is mostly one day: its text is made once. */
+    if (!f->uuid_day_valid || f->uuid_day != r->usage_day) {
+        txt_format_date(r->usage_day, f->uuid_day_text);
+        f->uuid_day = r->usage_day;
+        f->uuid_day_valid = 1;
+    }
     fields[0] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
-    fields[1] = day;
+    fields[1] = f->uuid_day_text;
     fields[2] = r->namespace_;
     fields[3] = r->node;
     fields[4] = r->all_labels;
@@ -226,7 +231,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     size_t e;
     int created, rc = OCP_OK;
 
-    const size_t *list;
+    const size_t *list, *slist;
     size_t j, nw = 0, n = entries_of(f, AGG_IX_PODS, &p->pods, &list);
     struct emit_item *items;
 
@@ -240,8 +245,13 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     memset(&cm, 0, sizeof cm);
     memset(&lm, 0, sizeof lm);
     hmap_clear(final);
-    /* As many groups as the day has (merged labels seldom join two). */
-    if (hmap_reserve(final, n) != 0 || rpt_table_reserve(f->out, f->out->count + n) != 0) {
+    /* As many groups as the day has (merged labels seldom join two); the
+     * table also gets room for the unallocated rows (about one per node
+     * with capacity) and the storage rows (about one per storage group)
+     * that follow, so adding them does not move the whole day's rows. */
+    if (hmap_reserve(final, n) != 0 ||
+        rpt_table_reserve(f->out, f->out->count + n + f->dn_caps.count +
+                                      entries_of(f, AGG_IX_STORAGE, &p->storage, &slist)) != 0) {
         rc = oom(err);
         goto cleanup;
     }
@@ -255,9 +265,9 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         f->c->items_cap = n;
     }
     items = f->c->items;
-    /* Three passes, so each lookup's slot is loaded EMIT_AHEAD groups
-     * before it is probed: the label quadruples, their merged texts, the
-     * day's groups. */
+    /* Passes, so each lookup's slot is loaded some groups before it is
+     * probed: the label quadruples, their merges (the new texts' lookups
+     * batched in agg_fin_merge_end), the day's groups. */
     for (j = 0; j < n; j++) {
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         struct emit_item *it = &items[nw];
@@ -290,12 +300,19 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     for (j = 0; j < nw; j++) {
         struct emit_item *it = &items[j];
         if (j + EMIT_AHEAD < nw)
-            hmap_prefetch(&f->c->merged, items[j + EMIT_AHEAD].mh);
-        rc = agg_fin_merged_labels_hashed(f, &it->mk, it->mh, &it->fk.labels, err);
+            agg_fin_merge_prefetch(f, &items[j + EMIT_AHEAD].mk, items[j + EMIT_AHEAD].mh);
+        rc = agg_fin_merge_begin(f, &it->mk, it->mh, &it->fk.labels, err);
+        /* In batches, so the begun merges' entries stay few. */
+        if (rc == OCP_OK && f->c->njobs >= MERGE_BATCH)
+            rc = agg_fin_merge_end(f, err);
         if (rc != OCP_OK)
             goto cleanup;
-        it->fh = hmap_hash(&it->fk, sizeof it->fk);
     }
+    rc = agg_fin_merge_end(f, err);
+    if (rc != OCP_OK)
+        goto cleanup;
+    for (j = 0; j < nw; j++)
+        items[j].fh = hmap_hash(&items[j].fk, sizeof items[j].fk);
     for (j = 0; j < nw; j++) {
         const struct emit_item *it = &items[j];
         const struct pod_val *v = hmap_value(&p->pods, it->e);
@@ -348,7 +365,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         agg_fin_set_cost_category(f, row, row->namespace_);
         {
             const size_t known[4] = {pool_len(&p->pool, k->ns), pool_len(&p->pool, k->node),
-                                     pool_len(&f->c->fpool, k->labels),
+                                     agg_fin_text_len(&f->c->texts, k->labels),
                                      pool_len(&p->pool, v->resource_id)};
             s = agg_fin_set_uuid(f, row, known);
         }
@@ -423,6 +440,11 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         if (pool_cmp(&p->pool, v->resource_id, u->resource_id) > 0)
             u->resource_id = v->resource_id;
     }
+    /* Room for every node's row at once (emit_pods made room for most). */
+    if (rpt_table_reserve(f->out, f->out->count + per_node.count) != 0) {
+        rc = oom(err);
+        goto cleanup;
+    }
     for (e = 0; e < per_node.count; e++) {
         const struct day_node_key *k = hmap_entry(&per_node, e);
         const struct unalloc_val *u = hmap_value(&per_node, e);
@@ -484,6 +506,7 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
 {
     int rc;
 
+    agg_fin_cache_new_table(f->c);
     hmap_init(&f->dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     hmap_init(&f->day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     rc = build_capacity(f, err);
@@ -504,9 +527,6 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
         rpt_table_sort(f->out);
     hmap_release(&f->dn_caps);
     hmap_release(&f->day_caps);
-    free(f->text);
-    free(f->csv);
-    free(f->csv_len);
     return rc;
 }
 
@@ -548,10 +568,9 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
     f.c = agg_day_index_take_cache(ix);
     if (f.c == NULL)
         return oom(err);
-    if (f.c->fpool.bytes_len > FINISH_CACHE_BYTES) {
+    if (f.c->texts.text_bytes > FINISH_CACHE_BYTES) {
         /* Too many texts kept: forget them (the sets stay). */
-        pool_release(&f.c->fpool);
-        pool_init(&f.c->fpool);
+        agg_fin_texts_clear(&f.c->texts);
         hmap_clear(&f.c->merged);
     }
     rc = finish_run(&f, err);

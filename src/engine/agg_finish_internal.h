@@ -72,12 +72,16 @@ struct set_key {
 };
 
 /* A canonical label set ready for merging: its pairs in key order, each
- * with its JSON text "key":"value" already quoted, so a merged text is
- * built by picking entries, never quoting again. */
+ * with its JSON text "key":"value" already quoted (and as it reads in a
+ * CSV field), so a merged text and its CSV field are built by picking
+ * entries, never quoting again. */
 struct prep_entry {
     const char *key;
     const char *text;
-    uint32_t klen, tlen;
+    const char *ctext; /* text inside a CSV field: each '"' doubled */
+    uint64_t kpre; /* the key's first 8 bytes, big-endian, zero-padded */
+    uint32_t klen, tlen, ctlen;
+    uint32_t eid;  /* the entry's id: equal texts, equal ids (cache epool) */
 };
 struct prep_set {
     const struct prep_entry *e;
@@ -106,28 +110,77 @@ struct emit_item {
     uint32_t mh, fh;
 };
 
+/* One merged label text of a cache, by text id (from 1; POOL_NULL is
+ * none): the text, the ids of the entries it was built of (equal texts
+ * are equal entry lists, so texts are found by their lists without
+ * building or hashing the text), its quoted CSV field ('"' doubled), made
+ * with it and kept for all the days the text is, and its copy in the
+ * table being finished (text, NUL, CSV field, NUL) when stamp is the
+ * cache's stamp. */
+struct fin_text {
+    const char *text;
+    const uint32_t *seq;
+    const char *csv;
+    const char *table;
+    uint32_t len, nseq, csv_len, stamp;
+};
+
+/* The merged texts of a cache: records by id, a hash table over their
+ * entry lists, the bytes in an arena (no text ever moves). */
+struct fin_texts {
+    struct ocp_arena mem;
+    struct fin_text *t;  /* [0] unused */
+    uint32_t count, cap; /* ids in use (with 0), room */
+    uint64_t *slots;     /* 0 empty, else list hash << 32 | id */
+    uint32_t mask;       /* slots - 1 (slots a power of two, or none) */
+    size_t text_bytes;   /* for FINISH_CACHE_BYTES */
+};
+
+/* A merge begun (agg_fin_merge_begin) whose text is still to be found:
+ * its entries at pick/seq[from, from + n), their list hash h, the merged
+ * map entry e and where the text id goes. */
+struct merge_job {
+    uint32_t *out;
+    size_t e, from;
+    uint32_t n, h;
+};
+/* Jobs ahead whose text slots are prefetched (their records half as far
+ * ahead, their entry lists a quarter). */
+#define MERGE_AHEAD 8
+/* Merges begun before emit_pods ends them (bounding the scratch). */
+#define MERGE_BATCH 4096
+
+/* The last prepared set seen in a memo slot (slot by id's hash). */
+#define SET_MEMO_BITS 8
+struct set_memo {
+    uint32_t id;
+    const struct prep_set *set; /* NULL: empty slot */
+};
+
 struct agg_finish_cache {
     struct agg_finish_cache *next;  /* the index's list of caches */
-    struct agg_pool fpool;          /* merged label texts */
+    struct fin_texts texts;         /* merged label texts */
+    struct agg_pool epool;          /* prepared entries' texts -> entry ids */
     struct hmap sets;               /* p->pool id -> prepared set */
-    struct hmap merged;             /* label quadruple -> finish pool id */
+    struct set_memo set_memo[1 << SET_MEMO_BITS];
+    struct hmap merged;             /* label quadruple -> text id */
     struct lbl_set work;
     struct ocp_arena prep;          /* prepared sets */
     struct hmap pod_final;          /* emit_pods' groups of the day */
     struct emit_item *items;        /* emit_pods' scratch, items_cap long */
     size_t items_cap;
-    char *mbuf;                     /* a merged text being built */
-    size_t mcap;
+    const struct prep_entry **pick; /* merges' entries, npick used of pick_cap */
+    uint32_t *seq;                  /* ... and their ids */
+    size_t npick, pick_cap;
+    struct merge_job *jobs;         /* merges begun, njobs of jobs_cap */
+    size_t njobs, jobs_cap;
+    uint32_t stamp;                 /* the table being finished */
 };
 
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
     struct agg_finish_cache *c;     /* labels (lasting with an index) */
-    const char **text;              /* finish pool id -> copy in the table */
-    const char **csv;               /* ... and its quoted CSV field */
-    size_t *csv_len;
-    size_t ntext;
     struct hmap dn_caps;            /* (day, node) -> capacity sums */
     struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
     struct rpt_table *out;
@@ -136,6 +189,9 @@ struct finisher {
     void *keep_ctx;
     const struct agg_day_index *ix; /* non-NULL: only ix_day, through it */
     int32_t ix_day;
+    int uuid_day_valid; /* uuid_day_text is the date of uuid_day */
+    int32_t uuid_day;
+    char uuid_day_text[11];
     const char *cost_ns; /* the last namespace given a cost category */
     int cost_has;
     int64_t cost_id;
@@ -184,14 +240,57 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
 /* agg_fin_merged_labels of the quadruple k, whose hmap_hash is h. */
 int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
                                  uint32_t h, uint32_t *out, struct ocp_error *err);
-/* A merged label text for the rows: one copy per distinct text in the
- * table, followed by its quoted CSV field; NULL when out of memory. */
-const char *agg_fin_label_text(struct finisher *f, uint32_t id);
-/* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
-void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row);
+/* The same in two steps, for many quadruples at once: begin gives *out a
+ * known text's id at once, else merges the sets and leaves *out to
+ * agg_fin_merge_end, which finds all the begun merges' texts (each text
+ * slot loaded a few merges ahead of its lookup).  *out must stay in place
+ * until then. */
+int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
+                        uint32_t *out, struct ocp_error *err);
+/* Loads what agg_fin_merge_begin of k (hash h) will look up first. */
+void agg_fin_merge_prefetch(struct finisher *f, const struct merged_key *k, uint32_t h);
+int agg_fin_merge_end(struct finisher *f, struct ocp_error *err);
 /* Sets up / releases a cache held by the caller. */
 void agg_fin_cache_init(struct agg_finish_cache *c);
 void agg_fin_cache_release(struct agg_finish_cache *c);
+
+/* agg_finish_texts.c */
+
+void agg_fin_texts_init(struct fin_texts *s);
+void agg_fin_texts_release(struct fin_texts *s);
+/* Forgets every text (when they outgrow FINISH_CACHE_BYTES). */
+void agg_fin_texts_clear(struct fin_texts *s);
+/* The id of the merged text of entries pick[0..n) (ids seq[0..n)), kept
+ * from now on when new: "{" the entries' texts joined by "," "}". */
+int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pick,
+                         const uint32_t *seq, uint32_t n, uint32_t *id,
+                         struct ocp_error *err);
+/* The length of text id (a valid id). */
+static inline size_t agg_fin_text_len(const struct fin_texts *s, uint32_t id)
+{
+    return s->t[id].len;
+}
+/* The hash of an entry list (what texts are found by). */
+uint32_t agg_fin_texts_hash(const uint32_t *seq, uint32_t n);
+/* Room for n more texts without the hash table growing; -1 when out of
+ * memory. */
+int agg_fin_texts_reserve(struct fin_texts *s, size_t n);
+/* Loads what looking up a list with hash h will read: its first slot
+ * (stage 0), the record that slot names (stage 1, after stage 0), that
+ * record's entry list (stage 2, after stage 1). */
+void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h, int stage);
+/* agg_fin_texts_intern with the list's hash h known. */
+int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *const *pick,
+                                const uint32_t *seq, uint32_t n, uint32_t h,
+                                uint32_t *id, struct ocp_error *err);
+/* A merged label text for the rows: one copy per distinct text in the
+ * table, followed by its quoted CSV field (made once per text while the
+ * cache keeps it); NULL when out of memory. */
+const char *agg_fin_label_text(struct finisher *f, uint32_t id);
+/* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
+void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row);
+/* Starts a new table: no text counts as copied into it yet. */
+void agg_fin_cache_new_table(struct agg_finish_cache *c);
 
 /* agg_finish.c */
 

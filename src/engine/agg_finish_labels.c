@@ -1,9 +1,44 @@
-/* agg_finish_labels.c - label texts for the finish: canonical label sets
- * prepared once (each pair's JSON text quoted), merged node ∪ namespace
- * ∪ pod (or volume) texts built by picking entries, the table's copies
- * with their quoted CSV fields, and the cache that keeps sets and merged
- * texts from one day to the next. */
+/* agg_finish_labels.c - label sets for the finish: canonical label sets
+ * prepared once (each pair's JSON text quoted and given an entry id),
+ * node ∪ namespace ∪ pod (or volume) sets merged by picking entries (their
+ * texts kept by agg_finish_texts.c), and the cache that keeps sets and
+ * merged texts from one day to the next. */
 #include "engine/agg_finish_internal.h"
+
+/* A key's first 8 bytes as a big-endian number, zero-padded: numbers
+ * that differ order the keys as key_order does. */
+static uint64_t key_prefix(const char *k, size_t n)
+{
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | (i < n ? (unsigned char)k[i] : 0u);
+    return v;
+}
+
+/* The entry's text t[0..n) as it reads inside a CSV field, each '"'
+ * doubled (as rpt_csv.c would): merged texts' CSV fields are made of
+ * these; -1 when out of memory. */
+static int csv_text(struct agg_finish_cache *c, const char *t, size_t n,
+                    struct prep_entry *pe)
+{
+    size_t quotes = 0, i, q = 0;
+    char *d;
+
+    for (i = 0; i < n; i++)
+        quotes += t[i] == '"';
+    if (n + quotes > UINT32_MAX || (d = ocp_arena_alloc(&c->prep, n + quotes + 1)) == NULL)
+        return -1;
+    for (i = 0; i < n; i++) {
+        d[q++] = t[i];
+        if (t[i] == '"')
+            d[q++] = '"';
+    }
+    d[q] = '\0';
+    pe->ctext = d;
+    pe->ctlen = (uint32_t)q;
+    return 0;
+}
 
 /* The prepared set of a canonical label id of the partial's pool; NULL
  * when memory ran out (canonical texts are our own JSON objects, so
@@ -14,6 +49,7 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
     struct agg_finish_cache *c = f->c;
     struct set_key k = {id, 0};
     struct set_val *v;
+    struct set_memo *memo;
     struct prep_set *ps;
     struct prep_entry *pe;
     size_t e, i;
@@ -21,14 +57,22 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
 
     if (id == POOL_NULL)
         return &empty;
+    /* Node and namespace sets come again group after group: the memo
+     * answers them without a probe of the map. */
+    memo = &c->set_memo[(id * 0x9e3779b1u) >> (32 - SET_MEMO_BITS)];
+    if (memo->set != NULL && memo->id == id)
+        return memo->set;
     /* Keyed by id rather than an array over the whole pool: a day's
      * finish touches only that day's label ids. */
     e = hmap_upsert(&c->sets, &k, &created);
     if (e == SIZE_MAX)
         return NULL;
     v = hmap_value(&c->sets, e);
-    if (v->set != NULL)
+    if (v->set != NULL) {
+        memo->id = id;
+        memo->set = v->set;
         return v->set;
+    }
     if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), &c->work,
                   NULL) != OCP_OK)
         return NULL;
@@ -49,7 +93,11 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
         txt_json_quote(p->key, p->klen, t, kq + 1);
         t[kq] = ':';
         txt_json_quote(p->value, p->vlen, t + kq + 1, vq + 1);
+        pe[i].eid = pool_intern(&c->epool, t, kq + 1 + vq);
+        if (pe[i].eid == POOL_NULL || csv_text(c, t, kq + 1 + vq, &pe[i]) != 0)
+            return NULL;
         pe[i].key = key;
+        pe[i].kpre = key_prefix(key, p->klen);
         pe[i].klen = (uint32_t)p->klen;
         pe[i].text = t;
         pe[i].tlen = (uint32_t)(kq + 1 + vq);
@@ -58,15 +106,25 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
     ps->n = (uint32_t)c->work.count;
     v = hmap_value(&c->sets, e);
     v->set = ps;
+    memo->id = id;
+    memo->set = ps;
     return ps;
 }
 
-/* Byte order of keys, shorter first on a common prefix (lbl_set's). */
-static int key_order(const struct prep_entry *a, const struct prep_entry *b)
+/* Byte order of keys, shorter first on a common prefix (lbl_set's).
+ * The prefixes decide most pairs: where they differ, the first differing
+ * byte (or the end of the shorter key, padded with 0 below any byte
+ * that follows in the longer one) lies in them; where they are equal,
+ * the first min(klen, 8) bytes are, and only the bytes after 8 remain. */
+static inline int key_order(const struct prep_entry *a, const struct prep_entry *b)
 {
-    size_t n = a->klen < b->klen ? a->klen : b->klen;
-    int c = n > 0 ? memcmp(a->key, b->key, n) : 0;
-    if (c != 0)
+    size_t n;
+    int c;
+
+    if (a->kpre != b->kpre)
+        return a->kpre < b->kpre ? -1 : 1;
+    n = a->klen < b->klen ? a->klen : b->klen;
+    if (n > 8 && (c = memcmp(a->key + 8, b->key + 8, n - 8)) != 0)
         return c;
     return a->klen < b->klen ? -1 : a->klen > b->klen ? 1 : 0;
 }
@@ -75,17 +133,88 @@ static int key_order(const struct prep_entry *a, const struct prep_entry *b)
  * wins), whose hmap_hash is h: the sets' entries merged in key order into
  * compact JSON, as lbl_canonical writes the merged set; built once and
  * kept in the cache. */
-int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
-                                uint32_t h, uint32_t *out, struct ocp_error *err)
+/* Room for n more entries in the cache's merge scratch (pick and seq,
+ * from c->npick on); -1 when out of memory. */
+static int pick_room(struct agg_finish_cache *c, size_t n)
+{
+    size_t ncap;
+    const struct prep_entry **np2;
+    uint32_t *ns;
+
+    if (c->npick + n <= c->pick_cap)
+        return 0;
+    ncap = c->pick_cap ? c->pick_cap : 64;
+    while (ncap < c->npick + n)
+        ncap *= 2;
+    np2 = realloc(c->pick, ncap * sizeof *np2);
+    if (np2 == NULL)
+        return -1;
+    c->pick = np2;
+    ns = realloc(c->seq, ncap * sizeof *ns);
+    if (ns == NULL)
+        return -1;
+    c->seq = ns;
+    c->pick_cap = ncap;
+    return 0;
+}
+
+/* Merges the sets of k in key order (a later set's equal key wins) onto
+ * the scratch at c->npick; returns how many entries, or -1 when out of
+ * memory. */
+static long merge_entries(struct finisher *f, const struct merged_key *k)
 {
     struct agg_finish_cache *c = f->c;
     const uint32_t parts[4] = {k->node_labels, k->ns_labels, k->own_labels,
                                k->own2_labels};
     const struct prep_set *ps[4];
     uint32_t at[4] = {0, 0, 0, 0};
+    size_t need = 0, np = c->npick;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if ((ps[i] = set_of(f, parts[i])) == NULL)
+            return -1;
+        need += ps[i]->n;
+    }
+    if (pick_room(c, need) != 0)
+        return -1;
+    for (;;) {
+        const struct prep_entry *best = NULL;
+        unsigned same = 0; /* the sets whose head has best's key */
+        for (i = 0; i < 4; i++) {
+            const struct prep_entry *x;
+            int o;
+            if (at[i] >= ps[i]->n)
+                continue;
+            x = &ps[i]->e[at[i]];
+            /* A later set's equal key wins: take it and skip the others. */
+            o = best == NULL ? -1 : key_order(x, best);
+            if (o < 0)
+                same = 0;
+            if (o <= 0) {
+                best = x;
+                same |= 1u << i;
+            }
+        }
+        if (best == NULL)
+            break;
+        for (i = 0; i < 4; i++)
+            at[i] += (same >> i) & 1u;
+        c->pick[np] = best;
+        c->seq[np++] = best->eid;
+    }
+    return (long)(np - c->npick);
+}
+
+int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
+                                uint32_t h, uint32_t *out, struct ocp_error *err)
+{
+    struct agg_finish_cache *c = f->c;
     struct merged_val *v;
-    size_t len = 0, need = 2, e;
-    int created, i, first = 1;
+    uint32_t id;
+    size_t e;
+    long n;
+    int created, rc;
 
     e = hmap_upsert_hashed(&c->merged, k, h, &created);
     if (e == SIZE_MAX)
@@ -95,54 +224,98 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
         *out = v->id;
         return OCP_OK;
     }
-    for (i = 0; i < 4; i++) {
-        uint32_t j;
-        if ((ps[i] = set_of(f, parts[i])) == NULL)
-            return oom(err);
-        for (j = 0; j < ps[i]->n; j++)
-            need += (size_t)ps[i]->e[j].tlen + 1;
-    }
-    if (need > c->mcap) {
-        size_t ncap = c->mcap ? c->mcap : 1024;
-        char *nb;
-        while (ncap < need)
-            ncap *= 2;
-        nb = realloc(c->mbuf, ncap);
-        if (nb == NULL)
-            return oom(err);
-        c->mbuf = nb;
-        c->mcap = ncap;
-    }
-    c->mbuf[len++] = '{';
-    for (;;) {
-        const struct prep_entry *best = NULL;
-        for (i = 0; i < 4; i++) {
-            const struct prep_entry *x;
-            if (at[i] >= ps[i]->n)
-                continue;
-            x = &ps[i]->e[at[i]];
-            /* A later set's equal key wins: take it and skip the others. */
-            if (best == NULL || key_order(x, best) <= 0)
-                best = x;
-        }
-        if (best == NULL)
-            break;
-        for (i = 0; i < 4; i++)
-            if (at[i] < ps[i]->n && key_order(&ps[i]->e[at[i]], best) == 0)
-                at[i]++;
-        if (!first)
-            c->mbuf[len++] = ',';
-        first = 0;
-        memcpy(c->mbuf + len, best->text, best->tlen);
-        len += best->tlen;
-    }
-    c->mbuf[len++] = '}';
-    v = hmap_value(&c->merged, e);
-    v->id = pool_intern(&c->fpool, c->mbuf, len);
-    if (v->id == POOL_NULL)
+    /* The merged set's entries in key order: the text is found by their
+     * ids, and built from them only when new. */
+    c->npick = 0;
+    if ((n = merge_entries(f, k)) < 0)
         return oom(err);
-    *out = v->id;
+    rc = agg_fin_texts_intern(&c->texts, c->pick, c->seq, (uint32_t)n, &id, err);
+    if (rc != OCP_OK)
+        return rc;
+    v = hmap_value(&c->merged, e);
+    v->id = id;
+    *out = id;
     return OCP_OK;
+}
+
+void agg_fin_merge_prefetch(struct finisher *f, const struct merged_key *k, uint32_t h)
+{
+    struct set_key sk = {k->own_labels, 0};
+
+    hmap_prefetch(&f->c->merged, h);
+    /* The own set is seldom the memo's: load its slot in the sets map. */
+    if (k->own_labels != POOL_NULL)
+        hmap_prefetch(&f->c->sets, hmap_hash(&sk, sizeof sk));
+}
+
+int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
+                        uint32_t *out, struct ocp_error *err)
+{
+    struct agg_finish_cache *c = f->c;
+    struct merged_val *v;
+    struct merge_job *j;
+    size_t e, from = c->npick;
+    long n;
+    int created;
+
+    e = hmap_upsert_hashed(&c->merged, k, h, &created);
+    if (e == SIZE_MAX)
+        return oom(err);
+    v = hmap_value(&c->merged, e);
+    if (!created && v->id != POOL_NULL) {
+        *out = v->id;
+        return OCP_OK;
+    }
+    if (c->njobs == c->jobs_cap) {
+        size_t ncap = c->jobs_cap ? c->jobs_cap * 2 : 256;
+        struct merge_job *nj = realloc(c->jobs, ncap * sizeof *nj);
+        if (nj == NULL)
+            return oom(err);
+        c->jobs = nj;
+        c->jobs_cap = ncap;
+    }
+    if ((n = merge_entries(f, k)) < 0)
+        return oom(err);
+    c->npick += (size_t)n;
+    j = &c->jobs[c->njobs++];
+    j->out = out;
+    j->e = e;
+    j->from = from;
+    j->n = (uint32_t)n;
+    j->h = agg_fin_texts_hash(c->seq + from, j->n);
+    *out = POOL_NULL;
+    return OCP_OK;
+}
+
+int agg_fin_merge_end(struct finisher *f, struct ocp_error *err)
+{
+    struct agg_finish_cache *c = f->c;
+    size_t i;
+    int rc = OCP_OK;
+
+    /* Room for every new text first, so the slots prefetched a few jobs
+     * ahead are where those jobs will look. */
+    if (agg_fin_texts_reserve(&c->texts, c->njobs) != 0)
+        rc = oom(err);
+    for (i = 0; i < c->njobs && rc == OCP_OK; i++) {
+        const struct merge_job *j = &c->jobs[i];
+        uint32_t id;
+        if (i + MERGE_AHEAD < c->njobs)
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD].h, 0);
+        if (i + MERGE_AHEAD / 2 < c->njobs)
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD / 2].h, 1);
+        if (i + MERGE_AHEAD / 4 < c->njobs)
+            agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD / 4].h, 2);
+        rc = agg_fin_texts_intern_hashed(&c->texts, c->pick + j->from, c->seq + j->from,
+                                         j->n, j->h, &id, err);
+        if (rc == OCP_OK) {
+            ((struct merged_val *)hmap_value(&c->merged, j->e))->id = id;
+            *j->out = id;
+        }
+    }
+    c->njobs = 0;
+    c->npick = 0;
+    return rc;
 }
 
 int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
@@ -153,73 +326,11 @@ int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
     return agg_fin_merged_labels_hashed(f, &k, hmap_hash(&k, sizeof k), out, err);
 }
 
-/* A merged label text for the rows: one copy per distinct text in the
- * table, followed by its quoted CSV field (rpt_row.all_labels_csv). */
-const char *agg_fin_label_text(struct finisher *f, uint32_t id)
-{
-    struct agg_finish_cache *c = f->c;
-
-    if (id >= f->ntext) {
-        size_t n = f->ntext ? f->ntext : 256;
-        const char **nt, **nc;
-        size_t *nl;
-        while (n <= id)
-            n *= 2;
-        nt = realloc(f->text, n * sizeof *nt);
-        if (nt == NULL)
-            return NULL;
-        f->text = nt;
-        nc = realloc(f->csv, n * sizeof *nc);
-        if (nc == NULL)
-            return NULL;
-        f->csv = nc;
-        nl = realloc(f->csv_len, n * sizeof *nl);
-        if (nl == NULL)
-            return NULL;
-        f->csv_len = nl;
-        memset(nt + f->ntext, 0, (n - f->ntext) * sizeof *nt);
-        memset(nc + f->ntext, 0, (n - f->ntext) * sizeof *nc);
-        f->ntext = n;
-    }
-    if (f->text[id] == NULL) {
-        size_t len = pool_len(&c->fpool, id), i, q;
-        const char *s = pool_str(&c->fpool, id);
-        char *p = ocp_arena_alloc(&f->out->strings, len + 1 + 2 * len + 3), *d;
-        if (p == NULL)
-            return NULL;
-        memcpy(p, s, len);
-        p[len] = '\0';
-        /* The CSV field: quoted, each '"' doubled (as rpt_csv.c would). */
-        d = p + len + 1;
-        q = 0;
-        d[q++] = '"';
-        for (i = 0; i < len; i++) {
-            d[q++] = s[i];
-            if (s[i] == '"')
-                d[q++] = '"';
-        }
-        d[q++] = '"';
-        d[q] = '\0';
-        f->csv[id] = d;
-        f->csv_len[id] = q;
-        f->text[id] = p;
-    }
-    return f->text[id];
-}
-
-/* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
-void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row)
-{
-    if (id < f->ntext && f->csv[id] != NULL) {
-        row->all_labels_csv = f->csv[id];
-        row->all_labels_csv_len = f->csv_len[id];
-    }
-}
-
 void agg_fin_cache_init(struct agg_finish_cache *c)
 {
     memset(c, 0, sizeof *c);
-    pool_init(&c->fpool);
+    agg_fin_texts_init(&c->texts);
+    pool_init(&c->epool);
     lbl_set_init(&c->work);
     hmap_init(&c->merged, sizeof(struct merged_key), sizeof(struct merged_val));
     hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
@@ -231,12 +342,15 @@ void agg_fin_cache_release(struct agg_finish_cache *c)
 {
     hmap_release(&c->sets);
     ocp_arena_release(&c->prep);
-    free(c->mbuf);
-    pool_release(&c->fpool);
+    agg_fin_texts_release(&c->texts);
+    pool_release(&c->epool);
     lbl_set_release(&c->work);
     hmap_release(&c->merged);
     hmap_release(&c->pod_final);
     free(c->items);
+    free(c->pick);
+    free(c->seq);
+    free(c->jobs);
 }
 
 struct agg_finish_cache *agg_finish_cache_create(void)

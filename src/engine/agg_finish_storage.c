@@ -168,6 +168,10 @@ int agg_fin_emit_storage(struct finisher *f, struct ocp_error *err)
         }
     }
 
+    if (rpt_table_reserve(f->out, f->out->count + final.count) != 0) {
+        rc = oom(err);
+        goto cleanup;
+    }
     for (e = 0; e < final.count; e++) {
         const struct final_sto_key *k = hmap_entry(&final, e);
         const struct sto_out_val *o = hmap_value(&final, e);

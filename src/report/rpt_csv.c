@@ -99,12 +99,13 @@ static void add_again(struct rpt_buf *b, size_t from, size_t to)
     b->len += to - from;
 }
 
-/* The last value printed in each numeric column and its text: capacity
- * columns repeat across all rows of a node and day, so most of them are
- * copied instead of formatted again. */
+/* The last value printed in each numeric column and where its text is in
+ * the output: capacity columns repeat across all rows of a node and day,
+ * so most of them are copied from the previous row instead of formatted
+ * again.  A new value is formatted straight into the output. */
 struct num_cache {
     double value[RPT_NUM_COUNT];
-    char text[RPT_NUM_COUNT][40];
+    size_t off[RPT_NUM_COUNT];
     size_t len[RPT_NUM_COUNT];
 };
 
@@ -112,11 +113,35 @@ static void add_num(struct rpt_buf *b, struct num_cache *c, int col, double v)
 {
     if (isnan(v))
         return;
-    if (c->len[col] == 0 || memcmp(&c->value[col], &v, sizeof v) != 0) {
-        c->len[col] = rpt_format_double(v, c->text[col]);
+    if (c->len[col] != 0 && memcmp(&c->value[col], &v, sizeof v) == 0) {
+        /* 32 bytes, a copy of constant length: the row's room has 32 for
+         * each number (and a text is at most 25 long); the source, a
+         * whole row back, never overlaps it.  len moves by the text's. */
+        memcpy(b->data + b->len, b->data + c->off[col], 32);
+    } else {
+        c->len[col] = rpt_format_double(v, b->data + b->len);
+        c->off[col] = b->len;
         c->value[col] = v;
     }
-    add(b, c->text[col], c->len[col]);
+    b->len += c->len[col];
+}
+
+/* The most rpt_csv_rows reserves ahead of the rows it writes. */
+#define GUESS_MAX ((size_t)1 << 30)
+
+/* About how long a row's line is (its strings, quoted, and typical
+ * numbers; the constant fields apart): to size a block's buffer. */
+static size_t line_estimate(const struct rpt_row *row)
+{
+    size_t n = 256;
+    n += row->namespace_ ? strlen(row->namespace_) : 0;
+    n += row->node ? strlen(row->node) : 0;
+    n += row->resource_id ? strlen(row->resource_id) : 0;
+    if (row->all_labels_csv != NULL)
+        n += 2 * row->all_labels_csv_len;
+    else
+        n += 2 * (row->all_labels ? strlen(row->all_labels) : 0);
+    return n;
 }
 
 int rpt_csv_header(struct rpt_buf *out)
@@ -143,6 +168,8 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
     size_t cc_len = 0;
     int64_t cc_id = 0;
     int32_t last_day = 0;
+    const char *last_ns = NULL, *last_node = NULL;
+    size_t last_ns_len = 0, last_node_len = 0;
     struct rpt_buf head = {0}, tail = {0};
     size_t r;
     struct num_cache cache;
@@ -161,6 +188,21 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
     rpt_csv_add_field(&head, meta->cluster_alias);
     rpt_csv_add_field(&tail, meta->source_uuid);
     add_c(&tail, ',');
+    /* Room for the whole block at once, guessed from a few rows, so a
+     * large day does not grow the buffer by doubling (each time copying
+     * and faulting in what was written).  Only a guess: capped, and when
+     * it cannot be had the rows grow the buffer as they go (the check
+     * per row stays), so a poor guess never fails the encoding. */
+    if (to > from) {
+        size_t probe = to - from < 64 ? to - from : 64, guess = 0;
+        for (r = from; r < from + probe; r++)
+            guess += line_estimate(&t->rows[r]);
+        guess = guess / probe * (to - from);
+        guess += guess / 8 + head.len * (to - from);
+        if (guess > GUESS_MAX)
+            guess = GUESS_MAX;
+        (void)rpt_buf_reserve(out, guess);
+    }
     {
         size_t no_cost = tail.len;
         rpt_csv_add_field(&tail, rpt_infra_cost_text);
@@ -174,12 +216,24 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             const char *lq = row->all_labels_csv;
             int pl_q = lq != NULL && row->pod_labels == row->all_labels,
                 vl_q = lq != NULL && row->volume_labels == row->all_labels;
-            size_t l_ns = row->namespace_ ? strlen(row->namespace_) : 0,
-                   l_node = row->node ? strlen(row->node) : 0,
+            size_t l_ns, l_node,
                    l_rid = row->resource_id ? strlen(row->resource_id) : 0,
                    l_pl = row->pod_labels && !pl_q ? strlen(row->pod_labels) : 0,
                    l_vl = row->volume_labels && !vl_q ? strlen(row->volume_labels) : 0;
-            size_t room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
+            size_t room;
+            /* Sorted rows come namespace by namespace and node by node,
+             * each one string of the partial: measure it when it changes. */
+            if (r == from || row->namespace_ != last_ns) {
+                last_ns = row->namespace_;
+                last_ns_len = last_ns ? strlen(last_ns) : 0;
+            }
+            if (r == from || row->node != last_node) {
+                last_node = row->node;
+                last_node_len = last_node ? strlen(last_node) : 0;
+            }
+            l_ns = last_ns_len;
+            l_node = last_node_len;
+            room = 128 + head.len + tail.len + 32 * RPT_NUM_COUNT +
                           room_n(row->namespace_, l_ns) + room_n(row->node, l_node) +
                           room_n(row->resource_id, l_rid) + room_n(row->pod_labels, l_pl) +
                           rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +

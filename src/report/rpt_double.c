@@ -113,59 +113,110 @@ static void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *e)
 
 /* Writes digits d[0..n) with decimal exponent x (value d.ddd × 10^x) the
  * way printf's %.{prec}g would: fixed when -4 <= x < prec, scientific
- * otherwise, trailing zeros dropped. */
+ * otherwise, trailing zeros dropped (n counts none).  d has 40 readable
+ * bytes, '0' past the digits, so the fixed layouts are a few copies of
+ * constant length into a local buffer (n <= 17, so x + 1 <= 17 digits
+ * before the point and at most 16 after it), and out gets the text and
+ * its NUL in one copy of its 32 bytes. */
 static size_t format_g(int negative, const char *d, int n, int x, int prec,
                        char *out)
 {
+    char b[64];
     size_t o = 0;
     int i;
 
-    while (n > 1 && d[n - 1] == '0')
-        n--;
     if (negative)
-        out[o++] = '-';
+        b[o++] = '-';
     if (x < -4 || x >= prec) {
         int ax = x < 0 ? -x : x;
-        out[o++] = d[0];
+        b[o++] = d[0];
         if (n > 1) {
-            out[o++] = '.';
+            b[o++] = '.';
             for (i = 1; i < n; i++)
-                out[o++] = d[i];
+                b[o++] = d[i];
         }
-        out[o++] = 'e';
-        out[o++] = x < 0 ? '-' : '+';
+        b[o++] = 'e';
+        b[o++] = x < 0 ? '-' : '+';
         if (ax >= 100)
-            out[o++] = (char)('0' + ax / 100);
-        out[o++] = (char)('0' + ax / 10 % 10);
-        out[o++] = (char)('0' + ax % 10);
-        out[o] = '\0';
-        return o;
-    }
-    if (x < 0) {
-        out[o++] = '0';
-        out[o++] = '.';
-        for (i = -1; i > x; i--)
-            out[o++] = '0';
-        for (i = 0; i < n; i++)
-            out[o++] = d[i];
+            b[o++] = (char)('0' + ax / 100);
+        b[o++] = (char)('0' + ax / 10 % 10);
+        b[o++] = (char)('0' + ax % 10);
+    } else if (x < 0) {
+        /* 0.000ddd: -x - 1 zeros (at most 3) after the point. */
+        memcpy(b + o, "0.000", 5);
+        o += (size_t)(1 - x);
+        memcpy(b + o, d, 24);
+        o += (size_t)n;
+    } else if (x + 1 >= n) {
+        /* A whole number: the digits, then '0's up to x + 1 of them. */
+        memcpy(b + o, d, 24);
+        o += (size_t)x + 1;
     } else {
-        for (i = 0; i <= x; i++)
-            out[o++] = i < n ? d[i] : '0';
-        if (n > x + 1) {
-            out[o++] = '.';
-            for (i = x + 1; i < n; i++)
-                out[o++] = d[i];
-        }
+        memcpy(b + o, d, 24);
+        o += (size_t)x + 1;
+        b[o++] = '.';
+        memcpy(b + o, d + x + 1, 16);
+        o += (size_t)(n - x - 1);
     }
-    out[o] = '\0';
+    b[o] = '\0';
+    memcpy(out, b, 32); /* out has 32 bytes; o + 1 <= 26 of them count */
     return o;
+}
+
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes the 4 digits of v < 10000 at p. */
+static inline void four_digits(char *p, uint32_t v)
+{
+    uint32_t hi = v / 100;
+    memcpy(p, digit_pairs + 2 * hi, 2);
+    memcpy(p + 2, digit_pairs + 2 * (v - 100 * hi), 2);
+}
+
+/* Writes the decimal digits of f < 10^24 at d (most significant first),
+ * '0's after them up to d[24); returns how many digits.  Eight digits at
+ * a time in 32-bit arithmetic, into tmp from its middle backwards, then
+ * one copy of constant length. */
+static int write_digits(uint64_t f, char *d)
+{
+    char tmp[48], *end = tmp + 24, *p = end;
+    uint32_t v;
+    int n;
+
+    while (f >= 100000000u) {
+        uint64_t q = f / 100000000u;
+        uint32_t r = (uint32_t)(f - q * 100000000u);
+        p -= 8;
+        four_digits(p, r / 10000);
+        four_digits(p + 4, r % 10000);
+        f = q;
+    }
+    v = (uint32_t)f;
+    while (v >= 100) {
+        uint32_t q = v / 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (v - 100 * q), 2);
+        v = q;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    n = (int)(end - p);
+    memset(end, '0', 24);
+    memcpy(d, p, 24);
+    return n;
 }
 
 size_t rpt_format_double(double v, char *out)
 {
     uint64_t bits, t, c, f;
-    int bq, q, e, n, i;
-    char digits[24];
+    int bq, q, e, n;
 
     if (v == 0.0) {
         /* Negative zero prints as 0 so equal sums print equally. */
@@ -203,32 +254,15 @@ size_t rpt_format_double(double v, char *out)
         }
         return len;
     }
-    /* f 10^e: digits of f (two at a time, from the end), then the
-     * exponent of its first digit. */
+    /* f 10^e: digits of f, then the exponent of its first digit. */
     {
-        static const char pairs[201] =
-            "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-            "8081828384858687888990919293949596979899";
-        char *end = digits + sizeof digits, *d = end;
-        while (f >= 100) {
-            unsigned k = (unsigned)(f % 100);
-            f /= 100;
-            d -= 2;
-            memcpy(d, pairs + 2 * k, 2);
-        }
-        if (f >= 10) {
-            d -= 2;
-            memcpy(d, pairs + 2 * f, 2);
-        } else {
-            *--d = (char)('0' + f);
-        }
-        n = (int)(end - d);
-        while (n > 1 && d[n - 1] == '0') {
+        char digits[40];
+        memset(digits, '0', sizeof digits);
+        n = write_digits(f, digits);
+        while (n > 1 && digits[n - 1] == '0') {
             n--;
             e++;
         }
-        (void)i;
-        return format_g((int64_t)bits < 0, d, n, e + n - 1, n > 15 ? n : 15, out);
+        return format_g((int64_t)bits < 0, digits, n, e + n - 1, n > 15 ? n : 15, out);
     }
 }

@@ -257,12 +257,74 @@ struct key_rec {
     uint32_t idx;
 };
 
-static int cmp_key_rest(const void *pa, const void *pb, void *ctx)
-{
-    const struct key_rec *a = pa, *b = pb;
-    const struct rpt_row *rows = ctx;
+/* A row of one leading key on its way through its group's sort, with the
+ * first 16 bytes of all_labels as two big-endian numbers, zero-padded
+ * (which orders as strcmp does, no string holding a NUL): most pairs are
+ * decided by them without touching the rows. */
+struct group_rec {
+    uint64_t p0, p1;
+    uint32_t idx;
+    uint32_t has; /* all_labels is not NULL */
+};
 
+static uint64_t load_be64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+static void group_rec_of(const struct rpt_row *rows, uint32_t idx, struct group_rec *g)
+{
+    const char *s = rows[idx].all_labels;
+    unsigned char b[16];
+    size_t i = 0;
+
+    memset(b, 0, sizeof b);
+    if (s != NULL)
+        for (; i < sizeof b && s[i] != '\0'; i++)
+            b[i] = (unsigned char)s[i];
+    g->p0 = load_be64(b);
+    g->p1 = load_be64(b + 8);
+    g->idx = idx;
+    g->has = s != NULL;
+}
+
+static int cmp_group(const struct group_rec *a, const struct group_rec *b,
+                     const struct rpt_row *rows)
+{
+    if (a->has && b->has) {
+        if (a->p0 != b->p0)
+            return a->p0 < b->p0 ? -1 : 1;
+        if (a->p1 != b->p1)
+            return a->p1 < b->p1 ? -1 : 1;
+    }
     return cmp_rest(&rows[a->idx], &rows[b->idx]);
+}
+
+static int cmp_group_q(const void *pa, const void *pb, void *ctx)
+{
+    return cmp_group(pa, pb, ctx);
+}
+
+/* Sorts a group's n records: by insertion when small (most groups are a
+ * few rows of one namespace on one node), else by qsort_r. */
+static void sort_group(struct group_rec *g, size_t n, const struct rpt_row *rows)
+{
+    size_t i, j;
+
+    if (n > 16) {
+        qsort_r(g, n, sizeof *g, cmp_group_q, (void *)(uintptr_t)rows);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        struct group_rec x = g[i];
+        for (j = i; j > 0 && cmp_group(&x, &g[j - 1], rows) < 0; j--)
+            g[j] = g[j - 1];
+        g[j] = x;
+    }
 }
 
 /* LSD radix sort of n records on key bits [0, nbits) (stable), through
@@ -326,6 +388,8 @@ void rpt_table_sort(struct rpt_table *t)
 {
     struct rank_set ns, node;
     struct key_rec *rec = NULL, *tmp = NULL, *sorted;
+    struct group_rec *grp = NULL, *all = NULL;
+    size_t gmax;
     uint32_t *ord = NULL;
     const char **ptrs = NULL;
     size_t i, j, n = t->count;
@@ -377,11 +441,31 @@ void rpt_table_sort(struct rpt_table *t)
     radix_sort(rec, tmp, n, nbits, &sorted);
     /* Rows of one (day, source, namespace, node) in the order of the
      * columns after them. */
-    for (i = 0; i < n; i = j) {
+    for (i = 0, gmax = 1; i < n; i = j) {
         for (j = i + 1; j < n && sorted[j].key == sorted[i].key; j++)
             ;
-        if (j - i > 1)
-            qsort_r(sorted + i, j - i, sizeof *sorted, cmp_key_rest, t->rows);
+        if (j - i > gmax)
+            gmax = j - i;
+    }
+    /* The records of all rows in one pass in row order (the rows and
+     * their label texts lie in that order), so a group gathers them from
+     * this compact array rather than from rows scattered over the table. */
+    if (gmax > 1 && ((all = malloc(n * sizeof *all)) == NULL ||
+                     (grp = malloc(gmax * sizeof *grp)) == NULL))
+        goto plain;
+    for (i = 0; i < n && gmax > 1; i++)
+        group_rec_of(t->rows, (uint32_t)i, &all[i]);
+    for (i = 0; i < n && gmax > 1; i = j) {
+        size_t k;
+        for (j = i + 1; j < n && sorted[j].key == sorted[i].key; j++)
+            ;
+        if (j - i == 1)
+            continue;
+        for (k = i; k < j; k++)
+            grp[k - i] = all[sorted[k].idx];
+        sort_group(grp, j - i, t->rows);
+        for (k = i; k < j; k++)
+            sorted[k].idx = grp[k - i].idx;
     }
     /* The rank arrays are free again: reuse ptrs' room for the order. */
     ord = (uint32_t *)(void *)ptrs;
@@ -398,4 +482,6 @@ done:
     free(ptrs);
     free(rec);
     free(tmp);
+    free(grp);
+    free(all);
 }

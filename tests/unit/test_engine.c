@@ -402,9 +402,115 @@ static void test_format_double(void)
     CHECK_STR(buf, "1e+300");
 }
 
+/* The CSV field of s: quoted, each '"' doubled. */
+static void csv_quote(const char *s, char *out)
+{
+    *out++ = '"';
+    for (; *s; s++) {
+        *out++ = *s;
+        if (*s == '"')
+            *out++ = '"';
+    }
+    *out++ = '"';
+    *out = '\0';
+}
+
+/* Checks every row's label CSV field against quoting its text; returns
+ * the all_labels of the row of pod `rid` on day, or NULL. */
+static const char *labels_of(const struct rpt_table *t, int32_t day, const char *rid)
+{
+    const char *found = NULL;
+    size_t i;
+    for (i = 0; i < t->count; i++) {
+        const struct rpt_row *r = &t->rows[i];
+        char q[512];
+        if (r->all_labels != NULL && r->all_labels_csv != NULL && strlen(r->all_labels) < 200) {
+            csv_quote(r->all_labels, q);
+            CHECK_INT((long long)r->all_labels_csv_len, (long long)strlen(q));
+            CHECK(memcmp(r->all_labels_csv, q, r->all_labels_csv_len) == 0);
+        }
+        if (r->usage_day == day && r->resource_id != NULL && strcmp(r->resource_id, rid) == 0)
+            found = r->all_labels;
+    }
+    return found;
+}
+
+/* Merged labels (node, then namespace, then pod; the later key wins)
+ * with quotes and backslashes in values, finished day by day through one
+ * index (its cache lasting from day to day) and all at once: the same
+ * texts, each row's CSV field its text quoted, and the text of a pod
+ * whose node labels changed under an overridden key the same on both
+ * days. */
+static void test_finish_labels(void)
+{
+    struct bb_store st = {{0}, 0};
+    const int64_t ts[4] = {0, 0, 86400000000, 86400000000};
+    const char *ns[4] = {"x", "x", "x", "x"};
+    const char *node[4] = {"n", "n", "n", "n"};
+    const char *rid[4] = {"r1", "r2", "r1", "r2"};
+    const char *pod[4] = {"p1", "p2", "p1", "p2"};
+    const char *plab[4] = {"{\"app\":\"a\\\"q\",\"tier\":\"b\\\\c\"}", "{\"tier\":\"t\"}",
+                           "{\"app\":\"a\\\"q\",\"tier\":\"b\\\\c\"}", "{\"tier\":\"t\"}"};
+    const double one[4] = {1, 1, 1, 1};
+    const int64_t nts[2] = {0, 86400000000};
+    const char *nnode[2] = {"n", "n"};
+    const char *nlab[2] = {"{\"app\":\"node\",\"env\":\"prod\"}", "{\"app\":\"other\",\"env\":\"prod\"}"};
+    struct ocp_batch b, nb;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+    struct agg_day_index *ix = NULL;
+    struct agg_finish_settings fs;
+    struct rpt_table all, d0, d1;
+    const char *want1 = "{\"app\":\"a\\\"q\",\"env\":\"prod\",\"tier\":\"b\\\\c\"}";
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 4;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 4);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 4);
+    b.col[POD_NODE] = bb_strings(&st, node, 4);
+    b.col[POD_POD] = bb_strings(&st, pod, 4);
+    b.col[POD_RESOURCE_ID] = bb_strings(&st, rid, 4);
+    b.col[POD_LABELS] = bb_strings(&st, plab, 4);
+    b.col[POD_USAGE_CPU] = bb_numbers(&st, one, 4);
+    b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, one, 4);
+    memset(&nb, 0, sizeof nb);
+    nb.table = OCP_TABLE_NODE_LABELS;
+    nb.nrows = 2;
+    nb.col[NL_INTERVAL_START] = bb_times(&st, nts, 2);
+    nb.col[NL_NODE] = bb_strings(&st, nnode, 2);
+    nb.col[NL_LABELS] = bb_strings(&st, nlab, 2);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(p, &nb, NULL), OCP_OK);
+    CHECK_INT(finish(p, &all), OCP_OK);
+    CHECK_INT(agg_day_index_create(p, &ix, NULL), OCP_OK);
+    memset(&fs, 0, sizeof fs);
+    rpt_table_init(&d0);
+    rpt_table_init(&d1);
+    CHECK_INT(agg_finish_day(p, ix, &fs, 0, &d0, NULL), OCP_OK);
+    CHECK_INT(agg_finish_day(p, ix, &fs, 1, &d1, NULL), OCP_OK);
+    CHECK(labels_of(&all, 0, "r1") != NULL && strcmp(labels_of(&all, 0, "r1"), want1) == 0);
+    CHECK(labels_of(&all, 1, "r1") != NULL && strcmp(labels_of(&all, 1, "r1"), want1) == 0);
+    CHECK(labels_of(&d0, 0, "r1") != NULL && strcmp(labels_of(&d0, 0, "r1"), want1) == 0);
+    CHECK(labels_of(&d1, 1, "r1") != NULL && strcmp(labels_of(&d1, 1, "r1"), want1) == 0);
+    CHECK(labels_of(&d0, 0, "r2") != NULL &&
+          strcmp(labels_of(&d0, 0, "r2"), "{\"app\":\"node\",\"env\":\"prod\",\"tier\":\"t\"}") == 0);
+    CHECK(labels_of(&d1, 1, "r2") != NULL &&
+          strcmp(labels_of(&d1, 1, "r2"), "{\"app\":\"other\",\"env\":\"prod\",\"tier\":\"t\"}") == 0);
+    CHECK_INT((long long)all.count, (long long)(d0.count + d1.count));
+    rpt_table_release(&all);
+    rpt_table_release(&d0);
+    rpt_table_release(&d1);
+    agg_day_index_destroy(ix);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
 int main(void)
 {
     lbl_keys_init(&keys);
+    lbl_keys_add(&keys, "app", 3);
+    lbl_keys_add(&keys, "env", 3);
+    lbl_keys_add(&keys, "tier", 4);
     RUN(test_xsum_order);
     RUN(test_capacity_split_hour);
     RUN(test_day_range);
@@ -412,6 +518,7 @@ int main(void)
     RUN(test_roles);
     RUN(test_overflow_is_error);
     RUN(test_format_double);
+    RUN(test_finish_labels);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();
 }

@@ -435,6 +435,52 @@ static void test_sort(void)
     CHECK_INT(bad, 0);
 }
 
+/* Label texts that share their first 15, 16 or 17 bytes, end inside or
+ * right after 16 bytes, or carry bytes above 0x7f there, in groups of one
+ * (day, source, namespace, node) both small and large: the group sort
+ * (16-byte prefixes, then the rows) orders as comparing the strings. */
+static void test_sort_long_labels(void)
+{
+    static const char *vocab[] = {
+        NULL, "", "0123456789abcde", "0123456789abcdef", "0123456789abcdeg",
+        "0123456789abcdef0", "0123456789abcdef\xc3\xa9", "0123456789abcde\xff",
+        "{\"app\":\"svc-1\"}", "{\"app\":\"svc-10\"}", "{\"app\":\"svc-100000\",\"x\":1}",
+        "{\"app\":\"svc-100000\",\"x\":2}", "{\"app\":\"svc-1000\xc3\xa9"};
+    const size_t nv = sizeof vocab / sizeof vocab[0];
+    static char copies[13][32];
+    struct rpt_table t;
+    unsigned s = 7;
+    int round, i, bad = 0;
+
+    for (i = 1; i < (int)nv; i++)
+        strcpy(copies[i], vocab[i]);
+    for (round = 0; round < 12; round++) {
+        int n = 10 + 40 * round;
+        rpt_table_init(&t);
+        for (i = 0; i < n; i++) {
+            struct rpt_row *r = rpt_table_add(&t);
+            unsigned v;
+            s = s * 1103515245u + 12345u;
+            v = (s >> 16) % (unsigned)nv;
+            r->usage_day = 20000;
+            r->source = RPT_SOURCE_POD;
+            r->namespace_ = round % 2 ? "ns" : ((s >> 8) % 2 ? "a" : "b");
+            r->node = "node";
+            /* One text, two addresses. */
+            r->all_labels = vocab[v] != NULL && (s >> 4) % 2 ? copies[v] : vocab[v];
+            r->pod_labels = r->all_labels;
+            r->resource_id = (s >> 12) % 3 ? "r1" : "r0";
+            snprintf(r->uuid, sizeof r->uuid, "%08x", (unsigned)i * 2654435761u);
+        }
+        rpt_table_sort(&t);
+        CHECK_INT(t.count, n);
+        for (i = 1; i < (int)t.count; i++)
+            bad += ref_cmp(&t.rows[i - 1], &t.rows[i]) > 0;
+        rpt_table_release(&t);
+    }
+    CHECK_INT(bad, 0);
+}
+
 /* all_labels written as a copy of pod_labels or volume_labels, or on its
  * own when it is another string. */
 static void test_csv_repeated(void)
@@ -589,6 +635,7 @@ int main(void)
     RUN(test_memo_and_grown_dictionaries);
     RUN(test_merge_order);
     RUN(test_sort);
+    RUN(test_sort_long_labels);
     RUN(test_csv_repeated);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();

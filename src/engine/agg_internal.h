@@ -93,13 +93,17 @@ struct dict_map {
 };
 #define DICT_UNMAPPED UINT32_MAX
 
-/* What add_pods remembers per pod (indexed by the pod's pool id). */
+/* What add_pods remembers per pod (indexed by the pod's pool id).  Sixteen
+ * bytes, four to a line: a row reads its pod's memo at random, and the
+ * group's key is read from the entry itself, which the row loads anyway. */
 struct pod_memo {
-    struct pod_key key;         /* the last group of the pod's rows */
-    uint32_t entry;             /* its entry in pods; UINT32_MAX none */
-    int32_t vn_day;             /* the volume node last recorded */
-    uint32_t vn_ns, vn_node, vn_rid;
-    uint32_t vn_set;
+    uint32_t entry;    /* the last group of the pod's rows in pods;
+                          UINT32_MAX none */
+    int32_t day;       /* that group's day (for the look-ahead, which
+                          does not wait for the entry) */
+    uint32_t vn_entry; /* the group whose (day, namespace, node) went into
+                          the volume node last recorded; UINT32_MAX none */
+    uint32_t vn_rid;   /* and that volume node's resource id */
 };
 
 /* What a distinct raw label text resolves to. */

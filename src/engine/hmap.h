@@ -19,7 +19,9 @@
 
 struct hmap {
     size_t key_size, val_off, entry_size; /* values start 16-aligned */
-    unsigned char *entries;
+    size_t align;            /* entries start at multiples of this */
+    unsigned char *block;    /* the allocation holding entries */
+    unsigned char *entries;  /* in block, at an `align` boundary */
     size_t count, cap;
     /* Slots hold (hash << 32 | entry index + 1), 0 when empty: a probe
      * compares hashes without touching another array, and growing needs
@@ -29,6 +31,10 @@ struct hmap {
 };
 
 void hmap_init(struct hmap *m, size_t key_size, size_t value_size);
+/* hmap_init for a map whose entries are read whole at random: each entry
+ * is padded to whole 64-byte cache lines and starts on one, so a 232-byte
+ * entry takes four lines instead of four or five. */
+void hmap_init_lines(struct hmap *m, size_t key_size, size_t value_size);
 void hmap_release(struct hmap *m);
 void hmap_clear(struct hmap *m);
 
@@ -131,6 +137,25 @@ static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
 {
     if (m->slots != NULL)
         __builtin_prefetch(&m->slots[hash & m->mask]);
+}
+
+/* Starts loading the entry that a key of hash `hash` probably has: the
+ * first in its probe run with that hash (the key is not compared, so a
+ * collision prefetches another entry, harmlessly).  For a second step
+ * after hmap_prefetch, once the slot is likely in cache. */
+static inline void hmap_prefetch_entry(const struct hmap *m, uint32_t hash)
+{
+    size_t i;
+    uint64_t sl;
+
+    if (m->slots == NULL)
+        return;
+    for (i = hash & m->mask; (sl = m->slots[i]) != 0; i = (i + 1) & m->mask) {
+        if ((uint32_t)(sl >> 32) == hash) {
+            __builtin_prefetch(m->entries + ((size_t)(uint32_t)sl - 1) * m->entry_size);
+            return;
+        }
+    }
 }
 
 /* Bytes held, for memory statistics. */

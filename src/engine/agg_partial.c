@@ -402,6 +402,39 @@ static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
     return pid;
 }
 
+/* pool_id_of for the pod table's node column, whose map keeps a flag
+ * with each id (NODE_EMPTY_BIT): *no_node says whether the node is NULL or
+ * empty, which would otherwise read the pool's record of each new node of
+ * a row (a cache miss every few rows: nodes interleave). */
+#define NODE_EMPTY_BIT 0x80000000u
+static inline uint32_t node_id_of(struct agg_partial *p, struct dict_map *m,
+                                  const struct ocp_column *c, uint32_t id,
+                                  int *no_node)
+{
+    uint32_t pid;
+    size_t len;
+    const char *s;
+
+    *no_node = 1;
+    if (id == OCP_NULL_ID || id >= m->count)
+        return POOL_NULL;
+    pid = m->ids[id];
+    if (pid == DICT_UNMAPPED) {
+        s = ocp_strdict_get(c->str.dict, id, &len);
+        pid = pool_intern(&p->pool, s, len);
+        if (pid == POOL_NULL) {
+            p->intern_failed = 1;
+            return POOL_NULL;
+        }
+        /* Pool ids stay below 2^29 (POOL_MAX_IDS): the top bit is free
+         * and a flagged id is never DICT_UNMAPPED. */
+        m->ids[id] = pid | (len == 0 ? NODE_EMPTY_BIT : 0);
+        pid = m->ids[id];
+    }
+    *no_node = (pid & NODE_EMPTY_BIT) != 0;
+    return pid & ~NODE_EMPTY_BIT;
+}
+
 /* add_pods takes each row through three steps, a few rows apart, so that
  * the memory a row needs is on its way while earlier rows are added:
  *   - RESOLVE_AHEAD rows ahead, resolve_row: the row's day and strings as
@@ -419,6 +452,12 @@ static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
 #define PREFETCH 8
 #define RESOLVE_AHEAD (2 * PREFETCH)
 #define RING 32 /* resolved rows kept: a power of two above RESOLVE_AHEAD */
+#ifndef COL_AHEAD
+#define COL_AHEAD 256
+#endif
+#ifndef COL_LOCALITY
+#define COL_LOCALITY 3
+#endif
 
 enum { RS_SKIP, RS_NO_NODE, RS_ROW, RS_ERROR };
 
@@ -440,7 +479,6 @@ struct pod_cols {
     struct dict_map *m_ns, *m_node, *m_pod, *m_rid, *m_role, *m_lab;
     int64_t last_ts; /* rows come interval by interval: cache the day */
     int32_t last_day;
-    uint32_t last_len_node, last_node_len;
     struct cap_key last_cap; /* the capacity key last prefetched */
 };
 
@@ -465,7 +503,7 @@ static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
     int64_t t = c->ts[q];
     uint32_t lid;
     uint8_t lflags;
-    int rc;
+    int rc, no_node = 1;
 
     o->state = RS_SKIP;
     if (t == OCP_TS_NULL) {
@@ -482,7 +520,7 @@ static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
         return;
     }
     o->node = c->node_ids != NULL
-                  ? pool_id_of(p, c->m_node, &c->col[POD_NODE], c->node_ids[q])
+                  ? node_id_of(p, c->m_node, &c->col[POD_NODE], c->node_ids[q], &no_node)
                   : POOL_NULL;
     /* The capacity slot of a new (node, interval): its entry is
      * prefetched through it by look_ahead. */
@@ -493,11 +531,7 @@ static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
         o->cap_hash = hmap_hash(&c->last_cap, sizeof c->last_cap);
         hmap_prefetch(&p->caps, o->cap_hash);
     }
-    if (o->node != c->last_len_node) {
-        c->last_len_node = o->node;
-        c->last_node_len = pool_len(&p->pool, o->node);
-    }
-    if (o->node == POOL_NULL || c->last_node_len == 0) {
+    if (no_node) {
         o->state = RS_NO_NODE;
         return;
     }
@@ -594,6 +628,9 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     const int track = p->settings.track_volume_nodes;
     const uint32_t apiserver = p->apiserver_ns;
     struct resolved ring[RING];
+    const double *nums[13];
+    const uint32_t *idcols[6];
+    int nnum, nids;
     struct pod_cols c;
     size_t last_cap_index = SIZE_MAX;
     uint32_t last_node = POOL_NULL, last_role = POOL_NULL;
@@ -622,7 +659,6 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     c.m_role = &maps[POD_NODE_ROLE];
     c.m_lab = &maps[POD_LABELS];
     c.last_ts = OCP_TS_NULL; /* never a row's: NULL rows stop before */
-    c.last_len_node = POOL_NULL;
     c.last_cap.ts = OCP_TS_NULL;
     if (c.pod_ids != NULL && col[POD_POD].str.dict != NULL &&
         memo_reserve(p, p->pool.count + col[POD_POD].str.dict->count + 1) != OCP_OK)
@@ -639,6 +675,24 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     cap_cpu_sec = num_col(&col[POD_CAP_CPU_SEC], nans);
     cap_mem = num_col(&col[POD_CAP_MEM_BYTES], nans);
     cap_mem_sec = num_col(&col[POD_CAP_MEM_SEC], nans);
+    nnum = 0;
+    {
+        const double *all[13];
+        const uint32_t *ids[6] = {c.ns_ids, c.node_ids, c.pod_ids, c.rid_ids,
+                                  c.role_ids, c.lab_ids};
+        int k;
+        all[0] = u_cpu; all[1] = r_cpu; all[2] = l_cpu; all[3] = u_mem;
+        all[4] = r_mem; all[5] = l_mem; all[6] = e_cpu; all[7] = e_mem;
+        all[8] = cap_cores; all[9] = cap_cpu_sec; all[10] = cap_mem;
+        all[11] = cap_mem_sec; all[12] = (const double *)(const void *)ts;
+        for (k = 0; k < 13; k++)
+            if (all[k] != nans)
+                nums[nnum++] = all[k];
+        nids = 0;
+        for (k = 0; k < 6; k++)
+            if (ids[k] != NULL)
+                idcols[nids++] = ids[k];
+    }
 
     /* q: the next row to resolve.  Rows stop being resolved after an
      * error (stop), which the add returns when it gets there. */
@@ -661,6 +715,18 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         size_t e;
         int32_t day;
 
+        /* The column buffers were written by the decoder long before
+         * and left the near caches: load them COL_AHEAD rows ahead, a line
+         * of each double column every 8 rows, of each id column every 16. */
+        if ((r & 7) == 0 && r + COL_AHEAD < n) {
+            size_t a = r + COL_AHEAD;
+            int k;
+            for (k = 0; k < nnum; k++)
+                __builtin_prefetch(nums[k] + a, 0, COL_LOCALITY);
+            if ((r & 15) == 0)
+                for (k = 0; k < nids; k++)
+                    __builtin_prefetch(idcols[k] + a, 0, COL_LOCALITY);
+        }
         if (q < n && !stop) {
             resolve_row(p, &c, q, &ring[q % RING], err);
             stop = ring[q % RING].state == RS_ERROR;

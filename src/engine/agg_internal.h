@@ -106,6 +106,18 @@ struct pod_memo {
     uint32_t vn_rid;   /* and that volume node's resource id */
 };
 
+/* One node's capacity maxima over a run of rows of one interval, before
+ * they go into caps (add_pods, agg_partial.c): indexed by the node's id in
+ * the batch's dictionary, a few kilobytes that stay in cache, where caps
+ * itself is read at random whenever the node of a row changes. */
+struct cap_acc {
+    double cpu_sec, mem_sec; /* valid per flags HAS_A / HAS_B */
+    uint32_t flags;
+    uint32_t node;           /* pool id */
+    uint32_t live;           /* holds rows not yet in caps */
+    uint32_t pad;
+};
+
 /* What a distinct raw label text resolves to. */
 #define LBL_BAD 1u
 #define LBL_INFRA 2u
@@ -121,6 +133,10 @@ struct agg_partial {
     struct pod_memo *memo;      /* pod pool id -> its last group and volume
                                    node (agg_partial.c) */
     uint32_t memo_cap;
+    struct cap_acc *cap_acc;    /* node dictionary id (or the NULL slot) ->
+                                   its maxima of the current interval */
+    uint32_t *cap_live;         /* the live cap_acc slots, first-seen first */
+    uint32_t cap_acc_cap;
     double *nan_buf;            /* NaN, for absent numeric columns */
     size_t nan_len;
     struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];

@@ -57,6 +57,8 @@ void agg_partial_destroy(struct agg_partial *p)
     hmap_release(&p->nodes);
     hmap_release(&p->vnodes);
     free(p->memo);
+    free(p->cap_acc);
+    free(p->cap_live);
     free(p->nan_buf);
     hmap_release(&p->storage);
     for (t = 0; t < OCP_TABLE_COUNT; t++)
@@ -352,6 +354,57 @@ static int memo_reserve(struct agg_partial *p, uint32_t n)
     return OCP_OK;
 }
 
+/* Room for n cap_acc slots, all not live. */
+static int cap_acc_reserve(struct agg_partial *p, uint32_t n)
+{
+    struct cap_acc *a;
+    uint32_t *l;
+
+    if (n <= p->cap_acc_cap)
+        return OCP_OK;
+    a = realloc(p->cap_acc, (size_t)n * sizeof *a);
+    if (a == NULL)
+        return OCP_ERR_OSERR;
+    p->cap_acc = a;
+    l = realloc(p->cap_live, (size_t)n * sizeof *l);
+    if (l == NULL)
+        return OCP_ERR_OSERR;
+    p->cap_live = l;
+    memset(a + p->cap_acc_cap, 0, (size_t)(n - p->cap_acc_cap) * sizeof *a);
+    p->cap_acc_cap = n;
+    return OCP_OK;
+}
+
+/* Moves the nlive live cap_acc slots, all of interval ts, into caps, in
+ * the order they were first seen (so caps entries are created in the
+ * order of their first rows, as when each row went to caps).  A maximum
+ * of maxima is the maximum, and an equal value never replaces the one
+ * kept, as row by row. */
+static int cap_flush(struct agg_partial *p, int64_t ts, uint32_t nlive)
+{
+    uint32_t i;
+    int created;
+
+    for (i = 0; i < nlive; i++) {
+        struct cap_acc *a = &p->cap_acc[p->cap_live[i]];
+        struct cap_key ck;
+        struct cap_val src;
+        size_t e;
+        ck.node = a->node;
+        ck.zero = 0;
+        ck.ts = ts;
+        e = hmap_upsert(&p->caps, &ck, &created);
+        if (e == SIZE_MAX)
+            return OCP_ERR_OSERR;
+        src.cpu_sec = a->cpu_sec;
+        src.mem_sec = a->mem_sec;
+        src.flags = a->flags;
+        agg_merge_cap_val(hmap_value(&p->caps, e), &src);
+        a->live = 0;
+    }
+    return OCP_OK;
+}
+
 /* A column of NaN as long as the batch, for absent numeric columns. */
 static const double *nan_column(struct agg_partial *p, size_t n)
 {
@@ -465,9 +518,8 @@ enum { RS_SKIP, RS_NO_NODE, RS_ROW, RS_ERROR };
 struct resolved {
     int32_t day;
     uint32_t node, ns, pod, labels, rid, role;
-    uint32_t cap_hash; /* with cap_new: the hash of a new capacity key */
-    uint8_t state;     /* RS_*; RS_SKIP rows are counted already */
-    uint8_t cap_new;   /* (node, interval) differs from the row before */
+    uint32_t cap_slot; /* the node's cap_acc slot */
+    int state;         /* RS_*; RS_SKIP rows are counted already */
     int rc;            /* RS_ERROR: the error (err is filled) */
 };
 
@@ -479,7 +531,7 @@ struct pod_cols {
     struct dict_map *m_ns, *m_node, *m_pod, *m_rid, *m_role, *m_lab;
     int64_t last_ts; /* rows come interval by interval: cache the day */
     int32_t last_day;
-    struct cap_key last_cap; /* the capacity key last prefetched */
+    uint32_t null_slot; /* the cap_acc slot of the NULL node */
 };
 
 /* Every cache line of entry e (a pod entry is four whole lines, see
@@ -519,17 +571,13 @@ static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
         p->stats.rows_out_of_range++;
         return;
     }
-    o->node = c->node_ids != NULL
-                  ? node_id_of(p, c->m_node, &c->col[POD_NODE], c->node_ids[q], &no_node)
-                  : POOL_NULL;
-    /* The capacity slot of a new (node, interval): its entry is
-     * prefetched through it by look_ahead. */
-    o->cap_new = o->node != c->last_cap.node || t != c->last_cap.ts;
-    if (o->cap_new) {
-        c->last_cap.node = o->node;
-        c->last_cap.ts = t;
-        o->cap_hash = hmap_hash(&c->last_cap, sizeof c->last_cap);
-        hmap_prefetch(&p->caps, o->cap_hash);
+    o->node = POOL_NULL;
+    o->cap_slot = c->null_slot;
+    if (c->node_ids != NULL) {
+        uint32_t nid = c->node_ids[q];
+        o->node = node_id_of(p, c->m_node, &c->col[POD_NODE], nid, &no_node);
+        if (nid != OCP_NULL_ID && nid < c->m_node->count)
+            o->cap_slot = nid;
     }
     if (no_node) {
         o->state = RS_NO_NODE;
@@ -588,8 +636,6 @@ static inline void look_ahead(const struct agg_partial *p, const struct resolved
 
     if (o->state != RS_ROW && o->state != RS_NO_NODE)
         return;
-    if (o->cap_new)
-        hmap_prefetch_entry(&p->caps, o->cap_hash);
     if (o->state != RS_ROW || o->pod >= p->memo_cap)
         return;
     qm = &p->memo[o->pod];
@@ -632,7 +678,8 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     const uint32_t *idcols[6];
     int nnum, nids;
     struct pod_cols c;
-    size_t last_cap_index = SIZE_MAX;
+    int64_t acc_ts = OCP_TS_NULL; /* the interval of the live cap_acc */
+    uint32_t nlive = 0;
     uint32_t last_node = POOL_NULL, last_role = POOL_NULL;
     int overflow = 0, stop = 0;
     size_t r, q, n = b->nrows;
@@ -659,7 +706,9 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     c.m_role = &maps[POD_NODE_ROLE];
     c.m_lab = &maps[POD_LABELS];
     c.last_ts = OCP_TS_NULL; /* never a row's: NULL rows stop before */
-    c.last_cap.ts = OCP_TS_NULL;
+    c.null_slot = c.node_ids != NULL ? c.m_node->count : 0;
+    if (cap_acc_reserve(p, c.null_slot + 1) != OCP_OK)
+        return oom(err);
     if (c.pod_ids != NULL && col[POD_POD].str.dict != NULL &&
         memo_reserve(p, p->pool.count + col[POD_POD].str.dict->count + 1) != OCP_OK)
         return oom(err);
@@ -706,8 +755,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     for (r = 0; r < n; r++) {
         const struct resolved *o = &ring[r % RING];
         struct pod_key key;
-        struct cap_key ck;
-        struct cap_val *cv;
+        struct cap_acc *ca;
         struct pod_val *pv;
         struct pod_memo *mo = NULL;
         uint32_t node, rid, pod;
@@ -741,23 +789,24 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         day = o->day;
         node = o->node;
 
-        /* Capacity counts every node value, the empty and NULL one too. */
-        ck.node = node;
-        ck.zero = 0;
-        ck.ts = ts[r];
-        if (!o->cap_new && last_cap_index != SIZE_MAX) {
-            e = last_cap_index; /* the key of the row before */
-        } else {
-            e = hmap_upsert_hashed(&p->caps, &ck,
-                                   o->cap_new ? o->cap_hash : hmap_hash(&ck, sizeof ck),
-                                   &created);
-            if (e == SIZE_MAX)
+        /* Capacity counts every node value, the empty and NULL one too,
+         * per (node, interval): the maxima gather in cap_acc while the
+         * interval lasts. */
+        if (ts[r] != acc_ts) {
+            if (cap_flush(p, acc_ts, nlive) != OCP_OK)
                 return oom(err);
-            last_cap_index = e;
+            nlive = 0;
+            acc_ts = ts[r];
         }
-        cv = hmap_value(&p->caps, e);
-        overflow |= max_into(&cv->cpu_sec, &cv->flags, HAS_A, cap_cpu_sec[r]);
-        overflow |= max_into(&cv->mem_sec, &cv->flags, HAS_B, cap_mem_sec[r]);
+        ca = &p->cap_acc[o->cap_slot];
+        if (!ca->live) {
+            ca->live = 1;
+            ca->flags = 0;
+            ca->node = node;
+            p->cap_live[nlive++] = o->cap_slot;
+        }
+        overflow |= max_into(&ca->cpu_sec, &ca->flags, HAS_A, cap_cpu_sec[r]);
+        overflow |= max_into(&ca->mem_sec, &ca->flags, HAS_B, cap_mem_sec[r]);
         if (__builtin_expect(overflow, 0))
             return range_error(p, b, r, day,
                                str_at(p, c.m_ns, &col[POD_NAMESPACE], r),
@@ -856,6 +905,8 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             }
         }
     }
+    if (cap_flush(p, acc_ts, nlive) != OCP_OK)
+        return oom(err);
     return p->intern_failed ? pool_fail_error(&p->pool, err, "pod usage") : OCP_OK;
 }
 

@@ -498,11 +498,12 @@ static inline uint32_t node_id_of(struct agg_partial *p, struct dict_map *m,
  *   - RESOLVE_AHEAD rows ahead, resolve_row: the row's day and strings as
  *     pool ids (new strings are interned there, in row order and in the
  *     order the add itself used to, so pool ids are the same), and its
- *     memo's line and capacity slot start loading;
+ *     memo's line starts loading;
  *   - PREFETCH rows ahead, look_ahead: the memo names the group entry (its
  *     lines are loaded), or else the slot its upsert probes, and the
- *     volume node's slot; the capacity entry is loaded through its slot;
- *   - the add.
+ *     volume node's slot;
+ *   - the add (capacities go to cap_acc, in cache, see cap_flush).
+ * The column buffers are prefetched COL_AHEAD rows ahead.
  * Resolving ahead matters on a file's first rows: dictionary ids map to
  * pool ids on first use, and a look-ahead reading only mapped ids could
  * prefetch nothing for exactly the rows that create groups and volume

@@ -147,25 +147,6 @@ static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
         __builtin_prefetch(&m->slots[hash & m->mask]);
 }
 
-/* Starts loading the entry that a key of hash `hash` probably has: the
- * first in its probe run with that hash (the key is not compared, so a
- * collision prefetches another entry, harmlessly).  For a second step
- * after hmap_prefetch, once the slot is likely in cache. */
-static inline void hmap_prefetch_entry(const struct hmap *m, uint32_t hash)
-{
-    size_t i;
-    uint64_t sl;
-
-    if (m->slots == NULL)
-        return;
-    for (i = hash & m->mask; (sl = m->slots[i]) != 0; i = (i + 1) & m->mask) {
-        if ((uint32_t)(sl >> 32) == hash) {
-            __builtin_prefetch(m->entries + ((size_t)(uint32_t)sl - 1) * m->entry_size);
-            return;
-        }
-    }
-}
-
 /* Bytes held, for memory statistics. */
 size_t hmap_bytes(const struct hmap *m);
 

@@ -115,7 +115,8 @@ struct cap_acc {
     uint32_t flags;
     uint32_t node;           /* pool id */
     uint32_t live;           /* holds rows not yet in caps */
-    uint32_t pad;
+    uint32_t role_seen;      /* this batch: the node role last recorded in
+                                nodes for the node, plus one; 0 none */
 };
 
 /* What a distinct raw label text resolves to. */

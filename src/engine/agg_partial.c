@@ -715,6 +715,8 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     c.null_slot = c.node_ids != NULL ? c.m_node->count : 0;
     if (cap_acc_reserve(p, c.null_slot + 1) != OCP_OK)
         return oom(err);
+    for (r = 0; r <= c.null_slot; r++)
+        p->cap_acc[r].role_seen = 0; /* slots are this batch's dictionary ids */
     if (c.pod_ids != NULL && col[POD_POD].str.dict != NULL &&
         memo_reserve(p, p->pool.count + col[POD_POD].str.dict->count + 1) != OCP_OK)
         return oom(err);
@@ -869,15 +871,19 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         if (rid != pv->resource_id && pool_cmp(&p->pool, rid, pv->resource_id) > 0)
             pv->resource_id = rid;
 
-        /* Node facts for roles; a repeat of the last node and role adds
-         * nothing unless the namespace is the API server's. */
-        if (node != last_node || o->role != last_role || key.ns == apiserver) {
+        /* Node facts for roles; a repeat of a node and role recorded
+         * already adds nothing unless the namespace is the API server's
+         * (the last node's, or any node's in this batch through its
+         * cap_acc slot: nodes interleave). */
+        if ((node != last_node || o->role != last_role || key.ns == apiserver) &&
+            (p->cap_acc[o->cap_slot].role_seen != o->role + 1 || key.ns == apiserver)) {
             struct node_key nk;
             struct node_val *nv;
             uint32_t role = o->role;
             size_t ne;
             last_node = node;
             last_role = role;
+            p->cap_acc[o->cap_slot].role_seen = role + 1;
             nk.node = node;
             nk.zero = 0;
             ne = hmap_upsert(&p->nodes, &nk, &created);

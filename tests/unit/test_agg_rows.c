@@ -4,7 +4,8 @@
  * as they grow, and the capacity maxima gathered per interval (cap_acc)
  * give the caps table a row-by-row add would: the same entries in the
  * same order with the same values, for interleaved nodes and intervals,
- * NULL and empty nodes, NaN, and equal maxima of either sign.
+ * NULL and empty nodes, NaN, and equal maxima of either sign; the node
+ * facts remembered per node slot.
  */
 #include <math.h>
 #include <stdint.h>
@@ -210,6 +211,73 @@ static void test_caps_infinity(void)
     bb_release(&st);
 }
 
+/* Node facts: a node and role seen before in the batch add nothing, but
+ * the API server's namespace on any row marks its node, and a new
+ * batch's dictionary (the same ids for other nodes) starts afresh. */
+static const struct node_val *node_of(struct agg_partial *p, const char *name)
+{
+    struct node_key k;
+    size_t e;
+    uint32_t id = pool_intern(&p->pool, name, strlen(name));
+    k.node = id;
+    k.zero = 0;
+    e = hmap_find(&p->nodes, &k);
+    return e == SIZE_MAX ? NULL : hmap_value(&p->nodes, e);
+}
+
+static void test_node_facts(void)
+{
+    static const char *n1[6] = {"a", "b", "a", "b", "a", "b"},
+                      *r1[6] = {"master", "worker", "master", "worker", "master", "infra"},
+                      *s1[6] = {"x", "x", "x", "x", "openshift-kube-apiserver", "x"},
+                      *n2[3] = {"c", "d", "c"}, *r2[3] = {"master", "worker", "master"},
+                      *s2[3] = {"x", "x", "x"}, *pods[6] = {"p1", "p2", "p3", "p4", "p5", "p6"};
+    int64_t ts[6] = {0, 0, 0, 0, 0, 0};
+    struct bb_store st;
+    struct ocp_batch b;
+    struct agg_settings s;
+    struct agg_partial *p = NULL;
+    const struct node_val *v;
+
+    memset(&st, 0, sizeof st);
+    memset(&s, 0, sizeof s);
+    s.start_day = INT32_MIN;
+    s.end_day = INT32_MAX;
+    s.enabled = &keys;
+    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 6;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 6);
+    b.col[POD_NODE] = bb_strings(&st, n1, 6);
+    b.col[POD_NODE_ROLE] = bb_strings(&st, r1, 6);
+    b.col[POD_NAMESPACE] = bb_strings(&st, s1, 6);
+    b.col[POD_POD] = bb_strings(&st, pods, 6);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 3;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 3);
+    b.col[POD_NODE] = bb_strings(&st, n2, 3);
+    b.col[POD_NODE_ROLE] = bb_strings(&st, r2, 3);
+    b.col[POD_NAMESPACE] = bb_strings(&st, s2, 3);
+    b.col[POD_POD] = bb_strings(&st, pods, 3);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    CHECK(p->nodes.count == 4);
+    v = node_of(p, "a");
+    CHECK(v != NULL && v->role != POOL_NULL && strcmp(pool_str(&p->pool, v->role), "master") == 0);
+    CHECK(v != NULL && (v->flags & NODE_APISERVER) != 0);
+    v = node_of(p, "b");
+    CHECK(v != NULL && v->role != POOL_NULL && strcmp(pool_str(&p->pool, v->role), "worker") == 0);
+    CHECK(v != NULL && (v->flags & NODE_APISERVER) == 0);
+    v = node_of(p, "c");
+    CHECK(v != NULL && v->role != POOL_NULL && strcmp(pool_str(&p->pool, v->role), "master") == 0);
+    v = node_of(p, "d");
+    CHECK(v != NULL && v->role != POOL_NULL && strcmp(pool_str(&p->pool, v->role), "worker") == 0);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
 int main(void)
 {
     static const char *enabled[] = {"app"};
@@ -218,6 +286,7 @@ int main(void)
     RUN(test_lines_map);
     RUN(test_caps_gathered);
     RUN(test_caps_infinity);
+    RUN(test_node_facts);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();
 }

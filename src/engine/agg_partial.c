@@ -28,10 +28,6 @@ int agg_partial_create(const struct agg_settings *settings,
     hmap_init(&p->nodes, sizeof(struct node_key), sizeof(struct node_val));
     hmap_init(&p->vnodes, sizeof(struct vn_key), 0);
     hmap_init(&p->storage, sizeof(struct sto_key), sizeof(struct sto_val));
-    /* The maps add_pods reads at random for every row. */
-    hmap_use_huge_pages(&p->pods);
-    hmap_use_huge_pages(&p->vnodes);
-    hmap_use_huge_pages(&p->caps);
     lbl_set_init(&p->scratch);
     p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
                                   sizeof apiserver_namespace - 1);
@@ -347,7 +343,6 @@ static int memo_reserve(struct agg_partial *p, uint32_t n)
     m = realloc(p->memo, (size_t)ncap * sizeof *m);
     if (m == NULL)
         return OCP_ERR_OSERR;
-    hmap_advise_huge(m, (size_t)ncap * sizeof *m);
     for (i = p->memo_cap; i < ncap; i++) {
         m[i].entry = UINT32_MAX;
         m[i].day = 0;

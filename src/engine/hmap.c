@@ -2,31 +2,6 @@
 #include "engine/hmap.h"
 
 #include <stdlib.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-#define HUGE_MIN ((size_t)8 << 20) /* smaller arrays stay as they are */
-
-void hmap_advise_huge(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t b = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
-    if (len >= HUGE_MIN && b > a)
-        (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE); /* advice:
-            a refusal (no THP, old kernel) changes nothing but speed */
-#else
-    (void)p;
-    (void)len;
-#endif
-}
-
-void hmap_use_huge_pages(struct hmap *m)
-{
-    m->huge = 1;
-}
 
 void hmap_init(struct hmap *m, size_t key_size, size_t value_size)
 {
@@ -71,8 +46,6 @@ static int hmap_rehash(struct hmap *m, size_t nslots)
 
     if (slots == NULL)
         return -1;
-    if (m->huge)
-        hmap_advise_huge(slots, nslots * sizeof *slots);
     for (j = 0; m->slots != NULL && j <= m->mask; j++) {
         uint64_t sl = m->slots[j];
         size_t i;
@@ -131,8 +104,6 @@ static int entries_resize(struct hmap *m, size_t ncap)
     m->block = nb;
     m->entries = nb + off;
     m->cap = ncap;
-    if (m->huge)
-        hmap_advise_huge(nb, ncap * m->entry_size + slack);
     return 0;
 }
 

@@ -20,7 +20,6 @@
 struct hmap {
     size_t key_size, val_off, entry_size; /* values start 16-aligned */
     size_t align;            /* entries start at multiples of this */
-    int huge;                /* hmap_use_huge_pages */
     unsigned char *block;    /* the allocation holding entries */
     unsigned char *entries;  /* in block, at an `align` boundary */
     size_t count, cap;
@@ -36,13 +35,6 @@ void hmap_init(struct hmap *m, size_t key_size, size_t value_size);
  * is padded to whole 64-byte cache lines and starts on one, so a 232-byte
  * entry takes four lines instead of four or five. */
 void hmap_init_lines(struct hmap *m, size_t key_size, size_t value_size);
-/* Asks for transparent huge pages for the map's large arrays (entries
- * and slots), for maps read at random row after row: with 4 KiB pages
- * nearly every such read also misses the TLB.  Advice only. */
-void hmap_use_huge_pages(struct hmap *m);
-/* The same advice for the whole 2 MiB pages inside [p, p + len), when len
- * is large (an array indexed at random; memory not yet touched benefits). */
-void hmap_advise_huge(void *p, size_t len);
 void hmap_release(struct hmap *m);
 void hmap_clear(struct hmap *m);
 

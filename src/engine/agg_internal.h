@@ -93,13 +93,30 @@ struct dict_map {
 };
 #define DICT_UNMAPPED UINT32_MAX
 
-/* What add_pods remembers per pod (indexed by the pod's pool id). */
+/* What add_pods remembers per pod (indexed by the pod's pool id).  Sixteen
+ * bytes, four to a line: a row reads its pod's memo at random, and the
+ * group's key is read from the entry itself, which the row loads anyway. */
 struct pod_memo {
-    struct pod_key key;         /* the last group of the pod's rows */
-    uint32_t entry;             /* its entry in pods; UINT32_MAX none */
-    int32_t vn_day;             /* the volume node last recorded */
-    uint32_t vn_ns, vn_node, vn_rid;
-    uint32_t vn_set;
+    uint32_t entry;    /* the last group of the pod's rows in pods;
+                          UINT32_MAX none */
+    int32_t day;       /* that group's day (for the look-ahead, which
+                          does not wait for the entry) */
+    uint32_t vn_entry; /* the group whose (day, namespace, node) went into
+                          the volume node last recorded; UINT32_MAX none */
+    uint32_t vn_rid;   /* and that volume node's resource id */
+};
+
+/* One node's capacity maxima over a run of rows of one interval, before
+ * they go into caps (add_pods, agg_partial.c): indexed by the node's id in
+ * the batch's dictionary, a few kilobytes that stay in cache, where caps
+ * itself is read at random whenever the node of a row changes. */
+struct cap_acc {
+    double cpu_sec, mem_sec; /* valid per flags HAS_A / HAS_B */
+    uint32_t flags;
+    uint32_t node;           /* pool id */
+    uint32_t live;           /* holds rows not yet in caps */
+    uint32_t role_seen;      /* this batch: the node role last recorded in
+                                nodes for the node, plus one; 0 none */
 };
 
 /* What a distinct raw label text resolves to. */
@@ -117,6 +134,10 @@ struct agg_partial {
     struct pod_memo *memo;      /* pod pool id -> its last group and volume
                                    node (agg_partial.c) */
     uint32_t memo_cap;
+    struct cap_acc *cap_acc;    /* node dictionary id (or the NULL slot) ->
+                                   its maxima of the current interval */
+    uint32_t *cap_live;         /* the live cap_acc slots, first-seen first */
+    uint32_t cap_acc_cap;
     double *nan_buf;            /* NaN, for absent numeric columns */
     size_t nan_len;
     struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];

@@ -21,7 +21,7 @@ int agg_partial_create(const struct agg_settings *settings,
     p->settings = *settings;
     pool_init(&p->pool);
     pool_init(&p->raw_labels);
-    hmap_init(&p->pods, sizeof(struct pod_key), sizeof(struct pod_val));
+    hmap_init_lines(&p->pods, sizeof(struct pod_key), sizeof(struct pod_val));
     hmap_init(&p->caps, sizeof(struct cap_key), sizeof(struct cap_val));
     hmap_init(&p->node_labels, sizeof(struct lab_key), sizeof(struct lab_val));
     hmap_init(&p->ns_labels, sizeof(struct lab_key), sizeof(struct lab_val));
@@ -57,6 +57,8 @@ void agg_partial_destroy(struct agg_partial *p)
     hmap_release(&p->nodes);
     hmap_release(&p->vnodes);
     free(p->memo);
+    free(p->cap_acc);
+    free(p->cap_live);
     free(p->nan_buf);
     hmap_release(&p->storage);
     for (t = 0; t < OCP_TABLE_COUNT; t++)
@@ -343,10 +345,63 @@ static int memo_reserve(struct agg_partial *p, uint32_t n)
         return OCP_ERR_OSERR;
     for (i = p->memo_cap; i < ncap; i++) {
         m[i].entry = UINT32_MAX;
-        m[i].vn_set = 0;
+        m[i].day = 0;
+        m[i].vn_entry = UINT32_MAX;
+        m[i].vn_rid = 0;
     }
     p->memo = m;
     p->memo_cap = ncap;
+    return OCP_OK;
+}
+
+/* Room for n cap_acc slots, all not live. */
+static int cap_acc_reserve(struct agg_partial *p, uint32_t n)
+{
+    struct cap_acc *a;
+    uint32_t *l;
+
+    if (n <= p->cap_acc_cap)
+        return OCP_OK;
+    a = realloc(p->cap_acc, (size_t)n * sizeof *a);
+    if (a == NULL)
+        return OCP_ERR_OSERR;
+    p->cap_acc = a;
+    l = realloc(p->cap_live, (size_t)n * sizeof *l);
+    if (l == NULL)
+        return OCP_ERR_OSERR;
+    p->cap_live = l;
+    memset(a + p->cap_acc_cap, 0, (size_t)(n - p->cap_acc_cap) * sizeof *a);
+    p->cap_acc_cap = n;
+    return OCP_OK;
+}
+
+/* Moves the nlive live cap_acc slots, all of interval ts, into caps, in
+ * the order they were first seen (so caps entries are created in the
+ * order of their first rows, as when each row went to caps).  A maximum
+ * of maxima is the maximum, and an equal value never replaces the one
+ * kept, as row by row. */
+static int cap_flush(struct agg_partial *p, int64_t ts, uint32_t nlive)
+{
+    uint32_t i;
+    int created;
+
+    for (i = 0; i < nlive; i++) {
+        struct cap_acc *a = &p->cap_acc[p->cap_live[i]];
+        struct cap_key ck;
+        struct cap_val src;
+        size_t e;
+        ck.node = a->node;
+        ck.zero = 0;
+        ck.ts = ts;
+        e = hmap_upsert(&p->caps, &ck, &created);
+        if (e == SIZE_MAX)
+            return OCP_ERR_OSERR;
+        src.cpu_sec = a->cpu_sec;
+        src.mem_sec = a->mem_sec;
+        src.flags = a->flags;
+        agg_merge_cap_val(hmap_value(&p->caps, e), &src);
+        a->live = 0;
+    }
     return OCP_OK;
 }
 
@@ -400,73 +455,211 @@ static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
     return pid;
 }
 
-/* Look-ahead: PREFETCH rows ahead, the row's group is found through the
- * memo (its entry prefetched) or its slot is prefetched by hash, using
- * only dictionary ids already mapped (no side effects). */
-#define PREFETCH 8
-
-static inline uint32_t peek(const struct dict_map *m, const uint32_t *ids, size_t r)
+/* pool_id_of for the pod table's node column, whose map keeps a flag
+ * with each id (NODE_EMPTY_BIT): *no_node says whether the node is NULL or
+ * empty, which would otherwise read the pool's record of each new node of
+ * a row (a cache miss every few rows: nodes interleave). */
+#define NODE_EMPTY_BIT 0x80000000u
+static inline uint32_t node_id_of(struct agg_partial *p, struct dict_map *m,
+                                  const struct ocp_column *c, uint32_t id,
+                                  int *no_node)
 {
-    uint32_t id;
-    if (ids == NULL)
-        return POOL_NULL;
-    id = ids[r];
+    uint32_t pid;
+    size_t len;
+    const char *s;
+
+    *no_node = 1;
     if (id == OCP_NULL_ID || id >= m->count)
         return POOL_NULL;
-    return m->ids[id];
+    pid = m->ids[id];
+    if (pid == DICT_UNMAPPED) {
+        s = ocp_strdict_get(c->str.dict, id, &len);
+        pid = pool_intern(&p->pool, s, len);
+        if (pid == POOL_NULL) {
+            p->intern_failed = 1;
+            return POOL_NULL;
+        }
+        /* Pool ids stay below 2^29 (POOL_MAX_IDS): the top bit is free
+         * and a flagged id is never DICT_UNMAPPED. */
+        m->ids[id] = pid | (len == 0 ? NODE_EMPTY_BIT : 0);
+        pid = m->ids[id];
+    }
+    *no_node = (pid & NODE_EMPTY_BIT) != 0;
+    return pid & ~NODE_EMPTY_BIT;
 }
 
-/* Every cache line of entry e: a 240-byte pod entry at a 16-byte
- * boundary spans four or five lines, and the last one holds the memory
- * sums, the capacities and the flags. */
+/* add_pods takes each row through three steps, a few rows apart, so that
+ * the memory a row needs is on its way while earlier rows are added:
+ *   - RESOLVE_AHEAD rows ahead, resolve_row: the row's day and strings as
+ *     pool ids (new strings are interned there, in row order and in the
+ *     order the add itself used to, so pool ids are the same), and its
+ *     memo's line starts loading;
+ *   - PREFETCH rows ahead, look_ahead: the memo names the group entry (its
+ *     lines are loaded), or else the slot its upsert probes, and the
+ *     volume node's slot;
+ *   - the add (capacities go to cap_acc, in cache, see cap_flush).
+ * The column buffers are prefetched COL_AHEAD rows ahead.
+ * Resolving ahead matters on a file's first rows: dictionary ids map to
+ * pool ids on first use, and a look-ahead reading only mapped ids could
+ * prefetch nothing for exactly the rows that create groups and volume
+ * nodes (each pod's first row of the day). */
+#define PREFETCH 8
+#define RESOLVE_AHEAD (2 * PREFETCH)
+#define RING 32 /* resolved rows kept: a power of two above RESOLVE_AHEAD */
+#ifndef COL_AHEAD
+#define COL_AHEAD 256
+#endif
+#ifndef COL_LOCALITY
+#define COL_LOCALITY 3
+#endif
+
+enum { RS_SKIP, RS_NO_NODE, RS_ROW, RS_ERROR };
+
+/* One row as resolve_row leaves it for the add. */
+struct resolved {
+    int32_t day;
+    uint32_t node, ns, pod, labels, rid, role;
+    uint32_t cap_slot; /* the node's cap_acc slot */
+    int state;         /* RS_*; RS_SKIP rows are counted already */
+    int rc;            /* RS_ERROR: the error (err is filled) */
+};
+
+/* The pod batch's columns and resolve_row's running state. */
+struct pod_cols {
+    const struct ocp_column *col;
+    const int64_t *ts;
+    const uint32_t *ns_ids, *node_ids, *pod_ids, *rid_ids, *role_ids, *lab_ids;
+    struct dict_map *m_ns, *m_node, *m_pod, *m_rid, *m_role, *m_lab;
+    int64_t last_ts; /* rows come interval by interval: cache the day */
+    int32_t last_day;
+    uint32_t null_slot; /* the cap_acc slot of the NULL node */
+};
+
+/* Every cache line of entry e (a pod entry is four whole lines, see
+ * hmap_init_lines; other entries may straddle one more). */
 static inline void prefetch_entry(const struct hmap *m, size_t e)
 {
     const char *v = (const char *)m->entries + e * m->entry_size;
     size_t off;
     for (off = 0; off < m->entry_size; off += 64)
         __builtin_prefetch(v + off);
-    __builtin_prefetch(v + m->entry_size - 1);
+    if (m->align < 64)
+        __builtin_prefetch(v + m->entry_size - 1);
 }
 
-static inline void look_ahead(const struct agg_partial *p,
-                              const struct ocp_batch *b, size_t q,
-                              const uint32_t *ns_ids, const uint32_t *node_ids,
-                              const uint32_t *pod_ids, const uint32_t *rid_ids,
-                              const uint32_t *lab_ids, int track)
+/* Resolves row q into *o (see above).  An error is kept in o (RS_ERROR)
+ * and returned when the add reaches the row, so rows before it are added
+ * first, as when rows were resolved by the add. */
+static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
+                        struct resolved *o, struct ocp_error *err)
 {
-    const struct dict_map *maps = p->maps[OCP_TABLE_POD];
+    int64_t t = c->ts[q];
+    uint32_t lid;
+    uint8_t lflags;
+    int rc, no_node = 1;
+
+    o->state = RS_SKIP;
+    if (t == OCP_TS_NULL) {
+        p->stats.rows_out_of_range++;
+        return;
+    }
+    if (t != c->last_ts) {
+        c->last_ts = t;
+        c->last_day = agg_day_of(t);
+    }
+    o->day = c->last_day;
+    if (o->day < p->settings.start_day || o->day > p->settings.end_day) {
+        p->stats.rows_out_of_range++;
+        return;
+    }
+    o->node = POOL_NULL;
+    o->cap_slot = c->null_slot;
+    if (c->node_ids != NULL) {
+        uint32_t nid = c->node_ids[q];
+        o->node = node_id_of(p, c->m_node, &c->col[POD_NODE], nid, &no_node);
+        if (nid != OCP_NULL_ID && nid < c->m_node->count)
+            o->cap_slot = nid;
+    }
+    if (no_node) {
+        o->state = RS_NO_NODE;
+        return;
+    }
+
+    /* Labels: the canonical id and flags, cached with the map. */
+    lid = c->lab_ids != NULL ? c->lab_ids[q] : OCP_NULL_ID;
+    if (lid != OCP_NULL_ID && lid < c->m_lab->count &&
+        c->m_lab->ids[lid] != DICT_UNMAPPED) {
+        uint32_t v = c->m_lab->ids[lid];
+        o->labels = v & 0x1fffffffu;
+        lflags = (uint8_t)(v >> 29);
+        if (__builtin_expect(lflags & LBL_BAD, 0)) {
+            rc = label_at(p, c->m_lab, &c->col[POD_LABELS], q, "pod_labels",
+                          &o->labels, &lflags, err);
+            if (rc != OCP_OK)
+                goto fail;
+        }
+    } else {
+        rc = label_at(p, c->m_lab, &c->col[POD_LABELS], q, "pod_labels",
+                      &o->labels, &lflags, err);
+        if (rc != OCP_OK)
+            goto fail;
+    }
+    o->ns = c->ns_ids != NULL
+                ? pool_id_of(p, c->m_ns, &c->col[POD_NAMESPACE], c->ns_ids[q])
+                : POOL_NULL;
+    o->pod = c->pod_ids != NULL
+                 ? pool_id_of(p, c->m_pod, &c->col[POD_POD], c->pod_ids[q])
+                 : POOL_NULL;
+    /* Without room for its memo the row is added through the tables. */
+    if (o->pod < p->memo_cap || memo_reserve(p, o->pod + 1) == OCP_OK)
+        __builtin_prefetch(&p->memo[o->pod]);
+    o->rid = c->rid_ids != NULL
+                 ? pool_id_of(p, c->m_rid, &c->col[POD_RESOURCE_ID], c->rid_ids[q])
+                 : POOL_NULL;
+    o->role = c->role_ids != NULL
+                  ? pool_id_of(p, c->m_role, &c->col[POD_NODE_ROLE], c->role_ids[q])
+                  : POOL_NULL;
+    o->state = RS_ROW;
+    return;
+fail:
+    o->state = RS_ERROR;
+    o->rc = rc;
+}
+
+/* Prefetches what the add of resolved row o (at interval ts) will touch:
+ * its group entry through the memo, else the group's slot; the volume
+ * node's slot when the memo does not have it; the capacity entry. */
+static inline void look_ahead(const struct agg_partial *p, const struct resolved *o,
+                              int track)
+{
     const struct pod_memo *qm;
     struct pod_key key;
-    uint32_t qp = peek(&maps[POD_POD], pod_ids, q), lab;
-    int64_t t = b->col[POD_INTERVAL_START].ts[q];
 
-    if (qp >= p->memo_cap || t == OCP_TS_NULL || lab_ids == NULL)
+    if (o->state != RS_ROW && o->state != RS_NO_NODE)
         return;
-    qm = &p->memo[qp];
-    key.day = agg_day_of(t);
-    key.ns = peek(&maps[POD_NAMESPACE], ns_ids, q);
-    key.node = peek(&maps[POD_NODE], node_ids, q);
-    lab = peek(&maps[POD_LABELS], lab_ids, q);
-    if (key.ns == DICT_UNMAPPED || key.node == DICT_UNMAPPED || lab == DICT_UNMAPPED)
+    if (o->state != RS_ROW || o->pod >= p->memo_cap)
         return;
-    key.labels = lab & 0x1fffffffu;
-    if (qm->entry != UINT32_MAX && memcmp(&qm->key, &key, sizeof key) == 0)
+    qm = &p->memo[o->pod];
+    /* A pod's group rarely changes within a day: the entry of the memo's
+     * group on the row's day is the one the add will compare. */
+    if (qm->entry != UINT32_MAX && qm->day == o->day) {
         prefetch_entry(&p->pods, qm->entry);
-    else
+    } else {
+        key.day = o->day;
+        key.ns = o->ns;
+        key.node = o->node;
+        key.labels = o->labels;
         hmap_prefetch(&p->pods, hmap_hash(&key, sizeof key));
-    if (track) {
-        uint32_t rid = peek(&maps[POD_RESOURCE_ID], rid_ids, q);
-        if (rid != DICT_UNMAPPED &&
-            (!qm->vn_set || qm->vn_day != key.day || qm->vn_ns != key.ns ||
-             qm->vn_node != key.node || qm->vn_rid != rid)) {
-            struct vn_key vk;
-            vk.day = key.day;
-            vk.ns = key.ns;
-            vk.pod = qp;
-            vk.node = key.node;
-            vk.resource_id = rid;
-            hmap_prefetch(&p->vnodes, hmap_hash(&vk, sizeof vk));
-        }
+    }
+    if (track && (qm->vn_entry != qm->entry || qm->day != o->day ||
+                  qm->vn_rid != o->rid)) {
+        struct vn_key vk;
+        vk.day = o->day;
+        vk.ns = o->ns;
+        vk.pod = o->pod;
+        vk.node = o->node;
+        vk.resource_id = o->rid;
+        hmap_prefetch(&p->vnodes, hmap_hash(&vk, sizeof vk));
     }
 }
 
@@ -474,35 +667,52 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
                     struct ocp_error *err)
 {
     struct dict_map *maps = p->maps[OCP_TABLE_POD];
-    struct dict_map *m_ns = &maps[POD_NAMESPACE], *m_node = &maps[POD_NODE],
-                    *m_pod = &maps[POD_POD], *m_rid = &maps[POD_RESOURCE_ID],
-                    *m_role = &maps[POD_NODE_ROLE], *m_lab = &maps[POD_LABELS];
     const struct ocp_column *col = b->col;
     const int64_t *ts = col[POD_INTERVAL_START].ts;
-    const uint32_t *ns_ids = id_col(&col[POD_NAMESPACE]), *node_ids = id_col(&col[POD_NODE]),
-                   *pod_ids = id_col(&col[POD_POD]), *rid_ids = id_col(&col[POD_RESOURCE_ID]),
-                   *role_ids = id_col(&col[POD_NODE_ROLE]), *lab_ids = id_col(&col[POD_LABELS]);
     const double *nans = nan_column(p, b->nrows);
     const double *u_cpu, *r_cpu, *l_cpu, *u_mem, *r_mem, *l_mem, *e_cpu, *e_mem,
         *cap_cores, *cap_cpu_sec, *cap_mem, *cap_mem_sec;
     const int track = p->settings.track_volume_nodes;
     const uint32_t apiserver = p->apiserver_ns;
-    struct cap_key last_cap;
-    size_t last_cap_index = SIZE_MAX;
-    uint32_t last_node = POOL_NULL, last_role = POOL_NULL, last_len_node = POOL_NULL;
-    uint32_t last_node_len = 0;
-    int64_t last_ts = OCP_TS_NULL; /* never a row's: NULL rows stop above */
-    int32_t last_day = 0;
-    int overflow = 0;
-    size_t r, n = b->nrows;
-    int created, rc;
+    struct resolved ring[RING];
+    const double *nums[13];
+    const uint32_t *idcols[6];
+    int nnum, nids;
+    struct pod_cols c;
+    int64_t acc_ts = OCP_TS_NULL; /* the interval of the live cap_acc */
+    uint32_t nlive = 0;
+    uint32_t last_node = POOL_NULL, last_role = POOL_NULL;
+    int overflow = 0, stop = 0;
+    size_t r, q, n = b->nrows;
+    int created;
 
     if (ts == NULL)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
                              "column is missing");
     if (nans == NULL)
         return oom(err);
-    if (pod_ids != NULL && col[POD_POD].str.dict != NULL &&
+    memset(&c, 0, sizeof c);
+    c.col = col;
+    c.ts = ts;
+    c.ns_ids = id_col(&col[POD_NAMESPACE]);
+    c.node_ids = id_col(&col[POD_NODE]);
+    c.pod_ids = id_col(&col[POD_POD]);
+    c.rid_ids = id_col(&col[POD_RESOURCE_ID]);
+    c.role_ids = id_col(&col[POD_NODE_ROLE]);
+    c.lab_ids = id_col(&col[POD_LABELS]);
+    c.m_ns = &maps[POD_NAMESPACE];
+    c.m_node = &maps[POD_NODE];
+    c.m_pod = &maps[POD_POD];
+    c.m_rid = &maps[POD_RESOURCE_ID];
+    c.m_role = &maps[POD_NODE_ROLE];
+    c.m_lab = &maps[POD_LABELS];
+    c.last_ts = OCP_TS_NULL; /* never a row's: NULL rows stop before */
+    c.null_slot = c.node_ids != NULL ? c.m_node->count : 0;
+    if (cap_acc_reserve(p, c.null_slot + 1) != OCP_OK)
+        return oom(err);
+    for (r = 0; r <= c.null_slot; r++)
+        p->cap_acc[r].role_seen = 0; /* slots are this batch's dictionary ids */
+    if (c.pod_ids != NULL && col[POD_POD].str.dict != NULL &&
         memo_reserve(p, p->pool.count + col[POD_POD].str.dict->count + 1) != OCP_OK)
         return oom(err);
     u_cpu = num_col(&col[POD_USAGE_CPU], nans);
@@ -517,119 +727,116 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     cap_cpu_sec = num_col(&col[POD_CAP_CPU_SEC], nans);
     cap_mem = num_col(&col[POD_CAP_MEM_BYTES], nans);
     cap_mem_sec = num_col(&col[POD_CAP_MEM_SEC], nans);
-    memset(&last_cap, 0, sizeof last_cap);
+    nnum = 0;
+    {
+        const double *all[13];
+        const uint32_t *ids[6] = {c.ns_ids, c.node_ids, c.pod_ids, c.rid_ids,
+                                  c.role_ids, c.lab_ids};
+        int k;
+        all[0] = u_cpu; all[1] = r_cpu; all[2] = l_cpu; all[3] = u_mem;
+        all[4] = r_mem; all[5] = l_mem; all[6] = e_cpu; all[7] = e_mem;
+        all[8] = cap_cores; all[9] = cap_cpu_sec; all[10] = cap_mem;
+        all[11] = cap_mem_sec; all[12] = (const double *)(const void *)ts;
+        for (k = 0; k < 13; k++)
+            if (all[k] != nans)
+                nums[nnum++] = all[k];
+        nids = 0;
+        for (k = 0; k < 6; k++)
+            if (ids[k] != NULL)
+                idcols[nids++] = ids[k];
+    }
+
+    /* q: the next row to resolve.  Rows stop being resolved after an
+     * error (stop), which the add returns when it gets there. */
+    for (q = 0; q < n && q < RESOLVE_AHEAD && !stop; q++) {
+        resolve_row(p, &c, q, &ring[q % RING], err);
+        stop = ring[q % RING].state == RS_ERROR;
+    }
+    for (r = 0; r < q && r < PREFETCH; r++)
+        look_ahead(p, &ring[r % RING], track);
 
     for (r = 0; r < n; r++) {
+        const struct resolved *o = &ring[r % RING];
         struct pod_key key;
-        struct cap_key ck;
-        struct cap_val *cv;
+        struct cap_acc *ca;
         struct pod_val *pv;
         struct pod_memo *mo = NULL;
-        uint32_t node, rid, pod, canon, lid;
-        uint8_t lflags;
+        uint32_t node, rid, pod;
         double uc, rc_, um, rm, ec, em;
         size_t e;
         int32_t day;
 
-        /* Look-ahead in two steps: the memo of row r + 2 PREFETCH is
-         * loaded; at r + PREFETCH that memo names the group entry to
-         * load, or, when the row will miss it, the slots its upserts
-         * will probe. */
-        if (pod_ids != NULL) {
-            if (r + 2 * PREFETCH < n) {
-                uint32_t qp = peek(m_pod, pod_ids, r + 2 * PREFETCH);
-                if (qp < p->memo_cap) {
-                    /* A 40-byte memo may cross a line. */
-                    __builtin_prefetch(&p->memo[qp]);
-                    __builtin_prefetch((const char *)&p->memo[qp + 1] - 1);
-                }
-            }
-            if (r + PREFETCH < n)
-                look_ahead(p, b, r + PREFETCH, ns_ids, node_ids, pod_ids,
-                           rid_ids, lab_ids, track);
+        /* The column buffers were written by the decoder long before
+         * and left the near caches: load them COL_AHEAD rows ahead, a line
+         * of each double column every 8 rows, of each id column every 16. */
+        if ((r & 7) == 0 && r + COL_AHEAD < n) {
+            size_t a = r + COL_AHEAD;
+            int k;
+            for (k = 0; k < nnum; k++)
+                __builtin_prefetch(nums[k] + a, 0, COL_LOCALITY);
+            if ((r & 15) == 0)
+                for (k = 0; k < nids; k++)
+                    __builtin_prefetch(idcols[k] + a, 0, COL_LOCALITY);
         }
-        if (ts[r] == OCP_TS_NULL) {
-            p->stats.rows_out_of_range++;
+        if (q < n && !stop) {
+            resolve_row(p, &c, q, &ring[q % RING], err);
+            stop = ring[q % RING].state == RS_ERROR;
+            q++;
+        }
+        if (r + PREFETCH < q)
+            look_ahead(p, &ring[(r + PREFETCH) % RING], track);
+        if (o->state == RS_SKIP)
             continue;
-        }
-        /* Rows come interval by interval: the day changes rarely. */
-        if (ts[r] != last_ts) {
-            last_ts = ts[r];
-            last_day = agg_day_of(last_ts);
-        }
-        day = last_day;
-        if (day < p->settings.start_day || day > p->settings.end_day) {
-            p->stats.rows_out_of_range++;
-            continue;
-        }
-        node = node_ids != NULL ? pool_id_of(p, m_node, &col[POD_NODE], node_ids[r]) : POOL_NULL;
+        if (__builtin_expect(o->state == RS_ERROR, 0))
+            return o->rc;
+        day = o->day;
+        node = o->node;
 
-        /* Capacity counts every node value, the empty and NULL one too. */
-        ck.node = node;
-        ck.zero = 0;
-        ck.ts = ts[r];
-        if (last_cap_index != SIZE_MAX && ck.node == last_cap.node &&
-            ck.ts == last_cap.ts) {
-            e = last_cap_index;
-        } else {
-            e = hmap_upsert(&p->caps, &ck, &created);
-            if (e == SIZE_MAX)
+        /* Capacity counts every node value, the empty and NULL one too,
+         * per (node, interval): the maxima gather in cap_acc while the
+         * interval lasts. */
+        if (ts[r] != acc_ts) {
+            if (cap_flush(p, acc_ts, nlive) != OCP_OK)
                 return oom(err);
-            last_cap = ck;
-            last_cap_index = e;
+            nlive = 0;
+            acc_ts = ts[r];
         }
-        cv = hmap_value(&p->caps, e);
-        overflow |= max_into(&cv->cpu_sec, &cv->flags, HAS_A, cap_cpu_sec[r]);
-        overflow |= max_into(&cv->mem_sec, &cv->flags, HAS_B, cap_mem_sec[r]);
+        ca = &p->cap_acc[o->cap_slot];
+        if (!ca->live) {
+            ca->live = 1;
+            ca->flags = 0;
+            ca->node = node;
+            p->cap_live[nlive++] = o->cap_slot;
+        }
+        overflow |= max_into(&ca->cpu_sec, &ca->flags, HAS_A, cap_cpu_sec[r]);
+        overflow |= max_into(&ca->mem_sec, &ca->flags, HAS_B, cap_mem_sec[r]);
         if (__builtin_expect(overflow, 0))
             return range_error(p, b, r, day,
-                               str_at(p, m_ns, &col[POD_NAMESPACE], r),
+                               str_at(p, c.m_ns, &col[POD_NAMESPACE], r),
                                node, err);
-
-        if (node != last_len_node) {
-            last_len_node = node;
-            last_node_len = pool_len(&p->pool, node);
-        }
-        if (node == POOL_NULL || last_node_len == 0) {
+        if (o->state == RS_NO_NODE) {
             p->stats.rows_no_node++;
             continue;
         }
 
-        /* Labels: the canonical id and flags, cached with the map. */
-        lid = lab_ids != NULL ? lab_ids[r] : OCP_NULL_ID;
-        if (lid != OCP_NULL_ID && lid < m_lab->count && m_lab->ids[lid] != DICT_UNMAPPED) {
-            uint32_t v = m_lab->ids[lid];
-            canon = v & 0x1fffffffu;
-            lflags = (uint8_t)(v >> 29);
-            if (__builtin_expect(lflags & LBL_BAD, 0)) {
-                rc = label_at(p, m_lab, &col[POD_LABELS], r, "pod_labels",
-                              &canon, &lflags, err);
-                if (rc != OCP_OK)
-                    return rc;
-            }
-        } else {
-            rc = label_at(p, m_lab, &col[POD_LABELS], r, "pod_labels", &canon,
-                          &lflags, err);
-            if (rc != OCP_OK)
-                return rc;
-        }
         key.day = day;
-        key.ns = ns_ids != NULL ? pool_id_of(p, m_ns, &col[POD_NAMESPACE], ns_ids[r]) : POOL_NULL;
+        key.ns = o->ns;
         key.node = node;
-        key.labels = canon;
-        pod = pod_ids != NULL ? pool_id_of(p, m_pod, &col[POD_POD], pod_ids[r]) : POOL_NULL;
-        if (pod < p->memo_cap || memo_reserve(p, pod + 1) == OCP_OK)
+        key.labels = o->labels;
+        pod = o->pod;
+        if (pod < p->memo_cap)
             mo = &p->memo[pod];
         if (mo != NULL && mo->entry != UINT32_MAX &&
-            memcmp(&mo->key, &key, sizeof key) == 0) {
+            hmap_key_eq(hmap_entry(&p->pods, mo->entry), (const unsigned char *)&key,
+                        sizeof key)) {
             e = mo->entry;
         } else {
             e = hmap_upsert(&p->pods, &key, &created);
             if (e == SIZE_MAX)
                 return oom(err);
             if (mo != NULL && e < UINT32_MAX) {
-                mo->key = key;
                 mo->entry = (uint32_t)e;
+                mo->day = day;
             }
         }
         pv = hmap_value(&p->pods, e);
@@ -655,39 +862,41 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B, cap_mem[r]);
         if (__builtin_expect(overflow, 0))
             return range_error(p, b, r, day, key.ns, node, err);
-        rid = rid_ids != NULL ? pool_id_of(p, m_rid, &col[POD_RESOURCE_ID], rid_ids[r]) : POOL_NULL;
+        rid = o->rid;
         if (rid != pv->resource_id && pool_cmp(&p->pool, rid, pv->resource_id) > 0)
             pv->resource_id = rid;
 
-        /* Node facts for roles; a repeat of the last node and role adds
-         * nothing unless the namespace is the API server's. */
-        {
+        /* Node facts for roles; a repeat of a node and role recorded
+         * already adds nothing unless the namespace is the API server's
+         * (the last node's, or any node's in this batch through its
+         * cap_acc slot: nodes interleave). */
+        if ((node != last_node || o->role != last_role || key.ns == apiserver) &&
+            (p->cap_acc[o->cap_slot].role_seen != o->role + 1 || key.ns == apiserver)) {
             struct node_key nk;
             struct node_val *nv;
-            uint32_t role = role_ids != NULL
-                                ? pool_id_of(p, m_role, &col[POD_NODE_ROLE], role_ids[r])
-                                : POOL_NULL;
-            if (node == last_node && role == last_role && key.ns != apiserver)
-                goto node_done;
+            uint32_t role = o->role;
+            size_t ne;
             last_node = node;
             last_role = role;
+            p->cap_acc[o->cap_slot].role_seen = role + 1;
             nk.node = node;
             nk.zero = 0;
-            e = hmap_upsert(&p->nodes, &nk, &created);
-            if (e == SIZE_MAX)
+            ne = hmap_upsert(&p->nodes, &nk, &created);
+            if (ne == SIZE_MAX)
                 return oom(err);
-            nv = hmap_value(&p->nodes, e);
+            nv = hmap_value(&p->nodes, ne);
             if (role != POOL_NULL && pool_len(&p->pool, role) > 0 &&
                 role != nv->role && pool_cmp(&p->pool, role, nv->role) > 0)
                 nv->role = role;
             if (key.ns == apiserver)
                 nv->flags |= NODE_APISERVER;
         }
-    node_done:
         if (track) {
-            /* The pod's volume node, unless its memo has it already. */
-            if (mo == NULL || !mo->vn_set || mo->vn_day != day ||
-                mo->vn_ns != key.ns || mo->vn_node != node || mo->vn_rid != rid) {
+            /* The pod's volume node, unless its memo has it already: the
+             * same group (so the same day, namespace and node) and
+             * resource id.  Another group of the same volume node only
+             * repeats an upsert. */
+            if (mo == NULL || mo->vn_entry != e || mo->vn_rid != rid) {
                 struct vn_key vk;
                 vk.day = day;
                 vk.ns = key.ns;
@@ -696,16 +905,15 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
                 vk.resource_id = rid;
                 if (hmap_upsert(&p->vnodes, &vk, &created) == SIZE_MAX)
                     return oom(err);
-                if (mo != NULL) {
-                    mo->vn_set = 1;
-                    mo->vn_day = day;
-                    mo->vn_ns = key.ns;
-                    mo->vn_node = node;
+                if (mo != NULL && e < UINT32_MAX) {
+                    mo->vn_entry = (uint32_t)e;
                     mo->vn_rid = rid;
                 }
             }
         }
     }
+    if (cap_flush(p, acc_ts, nlive) != OCP_OK)
+        return oom(err);
     return p->intern_failed ? pool_fail_error(&p->pool, err, "pod usage") : OCP_OK;
 }
 

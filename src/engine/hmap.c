@@ -11,12 +11,21 @@ void hmap_init(struct hmap *m, size_t key_size, size_t value_size)
      * 128-bit sums that the compiler may access with aligned loads. */
     m->val_off = HMAP_VAL_OFF(key_size);
     m->entry_size = (m->val_off + value_size + 15u) & ~(size_t)15u;
+    m->align = 16;
+}
+
+void hmap_init_lines(struct hmap *m, size_t key_size, size_t value_size)
+{
+    hmap_init(m, key_size, value_size);
+    m->align = 64;
+    m->entry_size = (m->entry_size + 63u) & ~(size_t)63u;
 }
 
 void hmap_release(struct hmap *m)
 {
-    free(m->entries);
+    free(m->block);
     free(m->slots);
+    m->block = NULL;
     m->entries = NULL;
     m->slots = NULL;
     m->count = m->cap = 0;
@@ -71,6 +80,33 @@ size_t hmap_find(const struct hmap *m, const void *key)
     return SIZE_MAX;
 }
 
+/* Resizes the entry array to ncap entries, keeping its start at an
+ * `align` boundary: realloc gives 16 bytes, so the block has align - 16
+ * bytes of slack and the entries move within it when realloc returns
+ * another offset (large blocks keep theirs, being page-aligned plus a
+ * fixed header, so growth by mremap copies nothing).  -1 when out of
+ * memory (the map is unchanged). */
+static int entries_resize(struct hmap *m, size_t ncap)
+{
+    size_t slack = m->align - 16;
+    size_t old_off = m->block != NULL ? (size_t)(m->entries - m->block) : 0;
+    size_t off;
+    unsigned char *nb;
+
+    if (ncap > (SIZE_MAX - slack) / m->entry_size)
+        return -1;
+    nb = realloc(m->block, ncap * m->entry_size + slack);
+    if (nb == NULL)
+        return -1;
+    off = (size_t)(-(uintptr_t)nb & (uintptr_t)(m->align - 1));
+    if (off != old_off)
+        memmove(nb + off, nb + old_off, m->count * m->entry_size);
+    m->block = nb;
+    m->entries = nb + off;
+    m->cap = ncap;
+    return 0;
+}
+
 size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
                         int *created)
 {
@@ -89,15 +125,9 @@ size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
             hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
             return e;
     }
-    if (m->count == m->cap) {
-        size_t ncap = m->cap ? m->cap * 2 : 64;
-        /* realloc gives 16-byte alignment on glibc x86-64. */
-        unsigned char *ne = realloc(m->entries, ncap * m->entry_size);
-        if (ne == NULL)
-            return SIZE_MAX;
-        m->entries = ne;
-        m->cap = ncap;
-    }
+    if (m->count == m->cap &&
+        entries_resize(m, m->cap ? m->cap * 2 : 64) != 0)
+        return SIZE_MAX;
     e = m->count++;
     memset(m->entries + e * m->entry_size, 0, m->entry_size);
     memcpy(m->entries + e * m->entry_size, key, m->key_size);
@@ -116,13 +146,8 @@ int hmap_reserve(struct hmap *m, size_t n)
         nslots *= 2;
     if ((m->slots == NULL || nslots != m->mask + 1) && hmap_rehash(m, nslots) != 0)
         return -1;
-    if (n > m->cap) {
-        unsigned char *ne = realloc(m->entries, n * m->entry_size);
-        if (ne == NULL)
-            return -1;
-        m->entries = ne;
-        m->cap = n;
-    }
+    if (n > m->cap && entries_resize(m, n) != 0)
+        return -1;
     return 0;
 }
 

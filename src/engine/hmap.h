@@ -19,7 +19,9 @@
 
 struct hmap {
     size_t key_size, val_off, entry_size; /* values start 16-aligned */
-    unsigned char *entries;
+    size_t align;            /* entries start at multiples of this */
+    unsigned char *block;    /* the allocation holding entries */
+    unsigned char *entries;  /* in block, at an `align` boundary */
     size_t count, cap;
     /* Slots hold (hash << 32 | entry index + 1), 0 when empty: a probe
      * compares hashes without touching another array, and growing needs
@@ -29,6 +31,10 @@ struct hmap {
 };
 
 void hmap_init(struct hmap *m, size_t key_size, size_t value_size);
+/* hmap_init for a map whose entries are read whole at random: each entry
+ * is padded to whole 64-byte cache lines and starts on one, so a 232-byte
+ * entry takes four lines instead of four or five. */
+void hmap_init_lines(struct hmap *m, size_t key_size, size_t value_size);
 void hmap_release(struct hmap *m);
 void hmap_clear(struct hmap *m);
 

@@ -206,6 +206,26 @@ static long merge_entries(struct finisher *f, const struct merged_key *k)
     return (long)(np - c->npick);
 }
 
+/* The merged map's entry of k (hash h), in *e: 1 when it already has its
+ * text (*out set), 0 when the text is still to be made, -1 when out of
+ * memory. */
+static int merged_entry(struct agg_finish_cache *c, const struct merged_key *k, uint32_t h,
+                        size_t *e, uint32_t *out)
+{
+    const struct merged_val *v;
+    int created;
+
+    *e = hmap_upsert_hashed(&c->merged, k, h, &created);
+    if (*e == SIZE_MAX)
+        return -1;
+    v = hmap_value(&c->merged, *e);
+    if (!created && v->id != POOL_NULL) {
+        *out = v->id;
+        return 1;
+    }
+    return 0;
+}
+
 int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
                                 uint32_t h, uint32_t *out, struct ocp_error *err)
 {
@@ -214,16 +234,10 @@ int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
     uint32_t id;
     size_t e;
     long n;
-    int created, rc;
+    int rc, known = merged_entry(c, k, h, &e, out);
 
-    e = hmap_upsert_hashed(&c->merged, k, h, &created);
-    if (e == SIZE_MAX)
-        return oom(err);
-    v = hmap_value(&c->merged, e);
-    if (!created && v->id != POOL_NULL) {
-        *out = v->id;
-        return OCP_OK;
-    }
+    if (known != 0)
+        return known > 0 ? OCP_OK : oom(err);
     /* The merged set's entries in key order: the text is found by their
      * ids, and built from them only when new. */
     c->npick = 0;
@@ -252,20 +266,13 @@ int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t
                         uint32_t *out, struct ocp_error *err)
 {
     struct agg_finish_cache *c = f->c;
-    struct merged_val *v;
     struct merge_job *j;
     size_t e, from = c->npick;
     long n;
-    int created;
+    int known = merged_entry(c, k, h, &e, out);
 
-    e = hmap_upsert_hashed(&c->merged, k, h, &created);
-    if (e == SIZE_MAX)
-        return oom(err);
-    v = hmap_value(&c->merged, e);
-    if (!created && v->id != POOL_NULL) {
-        *out = v->id;
-        return OCP_OK;
-    }
+    if (known != 0)
+        return known > 0 ? OCP_OK : oom(err);
     if (c->njobs == c->jobs_cap) {
         size_t ncap = c->jobs_cap ? c->jobs_cap * 2 : 256;
         struct merge_job *nj = realloc(c->jobs, ncap * sizeof *nj);

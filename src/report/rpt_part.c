@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -191,10 +192,21 @@ static void open_direct(struct rpt_part *p)
         pthread_mutex_destroy(&w->lock);
         return;
     }
-    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_cond_destroy(&w->cond);
-        pthread_mutex_destroy(&w->lock);
-        return;
+    {
+        /* The thread is started with every signal blocked (it inherits the
+         * mask), so a stop signal always reaches the rank's own threads,
+         * which turn it into exit 75, and never interrupts a write here. */
+        sigset_t all, old;
+        int started;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        started = pthread_create(&w->thread, NULL, writer_main, w) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!started) {
+            pthread_cond_destroy(&w->cond);
+            pthread_mutex_destroy(&w->lock);
+            return;
+        }
     }
     w->threaded = 1;
 }

@@ -489,18 +489,9 @@ void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
             }
             return;
         }
-        if (w != 8 && w != 4) {
-            while (i > j) {
-                i--;
-                if (def[i] == maxd)
-                    memmove(vals + w * i, vals + w * --j, w);
-                else
-                    memset(vals + w * i, 0, w);
-            }
-            return;
-        }
-        /* 8 and 4 bytes take the branch-free loops below: a memmove call
-         * per value cost more than the rare mispredicted NULL. */
+        /* Fixed widths go to the switch below: 8 and 4 bytes take its
+         * branch-free loops (a memmove call per value cost more than the
+         * rare mispredicted NULL), other widths its branching one. */
     } else if (ids) {
         uint32_t *v = (uint32_t *)(void *)vals;
         while (i > j) {

@@ -41,6 +41,32 @@ static inline void cp16(uint8_t *d, const uint8_t *s)
     memcpy(d, v, 16);
 }
 
+/* Bytes after the tag that a copy element of this tag takes. */
+static inline size_t copy_extra(uint32_t tag)
+{
+    return (tag & 3) == 1 ? 1 : ((tag & 3) == 2 ? 2 : 4);
+}
+
+/* A copy element's length and offset from its tag and the copy_extra(tag)
+ * bytes at *ipp (which the caller made sure are there); moves *ipp past
+ * them. */
+static inline void copy_parse(uint32_t tag, const uint8_t **ipp, size_t *len, size_t *off)
+{
+    const uint8_t *ip = *ipp;
+
+    if ((tag & 3) == 1) {
+        *len = 4 + ((tag >> 2) & 7);
+        *off = ((size_t)(tag >> 5) << 8) | ip[0];
+    } else if ((tag & 3) == 2) {
+        *len = (tag >> 2) + 1;
+        *off = ip[0] | ((size_t)ip[1] << 8);
+    } else {
+        *len = (tag >> 2) + 1;
+        *off = ld32(ip);
+    }
+    *ipp = ip + copy_extra(tag);
+}
+
 /* One element with every bound checked; -1 when the stream is corrupt. */
 static int careful_step(const uint8_t **ipp, const uint8_t *ie, uint8_t **opp,
                         uint8_t *op0, uint8_t *oe)
@@ -70,24 +96,9 @@ static int careful_step(const uint8_t **ipp, const uint8_t *ie, uint8_t **opp,
         op += len;
         ip += len;
     } else {
-        if ((tag & 3) == 1) {
-            if (ie - ip < 1)
-                return -1;
-            len = 4 + ((tag >> 2) & 7);
-            off = ((size_t)(tag >> 5) << 8) | *ip++;
-        } else if ((tag & 3) == 2) {
-            if (ie - ip < 2)
-                return -1;
-            len = (tag >> 2) + 1;
-            off = ip[0] | ((size_t)ip[1] << 8);
-            ip += 2;
-        } else {
-            if (ie - ip < 4)
-                return -1;
-            len = (tag >> 2) + 1;
-            off = ld32(ip);
-            ip += 4;
-        }
+        if ((size_t)(ie - ip) < copy_extra(tag))
+            return -1;
+        copy_parse(tag, &ip, &len, &off);
         if (off == 0 || off > (size_t)(op - op0) || len > (size_t)(oe - op))
             return -1;
         /* Byte by byte: an offset below the length repeats a pattern. */
@@ -150,18 +161,7 @@ int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
                 ip += len;
                 continue;
             }
-            if ((tag & 3) == 1) {
-                len = 4 + ((tag >> 2) & 7);
-                off = ((size_t)(tag >> 5) << 8) | *ip++;
-            } else if ((tag & 3) == 2) {
-                len = (tag >> 2) + 1;
-                off = ip[0] | ((size_t)ip[1] << 8);
-                ip += 2;
-            } else {
-                len = (tag >> 2) + 1;
-                off = ld32(ip);
-                ip += 4;
-            }
+            copy_parse(tag, &ip, &len, &off); /* 66 bytes of room */
             if (off - 1 >= (size_t)(op - dst)) /* 0, or before the start */
                 return PQ_SNAPPY_CORRUPT;
             s = op - off;

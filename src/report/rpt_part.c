@@ -107,6 +107,27 @@ static int write_job(struct rpt_writer *w, int64_t *direct)
     return 0;
 }
 
+/* Writes the job, syncs it (the day's metadata - the extents the direct
+ * writes allocated - to the disk now, while the rank works on: the
+ * part's final fdatasync then has only the last day left) and records
+ * the outcome.  Called without the lock: the caller owns the job. */
+static void run_job(struct rpt_writer *w, int *e, int64_t *direct)
+{
+    *direct = 0;
+    *e = write_job(w, direct);
+    if (*e == 0 && fdatasync(w->fd) != 0)
+        *e = errno;
+}
+
+/* Keeps the first failure and counts the direct bytes (under the lock
+ * when threaded). */
+static void record(struct rpt_writer *w, int e, int64_t direct)
+{
+    if (e != 0 && w->err_no == 0)
+        w->err_no = e;
+    w->direct_bytes += direct;
+}
+
 static void *writer_main(void *arg)
 {
     struct rpt_writer *w = arg;
@@ -121,16 +142,9 @@ static void *writer_main(void *arg)
         if (!w->busy)
             break;
         pthread_mutex_unlock(&w->lock);
-        e = write_job(w, &direct);
-        /* The day's metadata (the extents the direct writes allocated)
-         * to the disk now, while the rank works on: the part's final
-         * fdatasync then has only the last day left. */
-        if (e == 0 && fdatasync(w->fd) != 0)
-            e = errno;
+        run_job(w, &e, &direct);
         pthread_mutex_lock(&w->lock);
-        if (e != 0 && w->err_no == 0)
-            w->err_no = e;
-        w->direct_bytes += direct;
+        record(w, e, direct);
         w->busy = 0;
         pthread_cond_broadcast(&w->cond);
     }
@@ -157,11 +171,10 @@ static int writer_wait(struct rpt_writer *w)
 static void writer_submit(struct rpt_writer *w)
 {
     if (!w->threaded) {
-        int64_t direct = 0;
-        int e = write_job(w, &direct);
-        if (e != 0 && w->err_no == 0)
-            w->err_no = e;
-        w->direct_bytes += direct;
+        int64_t direct;
+        int e;
+        run_job(w, &e, &direct);
+        record(w, e, direct);
         return;
     }
     pthread_mutex_lock(&w->lock);

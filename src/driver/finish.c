@@ -31,14 +31,19 @@
 #define TAG_OFFSET 22
 #define TAG_SHARE 23
 
-/* Finishes and encodes one day. */
+/* Rows of a streamed day encoded between two looks at the day's offset
+ * note and two hand-overs to the part's thread (~3.5 MB of text). */
+#define STREAM_ROWS 4096
+
+/* Finishes one day and encodes it (unless encode is 0: the walk streams
+ * the rows, see encode_streamed). */
 static int finish_one_day(const struct agg_partial *p,
                           const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs,
                           const struct rpt_meta *meta, const struct out_encoding *enc,
-                          int32_t day, struct rpt_table *tb, struct rpt_buf *block,
-                          struct rpt_buf *aws, struct finish_result *res,
-                          struct ocp_error *err)
+                          int32_t day, int encode, struct rpt_table *tb,
+                          struct rpt_buf *block, struct rpt_buf *aws,
+                          struct finish_result *res, struct ocp_error *err)
 {
     int rc;
 
@@ -49,7 +54,8 @@ static int finish_one_day(const struct agg_partial *p,
     if (rc == OCP_OK) {
         rpt_table_count_kinds(tb, &res->pod_rows, &res->unallocated_rows,
                               &res->storage_rows);
-        rc = out_encode(enc, tb, meta, block, err);
+        if (encode)
+            rc = out_encode(enc, tb, meta, block, err);
     }
     /* The AWS step (aws_step.c) attributes on these rows later. */
     if (rc == OCP_OK && aws != NULL && aws_ocp_encode(tb, aws) != OCP_OK)
@@ -67,6 +73,7 @@ struct batch {
     struct ocp_error *err;
     int *status;
     size_t first, count; /* indexes into the rank's day list */
+    int encode;          /* 0: the rows stay in table for encode_streamed */
 };
 
 static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix,
@@ -89,7 +96,7 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (i = 0; i < (int)b->count; i++)
         b->status[i] = finish_one_day(p, ix, fs, meta, enc, days[b->first + (size_t)i],
-                                      &b->table[i], &b->block[i],
+                                      b->encode, &b->table[i], &b->block[i],
                                       b->aws != NULL ? &b->aws[i] : NULL,
                                       &b->res[i], &b->err[i]);
     for (i = 0; i < (int)b->count; i++) {
@@ -143,6 +150,7 @@ struct walk {
     struct rpt_buf *aws_rows;
     struct finish_result *res;
     double started, last_progress, progress_seconds;
+    int stream;               /* shared, one day a batch: encode_streamed */
 };
 
 static void progress(struct walk *w, size_t gi)
@@ -241,6 +249,48 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
     return rc;
 }
 
+/* A streamed day (one thread, shared file): the finished rows of the
+ * current block are encoded a slice at a time into the block (plain
+ * text, no block header), and as soon as the day's offset is known (it
+ * is, or its note arrived meanwhile) the text so far goes to the part's
+ * thread, so the day is mostly on its way to the disk when its encoding
+ * ends (the last day of a window no longer waits for all of its direct
+ * writes).  *need_note: the note from `from` is still to be received;
+ * cleared when it was received here, into *off. */
+static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int from,
+                           int *need_note, int64_t *off, struct ocp_error *err)
+{
+    const struct rpt_table *tb = &w->b.table[w->taken];
+    struct rpt_buf *text = &w->b.block[w->taken];
+    double t0 = now_seconds();
+    size_t a, b;
+
+    text->len = 0;
+    if (rc != OCP_OK)
+        return rc;
+    for (a = 0; a < tb->count && rc == OCP_OK; a = b) {
+        b = tb->count - a < STREAM_ROWS ? tb->count : a + STREAM_ROWS;
+        if (rpt_csv_rows(tb, w->meta, a, b, text) != OCP_OK) {
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                               "out of memory encoding the report");
+            break;
+        }
+        if (b == tb->count)
+            break; /* the rest goes with the day's final write */
+        if (*need_note && tp_note_ready(w->t, from, TAG_OFFSET)) {
+            rc = tp_note_recv(w->t, off, rc, from, TAG_OFFSET, err);
+            *need_note = 0;
+        }
+        if (rc == OCP_OK && !*need_note)
+            rc = tp_stop_status(w->t, err);
+        if (rc == OCP_OK && !*need_note)
+            rc = rpt_part_stream(part, text->data, text->len, *off, 0, err);
+    }
+    tp_failed(w->t, rc, err);
+    w->res->busy_seconds += now_seconds() - t0;
+    return rc;
+}
+
 /* Every rank writes its own days into the shared report file.  A day's
  * offset is the previous day's offset plus its length, so it travels down
  * the day order as a note from the previous day's owner (sent before that
@@ -267,19 +317,26 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         const struct day_owner *d = &w->order[gi];
         int64_t off = next_off, day_rows = 0;
         size_t n = 0;
-        int to;
+        int to, need_note;
 
         if (d->owner != t->rank)
             continue;
         progress(w, gi);
+        /* This day's offset: from the previous day's owner, unless that
+         * is this rank. */
+        need_note = gi > 0 && w->order[gi - 1].owner != t->rank;
         rc = next_block(w, rc, err);
-        /* This day's offset: from the previous day's owner. */
-        if (gi > 0 && w->order[gi - 1].owner != t->rank) {
+        if (w->stream)
+            rc = encode_streamed(w, part, rc, need_note ? w->order[gi - 1].owner : -1,
+                                 &need_note, &off, err);
+        if (need_note) {
             lrc = tp_note_recv(t, &off, rc, w->order[gi - 1].owner, TAG_OFFSET, err);
             if (rc == OCP_OK && lrc != OCP_OK)
                 rc = lrc;
         }
-        if (rc == OCP_OK)
+        if (rc == OCP_OK && w->stream)
+            n = w->b.block[w->taken].len;
+        else if (rc == OCP_OK)
             rc = rpt_csv_block_text((const unsigned char *)w->b.block[w->taken].data,
                                     w->b.block[w->taken].len, &n, &day_rows, err);
         if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
@@ -305,7 +362,9 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
             rc = fault_at("write", err);
         if (rc == OCP_OK)
             rc = tp_stop_status(t, err);
-        if (rc == OCP_OK)
+        if (rc == OCP_OK && w->stream)
+            rc = rpt_part_stream(part, w->b.block[w->taken].data, n, off, 1, err);
+        else if (rc == OCP_OK)
             rc = rpt_part_write(part, (const unsigned char *)w->b.block[w->taken].data,
                                 w->b.block[w->taken].len, off, err);
         tp_failed(t, rc, err);
@@ -515,6 +574,11 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     w.started = w.last_progress = now_seconds();
     w.progress_seconds = progress_seconds;
     res->shared = shared;
+    /* One thread finishes one day at a time: its rows can be encoded
+     * and written in slices (a batch of several days is encoded by its
+     * threads at once). */
+    w.stream = shared && nthreads == 1;
+    w.b.encode = !w.stream;
     if (shared) {
         int lrc;
         rc = walk_shared(&w, rc, &part, base, &end, err);

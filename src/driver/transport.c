@@ -352,6 +352,15 @@ int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
     return OCP_OK;
 }
 
+int tp_note_ready(struct tp *t, int from, int tag)
+{
+    int flag = 0;
+
+    if (MPI_Iprobe(from, tag, t->comm, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        return 0;
+    return flag != 0;
+}
+
 int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
             int from, int tag, struct ocp_error *err)
 {

@@ -149,6 +149,10 @@ int tp_note_done(struct tp *t, struct tp_note *n, struct ocp_error *err);
 int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
                  struct ocp_error *err);
 
+/* Whether a note from `from` has arrived (tp_note_recv would not wait);
+ * 0 also when MPI cannot tell (the caller then waits in tp_note_recv). */
+int tp_note_ready(struct tp *t, int from, int tag);
+
 /* Sends to `to` while receiving from `from` (one step of a shuffle). */
 int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
             int to, unsigned char **rbuf, size_t *rlen, int from, int tag,

@@ -179,6 +179,19 @@ static int writer_wait(struct rpt_writer *w)
     return e;
 }
 
+/* Whether the thread has no job (it would take one without waiting). */
+static int writer_idle(struct rpt_writer *w)
+{
+    int idle;
+
+    if (!w->threaded)
+        return 1;
+    pthread_mutex_lock(&w->lock);
+    idle = !w->busy;
+    pthread_mutex_unlock(&w->lock);
+    return idle;
+}
+
 /* Hands the job in buf to the thread (or writes it here). */
 static void writer_submit(struct rpt_writer *w)
 {
@@ -315,15 +328,16 @@ static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int
     return OCP_OK;
 }
 
-/* The day's text [off, off + n) for the writer: its whole pages
- * [a0, a1) copied into the aligned buffer, and the partial pages before
- * and after them.  The previous job is waited for first; its failure is
- * this call's. */
-static int write_direct(struct rpt_part *p, const char *text, size_t n, int64_t off,
-                        int64_t a0, int64_t a1, struct ocp_error *err)
+/* One job for the writer: the text's bytes [from, to) (file positions
+ * off + from .. off + to), of which [p0, p1) are whole pages for the
+ * direct write and the rest (before p0, after p1: at most a page each)
+ * partial end pages.  The previous job is waited for first; its failure
+ * is this call's. */
+static int submit(struct rpt_part *p, const char *text, int64_t off, size_t from,
+                  size_t p0, size_t p1, size_t to, struct ocp_error *err)
 {
     struct rpt_writer *w = p->writer;
-    size_t pages = (size_t)(a1 - a0);
+    size_t pages = p1 - p0;
     int e = writer_wait(w);
 
     if (e != 0)
@@ -336,22 +350,65 @@ static int write_direct(struct rpt_part *p, const char *text, size_t n, int64_t 
         free(w->buf);
         w->buf = NULL;
         w->cap = 0;
-        if (posix_memalign(&nb, PART_ALIGN, cap) != 0)
-            return write_all(p, p->fd, text, n, off, err); /* no room: plainly */
+        if (posix_memalign(&nb, PART_ALIGN, cap) != 0) /* no room: plainly */
+            return write_all(p, p->fd, text + from, to - from, off + (int64_t)from, err);
         w->buf = nb;
         w->cap = cap;
     }
-    w->head_len = (size_t)(a0 - off);
-    w->head_off = off;
-    memcpy(w->head, text, w->head_len);
-    memcpy(w->buf, text + w->head_len, pages);
+    w->head_len = p0 - from;
+    w->head_off = off + (int64_t)from;
+    memcpy(w->head, text + from, w->head_len);
+    if (pages > 0)
+        memcpy(w->buf, text + p0, pages);
     w->len = pages;
-    w->off = a0;
-    w->tail_len = (size_t)(off + (int64_t)n - a1);
-    w->tail_off = a1;
-    memcpy(w->tail, text + w->head_len + pages, w->tail_len);
+    w->off = off + (int64_t)p0;
+    w->tail_len = to - p1;
+    w->tail_off = off + (int64_t)p1;
+    memcpy(w->tail, text + p1, w->tail_len);
     writer_submit(w);
     return OCP_OK;
+}
+
+/* The smallest piece of a day handed to the writer before the day's end:
+ * large direct writes, few waits. */
+#define PART_PIECE_MIN ((size_t)2 << 20)
+
+int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
+                    int final, struct ocp_error *err)
+{
+    /* Text position where the file's pages start (the first whole page). */
+    size_t first = (size_t)((PART_ALIGN - (uint64_t)offset % PART_ALIGN) % PART_ALIGN);
+    size_t sent = p->day_sent, end;
+
+    if (p->fd < 0)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
+                             "writing a closed report part");
+    if (sent > len || (sent > 0 && offset != p->day_offset))
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
+                             "report part: text of another day or shorter than before");
+    p->day_offset = offset;
+    if (!final) {
+        /* Whole pages beyond what was handed over, if the writer is free
+         * (never waiting here: the caller goes on encoding). */
+        if (p->dfd < 0 || len < first || !writer_idle(p->writer))
+            return OCP_OK;
+        end = first + (len - first) / PART_ALIGN * PART_ALIGN;
+        if (end < sent + PART_PIECE_MIN)
+            return OCP_OK;
+        p->day_sent = end;
+        return submit(p, text, offset, sent, sent == 0 ? first : sent, end, end, err);
+    }
+    p->day_sent = 0;
+    /* The rest of the day: its whole pages directly when they are worth
+     * it (or the day began so), the rest through the page cache. */
+    if (p->dfd >= 0 && (sent > 0 || len >= PART_DIRECT_MIN) && len > first) {
+        size_t p0 = sent == 0 ? first : sent;
+        size_t p1 = first + (len - first) / PART_ALIGN * PART_ALIGN;
+        if (p1 < p0)
+            p1 = p0;
+        return submit(p, text, offset, sent, p0, p1, len, err);
+    }
+    return write_all(p, p->fd, text + sent, len - sent, offset + (int64_t)sent, err);
 }
 
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
@@ -359,24 +416,14 @@ int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
 {
     size_t n;
     int64_t rows;
-    const char *text = (const char *)block;
     int rc = rpt_csv_block_text(block, len, &n, &rows, err);
 
     if (rc != OCP_OK) {
         ocp_error_context(err, p->path, -1, NULL);
         return rc;
     }
-    if (p->fd < 0)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
-                             "writing a closed report part");
-    text += len - n;
-    if (p->dfd >= 0 && n >= PART_DIRECT_MIN) {
-        int64_t a0 = (offset + (int64_t)PART_ALIGN - 1) / (int64_t)PART_ALIGN *
-                     (int64_t)PART_ALIGN;
-        int64_t a1 = (offset + (int64_t)n) / (int64_t)PART_ALIGN * (int64_t)PART_ALIGN;
-        return write_direct(p, text, n, offset, a0, a1, err);
-    }
-    return write_all(p, p->fd, text, n, offset, err);
+    p->day_sent = 0;
+    return rpt_part_stream(p, (const char *)block + (len - n), n, offset, 1, err);
 }
 
 int rpt_part_close(struct rpt_part *p, struct ocp_error *err)

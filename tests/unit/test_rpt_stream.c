@@ -500,12 +500,39 @@ static void test_bad_blocks(void)
     rpt_table_release(&t);
 }
 
+/* A day's text handed to a part as it would be while being encoded:
+ * growing in steps, each time from a buffer at another address; returns
+ * the most of the day the part's thread had before the final call. */
+static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off)
+{
+    struct ocp_error err;
+    size_t len, most = 0;
+
+    ocp_error_clear(&err);
+    for (len = 0; len < n; len += 300000) {
+        char *moved = malloc(len + 1);
+        CHECK(moved != NULL);
+        if (moved == NULL)
+            return most;
+        memcpy(moved, text, len);
+        CHECK_INT(rpt_part_stream(part, moved, len, off, 0, &err), OCP_OK);
+        if (part->day_sent > most)
+            most = part->day_sent;
+        free(moved);
+    }
+    CHECK_INT(rpt_part_stream(part, text, n, off, 1, &err), OCP_OK);
+    CHECK_INT(part->day_sent, 0);
+    return most;
+}
+
 /* The CSV shared by ranks (rpt_part): two parts on one file, as two
  * ranks, write alternate days in an order that is not the file's (the
  * second part's days first, the last day before the first), each day
  * large enough for direct writes and at an offset that is not page
  * aligned, so every day has partial end pages shared with its
- * neighbours.  The committed file is the one-writer text, byte for byte. */
+ * neighbours.  The second part streams its days (rpt_part_stream) as
+ * they would be encoded: pieces go to its thread before a day ends.  The
+ * committed file is the one-writer text, byte for byte. */
 static void test_shared_parts(void)
 {
     struct rpt_table t;
@@ -515,12 +542,12 @@ static void test_shared_parts(void)
     struct rpt_part part[2];
     struct ocp_error err;
     char path[512];
-    size_t from = 0, nd = 0, i, len = 0;
+    size_t from = 0, nd = 0, i, len = 0, most = 0;
     int64_t *offs, off, rows;
     char *got;
     int k;
 
-    build(&t, 12000, 2000); /* 6 days of ~1 MB */
+    build(&t, 6 * 8000, 8000); /* 6 days of ~3.8 MB */
     snprintf(path, sizeof path, "%s/shared.csv", dir);
     ocp_error_clear(&err);
     blocks = calloc(t.count, sizeof *blocks);
@@ -553,12 +580,25 @@ static void test_shared_parts(void)
         from = to;
     }
     CHECK_INT(nd, 6);
-    /* Part 1 (days 1, 3, 5) first, last day first; then part 0. */
+    /* Part 1 (days 5, 3, 1, streamed) first; then part 0 (6, 4, 2). */
     for (k = 1; k >= 0; k--)
-        for (i = nd; i-- > 0;)
-            if ((int)(i % 2) == k)
+        for (i = nd; i-- > 0;) {
+            size_t n = 0;
+            if ((int)(i % 2) != k)
+                continue;
+            if (k == 0) {
                 CHECK_INT(rpt_part_write(&part[k], (const unsigned char *)blocks[i].data,
                                          blocks[i].len, offs[i], &err), OCP_OK);
+                continue;
+            }
+            CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[i].data, blocks[i].len,
+                                         &n, &rows, &err), OCP_OK);
+            most = stream_text(&part[k], blocks[i].data + (blocks[i].len - n), n, offs[i]);
+            /* The first day streamed found the thread free: pieces went
+             * ahead of the day's end. */
+            if (i == nd - 1 && part[k].dfd >= 0)
+                CHECK(most >= ((size_t)2 << 20));
+        }
     for (k = 0; k < 2; k++)
         CHECK_INT(rpt_part_close(&part[k], &err), OCP_OK);
     CHECK_INT(rpt_stream_shared_end(s, off, &err), OCP_OK);

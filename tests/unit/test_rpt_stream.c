@@ -11,15 +11,32 @@
 
 static char dir[256];
 
+/* Checks that the file at path is t's CSV text (header and rows), byte
+ * for byte; returns the text's length. */
+static size_t expect_csv(const char *path, const struct rpt_table *t)
+{
+    struct rpt_buf want = {0};
+    size_t len = 0, n;
+    char *got;
+
+    CHECK_INT(rpt_csv_header(&want), OCP_OK);
+    CHECK_INT(rpt_csv_rows(t, &meta, 0, t->count, &want), OCP_OK);
+    got = slurp(path, &len);
+    CHECK(got != NULL);
+    CHECK_INT(len, want.len);
+    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    n = want.len;
+    free(got);
+    rpt_buf_release(&want);
+    return n;
+}
+
 static void test_csv_roundtrip(void)
 {
     struct rpt_table t;
-    struct rpt_buf want = {0};
     struct ocp_error err;
     char path[512], one[512];
     int64_t rows = -1, bytes = -1, files = -1;
-    size_t len = 0;
-    char *got;
 
     build(&t, 130, 40);
     snprintf(path, sizeof path, "%s/s.csv", dir);
@@ -27,39 +44,24 @@ static void test_csv_roundtrip(void)
     ocp_error_clear(&err);
     CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files,
                           &err), OCP_OK);
-    CHECK_INT(rpt_csv_header(&want), OCP_OK);
-    CHECK_INT(rpt_csv_rows(&t, &meta, 0, t.count, &want), OCP_OK);
-    got = slurp(path, &len);
-    CHECK(got != NULL);
-    CHECK_INT(len, want.len);
-    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    CHECK_INT(bytes, (int64_t)expect_csv(path, &t));
     CHECK_INT(rows, 130);
-    CHECK_INT(bytes, (int64_t)want.len);
     CHECK_INT(files, 1);
     CHECK_INT(count_names(dir, ".tmp."), 0);
-    free(got);
 
     /* The one-shot writer is the same bytes. */
     CHECK_INT(rpt_write_csv(&t, &meta, one, &err), OCP_OK);
-    got = slurp(one, &len);
-    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
-    free(got);
+    expect_csv(one, &t);
 
     /* Day blocks large enough to bypass the write buffer, after text
      * still in it (the header): the order stays. */
     {
         struct rpt_table big;
         build(&big, 30000, 10000); /* ~4.7 MB a day */
-        want.len = 0;
-        CHECK_INT(rpt_csv_header(&want), OCP_OK);
-        CHECK_INT(rpt_csv_rows(&big, &meta, 0, big.count, &want), OCP_OK);
-        CHECK(want.len > ((size_t)8 << 20)); /* blocks of several MiB */
         CHECK_INT(stream_days(RPT_FORMAT_CSV, &big, path, 1, &rows, &bytes,
                               &files, &err), OCP_OK);
-        got = slurp(path, &len);
-        CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+        CHECK(expect_csv(path, &big) > ((size_t)8 << 20)); /* blocks of several MiB */
         CHECK_INT(rows, 30000);
-        free(got);
         rpt_table_release(&big);
     }
 
@@ -67,13 +69,8 @@ static void test_csv_roundtrip(void)
     t.count = 0;
     CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files,
                           &err), OCP_OK);
-    want.len = 0;
-    CHECK_INT(rpt_csv_header(&want), OCP_OK);
-    got = slurp(path, &len);
-    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    expect_csv(path, &t);
     CHECK_INT(rows, 0);
-    free(got);
-    rpt_buf_release(&want);
     rpt_table_release(&t);
 }
 
@@ -536,15 +533,14 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
 static void test_shared_parts(void)
 {
     struct rpt_table t;
-    struct rpt_buf want = {0}, *blocks;
+    struct rpt_buf *blocks;
     struct rpt_stream *s = NULL;
     struct rpt_share sh;
     struct rpt_part part[2];
     struct ocp_error err;
     char path[512];
-    size_t from = 0, nd = 0, i, len = 0, most = 0;
+    size_t from = 0, nd = 0, i, most = 0;
     int64_t *offs, off, rows;
-    char *got;
     int k;
 
     build(&t, 6 * 8000, 8000); /* 6 days of ~3.8 MB */
@@ -605,19 +601,12 @@ static void test_shared_parts(void)
     CHECK_INT(rpt_stream_commit(s, &err), OCP_OK);
     rpt_stream_destroy(s);
     rpt_share_release(&sh);
-    CHECK_INT(rpt_csv_header(&want), OCP_OK);
-    CHECK_INT(rpt_csv_rows(&t, &meta, 0, t.count, &want), OCP_OK);
-    got = slurp(path, &len);
-    CHECK(got != NULL);
-    CHECK_INT(len, want.len);
-    CHECK(got != NULL && len == want.len && memcmp(got, want.data, len) == 0);
+    expect_csv(path, &t);
     CHECK_INT(count_names(dir, ".tmp."), 0);
-    free(got);
     for (i = 0; i < nd; i++)
         rpt_buf_release(&blocks[i]);
     free(blocks);
     free(offs);
-    rpt_buf_release(&want);
     rpt_table_release(&t);
 }
 

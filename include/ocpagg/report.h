@@ -362,8 +362,6 @@ struct rpt_part {
     char *tmp;        /* the shared temporary file */
     int64_t direct_bytes; /* bytes written through dfd (summary, tests; known
                              after rpt_part_close) */
-    int64_t day_offset;   /* the day being streamed (rpt_part_stream): its offset */
-    size_t day_sent;      /* and how much of its text the writer has */
 };
 
 /* Any rank: opens the shared temporary file for writing at offsets.  It
@@ -394,18 +392,19 @@ int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
                    int64_t offset, struct ocp_error *err);
 
-/* Writes a day's CSV text at offset while it is still being encoded:
- * text[0, len) is the day's text so far (the caller's buffer may move as
- * it grows; only what is passed is read, during the call).  Without
- * final, whole pages not yet handed over go to the part's thread when it
- * is free and they make a piece worth writing (never waiting for it),
- * else nothing happens; with final, len is the whole day and the rest
- * (its end pages included) is handed over as rpt_part_write does, which
- * is the same as a final call on the whole text.  One day at a time: the
- * calls of a day share its offset and see its text only grow.  The day's
- * end on disk is the final call's.  OCP_ERR_IOERR as for rpt_part_write. */
+/* Writes a day's CSV text while it is still being encoded: text[0, len)
+ * is what the caller holds of the day, to go at file position offset.
+ * Without final, the whole pages in it (and the bytes before the first,
+ * which only the day's first call has) go to the part's thread when it is
+ * free and they make a piece worth a write, never waiting for it; *taken
+ * says how many leading bytes went (0 or up to a page boundary): the
+ * caller drops them and calls again with the rest at offset + *taken.
+ * With final, text is the rest of the day and all of it goes, as
+ * rpt_part_write does; a final call on a whole day is rpt_part_write.
+ * The caller's buffer is read during the call only.  OCP_ERR_IOERR as
+ * for rpt_part_write. */
 int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
-                    int final, struct ocp_error *err);
+                    int final, size_t *taken, struct ocp_error *err);
 
 /* Waits for the block in flight, syncs (fdatasync) and closes the part.
  * OCP_ERR_IOERR on failure. */

@@ -252,20 +252,25 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
 /* A streamed day (one thread, shared file): the finished rows of the
  * current block are encoded a slice at a time into the block (plain
  * text, no block header), and as soon as the day's offset is known (it
- * is, or its note arrived meanwhile) the text so far goes to the part's
- * thread, so the day is mostly on its way to the disk when its encoding
- * ends (the last day of a window no longer waits for all of its direct
- * writes).  *need_note: the note from `from` is still to be received;
- * cleared when it was received here, into *off. */
+ * is, or its note arrived meanwhile) the text's whole pages go to the
+ * part's thread and leave the block, so the day is mostly on its way to
+ * the disk when its encoding ends (the last day of a window no longer
+ * waits for all of its direct writes) and the block holds a few slices,
+ * not the day.  *need_note: the note from `from` is still to be
+ * received; cleared when it was received here, into *off.  On return
+ * the block holds the day's text from *gone on, to be written at
+ * *off + *gone. */
 static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int from,
-                           int *need_note, int64_t *off, struct ocp_error *err)
+                           int *need_note, int64_t *off, size_t *gone,
+                           struct ocp_error *err)
 {
     const struct rpt_table *tb = &w->b.table[w->taken];
     struct rpt_buf *text = &w->b.block[w->taken];
     double t0 = now_seconds();
-    size_t a, b;
+    size_t a, b, taken;
 
     text->len = 0;
+    *gone = 0;
     if (rc != OCP_OK)
         return rc;
     for (a = 0; a < tb->count && rc == OCP_OK; a = b) {
@@ -283,8 +288,15 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
         }
         if (rc == OCP_OK && !*need_note)
             rc = tp_stop_status(w->t, err);
-        if (rc == OCP_OK && !*need_note)
-            rc = rpt_part_stream(part, text->data, text->len, *off, 0, err);
+        if (rc == OCP_OK && !*need_note) {
+            rc = rpt_part_stream(part, text->data, text->len, *off + (int64_t)*gone, 0,
+                                 &taken, err);
+            if (rc == OCP_OK && taken > 0) {
+                memmove(text->data, text->data + taken, text->len - taken);
+                text->len -= taken;
+                *gone += taken;
+            }
+        }
     }
     tp_failed(w->t, rc, err);
     w->res->busy_seconds += now_seconds() - t0;
@@ -316,7 +328,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
     for (gi = 0; gi < w->total; gi++) {
         const struct day_owner *d = &w->order[gi];
         int64_t off = next_off, day_rows = 0;
-        size_t n = 0;
+        size_t n = 0, gone = 0, taken;
         int to, need_note;
 
         if (d->owner != t->rank)
@@ -328,14 +340,14 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         rc = next_block(w, rc, err);
         if (w->stream)
             rc = encode_streamed(w, part, rc, need_note ? w->order[gi - 1].owner : -1,
-                                 &need_note, &off, err);
+                                 &need_note, &off, &gone, err);
         if (need_note) {
             lrc = tp_note_recv(t, &off, rc, w->order[gi - 1].owner, TAG_OFFSET, err);
             if (rc == OCP_OK && lrc != OCP_OK)
                 rc = lrc;
         }
         if (rc == OCP_OK && w->stream)
-            n = w->b.block[w->taken].len;
+            n = gone + w->b.block[w->taken].len;
         else if (rc == OCP_OK)
             rc = rpt_csv_block_text((const unsigned char *)w->b.block[w->taken].data,
                                     w->b.block[w->taken].len, &n, &day_rows, err);
@@ -363,7 +375,8 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         if (rc == OCP_OK)
             rc = tp_stop_status(t, err);
         if (rc == OCP_OK && w->stream)
-            rc = rpt_part_stream(part, w->b.block[w->taken].data, n, off, 1, err);
+            rc = rpt_part_stream(part, w->b.block[w->taken].data, w->b.block[w->taken].len,
+                                 off + (int64_t)gone, 1, &taken, err);
         else if (rc == OCP_OK)
             rc = rpt_part_write(part, (const unsigned char *)w->b.block[w->taken].data,
                                 w->b.block[w->taken].len, off, err);

@@ -374,47 +374,43 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t from
 #define PART_PIECE_MIN ((size_t)2 << 20)
 
 int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
-                    int final, struct ocp_error *err)
+                    int final, size_t *taken, struct ocp_error *err)
 {
     /* Text position where the file's pages start (the first whole page). */
     size_t first = (size_t)((PART_ALIGN - (uint64_t)offset % PART_ALIGN) % PART_ALIGN);
-    size_t sent = p->day_sent, end;
+    size_t end;
+    int rc;
 
+    *taken = 0;
     if (p->fd < 0)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
                              "writing a closed report part");
-    if (sent > len || (sent > 0 && offset != p->day_offset))
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
-                             "report part: text of another day or shorter than before");
-    p->day_offset = offset;
     if (!final) {
-        /* Whole pages beyond what was handed over, if the writer is free
-         * (never waiting here: the caller goes on encoding). */
+        /* Whole pages, if the writer is free (never waiting here: the
+         * caller goes on encoding) and they make a piece worth it. */
         if (p->dfd < 0 || len < first || !writer_idle(p->writer))
             return OCP_OK;
         end = first + (len - first) / PART_ALIGN * PART_ALIGN;
-        if (end < sent + PART_PIECE_MIN)
+        if (end - first < PART_PIECE_MIN)
             return OCP_OK;
-        p->day_sent = end;
-        return submit(p, text, offset, sent, sent == 0 ? first : sent, end, end, err);
+        rc = submit(p, text, offset, 0, first, end, end, err);
+        if (rc == OCP_OK)
+            *taken = end;
+        return rc;
     }
-    p->day_sent = 0;
-    /* The rest of the day: its whole pages directly when they are worth
-     * it (or the day began so), the rest through the page cache. */
-    if (p->dfd >= 0 && (sent > 0 || len >= PART_DIRECT_MIN) && len > first) {
-        size_t p0 = sent == 0 ? first : sent;
-        size_t p1 = first + (len - first) / PART_ALIGN * PART_ALIGN;
-        if (p1 < p0)
-            p1 = p0;
-        return submit(p, text, offset, sent, p0, p1, len, err);
-    }
-    return write_all(p, p->fd, text + sent, len - sent, offset + (int64_t)sent, err);
+    /* The rest: its whole pages directly when they are worth it, the
+     * rest through the page cache. */
+    *taken = len;
+    if (p->dfd >= 0 && len >= PART_DIRECT_MIN)
+        return submit(p, text, offset, 0, first, first + (len - first) / PART_ALIGN * PART_ALIGN,
+                      len, err);
+    return write_all(p, p->fd, text, len, offset, err);
 }
 
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
                    int64_t offset, struct ocp_error *err)
 {
-    size_t n;
+    size_t n, taken;
     int64_t rows;
     int rc = rpt_csv_block_text(block, len, &n, &rows, err);
 
@@ -422,8 +418,7 @@ int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
         ocp_error_context(err, p->path, -1, NULL);
         return rc;
     }
-    p->day_sent = 0;
-    return rpt_part_stream(p, (const char *)block + (len - n), n, offset, 1, err);
+    return rpt_part_stream(p, (const char *)block + (len - n), n, offset, 1, &taken, err);
 }
 
 int rpt_part_close(struct rpt_part *p, struct ocp_error *err)

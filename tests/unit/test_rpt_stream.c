@@ -497,29 +497,33 @@ static void test_bad_blocks(void)
     rpt_table_release(&t);
 }
 
-/* A day's text handed to a part as it would be while being encoded:
- * growing in steps, each time from a buffer at another address; returns
- * the most of the day the part's thread had before the final call. */
+/* A day's text handed to a part as it would be while being encoded: it
+ * grows in steps, each time in a buffer at another address, and what the
+ * part took is dropped from the front.  Returns how much went before the
+ * final call. */
 static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off)
 {
     struct ocp_error err;
-    size_t len, most = 0;
+    size_t made, gone = 0, taken = 0;
 
     ocp_error_clear(&err);
-    for (len = 0; len < n; len += 300000) {
-        char *moved = malloc(len + 1);
+    for (made = 0; made < n; made += 300000) {
+        char *moved = malloc(made - gone + 1);
         CHECK(moved != NULL);
         if (moved == NULL)
-            return most;
-        memcpy(moved, text, len);
-        CHECK_INT(rpt_part_stream(part, moved, len, off, 0, &err), OCP_OK);
-        if (part->day_sent > most)
-            most = part->day_sent;
+            return gone;
+        memcpy(moved, text + gone, made - gone);
+        CHECK_INT(rpt_part_stream(part, moved, made - gone, off + (int64_t)gone, 0, &taken,
+                                  &err), OCP_OK);
+        CHECK(taken <= made - gone);
+        CHECK(taken == 0 || (off + (int64_t)gone + (int64_t)taken) % 4096 == 0);
+        gone += taken;
         free(moved);
     }
-    CHECK_INT(rpt_part_stream(part, text, n, off, 1, &err), OCP_OK);
-    CHECK_INT(part->day_sent, 0);
-    return most;
+    CHECK_INT(rpt_part_stream(part, text + gone, n - gone, off + (int64_t)gone, 1, &taken,
+                              &err), OCP_OK);
+    CHECK_INT(taken, n - gone);
+    return gone;
 }
 
 /* The CSV shared by ranks (rpt_part): two parts on one file, as two

@@ -34,6 +34,8 @@
 /* Rows of a streamed day encoded between two looks at the day's offset
  * note and two hand-overs to the part's thread (~3.5 MB of text). */
 #define STREAM_ROWS 4096
+/* The least room of a streamed day's text buffer. */
+#define STREAM_ROOM ((size_t)64 << 20)
 
 /* Finishes one day and encodes it (unless encode is 0: the walk streams
  * the rows, see encode_streamed). */
@@ -271,6 +273,12 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
 
     text->len = 0;
     *gone = 0;
+    /* Room for a day at once, so the block never grows by doubling
+     * through the heap (which keeps what it frees); as large a buffer
+     * is mapped on its own and costs only the pages the slices touch. */
+    if (rc == OCP_OK && text->cap < STREAM_ROOM && rpt_buf_reserve(text, STREAM_ROOM) != 0)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                           "out of memory encoding the report");
     if (rc != OCP_OK)
         return rc;
     for (a = 0; a < tb->count && rc == OCP_OK; a = b) {

@@ -44,6 +44,8 @@
 #define PART_ALIGN ((size_t)4096)
 /* The largest single direct write (the kernel splits it anyway). */
 #define PART_PIECE ((size_t)64 << 20)
+/* The least capacity of the aligned buffer. */
+#define PART_BUF_MIN ((size_t)64 << 20)
 /* Blocks shorter than this go through the page cache whole. */
 #define PART_DIRECT_MIN ((size_t)256 << 10)
 
@@ -346,6 +348,11 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t from
     if (pages > w->cap) {
         void *nb = NULL;
         size_t cap = pages + pages / 4; /* days vary a little in size */
+        /* Never small: pieces grow, and a buffer above malloc's mmap
+         * threshold is mapped on its own (untouched pages cost nothing)
+         * instead of leaving freed heap behind. */
+        if (cap < PART_BUF_MIN)
+            cap = PART_BUF_MIN;
         cap = (cap + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
         free(w->buf);
         w->buf = NULL;

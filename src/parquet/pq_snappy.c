@@ -41,6 +41,64 @@ static inline void cp16(uint8_t *d, const uint8_t *s)
     memcpy(d, v, 16);
 }
 
+#define PQ_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PQ_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Per tag byte, what the fast loop needs without branching on the
+ * element kind: the length (bits 0-7; up to 60 for a literal, 64 for a
+ * copy), a 1-byte-offset copy's offset bits 8-10 (bits 8-10), and
+ * TAG_SLOW for the elements the fast loop leaves to careful_step:
+ * literals whose length follows in 1-4 bytes, and copies with a 4-byte
+ * offset (libsnappy writes these only for offsets of 64 KiB or more). */
+#define TAG_SLOW 0x1000u
+#define TAG_ENTRY(t)                                                                \
+    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : (t) / 4 + 1u)                    \
+     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) | ((t) / 32 * 256u)                       \
+     : (t) % 4 == 2 ? (t) / 4 + 1u                                                 \
+                    : TAG_SLOW)
+#define TAG_4(t) TAG_ENTRY(t), TAG_ENTRY((t) + 1), TAG_ENTRY((t) + 2), TAG_ENTRY((t) + 3)
+#define TAG_16(t) TAG_4(t), TAG_4((t) + 4), TAG_4((t) + 8), TAG_4((t) + 12)
+#define TAG_64(t) TAG_16(t), TAG_16((t) + 16), TAG_16((t) + 32), TAG_16((t) + 48)
+static const uint16_t tag_tab[256] = {TAG_64(0u), TAG_64(64u), TAG_64(128u), TAG_64(192u)};
+
+/* The offset bytes after a tag of each kind, out of a 4-byte load. */
+static const uint32_t word_mask[4] = {0, 0xff, 0xffff, 0xffffffff};
+
+/* A copy whose source overlaps what it writes (off < len, both
+ * checked, at most 64 bytes with 64 bytes of room at op).  Every block
+ * reads only bytes written before it. */
+static inline void overlap_copy(uint8_t *op, size_t off, size_t len)
+{
+    const uint8_t *s = op - off;
+    size_t i;
+
+    if (off >= 16) {
+        for (i = 0; i < len; i += 16)
+            cp16(op + i, s + i);
+    } else if (off >= 8) {
+        for (i = 0; i < len; i += 8)
+            cp8(op + i, s + i);
+    } else {
+        /* A period below 8: write one period at a time until the
+         * pattern already written spans 8 bytes, then 8-byte steps
+         * from the same source (the distance, a multiple of off, is
+         * then at least 8).  The 8-byte writes can pass len by up to
+         * 7 bytes; near the 64-byte limit finish byte by byte. */
+        size_t d = off;
+        i = 0;
+        while (d < 8 && i < len) {
+            cp8(op + i, s); /* right in its first d bytes: s + d == op + i */
+            i += d;
+            d += d;
+        }
+        /* now op + i - s == d >= 8 or i >= len; s is at distance d */
+        for (; i + 8 <= 64 && i < len; i += 8)
+            cp8(op + i, op + i - d);
+        for (; i < len; i++)
+            op[i] = op[i - d];
+    }
+}
+
 /* Bytes after the tag that a copy element of this tag takes. */
 static inline size_t copy_extra(uint32_t tag)
 {
@@ -136,55 +194,52 @@ int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
     if (ulen != dstlen)
         return PQ_SNAPPY_LENGTH;
     while (ip < ie) {
-        /* Whole 16-byte moves while both ends are at least 64 bytes
-         * away; lengths and offsets are still checked where they could
-         * reach outside what was written. */
+        /* The fast loop runs while at least 66 input and 64 output bytes
+         * remain, so no element it takes (a literal of up to 60 bytes
+         * after its tag, a copy of up to 64 after a tag and at most 2
+         * offset bytes) can reach either end, and every block move
+         * below stays inside [op, op + 64) and [ip, ip + 66).  The
+         * offset is still checked against what was written. */
         while (ie - ip >= 66 && oe - op >= 64) {
-            uint32_t tag = *ip++;
-            size_t len, off;
+            uint32_t tag = ip[0], e = tag_tab[tag];
+            size_t len = e & 0xff, off, pos = (size_t)(op - dst);
+            /* Literal or copy is as good as random on these pages, so
+             * it is decided with masks, not branches: cpm is all ones
+             * for a copy, 0 for a literal. */
+            size_t lit = (tag & 3) == 0, cpm = lit - 1;
             const uint8_t *s;
 
-            if ((tag & 3) == 0) {
-                len = (tag >> 2) + 1;
-                if (len <= 16) {
-                    cp16(op, ip);
-                } else if (len <= 60) {
-                    cp16(op, ip);
-                    cp16(op + 16, ip + 16);
-                    cp16(op + 32, ip + 32);
-                    cp16(op + 48, ip + 48);
-                } else {
-                    ip--; /* a long literal: the careful step */
-                    break;
-                }
-                op += len;
-                ip += len;
-                continue;
-            }
-            copy_parse(tag, &ip, &len, &off); /* 66 bytes of room */
-            if (off - 1 >= (size_t)(op - dst)) /* 0, or before the start */
+            if (PQ_UNLIKELY(e & TAG_SLOW))
+                break; /* a literal of over 60 bytes or a 4-byte offset */
+            /* A literal reads no offset bytes (mask 0), so off is 0. */
+            off = (e & 0x700) | (ld32(ip + 1) & word_mask[tag & 3]);
+            /* A copy's offset 0, or one before the start; a literal
+             * compares 0 with pos + 1. */
+            if (PQ_UNLIKELY(((off - 1) & cpm) >= pos + lit))
                 return PQ_SNAPPY_CORRUPT;
-            s = op - off;
-            /* Each block reads only bytes written before it. */
-            if (off >= 16) {
-                cp16(op, s);
-                if (len > 16) {
-                    cp16(op + 16, s + 16);
-                    if (len > 32) {
-                        cp16(op + 32, s + 32);
-                        cp16(op + 48, s + 48);
-                    }
+            /* The next tag's place comes from the tag alone (a literal
+             * moves 1 + its length, a copy 1 + 1 or 2 offset bytes), so
+             * the next element need not wait for the table. */
+            s = (const uint8_t *)(((uintptr_t)(ip + 1) & ~cpm) |
+                                  ((uintptr_t)(op - off) & cpm));
+            ip += 1 + ((tag & 3) | (((tag >> 2) + 1) & ~cpm));
+            /* One compare: a literal's offset counts as unlimited. */
+            if (PQ_LIKELY(len <= (off | ~cpm))) {
+                /* No byte to copy is written by this element: load
+                 * before storing, 32 bytes, and 32 more for long ones. */
+                uint8_t v0[16], v1[16];
+                memcpy(v0, s, 16);
+                memcpy(v1, s + 16, 16);
+                memcpy(op, v0, 16);
+                memcpy(op + 16, v1, 16);
+                if (PQ_UNLIKELY(len > 32)) {
+                    memcpy(v0, s + 32, 16);
+                    memcpy(v1, s + 48, 16);
+                    memcpy(op + 32, v0, 16);
+                    memcpy(op + 48, v1, 16);
                 }
-            } else if (off >= 8) {
-                size_t i;
-                cp8(op, s);
-                cp8(op + 8, s + 8);
-                for (i = 16; i < len; i += 8)
-                    cp8(op + i, s + i);
             } else {
-                size_t i;
-                for (i = 0; i < len; i++)
-                    op[i] = s[i];
+                overlap_copy(op, off, len);
             }
             op += len;
         }

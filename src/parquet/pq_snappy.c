@@ -5,9 +5,11 @@
  * capacity columns of every Koku file) decode as a tag every 4-10 bytes,
  * and Debian's libsnappy calls libc memmove through the PLT for each one;
  * on this project's bench set that is a fifth of the whole job.  This
- * decoder moves whole 16-byte blocks instead (the page buffer has room:
- * the fast loop runs only while 64 output and 66 input bytes remain) and
- * falls back to a byte-careful step near either end.  libsnappy still
+ * decoder moves whole 64-byte spans in 16-byte blocks instead (no room
+ * past dst is needed: the fast loop runs only while 64 output and 66
+ * input bytes remain), decides literal or copy through a tag table and
+ * masks rather than branches (the two alternate unpredictably on pages
+ * of doubles), and falls back to a byte-careful step near either end.  libsnappy still
  * compresses for the writer, and the unit tests compare this decoder with
  * it on valid and corrupted streams.
  *
@@ -46,7 +48,7 @@ static inline void cp16(uint8_t *d, const uint8_t *s)
 
 /* Per tag byte, what the fast loop needs without branching on the
  * element kind: the length (bits 0-7; up to 60 for a literal, 64 for a
- * copy), a 1-byte-offset copy's offset bits 8-10 (bits 8-10), and
+ * copy), a 1-byte-offset copy's offset bits 8-10 (in bits 8-10), and
  * TAG_SLOW for the elements the fast loop leaves to careful_step:
  * literals whose length follows in 1-4 bytes, and copies with a 4-byte
  * offset (libsnappy writes these only for offsets of 64 KiB or more). */
@@ -65,38 +67,38 @@ static const uint16_t tag_tab[256] = {TAG_64(0u), TAG_64(64u), TAG_64(128u), TAG
 static const uint32_t word_mask[4] = {0, 0xff, 0xffff, 0xffffffff};
 
 /* A copy whose source overlaps what it writes (off < len, both
- * checked, at most 64 bytes with 64 bytes of room at op).  Every block
- * reads only bytes written before it. */
-static inline void overlap_copy(uint8_t *op, size_t off, size_t len)
+ * checked), with 64 bytes of room at op.  It fills all 64 bytes, the
+ * ones past len to be written again by later elements, so that nothing
+ * counts to len; each block reads only bytes written before it. */
+static inline void overlap_copy(uint8_t *op, size_t off)
 {
     const uint8_t *s = op - off;
-    size_t i;
+    size_t i, d;
 
     if (off >= 16) {
-        for (i = 0; i < len; i += 16)
-            cp16(op + i, s + i);
-    } else if (off >= 8) {
-        for (i = 0; i < len; i += 8)
-            cp8(op + i, s + i);
-    } else {
-        /* A period below 8: write one period at a time until the
-         * pattern already written spans 8 bytes, then 8-byte steps
-         * from the same source (the distance, a multiple of off, is
-         * then at least 8).  The 8-byte writes can pass len by up to
-         * 7 bytes; near the 64-byte limit finish byte by byte. */
-        size_t d = off;
-        i = 0;
-        while (d < 8 && i < len) {
-            cp8(op + i, s); /* right in its first d bytes: s + d == op + i */
-            i += d;
-            d += d;
-        }
-        /* now op + i - s == d >= 8 or i >= len; s is at distance d */
-        for (; i + 8 <= 64 && i < len; i += 8)
-            cp8(op + i, op + i - d);
-        for (; i < len; i++)
-            op[i] = op[i - d];
+        cp16(op, s);
+        cp16(op + 16, s + 16);
+        cp16(op + 32, s + 32);
+        cp16(op + 48, s + 48);
+        return;
     }
+    if (off == 8) { /* INT64 runs: one load, no chain through memory */
+        uint64_t v;
+        memcpy(&v, s, 8);
+        for (i = 0; i < 64; i += 8)
+            memcpy(op + i, &v, 8);
+        return;
+    }
+    /* Below 8, write one period at a time (8 bytes, right in the first
+     * d) until the distance from s, a multiple of off, is 8 or more;
+     * 9 to 15 start there. */
+    for (i = 0, d = off; d < 8; i += d, d += d)
+        cp8(op + i, s); /* s + d == op + i */
+    /* Now 8-byte steps from d back, and the last 8 bytes once more
+     * (i ends past 56, possibly below 64). */
+    for (; i <= 56; i += 8)
+        cp8(op + i, op + i - d);
+    cp8(op + 56, op + 56 - d);
 }
 
 /* Bytes after the tag that a copy element of this tag takes. */
@@ -172,8 +174,8 @@ static int careful_step(const uint8_t **ipp, const uint8_t *ie, uint8_t **opp,
 int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
                      size_t dstlen, size_t *declared)
 {
-    const uint8_t *ip = src, *ie = src + srclen;
-    uint8_t *op = dst, *oe = dst + dstlen;
+    const uint8_t *ip = src, *ie = src + srclen, *ip_lim;
+    uint8_t *op = dst, *oe = dst + dstlen, *op_lim;
     uint64_t ulen = 0;
     int sh = 0;
 
@@ -193,6 +195,11 @@ int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
     *declared = (size_t)ulen;
     if (ulen != dstlen)
         return PQ_SNAPPY_LENGTH;
+    /* The fast loop takes an element only at ip < ip_lim and op < op_lim,
+     * that is with at least 66 input and 64 output bytes left (never,
+     * when a buffer is shorter than that). */
+    ip_lim = srclen >= 66 ? ie - 65 : src;
+    op_lim = dstlen >= 64 ? oe - 63 : dst;
     while (ip < ie) {
         /* The fast loop runs while at least 66 input and 64 output bytes
          * remain, so no element it takes (a literal of up to 60 bytes
@@ -200,7 +207,7 @@ int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
          * offset bytes) can reach either end, and every block move
          * below stays inside [op, op + 64) and [ip, ip + 66).  The
          * offset is still checked against what was written. */
-        while (ie - ip >= 66 && oe - op >= 64) {
+        while (ip < ip_lim && op < op_lim) {
             uint32_t tag = ip[0], e = tag_tab[tag];
             size_t len = e & 0xff, off, pos = (size_t)(op - dst);
             /* Literal or copy is as good as random on these pages, so
@@ -225,21 +232,21 @@ int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
             ip += 1 + ((tag & 3) | (((tag >> 2) + 1) & ~cpm));
             /* One compare: a literal's offset counts as unlimited. */
             if (PQ_LIKELY(len <= (off | ~cpm))) {
-                /* No byte to copy is written by this element: load
-                 * before storing, 32 bytes, and 32 more for long ones. */
-                uint8_t v0[16], v1[16];
+                /* No byte to copy is written by this element, so all 64
+                 * are loaded before any is stored (bytes past len are
+                 * written again by later elements); whatever the length,
+                 * no branch on it. */
+                uint8_t v0[16], v1[16], v2[16], v3[16];
                 memcpy(v0, s, 16);
                 memcpy(v1, s + 16, 16);
+                memcpy(v2, s + 32, 16);
+                memcpy(v3, s + 48, 16);
                 memcpy(op, v0, 16);
                 memcpy(op + 16, v1, 16);
-                if (PQ_UNLIKELY(len > 32)) {
-                    memcpy(v0, s + 32, 16);
-                    memcpy(v1, s + 48, 16);
-                    memcpy(op + 32, v0, 16);
-                    memcpy(op + 48, v1, 16);
-                }
+                memcpy(op + 32, v2, 16);
+                memcpy(op + 48, v3, 16);
             } else {
-                overlap_copy(op, off, len);
+                overlap_copy(op, off);
             }
             op += len;
         }

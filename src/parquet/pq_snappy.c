@@ -47,21 +47,24 @@ static inline void cp16(uint8_t *d, const uint8_t *s)
 #define PQ_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Per tag byte, what the fast loop needs without branching on the
- * element kind: the length (bits 0-7; up to 60 for a literal, 64 for a
- * copy), a 1-byte-offset copy's offset bits 8-10 (in bits 8-10), and
- * TAG_SLOW for the elements the fast loop leaves to careful_step:
- * literals whose length follows in 1-4 bytes, and copies with a 4-byte
- * offset (libsnappy writes these only for offsets of 64 KiB or more). */
-#define TAG_SLOW 0x1000u
+ * element kind: in bits 0-10 a 1-byte-offset copy's offset bits 8-10
+ * (bits 8-10; 0 for other copies) or, for a literal, 1, an offset that
+ * passes the offset check once a byte is written; in bits 11-17 the
+ * length (up to 60 for a literal, 64 for a copy); and TAG_SLOW for the
+ * elements the fast loop leaves to careful_step: literals whose length
+ * follows in 1-4 bytes, and copies with a 4-byte offset (libsnappy
+ * writes these only for offsets of 64 KiB or more). */
+#define TAG_SLOW 0x40000u
+#define TAG_LEN(e) ((e) >> 11 & 0x7f)
 #define TAG_ENTRY(t)                                                                \
-    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : (t) / 4 + 1u)                    \
-     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) | ((t) / 32 * 256u)                       \
-     : (t) % 4 == 2 ? (t) / 4 + 1u                                                 \
+    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : ((t) / 4 + 1u) << 11 | 1u)         \
+     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) << 11 | ((t) / 32 * 256u)                   \
+     : (t) % 4 == 2 ? ((t) / 4 + 1u) << 11                                            \
                     : TAG_SLOW)
 #define TAG_4(t) TAG_ENTRY(t), TAG_ENTRY((t) + 1), TAG_ENTRY((t) + 2), TAG_ENTRY((t) + 3)
 #define TAG_16(t) TAG_4(t), TAG_4((t) + 4), TAG_4((t) + 8), TAG_4((t) + 12)
 #define TAG_64(t) TAG_16(t), TAG_16((t) + 16), TAG_16((t) + 32), TAG_16((t) + 48)
-static const uint16_t tag_tab[256] = {TAG_64(0u), TAG_64(64u), TAG_64(128u), TAG_64(192u)};
+static const uint32_t tag_tab[256] = {TAG_64(0u), TAG_64(64u), TAG_64(128u), TAG_64(192u)};
 
 /* The offset bytes after a tag of each kind, out of a 4-byte load. */
 static const uint32_t word_mask[4] = {0, 0xff, 0xffff, 0xffffffff};
@@ -171,6 +174,71 @@ static int careful_step(const uint8_t **ipp, const uint8_t *ie, uint8_t **opp,
     return 0;
 }
 
+/* Elements from *ipp / *opp while at least 66 input and 64 output bytes
+ * remain (ip < ip_lim, op < op_lim), so that none it takes (a literal of
+ * up to 60 bytes after its tag, a copy of up to 64 after a tag and at
+ * most 2 offset bytes) can reach either end, and every block move stays
+ * inside [op, op + 64) and [ip, ip + 66).  Offsets are still checked
+ * against what was written; op > dst on entry.  Stops before a long
+ * literal or a 4-byte offset (careful_step's) or at the limits; -1 when
+ * the stream is corrupt. */
+static int fast_loop(const uint8_t **ipp, uint8_t **opp, const uint8_t *ip_lim,
+                     const uint8_t *op_lim, const uint8_t *dst)
+{
+    const uint8_t *ip = *ipp;
+    uint8_t *op = *opp;
+    int rc = 0;
+
+    while (ip < ip_lim && op < op_lim) {
+        uint32_t tag = ip[0], e = tag_tab[tag];
+        size_t len = TAG_LEN(e), off;
+        /* Literal or copy is as good as random on these pages, so it is
+         * decided with masks, not branches: cpm is all ones for a copy,
+         * 0 for a literal. */
+        size_t cpm = (size_t)((tag & 3) == 0) - 1;
+        const uint8_t *s;
+
+        if (PQ_UNLIKELY(e & TAG_SLOW))
+            break;
+        /* A literal reads no offset bytes (mask 0): its off is 1. */
+        off = (e & 0x7ff) | (ld32(ip + 1) & word_mask[tag & 3]);
+        /* A copy's offset 0, or one before the start (op > dst, so a
+         * literal passes). */
+        if (PQ_UNLIKELY(off - 1 >= (size_t)(op - dst))) {
+            rc = -1;
+            break;
+        }
+        /* The next tag's place comes from the tag alone (a literal moves
+         * 1 + its length, a copy 1 + 1 or 2 offset bytes), so the next
+         * element need not wait for the table. */
+        s = (const uint8_t *)(((uintptr_t)(ip + 1) & ~cpm) |
+                              ((uintptr_t)(op - off) & cpm));
+        ip += 1 + ((tag & 3) | (((tag >> 2) + 1) & ~cpm));
+        /* One compare: a literal's offset counts as unlimited. */
+        if (PQ_LIKELY(len <= (off | ~cpm))) {
+            /* No byte to copy is written by this element, so all 64 are
+             * loaded before any is stored (bytes past len are written
+             * again by later elements); whatever the length, no branch
+             * on it. */
+            uint8_t v0[16], v1[16], v2[16], v3[16];
+            memcpy(v0, s, 16);
+            memcpy(v1, s + 16, 16);
+            memcpy(v2, s + 32, 16);
+            memcpy(v3, s + 48, 16);
+            memcpy(op, v0, 16);
+            memcpy(op + 16, v1, 16);
+            memcpy(op + 32, v2, 16);
+            memcpy(op + 48, v3, 16);
+        } else {
+            overlap_copy(op, off);
+        }
+        op += len;
+    }
+    *ipp = ip;
+    *opp = op;
+    return rc;
+}
+
 int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
                      size_t dstlen, size_t *declared)
 {
@@ -195,61 +263,16 @@ int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
     *declared = (size_t)ulen;
     if (ulen != dstlen)
         return PQ_SNAPPY_LENGTH;
-    /* The fast loop takes an element only at ip < ip_lim and op < op_lim,
-     * that is with at least 66 input and 64 output bytes left (never,
-     * when a buffer is shorter than that). */
+    /* fast_loop's limits: 66 input and 64 output bytes left (never, when
+     * a buffer is shorter than that). */
     ip_lim = srclen >= 66 ? ie - 65 : src;
     op_lim = dstlen >= 64 ? oe - 63 : dst;
+    /* The first element goes to careful_step: a copy there is corrupt,
+     * and past it fast_loop's offset check lets literals pass without a
+     * test of their own. */
     while (ip < ie) {
-        /* The fast loop runs while at least 66 input and 64 output bytes
-         * remain, so no element it takes (a literal of up to 60 bytes
-         * after its tag, a copy of up to 64 after a tag and at most 2
-         * offset bytes) can reach either end, and every block move
-         * below stays inside [op, op + 64) and [ip, ip + 66).  The
-         * offset is still checked against what was written. */
-        while (ip < ip_lim && op < op_lim) {
-            uint32_t tag = ip[0], e = tag_tab[tag];
-            size_t len = e & 0xff, off, pos = (size_t)(op - dst);
-            /* Literal or copy is as good as random on these pages, so
-             * it is decided with masks, not branches: cpm is all ones
-             * for a copy, 0 for a literal. */
-            size_t lit = (tag & 3) == 0, cpm = lit - 1;
-            const uint8_t *s;
-
-            if (PQ_UNLIKELY(e & TAG_SLOW))
-                break; /* a literal of over 60 bytes or a 4-byte offset */
-            /* A literal reads no offset bytes (mask 0), so off is 0. */
-            off = (e & 0x700) | (ld32(ip + 1) & word_mask[tag & 3]);
-            /* A copy's offset 0, or one before the start; a literal
-             * compares 0 with pos + 1. */
-            if (PQ_UNLIKELY(((off - 1) & cpm) >= pos + lit))
-                return PQ_SNAPPY_CORRUPT;
-            /* The next tag's place comes from the tag alone (a literal
-             * moves 1 + its length, a copy 1 + 1 or 2 offset bytes), so
-             * the next element need not wait for the table. */
-            s = (const uint8_t *)(((uintptr_t)(ip + 1) & ~cpm) |
-                                  ((uintptr_t)(op - off) & cpm));
-            ip += 1 + ((tag & 3) | (((tag >> 2) + 1) & ~cpm));
-            /* One compare: a literal's offset counts as unlimited. */
-            if (PQ_LIKELY(len <= (off | ~cpm))) {
-                /* No byte to copy is written by this element, so all 64
-                 * are loaded before any is stored (bytes past len are
-                 * written again by later elements); whatever the length,
-                 * no branch on it. */
-                uint8_t v0[16], v1[16], v2[16], v3[16];
-                memcpy(v0, s, 16);
-                memcpy(v1, s + 16, 16);
-                memcpy(v2, s + 32, 16);
-                memcpy(v3, s + 48, 16);
-                memcpy(op, v0, 16);
-                memcpy(op + 16, v1, 16);
-                memcpy(op + 32, v2, 16);
-                memcpy(op + 48, v3, 16);
-            } else {
-                overlap_copy(op, off);
-            }
-            op += len;
-        }
+        if (op > dst && fast_loop(&ip, &op, ip_lim, op_lim, dst) != 0)
+            return PQ_SNAPPY_CORRUPT;
         if (ip >= ie)
             break;
         if (careful_step(&ip, ie, &op, dst, oe) != 0)

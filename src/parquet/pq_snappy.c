@@ -47,19 +47,19 @@ static inline void cp16(uint8_t *d, const uint8_t *s)
 #define PQ_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Per tag byte, what the fast loop needs without branching on the
- * element kind: in bits 0-10 a 1-byte-offset copy's offset bits 8-10
- * (bits 8-10; 0 for other copies) or, for a literal, 1, an offset that
- * passes the offset check once a byte is written; in bits 11-17 the
- * length (up to 60 for a literal, 64 for a copy); and TAG_SLOW for the
- * elements the fast loop leaves to careful_step: literals whose length
- * follows in 1-4 bytes, and copies with a 4-byte offset (libsnappy
- * writes these only for offsets of 64 KiB or more). */
-#define TAG_SLOW 0x40000u
-#define TAG_LEN(e) ((e) >> 11 & 0x7f)
-#define TAG_ENTRY(t)                                                                \
-    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : ((t) / 4 + 1u) << 11 | 1u)         \
-     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) << 11 | ((t) / 32 * 256u)                   \
-     : (t) % 4 == 2 ? ((t) / 4 + 1u) << 11                                            \
+ * element kind: in bits 0-6 the length (up to 60 for a literal, 64 for
+ * a copy); TAG_SLOW (bit 7) for the elements it leaves to careful_step,
+ * literals whose length follows in 1-4 bytes and copies with a 4-byte
+ * offset (libsnappy writes these only for offsets of 64 KiB or more);
+ * and from bit 8 the part of the offset the tag gives: a 1-byte-offset
+ * copy's bits 8-10, 0 for a 2-byte one, and for a literal 1, an offset
+ * that passes the offset check once a byte is written. */
+#define TAG_SLOW 0x80u
+#define TAG_LEN(e) ((e) & 0x7f)
+#define TAG_ENTRY(t)                                                        \
+    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : ((t) / 4 + 1u) | 1u << 8) \
+     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) | ((t) / 32 * 256u) << 8           \
+     : (t) % 4 == 2 ? (t) / 4 + 1u                                          \
                     : TAG_SLOW)
 #define TAG_4(t) TAG_ENTRY(t), TAG_ENTRY((t) + 1), TAG_ENTRY((t) + 2), TAG_ENTRY((t) + 3)
 #define TAG_16(t) TAG_4(t), TAG_4((t) + 4), TAG_4((t) + 8), TAG_4((t) + 12)
@@ -201,7 +201,7 @@ static int fast_loop(const uint8_t **ipp, uint8_t **opp, const uint8_t *ip_lim,
         if (PQ_UNLIKELY(e & TAG_SLOW))
             break;
         /* A literal reads no offset bytes (mask 0): its off is 1. */
-        off = (e & 0x7ff) | (ld32(ip + 1) & word_mask[tag & 3]);
+        off = (e >> 8) | (ld32(ip + 1) & word_mask[tag & 3]);
         /* A copy's offset 0, or one before the start (op > dst, so a
          * literal passes). */
         if (PQ_UNLIKELY(off - 1 >= (size_t)(op - dst))) {

@@ -9,9 +9,9 @@
  * past dst is needed: the fast loop runs only while 64 output and 66
  * input bytes remain), decides literal or copy through a tag table and
  * masks rather than branches (the two alternate unpredictably on pages
- * of doubles), and falls back to a byte-careful step near either end.  libsnappy still
- * compresses for the writer, and the unit tests compare this decoder with
- * it on valid and corrupted streams.
+ * of doubles), and falls back to a byte-careful step near either end.
+ * libsnappy still compresses for the writer, and the unit tests compare
+ * this decoder with it on valid and corrupted streams.
  *
  * Format (github.com/google/snappy, format_description.txt): a varint of
  * the uncompressed length, then elements whose tag's low two bits say

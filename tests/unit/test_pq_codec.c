@@ -410,6 +410,234 @@ static void test_snappy_elements(void)
     }
 }
 
+/* ---- snappy streams written element by element ------------------------ */
+
+/* A snappy stream built by hand: the body's elements, then the header
+ * (the declared length) in front. */
+struct sw {
+    uint8_t b[1024];
+    size_t n, out; /* body bytes, bytes the body decodes to */
+};
+
+static void sw_byte(struct sw *w, unsigned v)
+{
+    if (w->n < sizeof w->b)
+        w->b[w->n++] = (uint8_t)v;
+}
+
+/* A literal; nb 0 puts the length in the tag (up to 60), 1-4 in nb
+ * following bytes (any length that fits, minimal or not). */
+static void sw_literal(struct sw *w, const uint8_t *p, size_t len, int nb)
+{
+    size_t i;
+    if (nb == 0) {
+        sw_byte(w, (unsigned)(len - 1) << 2);
+    } else {
+        sw_byte(w, (unsigned)(59 + nb) << 2);
+        for (i = 0; i < (size_t)nb; i++)
+            sw_byte(w, (unsigned)((len - 1) >> (8 * i)) & 0xff);
+    }
+    for (i = 0; i < len; i++)
+        sw_byte(w, p[i]);
+    w->out += len;
+}
+
+/* A copy with a 1- (len 4-11, off below 2048), 2- or 4-byte offset. */
+static void sw_copy(struct sw *w, size_t off, size_t len, int nb)
+{
+    int i;
+    if (nb == 1) {
+        sw_byte(w, (unsigned)(((off >> 8) << 5) | ((len - 4) << 2) | 1));
+        sw_byte(w, (unsigned)off & 0xff);
+    } else {
+        sw_byte(w, (unsigned)(((len - 1) << 2) | (nb == 2 ? 2 : 3)));
+        for (i = 0; i < nb; i++)
+            sw_byte(w, (unsigned)(off >> (8 * i)) & 0xff);
+    }
+    w->out += len;
+}
+
+/* The whole stream with the header declaring decl: into c, its length. */
+static size_t sw_stream(const struct sw *w, size_t decl, uint8_t *c)
+{
+    size_t k = 0;
+    do {
+        c[k++] = (uint8_t)((decl & 0x7f) | (decl > 0x7f ? 0x80 : 0));
+        decl >>= 7;
+    } while (decl);
+    memcpy(c + k, w->b, w->n);
+    return k + w->n;
+}
+
+/* Our decoder and libsnappy on stream c0 into exactly dstlen bytes, every
+ * buffer exact-sized (the sanitizers see a byte past either end): 1 when
+ * both decode it to the same bytes, 0 when both reject it, -1 when they
+ * disagree. */
+static int snappy_check(const uint8_t *c0, size_t cl, size_t dstlen)
+{
+    uint8_t *c = malloc(cl ? cl : 1), *o1 = malloc(dstlen ? dstlen : 1),
+            *o2 = malloc(dstlen ? dstlen : 1);
+    size_t ulen = 0, ol = dstlen, d;
+    int lib_ok, our_ok, r;
+
+    if (cl)
+        memcpy(c, c0, cl);
+    lib_ok = snappy_uncompressed_length((const char *)c, cl, &ulen) == SNAPPY_OK &&
+             ulen == dstlen &&
+             snappy_uncompress((const char *)c, cl, (char *)o1, &ol) == SNAPPY_OK &&
+             ol == dstlen;
+    our_ok = pq_snappy_decode(c, cl, o2, dstlen, &d) == 0;
+    r = lib_ok != our_ok ? -1 : !our_ok ? 0 : memcmp(o1, o2, dstlen) == 0 ? 1 : -1;
+    free(c);
+    free(o1);
+    free(o2);
+    return r;
+}
+
+/* After the element under test, output of tail bytes left as a literal
+ * (as many input bytes as output) or as 1-byte copies with 4-byte
+ * offsets (5 input bytes each): so the element meets the fast loop's
+ * 64-byte output and 66-byte input limits from either side, or reaches
+ * the end of the buffer (tail 0). */
+static void sw_tail(struct sw *w, size_t tail, int kind)
+{
+    uint8_t lit[128];
+    size_t i;
+    if (tail == 0)
+        return;
+    if (kind == 0) {
+        for (i = 0; i < tail; i++)
+            lit[i] = (uint8_t)(0xa0 + i);
+        sw_literal(w, lit, tail, tail > 60);
+    } else {
+        for (i = 0; i < tail; i++)
+            sw_copy(w, 1 + i % 3, 1, 4);
+    }
+}
+
+/* The tails each element is tried with; len the element's output. */
+static size_t tails(size_t len, size_t *t)
+{
+    static const size_t fixed[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 62, 63, 64, 65, 66, 70};
+    size_t k = 0, i;
+    for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        t[k++] = fixed[i];
+    if (len <= 64) {
+        t[k++] = 64 - len; /* the element's block ends at the buffer's end */
+        if (len < 64)
+            t[k++] = 64 - len - 1;
+        t[k++] = 64 - len + 1;
+    }
+    return k;
+}
+
+/* Copies of every offset 1-20 and length 4-64 (the overlapping ones are
+ * patterns; offsets 1-15 take overlap_copy's period paths) with 1-, 2-
+ * and 4-byte offsets, at every distance from the buffer ends around the
+ * fast loop's limits; each also cut short at several points, declared
+ * too short (the copy runs past dst), and with its offset 0, one past
+ * the bytes written, or exactly all of them. */
+static void test_snappy_copies(void)
+{
+    uint8_t seed[64], c[1100];
+    size_t off, len, t[32], nt, ti, total, cl, i;
+    int form, kind, bad = 0, n = 0, cuts = 0;
+
+    for (i = 0; i < sizeof seed; i++)
+        seed[i] = (uint8_t)(rnd() | 1);
+    for (off = 1; off <= 20; off++) {
+        for (len = 4; len <= 64; len++) {
+            nt = tails(len, t);
+            for (form = 1; form <= 4; form *= 2) {
+                if (form == 1 && len > 11)
+                    continue;
+                for (ti = 0; ti < nt; ti++) {
+                    for (kind = 0; kind < 2; kind++) {
+                        struct sw w = {{0}, 0, 0};
+                        size_t sl = off + (size_t)(rnd() % 3); /* the seed */
+                        sw_literal(&w, seed, sl, 0);
+                        sw_copy(&w, off, len, form);
+                        sw_tail(&w, t[ti], kind);
+                        total = w.out;
+                        cl = sw_stream(&w, total, c);
+                        bad += snappy_check(c, cl, total) != 1;
+                        n++;
+                        if (n % 7 == 0) { /* cut short anywhere */
+                            size_t k = (size_t)(rnd() % cl);
+                            bad += snappy_check(c, k, total) != 0;
+                            cuts++;
+                        }
+                        if (t[ti] == 0) /* declared 1-3 bytes short */
+                            for (i = 1; i <= 3; i++) {
+                                cl = sw_stream(&w, total - i, c);
+                                bad += snappy_check(c, cl, total - i) != 0;
+                            }
+                    }
+                }
+            }
+        }
+    }
+    /* The offset against the bytes written so far (sl of them). */
+    for (len = 1; len <= 64; len++) {
+        nt = tails(len, t);
+        for (ti = 0; ti < nt; ti++) {
+            size_t sl = 1 + (size_t)(rnd() % 40), k;
+            for (k = 0; k < 3; k++) {
+                static const int want[3] = {0, 0, 1};
+                size_t o = k == 0 ? 0 : k == 1 ? sl + 1 : sl;
+                struct sw w = {{0}, 0, 0};
+                sw_literal(&w, seed, sl, 0);
+                sw_copy(&w, o, len, len >= 4 && len <= 11 ? 1 : 2);
+                sw_tail(&w, t[ti], (int)(ti & 1));
+                cl = sw_stream(&w, w.out, c);
+                bad += snappy_check(c, cl, w.out) != want[k];
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(n > 10000 && cuts > 1000);
+}
+
+/* Literals of every length with the length in the tag or in 1-4 bytes,
+ * after 0-100 bytes of output and before every tail; each also cut short
+ * by one byte and at a random point (an element running past the
+ * input's end). */
+static void test_snappy_literals(void)
+{
+    static const size_t lens[] = {61, 62, 63, 64, 65, 66, 100, 127, 128, 255, 256, 257, 300};
+    static const size_t before[] = {0, 1, 5, 64, 100};
+    uint8_t lit[300], c[1100];
+    size_t len, t[32], nt, ti, bi, cl, i;
+    int nb, bad = 0, n = 0;
+
+    for (i = 0; i < sizeof lit; i++)
+        lit[i] = (uint8_t)rnd();
+    for (i = 0; i < 60 + sizeof lens / sizeof lens[0]; i++) {
+        len = i < 60 ? i + 1 : lens[i - 60];
+        nt = tails(len, t);
+        for (nb = len <= 60 ? 0 : 1; nb <= 4; nb++) {
+            if (nb == 1 && len > 256)
+                continue;
+            for (bi = 0; bi < sizeof before / sizeof before[0]; bi++) {
+                for (ti = 0; ti < nt; ti++) {
+                    struct sw w = {{0}, 0, 0};
+                    if (before[bi])
+                        sw_literal(&w, lit + 7, before[bi], before[bi] > 60);
+                    sw_literal(&w, lit, len, nb);
+                    sw_tail(&w, t[ti], (int)(ti & 1));
+                    cl = sw_stream(&w, w.out, c);
+                    bad += snappy_check(c, cl, w.out) != 1;
+                    bad += snappy_check(c, cl - 1, w.out) != 0;
+                    bad += snappy_check(c, (size_t)(rnd() % cl), w.out) != 0;
+                    n++;
+                }
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(n > 10000);
+}
+
 struct tr {
     const uint8_t *p, *end;
     int bad;
@@ -619,6 +847,8 @@ int main(void)
     RUN(test_corrupt);
     RUN(test_snappy_vs_library);
     RUN(test_snappy_elements);
+    RUN(test_snappy_copies);
+    RUN(test_snappy_literals);
     RUN(test_parquet_testing_pages);
     return TEST_SUMMARY();
 }

@@ -61,6 +61,16 @@ int agg_partial_create(const struct agg_settings *settings,
 /* Frees a partial and everything it holds. */
 void agg_partial_destroy(struct agg_partial *p);
 
+/* Empties a partial for another run of rows (the next window of days)
+ * under new settings (copied; enabled keys borrowed), keeping the memory
+ * of its tables, strings and caches, so refilling it faults in no new
+ * pages and rehashes nothing up to the sizes it had.  Afterwards it
+ * aggregates exactly as a partial just created with these settings.
+ * OCP_ERR_OSERR only when a string the partial always holds cannot be
+ * interned; p must then be destroyed. */
+int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
+                      struct ocp_error *err);
+
 /* Adds the rows of one decoded chunk of any table.  With strict settings a
  * malformed label text is OCP_ERR_DATA naming the column; the caller adds
  * file and row group. */

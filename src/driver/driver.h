@@ -109,7 +109,11 @@ struct rank_result {
  * one partial.  The master thread checks for peers' alerts and stop
  * signals between chunks (tp_poll) and alerts the peers of this rank's
  * own failure, so every rank stops reading within a chunk of any rank's
- * failure.  Returns OCP_OK, this rank's failure, OCP_ERR_INTERRUPTED on
+ * failure.  A partial in *out on entry (the last window's, emptied
+ * here with agg_partial_reset) is reused for the first thread, so its
+ * memory serves again; it is taken over either way (destroyed on
+ * failure).
+ * Returns OCP_OK, this rank's failure, OCP_ERR_INTERRUPTED on
  * its own signal, or TP_PEER when a peer failed or stopped. */
 int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                    struct agg_partial **out, struct rank_result *res,

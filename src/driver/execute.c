@@ -223,6 +223,7 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
     long chunks_done = 0;
     double t0 = now_seconds(), last_progress = t0;
     int64_t my_rows = 0;
+    struct agg_partial *spare = *out;
     size_t i;
 
     *out = NULL;
@@ -242,7 +243,12 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
         goto cleanup;
     }
     for (t = 0; t < nthreads; t++) {
-        rc = agg_partial_create(&job->settings, &workers[t].partial, err);
+        if (t == 0 && spare != NULL) {
+            workers[0].partial = spare;
+            spare = NULL;
+            rc = agg_partial_reset(workers[0].partial, &job->settings, err);
+        } else
+            rc = agg_partial_create(&job->settings, &workers[t].partial, err);
         if (rc != OCP_OK)
             goto cleanup;
         ocp_arena_init(&workers[t].arena, (size_t)8 << 20);
@@ -403,6 +409,7 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
     *out = workers[0].partial;
     workers[0].partial = NULL;
 cleanup:
+    agg_partial_destroy(spare); /* not taken: failed before the workers */
     if (rc != OCP_OK && rc != TP_PEER)
         tp_alert(job->tp, rc, err != NULL ? err->message : "");
     if (workers != NULL) {

@@ -285,6 +285,8 @@ struct run {
     struct job job;
     struct rank_result res;
     struct agg_partial *partial;
+    struct agg_partial *spare; /* the last window's partial, emptied and
+                                  reused by the next (execute_chunks) */
     struct agg_finish_settings fs;
     struct rpt_meta meta;
     struct run_summary sum;
@@ -657,6 +659,8 @@ static int phase_read(struct run *r, struct ocp_error *err)
     r->job.check_day = r->nwindows > 1;
     r->t_mark = now_seconds();
     memset(&res, 0, sizeof res);
+    r->partial = r->spare; /* taken over by execute_chunks */
+    r->spare = NULL;
     rc = execute_chunks(&r->job, r->mychunks, r->nmychunks, &r->partial, &res, err);
     r->res.rows += res.rows;
     r->res.read_seconds += res.read_seconds;
@@ -745,7 +749,8 @@ static int phase_finish(struct run *r, struct ocp_error *err)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                                "out of memory logging node roles");
     }
-    /* The window's groups are done: keep their counts, free them. */
+    /* The window's groups are done: keep their counts; the partial's
+     * memory serves the next window (execute_chunks empties it). */
     {
         struct agg_stats st;
         int64_t pod = 0, sto = 0;
@@ -761,7 +766,7 @@ static int phase_finish(struct run *r, struct ocp_error *err)
             r->owned[0] += pod;
             r->owned[1] += sto;
         }
-        agg_partial_destroy(r->partial);
+        r->spare = r->partial;
         r->partial = NULL;
     }
     return rc;
@@ -1096,6 +1101,8 @@ int main(int argc, char **argv)
         if ((rc = step(r, phase_roles(r, &err), &err)) != OCP_OK)
             goto done;
     } while (r->redo);
+    agg_partial_destroy(r->spare);
+    r->spare = NULL;
     if ((rc = step(r, phase_figures(r, &err), &err)) != OCP_OK)
         goto done;
     if ((rc = step(r, phase_aws(r, &err), &err)) != OCP_OK)
@@ -1124,6 +1131,7 @@ done:
     free(r->pg_ids);
     free_finish_settings(&r->fs);
     agg_partial_destroy(r->partial);
+    agg_partial_destroy(r->spare);
     plan_release(&r->plan);
     lbl_keys_release(&r->keys);
     cfg_release(&r->cfg);

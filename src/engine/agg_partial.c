@@ -73,6 +73,49 @@ static int oom(struct ocp_error *err)
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
+int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
+                      struct ocp_error *err)
+{
+    uint32_t i;
+    int t, c;
+
+    p->settings = *settings;
+    pool_clear(&p->pool);
+    pool_clear(&p->raw_labels);
+    p->raw_resolved = 0;
+    hmap_clear(&p->pods);
+    hmap_clear(&p->caps);
+    hmap_clear(&p->node_labels);
+    hmap_clear(&p->ns_labels);
+    hmap_clear(&p->nodes);
+    hmap_clear(&p->vnodes);
+    hmap_clear(&p->storage);
+    /* Memos and id maps name pool ids of the strings just forgotten. */
+    for (i = 0; i < p->memo_cap; i++) {
+        p->memo[i].entry = UINT32_MAX;
+        p->memo[i].day = 0;
+        p->memo[i].vn_entry = UINT32_MAX;
+        p->memo[i].vn_rid = 0;
+    }
+    if (p->cap_acc_cap > 0)
+        memset(p->cap_acc, 0, (size_t)p->cap_acc_cap * sizeof *p->cap_acc);
+    for (t = 0; t < OCP_TABLE_COUNT; t++)
+        for (c = 0; c < OCP_MAX_COLUMNS; c++) {
+            /* count 0: the next dictionary is mapped afresh whatever its
+             * serial (dict_map_prepare keeps nothing of an empty map). */
+            p->maps[t][c].count = 0;
+            p->maps[t][c].serial = 0;
+        }
+    memset(&p->stats, 0, sizeof p->stats);
+    lbl_set_clear(&p->scratch);
+    p->intern_failed = 0;
+    p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
+                                  sizeof apiserver_namespace - 1);
+    if (p->apiserver_ns == POOL_NULL)
+        return oom(err);
+    return OCP_OK;
+}
+
 int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
                       uint32_t *canon, uint8_t *flags, struct ocp_error *err)
 {

@@ -18,6 +18,16 @@ void pool_release(struct agg_pool *p)
     memset(p, 0, sizeof *p);
 }
 
+void pool_clear(struct agg_pool *p)
+{
+    if (p->count > 0)
+        p->count = 1; /* the NULL id, meta[0], stays */
+    p->bytes_len = 0;
+    p->full = 0;
+    if (p->slots != NULL)
+        memset(p->slots, 0, ((size_t)p->mask + 1) * sizeof *p->slots);
+}
+
 uint32_t pool_hash(const char *s, size_t len)
 {
     uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)len;

@@ -41,6 +41,9 @@ struct agg_pool {
 
 void pool_init(struct agg_pool *p);
 void pool_release(struct agg_pool *p);
+/* Forgets every string but keeps the memory, so the pool fills again
+ * without growing (ids restart as in a new pool). */
+void pool_clear(struct agg_pool *p);
 
 /* Returns the id of s[0..len), adding it when new.  POOL_NULL for a
  * non-NULL s is a failure: `full` is then set when the pool holds

@@ -505,6 +505,148 @@ static void test_finish_labels(void)
     bb_release(&st);
 }
 
+/* One window's worth of rows: pods (many, so the tables grow past their
+ * first sizes), node and namespace labels, storage, all on days
+ * day0 and day0 + 1, with names that depend on `tag`. */
+struct win_batches {
+    struct ocp_batch pod, nl, nsl, sto;
+};
+
+#define WIN_ROWS 3000
+
+static void win_build(struct bb_store *st, int32_t day0, const char *tag,
+                      struct win_batches *w)
+{
+    static char names[4][WIN_ROWS][32];
+    static const char *ns[WIN_ROWS], *node[WIN_ROWS], *pod[WIN_ROWS], *lab[WIN_ROWS];
+    static int64_t ts[WIN_ROWS];
+    static double v[WIN_ROWS];
+    const char *nlab[2] = {"{\"app\":\"n\",\"env\":\"e\"}", "{\"app\":\"m\"}"};
+    const char *nnode[2], *sns[2], *spod[2], *spvc[2] = {"c1", "c2"};
+    int64_t nts[2];
+    double sv[2] = {G, 2 * G};
+    size_t i;
+
+    for (i = 0; i < WIN_ROWS; i++) {
+        snprintf(names[0][i], 32, "%s-ns%zu", tag, i % 7);
+        snprintf(names[1][i], 32, "%s-node%zu", tag, i % 5);
+        snprintf(names[2][i], 32, "%s-pod%zu", tag, i % 1100);
+        snprintf(names[3][i], 32, "{\"app\":\"%s%zu\"}", tag, i % 1500);
+        ns[i] = names[0][i];
+        node[i] = i % 97 == 0 ? NULL : names[1][i];
+        pod[i] = names[2][i];
+        lab[i] = names[3][i];
+        ts[i] = ((int64_t)day0 + (int64_t)(i % 2)) * 86400000000 +
+                (int64_t)(i % 24) * 3600000000;
+        v[i] = (double)(i % 17) * 0.25;
+    }
+    memset(w, 0, sizeof *w);
+    w->pod.table = OCP_TABLE_POD;
+    w->pod.nrows = WIN_ROWS;
+    w->pod.col[POD_INTERVAL_START] = bb_times(st, ts, WIN_ROWS);
+    w->pod.col[POD_NAMESPACE] = bb_strings(st, ns, WIN_ROWS);
+    w->pod.col[POD_NODE] = bb_strings(st, node, WIN_ROWS);
+    w->pod.col[POD_POD] = bb_strings(st, pod, WIN_ROWS);
+    w->pod.col[POD_RESOURCE_ID] = bb_strings(st, pod, WIN_ROWS);
+    w->pod.col[POD_LABELS] = bb_strings(st, lab, WIN_ROWS);
+    w->pod.col[POD_USAGE_CPU] = bb_numbers(st, v, WIN_ROWS);
+    w->pod.col[POD_REQUEST_MEM] = bb_numbers(st, v, WIN_ROWS);
+    w->pod.col[POD_CAP_CPU_SEC] = bb_numbers(st, v, WIN_ROWS);
+    nnode[0] = nnode[1] = names[1][1];
+    nts[0] = (int64_t)day0 * 86400000000;
+    nts[1] = nts[0] + 86400000000;
+    w->nl.table = OCP_TABLE_NODE_LABELS;
+    w->nl.nrows = 2;
+    w->nl.col[NL_INTERVAL_START] = bb_times(st, nts, 2);
+    w->nl.col[NL_NODE] = bb_strings(st, nnode, 2);
+    w->nl.col[NL_LABELS] = bb_strings(st, nlab, 2);
+    sns[0] = sns[1] = names[0][2];
+    w->nsl.table = OCP_TABLE_NAMESPACE_LABELS;
+    w->nsl.nrows = 2;
+    w->nsl.col[NSL_INTERVAL_START] = bb_times(st, nts, 2);
+    w->nsl.col[NSL_NAMESPACE] = bb_strings(st, sns, 2);
+    w->nsl.col[NSL_LABELS] = bb_strings(st, nlab, 2);
+    spod[0] = spod[1] = names[2][2];
+    w->sto.table = OCP_TABLE_STORAGE;
+    w->sto.nrows = 2;
+    w->sto.col[STO_INTERVAL_START] = bb_times(st, nts, 2);
+    w->sto.col[STO_NAMESPACE] = bb_strings(st, sns, 2);
+    w->sto.col[STO_POD] = bb_strings(st, spod, 2);
+    w->sto.col[STO_PVC] = bb_strings(st, spvc, 2);
+    w->sto.col[STO_CAP_BYTES] = bb_numbers(st, sv, 2);
+    w->sto.col[STO_CAP_BYTE_SEC] = bb_numbers(st, sv, 2);
+}
+
+static void win_add(struct agg_partial *p, const struct win_batches *w)
+{
+    CHECK_INT(agg_partial_add(p, &w->pod, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(p, &w->nl, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(p, &w->nsl, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(p, &w->sto, NULL), OCP_OK);
+}
+
+/* A reset partial aggregates exactly like a new one: the same serialized
+ * bytes (strings, entries in order, counters) and the same report rows,
+ * also for batches whose dictionaries it saw before the reset (same
+ * serial and size: the id maps must not survive) and under settings of
+ * another day range. */
+static void test_partial_reset(void)
+{
+    struct bb_store st = {{0}, 0};
+    struct win_batches a, b;
+    struct agg_partial *reused = partial(0, 1), *fresh;
+    unsigned char *b1 = NULL, *b2 = NULL;
+    size_t l1 = 0, l2 = 0, i;
+    struct agg_settings s;
+    struct rpt_table t1, t2;
+    struct agg_stats sa;
+
+    win_build(&st, 0, "a", &a);
+    win_build(&st, 2, "b", &b);
+    win_add(reused, &a);
+    agg_partial_stats(reused, &sa);
+    CHECK(sa.pod_groups > 1000);
+    memset(&s, 0, sizeof s);
+    s.start_day = 1; /* another range: drops window a's day 0 rows */
+    s.end_day = 3;
+    s.enabled = &keys;
+    s.track_volume_nodes = 1;
+    CHECK_INT(agg_partial_reset(reused, &s, NULL), OCP_OK);
+    agg_partial_stats(reused, &sa);
+    CHECK_INT((long long)sa.pod_groups, 0);
+    CHECK_INT((long long)sa.rows_read[OCP_TABLE_POD], 0);
+    fresh = partial(1, 3);
+    win_add(reused, &a); /* dictionaries seen just before the reset */
+    win_add(reused, &b);
+    win_add(fresh, &a);
+    win_add(fresh, &b);
+    CHECK_INT(agg_partial_serialize(reused, &b1, &l1, NULL), OCP_OK);
+    CHECK_INT(agg_partial_serialize(fresh, &b2, &l2, NULL), OCP_OK);
+    CHECK_INT((long long)l1, (long long)l2);
+    CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
+    CHECK_INT(finish(reused, &t1), OCP_OK);
+    CHECK_INT(finish(fresh, &t2), OCP_OK);
+    CHECK(t1.count > 0);
+    CHECK_INT((long long)t1.count, (long long)t2.count);
+    for (i = 0; i < t1.count && i < t2.count; i++) {
+        const struct rpt_row *x = &t1.rows[i], *y = &t2.rows[i];
+        CHECK(x->usage_day == y->usage_day && x->source == y->source);
+        CHECK(strcmp(x->uuid, y->uuid) == 0);
+        CHECK((x->namespace_ == NULL) == (y->namespace_ == NULL) &&
+              (x->namespace_ == NULL || strcmp(x->namespace_, y->namespace_) == 0));
+        CHECK((x->all_labels == NULL) == (y->all_labels == NULL) &&
+              (x->all_labels == NULL || strcmp(x->all_labels, y->all_labels) == 0));
+        CHECK(memcmp(x->num, y->num, sizeof x->num) == 0);
+    }
+    rpt_table_release(&t1);
+    rpt_table_release(&t2);
+    free(b1);
+    free(b2);
+    agg_partial_destroy(reused);
+    agg_partial_destroy(fresh);
+    bb_release(&st);
+}
+
 int main(void)
 {
     lbl_keys_init(&keys);
@@ -519,6 +661,7 @@ int main(void)
     RUN(test_overflow_is_error);
     RUN(test_format_double);
     RUN(test_finish_labels);
+    RUN(test_partial_reset);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();
 }

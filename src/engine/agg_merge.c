@@ -81,11 +81,11 @@ static void fields_of(int which, struct map_fields *f)
 
 /* Merges one source entry (already in destination ids) into dst. */
 static int merge_entry(struct agg_partial *dst, int which,
-                       const unsigned char *entry)
+                       const unsigned char *entry, uint32_t hash)
 {
     struct hmap *m = map_of(dst, which);
     int created;
-    size_t e = hmap_upsert(m, entry, &created);
+    size_t e = hmap_upsert_hashed(m, entry, hash, &created);
     const void *sv = entry + m->val_off;
     void *dv;
 
@@ -142,6 +142,50 @@ static int translate(unsigned char *entry, const struct map_fields *f,
     return 0;
 }
 
+/* Entries of one table merged ahead of the one being merged: each is
+ * copied, translated and hashed MERGE_RING entries early, when the slot
+ * its upsert probes starts loading, and its entry in dst starts loading
+ * MERGE_RING / 2 entries early.  The destination is a large table read
+ * at random: without this every merge waits for memory twice. */
+#define MERGE_RING 16
+
+/* Merges count entries of esize bytes at src (another partial's table,
+ * or a received buffer) into dst's table `which`, their string ids
+ * translated through xlate; ring has room for MERGE_RING entries of
+ * MAX_ENTRY_SIZE.  Returns OCP_OK, -1 when an entry names a string id
+ * outside xlate, or merge_entry's failure. */
+static int merge_run(struct agg_partial *dst, int which, const unsigned char *src,
+                     size_t count, size_t esize, const uint32_t *xlate, uint32_t nids,
+                     unsigned char *ring)
+{
+    struct hmap *m = map_of(dst, which);
+    struct map_fields f;
+    uint32_t h[MERGE_RING];
+    size_t e, a;
+    int rc;
+
+    fields_of(which, &f);
+    for (a = 0, e = 0; e < count; e++) {
+        unsigned char *cur;
+        /* Keep MERGE_RING entries translated ahead of e. */
+        for (; a < count && a < e + MERGE_RING; a++) {
+            unsigned char *slot = ring + (a % MERGE_RING) * MAX_ENTRY_SIZE;
+            memcpy(slot, src + a * esize, esize);
+            if (translate(slot, &f, xlate, nids) != 0)
+                return -1;
+            h[a % MERGE_RING] = hmap_hash(slot, m->key_size);
+            hmap_prefetch(m, h[a % MERGE_RING]);
+        }
+        if (e + MERGE_RING / 2 < a)
+            hmap_prefetch_entry(m, h[(e + MERGE_RING / 2) % MERGE_RING]);
+        cur = ring + (e % MERGE_RING) * MAX_ENTRY_SIZE;
+        rc = merge_entry(dst, which, cur, h[e % MERGE_RING]);
+        if (rc != OCP_OK)
+            return rc;
+    }
+    return OCP_OK;
+}
+
 static void merge_stats(struct agg_stats *dst, const struct agg_stats *src)
 {
     int t;
@@ -159,36 +203,26 @@ static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
     /* Entry copies live in allocated storage, which takes the type of
      * what is stored in it, so reading them through struct pointers is
      * well defined (a char array would not be). */
-    unsigned char *tmp = malloc(MAX_ENTRY_SIZE);
+    unsigned char *ring = malloc((size_t)MERGE_RING * MAX_ENTRY_SIZE);
     int which, rc = OCP_OK;
 
-    if (tmp == NULL)
+    if (ring == NULL)
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     for (which = 0; which < MAP_COUNT && rc == OCP_OK; which++) {
         struct hmap *m = map_of(src, which);
-        struct map_fields f;
-        size_t e;
-        fields_of(which, &f);
-        for (e = 0; e < m->count; e++) {
-            if (m->entry_size > MAX_ENTRY_SIZE) {
-                rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                                   "table entry larger than expected");
-                break;
-            }
-            memcpy(tmp, hmap_entry(m, e), m->entry_size);
-            if (translate(tmp, &f, xlate, nids) != 0) {
-                rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                                   "partial refers to an unknown string");
-                break;
-            }
-            rc = merge_entry(dst, which, tmp);
-            if (rc != OCP_OK) {
-                rc = merge_error(err, rc);
-                break;
-            }
+        if (m->entry_size > MAX_ENTRY_SIZE) {
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "table entry larger than expected");
+            break;
         }
+        rc = merge_run(dst, which, m->entries, m->count, m->entry_size, xlate, nids, ring);
+        if (rc == -1)
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "partial refers to an unknown string");
+        else if (rc != OCP_OK)
+            rc = merge_error(err, rc);
     }
-    free(tmp);
+    free(ring);
     return rc;
 }
 
@@ -381,7 +415,7 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
         nids > POOL_MAX_IDS)
         goto corrupt;
     xlate = malloc((size_t)nids * sizeof *xlate);
-    tmp = malloc(MAX_ENTRY_SIZE);
+    tmp = malloc((size_t)MERGE_RING * MAX_ENTRY_SIZE);
     if (xlate == NULL || tmp == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         goto cleanup;
@@ -401,25 +435,21 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
     }
     for (which = 0; which < MAP_COUNT; which++) {
         struct hmap *m = map_of(dst, which);
-        struct map_fields f;
-        uint64_t count, esize, e;
-        fields_of(which, &f);
+        uint64_t count, esize;
         if (take(&r, &count, 8) != 0 || take(&r, &esize, 8) != 0 ||
             esize != m->entry_size || esize > MAX_ENTRY_SIZE ||
             count > r.left / esize)
             goto corrupt;
-        for (e = 0; e < count; e++) {
-            memcpy(tmp, r.p, esize);
-            r.p += esize;
-            r.left -= esize;
-            if (translate(tmp, &f, xlate, (uint32_t)nids) != 0)
-                goto corrupt;
-            rc = merge_entry(dst, which, tmp);
-            if (rc != OCP_OK) {
-                rc = merge_error(err, rc);
-                goto cleanup;
-            }
+        rc = merge_run(dst, which, r.p, (size_t)count, (size_t)esize, xlate,
+                       (uint32_t)nids, tmp);
+        if (rc == -1)
+            goto corrupt;
+        if (rc != OCP_OK) {
+            rc = merge_error(err, rc);
+            goto cleanup;
         }
+        r.p += count * esize;
+        r.left -= count * esize;
     }
     if (r.left != 0)
         goto corrupt;

@@ -139,6 +139,26 @@ static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
         __builtin_prefetch(&m->slots[hash & m->mask]);
 }
 
+/* Starts loading the entry a key of hash h most likely is: the one named
+ * by the slot h hashes to (which hmap_prefetch started loading a while
+ * before), when that slot holds this hash.  Only a hint: nothing is
+ * assumed of it. */
+static inline void hmap_prefetch_entry(const struct hmap *m, uint32_t h)
+{
+    uint64_t sl;
+    const unsigned char *v;
+    size_t off;
+
+    if (m->slots == NULL)
+        return;
+    sl = m->slots[h & m->mask];
+    if (sl == 0 || (uint32_t)(sl >> 32) != h || (uint32_t)sl - 1 >= m->count)
+        return;
+    v = m->entries + ((size_t)(uint32_t)sl - 1) * m->entry_size;
+    for (off = 0; off < m->entry_size; off += 64)
+        __builtin_prefetch(v + off);
+}
+
 /* Bytes held, for memory statistics. */
 size_t hmap_bytes(const struct hmap *m);
 

@@ -307,14 +307,86 @@ static int32_t entry_day(int which, const unsigned char *entry)
     }
 }
 
+/* The kept entries of a day-filtered serialization, and the strings they
+ * name under new, dense ids (the receiver interns every string sent, so
+ * a part sends only its own: a rank's pool holds every pod name of all
+ * the days it read, the groups for one peer name a fraction of them). */
+struct kept {
+    size_t *idx[MAP_COUNT]; /* per map, the kept entry indexes */
+    size_t n[MAP_COUNT];
+    uint32_t *newid;        /* pool id -> id sent (0: not sent, or NULL) */
+    uint32_t *order;        /* id sent -> pool id, [1, nids) */
+    uint32_t nids;
+};
+
+static void kept_release(struct kept *k)
+{
+    int which;
+    for (which = 0; which < MAP_COUNT; which++)
+        free(k->idx[which]);
+    free(k->newid);
+    free(k->order);
+}
+
+/* Fills k for the entries whose day keep() takes (and those without a
+ * day).  -1 when out of memory. */
+static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *ctx,
+                        struct kept *k)
+{
+    uint32_t count = p->pool.count ? p->pool.count : 1;
+    int which;
+
+    memset(k, 0, sizeof *k);
+    k->newid = calloc(count, sizeof *k->newid);
+    k->order = malloc((size_t)count * sizeof *k->order);
+    if (k->newid == NULL || k->order == NULL)
+        return -1;
+    k->nids = 1; /* id 0 is NULL on both sides */
+    for (which = 0; which < MAP_COUNT; which++) {
+        const struct hmap *m = map_of((struct agg_partial *)p, which);
+        struct map_fields f;
+        size_t e, i;
+        fields_of(which, &f);
+        k->idx[which] = malloc((m->count ? m->count : 1) * sizeof *k->idx[which]);
+        if (k->idx[which] == NULL)
+            return -1;
+        for (e = 0; e < m->count; e++) {
+            const unsigned char *entry = hmap_entry(m, e);
+            int32_t day = entry_day(which, entry);
+            if (day != INT32_MIN && !keep(day, ctx))
+                continue;
+            k->idx[which][k->n[which]++] = e;
+            for (i = 0; i < f.n; i++) {
+                uint32_t id;
+                memcpy(&id, entry + f.off[i], 4);
+                /* Ids outside the pool are sent as they are: the
+                 * receiver refuses them, as it always did. */
+                if (id != POOL_NULL && id < count && k->newid[id] == 0) {
+                    k->newid[id] = k->nids;
+                    k->order[k->nids++] = id;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
                                void *ctx, unsigned char **buf, size_t *len,
                                struct ocp_error *err)
 {
     struct wbuf w = {0};
+    struct kept k;
+    unsigned char *tmp = NULL;
     uint32_t id;
     int which, t;
 
+    memset(&k, 0, sizeof k);
+    if (keep != NULL &&
+        (kept_collect(p, keep, ctx, &k) != 0 || (tmp = malloc(MAX_ENTRY_SIZE)) == NULL)) {
+        kept_release(&k);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
     put(&w, magic, sizeof magic);
     /* Counters travel only with whole partials; a day split would count
      * them once per part. */
@@ -323,34 +395,50 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_out_of_range);
     put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_no_node);
     put_u64(&w, keep ? 0 : (uint64_t)p->stats.bad_label_rows);
-    put_u64(&w, p->pool.count ? p->pool.count : 1);
-    for (id = 1; id < p->pool.count; id++) {
-        uint32_t l = pool_len(&p->pool, id);
-        put(&w, &l, 4);
-        put(&w, pool_str(&p->pool, id), l);
+    if (keep == NULL) {
+        put_u64(&w, p->pool.count ? p->pool.count : 1);
+        for (id = 1; id < p->pool.count; id++) {
+            uint32_t l = pool_len(&p->pool, id);
+            put(&w, &l, 4);
+            put(&w, pool_str(&p->pool, id), l);
+        }
+    } else {
+        put_u64(&w, k.nids);
+        for (id = 1; id < k.nids; id++) {
+            uint32_t l = pool_len(&p->pool, k.order[id]);
+            put(&w, &l, 4);
+            put(&w, pool_str(&p->pool, k.order[id]), l);
+        }
     }
     for (which = 0; which < MAP_COUNT; which++) {
         const struct hmap *m = map_of((struct agg_partial *)p, which);
-        size_t count_at = w.len, e;
-        uint64_t kept = 0;
-        put_u64(&w, m->count);
-        put_u64(&w, m->entry_size);
+        struct map_fields f;
+        size_t e;
         if (keep == NULL) {
+            put_u64(&w, m->count);
+            put_u64(&w, m->entry_size);
             if (m->count > 0)
                 put(&w, m->entries, m->count * m->entry_size);
             continue;
         }
-        for (e = 0; e < m->count; e++) {
-            const unsigned char *entry = hmap_entry(m, e);
-            int32_t day = entry_day(which, entry);
-            if (day != INT32_MIN && !keep(day, ctx))
-                continue;
-            put(&w, entry, m->entry_size);
-            kept++;
+        put_u64(&w, k.n[which]);
+        put_u64(&w, m->entry_size);
+        fields_of(which, &f);
+        for (e = 0; e < k.n[which] && m->entry_size <= MAX_ENTRY_SIZE; e++) {
+            size_t i;
+            memcpy(tmp, hmap_entry(m, k.idx[which][e]), m->entry_size);
+            for (i = 0; i < f.n; i++) {
+                uint32_t v;
+                memcpy(&v, tmp + f.off[i], 4);
+                if (v < p->pool.count)
+                    v = k.newid[v];
+                memcpy(tmp + f.off[i], &v, 4);
+            }
+            put(&w, tmp, m->entry_size);
         }
-        if (!w.failed)
-            memcpy(w.p + count_at, &kept, 8);
     }
+    free(tmp);
+    kept_release(&k);
     if (w.failed) {
         free(w.p);
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");

@@ -590,6 +590,25 @@ static void win_add(struct agg_partial *p, const struct win_batches *w)
  * also for batches whose dictionaries it saw before the reset (same
  * serial and size: the id maps must not survive) and under settings of
  * another day range. */
+/* Two finished tables have the same rows (and some). */
+static void same_rows(const struct rpt_table *t1, const struct rpt_table *t2)
+{
+    size_t i;
+
+    CHECK(t1->count > 0);
+    CHECK_INT((long long)t1->count, (long long)t2->count);
+    for (i = 0; i < t1->count && i < t2->count; i++) {
+        const struct rpt_row *x = &t1->rows[i], *y = &t2->rows[i];
+        CHECK(x->usage_day == y->usage_day && x->source == y->source);
+        CHECK(strcmp(x->uuid, y->uuid) == 0);
+        CHECK((x->namespace_ == NULL) == (y->namespace_ == NULL) &&
+              (x->namespace_ == NULL || strcmp(x->namespace_, y->namespace_) == 0));
+        CHECK((x->all_labels == NULL) == (y->all_labels == NULL) &&
+              (x->all_labels == NULL || strcmp(x->all_labels, y->all_labels) == 0));
+        CHECK(memcmp(x->num, y->num, sizeof x->num) == 0);
+    }
+}
+
 static void test_partial_reset(void)
 {
     struct bb_store st = {{0}, 0};
@@ -626,24 +645,78 @@ static void test_partial_reset(void)
     CHECK(l1 == l2 && memcmp(b1, b2, l1) == 0);
     CHECK_INT(finish(reused, &t1), OCP_OK);
     CHECK_INT(finish(fresh, &t2), OCP_OK);
-    CHECK(t1.count > 0);
-    CHECK_INT((long long)t1.count, (long long)t2.count);
-    for (i = 0; i < t1.count && i < t2.count; i++) {
-        const struct rpt_row *x = &t1.rows[i], *y = &t2.rows[i];
-        CHECK(x->usage_day == y->usage_day && x->source == y->source);
-        CHECK(strcmp(x->uuid, y->uuid) == 0);
-        CHECK((x->namespace_ == NULL) == (y->namespace_ == NULL) &&
-              (x->namespace_ == NULL || strcmp(x->namespace_, y->namespace_) == 0));
-        CHECK((x->all_labels == NULL) == (y->all_labels == NULL) &&
-              (x->all_labels == NULL || strcmp(x->all_labels, y->all_labels) == 0));
-        CHECK(memcmp(x->num, y->num, sizeof x->num) == 0);
-    }
+    same_rows(&t1, &t2);
     rpt_table_release(&t1);
     rpt_table_release(&t2);
     free(b1);
     free(b2);
     agg_partial_destroy(reused);
     agg_partial_destroy(fresh);
+    bb_release(&st);
+}
+
+static int even_day(int32_t day, void *ctx)
+{
+    (void)ctx;
+    return day % 2 == 0;
+}
+
+static int odd_day(int32_t day, void *ctx)
+{
+    return !even_day(day, ctx);
+}
+
+/* The strings a message names (its count of string ids). */
+static uint64_t message_ids(const unsigned char *b, size_t len)
+{
+    uint64_t v = 0;
+    size_t at = 8 + 8 * ((size_t)OCP_TABLE_COUNT + 3);
+    if (len >= at + 8)
+        memcpy(&v, b + at, 8);
+    return v;
+}
+
+/* The exchange's messages: the groups of some days, and only the strings
+ * they name (a rank's pool holds those of every day it read).  Both
+ * halves merged into an empty partial finish to the same rows. */
+static void test_serialize_days(void)
+{
+    struct bb_store st = {{0}, 0};
+    struct win_batches a, b;
+    struct agg_partial *p = partial(0, 3), *q = partial(0, 3);
+    unsigned char *all = NULL, *even = NULL, *odd = NULL;
+    size_t la = 0, le = 0, lo = 0;
+    struct rpt_table t1, t2;
+
+    win_build(&st, 0, "a", &a);
+    win_build(&st, 2, "b", &b);
+    win_add(p, &a);
+    win_add(p, &b);
+    CHECK_INT(agg_partial_serialize(p, &all, &la, NULL), OCP_OK);
+    CHECK_INT(agg_partial_serialize_days(p, even_day, NULL, &even, &le, NULL), OCP_OK);
+    CHECK_INT(agg_partial_serialize_days(p, odd_day, NULL, &odd, &lo, NULL), OCP_OK);
+    CHECK(message_ids(even, le) > 1 && message_ids(odd, lo) > 1);
+    CHECK(message_ids(even, le) < message_ids(all, la));
+    CHECK(message_ids(odd, lo) < message_ids(all, la));
+    CHECK(le < la && lo < la);
+    CHECK_INT(agg_partial_merge_serialized(q, odd, lo, NULL), OCP_OK);
+    CHECK_INT(agg_partial_merge_serialized(q, even, le, NULL), OCP_OK);
+    CHECK_INT(finish(p, &t1), OCP_OK);
+    CHECK_INT(finish(q, &t2), OCP_OK);
+    same_rows(&t1, &t2);
+    /* A message naming a string it does not carry is refused. */
+    if (le > 8) {
+        uint64_t one = 1;
+        memcpy(even + 8 + 8 * ((size_t)OCP_TABLE_COUNT + 3), &one, 8);
+        CHECK(agg_partial_merge_serialized(q, even, le, NULL) != OCP_OK);
+    }
+    rpt_table_release(&t1);
+    rpt_table_release(&t2);
+    free(all);
+    free(even);
+    free(odd);
+    agg_partial_destroy(p);
+    agg_partial_destroy(q);
     bb_release(&st);
 }
 
@@ -662,6 +735,7 @@ int main(void)
     RUN(test_format_double);
     RUN(test_finish_labels);
     RUN(test_partial_reset);
+    RUN(test_serialize_days);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();
 }

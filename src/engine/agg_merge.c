@@ -359,8 +359,8 @@ static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *
             for (i = 0; i < f.n; i++) {
                 uint32_t id;
                 memcpy(&id, entry + f.off[i], 4);
-                /* Ids outside the pool are sent as they are: the
-                 * receiver refuses them, as it always did. */
+                /* An id outside the pool is refused when the entry is
+                 * translated (serialize_days). */
                 if (id != POOL_NULL && id < count && k->newid[id] == 0) {
                     k->newid[id] = k->nids;
                     k->order[k->nids++] = id;
@@ -379,7 +379,7 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     struct kept k;
     unsigned char *tmp = NULL;
     uint32_t id;
-    int which, t;
+    int which, t, rc = OCP_OK;
 
     memset(&k, 0, sizeof k);
     if (keep != NULL &&
@@ -424,24 +424,30 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
         put_u64(&w, k.n[which]);
         put_u64(&w, m->entry_size);
         fields_of(which, &f);
-        for (e = 0; e < k.n[which] && m->entry_size <= MAX_ENTRY_SIZE; e++) {
-            size_t i;
+        if (m->entry_size > MAX_ENTRY_SIZE) {
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                               "table entry larger than expected");
+            break;
+        }
+        for (e = 0; e < k.n[which]; e++) {
             memcpy(tmp, hmap_entry(m, k.idx[which][e]), m->entry_size);
-            for (i = 0; i < f.n; i++) {
-                uint32_t v;
-                memcpy(&v, tmp + f.off[i], 4);
-                if (v < p->pool.count)
-                    v = k.newid[v];
-                memcpy(tmp + f.off[i], &v, 4);
+            if (translate(tmp, &f, k.newid, p->pool.count ? p->pool.count : 1) != 0) {
+                rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                   "partial refers to an unknown string");
+                break;
             }
             put(&w, tmp, m->entry_size);
         }
+        if (rc != OCP_OK)
+            break;
     }
     free(tmp);
     kept_release(&k);
-    if (w.failed) {
+    if (rc == OCP_OK && w.failed)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    if (rc != OCP_OK) {
         free(w.p);
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        return rc;
     }
     *buf = w.p;
     *len = w.len;

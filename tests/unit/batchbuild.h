@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ocpagg/agg.h"
 #include "ocpagg/batch.h"
 
 #define BB_MAX 64
@@ -121,6 +122,25 @@ static struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from,
             s.col[c].str.ids += from;
     }
     return s;
+}
+
+/* A partial for days [start, end] (INT32_MIN, INT32_MAX: every day)
+ * with the enabled keys `keys`, tracking volume nodes when track; NULL
+ * when it cannot be made (the caller's check then fails). */
+static struct agg_partial *bb_partial(const struct lbl_keys *keys, int32_t start,
+                                      int32_t end, int track)
+{
+    struct agg_settings s;
+    struct agg_partial *p = NULL;
+
+    memset(&s, 0, sizeof s);
+    s.start_day = start;
+    s.end_day = end;
+    s.enabled = keys;
+    s.track_volume_nodes = track;
+    if (agg_partial_create(&s, &p, NULL) != OCP_OK)
+        return NULL;
+    return p;
 }
 
 #endif

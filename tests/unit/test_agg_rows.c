@@ -100,7 +100,6 @@ static void test_caps_gathered(void)
     static const double vals[] = {NAN, 0.0, -0.0, 5.0, 5.0, 3.0, 7.5, -1.0};
     struct bb_store st;
     struct ocp_batch b;
-    struct agg_settings s;
     struct agg_partial *p = NULL;
     size_t nref = 0, i, j, cut;
     unsigned x = 12345;
@@ -145,12 +144,8 @@ static void test_caps_gathered(void)
     b.col[POD_CAP_MEM_SEC] = bb_numbers(&st, mem_sec, NROW);
     b.col[POD_USAGE_CPU] = bb_numbers(&st, zero, NROW);
 
-    memset(&s, 0, sizeof s);
-    s.start_day = INT32_MIN;
-    s.end_day = INT32_MAX;
-    s.enabled = &keys;
-    s.track_volume_nodes = 1;
-    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
+    p = bb_partial(&keys, INT32_MIN, INT32_MAX, 1);
+    CHECK(p != NULL);
     /* In three batches: the maxima are flushed at each batch's end too. */
     cut = NROW / 3;
     {
@@ -186,7 +181,6 @@ static void test_caps_infinity(void)
     double cap[3] = {1.0, INFINITY, 2.0};
     struct bb_store st;
     struct ocp_batch b;
-    struct agg_settings s;
     struct agg_partial *p = NULL;
     struct ocp_error err;
 
@@ -198,11 +192,8 @@ static void test_caps_infinity(void)
     b.col[POD_NODE] = bb_strings(&st, nodes, 3);
     b.col[POD_NAMESPACE] = bb_strings(&st, ns, 3);
     b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, cap, 3);
-    memset(&s, 0, sizeof s);
-    s.start_day = INT32_MIN;
-    s.end_day = INT32_MAX;
-    s.enabled = &keys;
-    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
+    p = bb_partial(&keys, INT32_MIN, INT32_MAX, 0);
+    CHECK(p != NULL);
     memset(&err, 0, sizeof err);
     CHECK_INT(agg_partial_add(p, &b, &err), OCP_ERR_DATA);
     CHECK(strstr(err.message, "infinite") != NULL);
@@ -224,6 +215,24 @@ static const struct node_val *node_of(struct agg_partial *p, const char *name)
     return e == SIZE_MAX ? NULL : hmap_value(&p->nodes, e);
 }
 
+/* Pod rows of n nodes, roles, namespaces and pods at times ts. */
+static struct ocp_batch role_rows(struct bb_store *st, size_t n, const int64_t *ts,
+                                  const char *const *nodes, const char *const *roles,
+                                  const char *const *ns, const char *const *pods)
+{
+    struct ocp_batch b;
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = n;
+    b.col[POD_INTERVAL_START] = bb_times(st, ts, n);
+    b.col[POD_NODE] = bb_strings(st, nodes, n);
+    b.col[POD_NODE_ROLE] = bb_strings(st, roles, n);
+    b.col[POD_NAMESPACE] = bb_strings(st, ns, n);
+    b.col[POD_POD] = bb_strings(st, pods, n);
+    return b;
+}
+
 static void test_node_facts(void)
 {
     static const char *n1[6] = {"a", "b", "a", "b", "a", "b"},
@@ -234,33 +243,15 @@ static void test_node_facts(void)
     int64_t ts[6] = {0, 0, 0, 0, 0, 0};
     struct bb_store st;
     struct ocp_batch b;
-    struct agg_settings s;
     struct agg_partial *p = NULL;
     const struct node_val *v;
 
     memset(&st, 0, sizeof st);
-    memset(&s, 0, sizeof s);
-    s.start_day = INT32_MIN;
-    s.end_day = INT32_MAX;
-    s.enabled = &keys;
-    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
-    memset(&b, 0, sizeof b);
-    b.table = OCP_TABLE_POD;
-    b.nrows = 6;
-    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 6);
-    b.col[POD_NODE] = bb_strings(&st, n1, 6);
-    b.col[POD_NODE_ROLE] = bb_strings(&st, r1, 6);
-    b.col[POD_NAMESPACE] = bb_strings(&st, s1, 6);
-    b.col[POD_POD] = bb_strings(&st, pods, 6);
+    p = bb_partial(&keys, INT32_MIN, INT32_MAX, 0);
+    CHECK(p != NULL);
+    b = role_rows(&st, 6, ts, n1, r1, s1, pods);
     CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
-    memset(&b, 0, sizeof b);
-    b.table = OCP_TABLE_POD;
-    b.nrows = 3;
-    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 3);
-    b.col[POD_NODE] = bb_strings(&st, n2, 3);
-    b.col[POD_NODE_ROLE] = bb_strings(&st, r2, 3);
-    b.col[POD_NAMESPACE] = bb_strings(&st, s2, 3);
-    b.col[POD_POD] = bb_strings(&st, pods, 3);
+    b = role_rows(&st, 3, ts, n2, r2, s2, pods);
     CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
     CHECK(p->nodes.count == 4);
     v = node_of(p, "a");

@@ -105,14 +105,8 @@ static void test_xsum_order(void)
 
 static struct agg_partial *partial(int32_t start, int32_t end)
 {
-    struct agg_settings s;
-    struct agg_partial *p = NULL;
-    memset(&s, 0, sizeof s);
-    s.start_day = start;
-    s.end_day = end;
-    s.enabled = &keys;
-    s.track_volume_nodes = 1;
-    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
+    struct agg_partial *p = bb_partial(&keys, start, end, 1);
+    CHECK(p != NULL);
     return p;
 }
 

@@ -15,6 +15,7 @@
 #include "ocpagg/agg.h"
 #include "ocpagg/labels.h"
 #include "ocpagg/report.h"
+#include "batchbuild.h"
 #include "testlib.h"
 
 #define NPOD 3000
@@ -235,14 +236,8 @@ static void side_tables(struct agg_partial *p)
 
 static struct agg_partial *new_partial(void)
 {
-    struct agg_settings s;
-    struct agg_partial *p = NULL;
-    memset(&s, 0, sizeof s);
-    s.start_day = INT32_MIN;
-    s.end_day = INT32_MAX;
-    s.enabled = &keys;
-    s.track_volume_nodes = 1;
-    CHECK_INT(agg_partial_create(&s, &p, NULL), OCP_OK);
+    struct agg_partial *p = bb_partial(&keys, INT32_MIN, INT32_MAX, 1);
+    CHECK(p != NULL);
     return p;
 }
 

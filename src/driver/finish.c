@@ -336,7 +336,8 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
     for (gi = 0; gi < w->total; gi++) {
         const struct day_owner *d = &w->order[gi];
         int64_t off = next_off, day_rows = 0;
-        size_t n = 0, gone = 0, taken;
+        size_t n = 0, gone = 0, left, taken;
+        const char *text;
         int to, need_note;
 
         if (d->owner != t->rank)
@@ -354,11 +355,16 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
             if (rc == OCP_OK && lrc != OCP_OK)
                 rc = lrc;
         }
-        if (rc == OCP_OK && w->stream)
-            n = gone + w->b.block[w->taken].len;
-        else if (rc == OCP_OK)
-            rc = rpt_csv_block_text((const unsigned char *)w->b.block[w->taken].data,
-                                    w->b.block[w->taken].len, &n, &day_rows, err);
+        /* What is left of the day's text: a streamed day's block is
+         * plain text from `gone` on, another's a whole CSV block. */
+        text = w->b.block[w->taken].data;
+        left = w->b.block[w->taken].len;
+        if (rc == OCP_OK && !w->stream) {
+            rc = rpt_csv_block_text((const unsigned char *)text, left, &n, &day_rows, err);
+            text += left - n;
+            left = n;
+        }
+        n = gone + left;
         if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
             rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                "report offset overflow");
@@ -382,12 +388,8 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
             rc = fault_at("write", err);
         if (rc == OCP_OK)
             rc = tp_stop_status(t, err);
-        if (rc == OCP_OK && w->stream)
-            rc = rpt_part_stream(part, w->b.block[w->taken].data, w->b.block[w->taken].len,
-                                 off + (int64_t)gone, 1, &taken, err);
-        else if (rc == OCP_OK)
-            rc = rpt_part_write(part, (const unsigned char *)w->b.block[w->taken].data,
-                                w->b.block[w->taken].len, off, err);
+        if (rc == OCP_OK)
+            rc = rpt_part_stream(part, text, left, off + (int64_t)gone, 1, &taken, err);
         tp_failed(t, rc, err);
         w->taken++;
     }

@@ -21,9 +21,10 @@
  * (about 0.1 s for a day of a large cluster), so a thread of the part's
  * own writes each day's text (the whole pages directly, the two end pages
  * through the page cache) while the caller finishes and encodes the next
- * day.  One day is in flight at a time: the next write
- * first waits for it, and its failure (ENOSPC, EIO) is reported there or
- * at rpt_part_close, always before the report can be committed.  Without
+ * day.  One job (a day, or a piece of one) is in flight at a time: the
+ * next write first waits for it, and its failure (ENOSPC, EIO) is
+ * reported there or at rpt_part_close, always before the report can be
+ * committed.  Without
  * the thread (it could not start) the same writes happen in the caller. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* O_DIRECT */
@@ -49,10 +50,11 @@
 /* Blocks shorter than this go through the page cache whole. */
 #define PART_DIRECT_MIN ((size_t)256 << 10)
 
-/* The writes of a part: one job (a day's text) at a time, written by
- * `thread` or, without it, by the caller.  The job is the day's whole
- * pages, copied into buf for the direct write, and its two partial end
- * pages (head, tail), written through the page cache by the same writer:
+/* The writes of a part: one job (a day's text, or a piece of it) at a
+ * time, written by `thread` or, without it, by the caller.  The job is
+ * whole pages, copied into buf for the direct write, and the partial end
+ * pages around them (head, tail), written through the page cache by the
+ * same writer:
  * written by the caller they would wait for the direct write in flight
  * (an extending direct write holds the file's lock), some 40-75 ms a day. */
 struct rpt_writer {
@@ -330,13 +332,13 @@ static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int
     return OCP_OK;
 }
 
-/* One job for the writer: the text's bytes [from, to) (file positions
- * off + from .. off + to), of which [p0, p1) are whole pages for the
- * direct write and the rest (before p0, after p1: at most a page each)
- * partial end pages.  The previous job is waited for first; its failure
- * is this call's. */
-static int submit(struct rpt_part *p, const char *text, int64_t off, size_t from,
-                  size_t p0, size_t p1, size_t to, struct ocp_error *err)
+/* One job for the writer: the text's bytes [0, to) (file positions off
+ * .. off + to), of which [p0, p1) are whole pages for the direct write
+ * and the rest (before p0, after p1: less than a page each) partial end
+ * pages.  The previous job is waited for first; its failure is this
+ * call's. */
+static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
+                  size_t p1, size_t to, struct ocp_error *err)
 {
     struct rpt_writer *w = p->writer;
     size_t pages = p1 - p0;
@@ -358,13 +360,13 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t from
         w->buf = NULL;
         w->cap = 0;
         if (posix_memalign(&nb, PART_ALIGN, cap) != 0) /* no room: plainly */
-            return write_all(p, p->fd, text + from, to - from, off + (int64_t)from, err);
+            return write_all(p, p->fd, text, to, off, err);
         w->buf = nb;
         w->cap = cap;
     }
-    w->head_len = p0 - from;
-    w->head_off = off + (int64_t)from;
-    memcpy(w->head, text + from, w->head_len);
+    w->head_len = p0;
+    w->head_off = off;
+    memcpy(w->head, text, w->head_len);
     if (pages > 0)
         memcpy(w->buf, text + p0, pages);
     w->len = pages;
@@ -383,9 +385,9 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t from
 int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
                     int final, size_t *taken, struct ocp_error *err)
 {
-    /* Text position where the file's pages start (the first whole page). */
+    /* Text positions where the file's whole pages start and end. */
     size_t first = (size_t)((PART_ALIGN - (uint64_t)offset % PART_ALIGN) % PART_ALIGN);
-    size_t end;
+    size_t end = len < first ? first : first + (len - first) / PART_ALIGN * PART_ALIGN;
     int rc;
 
     *taken = 0;
@@ -395,12 +397,9 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
     if (!final) {
         /* Whole pages, if the writer is free (never waiting here: the
          * caller goes on encoding) and they make a piece worth it. */
-        if (p->dfd < 0 || len < first || !writer_idle(p->writer))
+        if (p->dfd < 0 || end - first < PART_PIECE_MIN || !writer_idle(p->writer))
             return OCP_OK;
-        end = first + (len - first) / PART_ALIGN * PART_ALIGN;
-        if (end - first < PART_PIECE_MIN)
-            return OCP_OK;
-        rc = submit(p, text, offset, 0, first, end, end, err);
+        rc = submit(p, text, offset, first, end, end, err);
         if (rc == OCP_OK)
             *taken = end;
         return rc;
@@ -409,8 +408,7 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
      * rest through the page cache. */
     *taken = len;
     if (p->dfd >= 0 && len >= PART_DIRECT_MIN)
-        return submit(p, text, offset, 0, first, first + (len - first) / PART_ALIGN * PART_ALIGN,
-                      len, err);
+        return submit(p, text, offset, first, end, len, err);
     return write_all(p, p->fd, text, len, offset, err);
 }
 

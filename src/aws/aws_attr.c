@@ -11,561 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/aws_internal.h"
+#include "aws/aws_attr_internal.h"
 #include "ocpagg/labels.h"
 #include "ocpagg/text.h"
-
-static const char NS_WORKER[] = "Worker unallocated";
-static const char NS_PLATFORM[] = "Platform unallocated";
-static const char NS_STORAGE[] = "Storage unattributed";
-static const char NS_NETWORK[] = "Network unattributed";
-
-static int oom(struct ocp_error *err)
-{
-    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-}
-
-static int is_special(const char *ns)
-{
-    return ns != NULL && (strcmp(ns, NS_WORKER) == 0 || strcmp(ns, NS_PLATFORM) == 0 ||
-                          strcmp(ns, NS_STORAGE) == 0 || strcmp(ns, NS_NETWORK) == 0);
-}
-
-static int nonempty(const char *s)
-{
-    return s != NULL && s[0] != '\0';
-}
-
-/* NULL sorts before every value; strings by bytes. */
-static int scmp(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return (a != NULL) - (b != NULL);
-    return strcmp(a, b);
-}
-
-/* max of two nullable strings (NULL skipped). */
-static const char *smax(const char *a, const char *b)
-{
-    if (a == NULL)
-        return b;
-    if (b == NULL)
-        return a;
-    return strcmp(a, b) >= 0 ? a : b;
-}
-
-static const char *empty_null(const char *s)
-{
-    return nonempty(s) ? s : NULL;
-}
-
-/* ---- a growable key buffer ---- */
-struct key {
-    char *d;
-    size_t n, cap;
-    int bad;
-};
-
-static void k_add(struct key *k, const void *s, size_t len)
-{
-    if (k->bad)
-        return;
-    if (k->n + len > k->cap) {
-        size_t nc = k->cap ? k->cap : 256;
-        char *nd;
-        while (nc < k->n + len)
-            nc *= 2;
-        nd = realloc(k->d, nc);
-        if (nd == NULL) {
-            k->bad = 1;
-            return;
-        }
-        k->d = nd;
-        k->cap = nc;
-    }
-    if (len)
-        memcpy(k->d + k->n, s, len);
-    k->n += len;
-}
-
-static void k_u32(struct key *k, uint32_t v)
-{
-    unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-    k_add(k, t, 4);
-}
-
-static void k_str(struct key *k, const char *s, size_t len)
-{
-    k_u32(k, (uint32_t)len);
-    k_add(k, s, len);
-}
-
-/* A nullable NUL-terminated string: flag byte, then length and bytes. */
-static void k_nstr(struct key *k, const char *s)
-{
-    unsigned char f = s != NULL;
-    k_add(k, &f, 1);
-    if (s != NULL)
-        k_str(k, s, strlen(s));
-}
-
-static void k_begin(struct key *k, char type, int32_t day)
-{
-    k->n = 0;
-    k_add(k, &type, 1);
-    k_u32(k, (uint32_t)day);
-}
-
-/* ---- an index: key -> list of OCP row numbers ---- */
-struct post {
-    uint32_t row;
-    int64_t next;
-};
-
-struct index {
-    struct aws_map m;
-    int64_t *head;      /* per key index */
-    size_t hcap;
-    struct post *e;
-    size_t n, cap;
-};
-
-static int ix_add(struct index *ix, const struct key *k, uint32_t row)
-{
-    size_t idx;
-    int added;
-    if (k->bad || aws_map_put(&ix->m, k->d, k->n, &idx, &added) != OCP_OK)
-        return OCP_ERR_OSERR;
-    if (added) {
-        if (idx >= ix->hcap) {
-            size_t nc = ix->hcap ? ix->hcap * 2 : 64;
-            int64_t *nh = realloc(ix->head, nc * sizeof *nh);
-            if (nh == NULL)
-                return OCP_ERR_OSERR;
-            ix->head = nh;
-            ix->hcap = nc;
-        }
-        ix->head[idx] = -1;
-    }
-    if (ix->n == ix->cap) {
-        size_t nc = ix->cap ? ix->cap * 2 : 256;
-        struct post *ne = realloc(ix->e, nc * sizeof *ne);
-        if (ne == NULL)
-            return OCP_ERR_OSERR;
-        ix->e = ne;
-        ix->cap = nc;
-    }
-    ix->e[ix->n].row = row;
-    ix->e[ix->n].next = ix->head[idx];
-    ix->head[idx] = (int64_t)ix->n++;
-    return OCP_OK;
-}
-
-static int64_t ix_find(const struct index *ix, const struct key *k)
-{
-    long i = k->bad ? -1 : aws_map_find(&ix->m, k->d, k->n);
-    return i < 0 ? -1 : ix->head[i];
-}
-
-static void ix_release(struct index *ix)
-{
-    aws_map_release(&ix->m);
-    free(ix->head);
-    free(ix->e);
-}
-
-/* ---- a set of ids with the distinct lengths, for suffix tests ---- */
-struct idset {
-    struct aws_map m;
-    size_t *lens;       /* distinct lengths, descending */
-    size_t nlens;
-};
-
-static int set_add(struct idset *s, const char *id, size_t len)
-{
-    size_t idx, i;
-    int added;
-    if (aws_map_put(&s->m, id, len, &idx, &added) != OCP_OK)
-        return OCP_ERR_OSERR;
-    for (i = 0; i < s->nlens; i++)
-        if (s->lens[i] == len)
-            return OCP_OK;
-    {
-        size_t *nl = realloc(s->lens, (s->nlens + 1) * sizeof *nl);
-        if (nl == NULL)
-            return OCP_ERR_OSERR;
-        s->lens = nl;
-        i = s->nlens++;
-        while (i > 0 && s->lens[i - 1] < len) {
-            s->lens[i] = s->lens[i - 1];
-            i--;
-        }
-        s->lens[i] = len;
-    }
-    return OCP_OK;
-}
-
-/* rid ends with some member (§3.1). */
-static int set_suffix(const struct idset *s, const char *rid, size_t rlen)
-{
-    size_t i;
-    for (i = 0; i < s->nlens; i++)
-        if (s->lens[i] <= rlen && aws_map_find(&s->m, rid + rlen - s->lens[i], s->lens[i]) >= 0)
-            return 1;
-    return 0;
-}
-
-static void set_release(struct idset *s)
-{
-    aws_map_release(&s->m);
-    free(s->lens);
-}
-
-/* ---- report groups ---- */
-struct group {
-    struct xsum usage, din, dout, cost[AWS_NCOST];
-    int64_t n_usage, n_cost[AWS_NCOST];
-};
-
-/* One attribution row before grouping. */
-struct attr {
-    enum rpt_source source;
-    const char *ns, *node, *pvc, *pv, *sc, *rid;
-    const char *labels;     /* L (text) or NULL */
-    int tags_only;          /* K5: M = T */
-    int has_cc;
-    int64_t cc;
-    const char *aws_cc;     /* NULL or r's */
-    double usage;
-    double x[4];            /* unblended, blended, savingsplan, amortized */
-};
-
-/* The daily row's derived values (§2). */
-struct drow {
-    int32_t day;
-    char *s[AWS_KEY_STRINGS];   /* NUL-terminated copies of the key strings */
-    const char *rid;            /* NULL for '' */
-    const char *product_code, *availability_zone, *product_family;
-    const char *instance_type, *region, *unit, *currency, *direction;
-    const char *usage_account_id;
-    double Cu, Cb, Cs, Ca, Q;
-    struct lbl_set tags;        /* unfiltered resourcetags */
-    struct lbl_set T;           /* filtered */
-};
-
-struct ctx {
-    const struct aws_partial *p;
-    const struct rpt_table *ocp;
-    const struct aws_settings *s;
-    struct aws_counters *c;
-    double m;
-    struct lbl_keys e_out, e_t, e_generic;
-    struct idset nodeids, pvnames, handles;
-    struct aws_map tagnodes, tagns;
-    struct index ix;            /* all per-day OCP indexes, typed by key */
-    struct aws_map gmap;        /* report group key -> group */
-    struct group *groups;
-    size_t gcap;
-    struct key k, gk;
-    uint32_t *stamp;
-    uint32_t stamp_now;
-    const struct rpt_row **buf; /* row lists */
-    size_t bufcap;
-    struct xsum kind_u[AWS_NKIND];
-    struct lbl_set tmp;
-    struct lbl_keys e_lab;      /* label keys worth indexing: generic ∪ openshift_* */
-    /* Caches: the output tags per (L, r's tags) and the indexable pairs
-     * per OCP label text, since both repeat across rows. */
-    struct aws_map tcache;
-    char **tvals;
-    size_t tcap;
-    struct aws_map lcache;
-    struct lbl_set *lvals;
-    size_t lcap;
-};
-
-static const char *g_str(const struct rpt_row *r, int which)
-{
-    switch (which) {
-    case 0: return r->namespace_;
-    case 1: return r->node;
-    default: return NULL;
-    }
-}
-
-static int grow_buf(struct ctx *x, size_t need)
-{
-    if (need > x->bufcap) {
-        size_t nc = x->bufcap ? x->bufcap : 256;
-        const struct rpt_row **nb;
-        while (nc < need)
-            nc *= 2;
-        nb = realloc(x->buf, nc * sizeof *nb);
-        if (nb == NULL)
-            return OCP_ERR_OSERR;
-        x->buf = nb;
-        x->bufcap = nc;
-    }
-    return OCP_OK;
-}
-
-/* Collects the rows of a posting list into x->buf; returns the count. */
-static int collect(struct ctx *x, int64_t h, size_t *n)
-{
-    *n = 0;
-    for (; h >= 0; h = x->ix.e[h].next) {
-        if (grow_buf(x, *n + 1) != OCP_OK)
-            return OCP_ERR_OSERR;
-        x->buf[(*n)++] = &x->ocp->rows[x->ix.e[h].row];
-    }
-    return OCP_OK;
-}
-
-/* The rows of type t ('N' node rows, 'V' volume rows) of day whose id is
- * the longest suffix of rid (§5.1); -1 when none. */
-static int64_t longest(struct ctx *x, char t, int32_t day, const struct idset *lens,
-                       const char *rid, size_t rlen)
-{
-    size_t i;
-    for (i = 0; i < lens->nlens; i++) {
-        int64_t h;
-        if (lens->lens[i] > rlen)
-            continue;
-        k_begin(&x->k, t, day);
-        k_add(&x->k, rid + rlen - lens->lens[i], lens->lens[i]);
-        h = ix_find(&x->ix, &x->k);
-        if (h >= 0)
-            return h;
-    }
-    return -1;
-}
-
-/* ---- building the OCP side ---- */
-
-static int index_labels(struct ctx *x, const char *text, int32_t day, uint32_t row,
-                        struct ocp_error *err)
-{
-    size_t i;
-    int rc;
-    size_t li;
-    int added;
-    const struct lbl_set *ls;
-    if (text == NULL)
-        return OCP_OK;
-    if (x->lcache.n >= x->lcap) { /* room first: every key has a value */
-        size_t nc = x->lcap ? x->lcap * 2 : 64;
-        struct lbl_set *nl = realloc(x->lvals, nc * sizeof *nl);
-        if (nl == NULL)
-            return oom(err);
-        x->lvals = nl;
-        x->lcap = nc;
-    }
-    if (aws_map_put(&x->lcache, text, strlen(text), &li, &added) != OCP_OK)
-        return oom(err);
-    if (added) {
-        lbl_set_init(&x->lvals[li]);
-        rc = lbl_parse(text, strlen(text), &x->lvals[li], err);
-        if (rc != OCP_OK)
-            return rc == OCP_ERR_DATA
-                       ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
-                                       "malformed OCP label text in the summary")
-                       : oom(err);
-        lbl_filter(&x->lvals[li], &x->e_lab);
-    }
-    ls = &x->lvals[li];
-    for (i = 0; i < ls->count; i++) {
-        const struct lbl_pair *pr = &ls->pairs[i];
-        k_begin(&x->k, 'L', day);
-        k_str(&x->k, pr->key, pr->klen);
-        k_add(&x->k, pr->value, pr->vlen);
-        if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-            return oom(err);
-    }
-    return OCP_OK;
-}
-
-/* The match sets of §1.4 that one summary row adds to (NULL: none):
- * NodeIds, PV names, CSI handles (of PVs), TagNodes, TagNamespaces. */
-enum { M_NODEID, M_PV, M_HANDLE, M_TAGNODE, M_TAGNS, M_NSETS };
-
-static void match_of_row(const struct rpt_row *r, const char *ms[M_NSETS])
-{
-    int pod = r->source == RPT_SOURCE_POD;
-    ms[M_NODEID] = pod && nonempty(r->resource_id) ? r->resource_id : NULL;
-    ms[M_PV] = !pod && nonempty(r->pv) ? r->pv : NULL;
-    ms[M_HANDLE] = ms[M_PV] != NULL && nonempty(r->csi_volume_handle)
-                       ? r->csi_volume_handle : NULL;
-    ms[M_TAGNODE] = pod && !is_special(r->namespace_) ? r->node : NULL;
-    ms[M_TAGNS] = pod && !is_special(r->namespace_) ? r->namespace_ : NULL;
-}
-
-static int match_add_one(struct ctx *x, int set, const char *v, size_t len)
-{
-    size_t idx;
-    switch (set) {
-    case M_NODEID: return set_add(&x->nodeids, v, len);
-    case M_PV: return set_add(&x->pvnames, v, len);
-    case M_HANDLE: return set_add(&x->handles, v, len);
-    case M_TAGNODE: return aws_map_put(&x->tagnodes, v, len, &idx, NULL);
-    default: return aws_map_put(&x->tagns, v, len, &idx, NULL);
-    }
-}
-
-static int match_add(struct ctx *x, const char *const ms[M_NSETS])
-{
-    int k;
-    for (k = 0; k < M_NSETS; k++)
-        if (ms[k] != NULL && match_add_one(x, k, ms[k], strlen(ms[k])) != OCP_OK)
-            return OCP_ERR_OSERR;
-    return OCP_OK;
-}
-
-/* Image: "AWM1", then per set (M_* order) u32 count and the members as
- * u32 length + bytes. */
-int aws_match_encode(const struct rpt_table *ocp, int32_t day_first, int32_t day_last,
-                     struct rpt_buf *out)
-{
-    struct aws_map m[M_NSETS];
-    const char *prev[M_NSETS] = {NULL, NULL, NULL, NULL, NULL};
-    size_t i, need = 4;
-    int k, rc = OCP_OK;
-    for (k = 0; k < M_NSETS; k++)
-        aws_map_init(&m[k]);
-    for (i = 0; i < ocp->count && rc == OCP_OK; i++) {
-        const struct rpt_row *r = &ocp->rows[i];
-        const char *ms[M_NSETS];
-        size_t idx;
-        if (r->usage_day < day_first || r->usage_day > day_last)
-            continue;
-        match_of_row(r, ms);
-        /* Neighbouring rows mostly repeat a member (the rows are sorted):
-         * a comparison is cheaper than a hash. */
-        for (k = 0; k < M_NSETS && rc == OCP_OK; k++)
-            if (ms[k] != NULL && (prev[k] == NULL || strcmp(prev[k], ms[k]) != 0)) {
-                rc = aws_map_put(&m[k], ms[k], strlen(ms[k]), &idx, NULL);
-                prev[k] = ms[k];
-            }
-    }
-    for (k = 0; k < M_NSETS; k++) {
-        need += 4;
-        for (i = 0; i < m[k].n; i++)
-            need += 4 + m[k].klen[i];
-    }
-    if (rc == OCP_OK)
-        rc = rpt_buf_reserve(out, need);
-    if (rc == OCP_OK) {
-        unsigned char *p = (unsigned char *)out->data + out->len;
-        memcpy(p, "AWM1", 4);
-        p += 4;
-        for (k = 0; k < M_NSETS; k++) {
-            uint32_t v = (uint32_t)m[k].n;
-            memcpy(p, &v, 4); /* little endian hosts, as the keys */
-            p += 4;
-            for (i = 0; i < m[k].n; i++) {
-                v = m[k].klen[i];
-                memcpy(p, &v, 4);
-                memcpy(p + 4, m[k].keys[i], v);
-                p += 4 + v;
-            }
-        }
-        out->len += need;
-    }
-    for (k = 0; k < M_NSETS; k++)
-        aws_map_release(&m[k]);
-    return rc == OCP_OK ? OCP_OK : OCP_ERR_OSERR;
-}
-
-/* Adds the members of concatenated aws_match_encode images. */
-static int match_add_images(struct ctx *x, const unsigned char *d, size_t len,
-                            struct ocp_error *err)
-{
-    size_t at = 0;
-    while (at < len) {
-        int k;
-        if (len - at < 4 || memcmp(d + at, "AWM1", 4) != 0)
-            goto bad;
-        at += 4;
-        for (k = 0; k < M_NSETS; k++) {
-            uint32_t n, i, l;
-            if (len - at < 4)
-                goto bad;
-            memcpy(&n, d + at, 4);
-            at += 4;
-            for (i = 0; i < n; i++) {
-                if (len - at < 4)
-                    goto bad;
-                memcpy(&l, d + at, 4);
-                at += 4;
-                if (len - at < l)
-                    goto bad;
-                if (match_add_one(x, k, (const char *)d + at, l) != OCP_OK)
-                    return oom(err);
-                at += l;
-            }
-        }
-    }
-    return OCP_OK;
-bad:
-    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "corrupt AWS match sets");
-}
-
-static int build_ocp(struct ctx *x, struct ocp_error *err)
-{
-    size_t i;
-    int rc;
-    for (i = 0; i < x->ocp->count; i++) {
-        const struct rpt_row *r = &x->ocp->rows[i];
-        uint32_t row = (uint32_t)i;
-        int pod = r->source == RPT_SOURCE_POD;
-        if (r->usage_day < x->p->day_first || r->usage_day > x->p->day_last)
-            continue;
-        /* The match sets of §1.4, from the summary (docs/aws.md). */
-        {
-            const char *ms[M_NSETS];
-            match_of_row(r, ms);
-            if (match_add(x, ms) != OCP_OK)
-                return oom(err);
-        }
-        if (pod && nonempty(r->resource_id)) {
-            k_begin(&x->k, 'N', r->usage_day);
-            k_add(&x->k, r->resource_id, strlen(r->resource_id));
-            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-                return oom(err);
-        }
-        if (nonempty(r->csi_volume_handle)) {
-            k_begin(&x->k, 'V', r->usage_day);
-            k_add(&x->k, r->csi_volume_handle, strlen(r->csi_volume_handle));
-            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-                return oom(err);
-        }
-        if (is_special(r->namespace_))
-            continue;
-        /* K4 candidates (§5.5): all of the day, per namespace, per node,
-         * per label pair. */
-        k_begin(&x->k, 'A', r->usage_day);
-        if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-            return oom(err);
-        if (r->namespace_ != NULL) {
-            k_begin(&x->k, 'P', r->usage_day);
-            k_add(&x->k, r->namespace_, strlen(r->namespace_));
-            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-                return oom(err);
-        }
-        if (r->node != NULL) {
-            k_begin(&x->k, 'O', r->usage_day);
-            k_add(&x->k, r->node, strlen(r->node));
-            if (ix_add(&x->ix, &x->k, row) != OCP_OK)
-                return oom(err);
-        }
-        rc = index_labels(x, pod ? r->pod_labels : r->volume_labels, r->usage_day,
-                          row, err);
-        if (rc != OCP_OK)
-            return rc;
-    }
-    (void)g_str;
-    return OCP_OK;
-}
 
 /* ---- emitting attribution rows into groups ---- */
 
@@ -753,7 +201,7 @@ static int do_storage(struct ctx *x, const struct drow *d, int64_t h, double cap
                       int *made, struct ocp_error *err)
 {
     size_t n, i, j, m = 0;
-    int rc = collect(x, h, &n), k;
+    int rc = aws_attr_collect(x, h, &n), k;
     struct xsum tsum;
     int t_any = 0;
     const char *mpvc = NULL, *mpv = NULL, *msc = NULL;
@@ -762,7 +210,7 @@ static int do_storage(struct ctx *x, const struct drow *d, int64_t h, double cap
         return oom(err);
     for (i = 0; i < n; i++) {
         const struct rpt_row *r = x->buf[i];
-        if (r->pv != NULL && scmp(r->namespace_, NS_STORAGE) != 0)
+        if (r->pv != NULL && scmp(r->namespace_, AWS_NS_STORAGE) != 0)
             x->buf[m++] = x->buf[i];
     }
     n = m;
@@ -789,7 +237,7 @@ static int do_storage(struct ctx *x, const struct drow *d, int64_t h, double cap
         a.pvc = pvc;
         a.pv = x->buf[i]->pv;
         if (pvc[0] == '\0') {
-            a.ns = NS_STORAGE;
+            a.ns = AWS_NS_STORAGE;
             a.usage = NAN;
             a.labels = NULL;
             a.has_cc = 0;
@@ -833,7 +281,7 @@ static int do_storage(struct ctx *x, const struct drow *d, int64_t h, double cap
             const double xs[4] = {d->Cu, d->Cb, d->Cs, d->Ca};
             attr_base(&a, d);
             a.source = RPT_SOURCE_STORAGE;
-            a.ns = NS_STORAGE;
+            a.ns = AWS_NS_STORAGE;
             a.pvc = mpvc;
             a.pv = mpv;
             a.sc = msc;
@@ -855,7 +303,7 @@ static int do_compute(struct ctx *x, const struct drow *d, int64_t h, int *made,
                       struct ocp_error *err)
 {
     size_t n, i, j, ngroups = 0;
-    int rc = collect(x, h, &n), k;
+    int rc = aws_attr_collect(x, h, &n), k;
     int eff = x->s->distribution_memory ? RPT_POD_EFFECTIVE_MEM_GBH : RPT_POD_EFFECTIVE_CPU_HOURS;
     int capc = x->s->distribution_memory ? RPT_NODE_CAP_MEM_GBH : RPT_NODE_CAP_CPU_HOURS;
     *made = 0;
@@ -911,11 +359,11 @@ static int do_network(struct ctx *x, const struct drow *d, int64_t h, struct ocp
 {
     struct attr a;
     size_t n, i;
-    if (collect(x, h, &n) != OCP_OK)
+    if (aws_attr_collect(x, h, &n) != OCP_OK)
         return oom(err);
     attr_base(&a, d);
     a.source = RPT_SOURCE_POD;
-    a.ns = NS_NETWORK;
+    a.ns = AWS_NS_NETWORK;
     for (i = 0; i < n; i++)
         a.node = smax(a.node, x->buf[i]->node);
     a.tags_only = 1;
@@ -935,7 +383,7 @@ static int add_list(struct ctx *x, int64_t h, size_t *n)
         if (x->stamp[row] == x->stamp_now)
             continue;
         x->stamp[row] = x->stamp_now;
-        if (grow_buf(x, *n + 1) != OCP_OK)
+        if (aws_attr_grow_buf(x, *n + 1) != OCP_OK)
             return OCP_ERR_OSERR;
         x->buf[(*n)++] = &x->ocp->rows[row];
     }
@@ -965,24 +413,24 @@ static int do_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t 
     x->stamp_now++;
     if (peq(tc, x->s->cluster_alias) || peq(tc, x->s->cluster_id)) {
         k_begin(&x->k, 'A', d->day);
-        rc = add_list(x, ix_find(&x->ix, &x->k), &n);
+        rc = add_list(x, aws_ix_find(&x->ix, &x->k), &n);
     } else {
         if (tp != NULL) {
             k_begin(&x->k, 'P', d->day);
             k_add(&x->k, tp->value, tp->vlen);
-            rc |= add_list(x, ix_find(&x->ix, &x->k), &n);
+            rc |= add_list(x, aws_ix_find(&x->ix, &x->k), &n);
         }
         if (tn != NULL) {
             k_begin(&x->k, 'O', d->day);
             k_add(&x->k, tn->value, tn->vlen);
-            rc |= add_list(x, ix_find(&x->ix, &x->k), &n);
+            rc |= add_list(x, aws_ix_find(&x->ix, &x->k), &n);
         }
         for (i = 0; i < ng; i++) {
             const struct lbl_pair *pr = &d->tags.pairs[gp[i]];
             k_begin(&x->k, 'L', d->day);
             k_str(&x->k, pr->key, pr->klen);
             k_add(&x->k, pr->value, pr->vlen);
-            rc |= add_list(x, ix_find(&x->ix, &x->k), &n);
+            rc |= add_list(x, aws_ix_find(&x->ix, &x->k), &n);
         }
     }
     if (rc != OCP_OK)
@@ -1140,13 +588,14 @@ static int attribute_one(struct ctx *x, size_t i, struct xsum *acc, struct ocp_e
     (void)xsum_add(&acc[AWS_NDROP + 0], d.Cu);
     rlen = d.rid ? strlen(d.rid) : 0;
     if (d.rid != NULL)
-        res = set_suffix(&x->nodeids, d.rid, rlen) || set_suffix(&x->pvnames, d.rid, rlen) ||
-              set_suffix(&x->handles, d.rid, rlen);
+        res = aws_set_suffix(&x->nodeids, d.rid, rlen) ||
+              aws_set_suffix(&x->pvnames, d.rid, rlen) ||
+              aws_set_suffix(&x->handles, d.rid, rlen);
     if (res) {
         x->c->resource_matched++;
         (void)xsum_add(&acc[AWS_NDROP + 1], d.Cu);
         if (d.direction != NULL) {
-            int64_t h = longest(x, 'N', d.day, &x->nodeids, d.rid, rlen);
+            int64_t h = aws_attr_longest(x, 'N', d.day, &x->nodeids, d.rid, rlen);
             if (h < 0) {
                 drop(x, AWS_DROP_NETWORK_NO_NODE, &d, acc);
             } else {
@@ -1156,7 +605,7 @@ static int attribute_one(struct ctx *x, size_t i, struct xsum *acc, struct ocp_e
             goto out;
         }
         {
-            int64_t hv = longest(x, 'V', d.day, &x->handles, d.rid, rlen);
+            int64_t hv = aws_attr_longest(x, 'V', d.day, &x->handles, d.rid, rlen);
             double cap = NAN;
             if (hv >= 0) {
                 struct key *k = &x->k;
@@ -1188,7 +637,7 @@ static int attribute_one(struct ctx *x, size_t i, struct xsum *acc, struct ocp_e
             }
         }
         {
-            int64_t h = longest(x, 'N', d.day, &x->nodeids, d.rid, rlen);
+            int64_t h = aws_attr_longest(x, 'N', d.day, &x->nodeids, d.rid, rlen);
             if (h < 0) {
                 drop(x, AWS_DROP_COMPUTE_NO_NODE, &d, acc);
                 goto out;
@@ -1437,10 +886,10 @@ static void ctx_release_shared(struct ctx *x)
 {
     size_t i;
     free(x->k.d);
-    ix_release(&x->ix);
-    set_release(&x->nodeids);
-    set_release(&x->pvnames);
-    set_release(&x->handles);
+    aws_ix_release(&x->ix);
+    aws_set_release(&x->nodeids);
+    aws_set_release(&x->pvnames);
+    aws_set_release(&x->handles);
     aws_map_release(&x->tagnodes);
     aws_map_release(&x->tagns);
     lbl_keys_release(&x->e_out);
@@ -1527,9 +976,9 @@ int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
          lbl_keys_add_many(&x->e_lab, special_keys, 3) != OCP_OK))
         rc = oom(err);
     if (rc == OCP_OK)
-        rc = build_ocp(x, err);
+        rc = aws_attr_build_ocp(x, err);
     if (rc == OCP_OK && match != NULL)
-        rc = match_add_images(x, match, match_len, err);
+        rc = aws_attr_match_add_images(x, match, match_len, err);
     if (rc != OCP_OK)
         goto out;
     /* Daily rows in key order (the day leads the key): the result does not

@@ -101,20 +101,35 @@ int pq_dictbuild_push(struct pq_dictbuild *b, const void *s, size_t len,
     return OCP_OK;
 }
 
+/* A slot of the table is 0 when empty, else id + 1 in its low k bits
+ * (nslots = 2^k; ids stay below nslots / 2) and, above them, the bits of
+ * the string's 32-bit hash that the home slot does not use.  Those bits
+ * let a probe pass over another string without loading its offsets and
+ * bytes (two dependent cache misses in a table of 100 k pod names) while
+ * a slot stays 4 bytes.  (A 64-bit slot with the whole hash, which would
+ * also let the table grow without hashing the strings again, measured no
+ * faster and doubles the table.) */
+static inline uint32_t slot_of(uint32_t h, uint32_t mask, uint32_t id)
+{
+    return (h & ~mask) | (id + 1);
+}
+
 /* Inserts entry id (already stored) into the slot table. */
 static void slot_insert(struct pq_dictbuild *b, uint32_t id)
 {
     const uint8_t *s = (const uint8_t *)b->data + b->offsets[id];
     size_t len = (size_t)(b->offsets[id + 1] - b->offsets[id]);
     uint32_t mask = b->nslots - 1;
-    uint32_t i = (uint32_t)hash_bytes(s, len) & mask;
+    uint32_t h = (uint32_t)hash_bytes(s, len);
+    uint32_t i = h & mask;
 
     while (b->slots[i] != 0)
         i = (i + 1) & mask;
-    b->slots[i] = id + 1;
+    b->slots[i] = slot_of(h, mask, id);
 }
 
-/* Makes room in the slot table for one more entry (load at most 1/2). */
+/* Makes room in the slot table for one more entry (load at most 1/2, so
+ * id + 1 fits below the table's bit count). */
 static int ensure_slots(struct pq_dictbuild *b)
 {
     uint32_t want = b->nslots ? b->nslots : 64, id;
@@ -140,24 +155,28 @@ static int ensure_slots(struct pq_dictbuild *b)
 int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
                         uint32_t *id)
 {
-    uint32_t mask, i, e;
+    uint32_t mask, i, h, e;
     int rc;
 
     if ((rc = ensure_slots(b)) != OCP_OK)
         return rc;
     mask = b->nslots - 1;
-    i = (uint32_t)hash_bytes(s, len) & mask;
+    h = (uint32_t)hash_bytes(s, len);
+    i = h & mask;
     while ((e = b->slots[i]) != 0) {
-        uint64_t off = b->offsets[e - 1];
-        if (b->offsets[e] - off == len && pq_bytes_eq(b->data + off, s, len)) {
-            *id = e - 1;
-            return OCP_OK;
+        if (((e ^ h) & ~mask) == 0) {
+            uint32_t g = (e & mask) - 1;
+            uint64_t off = b->offsets[g];
+            if (b->offsets[g + 1] - off == len && pq_bytes_eq(b->data + off, s, len)) {
+                *id = g;
+                return OCP_OK;
+            }
         }
         i = (i + 1) & mask;
     }
     if ((rc = pq_dictbuild_push(b, s, len, id)) != OCP_OK)
         return rc;
-    b->slots[i] = *id + 1;
+    b->slots[i] = slot_of(h, mask, *id);
     b->hashed = b->count;
     return OCP_OK;
 }

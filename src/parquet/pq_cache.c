@@ -268,11 +268,34 @@ static inline int entry_is(const struct pq_dictbuild *b, uint32_t g,
     return b->offsets[g + 1] - off == len && pq_bytes_eq(b->data + off, s, len);
 }
 
+/* Makes next[] of sc hold index i (new entries: no guess). */
+static int next_reserve(struct pq_strcache *sc, uint32_t i)
+{
+    uint32_t ncap = sc->next_cap ? sc->next_cap : 1024, j;
+    uint32_t *nn;
+
+    if (i < sc->next_cap)
+        return OCP_OK;
+    while (ncap <= i) {
+        if (ncap > UINT32_MAX / 2)
+            return OCP_ERR_OSERR;
+        ncap *= 2;
+    }
+    nn = realloc(sc->next, (size_t)ncap * sizeof *nn);
+    if (nn == NULL)
+        return OCP_ERR_OSERR;
+    for (j = sc->next_cap; j < ncap; j++)
+        nn[j] = UINT32_MAX;
+    sc->next = nn;
+    sc->next_cap = ncap;
+    return OCP_OK;
+}
+
 int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
                        uint32_t *id)
 {
     const struct pq_dictbuild *b = &sc->db;
-    uint32_t last = sc->last, g;
+    uint32_t last = sc->last, g = UINT32_MAX, count = b->count;
     int rc;
 
     /* Columns repeat in the same order hour after hour (a node's pods, a
@@ -281,7 +304,7 @@ int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
      * of a hash probe.  next[] remembers those successors. */
     if (last < sc->next_cap) {
         g = sc->next[last];
-        if (g < b->count && entry_is(b, g, s, len)) {
+        if (g < count && entry_is(b, g, s, len)) {
             *id = g;
             sc->last = g;
             return OCP_OK;
@@ -291,20 +314,20 @@ int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
     if (rc != OCP_OK)
         return rc;
     if (last != UINT32_MAX) {
-        if (last >= sc->next_cap) {
-            uint32_t ncap = sc->next_cap ? sc->next_cap : 1024, i;
-            uint32_t *nn;
-            while (ncap <= last)
-                ncap *= 2;
-            nn = realloc(sc->next, (size_t)ncap * sizeof *nn);
-            if (nn == NULL)
-                return OCP_ERR_OSERR;
-            for (i = sc->next_cap; i < ncap; i++)
-                nn[i] = UINT32_MAX;
-            sc->next = nn;
-            sc->next_cap = ncap;
-        }
+        if ((rc = next_reserve(sc, last)) != OCP_OK)
+            return rc;
         sc->next[last] = *id;
+    }
+    /* A new string has no successor yet.  Pods come and go in place: a
+     * new pod name most often takes the place of the one that used to
+     * follow the last string (g, absent this time), so guess the one that
+     * followed g.  (Measured on 16m-json: about 100 k of the 230 k rows
+     * after a new string per rank hit so; guessing g itself hits none.) */
+    if (*id >= count && g < sc->next_cap && sc->next[g] < count) {
+        uint32_t after = sc->next[g];
+        if ((rc = next_reserve(sc, *id)) != OCP_OK)
+            return rc;
+        sc->next[*id] = after;
     }
     sc->last = *id;
     return OCP_OK;

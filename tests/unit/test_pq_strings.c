@@ -3,9 +3,9 @@
  * successor guesses of pq_strcache_intern in pq_cache.c) against a naive
  * first-seen list: ids in first-seen order through table growth, probe
  * collisions in small tables, strings differing only in length, entries
- * pushed without a lookup and found later, and pod-like sequences whose
- * successor chain is broken (a string gone, a new one in its place, one
- * new in between) and restored.
+ * pushed without a lookup and found later, guesses one byte off, and
+ * pod-like sequences whose successor chain is broken (a string gone, a
+ * new one in its place, one new in between) and restored.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -292,10 +292,50 @@ static void test_churn(void)
     sc_free(sc);
 }
 
+/* The successor guess against a string of the same length differing in
+ * one byte, at every position of lengths 1 to 40 (the word compares of
+ * 8 to 32 bytes overlap differently for each length). */
+static void test_one_byte_off(void)
+{
+    struct pq_strcache *sc = sc_new();
+    struct naive nv = {0};
+    char a[41], b[41];
+    size_t n, p;
+    uint32_t id, z, ia, ib;
+
+    for (n = 1; n <= 40; n++)
+        for (p = 0; p < n; p++) {
+            size_t k;
+            for (k = 0; k < n; k++)
+                a[k] = (char)('a' + (k * 7 + n) % 26);
+            memcpy(b, a, n);
+            b[p] = (char)(b[p] ^ 0x20);
+            /* "Z" then a: next[Z] = a, so b after "Z" is compared with
+             * a first. */
+            CHECK_INT(pq_strcache_intern(sc, "Z", 1, &z), OCP_OK);
+            CHECK_INT(z, naive_id(&nv, "Z", 1));
+            CHECK_INT(pq_strcache_intern(sc, a, n, &ia), OCP_OK);
+            CHECK_INT(ia, naive_id(&nv, a, n));
+            CHECK_INT(pq_strcache_intern(sc, "Z", 1, &id), OCP_OK);
+            CHECK_INT(id, z);
+            CHECK_INT(pq_strcache_intern(sc, b, n, &ib), OCP_OK);
+            CHECK_INT(ib, naive_id(&nv, b, n));
+            CHECK(ia != ib);
+            /* And the guess right: a after "Z" again. */
+            CHECK_INT(pq_strcache_intern(sc, "Z", 1, &id), OCP_OK);
+            CHECK_INT(pq_strcache_intern(sc, a, n, &id), OCP_OK);
+            CHECK_INT(id, ia);
+        }
+    CHECK_INT(sc->db.count, nv.n);
+    naive_free(&nv);
+    sc_free(sc);
+}
+
 int main(void)
 {
     RUN(test_growth);
     RUN(test_lengths);
+    RUN(test_one_byte_off);
     RUN(test_push_then_intern);
     RUN(test_chain);
     RUN(test_churn);

@@ -75,6 +75,13 @@ struct vn_key {
     uint32_t ns, pod, node, resource_id;
 };
 
+/* A volume node met by add_pods, with its hash, waiting in the partial's
+ * log for the table (see vn_flush in agg_partial.c). */
+struct vn_rec {
+    struct vn_key key;
+    uint32_t hash;
+};
+
 struct sto_key {
     int32_t day;
     uint32_t ns, pod, pvc, pv, storageclass, csi, pv_labels, pvc_labels;
@@ -138,6 +145,10 @@ struct agg_partial {
                                    its maxima of the current interval */
     uint32_t *cap_live;         /* the live cap_acc slots, first-seen first */
     uint32_t cap_acc_cap;
+    struct vn_rec *vn_log;      /* volume nodes of the batch not yet in
+                                   vnodes (empty outside add_pods) */
+    uint32_t *vn_order;         /* vn_flush's permutation of the log */
+    size_t vn_log_n;
     double *nan_buf;            /* NaN, for absent numeric columns */
     size_t nan_len;
     struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];

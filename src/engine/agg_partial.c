@@ -56,6 +56,8 @@ void agg_partial_destroy(struct agg_partial *p)
     hmap_release(&p->ns_labels);
     hmap_release(&p->nodes);
     hmap_release(&p->vnodes);
+    free(p->vn_log);
+    free(p->vn_order);
     free(p->memo);
     free(p->cap_acc);
     free(p->cap_live);
@@ -89,6 +91,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
     hmap_clear(&p->ns_labels);
     hmap_clear(&p->nodes);
     hmap_clear(&p->vnodes);
+    p->vn_log_n = 0;
     hmap_clear(&p->storage);
     /* Memos and id maps name pool ids of the strings just forgotten. */
     for (i = 0; i < p->memo_cap; i++) {
@@ -538,9 +541,9 @@ static inline uint32_t node_id_of(struct agg_partial *p, struct dict_map *m,
  *     order the add itself used to, so pool ids are the same), and its
  *     memo's line starts loading;
  *   - PREFETCH rows ahead, look_ahead: the memo names the group entry (its
- *     lines are loaded), or else the slot its upsert probes, and the
- *     volume node's slot;
- *   - the add (capacities go to cap_acc, in cache, see cap_flush).
+ *     lines are loaded), or else the slot its upsert probes;
+ *   - the add (capacities go to cap_acc, in cache, see cap_flush; volume
+ *     nodes to a log added after the batch, see vn_flush).
  * The column buffers are prefetched COL_AHEAD rows ahead.
  * Resolving ahead matters on a file's first rows: dictionary ids map to
  * pool ids on first use, and a look-ahead reading only mapped ids could
@@ -670,10 +673,9 @@ fail:
 }
 
 /* Prefetches what the add of resolved row o (at interval ts) will touch:
- * its group entry through the memo, else the group's slot; the volume
- * node's slot when the memo does not have it; the capacity entry. */
-static inline void look_ahead(const struct agg_partial *p, const struct resolved *o,
-                              int track)
+ * its group entry through the memo, else the group's slot (volume nodes
+ * go to a log, see vn_flush). */
+static inline void look_ahead(const struct agg_partial *p, const struct resolved *o)
 {
     const struct pod_memo *qm;
     struct pod_key key;
@@ -694,20 +696,93 @@ static inline void look_ahead(const struct agg_partial *p, const struct resolved
         key.labels = o->labels;
         hmap_prefetch(&p->pods, hmap_hash(&key, sizeof key));
     }
-    if (track && (qm->vn_entry != qm->entry || qm->day != o->day ||
-                  qm->vn_rid != o->rid)) {
-        struct vn_key vk;
-        vk.day = o->day;
-        vk.ns = o->ns;
-        vk.pod = o->pod;
-        vk.node = o->node;
-        vk.resource_id = o->rid;
-        hmap_prefetch(&p->vnodes, hmap_hash(&vk, sizeof vk));
-    }
 }
 
+/* Volume nodes (which node each pod ran on, a day) are met once per pod
+ * and day, in row order, and each went straight into the vnodes table: a
+ * probe of a random slot of a table of a few MB per pod and day, waiting
+ * for memory (a fifth of add_pods on 16 M rows at 2 ranks).  They are
+ * logged instead and added in batches in the order of their home slots,
+ * so the probes walk the table forwards (vn_flush).  The table ends up
+ * with the same set of keys; only the order of its entries differs, which
+ * nothing depends on (the finish sorts what it takes from it). */
+#define VN_LOG_MAX 65536u
+/* Buckets of vn_flush's counting sort by home slot. */
+#define VN_BUCKET_BITS 12
+
+/* Adds the logged volume nodes to p->vnodes, in the order of their home
+ * slots, and empties the log. */
+static int vn_flush(struct agg_partial *p, struct ocp_error *err)
+{
+    uint32_t count[1u << VN_BUCKET_BITS];
+    size_t i, n = p->vn_log_n;
+    uint64_t mask = p->vnodes.mask;
+    unsigned shift = 0;
+    int created;
+
+    if (n == 0)
+        return OCP_OK;
+    while ((mask >> shift) >= (1u << VN_BUCKET_BITS))
+        shift++;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; i++)
+        count[(p->vn_log[i].hash & mask) >> shift]++;
+    {
+        uint32_t at = 0, c;
+        for (i = 0; i < (1u << VN_BUCKET_BITS); i++) {
+            c = count[i];
+            count[i] = at;
+            at += c;
+        }
+    }
+    for (i = 0; i < n; i++)
+        p->vn_order[count[(p->vn_log[i].hash & mask) >> shift]++] = (uint32_t)i;
+    p->vn_log_n = 0;
+    for (i = 0; i < n; i++) {
+        const struct vn_rec *v = &p->vn_log[p->vn_order[i]];
+        if (hmap_upsert_hashed(&p->vnodes, &v->key, v->hash, &created) == SIZE_MAX)
+            return oom(err);
+    }
+    return OCP_OK;
+}
+
+/* Logs volume node *k for vn_flush (flushing a full log first). */
+static int vn_log_add(struct agg_partial *p, const struct vn_key *k)
+{
+    struct vn_rec *v;
+
+    if (p->vn_log == NULL) {
+        p->vn_log = malloc(VN_LOG_MAX * sizeof *p->vn_log);
+        p->vn_order = malloc(VN_LOG_MAX * sizeof *p->vn_order);
+        if (p->vn_log == NULL || p->vn_order == NULL)
+            return OCP_ERR_OSERR;
+    }
+    if (p->vn_log_n == VN_LOG_MAX && vn_flush(p, NULL) != OCP_OK)
+        return OCP_ERR_OSERR;
+    v = &p->vn_log[p->vn_log_n++];
+    v->key = *k;
+    v->hash = hmap_hash(k, sizeof *k);
+    return OCP_OK;
+}
+
+static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
+                        struct ocp_error *err);
+
+/* A batch of pod rows, then its volume nodes into the table.  A batch
+ * that fails leaves its logged volume nodes out (the job stops). */
 static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
                     struct ocp_error *err)
+{
+    int rc = add_pod_rows(p, b, err);
+
+    if (rc == OCP_OK)
+        return vn_flush(p, err);
+    p->vn_log_n = 0;
+    return rc;
+}
+
+static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
+                        struct ocp_error *err)
 {
     struct dict_map *maps = p->maps[OCP_TABLE_POD];
     const struct ocp_column *col = b->col;
@@ -796,7 +871,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
         stop = ring[q % RING].state == RS_ERROR;
     }
     for (r = 0; r < q && r < PREFETCH; r++)
-        look_ahead(p, &ring[r % RING], track);
+        look_ahead(p, &ring[r % RING]);
 
     for (r = 0; r < n; r++) {
         const struct resolved *o = &ring[r % RING];
@@ -827,7 +902,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
             q++;
         }
         if (r + PREFETCH < q)
-            look_ahead(p, &ring[(r + PREFETCH) % RING], track);
+            look_ahead(p, &ring[(r + PREFETCH) % RING]);
         if (o->state == RS_SKIP)
             continue;
         if (__builtin_expect(o->state == RS_ERROR, 0))
@@ -946,7 +1021,7 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
                 vk.pod = pod;
                 vk.node = node;
                 vk.resource_id = rid;
-                if (hmap_upsert(&p->vnodes, &vk, &created) == SIZE_MAX)
+                if (vn_log_add(p, &vk) != OCP_OK)
                     return oom(err);
                 if (mo != NULL && e < UINT32_MAX) {
                     mo->vn_entry = (uint32_t)e;

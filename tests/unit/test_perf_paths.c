@@ -4,7 +4,8 @@
  * namespace, NULL pods, one name in two namespaces), dictionaries that
  * grow under one serial (Parquet's lasting dictionaries), the finish's
  * label caches kept across days (day index against agg_finish), the sort
- * on ranked strings, and CSV fields written twice.
+ * on ranked strings, CSV fields written twice, and volume nodes logged
+ * and added to their table after the batch (a log flushed mid-batch).
  */
 #include <math.h>
 #include <stdint.h>
@@ -621,6 +622,178 @@ static void test_merge_order(void)
     free(d);
 }
 
+/* ---- volume nodes logged and added after the batch ----------------- */
+
+/* A dictionary of n strings "<prefix><i % mod>" (ids i), built directly. */
+struct gdict {
+    struct ocp_strdict d;
+    uint64_t *off;
+    char *data;
+};
+
+static void gdict_make(struct gdict *g, const char *prefix, uint32_t n)
+{
+    uint32_t i;
+    g->off = malloc(((size_t)n + 1) * sizeof *g->off);
+    g->data = malloc((size_t)n * 16);
+    g->off[0] = 0;
+    for (i = 0; i < n; i++) {
+        int l = snprintf(g->data + g->off[i], 16, "%s%u", prefix, i);
+        g->off[i + 1] = g->off[i] + (uint64_t)l;
+    }
+    g->d.count = n;
+    g->d.offsets = g->off;
+    g->d.data = g->data;
+    g->d.serial = ocp_strdict_next_serial();
+}
+
+static void gdict_free(struct gdict *g)
+{
+    free(g->off);
+    free(g->data);
+}
+
+/* More new pods in one batch than add_pods logs volume nodes for before
+ * it adds them to the table (VN_LOG_MAX, 65 536), so the log is flushed
+ * in the middle of the batch and at its end: the storage rows (one per
+ * node each volume's pod ran on) are those of the same rows added in
+ * small batches, and each names its pod's node. */
+#define VN_PODS 70000u
+#define VN_NODES 50u
+#define VN_STO 140u
+static void test_volume_node_log(void)
+{
+    struct gdict dns, dnode, dpod, drid, dpvc, dpv;
+    uint32_t *ns = malloc(VN_PODS * sizeof *ns), *node = malloc(VN_PODS * sizeof *node),
+             *pod = malloc(VN_PODS * sizeof *pod), *rid = malloc(VN_PODS * sizeof *rid);
+    int64_t *ts = malloc(VN_PODS * sizeof *ts);
+    double *num = malloc(VN_PODS * sizeof *num);
+    uint32_t sns[VN_STO], spod[VN_STO], spvc[VN_STO], spv[VN_STO];
+    int64_t sts[VN_STO];
+    double sb[VN_STO];
+    struct agg_partial *one = new_partial(), *many = new_partial();
+    struct ocp_batch b;
+    char *t1, *t2, *at, line[64];
+    uint32_t i, from, nsto = 0;
+
+    gdict_make(&dns, "ns", 5);
+    gdict_make(&dnode, "n", VN_NODES);
+    gdict_make(&dpod, "q", VN_PODS);
+    gdict_make(&drid, "r", VN_NODES);
+    gdict_make(&dpvc, "c", VN_STO);
+    gdict_make(&dpv, "v", VN_STO);
+    for (i = 0; i < VN_PODS; i++) {
+        ns[i] = i % 5;
+        node[i] = i % VN_NODES;
+        pod[i] = i;
+        rid[i] = i % VN_NODES;
+        ts[i] = (int64_t)20000 * DAY_US + (int64_t)(i % 3) * HOUR_US;
+        num[i] = (double)(i % 1000) / 8.0;
+    }
+    for (from = 0; from < VN_PODS; from += 997) {
+        uint32_t n = VN_PODS - from < 997 ? VN_PODS - from : 997;
+        struct agg_partial *targets[2] = {one, many};
+        int k, t;
+        for (t = 0; t < 2; t++) {
+            uint32_t at0 = t == 0 ? 0 : from, nr = t == 0 ? VN_PODS : n;
+            if (t == 0 && from > 0)
+                continue;
+            memset(&b, 0, sizeof b);
+            b.table = OCP_TABLE_POD;
+            b.nrows = nr;
+            b.col[POD_INTERVAL_START].present = 1;
+            b.col[POD_INTERVAL_START].ts = ts + at0;
+            b.col[POD_NAMESPACE].present = b.col[POD_NODE].present = 1;
+            b.col[POD_POD].present = b.col[POD_RESOURCE_ID].present = 1;
+            b.col[POD_NAMESPACE].str.ids = ns + at0;
+            b.col[POD_NAMESPACE].str.dict = &dns.d;
+            b.col[POD_NODE].str.ids = node + at0;
+            b.col[POD_NODE].str.dict = &dnode.d;
+            b.col[POD_POD].str.ids = pod + at0;
+            b.col[POD_POD].str.dict = &dpod.d;
+            b.col[POD_RESOURCE_ID].str.ids = rid + at0;
+            b.col[POD_RESOURCE_ID].str.dict = &drid.d;
+            for (k = POD_USAGE_CPU; k <= POD_CAP_MEM_SEC; k++) {
+                b.col[k].present = 1;
+                b.col[k].num = num + at0;
+            }
+            CHECK_INT(agg_partial_add(targets[t], &b, NULL), OCP_OK);
+        }
+    }
+    /* Volumes of every 500th pod, from the first to the last. */
+    for (i = 0; i < VN_PODS; i += 500) {
+        sns[nsto] = i % 5;
+        spod[nsto] = i;
+        spvc[nsto] = nsto;
+        spv[nsto] = nsto;
+        sts[nsto] = (int64_t)20000 * DAY_US;
+        sb[nsto] = 1e9;
+        nsto++;
+    }
+    CHECK_INT(nsto, VN_STO);
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_STORAGE;
+    b.nrows = VN_STO;
+    b.col[STO_INTERVAL_START].present = 1;
+    b.col[STO_INTERVAL_START].ts = sts;
+    b.col[STO_NAMESPACE].present = b.col[STO_POD].present = 1;
+    b.col[STO_PVC].present = b.col[STO_PV].present = 1;
+    b.col[STO_NAMESPACE].str.ids = sns;
+    b.col[STO_NAMESPACE].str.dict = &dns.d;
+    b.col[STO_POD].str.ids = spod;
+    b.col[STO_POD].str.dict = &dpod.d;
+    b.col[STO_PVC].str.ids = spvc;
+    b.col[STO_PVC].str.dict = &dpvc.d;
+    b.col[STO_PV].str.ids = spv;
+    b.col[STO_PV].str.dict = &dpv.d;
+    b.col[STO_CAP_BYTE_SEC].present = b.col[STO_REQUEST_BYTE_SEC].present =
+        b.col[STO_USAGE_BYTE_SEC].present = 1;
+    b.col[STO_CAP_BYTE_SEC].num = b.col[STO_REQUEST_BYTE_SEC].num =
+        b.col[STO_USAGE_BYTE_SEC].num = sb;
+    CHECK_INT(agg_partial_add(one, &b, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(many, &b, NULL), OCP_OK);
+
+    t1 = report_text(one, 0);
+    t2 = report_text(many, 1);
+    CHECK(strcmp(t1, t2) == 0);
+    /* One storage row per volume, on its pod's node: pod q<i> ran on
+     * node n<i % 50> (its storage row names the node after the
+     * namespace). */
+    for (i = 0, at = t1; (at = strstr(at, ",Storage,")) != NULL; at++)
+        i++;
+    CHECK_INT(i, VN_STO);
+    for (i = 0; i < VN_PODS; i += 500) {
+        char want[64], *start, *end;
+        snprintf(line, sizeof line, ",\"c%u\",\"v%u\",", i / 500, i / 500);
+        snprintf(want, sizeof want, ",Storage,%s,%s,\"ns%u\",\"n%u\",", "2024-10-04",
+                 "2024-10-04", i % 5, i % VN_NODES);
+        at = strstr(t1, line);
+        CHECK(at != NULL);
+        if (at == NULL)
+            continue;
+        for (start = at; start > t1 && start[-1] != '\n'; start--)
+            ;
+        end = strchr(at, '\n');
+        CHECK(end != NULL && strstr(start, want) != NULL && strstr(start, want) < end);
+    }
+    free(t1);
+    free(t2);
+    agg_partial_destroy(one);
+    agg_partial_destroy(many);
+    gdict_free(&dns);
+    gdict_free(&dnode);
+    gdict_free(&dpod);
+    gdict_free(&drid);
+    gdict_free(&dpvc);
+    gdict_free(&dpv);
+    free(ns);
+    free(node);
+    free(pod);
+    free(rid);
+    free(ts);
+    free(num);
+}
+
 int main(void)
 {
     static const char *enabled[] = {"app", "environment", "tier", "zone", "x", "a", "b", "c"};
@@ -632,6 +805,7 @@ int main(void)
     RUN(test_sort);
     RUN(test_sort_long_labels);
     RUN(test_csv_repeated);
+    RUN(test_volume_node_log);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();
 }

@@ -716,12 +716,19 @@ static int vn_flush(struct agg_partial *p, struct ocp_error *err)
 {
     uint32_t count[1u << VN_BUCKET_BITS];
     size_t i, n = p->vn_log_n;
-    uint64_t mask = p->vnodes.mask;
+    uint64_t mask = 256;
     unsigned shift = 0;
     int created;
 
     if (n == 0)
         return OCP_OK;
+    /* The home slots of the table as its entries make it, not as it is:
+     * a partial reused for another window keeps its larger slot array
+     * (agg_partial_reset), and must add its entries in the order a fresh
+     * one does (the same bytes when serialized). */
+    while ((p->vnodes.count + 1) * 2 > mask)
+        mask *= 2;
+    mask -= 1;
     while ((mask >> shift) >= (1u << VN_BUCKET_BITS))
         shift++;
     memset(count, 0, sizeof count);

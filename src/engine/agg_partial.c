@@ -75,10 +75,21 @@ static int oom(struct ocp_error *err)
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
+/* Memos [from, to) name no group and no volume node. */
+static void memo_forget(struct pod_memo *m, uint32_t from, uint32_t to)
+{
+    uint32_t i;
+    for (i = from; i < to; i++) {
+        m[i].entry = UINT32_MAX;
+        m[i].day = 0;
+        m[i].vn_entry = UINT32_MAX;
+        m[i].vn_rid = 0;
+    }
+}
+
 int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
                       struct ocp_error *err)
 {
-    uint32_t i;
     int t, c;
 
     p->settings = *settings;
@@ -94,12 +105,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
     p->vn_log_n = 0;
     hmap_clear(&p->storage);
     /* Memos and id maps name pool ids of the strings just forgotten. */
-    for (i = 0; i < p->memo_cap; i++) {
-        p->memo[i].entry = UINT32_MAX;
-        p->memo[i].day = 0;
-        p->memo[i].vn_entry = UINT32_MAX;
-        p->memo[i].vn_rid = 0;
-    }
+    memo_forget(p->memo, 0, p->memo_cap);
     if (p->cap_acc_cap > 0)
         memset(p->cap_acc, 0, (size_t)p->cap_acc_cap * sizeof *p->cap_acc);
     for (t = 0; t < OCP_TABLE_COUNT; t++)
@@ -379,7 +385,7 @@ static inline int in_run(const struct agg_partial *p, int64_t ts,
 static int memo_reserve(struct agg_partial *p, uint32_t n)
 {
     struct pod_memo *m;
-    uint32_t i, ncap;
+    uint32_t ncap;
 
     if (n <= p->memo_cap)
         return OCP_OK;
@@ -389,12 +395,7 @@ static int memo_reserve(struct agg_partial *p, uint32_t n)
     m = realloc(p->memo, (size_t)ncap * sizeof *m);
     if (m == NULL)
         return OCP_ERR_OSERR;
-    for (i = p->memo_cap; i < ncap; i++) {
-        m[i].entry = UINT32_MAX;
-        m[i].day = 0;
-        m[i].vn_entry = UINT32_MAX;
-        m[i].vn_rid = 0;
-    }
+    memo_forget(m, p->memo_cap, ncap);
     p->memo = m;
     p->memo_cap = ncap;
     return OCP_OK;
@@ -716,19 +717,17 @@ static int vn_flush(struct agg_partial *p, struct ocp_error *err)
 {
     uint32_t count[1u << VN_BUCKET_BITS];
     size_t i, n = p->vn_log_n;
-    uint64_t mask = 256;
+    uint64_t mask;
     unsigned shift = 0;
     int created;
 
     if (n == 0)
         return OCP_OK;
-    /* The home slots of the table as its entries make it, not as it is:
-     * a partial reused for another window keeps its larger slot array
-     * (agg_partial_reset), and must add its entries in the order a fresh
-     * one does (the same bytes when serialized). */
-    while ((p->vnodes.count + 1) * 2 > mask)
-        mask *= 2;
-    mask -= 1;
+    /* The home slots of a table sized for its entries, not of its slot
+     * array as it is: a partial reused for another window keeps its
+     * larger slot array (agg_partial_reset), and must add its entries in
+     * the order a fresh one does (the same bytes when serialized). */
+    mask = hmap_slots_for(p->vnodes.count) - 1;
     while ((mask >> shift) >= (1u << VN_BUCKET_BITS))
         shift++;
     memset(count, 0, sizeof count);

@@ -136,14 +136,23 @@ size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
     return e;
 }
 
+size_t hmap_slots_for(size_t n)
+{
+    size_t nslots = 256;
+
+    while ((n + 1) * 2 > nslots)
+        nslots *= 2;
+    return nslots;
+}
+
 int hmap_reserve(struct hmap *m, size_t n)
 {
     size_t nslots = m->slots == NULL ? 256 : m->mask + 1;
 
     if (n >= UINT32_MAX - 1)
         return -1;
-    while ((n + 1) * 2 > nslots)
-        nslots *= 2;
+    if (hmap_slots_for(n) > nslots)
+        nslots = hmap_slots_for(n);
     if ((m->slots == NULL || nslots != m->mask + 1) && hmap_rehash(m, nslots) != 0)
         return -1;
     if (n > m->cap && entries_resize(m, n) != 0)

@@ -115,6 +115,10 @@ static inline size_t hmap_upsert(struct hmap *m, const void *key, int *created)
     return hmap_upsert_hashed(m, key, hmap_hash(key, m->key_size), created);
 }
 
+/* The slots hmap_reserve gives a new map for n entries: a power of two,
+ * at least 256 and more than twice n. */
+size_t hmap_slots_for(size_t n);
+
 /* Makes room for n entries in all (no rehash or realloc until then);
  * -1 when out of memory (the map is unchanged). */
 int hmap_reserve(struct hmap *m, size_t n);

@@ -322,7 +322,9 @@ void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
  * rank 0's temporary file (one file system), each rank writes the text of
  * its own days at their offsets: rank 0 shares the stream
  * (rpt_stream_share), every rank opens a part (rpt_part_open) and writes
- * its day blocks with rpt_part_write at offsets handed down the day order,
+ * its days with rpt_part_stream (the driver streams a day as it encodes
+ * it; rpt_part_write takes a whole day block) at offsets handed down the
+ * day order,
  * closes (rpt_part_close syncs), and rank 0 tells the stream where the
  * text ends (rpt_stream_shared_end) before rpt_stream_commit, which still
  * fsyncs and renames.  Ownership: struct rpt_share and struct rpt_part are

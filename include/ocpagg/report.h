@@ -324,9 +324,8 @@ void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
  * (rpt_stream_share), every rank opens a part (rpt_part_open) and writes
  * its days with rpt_part_stream (the driver streams a day as it encodes
  * it; rpt_part_write takes a whole day block) at offsets handed down the
- * day order,
- * closes (rpt_part_close syncs), and rank 0 tells the stream where the
- * text ends (rpt_stream_shared_end) before rpt_stream_commit, which still
+ * day order, closes (rpt_part_close syncs), and rank 0 tells the stream
+ * where the text ends (rpt_stream_shared_end) before rpt_stream_commit, which still
  * fsyncs and renames.  Ownership: struct rpt_share and struct rpt_part are
  * caller storage; *_release frees what they hold.  CSV only. */
 struct rpt_share {

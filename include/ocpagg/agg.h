@@ -181,6 +181,20 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
                    const struct agg_finish_settings *settings, int32_t day,
                    struct rpt_table *out, struct ocp_error *err);
 
+/* agg_finish_day for part `part` (0 .. nparts - 1) of the day's rows, so
+ * that several ranks can share a day: the day's sorted rows are cut into
+ * nparts runs that follow each other, between namespaces of the pod rows
+ * (a namespace's rows stay in one part; the storage rows, which follow
+ * every pod row, are in the last part), of about equal numbers of rows
+ * (agg_finish_part.c).  The cut depends only on the day's groups, so the
+ * parts from holders of the same groups, encoded one after the other in
+ * part order, give the text of agg_finish_day's rows.  A part may be
+ * empty; nparts 1 is agg_finish_day. */
+int agg_finish_day_part(const struct agg_partial *p, const struct agg_day_index *ix,
+                        const struct agg_finish_settings *settings, int32_t day,
+                        int part, int nparts, struct rpt_table *out,
+                        struct ocp_error *err);
+
 /* Counts the pod and storage groups of the days `keep` accepts. */
 void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep,
                             void *ctx, int64_t *pod_groups,

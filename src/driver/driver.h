@@ -56,10 +56,18 @@ int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
  * indexes, balanced by rows; the same answer on every rank.  When every
  * chunk lies within one day, a chunk goes to the rank that will finish its
  * day (exchange_day_owner) while that rank is under its share of the
- * rows, and the rest to the least loaded rank, so little moves between
- * ranks afterwards; otherwise ranks get contiguous runs of chunks. */
+ * rows, and the rest (and the chunks of a split day, which every rank
+ * needs whole) to the least loaded rank, so little moves between ranks
+ * afterwards; otherwise ranks get contiguous runs of chunks. */
+struct exchange_days;
 int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
-               size_t **chunks, size_t *count);
+               const struct exchange_days *split, size_t **chunks, size_t *count);
+
+/* The sorted distinct days of window w's chunks as a malloc'd list (for
+ * struct exchange_days); none (*days NULL, *count 0) when some chunk's
+ * rows are not known to lie within one day.  OCP_ERR_OSERR: no memory. */
+int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t **days,
+                     size_t *count);
 
 /* The windows of days the job works through one after the other: each
  * window's chunks are read, exchanged, finished and written before the

@@ -2,6 +2,7 @@
 #include "driver/exchange.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "driver/fault.h"
 
@@ -13,9 +14,83 @@ int exchange_day_owner(int32_t day, int nranks)
     return m < 0 ? m + nranks : m;
 }
 
+int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays,
+                       int nranks, int split_ok)
+{
+    size_t *count, q, i;
+    int r;
+
+    memset(d, 0, sizeof *d);
+    d->nranks = nranks;
+    if (!split_ok || nranks < 2 || ndays == 0)
+        return OCP_OK;
+    count = calloc((size_t)nranks, sizeof *count);
+    d->split = malloc(ndays * sizeof *d->split);
+    if (count == NULL || d->split == NULL) {
+        free(count);
+        exchange_days_release(d);
+        return OCP_ERR_OSERR;
+    }
+    for (i = 0; i < ndays; i++)
+        count[exchange_day_owner(days[i], nranks)]++;
+    /* A rank's last days beyond the even share are split, from the end
+     * (consecutive days leave ndays mod nranks of them). */
+    q = ndays / (size_t)nranks;
+    for (i = ndays; i-- > 0;) {
+        r = exchange_day_owner(days[i], nranks);
+        if (count[r] > q) {
+            count[r]--;
+            d->split[d->nsplit++] = days[i];
+        }
+    }
+    free(count);
+    for (i = 0; i < d->nsplit / 2; i++) { /* found backwards: sorted again */
+        int32_t x = d->split[i];
+        d->split[i] = d->split[d->nsplit - 1 - i];
+        d->split[d->nsplit - 1 - i] = x;
+    }
+    return OCP_OK;
+}
+
+void exchange_days_release(struct exchange_days *d)
+{
+    free(d->split);
+    d->split = NULL;
+    d->nsplit = 0;
+}
+
+int exchange_day_split(const struct exchange_days *d, int32_t day)
+{
+    size_t lo = 0, hi = d->nsplit;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->split[mid] == day)
+            return 1;
+        if (d->split[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 struct owner_ctx {
+    const struct exchange_days *d;
     int rank, nranks;
 };
+
+/* The whole days c->rank finishes. */
+static int keep_whole(int32_t day, void *ctx)
+{
+    const struct owner_ctx *c = ctx;
+    return exchange_day_owner(day, c->nranks) == c->rank && !exchange_day_split(c->d, day);
+}
+
+static int keep_split(int32_t day, void *ctx)
+{
+    const struct owner_ctx *c = ctx;
+    return exchange_day_split(c->d, day);
+}
 
 static int keep_owned(int32_t day, void *ctx)
 {
@@ -23,18 +98,23 @@ static int keep_owned(int32_t day, void *ctx)
     return exchange_day_owner(day, c->nranks) == c->rank;
 }
 
-static int keep_other(int32_t day, void *ctx)
+/* Days this rank does not finish whole: their groups leave. */
+static int keep_leaving(int32_t day, void *ctx)
 {
-    return !keep_owned(day, ctx);
+    const struct owner_ctx *c = ctx;
+    return exchange_day_owner(day, c->nranks) != c->rank ||
+           exchange_day_split(c->d, day);
 }
 
-int64_t exchange_count_moving(const struct agg_partial *p, int rank, int nranks)
+int64_t exchange_count_moving(const struct agg_partial *p, const struct exchange_days *d,
+                              int rank)
 {
     struct owner_ctx ctx;
     int64_t pod = 0, sto = 0;
+    ctx.d = d;
     ctx.rank = rank;
-    ctx.nranks = nranks;
-    agg_partial_count_days(p, keep_other, &ctx, &pod, &sto);
+    ctx.nranks = d->nranks;
+    agg_partial_count_days(p, keep_leaving, &ctx, &pod, &sto);
     return pod + sto;
 }
 
@@ -42,57 +122,76 @@ void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
                           int64_t *pod_groups, int64_t *storage_groups)
 {
     struct owner_ctx ctx;
+    ctx.d = NULL;
     ctx.rank = rank;
     ctx.nranks = nranks;
     agg_partial_count_days(p, keep_owned, &ctx, pod_groups, storage_groups);
 }
 
-int exchange_shuffle_by_day(struct agg_partial *mine, struct tp *t,
-                            uint64_t *bytes_sent, struct ocp_error *err)
+int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days *d,
+                            struct tp *t, uint64_t *bytes_sent, struct ocp_error *err)
 {
     struct owner_ctx ctx;
-    int k, rc = OCP_OK;
+    unsigned char *split_buf = NULL;
+    size_t split_len = 0;
+    int k, phase, rc = OCP_OK;
 
+    ctx.d = d;
     ctx.nranks = t->nranks;
     /* Round k: send to rank + k, receive from rank - k; every pair meets
-     * once and each message holds only groups of the receiver's days.
-     * What arrives is merged into `mine`, whose groups of other ranks'
-     * days stay behind unused: the finish step asks only for its own.
-     * A rank that failed still takes part in the round (its header says
-     * so and no data moves), then every rank leaves after that round. */
-    for (k = 1; k < t->nranks; k++) {
-        int to = (t->rank + k) % t->nranks, from = (t->rank - k + t->nranks) % t->nranks;
-        unsigned char *sbuf = NULL, *rbuf = NULL;
-        size_t slen = 0, rlen = 0;
-        int lrc;
+     * once.  What arrives is merged into `mine`, whose groups of other
+     * ranks' days stay behind unused: the finish step asks only for its
+     * own.  Phase 0 moves whole days, each message holding only groups of
+     * the receiver's days, so nothing received is ever sent on.  Phase 1
+     * (only with split days, the same on every rank) sends every peer the
+     * split days' groups this rank read, serialized once before any of
+     * theirs arrive: merged groups sent on would count twice.  A rank
+     * that failed still takes part in the round (its header says so and
+     * no data moves), then every rank leaves after that round. */
+    for (phase = 0; phase < (d->nsplit > 0 ? 2 : 1); phase++) {
+        for (k = 1; k < t->nranks; k++) {
+            int to = (t->rank + k) % t->nranks, from = (t->rank - k + t->nranks) % t->nranks;
+            unsigned char *sbuf = NULL, *rbuf = NULL;
+            size_t slen = 0, rlen = 0;
+            int lrc;
 
-        if (rc == OCP_OK && k == 1)
-            rc = fault_at("exchange", err);
-        if (rc == OCP_OK && tp_poll(t))
-            rc = t->signal != NULL && *t->signal
-                     ? ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                                     "stopped by signal %d", (int)*t->signal)
-                     : TP_PEER;
-        if (rc == OCP_OK) {
+            if (rc == OCP_OK && k == 1)
+                rc = fault_at(phase == 0 ? "exchange" : "split", err);
+            if (rc == OCP_OK && tp_poll(t))
+                rc = t->signal != NULL && *t->signal
+                         ? ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
+                                         "stopped by signal %d", (int)*t->signal)
+                         : TP_PEER;
             ctx.rank = to;
-            rc = agg_partial_serialize_days(mine, keep_owned, &ctx, &sbuf, &slen, err);
-        }
-        lrc = tp_swap(t, sbuf, slen, rc, to, &rbuf, &rlen, from, TAG_SHUFFLE, err);
-        free(sbuf);
-        if (lrc == OCP_OK)
-            *bytes_sent += slen;
-        if (rc == OCP_OK && lrc == OCP_OK)
-            lrc = agg_partial_merge_serialized(mine, rbuf, rlen, err);
-        free(rbuf);
-        if (rc == OCP_OK)
-            rc = lrc;
-        if (rc != OCP_OK && rc != TP_PEER)
-            tp_alert(t, rc, err != NULL ? err->message : "");
-        if (tp_any(t, rc != OCP_OK)) {
+            if (rc == OCP_OK && phase == 0)
+                rc = agg_partial_serialize_days(mine, keep_whole, &ctx, &sbuf, &slen, err);
+            if (rc == OCP_OK && phase == 1 && k == 1)
+                rc = agg_partial_serialize_days(mine, keep_split, &ctx, &split_buf,
+                                                &split_len, err);
+            if (rc == OCP_OK && phase == 1) {
+                sbuf = split_buf;
+                slen = split_len;
+            }
+            lrc = tp_swap(t, sbuf, slen, rc, to, &rbuf, &rlen, from, TAG_SHUFFLE, err);
+            if (phase == 0)
+                free(sbuf);
+            if (lrc == OCP_OK)
+                *bytes_sent += slen;
+            if (rc == OCP_OK && lrc == OCP_OK)
+                lrc = agg_partial_merge_serialized(mine, rbuf, rlen, err);
+            free(rbuf);
             if (rc == OCP_OK)
-                rc = TP_PEER;
-            break;
+                rc = lrc;
+            if (rc != OCP_OK && rc != TP_PEER)
+                tp_alert(t, rc, err != NULL ? err->message : "");
+            if (tp_any(t, rc != OCP_OK)) {
+                if (rc == OCP_OK)
+                    rc = TP_PEER;
+                free(split_buf);
+                return rc;
+            }
         }
     }
+    free(split_buf);
     return rc;
 }

@@ -19,7 +19,7 @@ int fault_init(int rank, struct ocp_error *err)
     int r, n = 0;
     static const char *const phases[] = {"plan", "read", "merge", "exchange", "finish",
                                           "write", "summary", "recv", "aws", "share", "awspg",
-                                          "awsday", NULL};
+                                          "awsday", "split", NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
                                          "stop", NULL};
     int pi, ki;

@@ -37,13 +37,21 @@
 /* The least room of a streamed day's text buffer. */
 #define STREAM_ROOM ((size_t)64 << 20)
 
-/* Finishes one day and encodes it (unless encode is 0: the walk streams
- * the rows, see encode_streamed). */
+/* A day, or a part of a day that every rank shares (struct
+ * exchange_days), with the rank that finishes it. */
+struct unit {
+    int32_t day;
+    int32_t part, nparts; /* 0 of 1: the whole day */
+    int32_t owner;
+};
+
+/* Finishes one day or part and encodes it (unless encode is 0: the walk
+ * streams the rows, see encode_streamed). */
 static int finish_one_day(const struct agg_partial *p,
                           const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs,
                           const struct rpt_meta *meta, const struct out_encoding *enc,
-                          int32_t day, int encode, struct rpt_table *tb,
+                          const struct unit *u, int encode, struct rpt_table *tb,
                           struct rpt_buf *block, struct rpt_buf *aws,
                           struct finish_result *res, struct ocp_error *err)
 {
@@ -52,7 +60,7 @@ static int finish_one_day(const struct agg_partial *p,
     /* The day index lets a day's finish walk only its own groups.  The
      * table is the thread's, emptied: its pages serve every day. */
     rpt_table_clear(tb);
-    rc = agg_finish_day(p, ix, fs, day, tb, err);
+    rc = agg_finish_day_part(p, ix, fs, u->day, u->part, u->nparts, tb, err);
     if (rc == OCP_OK) {
         rpt_table_count_kinds(tb, &res->pod_rows, &res->unallocated_rows,
                               &res->storage_rows);
@@ -66,7 +74,8 @@ static int finish_one_day(const struct agg_partial *p,
     return rc;
 }
 
-/* A batch of up to nthreads of this rank's days, finished in parallel. */
+/* A batch of up to nthreads of this rank's days (or parts), finished in
+ * parallel. */
 struct batch {
     struct rpt_table *table; /* per slot: the rows of its day, reused */
     struct rpt_buf *block;
@@ -81,7 +90,7 @@ struct batch {
 static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix,
                      const struct agg_finish_settings *fs,
                      const struct rpt_meta *meta, const struct out_encoding *enc,
-                     const int32_t *days, struct batch *b, int nthreads,
+                     const struct unit *days, struct batch *b, int nthreads,
                      struct rpt_buf *aws_rows, struct finish_result *res,
                      struct ocp_error *err)
 {
@@ -97,7 +106,7 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
     }
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (i = 0; i < (int)b->count; i++)
-        b->status[i] = finish_one_day(p, ix, fs, meta, enc, days[b->first + (size_t)i],
+        b->status[i] = finish_one_day(p, ix, fs, meta, enc, &days[b->first + (size_t)i],
                                       b->encode, &b->table[i], &b->block[i],
                                       b->aws != NULL ? &b->aws[i] : NULL,
                                       &b->res[i], &b->err[i]);
@@ -116,21 +125,18 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
         }
     }
     /* Time at work, not waiting: the summary shows how evenly the days
-     * were shared (7 days on 2 ranks is 4:3). */
+     * were shared (whole days and parts of split days). */
     res->busy_seconds += now_seconds() - t0;
     res->days += (int64_t)b->count;
     return rc;
 }
 
-struct day_owner {
-    int32_t day;
-    int32_t owner;
-};
-
-static int cmp_day_owner(const void *a, const void *b)
+static int cmp_unit(const void *a, const void *b)
 {
-    const struct day_owner *x = a, *y = b;
-    return x->day < y->day ? -1 : (x->day > y->day ? 1 : 0);
+    const struct unit *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return (x->part > y->part) - (x->part < y->part);
 }
 
 
@@ -143,9 +149,9 @@ struct walk {
     const struct out_encoding *enc;
     struct tp *t;
     int nthreads;
-    const int32_t *days;      /* this rank's days, in order */
+    const struct unit *days;  /* this rank's days and parts, in order */
     size_t ndays, next;       /* next: the first day not yet in a batch */
-    const struct day_owner *order; /* every day with its owner, in order */
+    const struct unit *order; /* every day and part with its owner, in order */
     size_t total;
     struct batch b;
     size_t taken;             /* blocks of the current batch already used */
@@ -200,7 +206,7 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
     size_t gi;
 
     for (gi = 0; gi < w->total; gi++) {
-        const struct day_owner *d = &w->order[gi];
+        const struct unit *d = &w->order[gi];
         progress(w, gi);
         if (d->owner != t->rank) {
             if (t->rank == 0) {
@@ -334,7 +340,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         tp_failed(t, rc, err);
     }
     for (gi = 0; gi < w->total; gi++) {
-        const struct day_owner *d = &w->order[gi];
+        const struct unit *d = &w->order[gi];
         int64_t off = next_off, day_rows = 0;
         size_t n = 0, gone = 0, left, taken;
         const char *text;
@@ -486,17 +492,18 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
     return OCP_OK;
 }
 
-int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
+int finish_days(const struct agg_partial *mine, const struct exchange_days *split,
+                const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds,
                 struct tp *t, struct rpt_buf *aws_rows, struct finish_result *res,
                 struct ocp_error *err)
 {
     int rank = t->rank, size = t->nranks, r, rc = status, mycount = 0, shared = 0;
-    int32_t *days = NULL, *alldays = NULL;
+    int32_t *days = NULL, *pairs = NULL, *allpairs = NULL;
     size_t ndays = 0, next = 0, total = 0, gi, i;
     int *counts = NULL, *displs = NULL;
-    struct day_owner *order = NULL;
+    struct unit *mydays = NULL, *order = NULL;
     struct agg_day_index *ix = NULL;
     struct walk w;
     struct rpt_part part;
@@ -532,13 +539,34 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     if (rc == OCP_OK)
         rc = agg_day_index_create(mine, &ix, err);
     if (rc == OCP_OK) {
-        /* Only this rank's days; the partial may hold groups of others'
+        mydays = malloc((ndays + 1) * sizeof *mydays);
+        pairs = malloc((2 * ndays + 1) * sizeof *pairs);
+        if (mydays == NULL || pairs == NULL)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    if (rc == OCP_OK) {
+        /* Only this rank's days and parts (part k of a split day is rank
+         * (day + k) mod size's); the partial may hold groups of others'
          * days it read itself (they were sent to their owners). */
-        for (i = 0, next = 0; i < ndays; i++)
-            if (exchange_day_owner(days[i], size) == rank)
-                days[next++] = days[i];
+        for (i = 0, next = 0; i < ndays; i++) {
+            struct unit *u = &mydays[next];
+            u->day = days[i];
+            u->owner = rank;
+            if (exchange_day_split(split, days[i])) {
+                u->nparts = size;
+                u->part = (rank - exchange_day_owner(days[i], size) + size) % size;
+            } else if (exchange_day_owner(days[i], size) == rank) {
+                u->nparts = 1;
+                u->part = 0;
+            } else {
+                continue;
+            }
+            pairs[2 * next] = u->day;
+            pairs[2 * next + 1] = u->part;
+            next++;
+        }
         ndays = next;
-        mycount = (int)ndays;
+        mycount = 2 * (int)ndays;
     }
 
     /* Everyone learns every day's owner (a few numbers per day); a rank
@@ -552,9 +580,9 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
         total += (size_t)counts[r];
     }
     if (rc == OCP_OK) {
-        alldays = malloc((total + 1) * sizeof *alldays);
-        order = malloc((total + 1) * sizeof *order);
-        if (alldays == NULL || order == NULL)
+        allpairs = malloc((total + 1) * sizeof *allpairs);
+        order = malloc((total / 2 + 1) * sizeof *order);
+        if (allpairs == NULL || order == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     tp_failed(t, rc, err);
@@ -563,16 +591,19 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
             rc = TP_PEER;
         goto cleanup;
     }
-    if (MPI_Iallgatherv(days, mycount, MPI_INT32_T, alldays, counts, displs,
+    if (MPI_Iallgatherv(pairs, mycount, MPI_INT32_T, allpairs, counts, displs,
                         MPI_INT32_T, t->comm, &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     for (r = 0, gi = 0; r < size; r++)
-        for (i = 0; i < (size_t)counts[r]; i++, gi++) {
-            order[gi].day = alldays[gi];
+        for (i = 0; i < (size_t)counts[r] / 2; i++, gi++) {
+            order[gi].day = allpairs[displs[r] + 2 * (int)i];
+            order[gi].part = allpairs[displs[r] + 2 * (int)i + 1];
+            order[gi].nparts = exchange_day_split(split, order[gi].day) ? size : 1;
             order[gi].owner = r;
         }
-    qsort(order, total, sizeof *order, cmp_day_owner);
+    total /= 2;
+    qsort(order, total, sizeof *order, cmp_unit);
 
     /* One rank too: the part writes whole pages straight to the disk. */
     if (enc->shared_write && !enc->postgres) {
@@ -588,7 +619,7 @@ int finish_days(const struct agg_partial *mine, const struct agg_finish_settings
     w.enc = enc;
     w.t = t;
     w.nthreads = nthreads;
-    w.days = days;
+    w.days = mydays;
     w.ndays = ndays;
     w.order = order;
     w.total = total;
@@ -648,7 +679,9 @@ cleanup:
     free(w.b.err);
     free(w.b.status);
     free(days);
-    free(alldays);
+    free(mydays);
+    free(pairs);
+    free(allpairs);
     free(order);
     agg_day_index_destroy(ix);
     free(counts);

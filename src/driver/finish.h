@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "driver/exchange.h"
 #include "driver/output.h"
 #include "driver/transport.h"
 #include "ocpagg/agg.h"
@@ -35,7 +36,8 @@ struct finish_result {
  * With several ranks, a CSV file and enc->shared_write, every rank writes
  * its own days into rank 0's temporary file when all of them can open it
  * (res->shared); rank 0 then only checks the length before the commit. */
-int finish_days(const struct agg_partial *mine, const struct agg_finish_settings *fs,
+int finish_days(const struct agg_partial *mine, const struct exchange_days *split,
+                const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds, struct tp *t,
                 struct rpt_buf *aws_rows, struct finish_result *res, struct ocp_error *err);

@@ -298,6 +298,7 @@ struct run {
     int64_t *pg_ids;
     struct finish_result fres;
     size_t *mychunks, nmychunks;
+    struct exchange_days days; /* the current window's: who finishes what */
     int rank, nranks, nthreads;
     double t_begin, t_mark;
     char *config_json;
@@ -639,7 +640,22 @@ static int phase_read(struct run *r, struct ocp_error *err)
     }
     free(r->mychunks);
     r->mychunks = NULL;
-    if (plan_share(&r->plan, r->rank, r->nranks, w, &r->mychunks, &r->nmychunks) != OCP_OK)
+    /* Which days of the window ranks share (from the plan: the same on
+     * every rank), before the chunks are shared out by day. */
+    {
+        int32_t *wd = NULL;
+        size_t nwd = 0;
+        int lrc;
+        exchange_days_release(&r->days);
+        lrc = plan_window_days(&r->plan, w, &wd, &nwd);
+        if (lrc == OCP_OK)
+            lrc = exchange_days_init(&r->days, wd, nwd, r->nranks, r->enc.split_days);
+        free(wd);
+        if (lrc != OCP_OK)
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    if (plan_share(&r->plan, r->rank, r->nranks, w, &r->days, &r->mychunks,
+                   &r->nmychunks) != OCP_OK)
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     memset(&r->job, 0, sizeof r->job);
     r->job.cfg = &r->cfg;
@@ -705,8 +721,8 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
         fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", r->sum.t_read,
                 r->nranks > 1 ? "; exchanging groups by day between ranks" : "");
     if (r->nranks > 1) {
-        r->moving_groups += exchange_count_moving(r->partial, r->rank, r->nranks);
-        rc = exchange_shuffle_by_day(r->partial, &r->tp, &r->moved_bytes, err);
+        r->moving_groups += exchange_count_moving(r->partial, &r->days, r->rank);
+        rc = exchange_shuffle_by_day(r->partial, &r->days, &r->tp, &r->moved_bytes, err);
     }
     else if (tp_poll(&r->tp))
         rc = stopped(err);
@@ -735,7 +751,7 @@ static int phase_finish(struct run *r, struct ocp_error *err)
      * failure reaches the others through the alert and the headers. */
     if (rc != OCP_OK)
         tp_alert(&r->tp, rc, err->message);
-    rc = finish_days(r->partial, &r->fs, &r->meta, &r->enc, r->nthreads,
+    rc = finish_days(r->partial, &r->days, &r->fs, &r->meta, &r->enc, r->nthreads,
                      rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
                      &r->fres, err);
@@ -1125,6 +1141,7 @@ done:
     rpt_buf_release(&r->aws_rows);
     aws_step_result_release(&r->aws);
     free(r->mychunks);
+    exchange_days_release(&r->days);
     free(r->windows);
     roles_log_destroy(r->roles);
     free(r->figures);

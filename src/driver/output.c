@@ -12,6 +12,9 @@ void out_encoding_of(const struct cfg *cfg, struct out_encoding *enc)
         enc->format = RPT_FORMAT_CSV;
         enc->shared_write = cfg->output_shared_write;
         enc->report_path = cfg->output_path;
+        /* Parquet would make a row group of each part; the AWS step
+         * attributes a day on the rank that holds all its rows. */
+        enc->split_days = cfg->aws_source_uuid == NULL;
     }
     else
         enc->format = cfg->output_partitioned ? RPT_FORMAT_PARQUET_PARTITIONED

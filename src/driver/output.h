@@ -25,6 +25,9 @@ struct out_encoding {
     int shared_write;          /* CSV file and output.shared_write: with
                                   several ranks each writes its own days
                                   (finish.c), when all can open the file */
+    int split_days;            /* a day may reach the report in several
+                                  blocks, so ranks may share one (struct
+                                  exchange_days): a CSV file, no AWS step */
 };
 
 /* The encoding the config asks for (periods filled later for postgres). */

@@ -380,8 +380,46 @@ static int in_window(const struct plan_chunk *c, const struct plan_window *w)
     return c->day != INT32_MIN && c->day >= w->first_day && c->day <= w->last_day;
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t **days,
+                     size_t *count)
+{
+    int32_t *d = malloc((p->nchunks ? p->nchunks : 1) * sizeof *d);
+    size_t i, n = 0, k;
+
+    *days = NULL;
+    *count = 0;
+    if (d == NULL)
+        return OCP_ERR_OSERR;
+    for (i = 0; i < p->nchunks; i++) {
+        if (!in_window(&p->chunks[i], w))
+            continue;
+        if (p->chunks[i].day == INT32_MIN) {
+            free(d);
+            return OCP_OK;
+        }
+        d[n++] = p->chunks[i].day;
+    }
+    qsort(d, n, sizeof *d, cmp_i32);
+    for (i = 0, k = 0; i < n; i++)
+        if (k == 0 || d[k - 1] != d[i])
+            d[k++] = d[i];
+    if (k == 0) {
+        free(d);
+        return OCP_OK;
+    }
+    *days = d;
+    *count = k;
+    return OCP_OK;
+}
+
 int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
-               size_t **chunks, size_t *count)
+               const struct exchange_days *split, size_t **chunks, size_t *count)
 {
     size_t *list = malloc((p->nchunks ? p->nchunks : 1) * sizeof *list);
     int64_t *load = calloc((size_t)nranks, sizeof *load);
@@ -412,9 +450,10 @@ int plan_share(const struct plan *p, int rank, int nranks, const struct plan_win
             continue;
         if (by_day) {
             /* To the rank that finishes its day while that rank is under
-             * its share of the rows; what is left over goes below. */
+             * its share of the rows; what is left over goes below, and so
+             * do split days (every rank gets all their groups). */
             int o = exchange_day_owner(c->day, nranks);
-            if (load[o] + c->nrows <= target) {
+            if (!exchange_day_split(split, c->day) && load[o] + c->nrows <= target) {
                 owner[i] = o;
                 load[o] += c->nrows;
             }

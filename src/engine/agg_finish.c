@@ -272,7 +272,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         struct emit_item *it = &items[nw];
 
-        if (!wanted(f, k->day))
+        if (!wanted(f, k->day) || !agg_fin_in_part(f, k->ns))
             continue;
         /* Groups come node by node: look a node's or namespace's labels
          * up again only when it changes. */
@@ -408,6 +408,10 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
 
     struct cap_memo cm;
 
+    /* A part of the day without either unallocated namespace needs no
+     * node totals. */
+    if (f->nparts > 1 && f->platform_part != f->part && f->worker_part != f->part)
+        return OCP_OK;
     memset(&cm, 0, sizeof cm);
     hmap_init(&per_node, sizeof(struct day_node_key), sizeof(struct unalloc_val));
     for (j = 0; j < n; j++) {
@@ -453,11 +457,18 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         struct rpt_row *row;
         double cpu_h, mem_gbh;
 
-        if (strcmp(role, "master") == 0 || strcmp(role, "infra") == 0)
+        int part;
+
+        if (strcmp(role, "master") == 0 || strcmp(role, "infra") == 0) {
             ns = "Platform unallocated";
-        else if (strcmp(role, "worker") == 0)
+            part = f->platform_part;
+        } else if (strcmp(role, "worker") == 0) {
             ns = "Worker unallocated";
-        else
+            part = f->worker_part;
+        } else {
+            continue;
+        }
+        if (f->nparts > 1 && part != f->part)
             continue;
         row = rpt_table_add(f->out);
         if (row == NULL) {
@@ -509,15 +520,21 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
     agg_fin_cache_new_table(f->c);
     hmap_init(&f->dn_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
     hmap_init(&f->day_caps, sizeof(struct day_node_key), sizeof(struct cap_sums));
+    hmap_init(&f->ns_part, sizeof(struct ns_part_key), sizeof(struct ns_part_val));
+    f->memo_in = -1;
     rc = build_capacity(f, err);
     if (rc == OCP_OK) {
         finish_capacity(&f->dn_caps);
         finish_capacity(&f->day_caps);
-        rc = emit_pods(f, err);
+        if (f->nparts > 1)
+            rc = agg_fin_cut(f, err);
     }
     if (rc == OCP_OK)
-        rc = emit_unallocated(f, err);
+        rc = emit_pods(f, err);
     if (rc == OCP_OK)
+        rc = emit_unallocated(f, err);
+    /* Storage rows follow every pod row of the day: the last part's. */
+    if (rc == OCP_OK && (f->nparts <= 1 || f->part == f->nparts - 1))
         rc = agg_fin_emit_storage(f, err);
     if (rc == OCP_OK && f->overflow)
         rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
@@ -527,6 +544,7 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
         rpt_table_sort(f->out);
     hmap_release(&f->dn_caps);
     hmap_release(&f->day_caps);
+    hmap_release(&f->ns_part);
     return rc;
 }
 
@@ -556,10 +574,23 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
                    const struct agg_finish_settings *settings, int32_t day,
                    struct rpt_table *out, struct ocp_error *err)
 {
+    return agg_finish_day_part(p, ix, settings, day, 0, 1, out, err);
+}
+
+int agg_finish_day_part(const struct agg_partial *p, const struct agg_day_index *ix,
+                        const struct agg_finish_settings *settings, int32_t day,
+                        int part, int nparts, struct rpt_table *out,
+                        struct ocp_error *err)
+{
     struct finisher f;
     int rc;
 
+    if (nparts < 1 || part < 0 || part >= nparts)
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                             "part %d of %d of a day", part, nparts);
     memset(&f, 0, sizeof f);
+    f.part = part;
+    f.nparts = nparts;
     f.ix = ix;
     f.ix_day = day;
     f.p = p;

@@ -195,7 +195,51 @@ struct finisher {
     const char *cost_ns; /* the last namespace given a cost category */
     int cost_has;
     int64_t cost_id;
+    /* One part of the day (agg_finish_day_part), when nparts > 1: the
+     * pod rows whose namespace's part (ns_part: partial pool id ->
+     * struct ns_part_val) is `part`, the unallocated rows whose
+     * namespace's part is (platform_part, worker_part) and, in the last
+     * part, the storage rows. */
+    int part, nparts;
+    struct hmap ns_part;
+    int platform_part, worker_part;
+    uint32_t memo_ns; /* the last namespace asked of in_part, and its answer */
+    int memo_in;
 };
+
+struct ns_part_key {
+    uint32_t ns, zero;
+};
+struct ns_part_val {
+    int64_t weight; /* the day's pod groups of the namespace */
+    int32_t part;
+};
+
+/* agg_finish_part.c */
+
+/* Cuts f's day (f->ix, f->ix_day; its capacity already built) into
+ * f->nparts parts, filling f->ns_part and the unallocated namespaces'
+ * parts (see agg_finish_day_part). */
+int agg_fin_cut(struct finisher *f, struct ocp_error *err);
+
+/* Whether pod rows of namespace ns (a partial pool id) are in f's part. */
+static inline int agg_fin_in_part(struct finisher *f, uint32_t ns)
+{
+    struct ns_part_key k;
+    size_t e;
+
+    if (f->nparts <= 1)
+        return 1;
+    if (ns == f->memo_ns && f->memo_in >= 0)
+        return f->memo_in;
+    k.ns = ns;
+    k.zero = 0;
+    e = hmap_find(&f->ns_part, &k);
+    f->memo_ns = ns;
+    f->memo_in = e != SIZE_MAX &&
+                 ((const struct ns_part_val *)hmap_value(&f->ns_part, e))->part == f->part;
+    return f->memo_in;
+}
 
 static inline int wanted(const struct finisher *f, int32_t day)
 {

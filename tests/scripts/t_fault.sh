@@ -201,6 +201,37 @@ case_run 3 awsday 0 term 75
 EXTRA=()
 JOB=$WORK/job.yaml
 
+# Split days (Parquet with a day per row group, 4 days on 3 ranks): the
+# day beyond an even share is finished in parts by all three ranks, its
+# groups sent to every rank in a second round of the shuffle.  The report
+# is the one rank's; a failure on a rank other than 0 in that round or in
+# the finish, or its signal, stops every rank promptly with the code and
+# leaves the folder as it was.
+"$OCPGEN" --format parquet --output "$WORK/split_in" --nodes 8 --pods-per-node 12 --days 4 \
+    --quiet || fail "ocpgen (split days) failed"
+SNAP=$WORK/splitout
+mkdir -p "$SNAP"
+JOB=$WORK/split.yaml
+write_config "$JOB" "$WORK/split_in" "$SNAP/report.csv" parquet
+run_mpi 1 --config "$JOB" --quiet --output "$WORK/split1.csv" || fail "split days: 1 rank failed"
+t0=$(now)
+run_mpi 3 --config "$JOB" --quiet || fail "split days: 3 ranks failed"
+base[3]=$(elapsed "$t0" "$(now)")
+cmp -s "$WORK/split1.csv" "$SNAP/report.csv" || fail "split days: 3 ranks differ from 1 rank"
+# Each rank: one whole day and one part of the split day.
+jq -e '[.per_rank[].finish_days] == [2, 2, 2]' "$SNAP/report.summary.json" > /dev/null ||
+    fail "split days: finish_days per rank are not 2 2 2"
+echo "ok: 4 days on 3 ranks, one day split: the report of 1 rank, 2 units per rank"
+passed=$((passed + 1))
+before=$(snapshot)
+case_run 3 split 2 data 65
+case_run 3 split 1 alloc 71
+case_run 3 split 2 term 75
+case_run 3 split 1 kill nonzero
+case_run 3 finish 2 data 65
+case_run 3 write 1 write 74
+JOB=$WORK/job.yaml
+
 # A malformed fault is a usage error, never a silent pass.
 rc=0
 OCPAGG_FAULT=nowhere:1:data run_mpi 2 --config "$WORK/job.yaml" --quiet 2> "$WORK/bad.err" || rc=$?

@@ -92,6 +92,12 @@ static int keep_split(int32_t day, void *ctx)
     return exchange_day_split(c->d, day);
 }
 
+/* The first round's message: c->rank's whole days and the split days. */
+static int keep_first(int32_t day, void *ctx)
+{
+    return keep_whole(day, ctx) || keep_split(day, ctx);
+}
+
 static int keep_owned(int32_t day, void *ctx)
 {
     const struct owner_ctx *c = ctx;
@@ -135,39 +141,45 @@ int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days
     unsigned char *split_buf = NULL;
     size_t split_len = 0;
     int k, phase, rc = OCP_OK;
+    /* With 3 ranks or more, split days need rounds of their own. */
+    int phases = d->nsplit > 0 && t->nranks > 2 ? 2 : 1;
 
     ctx.d = d;
     ctx.nranks = t->nranks;
     /* Round k: send to rank + k, receive from rank - k; every pair meets
      * once.  What arrives is merged into `mine`, whose groups of other
      * ranks' days stay behind unused: the finish step asks only for its
-     * own.  Phase 0 moves whole days, each message holding only groups of
-     * the receiver's days, so nothing received is ever sent on.  Phase 1
-     * (only with split days, the same on every rank) sends every peer the
-     * split days' groups this rank read, serialized once before any of
-     * theirs arrive: merged groups sent on would count twice.  A rank
-     * that failed still takes part in the round (its header says so and
-     * no data moves), then every rank leaves after that round. */
-    for (phase = 0; phase < (d->nsplit > 0 ? 2 : 1); phase++) {
-        for (k = 1; k < t->nranks; k++) {
+     * own.  Whole days go to their owner only, so nothing received is
+     * ever sent on.  Split days go to every rank, and merged groups sent
+     * on would count twice: the first round, before anything arrived,
+     * carries them with the whole days; with more ranks, a second phase
+     * (rounds 2 ..) sends the rest of the peers the split days' groups
+     * serialized once before that first round.  A rank that failed still
+     * takes part in the round (its header says so and no data moves),
+     * then every rank leaves after that round. */
+    for (phase = 0; phase < phases; phase++) {
+        for (k = phase == 0 ? 1 : 2; k < t->nranks; k++) {
             int to = (t->rank + k) % t->nranks, from = (t->rank - k + t->nranks) % t->nranks;
             unsigned char *sbuf = NULL, *rbuf = NULL;
             size_t slen = 0, rlen = 0;
             int lrc;
 
             if (rc == OCP_OK && k == 1)
-                rc = fault_at(phase == 0 ? "exchange" : "split", err);
+                rc = fault_at("exchange", err);
+            if (rc == OCP_OK && k == 1 && d->nsplit > 0)
+                rc = fault_at("split", err);
             if (rc == OCP_OK && tp_poll(t))
                 rc = t->signal != NULL && *t->signal
                          ? ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
                                          "stopped by signal %d", (int)*t->signal)
                          : TP_PEER;
             ctx.rank = to;
-            if (rc == OCP_OK && phase == 0)
-                rc = agg_partial_serialize_days(mine, keep_whole, &ctx, &sbuf, &slen, err);
-            if (rc == OCP_OK && phase == 1 && k == 1)
+            if (rc == OCP_OK && phases == 2 && k == 1)
                 rc = agg_partial_serialize_days(mine, keep_split, &ctx, &split_buf,
                                                 &split_len, err);
+            if (rc == OCP_OK && phase == 0)
+                rc = agg_partial_serialize_days(mine, k == 1 ? keep_first : keep_whole, &ctx,
+                                                &sbuf, &slen, err);
             if (rc == OCP_OK && phase == 1) {
                 sbuf = split_buf;
                 slen = split_len;

@@ -34,9 +34,11 @@ int exchange_day_split(const struct exchange_days *d, int32_t day);
 /* Collective.  Sends every rank the groups of the days it finishes, whole
  * or in part, from this rank's partial and merges what the others send
  * into `mine`, which then holds all groups of this rank's days (and,
- * unused, the groups of other days it read itself).  Whole days move
- * first, then the split days' groups (one serialized part, sent to every
- * peer, alive through those rounds).  Each other round's serialized part
+ * unused, the groups of other days it read itself).  The split days'
+ * groups go with the first round's; with 3 ranks or more, to the other
+ * peers in rounds of their own after the whole days (one serialized part,
+ * made before the first round and alive through those rounds).  Each
+ * other round's serialized part
  * is freed before the next, so the exchange adds little memory.  After
  * every round all ranks check whether any failed, so a failure anywhere
  * ends the shuffle on every rank after the same round.  Returns this

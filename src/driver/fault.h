@@ -16,8 +16,8 @@
  *          output.format postgres: after the AWS rows' COPY ended, before
  *          the commit), awsday (inside the AWS step's day walk, after the
  *          rank's first batch of days: blocks have gone out and rank 0 has
- *          written some), split (inside the shuffle, the first round that
- *          sends the split days' groups to every rank; only where days
+ *          written some), split (inside the shuffle, before the first
+ *          round, which carries the split days' groups; only where days
  *          are split, see struct exchange_days).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself).

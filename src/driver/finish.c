@@ -1,7 +1,9 @@
 /* finish.c - finishing the days a rank owns and streaming them to rank 0.
  *
- * After the shuffle every rank holds all groups of its days.  The report
- * is sorted by day first, so it is the day blocks in day order.  Rank 0
+ * After the shuffle every rank holds all groups of its days and of the
+ * split days (struct exchange_days), of which it finishes one part.  The
+ * report is sorted by day first, so it is the day blocks in day order, a
+ * split day's parts in part order: below, "day" is either.  Rank 0
  * walks the days in order: its own days it finishes (labels, capacity,
  * storage, unallocated, uuids, sort) and encodes, a batch of one day per
  * thread at a time; the other ranks' days arrive as those ranks finish

@@ -20,7 +20,9 @@ struct finish_result {
 
 /* Collective.  `mine` holds all groups of this rank's days (after the
  * shuffle).  Every rank finishes its days, nthreads days at a time (one
- * day per thread), encodes each day's table as a block (`enc`) and
+ * day per thread), and its part of each day `split` names (every rank
+ * holds those whole; part k is rank (day + k) mod nranks's, and the parts
+ * follow each other in the report), encodes each day's table as a block (`enc`) and
  * sends it with a status header to rank 0, which hands the blocks in day
  * order to `dest` (rank 0 only; NULL elsewhere).  status is this rank's
  * status on entry (rank 0: whether the destination opened); a failed rank still

@@ -12,14 +12,16 @@
  * even share (days / nranks) are split: every rank holds all groups of a
  * split day and finishes one part of it (agg_finish_day_part), part k on
  * rank (day + k) mod nranks.  So 7 days on 2 ranks are 3 days and half a
- * day each, not 4 and 3.  Only days the plan lists are split, and only
- * where a day may reach the report in several blocks (split_ok: a CSV
- * file, no AWS step); the same on every rank.
+ * day each, not 4 and 3.  The days are the plan's (each window's) or,
+ * where the plan cannot tell, those the ranks read (exchange_days_gather);
+ * days are split only where a day may reach the report in several blocks
+ * (split_ok: a CSV file, no AWS step); the same on every rank.
  * Ownership: exchange_days_init / exchange_days_release. */
 struct exchange_days {
     int nranks;
     int32_t *split; /* sorted */
     size_t nsplit;
+    int known;      /* set up from a list of days (which may split none) */
 };
 
 /* Sets d up for the sorted distinct days (the plan's days of a window;
@@ -27,6 +29,13 @@ struct exchange_days {
 int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays,
                        int nranks, int split_ok);
 void exchange_days_release(struct exchange_days *d);
+
+/* Collective, after reading, where the plan could not list the days (no
+ * per-chunk days: HDF5, or Parquet without interval_start statistics):
+ * sets d up for the days any rank's partial holds.  Returns this rank's
+ * status, TP_PEER when another rank failed here. */
+int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p,
+                         struct tp *t, int split_ok, struct ocp_error *err);
 
 /* Whether every rank finishes a part of day. */
 int exchange_day_split(const struct exchange_days *d, int32_t day);

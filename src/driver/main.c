@@ -721,8 +721,13 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
         fprintf(stderr, "ocpagg: read+aggregate done in %.2f s%s\n", r->sum.t_read,
                 r->nranks > 1 ? "; exchanging groups by day between ranks" : "");
     if (r->nranks > 1) {
-        r->moving_groups += exchange_count_moving(r->partial, &r->days, r->rank);
-        rc = exchange_shuffle_by_day(r->partial, &r->days, &r->tp, &r->moved_bytes, err);
+        /* Without the days from the plan, the ranks tell each other theirs. */
+        if (!r->days.known && r->enc.split_days)
+            rc = exchange_days_gather(&r->days, r->partial, &r->tp, r->enc.split_days, err);
+        if (rc == OCP_OK) {
+            r->moving_groups += exchange_count_moving(r->partial, &r->days, r->rank);
+            rc = exchange_shuffle_by_day(r->partial, &r->days, &r->tp, &r->moved_bytes, err);
+        }
     }
     else if (tp_poll(&r->tp))
         rc = stopped(err);

@@ -63,57 +63,28 @@ int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p,
                          struct tp *t, int split_ok, struct ocp_error *err)
 {
     int32_t *mine = NULL, *all = NULL;
-    int *counts = NULL, *displs = NULL, mycount = 0, r, rc = OCP_OK;
+    int *counts = NULL, rc = OCP_OK;
     size_t n = 0, total = 0, i, k;
-    MPI_Request rq;
 
-    counts = calloc((size_t)t->nranks, sizeof *counts);
-    displs = calloc((size_t)t->nranks, sizeof *displs);
-    if (counts == NULL || displs == NULL || agg_partial_days(p, &mine, &n) != OCP_OK)
+    if (agg_partial_days(p, &mine, &n) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory listing the days");
-    else if (n > (size_t)INT32_MAX / (size_t)t->nranks)
-        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "%zu days", n);
-    mycount = rc == OCP_OK ? (int)n : 0;
-    /* Counts from every rank, whatever its status (a failed rank sends
-     * none), then the days; the check after says whether all went well. */
-    if (counts == NULL || MPI_Iallgather(&mycount, 1, MPI_INT, counts, 1, MPI_INT, t->comm,
-                                         &rq) != MPI_SUCCESS ||
-        tp_wait(t, &rq) != OCP_OK)
-        tp_abort(t, OCP_ERR_SOFTWARE);
-    for (r = 0; r < t->nranks; r++) {
-        displs[r] = (int)total;
-        total += (size_t)counts[r];
-    }
-    all = malloc((total + 1) * sizeof *all);
-    if (all == NULL && rc == OCP_OK)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    tp_failed(t, rc, err);
-    /* Every rank has room for all days, or none gathers them. */
-    if (tp_any(t, rc != OCP_OK)) {
-        if (rc == OCP_OK)
+    rc = tp_allgather_i32(t, mine, n, rc, &all, &counts, &total, err);
+    if (rc == OCP_OK) {
+        qsort(all, total, sizeof *all, cmp_i32);
+        for (i = 0, k = 0; i < total; i++)
+            if (k == 0 || all[k - 1] != all[i])
+                all[k++] = all[i];
+        exchange_days_release(d);
+        if (exchange_days_init(d, all, k, t->nranks, split_ok) != OCP_OK)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        tp_failed(t, rc, err);
+        /* Every rank splits the same days, or none goes on. */
+        if (tp_any(t, rc != OCP_OK) && rc == OCP_OK)
             rc = TP_PEER;
-        goto done;
     }
-    if (MPI_Iallgatherv(mine, mycount, MPI_INT32_T, all, counts, displs, MPI_INT32_T,
-                        t->comm, &rq) != MPI_SUCCESS ||
-        tp_wait(t, &rq) != OCP_OK)
-        tp_abort(t, OCP_ERR_SOFTWARE);
-    qsort(all, total, sizeof *all, cmp_i32);
-    for (i = 0, k = 0; i < total; i++)
-        if (k == 0 || all[k - 1] != all[i])
-            all[k++] = all[i];
-    exchange_days_release(d);
-    if (exchange_days_init(d, all, k, t->nranks, split_ok) != OCP_OK)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    tp_failed(t, rc, err);
-    /* Every rank splits the same days, or none goes on. */
-    if (tp_any(t, rc != OCP_OK) && rc == OCP_OK)
-        rc = TP_PEER;
-done:
     free(mine);
     free(all);
     free(counts);
-    free(displs);
     return rc;
 }
 

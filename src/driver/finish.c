@@ -501,16 +501,15 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
                 struct tp *t, struct rpt_buf *aws_rows, struct finish_result *res,
                 struct ocp_error *err)
 {
-    int rank = t->rank, size = t->nranks, r, rc = status, mycount = 0, shared = 0;
+    int rank = t->rank, size = t->nranks, r, rc = status, shared = 0;
     int32_t *days = NULL, *pairs = NULL, *allpairs = NULL;
     size_t ndays = 0, next = 0, total = 0, gi, i;
-    int *counts = NULL, *displs = NULL;
+    int *counts = NULL;
     struct unit *mydays = NULL, *order = NULL;
     struct agg_day_index *ix = NULL;
     struct walk w;
     struct rpt_part part;
     int64_t base = 0, end = 0;
-    MPI_Request rq;
 
     memset(&w, 0, sizeof w);
     memset(&part, 0, sizeof part);
@@ -518,8 +517,6 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
     part.dfd = -1;
     if (nthreads < 1)
         nthreads = 1;
-    counts = calloc((size_t)size, sizeof *counts);
-    displs = calloc((size_t)size, sizeof *displs);
     w.b.table = calloc((size_t)nthreads, sizeof *w.b.table);
     if (w.b.table != NULL)
         for (i = 0; i < (size_t)nthreads; i++)
@@ -532,7 +529,7 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
         w.b.aws = calloc((size_t)nthreads, sizeof *w.b.aws);
     /* A rank that failed before the finish walks the protocol with no
      * days of its own. */
-    if (rc == OCP_OK && (counts == NULL || displs == NULL || w.b.table == NULL || w.b.block == NULL ||
+    if (rc == OCP_OK && (w.b.table == NULL || w.b.block == NULL ||
                          w.b.res == NULL || w.b.err == NULL || w.b.status == NULL ||
                          (aws_rows != NULL && w.b.aws == NULL)))
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
@@ -568,43 +565,27 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
             next++;
         }
         ndays = next;
-        mycount = 2 * (int)ndays;
     }
 
     /* Everyone learns every day's owner (a few numbers per day); a rank
-     * that failed so far says so in the check that follows. */
-    if (counts == NULL || MPI_Iallgather(&mycount, 1, MPI_INT, counts, 1, MPI_INT,
-                                         t->comm, &rq) != MPI_SUCCESS ||
-        tp_wait(t, &rq) != OCP_OK)
-        tp_abort(t, OCP_ERR_SOFTWARE);
-    for (r = 0; r < size; r++) {
-        displs[r] = (int)total;
-        total += (size_t)counts[r];
-    }
-    if (rc == OCP_OK) {
-        allpairs = malloc((total + 1) * sizeof *allpairs);
-        order = malloc((total / 2 + 1) * sizeof *order);
-        if (allpairs == NULL || order == NULL)
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    }
+     * that failed so far sends none, and the gather agrees on it. */
+    rc = tp_allgather_i32(t, pairs, 2 * ndays, rc, &allpairs, &counts, &total, err);
+    total /= 2;
+    if (rc == OCP_OK && (order = malloc((total + 1) * sizeof *order)) == NULL)
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     tp_failed(t, rc, err);
     if (tp_any(t, rc != OCP_OK)) {
         if (rc == OCP_OK)
             rc = TP_PEER;
         goto cleanup;
     }
-    if (MPI_Iallgatherv(pairs, mycount, MPI_INT32_T, allpairs, counts, displs,
-                        MPI_INT32_T, t->comm, &rq) != MPI_SUCCESS ||
-        tp_wait(t, &rq) != OCP_OK)
-        tp_abort(t, OCP_ERR_SOFTWARE);
     for (r = 0, gi = 0; r < size; r++)
         for (i = 0; i < (size_t)counts[r] / 2; i++, gi++) {
-            order[gi].day = allpairs[displs[r] + 2 * (int)i];
-            order[gi].part = allpairs[displs[r] + 2 * (int)i + 1];
+            order[gi].day = allpairs[2 * gi];
+            order[gi].part = allpairs[2 * gi + 1];
             order[gi].nparts = exchange_day_split(split, order[gi].day) ? size : 1;
             order[gi].owner = r;
         }
-    total /= 2;
     qsort(order, total, sizeof *order, cmp_unit);
 
     /* One rank too: the part writes whole pages straight to the disk. */
@@ -687,6 +668,5 @@ cleanup:
     free(order);
     agg_day_index_destroy(ix);
     free(counts);
-    free(displs);
     return rc;
 }

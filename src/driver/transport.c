@@ -2,6 +2,7 @@
  * heartbeats and the agreement step.  See transport.h for the protocol. */
 #include "driver/transport.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,61 @@ int tp_any(struct tp *t, int flag)
         tp_wait(t, &rq) != OCP_OK)
         return 1;
     return out;
+}
+
+int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, int32_t **all,
+                     int **counts, size_t *total, struct ocp_error *err)
+{
+    int *cnt = calloc((size_t)t->nranks, sizeof *cnt);
+    int *displs = calloc((size_t)t->nranks, sizeof *displs);
+    int32_t *buf = NULL;
+    int mycount, r, rc = status;
+    size_t sum = 0, at;
+    MPI_Request rq;
+
+    *all = NULL;
+    *counts = NULL;
+    *total = 0;
+    if (rc == OCP_OK && (cnt == NULL || displs == NULL))
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    if (rc == OCP_OK && n > (size_t)INT_MAX / (size_t)t->nranks)
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                           "%zu values to gather from each rank", n);
+    mycount = rc == OCP_OK ? (int)n : 0;
+    /* Every rank's count, whatever its status; without room for them the
+     * collective cannot go on. */
+    if (cnt == NULL || MPI_Iallgather(&mycount, 1, MPI_INT, cnt, 1, MPI_INT, t->comm,
+                                      &rq) != MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        tp_abort(t, OCP_ERR_SOFTWARE);
+    for (r = 0; r < t->nranks; r++)
+        sum += (size_t)cnt[r];
+    if (displs != NULL)
+        for (r = 0, at = 0; r < t->nranks; r++) {
+            displs[r] = (int)at;
+            at += (size_t)cnt[r];
+        }
+    buf = malloc((sum + 1) * sizeof *buf);
+    if (rc == OCP_OK && (buf == NULL || sum > (size_t)INT_MAX))
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                           "out of memory gathering %zu values", sum);
+    tp_failed(t, rc, err);
+    /* Every rank has room for all values, or none gathers them. */
+    if (tp_any(t, rc != OCP_OK)) {
+        free(buf);
+        free(cnt);
+        free(displs);
+        return rc == OCP_OK ? TP_PEER : rc;
+    }
+    if (MPI_Iallgatherv(mine, mycount, MPI_INT32_T, buf, cnt, displs, MPI_INT32_T, t->comm,
+                        &rq) != MPI_SUCCESS ||
+        tp_wait(t, &rq) != OCP_OK)
+        tp_abort(t, OCP_ERR_SOFTWARE);
+    free(displs);
+    *all = buf;
+    *counts = cnt;
+    *total = sum;
+    return OCP_OK;
 }
 
 int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status,

@@ -176,6 +176,15 @@ int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
 /* Collective: the logical OR of flag over all ranks (a cheap step check). */
 int tp_any(struct tp *t, int flag);
 
+/* Collective: the n int32 values of every rank, in rank order, in a
+ * malloc'd *all of *total values; (*counts)[r] (malloc'd, nranks) came
+ * from rank r.  A rank whose status is not OCP_OK sends none.  Whether
+ * every rank went on is agreed: OCP_OK everywhere, or this rank's failure
+ * (status, or no memory), TP_PEER when another rank's; then *all and
+ * *counts are NULL. */
+int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, int32_t **all,
+                     int **counts, size_t *total, struct ocp_error *err);
+
 /* Last resort: runs the cleanup hook and calls MPI_Abort(code). */
 void tp_abort(struct tp *t, int code) __attribute__((noreturn));
 

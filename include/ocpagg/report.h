@@ -148,6 +148,15 @@ size_t rpt_csv_field_room(const char *s);
  * nothing (SQL NULL).  Room must have been reserved. */
 void rpt_csv_add_field(struct rpt_buf *b, const char *s);
 
+/* Room rpt_csv_add_row_key may take for row. */
+size_t rpt_csv_row_key_room(const struct rpt_row *row);
+
+/* Appends the row's fields from data_source to resource_id, each after a
+ * comma and the last with the comma after it: ",Pod,<day>,<day>,
+ * <namespace>,<node>,<resource_id>," (the CSV report and the database's
+ * COPY text share them).  Room must have been reserved. */
+void rpt_csv_add_row_key(struct rpt_buf *b, const struct rpt_row *row);
+
 /* Appends the CSV header line. */
 int rpt_csv_header(struct rpt_buf *out);
 

@@ -228,7 +228,7 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         const char *json_vals[3] = {row->pod_labels, row->volume_labels,
                                     row->all_labels};
         int64_t period = meta->report_period_id;
-        char day[11], num[24];
+        char num[24];
         size_t room;
         int i;
 
@@ -266,9 +266,8 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         if (rc != OCP_OK)
             break;
 
-        room = 128 + meta_room + period_len + 32 * RPT_NUM_COUNT +
-               rpt_csv_field_room(row->namespace_) + rpt_csv_field_room(row->node) +
-               rpt_csv_field_room(row->resource_id) + rpt_csv_field_room(row->pod_labels) +
+        room = 128 + meta_room + period_len + 32 * RPT_NUM_COUNT + rpt_csv_row_key_room(row) +
+               rpt_csv_field_room(row->pod_labels) +
                rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +
                rpt_csv_field_room(row->storageclass) + rpt_csv_field_room(row->volume_labels) +
                rpt_csv_field_room(row->all_labels);
@@ -277,26 +276,12 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
                                "out of memory encoding the COPY block");
             break;
         }
-        txt_format_date(row->usage_day, day);
         add(out, row->uuid, 36);
         add(out, period_text, period_len);
         rpt_csv_add_field(out, meta->cluster_id);
         add_c(out, ',');
         rpt_csv_add_field(out, meta->cluster_alias);
-        if (row->source == RPT_SOURCE_POD)
-            add(out, ",Pod,", 5);
-        else
-            add(out, ",Storage,", 9);
-        add(out, day, 10);
-        add_c(out, ',');
-        add(out, day, 10);
-        add_c(out, ',');
-        rpt_csv_add_field(out, row->namespace_);
-        add_c(out, ',');
-        rpt_csv_add_field(out, row->node);
-        add_c(out, ',');
-        rpt_csv_add_field(out, row->resource_id);
-        add_c(out, ',');
+        rpt_csv_add_row_key(out, row);
         rpt_csv_add_field(out, row->pod_labels);
         for (i = RPT_POD_USAGE_CPU_HOURS; i <= RPT_CLUSTER_CAP_MEM_GBH; i++) {
             add_c(out, ',');

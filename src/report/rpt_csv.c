@@ -226,39 +226,45 @@ static size_t line_estimate(const struct rpt_row *row)
     return n;
 }
 
+size_t rpt_csv_row_key_room(const struct rpt_row *row)
+{
+    return 48 + rpt_csv_field_room(row->namespace_) + rpt_csv_field_room(row->node) +
+           rpt_csv_field_room(row->resource_id);
+}
+
+void rpt_csv_add_row_key(struct rpt_buf *b, const struct rpt_row *row)
+{
+    char day[11];
+
+    txt_format_date(row->usage_day, day);
+    if (row->source == RPT_SOURCE_POD)
+        add(b, ",Pod,", 5);
+    else
+        add(b, ",Storage,", 9);
+    add(b, day, 10);
+    add_c(b, ',');
+    add(b, day, 10);
+    add_c(b, ',');
+    rpt_csv_add_field(b, row->namespace_);
+    add_c(b, ',');
+    rpt_csv_add_field(b, row->node);
+    add_c(b, ',');
+    rpt_csv_add_field(b, row->resource_id);
+    add_c(b, ',');
+}
+
 /* The text of a row from after its uuid to its pod_labels field: the
- * constant head (",period,cluster,alias"), the source, usage_start and
- * usage_end, namespace, node and resource_id, each with the comma after
- * it.  Replaces what pre held; 0, or -1 when out of memory. */
+ * constant head (",period,cluster,alias") and the row's key fields
+ * (rpt_csv_add_row_key).  Replaces what pre held; 0, or -1 when out of
+ * memory. */
 static int make_prefix(struct rpt_buf *pre, const struct rpt_buf *head,
                        const struct rpt_row *row)
 {
-    size_t l_ns = row->namespace_ ? strlen(row->namespace_) : 0,
-           l_node = row->node ? strlen(row->node) : 0,
-           l_rid = row->resource_id ? strlen(row->resource_id) : 0;
-    char day[11];
-
     pre->len = 0;
-    if (rpt_buf_reserve(pre, head->len + 48 + room_n(row->namespace_, l_ns) +
-                                 room_n(row->node, l_node) +
-                                 room_n(row->resource_id, l_rid)) != 0)
+    if (rpt_buf_reserve(pre, head->len + rpt_csv_row_key_room(row)) != 0)
         return -1;
-    txt_format_date(row->usage_day, day);
     add(pre, head->data, head->len);
-    if (row->source == RPT_SOURCE_POD)
-        add(pre, ",Pod,", 5);
-    else
-        add(pre, ",Storage,", 9);
-    add(pre, day, 10);
-    add_c(pre, ',');
-    add(pre, day, 10);
-    add_c(pre, ',');
-    add_str_n(pre, row->namespace_, l_ns);
-    add_c(pre, ',');
-    add_str_n(pre, row->node, l_node);
-    add_c(pre, ',');
-    add_str_n(pre, row->resource_id, l_rid);
-    add_c(pre, ',');
+    rpt_csv_add_row_key(pre, row);
     return 0;
 }
 

@@ -44,7 +44,7 @@ static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
             x->tvals = nv;
             x->tcap = nc;
         }
-        if (x->k.bad || aws_map_put(&x->tcache, x->k.d, x->k.n, &ti, &tadded) != OCP_OK)
+        if (x->k.bad || aws_map_put(&x->tcache, x->k.b.data, x->k.b.len, &ti, &tadded) != OCP_OK)
             return oom(err);
         if (!tadded) {
             tags = x->tvals[ti];
@@ -102,7 +102,7 @@ tags_done:
         k_u32(&x->gk, (uint32_t)(a->has_cc ? v : 0));
         k_u32(&x->gk, (uint32_t)(a->has_cc ? v >> 32 : 0));
     }
-    if (x->gk.bad || aws_map_put(&x->gmap, x->gk.d, x->gk.n, &idx, &added) != OCP_OK)
+    if (x->gk.bad || aws_map_put(&x->gmap, x->gk.b.data, x->gk.b.len, &idx, &added) != OCP_OK)
         return oom(err);
     if (added) {
         if (idx >= x->gcap) {
@@ -610,10 +610,10 @@ static int attribute_one(struct ctx *x, size_t i, struct xsum *acc, struct ocp_e
             if (hv >= 0) {
                 struct key *k = &x->k;
                 long ci;
-                k->n = 0;
+                k->b.len = 0;
                 k_u32(k, (uint32_t)d.day);
                 k_add(k, d.rid, rlen);
-                ci = k->bad ? -1 : aws_map_find(&x->p->cmap, k->d, k->n);
+                ci = k->bad ? -1 : aws_map_find(&x->p->cmap, k->b.data, k->b.len);
                 if (ci >= 0) {
                     const struct aws_capacity *c = &x->p->caps[ci];
                     if (c->rmax > 0) {
@@ -885,7 +885,7 @@ struct aws_prepared {
 static void ctx_release_shared(struct ctx *x)
 {
     size_t i;
-    free(x->k.d);
+    rpt_buf_release(&x->k.b);
     aws_ix_release(&x->ix);
     aws_set_release(&x->nodeids);
     aws_set_release(&x->pvnames);
@@ -1075,8 +1075,8 @@ int aws_attribute_day(const struct aws_prepared *a, size_t day_index, struct aws
 out:
     free(x.stamp);
     free(x.buf);
-    free(x.k.d);
-    free(x.gk.d);
+    rpt_buf_release(&x.k.b);
+    rpt_buf_release(&x.gk.b);
     free(x.groups);
     aws_map_release(&x.gmap);
     lbl_set_release(&x.tmp);

@@ -10,7 +10,7 @@ int aws_ix_add(struct index *ix, const struct key *k, uint32_t row)
 {
     size_t idx;
     int added;
-    if (k->bad || aws_map_put(&ix->m, k->d, k->n, &idx, &added) != OCP_OK)
+    if (k->bad || aws_map_put(&ix->m, k->b.data, k->b.len, &idx, &added) != OCP_OK)
         return OCP_ERR_OSERR;
     if (added) {
         if (idx >= ix->hcap) {
@@ -39,7 +39,7 @@ int aws_ix_add(struct index *ix, const struct key *k, uint32_t row)
 
 int64_t aws_ix_find(const struct index *ix, const struct key *k)
 {
-    long i = k->bad ? -1 : aws_map_find(&ix->m, k->d, k->n);
+    long i = k->bad ? -1 : aws_map_find(&ix->m, k->b.data, k->b.len);
     return i < 0 ? -1 : ix->head[i];
 }
 

@@ -53,33 +53,17 @@ static inline const char *empty_null(const char *s)
     return nonempty(s) ? s : NULL;
 }
 
-/* ---- a growable key buffer ---- */
+/* ---- a key built in a growable buffer ----
+ * bad: an append ran out of memory; the key then finds and adds nothing. */
 struct key {
-    char *d;
-    size_t n, cap;
+    struct rpt_buf b;
     int bad;
 };
 
 static inline void k_add(struct key *k, const void *s, size_t len)
 {
-    if (k->bad)
-        return;
-    if (k->n + len > k->cap) {
-        size_t nc = k->cap ? k->cap : 256;
-        char *nd;
-        while (nc < k->n + len)
-            nc *= 2;
-        nd = realloc(k->d, nc);
-        if (nd == NULL) {
-            k->bad = 1;
-            return;
-        }
-        k->d = nd;
-        k->cap = nc;
-    }
-    if (len)
-        memcpy(k->d + k->n, s, len);
-    k->n += len;
+    if (!k->bad && rpt_buf_append(&k->b, s, len) != 0)
+        k->bad = 1;
 }
 
 static inline void k_u32(struct key *k, uint32_t v)
@@ -106,7 +90,7 @@ static inline void k_nstr(struct key *k, const char *s)
 
 static inline void k_begin(struct key *k, char type, int32_t day)
 {
-    k->n = 0;
+    k->b.len = 0;
     k_add(k, &type, 1);
     k_u32(k, (uint32_t)day);
 }

@@ -220,32 +220,13 @@ static int oom(struct ocp_error *err)
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
 }
 
-/* A growable byte buffer for keys. */
-struct kbuf {
-    char *d;
-    size_t n, cap;
-};
-
-static int kb_add(struct kbuf *b, const void *s, size_t len)
+/* Keys and images are built in a struct rpt_buf. */
+static int kb_add(struct rpt_buf *b, const void *s, size_t len)
 {
-    if (b->n + len > b->cap) {
-        size_t nc = b->cap ? b->cap : 256;
-        char *nd;
-        while (nc < b->n + len)
-            nc *= 2;
-        nd = realloc(b->d, nc);
-        if (nd == NULL)
-            return OCP_ERR_OSERR;
-        b->d = nd;
-        b->cap = nc;
-    }
-    if (len)
-        memcpy(b->d + b->n, s, len);
-    b->n += len;
-    return OCP_OK;
+    return rpt_buf_append(b, s, len) == 0 ? OCP_OK : OCP_ERR_OSERR;
 }
 
-static int kb_u32(struct kbuf *b, uint32_t v)
+static int kb_u32(struct rpt_buf *b, uint32_t v)
 {
     unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8),
                           (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
@@ -322,13 +303,13 @@ static int daily_slot(struct aws_partial *p, const char *key, size_t klen,
 static int cap_slot(struct aws_partial *p, int32_t day, const char *rid,
                     size_t len, size_t *idx, int *added, struct ocp_error *err)
 {
-    struct kbuf b = {0};
+    struct rpt_buf b = {0};
     int rc = kb_u32(&b, (uint32_t)day);
     if (rc == OCP_OK)
         rc = kb_add(&b, rid, len);
     if (rc == OCP_OK)
-        rc = aws_map_put(&p->cmap, b.d, b.n, idx, added);
-    free(b.d);
+        rc = aws_map_put(&p->cmap, b.data, b.len, idx, added);
+    rpt_buf_release(&b);
     if (rc != OCP_OK)
         return oom(err);
     if (*added) {
@@ -418,7 +399,7 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
 {
     int64_t dq;
     int32_t day;
-    struct kbuf b = {0};
+    struct rpt_buf b = {0};
     const char *tags = NULL, *cc = NULL;
     size_t tlen = 0, clen = 0, idx;
     int f, rc = OCP_OK, added, k;
@@ -469,7 +450,7 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
         rc = oom(err);
         goto out;
     }
-    rc = daily_slot(p, b.d, b.n, &idx, err);
+    rc = daily_slot(p, b.data, b.len, &idx, err);
     if (rc != OCP_OK)
         goto out;
     d = &p->daily[idx];
@@ -505,7 +486,7 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
         }
     }
 out:
-    free(b.d);
+    rpt_buf_release(&b);
     return rc;
 }
 
@@ -607,7 +588,7 @@ int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src,
  * (u32 len + bytes each); n caps (u64), per cap: key, cmax, rmax (u64
  * bits). */
 
-static int kb_u64(struct kbuf *b, uint64_t v)
+static int kb_u64(struct rpt_buf *b, uint64_t v)
 {
     unsigned char t[8];
     int i;
@@ -625,7 +606,7 @@ static uint64_t rd_u64(const unsigned char *p)
     return v;
 }
 
-static int kb_str(struct kbuf *b, const char *s, size_t len)
+static int kb_str(struct rpt_buf *b, const char *s, size_t len)
 {
     int rc = kb_u32(b, (uint32_t)len);
     return rc == OCP_OK ? kb_add(b, s, len) : rc;
@@ -637,7 +618,7 @@ static int kb_str(struct kbuf *b, const char *s, size_t len)
 static int serialize(const struct aws_partial *p, int (*keep)(int32_t, void *), void *kctx,
                      int with_counts, struct rpt_buf *out, struct ocp_error *err)
 {
-    struct kbuf b = {0};
+    struct rpt_buf b = {0};
     size_t i, n = 0;
     int rc = kb_add(&b, "AWP1", 4), k, j;
     struct aws_read_counts c;
@@ -677,26 +658,12 @@ static int serialize(const struct aws_partial *p, int (*keep)(int32_t, void *), 
         rc |= kb_u64(&b, aws_dbits(p->caps[i].rmax));
     }
     if (rc != OCP_OK) {
-        free(b.d);
+        rpt_buf_release(&b);
         return oom(err);
     }
-    if (out->len + b.n > out->cap) {
-        size_t nc = out->cap ? out->cap : 4096;
-        char *nd;
-        while (nc < out->len + b.n)
-            nc *= 2;
-        nd = realloc(out->data, nc);
-        if (nd == NULL) {
-            free(b.d);
-            return oom(err);
-        }
-        out->data = nd;
-        out->cap = nc;
-    }
-    memcpy(out->data + out->len, b.d, b.n);
-    out->len += b.n;
-    free(b.d);
-    return OCP_OK;
+    rc = rpt_buf_append(out, b.data, b.len) == 0 ? OCP_OK : oom(err);
+    rpt_buf_release(&b);
+    return rc;
 }
 
 int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,

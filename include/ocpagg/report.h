@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ocpagg/arena.h"
 #include "ocpagg/error.h"
@@ -138,8 +139,17 @@ void rpt_buf_release(struct rpt_buf *b);
 int rpt_buf_reserve(struct rpt_buf *b, size_t extra);
 
 /* Appends len bytes of data (or, with data NULL, len bytes left for the
- * caller to fill); 0, or -1 when out of memory (b unchanged). */
-int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len);
+ * caller to fill); 0, or -1 when out of memory (b unchanged).  Inline:
+ * keys are built a few bytes at a time with it. */
+static inline int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len)
+{
+    if (len > b->cap - b->len && rpt_buf_reserve(b, len) != 0)
+        return -1;
+    if (len > 0 && data != NULL)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return 0;
+}
 
 /* Room a CSV field of s may take quoted (0 for NULL, the empty field). */
 size_t rpt_csv_field_room(const char *s);

@@ -66,6 +66,7 @@ struct aws_partial {
     char **tcanon;
     uint8_t *tbad;
     size_t tcap;
+    struct rpt_buf key;          /* the row's key being built, reused */
 };
 
 /* The key text of string field f of daily row d (not NUL-terminated). */

@@ -202,6 +202,7 @@ void aws_partial_free(struct aws_partial *p)
     aws_map_release(&p->tcache);
     aws_map_release(&p->dmap);
     aws_map_release(&p->cmap);
+    rpt_buf_release(&p->key);
     free(p);
 }
 
@@ -303,13 +304,15 @@ static int daily_slot(struct aws_partial *p, const char *key, size_t klen,
 static int cap_slot(struct aws_partial *p, int32_t day, const char *rid,
                     size_t len, size_t *idx, int *added, struct ocp_error *err)
 {
-    struct rpt_buf b = {0};
-    int rc = kb_u32(&b, (uint32_t)day);
+    struct rpt_buf *b = &p->key;
+    int rc;
+
+    b->len = 0;
+    rc = kb_u32(b, (uint32_t)day);
     if (rc == OCP_OK)
-        rc = kb_add(&b, rid, len);
+        rc = kb_add(b, rid, len);
     if (rc == OCP_OK)
-        rc = aws_map_put(&p->cmap, b.data, b.len, idx, added);
-    rpt_buf_release(&b);
+        rc = aws_map_put(&p->cmap, b->data, b->len, idx, added);
     if (rc != OCP_OK)
         return oom(err);
     if (*added) {
@@ -399,7 +402,7 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
 {
     int64_t dq;
     int32_t day;
-    struct rpt_buf b = {0};
+    struct rpt_buf *b = &p->key; /* the daily key, then (cap_slot) the capacity's */
     const char *tags = NULL, *cc = NULL;
     size_t tlen = 0, clen = 0, idx;
     int f, rc = OCP_OK, added, k;
@@ -426,7 +429,8 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
                         "costcategory", &cc, &clen, err);
     if (rc != OCP_OK)
         goto out;
-    rc = kb_u32(&b, (uint32_t)day);
+    b->len = 0;
+    rc = kb_u32(b, (uint32_t)day);
     for (f = 0; f < AWS_KEY_STRINGS && rc == OCP_OK; f++) {
         const char *s = r->str[f];
         size_t l = s ? r->len[f] : 0;
@@ -442,15 +446,15 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
                                "string too long");
             goto out;
         }
-        rc = kb_u32(&b, (uint32_t)l);
+        rc = kb_u32(b, (uint32_t)l);
         if (rc == OCP_OK)
-            rc = kb_add(&b, s, l);
+            rc = kb_add(b, s, l);
     }
     if (rc != OCP_OK) {
         rc = oom(err);
         goto out;
     }
-    rc = daily_slot(p, b.data, b.len, &idx, err);
+    rc = daily_slot(p, b->data, b->len, &idx, err);
     if (rc != OCP_OK)
         goto out;
     d = &p->daily[idx];
@@ -486,7 +490,6 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
         }
     }
 out:
-    rpt_buf_release(&b);
     return rc;
 }
 

@@ -33,16 +33,6 @@ struct rpt_stream {
     struct rpt_pq_sink *pq;     /* Parquet */
 };
 
-int rpt_buf_append(struct rpt_buf *b, const void *data, size_t len)
-{
-    if (rpt_buf_reserve(b, len) != 0)
-        return -1;
-    if (len > 0 && data != NULL)
-        memcpy(b->data + b->len, data, len);
-    b->len += len;
-    return 0;
-}
-
 static void put_u64(unsigned char *p, uint64_t v)
 {
     int i;

@@ -579,6 +579,10 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 unsigned char *blk = NULL;
                 size_t len = 0;
                 int lrc = tp_recv(t, &blk, &len, rc, owner, TAG_AWS_BLOCK, err);
+                /* Checked right before writing, as the OCP finish does: a
+                 * signal seen while receiving has aborted the sink. */
+                if (rc == OCP_OK && lrc == OCP_OK)
+                    lrc = tp_stop_status(t, err);
                 if (rc == OCP_OK && lrc == OCP_OK)
                     lrc = aws_sink_write(sink, blk, len, err);
                 free(blk);
@@ -606,6 +610,8 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                 }
             }
             if (rank == 0) {
+                if (rc == OCP_OK)
+                    rc = tp_stop_status(t, err);
                 if (rc == OCP_OK)
                     rc = sink_batch_item(sink, &b, taken, csv, err);
                 tp_failed(t, rc, err);

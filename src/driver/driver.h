@@ -63,9 +63,10 @@ struct exchange_days;
 int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
                const struct exchange_days *split, size_t **chunks, size_t *count);
 
-/* The sorted distinct days of window w's chunks as a malloc'd list (for
- * struct exchange_days); none (*days NULL, *count 0) when some chunk's
- * rows are not known to lie within one day.  OCP_ERR_OSERR: no memory. */
+/* The days of window w's chunks (one per chunk, in chunk order) as a
+ * malloc'd list for struct exchange_days; none (*days NULL, *count 0)
+ * when some chunk's rows are not known to lie within one day.
+ * OCP_ERR_OSERR: no memory. */
 int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t **days,
                      size_t *count);
 

@@ -14,10 +14,17 @@ int exchange_day_owner(int32_t day, int nranks)
     return m < 0 ? m + nranks : m;
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
 int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays,
                        int nranks, int split_ok)
 {
-    size_t *count, q, i;
+    int32_t *u;
+    size_t *count, q, i, n;
     int r;
 
     memset(d, 0, sizeof *d);
@@ -26,25 +33,34 @@ int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t nday
     if (!split_ok || nranks < 2 || ndays == 0)
         return OCP_OK;
     count = calloc((size_t)nranks, sizeof *count);
+    u = malloc(ndays * sizeof *u);
     d->split = malloc(ndays * sizeof *d->split);
-    if (count == NULL || d->split == NULL) {
+    if (count == NULL || u == NULL || d->split == NULL) {
         free(count);
+        free(u);
         exchange_days_release(d);
         return OCP_ERR_OSERR;
     }
-    for (i = 0; i < ndays; i++)
-        count[exchange_day_owner(days[i], nranks)]++;
+    /* The distinct days in order. */
+    memcpy(u, days, ndays * sizeof *u);
+    qsort(u, ndays, sizeof *u, cmp_i32);
+    for (i = 0, n = 0; i < ndays; i++)
+        if (n == 0 || u[n - 1] != u[i])
+            u[n++] = u[i];
+    for (i = 0; i < n; i++)
+        count[exchange_day_owner(u[i], nranks)]++;
     /* A rank's last days beyond the even share are split, from the end
      * (consecutive days leave ndays mod nranks of them). */
-    q = ndays / (size_t)nranks;
-    for (i = ndays; i-- > 0;) {
-        r = exchange_day_owner(days[i], nranks);
+    q = n / (size_t)nranks;
+    for (i = n; i-- > 0;) {
+        r = exchange_day_owner(u[i], nranks);
         if (count[r] > q) {
             count[r]--;
-            d->split[d->nsplit++] = days[i];
+            d->split[d->nsplit++] = u[i];
         }
     }
     free(count);
+    free(u);
     for (i = 0; i < d->nsplit / 2; i++) { /* found backwards: sorted again */
         int32_t x = d->split[i];
         d->split[i] = d->split[d->nsplit - 1 - i];
@@ -53,29 +69,19 @@ int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t nday
     return OCP_OK;
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p,
                          struct tp *t, int split_ok, struct ocp_error *err)
 {
     int32_t *mine = NULL, *all = NULL;
     int *counts = NULL, rc = OCP_OK;
-    size_t n = 0, total = 0, i, k;
+    size_t n = 0, total = 0;
 
     if (agg_partial_days(p, &mine, &n) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory listing the days");
     rc = tp_allgather_i32(t, mine, n, rc, &all, &counts, &total, err);
     if (rc == OCP_OK) {
-        qsort(all, total, sizeof *all, cmp_i32);
-        for (i = 0, k = 0; i < total; i++)
-            if (k == 0 || all[k - 1] != all[i])
-                all[k++] = all[i];
         exchange_days_release(d);
-        if (exchange_days_init(d, all, k, t->nranks, split_ok) != OCP_OK)
+        if (exchange_days_init(d, all, total, t->nranks, split_ok) != OCP_OK)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         tp_failed(t, rc, err);
         /* Every rank splits the same days, or none goes on. */

@@ -24,8 +24,9 @@ struct exchange_days {
     int known;      /* set up from a list of days (which may split none) */
 };
 
-/* Sets d up for the sorted distinct days (the plan's days of a window;
- * none: no split day).  OCP_ERR_OSERR when out of memory. */
+/* Sets d up for the days listed, in any order and with repeats (the
+ * plan's chunks' days of a window; none: no split day).  OCP_ERR_OSERR
+ * when out of memory. */
 int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays,
                        int nranks, int split_ok);
 void exchange_days_release(struct exchange_days *d);

@@ -380,17 +380,11 @@ static int in_window(const struct plan_chunk *c, const struct plan_window *w)
     return c->day != INT32_MIN && c->day >= w->first_day && c->day <= w->last_day;
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t **days,
                      size_t *count)
 {
     int32_t *d = malloc((p->nchunks ? p->nchunks : 1) * sizeof *d);
-    size_t i, n = 0, k;
+    size_t i, n = 0;
 
     *days = NULL;
     *count = 0;
@@ -405,16 +399,12 @@ int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t 
         }
         d[n++] = p->chunks[i].day;
     }
-    qsort(d, n, sizeof *d, cmp_i32);
-    for (i = 0, k = 0; i < n; i++)
-        if (k == 0 || d[k - 1] != d[i])
-            d[k++] = d[i];
-    if (k == 0) {
+    if (n == 0) {
         free(d);
         return OCP_OK;
     }
     *days = d;
-    *count = k;
+    *count = n;
     return OCP_OK;
 }
 

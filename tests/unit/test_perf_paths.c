@@ -654,6 +654,14 @@ static void gdict_free(struct gdict *g)
     free(g->data);
 }
 
+/* A column of ids into g's strings. */
+static void gdict_column(struct ocp_column *c, const uint32_t *ids, const struct gdict *g)
+{
+    c->present = 1;
+    c->str.ids = ids;
+    c->str.dict = &g->d;
+}
+
 /* More new pods in one batch than add_pods logs volume nodes for before
  * it adds them to the table (VN_LOG_MAX, 65 536), so the log is flushed
  * in the middle of the batch and at its end: the storage rows (one per
@@ -697,16 +705,10 @@ static void test_volume_node_log(void)
     b.nrows = VN_PODS;
     b.col[POD_INTERVAL_START].present = 1;
     b.col[POD_INTERVAL_START].ts = ts;
-    b.col[POD_NAMESPACE].present = b.col[POD_NODE].present = 1;
-    b.col[POD_POD].present = b.col[POD_RESOURCE_ID].present = 1;
-    b.col[POD_NAMESPACE].str.ids = ns;
-    b.col[POD_NAMESPACE].str.dict = &dns.d;
-    b.col[POD_NODE].str.ids = node;
-    b.col[POD_NODE].str.dict = &dnode.d;
-    b.col[POD_POD].str.ids = pod;
-    b.col[POD_POD].str.dict = &dpod.d;
-    b.col[POD_RESOURCE_ID].str.ids = rid;
-    b.col[POD_RESOURCE_ID].str.dict = &drid.d;
+    gdict_column(&b.col[POD_NAMESPACE], ns, &dns);
+    gdict_column(&b.col[POD_NODE], node, &dnode);
+    gdict_column(&b.col[POD_POD], pod, &dpod);
+    gdict_column(&b.col[POD_RESOURCE_ID], rid, &drid);
     for (k = POD_USAGE_CPU; k <= POD_CAP_MEM_SEC; k++) {
         b.col[k].present = 1;
         b.col[k].num = num;
@@ -732,16 +734,10 @@ static void test_volume_node_log(void)
     b.nrows = VN_STO;
     b.col[STO_INTERVAL_START].present = 1;
     b.col[STO_INTERVAL_START].ts = sts;
-    b.col[STO_NAMESPACE].present = b.col[STO_POD].present = 1;
-    b.col[STO_PVC].present = b.col[STO_PV].present = 1;
-    b.col[STO_NAMESPACE].str.ids = sns;
-    b.col[STO_NAMESPACE].str.dict = &dns.d;
-    b.col[STO_POD].str.ids = spod;
-    b.col[STO_POD].str.dict = &dpod.d;
-    b.col[STO_PVC].str.ids = spvc;
-    b.col[STO_PVC].str.dict = &dpvc.d;
-    b.col[STO_PV].str.ids = spv;
-    b.col[STO_PV].str.dict = &dpv.d;
+    gdict_column(&b.col[STO_NAMESPACE], sns, &dns);
+    gdict_column(&b.col[STO_POD], spod, &dpod);
+    gdict_column(&b.col[STO_PVC], spvc, &dpvc);
+    gdict_column(&b.col[STO_PV], spv, &dpv);
     b.col[STO_CAP_BYTE_SEC].present = b.col[STO_REQUEST_BYTE_SEC].present =
         b.col[STO_USAGE_BYTE_SEC].present = 1;
     b.col[STO_CAP_BYTE_SEC].num = b.col[STO_REQUEST_BYTE_SEC].num =

@@ -167,6 +167,11 @@ size_t rpt_csv_row_key_room(const struct rpt_row *row);
  * COPY text share them).  Room must have been reserved. */
 void rpt_csv_add_row_key(struct rpt_buf *b, const struct rpt_row *row);
 
+/* Appends ",<pvc>,<pv>,<storageclass>," (the fields after the numbers,
+ * shared like rpt_csv_add_row_key).  Room must have been reserved:
+ * 4 bytes and the three fields' rpt_csv_field_room. */
+void rpt_csv_add_volume_key(struct rpt_buf *b, const struct rpt_row *row);
+
 /* Appends the CSV header line. */
 int rpt_csv_header(struct rpt_buf *out);
 

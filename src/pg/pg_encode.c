@@ -290,13 +290,7 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         }
         if (rc != OCP_OK)
             break;
-        add_c(out, ',');
-        rpt_csv_add_field(out, row->pvc);
-        add_c(out, ',');
-        rpt_csv_add_field(out, row->pv);
-        add_c(out, ',');
-        rpt_csv_add_field(out, row->storageclass);
-        add_c(out, ',');
+        rpt_csv_add_volume_key(out, row);
         rpt_csv_add_field(out, row->volume_labels);
         add_c(out, ',');
         /* Koku stores COALESCE(pod_labels,'{}') || COALESCE(volume_labels,

@@ -253,6 +253,17 @@ void rpt_csv_add_row_key(struct rpt_buf *b, const struct rpt_row *row)
     add_c(b, ',');
 }
 
+void rpt_csv_add_volume_key(struct rpt_buf *b, const struct rpt_row *row)
+{
+    add_c(b, ',');
+    rpt_csv_add_field(b, row->pvc);
+    add_c(b, ',');
+    rpt_csv_add_field(b, row->pv);
+    add_c(b, ',');
+    rpt_csv_add_field(b, row->storageclass);
+    add_c(b, ',');
+}
+
 /* The text of a row from after its uuid to its pod_labels field: the
  * constant head (",period,cluster,alias") and the row's key fields
  * (rpt_csv_add_row_key).  Replaces what pre held; 0, or -1 when out of
@@ -395,13 +406,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                 add_c(out, ',');
                 add_num(out, &cache, set, i, row->num[i]);
             }
-            add_c(out, ',');
-            rpt_csv_add_field(out, row->pvc);
-            add_c(out, ',');
-            rpt_csv_add_field(out, row->pv);
-            add_c(out, ',');
-            rpt_csv_add_field(out, row->storageclass);
-            add_c(out, ',');
+            rpt_csv_add_volume_key(out, row);
             vl0 = out->len;
             if (vl_q)
                 add(out, lq, row->all_labels_csv_len);

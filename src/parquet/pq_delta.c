@@ -322,17 +322,6 @@ int pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
 
 /* ---- encoder ------------------------------------------------------------ */
 
-static void put_uleb(struct pq_buf *b, uint64_t v)
-{
-    do {
-        uint8_t byte = (uint8_t)(v & 0x7fu);
-        v >>= 7;
-        if (v != 0)
-            byte |= 0x80u;
-        b->data[b->len++] = byte;
-    } while (v != 0);
-}
-
 static uint64_t zigzag(uint64_t v)
 {
     return (v << 1) ^ (0u - (v >> 63));
@@ -387,10 +376,10 @@ static int delta_encode(struct pq_buf *out, const int64_t *v64,
     if (rc != OCP_OK)
         return rc;
     prev = n == 0 ? 0u : v64 != NULL ? (uint64_t)v64[0] : (uint64_t)(int64_t)v32[0];
-    put_uleb(out, PQ_DELTA_BLOCK);
-    put_uleb(out, PQ_DELTA_MINIBLOCKS);
-    put_uleb(out, (uint64_t)n);
-    put_uleb(out, zigzag(prev));
+    pq_buf_put_uleb(out, PQ_DELTA_BLOCK);
+    pq_buf_put_uleb(out, PQ_DELTA_MINIBLOCKS);
+    pq_buf_put_uleb(out, (uint64_t)n);
+    pq_buf_put_uleb(out, zigzag(prev));
     while (i < n) {
         uint64_t d[PQ_DELTA_BLOCK];
         size_t cnt = n - i < PQ_DELTA_BLOCK ? n - i : PQ_DELTA_BLOCK;
@@ -429,7 +418,7 @@ static int delta_encode(struct pq_buf *out, const int64_t *v64,
                                      PQ_DELTA_MINIBLOCKS * PQ_DELTA_MB_SIZE * 8u);
         if (rc != OCP_OK)
             return rc;
-        put_uleb(out, zigzag((uint64_t)min));
+        pq_buf_put_uleb(out, zigzag((uint64_t)min));
         for (size_t m = 0; m < PQ_DELTA_MINIBLOCKS; m++)
             out->data[out->len++] = (uint8_t)w[m];
         /* Used miniblocks are packed LSB first and zero padded to full size;

@@ -65,6 +65,19 @@ struct pq_buf { uint8_t *data; size_t len, cap; };   /* growable malloc buffer *
 int  pq_buf_reserve(struct pq_buf *b, size_t extra); void pq_buf_release(struct pq_buf *b);
 /* Appends n bytes from p; OCP_ERR_OSERR when memory runs out. */
 int  pq_buf_append(struct pq_buf *b, const void *p, size_t n);
+/* Appends v as an unsigned LEB128 varint into room the caller reserved
+ * (10 bytes at most): the run headers of the hybrid encoder and the
+ * header fields of DELTA_BINARY_PACKED. */
+static inline void pq_buf_put_uleb(struct pq_buf *b, uint64_t v)
+{
+    do {
+        uint8_t byte = (uint8_t)(v & 0x7fu);
+        v >>= 7;
+        if (v != 0)
+            byte |= 0x80u;
+        b->data[b->len++] = byte;
+    } while (v != 0);
+}
 int  pq_rle_encode(struct pq_buf *out, const uint32_t *values, size_t n, int bit_width);   /* hybrid, no length prefix: RLE runs for repeats >= 8, bit-packed groups otherwise */
 /* Appends DELTA_BINARY_PACKED data (block 128, 4 miniblocks of 32). */
 int  pq_delta_binary_encode(struct pq_buf *out, const int64_t *values, size_t n);

@@ -386,18 +386,6 @@ int pq_buf_append(struct pq_buf *b, const void *p, size_t n)
 
 /* ---- hybrid encoder ----------------------------------------------------- */
 
-static void put_uleb(struct pq_buf *b, uint64_t v)
-{
-    /* The caller reserved room (10 bytes at most). */
-    do {
-        uint8_t byte = (uint8_t)(v & 0x7fu);
-        v >>= 7;
-        if (v != 0)
-            byte |= 0x80u;
-        b->data[b->len++] = byte;
-    } while (v != 0);
-}
-
 /* Writes count (a multiple of 8 after zero padding) literal values as
  * bit-packed runs, splitting runs longer than the spec allows. */
 static int put_literals(struct pq_buf *b, const uint32_t *v, size_t count,
@@ -416,7 +404,7 @@ static int put_literals(struct pq_buf *b, const uint32_t *v, size_t count,
         rc = pq_buf_reserve(b, 10u + bytes);
         if (rc != OCP_OK)
             return rc;
-        put_uleb(b, ((uint64_t)groups << 1) | 1u);
+        pq_buf_put_uleb(b, ((uint64_t)groups << 1) | 1u);
         for (size_t i = 0; i < groups * 8u; i++) {
             uint64_t x = i < take ? v[i] : 0u;
             acc |= x << nbits;
@@ -441,7 +429,7 @@ static int put_repeat(struct pq_buf *b, uint32_t value, size_t count, int bw)
         int rc = pq_buf_reserve(b, 10u + nbytes);
         if (rc != OCP_OK)
             return rc;
-        put_uleb(b, (uint64_t)take << 1);
+        pq_buf_put_uleb(b, (uint64_t)take << 1);
         for (size_t i = 0; i < nbytes; i++)
             b->data[b->len++] = (uint8_t)(value >> (8u * i));
         count -= take;

@@ -55,15 +55,6 @@ int pq_write_codec_parse(const char *name, enum pq_write_codec *out,
                          name);
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 static void free_writer(struct pq_writer *w)
 {
     size_t i;
@@ -178,7 +169,7 @@ static int build_columns(struct pq_writer *w, const struct pq_schema_desc *s)
         int dict = use_dict(&w->opt, c);
         int opt = c->optional ? 1 : 0;
 
-        wc->name = dup_str(c->name);
+        wc->name = strdup(c->name);
         if (wc->name == NULL)
             return OCP_ERR_OSERR;
         wc->type = c->type;
@@ -218,8 +209,8 @@ static int copy_kv(struct pq_writer *w, const struct pq_write_options *o)
     if (w->kv == NULL)
         return OCP_ERR_OSERR;
     for (i = 0; i < o->nkv; i++) {
-        w->kv[i].key = dup_str(o->kv[i].key ? o->kv[i].key : "");
-        w->kv[i].value = dup_str(o->kv[i].value ? o->kv[i].value : "");
+        w->kv[i].key = strdup(o->kv[i].key ? o->kv[i].key : "");
+        w->kv[i].value = strdup(o->kv[i].value ? o->kv[i].value : "");
         w->opt.nkv = i + 1;
         if (w->kv[i].key == NULL || w->kv[i].value == NULL)
             return OCP_ERR_OSERR;
@@ -265,7 +256,7 @@ int pq_writer_create(const char *path, const struct pq_schema_desc *schema,
     w->opt.kv = NULL; /* the copies come with copy_kv */
     w->opt.nkv = 0;
     n = strlen(path) + 32;
-    w->path = dup_str(path);
+    w->path = strdup(path);
     w->tmp_path = malloc(n);
     if (w->path == NULL || w->tmp_path == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");

@@ -19,15 +19,6 @@
 
 #define PQ_DICT_FULL UINT32_MAX
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath,
                  enum pq_type ptype, int max_def, int max_rep, int use_dict,
                  size_t dict_max, int page_stats_on)
@@ -45,7 +36,7 @@ int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath,
     l->dict_max = dict_max;
     l->page_stats_on = page_stats_on;
     for (i = 0; i < npath; i++) {
-        l->path[i] = dup_str(path[i]);
+        l->path[i] = strdup(path[i]);
         if (l->path[i] == NULL)
             return OCP_ERR_OSERR;
         total += strlen(path[i]) + 1;

@@ -48,7 +48,9 @@ Datasets: ocpgen --format parquet (snappy, one file per table and day),
 label cardinality 200, node memory up to 512 GiB (--node-memory-gib 512),
 18 namespaces; the config enables 8 tag keys (every key the generator
 writes).  The page is bench/results/vs_duckdb-<UTC date>-<commit>-<tag>.md
-with the raw runs (.runs.csv) beside it.
+with the raw runs (.runs.csv) beside it.  Before every timed run a fixed
+awk loop runs on each core at once (about 0.3 s each); its time is the
+page's "probe" column, the machine's speed at that moment.
 USAGE
 }
 
@@ -201,6 +203,28 @@ others_busy() {
         awk '$1 > 20 && $2 != "ocpagg" && $2 != "mpirun" && $2 != "node" { printf "%s%s", sep, $2; sep = " " }'
 }
 
+# The machine's speed right now: the seconds of one fixed piece of work
+# (an awk loop over a 64 Ki-entry array, about 0.3 s, none of our code),
+# run on every core at once, as the 2-core runs load them; echoes the
+# cores' times joined by '/'.  This VM's speed drifts by 10-20 % within
+# an hour (another tenant, no steal time shown), so a slow run next to a
+# slow probe is the machine, not the change being measured.
+probe() {
+    local c
+    for ((c = 0; c < ncores; c++)); do
+        (
+            t0=$(now)
+            taskset -c "$c" awk 'BEGIN { for (i = 0; i < 4000000; i++) a[i % 65536] += i }'
+            elapsed "$t0" > "$work/probe.$c"
+        ) &
+    done
+    wait
+    for ((c = 0; c < ncores; c++)); do
+        printf '%s%s' "$([[ $c -eq 0 ]] || echo /)" "$(cat "$work/probe.$c")"
+    done
+    echo
+}
+
 # run_ocpagg R T CFG REPORT: echoes "wall peak_rss_max_bytes pod_rows"
 run_ocpagg() {
     local r=$1 t=$2 cfg=$3 report=$4 t0 wall bind=(--bind-to core --map-by core)
@@ -233,7 +257,7 @@ date_tag=$(date -u +%Y-%m-%d)
 [[ -n $tag ]] || tag=$(tr ' ' '_' <<< "$sets")
 page=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.md
 csv=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.runs.csv
-echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy" > "$csv"
+echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds" > "$csv"
 declare -A in_rows out_rows
 
 for set in $sets; do
@@ -252,6 +276,7 @@ for set in $sets; do
     for k in $(seq "$repeat"); do
         for c in $configs; do
             r=${c%x*} t=${c#*x}
+            speed=$(probe)
             others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
             # Each run writes a new file (see the page): the last run's
             # report is removed before the clock starts.
@@ -259,17 +284,18 @@ for set in $sets; do
             read -r wall rss pods rss_all <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
             sum=$(sha256sum < "$work/r.csv" | cut -d' ' -f1)
             [[ $sum == "$ref" ]] || die "$set: ocpagg $c run $k wrote another report"
-            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all" >> "$csv"
+            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed" >> "$csv"
             in_rows[$set]=$(jq -r '[.rows_read[]] | add' "$work/r.summary.json")
             out_rows[$set]=$(jq -r '.output_rows.total' "$work/r.summary.json")
             echo "vs_duckdb.sh: $set run $k ocpagg $c: $wall s" >&2
             if [[ $duck -eq 1 ]]; then
+                speed=$(probe)
                 others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
                 rm -f "$work/duck.csv"
                 read -r dwall drss drows <<< "$(run_duckdb $((r * t)) "$input" "$work/settings.json")"
                 [[ $drows == "$pods" ]] ||
                     die "$set: DuckDB found $drows pod rows, ocpagg $pods"
-                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others" >> "$csv"
+                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed" >> "$csv"
                 echo "vs_duckdb.sh: $set run $k duckdb $((r * t)) threads: $dwall s" >&2
             fi
         done
@@ -277,12 +303,17 @@ for set in $sets; do
 done
 
 # --- The page ---------------------------------------------------------------
-stats() { # stats SET PROGRAM CONFIG: "min median n rss_max"
-    awk -F, -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p && $3 == c { v[++n] = $5; if ($6 > m) m = $6 }
-        END { if (n == 0) { print "- - 0 0"; exit }
-              for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
-              med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-              printf "%.2f %.2f %d %.0f\n", v[1], med, n, m }' "$csv"
+stats() { # stats SET PROGRAM CONFIG: "min median n rss_max probe_median"
+    awk -F, -v s="$1" -v p="$2" -v c="$3" '
+        function median(v, n,   i, j, x) {
+            for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
+            return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+        $1 == s && $2 == p && $3 == c { v[++n] = $5; if ($6 > m) m = $6
+            # the probe of the slowest core before the run
+            k = split($10, q, "/"); w = 0; for (i = 1; i <= k; i++) if (q[i] + 0 > w) w = q[i] + 0; pr[n] = w }
+        END { if (n == 0) { print "- - 0 0 -"; exit }
+              med = median(v, n); best = v[1]
+              printf "%.2f %.2f %d %.0f %.2f\n", best, med, n, m, median(pr, n) }' "$csv"
 }
 {
     echo "# ocpagg vs DuckDB, $date_tag, commit $commit"
@@ -295,27 +326,32 @@ stats() { # stats SET PROGRAM CONFIG: "min median n rss_max"
     echo "output is removed before the clock starts (on this VM's ext4, mounted with"
     echo "discard, replacing a 0.6-2 GB file costs another 0.15-0.5 s in the rename)."
     echo
-    echo "| set | input rows | report rows | ocpagg | best s | median s | peak RSS/rank MiB | DuckDB threads | best s | median s | peak RSS MiB | ratio median | ratio best |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| set | input rows | report rows | ocpagg | best s | median s | peak RSS/rank MiB | probe s | DuckDB threads | best s | median s | peak RSS MiB | probe s | ratio median | ratio best |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for set in $sets; do
         input=$(dataset "$set")
         for c in $configs; do
-            read -r omin omed on orss <<< "$(stats "$set" ocpagg "$c")"
+            read -r omin omed on orss oprobe <<< "$(stats "$set" ocpagg "$c")"
             t=$(( ${c%x*} * ${c#*x} ))
             if [[ $duck -eq 1 ]]; then
-                read -r dmin dmed dn drss <<< "$(stats "$set" duckdb "${t}t")"
+                read -r dmin dmed dn drss dprobe <<< "$(stats "$set" duckdb "${t}t")"
                 rmed=$(awk -v a="$dmed" -v b="$omed" 'BEGIN { printf "%.2f", a / b }')
                 rbest=$(awk -v a="$dmin" -v b="$omin" 'BEGIN { printf "%.2f", a / b }')
                 drss=$((drss / 1048576))
             else
-                dmin=- dmed=- drss=- rmed=- rbest=-
+                dmin=- dmed=- drss=- rmed=- rbest=- dprobe=-
             fi
-            echo "| $set | ${in_rows[$set]} | ${out_rows[$set]} | $c | $omin | $omed | $((orss / 1048576)) | $t | $dmin | $dmed | $drss | $rmed | $rbest |"
+            echo "| $set | ${in_rows[$set]} | ${out_rows[$set]} | $c | $omin | $omed | $((orss / 1048576)) | $oprobe | $t | $dmin | $dmed | $drss | $dprobe | $rmed | $rbest |"
         done
     done
     echo
+    echo "probe s: the machine's speed just before each run, the median over the"
+    echo "runs of the slowest core's time for one fixed awk loop run on every core"
+    echo "at once (about 0.3 s on a quiet machine; larger is slower).  This VM's"
+    echo "speed drifts within an hour, so compare runs next to like probes."
+    echo
     echo "Raw runs (with the load average and other busy processes at each"
-    echo "start, and every rank's peak RSS): [$(basename "$csv")]($(basename "$csv"))."
+    echo "start, every rank's peak RSS and each core's probe): [$(basename "$csv")]($(basename "$csv"))."
     echo
     echo "## What runs"
     echo

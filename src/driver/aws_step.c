@@ -391,6 +391,12 @@ static int sink_batch_item(struct aws_sink *sink, struct batch *b, size_t i, int
     return aws_sink_write(sink, (const unsigned char *)b->block[i].data, b->block[i].len, err);
 }
 
+/* Writes a day block another rank sent (tp_recv_write). */
+static int sink_block(void *sink, const unsigned char *blk, size_t len, struct ocp_error *err)
+{
+    return aws_sink_write(sink, blk, len, err);
+}
+
 static void write_pending(struct pending *w)
 {
     size_t i;
@@ -575,24 +581,8 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     for (d = win[0]; size > 1 && d <= win[1]; d++) {
         int owner = exchange_day_owner(d, size);
         if (owner != rank) {
-            if (rank == 0) {
-                unsigned char *blk = NULL;
-                size_t len = 0;
-                int lrc = tp_recv(t, &blk, &len, rc, owner, TAG_AWS_BLOCK, err);
-                /* Checked right before writing, as the OCP finish does: a
-                 * signal seen while receiving has aborted the sink. */
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = tp_stop_status(t, err);
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = aws_sink_write(sink, blk, len, err);
-                free(blk);
-                if (rc == OCP_OK && lrc != OCP_OK) {
-                    rc = lrc;
-                    tp_failed(t, rc, err);
-                }
-                if (rc == OCP_OK)
-                    rc = tp_stop_status(t, err);
-            }
+            if (rank == 0)
+                rc = tp_recv_write(t, rc, owner, TAG_AWS_BLOCK, sink_block, sink, err);
         } else {
             if (taken == b.count) {
                 b.first = next;

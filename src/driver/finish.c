@@ -197,6 +197,15 @@ static int next_block(struct walk *w, int rc, struct ocp_error *err)
     return rc;
 }
 
+/* Writes a block another rank sent (tp_recv_write), where the "write"
+ * fault can strike. */
+static int write_block(void *dest, const unsigned char *blk, size_t len,
+                       struct ocp_error *err)
+{
+    int rc = fault_at("write", err);
+    return rc == OCP_OK ? out_write(dest, blk, len, err) : rc;
+}
+
 /* Rank 0 walks every day in order, writing its own blocks and receiving
  * the others'; the other ranks walk their own days and send.  Once a rank
  * has failed or been told to stop, it still walks the rest but sends (or,
@@ -211,26 +220,8 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
         const struct unit *d = &w->order[gi];
         progress(w, gi);
         if (d->owner != t->rank) {
-            if (t->rank == 0) {
-                unsigned char *blk = NULL;
-                size_t len = 0;
-                int lrc = tp_recv(t, &blk, &len, rc, d->owner, TAG_BLOCK, err);
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = fault_at("write", err);
-                /* Checked right before writing: a signal aborts the
-                 * stream inside tp_poll. */
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = tp_stop_status(t, err);
-                if (rc == OCP_OK && lrc == OCP_OK)
-                    lrc = out_write(dest, blk, len, err);
-                free(blk);
-                if (rc == OCP_OK && lrc != OCP_OK) {
-                    rc = lrc;
-                    tp_failed(t, rc, err);
-                }
-                if (rc == OCP_OK)
-                    rc = tp_stop_status(t, err);
-            }
+            if (t->rank == 0)
+                rc = tp_recv_write(t, rc, d->owner, TAG_BLOCK, write_block, dest, err);
             continue;
         }
         rc = next_block(w, rc, err);

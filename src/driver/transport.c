@@ -408,6 +408,27 @@ int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
     return OCP_OK;
 }
 
+int tp_recv_write(struct tp *t, int status, int from, int tag, tp_write_fn write, void *ctx,
+                  struct ocp_error *err)
+{
+    unsigned char *blk = NULL;
+    size_t len = 0;
+    int rc = status, lrc = tp_recv(t, &blk, &len, rc, from, tag, err);
+
+    if (rc == OCP_OK && lrc == OCP_OK)
+        lrc = tp_stop_status(t, err);
+    if (rc == OCP_OK && lrc == OCP_OK)
+        lrc = write(ctx, blk, len, err);
+    free(blk);
+    if (rc == OCP_OK && lrc != OCP_OK) {
+        rc = lrc;
+        tp_failed(t, rc, err);
+    }
+    if (rc == OCP_OK)
+        rc = tp_stop_status(t, err);
+    return rc;
+}
+
 int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
             int to, unsigned char **rbuf, size_t *rlen, int from, int tag,
             struct ocp_error *err)

@@ -153,6 +153,21 @@ int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
  * 0 also when MPI cannot tell (the caller then waits in tp_note_recv). */
 int tp_note_ready(struct tp *t, int from, int tag);
 
+/* Where tp_recv_write hands a received block. */
+typedef int (*tp_write_fn)(void *ctx, const unsigned char *buf, size_t len,
+                           struct ocp_error *err);
+
+/* Rank 0's step of a streamed output: receives the next block from
+ * `from` (tp_recv with status) and, unless this rank has failed or been
+ * stopped, writes it with write(ctx, ...).  The stop is checked right
+ * before the write, because a signal seen while receiving may already
+ * have aborted the output (a write then fails as an internal error
+ * instead of exit 75).  A failure of the receive or the write is told
+ * to the peers (tp_failed).  Returns this rank's new status: status
+ * when it was not OCP_OK, else the failure, TP_PEER, or a stop. */
+int tp_recv_write(struct tp *t, int status, int from, int tag, tp_write_fn write, void *ctx,
+                  struct ocp_error *err);
+
 /* Sends to `to` while receiving from `from` (one step of a shuffle). */
 int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
             int to, unsigned char **rbuf, size_t *rlen, int from, int tag,

@@ -224,11 +224,11 @@ int pgi_fail(struct ocp_error *err, int code, PGconn *conn,
                          where, det[0] ? " (" : "", det, det[0] ? ")" : "");
 }
 
-PGresult *pgi_execp(PGconn *conn, const char *sql, int n,
-                    const char *const *params, int code, const char *what,
-                    struct ocp_error *err)
+/* res when its statement succeeded; else the failure in err, res
+ * cleared, NULL. */
+static PGresult *succeeded(PGconn *conn, PGresult *res, int code, const char *what,
+                           struct ocp_error *err)
 {
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -237,16 +237,20 @@ PGresult *pgi_execp(PGconn *conn, const char *sql, int n,
     return NULL;
 }
 
+PGresult *pgi_execp(PGconn *conn, const char *sql, int n,
+                    const char *const *params, int code, const char *what,
+                    struct ocp_error *err)
+{
+    return succeeded(conn, PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0), code,
+                     what, err);
+}
+
+/* PQexec, not PQexecParams with no parameters: callers may send several
+ * statements in one string. */
 PGresult *pgi_exec(PGconn *conn, const char *sql, int code, const char *what,
                    struct ocp_error *err)
 {
-    PGresult *res = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    pgi_fail(err, code, conn, res, what);
-    PQclear(res);
-    return NULL;
+    return succeeded(conn, PQexec(conn, sql), code, what, err);
 }
 
 int32_t pgi_month_start(int32_t day)

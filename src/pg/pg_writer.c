@@ -250,6 +250,18 @@ static int finish_copy(struct pg_writer *w, int64_t *rows, const char *what,
     return OCP_OK;
 }
 
+/* COPY took another number of rows than the report has: the transaction
+ * is rolled back and the writer fails. */
+static int rows_differ(struct pg_writer *w, int64_t expected_rows, struct ocp_error *err)
+{
+    w->state = W_FAILED;
+    rollback(w);
+    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                         "COPY took %" PRId64 " rows but the report has %" PRId64
+                         "; rolled back, the table is unchanged",
+                         w->copied, expected_rows);
+}
+
 int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
                        struct ocp_error *err)
 {
@@ -263,14 +275,8 @@ int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
     } else if ((rc = finish_copy(w, &w->copied, first_failed, err)) != OCP_OK) {
         return rc;
     }
-    if (w->copied != expected_rows) {
-        w->state = W_FAILED;
-        rollback(w);
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "COPY took %" PRId64 " rows but the report has %"
-                             PRId64 "; rolled back, the table is unchanged",
-                             w->copied, expected_rows);
-    }
+    if (w->copied != expected_rows)
+        return rows_differ(w, expected_rows, err);
     return OCP_OK;
 }
 
@@ -359,14 +365,8 @@ int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
     if (w == NULL || w->state != W_COPIED)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "pg_writer_commit: no open COPY or transaction");
-    if (w->copied != expected_rows) {
-        w->state = W_FAILED;
-        rollback(w);
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "COPY took %" PRId64 " rows but the report has %"
-                             PRId64 "; rolled back, the table is unchanged",
-                             w->copied, expected_rows);
-    }
+    if (w->copied != expected_rows)
+        return rows_differ(w, expected_rows, err);
     res = PQexec(w->conn, "COMMIT");
     w->state = W_FAILED;
     if (PQstatus(w->conn) != CONNECTION_OK) {

@@ -76,7 +76,7 @@ struct vn_key {
 };
 
 /* A volume node met by add_pods, with its hash, waiting in the partial's
- * log for the table (see vn_flush in agg_partial.c). */
+ * log for the table (see vn_flush in agg_add.c). */
 struct vn_rec {
     struct vn_key key;
     uint32_t hash;
@@ -114,7 +114,7 @@ struct pod_memo {
 };
 
 /* One node's capacity maxima over a run of rows of one interval, before
- * they go into caps (add_pods, agg_partial.c): indexed by the node's id in
+ * they go into caps (add_pods, agg_add.c): indexed by the node's id in
  * the batch's dictionary, a few kilobytes that stay in cache, where caps
  * itself is read at random whenever the node of a row changes. */
 struct cap_acc {
@@ -139,7 +139,7 @@ struct agg_partial {
     uint32_t raw_resolved, raw_cap;
     struct hmap pods, caps, node_labels, ns_labels, nodes, vnodes, storage;
     struct pod_memo *memo;      /* pod pool id -> its last group and volume
-                                   node (agg_partial.c) */
+                                   node (agg_add.c) */
     uint32_t memo_cap;
     struct cap_acc *cap_acc;    /* node dictionary id (or the NULL slot) ->
                                    its maxima of the current interval */
@@ -180,6 +180,16 @@ void agg_day_index_put_cache(const struct agg_day_index *ix,
  * flags (parsing it the first time it is seen). */
 int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
                       uint32_t *canon, uint8_t *flags, struct ocp_error *err);
+
+/* OCP_ERR_OSERR with "out of memory" in err. */
+static inline int agg_oom(struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+}
+
+/* Memos [from, to) name no group and no volume node (agg_partial.c; the
+ * memo grows in agg_add.c). */
+void agg_memo_forget(struct pod_memo *m, uint32_t from, uint32_t to);
 
 /* Merge helpers shared by agg_partial.c and agg_merge.c. */
 /* The sum merges return 1 when a sum left the exact range. */

@@ -44,17 +44,15 @@ static int dict_map_prepare(struct dict_map *m, const struct ocp_strdict *d)
     return OCP_OK;
 }
 
-/* The pool id of row r's string (POOL_NULL for NULL or absent). */
-static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
-                              const struct ocp_column *c, size_t r)
+/* The pool id of string id `id` of a column (NULL for NULL or absent);
+ * a new string is interned (intern_failed on failure). */
+static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
+                                  const struct ocp_column *c, uint32_t id)
 {
-    uint32_t id, pid;
+    uint32_t pid;
     size_t len;
     const char *s;
 
-    if (!c->present || c->str.ids == NULL)
-        return POOL_NULL;
-    id = c->str.ids[r];
     if (id == OCP_NULL_ID || id >= m->count)
         return POOL_NULL;
     pid = m->ids[id];
@@ -71,6 +69,15 @@ static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
     }
     m->ids[id] = pid;
     return pid;
+}
+
+/* The pool id of row r's string (POOL_NULL for NULL or absent). */
+static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
+                              const struct ocp_column *c, size_t r)
+{
+    if (!c->present || c->str.ids == NULL)
+        return POOL_NULL;
+    return pool_id_of(p, m, c, c->str.ids[r]);
 }
 
 /* The canonical label id of row r's label text; counts bad texts. */
@@ -193,13 +200,23 @@ static int range_error(const struct agg_partial *p, const struct ocp_batch *b,
                          where);
 }
 
-static inline int in_run(const struct agg_partial *p, int64_t ts,
-                         int32_t *day)
+/* The day of a row at ts when it lies in the run; otherwise (NULL or out
+ * of range) the row is counted out of range and 0 returned. */
+static inline int row_day(struct agg_partial *p, int64_t ts, int32_t *day)
 {
-    if (ts == OCP_TS_NULL)
-        return 0;
-    *day = agg_day_of(ts);
-    return *day >= p->settings.start_day && *day <= p->settings.end_day;
+    if (ts != OCP_TS_NULL) {
+        *day = agg_day_of(ts);
+        if (*day >= p->settings.start_day && *day <= p->settings.end_day)
+            return 1;
+    }
+    p->stats.rows_out_of_range++;
+    return 0;
+}
+
+/* A batch without its interval_start column. */
+static int no_interval(struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start", "column is missing");
 }
 
 /* The pod column's pool id names a memo (struct pod_memo, indexed by pool
@@ -304,29 +321,6 @@ static inline const uint32_t *id_col(const struct ocp_column *c)
     return c->present ? c->str.ids : NULL;
 }
 
-/* The pool id of string id `id` of a column (NULL for NULL or absent);
- * a new string is interned (intern_failed on failure). */
-static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
-                                  const struct ocp_column *c, uint32_t id)
-{
-    uint32_t pid;
-    size_t len;
-    const char *s;
-
-    if (id == OCP_NULL_ID || id >= m->count)
-        return POOL_NULL;
-    pid = m->ids[id];
-    if (pid != DICT_UNMAPPED)
-        return pid;
-    s = ocp_strdict_get(c->str.dict, id, &len);
-    pid = pool_intern(&p->pool, s, len);
-    if (pid == POOL_NULL) {
-        p->intern_failed = 1;
-        return POOL_NULL;
-    }
-    m->ids[id] = pid;
-    return pid;
-}
 
 /* pool_id_of for the pod table's node column, whose map keeps a flag
  * with each id (NODE_EMPTY_BIT): *no_node says whether the node is NULL or
@@ -637,8 +631,7 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
     int created;
 
     if (ts == NULL)
-        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
-                             "column is missing");
+        return no_interval(err);
     if (nans == NULL)
         return agg_oom(err);
     memset(&c, 0, sizeof c);
@@ -880,8 +873,7 @@ static int add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
     int created, rc;
 
     if (ts == NULL)
-        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
-                             "column is missing");
+        return no_interval(err);
     for (r = 0; r < b->nrows; r++) {
         struct lab_key key;
         struct lab_val *v;
@@ -890,10 +882,8 @@ static int add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
         size_t e;
         int32_t day;
 
-        if (!in_run(p, ts[r], &day)) {
-            p->stats.rows_out_of_range++;
+        if (!row_day(p, ts[r], &day))
             continue;
-        }
         key.day = day;
         key.id = str_at(p, &maps[id_col], &col[id_col], r);
         rc = label_at(p, &maps[labels_col], &col[labels_col], r, labels_name,
@@ -933,8 +923,7 @@ static int add_storage(struct agg_partial *p, const struct ocp_batch *b,
     int created, rc, overflow = 0;
 
     if (ts == NULL)
-        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
-                             "column is missing");
+        return no_interval(err);
     for (r = 0; r < b->nrows; r++) {
         struct sto_key key;
         struct sto_val *v;
@@ -942,10 +931,8 @@ static int add_storage(struct agg_partial *p, const struct ocp_batch *b,
         size_t e;
         int32_t day;
 
-        if (!in_run(p, ts[r], &day)) {
-            p->stats.rows_out_of_range++;
+        if (!row_day(p, ts[r], &day))
             continue;
-        }
         key.day = day;
         key.ns = str_at(p, &maps[STO_NAMESPACE], &col[STO_NAMESPACE], r);
         key.pod = str_at(p, &maps[STO_POD], &col[STO_POD], r);

@@ -537,8 +537,12 @@ int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, in
             displs[r] = (int)at;
             at += (size_t)cnt[r];
         }
-    buf = malloc((sum + 1) * sizeof *buf);
-    if (rc == OCP_OK && (buf == NULL || sum > (size_t)INT_MAX))
+    /* Displacements are ints: the values of all ranks must fit one. */
+    if (rc == OCP_OK && sum > (size_t)INT_MAX)
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                           "%zu values to gather, more than an MPI count holds", sum);
+    buf = rc == OCP_OK ? malloc((sum + 1) * sizeof *buf) : NULL;
+    if (rc == OCP_OK && buf == NULL)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                            "out of memory gathering %zu values", sum);
     tp_failed(t, rc, err);

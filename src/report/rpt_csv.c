@@ -232,6 +232,13 @@ size_t rpt_csv_row_key_room(const struct rpt_row *row)
            rpt_csv_field_room(row->resource_id);
 }
 
+/* A field and the comma after it. */
+static void add_field_c(struct rpt_buf *b, const char *s)
+{
+    rpt_csv_add_field(b, s);
+    add_c(b, ',');
+}
+
 void rpt_csv_add_row_key(struct rpt_buf *b, const struct rpt_row *row)
 {
     char day[11];
@@ -245,23 +252,17 @@ void rpt_csv_add_row_key(struct rpt_buf *b, const struct rpt_row *row)
     add_c(b, ',');
     add(b, day, 10);
     add_c(b, ',');
-    rpt_csv_add_field(b, row->namespace_);
-    add_c(b, ',');
-    rpt_csv_add_field(b, row->node);
-    add_c(b, ',');
-    rpt_csv_add_field(b, row->resource_id);
-    add_c(b, ',');
+    add_field_c(b, row->namespace_);
+    add_field_c(b, row->node);
+    add_field_c(b, row->resource_id);
 }
 
 void rpt_csv_add_volume_key(struct rpt_buf *b, const struct rpt_row *row)
 {
     add_c(b, ',');
-    rpt_csv_add_field(b, row->pvc);
-    add_c(b, ',');
-    rpt_csv_add_field(b, row->pv);
-    add_c(b, ',');
-    rpt_csv_add_field(b, row->storageclass);
-    add_c(b, ',');
+    add_field_c(b, row->pvc);
+    add_field_c(b, row->pv);
+    add_field_c(b, row->storageclass);
 }
 
 /* The text of a row from after its uuid to its pod_labels field: the
@@ -324,11 +325,9 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
         goto done;
     }
     head.len = (size_t)snprintf(head.data, 32, ",%" PRId64 ",", meta->report_period_id);
-    rpt_csv_add_field(&head, meta->cluster_id);
-    add_c(&head, ',');
+    add_field_c(&head, meta->cluster_id);
     rpt_csv_add_field(&head, meta->cluster_alias);
-    rpt_csv_add_field(&tail, meta->source_uuid);
-    add_c(&tail, ',');
+    add_field_c(&tail, meta->source_uuid);
     /* Room for the whole block at once, guessed from a few rows, so a
      * large day does not grow the buffer by doubling (each time copying
      * and faulting in what was written).  Only a guess: capped, and when
@@ -429,8 +428,7 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
             add_c(out, ',');
             add(out, tail.data, row->has_infra_cost ? tail.len : no_cost);
             add_c(out, ',');
-            rpt_csv_add_field(out, row->csi_volume_handle);
-            add_c(out, ',');
+            add_field_c(out, row->csi_volume_handle);
             if (row->has_cost_category) {
                 /* Rows of a namespace share their category: print it
                  * again only when it changes. */

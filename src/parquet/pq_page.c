@@ -159,16 +159,22 @@ static int levels_one_run(const uint8_t *p, size_t len, int maxl, size_t n,
     return 1;
 }
 
-/* Eight 0/1 levels per byte value, least significant bit first. */
+/* Eight 0/1 levels per byte value, least significant bit first, and
+ * the count of ones per byte value (__builtin_popcount is a libgcc call
+ * on a baseline x86-64 build). */
 static int16_t bits_table[256][8];
+static uint8_t bits_ones[256];
 static pthread_once_t bits_once = PTHREAD_ONCE_INIT;
 
 static void bits_init(void)
 {
     int b, j;
-    for (b = 0; b < 256; b++)
-        for (j = 0; j < 8; j++)
+    for (b = 0; b < 256; b++) {
+        for (j = 0; j < 8; j++) {
             bits_table[b][j] = (int16_t)((b >> j) & 1);
+            bits_ones[b] = (uint8_t)(bits_ones[b] + ((b >> j) & 1));
+        }
+    }
 }
 
 /* Levels of bit width 1 (a flat optional column): n of them decoded
@@ -204,7 +210,7 @@ static int levels_bw1(const uint8_t *p, size_t len, size_t n, int16_t *out,
             /* Whole groups while eight levels fit, then the last part. */
             for (g = 0; g < take && done + 8 <= n; g++) {
                 memcpy(out + done, bits_table[p[g]], sizeof bits_table[0]);
-                ones += (size_t)__builtin_popcount(p[g]);
+                ones += bits_ones[p[g]];
                 done += 8;
             }
             if (g < take) {

@@ -402,18 +402,6 @@ struct pod_cols {
     uint32_t null_slot; /* the cap_acc slot of the NULL node */
 };
 
-/* Every cache line of entry e (a pod entry is four whole lines, see
- * hmap_init_lines; other entries may straddle one more). */
-static inline void prefetch_entry(const struct hmap *m, size_t e)
-{
-    const char *v = (const char *)m->entries + e * m->entry_size;
-    size_t off;
-    for (off = 0; off < m->entry_size; off += 64)
-        __builtin_prefetch(v + off);
-    if (m->align < 64)
-        __builtin_prefetch(v + m->entry_size - 1);
-}
-
 /* Resolves row q into *o (see above).  An error is kept in o (RS_ERROR)
  * and returned when the add reaches the row, so rows before it are added
  * first, as when rows were resolved by the add. */
@@ -509,7 +497,7 @@ static inline void look_ahead(const struct agg_partial *p, const struct resolved
     /* A pod's group rarely changes within a day: the entry of the memo's
      * group on the row's day is the one the add will compare. */
     if (qm->entry != UINT32_MAX && qm->day == o->day) {
-        prefetch_entry(&p->pods, qm->entry);
+        hmap_prefetch_at(&p->pods, qm->entry);
     } else {
         key.day = o->day;
         key.ns = o->ns;

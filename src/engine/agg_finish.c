@@ -272,6 +272,10 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         const struct pod_key *k = hmap_entry(&p->pods, e = entry_at(list, j));
         struct emit_item *it = &items[nw];
 
+        /* A day's groups lie among the other days' in the table. */
+        if (j + EMIT_AHEAD < n)
+            __builtin_prefetch(hmap_entry(&p->pods, entry_at(list, j + EMIT_AHEAD)));
+
         if (!wanted(f, k->day) || !agg_fin_in_part(f, k->ns))
             continue;
         /* Groups come node by node: look a node's or namespace's labels
@@ -318,8 +322,10 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         const struct pod_val *v = hmap_value(&p->pods, it->e);
         size_t i;
 
-        if (j + EMIT_AHEAD < nw)
+        if (j + EMIT_AHEAD < nw) {
             hmap_prefetch(final, items[j + EMIT_AHEAD].fh);
+            hmap_prefetch_at(&p->pods, items[j + EMIT_AHEAD].e);
+        }
         i = hmap_upsert_hashed(final, &it->fk, it->fh, &created);
         if (i == SIZE_MAX) {
             rc = oom(err);

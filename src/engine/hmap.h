@@ -143,6 +143,19 @@ static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
         __builtin_prefetch(&m->slots[hash & m->mask]);
 }
 
+/* Starts loading every cache line of entry e (a pod entry is four whole
+ * lines, see hmap_init_lines; other entries may straddle one more). */
+static inline void hmap_prefetch_at(const struct hmap *m, size_t e)
+{
+    const unsigned char *v = m->entries + e * m->entry_size;
+    size_t off;
+
+    for (off = 0; off < m->entry_size; off += 64)
+        __builtin_prefetch(v + off);
+    if (m->align < 64)
+        __builtin_prefetch(v + m->entry_size - 1);
+}
+
 /* Starts loading the entry a key of hash h most likely is: the one named
  * by the slot h hashes to (which hmap_prefetch started loading a while
  * before), when that slot holds this hash.  Only a hint: nothing is
@@ -150,17 +163,13 @@ static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
 static inline void hmap_prefetch_entry(const struct hmap *m, uint32_t h)
 {
     uint64_t sl;
-    const unsigned char *v;
-    size_t off;
 
     if (m->slots == NULL)
         return;
     sl = m->slots[h & m->mask];
     if (sl == 0 || (uint32_t)(sl >> 32) != h || (uint32_t)sl - 1 >= m->count)
         return;
-    v = m->entries + ((size_t)(uint32_t)sl - 1) * m->entry_size;
-    for (off = 0; off < m->entry_size; off += 64)
-        __builtin_prefetch(v + off);
+    hmap_prefetch_at(m, (size_t)(uint32_t)sl - 1);
 }
 
 /* Bytes held, for memory statistics. */

@@ -357,8 +357,25 @@ static void radix_sort(struct key_rec *rec, struct key_rec *tmp, size_t n,
     *out = src;
 }
 
+/* Rows of a cycle whose loading starts before they are moved. */
+#define PERMUTE_AHEAD 4
+
+/* Starts loading row r (its lines, a row being a few hundred bytes). */
+static inline void prefetch_row(const struct rpt_row *r)
+{
+    const char *p = (const char *)r;
+    size_t off;
+
+    for (off = 0; off < sizeof *r; off += 64)
+        __builtin_prefetch(p + off);
+    __builtin_prefetch(p + sizeof *r - 1);
+}
+
 /* Puts rows in the order of ord (ord[k] = the row to be k-th) by
  * following cycles, one row in flight: no second copy of the table.
+ * The rows of a cycle are all over the table, so each move waited for
+ * memory: a second walker runs PERMUTE_AHEAD rows ahead on the same
+ * cycle (its ord entries are not yet consumed) and starts loading them.
  * ord is destroyed. */
 static void permute_rows(struct rpt_row *rows, uint32_t *ord, size_t n)
 {
@@ -366,17 +383,27 @@ static void permute_rows(struct rpt_row *rows, uint32_t *ord, size_t n)
 
     for (k = 0; k < n; k++) {
         struct rpt_row hold;
-        size_t at, next;
+        size_t at, next, ahead;
+        int d;
         if (ord[k] == k || ord[k] == UINT32_MAX)
             continue;
         hold = rows[k];
         at = k;
+        ahead = ord[k];
+        for (d = 0; d < PERMUTE_AHEAD && ahead != k; d++) {
+            prefetch_row(&rows[ahead]);
+            ahead = ord[ahead];
+        }
         for (;;) {
             next = ord[at];
             ord[at] = UINT32_MAX;
             if (next == k) {
                 rows[at] = hold;
                 break;
+            }
+            if (ahead != k) {
+                prefetch_row(&rows[ahead]);
+                ahead = ord[ahead];
             }
             rows[at] = rows[next];
             at = next;

@@ -225,7 +225,7 @@ int pq_column_stats(const struct pq_file *f, int rg, int col,
 
 /* The decoded values of one leaf column over a row range.  There is one
  * slot per level entry (for flat columns one per row); NULL entries hold
- * zero bytes, or OCP_NULL_ID in ids. */
+ * zero bytes (a DOUBLE's a quiet NaN), or OCP_NULL_ID in ids. */
 struct pq_colvalues {
     int column;               /* leaf index */
     enum pq_type type;

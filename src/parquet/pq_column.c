@@ -3,6 +3,7 @@
  * page's entries into the output buffers. */
 #include "pq_read_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,6 +274,10 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
     c.s = s;
     c.err = err;
     c.slot = pq_slot_size(ci);
+    if (ci->type == PQ_DOUBLE) {
+        const double nan = NAN;
+        memcpy(&c.null_fill, &nan, sizeof nan);
+    }
     flat = ci->max_rep == 0;
     want_hi = row_offset + nrows;
     if (flat && c.cm->num_values != rgrows)

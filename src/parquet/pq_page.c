@@ -639,8 +639,8 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
     if (rc != OCP_OK)
         return rc;
     if (m < w1 - w0)
-        pq_values_expand(d->vals, c->slot, ci->type == PQ_BYTE_ARRAY, d->def, maxd,
-               w1 - w0, m);
+        pq_values_expand(d->vals, c->slot, ci->type == PQ_BYTE_ARRAY, c->null_fill,
+                         d->def, maxd, w1 - w0, m);
     *nulls = (int64_t)(w1 - w0 - m);
     c->entries_seen += (int64_t)nv;
     return OCP_OK;

@@ -216,6 +216,10 @@ struct pq_cr {
                                  dictionary of this column (pq_cache.c);
                                  dictionary pages are mapped into it */
     const uint32_t *remap;    /* with sc: dictionary page index -> id */
+    uint64_t null_fill;       /* an 8-byte NULL entry's bytes: a DOUBLE's
+                                 quiet NaN (the table adapter's NULL, so it
+                                 need not pass over the entries again),
+                                 else zero */
     int direct;               /* PLAIN pages may be decompressed straight
                                  into place (no NULLs in the chunk, and
                                  PQ_VALS_PAD bytes before the values) */
@@ -254,8 +258,9 @@ int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
 
 /* Fixed-width (not BOOLEAN, not BYTE_ARRAY) PLAIN values skip .. skip + m
  * of p[0..len) spread over the nv entries of dst whose level in def is
- * maxd (m of them), zero bytes elsewhere: pq_values_decode and
- * pq_values_expand in one pass.  Same bounds and error as PLAIN decoding. */
+ * maxd (m of them), NULL entries elsewhere (c->null_fill for 8-byte
+ * values, else zero bytes): pq_values_decode and pq_values_expand in one
+ * pass.  Same bounds and error as PLAIN decoding. */
 int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
                            size_t skip, size_t m, const int16_t *def,
                            int16_t maxd, size_t nv, uint8_t *dst);
@@ -270,9 +275,10 @@ int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
 
 /* Spreads the m dense slots (w bytes each; ids: string ids) at the front
  * of vals over the nv entries whose definition level is maxd; the other
- * entries get zero bytes (OCP_NULL_ID for ids). */
-void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
-                      int16_t maxd, size_t nv, size_t m);
+ * entries get fill if 8 bytes wide, else zero bytes (OCP_NULL_ID for
+ * ids). */
+void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill,
+                      const int16_t *def, int16_t maxd, size_t nv, size_t m);
 
 /* Decodes a dictionary page whose stored bytes are body[0..compressed). */
 int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,

@@ -326,7 +326,8 @@ static int to_number(const struct pq_file *f, int rg, int col,
                            "column is not numeric");
         }
     }
-    if (def != NULL)
+    /* A DOUBLE column's NULL entries hold NaN already (pq_colvalues). */
+    if (def != NULL && c->type != PQ_DOUBLE)
         for (i = 0; i < n; i++)
             d[i] = def[i] == maxd ? d[i] : NAN; /* branch-free */
     *out = d;

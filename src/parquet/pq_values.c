@@ -346,9 +346,14 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
                            int16_t maxd, size_t nv, uint8_t *dst)
 {
     size_t i, j = 0, w = c->slot;
+    const uint64_t fill = c->null_fill;
 
     if (m == 0) { /* nothing decoded, nothing checked (as before) */
-        memset(dst, 0, nv * w);
+        if (w == 8 && fill != 0)
+            for (i = 0; i < nv; i++)
+                memcpy(dst + 8 * i, &fill, 8);
+        else
+            memset(dst, 0, nv * w);
         return OCP_OK;
     }
     if (w == 0 || skip + m > len / w)
@@ -379,8 +384,9 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
                 for (size_t stop = i + 8; i < stop; i++) {
                     size_t t = def[i] == maxd;
                     uint64_t x;
+                    uint64_t keep = (uint64_t)0 - (uint64_t)t;
                     memcpy(&x, p + 8 * j, 8); /* j < m: j + 8 <= m above */
-                    x &= (uint64_t)0 - (uint64_t)t; /* a mask, not a branch */
+                    x = (x & keep) | (fill & ~keep); /* masks, not a branch */
                     memcpy(dst + 8 * i, &x, 8);
                     j += t;
                 }
@@ -388,9 +394,9 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
         }
         for (; i < nv; i++) {
             size_t t = def[i] == maxd, k = j < m ? j : m - 1;
-            uint64_t x;
+            uint64_t x, keep = (uint64_t)0 - (uint64_t)t;
             memcpy(&x, p + 8 * k, 8);
-            x &= (uint64_t)0 - (uint64_t)t;
+            x = (x & keep) | (fill & ~keep);
             memcpy(dst + 8 * i, &x, 8);
             j += t;
         }
@@ -433,7 +439,7 @@ int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
             return rc;
     }
     if (map == NULL) {
-        pq_values_expand(dst, sizeof(uint32_t), 1, def, maxd, nv, m);
+        pq_values_expand(dst, sizeof(uint32_t), 1, 0, def, maxd, nv, m);
         return OCP_OK;
     }
     if (m == 0) {
@@ -473,8 +479,8 @@ int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
 }
 
 /* Back to front, so it works in place. */
-void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
-                   int16_t maxd, size_t nv, size_t m)
+void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill,
+                      const int16_t *def, int16_t maxd, size_t nv, size_t m)
 {
     size_t i = nv, j = m;
 
@@ -514,7 +520,7 @@ void pq_values_expand(uint8_t *vals, size_t w, int ids, const int16_t *def,
             t = def[i] == maxd;
             j -= t;
             memcpy(&x, vals + 8 * j, 8);
-            x = t ? x : 0;
+            x = t ? x : fill;
             memcpy(vals + 8 * i, &x, 8);
         }
         break;

@@ -231,9 +231,10 @@ static int check_flat(int col, const struct pq_colvalues *v, size_t first)
         switch (col) {
         case C_B: isnull = !b_valid[r]; ok = isnull || ((const uint8_t *)v->values)[i] == b_val[r]; break;
         case C_I32: ok = ((const int32_t *)v->values)[i] == i32[r]; break;
-        case C_I32O: isnull = !i32o_valid[r]; ok = isnull || ((const int32_t *)v->values)[i] == i32o[r]; break;
-        case C_I64: isnull = i64[r] == INT64_MIN; ok = isnull || ((const int64_t *)v->values)[i] == i64[r]; break;
-        case C_D: isnull = isnan(d[r]); ok = isnull || ((const double *)v->values)[i] == d[r]; break;
+        /* A NULL entry holds zero bytes, a DOUBLE's a NaN (pq_colvalues). */
+        case C_I32O: isnull = !i32o_valid[r]; ok = ((const int32_t *)v->values)[i] == (isnull ? 0 : i32o[r]); break;
+        case C_I64: isnull = i64[r] == INT64_MIN; ok = ((const int64_t *)v->values)[i] == (isnull ? 0 : i64[r]); break;
+        case C_D: isnull = isnan(d[r]); ok = isnull ? isnan(((const double *)v->values)[i]) : ((const double *)v->values)[i] == d[r]; break;
         case C_DREQ: ok = ((const double *)v->values)[i] == dreq[r]; break;
         case C_S: isnull = s[r] == NULL; ok = isnull || str_eq(v->dict, v->ids[i], s[r], strlen(s[r])); break;
         case C_SIDS: isnull = sids_a[r] == OCP_NULL_ID; ok = isnull || str_eq(v->dict, v->ids[i], words[sids_a[r]], strlen(words[sids_a[r]])); break;

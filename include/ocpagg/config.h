@@ -89,6 +89,7 @@ struct cfg {
     int64_t chunk_rows;
     int64_t window_rows; /* input rows per rank in one window of days; 0: one window */
     int strict;
+    int steal_chunks; /* 1 (default): ranks of a node take each other's unread chunks */
     char *output_path;
     enum cfg_output_format output_format;
     char *summary_path;

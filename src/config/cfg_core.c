@@ -22,6 +22,7 @@ void cfg_init(struct cfg *c)
     c->output_format = CFG_OUTPUT_CSV;
     c->progress_seconds = 5.0;
     c->verify_crc = 1;
+    c->steal_chunks = 1;
     c->output_shared_write = 1;
     c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
     cfg_pg_init(c);

@@ -46,6 +46,7 @@ enum cfg_key {
     CK_INPUT_HDF5_DRIVER,
     CK_OUTPUT_SHARED_WRITE,
     CK_WINDOW_ROWS,
+    CK_STEAL_CHUNKS,
     /* output.postgres (cfg_pg.c) */
     CK_OUTPUT_POSTGRES,
     CK_PG_CONNINFO,

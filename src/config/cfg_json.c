@@ -135,6 +135,9 @@ char *cfg_to_json(const struct cfg *c)
     if (c->window_rows != CFG_WINDOW_ROWS_DEFAULT)
         put(root, "window_rows", json_integer(c->window_rows), &ok);
     put(root, "strict", json_boolean(c->strict), &ok);
+    /* Only when not the default, so existing summaries stay as they were. */
+    if (!c->steal_chunks)
+        put(root, "steal_chunks", json_false(), &ok);
     put(output, "path", jstr(c->output_path), &ok);
     put(output, "format",
         json_string(cfg_output_format_name(c->output_format)), &ok);

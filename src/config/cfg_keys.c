@@ -48,6 +48,7 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_CHUNK_ROWS] = {CK_NONE, "chunk_rows", CS_SCALAR},
     [CK_WINDOW_ROWS] = {CK_NONE, "window_rows", CS_SCALAR},
     [CK_STRICT] = {CK_NONE, "strict", CS_SCALAR},
+    [CK_STEAL_CHUNKS] = {CK_NONE, "steal_chunks", CS_SCALAR},
     [CK_OUTPUT] = {CK_NONE, "output", CS_SECTION},
     [CK_OUTPUT_PATH] = {CK_OUTPUT, "path", CS_SCALAR},
     [CK_OUTPUT_FORMAT] = {CK_OUTPUT, "format", CS_SCALAR},
@@ -387,6 +388,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
     case CK_CHUNK_ROWS: c->chunk_rows = 131072; break;
     case CK_WINDOW_ROWS: c->window_rows = CFG_WINDOW_ROWS_DEFAULT; break;
     case CK_STRICT: c->strict = 0; break;
+    case CK_STEAL_CHUNKS: c->steal_chunks = 1; break;
     case CK_OUTPUT_PATH:
         forget_derived_summary(c);
         free(c->output_path);
@@ -582,6 +584,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
     case CK_WINDOW_ROWS:
         return set_ranged(&c->window_rows, text, len, 0, INT64_MAX / 1024, w, err);
     case CK_STRICT:
+    case CK_STEAL_CHUNKS:
     case CK_INPUT_VERIFY_CRC:
     case CK_OUTPUT_SHARED_WRITE:
     case CK_OUTPUT_PARTITIONED: {
@@ -591,6 +594,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
                             (int)(len > 60 ? 60 : len), text);
         if (key == CK_STRICT)
             c->strict = b;
+        else if (key == CK_STEAL_CHUNKS)
+            c->steal_chunks = b;
         else if (key == CK_INPUT_VERIFY_CRC)
             c->verify_crc = b;
         else if (key == CK_OUTPUT_SHARED_WRITE)

@@ -78,6 +78,7 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len)
     put_i64(&b, c->chunk_rows);
     put_i64(&b, c->window_rows);
     put_i64(&b, c->strict);
+    put_i64(&b, c->steal_chunks);
     put_str(&b, c->output_path);
     put_i64(&b, (int64_t)c->output_format);
     put_str(&b, c->summary_path);
@@ -260,6 +261,7 @@ static void read_all(struct reader *r, struct cfg *c)
     c->chunk_rows = get_i64(r);
     c->window_rows = get_ranged(r, 0, INT64_MAX / 1024);
     c->strict = (int)get_ranged(r, 0, 1);
+    c->steal_chunks = (int)get_ranged(r, 0, 1);
     c->output_path = get_str(r);
     c->output_format = (enum cfg_output_format)get_ranged(r, 0, 2);
     c->summary_path = get_str(r);

@@ -108,14 +108,17 @@ struct job {
 /* Per-rank results of the read phase. */
 struct rank_result {
     int64_t rows;          /* input rows read by this rank */
+    long chunks;           /* chunks read by this rank */
+    long chunks_stolen;    /* of them, taken from another rank's list */
     double read_seconds;   /* read + aggregate */
     double merge_seconds;  /* merging thread partials */
     int threads;
     char bad_label_where[OCP_ERROR_PATH_MAX + 64]; /* first file/row group */
 };
 
-/* Reads and aggregates the listed chunks with the configured threads into
- * one partial.  The master thread checks for peers' alerts and stop
+/* Reads and aggregates the chunks the board hands this rank (claim.h: its
+ * own list of the window, then what the node's other ranks have not
+ * started) with the configured threads into one partial.  The master thread checks for peers' alerts and stop
  * signals between chunks (tp_poll) and alerts the peers of this rank's
  * own failure, so every rank stops reading within a chunk of any rank's
  * failure.  A partial in *out on entry (the last window's, emptied
@@ -124,7 +127,8 @@ struct rank_result {
  * failure).
  * Returns OCP_OK, this rank's failure, OCP_ERR_INTERRUPTED on
  * its own signal, or TP_PEER when a peer failed or stopped. */
-int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
+struct claim_board;
+int execute_chunks(const struct job *job, struct claim_board *board,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err);
 

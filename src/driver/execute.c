@@ -7,6 +7,7 @@
  * Parquet and aggregating run in parallel.  At the end the thread partials
  * are merged; the result does not depend on which thread read what. */
 #include "driver/driver.h"
+#include "driver/claim.h"
 #include "driver/fault.h"
 #include "driver/transport.h"
 
@@ -207,7 +208,7 @@ static int check_chunk_day(const struct ocp_batch *b, int32_t day, struct ocp_er
     return OCP_OK;
 }
 
-int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
+int execute_chunks(const struct job *job, struct claim_board *board,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err)
 {
@@ -220,17 +221,15 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
     int failed = 0, halt = 0;
     int rc = OCP_OK, t;
     int64_t rows_done = 0;
-    long chunks_done = 0;
+    /* threads_out: threads other than the master that left the loop. */
+    long chunks_done = 0, chunks_stolen = 0, threads_out = 0;
     double t0 = now_seconds(), last_progress = t0;
-    int64_t my_rows = 0;
+    int64_t my_rows = claim_own_rows(board);
     struct agg_partial *spare = *out;
-    size_t i;
 
     *out = NULL;
     memset(&h5, 0, sizeof h5);
-    for (i = 0; i < nchunks; i++)
-        my_rows += job->plan->chunks[chunks[i]].nrows;
-    if (job->cfg->input_format == CFG_INPUT_HDF5 && nchunks > 0) {
+    if (job->cfg->input_format == CFG_INPUT_HDF5 && claim_any(board)) {
         rc = h5_state_open(&h5, job, err);
         if (rc != OCP_OK)
             goto cleanup;
@@ -261,21 +260,24 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
         struct ocp_error local;
         struct ocp_batch batch;
         int master = omp_get_thread_num() == 0, first = 1;
-        long ci;
 
         ocp_error_clear(&local);
-#pragma omp for schedule(dynamic, 1) nowait
-        for (ci = 0; ci < (long)nchunks; ci++) {
-            const struct plan_chunk *c = &job->plan->chunks[chunks[ci]];
-            int lrc, h;
+        /* Chunks as the board hands them out: this rank's own list, then
+         * what its node's other ranks have not started (claim.h). */
+        for (;;) {
+            const struct plan_chunk *c;
+            size_t ci;
+            int lrc, h, stolen;
             struct agg_stats st;
 
 #pragma omp atomic read
             h = halt;
-            if (h) {
+            if (h || !claim_next(board, &ci, &stolen))
+                break;
+            c = &job->plan->chunks[ci];
+            if (stolen) {
 #pragma omp atomic
-                chunks_done++;
-                continue;
+                chunks_stolen++;
             }
             ocp_arena_reset(&w->arena);
             memset(&batch, 0, sizeof batch);
@@ -284,10 +286,13 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                 lrc = check_chunk_day(&batch, c->day, &local);
             if (lrc == OCP_OK)
                 lrc = agg_partial_add(w->partial, &batch, &local);
+            /* The test faults (fault.h): once, at the master's first
+             * chunk; kind slow after every chunk of every thread. */
             if (lrc == OCP_OK && master && first) {
                 first = 0;
                 lrc = fault_at("read", &local);
             }
+            fault_delay("read");
             if (lrc != OCP_OK) {
                 ocp_error_context(&local, job->plan->files[c->file],
                                   c->row_group, NULL);
@@ -311,9 +316,7 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                 }
 #pragma omp atomic write
                 halt = 1;
-#pragma omp atomic
-                chunks_done++;
-                continue;
+                break;
             }
             agg_partial_stats(w->partial, &st);
             if (st.bad_label_rows > w->bad_before) {
@@ -351,22 +354,43 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
                         fprintf(stderr,
                                 "ocpagg: read+aggregate %3.0f%% of rank 0's %lld rows, "
                                 "%.2f M rows/s on this rank (~%.2f M rows/s job)\n",
-                                my_rows > 0 ? 100.0 * (double)done / (double)my_rows
-                                            : 100.0,
+                                my_rows > done ? 100.0 * (double)done / (double)my_rows
+                                               : 100.0,
                                 (long long)my_rows, (double)done / (now - t0) / 1e6,
                                 (double)done * job->nranks / (now - t0) / 1e6);
                     }
                 }
             }
         }
+        /* A rank whose chunks the others took before it started still
+         * meets its test fault (fault.h) in this phase. */
+        if (master && first) {
+            int lrc = fault_at("read", &local);
+            if (lrc != OCP_OK) {
+#pragma omp critical(ocpagg_error)
+                {
+                    if (!failed) {
+                        failed = 1;
+                        rc = lrc;
+                        if (err != NULL)
+                            *err = local;
+                    }
+                }
+#pragma omp atomic write
+                halt = 1;
+            }
+        }
         /* The master thread keeps checking while the others finish their
          * last chunks, so a peer's failure or a signal is seen promptly. */
-        if (master) {
+        if (!master) {
+#pragma omp atomic
+            threads_out++;
+        } else {
             for (;;) {
                 long d;
 #pragma omp atomic read
-                d = chunks_done;
-                if (d >= (long)nchunks)
+                d = threads_out;
+                if (d >= (long)omp_get_num_threads() - 1)
                     break;
                 if (master_check(job, &failed, &rc, err)) {
 #pragma omp atomic write
@@ -381,6 +405,8 @@ int execute_chunks(const struct job *job, const size_t *chunks, size_t nchunks,
     }
     res->read_seconds = now_seconds() - t0;
     res->rows = rows_done;
+    res->chunks = chunks_done;
+    res->chunks_stolen = chunks_stolen;
     res->threads = nthreads;
     if (failed)
         tp_alert(job->tp, rc, err != NULL ? err->message : "");

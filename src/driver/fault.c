@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct {
     int active, fired;
@@ -21,7 +22,7 @@ int fault_init(int rank, struct ocp_error *err)
                                           "write", "summary", "recv", "aws", "share", "awspg",
                                           "awsday", "split", NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
-                                         "stop", NULL};
+                                         "stop", "slow", NULL};
     int pi, ki;
 
     memset(&fault, 0, sizeof fault);
@@ -50,6 +51,8 @@ int fault_at(const char *phase, struct ocp_error *err)
 {
     if (!fault.active || fault.fired || strcmp(fault.phase, phase) != 0)
         return OCP_OK;
+    if (strcmp(fault.kind, "slow") == 0)
+        return OCP_OK; /* not a failure: fault_delay */
     fault.fired = 1;
     if (strcmp(fault.kind, "data") == 0)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
@@ -68,6 +71,14 @@ int fault_at(const char *phase, struct ocp_error *err)
     else if (strcmp(fault.kind, "stop") == 0)
         raise(SIGSTOP);
     return OCP_OK;
+}
+
+void fault_delay(const char *phase)
+{
+    struct timespec ts = {0, 30 * 1000 * 1000};
+
+    if (fault.active && strcmp(fault.kind, "slow") == 0 && strcmp(fault.phase, phase) == 0)
+        nanosleep(&ts, NULL);
 }
 
 int fault_share_refused(void)

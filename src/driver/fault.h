@@ -5,7 +5,8 @@
  * the tests can prove that every failure ends every rank promptly, with
  * the documented exit code and without leftovers.  It is meant for tests
  * only (docs/running.md); unset, it costs one getenv at start-up.
- *   PHASE: plan, read (after the rank's first chunk), merge, exchange
+ *   PHASE: plan, read (after the rank's first chunk, or when its reading
+ *          ends if the other ranks took all its chunks), merge, exchange
  *          (inside the shuffle, first round), finish (inside the finish,
  *          after the first batch of days), write (rank 0: writing a block;
  *          others: sending one), summary, recv (a transport receive fails
@@ -20,7 +21,8 @@
  *          round, which carries the split days' groups; only where days
  *          are split, see struct exchange_days).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
- *          term (SIGTERM to itself), stop (SIGSTOP to itself).
+ *          term (SIGTERM to itself), stop (SIGSTOP to itself), slow (not
+ *          a failure: fault_delay sleeps; for the tests of steal_chunks).
  * A malformed value is a usage error (64), so a typo never passes a test.
  */
 #ifndef OCPAGG_DRIVER_FAULT_H
@@ -30,6 +32,10 @@
 
 /* Reads OCPAGG_FAULT for this rank; OCP_ERR_USAGE when malformed. */
 int fault_init(int rank, struct ocp_error *err);
+
+/* Kind slow: sleeps 30 ms each time any thread of the rank calls it at
+ * PHASE (read: after every chunk, a rank on a slow core).  Thread-safe. */
+void fault_delay(const char *phase);
 
 /* At PHASE: OCP_OK, or the injected status with err filled.  Signal kinds
  * raise the signal and return OCP_OK (the signal does the rest).  Fires

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "driver/claim.h"
 #include "driver/exchange.h"
 #include "driver/fault.h"
 #include "driver/aws_step.h"
@@ -297,7 +298,8 @@ struct run {
     struct pg_target pgt;
     int64_t *pg_ids;
     struct finish_result fres;
-    size_t *mychunks, nmychunks;
+    struct claim_board *board; /* who reads which chunk (claim.h) */
+    unsigned sweep;            /* passes over the windows (the roles' rerun) */
     struct exchange_days days; /* the current window's: who finishes what */
     int rank, nranks, nthreads;
     double t_begin, t_mark;
@@ -638,8 +640,6 @@ static int phase_read(struct run *r, struct ocp_error *err)
         fprintf(stderr, "ocpagg: window %zu of %zu: days %s to %s, %lld input rows\n",
                 r->window + 1, r->nwindows, a, b, (long long)w->rows);
     }
-    free(r->mychunks);
-    r->mychunks = NULL;
     /* Which days of the window ranks share (from the plan: the same on
      * every rank), before the chunks are shared out by day. */
     {
@@ -654,8 +654,7 @@ static int phase_read(struct run *r, struct ocp_error *err)
         if (lrc != OCP_OK)
             return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
-    if (plan_share(&r->plan, r->rank, r->nranks, w, &r->days, &r->mychunks,
-                   &r->nmychunks) != OCP_OK)
+    if (claim_board_window(r->board, &r->plan, w, &r->days, r->sweep) != OCP_OK)
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     memset(&r->job, 0, sizeof r->job);
     r->job.cfg = &r->cfg;
@@ -677,16 +676,19 @@ static int phase_read(struct run *r, struct ocp_error *err)
     memset(&res, 0, sizeof res);
     r->partial = r->spare; /* taken over by execute_chunks */
     r->spare = NULL;
-    rc = execute_chunks(&r->job, r->mychunks, r->nmychunks, &r->partial, &res, err);
+    rc = execute_chunks(&r->job, r->board, &r->partial, &res, err);
     r->res.rows += res.rows;
+    r->res.chunks += res.chunks;
+    r->res.chunks_stolen += res.chunks_stolen;
     r->res.read_seconds += res.read_seconds;
     r->res.merge_seconds += res.merge_seconds;
     r->res.threads = res.threads;
     if (rc == OCP_OK && r->opt.verbose)
         fprintf(stderr,
-                "ocpagg: rank %d: %lld rows in %zu chunk(s) read and aggregated in "
-                "%.2f s on %d thread(s); threads merged in %.2f s\n",
-                r->rank, (long long)res.rows, r->nmychunks, res.read_seconds,
+                "ocpagg: rank %d: %lld rows in %ld chunk(s) (%ld from other ranks' "
+                "lists) read and aggregated in %.2f s on %d thread(s); threads merged "
+                "in %.2f s\n",
+                r->rank, (long long)res.rows, res.chunks, res.chunks_stolen, res.read_seconds,
                 res.threads, res.merge_seconds);
     if (rc == OCP_OK && res.bad_label_where[0] != '\0' && !r->opt.quiet) {
         struct agg_stats st;
@@ -703,7 +705,11 @@ static int phase_read(struct run *r, struct ocp_error *err)
 /* The finish settings, once for all windows. */
 static int phase_prepare(struct run *r, struct ocp_error *err)
 {
-    return build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
+    int rc = build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
+    /* Collective: every rank gets here (the plan phase agreed). */
+    int brc = claim_board_create(MPI_COMM_WORLD, r->plan.nchunks, r->cfg.steal_chunks,
+                                 &r->board, err);
+    return rc != OCP_OK ? rc : brc;
 }
 
 /* Figures for the summary, after the last window. */
@@ -1121,6 +1127,7 @@ int main(int argc, char **argv)
         }
         if ((rc = step(r, phase_roles(r, &err), &err)) != OCP_OK)
             goto done;
+        r->sweep++;
     } while (r->redo);
     agg_partial_destroy(r->spare);
     r->spare = NULL;
@@ -1145,7 +1152,9 @@ done:
     free(r->config_json);
     rpt_buf_release(&r->aws_rows);
     aws_step_result_release(&r->aws);
-    free(r->mychunks);
+    /* The board's window is freed collectively only by a job that ends
+     * well: a failed job's peers may never get here. */
+    claim_board_destroy(r->board, rc == OCP_OK);
     exchange_days_release(&r->days);
     free(r->windows);
     roles_log_destroy(r->roles);

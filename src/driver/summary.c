@@ -25,6 +25,8 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
 
     memset(&mine, 0, sizeof mine);
     mine.rows = res->rows;
+    mine.chunks = res->chunks;
+    mine.chunks_stolen = res->chunks_stolen;
     mine.read_seconds = res->read_seconds;
     mine.merge_seconds = res->merge_seconds;
     mine.peak_rss = peak_rss_bytes();
@@ -170,6 +172,8 @@ int summary_write(const struct run_summary *s, const char *path,
         json_t *r = json_object();
         json_object_set_new(r, "rank", json_integer(t));
         json_object_set_new(r, "rows", json_integer(s->per_rank[t].rows));
+        json_object_set_new(r, "chunks", json_integer(s->per_rank[t].chunks));
+        json_object_set_new(r, "chunks_stolen", json_integer(s->per_rank[t].chunks_stolen));
         json_object_set_new(r, "read_seconds", json_real(s->per_rank[t].read_seconds));
         json_object_set_new(r, "merge_seconds", json_real(s->per_rank[t].merge_seconds));
         json_object_set_new(r, "peak_rss_bytes", json_integer(s->per_rank[t].peak_rss));

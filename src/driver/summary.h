@@ -9,6 +9,7 @@
 
 struct rank_figures {
     int64_t rows;
+    int64_t chunks, chunks_stolen; /* read; of them from another rank's list */
     double read_seconds, merge_seconds;
     int64_t peak_rss;
     int64_t exchange_groups, exchange_bytes; /* sent in the shuffle */

@@ -73,7 +73,9 @@ uuid=$(basename "$(ls -d "$WORK"/in/openshift_pod_usage_line_items/source=*)")
 (cd "$WORK/bad" && find . -name '*.parquet') | while IFS= read -r f; do
     cp "$WORK/bad/$f" "$WORK/mix/$f"
 done
-write_config "$WORK/mix.yaml" "$WORK/mix" "$WORK/unused.csv" parquet "strict: true"
+# steal_chunks false: the bad day stays with rank 2, which reads it.
+write_config "$WORK/mix.yaml" "$WORK/mix" "$WORK/unused.csv" parquet "strict: true
+steal_chunks: false"
 cp "$WORK/ref.csv" "$WORK/earlier.csv"
 cp "$WORK/ref.csv" "$WORK/keep.csv"
 set +e

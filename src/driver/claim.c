@@ -1,0 +1,203 @@
+/* claim.c - chunks handed out at run time among the ranks of one node. */
+#include "driver/claim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver/exchange.h"
+
+/* One local rank's list of the window. */
+struct claim_list {
+    size_t *idx;
+    size_t n;
+    int64_t rows;
+    int64_t back; /* thieves' cursor: they try idx[back - 1] next */
+};
+
+struct claim_board {
+    MPI_Comm node; /* the ranks sharing this machine's memory */
+    MPI_Win win;
+    int have_win;
+    uint32_t *words; /* one per chunk: shared, or this rank's own */
+    size_t nchunks;
+    int nranks;     /* of comm */
+    int nlocal, me; /* ranks on this node; this rank's local number */
+    int *world;     /* comm rank of each local rank */
+    struct claim_list *lists;
+    size_t front; /* this rank's cursor into its own list */
+    uint32_t free_value, taken_value;
+};
+
+int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
+                       struct claim_board **out, struct ocp_error *err)
+{
+    struct claim_board *b = calloc(1, sizeof *b);
+    int rank, ok;
+
+    *out = NULL;
+    if (b == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                             "out of memory");
+    b->nchunks = nchunks;
+    b->node = MPI_COMM_NULL;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &b->nranks);
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &b->node);
+    MPI_Comm_rank(b->node, &b->me);
+    MPI_Comm_size(b->node, &b->nlocal);
+    b->world = malloc((size_t)b->nlocal * sizeof *b->world);
+    b->lists = calloc((size_t)b->nlocal, sizeof *b->lists);
+    ok = b->world != NULL && b->lists != NULL;
+    /* Every local rank must agree on whether the words are shared. */
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, b->node);
+    if (!ok) {
+        claim_board_destroy(b, 0);
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                             "out of memory");
+    }
+    MPI_Allgather(&rank, 1, MPI_INT, b->world, 1, MPI_INT, b->node);
+    if (steal && b->nlocal > 1) {
+        MPI_Aint size =
+            b->me == 0 ? (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t))
+                       : 0;
+        MPI_Aint qsize;
+        int unit;
+        void *base = NULL;
+        MPI_Win_allocate_shared(size, (int)sizeof(uint32_t), MPI_INFO_NULL,
+                                b->node, &base, &b->win);
+        b->have_win = 1;
+        MPI_Win_shared_query(b->win, 0, &qsize, &unit, &base);
+        b->words = base;
+        /* Passive access for the whole run: the words are only ever
+         * touched with atomic instructions, which the node's cores keep
+         * coherent; the epoch makes that legal MPI. */
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, b->win);
+        if (b->me == 0)
+            memset(b->words, 0, (nchunks ? nchunks : 1) * sizeof(uint32_t));
+        MPI_Win_sync(b->win);
+        MPI_Barrier(b->node);
+        MPI_Win_sync(b->win);
+    } else {
+        /* Nobody to share with: only this rank's own list is read. */
+        b->nlocal = 1;
+        b->me = 0;
+        b->world[0] = rank;
+        b->words = calloc(nchunks ? nchunks : 1, sizeof *b->words);
+        if (b->words == NULL) {
+            claim_board_destroy(b, 0);
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                                 "out of memory");
+        }
+    }
+    *out = b;
+    return OCP_OK;
+}
+
+void claim_board_destroy(struct claim_board *b, int collective)
+{
+    int k;
+
+    if (b == NULL)
+        return;
+    if (b->have_win && collective) {
+        MPI_Win_unlock_all(b->win);
+        MPI_Win_free(&b->win);
+    } else if (!b->have_win)
+        free(b->words);
+    if (b->lists != NULL)
+        for (k = 0; k < b->nlocal; k++)
+            free(b->lists[k].idx);
+    if (collective && b->node != MPI_COMM_NULL)
+        MPI_Comm_free(&b->node);
+    free(b->lists);
+    free(b->world);
+    free(b);
+}
+
+int claim_board_window(struct claim_board *b, const struct plan *p,
+                       const struct plan_window *w,
+                       const struct exchange_days *days, unsigned sweep)
+{
+    int k;
+    size_t i;
+
+    for (k = 0; k < b->nlocal; k++) {
+        struct claim_list *l = &b->lists[k];
+        free(l->idx);
+        l->idx = NULL;
+        if (plan_share(p, b->world[k], b->nranks, w, days, &l->idx, &l->n) !=
+            OCP_OK)
+            return OCP_ERR_OSERR;
+        l->rows = 0;
+        for (i = 0; i < l->n; i++)
+            l->rows += p->chunks[l->idx[i]].nrows;
+        l->back = (int64_t)l->n;
+    }
+    b->front = 0;
+    /* Each chunk lies in one window and is taken once per sweep, so at
+     * the start of sweep s every word of this window's chunks reads s. */
+    b->free_value = sweep;
+    b->taken_value = sweep + 1;
+    return OCP_OK;
+}
+
+static int take(struct claim_board *b, size_t chunk)
+{
+    uint32_t expect = b->free_value;
+    return __atomic_compare_exchange_n(&b->words[chunk], &expect,
+                                       b->taken_value, 0, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_RELAXED);
+}
+
+int claim_next(struct claim_board *b, size_t *chunk, int *stolen)
+{
+    const struct claim_list *own = &b->lists[b->me];
+    int k;
+
+    for (;;) {
+        size_t i = __atomic_fetch_add(&b->front, 1, __ATOMIC_RELAXED);
+        if (i >= own->n)
+            break;
+        /* Lost only to a thief, who came from the back: go on. */
+        if (take(b, own->idx[i])) {
+            *chunk = own->idx[i];
+            *stolen = 0;
+            return 1;
+        }
+    }
+    for (k = 1; k < b->nlocal; k++) {
+        struct claim_list *v = &b->lists[(b->me + k) % b->nlocal];
+        for (;;) {
+            int64_t j = __atomic_sub_fetch(&v->back, 1, __ATOMIC_RELAXED);
+            if (j < 0)
+                break;
+            /* Lost to its owner or to another rank's thief: the
+             * chunks below may still be free. */
+            if (take(b, v->idx[j])) {
+                *chunk = v->idx[j];
+                *stolen = 1;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+size_t claim_own_count(const struct claim_board *b)
+{
+    return b->lists[b->me].n;
+}
+
+int64_t claim_own_rows(const struct claim_board *b)
+{
+    return b->lists[b->me].rows;
+}
+
+int claim_any(const struct claim_board *b)
+{
+    int k;
+    for (k = 0; k < b->nlocal; k++)
+        if (b->lists[k].n > 0)
+            return 1;
+    return 0;
+}

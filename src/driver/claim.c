@@ -114,6 +114,55 @@ void claim_board_destroy(struct claim_board *b, int collective)
     free(b);
 }
 
+/* What reading a chunk on `rank` costs the exchange: 0, its groups stay
+ * (a whole day of the rank's own, or no day known); 1, they go to every
+ * rank anyway (a split day); 2, they go to the day's rank. */
+static int moves(const struct plan_chunk *c, const struct exchange_days *days,
+                 int rank, int nranks)
+{
+    if (c->day == INT32_MIN)
+        return 0;
+    if (exchange_day_split(days, c->day))
+        return 1;
+    return exchange_day_owner(c->day, nranks) == rank ? 0 : 2;
+}
+
+/* Puts the chunks whose groups move anyway last, keeping the order within
+ * each class: the thieves start from the back, where taking a chunk costs
+ * the exchange nothing, or saves it a move when the thief owns the day.
+ * OCP_ERR_OSERR when out of memory. */
+static int order_by_moves(struct claim_list *l, const struct plan *p,
+                          const struct exchange_days *days, int rank,
+                          int nranks)
+{
+    size_t *sorted, at[3] = {0, 0, 0}, i;
+    unsigned char *cls;
+
+    if (l->n < 2)
+        return OCP_OK;
+    sorted = malloc(l->n * sizeof *sorted);
+    cls = malloc(l->n);
+    if (sorted == NULL || cls == NULL) {
+        free(sorted);
+        free(cls);
+        return OCP_ERR_OSERR;
+    }
+    for (i = 0; i < l->n; i++) {
+        cls[i] =
+            (unsigned char)moves(&p->chunks[l->idx[i]], days, rank, nranks);
+        at[cls[i]]++;
+    }
+    at[2] = at[0] + at[1];
+    at[1] = at[0];
+    at[0] = 0;
+    for (i = 0; i < l->n; i++)
+        sorted[at[cls[i]]++] = l->idx[i];
+    free(l->idx);
+    free(cls);
+    l->idx = sorted;
+    return OCP_OK;
+}
+
 int claim_board_window(struct claim_board *b, const struct plan *p,
                        const struct plan_window *w,
                        const struct exchange_days *days, unsigned sweep)
@@ -131,6 +180,8 @@ int claim_board_window(struct claim_board *b, const struct plan *p,
         l->rows = 0;
         for (i = 0; i < l->n; i++)
             l->rows += p->chunks[l->idx[i]].nrows;
+        if (order_by_moves(l, p, days, b->world[k], b->nranks) != OCP_OK)
+            return OCP_ERR_OSERR;
         l->back = (int64_t)l->n;
     }
     b->front = 0;

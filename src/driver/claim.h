@@ -10,7 +10,9 @@
  * every window.  So each rank reads its own list front to back, and a
  * rank whose list is done takes chunks its node's other ranks have not
  * started, from the back of their lists (the ones they would have read
- * last).  The report does not depend on who read what: sums are exact,
+ * last).  Each list is ordered so that its back holds the chunks whose
+ * groups move in the exchange anyway (a split day's, or another rank's
+ * day's): taking those costs the exchange nothing.  The report does not depend on who read what: sums are exact,
  * every other merge is order-free, and the exchange sends every group to
  * the rank of its day wherever it was read.
  *

@@ -6,6 +6,7 @@
  * and namespace label rows; storage rows.  One translation unit, so the
  * per-row helpers stay inline in the pod loop. */
 #include "engine/agg_internal.h"
+#include "ocpagg/mem.h"
 #include "ocpagg/text.h"
 
 #include <math.h>
@@ -238,6 +239,7 @@ static int memo_reserve(struct agg_partial *p, uint32_t n)
     m = realloc(p->memo, (size_t)ncap * sizeof *m);
     if (m == NULL)
         return OCP_ERR_OSERR;
+    ocp_mem_advise_huge(m, (size_t)ncap * sizeof *m); /* a pod's memo: at random */
     agg_memo_forget(m, p->memo_cap, ncap);
     p->memo = m;
     p->memo_cap = ncap;

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "ocpagg/mem.h"
+
 void hmap_init(struct hmap *m, size_t key_size, size_t value_size)
 {
     memset(m, 0, sizeof *m);
@@ -46,6 +48,8 @@ static int hmap_rehash(struct hmap *m, size_t nslots)
 
     if (slots == NULL)
         return -1;
+    /* Probed at random: huge pages spare the TLB (mem.h). */
+    ocp_mem_advise_huge(slots, nslots * sizeof *slots);
     for (j = 0; m->slots != NULL && j <= m->mask; j++) {
         uint64_t sl = m->slots[j];
         size_t i;
@@ -98,6 +102,7 @@ static int entries_resize(struct hmap *m, size_t ncap)
     nb = realloc(m->block, ncap * m->entry_size + slack);
     if (nb == NULL)
         return -1;
+    ocp_mem_advise_huge(nb, ncap * m->entry_size + slack);
     off = (size_t)(-(uintptr_t)nb & (uintptr_t)(m->align - 1));
     if (off != old_off)
         memmove(nb + off, nb + old_off, m->count * m->entry_size);

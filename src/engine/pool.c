@@ -1,6 +1,7 @@
 /* pool.c - interning strings to small ids. */
 #include "engine/pool.h"
 #include "ocpagg/error.h"
+#include "ocpagg/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ static int pool_grow_table(struct agg_pool *p)
 
     if (slots == NULL)
         return -1;
+    /* Strings are looked up and compared at random (mem.h). */
+    ocp_mem_advise_huge(slots, (size_t)ncap * sizeof *slots);
     for (j = 0; p->slots != NULL && j <= p->mask; j++) {
         uint64_t sl = p->slots[j];
         uint32_t i;
@@ -79,6 +82,7 @@ static int pool_grow_ids(struct agg_pool *p)
 
     if (m == NULL)
         return -1;
+    ocp_mem_advise_huge(m, (size_t)ncap * sizeof *m);
     p->meta = m;
     p->cap = ncap;
     if (p->count == 0) {
@@ -135,6 +139,7 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
         nb = realloc(p->bytes, ncap);
         if (nb == NULL)
             return POOL_NULL;
+        ocp_mem_advise_huge(nb, ncap);
         p->bytes = nb;
         p->bytes_cap = ncap;
     }

@@ -1,5 +1,6 @@
 /* rpt_table.c - report rows: storage, order, number formatting. */
 #include "ocpagg/report.h"
+#include "ocpagg/mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ struct rpt_row *rpt_table_add(struct rpt_table *t)
         struct rpt_row *nr = realloc(t->rows, ncap * sizeof *nr);
         if (nr == NULL)
             return NULL;
+        /* The sort moves rows at random (mem.h). */
+        ocp_mem_advise_huge(nr, ncap * sizeof *nr);
         t->rows = nr;
         t->cap = ncap;
     }
@@ -77,6 +80,7 @@ int rpt_table_reserve(struct rpt_table *t, size_t n)
     nr = realloc(t->rows, n * sizeof *nr);
     if (nr == NULL)
         return OCP_ERR_OSERR;
+    ocp_mem_advise_huge(nr, n * sizeof *nr);
     t->rows = nr;
     t->cap = n;
     return OCP_OK;

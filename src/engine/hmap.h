@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ocpagg/mem.h"
+
 struct hmap {
     size_t key_size, val_off, entry_size; /* values start 16-aligned */
     size_t align;            /* entries start at multiples of this */
@@ -147,13 +149,7 @@ static inline void hmap_prefetch(const struct hmap *m, uint32_t hash)
  * lines, see hmap_init_lines; other entries may straddle one more). */
 static inline void hmap_prefetch_at(const struct hmap *m, size_t e)
 {
-    const unsigned char *v = m->entries + e * m->entry_size;
-    size_t off;
-
-    for (off = 0; off < m->entry_size; off += 64)
-        __builtin_prefetch(v + off);
-    if (m->align < 64)
-        __builtin_prefetch(v + m->entry_size - 1);
+    ocp_mem_prefetch(m->entries + e * m->entry_size, m->entry_size);
 }
 
 /* Starts loading the entry a key of hash h most likely is: the one named

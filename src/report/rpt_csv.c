@@ -4,6 +4,7 @@
  * empty string ("") stays distinguishable from NULL.  Rows are formatted
  * into memory buffers, so the days' owners format their blocks in
  * parallel; rpt_stream.c writes them (and holds rpt_write_csv). */
+#include "ocpagg/mem.h"
 #include "ocpagg/report.h"
 #include "ocpagg/text.h"
 
@@ -196,7 +197,7 @@ static void add_num(struct rpt_buf *b, struct num_cache *c, struct num_set *s, i
 static void prefetch_labels(const struct rpt_row *row)
 {
     const char *s = row->all_labels_csv;
-    size_t n = row->all_labels_csv_len, i;
+    size_t n = row->all_labels_csv_len;
 
     if (s == NULL) {
         s = row->all_labels;
@@ -204,8 +205,7 @@ static void prefetch_labels(const struct rpt_row *row)
     }
     if (s == NULL)
         return;
-    for (i = 0; i < n && i < 64 * LABEL_LINES; i += 64)
-        __builtin_prefetch(s + i);
+    ocp_mem_prefetch(s, n < 64 * LABEL_LINES ? n : 64 * LABEL_LINES);
 }
 
 /* The most rpt_csv_rows reserves ahead of the rows it writes. */

@@ -364,17 +364,6 @@ static void radix_sort(struct key_rec *rec, struct key_rec *tmp, size_t n,
 /* Rows of a cycle whose loading starts before they are moved. */
 #define PERMUTE_AHEAD 4
 
-/* Starts loading row r (its lines, a row being a few hundred bytes). */
-static inline void prefetch_row(const struct rpt_row *r)
-{
-    const char *p = (const char *)r;
-    size_t off;
-
-    for (off = 0; off < sizeof *r; off += 64)
-        __builtin_prefetch(p + off);
-    __builtin_prefetch(p + sizeof *r - 1);
-}
-
 /* Puts rows in the order of ord (ord[k] = the row to be k-th) by
  * following cycles, one row in flight: no second copy of the table.
  * The rows of a cycle are all over the table, so each move waited for
@@ -395,7 +384,7 @@ static void permute_rows(struct rpt_row *rows, uint32_t *ord, size_t n)
         at = k;
         ahead = ord[k];
         for (d = 0; d < PERMUTE_AHEAD && ahead != k; d++) {
-            prefetch_row(&rows[ahead]);
+            ocp_mem_prefetch(&rows[ahead], sizeof rows[ahead]);
             ahead = ord[ahead];
         }
         for (;;) {
@@ -406,7 +395,7 @@ static void permute_rows(struct rpt_row *rows, uint32_t *ord, size_t n)
                 break;
             }
             if (ahead != k) {
-                prefetch_row(&rows[ahead]);
+                ocp_mem_prefetch(&rows[ahead], sizeof rows[ahead]);
                 ahead = ord[ahead];
             }
             rows[at] = rows[next];

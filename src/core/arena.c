@@ -1,5 +1,6 @@
 /* arena.c - bump allocation in large blocks, released per chunk. */
 #include "ocpagg/arena.h"
+#include "ocpagg/mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,6 +54,8 @@ void *ocp_arena_alloc(struct ocp_arena *arena, size_t size)
         b = malloc(sizeof *b + want);
         if (b == NULL)
             return NULL;
+        /* Lasting arenas (string caches) are probed at random (mem.h). */
+        ocp_mem_advise_huge(b, sizeof *b + want);
         b->size = want;
         b->used = 0;
         /* A block made for one oversized request goes behind the current
@@ -111,6 +114,7 @@ void ocp_arena_reset(struct ocp_arena *arena)
     b = malloc(sizeof *b + total);
     if (b == NULL)
         return; /* the next allocation starts afresh */
+    ocp_mem_advise_huge(b, sizeof *b + total);
     b->next = NULL;
     b->size = total;
     b->used = 0;

@@ -32,6 +32,7 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
                        struct claim_board **out, struct ocp_error *err)
 {
     struct claim_board *b = calloc(1, sizeof *b);
+    void *base = NULL;
     int rank, ok;
 
     *out = NULL;
@@ -60,13 +61,34 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
         MPI_Aint size =
             b->me == 0 ? (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t))
                        : 0;
-        MPI_Aint qsize;
-        int unit;
-        void *base = NULL;
-        MPI_Win_allocate_shared(size, (int)sizeof(uint32_t), MPI_INFO_NULL,
-                                b->node, &base, &b->win);
+        MPI_Aint qsize = 0;
+        int unit, made;
+
+        /* An MPI without shared-memory windows (no osc component for
+         * them, say) is no reason to stop: the ranks then keep to their
+         * own lists, all of the node's ranks alike. */
+        MPI_Comm_set_errhandler(b->node, MPI_ERRORS_RETURN);
+        made =
+            MPI_Win_allocate_shared(size, (int)sizeof(uint32_t), MPI_INFO_NULL,
+                                    b->node, &base, &b->win) == MPI_SUCCESS;
+        if (made) {
+            MPI_Win_set_errhandler(b->win, MPI_ERRORS_RETURN);
+            made =
+                MPI_Win_shared_query(b->win, 0, &qsize, &unit, &base) ==
+                    MPI_SUCCESS &&
+                base != NULL &&
+                qsize >= (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t));
+        }
+        ok = made;
+        MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, b->node);
+        if (!ok) {
+            if (made)
+                MPI_Win_free(&b->win);
+            steal = 0;
+        }
+    }
+    if (steal && b->nlocal > 1) {
         b->have_win = 1;
-        MPI_Win_shared_query(b->win, 0, &qsize, &unit, &base);
         b->words = base;
         /* Passive access for the whole run: the words are only ever
          * touched with atomic instructions, which the node's cores keep

@@ -8,8 +8,10 @@
 #   - every chunk is read exactly once: the summary's per-rank chunks add
 #     up to the plan's, its per-rank rows to the rows read;
 #   - the fast ranks took chunks, more than the slow rank (which may take
-#     some before the others start); with steal_chunks false nobody takes any, and the
-#     summary's config says steal_chunks false.
+#     some before the others start); with steal_chunks false nobody takes
+#     any, and the summary's config says steal_chunks false;
+#   - an MPI without shared-memory windows: no chunk taken, no error, the
+#     same report.
 source "$(dirname "$0")/common.sh"
 command -v jq > /dev/null 2>&1 || { echo "SKIP: jq not found"; exit 77; }
 
@@ -70,6 +72,15 @@ case_run pq2x2 "$WORK/pq.yaml" "$WORK/ref.csv" 2 2 1 true
 case_run pq3-static "$WORK/pq.yaml" "$WORK/ref.csv" 3 1 2 false
 case_run h5-3 "$WORK/h5.yaml" "$WORK/ref-h5.csv" 3 1 2 true --chunk-rows 1024
 cmp -s "$WORK/ref.csv" "$WORK/ref-h5.csv" || fail "the HDF5 report differs from the Parquet one"
+# An MPI without shared-memory windows (only the pt2pt one-sided
+# component): the ranks keep to their own lists, no error, the same report.
+OCPAGG_FAULT=read:2:slow OMPI_MCA_osc=pt2pt run_mpi 3 --config "$WORK/pq.yaml" \
+    --output "$WORK/nowin.csv" 2> "$WORK/nowin.err" ||
+    { cat "$WORK/nowin.err" >&2; fail "nowin: the run failed"; }
+cmp -s "$WORK/ref.csv" "$WORK/nowin.csv" || fail "nowin: the report differs from one rank's"
+[[ $(jq '[.per_rank[].chunks_stolen] | add' "$WORK/nowin.summary.json") -eq 0 ]] ||
+    fail "nowin: chunks were taken without a shared window"
+checks=$((checks + 1))
 # The windows case ran in windows.
 grep -q '^ocpagg: window 2 of' "$WORK/pq3-windows.err" || fail "pq3-windows ran in one window"
 echo "$checks passed, 0 failed"

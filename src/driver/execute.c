@@ -208,6 +208,24 @@ static int check_chunk_day(const struct ocp_batch *b, int32_t day, struct ocp_er
     return OCP_OK;
 }
 
+/* A thread's failure: the rank's first one is kept (rc, *err), and every
+ * thread is told to stop taking chunks. */
+static void keep_failure(int lrc, const struct ocp_error *local, int *failed, int *rc,
+                         struct ocp_error *err, int *halt)
+{
+#pragma omp critical(ocpagg_error)
+    {
+        if (!*failed) {
+            *failed = 1;
+            *rc = lrc;
+            if (err != NULL)
+                *err = *local;
+        }
+    }
+#pragma omp atomic write
+    *halt = 1;
+}
+
 int execute_chunks(const struct job *job, struct claim_board *board,
                    struct agg_partial **out, struct rank_result *res,
                    struct ocp_error *err)
@@ -305,17 +323,7 @@ int execute_chunks(const struct job *job, struct claim_board *board,
                              (long long)c->row_start,
                              (long long)(c->row_start + c->nrows - 1));
                 }
-#pragma omp critical(ocpagg_error)
-                {
-                    if (!failed) {
-                        failed = 1;
-                        rc = lrc;
-                        if (err != NULL)
-                            *err = local;
-                    }
-                }
-#pragma omp atomic write
-                halt = 1;
+                keep_failure(lrc, &local, &failed, &rc, err, &halt);
                 break;
             }
             agg_partial_stats(w->partial, &st);
@@ -366,19 +374,8 @@ int execute_chunks(const struct job *job, struct claim_board *board,
          * meets its test fault (fault.h) in this phase. */
         if (master && first) {
             int lrc = fault_at("read", &local);
-            if (lrc != OCP_OK) {
-#pragma omp critical(ocpagg_error)
-                {
-                    if (!failed) {
-                        failed = 1;
-                        rc = lrc;
-                        if (err != NULL)
-                            *err = local;
-                    }
-                }
-#pragma omp atomic write
-                halt = 1;
-            }
+            if (lrc != OCP_OK)
+                keep_failure(lrc, &local, &failed, &rc, err, &halt);
         }
         /* The master thread keeps checking while the others finish their
          * last chunks, so a peer's failure or a signal is seen promptly. */

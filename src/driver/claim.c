@@ -149,39 +149,35 @@ static int moves(const struct plan_chunk *c, const struct exchange_days *days,
     return exchange_day_owner(c->day, nranks) == rank ? 0 : 2;
 }
 
-/* Puts the chunks whose groups move anyway last, keeping the order within
- * each class: the thieves start from the back, where taking a chunk costs
- * the exchange nothing, or saves it a move when the thief owns the day.
+/* Sets l to rank's chunks of the window (owner[i] == rank), those whose
+ * groups move anyway last and in chunk order within each class: the
+ * thieves start from the back, where taking a chunk costs the exchange
+ * nothing, or saves it a move when the thief owns the day.
  * OCP_ERR_OSERR when out of memory. */
-static int order_by_moves(struct claim_list *l, const struct plan *p,
-                          const struct exchange_days *days, int rank,
-                          int nranks)
+static int list_of(struct claim_list *l, const struct plan *p, const int *owner,
+                   const struct exchange_days *days, int rank, int nranks)
 {
-    size_t *sorted, at[3] = {0, 0, 0}, i;
-    unsigned char *cls;
+    size_t at[3] = {0, 0, 0}, i, n;
 
-    if (l->n < 2)
-        return OCP_OK;
-    sorted = malloc(l->n * sizeof *sorted);
-    cls = malloc(l->n);
-    if (sorted == NULL || cls == NULL) {
-        free(sorted);
-        free(cls);
-        return OCP_ERR_OSERR;
-    }
-    for (i = 0; i < l->n; i++) {
-        cls[i] =
-            (unsigned char)moves(&p->chunks[l->idx[i]], days, rank, nranks);
-        at[cls[i]]++;
-    }
+    for (i = 0; i < p->nchunks; i++)
+        if (owner[i] == rank)
+            at[moves(&p->chunks[i], days, rank, nranks)]++;
+    n = at[0] + at[1] + at[2];
     at[2] = at[0] + at[1];
     at[1] = at[0];
     at[0] = 0;
-    for (i = 0; i < l->n; i++)
-        sorted[at[cls[i]]++] = l->idx[i];
     free(l->idx);
-    free(cls);
-    l->idx = sorted;
+    l->idx = malloc((n ? n : 1) * sizeof *l->idx);
+    l->n = l->rows = 0;
+    if (l->idx == NULL)
+        return OCP_ERR_OSERR;
+    for (i = 0; i < p->nchunks; i++)
+        if (owner[i] == rank) {
+            l->idx[at[moves(&p->chunks[i], days, rank, nranks)]++] = i;
+            l->rows += p->chunks[i].nrows;
+        }
+    l->n = n;
+    l->back = (int64_t)n;
     return OCP_OK;
 }
 
@@ -189,29 +185,20 @@ int claim_board_window(struct claim_board *b, const struct plan *p,
                        const struct plan_window *w,
                        const struct exchange_days *days, unsigned sweep)
 {
-    int k;
-    size_t i;
+    int *owner = NULL, k, rc;
 
-    for (k = 0; k < b->nlocal; k++) {
-        struct claim_list *l = &b->lists[k];
-        free(l->idx);
-        l->idx = NULL;
-        if (plan_share(p, b->world[k], b->nranks, w, days, &l->idx, &l->n) !=
-            OCP_OK)
-            return OCP_ERR_OSERR;
-        l->rows = 0;
-        for (i = 0; i < l->n; i++)
-            l->rows += p->chunks[l->idx[i]].nrows;
-        if (order_by_moves(l, p, days, b->world[k], b->nranks) != OCP_OK)
-            return OCP_ERR_OSERR;
-        l->back = (int64_t)l->n;
-    }
+    /* One share-out for all local ranks: it is the same on every rank. */
+    if (plan_share(p, b->nranks, w, days, &owner) != OCP_OK)
+        return OCP_ERR_OSERR;
+    for (k = 0, rc = OCP_OK; k < b->nlocal && rc == OCP_OK; k++)
+        rc = list_of(&b->lists[k], p, owner, days, b->world[k], b->nranks);
+    free(owner);
     b->front = 0;
     /* Each chunk lies in one window and is taken once per sweep, so at
      * the start of sweep s every word of this window's chunks reads s. */
     b->free_value = sweep;
     b->taken_value = sweep + 1;
-    return OCP_OK;
+    return rc;
 }
 
 static int take(struct claim_board *b, size_t chunk)
@@ -254,11 +241,6 @@ int claim_next(struct claim_board *b, size_t *chunk, int *stolen)
         }
     }
     return 0;
-}
-
-size_t claim_own_count(const struct claim_board *b)
-{
-    return b->lists[b->me].n;
 }
 
 int64_t claim_own_rows(const struct claim_board *b)

@@ -48,8 +48,8 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
  * leaves the window to MPI_Finalize (a peer may never get here). */
 void claim_board_destroy(struct claim_board *b, int collective);
 
-/* Starts window w: every local rank's list from plan_share (the same on
- * every rank).  sweep counts the passes over the windows (0, then 1 when
+/* Starts window w: every local rank's list from one plan_share (the same
+ * on every rank).  sweep counts the passes over the windows (0, then 1 when
  * the roles' rerun reads them again).  Not thread-safe; call it before
  * any claim of the window.  OCP_ERR_OSERR when out of memory. */
 int claim_board_window(struct claim_board *b, const struct plan *p,
@@ -61,8 +61,7 @@ int claim_board_window(struct claim_board *b, const struct plan *p,
  * unclaimed one (*stolen 1).  Returns 0 when nothing is left to claim. */
 int claim_next(struct claim_board *b, size_t *chunk, int *stolen);
 
-/* This rank's own list of the window: its length and rows. */
-size_t claim_own_count(const struct claim_board *b);
+/* The rows of this rank's own list of the window. */
 int64_t claim_own_rows(const struct claim_board *b);
 
 /* Whether any local rank's list of the window holds a chunk (this rank

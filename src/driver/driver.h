@@ -52,16 +52,17 @@ void plan_release(struct plan *p);
 int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
                size_t warning_size, struct ocp_error *err);
 
-/* The chunks of window w for `rank` out of `nranks` as a malloc'd list of
- * indexes, balanced by rows; the same answer on every rank.  When every
+/* Who reads which chunk of window w: a malloc'd array of the plan's
+ * nchunks ranks out of nranks (-1 for chunks outside w), balanced by rows;
+ * the same answer on every rank.  When every
  * chunk lies within one day, a chunk goes to the rank that will finish its
  * day (exchange_day_owner) while that rank is under its share of the
  * rows, and the rest (and the chunks of a split day, which every rank
  * needs whole) to the least loaded rank, so little moves between ranks
  * afterwards; otherwise ranks get contiguous runs of chunks. */
 struct exchange_days;
-int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
-               const struct exchange_days *split, size_t **chunks, size_t *count);
+int plan_share(const struct plan *p, int nranks, const struct plan_window *w,
+               const struct exchange_days *split, int **owners);
 
 /* The days of window w's chunks (one per chunk, in chunk order) as a
  * malloc'd list for struct exchange_days; none (*days NULL, *count 0)

@@ -706,9 +706,10 @@ static int phase_read(struct run *r, struct ocp_error *err)
 static int phase_prepare(struct run *r, struct ocp_error *err)
 {
     int rc = build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
-    /* Collective: every rank gets here (the plan phase agreed). */
+    /* Collective: every rank gets here (the plan phase agreed); the first
+     * failure keeps its message. */
     int brc = claim_board_create(MPI_COMM_WORLD, r->plan.nchunks, r->cfg.steal_chunks,
-                                 &r->board, err);
+                                 &r->board, rc == OCP_OK ? err : NULL);
     return rc != OCP_OK ? rc : brc;
 }
 

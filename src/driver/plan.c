@@ -408,19 +408,18 @@ int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t 
     return OCP_OK;
 }
 
-int plan_share(const struct plan *p, int rank, int nranks, const struct plan_window *w,
-               const struct exchange_days *split, size_t **chunks, size_t *count)
+int plan_share(const struct plan *p, int nranks, const struct plan_window *w,
+               const struct exchange_days *split, int **owners)
 {
-    size_t *list = malloc((p->nchunks ? p->nchunks : 1) * sizeof *list);
     int64_t *load = calloc((size_t)nranks, sizeof *load);
     int *owner = malloc((p->nchunks ? p->nchunks : 1) * sizeof *owner);
     int by_day = p->nchunks > 0;
     int64_t before = 0, total = 0, target;
-    size_t i, n = 0, k = 0;
+    size_t i, k = 0;
     int r;
 
-    if (list == NULL || load == NULL || owner == NULL) {
-        free(list);
+    *owners = NULL;
+    if (load == NULL || owner == NULL) {
         free(load);
         free(owner);
         return OCP_ERR_OSERR;
@@ -468,13 +467,8 @@ int plan_share(const struct plan *p, int rank, int nranks, const struct plan_win
         owner[i] = best;
         load[best] += p->chunks[i].nrows;
     }
-    for (i = 0; i < p->nchunks; i++)
-        if (owner[i] == rank)
-            list[n++] = i;
-    free(owner);
     free(load);
-    *chunks = list;
-    *count = n;
+    *owners = owner;
     return OCP_OK;
 }
 

@@ -175,6 +175,16 @@ int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out
                          struct ocp_error *err);
 void agg_day_index_destroy(struct agg_day_index *ix);
 
+/* Makes ix the index of p (the next window's partial, say) as
+ * agg_day_index_create would, but keeps the memory of its lists and of
+ * its finish caches (what the caches held is forgotten: it named the
+ * strings of the partial ix served), so the next window's finish reuses
+ * pages already in place instead of having the kernel zero fresh ones.
+ * No finish may be using ix.  OCP_ERR_OSERR when out of memory; ix then
+ * lists no days, and may be renewed again or destroyed. */
+int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,
+                        struct ocp_error *err);
+
 /* agg_finish_days for the one day `day`, walking only its groups through
  * the index built from the same partial.  Gives the same rows. */
 int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,

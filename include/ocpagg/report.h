@@ -379,6 +379,19 @@ void rpt_share_release(struct rpt_share *sh);
 
 struct rpt_writer;
 
+/* The aligned buffer of a part's direct writes, lent to the part by its
+ * caller so that it outlives the part: the next window's part reuses the
+ * pages the last one touched instead of the kernel zeroing fresh ones.
+ * Ownership: zeroed caller storage; rpt_part_room_release frees it (not
+ * while a part it was lent to is open). */
+struct rpt_part_room {
+    void *buf;
+    size_t cap;
+};
+
+/* Frees a room's buffer. */
+void rpt_part_room_release(struct rpt_part_room *room);
+
 struct rpt_part {
     int fd;           /* -1 when closed */
     int dfd;          /* the same file opened O_DIRECT, or -1 */
@@ -387,6 +400,7 @@ struct rpt_part {
     char *tmp;        /* the shared temporary file */
     int64_t direct_bytes; /* bytes written through dfd (summary, tests; known
                              after rpt_part_close) */
+    struct rpt_part_room *room; /* lent buffer, or NULL (the part's own) */
 };
 
 /* Any rank: opens the shared temporary file for writing at offsets.  It
@@ -394,9 +408,11 @@ struct rpt_part {
  * long (so it is rank 0's file, seen through the same or a shared file
  * system, and nobody has written days yet).  OCP_ERR_CANTCREAT when it
  * cannot be opened or is not that file; the caller then falls back to
- * rank 0 writing.  path: the report's final name (messages). */
+ * rank 0 writing.  path: the report's final name (messages).  room
+ * (NULL: none) lends the direct writes' buffer (struct rpt_part_room);
+ * the part gives it back, possibly grown, when it closes. */
 int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *path,
-                  struct ocp_error *err);
+                  struct rpt_part_room *room, struct ocp_error *err);
 
 /* The length of a CSV block's text and its row count (a block is what
  * rpt_encode_block made).  OCP_ERR_SOFTWARE for a block that is not CSV. */

@@ -89,6 +89,81 @@ struct batch {
     int encode;          /* 0: the rows stay in table for encode_streamed */
 };
 
+/* What a rank's finish keeps from one window to the next (finish.h). */
+struct finish_mem {
+    struct batch b;            /* per thread: a day's table and text */
+    int nthreads, aws;         /* what b was made for */
+    struct agg_day_index *ix;  /* the day lists and label caches */
+    struct rpt_part_room room; /* the direct writes' buffer */
+};
+
+static void mem_free_batch(struct finish_mem *m)
+{
+    struct batch *b = &m->b;
+    int i;
+
+    for (i = 0; i < m->nthreads; i++) {
+        rpt_table_release(&b->table[i]);
+        rpt_buf_release(&b->block[i]);
+        if (b->aws != NULL)
+            rpt_buf_release(&b->aws[i]);
+    }
+    free(b->table);
+    free(b->block);
+    free(b->aws);
+    free(b->res);
+    free(b->err);
+    free(b->status);
+    memset(b, 0, sizeof *b);
+    m->nthreads = 0;
+}
+
+void finish_mem_destroy(struct finish_mem *m)
+{
+    if (m == NULL)
+        return;
+    mem_free_batch(m);
+    agg_day_index_destroy(m->ix);
+    rpt_part_room_release(&m->room);
+    free(m);
+}
+
+/* The finish memory for nthreads threads (with AWS buffers or not): made
+ * for the first window, or again when that changed.  OCP_ERR_OSERR when
+ * out of memory (*mem is then NULL). */
+static int mem_get(struct finish_mem **mem, int nthreads, int aws, struct ocp_error *err)
+{
+    struct finish_mem *m = *mem;
+    struct batch *b;
+    int i;
+
+    if (m != NULL && m->nthreads == nthreads && m->aws == aws)
+        return OCP_OK;
+    if (m == NULL && (m = calloc(1, sizeof *m)) == NULL)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    *mem = m;
+    mem_free_batch(m);
+    b = &m->b;
+    b->table = calloc((size_t)nthreads, sizeof *b->table);
+    b->block = calloc((size_t)nthreads, sizeof *b->block);
+    b->res = calloc((size_t)nthreads, sizeof *b->res);
+    b->err = calloc((size_t)nthreads, sizeof *b->err);
+    b->status = calloc((size_t)nthreads, sizeof *b->status);
+    if (aws)
+        b->aws = calloc((size_t)nthreads, sizeof *b->aws);
+    if (b->table == NULL || b->block == NULL || b->res == NULL || b->err == NULL ||
+        b->status == NULL || (aws && b->aws == NULL)) {
+        finish_mem_destroy(m); /* nthreads is 0: only the arrays are freed */
+        *mem = NULL;
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    }
+    for (i = 0; i < nthreads; i++)
+        rpt_table_init(&b->table[i]);
+    m->nthreads = nthreads;
+    m->aws = aws;
+    return OCP_OK;
+}
+
 static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix,
                      const struct agg_finish_settings *fs,
                      const struct rpt_meta *meta, const struct out_encoding *enc,
@@ -416,8 +491,8 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
  * failure (no shared file system): rank 0 then writes every byte.
  * Returns this rank's status; *shared says which way it goes. */
 static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
-                       struct rpt_part *part, int64_t *base, int *shared,
-                       struct ocp_error *err)
+                       struct rpt_part *part, struct rpt_part_room *room, int64_t *base,
+                       int *shared, struct ocp_error *err)
 {
     struct rpt_share sh;
     unsigned char *buf = NULL;
@@ -461,7 +536,7 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
         *base = sh.offset;
         /* Not seeing the file is an answer, not an error. */
         ocp_error_clear(&quiet);
-        cannot = rpt_part_open(part, &sh, report, &quiet) != OCP_OK ||
+        cannot = rpt_part_open(part, &sh, report, room, &quiet) != OCP_OK ||
                  fault_share_refused();
         sh.tmp = NULL;
     } else {
@@ -489,15 +564,15 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
                 const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds,
-                struct tp *t, struct rpt_buf *aws_rows, struct finish_result *res,
-                struct ocp_error *err)
+                struct tp *t, struct rpt_buf *aws_rows, struct finish_mem **mem,
+                struct finish_result *res, struct ocp_error *err)
 {
     int rank = t->rank, size = t->nranks, r, rc = status, shared = 0;
     int32_t *days = NULL, *pairs = NULL, *allpairs = NULL;
     size_t ndays = 0, next = 0, total = 0, gi, i;
     int *counts = NULL;
     struct unit *mydays = NULL, *order = NULL;
-    struct agg_day_index *ix = NULL;
+    const struct agg_day_index *ix = NULL;
     struct walk w;
     struct rpt_part part;
     int64_t base = 0, end = 0;
@@ -508,26 +583,22 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
     part.dfd = -1;
     if (nthreads < 1)
         nthreads = 1;
-    w.b.table = calloc((size_t)nthreads, sizeof *w.b.table);
-    if (w.b.table != NULL)
-        for (i = 0; i < (size_t)nthreads; i++)
-            rpt_table_init(&w.b.table[i]);
-    w.b.block = calloc((size_t)nthreads, sizeof *w.b.block);
-    w.b.res = calloc((size_t)nthreads, sizeof *w.b.res);
-    w.b.err = calloc((size_t)nthreads, sizeof *w.b.err);
-    w.b.status = calloc((size_t)nthreads, sizeof *w.b.status);
-    if (aws_rows != NULL)
-        w.b.aws = calloc((size_t)nthreads, sizeof *w.b.aws);
     /* A rank that failed before the finish walks the protocol with no
      * days of its own. */
-    if (rc == OCP_OK && (w.b.table == NULL || w.b.block == NULL ||
-                         w.b.res == NULL || w.b.err == NULL || w.b.status == NULL ||
-                         (aws_rows != NULL && w.b.aws == NULL)))
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    if (rc == OCP_OK)
+        rc = mem_get(mem, nthreads, aws_rows != NULL, err);
+    if (rc == OCP_OK)
+        w.b = (*mem)->b; /* its tables and buffers serve every window */
     if (rc == OCP_OK && (rc = agg_partial_days(mine, &days, &ndays)) != OCP_OK)
         rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory listing the days");
-    if (rc == OCP_OK)
-        rc = agg_day_index_create(mine, &ix, err);
+    if (rc == OCP_OK) {
+        /* From the second window on, lists and caches reuse their pages. */
+        if ((*mem)->ix != NULL)
+            rc = agg_day_index_renew((*mem)->ix, mine, err);
+        else
+            rc = agg_day_index_create(mine, &(*mem)->ix, err);
+        ix = (*mem)->ix;
+    }
     if (rc == OCP_OK) {
         mydays = malloc((ndays + 1) * sizeof *mydays);
         pairs = malloc((2 * ndays + 1) * sizeof *pairs);
@@ -581,7 +652,8 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
 
     /* One rank too: the part writes whole pages straight to the disk. */
     if (enc->shared_write && !enc->postgres) {
-        rc = open_shared(t, dest, enc->report_path, &part, &base, &shared, err);
+        rc = open_shared(t, dest, enc->report_path, &part,
+                         *mem != NULL ? &(*mem)->room : NULL, &base, &shared, err);
         if (rc != OCP_OK)
             goto cleanup;
     }
@@ -637,27 +709,11 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
 
 cleanup:
     rpt_part_release(&part);
-    if (w.b.table != NULL)
-        for (i = 0; i < (size_t)nthreads; i++)
-            rpt_table_release(&w.b.table[i]);
-    free(w.b.table);
-    if (w.b.block != NULL)
-        for (i = 0; i < (size_t)nthreads; i++)
-            rpt_buf_release(&w.b.block[i]);
-    if (w.b.aws != NULL)
-        for (i = 0; i < (size_t)nthreads; i++)
-            rpt_buf_release(&w.b.aws[i]);
-    free(w.b.aws);
-    free(w.b.block);
-    free(w.b.res);
-    free(w.b.err);
-    free(w.b.status);
     free(days);
     free(mydays);
     free(pairs);
     free(allpairs);
     free(order);
-    agg_day_index_destroy(ix);
     free(counts);
     return rc;
 }

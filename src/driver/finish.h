@@ -10,6 +10,15 @@
 #include "ocpagg/agg.h"
 #include "ocpagg/report.h"
 
+/* What one rank's finish keeps from window to window: every thread's
+ * table and text buffer, the day index with its label caches, the direct
+ * writes' buffer.  The pages one window's finish touched serve the next
+ * window's instead of the kernel zeroing fresh ones (some 80-100 MB a
+ * window and rank on the bench month).  Ownership: a pointer the caller
+ * sets to NULL before the first window; finish_days makes it,
+ * finish_mem_destroy frees it. */
+struct finish_mem;
+
 struct finish_result {
     int64_t pod_rows, unallocated_rows, storage_rows;
     int shared;  /* 1: every rank wrote its own days into the CSV file */
@@ -37,11 +46,16 @@ struct finish_result {
  * step) receives this rank's finished rows in aws_ocp_encode form.
  * With several ranks, a CSV file and enc->shared_write, every rank writes
  * its own days into rank 0's temporary file when all of them can open it
- * (res->shared); rank 0 then only checks the length before the commit. */
+ * (res->shared); rank 0 then only checks the length before the commit.
+ * *mem: what the last window's finish kept (struct finish_mem). */
 int finish_days(const struct agg_partial *mine, const struct exchange_days *split,
                 const struct agg_finish_settings *fs,
                 const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
                 int status, struct out_dest *dest, double progress_seconds, struct tp *t,
-                struct rpt_buf *aws_rows, struct finish_result *res, struct ocp_error *err);
+                struct rpt_buf *aws_rows, struct finish_mem **mem,
+                struct finish_result *res, struct ocp_error *err);
+
+/* Frees what finish_days kept (NULL: nothing). */
+void finish_mem_destroy(struct finish_mem *m);
 
 #endif

@@ -298,6 +298,7 @@ struct run {
     struct pg_target pgt;
     int64_t *pg_ids;
     struct finish_result fres;
+    struct finish_mem *fmem; /* the finish's memory, kept across windows */
     struct claim_board *board; /* who reads which chunk (claim.h) */
     unsigned sweep;            /* passes over the windows (the roles' rerun) */
     struct exchange_days days; /* the current window's: who finishes what */
@@ -766,7 +767,7 @@ static int phase_finish(struct run *r, struct ocp_error *err)
     rc = finish_days(r->partial, &r->days, &r->fs, &r->meta, &r->enc, r->nthreads,
                      rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
-                     &r->fres, err);
+                     &r->fmem, &r->fres, err);
     r->sum.t_finish += now_seconds() - r->t_mark;
     /* What this window said about each node's role (rank 0 holds every
      * rank's node facts after the exchange). */
@@ -1156,6 +1157,7 @@ done:
     /* The board's window is freed collectively only by a job that ends
      * well: a failed job's peers may never get here. */
     claim_board_destroy(r->board, rc == OCP_OK);
+    finish_mem_destroy(r->fmem);
     exchange_days_release(&r->days);
     free(r->windows);
     roles_log_destroy(r->roles);

@@ -27,6 +27,12 @@ struct agg_day_index {
     size_t *list[AGG_IX_COUNT]; /* entry indexes, day by day */
     size_t *off[AGG_IX_COUNT];  /* ndays + 1 offsets into list */
     struct cache_list *caches;  /* mutable behind the const index */
+    /* Room of the arrays above and of the build's scratch, kept when the
+     * index is renewed for the next window (agg_day_index_renew). */
+    size_t days_cap, list_cap[AGG_IX_COUNT], off_cap[AGG_IX_COUNT];
+    uint32_t *slot; /* scratch: each entry's day slot */
+    size_t *fill;   /* scratch: next free place per day */
+    size_t slot_cap, fill_cap;
 };
 
 struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix)
@@ -128,32 +134,44 @@ void agg_day_index_destroy(struct agg_day_index *ix)
         free(ix->off[t]);
     }
     free(ix->days);
+    free(ix->slot);
+    free(ix->fill);
     free(ix);
 }
 
-int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out,
-                         struct ocp_error *err)
+/* Makes *a (a pointer to elements of size bytes) hold at least n of
+ * them (never fewer than one), keeping it when it is large enough; -1
+ * when out of memory.  What it held is not kept. */
+static int reserve(void *a, size_t *cap, size_t n, size_t size)
 {
-    struct agg_day_index *ix = calloc(1, sizeof *ix);
+    void **pa = a, *na;
+
+    if (n == 0)
+        n = 1;
+    if (*pa != NULL && *cap >= n)
+        return 0;
+    free(*pa);
+    *pa = NULL;
+    *cap = 0;
+    if (n > SIZE_MAX / size || (na = malloc(n * size)) == NULL)
+        return -1;
+    *pa = na;
+    *cap = n;
+    return 0;
+}
+
+/* Lists p's entries day by day in ix's arrays (grown when too small);
+ * -1 when out of memory. */
+static int build(struct agg_day_index *ix, const struct agg_partial *p)
+{
     size_t total = 0, e, n, d;
     int t;
 
-    *out = NULL;
-    if (ix == NULL)
-        goto oom;
-    ix->caches = calloc(1, sizeof *ix->caches);
-    if (ix->caches == NULL)
-        goto oom;
-    if (pthread_mutex_init(&ix->caches->lock, NULL) != 0) {
-        free(ix->caches);
-        ix->caches = NULL;
-        goto oom;
-    }
+    ix->ndays = 0;
     for (t = 0; t < AGG_IX_COUNT; t++)
         total += table_of(p, t)->count;
-    ix->days = malloc((total ? total : 1) * sizeof *ix->days);
-    if (ix->days == NULL)
-        goto oom;
+    if (reserve(&ix->days, &ix->days_cap, total, sizeof *ix->days) != 0)
+        return -1;
     /* Distinct days of every table: entries cluster by day, so skipping
      * repeats of the previous one keeps the sort short. */
     for (t = 0, n = 0; t < AGG_IX_COUNT; t++) {
@@ -170,23 +188,25 @@ int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out
     for (e = 0, d = 0; e < n; e++)
         if (d == 0 || ix->days[d - 1] != ix->days[e])
             ix->days[d++] = ix->days[e];
+    if (reserve(&ix->fill, &ix->fill_cap, d, sizeof *ix->fill) != 0)
+        return -1;
     ix->ndays = d;
     for (t = 0; t < AGG_IX_COUNT; t++) {
         const struct hmap *m = table_of(p, t);
-        size_t *fill;
         uint32_t *sl;
         int32_t last = 0;
         size_t last_slot = 0;
-        ix->off[t] = calloc(ix->ndays + 1, sizeof *ix->off[t]);
-        ix->list[t] = malloc((m->count ? m->count : 1) * sizeof *ix->list[t]);
-        if (ix->off[t] == NULL || ix->list[t] == NULL)
-            goto oom;
+        if (reserve(&ix->off[t], &ix->off_cap[t], ix->ndays + 1, sizeof *ix->off[t]) != 0 ||
+            reserve(&ix->list[t], &ix->list_cap[t], m->count, sizeof *ix->list[t]) != 0 ||
+            reserve(&ix->slot, &ix->slot_cap, m->count, sizeof *ix->slot) != 0) {
+            ix->ndays = 0; /* no lists to find days in */
+            return -1;
+        }
+        memset(ix->off[t], 0, (ix->ndays + 1) * sizeof *ix->off[t]);
         /* Each entry's day slot once (entries cluster by day, so mostly
          * the previous one's): the second pass reads these instead of the
          * entries again. */
-        sl = malloc((m->count ? m->count : 1) * sizeof *sl);
-        if (sl == NULL)
-            goto oom;
+        sl = ix->slot;
         for (e = 0; e < m->count; e++) {
             int32_t day = day_of_entry(m, t, e);
             if (e == 0 || day != last) {
@@ -198,22 +218,50 @@ int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out
         }
         for (d = 0; d < ix->ndays; d++)
             ix->off[t][d + 1] += ix->off[t][d];
-        fill = malloc((ix->ndays ? ix->ndays : 1) * sizeof *fill);
-        if (fill == NULL) {
-            free(sl);
-            goto oom;
-        }
-        memcpy(fill, ix->off[t], ix->ndays * sizeof *fill);
+        memcpy(ix->fill, ix->off[t], ix->ndays * sizeof *ix->fill);
         for (e = 0; e < m->count; e++)
-            ix->list[t][fill[sl[e]]++] = e;
-        free(fill);
-        free(sl);
+            ix->list[t][ix->fill[sl[e]]++] = e;
     }
+    return 0;
+}
+
+int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out,
+                         struct ocp_error *err)
+{
+    struct agg_day_index *ix = calloc(1, sizeof *ix);
+
+    *out = NULL;
+    if (ix == NULL)
+        goto oom;
+    ix->caches = calloc(1, sizeof *ix->caches);
+    if (ix->caches == NULL)
+        goto oom;
+    if (pthread_mutex_init(&ix->caches->lock, NULL) != 0) {
+        free(ix->caches);
+        ix->caches = NULL;
+        goto oom;
+    }
+    if (build(ix, p) != 0)
+        goto oom;
     *out = ix;
     return OCP_OK;
 oom:
     agg_day_index_destroy(ix);
     return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+}
+
+int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,
+                        struct ocp_error *err)
+{
+    size_t i;
+
+    /* Every cache is idle between finishes; what each holds names the
+     * strings of the partial it served. */
+    for (i = 0; i < ix->caches->nall; i++)
+        agg_finish_cache_forget(ix->caches->all[i]);
+    if (build(ix, p) != 0)
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+    return OCP_OK;
 }
 
 size_t agg_day_index_entries(const struct agg_day_index *ix, int table, int32_t day,

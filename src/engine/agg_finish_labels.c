@@ -360,6 +360,22 @@ void agg_fin_cache_release(struct agg_finish_cache *c)
     free(c->jobs);
 }
 
+void agg_finish_cache_forget(struct agg_finish_cache *c)
+{
+    /* Sets, texts and entries are keyed by the old partial's pool ids;
+     * every table and arena keeps its room for the next partial's. */
+    agg_fin_texts_clear(&c->texts);
+    pool_clear(&c->epool);
+    hmap_clear(&c->sets);
+    memset(c->set_memo, 0, sizeof c->set_memo);
+    hmap_clear(&c->merged);
+    lbl_set_clear(&c->work);
+    ocp_arena_reset(&c->prep);
+    hmap_clear(&c->pod_final);
+    c->npick = 0;
+    c->njobs = 0;
+}
+
 struct agg_finish_cache *agg_finish_cache_create(void)
 {
     struct agg_finish_cache *c = malloc(sizeof *c);

@@ -172,6 +172,8 @@ size_t agg_day_index_entries(const struct agg_day_index *ix, int table,
 struct agg_finish_cache;
 struct agg_finish_cache *agg_finish_cache_create(void);
 void agg_finish_cache_destroy(struct agg_finish_cache *c);
+/* Empties a cache for another partial, keeping its memory. */
+void agg_finish_cache_forget(struct agg_finish_cache *c);
 struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix);
 void agg_day_index_put_cache(const struct agg_day_index *ix,
                              struct agg_finish_cache *c);

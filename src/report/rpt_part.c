@@ -228,6 +228,13 @@ static void open_direct(struct rpt_part *p)
     }
     p->dfd = w->dfd;
     p->writer = w;
+    /* The writer holds the lent buffer until close_direct gives it back. */
+    if (p->room != NULL && p->room->buf != NULL) {
+        w->buf = p->room->buf;
+        w->cap = p->room->cap;
+        p->room->buf = NULL;
+        p->room->cap = 0;
+    }
     if (pthread_mutex_init(&w->lock, NULL) != 0)
         return; /* no thread: writes happen in the caller */
     if (pthread_cond_init(&w->cond, NULL) != 0) {
@@ -269,7 +276,12 @@ static void close_direct(struct rpt_part *p)
             pthread_mutex_destroy(&w->lock);
         }
         p->direct_bytes = w->direct_bytes;
-        free(w->buf);
+        if (p->room != NULL && p->room->buf == NULL) {
+            p->room->buf = w->buf;
+            p->room->cap = w->cap;
+        } else {
+            free(w->buf);
+        }
         free(w);
         p->writer = NULL;
     }
@@ -279,7 +291,7 @@ static void close_direct(struct rpt_part *p)
 }
 
 int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *path,
-                  struct ocp_error *err)
+                  struct rpt_part_room *room, struct ocp_error *err)
 {
     struct stat st;
     const char *why = NULL;
@@ -288,6 +300,7 @@ int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *pa
     memset(p, 0, sizeof *p);
     p->fd = -1;
     p->dfd = -1;
+    p->room = room;
     p->path = strdup(path);
     p->tmp = strdup(sh->tmp);
     if (p->path == NULL || p->tmp == NULL) {
@@ -460,4 +473,11 @@ void rpt_part_release(struct rpt_part *p)
     free(p->tmp);
     p->path = NULL;
     p->tmp = NULL;
+}
+
+void rpt_part_room_release(struct rpt_part_room *room)
+{
+    free(room->buf);
+    room->buf = NULL;
+    room->cap = 0;
 }

@@ -714,6 +714,69 @@ static void test_serialize_days(void)
     bb_release(&st);
 }
 
+/* An index renewed for the next window's rows (the same partial, reset:
+ * the old pool ids now name other strings) finishes every day as a new
+ * index does, although its label caches were warm with the last
+ * window's texts. */
+static void test_day_index_renew(void)
+{
+    struct bb_store st = {{0}, 0};
+    struct win_batches a, b;
+    struct agg_partial *p = partial(0, 3), *fresh = partial(0, 3);
+    struct agg_day_index *ix = NULL, *fx = NULL;
+    struct agg_finish_settings fs;
+    struct agg_settings s;
+    struct rpt_table t1, t2;
+    int32_t day;
+    size_t i, na, nb;
+
+    win_build(&st, 0, "a", &a);
+    win_build(&st, 2, "b", &b);
+    memset(&fs, 0, sizeof fs);
+    rpt_table_init(&t1);
+    rpt_table_init(&t2);
+    win_add(p, &a);
+    CHECK_INT(agg_day_index_create(p, &ix, NULL), OCP_OK);
+    for (day = 0; day < 2; day++) /* warms the caches with window a's texts */
+        CHECK_INT(agg_finish_day(p, ix, &fs, day, &t1, NULL), OCP_OK);
+    memset(&s, 0, sizeof s);
+    s.start_day = 0;
+    s.end_day = 3;
+    s.enabled = &keys;
+    s.track_volume_nodes = 1;
+    CHECK_INT(agg_partial_reset(p, &s, NULL), OCP_OK);
+    win_add(p, &b);
+    win_add(fresh, &b);
+    CHECK_INT(agg_day_index_renew(ix, p, NULL), OCP_OK);
+    CHECK_INT(agg_day_index_create(fresh, &fx, NULL), OCP_OK);
+    /* Window a's days are gone from the renewed index. */
+    rpt_table_clear(&t1);
+    CHECK_INT(agg_finish_day(p, ix, &fs, 0, &t1, NULL), OCP_OK);
+    CHECK_INT((long long)t1.count, 0);
+    for (day = 2; day < 4; day++) {
+        rpt_table_clear(&t1);
+        rpt_table_clear(&t2);
+        CHECK_INT(agg_finish_day(p, ix, &fs, day, &t1, NULL), OCP_OK);
+        CHECK_INT(agg_finish_day(fresh, fx, &fs, day, &t2, NULL), OCP_OK);
+        same_rows(&t1, &t2);
+        /* Window b's pod labels, none of window a's. */
+        for (i = 0, nb = 0, na = 0; i < t1.count; i++) {
+            const char *l = t1.rows[i].all_labels;
+            nb += l != NULL && strstr(l, ":\"b") != NULL;
+            na += l != NULL && strstr(l, ":\"a") != NULL;
+        }
+        CHECK(nb > 1000);
+        CHECK_INT((long long)na, 0);
+    }
+    rpt_table_release(&t1);
+    rpt_table_release(&t2);
+    agg_day_index_destroy(ix);
+    agg_day_index_destroy(fx);
+    agg_partial_destroy(p);
+    agg_partial_destroy(fresh);
+    bb_release(&st);
+}
+
 int main(void)
 {
     lbl_keys_init(&keys);
@@ -730,6 +793,7 @@ int main(void)
     RUN(test_finish_labels);
     RUN(test_partial_reset);
     RUN(test_serialize_days);
+    RUN(test_day_index_renew);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();
 }

@@ -560,7 +560,7 @@ static void test_shared_parts(void)
     CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
     CHECK(sh.offset % 4096 != 0); /* the header: the days start unaligned */
     for (k = 0; k < 2; k++)
-        CHECK_INT(rpt_part_open(&part[k], &sh, path, &err), OCP_OK);
+        CHECK_INT(rpt_part_open(&part[k], &sh, path, NULL, &err), OCP_OK);
     fprintf(stderr, "shared parts: direct writes %s\n",
             part[0].dfd >= 0 ? "on (the parts' threads)" : "refused (page cache)");
     /* Each day's block and its offset, as the notes would carry them. */

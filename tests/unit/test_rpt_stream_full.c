@@ -63,7 +63,7 @@ static void check_part_full(const struct rpt_table *big)
     if (s == NULL)
         return;
     CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
-    CHECK_INT(rpt_part_open(&part, &sh, path, &err), OCP_OK);
+    CHECK_INT(rpt_part_open(&part, &sh, path, NULL, &err), OCP_OK);
     /* tmpfs takes O_DIRECT on this kernel: the thread writes the pages. */
     fprintf(stderr, "shared part: direct writes %s\n",
             part.dfd >= 0 ? "on (the part's thread)" : "refused (page cache)");

@@ -65,7 +65,11 @@ void agg_partial_destroy(struct agg_partial *p);
  * under new settings (copied; enabled keys borrowed), keeping the memory
  * of its tables, strings and caches, so refilling it faults in no new
  * pages and rehashes nothing up to the sizes it had.  Afterwards it
- * aggregates exactly as a partial just created with these settings.
+ * aggregates as a partial just created with these settings: the same
+ * groups, sums and counters.  Its strings stay, with their ids (the next
+ * window finds them, and agg_day_index_renew keeps the finish's label
+ * caches), unless they passed a bound or the enabled keys or strictness
+ * changed; a whole-partial agg_partial_serialize then carries them too.
  * OCP_ERR_OSERR only when a string the partial always holds cannot be
  * interned; p must then be destroyed. */
 int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
@@ -177,11 +181,13 @@ void agg_day_index_destroy(struct agg_day_index *ix);
 
 /* Makes ix the index of p (the next window's partial, say) as
  * agg_day_index_create would, but keeps the memory of its lists and of
- * its finish caches (what the caches held is forgotten: it named the
- * strings of the partial ix served), so the next window's finish reuses
- * pages already in place instead of having the kernel zero fresh ones.
- * No finish may be using ix.  OCP_ERR_OSERR when out of memory; ix then
- * lists no days, and may be renewed again or destroyed. */
+ * its finish caches, so the next window's finish reuses pages already in
+ * place instead of having the kernel zero fresh ones.  What the caches
+ * hold (prepared label sets, merged label texts) is kept too when p is
+ * the partial ix served, reset since with its strings kept
+ * (agg_partial_reset), else forgotten.  No finish may be using ix.
+ * OCP_ERR_OSERR when out of memory; ix then lists no days, and may be
+ * renewed again or destroyed. */
 int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,
                         struct ocp_error *err);
 

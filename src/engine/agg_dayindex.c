@@ -33,6 +33,10 @@ struct agg_day_index {
     uint32_t *slot; /* scratch: each entry's day slot */
     size_t *fill;   /* scratch: next free place per day */
     size_t slot_cap, fill_cap;
+    /* The partial the caches serve and its pool's generation then: the
+     * caches hold on while both stay the same. */
+    const struct agg_partial *for_p;
+    uint32_t for_gen;
 };
 
 struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix)
@@ -243,6 +247,8 @@ int agg_day_index_create(const struct agg_partial *p, struct agg_day_index **out
     }
     if (build(ix, p) != 0)
         goto oom;
+    ix->for_p = p;
+    ix->for_gen = p->pool_gen;
     *out = ix;
     return OCP_OK;
 oom:
@@ -255,10 +261,14 @@ int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,
 {
     size_t i;
 
-    /* Every cache is idle between finishes; what each holds names the
-     * strings of the partial it served. */
-    for (i = 0; i < ix->caches->nall; i++)
-        agg_finish_cache_forget(ix->caches->all[i]);
+    /* Every cache is idle between finishes.  What each holds is keyed by
+     * pool ids: still good when p kept its strings (agg_partial_reset),
+     * else forgotten. */
+    if (p != ix->for_p || p->pool_gen != ix->for_gen)
+        for (i = 0; i < ix->caches->nall; i++)
+            agg_finish_cache_forget(ix->caches->all[i]);
+    ix->for_p = p;
+    ix->for_gen = p->pool_gen;
     if (build(ix, p) != 0)
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     return OCP_OK;

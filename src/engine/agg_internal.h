@@ -156,7 +156,14 @@ struct agg_partial {
     struct agg_stats stats;
     struct lbl_set scratch;     /* reused while parsing labels */
     int intern_failed;          /* a string could not be interned (pool) */
+    uint32_t pool_gen;          /* counts the clears of pool (and of
+                                   raw_labels): ids of one generation
+                                   name the same strings */
 };
+
+/* Text (pool and raw_labels) a partial keeps from one window to the
+ * next (agg_partial_reset); past it both pools start afresh. */
+#define POOL_KEEP_BYTES ((size_t)64 << 20)
 
 /* The tables a day index covers. */
 enum { AGG_IX_CAPS, AGG_IX_PODS, AGG_IX_STORAGE, AGG_IX_VNODES, AGG_IX_COUNT };

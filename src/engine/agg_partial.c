@@ -85,10 +85,22 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
 {
     int t, c;
 
+    /* Strings stay from window to window: pods, nodes and label texts
+     * recur day after day, so the next window's rows find them, and the
+     * finish's label caches, keyed by pool ids, stay good
+     * (agg_day_index_renew).  A cluster whose names churn fills the pools
+     * past POOL_KEEP_BYTES, and then they start afresh; so do they for
+     * other enabled keys or strictness, which canonical label ids
+     * (raw_canon) depend on. */
+    if (p->pool.bytes_len + p->raw_labels.bytes_len > POOL_KEEP_BYTES || p->pool.full ||
+        p->raw_labels.full || settings->enabled != p->settings.enabled ||
+        settings->strict != p->settings.strict) {
+        pool_clear(&p->pool);
+        pool_clear(&p->raw_labels);
+        p->raw_resolved = 0;
+        p->pool_gen++;
+    }
     p->settings = *settings;
-    pool_clear(&p->pool);
-    pool_clear(&p->raw_labels);
-    p->raw_resolved = 0;
     hmap_clear(&p->pods);
     hmap_clear(&p->caps);
     hmap_clear(&p->node_labels);
@@ -111,6 +123,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
     memset(&p->stats, 0, sizeof p->stats);
     lbl_set_clear(&p->scratch);
     p->intern_failed = 0;
+    /* Found again when the pool was kept. */
     p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
                                   sizeof apiserver_namespace - 1);
     if (p->apiserver_ns == POOL_NULL)

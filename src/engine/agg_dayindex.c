@@ -143,25 +143,23 @@ void agg_day_index_destroy(struct agg_day_index *ix)
     free(ix);
 }
 
-/* Makes *a (a pointer to elements of size bytes) hold at least n of
- * them (never fewer than one), keeping it when it is large enough; -1
- * when out of memory.  What it held is not kept. */
-static int reserve(void *a, size_t *cap, size_t n, size_t size)
+/* An array `a` of at least n elements of size bytes (never fewer than
+ * one): a itself when its *cap suffices, else a new one (a is freed:
+ * nothing in it is kept); NULL when out of memory (*cap is then 0). */
+static void *reserve(void *a, size_t *cap, size_t n, size_t size)
 {
-    void **pa = a, *na;
+    void *na;
 
     if (n == 0)
         n = 1;
-    if (*pa != NULL && *cap >= n)
-        return 0;
-    free(*pa);
-    *pa = NULL;
+    if (a != NULL && *cap >= n)
+        return a;
+    free(a);
     *cap = 0;
     if (n > SIZE_MAX / size || (na = malloc(n * size)) == NULL)
-        return -1;
-    *pa = na;
+        return NULL;
     *cap = n;
-    return 0;
+    return na;
 }
 
 /* Lists p's entries day by day in ix's arrays (grown when too small);
@@ -174,7 +172,7 @@ static int build(struct agg_day_index *ix, const struct agg_partial *p)
     ix->ndays = 0;
     for (t = 0; t < AGG_IX_COUNT; t++)
         total += table_of(p, t)->count;
-    if (reserve(&ix->days, &ix->days_cap, total, sizeof *ix->days) != 0)
+    if ((ix->days = reserve(ix->days, &ix->days_cap, total, sizeof *ix->days)) == NULL)
         return -1;
     /* Distinct days of every table: entries cluster by day, so skipping
      * repeats of the previous one keeps the sort short. */
@@ -192,7 +190,7 @@ static int build(struct agg_day_index *ix, const struct agg_partial *p)
     for (e = 0, d = 0; e < n; e++)
         if (d == 0 || ix->days[d - 1] != ix->days[e])
             ix->days[d++] = ix->days[e];
-    if (reserve(&ix->fill, &ix->fill_cap, d, sizeof *ix->fill) != 0)
+    if ((ix->fill = reserve(ix->fill, &ix->fill_cap, d, sizeof *ix->fill)) == NULL)
         return -1;
     ix->ndays = d;
     for (t = 0; t < AGG_IX_COUNT; t++) {
@@ -200,9 +198,10 @@ static int build(struct agg_day_index *ix, const struct agg_partial *p)
         uint32_t *sl;
         int32_t last = 0;
         size_t last_slot = 0;
-        if (reserve(&ix->off[t], &ix->off_cap[t], ix->ndays + 1, sizeof *ix->off[t]) != 0 ||
-            reserve(&ix->list[t], &ix->list_cap[t], m->count, sizeof *ix->list[t]) != 0 ||
-            reserve(&ix->slot, &ix->slot_cap, m->count, sizeof *ix->slot) != 0) {
+        ix->off[t] = reserve(ix->off[t], &ix->off_cap[t], ix->ndays + 1, sizeof *ix->off[t]);
+        ix->list[t] = reserve(ix->list[t], &ix->list_cap[t], m->count, sizeof *ix->list[t]);
+        ix->slot = reserve(ix->slot, &ix->slot_cap, m->count, sizeof *ix->slot);
+        if (ix->off[t] == NULL || ix->list[t] == NULL || ix->slot == NULL) {
             ix->ndays = 0; /* no lists to find days in */
             return -1;
         }

@@ -41,6 +41,9 @@ Usage: bench/vs_duckdb.sh [options]
                       (default bench/data)
   --out DIR           results folder (default bench/results)
   --no-duckdb         time ocpagg only
+  --pair              also run two 1x1 jobs at once, one per core (cores 0
+                      and 1): the machine's own ceiling for 2 ranks against
+                      one (see the page)
   --tag NAME          part of the page's name (default: the sets)
   -h, --help          this text
 
@@ -66,6 +69,7 @@ build=$root/build
 data=$root/bench/data
 out=$root/bench/results
 duck=1
+pair=0
 tag=
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -76,6 +80,7 @@ while [[ $# -gt 0 ]]; do
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-duckdb) duck=0; shift ;;
+    --pair) pair=1; shift ;;
     --tag) tag=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -107,6 +112,7 @@ for tool in jq mpirun taskset; do
     command -v $tool > /dev/null || die "$tool is needed"
 done
 ncores=$(nproc)
+[[ $pair -eq 0 || $ncores -ge 2 ]] || die "--pair needs 2 cores"
 
 # --- DuckDB (the package the tests install) -------------------------------
 DUCK=$build/duckdb
@@ -225,7 +231,10 @@ probe() {
     echo
 }
 
-# run_ocpagg R T CFG REPORT: echoes "wall peak_rss_max_bytes pod_rows"
+# run_ocpagg R T CFG REPORT: echoes "wall peak_rss_max_bytes pod_rows
+# rss_per_rank job_seconds" (job_seconds: the run summary's seconds.total,
+# from MPI_Init's end to the report's commit; the rest of the wall time is
+# mpirun, start-up and teardown)
 run_ocpagg() {
     local r=$1 t=$2 cfg=$3 report=$4 t0 wall bind=(--bind-to core --map-by core)
     [[ $((r * t)) -le $ncores ]] || bind=(--oversubscribe --bind-to none)
@@ -236,7 +245,35 @@ run_ocpagg() {
         { cat "$work/ocpagg.err" >&2; die "ocpagg ${r}x${t} failed"; }
     wall=$(elapsed "$t0")
     echo "$wall $(jq -r '[([.per_rank[].peak_rss_bytes] | max), .output_rows.pod,
-        ([.per_rank[].peak_rss_bytes] | map(tostring) | join("/"))] | join(" ")' "${report%.csv}.summary.json")"
+        ([.per_rank[].peak_rss_bytes] | map(tostring) | join("/")), .seconds.total] | join(" ")' "${report%.csv}.summary.json")"
+}
+
+# run_pair CFG: two one-rank jobs at once, bound to cores 0 and 1, each
+# writing its own report (pair0.csv, pair1.csv); echoes "wall peak_rss_bytes
+# job_seconds" (the longer job's seconds.total)
+# with the wall time until both have ended.  Two ranks of one job share
+# the machine the same way (caches, memory, the host's other tenants) but
+# also exchange groups, split days and wait for each other; two separate
+# jobs do none of that, so 2 x (1x1 alone) / pair is what 2 ranks could
+# reach against one if ocpagg added nothing.
+run_pair() {
+    local t0 wall c pids=() rss=0 x job=0
+    t0=$(now)
+    for c in 0 1; do
+        OMP_NUM_THREADS=1 mpirun -np 1 --cpu-set "$c" --bind-to core "$ocpagg" --config "$1" \
+            --threads 1 --output "$work/pair$c.csv" --quiet > /dev/null 2> "$work/pair$c.err" &
+        pids+=($!)
+    done
+    for c in 0 1; do
+        wait "${pids[$c]}" || { cat "$work/pair$c.err" >&2; die "ocpagg pair job $c failed"; }
+    done
+    wall=$(elapsed "$t0")
+    for c in 0 1; do
+        x=$(jq -r '.per_rank[0].peak_rss_bytes' "$work/pair$c.summary.json")
+        [[ $x -le $rss ]] || rss=$x
+        job=$(jq -r --argjson j "$job" '[.seconds.total, $j] | max' "$work/pair$c.summary.json")
+    done
+    echo "$wall $rss $job"
 }
 
 # run_duckdb THREADS INPUT SETTINGS: echoes "wall peak_rss_bytes pod_rows"
@@ -257,7 +294,7 @@ date_tag=$(date -u +%Y-%m-%d)
 [[ -n $tag ]] || tag=$(tr ' ' '_' <<< "$sets")
 page=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.md
 csv=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.runs.csv
-echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds" > "$csv"
+echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds,job_seconds" > "$csv"
 declare -A in_rows out_rows
 
 for set in $sets; do
@@ -281,10 +318,10 @@ for set in $sets; do
             # Each run writes a new file (see the page): the last run's
             # report is removed before the clock starts.
             rm -f "$work/r.csv" "$work/r.summary.json"
-            read -r wall rss pods rss_all <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
+            read -r wall rss pods rss_all job <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
             sum=$(sha256sum < "$work/r.csv" | cut -d' ' -f1)
             [[ $sum == "$ref" ]] || die "$set: ocpagg $c run $k wrote another report"
-            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed" >> "$csv"
+            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed,$job" >> "$csv"
             in_rows[$set]=$(jq -r '[.rows_read[]] | add' "$work/r.summary.json")
             out_rows[$set]=$(jq -r '.output_rows.total' "$work/r.summary.json")
             echo "vs_duckdb.sh: $set run $k ocpagg $c: $wall s" >&2
@@ -295,30 +332,47 @@ for set in $sets; do
                 read -r dwall drss drows <<< "$(run_duckdb $((r * t)) "$input" "$work/settings.json")"
                 [[ $drows == "$pods" ]] ||
                     die "$set: DuckDB found $drows pod rows, ocpagg $pods"
-                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed" >> "$csv"
+                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed,-" >> "$csv"
                 echo "vs_duckdb.sh: $set run $k duckdb $((r * t)) threads: $dwall s" >&2
             fi
         done
+        if [[ $pair -eq 1 ]]; then
+            speed=$(probe)
+            others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
+            rm -f "$work"/pair[01].csv "$work"/pair[01].summary.json
+            read -r wall rss job <<< "$(run_pair "$work/bench.yaml")"
+            for c in 0 1; do
+                sum=$(sha256sum < "$work/pair$c.csv" | cut -d' ' -f1)
+                [[ $sum == "$ref" ]] || die "$set: ocpagg pair job $c run $k wrote another report"
+            done
+            echo "$set,ocpagg,pair,$k,$wall,$rss,$pods,$load,$others,$speed,$job" >> "$csv"
+            echo "vs_duckdb.sh: $set run $k two 1x1 jobs at once: $wall s" >&2
+        fi
     done
 done
 
 # --- The page ---------------------------------------------------------------
-stats() { # stats SET PROGRAM CONFIG: "min median n rss_max probe_median"
+# stats SET PROGRAM CONFIG: "min median n rss_max probe_median job_median
+# outside_median" (job: the summary's seconds.total; outside: wall - job,
+# mpirun, start-up and teardown; "-" for DuckDB)
+stats() {
     awk -F, -v s="$1" -v p="$2" -v c="$3" '
         function median(v, n,   i, j, x) {
             for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
             return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
         $1 == s && $2 == p && $3 == c { v[++n] = $5; if ($6 > m) m = $6
+            if ($11 != "" && $11 != "-") { jb[++nj] = $11; os[nj] = $5 - $11 }
             # the probe of the slowest core before the run
             k = split($10, q, "/"); w = 0; for (i = 1; i <= k; i++) if (q[i] + 0 > w) w = q[i] + 0; pr[n] = w }
-        END { if (n == 0) { print "- - 0 0 -"; exit }
+        END { if (n == 0) { print "- - 0 0 - - -"; exit }
               med = median(v, n); best = v[1]
-              printf "%.2f %.2f %d %.0f %.2f\n", best, med, n, m, median(pr, n) }' "$csv"
+              printf "%.2f %.2f %d %.0f %.2f", best, med, n, m, median(pr, n)
+              if (nj > 0) printf " %.3f %.3f\n", median(jb, nj), median(os, nj); else print " - -" }' "$csv"
 }
 {
     echo "# ocpagg vs DuckDB, $date_tag, commit $commit"
     echo
-    echo "Made by \`bench/vs_duckdb.sh --sets \"$sets\" --configs \"$configs\" --repeat $repeat\`."
+    echo "Made by \`bench/vs_duckdb.sh --sets \"$sets\" --configs \"$configs\" --repeat $repeat$([[ $pair -eq 0 ]] || echo ' --pair')$([[ $duck -eq 1 ]] || echo ' --no-duckdb')\`."
     echo "Wall seconds of whole processes (start-up included), best and median of"
     echo "$repeat interleaved runs after one warm-up; the ratio is DuckDB's time over"
     echo "ocpagg's at the same number of cores (median over median, best over best)."
@@ -331,10 +385,10 @@ stats() { # stats SET PROGRAM CONFIG: "min median n rss_max probe_median"
     for set in $sets; do
         input=$(dataset "$set")
         for c in $configs; do
-            read -r omin omed on orss oprobe <<< "$(stats "$set" ocpagg "$c")"
+            read -r omin omed on orss oprobe _ _ <<< "$(stats "$set" ocpagg "$c")"
             t=$(( ${c%x*} * ${c#*x} ))
             if [[ $duck -eq 1 ]]; then
-                read -r dmin dmed dn drss dprobe <<< "$(stats "$set" duckdb "${t}t")"
+                read -r dmin dmed dn drss dprobe _ _ <<< "$(stats "$set" duckdb "${t}t")"
                 rmed=$(awk -v a="$dmed" -v b="$omed" 'BEGIN { printf "%.2f", a / b }')
                 rbest=$(awk -v a="$dmin" -v b="$omin" 'BEGIN { printf "%.2f", a / b }')
                 drss=$((drss / 1048576))
@@ -343,8 +397,41 @@ stats() { # stats SET PROGRAM CONFIG: "min median n rss_max probe_median"
             fi
             echo "| $set | ${in_rows[$set]} | ${out_rows[$set]} | $c | $omin | $omed | $((orss / 1048576)) | $oprobe | $t | $dmin | $dmed | $drss | $dprobe | $rmed | $rbest |"
         done
+        if [[ $pair -eq 1 ]]; then
+            read -r omin omed on orss oprobe _ _ <<< "$(stats "$set" ocpagg pair)"
+            echo "| $set | ${in_rows[$set]} | ${out_rows[$set]} | two 1x1 jobs at once | $omin | $omed | $((orss / 1048576)) | $oprobe | - | - | - | - | - | - | - |"
+        fi
     done
     echo
+    if [[ $pair -eq 1 ]]; then
+        echo "## Two ranks against one, and the machine's ceiling"
+        echo
+        echo "\"two 1x1 jobs at once\": two separate one-rank jobs of the same set, bound"
+        echo "to cores 0 and 1, started together; the wall time until both ended.  They"
+        echo "share the machine as two ranks of one job do (caches, memory, the host's"
+        echo "other tenants) but exchange nothing, split no day and never wait for each"
+        echo "other.  slowdown: the pair's job seconds (the run summary's seconds.total,"
+        echo "the longer of the two) over a 1x1 run's alone.  outside: wall - job"
+        echo "seconds of the 2x1 runs (mpirun, MPI start-up and teardown), which two"
+        echo "ranks do not share out.  ceiling = (1x1 wall) / (2x1 outside + pair job"
+        echo "seconds / 2): what 2 ranks could reach against one on this machine if"
+        echo "ocpagg added no work of its own (medians throughout)."
+        echo
+        echo "| set | 1x1 wall s | 1x1 job s | pair job s | slowdown | 2x1 outside s | ceiling | 2x1 wall s | 1x1 / 2x1 |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+        for set in $sets; do
+            read -r _ one _ _ _ onej _ <<< "$(stats "$set" ocpagg 1x1)"
+            read -r _ two _ _ _ _ twoo <<< "$(stats "$set" ocpagg 2x1)"
+            read -r _ _ _ _ _ bothj _ <<< "$(stats "$set" ocpagg pair)"
+            awk -v s="$set" -v w1="$one" -v j1="$onej" -v jp="$bothj" -v o2="$twoo" -v w2="$two" 'BEGIN {
+                ok1 = j1 + 0 > 0 && jp + 0 > 0; ok2 = ok1 && o2 != "-" && w1 + 0 > 0
+                sl = ok1 ? sprintf("%+.1f %%", 100 * (jp / j1 - 1)) : "-"
+                ce = ok2 ? sprintf("%.2fx", w1 / (o2 + jp / 2)) : "-"
+                ra = (w1 + 0 > 0 && w2 + 0 > 0) ? sprintf("%.2fx", w1 / w2) : "-"
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, w1, j1, jp, sl, o2, ce, w2, ra }'
+        done
+        echo
+    fi
     echo "probe s: the machine's speed just before each run, the median over the"
     echo "runs of the slowest core's time for one fixed awk loop run on every core"
     echo "at once (about 0.3 s on a quiet machine; larger is slower).  This VM's"

@@ -137,6 +137,8 @@ struct agg_partial {
     uint32_t *raw_canon;        /* raw label id -> canonical pool id */
     uint8_t *raw_flags;         /* raw label id -> LBL_* */
     uint32_t raw_resolved, raw_cap;
+    uint32_t raw_empty;         /* raw id of the empty text + 1 once
+                                   resolved (NULL labels), else 0 */
     struct hmap pods, caps, node_labels, ns_labels, nodes, vnodes, storage;
     struct pod_memo *memo;      /* pod pool id -> its last group and volume
                                    node (agg_add.c) */

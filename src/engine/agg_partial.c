@@ -98,6 +98,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
         pool_clear(&p->pool);
         pool_clear(&p->raw_labels);
         p->raw_resolved = 0;
+        p->raw_empty = 0;
         p->pool_gen++;
     }
     p->settings = *settings;
@@ -134,7 +135,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
 int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
                       uint32_t *canon, uint8_t *flags, struct ocp_error *err)
 {
-    uint32_t raw = pool_intern(&p->raw_labels, text, len);
+    uint32_t raw;
     const struct lbl_pair *role;
     uint8_t f = 0;
     char *canonical;
@@ -142,9 +143,20 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
     uint32_t cid;
     int rc;
 
+    /* A row without labels (NULL) has no dictionary id to keep its answer
+     * with, so it comes here every time (5 % of the rows of the bench
+     * sets): the empty text's answer is kept instead of interned again. */
+    if (len == 0 && p->raw_empty != 0) {
+        *canon = p->raw_canon[p->raw_empty - 1];
+        *flags = p->raw_flags[p->raw_empty - 1];
+        return OCP_OK;
+    }
+    raw = pool_intern(&p->raw_labels, text, len);
     if (raw == POOL_NULL)
         return pool_fail_error(&p->raw_labels, err, "labels");
     if (raw < p->raw_resolved) {
+        if (len == 0)
+            p->raw_empty = raw + 1;
         *canon = p->raw_canon[raw];
         *flags = p->raw_flags[raw];
         return OCP_OK;
@@ -188,6 +200,8 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
     p->raw_canon[raw] = cid;
     p->raw_flags[raw] = f;
     p->raw_resolved = raw + 1;
+    if (len == 0)
+        p->raw_empty = raw + 1;
     *canon = cid;
     *flags = f;
     return OCP_OK;

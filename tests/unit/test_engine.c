@@ -682,6 +682,90 @@ static void test_partial_reset(void)
     bb_release(&st);
 }
 
+/* One pod batch of n rows on day 0 in namespace "x": row i on node
+ * rid[i] (so that each row is a group of its own) with resource id rid[i]
+ * and pod labels lab[i] (NULL: no labels). */
+static struct ocp_batch label_batch(struct bb_store *st, size_t n, const char *const *rid,
+                                    const char *const *lab)
+{
+    static const int64_t ts[4] = {0, 0, 0, 0};
+    static const char *const ns[4] = {"x", "x", "x", "x"};
+    static const double one[4] = {1, 1, 1, 1};
+    struct ocp_batch b;
+
+    CHECK(n <= 4);
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = n;
+    b.col[POD_INTERVAL_START] = bb_times(st, ts, n);
+    b.col[POD_NAMESPACE] = bb_strings(st, ns, n);
+    b.col[POD_NODE] = bb_strings(st, rid, n);
+    b.col[POD_POD] = bb_strings(st, rid, n);
+    b.col[POD_RESOURCE_ID] = bb_strings(st, rid, n);
+    b.col[POD_LABELS] = bb_strings(st, lab, n);
+    b.col[POD_USAGE_CPU] = bb_numbers(st, one, n);
+    b.col[POD_CAP_CPU_SEC] = bb_numbers(st, one, n);
+    return b;
+}
+
+/* The pod_labels of the day-0 pod row of namespace "x" on node rid ("-"
+ * for a row without labels), or NULL when there is no such row. */
+static const char *pod_labels_of(const struct rpt_table *t, const char *rid)
+{
+    const struct rpt_row *r = find_row(t, 0, "x", rid);
+    return r == NULL ? NULL : r->pod_labels != NULL ? r->pod_labels : "-";
+}
+
+/* Rows without labels (NULL) resolve through the kept answer for the
+ * empty text: the same labels as an empty text, also after a reset that
+ * dropped the strings (other enabled keys), when the label text first
+ * seen afterwards takes the raw id the empty text had. */
+static void test_null_labels(void)
+{
+    struct bb_store st = {{0}, 0};
+    const char *rid_a[3] = {"r1", "r2", "r3"}, *lab_a[3] = {NULL, "{\"app\":\"a\"}", ""};
+    const char *rid_b[3] = {"r3", "r1", "r2"}, *lab_b[3] = {"{\"app\":\"b\"}", NULL, NULL};
+    struct ocp_batch a = label_batch(&st, 3, rid_a, lab_a), b;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+    struct lbl_keys keys2;
+    struct agg_settings s;
+    struct rpt_table t;
+    const char *l1, *l3;
+    char want[256] = "";
+
+    CHECK_INT(agg_partial_add(p, &a, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(p, &a, NULL), OCP_OK); /* NULL rows again: the kept answer */
+    CHECK_INT(finish(p, &t), OCP_OK);
+    l1 = pod_labels_of(&t, "r1");
+    l3 = pod_labels_of(&t, "r3");
+    CHECK(l1 != NULL && l3 != NULL && strcmp(l1, l3) == 0 && strstr(l1, "app") == NULL);
+    if (l1 != NULL)
+        snprintf(want, sizeof want, "%s", l1);
+    CHECK(pod_labels_of(&t, "r2") != NULL && strstr(pod_labels_of(&t, "r2"), "\"a\"") != NULL);
+    rpt_table_release(&t);
+    /* The same keys in another object: the pools start afresh. */
+    lbl_keys_init(&keys2);
+    lbl_keys_add(&keys2, "app", 3);
+    lbl_keys_add(&keys2, "env", 3);
+    lbl_keys_add(&keys2, "tier", 4);
+    memset(&s, 0, sizeof s);
+    s.start_day = INT32_MIN;
+    s.end_day = INT32_MAX;
+    s.enabled = &keys2;
+    s.track_volume_nodes = 1;
+    CHECK_INT(agg_partial_reset(p, &s, NULL), OCP_OK);
+    b = label_batch(&st, 3, rid_b, lab_b);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    CHECK_INT(finish(p, &t), OCP_OK);
+    CHECK(pod_labels_of(&t, "r3") != NULL && strstr(pod_labels_of(&t, "r3"), "\"b\"") != NULL);
+    CHECK(pod_labels_of(&t, "r1") != NULL && strcmp(pod_labels_of(&t, "r1"), want) == 0);
+    CHECK(pod_labels_of(&t, "r2") != NULL && strcmp(pod_labels_of(&t, "r2"), want) == 0);
+    rpt_table_release(&t);
+    agg_partial_destroy(p);
+    lbl_keys_release(&keys2);
+    bb_release(&st);
+}
+
 static int even_day(int32_t day, void *ctx)
 {
     (void)ctx;
@@ -841,6 +925,7 @@ int main(void)
     RUN(test_format_double);
     RUN(test_finish_labels);
     RUN(test_partial_reset);
+    RUN(test_null_labels);
     RUN(test_serialize_days);
     RUN(test_day_index_renew);
     lbl_keys_release(&keys);

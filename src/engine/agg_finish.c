@@ -47,13 +47,22 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
                               const char *ns)
 {
     /* Rows point into the partial's pool, so one namespace is one pointer:
-     * remember the last answer instead of matching every pattern again. */
-    if (ns == NULL || ns != f->cost_ns) {
-        f->cost_has = cost_category(f, ns, ns ? strlen(ns) : 0, &f->cost_id);
-        f->cost_ns = ns;
+     * remember the answers instead of matching every pattern again. */
+    size_t k = (size_t)((uintptr_t)ns * 0x9e3779b97f4a7c15ull >> 58) &
+               (AGG_FIN_COST_CACHE - 1);
+
+    if (ns == NULL) {
+        row->has_cost_category = 0;
+        row->cost_category_id = 0;
+        return;
     }
-    row->has_cost_category = f->cost_has;
-    row->cost_category_id = f->cost_id;
+    if (f->cost[k].ns != ns) {
+        f->cost[k].id = 0;
+        f->cost[k].has = cost_category(f, ns, strlen(ns), &f->cost[k].id);
+        f->cost[k].ns = ns;
+    }
+    row->has_cost_category = f->cost[k].has;
+    row->cost_category_id = f->cost[k].id;
 }
 
 /* The uuid of a row: SHA-1 (version 5) of source_uuid and the row's key

@@ -177,6 +177,9 @@ struct agg_finish_cache {
     uint32_t stamp;                 /* the table being finished */
 };
 
+/* Entries of the finisher's cost category cache (a power of two). */
+#define AGG_FIN_COST_CACHE 64
+
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
@@ -192,9 +195,14 @@ struct finisher {
     int uuid_day_valid; /* uuid_day_text is the date of uuid_day */
     int32_t uuid_day;
     char uuid_day_text[11];
-    const char *cost_ns; /* the last namespace given a cost category */
-    int cost_has;
-    int64_t cost_id;
+    /* Cost categories of recent namespaces, by the namespace's pool
+     * pointer (a finish's rows come node by node, so its namespaces
+     * alternate); ns NULL: an empty entry. */
+    struct {
+        const char *ns;
+        int has;
+        int64_t id;
+    } cost[AGG_FIN_COST_CACHE];
     /* One part of the day (agg_finish_day_part), when nparts > 1: the
      * pod rows whose namespace's part (ns_part: partial pool id ->
      * struct ns_part_val) is `part`, the unallocated rows whose

@@ -766,6 +766,87 @@ static void test_null_labels(void)
     bb_release(&st);
 }
 
+/* Cost categories of many namespaces, met in alternation (more of them
+ * than the finish remembers, so remembered answers are replaced): every
+ * row's category is the highest id among the patterns its namespace
+ * matches, none when none does. */
+static void test_cost_categories(void)
+{
+    enum { NNS = 150, NROWS = 2 * NNS };
+    static const struct agg_cost_category cats[3] = {
+        {"ns-1%", 7}, {"ns-_", 3}, {"ns-1_", 9}};
+    struct bb_store st = {{0}, 0};
+    static char names[NNS][16];
+    const char *ns[NROWS], *node[NROWS], *rid[NROWS];
+    int64_t ts[NROWS];
+    double one[NROWS];
+    struct ocp_batch b;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+    struct agg_finish_settings fs;
+    struct rpt_table t;
+    size_t i, j, seen = 0;
+
+    for (i = 0; i < NNS; i++)
+        snprintf(names[i], sizeof names[i], "ns-%zu", i);
+    for (i = 0; i < NROWS; i++) {
+        ns[i] = names[(i * 37) % NNS]; /* no two neighbours alike */
+        node[i] = i < NNS ? "n1" : "n2";
+        rid[i] = names[i % NNS];
+        ts[i] = 0;
+        one[i] = 1;
+    }
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = NROWS;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, NROWS);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, NROWS);
+    b.col[POD_NODE] = bb_strings(&st, node, NROWS);
+    b.col[POD_POD] = bb_strings(&st, rid, NROWS);
+    b.col[POD_RESOURCE_ID] = bb_strings(&st, rid, NROWS);
+    b.col[POD_USAGE_CPU] = bb_numbers(&st, one, NROWS);
+    b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, one, NROWS);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    memset(&fs, 0, sizeof fs);
+    fs.cost_categories = cats;
+    fs.n_cost_categories = 3;
+    rpt_table_init(&t);
+    CHECK_INT(agg_finish(p, &fs, &t, NULL), OCP_OK);
+    for (i = 0; i < t.count; i++) {
+        const struct rpt_row *r = &t.rows[i];
+        int has = 0;
+        int64_t id = 0;
+        if (r->source != RPT_SOURCE_POD || r->namespace_ == NULL ||
+            strncmp(r->namespace_, "ns-", 3) != 0)
+            continue;
+        seen++;
+        for (j = 0; j < 3; j++)
+            if (txt_like(cats[j].pattern, strlen(cats[j].pattern), r->namespace_,
+                         strlen(r->namespace_)) && (!has || cats[j].id > id)) {
+                has = 1;
+                id = cats[j].id;
+            }
+        CHECK_INT(r->has_cost_category, has);
+        if (has)
+            CHECK_INT((long long)r->cost_category_id, (long long)id);
+    }
+    CHECK_INT((long long)seen, 2 * NNS); /* each namespace on both nodes */
+    /* Spot checks of the rule itself. */
+    for (i = 0; i < t.count; i++) {
+        const struct rpt_row *r = &t.rows[i];
+        if (r->namespace_ != NULL && strcmp(r->namespace_, "ns-12") == 0)
+            CHECK(r->has_cost_category && r->cost_category_id == 9);
+        if (r->namespace_ != NULL && strcmp(r->namespace_, "ns-5") == 0)
+            CHECK(r->has_cost_category && r->cost_category_id == 3);
+        if (r->namespace_ != NULL && strcmp(r->namespace_, "ns-100") == 0)
+            CHECK(r->has_cost_category && r->cost_category_id == 7);
+        if (r->namespace_ != NULL && strcmp(r->namespace_, "ns-42") == 0)
+            CHECK(!r->has_cost_category);
+    }
+    rpt_table_release(&t);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
 static int even_day(int32_t day, void *ctx)
 {
     (void)ctx;
@@ -926,6 +1007,7 @@ int main(void)
     RUN(test_finish_labels);
     RUN(test_partial_reset);
     RUN(test_null_labels);
+    RUN(test_cost_categories);
     RUN(test_serialize_days);
     RUN(test_day_index_renew);
     lbl_keys_release(&keys);

@@ -682,27 +682,31 @@ static void test_partial_reset(void)
     bb_release(&st);
 }
 
-/* One pod batch of n rows on day 0 in namespace "x": row i on node
- * rid[i] (so that each row is a group of its own) with resource id rid[i]
- * and pod labels lab[i] (NULL: no labels). */
-static struct ocp_batch label_batch(struct bb_store *st, size_t n, const char *const *rid,
-                                    const char *const *lab)
+/* One pod batch of n rows at the start of day 0, each using one CPU
+ * core-second on a node of one core-second: row i in namespace ns[i] on
+ * node node[i], pod and resource id rid[i], pod labels lab[i] (lab NULL:
+ * no labels column; lab[i] NULL: no labels). */
+static struct ocp_batch day0_batch(struct bb_store *st, size_t n, const char *const *ns,
+                                   const char *const *node, const char *const *rid,
+                                   const char *const *lab)
 {
-    static const int64_t ts[4] = {0, 0, 0, 0};
-    static const char *const ns[4] = {"x", "x", "x", "x"};
-    static const double one[4] = {1, 1, 1, 1};
+    int64_t *ts = bb_keep(st, calloc(n + 1, sizeof *ts));
+    double *one = bb_keep(st, calloc(n + 1, sizeof *one));
     struct ocp_batch b;
+    size_t i;
 
-    CHECK(n <= 4);
+    for (i = 0; i < n; i++)
+        one[i] = 1;
     memset(&b, 0, sizeof b);
     b.table = OCP_TABLE_POD;
     b.nrows = n;
     b.col[POD_INTERVAL_START] = bb_times(st, ts, n);
     b.col[POD_NAMESPACE] = bb_strings(st, ns, n);
-    b.col[POD_NODE] = bb_strings(st, rid, n);
+    b.col[POD_NODE] = bb_strings(st, node, n);
     b.col[POD_POD] = bb_strings(st, rid, n);
     b.col[POD_RESOURCE_ID] = bb_strings(st, rid, n);
-    b.col[POD_LABELS] = bb_strings(st, lab, n);
+    if (lab != NULL)
+        b.col[POD_LABELS] = bb_strings(st, lab, n);
     b.col[POD_USAGE_CPU] = bb_numbers(st, one, n);
     b.col[POD_CAP_CPU_SEC] = bb_numbers(st, one, n);
     return b;
@@ -725,7 +729,9 @@ static void test_null_labels(void)
     struct bb_store st = {{0}, 0};
     const char *rid_a[3] = {"r1", "r2", "r3"}, *lab_a[3] = {NULL, "{\"app\":\"a\"}", ""};
     const char *rid_b[3] = {"r3", "r1", "r2"}, *lab_b[3] = {"{\"app\":\"b\"}", NULL, NULL};
-    struct ocp_batch a = label_batch(&st, 3, rid_a, lab_a), b;
+    const char *xs[3] = {"x", "x", "x"};
+    /* Each row on a node of its own, so that each is a group of its own. */
+    struct ocp_batch a = day0_batch(&st, 3, xs, rid_a, rid_a, lab_a), b;
     struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
     struct lbl_keys keys2;
     struct agg_settings s;
@@ -754,7 +760,7 @@ static void test_null_labels(void)
     s.enabled = &keys2;
     s.track_volume_nodes = 1;
     CHECK_INT(agg_partial_reset(p, &s, NULL), OCP_OK);
-    b = label_batch(&st, 3, rid_b, lab_b);
+    b = day0_batch(&st, 3, xs, rid_b, rid_b, lab_b);
     CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
     CHECK_INT(finish(p, &t), OCP_OK);
     CHECK(pod_labels_of(&t, "r3") != NULL && strstr(pod_labels_of(&t, "r3"), "\"b\"") != NULL);
@@ -778,8 +784,6 @@ static void test_cost_categories(void)
     struct bb_store st = {{0}, 0};
     static char names[NNS][16];
     const char *ns[NROWS], *node[NROWS], *rid[NROWS];
-    int64_t ts[NROWS];
-    double one[NROWS];
     struct ocp_batch b;
     struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
     struct agg_finish_settings fs;
@@ -792,19 +796,8 @@ static void test_cost_categories(void)
         ns[i] = names[(i * 37) % NNS]; /* no two neighbours alike */
         node[i] = i < NNS ? "n1" : "n2";
         rid[i] = names[i % NNS];
-        ts[i] = 0;
-        one[i] = 1;
     }
-    memset(&b, 0, sizeof b);
-    b.table = OCP_TABLE_POD;
-    b.nrows = NROWS;
-    b.col[POD_INTERVAL_START] = bb_times(&st, ts, NROWS);
-    b.col[POD_NAMESPACE] = bb_strings(&st, ns, NROWS);
-    b.col[POD_NODE] = bb_strings(&st, node, NROWS);
-    b.col[POD_POD] = bb_strings(&st, rid, NROWS);
-    b.col[POD_RESOURCE_ID] = bb_strings(&st, rid, NROWS);
-    b.col[POD_USAGE_CPU] = bb_numbers(&st, one, NROWS);
-    b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, one, NROWS);
+    b = day0_batch(&st, NROWS, ns, node, rid, NULL);
     CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
     memset(&fs, 0, sizeof fs);
     fs.cost_categories = cats;

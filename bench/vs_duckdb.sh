@@ -232,7 +232,7 @@ probe() {
 }
 
 # run_ocpagg R T CFG REPORT: echoes "wall peak_rss_max_bytes pod_rows
-# rss_per_rank job_seconds" (job_seconds: the run summary's seconds.total,
+# rss_per_rank job_seconds phases" (job_seconds: the run summary's seconds.total,
 # from MPI_Init's end to the report's commit; the rest of the wall time is
 # mpirun, start-up and teardown)
 run_ocpagg() {
@@ -245,7 +245,9 @@ run_ocpagg() {
         { cat "$work/ocpagg.err" >&2; die "ocpagg ${r}x${t} failed"; }
     wall=$(elapsed "$t0")
     echo "$wall $(jq -r '[([.per_rank[].peak_rss_bytes] | max), .output_rows.pod,
-        ([.per_rank[].peak_rss_bytes] | map(tostring) | join("/")), .seconds.total] | join(" ")' "${report%.csv}.summary.json")"
+        ([.per_rank[].peak_rss_bytes] | map(tostring) | join("/")), .seconds.total,
+        ([.seconds.read_aggregate, .seconds.exchange, .seconds.finish] | map(. * 1000 | round / 1000 | tostring) | join("/"))]
+        | join(" ")' "${report%.csv}.summary.json")"
 }
 
 # run_pair CFG: two one-rank jobs at once, bound to cores 0 and 1, each
@@ -294,7 +296,7 @@ date_tag=$(date -u +%Y-%m-%d)
 [[ -n $tag ]] || tag=$(tr ' ' '_' <<< "$sets")
 page=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.md
 csv=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.runs.csv
-echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds,job_seconds" > "$csv"
+echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds,job_seconds,read_exchange_finish_seconds" > "$csv"
 declare -A in_rows out_rows
 
 for set in $sets; do
@@ -318,10 +320,10 @@ for set in $sets; do
             # Each run writes a new file (see the page): the last run's
             # report is removed before the clock starts.
             rm -f "$work/r.csv" "$work/r.summary.json"
-            read -r wall rss pods rss_all job <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
+            read -r wall rss pods rss_all job phases <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
             sum=$(sha256sum < "$work/r.csv" | cut -d' ' -f1)
             [[ $sum == "$ref" ]] || die "$set: ocpagg $c run $k wrote another report"
-            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed,$job" >> "$csv"
+            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed,$job,$phases" >> "$csv"
             in_rows[$set]=$(jq -r '[.rows_read[]] | add' "$work/r.summary.json")
             out_rows[$set]=$(jq -r '.output_rows.total' "$work/r.summary.json")
             echo "vs_duckdb.sh: $set run $k ocpagg $c: $wall s" >&2
@@ -332,7 +334,7 @@ for set in $sets; do
                 read -r dwall drss drows <<< "$(run_duckdb $((r * t)) "$input" "$work/settings.json")"
                 [[ $drows == "$pods" ]] ||
                     die "$set: DuckDB found $drows pod rows, ocpagg $pods"
-                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed,-" >> "$csv"
+                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed,-,-" >> "$csv"
                 echo "vs_duckdb.sh: $set run $k duckdb $((r * t)) threads: $dwall s" >&2
             fi
         done
@@ -345,7 +347,7 @@ for set in $sets; do
                 sum=$(sha256sum < "$work/pair$c.csv" | cut -d' ' -f1)
                 [[ $sum == "$ref" ]] || die "$set: ocpagg pair job $c run $k wrote another report"
             done
-            echo "$set,ocpagg,pair,$k,$wall,$rss,$pods,$load,$others,$speed,$job" >> "$csv"
+            echo "$set,ocpagg,pair,$k,$wall,$rss,$pods,$load,$others,$speed,$job,-" >> "$csv"
             echo "vs_duckdb.sh: $set run $k two 1x1 jobs at once: $wall s" >&2
         fi
     done
@@ -401,6 +403,25 @@ stats() {
             read -r omin omed on orss oprobe _ _ <<< "$(stats "$set" ocpagg pair)"
             echo "| $set | ${in_rows[$set]} | ${out_rows[$set]} | two 1x1 jobs at once | $omin | $omed | $((orss / 1048576)) | $oprobe | - | - | - | - | - | - | - |"
         fi
+    done
+    echo
+    echo "Where ocpagg's time goes (medians over the runs, seconds from the run"
+    echo "summary: \`seconds.read_aggregate\`, \`exchange\`, \`finish\` with the write"
+    echo "in it, and \`total\`; wall - total is mpirun, MPI start-up and teardown):"
+    echo
+    echo "| set | ocpagg | read | exchange | finish | job total | outside the job |"
+    echo "|---|---|---|---|---|---|---|"
+    for set in $sets; do
+        for c in $configs; do
+            awk -F, -v s="$set" -v c="$c" '
+                function median(v, n,   i, j, x) {
+                    for (i = 2; i <= n; i++) { x = v[i]; j = i - 1; while (j >= 1 && v[j] > x) { v[j + 1] = v[j]; j-- } v[j + 1] = x }
+                    return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+                $1 == s && $2 == "ocpagg" && $3 == c && $12 != "" && $12 != "-" {
+                    split($12, q, "/"); n++; rd[n] = q[1]; ex[n] = q[2]; fi[n] = q[3]; jb[n] = $11; os[n] = $5 - $11 }
+                END { if (n > 0) printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", s, c,
+                          median(rd, n), median(ex, n), median(fi, n), median(jb, n), median(os, n) }' "$csv"
+        done
     done
     echo
     if [[ $pair -eq 1 ]]; then

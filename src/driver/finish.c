@@ -462,8 +462,13 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
             rc = fault_at("write", err);
         if (rc == OCP_OK)
             rc = tp_stop_status(t, err);
+        /* A streamed day's block is its plain text: the part may write
+         * the block's own memory (and hand it another buffer). */
         if (rc == OCP_OK)
-            rc = rpt_part_stream(part, text, left, off + (int64_t)gone, 1, &taken, err);
+            rc = w->stream ? rpt_part_stream_buf(part, &w->b.block[w->taken],
+                                                 off + (int64_t)gone, err)
+                           : rpt_part_stream(part, text, left, off + (int64_t)gone, 1,
+                                             &taken, err);
         tp_failed(t, rc, err);
         w->taken++;
     }

@@ -15,7 +15,10 @@
  * the buffer, the offset and the length aligned, so each block's whole
  * pages are copied into an aligned buffer (a memcpy, far cheaper than
  * the kernel's copy) and its two partial end pages, which the
- * neighbouring days' writers share, go through the page cache.
+ * neighbouring days' writers share, go through the page cache.  The last
+ * piece of a streamed day (rpt_part_stream_buf) is not copied: its text
+ * is moved in place to page alignment and the writer takes the caller's
+ * buffer for the write, giving back the one it took the time before.
  *
  * A direct write keeps its caller waiting until the disk has the data
  * (about 0.1 s for a day of a large cluster), so a thread of the part's
@@ -61,7 +64,11 @@ struct rpt_writer {
     int dfd, fd;              /* the O_DIRECT twin, and the plain fd */
     unsigned char *buf;       /* aligned to PART_ALIGN, reused */
     size_t cap;
-    size_t len;               /* the job: len bytes of buf at off */
+    char *lent;               /* a caller's text buffer the job may be in
+                                 (rpt_part_stream_buf), or NULL */
+    size_t lent_cap;
+    const unsigned char *job; /* the job's pages: in buf or in lent, aligned */
+    size_t len;               /* the job: len bytes at job, to go at off */
     int64_t off;
     unsigned char head[PART_ALIGN], tail[PART_ALIGN];
     size_t head_len, tail_len; /* head at head_off, tail right after the pages */
@@ -82,7 +89,7 @@ struct rpt_writer {
  * says why. */
 static int write_job(struct rpt_writer *w, int64_t *direct)
 {
-    const unsigned char *b = w->buf;
+    const unsigned char *b = w->job;
     size_t n = w->len;
     int64_t off = w->off;
 
@@ -228,12 +235,18 @@ static void open_direct(struct rpt_part *p)
     }
     p->dfd = w->dfd;
     p->writer = w;
-    /* The writer holds the lent buffer until close_direct gives it back. */
+    /* The writer holds the lent buffers until close_direct gives them back. */
     if (p->room != NULL && p->room->buf != NULL) {
         w->buf = p->room->buf;
         w->cap = p->room->cap;
         p->room->buf = NULL;
         p->room->cap = 0;
+    }
+    if (p->room != NULL && p->room->spare != NULL) {
+        w->lent = p->room->spare;
+        w->lent_cap = p->room->spare_cap;
+        p->room->spare = NULL;
+        p->room->spare_cap = 0;
     }
     if (pthread_mutex_init(&w->lock, NULL) != 0)
         return; /* no thread: writes happen in the caller */
@@ -281,6 +294,12 @@ static void close_direct(struct rpt_part *p)
             p->room->cap = w->cap;
         } else {
             free(w->buf);
+        }
+        if (p->room != NULL && p->room->spare == NULL) {
+            p->room->spare = w->lent;
+            p->room->spare_cap = w->lent_cap;
+        } else {
+            free(w->lent);
         }
         free(w);
         p->writer = NULL;
@@ -382,6 +401,7 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
     memcpy(w->head, text, w->head_len);
     if (pages > 0)
         memcpy(w->buf, text + p0, pages);
+    w->job = w->buf;
     w->len = pages;
     w->off = off + (int64_t)p0;
     w->tail_len = to - p1;
@@ -389,6 +409,14 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
     memcpy(w->tail, text + p1, w->tail_len);
     writer_submit(w);
     return OCP_OK;
+}
+
+/* Positions in a text of `len` bytes going to offset where the file's
+ * whole pages start (*first) and end (*end). */
+static void page_span(int64_t offset, size_t len, size_t *first, size_t *end)
+{
+    *first = (size_t)((PART_ALIGN - (uint64_t)offset % PART_ALIGN) % PART_ALIGN);
+    *end = len < *first ? *first : *first + (len - *first) / PART_ALIGN * PART_ALIGN;
 }
 
 /* The smallest piece of a day handed to the writer before the day's end:
@@ -399,10 +427,10 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
                     int final, size_t *taken, struct ocp_error *err)
 {
     /* Text positions where the file's whole pages start and end. */
-    size_t first = (size_t)((PART_ALIGN - (uint64_t)offset % PART_ALIGN) % PART_ALIGN);
-    size_t end = len < first ? first : first + (len - first) / PART_ALIGN * PART_ALIGN;
+    size_t first, end;
     int rc;
 
+    page_span(offset, len, &first, &end);
     *taken = 0;
     if (p->fd < 0)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
@@ -423,6 +451,57 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
     if (p->dfd >= 0 && len >= PART_DIRECT_MIN)
         return submit(p, text, offset, first, end, len, err);
     return write_all(p, p->fd, text, len, offset, err);
+}
+
+int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,
+                        struct ocp_error *err)
+{
+    struct rpt_writer *w = p->writer;
+    size_t len = text->len, first, end, shift, taken;
+    char *data;
+    int rc, e;
+
+    page_span(offset, len, &first, &end);
+    /* The text's whole pages must start on a page of memory: move the
+     * text up by less than a page, where its buffer has the room. */
+    shift = (size_t)((PART_ALIGN - ((uintptr_t)text->data + first) % PART_ALIGN) %
+                     PART_ALIGN);
+    if (p->fd < 0 || p->dfd < 0 || w == NULL || len < PART_DIRECT_MIN || end == first ||
+        text->cap - len < shift) {
+        rc = rpt_part_stream(p, text->data, len, offset, 1, &taken, err);
+        if (rc == OCP_OK)
+            text->len = 0;
+        return rc;
+    }
+    /* The job in flight may be in the buffer about to be handed back. */
+    if ((e = writer_wait(w)) != 0)
+        return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
+                             p->tmp, strerror(e));
+    if (shift > 0)
+        memmove(text->data + shift, text->data, len);
+    data = text->data + shift;
+    w->head_len = first;
+    w->head_off = offset;
+    memcpy(w->head, data, first);
+    w->job = (const unsigned char *)data + first;
+    w->len = end - first;
+    w->off = offset + (int64_t)first;
+    w->tail_len = len - end;
+    w->tail_off = offset + (int64_t)end;
+    memcpy(w->tail, data + end, w->tail_len);
+    {
+        /* The part keeps the text's memory; the caller gets the last one
+         * back (its job is done: waited for above). */
+        char *back = w->lent;
+        size_t back_cap = w->lent_cap;
+        w->lent = text->data;
+        w->lent_cap = text->cap;
+        text->data = back;
+        text->cap = back != NULL ? back_cap : 0;
+        text->len = 0;
+    }
+    writer_submit(w);
+    return OCP_OK;
 }
 
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
@@ -478,6 +557,9 @@ void rpt_part_release(struct rpt_part *p)
 void rpt_part_room_release(struct rpt_part_room *room)
 {
     free(room->buf);
+    free(room->spare);
     room->buf = NULL;
     room->cap = 0;
+    room->spare = NULL;
+    room->spare_cap = 0;
 }

@@ -499,9 +499,13 @@ static void test_bad_blocks(void)
 
 /* A day's text handed to a part as it would be while being encoded: it
  * grows in steps, each time in a buffer at another address, and what the
- * part took is dropped from the front.  Returns how much went before the
- * final call. */
-static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off)
+ * part took is dropped from the front.  own: the rest goes through
+ * rpt_part_stream_buf in *carry (the driver's block, whose memory the
+ * part may trade) with own - 1 bytes of room after it (0: no room to
+ * align it in place, so the part copies), else through rpt_part_stream.
+ * Returns how much went before the final call. */
+static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off,
+                          int own, struct rpt_buf *carry)
 {
     struct ocp_error err;
     size_t made, gone = 0, taken = 0;
@@ -519,6 +523,26 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
         CHECK(taken == 0 || (off + (int64_t)gone + (int64_t)taken) % 4096 == 0);
         gone += taken;
         free(moved);
+    }
+    if (own) {
+        size_t rest = n - gone;
+        carry->len = 0;
+        /* Exactly rest + own - 1 bytes of capacity: a buffer of its own. */
+        rpt_buf_release(carry);
+        carry->data = malloc(rest + (size_t)own);
+        CHECK(carry->data != NULL);
+        if (carry->data == NULL)
+            return gone;
+        carry->cap = rest + (size_t)own - 1;
+        memcpy(carry->data, text + gone, rest);
+        carry->len = rest;
+        CHECK_INT(rpt_part_stream_buf(part, carry, off + (int64_t)gone, &err), OCP_OK);
+        CHECK_INT(carry->len, 0);
+        /* Whatever the part handed back is scribbled on at once: the
+         * write in flight must not be in it. */
+        if (carry->data != NULL && carry->cap > 0)
+            memset(carry->data, '#', carry->cap);
+        return gone;
     }
     CHECK_INT(rpt_part_stream(part, text + gone, n - gone, off + (int64_t)gone, 1, &taken,
                               &err), OCP_OK);
@@ -541,6 +565,8 @@ static void test_shared_parts(void)
     struct rpt_stream *s = NULL;
     struct rpt_share sh;
     struct rpt_part part[2];
+    struct rpt_part_room room;
+    struct rpt_buf carry = {NULL, 0, 0};
     struct ocp_error err;
     char path[512];
     size_t from = 0, nd = 0, i, most = 0;
@@ -559,8 +585,9 @@ static void test_shared_parts(void)
     CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
     CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
     CHECK(sh.offset % 4096 != 0); /* the header: the days start unaligned */
+    memset(&room, 0, sizeof room);
     for (k = 0; k < 2; k++)
-        CHECK_INT(rpt_part_open(&part[k], &sh, path, NULL, &err), OCP_OK);
+        CHECK_INT(rpt_part_open(&part[k], &sh, path, k == 1 ? &room : NULL, &err), OCP_OK);
     fprintf(stderr, "shared parts: direct writes %s\n",
             part[0].dfd >= 0 ? "on (the parts' threads)" : "refused (page cache)");
     /* Each day's block and its offset, as the notes would carry them. */
@@ -593,7 +620,10 @@ static void test_shared_parts(void)
             }
             CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[i].data, blocks[i].len,
                                          &n, &rows, &err), OCP_OK);
-            most = stream_text(&part[k], blocks[i].data + (blocks[i].len - n), n, offs[i]);
+            /* Day 5 plainly, day 3 through its own buffer with room to
+             * align it, day 1 through one without that room. */
+            most = stream_text(&part[k], blocks[i].data + (blocks[i].len - n), n, offs[i],
+                               i == 3 ? 8192 : i == 1 ? 1 : 0, &carry);
             /* The first day streamed found the thread free: pieces went
              * ahead of the day's end. */
             if (i == nd - 1 && part[k].dfd >= 0)
@@ -601,6 +631,11 @@ static void test_shared_parts(void)
         }
     for (k = 0; k < 2; k++)
         CHECK_INT(rpt_part_close(&part[k], &err), OCP_OK);
+    /* The text buffer the part held at the end is the room's now. */
+    if (part[1].direct_bytes > 0)
+        CHECK(room.spare != NULL && room.spare_cap > 0);
+    rpt_part_room_release(&room);
+    rpt_buf_release(&carry);
     CHECK_INT(rpt_stream_shared_end(s, off, &err), OCP_OK);
     CHECK_INT(rpt_stream_commit(s, &err), OCP_OK);
     rpt_stream_destroy(s);

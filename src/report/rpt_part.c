@@ -364,6 +364,24 @@ static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int
     return OCP_OK;
 }
 
+/* The writer's next job, for the text's bytes [0, to) at file position
+ * off: [p0, p1) are whole pages, to be written from `pages` (aligned;
+ * the text's own bytes or a copy), and the partial end pages around them
+ * are copied into head and tail. */
+static void set_job(struct rpt_writer *w, const char *text, int64_t off, size_t p0,
+                    size_t p1, size_t to, const unsigned char *pages)
+{
+    w->head_len = p0;
+    w->head_off = off;
+    memcpy(w->head, text, p0);
+    w->job = pages;
+    w->len = p1 - p0;
+    w->off = off + (int64_t)p0;
+    w->tail_len = to - p1;
+    w->tail_off = off + (int64_t)p1;
+    memcpy(w->tail, text + p1, w->tail_len);
+}
+
 /* One job for the writer: the text's bytes [0, to) (file positions off
  * .. off + to), of which [p0, p1) are whole pages for the direct write
  * and the rest (before p0, after p1: less than a page each) partial end
@@ -396,17 +414,9 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
         w->buf = nb;
         w->cap = cap;
     }
-    w->head_len = p0;
-    w->head_off = off;
-    memcpy(w->head, text, w->head_len);
     if (pages > 0)
         memcpy(w->buf, text + p0, pages);
-    w->job = w->buf;
-    w->len = pages;
-    w->off = off + (int64_t)p0;
-    w->tail_len = to - p1;
-    w->tail_off = off + (int64_t)p1;
-    memcpy(w->tail, text + p1, w->tail_len);
+    set_job(w, text, off, p0, p1, to, w->buf);
     writer_submit(w);
     return OCP_OK;
 }
@@ -480,15 +490,7 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
     if (shift > 0)
         memmove(text->data + shift, text->data, len);
     data = text->data + shift;
-    w->head_len = first;
-    w->head_off = offset;
-    memcpy(w->head, data, first);
-    w->job = (const unsigned char *)data + first;
-    w->len = end - first;
-    w->off = offset + (int64_t)first;
-    w->tail_len = len - end;
-    w->tail_off = offset + (int64_t)end;
-    memcpy(w->tail, data + end, w->tail_len);
+    set_job(w, data, offset, first, end, len, (const unsigned char *)data + first);
     {
         /* The part keeps the text's memory; the caller gets the last one
          * back (its job is done: waited for above). */

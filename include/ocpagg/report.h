@@ -379,21 +379,18 @@ void rpt_share_release(struct rpt_share *sh);
 
 struct rpt_writer;
 
-/* The aligned buffer of a part's direct writes, lent to the part by its
- * caller so that it outlives the part: the next window's part reuses the
- * pages the last one touched instead of the kernel zeroing fresh ones.
- * spare: a text buffer the part held when it closed (rpt_part_stream_buf
- * trades buffers), handed back by the next part the same way.
+/* The buffer of a part's direct writes, lent to the part by its caller
+ * so that it outlives the part: the next window's part reuses the pages
+ * the last one touched instead of the kernel zeroing fresh ones.  It may
+ * come back as a former text buffer (rpt_part_stream_buf trades them).
  * Ownership: zeroed caller storage; rpt_part_room_release frees it (not
  * while a part it was lent to is open). */
 struct rpt_part_room {
     void *buf;
     size_t cap;
-    char *spare;
-    size_t spare_cap;
 };
 
-/* Frees a room's buffers. */
+/* Frees a room's buffer. */
 void rpt_part_room_release(struct rpt_part_room *room);
 
 struct rpt_part {
@@ -454,9 +451,8 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
 /* The final call of rpt_part_stream on the whole of *text ([0, text->len)
  * at offset), without the copy into the aligned buffer where it can: the
  * text is moved in place (by less than a page) so that its whole pages
- * are aligned, and the part keeps text's memory until the write is done,
- * handing *text the buffer of its previous such write (or none: data
- * NULL, cap 0) instead.  A day whose offset came late is written whole
+ * are aligned, and the part keeps text's memory for the write, handing
+ * *text its own buffer (or none: data NULL, cap 0) instead.  A day whose offset came late is written whole
  * here, and copying some 60 MB into fresh pages of the aligned buffer was
  * a measurable part of a rank's finish.  On success text->len is 0 and
  * text->data may be other memory; errors as for rpt_part_stream. */

@@ -17,8 +17,9 @@
  * the kernel's copy) and its two partial end pages, which the
  * neighbouring days' writers share, go through the page cache.  The last
  * piece of a streamed day (rpt_part_stream_buf) is not copied: its text
- * is moved in place to page alignment and the writer takes the caller's
- * buffer for the write, giving back the one it took the time before.
+ * is moved in place to page alignment and the writer's buffer and the
+ * caller's change places (the writer copies later pieces into the first
+ * aligned page of whatever buffer it holds).
  *
  * A direct write keeps its caller waiting until the disk has the data
  * (about 0.1 s for a day of a large cluster), so a thread of the part's
@@ -62,12 +63,11 @@
  * (an extending direct write holds the file's lock), some 40-75 ms a day. */
 struct rpt_writer {
     int dfd, fd;              /* the O_DIRECT twin, and the plain fd */
-    unsigned char *buf;       /* aligned to PART_ALIGN, reused */
+    unsigned char *buf;       /* the pieces' buffer (copies go to its first
+                                 aligned page), or a text taken over by
+                                 rpt_part_stream_buf; reused */
     size_t cap;
-    char *lent;               /* a caller's text buffer the job may be in
-                                 (rpt_part_stream_buf), or NULL */
-    size_t lent_cap;
-    const unsigned char *job; /* the job's pages: in buf or in lent, aligned */
+    const unsigned char *job; /* the job's pages, aligned, inside buf */
     size_t len;               /* the job: len bytes at job, to go at off */
     int64_t off;
     unsigned char head[PART_ALIGN], tail[PART_ALIGN];
@@ -235,18 +235,12 @@ static void open_direct(struct rpt_part *p)
     }
     p->dfd = w->dfd;
     p->writer = w;
-    /* The writer holds the lent buffers until close_direct gives them back. */
+    /* The writer holds the lent buffer until close_direct gives it back. */
     if (p->room != NULL && p->room->buf != NULL) {
         w->buf = p->room->buf;
         w->cap = p->room->cap;
         p->room->buf = NULL;
         p->room->cap = 0;
-    }
-    if (p->room != NULL && p->room->spare != NULL) {
-        w->lent = p->room->spare;
-        w->lent_cap = p->room->spare_cap;
-        p->room->spare = NULL;
-        p->room->spare_cap = 0;
     }
     if (pthread_mutex_init(&w->lock, NULL) != 0)
         return; /* no thread: writes happen in the caller */
@@ -294,12 +288,6 @@ static void close_direct(struct rpt_part *p)
             p->room->cap = w->cap;
         } else {
             free(w->buf);
-        }
-        if (p->room != NULL && p->room->spare == NULL) {
-            p->room->spare = w->lent;
-            p->room->spare_cap = w->lent_cap;
-        } else {
-            free(w->lent);
         }
         free(w);
         p->writer = NULL;
@@ -364,6 +352,21 @@ static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int
     return OCP_OK;
 }
 
+/* The first page-aligned byte of the writer's buffer (NULL: none). */
+static unsigned char *aligned_start(const struct rpt_writer *w)
+{
+    if (w->buf == NULL)
+        return NULL;
+    return w->buf + (PART_ALIGN - (uintptr_t)w->buf % PART_ALIGN) % PART_ALIGN;
+}
+
+/* The bytes of the writer's buffer from its first aligned one on. */
+static size_t aligned_room(const struct rpt_writer *w)
+{
+    size_t skip = (size_t)(aligned_start(w) - w->buf);
+    return w->buf == NULL || w->cap < skip ? 0 : w->cap - skip;
+}
+
 /* The writer's next job, for the text's bytes [0, to) at file position
  * off: [p0, p1) are whole pages, to be written from `pages` (aligned;
  * the text's own bytes or a copy), and the partial end pages around them
@@ -397,7 +400,9 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
     if (e != 0)
         return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
                              p->tmp, strerror(e));
-    if (pages > w->cap) {
+    /* Copies go to the buffer's first aligned page: it may be a text the
+     * writer took over (rpt_part_stream_buf), not aligned itself. */
+    if (pages > 0 && aligned_room(w) < pages) {
         void *nb = NULL;
         size_t cap = pages + pages / 4; /* days vary a little in size */
         /* Never small: pieces grow, and a buffer above malloc's mmap
@@ -415,8 +420,8 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
         w->cap = cap;
     }
     if (pages > 0)
-        memcpy(w->buf, text + p0, pages);
-    set_job(w, text, off, p0, p1, to, w->buf);
+        memcpy(aligned_start(w), text + p0, pages);
+    set_job(w, text, off, p0, p1, to, aligned_start(w));
     writer_submit(w);
     return OCP_OK;
 }
@@ -492,13 +497,14 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
     data = text->data + shift;
     set_job(w, data, offset, first, end, len, (const unsigned char *)data + first);
     {
-        /* The part keeps the text's memory; the caller gets the last one
-         * back (its job is done: waited for above). */
-        char *back = w->lent;
-        size_t back_cap = w->lent_cap;
-        w->lent = text->data;
-        w->lent_cap = text->cap;
-        text->data = back;
+        /* The writer keeps the text's memory for the write; the caller
+         * gets the writer's buffer (idle: waited for above) as its next
+         * text buffer, so no third large buffer comes into play. */
+        unsigned char *back = w->buf;
+        size_t back_cap = w->cap;
+        w->buf = (unsigned char *)text->data;
+        w->cap = text->cap;
+        text->data = (char *)back;
         text->cap = back != NULL ? back_cap : 0;
         text->len = 0;
     }
@@ -559,9 +565,6 @@ void rpt_part_release(struct rpt_part *p)
 void rpt_part_room_release(struct rpt_part_room *room)
 {
     free(room->buf);
-    free(room->spare);
     room->buf = NULL;
     room->cap = 0;
-    room->spare = NULL;
-    room->spare_cap = 0;
 }

@@ -452,9 +452,10 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
  * at offset), without the copy into the aligned buffer where it can: the
  * text is moved in place (by less than a page) so that its whole pages
  * are aligned, and the part keeps text's memory for the write, handing
- * *text its own buffer (or none: data NULL, cap 0) instead.  A day whose offset came late is written whole
- * here, and copying some 60 MB into fresh pages of the aligned buffer was
- * a measurable part of a rank's finish.  On success text->len is 0 and
+ * *text its own buffer (or none: data NULL, cap 0) instead.  A day whose
+ * offset came late is written whole here, and copying some 60 MB into
+ * fresh pages of the aligned buffer was a measurable part of a rank's
+ * finish.  On success text->len is 0 and
  * text->data may be other memory; errors as for rpt_part_stream. */
 int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,
                         struct ocp_error *err);

@@ -48,8 +48,8 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
 {
     /* Rows point into the partial's pool, so one namespace is one pointer:
      * remember the answers instead of matching every pattern again. */
-    size_t k = (size_t)((uintptr_t)ns * 0x9e3779b97f4a7c15ull >> 58) &
-               (AGG_FIN_COST_CACHE - 1);
+    size_t k = (size_t)((uint64_t)(uintptr_t)ns * 0x9e3779b97f4a7c15ull >> 32) %
+               AGG_FIN_COST_CACHE;
 
     if (ns == NULL) {
         row->has_cost_category = 0;

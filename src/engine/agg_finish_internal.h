@@ -177,7 +177,7 @@ struct agg_finish_cache {
     uint32_t stamp;                 /* the table being finished */
 };
 
-/* Entries of the finisher's cost category cache (a power of two). */
+/* Entries of the finisher's cost category cache. */
 #define AGG_FIN_COST_CACHE 64
 
 struct finisher {

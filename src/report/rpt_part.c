@@ -341,15 +341,25 @@ int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *pa
     return OCP_OK;
 }
 
+/* The part's write failure with errno e, as every writing path says it. */
+static int cannot_write(const struct rpt_part *p, int e, struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s", p->tmp,
+                         strerror(e));
+}
+
 /* pwrite of all n bytes at off through fd. */
 static int write_all(struct rpt_part *p, int fd, const char *text, size_t n, int64_t off,
                      struct ocp_error *err)
 {
     int e = rpt_write_fully(fd, text, n, off);
-    if (e != 0)
-        return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                             p->tmp, strerror(e));
-    return OCP_OK;
+    return e != 0 ? cannot_write(p, e, err) : OCP_OK;
+}
+
+/* Bytes from v up to the next multiple of PART_ALIGN (0 on one). */
+static size_t to_page(uint64_t v)
+{
+    return (size_t)((PART_ALIGN - v % PART_ALIGN) % PART_ALIGN);
 }
 
 /* The first page-aligned byte of the writer's buffer (NULL: none). */
@@ -357,7 +367,7 @@ static unsigned char *aligned_start(const struct rpt_writer *w)
 {
     if (w->buf == NULL)
         return NULL;
-    return w->buf + (PART_ALIGN - (uintptr_t)w->buf % PART_ALIGN) % PART_ALIGN;
+    return w->buf + to_page((uintptr_t)w->buf);
 }
 
 /* The bytes of the writer's buffer from its first aligned one on. */
@@ -398,8 +408,7 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
     int e = writer_wait(w);
 
     if (e != 0)
-        return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                             p->tmp, strerror(e));
+        return cannot_write(p, e, err);
     /* Copies go to the buffer's first aligned page: it may be a text the
      * writer took over (rpt_part_stream_buf), not aligned itself. */
     if (pages > 0 && aligned_room(w) < pages) {
@@ -410,7 +419,7 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
          * instead of leaving freed heap behind. */
         if (cap < PART_BUF_MIN)
             cap = PART_BUF_MIN;
-        cap = (cap + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
+        cap += to_page(cap);
         free(w->buf);
         w->buf = NULL;
         w->cap = 0;
@@ -430,7 +439,7 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
  * whole pages start (*first) and end (*end). */
 static void page_span(int64_t offset, size_t len, size_t *first, size_t *end)
 {
-    *first = (size_t)((PART_ALIGN - (uint64_t)offset % PART_ALIGN) % PART_ALIGN);
+    *first = to_page((uint64_t)offset);
     *end = len < *first ? *first : *first + (len - *first) / PART_ALIGN * PART_ALIGN;
 }
 
@@ -479,8 +488,7 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
     page_span(offset, len, &first, &end);
     /* The text's whole pages must start on a page of memory: move the
      * text up by less than a page, where its buffer has the room. */
-    shift = (size_t)((PART_ALIGN - ((uintptr_t)text->data + first) % PART_ALIGN) %
-                     PART_ALIGN);
+    shift = to_page((uintptr_t)text->data + first);
     if (p->fd < 0 || p->dfd < 0 || w == NULL || len < PART_DIRECT_MIN || end == first ||
         text->cap - len < shift) {
         rc = rpt_part_stream(p, text->data, len, offset, 1, &taken, err);
@@ -490,8 +498,7 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
     }
     /* The job in flight may be in the buffer about to be handed back. */
     if ((e = writer_wait(w)) != 0)
-        return ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                             p->tmp, strerror(e));
+        return cannot_write(p, e, err);
     if (shift > 0)
         memmove(text->data + shift, text->data, len);
     data = text->data + shift;
@@ -536,16 +543,13 @@ int rpt_part_close(struct rpt_part *p, struct ocp_error *err)
     close_direct(p);
     p->fd = -1;
     if (e != 0)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                           p->tmp, strerror(e));
+        rc = cannot_write(p, e, err);
     /* Each writer syncs its own pages: on a shared file system rank 0's
      * fsync at commit does not reach another client's cache. */
     if (rc == OCP_OK && fd >= 0 && fdatasync(fd) != 0)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                           p->tmp, strerror(errno));
+        rc = cannot_write(p, errno, err);
     if (fd >= 0 && close(fd) != 0 && rc == OCP_OK)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, p->path, -1, NULL, "cannot write %s: %s",
-                           p->tmp, strerror(errno));
+        rc = cannot_write(p, errno, err);
     rpt_part_release(p);
     return rc;
 }

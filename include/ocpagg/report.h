@@ -460,6 +460,18 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
 int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,
                         struct ocp_error *err);
 
+/* Gives the caller back the text buffer that rpt_part_stream_buf last
+ * took over, once its write is done, in exchange for *text's (empty:
+ * text->len 0) buffer.  Text buffers and the aligned buffer keep every
+ * page they ever touched, and a day whose offset came late fills the
+ * text buffer whole (some 66 MB a day on the bench month): without the
+ * exchange the two buffers took turns at holding such days and both
+ * ended up that large.  wait: wait for the write in flight (at the end
+ * of a walk); else nothing happens while it runs.  Returns 1 when the
+ * buffers changed places, else 0 (nothing taken over, or not yet
+ * written); a write's failure is reported by the next write or close. */
+int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait);
+
 /* Waits for the block in flight, syncs (fdatasync) and closes the part.
  * OCP_ERR_IOERR on failure. */
 int rpt_part_close(struct rpt_part *p, struct ocp_error *err);

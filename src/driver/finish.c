@@ -347,6 +347,9 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
 
     text->len = 0;
     *gone = 0;
+    /* The buffer that held the last day's rest (maybe a whole late day)
+     * back as this day's text, so one buffer, not two, holds late days. */
+    rpt_part_reclaim(part, text, 0);
     /* Room for a day at once, so the block never grows by doubling
      * through the heap (which keeps what it frees); as large a buffer
      * is mapped on its own and costs only the pages the slices touch. */
@@ -687,6 +690,10 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
     if (shared) {
         int lrc;
         rc = walk_shared(&w, rc, &part, base, &end, err);
+        /* The next window's part gets back the aligned buffer, the block
+         * the text buffer. */
+        if (w.stream)
+            rpt_part_reclaim(&part, &w.b.block[0], 1);
         lrc = rpt_part_close(&part, err);
         res->direct_bytes += part.direct_bytes;
         if (rc == OCP_OK && lrc != OCP_OK) {

@@ -78,6 +78,9 @@ struct rpt_writer {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int busy, stop;           /* a job is pending / the thread should end */
+    int traded;               /* buf is a text taken over by
+                                 rpt_part_stream_buf (rpt_part_reclaim
+                                 gives it back) */
     int err_no;               /* first failure's errno, 0 none */
     int direct_refused;       /* EINVAL: direct writes refused, plain ones used */
     int64_t direct_bytes;     /* written through dfd */
@@ -511,12 +514,35 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
         size_t back_cap = w->cap;
         w->buf = (unsigned char *)text->data;
         w->cap = text->cap;
+        w->traded = 1;
         text->data = (char *)back;
         text->cap = back != NULL ? back_cap : 0;
         text->len = 0;
     }
     writer_submit(w);
     return OCP_OK;
+}
+
+int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait)
+{
+    struct rpt_writer *w = p->writer;
+    unsigned char *back;
+    size_t back_cap;
+
+    if (w == NULL || !w->traded || w->buf == NULL || text->len != 0)
+        return 0;
+    if (wait)
+        (void)writer_wait(w); /* a failure stays for the next call or close */
+    else if (!writer_idle(w))
+        return 0;
+    back = w->buf;
+    back_cap = w->cap;
+    w->buf = (unsigned char *)text->data;
+    w->cap = text->data != NULL ? text->cap : 0;
+    w->traded = 0;
+    text->data = (char *)back;
+    text->cap = back_cap;
+    return 1;
 }
 
 int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,

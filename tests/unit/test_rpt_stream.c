@@ -502,10 +502,11 @@ static void test_bad_blocks(void)
  * part took is dropped from the front.  own: the rest goes through
  * rpt_part_stream_buf in *carry (the driver's block, whose memory the
  * part may trade) with own - 1 bytes of room after it (0: no room to
- * align it in place, so the part copies), else through rpt_part_stream.
- * Returns how much went before the final call. */
+ * align it in place, so the part copies), else through rpt_part_stream;
+ * *handed is then the buffer the rest went in.  Returns how much went
+ * before the final call. */
 static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off,
-                          int own, struct rpt_buf *carry)
+                          int own, struct rpt_buf *carry, const char **handed)
 {
     struct ocp_error err;
     size_t made, gone = 0, taken = 0;
@@ -536,6 +537,7 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
         carry->cap = rest + (size_t)own - 1;
         memcpy(carry->data, text + gone, rest);
         carry->len = rest;
+        *handed = carry->data;
         CHECK_INT(rpt_part_stream_buf(part, carry, off + (int64_t)gone, &err), OCP_OK);
         CHECK_INT(carry->len, 0);
         /* Whatever the part handed back is scribbled on at once: the
@@ -567,6 +569,7 @@ static void test_shared_parts(void)
     struct rpt_part part[2];
     struct rpt_part_room room;
     struct rpt_buf carry = {NULL, 0, 0};
+    const char *handed = NULL;
     struct ocp_error err;
     char path[512];
     size_t from = 0, nd = 0, i, most = 0;
@@ -623,7 +626,16 @@ static void test_shared_parts(void)
             /* Day 5 plainly, day 3 through its own buffer with room to
              * align it, day 1 through one without that room. */
             most = stream_text(&part[k], blocks[i].data + (blocks[i].len - n), n, offs[i],
-                               i == 3 ? 8192 : i == 1 ? 1 : 0, &carry);
+                               i == 3 ? 8192 : i == 1 ? 1 : 0, &carry, &handed);
+            /* Day 3's buffer comes back once written (the part takes the
+             * caller's instead), and only once; scribbling on it cannot
+             * reach the file. */
+            if (i == 3 && part[k].writer != NULL) {
+                CHECK_INT(rpt_part_reclaim(&part[k], &carry, 1), 1);
+                CHECK(carry.data == handed && carry.len == 0 && carry.cap > 0);
+                memset(carry.data, '%', carry.cap);
+                CHECK_INT(rpt_part_reclaim(&part[k], &carry, 1), 0);
+            }
             /* The first day streamed found the thread free: pieces went
              * ahead of the day's end. */
             if (i == nd - 1 && part[k].dfd >= 0)
@@ -631,8 +643,8 @@ static void test_shared_parts(void)
         }
     for (k = 0; k < 2; k++)
         CHECK_INT(rpt_part_close(&part[k], &err), OCP_OK);
-    /* The buffer the part held at the end (day 3's text, taken over) is
-     * the room's now. */
+    /* The buffer the part held at the end (the room's own, back from
+     * day 3's reclaim) is the room's again. */
     if (part[1].direct_bytes > 0)
         CHECK(room.buf != NULL && room.cap > 0);
     rpt_part_room_release(&room);
@@ -647,6 +659,63 @@ static void test_shared_parts(void)
         rpt_buf_release(&blocks[i]);
     free(blocks);
     free(offs);
+    rpt_table_release(&t);
+}
+
+/* rpt_part_reclaim: one large day written whole through
+ * rpt_part_stream_buf (its offset came late), then its buffer reclaimed
+ * and scribbled on at once, as the next day's encoding would: the
+ * reclaim waits for the write, so the file has the day's text.  A
+ * second reclaim finds nothing taken over. */
+static void test_part_reclaim(void)
+{
+    struct rpt_table t, v;
+    struct rpt_buf block = {NULL, 0, 0}, text = {NULL, 0, 0};
+    struct rpt_stream *s = NULL;
+    struct rpt_share sh;
+    struct rpt_part part;
+    struct ocp_error err;
+    char path[512];
+    const char *handed;
+    size_t n = 0;
+    int64_t rows;
+
+    build(&t, 48000, 48000); /* one day of some 23 MB */
+    snprintf(path, sizeof path, "%s/reclaim.csv", dir);
+    ocp_error_clear(&err);
+    memset(&sh, 0, sizeof sh);
+    v = view(&t, 0, t.count);
+    CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &block, &err), OCP_OK);
+    CHECK_INT(rpt_csv_block_text((const unsigned char *)block.data, block.len, &n, &rows,
+                                 &err), OCP_OK);
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
+    CHECK_INT(rpt_part_open(&part, &sh, path, NULL, &err), OCP_OK);
+    text.data = malloc(n + 8192);
+    CHECK(text.data != NULL);
+    if (text.data != NULL) {
+        text.cap = n + 8192;
+        memcpy(text.data, block.data + (block.len - n), n);
+        text.len = n;
+        handed = text.data;
+        CHECK_INT(rpt_part_stream_buf(&part, &text, sh.offset, &err), OCP_OK);
+        CHECK_INT(text.len, 0);
+        if (part.writer != NULL && part.dfd >= 0) {
+            CHECK(text.data != handed);
+            CHECK_INT(rpt_part_reclaim(&part, &text, 1), 1);
+            CHECK(text.data == handed && text.len == 0 && text.cap == n + 8192);
+            memset(text.data, '%', text.cap);
+            CHECK_INT(rpt_part_reclaim(&part, &text, 1), 0);
+        }
+    }
+    CHECK_INT(rpt_part_close(&part, &err), OCP_OK);
+    CHECK_INT(rpt_stream_shared_end(s, sh.offset + (int64_t)n, &err), OCP_OK);
+    CHECK_INT(rpt_stream_commit(s, &err), OCP_OK);
+    rpt_stream_destroy(s);
+    rpt_share_release(&sh);
+    expect_csv(path, &t);
+    rpt_buf_release(&text);
+    rpt_buf_release(&block);
     rpt_table_release(&t);
 }
 
@@ -669,6 +738,7 @@ int main(void)
     RUN(test_parquet_abort);
     RUN(test_bad_blocks);
     RUN(test_shared_parts);
+    RUN(test_part_reclaim);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

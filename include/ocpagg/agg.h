@@ -50,6 +50,8 @@ struct agg_stats {
     int64_t capacity_entries;
     int64_t distinct_label_texts;
     int64_t bytes;                /* memory held by the tables */
+    int64_t strings;              /* distinct strings held (kept ones too) */
+    int64_t string_clears;        /* resets that let the kept strings go */
 };
 
 struct agg_partial;
@@ -68,8 +70,11 @@ void agg_partial_destroy(struct agg_partial *p);
  * aggregates as a partial just created with these settings: the same
  * groups, sums and counters.  Its strings stay, with their ids (the next
  * window finds them, and agg_day_index_renew keeps the finish's label
- * caches), unless they passed a bound or the enabled keys or strictness
- * changed; a whole-partial agg_partial_serialize then carries them too.
+ * caches), unless they passed a bound, fewer than half of them were
+ * named by the groups the partial held (names that churn, such as pods
+ * replaced day after day, would pile up however long the input), or the
+ * enabled keys or strictness changed (agg_stats counts the clears); a
+ * whole-partial agg_partial_serialize then carries them too.
  * OCP_ERR_OSERR only when a string the partial always holds cannot be
  * interned; p must then be destroyed. */
 int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,

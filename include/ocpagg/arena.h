@@ -19,6 +19,7 @@ struct ocp_arena_block;
 
 struct ocp_arena {
     struct ocp_arena_block *head; /* newest block; older ones follow */
+    struct ocp_arena_block *spare; /* emptied blocks (ocp_arena_rewind) */
     size_t block_size;            /* default size of a new block */
     size_t bytes_in_use;          /* sum of live allocations, for stats */
     size_t bytes_reserved;        /* sum of block sizes */
@@ -40,6 +41,13 @@ void *ocp_arena_calloc(struct ocp_arena *arena, size_t n, size_t size);
 
 /* Forgets every allocation but keeps the largest block for reuse. */
 void ocp_arena_reset(struct ocp_arena *arena);
+
+/* Forgets every allocation but keeps every block as it is, to be filled
+ * again in turn before any new block is made.  For an arena that lasts
+ * (a cache emptied now and then): ocp_arena_reset would free its blocks
+ * and take one block as large as all of them, whose fresh pages the
+ * process touches again while the freed ones stay with the heap. */
+void ocp_arena_rewind(struct ocp_arena *arena);
 
 #ifdef __cplusplus
 }

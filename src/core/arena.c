@@ -19,15 +19,21 @@ void ocp_arena_init(struct ocp_arena *arena, size_t block_size)
     arena->block_size = block_size ? block_size : ((size_t)1 << 20);
 }
 
-void ocp_arena_release(struct ocp_arena *arena)
+static void free_chain(struct ocp_arena_block *b)
 {
-    struct ocp_arena_block *b = arena->head;
     while (b != NULL) {
         struct ocp_arena_block *next = b->next;
         free(b);
         b = next;
     }
+}
+
+void ocp_arena_release(struct ocp_arena *arena)
+{
+    free_chain(arena->head);
+    free_chain(arena->spare);
     arena->head = NULL;
+    arena->spare = NULL;
     arena->bytes_in_use = 0;
     arena->bytes_reserved = 0;
 }
@@ -51,12 +57,20 @@ void *ocp_arena_alloc(struct ocp_arena *arena, size_t size)
         size_t want = aligned > arena->block_size ? aligned : arena->block_size;
         if (want > SIZE_MAX - sizeof *b)
             return NULL;
-        b = malloc(sizeof *b + want);
-        if (b == NULL)
-            return NULL;
-        /* Lasting arenas (string caches) are probed at random (mem.h). */
-        ocp_mem_advise_huge(b, sizeof *b + want);
-        b->size = want;
+        if (arena->spare != NULL && arena->spare->size >= aligned) {
+            /* A rewound block, pages and all (counted as reserved). */
+            b = arena->spare;
+            arena->spare = b->next;
+            want = b->size;
+            arena->bytes_reserved -= want;
+        } else {
+            b = malloc(sizeof *b + want);
+            if (b == NULL)
+                return NULL;
+            /* Lasting arenas (string caches) are probed at random (mem.h). */
+            ocp_mem_advise_huge(b, sizeof *b + want);
+            b->size = want;
+        }
         b->used = 0;
         /* A block made for one oversized request goes behind the current
          * one so the current block's free tail stays usable. */
@@ -87,11 +101,31 @@ void *ocp_arena_calloc(struct ocp_arena *arena, size_t n, size_t size)
     return p;
 }
 
+void ocp_arena_rewind(struct ocp_arena *arena)
+{
+    while (arena->head != NULL) {
+        struct ocp_arena_block *b = arena->head;
+        arena->head = b->next;
+        b->used = 0;
+        b->next = arena->spare;
+        arena->spare = b;
+    }
+    arena->bytes_in_use = 0;
+}
+
 void ocp_arena_reset(struct ocp_arena *arena)
 {
-    struct ocp_arena_block *b = arena->head;
+    struct ocp_arena_block *b;
     size_t total = 0;
 
+    /* Rewound blocks join the rest (reset is for arenas refilled alike). */
+    while (arena->spare != NULL) {
+        b = arena->spare;
+        arena->spare = b->next;
+        b->next = arena->head;
+        arena->head = b;
+    }
+    b = arena->head;
     if (b == NULL)
         return;
     if (b->next == NULL) {

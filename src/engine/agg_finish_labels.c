@@ -370,7 +370,7 @@ void agg_finish_cache_forget(struct agg_finish_cache *c)
     memset(c->set_memo, 0, sizeof c->set_memo);
     hmap_clear(&c->merged);
     lbl_set_clear(&c->work);
-    ocp_arena_reset(&c->prep);
+    ocp_arena_rewind(&c->prep);
     hmap_clear(&c->pod_final);
     c->npick = 0;
     c->njobs = 0;

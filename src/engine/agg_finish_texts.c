@@ -27,7 +27,7 @@ void agg_fin_texts_release(struct fin_texts *s)
 
 void agg_fin_texts_clear(struct fin_texts *s)
 {
-    ocp_arena_reset(&s->mem);
+    ocp_arena_rewind(&s->mem); /* its blocks as they are: no fresh pages */
     if (s->slots != NULL)
         memset(s->slots, 0, ((size_t)s->mask + 1) * sizeof *s->slots);
     s->count = 1;

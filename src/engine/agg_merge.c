@@ -79,6 +79,50 @@ static void fields_of(int which, struct map_fields *f)
     }
 }
 
+int agg_partial_live_strings(const struct agg_partial *p, uint32_t *live)
+{
+    uint32_t count = p->pool.count, n = 0, i;
+    unsigned char *seen;
+    int which;
+
+    *live = 0;
+    if (count <= 1)
+        return 0;
+    seen = calloc(((size_t)count + 7) / 8, 1);
+    if (seen == NULL)
+        return -1;
+#define SEE(id)                                                               \
+    do {                                                                      \
+        uint32_t id_ = (id);                                                  \
+        if (id_ != POOL_NULL && id_ < count && !(seen[id_ >> 3] & (1u << (id_ & 7)))) { \
+            seen[id_ >> 3] = (unsigned char)(seen[id_ >> 3] | (1u << (id_ & 7))); \
+            n++;                                                              \
+        }                                                                     \
+    } while (0)
+    for (which = 0; which < MAP_COUNT; which++) {
+        const struct hmap *m = map_of((struct agg_partial *)p, which);
+        struct map_fields f;
+        size_t e, k;
+        fields_of(which, &f);
+        for (e = 0; e < m->count; e++) {
+            const unsigned char *entry = hmap_entry(m, e);
+            for (k = 0; k < f.n; k++) {
+                uint32_t id;
+                memcpy(&id, entry + f.off[k], 4);
+                SEE(id);
+            }
+        }
+    }
+    /* The kept label resolutions name their canonical texts. */
+    for (i = 1; i < p->raw_resolved && i < p->raw_cap; i++)
+        SEE(p->raw_canon[i]);
+    SEE(p->apiserver_ns);
+#undef SEE
+    free(seen);
+    *live = n;
+    return 0;
+}
+
 /* Merges one source entry (already in destination ids) into dst. */
 static int merge_entry(struct agg_partial *dst, int which,
                        const unsigned char *entry, uint32_t hash)

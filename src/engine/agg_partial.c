@@ -83,18 +83,25 @@ void agg_memo_forget(struct pod_memo *m, uint32_t from, uint32_t to)
 int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
                       struct ocp_error *err)
 {
-    int t, c;
+    uint32_t live = 0;
+    int t, c, afresh;
 
     /* Strings stay from window to window: pods, nodes and label texts
      * recur day after day, so the next window's rows find them, and the
      * finish's label caches, keyed by pool ids, stay good
-     * (agg_day_index_renew).  A cluster whose names churn fills the pools
-     * past POOL_KEEP_BYTES, and then they start afresh; so do they for
-     * other enabled keys or strictness, which canonical label ids
-     * (raw_canon) depend on. */
-    if (p->pool.bytes_len + p->raw_labels.bytes_len > POOL_KEEP_BYTES || p->pool.full ||
-        p->raw_labels.full || settings->enabled != p->settings.enabled ||
-        settings->strict != p->settings.strict) {
+     * (agg_day_index_renew).  They start afresh past POOL_KEEP_BYTES of
+     * text, when fewer than half of them are still live (the window just
+     * finished named them: pod names that churn are dead a window or two
+     * later, and would pile up however long the input), and for other
+     * enabled keys or strictness, which canonical label ids (raw_canon)
+     * depend on. */
+    afresh = p->pool.bytes_len + p->raw_labels.bytes_len > POOL_KEEP_BYTES ||
+             p->pool.full || p->raw_labels.full || settings->enabled != p->settings.enabled ||
+             settings->strict != p->settings.strict;
+    if (!afresh && p->pool.count > POOL_SWEEP_MIN)
+        afresh = agg_partial_live_strings(p, &live) != 0 ||
+                 2 * (uint64_t)live < (uint64_t)p->pool.count - 1;
+    if (afresh) {
         pool_clear(&p->pool);
         pool_clear(&p->raw_labels);
         p->raw_resolved = 0;
@@ -266,6 +273,8 @@ void agg_partial_stats(const struct agg_partial *p, struct agg_stats *out)
     out->storage_groups = (int64_t)p->storage.count;
     out->capacity_entries = (int64_t)p->caps.count;
     out->distinct_label_texts = (int64_t)p->raw_resolved;
+    out->strings = p->pool.count > 0 ? (int64_t)p->pool.count - 1 : 0;
+    out->string_clears = (int64_t)p->pool_gen;
     out->bytes = (int64_t)(hmap_bytes(&p->pods) + hmap_bytes(&p->caps) +
                            hmap_bytes(&p->node_labels) +
                            hmap_bytes(&p->ns_labels) + hmap_bytes(&p->nodes) +

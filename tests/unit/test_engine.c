@@ -772,6 +772,77 @@ static void test_null_labels(void)
     bb_release(&st);
 }
 
+/* Pod names that churn: each window's rows name pods (and resource ids)
+ * no earlier window named.  A reset keeps the strings while at least
+ * half of them are live (named by the groups just held), so the second
+ * window still finds the first one's; the third reset finds two
+ * windows' names dead and lets them go, so the strings do not pile up.
+ * Whatever a reset kept, the next window's rows finish as in a new
+ * partial. */
+static void test_string_churn(void)
+{
+    enum { NPOD = 1500, NWIN = 4 };
+    static char names[NWIN][NPOD][16];
+    static const char *rid[NWIN][NPOD], *node[NPOD], *xs[NPOD];
+    static char nodes[50][8];
+    struct bb_store st = {{0}, 0};
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX), *fresh;
+    struct agg_settings s;
+    struct agg_stats sa;
+    struct rpt_table t1, t2;
+    int64_t held[NWIN];
+    size_t i, w;
+
+    for (i = 0; i < 50; i++)
+        snprintf(nodes[i], sizeof nodes[i], "n%zu", i);
+    for (i = 0; i < NPOD; i++) {
+        node[i] = nodes[i % 50];
+        xs[i] = "x";
+        for (w = 0; w < NWIN; w++) {
+            snprintf(names[w][i], sizeof names[w][i], "w%zu-p%zu", w, i);
+            rid[w][i] = names[w][i];
+        }
+    }
+    memset(&s, 0, sizeof s);
+    s.start_day = INT32_MIN;
+    s.end_day = INT32_MAX;
+    s.enabled = &keys;
+    s.track_volume_nodes = 1;
+    for (w = 0; w < NWIN; w++) {
+        struct ocp_batch b = day0_batch(&st, NPOD, xs, node, rid[w], NULL);
+        CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+        agg_partial_stats(p, &sa);
+        held[w] = sa.strings;
+        /* Every pod is a string of its own (name and resource id alike):
+         * the windows' pods since the strings last started afresh. */
+        CHECK(sa.strings >= (int64_t)(w < 3 ? w + 1 : 1) * NPOD);
+        /* The last window: the same rows as a new partial's. */
+        if (w == NWIN - 1) {
+            fresh = partial(INT32_MIN, INT32_MAX);
+            CHECK_INT(agg_partial_add(fresh, &b, NULL), OCP_OK);
+            CHECK_INT(finish(p, &t1), OCP_OK);
+            CHECK_INT(finish(fresh, &t2), OCP_OK);
+            CHECK(t1.count >= 50); /* a pod row per node at least */
+            same_rows(&t1, &t2);
+            rpt_table_release(&t1);
+            rpt_table_release(&t2);
+            agg_partial_destroy(fresh);
+        }
+        CHECK_INT(agg_partial_reset(p, &s, NULL), OCP_OK);
+        agg_partial_stats(p, &sa);
+        /* Kept after windows 0 and 1 (all, then half live); let go after
+         * window 2 (a third live), kept again after window 3. */
+        CHECK_INT((long long)sa.string_clears, w < 2 ? 0 : 1);
+        if (w == 2)
+            CHECK(sa.strings < 10);
+        else
+            CHECK_INT((long long)sa.strings, (long long)held[w]);
+    }
+    CHECK(held[3] < held[2]);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
 /* Cost categories of many namespaces, met in alternation (more of them
  * than the finish remembers, so remembered answers are replaced): every
  * row's category is the highest id among the patterns its namespace
@@ -1000,6 +1071,7 @@ int main(void)
     RUN(test_finish_labels);
     RUN(test_partial_reset);
     RUN(test_null_labels);
+    RUN(test_string_churn);
     RUN(test_cost_categories);
     RUN(test_serialize_days);
     RUN(test_day_index_renew);

@@ -58,9 +58,12 @@ while [[ $# -gt 0 ]]; do
     --repeat) repeat=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 64 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
     esac
 done
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a positive integer"
+[[ $ranks =~ ^[1-9][0-9]*$ ]] || die "--ranks needs a positive integer"
+[[ $days =~ ^[1-9][0-9]*$ ]] || die "--days needs a positive integer"
 for tool in jq mpirun python3; do
     command -v "$tool" > /dev/null || die "$tool is needed"
 done

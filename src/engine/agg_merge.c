@@ -79,6 +79,17 @@ static void fields_of(int which, struct map_fields *f)
     }
 }
 
+/* Counts id in *n the first time it is seen (a bit per id of a pool
+ * of count ids; NULL and ids outside the pool are not strings). */
+static void see(unsigned char *seen, uint32_t count, uint32_t id, uint32_t *n)
+{
+    unsigned bit = 1u << (id & 7);
+    if (id == POOL_NULL || id >= count || (seen[id >> 3] & bit))
+        return;
+    seen[id >> 3] = (unsigned char)(seen[id >> 3] | bit);
+    (*n)++;
+}
+
 int agg_partial_live_strings(const struct agg_partial *p, uint32_t *live)
 {
     uint32_t count = p->pool.count, n = 0, i;
@@ -91,14 +102,6 @@ int agg_partial_live_strings(const struct agg_partial *p, uint32_t *live)
     seen = calloc(((size_t)count + 7) / 8, 1);
     if (seen == NULL)
         return -1;
-#define SEE(id)                                                               \
-    do {                                                                      \
-        uint32_t id_ = (id);                                                  \
-        if (id_ != POOL_NULL && id_ < count && !(seen[id_ >> 3] & (1u << (id_ & 7)))) { \
-            seen[id_ >> 3] = (unsigned char)(seen[id_ >> 3] | (1u << (id_ & 7))); \
-            n++;                                                              \
-        }                                                                     \
-    } while (0)
     for (which = 0; which < MAP_COUNT; which++) {
         const struct hmap *m = map_of((struct agg_partial *)p, which);
         struct map_fields f;
@@ -109,15 +112,14 @@ int agg_partial_live_strings(const struct agg_partial *p, uint32_t *live)
             for (k = 0; k < f.n; k++) {
                 uint32_t id;
                 memcpy(&id, entry + f.off[k], 4);
-                SEE(id);
+                see(seen, count, id, &n);
             }
         }
     }
     /* The kept label resolutions name their canonical texts. */
     for (i = 1; i < p->raw_resolved && i < p->raw_cap; i++)
-        SEE(p->raw_canon[i]);
-    SEE(p->apiserver_ns);
-#undef SEE
+        see(seen, count, p->raw_canon[i], &n);
+    see(seen, count, p->apiserver_ns, &n);
     free(seen);
     *live = n;
     return 0;

@@ -480,6 +480,21 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
     return write_all(p, p->fd, text, len, offset, err);
 }
 
+/* The writer's buffer and text's change places (the writer idle); a
+ * missing buffer has no capacity.  traded: whether the writer now holds
+ * a text taken over (rpt_part_reclaim gives it back). */
+static void trade(struct rpt_writer *w, struct rpt_buf *text, int traded)
+{
+    unsigned char *back = w->buf;
+    size_t back_cap = back != NULL ? w->cap : 0;
+
+    w->buf = (unsigned char *)text->data;
+    w->cap = text->data != NULL ? text->cap : 0;
+    w->traded = traded;
+    text->data = (char *)back;
+    text->cap = back_cap;
+}
+
 int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,
                         struct ocp_error *err)
 {
@@ -506,19 +521,11 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
         memmove(text->data + shift, text->data, len);
     data = text->data + shift;
     set_job(w, data, offset, first, end, len, (const unsigned char *)data + first);
-    {
-        /* The writer keeps the text's memory for the write; the caller
-         * gets the writer's buffer (idle: waited for above) as its next
-         * text buffer, so no third large buffer comes into play. */
-        unsigned char *back = w->buf;
-        size_t back_cap = w->cap;
-        w->buf = (unsigned char *)text->data;
-        w->cap = text->cap;
-        w->traded = 1;
-        text->data = (char *)back;
-        text->cap = back != NULL ? back_cap : 0;
-        text->len = 0;
-    }
+    /* The writer keeps the text's memory for the write; the caller gets
+     * the writer's buffer (idle: waited for above) as its next text
+     * buffer, so no third large buffer comes into play. */
+    trade(w, text, 1);
+    text->len = 0;
     writer_submit(w);
     return OCP_OK;
 }
@@ -526,8 +533,6 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
 int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait)
 {
     struct rpt_writer *w = p->writer;
-    unsigned char *back;
-    size_t back_cap;
 
     if (w == NULL || !w->traded || w->buf == NULL || text->len != 0)
         return 0;
@@ -535,13 +540,7 @@ int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait)
         (void)writer_wait(w); /* a failure stays for the next call or close */
     else if (!writer_idle(w))
         return 0;
-    back = w->buf;
-    back_cap = w->cap;
-    w->buf = (unsigned char *)text->data;
-    w->cap = text->data != NULL ? text->cap : 0;
-    w->traded = 0;
-    text->data = (char *)back;
-    text->cap = back_cap;
+    trade(w, text, 0);
     return 1;
 }
 

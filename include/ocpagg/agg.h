@@ -50,8 +50,7 @@ struct agg_stats {
     int64_t capacity_entries;
     int64_t distinct_label_texts;
     int64_t bytes;                /* memory held by the tables */
-    int64_t strings;              /* distinct strings held (kept ones too) */
-    int64_t string_clears;        /* resets that let the kept strings go */
+    int64_t strings;              /* distinct strings held */
 };
 
 struct agg_partial;
@@ -68,13 +67,8 @@ void agg_partial_destroy(struct agg_partial *p);
  * of its tables, strings and caches, so refilling it faults in no new
  * pages and rehashes nothing up to the sizes it had.  Afterwards it
  * aggregates as a partial just created with these settings: the same
- * groups, sums and counters.  Its strings stay, with their ids (the next
- * window finds them, and agg_day_index_renew keeps the finish's label
- * caches), unless they passed a bound, fewer than half of them were
- * named by the groups the partial held (names that churn, such as pods
- * replaced day after day, would pile up however long the input), or the
- * enabled keys or strictness changed (agg_stats counts the clears); a
- * whole-partial agg_partial_serialize then carries them too.
+ * groups, sums, counters and strings (its strings are forgotten, so a
+ * day index over it forgets its label caches at agg_day_index_renew).
  * OCP_ERR_OSERR only when a string the partial always holds cannot be
  * interned; p must then be destroyed. */
 int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
@@ -187,10 +181,10 @@ void agg_day_index_destroy(struct agg_day_index *ix);
 /* Makes ix the index of p (the next window's partial, say) as
  * agg_day_index_create would, but keeps the memory of its lists and of
  * its finish caches, so the next window's finish reuses pages already in
- * place instead of having the kernel zero fresh ones.  What the caches
- * hold (prepared label sets, merged label texts) is kept too when p is
- * the partial ix served, reset since with its strings kept
- * (agg_partial_reset), else forgotten.  No finish may be using ix.
+ * place.  What the caches hold (prepared label sets, merged label
+ * texts), keyed by p's string ids, is forgotten unless p is the partial
+ * ix served with the same strings (not reset since: agg_partial_reset
+ * forgets them).  No finish may be using ix.
  * OCP_ERR_OSERR when out of memory; ix then lists no days, and may be
  * renewed again or destroyed. */
 int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,

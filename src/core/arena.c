@@ -113,6 +113,15 @@ void ocp_arena_rewind(struct ocp_arena *arena)
     arena->bytes_in_use = 0;
 }
 
+void ocp_arena_idle(struct ocp_arena *arena)
+{
+    struct ocp_arena_block *b;
+
+    ocp_arena_rewind(arena);
+    for (b = arena->spare; b != NULL; b = b->next)
+        ocp_mem_discard(b + 1, b->size);
+}
+
 void ocp_arena_reset(struct ocp_arena *arena)
 {
     struct ocp_arena_block *b;

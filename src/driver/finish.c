@@ -23,6 +23,7 @@
 #include "driver/exchange.h"
 #include "driver/fault.h"
 #include "ocpagg/aws.h"
+#include "ocpagg/mem.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -96,6 +97,30 @@ struct finish_mem {
     struct agg_day_index *ix;  /* the day lists and label caches */
     struct rpt_part_room room; /* the direct writes' buffer */
 };
+
+void finish_mem_idle(struct finish_mem *m)
+{
+    struct batch *b;
+    int i;
+
+    if (m == NULL)
+        return;
+    /* Every buffer here is emptied before its next use: its pages can go.
+     * The day index's label caches and their arenas stay as they are. */
+    b = &m->b;
+    for (i = 0; i < m->nthreads; i++) {
+        rpt_table_clear(&b->table[i]);
+        ocp_mem_discard(b->table[i].rows, b->table[i].cap * sizeof *b->table[i].rows);
+        ocp_arena_idle(&b->table[i].strings);
+        b->block[i].len = 0;
+        ocp_mem_discard(b->block[i].data, b->block[i].cap);
+        if (b->aws != NULL) {
+            b->aws[i].len = 0;
+            ocp_mem_discard(b->aws[i].data, b->aws[i].cap);
+        }
+    }
+    ocp_mem_discard(m->room.buf, m->room.cap);
+}
 
 static void mem_free_batch(struct finish_mem *m)
 {

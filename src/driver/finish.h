@@ -11,10 +11,11 @@
 #include "ocpagg/report.h"
 
 /* What one rank's finish keeps from window to window: every thread's
- * table and text buffer, the day index with its label caches, the direct
- * writes' buffer.  The pages one window's finish touched serve the next
- * window's instead of the kernel zeroing fresh ones (some 80-100 MB a
- * window and rank on the bench month).  Ownership: a pointer the caller
+ * table and text buffer, the day index with its caches, the direct
+ * writes' buffer.  Each window's finish fills the same buffers and day
+ * index, so none is allocated again or rehashed (some 80-100 MB a window
+ * and rank on the bench month); between windows the buffers' pages go
+ * back to the system (finish_mem_idle).  Ownership: a pointer the caller
  * sets to NULL before the first window; finish_days makes it,
  * finish_mem_destroy frees it. */
 struct finish_mem;
@@ -57,5 +58,12 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
 
 /* Frees what finish_days kept (NULL: nothing). */
 void finish_mem_destroy(struct finish_mem *m);
+/* Between windows of days: the pages of the per-day buffers (every
+ * thread's row table and text, the direct writes' buffer) go back to the
+ * system, so they are not resident beside what the next window's reading
+ * touches (the peak would otherwise grow by them from the second window
+ * on); the buffers stay, emptied, for the next finish to fill again.
+ * The day index is kept.  NULL: nothing. */
+void finish_mem_idle(struct finish_mem *m);
 
 #endif

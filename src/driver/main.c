@@ -34,6 +34,7 @@
 #include "driver/roles.h"
 #include "driver/summary.h"
 #include "driver/transport.h"
+#include "ocpagg/mem.h"
 #include "ocpagg/text.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -684,6 +685,12 @@ static int phase_read(struct run *r, struct ocp_error *err)
     r->res.read_seconds += res.read_seconds;
     r->res.merge_seconds += res.merge_seconds;
     r->res.threads = res.threads;
+    /* The readers freed their buffers.  After the first window the
+     * finish's buffers already exist (their pages given back), so it
+     * would not refill those free pages: they go back too, else the
+     * peak grows by them window after window. */
+    if (r->fmem != NULL)
+        ocp_mem_trim();
     if (rc == OCP_OK && r->opt.verbose)
         fprintf(stderr,
                 "ocpagg: rank %d: %lld rows in %ld chunk(s) (%ld from other ranks' "
@@ -768,6 +775,9 @@ static int phase_finish(struct run *r, struct ocp_error *err)
                      rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
                      &r->fmem, &r->fres, err);
+    /* The next window's reading does without the finish's buffers. */
+    if (r->window + 1 < r->nwindows)
+        finish_mem_idle(r->fmem);
     r->sum.t_finish += now_seconds() - r->t_mark;
     /* What this window said about each node's role (rank 0 holds every
      * rank's node facts after the exchange). */

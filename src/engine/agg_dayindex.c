@@ -261,8 +261,8 @@ int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,
     size_t i;
 
     /* Every cache is idle between finishes.  What each holds is keyed by
-     * pool ids: still good when p kept its strings (agg_partial_reset),
-     * else forgotten. */
+     * pool ids: still good only for the same strings (a reset clears
+     * them). */
     if (p != ix->for_p || p->pool_gen != ix->for_gen)
         for (i = 0; i < ix->caches->nall; i++)
             agg_finish_cache_forget(ix->caches->all[i]);

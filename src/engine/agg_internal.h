@@ -159,25 +159,9 @@ struct agg_partial {
     struct lbl_set scratch;     /* reused while parsing labels */
     int intern_failed;          /* a string could not be interned (pool) */
     uint32_t pool_gen;          /* counts the clears of pool (and of
-                                   raw_labels): ids of one generation
-                                   name the same strings */
+                                   raw_labels) at each reset: ids of one
+                                   generation name the same strings */
 };
-
-/* Text (pool and raw_labels) a partial keeps from one window to the
- * next (agg_partial_reset); past it both pools start afresh. */
-#define POOL_KEEP_BYTES ((size_t)64 << 20)
-/* Pools with more strings than this start afresh at a reset when fewer
- * than half of them are live (agg_partial_live_strings): names that
- * churn (pods replaced day after day) would otherwise pile up window
- * after window, and with them every array indexed by string id (ids,
- * hash slots, pod memos), never to be named again. */
-#define POOL_SWEEP_MIN 1024u
-
-/* The number of distinct strings p's tables name (the groups of the
- * window just finished), with the canonical texts of the kept label
- * resolutions and the strings a partial always holds, in *live.  -1 when
- * out of memory. */
-int agg_partial_live_strings(const struct agg_partial *p, uint32_t *live);
 
 /* The tables a day index covers. */
 enum { AGG_IX_CAPS, AGG_IX_PODS, AGG_IX_STORAGE, AGG_IX_VNODES, AGG_IX_COUNT };

@@ -79,52 +79,6 @@ static void fields_of(int which, struct map_fields *f)
     }
 }
 
-/* Counts id in *n the first time it is seen (a bit per id of a pool
- * of count ids; NULL and ids outside the pool are not strings). */
-static void see(unsigned char *seen, uint32_t count, uint32_t id, uint32_t *n)
-{
-    unsigned bit = 1u << (id & 7);
-    if (id == POOL_NULL || id >= count || (seen[id >> 3] & bit))
-        return;
-    seen[id >> 3] = (unsigned char)(seen[id >> 3] | bit);
-    (*n)++;
-}
-
-int agg_partial_live_strings(const struct agg_partial *p, uint32_t *live)
-{
-    uint32_t count = p->pool.count, n = 0, i;
-    unsigned char *seen;
-    int which;
-
-    *live = 0;
-    if (count <= 1)
-        return 0;
-    seen = calloc(((size_t)count + 7) / 8, 1);
-    if (seen == NULL)
-        return -1;
-    for (which = 0; which < MAP_COUNT; which++) {
-        const struct hmap *m = map_of((struct agg_partial *)p, which);
-        struct map_fields f;
-        size_t e, k;
-        fields_of(which, &f);
-        for (e = 0; e < m->count; e++) {
-            const unsigned char *entry = hmap_entry(m, e);
-            for (k = 0; k < f.n; k++) {
-                uint32_t id;
-                memcpy(&id, entry + f.off[k], 4);
-                see(seen, count, id, &n);
-            }
-        }
-    }
-    /* The kept label resolutions name their canonical texts. */
-    for (i = 1; i < p->raw_resolved && i < p->raw_cap; i++)
-        see(seen, count, p->raw_canon[i], &n);
-    see(seen, count, p->apiserver_ns, &n);
-    free(seen);
-    *live = n;
-    return 0;
-}
-
 /* Merges one source entry (already in destination ids) into dst. */
 static int merge_entry(struct agg_partial *dst, int which,
                        const unsigned char *entry, uint32_t hash)

@@ -83,31 +83,22 @@ void agg_memo_forget(struct pod_memo *m, uint32_t from, uint32_t to)
 int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings,
                       struct ocp_error *err)
 {
-    uint32_t live = 0;
-    int t, c, afresh;
+    int t, c;
 
-    /* Strings stay from window to window: pods, nodes and label texts
-     * recur day after day, so the next window's rows find them, and the
-     * finish's label caches, keyed by pool ids, stay good
-     * (agg_day_index_renew).  They start afresh past POOL_KEEP_BYTES of
-     * text, when fewer than half of them are still live (the window just
-     * finished named them: pod names that churn are dead a window or two
-     * later, and would pile up however long the input), and for other
-     * enabled keys or strictness, which canonical label ids (raw_canon)
-     * depend on. */
-    afresh = p->pool.bytes_len + p->raw_labels.bytes_len > POOL_KEEP_BYTES ||
-             p->pool.full || p->raw_labels.full || settings->enabled != p->settings.enabled ||
-             settings->strict != p->settings.strict;
-    if (!afresh && p->pool.count > POOL_SWEEP_MIN)
-        afresh = agg_partial_live_strings(p, &live) != 0 ||
-                 2 * (uint64_t)live < (uint64_t)p->pool.count - 1;
-    if (afresh) {
-        pool_clear(&p->pool);
-        pool_clear(&p->raw_labels);
-        p->raw_resolved = 0;
-        p->raw_empty = 0;
-        p->pool_gen++;
-    }
+    /* Strings last one window.  Kept for the next, they let it find its
+     * names and the finish keep its label caches (keyed by pool ids), but
+     * names churn (on the bench data a fifth of the pods are replaced
+     * every day), so the pool, every array indexed by string id and the
+     * finish's caches grew window after window, and with them the peak:
+     * at 2x1 some 100 MiB more per rank for 30 days than for 10.  Built
+     * again, they cost each window's first days a little time (the month
+     * at 2x1: finish about +0.1 s).  The memory stays for the next
+     * window's strings. */
+    pool_clear(&p->pool);
+    pool_clear(&p->raw_labels);
+    p->raw_resolved = 0;
+    p->raw_empty = 0;
+    p->pool_gen++;
     p->settings = *settings;
     hmap_clear(&p->pods);
     hmap_clear(&p->caps);
@@ -131,7 +122,6 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
     memset(&p->stats, 0, sizeof p->stats);
     lbl_set_clear(&p->scratch);
     p->intern_failed = 0;
-    /* Found again when the pool was kept. */
     p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
                                   sizeof apiserver_namespace - 1);
     if (p->apiserver_ns == POOL_NULL)
@@ -274,7 +264,6 @@ void agg_partial_stats(const struct agg_partial *p, struct agg_stats *out)
     out->capacity_entries = (int64_t)p->caps.count;
     out->distinct_label_texts = (int64_t)p->raw_resolved;
     out->strings = p->pool.count > 0 ? (int64_t)p->pool.count - 1 : 0;
-    out->string_clears = (int64_t)p->pool_gen;
     out->bytes = (int64_t)(hmap_bytes(&p->pods) + hmap_bytes(&p->caps) +
                            hmap_bytes(&p->node_labels) +
                            hmap_bytes(&p->ns_labels) + hmap_bytes(&p->nodes) +

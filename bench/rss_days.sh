@@ -4,7 +4,12 @@
 # many days (generated once: 834 nodes x 100 pods, the bench month's
 # shape, 60 days by default, about 2 M input rows a day) is summarised
 # from its first day to each of several last days (`end_date`), so the
-# runs differ only in how many days, and so windows, they cover.  Each
+# runs differ only in how many days, and so windows, they cover.  The
+# windows' size follows `window_rows` (default: the job's own, about
+# 12 Mi rows per rank; windows are cut of about equal rows, so their
+# size varies with the length); --window-rows fixes it, e.g. 10500000
+# for windows of 10 days at 2 ranks (the peak then compares windows of
+# one size, whatever their count).  Each
 # length runs --repeat times, interleaved; the page gives the median peak
 # of each rank and of the larger one, the windows, and the job's seconds.
 # Chunk stealing is off (`steal_chunks: false`): what a rank reads is then
@@ -20,6 +25,7 @@ days=60
 lengths="10 30 45 60"
 ranks=2
 repeat=3
+window_rows=
 tag=rss-days
 
 usage() {
@@ -34,6 +40,7 @@ Usage: bench/rss_days.sh [options]
   --lengths "L .." days summarised, from the first (default "10 30 45 60")
   --ranks R        ranks, one thread each (default 2)
   --repeat N       runs of each length (default 3)
+  --window-rows N  the config's window_rows (default: not set, the job's own)
   --tag NAME       part of the page's name (default rss-days)
   -h, --help       this text
 
@@ -56,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --lengths) lengths=$2; shift 2 ;;
     --ranks) ranks=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --window-rows) window_rows=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -64,6 +72,7 @@ done
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a positive integer"
 [[ $ranks =~ ^[1-9][0-9]*$ ]] || die "--ranks needs a positive integer"
 [[ $days =~ ^[1-9][0-9]*$ ]] || die "--days needs a positive integer"
+[[ -z $window_rows || $window_rows =~ ^[1-9][0-9]*$ ]] || die "--window-rows needs a positive integer"
 for tool in jq mpirun python3; do
     command -v "$tool" > /dev/null || die "$tool is needed"
 done
@@ -110,6 +119,7 @@ steal_chunks: false
 progress_seconds: 0
 end_date: $(date -u -d "2025-11-01 + $((l - 1)) days" +%Y-%m-%d)
 YAML
+    [[ -z $window_rows ]] || echo "window_rows: $window_rows" >> "$work/d$l.yaml"
 done
 
 echo "days,run,input_rows,windows,seconds_total,peak_rss_mib_per_rank" > "$csv"
@@ -126,9 +136,9 @@ for ((i = 1; i <= repeat; i++)); do
     done
 done
 
-python3 - "$csv" "$page" "$commit" "$ranks" "$days" <<'PY'
+python3 - "$csv" "$page" "$commit" "$ranks" "$days" "$window_rows" <<'PY'
 import csv, statistics, sys
-src, page, commit, ranks, days = sys.argv[1:]
+src, page, commit, ranks, days, window_rows = sys.argv[1:]
 runs = {}
 for r in csv.DictReader(open(src)):
     runs.setdefault(int(r["days"]), []).append(r)
@@ -136,9 +146,10 @@ with open(page, "w") as f:
     f.write(f"# Peak RSS against input length ({commit})\n\n")
     f.write(f"`bench/rss_days.sh`: the first N days of a {days}-day set (834 nodes x 100 pods "
             f"a day), {ranks} ranks x 1 thread, chunk stealing off; medians of "
-            f"{len(next(iter(runs.values())))} runs.\n\n")
-    f.write("| days | input rows | windows | job seconds | peak RSS per rank (MiB) | larger rank | runs (larger rank) |\n")
-    f.write("|---|---|---|---|---|---|---|\n")
+            f"{len(next(iter(runs.values())))} runs; window_rows "
+            f"{window_rows or 'not set (the default)'}.\n\n")
+    f.write("| days | input rows | windows | rows per window | job seconds | peak RSS per rank (MiB) | larger rank | runs (larger rank) |\n")
+    f.write("|---|---|---|---|---|---|---|---|\n")
     first = None
     for d in sorted(runs):
         rs = runs[d]
@@ -147,6 +158,7 @@ with open(page, "w") as f:
         big = statistics.median(max(p) for p in per)
         first = first or big
         f.write(f"| {d} | {rs[0]['input_rows']} | {rs[0]['windows']} | "
+                f"{int(rs[0]['input_rows']) / max(1, int(rs[0]['windows'])) / 1e6:.1f} M | "
                 f"{statistics.median(float(r['seconds_total']) for r in rs):.2f} | "
                 f"{' / '.join(f'{m:.0f}' for m in med)} | {big:.0f} ({(big / first - 1) * 100:+.0f} %) | "
                 f"{', '.join(str(max(p)) for p in per)} |\n")

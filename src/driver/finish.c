@@ -378,9 +378,13 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
     /* Room for a day at once, so the block never grows by doubling
      * through the heap (which keeps what it frees); as large a buffer
      * is mapped on its own and costs only the pages the slices touch. */
-    if (rc == OCP_OK && text->cap < STREAM_ROOM && rpt_buf_reserve(text, STREAM_ROOM) != 0)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                           "out of memory encoding the report");
+    if (rc == OCP_OK && text->cap < STREAM_ROOM) {
+        if (rpt_buf_reserve(text, STREAM_ROOM) != 0)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                               "out of memory encoding the report");
+        else /* filled in order: 2 MiB a fault, again after each window */
+            ocp_mem_advise_huge(text->data, text->cap);
+    }
     if (rc != OCP_OK)
         return rc;
     for (a = 0; a < tb->count && rc == OCP_OK; a = b) {

@@ -90,7 +90,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
      * names churn (on the bench data a fifth of the pods are replaced
      * every day), so the pool, every array indexed by string id and the
      * finish's caches grew window after window, and with them the peak:
-     * at 2x1 some 100 MiB more per rank for 30 days than for 10.  Built
+     * some 80 MiB per rank by the third window at 2x1.  Built
      * again, they cost each window's first days a little time (the month
      * at 2x1: finish about +0.1 s).  The memory stays for the next
      * window's strings. */

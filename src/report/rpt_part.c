@@ -33,6 +33,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* O_DIRECT */
 #endif
+#include "ocpagg/mem.h"
 #include "ocpagg/report.h"
 #include "report/rpt_internal.h"
 
@@ -428,6 +429,9 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
         w->cap = 0;
         if (posix_memalign(&nb, PART_ALIGN, cap) != 0) /* no room: plainly */
             return write_all(p, p->fd, text, to, off, err);
+        /* Huge pages: a day's copy faults in 2 MiB at a time (the finish
+         * gives these pages back between windows: finish_mem_idle). */
+        ocp_mem_advise_huge(nb, cap);
         w->buf = nb;
         w->cap = cap;
     }

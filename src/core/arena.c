@@ -119,7 +119,7 @@ void ocp_arena_idle(struct ocp_arena *arena)
 
     ocp_arena_rewind(arena);
     for (b = arena->spare; b != NULL; b = b->next)
-        ocp_mem_discard(b + 1, b->size);
+        ocp_mem_discard(block_payload(b), b->size);
 }
 
 void ocp_arena_reset(struct ocp_arena *arena)

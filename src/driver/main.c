@@ -11,7 +11,6 @@
  * (transport.c) keep every rank in step, so a failure never leaves a rank
  * waiting and nothing is left on disk. */
 #include <errno.h>
-#include <getopt.h>
 #include <mpi.h>
 #include <omp.h>
 #include <pthread.h>
@@ -30,6 +29,7 @@
 #include "driver/fault.h"
 #include "driver/aws_step.h"
 #include "driver/finish.h"
+#include "driver/options.h"
 #include "driver/output.h"
 #include "driver/roles.h"
 #include "driver/summary.h"
@@ -53,164 +53,6 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-}
-
-static const char usage_text[] =
-    "Usage: mpirun -np N ocpagg [--config FILE] [options]\n"
-    "\n"
-    "Builds the OpenShift daily usage summary (Koku's\n"
-    "reporting_ocpusagelineitem_daily_summary) from usage line items.\n"
-    "\n"
-    "Options (each overrides the config key named in brackets):\n"
-    "  -c, --config FILE        config file (default config/ocpagg.yaml)\n"
-    "  -i, --input PATH         HDF5 file or Parquet root directory [input.path]\n"
-    "      --input-format F     hdf5 or parquet [input.format]\n"
-    "  -o, --output PATH        report file [output.path]\n"
-    "      --format F           report format: csv, parquet or postgres [output.format]\n"
-    "      --start YYYY-MM-DD   first day of the run [start_date]\n"
-    "      --end YYYY-MM-DD     last day of the run [end_date]\n"
-    "  -t, --threads N          OpenMP threads per rank [threads]\n"
-    "      --chunk-rows N       rows per chunk [chunk_rows]\n"
-    "      --strict             malformed label text is an error [strict]\n"
-    "      --set KEY=VALUE      override any config key, e.g. --set cluster_id=c1\n"
-    "      --stall-seconds N    end the job (exit 75) when a rank shows no sign\n"
-    "                           of progress for N seconds (default 0: off)\n"
-    "  -q, --quiet              no progress or summary lines\n"
-    "  -v, --verbose            more detail on stderr\n"
-    "  -h, --help               this text\n"
-    "  -V, --version            the version\n"
-    "\n"
-    "Exit codes: 0 ok, 64 usage, 65 bad input data, 66 missing input,\n"
-    "69 unsupported input feature, 70 internal error, 71 system error,\n"
-    "73 cannot create output, 74 I/O error, 75 stopped by a signal,\n"
-    "78 bad configuration.\n";
-
-struct options {
-    const char *config;
-    char **keys, **values;
-    int n;
-    int quiet, verbose, help, version;
-    double stall_seconds;
-};
-
-static int add_override(struct options *o, const char *key, const char *value)
-{
-    char **k = realloc(o->keys, (size_t)(o->n + 1) * sizeof *k);
-    char **v;
-    if (k == NULL)
-        return -1;
-    o->keys = k;
-    v = realloc(o->values, (size_t)(o->n + 1) * sizeof *v);
-    if (v == NULL)
-        return -1;
-    o->values = v;
-    o->keys[o->n] = strdup(key);
-    o->values[o->n] = strdup(value);
-    if (o->keys[o->n] == NULL || o->values[o->n] == NULL) {
-        free(o->keys[o->n]);
-        free(o->values[o->n]);
-        return -1;
-    }
-    o->n++;
-    return 0;
-}
-
-static void free_options(struct options *o)
-{
-    int i;
-    for (i = 0; i < o->n; i++) {
-        free(o->keys[i]);
-        free(o->values[i]);
-    }
-    free(o->keys);
-    free(o->values);
-}
-
-/* Returns OCP_OK, or OCP_ERR_USAGE with a message in msg. */
-static int parse_args(int argc, char **argv, struct options *o, char *msg,
-                      size_t msize)
-{
-    enum { OPT_FORMAT = 256, OPT_INPUT_FORMAT, OPT_START, OPT_END,
-           OPT_CHUNK, OPT_STRICT, OPT_SET, OPT_STALL };
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"input", required_argument, NULL, 'i'},
-        {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"start", required_argument, NULL, OPT_START},
-        {"end", required_argument, NULL, OPT_END},
-        {"threads", required_argument, NULL, 't'},
-        {"chunk-rows", required_argument, NULL, OPT_CHUNK},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"set", required_argument, NULL, OPT_SET},
-        {"stall-seconds", required_argument, NULL, OPT_STALL},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
-    int c, bad = 0;
-
-    memset(o, 0, sizeof *o);
-    o->config = "config/ocpagg.yaml";
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:i:o:t:qvhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': o->config = optarg; break;
-        case 'i': bad |= add_override(o, "input.path", optarg); break;
-        case OPT_INPUT_FORMAT: bad |= add_override(o, "input.format", optarg); break;
-        case 'o': bad |= add_override(o, "output.path", optarg); break;
-        case OPT_FORMAT: bad |= add_override(o, "output.format", optarg); break;
-        case OPT_START: bad |= add_override(o, "start_date", optarg); break;
-        case OPT_END: bad |= add_override(o, "end_date", optarg); break;
-        case 't': bad |= add_override(o, "threads", optarg); break;
-        case OPT_CHUNK: bad |= add_override(o, "chunk_rows", optarg); break;
-        case OPT_STRICT: bad |= add_override(o, "strict", "true"); break;
-        case OPT_SET: {
-            char *eq = strchr(optarg, '=');
-            if (eq == NULL || eq == optarg) {
-                snprintf(msg, msize, "--set needs KEY=VALUE, got '%s'", optarg);
-                return OCP_ERR_USAGE;
-            }
-            *eq = '\0';
-            bad |= add_override(o, optarg, eq + 1);
-            *eq = '=';
-            break;
-        }
-        case OPT_STALL: {
-            char *end = NULL;
-            o->stall_seconds = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(o->stall_seconds >= 0) ||
-                o->stall_seconds > 1e6) {
-                snprintf(msg, msize, "--stall-seconds needs a number of seconds, got '%s'",
-                         optarg);
-                return OCP_ERR_USAGE;
-            }
-            break;
-        }
-        case 'q': o->quiet = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'h': o->help = 1; break;
-        case 'V': o->version = 1; break;
-        default:
-            if (optopt != 0)
-                snprintf(msg, msize, "option -%c is unknown or lacks its value", optopt);
-            else
-                snprintf(msg, msize, "option '%s' is unknown or lacks its value",
-                         argv[optind - 1]);
-            return OCP_ERR_USAGE;
-        }
-    }
-    if (optind < argc) {
-        snprintf(msg, msize, "unexpected argument '%s'", argv[optind]);
-        return OCP_ERR_USAGE;
-    }
-    if (bad) {
-        snprintf(msg, msize, "out of memory");
-        return OCP_ERR_OSERR;
-    }
-    return OCP_OK;
 }
 
 /* Finish settings and constant columns from the config; the arrays are
@@ -1094,7 +936,7 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return OCP_ERR_SOFTWARE;
     }
-    rc = parse_args(argc, argv, &r->opt, msg, sizeof msg);
+    rc = options_parse(argc, argv, &r->opt, msg, sizeof msg);
     if (rc == OCP_OK)
         rc = fault_init(r->rank, &err);
     if (rc == OCP_OK && tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested,
@@ -1112,7 +954,7 @@ int main(int argc, char **argv)
     if (r->opt.help || r->opt.version) {
         if (r->rank == 0) {
             if (r->opt.help)
-                fputs(usage_text, stdout);
+                fputs(options_usage, stdout);
             else
                 printf("ocpagg %s\n", OCPAGG_VERSION);
         }
@@ -1179,7 +1021,7 @@ done:
     plan_release(&r->plan);
     lbl_keys_release(&r->keys);
     cfg_release(&r->cfg);
-    free_options(&r->opt);
+    options_release(&r->opt);
     MPI_Finalize();
     return rc;
 }

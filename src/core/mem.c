@@ -11,16 +11,26 @@
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 
+/* madvise(advice) on the whole units (pages, huge pages) inside the n
+ * bytes at p: madvise wants page-aligned bounds, and the bytes around
+ * them (an allocator's header, a neighbour's data) are not the caller's
+ * to advise on.  A failure only means no effect. */
+#if defined(MADV_HUGEPAGE) || defined(MADV_DONTNEED)
+static void advise_inside(void *p, size_t n, uintptr_t unit, int advice)
+{
+    uintptr_t a = ((uintptr_t)p + unit - 1) & ~(unit - 1);
+    uintptr_t b = ((uintptr_t)p + n) & ~(unit - 1);
+
+    if (p != NULL && b > a)
+        (void)madvise((void *)a, (size_t)(b - a), advice);
+}
+#endif
+
 void ocp_mem_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t b = ((uintptr_t)p + n) & ~(HUGE_PAGE - 1);
-
-    /* madvise wants page-aligned bounds, and only whole huge pages can
-     * be huge; a failure only means no hint. */
-    if (p != NULL && b > a)
-        (void)madvise((void *)a, (size_t)(b - a), MADV_HUGEPAGE);
+    /* Only whole huge pages can be huge. */
+    advise_inside(p, n, HUGE_PAGE, MADV_HUGEPAGE);
 #else
     (void)p;
     (void)n;
@@ -30,17 +40,9 @@ void ocp_mem_advise_huge(void *p, size_t n)
 void ocp_mem_discard(void *p, size_t n)
 {
 #ifdef MADV_DONTNEED
-    uintptr_t page = 4096, a, b;
     long ps = sysconf(_SC_PAGESIZE);
 
-    if (ps > 0)
-        page = (uintptr_t)ps;
-    a = ((uintptr_t)p + page - 1) & ~(page - 1);
-    b = ((uintptr_t)p + n) & ~(page - 1);
-    /* Only whole pages: the bytes around them (an allocator's header, a
-     * neighbour's data) keep theirs.  A failure leaves the bytes. */
-    if (p != NULL && b > a)
-        (void)madvise((void *)a, (size_t)(b - a), MADV_DONTNEED);
+    advise_inside(p, n, ps > 0 ? (uintptr_t)ps : 4096, MADV_DONTNEED);
 #else
     (void)p;
     (void)n;

@@ -85,6 +85,9 @@ struct cfg {
     size_t n_cost_categories;
     struct cfg_node_role *node_roles;
     size_t n_node_roles;
+    /* Room of the three lists above (cfg_keys.c grows them by doubling;
+     * 0 or any value up to the room is safe, never more). */
+    size_t tag_keys_cap, cost_categories_cap, node_roles_cap;
     int threads; /* per rank; 0 = the OpenMP default */
     int64_t chunk_rows;
     int64_t window_rows; /* input rows per rank in one window of days; 0: one window */

@@ -229,6 +229,7 @@ static void read_all(struct reader *r, struct cfg *c)
             c->n_tag_keys = 0;
             r->oom = r->bad = 1;
         }
+        c->tag_keys_cap = c->n_tag_keys;
         for (size_t i = 0; i < c->n_tag_keys; i++)
             c->tag_keys[i] = get_item(r);
     }
@@ -240,6 +241,7 @@ static void read_all(struct reader *r, struct cfg *c)
             c->n_cost_categories = 0;
             r->oom = r->bad = 1;
         }
+        c->cost_categories_cap = c->n_cost_categories;
         for (size_t i = 0; i < c->n_cost_categories; i++) {
             c->cost_categories[i].pattern = get_item(r);
             c->cost_categories[i].id = get_i64(r);
@@ -252,6 +254,7 @@ static void read_all(struct reader *r, struct cfg *c)
             c->n_node_roles = 0;
             r->oom = r->bad = 1;
         }
+        c->node_roles_cap = c->n_node_roles;
         for (size_t i = 0; i < c->n_node_roles; i++) {
             c->node_roles[i].node = get_item(r);
             c->node_roles[i].role = get_item(r);

@@ -109,15 +109,10 @@ void finish_mem_idle(struct finish_mem *m)
      * The day index's label caches and their arenas stay as they are. */
     b = &m->b;
     for (i = 0; i < m->nthreads; i++) {
-        rpt_table_clear(&b->table[i]);
-        ocp_mem_discard(b->table[i].rows, b->table[i].cap * sizeof *b->table[i].rows);
-        ocp_arena_idle(&b->table[i].strings);
-        b->block[i].len = 0;
-        ocp_mem_discard(b->block[i].data, b->block[i].cap);
-        if (b->aws != NULL) {
-            b->aws[i].len = 0;
-            ocp_mem_discard(b->aws[i].data, b->aws[i].cap);
-        }
+        rpt_table_idle(&b->table[i]);
+        rpt_buf_idle(&b->block[i]);
+        if (b->aws != NULL)
+            rpt_buf_idle(&b->aws[i]);
     }
     ocp_mem_discard(m->room.buf, m->room.cap);
 }

@@ -456,17 +456,24 @@ int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
 int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
                     int final, size_t *taken, struct ocp_error *err);
 
-/* The final call of rpt_part_stream on the whole of *text ([0, text->len)
+/* A final call of rpt_part_stream on the whole of *text ([0, text->len)
  * at offset), without the copy into the aligned buffer where it can: the
  * text is moved in place (by less than a page) so that its whole pages
  * are aligned, and the part keeps text's memory for the write, handing
  * *text its own buffer (or none: data NULL, cap 0) instead.  A day whose
  * offset came late is written whole here, and copying some 60 MB into
  * fresh pages of the aligned buffer was a measurable part of a rank's
- * finish.  On success text->len is 0 and
- * text->data may be other memory; errors as for rpt_part_stream. */
+ * finish.  The text may also be a day's text so far, its last partial
+ * page going through the page cache like a day's end: the day's next
+ * call then starts at offset + text->len (as it was).  Waits for the job
+ * in flight.  On success text->len is 0 and text->data may be other
+ * memory; errors as for rpt_part_stream. */
 int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,
                         struct ocp_error *err);
+
+/* Whether the part's thread is still writing a job (a call that waits
+ * for it would wait now). */
+int rpt_part_busy(struct rpt_part *p);
 
 /* Gives the caller back the text buffer that rpt_part_stream_buf last
  * took over, once its write is done, in exchange for *text's (empty:

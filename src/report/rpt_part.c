@@ -534,6 +534,11 @@ int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset
     return OCP_OK;
 }
 
+int rpt_part_busy(struct rpt_part *p)
+{
+    return p->writer != NULL && !writer_idle(p->writer);
+}
+
 int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait)
 {
     struct rpt_writer *w = p->writer;

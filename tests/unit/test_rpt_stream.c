@@ -719,6 +719,74 @@ static void test_part_reclaim(void)
     rpt_table_release(&t);
 }
 
+/* A day whose offset came late while it was being encoded: the text so
+ * far (about 9 MB, at an offset off any page boundary) goes through
+ * rpt_part_stream_buf, the encoding goes on in the buffer handed back
+ * (scribbled on first: it is the caller's now), then a streamed piece and
+ * the final rest follow at offset + what went.  The day's partial pages
+ * in the middle (the end of the first call, the start of the next) meet
+ * in the file: it is the one-writer text, byte for byte. */
+static void test_part_buf_midday(void)
+{
+    struct rpt_table t, v;
+    struct rpt_buf block = {NULL, 0, 0}, text = {NULL, 0, 0};
+    struct rpt_stream *s = NULL;
+    struct rpt_share sh;
+    struct rpt_part part;
+    struct ocp_error err;
+    char path[512];
+    const char *day;
+    size_t n = 0, first, gone, taken = 0;
+    int64_t rows;
+
+    build(&t, 48000, 48000); /* one day of some 23 MB */
+    snprintf(path, sizeof path, "%s/midday.csv", dir);
+    ocp_error_clear(&err);
+    memset(&sh, 0, sizeof sh);
+    v = view(&t, 0, t.count);
+    CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &block, &err), OCP_OK);
+    CHECK_INT(rpt_csv_block_text((const unsigned char *)block.data, block.len, &n, &rows,
+                                 &err), OCP_OK);
+    day = block.data + (block.len - n);
+    first = n * 2 / 5 + 777; /* no page boundary, in the text or the file */
+    CHECK(n > first + ((size_t)6 << 20));
+    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
+    CHECK(sh.offset % 4096 != 0);
+    CHECK_INT(rpt_part_open(&part, &sh, path, NULL, &err), OCP_OK);
+    CHECK_INT(rpt_buf_reserve(&text, n + 8192), 0);
+    if (text.data != NULL) {
+        memcpy(text.data, day, first);
+        text.len = first;
+        CHECK_INT(rpt_part_stream_buf(&part, &text, sh.offset, &err), OCP_OK);
+        CHECK_INT(text.len, 0);
+        gone = first;
+        if (text.data != NULL && text.cap > 0)
+            memset(text.data, '#', text.cap);
+        /* The next slices, one streamed piece (whole pages), the rest. */
+        CHECK_INT(rpt_buf_append(&text, day + gone, (size_t)5 << 20), 0);
+        CHECK_INT(rpt_part_stream(&part, text.data, text.len, sh.offset + (int64_t)gone, 0,
+                                  &taken, &err), OCP_OK);
+        CHECK(taken == 0 || (sh.offset + (int64_t)(gone + taken)) % 4096 == 0);
+        memmove(text.data, text.data + taken, text.len - taken);
+        text.len -= taken;
+        gone += taken;
+        CHECK_INT(rpt_buf_append(&text, day + gone + text.len, n - gone - text.len), 0);
+        CHECK_INT(rpt_part_stream(&part, text.data, text.len, sh.offset + (int64_t)gone, 1,
+                                  &taken, &err), OCP_OK);
+        CHECK_INT(taken, text.len);
+    }
+    CHECK_INT(rpt_part_close(&part, &err), OCP_OK);
+    CHECK_INT(rpt_stream_shared_end(s, sh.offset + (int64_t)n, &err), OCP_OK);
+    CHECK_INT(rpt_stream_commit(s, &err), OCP_OK);
+    rpt_stream_destroy(s);
+    rpt_share_release(&sh);
+    expect_csv(path, &t);
+    rpt_buf_release(&text);
+    rpt_buf_release(&block);
+    rpt_table_release(&t);
+}
+
 /* Between windows the finish's table and text give their pages back:
  * empty afterwards, the same memory filled again (no new allocation),
  * whole pages inside read as zero until then. */
@@ -783,6 +851,7 @@ int main(void)
     RUN(test_bad_blocks);
     RUN(test_shared_parts);
     RUN(test_part_reclaim);
+    RUN(test_part_buf_midday);
     RUN(test_idle_buffers);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

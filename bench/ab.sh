@@ -16,6 +16,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench_config.sh
+. "$here/bench_config.sh"
 [[ $# -ge 2 ]] || { sed -n 2,16p "$0"; exit 64; }
 A=$(cd "$1" && pwd) B=$(cd "$2" && pwd)
 shift 2
@@ -55,22 +57,8 @@ dataset() {
 }
 
 config() { # config INPUT OUTPUT
-    cat <<YAML
-cluster_id: bench-cluster
-cluster_alias: Bench Cluster
-source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11
-report_period_id: 3
-input: {format: parquet, path: $1}
-enabled_tag_keys: [app, environment, tier, kubernetes_io_hostname, topology_kubernetes_io_zone, node_role_kubernetes_io, kubernetes_io_metadata_name, openshift_io_cluster_monitoring]
-cost_categories:
-  - {pattern: "openshift-%", id: 1}
-  - {pattern: "kube-%", id: 2}
-  - {pattern: "app-_", id: 3}
-  - {pattern: "team_a", id: 4}
-threads: 1
-output: {path: $2}
-progress_seconds: 0
-YAML
+    bench_yaml "$1"
+    echo "output: {path: $2}"
 }
 
 stats() { sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "best %.3f median %.3f", v[1], m }'; }

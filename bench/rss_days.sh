@@ -18,6 +18,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench_config.sh
+. "$here/bench_config.sh"
 build=$root/build
 data=$root/bench/data
 out=$root/bench/results
@@ -101,24 +103,11 @@ commit=$(git -C "$root" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
 stamp=$(date -u +%Y-%m-%d)
 page=$out/rss_days-$stamp-$commit-$tag.md
 csv=${page%.md}.runs.csv
-keys='app, environment, tier, kubernetes_io_hostname, topology_kubernetes_io_zone, node_role_kubernetes_io, kubernetes_io_metadata_name, openshift_io_cluster_monitoring'
 
 for l in $lengths; do
-    cat > "$work/d$l.yaml" <<YAML
-cluster_id: bench-cluster
-cluster_alias: Bench Cluster
-source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11
-report_period_id: 3
-input: {format: parquet, path: $dir}
-enabled_tag_keys: [$keys]
-cost_categories:
-  - {pattern: "openshift-%", id: 1}
-  - {pattern: "kube-%", id: 2}
-threads: 1
-steal_chunks: false
-progress_seconds: 0
-end_date: $(date -u -d "2025-11-01 + $((l - 1)) days" +%Y-%m-%d)
-YAML
+    { bench_yaml "$dir"
+      echo "steal_chunks: false"
+      echo "end_date: $(date -u -d "2025-11-01 + $((l - 1)) days" +%Y-%m-%d)"; } > "$work/d$l.yaml"
     [[ -z $window_rows ]] || echo "window_rows: $window_rows" >> "$work/d$l.yaml"
 done
 

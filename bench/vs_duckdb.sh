@@ -20,6 +20,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source=bench_config.sh
+. "$here/bench_config.sh"
 
 usage() {
     cat <<'USAGE'
@@ -140,7 +142,6 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
 
 # --- Datasets ---------------------------------------------------------------
-KEYS='app, environment, tier, kubernetes_io_hostname, topology_kubernetes_io_zone, node_role_kubernetes_io, kubernetes_io_metadata_name, openshift_io_cluster_monitoring'
 
 # dataset SET: echoes the path of the set's Parquet folder, generating it
 # (and its DuckDB-written copy) the first time.
@@ -179,28 +180,8 @@ dataset() {
 }
 
 write_settings() { # write_settings INPUT YAML JSON
-    cat > "$2" <<YAML
-cluster_id: bench-cluster
-cluster_alias: Bench Cluster
-source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11
-report_period_id: 3
-input: {format: parquet, path: $1}
-enabled_tag_keys: [$KEYS]
-cost_categories:
-  - {pattern: "openshift-%", id: 1}
-  - {pattern: "kube-%", id: 2}
-  - {pattern: "app-_", id: 3}
-  - {pattern: "team_a", id: 4}
-threads: 1
-progress_seconds: 0
-YAML
-    cat > "$3" <<JSON
-{"cluster_id": "bench-cluster", "cluster_alias": "Bench Cluster",
- "source_uuid": "6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11", "report_period_id": 3,
- "enabled_tag_keys": [$(sed 's/[a-z_][a-z_]*/"&"/g' <<< "$KEYS")],
- "cost_categories": [{"pattern": "openshift-%", "id": 1}, {"pattern": "kube-%", "id": 2},
-                     {"pattern": "app-_", "id": 3}, {"pattern": "team_a", "id": 4}]}
-JSON
+    bench_yaml "$1" > "$2"
+    bench_json > "$3"
 }
 
 # Other processes busy when a run starts (over 20 % of a CPU, by ps).

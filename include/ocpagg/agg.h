@@ -190,8 +190,19 @@ void agg_day_index_destroy(struct agg_day_index *ix);
 int agg_day_index_renew(struct agg_day_index *ix, const struct agg_partial *p,
                         struct ocp_error *err);
 
+/* Forgets the merged label texts of the index's finish caches that
+ * outgrew their bound (64 MiB of texts each; their memory stays for the
+ * next texts), so a month's distinct texts are not all held.  The rows
+ * of every finish through ix so far must no longer be read, and no
+ * finish may be running: call it between batches of days.  (The caches
+ * are the index's only mutable part, like the finishes' use of them.) */
+void agg_day_index_trim(const struct agg_day_index *ix);
+
 /* agg_finish_days for the one day `day`, walking only its groups through
- * the index built from the same partial.  Gives the same rows. */
+ * the index built from the same partial.  Gives the same rows.  The rows
+ * borrow the partial's strings and the index's label texts: they stay
+ * valid until agg_day_index_trim, agg_day_index_renew or
+ * agg_day_index_destroy. */
 int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
                    const struct agg_finish_settings *settings, int32_t day,
                    struct rpt_table *out, struct ocp_error *err);

@@ -197,6 +197,9 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
     double t0 = now_seconds();
     int i, rc = OCP_OK;
 
+    /* The last batch's rows are encoded: the label texts they borrowed
+     * may go (agg.h). */
+    agg_day_index_trim(ix);
     for (i = 0; i < (int)b->count; i++) {
         b->block[i].len = 0;
         if (b->aws != NULL)

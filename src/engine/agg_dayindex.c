@@ -67,6 +67,16 @@ struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix
     return c;
 }
 
+void agg_day_index_trim(const struct agg_day_index *ix)
+{
+    size_t i;
+
+    if (ix == NULL || ix->caches == NULL)
+        return;
+    for (i = 0; i < ix->caches->nall; i++)
+        agg_finish_cache_trim(ix->caches->all[i]);
+}
+
 void agg_day_index_put_cache(const struct agg_day_index *ix,
                              struct agg_finish_cache *c)
 {

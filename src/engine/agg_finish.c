@@ -614,11 +614,8 @@ int agg_finish_day_part(const struct agg_partial *p, const struct agg_day_index 
     f.c = agg_day_index_take_cache(ix);
     if (f.c == NULL)
         return oom(err);
-    if (f.c->texts.text_bytes > FINISH_CACHE_BYTES) {
-        /* Too many texts kept: forget them (the sets stay). */
-        agg_fin_texts_clear(&f.c->texts);
-        hmap_clear(&f.c->merged);
-    }
+    /* Texts past FINISH_CACHE_BYTES are forgotten by agg_day_index_trim,
+     * between batches: rows of days finished earlier may point here. */
     rc = finish_run(&f, err);
     agg_day_index_put_cache(ix, f.c);
     return rc;

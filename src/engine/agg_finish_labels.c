@@ -360,6 +360,15 @@ void agg_fin_cache_release(struct agg_finish_cache *c)
     free(c->jobs);
 }
 
+void agg_finish_cache_trim(struct agg_finish_cache *c)
+{
+    if (c->texts.text_bytes > FINISH_CACHE_BYTES) {
+        /* Too many texts kept: forget them (the sets stay). */
+        agg_fin_texts_clear(&c->texts);
+        hmap_clear(&c->merged);
+    }
+}
+
 void agg_finish_cache_forget(struct agg_finish_cache *c)
 {
     /* Sets, texts and entries are keyed by the old partial's pool ids;

@@ -215,6 +215,8 @@ const char *agg_fin_label_text(struct finisher *f, uint32_t id)
     if (id == POOL_NULL || id >= c->texts.count)
         return NULL; /* never: ids come from agg_fin_texts_intern */
     t = &c->texts.t[id];
+    if (f->ix != NULL)
+        return t->text; /* the index's cache outlives the table */
     if (t->stamp != c->stamp) {
         /* The table's own copy: text, NUL, CSV field, NUL, copied whole
          * (a row must not point into the cache, which another day may
@@ -238,7 +240,10 @@ void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *ro
     if (id == POOL_NULL || id >= c->texts.count)
         return;
     t = &c->texts.t[id];
-    if (t->stamp == c->stamp) {
+    if (f->ix != NULL) {
+        row->all_labels_csv = t->csv;
+        row->all_labels_csv_len = t->csv_len;
+    } else if (t->stamp == c->stamp) {
         row->all_labels_csv = t->table + t->len + 1;
         row->all_labels_csv_len = t->csv_len;
     }

@@ -179,6 +179,9 @@ struct agg_finish_cache *agg_finish_cache_create(void);
 void agg_finish_cache_destroy(struct agg_finish_cache *c);
 /* Empties a cache for another partial, keeping its memory. */
 void agg_finish_cache_forget(struct agg_finish_cache *c);
+/* Forgets the cache's merged label texts when they outgrew their bound
+ * (agg_day_index_trim). */
+void agg_finish_cache_trim(struct agg_finish_cache *c);
 struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix);
 void agg_day_index_put_cache(const struct agg_day_index *ix,
                              struct agg_finish_cache *c);

@@ -25,6 +25,12 @@ extern "C" {
  * asked.  Blocks under 2 MiB are left alone. */
 void ocp_mem_advise_huge(void *p, size_t n);
 
+/* ocp_mem_advise_huge for a whole mapping of the caller's own (p from
+ * mmap or mremap, n its length): asks for huge pages over all of it.
+ * Advising only its whole 2 MiB pieces would split the mapping in the
+ * kernel's eyes, and mremap refuses to move a split range (EFAULT). */
+void ocp_mem_advise_huge_mapping(void *p, size_t n);
+
 /* Gives the pages wholly inside the n bytes at p (from malloc, realloc or
  * mmap) back to the system; the memory stays the caller's and reads as
  * zero when touched again (Linux madvise MADV_DONTNEED), or, where pages

@@ -37,6 +37,17 @@ void ocp_mem_advise_huge(void *p, size_t n)
 #endif
 }
 
+void ocp_mem_advise_huge_mapping(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    if (p != NULL && n > 0)
+        (void)madvise(p, n, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 void ocp_mem_discard(void *p, size_t n)
 {
 #ifdef MADV_DONTNEED

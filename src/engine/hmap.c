@@ -1,7 +1,12 @@
 /* hmap.c - open addressing over an insertion-ordered entry array. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mremap */
+#endif
 #include "engine/hmap.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ocpagg/mem.h"
 
@@ -25,7 +30,11 @@ void hmap_init_lines(struct hmap *m, size_t key_size, size_t value_size)
 
 void hmap_release(struct hmap *m)
 {
-    free(m->block);
+    if (m->mapped > 0)
+        munmap(m->block, m->mapped);
+    else
+        free(m->block);
+    m->mapped = 0;
     free(m->slots);
     m->block = NULL;
     m->entries = NULL;
@@ -84,12 +93,58 @@ size_t hmap_find(const struct hmap *m, const void *key)
     return SIZE_MAX;
 }
 
+/* Entry arrays of this size and more are mapped on their own, and grow
+ * by moving their pages (mremap), not by copying them.  From the heap
+ * (malloc's own threshold is raised to 32 MiB, driver/runtime.c), every
+ * doubling up to there copied the table into fresh pages: a third of a
+ * rank's page faults on a 3.6 M-row set were the pod table's growth. */
+#define MAP_MIN ((size_t)1 << 20)
+
+/* The entry array as a mapping of at least `bytes` (page-aligned, so
+ * entries start at offset 0 whatever the alignment asked); -1 when out of
+ * memory (the map is unchanged). */
+static int entries_map(struct hmap *m, size_t ncap, size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), len;
+    unsigned char *nb;
+
+    if (bytes > SIZE_MAX - page)
+        return -1;
+    len = (bytes + page - 1) / page * page;
+    if (m->mapped > 0) {
+#ifdef MREMAP_MAYMOVE
+        nb = mremap(m->block, m->mapped, len, MREMAP_MAYMOVE);
+        if (nb == MAP_FAILED)
+            return -1;
+#else
+        nb = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (nb == MAP_FAILED)
+            return -1;
+        memcpy(nb, m->block, m->count * m->entry_size);
+        munmap(m->block, m->mapped);
+#endif
+    } else {
+        nb = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (nb == MAP_FAILED)
+            return -1;
+        if (m->count > 0)
+            memcpy(nb, m->entries, m->count * m->entry_size);
+        free(m->block);
+    }
+    /* The whole mapping, so it stays one piece for the next mremap. */
+    ocp_mem_advise_huge_mapping(nb, len);
+    m->block = nb;
+    m->entries = nb;
+    m->mapped = len;
+    m->cap = ncap;
+    return 0;
+}
+
 /* Resizes the entry array to ncap entries, keeping its start at an
  * `align` boundary: realloc gives 16 bytes, so the block has align - 16
  * bytes of slack and the entries move within it when realloc returns
- * another offset (large blocks keep theirs, being page-aligned plus a
- * fixed header, so growth by mremap copies nothing).  -1 when out of
- * memory (the map is unchanged). */
+ * another offset.  Large arrays are mapped (entries_map).  -1 when out
+ * of memory (the map is unchanged). */
 static int entries_resize(struct hmap *m, size_t ncap)
 {
     size_t slack = m->align - 16;
@@ -99,6 +154,8 @@ static int entries_resize(struct hmap *m, size_t ncap)
 
     if (ncap > (SIZE_MAX - slack) / m->entry_size)
         return -1;
+    if (m->mapped > 0 || ncap * m->entry_size >= MAP_MIN)
+        return entries_map(m, ncap, ncap * m->entry_size);
     nb = realloc(m->block, ncap * m->entry_size + slack);
     if (nb == NULL)
         return -1;

@@ -57,6 +57,61 @@ static void test_lines_map(void)
     hmap_release(&m);
 }
 
+/* A map of 48-byte entries grown to 3 M entries (144 MB), by doubling
+ * and by hmap_reserve to sizes that are no power of two: from 1 MiB on
+ * the entry array is a mapping of its own that grows by mremap, and
+ * neither its address nor its length is a multiple of 2 MiB.  Every
+ * entry is found again with its value; cleared, the map fills again in
+ * the memory it has. */
+static void test_mapped_growth(void)
+{
+    struct hmap m;
+    struct {
+        uint64_t a, b;
+    } k;
+    size_t i, e, n = 3000000, cap;
+    int created, bad = 0;
+
+    hmap_init(&m, sizeof k, 24);
+    CHECK_INT((long long)m.entry_size, 48);
+    memset(&k, 0, sizeof k);
+    for (i = 0; i < n; i++) {
+        k.a = i;
+        k.b = i * 7919u;
+        e = hmap_upsert(&m, &k, &created);
+        if (e != i || !created) {
+            bad++;
+            break;
+        }
+        *(uint64_t *)hmap_value(&m, e) = i ^ 0x5a5a5a5au;
+        if (i == 40000)
+            CHECK_INT(hmap_reserve(&m, 65536 + 3 * 4096 + 17), 0);
+        if (i == 700001)
+            CHECK_INT(hmap_reserve(&m, 1500007), 0);
+    }
+    CHECK_INT(bad, 0);
+    CHECK(m.mapped > 0);
+    for (i = 0; i < n; i++) {
+        k.a = i;
+        k.b = i * 7919u;
+        e = hmap_find(&m, &k);
+        if (e != i || *(const uint64_t *)hmap_value(&m, e) != (i ^ 0x5a5a5a5au))
+            bad++;
+    }
+    CHECK_INT(bad, 0);
+    cap = m.cap;
+    hmap_clear(&m);
+    for (i = 0; i < 1000; i++) {
+        k.a = i + n;
+        k.b = 1;
+        e = hmap_upsert(&m, &k, &created);
+        CHECK(e == i && created);
+    }
+    CHECK_INT((long long)m.cap, (long long)cap);
+    hmap_release(&m);
+    CHECK(m.block == NULL && m.mapped == 0);
+}
+
 /* ---- capacity: against a row-by-row model ------------------------------ */
 
 #define NROW 4000
@@ -274,6 +329,7 @@ int main(void)
     lbl_keys_init(&keys);
     CHECK_INT(lbl_keys_add_many(&keys, enabled, 1), OCP_OK);
     RUN(test_lines_map);
+    RUN(test_mapped_growth);
     RUN(test_caps_gathered);
     RUN(test_caps_infinity);
     RUN(test_node_facts);

@@ -142,8 +142,10 @@ void rpt_buf_release(struct rpt_buf *b);
  * the next text, which faults them in again). */
 void rpt_buf_idle(struct rpt_buf *b);
 
-/* Makes room for `extra` more bytes (the capacity doubles); 0, or -1 when
- * out of memory.  The CSV and the database COPY encoders share it. */
+/* Makes room for `extra` more bytes (the capacity doubles; an empty
+ * buffer is allocated afresh, not copied); 0, or -1 when out of memory
+ * (the bytes in b kept).  The CSV and the database COPY encoders share
+ * it. */
 int rpt_buf_reserve(struct rpt_buf *b, size_t extra);
 
 /* Appends len bytes of data (or, with data NULL, len bytes left for the

@@ -35,7 +35,16 @@ int rpt_buf_reserve(struct rpt_buf *b, size_t extra)
         char *nd;
         while (ncap < b->len + extra)
             ncap *= 2;
-        nd = realloc(b->data, ncap);
+        if (b->len == 0) {
+            /* Nothing to keep: realloc would copy the old block whole
+             * (tens of MB for a day's text buffer) into fresh pages. */
+            free(b->data);
+            b->data = NULL;
+            b->cap = 0;
+            nd = malloc(ncap);
+        } else {
+            nd = realloc(b->data, ncap);
+        }
         if (nd == NULL)
             return -1;
         b->data = nd;

@@ -3,7 +3,8 @@
  * one attribution (struct ctx), the rows it makes, and the key buffer,
  * index and id sets it looks rows up in.  aws_attr_index.c holds the
  * index and the id sets, aws_attr_ocp.c the OCP side (the summary rows
- * indexed, the match sets), aws_attr.c the attribution itself.
+ * indexed, the match sets), aws_attr.c the attribution itself,
+ * aws_attr_report.c the report rows made of its groups.
  */
 #ifndef OCPAGG_AWS_ATTR_INTERNAL_H
 #define OCPAGG_AWS_ATTR_INTERNAL_H
@@ -214,5 +215,13 @@ int aws_attr_match_add_images(struct ctx *x, const unsigned char *d, size_t len,
 /* Indexes the OCP summary rows (by day, node, volume, labels) and makes
  * this rank's match sets. */
 int aws_attr_build_ocp(struct ctx *x, struct ocp_error *err);
+
+/* ---- the report rows (aws_attr_report.c) ---- */
+
+/* The report rows of x's groups (one a group), sorted as the report
+ * wants them, with uuids, account aliases and the run's settings, into
+ * out (empty, made with aws_table_init).  OCP_ERR_CONFIG for a bad
+ * aws.source_uuid, OCP_ERR_OSERR when out of memory. */
+int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err);
 
 #endif

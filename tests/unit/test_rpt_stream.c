@@ -662,6 +662,57 @@ static void test_shared_parts(void)
     rpt_table_release(&t);
 }
 
+/* One day of some 23 MB encoded as a CSV block (its text at day, n
+ * bytes), and a report file shared for it, open as a part: the two
+ * tests below write the day through the part in their own ways. */
+struct day_file {
+    struct rpt_table t;
+    struct rpt_buf block;
+    const char *day;
+    size_t n;
+    struct rpt_stream *s;
+    struct rpt_share sh;
+    struct rpt_part part;
+    char path[512];
+};
+
+static void day_file_open(struct day_file *f, const char *name)
+{
+    struct rpt_table v;
+    struct ocp_error err;
+    int64_t rows;
+
+    memset(f, 0, sizeof *f);
+    build(&f->t, 48000, 48000);
+    snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
+    ocp_error_clear(&err);
+    v = view(&f->t, 0, f->t.count);
+    CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &f->block, &err), OCP_OK);
+    CHECK_INT(rpt_csv_block_text((const unsigned char *)f->block.data, f->block.len, &f->n,
+                                 &rows, &err), OCP_OK);
+    f->day = f->block.data + (f->block.len - f->n);
+    CHECK_INT(rpt_stream_open(&f->s, RPT_FORMAT_CSV, f->path, &meta, &err), OCP_OK);
+    CHECK_INT(rpt_stream_share(f->s, &f->sh, &err), OCP_OK);
+    CHECK(f->sh.offset % 4096 != 0);
+    CHECK_INT(rpt_part_open(&f->part, &f->sh, f->path, NULL, &err), OCP_OK);
+}
+
+/* Closes the part, commits the file and checks it is the day's text. */
+static void day_file_close(struct day_file *f)
+{
+    struct ocp_error err;
+
+    ocp_error_clear(&err);
+    CHECK_INT(rpt_part_close(&f->part, &err), OCP_OK);
+    CHECK_INT(rpt_stream_shared_end(f->s, f->sh.offset + (int64_t)f->n, &err), OCP_OK);
+    CHECK_INT(rpt_stream_commit(f->s, &err), OCP_OK);
+    rpt_stream_destroy(f->s);
+    rpt_share_release(&f->sh);
+    expect_csv(f->path, &f->t);
+    rpt_buf_release(&f->block);
+    rpt_table_release(&f->t);
+}
+
 /* rpt_part_reclaim: one large day written whole through
  * rpt_part_stream_buf (its offset came late), then its buffer reclaimed
  * and scribbled on at once, as the next day's encoding would: the
@@ -669,54 +720,32 @@ static void test_shared_parts(void)
  * second reclaim finds nothing taken over. */
 static void test_part_reclaim(void)
 {
-    struct rpt_table t, v;
-    struct rpt_buf block = {NULL, 0, 0}, text = {NULL, 0, 0};
-    struct rpt_stream *s = NULL;
-    struct rpt_share sh;
-    struct rpt_part part;
+    struct day_file f;
+    struct rpt_buf text = {NULL, 0, 0};
     struct ocp_error err;
-    char path[512];
     const char *handed;
-    size_t n = 0;
-    int64_t rows;
 
-    build(&t, 48000, 48000); /* one day of some 23 MB */
-    snprintf(path, sizeof path, "%s/reclaim.csv", dir);
     ocp_error_clear(&err);
-    memset(&sh, 0, sizeof sh);
-    v = view(&t, 0, t.count);
-    CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &block, &err), OCP_OK);
-    CHECK_INT(rpt_csv_block_text((const unsigned char *)block.data, block.len, &n, &rows,
-                                 &err), OCP_OK);
-    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
-    CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
-    CHECK_INT(rpt_part_open(&part, &sh, path, NULL, &err), OCP_OK);
-    text.data = malloc(n + 8192);
+    day_file_open(&f, "reclaim.csv");
+    text.data = malloc(f.n + 8192);
     CHECK(text.data != NULL);
     if (text.data != NULL) {
-        text.cap = n + 8192;
-        memcpy(text.data, block.data + (block.len - n), n);
-        text.len = n;
+        text.cap = f.n + 8192;
+        memcpy(text.data, f.day, f.n);
+        text.len = f.n;
         handed = text.data;
-        CHECK_INT(rpt_part_stream_buf(&part, &text, sh.offset, &err), OCP_OK);
+        CHECK_INT(rpt_part_stream_buf(&f.part, &text, f.sh.offset, &err), OCP_OK);
         CHECK_INT(text.len, 0);
-        if (part.writer != NULL && part.dfd >= 0) {
+        if (f.part.writer != NULL && f.part.dfd >= 0) {
             CHECK(text.data != handed);
-            CHECK_INT(rpt_part_reclaim(&part, &text, 1), 1);
-            CHECK(text.data == handed && text.len == 0 && text.cap == n + 8192);
+            CHECK_INT(rpt_part_reclaim(&f.part, &text, 1), 1);
+            CHECK(text.data == handed && text.len == 0 && text.cap == f.n + 8192);
             memset(text.data, '%', text.cap);
-            CHECK_INT(rpt_part_reclaim(&part, &text, 1), 0);
+            CHECK_INT(rpt_part_reclaim(&f.part, &text, 1), 0);
         }
     }
-    CHECK_INT(rpt_part_close(&part, &err), OCP_OK);
-    CHECK_INT(rpt_stream_shared_end(s, sh.offset + (int64_t)n, &err), OCP_OK);
-    CHECK_INT(rpt_stream_commit(s, &err), OCP_OK);
-    rpt_stream_destroy(s);
-    rpt_share_release(&sh);
-    expect_csv(path, &t);
+    day_file_close(&f);
     rpt_buf_release(&text);
-    rpt_buf_release(&block);
-    rpt_table_release(&t);
 }
 
 /* A day whose offset came late while it was being encoded: the text so
@@ -728,63 +757,41 @@ static void test_part_reclaim(void)
  * in the file: it is the one-writer text, byte for byte. */
 static void test_part_buf_midday(void)
 {
-    struct rpt_table t, v;
-    struct rpt_buf block = {NULL, 0, 0}, text = {NULL, 0, 0};
-    struct rpt_stream *s = NULL;
-    struct rpt_share sh;
-    struct rpt_part part;
+    struct day_file f;
+    struct rpt_buf text = {NULL, 0, 0};
     struct ocp_error err;
-    char path[512];
-    const char *day;
-    size_t n = 0, first, gone, taken = 0;
-    int64_t rows;
+    size_t first, gone, taken = 0;
+    int64_t off;
 
-    build(&t, 48000, 48000); /* one day of some 23 MB */
-    snprintf(path, sizeof path, "%s/midday.csv", dir);
     ocp_error_clear(&err);
-    memset(&sh, 0, sizeof sh);
-    v = view(&t, 0, t.count);
-    CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &block, &err), OCP_OK);
-    CHECK_INT(rpt_csv_block_text((const unsigned char *)block.data, block.len, &n, &rows,
-                                 &err), OCP_OK);
-    day = block.data + (block.len - n);
-    first = n * 2 / 5 + 777; /* no page boundary, in the text or the file */
-    CHECK(n > first + ((size_t)6 << 20));
-    CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
-    CHECK_INT(rpt_stream_share(s, &sh, &err), OCP_OK);
-    CHECK(sh.offset % 4096 != 0);
-    CHECK_INT(rpt_part_open(&part, &sh, path, NULL, &err), OCP_OK);
-    CHECK_INT(rpt_buf_reserve(&text, n + 8192), 0);
+    day_file_open(&f, "midday.csv");
+    off = f.sh.offset;
+    first = f.n * 2 / 5 + 777; /* no page boundary, in the text or the file */
+    CHECK(f.n > first + ((size_t)6 << 20));
+    CHECK_INT(rpt_buf_reserve(&text, f.n + 8192), 0);
     if (text.data != NULL) {
-        memcpy(text.data, day, first);
+        memcpy(text.data, f.day, first);
         text.len = first;
-        CHECK_INT(rpt_part_stream_buf(&part, &text, sh.offset, &err), OCP_OK);
+        CHECK_INT(rpt_part_stream_buf(&f.part, &text, off, &err), OCP_OK);
         CHECK_INT(text.len, 0);
         gone = first;
         if (text.data != NULL && text.cap > 0)
             memset(text.data, '#', text.cap);
         /* The next slices, one streamed piece (whole pages), the rest. */
-        CHECK_INT(rpt_buf_append(&text, day + gone, (size_t)5 << 20), 0);
-        CHECK_INT(rpt_part_stream(&part, text.data, text.len, sh.offset + (int64_t)gone, 0,
+        CHECK_INT(rpt_buf_append(&text, f.day + gone, (size_t)5 << 20), 0);
+        CHECK_INT(rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 0,
                                   &taken, &err), OCP_OK);
-        CHECK(taken == 0 || (sh.offset + (int64_t)(gone + taken)) % 4096 == 0);
+        CHECK(taken == 0 || (off + (int64_t)(gone + taken)) % 4096 == 0);
         memmove(text.data, text.data + taken, text.len - taken);
         text.len -= taken;
         gone += taken;
-        CHECK_INT(rpt_buf_append(&text, day + gone + text.len, n - gone - text.len), 0);
-        CHECK_INT(rpt_part_stream(&part, text.data, text.len, sh.offset + (int64_t)gone, 1,
+        CHECK_INT(rpt_buf_append(&text, f.day + gone + text.len, f.n - gone - text.len), 0);
+        CHECK_INT(rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 1,
                                   &taken, &err), OCP_OK);
         CHECK_INT(taken, text.len);
     }
-    CHECK_INT(rpt_part_close(&part, &err), OCP_OK);
-    CHECK_INT(rpt_stream_shared_end(s, sh.offset + (int64_t)n, &err), OCP_OK);
-    CHECK_INT(rpt_stream_commit(s, &err), OCP_OK);
-    rpt_stream_destroy(s);
-    rpt_share_release(&sh);
-    expect_csv(path, &t);
+    day_file_close(&f);
     rpt_buf_release(&text);
-    rpt_buf_release(&block);
-    rpt_table_release(&t);
 }
 
 /* Between windows the finish's table and text give their pages back:

@@ -20,7 +20,7 @@ int fault_init(int rank, struct ocp_error *err)
     int r, n = 0;
     static const char *const phases[] = {"plan", "read", "merge", "exchange", "finish",
                                           "write", "summary", "recv", "aws", "share", "awspg",
-                                          "awsday", "split", NULL};
+                                          "awsday", "split", "note", NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
                                          "stop", "slow", NULL};
     int pi, ki;
@@ -79,6 +79,13 @@ void fault_delay(const char *phase)
 
     if (fault.active && strcmp(fault.kind, "slow") == 0 && strcmp(fault.phase, phase) == 0)
         nanosleep(&ts, NULL);
+}
+
+int fault_note(int piled_up)
+{
+    if (!fault.active || strcmp(fault.phase, "note") != 0 || strcmp(fault.kind, "slow") != 0)
+        return 0;
+    return piled_up ? 2 : 1;
 }
 
 int fault_share_refused(void)

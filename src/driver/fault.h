@@ -19,7 +19,10 @@
  *          rank's first batch of days: blocks have gone out and rank 0 has
  *          written some), split (inside the shuffle, before the first
  *          round, which carries the split days' groups; only where days
- *          are split, see struct exchange_days).
+ *          are split, see struct exchange_days), note (KIND slow only: the
+ *          rank takes a streamed day's offset note once 16 MiB of the
+ *          day's text piled up, not before, waiting for it then, as when
+ *          it comes late; not a failure).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself), slow (not
  *          a failure: fault_delay sleeps; for the tests of steal_chunks).
@@ -41,6 +44,12 @@ void fault_delay(const char *phase);
  * raise the signal and return OCP_OK (the signal does the rest).  Fires
  * once per run. */
 int fault_at(const char *phase, struct ocp_error *err);
+
+/* Phase note, kind slow, for a streamed day whose offset note is still
+ * to come: 1, leave it waiting (the day's text has not piled up to the
+ * late threshold); 2, take it now, waiting for it if need be.  0 without
+ * that fault: take it when it is there. */
+int fault_note(int piled_up);
 
 /* 1 when this rank should act as if it could not open the shared CSV
  * report (phase share; KIND is ignored): the job falls back to rank 0

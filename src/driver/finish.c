@@ -370,6 +370,7 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
     struct rpt_buf *text = &w->b.block[w->taken];
     double t0 = now_seconds();
     size_t a, b, taken;
+    int fn, noted;
 
     text->len = 0;
     *gone = 0;
@@ -397,14 +398,19 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
         }
         if (b == tb->count)
             break; /* the rest goes with the day's final write */
-        if (*need_note && tp_note_ready(w->t, from, TAG_OFFSET)) {
+        /* (OCPAGG_FAULT=note:R:slow leaves the note waiting until the
+         * day piled up, then takes it, as a late one would come: the
+         * tests' way to the branch below.) */
+        fn = *need_note ? fault_note(text->len >= STREAM_LATE) : 0;
+        noted = 0;
+        if (*need_note && fn != 1 && (fn == 2 || tp_note_ready(w->t, from, TAG_OFFSET))) {
             rc = tp_note_recv(w->t, off, rc, from, TAG_OFFSET, err);
             *need_note = 0;
+            noted = 1;
         }
         if (rc == OCP_OK && !*need_note)
             rc = tp_stop_status(w->t, err);
-        if (rc == OCP_OK && !*need_note && text->len >= STREAM_LATE &&
-            !rpt_part_busy(part)) {
+        if (rc == OCP_OK && noted && text->len >= STREAM_LATE && !rpt_part_busy(part)) {
             /* The offset came late and the day so far piled up: its
              * pages go to the writer where they lie and the encoding
              * goes on in the buffer the writer hands back.  Copied into
@@ -412,8 +418,10 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
              * (70 MB on the first late day of a 16 M-row run, ~40 ms). */
             size_t len = text->len;
             rc = rpt_part_stream_buf(part, text, *off + (int64_t)*gone, err);
-            if (rc == OCP_OK)
+            if (rc == OCP_OK) {
                 *gone += len;
+                w->res->late_handoffs++;
+            }
         } else if (rc == OCP_OK && !*need_note) {
             rc = rpt_part_stream(part, text->data, text->len, *off + (int64_t)*gone, 0,
                                  &taken, err);

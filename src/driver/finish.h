@@ -26,6 +26,9 @@ struct finish_result {
     int64_t direct_bytes; /* of them, written with O_DIRECT (all windows) */
     double busy_seconds;  /* finishing and encoding this rank's own days */
     int64_t days;         /* of them (all windows) */
+    int64_t late_handoffs; /* streamed days whose offset came once 16 MiB
+                              of their text had piled up: handed to the
+                              writer as they lay (all windows) */
 };
 
 /* Collective.  `mine` holds all groups of this rank's days (after the

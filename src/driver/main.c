@@ -615,6 +615,12 @@ static int phase_finish(struct run *r, struct ocp_error *err)
                      rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
                      &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
                      &r->fmem, &r->fres, err);
+    if (rc == OCP_OK && r->opt.verbose)
+        fprintf(stderr,
+                "ocpagg: rank %d: %lld day(s) finished in %.2f s busy so far; %lld late "
+                "hand-off(s)\n",
+                r->rank, (long long)r->fres.days, r->fres.busy_seconds,
+                (long long)r->fres.late_handoffs);
     /* The next window's reading does without the finish's buffers. */
     if (r->window + 1 < r->nwindows)
         finish_mem_idle(r->fmem);

@@ -41,8 +41,9 @@ static void prefer_shared_memory(void)
  * system time) on 17 M input rows at 1 rank.  Blocks below 32 MiB (the
  * largest mmap threshold glibc takes) now come from the heap, which keeps
  * what is freed for the next day: about a third fewer faults for some
- * 25 MB more resident memory.  Larger blocks (hash tables, day buffers)
- * are still mapped and unmapped. */
+ * 25 MB more resident memory.  Larger blocks (day buffers) are still
+ * mapped and unmapped; hash tables' entry arrays map themselves from
+ * 1 MiB on (engine/hmap.c). */
 static void keep_freed_memory(void)
 {
 #ifdef __GLIBC__

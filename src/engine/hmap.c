@@ -28,13 +28,19 @@ void hmap_init_lines(struct hmap *m, size_t key_size, size_t value_size)
     m->entry_size = (m->entry_size + 63u) & ~(size_t)63u;
 }
 
-void hmap_release(struct hmap *m)
+/* Frees the entry array, mapped or from malloc. */
+static void block_free(struct hmap *m)
 {
     if (m->mapped > 0)
         munmap(m->block, m->mapped);
     else
         free(m->block);
     m->mapped = 0;
+}
+
+void hmap_release(struct hmap *m)
+{
+    block_free(m);
     free(m->slots);
     m->block = NULL;
     m->entries = NULL;
@@ -111,25 +117,21 @@ static int entries_map(struct hmap *m, size_t ncap, size_t bytes)
     if (bytes > SIZE_MAX - page)
         return -1;
     len = (bytes + page - 1) / page * page;
-    if (m->mapped > 0) {
 #ifdef MREMAP_MAYMOVE
+    if (m->mapped > 0) {
         nb = mremap(m->block, m->mapped, len, MREMAP_MAYMOVE);
         if (nb == MAP_FAILED)
             return -1;
-#else
-        nb = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (nb == MAP_FAILED)
-            return -1;
-        memcpy(nb, m->block, m->count * m->entry_size);
-        munmap(m->block, m->mapped);
+    } else
 #endif
-    } else {
+    {
+        /* From malloc (or, without mremap, an older mapping): copied. */
         nb = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (nb == MAP_FAILED)
             return -1;
         if (m->count > 0)
             memcpy(nb, m->entries, m->count * m->entry_size);
-        free(m->block);
+        block_free(m);
     }
     /* The whole mapping, so it stays one piece for the next mremap. */
     ocp_mem_advise_huge_mapping(nb, len);

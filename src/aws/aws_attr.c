@@ -966,16 +966,8 @@ int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
         }
         aws_table_release(&t);
     }
-    if (rc == OCP_OK && out->source_uuid == NULL) { /* no daily rows at all */
-        out->source_uuid = strdup(s->source_uuid);
-        out->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
-        out->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
-        out->report_period_id = s->report_period_id;
-        out->bill_id = s->bill_id;
-        out->has_bill_id = s->has_bill_id;
-        if (out->source_uuid == NULL)
-            rc = oom(err);
-    }
+    if (rc == OCP_OK && out->source_uuid == NULL) /* no daily rows at all */
+        rc = aws_attr_table_run(out, s, err);
     c->read = p->counts;
     aws_prepared_free(a);
     return rc;

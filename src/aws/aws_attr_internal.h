@@ -224,4 +224,10 @@ int aws_attr_build_ocp(struct ctx *x, struct ocp_error *err);
  * aws.source_uuid, OCP_ERR_OSERR when out of memory. */
 int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err);
 
+/* The run's settings a table carries (cluster, source, period, bill),
+ * copied from s into t (whose own are unset).  OCP_ERR_OSERR when out of
+ * memory. */
+int aws_attr_table_run(struct aws_table *t, const struct aws_settings *s,
+                       struct ocp_error *err);
+
 #endif

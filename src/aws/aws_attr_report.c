@@ -94,6 +94,18 @@ static int cmp_out(const void *a, const void *b)
     return scmp(x->storageclass, y->storageclass);
 }
 
+int aws_attr_table_run(struct aws_table *t, const struct aws_settings *s,
+                       struct ocp_error *err)
+{
+    t->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
+    t->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
+    t->source_uuid = strdup(s->source_uuid);
+    t->report_period_id = s->report_period_id;
+    t->bill_id = s->bill_id;
+    t->has_bill_id = s->has_bill_id;
+    return t->source_uuid == NULL ? oom(err) : OCP_OK;
+}
+
 int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err)
 {
     uint8_t ns[16];
@@ -151,15 +163,7 @@ int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err)
     }
     out->count = x->gmap.n;
     qsort(out->rows, out->count, sizeof *out->rows, cmp_out);
-    out->cluster_id = x->s->cluster_id ? strdup(x->s->cluster_id) : NULL;
-    out->cluster_alias = x->s->cluster_alias ? strdup(x->s->cluster_alias) : NULL;
-    out->source_uuid = strdup(x->s->source_uuid);
-    out->report_period_id = x->s->report_period_id;
-    out->bill_id = x->s->bill_id;
-    out->has_bill_id = x->s->has_bill_id;
-    if (out->source_uuid == NULL)
-        return oom(err);
-    return OCP_OK;
+    return aws_attr_table_run(out, x->s, err);
 }
 
 int aws_table_append_move(struct aws_table *dst, struct aws_table *src)

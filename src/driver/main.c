@@ -877,7 +877,7 @@ int main(int argc, char **argv)
     char msg[512] = "";
     int provided = MPI_THREAD_SINGLE, rc;
 
-    runtime_before_init();
+    runtime_before_init(argv);
     /* SERIALIZED: with input.hdf5_driver mpio, MPI-IO reads come from
      * whichever thread holds the HDF5 lock, one at a time. */
     MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);

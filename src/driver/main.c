@@ -279,6 +279,8 @@ static int phase_config(struct run *r, struct ocp_error *err)
         rc = check_threads(r->nthreads, err);
     if (rc == OCP_OK)
         out_encoding_of(&r->cfg, &r->enc);
+    if (rc == OCP_OK && r->opt.verbose)
+        fprintf(stderr, "ocpagg: rank %d: malloc: %s\n", r->rank, runtime_heap_note());
     return rc;
 }
 

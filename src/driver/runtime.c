@@ -1,6 +1,7 @@
 /* runtime.c - the process's settings around MPI_Init and MPI_Finalize. */
 #include "driver/runtime.h"
 
+#include <errno.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,35 +72,64 @@ static void keep_freed_memory(void)
  * gain), under valgrind (its tools would not follow the exec) or in
  * sanitizer builds (their malloc is not glibc's).  An exec that fails
  * leaves the process as it was. */
+static char heap_note[160];
+
 static void huge_page_heap(char **argv)
 {
 #if defined(__GLIBC__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
-    const char *tun = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD");
+    const char *tun = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD"), *set;
     static const char add[] = "glibc.malloc.hugetlb=1";
-    char mode[128] = "", *val, *old = NULL;
+    char mode[128] = "", *val, *old = NULL, *nl, self[4096];
+    ssize_t len;
     size_t n;
     FILE *f;
 
-    if ((tun != NULL && strstr(tun, "glibc.malloc.hugetlb") != NULL) ||
-        (pre != NULL && strstr(pre, "vgpreload") != NULL) || argv == NULL || argv[0] == NULL)
+    if (tun != NULL && tun[0] == '\0')
+        tun = NULL;
+    if (tun != NULL && (set = strstr(tun, "glibc.malloc.hugetlb=")) != NULL) {
+        /* Ours after the exec, or the user's. */
+        snprintf(heap_note, sizeof heap_note, "huge pages %s (GLIBC_TUNABLES %.*s)",
+                 set[21] == '0' ? "not asked for" : "asked for", (int)strcspn(set, ":"), set);
         return;
-    if ((f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r")) == NULL)
+    }
+    if ((pre != NULL && strstr(pre, "vgpreload") != NULL) || argv == NULL || argv[0] == NULL) {
+        snprintf(heap_note, sizeof heap_note, "4 KiB pages (under valgrind)");
         return;
-    if (fgets(mode, sizeof mode, f) == NULL)
-        mode[0] = '\0';
-    fclose(f);
-    if (strstr(mode, "[madvise]") == NULL)
+    }
+    if ((f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r")) != NULL) {
+        if (fgets(mode, sizeof mode, f) == NULL)
+            mode[0] = '\0';
+        fclose(f);
+    }
+    if (strstr(mode, "[madvise]") == NULL) {
+        if ((nl = strchr(mode, '\n')) != NULL)
+            *nl = '\0';
+        snprintf(heap_note, sizeof heap_note, "as the kernel gives (transparent huge pages: %.64s)",
+                 mode[0] ? mode : "unknown");
         return;
+    }
     n = (tun != NULL ? strlen(tun) + 1 : 0) + sizeof add;
     if ((val = malloc(n)) == NULL || (tun != NULL && (old = strdup(tun)) == NULL)) {
         free(val);
         return;
     }
     snprintf(val, n, "%s%s%s", tun != NULL ? tun : "", tun != NULL ? ":" : "", add);
+    /* The binary by its own path, not /proc/self/exe: the process keeps
+     * its name ("ocpagg", not "exe") for ps, pgrep and the tests. */
+    if ((len = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0 ||
+        (size_t)len >= sizeof self - 1) {
+        snprintf(heap_note, sizeof heap_note, "4 KiB pages (cannot find the program's path)");
+        free(val);
+        free(old);
+        return;
+    }
+    self[len] = '\0';
     if (setenv("GLIBC_TUNABLES", val, 1) == 0) {
-        execv("/proc/self/exe", argv);
+        execv(self, argv);
         /* Still here: the same process, as it was. */
+        snprintf(heap_note, sizeof heap_note, "4 KiB pages (starting again failed: %s)",
+                 strerror(errno));
         if (old != NULL)
             setenv("GLIBC_TUNABLES", old, 1);
         else
@@ -109,7 +139,13 @@ static void huge_page_heap(char **argv)
     free(old);
 #else
     (void)argv;
+    snprintf(heap_note, sizeof heap_note, "the sanitizer's or the platform's malloc");
 #endif
+}
+
+const char *runtime_heap_note(void)
+{
+    return heap_note[0] ? heap_note : "unknown";
 }
 
 void runtime_before_init(char **argv)

@@ -14,6 +14,10 @@
  * next day's finish. */
 void runtime_before_init(char **argv);
 
+/* What runtime_before_init made of malloc's pages, in words, for
+ * --verbose ("huge pages asked for (GLIBC_TUNABLES ...)", or why not). */
+const char *runtime_heap_note(void);
+
 /* MPI_Finalize, without the 40 ms its last messages to the launcher
  * waited for (ocpagg/sockets.h). */
 void runtime_finalize(void);

@@ -109,22 +109,20 @@ static void huge_page_heap(char **argv)
                  mode[0] ? mode : "unknown");
         return;
     }
+    /* The binary by its own path, not /proc/self/exe: the process keeps
+     * its name ("ocpagg", not "exe") for ps, pgrep and the tests. */
+    if ((len = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0 ||
+        (size_t)len >= sizeof self - 1) {
+        snprintf(heap_note, sizeof heap_note, "4 KiB pages (cannot find the program's path)");
+        return;
+    }
+    self[len] = '\0';
     n = (tun != NULL ? strlen(tun) + 1 : 0) + sizeof add;
     if ((val = malloc(n)) == NULL || (tun != NULL && (old = strdup(tun)) == NULL)) {
         free(val);
         return;
     }
     snprintf(val, n, "%s%s%s", tun != NULL ? tun : "", tun != NULL ? ":" : "", add);
-    /* The binary by its own path, not /proc/self/exe: the process keeps
-     * its name ("ocpagg", not "exe") for ps, pgrep and the tests. */
-    if ((len = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0 ||
-        (size_t)len >= sizeof self - 1) {
-        snprintf(heap_note, sizeof heap_note, "4 KiB pages (cannot find the program's path)");
-        free(val);
-        free(old);
-        return;
-    }
-    self[len] = '\0';
     if (setenv("GLIBC_TUNABLES", val, 1) == 0) {
         execv(self, argv);
         /* Still here: the same process, as it was. */

@@ -512,7 +512,12 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
     size_t made, gone = 0, taken = 0;
 
     ocp_error_clear(&err);
-    for (made = 0; made < n; made += 300000) {
+    /* With a buffer of its own, the rest handed over stays above the
+     * part's direct-write minimum (256 KiB): where the thread was still
+     * busy with the day before until late in this one (a loaded
+     * machine), a piece taken late would leave a rest small enough for
+     * the page cache, and no buffer would be traded. */
+    for (made = 0; made < n && (!own || n - made > ((size_t)1 << 20)); made += 300000) {
         char *moved = malloc(made - gone + 1);
         CHECK(moved != NULL);
         if (moved == NULL)

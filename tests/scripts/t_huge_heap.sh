@@ -5,6 +5,8 @@
 # driver/runtime.c).  At 3 ranks:
 #   - every rank says so (--verbose), with the user's other tunables kept;
 #   - a user's own glibc.malloc.hugetlb (0 here) is left alone;
+#   - a restart the kernel refuses (E2BIG) leaves every rank running as
+#     it was, saying why;
 #   - the three reports are byte-identical, and the restarted ranks'
 #     heaps do hold huge pages (AnonHugePages of the [heap] mapping,
 #     read from /proc while the job runs).
@@ -40,6 +42,20 @@ run user GLIBC_TUNABLES=glibc.malloc.hugetlb=0
 [[ $(grep -c '^ocpagg: rank .: malloc: huge pages not asked for (GLIBC_TUNABLES glibc.malloc.hugetlb=0)' \
     "$WORK/user.err") -eq 3 ]] || { cat "$WORK/user.err" >&2; fail "the user's hugetlb=0 was not kept"; }
 
+# A restart that fails leaves the process as it was: a user's tunables
+# 23 bytes short of the kernel's limit for one environment string
+# (MAX_ARG_STRLEN, 128 KiB) start the job, but with the hugetlb tunable
+# added the exec is refused (E2BIG), and every rank goes on with glibc's
+# default pages.
+pad=$(head -c 131000 /dev/zero | tr '\0' A)
+long="glibc.malloc.arena_max=4:x.y.pad=$pad"
+long="$long$(head -c $((131072 - 16 - ${#long} - 1)) /dev/zero | tr '\0' B)"
+[[ $((${#long} + 16)) -eq 131071 ]] || fail "the padded tunable is ${#long} bytes"
+run toolong GLIBC_TUNABLES="$long"
+[[ $(grep -c '^ocpagg: rank .: malloc: 4 KiB pages (starting again failed: Argument list too long)$' \
+    "$WORK/toolong.err") -eq 3 ]] || { cat "$WORK/toolong.err" >&2; fail "a failed restart was not reported by every rank"; }
+cmp -s "$WORK/asked.csv" "$WORK/toolong.csv" || fail "the report differs after a failed restart"
+
 # The heap of a restarted process: a 1-rank run on a larger day, sampled
 # while it reads (the [heap] mapping's AnonHugePages, in kB).
 "$OCPGEN" --format parquet --output "$WORK/big" --nodes 300 --pods-per-node 100 --days 1 --quiet ||
@@ -61,4 +77,4 @@ wait "$pid" || fail "the 1-rank run failed"
 
 cmp -s "$WORK/asked.csv" "$WORK/user.csv" || fail "the reports differ with and without huge pages"
 [[ $(wc -l < "$WORK/asked.csv") -gt 1000 ]] || fail "the report is too short to tell"
-echo "PASS: 3 ranks asked for huge pages (heap: ${huge} kB huge), the user's setting kept, reports identical"
+echo "PASS: 3 ranks asked for huge pages (heap: ${huge} kB huge), the user's setting kept, a refused restart survived, reports identical"

@@ -101,25 +101,6 @@ struct finish_mem {
     struct rpt_part_room room; /* the direct writes' buffer */
 };
 
-void finish_mem_idle(struct finish_mem *m)
-{
-    struct batch *b;
-    int i;
-
-    if (m == NULL)
-        return;
-    /* Every buffer here is emptied before its next use: its pages can go.
-     * The day index's label caches and their arenas stay as they are. */
-    b = &m->b;
-    for (i = 0; i < m->nthreads; i++) {
-        rpt_table_idle(&b->table[i]);
-        rpt_buf_idle(&b->block[i]);
-        if (b->aws != NULL)
-            rpt_buf_idle(&b->aws[i]);
-    }
-    ocp_mem_discard(m->room.buf, m->room.cap);
-}
-
 static void mem_free_batch(struct finish_mem *m)
 {
     struct batch *b = &m->b;

@@ -14,8 +14,9 @@
  * table and text buffer, the day index with its caches, the direct
  * writes' buffer.  Each window's finish fills the same buffers and day
  * index, so none is allocated again or rehashed (some 80-100 MB a window
- * and rank on the bench month); between windows the buffers' pages go
- * back to the system (finish_mem_idle).  Ownership: a pointer the caller
+ * and rank on the bench month), and their pages stay resident between
+ * windows (faulting them in again cost more than the 50-65 MB of peak
+ * they add: docs/running.md).  Ownership: a pointer the caller
  * sets to NULL before the first window; finish_days makes it,
  * finish_mem_destroy frees it. */
 struct finish_mem;
@@ -61,12 +62,5 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
 
 /* Frees what finish_days kept (NULL: nothing). */
 void finish_mem_destroy(struct finish_mem *m);
-/* Between windows of days: the pages of the per-day buffers (every
- * thread's row table and text, the direct writes' buffer) go back to the
- * system, so they are not resident beside what the next window's reading
- * touches (the peak would otherwise grow by them from the second window
- * on); the buffers stay, emptied, for the next finish to fill again.
- * The day index is kept.  NULL: nothing. */
-void finish_mem_idle(struct finish_mem *m);
 
 #endif

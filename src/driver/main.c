@@ -32,7 +32,6 @@
 #include "driver/runtime.h"
 #include "driver/summary.h"
 #include "driver/transport.h"
-#include "ocpagg/mem.h"
 #include "ocpagg/text.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -527,12 +526,10 @@ static int phase_read(struct run *r, struct ocp_error *err)
     r->res.read_seconds += res.read_seconds;
     r->res.merge_seconds += res.merge_seconds;
     r->res.threads = res.threads;
-    /* The readers freed their buffers.  After the first window the
-     * finish's buffers already exist (their pages given back), so it
-     * would not refill those free pages: they go back too, else the
-     * peak grows by them window after window. */
-    if (r->fmem != NULL)
-        ocp_mem_trim();
+    /* What the readers freed stays with the process, as the finish's
+     * buffers do between windows: on the project's VMs a page given back
+     * returns to the host within seconds and costs 1-3 ns a byte to fault
+     * in again (docs/running.md, "Windows of days"). */
     if (rc == OCP_OK && r->opt.verbose)
         fprintf(stderr,
                 "ocpagg: rank %d: %lld rows in %ld chunk(s) (%ld from other ranks' "
@@ -623,9 +620,6 @@ static int phase_finish(struct run *r, struct ocp_error *err)
                 "hand-off(s)\n",
                 r->rank, (long long)r->fres.days, r->fres.busy_seconds,
                 (long long)r->fres.late_handoffs);
-    /* The next window's reading does without the finish's buffers. */
-    if (r->window + 1 < r->nwindows)
-        finish_mem_idle(r->fmem);
     r->sum.t_finish += now_seconds() - r->t_mark;
     /* What this window said about each node's role (rank 0 holds every
      * rank's node facts after the exchange). */

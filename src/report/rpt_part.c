@@ -430,7 +430,7 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
         if (posix_memalign(&nb, PART_ALIGN, cap) != 0) /* no room: plainly */
             return write_all(p, p->fd, text, to, off, err);
         /* Huge pages: a day's copy faults in 2 MiB at a time (the finish
-         * gives these pages back between windows: finish_mem_idle). */
+         * keeps this buffer, and its pages, from window to window). */
         ocp_mem_advise_huge(nb, cap);
         w->buf = nb;
         w->cap = cap;

@@ -528,7 +528,7 @@ static int phase_read(struct run *r, struct ocp_error *err)
     r->res.threads = res.threads;
     /* What the readers freed stays with the process, as the finish's
      * buffers do between windows: on the project's VMs a page given back
-     * returns to the host within seconds and costs 1-3 ns a byte to fault
+     * returns to the host within seconds and costs 1-4 ns a byte to fault
      * in again (docs/running.md, "Windows of days"). */
     if (rc == OCP_OK && r->opt.verbose)
         fprintf(stderr,

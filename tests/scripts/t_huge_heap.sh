@@ -47,9 +47,9 @@ run user GLIBC_TUNABLES=glibc.malloc.hugetlb=0
 # (MAX_ARG_STRLEN, 128 KiB) start the job, but with the hugetlb tunable
 # added the exec is refused (E2BIG), and every rank goes on with glibc's
 # default pages.
-pad=$(head -c 131000 /dev/zero | tr '\0' A)
-long="glibc.malloc.arena_max=4:x.y.pad=$pad"
-long="$long$(head -c $((131072 - 16 - ${#long} - 1)) /dev/zero | tr '\0' B)"
+# "GLIBC_TUNABLES=" (15 bytes), the value and its NUL: 131071 of 131072.
+long="glibc.malloc.arena_max=4:x.y.pad="
+long="$long$(head -c $((131071 - 16 - ${#long})) /dev/zero | tr '\0' A)"
 [[ $((${#long} + 16)) -eq 131071 ]] || fail "the padded tunable is ${#long} bytes"
 run toolong GLIBC_TUNABLES="$long"
 [[ $(grep -c '^ocpagg: rank .: malloc: 4 KiB pages (starting again failed: Argument list too long)$' \

@@ -49,12 +49,6 @@ void ocp_arena_reset(struct ocp_arena *arena);
  * process touches again while the freed ones stay with the heap. */
 void ocp_arena_rewind(struct ocp_arena *arena);
 
-/* ocp_arena_rewind, and the blocks' pages go back to the system (their
- * memory stays the arena's and reads as zero): an arena that lies idle
- * for a while, such as a finish buffer between windows of days, then
- * holds no memory beside what the meantime needs, and is filled again
- * in the same blocks. */
-void ocp_arena_idle(struct ocp_arena *arena);
 
 #ifdef __cplusplus
 }

@@ -1,11 +1,9 @@
 /*
- * mem.h - hints to the memory system about big, randomly used blocks, and
- * ways to give back memory a process holds but does not use.
+ * mem.h - hints to the memory system about big, randomly used blocks.
  *
- * Nothing here allocates or frees, and every function may do nothing
- * (another OS, the kernel declines): results never depend on them.  Only
- * ocp_mem_discard changes bytes, of memory whose contents the caller
- * will never read.
+ * Nothing here allocates, frees or changes bytes, and every function may
+ * do nothing (another OS, the kernel declines): results never depend on
+ * them.
  */
 #ifndef OCPAGG_MEM_H
 #define OCPAGG_MEM_H
@@ -30,21 +28,6 @@ void ocp_mem_advise_huge(void *p, size_t n);
  * Advising only its whole 2 MiB pieces would split the mapping in the
  * kernel's eyes, and mremap refuses to move a split range (EFAULT). */
 void ocp_mem_advise_huge_mapping(void *p, size_t n);
-
-/* Gives the pages wholly inside the n bytes at p (from malloc, realloc or
- * mmap) back to the system; the memory stays the caller's and reads as
- * zero when touched again (Linux madvise MADV_DONTNEED), or, where pages
- * cannot be given back, keeps its bytes.  For a big buffer that is idle
- * for a while and whose contents will not be read again: until it is
- * filled again it costs no resident memory. */
-void ocp_mem_discard(void *p, size_t n);
-
-/* Gives the free memory inside the heap back to the system (glibc's
- * malloc_trim): the pages of freed blocks that the allocator keeps for
- * reuse.  For the moment a phase that freed much is followed by one that
- * fills other, already allocated buffers, which would otherwise stay
- * resident beside those pages. */
-void ocp_mem_trim(void);
 
 /* Starts loading every cache line that holds a byte of the n bytes at p,
  * each once: for an object the code will need a little later, whose

@@ -100,11 +100,6 @@ void rpt_table_release(struct rpt_table *t);
 /* Empties t for reuse: no rows, no strings, its memory kept (a table that
  * serves day after day fills pages it has already touched). */
 void rpt_table_clear(struct rpt_table *t);
-/* Empties t (no rows, no strings; every block of its storage kept) and
- * gives the pages of its rows and strings back to the system
- * (ocp_mem_discard, ocp_arena_idle): for a table idle a while (the
- * finish's, between windows of days), refilled in the same memory. */
-void rpt_table_idle(struct rpt_table *t);
 
 /* Appends a zeroed row (numbers NaN) and returns it; NULL when out of memory. */
 struct rpt_row *rpt_table_add(struct rpt_table *t);
@@ -138,9 +133,6 @@ struct rpt_buf {
 };
 
 void rpt_buf_release(struct rpt_buf *b);
-/* Empties b, and the pages of its memory go back to the system (kept for
- * the next text, which faults them in again). */
-void rpt_buf_idle(struct rpt_buf *b);
 
 /* Makes room for `extra` more bytes (the capacity doubles; an empty
  * buffer is allocated afresh, not copied); 0, or -1 when out of memory

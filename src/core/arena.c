@@ -113,15 +113,6 @@ void ocp_arena_rewind(struct ocp_arena *arena)
     arena->bytes_in_use = 0;
 }
 
-void ocp_arena_idle(struct ocp_arena *arena)
-{
-    struct ocp_arena_block *b;
-
-    ocp_arena_rewind(arena);
-    for (b = arena->spare; b != NULL; b = b->next)
-        ocp_mem_discard(block_payload(b), b->size);
-}
-
 void ocp_arena_reset(struct ocp_arena *arena)
 {
     struct ocp_arena_block *b;

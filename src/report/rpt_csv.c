@@ -22,12 +22,6 @@ void rpt_buf_release(struct rpt_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-void rpt_buf_idle(struct rpt_buf *b)
-{
-    b->len = 0;
-    ocp_mem_discard(b->data, b->cap);
-}
-
 int rpt_buf_reserve(struct rpt_buf *b, size_t extra)
 {
     if (b->len + extra > b->cap) {

@@ -42,13 +42,6 @@ void rpt_table_clear(struct rpt_table *t)
     ocp_arena_reset(&t->strings);
 }
 
-void rpt_table_idle(struct rpt_table *t)
-{
-    t->count = 0;
-    ocp_mem_discard(t->rows, t->cap * sizeof *t->rows);
-    ocp_arena_idle(&t->strings);
-}
-
 void rpt_table_release(struct rpt_table *t)
 {
     free(t->rows);

@@ -799,50 +799,6 @@ static void test_part_buf_midday(void)
     rpt_buf_release(&text);
 }
 
-/* Between windows the finish's table and text give their pages back:
- * empty afterwards, the same memory filled again (no new allocation),
- * whole pages inside read as zero until then. */
-static void test_idle_buffers(void)
-{
-    struct rpt_table t;
-    struct rpt_buf b = {NULL, 0, 0};
-    struct rpt_row *first = NULL, *again = NULL;
-    const char *s;
-    size_t cap, i;
-    char *data;
-
-    rpt_table_init(&t);
-    for (i = 0; i < 5000; i++) {
-        struct rpt_row *r = rpt_table_add(&t);
-        CHECK(r != NULL);
-        if (r == NULL)
-            break;
-        r->namespace_ = rpt_table_strdup(&t, "a-namespace", 11);
-    }
-    cap = t.cap;
-    first = t.rows; /* where the rows ended up (the array grew) */
-    rpt_table_idle(&t);
-    CHECK_INT((long long)t.count, 0);
-    CHECK_INT((long long)t.cap, (long long)cap);
-    CHECK_INT((long long)t.strings.bytes_in_use, 0);
-    again = rpt_table_add(&t);
-    CHECK(again != NULL && again == first);
-    s = rpt_table_strdup(&t, "ns", 2);
-    CHECK(s != NULL && strcmp(s, "ns") == 0);
-    rpt_table_release(&t);
-
-    CHECK_INT(rpt_buf_reserve(&b, (size_t)1 << 20), 0);
-    memset(b.data, 'x', (size_t)1 << 20);
-    b.len = (size_t)1 << 20;
-    data = b.data;
-    cap = b.cap;
-    rpt_buf_idle(&b);
-    CHECK_INT((long long)b.len, 0);
-    CHECK(b.data == data && b.cap == cap);
-    CHECK(b.data[(size_t)1 << 19] == 0); /* a whole page inside */
-    rpt_buf_release(&b);
-}
-
 int main(void)
 {
     const char *base = getenv("OCPAGG_BUILD");
@@ -864,7 +820,6 @@ int main(void)
     RUN(test_shared_parts);
     RUN(test_part_reclaim);
     RUN(test_part_buf_midday);
-    RUN(test_idle_buffers);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

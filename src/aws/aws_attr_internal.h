@@ -3,7 +3,8 @@
  * one attribution (struct ctx), the rows it makes, and the key buffer,
  * index and id sets it looks rows up in.  aws_attr_index.c holds the
  * index and the id sets, aws_attr_ocp.c the OCP side (the summary rows
- * indexed, the match sets), aws_attr.c the attribution itself,
+ * indexed, the match sets), aws_attr.c the attribution row by row and
+ * day by day, aws_attr_kinds.c the kinds' rules (§5) that fill the groups,
  * aws_attr_report.c the report rows made of its groups.
  */
 #ifndef OCPAGG_AWS_ATTR_INTERNAL_H
@@ -52,6 +53,12 @@ static inline const char *smax(const char *a, const char *b)
 static inline const char *empty_null(const char *s)
 {
     return nonempty(s) ? s : NULL;
+}
+
+/* 1 when the pair p is there and its value is v (non-NULL), else 0. */
+static inline int peq(const struct lbl_pair *p, const char *v)
+{
+    return p != NULL && v != NULL && p->vlen == strlen(v) && memcmp(p->value, v, p->vlen) == 0;
 }
 
 /* ---- a key built in a growable buffer ----
@@ -215,6 +222,34 @@ int aws_attr_match_add_images(struct ctx *x, const unsigned char *d, size_t len,
 /* Indexes the OCP summary rows (by day, node, volume, labels) and makes
  * this rank's match sets. */
 int aws_attr_build_ocp(struct ctx *x, struct ocp_error *err);
+
+/* ---- the kinds (aws_attr_kinds.c) ----
+ * Each splits the matched daily row d over the OCP rows of the posting
+ * list h (or the index, for K4) by its rule, marks each part up and adds
+ * it to its report group in x (and to x's counters).  OCP_ERR_DATA for a
+ * sum beyond 2^90 or bad OCP label text, OCP_ERR_OSERR when out of
+ * memory. */
+
+/* K1 + K2 (§5.2, §5.3): d over the volume rows of h (not the storage
+ * namespace's) per (namespace, PV, PVC) by capacity share of cap, then the
+ * unattributed remainder of cap.  *made gets the number of rows made. */
+int aws_attr_storage(struct ctx *x, const struct drow *d, int64_t h, double cap,
+                     int *made, struct ocp_error *err);
+/* K3 (§5.4): d over the node rows of h per (namespace, pod labels) by
+ * effective usage over node capacity.  *made gets the number of rows
+ * made. */
+int aws_attr_compute(struct ctx *x, const struct drow *d, int64_t h, int *made,
+                     struct ocp_error *err);
+/* K5 (§5.6): all of d as one row of the network namespace, on the
+ * greatest node of h's rows, tagged with d's tags alone. */
+int aws_attr_network(struct ctx *x, const struct drow *d, int64_t h, struct ocp_error *err);
+/* K4 (§5.5): d split evenly over the (namespace, source) groups of the
+ * OCP rows its tags find: all the day's rows when the cluster tag names
+ * this cluster, else those of its project and node tags and of the ng
+ * pairs of G(r) (gp: indexes into d->tags).  *made gets the number of
+ * rows made. */
+int aws_attr_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t ng,
+                 int *made, struct ocp_error *err);
 
 /* ---- the report rows (aws_attr_report.c) ---- */
 

@@ -2,7 +2,8 @@
  * aws_attr_report.c - the attribution's report side: an aws_table (made,
  * released, days appended), the markup factor, and a day's groups turned
  * into report rows (their keys decoded, uuids, account aliases) in the
- * report's order.  The matching that fills the groups is aws_attr.c's.
+ * report's order.  The groups are filled by the matching (aws_attr.c) and
+ * the kinds' rules (aws_attr_kinds.c).
  */
 #include <math.h>
 #include <stdlib.h>

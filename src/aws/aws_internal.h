@@ -81,7 +81,7 @@ static inline const char *aws_daily_str(const struct aws_partial *p, size_t i,
 uint64_t aws_hash_bytes(const void *data, size_t len);
 
 /* Parquet column helpers shared by the CUR and summary readers
- * (aws_partial.c).  NULL numbers read as 0 (aws_pq_read_numbers). */
+ * (aws_read.c).  NULL numbers read as 0 (aws_pq_read_numbers). */
 struct pq_file;
 struct ocp_arena;
 struct ocp_strcol;

@@ -2,10 +2,11 @@
  * batch's string and label ids mapped into the partial's pool through
  * lazy dictionary maps; pod rows resolved a few rows ahead, found through
  * a per-pod memo of their last group, summed exactly, with capacity taken
- * per (node, interval) and volume nodes logged for a batched insert; node
- * and namespace label rows; storage rows.  One translation unit, so the
- * per-row helpers stay inline in the pod loop. */
-#include "engine/agg_internal.h"
+ * per (node, interval) and volume nodes logged for a batched insert.  The
+ * pod loop is the program's hot loop and keeps its per-row helpers inline
+ * in this one translation unit; the small label and storage tables are
+ * agg_add_tables.c. */
+#include "engine/agg_add_internal.h"
 #include "ocpagg/mem.h"
 #include "ocpagg/text.h"
 
@@ -45,83 +46,6 @@ static int dict_map_prepare(struct dict_map *m, const struct ocp_strdict *d)
     return OCP_OK;
 }
 
-/* The pool id of string id `id` of a column (NULL for NULL or absent);
- * a new string is interned (intern_failed on failure). */
-static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
-                                  const struct ocp_column *c, uint32_t id)
-{
-    uint32_t pid;
-    size_t len;
-    const char *s;
-
-    if (id == OCP_NULL_ID || id >= m->count)
-        return POOL_NULL;
-    pid = m->ids[id];
-    if (pid != DICT_UNMAPPED)
-        return pid;
-    s = ocp_strdict_get(c->str.dict, id, &len);
-    pid = pool_intern(&p->pool, s, len);
-    if (pid == POOL_NULL) {
-        /* Out of memory or a full pool: the batch fails when its loop
-         * ends (intern_failed), so this row's NULL never reaches a
-         * report; the id stays unmapped. */
-        p->intern_failed = 1;
-        return POOL_NULL;
-    }
-    m->ids[id] = pid;
-    return pid;
-}
-
-/* The pool id of row r's string (POOL_NULL for NULL or absent). */
-static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
-                              const struct ocp_column *c, size_t r)
-{
-    if (!c->present || c->str.ids == NULL)
-        return POOL_NULL;
-    return pool_id_of(p, m, c, c->str.ids[r]);
-}
-
-/* The canonical label id of row r's label text; counts bad texts. */
-static inline int label_at(struct agg_partial *p, struct dict_map *m,
-                           const struct ocp_column *c, size_t r,
-                           const char *column, uint32_t *canon,
-                           uint8_t *flags, struct ocp_error *err)
-{
-    uint32_t id, pid;
-    size_t len;
-    const char *s;
-    int rc;
-
-    *flags = 0;
-    if (!c->present || c->str.ids == NULL ||
-        (id = c->str.ids[r]) == OCP_NULL_ID || id >= m->count) {
-        return agg_resolve_label(p, "", 0, canon, flags, err);
-    }
-    pid = m->ids[id];
-    if (pid == DICT_UNMAPPED) {
-        s = ocp_strdict_get(c->str.dict, id, &len);
-        rc = agg_resolve_label(p, s, len, &pid, flags, err);
-        if (rc != OCP_OK)
-            return rc;
-        /* Keep the flags with the id: the top bits are free because pool
-         * ids stay far below 2^29. */
-        m->ids[id] = pid | ((uint32_t)*flags << 29);
-        pid = m->ids[id];
-    }
-    *canon = pid & 0x1fffffffu;
-    *flags = (uint8_t)(pid >> 29);
-    if (*flags & LBL_BAD) {
-        p->stats.bad_label_rows++;
-        if (p->settings.strict) {
-            s = ocp_strdict_get(c->str.dict, id, &len);
-            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, column,
-                                 "malformed label text '%.*s'",
-                                 (int)(len > 80 ? 80 : len), s);
-        }
-    }
-    return OCP_OK;
-}
-
 static int prepare_maps(struct agg_partial *p, const struct ocp_batch *b,
                         struct ocp_error *err)
 {
@@ -145,11 +69,6 @@ static int prepare_maps(struct agg_partial *p, const struct ocp_batch *b,
     return OCP_OK;
 }
 
-static inline double num_at(const struct ocp_column *c, size_t r)
-{
-    return c->present && c->num != NULL ? c->num[r] : NAN;
-}
-
 /* PostgreSQL's greatest(): the larger non-NULL value, NULL when both are. */
 static inline double greatest(double a, double b)
 {
@@ -160,13 +79,9 @@ static inline double greatest(double a, double b)
     return a > b ? a : b;
 }
 
-/* Why row r of a batch could not be added: the first numeric column
- * holding an infinity or a value of 2^90 or more, else a sum that left
- * the exact range.  Names the column, the day and the node or namespace.
- * Cold: runs once, when the job is failing anyway. */
-static int range_error(const struct agg_partial *p, const struct ocp_batch *b,
-                       size_t r, int32_t day, uint32_t ns, uint32_t node,
-                       struct ocp_error *err)
+int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b,
+                        size_t r, int32_t day, uint32_t ns, uint32_t node,
+                        struct ocp_error *err)
 {
     const struct ocp_tablespec *spec = ocp_table_spec(b->table);
     const char *ns_s = pool_str(&p->pool, ns), *node_s = pool_str(&p->pool, node);
@@ -201,21 +116,7 @@ static int range_error(const struct agg_partial *p, const struct ocp_batch *b,
                          where);
 }
 
-/* The day of a row at ts when it lies in the run; otherwise (NULL or out
- * of range) the row is counted out of range and 0 returned. */
-static inline int row_day(struct agg_partial *p, int64_t ts, int32_t *day)
-{
-    if (ts != OCP_TS_NULL) {
-        *day = agg_day_of(ts);
-        if (*day >= p->settings.start_day && *day <= p->settings.end_day)
-            return 1;
-    }
-    p->stats.rows_out_of_range++;
-    return 0;
-}
-
-/* A batch without its interval_start column. */
-static int no_interval(struct ocp_error *err)
+int agg_add_no_interval(struct ocp_error *err)
 {
     return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start", "column is missing");
 }
@@ -651,7 +552,7 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
     int created;
 
     if (ts == NULL)
-        return no_interval(err);
+        return agg_add_no_interval(err);
     if (nans == NULL)
         return agg_oom(err);
     memset(&c, 0, sizeof c);
@@ -774,9 +675,9 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= max_into(&ca->cpu_sec, &ca->flags, HAS_A, cap_cpu_sec[r]);
         overflow |= max_into(&ca->mem_sec, &ca->flags, HAS_B, cap_mem_sec[r]);
         if (__builtin_expect(overflow, 0))
-            return range_error(p, b, r, day,
-                               str_at(p, c.m_ns, &col[POD_NAMESPACE], r),
-                               node, err);
+            return agg_add_range_error(p, b, r, day,
+                                       str_at(p, c.m_ns, &col[POD_NAMESPACE], r),
+                                       node, err);
         if (o->state == RS_NO_NODE) {
             p->stats.rows_no_node++;
             continue;
@@ -824,7 +725,7 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= max_into(&pv->cap_cores, &pv->flags, HAS_A, cap_cores[r]);
         overflow |= max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B, cap_mem[r]);
         if (__builtin_expect(overflow, 0))
-            return range_error(p, b, r, day, key.ns, node, err);
+            return agg_add_range_error(p, b, r, day, key.ns, node, err);
         rid = o->rid;
         if (rid != pv->resource_id && pool_cmp(&p->pool, rid, pv->resource_id) > 0)
             pv->resource_id = rid;
@@ -880,110 +781,6 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
     return p->intern_failed ? pool_fail_error(&p->pool, err, "pod usage") : OCP_OK;
 }
 
-/* Node or namespace label rows: keep the latest set per (day, id). */
-static int add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
-                          struct hmap *table, int id_col, int labels_col,
-                          const char *labels_name, int is_node,
-                          struct ocp_error *err)
-{
-    struct dict_map *maps = p->maps[b->table];
-    const struct ocp_column *col = b->col;
-    const int64_t *ts = col[0].ts;
-    size_t r;
-    int created, rc;
-
-    if (ts == NULL)
-        return no_interval(err);
-    for (r = 0; r < b->nrows; r++) {
-        struct lab_key key;
-        struct lab_val *v;
-        uint32_t canon;
-        uint8_t lflags;
-        size_t e;
-        int32_t day;
-
-        if (!row_day(p, ts[r], &day))
-            continue;
-        key.day = day;
-        key.id = str_at(p, &maps[id_col], &col[id_col], r);
-        rc = label_at(p, &maps[labels_col], &col[labels_col], r, labels_name,
-                      &canon, &lflags, err);
-        if (rc != OCP_OK)
-            return rc;
-        e = hmap_upsert(table, &key, &created);
-        if (e == SIZE_MAX)
-            return agg_oom(err);
-        v = hmap_value(table, e);
-        if (!v->set || ts[r] > v->ts ||
-            (ts[r] == v->ts && pool_cmp(&p->pool, canon, v->labels) > 0)) {
-            v->ts = ts[r];
-            v->labels = canon;
-            v->set = 1;
-        }
-        if (is_node && (lflags & LBL_INFRA)) {
-            struct node_key nk;
-            nk.node = key.id;
-            nk.zero = 0;
-            e = hmap_upsert(&p->nodes, &nk, &created);
-            if (e == SIZE_MAX)
-                return agg_oom(err);
-            ((struct node_val *)hmap_value(&p->nodes, e))->flags |= NODE_INFRA_LABEL;
-        }
-    }
-    return OCP_OK;
-}
-
-static int add_storage(struct agg_partial *p, const struct ocp_batch *b,
-                       struct ocp_error *err)
-{
-    struct dict_map *maps = p->maps[OCP_TABLE_STORAGE];
-    const struct ocp_column *col = b->col;
-    const int64_t *ts = col[STO_INTERVAL_START].ts;
-    size_t r;
-    int created, rc, overflow = 0;
-
-    if (ts == NULL)
-        return no_interval(err);
-    for (r = 0; r < b->nrows; r++) {
-        struct sto_key key;
-        struct sto_val *v;
-        uint8_t lflags;
-        size_t e;
-        int32_t day;
-
-        if (!row_day(p, ts[r], &day))
-            continue;
-        key.day = day;
-        key.ns = str_at(p, &maps[STO_NAMESPACE], &col[STO_NAMESPACE], r);
-        key.pod = str_at(p, &maps[STO_POD], &col[STO_POD], r);
-        key.pvc = str_at(p, &maps[STO_PVC], &col[STO_PVC], r);
-        key.pv = str_at(p, &maps[STO_PV], &col[STO_PV], r);
-        key.storageclass = str_at(p, &maps[STO_STORAGECLASS], &col[STO_STORAGECLASS], r);
-        key.csi = str_at(p, &maps[STO_CSI_HANDLE], &col[STO_CSI_HANDLE], r);
-        rc = label_at(p, &maps[STO_PV_LABELS], &col[STO_PV_LABELS], r,
-                      "persistentvolume_labels", &key.pv_labels, &lflags, err);
-        if (rc != OCP_OK)
-            return rc;
-        rc = label_at(p, &maps[STO_PVC_LABELS], &col[STO_PVC_LABELS], r,
-                      "persistentvolumeclaim_labels", &key.pvc_labels, &lflags,
-                      err);
-        if (rc != OCP_OK)
-            return rc;
-        e = hmap_upsert(&p->storage, &key, &created);
-        if (e == SIZE_MAX)
-            return agg_oom(err);
-        v = hmap_value(&p->storage, e);
-        overflow |= xsum_add(&v->cap_byte_sec, num_at(&col[STO_CAP_BYTE_SEC], r));
-        overflow |= xsum_add(&v->request_byte_sec, num_at(&col[STO_REQUEST_BYTE_SEC], r));
-        overflow |= xsum_add(&v->usage_byte_sec, num_at(&col[STO_USAGE_BYTE_SEC], r));
-        overflow |= max_into(&v->cap_bytes, &v->flags, HAS_A,
-                             num_at(&col[STO_CAP_BYTES], r));
-        if (__builtin_expect(overflow, 0))
-            return range_error(p, b, r, day, key.ns, POOL_NULL, err);
-    }
-    return p->intern_failed ? pool_fail_error(&p->pool, err, "storage") : OCP_OK;
-}
-
 int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,
                     struct ocp_error *err)
 {
@@ -1000,13 +797,13 @@ int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,
     case OCP_TABLE_POD:
         return add_pods(p, b, err);
     case OCP_TABLE_STORAGE:
-        return add_storage(p, b, err);
+        return agg_add_storage(p, b, err);
     case OCP_TABLE_NODE_LABELS:
-        return add_label_rows(p, b, &p->node_labels, NL_NODE, NL_LABELS,
-                              "node_labels", 1, err);
+        return agg_add_label_rows(p, b, &p->node_labels, NL_NODE, NL_LABELS,
+                                  "node_labels", 1, err);
     case OCP_TABLE_NAMESPACE_LABELS:
-        return add_label_rows(p, b, &p->ns_labels, NSL_NAMESPACE, NSL_LABELS,
-                              "namespace_labels", 0, err);
+        return agg_add_label_rows(p, b, &p->ns_labels, NSL_NAMESPACE, NSL_LABELS,
+                                  "namespace_labels", 0, err);
     default:
         return OCP_ERR_SOFTWARE;
     }

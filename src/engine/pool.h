@@ -16,7 +16,7 @@
 
 #define POOL_NULL 0u
 /* Ids stay below 2^29: callers keep three flag bits above an id (see
- * label_at in agg_add.c).  Past that many distinct strings a pool
+ * label_at in agg_add_internal.h).  Past that many distinct strings a pool
  * refuses new ones and says so with `full`. */
 #define POOL_MAX_IDS (1u << 29)
 

@@ -1,8 +1,10 @@
 /*
  * driver.h - the MPI job's internal pieces (src/driver only).
  *
- * main.c parses the command line and runs the phases; plan.c turns the
- * input into chunk ranges (rank 0); execute.c reads and aggregates a
+ * main.c parses the command line and runs the phases over struct run
+ * (run.h); checks.c holds the checks before any heavy work and
+ * messages.c the lines that tell the user how the job ended; plan.c turns
+ * the input into chunk ranges (rank 0); execute.c reads and aggregates a
  * rank's chunks with OpenMP threads; exchange.c moves configs, plans and
  * partials between ranks; summary.c writes the JSON run summary.
  */

@@ -9,11 +9,12 @@
  * succeeded, else which rank failed first, with what code and message,
  * and all exit with that code.  Inside a phase, alerts and status headers
  * (transport.c) keep every rank in step, so a failure never leaves a rank
- * waiting and nothing is left on disk. */
+ * waiting and nothing is left on disk.  The phases share struct run
+ * (run.h); the checks before the heavy work are in checks.c, the lines
+ * that tell the user how the job ended in messages.c. */
 #include <errno.h>
 #include <mpi.h>
 #include <omp.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +22,17 @@
 #include <unistd.h>
 
 #include "driver/driver.h"
+#include "driver/checks.h"
 #include "driver/claim.h"
 #include "driver/exchange.h"
 #include "driver/fault.h"
 #include "driver/aws_step.h"
 #include "driver/finish.h"
+#include "driver/messages.h"
 #include "driver/options.h"
 #include "driver/output.h"
 #include "driver/roles.h"
+#include "driver/run.h"
 #include "driver/runtime.h"
 #include "driver/summary.h"
 #include "driver/transport.h"
@@ -94,63 +98,6 @@ static void free_finish_settings(struct agg_finish_settings *fs)
     memset(fs, 0, sizeof *fs);
 }
 
-static void print_error(int rank, int nranks, const struct ocp_error *err)
-{
-    char line[2048];
-    ocp_error_format(err, line, sizeof line);
-    if (nranks > 1)
-        fprintf(stderr, "ocpagg: rank %d: %s: %s\n", rank,
-                ocp_status_name(err->code), line);
-    else
-        fprintf(stderr, "ocpagg: %s: %s\n", ocp_status_name(err->code), line);
-}
-
-/* Everything one run holds, so the phases are small functions. */
-struct run {
-    int64_t moving_groups; /* groups this rank sent in the shuffle */
-    uint64_t moved_bytes;  /* and their serialized bytes */
-    /* Windows of days, worked through one after the other (plan_windows);
-     * the counters below add up over the windows. */
-    struct plan_window *windows;
-    size_t nwindows, window;
-    struct agg_stats stats;    /* this rank's input counters */
-    int64_t owned[2];          /* pod and storage groups of its days */
-    struct roles_log *roles;   /* rank 0, several windows: node roles */
-    int redo;                  /* node roles differ: redo in one window */
-    char redo_reason[OCP_ERROR_MSG_MAX];
-    struct options opt;
-    struct cfg cfg;
-    struct plan plan;
-    struct lbl_keys keys;
-    struct tp tp;
-    struct job job;
-    struct rank_result res;
-    struct agg_partial *partial;
-    struct agg_partial *spare; /* the last window's partial, emptied and
-                                  reused by the next (execute_chunks) */
-    struct agg_finish_settings fs;
-    struct rpt_meta meta;
-    struct run_summary sum;
-    struct rank_figures *figures;
-    struct out_encoding enc;   /* how days become blocks, on every rank */
-    struct out_dest dest;      /* rank 0, from the finish to the commit */
-    struct pg_options pgo;     /* postgres: rank 0 */
-    struct pg_target pgt;
-    int64_t *pg_ids;
-    struct finish_result fres;
-    struct finish_mem *fmem; /* the finish's memory, kept across windows */
-    struct claim_board *board; /* who reads which chunk (claim.h) */
-    unsigned sweep;            /* passes over the windows (the roles' rerun) */
-    struct exchange_days days; /* the current window's: who finishes what */
-    int rank, nranks, nthreads;
-    double t_begin, t_mark;
-    char *config_json;
-    struct tp_verdict verdict;
-    /* OCP on AWS (aws_step.c): when aws.source_uuid is set */
-    struct rpt_buf aws_rows;         /* this rank's finished rows for it */
-    struct aws_step_result aws;
-};
-
 /* The report is aborted before any MPI_Abort, so no temporary report
  * outlives the job and the database rolls back. */
 static void abort_stream(void *ctx)
@@ -193,57 +140,6 @@ static int stopped(struct ocp_error *err)
     return TP_PEER;
 }
 
-static void *idle_thread(void *arg)
-{
-    return arg;
-}
-
-/* libgomp ends the process with exit 1 when it cannot create a thread;
- * starting (and joining) as many threads up front, with the stack size
- * OpenMP will use, turns that into a memory error (71) we can report. */
-static int check_threads(int nthreads, struct ocp_error *err)
-{
-    pthread_t *th;
-    pthread_attr_t attr;
-    const char *ss = getenv("OMP_STACKSIZE");
-    int i, started = 0, rc = OCP_OK;
-
-    if (nthreads <= 1)
-        return OCP_OK;
-    th = calloc((size_t)nthreads, sizeof *th);
-    if (th == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads", "out of memory");
-    pthread_attr_init(&attr);
-    if (ss != NULL) {
-        char *end;
-        double v = strtod(ss, &end);
-        size_t mul = 1024; /* OpenMP's default unit is KiB */
-        if (*end == 'B' || *end == 'b')
-            mul = 1;
-        else if (*end == 'M' || *end == 'm')
-            mul = (size_t)1 << 20;
-        else if (*end == 'G' || *end == 'g')
-            mul = (size_t)1 << 30;
-        if (v > 0)
-            pthread_attr_setstacksize(&attr, (size_t)(v * (double)mul));
-    }
-    for (i = 1; i < nthreads; i++) {
-        int e = pthread_create(&th[i], &attr, idle_thread, NULL);
-        if (e != 0) {
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads",
-                               "cannot start %d threads (%s); lower threads or "
-                               "OMP_NUM_THREADS", nthreads, strerror(e));
-            break;
-        }
-        started = i;
-    }
-    for (i = 1; i <= started; i++)
-        pthread_join(th[i], NULL);
-    pthread_attr_destroy(&attr);
-    free(th);
-    return rc;
-}
-
 /* Config: rank 0 parses and validates, everyone receives. */
 static int phase_config(struct run *r, struct ocp_error *err)
 {
@@ -283,118 +179,6 @@ static int phase_config(struct run *r, struct ocp_error *err)
     return rc;
 }
 
-/* Rank 0: the outputs must be this run's own before any heavy work. */
-static int check_outputs(struct run *r, struct ocp_error *err)
-{
-    struct rpt_output_spec spec;
-    const char **inputs = malloc((r->plan.nfiles + 1) * sizeof *inputs);
-    size_t i;
-    int rc;
-
-    if (inputs == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    inputs[0] = r->cfg.input_path;
-    for (i = 0; i < r->plan.nfiles; i++)
-        inputs[i + 1] = r->plan.files[i];
-    memset(&spec, 0, sizeof spec);
-    if (r->enc.postgres) {
-        /* The report goes to the database; the summary is the only file. */
-        spec.report_path = r->cfg.summary_path;
-        spec.report_key = "output.summary";
-    } else {
-        spec.report_path = r->cfg.output_path;
-        spec.report_key = "output.path";
-        spec.summary_path = r->cfg.summary_path;
-        spec.summary_key = "output.summary";
-    }
-    spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
-                       r->cfg.output_partitioned;
-    spec.inputs = inputs;
-    spec.ninputs = r->plan.nfiles + 1;
-    rc = rpt_output_check(&spec, err);
-    if (rc == OCP_OK && r->cfg.aws_source_uuid != NULL) {
-        /* The OCP-on-AWS report is an output too: checked against the
-         * inputs, the summary and the OCP report like they are against
-         * each other. */
-        char *aws = cfg_aws_output_path(&r->cfg);
-        if (aws == NULL && r->enc.postgres && r->cfg.aws_output == NULL) {
-            /* postgres without aws.output: the AWS rows go to the table
-             * only, no file to check. */
-            free(inputs);
-            return rc;
-        }
-        if (aws == NULL)
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        if (rc == OCP_OK) {
-            spec.report_path = aws;
-            spec.report_key = "aws.output";
-            spec.partitioned = 0;
-            spec.summary_path = r->cfg.summary_path;
-            spec.summary_key = "output.summary";
-            rc = rpt_output_check(&spec, err);
-        }
-        if (rc == OCP_OK && !r->enc.postgres) {
-            int partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
-                              r->cfg.output_partitioned;
-            spec.report_path = partitioned ? r->cfg.output_path : aws;
-            spec.report_key = partitioned ? "output.path" : "aws.output";
-            spec.partitioned = partitioned;
-            spec.summary_path = partitioned ? aws : r->cfg.output_path;
-            spec.summary_key = partitioned ? "aws.output" : "output.path";
-            rc = rpt_output_check(&spec, err);
-        }
-        free(aws);
-    }
-    free(inputs);
-    return rc;
-}
-
-/* Rank 0, postgres with the AWS step: the AWS table's pre-flight, with
- * the configured bill and account alias ids (deferred foreign keys). */
-static int pg_aws_check(struct run *r, struct ocp_error *err)
-{
-    char **pairs = NULL;
-    size_t npairs = 0, i;
-    int64_t *ids;
-    int rc;
-
-    if (cfg_aws_split(r->cfg.aws_account_aliases, &pairs, &npairs) != OCP_OK)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    ids = calloc(npairs + 1, sizeof *ids);
-    if (ids == NULL) {
-        cfg_aws_split_free(pairs, npairs);
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    }
-    for (i = 0; i < npairs; i++) {
-        const char *eq = strchr(pairs[i], '='); /* cfg_aws.c checked the form */
-        ids[i] = eq != NULL ? strtoll(eq + 1, NULL, 10) : 0;
-    }
-    rc = pg_aws_preflight(&r->pgo, &r->pgt.periods, r->cfg.aws_has_bill_id,
-                          r->cfg.aws_bill_id, ids, npairs, stderr, err);
-    free(ids);
-    cfg_aws_split_free(pairs, npairs);
-    return rc;
-}
-
-/* Rank 0, postgres: the pre-flight against the database, changing
- * nothing, before any heavy work (each problem on its own line). */
-static int pg_check(struct run *r, struct ocp_error *err)
-{
-    int rc;
-
-    r->pg_ids = calloc(r->cfg.n_cost_categories + 1, sizeof *r->pg_ids);
-    if (r->pg_ids == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    rc = pg_options_from_cfg(&r->cfg, &r->pgo, r->pg_ids, r->cfg.n_cost_categories, err);
-    if (rc == OCP_OK)
-        rc = pg_preflight(&r->pgo, &r->pgt, stderr, err);
-    if (rc == OCP_OK && r->cfg.aws_source_uuid != NULL)
-        rc = pg_aws_check(r, err);
-    if (rc == OCP_OK)
-        r->enc.periods = r->pgt.periods;
-    return rc;
-}
-
 /* Plan: rank 0 reads metadata and checks the outputs, everyone receives
  * the chunk list and takes its share. */
 static int phase_plan(struct run *r, struct ocp_error *err)
@@ -411,7 +195,7 @@ static int phase_plan(struct run *r, struct ocp_error *err)
                     r->cfg.input_format == CFG_INPUT_HDF5 ? "HDF5" : "Parquet",
                     r->cfg.input_path, r->nranks);
         if (r->enc.postgres)
-            rc = pg_check(r, err);
+            rc = check_postgres(r, err);
         if (rc == OCP_OK)
             rc = plan_build(&r->cfg, &r->plan, warning, sizeof warning, err);
         if (rc == OCP_OK)
@@ -815,54 +599,6 @@ static int phase_write(struct run *r, struct ocp_error *err)
     }
     out_release(&r->dest);
     return rc;
-}
-
-static void print_done(const struct run *r)
-{
-    const struct run_summary *s = &r->sum;
-    int64_t peak = 0;
-    int i;
-    for (i = 0; i < r->nranks; i++)
-        if (r->figures[i].peak_rss > peak)
-            peak = r->figures[i].peak_rss;
-    fprintf(stderr,
-            "ocpagg: done in %.2f s: %lld input rows (%.2f M rows/s), "
-            "%lld bad label rows, %lld report rows "
-            "(%lld pod, %lld unallocated, %lld storage)\n"
-            "ocpagg: phases: plan %.2f s, read+aggregate %.2f s, exchange %.2f s, "
-            "finish+write %.2f s; peak RSS per rank %.1f MiB\n"
-            "ocpagg: report: %s\nocpagg: summary: %s\n",
-            s->t_total, (long long)r->plan.total_rows,
-            s->t_total > 0 ? (double)r->plan.total_rows / s->t_total / 1e6 : 0.0,
-            (long long)s->stats.bad_label_rows,
-            (long long)(s->out_pod_rows + s->out_unallocated_rows + s->out_storage_rows),
-            (long long)s->out_pod_rows, (long long)s->out_unallocated_rows,
-            (long long)s->out_storage_rows, s->t_plan, s->t_read, s->t_reduce,
-            s->t_finish, (double)peak / 1048576.0, r->cfg.output_path,
-            r->cfg.summary_path);
-}
-
-/* Rank 0's last word on a failed job: which rank, which signal or error. */
-static void print_verdict(const struct run *r)
-{
-    const struct tp_verdict *v = &r->verdict;
-    if (r->rank != 0 || v->code == OCP_OK)
-        return;
-    if (v->code == OCP_ERR_INTERRUPTED && v->signal != 0) {
-        if (r->nranks > 1)
-            fprintf(stderr, "ocpagg: rank %d stopped by signal %d (%s) before the report "
-                            "was written; no report left behind\n",
-                    v->rank, v->signal, strsignal(v->signal));
-        else
-            fprintf(stderr, "ocpagg: stopped by signal %d (%s) before the report was "
-                            "written; no report left behind\n",
-                    v->signal, strsignal(v->signal));
-    } else if (r->nranks > 1 && v->rank != 0) {
-        /* Rank 0's own failure was printed where it happened. */
-        fprintf(stderr, "ocpagg: job stopped because rank %d failed (%s: %s); "
-                        "no report written\n",
-                v->rank, ocp_status_name(v->code), v->text);
-    }
 }
 
 int main(int argc, char **argv)

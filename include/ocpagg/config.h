@@ -85,7 +85,7 @@ struct cfg {
     size_t n_cost_categories;
     struct cfg_node_role *node_roles;
     size_t n_node_roles;
-    /* Room of the three lists above (cfg_keys.c grows them by doubling;
+    /* Room of the three lists above (cfg_lists.c grows them by doubling;
      * 0 or any value up to the room is safe, never more). */
     size_t tag_keys_cap, cost_categories_cap, node_roles_cap;
     int threads; /* per rank; 0 = the OpenMP default */

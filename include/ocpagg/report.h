@@ -277,7 +277,7 @@ int rpt_remove_tree(const char *path);
  * row encoding for Parquet (decoded on rank 0 into the writer's row
  * groups).  Neither side needs all groups or all rows on one rank.
  * A CSV block is a 12-byte header ("RPC1", u64 row count) and the rows'
- * CSV lines; a Parquet block is described in rpt_parquet.c.  Blocks are
+ * CSV lines; a Parquet block is described in rpt_parquet_block.c.  Blocks are
  * checked on arrival (a corrupt one is OCP_ERR_SOFTWARE, never a crash).
  *
  * Nothing is visible under the final name before rpt_stream_commit:

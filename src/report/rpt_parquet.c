@@ -1,15 +1,15 @@
 /*
  * rpt_parquet.c - the report as Parquet, typed like Koku's Trino table
  * reporting_ocpusagelineitem_daily_summary: the Parquet half of the report
- * stream.
+ * stream, from decoded rows to the committed file or tree.  The day block
+ * the rows arrive in, and its layout, are rpt_parquet_block.c's.
  *
- * A day's owner encodes its rows into a compact self-contained block
- * (rpt_pq_encode); rank 0 decodes the blocks, a chunk of rows at a time,
- * and hands them to the Parquet writer as column arrays whose strings
- * point into the block (no copies).  The writer cuts pages and row groups
- * by its own counters, value by value, so the file does not depend on how
- * the rows were cut into blocks: streaming day blocks gives the same bytes
- * as writing the whole table at once.
+ * Rank 0 decodes the blocks, a chunk of rows at a time, and hands them to
+ * the Parquet writer as column arrays whose strings point into the block
+ * (no copies).  The writer cuts pages and row groups by its own counters,
+ * value by value, so the file does not depend on how the rows were cut
+ * into blocks: streaming day blocks gives the same bytes as writing the
+ * whole table at once.
  *
  * Single file: written as "<path>.tmp.<host>.<pid>", renamed over path on
  * commit.  Partitioned: the whole tree is built under
@@ -19,15 +19,6 @@
  * where the file system lacks it); the old tree is removed afterwards.  A
  * failure before the swap removes the new tree and leaves the old report
  * exactly as it was.
- *
- * Block layout (all integers little-endian; a block is untrusted input and
- * every length is checked against its size):
- *   "RPQ1", u64 row count, then per row:
- *   uuid: 37 bytes (NUL-terminated within them); i32 usage_day;
- *   u8 flags (1 storage, 2 infrastructure cost, 4 cost category);
- *   i32 cost_category_id; u32 mask of non-NULL numbers, then 8 bytes per
- *   non-NULL number (IEEE bits); 10 strings, each u8 0 (NULL) or 1 and
- *   the bytes with a terminating NUL.
  */
 #include "ocpagg/report.h"
 #include "report/rpt_internal.h"
@@ -35,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,47 +47,28 @@ struct rcol {
     int which; /* K_STR: field index; K_NUM: enum rpt_num; K_CONST: 0..2 */
 };
 
-enum { S_NAMESPACE, S_NODE, S_RESOURCE, S_POD_LABELS, S_PVC, S_PV, S_SC,
-       S_VOL_LABELS, S_ALL_LABELS, S_CSI };
-
 static const struct rcol rcols[] = {
     {K_UUID, 0},          {K_PERIOD, 0},
     {K_CONST, 0},         {K_CONST, 1},
     {K_SOURCE, 0},        {K_DATE, 0},
-    {K_DATE, 1},          {K_STR, S_NAMESPACE},
-    {K_STR, S_NODE},      {K_STR, S_RESOURCE},
-    {K_STR, S_POD_LABELS}, {K_NUM, RPT_POD_USAGE_CPU_HOURS},
+    {K_DATE, 1},          {K_STR, RPT_S_NAMESPACE},
+    {K_STR, RPT_S_NODE},  {K_STR, RPT_S_RESOURCE},
+    {K_STR, RPT_S_POD_LABELS},          {K_NUM, RPT_POD_USAGE_CPU_HOURS},
     {K_NUM, RPT_POD_REQUEST_CPU_HOURS}, {K_NUM, RPT_POD_EFFECTIVE_CPU_HOURS},
     {K_NUM, RPT_POD_LIMIT_CPU_HOURS},   {K_NUM, RPT_POD_USAGE_MEM_GBH},
     {K_NUM, RPT_POD_REQUEST_MEM_GBH},   {K_NUM, RPT_POD_EFFECTIVE_MEM_GBH},
     {K_NUM, RPT_POD_LIMIT_MEM_GBH},     {K_NUM, RPT_NODE_CAP_CPU_CORES},
     {K_NUM, RPT_NODE_CAP_CPU_HOURS},    {K_NUM, RPT_NODE_CAP_MEM_GB},
     {K_NUM, RPT_NODE_CAP_MEM_GBH},      {K_NUM, RPT_CLUSTER_CAP_CPU_HOURS},
-    {K_NUM, RPT_CLUSTER_CAP_MEM_GBH},   {K_STR, S_PVC},
-    {K_STR, S_PV},        {K_STR, S_SC},
-    {K_STR, S_VOL_LABELS}, {K_STR, S_ALL_LABELS},
+    {K_NUM, RPT_CLUSTER_CAP_MEM_GBH},   {K_STR, RPT_S_PVC},
+    {K_STR, RPT_S_PV},    {K_STR, RPT_S_SC},
+    {K_STR, RPT_S_VOL_LABELS},          {K_STR, RPT_S_ALL_LABELS},
     {K_NUM, RPT_PVC_CAP_GB},            {K_NUM, RPT_PVC_CAP_GB_MONTHS},
     {K_NUM, RPT_VOLUME_REQUEST_GB_MONTHS}, {K_NUM, RPT_PVC_USAGE_GB_MONTHS},
     {K_CONST, 2},         {K_INFRA, 0},
-    {K_STR, S_CSI},       {K_CATEGORY, 0},
+    {K_STR, RPT_S_CSI},   {K_CATEGORY, 0},
 };
 #define NRCOLS (sizeof rcols / sizeof rcols[0])
-
-static const char *row_str(const struct rpt_row *r, int which)
-{
-    switch (which) {
-    case S_NAMESPACE: return r->namespace_;
-    case S_NODE: return r->node;
-    case S_RESOURCE: return r->resource_id;
-    case S_POD_LABELS: return r->pod_labels;
-    case S_PVC: return r->pvc;
-    case S_PV: return r->pv;
-    case S_SC: return r->storageclass;
-    case S_VOL_LABELS: return r->volume_labels;
-    case S_ALL_LABELS: return r->all_labels;
-    default: return r->csi_volume_handle;
-    }
-}
 
 /* Column buffers for one block of rows. */
 struct block {
@@ -205,7 +176,7 @@ static int write_block(struct pq_writer *w, struct block *b,
                 b->i32[c][i] = r->usage_day;
                 b->valid[c][i] = 1;
                 break;
-            case K_STR: b->str[c][i] = row_str(r, rcols[c].which); break;
+            case K_STR: b->str[c][i] = rpt_pq_row_str(r, rcols[c].which); break;
             case K_NUM: b->num[c][i] = r->num[rcols[c].which]; break;
             case K_INFRA:
                 b->str[c][i] = r->has_infra_cost ? rpt_infra_cost_text : NULL;
@@ -232,220 +203,6 @@ static int write_block(struct pq_writer *w, struct block *b,
         cd[c].valid = b->valid[c];
     }
     return pq_writer_write_batch(w, cd, n, err);
-}
-
-
-/* ---- blocks ---------------------------------------------------------- */
-
-#define PQ_MAGIC "RPQ1"
-#define PQ_HEAD 12
-/* The smallest encoded row: uuid, day, flags, category, mask, 10 tags. */
-#define MIN_ROW (37 + 4 + 1 + 4 + 4 + 10)
-#define NSTR 10
-
-enum { F_STORAGE = 1, F_INFRA = 2, F_CATEGORY = 4 };
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
-                  const struct rpt_meta *meta, struct rpt_buf *out,
-                  struct ocp_error *err)
-{
-    unsigned char head[PQ_HEAD];
-    size_t r;
-
-    if (meta->report_period_id < INT32_MIN || meta->report_period_id > INT32_MAX)
-        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "report_period_id",
-                             "%lld does not fit the INT column",
-                             (long long)meta->report_period_id);
-    memcpy(head, PQ_MAGIC, 4);
-    put_u64(head + 4, (uint64_t)(to - from));
-    if (rpt_buf_append(out, head, sizeof head) != 0)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-    for (r = from; r < to; r++) {
-        const struct rpt_row *row = &t->rows[r];
-        unsigned char fixed[37 + 4 + 1 + 4 + 4], *p;
-        uint32_t mask = 0;
-        size_t room = sizeof fixed + 8 * RPT_NUM_COUNT, start;
-        int k;
-
-        if (row->has_cost_category && (row->cost_category_id < INT32_MIN ||
-                                       row->cost_category_id > INT32_MAX))
-            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "cost_category_id",
-                                 "%lld does not fit the INT column",
-                                 (long long)row->cost_category_id);
-        for (k = 0; k < NSTR; k++) {
-            const char *s = row_str(row, k);
-            room += 1 + (s != NULL ? strlen(s) + 1 : 0);
-        }
-        start = out->len;
-        if (rpt_buf_append(out, NULL, room) != 0)
-            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
-        p = (unsigned char *)out->data + start;
-        memcpy(p, row->uuid, 36);
-        p[36] = '\0';
-        p += 37;
-        put_u32(p, (uint32_t)row->usage_day);
-        p[4] = (unsigned char)((row->source == RPT_SOURCE_STORAGE ? F_STORAGE : 0) |
-                               (row->has_infra_cost ? F_INFRA : 0) |
-                               (row->has_cost_category ? F_CATEGORY : 0));
-        put_u32(p + 5, (uint32_t)(int32_t)(row->has_cost_category
-                                               ? row->cost_category_id : 0));
-        for (k = 0; k < RPT_NUM_COUNT; k++)
-            if (!isnan(row->num[k]))
-                mask |= (uint32_t)1 << k;
-        put_u32(p + 9, mask);
-        p += 13;
-        for (k = 0; k < RPT_NUM_COUNT; k++) {
-            uint64_t bits;
-            if (!(mask & ((uint32_t)1 << k)))
-                continue;
-            memcpy(&bits, &row->num[k], 8);
-            put_u64(p, bits);
-            p += 8;
-        }
-        for (k = 0; k < NSTR; k++) {
-            const char *s = row_str(row, k);
-            if (s == NULL) {
-                *p++ = 0;
-            } else {
-                size_t n = strlen(s) + 1;
-                *p++ = 1;
-                memcpy(p, s, n);
-                p += n;
-            }
-        }
-        out->len = (size_t)((char *)p - out->data);
-    }
-    return OCP_OK;
-}
-
-/* A block being decoded: the next row starts at pos. */
-struct cursor {
-    const unsigned char *data;
-    size_t len, pos;
-    uint64_t left;   /* rows not yet decoded */
-};
-
-static int cursor_start(struct cursor *c, const unsigned char *block,
-                        size_t len, struct ocp_error *err)
-{
-    if (len < PQ_HEAD || memcmp(block, PQ_MAGIC, 4) != 0)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "not a Parquet report block (%zu bytes)", len);
-    c->data = block;
-    c->len = len;
-    c->pos = PQ_HEAD;
-    c->left = get_u64(block + 4);
-    /* The count is checked against the bytes before anything is sized by it. */
-    if (c->left > (len - PQ_HEAD) / MIN_ROW)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "report block claims %llu rows in %zu bytes",
-                             (unsigned long long)c->left, len);
-    return OCP_OK;
-}
-
-static const char *take_str(struct cursor *c, int *ok)
-{
-    const unsigned char *nul;
-    const char *s;
-
-    if (c->pos >= c->len) {
-        *ok = 0;
-        return NULL;
-    }
-    if (c->data[c->pos++] == 0)
-        return NULL;
-    nul = memchr(c->data + c->pos, 0, c->len - c->pos);
-    if (nul == NULL) {
-        *ok = 0;
-        return NULL;
-    }
-    s = (const char *)c->data + c->pos;
-    c->pos = (size_t)(nul - c->data) + 1;
-    return s;
-}
-
-/* Decodes the next row into r (strings point into the block). */
-static int decode_row(struct cursor *c, struct rpt_row *r, struct ocp_error *err)
-{
-    const unsigned char *p;
-    uint32_t mask;
-    int k, ok = 1, flags;
-    const char *strs[NSTR];
-
-    if (c->len - c->pos < MIN_ROW - NSTR)
-        goto bad;
-    p = c->data + c->pos;
-    if (memchr(p, 0, 37) == NULL)
-        goto bad;
-    memset(r, 0, sizeof *r);
-    memcpy(r->uuid, p, 37);
-    p += 37;
-    r->usage_day = (int32_t)get_u32(p);
-    flags = p[4];
-    r->source = flags & F_STORAGE ? RPT_SOURCE_STORAGE : RPT_SOURCE_POD;
-    r->has_infra_cost = (flags & F_INFRA) != 0;
-    r->has_cost_category = (flags & F_CATEGORY) != 0;
-    r->cost_category_id = (int32_t)get_u32(p + 5);
-    mask = get_u32(p + 9);
-    if (mask >> RPT_NUM_COUNT)
-        goto bad;
-    c->pos += 37 + 13;
-    for (k = 0; k < RPT_NUM_COUNT; k++) {
-        uint64_t bits;
-        if (!(mask & ((uint32_t)1 << k))) {
-            r->num[k] = NAN;
-            continue;
-        }
-        if (c->len - c->pos < 8)
-            goto bad;
-        bits = get_u64(c->data + c->pos);
-        memcpy(&r->num[k], &bits, 8);
-        c->pos += 8;
-    }
-    for (k = 0; k < NSTR; k++)
-        strs[k] = take_str(c, &ok);
-    if (!ok)
-        goto bad;
-    r->namespace_ = strs[S_NAMESPACE];
-    r->node = strs[S_NODE];
-    r->resource_id = strs[S_RESOURCE];
-    r->pod_labels = strs[S_POD_LABELS];
-    r->pvc = strs[S_PVC];
-    r->pv = strs[S_PV];
-    r->storageclass = strs[S_SC];
-    r->volume_labels = strs[S_VOL_LABELS];
-    r->all_labels = strs[S_ALL_LABELS];
-    r->csi_volume_handle = strs[S_CSI];
-    c->left--;
-    return OCP_OK;
-bad:
-    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                         "truncated or corrupt report block at byte %zu", c->pos);
 }
 
 /* ---- the sink -------------------------------------------------------- */
@@ -702,15 +459,15 @@ static int start_day(struct rpt_pq_sink *s, int32_t day, struct ocp_error *err)
 int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
                  size_t len, int64_t *rows, struct ocp_error *err)
 {
-    struct cursor c = {NULL, 0, 0, 0};
-    int rc = cursor_start(&c, block, len, err);
+    struct rpt_pq_cursor c = {NULL, 0, 0, 0};
+    int rc = rpt_pq_cursor_start(&c, block, len, err);
 
     while (rc == OCP_OK && c.left > 0) {
         struct rpt_table view;
         size_t n = 0, from;
 
         while (rc == OCP_OK && n < BLOCK_ROWS && c.left > 0)
-            if ((rc = decode_row(&c, &s->rows[n], err)) == OCP_OK)
+            if ((rc = rpt_pq_decode_row(&c, &s->rows[n], err)) == OCP_OK)
                 n++;
         if (rc != OCP_OK)
             break;

@@ -109,6 +109,23 @@ int pgi_check_table(PGconn *conn, const struct pg_options *o,
                     const struct pg_periods *periods, struct pgi_checks *ck,
                     int32_t *missing, int *can_create);
 
+/* ---- The months of the range and their partitions (pg_partitions.c) ---- */
+
+/* The months of o's start_date..end_date into p, each cut to the range,
+ * each with o->report_period_id.  OCP_ERR_CONFIG when end_date is before
+ * start_date, the range covers more than PG_MONTHS_MAX months, or it spans
+ * more than one month with a fixed report_period_id. */
+int pgi_plan_months(const struct pg_options *o, struct pg_periods *p,
+                    struct ocp_error *err);
+
+/* *n = the months of p that have no partition <table>_YYYY_MM of the
+ * table whose oid (as text) is oid.  OCP_ERR_CANTCREAT when a query
+ * failed. */
+int pgi_count_missing_partitions(PGconn *conn, const char *oid,
+                                 const char *table,
+                                 const struct pg_periods *p, int32_t *n,
+                                 struct ocp_error *err);
+
 /* ---- More than one table in the data transaction (pg_writer.c) ----
  * The writer's own table is COPYed first; a later table (pg_aws.c) runs
  * its statements in the same transaction.  The first of these calls ends

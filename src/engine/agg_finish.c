@@ -237,6 +237,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     /* The day's merged groups, in the cache's lasting map: its memory
      * is reused day after day instead of being faulted in afresh. */
     struct hmap *final = &f->c->pod_final;
+    struct agg_finish_cache *c = f->c;
     size_t e;
     int created, rc = OCP_OK;
 
@@ -254,6 +255,7 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
     memset(&cm, 0, sizeof cm);
     memset(&lm, 0, sizeof lm);
     hmap_clear(final);
+    c->njoined = 0;
     /* As many groups as the day has (merged labels seldom join two); the
      * table also gets room for the unallocated rows (about one per node
      * with capacity) and the storage rows (about one per storage group)
@@ -328,30 +330,55 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         items[j].fh = hmap_hash(&items[j].fk, sizeof items[j].fk);
     for (j = 0; j < nw; j++) {
         const struct emit_item *it = &items[j];
-        const struct pod_val *v = hmap_value(&p->pods, it->e);
+        struct final_pod_val *fv;
         size_t i;
 
-        if (j + EMIT_AHEAD < nw) {
+        if (j + EMIT_AHEAD < nw)
             hmap_prefetch(final, items[j + EMIT_AHEAD].fh);
-            hmap_prefetch_at(&p->pods, items[j + EMIT_AHEAD].e);
-        }
         i = hmap_upsert_hashed(final, &it->fk, it->fh, &created);
         if (i == SIZE_MAX) {
             rc = oom(err);
             goto cleanup;
         }
-        /* Merging into a new (zero) entry gives the group's value as it
-         * is: copy it. */
-        if (created)
-            memcpy(hmap_value(final, i), v, sizeof *v);
-        else
-            f->overflow |= agg_merge_pod_val(&p->pool, hmap_value(final, i), v);
+        fv = hmap_value(final, i);
+        if (created) {
+            fv->entry = (uint32_t)it->e; /* entries number below 2^32 (hmap) */
+            fv->joined = FINAL_ALONE;
+            continue;
+        }
+        /* A second entry of the group: from now on the group's value is
+         * a copy of the first's, the others merged into it in item
+         * order. */
+        if (fv->joined == FINAL_ALONE) {
+            if (c->njoined == c->joined_cap) {
+                size_t ncap = c->joined_cap ? 2 * c->joined_cap : 64;
+                struct pod_val *nj = realloc(c->joined, ncap * sizeof *nj);
+                if (nj == NULL) {
+                    rc = oom(err);
+                    goto cleanup;
+                }
+                c->joined = nj;
+                c->joined_cap = ncap;
+            }
+            memcpy(&c->joined[c->njoined], hmap_value(&p->pods, fv->entry),
+                   sizeof *c->joined);
+            fv->joined = (uint32_t)c->njoined++;
+        }
+        f->overflow |= agg_merge_pod_val(&p->pool, &c->joined[fv->joined],
+                                         hmap_value(&p->pods, it->e));
     }
     for (e = 0; e < final->count; e++) {
         const struct final_pod_key *k = hmap_entry(final, e);
-        const struct pod_val *v = hmap_value(final, e);
+        const struct final_pod_val *fv = hmap_value(final, e);
+        const struct pod_val *v = fv->joined != FINAL_ALONE ? &c->joined[fv->joined]
+                                                            : hmap_value(&p->pods, fv->entry);
         struct rpt_row *row = rpt_table_add(f->out);
         int s;
+
+        /* The groups' values lie among the other days' in the table. */
+        if (e + EMIT_AHEAD < final->count)
+            hmap_prefetch_at(&p->pods, ((const struct final_pod_val *)hmap_value(
+                                            final, e + EMIT_AHEAD))->entry);
 
         if (row == NULL) {
             rc = oom(err);

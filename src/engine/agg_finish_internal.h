@@ -35,6 +35,15 @@ struct final_pod_key {
     int32_t day;
     uint32_t ns, node, labels; /* labels in the finish pool */
 };
+/* A final group names the partial's pod entry that made it; only the
+ * rare group that two entries make (their merged label texts are equal)
+ * has its value copied, into the cache's `joined`.  So the day's map is
+ * 24 bytes a group, not a 240-byte copy of every group's sums. */
+#define FINAL_ALONE UINT32_MAX
+struct final_pod_val {
+    uint32_t entry;  /* the first pod entry of the group */
+    uint32_t joined; /* its index in joined[], or FINAL_ALONE */
+};
 
 struct unalloc_val {
     struct xsum usage_cpu, request_cpu, eff_cpu, usage_mem, request_mem, eff_mem;
@@ -171,6 +180,10 @@ struct agg_finish_cache {
     struct lbl_set work;
     struct ocp_arena prep;          /* prepared sets */
     struct hmap pod_final;          /* emit_pods' groups of the day */
+    struct pod_val *joined;         /* ... the values of those made of
+                                       several entries, njoined of
+                                       joined_cap */
+    size_t njoined, joined_cap;
     struct emit_item *items;        /* emit_pods' scratch, items_cap long */
     size_t items_cap;
     const struct prep_entry **pick; /* merges' entries, npick used of pick_cap */

@@ -341,7 +341,7 @@ void agg_fin_cache_init(struct agg_finish_cache *c)
     lbl_set_init(&c->work);
     hmap_init(&c->merged, sizeof(struct merged_key), sizeof(struct merged_val));
     hmap_init(&c->sets, sizeof(struct set_key), sizeof(struct set_val));
-    hmap_init(&c->pod_final, sizeof(struct final_pod_key), sizeof(struct pod_val));
+    hmap_init(&c->pod_final, sizeof(struct final_pod_key), sizeof(struct final_pod_val));
     ocp_arena_init(&c->prep, (size_t)1 << 20);
 }
 
@@ -354,6 +354,7 @@ void agg_fin_cache_release(struct agg_finish_cache *c)
     lbl_set_release(&c->work);
     hmap_release(&c->merged);
     hmap_release(&c->pod_final);
+    free(c->joined);
     free(c->items);
     free(c->pick);
     free(c->seq);
@@ -381,6 +382,7 @@ void agg_finish_cache_forget(struct agg_finish_cache *c)
     lbl_set_clear(&c->work);
     ocp_arena_rewind(&c->prep);
     hmap_clear(&c->pod_final);
+    c->njoined = 0;
     c->npick = 0;
     c->njobs = 0;
 }

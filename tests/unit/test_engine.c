@@ -435,6 +435,8 @@ static const char *labels_of(const struct rpt_table *t, int32_t day, const char 
  * texts, each row's CSV field its text quoted, and the text of a pod
  * whose node labels changed under an overridden key the same on both
  * days. */
+static void same_rows(const struct rpt_table *t1, const struct rpt_table *t2);
+
 static void test_finish_labels(void)
 {
     struct bb_store st = {{0}, 0};
@@ -498,6 +500,101 @@ static void test_finish_labels(void)
     rpt_table_release(&all);
     rpt_table_release(&d0);
     rpt_table_release(&d1);
+    agg_day_index_destroy(ix);
+    agg_partial_destroy(p);
+    bb_release(&st);
+}
+
+/* Pod groups whose merged labels come out equal are one report row: p1
+ * has its own app=a on a node labelled app=a, p2 only the node's, so
+ * both merge to {"app":"a"} (two partial groups, one final group, the
+ * emit_pods path that copies a group's value before merging the next
+ * into it); p3 stays a row of its own.  The sums are the exact sums of
+ * both groups' rows, the resource id the greater, and a second finish of
+ * the same day (through the same cache) and agg_finish give the same rows:
+ * the partial's groups were not changed by the merge. */
+static void test_joined_groups(void)
+{
+    struct bb_store st = {{0}, 0};
+    const int64_t ts[5] = {0, 3600000000, 0, 3600000000, 0};
+    const char *ns[5] = {"x", "x", "x", "x", "x"};
+    const char *node[5] = {"n", "n", "n", "n", "n"};
+    const char *pod[5] = {"p1", "p1", "p2", "p2", "p3"};
+    const char *rid[5] = {"r1", "r1", "r2", "r2", "r3"};
+    const char *plab[5] = {"{\"app\":\"a\"}", "{\"app\":\"a\"}", "{}", "{}",
+                           "{\"env\":\"e\"}"};
+    const double use[5] = {1.5, 0.25, 2.25, 0.125, 7.0};
+    const double cap[5] = {4, 4, 4, 4, 4};
+    const int64_t nts[1] = {0};
+    const char *nnode[1] = {"n"}, *nlab[1] = {"{\"app\":\"a\"}"};
+    struct ocp_batch b, nb;
+    struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+    struct agg_day_index *ix = NULL;
+    struct agg_finish_settings fs;
+    struct rpt_table all, d0, again;
+    int pass;
+
+    memset(&b, 0, sizeof b);
+    b.table = OCP_TABLE_POD;
+    b.nrows = 5;
+    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 5);
+    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 5);
+    b.col[POD_NODE] = bb_strings(&st, node, 5);
+    b.col[POD_POD] = bb_strings(&st, pod, 5);
+    b.col[POD_RESOURCE_ID] = bb_strings(&st, rid, 5);
+    b.col[POD_LABELS] = bb_strings(&st, plab, 5);
+    b.col[POD_USAGE_CPU] = bb_numbers(&st, use, 5);
+    b.col[POD_CAP_CPU_SEC] = bb_numbers(&st, cap, 5);
+    memset(&nb, 0, sizeof nb);
+    nb.table = OCP_TABLE_NODE_LABELS;
+    nb.nrows = 1;
+    nb.col[NL_INTERVAL_START] = bb_times(&st, nts, 1);
+    nb.col[NL_NODE] = bb_strings(&st, nnode, 1);
+    nb.col[NL_LABELS] = bb_strings(&st, nlab, 1);
+    CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+    CHECK_INT(agg_partial_add(p, &nb, NULL), OCP_OK);
+    {
+        struct agg_stats sts;
+        agg_partial_stats(p, &sts);
+        CHECK_INT((long long)sts.pod_groups, 3); /* p1, p2, p3: own labels differ */
+    }
+    CHECK_INT(finish(p, &all), OCP_OK);
+    CHECK_INT(agg_day_index_create(p, &ix, NULL), OCP_OK);
+    memset(&fs, 0, sizeof fs);
+    rpt_table_init(&d0);
+    rpt_table_init(&again);
+    CHECK_INT(agg_finish_day(p, ix, &fs, 0, &d0, NULL), OCP_OK);
+    CHECK_INT(agg_finish_day(p, ix, &fs, 0, &again, NULL), OCP_OK);
+    for (pass = 0; pass < 3; pass++) {
+        const struct rpt_table *t = pass == 0 ? &all : pass == 1 ? &d0 : &again;
+        const struct rpt_row *joined = NULL, *own = NULL;
+        size_t i, pods = 0;
+        for (i = 0; i < t->count; i++) {
+            const struct rpt_row *r = &t->rows[i];
+            /* (The node's unallocated rows are pod rows too.) */
+            if (r->source != RPT_SOURCE_POD || r->namespace_ == NULL ||
+                strcmp(r->namespace_, "x") != 0)
+                continue;
+            pods++;
+            if (r->all_labels != NULL && strcmp(r->all_labels, "{\"app\":\"a\"}") == 0)
+                joined = r;
+            else if (r->all_labels != NULL &&
+                     strcmp(r->all_labels, "{\"app\":\"a\",\"env\":\"e\"}") == 0)
+                own = r;
+        }
+        CHECK_INT((long long)pods, 2);
+        CHECK(joined != NULL && own != NULL);
+        if (joined == NULL || own == NULL)
+            continue;
+        CHECK(joined->num[RPT_POD_USAGE_CPU_HOURS] == (1.5 + 0.25 + 2.25 + 0.125) / 3600.0);
+        CHECK(joined->resource_id != NULL && strcmp(joined->resource_id, "r2") == 0);
+        CHECK(own->num[RPT_POD_USAGE_CPU_HOURS] == 7.0 / 3600.0);
+        CHECK(own->resource_id != NULL && strcmp(own->resource_id, "r3") == 0);
+    }
+    same_rows(&d0, &again);
+    rpt_table_release(&all);
+    rpt_table_release(&d0);
+    rpt_table_release(&again);
     agg_day_index_destroy(ix);
     agg_partial_destroy(p);
     bb_release(&st);
@@ -1065,6 +1162,7 @@ int main(void)
     RUN(test_overflow_is_error);
     RUN(test_format_double);
     RUN(test_finish_labels);
+    RUN(test_joined_groups);
     RUN(test_partial_reset);
     RUN(test_null_labels);
     RUN(test_string_churn);

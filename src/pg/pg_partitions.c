@@ -57,6 +57,25 @@ int pgi_plan_months(const struct pg_options *o, struct pg_periods *p,
     return OCP_OK;
 }
 
+/* Whether the table of oid has a partition called name: *exists 1 or 0.
+ * OCP_ERR_CANTCREAT (err filled) when the catalog query fails. */
+static int partition_exists(PGconn *conn, const char *oid, const char *name,
+                            int *exists, struct ocp_error *err)
+{
+    const char *params[2] = {oid, name};
+    PGresult *res = pgi_execp(conn,
+                              "SELECT 1 FROM pg_inherits i JOIN pg_class c ON "
+                              "c.oid = i.inhrelid WHERE i.inhparent = $1::oid AND "
+                              "c.relname = $2",
+                              2, params, OCP_ERR_CANTCREAT,
+                              "looking for the monthly partition", err);
+    if (res == NULL)
+        return OCP_ERR_CANTCREAT;
+    *exists = PQntuples(res) > 0;
+    PQclear(res);
+    return OCP_OK;
+}
+
 /* Counts the months of p without their partition. */
 int pgi_count_missing_partitions(PGconn *conn, const char *oid,
                                  const char *table,
@@ -66,21 +85,13 @@ int pgi_count_missing_partitions(PGconn *conn, const char *oid,
     *n = 0;
     for (int32_t m = 0; m < p->n; m++) {
         char name[400];
-        const char *params[2] = {oid, name};
-        PGresult *res;
+        int exists, rc;
         partition_name(table, pgi_month_start(p->month[m].first_day), name,
                        sizeof name);
-        res = pgi_execp(conn,
-                        "SELECT 1 FROM pg_inherits i JOIN pg_class c ON "
-                        "c.oid = i.inhrelid WHERE i.inhparent = $1::oid AND "
-                        "c.relname = $2",
-                        2, params, OCP_ERR_CANTCREAT,
-                        "looking for the monthly partition", err);
-        if (res == NULL)
-            return OCP_ERR_CANTCREAT;
-        if (PQntuples(res) == 0)
+        if ((rc = partition_exists(conn, oid, name, &exists, err)) != OCP_OK)
+            return rc;
+        if (!exists)
             (*n)++;
-        PQclear(res);
     }
     return OCP_OK;
 }
@@ -122,23 +133,16 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
     PQclear(res);
     /* Is it there by now (another run may have made it)? */
     {
-        const char *params[2] = {oid, name};
-        res = pgi_execp(conn,
-                        "SELECT 1 FROM pg_inherits i JOIN pg_class c ON "
-                        "c.oid = i.inhrelid WHERE i.inhparent = $1::oid AND "
-                        "c.relname = $2",
-                        2, params, OCP_ERR_CANTCREAT,
-                        "looking for the monthly partition", err);
-        if (res == NULL)
+        int exists;
+        res = NULL;
+        if (partition_exists(conn, oid, name, &exists, err) != OCP_OK)
             goto rollback;
-        if (PQntuples(res) > 0) {
-            PQclear(res);
+        if (exists) {
             res = pgi_exec(conn, "COMMIT", OCP_ERR_CANTCREAT,
                            "partition COMMIT", err);
             rc = res ? OCP_OK : OCP_ERR_CANTCREAT;
             goto out;
         }
-        PQclear(res);
     }
     /* The default partition and its rows of this month. */
     {

@@ -49,7 +49,6 @@ void ocp_arena_reset(struct ocp_arena *arena);
  * process touches again while the freed ones stay with the heap. */
 void ocp_arena_rewind(struct ocp_arena *arena);
 
-
 #ifdef __cplusplus
 }
 #endif

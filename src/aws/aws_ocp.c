@@ -73,11 +73,12 @@ static int read_file(struct pq_file *f, struct rpt_table *t, struct ocp_error *e
                 continue;
             nv[k] = ocp_arena_alloc(&arena, (size_t)n * sizeof(double));
             rc = nv[k] ? aws_pq_read_numbers(f, rg, ncol[k], n, &arena, nv[k], NAN, err)
-                       : OCP_ERR_OSERR;
+                       : ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         }
         if (rc == OCP_OK && ccol >= 0) {
             cc = ocp_arena_alloc(&arena, (size_t)n * sizeof(double));
-            rc = cc ? aws_pq_read_numbers(f, rg, ccol, n, &arena, cc, NAN, err) : OCP_ERR_OSERR;
+            rc = cc ? aws_pq_read_numbers(f, rg, ccol, n, &arena, cc, NAN, err)
+                    : ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         }
         for (i = 0; i < n && rc == OCP_OK; i++) {
             struct rpt_row *r = rpt_table_add(t);

@@ -37,8 +37,8 @@ struct final_pod_key {
 };
 /* A final group names the partial's pod entry that made it; only the
  * rare group that two entries make (their merged label texts are equal)
- * has its value copied, into the cache's `joined`.  So the day's map is
- * 24 bytes a group, not a 240-byte copy of every group's sums. */
+ * has its value copied, into the cache's `joined`.  So the day's map
+ * takes 32 bytes a group instead of 240 (key and a copy of the sums). */
 #define FINAL_ALONE UINT32_MAX
 struct final_pod_val {
     uint32_t entry;  /* the first pod entry of the group */

@@ -382,7 +382,6 @@ void agg_finish_cache_forget(struct agg_finish_cache *c)
     lbl_set_clear(&c->work);
     ocp_arena_rewind(&c->prep);
     hmap_clear(&c->pod_final);
-    c->njoined = 0;
     c->npick = 0;
     c->njobs = 0;
 }

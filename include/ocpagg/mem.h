@@ -1,5 +1,6 @@
 /*
- * mem.h - hints to the memory system about big, randomly used blocks.
+ * mem.h - hints to the memory system about big, randomly used blocks,
+ * and whether huge pages pay on this machine.
  *
  * Nothing here allocates, frees or changes bytes, and every function may
  * do nothing (another OS, the kernel declines): results never depend on
@@ -15,12 +16,36 @@
 extern "C" {
 #endif
 
+/* Whether a free huge page of this machine is soon handed back to the
+ * hypervisor, given the kernel's free page reporting order
+ * (/sys/module/page_reporting/parameters/page_reporting_order: blocks of
+ * 2^order free pages go back to the host a few seconds after they were
+ * freed; negative when no device reports) and the order of a huge page
+ * (log2 of hpage_pmd_size over the base page size).  Where reporting
+ * takes blocks no larger than a huge page, nearly every huge page a
+ * process faults in is such a block, and the host backs it again on the
+ * first touch (0.1-0.7 GB/s measured on the project's VMs), while base
+ * pages come from the smaller free blocks the kernel never reports
+ * (2-3 GB/s).  0 when either order is unknown (negative). */
+int ocp_mem_reported_huge(long reporting_order, long huge_order);
+
+/* ocp_mem_reported_huge for this machine, read from sysfs; *reporting
+ * (when not NULL) receives page_reporting_order, -1 when the kernel has
+ * none or no device reports.  0 where it cannot tell (not Linux). */
+int ocp_mem_huge_pages_cold(long *reporting);
+
+/* Turns the huge-page hints below on (the default) or off for the whole
+ * process: off where fresh huge pages cost more to fault in than they
+ * save (ocp_mem_huge_pages_cold).  Call before other threads start. */
+void ocp_mem_hint_huge(int on);
+
 /* Asks for transparent huge pages under the whole 2 MiB pieces of the
  * n bytes at p (from malloc, realloc or mmap).  A hash table or an array
  * of tens of MB probed at random otherwise misses the TLB on nearly every
  * probe and takes a page fault per 4 KiB when first touched; Linux with
  * THP set to "madvise" (a common default) gives huge pages only where
- * asked.  Blocks under 2 MiB are left alone. */
+ * asked.  Blocks under 2 MiB are left alone, and nothing is asked
+ * while the hints are off (ocp_mem_hint_huge). */
 void ocp_mem_advise_huge(void *p, size_t n);
 
 /* ocp_mem_advise_huge for a whole mapping of the caller's own (p from

@@ -3,9 +3,70 @@
 #include "ocpagg/mem.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
+
+/* Set once by the driver before threads start (ocp_mem_hint_huge). */
+static int hint_huge = 1;
+
+int ocp_mem_reported_huge(long reporting_order, long huge_order)
+{
+    return reporting_order >= 0 && huge_order > 0 && reporting_order <= huge_order;
+}
+
+/* The first line of a sysfs file as a number, or -1 (absent, not a
+ * number, or out of range). */
+static long read_number(const char *path)
+{
+    char line[64], *end;
+    unsigned long v;
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL)
+        return -1;
+    if (fgets(line, sizeof line, f) == NULL) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    v = strtoul(line, &end, 10);
+    if (end == line || v > (1ul << 40))
+        return -1;
+    return (long)v;
+}
+
+int ocp_mem_huge_pages_cold(long *reporting)
+{
+    long order = -1, huge = -1;
+
+#if defined(__linux__)
+    long pmd, page;
+    /* 4294967295 (an unsigned -1) until a reporting device registers. */
+    order = read_number("/sys/module/page_reporting/parameters/page_reporting_order");
+    if (order > 63)
+        order = -1;
+    pmd = read_number("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+    page = sysconf(_SC_PAGESIZE);
+    if (pmd > 0 && page > 0 && pmd >= page) {
+        for (huge = 0; (page << huge) < pmd && huge < 40; huge++)
+            ;
+        if ((page << huge) != pmd)
+            huge = -1; /* not a power-of-two multiple: unknown */
+    }
+#endif
+    if (reporting != NULL)
+        *reporting = order;
+    return ocp_mem_reported_huge(order, huge);
+}
+
+void ocp_mem_hint_huge(int on)
+{
+    hint_huge = on != 0;
+}
 
 /* madvise(advice) on the whole units (pages, huge pages) inside the n
  * bytes at p: madvise wants page-aligned bounds, and the bytes around
@@ -26,7 +87,8 @@ void ocp_mem_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
     /* Only whole huge pages can be huge. */
-    advise_inside(p, n, HUGE_PAGE, MADV_HUGEPAGE);
+    if (hint_huge)
+        advise_inside(p, n, HUGE_PAGE, MADV_HUGEPAGE);
 #else
     (void)p;
     (void)n;
@@ -36,7 +98,7 @@ void ocp_mem_advise_huge(void *p, size_t n)
 void ocp_mem_advise_huge_mapping(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
-    if (p != NULL && n > 0)
+    if (hint_huge && p != NULL && n > 0)
         (void)madvise(p, n, MADV_HUGEPAGE);
 #else
     (void)p;

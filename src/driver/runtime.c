@@ -11,6 +11,7 @@
 #include <malloc.h>
 #endif
 
+#include "ocpagg/mem.h"
 #include "ocpagg/sockets.h"
 
 /* Open MPI prefers UCX where it is installed, and UCX's start-up probes
@@ -60,21 +61,52 @@ static void keep_freed_memory(void)
  * (THP "madvise", a common default), glibc's heap does not ask: every
  * string pool, dictionary, partial table below 1 MiB and finish buffer
  * below the mmap threshold takes a 4 KiB page fault per page and a TLB
- * miss on nearly every random probe.  On this project's 2-core VMs a 4
- * KiB fault costs some 10 us, and the tunable glibc.malloc.hugetlb=1
+ * miss on nearly every random probe.  On some of this project's 2-core
+ * VMs a 4 KiB fault cost some 10 us, and the tunable glibc.malloc.hugetlb=1
  * (glibc 2.35 on: malloc advises huge pages for its heap and its mapped
  * chunks) cut a 17 M-row run at 1 rank from 5.3 to 4.5 s, 56 k minor
  * faults to 10 k, for the same peak RSS.  glibc reads tunables only at
  * start-up, from the environment, so the process starts itself again
  * with the tunable added, before MPI_Init (the process keeps its pid, so
- * launchers see nothing).  Not when the user set the tunable (either
- * way), when THP is not in "madvise" mode (never, or always: nothing to
+ * launchers see nothing).  Not when huge pages are not wanted
+ * (huge_pages_wanted), when the user set the tunable (either way), when THP is not in "madvise" mode (never, or always: nothing to
  * gain), under valgrind (its tools would not follow the exec) or in
  * sanitizer builds (their malloc is not glibc's).  An exec that fails
  * leaves the process as it was. */
 static char heap_note[160];
 
-static void huge_page_heap(char **argv)
+/* Whether to ask for huge pages at all, for the heap and for the hints
+ * of ocpagg/mem.h.  Not where the kernel hands free huge pages back to
+ * the hypervisor within seconds (free page reporting at an order no
+ * larger than a huge page's, ocp_mem_huge_pages_cold): there nearly
+ * every huge page a run faults in comes from the host again, and on a
+ * project VM (page_reporting_order 9) 17 M rows at 2x1 took 4.5-7.0 s
+ * with huge pages against 2.6-2.8 s without (minor faults of 4 KiB came
+ * at 2-3 GB/s, cold huge pages at 0.1-0.7 GB/s; bench/results, session
+ * 19).  OCPAGG_HUGE_PAGES=1 asks anyway, 0 never asks; otherwise why
+ * not is said in heap_note. */
+static int huge_pages_wanted(void)
+{
+    const char *force = getenv("OCPAGG_HUGE_PAGES");
+    long order = -1;
+
+    if (force != NULL && strcmp(force, "1") == 0)
+        return 1;
+    if (force != NULL && strcmp(force, "0") == 0) {
+        snprintf(heap_note, sizeof heap_note, "4 KiB pages (OCPAGG_HUGE_PAGES=0)");
+        return 0;
+    }
+    if (ocp_mem_huge_pages_cold(&order)) {
+        snprintf(heap_note, sizeof heap_note,
+                 "4 KiB pages (free huge pages go back to the hypervisor: "
+                 "page_reporting_order %ld; OCPAGG_HUGE_PAGES=1 asks anyway)",
+                 order);
+        return 0;
+    }
+    return 1;
+}
+
+static void huge_page_heap(char **argv, int wanted)
 {
 #if defined(__GLIBC__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
@@ -93,6 +125,8 @@ static void huge_page_heap(char **argv)
                  set[21] == '0' ? "not asked for" : "asked for", (int)strcspn(set, ":"), set);
         return;
     }
+    if (!wanted)
+        return; /* heap_note says why */
     if ((pre != NULL && strstr(pre, "vgpreload") != NULL) || argv == NULL || argv[0] == NULL) {
         snprintf(heap_note, sizeof heap_note, "4 KiB pages (under valgrind)");
         return;
@@ -137,6 +171,7 @@ static void huge_page_heap(char **argv)
     free(old);
 #else
     (void)argv;
+    (void)wanted;
     snprintf(heap_note, sizeof heap_note, "the sanitizer's or the platform's malloc");
 #endif
 }
@@ -148,7 +183,10 @@ const char *runtime_heap_note(void)
 
 void runtime_before_init(char **argv)
 {
-    huge_page_heap(argv);
+    int wanted = huge_pages_wanted();
+
+    ocp_mem_hint_huge(wanted);
+    huge_page_heap(argv, wanted);
     keep_freed_memory();
     prefer_shared_memory();
 }

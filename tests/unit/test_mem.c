@@ -1,0 +1,132 @@
+/* test_mem.c - whether huge pages pay (ocpagg/mem.h): the decision from
+ * the free page reporting order and the huge page order, the machine's
+ * own reading, and that the hints ask for nothing once turned off (the
+ * kernel's VmFlags of the mapping, "hg" for MADV_HUGEPAGE). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ocpagg/mem.h"
+#include "testlib.h"
+
+static void test_decision(void)
+{
+    /* Reporting 2 MiB blocks (order 9) with 2 MiB huge pages: every free
+     * huge page is reported, so fresh ones come from the host. */
+    CHECK_INT(ocp_mem_reported_huge(9, 9), 1);
+    /* Smaller reported blocks: a free huge page is one of them too. */
+    CHECK_INT(ocp_mem_reported_huge(0, 9), 1);
+    CHECK_INT(ocp_mem_reported_huge(5, 9), 1);
+    /* 8 MiB blocks (order 11): a huge page can come from a free block
+     * smaller than that, which stays with the guest. */
+    CHECK_INT(ocp_mem_reported_huge(11, 9), 0);
+    CHECK_INT(ocp_mem_reported_huge(10, 9), 0);
+    /* 64 KiB base pages: huge pages of 512 MiB are order 13. */
+    CHECK_INT(ocp_mem_reported_huge(13, 13), 1);
+    CHECK_INT(ocp_mem_reported_huge(14, 13), 0);
+    /* No reporting device, or huge pages of unknown size. */
+    CHECK_INT(ocp_mem_reported_huge(-1, 9), 0);
+    CHECK_INT(ocp_mem_reported_huge(9, -1), 0);
+    CHECK_INT(ocp_mem_reported_huge(9, 0), 0);
+}
+
+/* A sysfs number, or -1 when absent or not a number. */
+static long sysfs_number(const char *path)
+{
+    unsigned long v;
+    FILE *f = fopen(path, "r");
+    int got;
+
+    if (f == NULL)
+        return -1;
+    got = fscanf(f, "%lu", &v);
+    fclose(f);
+    return got == 1 && v < (1ul << 40) ? (long)v : -1;
+}
+
+static void test_machine(void)
+{
+    long order = -2, want = sysfs_number("/sys/module/page_reporting/parameters/page_reporting_order");
+    long pmd = sysfs_number("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+    long page = sysconf(_SC_PAGESIZE), huge = -1, k;
+    int cold = ocp_mem_huge_pages_cold(&order);
+
+    /* Until a device registers, the kernel reads 4294967295 (-1). */
+    if (want > 63)
+        want = -1;
+    CHECK_INT(order, want);
+    for (k = 0; pmd > 0 && page > 0 && k < 40; k++)
+        if ((page << k) == pmd)
+            huge = k;
+    CHECK_INT(cold, ocp_mem_reported_huge(want, huge));
+    CHECK_INT(ocp_mem_huge_pages_cold(NULL), cold);
+    fprintf(stderr, "page_reporting_order %ld, huge page order %ld: huge pages %s\n", order,
+            huge, cold ? "come cold" : "pay");
+}
+
+/* Whether the mapping that holds p says "hg" (MADV_HUGEPAGE) in its
+ * VmFlags; -1 when the mapping is not found. */
+static int advised_huge(const void *p)
+{
+    char line[512];
+    unsigned long lo, hi, at = (unsigned long)p;
+    int in = 0, hg = -1;
+    FILE *f = fopen("/proc/self/smaps", "r");
+
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = at >= lo && at < hi;
+            continue;
+        }
+        if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            hg = strstr(line, " hg") != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return hg;
+}
+
+static void test_hints_off(void)
+{
+    size_t len = (size_t)8 << 20;
+    void *on = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *off = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* A mapping between them, so the kernel cannot merge the two. */
+    void *gap = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    CHECK(on != MAP_FAILED && off != MAP_FAILED && gap != MAP_FAILED);
+    if (on == MAP_FAILED || off == MAP_FAILED || gap == MAP_FAILED)
+        return;
+    ocp_mem_hint_huge(1);
+    ocp_mem_advise_huge_mapping(on, len);
+    if (advised_huge(on) != 1) {
+        SKIP("this kernel takes no MADV_HUGEPAGE (no transparent huge pages)");
+    } else {
+        ocp_mem_hint_huge(0);
+        ocp_mem_advise_huge_mapping(off, len);
+        ocp_mem_advise_huge(off, len);
+        CHECK_INT(advised_huge(off), 0);
+        CHECK_INT(advised_huge(on), 1);
+        /* On again: the same calls ask. */
+        ocp_mem_hint_huge(1);
+        ocp_mem_advise_huge(off, len);
+        CHECK_INT(advised_huge((char *)off + len / 2), 1);
+    }
+    munmap(on, len);
+    munmap(off, len);
+    munmap(gap, 4096);
+}
+
+int main(void)
+{
+    RUN(test_decision);
+    RUN(test_machine);
+    RUN(test_hints_off);
+    return TEST_SUMMARY();
+}

@@ -69,10 +69,11 @@ static void keep_freed_memory(void)
  * start-up, from the environment, so the process starts itself again
  * with the tunable added, before MPI_Init (the process keeps its pid, so
  * launchers see nothing).  Not when huge pages are not wanted
- * (huge_pages_wanted), when the user set the tunable (either way), when THP is not in "madvise" mode (never, or always: nothing to
- * gain), under valgrind (its tools would not follow the exec) or in
- * sanitizer builds (their malloc is not glibc's).  An exec that fails
- * leaves the process as it was. */
+ * (huge_pages_wanted), when the user set the tunable (either way), when
+ * THP is not in "madvise" mode (never, or always: nothing to gain),
+ * under valgrind (its tools would not follow the exec) or in sanitizer
+ * builds (their malloc is not glibc's).  An exec that fails leaves the
+ * process as it was. */
 static char heap_note[160];
 
 /* Whether to ask for huge pages at all, for the heap and for the hints

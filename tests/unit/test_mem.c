@@ -49,7 +49,8 @@ static long sysfs_number(const char *path)
 
 static void test_machine(void)
 {
-    long order = -2, want = sysfs_number("/sys/module/page_reporting/parameters/page_reporting_order");
+    long order = -2;
+    long want = sysfs_number("/sys/module/page_reporting/parameters/page_reporting_order");
     long pmd = sysfs_number("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
     long page = sysconf(_SC_PAGESIZE), huge = -1, k;
     int cold = ocp_mem_huge_pages_cold(&order);

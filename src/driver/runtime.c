@@ -81,11 +81,11 @@ static char heap_note[160];
  * the hypervisor within seconds (free page reporting at an order no
  * larger than a huge page's, ocp_mem_huge_pages_cold): there nearly
  * every huge page a run faults in comes from the host again, and on a
- * project VM (page_reporting_order 9) 17 M rows at 2x1 took 4.5-7.0 s
- * with huge pages against 2.6-2.8 s without (minor faults of 4 KiB came
+ * project VM (page_reporting_order 9) 17 M rows at 2x1 took 5.0-7.1 s
+ * with huge pages against 2.5-2.9 s without (minor faults of 4 KiB came
  * at 2-3 GB/s, cold huge pages at 0.1-0.7 GB/s; bench/results, session
- * 19).  OCPAGG_HUGE_PAGES=1 asks anyway, 0 never asks; otherwise why
- * not is said in heap_note. */
+ * 19).  OCPAGG_HUGE_PAGES=1 asks anyway, 0 never asks, anything else
+ * leaves the choice to this test; why not is said in heap_note. */
 static int huge_pages_wanted(void)
 {
     const char *force = getenv("OCPAGG_HUGE_PAGES");

@@ -172,8 +172,8 @@ static void huge_page_heap(char **argv, int wanted)
     free(old);
 #else
     (void)argv;
-    (void)wanted;
-    snprintf(heap_note, sizeof heap_note, "the sanitizer's or the platform's malloc");
+    if (wanted) /* else heap_note says why not */
+        snprintf(heap_note, sizeof heap_note, "the sanitizer's or the platform's malloc");
 #endif
 }
 

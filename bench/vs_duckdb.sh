@@ -461,6 +461,11 @@ stats() {
     echo "memory: $(free -g | awk '/^Mem:/ { print $2 " GiB" }')"
     echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "mpi: $(mpirun --version 2>&1 | head -n 1)"
+    # Whether ocpagg asked for huge pages (docs/running.md): THP mode and
+    # the free page reporting order it decides by.
+    echo "transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2> /dev/null || echo none);" \
+        "page_reporting_order: $(cat /sys/module/page_reporting/parameters/page_reporting_order 2> /dev/null || echo none);" \
+        "OCPAGG_HUGE_PAGES: ${OCPAGG_HUGE_PAGES:-unset}"
     echo "node: $(node --version 2> /dev/null || echo none)"
     echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     for set in $sets; do

@@ -74,8 +74,9 @@ run never OCPAGG_HUGE_PAGES=0
 order=$(cat /sys/module/page_reporting/parameters/page_reporting_order 2> /dev/null || echo -1)
 [[ $order =~ ^[0-9]+$ && $order -le 63 ]] || order=-1
 pmd=$(cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size 2> /dev/null || echo 0)
+page=$(getconf PAGESIZE)
 huge=-1
-for k in $(seq 0 39); do [[ $(($(getconf PAGESIZE) << k)) -eq $pmd ]] && huge=$k; done
+for k in $(seq 0 39); do [[ $((page << k)) -eq $pmd ]] && huge=$k; done
 run auto
 if [[ $order -ge 0 && $huge -gt 0 && $order -le $huge ]]; then
     expect="4 KiB pages (free huge pages go back to the hypervisor: page_reporting_order $order; OCPAGG_HUGE_PAGES=1 asks anyway)"

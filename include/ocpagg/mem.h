@@ -34,6 +34,15 @@ int ocp_mem_reported_huge(long reporting_order, long huge_order);
  * none or no device reports.  0 where it cannot tell (not Linux). */
 int ocp_mem_huge_pages_cold(long *reporting);
 
+/* Whether a process of this project should ask for huge pages at all
+ * (the glibc heap tunable, the hints below): OCPAGG_HUGE_PAGES=1 asks
+ * anyway, 0 never asks, anything else (or unset) asks unless fresh huge
+ * pages come cold (ocp_mem_huge_pages_cold).  When the answer is 0 and
+ * why is not NULL, why (cap bytes, NUL-terminated) receives the reason
+ * in a few words for a --verbose line; it is left alone otherwise.  One
+ * decision for every program (ocpagg, ocpagg-aws). */
+int ocp_mem_huge_pages_wanted(char *why, size_t cap);
+
 /* Turns the huge-page hints below on (the default) or off for the whole
  * process: off where fresh huge pages cost more to fault in than they
  * save (ocp_mem_huge_pages_cold).  Call before other threads start. */

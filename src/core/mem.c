@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -61,6 +62,29 @@ int ocp_mem_huge_pages_cold(long *reporting)
     if (reporting != NULL)
         *reporting = order;
     return ocp_mem_reported_huge(order, huge);
+}
+
+int ocp_mem_huge_pages_wanted(char *why, size_t cap)
+{
+    const char *force = getenv("OCPAGG_HUGE_PAGES");
+    long order = -1;
+
+    if (force != NULL && strcmp(force, "1") == 0)
+        return 1;
+    if (force != NULL && strcmp(force, "0") == 0) {
+        if (why != NULL && cap > 0)
+            snprintf(why, cap, "4 KiB pages (OCPAGG_HUGE_PAGES=0)");
+        return 0;
+    }
+    if (ocp_mem_huge_pages_cold(&order)) {
+        if (why != NULL && cap > 0)
+            snprintf(why, cap,
+                     "4 KiB pages (free huge pages go back to the hypervisor: "
+                     "page_reporting_order %ld; OCPAGG_HUGE_PAGES=1 asks anyway)",
+                     order);
+        return 0;
+    }
+    return 1;
 }
 
 void ocp_mem_hint_huge(int on)

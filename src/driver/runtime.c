@@ -69,43 +69,12 @@ static void keep_freed_memory(void)
  * start-up, from the environment, so the process starts itself again
  * with the tunable added, before MPI_Init (the process keeps its pid, so
  * launchers see nothing).  Not when huge pages are not wanted
- * (huge_pages_wanted), when the user set the tunable (either way), when
+ * (ocp_mem_huge_pages_wanted), when the user set the tunable (either way), when
  * THP is not in "madvise" mode (never, or always: nothing to gain),
  * under valgrind (its tools would not follow the exec) or in sanitizer
  * builds (their malloc is not glibc's).  An exec that fails leaves the
  * process as it was. */
 static char heap_note[160];
-
-/* Whether to ask for huge pages at all, for the heap and for the hints
- * of ocpagg/mem.h.  Not where the kernel hands free huge pages back to
- * the hypervisor within seconds (free page reporting at an order no
- * larger than a huge page's, ocp_mem_huge_pages_cold): there nearly
- * every huge page a run faults in comes from the host again, and on a
- * project VM (page_reporting_order 9) 17 M rows at 2x1 took 5.0-7.1 s
- * with huge pages against 2.5-2.9 s without (minor faults of 4 KiB came
- * at 2-3 GB/s, cold huge pages at 0.1-0.7 GB/s; bench/results, session
- * 19).  OCPAGG_HUGE_PAGES=1 asks anyway, 0 never asks, anything else
- * leaves the choice to this test; why not is said in heap_note. */
-static int huge_pages_wanted(void)
-{
-    const char *force = getenv("OCPAGG_HUGE_PAGES");
-    long order = -1;
-
-    if (force != NULL && strcmp(force, "1") == 0)
-        return 1;
-    if (force != NULL && strcmp(force, "0") == 0) {
-        snprintf(heap_note, sizeof heap_note, "4 KiB pages (OCPAGG_HUGE_PAGES=0)");
-        return 0;
-    }
-    if (ocp_mem_huge_pages_cold(&order)) {
-        snprintf(heap_note, sizeof heap_note,
-                 "4 KiB pages (free huge pages go back to the hypervisor: "
-                 "page_reporting_order %ld; OCPAGG_HUGE_PAGES=1 asks anyway)",
-                 order);
-        return 0;
-    }
-    return 1;
-}
 
 static void huge_page_heap(char **argv, int wanted)
 {
@@ -184,7 +153,11 @@ const char *runtime_heap_note(void)
 
 void runtime_before_init(char **argv)
 {
-    int wanted = huge_pages_wanted();
+    /* Not where the kernel hands free huge pages back to the hypervisor
+     * within seconds: on a project VM (page_reporting_order 9) 17 M rows
+     * at 2x1 took 5.0-7.1 s with huge pages against 2.5-2.9 s without
+     * (bench/results, session 19); heap_note says why not. */
+    int wanted = ocp_mem_huge_pages_wanted(heap_note, sizeof heap_note);
 
     ocp_mem_hint_huge(wanted);
     huge_page_heap(argv, wanted);

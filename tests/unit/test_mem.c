@@ -1,6 +1,6 @@
 /* test_mem.c - whether huge pages pay (ocpagg/mem.h): the decision from
  * the free page reporting order and the huge page order, the machine's
- * own reading, and that the hints ask for nothing once turned off (the
+ * own reading, the environment's say (OCPAGG_HUGE_PAGES), and that the hints ask for nothing once turned off (the
  * kernel's VmFlags of the mapping, "hg" for MADV_HUGEPAGE). */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdio.h>
@@ -68,6 +68,47 @@ static void test_machine(void)
             huge, cold ? "come cold" : "pay");
 }
 
+/* The one decision both programs take: the environment first, then the
+ * machine; the reason only when the answer is no. */
+static void test_wanted(void)
+{
+    char why[200];
+    long order = -1;
+    int cold = ocp_mem_huge_pages_cold(&order);
+    const char *auto_values[] = {NULL, "", "2", "yes", "auto"};
+    size_t i;
+
+    setenv("OCPAGG_HUGE_PAGES", "1", 1);
+    strcpy(why, "untouched");
+    CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), 1);
+    CHECK_STR(why, "untouched");
+
+    setenv("OCPAGG_HUGE_PAGES", "0", 1);
+    CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), 0);
+    CHECK(strstr(why, "OCPAGG_HUGE_PAGES=0") != NULL);
+    CHECK_INT(ocp_mem_huge_pages_wanted(NULL, 0), 0);
+    /* A short buffer is cut, still terminated. */
+    CHECK_INT(ocp_mem_huge_pages_wanted(why, 5), 0);
+    CHECK_INT((long)strlen(why), 4);
+
+    for (i = 0; i < sizeof auto_values / sizeof *auto_values; i++) {
+        if (auto_values[i] == NULL)
+            unsetenv("OCPAGG_HUGE_PAGES");
+        else
+            setenv("OCPAGG_HUGE_PAGES", auto_values[i], 1);
+        strcpy(why, "untouched");
+        CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), !cold);
+        if (cold) {
+            char expect[64];
+            snprintf(expect, sizeof expect, "page_reporting_order %ld;", order);
+            CHECK(strstr(why, expect) != NULL);
+        } else {
+            CHECK_STR(why, "untouched");
+        }
+    }
+    unsetenv("OCPAGG_HUGE_PAGES");
+}
+
 /* Whether the mapping that holds p says "hg" (MADV_HUGEPAGE) in its
  * VmFlags; -1 when the mapping is not found. */
 static int advised_huge(const void *p)
@@ -128,6 +169,7 @@ int main(void)
 {
     RUN(test_decision);
     RUN(test_machine);
+    RUN(test_wanted);
     RUN(test_hints_off);
     return TEST_SUMMARY();
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "ocpagg/aws.h"
+#include "ocpagg/mem.h"
 #include "ocpagg/report.h"
 #include "ocpagg/text.h"
 
@@ -82,6 +83,9 @@ int main(int argc, char **argv)
     struct ocp_error e;
     double t0, t_read, t_attr, t_write;
 
+    /* The same choice as ocpagg's: no huge-page hints for the report
+     * tables and arenas where fresh huge pages come from the host. */
+    ocp_mem_hint_huge(ocp_mem_huge_pages_wanted(NULL, 0));
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 #define VAL(flag, var)                                                        \

@@ -53,8 +53,7 @@ static int add(struct rpt_buf *b, const char *s, size_t n)
 }
 
 /* One CSV line of the report (38 columns) as the 37-column COPY line. */
-static int convert(const char *line, size_t len, struct rpt_buf *out,
-                   char day[11])
+static int convert(const char *line, size_t len, struct rpt_buf *out, char day[11])
 {
     size_t i = 0;
     int col = 0;
@@ -96,8 +95,8 @@ static int convert(const char *line, size_t len, struct rpt_buf *out,
     return add(out, "\n", 1);
 }
 
-static int run(const struct pg_options *o, struct day_block *days, int ndays,
-               long rows, const char *label)
+static int run(const struct pg_options *o, struct day_block *days, int ndays, long rows,
+               const char *label)
 {
     struct pg_target tg;
     struct pg_partition_result pr;
@@ -114,8 +113,8 @@ static int run(const struct pg_options *o, struct day_block *days, int ndays,
         goto fail;
     t2 = now();
     for (int d = 0; d < ndays; d++)
-        if (pg_writer_write(w, (unsigned char *)days[d].text.data,
-                            days[d].text.len, &err) != OCP_OK)
+        if (pg_writer_write(w, (unsigned char *)days[d].text.data, days[d].text.len, &err) !=
+            OCP_OK)
             goto fail;
     if (pg_writer_commit(w, rows, &err) != OCP_OK)
         goto fail;
@@ -125,8 +124,8 @@ static int run(const struct pg_options *o, struct day_block *days, int ndays,
     printf("%-7s rows %ld  deleted %lld  copied %lld  pre-flight+partitions "
            "%.3f s  begin(lock+DELETE) %.3f s  COPY+commit %.3f s  write "
            "phase %.3f s  %.0f rows/s\n",
-           label, rows, (long long)deleted, (long long)copied, t1 - t0,
-           t2 - t1, t3 - t2, t3 - t1, (double)rows / (t3 - t1));
+           label, rows, (long long)deleted, (long long)copied, t1 - t0, t2 - t1, t3 - t2, t3 - t1,
+           (double)rows / (t3 - t1));
     return 0;
 fail:
     fprintf(stderr, "pg_bench: %s\n", err.message);
@@ -232,8 +231,7 @@ int main(int argc, char **argv)
     o.cost_category_ids = ids;
     o.n_cost_category_ids = 2;
     bench_encode();
-    if (run(&o, days, ndays, rows, "fresh") != 0 ||
-        run(&o, days, ndays, rows, "rerun") != 0)
+    if (run(&o, days, ndays, rows, "fresh") != 0 || run(&o, days, ndays, rows, "rerun") != 0)
         return 74;
     return 0;
 }

@@ -21,9 +21,8 @@
 
 static const char *nodes[] = {"node-a", "node-b", "node-c"};
 static const char *namespaces[] = {"openshift-monitoring", "shop", "kube-system"};
-static const char *podlabels[] = {
-    "{\"app\":\"web\",\"tier\":\"front\"}", "label_app:db|label_tier:back", "",
-    "{}"};
+static const char *podlabels[] = {"{\"app\":\"web\",\"tier\":\"front\"}",
+                                  "label_app:db|label_tier:back", "", "{}"};
 
 /* Fills the buffers every file uses: one valid byte per row (every fifth
  * row NULL), hours from 2025-11-01, and string columns cycling through
@@ -71,9 +70,8 @@ static void fill(struct rows *r)
     r->map_off[NROWS] = e;
 }
 
-static int write_file(const char *dir, const char *name,
-                      const struct pq_column_desc *cols, size_t ncols,
-                      const struct pq_column_data *data,
+static int write_file(const char *dir, const char *name, const struct pq_column_desc *cols,
+                      size_t ncols, const struct pq_column_data *data,
                       const struct pq_write_options *opt)
 {
     struct pq_schema_desc schema = {ncols, cols};
@@ -160,11 +158,11 @@ static int namespace_labels(const char *dir, const struct rows *r)
 static int pod_usage(const char *dir, const struct rows *r)
 {
     static const char *numbers[] = {
-        "pod_usage_cpu_core_seconds", "pod_request_cpu_core_seconds",
-        "pod_limit_cpu_core_seconds", "pod_usage_memory_byte_seconds",
+        "pod_usage_cpu_core_seconds",      "pod_request_cpu_core_seconds",
+        "pod_limit_cpu_core_seconds",      "pod_usage_memory_byte_seconds",
         "pod_request_memory_byte_seconds", "pod_limit_memory_byte_seconds",
-        "node_capacity_cpu_cores", "node_capacity_cpu_core_seconds",
-        "node_capacity_memory_bytes", "node_capacity_memory_byte_seconds"};
+        "node_capacity_cpu_cores",         "node_capacity_cpu_core_seconds",
+        "node_capacity_memory_bytes",      "node_capacity_memory_byte_seconds"};
     struct pq_column_desc cols[15];
     struct pq_column_data d[15];
     struct pq_write_options opt;
@@ -172,24 +170,18 @@ static int pod_usage(const char *dir, const struct rows *r)
 
     memset(cols, 0, sizeof cols);
     memset(d, 0, sizeof d);
-    cols[n] = (struct pq_column_desc){"interval_start",
-                                      PQ_WT_TIMESTAMP_MICROS, 0, 0, 0,
-                                      PQ_DICT_OFF};
+    cols[n] =
+        (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MICROS, 0, 0, 0, PQ_DICT_OFF};
     d[n++].i64 = r->us;
-    cols[n] = (struct pq_column_desc){"namespace", PQ_WT_STRING, 0, 0, 0,
-                                      PQ_DICT_OFF};
+    cols[n] = (struct pq_column_desc){"namespace", PQ_WT_STRING, 0, 0, 0, PQ_DICT_OFF};
     d[n++].str.cstr = r->ns;
-    cols[n] = (struct pq_column_desc){"node", PQ_WT_STRING, 0, 0, 0,
-                                      PQ_DICT_OFF};
+    cols[n] = (struct pq_column_desc){"node", PQ_WT_STRING, 0, 0, 0, PQ_DICT_OFF};
     d[n++].str.cstr = r->node;
-    cols[n] = (struct pq_column_desc){"pod", PQ_WT_STRING, 0, 0, 0,
-                                      PQ_DICT_OFF};
+    cols[n] = (struct pq_column_desc){"pod", PQ_WT_STRING, 0, 0, 0, PQ_DICT_OFF};
     d[n++].str.cstr = r->node;
     for (k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
-        enum pq_wtype t = k % 3 == 0 ? PQ_WT_INT32
-                          : k % 3 == 1 ? PQ_WT_INT64 : PQ_WT_DOUBLE;
-        cols[n] = (struct pq_column_desc){numbers[k], t, t == PQ_WT_DOUBLE,
-                                          0, 0, PQ_DICT_OFF};
+        enum pq_wtype t = k % 3 == 0 ? PQ_WT_INT32 : k % 3 == 1 ? PQ_WT_INT64 : PQ_WT_DOUBLE;
+        cols[n] = (struct pq_column_desc){numbers[k], t, t == PQ_WT_DOUBLE, 0, 0, PQ_DICT_OFF};
         d[n].i32 = r->i32;
         d[n].i64 = r->i64;
         d[n].f64 = r->f64;
@@ -197,8 +189,7 @@ static int pod_usage(const char *dir, const struct rows *r)
             d[n].valid = r->valid;
         n++;
     }
-    cols[n] = (struct pq_column_desc){"pod_labels", PQ_WT_STRING, 0, 0, 0,
-                                      PQ_DICT_OFF};
+    cols[n] = (struct pq_column_desc){"pod_labels", PQ_WT_STRING, 0, 0, 0, PQ_DICT_OFF};
     d[n++].str.cstr = r->label;
     pq_write_options_init(&opt);
     opt.codec = PQ_WRITE_ZSTD;
@@ -219,8 +210,7 @@ int main(int argc, char **argv)
     }
     fill(&r);
     if ((rc = node_labels(argv[1], &r)) != OCP_OK ||
-        (rc = namespace_labels(argv[1], &r)) != OCP_OK ||
-        (rc = pod_usage(argv[1], &r)) != OCP_OK)
+        (rc = namespace_labels(argv[1], &r)) != OCP_OK || (rc = pod_usage(argv[1], &r)) != OCP_OK)
         return rc;
     return OCP_OK;
 }

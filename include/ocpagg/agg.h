@@ -32,32 +32,32 @@ extern "C" {
 
 /* What every partial needs to know before it reads rows. */
 struct agg_settings {
-    int32_t start_day;            /* inclusive; INT32_MIN for open */
-    int32_t end_day;              /* inclusive; INT32_MAX for open */
+    int32_t start_day;              /* inclusive; INT32_MIN for open */
+    int32_t end_day;                /* inclusive; INT32_MAX for open */
     const struct lbl_keys *enabled; /* enabled tag keys (borrowed) */
-    int strict;                   /* malformed label text is an error */
-    int track_volume_nodes;       /* keep (day, namespace, pod) -> node for storage */
+    int strict;                     /* malformed label text is an error */
+    int track_volume_nodes;         /* keep (day, namespace, pod) -> node for storage */
 };
 
 /* Counters for the run summary; all sums over the rows a partial saw. */
 struct agg_stats {
     int64_t rows_read[OCP_TABLE_COUNT];
-    int64_t rows_out_of_range;    /* interval_start NULL or outside the run */
-    int64_t rows_no_node;         /* pod rows with NULL or empty node */
-    int64_t bad_label_rows;       /* rows with malformed label text */
+    int64_t rows_out_of_range; /* interval_start NULL or outside the run */
+    int64_t rows_no_node;      /* pod rows with NULL or empty node */
+    int64_t bad_label_rows;    /* rows with malformed label text */
     int64_t pod_groups;
     int64_t storage_groups;
     int64_t capacity_entries;
     int64_t distinct_label_texts;
-    int64_t bytes;                /* memory held by the tables */
-    int64_t strings;              /* distinct strings held */
+    int64_t bytes;   /* memory held by the tables */
+    int64_t strings; /* distinct strings held */
 };
 
 struct agg_partial;
 
 /* Creates an empty partial; settings are copied (enabled keys borrowed). */
-int agg_partial_create(const struct agg_settings *settings,
-                       struct agg_partial **out, struct ocp_error *err);
+int agg_partial_create(const struct agg_settings *settings, struct agg_partial **out,
+                       struct ocp_error *err);
 
 /* Frees a partial and everything it holds. */
 void agg_partial_destroy(struct agg_partial *p);
@@ -77,8 +77,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
 /* Adds the rows of one decoded chunk of any table.  With strict settings a
  * malformed label text is OCP_ERR_DATA naming the column; the caller adds
  * file and row group. */
-int agg_partial_add(struct agg_partial *p, const struct ocp_batch *batch,
-                    struct ocp_error *err);
+int agg_partial_add(struct agg_partial *p, const struct ocp_batch *batch, struct ocp_error *err);
 
 /* Merges src into dst (src is left unchanged). */
 int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
@@ -86,8 +85,8 @@ int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
 
 /* Serializes a partial into a malloc'd buffer (strings included), for
  * sending to another rank. */
-int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
-                          size_t *len, struct ocp_error *err);
+int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf, size_t *len,
+                          struct ocp_error *err);
 
 /* Decides whether a day's groups go into a serialized part. */
 typedef int (*agg_day_filter)(int32_t day, void *ctx);
@@ -96,14 +95,12 @@ typedef int (*agg_day_filter)(int32_t day, void *ctx);
  * that have no day (node facts), so a partial can be split by day and the
  * days finished in parallel; counters are left out (they would count once
  * per part).  keep == NULL serializes everything, counters included. */
-int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
-                               void *ctx, unsigned char **buf, size_t *len,
-                               struct ocp_error *err);
+int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
+                               unsigned char **buf, size_t *len, struct ocp_error *err);
 
 /* Merges a serialized partial into dst; a malformed buffer is
  * OCP_ERR_SOFTWARE. */
-int agg_partial_merge_serialized(struct agg_partial *dst,
-                                 const unsigned char *buf, size_t len,
+int agg_partial_merge_serialized(struct agg_partial *dst, const unsigned char *buf, size_t len,
                                  struct ocp_error *err);
 
 /* Counters and sizes. */
@@ -116,14 +113,14 @@ struct agg_cost_category {
 };
 struct agg_node_role {
     const char *node;
-    const char *role;             /* "master", "infra" or "worker" */
+    const char *role; /* "master", "infra" or "worker" */
 };
 struct agg_finish_settings {
     const struct agg_cost_category *cost_categories;
     size_t n_cost_categories;
     const struct agg_node_role *node_roles;
     size_t n_node_roles;
-    uint8_t source_uuid[16];      /* namespace of the row uuids */
+    uint8_t source_uuid[16]; /* namespace of the row uuids */
 };
 
 /* What a partial's rows say about one node, for its role (SEMANTICS.md
@@ -133,7 +130,7 @@ struct agg_finish_settings {
  * node over the whole run, so a job that finishes some days before it
  * has read others compares these across its windows (driver). */
 struct agg_node_info {
-    const char *role;   /* borrowed from the partial; NULL: none */
+    const char *role; /* borrowed from the partial; NULL: none */
     size_t role_len;
     int apiserver;
     int infra_label;
@@ -142,8 +139,8 @@ struct agg_node_info {
 /* Calls fn(name, len, info, ctx) for every node p knows; stops at and
  * returns fn's first non-zero result (0 when all returned 0). */
 int agg_partial_nodes(const struct agg_partial *p,
-                      int (*fn)(const char *name, size_t len,
-                                const struct agg_node_info *info, void *ctx),
+                      int (*fn)(const char *name, size_t len, const struct agg_node_info *info,
+                                void *ctx),
                       void *ctx);
 
 /* The role the finish gives a node: the settings' role, else info->role,
@@ -156,17 +153,14 @@ const char *agg_node_role(const struct agg_finish_settings *s, const char *name,
  * and namespace labels, capacities, cluster capacity, cost categories,
  * storage rows and unallocated rows (SEMANTICS.md).  The rows borrow the
  * partial's strings, so p must outlive out. */
-int agg_finish(const struct agg_partial *p,
-               const struct agg_finish_settings *settings,
+int agg_finish(const struct agg_partial *p, const struct agg_finish_settings *settings,
                struct rpt_table *out, struct ocp_error *err);
 
 /* Like agg_finish, but only for the days `keep` accepts (node facts and
  * capacities of other days are not needed for them), so days can be
  * finished one batch at a time in bounded memory. */
-int agg_finish_days(const struct agg_partial *p,
-                    const struct agg_finish_settings *settings,
-                    agg_day_filter keep, void *ctx, struct rpt_table *out,
-                    struct ocp_error *err);
+int agg_finish_days(const struct agg_partial *p, const struct agg_finish_settings *settings,
+                    agg_day_filter keep, void *ctx, struct rpt_table *out, struct ocp_error *err);
 
 /* An index of a partial's groups by day, so each day can be finished
  * without walking the other days' groups.  Built once after the partial
@@ -204,8 +198,8 @@ void agg_day_index_trim(const struct agg_day_index *ix);
  * valid until agg_day_index_trim, agg_day_index_renew or
  * agg_day_index_destroy. */
 int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
-                   const struct agg_finish_settings *settings, int32_t day,
-                   struct rpt_table *out, struct ocp_error *err);
+                   const struct agg_finish_settings *settings, int32_t day, struct rpt_table *out,
+                   struct ocp_error *err);
 
 /* agg_finish_day for part `part` (0 .. nparts - 1) of the day's rows, so
  * that several ranks can share a day: the day's sorted rows are cut into
@@ -217,14 +211,12 @@ int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
  * part order, give the text of agg_finish_day's rows.  A part may be
  * empty; nparts 1 is agg_finish_day. */
 int agg_finish_day_part(const struct agg_partial *p, const struct agg_day_index *ix,
-                        const struct agg_finish_settings *settings, int32_t day,
-                        int part, int nparts, struct rpt_table *out,
-                        struct ocp_error *err);
+                        const struct agg_finish_settings *settings, int32_t day, int part,
+                        int nparts, struct rpt_table *out, struct ocp_error *err);
 
 /* Counts the pod and storage groups of the days `keep` accepts. */
-void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep,
-                            void *ctx, int64_t *pod_groups,
-                            int64_t *storage_groups);
+void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
+                            int64_t *pod_groups, int64_t *storage_groups);
 
 /* The sorted distinct days that have report rows (pod or storage groups);
  * *days is malloc'd.  OCP_ERR_OSERR when out of memory. */

@@ -18,11 +18,11 @@ extern "C" {
 struct ocp_arena_block;
 
 struct ocp_arena {
-    struct ocp_arena_block *head; /* newest block; older ones follow */
+    struct ocp_arena_block *head;  /* newest block; older ones follow */
     struct ocp_arena_block *spare; /* emptied blocks (ocp_arena_rewind) */
-    size_t block_size;            /* default size of a new block */
-    size_t bytes_in_use;          /* sum of live allocations, for stats */
-    size_t bytes_reserved;        /* sum of block sizes */
+    size_t block_size;             /* default size of a new block */
+    size_t bytes_in_use;           /* sum of live allocations, for stats */
+    size_t bytes_reserved;         /* sum of block sizes */
 };
 
 /* Prepares an empty arena whose blocks are at least block_size bytes

@@ -46,37 +46,37 @@ extern "C" {
  * the daily-row key (§1.3; the day sits after the resource id) followed by
  * the two columns that are only maximised. */
 enum aws_str_col {
-    AWS_RESOURCEID,          /* lineitem_resourceid */
-    AWS_PAYERACCOUNTID,      /* bill_payeraccountid */
-    AWS_USAGEACCOUNTID,      /* lineitem_usageaccountid */
-    AWS_LEGALENTITY,         /* lineitem_legalentity */
-    AWS_LINEITEMDESCRIPTION, /* lineitem_lineitemdescription */
-    AWS_BILLINGENTITY,       /* bill_billingentity */
-    AWS_PRODUCTCODE,         /* lineitem_productcode */
-    AWS_AVAILABILITYZONE,    /* lineitem_availabilityzone */
-    AWS_LINEITEMTYPE,        /* lineitem_lineitemtype */
-    AWS_USAGETYPE,           /* lineitem_usagetype */
-    AWS_OPERATION,           /* lineitem_operation */
-    AWS_PRODUCTFAMILY,       /* product_productfamily */
-    AWS_OPERATINGSYSTEM,     /* product_operatingsystem */
-    AWS_INSTANCETYPE,        /* product_instancetype */
-    AWS_REGION,              /* product_region */
-    AWS_PRICINGUNIT,         /* pricing_unit */
-    AWS_RESOURCETAGS,        /* resourcetags (JSON object text) */
-    AWS_COSTCATEGORY,        /* costcategory (JSON object text) */
-    AWS_KEY_STRINGS,         /* the 18 string parts of the daily key */
+    AWS_RESOURCEID,                     /* lineitem_resourceid */
+    AWS_PAYERACCOUNTID,                 /* bill_payeraccountid */
+    AWS_USAGEACCOUNTID,                 /* lineitem_usageaccountid */
+    AWS_LEGALENTITY,                    /* lineitem_legalentity */
+    AWS_LINEITEMDESCRIPTION,            /* lineitem_lineitemdescription */
+    AWS_BILLINGENTITY,                  /* bill_billingentity */
+    AWS_PRODUCTCODE,                    /* lineitem_productcode */
+    AWS_AVAILABILITYZONE,               /* lineitem_availabilityzone */
+    AWS_LINEITEMTYPE,                   /* lineitem_lineitemtype */
+    AWS_USAGETYPE,                      /* lineitem_usagetype */
+    AWS_OPERATION,                      /* lineitem_operation */
+    AWS_PRODUCTFAMILY,                  /* product_productfamily */
+    AWS_OPERATINGSYSTEM,                /* product_operatingsystem */
+    AWS_INSTANCETYPE,                   /* product_instancetype */
+    AWS_REGION,                         /* product_region */
+    AWS_PRICINGUNIT,                    /* pricing_unit */
+    AWS_RESOURCETAGS,                   /* resourcetags (JSON object text) */
+    AWS_COSTCATEGORY,                   /* costcategory (JSON object text) */
+    AWS_KEY_STRINGS,                    /* the 18 string parts of the daily key */
     AWS_CURRENCYCODE = AWS_KEY_STRINGS, /* lineitem_currencycode (max) */
-    AWS_PRODUCTNAME,         /* product_productname (max) */
+    AWS_PRODUCTNAME,                    /* product_productname (max) */
     AWS_NSTR
 };
 
 /* The numeric columns (a NULL or missing number reads as 0, §1.1). */
 enum aws_num_col {
-    AWS_USAGEAMOUNT,         /* lineitem_usageamount */
-    AWS_UNBLENDEDCOST,       /* lineitem_unblendedcost */
-    AWS_UNBLENDEDRATE,       /* lineitem_unblendedrate */
-    AWS_BLENDEDCOST,         /* lineitem_blendedcost */
-    AWS_SPEFFECTIVECOST,     /* savingsplan_savingsplaneffectivecost */
+    AWS_USAGEAMOUNT,     /* lineitem_usageamount */
+    AWS_UNBLENDEDCOST,   /* lineitem_unblendedcost */
+    AWS_UNBLENDEDRATE,   /* lineitem_unblendedrate */
+    AWS_BLENDEDCOST,     /* lineitem_blendedcost */
+    AWS_SPEFFECTIVECOST, /* savingsplan_savingsplaneffectivecost */
     AWS_NNUM
 };
 
@@ -88,19 +88,19 @@ extern const char *const aws_num_column_names[AWS_NNUM];
 /* One raw CUR row as handed to aws_partial_add.  A NULL string is
  * {NULL, 0} and reads as '' (§1.1). */
 struct aws_raw_row {
-    int start_null;          /* lineitem_usagestartdate is NULL */
-    int64_t start_us;        /* microseconds since 1970-01-01 UTC */
+    int start_null;   /* lineitem_usagestartdate is NULL */
+    int64_t start_us; /* microseconds since 1970-01-01 UTC */
     const char *str[AWS_NSTR];
     size_t len[AWS_NSTR];
-    double num[AWS_NNUM];    /* NaN reads as 0 */
+    double num[AWS_NNUM]; /* NaN reads as 0 */
 };
 
 /* Counts of the reading step (they add up across partials). */
 struct aws_read_counts {
-    int64_t rows_read;          /* raw rows seen */
-    int64_t rows_null_date;     /* dropped: NULL lineitem_usagestartdate */
-    int64_t rows_outside;       /* ignored: the day is not a run day */
-    int64_t bad_tags;           /* malformed resourcetags/costcategory, read as {} */
+    int64_t rows_read;      /* raw rows seen */
+    int64_t rows_null_date; /* dropped: NULL lineitem_usagestartdate */
+    int64_t rows_outside;   /* ignored: the day is not a run day */
+    int64_t bad_tags;       /* malformed resourcetags/costcategory, read as {} */
 };
 
 struct aws_partial;
@@ -108,8 +108,8 @@ struct aws_partial;
 /* A partial for the run days [day_first, day_last] (days since
  * 1970-01-01).  strict != 0 makes malformed tag text an error
  * (OCP_ERR_DATA) instead of a counted {}.  OCP_ERR_OSERR out of memory. */
-int aws_partial_create(struct aws_partial **out, int32_t day_first,
-                       int32_t day_last, int strict, struct ocp_error *err);
+int aws_partial_create(struct aws_partial **out, int32_t day_first, int32_t day_last, int strict,
+                       struct ocp_error *err);
 
 /* Frees the partial; NULL is allowed. */
 void aws_partial_free(struct aws_partial *p);
@@ -118,8 +118,7 @@ void aws_partial_free(struct aws_partial *p);
  * run is counted and ignored; malformed tags are counted and read as {}
  * (strict: OCP_ERR_DATA).  A sum leaving the exact range is OCP_ERR_DATA
  * naming the column. */
-int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
-                    struct ocp_error *err);
+int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r, struct ocp_error *err);
 
 /* Reads every row of one CUR Parquet file into p.  The time column is
  * required (a file without it is OCP_ERR_DATA naming file and column);
@@ -129,16 +128,15 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
  * INT32, INT64, DECIMAL; strings: BYTE_ARRAY (a MAP column for the tags is
  * read as JSON text).  An unusable type is OCP_ERR_DATA naming the column;
  * unparsable time text is OCP_ERR_DATA naming the row. */
-int aws_partial_read_file(struct aws_partial *p, const char *path,
-                          struct ocp_error *err);
+int aws_partial_read_file(struct aws_partial *p, const char *path, struct ocp_error *err);
 
 /* Reads the share of a CUR dataset (a folder walked as for the OCP
  * tables, or one .parquet file) that belongs to part `part` of `parts`:
  * the files whose index in path order is part modulo parts.  Every rank
  * calling it with its own part reads each file exactly once.  A missing
  * dataset is OCP_ERR_NOINPUT. */
-int aws_partial_read_dataset(struct aws_partial *p, const char *dir, int part,
-                             int parts, struct ocp_error *err);
+int aws_partial_read_dataset(struct aws_partial *p, const char *dir, int part, int parts,
+                             struct ocp_error *err);
 
 /* The partial's reading counters. */
 void aws_partial_counts(const struct aws_partial *p, struct aws_read_counts *out);
@@ -152,23 +150,21 @@ int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src,
                       struct ocp_error *err);
 
 /* Appends a self-contained byte image of p (little endian) to out. */
-int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
-                          struct ocp_error *err);
+int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out, struct ocp_error *err);
 
 /* Appends the image of only the daily rows and capacities whose day keep
  * accepts (so ranks can send each the daily rows of its days), with the
  * reading counters when with_counts, else zeros (so the counters travel
  * once).  Merged with aws_partial_merge_bytes. */
-int aws_partial_serialize_days(const struct aws_partial *p,
-                               int (*keep)(int32_t day, void *ctx), void *ctx,
-                               int with_counts, struct rpt_buf *out,
+int aws_partial_serialize_days(const struct aws_partial *p, int (*keep)(int32_t day, void *ctx),
+                               void *ctx, int with_counts, struct rpt_buf *out,
                                struct ocp_error *err);
 
 /* Merges a byte image from aws_partial_serialize into p.  Every length
  * and count is checked against the buffer: a corrupt image is
  * OCP_ERR_SOFTWARE, never a crash. */
-int aws_partial_merge_bytes(struct aws_partial *p, const unsigned char *data,
-                            size_t len, struct ocp_error *err);
+int aws_partial_merge_bytes(struct aws_partial *p, const unsigned char *data, size_t len,
+                            struct ocp_error *err);
 
 /* An AWS account alias: usage_account_id -> account_alias_id. */
 struct aws_alias {
@@ -180,16 +176,16 @@ struct aws_alias {
 struct aws_settings {
     const char *cluster_id;
     const char *cluster_alias;
-    const char *source_uuid;        /* the AWS source; seeds the row uuids */
+    const char *source_uuid; /* the AWS source; seeds the row uuids */
     int64_t report_period_id;
-    int64_t bill_id;                /* cost_entry_bill_id */
-    int has_bill_id;                /* 0: written as NULL */
-    const char *const *aws_keys;    /* E_aws */
+    int64_t bill_id;             /* cost_entry_bill_id */
+    int has_bill_id;             /* 0: written as NULL */
+    const char *const *aws_keys; /* E_aws */
     size_t n_aws_keys;
-    const char *const *ocp_keys;    /* E_ocp */
+    const char *const *ocp_keys; /* E_ocp */
     size_t n_ocp_keys;
-    double markup_percent;          /* m = markup_percent / 100, 9 places */
-    int distribution_memory;        /* 0: cpu, 1: memory */
+    double markup_percent;   /* m = markup_percent / 100, 9 places */
+    int distribution_memory; /* 0: cpu, 1: memory */
     const struct aws_alias *aliases;
     size_t n_aliases;
 };
@@ -200,10 +196,14 @@ double aws_markup_factor(double markup_percent);
 
 /* The 8 cost columns of a report row, in report order. */
 enum aws_cost {
-    AWS_COST_UNBLENDED, AWS_COST_MARKUP,
-    AWS_COST_BLENDED, AWS_COST_MARKUP_BLENDED,
-    AWS_COST_SAVINGSPLAN, AWS_COST_MARKUP_SAVINGSPLAN,
-    AWS_COST_AMORTIZED, AWS_COST_MARKUP_AMORTIZED,
+    AWS_COST_UNBLENDED,
+    AWS_COST_MARKUP,
+    AWS_COST_BLENDED,
+    AWS_COST_MARKUP_BLENDED,
+    AWS_COST_SAVINGSPLAN,
+    AWS_COST_MARKUP_SAVINGSPLAN,
+    AWS_COST_AMORTIZED,
+    AWS_COST_MARKUP_AMORTIZED,
     AWS_NCOST
 };
 
@@ -211,8 +211,8 @@ enum aws_cost {
  * NULL numbers are NaN. */
 struct aws_row {
     char uuid[37];
-    int32_t day;                    /* usage_start = usage_end */
-    enum rpt_source source;         /* data_source */
+    int32_t day;            /* usage_start = usage_end */
+    enum rpt_source source; /* data_source */
     const char *namespace_, *node, *pvc, *pv, *storageclass, *resource_id;
     const char *product_code, *product_family, *instance_type;
     const char *usage_account_id, *availability_zone, *region, *unit;
@@ -227,20 +227,20 @@ struct aws_row {
 
 /* The attribution kinds of §5. */
 enum aws_kind {
-    AWS_K_STORAGE,       /* K1 */
-    AWS_K_UNATTRIBUTED,  /* K2 */
-    AWS_K_COMPUTE,       /* K3 */
-    AWS_K_TAG,           /* K4 */
-    AWS_K_NETWORK,       /* K5 */
+    AWS_K_STORAGE,      /* K1 */
+    AWS_K_UNATTRIBUTED, /* K2 */
+    AWS_K_COMPUTE,      /* K3 */
+    AWS_K_TAG,          /* K4 */
+    AWS_K_NETWORK,      /* K5 */
     AWS_NKIND
 };
 
 /* Why a matched daily row gave no report row (§5.8). */
 enum aws_drop {
-    AWS_DROP_NETWORK_NO_NODE,   /* network, no pod row of its node that day */
-    AWS_DROP_COMPUTE_NO_NODE,   /* compute (incl. disks without capacity) */
-    AWS_DROP_STORAGE_NO_PVC,    /* disk with a capacity but no PV rows */
-    AWS_DROP_TAG_NO_ROWS,       /* tag-matched, no OCP row meets §5.5 */
+    AWS_DROP_NETWORK_NO_NODE, /* network, no pod row of its node that day */
+    AWS_DROP_COMPUTE_NO_NODE, /* compute (incl. disks without capacity) */
+    AWS_DROP_STORAGE_NO_PVC,  /* disk with a capacity but no PV rows */
+    AWS_DROP_TAG_NO_ROWS,     /* tag-matched, no OCP row meets §5.5 */
     AWS_NDROP
 };
 
@@ -248,20 +248,20 @@ enum aws_drop {
  * (unblended as §2 defines it), so no cost disappears without a number. */
 struct aws_counters {
     struct aws_read_counts read;
-    int64_t daily_rows;                 /* daily rows of the run days */
-    double daily_unblended;             /* their Σ Cu */
+    int64_t daily_rows;     /* daily rows of the run days */
+    double daily_unblended; /* their Σ Cu */
     int64_t resource_matched;
     double resource_matched_unblended;
     int64_t tag_matched;
     double tag_matched_unblended;
-    int64_t unmatched;                  /* neither: not in the report (TRAP-7) */
+    int64_t unmatched; /* neither: not in the report (TRAP-7) */
     double unmatched_unblended;
-    int64_t kind_rows[AWS_NKIND];       /* daily rows attributed per kind */
-    int64_t kind_out[AWS_NKIND];        /* attribution rows made per kind */
-    double kind_unblended[AWS_NKIND];   /* Σ attributed unblended per kind */
-    int64_t dropped[AWS_NDROP];         /* matched-but-dropped per reason */
+    int64_t kind_rows[AWS_NKIND];     /* daily rows attributed per kind */
+    int64_t kind_out[AWS_NKIND];      /* attribution rows made per kind */
+    double kind_unblended[AWS_NKIND]; /* Σ attributed unblended per kind */
+    int64_t dropped[AWS_NDROP];       /* matched-but-dropped per reason */
     double dropped_unblended[AWS_NDROP];
-    int64_t capacity_rate_zero;         /* disks whose max rate is 0 (DEV-5) */
+    int64_t capacity_rate_zero; /* disks whose max rate is 0 (DEV-5) */
     int64_t output_rows;
 };
 
@@ -270,7 +270,7 @@ struct aws_table {
     struct aws_row *rows;
     size_t count, cap;
     struct ocp_arena strings;
-    struct ocp_arena *more;         /* arenas taken over by aws_table_append_move */
+    struct ocp_arena *more; /* arenas taken over by aws_table_append_move */
     size_t nmore;
     /* Constant columns copied from the settings. */
     char *cluster_id, *cluster_alias, *source_uuid;
@@ -289,8 +289,8 @@ void aws_table_release(struct aws_table *t);
  * that is not a UUID is OCP_ERR_CONFIG; OCP_ERR_OSERR out of memory;
  * malformed OCP label text is OCP_ERR_DATA. */
 int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
-                  const struct aws_settings *s, struct aws_table *out,
-                  struct aws_counters *c, struct ocp_error *err);
+                  const struct aws_settings *s, struct aws_table *out, struct aws_counters *c,
+                  struct ocp_error *err);
 
 /* Appends to t the rows of an OCP daily summary report in Parquet (a file
  * or a folder of files; the columns of SEMANTICS-AWS §1.4 by name: the
@@ -298,8 +298,7 @@ int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
  * step after an OCP run.  Missing optional columns read as NULL; a row
  * with a NULL usage_start or a data_source other than Pod/Storage is
  * OCP_ERR_DATA. */
-int aws_ocp_read_parquet(const char *path, struct rpt_table *t,
-                         struct ocp_error *err);
+int aws_ocp_read_parquet(const char *path, struct rpt_table *t, struct ocp_error *err);
 
 /* Appends the columns of t's rows that the attribution reads (§1.4) to
  * out as bytes, so ranks can send their days' summary rows to the rank
@@ -322,8 +321,7 @@ int aws_ocp_decode(const unsigned char *data, size_t len, struct rpt_table *t,
  * just that.  Errors as aws_attribute. */
 struct aws_prepared;
 int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
-                const struct aws_settings *s, struct aws_prepared **out,
-                struct ocp_error *err);
+                const struct aws_settings *s, struct aws_prepared **out, struct ocp_error *err);
 
 /* For attributing days on several ranks: each rank holds the summary rows
  * of its own days only, but matching (§3) reads the run-wide sets of §1.4
@@ -338,15 +336,13 @@ int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
 int aws_match_encode(const struct rpt_table *t, int32_t day_first, int32_t day_last,
                      struct rpt_buf *out);
 int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
-                       const unsigned char *match, size_t match_len,
-                       const struct aws_settings *s, struct aws_prepared **out,
-                       struct ocp_error *err);
+                       const unsigned char *match, size_t match_len, const struct aws_settings *s,
+                       struct aws_prepared **out, struct ocp_error *err);
 
 /* The distinct days of the daily rows, ascending (owned by a). */
 size_t aws_prepared_days(const struct aws_prepared *a, const int32_t **days);
-int aws_attribute_day(const struct aws_prepared *a, size_t day_index,
-                      struct aws_table *out, struct aws_counters *c,
-                      struct ocp_error *err);
+int aws_attribute_day(const struct aws_prepared *a, size_t day_index, struct aws_table *out,
+                      struct aws_counters *c, struct ocp_error *err);
 void aws_prepared_free(struct aws_prepared *a);
 /* dst += src (counts; the sums in call order). */
 void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src);
@@ -385,13 +381,11 @@ int aws_encode_csv(const struct aws_table *t, size_t from, size_t to, int header
 /* Writes the table as CSV with a header (PostgreSQL COPY ... CSV HEADER:
  * NULL is an empty unquoted field, strings are quoted, numbers round-trip)
  * to path atomically (rpt_atomic_*). */
-int aws_write_csv(const struct aws_table *t, const char *path,
-                  struct ocp_error *err);
+int aws_write_csv(const struct aws_table *t, const char *path, struct ocp_error *err);
 
 /* Writes the table as one Parquet file at path (strings STRING, the days
  * DATE, numbers DOUBLE, ids INT64; SNAPPY), atomically. */
-int aws_write_parquet(const struct aws_table *t, const char *path,
-                      struct ocp_error *err);
+int aws_write_parquet(const struct aws_table *t, const char *path, struct ocp_error *err);
 
 /* The same report written a table at a time (the job writes day by day
  * as the days arrive): aws_csv_append appends the header (when header)
@@ -403,8 +397,7 @@ int aws_write_parquet(const struct aws_table *t, const char *path,
 struct pq_writer;
 int aws_csv_append(const struct aws_table *t, int header, struct rpt_buf *out);
 int aws_parquet_create(const char *path, struct pq_writer **w, struct ocp_error *err);
-int aws_parquet_append(struct pq_writer *w, const struct aws_table *t,
-                       struct ocp_error *err);
+int aws_parquet_append(struct pq_writer *w, const struct aws_table *t, struct ocp_error *err);
 
 /* Appends the counters as one JSON object text (for the run summary). */
 int aws_counters_json(const struct aws_counters *c, struct rpt_buf *out);

@@ -52,18 +52,13 @@ struct ocp_strcol {
     const struct ocp_strdict *dict;
 };
 
-enum ocp_kind {
-    OCP_KIND_TIME = 1,
-    OCP_KIND_NUMBER,
-    OCP_KIND_STRING,
-    OCP_KIND_LABELS
-};
+enum ocp_kind { OCP_KIND_TIME = 1, OCP_KIND_NUMBER, OCP_KIND_STRING, OCP_KIND_LABELS };
 
 struct ocp_column {
-    int present;          /* 0 when the input has no such column */
-    const int64_t *ts;    /* OCP_KIND_TIME */
-    const double *num;    /* OCP_KIND_NUMBER */
-    struct ocp_strcol str;/* OCP_KIND_STRING and OCP_KIND_LABELS */
+    int present;           /* 0 when the input has no such column */
+    const int64_t *ts;     /* OCP_KIND_TIME */
+    const double *num;     /* OCP_KIND_NUMBER */
+    struct ocp_strcol str; /* OCP_KIND_STRING and OCP_KIND_LABELS */
 };
 
 enum ocp_table {
@@ -82,13 +77,13 @@ enum ocp_pod_col {
     POD_POD,
     POD_RESOURCE_ID,
     POD_NODE_ROLE,
-    POD_USAGE_CPU,     /* pod_usage_cpu_core_seconds */
+    POD_USAGE_CPU, /* pod_usage_cpu_core_seconds */
     POD_REQUEST_CPU,
     POD_LIMIT_CPU,
-    POD_USAGE_MEM,     /* pod_usage_memory_byte_seconds */
+    POD_USAGE_MEM, /* pod_usage_memory_byte_seconds */
     POD_REQUEST_MEM,
     POD_LIMIT_MEM,
-    POD_EFF_CPU,       /* pod_effective_usage_cpu_core_seconds */
+    POD_EFF_CPU, /* pod_effective_usage_cpu_core_seconds */
     POD_EFF_MEM,
     POD_CAP_CPU_CORES, /* node_capacity_cpu_cores */
     POD_CAP_CPU_SEC,   /* node_capacity_cpu_core_seconds */
@@ -107,8 +102,8 @@ enum ocp_storage_col {
     STO_PV,
     STO_STORAGECLASS,
     STO_CSI_HANDLE,
-    STO_CAP_BYTES,      /* persistentvolumeclaim_capacity_bytes */
-    STO_CAP_BYTE_SEC,   /* persistentvolumeclaim_capacity_byte_seconds */
+    STO_CAP_BYTES,    /* persistentvolumeclaim_capacity_bytes */
+    STO_CAP_BYTE_SEC, /* persistentvolumeclaim_capacity_byte_seconds */
     STO_REQUEST_BYTE_SEC,
     STO_USAGE_BYTE_SEC,
     STO_PV_LABELS,
@@ -132,7 +127,7 @@ struct ocp_colspec {
 
 /* A table's name as Koku spells it and its columns. */
 struct ocp_tablespec {
-    const char *name;     /* e.g. "openshift_pod_usage_line_items" */
+    const char *name;       /* e.g. "openshift_pod_usage_line_items" */
     const char *short_name; /* e.g. "pod_usage", used in config keys */
     int ncols;
     const struct ocp_colspec *cols;
@@ -149,8 +144,7 @@ struct ocp_batch {
 };
 
 /* Returns the string with id `id` of a dictionary and its length. */
-static inline const char *ocp_strdict_get(const struct ocp_strdict *d,
-                                          uint32_t id, size_t *len)
+static inline const char *ocp_strdict_get(const struct ocp_strdict *d, uint32_t id, size_t *len)
 {
     *len = (size_t)(d->offsets[id + 1] - d->offsets[id]);
     return d->data + d->offsets[id];

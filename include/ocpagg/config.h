@@ -77,7 +77,7 @@ struct cfg {
      * warning).  Every other configured table must exist; pod_usage can
      * never be optional.  Default: storage_usage only. */
     unsigned optional_tables;
-    int verify_crc; /* 1 (default): check every Parquet page CRC present */
+    int verify_crc;                   /* 1 (default): check every Parquet page CRC present */
     enum cfg_hdf5_driver hdf5_driver; /* default CFG_H5_POSIX */
     char **tag_keys;
     size_t n_tag_keys;
@@ -101,18 +101,18 @@ struct cfg {
     double progress_seconds; /* 0 = no progress lines */
     char *source_name;       /* the file it came from, for messages */
     /* output.postgres.* (output.format postgres; docs/postgres.md) */
-    char *pg_conninfo;       /* NULL = libpq's PG* environment, service
-                                file and .pgpass; never holds a password */
-    char *pg_schema, *pg_table; /* table NULL = Koku's name */
-    int pg_create_partitions;   /* default 1 */
+    char *pg_conninfo;              /* NULL = libpq's PG* environment, service
+                                       file and .pgpass; never holds a password */
+    char *pg_schema, *pg_table;     /* table NULL = Koku's name */
+    int pg_create_partitions;       /* default 1 */
     double pg_lock_timeout_seconds; /* default 300; 0 = wait forever */
-    int pg_report_period_auto;  /* report_period_id: auto */
+    int pg_report_period_auto;      /* report_period_id: auto */
     int pg_has_report_period_id;
     int64_t pg_report_period_id; /* else the top-level report_period_id */
     /* OCP on AWS (issue 14, src/config/cfg_aws.c, docs/aws.md); the AWS
      * step runs iff aws_source_uuid is set. */
-    char *aws_table;             /* input.tables.aws_line_items, under input.path */
-    char *aws_source_uuid;       /* aws.source_uuid */
+    char *aws_table;       /* input.tables.aws_line_items, under input.path */
+    char *aws_source_uuid; /* aws.source_uuid */
     int aws_has_bill_id;
     int64_t aws_bill_id;         /* aws.bill_id */
     double aws_markup_percent;   /* aws.markup_percent, default 0 */
@@ -152,8 +152,8 @@ int cfg_load_file(struct cfg *c, const char *path, struct ocp_error *err);
 
 /* Like cfg_load_file for yaml[0..len); name stands for the file in
  * messages (NULL reads as "config"). */
-int cfg_load_string(struct cfg *c, const char *yaml, size_t len,
-                    const char *name, struct ocp_error *err);
+int cfg_load_string(struct cfg *c, const char *yaml, size_t len, const char *name,
+                    struct ocp_error *err);
 
 /* Overrides one key by its dotted path ("threads", "output.path",
  * "input.tables.pod_usage", ...) with its value as text, as a command-line
@@ -161,8 +161,7 @@ int cfg_load_string(struct cfg *c, const char *yaml, size_t len,
  * "app,tier", cost_categories "openshift-%=1,kube-%=2", node_roles
  * "master-0=master,infra-1=infra"; an empty value clears a list or an
  * optional date.  No ${VAR} expansion (the shell did that). */
-int cfg_set(struct cfg *c, const char *key, const char *value,
-            struct ocp_error *err);
+int cfg_set(struct cfg *c, const char *key, const char *value, struct ocp_error *err);
 
 /* Checks what the keys cannot check one by one: required values present,
  * ranges, start_date <= end_date, enums in range.  The derived values
@@ -178,8 +177,7 @@ int cfg_serialize(const struct cfg *c, unsigned char **buf, size_t *len);
 /* Replaces the contents of c (which must be initialised) by the config in
  * buf[0..len).  Every length in the buffer is checked against what is
  * left; a damaged buffer is OCP_ERR_CONFIG. */
-int cfg_deserialize(struct cfg *c, const unsigned char *buf, size_t len,
-                    struct ocp_error *err);
+int cfg_deserialize(struct cfg *c, const unsigned char *buf, size_t len, struct ocp_error *err);
 
 /* The config as a compact JSON object with the same key structure as the
  * YAML file (dates as "YYYY-MM-DD" or null), malloc'd; NULL when out of

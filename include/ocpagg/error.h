@@ -20,14 +20,14 @@ extern "C" {
 /* Status codes; the non-zero ones double as process exit codes. */
 enum ocp_status {
     OCP_OK = 0,
-    OCP_ERR_USAGE = 64,    /* bad command line */
-    OCP_ERR_DATA = 65,     /* corrupt, truncated or ill-typed input */
-    OCP_ERR_NOINPUT = 66,  /* an input file or table is missing */
-    OCP_ERR_SOFTWARE = 70, /* an internal invariant failed */
-    OCP_ERR_OSERR = 71,    /* out of memory or another OS failure */
-    OCP_ERR_CANTCREAT = 73,/* the output cannot be created */
-    OCP_ERR_IOERR = 74,    /* reading or writing failed */
-    OCP_ERR_CONFIG = 78,   /* bad configuration */
+    OCP_ERR_USAGE = 64,       /* bad command line */
+    OCP_ERR_DATA = 65,        /* corrupt, truncated or ill-typed input */
+    OCP_ERR_NOINPUT = 66,     /* an input file or table is missing */
+    OCP_ERR_SOFTWARE = 70,    /* an internal invariant failed */
+    OCP_ERR_OSERR = 71,       /* out of memory or another OS failure */
+    OCP_ERR_CANTCREAT = 73,   /* the output cannot be created */
+    OCP_ERR_IOERR = 74,       /* reading or writing failed */
+    OCP_ERR_CONFIG = 78,      /* bad configuration */
     OCP_ERR_UNSUPPORTED = 69, /* valid input using a feature we do not read */
     OCP_ERR_INTERRUPTED = 75  /* stopped by a signal before finishing */
 };
@@ -51,8 +51,8 @@ void ocp_error_clear(struct ocp_error *err);
 /* Records an error (when err is non-NULL) and returns code, so callers can
  * write `return ocp_error_set(err, OCP_ERR_DATA, ...)`.  file and column may
  * be NULL; row_group is -1 when not applicable. */
-int ocp_error_set(struct ocp_error *err, int code, const char *file,
-                  int64_t row_group, const char *column, const char *fmt, ...)
+int ocp_error_set(struct ocp_error *err, int code, const char *file, int64_t row_group,
+                  const char *column, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
@@ -60,8 +60,8 @@ int ocp_error_set(struct ocp_error *err, int code, const char *file,
 
 /* Fills in file / row group / column on an error that lacks them, so an
  * outer layer can add context without overwriting what an inner one said. */
-void ocp_error_context(struct ocp_error *err, const char *file,
-                       int64_t row_group, const char *column);
+void ocp_error_context(struct ocp_error *err, const char *file, int64_t row_group,
+                       const char *column);
 
 /* Formats the error as one line: "file: row group N: column C: message". */
 void ocp_error_format(const struct ocp_error *err, char *buf, size_t size);

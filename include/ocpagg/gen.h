@@ -71,8 +71,7 @@ struct gen_sink {
     void *ctx;
     int (*begin_table)(void *ctx, enum ocp_table table, struct ocp_error *err);
     int (*write)(void *ctx, const struct ocp_batch *b, struct ocp_error *err);
-    int (*end_table)(void *ctx, enum ocp_table table, int64_t rows,
-                     struct ocp_error *err);
+    int (*end_table)(void *ctx, enum ocp_table table, int64_t rows, struct ocp_error *err);
 };
 
 /* Fills c with the defaults (the built-in sample). */
@@ -89,14 +88,13 @@ int64_t gen_expected_rows(const struct gen_config *c, enum ocp_table table);
 
 /* Generates one table: begin_table, write for every block, end_table.
  * *rows (optional) receives the number of rows written. */
-int gen_table(const struct gen_config *c, enum ocp_table table,
-              const struct gen_sink *sink, int64_t *rows,
-              struct ocp_error *err);
+int gen_table(const struct gen_config *c, enum ocp_table table, const struct gen_sink *sink,
+              int64_t *rows, struct ocp_error *err);
 
 /* Generates the four tables in order pod, storage, node labels, namespace
  * labels; rows (optional) receives the count of each. */
-int gen_all(const struct gen_config *c, const struct gen_sink *sink,
-            int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err);
+int gen_all(const struct gen_config *c, const struct gen_sink *sink, int64_t rows[OCP_TABLE_COUNT],
+            struct ocp_error *err);
 
 /* An AWS CUR matching the cluster of c (issue 14, src/gen/gen_cur.c):
  * raw rows in Koku's layout handed to emit one by one (the row and its
@@ -105,9 +103,8 @@ int gen_all(const struct gen_config *c, const struct gen_sink *sink,
  * receives the number of rows.  Deterministic per seed. */
 struct aws_raw_row;
 int gen_cur(const struct gen_config *c, const char *cluster_id,
-            int (*emit)(void *ctx, const struct aws_raw_row *r,
-                        struct ocp_error *err),
-            void *ctx, int64_t *rows, struct ocp_error *err);
+            int (*emit)(void *ctx, const struct aws_raw_row *r, struct ocp_error *err), void *ctx,
+            int64_t *rows, struct ocp_error *err);
 
 #ifdef __cplusplus
 }

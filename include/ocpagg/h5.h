@@ -52,8 +52,7 @@ struct h5_writer;
  * (H5P_DEFAULT for plain POSIX I/O).  A missing file gives
  * OCP_ERR_NOINPUT; a file that is not HDF5 or is truncated gives
  * OCP_ERR_DATA; both name the file. */
-int h5_file_open(const char *path, hid_t fapl, struct h5_file **out,
-                 struct ocp_error *err);
+int h5_file_open(const char *path, hid_t fapl, struct h5_file **out, struct ocp_error *err);
 
 /* The data transfer property list of the row reads (h5_table_read), e.g.
  * an MPI-IO list asking for collective transfers; H5P_DEFAULT until set.
@@ -74,8 +73,8 @@ int h5_table_exists(struct h5_file *f, const char *group);
  * ocp_strdict_next_serial().  A missing group gives OCP_ERR_NOINPUT; a
  * missing required column or a wrong type OCP_ERR_DATA naming the file and
  * column.  Columns not in the schema are ignored. */
-int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group,
-                  struct h5_table **out, struct ocp_error *err);
+int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group, struct h5_table **out,
+                  struct ocp_error *err);
 
 /* The number of rows of the table. */
 int64_t h5_table_num_rows(const struct h5_table *t);
@@ -86,9 +85,8 @@ int64_t h5_table_num_rows(const struct h5_table *t);
  * valid until h5_table_close.  String codes are checked against their
  * dictionary (a code out of range gives OCP_ERR_DATA).  A range outside
  * the table gives OCP_ERR_SOFTWARE. */
-int h5_table_read(struct h5_table *t, int64_t start, int64_t nrows,
-                  struct ocp_arena *arena, struct ocp_batch *out,
-                  struct ocp_error *err);
+int h5_table_read(struct h5_table *t, int64_t start, int64_t nrows, struct ocp_arena *arena,
+                  struct ocp_batch *out, struct ocp_error *err);
 
 /* Closes the table; NULL is allowed. */
 void h5_table_close(struct h5_table *t);
@@ -96,8 +94,7 @@ void h5_table_close(struct h5_table *t);
 /* Creates (truncating) an HDF5 file at path_tmp for writing.  The caller
  * renames it to its final name after h5_writer_close succeeded, and
  * removes it after a failure. */
-int h5_writer_create(const char *path_tmp, struct h5_writer **out,
-                     struct ocp_error *err);
+int h5_writer_create(const char *path_tmp, struct h5_writer **out, struct ocp_error *err);
 
 /* Sets the rows per chunk of tables begun afterwards (default
  * H5_DEFAULT_CHUNK_ROWS); used by tests to cross chunk boundaries cheaply.
@@ -106,8 +103,8 @@ int h5_writer_set_chunk_rows(struct h5_writer *w, uint32_t rows);
 
 /* Starts the group of `table`; compress != 0 enables shuffle + deflate
  * level 1 on every dataset.  Only one table is open at a time. */
-int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table,
-                          int compress, struct ocp_error *err);
+int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table, int compress,
+                          struct ocp_error *err);
 
 /* Appends the rows of b (b->table must be the open table).  The columns
  * present in the first batch decide which datasets the table gets; a later
@@ -116,8 +113,7 @@ int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table,
  * label columns arrive as (ids, dict); the writer keeps one global
  * dictionary per column, deduplicating strings by hash, and remaps ids.
  * The batch is only read during the call. */
-int h5_writer_append(struct h5_writer *w, const struct ocp_batch *b,
-                     struct ocp_error *err);
+int h5_writer_append(struct h5_writer *w, const struct ocp_batch *b, struct ocp_error *err);
 
 /* Flushes the open table's buffered rows and writes its dictionaries. */
 int h5_writer_end_table(struct h5_writer *w, struct ocp_error *err);

@@ -47,12 +47,10 @@ void lbl_set_clear(struct lbl_set *s);
 
 /* Sets key k to value v (copies both), replacing an existing value.
  * Returns OCP_OK, or OCP_ERR_OSERR with the set unchanged. */
-int lbl_set_put(struct lbl_set *s, const char *k, size_t klen, const char *v,
-                size_t vlen);
+int lbl_set_put(struct lbl_set *s, const char *k, size_t klen, const char *v, size_t vlen);
 
 /* The pair with key k, or NULL if absent. */
-const struct lbl_pair *lbl_set_get(const struct lbl_set *s, const char *k,
-                                   size_t klen);
+const struct lbl_pair *lbl_set_get(const struct lbl_set *s, const char *k, size_t klen);
 
 /* Makes dst (initialised) an exact copy of src.  Returns OCP_OK, or
  * OCP_ERR_OSERR leaving dst empty. */
@@ -66,8 +64,7 @@ int lbl_set_copy(struct lbl_set *dst, const struct lbl_set *src);
  * malformed too; everything else is operator text.  Returns OCP_OK,
  * OCP_ERR_DATA for malformed text (out left empty, err says why) or
  * OCP_ERR_OSERR. */
-int lbl_parse(const char *text, size_t len, struct lbl_set *out,
-              struct ocp_error *err);
+int lbl_parse(const char *text, size_t len, struct lbl_set *out, struct ocp_error *err);
 
 /* The enabled tag keys: sorted, unique, each an owned NUL-terminated copy. */
 struct lbl_keys {

@@ -66,8 +66,8 @@ struct pq_file;
  * A missing file gives OCP_ERR_NOINPUT; a file that is not Parquet, is
  * truncated or has a corrupt footer gives OCP_ERR_DATA; an encrypted file
  * OCP_ERR_UNSUPPORTED.  Every error names the file. */
-int pq_file_open(const char *path, const struct pq_open_options *opt,
-                 struct pq_file **out, struct ocp_error *err);
+int pq_file_open(const char *path, const struct pq_open_options *opt, struct pq_file **out,
+                 struct ocp_error *err);
 
 /* Closes the file and frees everything it owns; NULL is allowed. */
 void pq_file_close(struct pq_file *f);
@@ -107,8 +107,7 @@ size_t pq_file_kv_count(const struct pq_file *f);
 
 /* Entry i of the footer's key/value metadata; value may be NULL.  Returns
  * OCP_OK or OCP_ERR_USAGE when i is out of range. */
-int pq_file_kv(const struct pq_file *f, size_t i, const char **key,
-               const char **value);
+int pq_file_kv(const struct pq_file *f, size_t i, const char **key, const char **value);
 
 /* ------------------------------------------------------------------ */
 /* Schema                                                              */
@@ -116,35 +115,35 @@ int pq_file_kv(const struct pq_file *f, size_t i, const char **key,
 
 /* Where a leaf column sits in the schema tree. */
 enum pq_shape {
-    PQ_SHAPE_FLAT = 0,   /* no repeated ancestor: one value or NULL per row */
-    PQ_SHAPE_MAP_KEY,    /* key leaf of a MAP (standard, legacy or Presto) */
-    PQ_SHAPE_MAP_VALUE,  /* value leaf of such a MAP */
-    PQ_SHAPE_NESTED      /* inside a LIST or another repeated group */
+    PQ_SHAPE_FLAT = 0,  /* no repeated ancestor: one value or NULL per row */
+    PQ_SHAPE_MAP_KEY,   /* key leaf of a MAP (standard, legacy or Presto) */
+    PQ_SHAPE_MAP_VALUE, /* value leaf of such a MAP */
+    PQ_SHAPE_NESTED     /* inside a LIST or another repeated group */
 };
 
 /* One leaf column.  Logical details come from the LogicalType union when
  * the file has one, else from the converted type. */
 struct pq_colinfo {
-    const char *path;         /* dotted path, e.g. "pod_labels.key_value.key" */
-    const char *name;         /* the leaf's own name */
-    const char *top;          /* name of its top-level field */
-    enum pq_type type;        /* physical type */
-    int type_length;          /* FIXED_LEN_BYTE_ARRAY width, else 0 */
+    const char *path;  /* dotted path, e.g. "pod_labels.key_value.key" */
+    const char *name;  /* the leaf's own name */
+    const char *top;   /* name of its top-level field */
+    enum pq_type type; /* physical type */
+    int type_length;   /* FIXED_LEN_BYTE_ARRAY width, else 0 */
     enum pq_repetition repetition;
     enum pq_converted_type converted; /* PQ_CT_NONE when absent */
     enum pq_logical_kind logical;     /* PQ_LT_NONE when absent */
     enum pq_time_unit time_unit;      /* TIMESTAMP / TIME unit */
-    int utc;                  /* TIMESTAMP / TIME: isAdjustedToUTC */
-    int scale, precision;     /* DECIMAL */
-    int int_bits, int_signed; /* INTEGER (8..64), also from INT_* / UINT_* */
-    int max_def, max_rep;     /* maximum definition / repetition level */
+    int utc;                          /* TIMESTAMP / TIME: isAdjustedToUTC */
+    int scale, precision;             /* DECIMAL */
+    int int_bits, int_signed;         /* INTEGER (8..64), also from INT_* / UINT_* */
+    int max_def, max_rep;             /* maximum definition / repetition level */
     enum pq_shape shape;
     /* For PQ_SHAPE_MAP_KEY / _VALUE: */
-    const char *map_path;     /* the MAP group's dotted path */
-    int map_key, map_value;   /* leaf indexes of key and value (-1: none) */
-    int map_def;              /* definition level of the MAP group itself:
-                                 def < map_def is a NULL map, def == map_def
-                                 an empty one, def > map_def an entry */
+    const char *map_path;   /* the MAP group's dotted path */
+    int map_key, map_value; /* leaf indexes of key and value (-1: none) */
+    int map_def;            /* definition level of the MAP group itself:
+                               def < map_def is a NULL map, def == map_def
+                               an empty one, def > map_def an entry */
 };
 
 /* Number of leaf columns. */
@@ -180,9 +179,9 @@ void pq_logical_describe(const struct pq_colinfo *c, char *buf, size_t size);
 
 struct pq_chunkinfo {
     enum pq_codec codec;
-    uint32_t encodings;        /* bit (1u << e) for each encoding e listed */
-    int64_t num_values;        /* level entries in the chunk */
-    int64_t compressed_size;   /* bytes on disk, page headers included */
+    uint32_t encodings;      /* bit (1u << e) for each encoding e listed */
+    int64_t num_values;      /* level entries in the chunk */
+    int64_t compressed_size; /* bytes on disk, page headers included */
     int64_t uncompressed_size;
     int64_t data_page_offset;
     int64_t dictionary_page_offset; /* -1 when the footer gives none */
@@ -190,8 +189,8 @@ struct pq_chunkinfo {
 };
 
 /* Metadata of the chunk of column col in row group rg. */
-int pq_chunk_info(const struct pq_file *f, int rg, int col,
-                  struct pq_chunkinfo *out, struct ocp_error *err);
+int pq_chunk_info(const struct pq_file *f, int rg, int col, struct pq_chunkinfo *out,
+                  struct ocp_error *err);
 
 /* Row-group statistics of one column chunk.  min_value / max_value are
  * preferred over the deprecated min / max (which are used only for
@@ -205,7 +204,7 @@ struct pq_colstats {
     int has_min, has_max;
     const uint8_t *min, *max; /* PLAIN bytes, no length prefix */
     size_t min_len, max_len;
-    int deprecated;           /* 1 when the bounds came from min / max */
+    int deprecated; /* 1 when the bounds came from min / max */
     /* Decoded bounds: kind 'i' for integer types (INT32, INT64, DATE,
      * TIMESTAMP as stored), 'd' for FLOAT, DOUBLE, FLOAT16 and DECIMAL,
      * 0 when the bytes are not decoded (strings, INT96, booleans). */
@@ -216,8 +215,8 @@ struct pq_colstats {
 
 /* Statistics of the chunk of column col in row group rg; all has_* are 0
  * when the file has none.  The byte pointers live as long as the file. */
-int pq_column_stats(const struct pq_file *f, int rg, int col,
-                    struct pq_colstats *out, struct ocp_error *err);
+int pq_column_stats(const struct pq_file *f, int rg, int col, struct pq_colstats *out,
+                    struct ocp_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Reading columns                                                     */
@@ -227,14 +226,14 @@ int pq_column_stats(const struct pq_file *f, int rg, int col,
  * slot per level entry (for flat columns one per row); NULL entries hold
  * zero bytes (a DOUBLE's a quiet NaN), or OCP_NULL_ID in ids. */
 struct pq_colvalues {
-    int column;               /* leaf index */
+    int column; /* leaf index */
     enum pq_type type;
-    int type_length;          /* FIXED_LEN_BYTE_ARRAY width */
-    int64_t nrows;            /* rows covered */
-    int64_t nlevels;          /* level entries (== nrows when flat) */
-    int64_t null_count;       /* entries with def < max_def */
-    const int16_t *def;       /* nlevels; NULL when max_def == 0 */
-    const int16_t *rep;       /* nlevels; NULL when max_rep == 0 */
+    int type_length;    /* FIXED_LEN_BYTE_ARRAY width */
+    int64_t nrows;      /* rows covered */
+    int64_t nlevels;    /* level entries (== nrows when flat) */
+    int64_t null_count; /* entries with def < max_def */
+    const int16_t *def; /* nlevels; NULL when max_def == 0 */
+    const int16_t *rep; /* nlevels; NULL when max_rep == 0 */
     /* BOOLEAN uint8_t 0/1, INT32 int32_t, INT64 int64_t, INT96 12 bytes
      * (8 nanoseconds of day then 4 Julian day, little endian), FLOAT
      * float, DOUBLE double, FIXED_LEN_BYTE_ARRAY type_length bytes; NULL
@@ -245,7 +244,7 @@ struct pq_colvalues {
      * strings); other chunks get a dictionary of their distinct values. */
     const uint32_t *ids;
     const struct ocp_strdict *dict;
-    int dict_encoded;         /* 1 when the chunk has a dictionary page */
+    int dict_encoded; /* 1 when the chunk has a dictionary page */
 };
 
 /* Decodes rows [row_offset, row_offset + nrows) of column col in row group
@@ -255,9 +254,8 @@ struct pq_colvalues {
  * (ocp_strdict_next_serial).  Corrupt data gives OCP_ERR_DATA naming file,
  * row group and column; an encoding or codec we cannot read
  * OCP_ERR_UNSUPPORTED. */
-int pq_column_read(const struct pq_file *f, int rg, int col,
-                   int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                   struct pq_colvalues *out, struct ocp_error *err);
+int pq_column_read(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                   struct ocp_arena *arena, struct pq_colvalues *out, struct ocp_error *err);
 
 /* Reads the MAP column whose key (or value) leaf is col as one label text
  * per row: out->ids[r] is OCP_NULL_ID for a NULL map, else an id into
@@ -265,10 +263,8 @@ int pq_column_read(const struct pq_file *f, int rg, int col,
  * file order; string values quoted, numbers and booleans bare, NULL values
  * as null; entries with a NULL key dropped).  A column that is not a MAP
  * of scalars gives OCP_ERR_UNSUPPORTED naming it. */
-int pq_map_read_json(const struct pq_file *f, int rg, int col,
-                     int64_t row_offset, int64_t nrows,
-                     struct ocp_arena *arena, struct ocp_strcol *out,
-                     struct ocp_error *err);
+int pq_map_read_json(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                     struct ocp_arena *arena, struct ocp_strcol *out, struct ocp_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Value conversions                                                   */
@@ -309,8 +305,7 @@ size_t pq_utf8_invalid_at(const char *text, size_t len);
  * that is not a regular file or folder (FIFO, device, socket) is an error
  * naming it, with the status of pq_errno_status.  Free with
  * pq_dataset_free. */
-int pq_dataset_list(const char *dir, char ***paths, size_t *count,
-                    struct ocp_error *err);
+int pq_dataset_list(const char *dir, char ***paths, size_t *count, struct ocp_error *err);
 
 /* The status for an input that cannot be opened with errno e:
  * OCP_ERR_NOINPUT (66) when it is absent or not ours to read (ENOENT,
@@ -325,16 +320,15 @@ void pq_dataset_free(char **paths, size_t count);
 /* Checks that the file has every required column of ocp_table_spec(table)
  * with a usable type, and that present optional columns are usable too;
  * otherwise OCP_ERR_DATA naming file and column. */
-int pq_table_check(struct pq_file *f, enum ocp_table table,
-                   struct ocp_error *err);
+int pq_table_check(struct pq_file *f, enum ocp_table table, struct ocp_error *err);
 
 /* Min and max of interval_start in row group rg as microseconds, from the
  * chunk statistics (for pruning by day).  Sets *known = 0 and returns
  * OCP_OK when there are no usable statistics.  Bounds taken from text
  * timestamps are widened by a day on each side, since text order only
  * guarantees the date prefix. */
-int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us,
-                        int64_t *max_us, int *known, struct ocp_error *err);
+int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us, int64_t *max_us, int *known,
+                        struct ocp_error *err);
 
 /* Decodes rows [row_offset, row_offset + nrows) of row group rg into out,
  * one column per column of the table's schema: TIME from any timestamp
@@ -350,9 +344,9 @@ int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us,
  * the file lacks get present = 0.  Everything is allocated from arena
  * except those dictionaries, which stay valid until the next
  * pq_table_read on the file or pq_file_close. */
-int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
-                  int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                  struct ocp_batch *out, struct ocp_error *err);
+int pq_table_read(struct pq_file *f, enum ocp_table table, int rg, int64_t row_offset,
+                  int64_t nrows, struct ocp_arena *arena, struct ocp_batch *out,
+                  struct ocp_error *err);
 
 #ifdef __cplusplus
 }

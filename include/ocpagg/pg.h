@@ -75,7 +75,7 @@ struct pg_options {
     const char *cluster_id;
     const char *cluster_alias;
     const char *source_uuid;
-    int32_t start_date, end_date; /* days since 1970-01-01, inclusive */
+    int32_t start_date, end_date;     /* days since 1970-01-01, inclusive */
     const int64_t *cost_category_ids; /* the configured ids (duplicates ok) */
     size_t n_cost_category_ids;
 };
@@ -95,17 +95,17 @@ struct pg_periods {
 /* What pre-flight found. */
 struct pg_target {
     struct pg_periods periods;
-    char server_version[64];     /* server_version, e.g. "15.18 (Debian ...)" */
-    int server_version_num;      /* e.g. 150018 */
-    int32_t missing_partitions;  /* months without their partition */
-    int can_create_partitions;   /* the role owns the table */
+    char server_version[64];    /* server_version, e.g. "15.18 (Debian ...)" */
+    int server_version_num;     /* e.g. 150018 */
+    int32_t missing_partitions; /* months without their partition */
+    int can_create_partitions;  /* the role owns the table */
 };
 
 /* Fills o from a validated config (output.format postgres).  Borrows c's
  * strings; cost-category ids go to ids[0..cap) (the caller's array, sized
  * c->n_cost_categories).  OCP_ERR_CONFIG when a required key is missing. */
-int pg_options_from_cfg(const struct cfg *c, struct pg_options *o,
-                        int64_t *ids, size_t cap, struct ocp_error *err);
+int pg_options_from_cfg(const struct cfg *c, struct pg_options *o, int64_t *ids, size_t cap,
+                        struct ocp_error *err);
 
 /* Checks a conninfo string without connecting: it must parse (libpq
  * keyword=value or URI) and hold no password.  NULL or "" is fine.
@@ -123,8 +123,7 @@ int pg_check_conninfo(const char *conninfo, struct ocp_error *err);
  * number, an id outside int32, a row outside the periods' range.  On
  * failure out->len is restored.  Thread-safe (no shared state). */
 int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
-                    const struct pg_periods *periods, struct rpt_buf *out,
-                    struct ocp_error *err);
+                    const struct pg_periods *periods, struct rpt_buf *out, struct ocp_error *err);
 
 /* Rank 0, before the heavy work; changes nothing in the database.
  * Connects (client_encoding UTF8) and checks: the table exists, is
@@ -137,16 +136,16 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
  * configuration mismatch, else OCP_ERR_CANTCREAT (73) (cannot connect,
  * missing privileges, read-only server).  On success *out has the
  * resolved periods and the server version. */
-int pg_preflight(const struct pg_options *o, struct pg_target *out,
-                 FILE *report, struct ocp_error *err);
+int pg_preflight(const struct pg_options *o, struct pg_target *out, FILE *report,
+                 struct ocp_error *err);
 
 /* What pg_prepare_partitions did. */
 struct pg_partition_result {
-    int32_t created;   /* partitions created */
-    int64_t moved;     /* rows moved out of the default partition */
-    int skipped;       /* missing but not created (not the owner, or
-                          create_partitions off): rows go to the default
-                          partition, which is valid */
+    int32_t created; /* partitions created */
+    int64_t moved;   /* rows moved out of the default partition */
+    int skipped;     /* missing but not created (not the owner, or
+                        create_partitions off): rows go to the default
+                        partition, which is valid */
 };
 
 /* Creates the missing monthly partitions <table>_YYYY_MM of the range
@@ -157,8 +156,7 @@ struct pg_partition_result {
  * already holds rows of the month, the partition is created detached, the
  * rows moved (DELETE ... RETURNING) and the partition attached, in one
  * transaction.  OCP_ERR_CANTCREAT when a partition cannot be made. */
-int pg_prepare_partitions(const struct pg_options *o,
-                          struct pg_partition_result *res,
+int pg_prepare_partitions(const struct pg_options *o, struct pg_partition_result *res,
                           struct ocp_error *err);
 
 /* The data transaction.  Ownership: pg_writer_begin creates,
@@ -178,8 +176,8 @@ int pg_writer_begin(struct pg_writer **out, const struct pg_options *o,
 
 /* Sends the next block (blocks of pg_encode_block, in report order).
  * Small blocks are gathered and sent in large pieces. */
-int pg_writer_write(struct pg_writer *w, const unsigned char *block,
-                    size_t len, struct ocp_error *err);
+int pg_writer_write(struct pg_writer *w, const unsigned char *block, size_t len,
+                    struct ocp_error *err);
 
 /* Ends the COPY and checks the copied count against expected_rows (the
  * report's row count); the transaction stays open, so the caller can put
@@ -188,8 +186,7 @@ int pg_writer_write(struct pg_writer *w, const unsigned char *block,
  * failure the transaction is rolled back: OCP_ERR_IOERR naming SQLSTATE,
  * message, COPY line = report row and column; OCP_ERR_SOFTWARE for a
  * count mismatch. */
-int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
-                       struct ocp_error *err);
+int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows, struct ocp_error *err);
 
 /* Ends the COPY as pg_writer_end_copy does unless that was done, checks
  * the copied count against expected_rows (the report's row count),
@@ -198,8 +195,7 @@ int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
  * column; OCP_ERR_SOFTWARE for a count mismatch).  A connection lost
  * during COMMIT is OCP_ERR_IOERR saying that the outcome is unknown and a
  * rerun is safe. */
-int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
-                     struct ocp_error *err);
+int pg_writer_commit(struct pg_writer *w, int64_t expected_rows, struct ocp_error *err);
 
 /* Ends the COPY with an error carrying reason (or, after
  * pg_writer_end_copy, the open transaction) and rolls back; the table is
@@ -208,8 +204,7 @@ void pg_writer_abort(struct pg_writer *w, const char *reason);
 
 /* Rows deleted by the DELETE and rows copied (copied is known after a
  * successful pg_writer_end_copy or commit; -1 before). */
-void pg_writer_counts(const struct pg_writer *w, int64_t *deleted,
-                      int64_t *copied);
+void pg_writer_counts(const struct pg_writer *w, int64_t *deleted, int64_t *copied);
 
 /* Frees the writer and closes its connection (aborting first when the
  * transaction is still open). */
@@ -247,17 +242,14 @@ void pg_writer_destroy(struct pg_writer *w);
  * range of more than one month is refused (one bill per month).  One line per
  * problem on `report`; OCP_ERR_CONFIG (78) naming the table or column,
  * else OCP_ERR_CANTCREAT (73). */
-int pg_aws_preflight(const struct pg_options *o,
-                     const struct pg_periods *periods, int has_bill,
-                     int64_t bill_id, const int64_t *alias_ids,
-                     size_t n_alias_ids, FILE *report,
+int pg_aws_preflight(const struct pg_options *o, const struct pg_periods *periods, int has_bill,
+                     int64_t bill_id, const int64_t *alias_ids, size_t n_alias_ids, FILE *report,
                      struct ocp_error *err);
 
 /* Creates the AWS table's missing monthly partitions of o's range,
  * exactly as pg_prepare_partitions does for the OCP table (each in its
  * own short transaction, before the data transaction). */
-int pg_aws_prepare_partitions(const struct pg_options *o,
-                              struct pg_partition_result *res,
+int pg_aws_prepare_partitions(const struct pg_options *o, struct pg_partition_result *res,
                               struct ocp_error *err);
 
 /* In w's open transaction (its OCP COPY sent): ends that COPY, deletes
@@ -267,17 +259,15 @@ int pg_aws_prepare_partitions(const struct pg_options *o,
  * -- and starts COPY of the aws_column_names columns FROM STDIN (FORMAT
  * csv).  *deleted = rows deleted.  On failure the transaction is rolled
  * back (OCP_ERR_IOERR). */
-int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
-                 const struct pg_periods *periods, const char *aws_source_uuid,
-                 int64_t *deleted, struct ocp_error *err);
+int pg_aws_begin(struct pg_writer *w, const struct pg_options *o, const struct pg_periods *periods,
+                 const char *aws_source_uuid, int64_t *deleted, struct ocp_error *err);
 
 /* Ends the AWS COPY and checks its count against expected_rows (the AWS
  * report's rows); *copied = rows the server took.  The transaction stays
  * open for the OCP count check and COMMIT.  On failure rolled back:
  * OCP_ERR_IOERR (SQLSTATE, message, COPY line = AWS report row, column),
  * OCP_ERR_SOFTWARE for a count mismatch. */
-int pg_aws_end(struct pg_writer *w, int64_t expected_rows, int64_t *copied,
-               struct ocp_error *err);
+int pg_aws_end(struct pg_writer *w, int64_t expected_rows, int64_t *copied, struct ocp_error *err);
 
 #ifdef __cplusplus
 }

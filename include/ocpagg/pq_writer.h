@@ -65,9 +65,9 @@ enum pq_write_codec {
 struct pq_column_desc {
     const char *name;
     enum pq_wtype type;
-    int optional;           /* 1: NULLs allowed; 0: REQUIRED */
-    int utc;                /* TIMESTAMP: isAdjustedToUTC */
-    int json;               /* STRING: annotate as JSON instead of STRING */
+    int optional; /* 1: NULLs allowed; 0: REQUIRED */
+    int utc;      /* TIMESTAMP: isAdjustedToUTC */
+    int json;     /* STRING: annotate as JSON instead of STRING */
     enum pq_dict_mode dict;
 };
 
@@ -84,17 +84,17 @@ struct pq_kv {
 
 struct pq_write_options {
     enum pq_write_codec codec;
-    int codec_level;          /* 0: the codec's default */
-    int page_version;         /* 1 (DATA_PAGE) or 2 (DATA_PAGE_V2) */
-    uint64_t row_group_rows;  /* rows per row group */
-    size_t page_bytes;        /* target uncompressed size of a data page */
-    size_t dict_max_bytes;    /* a column chunk's dictionary grows to at most
-                                 this many PLAIN bytes, then falls back to
-                                 PLAIN for the rest of the chunk */
-    int dictionary;           /* 0: no dictionary encoding at all */
-    int page_statistics;      /* 1: statistics in data page headers too */
-    int page_crc;             /* 1: CRC32 of every page in its header */
-    const struct pq_kv *kv;   /* key_value_metadata, copied at create */
+    int codec_level;         /* 0: the codec's default */
+    int page_version;        /* 1 (DATA_PAGE) or 2 (DATA_PAGE_V2) */
+    uint64_t row_group_rows; /* rows per row group */
+    size_t page_bytes;       /* target uncompressed size of a data page */
+    size_t dict_max_bytes;   /* a column chunk's dictionary grows to at most
+                                this many PLAIN bytes, then falls back to
+                                PLAIN for the rest of the chunk */
+    int dictionary;          /* 0: no dictionary encoding at all */
+    int page_statistics;     /* 1: statistics in data page headers too */
+    int page_crc;            /* 1: CRC32 of every page in its header */
+    const struct pq_kv *kv;  /* key_value_metadata, copied at create */
     size_t nkv;
 };
 
@@ -105,8 +105,7 @@ void pq_write_options_init(struct pq_write_options *opt);
 
 /* Parses a codec name ("none", "uncompressed", "snappy", "gzip", "zstd",
  * case-insensitive); returns OCP_OK or OCP_ERR_CONFIG. */
-int pq_write_codec_parse(const char *name, enum pq_write_codec *out,
-                         struct ocp_error *err);
+int pq_write_codec_parse(const char *name, enum pq_write_codec *out, struct ocp_error *err);
 
 /* Strings in one of three forms (exactly one set):
  *   ids + dict:      dictionary-coded, OCP_NULL_ID is NULL;
@@ -124,14 +123,14 @@ struct pq_strings {
 /* The values of one column for nrows rows, row 0 first.  A row is NULL
  * when valid is set and valid[row] == 0, or by the sentinels below. */
 struct pq_column_data {
-    const uint8_t *valid;    /* optional, one byte per row */
-    int sentinel_nulls;      /* 1: NaN doubles and INT64_MIN (OCP_TS_NULL)
-                                int64 values are NULL */
-    const uint8_t *b;        /* BOOLEAN, 0 or 1 */
-    const int32_t *i32;      /* INT32, DATE */
-    const int64_t *i64;      /* INT64, TIMESTAMP_* */
-    const double *f64;       /* DOUBLE */
-    struct pq_strings str;   /* STRING */
+    const uint8_t *valid;  /* optional, one byte per row */
+    int sentinel_nulls;    /* 1: NaN doubles and INT64_MIN (OCP_TS_NULL)
+                              int64 values are NULL */
+    const uint8_t *b;      /* BOOLEAN, 0 or 1 */
+    const int32_t *i32;    /* INT32, DATE */
+    const int64_t *i64;    /* INT64, TIMESTAMP_* */
+    const double *f64;     /* DOUBLE */
+    struct pq_strings str; /* STRING */
     /* MAP: row r holds entries map_offsets[r] .. map_offsets[r+1]-1 of
      * keys/values (a NULL row's range is ignored; an empty range is an
      * empty map).  Keys must not be NULL; values may be. */
@@ -147,14 +146,14 @@ struct pq_writer;
  * Returns OCP_OK, OCP_ERR_CONFIG (bad schema or options), OCP_ERR_CANTCREAT
  * or OCP_ERR_OSERR. */
 int pq_writer_create(const char *path, const struct pq_schema_desc *schema,
-                     const struct pq_write_options *opt,
-                     struct pq_writer **out, struct ocp_error *err);
+                     const struct pq_write_options *opt, struct pq_writer **out,
+                     struct ocp_error *err);
 
 /* Appends nrows rows; cols has one entry per schema column.  A NULL in a
  * REQUIRED column is OCP_ERR_DATA.  After any failure the writer only
  * accepts pq_writer_abort (pq_writer_close also cleans up and fails). */
-int pq_writer_write_batch(struct pq_writer *w, const struct pq_column_data *cols,
-                          size_t nrows, struct ocp_error *err);
+int pq_writer_write_batch(struct pq_writer *w, const struct pq_column_data *cols, size_t nrows,
+                          struct ocp_error *err);
 
 /* Ends the current row group early (no-op when it is empty), e.g. to keep
  * one day per row group. */

@@ -53,7 +53,7 @@ enum rpt_source { RPT_SOURCE_POD = 0, RPT_SOURCE_STORAGE = 1 };
 /* One report row.  String pointers are NULL for SQL NULL. */
 struct rpt_row {
     char uuid[37];
-    int32_t usage_day;            /* days since 1970-01-01; usage_end equals it */
+    int32_t usage_day; /* days since 1970-01-01; usage_end equals it */
     enum rpt_source source;
     const char *namespace_;
     const char *node;
@@ -66,7 +66,7 @@ struct rpt_row {
     const char *all_labels;
     const char *csi_volume_handle;
     double num[RPT_NUM_COUNT];
-    int has_infra_cost;           /* print the constant infrastructure_usage_cost */
+    int has_infra_cost; /* print the constant infrastructure_usage_cost */
     int has_cost_category;
     int64_t cost_category_id;
     /* Optional, for the CSV: all_labels already as a quoted CSV field
@@ -87,7 +87,7 @@ struct rpt_meta {
 struct rpt_table {
     struct rpt_row *rows;
     size_t count, cap;
-    struct ocp_arena strings;     /* storage of the rows' strings */
+    struct ocp_arena strings; /* storage of the rows' strings */
 };
 
 /* The column names in report order (NULL-terminated list). */
@@ -114,8 +114,8 @@ const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len);
 /* Counts the rows of each kind: pod rows, unallocated rows (data_source Pod
  * without the infrastructure cost constant) and storage rows; adds to the
  * counters. */
-void rpt_table_count_kinds(const struct rpt_table *t, int64_t *pod,
-                           int64_t *unallocated, int64_t *storage);
+void rpt_table_count_kinds(const struct rpt_table *t, int64_t *pod, int64_t *unallocated,
+                           int64_t *storage);
 
 /* Sorts rows in report order: usage_start, data_source, namespace, node,
  * labels, then the remaining key columns (resource_id, pvc, pv,
@@ -178,13 +178,13 @@ void rpt_csv_add_volume_key(struct rpt_buf *b, const struct rpt_row *row);
 int rpt_csv_header(struct rpt_buf *out);
 
 /* Appends rows [from, to) as CSV lines; OCP_ERR_OSERR when out of memory. */
-int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
-                 size_t from, size_t to, struct rpt_buf *out);
+int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta, size_t from, size_t to,
+                 struct rpt_buf *out);
 
 /* Writes the table as CSV with a header to path (through the report
  * stream: temporary file, fsync, rename). */
-int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
-                  const char *path, struct ocp_error *err);
+int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta, const char *path,
+                  struct ocp_error *err);
 
 /* Writes the table as Parquet with the columns and types of Koku's Trino
  * table reporting_ocpusagelineitem_daily_summary: strings (labels as JSON
@@ -198,9 +198,8 @@ int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
  * On failure every file and folder this call wrote is removed and an
  * earlier report is untouched.  A report_period_id or cost_category_id
  * outside the int32 range is OCP_ERR_DATA. */
-int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
-                      const char *path, int partitioned,
-                      struct ocp_error *err);
+int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta, const char *path,
+                      int partitioned, struct ocp_error *err);
 
 /* ---- Whole files written atomically ----
  *
@@ -214,22 +213,20 @@ int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
  * Ownership: struct rpt_atomic is caller storage; rpt_atomic_commit or
  * rpt_atomic_abort releases it (both are safe on a zeroed or failed one). */
 struct rpt_atomic {
-    char *path;       /* the final name (copy) */
-    char *tmp;        /* the temporary name */
-    int fd;           /* -1 when closed */
-    int64_t bytes;    /* bytes written so far */
+    char *path;    /* the final name (copy) */
+    char *tmp;     /* the temporary name */
+    int fd;        /* -1 when closed */
+    int64_t bytes; /* bytes written so far */
 };
 
 /* Creates the temporary file for path (after removing stale temporaries of
  * dead runs, see rpt_remove_stale_temps).  OCP_ERR_CANTCREAT when it cannot
  * be created or path is not a regular file; OCP_ERR_OSERR out of memory. */
-int rpt_atomic_open(struct rpt_atomic *a, const char *path,
-                    struct ocp_error *err);
+int rpt_atomic_open(struct rpt_atomic *a, const char *path, struct ocp_error *err);
 
 /* Appends len bytes (write(2), retried on short writes and EINTR).
  * OCP_ERR_IOERR with strerror (e.g. "No space left on device"). */
-int rpt_atomic_write(struct rpt_atomic *a, const void *data, size_t len,
-                     struct ocp_error *err);
+int rpt_atomic_write(struct rpt_atomic *a, const void *data, size_t len, struct ocp_error *err);
 
 /* fsync, close, rename over path, fsync the folder; on failure the
  * temporary is removed and an existing file at path is untouched.  Always
@@ -240,8 +237,7 @@ int rpt_atomic_commit(struct rpt_atomic *a, struct ocp_error *err);
 void rpt_atomic_abort(struct rpt_atomic *a);
 
 /* The whole cycle for a file held in memory (e.g. the run summary). */
-int rpt_atomic_write_file(const char *path, const void *data, size_t len,
-                          struct ocp_error *err);
+int rpt_atomic_write_file(const char *path, const void *data, size_t len, struct ocp_error *err);
 
 /* "<path>.tmp.<host>.<pid>" (malloc'ed; NULL when out of memory).  The
  * host is gethostname() with '/' replaced, so the name stays in the
@@ -293,17 +289,16 @@ int rpt_remove_tree(const char *path);
  * rpt_stream_abort ends it, rpt_stream_destroy frees (after either). */
 enum rpt_format {
     RPT_FORMAT_CSV = 0,
-    RPT_FORMAT_PARQUET = 1,             /* one file at path */
-    RPT_FORMAT_PARQUET_PARTITIONED = 2  /* Hive tree under folder path */
+    RPT_FORMAT_PARQUET = 1,            /* one file at path */
+    RPT_FORMAT_PARQUET_PARTITIONED = 2 /* Hive tree under folder path */
 };
 
 /* Appends the block of a sorted table (normally one day) to out.  Safe to
  * call from several threads on different tables.  OCP_ERR_OSERR when out
  * of memory, OCP_ERR_DATA when a value cannot be written in this format
  * (an id outside int32 for Parquet), naming the column. */
-int rpt_encode_block(enum rpt_format format, const struct rpt_table *t,
-                     const struct rpt_meta *meta, struct rpt_buf *out,
-                     struct ocp_error *err);
+int rpt_encode_block(enum rpt_format format, const struct rpt_table *t, const struct rpt_meta *meta,
+                     struct rpt_buf *out, struct ocp_error *err);
 
 struct rpt_stream;
 
@@ -311,16 +306,15 @@ struct rpt_stream;
  * only).  Removes stale temporaries of dead runs on this host (by PID and
  * host in the name), never another live run's.  OCP_ERR_CANTCREAT when the
  * output cannot be created. */
-int rpt_stream_open(struct rpt_stream **out, enum rpt_format format,
-                    const char *path, const struct rpt_meta *meta,
-                    struct ocp_error *err);
+int rpt_stream_open(struct rpt_stream **out, enum rpt_format format, const char *path,
+                    const struct rpt_meta *meta, struct ocp_error *err);
 
 /* Writes the next block (blocks arrive in report order; for a partitioned
  * report a day that goes back is OCP_ERR_SOFTWARE, as it would overwrite a
  * day's file).  I/O errors are OCP_ERR_IOERR with strerror; after any
  * failure only rpt_stream_abort / rpt_stream_destroy remain. */
-int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
-                     size_t len, struct ocp_error *err);
+int rpt_stream_write(struct rpt_stream *s, const unsigned char *block, size_t len,
+                     struct ocp_error *err);
 
 /* Finishes the output, syncs it and makes it appear under its name
  * atomically (rename / directory swap).  On failure the stream is aborted
@@ -338,8 +332,7 @@ void rpt_stream_destroy(struct rpt_stream *s);
  * written, or the Parquet files' sizes once they are closed (final after
  * commit); files is 1 for CSV and single Parquet, the day files for a
  * partitioned report. */
-void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
-                       int64_t *bytes, int64_t *files);
+void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows, int64_t *bytes, int64_t *files);
 
 /* ---- A CSV report written by several processes at once ----
  *
@@ -355,9 +348,9 @@ void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
  * fsyncs and renames.  Ownership: struct rpt_share and struct rpt_part are
  * caller storage; *_release frees what they hold.  CSV only. */
 struct rpt_share {
-    char *tmp;        /* the temporary file every rank opens */
-    int64_t offset;   /* where the first day's text starts (after the header) */
-    uint64_t ino;     /* its inode number, checked by the other ranks */
+    char *tmp;      /* the temporary file every rank opens */
+    int64_t offset; /* where the first day's text starts (after the header) */
+    uint64_t ino;   /* its inode number, checked by the other ranks */
 };
 
 /* Rank 0: writes what the stream holds (the header) and hands out its
@@ -396,13 +389,13 @@ struct rpt_part_room {
 void rpt_part_room_release(struct rpt_part_room *room);
 
 struct rpt_part {
-    int fd;           /* -1 when closed */
-    int dfd;          /* the same file opened O_DIRECT, or -1 */
-    struct rpt_writer *writer; /* the thread writing through dfd (rpt_part.c) */
-    char *path;       /* the report's name, for messages */
-    char *tmp;        /* the shared temporary file */
-    int64_t direct_bytes; /* bytes written through dfd (summary, tests; known
-                             after rpt_part_close) */
+    int fd;                     /* -1 when closed */
+    int dfd;                    /* the same file opened O_DIRECT, or -1 */
+    struct rpt_writer *writer;  /* the thread writing through dfd (rpt_part.c) */
+    char *path;                 /* the report's name, for messages */
+    char *tmp;                  /* the shared temporary file */
+    int64_t direct_bytes;       /* bytes written through dfd (summary, tests; known
+                                   after rpt_part_close) */
     struct rpt_part_room *room; /* lent buffer, or NULL (the part's own) */
 };
 
@@ -419,8 +412,8 @@ int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *pa
 
 /* The length of a CSV block's text and its row count (a block is what
  * rpt_encode_block made).  OCP_ERR_SOFTWARE for a block that is not CSV. */
-int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
-                       int64_t *rows, struct ocp_error *err);
+int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len, int64_t *rows,
+                       struct ocp_error *err);
 
 /* Writes a CSV block's text at offset (pwrite).  Where the file system
  * takes O_DIRECT, the whole 4 KiB pages inside the block go straight to
@@ -433,8 +426,8 @@ int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
  * gets plain writes.  OCP_ERR_IOERR with strerror on failure (ENOSPC
  * included): a failure of the block in flight is reported by the next
  * call or by rpt_part_close. */
-int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
-                   int64_t offset, struct ocp_error *err);
+int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len, int64_t offset,
+                   struct ocp_error *err);
 
 /* Writes a day's CSV text while it is still being encoded: text[0, len)
  * is what the caller holds of the day, to go at file position offset.
@@ -447,8 +440,8 @@ int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
  * rpt_part_write does; a final call on a whole day is rpt_part_write.
  * The caller's buffer is read during the call only.  OCP_ERR_IOERR as
  * for rpt_part_write. */
-int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
-                    int final, size_t *taken, struct ocp_error *err);
+int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset, int final,
+                    size_t *taken, struct ocp_error *err);
 
 /* A final call of rpt_part_stream on the whole of *text ([0, text->len)
  * at offset), without the copy into the aligned buffer where it can: the
@@ -509,8 +502,7 @@ struct rpt_output_spec {
  * partitioned report folder that holds an input, a summary inside the
  * report folder.  summary_path may be NULL; a missing input is skipped
  * (the planner reports it). */
-int rpt_output_check(const struct rpt_output_spec *spec,
-                     struct ocp_error *err);
+int rpt_output_check(const struct rpt_output_spec *spec, struct ocp_error *err);
 
 #ifdef __cplusplus
 }

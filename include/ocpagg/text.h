@@ -44,8 +44,7 @@ size_t txt_json_quote(const char *s, size_t len, char *out, size_t cap);
 
 /* A version 5 (SHA-1, name-based) UUID of namespace `ns` (16 bytes) and
  * name[0..len), formatted lower-case with dashes plus NUL (37 bytes). */
-void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
-                 char out[37]);
+void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37]);
 
 /* Parses a UUID in the 8-4-4-4-12 hex form into 16 bytes; -1 if invalid. */
 int txt_parse_uuid(const char *s, size_t len, uint8_t out[16]);

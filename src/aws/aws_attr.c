@@ -56,8 +56,8 @@ static int drow_load(struct ctx *x, size_t i, struct drow *d, struct ocp_error *
     }
     d->rid = empty_null(d->s[AWS_RESOURCEID]);
     if (strcmp(d->s[AWS_BILLINGENTITY], "AWS Marketplace") == 0)
-        d->product_code = nonempty(dy->productname) ? dy->productname
-                                                    : empty_null(d->s[AWS_PRODUCTCODE]);
+        d->product_code =
+            nonempty(dy->productname) ? dy->productname : empty_null(d->s[AWS_PRODUCTCODE]);
     else
         d->product_code = empty_null(d->s[AWS_PRODUCTCODE]);
     d->usage_account_id = d->s[AWS_USAGEACCOUNTID];
@@ -133,8 +133,7 @@ static int attribute_one(struct ctx *x, size_t i, struct xsum *acc, struct ocp_e
     rlen = d.rid ? strlen(d.rid) : 0;
     if (d.rid != NULL)
         res = aws_set_suffix(&x->nodeids, d.rid, rlen) ||
-              aws_set_suffix(&x->pvnames, d.rid, rlen) ||
-              aws_set_suffix(&x->handles, d.rid, rlen);
+              aws_set_suffix(&x->pvnames, d.rid, rlen) || aws_set_suffix(&x->handles, d.rid, rlen);
     if (res) {
         x->c->resource_matched++;
         (void)xsum_add(&acc[AWS_NDROP + 1], d.Cu);
@@ -251,11 +250,11 @@ static int cmp_dkey(const void *a, const void *b)
  * threads may attribute different days at once, each with its own worker
  * state (groups, buffers, caches). */
 struct aws_prepared {
-    struct ctx x;               /* shared, read-only after aws_prepare */
-    struct dkey *order;         /* daily rows sorted by key (day first) */
+    struct ctx x;       /* shared, read-only after aws_prepare */
+    struct dkey *order; /* daily rows sorted by key (day first) */
     size_t norder;
-    int32_t *days;              /* distinct days, ascending */
-    size_t *day_first;          /* index into order of each day's first row */
+    int32_t *days;     /* distinct days, ascending */
+    size_t *day_first; /* index into order of each day's first row */
     size_t ndays;
 };
 
@@ -292,16 +291,14 @@ void aws_prepared_free(struct aws_prepared *a)
 }
 
 int aws_prepare(const struct aws_partial *p, const struct rpt_table *ocp,
-                const struct aws_settings *s, struct aws_prepared **out,
-                struct ocp_error *err)
+                const struct aws_settings *s, struct aws_prepared **out, struct ocp_error *err)
 {
     return aws_prepare_shared(p, ocp, NULL, 0, s, out, err);
 }
 
 int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
-                       const unsigned char *match, size_t match_len,
-                       const struct aws_settings *s, struct aws_prepared **out,
-                       struct ocp_error *err)
+                       const unsigned char *match, size_t match_len, const struct aws_settings *s,
+                       struct aws_prepared **out, struct ocp_error *err)
 {
     struct aws_prepared *a;
     struct ctx *x;
@@ -315,8 +312,8 @@ int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
     if (s->source_uuid == NULL)
         return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid", "missing");
     if (txt_parse_uuid(s->source_uuid, strlen(s->source_uuid), ns) != 0)
-        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid",
-                             "not a UUID: '%s'", s->source_uuid);
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid", "not a UUID: '%s'",
+                             s->source_uuid);
     a = calloc(1, sizeof *a);
     if (a == NULL)
         return oom(err);
@@ -347,10 +344,9 @@ int aws_prepare_shared(const struct aws_partial *p, const struct rpt_table *ocp,
                 lbl_keys_add(&x->e_generic, s->aws_keys[i], strlen(s->aws_keys[i])) != OCP_OK)
                 rc = oom(err);
     }
-    if (rc == OCP_OK &&
-        (lbl_keys_add_many(&x->e_lab, (const char *const *)x->e_generic.keys,
-                           x->e_generic.count) != OCP_OK ||
-         lbl_keys_add_many(&x->e_lab, special_keys, 3) != OCP_OK))
+    if (rc == OCP_OK && (lbl_keys_add_many(&x->e_lab, (const char *const *)x->e_generic.keys,
+                                           x->e_generic.count) != OCP_OK ||
+                         lbl_keys_add_many(&x->e_lab, special_keys, 3) != OCP_OK))
         rc = oom(err);
     if (rc == OCP_OK)
         rc = aws_attr_build_ocp(x, err);
@@ -489,8 +485,8 @@ void aws_counters_add(struct aws_counters *dst, const struct aws_counters *src)
 }
 
 int aws_attribute(const struct aws_partial *p, const struct rpt_table *ocp,
-                  const struct aws_settings *s, struct aws_table *out,
-                  struct aws_counters *c, struct ocp_error *err)
+                  const struct aws_settings *s, struct aws_table *out, struct aws_counters *c,
+                  struct ocp_error *err)
 {
     struct aws_prepared *a = NULL;
     size_t d;

@@ -5,7 +5,6 @@
 #include "aws/aws_attr_internal.h"
 /* ---- an index: key -> list of OCP row numbers ---- */
 
-
 int aws_ix_add(struct index *ix, const struct key *k, uint32_t row)
 {
     size_t idx;

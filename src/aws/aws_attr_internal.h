@@ -76,8 +76,8 @@ static inline void k_add(struct key *k, const void *s, size_t len)
 
 static inline void k_u32(struct key *k, uint32_t v)
 {
-    unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
     k_add(k, t, 4);
 }
 
@@ -103,7 +103,6 @@ static inline void k_begin(struct key *k, char type, int32_t day)
     k_u32(k, (uint32_t)day);
 }
 
-
 /* ---- an index: key -> list of OCP row numbers (aws_attr_index.c) ---- */
 struct post {
     uint32_t row;
@@ -112,7 +111,7 @@ struct post {
 
 struct index {
     struct aws_map m;
-    int64_t *head;      /* per key index */
+    int64_t *head; /* per key index */
     size_t hcap;
     struct post *e;
     size_t n, cap;
@@ -128,7 +127,7 @@ void aws_ix_release(struct index *ix);
 /* ---- a set of ids with the distinct lengths, for suffix tests ---- */
 struct idset {
     struct aws_map m;
-    size_t *lens;       /* distinct lengths, descending */
+    size_t *lens; /* distinct lengths, descending */
     size_t nlens;
 };
 
@@ -150,26 +149,26 @@ struct group {
 struct attr {
     enum rpt_source source;
     const char *ns, *node, *pvc, *pv, *sc, *rid;
-    const char *labels;     /* L (text) or NULL */
-    int tags_only;          /* K5: M = T */
+    const char *labels; /* L (text) or NULL */
+    int tags_only;      /* K5: M = T */
     int has_cc;
     int64_t cc;
-    const char *aws_cc;     /* NULL or r's */
+    const char *aws_cc; /* NULL or r's */
     double usage;
-    double x[4];            /* unblended, blended, savingsplan, amortized */
+    double x[4]; /* unblended, blended, savingsplan, amortized */
 };
 
 /* The daily row's derived values (§2). */
 struct drow {
     int32_t day;
-    char *s[AWS_KEY_STRINGS];   /* NUL-terminated copies of the key strings */
-    const char *rid;            /* NULL for '' */
+    char *s[AWS_KEY_STRINGS]; /* NUL-terminated copies of the key strings */
+    const char *rid;          /* NULL for '' */
     const char *product_code, *availability_zone, *product_family;
     const char *instance_type, *region, *unit, *currency, *direction;
     const char *usage_account_id;
     double Cu, Cb, Cs, Ca, Q;
-    struct lbl_set tags;        /* unfiltered resourcetags */
-    struct lbl_set T;           /* filtered */
+    struct lbl_set tags; /* unfiltered resourcetags */
+    struct lbl_set T;    /* filtered */
 };
 
 struct ctx {
@@ -181,8 +180,8 @@ struct ctx {
     struct lbl_keys e_out, e_t, e_generic;
     struct idset nodeids, pvnames, handles;
     struct aws_map tagnodes, tagns;
-    struct index ix;            /* all per-day OCP indexes, typed by key */
-    struct aws_map gmap;        /* report group key -> group */
+    struct index ix;     /* all per-day OCP indexes, typed by key */
+    struct aws_map gmap; /* report group key -> group */
     struct group *groups;
     size_t gcap;
     struct key k, gk;
@@ -192,7 +191,7 @@ struct ctx {
     size_t bufcap;
     struct xsum kind_u[AWS_NKIND];
     struct lbl_set tmp;
-    struct lbl_keys e_lab;      /* label keys worth indexing: generic ∪ openshift_* */
+    struct lbl_keys e_lab; /* label keys worth indexing: generic ∪ openshift_* */
     /* Caches: the output tags per (L, r's tags) and the indexable pairs
      * per OCP label text, since both repeat across rows. */
     struct aws_map tcache;
@@ -202,7 +201,6 @@ struct ctx {
     struct lbl_set *lvals;
     size_t lcap;
 };
-
 
 /* ---- the OCP side (aws_attr_ocp.c) ---- */
 
@@ -233,8 +231,8 @@ int aws_attr_build_ocp(struct ctx *x, struct ocp_error *err);
 /* K1 + K2 (§5.2, §5.3): d over the volume rows of h (not the storage
  * namespace's) per (namespace, PV, PVC) by capacity share of cap, then the
  * unattributed remainder of cap.  *made gets the number of rows made. */
-int aws_attr_storage(struct ctx *x, const struct drow *d, int64_t h, double cap,
-                     int *made, struct ocp_error *err);
+int aws_attr_storage(struct ctx *x, const struct drow *d, int64_t h, double cap, int *made,
+                     struct ocp_error *err);
 /* K3 (§5.4): d over the node rows of h per (namespace, pod labels) by
  * effective usage over node capacity.  *made gets the number of rows
  * made. */
@@ -248,8 +246,8 @@ int aws_attr_network(struct ctx *x, const struct drow *d, int64_t h, struct ocp_
  * this cluster, else those of its project and node tags and of the ng
  * pairs of G(r) (gp: indexes into d->tags).  *made gets the number of
  * rows made. */
-int aws_attr_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t ng,
-                 int *made, struct ocp_error *err);
+int aws_attr_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t ng, int *made,
+                 struct ocp_error *err);
 
 /* ---- the report rows (aws_attr_report.c) ---- */
 
@@ -262,7 +260,6 @@ int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err);
 /* The run's settings a table carries (cluster, source, period, bill),
  * copied from s into t (whose own are unset).  OCP_ERR_OSERR when out of
  * memory. */
-int aws_attr_table_run(struct aws_table *t, const struct aws_settings *s,
-                       struct ocp_error *err);
+int aws_attr_table_run(struct aws_table *t, const struct aws_settings *s, struct ocp_error *err);
 
 #endif

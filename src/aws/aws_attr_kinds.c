@@ -18,8 +18,8 @@
 
 /* ---- emitting attribution rows into groups ---- */
 
-static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
-                const struct attr *a, struct ocp_error *err)
+static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind, const struct attr *a,
+                struct ocp_error *err)
 {
     char *tags = NULL;
     size_t idx;
@@ -56,10 +56,9 @@ static int emit(struct ctx *x, const struct drow *d, enum aws_kind kind,
         if (!a->tags_only) {
             rc = lbl_parse(a->labels, strlen(a->labels), &x->tmp, err);
             if (rc != OCP_OK)
-                return rc == OCP_ERR_DATA
-                           ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
-                                           "malformed OCP label text in the summary")
-                           : oom(err);
+                return rc == OCP_ERR_DATA ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
+                                                          "malformed OCP label text in the summary")
+                                          : oom(err);
         }
         if (lbl_merge(&x->tmp, &d->T) != OCP_OK)
             return oom(err);
@@ -198,8 +197,8 @@ static void max_cc(const struct rpt_row *r, struct attr *a)
 }
 
 /* K1 + K2 (§5.2, §5.3).  *made receives the number of rows. */
-int aws_attr_storage(struct ctx *x, const struct drow *d, int64_t h, double cap,
-                     int *made, struct ocp_error *err)
+int aws_attr_storage(struct ctx *x, const struct drow *d, int64_t h, double cap, int *made,
+                     struct ocp_error *err)
 {
     size_t n, i, j, m = 0;
     int rc = aws_attr_collect(x, h, &n), k;
@@ -397,8 +396,8 @@ static const struct lbl_pair *tget(const struct lbl_set *s, const char *k)
 }
 
 /* K4 (§5.5).  gpairs: G(r) as indexes into d->tags. */
-int aws_attr_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t ng,
-                 int *made, struct ocp_error *err)
+int aws_attr_tag(struct ctx *x, const struct drow *d, const size_t *gp, size_t ng, int *made,
+                 struct ocp_error *err)
 {
     const struct lbl_pair *tc = tget(&d->T, "openshift_cluster");
     const struct lbl_pair *tp = tget(&d->T, "openshift_project");

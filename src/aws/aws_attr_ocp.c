@@ -14,9 +14,8 @@ const char AWS_NS_NETWORK[] = "Network unattributed";
 
 static int is_special(const char *ns)
 {
-    return ns != NULL &&
-           (strcmp(ns, AWS_NS_WORKER) == 0 || strcmp(ns, AWS_NS_PLATFORM) == 0 ||
-            strcmp(ns, AWS_NS_STORAGE) == 0 || strcmp(ns, AWS_NS_NETWORK) == 0);
+    return ns != NULL && (strcmp(ns, AWS_NS_WORKER) == 0 || strcmp(ns, AWS_NS_PLATFORM) == 0 ||
+                          strcmp(ns, AWS_NS_STORAGE) == 0 || strcmp(ns, AWS_NS_NETWORK) == 0);
 }
 
 int aws_attr_grow_buf(struct ctx *x, size_t need)
@@ -89,10 +88,9 @@ static int index_labels(struct ctx *x, const char *text, int32_t day, uint32_t r
         lbl_set_init(&x->lvals[li]);
         rc = lbl_parse(text, strlen(text), &x->lvals[li], err);
         if (rc != OCP_OK)
-            return rc == OCP_ERR_DATA
-                       ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
-                                       "malformed OCP label text in the summary")
-                       : oom(err);
+            return rc == OCP_ERR_DATA ? ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "labels",
+                                                      "malformed OCP label text in the summary")
+                                      : oom(err);
         lbl_filter(&x->lvals[li], &x->e_lab);
     }
     ls = &x->lvals[li];
@@ -116,8 +114,7 @@ static void match_of_row(const struct rpt_row *r, const char *ms[M_NSETS])
     int pod = r->source == RPT_SOURCE_POD;
     ms[M_NODEID] = pod && nonempty(r->resource_id) ? r->resource_id : NULL;
     ms[M_PV] = !pod && nonempty(r->pv) ? r->pv : NULL;
-    ms[M_HANDLE] = ms[M_PV] != NULL && nonempty(r->csi_volume_handle)
-                       ? r->csi_volume_handle : NULL;
+    ms[M_HANDLE] = ms[M_PV] != NULL && nonempty(r->csi_volume_handle) ? r->csi_volume_handle : NULL;
     ms[M_TAGNODE] = pod && !is_special(r->namespace_) ? r->node : NULL;
     ms[M_TAGNS] = pod && !is_special(r->namespace_) ? r->namespace_ : NULL;
 }
@@ -126,11 +123,16 @@ static int match_add_one(struct ctx *x, int set, const char *v, size_t len)
 {
     size_t idx;
     switch (set) {
-    case M_NODEID: return aws_set_add(&x->nodeids, v, len);
-    case M_PV: return aws_set_add(&x->pvnames, v, len);
-    case M_HANDLE: return aws_set_add(&x->handles, v, len);
-    case M_TAGNODE: return aws_map_put(&x->tagnodes, v, len, &idx, NULL);
-    default: return aws_map_put(&x->tagns, v, len, &idx, NULL);
+    case M_NODEID:
+        return aws_set_add(&x->nodeids, v, len);
+    case M_PV:
+        return aws_set_add(&x->pvnames, v, len);
+    case M_HANDLE:
+        return aws_set_add(&x->handles, v, len);
+    case M_TAGNODE:
+        return aws_map_put(&x->tagnodes, v, len, &idx, NULL);
+    default:
+        return aws_map_put(&x->tagns, v, len, &idx, NULL);
     }
 }
 
@@ -280,8 +282,7 @@ int aws_attr_build_ocp(struct ctx *x, struct ocp_error *err)
             if (aws_ix_add(&x->ix, &x->k, row) != OCP_OK)
                 return oom(err);
         }
-        rc = index_labels(x, pod ? r->pod_labels : r->volume_labels, r->usage_day,
-                          row, err);
+        rc = index_labels(x, pod ? r->pod_labels : r->volume_labels, r->usage_day, row, err);
         if (rc != OCP_OK)
             return rc;
     }

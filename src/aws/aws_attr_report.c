@@ -72,31 +72,46 @@ static int cmp_out(const void *a, const void *b)
         return x->day < y->day ? -1 : 1;
     if (x->source != y->source)
         return (int)x->source - (int)y->source;
-    if ((c = scmp(x->namespace_, y->namespace_)) != 0) return c;
-    if ((c = scmp(x->node, y->node)) != 0) return c;
-    if ((c = scmp(x->resource_id, y->resource_id)) != 0) return c;
-    if ((c = scmp(x->product_code, y->product_code)) != 0) return c;
-    if ((c = scmp(x->product_family, y->product_family)) != 0) return c;
-    if ((c = scmp(x->instance_type, y->instance_type)) != 0) return c;
-    if ((c = scmp(x->usage_account_id, y->usage_account_id)) != 0) return c;
-    if ((c = scmp(x->availability_zone, y->availability_zone)) != 0) return c;
-    if ((c = scmp(x->region, y->region)) != 0) return c;
-    if ((c = scmp(x->unit, y->unit)) != 0) return c;
-    if ((c = scmp(x->direction, y->direction)) != 0) return c;
-    if ((c = scmp(x->currency_code, y->currency_code)) != 0) return c;
-    if ((c = scmp(x->tags, y->tags)) != 0) return c;
-    if ((c = scmp(x->aws_cost_category, y->aws_cost_category)) != 0) return c;
+    if ((c = scmp(x->namespace_, y->namespace_)) != 0)
+        return c;
+    if ((c = scmp(x->node, y->node)) != 0)
+        return c;
+    if ((c = scmp(x->resource_id, y->resource_id)) != 0)
+        return c;
+    if ((c = scmp(x->product_code, y->product_code)) != 0)
+        return c;
+    if ((c = scmp(x->product_family, y->product_family)) != 0)
+        return c;
+    if ((c = scmp(x->instance_type, y->instance_type)) != 0)
+        return c;
+    if ((c = scmp(x->usage_account_id, y->usage_account_id)) != 0)
+        return c;
+    if ((c = scmp(x->availability_zone, y->availability_zone)) != 0)
+        return c;
+    if ((c = scmp(x->region, y->region)) != 0)
+        return c;
+    if ((c = scmp(x->unit, y->unit)) != 0)
+        return c;
+    if ((c = scmp(x->direction, y->direction)) != 0)
+        return c;
+    if ((c = scmp(x->currency_code, y->currency_code)) != 0)
+        return c;
+    if ((c = scmp(x->tags, y->tags)) != 0)
+        return c;
+    if ((c = scmp(x->aws_cost_category, y->aws_cost_category)) != 0)
+        return c;
     if (x->has_cost_category != y->has_cost_category)
         return x->has_cost_category - y->has_cost_category;
     if (x->cost_category_id != y->cost_category_id)
         return x->cost_category_id < y->cost_category_id ? -1 : 1;
-    if ((c = scmp(x->pvc, y->pvc)) != 0) return c;
-    if ((c = scmp(x->pv, y->pv)) != 0) return c;
+    if ((c = scmp(x->pvc, y->pvc)) != 0)
+        return c;
+    if ((c = scmp(x->pv, y->pv)) != 0)
+        return c;
     return scmp(x->storageclass, y->storageclass);
 }
 
-int aws_attr_table_run(struct aws_table *t, const struct aws_settings *s,
-                       struct ocp_error *err)
+int aws_attr_table_run(struct aws_table *t, const struct aws_settings *s, struct ocp_error *err)
 {
     t->cluster_id = s->cluster_id ? strdup(s->cluster_id) : NULL;
     t->cluster_alias = s->cluster_alias ? strdup(s->cluster_alias) : NULL;
@@ -112,8 +127,8 @@ int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err)
     uint8_t ns[16];
     size_t i, a;
     if (txt_parse_uuid(x->s->source_uuid, strlen(x->s->source_uuid), ns) != 0)
-        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid",
-                             "not a UUID: '%s'", x->s->source_uuid);
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, "aws.source_uuid", "not a UUID: '%s'",
+                             x->s->source_uuid);
     out->rows = calloc(x->gmap.n ? x->gmap.n : 1, sizeof *out->rows);
     if (out->rows == NULL)
         return oom(err);
@@ -122,20 +137,31 @@ int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err)
         struct aws_row *r = &out->rows[i];
         const struct group *g = &x->groups[i];
         struct kr kr = {x->gmap.keys[i], x->gmap.keys[i] + x->gmap.klen[i]};
-        const char **fields[17] = {&r->namespace_, &r->node, &r->pvc, &r->pv,
-                                   &r->storageclass, &r->resource_id, &r->product_code,
-                                   &r->product_family, &r->instance_type,
-                                   &r->usage_account_id, &r->availability_zone,
-                                   &r->region, &r->unit, &r->direction,
-                                   &r->currency_code, &r->tags, &r->aws_cost_category};
+        const char **fields[17] = {&r->namespace_,
+                                   &r->node,
+                                   &r->pvc,
+                                   &r->pv,
+                                   &r->storageclass,
+                                   &r->resource_id,
+                                   &r->product_code,
+                                   &r->product_family,
+                                   &r->instance_type,
+                                   &r->usage_account_id,
+                                   &r->availability_zone,
+                                   &r->region,
+                                   &r->unit,
+                                   &r->direction,
+                                   &r->currency_code,
+                                   &r->tags,
+                                   &r->aws_cost_category};
         int f, k;
         uint32_t lo, hi;
         kr.p += 1;
         memcpy(&lo, kr.p, 4); /* little endian hosts only, as the key writer */
-        r->day = (int32_t)((uint32_t)(unsigned char)kr.p[0] |
-                           (uint32_t)(unsigned char)kr.p[1] << 8 |
-                           (uint32_t)(unsigned char)kr.p[2] << 16 |
-                           (uint32_t)(unsigned char)kr.p[3] << 24);
+        r->day =
+            (int32_t)((uint32_t)(unsigned char)kr.p[0] | (uint32_t)(unsigned char)kr.p[1] << 8 |
+                      (uint32_t)(unsigned char)kr.p[2] << 16 |
+                      (uint32_t)(unsigned char)kr.p[3] << 24);
         kr.p += 4;
         r->source = (enum rpt_source)(unsigned char)*kr.p++;
         for (f = 0; f < 17; f++)

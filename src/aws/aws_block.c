@@ -22,12 +22,23 @@
 
 static const char **row_str(struct aws_row *r, int i)
 {
-    const char **f[NSTR] = {&r->namespace_,     &r->node,          &r->pvc,
-                            &r->pv,             &r->storageclass,  &r->resource_id,
-                            &r->product_code,   &r->product_family, &r->instance_type,
-                            &r->usage_account_id, &r->availability_zone, &r->region,
-                            &r->unit,           &r->direction,     &r->currency_code,
-                            &r->tags,           &r->aws_cost_category};
+    const char **f[NSTR] = {&r->namespace_,
+                            &r->node,
+                            &r->pvc,
+                            &r->pv,
+                            &r->storageclass,
+                            &r->resource_id,
+                            &r->product_code,
+                            &r->product_family,
+                            &r->instance_type,
+                            &r->usage_account_id,
+                            &r->availability_zone,
+                            &r->region,
+                            &r->unit,
+                            &r->direction,
+                            &r->currency_code,
+                            &r->tags,
+                            &r->aws_cost_category};
     return f[i];
 }
 
@@ -71,7 +82,6 @@ static uint32_t get32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-
 
 /* The counters as a flat list of 64-bit words (struct order). */
 #define NCW (4 + 8 + 3 * AWS_NKIND + 2 * AWS_NDROP + 2)

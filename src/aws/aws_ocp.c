@@ -13,8 +13,10 @@
 
 enum { O_SOURCE, O_NS, O_NODE, O_RID, O_PODL, O_VOLL, O_PVC, O_PV, O_SC, O_CSI, O_NSTR };
 static const char *const ostr[O_NSTR] = {
-    "data_source", "namespace", "node", "resource_id", "pod_labels", "volume_labels",
-    "persistentvolumeclaim", "persistentvolume", "storageclass", "csi_volume_handle"};
+    "data_source",           "namespace",        "node",
+    "resource_id",           "pod_labels",       "volume_labels",
+    "persistentvolumeclaim", "persistentvolume", "storageclass",
+    "csi_volume_handle"};
 static const struct {
     const char *name;
     int num;
@@ -113,9 +115,9 @@ static int read_file(struct pq_file *f, struct rpt_table *t, struct ocp_error *e
             else if (s[O_SOURCE] != NULL && strcmp(s[O_SOURCE], "Pod") == 0)
                 r->source = RPT_SOURCE_POD;
             else {
-                rc = ocp_error_set(err, OCP_ERR_DATA, path, rg, "data_source",
-                                   "row %lld: data_source is neither Pod nor Storage",
-                                   (long long)i);
+                rc =
+                    ocp_error_set(err, OCP_ERR_DATA, path, rg, "data_source",
+                                  "row %lld: data_source is neither Pod nor Storage", (long long)i);
                 break;
             }
             r->namespace_ = s[O_NS];
@@ -198,10 +200,11 @@ int aws_ocp_encode(const struct rpt_table *t, struct rpt_buf *out)
     int rc = OCP_OK, k;
     for (i = 0; i < t->count && rc == OCP_OK; i++) {
         const struct rpt_row *r = &t->rows[i];
-        const char *s[10] = {r->namespace_, r->node, r->resource_id, r->pod_labels,
-                             r->volume_labels, r->pvc, r->pv, r->storageclass,
+        const char *s[10] = {r->namespace_,        r->node, r->resource_id, r->pod_labels,
+                             r->volume_labels,     r->pvc,  r->pv,          r->storageclass,
                              r->csi_volume_handle, NULL};
-        unsigned char src = (unsigned char)r->source, cc = (unsigned char)(r->has_cost_category != 0);
+        unsigned char src = (unsigned char)r->source,
+                      cc = (unsigned char)(r->has_cost_category != 0);
         rc = put_u64(out, (uint64_t)(uint32_t)r->usage_day, 4);
         if (rc == OCP_OK)
             rc = buf_add(out, &src, 1);
@@ -225,11 +228,11 @@ int aws_ocp_decode(const unsigned char *data, size_t len, struct rpt_table *t,
 {
     size_t at = 0;
     int k;
-#define NEED(n)                                                                  \
-    do {                                                                         \
-        if ((n) > len - at)                                                      \
-            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,          \
-                                 "corrupt OCP summary rows for the AWS step");   \
+#define NEED(n)                                                                                    \
+    do {                                                                                           \
+        if ((n) > len - at)                                                                        \
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,                            \
+                                 "corrupt OCP summary rows for the AWS step");                     \
     } while (0)
     while (at < len) {
         struct rpt_row *r = rpt_table_add(t);
@@ -264,8 +267,8 @@ int aws_ocp_decode(const unsigned char *data, size_t len, struct rpt_table *t,
                 continue;
             }
             NEED(4);
-            l = (uint32_t)data[at] | (uint32_t)data[at + 1] << 8 |
-                (uint32_t)data[at + 2] << 16 | (uint32_t)data[at + 3] << 24;
+            l = (uint32_t)data[at] | (uint32_t)data[at + 1] << 8 | (uint32_t)data[at + 2] << 16 |
+                (uint32_t)data[at + 3] << 24;
             at += 4;
             NEED(l);
             *s[k] = rpt_table_strdup(t, (const char *)data + at, l);

@@ -15,27 +15,83 @@
 #include "ocpagg/text.h"
 
 enum col {
-    C_UUID, C_REPORT_PERIOD, C_CLUSTER_ID, C_CLUSTER_ALIAS, C_DATA_SOURCE,
-    C_NAMESPACE, C_NODE, C_PVC, C_PV, C_SC, C_RESOURCE_ID, C_USAGE_START,
-    C_USAGE_END, C_PRODUCT_CODE, C_PRODUCT_FAMILY, C_INSTANCE_TYPE, C_BILL_ID,
-    C_ACCOUNT_ID, C_ALIAS_ID, C_AZ, C_REGION, C_UNIT, C_USAGE_AMOUNT, C_DATA_IN,
-    C_DATA_OUT, C_DIRECTION, C_CURRENCY, C_COST0,
-    C_POD_LABELS = C_COST0 + AWS_NCOST, C_TAGS, C_AWS_CC, C_COST_CATEGORY,
-    C_SOURCE_UUID, C_NCOLS
+    C_UUID,
+    C_REPORT_PERIOD,
+    C_CLUSTER_ID,
+    C_CLUSTER_ALIAS,
+    C_DATA_SOURCE,
+    C_NAMESPACE,
+    C_NODE,
+    C_PVC,
+    C_PV,
+    C_SC,
+    C_RESOURCE_ID,
+    C_USAGE_START,
+    C_USAGE_END,
+    C_PRODUCT_CODE,
+    C_PRODUCT_FAMILY,
+    C_INSTANCE_TYPE,
+    C_BILL_ID,
+    C_ACCOUNT_ID,
+    C_ALIAS_ID,
+    C_AZ,
+    C_REGION,
+    C_UNIT,
+    C_USAGE_AMOUNT,
+    C_DATA_IN,
+    C_DATA_OUT,
+    C_DIRECTION,
+    C_CURRENCY,
+    C_COST0,
+    C_POD_LABELS = C_COST0 + AWS_NCOST,
+    C_TAGS,
+    C_AWS_CC,
+    C_COST_CATEGORY,
+    C_SOURCE_UUID,
+    C_NCOLS
 };
 
-const char *const aws_column_names[] = {
-    "uuid", "report_period_id", "cluster_id", "cluster_alias", "data_source",
-    "namespace", "node", "persistentvolumeclaim", "persistentvolume",
-    "storageclass", "resource_id", "usage_start", "usage_end", "product_code",
-    "product_family", "instance_type", "cost_entry_bill_id", "usage_account_id",
-    "account_alias_id", "availability_zone", "region", "unit", "usage_amount",
-    "infrastructure_data_in_gigabytes", "infrastructure_data_out_gigabytes",
-    "data_transfer_direction", "currency_code", "unblended_cost", "markup_cost",
-    "blended_cost", "markup_cost_blended", "savingsplan_effective_cost",
-    "markup_cost_savingsplan", "calculated_amortized_cost",
-    "markup_cost_amortized", "pod_labels", "tags", "aws_cost_category",
-    "cost_category_id", "source_uuid", NULL};
+const char *const aws_column_names[] = {"uuid",
+                                        "report_period_id",
+                                        "cluster_id",
+                                        "cluster_alias",
+                                        "data_source",
+                                        "namespace",
+                                        "node",
+                                        "persistentvolumeclaim",
+                                        "persistentvolume",
+                                        "storageclass",
+                                        "resource_id",
+                                        "usage_start",
+                                        "usage_end",
+                                        "product_code",
+                                        "product_family",
+                                        "instance_type",
+                                        "cost_entry_bill_id",
+                                        "usage_account_id",
+                                        "account_alias_id",
+                                        "availability_zone",
+                                        "region",
+                                        "unit",
+                                        "usage_amount",
+                                        "infrastructure_data_in_gigabytes",
+                                        "infrastructure_data_out_gigabytes",
+                                        "data_transfer_direction",
+                                        "currency_code",
+                                        "unblended_cost",
+                                        "markup_cost",
+                                        "blended_cost",
+                                        "markup_cost_blended",
+                                        "savingsplan_effective_cost",
+                                        "markup_cost_savingsplan",
+                                        "calculated_amortized_cost",
+                                        "markup_cost_amortized",
+                                        "pod_labels",
+                                        "tags",
+                                        "aws_cost_category",
+                                        "cost_category_id",
+                                        "source_uuid",
+                                        NULL};
 
 static int oom(struct ocp_error *err)
 {
@@ -47,30 +103,54 @@ static int oom(struct ocp_error *err)
 static const char *str_col(const struct aws_table *t, const struct aws_row *r, int c)
 {
     switch (c) {
-    case C_UUID: return r->uuid;
-    case C_CLUSTER_ID: return t->cluster_id;
-    case C_CLUSTER_ALIAS: return t->cluster_alias;
-    case C_DATA_SOURCE: return r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
-    case C_NAMESPACE: return r->namespace_;
-    case C_NODE: return r->node;
-    case C_PVC: return r->pvc;
-    case C_PV: return r->pv;
-    case C_SC: return r->storageclass;
-    case C_RESOURCE_ID: return r->resource_id;
-    case C_PRODUCT_CODE: return r->product_code;
-    case C_PRODUCT_FAMILY: return r->product_family;
-    case C_INSTANCE_TYPE: return r->instance_type;
-    case C_ACCOUNT_ID: return r->usage_account_id;
-    case C_AZ: return r->availability_zone;
-    case C_REGION: return r->region;
-    case C_UNIT: return r->unit;
-    case C_DIRECTION: return r->direction;
-    case C_CURRENCY: return r->currency_code;
-    case C_POD_LABELS: return r->tags;
-    case C_TAGS: return r->tags;
-    case C_AWS_CC: return r->aws_cost_category;
-    case C_SOURCE_UUID: return t->source_uuid;
-    default: return NULL;
+    case C_UUID:
+        return r->uuid;
+    case C_CLUSTER_ID:
+        return t->cluster_id;
+    case C_CLUSTER_ALIAS:
+        return t->cluster_alias;
+    case C_DATA_SOURCE:
+        return r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
+    case C_NAMESPACE:
+        return r->namespace_;
+    case C_NODE:
+        return r->node;
+    case C_PVC:
+        return r->pvc;
+    case C_PV:
+        return r->pv;
+    case C_SC:
+        return r->storageclass;
+    case C_RESOURCE_ID:
+        return r->resource_id;
+    case C_PRODUCT_CODE:
+        return r->product_code;
+    case C_PRODUCT_FAMILY:
+        return r->product_family;
+    case C_INSTANCE_TYPE:
+        return r->instance_type;
+    case C_ACCOUNT_ID:
+        return r->usage_account_id;
+    case C_AZ:
+        return r->availability_zone;
+    case C_REGION:
+        return r->region;
+    case C_UNIT:
+        return r->unit;
+    case C_DIRECTION:
+        return r->direction;
+    case C_CURRENCY:
+        return r->currency_code;
+    case C_POD_LABELS:
+        return r->tags;
+    case C_TAGS:
+        return r->tags;
+    case C_AWS_CC:
+        return r->aws_cost_category;
+    case C_SOURCE_UUID:
+        return t->source_uuid;
+    default:
+        return NULL;
     }
 }
 
@@ -96,18 +176,26 @@ static int64_t int_col(const struct aws_table *t, const struct aws_row *r, int c
 {
     *has = 1;
     switch (c) {
-    case C_REPORT_PERIOD: return t->report_period_id;
-    case C_BILL_ID: *has = t->has_bill_id; return t->bill_id;
-    case C_ALIAS_ID: *has = r->has_alias; return r->account_alias_id;
-    case C_COST_CATEGORY: *has = r->has_cost_category; return r->cost_category_id;
-    default: *has = 0; return 0;
+    case C_REPORT_PERIOD:
+        return t->report_period_id;
+    case C_BILL_ID:
+        *has = t->has_bill_id;
+        return t->bill_id;
+    case C_ALIAS_ID:
+        *has = r->has_alias;
+        return r->account_alias_id;
+    case C_COST_CATEGORY:
+        *has = r->has_cost_category;
+        return r->cost_category_id;
+    default:
+        *has = 0;
+        return 0;
     }
 }
 
 static int is_int(int c)
 {
-    return c == C_REPORT_PERIOD || c == C_BILL_ID || c == C_ALIAS_ID ||
-           c == C_COST_CATEGORY;
+    return c == C_REPORT_PERIOD || c == C_BILL_ID || c == C_ALIAS_ID || c == C_COST_CATEGORY;
 }
 
 /* v in decimal (what "%" PRId64 prints) into out; returns the length. */
@@ -230,8 +318,8 @@ static void pq_schema(struct pq_column_desc desc[C_NCOLS])
     for (c = 0; c < C_NCOLS; c++) {
         desc[c].name = aws_column_names[c];
         desc[c].optional = 1;
-        desc[c].type = is_num(c) ? PQ_WT_DOUBLE
-                       : is_int(c) ? PQ_WT_INT64
+        desc[c].type = is_num(c)                                  ? PQ_WT_DOUBLE
+                       : is_int(c)                                ? PQ_WT_INT64
                        : (c == C_USAGE_START || c == C_USAGE_END) ? PQ_WT_DATE
                                                                   : PQ_WT_STRING;
     }
@@ -242,8 +330,8 @@ int aws_parquet_create(const char *path, struct pq_writer **w, struct ocp_error 
     struct pq_column_desc desc[C_NCOLS];
     struct pq_schema_desc schema = {C_NCOLS, desc};
     struct pq_write_options opt;
-    static const struct pq_kv kv[] = {{"ocpagg.table",
-                                       "reporting_ocpawscostlineitem_project_daily_summary_p"}};
+    static const struct pq_kv kv[] = {
+        {"ocpagg.table", "reporting_ocpawscostlineitem_project_daily_summary_p"}};
     pq_schema(desc);
     pq_write_options_init(&opt);
     opt.codec = PQ_WRITE_SNAPPY;
@@ -355,8 +443,8 @@ static void j_d(struct rpt_buf *b, int *bad, const char *k, double v)
 
 int aws_counters_json(const struct aws_counters *c, struct rpt_buf *out)
 {
-    static const char *const kinds[AWS_NKIND] = {"storage", "unattributed_storage",
-                                                 "compute", "tag", "network"};
+    static const char *const kinds[AWS_NKIND] = {"storage", "unattributed_storage", "compute",
+                                                 "tag", "network"};
     static const char *const drops[AWS_NDROP] = {"network_no_node", "compute_no_node",
                                                  "storage_no_pvc", "tag_no_rows"};
     size_t start = out->len;

@@ -12,14 +12,26 @@
 #include "aws/aws_internal.h"
 #include "ocpagg/labels.h"
 
-const char *const aws_str_column_names[AWS_NSTR] = {
-    "lineitem_resourceid", "bill_payeraccountid", "lineitem_usageaccountid",
-    "lineitem_legalentity", "lineitem_lineitemdescription",
-    "bill_billingentity", "lineitem_productcode", "lineitem_availabilityzone",
-    "lineitem_lineitemtype", "lineitem_usagetype", "lineitem_operation",
-    "product_productfamily", "product_operatingsystem",
-    "product_instancetype", "product_region", "pricing_unit", "resourcetags",
-    "costcategory", "lineitem_currencycode", "product_productname"};
+const char *const aws_str_column_names[AWS_NSTR] = {"lineitem_resourceid",
+                                                    "bill_payeraccountid",
+                                                    "lineitem_usageaccountid",
+                                                    "lineitem_legalentity",
+                                                    "lineitem_lineitemdescription",
+                                                    "bill_billingentity",
+                                                    "lineitem_productcode",
+                                                    "lineitem_availabilityzone",
+                                                    "lineitem_lineitemtype",
+                                                    "lineitem_usagetype",
+                                                    "lineitem_operation",
+                                                    "product_productfamily",
+                                                    "product_operatingsystem",
+                                                    "product_instancetype",
+                                                    "product_region",
+                                                    "pricing_unit",
+                                                    "resourcetags",
+                                                    "costcategory",
+                                                    "lineitem_currencycode",
+                                                    "product_productname"};
 
 const char *const aws_num_column_names[AWS_NNUM] = {
     "lineitem_usageamount", "lineitem_unblendedcost", "lineitem_unblendedrate",
@@ -111,8 +123,7 @@ static int map_grow(struct aws_map *m)
     return OCP_OK;
 }
 
-int aws_map_put(struct aws_map *m, const void *key, size_t len, size_t *idx,
-                int *added)
+int aws_map_put(struct aws_map *m, const void *key, size_t len, size_t *idx, int *added)
 {
     uint64_t h;
     size_t i;
@@ -163,8 +174,8 @@ int aws_map_put(struct aws_map *m, const void *key, size_t len, size_t *idx,
 
 /* ---- partial ---- */
 
-int aws_partial_create(struct aws_partial **out, int32_t day_first,
-                       int32_t day_last, int strict, struct ocp_error *err)
+int aws_partial_create(struct aws_partial **out, int32_t day_first, int32_t day_last, int strict,
+                       struct ocp_error *err)
 {
     struct aws_partial *p = calloc(1, sizeof *p);
     *out = NULL;
@@ -225,15 +236,14 @@ static int kb_add(struct rpt_buf *b, const void *s, size_t len)
 
 static int kb_u32(struct rpt_buf *b, uint32_t v)
 {
-    unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8),
-                          (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    unsigned char t[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
     return kb_add(b, t, 4);
 }
 
 static uint32_t rd_u32(const unsigned char *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Max by bytes of a malloc'd string and s[0..len): replaces *cur when s is
@@ -261,8 +271,8 @@ static int str_max(char **cur, const char *s, size_t len)
 }
 
 /* Finds or creates the daily row of a fully built key (day + strings). */
-static int daily_slot(struct aws_partial *p, const char *key, size_t klen,
-                      size_t *idx, struct ocp_error *err)
+static int daily_slot(struct aws_partial *p, const char *key, size_t klen, size_t *idx,
+                      struct ocp_error *err)
 {
     int added;
     if (aws_map_put(&p->dmap, key, klen, idx, &added) != OCP_OK)
@@ -290,15 +300,14 @@ static int daily_slot(struct aws_partial *p, const char *key, size_t klen,
         }
         for (k = 0; k < 4; k++)
             xsum_init(&d->sum[k]);
-        if (str_max(&d->currency, "", 0) != OCP_OK ||
-            str_max(&d->productname, "", 0) != OCP_OK)
+        if (str_max(&d->currency, "", 0) != OCP_OK || str_max(&d->productname, "", 0) != OCP_OK)
             return oom(err);
     }
     return OCP_OK;
 }
 
-static int cap_slot(struct aws_partial *p, int32_t day, const char *rid,
-                    size_t len, size_t *idx, int *added, struct ocp_error *err)
+static int cap_slot(struct aws_partial *p, int32_t day, const char *rid, size_t len, size_t *idx,
+                    int *added, struct ocp_error *err)
 {
     struct rpt_buf *b = &p->key;
     int rc;
@@ -334,9 +343,8 @@ static int floor_div(int64_t a, int64_t b, int64_t *q)
 }
 
 /* Canonical text of tag JSON; malformed counted (or an error when strict). */
-static int canon_tags(struct aws_partial *p, const char *s, size_t len,
-                      const char *col, const char **out, size_t *olen,
-                      struct ocp_error *err)
+static int canon_tags(struct aws_partial *p, const char *s, size_t len, const char *col,
+                      const char **out, size_t *olen, struct ocp_error *err)
 {
     struct lbl_set set;
     struct ocp_error e;
@@ -373,8 +381,8 @@ static int canon_tags(struct aws_partial *p, const char *s, size_t len,
     if (rc == OCP_ERR_DATA) {
         if (p->strict) {
             lbl_set_release(&set);
-            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, col,
-                                 "malformed tag text: %s", e.message);
+            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, col, "malformed tag text: %s",
+                                 e.message);
         }
         p->counts.bad_tags++;
         bad = 1;
@@ -393,8 +401,7 @@ static int canon_tags(struct aws_partial *p, const char *s, size_t len,
     return OCP_OK;
 }
 
-int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
-                    struct ocp_error *err)
+int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r, struct ocp_error *err)
 {
     int64_t dq;
     int32_t day;
@@ -418,11 +425,11 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
     day = (int32_t)dq;
     for (k = 0; k < AWS_NNUM; k++)
         num[k] = isnan(r->num[k]) ? 0.0 : r->num[k];
-    rc = canon_tags(p, r->str[AWS_RESOURCETAGS], r->len[AWS_RESOURCETAGS],
-                    "resourcetags", &tags, &tlen, err);
+    rc = canon_tags(p, r->str[AWS_RESOURCETAGS], r->len[AWS_RESOURCETAGS], "resourcetags", &tags,
+                    &tlen, err);
     if (rc == OCP_OK)
-        rc = canon_tags(p, r->str[AWS_COSTCATEGORY], r->len[AWS_COSTCATEGORY],
-                        "costcategory", &cc, &clen, err);
+        rc = canon_tags(p, r->str[AWS_COSTCATEGORY], r->len[AWS_COSTCATEGORY], "costcategory", &cc,
+                        &clen, err);
     if (rc != OCP_OK)
         goto out;
     b->len = 0;
@@ -471,8 +478,7 @@ int aws_partial_add(struct aws_partial *p, const struct aws_raw_row *r,
     }
     /* Capacity maxima per (rid, day), over every line item type (§4). */
     if (r->str[AWS_RESOURCEID] != NULL && r->len[AWS_RESOURCEID] > 0) {
-        rc = cap_slot(p, day, r->str[AWS_RESOURCEID], r->len[AWS_RESOURCEID],
-                      &idx, &added, err);
+        rc = cap_slot(p, day, r->str[AWS_RESOURCEID], r->len[AWS_RESOURCEID], &idx, &added, err);
         if (rc != OCP_OK)
             goto out;
         if (added) {
@@ -491,9 +497,9 @@ out:
 
 /* ---- merge ---- */
 
-static int merge_daily(struct aws_partial *p, const char *key, size_t klen,
-                       const uint64_t w[4][3], const char *cur, size_t curlen,
-                       const char *pn, size_t pnlen, struct ocp_error *err)
+static int merge_daily(struct aws_partial *p, const char *key, size_t klen, const uint64_t w[4][3],
+                       const char *cur, size_t curlen, const char *pn, size_t pnlen,
+                       struct ocp_error *err)
 {
     size_t idx;
     int k, rc = daily_slot(p, key, klen, &idx, err);
@@ -516,8 +522,8 @@ static int merge_daily(struct aws_partial *p, const char *key, size_t klen,
     return OCP_OK;
 }
 
-static int merge_cap(struct aws_partial *p, const char *key, size_t klen,
-                     double cmax, double rmax, struct ocp_error *err)
+static int merge_cap(struct aws_partial *p, const char *key, size_t klen, double cmax, double rmax,
+                     struct ocp_error *err)
 {
     size_t idx;
     int added;
@@ -551,8 +557,7 @@ static void add_counts(struct aws_read_counts *a, const struct aws_read_counts *
     a->bad_tags += b->bad_tags;
 }
 
-int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src,
-                      struct ocp_error *err)
+int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src, struct ocp_error *err)
 {
     size_t i;
     int rc;
@@ -565,15 +570,15 @@ int aws_partial_merge(struct aws_partial *dst, const struct aws_partial *src,
         int k;
         for (k = 0; k < 4; k++)
             memcpy(w[k], d->sum[k].w, sizeof w[k]);
-        rc = merge_daily(dst, src->dmap.keys[i], src->dmap.klen[i],
-                         (const uint64_t(*)[3])w, d->currency, strlen(d->currency),
-                         d->productname, strlen(d->productname), err);
+        rc = merge_daily(dst, src->dmap.keys[i], src->dmap.klen[i], (const uint64_t(*)[3])w,
+                         d->currency, strlen(d->currency), d->productname, strlen(d->productname),
+                         err);
         if (rc != OCP_OK)
             return rc;
     }
     for (i = 0; i < src->cmap.n; i++) {
-        rc = merge_cap(dst, src->cmap.keys[i], src->cmap.klen[i],
-                       src->caps[i].cmax, src->caps[i].rmax, err);
+        rc = merge_cap(dst, src->cmap.keys[i], src->cmap.klen[i], src->caps[i].cmax,
+                       src->caps[i].rmax, err);
         if (rc != OCP_OK)
             return rc;
     }
@@ -610,7 +615,6 @@ static int kb_str(struct rpt_buf *b, const char *s, size_t len)
     int rc = kb_u32(b, (uint32_t)len);
     return rc == OCP_OK ? kb_add(b, s, len) : rc;
 }
-
 
 /* The image of the daily rows and capacities whose day keep accepts (all
  * when keep is NULL), with the reading counters or zeros. */
@@ -665,8 +669,7 @@ static int serialize(const struct aws_partial *p, int (*keep)(int32_t, void *), 
     return rc;
 }
 
-int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out,
-                          struct ocp_error *err)
+int aws_partial_serialize(const struct aws_partial *p, struct rpt_buf *out, struct ocp_error *err)
 {
     return serialize(p, NULL, NULL, 1, out, err);
 }
@@ -731,16 +734,16 @@ static int key_ok(const char *key, size_t klen)
     return off == klen;
 }
 
-int aws_partial_merge_bytes(struct aws_partial *p, const unsigned char *data,
-                            size_t len, struct ocp_error *err)
+int aws_partial_merge_bytes(struct aws_partial *p, const unsigned char *data, size_t len,
+                            struct ocp_error *err)
 {
     struct rd r = {data, len, 0, 0};
     struct aws_read_counts c;
     const unsigned char *h = take(&r, 12);
     uint64_t n, i;
     int rc;
-    if (h == NULL || memcmp(h, "AWP1", 4) != 0 ||
-        (int32_t)rd_u32(h + 4) != p->day_first || (int32_t)rd_u32(h + 8) != p->day_last)
+    if (h == NULL || memcmp(h, "AWP1", 4) != 0 || (int32_t)rd_u32(h + 4) != p->day_first ||
+        (int32_t)rd_u32(h + 8) != p->day_last)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "corrupt AWS partial image (header)");
     c.rows_read = (int64_t)take64(&r);

@@ -34,15 +34,13 @@ int aws_pq_find_col(struct pq_file *f, const char *name)
     return i;
 }
 
-static int is_null(const struct pq_colvalues *v, const struct pq_colinfo *c,
-                   int64_t i)
+static int is_null(const struct pq_colvalues *v, const struct pq_colinfo *c, int64_t i)
 {
     return v->def != NULL && v->def[i] < c->max_def;
 }
 
-int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
-                        struct ocp_arena *a, double *out, double null_value,
-                        struct ocp_error *err)
+int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows, struct ocp_arena *a,
+                        double *out, double null_value, struct ocp_error *err)
 {
     const struct pq_colinfo *c = pq_file_column(f, col);
     struct pq_colvalues v;
@@ -84,8 +82,7 @@ int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
                 /* fall through */
             default:
                 return ocp_error_set(err, OCP_ERR_DATA, pq_file_path(f), rg, c->top,
-                                     "unusable type %s for a CUR number",
-                                     pq_type_name(c->type));
+                                     "unusable type %s for a CUR number", pq_type_name(c->type));
             }
         }
         /* CUR: NULL and unparsable read as 0 (safe_float); the summary
@@ -95,9 +92,8 @@ int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows,
     return OCP_OK;
 }
 
-int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows,
-                      struct ocp_arena *a, int64_t *us, uint8_t *null,
-                      struct ocp_error *err)
+int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows, struct ocp_arena *a,
+                      int64_t *us, uint8_t *null, struct ocp_error *err)
 {
     const struct pq_colinfo *c = pq_file_column(f, col);
     struct pq_colvalues v;
@@ -150,8 +146,8 @@ int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows,
             }
             if (txt_parse_timestamp(s, l, &us[i]) != 0)
                 return ocp_error_set(err, OCP_ERR_DATA, pq_file_path(f), rg, c->top,
-                                     "row %lld: unparsable time '%.*s'",
-                                     (long long)i, (int)(l > 40 ? 40 : l), s);
+                                     "row %lld: unparsable time '%.*s'", (long long)i,
+                                     (int)(l > 40 ? 40 : l), s);
             break;
         }
         default:
@@ -161,13 +157,11 @@ int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows,
     return OCP_OK;
 bad:
     return ocp_error_set(err, OCP_ERR_DATA, pq_file_path(f), rg, c->top,
-                         "unusable type %s for the CUR time column",
-                         pq_type_name(c->type));
+                         "unusable type %s for the CUR time column", pq_type_name(c->type));
 }
 
-int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
-                        struct ocp_arena *a, struct ocp_strcol *out,
-                        struct ocp_error *err)
+int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows, struct ocp_arena *a,
+                        struct ocp_strcol *out, struct ocp_error *err)
 {
     const struct pq_colinfo *c = pq_file_column(f, col);
     struct pq_colvalues v;
@@ -176,8 +170,7 @@ int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
         return pq_map_read_json(f, rg, col, 0, nrows, a, out, err);
     if (c->shape != PQ_SHAPE_FLAT || c->type != PQ_BYTE_ARRAY)
         return ocp_error_set(err, OCP_ERR_DATA, pq_file_path(f), rg, c->top,
-                             "unusable type %s for a CUR string column",
-                             pq_type_name(c->type));
+                             "unusable type %s for a CUR string column", pq_type_name(c->type));
     rc = pq_column_read(f, rg, col, 0, nrows, a, &v, err);
     if (rc != OCP_OK)
         return rc;
@@ -186,8 +179,7 @@ int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows,
     return OCP_OK;
 }
 
-int aws_partial_read_file(struct aws_partial *p, const char *path,
-                          struct ocp_error *err)
+int aws_partial_read_file(struct aws_partial *p, const char *path, struct ocp_error *err)
 {
     struct pq_file *f = NULL;
     struct ocp_arena arena;
@@ -199,8 +191,8 @@ int aws_partial_read_file(struct aws_partial *p, const char *path,
     tcol = aws_pq_find_col(f, time_column);
     if (tcol < 0) {
         pq_file_close(f);
-        return ocp_error_set(err, OCP_ERR_DATA, path, -1, time_column,
-                             "the CUR has no column %s", time_column);
+        return ocp_error_set(err, OCP_ERR_DATA, path, -1, time_column, "the CUR has no column %s",
+                             time_column);
     }
     for (k = 0; k < AWS_NSTR; k++)
         scol[k] = aws_pq_find_col(f, aws_str_column_names[k]);
@@ -262,15 +254,15 @@ int aws_partial_read_file(struct aws_partial *p, const char *path,
     return rc;
 }
 
-int aws_partial_read_dataset(struct aws_partial *p, const char *dir, int part,
-                             int parts, struct ocp_error *err)
+int aws_partial_read_dataset(struct aws_partial *p, const char *dir, int part, int parts,
+                             struct ocp_error *err)
 {
     char **paths = NULL;
     size_t n = 0, i;
     int rc;
     if (parts < 1 || part < 0 || part >= parts)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "bad CUR share %d of %d", part, parts);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "bad CUR share %d of %d", part,
+                             parts);
     rc = pq_dataset_list(dir, &paths, &n, err);
     if (rc != OCP_OK)
         return rc;

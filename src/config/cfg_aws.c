@@ -70,8 +70,7 @@ static int check_list(const char *s, size_t len, int pairs, const struct cfg_whe
             int64_t id;
             eq = memchr(item, '=', ilen);
             if (eq == NULL)
-                return cfg_fail(err, w, "expected account=alias_id, got '%.*s'", SHOW(ilen),
-                                item);
+                return cfg_fail(err, w, "expected account=alias_id, got '%.*s'", SHOW(ilen), item);
             klen = (size_t)(eq - item);
             v = eq + 1;
             vlen = ilen - klen - 1;
@@ -122,8 +121,8 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
         errno = 0;
         d = strtod(buf, &end);
         if (end != buf + len || errno == ERANGE || !isfinite(d) || fabs(d) > 1e6)
-            return cfg_fail(err, w, "expected a percentage within +-1e6, got '%.*s'",
-                            SHOW(len), text);
+            return cfg_fail(err, w, "expected a percentage within +-1e6, got '%.*s'", SHOW(len),
+                            text);
         c->aws_markup_percent = d;
         return OCP_OK;
     }
@@ -159,8 +158,7 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
     }
 }
 
-int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
-                  struct ocp_error *err)
+int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, struct ocp_error *err)
 {
     switch (key) {
     case CK_AWS_TABLE:
@@ -173,12 +171,16 @@ int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         c->aws_has_bill_id = 0;
         c->aws_bill_id = 0;
         break;
-    case CK_AWS_MARKUP: c->aws_markup_percent = 0; break;
+    case CK_AWS_MARKUP:
+        c->aws_markup_percent = 0;
+        break;
     case CK_AWS_TAG_KEYS:
         free(c->aws_tag_keys);
         c->aws_tag_keys = NULL;
         break;
-    case CK_AWS_DISTRIBUTION: c->aws_distribution_memory = 0; break;
+    case CK_AWS_DISTRIBUTION:
+        c->aws_distribution_memory = 0;
+        break;
     case CK_AWS_ALIASES:
         free(c->aws_account_aliases);
         c->aws_account_aliases = NULL;
@@ -280,8 +282,7 @@ char *cfg_aws_output_path(const struct cfg *c)
     if (d == NULL)
         return NULL;
     memcpy(d, o, n);
-    strcpy(d + n, c->output_format == CFG_OUTPUT_PARQUET && !c->output_partitioned
-                      ? ".aws.parquet"
-                      : ".aws.csv");
+    strcpy(d + n, c->output_format == CFG_OUTPUT_PARQUET && !c->output_partitioned ? ".aws.parquet"
+                                                                                   : ".aws.csv");
     return d;
 }

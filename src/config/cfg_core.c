@@ -97,8 +97,7 @@ int cfg_derive(struct cfg *c, struct ocp_error *err)
         if (c->cluster_alias == NULL)
             return cfg_oom(err, &w);
     }
-    if (c->summary_path == NULL && c->output_path != NULL &&
-        c->output_path[0] != '\0') {
+    if (c->summary_path == NULL && c->output_path != NULL && c->output_path[0] != '\0') {
         c->summary_path = cfg_default_summary(c->output_path);
         if (c->summary_path == NULL)
             return cfg_oom(err, &w);
@@ -106,8 +105,7 @@ int cfg_derive(struct cfg *c, struct ocp_error *err)
     return OCP_OK;
 }
 
-int cfg_set(struct cfg *c, const char *key, const char *value,
-            struct ocp_error *err)
+int cfg_set(struct cfg *c, const char *key, const char *value, struct ocp_error *err)
 {
     struct cfg_where w = {"command line", key};
     enum cfg_key k = CK_NONE;
@@ -137,8 +135,7 @@ int cfg_set(struct cfg *c, const char *key, const char *value,
 }
 
 /* Fails for an unset or empty required string. */
-static int require(const char *v, const struct cfg *c, const char *path,
-                   struct ocp_error *err)
+static int require(const char *v, const struct cfg *c, const char *path, struct ocp_error *err)
 {
     struct cfg_where w = {c->source_name ? c->source_name : "config", path};
     if (v == NULL || v[0] == '\0')
@@ -175,8 +172,7 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         return cfg_fail(err, &w, "unknown table");
     w.path = "source_uuid";
     if (txt_parse_uuid(c->source_uuid, strlen(c->source_uuid), uuid) != 0)
-        return cfg_fail(err, &w, "expected a UUID, got '%.60s'",
-                        c->source_uuid);
+        return cfg_fail(err, &w, "expected a UUID, got '%.60s'", c->source_uuid);
     w.path = "end_date";
     if (c->has_start_date && c->has_end_date && c->end_date < c->start_date) {
         char s[11], e[11];
@@ -188,8 +184,7 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
     if (c->input_format != CFG_INPUT_HDF5 && c->input_format != CFG_INPUT_PARQUET)
         return cfg_fail(err, &w, "expected hdf5 or parquet");
     w.path = "output.format";
-    if (c->output_format != CFG_OUTPUT_CSV &&
-        c->output_format != CFG_OUTPUT_PARQUET &&
+    if (c->output_format != CFG_OUTPUT_CSV && c->output_format != CFG_OUTPUT_PARQUET &&
         c->output_format != CFG_OUTPUT_POSTGRES)
         return cfg_fail(err, &w, "expected csv, parquet or postgres");
     if ((rc = cfg_aws_validate(c, err)) != OCP_OK)
@@ -201,13 +196,11 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         return cfg_fail(err, &w, "needs output.format parquet");
     w.path = "threads";
     if (c->threads < 0 || c->threads > CFG_THREADS_MAX)
-        return cfg_fail(err, &w, "must be between 0 and %d, got %d",
-                        CFG_THREADS_MAX, c->threads);
+        return cfg_fail(err, &w, "must be between 0 and %d, got %d", CFG_THREADS_MAX, c->threads);
     w.path = "chunk_rows";
     if (c->chunk_rows < CFG_CHUNK_ROWS_MIN || c->chunk_rows > CFG_CHUNK_ROWS_MAX)
-        return cfg_fail(err, &w, "must be between %d and %lld, got %lld",
-                        CFG_CHUNK_ROWS_MIN, (long long)CFG_CHUNK_ROWS_MAX,
-                        (long long)c->chunk_rows);
+        return cfg_fail(err, &w, "must be between %d and %lld, got %lld", CFG_CHUNK_ROWS_MIN,
+                        (long long)CFG_CHUNK_ROWS_MAX, (long long)c->chunk_rows);
     w.path = "progress_seconds";
     /* Written so that NaN fails too. */
     if (!(c->progress_seconds >= 0 && c->progress_seconds <= CFG_PROGRESS_MAX))
@@ -220,8 +213,7 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
     }
     for (size_t i = 0; i < c->n_cost_categories; i++) {
         cfg_pathf(path, sizeof path, "cost_categories[%zu].pattern", i);
-        if (c->cost_categories[i].pattern == NULL ||
-            c->cost_categories[i].pattern[0] == '\0')
+        if (c->cost_categories[i].pattern == NULL || c->cost_categories[i].pattern[0] == '\0')
             return cfg_fail(err, &w, "a pattern must not be empty");
     }
     for (size_t i = 0; i < c->n_node_roles; i++) {
@@ -230,8 +222,8 @@ int cfg_validate(const struct cfg *c, struct ocp_error *err)
         if (c->node_roles[i].node == NULL || c->node_roles[i].node[0] == '\0')
             return cfg_fail(err, &w, "a node name must not be empty");
         cfg_pathf(path, sizeof path, "node_roles.%.300s", c->node_roles[i].node);
-        if (r == NULL || (strcmp(r, "master") != 0 &&
-                          strcmp(r, "infra") != 0 && strcmp(r, "worker") != 0))
+        if (r == NULL ||
+            (strcmp(r, "master") != 0 && strcmp(r, "infra") != 0 && strcmp(r, "worker") != 0))
             return cfg_fail(err, &w, "expected master, infra or worker");
     }
     return OCP_OK;

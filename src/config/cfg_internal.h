@@ -105,32 +105,27 @@ void cfg_key_path(enum cfg_key key, char *buf, size_t size);
 
 /* Sets a scalar key from its text, or a list key from its comma-separated
  * command-line form.  Empty text resets the key to its default. */
-int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
-                   size_t len, const struct cfg_where *w,
-                   struct ocp_error *err);
+int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len,
+                   const struct cfg_where *w, struct ocp_error *err);
 
 /* Resets a key (scalar or list) to its default. */
 int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
                   struct ocp_error *err);
 
 /* Appends one list item; w->path names the item. */
-int cfg_add_tag(struct cfg *c, const char *text, size_t len,
-                const struct cfg_where *w, struct ocp_error *err);
+int cfg_add_tag(struct cfg *c, const char *text, size_t len, const struct cfg_where *w,
+                struct ocp_error *err);
 /* Marks one table (by its short name, e.g. "node_labels") optional; w->path
  * names the item. */
-int cfg_add_optional_table(struct cfg *c, const char *text, size_t len,
-                           const struct cfg_where *w, struct ocp_error *err);
+int cfg_add_optional_table(struct cfg *c, const char *text, size_t len, const struct cfg_where *w,
+                           struct ocp_error *err);
 /* Drops repeated tag keys, keeping the first of each, in O(n log n); the
  * list setters call it once the whole list is in. */
-int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w,
-                    struct ocp_error *err);
-int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,
-                          const char *id, size_t idlen,
-                          const struct cfg_where *pattern_w,
-                          const struct cfg_where *id_w,
-                          struct ocp_error *err);
-int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen,
-                      const char *role, size_t rlen,
+int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w, struct ocp_error *err);
+int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen, const char *id,
+                          size_t idlen, const struct cfg_where *pattern_w,
+                          const struct cfg_where *id_w, struct ocp_error *err);
+int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen, const char *role, size_t rlen,
                       const struct cfg_where *w, struct ocp_error *err);
 
 /* Fills cluster_alias and summary_path from cluster_id and output.path
@@ -149,8 +144,7 @@ const char *cfg_output_format_name(enum cfg_output_format f);
 char *cfg_strndup(const char *s, size_t len);
 
 /* Records a config error "key 'path': message" for w. */
-int cfg_fail(struct ocp_error *err, const struct cfg_where *w,
-             const char *fmt, ...)
+int cfg_fail(struct ocp_error *err, const struct cfg_where *w, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -181,8 +175,8 @@ int cfg_parse_double(const char *s, size_t len, double *out);
 /* YAML 1.1's booleans (true/yes/on/1, false/no/off/0); 0 on success. */
 int cfg_parse_bool(const char *s, size_t len, int *out);
 /* Replaces *slot by a copy of s[0..len); OCP_ERR_OSERR naming the key. */
-int cfg_set_string(char **slot, const char *s, size_t len,
-                   const struct cfg_where *w, struct ocp_error *err);
+int cfg_set_string(char **slot, const char *s, size_t len, const struct cfg_where *w,
+                   struct ocp_error *err);
 
 /* output.postgres (cfg_pg.c): defaults, release, setters for the
  * CK_PG_* keys, the checks cfg_validate adds for output.format postgres,
@@ -190,18 +184,17 @@ int cfg_set_string(char **slot, const char *s, size_t len,
 #define CFG_PG_LOCK_TIMEOUT_MAX 86400.0
 void cfg_pg_init(struct cfg *c);
 void cfg_pg_release(struct cfg *c);
-int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
-                 size_t len, const struct cfg_where *w, struct ocp_error *err);
-int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
-                 struct ocp_error *err);
+int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
+                 const struct cfg_where *w, struct ocp_error *err);
+int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, struct ocp_error *err);
 int cfg_pg_validate(const struct cfg *c, struct ocp_error *err);
 
 /* OCP on AWS (cfg_aws.c): defaults, release, setters for CK_AWS_*, the
  * checks cfg_validate adds when aws.source_uuid is set. */
 void cfg_aws_init(struct cfg *c);
 void cfg_aws_release(struct cfg *c);
-int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text,
-                  size_t len, const struct cfg_where *w, struct ocp_error *err);
+int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
+                  const struct cfg_where *w, struct ocp_error *err);
 int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
                   struct ocp_error *err);
 int cfg_aws_validate(const struct cfg *c, struct ocp_error *err);

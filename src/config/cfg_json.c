@@ -62,9 +62,8 @@ static void push(json_t *arr, json_t *value, int *ok)
 
 char *cfg_to_json(const struct cfg *c)
 {
-    json_t *root = json_object(), *input = json_object(),
-           *tables = json_object(), *tags = json_array(),
-           *costs = json_array(), *roles = json_object(),
+    json_t *root = json_object(), *input = json_object(), *tables = json_object(),
+           *tags = json_array(), *costs = json_array(), *roles = json_object(),
            *output = json_object();
     char *text = NULL;
     int ok = root && input && tables && tags && costs && roles && output;
@@ -86,12 +85,10 @@ char *cfg_to_json(const struct cfg *c)
     put(root, "start_date", jdate(c->has_start_date, c->start_date), &ok);
     put(root, "end_date", jdate(c->has_end_date, c->end_date), &ok);
 
-    put(input, "format", json_string(cfg_input_format_name(c->input_format)),
-        &ok);
+    put(input, "format", json_string(cfg_input_format_name(c->input_format)), &ok);
     put(input, "path", jstr(c->input_path), &ok);
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
-        put(tables, ocp_table_spec((enum ocp_table)t)->short_name,
-            jstr(c->tables[t]), &ok);
+        put(tables, ocp_table_spec((enum ocp_table)t)->short_name, jstr(c->tables[t]), &ok);
     put(input, "tables", tables, &ok);
     {
         json_t *opt = json_array();
@@ -99,9 +96,7 @@ char *cfg_to_json(const struct cfg *c)
             ok = 0;
         for (int t = 0; opt != NULL && t < OCP_TABLE_COUNT; t++)
             if (c->optional_tables & (1u << t))
-                push(opt, json_string(
-                              ocp_table_spec((enum ocp_table)t)->short_name),
-                     &ok);
+                push(opt, json_string(ocp_table_spec((enum ocp_table)t)->short_name), &ok);
         put(input, "optional_tables", opt, &ok);
     }
     put(input, "verify_crc", json_boolean(c->verify_crc), &ok);
@@ -125,8 +120,7 @@ char *cfg_to_json(const struct cfg *c)
     put(root, "cost_categories", costs, &ok);
     for (size_t i = 0; i < c->n_node_roles; i++)
         if (c->node_roles[i].node != NULL)
-            put(roles, c->node_roles[i].node, jstr(c->node_roles[i].role),
-                &ok);
+            put(roles, c->node_roles[i].node, jstr(c->node_roles[i].role), &ok);
     put(root, "node_roles", roles, &ok);
 
     put(root, "threads", json_integer(c->threads), &ok);
@@ -139,8 +133,7 @@ char *cfg_to_json(const struct cfg *c)
     if (!c->steal_chunks)
         put(root, "steal_chunks", json_false(), &ok);
     put(output, "path", jstr(c->output_path), &ok);
-    put(output, "format",
-        json_string(cfg_output_format_name(c->output_format)), &ok);
+    put(output, "format", json_string(cfg_output_format_name(c->output_format)), &ok);
     put(output, "summary", jstr(c->summary_path), &ok);
     put(output, "partitioned", json_boolean(c->output_partitioned), &ok);
     /* Only where it applies, so Parquet and database summaries stay as they were. */
@@ -153,23 +146,18 @@ char *cfg_to_json(const struct cfg *c)
         json_t *pg = json_object();
         if (pg != NULL) {
             put(pg, "conninfo",
-                c->pg_conninfo == NULL ? json_null()
-                : pg_check_conninfo(c->pg_conninfo, NULL) == OCP_OK
-                    ? jstr(c->pg_conninfo)
-                    : json_string("(hidden)"),
+                c->pg_conninfo == NULL                              ? json_null()
+                : pg_check_conninfo(c->pg_conninfo, NULL) == OCP_OK ? jstr(c->pg_conninfo)
+                                                                    : json_string("(hidden)"),
                 &ok);
             put(pg, "schema", jstr(c->pg_schema), &ok);
-            put(pg, "table", jstr(c->pg_table ? c->pg_table
-                                              : PG_DEFAULT_TABLE), &ok);
-            put(pg, "create_partitions",
-                json_boolean(c->pg_create_partitions), &ok);
-            put(pg, "lock_timeout_seconds",
-                json_real(c->pg_lock_timeout_seconds), &ok);
+            put(pg, "table", jstr(c->pg_table ? c->pg_table : PG_DEFAULT_TABLE), &ok);
+            put(pg, "create_partitions", json_boolean(c->pg_create_partitions), &ok);
+            put(pg, "lock_timeout_seconds", json_real(c->pg_lock_timeout_seconds), &ok);
             put(pg, "report_period_id",
-                c->pg_report_period_auto ? json_string("auto")
-                : c->pg_has_report_period_id
-                    ? json_integer(c->pg_report_period_id)
-                    : json_null(),
+                c->pg_report_period_auto     ? json_string("auto")
+                : c->pg_has_report_period_id ? json_integer(c->pg_report_period_id)
+                                             : json_null(),
                 &ok);
         }
         put(output, "postgres", pg, &ok);
@@ -188,8 +176,8 @@ char *cfg_to_json(const struct cfg *c)
                 &ok);
             put(aws, "markup_percent", json_real(c->aws_markup_percent), &ok);
             put(aws, "enabled_tag_keys", jstr(c->aws_tag_keys), &ok);
-            put(aws, "distribution",
-                json_string(c->aws_distribution_memory ? "memory" : "cpu"), &ok);
+            put(aws, "distribution", json_string(c->aws_distribution_memory ? "memory" : "cpu"),
+                &ok);
             put(aws, "account_aliases", jstr(c->aws_account_aliases), &ok);
             put(aws, "output", jstr(c->aws_output), &ok);
         }
@@ -197,8 +185,7 @@ char *cfg_to_json(const struct cfg *c)
     }
 
     if (ok)
-        text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                    JSON_REAL_PRECISION(15));
+        text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(root);
     return text;
 }

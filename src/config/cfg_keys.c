@@ -44,8 +44,7 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_TABLE_FIRST + OCP_TABLE_POD] = {CK_INPUT_TABLES, NULL, CS_SCALAR},
     [CK_TABLE_FIRST + OCP_TABLE_STORAGE] = {CK_INPUT_TABLES, NULL, CS_SCALAR},
     [CK_TABLE_FIRST + OCP_TABLE_NODE_LABELS] = {CK_INPUT_TABLES, NULL, CS_SCALAR},
-    [CK_TABLE_FIRST + OCP_TABLE_NAMESPACE_LABELS] = {CK_INPUT_TABLES, NULL,
-                                                     CS_SCALAR},
+    [CK_TABLE_FIRST + OCP_TABLE_NAMESPACE_LABELS] = {CK_INPUT_TABLES, NULL, CS_SCALAR},
     [CK_TAG_KEYS] = {CK_NONE, "enabled_tag_keys", CS_LIST},
     [CK_COST_CATEGORIES] = {CK_NONE, "cost_categories", CS_LIST},
     [CK_NODE_ROLES] = {CK_NONE, "node_roles", CS_MAP},
@@ -68,12 +67,9 @@ static const struct cfg_keyinfo keys[CK_COUNT] = {
     [CK_PG_CONNINFO] = {CK_OUTPUT_POSTGRES, "conninfo", CS_SCALAR},
     [CK_PG_SCHEMA] = {CK_OUTPUT_POSTGRES, "schema", CS_SCALAR},
     [CK_PG_TABLE] = {CK_OUTPUT_POSTGRES, "table", CS_SCALAR},
-    [CK_PG_CREATE_PARTITIONS] = {CK_OUTPUT_POSTGRES, "create_partitions",
-                                 CS_SCALAR},
-    [CK_PG_LOCK_TIMEOUT] = {CK_OUTPUT_POSTGRES, "lock_timeout_seconds",
-                            CS_SCALAR},
-    [CK_PG_REPORT_PERIOD_ID] = {CK_OUTPUT_POSTGRES, "report_period_id",
-                                CS_SCALAR},
+    [CK_PG_CREATE_PARTITIONS] = {CK_OUTPUT_POSTGRES, "create_partitions", CS_SCALAR},
+    [CK_PG_LOCK_TIMEOUT] = {CK_OUTPUT_POSTGRES, "lock_timeout_seconds", CS_SCALAR},
+    [CK_PG_REPORT_PERIOD_ID] = {CK_OUTPUT_POSTGRES, "report_period_id", CS_SCALAR},
     /* OCP on AWS (cfg_aws.c) */
     [CK_AWS_TABLE] = {CK_INPUT_TABLES, "aws_line_items", CS_SCALAR},
     [CK_AWS] = {CK_NONE, "aws", CS_SECTION},
@@ -97,8 +93,7 @@ enum cfg_key cfg_key_find(enum cfg_key parent, const char *name, size_t len)
 {
     for (int k = 0; k < CK_COUNT; k++) {
         const char *n = key_name((enum cfg_key)k);
-        if (keys[k].parent == parent && strlen(n) == len &&
-            memcmp(n, name, len) == 0)
+        if (keys[k].parent == parent && strlen(n) == len && memcmp(n, name, len) == 0)
             return (enum cfg_key)k;
     }
     return CK_NONE;
@@ -121,8 +116,7 @@ void cfg_key_path(enum cfg_key key, char *buf, size_t size)
         return;
     buf[0] = '\0';
     while (n-- > 0 && used < size) {
-        int w = snprintf(buf + used, size - used, "%s%s",
-                         used > 0 ? "." : "", parts[n]);
+        int w = snprintf(buf + used, size - used, "%s%s", used > 0 ? "." : "", parts[n]);
         used = w < 0 ? size : used + (size_t)w;
     }
 }
@@ -138,8 +132,7 @@ char *cfg_strndup(const char *s, size_t len)
     return d;
 }
 
-int cfg_fail(struct ocp_error *err, const struct cfg_where *w,
-             const char *fmt, ...)
+int cfg_fail(struct ocp_error *err, const struct cfg_where *w, const char *fmt, ...)
 {
     char msg[OCP_ERROR_MSG_MAX];
     va_list ap;
@@ -147,8 +140,7 @@ int cfg_fail(struct ocp_error *err, const struct cfg_where *w,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ocp_error_set(err, OCP_ERR_CONFIG, w->src, -1, NULL, "key '%s': %s",
-                         w->path, msg);
+    return ocp_error_set(err, OCP_ERR_CONFIG, w->src, -1, NULL, "key '%s': %s", w->path, msg);
 }
 
 void cfg_pathf(char *buf, size_t size, const char *fmt, ...)
@@ -173,9 +165,7 @@ const char *cfg_input_format_name(enum cfg_input_format f)
 
 const char *cfg_output_format_name(enum cfg_output_format f)
 {
-    return f == CFG_OUTPUT_PARQUET    ? "parquet"
-           : f == CFG_OUTPUT_POSTGRES ? "postgres"
-                                      : "csv";
+    return f == CFG_OUTPUT_PARQUET ? "parquet" : f == CFG_OUTPUT_POSTGRES ? "postgres" : "csv";
 }
 
 /* Blanks around a number are tolerated (they can come from ${VAR}). */
@@ -253,13 +243,13 @@ int cfg_parse_double(const char *s, size_t len, double *out)
 int cfg_parse_bool(const char *s, size_t len, int *out)
 {
     cfg_trim(&s, &len);
-    if (cfg_text_is(s, len, "true") || cfg_text_is(s, len, "yes") ||
-        cfg_text_is(s, len, "on") || cfg_text_is(s, len, "1")) {
+    if (cfg_text_is(s, len, "true") || cfg_text_is(s, len, "yes") || cfg_text_is(s, len, "on") ||
+        cfg_text_is(s, len, "1")) {
         *out = 1;
         return 0;
     }
-    if (cfg_text_is(s, len, "false") || cfg_text_is(s, len, "no") ||
-        cfg_text_is(s, len, "off") || cfg_text_is(s, len, "0")) {
+    if (cfg_text_is(s, len, "false") || cfg_text_is(s, len, "no") || cfg_text_is(s, len, "off") ||
+        cfg_text_is(s, len, "0")) {
         *out = 0;
         return 0;
     }
@@ -267,8 +257,8 @@ int cfg_parse_bool(const char *s, size_t len, int *out)
 }
 
 /* Replaces *slot by a copy of s[0..len). */
-int cfg_set_string(char **slot, const char *s, size_t len,
-                      const struct cfg_where *w, struct ocp_error *err)
+int cfg_set_string(char **slot, const char *s, size_t len, const struct cfg_where *w,
+                   struct ocp_error *err)
 {
     char *d = cfg_strndup(s, len);
     if (d == NULL)
@@ -279,23 +269,21 @@ int cfg_set_string(char **slot, const char *s, size_t len,
 }
 
 /* The int range check shared by threads, chunk_rows and the like. */
-static int set_ranged(int64_t *out, const char *s, size_t len, int64_t lo,
-                      int64_t hi, const struct cfg_where *w,
-                      struct ocp_error *err)
+static int set_ranged(int64_t *out, const char *s, size_t len, int64_t lo, int64_t hi,
+                      const struct cfg_where *w, struct ocp_error *err)
 {
     int64_t v;
     if (cfg_parse_int64(s, len, &v) != 0)
-        return cfg_fail(err, w, "expected an integer, got '%.*s'",
-                        (int)(len > 60 ? 60 : len), s);
+        return cfg_fail(err, w, "expected an integer, got '%.*s'", (int)(len > 60 ? 60 : len), s);
     if (v < lo || v > hi)
-        return cfg_fail(err, w, "must be between %lld and %lld, got %lld",
-                        (long long)lo, (long long)hi, (long long)v);
+        return cfg_fail(err, w, "must be between %lld and %lld, got %lld", (long long)lo,
+                        (long long)hi, (long long)v);
     *out = v;
     return OCP_OK;
 }
 
-static int set_date(int *has, int32_t *days, const char *s, size_t len,
-                    const struct cfg_where *w, struct ocp_error *err)
+static int set_date(int *has, int32_t *days, const char *s, size_t len, const struct cfg_where *w,
+                    struct ocp_error *err)
 {
     int32_t d;
     cfg_trim(&s, &len);
@@ -364,8 +352,7 @@ static void clear_node_roles(struct cfg *c)
     c->node_roles_cap = 0;
 }
 
-int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
-                  struct ocp_error *err)
+int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w, struct ocp_error *err)
 {
     switch (key) {
     case CK_CLUSTER_ID:
@@ -381,52 +368,88 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         free(c->source_uuid);
         c->source_uuid = NULL;
         break;
-    case CK_REPORT_PERIOD_ID: c->report_period_id = 1; break;
-    case CK_START_DATE: c->has_start_date = 0; c->start_date = 0; break;
-    case CK_END_DATE: c->has_end_date = 0; c->end_date = 0; break;
-    case CK_INPUT_FORMAT: c->input_format = CFG_INPUT_HDF5; break;
+    case CK_REPORT_PERIOD_ID:
+        c->report_period_id = 1;
+        break;
+    case CK_START_DATE:
+        c->has_start_date = 0;
+        c->start_date = 0;
+        break;
+    case CK_END_DATE:
+        c->has_end_date = 0;
+        c->end_date = 0;
+        break;
+    case CK_INPUT_FORMAT:
+        c->input_format = CFG_INPUT_HDF5;
+        break;
     case CK_INPUT_PATH:
         free(c->input_path);
         c->input_path = NULL;
         break;
-    case CK_TAG_KEYS: clear_tags(c); break;
-    case CK_COST_CATEGORIES: clear_cost_categories(c); break;
-    case CK_NODE_ROLES: clear_node_roles(c); break;
-    case CK_THREADS: c->threads = 0; break;
-    case CK_CHUNK_ROWS: c->chunk_rows = 131072; break;
-    case CK_WINDOW_ROWS: c->window_rows = CFG_WINDOW_ROWS_DEFAULT; break;
-    case CK_STRICT: c->strict = 0; break;
-    case CK_STEAL_CHUNKS: c->steal_chunks = 1; break;
+    case CK_TAG_KEYS:
+        clear_tags(c);
+        break;
+    case CK_COST_CATEGORIES:
+        clear_cost_categories(c);
+        break;
+    case CK_NODE_ROLES:
+        clear_node_roles(c);
+        break;
+    case CK_THREADS:
+        c->threads = 0;
+        break;
+    case CK_CHUNK_ROWS:
+        c->chunk_rows = 131072;
+        break;
+    case CK_WINDOW_ROWS:
+        c->window_rows = CFG_WINDOW_ROWS_DEFAULT;
+        break;
+    case CK_STRICT:
+        c->strict = 0;
+        break;
+    case CK_STEAL_CHUNKS:
+        c->steal_chunks = 1;
+        break;
     case CK_OUTPUT_PATH:
         forget_derived_summary(c);
         free(c->output_path);
         c->output_path = NULL;
         break;
-    case CK_OUTPUT_FORMAT: c->output_format = CFG_OUTPUT_CSV; break;
+    case CK_OUTPUT_FORMAT:
+        c->output_format = CFG_OUTPUT_CSV;
+        break;
     case CK_OUTPUT_SUMMARY:
         free(c->summary_path);
         c->summary_path = NULL;
         break;
-    case CK_OUTPUT_PARTITIONED: c->output_partitioned = 0; break;
-    case CK_OUTPUT_SHARED_WRITE: c->output_shared_write = 1; break;
-    case CK_PROGRESS_SECONDS: c->progress_seconds = 5.0; break;
+    case CK_OUTPUT_PARTITIONED:
+        c->output_partitioned = 0;
+        break;
+    case CK_OUTPUT_SHARED_WRITE:
+        c->output_shared_write = 1;
+        break;
+    case CK_PROGRESS_SECONDS:
+        c->progress_seconds = 5.0;
+        break;
     case CK_INPUT_OPTIONAL_TABLES:
         /* SEMANTICS.md: the storage table is optional, the label tables
          * are not (a missing one would silently drop every label). */
         c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
         break;
-    case CK_INPUT_VERIFY_CRC: c->verify_crc = 1; break;
-    case CK_INPUT_HDF5_DRIVER: c->hdf5_driver = CFG_H5_POSIX; break;
+    case CK_INPUT_VERIFY_CRC:
+        c->verify_crc = 1;
+        break;
+    case CK_INPUT_HDF5_DRIVER:
+        c->hdf5_driver = CFG_H5_POSIX;
+        break;
     default:
         if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
             return cfg_pg_reset(c, key, w, err);
         if (key >= CK_AWS_TABLE && key <= CK_AWS_OUTPUT)
             return cfg_aws_reset(c, key, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST) {
-            const char *n =
-                ocp_table_spec((enum ocp_table)(key - CK_TABLE_FIRST))->name;
-            return cfg_set_string(&c->tables[key - CK_TABLE_FIRST], n, strlen(n),
-                              w, err);
+            const char *n = ocp_table_spec((enum ocp_table)(key - CK_TABLE_FIRST))->name;
+            return cfg_set_string(&c->tables[key - CK_TABLE_FIRST], n, strlen(n), w, err);
         }
         /* Sections have no value of their own; resetting one resets
          * nothing, which is what an empty `input:` means. */
@@ -438,8 +461,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
 /* Splits comma-separated text into trimmed items.  Returns 1 for an item,
  * 0 at the end; an empty item ("a,,b", "a,") is returned too (*ilen 0) so
  * the caller can refuse it as the file form does. */
-static int next_item(const char **s, const char *end, const char **item,
-                     size_t *ilen, int *more)
+static int next_item(const char **s, const char *end, const char **item, size_t *ilen, int *more)
 {
     const char *comma;
     const char *stop;
@@ -458,9 +480,8 @@ static int next_item(const char **s, const char *end, const char **item,
 
 /* The command-line form of the list keys: "a,b", "pat=1,pat2=2",
  * "node=role,...".  Items are named by index (or node) in messages. */
-static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
-                           size_t len, const struct cfg_where *w,
-                           struct ocp_error *err)
+static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text, size_t len,
+                           const struct cfg_where *w, struct ocp_error *err)
 {
     const char *s = text, *end = text + len, *item;
     size_t ilen, index = 0;
@@ -495,8 +516,7 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
         } else if (eq == NULL) {
             cfg_pathf(path, sizeof path, "%s[%zu]", w->path, index);
             rc = cfg_fail(err, &iw, "expected %s, got '%.*s'",
-                          key == CK_COST_CATEGORIES ? "pattern=id"
-                                                    : "node=role",
+                          key == CK_COST_CATEGORIES ? "pattern=id" : "node=role",
                           (int)(ilen > 60 ? 60 : ilen), item);
         } else if (key == CK_COST_CATEGORIES) {
             char ppath[600];
@@ -506,8 +526,7 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
                 plen--;
             cfg_pathf(ppath, sizeof ppath, "%s[%zu].pattern", w->path, index);
             cfg_pathf(path, sizeof path, "%s[%zu].id", w->path, index);
-            rc = cfg_add_cost_category(c, item, plen, eq + 1,
-                                       (size_t)(item + ilen - (eq + 1)), &pw,
+            rc = cfg_add_cost_category(c, item, plen, eq + 1, (size_t)(item + ilen - (eq + 1)), &pw,
                                        &iw, err);
         } else {
             const char *role = eq + 1;
@@ -515,8 +534,7 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
             size_t rlen = (size_t)(item + ilen - role);
             cfg_trim(&role, &rlen);
             cfg_trim(&item, &nlen);
-            cfg_pathf(path, sizeof path, "%s.%.*s", w->path,
-                     (int)(nlen > 300 ? 300 : nlen), item);
+            cfg_pathf(path, sizeof path, "%s.%.*s", w->path, (int)(nlen > 300 ? 300 : nlen), item);
             rc = cfg_add_node_role(c, item, nlen, role, rlen, &iw, err);
         }
         index++;
@@ -526,9 +544,8 @@ static int apply_list_text(struct cfg *c, enum cfg_key key, const char *text,
     return rc;
 }
 
-int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
-                   size_t len, const struct cfg_where *w,
-                   struct ocp_error *err)
+int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len,
+                   const struct cfg_where *w, struct ocp_error *err)
 {
     int64_t v = 0;
     int rc;
@@ -563,8 +580,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         return cfg_set_string(&c->source_uuid, norm, 36, w, err);
     }
     case CK_REPORT_PERIOD_ID:
-        return set_ranged(&c->report_period_id, text, len, INT64_MIN,
-                          INT64_MAX, w, err);
+        return set_ranged(&c->report_period_id, text, len, INT64_MIN, INT64_MAX, w, err);
     case CK_START_DATE:
         return set_date(&c->has_start_date, &c->start_date, text, len, w, err);
     case CK_END_DATE:
@@ -587,8 +603,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
             c->threads = (int)v;
         return rc;
     case CK_CHUNK_ROWS:
-        return set_ranged(&c->chunk_rows, text, len, CFG_CHUNK_ROWS_MIN,
-                          CFG_CHUNK_ROWS_MAX, w, err);
+        return set_ranged(&c->chunk_rows, text, len, CFG_CHUNK_ROWS_MIN, CFG_CHUNK_ROWS_MAX, w,
+                          err);
     case CK_WINDOW_ROWS:
         return set_ranged(&c->window_rows, text, len, 0, INT64_MAX / 1024, w, err);
     case CK_STRICT:
@@ -624,8 +640,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         else if (cfg_text_is(text, len, "mpio-collective"))
             c->hdf5_driver = CFG_H5_MPIO_COLLECTIVE;
         else
-            return cfg_fail(err, w,
-                            "expected posix, mpio or mpio-collective, got '%.*s'",
+            return cfg_fail(err, w, "expected posix, mpio or mpio-collective, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
     case CK_OUTPUT_FORMAT:
@@ -637,8 +652,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         else if (cfg_text_is(text, len, "postgres"))
             c->output_format = CFG_OUTPUT_POSTGRES;
         else
-            return cfg_fail(err, w,
-                            "expected csv, parquet or postgres, got '%.*s'",
+            return cfg_fail(err, w, "expected csv, parquet or postgres, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
     case CK_OUTPUT_SUMMARY:
@@ -649,8 +663,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
             return cfg_fail(err, w, "expected a number of seconds, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         if (d < 0 || d > CFG_PROGRESS_MAX)
-            return cfg_fail(err, w, "must be between 0 and %g, got %g",
-                            CFG_PROGRESS_MAX, d);
+            return cfg_fail(err, w, "must be between 0 and %g, got %g", CFG_PROGRESS_MAX, d);
         c->progress_seconds = d;
         return OCP_OK;
     }
@@ -660,10 +673,9 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text,
         if (key >= CK_AWS_TABLE && key <= CK_AWS_OUTPUT)
             return cfg_aws_apply(c, key, text, len, w, err);
         if (key >= CK_TABLE_FIRST && key <= CK_TABLE_LAST)
-            return cfg_set_string(&c->tables[key - CK_TABLE_FIRST], text, len, w,
-                              err);
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL,
-                             "key '%s': no setter", w->path);
+            return cfg_set_string(&c->tables[key - CK_TABLE_FIRST], text, len, w, err);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL, "key '%s': no setter",
+                             w->path);
     }
 }
 

@@ -32,8 +32,8 @@ static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
     return na;
 }
 
-int cfg_add_tag(struct cfg *c, const char *text, size_t len,
-                const struct cfg_where *w, struct ocp_error *err)
+int cfg_add_tag(struct cfg *c, const char *text, size_t len, const struct cfg_where *w,
+                struct ocp_error *err)
 {
     char **arr;
     char *d;
@@ -69,8 +69,7 @@ static int cmp_tag_pos(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w,
-                    struct ocp_error *err)
+int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w, struct ocp_error *err)
 {
     size_t n = c->n_tag_keys, kept = 0;
     struct tag_pos *v;
@@ -107,8 +106,8 @@ int cfg_dedupe_tags(struct cfg *c, const struct cfg_where *w,
     return OCP_OK;
 }
 
-int cfg_add_optional_table(struct cfg *c, const char *text, size_t len,
-                           const struct cfg_where *w, struct ocp_error *err)
+int cfg_add_optional_table(struct cfg *c, const char *text, size_t len, const struct cfg_where *w,
+                           struct ocp_error *err)
 {
     cfg_trim(&text, &len);
     for (int t = 0; t < OCP_TABLE_COUNT; t++) {
@@ -126,11 +125,9 @@ int cfg_add_optional_table(struct cfg *c, const char *text, size_t len,
                     (int)(len > 60 ? 60 : len), text);
 }
 
-int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,
-                          const char *id, size_t idlen,
-                          const struct cfg_where *pattern_w,
-                          const struct cfg_where *id_w,
-                          struct ocp_error *err)
+int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen, const char *id,
+                          size_t idlen, const struct cfg_where *pattern_w,
+                          const struct cfg_where *id_w, struct ocp_error *err)
 {
     struct cfg_cost_category *arr;
     int64_t v;
@@ -154,8 +151,7 @@ int cfg_add_cost_category(struct cfg *c, const char *pattern, size_t plen,
     return OCP_OK;
 }
 
-int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen,
-                      const char *role, size_t rlen,
+int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen, const char *role, size_t rlen,
                       const struct cfg_where *w, struct ocp_error *err)
 {
     static const char *const roles[] = {"master", "infra", "worker"};
@@ -172,8 +168,7 @@ int cfg_add_node_role(struct cfg *c, const char *node, size_t nlen,
         return cfg_fail(err, w, "expected master, infra or worker, got '%.*s'",
                         (int)(rlen > 60 ? 60 : rlen), role);
     for (size_t i = 0; i < c->n_node_roles; i++)
-        if (strlen(c->node_roles[i].node) == nlen &&
-            memcmp(c->node_roles[i].node, node, nlen) == 0)
+        if (strlen(c->node_roles[i].node) == nlen && memcmp(c->node_roles[i].node, node, nlen) == 0)
             return cfg_fail(err, w, "node given twice");
     arr = grow(c->node_roles, c->n_node_roles, &c->node_roles_cap, sizeof *arr);
     if (arr == NULL)

@@ -38,8 +38,8 @@ void cfg_pg_release(struct cfg *c)
  * secrets; never for conninfo. */
 #define SHOW(len) (int)((len) > 60 ? 60 : (len))
 
-int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
-                 size_t len, const struct cfg_where *w, struct ocp_error *err)
+int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
+                 const struct cfg_where *w, struct ocp_error *err)
 {
     switch (key) {
     case CK_PG_CONNINFO: {
@@ -59,18 +59,15 @@ int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
     case CK_PG_CREATE_PARTITIONS:
         cfg_trim(&text, &len);
         if (cfg_parse_bool(text, len, &c->pg_create_partitions) != 0)
-            return cfg_fail(err, w, "expected true or false, got '%.*s'",
-                            SHOW(len), text);
+            return cfg_fail(err, w, "expected true or false, got '%.*s'", SHOW(len), text);
         return OCP_OK;
     case CK_PG_LOCK_TIMEOUT: {
         double d;
         cfg_trim(&text, &len);
         if (cfg_parse_double(text, len, &d) != 0)
-            return cfg_fail(err, w, "expected a number of seconds, got '%.*s'",
-                            SHOW(len), text);
+            return cfg_fail(err, w, "expected a number of seconds, got '%.*s'", SHOW(len), text);
         if (d < 0 || d > CFG_PG_LOCK_TIMEOUT_MAX)
-            return cfg_fail(err, w, "must be between 0 and %g, got %g",
-                            CFG_PG_LOCK_TIMEOUT_MAX, d);
+            return cfg_fail(err, w, "must be between 0 and %g, got %g", CFG_PG_LOCK_TIMEOUT_MAX, d);
         c->pg_lock_timeout_seconds = d;
         return OCP_OK;
     }
@@ -93,13 +90,12 @@ int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text,
         return OCP_OK;
     }
     default:
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL,
-                             "key '%s': no setter", w->path);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->src, -1, NULL, "key '%s': no setter",
+                             w->path);
     }
 }
 
-int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
-                 struct ocp_error *err)
+int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, struct ocp_error *err)
 {
     (void)w;
     (void)err;
@@ -116,7 +112,9 @@ int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w,
         free(c->pg_table);
         c->pg_table = NULL;
         break;
-    case CK_PG_CREATE_PARTITIONS: c->pg_create_partitions = 1; break;
+    case CK_PG_CREATE_PARTITIONS:
+        c->pg_create_partitions = 1;
+        break;
     case CK_PG_LOCK_TIMEOUT:
         c->pg_lock_timeout_seconds = PG_DEFAULT_LOCK_TIMEOUT;
         break;
@@ -150,10 +148,8 @@ int cfg_pg_validate(const struct cfg *c, struct ocp_error *err)
                         "required with output.format postgres: the run "
                         "replaces exactly this range");
     w.path = "output.postgres.lock_timeout_seconds";
-    if (!(c->pg_lock_timeout_seconds >= 0 &&
-          c->pg_lock_timeout_seconds <= CFG_PG_LOCK_TIMEOUT_MAX))
-        return cfg_fail(err, &w, "must be between 0 and %g",
-                        CFG_PG_LOCK_TIMEOUT_MAX);
+    if (!(c->pg_lock_timeout_seconds >= 0 && c->pg_lock_timeout_seconds <= CFG_PG_LOCK_TIMEOUT_MAX))
+        return cfg_fail(err, &w, "must be between 0 and %g", CFG_PG_LOCK_TIMEOUT_MAX);
     if ((rc = pg_check_conninfo(c->pg_conninfo, err)) != OCP_OK) {
         ocp_error_context(err, src, -1, NULL);
         return rc;

@@ -164,8 +164,7 @@ static char *get_str(struct reader *r)
 
     if (r->bad || n == -1)
         return NULL;
-    if (n < 0 || (uint64_t)n > r->len - r->pos ||
-        memchr(r->p + r->pos, '\0', (size_t)n) != NULL) {
+    if (n < 0 || (uint64_t)n > r->len - r->pos || memchr(r->p + r->pos, '\0', (size_t)n) != NULL) {
         r->bad = 1;
         return NULL;
     }
@@ -218,8 +217,7 @@ static void read_all(struct reader *r, struct cfg *c)
     c->input_path = get_str(r);
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
         c->tables[t] = get_str(r);
-    c->optional_tables =
-        (unsigned)get_ranged(r, 0, (INT64_C(1) << OCP_TABLE_COUNT) - 2);
+    c->optional_tables = (unsigned)get_ranged(r, 0, (INT64_C(1) << OCP_TABLE_COUNT) - 2);
     c->verify_crc = (int)get_ranged(r, 0, 1);
     c->hdf5_driver = (enum cfg_hdf5_driver)get_ranged(r, 0, CFG_H5_MPIO_COLLECTIVE);
     c->n_tag_keys = get_count(r, 8);
@@ -235,8 +233,7 @@ static void read_all(struct reader *r, struct cfg *c)
     }
     c->n_cost_categories = get_count(r, 16);
     if (c->n_cost_categories > 0) {
-        c->cost_categories =
-            calloc(c->n_cost_categories, sizeof *c->cost_categories);
+        c->cost_categories = calloc(c->n_cost_categories, sizeof *c->cost_categories);
         if (c->cost_categories == NULL) {
             c->n_cost_categories = 0;
             r->oom = r->bad = 1;
@@ -298,8 +295,7 @@ static void read_all(struct reader *r, struct cfg *c)
         r->bad = 1;
 }
 
-int cfg_deserialize(struct cfg *c, const unsigned char *buf, size_t len,
-                    struct ocp_error *err)
+int cfg_deserialize(struct cfg *c, const unsigned char *buf, size_t len, struct ocp_error *err)
 {
     struct reader r = {buf, len, 0, 0, 0};
     struct cfg tmp;
@@ -314,8 +310,7 @@ int cfg_deserialize(struct cfg *c, const unsigned char *buf, size_t len,
             return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                                  "out of memory reading the broadcast config");
         return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
-                             "the broadcast config is damaged (%zu bytes)",
-                             len);
+                             "the broadcast config is damaged (%zu bytes)", len);
     }
     cfg_release(c);
     *c = tmp;

@@ -98,9 +98,7 @@ static int expand(struct cfg_buf *out, const char *s, size_t len, int depth,
             return cfg_fail(err, w,
                             "bad reference '%.*s': expected ${NAME} or "
                             "${NAME:-default}",
-                            (int)(close - dollar + 1 > 80 ? 80
-                                                          : close - dollar + 1),
-                            dollar);
+                            (int)(close - dollar + 1 > 80 ? 80 : close - dollar + 1), dollar);
         memcpy(name, body, nlen);
         name[nlen] = '\0';
         val = getenv(name);
@@ -114,8 +112,7 @@ static int expand(struct cfg_buf *out, const char *s, size_t len, int depth,
         } else if (val != NULL && val[0] != '\0') {
             cfg_buf_append(out, val, strlen(val));
         } else {
-            int rc = expand(out, q + 2, (size_t)(close - q - 2), depth + 1, w,
-                            err);
+            int rc = expand(out, q + 2, (size_t)(close - q - 2), depth + 1, w, err);
             if (rc != OCP_OK)
                 return rc;
         }
@@ -126,9 +123,8 @@ static int expand(struct cfg_buf *out, const char *s, size_t len, int depth,
 
 /* The scalar's text after expansion, NUL-terminated and malloc'd in
  * *text; *is_null when it means "no value" (empty, or plain ~ / null). */
-static int scalar_text(struct walk *wk, yaml_node_t *node,
-                       const struct cfg_where *w, char **text, size_t *len,
-                       int *is_null)
+static int scalar_text(struct walk *wk, yaml_node_t *node, const struct cfg_where *w, char **text,
+                       size_t *len, int *is_null)
 {
     const char *v = (const char *)node->data.scalar.value;
     size_t vlen = node->data.scalar.length;
@@ -140,9 +136,8 @@ static int scalar_text(struct walk *wk, yaml_node_t *node,
     *is_null = 0;
     if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
         ((vlen == 1 && v[0] == '~') ||
-         (vlen == 4 && (memcmp(v, "null", 4) == 0 ||
-                        memcmp(v, "Null", 4) == 0 ||
-                        memcmp(v, "NULL", 4) == 0)))) {
+         (vlen == 4 &&
+          (memcmp(v, "null", 4) == 0 || memcmp(v, "Null", 4) == 0 || memcmp(v, "NULL", 4) == 0)))) {
         *is_null = 1;
         return OCP_OK;
     }
@@ -165,10 +160,14 @@ static int scalar_text(struct walk *wk, yaml_node_t *node,
 static const char *shape_word(yaml_node_t *node)
 {
     switch (node->type) {
-    case YAML_SCALAR_NODE: return "a single value";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
+    case YAML_SCALAR_NODE:
+        return "a single value";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    default:
+        return "nothing";
     }
 }
 
@@ -176,39 +175,36 @@ static int is_null_node(yaml_node_t *node)
 {
     const char *v;
     size_t n;
-    if (node->type != YAML_SCALAR_NODE ||
-        node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return 0;
     v = (const char *)node->data.scalar.value;
     n = node->data.scalar.length;
     return n == 0 || (n == 1 && v[0] == '~') ||
-           (n == 4 && (memcmp(v, "null", 4) == 0 || memcmp(v, "Null", 4) == 0 ||
-                       memcmp(v, "NULL", 4) == 0));
+           (n == 4 &&
+            (memcmp(v, "null", 4) == 0 || memcmp(v, "Null", 4) == 0 || memcmp(v, "NULL", 4) == 0));
 }
 
 /* Mapping keys are plain text and never expanded. */
-static int key_text(yaml_node_t *key, const struct cfg_where *w,
-                    struct ocp_error *err, const char **text, size_t *len)
+static int key_text(yaml_node_t *key, const struct cfg_where *w, struct ocp_error *err,
+                    const char **text, size_t *len)
 {
     if (key == NULL || key->type != YAML_SCALAR_NODE)
-        return cfg_fail(err, w, "a key must be text, not %s",
-                        key ? shape_word(key) : "nothing");
+        return cfg_fail(err, w, "a key must be text, not %s", key ? shape_word(key) : "nothing");
     *text = (const char *)key->data.scalar.value;
     *len = key->data.scalar.length;
     return OCP_OK;
 }
 
 /* Fails when the mapping holds pair i's key earlier too. */
-static int check_duplicate(struct walk *wk, yaml_node_t *map,
-                           yaml_node_pair_t *pair, const struct cfg_where *w)
+static int check_duplicate(struct walk *wk, yaml_node_t *map, yaml_node_pair_t *pair,
+                           const struct cfg_where *w)
 {
     yaml_node_t *k = yaml_document_get_node(wk->doc, pair->key);
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < pair; p++) {
         yaml_node_t *o = yaml_document_get_node(wk->doc, p->key);
         if (o != NULL && o->type == YAML_SCALAR_NODE &&
             o->data.scalar.length == k->data.scalar.length &&
-            memcmp(o->data.scalar.value, k->data.scalar.value,
-                   k->data.scalar.length) == 0)
+            memcmp(o->data.scalar.value, k->data.scalar.value, k->data.scalar.length) == 0)
             return cfg_fail(wk->err, w, "given twice");
     }
     return OCP_OK;
@@ -217,7 +213,7 @@ static int check_duplicate(struct walk *wk, yaml_node_t *map,
 static void join(char *buf, const char *parent, const char *name, size_t len)
 {
     cfg_pathf(buf, CFG_PATH_MAX, "%s%s%.*s", parent, parent[0] ? "." : "",
-             (int)(len > 300 ? 300 : len), name);
+              (int)(len > 300 ? 300 : len), name);
 }
 
 static int walk_scalar(struct walk *wk, enum cfg_key key, yaml_node_t *node,
@@ -228,8 +224,7 @@ static int walk_scalar(struct walk *wk, enum cfg_key key, yaml_node_t *node,
     int is_null, rc;
 
     if (node->type != YAML_SCALAR_NODE)
-        return cfg_fail(wk->err, w, "expected a single value, got %s",
-                        shape_word(node));
+        return cfg_fail(wk->err, w, "expected a single value, got %s", shape_word(node));
     rc = scalar_text(wk, node, w, &text, &len, &is_null);
     if (rc != OCP_OK)
         return rc;
@@ -269,8 +264,7 @@ static int walk_tags(struct walk *wk, yaml_node_t *seq, const char *path)
     return rc;
 }
 
-static int walk_optional_tables(struct walk *wk, yaml_node_t *seq,
-                                const char *path)
+static int walk_optional_tables(struct walk *wk, yaml_node_t *seq, const char *path)
 {
     char ipath[CFG_PATH_MAX];
     struct cfg_where w = {wk->src, ipath};
@@ -292,8 +286,7 @@ static int walk_optional_tables(struct walk *wk, yaml_node_t *seq,
                             item ? shape_word(item) : "nothing");
         rc = scalar_text(wk, item, &w, &text, &len, &is_null);
         if (rc == OCP_OK)
-            rc = cfg_add_optional_table(wk->c, text ? text : "", len, &w,
-                                        wk->err);
+            rc = cfg_add_optional_table(wk->c, text ? text : "", len, &w, wk->err);
         free(text);
     }
     return rc;
@@ -303,8 +296,7 @@ static int walk_optional_tables(struct walk *wk, yaml_node_t *seq,
 static int walk_cost_item(struct walk *wk, yaml_node_t *map, const char *ipath)
 {
     char kpath[CFG_PATH_MAX], ppath[CFG_PATH_MAX], idpath[CFG_PATH_MAX];
-    struct cfg_where w = {wk->src, kpath}, pw = {wk->src, ppath},
-                     iw = {wk->src, idpath};
+    struct cfg_where w = {wk->src, kpath}, pw = {wk->src, ppath}, iw = {wk->src, idpath};
     char *text[2] = {NULL, NULL};
     size_t len[2] = {0, 0};
     int have[2] = {0, 0}, seen[2] = {0, 0};
@@ -350,8 +342,7 @@ static int walk_cost_item(struct walk *wk, yaml_node_t *map, const char *ipath)
     if (rc == OCP_OK && !have[1])
         rc = cfg_fail(wk->err, &iw, "required value missing");
     if (rc == OCP_OK)
-        rc = cfg_add_cost_category(wk->c, text[0], len[0], text[1], len[1], &pw,
-                                   &iw, wk->err);
+        rc = cfg_add_cost_category(wk->c, text[0], len[0], text[1], len[1], &pw, &iw, wk->err);
     free(text[0]);
     free(text[1]);
     return rc;
@@ -398,19 +389,16 @@ static int walk_roles(struct walk *wk, yaml_node_t *map, const char *path)
             break;
         join(npath, path, node, nlen);
         if (v == NULL || v->type != YAML_SCALAR_NODE)
-            return cfg_fail(wk->err, &w, "expected a role, got %s",
-                            v ? shape_word(v) : "nothing");
+            return cfg_fail(wk->err, &w, "expected a role, got %s", v ? shape_word(v) : "nothing");
         rc = scalar_text(wk, v, &w, &role, &rlen, &is_null);
         if (rc == OCP_OK)
-            rc = cfg_add_node_role(wk->c, node, nlen, role ? role : "", rlen,
-                                   &w, wk->err);
+            rc = cfg_add_node_role(wk->c, node, nlen, role ? role : "", rlen, &w, wk->err);
         free(role);
     }
     return rc;
 }
 
-static int walk_section(struct walk *wk, enum cfg_key section,
-                        yaml_node_t *map, const char *path)
+static int walk_section(struct walk *wk, enum cfg_key section, yaml_node_t *map, const char *path)
 {
     char kpath[CFG_PATH_MAX];
     struct cfg_where w = {wk->src, kpath};
@@ -443,30 +431,26 @@ static int walk_section(struct walk *wk, enum cfg_key section,
             if (v->type == YAML_MAPPING_NODE)
                 rc = walk_section(wk, key, v, kpath);
             else if (!is_null_node(v))
-                rc = cfg_fail(wk->err, &w, "expected a mapping, got %s",
-                              shape_word(v));
+                rc = cfg_fail(wk->err, &w, "expected a mapping, got %s", shape_word(v));
             break;
         case CS_LIST:
             if (is_null_node(v)) {
                 rc = cfg_reset_key(wk->c, key, &w, wk->err);
             } else if (v->type != YAML_SEQUENCE_NODE) {
-                rc = cfg_fail(wk->err, &w, "expected a list, got %s",
-                              shape_word(v));
+                rc = cfg_fail(wk->err, &w, "expected a list, got %s", shape_word(v));
             } else {
                 rc = cfg_reset_key(wk->c, key, &w, wk->err);
                 if (rc == OCP_OK)
-                    rc = key == CK_TAG_KEYS ? walk_tags(wk, v, kpath)
-                         : key == CK_INPUT_OPTIONAL_TABLES
-                             ? walk_optional_tables(wk, v, kpath)
-                             : walk_costs(wk, v, kpath);
+                    rc = key == CK_TAG_KEYS                ? walk_tags(wk, v, kpath)
+                         : key == CK_INPUT_OPTIONAL_TABLES ? walk_optional_tables(wk, v, kpath)
+                                                           : walk_costs(wk, v, kpath);
             }
             break;
         case CS_MAP:
             if (is_null_node(v)) {
                 rc = cfg_reset_key(wk->c, key, &w, wk->err);
             } else if (v->type != YAML_MAPPING_NODE) {
-                rc = cfg_fail(wk->err, &w,
-                              "expected a mapping of node: role, got %s",
+                rc = cfg_fail(wk->err, &w, "expected a mapping of node: role, got %s",
                               shape_word(v));
             } else {
                 rc = cfg_reset_key(wk->c, key, &w, wk->err);
@@ -479,26 +463,22 @@ static int walk_section(struct walk *wk, enum cfg_key section,
     return rc;
 }
 
-static int yaml_failure(const yaml_parser_t *parser, const char *src,
-                        struct ocp_error *err)
+static int yaml_failure(const yaml_parser_t *parser, const char *src, struct ocp_error *err)
 {
     if (parser->error == YAML_MEMORY_ERROR)
         return ocp_error_set(err, OCP_ERR_OSERR, src, -1, NULL,
                              "out of memory while parsing the YAML");
     return ocp_error_set(err, OCP_ERR_CONFIG, src, -1, NULL,
                          "line %zu, column %zu: YAML syntax error: %s%s%s",
-                         parser->problem_mark.line + 1,
-                         parser->problem_mark.column + 1,
+                         parser->problem_mark.line + 1, parser->problem_mark.column + 1,
                          parser->problem ? parser->problem : "unknown problem",
-                         parser->context ? " " : "",
-                         parser->context ? parser->context : "");
+                         parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
 /* Scans the tokens once and fails as soon as collections nest deeper than
  * CFG_NEST_MAX, which stops before the scanner's cost grows.  Syntax
  * errors are left to the real parse, which reports them the usual way. */
-static int check_depth(const char *yaml, size_t len, const char *src,
-                       struct ocp_error *err)
+static int check_depth(const char *yaml, size_t len, const char *src, struct ocp_error *err)
 {
     yaml_parser_t parser;
     yaml_token_t tok;
@@ -517,11 +497,11 @@ static int check_depth(const char *yaml, size_t len, const char *src,
         case YAML_BLOCK_SEQUENCE_START_TOKEN:
         case YAML_BLOCK_MAPPING_START_TOKEN:
             if (++depth > CFG_NEST_MAX)
-                rc = ocp_error_set(err, OCP_ERR_CONFIG, src, -1, NULL,
-                                   "line %zu, column %zu: collections nested "
-                                   "more than %d deep",
-                                   tok.start_mark.line + 1,
-                                   tok.start_mark.column + 1, CFG_NEST_MAX);
+                rc =
+                    ocp_error_set(err, OCP_ERR_CONFIG, src, -1, NULL,
+                                  "line %zu, column %zu: collections nested "
+                                  "more than %d deep",
+                                  tok.start_mark.line + 1, tok.start_mark.column + 1, CFG_NEST_MAX);
             break;
         case YAML_FLOW_SEQUENCE_END_TOKEN:
         case YAML_FLOW_MAPPING_END_TOKEN:
@@ -540,8 +520,8 @@ static int check_depth(const char *yaml, size_t len, const char *src,
     return rc;
 }
 
-int cfg_load_string(struct cfg *c, const char *yaml, size_t len,
-                    const char *name, struct ocp_error *err)
+int cfg_load_string(struct cfg *c, const char *yaml, size_t len, const char *name,
+                    struct ocp_error *err)
 {
     const char *src = name ? name : "config";
     struct cfg_where top = {src, "(top level)"};
@@ -617,8 +597,7 @@ int cfg_load_file(struct cfg *c, const char *path, struct ocp_error *err)
         return ocp_error_set(err, OCP_ERR_INTERRUPTED, path, -1, NULL,
                              "interrupted while opening the config file");
     if (f == NULL)
-        return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
-                             "cannot open the config file: %s",
+        return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL, "cannot open the config file: %s",
                              strerror(errno));
     cfg_buf_init(&b);
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
@@ -630,18 +609,16 @@ int cfg_load_file(struct cfg *c, const char *path, struct ocp_error *err)
         rc = ocp_error_set(err, OCP_ERR_INTERRUPTED, path, -1, NULL,
                            "interrupted while reading the config file");
     } else if (ferror(f)) {
-        rc = ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
-                           "cannot read the config file: %s", strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL, "cannot read the config file: %s",
+                           strerror(errno));
     } else if (b.len > CFG_FILE_MAX) {
         rc = ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
-                           "the config file is larger than %u bytes",
-                           CFG_FILE_MAX);
+                           "the config file is larger than %u bytes", CFG_FILE_MAX);
     } else if (!b.ok) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL,
                            "out of memory reading the config file");
     } else {
-        rc = cfg_load_string(c, b.len ? (const char *)b.data : "", b.len, path,
-                             err);
+        rc = cfg_load_string(c, b.len ? (const char *)b.data : "", b.len, path, err);
     }
     fclose(f);
     cfg_buf_release(&b);

@@ -55,9 +55,12 @@ static const struct ocp_colspec ns_label_cols[NSL_NCOLS] = {
 
 static const struct ocp_tablespec tables[OCP_TABLE_COUNT] = {
     [OCP_TABLE_POD] = {"openshift_pod_usage_line_items", "pod_usage", POD_NCOLS, pod_cols},
-    [OCP_TABLE_STORAGE] = {"openshift_storage_usage_line_items", "storage_usage", STO_NCOLS, storage_cols},
-    [OCP_TABLE_NODE_LABELS] = {"openshift_node_labels_line_items", "node_labels", NL_NCOLS, node_label_cols},
-    [OCP_TABLE_NAMESPACE_LABELS] = {"openshift_namespace_labels_line_items", "namespace_labels", NSL_NCOLS, ns_label_cols},
+    [OCP_TABLE_STORAGE] = {"openshift_storage_usage_line_items", "storage_usage", STO_NCOLS,
+                           storage_cols},
+    [OCP_TABLE_NODE_LABELS] = {"openshift_node_labels_line_items", "node_labels", NL_NCOLS,
+                               node_label_cols},
+    [OCP_TABLE_NAMESPACE_LABELS] = {"openshift_namespace_labels_line_items", "namespace_labels",
+                                    NSL_NCOLS, ns_label_cols},
 };
 
 const struct ocp_tablespec *ocp_table_spec(enum ocp_table table)

@@ -21,8 +21,8 @@ static void copy_field(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src);
 }
 
-int ocp_error_set(struct ocp_error *err, int code, const char *file,
-                  int64_t row_group, const char *column, const char *fmt, ...)
+int ocp_error_set(struct ocp_error *err, int code, const char *file, int64_t row_group,
+                  const char *column, const char *fmt, ...)
 {
     va_list ap;
 
@@ -38,8 +38,8 @@ int ocp_error_set(struct ocp_error *err, int code, const char *file,
     return code;
 }
 
-void ocp_error_context(struct ocp_error *err, const char *file,
-                       int64_t row_group, const char *column)
+void ocp_error_context(struct ocp_error *err, const char *file, int64_t row_group,
+                       const char *column)
 {
     if (err == NULL)
         return;
@@ -66,8 +66,7 @@ void ocp_error_format(const struct ocp_error *err, char *buf, size_t size)
         used = n < 0 ? used : used + (size_t)n;
     }
     if (err->row_group >= 0 && used < size) {
-        n = snprintf(buf + used, size - used, "row group %lld: ",
-                     (long long)err->row_group);
+        n = snprintf(buf + used, size - used, "row group %lld: ", (long long)err->row_group);
         used = n < 0 ? used : used + (size_t)n;
     }
     if (err->column[0] != '\0' && used < size) {
@@ -81,17 +80,29 @@ void ocp_error_format(const struct ocp_error *err, char *buf, size_t size)
 const char *ocp_status_name(int code)
 {
     switch (code) {
-    case OCP_OK: return "ok";
-    case OCP_ERR_USAGE: return "usage error";
-    case OCP_ERR_DATA: return "data error";
-    case OCP_ERR_NOINPUT: return "missing input";
-    case OCP_ERR_SOFTWARE: return "internal error";
-    case OCP_ERR_OSERR: return "system error";
-    case OCP_ERR_CANTCREAT: return "cannot create output";
-    case OCP_ERR_IOERR: return "I/O error";
-    case OCP_ERR_CONFIG: return "config error";
-    case OCP_ERR_UNSUPPORTED: return "unsupported";
-    case OCP_ERR_INTERRUPTED: return "interrupted";
-    default: return "error";
+    case OCP_OK:
+        return "ok";
+    case OCP_ERR_USAGE:
+        return "usage error";
+    case OCP_ERR_DATA:
+        return "data error";
+    case OCP_ERR_NOINPUT:
+        return "missing input";
+    case OCP_ERR_SOFTWARE:
+        return "internal error";
+    case OCP_ERR_OSERR:
+        return "system error";
+    case OCP_ERR_CANTCREAT:
+        return "cannot create output";
+    case OCP_ERR_IOERR:
+        return "I/O error";
+    case OCP_ERR_CONFIG:
+        return "config error";
+    case OCP_ERR_UNSUPPORTED:
+        return "unsupported";
+    case OCP_ERR_INTERRUPTED:
+        return "interrupted";
+    default:
+        return "error";
     }
 }

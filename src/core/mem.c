@@ -129,4 +129,3 @@ void ocp_mem_advise_huge_mapping(void *p, size_t n)
     (void)n;
 #endif
 }
-

@@ -19,8 +19,7 @@ static int is_loopback(const struct sockaddr_storage *ss)
     if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
         const unsigned char *b = a->sin6_addr.s6_addr;
-        static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
-                                                   0, 0, 0, 0, 0xff, 0xff};
+        static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr))
             return 1;
         return memcmp(b, v4mapped, sizeof v4mapped) == 0 && b[12] == 127;
@@ -37,12 +36,10 @@ static int set_one(int fd)
     int type = 0, one = 1;
     socklen_t tlen = sizeof type;
 
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 ||
-        type != SOCK_STREAM)
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM)
         return 0;
     memset(&peer, 0, sizeof peer);
-    if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
-        !is_loopback(&peer))
+    if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 || !is_loopback(&peer))
         return 0;
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
 }

@@ -49,15 +49,15 @@ static void sha1_block_scalar(struct sha1_ctx *c, const unsigned char *p)
     e = c->h[4];
     /* Four loops of 20 rounds, one per round function, so the compiler
      * can unroll them without a branch per round. */
-#define SHA1_ROUND(fexpr, kconst)                                              \
-    do {                                                                       \
-        f = (fexpr);                                                           \
-        t = rol(a, 5) + f + e + (kconst) + w[i];                               \
-        e = d;                                                                 \
-        d = cc;                                                                \
-        cc = rol(b, 30);                                                       \
-        b = a;                                                                 \
-        a = t;                                                                 \
+#define SHA1_ROUND(fexpr, kconst)                                                                  \
+    do {                                                                                           \
+        f = (fexpr);                                                                               \
+        t = rol(a, 5) + f + e + (kconst) + w[i];                                                   \
+        e = d;                                                                                     \
+        d = cc;                                                                                    \
+        cc = rol(b, 30);                                                                           \
+        b = a;                                                                                     \
+        a = t;                                                                                     \
     } while (0)
     for (int i = 0; i < 20; i++)
         SHA1_ROUND((b & cc) | (~b & d), 0x5A827999u);
@@ -85,8 +85,8 @@ static void sha1_block_scalar(struct sha1_ctx *c, const unsigned char *p)
  * follows Intel's description of SHA1RNDS4/SHA1NEXTE/SHA1MSG1/SHA1MSG2:
  * each step does four rounds, the round function changes every five
  * steps, and the message words are extended four at a time. */
-__attribute__((target("sha,sse4.1"))) static void
-sha1_block_ni(struct sha1_ctx *c, const unsigned char *p)
+__attribute__((target("sha,sse4.1"))) static void sha1_block_ni(struct sha1_ctx *c,
+                                                                const unsigned char *p)
 {
     const __m128i mask = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
     __m128i abcd, abcd_save, e0, e0_save, e1, m[4];
@@ -115,14 +115,14 @@ sha1_block_ni(struct sha1_ctx *c, const unsigned char *p)
     m[0] = _mm_xor_si128(m[0], m[2]);
 
     /* Rounds 12-79: step k uses word group k % 4 and function k / 5. */
-#define SHA1_NI_STEP(K, ECUR, EOTHER, F)                                        \
-    do {                                                                        \
-        ECUR = _mm_sha1nexte_epu32(ECUR, m[(K) % 4]);                           \
-        EOTHER = abcd;                                                          \
-        m[((K) + 1) % 4] = _mm_sha1msg2_epu32(m[((K) + 1) % 4], m[(K) % 4]);    \
-        abcd = _mm_sha1rnds4_epu32(abcd, ECUR, F);                              \
-        m[((K) + 3) % 4] = _mm_sha1msg1_epu32(m[((K) + 3) % 4], m[(K) % 4]);    \
-        m[((K) + 2) % 4] = _mm_xor_si128(m[((K) + 2) % 4], m[(K) % 4]);         \
+#define SHA1_NI_STEP(K, ECUR, EOTHER, F)                                                           \
+    do {                                                                                           \
+        ECUR = _mm_sha1nexte_epu32(ECUR, m[(K) % 4]);                                              \
+        EOTHER = abcd;                                                                             \
+        m[((K) + 1) % 4] = _mm_sha1msg2_epu32(m[((K) + 1) % 4], m[(K) % 4]);                       \
+        abcd = _mm_sha1rnds4_epu32(abcd, ECUR, F);                                                 \
+        m[((K) + 3) % 4] = _mm_sha1msg1_epu32(m[((K) + 3) % 4], m[(K) % 4]);                       \
+        m[((K) + 2) % 4] = _mm_xor_si128(m[((K) + 2) % 4], m[(K) % 4]);                            \
     } while (0)
     SHA1_NI_STEP(3, e1, e0, 0);
     SHA1_NI_STEP(4, e0, e1, 0);
@@ -246,8 +246,7 @@ void txt_sha1(const void *data, size_t len, uint8_t digest[20])
     sha1_final(&c, digest);
 }
 
-void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len,
-                 char out[37])
+void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37])
 {
     static const char hex[] = "0123456789abcdef";
     struct sha1_ctx c;

@@ -20,8 +20,7 @@ static int is_leap(int64_t y)
 
 static int month_days(int64_t y, int m)
 {
-    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30,
-                                           31, 31, 30, 31, 30, 31};
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && is_leap(y))
         return 29;
     return days[m - 1];
@@ -72,8 +71,7 @@ static int digits(const char *s, int n, int *value)
 
 static int is_blank(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-           c == '\f';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 /* Parses "YYYY-MM-DD" at s (at least 10 bytes available). */
@@ -81,8 +79,8 @@ static int parse_ymd(const char *s, int32_t *days)
 {
     int y, m, d;
 
-    if (digits(s, 4, &y) != 0 || s[4] != '-' || digits(s + 5, 2, &m) != 0 ||
-        s[7] != '-' || digits(s + 8, 2, &d) != 0)
+    if (digits(s, 4, &y) != 0 || s[4] != '-' || digits(s + 5, 2, &m) != 0 || s[7] != '-' ||
+        digits(s + 8, 2, &d) != 0)
         return -1;
     if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
         return -1;
@@ -231,10 +229,8 @@ int txt_parse_timestamp(const char *s, size_t len, int64_t *micros)
         *micros = (int64_t)days * 86400 * 1000000;
         return 0;
     }
-    if (len < 19 || (s[10] != ' ' && s[10] != 'T' && s[10] != 't') ||
-        digits(s + 11, 2, &hh) != 0 || s[13] != ':' ||
-        digits(s + 14, 2, &mi) != 0 || s[16] != ':' ||
-        digits(s + 17, 2, &ss) != 0)
+    if (len < 19 || (s[10] != ' ' && s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &hh) != 0 ||
+        s[13] != ':' || digits(s + 14, 2, &mi) != 0 || s[16] != ':' || digits(s + 17, 2, &ss) != 0)
         return -1;
     if (hh > 23 || mi > 59 || ss > 59)
         return -1;
@@ -254,8 +250,6 @@ int txt_parse_timestamp(const char *s, size_t len, int64_t *micros)
     }
     if (parse_zone(s + i, len - i, &offset) != 0)
         return -1;
-    *micros = (((int64_t)days * 86400 + hh * 3600 + mi * 60 + ss) - offset) *
-                  1000000 +
-              frac;
+    *micros = (((int64_t)days * 86400 + hh * 3600 + mi * 60 + ss) - offset) * 1000000 + frac;
     return 0;
 }

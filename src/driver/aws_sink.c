@@ -23,17 +23,17 @@
 #include "ocpagg/pq_writer.h"
 
 struct aws_sink {
-    int parquet;              /* else CSV */
-    int file;                 /* a file is written (else the database only) */
-    struct out_dest *db;      /* postgres: the OCP destination, else NULL */
-    int64_t db_rows;          /* rows sent to the database */
-    struct rpt_buf text;      /* COPY / CSV text of one day */
+    int parquet;         /* else CSV */
+    int file;            /* a file is written (else the database only) */
+    struct out_dest *db; /* postgres: the OCP destination, else NULL */
+    int64_t db_rows;     /* rows sent to the database */
+    struct rpt_buf text; /* COPY / CSV text of one day */
     int open, aborted;
-    struct rpt_atomic csv;    /* CSV: the pending file */
-    struct pq_writer *pq;     /* Parquet: the pending file */
+    struct rpt_atomic csv; /* CSV: the pending file */
+    struct pq_writer *pq;  /* Parquet: the pending file */
     const struct aws_settings *s;
-    struct aws_table day;     /* Parquet: one day's rows, decoded */
-    struct aws_counters c;    /* added in day order */
+    struct aws_table day;  /* Parquet: one day's rows, decoded */
+    struct aws_counters c; /* added in day order */
 };
 
 int aws_sink_is_parquet(const char *path)
@@ -136,13 +136,11 @@ int aws_sink_open(struct aws_sink **out, const struct cfg *cfg, const struct aws
 
 /* One day's rows (a table, or CSV text when csv is set) and counters, in
  * day order: the AWS report's rows go out here. */
-int aws_sink_day(struct aws_sink *k, const struct aws_table *day,
-                        const struct aws_counters *dc, const char *csv, size_t csv_len,
-                        struct ocp_error *err)
+int aws_sink_day(struct aws_sink *k, const struct aws_table *day, const struct aws_counters *dc,
+                 const char *csv, size_t csv_len, struct ocp_error *err)
 {
     if (!k->open || k->aborted)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "the AWS report was aborted");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "the AWS report was aborted");
     int rc = OCP_OK;
 
     aws_counters_add(&k->c, dc);
@@ -182,21 +180,18 @@ int aws_sink_day(struct aws_sink *k, const struct aws_table *day,
 
 /* A day's block from aws_block_encode (another rank's day, or rank 0's
  * own in CSV form). */
-int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len,
-                          struct ocp_error *err)
+int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len, struct ocp_error *err)
 {
     struct aws_counters dc;
     const char *csv;
     size_t csv_len;
     int rc;
     if (!k->open || k->aborted)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "the AWS report was aborted");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "the AWS report was aborted");
     aws_table_release(&k->day);
     aws_table_init(&k->day);
     rc = aws_block_decode(blk, len, &k->day, &dc, &csv, &csv_len, err);
-    if (rc == OCP_OK && csv == NULL && k->day.count > 0 &&
-        day_constants(&k->day, k->s) != OCP_OK)
+    if (rc == OCP_OK && csv == NULL && k->day.count > 0 && day_constants(&k->day, k->s) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     if (rc == OCP_OK)
         rc = aws_sink_day(k, &k->day, &dc, csv, csv_len, err);
@@ -221,13 +216,12 @@ void aws_sink_abort(struct aws_sink *k)
 /* After the last block: the report complete under its pending name, the
  * counters (with the run's reading counts) and row counts in res. */
 int aws_sink_close(struct aws_sink *k, const struct aws_read_counts *read,
-                          struct aws_step_result *res, struct ocp_error *err)
+                   struct aws_step_result *res, struct ocp_error *err)
 {
     struct rpt_buf js = {0};
     int rc = OCP_OK;
     if (!k->open || k->aborted)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "the AWS report was aborted");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "the AWS report was aborted");
     k->c.read = *read;
     if (k->file)
         rc = k->parquet ? pq_writer_close(k->pq, err) : rpt_atomic_commit(&k->csv, err);
@@ -262,4 +256,3 @@ void aws_sink_free(struct aws_sink *k)
     rpt_buf_release(&k->text);
     free(k);
 }
-

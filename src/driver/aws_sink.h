@@ -29,14 +29,12 @@ int aws_sink_open(struct aws_sink **out, const struct cfg *cfg, const struct aws
 
 /* One run day, in day order: its counters and its rows, as a table (a
  * Parquet report) or as CSV text (csv set; a CSV report).  Writes them. */
-int aws_sink_day(struct aws_sink *k, const struct aws_table *day,
-                 const struct aws_counters *c, const char *csv, size_t csv_len,
-                 struct ocp_error *err);
+int aws_sink_day(struct aws_sink *k, const struct aws_table *day, const struct aws_counters *c,
+                 const char *csv, size_t csv_len, struct ocp_error *err);
 
 /* One run day as a block from aws_block_encode (decoded, then
  * aws_sink_day).  A corrupt block is OCP_ERR_SOFTWARE. */
-int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len,
-                   struct ocp_error *err);
+int aws_sink_write(struct aws_sink *k, const unsigned char *blk, size_t len, struct ocp_error *err);
 
 /* After the last day: completes the report under res->pending_path and
  * fills res's counters (with the run's reading counts) and row counts. */

@@ -22,10 +22,10 @@
 
 #include <unistd.h>
 
-#include <errno.h>
 #include "driver/driver.h"
 #include "driver/exchange.h"
 #include "driver/fault.h"
+#include <errno.h>
 
 #include <limits.h>
 #include <omp.h>
@@ -102,8 +102,8 @@ static char *cur_path(const struct cfg *cfg)
 }
 
 /* The settings from the config; the arrays are malloc'd into *keys etc. */
-static int settings(const struct cfg *cfg, struct aws_settings *s, char ***aws_keys,
-                    size_t *naws, char ***pairs, size_t *npairs, struct aws_alias **aliases,
+static int settings(const struct cfg *cfg, struct aws_settings *s, char ***aws_keys, size_t *naws,
+                    char ***pairs, size_t *npairs, struct aws_alias **aliases,
                     struct ocp_error *err)
 {
     size_t i;
@@ -149,7 +149,6 @@ static int settings(const struct cfg *cfg, struct aws_settings *s, char ***aws_k
     return OCP_OK;
 }
 
-
 /* ---- the step ---- */
 
 static int oom(struct ocp_error *err)
@@ -162,7 +161,6 @@ static int first(int rc, int lrc)
 {
     return rc == OCP_OK ? lrc : rc;
 }
-
 
 struct owner_ctx {
     int rank, nranks;
@@ -178,8 +176,8 @@ static int owned_by(int32_t day, void *ctx)
  * rank sends rank 0 its rows' first and last day and its match sets (of
  * the configured days; without dates every row counts); rank 0 sends back
  * the window and all sets.  *sets is malloc'd. */
-static int window_and_sets(struct tp *t, const struct cfg *cfg, const struct rpt_table *ocp,
-                           int rc, int32_t win[2], unsigned char **sets, size_t *nsets,
+static int window_and_sets(struct tp *t, const struct cfg *cfg, const struct rpt_table *ocp, int rc,
+                           int32_t win[2], unsigned char **sets, size_t *nsets,
                            struct ocp_error *err)
 {
     struct rpt_buf b = {0};
@@ -215,8 +213,7 @@ static int window_and_sets(struct tp *t, const struct cfg *cfg, const struct rpt
             size_t len = 0;
             int lrc = tp_recv(t, &m, &len, rc, r, TAG_AWS_SETS, err);
             if (rc == OCP_OK && lrc == OCP_OK && len < 8)
-                lrc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                                    "bad AWS match sets");
+                lrc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "bad AWS match sets");
             if (rc == OCP_OK && lrc == OCP_OK) {
                 int32_t l, h;
                 memcpy(&l, m, 4);
@@ -333,13 +330,13 @@ static int read_and_share(struct tp *t, const struct cfg *cfg, int rc, const int
 
 /* A batch of this rank's days, attributed on threads and encoded. */
 struct batch {
-    struct rpt_buf *block;   /* per day of the batch */
-    struct aws_table *tb;    /* per day: the rows, when kept (not encoded) */
+    struct rpt_buf *block; /* per day of the batch */
+    struct aws_table *tb;  /* per day: the rows, when kept (not encoded) */
     struct aws_counters *c;
-    int keep;                /* rank 0, Parquet: hand the tables to the sink */
+    int keep; /* rank 0, Parquet: hand the tables to the sink */
     struct ocp_error *err;
     int *status;
-    size_t first, count;     /* into the rank's window days */
+    size_t first, count; /* into the rank's window days */
 };
 
 static int batch_alloc(struct batch *b, int nthreads, int keep)
@@ -352,8 +349,7 @@ static int batch_alloc(struct batch *b, int nthreads, int keep)
     b->err = calloc((size_t)nthreads, sizeof *b->err);
     b->status = calloc((size_t)nthreads, sizeof *b->status);
     b->keep = keep;
-    if (b->block == NULL || b->tb == NULL || b->c == NULL || b->err == NULL ||
-        b->status == NULL)
+    if (b->block == NULL || b->tb == NULL || b->c == NULL || b->err == NULL || b->status == NULL)
         return OCP_ERR_OSERR;
     for (i = 0; i < nthreads; i++)
         aws_table_init(&b->tb[i]);
@@ -421,37 +417,37 @@ static int run_batch(const struct aws_prepared *a, const int32_t *days, struct b
         if (w != NULL)
             write_pending(w);
 #pragma omp for schedule(dynamic, 1)
-    for (i = 0; i < (int)b->count; i++) {
-        int32_t day = days[b->first + (size_t)i];
-        struct aws_table *tb = &b->tb[i];
-        struct aws_counters *c = &b->c[i];
-        size_t lo = 0, hi = nadays;
-        /* The day's index among the prepared days (those with daily
-         * rows); a day without any gives an empty block. */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (adays[mid] < day)
-                lo = mid + 1;
-            else
-                hi = mid;
+        for (i = 0; i < (int)b->count; i++) {
+            int32_t day = days[b->first + (size_t)i];
+            struct aws_table *tb = &b->tb[i];
+            struct aws_counters *c = &b->c[i];
+            size_t lo = 0, hi = nadays;
+            /* The day's index among the prepared days (those with daily
+             * rows); a day without any gives an empty block. */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (adays[mid] < day)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            aws_table_release(tb);
+            aws_table_init(tb);
+            memset(c, 0, sizeof *c);
+            b->block[i].len = 0;
+            ocp_error_clear(&b->err[i]);
+            b->status[i] = lo < nadays && adays[lo] == day
+                               ? aws_attribute_day(a, lo, tb, c, &b->err[i])
+                               : OCP_OK;
+            /* Rank 0's own Parquet days go to the sink as they are; every
+             * other day travels (or, as CSV, is formatted here) as a block. */
+            if (b->keep && !csv)
+                continue;
+            if (b->status[i] == OCP_OK && aws_block_encode(tb, c, csv, &b->block[i]) != OCP_OK)
+                b->status[i] = oom(&b->err[i]);
+            aws_table_release(tb);
+            aws_table_init(tb);
         }
-        aws_table_release(tb);
-        aws_table_init(tb);
-        memset(c, 0, sizeof *c);
-        b->block[i].len = 0;
-        ocp_error_clear(&b->err[i]);
-        b->status[i] = lo < nadays && adays[lo] == day
-                           ? aws_attribute_day(a, lo, tb, c, &b->err[i])
-                           : OCP_OK;
-        /* Rank 0's own Parquet days go to the sink as they are; every
-         * other day travels (or, as CSV, is formatted here) as a block. */
-        if (b->keep && !csv)
-            continue;
-        if (b->status[i] == OCP_OK && aws_block_encode(tb, c, csv, &b->block[i]) != OCP_OK)
-            b->status[i] = oom(&b->err[i]);
-        aws_table_release(tb);
-        aws_table_init(tb);
-    }
     }
     if (w != NULL && w->rc != OCP_OK) {
         rc = w->rc;
@@ -606,9 +602,9 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
                     rc = sink_batch_item(sink, &b, taken, csv, err);
                 tp_failed(t, rc, err);
             } else {
-                int lrc = tp_send(t, b.block != NULL ? b.block[taken].data : NULL,
-                                  b.block != NULL ? b.block[taken].len : 0, rc, 0,
-                                  TAG_AWS_BLOCK, err);
+                int lrc =
+                    tp_send(t, b.block != NULL ? b.block[taken].data : NULL,
+                            b.block != NULL ? b.block[taken].len : 0, rc, 0, TAG_AWS_BLOCK, err);
                 rc = first(rc, lrc); /* rank 0 refused: it failed or stopped */
             }
             taken++;
@@ -631,9 +627,10 @@ int aws_step(struct tp *t, const struct cfg *cfg, const struct rpt_buf *rows, in
     res->sink = NULL;
     tm[4] = now_seconds();
     if (rc == OCP_OK && rank == 0 && getenv("OCPAGG_AWS_TIMING") != NULL)
-        fprintf(stderr, "ocpagg: AWS step: window and match sets %.2f s, CUR read %.2f s, "
-                        "daily rows to their days' ranks %.2f s, attribution %.2f s, "
-                        "write %.2f s\n",
+        fprintf(stderr,
+                "ocpagg: AWS step: window and match sets %.2f s, CUR read %.2f s, "
+                "daily rows to their days' ranks %.2f s, attribution %.2f s, "
+                "write %.2f s\n",
                 tm[0] - t0, tm[1] - tm[0], tm[2] - tm[1], tm[3] - tm[2], tm[4] - tm[3]);
     batch_free(&b, nthreads);
     batch_free(&b2, nthreads);

@@ -36,8 +36,7 @@ int check_outputs(struct run *r, struct ocp_error *err)
         spec.summary_path = r->cfg.summary_path;
         spec.summary_key = "output.summary";
     }
-    spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
-                       r->cfg.output_partitioned;
+    spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET && r->cfg.output_partitioned;
     spec.inputs = inputs;
     spec.ninputs = r->plan.nfiles + 1;
     rc = rpt_output_check(&spec, err);
@@ -63,8 +62,8 @@ int check_outputs(struct run *r, struct ocp_error *err)
             rc = rpt_output_check(&spec, err);
         }
         if (rc == OCP_OK && !r->enc.postgres) {
-            int partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET &&
-                              r->cfg.output_partitioned;
+            int partitioned =
+                r->cfg.output_format == CFG_OUTPUT_PARQUET && r->cfg.output_partitioned;
             spec.report_path = partitioned ? r->cfg.output_path : aws;
             spec.report_key = partitioned ? "output.path" : "aws.output";
             spec.partitioned = partitioned;
@@ -98,8 +97,8 @@ static int pg_aws_check(struct run *r, struct ocp_error *err)
         const char *eq = strchr(pairs[i], '='); /* cfg_aws.c checked the form */
         ids[i] = eq != NULL ? strtoll(eq + 1, NULL, 10) : 0;
     }
-    rc = pg_aws_preflight(&r->pgo, &r->pgt.periods, r->cfg.aws_has_bill_id,
-                          r->cfg.aws_bill_id, ids, npairs, stderr, err);
+    rc = pg_aws_preflight(&r->pgo, &r->pgt.periods, r->cfg.aws_has_bill_id, r->cfg.aws_bill_id, ids,
+                          npairs, stderr, err);
     free(ids);
     cfg_aws_split_free(pairs, npairs);
     return rc;
@@ -163,7 +162,8 @@ int check_threads(int nthreads, struct ocp_error *err)
         if (e != 0) {
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads",
                                "cannot start %d threads (%s); lower threads or "
-                               "OMP_NUM_THREADS", nthreads, strerror(e));
+                               "OMP_NUM_THREADS",
+                               nthreads, strerror(e));
             break;
         }
         started = i;

@@ -28,8 +28,8 @@ struct claim_board {
     uint32_t free_value, taken_value;
 };
 
-int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
-                       struct claim_board **out, struct ocp_error *err)
+int claim_board_create(MPI_Comm comm, size_t nchunks, int steal, struct claim_board **out,
+                       struct ocp_error *err)
 {
     struct claim_board *b = calloc(1, sizeof *b);
     void *base = NULL;
@@ -37,8 +37,7 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
 
     *out = NULL;
     if (b == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     b->nchunks = nchunks;
     b->node = MPI_COMM_NULL;
     MPI_Comm_rank(comm, &rank);
@@ -53,14 +52,11 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, b->node);
     if (!ok) {
         claim_board_destroy(b, 0);
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     MPI_Allgather(&rank, 1, MPI_INT, b->world, 1, MPI_INT, b->node);
     if (steal && b->nlocal > 1) {
-        MPI_Aint size =
-            b->me == 0 ? (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t))
-                       : 0;
+        MPI_Aint size = b->me == 0 ? (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t)) : 0;
         MPI_Aint qsize = 0;
         int unit, made;
 
@@ -68,16 +64,12 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
          * them, say) is no reason to stop: the ranks then keep to their
          * own lists, all of the node's ranks alike. */
         MPI_Comm_set_errhandler(b->node, MPI_ERRORS_RETURN);
-        made =
-            MPI_Win_allocate_shared(size, (int)sizeof(uint32_t), MPI_INFO_NULL,
-                                    b->node, &base, &b->win) == MPI_SUCCESS;
+        made = MPI_Win_allocate_shared(size, (int)sizeof(uint32_t), MPI_INFO_NULL, b->node, &base,
+                                       &b->win) == MPI_SUCCESS;
         if (made) {
             MPI_Win_set_errhandler(b->win, MPI_ERRORS_RETURN);
-            made =
-                MPI_Win_shared_query(b->win, 0, &qsize, &unit, &base) ==
-                    MPI_SUCCESS &&
-                base != NULL &&
-                qsize >= (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t));
+            made = MPI_Win_shared_query(b->win, 0, &qsize, &unit, &base) == MPI_SUCCESS &&
+                   base != NULL && qsize >= (MPI_Aint)((nchunks ? nchunks : 1) * sizeof(uint32_t));
         }
         ok = made;
         MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, b->node);
@@ -107,8 +99,7 @@ int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
         b->words = calloc(nchunks ? nchunks : 1, sizeof *b->words);
         if (b->words == NULL) {
             claim_board_destroy(b, 0);
-            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                                 "out of memory");
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         }
     }
     *out = b;
@@ -139,8 +130,7 @@ void claim_board_destroy(struct claim_board *b, int collective)
 /* What reading a chunk on `rank` costs the exchange: 0, its groups stay
  * (a whole day of the rank's own, or no day known); 1, they go to every
  * rank anyway (a split day); 2, they go to the day's rank. */
-static int moves(const struct plan_chunk *c, const struct exchange_days *days,
-                 int rank, int nranks)
+static int moves(const struct plan_chunk *c, const struct exchange_days *days, int rank, int nranks)
 {
     if (c->day == INT32_MIN)
         return 0;
@@ -181,8 +171,7 @@ static int list_of(struct claim_list *l, const struct plan *p, const int *owner,
     return OCP_OK;
 }
 
-int claim_board_window(struct claim_board *b, const struct plan *p,
-                       const struct plan_window *w,
+int claim_board_window(struct claim_board *b, const struct plan *p, const struct plan_window *w,
                        const struct exchange_days *days, unsigned sweep)
 {
     int *owner = NULL, k, rc;
@@ -204,9 +193,8 @@ int claim_board_window(struct claim_board *b, const struct plan *p,
 static int take(struct claim_board *b, size_t chunk)
 {
     uint32_t expect = b->free_value;
-    return __atomic_compare_exchange_n(&b->words[chunk], &expect,
-                                       b->taken_value, 0, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_RELAXED);
+    return __atomic_compare_exchange_n(&b->words[chunk], &expect, b->taken_value, 0,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 int claim_next(struct claim_board *b, size_t *chunk, int *stolen)

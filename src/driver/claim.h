@@ -12,9 +12,9 @@
  * started, from the back of their lists (the ones they would have read
  * last).  Each list is ordered so that its back holds the chunks whose
  * groups move in the exchange anyway (a split day's, or another rank's
- * day's): taking those costs the exchange nothing.  The report does not depend on who read what: sums are exact,
- * every other merge is order-free, and the exchange sends every group to
- * the rank of its day wherever it was read.
+ * day's): taking those costs the exchange nothing.  The report does not depend on who read what:
+ * sums are exact, every other merge is order-free, and the exchange sends every group to the rank
+ * of its day wherever it was read.
  *
  * A chunk is claimed once: one 32-bit word per chunk in memory the node's
  * ranks share (an MPI shared-memory window), taken by compare-and-swap
@@ -40,8 +40,8 @@ struct claim_board;
 /* Collective over comm: a board for a plan of nchunks chunks.  With steal
  * 0 (or one rank on this node) every rank reads exactly its own list, as
  * plan_share gives it.  OCP_ERR_OSERR when out of memory. */
-int claim_board_create(MPI_Comm comm, size_t nchunks, int steal,
-                       struct claim_board **out, struct ocp_error *err);
+int claim_board_create(MPI_Comm comm, size_t nchunks, int steal, struct claim_board **out,
+                       struct ocp_error *err);
 
 /* Frees b (NULL is fine).  collective: also frees the shared window,
  * which every rank of comm must then do; a job that failed passes 0 and
@@ -52,8 +52,7 @@ void claim_board_destroy(struct claim_board *b, int collective);
  * on every rank).  sweep counts the passes over the windows (0, then 1 when
  * the roles' rerun reads them again).  Not thread-safe; call it before
  * any claim of the window.  OCP_ERR_OSERR when out of memory. */
-int claim_board_window(struct claim_board *b, const struct plan *p,
-                       const struct plan_window *w,
+int claim_board_window(struct claim_board *b, const struct plan *p, const struct plan_window *w,
                        const struct exchange_days *days, unsigned sweep);
 
 /* Thread-safe.  The next chunk this rank reads (an index into the plan's

@@ -25,7 +25,7 @@ struct plan_chunk {
     int32_t table;
     int32_t file;
     int32_t row_group;
-    int32_t day;           /* the one UTC day of all its rows, or INT32_MIN */
+    int32_t day; /* the one UTC day of all its rows, or INT32_MIN */
     int64_t row_start;
     int64_t nrows;
 };
@@ -38,7 +38,7 @@ struct plan_window {
 };
 
 struct plan {
-    char **files;          /* input files; HDF5 has exactly one */
+    char **files; /* input files; HDF5 has exactly one */
     size_t nfiles;
     struct plan_chunk *chunks;
     size_t nchunks;
@@ -51,8 +51,8 @@ struct plan {
 void plan_release(struct plan *p);
 
 /* Rank 0: lists and checks the inputs and cuts them into chunks. */
-int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
-               size_t warning_size, struct ocp_error *err);
+int plan_build(const struct cfg *cfg, struct plan *out, char *warning, size_t warning_size,
+               struct ocp_error *err);
 
 /* Who reads which chunk of window w: a malloc'd array of the plan's
  * nchunks ranks out of nranks (-1 for chunks outside w), balanced by rows;
@@ -80,8 +80,8 @@ int plan_window_days(const struct plan *p, const struct plan_window *w, int32_t 
  * rows each, in day order.  Only when every chunk lies within one known
  * day (Parquet with interval_start statistics); otherwise, or with
  * window_rows 0, one window covers everything.  *out is malloc'd. */
-int plan_windows(const struct plan *p, int64_t window_rows, int nranks,
-                 struct plan_window **out, size_t *count);
+int plan_windows(const struct plan *p, int64_t window_rows, int nranks, struct plan_window **out,
+                 size_t *count);
 
 int plan_serialize(const struct plan *p, unsigned char **buf, size_t *len);
 int plan_deserialize(struct plan *p, const unsigned char *buf, size_t len);
@@ -92,8 +92,7 @@ struct tp;
  * (size, first 4 KiB and last 64 KiB) and the others compare theirs; a
  * rank that sees a different or no file fails (65 or 66), naming it.  rc
  * is this rank's status so far; every rank must call it. */
-int input_check(struct tp *tp, const struct plan *p, int rank, int rc,
-                struct ocp_error *err);
+int input_check(struct tp *tp, const struct plan *p, int rank, int rc, struct ocp_error *err);
 
 /* Options and state of the job that execute.c needs. */
 struct job {
@@ -110,30 +109,28 @@ struct job {
 
 /* Per-rank results of the read phase. */
 struct rank_result {
-    int64_t rows;          /* input rows read by this rank */
-    long chunks;           /* chunks read by this rank */
-    long chunks_stolen;    /* of them, taken from another rank's list */
-    double read_seconds;   /* read + aggregate */
-    double merge_seconds;  /* merging thread partials */
+    int64_t rows;         /* input rows read by this rank */
+    long chunks;          /* chunks read by this rank */
+    long chunks_stolen;   /* of them, taken from another rank's list */
+    double read_seconds;  /* read + aggregate */
+    double merge_seconds; /* merging thread partials */
     int threads;
     char bad_label_where[OCP_ERROR_PATH_MAX + 64]; /* first file/row group */
 };
 
 /* Reads and aggregates the chunks the board hands this rank (claim.h: its
  * own list of the window, then what the node's other ranks have not
- * started) with the configured threads into one partial.  The master thread checks for peers' alerts and stop
- * signals between chunks (tp_poll) and alerts the peers of this rank's
- * own failure, so every rank stops reading within a chunk of any rank's
- * failure.  A partial in *out on entry (the last window's, emptied
- * here with agg_partial_reset) is reused for the first thread, so its
+ * started) with the configured threads into one partial.  The master thread checks for peers'
+ * alerts and stop signals between chunks (tp_poll) and alerts the peers of this rank's own failure,
+ * so every rank stops reading within a chunk of any rank's failure.  A partial in *out on entry
+ * (the last window's, emptied here with agg_partial_reset) is reused for the first thread, so its
  * memory serves again; it is taken over either way (destroyed on
  * failure).
  * Returns OCP_OK, this rank's failure, OCP_ERR_INTERRUPTED on
  * its own signal, or TP_PEER when a peer failed or stopped. */
 struct claim_board;
-int execute_chunks(const struct job *job, struct claim_board *board,
-                   struct agg_partial **out, struct rank_result *res,
-                   struct ocp_error *err);
+int execute_chunks(const struct job *job, struct claim_board *board, struct agg_partial **out,
+                   struct rank_result *res, struct ocp_error *err);
 
 /* Wall-clock seconds. */
 double now_seconds(void);

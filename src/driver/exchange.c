@@ -20,8 +20,8 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays,
-                       int nranks, int split_ok)
+int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays, int nranks,
+                       int split_ok)
 {
     int32_t *u;
     size_t *count, q, i, n;
@@ -69,8 +69,8 @@ int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t nday
     return OCP_OK;
 }
 
-int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p,
-                         struct tp *t, int split_ok, struct ocp_error *err)
+int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p, struct tp *t,
+                         int split_ok, struct ocp_error *err)
 {
     int32_t *mine = NULL, *all = NULL;
     int *counts = NULL, rc = OCP_OK;
@@ -150,12 +150,10 @@ static int keep_owned(int32_t day, void *ctx)
 static int keep_leaving(int32_t day, void *ctx)
 {
     const struct owner_ctx *c = ctx;
-    return exchange_day_owner(day, c->nranks) != c->rank ||
-           exchange_day_split(c->d, day);
+    return exchange_day_owner(day, c->nranks) != c->rank || exchange_day_split(c->d, day);
 }
 
-int64_t exchange_count_moving(const struct agg_partial *p, const struct exchange_days *d,
-                              int rank)
+int64_t exchange_count_moving(const struct agg_partial *p, const struct exchange_days *d, int rank)
 {
     struct owner_ctx ctx;
     int64_t pod = 0, sto = 0;
@@ -166,8 +164,8 @@ int64_t exchange_count_moving(const struct agg_partial *p, const struct exchange
     return pod + sto;
 }
 
-void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
-                          int64_t *pod_groups, int64_t *storage_groups)
+void exchange_count_owned(const struct agg_partial *p, int rank, int nranks, int64_t *pod_groups,
+                          int64_t *storage_groups)
 {
     struct owner_ctx ctx;
     ctx.d = NULL;
@@ -176,8 +174,8 @@ void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
     agg_partial_count_days(p, keep_owned, &ctx, pod_groups, storage_groups);
 }
 
-int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days *d,
-                            struct tp *t, uint64_t *bytes_sent, struct ocp_error *err)
+int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days *d, struct tp *t,
+                            uint64_t *bytes_sent, struct ocp_error *err)
 {
     struct owner_ctx ctx;
     unsigned char *split_buf = NULL;
@@ -217,11 +215,11 @@ int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days
                          : TP_PEER;
             ctx.rank = to;
             if (rc == OCP_OK && phases == 2 && k == 1)
-                rc = agg_partial_serialize_days(mine, keep_split, &ctx, &split_buf,
-                                                &split_len, err);
+                rc =
+                    agg_partial_serialize_days(mine, keep_split, &ctx, &split_buf, &split_len, err);
             if (rc == OCP_OK && phase == 0)
-                rc = agg_partial_serialize_days(mine, k == 1 ? keep_first : keep_whole, &ctx,
-                                                &sbuf, &slen, err);
+                rc = agg_partial_serialize_days(mine, k == 1 ? keep_first : keep_whole, &ctx, &sbuf,
+                                                &slen, err);
             if (rc == OCP_OK && phase == 1) {
                 sbuf = split_buf;
                 slen = split_len;

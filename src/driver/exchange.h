@@ -21,22 +21,22 @@ struct exchange_days {
     int nranks;
     int32_t *split; /* sorted */
     size_t nsplit;
-    int known;      /* set up from a list of days (which may split none) */
+    int known; /* set up from a list of days (which may split none) */
 };
 
 /* Sets d up for the days listed, in any order and with repeats (the
  * plan's chunks' days of a window; none: no split day).  OCP_ERR_OSERR
  * when out of memory. */
-int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays,
-                       int nranks, int split_ok);
+int exchange_days_init(struct exchange_days *d, const int32_t *days, size_t ndays, int nranks,
+                       int split_ok);
 void exchange_days_release(struct exchange_days *d);
 
 /* Collective, after reading, where the plan could not list the days (no
  * per-chunk days: HDF5, or Parquet without interval_start statistics):
  * sets d up for the days any rank's partial holds.  Returns this rank's
  * status, TP_PEER when another rank failed here. */
-int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p,
-                         struct tp *t, int split_ok, struct ocp_error *err);
+int exchange_days_gather(struct exchange_days *d, const struct agg_partial *p, struct tp *t,
+                         int split_ok, struct ocp_error *err);
 
 /* Whether every rank finishes a part of day. */
 int exchange_day_split(const struct exchange_days *d, int32_t day);
@@ -55,18 +55,17 @@ int exchange_day_split(const struct exchange_days *d, int32_t day);
  * rank's status: its own failure, TP_PEER when another rank failed or
  * stopped, OCP_ERR_INTERRUPTED on its own stop signal.  *bytes_sent grows
  * by the serialized bytes this rank sent. */
-int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days *d,
-                            struct tp *t, uint64_t *bytes_sent, struct ocp_error *err);
+int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days *d, struct tp *t,
+                            uint64_t *bytes_sent, struct ocp_error *err);
 
 /* Groups this rank's partial holds of days it does not finish whole: what
  * the shuffle will send (for the run summary and bench/model.py). */
-int64_t exchange_count_moving(const struct agg_partial *p, const struct exchange_days *d,
-                              int rank);
+int64_t exchange_count_moving(const struct agg_partial *p, const struct exchange_days *d, int rank);
 
 /* The pod and storage groups of the days this rank owns (day mod nranks
  * == rank, split or not, so that each group counts on one rank). */
-void exchange_count_owned(const struct agg_partial *p, int rank, int nranks,
-                          int64_t *pod_groups, int64_t *storage_groups);
+void exchange_count_owned(const struct agg_partial *p, int rank, int nranks, int64_t *pod_groups,
+                          int64_t *storage_groups);
 
 /* The rank that owns a day (day mod nranks; see struct exchange_days). */
 int exchange_day_owner(int32_t day, int nranks);

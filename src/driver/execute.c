@@ -6,8 +6,8 @@
  * HDF5 is not thread-safe here, so HDF5 reads are serialized; decoding
  * Parquet and aggregating run in parallel.  At the end the thread partials
  * are merged; the result does not depend on which thread read what. */
-#include "driver/driver.h"
 #include "driver/claim.h"
+#include "driver/driver.h"
 #include "driver/fault.h"
 #include "driver/transport.h"
 
@@ -44,7 +44,7 @@ int64_t peak_rss_bytes(void)
 struct h5_state {
     struct h5_file *file;
     struct h5_table *tables[OCP_TABLE_COUNT];
-    hid_t fapl, dxpl;  /* MPI-IO lists (input.hdf5_driver), else H5P_DEFAULT */
+    hid_t fapl, dxpl; /* MPI-IO lists (input.hdf5_driver), else H5P_DEFAULT */
 };
 
 /* input.hdf5_driver mpio*: every rank opens the file on its own
@@ -53,8 +53,7 @@ struct h5_state {
  * be collective within the rank's own communicator: "mpio-collective"
  * lets MPI-IO's collective path (two-phase buffering, ROMIO/OMPIO hints
  * such as cb_buffer_size) shape each rank's reads. */
-static int h5_mpio_lists(struct h5_state *s, const struct cfg *cfg,
-                         struct ocp_error *err)
+static int h5_mpio_lists(struct h5_state *s, const struct cfg *cfg, struct ocp_error *err)
 {
     int provided = MPI_THREAD_SINGLE;
 
@@ -82,8 +81,7 @@ static int h5_mpio_lists(struct h5_state *s, const struct cfg *cfg,
     return OCP_OK;
 }
 
-static int h5_state_open(struct h5_state *s, const struct job *job,
-                         struct ocp_error *err)
+static int h5_state_open(struct h5_state *s, const struct job *job, struct ocp_error *err)
 {
     int t, rc;
     memset(s, 0, sizeof *s);
@@ -96,8 +94,7 @@ static int h5_state_open(struct h5_state *s, const struct job *job,
     for (t = 0; t < OCP_TABLE_COUNT; t++) {
         if (!job->plan->table_present[t])
             continue;
-        rc = h5_table_open(s->file, (enum ocp_table)t, job->cfg->tables[t],
-                           &s->tables[t], err);
+        rc = h5_table_open(s->file, (enum ocp_table)t, job->cfg->tables[t], &s->tables[t], err);
         if (rc != OCP_OK)
             return rc;
     }
@@ -120,22 +117,20 @@ static void h5_state_close(struct h5_state *s)
 struct worker {
     struct agg_partial *partial;
     struct ocp_arena arena;
-    struct pq_file *pq;      /* the Parquet file last read */
+    struct pq_file *pq; /* the Parquet file last read */
     int pq_index;
     int64_t bad_before;
 };
 
-static int read_chunk(const struct job *job, struct worker *w,
-                      struct h5_state *h5, const struct plan_chunk *c,
-                      struct ocp_batch *batch, struct ocp_error *err)
+static int read_chunk(const struct job *job, struct worker *w, struct h5_state *h5,
+                      const struct plan_chunk *c, struct ocp_batch *batch, struct ocp_error *err)
 {
     const char *path = job->plan->files[c->file];
     int rc;
 
     if (job->cfg->input_format == CFG_INPUT_HDF5) {
 #pragma omp critical(ocpagg_hdf5)
-        rc = h5_table_read(h5->tables[c->table], c->row_start, c->nrows,
-                           &w->arena, batch, err);
+        rc = h5_table_read(h5->tables[c->table], c->row_start, c->nrows, &w->arena, batch, err);
         return rc;
     }
     if (w->pq == NULL || w->pq_index != c->file) {
@@ -154,8 +149,8 @@ static int read_chunk(const struct job *job, struct worker *w,
             return rc;
         w->pq_index = c->file;
     }
-    return pq_table_read(w->pq, (enum ocp_table)c->table, c->row_group,
-                         c->row_start, c->nrows, &w->arena, batch, err);
+    return pq_table_read(w->pq, (enum ocp_table)c->table, c->row_group, c->row_start, c->nrows,
+                         &w->arena, batch, err);
 }
 
 /* The master thread's check between chunks: tells the peers of this
@@ -226,9 +221,8 @@ static void keep_failure(int lrc, const struct ocp_error *local, int *failed, in
     *halt = 1;
 }
 
-int execute_chunks(const struct job *job, struct claim_board *board,
-                   struct agg_partial **out, struct rank_result *res,
-                   struct ocp_error *err)
+int execute_chunks(const struct job *job, struct claim_board *board, struct agg_partial **out,
+                   struct rank_result *res, struct ocp_error *err)
 {
     struct h5_state h5;
     struct worker *workers = NULL;
@@ -312,16 +306,13 @@ int execute_chunks(const struct job *job, struct claim_board *board,
             }
             fault_delay("read");
             if (lrc != OCP_OK) {
-                ocp_error_context(&local, job->plan->files[c->file],
-                                  c->row_group, NULL);
+                ocp_error_context(&local, job->plan->files[c->file], c->row_group, NULL);
                 if (c->row_group < 0) {
                     /* HDF5 has no row groups: say which rows instead. */
                     size_t ml = strlen(local.message);
-                    snprintf(local.message + ml, sizeof local.message - ml,
-                             " (%s rows %lld-%lld)",
+                    snprintf(local.message + ml, sizeof local.message - ml, " (%s rows %lld-%lld)",
                              ocp_table_spec((enum ocp_table)c->table)->name,
-                             (long long)c->row_start,
-                             (long long)(c->row_start + c->nrows - 1));
+                             (long long)c->row_start, (long long)(c->row_start + c->nrows - 1));
                 }
                 keep_failure(lrc, &local, &failed, &rc, err, &halt);
                 break;
@@ -332,14 +323,12 @@ int execute_chunks(const struct job *job, struct claim_board *board,
                 if (res->bad_label_where[0] == '\0') {
                     if (c->row_group >= 0)
                         snprintf(res->bad_label_where, sizeof res->bad_label_where,
-                                 "%s row group %d", job->plan->files[c->file],
-                                 (int)c->row_group);
+                                 "%s row group %d", job->plan->files[c->file], (int)c->row_group);
                     else
                         snprintf(res->bad_label_where, sizeof res->bad_label_where,
                                  "%s (%s rows %lld-%lld)", job->plan->files[c->file],
                                  ocp_table_spec((enum ocp_table)c->table)->name,
-                                 (long long)c->row_start,
-                                 (long long)(c->row_start + c->nrows - 1));
+                                 (long long)c->row_start, (long long)(c->row_start + c->nrows - 1));
                 }
                 w->bad_before = st.bad_label_rows;
             }
@@ -362,8 +351,7 @@ int execute_chunks(const struct job *job, struct claim_board *board,
                         fprintf(stderr,
                                 "ocpagg: read+aggregate %3.0f%% of rank 0's %lld rows, "
                                 "%.2f M rows/s on this rank (~%.2f M rows/s job)\n",
-                                my_rows > done ? 100.0 * (double)done / (double)my_rows
-                                               : 100.0,
+                                my_rows > done ? 100.0 * (double)done / (double)my_rows : 100.0,
                                 (long long)my_rows, (double)done / (now - t0) / 1e6,
                                 (double)done * job->nranks / (now - t0) / 1e6);
                     }

@@ -18,18 +18,17 @@ int fault_init(int rank, struct ocp_error *err)
     const char *v = getenv("OCPAGG_FAULT");
     char phase[32], kind[16];
     int r, n = 0;
-    static const char *const phases[] = {"plan", "read", "merge", "exchange", "finish",
-                                          "write", "summary", "recv", "aws", "share", "awspg",
-                                          "awsday", "split", "note", NULL};
-    static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
-                                         "stop", "slow", NULL};
+    static const char *const phases[] = {"plan",  "read",    "merge", "exchange", "finish",
+                                         "write", "summary", "recv",  "aws",      "share",
+                                         "awspg", "awsday",  "split", "note",     NULL};
+    static const char *const kinds[] = {"data", "alloc", "write", "kill",
+                                        "term", "stop",  "slow",  NULL};
     int pi, ki;
 
     memset(&fault, 0, sizeof fault);
     if (v == NULL || v[0] == '\0')
         return OCP_OK;
-    if (sscanf(v, "%31[a-z]:%d:%15[a-z]%n", phase, &r, kind, &n) != 3 ||
-        v[n] != '\0')
+    if (sscanf(v, "%31[a-z]:%d:%15[a-z]%n", phase, &r, kind, &n) != 3 || v[n] != '\0')
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "OCPAGG_FAULT '%s' is not PHASE:RANK:KIND", v);
     for (pi = 0; phases[pi] != NULL && strcmp(phases[pi], phase) != 0; pi++)

@@ -53,12 +53,10 @@ struct unit {
 
 /* Finishes one day or part and encodes it (unless encode is 0: the walk
  * streams the rows, see encode_streamed). */
-static int finish_one_day(const struct agg_partial *p,
-                          const struct agg_day_index *ix,
-                          const struct agg_finish_settings *fs,
-                          const struct rpt_meta *meta, const struct out_encoding *enc,
-                          const struct unit *u, int encode, struct rpt_table *tb,
-                          struct rpt_buf *block, struct rpt_buf *aws,
+static int finish_one_day(const struct agg_partial *p, const struct agg_day_index *ix,
+                          const struct agg_finish_settings *fs, const struct rpt_meta *meta,
+                          const struct out_encoding *enc, const struct unit *u, int encode,
+                          struct rpt_table *tb, struct rpt_buf *block, struct rpt_buf *aws,
                           struct finish_result *res, struct ocp_error *err)
 {
     int rc;
@@ -68,8 +66,7 @@ static int finish_one_day(const struct agg_partial *p,
     rpt_table_clear(tb);
     rc = agg_finish_day_part(p, ix, fs, u->day, u->part, u->nparts, tb, err);
     if (rc == OCP_OK) {
-        rpt_table_count_kinds(tb, &res->pod_rows, &res->unallocated_rows,
-                              &res->storage_rows);
+        rpt_table_count_kinds(tb, &res->pod_rows, &res->unallocated_rows, &res->storage_rows);
         if (encode)
             rc = out_encode(enc, tb, meta, block, err);
     }
@@ -169,10 +166,9 @@ static int mem_get(struct finish_mem **mem, int nthreads, int aws, struct ocp_er
 }
 
 static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix,
-                     const struct agg_finish_settings *fs,
-                     const struct rpt_meta *meta, const struct out_encoding *enc,
-                     const struct unit *days, struct batch *b, int nthreads,
-                     struct rpt_buf *aws_rows, struct finish_result *res,
+                     const struct agg_finish_settings *fs, const struct rpt_meta *meta,
+                     const struct out_encoding *enc, const struct unit *days, struct batch *b,
+                     int nthreads, struct rpt_buf *aws_rows, struct finish_result *res,
                      struct ocp_error *err)
 {
     double t0 = now_seconds();
@@ -190,10 +186,9 @@ static int run_batch(const struct agg_partial *p, const struct agg_day_index *ix
     }
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (i = 0; i < (int)b->count; i++)
-        b->status[i] = finish_one_day(p, ix, fs, meta, enc, &days[b->first + (size_t)i],
-                                      b->encode, &b->table[i], &b->block[i],
-                                      b->aws != NULL ? &b->aws[i] : NULL,
-                                      &b->res[i], &b->err[i]);
+        b->status[i] = finish_one_day(p, ix, fs, meta, enc, &days[b->first + (size_t)i], b->encode,
+                                      &b->table[i], &b->block[i],
+                                      b->aws != NULL ? &b->aws[i] : NULL, &b->res[i], &b->err[i]);
     for (i = 0; i < (int)b->count; i++) {
         res->pod_rows += b->res[i].pod_rows;
         res->unallocated_rows += b->res[i].unallocated_rows;
@@ -223,7 +218,6 @@ static int cmp_unit(const void *a, const void *b)
     return (x->part > y->part) - (x->part < y->part);
 }
 
-
 /* What one rank's walk over the days needs. */
 struct walk {
     const struct agg_partial *mine;
@@ -238,11 +232,11 @@ struct walk {
     const struct unit *order; /* every day and part with its owner, in order */
     size_t total;
     struct batch b;
-    size_t taken;             /* blocks of the current batch already used */
+    size_t taken; /* blocks of the current batch already used */
     struct rpt_buf *aws_rows;
     struct finish_result *res;
     double started, last_progress, progress_seconds;
-    int stream;               /* shared, one day a batch: encode_streamed */
+    int stream; /* shared, one day a batch: encode_streamed */
 };
 
 static void progress(struct walk *w, size_t gi)
@@ -251,9 +245,10 @@ static void progress(struct walk *w, size_t gi)
         now_seconds() - w->last_progress < w->progress_seconds)
         return;
     w->last_progress = now_seconds();
-    fprintf(stderr, "ocpagg: finish+write %3.0f%%: %zu of %zu days in the report "
-                    "after %.1f s\n", 100.0 * (double)gi / (double)w->total, gi,
-            w->total, w->last_progress - w->started);
+    fprintf(stderr,
+            "ocpagg: finish+write %3.0f%%: %zu of %zu days in the report "
+            "after %.1f s\n",
+            100.0 * (double)gi / (double)w->total, gi, w->total, w->last_progress - w->started);
 }
 
 /* The block of this rank's next own day: finishes the next batch when
@@ -262,15 +257,15 @@ static int next_block(struct walk *w, int rc, struct ocp_error *err)
 {
     if (w->taken == w->b.count) {
         w->b.first = w->next;
-        w->b.count = w->ndays - w->next < (size_t)w->nthreads ? w->ndays - w->next
-                                                              : (size_t)w->nthreads;
+        w->b.count =
+            w->ndays - w->next < (size_t)w->nthreads ? w->ndays - w->next : (size_t)w->nthreads;
         w->next += w->b.count;
         w->taken = 0;
         if (rc == OCP_OK)
             rc = tp_stop_status(w->t, err);
         if (rc == OCP_OK) {
-            rc = run_batch(w->mine, w->ix, w->fs, w->meta, w->enc, w->days, &w->b,
-                           w->nthreads, w->aws_rows, w->res, err);
+            rc = run_batch(w->mine, w->ix, w->fs, w->meta, w->enc, w->days, &w->b, w->nthreads,
+                           w->aws_rows, w->res, err);
             if (rc == OCP_OK && w->b.first > 0)
                 rc = fault_at("finish", err);
             tp_failed(w->t, rc, err);
@@ -281,8 +276,7 @@ static int next_block(struct walk *w, int rc, struct ocp_error *err)
 
 /* Writes a block another rank sent (tp_recv_write), where the "write"
  * fault can strike. */
-static int write_block(void *dest, const unsigned char *blk, size_t len,
-                       struct ocp_error *err)
+static int write_block(void *dest, const unsigned char *blk, size_t len, struct ocp_error *err)
 {
     int rc = fault_at("write", err);
     return rc == OCP_OK ? out_write(dest, blk, len, err) : rc;
@@ -292,8 +286,7 @@ static int write_block(void *dest, const unsigned char *blk, size_t len,
  * the others'; the other ranks walk their own days and send.  Once a rank
  * has failed or been told to stop, it still walks the rest but sends (or,
  * on rank 0, expects) failure headers only. */
-static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
-                         struct ocp_error *err)
+static int walk_streamed(struct walk *w, int rc, struct out_dest *dest, struct ocp_error *err)
 {
     struct tp *t = w->t;
     size_t gi;
@@ -322,8 +315,8 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
                 rc = lrc;
                 tp_failed(t, rc, err);
             }
-            lrc = tp_send(t, w->b.block[w->taken].data, w->b.block[w->taken].len, rc, 0,
-                          TAG_BLOCK, err);
+            lrc = tp_send(t, w->b.block[w->taken].data, w->b.block[w->taken].len, rc, 0, TAG_BLOCK,
+                          err);
             if (rc == OCP_OK && lrc != OCP_OK)
                 rc = lrc; /* rank 0 refused: it failed or stopped */
         }
@@ -343,9 +336,8 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest,
  * received; cleared when it was received here, into *off.  On return
  * the block holds the day's text from *gone on, to be written at
  * *off + *gone. */
-static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int from,
-                           int *need_note, int64_t *off, size_t *gone,
-                           struct ocp_error *err)
+static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int from, int *need_note,
+                           int64_t *off, size_t *gone, struct ocp_error *err)
 {
     const struct rpt_table *tb = &w->b.table[w->taken];
     struct rpt_buf *text = &w->b.block[w->taken];
@@ -404,8 +396,8 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
                 w->res->late_handoffs++;
             }
         } else if (rc == OCP_OK && !*need_note) {
-            rc = rpt_part_stream(part, text->data, text->len, *off + (int64_t)*gone, 0,
-                                 &taken, err);
+            rc =
+                rpt_part_stream(part, text->data, text->len, *off + (int64_t)*gone, 0, &taken, err);
             if (rc == OCP_OK && taken > 0) {
                 memmove(text->data, text->data + taken, text->len - taken);
                 text->len -= taken;
@@ -426,8 +418,8 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
  * day order whatever the statuses, so a failed rank (which sends its
  * failure instead of offsets) never leaves a partner waiting.  On rank 0,
  * *end receives the end of the text. */
-static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t base,
-                       int64_t *end, struct ocp_error *err)
+static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t base, int64_t *end,
+                       struct ocp_error *err)
 {
     struct tp *t = w->t;
     struct tp_note *notes = NULL, spare;
@@ -455,8 +447,8 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         need_note = gi > 0 && w->order[gi - 1].owner != t->rank;
         rc = next_block(w, rc, err);
         if (w->stream)
-            rc = encode_streamed(w, part, rc, need_note ? w->order[gi - 1].owner : -1,
-                                 &need_note, &off, &gone, err);
+            rc = encode_streamed(w, part, rc, need_note ? w->order[gi - 1].owner : -1, &need_note,
+                                 &off, &gone, err);
         if (need_note) {
             lrc = tp_note_recv(t, &off, rc, w->order[gi - 1].owner, TAG_OFFSET, err);
             if (rc == OCP_OK && lrc != OCP_OK)
@@ -473,8 +465,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         }
         n = gone + left;
         if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
-            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                               "report offset overflow");
+            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "report offset overflow");
         tp_failed(t, rc, err);
         next_off = rc == OCP_OK ? off + (int64_t)n : 0;
         /* The next day's owner (or rank 0 after the last day) learns
@@ -498,10 +489,9 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         /* A streamed day's block is its plain text: the part may write
          * the block's own memory (and hand it another buffer). */
         if (rc == OCP_OK)
-            rc = w->stream ? rpt_part_stream_buf(part, &w->b.block[w->taken],
-                                                 off + (int64_t)gone, err)
-                           : rpt_part_stream(part, text, left, off + (int64_t)gone, 1,
-                                             &taken, err);
+            rc = w->stream
+                     ? rpt_part_stream_buf(part, &w->b.block[w->taken], off + (int64_t)gone, err)
+                     : rpt_part_stream(part, text, left, off + (int64_t)gone, 1, &taken, err);
         tp_failed(t, rc, err);
         w->taken++;
     }
@@ -574,8 +564,7 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
         *base = sh.offset;
         /* Not seeing the file is an answer, not an error. */
         ocp_error_clear(&quiet);
-        cannot = rpt_part_open(part, &sh, report, room, &quiet) != OCP_OK ||
-                 fault_share_refused();
+        cannot = rpt_part_open(part, &sh, report, room, &quiet) != OCP_OK || fault_share_refused();
         sh.tmp = NULL;
     } else {
         cannot = 1;
@@ -599,11 +588,10 @@ static int open_shared(struct tp *t, struct out_dest *dest, const char *report,
 }
 
 int finish_days(const struct agg_partial *mine, const struct exchange_days *split,
-                const struct agg_finish_settings *fs,
-                const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
-                int status, struct out_dest *dest, double progress_seconds,
-                struct tp *t, struct rpt_buf *aws_rows, struct finish_mem **mem,
-                struct finish_result *res, struct ocp_error *err)
+                const struct agg_finish_settings *fs, const struct rpt_meta *meta,
+                const struct out_encoding *enc, int nthreads, int status, struct out_dest *dest,
+                double progress_seconds, struct tp *t, struct rpt_buf *aws_rows,
+                struct finish_mem **mem, struct finish_result *res, struct ocp_error *err)
 {
     int rank = t->rank, size = t->nranks, r, rc = status, shared = 0;
     int32_t *days = NULL, *pairs = NULL, *allpairs = NULL;
@@ -690,8 +678,8 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
 
     /* One rank too: the part writes whole pages straight to the disk. */
     if (enc->shared_write && !enc->postgres) {
-        rc = open_shared(t, dest, enc->report_path, &part,
-                         *mem != NULL ? &(*mem)->room : NULL, &base, &shared, err);
+        rc = open_shared(t, dest, enc->report_path, &part, *mem != NULL ? &(*mem)->room : NULL,
+                         &base, &shared, err);
         if (rc != OCP_OK)
             goto cleanup;
     }

@@ -23,10 +23,10 @@ struct finish_mem;
 
 struct finish_result {
     int64_t pod_rows, unallocated_rows, storage_rows;
-    int shared;  /* 1: every rank wrote its own days into the CSV file */
-    int64_t direct_bytes; /* of them, written with O_DIRECT (all windows) */
-    double busy_seconds;  /* finishing and encoding this rank's own days */
-    int64_t days;         /* of them (all windows) */
+    int shared;            /* 1: every rank wrote its own days into the CSV file */
+    int64_t direct_bytes;  /* of them, written with O_DIRECT (all windows) */
+    double busy_seconds;   /* finishing and encoding this rank's own days */
+    int64_t days;          /* of them (all windows) */
     int64_t late_handoffs; /* streamed days whose offset came once 16 MiB
                               of their text had piled up: handed to the
                               writer as they lay (all windows) */
@@ -54,11 +54,10 @@ struct finish_result {
  * (res->shared); rank 0 then only checks the length before the commit.
  * *mem: what the last window's finish kept (struct finish_mem). */
 int finish_days(const struct agg_partial *mine, const struct exchange_days *split,
-                const struct agg_finish_settings *fs,
-                const struct rpt_meta *meta, const struct out_encoding *enc, int nthreads,
-                int status, struct out_dest *dest, double progress_seconds, struct tp *t,
-                struct rpt_buf *aws_rows, struct finish_mem **mem,
-                struct finish_result *res, struct ocp_error *err);
+                const struct agg_finish_settings *fs, const struct rpt_meta *meta,
+                const struct out_encoding *enc, int nthreads, int status, struct out_dest *dest,
+                double progress_seconds, struct tp *t, struct rpt_buf *aws_rows,
+                struct finish_mem **mem, struct finish_result *res, struct ocp_error *err);
 
 /* Frees what finish_days kept (NULL: nothing). */
 void finish_mem_destroy(struct finish_mem *m);

@@ -29,8 +29,7 @@ struct fingerprint {
     uint8_t sha[20];
 };
 
-static void fingerprint_file(const char *path, unsigned char *buf,
-                             struct fingerprint *fp)
+static void fingerprint_file(const char *path, unsigned char *buf, struct fingerprint *fp)
 {
     struct stat st;
     size_t head, tail, got = 0;
@@ -56,8 +55,7 @@ static void fingerprint_file(const char *path, unsigned char *buf,
     txt_sha1(buf, got, fp->sha);
 }
 
-int input_check(struct tp *tp, const struct plan *p, int rank, int rc,
-                struct ocp_error *err)
+int input_check(struct tp *tp, const struct plan *p, int rank, int rc, struct ocp_error *err)
 {
     unsigned char *buf = NULL;
     unsigned char *scratch = malloc(HEAD_BYTES + TAIL_BYTES);
@@ -104,8 +102,7 @@ int input_check(struct tp *tp, const struct plan *p, int rank, int rc,
                                "this rank sees %llu bytes, rank 0 sees %llu; every "
                                "rank must see the same input files (shared storage, "
                                "no per-node copies)",
-                               (unsigned long long)mine.size,
-                               (unsigned long long)root.size);
+                               (unsigned long long)mine.size, (unsigned long long)root.size);
         else if (memcmp(mine.sha, root.sha, sizeof mine.sha) != 0)
             rc = ocp_error_set(err, OCP_ERR_DATA, p->files[i], -1, NULL,
                                "same size as on rank 0 but its header or footer "

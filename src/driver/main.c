@@ -21,12 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/driver.h"
+#include "driver/aws_step.h"
 #include "driver/checks.h"
 #include "driver/claim.h"
+#include "driver/driver.h"
 #include "driver/exchange.h"
 #include "driver/fault.h"
-#include "driver/aws_step.h"
 #include "driver/finish.h"
 #include "driver/messages.h"
 #include "driver/options.h"
@@ -117,8 +117,7 @@ static int step(struct run *r, int rc, struct ocp_error *err)
     if (rc == TP_PEER && sig != 0)
         rc = OCP_ERR_INTERRUPTED;
     if (rc == OCP_ERR_INTERRUPTED && err->code != OCP_ERR_INTERRUPTED)
-        ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL, "stopped by signal %d",
-                      sig);
+        ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL, "stopped by signal %d", sig);
     if (rc != OCP_OK && rc != TP_PEER && rc != OCP_ERR_INTERRUPTED)
         print_error(r->rank, r->nranks, err);
     /* An interruption that says where it happened (opening a FIFO config,
@@ -135,8 +134,8 @@ static int step(struct run *r, int rc, struct ocp_error *err)
 static int stopped(struct ocp_error *err)
 {
     if (stop_requested)
-        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                             "stopped by signal %d", (int)stop_requested);
+        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL, "stopped by signal %d",
+                             (int)stop_requested);
     return TP_PEER;
 }
 
@@ -167,8 +166,8 @@ static int phase_config(struct run *r, struct ocp_error *err)
     /* Many keys are deduplicated by sorting, not pairwise. */
     if (rc == OCP_OK && lbl_keys_add_many(&r->keys, (const char *const *)r->cfg.tag_keys,
                                           r->cfg.n_tag_keys) != OCP_OK)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                           "out of memory adding %zu tag keys", r->cfg.n_tag_keys);
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory adding %zu tag keys",
+                           r->cfg.n_tag_keys);
     r->nthreads = r->cfg.threads > 0 ? r->cfg.threads : omp_get_max_threads();
     if (rc == OCP_OK)
         rc = check_threads(r->nthreads, err);
@@ -192,8 +191,8 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     if (r->rank == 0) {
         if (!r->opt.quiet)
             fprintf(stderr, "ocpagg: planning %s input %s on %d rank(s)\n",
-                    r->cfg.input_format == CFG_INPUT_HDF5 ? "HDF5" : "Parquet",
-                    r->cfg.input_path, r->nranks);
+                    r->cfg.input_format == CFG_INPUT_HDF5 ? "HDF5" : "Parquet", r->cfg.input_path,
+                    r->nranks);
         if (r->enc.postgres)
             rc = check_postgres(r, err);
         if (rc == OCP_OK)
@@ -233,8 +232,8 @@ static int phase_plan(struct run *r, struct ocp_error *err)
         free(buf);
     }
     /* Every rank cuts the same windows from the same plan. */
-    if (rc == OCP_OK && plan_windows(&r->plan, r->cfg.window_rows, r->nranks, &r->windows,
-                                     &r->nwindows) != OCP_OK)
+    if (rc == OCP_OK &&
+        plan_windows(&r->plan, r->cfg.window_rows, r->nranks, &r->windows, &r->nwindows) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     /* The broadcast either reached every rank or failed on all of them;
      * in the first case all take part in the input check. */
@@ -258,8 +257,8 @@ static int phase_read(struct run *r, struct ocp_error *err)
                 "ocpagg: %lld input rows in %zu chunks from %zu file(s)"
                 "%s; %d rank(s) x %d thread(s)\n",
                 (long long)r->plan.total_rows, r->plan.nchunks, r->plan.nfiles,
-                r->plan.pruned_row_groups > 0 ? " (some row groups pruned by date)" : "",
-                r->nranks, r->nthreads);
+                r->plan.pruned_row_groups > 0 ? " (some row groups pruned by date)" : "", r->nranks,
+                r->nthreads);
     if (r->rank == 0 && !r->opt.quiet && r->nwindows > 1) {
         char a[16], b[16];
         txt_format_date(w->first_day, a);
@@ -339,8 +338,8 @@ static int phase_prepare(struct run *r, struct ocp_error *err)
     int rc = build_finish_settings(&r->cfg, &r->fs, &r->meta, err);
     /* Collective: every rank gets here (the plan phase agreed); the first
      * failure keeps its message. */
-    int brc = claim_board_create(MPI_COMM_WORLD, r->plan.nchunks, r->cfg.steal_chunks,
-                                 &r->board, rc == OCP_OK ? err : NULL);
+    int brc = claim_board_create(MPI_COMM_WORLD, r->plan.nchunks, r->cfg.steal_chunks, &r->board,
+                                 rc == OCP_OK ? err : NULL);
     return rc != OCP_OK ? rc : brc;
 }
 
@@ -366,8 +365,7 @@ static int phase_exchange(struct run *r, struct ocp_error *err)
             r->moving_groups += exchange_count_moving(r->partial, &r->days, r->rank);
             rc = exchange_shuffle_by_day(r->partial, &r->days, &r->tp, &r->moved_bytes, err);
         }
-    }
-    else if (tp_poll(&r->tp))
+    } else if (tp_poll(&r->tp))
         rc = stopped(err);
     if (rc == OCP_OK && r->nranks == 1)
         rc = fault_at("exchange", err);
@@ -384,8 +382,9 @@ static int phase_finish(struct run *r, struct ocp_error *err)
     r->t_mark = now_seconds();
     if (r->rank == 0 && r->window == 0) {
         if (!r->opt.quiet)
-            fprintf(stderr, "ocpagg: finishing (labels, capacity, storage, unallocated) "
-                            "on %d rank(s) x %d thread(s), writing %s\n",
+            fprintf(stderr,
+                    "ocpagg: finishing (labels, capacity, storage, unallocated) "
+                    "on %d rank(s) x %d thread(s), writing %s\n",
                     r->nranks, r->nthreads,
                     r->enc.postgres ? "into PostgreSQL" : r->cfg.output_path);
         rc = out_open(&r->dest, &r->cfg, &r->enc, &r->meta, &r->pgo, err);
@@ -394,10 +393,10 @@ static int phase_finish(struct run *r, struct ocp_error *err)
      * failure reaches the others through the alert and the headers. */
     if (rc != OCP_OK)
         tp_alert(&r->tp, rc, err->message);
-    rc = finish_days(r->partial, &r->days, &r->fs, &r->meta, &r->enc, r->nthreads,
-                     rc, r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
-                     &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL,
-                     &r->fmem, &r->fres, err);
+    rc = finish_days(r->partial, &r->days, &r->fs, &r->meta, &r->enc, r->nthreads, rc,
+                     r->rank == 0 ? &r->dest : NULL, r->opt.quiet ? 0.0 : r->cfg.progress_seconds,
+                     &r->tp, r->cfg.aws_source_uuid != NULL ? &r->aws_rows : NULL, &r->fmem,
+                     &r->fres, err);
     if (rc == OCP_OK && r->opt.verbose)
         fprintf(stderr,
                 "ocpagg: rank %d: %lld day(s) finished in %.2f s busy so far; %lld late "
@@ -471,8 +470,7 @@ static int phase_roles(struct run *r, struct ocp_error *err)
         return rc;
     if (r->rank == 0) {
         if (!r->opt.quiet)
-            fprintf(stderr, "ocpagg: %s; doing the run again in one window\n",
-                    r->redo_reason);
+            fprintf(stderr, "ocpagg: %s; doing the run again in one window\n", r->redo_reason);
         out_abort(&r->dest, "ocpagg: node roles differ between windows; redoing the run");
         out_release(&r->dest);
     }
@@ -508,16 +506,16 @@ static int phase_aws(struct run *r, struct ocp_error *err)
     if (r->cfg.aws_source_uuid == NULL)
         return OCP_OK;
     if (r->rank == 0 && !r->opt.quiet)
-        fprintf(stderr, "ocpagg: attributing the AWS CUR (%s) to the cluster\n",
-                r->cfg.aws_table);
+        fprintf(stderr, "ocpagg: attributing the AWS CUR (%s) to the cluster\n", r->cfg.aws_table);
     rc = aws_step(&r->tp, &r->cfg, &r->aws_rows, OCP_OK,
                   r->rank == 0 && r->enc.postgres ? &r->dest : NULL, &r->aws, err);
     rpt_buf_release(&r->aws_rows);
     r->sum.aws_json = r->aws.counters_json;
     r->sum.t_aws = r->aws.seconds;
     if (rc == OCP_OK && r->rank == 0 && !r->opt.quiet)
-        fprintf(stderr, "ocpagg: AWS step: %lld CUR rows, %lld report rows in %.2f s "
-                        "(%.0f CUR rows/s); AWS report: %s\n",
+        fprintf(stderr,
+                "ocpagg: AWS step: %lld CUR rows, %lld report rows in %.2f s "
+                "(%.0f CUR rows/s); AWS report: %s\n",
                 (long long)r->aws.cur_rows, (long long)r->aws.report_rows, r->aws.seconds,
                 r->aws.seconds > 0 ? (double)r->aws.cur_rows / r->aws.seconds : 0.0,
                 r->aws.output_path != NULL ? r->aws.output_path : PG_AWS_TABLE);
@@ -632,16 +630,15 @@ int main(int argc, char **argv)
     rc = options_parse(argc, argv, &r->opt, msg, sizeof msg);
     if (rc == OCP_OK)
         rc = fault_init(r->rank, &err);
-    if (rc == OCP_OK && tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested,
-                                r->opt.stall_seconds) != OCP_OK)
+    if (rc == OCP_OK &&
+        tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested, r->opt.stall_seconds) != OCP_OK)
         rc = OCP_ERR_OSERR;
     r->tp.cleanup = abort_stream;
     r->tp.cleanup_ctx = r;
     if (rc != OCP_OK) {
         /* Every rank sees the same command line and environment. */
         if (r->rank == 0)
-            fprintf(stderr, "ocpagg: %s\n%s", msg[0] ? msg : err.message,
-                    "Try 'ocpagg --help'.\n");
+            fprintf(stderr, "ocpagg: %s\n%s", msg[0] ? msg : err.message, "Try 'ocpagg --help'.\n");
         goto done;
     }
     if (r->opt.help || r->opt.version) {

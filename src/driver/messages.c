@@ -14,8 +14,7 @@ void print_error(int rank, int nranks, const struct ocp_error *err)
     char line[2048];
     ocp_error_format(err, line, sizeof line);
     if (nranks > 1)
-        fprintf(stderr, "ocpagg: rank %d: %s: %s\n", rank,
-                ocp_status_name(err->code), line);
+        fprintf(stderr, "ocpagg: rank %d: %s: %s\n", rank, ocp_status_name(err->code), line);
     else
         fprintf(stderr, "ocpagg: %s: %s\n", ocp_status_name(err->code), line);
 }
@@ -40,9 +39,8 @@ void print_done(const struct run *r)
             (long long)s->stats.bad_label_rows,
             (long long)(s->out_pod_rows + s->out_unallocated_rows + s->out_storage_rows),
             (long long)s->out_pod_rows, (long long)s->out_unallocated_rows,
-            (long long)s->out_storage_rows, s->t_plan, s->t_read, s->t_reduce,
-            s->t_finish, (double)peak / 1048576.0, r->cfg.output_path,
-            r->cfg.summary_path);
+            (long long)s->out_storage_rows, s->t_plan, s->t_read, s->t_reduce, s->t_finish,
+            (double)peak / 1048576.0, r->cfg.output_path, r->cfg.summary_path);
 }
 
 /* Rank 0's last word on a failed job: which rank, which signal or error. */
@@ -53,17 +51,20 @@ void print_verdict(const struct run *r)
         return;
     if (v->code == OCP_ERR_INTERRUPTED && v->signal != 0) {
         if (r->nranks > 1)
-            fprintf(stderr, "ocpagg: rank %d stopped by signal %d (%s) before the report "
-                            "was written; no report left behind\n",
+            fprintf(stderr,
+                    "ocpagg: rank %d stopped by signal %d (%s) before the report "
+                    "was written; no report left behind\n",
                     v->rank, v->signal, strsignal(v->signal));
         else
-            fprintf(stderr, "ocpagg: stopped by signal %d (%s) before the report was "
-                            "written; no report left behind\n",
+            fprintf(stderr,
+                    "ocpagg: stopped by signal %d (%s) before the report was "
+                    "written; no report left behind\n",
                     v->signal, strsignal(v->signal));
     } else if (r->nranks > 1 && v->rank != 0) {
         /* Rank 0's own failure was printed where it happened. */
-        fprintf(stderr, "ocpagg: job stopped because rank %d failed (%s: %s); "
-                        "no report written\n",
+        fprintf(stderr,
+                "ocpagg: job stopped because rank %d failed (%s: %s); "
+                "no report written\n",
                 v->rank, ocp_status_name(v->code), v->text);
     }
 }

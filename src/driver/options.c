@@ -75,8 +75,16 @@ void options_release(struct options *o)
 
 int options_parse(int argc, char **argv, struct options *o, char *msg, size_t msize)
 {
-    enum { OPT_FORMAT = 256, OPT_INPUT_FORMAT, OPT_START, OPT_END,
-           OPT_CHUNK, OPT_STRICT, OPT_SET, OPT_STALL };
+    enum {
+        OPT_FORMAT = 256,
+        OPT_INPUT_FORMAT,
+        OPT_START,
+        OPT_END,
+        OPT_CHUNK,
+        OPT_STRICT,
+        OPT_SET,
+        OPT_STALL
+    };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"input", required_argument, NULL, 'i'},
@@ -102,16 +110,36 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
     opterr = 0;
     while ((c = getopt_long(argc, argv, "c:i:o:t:qvhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': o->config = optarg; break;
-        case 'i': bad |= add_override(o, "input.path", optarg); break;
-        case OPT_INPUT_FORMAT: bad |= add_override(o, "input.format", optarg); break;
-        case 'o': bad |= add_override(o, "output.path", optarg); break;
-        case OPT_FORMAT: bad |= add_override(o, "output.format", optarg); break;
-        case OPT_START: bad |= add_override(o, "start_date", optarg); break;
-        case OPT_END: bad |= add_override(o, "end_date", optarg); break;
-        case 't': bad |= add_override(o, "threads", optarg); break;
-        case OPT_CHUNK: bad |= add_override(o, "chunk_rows", optarg); break;
-        case OPT_STRICT: bad |= add_override(o, "strict", "true"); break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'i':
+            bad |= add_override(o, "input.path", optarg);
+            break;
+        case OPT_INPUT_FORMAT:
+            bad |= add_override(o, "input.format", optarg);
+            break;
+        case 'o':
+            bad |= add_override(o, "output.path", optarg);
+            break;
+        case OPT_FORMAT:
+            bad |= add_override(o, "output.format", optarg);
+            break;
+        case OPT_START:
+            bad |= add_override(o, "start_date", optarg);
+            break;
+        case OPT_END:
+            bad |= add_override(o, "end_date", optarg);
+            break;
+        case 't':
+            bad |= add_override(o, "threads", optarg);
+            break;
+        case OPT_CHUNK:
+            bad |= add_override(o, "chunk_rows", optarg);
+            break;
+        case OPT_STRICT:
+            bad |= add_override(o, "strict", "true");
+            break;
         case OPT_SET: {
             char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg) {
@@ -128,22 +156,28 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
             o->stall_seconds = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(o->stall_seconds >= 0) ||
                 o->stall_seconds > 1e6) {
-                snprintf(msg, msize, "--stall-seconds needs a number of seconds, got '%s'",
-                         optarg);
+                snprintf(msg, msize, "--stall-seconds needs a number of seconds, got '%s'", optarg);
                 return OCP_ERR_USAGE;
             }
             break;
         }
-        case 'q': o->quiet = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'h': o->help = 1; break;
-        case 'V': o->version = 1; break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case 'h':
+            o->help = 1;
+            break;
+        case 'V':
+            o->version = 1;
+            break;
         default:
             if (optopt != 0)
                 snprintf(msg, msize, "option -%c is unknown or lacks its value", optopt);
             else
-                snprintf(msg, msize, "option '%s' is unknown or lacks its value",
-                         argv[optind - 1]);
+                snprintf(msg, msize, "option '%s' is unknown or lacks its value", argv[optind - 1]);
             return OCP_ERR_USAGE;
         }
     }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct options {
-    const char *config;   /* the config file's path */
+    const char *config;    /* the config file's path */
     char **keys, **values; /* config keys overridden, in order, and values */
     int n;
     int quiet, verbose, help, version;

@@ -15,15 +15,12 @@ void out_encoding_of(const struct cfg *cfg, struct out_encoding *enc)
         /* Parquet would make a row group of each part; the AWS step
          * attributes a day on the rank that holds all its rows. */
         enc->split_days = cfg->aws_source_uuid == NULL;
-    }
-    else
-        enc->format = cfg->output_partitioned ? RPT_FORMAT_PARQUET_PARTITIONED
-                                              : RPT_FORMAT_PARQUET;
+    } else
+        enc->format = cfg->output_partitioned ? RPT_FORMAT_PARQUET_PARTITIONED : RPT_FORMAT_PARQUET;
 }
 
 int out_encode(const struct out_encoding *enc, const struct rpt_table *t,
-               const struct rpt_meta *meta, struct rpt_buf *out,
-               struct ocp_error *err)
+               const struct rpt_meta *meta, struct rpt_buf *out, struct ocp_error *err)
 {
     if (enc->postgres)
         return pg_encode_block(t, meta, &enc->periods, out, err);
@@ -31,8 +28,7 @@ int out_encode(const struct out_encoding *enc, const struct rpt_table *t,
 }
 
 int out_open(struct out_dest *d, const struct cfg *cfg, const struct out_encoding *enc,
-             const struct rpt_meta *meta, const struct pg_options *pgo,
-             struct ocp_error *err)
+             const struct rpt_meta *meta, const struct pg_options *pgo, struct ocp_error *err)
 {
     int rc;
 
@@ -61,24 +57,20 @@ int out_open(struct out_dest *d, const struct cfg *cfg, const struct out_encodin
 int64_t out_aws_period(const struct out_dest *d, int32_t day)
 {
     for (int32_t m = 0; d->periods != NULL && m < d->periods->n; m++)
-        if (day >= d->periods->month[m].first_day &&
-            day <= d->periods->month[m].last_day)
+        if (day >= d->periods->month[m].first_day && day <= d->periods->month[m].last_day)
             return d->periods->month[m].id;
     return -1;
 }
 
-int out_aws_begin(struct out_dest *d, const char *aws_source_uuid,
-                  struct ocp_error *err)
+int out_aws_begin(struct out_dest *d, const char *aws_source_uuid, struct ocp_error *err)
 {
     if (d->pg == NULL)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "out_aws_begin: no database transaction");
-    return pg_aws_begin(d->pg, d->pgo, d->periods, aws_source_uuid,
-                        &d->aws_deleted, err);
+    return pg_aws_begin(d->pg, d->pgo, d->periods, aws_source_uuid, &d->aws_deleted, err);
 }
 
-int out_aws_write(struct out_dest *d, const unsigned char *block, size_t len,
-                  struct ocp_error *err)
+int out_aws_write(struct out_dest *d, const unsigned char *block, size_t len, struct ocp_error *err)
 {
     return pg_writer_write(d->pg, block, len, err);
 }
@@ -88,8 +80,7 @@ int out_aws_end(struct out_dest *d, int64_t expected_rows, struct ocp_error *err
     return pg_aws_end(d->pg, expected_rows, &d->aws_copied, err);
 }
 
-int out_write(struct out_dest *d, const unsigned char *block, size_t len,
-              struct ocp_error *err)
+int out_write(struct out_dest *d, const unsigned char *block, size_t len, struct ocp_error *err)
 {
     if (d->pg != NULL)
         return pg_writer_write(d->pg, block, len, err);

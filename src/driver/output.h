@@ -35,8 +35,7 @@ void out_encoding_of(const struct cfg *cfg, struct out_encoding *enc);
 
 /* Encodes a finished, sorted day table (thread-safe). */
 int out_encode(const struct out_encoding *enc, const struct rpt_table *t,
-               const struct rpt_meta *meta, struct rpt_buf *out,
-               struct ocp_error *err);
+               const struct rpt_meta *meta, struct rpt_buf *out, struct ocp_error *err);
 
 /* Rank 0's destination. */
 struct out_dest {
@@ -56,8 +55,7 @@ struct out_dest {
  * the data transaction (lock, DELETE, COPY).  pgo and enc must outlive
  * the destination. */
 int out_open(struct out_dest *d, const struct cfg *cfg, const struct out_encoding *enc,
-             const struct rpt_meta *meta, const struct pg_options *pgo,
-             struct ocp_error *err);
+             const struct rpt_meta *meta, const struct pg_options *pgo, struct ocp_error *err);
 
 /* ---- The OCP-on-AWS rows into Koku's table (postgres; rank 0) ----
  * Called after the last OCP block and before out_end: out_aws_begin ends
@@ -77,15 +75,13 @@ static inline int out_aws_to_db(const struct out_dest *d)
  * when the day is outside the configured range. */
 int64_t out_aws_period(const struct out_dest *d, int32_t day);
 
-int out_aws_begin(struct out_dest *d, const char *aws_source_uuid,
-                  struct ocp_error *err);
+int out_aws_begin(struct out_dest *d, const char *aws_source_uuid, struct ocp_error *err);
 int out_aws_write(struct out_dest *d, const unsigned char *block, size_t len,
                   struct ocp_error *err);
 int out_aws_end(struct out_dest *d, int64_t expected_rows, struct ocp_error *err);
 
 /* Writes the next block. */
-int out_write(struct out_dest *d, const unsigned char *block, size_t len,
-              struct ocp_error *err);
+int out_write(struct out_dest *d, const unsigned char *block, size_t len, struct ocp_error *err);
 
 /* Ends the data before the summary is written: for postgres the COPY
  * ends and the copied count is checked against expected_rows (the

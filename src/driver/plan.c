@@ -28,8 +28,8 @@ void plan_release(struct plan *p)
     memset(p, 0, sizeof *p);
 }
 
-static int add_chunk(struct plan *p, size_t *cap, int table, int file,
-                     int rg, int32_t day, int64_t start, int64_t n)
+static int add_chunk(struct plan *p, size_t *cap, int table, int file, int rg, int32_t day,
+                     int64_t start, int64_t n)
 {
     struct plan_chunk *c;
     if (p->nchunks == *cap) {
@@ -54,8 +54,8 @@ static int add_chunk(struct plan *p, size_t *cap, int table, int file,
 }
 
 /* Cuts [0, rows) into pieces of about chunk_rows (never below half). */
-static int add_range(struct plan *p, size_t *cap, int table, int file, int rg,
-                     int32_t day, int64_t rows, int64_t chunk_rows)
+static int add_range(struct plan *p, size_t *cap, int table, int file, int rg, int32_t day,
+                     int64_t rows, int64_t chunk_rows)
 {
     int64_t pieces = (rows + chunk_rows - 1) / chunk_rows, i;
     if (pieces < 1)
@@ -93,8 +93,7 @@ struct table_problems {
     char details[OCP_ERROR_MSG_MAX];
 };
 
-static void problem_add(struct table_problems *tp, int t,
-                        const struct ocp_error *e)
+static void problem_add(struct table_problems *tp, int t, const struct ocp_error *e)
 {
     const char *name = ocp_table_spec((enum ocp_table)t)->short_name;
     char line[OCP_ERROR_PATH_MAX + OCP_ERROR_MSG_MAX];
@@ -106,17 +105,14 @@ static void problem_add(struct table_problems *tp, int t,
     if (tp->n == 0)
         tp->first = *e;
     used = strlen(tp->names);
-    snprintf(tp->names + used, sizeof tp->names - used, "%s%s",
-             tp->n > 0 ? ", " : "", name);
+    snprintf(tp->names + used, sizeof tp->names - used, "%s%s", tp->n > 0 ? ", " : "", name);
     ocp_error_format(e, line, sizeof line);
     used = strlen(tp->details);
-    snprintf(tp->details + used, sizeof tp->details - used, "%s%s",
-             tp->n > 0 ? "; " : "", line);
+    snprintf(tp->details + used, sizeof tp->details - used, "%s%s", tp->n > 0 ? "; " : "", line);
     tp->n++;
 }
 
-static int problems_report(const struct table_problems *tp,
-                           struct ocp_error *err)
+static int problems_report(const struct table_problems *tp, struct ocp_error *err)
 {
     if (tp->n == 0)
         return OCP_OK;
@@ -125,29 +121,25 @@ static int problems_report(const struct table_problems *tp,
             *err = tp->first;
         return tp->first.code;
     }
-    return ocp_error_set(err, tp->code, NULL, -1, NULL,
-                         "%d input tables cannot be read (%s): %s", tp->n,
-                         tp->names, tp->details);
+    return ocp_error_set(err, tp->code, NULL, -1, NULL, "%d input tables cannot be read (%s): %s",
+                         tp->n, tp->names, tp->details);
 }
 
 /* A missing table that input.optional_tables allows: one warning line
  * that names every such table. */
-static void warn_missing(char *warning, size_t wsize, const char *where,
-                         const char *what)
+static void warn_missing(char *warning, size_t wsize, const char *where, const char *what)
 {
     size_t used = strlen(warning);
-    snprintf(warning + used, wsize - used, "%s%s: %s; read as empty",
-             used > 0 ? "; " : "", where, what);
+    snprintf(warning + used, wsize - used, "%s%s: %s; read as empty", used > 0 ? "; " : "", where,
+             what);
 }
 
 /* The message for a table that must exist but does not. */
-static void missing_error(struct ocp_error *e, int code, const char *where,
-                          int t, const char *what)
+static void missing_error(struct ocp_error *e, int code, const char *where, int t, const char *what)
 {
     const char *name = ocp_table_spec((enum ocp_table)t)->short_name;
     if (t == OCP_TABLE_POD)
-        ocp_error_set(e, code, where, -1, NULL, "%s (input.tables.%s)", what,
-                      name);
+        ocp_error_set(e, code, where, -1, NULL, "%s (input.tables.%s)", what, name);
     else
         ocp_error_set(e, code, where, -1, NULL,
                       "%s (input.tables.%s; list %s in input.optional_tables "
@@ -155,8 +147,8 @@ static void missing_error(struct ocp_error *e, int code, const char *where,
                       what, name, name);
 }
 
-static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning,
-                     size_t wsize, struct ocp_error *err)
+static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning, size_t wsize,
+                     struct ocp_error *err)
 {
     struct h5_file *f = NULL;
     struct table_problems tp;
@@ -203,8 +195,7 @@ static int plan_hdf5(const struct cfg *cfg, struct plan *p, char *warning,
         if (rc != OCP_OK)
             goto cleanup;
         p->table_present[t] = 1;
-        rc = add_range(p, &cap, t, 0, -1, INT32_MIN, h5_table_num_rows(tab),
-                       cfg->chunk_rows);
+        rc = add_range(p, &cap, t, 0, -1, INT32_MIN, h5_table_num_rows(tab), cfg->chunk_rows);
         h5_table_close(tab);
         if (rc != OCP_OK) {
             rc = ocp_error_set(err, rc, NULL, -1, NULL, "out of memory");
@@ -219,8 +210,7 @@ cleanup:
 /* Lists every table's files before opening any, so every table that is
  * missing or unreadable is named in one error. */
 static int list_tables(const struct cfg *cfg, char **paths[OCP_TABLE_COUNT],
-                       size_t counts[OCP_TABLE_COUNT],
-                       int present[OCP_TABLE_COUNT], char *warning,
+                       size_t counts[OCP_TABLE_COUNT], int present[OCP_TABLE_COUNT], char *warning,
                        size_t wsize, struct ocp_error *err)
 {
     struct table_problems tp;
@@ -242,8 +232,7 @@ static int list_tables(const struct cfg *cfg, char **paths[OCP_TABLE_COUNT],
             continue;
         dir = join_path(cfg->input_path, rel);
         if (dir == NULL)
-            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                                 "out of memory");
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         ocp_error_clear(&e);
         /* Only a table that does not exist may be optional; one that
          * exists but cannot be read is always an error. */
@@ -251,8 +240,7 @@ static int list_tables(const struct cfg *cfg, char **paths[OCP_TABLE_COUNT],
             if (t != OCP_TABLE_POD && (cfg->optional_tables & (1u << t))) {
                 warn_missing(warning, wsize, dir, "no such table directory");
             } else {
-                missing_error(&e, OCP_ERR_NOINPUT, dir, t,
-                              "no such table directory");
+                missing_error(&e, OCP_ERR_NOINPUT, dir, t, "no such table directory");
                 problem_add(&tp, t, &e);
             }
             free(dir);
@@ -260,8 +248,7 @@ static int list_tables(const struct cfg *cfg, char **paths[OCP_TABLE_COUNT],
         }
         rc = pq_dataset_list(dir, &paths[t], &counts[t], &e);
         if (rc == OCP_OK && counts[t] == 0 && t == OCP_TABLE_POD) {
-            ocp_error_set(&e, OCP_ERR_NOINPUT, dir, -1, NULL,
-                          "no *.parquet files for table %s",
+            ocp_error_set(&e, OCP_ERR_NOINPUT, dir, -1, NULL, "no *.parquet files for table %s",
                           ocp_table_spec((enum ocp_table)t)->name);
             rc = OCP_ERR_NOINPUT;
         }
@@ -278,8 +265,8 @@ static int list_tables(const struct cfg *cfg, char **paths[OCP_TABLE_COUNT],
     return problems_report(&tp, err);
 }
 
-static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
-                        size_t wsize, struct ocp_error *err)
+static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning, size_t wsize,
+                        struct ocp_error *err)
 {
     char **tpaths[OCP_TABLE_COUNT];
     size_t tcounts[OCP_TABLE_COUNT];
@@ -332,16 +319,14 @@ static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
                 int64_t rows = pq_row_group_num_rows(f, rg);
                 if (rows <= 0)
                     continue;
-                if (pq_table_time_range(f, rg, &lo, &hi, &known, NULL) == OCP_OK &&
-                    known) {
+                if (pq_table_time_range(f, rg, &lo, &hi, &known, NULL) == OCP_OK && known) {
                     int64_t dlo = lo / OCP_US_PER_DAY - (lo % OCP_US_PER_DAY < 0);
                     int64_t dhi = hi / OCP_US_PER_DAY - (hi % OCP_US_PER_DAY < 0);
                     if (dlo == dhi && dlo > INT32_MIN && dlo <= INT32_MAX)
                         day = (int32_t)dlo;
                     int64_t first = (int64_t)cfg->start_date * OCP_US_PER_DAY;
                     int64_t last = ((int64_t)cfg->end_date + 1) * OCP_US_PER_DAY;
-                    if ((cfg->has_end_date && lo >= last) ||
-                        (cfg->has_start_date && hi < first)) {
+                    if ((cfg->has_end_date && lo >= last) || (cfg->has_start_date && hi < first)) {
                         p->pruned_row_groups++;
                         continue;
                     }
@@ -358,8 +343,8 @@ static int plan_parquet(const struct cfg *cfg, struct plan *p, char *warning,
     return rc;
 }
 
-int plan_build(const struct cfg *cfg, struct plan *out, char *warning,
-               size_t warning_size, struct ocp_error *err)
+int plan_build(const struct cfg *cfg, struct plan *out, char *warning, size_t warning_size,
+               struct ocp_error *err)
 {
     int rc;
     memset(out, 0, sizeof *out);
@@ -483,8 +468,8 @@ static int cmp_day_rows(const void *a, const void *b)
     return x->day < y->day ? -1 : (x->day > y->day ? 1 : 0);
 }
 
-int plan_windows(const struct plan *p, int64_t window_rows, int nranks,
-                 struct plan_window **out, size_t *count)
+int plan_windows(const struct plan *p, int64_t window_rows, int nranks, struct plan_window **out,
+                 size_t *count)
 {
     struct day_rows *d = NULL;
     struct plan_window *w = NULL;
@@ -602,12 +587,12 @@ int plan_deserialize(struct plan *p, const unsigned char *b, size_t len)
     uint64_t nfiles, nchunks, l;
 
     memset(p, 0, sizeof *p);
-#define GET(ptr, n)                                                         \
-    do {                                                                    \
-        if ((n) > len - off)                                                \
-            goto corrupt;                                                   \
-        memcpy((ptr), b + off, (n));                                        \
-        off += (n);                                                         \
+#define GET(ptr, n)                                                                                \
+    do {                                                                                           \
+        if ((n) > len - off)                                                                       \
+            goto corrupt;                                                                          \
+        memcpy((ptr), b + off, (n));                                                               \
+        off += (n);                                                                                \
     } while (0)
     GET(&nfiles, 8);
     GET(&nchunks, 8);

@@ -9,10 +9,10 @@
 struct sighting {
     char *name;
     size_t name_len;
-    char *role;         /* largest node_role in the window, or NULL */
+    char *role; /* largest node_role in the window, or NULL */
     size_t role_len;
     int apiserver, infra_label;
-    char *given;        /* the role its days got in that window */
+    char *given; /* the role its days got in that window */
     size_t window;
 };
 
@@ -57,8 +57,7 @@ struct window_ctx {
     size_t window;
 };
 
-static int log_node(const char *name, size_t len, const struct agg_node_info *info,
-                    void *ctx)
+static int log_node(const char *name, size_t len, const struct agg_node_info *info, void *ctx)
 {
     struct window_ctx *w = ctx;
     struct roles_log *l = w->l;
@@ -121,8 +120,8 @@ static int cmp_sighting(const void *a, const void *b)
     return bytes_cmp(x->name, x->name_len, y->name, y->name_len);
 }
 
-int roles_log_differs(const struct roles_log *l, const struct agg_finish_settings *s,
-                      char *msg, size_t msg_size)
+int roles_log_differs(const struct roles_log *l, const struct agg_finish_settings *s, char *msg,
+                      size_t msg_size)
 {
     size_t i, j;
 
@@ -139,8 +138,7 @@ int roles_log_differs(const struct roles_log *l, const struct agg_finish_setting
         for (j = i; j < l->n && cmp_sighting(&l->s[i], &l->s[j]) == 0; j++) {
             const struct sighting *x = &l->s[j];
             if (x->role != NULL &&
-                (run.role == NULL ||
-                 bytes_cmp(x->role, x->role_len, run.role, run.role_len) > 0)) {
+                (run.role == NULL || bytes_cmp(x->role, x->role_len, run.role, run.role_len) > 0)) {
                 run.role = x->role;
                 run.role_len = x->role_len;
             }
@@ -150,8 +148,7 @@ int roles_log_differs(const struct roles_log *l, const struct agg_finish_setting
         role = agg_node_role(s, l->s[i].name, &run);
         for (j = i; j < l->n && cmp_sighting(&l->s[i], &l->s[j]) == 0; j++)
             if (strcmp(l->s[j].given, role) != 0) {
-                snprintf(msg, msg_size,
-                         "node %s is %s in window %zu but %s over the whole run",
+                snprintf(msg, msg_size, "node %s is %s in window %zu but %s over the whole run",
                          l->s[j].name, l->s[j].given, l->s[j].window + 1, role);
                 return 1;
             }

@@ -33,7 +33,7 @@ int roles_log_window(struct roles_log *l, const struct agg_partial *p,
 
 /* 1 when some node's role in a window differs from its role over the run
  * (msg then names the node, both roles and the window), else 0. */
-int roles_log_differs(const struct roles_log *l, const struct agg_finish_settings *s,
-                      char *msg, size_t msg_size);
+int roles_log_differs(const struct roles_log *l, const struct agg_finish_settings *s, char *msg,
+                      size_t msg_size);
 
 #endif

@@ -33,10 +33,10 @@ struct run {
      * the counters below add up over the windows. */
     struct plan_window *windows;
     size_t nwindows, window;
-    struct agg_stats stats;    /* this rank's input counters */
-    int64_t owned[2];          /* pod and storage groups of its days */
-    struct roles_log *roles;   /* rank 0, several windows: node roles */
-    int redo;                  /* node roles differ: redo in one window */
+    struct agg_stats stats;  /* this rank's input counters */
+    int64_t owned[2];        /* pod and storage groups of its days */
+    struct roles_log *roles; /* rank 0, several windows: node roles */
+    int redo;                /* node roles differ: redo in one window */
     char redo_reason[OCP_ERROR_MSG_MAX];
     struct options opt;
     struct cfg cfg;
@@ -52,13 +52,13 @@ struct run {
     struct rpt_meta meta;
     struct run_summary sum;
     struct rank_figures *figures;
-    struct out_encoding enc;   /* how days become blocks, on every rank */
-    struct out_dest dest;      /* rank 0, from the finish to the commit */
-    struct pg_options pgo;     /* postgres: rank 0 */
+    struct out_encoding enc; /* how days become blocks, on every rank */
+    struct out_dest dest;    /* rank 0, from the finish to the commit */
+    struct pg_options pgo;   /* postgres: rank 0 */
     struct pg_target pgt;
     int64_t *pg_ids;
     struct finish_result fres;
-    struct finish_mem *fmem; /* the finish's memory, kept across windows */
+    struct finish_mem *fmem;   /* the finish's memory, kept across windows */
     struct claim_board *board; /* who reads which chunk (claim.h) */
     unsigned sweep;            /* passes over the windows (the roles' rerun) */
     struct exchange_days days; /* the current window's: who finishes what */
@@ -67,7 +67,7 @@ struct run {
     char *config_json;
     struct tp_verdict verdict;
     /* OCP on AWS (aws_step.c): when aws.source_uuid is set */
-    struct rpt_buf aws_rows;         /* this rank's finished rows for it */
+    struct rpt_buf aws_rows; /* this rank's finished rows for it */
     struct aws_step_result aws;
 };
 

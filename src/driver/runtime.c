@@ -78,7 +78,7 @@ static char heap_note[160];
 
 static void huge_page_heap(char **argv, int wanted)
 {
-#if defined(__GLIBC__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
+#if defined(__GLIBC__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) &&                  \
     !defined(__SANITIZE_THREAD__)
     const char *tun = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD"), *set;
     static const char add[] = "glibc.malloc.hugetlb=1";

@@ -14,9 +14,9 @@
 #include "driver/transport.h"
 #include "ocpagg/batch.h"
 
-int summary_gather_read(struct tp *t, const struct rank_result *res,
-                        const struct agg_stats *st, struct run_summary *sum,
-                        struct rank_figures **figures, struct ocp_error *err)
+int summary_gather_read(struct tp *t, const struct rank_result *res, const struct agg_stats *st,
+                        struct run_summary *sum, struct rank_figures **figures,
+                        struct ocp_error *err)
 {
     struct rank_figures mine;
     int64_t in[OCP_TABLE_COUNT + 3], out[OCP_TABLE_COUNT + 3];
@@ -41,8 +41,8 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
             tp_abort(t, OCP_ERR_OSERR);
         }
     }
-    if (MPI_Igather(&mine, (int)sizeof mine, MPI_BYTE, *figures, (int)sizeof mine,
-                    MPI_BYTE, 0, t->comm, &rq) != MPI_SUCCESS ||
+    if (MPI_Igather(&mine, (int)sizeof mine, MPI_BYTE, *figures, (int)sizeof mine, MPI_BYTE, 0,
+                    t->comm, &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     /* Counters are summed separately: the split finish moves groups, not
@@ -52,8 +52,8 @@ int summary_gather_read(struct tp *t, const struct rank_result *res,
     in[OCP_TABLE_COUNT] = st->rows_out_of_range;
     in[OCP_TABLE_COUNT + 1] = st->rows_no_node;
     in[OCP_TABLE_COUNT + 2] = st->bad_label_rows;
-    if (MPI_Ireduce(in, out, OCP_TABLE_COUNT + 3, MPI_INT64_T, MPI_SUM, 0, t->comm,
-                    &rq) != MPI_SUCCESS ||
+    if (MPI_Ireduce(in, out, OCP_TABLE_COUNT + 3, MPI_INT64_T, MPI_SUM, 0, t->comm, &rq) !=
+            MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     memset(&sum->stats, 0, sizeof sum->stats);
@@ -95,8 +95,7 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
     mine[2] = sent[1];
     mine[3] = sent[2]; /* microseconds */
     mine[4] = sent[3];
-    if (MPI_Igather(mine, 5, MPI_INT64_T, all, 5, MPI_INT64_T, 0, t->comm,
-                    &rq) != MPI_SUCCESS ||
+    if (MPI_Igather(mine, 5, MPI_INT64_T, all, 5, MPI_INT64_T, 0, t->comm, &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     if (t->rank == 0) {
@@ -118,8 +117,7 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
     return rc;
 }
 
-int summary_write(const struct run_summary *s, const char *path,
-                  struct ocp_error *err)
+int summary_write(const struct run_summary *s, const char *path, struct ocp_error *err)
 {
     json_t *root = json_object(), *rows = json_object(), *phases = json_object();
     json_t *ranks = json_array(), *cfg = NULL, *out_rows = json_object();
@@ -141,8 +139,7 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(root, "rows_read", rows);
     json_object_set_new(root, "rows_excluded_out_of_range",
                         json_integer(s->stats.rows_out_of_range));
-    json_object_set_new(root, "rows_excluded_no_node",
-                        json_integer(s->stats.rows_no_node));
+    json_object_set_new(root, "rows_excluded_no_node", json_integer(s->stats.rows_no_node));
     json_object_set_new(root, "bad_label_rows", json_integer(s->stats.bad_label_rows));
     json_object_set_new(root, "pruned_row_groups", json_integer(s->pruned_row_groups));
     json_object_set_new(root, "pod_groups", json_integer(s->stats.pod_groups));
@@ -150,9 +147,9 @@ int summary_write(const struct run_summary *s, const char *path,
     json_object_set_new(out_rows, "pod", json_integer(s->out_pod_rows));
     json_object_set_new(out_rows, "unallocated", json_integer(s->out_unallocated_rows));
     json_object_set_new(out_rows, "storage", json_integer(s->out_storage_rows));
-    json_object_set_new(out_rows, "total", json_integer(s->out_pod_rows +
-                                                        s->out_unallocated_rows +
-                                                        s->out_storage_rows));
+    json_object_set_new(
+        out_rows, "total",
+        json_integer(s->out_pod_rows + s->out_unallocated_rows + s->out_storage_rows));
     json_object_set_new(root, "output_rows", out_rows);
     json_object_set_new(phases, "plan", json_real(s->t_plan));
     json_object_set_new(phases, "read_aggregate", json_real(s->t_read));
@@ -179,8 +176,7 @@ int summary_write(const struct run_summary *s, const char *path,
         json_object_set_new(r, "peak_rss_bytes", json_integer(s->per_rank[t].peak_rss));
         json_object_set_new(r, "exchange_groups_sent",
                             json_integer(s->per_rank[t].exchange_groups));
-        json_object_set_new(r, "exchange_bytes_sent",
-                            json_integer(s->per_rank[t].exchange_bytes));
+        json_object_set_new(r, "exchange_bytes_sent", json_integer(s->per_rank[t].exchange_bytes));
         json_object_set_new(r, "finish_days", json_integer(s->per_rank[t].finish_days));
         json_object_set_new(r, "finish_busy_seconds",
                             json_real(s->per_rank[t].finish_busy_seconds));
@@ -209,8 +205,7 @@ int summary_write(const struct run_summary *s, const char *path,
         json_object_set_new(pg, "server_version", json_string(s->pg_server_version));
         json_object_set_new(pg, "deleted_rows", json_integer(s->pg_deleted_rows));
         json_object_set_new(pg, "copied_rows", json_integer(s->pg_copied_rows));
-        json_object_set_new(pg, "partitions_created",
-                            json_integer(s->pg_partitions_created));
+        json_object_set_new(pg, "partitions_created", json_integer(s->pg_partitions_created));
         json_object_set_new(pg, "rows_moved_from_default", json_integer(s->pg_rows_moved));
         if (s->has_aws_postgres) {
             /* The OCP-on-AWS table, committed with the OCP rows. */
@@ -220,8 +215,7 @@ int summary_write(const struct run_summary *s, const char *path,
             json_object_set_new(aws, "copied_rows", json_integer(s->pg_aws_copied_rows));
             json_object_set_new(aws, "partitions_created",
                                 json_integer(s->pg_aws_partitions_created));
-            json_object_set_new(aws, "rows_moved_from_default",
-                                json_integer(s->pg_aws_rows_moved));
+            json_object_set_new(aws, "rows_moved_from_default", json_integer(s->pg_aws_rows_moved));
             json_object_set_new(pg, "aws", aws);
         }
         json_object_set_new(root, "postgres", pg);

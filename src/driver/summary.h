@@ -13,7 +13,7 @@ struct rank_figures {
     double read_seconds, merge_seconds;
     int64_t peak_rss;
     int64_t exchange_groups, exchange_bytes; /* sent in the shuffle */
-    double finish_busy_seconds; /* finishing and encoding its own days */
+    double finish_busy_seconds;              /* finishing and encoding its own days */
     int64_t finish_days;
 };
 
@@ -21,10 +21,10 @@ struct run_summary {
     const char *status;
     const char *config_json;
     const char *report_path;
-    int report_writers;   /* ranks that wrote the report's bytes (0: not a file) */
+    int report_writers;          /* ranks that wrote the report's bytes (0: not a file) */
     int64_t report_direct_bytes; /* of a CSV report, written with O_DIRECT */
-    int64_t windows;      /* windows of days the report was made in */
-    int windows_redone;   /* node roles differed between windows: redone in one */
+    int64_t windows;             /* windows of days the report was made in */
+    int windows_redone;          /* node roles differed between windows: redone in one */
     /* output.format postgres: what the database step did. */
     int has_postgres;
     const char *pg_server_version;
@@ -53,9 +53,9 @@ struct rank_result;
  * figures (sum->per_rank, malloc'd into *figures) and the summed input
  * counters in sum->stats (st: this rank's counters over all windows).
  * Returns OCP_OK or OCP_ERR_OSERR (rank 0 out of memory). */
-int summary_gather_read(struct tp *t, const struct rank_result *res,
-                        const struct agg_stats *st, struct run_summary *sum,
-                        struct rank_figures **figures, struct ocp_error *err);
+int summary_gather_read(struct tp *t, const struct rank_result *res, const struct agg_stats *st,
+                        struct run_summary *sum, struct rank_figures **figures,
+                        struct ocp_error *err);
 
 /* Collective after the finish: rank 0 gets the owned group counts, the
  * output row counts and the report bytes written with O_DIRECT (counts:
@@ -68,7 +68,6 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
                           struct ocp_error *err);
 
 /* Writes the summary as indented JSON to path (temp file + rename). */
-int summary_write(const struct run_summary *s, const char *path,
-                  struct ocp_error *err);
+int summary_write(const struct run_summary *s, const char *path, struct ocp_error *err);
 
 #endif

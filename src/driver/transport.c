@@ -3,10 +3,10 @@
 #include "driver/transport.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,8 +52,7 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
-int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal,
-            double stall_seconds)
+int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal, double stall_seconds)
 {
     int i;
     memset(t, 0, sizeof *t);
@@ -70,9 +69,8 @@ int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal,
         return OCP_ERR_OSERR;
     for (i = 0; i < t->nranks; i++)
         t->alert_sreq[i] = MPI_REQUEST_NULL;
-    if (t->nranks > 1 &&
-        MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE,
-                  TAG_ALERT, comm, &t->alert_rreq) != MPI_SUCCESS)
+    if (t->nranks > 1 && MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE,
+                                   TAG_ALERT, comm, &t->alert_rreq) != MPI_SUCCESS)
         return OCP_ERR_SOFTWARE;
     return OCP_OK;
 }
@@ -110,8 +108,8 @@ void tp_alert(struct tp *t, int code, const char *text)
     snprintf(t->alert_out.text, sizeof t->alert_out.text, "%s", text ? text : "");
     for (r = 0; r < t->nranks; r++)
         if (r != t->rank)
-            MPI_Isend(&t->alert_out, (int)sizeof t->alert_out, MPI_BYTE, r,
-                      TAG_ALERT, t->comm, &t->alert_sreq[r]);
+            MPI_Isend(&t->alert_out, (int)sizeof t->alert_out, MPI_BYTE, r, TAG_ALERT, t->comm,
+                      &t->alert_sreq[r]);
 }
 
 /* A peer said it stopped the job for a stall: leave now (after cleanup),
@@ -138,8 +136,7 @@ static void watchdog(struct tp *t)
         MPI_Status st;
         MPI_Iprobe(pred, TAG_HB, t->comm, &flag, &st);
         if (flag) {
-            MPI_Recv(&t->hb_in, 1, MPI_INT32_T, pred, TAG_HB, t->comm,
-                     MPI_STATUS_IGNORE);
+            MPI_Recv(&t->hb_in, 1, MPI_INT32_T, pred, TAG_HB, t->comm, MPI_STATUS_IGNORE);
             t->hb_received++;
             t->last_heard = now;
         }
@@ -150,8 +147,8 @@ static void watchdog(struct tp *t)
             MPI_Test(&t->hb_req, &done, MPI_STATUS_IGNORE);
         if (done) {
             t->hb_out = t->rank;
-            MPI_Isend(&t->hb_out, 1, MPI_INT32_T, (t->rank + 1) % t->nranks, TAG_HB,
-                      t->comm, &t->hb_req);
+            MPI_Isend(&t->hb_out, 1, MPI_INT32_T, (t->rank + 1) % t->nranks, TAG_HB, t->comm,
+                      &t->hb_req);
             t->hb_sent++;
             t->last_hb_sent = now;
         }
@@ -165,7 +162,8 @@ static void watchdog(struct tp *t)
         a.code = OCP_ERR_INTERRUPTED;
         snprintf(a.text, sizeof a.text,
                  "watchdog: rank %d made no progress for %.0f s (stopped or hung; "
-                 "--stall-seconds)", pred, t->stall_seconds);
+                 "--stall-seconds)",
+                 pred, t->stall_seconds);
         fprintf(stderr, "ocpagg: rank %d: %s; ending the job\n", t->rank, a.text);
         /* Everyone else cleans up and aborts too; rank 0's temporary
          * report goes first, so give it a moment before aborting here. */
@@ -174,8 +172,8 @@ static void watchdog(struct tp *t)
             t->alert_out = a;
             for (r = 0; r < t->nranks; r++)
                 if (r != t->rank)
-                    MPI_Isend(&t->alert_out, (int)sizeof t->alert_out, MPI_BYTE, r,
-                              TAG_ALERT, t->comm, &t->alert_sreq[r]);
+                    MPI_Isend(&t->alert_out, (int)sizeof t->alert_out, MPI_BYTE, r, TAG_ALERT,
+                              t->comm, &t->alert_sreq[r]);
         }
         if (t->rank != 0) {
             double until = now_seconds() + 1.0;
@@ -215,8 +213,8 @@ int tp_poll(struct tp *t)
             t->peer_stop = 1;
             t->first = t->alert_in;
         }
-        MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE,
-                  TAG_ALERT, t->comm, &t->alert_rreq);
+        MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_ALERT,
+                  t->comm, &t->alert_rreq);
     }
     if (t->signal != NULL && *t->signal != 0 && !t->signal_cleaned) {
         /* A signal always ends the job without a report, and mpirun
@@ -269,12 +267,12 @@ static int wait2(struct tp *t, MPI_Request *a, MPI_Request *b)
 
 static int mpi_failed(struct ocp_error *err, const char *what, int peer)
 {
-    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                         "MPI failed %s rank %d", what, peer);
+    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "MPI failed %s rank %d", what,
+                         peer);
 }
 
-int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
-            int tag, struct ocp_error *err)
+int tp_send(struct tp *t, const void *buf, size_t len, int status, int to, int tag,
+            struct ocp_error *err)
 {
     struct head h;
     int32_t ack = OCP_OK;
@@ -296,8 +294,8 @@ int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
         return TP_PEER;
     for (off = 0; off < len; off += PIECE) {
         size_t n = len - off < PIECE ? len - off : PIECE;
-        if (MPI_Isend((const unsigned char *)buf + off, (int)n, MPI_BYTE, to, tag,
-                      t->comm, &rq) != MPI_SUCCESS ||
+        if (MPI_Isend((const unsigned char *)buf + off, (int)n, MPI_BYTE, to, tag, t->comm, &rq) !=
+                MPI_SUCCESS ||
             tp_wait(t, &rq) != OCP_OK)
             return mpi_failed(err, "sending to", to);
     }
@@ -309,8 +307,8 @@ int tp_stop_status(struct tp *t, struct ocp_error *err)
     if (!tp_poll(t))
         return OCP_OK;
     if (t->signal != NULL && *t->signal)
-        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL,
-                             "stopped by signal %d", (int)*t->signal);
+        return ocp_error_set(err, OCP_ERR_INTERRUPTED, NULL, -1, NULL, "stopped by signal %d",
+                             (int)*t->signal);
     return TP_PEER;
 }
 
@@ -320,15 +318,14 @@ void tp_failed(struct tp *t, int rc, const struct ocp_error *err)
         tp_alert(t, rc, err != NULL ? err->message : "");
 }
 
-int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to,
-                 int tag, struct ocp_error *err)
+int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to, int tag,
+                 struct ocp_error *err)
 {
     n->msg.value = status == OCP_OK ? value : 0;
     n->msg.status = status;
     n->msg.rank = t->rank;
     n->active = 0;
-    if (MPI_Isend(&n->msg, (int)sizeof n->msg, MPI_BYTE, to, tag, t->comm, &n->rq) !=
-        MPI_SUCCESS)
+    if (MPI_Isend(&n->msg, (int)sizeof n->msg, MPI_BYTE, to, tag, t->comm, &n->rq) != MPI_SUCCESS)
         return mpi_failed(err, "sending to", to);
     n->active = 1;
     return OCP_OK;
@@ -351,8 +348,7 @@ int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
     MPI_Request rq;
 
     *value = 0;
-    if (MPI_Irecv(&n.msg, (int)sizeof n.msg, MPI_BYTE, from, tag, t->comm, &rq) !=
-            MPI_SUCCESS ||
+    if (MPI_Irecv(&n.msg, (int)sizeof n.msg, MPI_BYTE, from, tag, t->comm, &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         return mpi_failed(err, "receiving from", from);
     if (my_status != OCP_OK)
@@ -372,8 +368,8 @@ int tp_note_ready(struct tp *t, int from, int tag)
     return flag != 0;
 }
 
-int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
-            int from, int tag, struct ocp_error *err)
+int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status, int from, int tag,
+            struct ocp_error *err)
 {
     struct head h;
     int32_t ack;
@@ -439,9 +435,8 @@ int tp_recv_write(struct tp *t, int status, int from, int tag, tp_write_fn write
     return rc;
 }
 
-int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
-            int to, unsigned char **rbuf, size_t *rlen, int from, int tag,
-            struct ocp_error *err)
+int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status, int to,
+            unsigned char **rbuf, size_t *rlen, int from, int tag, struct ocp_error *err)
 {
     struct head hs, hr;
     int32_t ack_out, ack_in = OCP_OK;
@@ -485,10 +480,10 @@ int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
                         ? ((size_t)hr.len - off < PIECE ? (size_t)hr.len - off : PIECE)
                         : 0;
         rs = rr = MPI_REQUEST_NULL;
-        if ((sn > 0 && MPI_Isend(sbuf + off, (int)sn, MPI_BYTE, to, tag + 2, t->comm,
-                                 &rs) != MPI_SUCCESS) ||
-            (rn > 0 && MPI_Irecv(b + off, (int)rn, MPI_BYTE, from, tag + 2, t->comm,
-                                 &rr) != MPI_SUCCESS) ||
+        if ((sn > 0 &&
+             MPI_Isend(sbuf + off, (int)sn, MPI_BYTE, to, tag + 2, t->comm, &rs) != MPI_SUCCESS) ||
+            (rn > 0 &&
+             MPI_Irecv(b + off, (int)rn, MPI_BYTE, from, tag + 2, t->comm, &rr) != MPI_SUCCESS) ||
             wait2(t, &rs, &rr) != OCP_OK) {
             free(b);
             return mpi_failed(err, "exchanging with", to);
@@ -536,8 +531,8 @@ int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, in
     mycount = rc == OCP_OK ? (int)n : 0;
     /* Every rank's count, whatever its status; without room for them the
      * collective cannot go on. */
-    if (cnt == NULL || MPI_Iallgather(&mycount, 1, MPI_INT, cnt, 1, MPI_INT, t->comm,
-                                      &rq) != MPI_SUCCESS ||
+    if (cnt == NULL ||
+        MPI_Iallgather(&mycount, 1, MPI_INT, cnt, 1, MPI_INT, t->comm, &rq) != MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     for (r = 0; r < t->nranks; r++)
@@ -553,8 +548,8 @@ int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, in
                            "%zu values to gather, more than an MPI count holds", sum);
     buf = rc == OCP_OK ? malloc((sum + 1) * sizeof *buf) : NULL;
     if (rc == OCP_OK && buf == NULL)
-        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                           "out of memory gathering %zu values", sum);
+        rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory gathering %zu values",
+                           sum);
     tp_failed(t, rc, err);
     /* Every rank has room for all values, or none gathers them. */
     if (tp_any(t, rc != OCP_OK)) {
@@ -563,8 +558,8 @@ int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, in
         free(displs);
         return rc == OCP_OK ? TP_PEER : rc;
     }
-    if (MPI_Iallgatherv(mine, mycount, MPI_INT32_T, buf, cnt, displs, MPI_INT32_T, t->comm,
-                        &rq) != MPI_SUCCESS ||
+    if (MPI_Iallgatherv(mine, mycount, MPI_INT32_T, buf, cnt, displs, MPI_INT32_T, t->comm, &rq) !=
+            MPI_SUCCESS ||
         tp_wait(t, &rq) != OCP_OK)
         tp_abort(t, OCP_ERR_SOFTWARE);
     free(displs);
@@ -574,8 +569,8 @@ int tp_allgather_i32(struct tp *t, const int32_t *mine, size_t n, int status, in
     return OCP_OK;
 }
 
-int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status,
-             int root, struct ocp_error *err)
+int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status, int root,
+             struct ocp_error *err)
 {
     struct head h;
     MPI_Request rq;
@@ -615,8 +610,7 @@ int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status,
     return OCP_OK;
 }
 
-int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
-             struct tp_verdict *v)
+int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal, struct tp_verdict *v)
 {
     /* Class 0: failed on its own; 1: stopped for a peer; 2: fine.  MINLOC
      * picks the lowest class, then the lowest rank. */
@@ -653,8 +647,7 @@ int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
              * never got here.  Say what this rank knows. */
             msg.code = t->first.code != 0 ? t->first.code : OCP_ERR_SOFTWARE;
             msg.signal = t->first.signal;
-            snprintf(msg.text, sizeof msg.text, "rank %d: %s", (int)t->first.rank,
-                     t->first.text);
+            snprintf(msg.text, sizeof msg.text, "rank %d: %s", (int)t->first.rank, t->first.text);
         } else {
             msg.code = rc;
             msg.signal = signal;
@@ -707,16 +700,16 @@ void tp_finalize(struct tp *t)
         MPI_Wait(&t->alert_rreq, MPI_STATUS_IGNORE);
         t->alerts_received++;
         if (t->alerts_received < expected)
-            MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE,
-                      TAG_ALERT, t->comm, &t->alert_rreq);
+            MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_ALERT,
+                      t->comm, &t->alert_rreq);
     }
     if (t->alert_rreq != MPI_REQUEST_NULL) {
         MPI_Cancel(&t->alert_rreq);
         MPI_Wait(&t->alert_rreq, MPI_STATUS_IGNORE);
     }
     while (t->hb_received < hb_expected) {
-        MPI_Recv(&t->hb_in, 1, MPI_INT32_T, (t->rank + t->nranks - 1) % t->nranks,
-                 TAG_HB, t->comm, MPI_STATUS_IGNORE);
+        MPI_Recv(&t->hb_in, 1, MPI_INT32_T, (t->rank + t->nranks - 1) % t->nranks, TAG_HB, t->comm,
+                 MPI_STATUS_IGNORE);
         t->hb_received++;
     }
     if (t->hb_req != MPI_REQUEST_NULL)

@@ -45,20 +45,20 @@ struct tp_alert {
 
 /* The outcome of an agreement: the same on every rank. */
 struct tp_verdict {
-    int code;           /* OCP_OK or the exit code of the first failure */
-    int rank;           /* the rank that failed first (-1 when ok) */
-    int signal;         /* the signal that stopped it, or 0 */
+    int code;   /* OCP_OK or the exit code of the first failure */
+    int rank;   /* the rank that failed first (-1 when ok) */
+    int signal; /* the signal that stopped it, or 0 */
     char text[OCP_ERROR_MSG_MAX + OCP_ERROR_PATH_MAX + 200]; /* its error */
 };
 
 struct tp {
     MPI_Comm comm;
     int rank, nranks;
-    volatile sig_atomic_t *signal;  /* set by the signal handlers */
+    volatile sig_atomic_t *signal; /* set by the signal handlers */
     /* alerts */
     MPI_Request alert_rreq;
     struct tp_alert alert_in, alert_out, first;
-    MPI_Request *alert_sreq;        /* one per peer */
+    MPI_Request *alert_sreq; /* one per peer */
     int alert_sent, alerts_received, peer_stop;
     /* watchdog */
     double stall_seconds, hb_interval, last_hb_sent, last_heard, last_poll;
@@ -76,8 +76,7 @@ struct tp {
 /* Sets up the transport on comm and posts the alert receive.  signal
  * points to the flag the signal handlers set (the signal number).
  * stall_seconds 0 turns the watchdog off. */
-int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal,
-            double stall_seconds);
+int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal, double stall_seconds);
 
 /* Starts the watchdog (after the plan, whose length depends on rank 0's
  * metadata reads and is not guarded). */
@@ -111,15 +110,15 @@ int tp_wait(struct tp *t, MPI_Request *req);
 /* Sends len bytes to `to` with this rank's status.  A non-OK status sends
  * only the header and returns that status.  Returns OCP_OK, or TP_PEER
  * when the receiver refused the data (it failed). */
-int tp_send(struct tp *t, const void *buf, size_t len, int status, int to,
-            int tag, struct ocp_error *err);
+int tp_send(struct tp *t, const void *buf, size_t len, int status, int to, int tag,
+            struct ocp_error *err);
 
 /* Receives one message from `from`.  my_status non-OK refuses the data
  * (and is returned).  Returns OCP_OK with *buf malloc'd, TP_PEER when the
  * sender sent a failure header, or OCP_ERR_OSERR when the buffer cannot
  * be allocated (the sender is told). */
-int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status,
-            int from, int tag, struct ocp_error *err);
+int tp_recv(struct tp *t, unsigned char **buf, size_t *len, int my_status, int from, int tag,
+            struct ocp_error *err);
 
 /* A note: one number with the sender's status, sent without waiting for
  * the receiver (no handshake), so a rank can hand a small value down a
@@ -138,8 +137,8 @@ struct tp_note {
 
 /* Posts note n (value, status) to `to`.  Returns OCP_OK, or
  * OCP_ERR_SOFTWARE when MPI fails. */
-int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to,
-                 int tag, struct ocp_error *err);
+int tp_note_send(struct tp *t, struct tp_note *n, int64_t value, int status, int to, int tag,
+                 struct ocp_error *err);
 
 /* Waits (polling) until a posted note has left; nothing for an idle note. */
 int tp_note_done(struct tp *t, struct tp_note *n, struct ocp_error *err);
@@ -154,8 +153,7 @@ int tp_note_recv(struct tp *t, int64_t *value, int my_status, int from, int tag,
 int tp_note_ready(struct tp *t, int from, int tag);
 
 /* Where tp_recv_write hands a received block. */
-typedef int (*tp_write_fn)(void *ctx, const unsigned char *buf, size_t len,
-                           struct ocp_error *err);
+typedef int (*tp_write_fn)(void *ctx, const unsigned char *buf, size_t len, struct ocp_error *err);
 
 /* Rank 0's step of a streamed output: receives the next block from
  * `from` (tp_recv with status) and, unless this rank has failed or been
@@ -169,24 +167,22 @@ int tp_recv_write(struct tp *t, int status, int from, int tag, tp_write_fn write
                   struct ocp_error *err);
 
 /* Sends to `to` while receiving from `from` (one step of a shuffle). */
-int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status,
-            int to, unsigned char **rbuf, size_t *rlen, int from, int tag,
-            struct ocp_error *err);
+int tp_swap(struct tp *t, const unsigned char *sbuf, size_t slen, int status, int to,
+            unsigned char **rbuf, size_t *rlen, int from, int tag, struct ocp_error *err);
 
 /* Broadcasts root's buffer (any size) with root's status; the others get
  * a malloc'd copy.  Returns OCP_OK, root's status as TP_PEER on the
  * others, or a failure to allocate anywhere (the payload then does not
  * move). */
-int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status,
-             int root, struct ocp_error *err);
+int tp_bcast(struct tp *t, unsigned char **buf, size_t *len, int status, int root,
+             struct ocp_error *err);
 
 /* Collective: every rank learns whether all succeeded, else the first
  * failure (lowest rank among those that failed on their own, rather than
  * because a peer did), its code, signal and message.  rc is this rank's
  * status; err its error (may be NULL); signal the signal that stopped
  * this rank (0 if none).  Returns v->code. */
-int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal,
-             struct tp_verdict *v);
+int tp_agree(struct tp *t, int rc, const struct ocp_error *err, int signal, struct tp_verdict *v);
 
 /* Collective: the logical OR of flag over all ranks (a cheap step check). */
 int tp_any(struct tp *t, int flag);

@@ -46,22 +46,19 @@ static int dict_map_prepare(struct dict_map *m, const struct ocp_strdict *d)
     return OCP_OK;
 }
 
-static int prepare_maps(struct agg_partial *p, const struct ocp_batch *b,
-                        struct ocp_error *err)
+static int prepare_maps(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err)
 {
     const struct ocp_tablespec *spec = ocp_table_spec(b->table);
     int c;
 
     for (c = 0; c < spec->ncols; c++) {
         const struct ocp_column *col = &b->col[c];
-        if (spec->cols[c].kind != OCP_KIND_STRING &&
-            spec->cols[c].kind != OCP_KIND_LABELS)
+        if (spec->cols[c].kind != OCP_KIND_STRING && spec->cols[c].kind != OCP_KIND_LABELS)
             continue;
         if (!col->present || col->str.ids == NULL)
             continue;
         if (col->str.dict == NULL)
-            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1,
-                                 spec->cols[c].name,
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, spec->cols[c].name,
                                  "string column without a dictionary");
         if (dict_map_prepare(&p->maps[b->table][c], col->str.dict) != OCP_OK)
             return agg_oom(err);
@@ -79,9 +76,8 @@ static inline double greatest(double a, double b)
     return a > b ? a : b;
 }
 
-int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b,
-                        size_t r, int32_t day, uint32_t ns, uint32_t node,
-                        struct ocp_error *err)
+int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b, size_t r,
+                        int32_t day, uint32_t ns, uint32_t node, struct ocp_error *err)
 {
     const struct ocp_tablespec *spec = ocp_table_spec(b->table);
     const char *ns_s = pool_str(&p->pool, ns), *node_s = pool_str(&p->pool, node);
@@ -90,30 +86,27 @@ int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b,
 
     txt_format_date(day, date);
     if (node_s != NULL && node_s[0] != '\0')
-        snprintf(where, sizeof where, "day %s, node '%.100s', namespace '%.100s'",
-                 date, node_s, ns_s != NULL ? ns_s : "");
-    else
-        snprintf(where, sizeof where, "day %s, namespace '%.100s'", date,
+        snprintf(where, sizeof where, "day %s, node '%.100s', namespace '%.100s'", date, node_s,
                  ns_s != NULL ? ns_s : "");
+    else
+        snprintf(where, sizeof where, "day %s, namespace '%.100s'", date, ns_s != NULL ? ns_s : "");
     for (c = 0; c < spec->ncols; c++) {
         double v;
-        if (spec->cols[c].kind != OCP_KIND_NUMBER || !b->col[c].present ||
-            b->col[c].num == NULL)
+        if (spec->cols[c].kind != OCP_KIND_NUMBER || !b->col[c].present || b->col[c].num == NULL)
             continue;
         v = b->col[c].num[r];
         if (isinf(v))
             return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, spec->cols[c].name,
-                                 "infinite value (%s); numbers must be finite or NULL",
-                                 where);
+                                 "infinite value (%s); numbers must be finite or NULL", where);
         if (fabs(v) >= 0x1p90)
             return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, spec->cols[c].name,
                                  "value %.6g is 2^90 (1.2e27) or more, beyond the "
-                                 "exactly summed range (%s)", v, where);
+                                 "exactly summed range (%s)",
+                                 v, where);
     }
     return ocp_error_set(err, OCP_ERR_DATA, NULL, -1,
                          b->table == OCP_TABLE_POD ? "pod usage" : "storage usage",
-                         "a sum exceeds 2^95 (4.0e28), the exactly summed range (%s)",
-                         where);
+                         "a sum exceeds 2^95 (4.0e28), the exactly summed range (%s)", where);
 }
 
 int agg_add_no_interval(struct ocp_error *err)
@@ -250,15 +243,13 @@ static inline const uint32_t *id_col(const struct ocp_column *c)
     return c->present ? c->str.ids : NULL;
 }
 
-
 /* pool_id_of for the pod table's node column, whose map keeps a flag
  * with each id (NODE_EMPTY_BIT): *no_node says whether the node is NULL or
  * empty, which would otherwise read the pool's record of each new node of
  * a row (a cache miss every few rows: nodes interleave). */
 #define NODE_EMPTY_BIT 0x80000000u
 static inline uint32_t node_id_of(struct agg_partial *p, struct dict_map *m,
-                                  const struct ocp_column *c, uint32_t id,
-                                  int *no_node)
+                                  const struct ocp_column *c, uint32_t id, int *no_node)
 {
     uint32_t pid;
     size_t len;
@@ -334,8 +325,8 @@ struct pod_cols {
 /* Resolves row q into *o (see above).  An error is kept in o (RS_ERROR)
  * and returned when the add reaches the row, so rows before it are added
  * first, as when rows were resolved by the add. */
-static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
-                        struct resolved *o, struct ocp_error *err)
+static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q, struct resolved *o,
+                        struct ocp_error *err)
 {
     int64_t t = c->ts[q];
     uint32_t lid;
@@ -371,38 +362,32 @@ static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q,
 
     /* Labels: the canonical id and flags, cached with the map. */
     lid = c->lab_ids != NULL ? c->lab_ids[q] : OCP_NULL_ID;
-    if (lid != OCP_NULL_ID && lid < c->m_lab->count &&
-        c->m_lab->ids[lid] != DICT_UNMAPPED) {
+    if (lid != OCP_NULL_ID && lid < c->m_lab->count && c->m_lab->ids[lid] != DICT_UNMAPPED) {
         uint32_t v = c->m_lab->ids[lid];
         o->labels = v & 0x1fffffffu;
         lflags = (uint8_t)(v >> 29);
         if (__builtin_expect(lflags & LBL_BAD, 0)) {
-            rc = label_at(p, c->m_lab, &c->col[POD_LABELS], q, "pod_labels",
-                          &o->labels, &lflags, err);
+            rc = label_at(p, c->m_lab, &c->col[POD_LABELS], q, "pod_labels", &o->labels, &lflags,
+                          err);
             if (rc != OCP_OK)
                 goto fail;
         }
     } else {
-        rc = label_at(p, c->m_lab, &c->col[POD_LABELS], q, "pod_labels",
-                      &o->labels, &lflags, err);
+        rc = label_at(p, c->m_lab, &c->col[POD_LABELS], q, "pod_labels", &o->labels, &lflags, err);
         if (rc != OCP_OK)
             goto fail;
     }
-    o->ns = c->ns_ids != NULL
-                ? pool_id_of(p, c->m_ns, &c->col[POD_NAMESPACE], c->ns_ids[q])
-                : POOL_NULL;
-    o->pod = c->pod_ids != NULL
-                 ? pool_id_of(p, c->m_pod, &c->col[POD_POD], c->pod_ids[q])
-                 : POOL_NULL;
+    o->ns = c->ns_ids != NULL ? pool_id_of(p, c->m_ns, &c->col[POD_NAMESPACE], c->ns_ids[q])
+                              : POOL_NULL;
+    o->pod =
+        c->pod_ids != NULL ? pool_id_of(p, c->m_pod, &c->col[POD_POD], c->pod_ids[q]) : POOL_NULL;
     /* Without room for its memo the row is added through the tables. */
     if (o->pod < p->memo_cap || memo_reserve(p, o->pod + 1) == OCP_OK)
         __builtin_prefetch(&p->memo[o->pod]);
-    o->rid = c->rid_ids != NULL
-                 ? pool_id_of(p, c->m_rid, &c->col[POD_RESOURCE_ID], c->rid_ids[q])
-                 : POOL_NULL;
-    o->role = c->role_ids != NULL
-                  ? pool_id_of(p, c->m_role, &c->col[POD_NODE_ROLE], c->role_ids[q])
-                  : POOL_NULL;
+    o->rid = c->rid_ids != NULL ? pool_id_of(p, c->m_rid, &c->col[POD_RESOURCE_ID], c->rid_ids[q])
+                                : POOL_NULL;
+    o->role = c->role_ids != NULL ? pool_id_of(p, c->m_role, &c->col[POD_NODE_ROLE], c->role_ids[q])
+                                  : POOL_NULL;
     o->state = RS_ROW;
     return;
 fail:
@@ -512,13 +497,11 @@ static int vn_log_add(struct agg_partial *p, const struct vn_key *k)
     return OCP_OK;
 }
 
-static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
-                        struct ocp_error *err);
+static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err);
 
 /* A batch of pod rows, then its volume nodes into the table.  A batch
  * that fails leaves its logged volume nodes out (the job stops). */
-static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
-                    struct ocp_error *err)
+static int add_pods(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err)
 {
     int rc = add_pod_rows(p, b, err);
 
@@ -528,15 +511,14 @@ static int add_pods(struct agg_partial *p, const struct ocp_batch *b,
     return rc;
 }
 
-static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
-                        struct ocp_error *err)
+static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err)
 {
     struct dict_map *maps = p->maps[OCP_TABLE_POD];
     const struct ocp_column *col = b->col;
     const int64_t *ts = col[POD_INTERVAL_START].ts;
     const double *nans = nan_column(p, b->nrows);
-    const double *u_cpu, *r_cpu, *l_cpu, *u_mem, *r_mem, *l_mem, *e_cpu, *e_mem,
-        *cap_cores, *cap_cpu_sec, *cap_mem, *cap_mem_sec;
+    const double *u_cpu, *r_cpu, *l_cpu, *u_mem, *r_mem, *l_mem, *e_cpu, *e_mem, *cap_cores,
+        *cap_cpu_sec, *cap_mem, *cap_mem_sec;
     const int track = p->settings.track_volume_nodes;
     const uint32_t apiserver = p->apiserver_ns;
     struct resolved ring[RING];
@@ -594,13 +576,22 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
     nnum = 0;
     {
         const double *all[13];
-        const uint32_t *ids[6] = {c.ns_ids, c.node_ids, c.pod_ids, c.rid_ids,
-                                  c.role_ids, c.lab_ids};
+        const uint32_t *ids[6] = {c.ns_ids,  c.node_ids, c.pod_ids,
+                                  c.rid_ids, c.role_ids, c.lab_ids};
         int k;
-        all[0] = u_cpu; all[1] = r_cpu; all[2] = l_cpu; all[3] = u_mem;
-        all[4] = r_mem; all[5] = l_mem; all[6] = e_cpu; all[7] = e_mem;
-        all[8] = cap_cores; all[9] = cap_cpu_sec; all[10] = cap_mem;
-        all[11] = cap_mem_sec; all[12] = (const double *)(const void *)ts;
+        all[0] = u_cpu;
+        all[1] = r_cpu;
+        all[2] = l_cpu;
+        all[3] = u_mem;
+        all[4] = r_mem;
+        all[5] = l_mem;
+        all[6] = e_cpu;
+        all[7] = e_mem;
+        all[8] = cap_cores;
+        all[9] = cap_cpu_sec;
+        all[10] = cap_mem;
+        all[11] = cap_mem_sec;
+        all[12] = (const double *)(const void *)ts;
         for (k = 0; k < 13; k++)
             if (all[k] != nans)
                 nums[nnum++] = all[k];
@@ -675,8 +666,7 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= max_into(&ca->cpu_sec, &ca->flags, HAS_A, cap_cpu_sec[r]);
         overflow |= max_into(&ca->mem_sec, &ca->flags, HAS_B, cap_mem_sec[r]);
         if (__builtin_expect(overflow, 0))
-            return agg_add_range_error(p, b, r, day,
-                                       str_at(p, c.m_ns, &col[POD_NAMESPACE], r),
+            return agg_add_range_error(p, b, r, day, str_at(p, c.m_ns, &col[POD_NAMESPACE], r),
                                        node, err);
         if (o->state == RS_NO_NODE) {
             p->stats.rows_no_node++;
@@ -691,8 +681,7 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
         if (pod < p->memo_cap)
             mo = &p->memo[pod];
         if (mo != NULL && mo->entry != UINT32_MAX &&
-            hmap_key_eq(hmap_entry(&p->pods, mo->entry), (const unsigned char *)&key,
-                        sizeof key)) {
+            hmap_key_eq(hmap_entry(&p->pods, mo->entry), (const unsigned char *)&key, sizeof key)) {
             e = mo->entry;
         } else {
             e = hmap_upsert(&p->pods, &key, &created);
@@ -749,8 +738,8 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
             if (ne == SIZE_MAX)
                 return agg_oom(err);
             nv = hmap_value(&p->nodes, ne);
-            if (role != POOL_NULL && pool_len(&p->pool, role) > 0 &&
-                role != nv->role && pool_cmp(&p->pool, role, nv->role) > 0)
+            if (role != POOL_NULL && pool_len(&p->pool, role) > 0 && role != nv->role &&
+                pool_cmp(&p->pool, role, nv->role) > 0)
                 nv->role = role;
             if (key.ns == apiserver)
                 nv->flags |= NODE_APISERVER;
@@ -781,14 +770,13 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b,
     return p->intern_failed ? pool_fail_error(&p->pool, err, "pod usage") : OCP_OK;
 }
 
-int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,
-                    struct ocp_error *err)
+int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err)
 {
     int rc;
 
     if (b->table < 0 || b->table >= OCP_TABLE_COUNT)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "unknown table %d", (int)b->table);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "unknown table %d",
+                             (int)b->table);
     rc = prepare_maps(p, b, err);
     if (rc != OCP_OK)
         return rc;
@@ -799,8 +787,7 @@ int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b,
     case OCP_TABLE_STORAGE:
         return agg_add_storage(p, b, err);
     case OCP_TABLE_NODE_LABELS:
-        return agg_add_label_rows(p, b, &p->node_labels, NL_NODE, NL_LABELS,
-                                  "node_labels", 1, err);
+        return agg_add_label_rows(p, b, &p->node_labels, NL_NODE, NL_LABELS, "node_labels", 1, err);
     case OCP_TABLE_NAMESPACE_LABELS:
         return agg_add_label_rows(p, b, &p->ns_labels, NSL_NAMESPACE, NSL_LABELS,
                                   "namespace_labels", 0, err);

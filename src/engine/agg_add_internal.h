@@ -38,8 +38,8 @@ static inline uint32_t pool_id_of(struct agg_partial *p, struct dict_map *m,
 }
 
 /* The pool id of row r's string (POOL_NULL for NULL or absent). */
-static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
-                              const struct ocp_column *c, size_t r)
+static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m, const struct ocp_column *c,
+                              size_t r)
 {
     if (!c->present || c->str.ids == NULL)
         return POOL_NULL;
@@ -47,10 +47,9 @@ static inline uint32_t str_at(struct agg_partial *p, struct dict_map *m,
 }
 
 /* The canonical label id of row r's label text; counts bad texts. */
-static inline int label_at(struct agg_partial *p, struct dict_map *m,
-                           const struct ocp_column *c, size_t r,
-                           const char *column, uint32_t *canon,
-                           uint8_t *flags, struct ocp_error *err)
+static inline int label_at(struct agg_partial *p, struct dict_map *m, const struct ocp_column *c,
+                           size_t r, const char *column, uint32_t *canon, uint8_t *flags,
+                           struct ocp_error *err)
 {
     uint32_t id, pid;
     size_t len;
@@ -58,8 +57,8 @@ static inline int label_at(struct agg_partial *p, struct dict_map *m,
     int rc;
 
     *flags = 0;
-    if (!c->present || c->str.ids == NULL ||
-        (id = c->str.ids[r]) == OCP_NULL_ID || id >= m->count) {
+    if (!c->present || c->str.ids == NULL || (id = c->str.ids[r]) == OCP_NULL_ID ||
+        id >= m->count) {
         return agg_resolve_label(p, "", 0, canon, flags, err);
     }
     pid = m->ids[id];
@@ -79,8 +78,7 @@ static inline int label_at(struct agg_partial *p, struct dict_map *m,
         p->stats.bad_label_rows++;
         if (p->settings.strict) {
             s = ocp_strdict_get(c->str.dict, id, &len);
-            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, column,
-                                 "malformed label text '%.*s'",
+            return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, column, "malformed label text '%.*s'",
                                  (int)(len > 80 ? 80 : len), s);
         }
     }
@@ -91,9 +89,8 @@ static inline int label_at(struct agg_partial *p, struct dict_map *m,
  * holding an infinity or a value of 2^90 or more, else a sum that left
  * the exact range.  Names the column, the day and the node or namespace.
  * Cold: runs once, when the job is failing anyway (agg_add.c). */
-int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b,
-                        size_t r, int32_t day, uint32_t ns, uint32_t node,
-                        struct ocp_error *err);
+int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b, size_t r,
+                        int32_t day, uint32_t ns, uint32_t node, struct ocp_error *err);
 
 /* A batch without its interval_start column (agg_add.c). */
 int agg_add_no_interval(struct ocp_error *err);
@@ -102,15 +99,13 @@ int agg_add_no_interval(struct ocp_error *err);
  * table; id_col and labels_col are the batch's columns, labels_name the
  * labels column's name for errors, is_node marks nodes with
  * infrastructure labels (agg_add_tables.c). */
-int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
-                       struct hmap *table, int id_col, int labels_col,
-                       const char *labels_name, int is_node,
+int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b, struct hmap *table,
+                       int id_col, int labels_col, const char *labels_name, int is_node,
                        struct ocp_error *err);
 
 /* Storage rows: summed exactly per (day, namespace, pod, claim, volume,
  * storage class, CSI handle, volume and claim labels)
  * (agg_add_tables.c). */
-int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b,
-                    struct ocp_error *err);
+int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err);
 
 #endif

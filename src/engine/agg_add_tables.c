@@ -26,9 +26,8 @@ static inline int row_day(struct agg_partial *p, int64_t ts, int32_t *day)
     return 0;
 }
 
-int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
-                       struct hmap *table, int id_col, int labels_col,
-                       const char *labels_name, int is_node,
+int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b, struct hmap *table,
+                       int id_col, int labels_col, const char *labels_name, int is_node,
                        struct ocp_error *err)
 {
     struct dict_map *maps = p->maps[b->table];
@@ -51,8 +50,7 @@ int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
             continue;
         key.day = day;
         key.id = str_at(p, &maps[id_col], &col[id_col], r);
-        rc = label_at(p, &maps[labels_col], &col[labels_col], r, labels_name,
-                      &canon, &lflags, err);
+        rc = label_at(p, &maps[labels_col], &col[labels_col], r, labels_name, &canon, &lflags, err);
         if (rc != OCP_OK)
             return rc;
         e = hmap_upsert(table, &key, &created);
@@ -78,8 +76,7 @@ int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b,
     return OCP_OK;
 }
 
-int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b,
-                    struct ocp_error *err)
+int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b, struct ocp_error *err)
 {
     struct dict_map *maps = p->maps[OCP_TABLE_STORAGE];
     const struct ocp_column *col = b->col;
@@ -105,13 +102,12 @@ int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b,
         key.pv = str_at(p, &maps[STO_PV], &col[STO_PV], r);
         key.storageclass = str_at(p, &maps[STO_STORAGECLASS], &col[STO_STORAGECLASS], r);
         key.csi = str_at(p, &maps[STO_CSI_HANDLE], &col[STO_CSI_HANDLE], r);
-        rc = label_at(p, &maps[STO_PV_LABELS], &col[STO_PV_LABELS], r,
-                      "persistentvolume_labels", &key.pv_labels, &lflags, err);
+        rc = label_at(p, &maps[STO_PV_LABELS], &col[STO_PV_LABELS], r, "persistentvolume_labels",
+                      &key.pv_labels, &lflags, err);
         if (rc != OCP_OK)
             return rc;
         rc = label_at(p, &maps[STO_PVC_LABELS], &col[STO_PVC_LABELS], r,
-                      "persistentvolumeclaim_labels", &key.pvc_labels, &lflags,
-                      err);
+                      "persistentvolumeclaim_labels", &key.pvc_labels, &lflags, err);
         if (rc != OCP_OK)
             return rc;
         e = hmap_upsert(&p->storage, &key, &created);
@@ -121,8 +117,7 @@ int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b,
         overflow |= xsum_add(&v->cap_byte_sec, num_at(&col[STO_CAP_BYTE_SEC], r));
         overflow |= xsum_add(&v->request_byte_sec, num_at(&col[STO_REQUEST_BYTE_SEC], r));
         overflow |= xsum_add(&v->usage_byte_sec, num_at(&col[STO_USAGE_BYTE_SEC], r));
-        overflow |= max_into(&v->cap_bytes, &v->flags, HAS_A,
-                             num_at(&col[STO_CAP_BYTES], r));
+        overflow |= max_into(&v->cap_bytes, &v->flags, HAS_A, num_at(&col[STO_CAP_BYTES], r));
         if (__builtin_expect(overflow, 0))
             return agg_add_range_error(p, b, r, day, key.ns, POOL_NULL, err);
     }

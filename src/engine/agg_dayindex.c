@@ -77,8 +77,7 @@ void agg_day_index_trim(const struct agg_day_index *ix)
         agg_finish_cache_trim(ix->caches->all[i]);
 }
 
-void agg_day_index_put_cache(const struct agg_day_index *ix,
-                             struct agg_finish_cache *c)
+void agg_day_index_put_cache(const struct agg_day_index *ix, struct agg_finish_cache *c)
 {
     struct cache_list *l = ix->caches;
 
@@ -92,10 +91,14 @@ void agg_day_index_put_cache(const struct agg_day_index *ix,
 static const struct hmap *table_of(const struct agg_partial *p, int t)
 {
     switch (t) {
-    case AGG_IX_CAPS: return &p->caps;
-    case AGG_IX_PODS: return &p->pods;
-    case AGG_IX_STORAGE: return &p->storage;
-    default: return &p->vnodes;
+    case AGG_IX_CAPS:
+        return &p->caps;
+    case AGG_IX_PODS:
+        return &p->pods;
+    case AGG_IX_STORAGE:
+        return &p->storage;
+    default:
+        return &p->vnodes;
     }
 }
 

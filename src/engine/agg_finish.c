@@ -25,8 +25,7 @@ uint32_t agg_fin_labels_of_day(const struct hmap *m, int32_t day, uint32_t id)
 }
 
 /* Max id of the cost categories whose pattern matches ns. */
-static int cost_category(struct finisher *f, const char *ns, size_t len,
-                         int64_t *id)
+static int cost_category(struct finisher *f, const char *ns, size_t len, int64_t *id)
 {
     size_t i;
     int found = 0;
@@ -34,8 +33,7 @@ static int cost_category(struct finisher *f, const char *ns, size_t len,
         return 0;
     for (i = 0; i < f->settings->n_cost_categories; i++) {
         const struct agg_cost_category *c = &f->settings->cost_categories[i];
-        if (txt_like(c->pattern, strlen(c->pattern), ns, len) &&
-            (!found || c->id > *id)) {
+        if (txt_like(c->pattern, strlen(c->pattern), ns, len) && (!found || c->id > *id)) {
             *id = c->id;
             found = 1;
         }
@@ -43,13 +41,11 @@ static int cost_category(struct finisher *f, const char *ns, size_t len,
     return found;
 }
 
-void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
-                              const char *ns)
+void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row, const char *ns)
 {
     /* Rows point into the partial's pool, so one namespace is one pointer:
      * remember the answers instead of matching every pattern again. */
-    size_t k = (size_t)((uint64_t)(uintptr_t)ns * 0x9e3779b97f4a7c15ull >> 32) %
-               AGG_FIN_COST_CACHE;
+    size_t k = (size_t)((uint64_t)(uintptr_t)ns * 0x9e3779b97f4a7c15ull >> 32) % AGG_FIN_COST_CACHE;
 
     if (ns == NULL) {
         row->has_cost_category = 0;
@@ -179,8 +175,8 @@ struct cap_memo {
     double cpu_h, mem_gbh, ccpu_h, cmem_gbh;
 };
 
-static const struct cap_memo *capacity_of(struct finisher *f, struct cap_memo *m,
-                                          int32_t day, uint32_t node)
+static const struct cap_memo *capacity_of(struct finisher *f, struct cap_memo *m, int32_t day,
+                                          uint32_t node)
 {
     struct day_node_key k;
     size_t e;
@@ -215,14 +211,12 @@ static const struct cap_memo *capacity_of(struct finisher *f, struct cap_memo *m
     return m;
 }
 
-static void fill_capacity(struct finisher *f, struct cap_memo *m,
-                          struct rpt_row *row, int32_t day, uint32_t node,
-                          uint32_t flags, double cap_cores, double cap_mem_bytes)
+static void fill_capacity(struct finisher *f, struct cap_memo *m, struct rpt_row *row, int32_t day,
+                          uint32_t node, uint32_t flags, double cap_cores, double cap_mem_bytes)
 {
     const struct cap_memo *c = capacity_of(f, m, day, node);
     row->num[RPT_NODE_CAP_CPU_CORES] = (flags & HAS_A) ? cap_cores : NAN;
-    row->num[RPT_NODE_CAP_MEM_GB] =
-        (flags & HAS_B) ? cap_mem_bytes * GIB_INV : NAN;
+    row->num[RPT_NODE_CAP_MEM_GB] = (flags & HAS_B) ? cap_mem_bytes * GIB_INV : NAN;
     row->num[RPT_NODE_CAP_CPU_HOURS] = c->cpu_h;
     row->num[RPT_NODE_CAP_MEM_GBH] = c->mem_gbh;
     row->num[RPT_CLUSTER_CAP_CPU_HOURS] = c->ccpu_h;
@@ -360,25 +354,24 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
                 c->joined = nj;
                 c->joined_cap = ncap;
             }
-            memcpy(&c->joined[c->njoined], hmap_value(&p->pods, fv->entry),
-                   sizeof *c->joined);
+            memcpy(&c->joined[c->njoined], hmap_value(&p->pods, fv->entry), sizeof *c->joined);
             fv->joined = (uint32_t)c->njoined++;
         }
-        f->overflow |= agg_merge_pod_val(&p->pool, &c->joined[fv->joined],
-                                         hmap_value(&p->pods, it->e));
+        f->overflow |=
+            agg_merge_pod_val(&p->pool, &c->joined[fv->joined], hmap_value(&p->pods, it->e));
     }
     for (e = 0; e < final->count; e++) {
         const struct final_pod_key *k = hmap_entry(final, e);
         const struct final_pod_val *fv = hmap_value(final, e);
-        const struct pod_val *v = fv->joined != FINAL_ALONE ? &c->joined[fv->joined]
-                                                            : hmap_value(&p->pods, fv->entry);
+        const struct pod_val *v =
+            fv->joined != FINAL_ALONE ? &c->joined[fv->joined] : hmap_value(&p->pods, fv->entry);
         struct rpt_row *row = rpt_table_add(f->out);
         int s;
 
         /* The groups' values lie among the other days' in the table. */
         if (e + EMIT_AHEAD < final->count)
-            hmap_prefetch_at(&p->pods, ((const struct final_pod_val *)hmap_value(
-                                            final, e + EMIT_AHEAD))->entry);
+            hmap_prefetch_at(
+                &p->pods, ((const struct final_pod_val *)hmap_value(final, e + EMIT_AHEAD))->entry);
 
         if (row == NULL) {
             rc = oom(err);
@@ -398,11 +391,9 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         agg_fin_label_csv(f, k->labels, row);
         for (s = 0; s < PS_COUNT; s++) {
             double sum = xsum_value(&v->sum[s]) / 3600.0;
-            row->num[RPT_POD_USAGE_CPU_HOURS + s] =
-                s >= PS_USAGE_MEM ? sum * GIB_INV : sum;
+            row->num[RPT_POD_USAGE_CPU_HOURS + s] = s >= PS_USAGE_MEM ? sum * GIB_INV : sum;
         }
-        fill_capacity(f, &cm, row, k->day, k->node, v->flags, v->cap_cores,
-                      v->cap_mem_bytes);
+        fill_capacity(f, &cm, row, k->day, k->node, v->flags, v->cap_cores, v->cap_mem_bytes);
         row->has_infra_cost = 1;
         agg_fin_set_cost_category(f, row, row->namespace_);
         {
@@ -522,19 +513,16 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
         row->namespace_ = ns; /* a string literal */
         row->node = str_of(f, k->node);
         row->resource_id = str_of(f, u->resource_id);
-        fill_capacity(f, &cm, row, k->day, k->node, u->flags, u->cap_cores,
-                      u->cap_mem_bytes);
+        fill_capacity(f, &cm, row, k->day, k->node, u->flags, u->cap_cores, u->cap_mem_bytes);
         cpu_h = row->num[RPT_NODE_CAP_CPU_HOURS];
         mem_gbh = row->num[RPT_NODE_CAP_MEM_GBH];
         row->num[RPT_POD_USAGE_CPU_HOURS] = cpu_h - xsum_value(&u->usage_cpu) / 3600.0;
         row->num[RPT_POD_REQUEST_CPU_HOURS] = cpu_h - xsum_value(&u->request_cpu) / 3600.0;
         row->num[RPT_POD_EFFECTIVE_CPU_HOURS] = cpu_h - xsum_value(&u->eff_cpu) / 3600.0;
-        row->num[RPT_POD_USAGE_MEM_GBH] =
-            mem_gbh - xsum_value(&u->usage_mem) / 3600.0 * GIB_INV;
+        row->num[RPT_POD_USAGE_MEM_GBH] = mem_gbh - xsum_value(&u->usage_mem) / 3600.0 * GIB_INV;
         row->num[RPT_POD_REQUEST_MEM_GBH] =
             mem_gbh - xsum_value(&u->request_mem) / 3600.0 * GIB_INV;
-        row->num[RPT_POD_EFFECTIVE_MEM_GBH] =
-            mem_gbh - xsum_value(&u->eff_mem) / 3600.0 * GIB_INV;
+        row->num[RPT_POD_EFFECTIVE_MEM_GBH] = mem_gbh - xsum_value(&u->eff_mem) / 3600.0 * GIB_INV;
         row->has_infra_cost = 0;
         agg_fin_set_cost_category(f, row, row->namespace_);
         if (agg_fin_set_uuid(f, row, NULL) != 0) {
@@ -547,8 +535,7 @@ cleanup:
     return rc;
 }
 
-int agg_finish(const struct agg_partial *p,
-               const struct agg_finish_settings *settings,
+int agg_finish(const struct agg_partial *p, const struct agg_finish_settings *settings,
                struct rpt_table *out, struct ocp_error *err)
 {
     return agg_finish_days(p, settings, NULL, NULL, out, err);
@@ -590,10 +577,8 @@ static int finish_run(struct finisher *f, struct ocp_error *err)
     return rc;
 }
 
-int agg_finish_days(const struct agg_partial *p,
-                    const struct agg_finish_settings *settings,
-                    agg_day_filter keep, void *ctx, struct rpt_table *out,
-                    struct ocp_error *err)
+int agg_finish_days(const struct agg_partial *p, const struct agg_finish_settings *settings,
+                    agg_day_filter keep, void *ctx, struct rpt_table *out, struct ocp_error *err)
 {
     struct finisher f;
     struct agg_finish_cache c;
@@ -613,23 +598,22 @@ int agg_finish_days(const struct agg_partial *p,
 }
 
 int agg_finish_day(const struct agg_partial *p, const struct agg_day_index *ix,
-                   const struct agg_finish_settings *settings, int32_t day,
-                   struct rpt_table *out, struct ocp_error *err)
+                   const struct agg_finish_settings *settings, int32_t day, struct rpt_table *out,
+                   struct ocp_error *err)
 {
     return agg_finish_day_part(p, ix, settings, day, 0, 1, out, err);
 }
 
 int agg_finish_day_part(const struct agg_partial *p, const struct agg_day_index *ix,
-                        const struct agg_finish_settings *settings, int32_t day,
-                        int part, int nparts, struct rpt_table *out,
-                        struct ocp_error *err)
+                        const struct agg_finish_settings *settings, int32_t day, int part,
+                        int nparts, struct rpt_table *out, struct ocp_error *err)
 {
     struct finisher f;
     int rc;
 
     if (nparts < 1 || part < 0 || part >= nparts)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "part %d of %d of a day", part, nparts);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "part %d of %d of a day", part,
+                             nparts);
     memset(&f, 0, sizeof f);
     f.part = part;
     f.nparts = nparts;

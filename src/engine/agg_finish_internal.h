@@ -88,9 +88,9 @@ struct prep_entry {
     const char *key;
     const char *text;
     const char *ctext; /* text inside a CSV field: each '"' doubled */
-    uint64_t kpre; /* the key's first 8 bytes, big-endian, zero-padded */
+    uint64_t kpre;     /* the key's first 8 bytes, big-endian, zero-padded */
     uint32_t klen, tlen, ctlen;
-    uint32_t eid;  /* the entry's id: equal texts, equal ids (cache epool) */
+    uint32_t eid; /* the entry's id: equal texts, equal ids (cache epool) */
 };
 struct prep_set {
     const struct prep_entry *e;
@@ -171,27 +171,27 @@ struct set_memo {
 };
 
 struct agg_finish_cache {
-    struct agg_finish_cache *next;  /* the index's list of caches */
-    struct fin_texts texts;         /* merged label texts */
-    struct agg_pool epool;          /* prepared entries' texts -> entry ids */
-    struct hmap sets;               /* p->pool id -> prepared set */
+    struct agg_finish_cache *next; /* the index's list of caches */
+    struct fin_texts texts;        /* merged label texts */
+    struct agg_pool epool;         /* prepared entries' texts -> entry ids */
+    struct hmap sets;              /* p->pool id -> prepared set */
     struct set_memo set_memo[1 << SET_MEMO_BITS];
-    struct hmap merged;             /* label quadruple -> text id */
+    struct hmap merged; /* label quadruple -> text id */
     struct lbl_set work;
-    struct ocp_arena prep;          /* prepared sets */
-    struct hmap pod_final;          /* emit_pods' groups of the day */
-    struct pod_val *joined;         /* ... the values of those made of
-                                       several entries, njoined of
-                                       joined_cap */
+    struct ocp_arena prep;  /* prepared sets */
+    struct hmap pod_final;  /* emit_pods' groups of the day */
+    struct pod_val *joined; /* ... the values of those made of
+                               several entries, njoined of
+                               joined_cap */
     size_t njoined, joined_cap;
-    struct emit_item *items;        /* emit_pods' scratch, items_cap long */
+    struct emit_item *items; /* emit_pods' scratch, items_cap long */
     size_t items_cap;
     const struct prep_entry **pick; /* merges' entries, npick used of pick_cap */
     uint32_t *seq;                  /* ... and their ids */
     size_t npick, pick_cap;
-    struct merge_job *jobs;         /* merges begun, njobs of jobs_cap */
+    struct merge_job *jobs; /* merges begun, njobs of jobs_cap */
     size_t njobs, jobs_cap;
-    uint32_t stamp;                 /* the table being finished */
+    uint32_t stamp; /* the table being finished */
 };
 
 /* Entries of the finisher's cost category cache. */
@@ -200,11 +200,11 @@ struct agg_finish_cache {
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
-    struct agg_finish_cache *c;     /* labels (lasting with an index) */
-    struct hmap dn_caps;            /* (day, node) -> capacity sums */
-    struct hmap day_caps;           /* (day, 0) -> cluster capacity sums */
+    struct agg_finish_cache *c; /* labels (lasting with an index) */
+    struct hmap dn_caps;        /* (day, node) -> capacity sums */
+    struct hmap day_caps;       /* (day, 0) -> cluster capacity sums */
     struct rpt_table *out;
-    int overflow; /* a sum left the exact range */
+    int overflow;        /* a sum left the exact range */
     agg_day_filter keep; /* NULL: every day */
     void *keep_ctx;
     const struct agg_day_index *ix; /* non-NULL: only ix_day, through it */
@@ -261,8 +261,8 @@ static inline int agg_fin_in_part(struct finisher *f, uint32_t ns)
     k.zero = 0;
     e = hmap_find(&f->ns_part, &k);
     f->memo_ns = ns;
-    f->memo_in = e != SIZE_MAX &&
-                 ((const struct ns_part_val *)hmap_value(&f->ns_part, e))->part == f->part;
+    f->memo_in =
+        e != SIZE_MAX && ((const struct ns_part_val *)hmap_value(&f->ns_part, e))->part == f->part;
     return f->memo_in;
 }
 
@@ -273,8 +273,8 @@ static inline int wanted(const struct finisher *f, int32_t day)
 
 /* The entries of a table to look at: with a day index only that day's
  * (*list names them), else all of them (*list NULL, filtered by wanted). */
-static inline size_t entries_of(const struct finisher *f, int table,
-                         const struct hmap *m, const size_t **list)
+static inline size_t entries_of(const struct finisher *f, int table, const struct hmap *m,
+                                const size_t **list)
 {
     if (f->ix != NULL)
         return agg_day_index_entries(f->ix, table, f->ix_day, list);
@@ -303,19 +303,18 @@ static inline const char *str_of(const struct finisher *f, uint32_t id)
 /* The finish-pool id of node ∪ namespace ∪ a ∪ b (later wins): the
  * sets' entries merged in key order into compact JSON, as lbl_canonical
  * writes the merged set. */
-int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
-                          uint32_t a, uint32_t b, uint32_t *out,
-                          struct ocp_error *err);
+int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l, uint32_t a,
+                          uint32_t b, uint32_t *out, struct ocp_error *err);
 /* agg_fin_merged_labels of the quadruple k, whose hmap_hash is h. */
-int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
-                                 uint32_t h, uint32_t *out, struct ocp_error *err);
+int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k, uint32_t h,
+                                 uint32_t *out, struct ocp_error *err);
 /* The same in two steps, for many quadruples at once: begin gives *out a
  * known text's id at once, else merges the sets and leaves *out to
  * agg_fin_merge_end, which finds all the begun merges' texts (each text
  * slot loaded a few merges ahead of its lookup).  *out must stay in place
  * until then. */
-int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
-                        uint32_t *out, struct ocp_error *err);
+int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h, uint32_t *out,
+                        struct ocp_error *err);
 /* Loads what agg_fin_merge_begin of k (hash h) will look up first. */
 void agg_fin_merge_prefetch(struct finisher *f, const struct merged_key *k, uint32_t h);
 int agg_fin_merge_end(struct finisher *f, struct ocp_error *err);
@@ -332,8 +331,7 @@ void agg_fin_texts_clear(struct fin_texts *s);
 /* The id of the merged text of entries pick[0..n) (ids seq[0..n)), kept
  * from now on when new: "{" the entries' texts joined by "," "}". */
 int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pick,
-                         const uint32_t *seq, uint32_t n, uint32_t *id,
-                         struct ocp_error *err);
+                         const uint32_t *seq, uint32_t n, uint32_t *id, struct ocp_error *err);
 /* The length of text id (a valid id). */
 static inline size_t agg_fin_text_len(const struct fin_texts *s, uint32_t id)
 {
@@ -350,8 +348,8 @@ int agg_fin_texts_reserve(struct fin_texts *s, size_t n);
 void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h, int stage);
 /* agg_fin_texts_intern with the list's hash h known. */
 int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *const *pick,
-                                const uint32_t *seq, uint32_t n, uint32_t h,
-                                uint32_t *id, struct ocp_error *err);
+                                const uint32_t *seq, uint32_t n, uint32_t h, uint32_t *id,
+                                struct ocp_error *err);
 /* A merged label text for the rows: one copy per distinct text in the
  * table, followed by its quoted CSV field (made once per text while the
  * cache keeps it); NULL when out of memory. */
@@ -366,8 +364,7 @@ void agg_fin_cache_new_table(struct agg_finish_cache *c);
 /* The labels an id (node or namespace) has on day: POOL_NULL for none. */
 uint32_t agg_fin_labels_of_day(const struct hmap *m, int32_t day, uint32_t id);
 /* The row's cost category (max id of the matching patterns), if any. */
-void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row,
-                               const char *ns);
+void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row, const char *ns);
 /* The row's uuid from its key fields; -1 when out of memory.  known:
  * lengths of namespace, node, all_labels and resource_id, or NULL. */
 int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known);

@@ -19,8 +19,7 @@ static uint64_t key_prefix(const char *k, size_t n)
 /* The entry's text t[0..n) as it reads inside a CSV field, each '"'
  * doubled (as rpt_csv.c would): merged texts' CSV fields are made of
  * these; -1 when out of memory. */
-static int csv_text(struct agg_finish_cache *c, const char *t, size_t n,
-                    struct prep_entry *pe)
+static int csv_text(struct agg_finish_cache *c, const char *t, size_t n, struct prep_entry *pe)
 {
     size_t quotes = 0, i, q = 0;
     char *d;
@@ -73,8 +72,7 @@ static const struct prep_set *set_of(struct finisher *f, uint32_t id)
         memo->set = v->set;
         return v->set;
     }
-    if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), &c->work,
-                  NULL) != OCP_OK)
+    if (lbl_parse(pool_str(&f->p->pool, id), pool_len(&f->p->pool, id), &c->work, NULL) != OCP_OK)
         return NULL;
     ps = ocp_arena_alloc(&c->prep, sizeof *ps);
     pe = ocp_arena_alloc(&c->prep, (c->work.count ? c->work.count : 1) * sizeof *pe);
@@ -164,8 +162,7 @@ static int pick_room(struct agg_finish_cache *c, size_t n)
 static long merge_entries(struct finisher *f, const struct merged_key *k)
 {
     struct agg_finish_cache *c = f->c;
-    const uint32_t parts[4] = {k->node_labels, k->ns_labels, k->own_labels,
-                               k->own2_labels};
+    const uint32_t parts[4] = {k->node_labels, k->ns_labels, k->own_labels, k->own2_labels};
     const struct prep_set *ps[4];
     uint32_t at[4] = {0, 0, 0, 0};
     size_t need = 0, np = c->npick;
@@ -226,8 +223,8 @@ static int merged_entry(struct agg_finish_cache *c, const struct merged_key *k, 
     return 0;
 }
 
-int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k,
-                                uint32_t h, uint32_t *out, struct ocp_error *err)
+int agg_fin_merged_labels_hashed(struct finisher *f, const struct merged_key *k, uint32_t h,
+                                 uint32_t *out, struct ocp_error *err)
 {
     struct agg_finish_cache *c = f->c;
     struct merged_val *v;
@@ -262,8 +259,8 @@ void agg_fin_merge_prefetch(struct finisher *f, const struct merged_key *k, uint
         hmap_prefetch(&f->c->sets, hmap_hash(&sk, sizeof sk));
 }
 
-int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h,
-                        uint32_t *out, struct ocp_error *err)
+int agg_fin_merge_begin(struct finisher *f, const struct merged_key *k, uint32_t h, uint32_t *out,
+                        struct ocp_error *err)
 {
     struct agg_finish_cache *c = f->c;
     struct merge_job *j;
@@ -313,8 +310,8 @@ int agg_fin_merge_end(struct finisher *f, struct ocp_error *err)
             agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD / 2].h, 1);
         if (i + MERGE_AHEAD / 4 < c->njobs)
             agg_fin_texts_prefetch(&c->texts, c->jobs[i + MERGE_AHEAD / 4].h, 2);
-        rc = agg_fin_texts_intern_hashed(&c->texts, c->pick + j->from, c->seq + j->from,
-                                         j->n, j->h, &id, err);
+        rc = agg_fin_texts_intern_hashed(&c->texts, c->pick + j->from, c->seq + j->from, j->n, j->h,
+                                         &id, err);
         if (rc == OCP_OK) {
             ((struct merged_val *)hmap_value(&c->merged, j->e))->id = id;
             *j->out = id;
@@ -325,9 +322,8 @@ int agg_fin_merge_end(struct finisher *f, struct ocp_error *err)
     return rc;
 }
 
-int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l,
-                         uint32_t a, uint32_t b, uint32_t *out,
-                         struct ocp_error *err)
+int agg_fin_merged_labels(struct finisher *f, uint32_t node_l, uint32_t ns_l, uint32_t a,
+                          uint32_t b, uint32_t *out, struct ocp_error *err)
 {
     struct merged_key k = {node_l, ns_l, a, b};
     return agg_fin_merged_labels_hashed(f, &k, hmap_hash(&k, sizeof k), out, err);

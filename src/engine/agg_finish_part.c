@@ -23,7 +23,7 @@ enum { CUT_POOL, CUT_PLATFORM, CUT_WORKER };
 struct cut_item {
     const char *ns; /* NULL: the NULL namespace, first in the report */
     int64_t weight;
-    size_t e;       /* the namespace's f->ns_part entry (CUT_POOL) */
+    size_t e; /* the namespace's f->ns_part entry (CUT_POOL) */
     int kind;
     int32_t part;
 };

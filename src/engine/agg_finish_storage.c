@@ -147,10 +147,11 @@ int agg_fin_emit_storage(struct finisher *f, struct ocp_error *err)
             fk.storageclass = k->storageclass;
             fk.csi = k->csi;
             rc = agg_fin_merged_labels(f,
-                               node == POOL_NULL ? POOL_NULL
-                                                 : agg_fin_labels_of_day(&p->node_labels, k->day, node),
-                               agg_fin_labels_of_day(&p->ns_labels, k->day, k->ns),
-                               k->pv_labels, k->pvc_labels, &fk.labels, err);
+                                       node == POOL_NULL
+                                           ? POOL_NULL
+                                           : agg_fin_labels_of_day(&p->node_labels, k->day, node),
+                                       agg_fin_labels_of_day(&p->ns_labels, k->day, k->ns),
+                                       k->pv_labels, k->pvc_labels, &fk.labels, err);
             if (rc != OCP_OK)
                 goto cleanup;
             i = hmap_upsert(&final, &fk, &created);
@@ -199,8 +200,7 @@ int agg_fin_emit_storage(struct finisher *f, struct ocp_error *err)
         row->all_labels = row->volume_labels;
         agg_fin_label_csv(f, k->labels, row);
         row->num[RPT_PVC_CAP_GB] = (o->flags & HAS_A) ? o->cap_bytes * GIB_INV : NAN;
-        row->num[RPT_PVC_CAP_GB_MONTHS] =
-            xsum_value(&o->cap_byte_sec) / month_sec * GIB_INV;
+        row->num[RPT_PVC_CAP_GB_MONTHS] = xsum_value(&o->cap_byte_sec) / month_sec * GIB_INV;
         row->num[RPT_VOLUME_REQUEST_GB_MONTHS] =
             xsum_value(&o->request_byte_sec) / (double)o->nodes / month_sec * GIB_INV;
         row->num[RPT_PVC_USAGE_GB_MONTHS] =

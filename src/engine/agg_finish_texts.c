@@ -76,9 +76,8 @@ static int grow_slots(struct fin_texts *s)
 
 /* Adds the text of pick[0..n) (entry ids seq) as id s->count, with hash
  * h, into slot at. */
-static int add_text(struct fin_texts *s, const struct prep_entry *const *pick,
-                    const uint32_t *seq, uint32_t n, uint32_t h, size_t at,
-                    uint32_t *id, struct ocp_error *err)
+static int add_text(struct fin_texts *s, const struct prep_entry *const *pick, const uint32_t *seq,
+                    uint32_t n, uint32_t h, size_t at, uint32_t *id, struct ocp_error *err)
 {
     struct fin_text *t;
     size_t len = 2, clen = 4, o = 0;
@@ -91,8 +90,7 @@ static int add_text(struct fin_texts *s, const struct prep_entry *const *pick,
     }
     if (len > TEXT_MAX)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                             "a merged label text is longer than %u bytes",
-                             (unsigned)TEXT_MAX);
+                             "a merged label text is longer than %u bytes", (unsigned)TEXT_MAX);
     if (s->count >= POOL_MAX_IDS)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                              "more than %u distinct merged label texts in a day",
@@ -180,15 +178,14 @@ void agg_fin_texts_prefetch(const struct fin_texts *s, uint32_t h, int stage)
 }
 
 int agg_fin_texts_intern(struct fin_texts *s, const struct prep_entry *const *pick,
-                         const uint32_t *seq, uint32_t n, uint32_t *id,
-                         struct ocp_error *err)
+                         const uint32_t *seq, uint32_t n, uint32_t *id, struct ocp_error *err)
 {
     return agg_fin_texts_intern_hashed(s, pick, seq, n, agg_fin_texts_hash(seq, n), id, err);
 }
 
 int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *const *pick,
-                                const uint32_t *seq, uint32_t n, uint32_t h,
-                                uint32_t *id, struct ocp_error *err)
+                                const uint32_t *seq, uint32_t n, uint32_t h, uint32_t *id,
+                                struct ocp_error *err)
 {
     size_t i;
 

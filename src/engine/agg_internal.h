@@ -96,7 +96,7 @@ struct sto_val {
 struct dict_map {
     uint64_t serial;
     uint32_t count, cap;
-    uint32_t *ids;   /* DICT_UNMAPPED until first use */
+    uint32_t *ids; /* DICT_UNMAPPED until first use */
 };
 #define DICT_UNMAPPED UINT32_MAX
 
@@ -120,10 +120,10 @@ struct pod_memo {
 struct cap_acc {
     double cpu_sec, mem_sec; /* valid per flags HAS_A / HAS_B */
     uint32_t flags;
-    uint32_t node;           /* pool id */
-    uint32_t live;           /* holds rows not yet in caps */
-    uint32_t role_seen;      /* this batch: the node role last recorded in
-                                nodes for the node, plus one; 0 none */
+    uint32_t node;      /* pool id */
+    uint32_t live;      /* holds rows not yet in caps */
+    uint32_t role_seen; /* this batch: the node role last recorded in
+                           nodes for the node, plus one; 0 none */
 };
 
 /* What a distinct raw label text resolves to. */
@@ -137,30 +137,30 @@ struct agg_partial {
     uint32_t *raw_canon;        /* raw label id -> canonical pool id */
     uint8_t *raw_flags;         /* raw label id -> LBL_* */
     uint32_t raw_resolved, raw_cap;
-    uint32_t raw_empty;         /* raw id of the empty text + 1 once
-                                   resolved (NULL labels), else 0 */
+    uint32_t raw_empty; /* raw id of the empty text + 1 once
+                           resolved (NULL labels), else 0 */
     struct hmap pods, caps, node_labels, ns_labels, nodes, vnodes, storage;
-    struct pod_memo *memo;      /* pod pool id -> its last group and volume
-                                   node (agg_add.c) */
+    struct pod_memo *memo; /* pod pool id -> its last group and volume
+                              node (agg_add.c) */
     uint32_t memo_cap;
-    struct cap_acc *cap_acc;    /* node dictionary id (or the NULL slot) ->
-                                   its maxima of the current interval */
-    uint32_t *cap_live;         /* the live cap_acc slots, first-seen first */
+    struct cap_acc *cap_acc; /* node dictionary id (or the NULL slot) ->
+                                its maxima of the current interval */
+    uint32_t *cap_live;      /* the live cap_acc slots, first-seen first */
     uint32_t cap_acc_cap;
-    struct vn_rec *vn_log;      /* volume nodes of the batch not yet in
-                                   vnodes (empty outside add_pods) */
-    uint32_t *vn_order;         /* vn_flush's permutation of the log */
+    struct vn_rec *vn_log; /* volume nodes of the batch not yet in
+                              vnodes (empty outside add_pods) */
+    uint32_t *vn_order;    /* vn_flush's permutation of the log */
     size_t vn_log_n;
-    double *nan_buf;            /* NaN, for absent numeric columns */
+    double *nan_buf; /* NaN, for absent numeric columns */
     size_t nan_len;
     struct dict_map maps[OCP_TABLE_COUNT][OCP_MAX_COLUMNS];
-    uint32_t apiserver_ns;      /* pool id of "openshift-kube-apiserver" */
+    uint32_t apiserver_ns; /* pool id of "openshift-kube-apiserver" */
     struct agg_stats stats;
-    struct lbl_set scratch;     /* reused while parsing labels */
-    int intern_failed;          /* a string could not be interned (pool) */
-    uint32_t pool_gen;          /* counts the clears of pool (and of
-                                   raw_labels) at each reset: ids of one
-                                   generation name the same strings */
+    struct lbl_set scratch; /* reused while parsing labels */
+    int intern_failed;      /* a string could not be interned (pool) */
+    uint32_t pool_gen;      /* counts the clears of pool (and of
+                               raw_labels) at each reset: ids of one
+                               generation name the same strings */
 };
 
 /* The tables a day index covers. */
@@ -168,8 +168,8 @@ enum { AGG_IX_CAPS, AGG_IX_PODS, AGG_IX_STORAGE, AGG_IX_VNODES, AGG_IX_COUNT };
 
 /* The entries of `table` (AGG_IX_*) on `day`: their count, and *list the
  * entry indexes (NULL when none). */
-size_t agg_day_index_entries(const struct agg_day_index *ix, int table,
-                             int32_t day, const size_t **list);
+size_t agg_day_index_entries(const struct agg_day_index *ix, int table, int32_t day,
+                             const size_t **list);
 
 /* The finish's lasting label caches (agg_finish.c).  A day index keeps a
  * list of them: agg_finish_day takes one (creating it when every cache is
@@ -183,13 +183,12 @@ void agg_finish_cache_forget(struct agg_finish_cache *c);
  * (agg_day_index_trim). */
 void agg_finish_cache_trim(struct agg_finish_cache *c);
 struct agg_finish_cache *agg_day_index_take_cache(const struct agg_day_index *ix);
-void agg_day_index_put_cache(const struct agg_day_index *ix,
-                             struct agg_finish_cache *c);
+void agg_day_index_put_cache(const struct agg_day_index *ix, struct agg_finish_cache *c);
 
 /* Interns a raw label text and returns its canonical filtered pool id and
  * flags (parsing it the first time it is seen). */
-int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
-                      uint32_t *canon, uint8_t *flags, struct ocp_error *err);
+int agg_resolve_label(struct agg_partial *p, const char *text, size_t len, uint32_t *canon,
+                      uint8_t *flags, struct ocp_error *err);
 
 /* OCP_ERR_OSERR with "out of memory" in err. */
 static inline int agg_oom(struct ocp_error *err)
@@ -203,11 +202,9 @@ void agg_memo_forget(struct pod_memo *m, uint32_t from, uint32_t to);
 
 /* Merge helpers shared by agg_partial.c and agg_merge.c. */
 /* The sum merges return 1 when a sum left the exact range. */
-int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
-                      const struct pod_val *src);
+int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst, const struct pod_val *src);
 void agg_merge_cap_val(struct cap_val *dst, const struct cap_val *src);
-void agg_merge_lab_val(const struct agg_pool *pool, struct lab_val *dst,
-                       const struct lab_val *src);
+void agg_merge_lab_val(const struct agg_pool *pool, struct lab_val *dst, const struct lab_val *src);
 void agg_merge_node_val(const struct agg_pool *pool, struct node_val *dst,
                         const struct node_val *src);
 int agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
@@ -215,8 +212,7 @@ int agg_merge_sto_val(struct sto_val *dst, const struct sto_val *src);
 /* dst = max(dst, v) where bit in *flags says whether dst holds a value;
  * NaN (NULL) is skipped, as SQL max skips NULLs.  Returns 1 for an
  * infinity, which is never kept (the caller reports it as bad data). */
-static inline int max_into(double *dst, uint32_t *flags, uint32_t bit,
-                           double v)
+static inline int max_into(double *dst, uint32_t *flags, uint32_t bit, double v)
 {
     if (isnan(v))
         return 0;

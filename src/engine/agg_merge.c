@@ -12,8 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAP_PODS, MAP_CAPS, MAP_NODE_LABELS, MAP_NS_LABELS, MAP_NODES,
-       MAP_VNODES, MAP_STORAGE, MAP_COUNT };
+enum {
+    MAP_PODS,
+    MAP_CAPS,
+    MAP_NODE_LABELS,
+    MAP_NS_LABELS,
+    MAP_NODES,
+    MAP_VNODES,
+    MAP_STORAGE,
+    MAP_COUNT
+};
 
 /* Offsets of the string-id fields of each map's entries (key, then value
  * at key_size). */
@@ -29,13 +37,20 @@ struct map_fields {
 static struct hmap *map_of(struct agg_partial *p, int which)
 {
     switch (which) {
-    case MAP_PODS: return &p->pods;
-    case MAP_CAPS: return &p->caps;
-    case MAP_NODE_LABELS: return &p->node_labels;
-    case MAP_NS_LABELS: return &p->ns_labels;
-    case MAP_NODES: return &p->nodes;
-    case MAP_VNODES: return &p->vnodes;
-    default: return &p->storage;
+    case MAP_PODS:
+        return &p->pods;
+    case MAP_CAPS:
+        return &p->caps;
+    case MAP_NODE_LABELS:
+        return &p->node_labels;
+    case MAP_NS_LABELS:
+        return &p->ns_labels;
+    case MAP_NODES:
+        return &p->nodes;
+    case MAP_VNODES:
+        return &p->vnodes;
+    default:
+        return &p->storage;
     }
 }
 
@@ -82,8 +97,8 @@ static void fields_of(int which, struct map_fields *f)
 }
 
 /* Merges one source entry (already in destination ids) into dst. */
-static int merge_entry(struct agg_partial *dst, int which,
-                       const unsigned char *entry, uint32_t hash)
+static int merge_entry(struct agg_partial *dst, int which, const unsigned char *entry,
+                       uint32_t hash)
 {
     struct hmap *m = map_of(dst, which);
     int created;
@@ -129,8 +144,8 @@ static int merge_error(struct ocp_error *err, int rc)
 }
 
 /* Rewrites the string fields of an entry copy through `xlate`. */
-static int translate(unsigned char *entry, const struct map_fields *f,
-                     const uint32_t *xlate, uint32_t nids)
+static int translate(unsigned char *entry, const struct map_fields *f, const uint32_t *xlate,
+                     uint32_t nids)
 {
     size_t i;
     for (i = 0; i < f->n; i++) {
@@ -156,9 +171,8 @@ static int translate(unsigned char *entry, const struct map_fields *f,
  * translated through xlate; ring has room for MERGE_RING entries of
  * MAX_ENTRY_SIZE.  Returns OCP_OK, -1 when an entry names a string id
  * outside xlate, or merge_entry's failure. */
-static int merge_run(struct agg_partial *dst, int which, const unsigned char *src,
-                     size_t count, size_t esize, const uint32_t *xlate, uint32_t nids,
-                     unsigned char *ring)
+static int merge_run(struct agg_partial *dst, int which, const unsigned char *src, size_t count,
+                     size_t esize, const uint32_t *xlate, uint32_t nids, unsigned char *ring)
 {
     struct hmap *m = map_of(dst, which);
     struct map_fields f;
@@ -198,9 +212,8 @@ static void merge_stats(struct agg_stats *dst, const struct agg_stats *src)
     dst->bad_label_rows += src->bad_label_rows;
 }
 
-static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
-                      const uint32_t *xlate, uint32_t nids,
-                      struct ocp_error *err)
+static int merge_maps(struct agg_partial *dst, struct agg_partial *src, const uint32_t *xlate,
+                      uint32_t nids, struct ocp_error *err)
 {
     /* Entry copies live in allocated storage, which takes the type of
      * what is stored in it, so reading them through struct pointers is
@@ -228,8 +241,7 @@ static int merge_maps(struct agg_partial *dst, struct agg_partial *src,
     return rc;
 }
 
-int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
-                      struct ocp_error *err)
+int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src, struct ocp_error *err)
 {
     uint32_t *xlate = malloc(((size_t)src->pool.count + 1) * sizeof *xlate);
     uint32_t id;
@@ -239,16 +251,15 @@ int agg_partial_merge(struct agg_partial *dst, const struct agg_partial *src,
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     xlate[0] = POOL_NULL;
     for (id = 1; id < src->pool.count; id++) {
-        xlate[id] = pool_intern(&dst->pool, pool_str(&src->pool, id),
-                                pool_len(&src->pool, id));
+        xlate[id] = pool_intern(&dst->pool, pool_str(&src->pool, id), pool_len(&src->pool, id));
         if (xlate[id] == POOL_NULL) {
             free(xlate);
             return pool_fail_error(&dst->pool, err, NULL);
         }
     }
     /* merge_maps only reads src; the cast spares a second walker. */
-    rc = merge_maps(dst, (struct agg_partial *)src, xlate,
-                    src->pool.count ? src->pool.count : 1, err);
+    rc = merge_maps(dst, (struct agg_partial *)src, xlate, src->pool.count ? src->pool.count : 1,
+                    err);
     if (rc == OCP_OK)
         merge_stats(&dst->stats, &src->stats);
     free(xlate);
@@ -334,8 +345,8 @@ static int32_t entry_day(int which, const unsigned char *entry)
 struct kept {
     size_t *idx[MAP_COUNT]; /* per map, the kept entry indexes */
     size_t n[MAP_COUNT];
-    uint32_t *newid;        /* pool id -> id sent (0: not sent, or NULL) */
-    uint32_t *order;        /* id sent -> pool id, [1, nids) */
+    uint32_t *newid; /* pool id -> id sent (0: not sent, or NULL) */
+    uint32_t *order; /* id sent -> pool id, [1, nids) */
     uint32_t nids;
 };
 
@@ -350,8 +361,7 @@ static void kept_release(struct kept *k)
 
 /* Fills k for the entries whose day keep() takes (and those without a
  * day).  -1 when out of memory. */
-static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *ctx,
-                        struct kept *k)
+static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *ctx, struct kept *k)
 {
     uint32_t count = p->pool.count ? p->pool.count : 1;
     int which;
@@ -391,9 +401,8 @@ static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *
     return 0;
 }
 
-int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
-                               void *ctx, unsigned char **buf, size_t *len,
-                               struct ocp_error *err)
+int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
+                               unsigned char **buf, size_t *len, struct ocp_error *err)
 {
     struct wbuf w = {0};
     size_t total = sizeof magic + (OCP_TABLE_COUNT + 3 + 1) * 8;
@@ -487,8 +496,8 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     return OCP_OK;
 }
 
-int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf,
-                          size_t *len, struct ocp_error *err)
+int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf, size_t *len,
+                          struct ocp_error *err)
 {
     return agg_partial_serialize_days(p, NULL, NULL, buf, len, err);
 }
@@ -508,8 +517,7 @@ static int take(struct rbuf *r, void *out, size_t n)
     return 0;
 }
 
-int agg_partial_merge_serialized(struct agg_partial *dst,
-                                 const unsigned char *buf, size_t len,
+int agg_partial_merge_serialized(struct agg_partial *dst, const unsigned char *buf, size_t len,
                                  struct ocp_error *err)
 {
     struct rbuf r = {buf, len};
@@ -538,8 +546,7 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
     if (take(&r, &v, 8) != 0)
         goto corrupt;
     st.bad_label_rows = (int64_t)v;
-    if (take(&r, &nids, 8) != 0 || nids == 0 || nids > r.left / 4 + 1 ||
-        nids > POOL_MAX_IDS)
+    if (take(&r, &nids, 8) != 0 || nids == 0 || nids > r.left / 4 + 1 || nids > POOL_MAX_IDS)
         goto corrupt;
     xlate = malloc((size_t)nids * sizeof *xlate);
     tmp = malloc((size_t)MERGE_RING * MAX_ENTRY_SIZE);
@@ -563,12 +570,10 @@ int agg_partial_merge_serialized(struct agg_partial *dst,
     for (which = 0; which < MAP_COUNT; which++) {
         struct hmap *m = map_of(dst, which);
         uint64_t count, esize;
-        if (take(&r, &count, 8) != 0 || take(&r, &esize, 8) != 0 ||
-            esize != m->entry_size || esize > MAX_ENTRY_SIZE ||
-            count > r.left / esize)
+        if (take(&r, &count, 8) != 0 || take(&r, &esize, 8) != 0 || esize != m->entry_size ||
+            esize > MAX_ENTRY_SIZE || count > r.left / esize)
             goto corrupt;
-        rc = merge_run(dst, which, r.p, (size_t)count, (size_t)esize, xlate,
-                       (uint32_t)nids, tmp);
+        rc = merge_run(dst, which, r.p, (size_t)count, (size_t)esize, xlate, (uint32_t)nids, tmp);
         if (rc == -1)
             goto corrupt;
         if (rc != OCP_OK) {

@@ -8,15 +8,14 @@
 
 static const char apiserver_namespace[] = "openshift-kube-apiserver";
 
-int agg_partial_create(const struct agg_settings *settings,
-                       struct agg_partial **out, struct ocp_error *err)
+int agg_partial_create(const struct agg_settings *settings, struct agg_partial **out,
+                       struct ocp_error *err)
 {
     struct agg_partial *p = calloc(1, sizeof *p);
 
     *out = NULL;
     if (p == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     p->settings = *settings;
     pool_init(&p->pool);
     pool_init(&p->raw_labels);
@@ -28,12 +27,10 @@ int agg_partial_create(const struct agg_settings *settings,
     hmap_init(&p->vnodes, sizeof(struct vn_key), 0);
     hmap_init(&p->storage, sizeof(struct sto_key), sizeof(struct sto_val));
     lbl_set_init(&p->scratch);
-    p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
-                                  sizeof apiserver_namespace - 1);
+    p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace, sizeof apiserver_namespace - 1);
     if (p->apiserver_ns == POOL_NULL) {
         agg_partial_destroy(p);
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     *out = p;
     return OCP_OK;
@@ -122,15 +119,14 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
     memset(&p->stats, 0, sizeof p->stats);
     lbl_set_clear(&p->scratch);
     p->intern_failed = 0;
-    p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace,
-                                  sizeof apiserver_namespace - 1);
+    p->apiserver_ns = pool_intern(&p->pool, apiserver_namespace, sizeof apiserver_namespace - 1);
     if (p->apiserver_ns == POOL_NULL)
         return agg_oom(err);
     return OCP_OK;
 }
 
-int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
-                      uint32_t *canon, uint8_t *flags, struct ocp_error *err)
+int agg_resolve_label(struct agg_partial *p, const char *text, size_t len, uint32_t *canon,
+                      uint8_t *flags, struct ocp_error *err)
 {
     uint32_t raw;
     const struct lbl_pair *role;
@@ -204,8 +200,7 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len,
     return OCP_OK;
 }
 
-int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst,
-                      const struct pod_val *src)
+int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst, const struct pod_val *src)
 {
     int i, overflow = 0;
     for (i = 0; i < PS_COUNT; i++)
@@ -227,8 +222,7 @@ void agg_merge_cap_val(struct cap_val *dst, const struct cap_val *src)
         max_into(&dst->mem_sec, &dst->flags, HAS_B, src->mem_sec);
 }
 
-void agg_merge_lab_val(const struct agg_pool *pool, struct lab_val *dst,
-                       const struct lab_val *src)
+void agg_merge_lab_val(const struct agg_pool *pool, struct lab_val *dst, const struct lab_val *src)
 {
     if (!src->set)
         return;
@@ -264,16 +258,14 @@ void agg_partial_stats(const struct agg_partial *p, struct agg_stats *out)
     out->capacity_entries = (int64_t)p->caps.count;
     out->distinct_label_texts = (int64_t)p->raw_resolved;
     out->strings = p->pool.count > 0 ? (int64_t)p->pool.count - 1 : 0;
-    out->bytes = (int64_t)(hmap_bytes(&p->pods) + hmap_bytes(&p->caps) +
-                           hmap_bytes(&p->node_labels) +
-                           hmap_bytes(&p->ns_labels) + hmap_bytes(&p->nodes) +
-                           hmap_bytes(&p->vnodes) + hmap_bytes(&p->storage) +
-                           p->pool.bytes_cap + p->raw_labels.bytes_cap);
+    out->bytes =
+        (int64_t)(hmap_bytes(&p->pods) + hmap_bytes(&p->caps) + hmap_bytes(&p->node_labels) +
+                  hmap_bytes(&p->ns_labels) + hmap_bytes(&p->nodes) + hmap_bytes(&p->vnodes) +
+                  hmap_bytes(&p->storage) + p->pool.bytes_cap + p->raw_labels.bytes_cap);
 }
 
-void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep,
-                            void *ctx, int64_t *pod_groups,
-                            int64_t *storage_groups)
+void agg_partial_count_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
+                            int64_t *pod_groups, int64_t *storage_groups)
 {
     size_t e;
     *pod_groups = *storage_groups = 0;

@@ -24,8 +24,8 @@ const char *agg_node_role(const struct agg_finish_settings *s, const char *name,
 }
 
 int agg_partial_nodes(const struct agg_partial *p,
-                      int (*fn)(const char *name, size_t len,
-                                const struct agg_node_info *info, void *ctx),
+                      int (*fn)(const char *name, size_t len, const struct agg_node_info *info,
+                                void *ctx),
                       void *ctx)
 {
     size_t e;

@@ -171,8 +171,7 @@ static int entries_resize(struct hmap *m, size_t ncap)
     return 0;
 }
 
-size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
-                        int *created)
+size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h, int *created)
 {
     size_t i, e;
 
@@ -189,8 +188,7 @@ size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h,
             hmap_key_eq(m->entries + e * m->entry_size, key, m->key_size))
             return e;
     }
-    if (m->count == m->cap &&
-        entries_resize(m, m->cap ? m->cap * 2 : 64) != 0)
+    if (m->count == m->cap && entries_resize(m, m->cap ? m->cap * 2 : 64) != 0)
         return SIZE_MAX;
     e = m->count++;
     memset(m->entries + e * m->entry_size, 0, m->entry_size);
@@ -226,6 +224,5 @@ int hmap_reserve(struct hmap *m, size_t n)
 
 size_t hmap_bytes(const struct hmap *m)
 {
-    return m->cap * m->entry_size +
-           (m->slots ? (m->mask + 1) * sizeof(uint64_t) : 0);
+    return m->cap * m->entry_size + (m->slots ? (m->mask + 1) * sizeof(uint64_t) : 0);
 }

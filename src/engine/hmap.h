@@ -21,10 +21,10 @@
 
 struct hmap {
     size_t key_size, val_off, entry_size; /* values start 16-aligned */
-    size_t align;            /* entries start at multiples of this */
-    unsigned char *block;    /* the allocation holding entries */
-    size_t mapped;           /* block's length when mapped (mmap), else 0 */
-    unsigned char *entries;  /* in block, at an `align` boundary */
+    size_t align;                         /* entries start at multiples of this */
+    unsigned char *block;                 /* the allocation holding entries */
+    size_t mapped;                        /* block's length when mapped (mmap), else 0 */
+    unsigned char *entries;               /* in block, at an `align` boundary */
     size_t count, cap;
     /* Slots hold (hash << 32 | entry index + 1), 0 when empty: a probe
      * compares hashes without touching another array, and growing needs
@@ -64,8 +64,7 @@ static inline uint32_t hmap_hash(const void *key, size_t key_size)
 }
 
 /* Compares keys 8 bytes at a time (keys are multiples of 4 bytes). */
-static inline int hmap_key_eq(const unsigned char *a, const unsigned char *b,
-                              size_t size)
+static inline int hmap_key_eq(const unsigned char *a, const unsigned char *b, size_t size)
 {
     size_t i = 0;
     for (; i + 8 <= size; i += 8) {
@@ -86,16 +85,14 @@ static inline int hmap_key_eq(const unsigned char *a, const unsigned char *b,
 }
 
 /* The insert path of hmap_upsert (growing, appending). */
-size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t hash,
-                        int *created);
+size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t hash, int *created);
 
 /* Finds the entry for key, whose hmap_hash is h (callers that hashed it
  * already for a prefetch pass it on), inserting a zero-filled value when absent
  * (*created set to 1).  Returns the entry index, or SIZE_MAX when out of
  * memory.  Entry pointers move when the map grows: use indexes.  The
  * lookup is inline because it runs once or more per input row. */
-static inline size_t hmap_upsert_hashed(struct hmap *m, const void *key,
-                                        uint32_t h, int *created)
+static inline size_t hmap_upsert_hashed(struct hmap *m, const void *key, uint32_t h, int *created)
 {
     size_t i;
 

@@ -76,8 +76,7 @@ static int pool_grow_table(struct agg_pool *p)
 
 static int pool_grow_ids(struct agg_pool *p)
 {
-    uint32_t ncap = p->cap ? (p->cap < POOL_MAX_IDS / 2 ? p->cap * 2 : POOL_MAX_IDS)
-                           : 1024;
+    uint32_t ncap = p->cap ? (p->cap < POOL_MAX_IDS / 2 ? p->cap * 2 : POOL_MAX_IDS) : 1024;
     struct pool_meta *m = realloc(p->meta, (size_t)ncap * sizeof *m);
 
     if (m == NULL)
@@ -93,8 +92,8 @@ static int pool_grow_ids(struct agg_pool *p)
 }
 
 /* The slot holding s, or the empty slot where it would go. */
-static inline uint32_t pool_probe(const struct agg_pool *p, const char *s,
-                                  size_t len, uint32_t h, uint32_t *id)
+static inline uint32_t pool_probe(const struct agg_pool *p, const char *s, size_t len, uint32_t h,
+                                  uint32_t *id)
 {
     uint32_t i;
     for (i = h & p->mask; p->slots[i] != 0; i = (i + 1) & p->mask) {
@@ -118,8 +117,8 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
         return POOL_NULL;
     if (p->count == 0 && pool_grow_ids(p) != 0)
         return POOL_NULL;
-    if (((uint64_t)p->count + 1) * 2 > (uint64_t)p->mask + 1 &&
-        p->count < POOL_MAX_IDS && pool_grow_table(p) != 0)
+    if (((uint64_t)p->count + 1) * 2 > (uint64_t)p->mask + 1 && p->count < POOL_MAX_IDS &&
+        pool_grow_table(p) != 0)
         return POOL_NULL;
     h = pool_hash(s, len);
     i = pool_probe(p, s, len, h, &id);
@@ -155,8 +154,7 @@ uint32_t pool_intern(struct agg_pool *p, const char *s, size_t len)
     return id;
 }
 
-int pool_fail_error(const struct agg_pool *p, struct ocp_error *err,
-                    const char *what)
+int pool_fail_error(const struct agg_pool *p, struct ocp_error *err, const char *what)
 {
     if (p->full)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, what,
@@ -179,8 +177,7 @@ int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b)
         return 1;
     la = p->meta[a].length;
     lb = p->meta[b].length;
-    c = memcmp(p->bytes + p->meta[a].offset, p->bytes + p->meta[b].offset,
-               la < lb ? la : lb);
+    c = memcmp(p->bytes + p->meta[a].offset, p->bytes + p->meta[b].offset, la < lb ? la : lb);
     if (c != 0)
         return c;
     return la < lb ? -1 : (la > lb ? 1 : 0);

@@ -29,14 +29,14 @@ struct pool_meta {
 };
 
 struct agg_pool {
-    char *bytes;          /* all strings, each followed by a NUL */
+    char *bytes; /* all strings, each followed by a NUL */
     size_t bytes_len, bytes_cap;
     struct pool_meta *meta; /* id -> string; [0] is the NULL id */
-    uint32_t count;       /* ids in use, including the NULL id */
+    uint32_t count;         /* ids in use, including the NULL id */
     uint32_t cap;
-    uint64_t *slots;      /* open addressing: 0 empty, else hash << 32 | id */
+    uint64_t *slots; /* open addressing: 0 empty, else hash << 32 | id */
     uint32_t mask;
-    int full;             /* a new string was refused: POOL_MAX_IDS reached */
+    int full; /* a new string was refused: POOL_MAX_IDS reached */
 };
 
 void pool_init(struct agg_pool *p);
@@ -64,8 +64,7 @@ static inline uint32_t pool_len(const struct agg_pool *p, uint32_t id)
 /* Fills err for a pool_intern failure (71 out of memory, or 65 naming the
  * limit when the pool is full) and returns the code. */
 struct ocp_error;
-int pool_fail_error(const struct agg_pool *p, struct ocp_error *err,
-                    const char *what);
+int pool_fail_error(const struct agg_pool *p, struct ocp_error *err, const char *what);
 
 /* Byte-order comparison of two ids' strings; NULL sorts first. */
 int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b);

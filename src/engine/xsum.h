@@ -49,8 +49,7 @@ static inline void xsum_init(struct xsum *s)
 
 /* Adds the 192-bit two's-complement a[] to s; returns 1 when the sum left
  * the range (signed overflow of the top limb), else 0. */
-static inline int xsum_add_limbs(struct xsum *s, uint64_t a0, uint64_t a1,
-                                 uint64_t a2)
+static inline int xsum_add_limbs(struct xsum *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
     uint64_t c0, c1, t;
     int64_t top;
@@ -122,7 +121,7 @@ static inline int xsum_add(struct xsum *s, double v)
     if (__builtin_expect(e < 980 || (int64_t)bits < 0, 0)) {
         if ((bits << 1) == 0)
             return 0; /* +0 and -0 */
-        if (e == 0) /* subnormal: far below 2^-96 */
+        if (e == 0)   /* subnormal: far below 2^-96 */
             return 0;
         return xsum_add_general(s, m, (int)e - 979, (int64_t)bits < 0);
     }
@@ -217,8 +216,8 @@ static inline double xsum_value(const struct xsum *s)
      * directly (it is normal: |sum| >= 2^-96), no ldexp call.  The
      * exponent field is lsb - 96 + 52 + 1023; the sign goes in as well. */
     {
-        uint64_t bits = ((uint64_t)(lsb - 96 + 52 + 1023) << 52) |
-                        (m & ((1ull << 52) - 1)) | ((uint64_t)neg << 63);
+        uint64_t bits = ((uint64_t)(lsb - 96 + 52 + 1023) << 52) | (m & ((1ull << 52) - 1)) |
+                        ((uint64_t)neg << 63);
         memcpy(&d, &bits, sizeof d);
     }
     return d;

@@ -32,8 +32,7 @@ int gen_config_check(const struct gen_config *c, struct ocp_error *err)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "pods per node must be between 1 and 100000");
     if (c->days < 1 || c->days > 3660)
-        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
-                             "days must be between 1 and 3660");
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL, "days must be between 1 and 3660");
     if (c->namespaces < 6 || c->namespaces > 1000000)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "namespaces must be between 6 and 1000000");
@@ -50,8 +49,7 @@ int gen_config_check(const struct gen_config *c, struct ocp_error *err)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
                              "CUR hours per row must divide 24");
     if (c->start_day < -700000 || c->start_day > 2900000)
-        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
-                             "start date out of range");
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL, "start date out of range");
     /* Pod names are one per slot and generation, so the pod dictionary and
      * every table stay far below 2^32 entries with this bound. */
     if (slots * 24u * c->days > (UINT64_C(1) << 31) ||
@@ -214,9 +212,8 @@ oom:
 }
 
 /* Runs one table through the sink with an already built model. */
-static int run_table(const struct gen_model *m, enum ocp_table table,
-                     const struct gen_sink *sink, int64_t *rows,
-                     struct ocp_error *err)
+static int run_table(const struct gen_model *m, enum ocp_table table, const struct gen_sink *sink,
+                     int64_t *rows, struct ocp_error *err)
 {
     struct gen_block blk;
     int64_t total = gen_expected_rows(&m->cfg, table), row = 0;
@@ -245,9 +242,8 @@ static int run_table(const struct gen_model *m, enum ocp_table table,
     return rc;
 }
 
-int gen_table(const struct gen_config *c, enum ocp_table table,
-              const struct gen_sink *sink, int64_t *rows,
-              struct ocp_error *err)
+int gen_table(const struct gen_config *c, enum ocp_table table, const struct gen_sink *sink,
+              int64_t *rows, struct ocp_error *err)
 {
     struct gen_model m;
     int rc;
@@ -262,8 +258,8 @@ int gen_table(const struct gen_config *c, enum ocp_table table,
     return rc;
 }
 
-int gen_all(const struct gen_config *c, const struct gen_sink *sink,
-            int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err)
+int gen_all(const struct gen_config *c, const struct gen_sink *sink, int64_t rows[OCP_TABLE_COUNT],
+            struct ocp_error *err)
 {
     struct gen_model m;
     int rc, t;
@@ -272,8 +268,7 @@ int gen_all(const struct gen_config *c, const struct gen_sink *sink,
     if (rc != OCP_OK)
         return rc;
     for (t = 0; rc == OCP_OK && t < OCP_TABLE_COUNT; t++)
-        rc = run_table(&m, (enum ocp_table)t, sink,
-                       rows != NULL ? &rows[t] : NULL, err);
+        rc = run_table(&m, (enum ocp_table)t, sink, rows != NULL ? &rows[t] : NULL, err);
     gen_model_release(&m);
     return rc;
 }

@@ -96,10 +96,9 @@ static const char *dstr(const struct gen_dict *g, uint32_t id, char *buf, size_t
     return buf;
 }
 
-static int one_row(struct cur_ctx *c, int64_t us, const char *rid, const char *pc,
-                   const char *fam, const char *unit, const char *ut, const char *type,
-                   const char *tags, double qty, double cost, double rate, double sp,
-                   struct ocp_error *err)
+static int one_row(struct cur_ctx *c, int64_t us, const char *rid, const char *pc, const char *fam,
+                   const char *unit, const char *ut, const char *type, const char *tags, double qty,
+                   double cost, double rate, double sp, struct ocp_error *err)
 {
     struct aws_raw_row *r = &c->r;
     base(r, us);
@@ -120,8 +119,7 @@ static int one_row(struct cur_ctx *c, int64_t us, const char *rid, const char *p
     return put(c, err);
 }
 
-static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
-                    struct ocp_error *err)
+static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id, struct ocp_error *err)
 {
     const struct gen_model *m = c->m;
     int32_t day = m->cfg.start_day + (int32_t)d;
@@ -138,9 +136,11 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
     /* EC2 per node, hourly. */
     for (i = 0; i < m->nnodes; i++) {
         const struct gen_node *n = &m->nodes[i];
-        double rate = 0.048 * n->cores * (1.0 + (double)(gen_hash(m->cfg.seed, H_CUR, i, 1) % 8) / 64.0);
-        const char *type = i % 7 == 3 ? "SavingsPlanCoveredUsage"
-                           : i % 7 == 5 ? "DiscountedUsage" : "Usage";
+        double rate =
+            0.048 * n->cores * (1.0 + (double)(gen_hash(m->cfg.seed, H_CUR, i, 1) % 8) / 64.0);
+        const char *type = i % 7 == 3   ? "SavingsPlanCoveredUsage"
+                           : i % 7 == 5 ? "DiscountedUsage"
+                                        : "Usage";
         char itype[32];
         snprintf(itype, sizeof itype, "m5.%uxlarge", (unsigned)(n->cores / 4.0 + 0.5));
         dstr(&m->rid, n->rid, rid, sizeof rid);
@@ -163,8 +163,8 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
                 return rc;
         }
         if (i % 7 == 5) {
-            rc = one_row(c, day_us, rid, "AmazonEC2", "Compute Instance", "Hrs",
-                         "HeavyUsage", "RIFee", NULL, 24.0, 24 * rate * 0.625, 0.0, 0.0, err);
+            rc = one_row(c, day_us, rid, "AmazonEC2", "Compute Instance", "Hrs", "HeavyUsage",
+                         "RIFee", NULL, 24.0, 24 * rate * 0.625, 0.0, 0.0, err);
             if (rc != OCP_OK)
                 return rc;
         }
@@ -211,8 +211,8 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
         }
         for (h = 0; h < 24; h += k) {
             rc = one_row(c, day_us + (int64_t)h * 3600000000ll, rid, "AmazonEC2", "Storage",
-                         "GB-Mo", "EBS:VolumeUsage.gp3", NULL, NULL, size * kd / H, cost * kd,
-                         rate, 0.0, err);
+                         "GB-Mo", "EBS:VolumeUsage.gp3", NULL, NULL, size * kd / H, cost * kd, rate,
+                         0.0, err);
             if (rc != OCP_OK)
                 return rc;
         }
@@ -221,13 +221,15 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
     for (i = 0; i < m->napp; i += 4) {
         dstr(&m->ns, m->app_ns[i], ns, sizeof ns);
         snprintf(rid, sizeof rid, "arn:aws:rds:us-east-1:123456789012:db:db-%u", i);
-        snprintf(tags, sizeof tags, "{\"openshift_project\": \"%s\", \"team\": \"t%u\"}", ns, i % 3);
+        snprintf(tags, sizeof tags, "{\"openshift_project\": \"%s\", \"team\": \"t%u\"}", ns,
+                 i % 3);
         rc = one_row(c, day_us, rid, "AmazonRDS", "Database Instance", "Hrs",
                      "InstanceUsage:db.m5.large", NULL, tags, 24.0, 24 * 0.171, 0.171, 0.0, err);
         if (rc != OCP_OK)
             return rc;
     }
-    snprintf(tags, sizeof tags, "{\"app\": \"svc-%u\"}", (unsigned)(m->cfg.seed % m->cfg.label_cardinality));
+    snprintf(tags, sizeof tags, "{\"app\": \"svc-%u\"}",
+             (unsigned)(m->cfg.seed % m->cfg.label_cardinality));
     rc = one_row(c, day_us, "arn:aws:rds:us-east-1:123456789012:db:generic", "AmazonRDS",
                  "Database Instance", "Hrs", "InstanceUsage:db.t3.medium", NULL, tags, 24.0,
                  24 * 0.068, 0.068, 0.0, err);
@@ -249,14 +251,14 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
                      "TimedStorage-ByteHrs", NULL, tags, 64.0 / 31, 1.472 / 31, 0.023, 0.0, err);
     }
     if (rc == OCP_OK)
-        rc = one_row(c, day_us, "env-bucket", "AmazonS3", "Storage", "GB-Mo",
-                     "TimedStorage-ByteHrs", NULL, "{\"environment\": \"prod\"}", 100.0 / 31,
-                     2.3 / 31, 0.023, 0.0, err);
+        rc =
+            one_row(c, day_us, "env-bucket", "AmazonS3", "Storage", "GB-Mo", "TimedStorage-ByteHrs",
+                    NULL, "{\"environment\": \"prod\"}", 100.0 / 31, 2.3 / 31, 0.023, 0.0, err);
     /* Orphans. */
     for (h = 0; h < 24 && rc == OCP_OK; h += k)
         rc = one_row(c, day_us + (int64_t)h * 3600000000ll, "i-0ffffffffffffffff", "AmazonEC2",
-                     "Compute Instance", "Hrs", "BoxUsage:t3.small", NULL, NULL, kd,
-                     0.0208 * kd, 0.0208, 0.0, err);
+                     "Compute Instance", "Hrs", "BoxUsage:t3.small", NULL, NULL, kd, 0.0208 * kd,
+                     0.0208, 0.0, err);
     if (rc == OCP_OK)
         rc = one_row(c, day_us, "vol-0ffffffffffffffff", "AmazonEC2", "Storage", "GB-Mo",
                      "EBS:VolumeUsage.gp2", NULL, NULL, 8.0 / 31, 0.8 / 31, 0.1, 0.0, err);
@@ -277,8 +279,8 @@ static int day_rows(struct cur_ctx *c, uint32_t d, const char *cluster_id,
 }
 
 int gen_cur(const struct gen_config *cfg, const char *cluster_id,
-            int (*emit)(void *ctx, const struct aws_raw_row *r, struct ocp_error *err),
-            void *ctx, int64_t *rows, struct ocp_error *err)
+            int (*emit)(void *ctx, const struct aws_raw_row *r, struct ocp_error *err), void *ctx,
+            int64_t *rows, struct ocp_error *err)
 {
     struct gen_model m;
     struct cur_ctx c;

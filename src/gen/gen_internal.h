@@ -25,8 +25,7 @@ static inline uint64_t gen_mix(uint64_t x)
 /* A hash of the seed and up to three coordinates; every random choice of
  * the model is such a pure function, so any row can be made in any order
  * and the output does not depend on the block size. */
-static inline uint64_t gen_hash(uint64_t seed, uint64_t a, uint64_t b,
-                                uint64_t c)
+static inline uint64_t gen_hash(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
 {
     return gen_mix(seed ^ gen_mix(a * UINT64_C(0x9e3779b97f4a7c15) ^
                                   gen_mix(b * UINT64_C(0xc2b2ae3d27d4eb4f) ^
@@ -72,19 +71,19 @@ enum gen_slot_kind { SLOT_PLATFORM, SLOT_APP, SLOT_STATEFUL, SLOT_CACHE, SLOT_VM
 
 struct gen_slot {
     uint8_t kind;
-    uint8_t moves;  /* may run on another node on some days */
-    uint8_t churns; /* may be replaced by a new pod mid-day */
-    uint32_t home;  /* node index */
-    uint32_t ns;    /* id in ns dict */
-    uint32_t pod_base; /* id in pod dict of generation 0 */
-    uint32_t label; /* id in plabel dict or OCP_NULL_ID */
+    uint8_t moves;                    /* may run on another node on some days */
+    uint8_t churns;                   /* may be replaced by a new pod mid-day */
+    uint32_t home;                    /* node index */
+    uint32_t ns;                      /* id in ns dict */
+    uint32_t pod_base;                /* id in pod dict of generation 0 */
+    uint32_t label;                   /* id in plabel dict or OCP_NULL_ID */
     double req_cpu, lim_cpu, use_cpu; /* cores; lim NaN = none */
     double req_mem, lim_mem, use_mem; /* bytes */
 };
 
 /* A PVC row source of the storage table. */
 struct gen_volume {
-    uint32_t slot;      /* UINT32_MAX for a PVC whose pod never runs */
+    uint32_t slot;                      /* UINT32_MAX for a PVC whose pod never runs */
     uint32_t ns, pod, pvc, pv, sc, csi; /* csi may be OCP_NULL_ID */
     uint32_t pv_labels, pvc_labels;     /* may be OCP_NULL_ID */
     double bytes;
@@ -96,10 +95,10 @@ struct gen_model {
     struct gen_node *nodes;
     struct gen_slot *slots;
     struct gen_volume *vols;
-    uint32_t *ns_labels;   /* nns * 4 variants, ids in nslabel dict */
-    uint32_t *app_ns;      /* ids of the application namespaces */
-    uint32_t *day_gen;     /* nslots * days: pod generation at 00:00 */
-    uint8_t *day_split;    /* nslots * days: hour a new pod takes over, 24 none */
+    uint32_t *ns_labels;            /* nns * 4 variants, ids in nslabel dict */
+    uint32_t *app_ns;               /* ids of the application namespaces */
+    uint32_t *day_gen;              /* nslots * days: pod generation at 00:00 */
+    uint8_t *day_split;             /* nslots * days: hour a new pod takes over, 24 none */
     uint32_t empty_node, empty_rid; /* ids of "" */
     uint32_t plabel_empty, plabel_braces, bad_first, bad_count;
     uint32_t nlabel_empty, nslabel_empty, nslabel_braces;
@@ -108,8 +107,7 @@ struct gen_model {
 };
 
 /* Builds the model for a checked configuration. */
-int gen_model_init(struct gen_model *m, const struct gen_config *cfg,
-                   struct ocp_error *err);
+int gen_model_init(struct gen_model *m, const struct gen_config *cfg, struct ocp_error *err);
 void gen_model_release(struct gen_model *m);
 
 /* Column buffers for one block of a table. */
@@ -122,7 +120,7 @@ struct gen_block {
 
 /* Fills rows [row, row + n) of a table (rows in the order of the closed
  * form: day, hour, then the table's entity) into blk, setting b.nrows. */
-void gen_fill(const struct gen_model *m, enum ocp_table table, int64_t row,
-              size_t n, struct gen_block *blk);
+void gen_fill(const struct gen_model *m, enum ocp_table table, int64_t row, size_t n,
+              struct gen_block *blk);
 
 #endif

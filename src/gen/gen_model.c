@@ -11,20 +11,18 @@
 #include "gen_internal.h"
 
 /* Salts that keep the hashes of different decisions independent. */
-enum {
-    H_NODE = 1, H_SLOT, H_SPLIT, H_VOL, H_LABEL, H_NAME
-};
+enum { H_NODE = 1, H_SLOT, H_SPLIT, H_VOL, H_LABEL, H_NAME };
 
-static const char *const platform_ns[] = {
-    "openshift-kube-apiserver", "openshift-etcd", "openshift-monitoring",
-    "openshift-ingress", "kube-system"};
+static const char *const platform_ns[] = {"openshift-kube-apiserver", "openshift-etcd",
+                                          "openshift-monitoring", "openshift-ingress",
+                                          "kube-system"};
 #define N_PLATFORM_NS 5
 enum { NS_APISERVER, NS_ETCD, NS_MONITORING, NS_INGRESS, NS_KUBE_SYSTEM };
 
 static const char *const envs[3] = {"prod", "stage", "dev"};
 static const char *const tiers[3] = {"web", "api", "db"};
-static const char *const deploys[8] = {"web", "api", "frontend", "backend",
-                                       "worker", "queue", "search", "auth"};
+static const char *const deploys[8] = {"web",    "api",   "frontend", "backend",
+                                       "worker", "queue", "search",   "auth"};
 static const char *const zones[3] = {"us-east-1a", "us-east-1b", "us-east-1c"};
 
 /* Application namespace i: interleaves app-N with team_a / teamXa so even
@@ -42,8 +40,8 @@ static uint32_t add_app_ns(struct gen_dict *d, uint32_t i)
 
 /* Node archetypes cycle through every role source the semantics know:
  * role column set, empty, NULL, and the node label. */
-static void make_node(struct gen_model *m, uint32_t i, uint32_t r_master,
-                      uint32_t r_infra, uint32_t r_worker, uint32_t r_empty)
+static void make_node(struct gen_model *m, uint32_t i, uint32_t r_master, uint32_t r_infra,
+                      uint32_t r_worker, uint32_t r_empty)
 {
     struct gen_node *n = &m->nodes[i];
     uint64_t h = gen_hash(m->cfg.seed, H_NODE, i, 0);
@@ -52,17 +50,50 @@ static void make_node(struct gen_model *m, uint32_t i, uint32_t r_master,
     uint32_t a = i < 8 ? i : 8 + i % 3;
 
     switch (a) {
-    case 0: n->role = GEN_MASTER; n->role_text = r_master; break;
-    case 1: n->role = GEN_INFRA; n->role_text = r_empty; break;
-    case 2: n->role = GEN_WORKER; n->role_text = r_worker; break;
-    case 3: n->role = GEN_WORKER; n->role_text = OCP_NULL_ID; break;
-    case 4: n->role = GEN_MASTER; n->role_text = OCP_NULL_ID; break;
-    case 5: n->role = GEN_INFRA; n->role_text = r_infra; break;
-    case 6: n->role = GEN_WORKER; n->role_text = r_empty; break;
-    case 7: n->role = GEN_WORKER; n->role_text = r_worker; break;
-    case 8: n->role = GEN_WORKER; n->role_text = r_worker; break;
-    case 9: n->role = GEN_WORKER; n->role_text = OCP_NULL_ID; break;
-    default: n->role = GEN_WORKER; n->role_text = r_empty; break;
+    case 0:
+        n->role = GEN_MASTER;
+        n->role_text = r_master;
+        break;
+    case 1:
+        n->role = GEN_INFRA;
+        n->role_text = r_empty;
+        break;
+    case 2:
+        n->role = GEN_WORKER;
+        n->role_text = r_worker;
+        break;
+    case 3:
+        n->role = GEN_WORKER;
+        n->role_text = OCP_NULL_ID;
+        break;
+    case 4:
+        n->role = GEN_MASTER;
+        n->role_text = OCP_NULL_ID;
+        break;
+    case 5:
+        n->role = GEN_INFRA;
+        n->role_text = r_infra;
+        break;
+    case 6:
+        n->role = GEN_WORKER;
+        n->role_text = r_empty;
+        break;
+    case 7:
+        n->role = GEN_WORKER;
+        n->role_text = r_worker;
+        break;
+    case 8:
+        n->role = GEN_WORKER;
+        n->role_text = r_worker;
+        break;
+    case 9:
+        n->role = GEN_WORKER;
+        n->role_text = OCP_NULL_ID;
+        break;
+    default:
+        n->role = GEN_WORKER;
+        n->role_text = r_empty;
+        break;
     }
     rname = n->role == GEN_MASTER ? "master" : n->role == GEN_INFRA ? "infra" : "worker";
     n->name = gen_dict_addf(&m->node, "ocp-%05llx-%s-%u",
@@ -85,8 +116,7 @@ static void make_node(struct gen_model *m, uint32_t i, uint32_t r_master,
 static void node_labels(struct gen_model *m, uint32_t i)
 {
     struct gen_node *n = &m->nodes[i];
-    const char *role = n->role == GEN_MASTER ? "master"
-                       : n->role == GEN_INFRA ? "infra" : "worker";
+    const char *role = n->role == GEN_MASTER ? "master" : n->role == GEN_INFRA ? "infra" : "worker";
     size_t len;
     const char *name = ocp_strdict_get(&m->node.d, n->name, &len);
     const char *zone = zones[i % 3], *env = envs[i % 2];
@@ -101,21 +131,20 @@ static void node_labels(struct gen_model *m, uint32_t i)
                 snprintf(tier, sizeof tier, "|label_tier:%s", tiers[v - 1]);
             if (has_role)
                 snprintf(rl, sizeof rl, "|label_node_role_kubernetes_io:%s", role);
-            n->labels[v] = gen_dict_addf(
-                &m->nlabel,
-                "label_environment:%s|label_kubernetes_io_hostname:%.*s%s"
-                "|label_topology_kubernetes_io_zone:%s%s",
-                env, (int)len, name, rl, zone, tier);
+            n->labels[v] = gen_dict_addf(&m->nlabel,
+                                         "label_environment:%s|label_kubernetes_io_hostname:%.*s%s"
+                                         "|label_topology_kubernetes_io_zone:%s%s",
+                                         env, (int)len, name, rl, zone, tier);
         } else {
             if (v > 0)
                 snprintf(tier, sizeof tier, ",\"tier\":\"%s\"", tiers[v - 1]);
             if (has_role)
                 snprintf(rl, sizeof rl, ",\"node_role_kubernetes_io\":\"%s\"", role);
-            n->labels[v] = gen_dict_addf(
-                &m->nlabel,
-                "{\"environment\":\"%s\",\"kubernetes_io_hostname\":\"%.*s\"%s"
-                ",\"topology_kubernetes_io_zone\":\"%s\"%s}",
-                env, (int)len, name, rl, zone, tier);
+            n->labels[v] =
+                gen_dict_addf(&m->nlabel,
+                              "{\"environment\":\"%s\",\"kubernetes_io_hostname\":\"%.*s\"%s"
+                              ",\"topology_kubernetes_io_zone\":\"%s\"%s}",
+                              env, (int)len, name, rl, zone, tier);
         }
     }
 }
@@ -133,25 +162,24 @@ static void ns_labels(struct gen_model *m, uint32_t i, uint32_t ns_id)
             if (v > 0)
                 snprintf(extra, sizeof extra, "|label_tier:%s", tiers[v - 1]);
             m->ns_labels[i * 4 + (uint32_t)v] = gen_dict_addf(
-                &m->nslabel, "label_environment:%s|label_kubernetes_io_metadata_name:%.*s%s%s",
-                env, (int)len, name,
-                platform ? "|label_openshift_io_cluster_monitoring:true" : "",
+                &m->nslabel, "label_environment:%s|label_kubernetes_io_metadata_name:%.*s%s%s", env,
+                (int)len, name, platform ? "|label_openshift_io_cluster_monitoring:true" : "",
                 extra);
         } else {
             if (v > 0)
                 snprintf(extra, sizeof extra, ",\"tier\":\"%s\"", tiers[v - 1]);
             m->ns_labels[i * 4 + (uint32_t)v] = gen_dict_addf(
-                &m->nslabel, "{\"environment\":\"%s\",\"kubernetes_io_metadata_name\":\"%.*s\"%s%s}",
-                env, (int)len, name,
-                platform ? ",\"openshift_io_cluster_monitoring\":\"true\"" : "",
+                &m->nslabel,
+                "{\"environment\":\"%s\",\"kubernetes_io_metadata_name\":\"%.*s\"%s%s}", env,
+                (int)len, name, platform ? ",\"openshift_io_cluster_monitoring\":\"true\"" : "",
                 extra);
         }
     }
 }
 
 /* Pod label texts: app value x environment x tier x {JSON, operator text}. */
-static uint32_t pod_label_id(const struct gen_model *m, uint32_t app,
-                             uint32_t env, uint32_t tier, uint32_t op)
+static uint32_t pod_label_id(const struct gen_model *m, uint32_t app, uint32_t env, uint32_t tier,
+                             uint32_t op)
 {
     (void)m;
     return ((app * 3 + env) * 3 + tier) * 2 + op;
@@ -164,11 +192,10 @@ static void pod_labels(struct gen_model *m)
         for (e = 0; e < 3; e++)
             for (t = 0; t < 3; t++) {
                 gen_dict_addf(&m->plabel,
-                              "{\"app\":\"svc-%u\",\"environment\":\"%s\",\"tier\":\"%s\"}",
-                              a, envs[e], tiers[t]);
-                gen_dict_addf(&m->plabel,
-                              "label_app:svc-%u|label_environment:%s|label_tier:%s",
-                              a, envs[e], tiers[t]);
+                              "{\"app\":\"svc-%u\",\"environment\":\"%s\",\"tier\":\"%s\"}", a,
+                              envs[e], tiers[t]);
+                gen_dict_addf(&m->plabel, "label_app:svc-%u|label_environment:%s|label_tier:%s", a,
+                              envs[e], tiers[t]);
             }
     m->plabel_empty = gen_dict_add(&m->plabel, "", 0);
     m->plabel_braces = gen_dict_add(&m->plabel, "{}", 2);
@@ -240,7 +267,9 @@ static void make_slot(struct gen_model *m, uint32_t s)
         sl->kind = SLOT_PLATFORM;
         sl->ns = k == 0 ? NS_APISERVER : mns[k % 3];
         snprintf(prefix, sizeof prefix, "%s-%.*s",
-                 k == 0 ? "kube-apiserver" : sl->ns == NS_ETCD ? "etcd" : "guard",
+                 k == 0              ? "kube-apiserver"
+                 : sl->ns == NS_ETCD ? "etcd"
+                                     : "guard",
                  (int)nlen, nname);
         if (k >= 3)
             snprintf(prefix + strlen(prefix), sizeof prefix - strlen(prefix), "-%u", k);
@@ -249,8 +278,9 @@ static void make_slot(struct gen_model *m, uint32_t s)
         sl->kind = SLOT_PLATFORM;
         sl->ns = ins[k % 3];
         snprintf(prefix, sizeof prefix, "%s-%06llx",
-                 sl->ns == NS_INGRESS ? "router-default"
-                 : sl->ns == NS_MONITORING ? "thanos-querier" : "dns-default",
+                 sl->ns == NS_INGRESS      ? "router-default"
+                 : sl->ns == NS_MONITORING ? "thanos-querier"
+                                           : "dns-default",
                  (unsigned long long)(h >> 40));
     } else if (k == 3) {
         sl->kind = SLOT_VM;
@@ -269,8 +299,7 @@ static void make_slot(struct gen_model *m, uint32_t s)
                : "{\"kubevirt_io\":\"virt-launcher\",\"vm_kubevirt_io_name\":\"vm-%u\"}",
             n);
     } else {
-        sl->label = slot_label(m, gen_hash(m->cfg.seed, H_LABEL, s, 0),
-                               sl->ns % 3);
+        sl->label = slot_label(m, gen_hash(m->cfg.seed, H_LABEL, s, 0), sl->ns % 3);
     }
     /* Requests take a share of the node; usage hovers around them. */
     sl->req_cpu = round_to(share_cpu * (0.25 + 0.25 * (double)((h >> 2) % 4)), 0.001);
@@ -305,8 +334,8 @@ static void make_slot(struct gen_model *m, uint32_t s)
     }
 }
 
-static void add_volume(struct gen_model *m, uint32_t slot, uint32_t ns,
-                       uint32_t pod, uint32_t pvc, uint32_t i, int shared)
+static void add_volume(struct gen_model *m, uint32_t slot, uint32_t ns, uint32_t pod, uint32_t pvc,
+                       uint32_t i, int shared)
 {
     struct gen_volume *v = &m->vols[m->nvol++];
     uint64_t h = gen_hash(m->cfg.seed, H_VOL, i, 0);
@@ -324,15 +353,13 @@ static void add_volume(struct gen_model *m, uint32_t slot, uint32_t ns,
         v->csi = m->vols[m->nvol - 2].csi;
         v->bytes = m->vols[m->nvol - 2].bytes;
     } else {
-        v->pv = gen_dict_addf(&m->pv, "pvc-%08llx-%04llx-%04llx",
-                              (unsigned long long)(h >> 32),
+        v->pv = gen_dict_addf(&m->pv, "pvc-%08llx-%04llx-%04llx", (unsigned long long)(h >> 32),
                               (unsigned long long)((h >> 16) & 0xffff),
                               (unsigned long long)(h & 0xffff));
         /* Even volumes are CSI (gp3-csi with a handle), odd ones in-tree. */
         if (i % 2 == 0) {
             v->sc = 0;
-            v->csi = gen_dict_addf(&m->csi, "vol-0%016llx",
-                                   (unsigned long long)gen_mix(h));
+            v->csi = gen_dict_addf(&m->csi, "vol-0%016llx", (unsigned long long)gen_mix(h));
         } else {
             v->sc = 1;
             v->csi = OCP_NULL_ID;
@@ -370,15 +397,14 @@ static void volumes(struct gen_model *m)
         shared_pvc = gen_dict_addf(&m->pvc, "shared-cache");
         for (n = cache_from; n < N; n++) {
             const struct gen_slot *sl = &m->slots[n * P + 2];
-            add_volume(m, n * P + 2, sl->ns, sl->pod_base, shared_pvc, i++,
-                       !first_shared);
+            add_volume(m, n * P + 2, sl->ns, sl->pod_base, shared_pvc, i++, !first_shared);
             if (first_shared) {
                 struct gen_volume *v = &m->vols[m->nvol - 1];
                 /* The shared volume is an RWX file system. */
                 v->sc = 2;
-                v->csi = gen_dict_addf(&m->csi, "fs-0%08llx::fsap-0%08llx",
-                                       (unsigned long long)(v->pv * 2654435761u),
-                                       (unsigned long long)i);
+                v->csi =
+                    gen_dict_addf(&m->csi, "fs-0%08llx::fsap-0%08llx",
+                                  (unsigned long long)(v->pv * 2654435761u), (unsigned long long)i);
             }
             first_shared = 0;
         }
@@ -393,9 +419,8 @@ static void volumes(struct gen_model *m)
 
 void gen_model_release(struct gen_model *m)
 {
-    struct gen_dict *d[] = {&m->ns, &m->node, &m->pod, &m->rid, &m->role,
-                            &m->plabel, &m->pvc, &m->pv, &m->sc, &m->csi,
-                            &m->vlabel, &m->nlabel, &m->nslabel};
+    struct gen_dict *d[] = {&m->ns, &m->node, &m->pod, &m->rid,    &m->role,   &m->plabel, &m->pvc,
+                            &m->pv, &m->sc,   &m->csi, &m->vlabel, &m->nlabel, &m->nslabel};
     size_t i;
     for (i = 0; i < sizeof d / sizeof d[0]; i++)
         gen_dict_release(d[i]);
@@ -409,12 +434,10 @@ void gen_model_release(struct gen_model *m)
     memset(m, 0, sizeof *m);
 }
 
-int gen_model_init(struct gen_model *m, const struct gen_config *cfg,
-                   struct ocp_error *err)
+int gen_model_init(struct gen_model *m, const struct gen_config *cfg, struct ocp_error *err)
 {
-    struct gen_dict *d[] = {&m->ns, &m->node, &m->pod, &m->rid, &m->role,
-                            &m->plabel, &m->pvc, &m->pv, &m->sc, &m->csi,
-                            &m->vlabel, &m->nlabel, &m->nslabel};
+    struct gen_dict *d[] = {&m->ns, &m->node, &m->pod, &m->rid,    &m->role,   &m->plabel, &m->pvc,
+                            &m->pv, &m->sc,   &m->csi, &m->vlabel, &m->nlabel, &m->nslabel};
     uint32_t r_master, r_infra, r_worker, r_empty, i;
     size_t k, slots_days;
     int rc;
@@ -438,9 +461,8 @@ int gen_model_init(struct gen_model *m, const struct gen_config *cfg,
     m->app_ns = calloc(m->napp, sizeof *m->app_ns);
     m->day_gen = calloc(slots_days, sizeof *m->day_gen);
     m->day_split = calloc(slots_days, 1);
-    if (m->nodes == NULL || m->slots == NULL || m->vols == NULL ||
-        m->ns_labels == NULL || m->app_ns == NULL || m->day_gen == NULL ||
-        m->day_split == NULL)
+    if (m->nodes == NULL || m->slots == NULL || m->vols == NULL || m->ns_labels == NULL ||
+        m->app_ns == NULL || m->day_gen == NULL || m->day_split == NULL)
         goto oom;
 
     for (i = 0; i < N_PLATFORM_NS; i++)

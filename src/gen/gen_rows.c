@@ -8,8 +8,7 @@
 
 #include "gen_internal.h"
 
-enum { H_MOVE = 101, H_ROW, H_STORAGE_ROW, H_NODE_CHANGE, H_NODE_ROW,
-       H_NS_CHANGE, H_NS_ROW };
+enum { H_MOVE = 101, H_ROW, H_STORAGE_ROW, H_NODE_CHANGE, H_NODE_ROW, H_NS_CHANGE, H_NS_ROW };
 
 static int64_t hour_start(const struct gen_model *m, int64_t abs_hour)
 {
@@ -40,8 +39,7 @@ static double greatest(double a, double b)
     return a > b ? a : b;
 }
 
-static void fill_pod(const struct gen_model *m, int64_t row, size_t n,
-                     struct gen_block *blk)
+static void fill_pod(const struct gen_model *m, int64_t row, size_t n, struct gen_block *blk)
 {
     struct ocp_batch *b = &blk->b;
     uint32_t S = m->nslots;
@@ -72,8 +70,7 @@ static void fill_pod(const struct gen_model *m, int64_t row, size_t n,
 
         blk->ts[i] = hour_start(m, hi);
         blk->ids[POD_NAMESPACE][i] = sl->ns;
-        blk->ids[POD_POD][i] = sl->pod_base + m->day_gen[at] +
-                               (h >= m->day_split[at] ? 1u : 0u);
+        blk->ids[POD_POD][i] = sl->pod_base + m->day_gen[at] + (h >= m->day_split[at] ? 1u : 0u);
         req_c = ((x >> 46) & 1023) == 0 ? NAN : sl->req_cpu * 3600.0;
         req_m = ((x >> 46) & 1023) == 0 ? NAN : sl->req_mem * 3600.0;
         blk->num[POD_REQUEST_CPU][i] = req_c;
@@ -129,8 +126,7 @@ static void fill_pod(const struct gen_model *m, int64_t row, size_t n,
     }
 }
 
-static void fill_storage(const struct gen_model *m, int64_t row, size_t n,
-                         struct gen_block *blk)
+static void fill_storage(const struct gen_model *m, int64_t row, size_t n, struct gen_block *blk)
 {
     struct ocp_batch *b = &blk->b;
     uint32_t V = m->nvol;
@@ -171,8 +167,7 @@ static void fill_storage(const struct gen_model *m, int64_t row, size_t n,
 
 /* Label variant of an entity for an hour: the base set until a random
  * hour of the day, then a set with a "tier" that depends on the day. */
-static uint32_t variant(const struct gen_model *m, int salt, uint32_t e,
-                        uint32_t d, uint32_t h)
+static uint32_t variant(const struct gen_model *m, int salt, uint32_t e, uint32_t d, uint32_t h)
 {
     uint64_t c = gen_hash(m->cfg.seed, (uint64_t)salt, e, d);
     uint32_t change = 1 + (uint32_t)(c % 23);
@@ -203,8 +198,7 @@ static void fill_node_labels(const struct gen_model *m, int64_t row, size_t n,
     }
 }
 
-static void fill_ns_labels(const struct gen_model *m, int64_t row, size_t n,
-                           struct gen_block *blk)
+static void fill_ns_labels(const struct gen_model *m, int64_t row, size_t n, struct gen_block *blk)
 {
     uint32_t NS = m->nns;
     size_t i;
@@ -229,15 +223,25 @@ static void fill_ns_labels(const struct gen_model *m, int64_t row, size_t n,
     }
 }
 
-void gen_fill(const struct gen_model *m, enum ocp_table table, int64_t row,
-              size_t n, struct gen_block *blk)
+void gen_fill(const struct gen_model *m, enum ocp_table table, int64_t row, size_t n,
+              struct gen_block *blk)
 {
     blk->b.nrows = n;
     switch (table) {
-    case OCP_TABLE_POD: fill_pod(m, row, n, blk); break;
-    case OCP_TABLE_STORAGE: fill_storage(m, row, n, blk); break;
-    case OCP_TABLE_NODE_LABELS: fill_node_labels(m, row, n, blk); break;
-    case OCP_TABLE_NAMESPACE_LABELS: fill_ns_labels(m, row, n, blk); break;
-    default: blk->b.nrows = 0; break;
+    case OCP_TABLE_POD:
+        fill_pod(m, row, n, blk);
+        break;
+    case OCP_TABLE_STORAGE:
+        fill_storage(m, row, n, blk);
+        break;
+    case OCP_TABLE_NODE_LABELS:
+        fill_node_labels(m, row, n, blk);
+        break;
+    case OCP_TABLE_NAMESPACE_LABELS:
+        fill_ns_labels(m, row, n, blk);
+        break;
+    default:
+        blk->b.nrows = 0;
+        break;
     }
 }

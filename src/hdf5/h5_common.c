@@ -20,8 +20,8 @@ static herr_t take_first(unsigned n, const H5E_error2_t *e, void *data)
     return 0;
 }
 
-int h5i_fail(struct ocp_error *err, int code, const char *file,
-             const char *column, const char *what)
+int h5i_fail(struct ocp_error *err, int code, const char *file, const char *column,
+             const char *what)
 {
     struct first_msg m;
 
@@ -29,8 +29,7 @@ int h5i_fail(struct ocp_error *err, int code, const char *file,
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_first, &m);
     H5Eclear2(H5E_DEFAULT);
     if (m.text[0] != '\0')
-        return ocp_error_set(err, code, file, -1, column, "%s (HDF5: %s)",
-                             what, m.text);
+        return ocp_error_set(err, code, file, -1, column, "%s (HDF5: %s)", what, m.text);
     return ocp_error_set(err, code, file, -1, column, "%s", what);
 }
 
@@ -45,13 +44,28 @@ void h5i_close_id(hid_t id)
     if (id < 0)
         return;
     switch (H5Iget_type(id)) {
-    case H5I_FILE: H5Fclose(id); break;
-    case H5I_GROUP: H5Gclose(id); break;
-    case H5I_DATASET: H5Dclose(id); break;
-    case H5I_DATASPACE: H5Sclose(id); break;
-    case H5I_DATATYPE: H5Tclose(id); break;
-    case H5I_ATTR: H5Aclose(id); break;
-    case H5I_GENPROP_LST: H5Pclose(id); break;
-    default: break;
+    case H5I_FILE:
+        H5Fclose(id);
+        break;
+    case H5I_GROUP:
+        H5Gclose(id);
+        break;
+    case H5I_DATASET:
+        H5Dclose(id);
+        break;
+    case H5I_DATASPACE:
+        H5Sclose(id);
+        break;
+    case H5I_DATATYPE:
+        H5Tclose(id);
+        break;
+    case H5I_ATTR:
+        H5Aclose(id);
+        break;
+    case H5I_GENPROP_LST:
+        H5Pclose(id);
+        break;
+    default:
+        break;
     }
 }

@@ -16,8 +16,8 @@
 /* Records an error whose message is `what` followed by the innermost
  * message on HDF5's default error stack (when there is one), then clears
  * that stack.  Returns code. */
-int h5i_fail(struct ocp_error *err, int code, const char *file,
-             const char *column, const char *what);
+int h5i_fail(struct ocp_error *err, int code, const char *file, const char *column,
+             const char *what);
 
 /* Builds "<col>.dict" into out (size bytes); returns -1 when it does not
  * fit. */

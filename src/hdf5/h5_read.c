@@ -43,8 +43,7 @@ struct h5_table {
  * keeps a forged length from turning into a huge allocation. */
 #define H5R_MAX_RATIO 1100u
 
-int h5_file_open(const char *path, hid_t fapl, struct h5_file **out,
-                 struct ocp_error *err)
+int h5_file_open(const char *path, hid_t fapl, struct h5_file **out, struct ocp_error *err)
 {
     struct h5_file *f = NULL;
     struct stat st;
@@ -57,20 +56,18 @@ int h5_file_open(const char *path, hid_t fapl, struct h5_file **out,
      * duplicate them.  Setting it on every open is idempotent. */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (stat(path, &st) != 0) {
-        rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL,
-                           "cannot open: %s", strerror(errno));
+        rc =
+            ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL, "cannot open: %s", strerror(errno));
         goto done;
     }
     if (!S_ISREG(st.st_mode) || access(path, R_OK) != 0) {
-        rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL,
-                           "not a readable regular file");
+        rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL, "not a readable regular file");
         goto done;
     }
     is = H5Fis_hdf5(path);
     if (is <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        rc = ocp_error_set(err, OCP_ERR_DATA, path, -1, NULL,
-                           "not an HDF5 file");
+        rc = ocp_error_set(err, OCP_ERR_DATA, path, -1, NULL, "not an HDF5 file");
         goto done;
     }
     f = calloc(1, sizeof *f);
@@ -125,8 +122,7 @@ int h5_table_exists(struct h5_file *f, const char *group)
 
 /* Returns the length of a 1-D dataset, or -1 (with err filled) when the
  * dataset is not 1-D. */
-static int64_t dset_length(struct h5_table *t, hid_t dset, const char *name,
-                           struct ocp_error *err)
+static int64_t dset_length(struct h5_table *t, hid_t dset, const char *name, struct ocp_error *err)
 {
     hid_t space = H5Dget_space(dset);
     hsize_t dims[2] = {0, 0};
@@ -150,8 +146,7 @@ static int64_t dset_length(struct h5_table *t, hid_t dset, const char *name,
 
 /* Reads an optional "units" string attribute of a TIME column and turns it
  * into a multiplier/divisor to microseconds. */
-static int time_units(struct h5_table *t, struct h5_col *c, const char *name,
-                      struct ocp_error *err)
+static int time_units(struct h5_table *t, struct h5_col *c, const char *name, struct ocp_error *err)
 {
     char units[16] = "us";
     hid_t attr = -1, type = -1, mtype = -1;
@@ -165,8 +160,8 @@ static int time_units(struct h5_table *t, struct h5_col *c, const char *name,
     }
     attr = H5Aopen(c->dset, "units", H5P_DEFAULT);
     type = attr >= 0 ? H5Aget_type(attr) : -1;
-    if (type < 0 || H5Tget_class(type) != H5T_STRING ||
-        H5Tis_variable_str(type) != 0 || H5Tget_size(type) >= sizeof units) {
+    if (type < 0 || H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) != 0 ||
+        H5Tget_size(type) >= sizeof units) {
         rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
                       "attribute \"units\" must be a short fixed-length string");
         goto done;
@@ -175,8 +170,7 @@ static int time_units(struct h5_table *t, struct h5_col *c, const char *name,
     mtype = H5Tcopy(H5T_C_S1);
     H5Tset_size(mtype, H5Tget_size(type));
     if (H5Aread(attr, mtype, units) < 0) {
-        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
-                      "cannot read attribute \"units\"");
+        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, name, "cannot read attribute \"units\"");
         goto done;
     }
     if (strcmp(units, "us") == 0) {
@@ -189,8 +183,7 @@ static int time_units(struct h5_table *t, struct h5_col *c, const char *name,
         c->div = 1000;
     } else {
         rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
-                           "unknown time units \"%s\" (want s, ms, us or ns)",
-                           units);
+                           "unknown time units \"%s\" (want s, ms, us or ns)", units);
     }
 done:
     h5i_close_id(mtype);
@@ -200,9 +193,8 @@ done:
 }
 
 /* Reads a whole 1-D integer dataset of a dictionary converted to mtype. */
-static int read_dict_part(struct h5_table *t, hid_t gid, const char *part,
-                          const char *col, hid_t mtype, size_t elem,
-                          void **buf, uint64_t *n, struct ocp_error *err)
+static int read_dict_part(struct h5_table *t, hid_t gid, const char *part, const char *col,
+                          hid_t mtype, size_t elem, void **buf, uint64_t *n, struct ocp_error *err)
 {
     hid_t d = -1, type = -1;
     int64_t len;
@@ -212,9 +204,9 @@ static int read_dict_part(struct h5_table *t, hid_t gid, const char *part,
     *buf = NULL;
     d = H5Dopen2(gid, part, H5P_DEFAULT);
     if (d < 0) {
-        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col,
-                      part[0] == 'o' ? "dictionary lacks \"offsets\""
-                                     : "dictionary lacks \"data\"");
+        rc =
+            h5i_fail(err, OCP_ERR_DATA, t->f->path, col,
+                     part[0] == 'o' ? "dictionary lacks \"offsets\"" : "dictionary lacks \"data\"");
         goto done;
     }
     type = H5Dget_type(d);
@@ -231,18 +223,17 @@ static int read_dict_part(struct h5_table *t, hid_t gid, const char *part,
     if ((uint64_t)len > cap / elem) {
         rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, col,
                            "dictionary \"%s\" claims %lld entries, more than "
-                           "the file can hold", part, (long long)len);
+                           "the file can hold",
+                           part, (long long)len);
         goto done;
     }
     *buf = malloc((size_t)len * elem + 1);
     if (*buf == NULL) {
-        rc = ocp_error_set(err, OCP_ERR_OSERR, t->f->path, -1, col,
-                           "out of memory for dictionary");
+        rc = ocp_error_set(err, OCP_ERR_OSERR, t->f->path, -1, col, "out of memory for dictionary");
         goto done;
     }
     if (len > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
-        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col,
-                      "cannot read dictionary");
+        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col, "cannot read dictionary");
         goto done;
     }
     *n = (uint64_t)len;
@@ -258,8 +249,7 @@ done:
 
 /* Reads and validates "<col>.dict": offsets start at 0, never decrease and
  * end at the length of data. */
-static int read_dict(struct h5_table *t, struct h5_col *c, const char *name,
-                     struct ocp_error *err)
+static int read_dict(struct h5_table *t, struct h5_col *c, const char *name, struct ocp_error *err)
 {
     char gname[160];
     hid_t g = -1;
@@ -268,23 +258,18 @@ static int read_dict(struct h5_table *t, struct h5_col *c, const char *name,
     int rc;
 
     if (h5i_dict_name(name, gname, sizeof gname) != 0)
-        return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
-                             "column name too long");
+        return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name, "column name too long");
     if (H5Lexists(t->gid, gname, H5P_DEFAULT) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
-                             "string column lacks its dictionary group %s",
-                             gname);
+                             "string column lacks its dictionary group %s", gname);
     }
     g = H5Gopen2(t->gid, gname, H5P_DEFAULT);
     if (g < 0)
-        return h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
-                        "cannot open dictionary group");
-    rc = read_dict_part(t, g, "offsets", name, H5T_NATIVE_UINT64, 8, &offs,
-                        &noff, err);
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, name, "cannot open dictionary group");
+    rc = read_dict_part(t, g, "offsets", name, H5T_NATIVE_UINT64, 8, &offs, &noff, err);
     if (rc == OCP_OK)
-        rc = read_dict_part(t, g, "data", name, H5T_NATIVE_UINT8, 1, &data,
-                            &ndata, err);
+        rc = read_dict_part(t, g, "data", name, H5T_NATIVE_UINT8, 1, &data, &ndata, err);
     if (rc != OCP_OK)
         goto done;
     c->offsets = offs;
@@ -300,8 +285,7 @@ static int read_dict(struct h5_table *t, struct h5_col *c, const char *name,
     for (i = 1; i < noff; i++) {
         if (c->offsets[i] < c->offsets[i - 1]) {
             rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
-                               "dictionary offsets decrease at entry %llu",
-                               (unsigned long long)i);
+                               "dictionary offsets decrease at entry %llu", (unsigned long long)i);
             goto done;
         }
     }
@@ -315,8 +299,7 @@ static int read_dict(struct h5_table *t, struct h5_col *c, const char *name,
                                "dictionary entry %llu is not valid UTF-8 "
                                "(byte 0x%02X at offset %zu)",
                                (unsigned long long)i,
-                               (unsigned)(unsigned char)c->data[c->offsets[i] + bad],
-                               bad);
+                               (unsigned)(unsigned char)c->data[c->offsets[i] + bad], bad);
             goto done;
         }
     }
@@ -334,35 +317,40 @@ done:
 static const char *class_name(H5T_class_t cls)
 {
     switch (cls) {
-    case H5T_INTEGER: return "integer";
-    case H5T_FLOAT: return "float";
-    case H5T_STRING: return "string";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ENUM: return "enum";
-    case H5T_VLEN: return "variable-length sequence";
-    case H5T_ARRAY: return "array";
-    default: return "unsupported";
+    case H5T_INTEGER:
+        return "integer";
+    case H5T_FLOAT:
+        return "float";
+    case H5T_STRING:
+        return "string";
+    case H5T_COMPOUND:
+        return "compound";
+    case H5T_ENUM:
+        return "enum";
+    case H5T_VLEN:
+        return "variable-length sequence";
+    case H5T_ARRAY:
+        return "array";
+    default:
+        return "unsupported";
     }
 }
 
 /* Checks that a column's stored type can be read as its kind. */
-static int check_type(struct h5_table *t, struct h5_col *c, const char *name,
-                      struct ocp_error *err)
+static int check_type(struct h5_table *t, struct h5_col *c, const char *name, struct ocp_error *err)
 {
     hid_t type = H5Dget_type(c->dset);
     H5T_class_t cls;
     int rc = OCP_OK;
 
     if (type < 0)
-        return h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
-                        "cannot read column type");
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, name, "cannot read column type");
     cls = H5Tget_class(type);
     switch (c->kind) {
     case OCP_KIND_TIME:
         if (cls != H5T_INTEGER)
             rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
-                               "expected integer timestamps, found %s",
-                               class_name(cls));
+                               "expected integer timestamps, found %s", class_name(cls));
         break;
     case OCP_KIND_NUMBER:
         if (cls != H5T_INTEGER && cls != H5T_FLOAT)
@@ -371,12 +359,10 @@ static int check_type(struct h5_table *t, struct h5_col *c, const char *name,
         break;
     case OCP_KIND_STRING:
     case OCP_KIND_LABELS:
-        if (cls != H5T_INTEGER || H5Tget_sign(type) != H5T_SGN_NONE ||
-            H5Tget_size(type) > 4)
+        if (cls != H5T_INTEGER || H5Tget_sign(type) != H5T_SGN_NONE || H5Tget_size(type) > 4)
             rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
                                "expected uint32 dictionary codes, found %s",
-                               cls == H5T_INTEGER ? "another integer type"
-                                                  : class_name(cls));
+                               cls == H5T_INTEGER ? "another integer type" : class_name(cls));
         break;
     }
     H5Tclose(type);
@@ -385,8 +371,7 @@ static int check_type(struct h5_table *t, struct h5_col *c, const char *name,
 
 /* Checks the layout version attribute when the group has one; files made
  * by other tools may omit it and are read as version 1. */
-static int check_version(struct h5_table *t, const char *group,
-                         struct ocp_error *err)
+static int check_version(struct h5_table *t, const char *group, struct ocp_error *err)
 {
     hid_t attr;
     int version = 0;
@@ -398,12 +383,11 @@ static int check_version(struct h5_table *t, const char *group,
     }
     attr = H5Aopen(t->gid, H5I_VERSION_ATTR, H5P_DEFAULT);
     if (attr < 0 || H5Aread(attr, H5T_NATIVE_INT, &version) < 0)
-        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, NULL,
-                      "cannot read " H5I_VERSION_ATTR);
+        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, NULL, "cannot read " H5I_VERSION_ATTR);
     else if (version != H5_LAYOUT_VERSION)
         rc = ocp_error_set(err, OCP_ERR_UNSUPPORTED, t->f->path, -1, NULL,
-                           "table %s has layout version %d, this build reads %d",
-                           group, version, H5_LAYOUT_VERSION);
+                           "table %s has layout version %d, this build reads %d", group, version,
+                           H5_LAYOUT_VERSION);
     h5i_close_id(attr);
     return rc;
 }
@@ -422,14 +406,12 @@ static int open_column(struct h5_table *t, int i, struct ocp_error *err)
         H5Eclear2(H5E_DEFAULT);
         if (cs->required)
             return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, cs->name,
-                                 "required column missing from %s",
-                                 t->spec->name);
+                                 "required column missing from %s", t->spec->name);
         return OCP_OK;
     }
     c->dset = H5Dopen2(t->gid, cs->name, H5P_DEFAULT);
     if (c->dset < 0)
-        return h5i_fail(err, OCP_ERR_DATA, t->f->path, cs->name,
-                        "cannot open column dataset");
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, cs->name, "cannot open column dataset");
     c->present = 1;
     rc = check_type(t, c, cs->name, err);
     if (rc != OCP_OK)
@@ -441,8 +423,8 @@ static int open_column(struct h5_table *t, int i, struct ocp_error *err)
         t->nrows = len;
     } else if (len != t->nrows) {
         return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, cs->name,
-                             "column has %lld rows, earlier columns %lld",
-                             (long long)len, (long long)t->nrows);
+                             "column has %lld rows, earlier columns %lld", (long long)len,
+                             (long long)t->nrows);
     }
     if (c->kind == OCP_KIND_TIME)
         return time_units(t, c, cs->name, err);
@@ -451,8 +433,8 @@ static int open_column(struct h5_table *t, int i, struct ocp_error *err)
     return OCP_OK;
 }
 
-int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group,
-                  struct h5_table **out, struct ocp_error *err)
+int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group, struct h5_table **out,
+                  struct ocp_error *err)
 {
     struct h5_table *t = NULL;
     const struct ocp_tablespec *spec = ocp_table_spec(table);
@@ -460,15 +442,13 @@ int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group,
 
     *out = NULL;
     if (spec == NULL || group == NULL)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, f->path, -1, NULL,
-                             "h5_table_open: bad table");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, f->path, -1, NULL, "h5_table_open: bad table");
     if (!h5_table_exists(f, group))
-        return ocp_error_set(err, OCP_ERR_NOINPUT, f->path, -1, NULL,
-                             "no table group \"%s\"", group);
+        return ocp_error_set(err, OCP_ERR_NOINPUT, f->path, -1, NULL, "no table group \"%s\"",
+                             group);
     t = calloc(1, sizeof *t);
     if (t == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, f->path, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, f->path, -1, NULL, "out of memory");
     t->f = f;
     t->table = table;
     t->spec = spec;
@@ -477,8 +457,7 @@ int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group,
         t->col[i].dset = -1;
     t->gid = H5Gopen2(f->fid, group, H5P_DEFAULT);
     if (t->gid < 0) {
-        rc = h5i_fail(err, OCP_ERR_DATA, f->path, NULL,
-                      "cannot open table group");
+        rc = h5i_fail(err, OCP_ERR_DATA, f->path, NULL, "cannot open table group");
         goto done;
     }
     rc = check_version(t, group, err);
@@ -501,9 +480,8 @@ int64_t h5_table_num_rows(const struct h5_table *t)
 }
 
 /* Reads rows [start, start+n) of one dataset into buf as mtype. */
-static int read_range(struct h5_table *t, hid_t dset, const char *name,
-                      hid_t mtype, int64_t start, int64_t n, void *buf,
-                      struct ocp_error *err)
+static int read_range(struct h5_table *t, hid_t dset, const char *name, hid_t mtype, int64_t start,
+                      int64_t n, void *buf, struct ocp_error *err)
 {
     hid_t fspace = -1, mspace = -1;
     hsize_t off = (hsize_t)start, cnt = (hsize_t)n;
@@ -516,15 +494,14 @@ static int read_range(struct h5_table *t, hid_t dset, const char *name,
     if (fspace < 0 || mspace < 0 ||
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, NULL, &cnt, NULL) < 0 ||
         H5Dread(dset, mtype, mspace, fspace, t->f->dxpl, buf) < 0)
-        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
-                      "cannot read column data");
+        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, name, "cannot read column data");
     h5i_close_id(mspace);
     h5i_close_id(fspace);
     return rc;
 }
 
-static int convert_time(struct h5_table *t, struct h5_col *c, const char *name,
-                        int64_t *v, size_t n, struct ocp_error *err)
+static int convert_time(struct h5_table *t, struct h5_col *c, const char *name, int64_t *v,
+                        size_t n, struct ocp_error *err)
 {
     size_t i;
     if (c->mul == 1 && c->div == 1)
@@ -541,8 +518,7 @@ static int convert_time(struct h5_table *t, struct h5_col *c, const char *name,
             v[i] = q;
         } else if (v[i] > INT64_MAX / c->mul || v[i] < -(INT64_MAX / c->mul)) {
             return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
-                                 "timestamp %lld out of range",
-                                 (long long)v[i]);
+                                 "timestamp %lld out of range", (long long)v[i]);
         } else {
             v[i] *= c->mul;
         }
@@ -550,9 +526,8 @@ static int convert_time(struct h5_table *t, struct h5_col *c, const char *name,
     return OCP_OK;
 }
 
-int h5_table_read(struct h5_table *t, int64_t start, int64_t nrows,
-                  struct ocp_arena *arena, struct ocp_batch *out,
-                  struct ocp_error *err)
+int h5_table_read(struct h5_table *t, int64_t start, int64_t nrows, struct ocp_arena *arena,
+                  struct ocp_batch *out, struct ocp_error *err)
 {
     int i, rc = OCP_OK;
     size_t n, k;
@@ -561,9 +536,8 @@ int h5_table_read(struct h5_table *t, int64_t start, int64_t nrows,
     out->table = t->table;
     if (start < 0 || nrows < 0 || start > t->nrows || nrows > t->nrows - start)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, t->f->path, -1, NULL,
-                             "rows [%lld, +%lld) outside the %lld rows of %s",
-                             (long long)start, (long long)nrows,
-                             (long long)t->nrows, t->spec->name);
+                             "rows [%lld, +%lld) outside the %lld rows of %s", (long long)start,
+                             (long long)nrows, (long long)t->nrows, t->spec->name);
     n = (size_t)nrows;
     out->nrows = n;
     for (i = 0; i < t->spec->ncols && rc == OCP_OK; i++) {
@@ -574,39 +548,33 @@ int h5_table_read(struct h5_table *t, int64_t start, int64_t nrows,
 
         if (!c->present)
             continue;
-        buf = ocp_arena_alloc(arena, n * (c->kind == OCP_KIND_TIME ||
-                                                  c->kind == OCP_KIND_NUMBER
-                                              ? 8u
-                                              : 4u));
+        buf = ocp_arena_alloc(
+            arena, n * (c->kind == OCP_KIND_TIME || c->kind == OCP_KIND_NUMBER ? 8u : 4u));
         if (buf == NULL)
             return ocp_error_set(err, OCP_ERR_OSERR, t->f->path, -1, name,
                                  "out of memory for %zu rows", n);
         oc->present = 1;
         switch (c->kind) {
         case OCP_KIND_TIME:
-            rc = read_range(t, c->dset, name, H5T_NATIVE_INT64, start, nrows,
-                            buf, err);
+            rc = read_range(t, c->dset, name, H5T_NATIVE_INT64, start, nrows, buf, err);
             if (rc == OCP_OK)
                 rc = convert_time(t, c, name, buf, n, err);
             oc->ts = buf;
             break;
         case OCP_KIND_NUMBER:
-            rc = read_range(t, c->dset, name, H5T_NATIVE_DOUBLE, start, nrows,
-                            buf, err);
+            rc = read_range(t, c->dset, name, H5T_NATIVE_DOUBLE, start, nrows, buf, err);
             oc->num = buf;
             break;
         case OCP_KIND_STRING:
         case OCP_KIND_LABELS: {
             uint32_t *ids = buf;
-            rc = read_range(t, c->dset, name, H5T_NATIVE_UINT32, start, nrows,
-                            buf, err);
+            rc = read_range(t, c->dset, name, H5T_NATIVE_UINT32, start, nrows, buf, err);
             for (k = 0; rc == OCP_OK && k < n; k++) {
                 if (ids[k] >= c->dict.count && ids[k] != OCP_NULL_ID)
                     rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
                                        "row %lld: code %u outside a dictionary "
                                        "of %u strings",
-                                       (long long)(start + (int64_t)k), ids[k],
-                                       c->dict.count);
+                                       (long long)(start + (int64_t)k), ids[k], c->dict.count);
             }
             oc->str.ids = ids;
             oc->str.dict = &c->dict;

@@ -30,8 +30,7 @@ int h5_strpool_init(struct h5_strpool *p)
     p->slots = calloc(p->nslots, sizeof *p->slots);
     p->datacap = 4096;
     p->data = malloc(p->datacap);
-    if (p->offsets == NULL || p->hashes == NULL || p->slots == NULL ||
-        p->data == NULL) {
+    if (p->offsets == NULL || p->hashes == NULL || p->slots == NULL || p->data == NULL) {
         h5_strpool_release(p);
         return -1;
     }
@@ -66,8 +65,7 @@ static int grow_slots(struct h5_strpool *p)
     return 0;
 }
 
-int h5_strpool_intern(struct h5_strpool *p, const char *s, size_t len,
-                      uint32_t *id)
+int h5_strpool_intern(struct h5_strpool *p, const char *s, size_t len, uint32_t *id)
 {
     uint64_t h = hash_bytes(s, len);
     size_t j = (size_t)h & (p->nslots - 1);

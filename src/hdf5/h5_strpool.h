@@ -15,7 +15,7 @@ struct h5_strpool {
     size_t offcap;
     char *data;
     size_t datacap;
-    uint32_t *slots; /* open addressing: id + 1, 0 = empty */
+    uint32_t *slots;  /* open addressing: id + 1, 0 = empty */
     uint64_t *hashes; /* hash of each id, so growing never rehashes bytes */
     size_t nslots;
 };
@@ -28,7 +28,6 @@ void h5_strpool_release(struct h5_strpool *p);
 
 /* Finds s[0..len) or adds it; stores its id in *id.  Returns -1 when out of
  * memory or when the pool would exceed 2^32 - 2 strings. */
-int h5_strpool_intern(struct h5_strpool *p, const char *s, size_t len,
-                      uint32_t *id);
+int h5_strpool_intern(struct h5_strpool *p, const char *s, size_t len, uint32_t *id);
 
 #endif

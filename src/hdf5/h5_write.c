@@ -13,7 +13,7 @@ struct h5w_col {
     int present;
     enum ocp_kind kind;
     hid_t dset;
-    void *buf;  /* chunk_rows values waiting to be written */
+    void *buf; /* chunk_rows values waiting to be written */
     struct h5_strpool pool;
     /* Cache of "batch dictionary id -> pool id" for the last dictionary
      * seen, so a generator that reuses one dictionary pays the hashing once
@@ -40,8 +40,7 @@ struct h5_writer {
 
 #define MAP_UNSET UINT32_MAX
 
-int h5_writer_create(const char *path_tmp, struct h5_writer **out,
-                     struct ocp_error *err)
+int h5_writer_create(const char *path_tmp, struct h5_writer **out, struct ocp_error *err)
 {
     struct h5_writer *w;
     int i;
@@ -50,8 +49,7 @@ int h5_writer_create(const char *path_tmp, struct h5_writer **out,
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     w = calloc(1, sizeof *w);
     if (w == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, path_tmp, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, path_tmp, -1, NULL, "out of memory");
     snprintf(w->path, sizeof w->path, "%s", path_tmp);
     w->chunk_rows = H5_DEFAULT_CHUNK_ROWS;
     w->gid = -1;
@@ -59,8 +57,7 @@ int h5_writer_create(const char *path_tmp, struct h5_writer **out,
         w->col[i].dset = -1;
     w->fid = H5Fcreate(path_tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (w->fid < 0) {
-        int rc = h5i_fail(err, OCP_ERR_CANTCREAT, path_tmp, NULL,
-                          "cannot create HDF5 file");
+        int rc = h5i_fail(err, OCP_ERR_CANTCREAT, path_tmp, NULL, "cannot create HDF5 file");
         free(w);
         return rc;
     }
@@ -97,8 +94,8 @@ static void release_columns(struct h5_writer *w)
     w->gid = -1;
 }
 
-int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table,
-                          int compress, struct ocp_error *err)
+int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table, int compress,
+                          struct ocp_error *err)
 {
     const struct ocp_tablespec *spec = ocp_table_spec(table);
     hid_t gcpl = -1, space = -1, attr = -1;
@@ -109,8 +106,8 @@ int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table,
         return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL,
                              "h5_writer_begin_table: bad table or one already open");
     if (H5Lexists(w->fid, spec->name, H5P_DEFAULT) > 0)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL,
-                             "table %s written twice", spec->name);
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL, "table %s written twice",
+                             spec->name);
     H5Eclear2(H5E_DEFAULT);
     /* Tracking link creation order lets tools list columns in schema order. */
     gcpl = H5Pcreate(H5P_GROUP_CREATE);
@@ -119,11 +116,9 @@ int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table,
     w->gid = H5Gcreate2(w->fid, spec->name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
     space = H5Screate(H5S_SCALAR);
     if (w->gid >= 0 && space >= 0)
-        attr = H5Acreate2(w->gid, H5I_VERSION_ATTR, H5T_STD_I32LE, space,
-                          H5P_DEFAULT, H5P_DEFAULT);
+        attr = H5Acreate2(w->gid, H5I_VERSION_ATTR, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT);
     if (w->gid < 0 || attr < 0 || H5Awrite(attr, H5T_NATIVE_INT, &version) < 0)
-        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, NULL,
-                      "cannot create table group");
+        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, NULL, "cannot create table group");
     h5i_close_id(attr);
     h5i_close_id(space);
     h5i_close_id(gcpl);
@@ -143,8 +138,8 @@ int h5_writer_begin_table(struct h5_writer *w, enum ocp_table table,
 }
 
 /* Creates an empty, extensible, chunked 1-D dataset. */
-static hid_t create_dataset(struct h5_writer *w, hid_t loc, const char *name,
-                            hid_t ftype, hsize_t chunk)
+static hid_t create_dataset(struct h5_writer *w, hid_t loc, const char *name, hid_t ftype,
+                            hsize_t chunk)
 {
     hsize_t dims = 0, maxdims = H5S_UNLIMITED;
     hid_t space = H5Screate_simple(1, &dims, &maxdims);
@@ -152,16 +147,14 @@ static hid_t create_dataset(struct h5_writer *w, hid_t loc, const char *name,
     hid_t d = -1;
 
     if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
-        (!w->compress ||
-         (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, 1) >= 0)))
+        (!w->compress || (H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, 1) >= 0)))
         d = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     h5i_close_id(dcpl);
     h5i_close_id(space);
     return d;
 }
 
-static int set_units(struct h5_writer *w, hid_t dset, const char *name,
-                     struct ocp_error *err)
+static int set_units(struct h5_writer *w, hid_t dset, const char *name, struct ocp_error *err)
 {
     hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = -1;
     int rc = OCP_OK;
@@ -169,8 +162,7 @@ static int set_units(struct h5_writer *w, hid_t dset, const char *name,
     if (type >= 0 && space >= 0 && H5Tset_size(type, 2) >= 0)
         attr = H5Acreate2(dset, "units", type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (attr < 0 || H5Awrite(attr, type, "us") < 0)
-        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name,
-                      "cannot write attribute \"units\"");
+        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name, "cannot write attribute \"units\"");
     h5i_close_id(attr);
     h5i_close_id(space);
     h5i_close_id(type);
@@ -178,8 +170,7 @@ static int set_units(struct h5_writer *w, hid_t dset, const char *name,
 }
 
 /* Fixes the table's column set: one dataset per column marked present. */
-static int create_columns(struct h5_writer *w, const int *present,
-                          struct ocp_error *err)
+static int create_columns(struct h5_writer *w, const int *present, struct ocp_error *err)
 {
     int i, rc = OCP_OK;
 
@@ -197,28 +188,24 @@ static int create_columns(struct h5_writer *w, const int *present,
                                              : H5T_STD_U32LE;
         c->buf = malloc((size_t)w->chunk_rows * kind_size(c->kind));
         if (c->buf == NULL)
-            return ocp_error_set(err, OCP_ERR_OSERR, w->path, -1, name,
-                                 "out of memory");
+            return ocp_error_set(err, OCP_ERR_OSERR, w->path, -1, name, "out of memory");
         c->dset = create_dataset(w, w->gid, name, ftype, w->chunk_rows);
         if (c->dset < 0)
-            return h5i_fail(err, OCP_ERR_IOERR, w->path, name,
-                            "cannot create column dataset");
+            return h5i_fail(err, OCP_ERR_IOERR, w->path, name, "cannot create column dataset");
         if (c->kind == OCP_KIND_TIME)
             rc = set_units(w, c->dset, name, err);
         else if (c->kind == OCP_KIND_STRING || c->kind == OCP_KIND_LABELS)
             rc = h5_strpool_init(&c->pool) == 0
                      ? OCP_OK
-                     : ocp_error_set(err, OCP_ERR_OSERR, w->path, -1, name,
-                                     "out of memory");
+                     : ocp_error_set(err, OCP_ERR_OSERR, w->path, -1, name, "out of memory");
     }
     w->columns_fixed = 1;
     return rc;
 }
 
 /* Appends n values from buf at the end of a 1-D dataset. */
-static int append_values(struct h5_writer *w, hid_t dset, const char *name,
-                         hid_t mtype, hsize_t at, const void *buf, hsize_t n,
-                         struct ocp_error *err)
+static int append_values(struct h5_writer *w, hid_t dset, const char *name, hid_t mtype, hsize_t at,
+                         const void *buf, hsize_t n, struct ocp_error *err)
 {
     hsize_t size = at + n;
     hid_t fspace = -1, mspace = -1;
@@ -250,9 +237,8 @@ static int flush_rows(struct h5_writer *w, struct ocp_error *err)
     for (i = 0; i < w->spec->ncols && rc == OCP_OK; i++) {
         struct h5w_col *c = &w->col[i];
         if (c->present)
-            rc = append_values(w, c->dset, w->spec->cols[i].name,
-                               mem_type(c->kind), (hsize_t)w->rows_written,
-                               c->buf, (hsize_t)w->nbuf, err);
+            rc = append_values(w, c->dset, w->spec->cols[i].name, mem_type(c->kind),
+                               (hsize_t)w->rows_written, c->buf, (hsize_t)w->nbuf, err);
     }
     if (rc == OCP_OK) {
         w->rows_written += (int64_t)w->nbuf;
@@ -276,8 +262,8 @@ static int reset_map(struct h5w_col *c, const struct ocp_strdict *d)
 
 /* Copies rows [from, from+n) of one batch column into the chunk buffer at
  * position w->nbuf, mapping string ids to the column's pool. */
-static int copy_column(struct h5_writer *w, int i, const struct ocp_column *bc,
-                       size_t from, size_t n, struct ocp_error *err)
+static int copy_column(struct h5_writer *w, int i, const struct ocp_column *bc, size_t from,
+                       size_t n, struct ocp_error *err)
 {
     struct h5w_col *c = &w->col[i];
     const char *name = w->spec->cols[i].name;
@@ -308,10 +294,8 @@ static int copy_column(struct h5_writer *w, int i, const struct ocp_column *bc,
         if (d == NULL)
             return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, name,
                                  "string column without a dictionary");
-        if ((c->map_dict != d || c->map_serial != d->serial) &&
-            reset_map(c, d) != 0)
-            return ocp_error_set(err, OCP_ERR_OSERR, w->path, -1, name,
-                                 "out of memory");
+        if ((c->map_dict != d || c->map_serial != d->serial) && reset_map(c, d) != 0)
+            return ocp_error_set(err, OCP_ERR_OSERR, w->path, -1, name, "out of memory");
         for (k = 0; k < n; k++) {
             uint32_t id = bc->str.ids[from + k];
             if (id == OCP_NULL_ID) {
@@ -320,8 +304,7 @@ static int copy_column(struct h5_writer *w, int i, const struct ocp_column *bc,
             }
             if (id >= d->count)
                 return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, name,
-                                     "id %u outside its dictionary of %u", id,
-                                     d->count);
+                                     "id %u outside its dictionary of %u", id, d->count);
             if (c->map[id] == MAP_UNSET) {
                 size_t len;
                 const char *s = ocp_strdict_get(d, id, &len);
@@ -335,8 +318,7 @@ static int copy_column(struct h5_writer *w, int i, const struct ocp_column *bc,
     return OCP_OK;
 }
 
-int h5_writer_append(struct h5_writer *w, const struct ocp_batch *b,
-                     struct ocp_error *err)
+int h5_writer_append(struct h5_writer *w, const struct ocp_batch *b, struct ocp_error *err)
 {
     size_t done = 0;
     int i, rc = OCP_OK;
@@ -354,8 +336,7 @@ int h5_writer_append(struct h5_writer *w, const struct ocp_batch *b,
     }
     for (i = 0; i < w->spec->ncols; i++)
         if (b->col[i].present && !w->col[i].present)
-            return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1,
-                                 w->spec->cols[i].name,
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, w->spec->cols[i].name,
                                  "column absent from the table's first batch");
     while (done < b->nrows) {
         size_t n = b->nrows - done;
@@ -387,18 +368,15 @@ static int write_dict(struct h5_writer *w, int i, struct ocp_error *err)
     int rc = OCP_OK;
 
     if (h5i_dict_name(name, gname, sizeof gname) != 0)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, name,
-                             "column name too long");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, name, "column name too long");
     g = H5Gcreate2(w->gid, gname, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
-        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name,
-                      "cannot create dictionary group");
+        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name, "cannot create dictionary group");
         goto done;
     }
     d = create_dataset(w, g, "offsets", H5T_STD_U64LE, 65536);
     if (d < 0) {
-        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name,
-                      "cannot create dictionary offsets");
+        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name, "cannot create dictionary offsets");
         goto done;
     }
     rc = append_values(w, d, name, H5T_NATIVE_UINT64, 0, c->pool.offsets,
@@ -409,8 +387,7 @@ static int write_dict(struct h5_writer *w, int i, struct ocp_error *err)
         goto done;
     d = create_dataset(w, g, "data", H5T_STD_U8LE, 1u << 20);
     if (d < 0) {
-        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name,
-                      "cannot create dictionary data");
+        rc = h5i_fail(err, OCP_ERR_IOERR, w->path, name, "cannot create dictionary data");
         goto done;
     }
     rc = append_values(w, d, name, H5T_NATIVE_UINT8, 0, c->pool.data,
@@ -438,8 +415,8 @@ int h5_writer_end_table(struct h5_writer *w, struct ocp_error *err)
     if (rc == OCP_OK)
         rc = flush_rows(w, err);
     for (i = 0; i < w->spec->ncols && rc == OCP_OK; i++)
-        if (w->col[i].present && (w->col[i].kind == OCP_KIND_STRING ||
-                                  w->col[i].kind == OCP_KIND_LABELS))
+        if (w->col[i].present &&
+            (w->col[i].kind == OCP_KIND_STRING || w->col[i].kind == OCP_KIND_LABELS))
             rc = write_dict(w, i, err);
     release_columns(w);
     w->table_open = 0;
@@ -457,11 +434,9 @@ int h5_writer_close(struct h5_writer *w, struct ocp_error *err)
     release_columns(w);
     if (w->fid >= 0) {
         if (rc == OCP_OK && H5Fflush(w->fid, H5F_SCOPE_LOCAL) < 0)
-            rc = h5i_fail(err, OCP_ERR_IOERR, w->path, NULL,
-                          "cannot flush HDF5 file");
+            rc = h5i_fail(err, OCP_ERR_IOERR, w->path, NULL, "cannot flush HDF5 file");
         if (H5Fclose(w->fid) < 0 && rc == OCP_OK)
-            rc = h5i_fail(err, OCP_ERR_IOERR, w->path, NULL,
-                          "cannot close HDF5 file");
+            rc = h5i_fail(err, OCP_ERR_IOERR, w->path, NULL, "cannot close HDF5 file");
     }
     free(w);
     return rc;

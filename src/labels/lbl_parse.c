@@ -13,14 +13,12 @@
 
 static int is_blank(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-           c == '\f';
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 /* Adds one JSON member: strings as they are, null dropped, anything else
  * as its compact JSON text (5 -> "5", true -> "true", [1] -> "[1]"). */
-static int put_json_value(struct lbl_set *out, const char *key, size_t klen,
-                          json_t *value)
+static int put_json_value(struct lbl_set *out, const char *key, size_t klen, json_t *value)
 {
     char *text;
     int rc;
@@ -28,8 +26,7 @@ static int put_json_value(struct lbl_set *out, const char *key, size_t klen,
     if (json_is_null(value))
         return OCP_OK;
     if (json_is_string(value))
-        return lbl_set_put(out, key, klen, json_string_value(value),
-                           json_string_length(value));
+        return lbl_set_put(out, key, klen, json_string_value(value), json_string_length(value));
     text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
     if (text == NULL)
         return OCP_ERR_OSERR;
@@ -39,8 +36,7 @@ static int put_json_value(struct lbl_set *out, const char *key, size_t klen,
 }
 
 /* The JSON form.  jansson already keeps the last of duplicate keys. */
-static int parse_json(const char *text, size_t len, struct lbl_set *out,
-                      struct ocp_error *err)
+static int parse_json(const char *text, size_t len, struct lbl_set *out, struct ocp_error *err)
 {
     json_error_t jerr;
     json_t *root, *value;
@@ -51,19 +47,16 @@ static int parse_json(const char *text, size_t len, struct lbl_set *out,
     root = json_loadb(text, len, 0, &jerr);
     if (root == NULL)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                             "malformed label JSON at byte %d: %s",
-                             jerr.position, jerr.text);
+                             "malformed label JSON at byte %d: %s", jerr.position, jerr.text);
     if (!json_is_object(root)) {
-        rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                           "label JSON is not an object");
+        rc = ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL, "label JSON is not an object");
         goto done;
     }
     json_object_keylen_foreach(root, key, klen, value)
     {
         rc = put_json_value(out, key, klen, value);
         if (rc != OCP_OK) {
-            ocp_error_set(err, rc, NULL, -1, NULL,
-                          "out of memory parsing labels");
+            ocp_error_set(err, rc, NULL, -1, NULL, "out of memory parsing labels");
             goto done;
         }
     }
@@ -75,8 +68,7 @@ done:
 /* Koku's operator text: items split on '|', each on its first ':', a
  * leading "label_" dropped from the key, items without ':' ignored; a later
  * duplicate key wins (lbl_set_put replaces). */
-static int parse_operator(const char *text, size_t len, struct lbl_set *out,
-                          struct ocp_error *err)
+static int parse_operator(const char *text, size_t len, struct lbl_set *out, struct ocp_error *err)
 {
     const char *p = text, *end = text + len;
 
@@ -92,8 +84,7 @@ static int parse_operator(const char *text, size_t len, struct lbl_set *out,
                 k += 6;
                 klen -= 6;
             }
-            if (lbl_set_put(out, k, klen, colon + 1,
-                            (size_t)(item_end - colon - 1)) != OCP_OK)
+            if (lbl_set_put(out, k, klen, colon + 1, (size_t)(item_end - colon - 1)) != OCP_OK)
                 return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                                      "out of memory parsing labels");
         }
@@ -114,8 +105,7 @@ static int is_json_scalar(const char *text, size_t len)
     char c = text[0];
     int scalar;
 
-    if (!(c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
-          c == 'f'))
+    if (!(c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f'))
         return 0;
     if (c != '"' && memchr(text, ':', len) != NULL)
         return 0;
@@ -127,8 +117,7 @@ static int is_json_scalar(const char *text, size_t len)
     return scalar;
 }
 
-int lbl_parse(const char *text, size_t len, struct lbl_set *out,
-              struct ocp_error *err)
+int lbl_parse(const char *text, size_t len, struct lbl_set *out, struct ocp_error *err)
 {
     int rc;
 

@@ -46,8 +46,7 @@ static long find(const struct lbl_set *s, const char *k, size_t klen)
 }
 
 /* Fills p with a fresh "key\0value\0" block; OCP_ERR_OSERR on failure. */
-static int pair_make(struct lbl_pair *p, const char *k, size_t klen,
-                     const char *v, size_t vlen)
+static int pair_make(struct lbl_pair *p, const char *k, size_t klen, const char *v, size_t vlen)
 {
     char *block;
 
@@ -111,8 +110,7 @@ static int reserve(struct lbl_set *s, size_t need)
     return OCP_OK;
 }
 
-int lbl_set_put(struct lbl_set *s, const char *k, size_t klen, const char *v,
-                size_t vlen)
+int lbl_set_put(struct lbl_set *s, const char *k, size_t klen, const char *v, size_t vlen)
 {
     struct lbl_pair fresh;
     long at;
@@ -122,8 +120,7 @@ int lbl_set_put(struct lbl_set *s, const char *k, size_t klen, const char *v,
      * sorted input) skips the search. */
     if (s->count > 0) {
         const struct lbl_pair *last = &s->pairs[s->count - 1];
-        at = key_cmp(last->key, last->klen, k, klen) < 0 ? -(long)s->count - 1
-                                                         : find(s, k, klen);
+        at = key_cmp(last->key, last->klen, k, klen) < 0 ? -(long)s->count - 1 : find(s, k, klen);
     } else {
         at = -1;
     }
@@ -139,15 +136,13 @@ int lbl_set_put(struct lbl_set *s, const char *k, size_t klen, const char *v,
         return OCP_ERR_OSERR;
     }
     pos = (size_t)(-at - 1);
-    memmove(&s->pairs[pos + 1], &s->pairs[pos],
-            (s->count - pos) * sizeof s->pairs[0]);
+    memmove(&s->pairs[pos + 1], &s->pairs[pos], (s->count - pos) * sizeof s->pairs[0]);
     s->pairs[pos] = fresh;
     s->count++;
     return OCP_OK;
 }
 
-const struct lbl_pair *lbl_set_get(const struct lbl_set *s, const char *k,
-                                   size_t klen)
+const struct lbl_pair *lbl_set_get(const struct lbl_set *s, const char *k, size_t klen)
 {
     long at = find(s, k, klen);
 
@@ -163,8 +158,7 @@ int lbl_set_copy(struct lbl_set *dst, const struct lbl_set *src)
         return OCP_ERR_OSERR;
     for (size_t i = 0; i < src->count; i++) {
         const struct lbl_pair *p = &src->pairs[i];
-        if (pair_make(&dst->pairs[i], p->key, p->klen, p->value, p->vlen) !=
-            OCP_OK) {
+        if (pair_make(&dst->pairs[i], p->key, p->klen, p->value, p->vlen) != OCP_OK) {
             lbl_set_clear(dst);
             return OCP_ERR_OSERR;
         }
@@ -242,8 +236,7 @@ int lbl_keys_add(struct lbl_keys *k, const char *key, size_t len)
         memcpy(copy, key, len);
     copy[len] = '\0';
     pos = (size_t)(-at - 1);
-    memmove(&k->keys[pos + 1], &k->keys[pos],
-            (k->count - pos) * sizeof k->keys[0]);
+    memmove(&k->keys[pos + 1], &k->keys[pos], (k->count - pos) * sizeof k->keys[0]);
     k->keys[pos] = copy;
     k->count++;
     return OCP_OK;

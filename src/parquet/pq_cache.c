@@ -18,7 +18,7 @@
 
 struct pq_readcache {
     pthread_mutex_t lock;
-    uint64_t max_bytes;      /* per column, strings plus 16 bytes each */
+    uint64_t max_bytes; /* per column, strings plus 16 bytes each */
     struct pq_scratch s;
     int ncols;
     struct pq_strcache **str; /* per leaf, NULL until used */
@@ -32,8 +32,7 @@ int pq_readcache_create(struct pq_file *f)
     if (c == NULL)
         return OCP_ERR_OSERR;
     c->ncols = f->ncols;
-    c->max_bytes = f->opt.string_cache_bytes ? f->opt.string_cache_bytes
-                                             : STRCACHE_DEFAULT_BYTES;
+    c->max_bytes = f->opt.string_cache_bytes ? f->opt.string_cache_bytes : STRCACHE_DEFAULT_BYTES;
     c->str = calloc((size_t)(f->ncols > 0 ? f->ncols : 1), sizeof *c->str);
     c->map = calloc((size_t)(f->ncols > 0 ? f->ncols : 1), sizeof *c->map);
     if (c->str == NULL || c->map == NULL || pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -108,8 +107,7 @@ static int same_leaf(const struct pq_file *f, const struct pq_file *g, int j)
     int i;
 
     for (i = 0; i < f->ncols; i++)
-        if (f->cols[i].type == g->cols[j].type &&
-            strcmp(f->cols[i].path, g->cols[j].path) == 0)
+        if (f->cols[i].type == g->cols[j].type && strcmp(f->cols[i].path, g->cols[j].path) == 0)
             return i;
     return -1;
 }
@@ -135,8 +133,7 @@ void pq_file_take_cache(struct pq_file *to, struct pq_file *from)
             t->str[i] = fc->str[j];
             fc->str[j] = NULL;
         }
-        if (fc->map[j] != NULL && t->map[i] == NULL &&
-            to->cols[i].shape == PQ_SHAPE_MAP_KEY) {
+        if (fc->map[j] != NULL && t->map[i] == NULL && to->cols[i].shape == PQ_SHAPE_MAP_KEY) {
             t->map[i] = fc->map[j];
             fc->map[j] = NULL;
             /* Its row group ids were from's. */
@@ -168,8 +165,7 @@ static uint64_t held(uint64_t bytes, uint64_t n)
     return bytes + 16 * n;
 }
 
-static struct pq_strcache *strcache_prepare(struct pq_strcache **slot,
-                                            uint64_t max_bytes)
+static struct pq_strcache *strcache_prepare(struct pq_strcache **slot, uint64_t max_bytes)
 {
     struct pq_strcache *sc = *slot;
 
@@ -261,8 +257,7 @@ struct pq_mapcache *pq_readcache_map(struct pq_readcache *c, int key_col)
 }
 
 /* Is entry g of sc the string s? */
-static inline int entry_is(const struct pq_dictbuild *b, uint32_t g,
-                           const void *s, size_t len)
+static inline int entry_is(const struct pq_dictbuild *b, uint32_t g, const void *s, size_t len)
 {
     uint64_t off = b->offsets[g];
     return b->offsets[g + 1] - off == len && pq_bytes_eq(b->data + off, s, len);
@@ -291,8 +286,7 @@ static int next_reserve(struct pq_strcache *sc, uint32_t i)
     return OCP_OK;
 }
 
-int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
-                       uint32_t *id)
+int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len, uint32_t *id)
 {
     const struct pq_dictbuild *b = &sc->db;
     uint32_t last = sc->last, g = UINT32_MAX, count = b->count;
@@ -333,8 +327,7 @@ int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
     return OCP_OK;
 }
 
-struct ocp_strdict *pq_strcache_view(struct pq_strcache *sc,
-                                     struct ocp_arena *arena)
+struct ocp_strdict *pq_strcache_view(struct pq_strcache *sc, struct ocp_arena *arena)
 {
     struct ocp_strdict *d = ocp_arena_alloc(arena, sizeof *d);
 

@@ -29,14 +29,22 @@
 const char *pq_codec_name(enum pq_codec codec)
 {
     switch (codec) {
-    case PQ_CODEC_UNCOMPRESSED: return "UNCOMPRESSED";
-    case PQ_CODEC_SNAPPY: return "SNAPPY";
-    case PQ_CODEC_GZIP: return "GZIP";
-    case PQ_CODEC_LZO: return "LZO";
-    case PQ_CODEC_BROTLI: return "BROTLI";
-    case PQ_CODEC_LZ4: return "LZ4";
-    case PQ_CODEC_ZSTD: return "ZSTD";
-    case PQ_CODEC_LZ4_RAW: return "LZ4_RAW";
+    case PQ_CODEC_UNCOMPRESSED:
+        return "UNCOMPRESSED";
+    case PQ_CODEC_SNAPPY:
+        return "SNAPPY";
+    case PQ_CODEC_GZIP:
+        return "GZIP";
+    case PQ_CODEC_LZO:
+        return "LZO";
+    case PQ_CODEC_BROTLI:
+        return "BROTLI";
+    case PQ_CODEC_LZ4:
+        return "LZ4";
+    case PQ_CODEC_ZSTD:
+        return "ZSTD";
+    case PQ_CODEC_LZ4_RAW:
+        return "LZ4_RAW";
     }
     return "UNKNOWN";
 }
@@ -53,23 +61,22 @@ uint32_t pq_crc32(const uint8_t *data, size_t len)
     return (uint32_t)c;
 }
 
-static int bad_size(struct ocp_error *err, enum pq_codec codec, size_t got,
-                    size_t want)
+static int bad_size(struct ocp_error *err, enum pq_codec codec, size_t got, size_t want)
 {
     return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                         "%s page decompresses to %zu bytes, header says %zu",
-                         pq_codec_name(codec), got, want);
+                         "%s page decompresses to %zu bytes, header says %zu", pq_codec_name(codec),
+                         got, want);
 }
 
 static int corrupt(struct ocp_error *err, enum pq_codec codec, const char *why)
 {
-    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                         "corrupt %s page: %s", pq_codec_name(codec), why);
+    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL, "corrupt %s page: %s",
+                         pq_codec_name(codec), why);
 }
 
 /* Inflates one or more concatenated gzip (or zlib) members. */
-static int gunzip(const uint8_t *src, size_t srclen, uint8_t *dst,
-                  size_t dstlen, struct ocp_error *err)
+static int gunzip(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                  struct ocp_error *err)
 {
     z_stream zs;
     int rc = OCP_OK, zrc;
@@ -78,8 +85,7 @@ static int gunzip(const uint8_t *src, size_t srclen, uint8_t *dst,
         return corrupt(err, PQ_CODEC_GZIP, "page larger than 4 GiB");
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, 32 + MAX_WBITS) != Z_OK)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "cannot start zlib inflate");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "cannot start zlib inflate");
     zs.next_in = (Bytef *)(uintptr_t)src;
     zs.avail_in = (uInt)srclen;
     zs.next_out = dst;
@@ -103,8 +109,7 @@ static int gunzip(const uint8_t *src, size_t srclen, uint8_t *dst,
         else if (zrc == Z_BUF_ERROR)
             rc = corrupt(err, PQ_CODEC_GZIP, "truncated stream");
         else if (zrc == Z_MEM_ERROR)
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                               "out of memory in zlib inflate");
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory in zlib inflate");
         else
             rc = corrupt(err, PQ_CODEC_GZIP, zs.msg != NULL ? zs.msg : "inflate failed");
         goto cleanup;
@@ -120,16 +125,15 @@ cleanup:
  * uncompressed size followed by one or more (big-endian u32 compressed
  * size, LZ4 block) chunks.  Returns 1 when the whole input is such framing
  * and decodes to exactly dstlen bytes. */
-static int lz4_hadoop(const uint8_t *src, size_t srclen, uint8_t *dst,
-                      size_t dstlen)
+static int lz4_hadoop(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen)
 {
     size_t ip = 0, op = 0;
     while (ip < srclen) {
         uint32_t ulen, produced = 0;
         if (srclen - ip < 4)
             return 0;
-        ulen = (uint32_t)src[ip] << 24 | (uint32_t)src[ip + 1] << 16 |
-               (uint32_t)src[ip + 2] << 8 | src[ip + 3];
+        ulen = (uint32_t)src[ip] << 24 | (uint32_t)src[ip + 1] << 16 | (uint32_t)src[ip + 2] << 8 |
+               src[ip + 3];
         ip += 4;
         if (ulen > dstlen - op || ulen > INT_MAX)
             return 0;
@@ -143,8 +147,8 @@ static int lz4_hadoop(const uint8_t *src, size_t srclen, uint8_t *dst,
             ip += 4;
             if (clen == 0 || clen > srclen - ip || clen > INT_MAX)
                 return 0;
-            got = LZ4_decompress_safe((const char *)src + ip, (char *)dst + op,
-                                      (int)clen, (int)(ulen - produced));
+            got = LZ4_decompress_safe((const char *)src + ip, (char *)dst + op, (int)clen,
+                                      (int)(ulen - produced));
             if (got <= 0)
                 return 0;
             ip += clen;
@@ -156,15 +160,13 @@ static int lz4_hadoop(const uint8_t *src, size_t srclen, uint8_t *dst,
 }
 
 /* The LZ4 frame format (magic 0x184D2204), possibly several frames. */
-static int lz4_frame(const uint8_t *src, size_t srclen, uint8_t *dst,
-                     size_t dstlen)
+static int lz4_frame(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen)
 {
     LZ4F_dctx *ctx = NULL;
     size_t ip = 0, op = 0, hint = 1;
     int ok = 0;
 
-    if (srclen < 4 || src[0] != 0x04 || src[1] != 0x22 || src[2] != 0x4d ||
-        src[3] != 0x18)
+    if (srclen < 4 || src[0] != 0x04 || src[1] != 0x22 || src[2] != 0x4d || src[3] != 0x18)
         return 0;
     if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION)))
         return 0;
@@ -184,8 +186,8 @@ cleanup:
     return ok;
 }
 
-static int lz4_legacy(const uint8_t *src, size_t srclen, uint8_t *dst,
-                      size_t dstlen, struct ocp_error *err)
+static int lz4_legacy(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                      struct ocp_error *err)
 {
     int got;
     if (lz4_hadoop(src, srclen, dst, dstlen))
@@ -202,8 +204,8 @@ static int lz4_legacy(const uint8_t *src, size_t srclen, uint8_t *dst,
     return OCP_OK;
 }
 
-int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen,
-                  uint8_t *dst, size_t dstlen, struct ocp_error *err)
+int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen, uint8_t *dst,
+                  size_t dstlen, struct ocp_error *err)
 {
     uint8_t dummy[1];
 
@@ -241,7 +243,8 @@ int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen,
     case PQ_CODEC_BROTLI: {
         size_t got = dstlen;
         if (BrotliDecoderDecompress(srclen, src, &got, dst) != BROTLI_DECODER_RESULT_SUCCESS)
-            return corrupt(err, codec, "corrupt stream or larger than the page's uncompressed size");
+            return corrupt(err, codec,
+                           "corrupt stream or larger than the page's uncompressed size");
         if (got != dstlen)
             return bad_size(err, codec, got, dstlen);
         return OCP_OK;
@@ -271,8 +274,8 @@ int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen,
                          (int)codec);
 }
 
-static int gzip_compress(int level, const uint8_t *src, size_t srclen,
-                         struct pq_buf *out, struct ocp_error *err)
+static int gzip_compress(int level, const uint8_t *src, size_t srclen, struct pq_buf *out,
+                         struct ocp_error *err)
 {
     z_stream zs;
     uLong bound;
@@ -282,8 +285,8 @@ static int gzip_compress(int level, const uint8_t *src, size_t srclen,
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "GZIP: page too large to compress");
     memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, level == 0 ? PQ_GZIP_DEFAULT_LEVEL : level, Z_DEFLATED,
-                     16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, level == 0 ? PQ_GZIP_DEFAULT_LEVEL : level, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                              "GZIP: cannot start deflate at level %d", level);
     bound = deflateBound(&zs, (uLong)srclen);
@@ -305,8 +308,8 @@ cleanup:
     return rc;
 }
 
-int pq_compress(enum pq_codec codec, int level, const uint8_t *src,
-                size_t srclen, struct pq_buf *out, struct ocp_error *err)
+int pq_compress(enum pq_codec codec, int level, const uint8_t *src, size_t srclen,
+                struct pq_buf *out, struct ocp_error *err)
 {
     static const uint8_t empty[1] = {0};
     if (src == NULL)
@@ -322,7 +325,8 @@ int pq_compress(enum pq_codec codec, int level, const uint8_t *src,
         if (pq_buf_reserve(out, n) != OCP_OK)
             return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "SNAPPY: out of memory");
         if (snappy_compress((const char *)src, srclen, (char *)out->data, &n) != SNAPPY_OK)
-            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "SNAPPY: compression failed");
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                 "SNAPPY: compression failed");
         out->len = n;
         return OCP_OK;
     }
@@ -332,8 +336,7 @@ int pq_compress(enum pq_codec codec, int level, const uint8_t *src,
         size_t n = ZSTD_compressBound(srclen), got;
         if (pq_buf_reserve(out, n) != OCP_OK)
             return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "ZSTD: out of memory");
-        got = ZSTD_compress(out->data, n, src, srclen,
-                            level == 0 ? PQ_ZSTD_DEFAULT_LEVEL : level);
+        got = ZSTD_compress(out->data, n, src, srclen, level == 0 ? PQ_ZSTD_DEFAULT_LEVEL : level);
         if (ZSTD_isError(got))
             return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "ZSTD: %s",
                                  ZSTD_getErrorName(got));
@@ -350,7 +353,8 @@ int pq_compress(enum pq_codec codec, int level, const uint8_t *src,
             return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "LZ4_RAW: out of memory");
         got = LZ4_compress_default((const char *)src, (char *)out->data, (int)srclen, bound);
         if (got <= 0)
-            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "LZ4_RAW: compression failed");
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                 "LZ4_RAW: compression failed");
         out->len = (size_t)got;
         return OCP_OK;
     }
@@ -362,9 +366,10 @@ int pq_compress(enum pq_codec codec, int level, const uint8_t *src,
         if (pq_buf_reserve(out, n) != OCP_OK)
             return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "BROTLI: out of memory");
         if (!BrotliEncoderCompress(level == 0 ? PQ_BROTLI_DEFAULT_QUALITY : level,
-                                   BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, srclen, src,
-                                   &n, out->data))
-            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "BROTLI: compression failed");
+                                   BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, srclen, src, &n,
+                                   out->data))
+            return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
+                                 "BROTLI: compression failed");
         out->len = n;
         return OCP_OK;
     }

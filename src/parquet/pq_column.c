@@ -56,13 +56,12 @@ int pq_scratch_grow(void **buf, size_t *cap, size_t need)
  * page through s->raw as a window. */
 struct src {
     int whole;
-    int64_t start, len;       /* chunk bytes in the file */
-    int64_t win_pos;          /* window mode: chunk offset of s->raw */
+    int64_t start, len; /* chunk bytes in the file */
+    int64_t win_pos;    /* window mode: chunk offset of s->raw */
     size_t win_len;
 };
 
-static int read_header(struct pq_cr *c, struct src *src, int64_t pos,
-                       struct pq_page_header *h)
+static int read_header(struct pq_cr *c, struct src *src, int64_t pos, struct pq_page_header *h)
 {
     int64_t left = src->len - pos;
     size_t want;
@@ -73,14 +72,14 @@ static int read_header(struct pq_cr *c, struct src *src, int64_t pos,
         if (rc == 1)
             return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_DATA,
                            "page header at chunk offset %lld runs past the "
-                           "end of the column chunk", (long long)pos);
+                           "end of the column chunk",
+                           (long long)pos);
     } else {
         want = left < HEADER_GUESS ? (size_t)left : HEADER_GUESS;
         for (;;) {
             rc = pq_scratch_grow((void **)&c->s->raw, &c->s->raw_cap, want);
             if (rc != OCP_OK)
-                return pq_fail(c->f, c->rg, c->col, c->err, rc,
-                               "out of memory");
+                return pq_fail(c->f, c->rg, c->col, c->err, rc, "out of memory");
             rc = pq_pread_full(c->f, c->s->raw, want, src->start + pos, c->err);
             if (rc != OCP_OK)
                 break;
@@ -92,7 +91,8 @@ static int read_header(struct pq_cr *c, struct src *src, int64_t pos,
             if ((int64_t)want >= left || want >= HEADER_MAX)
                 return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_DATA,
                                "page header at chunk offset %lld runs past "
-                               "the end of the column chunk", (long long)pos);
+                               "the end of the column chunk",
+                               (long long)pos);
             want *= 8;
             if ((int64_t)want > left)
                 want = (size_t)left;
@@ -106,14 +106,13 @@ static int read_header(struct pq_cr *c, struct src *src, int64_t pos,
         return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_DATA,
                        "page of %d bytes at chunk offset %lld runs past the "
                        "end of the column chunk (%lld bytes)",
-                       (int)h->compressed_size, (long long)pos,
-                       (long long)src->len);
+                       (int)h->compressed_size, (long long)pos, (long long)src->len);
     return OCP_OK;
 }
 
 /* The stored bytes of the page whose header was just read at pos. */
-static int read_body(struct pq_cr *c, struct src *src, int64_t pos,
-                     const struct pq_page_header *h, const uint8_t **body)
+static int read_body(struct pq_cr *c, struct src *src, int64_t pos, const struct pq_page_header *h,
+                     const uint8_t **body)
 {
     size_t need = h->header_len + (size_t)h->compressed_size;
     int rc;
@@ -165,9 +164,8 @@ static int count_entries(struct pq_cr *c, struct src *src, int64_t *total)
     return OCP_OK;
 }
 
-static int chunk_range(const struct pq_file *f, int rg, int col,
-                       const struct pq_chunkmeta *cm, struct src *src,
-                       struct ocp_error *err)
+static int chunk_range(const struct pq_file *f, int rg, int col, const struct pq_chunkmeta *cm,
+                       struct src *src, struct ocp_error *err)
 {
     int64_t start = cm->data_page_offset;
 
@@ -175,14 +173,12 @@ static int chunk_range(const struct pq_file *f, int rg, int col,
      * "no dictionary page" (some writers store 0). */
     if (cm->dictionary_page_offset >= 4 && cm->dictionary_page_offset < start)
         start = cm->dictionary_page_offset;
-    if (start < 4 || start >= f->file_size ||
-        cm->total_compressed > f->file_size - start ||
+    if (start < 4 || start >= f->file_size || cm->total_compressed > f->file_size - start ||
         cm->total_compressed <= 0)
         return pq_fail(f, rg, col, err, OCP_ERR_DATA,
                        "column chunk (offset %lld, %lld bytes) lies outside "
-                       "the file (%lld bytes)", (long long)start,
-                       (long long)cm->total_compressed,
-                       (long long)f->file_size);
+                       "the file (%lld bytes)",
+                       (long long)start, (long long)cm->total_compressed, (long long)f->file_size);
     src->start = start;
     src->len = cm->total_compressed;
     return OCP_OK;
@@ -213,30 +209,24 @@ static int read_empty(struct pq_cr *c, struct pq_colvalues *out)
         if (pq_dictbuild_init(&db, c->arena, 16, 256) != OCP_OK ||
             pq_dictbuild_finish(&db, &d) != OCP_OK ||
             (out->ids = ocp_arena_alloc(c->arena, 16)) == NULL)
-            return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_OSERR,
-                           "out of memory");
+            return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_OSERR, "out of memory");
         out->dict = d;
     } else if ((out->values = ocp_arena_alloc(c->arena, 16)) == NULL) {
-        return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_OSERR,
-                       "out of memory");
+        return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_OSERR, "out of memory");
     }
     return OCP_OK;
 }
 
-int pq_chunk_read(const struct pq_file *f, int rg, int col,
-                  int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                  struct pq_scratch *s, struct pq_colvalues *out,
+int pq_chunk_read(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                  struct ocp_arena *arena, struct pq_scratch *s, struct pq_colvalues *out,
                   struct ocp_error *err)
 {
-    return pq_chunk_read_cached(f, rg, col, row_offset, nrows, arena, s, NULL,
-                                out, err);
+    return pq_chunk_read_cached(f, rg, col, row_offset, nrows, arena, s, NULL, out, err);
 }
 
-int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
-                         int64_t row_offset, int64_t nrows,
-                         struct ocp_arena *arena, struct pq_scratch *s,
-                         struct pq_strcache *sc, struct pq_colvalues *out,
-                         struct ocp_error *err)
+int pq_chunk_read_cached(const struct pq_file *f, int rg, int col, int64_t row_offset,
+                         int64_t nrows, struct ocp_arena *arena, struct pq_scratch *s,
+                         struct pq_strcache *sc, struct pq_colvalues *out, struct ocp_error *err)
 {
     struct pq_cr c;
     struct pq_dictbuild db;
@@ -252,18 +242,16 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
 
     memset(out, 0, sizeof *out);
     if (rg < 0 || rg >= f->nrg || col < 0 || col >= f->ncols)
-        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE,
-                       "row group %d / column %d out of range", rg, col);
+        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE, "row group %d / column %d out of range", rg,
+                       col);
     ci = &f->cols[col];
     rgrows = f->rgs[rg].num_rows;
     if (nrows < 0)
         nrows = rgrows - row_offset;
-    if (row_offset < 0 || row_offset > rgrows || nrows < 0 ||
-        nrows > rgrows - row_offset)
+    if (row_offset < 0 || row_offset > rgrows || nrows < 0 || nrows > rgrows - row_offset)
         return pq_fail(f, rg, col, err, OCP_ERR_USAGE,
-                       "rows %lld..+%lld outside the row group's %lld rows",
-                       (long long)row_offset, (long long)nrows,
-                       (long long)rgrows);
+                       "rows %lld..+%lld outside the row group's %lld rows", (long long)row_offset,
+                       (long long)nrows, (long long)rgrows);
     memset(&c, 0, sizeof c);
     c.f = f;
     c.rg = rg;
@@ -281,8 +269,7 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
     flat = ci->max_rep == 0;
     want_hi = row_offset + nrows;
     if (flat && c.cm->num_values != rgrows)
-        return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                       "column chunk has %lld values for %lld rows",
+        return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column chunk has %lld values for %lld rows",
                        (long long)c.cm->num_values, (long long)rgrows);
     memset(&src, 0, sizeof src);
     src.win_pos = -1;
@@ -322,8 +309,8 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
         if (cap != c.cm->num_values)
             return pq_fail(f, rg, col, err, OCP_ERR_DATA,
                            "pages hold %lld values, the chunk metadata says "
-                           "%lld", (long long)cap,
-                           (long long)c.cm->num_values);
+                           "%lld",
+                           (long long)cap, (long long)c.cm->num_values);
     }
     if (flat)
         cap = nrows;
@@ -334,8 +321,7 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
      * chunk above the cap is valid input this reader cannot take in one
      * piece: say so, and how to avoid it, rather than allocate blindly. */
     if (cap > MAX_ENTRIES)
-        return pq_fail(f, rg, col, err,
-                       flat ? OCP_ERR_USAGE : OCP_ERR_UNSUPPORTED,
+        return pq_fail(f, rg, col, err, flat ? OCP_ERR_USAGE : OCP_ERR_UNSUPPORTED,
                        "%s column chunk holds %lld entries; at most %lld are "
                        "decoded at once%s",
                        flat ? "a read of the" : "the nested", (long long)cap,
@@ -356,19 +342,16 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
      * decompressed in place (pq_page.c checks every page anyway). */
     c.direct = flat && vals != NULL &&
                (ci->max_def == 0 ||
-                (c.cm->has_stats && c.cm->stats.has_null_count &&
-                 c.cm->stats.null_count == 0));
+                (c.cm->has_stats && c.cm->stats.has_null_count && c.cm->stats.null_count == 0));
     if (ci->max_def > 0)
         def = ocp_arena_alloc(arena, (size_t)cap * sizeof(int16_t) + 16);
     if (ci->max_rep > 0)
         rep = ocp_arena_alloc(arena, (size_t)cap * sizeof(int16_t) + 16);
-    if (vals == NULL || (ci->max_def > 0 && def == NULL) ||
-        (ci->max_rep > 0 && rep == NULL))
-        return pq_fail(f, rg, col, err, OCP_ERR_OSERR,
-                       "out of memory for %lld values", (long long)cap);
+    if (vals == NULL || (ci->max_def > 0 && def == NULL) || (ci->max_rep > 0 && rep == NULL))
+        return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory for %lld values",
+                       (long long)cap);
 
-    while (pos < src.len && seen < c.cm->num_values &&
-           !(flat && before >= want_hi)) {
+    while (pos < src.len && seen < c.cm->num_values && !(flat && before >= want_hi)) {
         const uint8_t *body;
         int64_t nulls;
 
@@ -376,8 +359,7 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
             return rc;
         if (h.type == PQ_PAGE_DICTIONARY) {
             if (seen > 0)
-                return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                               "dictionary page after data pages");
+                return pq_fail(f, rg, col, err, OCP_ERR_DATA, "dictionary page after data pages");
             if ((rc = read_body(&c, &src, pos, &h, &body)) != OCP_OK ||
                 (rc = pq_page_dict(&c, &h, body)) != OCP_OK)
                 return rc;
@@ -393,8 +375,7 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
                 dst.def = def ? def + seen : NULL;
                 dst.rep = rep + seen;
                 if ((rc = read_body(&c, &src, pos, &h, &body)) != OCP_OK ||
-                    (rc = pq_page_data(&c, &h, body, 0, (size_t)nv, &dst,
-                                       &nulls)) != OCP_OK)
+                    (rc = pq_page_data(&c, &h, body, 0, (size_t)nv, &dst, &nulls)) != OCP_OK)
                     return rc;
             } else if (nv > 0 && before + nv > row_offset) {
                 int64_t lo = before, hi = before + nv;
@@ -406,8 +387,8 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
                     dst.vals = vals + (size_t)(from - row_offset) * c.slot;
                     dst.def = def ? def + (from - row_offset) : NULL;
                     dst.rep = NULL;
-                    rc = pq_page_data(&c, &h, body, (size_t)(from - lo),
-                                      (size_t)(to - lo), &dst, &nulls);
+                    rc = pq_page_data(&c, &h, body, (size_t)(from - lo), (size_t)(to - lo), &dst,
+                                      &nulls);
                     null_count += nulls;
                 }
                 if (rc != OCP_OK)
@@ -420,13 +401,12 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
     }
     all_read = pos >= src.len || seen >= c.cm->num_values;
     if (flat && before < want_hi)
-        return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                       "column chunk ends after %lld of %lld rows",
+        return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column chunk ends after %lld of %lld rows",
                        (long long)before, (long long)rgrows);
     if (all_read && seen != c.cm->num_values)
         return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                       "pages hold %lld values, the chunk metadata says %lld",
-                       (long long)seen, (long long)c.cm->num_values);
+                       "pages hold %lld values, the chunk metadata says %lld", (long long)seen,
+                       (long long)c.cm->num_values);
 
     out->nrows = nrows;
     out->nlevels = nrows;
@@ -437,7 +417,8 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
         if (rows != rgrows)
             return pq_fail(f, rg, col, err, OCP_ERR_DATA,
                            "repetition levels give %lld rows, the row group "
-                           "has %lld", (long long)rows, (long long)rgrows);
+                           "has %lld",
+                           (long long)rows, (long long)rgrows);
         e0 = row_start(rep, cap, row_offset);
         e1 = row_start(rep + e0, cap - e0, nrows) + e0;
         vals += (size_t)e0 * c.slot;
@@ -475,9 +456,8 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
     return OCP_OK;
 }
 
-int pq_column_read(const struct pq_file *f, int rg, int col,
-                   int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                   struct pq_colvalues *out, struct ocp_error *err)
+int pq_column_read(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                   struct ocp_arena *arena, struct pq_colvalues *out, struct ocp_error *err)
 {
     struct pq_scratch s;
     int rc;

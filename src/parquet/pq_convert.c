@@ -31,7 +31,7 @@ int pq_int96_to_us(const uint8_t v[12], int64_t *us)
             nr += INT64_C(86400000000000);
             nd -= 1;
         }
-        days += nd; /* |days| < 2^32 + 2^17: no overflow */
+        days += nd;       /* |days| < 2^32 + 2^17: no overflow */
         rest = nr / 1000; /* 0 <= rest < US_PER_DAY */
     }
     if (days > INT64_MAX / US_PER_DAY - 1) {

@@ -78,8 +78,7 @@ static const char *kind_word(mode_t m)
  * neither a folder nor a regular file (FIFO, device, socket) is an error
  * too; other names that are not regular files are not data and are
  * ignored. */
-static int walk(const char *dir, int depth, struct plist *l,
-                struct ocp_error *err)
+static int walk(const char *dir, int depth, struct plist *l, struct ocp_error *err)
 {
     DIR *d;
     struct dirent *e;
@@ -87,13 +86,12 @@ static int walk(const char *dir, int depth, struct plist *l,
 
     if (depth > MAX_DEPTH)
         return ocp_error_set(err, OCP_ERR_DATA, dir, -1, NULL,
-                             "directories nested more than %d deep",
-                             MAX_DEPTH);
+                             "directories nested more than %d deep", MAX_DEPTH);
     d = opendir(dir);
     if (d == NULL) {
         int e0 = errno;
-        return ocp_error_set(err, pq_errno_status(e0), dir, -1, NULL,
-                             "cannot open directory: %s", strerror(e0));
+        return ocp_error_set(err, pq_errno_status(e0), dir, -1, NULL, "cannot open directory: %s",
+                             strerror(e0));
     }
     for (;;) {
         struct stat st;
@@ -112,15 +110,13 @@ static int walk(const char *dir, int depth, struct plist *l,
             break;
         }
         /* Hidden files, Spark's _SUCCESS / _temporary and checksums. */
-        if (e->d_name[0] == '.' || e->d_name[0] == '_' ||
-            ends_with(e->d_name, ".crc"))
+        if (e->d_name[0] == '.' || e->d_name[0] == '_' || ends_with(e->d_name, ".crc"))
             continue;
         parquet = ends_with(e->d_name, ".parquet");
         len = strlen(dir) + strlen(e->d_name) + 2;
         path = malloc(len);
         if (path == NULL) {
-            rc = ocp_error_set(err, OCP_ERR_OSERR, dir, -1, NULL,
-                               "out of memory");
+            rc = ocp_error_set(err, OCP_ERR_OSERR, dir, -1, NULL, "out of memory");
             break;
         }
         snprintf(path, len, "%s/%s", dir, e->d_name);
@@ -134,12 +130,10 @@ static int walk(const char *dir, int depth, struct plist *l,
             rc = walk(path, depth + 1, l, err);
         } else if (parquet && !S_ISREG(st.st_mode)) {
             rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL,
-                               "%s, not a regular Parquet file",
-                               kind_word(st.st_mode));
+                               "%s, not a regular Parquet file", kind_word(st.st_mode));
         } else if (parquet) {
             if (push(l, path) != OCP_OK)
-                rc = ocp_error_set(err, OCP_ERR_OSERR, dir, -1, NULL,
-                                   "out of memory");
+                rc = ocp_error_set(err, OCP_ERR_OSERR, dir, -1, NULL, "out of memory");
         }
         free(path);
         if (rc != OCP_OK)
@@ -154,8 +148,7 @@ static int cmp_path(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int pq_dataset_list(const char *dir, char ***paths, size_t *count,
-                    struct ocp_error *err)
+int pq_dataset_list(const char *dir, char ***paths, size_t *count, struct ocp_error *err)
 {
     struct plist l = {0};
     struct stat st;
@@ -166,16 +159,13 @@ int pq_dataset_list(const char *dir, char ***paths, size_t *count,
     if (stat(dir, &st) != 0) {
         int e0 = errno;
         if (e0 == ENOENT || e0 == ENOTDIR)
-            return ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
-                                 "no such table directory");
+            return ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL, "no such table directory");
         return ocp_error_set(err, pq_errno_status(e0), dir, -1, NULL,
-                             "cannot read the table directory: %s",
-                             strerror(e0));
+                             "cannot read the table directory: %s", strerror(e0));
     }
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return ocp_error_set(err, OCP_ERR_NOINPUT, dir, -1, NULL,
-                             "%s, not a Parquet file or a directory",
-                             kind_word(st.st_mode));
+                             "%s, not a Parquet file or a directory", kind_word(st.st_mode));
     if (S_ISREG(st.st_mode)) {
         rc = push(&l, dir);
         if (rc != OCP_OK)

@@ -113,23 +113,19 @@ static int sink_put(const struct delta_out *o, size_t idx, uint64_t value)
  * n; stores the first n values and skips the rest, so *consumed always
  * points past the whole stream.
  */
-static int delta_decode(const uint8_t *data, size_t len, size_t n,
-                        const struct delta_out *o, size_t *consumed,
-                        struct ocp_error *err)
+static int delta_decode(const uint8_t *data, size_t len, size_t n, const struct delta_out *o,
+                        size_t *consumed, struct ocp_error *err)
 {
     const uint8_t *p = data, *end = data + len;
     uint64_t block_size, mb_count, mb_size, total, first_zz, remaining, cur;
     size_t idx = 0;
 
-    if (read_uleb64(&p, end, &block_size) != OCP_OK ||
-        read_uleb64(&p, end, &mb_count) != OCP_OK ||
-        read_uleb64(&p, end, &total) != OCP_OK ||
-        read_uleb64(&p, end, &first_zz) != OCP_OK)
+    if (read_uleb64(&p, end, &block_size) != OCP_OK || read_uleb64(&p, end, &mb_count) != OCP_OK ||
+        read_uleb64(&p, end, &total) != OCP_OK || read_uleb64(&p, end, &first_zz) != OCP_OK)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                              "DELTA_BINARY_PACKED: truncated header");
     if (block_size == 0 || block_size % 128u != 0 || block_size > PQ_DELTA_MAX_BLOCK ||
-        mb_count == 0 || block_size % mb_count != 0 ||
-        (block_size / mb_count) % 32u != 0)
+        mb_count == 0 || block_size % mb_count != 0 || (block_size / mb_count) % 32u != 0)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                              "DELTA_BINARY_PACKED: invalid block size %llu with %llu miniblocks",
                              (unsigned long long)block_size, (unsigned long long)mb_count);
@@ -213,16 +209,15 @@ bad_length:
                          "DELTA_BINARY_PACKED: negative or oversized length at value %zu", idx);
 }
 
-int pq_delta_binary_decode(const uint8_t *data, size_t len, size_t n,
-                           int64_t *out, size_t *consumed, struct ocp_error *err)
+int pq_delta_binary_decode(const uint8_t *data, size_t len, size_t n, int64_t *out,
+                           size_t *consumed, struct ocp_error *err)
 {
     struct delta_out o = {SINK_INT64, out, NULL, NULL};
     return delta_decode(data, len, n, &o, consumed, err);
 }
 
-int pq_delta_length_decode(const uint8_t *data, size_t len, size_t n,
-                           struct pq_bytes *out, size_t *consumed,
-                           struct ocp_error *err)
+int pq_delta_length_decode(const uint8_t *data, size_t len, size_t n, struct pq_bytes *out,
+                           size_t *consumed, struct ocp_error *err)
 {
     struct delta_out o = {SINK_BYTES_LEN, NULL, NULL, out};
     size_t used = 0, pos;
@@ -243,9 +238,8 @@ int pq_delta_length_decode(const uint8_t *data, size_t len, size_t n,
     return OCP_OK;
 }
 
-int pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
-                               struct ocp_arena *arena, struct pq_bytes *out,
-                               size_t *consumed, struct ocp_error *err)
+int pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n, struct ocp_arena *arena,
+                               struct pq_bytes *out, size_t *consumed, struct ocp_error *err)
 {
     struct delta_out o = {SINK_LEN32, NULL, NULL, NULL};
     size_t used1 = 0, used2 = 0, copy = 0;
@@ -258,8 +252,7 @@ int pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
                              "DELTA_BYTE_ARRAY: too many values");
     o.u32 = ocp_arena_alloc(arena, n * sizeof(uint32_t));
     if (o.u32 == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "DELTA_BYTE_ARRAY: out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "DELTA_BYTE_ARRAY: out of memory");
     rc = delta_decode(data, len, n, &o, &used1, err);
     if (rc != OCP_OK)
         return rc;
@@ -275,8 +268,8 @@ int pq_delta_byte_array_decode(const uint8_t *data, size_t len, size_t n,
         if (pre > prev_len)
             return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                                  "DELTA_BYTE_ARRAY: prefix of %u bytes at value %zu exceeds "
-                                 "the previous value's %u bytes", (unsigned)pre, i,
-                                 (unsigned)prev_len);
+                                 "the previous value's %u bytes",
+                                 (unsigned)pre, i, (unsigned)prev_len);
         if (suf > UINT32_MAX - pre)
             return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                                  "DELTA_BYTE_ARRAY: value %zu is too long", i);
@@ -367,8 +360,7 @@ static void put_bits(struct pq_buf *b, uint64_t *acc, int *nbits, uint64_t x, in
 /* Encodes either v64 or v32 (the other is NULL).  For int32 data the deltas
  * wrap in 32 bits, so no miniblock is wider than 32 bits, as the spec
  * requires of INT32 columns. */
-static int delta_encode(struct pq_buf *out, const int64_t *v64,
-                        const int32_t *v32, size_t n)
+static int delta_encode(struct pq_buf *out, const int64_t *v64, const int32_t *v32, size_t n)
 {
     size_t i = 1;
     uint64_t prev;

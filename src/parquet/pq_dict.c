@@ -29,8 +29,8 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h;
 }
 
-int pq_dictbuild_init(struct pq_dictbuild *b, struct ocp_arena *arena,
-                      uint32_t cap_hint, uint64_t bytes_hint)
+int pq_dictbuild_init(struct pq_dictbuild *b, struct ocp_arena *arena, uint32_t cap_hint,
+                      uint64_t bytes_hint)
 {
     memset(b, 0, sizeof *b);
     b->arena = arena;
@@ -82,8 +82,7 @@ static int grow_data(struct pq_dictbuild *b, size_t need)
     return OCP_OK;
 }
 
-int pq_dictbuild_push(struct pq_dictbuild *b, const void *s, size_t len,
-                      uint32_t *id)
+int pq_dictbuild_push(struct pq_dictbuild *b, const void *s, size_t len, uint32_t *id)
 {
     int rc;
 
@@ -152,8 +151,7 @@ static int ensure_slots(struct pq_dictbuild *b)
     return OCP_OK;
 }
 
-int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
-                        uint32_t *id)
+int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len, uint32_t *id)
 {
     uint32_t mask, i, h, e;
     int rc;

@@ -26,8 +26,8 @@ void pq_open_options_init(struct pq_open_options *opt)
     opt->whole_chunk_bytes = PQ_DEFAULT_WHOLE_CHUNK;
 }
 
-int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err,
-            int code, const char *fmt, ...)
+int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err, int code,
+            const char *fmt, ...)
 {
     char msg[OCP_ERROR_MSG_MAX];
     va_list ap;
@@ -38,26 +38,22 @@ int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return ocp_error_set(err, code, f ? f->path : NULL, rg,
-                         (f && col >= 0 && col < f->ncols) ? f->cols[col].path
-                                                           : NULL,
-                         "%s", msg);
+                         (f && col >= 0 && col < f->ncols) ? f->cols[col].path : NULL, "%s", msg);
 }
 
-int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len,
-                  int64_t off, struct ocp_error *err)
+int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len, int64_t off,
+                  struct ocp_error *err)
 {
     while (len > 0) {
-        ssize_t n = pread(f->fd, dst, len > ((size_t)1 << 30) ? ((size_t)1 << 30) : len,
-                          (off_t)off);
+        ssize_t n =
+            pread(f->fd, dst, len > ((size_t)1 << 30) ? ((size_t)1 << 30) : len, (off_t)off);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return pq_fail(f, -1, -1, err, OCP_ERR_IOERR, "read failed: %s",
-                           strerror(errno));
+            return pq_fail(f, -1, -1, err, OCP_ERR_IOERR, "read failed: %s", strerror(errno));
         }
         if (n == 0)
-            return pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                           "file ends early (truncated?)");
+            return pq_fail(f, -1, -1, err, OCP_ERR_DATA, "file ends early (truncated?)");
         dst += n;
         len -= (size_t)n;
         off += n;
@@ -67,8 +63,7 @@ int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len,
 
 static uint32_t le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Checks what the readers rely on: one chunk per leaf with matching
@@ -78,17 +73,14 @@ static int validate(struct pq_file *f, struct ocp_error *err)
     int r, c;
 
     if (f->num_rows < 0)
-        return pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                       "corrupt footer: negative row count");
+        return pq_fail(f, -1, -1, err, OCP_ERR_DATA, "corrupt footer: negative row count");
     for (r = 0; r < f->nrg; r++) {
         const struct pq_rowgroup *rg = &f->rgs[r];
         if (rg->num_rows < 0)
-            return pq_fail(f, r, -1, err, OCP_ERR_DATA,
-                           "corrupt footer: negative row count");
+            return pq_fail(f, r, -1, err, OCP_ERR_DATA, "corrupt footer: negative row count");
         if (rg->ncols != f->ncols)
             return pq_fail(f, r, -1, err, OCP_ERR_DATA,
-                           "corrupt footer: %d column chunks for %d columns",
-                           rg->ncols, f->ncols);
+                           "corrupt footer: %d column chunks for %d columns", rg->ncols, f->ncols);
         for (c = 0; c < rg->ncols; c++) {
             const struct pq_chunkmeta *m = &rg->cols[c];
             if (m->encrypted)
@@ -103,8 +95,8 @@ static int validate(struct pq_file *f, struct ocp_error *err)
             if (m->type != f->cols[c].type)
                 return pq_fail(f, r, c, err, OCP_ERR_DATA,
                                "corrupt footer: chunk type %s differs from "
-                               "schema type %s", pq_type_name(m->type),
-                               pq_type_name(f->cols[c].type));
+                               "schema type %s",
+                               pq_type_name(m->type), pq_type_name(f->cols[c].type));
             if (m->num_values < 0 || m->total_compressed < 0)
                 return pq_fail(f, r, c, err, OCP_ERR_DATA,
                                "corrupt footer: negative size or count");
@@ -113,8 +105,8 @@ static int validate(struct pq_file *f, struct ocp_error *err)
     return OCP_OK;
 }
 
-int pq_file_open(const char *path, const struct pq_open_options *opt,
-                 struct pq_file **out, struct ocp_error *err)
+int pq_file_open(const char *path, const struct pq_open_options *opt, struct pq_file **out,
+                 struct ocp_error *err)
 {
     struct pq_file *f = NULL;
     struct stat st;
@@ -125,8 +117,7 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
     *out = NULL;
     f = calloc(1, sizeof *f);
     if (f == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
     f->fd = -1;
     ocp_arena_init(&f->meta, 0);
     if (opt != NULL)
@@ -147,19 +138,17 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
     f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (f->fd < 0) {
         int e0 = errno;
-        rc = ocp_error_set(err, pq_errno_status(e0), path, -1, NULL,
-                           "cannot open: %s", strerror(e0));
+        rc = ocp_error_set(err, pq_errno_status(e0), path, -1, NULL, "cannot open: %s",
+                           strerror(e0));
         goto fail;
     }
     if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL,
-                           "not a regular file");
+        rc = ocp_error_set(err, OCP_ERR_NOINPUT, path, -1, NULL, "not a regular file");
         goto fail;
     }
     f->file_size = (int64_t)st.st_size;
     if (f->file_size < 12) {
-        rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                     "not a Parquet file: only %lld bytes",
+        rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA, "not a Parquet file: only %lld bytes",
                      (long long)f->file_size);
         goto fail;
     }
@@ -172,21 +161,20 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
         goto fail;
     }
     if (memcmp(head, "PAR1", 4) != 0 || memcmp(tail + 4, "PAR1", 4) != 0) {
-        rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                     "not a Parquet file (no PAR1 magic)");
+        rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA, "not a Parquet file (no PAR1 magic)");
         goto fail;
     }
     flen = le32(tail);
     if ((int64_t)flen > f->file_size - 12 || flen == 0) {
         rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA,
                      "corrupt or truncated file: footer length %u, file size "
-                     "%lld", flen, (long long)f->file_size);
+                     "%lld",
+                     flen, (long long)f->file_size);
         goto fail;
     }
     if (flen > f->opt.max_footer_bytes) {
-        rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                     "footer of %u bytes exceeds the limit of %zu", flen,
-                     f->opt.max_footer_bytes);
+        rc = pq_fail(f, -1, -1, err, OCP_ERR_DATA, "footer of %u bytes exceeds the limit of %zu",
+                     flen, f->opt.max_footer_bytes);
         goto fail;
     }
     f->footer_len = flen;
@@ -195,8 +183,7 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
         rc = pq_fail(f, -1, -1, err, OCP_ERR_OSERR, "out of memory");
         goto fail;
     }
-    rc = pq_pread_full(f, f->footer, flen, f->file_size - 8 - (int64_t)flen,
-                       err);
+    rc = pq_pread_full(f, f->footer, flen, f->file_size - 8 - (int64_t)flen, err);
     if (rc != OCP_OK)
         goto fail;
     if ((rc = pq_meta_decode(f, f->footer, flen, err)) != OCP_OK)
@@ -206,8 +193,7 @@ int pq_file_open(const char *path, const struct pq_open_options *opt,
                      "encrypted Parquet files are not supported");
         goto fail;
     }
-    if ((rc = pq_schema_build(f, err)) != OCP_OK ||
-        (rc = validate(f, err)) != OCP_OK)
+    if ((rc = pq_schema_build(f, err)) != OCP_OK || (rc = validate(f, err)) != OCP_OK)
         goto fail;
     if (pq_readcache_create(f) != OCP_OK) {
         rc = pq_fail(f, -1, -1, err, OCP_ERR_OSERR, "out of memory");
@@ -234,13 +220,34 @@ void pq_file_close(struct pq_file *f)
     free(f);
 }
 
-const char *pq_file_path(const struct pq_file *f) { return f->path; }
-int64_t pq_file_num_rows(const struct pq_file *f) { return f->num_rows; }
-int pq_file_num_row_groups(const struct pq_file *f) { return f->nrg; }
-const char *pq_file_created_by(const struct pq_file *f) { return f->created_by; }
-int pq_file_version(const struct pq_file *f) { return f->version; }
-size_t pq_file_kv_count(const struct pq_file *f) { return f->nkv; }
-int pq_file_num_columns(const struct pq_file *f) { return f->ncols; }
+const char *pq_file_path(const struct pq_file *f)
+{
+    return f->path;
+}
+int64_t pq_file_num_rows(const struct pq_file *f)
+{
+    return f->num_rows;
+}
+int pq_file_num_row_groups(const struct pq_file *f)
+{
+    return f->nrg;
+}
+const char *pq_file_created_by(const struct pq_file *f)
+{
+    return f->created_by;
+}
+int pq_file_version(const struct pq_file *f)
+{
+    return f->version;
+}
+size_t pq_file_kv_count(const struct pq_file *f)
+{
+    return f->nkv;
+}
+int pq_file_num_columns(const struct pq_file *f)
+{
+    return f->ncols;
+}
 
 int64_t pq_row_group_num_rows(const struct pq_file *f, int rg)
 {
@@ -249,8 +256,7 @@ int64_t pq_row_group_num_rows(const struct pq_file *f, int rg)
     return f->rgs[rg].num_rows;
 }
 
-int pq_file_kv(const struct pq_file *f, size_t i, const char **key,
-               const char **value)
+int pq_file_kv(const struct pq_file *f, size_t i, const char **key, const char **value)
 {
     if (i >= f->nkv)
         return OCP_ERR_USAGE;
@@ -266,14 +272,14 @@ const struct pq_colinfo *pq_file_column(const struct pq_file *f, int i)
     return &f->cols[i];
 }
 
-int pq_chunk_info(const struct pq_file *f, int rg, int col,
-                  struct pq_chunkinfo *out, struct ocp_error *err)
+int pq_chunk_info(const struct pq_file *f, int rg, int col, struct pq_chunkinfo *out,
+                  struct ocp_error *err)
 {
     const struct pq_chunkmeta *m;
 
     if (rg < 0 || rg >= f->nrg || col < 0 || col >= f->ncols)
-        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE,
-                       "row group %d / column %d out of range", rg, col);
+        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE, "row group %d / column %d out of range", rg,
+                       col);
     m = &f->rgs[rg].cols[col];
     memset(out, 0, sizeof *out);
     out->codec = m->codec;
@@ -299,8 +305,8 @@ static int64_t rd_le64(const uint8_t *p)
 }
 
 /* Decodes one bound; returns 0 when it cannot be used (wrong size, NaN). */
-static int decode_bound(const struct pq_colinfo *c, const uint8_t *p,
-                        size_t len, char *kind, int64_t *iv, double *dv)
+static int decode_bound(const struct pq_colinfo *c, const uint8_t *p, size_t len, char *kind,
+                        int64_t *iv, double *dv)
 {
     switch (c->type) {
     case PQ_INT32: {
@@ -386,8 +392,8 @@ static int decode_bound(const struct pq_colinfo *c, const uint8_t *p,
     }
 }
 
-int pq_column_stats(const struct pq_file *f, int rg, int col,
-                    struct pq_colstats *out, struct ocp_error *err)
+int pq_column_stats(const struct pq_file *f, int rg, int col, struct pq_colstats *out,
+                    struct ocp_error *err)
 {
     const struct pq_chunkmeta *m;
     const struct pq_rawstats *s;
@@ -396,8 +402,8 @@ int pq_column_stats(const struct pq_file *f, int rg, int col,
 
     memset(out, 0, sizeof *out);
     if (rg < 0 || rg >= f->nrg || col < 0 || col >= f->ncols)
-        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE,
-                       "row group %d / column %d out of range", rg, col);
+        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE, "row group %d / column %d out of range", rg,
+                       col);
     m = &f->rgs[rg].cols[col];
     c = &f->cols[col];
     if (!m->has_stats)
@@ -423,13 +429,9 @@ int pq_column_stats(const struct pq_file *f, int rg, int col,
         out->max_len = s->max_len;
         out->deprecated = 1;
     }
-    if (out->has_min &&
-        !decode_bound(c, out->min, out->min_len, &kmin, &out->min_i,
-                      &out->min_d))
+    if (out->has_min && !decode_bound(c, out->min, out->min_len, &kmin, &out->min_i, &out->min_d))
         out->has_min = 0;
-    if (out->has_max &&
-        !decode_bound(c, out->max, out->max_len, &kmax, &out->max_i,
-                      &out->max_d))
+    if (out->has_max && !decode_bound(c, out->max, out->max_len, &kmax, &out->max_i, &out->max_d))
         out->has_max = 0;
     out->kind = out->has_min ? kmin : kmax;
     return OCP_OK;

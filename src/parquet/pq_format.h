@@ -42,11 +42,7 @@ enum pq_converted_type {
     PQ_CT_INTERVAL = 21
 };
 
-enum pq_repetition {
-    PQ_REQUIRED = 0,
-    PQ_OPTIONAL = 1,
-    PQ_REPEATED = 2
-};
+enum pq_repetition { PQ_REQUIRED = 0, PQ_OPTIONAL = 1, PQ_REPEATED = 2 };
 
 enum pq_encoding {
     PQ_ENC_PLAIN = 0,

@@ -1,8 +1,8 @@
 /* pq_map.c - assembling a MAP column (key and value leaves with their
  * levels) into one JSON object text per row, dictionary-coded: rows with
  * the same entries share one text, found by hashing the entries' ids. */
-#include "pq_read_internal.h"
 #include "ocpagg/text.h"
+#include "pq_read_internal.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -57,13 +57,23 @@ static int tb_quote(struct tbuf *b, const char *s, size_t n)
     return OCP_OK;
 }
 
-static int64_t rd_i64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
-static int32_t rd_i32(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+static int64_t rd_i64(const uint8_t *p)
+{
+    int64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static int32_t rd_i32(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
 
 /* Appends the scalar at slot i of leaf values v as JSON; as_key quotes
  * numbers too, since JSON keys are strings. */
-static int add_scalar(struct tbuf *b, const struct pq_colinfo *ci,
-                      const struct pq_colvalues *v, int64_t i, int as_key)
+static int add_scalar(struct tbuf *b, const struct pq_colinfo *ci, const struct pq_colvalues *v,
+                      int64_t i, int as_key)
 {
     char num[64];
     int n = 0;
@@ -83,11 +93,9 @@ static int add_scalar(struct tbuf *b, const struct pq_colinfo *ci,
         break;
     case PQ_INT64:
         if (ci->logical == PQ_LT_INTEGER && !ci->int_signed)
-            n = snprintf(num, sizeof num, "%llu",
-                         (unsigned long long)rd_i64(vals + 8 * i));
+            n = snprintf(num, sizeof num, "%llu", (unsigned long long)rd_i64(vals + 8 * i));
         else
-            n = snprintf(num, sizeof num, "%lld",
-                         (long long)rd_i64(vals + 8 * i));
+            n = snprintf(num, sizeof num, "%lld", (long long)rd_i64(vals + 8 * i));
         break;
     case PQ_BOOLEAN:
         n = snprintf(num, sizeof num, "%s", vals[i] ? "true" : "false");
@@ -120,14 +128,14 @@ static int add_scalar(struct tbuf *b, const struct pq_colinfo *ci,
 
 static int scalar_ok(enum pq_type t)
 {
-    return t == PQ_BYTE_ARRAY || t == PQ_INT32 || t == PQ_INT64 ||
-           t == PQ_BOOLEAN || t == PQ_FLOAT || t == PQ_DOUBLE;
+    return t == PQ_BYTE_ARRAY || t == PQ_INT32 || t == PQ_INT64 || t == PQ_BOOLEAN ||
+           t == PQ_FLOAT || t == PQ_DOUBLE;
 }
 
 /* Appends the identity of entry e (key slot, value flag and slot) to the
  * row signature. */
-static int add_sig(struct tbuf *sig, const struct pq_colvalues *v, size_t slot,
-                   int64_t e, int present)
+static int add_sig(struct tbuf *sig, const struct pq_colvalues *v, size_t slot, int64_t e,
+                   int present)
 {
     uint8_t flag = (uint8_t)present;
     if (tb_add(sig, &flag, 1) != OCP_OK)
@@ -139,34 +147,28 @@ static int add_sig(struct tbuf *sig, const struct pq_colvalues *v, size_t slot,
     return tb_add(sig, (const uint8_t *)v->values + (size_t)e * slot, slot);
 }
 
-int pq_map_read_json(const struct pq_file *f, int rg, int col,
-                     int64_t row_offset, int64_t nrows,
-                     struct ocp_arena *arena, struct ocp_strcol *out,
-                     struct ocp_error *err)
+int pq_map_read_json(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                     struct ocp_arena *arena, struct ocp_strcol *out, struct ocp_error *err)
 {
     struct pq_scratch s;
     int rc;
 
     memset(&s, 0, sizeof s);
-    rc = pq_map_read_json_cached(f, rg, col, row_offset, nrows, arena, &s,
-                                 NULL, out, err);
+    rc = pq_map_read_json_cached(f, rg, col, row_offset, nrows, arena, &s, NULL, out, err);
     pq_scratch_release(&s);
     return rc;
 }
 
 /* The rows [row_offset, +nrows) of the MAP into ids (caller storage) with
  * texts in *sigs / *texts (one text per signature, same ids). */
-static int map_rows(const struct pq_file *f, int rg, int col,
-                    int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                    struct pq_scratch *sp, struct pq_mapcache *mc,
-                    struct pq_dictbuild *sigs, struct pq_dictbuild *texts,
-                    uint32_t *ids, int64_t *rows_out, struct ocp_error *err);
+static int map_rows(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                    struct ocp_arena *arena, struct pq_scratch *sp, struct pq_mapcache *mc,
+                    struct pq_dictbuild *sigs, struct pq_dictbuild *texts, uint32_t *ids,
+                    int64_t *rows_out, struct ocp_error *err);
 
-int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
-                            int64_t row_offset, int64_t nrows,
-                            struct ocp_arena *arena, struct pq_scratch *sp,
-                            struct pq_mapcache *mc, struct ocp_strcol *out,
-                            struct ocp_error *err)
+int pq_map_read_json_cached(const struct pq_file *f, int rg, int col, int64_t row_offset,
+                            int64_t nrows, struct ocp_arena *arena, struct pq_scratch *sp,
+                            struct pq_mapcache *mc, struct ocp_strcol *out, struct ocp_error *err)
 {
     struct pq_dictbuild sigs, texts;
     const struct pq_colinfo *ci;
@@ -189,8 +191,7 @@ int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
         if (ids == NULL || pq_dictbuild_init(&sigs, arena, 256, 4096) != OCP_OK ||
             pq_dictbuild_init(&texts, arena, 256, 16384) != OCP_OK)
             return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
-        rc = map_rows(f, rg, col, row_offset, nrows, arena, sp, NULL, &sigs,
-                      &texts, ids, &n, err);
+        rc = map_rows(f, rg, col, row_offset, nrows, arena, sp, NULL, &sigs, &texts, ids, &n, err);
         if (rc != OCP_OK)
             return rc;
         if (pq_dictbuild_finish(&texts, &d) != OCP_OK)
@@ -208,15 +209,15 @@ int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
         nrows = rgrows - row_offset;
     if (row_offset < 0 || nrows < 0 || row_offset > rgrows || nrows > rgrows - row_offset)
         return pq_fail(f, rg, col, err, OCP_ERR_USAGE,
-                       "rows %lld..+%lld outside the row group's %lld rows",
-                       (long long)row_offset, (long long)nrows, (long long)rgrows);
+                       "rows %lld..+%lld outside the row group's %lld rows", (long long)row_offset,
+                       (long long)nrows, (long long)rgrows);
     ids = ocp_arena_alloc(arena, (size_t)nrows * sizeof(uint32_t) + 16);
     if (ids == NULL)
         return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
     if (nrows == rgrows || nrows == 0) {
         if (nrows > 0) {
-            rc = map_rows(f, rg, col, 0, rgrows, arena, sp, mc, &mc->sigs,
-                          &mc->texts, ids, &n, err);
+            rc =
+                map_rows(f, rg, col, 0, rgrows, arena, sp, mc, &mc->sigs, &mc->texts, ids, &n, err);
             if (rc != OCP_OK) {
                 mc->rg = -1;
                 return rc;
@@ -229,8 +230,8 @@ int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
             if (all == NULL)
                 return pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
             mc->rg_ids = all;
-            rc = map_rows(f, rg, col, 0, rgrows, arena, sp, mc, &mc->sigs,
-                          &mc->texts, all, &n, err);
+            rc =
+                map_rows(f, rg, col, 0, rgrows, arena, sp, mc, &mc->sigs, &mc->texts, all, &n, err);
             if (rc != OCP_OK)
                 return rc;
             mc->rg = rg;
@@ -250,11 +251,10 @@ int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
     return OCP_OK;
 }
 
-static int map_rows(const struct pq_file *f, int rg, int col,
-                    int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                    struct pq_scratch *sp, struct pq_mapcache *mc,
-                    struct pq_dictbuild *sigs, struct pq_dictbuild *texts,
-                    uint32_t *ids, int64_t *rows_out, struct ocp_error *err)
+static int map_rows(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                    struct ocp_arena *arena, struct pq_scratch *sp, struct pq_mapcache *mc,
+                    struct pq_dictbuild *sigs, struct pq_dictbuild *texts, uint32_t *ids,
+                    int64_t *rows_out, struct ocp_error *err)
 {
     struct pq_scratch *s = sp;
     struct pq_colvalues kv, vv;
@@ -273,9 +273,9 @@ static int map_rows(const struct pq_file *f, int rg, int col,
     if (ci->shape != PQ_SHAPE_MAP_KEY && ci->shape != PQ_SHAPE_MAP_VALUE) {
         rc = pq_fail(f, rg, col, err, OCP_ERR_UNSUPPORTED,
                      "column '%s' is not a MAP of scalars (%s); reading it "
-                     "as labels is not supported", ci->top,
-                     ci->shape == PQ_SHAPE_NESTED ? "a LIST or nested column"
-                                                  : "a flat column");
+                     "as labels is not supported",
+                     ci->top,
+                     ci->shape == PQ_SHAPE_NESTED ? "a LIST or nested column" : "a flat column");
         goto done;
     }
     kc = &f->cols[ci->map_key];
@@ -284,7 +284,8 @@ static int map_rows(const struct pq_file *f, int rg, int col,
     if (!scalar_ok(kc->type) || (vc != NULL && !scalar_ok(vc->type))) {
         rc = pq_fail(f, rg, col, err, OCP_ERR_UNSUPPORTED,
                      "MAP '%s' has a key or value type we cannot turn into "
-                     "label text", ci->map_path);
+                     "label text",
+                     ci->map_path);
         goto done;
     }
     rc = pq_chunk_read_cached(f, rg, ci->map_key, row_offset, nrows, arena, s,
@@ -292,14 +293,13 @@ static int map_rows(const struct pq_file *f, int rg, int col,
     if (rc != OCP_OK)
         goto done;
     if (vc != NULL) {
-        rc = pq_chunk_read_cached(f, rg, ci->map_value, row_offset, nrows, arena,
-                                  s, mc != NULL ? mc->vals : NULL, &vv, err);
+        rc = pq_chunk_read_cached(f, rg, ci->map_value, row_offset, nrows, arena, s,
+                                  mc != NULL ? mc->vals : NULL, &vv, err);
         if (rc != OCP_OK)
             goto done;
         if (vv.nlevels != kv.nlevels ||
             memcmp(vv.rep, kv.rep, (size_t)kv.nlevels * sizeof(int16_t)) != 0) {
-            rc = pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                         "MAP '%s': keys and values do not line up",
+            rc = pq_fail(f, rg, col, err, OCP_ERR_DATA, "MAP '%s': keys and values do not line up",
                          ci->map_path);
             goto done;
         }
@@ -314,9 +314,8 @@ static int map_rows(const struct pq_file *f, int rg, int col,
         uint32_t sid, before;
 
         if (e >= kv.nlevels || kv.rep[e] != 0) {
-            rc = pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                         "MAP '%s': row %lld has no entries", ci->map_path,
-                         (long long)(row_offset + r));
+            rc = pq_fail(f, rg, col, err, OCP_ERR_DATA, "MAP '%s': row %lld has no entries",
+                         ci->map_path, (long long)(row_offset + r));
             goto done;
         }
         d0 = kv.def ? kv.def[e] : (int16_t)kc->max_def;
@@ -352,8 +351,7 @@ static int map_rows(const struct pq_file *f, int rg, int col,
                 if (kp) {
                     if (add_sig(&sig, &kv, kslot, e, 1) != OCP_OK ||
                         (vc != NULL && add_sig(&sig, &vv, vslot, e, vp) != OCP_OK)) {
-                        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR,
-                                     "out of memory");
+                        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
                         goto done;
                     }
                 }
@@ -384,8 +382,7 @@ static int map_rows(const struct pq_file *f, int rg, int col,
                 if (rc == OCP_OK)
                     rc = tb_add(&txt, ":", 1);
                 if (rc == OCP_OK)
-                    rc = vp ? add_scalar(&txt, vc, &vv, k, 0)
-                            : tb_add(&txt, "null", 4);
+                    rc = vp ? add_scalar(&txt, vc, &vv, k, 0) : tb_add(&txt, "null", 4);
             }
             if (rc == OCP_OK)
                 rc = tb_add(&txt, "}", 1);

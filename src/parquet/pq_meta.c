@@ -69,8 +69,7 @@ struct list_spec {
     void (*item)(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i);
 };
 
-static int64_t decode_struct_list(struct pq_tr *t, struct pq_file *f,
-                                  int type, int repeated,
+static int64_t decode_struct_list(struct pq_tr *t, struct pq_file *f, int type, int repeated,
                                   const struct list_spec *ls, void *ctx)
 {
     int elem;
@@ -114,8 +113,7 @@ static void decode_time_unit(struct pq_tr *t, enum pq_time_unit *unit)
 
 /* Decodes the members of a TimestampType / TimeType / DecimalType /
  * IntType struct into el. */
-static void decode_lt_member(struct pq_tr *t, int kind,
-                             struct pq_schema_el *el)
+static void decode_lt_member(struct pq_tr *t, int kind, struct pq_schema_el *el)
 {
     int16_t last = 0, id;
     int type;
@@ -126,8 +124,8 @@ static void decode_lt_member(struct pq_tr *t, int kind,
         if ((kind == PQ_LT_TIMESTAMP || kind == PQ_LT_TIME) && id == 1 &&
             (b = pq_tr_bool(t, type)) >= 0) {
             el->utc = b;
-        } else if ((kind == PQ_LT_TIMESTAMP || kind == PQ_LT_TIME) &&
-                   id == 2 && type == PQ_TC_STRUCT) {
+        } else if ((kind == PQ_LT_TIMESTAMP || kind == PQ_LT_TIME) && id == 2 &&
+                   type == PQ_TC_STRUCT) {
             if (pq_tr_enter(t)) {
                 decode_time_unit(t, &el->unit);
                 pq_tr_leave(t);
@@ -141,8 +139,7 @@ static void decode_lt_member(struct pq_tr *t, int kind,
         } else if (kind == PQ_LT_INTEGER && id == 1) {
             if (read_i32(t, type, &v))
                 el->int_bits = v;
-        } else if (kind == PQ_LT_INTEGER && id == 2 &&
-                   (b = pq_tr_bool(t, type)) >= 0) {
+        } else if (kind == PQ_LT_INTEGER && id == 2 && (b = pq_tr_bool(t, type)) >= 0) {
             el->int_signed = b;
         } else {
             pq_tr_skip(t, type);
@@ -161,10 +158,20 @@ static void decode_logical(struct pq_tr *t, struct pq_schema_el *el)
             continue;
         }
         switch (id) {
-        case PQ_LT_STRING: case PQ_LT_MAP: case PQ_LT_LIST: case PQ_LT_ENUM:
-        case PQ_LT_DECIMAL: case PQ_LT_DATE: case PQ_LT_TIME:
-        case PQ_LT_TIMESTAMP: case PQ_LT_INTEGER: case PQ_LT_UNKNOWN:
-        case PQ_LT_JSON: case PQ_LT_BSON: case PQ_LT_UUID: case PQ_LT_FLOAT16:
+        case PQ_LT_STRING:
+        case PQ_LT_MAP:
+        case PQ_LT_LIST:
+        case PQ_LT_ENUM:
+        case PQ_LT_DECIMAL:
+        case PQ_LT_DATE:
+        case PQ_LT_TIME:
+        case PQ_LT_TIMESTAMP:
+        case PQ_LT_INTEGER:
+        case PQ_LT_UNKNOWN:
+        case PQ_LT_JSON:
+        case PQ_LT_BSON:
+        case PQ_LT_UUID:
+        case PQ_LT_FLOAT16:
             el->logical = (enum pq_logical_kind)id;
             if (pq_tr_enter(t)) {
                 decode_lt_member(t, id, el);
@@ -182,8 +189,7 @@ static void decode_logical(struct pq_tr *t, struct pq_schema_el *el)
 
 /* ---- SchemaElement ------------------------------------------------ */
 
-static void decode_schema_el(struct pq_tr *t, struct pq_file *f,
-                             struct pq_schema_el *el)
+static void decode_schema_el(struct pq_tr *t, struct pq_file *f, struct pq_schema_el *el)
 {
     int16_t last = 0, id;
     int type, have_name = 0;
@@ -229,9 +235,8 @@ static void decode_schema_el(struct pq_tr *t, struct pq_file *f,
             break;
         case 6:
             if (read_i32(t, type, &v))
-                el->converted = (v >= 0 && v <= PQ_CT_INTERVAL)
-                                    ? (enum pq_converted_type)v
-                                    : PQ_CT_NONE;
+                el->converted =
+                    (v >= 0 && v <= PQ_CT_INTERVAL) ? (enum pq_converted_type)v : PQ_CT_NONE;
             break;
         case 7:
             if (read_i32(t, type, &v))
@@ -288,12 +293,10 @@ static void decode_stats(struct pq_tr *t, struct pq_rawstats *s)
             }
             break;
         case 5:
-            s->has_max_value = pq_tr_binary(t, type, &s->max_value,
-                                                      &s->max_value_len);
+            s->has_max_value = pq_tr_binary(t, type, &s->max_value, &s->max_value_len);
             break;
         case 6:
-            s->has_min_value = pq_tr_binary(t, type, &s->min_value,
-                                                      &s->min_value_len);
+            s->has_min_value = pq_tr_binary(t, type, &s->min_value, &s->min_value_len);
             break;
         default:
             pq_tr_skip(t, type);
@@ -408,20 +411,17 @@ static int chunks_alloc(struct pq_file *f, void *ctx, uint32_t n)
     return rg->cols != NULL;
 }
 
-static void chunks_item(struct pq_tr *t, struct pq_file *f, void *ctx,
-                        uint32_t i)
+static void chunks_item(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i)
 {
     struct pq_rowgroup *rg = ctx;
     (void)f;
     decode_chunk(t, &rg->cols[i]);
 }
 
-static const struct list_spec chunk_list = {
-    "row group columns are not a list of structs", 0, chunks_alloc,
-    chunks_item};
+static const struct list_spec chunk_list = {"row group columns are not a list of structs", 0,
+                                            chunks_alloc, chunks_item};
 
-static void decode_rowgroup(struct pq_tr *t, struct pq_file *f,
-                            struct pq_rowgroup *rg)
+static void decode_rowgroup(struct pq_tr *t, struct pq_file *f, struct pq_rowgroup *rg)
 {
     int16_t last = 0, id;
     int type;
@@ -430,8 +430,7 @@ static void decode_rowgroup(struct pq_tr *t, struct pq_file *f,
     memset(rg, 0, sizeof *rg);
     while (pq_tr_field(t, &last, &id, &type)) {
         if (id == 1) {
-            if (decode_struct_list(t, f, type, (seen & 1u) != 0, &chunk_list,
-                                   rg) < 0)
+            if (decode_struct_list(t, f, type, (seen & 1u) != 0, &chunk_list, rg) < 0)
                 break;
             seen |= 1u;
         } else if (id == 2) {
@@ -447,8 +446,7 @@ static void decode_rowgroup(struct pq_tr *t, struct pq_file *f,
         pq_tr_fail(t, "row group lacks its columns or row count");
 }
 
-static void decode_kv(struct pq_tr *t, struct pq_file *f, const char **key,
-                      const char **value)
+static void decode_kv(struct pq_tr *t, struct pq_file *f, const char **key, const char **value)
 {
     int16_t last = 0, id;
     int type;
@@ -475,8 +473,7 @@ static int schema_alloc(struct pq_file *f, void *ctx, uint32_t n)
     return f->schema != NULL;
 }
 
-static void schema_item(struct pq_tr *t, struct pq_file *f, void *ctx,
-                        uint32_t i)
+static void schema_item(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i)
 {
     (void)ctx;
     decode_schema_el(t, f, &f->schema[i]);
@@ -490,8 +487,7 @@ static int rgs_alloc(struct pq_file *f, void *ctx, uint32_t n)
     return f->rgs != NULL;
 }
 
-static void rgs_item(struct pq_tr *t, struct pq_file *f, void *ctx,
-                     uint32_t i)
+static void rgs_item(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i)
 {
     (void)ctx;
     decode_rowgroup(t, f, &f->rgs[i]);
@@ -511,16 +507,14 @@ static void kv_item(struct pq_tr *t, struct pq_file *f, void *ctx, uint32_t i)
     decode_kv(t, f, &f->kv_keys[i], &f->kv_values[i]);
 }
 
-static const struct list_spec schema_list = {
-    "the schema is not a non-empty list of structs", 1, schema_alloc,
-    schema_item};
-static const struct list_spec rg_list = {
-    "row groups are not a list of structs", 0, rgs_alloc, rgs_item};
-static const struct list_spec kv_list = {
-    "key/value metadata is not a list of structs", 0, kv_alloc, kv_item};
+static const struct list_spec schema_list = {"the schema is not a non-empty list of structs", 1,
+                                             schema_alloc, schema_item};
+static const struct list_spec rg_list = {"row groups are not a list of structs", 0, rgs_alloc,
+                                         rgs_item};
+static const struct list_spec kv_list = {"key/value metadata is not a list of structs", 0, kv_alloc,
+                                         kv_item};
 
-int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
-                   struct ocp_error *err)
+int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len, struct ocp_error *err)
 {
     struct pq_tr t;
     int16_t last = 0, id;
@@ -536,8 +530,7 @@ int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
                 f->version = v;
             break;
         case 2:
-            if (decode_struct_list(&t, f, type, (seen & 1u) != 0,
-                                   &schema_list, NULL) >= 0)
+            if (decode_struct_list(&t, f, type, (seen & 1u) != 0, &schema_list, NULL) >= 0)
                 seen |= 1u;
             break;
         case 3:
@@ -545,13 +538,11 @@ int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
                 seen |= 2u;
             break;
         case 4:
-            if (decode_struct_list(&t, f, type, (seen & 4u) != 0, &rg_list,
-                                   NULL) >= 0)
+            if (decode_struct_list(&t, f, type, (seen & 4u) != 0, &rg_list, NULL) >= 0)
                 seen |= 4u;
             break;
         case 5: {
-            int64_t n = decode_struct_list(&t, f, type, f->kv_keys != NULL,
-                                           &kv_list, NULL);
+            int64_t n = decode_struct_list(&t, f, type, f->kv_keys != NULL, &kv_list, NULL);
             f->nkv = n > 0 ? (size_t)n : 0;
             break;
         }
@@ -586,11 +577,31 @@ static void decode_data_v1(struct pq_tr *t, struct pq_page_header *h)
 
     while (pq_tr_field(t, &last, &id, &type)) {
         switch (id) {
-        case 1: if (read_i32(t, type, &h->num_values)) seen |= 1u; break;
-        case 2: if (read_i32(t, type, &v)) { h->encoding = v; seen |= 2u; } break;
-        case 3: if (read_i32(t, type, &v)) { h->def_encoding = v; seen |= 4u; } break;
-        case 4: if (read_i32(t, type, &v)) { h->rep_encoding = v; seen |= 8u; } break;
-        default: pq_tr_skip(t, type); break;
+        case 1:
+            if (read_i32(t, type, &h->num_values))
+                seen |= 1u;
+            break;
+        case 2:
+            if (read_i32(t, type, &v)) {
+                h->encoding = v;
+                seen |= 2u;
+            }
+            break;
+        case 3:
+            if (read_i32(t, type, &v)) {
+                h->def_encoding = v;
+                seen |= 4u;
+            }
+            break;
+        case 4:
+            if (read_i32(t, type, &v)) {
+                h->rep_encoding = v;
+                seen |= 8u;
+            }
+            break;
+        default:
+            pq_tr_skip(t, type);
+            break;
         }
     }
     if (!t->bad && seen != 15u)
@@ -607,17 +618,39 @@ static void decode_data_v2(struct pq_tr *t, struct pq_page_header *h)
     h->is_compressed = 1;
     while (pq_tr_field(t, &last, &id, &type)) {
         switch (id) {
-        case 1: if (read_i32(t, type, &h->num_values)) seen |= 1u; break;
-        case 2: if (read_i32(t, type, &h->num_nulls)) seen |= 2u; break;
-        case 3: if (read_i32(t, type, &h->num_rows)) seen |= 4u; break;
-        case 4: if (read_i32(t, type, &v)) { h->encoding = v; seen |= 8u; } break;
-        case 5: if (read_i32(t, type, &h->def_len)) seen |= 16u; break;
-        case 6: if (read_i32(t, type, &h->rep_len)) seen |= 32u; break;
+        case 1:
+            if (read_i32(t, type, &h->num_values))
+                seen |= 1u;
+            break;
+        case 2:
+            if (read_i32(t, type, &h->num_nulls))
+                seen |= 2u;
+            break;
+        case 3:
+            if (read_i32(t, type, &h->num_rows))
+                seen |= 4u;
+            break;
+        case 4:
+            if (read_i32(t, type, &v)) {
+                h->encoding = v;
+                seen |= 8u;
+            }
+            break;
+        case 5:
+            if (read_i32(t, type, &h->def_len))
+                seen |= 16u;
+            break;
+        case 6:
+            if (read_i32(t, type, &h->rep_len))
+                seen |= 32u;
+            break;
         case 7:
             if ((b = pq_tr_bool(t, type)) >= 0)
                 h->is_compressed = b;
             break;
-        default: pq_tr_skip(t, type); break;
+        default:
+            pq_tr_skip(t, type);
+            break;
         }
     }
     if (!t->bad && seen != 63u)
@@ -633,17 +666,27 @@ static void decode_dict_header(struct pq_tr *t, struct pq_page_header *h)
 
     while (pq_tr_field(t, &last, &id, &type)) {
         switch (id) {
-        case 1: if (read_i32(t, type, &h->num_values)) seen |= 1u; break;
-        case 2: if (read_i32(t, type, &v)) { h->encoding = v; seen |= 2u; } break;
-        default: pq_tr_skip(t, type); break;
+        case 1:
+            if (read_i32(t, type, &h->num_values))
+                seen |= 1u;
+            break;
+        case 2:
+            if (read_i32(t, type, &v)) {
+                h->encoding = v;
+                seen |= 2u;
+            }
+            break;
+        default:
+            pq_tr_skip(t, type);
+            break;
         }
     }
     if (!t->bad && seen != 3u)
         pq_tr_fail(t, "dictionary page header lacks a required field");
 }
 
-int pq_page_header_decode(const uint8_t *p, size_t len,
-                          struct pq_page_header *h, struct ocp_error *err)
+int pq_page_header_decode(const uint8_t *p, size_t len, struct pq_page_header *h,
+                          struct ocp_error *err)
 {
     struct pq_tr t;
     int16_t last = 0, id;
@@ -675,7 +718,9 @@ int pq_page_header_decode(const uint8_t *p, size_t len,
                 h->crc = (uint32_t)v;
             }
             break;
-        case 5: case 7: case 8:
+        case 5:
+        case 7:
+        case 8:
             if (type != PQ_TC_STRUCT || !pq_tr_enter(&t)) {
                 pq_tr_fail(&t, "page header member is not a struct");
                 break;
@@ -704,8 +749,7 @@ int pq_page_header_decode(const uint8_t *p, size_t len,
     if (!t.bad && (h->uncompressed_size < 0 || h->compressed_size < 0))
         pq_tr_fail(&t, "page header has a negative size");
     if (t.bad)
-        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                             "corrupt page header: %s", t.why);
+        return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL, "corrupt page header: %s", t.why);
     h->header_len = (size_t)(t.p - p);
     return OCP_OK;
 }

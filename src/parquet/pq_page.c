@@ -7,8 +7,8 @@
 #include <pthread.h>
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,14 +19,22 @@
 size_t pq_slot_size(const struct pq_colinfo *c)
 {
     switch (c->type) {
-    case PQ_BOOLEAN: return 1;
-    case PQ_INT32: return 4;
-    case PQ_INT64: return 8;
-    case PQ_INT96: return 12;
-    case PQ_FLOAT: return 4;
-    case PQ_DOUBLE: return 8;
-    case PQ_BYTE_ARRAY: return 4;
-    case PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)c->type_length;
+    case PQ_BOOLEAN:
+        return 1;
+    case PQ_INT32:
+        return 4;
+    case PQ_INT64:
+        return 8;
+    case PQ_INT96:
+        return 12;
+    case PQ_FLOAT:
+        return 4;
+    case PQ_DOUBLE:
+        return 8;
+    case PQ_BYTE_ARRAY:
+        return 4;
+    case PQ_FIXED_LEN_BYTE_ARRAY:
+        return (size_t)c->type_length;
     }
     return 0;
 }
@@ -50,12 +58,10 @@ int pq_cr_ctx(struct pq_cr *c, int rc)
 
 static uint32_t le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int check_crc(struct pq_cr *c, const struct pq_page_header *h,
-                     const uint8_t *body)
+static int check_crc(struct pq_cr *c, const struct pq_page_header *h, const uint8_t *body)
 {
     if (!c->f->opt.check_crc || !h->has_crc)
         return OCP_OK;
@@ -67,8 +73,8 @@ static int check_crc(struct pq_cr *c, const struct pq_page_header *h,
 /* Turns stored bytes into uncompressed ones: src itself for
  * UNCOMPRESSED, else the scratch page buffer.  An empty result never
  * reaches the codec. */
-static int inflate(struct pq_cr *c, const uint8_t *src, size_t srclen,
-                   size_t dstlen, const uint8_t **out, size_t *outlen)
+static int inflate(struct pq_cr *c, const uint8_t *src, size_t srclen, size_t dstlen,
+                   const uint8_t **out, size_t *outlen)
 {
     int rc;
 
@@ -83,8 +89,7 @@ static int inflate(struct pq_cr *c, const uint8_t *src, size_t srclen,
         return OCP_OK;
     }
     if ((int64_t)dstlen > PQ_MAX_PAGE_BYTES)
-        return pq_cr_fail(c, OCP_ERR_DATA, "page of %zu bytes exceeds the limit",
-                     dstlen);
+        return pq_cr_fail(c, OCP_ERR_DATA, "page of %zu bytes exceeds the limit", dstlen);
     rc = pq_scratch_grow((void **)&c->s->page, &c->s->page_cap, dstlen);
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, "out of memory for a page of %zu bytes", dstlen);
@@ -101,8 +106,8 @@ static int inflate(struct pq_cr *c, const uint8_t *src, size_t srclen,
 /* Narrows k levels to int16, counting those equal to maxl and tracking
  * the largest.  The inner loop has a fixed trip count so the compiler
  * vectorizes it even at -O2. */
-static uint32_t narrow_levels(const uint32_t *in, int16_t *out, size_t k,
-                              uint32_t maxl, uint32_t *largest)
+static uint32_t narrow_levels(const uint32_t *in, int16_t *out, size_t k, uint32_t maxl,
+                              uint32_t *largest)
 {
     uint32_t cnt = 0, mx = *largest;
     size_t i = 0;
@@ -132,8 +137,8 @@ static uint32_t narrow_levels(const uint32_t *in, int16_t *out, size_t k,
 /* The common page without NULLs: its levels are one RLE run of at least
  * n copies of one value.  Fills out and returns 1 when p starts with such
  * a run of a value <= maxl, else 0 (the general decoder takes over). */
-static int levels_one_run(const uint8_t *p, size_t len, int maxl, size_t n,
-                          int16_t *out, size_t *nmax)
+static int levels_one_run(const uint8_t *p, size_t len, int maxl, size_t n, int16_t *out,
+                          size_t *nmax)
 {
     uint32_t h = 0, v = 0;
     size_t i = 0, nb = ((size_t)pq_bit_width((uint32_t)maxl) + 7) / 8, k;
@@ -181,8 +186,7 @@ static void bits_init(void)
  * straight to out, eight per bit-packed byte, with *nmax the count of
  * ones.  Returns 1 when the stream is well formed for n levels, else 0
  * and the general decoder takes over (and reports what is wrong). */
-static int levels_bw1(const uint8_t *p, size_t len, size_t n, int16_t *out,
-                      size_t *nmax)
+static int levels_bw1(const uint8_t *p, size_t len, size_t n, int16_t *out, size_t *nmax)
 {
     const uint8_t *end = p + len;
     size_t done = 0, ones = 0;
@@ -240,8 +244,8 @@ static int levels_bw1(const uint8_t *p, size_t len, size_t n, int16_t *out,
 
 /* Decodes n hybrid-RLE levels of at most maxl into out; *nmax counts
  * those equal to maxl. */
-static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
-                      int maxl, size_t n, int16_t *out, size_t *nmax)
+static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len, int maxl, size_t n,
+                      int16_t *out, size_t *nmax)
 {
     struct pq_rle_decoder d;
     size_t done = 0, cnt = 0;
@@ -253,8 +257,7 @@ static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
     if (maxl == 1 && levels_bw1(p, len, n, out, nmax))
         return OCP_OK;
 
-    rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
-                         BATCH * sizeof(uint32_t));
+    rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap, BATCH * sizeof(uint32_t));
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, "out of memory");
     buf = c->s->u32;
@@ -276,9 +279,8 @@ static int levels_rle(struct pq_cr *c, const uint8_t *p, size_t len,
 
 /* A v1 level section (RLE with a 4-byte length, or BIT_PACKED) at
  * p[0..len); *used gets the bytes it took. */
-static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
-                     int maxl, size_t n, int16_t *out, size_t *nmax,
-                     size_t *used)
+static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len, int maxl, size_t n,
+                     int16_t *out, size_t *nmax, size_t *used)
 {
     if (enc == PQ_ENC_RLE) {
         uint32_t l;
@@ -286,9 +288,8 @@ static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
             return pq_cr_fail(c, OCP_ERR_DATA, "level section ends early");
         l = le32(p);
         if (l > len - 4)
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "level length %u exceeds the page (%zu bytes left)",
-                         l, len - 4);
+            return pq_cr_fail(c, OCP_ERR_DATA, "level length %u exceeds the page (%zu bytes left)",
+                              l, len - 4);
         *used = 4 + (size_t)l;
         return levels_rle(c, p + 4, l, maxl, n, out, nmax);
     }
@@ -302,8 +303,7 @@ static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
          * scratch grows. */
         if (n > (len * 8) / (size_t)(bw ? bw : 1) + 8)
             return pq_cr_fail(c, OCP_ERR_DATA, "BIT_PACKED levels end early");
-        rc = pq_scratch_grow((void **)&c->s->u16, &c->s->u16_cap,
-                             (n ? n : 1) * sizeof(uint16_t));
+        rc = pq_scratch_grow((void **)&c->s->u16, &c->s->u16_cap, (n ? n : 1) * sizeof(uint16_t));
         if (rc != OCP_OK)
             return pq_cr_fail(c, rc, "out of memory");
         rc = pq_bitpacked_levels(p, len, bw, n, c->s->u16, used, c->err);
@@ -316,8 +316,7 @@ static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
             cnt += v == (uint16_t)maxl;
         }
         if (bad)
-            return pq_cr_fail(c, OCP_ERR_DATA, "a level exceeds the maximum %d",
-                         maxl);
+            return pq_cr_fail(c, OCP_ERR_DATA, "a level exceeds the maximum %d", maxl);
         *nmax = cnt;
         return OCP_OK;
     }
@@ -327,13 +326,12 @@ static int levels_v1(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
                           "exist",
                           enc);
     return pq_cr_fail(c, OCP_ERR_UNSUPPORTED, "level encoding %s is not supported",
-                 pq_encoding_name(enc));
+                      pq_encoding_name(enc));
 }
 
 /* ---- pages --------------------------------------------------------- */
 
-int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
-                 const uint8_t *body)
+int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h, const uint8_t *body)
 {
     const uint8_t *p;
     size_t len, n, i;
@@ -344,31 +342,26 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
     if (!h->has_dict)
         return pq_cr_fail(c, OCP_ERR_DATA, "dictionary page without its header");
     if (h->num_values < 0)
-        return pq_cr_fail(c, OCP_ERR_DATA,
-                     "dictionary page with a negative value count (%d)",
-                     (int)h->num_values);
+        return pq_cr_fail(c, OCP_ERR_DATA, "dictionary page with a negative value count (%d)",
+                          (int)h->num_values);
     if (h->encoding != PQ_ENC_PLAIN && h->encoding != PQ_ENC_PLAIN_DICTIONARY &&
         pq_encoding_status(h->encoding) == OCP_ERR_DATA)
-        return pq_cr_fail(c, OCP_ERR_DATA,
-                          "corrupt page header: encoding id %d does not exist",
+        return pq_cr_fail(c, OCP_ERR_DATA, "corrupt page header: encoding id %d does not exist",
                           h->encoding);
     if (h->encoding != PQ_ENC_PLAIN && h->encoding != PQ_ENC_PLAIN_DICTIONARY)
-        return pq_cr_fail(c, OCP_ERR_UNSUPPORTED,
-                     "dictionary page encoding %s is not supported",
-                     pq_encoding_name(h->encoding));
+        return pq_cr_fail(c, OCP_ERR_UNSUPPORTED, "dictionary page encoding %s is not supported",
+                          pq_encoding_name(h->encoding));
     if ((rc = check_crc(c, h, body)) != OCP_OK)
         return rc;
-    rc = inflate(c, body, (size_t)h->compressed_size,
-                 (size_t)h->uncompressed_size, &p, &len);
+    rc = inflate(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &p, &len);
     if (rc != OCP_OK)
         return rc;
     n = (size_t)h->num_values;
     if (c->ci->type == PQ_BYTE_ARRAY) {
         const uint8_t *end = p + len;
         if (n > len / 4)
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "dictionary of %zu strings cannot fit %zu bytes", n,
-                         len);
+            return pq_cr_fail(c, OCP_ERR_DATA, "dictionary of %zu strings cannot fit %zu bytes", n,
+                              len);
         if (c->sc == NULL && c->db->count != 0)
             return pq_cr_fail(c, OCP_ERR_DATA, "dictionary page after data");
         if (c->sc != NULL && n > c->sc->remap_cap) {
@@ -387,13 +380,13 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
             p += 4;
             if ((size_t)(end - p) < l)
                 return pq_cr_fail(c, OCP_ERR_DATA,
-                             "dictionary string of %u bytes runs past the "
-                             "page", l);
+                                  "dictionary string of %u bytes runs past the "
+                                  "page",
+                                  l);
             if (c->sc != NULL) {
                 if ((rc = pq_strcache_intern(c->sc, p, l, &id)) != OCP_OK)
-                    return pq_cr_fail(c, rc, rc == OCP_ERR_OSERR
-                                                 ? "out of memory"
-                                                 : "too many distinct strings");
+                    return pq_cr_fail(
+                        c, rc, rc == OCP_ERR_OSERR ? "out of memory" : "too many distinct strings");
                 c->sc->remap[i] = id;
             } else if ((rc = pq_dictbuild_push(c->db, p, l, &id)) != OCP_OK) {
                 return pq_cr_fail(c, rc, "out of memory");
@@ -404,11 +397,9 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
             c->remap = c->sc->remap;
     } else {
         uint8_t *dv;
-        if (c->ci->type == PQ_BOOLEAN ? (n + 7) / 8 > len
-                                      : (c->slot == 0 || n > len / c->slot))
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "dictionary of %zu values cannot fit %zu bytes", n,
-                         len);
+        if (c->ci->type == PQ_BOOLEAN ? (n + 7) / 8 > len : (c->slot == 0 || n > len / c->slot))
+            return pq_cr_fail(c, OCP_ERR_DATA, "dictionary of %zu values cannot fit %zu bytes", n,
+                              len);
         dv = ocp_arena_alloc(c->arena, n * c->slot + 1);
         if (dv == NULL)
             return pq_cr_fail(c, OCP_ERR_OSERR, "out of memory");
@@ -435,23 +426,23 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
  * padding in front of the buffer, PQ_VALS_PAD) are saved and put back.
  * Anything unexpected falls back to the general path, which starts over
  * from the stored bytes. */
-static int direct_ok(const struct pq_cr *c, const struct pq_page_header *h,
-                     const struct pq_dest *d, int window)
+static int direct_ok(const struct pq_cr *c, const struct pq_page_header *h, const struct pq_dest *d,
+                     int window)
 {
     const struct pq_colinfo *ci = c->ci;
     int64_t lv;
 
     if (window || !c->direct || h->encoding != PQ_ENC_PLAIN ||
         c->cm->codec == PQ_CODEC_UNCOMPRESSED || ci->max_rep > 0 ||
-        (c->slot != 4 && c->slot != 8) || ci->type == PQ_BOOLEAN ||
-        h->num_values <= 0 || d->vals == NULL)
+        (c->slot != 4 && c->slot != 8) || ci->type == PQ_BOOLEAN || h->num_values <= 0 ||
+        d->vals == NULL)
         return 0;
     lv = (int64_t)h->uncompressed_size - (int64_t)h->num_values * (int64_t)c->slot;
     return lv >= 0 && lv <= PQ_VALS_PAD;
 }
 
-static int plain_direct(struct pq_cr *c, const struct pq_page_header *h,
-                        const uint8_t *body, struct pq_dest *d, int *done)
+static int plain_direct(struct pq_cr *c, const struct pq_page_header *h, const uint8_t *body,
+                        struct pq_dest *d, int *done)
 {
     const struct pq_colinfo *ci = c->ci;
     size_t nv = (size_t)h->num_values, lv, used = 0, m = nv;
@@ -469,8 +460,7 @@ static int plain_direct(struct pq_cr *c, const struct pq_page_header *h,
         return pq_cr_ctx(c, rc);
     }
     if (ci->max_def > 0) {
-        rc = levels_v1(c, h->def_encoding, base, lv, ci->max_def, nv, d->def,
-                       &m, &used);
+        rc = levels_v1(c, h->def_encoding, base, lv, ci->max_def, nv, d->def, &m, &used);
         if (rc != OCP_OK || used != lv || m != nv) {
             /* Not the page the statistics promised: start over. */
             memcpy(base, saved, lv);
@@ -485,9 +475,8 @@ static int plain_direct(struct pq_cr *c, const struct pq_page_header *h,
     return OCP_OK;
 }
 
-int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
-                 const uint8_t *body, size_t w0, size_t w1,
-                 struct pq_dest *d, int64_t *nulls)
+int pq_page_data(struct pq_cr *c, const struct pq_page_header *h, const uint8_t *body, size_t w0,
+                 size_t w1, struct pq_dest *d, int64_t *nulls)
 {
     const struct pq_colinfo *ci = c->ci;
     size_t nv, m, used, len, vlen, skip = 0, i;
@@ -501,13 +490,12 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
     m = nv;
     window = w0 != 0 || w1 != nv;
     if (w0 > w1 || w1 > nv || (window && ci->max_rep > 0))
-        return pq_cr_fail(c, OCP_ERR_SOFTWARE, "bad page window %zu..%zu of %zu",
-                     w0, w1, nv);
+        return pq_cr_fail(c, OCP_ERR_SOFTWARE, "bad page window %zu..%zu of %zu", w0, w1, nv);
     if (window && ci->max_def > 0) {
         /* The levels of the whole page go to scratch: the values to skip
          * are the non-NULL entries before the window. */
-        rc = pq_scratch_grow((void **)&c->s->tdef, &c->s->tdef_cap,
-                             (nv ? nv : 1) * sizeof(int16_t));
+        rc =
+            pq_scratch_grow((void **)&c->s->tdef, &c->s->tdef_cap, (nv ? nv : 1) * sizeof(int16_t));
         if (rc != OCP_OK)
             return pq_cr_fail(c, rc, "out of memory");
         defs = c->s->tdef;
@@ -528,22 +516,19 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
     if (h->type == PQ_PAGE_DATA) {
         if (!h->has_data)
             return pq_cr_fail(c, OCP_ERR_DATA, "data page without its header");
-        rc = inflate(c, body, (size_t)h->compressed_size,
-                     (size_t)h->uncompressed_size, &p, &len);
+        rc = inflate(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &p, &len);
         if (rc != OCP_OK)
             return rc;
         if (ci->max_rep > 0) {
             size_t dummy;
-            rc = levels_v1(c, h->rep_encoding, p, len, ci->max_rep, nv,
-                           d->rep, &dummy, &used);
+            rc = levels_v1(c, h->rep_encoding, p, len, ci->max_rep, nv, d->rep, &dummy, &used);
             if (rc != OCP_OK)
                 return rc;
             p += used;
             len -= used;
         }
         if (ci->max_def > 0) {
-            rc = levels_v1(c, h->def_encoding, p, len, ci->max_def, nv,
-                           defs, &m, &used);
+            rc = levels_v1(c, h->def_encoding, p, len, ci->max_def, nv, defs, &m, &used);
             if (rc != OCP_OK)
                 return rc;
             p += used;
@@ -558,10 +543,8 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
             return pq_cr_fail(c, OCP_ERR_DATA, "data page v2 without its header");
         if (h->rep_len < 0 || h->def_len < 0 ||
             (int64_t)h->rep_len + h->def_len > h->compressed_size)
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "level lengths %d + %d exceed the page (%d bytes)",
-                         (int)h->rep_len, (int)h->def_len,
-                         (int)h->compressed_size);
+            return pq_cr_fail(c, OCP_ERR_DATA, "level lengths %d + %d exceed the page (%d bytes)",
+                              (int)h->rep_len, (int)h->def_len, (int)h->compressed_size);
         rl = (size_t)h->rep_len;
         dl = (size_t)h->def_len;
         if (ci->max_rep > 0) {
@@ -575,30 +558,26 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
             if (rc != OCP_OK)
                 return rc;
         } else if (h->num_nulls != 0) {
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "%d NULLs in a column that cannot hold NULLs",
-                         (int)h->num_nulls);
+            return pq_cr_fail(c, OCP_ERR_DATA, "%d NULLs in a column that cannot hold NULLs",
+                              (int)h->num_nulls);
         }
         stored = (size_t)h->compressed_size - rl - dl;
         ulen = (int64_t)h->uncompressed_size - (int64_t)rl - (int64_t)dl;
         if (ulen < 0)
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "uncompressed size smaller than the levels");
+            return pq_cr_fail(c, OCP_ERR_DATA, "uncompressed size smaller than the levels");
         if (!h->is_compressed) {
             vals = body + rl + dl;
             vlen = stored;
         } else {
-            rc = inflate(c, body + rl + dl, stored, (size_t)ulen, &vals,
-                         &vlen);
+            rc = inflate(c, body + rl + dl, stored, (size_t)ulen, &vals, &vlen);
             if (rc != OCP_OK)
                 return rc;
         }
     }
     if (ci->max_rep > 0 && nv > 0 && d->rep[0] != 0 &&
         (c->entries_seen == 0 || h->type == PQ_PAGE_DATA_V2))
-        return pq_cr_fail(c, OCP_ERR_DATA,
-                     "a page starts with repetition level %d instead of 0",
-                     (int)d->rep[0]);
+        return pq_cr_fail(c, OCP_ERR_DATA, "a page starts with repetition level %d instead of 0",
+                          (int)d->rep[0]);
     if (window) {
         /* Only entries w0 .. w1 are wanted: skip the values before. */
         if (ci->max_def > 0) {
@@ -615,8 +594,7 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
     if (m < w1 - w0 && h->encoding == PQ_ENC_PLAIN && ci->type != PQ_BOOLEAN &&
         ci->type != PQ_BYTE_ARRAY) {
         /* Fixed-width values with NULLs: one pass to their entries. */
-        rc = pq_values_plain_spread(c, vals, vlen, skip, m, d->def, maxd,
-                                    w1 - w0, d->vals);
+        rc = pq_values_plain_spread(c, vals, vlen, skip, m, d->def, maxd, w1 - w0, d->vals);
         if (rc != OCP_OK)
             return rc;
         *nulls = (int64_t)(w1 - w0 - m);
@@ -624,11 +602,9 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
         return OCP_OK;
     }
     if (m < w1 - w0 && ci->type == PQ_BYTE_ARRAY &&
-        (h->encoding == PQ_ENC_PLAIN_DICTIONARY ||
-         h->encoding == PQ_ENC_RLE_DICTIONARY)) {
+        (h->encoding == PQ_ENC_PLAIN_DICTIONARY || h->encoding == PQ_ENC_RLE_DICTIONARY)) {
         /* String ids with NULLs: decoded, mapped and spread at once. */
-        rc = pq_values_dict_ids_spread(c, vals, vlen, skip, m, d->def, maxd,
-                                       w1 - w0, d->vals);
+        rc = pq_values_dict_ids_spread(c, vals, vlen, skip, m, d->def, maxd, w1 - w0, d->vals);
         if (rc != OCP_OK)
             return rc;
         *nulls = (int64_t)(w1 - w0 - m);
@@ -639,8 +615,8 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
     if (rc != OCP_OK)
         return rc;
     if (m < w1 - w0)
-        pq_values_expand(d->vals, c->slot, ci->type == PQ_BYTE_ARRAY, c->null_fill,
-                         d->def, maxd, w1 - w0, m);
+        pq_values_expand(d->vals, c->slot, ci->type == PQ_BYTE_ARRAY, c->null_fill, d->def, maxd,
+                         w1 - w0, m);
     *nulls = (int64_t)(w1 - w0 - m);
     c->entries_seen += (int64_t)nv;
     return OCP_OK;

@@ -35,7 +35,7 @@ struct pq_rawstats {
 /* One column chunk of a row group as the footer describes it. */
 struct pq_chunkmeta {
     int has_meta;
-    int has_file_path;        /* data in another file: unsupported */
+    int has_file_path; /* data in another file: unsupported */
     int encrypted;
     enum pq_type type;
     uint32_t encodings;
@@ -65,7 +65,7 @@ struct pq_schema_el {
     int type_length;
     int has_repetition;
     enum pq_repetition repetition;
-    int num_children;         /* -1 when absent */
+    int num_children; /* -1 when absent */
     enum pq_converted_type converted;
     int scale, precision;
     enum pq_logical_kind logical;
@@ -82,7 +82,7 @@ struct pq_file {
     int fd;
     int64_t file_size;
     struct pq_open_options opt;
-    struct ocp_arena meta;    /* every metadata allocation below */
+    struct ocp_arena meta; /* every metadata allocation below */
     uint8_t *footer;
     size_t footer_len;
     int version;
@@ -108,8 +108,7 @@ struct pq_file {
 
 /* Decodes a FileMetaData thrift struct into f (schema elements, row
  * groups, key/value metadata); strings are copied into f->meta. */
-int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len,
-                   struct ocp_error *err);
+int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len, struct ocp_error *err);
 
 /* Builds f->cols from f->schema: paths, levels, MAP detection. */
 int pq_schema_build(struct pq_file *f, struct ocp_error *err);
@@ -125,34 +124,34 @@ struct pq_page_header {
     int has_data, has_data_v2, has_dict;
     /* data page v1 / v2 / dictionary (num_values shared) */
     int32_t num_values;
-    int32_t num_nulls;        /* v2 */
-    int32_t num_rows;         /* v2 */
+    int32_t num_nulls; /* v2 */
+    int32_t num_rows;  /* v2 */
     int encoding;
     int def_encoding, rep_encoding; /* v1 */
-    int32_t def_len, rep_len; /* v2 */
-    int is_compressed;        /* v2, default 1 */
-    size_t header_len;        /* bytes the header took */
+    int32_t def_len, rep_len;       /* v2 */
+    int is_compressed;              /* v2, default 1 */
+    size_t header_len;              /* bytes the header took */
 };
 
 /* Decodes a PageHeader from p[0..len).  Returns OCP_OK, OCP_ERR_DATA for
  * corrupt headers, or 1 when len is too short to hold the whole header
  * (the caller may read more and retry). */
-int pq_page_header_decode(const uint8_t *p, size_t len,
-                          struct pq_page_header *h, struct ocp_error *err);
+int pq_page_header_decode(const uint8_t *p, size_t len, struct pq_page_header *h,
+                          struct ocp_error *err);
 
 /* ---- column chunks (pq_column.c) ----------------------------------- */
 
 /* Adds file / row group / column context to err and returns code. */
-int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err,
-            int code, const char *fmt, ...)
+int pq_fail(const struct pq_file *f, int rg, int col, struct ocp_error *err, int code,
+            const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
 
 /* Reads all bytes [off, off + len) of the file into dst. */
-int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len,
-                  int64_t off, struct ocp_error *err);
+int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len, int64_t off,
+                  struct ocp_error *err);
 
 /* ---- scratch buffers (pq_column.c) -------------------------------- */
 
@@ -160,15 +159,24 @@ int pq_pread_full(const struct pq_file *f, uint8_t *dst, size_t len,
  * read, so decoding allocates per chunk at most, never per value.
  * Caller storage: zero it, free it with pq_scratch_release. */
 struct pq_scratch {
-    uint8_t *raw;       size_t raw_cap;   /* chunk or page bytes as stored */
-    uint8_t *page;      size_t page_cap;  /* a decompressed page */
-    uint32_t *u32;      size_t u32_cap;   /* levels, dictionary indices */
-    uint16_t *u16;      size_t u16_cap;   /* BIT_PACKED levels */
-    int64_t *i64;       size_t i64_cap;   /* DELTA_BINARY_PACKED values */
-    struct pq_bytes *views; size_t views_cap; /* byte-array values */
-    uint8_t *tmp;       size_t tmp_cap;   /* slots of a clipped page */
-    int16_t *tdef;      size_t tdef_cap;  /* its levels */
-    int16_t *trep;      size_t trep_cap;
+    uint8_t *raw;
+    size_t raw_cap; /* chunk or page bytes as stored */
+    uint8_t *page;
+    size_t page_cap; /* a decompressed page */
+    uint32_t *u32;
+    size_t u32_cap; /* levels, dictionary indices */
+    uint16_t *u16;
+    size_t u16_cap; /* BIT_PACKED levels */
+    int64_t *i64;
+    size_t i64_cap; /* DELTA_BINARY_PACKED values */
+    struct pq_bytes *views;
+    size_t views_cap; /* byte-array values */
+    uint8_t *tmp;
+    size_t tmp_cap; /* slots of a clipped page */
+    int16_t *tdef;
+    size_t tdef_cap; /* its levels */
+    int16_t *trep;
+    size_t trep_cap;
 };
 
 void pq_scratch_release(struct pq_scratch *s);
@@ -178,20 +186,17 @@ int pq_scratch_grow(void **buf, size_t *cap, size_t need);
 
 /* Decodes rows [row_offset, row_offset + nrows) of one leaf column
  * (nrows < 0: to the end of the row group) with the given scratch. */
-int pq_chunk_read(const struct pq_file *f, int rg, int col,
-                  int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                  struct pq_scratch *s, struct pq_colvalues *out,
+int pq_chunk_read(const struct pq_file *f, int rg, int col, int64_t row_offset, int64_t nrows,
+                  struct ocp_arena *arena, struct pq_scratch *s, struct pq_colvalues *out,
                   struct ocp_error *err);
 
 /* pq_chunk_read with a BYTE_ARRAY column's strings kept in sc (NULL: as
  * pq_chunk_read): ids are the file's lasting ids of the column, and
  * out->dict is a view of sc's dictionary (serial sc's) that stays valid
  * until sc is reset (pq_readcache_str) or freed. */
-int pq_chunk_read_cached(const struct pq_file *f, int rg, int col,
-                         int64_t row_offset, int64_t nrows,
-                         struct ocp_arena *arena, struct pq_scratch *s,
-                         struct pq_strcache *sc, struct pq_colvalues *out,
-                         struct ocp_error *err);
+int pq_chunk_read_cached(const struct pq_file *f, int rg, int col, int64_t row_offset,
+                         int64_t nrows, struct ocp_arena *arena, struct pq_scratch *s,
+                         struct pq_strcache *sc, struct pq_colvalues *out, struct ocp_error *err);
 
 /* ---- pages (pq_page.c) -------------------------------------------- */
 
@@ -207,7 +212,7 @@ struct pq_cr {
     struct ocp_arena *arena;
     struct pq_scratch *s;
     struct ocp_error *err;
-    size_t slot;              /* bytes per value slot (4 for string ids) */
+    size_t slot; /* bytes per value slot (4 for string ids) */
     int have_dict;
     uint32_t dict_n;          /* dictionary entries */
     const uint8_t *dict_vals; /* fixed-width types: dict_n slots */
@@ -233,8 +238,8 @@ struct pq_cr {
 /* Where a data page's entries go: nv slots, levels. */
 struct pq_dest {
     uint8_t *vals;
-    int16_t *def;             /* NULL when max_def == 0 */
-    int16_t *rep;             /* NULL when max_rep == 0 */
+    int16_t *def; /* NULL when max_def == 0 */
+    int16_t *rep; /* NULL when max_rep == 0 */
 };
 
 /* Bytes per slot of a leaf's values. */
@@ -253,43 +258,39 @@ int pq_cr_ctx(struct pq_cr *c, int rc);
 
 /* Decodes the non-NULL values skip .. skip + m of a page's values section
  * p[0..len) in encoding enc into dst (m slots). */
-int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
-                     size_t skip, size_t m, uint8_t *dst);
+int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p, size_t len, size_t skip, size_t m,
+                     uint8_t *dst);
 
 /* Fixed-width (not BOOLEAN, not BYTE_ARRAY) PLAIN values skip .. skip + m
  * of p[0..len) spread over the nv entries of dst whose level in def is
  * maxd (m of them), NULL entries elsewhere (c->null_fill for 8-byte
  * values, else zero bytes): pq_values_decode and pq_values_expand in one
  * pass.  Same bounds and error as PLAIN decoding. */
-int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
-                           size_t skip, size_t m, const int16_t *def,
-                           int16_t maxd, size_t nv, uint8_t *dst);
+int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                           const int16_t *def, int16_t maxd, size_t nv, uint8_t *dst);
 
 /* A dictionary page of string ids with NULLs (m values for nv entries):
  * decoded, spread over the entries whose level in def is maxd and mapped
  * to the lasting ids in one pass; pq_values_decode then
  * pq_values_expand, with the same checks and errors. */
-int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
-                              size_t skip, size_t m, const int16_t *def,
-                              int16_t maxd, size_t nv, uint8_t *dst);
+int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                              const int16_t *def, int16_t maxd, size_t nv, uint8_t *dst);
 
 /* Spreads the m dense slots (w bytes each; ids: string ids) at the front
  * of vals over the nv entries whose definition level is maxd; the other
  * entries get fill if 8 bytes wide, else zero bytes (OCP_NULL_ID for
  * ids). */
-void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill,
-                      const int16_t *def, int16_t maxd, size_t nv, size_t m);
+void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill, const int16_t *def,
+                      int16_t maxd, size_t nv, size_t m);
 
 /* Decodes a dictionary page whose stored bytes are body[0..compressed). */
-int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h,
-                 const uint8_t *body);
+int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h, const uint8_t *body);
 
 /* Decodes entries w0 .. w1 of a data page (v1 or v2) into d (w0 = 0,
  * w1 = h->num_values for the whole page; flat columns only otherwise);
  * *nulls gets the count of those entries below max_def. */
-int pq_page_data(struct pq_cr *c, const struct pq_page_header *h,
-                 const uint8_t *body, size_t w0, size_t w1,
-                 struct pq_dest *d, int64_t *nulls);
+int pq_page_data(struct pq_cr *c, const struct pq_page_header *h, const uint8_t *body, size_t w0,
+                 size_t w1, struct pq_dest *d, int64_t *nulls);
 
 /* The values buffer pq_chunk_read filled, writable: it is arena memory
  * of the caller, which the table adapter converts in place (int64 to
@@ -305,22 +306,20 @@ static inline void *pq_values_mut(const struct pq_colvalues *v)
 struct pq_dictbuild {
     struct ocp_arena *arena;
     uint32_t count, cap;
-    uint64_t *offsets;        /* cap + 1 */
+    uint64_t *offsets; /* cap + 1 */
     char *data;
     uint64_t data_len, data_cap;
-    uint32_t *slots;          /* open addressing: id + 1, 0 empty */
-    uint32_t nslots;          /* power of two, 0 before the first lookup */
-    uint32_t hashed;          /* entries [0, hashed) are in slots */
+    uint32_t *slots; /* open addressing: id + 1, 0 empty */
+    uint32_t nslots; /* power of two, 0 before the first lookup */
+    uint32_t hashed; /* entries [0, hashed) are in slots */
 };
 
-int pq_dictbuild_init(struct pq_dictbuild *b, struct ocp_arena *arena,
-                      uint32_t cap_hint, uint64_t bytes_hint);
+int pq_dictbuild_init(struct pq_dictbuild *b, struct ocp_arena *arena, uint32_t cap_hint,
+                      uint64_t bytes_hint);
 /* Appends s without looking for duplicates; *id gets its id. */
-int pq_dictbuild_push(struct pq_dictbuild *b, const void *s, size_t len,
-                      uint32_t *id);
+int pq_dictbuild_push(struct pq_dictbuild *b, const void *s, size_t len, uint32_t *id);
 /* Returns the id of s, appending it when new. */
-int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len,
-                        uint32_t *id);
+int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len, uint32_t *id);
 /* Finishes into a struct ocp_strdict allocated in the arena. */
 int pq_dictbuild_finish(struct pq_dictbuild *b, struct ocp_strdict **out);
 
@@ -372,13 +371,13 @@ static inline int pq_bytes_eq(const void *a, const void *b, size_t n)
 struct pq_strcache {
     struct ocp_arena arena;
     struct pq_dictbuild db;
-    uint64_t serial;          /* of every view (ocp_strdict) handed out */
-    uint32_t last;            /* id of the last string found */
-    uint32_t *next;           /* malloc'd: id -> the id that followed it
-                                 last time (a guess for the next value) */
+    uint64_t serial; /* of every view (ocp_strdict) handed out */
+    uint32_t last;   /* id of the last string found */
+    uint32_t *next;  /* malloc'd: id -> the id that followed it
+                        last time (a guess for the next value) */
     uint32_t next_cap;
-    uint32_t utf8_ok;         /* entries [0, utf8_ok) were checked */
-    uint32_t *remap;          /* malloc'd: a dictionary page's ids */
+    uint32_t utf8_ok; /* entries [0, utf8_ok) were checked */
+    uint32_t *remap;  /* malloc'd: a dictionary page's ids */
     uint32_t remap_cap;
 };
 
@@ -392,9 +391,9 @@ struct pq_mapcache {
     uint32_t utf8_ok;
     struct pq_strcache *keys, *vals;
     uint64_t key_serial, val_serial; /* of keys and vals when sigs began */
-    int rg;                   /* row group of rg_ids, -1 none */
+    int rg;                          /* row group of rg_ids, -1 none */
     int64_t rg_rows;
-    uint32_t *rg_ids;         /* malloc'd */
+    uint32_t *rg_ids; /* malloc'd */
 };
 
 struct pq_readcache;
@@ -421,19 +420,15 @@ struct pq_strcache *pq_readcache_str(struct pq_readcache *c, int col);
 struct pq_mapcache *pq_readcache_map(struct pq_readcache *c, int key_col);
 
 /* Interns s into sc (trying the id after the last one found first). */
-int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len,
-                       uint32_t *id);
+int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len, uint32_t *id);
 
 /* A view of sc's dictionary as it is now, allocated in arena. */
-struct ocp_strdict *pq_strcache_view(struct pq_strcache *sc,
-                                     struct ocp_arena *arena);
+struct ocp_strdict *pq_strcache_view(struct pq_strcache *sc, struct ocp_arena *arena);
 
 /* pq_map_read_json through a MAP cache (NULL: without). */
-int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
-                            int64_t row_offset, int64_t nrows,
-                            struct ocp_arena *arena, struct pq_scratch *s,
-                            struct pq_mapcache *mc, struct ocp_strcol *out,
-                            struct ocp_error *err);
+int pq_map_read_json_cached(const struct pq_file *f, int rg, int col, int64_t row_offset,
+                            int64_t nrows, struct ocp_arena *arena, struct pq_scratch *s,
+                            struct pq_mapcache *mc, struct ocp_strcol *out, struct ocp_error *err);
 
 /* The status for an encoding id a page uses that we do not decode: an
  * encoding parquet.thrift defines (GROUP_VAR_INT, BIT_PACKED values, ...)
@@ -441,8 +436,7 @@ int pq_map_read_json_cached(const struct pq_file *f, int rg, int col,
  * damaged header, OCP_ERR_DATA. */
 static inline int pq_encoding_status(int enc)
 {
-    return enc >= 0 && enc <= PQ_ENC_BYTE_STREAM_SPLIT ? OCP_ERR_UNSUPPORTED
-                                                       : OCP_ERR_DATA;
+    return enc >= 0 && enc <= PQ_ENC_BYTE_STREAM_SPLIT ? OCP_ERR_UNSUPPORTED : OCP_ERR_DATA;
 }
 
 #endif

@@ -61,8 +61,7 @@ PQ_INLINE void unpack8_fast(const uint8_t *in, uint32_t *out, const int bw)
 
 /* Unpacks one group from only the avail (<= bw) bytes that exist; the
  * missing bytes read as zero. */
-PQ_INLINE void unpack8_tail(const uint8_t *in, size_t avail, uint32_t *out,
-                            const int bw)
+PQ_INLINE void unpack8_tail(const uint8_t *in, size_t avail, uint32_t *out, const int bw)
 {
     uint8_t tmp[48] = {0};
     memcpy(tmp, in, avail < (size_t)bw ? avail : (size_t)bw);
@@ -71,8 +70,8 @@ PQ_INLINE void unpack8_tail(const uint8_t *in, size_t avail, uint32_t *out,
 
 /* Unpacks `groups` whole groups; in..end must hold groups * bw bytes
  * (the last one may be short, see unpack8_tail). */
-PQ_INLINE void unpack_groups_w(const uint8_t *in, const uint8_t *end,
-                               uint32_t *out, size_t groups, const int bw)
+PQ_INLINE void unpack_groups_w(const uint8_t *in, const uint8_t *end, uint32_t *out, size_t groups,
+                               const int bw)
 {
     while (groups > 0 && (size_t)(end - in) >= (size_t)bw + 8u) {
         unpack8_fast(in, out, bw);
@@ -88,27 +87,50 @@ PQ_INLINE void unpack_groups_w(const uint8_t *in, const uint8_t *end,
     }
 }
 
-#define PQ_UNPACK_CASE(W)                                                    \
-    case W:                                                                  \
-        unpack_groups_w(in, end, out, groups, W);                            \
+#define PQ_UNPACK_CASE(W)                                                                          \
+    case W:                                                                                        \
+        unpack_groups_w(in, end, out, groups, W);                                                  \
         break;
 
 /* Dispatches to a copy of unpack_groups_w specialised for bw. */
-static void unpack_groups(const uint8_t *in, const uint8_t *end, uint32_t *out,
-                          size_t groups, int bw)
+static void unpack_groups(const uint8_t *in, const uint8_t *end, uint32_t *out, size_t groups,
+                          int bw)
 {
     switch (bw) {
     case 0:
         memset(out, 0, groups * 8u * sizeof *out);
         break;
-    PQ_UNPACK_CASE(1) PQ_UNPACK_CASE(2) PQ_UNPACK_CASE(3) PQ_UNPACK_CASE(4)
-    PQ_UNPACK_CASE(5) PQ_UNPACK_CASE(6) PQ_UNPACK_CASE(7) PQ_UNPACK_CASE(8)
-    PQ_UNPACK_CASE(9) PQ_UNPACK_CASE(10) PQ_UNPACK_CASE(11) PQ_UNPACK_CASE(12)
-    PQ_UNPACK_CASE(13) PQ_UNPACK_CASE(14) PQ_UNPACK_CASE(15) PQ_UNPACK_CASE(16)
-    PQ_UNPACK_CASE(17) PQ_UNPACK_CASE(18) PQ_UNPACK_CASE(19) PQ_UNPACK_CASE(20)
-    PQ_UNPACK_CASE(21) PQ_UNPACK_CASE(22) PQ_UNPACK_CASE(23) PQ_UNPACK_CASE(24)
-    PQ_UNPACK_CASE(25) PQ_UNPACK_CASE(26) PQ_UNPACK_CASE(27) PQ_UNPACK_CASE(28)
-    PQ_UNPACK_CASE(29) PQ_UNPACK_CASE(30) PQ_UNPACK_CASE(31)
+        PQ_UNPACK_CASE(1)
+        PQ_UNPACK_CASE(2)
+        PQ_UNPACK_CASE(3)
+        PQ_UNPACK_CASE(4)
+        PQ_UNPACK_CASE(5)
+        PQ_UNPACK_CASE(6)
+        PQ_UNPACK_CASE(7)
+        PQ_UNPACK_CASE(8)
+        PQ_UNPACK_CASE(9)
+        PQ_UNPACK_CASE(10)
+        PQ_UNPACK_CASE(11)
+        PQ_UNPACK_CASE(12)
+        PQ_UNPACK_CASE(13)
+        PQ_UNPACK_CASE(14)
+        PQ_UNPACK_CASE(15)
+        PQ_UNPACK_CASE(16)
+        PQ_UNPACK_CASE(17)
+        PQ_UNPACK_CASE(18)
+        PQ_UNPACK_CASE(19)
+        PQ_UNPACK_CASE(20)
+        PQ_UNPACK_CASE(21)
+        PQ_UNPACK_CASE(22)
+        PQ_UNPACK_CASE(23)
+        PQ_UNPACK_CASE(24)
+        PQ_UNPACK_CASE(25)
+        PQ_UNPACK_CASE(26)
+        PQ_UNPACK_CASE(27)
+        PQ_UNPACK_CASE(28)
+        PQ_UNPACK_CASE(29)
+        PQ_UNPACK_CASE(30)
+        PQ_UNPACK_CASE(31)
     default: /* 32: the values are the little-endian words themselves */
         for (size_t i = 0; i < groups * 8u; i++) {
             if ((size_t)(end - in) >= 4u + i * 4u) {
@@ -128,8 +150,7 @@ static void unpack_groups(const uint8_t *in, const uint8_t *end, uint32_t *out,
     }
 }
 
-int pq_rle_init(struct pq_rle_decoder *d, const uint8_t *data, size_t len,
-                int bit_width)
+int pq_rle_init(struct pq_rle_decoder *d, const uint8_t *data, size_t len, int bit_width)
 {
     memset(d, 0, sizeof *d);
     d->p = data;
@@ -193,7 +214,8 @@ static int read_header(struct pq_rle_decoder *d, struct ocp_error *err)
             if (values == 0)
                 return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
                                      "RLE/bit-packed data: bit-packed run of %u groups at width %d "
-                                     "but only %zu bytes remain", (unsigned)groups, bw, avail);
+                                     "but only %zu bytes remain",
+                                     (unsigned)groups, bw, avail);
             d->packed_left = (uint32_t)values;
         } else {
             d->packed_left = groups * 8u;
@@ -220,8 +242,7 @@ static int read_header(struct pq_rle_decoder *d, struct ocp_error *err)
     }
 }
 
-int pq_rle_get(struct pq_rle_decoder *d, uint32_t *out, size_t n,
-               struct ocp_error *err)
+int pq_rle_get(struct pq_rle_decoder *d, uint32_t *out, size_t n, struct ocp_error *err)
 {
     size_t i = 0;
     const int bw = d->bit_width;
@@ -274,8 +295,7 @@ int pq_rle_get(struct pq_rle_decoder *d, uint32_t *out, size_t n,
                 return OCP_OK;
             }
             return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                                 "RLE/bit-packed data: stream ends after %zu of %zu values",
-                                 i, n);
+                                 "RLE/bit-packed data: stream ends after %zu of %zu values", i, n);
         } else {
             int rc = read_header(d, err);
             if (rc != OCP_OK)
@@ -285,8 +305,8 @@ int pq_rle_get(struct pq_rle_decoder *d, uint32_t *out, size_t n,
     return OCP_OK;
 }
 
-int pq_rle_get_bounded(struct pq_rle_decoder *d, uint32_t *out, size_t n,
-                       uint32_t bound, struct ocp_error *err)
+int pq_rle_get_bounded(struct pq_rle_decoder *d, uint32_t *out, size_t n, uint32_t bound,
+                       struct ocp_error *err)
 {
     int rc = pq_rle_get(d, out, n, err);
     if (rc != OCP_OK)
@@ -299,16 +319,16 @@ int pq_rle_get_bounded(struct pq_rle_decoder *d, uint32_t *out, size_t n,
     if (bad) {
         for (size_t i = 0; i < n; i++)
             if (out[i] >= bound)
-                return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, NULL,
-                                     "dictionary index %u is out of range (dictionary has %u entries)",
-                                     (unsigned)out[i], (unsigned)bound);
+                return ocp_error_set(
+                    err, OCP_ERR_DATA, NULL, -1, NULL,
+                    "dictionary index %u is out of range (dictionary has %u entries)",
+                    (unsigned)out[i], (unsigned)bound);
     }
     return OCP_OK;
 }
 
-int pq_bitpacked_levels(const uint8_t *data, size_t len, int bit_width,
-                        size_t n, uint16_t *out, size_t *consumed,
-                        struct ocp_error *err)
+int pq_bitpacked_levels(const uint8_t *data, size_t len, int bit_width, size_t n, uint16_t *out,
+                        size_t *consumed, struct ocp_error *err)
 {
     size_t bytes;
     uint32_t acc = 0, mask;
@@ -388,8 +408,7 @@ int pq_buf_append(struct pq_buf *b, const void *p, size_t n)
 
 /* Writes count (a multiple of 8 after zero padding) literal values as
  * bit-packed runs, splitting runs longer than the spec allows. */
-static int put_literals(struct pq_buf *b, const uint32_t *v, size_t count,
-                        int bw)
+static int put_literals(struct pq_buf *b, const uint32_t *v, size_t count, int bw)
 {
     while (count > 0) {
         size_t take = count;
@@ -437,8 +456,7 @@ static int put_repeat(struct pq_buf *b, uint32_t value, size_t count, int bw)
     return OCP_OK;
 }
 
-int pq_rle_encode(struct pq_buf *out, const uint32_t *values, size_t n,
-                  int bit_width)
+int pq_rle_encode(struct pq_buf *out, const uint32_t *values, size_t n, int bit_width)
 {
     size_t i = 0, lit = 0; /* literals are values[i - lit, i) */
     int rc;

@@ -8,12 +8,11 @@
 
 struct walk {
     struct pq_file *f;
-    int idx;                  /* next schema element */
+    int idx; /* next schema element */
     struct ocp_error *err;
 };
 
-static const char *join_path(struct pq_file *f, const char *parent,
-                             const char *name)
+static const char *join_path(struct pq_file *f, const char *parent, const char *name)
 {
     size_t pl = parent ? strlen(parent) : 0, nl = strlen(name);
     char *s = ocp_arena_alloc(&f->meta, pl + nl + 2);
@@ -58,40 +57,61 @@ static void set_logical(struct pq_colinfo *c, const struct pq_schema_el *el)
         return;
     }
     switch (el->converted) {
-    case PQ_CT_UTF8: c->logical = PQ_LT_STRING; break;
-    case PQ_CT_MAP: case PQ_CT_MAP_KEY_VALUE: c->logical = PQ_LT_MAP; break;
-    case PQ_CT_LIST: c->logical = PQ_LT_LIST; break;
-    case PQ_CT_ENUM: c->logical = PQ_LT_ENUM; break;
-    case PQ_CT_DECIMAL: c->logical = PQ_LT_DECIMAL; break;
-    case PQ_CT_DATE: c->logical = PQ_LT_DATE; break;
+    case PQ_CT_UTF8:
+        c->logical = PQ_LT_STRING;
+        break;
+    case PQ_CT_MAP:
+    case PQ_CT_MAP_KEY_VALUE:
+        c->logical = PQ_LT_MAP;
+        break;
+    case PQ_CT_LIST:
+        c->logical = PQ_LT_LIST;
+        break;
+    case PQ_CT_ENUM:
+        c->logical = PQ_LT_ENUM;
+        break;
+    case PQ_CT_DECIMAL:
+        c->logical = PQ_LT_DECIMAL;
+        break;
+    case PQ_CT_DATE:
+        c->logical = PQ_LT_DATE;
+        break;
     case PQ_CT_TIME_MILLIS:
     case PQ_CT_TIME_MICROS:
         c->logical = PQ_LT_TIME;
-        c->time_unit = el->converted == PQ_CT_TIME_MILLIS ? PQ_UNIT_MILLIS
-                                                          : PQ_UNIT_MICROS;
+        c->time_unit = el->converted == PQ_CT_TIME_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS;
         c->utc = 1;
         break;
     case PQ_CT_TIMESTAMP_MILLIS:
     case PQ_CT_TIMESTAMP_MICROS:
         c->logical = PQ_LT_TIMESTAMP;
-        c->time_unit = el->converted == PQ_CT_TIMESTAMP_MILLIS
-                           ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS;
+        c->time_unit = el->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS : PQ_UNIT_MICROS;
         c->utc = 1;
         break;
-    case PQ_CT_UINT_8: case PQ_CT_UINT_16: case PQ_CT_UINT_32:
+    case PQ_CT_UINT_8:
+    case PQ_CT_UINT_16:
+    case PQ_CT_UINT_32:
     case PQ_CT_UINT_64:
         c->logical = PQ_LT_INTEGER;
         c->int_bits = 8 << (el->converted - PQ_CT_UINT_8);
         c->int_signed = 0;
         break;
-    case PQ_CT_INT_8: case PQ_CT_INT_16: case PQ_CT_INT_32: case PQ_CT_INT_64:
+    case PQ_CT_INT_8:
+    case PQ_CT_INT_16:
+    case PQ_CT_INT_32:
+    case PQ_CT_INT_64:
         c->logical = PQ_LT_INTEGER;
         c->int_bits = 8 << (el->converted - PQ_CT_INT_8);
         c->int_signed = 1;
         break;
-    case PQ_CT_JSON: c->logical = PQ_LT_JSON; break;
-    case PQ_CT_BSON: c->logical = PQ_LT_BSON; break;
-    default: break;
+    case PQ_CT_JSON:
+        c->logical = PQ_LT_JSON;
+        break;
+    case PQ_CT_BSON:
+        c->logical = PQ_LT_BSON;
+        break;
+    default:
+        break;
     }
 }
 
@@ -112,8 +132,7 @@ static int map_shape(const struct pq_file *f, int g)
         return 0;
     kv = &f->schema[g + 1];
     if (!is_group(kv) || !kv->has_repetition || kv->repetition != PQ_REPEATED ||
-        kv->num_children < 1 || kv->num_children > 2 ||
-        g + 1 + kv->num_children >= f->nschema)
+        kv->num_children < 1 || kv->num_children > 2 || g + 1 + kv->num_children >= f->nschema)
         return 0;
     for (k = 1; k <= kv->num_children; k++)
         if (is_group(&f->schema[g + 1 + k]))
@@ -121,8 +140,7 @@ static int map_shape(const struct pq_file *f, int g)
     return 1;
 }
 
-static int visit(struct walk *w, const char *ppath, const char *top, int pdef,
-                 int prep, int depth)
+static int visit(struct walk *w, const char *ppath, const char *top, int pdef, int prep, int depth)
 {
     struct pq_file *f = w->f;
     const struct pq_schema_el *el;
@@ -131,8 +149,7 @@ static int visit(struct walk *w, const char *ppath, const char *top, int pdef,
 
     if (depth > PQ_MAX_SCHEMA_DEPTH)
         return pq_fail(f, -1, -1, w->err, OCP_ERR_DATA,
-                       "corrupt schema: nested more than %d levels",
-                       PQ_MAX_SCHEMA_DEPTH);
+                       "corrupt schema: nested more than %d levels", PQ_MAX_SCHEMA_DEPTH);
     if (w->idx >= f->nschema)
         return pq_fail(f, -1, -1, w->err, OCP_ERR_DATA,
                        "corrupt schema: child counts exceed the element list");
@@ -140,8 +157,7 @@ static int visit(struct walk *w, const char *ppath, const char *top, int pdef,
     el = &f->schema[me];
     if (!el->has_repetition)
         return pq_fail(f, -1, -1, w->err, OCP_ERR_DATA,
-                       "corrupt schema: field '%s' has no repetition type",
-                       el->name);
+                       "corrupt schema: field '%s' has no repetition type", el->name);
     def = pdef + (el->repetition != PQ_REQUIRED);
     rep = prep + (el->repetition == PQ_REPEATED);
     path = join_path(f, ppath, el->name);
@@ -168,7 +184,8 @@ static int visit(struct walk *w, const char *ppath, const char *top, int pdef,
         if (el->type == PQ_FIXED_LEN_BYTE_ARRAY && el->type_length <= 0)
             return pq_fail(f, -1, -1, w->err, OCP_ERR_DATA,
                            "corrupt schema: fixed-length column '%s' has "
-                           "length %d", path, el->type_length);
+                           "length %d",
+                           path, el->type_length);
         return OCP_OK;
     }
 
@@ -204,8 +221,7 @@ int pq_schema_build(struct pq_file *f, struct ocp_error *err)
         return pq_fail(f, -1, -1, err, OCP_ERR_OSERR, "out of memory");
     f->ncols = 0;
     if (!is_group(root) || root->num_children < 0)
-        return pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                       "corrupt schema: the root is not a group");
+        return pq_fail(f, -1, -1, err, OCP_ERR_DATA, "corrupt schema: the root is not a group");
     w.f = f;
     w.idx = 1;
     w.err = err;
@@ -216,8 +232,7 @@ int pq_schema_build(struct pq_file *f, struct ocp_error *err)
     }
     if (w.idx != f->nschema)
         return pq_fail(f, -1, -1, err, OCP_ERR_DATA,
-                       "corrupt schema: %d elements but the tree uses %d",
-                       f->nschema, w.idx);
+                       "corrupt schema: %d elements but the tree uses %d", f->nschema, w.idx);
     return OCP_OK;
 }
 
@@ -254,14 +269,22 @@ int pq_column_find(const struct pq_file *f, const char *name)
 const char *pq_type_name(enum pq_type t)
 {
     switch (t) {
-    case PQ_BOOLEAN: return "BOOLEAN";
-    case PQ_INT32: return "INT32";
-    case PQ_INT64: return "INT64";
-    case PQ_INT96: return "INT96";
-    case PQ_FLOAT: return "FLOAT";
-    case PQ_DOUBLE: return "DOUBLE";
-    case PQ_BYTE_ARRAY: return "BYTE_ARRAY";
-    case PQ_FIXED_LEN_BYTE_ARRAY: return "FIXED_LEN_BYTE_ARRAY";
+    case PQ_BOOLEAN:
+        return "BOOLEAN";
+    case PQ_INT32:
+        return "INT32";
+    case PQ_INT64:
+        return "INT64";
+    case PQ_INT96:
+        return "INT96";
+    case PQ_FLOAT:
+        return "FLOAT";
+    case PQ_DOUBLE:
+        return "DOUBLE";
+    case PQ_BYTE_ARRAY:
+        return "BYTE_ARRAY";
+    case PQ_FIXED_LEN_BYTE_ARRAY:
+        return "FIXED_LEN_BYTE_ARRAY";
     }
     return "UNKNOWN";
 }
@@ -269,23 +292,32 @@ const char *pq_type_name(enum pq_type t)
 const char *pq_encoding_name(int e)
 {
     switch (e) {
-    case PQ_ENC_PLAIN: return "PLAIN";
-    case PQ_ENC_PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
-    case PQ_ENC_RLE: return "RLE";
-    case PQ_ENC_BIT_PACKED: return "BIT_PACKED";
-    case PQ_ENC_DELTA_BINARY_PACKED: return "DELTA_BINARY_PACKED";
-    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY: return "DELTA_LENGTH_BYTE_ARRAY";
-    case PQ_ENC_DELTA_BYTE_ARRAY: return "DELTA_BYTE_ARRAY";
-    case PQ_ENC_RLE_DICTIONARY: return "RLE_DICTIONARY";
-    case PQ_ENC_BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
-    default: return "UNKNOWN";
+    case PQ_ENC_PLAIN:
+        return "PLAIN";
+    case PQ_ENC_PLAIN_DICTIONARY:
+        return "PLAIN_DICTIONARY";
+    case PQ_ENC_RLE:
+        return "RLE";
+    case PQ_ENC_BIT_PACKED:
+        return "BIT_PACKED";
+    case PQ_ENC_DELTA_BINARY_PACKED:
+        return "DELTA_BINARY_PACKED";
+    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
+        return "DELTA_LENGTH_BYTE_ARRAY";
+    case PQ_ENC_DELTA_BYTE_ARRAY:
+        return "DELTA_BYTE_ARRAY";
+    case PQ_ENC_RLE_DICTIONARY:
+        return "RLE_DICTIONARY";
+    case PQ_ENC_BYTE_STREAM_SPLIT:
+        return "BYTE_STREAM_SPLIT";
+    default:
+        return "UNKNOWN";
     }
 }
 
 static const char *unit_name(enum pq_time_unit u)
 {
-    return u == PQ_UNIT_MILLIS ? "MILLIS" : u == PQ_UNIT_MICROS ? "MICROS"
-                                                               : "NANOS";
+    return u == PQ_UNIT_MILLIS ? "MILLIS" : u == PQ_UNIT_MICROS ? "MICROS" : "NANOS";
 }
 
 void pq_logical_describe(const struct pq_colinfo *c, char *buf, size_t size)
@@ -293,31 +325,50 @@ void pq_logical_describe(const struct pq_colinfo *c, char *buf, size_t size)
     if (size == 0)
         return;
     switch (c->logical) {
-    case PQ_LT_STRING: snprintf(buf, size, "STRING"); break;
-    case PQ_LT_MAP: snprintf(buf, size, "MAP"); break;
-    case PQ_LT_LIST: snprintf(buf, size, "LIST"); break;
-    case PQ_LT_ENUM: snprintf(buf, size, "ENUM"); break;
+    case PQ_LT_STRING:
+        snprintf(buf, size, "STRING");
+        break;
+    case PQ_LT_MAP:
+        snprintf(buf, size, "MAP");
+        break;
+    case PQ_LT_LIST:
+        snprintf(buf, size, "LIST");
+        break;
+    case PQ_LT_ENUM:
+        snprintf(buf, size, "ENUM");
+        break;
     case PQ_LT_DECIMAL:
         snprintf(buf, size, "DECIMAL(%d,%d)", c->precision, c->scale);
         break;
-    case PQ_LT_DATE: snprintf(buf, size, "DATE"); break;
+    case PQ_LT_DATE:
+        snprintf(buf, size, "DATE");
+        break;
     case PQ_LT_TIME:
-        snprintf(buf, size, "TIME(%s,%s)", unit_name(c->time_unit),
-                 c->utc ? "UTC" : "local");
+        snprintf(buf, size, "TIME(%s,%s)", unit_name(c->time_unit), c->utc ? "UTC" : "local");
         break;
     case PQ_LT_TIMESTAMP:
-        snprintf(buf, size, "TIMESTAMP(%s,%s)", unit_name(c->time_unit),
-                 c->utc ? "UTC" : "local");
+        snprintf(buf, size, "TIMESTAMP(%s,%s)", unit_name(c->time_unit), c->utc ? "UTC" : "local");
         break;
     case PQ_LT_INTEGER:
-        snprintf(buf, size, "INT(%d,%s)", c->int_bits,
-                 c->int_signed ? "signed" : "unsigned");
+        snprintf(buf, size, "INT(%d,%s)", c->int_bits, c->int_signed ? "signed" : "unsigned");
         break;
-    case PQ_LT_UNKNOWN: snprintf(buf, size, "NULL"); break;
-    case PQ_LT_JSON: snprintf(buf, size, "JSON"); break;
-    case PQ_LT_BSON: snprintf(buf, size, "BSON"); break;
-    case PQ_LT_UUID: snprintf(buf, size, "UUID"); break;
-    case PQ_LT_FLOAT16: snprintf(buf, size, "FLOAT16"); break;
-    default: buf[0] = '\0'; break;
+    case PQ_LT_UNKNOWN:
+        snprintf(buf, size, "NULL");
+        break;
+    case PQ_LT_JSON:
+        snprintf(buf, size, "JSON");
+        break;
+    case PQ_LT_BSON:
+        snprintf(buf, size, "BSON");
+        break;
+    case PQ_LT_UUID:
+        snprintf(buf, size, "UUID");
+        break;
+    case PQ_LT_FLOAT16:
+        snprintf(buf, size, "FLOAT16");
+        break;
+    default:
+        buf[0] = '\0';
+        break;
     }
 }

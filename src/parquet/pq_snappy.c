@@ -55,11 +55,11 @@ static inline void cp16(uint8_t *d, const uint8_t *s)
  * copy's bits 8-10, 0 for a 2-byte one, and for a literal 1, an offset
  * that passes the offset check once a byte is written. */
 #define TAG_SLOW 0x80u
-#define TAG_LEN(e) ((e) & 0x7f)
-#define TAG_ENTRY(t)                                                        \
-    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : ((t) / 4 + 1u) | 1u << 8) \
-     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) | ((t) / 32 * 256u) << 8           \
-     : (t) % 4 == 2 ? (t) / 4 + 1u                                          \
+#define TAG_LEN(e) ((e)&0x7f)
+#define TAG_ENTRY(t)                                                                               \
+    ((t) % 4 == 0   ? ((t) >= 60 * 4 ? TAG_SLOW : ((t) / 4 + 1u) | 1u << 8)                        \
+     : (t) % 4 == 1 ? (4u + (t) / 4 % 8) | ((t) / 32 * 256u) << 8                                  \
+     : (t) % 4 == 2 ? (t) / 4 + 1u                                                                 \
                     : TAG_SLOW)
 #define TAG_4(t) TAG_ENTRY(t), TAG_ENTRY((t) + 1), TAG_ENTRY((t) + 2), TAG_ENTRY((t) + 3)
 #define TAG_16(t) TAG_4(t), TAG_4((t) + 4), TAG_4((t) + 8), TAG_4((t) + 12)
@@ -131,8 +131,8 @@ static inline void copy_parse(uint32_t tag, const uint8_t **ipp, size_t *len, si
 }
 
 /* One element with every bound checked; -1 when the stream is corrupt. */
-static int careful_step(const uint8_t **ipp, const uint8_t *ie, uint8_t **opp,
-                        uint8_t *op0, uint8_t *oe)
+static int careful_step(const uint8_t **ipp, const uint8_t *ie, uint8_t **opp, uint8_t *op0,
+                        uint8_t *oe)
 {
     const uint8_t *ip = *ipp;
     uint8_t *op = *opp;
@@ -211,8 +211,7 @@ static int fast_loop(const uint8_t **ipp, uint8_t **opp, const uint8_t *ip_lim,
         /* The next tag's place comes from the tag alone (a literal moves
          * 1 + its length, a copy 1 + 1 or 2 offset bytes), so the next
          * element need not wait for the table. */
-        s = (const uint8_t *)(((uintptr_t)(ip + 1) & ~cpm) |
-                              ((uintptr_t)(op - off) & cpm));
+        s = (const uint8_t *)(((uintptr_t)(ip + 1) & ~cpm) | ((uintptr_t)(op - off) & cpm));
         ip += 1 + ((tag & 3) | (((tag >> 2) + 1) & ~cpm));
         /* One compare: a literal's offset counts as unlimited. */
         if (PQ_LIKELY(len <= (off | ~cpm))) {
@@ -239,8 +238,8 @@ static int fast_loop(const uint8_t **ipp, uint8_t **opp, const uint8_t *ip_lim,
     return rc;
 }
 
-int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst,
-                     size_t dstlen, size_t *declared)
+int pq_snappy_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                     size_t *declared)
 {
     const uint8_t *ip = src, *ie = src + srclen, *ip_lim;
     uint8_t *op = dst, *oe = dst + dstlen, *op_lim;

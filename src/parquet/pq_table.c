@@ -2,8 +2,8 @@
  * table onto a file's leaves, checks their types, converts them into the
  * representation of struct ocp_batch, and gives interval_start bounds from
  * the statistics for pruning. */
-#include "pq_read_internal.h"
 #include "ocpagg/text.h"
+#include "pq_read_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,8 +11,7 @@
 /* Why a leaf cannot serve as a column of a kind, or NULL when it can. */
 static const char *unusable(const struct pq_colinfo *c, enum ocp_kind kind)
 {
-    if (kind == OCP_KIND_LABELS &&
-        (c->shape == PQ_SHAPE_MAP_KEY || c->shape == PQ_SHAPE_MAP_VALUE))
+    if (kind == OCP_KIND_LABELS && (c->shape == PQ_SHAPE_MAP_KEY || c->shape == PQ_SHAPE_MAP_VALUE))
         return NULL;
     if (c->shape != PQ_SHAPE_FLAT)
         return "nested";
@@ -28,8 +27,8 @@ static const char *unusable(const struct pq_colinfo *c, enum ocp_kind kind)
             return NULL;
         return "is not a timestamp, date or text";
     case OCP_KIND_NUMBER:
-        if (c->type == PQ_DOUBLE || c->type == PQ_FLOAT ||
-            c->type == PQ_INT32 || c->type == PQ_INT64)
+        if (c->type == PQ_DOUBLE || c->type == PQ_FLOAT || c->type == PQ_INT32 ||
+            c->type == PQ_INT64)
             return NULL;
         if ((c->type == PQ_FIXED_LEN_BYTE_ARRAY || c->type == PQ_BYTE_ARRAY) &&
             c->logical == PQ_LT_DECIMAL)
@@ -48,16 +47,14 @@ static const char *unusable(const struct pq_colinfo *c, enum ocp_kind kind)
 }
 
 /* Finds the leaf of every column of the table: idx[j] = leaf or -1. */
-static int resolve(struct pq_file *f, enum ocp_table table,
-                   const struct ocp_tablespec **tsp, int idx[OCP_MAX_COLUMNS],
-                   struct ocp_error *err)
+static int resolve(struct pq_file *f, enum ocp_table table, const struct ocp_tablespec **tsp,
+                   int idx[OCP_MAX_COLUMNS], struct ocp_error *err)
 {
     const struct ocp_tablespec *ts = ocp_table_spec(table);
     int j;
 
     if (ts == NULL || ts->ncols > OCP_MAX_COLUMNS)
-        return pq_fail(f, -1, -1, err, OCP_ERR_SOFTWARE, "unknown table %d",
-                       (int)table);
+        return pq_fail(f, -1, -1, err, OCP_ERR_SOFTWARE, "unknown table %d", (int)table);
     for (j = 0; j < ts->ncols; j++) {
         const struct ocp_colspec *cs = &ts->cols[j];
         const char *why;
@@ -66,28 +63,25 @@ static int resolve(struct pq_file *f, enum ocp_table table,
         if (i < 0) {
             if (cs->required)
                 return ocp_error_set(err, OCP_ERR_DATA, f->path, -1, cs->name,
-                                     "required column '%s' of %s is missing",
-                                     cs->name, ts->name);
+                                     "required column '%s' of %s is missing", cs->name, ts->name);
             continue;
         }
         why = unusable(&f->cols[i], cs->kind);
         if (why != NULL) {
             int nested = strcmp(why, "nested") == 0;
-            return ocp_error_set(
-                err, nested ? OCP_ERR_UNSUPPORTED : OCP_ERR_DATA, f->path, -1,
-                cs->name, "column '%s' (%s %s) %s", cs->name,
-                pq_type_name(f->cols[i].type), f->cols[i].path,
-                nested ? "is a LIST or nested column, which is not supported "
-                         "here"
-                       : why);
+            return ocp_error_set(err, nested ? OCP_ERR_UNSUPPORTED : OCP_ERR_DATA, f->path, -1,
+                                 cs->name, "column '%s' (%s %s) %s", cs->name,
+                                 pq_type_name(f->cols[i].type), f->cols[i].path,
+                                 nested ? "is a LIST or nested column, which is not supported "
+                                          "here"
+                                        : why);
         }
     }
     *tsp = ts;
     return OCP_OK;
 }
 
-int pq_table_check(struct pq_file *f, enum ocp_table table,
-                   struct ocp_error *err)
+int pq_table_check(struct pq_file *f, enum ocp_table table, struct ocp_error *err)
 {
     const struct ocp_tablespec *ts;
     int idx[OCP_MAX_COLUMNS];
@@ -106,9 +100,8 @@ static int64_t days_to_us(int64_t days)
     return days * OCP_US_PER_DAY;
 }
 
-static int to_time(const struct pq_file *f, int rg, int col,
-                   const struct pq_colvalues *v, struct ocp_arena *arena,
-                   const int64_t **out, struct ocp_error *err)
+static int to_time(const struct pq_file *f, int rg, int col, const struct pq_colvalues *v,
+                   struct ocp_arena *arena, const int64_t **out, struct ocp_error *err)
 {
     const struct pq_colinfo *c = &f->cols[col];
     int64_t n = v->nrows, i;
@@ -190,16 +183,15 @@ static int to_time(const struct pq_file *f, int rg, int col,
                 size_t len;
                 const char *s = ocp_strdict_get(d, id, &len);
                 return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                               "row %lld: cannot read '%.*s' as a timestamp",
-                               (long long)i, (int)(len > 64 ? 64 : len), s);
+                               "row %lld: cannot read '%.*s' as a timestamp", (long long)i,
+                               (int)(len > 64 ? 64 : len), s);
             }
         }
         *out = ts;
         return OCP_OK;
     }
     default:
-        return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                       "column is not a timestamp");
+        return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column is not a timestamp");
     }
     if (def != NULL)
         for (i = 0; i < n; i++)
@@ -211,9 +203,8 @@ static int to_time(const struct pq_file *f, int rg, int col,
 
 /* ---- numbers ------------------------------------------------------- */
 
-static int to_number(const struct pq_file *f, int rg, int col,
-                     const struct pq_colvalues *v, struct ocp_arena *arena,
-                     const double **out, struct ocp_error *err)
+static int to_number(const struct pq_file *f, int rg, int col, const struct pq_colvalues *v,
+                     struct ocp_arena *arena, const double **out, struct ocp_error *err)
 {
     const struct pq_colinfo *c = &f->cols[col];
     int64_t n = v->nrows, i;
@@ -298,8 +289,7 @@ static int to_number(const struct pq_file *f, int rg, int col,
             size_t w = (size_t)c->type_length;
             if (c->logical == PQ_LT_FLOAT16) {
                 for (i = 0; i < n; i++)
-                    d[i] = pq_float16_to_double(
-                        (uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+                    d[i] = pq_float16_to_double((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
             } else {
                 for (i = 0; i < n; i++)
                     d[i] = pq_decimal_to_double(p + w * (size_t)i, w, c->scale);
@@ -322,8 +312,7 @@ static int to_number(const struct pq_file *f, int rg, int col,
             break;
         }
         default:
-            return pq_fail(f, rg, col, err, OCP_ERR_DATA,
-                           "column is not numeric");
+            return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column is not numeric");
         }
     }
     /* A DOUBLE column's NULL entries hold NaN already (pq_colvalues). */
@@ -341,9 +330,8 @@ static int to_number(const struct pq_file *f, int rg, int col,
  * check runs once per distinct value (the column's dictionary, whether the
  * file stored the values PLAIN or dictionary-coded), so its cost follows
  * the number of distinct strings, not rows. */
-static int check_utf8(const struct pq_file *f, int rg, int col,
-                      const struct ocp_strdict *d, uint32_t from,
-                      struct ocp_error *err)
+static int check_utf8(const struct pq_file *f, int rg, int col, const struct ocp_strdict *d,
+                      uint32_t from, struct ocp_error *err)
 {
     for (uint32_t i = from; d != NULL && i < d->count; i++) {
         size_t len, bad;
@@ -363,9 +351,8 @@ static int check_utf8(const struct pq_file *f, int rg, int col,
     return OCP_OK;
 }
 
-static int all_null_strings(const struct pq_file *f, int rg, int col,
-                            int64_t n, struct ocp_arena *arena,
-                            struct ocp_strcol *out, struct ocp_error *err)
+static int all_null_strings(const struct pq_file *f, int rg, int col, int64_t n,
+                            struct ocp_arena *arena, struct ocp_strcol *out, struct ocp_error *err)
 {
     struct pq_dictbuild b;
     struct ocp_strdict *d;
@@ -382,9 +369,9 @@ static int all_null_strings(const struct pq_file *f, int rg, int col,
     return OCP_OK;
 }
 
-int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
-                  int64_t row_offset, int64_t nrows, struct ocp_arena *arena,
-                  struct ocp_batch *out, struct ocp_error *err)
+int pq_table_read(struct pq_file *f, enum ocp_table table, int rg, int64_t row_offset,
+                  int64_t nrows, struct ocp_arena *arena, struct ocp_batch *out,
+                  struct ocp_error *err)
 {
     const struct ocp_tablespec *ts;
     int idx[OCP_MAX_COLUMNS];
@@ -396,11 +383,9 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
     memset(&local, 0, sizeof local);
     if ((rc = resolve(f, table, &ts, idx, err)) != OCP_OK)
         return rc;
-    if (rg < 0 || rg >= f->nrg || row_offset < 0 || nrows < 0 ||
-        row_offset > f->rgs[rg].num_rows ||
+    if (rg < 0 || rg >= f->nrg || row_offset < 0 || nrows < 0 || row_offset > f->rgs[rg].num_rows ||
         nrows > f->rgs[rg].num_rows - row_offset)
-        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE,
-                       "rows %lld..+%lld are outside row group %d",
+        return pq_fail(f, rg, -1, err, OCP_ERR_USAGE, "rows %lld..+%lld are outside row group %d",
                        (long long)row_offset, (long long)nrows, rg);
     out->table = table;
     out->nrows = (size_t)nrows;
@@ -422,27 +407,23 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
         c = &f->cols[col];
         oc->present = 1;
         if (c->shape == PQ_SHAPE_MAP_KEY || c->shape == PQ_SHAPE_MAP_VALUE) {
-            struct pq_mapcache *mc =
-                cache != NULL ? pq_readcache_map(cache, c->map_key) : NULL;
-            rc = pq_map_read_json_cached(f, rg, col, row_offset, nrows, arena,
-                                         s, mc, &oc->str, err);
+            struct pq_mapcache *mc = cache != NULL ? pq_readcache_map(cache, c->map_key) : NULL;
+            rc =
+                pq_map_read_json_cached(f, rg, col, row_offset, nrows, arena, s, mc, &oc->str, err);
             if (rc == OCP_OK)
-                rc = check_utf8(f, rg, col, oc->str.dict,
-                                mc != NULL ? mc->utf8_ok : 0, err);
+                rc = check_utf8(f, rg, col, oc->str.dict, mc != NULL ? mc->utf8_ok : 0, err);
             if (rc == OCP_OK && mc != NULL)
                 mc->utf8_ok = oc->str.dict->count;
             continue;
         }
         if (c->logical == PQ_LT_UNKNOWN &&
-            (ts->cols[j].kind == OCP_KIND_STRING ||
-             ts->cols[j].kind == OCP_KIND_LABELS)) {
+            (ts->cols[j].kind == OCP_KIND_STRING || ts->cols[j].kind == OCP_KIND_LABELS)) {
             rc = all_null_strings(f, rg, col, nrows, arena, &oc->str, err);
             continue;
         }
         if (cache != NULL && c->type == PQ_BYTE_ARRAY)
             sc = pq_readcache_str(cache, col);
-        rc = pq_chunk_read_cached(f, rg, col, row_offset, nrows, arena, s, sc,
-                                  &v, err);
+        rc = pq_chunk_read_cached(f, rg, col, row_offset, nrows, arena, s, sc, &v, err);
         if (rc != OCP_OK)
             break;
         switch (ts->cols[j].kind) {
@@ -470,8 +451,8 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg,
 
 /* ---- statistics for pruning ---------------------------------------- */
 
-int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us,
-                        int64_t *max_us, int *known, struct ocp_error *err)
+int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us, int64_t *max_us, int *known,
+                        struct ocp_error *err)
 {
     struct pq_colstats st;
     const struct pq_colinfo *c;
@@ -494,13 +475,11 @@ int pq_table_time_range(struct pq_file *f, int rg, int64_t *min_us,
         pq_timestamp_to_us(st.min_i, c->time_unit, min_us);
         pq_timestamp_to_us(st.max_i, c->time_unit, max_us);
         *known = 1;
-    } else if (c->type == PQ_INT32 && c->logical == PQ_LT_DATE &&
-               st.kind == 'i') {
+    } else if (c->type == PQ_INT32 && c->logical == PQ_LT_DATE && st.kind == 'i') {
         *min_us = days_to_us(st.min_i);
         *max_us = days_to_us(st.max_i + 1) - 1;
         *known = 1;
-    } else if (c->type == PQ_BYTE_ARRAY && st.min_len >= 10 &&
-               st.max_len >= 10) {
+    } else if (c->type == PQ_BYTE_ARRAY && st.min_len >= 10 && st.max_len >= 10) {
         int32_t d0, d1;
         if (txt_parse_date((const char *)st.min, 10, &d0) == 0 &&
             txt_parse_date((const char *)st.max, 10, &d1) == 0) {

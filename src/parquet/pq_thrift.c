@@ -161,8 +161,7 @@ static void skip_value(struct pq_tr *t, int type, int in_coll)
         kv = read_byte(t);
         kt = kv >> 4;
         vt = kv & 0x0f;
-        if (kt == PQ_TC_STOP || kt > PQ_TC_STRUCT || vt == PQ_TC_STOP ||
-            vt > PQ_TC_STRUCT) {
+        if (kt == PQ_TC_STOP || kt > PQ_TC_STRUCT || vt == PQ_TC_STOP || vt > PQ_TC_STRUCT) {
             pq_tr_fail(t, "thrift map has an unknown element type");
             break;
         }

@@ -39,9 +39,9 @@ enum pq_tc_type {
 struct pq_tr {
     const uint8_t *p, *end;
     int depth;
-    int bad;          /* 1 after the first error */
-    int truncated;    /* the error was running out of bytes */
-    const char *why;  /* static text describing the first error */
+    int bad;         /* 1 after the first error */
+    int truncated;   /* the error was running out of bytes */
+    const char *why; /* static text describing the first error */
 };
 
 /* Starts reading len bytes at p. */

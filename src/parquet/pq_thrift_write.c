@@ -135,8 +135,7 @@ void pq_tw_list_header(struct pq_tw *t, enum pq_ttype elem, size_t count)
     }
 }
 
-void pq_tw_field_list(struct pq_tw *t, int16_t fid, enum pq_ttype elem,
-                      size_t count)
+void pq_tw_field_list(struct pq_tw *t, int16_t fid, enum pq_ttype elem, size_t count)
 {
     field_header(t, fid, PQ_TT_LIST);
     pq_tw_list_header(t, elem, count);

@@ -13,8 +13,7 @@
 
 static uint32_t le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static int intern(struct pq_cr *c, const uint8_t *p, size_t len, uint32_t *id)
@@ -22,14 +21,14 @@ static int intern(struct pq_cr *c, const uint8_t *p, size_t len, uint32_t *id)
     int rc = c->sc != NULL ? pq_strcache_intern(c->sc, p, len, id)
                            : pq_dictbuild_intern(c->db, p, len, id);
     if (rc != OCP_OK)
-        return pq_cr_fail(c, rc, rc == OCP_ERR_OSERR ? "out of memory"
-                                                     : "too many distinct strings");
+        return pq_cr_fail(c, rc,
+                          rc == OCP_ERR_OSERR ? "out of memory" : "too many distinct strings");
     return OCP_OK;
 }
 
 /* PLAIN values skip .. skip + m of the page into dst. */
-static int plain_values(struct pq_cr *c, const uint8_t *p, size_t len,
-                        size_t skip, size_t m, uint8_t *dst)
+static int plain_values(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                        uint8_t *dst)
 {
     size_t i;
     int rc;
@@ -53,13 +52,12 @@ static int plain_values(struct pq_cr *c, const uint8_t *p, size_t len,
         for (i = 0; i < m; i++) {
             uint32_t l;
             if (end - p < 4)
-                return pq_cr_fail(c, OCP_ERR_DATA,
-                             "PLAIN byte arrays end early (%zu of %zu)", i, m);
+                return pq_cr_fail(c, OCP_ERR_DATA, "PLAIN byte arrays end early (%zu of %zu)", i,
+                                  m);
             l = le32(p);
             p += 4;
             if ((size_t)(end - p) < l)
-                return pq_cr_fail(c, OCP_ERR_DATA,
-                             "byte array of %u bytes runs past the page", l);
+                return pq_cr_fail(c, OCP_ERR_DATA, "byte array of %u bytes runs past the page", l);
             if ((rc = intern(c, p, l, &ids[i])) != OCP_OK)
                 return rc;
             p += l;
@@ -69,16 +67,16 @@ static int plain_values(struct pq_cr *c, const uint8_t *p, size_t len,
     default:
         if (c->slot == 0 || skip + m > len / c->slot)
             return pq_cr_fail(c, OCP_ERR_DATA,
-                         "PLAIN values end early: %zu values of %zu bytes in "
-                         "%zu bytes", skip + m, c->slot, len);
+                              "PLAIN values end early: %zu values of %zu bytes in "
+                              "%zu bytes",
+                              skip + m, c->slot, len);
         memcpy(dst, p + skip * c->slot, m * c->slot);
         return OCP_OK;
     }
 }
 
 /* Copies dictionary entries idx[0..k) into dst slots. */
-static void gather(const struct pq_cr *c, const uint32_t *idx, size_t k,
-                   uint8_t *dst)
+static void gather(const struct pq_cr *c, const uint32_t *idx, size_t k, uint8_t *dst)
 {
     const uint8_t *dv = c->dict_vals;
     size_t i, w = c->slot;
@@ -103,35 +101,33 @@ static void gather(const struct pq_cr *c, const uint32_t *idx, size_t k,
     }
 }
 
-static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len,
-                           size_t skip, size_t m, uint8_t *dst, int map_ids);
+static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                           uint8_t *dst, int map_ids);
 
-static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len,
-                       size_t skip, size_t m, uint8_t *dst)
+static int dict_values(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                       uint8_t *dst)
 {
     return dict_values_map(c, p, len, skip, m, dst, 1);
 }
 
 /* dict_values; for string ids, map_ids 0 leaves the page's indices
  * unmapped (the caller maps them, c->remap, while spreading them). */
-static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len,
-                           size_t skip, size_t m, uint8_t *dst, int map_ids)
+static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                           uint8_t *dst, int map_ids)
 {
     struct pq_rle_decoder d;
     size_t done = 0;
     int rc, bw;
 
     if (!c->have_dict)
-        return pq_cr_fail(c, OCP_ERR_DATA,
-                     "dictionary-encoded page without a dictionary page");
+        return pq_cr_fail(c, OCP_ERR_DATA, "dictionary-encoded page without a dictionary page");
     if (len < 1)
         return pq_cr_fail(c, OCP_ERR_DATA, "dictionary indices are missing");
     bw = p[0];
     if (bw > 32 || pq_rle_init(&d, p + 1, len - 1, bw) != OCP_OK)
         return pq_cr_fail(c, OCP_ERR_DATA, "dictionary index bit width %d", bw);
     if (skip > 0) {
-        rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
-                             BATCH * sizeof(uint32_t));
+        rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap, BATCH * sizeof(uint32_t));
         if (rc != OCP_OK)
             return pq_cr_fail(c, rc, "out of memory");
         while (done < skip) {
@@ -157,8 +153,7 @@ static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len,
         }
         return OCP_OK;
     }
-    rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
-                         BATCH * sizeof(uint32_t));
+    rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap, BATCH * sizeof(uint32_t));
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, "out of memory");
     while (done < m) {
@@ -172,8 +167,7 @@ static int dict_values_map(struct pq_cr *c, const uint8_t *p, size_t len,
     return OCP_OK;
 }
 
-static int rle_bool_values(struct pq_cr *c, const uint8_t *p, size_t len,
-                           size_t m, uint8_t *dst)
+static int rle_bool_values(struct pq_cr *c, const uint8_t *p, size_t len, size_t m, uint8_t *dst)
 {
     struct pq_rle_decoder d;
     size_t done = 0, i;
@@ -185,8 +179,7 @@ static int rle_bool_values(struct pq_cr *c, const uint8_t *p, size_t len,
     l = le32(p);
     if (l > len - 4)
         return pq_cr_fail(c, OCP_ERR_DATA, "RLE boolean length exceeds the page");
-    rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap,
-                         BATCH * sizeof(uint32_t));
+    rc = pq_scratch_grow((void **)&c->s->u32, &c->s->u32_cap, BATCH * sizeof(uint32_t));
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, "out of memory");
     pq_rle_init(&d, p + 4, l, 1);
@@ -202,19 +195,16 @@ static int rle_bool_values(struct pq_cr *c, const uint8_t *p, size_t len,
     return OCP_OK;
 }
 
-static int delta_int_values(struct pq_cr *c, const uint8_t *p, size_t len,
-                            size_t m, uint8_t *dst)
+static int delta_int_values(struct pq_cr *c, const uint8_t *p, size_t len, size_t m, uint8_t *dst)
 {
     size_t used, i;
     int rc;
 
     if (c->ci->type == PQ_INT64) {
-        rc = pq_delta_binary_decode(p, len, m, (int64_t *)(void *)dst, &used,
-                                    c->err);
+        rc = pq_delta_binary_decode(p, len, m, (int64_t *)(void *)dst, &used, c->err);
         return rc == OCP_OK ? OCP_OK : pq_cr_ctx(c, rc);
     }
-    rc = pq_scratch_grow((void **)&c->s->i64, &c->s->i64_cap,
-                         (m ? m : 1) * sizeof(int64_t));
+    rc = pq_scratch_grow((void **)&c->s->i64, &c->s->i64_cap, (m ? m : 1) * sizeof(int64_t));
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, "out of memory");
     rc = pq_delta_binary_decode(p, len, m, c->s->i64, &used, c->err);
@@ -227,8 +217,8 @@ static int delta_int_values(struct pq_cr *c, const uint8_t *p, size_t len,
     return OCP_OK;
 }
 
-static int delta_bytes_values(struct pq_cr *c, int enc, const uint8_t *p,
-                              size_t len, size_t m, uint8_t *dst)
+static int delta_bytes_values(struct pq_cr *c, int enc, const uint8_t *p, size_t len, size_t m,
+                              uint8_t *dst)
 {
     struct pq_bytes *v;
     size_t used, i;
@@ -254,17 +244,16 @@ static int delta_bytes_values(struct pq_cr *c, int enc, const uint8_t *p,
     }
     for (i = 0; i < m; i++) {
         if (v[i].len != c->slot)
-            return pq_cr_fail(c, OCP_ERR_DATA,
-                         "fixed-length value of %u bytes, expected %zu",
-                         v[i].len, c->slot);
+            return pq_cr_fail(c, OCP_ERR_DATA, "fixed-length value of %u bytes, expected %zu",
+                              v[i].len, c->slot);
         memcpy(dst + i * c->slot, v[i].ptr, c->slot);
     }
     return OCP_OK;
 }
 
 /* Decodes m non-NULL values of encoding enc into dst[0 .. m slots). */
-static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
-                      size_t m, uint8_t *dst)
+static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len, size_t m,
+                      uint8_t *dst)
 {
     enum pq_type t = c->ci->type;
     int rc;
@@ -294,8 +283,8 @@ static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
             return delta_bytes_values(c, enc, p, len, m, dst);
         break;
     case PQ_ENC_BYTE_STREAM_SPLIT:
-        if (t == PQ_INT32 || t == PQ_INT64 || t == PQ_FLOAT ||
-            t == PQ_DOUBLE || t == PQ_FIXED_LEN_BYTE_ARRAY) {
+        if (t == PQ_INT32 || t == PQ_INT64 || t == PQ_FLOAT || t == PQ_DOUBLE ||
+            t == PQ_FIXED_LEN_BYTE_ARRAY) {
             rc = pq_bss_decode(p, len, m, c->slot, dst, c->err);
             return rc == OCP_OK ? OCP_OK : pq_cr_ctx(c, rc);
         }
@@ -307,14 +296,14 @@ static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len,
                               : "encoding %d is not supported",
                           enc);
     }
-    return pq_cr_fail(c, OCP_ERR_DATA, "encoding %s is not valid for %s",
-                 pq_encoding_name(enc), pq_type_name(t));
+    return pq_cr_fail(c, OCP_ERR_DATA, "encoding %s is not valid for %s", pq_encoding_name(enc),
+                      pq_type_name(t));
 }
 
 /* PLAIN and dictionary pages skip cheaply; the other encodings decode the
  * skipped values too (into scratch) since their streams cannot seek. */
-int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p,
-                         size_t len, size_t skip, size_t m, uint8_t *dst)
+int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p, size_t len, size_t skip, size_t m,
+                     uint8_t *dst)
 {
     int rc;
 
@@ -328,8 +317,7 @@ int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p,
         return dict_values(c, p, len, skip, m, dst);
     if (skip > SIZE_MAX / 2 / (c->slot ? c->slot : 1))
         return pq_cr_fail(c, OCP_ERR_DATA, "page too large");
-    rc = pq_scratch_grow((void **)&c->s->tmp, &c->s->tmp_cap,
-                         (skip + m) * c->slot + 16);
+    rc = pq_scratch_grow((void **)&c->s->tmp, &c->s->tmp_cap, (skip + m) * c->slot + 16);
     if (rc != OCP_OK)
         return pq_cr_fail(c, rc, "out of memory");
     rc = decode_all(c, enc, p, len, skip + m, c->s->tmp);
@@ -341,9 +329,8 @@ int pq_values_decode(struct pq_cr *c, int enc, const uint8_t *p,
 /* Fixed-width PLAIN values skip .. skip + m of a page straight to their
  * entries: one forward pass from the page instead of a copy of the dense
  * values and a second pass spreading them (pq_values_expand). */
-int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
-                           size_t skip, size_t m, const int16_t *def,
-                           int16_t maxd, size_t nv, uint8_t *dst)
+int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                           const int16_t *def, int16_t maxd, size_t nv, uint8_t *dst)
 {
     size_t i, j = 0, w = c->slot;
     const uint64_t fill = c->null_fill;
@@ -359,7 +346,8 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
     if (w == 0 || skip + m > len / w)
         return pq_cr_fail(c, OCP_ERR_DATA,
                           "PLAIN values end early: %zu values of %zu bytes in "
-                          "%zu bytes", skip + m, w, len);
+                          "%zu bytes",
+                          skip + m, w, len);
     p += skip * w;
     /* The index read is clamped to the last value, so a NULL entry after
      * the last value reads inside the page; its bytes are then dropped.
@@ -371,7 +359,7 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
             /* Eight entries at a time while all eight hold a value (the
              * usual case: NULLs are few or come in runs): one copy. */
             const uint64_t ones = 0x0001000100010001ull;
-            for (; i + 8 <= nv && j + 8 <= m; ) {
+            for (; i + 8 <= nv && j + 8 <= m;) {
                 uint64_t a, b;
                 memcpy(&a, def + i, 8);
                 memcpy(&b, def + i + 4, 8);
@@ -385,7 +373,7 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
                     size_t t = def[i] == maxd;
                     uint64_t x;
                     uint64_t keep = (uint64_t)0 - (uint64_t)t;
-                    memcpy(&x, p + 8 * j, 8); /* j < m: j + 8 <= m above */
+                    memcpy(&x, p + 8 * j, 8);        /* j < m: j + 8 <= m above */
                     x = (x & keep) | (fill & ~keep); /* masks, not a branch */
                     memcpy(dst + 8 * i, &x, 8);
                     j += t;
@@ -424,9 +412,8 @@ int pq_values_plain_spread(struct pq_cr *c, const uint8_t *p, size_t len,
  * front of dst, then spread back to front over the nv entries, each
  * mapped to the file's lasting id (c->remap) on the way: one pass instead
  * of a mapping pass and a spreading pass. */
-int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
-                              size_t skip, size_t m, const int16_t *def,
-                              int16_t maxd, size_t nv, uint8_t *dst)
+int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len, size_t skip, size_t m,
+                              const int16_t *def, int16_t maxd, size_t nv, uint8_t *dst)
 {
     uint32_t *v = (uint32_t *)(void *)dst;
     const uint32_t *map = c->remap;
@@ -479,8 +466,8 @@ int pq_values_dict_ids_spread(struct pq_cr *c, const uint8_t *p, size_t len,
 }
 
 /* Back to front, so it works in place. */
-void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill,
-                      const int16_t *def, int16_t maxd, size_t nv, size_t m)
+void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill, const int16_t *def,
+                      int16_t maxd, size_t nv, size_t m)
 {
     size_t i = nv, j = m;
 
@@ -547,4 +534,3 @@ void pq_values_expand(uint8_t *vals, size_t w, int ids, uint64_t fill,
         break;
     }
 }
-

@@ -3,8 +3,8 @@
  * options, the temporary file, cutting row groups, the footer, and the
  * final rename.
  */
-#include "pq_write_internal.h"
 #include "ocpagg/parquet.h"
+#include "pq_write_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,13 +31,12 @@ void pq_write_options_init(struct pq_write_options *opt)
     opt->dictionary = 1;
 }
 
-int pq_write_codec_parse(const char *name, enum pq_write_codec *out,
-                         struct ocp_error *err)
+int pq_write_codec_parse(const char *name, enum pq_write_codec *out, struct ocp_error *err)
 {
     /* The codecs the writer offers, named by pq_codec_name (any case);
      * "none" is the short form of UNCOMPRESSED. */
-    static const enum pq_write_codec offered[] = {
-        PQ_WRITE_UNCOMPRESSED, PQ_WRITE_SNAPPY, PQ_WRITE_GZIP, PQ_WRITE_ZSTD};
+    static const enum pq_write_codec offered[] = {PQ_WRITE_UNCOMPRESSED, PQ_WRITE_SNAPPY,
+                                                  PQ_WRITE_GZIP, PQ_WRITE_ZSTD};
     size_t i;
 
     if (strcasecmp(name, "none") == 0) {
@@ -51,8 +50,7 @@ int pq_write_codec_parse(const char *name, enum pq_write_codec *out,
         }
     }
     return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
-                         "unknown Parquet codec '%s' (none, snappy, gzip, zstd)",
-                         name);
+                         "unknown Parquet codec '%s' (none, snappy, gzip, zstd)", name);
 }
 
 static void free_writer(struct pq_writer *w)
@@ -81,27 +79,24 @@ static void free_writer(struct pq_writer *w)
     free(w);
 }
 
-static int check_options(const struct pq_write_options *o, const char *path,
-                         struct ocp_error *err)
+static int check_options(const struct pq_write_options *o, const char *path, struct ocp_error *err)
 {
     if (o->page_version != 1 && o->page_version != 2)
         return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
-                             "page version must be 1 or 2, not %d",
-                             o->page_version);
+                             "page version must be 1 or 2, not %d", o->page_version);
     if (o->codec != PQ_WRITE_UNCOMPRESSED && o->codec != PQ_WRITE_SNAPPY &&
         o->codec != PQ_WRITE_GZIP && o->codec != PQ_WRITE_ZSTD)
-        return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
-                             "unsupported codec %d", (int)o->codec);
-    if (o->row_group_rows == 0 || o->page_bytes == 0 ||
-        o->page_bytes > PQ_MAX_PAGE_BYTES || o->dict_max_bytes > PQ_MAX_DICT_BYTES)
+        return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL, "unsupported codec %d",
+                             (int)o->codec);
+    if (o->row_group_rows == 0 || o->page_bytes == 0 || o->page_bytes > PQ_MAX_PAGE_BYTES ||
+        o->dict_max_bytes > PQ_MAX_DICT_BYTES)
         return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
                              "row group rows must be > 0, page size in "
                              "1..1 GiB and dictionary size at most 1 GiB");
     return OCP_OK;
 }
 
-static int check_schema(const struct pq_schema_desc *s, const char *path,
-                        struct ocp_error *err)
+static int check_schema(const struct pq_schema_desc *s, const char *path, struct ocp_error *err)
 {
     size_t i, j;
 
@@ -111,11 +106,10 @@ static int check_schema(const struct pq_schema_desc *s, const char *path,
     for (i = 0; i < s->ncols; i++) {
         const struct pq_column_desc *c = &s->cols[i];
         if (c->name == NULL || c->name[0] == '\0')
-            return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL,
-                                 "column %zu has no name", i);
+            return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, NULL, "column %zu has no name", i);
         if (c->type < PQ_WT_BOOLEAN || c->type > PQ_WT_MAP)
-            return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, c->name,
-                                 "unknown column type %d", (int)c->type);
+            return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, c->name, "unknown column type %d",
+                                 (int)c->type);
         for (j = 0; j < i; j++)
             if (strcmp(s->cols[j].name, c->name) == 0)
                 return ocp_error_set(err, OCP_ERR_CONFIG, path, -1, c->name,
@@ -124,8 +118,7 @@ static int check_schema(const struct pq_schema_desc *s, const char *path,
     return OCP_OK;
 }
 
-static int use_dict(const struct pq_write_options *o,
-                    const struct pq_column_desc *c)
+static int use_dict(const struct pq_write_options *o, const struct pq_column_desc *c)
 {
     if (!o->dictionary || c->dict == PQ_DICT_OFF || c->type == PQ_WT_BOOLEAN)
         return 0;
@@ -180,18 +173,15 @@ static int build_columns(struct pq_writer *w, const struct pq_schema_desc *s)
         if (c->type == PQ_WT_MAP) {
             const char *kp[3] = {c->name, "key_value", "key"};
             const char *vp[3] = {c->name, "key_value", "value"};
-            rc = pq_leaf_init(&w->leaves[w->nleaves++], kp, 3, PQ_BYTE_ARRAY,
-                              opt + 1, 1, dict, w->opt.dict_max_bytes,
-                              w->opt.page_statistics);
+            rc = pq_leaf_init(&w->leaves[w->nleaves++], kp, 3, PQ_BYTE_ARRAY, opt + 1, 1, dict,
+                              w->opt.dict_max_bytes, w->opt.page_statistics);
             if (rc == OCP_OK)
-                rc = pq_leaf_init(&w->leaves[w->nleaves++], vp, 3,
-                                  PQ_BYTE_ARRAY, opt + 2, 1, dict,
+                rc = pq_leaf_init(&w->leaves[w->nleaves++], vp, 3, PQ_BYTE_ARRAY, opt + 2, 1, dict,
                                   w->opt.dict_max_bytes, w->opt.page_statistics);
         } else {
             const char *p[1] = {c->name};
-            rc = pq_leaf_init(&w->leaves[w->nleaves++], p, 1, physical(c->type),
-                              opt, 0, dict, w->opt.dict_max_bytes,
-                              w->opt.page_statistics);
+            rc = pq_leaf_init(&w->leaves[w->nleaves++], p, 1, physical(c->type), opt, 0, dict,
+                              w->opt.dict_max_bytes, w->opt.page_statistics);
         }
     }
     return rc;
@@ -219,20 +209,18 @@ static int copy_kv(struct pq_writer *w, const struct pq_write_options *o)
     return OCP_OK;
 }
 
-static int write_out(struct pq_writer *w, const void *p, size_t n,
-                     struct ocp_error *err)
+static int write_out(struct pq_writer *w, const void *p, size_t n, struct ocp_error *err)
 {
     if (n > 0 && fwrite(p, 1, n, w->f) != n)
-        return ocp_error_set(err, OCP_ERR_IOERR, w->path, -1, NULL,
-                             "cannot write %s: %s", w->tmp_path,
-                             strerror(errno));
+        return ocp_error_set(err, OCP_ERR_IOERR, w->path, -1, NULL, "cannot write %s: %s",
+                             w->tmp_path, strerror(errno));
     w->offset += (int64_t)n;
     return OCP_OK;
 }
 
 int pq_writer_create(const char *path, const struct pq_schema_desc *schema,
-                     const struct pq_write_options *opt,
-                     struct pq_writer **out, struct ocp_error *err)
+                     const struct pq_write_options *opt, struct pq_writer **out,
+                     struct ocp_error *err)
 {
     struct pq_write_options defaults;
     struct pq_writer *w = NULL;
@@ -272,8 +260,8 @@ int pq_writer_create(const char *path, const struct pq_schema_desc *schema,
     }
     w->f = fopen(w->tmp_path, "wb");
     if (w->f == NULL) {
-        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                           "cannot create %s: %s", w->tmp_path, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL, "cannot create %s: %s",
+                           w->tmp_path, strerror(errno));
         goto fail;
     }
     rc = write_out(w, "PAR1", 4, err);
@@ -322,38 +310,34 @@ static int finish_row_group(struct pq_writer *w, struct ocp_error *err)
             rc = write_out(w, l->pages.data, l->pages.len, err);
         if (rc != OCP_OK)
             return rc; /* write_out's message has the cause (strerror) */
-        pq_meta_column_chunk(&t, l, w->opt.codec, chunk_start, dict_off,
-                             data_off, dict_unc + l->uncompressed_bytes,
-                             w->offset - chunk_start);
+        pq_meta_column_chunk(&t, l, w->opt.codec, chunk_start, dict_off, data_off,
+                             dict_unc + l->uncompressed_bytes, w->offset - chunk_start);
         total_unc += dict_unc + l->uncompressed_bytes;
         total_comp += w->offset - chunk_start;
         pq_leaf_reset_chunk(l);
     }
     if (rc != OCP_OK)
-        return ocp_error_set(err, rc, w->path, c.row_group, NULL,
-                             "cannot write the row group");
+        return ocp_error_set(err, rc, w->path, c.row_group, NULL, "cannot write the row group");
     pq_tw_field_i64(&t, 2, total_unc);
     pq_tw_field_i64(&t, 3, (int64_t)w->rg_rows);
     pq_tw_field_i64(&t, 5, rg_start);
     pq_tw_field_i64(&t, 6, total_comp);
     pq_tw_end(&t);
     if (t.status != OCP_OK)
-        return ocp_error_set(err, t.status, w->path, c.row_group, NULL,
-                             "out of memory");
+        return ocp_error_set(err, t.status, w->path, c.row_group, NULL, "out of memory");
     w->nrow_groups++;
     w->rg_rows = 0;
     return OCP_OK;
 }
 
-int pq_writer_write_batch(struct pq_writer *w, const struct pq_column_data *cols,
-                          size_t nrows, struct ocp_error *err)
+int pq_writer_write_batch(struct pq_writer *w, const struct pq_column_data *cols, size_t nrows,
+                          struct ocp_error *err)
 {
     size_t done = 0;
     int rc = OCP_OK;
 
     if (w->failed)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL,
-                             "writing after a failure");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL, "writing after a failure");
     while (done < nrows && rc == OCP_OK) {
         uint64_t room = w->opt.row_group_rows - w->rg_rows;
         size_t n = nrows - done;
@@ -378,8 +362,7 @@ int pq_writer_flush_row_group(struct pq_writer *w, struct ocp_error *err)
     int rc;
 
     if (w->failed)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL,
-                             "writing after a failure");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, -1, NULL, "writing after a failure");
     rc = finish_row_group(w, err);
     if (rc != OCP_OK)
         w->failed = 1;
@@ -407,13 +390,12 @@ int pq_writer_close(struct pq_writer *w, struct ocp_error *err)
     if (rc != OCP_OK)
         goto fail;
     w->scratch.len = 0;
-    rc = pq_meta_footer(&w->scratch, w->cols, w->ncols, w->nleaves,
-                        w->opt.page_version == 2 ? 2 : 1,
-                        (int64_t)w->total_rows, w->nrow_groups, &w->rg_meta,
-                        w->opt.kv, w->opt.nkv);
+    rc =
+        pq_meta_footer(&w->scratch, w->cols, w->ncols, w->nleaves, w->opt.page_version == 2 ? 2 : 1,
+                       (int64_t)w->total_rows, w->nrow_groups, &w->rg_meta, w->opt.kv, w->opt.nkv);
     if (rc != OCP_OK || w->scratch.len > UINT32_MAX) {
-        rc = ocp_error_set(err, rc != OCP_OK ? rc : OCP_ERR_DATA, w->path, -1,
-                           NULL, "cannot serialize the footer");
+        rc = ocp_error_set(err, rc != OCP_OK ? rc : OCP_ERR_DATA, w->path, -1, NULL,
+                           "cannot serialize the footer");
         goto fail;
     }
     len = (uint32_t)w->scratch.len;
@@ -430,20 +412,19 @@ int pq_writer_close(struct pq_writer *w, struct ocp_error *err)
     f = w->f;
     w->f = NULL;
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = ocp_error_set(err, OCP_ERR_IOERR, w->path, -1, NULL,
-                           "cannot write %s: %s", w->tmp_path, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_IOERR, w->path, -1, NULL, "cannot write %s: %s",
+                           w->tmp_path, strerror(errno));
         fclose(f);
         goto fail;
     }
     if (fclose(f) != 0) {
-        rc = ocp_error_set(err, OCP_ERR_IOERR, w->path, -1, NULL,
-                           "cannot close %s: %s", w->tmp_path, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_IOERR, w->path, -1, NULL, "cannot close %s: %s",
+                           w->tmp_path, strerror(errno));
         goto fail;
     }
     if (rename(w->tmp_path, w->path) != 0) {
         rc = ocp_error_set(err, OCP_ERR_CANTCREAT, w->path, -1, NULL,
-                           "cannot rename %s into place: %s", w->tmp_path,
-                           strerror(errno));
+                           "cannot rename %s into place: %s", w->tmp_path, strerror(errno));
         goto fail;
     }
     free_writer(w);

@@ -19,8 +19,7 @@ enum str_form { STR_BAD = 0, STR_IDS, STR_OFFSETS, STR_CSTR };
 
 static enum str_form strings_form(const struct pq_strings *s)
 {
-    int n = (s->ids != NULL || s->dict != NULL) + (s->offsets != NULL ||
-                                                   s->data != NULL) +
+    int n = (s->ids != NULL || s->dict != NULL) + (s->offsets != NULL || s->data != NULL) +
             (s->cstr != NULL);
 
     if (n != 1)
@@ -41,8 +40,8 @@ static int str_is_null(const struct pq_strings *s, enum str_form f, size_t i)
     return 0;
 }
 
-static int put_str(struct pq_leaf *l, const struct pq_strings *s,
-                   enum str_form f, size_t i, uint32_t rep)
+static int put_str(struct pq_leaf *l, const struct pq_strings *s, enum str_form f, size_t i,
+                   uint32_t rep)
 {
     if (f == STR_IDS)
         return pq_leaf_put_dict_id(l, s->dict, s->ids[i], rep);
@@ -50,22 +49,19 @@ static int put_str(struct pq_leaf *l, const struct pq_strings *s,
         if (s->offsets[i + 1] < s->offsets[i])
             return OCP_ERR_DATA;
         return pq_leaf_put_bytes(l, s->data + s->offsets[i],
-                                 (size_t)(s->offsets[i + 1] - s->offsets[i]),
-                                 rep);
+                                 (size_t)(s->offsets[i + 1] - s->offsets[i]), rep);
     }
     return pq_leaf_put_bytes(l, s->cstr[i], strlen(s->cstr[i]), rep);
 }
 
-static int missing(const struct pq_writer *w, const struct pq_wcol *c,
-                   struct ocp_error *err)
+static int missing(const struct pq_writer *w, const struct pq_wcol *c, struct ocp_error *err)
 {
-    return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path,
-                         (int64_t)w->nrow_groups, c->name,
+    return ocp_error_set(err, OCP_ERR_SOFTWARE, w->path, (int64_t)w->nrow_groups, c->name,
                          "no values of the column's type were given");
 }
 
-static int row_is_null(const struct pq_wcol *c, const struct pq_column_data *d,
-                       enum str_form f, size_t r)
+static int row_is_null(const struct pq_wcol *c, const struct pq_column_data *d, enum str_form f,
+                       size_t r)
 {
     if (d->valid != NULL && d->valid[r] == 0)
         return 1;
@@ -83,9 +79,8 @@ static int row_is_null(const struct pq_wcol *c, const struct pq_column_data *d,
     }
 }
 
-static int write_flat(struct pq_writer *w, const struct pq_wcol *c,
-                      const struct pq_column_data *d, size_t start, size_t n,
-                      struct ocp_error *err)
+static int write_flat(struct pq_writer *w, const struct pq_wcol *c, const struct pq_column_data *d,
+                      size_t start, size_t n, struct ocp_error *err)
 {
     struct pq_write_ctx ctx = {&w->opt, w->path, (int64_t)w->nrow_groups};
     struct pq_leaf *l = &w->leaves[c->leaf];
@@ -123,10 +118,10 @@ static int write_flat(struct pq_writer *w, const struct pq_wcol *c,
         pq_leaf_row(l);
         if (row_is_null(c, d, f, r)) {
             if (!c->optional)
-                return ocp_error_set(err, OCP_ERR_DATA, w->path,
-                                     (int64_t)w->nrow_groups, c->name,
+                return ocp_error_set(err, OCP_ERR_DATA, w->path, (int64_t)w->nrow_groups, c->name,
                                      "NULL in a required column (row %zu of "
-                                     "the batch)", r);
+                                     "the batch)",
+                                     r);
             rc = pq_leaf_put_null(l, 0, 0);
         } else {
             switch (c->type) {
@@ -153,16 +148,17 @@ static int write_flat(struct pq_writer *w, const struct pq_wcol *c,
         if (rc == OCP_OK)
             rc = pq_leaf_maybe_flush(l, &ctx, err);
         else
-            rc = ocp_error_set(err, rc, w->path, (int64_t)w->nrow_groups,
-                               c->name, "bad value or out of memory at row "
-                               "%zu of the batch", r);
+            rc = ocp_error_set(err, rc, w->path, (int64_t)w->nrow_groups, c->name,
+                               "bad value or out of memory at row "
+                               "%zu of the batch",
+                               r);
     }
     return rc;
 }
 
 static int write_map_row(struct pq_writer *w, const struct pq_wcol *c,
-                         const struct pq_column_data *d, enum str_form kf,
-                         enum str_form vf, size_t r, struct ocp_error *err)
+                         const struct pq_column_data *d, enum str_form kf, enum str_form vf,
+                         size_t r, struct ocp_error *err)
 {
     struct pq_leaf *kl = &w->leaves[c->leaf], *vl = &w->leaves[c->leaf + 1];
     uint32_t base = (uint32_t)c->optional; /* level of a present map */
@@ -173,18 +169,18 @@ static int write_map_row(struct pq_writer *w, const struct pq_wcol *c,
     pq_leaf_row(vl);
     if (d->valid != NULL && d->valid[r] == 0) {
         if (!c->optional)
-            return ocp_error_set(err, OCP_ERR_DATA, w->path,
-                                 (int64_t)w->nrow_groups, c->name,
+            return ocp_error_set(err, OCP_ERR_DATA, w->path, (int64_t)w->nrow_groups, c->name,
                                  "NULL in a required column (row %zu of the "
-                                 "batch)", r);
+                                 "batch)",
+                                 r);
         rc = pq_leaf_put_null(kl, 0, 0);
         return rc == OCP_OK ? pq_leaf_put_null(vl, 0, 0) : rc;
     }
     b = d->map_offsets[r];
     e = d->map_offsets[r + 1];
     if (e < b)
-        return ocp_error_set(err, OCP_ERR_DATA, w->path, (int64_t)w->nrow_groups,
-                             c->name, "map offsets decrease at row %zu", r);
+        return ocp_error_set(err, OCP_ERR_DATA, w->path, (int64_t)w->nrow_groups, c->name,
+                             "map offsets decrease at row %zu", r);
     if (b == e) {
         rc = pq_leaf_put_null(kl, base, 0);
         return rc == OCP_OK ? pq_leaf_put_null(vl, base, 0) : rc;
@@ -192,8 +188,7 @@ static int write_map_row(struct pq_writer *w, const struct pq_wcol *c,
     for (k = b; k < e && rc == OCP_OK; k++) {
         uint32_t rep = k == b ? 0 : 1;
         if (str_is_null(&d->keys, kf, (size_t)k))
-            return ocp_error_set(err, OCP_ERR_DATA, w->path,
-                                 (int64_t)w->nrow_groups, c->name,
+            return ocp_error_set(err, OCP_ERR_DATA, w->path, (int64_t)w->nrow_groups, c->name,
                                  "NULL map key at row %zu", r);
         rc = put_str(kl, &d->keys, kf, (size_t)k, rep);
         if (rc != OCP_OK)
@@ -206,9 +201,8 @@ static int write_map_row(struct pq_writer *w, const struct pq_wcol *c,
     return rc;
 }
 
-static int write_map(struct pq_writer *w, const struct pq_wcol *c,
-                     const struct pq_column_data *d, size_t start, size_t n,
-                     struct ocp_error *err)
+static int write_map(struct pq_writer *w, const struct pq_wcol *c, const struct pq_column_data *d,
+                     size_t start, size_t n, struct ocp_error *err)
 {
     struct pq_write_ctx ctx = {&w->opt, w->path, (int64_t)w->nrow_groups};
     enum str_form kf = strings_form(&d->keys), vf = strings_form(&d->values);
@@ -221,9 +215,8 @@ static int write_map(struct pq_writer *w, const struct pq_wcol *c,
         rc = write_map_row(w, c, d, kf, vf, r, err);
         if (rc != OCP_OK) {
             if (err != NULL && err->code == OCP_OK)
-                ocp_error_set(err, rc, w->path, (int64_t)w->nrow_groups,
-                              c->name, "bad value or out of memory at row %zu",
-                              r);
+                ocp_error_set(err, rc, w->path, (int64_t)w->nrow_groups, c->name,
+                              "bad value or out of memory at row %zu", r);
             break;
         }
         /* Pages end between rows, so both leaves check after a row. */
@@ -234,8 +227,8 @@ static int write_map(struct pq_writer *w, const struct pq_wcol *c,
     return rc;
 }
 
-int pq_write_rows(struct pq_writer *w, const struct pq_column_data *cols,
-                  size_t start, size_t n, struct ocp_error *err)
+int pq_write_rows(struct pq_writer *w, const struct pq_column_data *cols, size_t start, size_t n,
+                  struct ocp_error *err)
 {
     size_t i;
     int rc = OCP_OK;

@@ -19,9 +19,8 @@
 
 #define PQ_DICT_FULL UINT32_MAX
 
-int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath,
-                 enum pq_type ptype, int max_def, int max_rep, int use_dict,
-                 size_t dict_max, int page_stats_on)
+int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath, enum pq_type ptype,
+                 int max_def, int max_rep, int use_dict, size_t dict_max, int page_stats_on)
 {
     size_t total = 0;
     int i;
@@ -82,8 +81,7 @@ void pq_leaf_release(struct pq_leaf *l)
 
 /* ---- statistics ----------------------------------------------------- */
 
-static int cmp_values(enum pq_type t, const uint8_t *a, size_t alen,
-                      const uint8_t *b, size_t blen)
+static int cmp_values(enum pq_type t, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     switch (t) {
     case PQ_INT32: {
@@ -123,8 +121,7 @@ static int set_buf(struct pq_buf *b, const void *p, size_t n)
     return pq_buf_append(b, p, n);
 }
 
-static int stats_update(struct pq_wstats *s, enum pq_type t, const void *p,
-                        size_t n)
+static int stats_update(struct pq_wstats *s, enum pq_type t, const void *p, size_t n)
 {
     int rc = OCP_OK;
 
@@ -183,8 +180,7 @@ int pq_leaf_finish_stats(struct pq_leaf *l)
 
     if (l->ptype == PQ_BYTE_ARRAY) {
         for (i = 0; i < l->nentries && rc == OCP_OK; i++)
-            rc = stats_update(&l->stats, l->ptype,
-                              l->dict_plain.data + l->entries[i].offset,
+            rc = stats_update(&l->stats, l->ptype, l->dict_plain.data + l->entries[i].offset,
                               l->entries[i].len);
     }
     stats_fix_zero(&l->stats, l->ptype);
@@ -306,8 +302,7 @@ static int dict_find(struct pq_leaf *l, const void *p, size_t n, uint32_t *ix)
         }
         pos = (pos + 1) & (l->nslots - 1);
     }
-    if (l->dict_plain.len + prefix + n > l->dict_max ||
-        l->nentries >= PQ_DICT_FULL - 1) {
+    if (l->dict_plain.len + prefix + n > l->dict_max || l->nentries >= PQ_DICT_FULL - 1) {
         *ix = PQ_DICT_FULL;
         return OCP_OK;
     }
@@ -320,8 +315,7 @@ static int dict_find(struct pq_leaf *l, const void *p, size_t n, uint32_t *ix)
         l->entries_cap = cap;
     }
     if (prefix) {
-        uint8_t len4[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16),
-                           (uint8_t)(n >> 24)};
+        uint8_t len4[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
         rc = pq_buf_append(&l->dict_plain, len4, 4);
         if (rc != OCP_OK)
             return rc;
@@ -340,8 +334,7 @@ static int dict_find(struct pq_leaf *l, const void *p, size_t n, uint32_t *ix)
 static int append_plain(struct pq_leaf *l, const void *p, size_t n)
 {
     if (l->ptype == PQ_BYTE_ARRAY) {
-        uint8_t len4[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16),
-                           (uint8_t)(n >> 24)};
+        uint8_t len4[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
         int rc = pq_buf_append(&l->plain, len4, 4);
         if (rc != OCP_OK)
             return rc;
@@ -444,8 +437,7 @@ int pq_leaf_put_bytes(struct pq_leaf *l, const void *p, size_t len, uint32_t rep
     return rc;
 }
 
-int pq_leaf_put_dict_id(struct pq_leaf *l, const struct ocp_strdict *d,
-                        uint32_t id, uint32_t rep)
+int pq_leaf_put_dict_id(struct pq_leaf *l, const struct ocp_strdict *d, uint32_t id, uint32_t rep)
 {
     size_t len;
     const char *s;
@@ -457,8 +449,7 @@ int pq_leaf_put_dict_id(struct pq_leaf *l, const struct ocp_strdict *d,
     s = ocp_strdict_get(d, id, &len);
     if (!l->dict_mode)
         return pq_leaf_put_bytes(l, s, len, rep);
-    if (l->cache_dict != d || l->cache_serial != d->serial ||
-        l->cache_len < d->count) {
+    if (l->cache_dict != d || l->cache_serial != d->serial || l->cache_len < d->count) {
         if (l->cache_len < d->count) {
             uint32_t *c = realloc(l->cache, (size_t)d->count * sizeof *c);
             if (c == NULL)

@@ -58,8 +58,7 @@ void pq_tw_field_string(struct pq_tw *t, int16_t fid, const char *s);
 /* Field header of a struct field, then opens it (close with pq_tw_end). */
 void pq_tw_field_struct(struct pq_tw *t, int16_t fid);
 /* Field header of a list field with its element type and count. */
-void pq_tw_field_list(struct pq_tw *t, int16_t fid, enum pq_ttype elem,
-                      size_t count);
+void pq_tw_field_list(struct pq_tw *t, int16_t fid, enum pq_ttype elem, size_t count);
 /* List header without a field (for lists assembled piecewise). */
 void pq_tw_list_header(struct pq_tw *t, enum pq_ttype elem, size_t count);
 /* List elements. */
@@ -92,24 +91,24 @@ struct pq_wdict_entry {
 /* The state of one leaf column: the chunk being built in memory. */
 struct pq_leaf {
     /* fixed by the schema */
-    char *path[3];            /* path in schema; npath elements */
+    char *path[3]; /* path in schema; npath elements */
     int npath;
-    char *dotted;             /* "a.b.c" for error messages */
+    char *dotted; /* "a.b.c" for error messages */
     enum pq_type ptype;
     int max_def, max_rep;
-    int use_dict;             /* dictionary allowed for this column */
-    size_t dict_max;          /* dictionary size limit (PLAIN bytes) */
-    int page_stats_on;        /* statistics in page headers */
+    int use_dict;      /* dictionary allowed for this column */
+    size_t dict_max;   /* dictionary size limit (PLAIN bytes) */
+    int page_stats_on; /* statistics in page headers */
 
     /* the current page */
-    uint32_t *def, *rep;      /* levels of the page's entries */
+    uint32_t *def, *rep; /* levels of the page's entries */
     size_t nlevels, levels_cap;
-    size_t page_rows;         /* rows begun in this page */
-    size_t page_nulls;        /* entries with def < max_def */
-    struct pq_buf plain;      /* PLAIN values (also booleans bit-packed) */
-    uint32_t *idx;            /* dictionary indices */
+    size_t page_rows;    /* rows begun in this page */
+    size_t page_nulls;   /* entries with def < max_def */
+    struct pq_buf plain; /* PLAIN values (also booleans bit-packed) */
+    uint32_t *idx;       /* dictionary indices */
     size_t nidx, idx_cap;
-    size_t bool_count;        /* booleans packed into plain */
+    size_t bool_count; /* booleans packed into plain */
     struct pq_wstats page_stats;
 
     /* the dictionary of the chunk */
@@ -118,7 +117,7 @@ struct pq_leaf {
     struct pq_buf dict_plain; /* PLAIN encoded dictionary page body */
     struct pq_wdict_entry *entries;
     uint32_t nentries, entries_cap;
-    uint32_t *slots;          /* open addressing: entry index + 1 */
+    uint32_t *slots; /* open addressing: entry index + 1 */
     uint32_t nslots;
     /* cache "input dictionary id -> our index" for dictionary-coded input */
     const struct ocp_strdict *cache_dict;
@@ -127,10 +126,10 @@ struct pq_leaf {
     uint32_t cache_len;
 
     /* the chunk */
-    struct pq_buf pages;      /* serialized data pages (headers + bodies) */
-    int64_t num_values;       /* level entries */
+    struct pq_buf pages;        /* serialized data pages (headers + bodies) */
+    int64_t num_values;         /* level entries */
     int64_t uncompressed_bytes; /* of data pages, headers included */
-    int used_plain;           /* some data page is PLAIN */
+    int used_plain;             /* some data page is PLAIN */
     struct pq_wstats stats;
 
     /* scratch, reused between pages */
@@ -139,13 +138,12 @@ struct pq_leaf {
 
 struct pq_write_ctx {
     const struct pq_write_options *opt;
-    const char *file;  /* for error messages */
+    const char *file; /* for error messages */
     int64_t row_group;
 };
 
-int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath,
-                 enum pq_type ptype, int max_def, int max_rep, int use_dict,
-                 size_t dict_max, int page_stats_on);
+int pq_leaf_init(struct pq_leaf *l, const char *const *path, int npath, enum pq_type ptype,
+                 int max_def, int max_rep, int use_dict, size_t dict_max, int page_stats_on);
 void pq_leaf_release(struct pq_leaf *l);
 
 /* Appending entries: a NULL (or empty map) at definition level def, a
@@ -155,23 +153,22 @@ int pq_leaf_put_null(struct pq_leaf *l, uint32_t def, uint32_t rep);
 int pq_leaf_put_fixed(struct pq_leaf *l, const void *v, uint32_t rep);
 int pq_leaf_put_bool(struct pq_leaf *l, int v, uint32_t rep);
 int pq_leaf_put_bytes(struct pq_leaf *l, const void *p, size_t len, uint32_t rep);
-int pq_leaf_put_dict_id(struct pq_leaf *l, const struct ocp_strdict *d,
-                        uint32_t id, uint32_t rep);
+int pq_leaf_put_dict_id(struct pq_leaf *l, const struct ocp_strdict *d, uint32_t id, uint32_t rep);
 /* Counts a new row for the page; call before its first entry. */
-static inline void pq_leaf_row(struct pq_leaf *l) { l->page_rows++; }
+static inline void pq_leaf_row(struct pq_leaf *l)
+{
+    l->page_rows++;
+}
 
 /* Ends the page when it has grown past the page size. */
-int pq_leaf_maybe_flush(struct pq_leaf *l, const struct pq_write_ctx *c,
-                        struct ocp_error *err);
+int pq_leaf_maybe_flush(struct pq_leaf *l, const struct pq_write_ctx *c, struct ocp_error *err);
 /* Ends the current page if it has entries. */
-int pq_leaf_flush_page(struct pq_leaf *l, const struct pq_write_ctx *c,
-                       struct ocp_error *err);
+int pq_leaf_flush_page(struct pq_leaf *l, const struct pq_write_ctx *c, struct ocp_error *err);
 /* Builds the dictionary page (when one is needed) into out, replacing its
  * contents; *dict_bytes_uncompressed gets its uncompressed size with
  * header.  out is left empty when the chunk has no dictionary. */
-int pq_leaf_dict_page(struct pq_leaf *l, const struct pq_write_ctx *c,
-                      struct pq_buf *out, int64_t *uncompressed,
-                      struct ocp_error *err);
+int pq_leaf_dict_page(struct pq_leaf *l, const struct pq_write_ctx *c, struct pq_buf *out,
+                      int64_t *uncompressed, struct ocp_error *err);
 /* Folds the dictionary's values into the chunk statistics (byte arrays
  * skip per-value comparisons while dictionary encoded); call once before
  * writing the chunk's metadata. */
@@ -191,18 +188,15 @@ struct pq_wcol {
 };
 
 /* Appends one ColumnChunk struct (a list element) for leaf l. */
-void pq_meta_column_chunk(struct pq_tw *t, const struct pq_leaf *l,
-                          enum pq_write_codec codec, int64_t chunk_offset,
-                          int64_t dict_offset, int64_t data_offset,
+void pq_meta_column_chunk(struct pq_tw *t, const struct pq_leaf *l, enum pq_write_codec codec,
+                          int64_t chunk_offset, int64_t dict_offset, int64_t data_offset,
                           int64_t uncompressed, int64_t compressed);
 
 /* Serializes the FileMetaData into out; row_groups holds nrow_groups
  * RowGroup structs already serialized back to back. */
-int pq_meta_footer(struct pq_buf *out, const struct pq_wcol *cols,
-                   size_t ncols, size_t nleaves, int version,
-                   int64_t num_rows, size_t nrow_groups,
-                   const struct pq_buf *row_groups, const struct pq_kv *kv,
-                   size_t nkv);
+int pq_meta_footer(struct pq_buf *out, const struct pq_wcol *cols, size_t ncols, size_t nleaves,
+                   int version, int64_t num_rows, size_t nrow_groups,
+                   const struct pq_buf *row_groups, const struct pq_kv *kv, size_t nkv);
 
 /* ---- the writer (pq_write.c, pq_write_batch.c) --------------------- */
 
@@ -210,23 +204,23 @@ struct pq_writer {
     char *path;
     char *tmp_path;
     FILE *f;
-    int64_t offset;                 /* bytes written to f */
-    struct pq_write_options opt;    /* kv points at kv below */
-    struct pq_kv *kv;               /* copies */
+    int64_t offset;              /* bytes written to f */
+    struct pq_write_options opt; /* kv points at kv below */
+    struct pq_kv *kv;            /* copies */
     size_t ncols;
     struct pq_wcol *cols;
     size_t nleaves;
     struct pq_leaf *leaves;
-    uint64_t rg_rows;               /* rows in the open row group */
+    uint64_t rg_rows; /* rows in the open row group */
     uint64_t total_rows;
     size_t nrow_groups;
-    struct pq_buf rg_meta;          /* serialized RowGroup structs */
+    struct pq_buf rg_meta; /* serialized RowGroup structs */
     struct pq_buf scratch;
     int failed;
 };
 
 /* Appends rows [start, start + n) of every column to the open row group. */
-int pq_write_rows(struct pq_writer *w, const struct pq_column_data *cols,
-                  size_t start, size_t n, struct ocp_error *err);
+int pq_write_rows(struct pq_writer *w, const struct pq_column_data *cols, size_t start, size_t n,
+                  struct ocp_error *err);
 
 #endif

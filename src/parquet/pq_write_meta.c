@@ -8,8 +8,8 @@
 #include <string.h>
 
 /* One SchemaElement of a leaf or flat column. */
-static void schema_leaf(struct pq_tw *t, const char *name, enum pq_wtype type,
-                        int repetition, int json, int utc)
+static void schema_leaf(struct pq_tw *t, const char *name, enum pq_wtype type, int repetition,
+                        int json, int utc)
 {
     pq_tw_begin(t);
     switch (type) {
@@ -54,13 +54,12 @@ static void schema_leaf(struct pq_tw *t, const char *name, enum pq_wtype type,
         int micros = type == PQ_WT_TIMESTAMP_MICROS;
         /* The ConvertedType is written for local timestamps too, as the
          * legacy readers that only know ConvertedType expect. */
-        pq_tw_field_i32(t, 6, micros ? PQ_CT_TIMESTAMP_MICROS
-                                     : PQ_CT_TIMESTAMP_MILLIS);
+        pq_tw_field_i32(t, 6, micros ? PQ_CT_TIMESTAMP_MICROS : PQ_CT_TIMESTAMP_MILLIS);
         pq_tw_field_struct(t, 10);
         pq_tw_field_struct(t, PQ_LT_TIMESTAMP);
         pq_tw_field_bool(t, 1, utc);
-        pq_tw_field_struct(t, 2);               /* TimeUnit */
-        pq_tw_field_struct(t, micros ? 2 : 1);  /* MICROS or MILLIS */
+        pq_tw_field_struct(t, 2);              /* TimeUnit */
+        pq_tw_field_struct(t, micros ? 2 : 1); /* MICROS or MILLIS */
         pq_tw_end(t);
         pq_tw_end(t);
         pq_tw_end(t);
@@ -107,9 +106,8 @@ static size_t schema_count(const struct pq_wcol *cols, size_t ncols)
     return n;
 }
 
-void pq_meta_column_chunk(struct pq_tw *t, const struct pq_leaf *l,
-                          enum pq_write_codec codec, int64_t chunk_offset,
-                          int64_t dict_offset, int64_t data_offset,
+void pq_meta_column_chunk(struct pq_tw *t, const struct pq_leaf *l, enum pq_write_codec codec,
+                          int64_t chunk_offset, int64_t dict_offset, int64_t data_offset,
                           int64_t uncompressed, int64_t compressed)
 {
     int32_t enc[4];
@@ -146,11 +144,9 @@ void pq_meta_column_chunk(struct pq_tw *t, const struct pq_leaf *l,
     pq_tw_end(t);
 }
 
-int pq_meta_footer(struct pq_buf *out, const struct pq_wcol *cols,
-                   size_t ncols, size_t nleaves, int version,
-                   int64_t num_rows, size_t nrow_groups,
-                   const struct pq_buf *row_groups, const struct pq_kv *kv,
-                   size_t nkv)
+int pq_meta_footer(struct pq_buf *out, const struct pq_wcol *cols, size_t ncols, size_t nleaves,
+                   int version, int64_t num_rows, size_t nrow_groups,
+                   const struct pq_buf *row_groups, const struct pq_kv *kv, size_t nkv)
 {
     struct pq_tw t;
     size_t i;
@@ -168,8 +164,7 @@ int pq_meta_footer(struct pq_buf *out, const struct pq_wcol *cols,
             schema_map(&t, cols[i].name, cols[i].optional);
         else
             schema_leaf(&t, cols[i].name, cols[i].type,
-                        cols[i].optional ? PQ_OPTIONAL : PQ_REQUIRED,
-                        cols[i].json, cols[i].utc);
+                        cols[i].optional ? PQ_OPTIONAL : PQ_REQUIRED, cols[i].json, cols[i].utc);
     }
     pq_tw_field_i64(&t, 3, num_rows);
     pq_tw_field_list(&t, 4, PQ_TT_STRUCT, nrow_groups);

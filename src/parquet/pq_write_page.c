@@ -17,15 +17,14 @@
 
 static int put_u32le(struct pq_buf *b, uint32_t v)
 {
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                    (uint8_t)(v >> 24)};
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     return pq_buf_append(b, x, 4);
 }
 
 /* Appends n hybrid-encoded levels; with a 4-byte length in front for v1
  * pages. */
-static int encode_levels(struct pq_leaf *l, struct pq_buf *out,
-                         const uint32_t *lv, int max_level, int prefixed)
+static int encode_levels(struct pq_leaf *l, struct pq_buf *out, const uint32_t *lv, int max_level,
+                         int prefixed)
 {
     size_t at = out->len;
     int rc;
@@ -72,8 +71,7 @@ static int encode_values(struct pq_leaf *l, struct pq_buf *out, int *encoding)
         return rc;
     }
     *encoding = PQ_ENC_PLAIN;
-    return l->plain.len > 0 ? pq_buf_append(out, l->plain.data, l->plain.len)
-                            : OCP_OK;
+    return l->plain.len > 0 ? pq_buf_append(out, l->plain.data, l->plain.len) : OCP_OK;
 }
 
 static int fits_i32(size_t n)
@@ -81,8 +79,7 @@ static int fits_i32(size_t n)
     return n <= (size_t)INT32_MAX;
 }
 
-int pq_leaf_maybe_flush(struct pq_leaf *l, const struct pq_write_ctx *c,
-                        struct ocp_error *err)
+int pq_leaf_maybe_flush(struct pq_leaf *l, const struct pq_write_ctx *c, struct ocp_error *err)
 {
     size_t est = l->plain.len + l->nlevels / 4;
 
@@ -94,20 +91,17 @@ int pq_leaf_maybe_flush(struct pq_leaf *l, const struct pq_write_ctx *c,
 }
 
 /* Compresses src into out (replacing its contents); UNCOMPRESSED copies. */
-static int compress(const struct pq_write_ctx *c, enum pq_codec codec,
-                    const struct pq_buf *src, struct pq_buf *out,
-                    struct ocp_error *err)
+static int compress(const struct pq_write_ctx *c, enum pq_codec codec, const struct pq_buf *src,
+                    struct pq_buf *out, struct ocp_error *err)
 {
     if (codec == PQ_CODEC_UNCOMPRESSED) {
         out->len = 0;
         return src->len > 0 ? pq_buf_append(out, src->data, src->len) : OCP_OK;
     }
-    return pq_compress(codec, c->opt->codec_level, src->data, src->len, out,
-                       err);
+    return pq_compress(codec, c->opt->codec_level, src->data, src->len, out, err);
 }
 
-int pq_leaf_flush_page(struct pq_leaf *l, const struct pq_write_ctx *c,
-                       struct ocp_error *err)
+int pq_leaf_flush_page(struct pq_leaf *l, const struct pq_write_ctx *c, struct ocp_error *err)
 {
     int v2 = c->opt->page_version == 2;
     int encoding = PQ_ENC_PLAIN;
@@ -226,15 +220,13 @@ int pq_leaf_flush_page(struct pq_leaf *l, const struct pq_write_ctx *c,
 
 fail:
     if (err != NULL && err->code == OCP_OK)
-        ocp_error_set(err, rc, c->file, c->row_group, l->dotted,
-                      "cannot encode a data page");
+        ocp_error_set(err, rc, c->file, c->row_group, l->dotted, "cannot encode a data page");
     ocp_error_context(err, c->file, c->row_group, l->dotted);
     return rc;
 }
 
-int pq_leaf_dict_page(struct pq_leaf *l, const struct pq_write_ctx *c,
-                      struct pq_buf *out, int64_t *uncompressed,
-                      struct ocp_error *err)
+int pq_leaf_dict_page(struct pq_leaf *l, const struct pq_write_ctx *c, struct pq_buf *out,
+                      int64_t *uncompressed, struct ocp_error *err)
 {
     struct pq_tw t;
     int rc;

@@ -26,16 +26,16 @@ static const enum pgi_kind aws_kinds[] = {
     K_UUID, /* uuid */
     K_INT,  /* report_period_id */
     K_TEXT, K_TEXT, K_TEXT, K_TEXT, K_TEXT, K_TEXT, K_TEXT, K_TEXT,
-    K_TEXT, /* cluster_id .. resource_id */
-    K_DATE, K_DATE, /* usage_start, usage_end */
+    K_TEXT,                 /* cluster_id .. resource_id */
+    K_DATE, K_DATE,         /* usage_start, usage_end */
     K_TEXT, K_TEXT, K_TEXT, /* product_code, product_family, instance_type */
-    K_INT,  /* cost_entry_bill_id */
-    K_TEXT, /* usage_account_id */
-    K_INT,  /* account_alias_id */
+    K_INT,                  /* cost_entry_bill_id */
+    K_TEXT,                 /* usage_account_id */
+    K_INT,                  /* account_alias_id */
     K_TEXT, K_TEXT, K_TEXT, /* availability_zone, region, unit */
-    K_NUM, K_NUM, K_NUM,    /* usage_amount, data in, data out */
+    K_NUM,  K_NUM,  K_NUM,  /* usage_amount, data in, data out */
     K_TEXT, K_TEXT,         /* data_transfer_direction, currency_code */
-    K_NUM, K_NUM, K_NUM, K_NUM, K_NUM, K_NUM, K_NUM, K_NUM, /* costs */
+    K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM,  K_NUM, /* costs */
     K_JSON, K_JSON, K_JSON, /* pod_labels, tags, aws_cost_category */
     K_INT,                  /* cost_category_id */
     K_UUID,                 /* source_uuid */
@@ -57,15 +57,13 @@ static struct pg_options aws_options(const struct pg_options *o)
     return a;
 }
 
-int pg_aws_preflight(const struct pg_options *o,
-                     const struct pg_periods *periods, int has_bill,
-                     int64_t bill_id, const int64_t *alias_ids,
-                     size_t n_alias_ids, FILE *report,
+int pg_aws_preflight(const struct pg_options *o, const struct pg_periods *periods, int has_bill,
+                     int64_t bill_id, const int64_t *alias_ids, size_t n_alias_ids, FILE *report,
                      struct ocp_error *err)
 {
     struct pg_options a = aws_options(o);
-    const struct pgi_table_spec spec = {PG_AWS_TABLE, aws_column_names,
-                                        aws_kinds, aws_ncols(), PG_AWS_TABLE};
+    const struct pgi_table_spec spec = {PG_AWS_TABLE, aws_column_names, aws_kinds, aws_ncols(),
+                                        PG_AWS_TABLE};
     struct pgi_checks ck;
     PGconn *conn = NULL;
     int32_t missing = 0;
@@ -76,8 +74,7 @@ int pg_aws_preflight(const struct pg_options *o,
     ck.err = err;
     if (spec.ncols != (int)(sizeof aws_kinds / sizeof aws_kinds[0]))
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                             "pg_aws.c: %d AWS columns but %d kinds",
-                             spec.ncols,
+                             "pg_aws.c: %d AWS columns but %d kinds", spec.ncols,
                              (int)(sizeof aws_kinds / sizeof aws_kinds[0]));
     if (has_bill && periods->n > 1) {
         /* Koku has one bill per AWS source and month, and so one
@@ -91,34 +88,31 @@ int pg_aws_preflight(const struct pg_options *o,
     }
     if ((rc = pgi_connect(&a, &conn, &ck.scratch)) != OCP_OK) {
         if (report != NULL)
-            fprintf(report, "ocpagg: postgres pre-flight: %s\n",
-                    ck.scratch.message);
+            fprintf(report, "ocpagg: postgres pre-flight: %s\n", ck.scratch.message);
         if (err != NULL)
             *err = ck.scratch;
         return rc;
     }
     if (pgi_check_table(conn, &a, &spec, periods, &ck, &missing, &owner)) {
         if (has_bill)
-            pgi_check_ids(conn, o->schema, "reporting_awscostentrybill",
-                          "aws.bill_id", &bill_id, 1, &ck);
-        pgi_check_ids(conn, o->schema, "reporting_awsaccountalias",
-                      "aws.account_aliases", alias_ids, n_alias_ids, &ck);
+            pgi_check_ids(conn, o->schema, "reporting_awscostentrybill", "aws.bill_id", &bill_id, 1,
+                          &ck);
+        pgi_check_ids(conn, o->schema, "reporting_awsaccountalias", "aws.account_aliases",
+                      alias_ids, n_alias_ids, &ck);
     }
     PQfinish(conn);
     return pgi_finish_checks(&ck);
 }
 
-int pg_aws_prepare_partitions(const struct pg_options *o,
-                              struct pg_partition_result *res,
+int pg_aws_prepare_partitions(const struct pg_options *o, struct pg_partition_result *res,
                               struct ocp_error *err)
 {
     struct pg_options a = aws_options(o);
     return pg_prepare_partitions(&a, res, err);
 }
 
-int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
-                 const struct pg_periods *periods, const char *aws_source_uuid,
-                 int64_t *deleted, struct ocp_error *err)
+int pg_aws_begin(struct pg_writer *w, const struct pg_options *o, const struct pg_periods *periods,
+                 const char *aws_source_uuid, int64_t *deleted, struct ocp_error *err)
 {
     char *q = pgi_qname(pgi_writer_conn(w), o->schema, PG_AWS_TABLE);
     char *sql = NULL;
@@ -131,8 +125,7 @@ int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
     if (q == NULL || (sql = malloc(cap)) == NULL) {
         free(q);
         pg_writer_abort(w, "ocpagg: out of memory");
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     /* Koku reruns OCP on AWS per (AWS source, OCP cluster, month):
      * delete_line_item_daily_summary_entries_for_date_range_raw with the
@@ -153,15 +146,14 @@ int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
         txt_format_date(periods->month[m].first_day, from);
         txt_format_date(periods->month[m].last_day, to);
         snprintf(id, sizeof id, "%" PRId64, periods->month[m].id);
-        rc = pgi_writer_exec(w, sql, 4, params,
-                             "DELETE of the range from the AWS table", &n, err);
+        rc = pgi_writer_exec(w, sql, 4, params, "DELETE of the range from the AWS table", &n, err);
         *deleted += n;
     }
     if (rc == OCP_OK) {
         size_t used = (size_t)snprintf(sql, cap, "COPY %s (", q);
         for (int i = 0; aws_column_names[i] != NULL; i++)
-            used += (size_t)snprintf(sql + used, cap - used, "%s%s",
-                                     i ? ", " : "", aws_column_names[i]);
+            used += (size_t)snprintf(sql + used, cap - used, "%s%s", i ? ", " : "",
+                                     aws_column_names[i]);
         snprintf(sql + used, cap - used, ") FROM STDIN (FORMAT csv)");
         rc = pgi_writer_copy_begin(w, sql, err);
     }
@@ -170,8 +162,7 @@ int pg_aws_begin(struct pg_writer *w, const struct pg_options *o,
     return rc;
 }
 
-int pg_aws_end(struct pg_writer *w, int64_t expected_rows, int64_t *copied,
-               struct ocp_error *err)
+int pg_aws_end(struct pg_writer *w, int64_t expected_rows, int64_t *copied, struct ocp_error *err)
 {
     int rc = pgi_writer_copy_end(w, copied,
                                  "COPY into " PG_AWS_TABLE " failed, both tables "

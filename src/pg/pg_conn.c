@@ -14,8 +14,7 @@
 
 const char *pgi_table(const struct pg_options *o)
 {
-    return o->table != NULL && o->table[0] != '\0' ? o->table
-                                                   : PG_DEFAULT_TABLE;
+    return o->table != NULL && o->table[0] != '\0' ? o->table : PG_DEFAULT_TABLE;
 }
 
 int pg_check_conninfo(const char *conninfo, struct ocp_error *err)
@@ -43,8 +42,7 @@ int pg_check_conninfo(const char *conninfo, struct ocp_error *err)
                              "here since it may hold secrets");
     }
     for (opt = opts; opt->keyword != NULL; opt++)
-        if (strcmp(opt->keyword, "password") == 0 && opt->val != NULL &&
-            opt->val[0] != '\0')
+        if (strcmp(opt->keyword, "password") == 0 && opt->val != NULL && opt->val[0] != '\0')
             has_password = 1;
     PQconninfoFree(opts);
     if (has_password)
@@ -62,8 +60,7 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-int pgi_connect(const struct pg_options *o, PGconn **out,
-                struct ocp_error *err)
+int pgi_connect(const struct pg_options *o, PGconn **out, struct ocp_error *err)
 {
     /* The session runs in UTC (set below) so that report periods, stored
      * as timestamptz at UTC midnight, compare with plain dates.
@@ -72,10 +69,8 @@ int pgi_connect(const struct pg_options *o, PGconn **out,
      * PG* environment, the service file and .pgpass.  Later keywords win
      * over the expanded conninfo, so client_encoding is always UTF8 (jsonb
      * and the UTF-8 checks assume it). */
-    const char *keys[] = {"dbname", "client_encoding",
-                          "fallback_application_name", NULL};
-    const char *vals[] = {o->conninfo != NULL ? o->conninfo : "", "UTF8",
-                          "ocpagg", NULL};
+    const char *keys[] = {"dbname", "client_encoding", "fallback_application_name", NULL};
+    const char *vals[] = {o->conninfo != NULL ? o->conninfo : "", "UTF8", "ocpagg", NULL};
     PGconn *conn;
     int rc;
 
@@ -113,8 +108,7 @@ int pgi_connect(const struct pg_options *o, PGconn **out,
         PGresult *res = PQexec(conn, "SET TimeZone = 'UTC'");
         int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
-            rc = pgi_fail(err, OCP_ERR_CANTCREAT, conn, res,
-                          "setting the session time zone");
+            rc = pgi_fail(err, OCP_ERR_CANTCREAT, conn, res, "setting the session time zone");
         PQclear(res);
         if (!ok) {
             PQfinish(conn);
@@ -171,14 +165,11 @@ static void one_line(char *buf, size_t size, const char *s)
     buf[n] = '\0';
 }
 
-int pgi_fail(struct ocp_error *err, int code, PGconn *conn,
-             const PGresult *res, const char *what)
+int pgi_fail(struct ocp_error *err, int code, PGconn *conn, const PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *primary =
-        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    const char *detail =
-        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
     const char *context = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
     char msg[220], det[120], where[96], column[64];
     const char *p;
@@ -202,8 +193,7 @@ int pgi_fail(struct ocp_error *err, int code, PGconn *conn,
         context = c != NULL ? c + 1 : NULL;
     }
     /* A terminated session or lost connection is not about a row. */
-    if (state != NULL && (strncmp(state, "57", 2) == 0 ||
-                          strncmp(state, "08", 2) == 0))
+    if (state != NULL && (strncmp(state, "57", 2) == 0 || strncmp(state, "08", 2) == 0))
         context = NULL;
     if (context != NULL && (p = strstr(context, ", line ")) != NULL) {
         long line = strtol(p + 7, NULL, 10);
@@ -215,13 +205,12 @@ int pgi_fail(struct ocp_error *err, int code, PGconn *conn,
             memcpy(column, c + 9, n);
             column[n] = '\0';
         }
-        snprintf(where, sizeof where, "report row %ld (COPY line %ld)%s%s",
-                 line, line, column[0] ? ", column " : "", column);
+        snprintf(where, sizeof where, "report row %ld (COPY line %ld)%s%s", line, line,
+                 column[0] ? ", column " : "", column);
     }
     return ocp_error_set(err, code, NULL, -1, column[0] ? column : NULL,
-                         "%s: SQLSTATE %s: %s%s%s%s%s%s", what,
-                         state ? state : "none", msg, where[0] ? " at " : "",
-                         where, det[0] ? " (" : "", det, det[0] ? ")" : "");
+                         "%s: SQLSTATE %s: %s%s%s%s%s%s", what, state ? state : "none", msg,
+                         where[0] ? " at " : "", where, det[0] ? " (" : "", det, det[0] ? ")" : "");
 }
 
 /* res when its statement succeeded; else the failure in err, res
@@ -237,18 +226,16 @@ static PGresult *succeeded(PGconn *conn, PGresult *res, int code, const char *wh
     return NULL;
 }
 
-PGresult *pgi_execp(PGconn *conn, const char *sql, int n,
-                    const char *const *params, int code, const char *what,
-                    struct ocp_error *err)
+PGresult *pgi_execp(PGconn *conn, const char *sql, int n, const char *const *params, int code,
+                    const char *what, struct ocp_error *err)
 {
-    return succeeded(conn, PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0), code,
-                     what, err);
+    return succeeded(conn, PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0), code, what,
+                     err);
 }
 
 /* PQexec, not PQexecParams with no parameters: callers may send several
  * statements in one string. */
-PGresult *pgi_exec(PGconn *conn, const char *sql, int code, const char *what,
-                   struct ocp_error *err)
+PGresult *pgi_exec(PGconn *conn, const char *sql, int code, const char *what, struct ocp_error *err)
 {
     return succeeded(conn, PQexec(conn, sql), code, what, err);
 }
@@ -271,8 +258,8 @@ int32_t pgi_next_month(int32_t day)
     return first + txt_days_in_month(first);
 }
 
-int pg_options_from_cfg(const struct cfg *c, struct pg_options *o,
-                        int64_t *ids, size_t cap, struct ocp_error *err)
+int pg_options_from_cfg(const struct cfg *c, struct pg_options *o, int64_t *ids, size_t cap,
+                        struct ocp_error *err)
 {
     memset(o, 0, sizeof *o);
     if (c->output_format != CFG_OUTPUT_POSTGRES)
@@ -297,8 +284,7 @@ int pg_options_from_cfg(const struct cfg *c, struct pg_options *o,
     o->create_partitions = c->pg_create_partitions;
     o->lock_timeout_seconds = c->pg_lock_timeout_seconds;
     o->report_period_auto = c->pg_report_period_auto;
-    o->report_period_id =
-        c->pg_has_report_period_id ? c->pg_report_period_id : c->report_period_id;
+    o->report_period_id = c->pg_has_report_period_id ? c->pg_report_period_id : c->report_period_id;
     o->cluster_id = c->cluster_id;
     o->cluster_alias = c->cluster_alias;
     o->source_uuid = c->source_uuid;

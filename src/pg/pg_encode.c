@@ -16,33 +16,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const pg_column_names[] = {
-    "uuid", "report_period_id", "cluster_id", "cluster_alias", "data_source",
-    "usage_start", "usage_end", "namespace", "node", "resource_id",
-    "pod_labels", "pod_usage_cpu_core_hours", "pod_request_cpu_core_hours",
-    "pod_effective_usage_cpu_core_hours", "pod_limit_cpu_core_hours",
-    "pod_usage_memory_gigabyte_hours", "pod_request_memory_gigabyte_hours",
-    "pod_effective_usage_memory_gigabyte_hours",
-    "pod_limit_memory_gigabyte_hours", "node_capacity_cpu_cores",
-    "node_capacity_cpu_core_hours", "node_capacity_memory_gigabytes",
-    "node_capacity_memory_gigabyte_hours", "cluster_capacity_cpu_core_hours",
-    "cluster_capacity_memory_gigabyte_hours", "persistentvolumeclaim",
-    "persistentvolume", "storageclass", "volume_labels", "all_labels",
-    "persistentvolumeclaim_capacity_gigabyte",
-    "persistentvolumeclaim_capacity_gigabyte_months",
-    "volume_request_storage_gigabyte_months",
-    "persistentvolumeclaim_usage_gigabyte_months", "source_uuid",
-    "infrastructure_usage_cost", "cost_category_id", NULL};
+const char *const pg_column_names[] = {"uuid",
+                                       "report_period_id",
+                                       "cluster_id",
+                                       "cluster_alias",
+                                       "data_source",
+                                       "usage_start",
+                                       "usage_end",
+                                       "namespace",
+                                       "node",
+                                       "resource_id",
+                                       "pod_labels",
+                                       "pod_usage_cpu_core_hours",
+                                       "pod_request_cpu_core_hours",
+                                       "pod_effective_usage_cpu_core_hours",
+                                       "pod_limit_cpu_core_hours",
+                                       "pod_usage_memory_gigabyte_hours",
+                                       "pod_request_memory_gigabyte_hours",
+                                       "pod_effective_usage_memory_gigabyte_hours",
+                                       "pod_limit_memory_gigabyte_hours",
+                                       "node_capacity_cpu_cores",
+                                       "node_capacity_cpu_core_hours",
+                                       "node_capacity_memory_gigabytes",
+                                       "node_capacity_memory_gigabyte_hours",
+                                       "cluster_capacity_cpu_core_hours",
+                                       "cluster_capacity_memory_gigabyte_hours",
+                                       "persistentvolumeclaim",
+                                       "persistentvolume",
+                                       "storageclass",
+                                       "volume_labels",
+                                       "all_labels",
+                                       "persistentvolumeclaim_capacity_gigabyte",
+                                       "persistentvolumeclaim_capacity_gigabyte_months",
+                                       "volume_request_storage_gigabyte_months",
+                                       "persistentvolumeclaim_usage_gigabyte_months",
+                                       "source_uuid",
+                                       "infrastructure_usage_cost",
+                                       "cost_category_id",
+                                       NULL};
 
 /* Column names of the numeric report columns, by enum rpt_num. */
 static const char *const num_names[RPT_NUM_COUNT] = {
-    "pod_usage_cpu_core_hours", "pod_request_cpu_core_hours",
-    "pod_effective_usage_cpu_core_hours", "pod_limit_cpu_core_hours",
-    "pod_usage_memory_gigabyte_hours", "pod_request_memory_gigabyte_hours",
+    "pod_usage_cpu_core_hours",
+    "pod_request_cpu_core_hours",
+    "pod_effective_usage_cpu_core_hours",
+    "pod_limit_cpu_core_hours",
+    "pod_usage_memory_gigabyte_hours",
+    "pod_request_memory_gigabyte_hours",
     "pod_effective_usage_memory_gigabyte_hours",
-    "pod_limit_memory_gigabyte_hours", "node_capacity_cpu_cores",
-    "node_capacity_cpu_core_hours", "node_capacity_memory_gigabytes",
-    "node_capacity_memory_gigabyte_hours", "cluster_capacity_cpu_core_hours",
+    "pod_limit_memory_gigabyte_hours",
+    "node_capacity_cpu_cores",
+    "node_capacity_cpu_core_hours",
+    "node_capacity_memory_gigabytes",
+    "node_capacity_memory_gigabyte_hours",
+    "cluster_capacity_cpu_core_hours",
     "cluster_capacity_memory_gigabyte_hours",
     "persistentvolumeclaim_capacity_gigabyte",
     "persistentvolumeclaim_capacity_gigabyte_months",
@@ -75,8 +102,7 @@ static size_t utf8_valid_prefix(const char *str)
             p += 3;
         } else if (c >= 0xF0 && c <= 0xF4) {
             unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-            if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 ||
-                (p[3] & 0xC0) != 0x80)
+            if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
                 break;
             p += 4;
         } else {
@@ -93,8 +119,7 @@ static int json_has_nul_escape(const char *s)
 {
     const char *p = s;
     while ((p = strchr(p, '\\')) != NULL) {
-        if (p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] == '0' &&
-            p[5] == '0')
+        if (p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] == '0' && p[5] == '0')
             return 1;
         if (p[1] == '\0')
             return 0;
@@ -105,19 +130,18 @@ static int json_has_nul_escape(const char *s)
 
 /* A failure names the day, the row within the block, its uuid and the
  * column, so the user can find it in the CSV report of the same run. */
-static int row_fail(struct ocp_error *err, const struct rpt_row *row,
-                    size_t index, const char *column, const char *what)
+static int row_fail(struct ocp_error *err, const struct rpt_row *row, size_t index,
+                    const char *column, const char *what)
 {
     char day[11];
     txt_format_date(row->usage_day, day);
     return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, column,
-                         "day %s, row %zu of the day (uuid %.36s): %s", day,
-                         index + 1, row->uuid, what);
+                         "day %s, row %zu of the day (uuid %.36s): %s", day, index + 1, row->uuid,
+                         what);
 }
 
-static int check_str(struct ocp_error *err, const struct rpt_row *row,
-                     size_t index, const char *column, const char *s,
-                     int is_json)
+static int check_str(struct ocp_error *err, const struct rpt_row *row, size_t index,
+                     const char *column, const char *s, int is_json)
 {
     size_t ok;
     char what[96];
@@ -126,14 +150,12 @@ static int check_str(struct ocp_error *err, const struct rpt_row *row,
         return OCP_OK;
     ok = utf8_valid_prefix(s);
     if (s[ok] != '\0') {
-        snprintf(what, sizeof what,
-                 "invalid UTF-8 at byte %zu (0x%02x); PostgreSQL rejects it",
-                 ok, (unsigned)(unsigned char)s[ok]);
+        snprintf(what, sizeof what, "invalid UTF-8 at byte %zu (0x%02x); PostgreSQL rejects it", ok,
+                 (unsigned)(unsigned char)s[ok]);
         return row_fail(err, row, index, column, what);
     }
     if (is_json && json_has_nul_escape(s))
-        return row_fail(err, row, index, column,
-                        "\\u0000 in JSON text; jsonb rejects it");
+        return row_fail(err, row, index, column, "\\u0000 in JSON text; jsonb rejects it");
     return OCP_OK;
 }
 
@@ -162,16 +184,14 @@ struct num_cache {
 #define PG_NUMERIC_LIMIT 1e18
 
 static int add_num(struct rpt_buf *b, struct num_cache *c, int col, double v,
-                   const struct rpt_row *row, size_t index,
-                   struct ocp_error *err)
+                   const struct rpt_row *row, size_t index, struct ocp_error *err)
 {
     if (isnan(v))
         return OCP_OK; /* the report's NULL */
     if (c->len[col] == 0 || memcmp(&c->value[col], &v, sizeof v) != 0) {
         if (!(fabs(v) < PG_NUMERIC_LIMIT)) {
             char what[96];
-            snprintf(what, sizeof what,
-                     "%g does not fit numeric(33,15) (|x| < 1e18)", v);
+            snprintf(what, sizeof what, "%g does not fit numeric(33,15) (|x| < 1e18)", v);
             return row_fail(err, row, index, num_names[col], what);
         }
         c->len[col] = rpt_format_double(v, c->text[col]);
@@ -193,11 +213,9 @@ static int period_of(const struct pg_periods *p, int32_t day, int64_t *id)
 }
 
 int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
-                    const struct pg_periods *periods, struct rpt_buf *out,
-                    struct ocp_error *err)
+                    const struct pg_periods *periods, struct rpt_buf *out, struct ocp_error *err)
 {
-    static const char *const json_cols[] = {"pod_labels", "volume_labels",
-                                            "all_labels"};
+    static const char *const json_cols[] = {"pod_labels", "volume_labels", "all_labels"};
     size_t start_len = out->len, meta_room, r;
     struct num_cache cache;
     int64_t cur_period = INT64_MIN;
@@ -213,8 +231,7 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
                              "are required");
     {
         const char *names[] = {"cluster_id", "cluster_alias", "source_uuid"};
-        const char *vals[] = {meta->cluster_id, meta->cluster_alias,
-                              meta->source_uuid};
+        const char *vals[] = {meta->cluster_id, meta->cluster_alias, meta->source_uuid};
         for (int i = 0; i < 3; i++)
             if (vals[i] != NULL && vals[i][utf8_valid_prefix(vals[i])] != '\0')
                 return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, names[i],
@@ -225,8 +242,7 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
 
     for (r = 0; r < t->count; r++) {
         const struct rpt_row *row = &t->rows[r];
-        const char *json_vals[3] = {row->pod_labels, row->volume_labels,
-                                    row->all_labels};
+        const char *json_vals[3] = {row->pod_labels, row->volume_labels, row->all_labels};
         int64_t period = meta->report_period_id;
         char num[24];
         size_t room;
@@ -240,18 +256,16 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
         }
         if (period != cur_period) {
             if (period < INT32_MIN || period > INT32_MAX) {
-                rc = row_fail(err, row, r, "report_period_id",
-                              "outside the integer column's range");
+                rc =
+                    row_fail(err, row, r, "report_period_id", "outside the integer column's range");
                 break;
             }
-            period_len = (size_t)snprintf(period_text, sizeof period_text,
-                                          ",%" PRId64 ",", period);
+            period_len = (size_t)snprintf(period_text, sizeof period_text, ",%" PRId64 ",", period);
             cur_period = period;
         }
-        if (row->has_cost_category && (row->cost_category_id < INT32_MIN ||
-                                       row->cost_category_id > INT32_MAX)) {
-            rc = row_fail(err, row, r, "cost_category_id",
-                          "outside the integer column's range");
+        if (row->has_cost_category &&
+            (row->cost_category_id < INT32_MIN || row->cost_category_id > INT32_MAX)) {
+            rc = row_fail(err, row, r, "cost_category_id", "outside the integer column's range");
             break;
         }
         if ((rc = check_str(err, row, r, "namespace", row->namespace_, 0)) ||
@@ -267,10 +281,9 @@ int pg_encode_block(const struct rpt_table *t, const struct rpt_meta *meta,
             break;
 
         room = 128 + meta_room + period_len + 32 * RPT_NUM_COUNT + rpt_csv_row_key_room(row) +
-               rpt_csv_field_room(row->pod_labels) +
-               rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +
-               rpt_csv_field_room(row->storageclass) + rpt_csv_field_room(row->volume_labels) +
-               rpt_csv_field_room(row->all_labels);
+               rpt_csv_field_room(row->pod_labels) + rpt_csv_field_room(row->pvc) +
+               rpt_csv_field_room(row->pv) + rpt_csv_field_room(row->storageclass) +
+               rpt_csv_field_room(row->volume_labels) + rpt_csv_field_room(row->all_labels);
         if (rpt_buf_reserve(out, room) != 0) {
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                                "out of memory encoding the COPY block");

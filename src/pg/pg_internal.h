@@ -19,8 +19,7 @@ const char *pgi_table(const struct pg_options *o);
  * conninfo with a password is OCP_ERR_CONFIG; a failed connection
  * OCP_ERR_CANTCREAT with libpq's message (which never holds a password,
  * since none may be configured). */
-int pgi_connect(const struct pg_options *o, PGconn **out,
-                struct ocp_error *err);
+int pgi_connect(const struct pg_options *o, PGconn **out, struct ocp_error *err);
 
 /* "schema"."name" quoted for SQL, malloc'd; NULL when out of memory. */
 char *pgi_qname(PGconn *conn, const char *schema, const char *name);
@@ -32,8 +31,7 @@ char *pgi_literal(PGconn *conn, const char *s);
  * hint; context)".  When the error context names a COPY line and column
  * (COPY t, line N, column c), the message says "report row N" and the
  * column goes to err->column.  Returns code. */
-int pgi_fail(struct ocp_error *err, int code, PGconn *conn,
-             const PGresult *res, const char *what);
+int pgi_fail(struct ocp_error *err, int code, PGconn *conn, const PGresult *res, const char *what);
 
 /* Runs sql (no parameters) and expects a command or tuples result;
  * returns the result (caller PQclear's) or NULL after recording the
@@ -42,9 +40,8 @@ PGresult *pgi_exec(PGconn *conn, const char *sql, int code, const char *what,
                    struct ocp_error *err);
 
 /* Like pgi_exec with text parameters. */
-PGresult *pgi_execp(PGconn *conn, const char *sql, int n,
-                    const char *const *params, int code, const char *what,
-                    struct ocp_error *err);
+PGresult *pgi_execp(PGconn *conn, const char *sql, int n, const char *const *params, int code,
+                    const char *what, struct ocp_error *err);
 
 /* ---- Pre-flight pieces shared by the tables (pg_preflight.c) ---- */
 
@@ -91,9 +88,8 @@ int pgi_relation_exists(PGconn *conn, const char *lit, struct pgi_checks *ck);
  * <schema>.<table>, which a deferred foreign key points at (else it fails
  * only at COMMIT): one problem naming `what` (the config key) and the
  * missing ids, or the missing table. */
-void pgi_check_ids(PGconn *conn, const char *schema, const char *table,
-                   const char *what, const int64_t *ids, size_t n,
-                   struct pgi_checks *ck);
+void pgi_check_ids(PGconn *conn, const char *schema, const char *table, const char *what,
+                   const int64_t *ids, size_t n, struct pgi_checks *ck);
 
 /* The checks of one target table, changing nothing: it exists (else the
  * schema or the table is named), SELECT/INSERT/DELETE privileges, RANGE
@@ -104,10 +100,9 @@ void pgi_check_ids(PGconn *conn, const char *schema, const char *table,
  * Problems go to ck.  Returns 1 when the table exists (so later checks
  * make sense), else 0.  *missing: months without their partition;
  * *can_create: the role owns the table. */
-int pgi_check_table(PGconn *conn, const struct pg_options *o,
-                    const struct pgi_table_spec *spec,
-                    const struct pg_periods *periods, struct pgi_checks *ck,
-                    int32_t *missing, int *can_create);
+int pgi_check_table(PGconn *conn, const struct pg_options *o, const struct pgi_table_spec *spec,
+                    const struct pg_periods *periods, struct pgi_checks *ck, int32_t *missing,
+                    int *can_create);
 
 /* ---- The months of the range and their partitions (pg_partitions.c) ---- */
 
@@ -115,16 +110,13 @@ int pgi_check_table(PGconn *conn, const struct pg_options *o,
  * each with o->report_period_id.  OCP_ERR_CONFIG when end_date is before
  * start_date, the range covers more than PG_MONTHS_MAX months, or it spans
  * more than one month with a fixed report_period_id. */
-int pgi_plan_months(const struct pg_options *o, struct pg_periods *p,
-                    struct ocp_error *err);
+int pgi_plan_months(const struct pg_options *o, struct pg_periods *p, struct ocp_error *err);
 
 /* *n = the months of p that have no partition <table>_YYYY_MM of the
  * table whose oid (as text) is oid.  OCP_ERR_CANTCREAT when a query
  * failed. */
-int pgi_count_missing_partitions(PGconn *conn, const char *oid,
-                                 const char *table,
-                                 const struct pg_periods *p, int32_t *n,
-                                 struct ocp_error *err);
+int pgi_count_missing_partitions(PGconn *conn, const char *oid, const char *table,
+                                 const struct pg_periods *p, int32_t *n, struct ocp_error *err);
 
 /* ---- More than one table in the data transaction (pg_writer.c) ----
  * The writer's own table is COPYed first; a later table (pg_aws.c) runs
@@ -136,13 +128,11 @@ int pgi_count_missing_partitions(PGconn *conn, const char *oid,
 
 /* Runs one statement with text parameters in the transaction; *rows
  * (when non-NULL) gets its row count.  OCP_ERR_IOERR naming `what`. */
-int pgi_writer_exec(struct pg_writer *w, const char *sql, int n,
-                    const char *const *params, const char *what,
-                    int64_t *rows, struct ocp_error *err);
+int pgi_writer_exec(struct pg_writer *w, const char *sql, int n, const char *const *params,
+                    const char *what, int64_t *rows, struct ocp_error *err);
 
 /* Starts another COPY ... FROM STDIN; pg_writer_write feeds it. */
-int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
-                          struct ocp_error *err);
+int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql, struct ocp_error *err);
 
 /* Ends that COPY; *rows = the rows the server took.  A failure is
  * recorded as "<what>: SQLSTATE ...". */

@@ -11,8 +11,7 @@
 #include "ocpagg/text.h"
 
 /* The partition name of the month that starts at first: <table>_YYYY_MM. */
-static void partition_name(const char *table, int32_t first, char *buf,
-                           size_t size)
+static void partition_name(const char *table, int32_t first, char *buf, size_t size)
 {
     char d[11];
     txt_format_date(first, d);
@@ -20,8 +19,7 @@ static void partition_name(const char *table, int32_t first, char *buf,
 }
 
 /* The months of the range, each cut to the range. */
-int pgi_plan_months(const struct pg_options *o, struct pg_periods *p,
-                    struct ocp_error *err)
+int pgi_plan_months(const struct pg_options *o, struct pg_periods *p, struct ocp_error *err)
 {
     int32_t day = o->start_date;
     memset(p, 0, sizeof *p);
@@ -59,16 +57,16 @@ int pgi_plan_months(const struct pg_options *o, struct pg_periods *p,
 
 /* Whether the table of oid has a partition called name: *exists 1 or 0.
  * OCP_ERR_CANTCREAT (err filled) when the catalog query fails. */
-static int partition_exists(PGconn *conn, const char *oid, const char *name,
-                            int *exists, struct ocp_error *err)
+static int partition_exists(PGconn *conn, const char *oid, const char *name, int *exists,
+                            struct ocp_error *err)
 {
     const char *params[2] = {oid, name};
-    PGresult *res = pgi_execp(conn,
-                              "SELECT 1 FROM pg_inherits i JOIN pg_class c ON "
-                              "c.oid = i.inhrelid WHERE i.inhparent = $1::oid AND "
-                              "c.relname = $2",
-                              2, params, OCP_ERR_CANTCREAT,
-                              "looking for the monthly partition", err);
+    PGresult *res =
+        pgi_execp(conn,
+                  "SELECT 1 FROM pg_inherits i JOIN pg_class c ON "
+                  "c.oid = i.inhrelid WHERE i.inhparent = $1::oid AND "
+                  "c.relname = $2",
+                  2, params, OCP_ERR_CANTCREAT, "looking for the monthly partition", err);
     if (res == NULL)
         return OCP_ERR_CANTCREAT;
     *exists = PQntuples(res) > 0;
@@ -77,17 +75,14 @@ static int partition_exists(PGconn *conn, const char *oid, const char *name,
 }
 
 /* Counts the months of p without their partition. */
-int pgi_count_missing_partitions(PGconn *conn, const char *oid,
-                                 const char *table,
-                                 const struct pg_periods *p, int32_t *n,
-                                 struct ocp_error *err)
+int pgi_count_missing_partitions(PGconn *conn, const char *oid, const char *table,
+                                 const struct pg_periods *p, int32_t *n, struct ocp_error *err)
 {
     *n = 0;
     for (int32_t m = 0; m < p->n; m++) {
         char name[400];
         int exists, rc;
-        partition_name(table, pgi_month_start(p->month[m].first_day), name,
-                       sizeof name);
+        partition_name(table, pgi_month_start(p->month[m].first_day), name, sizeof name);
         if ((rc = partition_exists(conn, oid, name, &exists, err)) != OCP_OK)
             return rc;
         if (!exists)
@@ -97,15 +92,13 @@ int pgi_count_missing_partitions(PGconn *conn, const char *oid,
 }
 
 /* One month's partition, in its own transaction. */
-static int create_partition(PGconn *conn, const struct pg_options *o,
-                            const char *oid, int32_t first, int has_ptables,
-                            const char *cols, struct pg_partition_result *r,
-                            struct ocp_error *err)
+static int create_partition(PGconn *conn, const struct pg_options *o, const char *oid,
+                            int32_t first, int has_ptables, const char *cols,
+                            struct pg_partition_result *r, struct ocp_error *err)
 {
     const char *table = pgi_table(o);
     char name[400], from[11], to[11], sql[4096], timeout[48];
-    char *qparent = pgi_qname(conn, o->schema, table), *qpart = NULL,
-         *qdef = NULL;
+    char *qparent = pgi_qname(conn, o->schema, table), *qpart = NULL, *qdef = NULL;
     PGresult *res = NULL;
     int rc = OCP_ERR_CANTCREAT;
     int64_t in_default = 0;
@@ -123,12 +116,10 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
      * transaction would. */
     snprintf(timeout, sizeof timeout, "SET LOCAL lock_timeout = '%.0fms'",
              o->lock_timeout_seconds * 1000.0);
-    if ((res = pgi_exec(conn, "BEGIN", OCP_ERR_CANTCREAT, "partition BEGIN",
-                        err)) == NULL)
+    if ((res = pgi_exec(conn, "BEGIN", OCP_ERR_CANTCREAT, "partition BEGIN", err)) == NULL)
         goto out;
     PQclear(res);
-    if ((res = pgi_exec(conn, timeout, OCP_ERR_CANTCREAT,
-                        "partition lock_timeout", err)) == NULL)
+    if ((res = pgi_exec(conn, timeout, OCP_ERR_CANTCREAT, "partition lock_timeout", err)) == NULL)
         goto rollback;
     PQclear(res);
     /* Is it there by now (another run may have made it)? */
@@ -138,8 +129,7 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
         if (partition_exists(conn, oid, name, &exists, err) != OCP_OK)
             goto rollback;
         if (exists) {
-            res = pgi_exec(conn, "COMMIT", OCP_ERR_CANTCREAT,
-                           "partition COMMIT", err);
+            res = pgi_exec(conn, "COMMIT", OCP_ERR_CANTCREAT, "partition COMMIT", err);
             rc = res ? OCP_OK : OCP_ERR_CANTCREAT;
             goto out;
         }
@@ -154,15 +144,13 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
                         "JOIN pg_namespace n ON n.oid = c.relnamespace "
                         "WHERE i.inhparent = $1::oid AND "
                         "pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'",
-                        1, params, OCP_ERR_CANTCREAT,
-                        "looking for the default partition", err);
+                        1, params, OCP_ERR_CANTCREAT, "looking for the default partition", err);
         if (res == NULL)
             goto rollback;
         if (PQntuples(res) > 0) {
             qdef = malloc(strlen(PQgetvalue(res, 0, 0)) + 1);
             if (qdef == NULL) {
-                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                                   "out of memory");
+                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
                 goto rollback;
             }
             strcpy(qdef, PQgetvalue(res, 0, 0));
@@ -190,8 +178,7 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
                  "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING "
                  "CONSTRAINTS)",
                  qpart, qparent);
-        if ((res = pgi_exec(conn, sql, OCP_ERR_CANTCREAT,
-                            "creating the partition", err)) == NULL)
+        if ((res = pgi_exec(conn, sql, OCP_ERR_CANTCREAT, "creating the partition", err)) == NULL)
             goto rollback;
         PQclear(res);
         {
@@ -199,8 +186,7 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
             size_t bigsize = strlen(cols) * 3 + strlen(qdef) + strlen(qpart) + 512;
             char *big = malloc(bigsize);
             if (big == NULL) {
-                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                                   "out of memory");
+                rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
                 goto rollback;
             }
             snprintf(big, bigsize,
@@ -220,8 +206,7 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
                  "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM ('%s') "
                  "TO ('%s')",
                  qparent, qpart, from, to);
-        if ((res = pgi_exec(conn, sql, OCP_ERR_CANTCREAT,
-                            "attaching the partition", err)) == NULL)
+        if ((res = pgi_exec(conn, sql, OCP_ERR_CANTCREAT, "attaching the partition", err)) == NULL)
             goto rollback;
         PQclear(res);
     }
@@ -232,8 +217,7 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
         char *pt = pgi_qname(conn, o->schema, "partitioned_tables");
         const char *params[5] = {o->schema, name, table, from, to};
         if (pt == NULL) {
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                               "out of memory");
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
             goto rollback;
         }
         snprintf(sql, sizeof sql,
@@ -247,8 +231,7 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
                  pt, pt);
         free(pt);
         if ((res = pgi_execp(conn, sql, 5, params, OCP_ERR_CANTCREAT,
-                             "adding the partitioned_tables row", err)) ==
-            NULL)
+                             "adding the partitioned_tables row", err)) == NULL)
             goto rollback;
         PQclear(res);
     }
@@ -258,12 +241,10 @@ static int create_partition(PGconn *conn, const struct pg_options *o,
              "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM "
              "('%s') TO ('%s')",
              qpart, qparent, from, to);
-    if ((res = pgi_exec(conn, sql, OCP_ERR_CANTCREAT, "creating the partition",
-                        err)) == NULL)
+    if ((res = pgi_exec(conn, sql, OCP_ERR_CANTCREAT, "creating the partition", err)) == NULL)
         goto rollback;
     PQclear(res);
-    if ((res = pgi_exec(conn, "COMMIT", OCP_ERR_CANTCREAT, "partition COMMIT",
-                        err)) == NULL)
+    if ((res = pgi_exec(conn, "COMMIT", OCP_ERR_CANTCREAT, "partition COMMIT", err)) == NULL)
         goto out;
     if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
         rc = ocp_error_set(err, OCP_ERR_CANTCREAT, NULL, -1, NULL,
@@ -280,8 +261,7 @@ rollback:
     if (err != NULL && rc == OCP_ERR_CANTCREAT) {
         char msg[OCP_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->message);
-        snprintf(err->message, sizeof err->message, "partition %.100s: %.380s", name,
-                 msg);
+        snprintf(err->message, sizeof err->message, "partition %.100s: %.380s", name, msg);
     }
 out:
     PQclear(res);
@@ -291,8 +271,8 @@ out:
     return rc;
 }
 
-int pg_prepare_partitions(const struct pg_options *o,
-                          struct pg_partition_result *r, struct ocp_error *err)
+int pg_prepare_partitions(const struct pg_options *o, struct pg_partition_result *r,
+                          struct ocp_error *err)
 {
     struct pg_periods p;
     PGconn *conn = NULL;
@@ -308,26 +288,24 @@ int pg_prepare_partitions(const struct pg_options *o,
         return rc;
     {
         const char *params[3] = {o->schema, pgi_table(o), "partitioned_tables"};
-        res = pgi_execp(
-            conn,
-            "SELECT c.oid::text, pg_has_role(c.relowner, 'USAGE'), "
-            "EXISTS (SELECT 1 FROM pg_class t WHERE t.relnamespace = "
-            "c.relnamespace AND t.relname = $3), "
-            "(SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY "
-            "a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND "
-            "a.attnum > 0 AND NOT a.attisdropped) "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = $1 AND c.relname = $2",
-            3, params, OCP_ERR_CANTCREAT, "reading the table", err);
+        res = pgi_execp(conn,
+                        "SELECT c.oid::text, pg_has_role(c.relowner, 'USAGE'), "
+                        "EXISTS (SELECT 1 FROM pg_class t WHERE t.relnamespace = "
+                        "c.relnamespace AND t.relname = $3), "
+                        "(SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY "
+                        "a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid AND "
+                        "a.attnum > 0 AND NOT a.attisdropped) "
+                        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = $1 AND c.relname = $2",
+                        3, params, OCP_ERR_CANTCREAT, "reading the table", err);
     }
     if (res == NULL) {
         rc = OCP_ERR_CANTCREAT;
         goto done;
     }
     if (PQntuples(res) == 0) {
-        rc = ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
-                           "table %s.%s does not exist", o->schema,
-                           pgi_table(o));
+        rc = ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL, "table %s.%s does not exist",
+                           o->schema, pgi_table(o));
         goto done;
     }
     oid = malloc(strlen(PQgetvalue(res, 0, 0)) + 1);
@@ -340,8 +318,7 @@ int pg_prepare_partitions(const struct pg_options *o,
     strcpy(cols, PQgetvalue(res, 0, 3));
     owner = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     has_ptables = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-    if ((rc = pgi_count_missing_partitions(conn, oid, pgi_table(o), &p,
-                                           &missing, err)) != OCP_OK)
+    if ((rc = pgi_count_missing_partitions(conn, oid, pgi_table(o), &p, &missing, err)) != OCP_OK)
         goto done;
     if (missing == 0)
         goto done;
@@ -352,9 +329,8 @@ int pg_prepare_partitions(const struct pg_options *o,
         goto done;
     }
     for (int32_t m = 0; m < p.n && rc == OCP_OK; m++)
-        rc = create_partition(conn, o, oid,
-                              pgi_month_start(p.month[m].first_day),
-                              has_ptables, cols, r, err);
+        rc = create_partition(conn, o, oid, pgi_month_start(p.month[m].first_day), has_ptables,
+                              cols, r, err);
 done:
     PQclear(res);
     free(oid);

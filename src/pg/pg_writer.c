@@ -29,10 +29,10 @@ enum wstate { W_COPYING, W_COPIED, W_DONE, W_FAILED };
 struct pg_writer {
     PGconn *conn;
     enum wstate state;
-    int64_t deleted, copied;  /* the table's (the first COPY's) */
-    int first_ended;          /* the first COPY was ended by a later
-                                 statement (pgi_writer_exec/copy_begin);
-                                 its count waits for pg_writer_end_copy */
+    int64_t deleted, copied; /* the table's (the first COPY's) */
+    int first_ended;         /* the first COPY was ended by a later
+                                statement (pgi_writer_exec/copy_begin);
+                                its count waits for pg_writer_end_copy */
     char *stage;
     size_t staged;
 };
@@ -81,8 +81,7 @@ int pg_writer_begin(struct pg_writer **out, const struct pg_options *o,
     w = calloc(1, sizeof *w);
     if (w == NULL || (w->stage = malloc(STAGE_BYTES)) == NULL) {
         free(w);
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     w->copied = -1;
     w->state = W_FAILED;
@@ -107,20 +106,19 @@ int pg_writer_begin(struct pg_writer **out, const struct pg_options *o,
     }
 
     rc = OCP_ERR_IOERR;
-    if ((res = pgi_exec(w->conn, "BEGIN ISOLATION LEVEL READ COMMITTED",
-                        OCP_ERR_IOERR, "BEGIN", err)) == NULL)
+    if ((res = pgi_exec(w->conn, "BEGIN ISOLATION LEVEL READ COMMITTED", OCP_ERR_IOERR, "BEGIN",
+                        err)) == NULL)
         goto fail;
     PQclear(res);
     snprintf(timeout, sizeof timeout, "SET LOCAL lock_timeout = '%.0fms'",
              o->lock_timeout_seconds * 1000.0);
-    if ((res = pgi_exec(w->conn, timeout, OCP_ERR_IOERR, "SET lock_timeout",
-                        err)) == NULL)
+    if ((res = pgi_exec(w->conn, timeout, OCP_ERR_IOERR, "SET lock_timeout", err)) == NULL)
         goto fail_tx;
     PQclear(res);
     {
         const char *params[1] = {o->source_uuid};
-        res = pgi_execp(w->conn, "SELECT pg_advisory_xact_lock(hashtext($1))",
-                        1, params, OCP_ERR_IOERR,
+        res = pgi_execp(w->conn, "SELECT pg_advisory_xact_lock(hashtext($1))", 1, params,
+                        OCP_ERR_IOERR,
                         "taking the source's advisory lock (another run of "
                         "this source, or Koku's cost model, holds it)",
                         err);
@@ -142,8 +140,8 @@ int pg_writer_begin(struct pg_writer **out, const struct pg_options *o,
         txt_format_date(periods->month[m].first_day, from);
         txt_format_date(periods->month[m].last_day, to);
         snprintf(id, sizeof id, "%" PRId64, periods->month[m].id);
-        if ((res = pgi_execp(w->conn, sql, 3, params, OCP_ERR_IOERR,
-                             "DELETE of the range", err)) == NULL)
+        if ((res = pgi_execp(w->conn, sql, 3, params, OCP_ERR_IOERR, "DELETE of the range", err)) ==
+            NULL)
             goto fail_tx;
         w->deleted += strtoll(PQcmdTuples(res), NULL, 10);
         PQclear(res);
@@ -175,8 +173,7 @@ fail:
 }
 
 /* Sends data in pieces libpq's int length can take. */
-static int send_data(struct pg_writer *w, const char *p, size_t len,
-                     struct ocp_error *err)
+static int send_data(struct pg_writer *w, const char *p, size_t len, struct ocp_error *err)
 {
     while (len > 0) {
         size_t n = len > (size_t)(64u << 20) ? (size_t)(64u << 20) : len;
@@ -188,8 +185,8 @@ static int send_data(struct pg_writer *w, const char *p, size_t len,
     return OCP_OK;
 }
 
-int pg_writer_write(struct pg_writer *w, const unsigned char *block,
-                    size_t len, struct ocp_error *err)
+int pg_writer_write(struct pg_writer *w, const unsigned char *block, size_t len,
+                    struct ocp_error *err)
 {
     const char *p = (const char *)block;
     int rc;
@@ -221,8 +218,7 @@ static const char first_failed[] = "COPY into the table failed, rolled back";
 /* Ends the open COPY (the table's or a later one): the staged bytes
  * go out, the server's count goes to *rows, the transaction stays open
  * (W_COPIED).  On failure it is rolled back. */
-static int finish_copy(struct pg_writer *w, int64_t *rows, const char *what,
-                       struct ocp_error *err)
+static int finish_copy(struct pg_writer *w, int64_t *rows, const char *what, struct ocp_error *err)
 {
     PGresult *res;
     int rc;
@@ -262,8 +258,7 @@ static int rows_differ(struct pg_writer *w, int64_t expected_rows, struct ocp_er
                          w->copied, expected_rows);
 }
 
-int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows,
-                       struct ocp_error *err)
+int pg_writer_end_copy(struct pg_writer *w, int64_t expected_rows, struct ocp_error *err)
 {
     int rc;
 
@@ -299,9 +294,8 @@ static int end_first(struct pg_writer *w, struct ocp_error *err)
     return OCP_OK;
 }
 
-int pgi_writer_exec(struct pg_writer *w, const char *sql, int n,
-                    const char *const *params, const char *what,
-                    int64_t *rows, struct ocp_error *err)
+int pgi_writer_exec(struct pg_writer *w, const char *sql, int n, const char *const *params,
+                    const char *what, int64_t *rows, struct ocp_error *err)
 {
     PGresult *res;
     int rc = end_first(w, err);
@@ -319,8 +313,7 @@ int pgi_writer_exec(struct pg_writer *w, const char *sql, int n,
     return OCP_OK;
 }
 
-int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
-                          struct ocp_error *err)
+int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql, struct ocp_error *err)
 {
     PGresult *res;
     int rc = end_first(w, err);
@@ -339,8 +332,7 @@ int pgi_writer_copy_begin(struct pg_writer *w, const char *copy_sql,
     return OCP_OK;
 }
 
-int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows, const char *what,
-                        struct ocp_error *err)
+int pgi_writer_copy_end(struct pg_writer *w, int64_t *rows, const char *what, struct ocp_error *err)
 {
     if (w == NULL || w->state != W_COPYING || !w->first_ended)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
@@ -353,8 +345,7 @@ PGconn *pgi_writer_conn(struct pg_writer *w)
     return w->conn;
 }
 
-int pg_writer_commit(struct pg_writer *w, int64_t expected_rows,
-                     struct ocp_error *err)
+int pg_writer_commit(struct pg_writer *w, int64_t expected_rows, struct ocp_error *err)
 {
     PGresult *res;
     int rc;
@@ -404,27 +395,21 @@ void pg_writer_abort(struct pg_writer *w, const char *reason)
     if (w->state == W_COPYING && PQstatus(w->conn) == CONNECTION_OK) {
         /* CopyFail makes the server end the COPY with an error; the
          * transaction is then aborted and ROLLBACK ends it. */
-        if (PQputCopyEnd(w->conn, reason != NULL ? reason
-                                                 : "ocpagg aborted the run") ==
-            1)
+        if (PQputCopyEnd(w->conn, reason != NULL ? reason : "ocpagg aborted the run") == 1)
             rollback(w);
-    }
-    else if (w->state == W_COPIED)
+    } else if (w->state == W_COPIED)
         rollback(w);
     w->staged = 0;
     if (w->state == W_COPYING || w->state == W_COPIED)
         w->state = W_FAILED;
 }
 
-void pg_writer_counts(const struct pg_writer *w, int64_t *deleted,
-                      int64_t *copied)
+void pg_writer_counts(const struct pg_writer *w, int64_t *deleted, int64_t *copied)
 {
     if (deleted != NULL)
         *deleted = w != NULL ? w->deleted : 0;
     if (copied != NULL)
-        *copied = w != NULL && (w->state == W_DONE || w->state == W_COPIED)
-                      ? w->copied
-                      : -1;
+        *copied = w != NULL && (w->state == W_DONE || w->state == W_COPIED) ? w->copied : -1;
 }
 
 void pg_writer_destroy(struct pg_writer *w)

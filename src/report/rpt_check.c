@@ -26,10 +26,10 @@
 struct out_info {
     const char *path, *key;
     int exists;
-    struct stat st;          /* lstat of path when it exists */
-    struct stat dir_st;      /* its folder */
-    char *canon;             /* realpath(folder) + "/" + name (malloc) */
-    char *dir_canon;         /* realpath(folder) (malloc) */
+    struct stat st;     /* lstat of path when it exists */
+    struct stat dir_st; /* its folder */
+    char *canon;        /* realpath(folder) + "/" + name (malloc) */
+    char *dir_canon;    /* realpath(folder) (malloc) */
 };
 
 static const char *kind_of(mode_t m)
@@ -63,8 +63,7 @@ static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
     const char *dir;
 
     if (n == 0)
-        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
-                             "key '%s': empty path", o->key);
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL, "key '%s': empty path", o->key);
     copy = malloc(n + 1);
     if (copy == NULL)
         return ocp_error_set(err, OCP_ERR_OSERR, o->path, -1, NULL, "out of memory");
@@ -74,18 +73,16 @@ static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
     if (lstat(copy, &o->st) == 0) {
         o->exists = 1;
         if (want_dir ? !S_ISDIR(o->st.st_mode) : !S_ISREG(o->st.st_mode)) {
-            int rc = ocp_error_set(
-                err, OCP_ERR_CONFIG, o->path, -1, NULL,
-                "key '%s': %s is %s; it must be %s or a new name", o->key,
-                o->path, kind_of(o->st.st_mode),
-                want_dir ? "a folder" : "a regular file");
+            int rc =
+                ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
+                              "key '%s': %s is %s; it must be %s or a new name", o->key, o->path,
+                              kind_of(o->st.st_mode), want_dir ? "a folder" : "a regular file");
             free(copy);
             return rc;
         }
     } else if (errno != ENOENT) {
         int rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
-                               "key '%s': cannot inspect %s: %s", o->key,
-                               o->path, strerror(errno));
+                               "key '%s': cannot inspect %s: %s", o->key, o->path, strerror(errno));
         free(copy);
         return rc;
     }
@@ -103,24 +100,22 @@ static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
     }
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || base[0] == '\0') {
         int rc = ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
-                               "key '%s': %s does not name a file", o->key,
-                               o->path);
+                               "key '%s': %s does not name a file", o->key, o->path);
         free(copy);
         return rc;
     }
-    if (realpath(dir, real) == NULL || stat(real, &o->dir_st) != 0 ||
-        !S_ISDIR(o->dir_st.st_mode)) {
+    if (realpath(dir, real) == NULL || stat(real, &o->dir_st) != 0 || !S_ISDIR(o->dir_st.st_mode)) {
         int rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
-                               "key '%s': the folder %s does not exist (%s)",
-                               o->key, dir, strerror(errno ? errno : ENOTDIR));
+                               "key '%s': the folder %s does not exist (%s)", o->key, dir,
+                               strerror(errno ? errno : ENOTDIR));
         free(copy);
         return rc;
     }
     /* access() sees read-only mounts and permissions alike. */
     if (access(real, W_OK | X_OK) != 0) {
-        int rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
-                               "key '%s': cannot create files in %s: %s",
-                               o->key, dir, strerror(errno));
+        int rc =
+            ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                          "key '%s': cannot create files in %s: %s", o->key, dir, strerror(errno));
         free(copy);
         return rc;
     }
@@ -166,8 +161,8 @@ static int under(const char *canon_dir, const struct stat *dir_st)
 }
 
 /* An output against one input (a file or a folder). */
-static int against_input(const struct out_info *o, const char *input,
-                         int out_is_dir, struct ocp_error *err)
+static int against_input(const struct out_info *o, const char *input, int out_is_dir,
+                         struct ocp_error *err)
 {
     struct stat in;
     char real[PATH_MAX];
@@ -178,33 +173,30 @@ static int against_input(const struct out_info *o, const char *input,
     if (S_ISDIR(in.st_mode)) {
         if ((o->exists && same_file(&o->st, &in)) || under(o->dir_canon, &in))
             return ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
-                                 "key '%s': %s is inside the input folder %s",
-                                 o->key, o->path, input);
-    } else if ((o->exists && same_file(&o->st, &in)) ||
-               strcmp(o->canon, real) == 0) {
+                                 "key '%s': %s is inside the input folder %s", o->key, o->path,
+                                 input);
+    } else if ((o->exists && same_file(&o->st, &in)) || strcmp(o->canon, real) == 0) {
         return ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
-                             "key '%s': %s is the input file %s", o->key,
-                             o->path, input);
+                             "key '%s': %s is the input file %s", o->key, o->path, input);
     }
     /* A report folder is replaced as a whole: it must not hold an input. */
     if (out_is_dir && o->exists) {
         char *parent = strdup(real);
         int inside;
         if (parent == NULL)
-            return ocp_error_set(err, OCP_ERR_OSERR, o->path, -1, NULL,
-                                 "out of memory");
+            return ocp_error_set(err, OCP_ERR_OSERR, o->path, -1, NULL, "out of memory");
         inside = under(parent, &o->st);
         free(parent);
         if (inside)
             return ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
                                  "key '%s': the report folder %s holds the "
-                                 "input %s", o->key, o->path, input);
+                                 "input %s",
+                                 o->key, o->path, input);
     }
     return OCP_OK;
 }
 
-int rpt_output_check(const struct rpt_output_spec *spec,
-                     struct ocp_error *err)
+int rpt_output_check(const struct rpt_output_spec *spec, struct ocp_error *err)
 {
     struct out_info o[2];
     size_t i, k, nout = spec->summary_path != NULL ? 2 : 1;
@@ -216,8 +208,8 @@ int rpt_output_check(const struct rpt_output_spec *spec,
     o[1].path = spec->summary_path;
     o[1].key = spec->summary_key ? spec->summary_key : "output.summary";
     if (o[0].path == NULL)
-        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
-                             "key '%s': no report path", o[0].key);
+        return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL, "key '%s': no report path",
+                             o[0].key);
     rc = resolve(&o[0], spec->partitioned, err);
     if (rc == OCP_OK && nout == 2)
         rc = resolve(&o[1], 0, err);
@@ -227,24 +219,23 @@ int rpt_output_check(const struct rpt_output_spec *spec,
         if ((o[0].exists && o[1].exists && same_file(&o[0].st, &o[1].st)) ||
             strcmp(o[0].canon, o[1].canon) == 0)
             rc = ocp_error_set(err, OCP_ERR_CONFIG, o[1].path, -1, NULL,
-                               "key '%s': %s is also the report (%s)",
-                               o[1].key, o[1].path, o[0].key);
+                               "key '%s': %s is also the report (%s)", o[1].key, o[1].path,
+                               o[0].key);
         else if (spec->partitioned && o[0].exists && under(o[1].dir_canon, &o[0].st))
             rc = ocp_error_set(err, OCP_ERR_CONFIG, o[1].path, -1, NULL,
-                               "key '%s': %s is inside the report folder (%s)",
-                               o[1].key, o[1].path, o[0].key);
+                               "key '%s': %s is inside the report folder (%s)", o[1].key, o[1].path,
+                               o[0].key);
         else if (spec->partitioned && !o[0].exists &&
                  strncmp(o[1].canon, o[0].canon, strlen(o[0].canon)) == 0 &&
                  o[1].canon[strlen(o[0].canon)] == '/')
             rc = ocp_error_set(err, OCP_ERR_CONFIG, o[1].path, -1, NULL,
-                               "key '%s': %s is inside the report folder (%s)",
-                               o[1].key, o[1].path, o[0].key);
+                               "key '%s': %s is inside the report folder (%s)", o[1].key, o[1].path,
+                               o[0].key);
     }
     for (k = 0; rc == OCP_OK && k < nout; k++)
         for (i = 0; rc == OCP_OK && i < spec->ninputs; i++)
             if (spec->inputs[i] != NULL)
-                rc = against_input(&o[k], spec->inputs[i],
-                                   k == 0 && spec->partitioned, err);
+                rc = against_input(&o[k], spec->inputs[i], k == 0 && spec->partitioned, err);
     for (k = 0; k < 2; k++) {
         free(o[k].canon);
         free(o[k].dir_canon);

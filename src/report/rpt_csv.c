@@ -153,8 +153,7 @@ static size_t set_index(uint64_t bits)
     return (size_t)((bits * 0x9E3779B97F4A7C15ull) >> (64 - SET_BITS));
 }
 
-static void add_num(struct rpt_buf *b, struct num_cache *c, struct num_set *s, int col,
-                    double v)
+static void add_num(struct rpt_buf *b, struct num_cache *c, struct num_set *s, int col, double v)
 {
     struct num_slot *sl = NULL;
     uint64_t bits;
@@ -278,8 +277,7 @@ void rpt_csv_add_volume_key(struct rpt_buf *b, const struct rpt_row *row)
  * constant head (",period,cluster,alias") and the row's key fields
  * (rpt_csv_add_row_key).  Replaces what pre held; 0, or -1 when out of
  * memory. */
-static int make_prefix(struct rpt_buf *pre, const struct rpt_buf *head,
-                       const struct rpt_row *row)
+static int make_prefix(struct rpt_buf *pre, const struct rpt_buf *head, const struct rpt_row *row)
 {
     pre->len = 0;
     if (rpt_buf_reserve(pre, head->len + rpt_csv_row_key_room(row)) != 0)
@@ -306,8 +304,8 @@ int rpt_csv_header(struct rpt_buf *out)
     return OCP_OK;
 }
 
-int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
-                 size_t from, size_t to, struct rpt_buf *out)
+int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta, size_t from, size_t to,
+                 struct rpt_buf *out)
 {
     char cc_text[24];
     size_t cc_len = 0;
@@ -328,8 +326,10 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
 
     /* The constant fields, quoted once: ",period,"cluster","alias"" after
      * the uuid, and the source uuid with the infrastructure cost text. */
-    if (rpt_buf_reserve(&head, 64 + rpt_csv_field_room(meta->cluster_id) + rpt_csv_field_room(meta->cluster_alias)) != 0 ||
-        rpt_buf_reserve(&tail, 8 + rpt_csv_field_room(meta->source_uuid) + rpt_csv_field_room(rpt_infra_cost_text)) != 0) {
+    if (rpt_buf_reserve(&head, 64 + rpt_csv_field_room(meta->cluster_id) +
+                                   rpt_csv_field_room(meta->cluster_alias)) != 0 ||
+        rpt_buf_reserve(&tail, 8 + rpt_csv_field_room(meta->source_uuid) +
+                                   rpt_csv_field_room(rpt_infra_cost_text)) != 0) {
         rc = OCP_ERR_OSERR;
         goto done;
     }
@@ -387,16 +387,14 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta,
                 pre_day = row->usage_day;
                 pre_src = row->source;
             }
-            room = 128 + pre.len + tail.len + 32 * RPT_NUM_COUNT +
-                          room_n(row->pod_labels, l_pl) +
-                          rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +
-                          rpt_csv_field_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
-                          (lq != NULL ? 3 * row->all_labels_csv_len
-                           : row->all_labels == row->pod_labels ||
-                                   row->all_labels == row->volume_labels
-                               ? 0
-                               : rpt_csv_field_room(row->all_labels)) +
-                          rpt_csv_field_room(row->csi_volume_handle);
+            room = 128 + pre.len + tail.len + 32 * RPT_NUM_COUNT + room_n(row->pod_labels, l_pl) +
+                   rpt_csv_field_room(row->pvc) + rpt_csv_field_room(row->pv) +
+                   rpt_csv_field_room(row->storageclass) + room_n(row->volume_labels, l_vl) +
+                   (lq != NULL ? 3 * row->all_labels_csv_len
+                    : row->all_labels == row->pod_labels || row->all_labels == row->volume_labels
+                        ? 0
+                        : rpt_csv_field_room(row->all_labels)) +
+                   rpt_csv_field_room(row->csi_volume_handle);
             size_t pl0, pl1, vl0, vl1;
             if (rpt_buf_reserve(out, room) != 0) {
                 rc = OCP_ERR_OSERR;

@@ -118,8 +118,7 @@ static void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *e)
  * constant length into a local buffer (n <= 17, so x + 1 <= 17 digits
  * before the point and at most 16 after it), and out gets the text and
  * its NUL in one copy of its 32 bytes. */
-static size_t format_g(int negative, const char *d, int n, int x, int prec,
-                       char *out)
+static size_t format_g(int negative, const char *d, int n, int x, int prec, char *out)
 {
     char b[64];
     size_t o = 0;
@@ -263,6 +262,6 @@ size_t rpt_format_double(double v, char *out)
             n--;
             e++;
         }
-        return format_g((int64_t)bits < 0, digits, n, e + n - 1, n > 15 ? n : 15, out);
+        return format_g((int64_t)bits<0, digits, n, e + n - 1, n> 15 ? n : 15, out);
     }
 }

@@ -150,8 +150,7 @@ int rpt_remove_stale_temps(const char *path)
     while (d != NULL && (de = readdir(d)) != NULL) {
         size_t need;
         int old;
-        if (strncmp(de->d_name, base, blen) != 0 ||
-            strncmp(de->d_name + blen, ".tmp.", 5) != 0 ||
+        if (strncmp(de->d_name, base, blen) != 0 || strncmp(de->d_name + blen, ".tmp.", 5) != 0 ||
             !stale_rest(de->d_name + blen + 5, host, &old))
             continue;
         need = strlen(dir) + strlen(de->d_name) + 2;
@@ -165,8 +164,7 @@ int rpt_remove_stale_temps(const char *path)
         snprintf(full, flen, "%s/%s", dir, de->d_name);
         /* An old report tree set aside by a run that died before moving
          * its new tree in is the only copy: it goes back. */
-        if (old && access(path, F_OK) != 0 && errno == ENOENT &&
-            rename(full, path) == 0)
+        if (old && access(path, F_OK) != 0 && errno == ENOENT && rename(full, path) == 0)
             continue;
         if (rpt_remove_tree(full) == 0)
             removed++;
@@ -232,8 +230,7 @@ int rpt_fsync_dir(const char *path)
     return rc;
 }
 
-static int remove_one(const char *p, const struct stat *st, int flag,
-                      struct FTW *ftw)
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
@@ -271,8 +268,7 @@ static int parent_of(const char *path, char **out)
     return 0;
 }
 
-int rpt_atomic_open(struct rpt_atomic *a, const char *path,
-                    struct ocp_error *err)
+int rpt_atomic_open(struct rpt_atomic *a, const char *path, struct ocp_error *err)
 {
     struct stat st;
 
@@ -292,8 +288,8 @@ int rpt_atomic_open(struct rpt_atomic *a, const char *path,
     if (a->fd < 0) {
         int e = errno;
         rpt_atomic_abort(a);
-        return ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                             "cannot create %s: %s", path, strerror(e));
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL, "cannot create %s: %s", path,
+                             strerror(e));
     }
     return OCP_OK;
 }
@@ -318,18 +314,16 @@ int rpt_write_fully(int fd, const void *data, size_t n, int64_t off)
     return 0;
 }
 
-int rpt_atomic_write(struct rpt_atomic *a, const void *data, size_t len,
-                     struct ocp_error *err)
+int rpt_atomic_write(struct rpt_atomic *a, const void *data, size_t len, struct ocp_error *err)
 {
     int e;
 
     if (a->tmp == NULL || a->fd < 0)
-        return ocp_error_set(err, OCP_ERR_SOFTWARE, a->path, -1, NULL,
-                             "writing a closed file");
+        return ocp_error_set(err, OCP_ERR_SOFTWARE, a->path, -1, NULL, "writing a closed file");
     e = rpt_write_fully(a->fd, data, len, -1);
     if (e != 0)
-        return ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL,
-                             "cannot write %s: %s", a->tmp, strerror(e));
+        return ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL, "cannot write %s: %s", a->tmp,
+                             strerror(e));
     a->bytes += (int64_t)len;
     return OCP_OK;
 }
@@ -355,19 +349,18 @@ int rpt_atomic_commit(struct rpt_atomic *a, struct ocp_error *err)
                              "committing a file that is not open");
     }
     if (fsync(fd) != 0)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL,
-                           "cannot write %s: %s", a->tmp, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL, "cannot write %s: %s", a->tmp,
+                           strerror(errno));
     if (close(fd) != 0 && rc == OCP_OK)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL,
-                           "cannot write %s: %s", a->tmp, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL, "cannot write %s: %s", a->tmp,
+                           strerror(errno));
     /* Checked again: the path may have become something else meanwhile. */
     if (rc == OCP_OK && lstat(a->path, &st) == 0 && !S_ISREG(st.st_mode))
         rc = ocp_error_set(err, OCP_ERR_CANTCREAT, a->path, -1, NULL,
                            "is not a regular file; not replacing it");
     if (rc == OCP_OK && rename(a->tmp, a->path) != 0)
         rc = ocp_error_set(err, OCP_ERR_CANTCREAT, a->path, -1, NULL,
-                           "cannot rename %s into place: %s", a->tmp,
-                           strerror(errno));
+                           "cannot rename %s into place: %s", a->tmp, strerror(errno));
     if (rc != OCP_OK) {
         unlink(a->tmp);
         atomic_release(a);
@@ -377,8 +370,8 @@ int rpt_atomic_commit(struct rpt_atomic *a, struct ocp_error *err)
     if (parent_of(a->path, &dir) != 0)
         rc = ocp_error_set(err, OCP_ERR_OSERR, a->path, -1, NULL, "out of memory");
     else if (rpt_fsync_dir(dir) != 0)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL,
-                           "cannot sync the folder %s: %s", dir, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_IOERR, a->path, -1, NULL, "cannot sync the folder %s: %s",
+                           dir, strerror(errno));
     free(dir);
     atomic_release(a);
     return rc;
@@ -394,8 +387,7 @@ void rpt_atomic_abort(struct rpt_atomic *a)
     atomic_release(a);
 }
 
-int rpt_atomic_write_file(const char *path, const void *data, size_t len,
-                          struct ocp_error *err)
+int rpt_atomic_write_file(const char *path, const void *data, size_t len, struct ocp_error *err)
 {
     struct rpt_atomic a;
     int rc = rpt_atomic_open(&a, path, err);

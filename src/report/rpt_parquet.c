@@ -39,8 +39,7 @@
 #define BLOCK_ROWS 8192
 
 /* Column order is rpt_column_names; the kinds below follow it. */
-enum col_kind { K_UUID, K_PERIOD, K_CONST, K_SOURCE, K_DATE, K_STR, K_NUM,
-                K_INFRA, K_CATEGORY };
+enum col_kind { K_UUID, K_PERIOD, K_CONST, K_SOURCE, K_DATE, K_STR, K_NUM, K_INFRA, K_CATEGORY };
 
 struct rcol {
     enum col_kind kind;
@@ -48,25 +47,44 @@ struct rcol {
 };
 
 static const struct rcol rcols[] = {
-    {K_UUID, 0},          {K_PERIOD, 0},
-    {K_CONST, 0},         {K_CONST, 1},
-    {K_SOURCE, 0},        {K_DATE, 0},
-    {K_DATE, 1},          {K_STR, RPT_S_NAMESPACE},
-    {K_STR, RPT_S_NODE},  {K_STR, RPT_S_RESOURCE},
-    {K_STR, RPT_S_POD_LABELS},          {K_NUM, RPT_POD_USAGE_CPU_HOURS},
-    {K_NUM, RPT_POD_REQUEST_CPU_HOURS}, {K_NUM, RPT_POD_EFFECTIVE_CPU_HOURS},
-    {K_NUM, RPT_POD_LIMIT_CPU_HOURS},   {K_NUM, RPT_POD_USAGE_MEM_GBH},
-    {K_NUM, RPT_POD_REQUEST_MEM_GBH},   {K_NUM, RPT_POD_EFFECTIVE_MEM_GBH},
-    {K_NUM, RPT_POD_LIMIT_MEM_GBH},     {K_NUM, RPT_NODE_CAP_CPU_CORES},
-    {K_NUM, RPT_NODE_CAP_CPU_HOURS},    {K_NUM, RPT_NODE_CAP_MEM_GB},
-    {K_NUM, RPT_NODE_CAP_MEM_GBH},      {K_NUM, RPT_CLUSTER_CAP_CPU_HOURS},
-    {K_NUM, RPT_CLUSTER_CAP_MEM_GBH},   {K_STR, RPT_S_PVC},
-    {K_STR, RPT_S_PV},    {K_STR, RPT_S_SC},
-    {K_STR, RPT_S_VOL_LABELS},          {K_STR, RPT_S_ALL_LABELS},
-    {K_NUM, RPT_PVC_CAP_GB},            {K_NUM, RPT_PVC_CAP_GB_MONTHS},
-    {K_NUM, RPT_VOLUME_REQUEST_GB_MONTHS}, {K_NUM, RPT_PVC_USAGE_GB_MONTHS},
-    {K_CONST, 2},         {K_INFRA, 0},
-    {K_STR, RPT_S_CSI},   {K_CATEGORY, 0},
+    {K_UUID, 0},
+    {K_PERIOD, 0},
+    {K_CONST, 0},
+    {K_CONST, 1},
+    {K_SOURCE, 0},
+    {K_DATE, 0},
+    {K_DATE, 1},
+    {K_STR, RPT_S_NAMESPACE},
+    {K_STR, RPT_S_NODE},
+    {K_STR, RPT_S_RESOURCE},
+    {K_STR, RPT_S_POD_LABELS},
+    {K_NUM, RPT_POD_USAGE_CPU_HOURS},
+    {K_NUM, RPT_POD_REQUEST_CPU_HOURS},
+    {K_NUM, RPT_POD_EFFECTIVE_CPU_HOURS},
+    {K_NUM, RPT_POD_LIMIT_CPU_HOURS},
+    {K_NUM, RPT_POD_USAGE_MEM_GBH},
+    {K_NUM, RPT_POD_REQUEST_MEM_GBH},
+    {K_NUM, RPT_POD_EFFECTIVE_MEM_GBH},
+    {K_NUM, RPT_POD_LIMIT_MEM_GBH},
+    {K_NUM, RPT_NODE_CAP_CPU_CORES},
+    {K_NUM, RPT_NODE_CAP_CPU_HOURS},
+    {K_NUM, RPT_NODE_CAP_MEM_GB},
+    {K_NUM, RPT_NODE_CAP_MEM_GBH},
+    {K_NUM, RPT_CLUSTER_CAP_CPU_HOURS},
+    {K_NUM, RPT_CLUSTER_CAP_MEM_GBH},
+    {K_STR, RPT_S_PVC},
+    {K_STR, RPT_S_PV},
+    {K_STR, RPT_S_SC},
+    {K_STR, RPT_S_VOL_LABELS},
+    {K_STR, RPT_S_ALL_LABELS},
+    {K_NUM, RPT_PVC_CAP_GB},
+    {K_NUM, RPT_PVC_CAP_GB_MONTHS},
+    {K_NUM, RPT_VOLUME_REQUEST_GB_MONTHS},
+    {K_NUM, RPT_PVC_USAGE_GB_MONTHS},
+    {K_CONST, 2},
+    {K_INFRA, 0},
+    {K_STR, RPT_S_CSI},
+    {K_CATEGORY, 0},
 };
 #define NRCOLS (sizeof rcols / sizeof rcols[0])
 
@@ -149,13 +167,11 @@ static void schema_of(struct pq_column_desc *cols)
 }
 
 /* Fills the block from rows [from, from + n) and writes it. */
-static int write_block(struct pq_writer *w, struct block *b,
-                       const struct rpt_table *t, const struct rpt_meta *meta,
-                       size_t from, size_t n, struct ocp_error *err)
+static int write_block(struct pq_writer *w, struct block *b, const struct rpt_table *t,
+                       const struct rpt_meta *meta, size_t from, size_t n, struct ocp_error *err)
 {
     struct pq_column_data cd[NRCOLS];
-    const char *consts[3] = {meta->cluster_id, meta->cluster_alias,
-                             meta->source_uuid};
+    const char *consts[3] = {meta->cluster_id, meta->cluster_alias, meta->source_uuid};
     size_t c, i;
 
     memset(cd, 0, sizeof cd);
@@ -163,12 +179,16 @@ static int write_block(struct pq_writer *w, struct block *b,
         const struct rpt_row *r = &t->rows[from + i];
         for (c = 0; c < NRCOLS; c++) {
             switch (rcols[c].kind) {
-            case K_UUID: b->str[c][i] = r->uuid; break;
+            case K_UUID:
+                b->str[c][i] = r->uuid;
+                break;
             case K_PERIOD:
                 b->i32[c][i] = (int32_t)meta->report_period_id;
                 b->valid[c][i] = 1;
                 break;
-            case K_CONST: b->str[c][i] = consts[rcols[c].which]; break;
+            case K_CONST:
+                b->str[c][i] = consts[rcols[c].which];
+                break;
             case K_SOURCE:
                 b->str[c][i] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
                 break;
@@ -176,17 +196,19 @@ static int write_block(struct pq_writer *w, struct block *b,
                 b->i32[c][i] = r->usage_day;
                 b->valid[c][i] = 1;
                 break;
-            case K_STR: b->str[c][i] = rpt_pq_row_str(r, rcols[c].which); break;
-            case K_NUM: b->num[c][i] = r->num[rcols[c].which]; break;
+            case K_STR:
+                b->str[c][i] = rpt_pq_row_str(r, rcols[c].which);
+                break;
+            case K_NUM:
+                b->num[c][i] = r->num[rcols[c].which];
+                break;
             case K_INFRA:
                 b->str[c][i] = r->has_infra_cost ? rpt_infra_cost_text : NULL;
                 break;
             case K_CATEGORY:
                 if (r->has_cost_category &&
-                    (r->cost_category_id < INT32_MIN ||
-                     r->cost_category_id > INT32_MAX))
-                    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1,
-                                         "cost_category_id",
+                    (r->cost_category_id < INT32_MIN || r->cost_category_id > INT32_MAX))
+                    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "cost_category_id",
                                          "%lld does not fit the INT column",
                                          (long long)r->cost_category_id);
                 b->i32[c][i] = (int32_t)r->cost_category_id;
@@ -215,19 +237,19 @@ static void name_report(struct ocp_error *err, const char *path)
 }
 
 struct rpt_pq_sink {
-    char *path;              /* the final file or folder */
-    char *tmp;               /* "<path>.tmp.<host>.<pid>" */
+    char *path; /* the final file or folder */
+    char *tmp;  /* "<path>.tmp.<host>.<pid>" */
     int partitioned;
-    int tmp_made;            /* partitioned: the temporary tree exists */
-    struct rpt_meta meta;    /* strings below */
+    int tmp_made;         /* partitioned: the temporary tree exists */
+    struct rpt_meta meta; /* strings below */
     char *meta_str[3];
-    struct pq_writer *w;     /* the open file */
-    char *w_path;            /* its final name */
+    struct pq_writer *w; /* the open file */
+    char *w_path;        /* its final name */
     int have_day;
-    int32_t day;             /* partitioned: the open file's day */
+    int32_t day; /* partitioned: the open file's day */
     struct block cols;
-    struct rpt_row *rows;    /* one decoded chunk */
-    char **dirs;             /* partitioned: folders made under tmp */
+    struct rpt_row *rows; /* one decoded chunk */
+    char **dirs;          /* partitioned: folders made under tmp */
     size_t ndirs, capdirs;
     int64_t bytes, files;
 };
@@ -272,14 +294,12 @@ void rpt_pq_abort(struct rpt_pq_sink *s)
     sink_free(s);
 }
 
-static int open_writer(struct rpt_pq_sink *s, const char *file,
-                       struct ocp_error *err)
+static int open_writer(struct rpt_pq_sink *s, const char *file, struct ocp_error *err)
 {
     struct pq_column_desc cols[NRCOLS];
     struct pq_schema_desc schema = {NRCOLS, cols};
     struct pq_write_options opt;
-    struct pq_kv kv[1] = {{"ocpagg.table",
-                           "reporting_ocpusagelineitem_daily_summary"}};
+    struct pq_kv kv[1] = {{"ocpagg.table", "reporting_ocpusagelineitem_daily_summary"}};
 
     schema_of(cols);
     pq_write_options_init(&opt);
@@ -323,10 +343,8 @@ int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
     *out = NULL;
     if (meta->report_period_id < INT32_MIN || meta->report_period_id > INT32_MAX)
         return ocp_error_set(err, OCP_ERR_DATA, path, -1, "report_period_id",
-                             "%lld does not fit the INT column",
-                             (long long)meta->report_period_id);
-    if (lstat(path, &st) == 0 &&
-        (partitioned ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+                             "%lld does not fit the INT column", (long long)meta->report_period_id);
+    if (lstat(path, &st) == 0 && (partitioned ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
         return ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
                              partitioned ? "exists and is not a folder; not replacing it"
                                          : "is not a regular file; not replacing it");
@@ -361,8 +379,7 @@ int rpt_pq_open(struct rpt_pq_sink **out, const char *path, int partitioned,
             made = mkdir(s->tmp, 0777) == 0;
         if (!made) {
             rc = ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL,
-                               "cannot create the folder %s: %s", s->tmp,
-                               strerror(errno));
+                               "cannot create the folder %s: %s", s->tmp, strerror(errno));
             sink_free(s);
             return rc;
         }
@@ -388,15 +405,13 @@ static int make_dir(struct rpt_pq_sink *s, const char *dir, struct ocp_error *er
         if (errno == EEXIST)
             return OCP_OK;
         return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                             "cannot create the folder %s: %s", dir,
-                             strerror(errno));
+                             "cannot create the folder %s: %s", dir, strerror(errno));
     }
     if (s->ndirs == s->capdirs) {
         size_t ncap = s->capdirs ? s->capdirs * 2 : 16;
         char **nd = realloc(s->dirs, ncap * sizeof *nd);
         if (nd == NULL)
-            return ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL,
-                                 "out of memory");
+            return ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL, "out of memory");
         s->dirs = nd;
         s->capdirs = ncap;
     }
@@ -450,14 +465,13 @@ static int start_day(struct rpt_pq_sink *s, int32_t day, struct ocp_error *err)
             return rc;
     }
     if (n < 0 || (size_t)n >= sizeof dir)
-        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                             "output path too long");
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL, "output path too long");
     snprintf(file, sizeof file, "%s/ocpagg_summary_%s.parquet", dir, date);
     return open_writer(s, file, err);
 }
 
-int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
-                 size_t len, int64_t *rows, struct ocp_error *err)
+int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block, size_t len, int64_t *rows,
+                 struct ocp_error *err)
 {
     struct rpt_pq_cursor c = {NULL, 0, 0, 0};
     int rc = rpt_pq_cursor_start(&c, block, len, err);
@@ -486,8 +500,7 @@ int rpt_pq_write(struct rpt_pq_sink *s, const unsigned char *block,
                 to = n;
             }
             if (rc == OCP_OK)
-                rc = write_block(s->w, &s->cols, &view, &s->meta, from,
-                                 to - from, err);
+                rc = write_block(s->w, &s->cols, &view, &s->meta, from, to - from, err);
             if (rc == OCP_OK && rows != NULL)
                 *rows += (int64_t)(to - from);
             from = to;
@@ -533,12 +546,10 @@ static int swap_tree(struct rpt_pq_sink *s, struct ocp_error *err)
     if (lstat(s->path, &st) != 0) {
         if (errno != ENOENT)
             return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                                 "cannot inspect the report folder: %s",
-                                 strerror(errno));
+                                 "cannot inspect the report folder: %s", strerror(errno));
         if (rename(s->tmp, s->path) != 0)
             return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                                 "cannot rename %s into place: %s", s->tmp,
-                                 strerror(errno));
+                                 "cannot rename %s into place: %s", s->tmp, strerror(errno));
         s->tmp_made = 0;
         return OCP_OK;
     }
@@ -553,8 +564,7 @@ static int swap_tree(struct rpt_pq_sink *s, struct ocp_error *err)
     }
     if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
         return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                             "cannot swap %s into place: %s", s->tmp,
-                             strerror(errno));
+                             "cannot swap %s into place: %s", s->tmp, strerror(errno));
     /* No exchange on this file system: set the old tree aside under a
      * name the next run recognizes, then move the new one in. */
     n = strlen(s->tmp) + 5;
@@ -574,8 +584,7 @@ static int swap_tree(struct rpt_pq_sink *s, struct ocp_error *err)
             e = errno;
         free(aside);
         return ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                             "cannot rename %s into place: %s", s->tmp,
-                             strerror(e));
+                             "cannot rename %s into place: %s", s->tmp, strerror(e));
     }
     s->tmp_made = 0;
     rpt_remove_tree(aside);
@@ -583,8 +592,7 @@ static int swap_tree(struct rpt_pq_sink *s, struct ocp_error *err)
     return OCP_OK;
 }
 
-int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
-                  struct ocp_error *err)
+int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files, struct ocp_error *err)
 {
     char *parent = NULL;
     size_t i;
@@ -598,20 +606,18 @@ int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
                                "is not a regular file; not replacing it");
         else if (rename(s->tmp, s->path) != 0)
             rc = ocp_error_set(err, OCP_ERR_CANTCREAT, s->path, -1, NULL,
-                               "cannot rename %s into place: %s", s->tmp,
-                               strerror(errno));
+                               "cannot rename %s into place: %s", s->tmp, strerror(errno));
     } else if (rc == OCP_OK) {
         /* Every folder of the new tree, deepest first, then its root, so
          * the swap publishes a tree that is on disk entirely. */
         for (i = s->ndirs; i > 0 && rc == OCP_OK; i--)
             if (rpt_fsync_dir(s->dirs[i - 1]) != 0)
-                rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
-                                   "cannot sync the folder %s: %s",
-                                   s->dirs[i - 1], strerror(errno));
+                rc =
+                    ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
+                                  "cannot sync the folder %s: %s", s->dirs[i - 1], strerror(errno));
         if (rc == OCP_OK && rpt_fsync_dir(s->tmp) != 0)
             rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
-                               "cannot sync the folder %s: %s", s->tmp,
-                               strerror(errno));
+                               "cannot sync the folder %s: %s", s->tmp, strerror(errno));
         if (rc == OCP_OK)
             rc = swap_tree(s, err);
     }
@@ -625,8 +631,8 @@ int rpt_pq_commit(struct rpt_pq_sink *s, int64_t *bytes, int64_t *files,
     if (parent == NULL)
         rc = ocp_error_set(err, OCP_ERR_OSERR, s->path, -1, NULL, "out of memory");
     else if (rpt_fsync_dir(parent) != 0)
-        rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL,
-                           "cannot sync the folder %s: %s", parent, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_IOERR, s->path, -1, NULL, "cannot sync the folder %s: %s",
+                           parent, strerror(errno));
     free(parent);
     *bytes += s->bytes;
     *files += s->files;

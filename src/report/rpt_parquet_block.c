@@ -32,16 +32,26 @@ enum { F_STORAGE = 1, F_INFRA = 2, F_CATEGORY = 4 };
 const char *rpt_pq_row_str(const struct rpt_row *r, int which)
 {
     switch (which) {
-    case RPT_S_NAMESPACE: return r->namespace_;
-    case RPT_S_NODE: return r->node;
-    case RPT_S_RESOURCE: return r->resource_id;
-    case RPT_S_POD_LABELS: return r->pod_labels;
-    case RPT_S_PVC: return r->pvc;
-    case RPT_S_PV: return r->pv;
-    case RPT_S_SC: return r->storageclass;
-    case RPT_S_VOL_LABELS: return r->volume_labels;
-    case RPT_S_ALL_LABELS: return r->all_labels;
-    default: return r->csi_volume_handle;
+    case RPT_S_NAMESPACE:
+        return r->namespace_;
+    case RPT_S_NODE:
+        return r->node;
+    case RPT_S_RESOURCE:
+        return r->resource_id;
+    case RPT_S_POD_LABELS:
+        return r->pod_labels;
+    case RPT_S_PVC:
+        return r->pvc;
+    case RPT_S_PV:
+        return r->pv;
+    case RPT_S_SC:
+        return r->storageclass;
+    case RPT_S_VOL_LABELS:
+        return r->volume_labels;
+    case RPT_S_ALL_LABELS:
+        return r->all_labels;
+    default:
+        return r->csi_volume_handle;
     }
 }
 
@@ -55,8 +65,7 @@ static void put_u32(unsigned char *p, uint32_t v)
 
 static uint32_t get_u32(const unsigned char *p)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -70,17 +79,15 @@ static uint64_t get_u64(const unsigned char *p)
     return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
-                  const struct rpt_meta *meta, struct rpt_buf *out,
-                  struct ocp_error *err)
+int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to, const struct rpt_meta *meta,
+                  struct rpt_buf *out, struct ocp_error *err)
 {
     unsigned char head[PQ_HEAD];
     size_t r;
 
     if (meta->report_period_id < INT32_MIN || meta->report_period_id > INT32_MAX)
         return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "report_period_id",
-                             "%lld does not fit the INT column",
-                             (long long)meta->report_period_id);
+                             "%lld does not fit the INT column", (long long)meta->report_period_id);
     memcpy(head, PQ_MAGIC, 4);
     put_u64(head + 4, (uint64_t)(to - from));
     if (rpt_buf_append(out, head, sizeof head) != 0)
@@ -92,8 +99,8 @@ int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
         size_t room = sizeof fixed + 8 * RPT_NUM_COUNT, start;
         int k;
 
-        if (row->has_cost_category && (row->cost_category_id < INT32_MIN ||
-                                       row->cost_category_id > INT32_MAX))
+        if (row->has_cost_category &&
+            (row->cost_category_id < INT32_MIN || row->cost_category_id > INT32_MAX))
             return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "cost_category_id",
                                  "%lld does not fit the INT column",
                                  (long long)row->cost_category_id);
@@ -112,8 +119,7 @@ int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
         p[4] = (unsigned char)((row->source == RPT_SOURCE_STORAGE ? F_STORAGE : 0) |
                                (row->has_infra_cost ? F_INFRA : 0) |
                                (row->has_cost_category ? F_CATEGORY : 0));
-        put_u32(p + 5, (uint32_t)(int32_t)(row->has_cost_category
-                                               ? row->cost_category_id : 0));
+        put_u32(p + 5, (uint32_t)(int32_t)(row->has_cost_category ? row->cost_category_id : 0));
         for (k = 0; k < RPT_NUM_COUNT; k++)
             if (!isnan(row->num[k]))
                 mask |= (uint32_t)1 << k;
@@ -143,8 +149,8 @@ int rpt_pq_encode(const struct rpt_table *t, size_t from, size_t to,
     return OCP_OK;
 }
 
-int rpt_pq_cursor_start(struct rpt_pq_cursor *c, const unsigned char *block,
-                        size_t len, struct ocp_error *err)
+int rpt_pq_cursor_start(struct rpt_pq_cursor *c, const unsigned char *block, size_t len,
+                        struct ocp_error *err)
 {
     if (len < PQ_HEAD || memcmp(block, PQ_MAGIC, 4) != 0)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
@@ -183,8 +189,7 @@ static const char *take_str(struct rpt_pq_cursor *c, int *ok)
 }
 
 /* Decodes the next row into r (strings point into the block). */
-int rpt_pq_decode_row(struct rpt_pq_cursor *c, struct rpt_row *r,
-                      struct ocp_error *err)
+int rpt_pq_decode_row(struct rpt_pq_cursor *c, struct rpt_row *r, struct ocp_error *err)
 {
     const unsigned char *p;
     uint32_t mask;

@@ -63,10 +63,10 @@
  * written by the caller they would wait for the direct write in flight
  * (an extending direct write holds the file's lock), some 40-75 ms a day. */
 struct rpt_writer {
-    int dfd, fd;              /* the O_DIRECT twin, and the plain fd */
-    unsigned char *buf;       /* the pieces' buffer (copies go to its first
-                                 aligned page), or a text taken over by
-                                 rpt_part_stream_buf; reused */
+    int dfd, fd;        /* the O_DIRECT twin, and the plain fd */
+    unsigned char *buf; /* the pieces' buffer (copies go to its first
+                           aligned page), or a text taken over by
+                           rpt_part_stream_buf; reused */
     size_t cap;
     const unsigned char *job; /* the job's pages, aligned, inside buf */
     size_t len;               /* the job: len bytes at job, to go at off */
@@ -74,17 +74,17 @@ struct rpt_writer {
     unsigned char head[PART_ALIGN], tail[PART_ALIGN];
     size_t head_len, tail_len; /* head at head_off, tail right after the pages */
     int64_t head_off, tail_off;
-    int threaded;             /* thread runs */
+    int threaded; /* thread runs */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    int busy, stop;           /* a job is pending / the thread should end */
-    int traded;               /* buf is a text taken over by
-                                 rpt_part_stream_buf (rpt_part_reclaim
-                                 gives it back) */
-    int err_no;               /* first failure's errno, 0 none */
-    int direct_refused;       /* EINVAL: direct writes refused, plain ones used */
-    int64_t direct_bytes;     /* written through dfd */
+    int busy, stop;       /* a job is pending / the thread should end */
+    int traded;           /* buf is a text taken over by
+                             rpt_part_stream_buf (rpt_part_reclaim
+                             gives it back) */
+    int err_no;           /* first failure's errno, 0 none */
+    int direct_refused;   /* EINVAL: direct writes refused, plain ones used */
+    int64_t direct_bytes; /* written through dfd */
 };
 
 /* Writes the job; returns 0 or an errno.  A file system that refuses
@@ -331,10 +331,10 @@ int rpt_part_open(struct rpt_part *p, const struct rpt_share *sh, const char *pa
         why = "is not the report file rank 0 created";
     }
     if (why != NULL) {
-        int rc = e != 0 ? ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL, "%s %s: %s",
-                                        why, p->tmp, strerror(e))
-                        : ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL, "%s %s",
-                                        p->tmp, why);
+        int rc = e != 0
+                     ? ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL, "%s %s: %s", why,
+                                     p->tmp, strerror(e))
+                     : ocp_error_set(err, OCP_ERR_CANTCREAT, path, -1, NULL, "%s %s", p->tmp, why);
         rpt_part_release(p);
         return rc;
     }
@@ -385,8 +385,8 @@ static size_t aligned_room(const struct rpt_writer *w)
  * off: [p0, p1) are whole pages, to be written from `pages` (aligned;
  * the text's own bytes or a copy), and the partial end pages around them
  * are copied into head and tail. */
-static void set_job(struct rpt_writer *w, const char *text, int64_t off, size_t p0,
-                    size_t p1, size_t to, const unsigned char *pages)
+static void set_job(struct rpt_writer *w, const char *text, int64_t off, size_t p0, size_t p1,
+                    size_t to, const unsigned char *pages)
 {
     w->head_len = p0;
     w->head_off = off;
@@ -404,8 +404,8 @@ static void set_job(struct rpt_writer *w, const char *text, int64_t off, size_t 
  * and the rest (before p0, after p1: less than a page each) partial end
  * pages.  The previous job is waited for first; its failure is this
  * call's. */
-static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0,
-                  size_t p1, size_t to, struct ocp_error *err)
+static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0, size_t p1,
+                  size_t to, struct ocp_error *err)
 {
     struct rpt_writer *w = p->writer;
     size_t pages = p1 - p0;
@@ -454,8 +454,8 @@ static void page_span(int64_t offset, size_t len, size_t *first, size_t *end)
  * large direct writes, few waits. */
 #define PART_PIECE_MIN ((size_t)2 << 20)
 
-int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset,
-                    int final, size_t *taken, struct ocp_error *err)
+int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset, int final,
+                    size_t *taken, struct ocp_error *err)
 {
     /* Text positions where the file's whole pages start and end. */
     size_t first, end;
@@ -553,8 +553,8 @@ int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait)
     return 1;
 }
 
-int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len,
-                   int64_t offset, struct ocp_error *err)
+int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len, int64_t offset,
+                   struct ocp_error *err)
 {
     size_t n, taken;
     int64_t rows;

@@ -25,12 +25,12 @@ enum { ST_OPEN, ST_COMMITTED, ST_ABORTED };
 struct rpt_stream {
     enum rpt_format format;
     int state;
-    int failed;                 /* a write failed: only abort remains */
-    int shared;                 /* CSV days written by the ranks (rpt_part) */
+    int failed; /* a write failed: only abort remains */
+    int shared; /* CSV days written by the ranks (rpt_part) */
     int64_t rows, bytes, files;
-    struct rpt_atomic csv;      /* CSV */
-    struct rpt_buf pending;     /* CSV text not yet written */
-    struct rpt_pq_sink *pq;     /* Parquet */
+    struct rpt_atomic csv;  /* CSV */
+    struct rpt_buf pending; /* CSV text not yet written */
+    struct rpt_pq_sink *pq; /* Parquet */
 };
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -50,9 +50,8 @@ static uint64_t get_u64(const unsigned char *p)
 }
 
 /* Rows [from, to) of t as a CSV block. */
-static int encode_csv(const struct rpt_table *t, const struct rpt_meta *meta,
-                      size_t from, size_t to, struct rpt_buf *out,
-                      struct ocp_error *err)
+static int encode_csv(const struct rpt_table *t, const struct rpt_meta *meta, size_t from,
+                      size_t to, struct rpt_buf *out, struct ocp_error *err)
 {
     unsigned char head[CSV_HEAD];
 
@@ -65,8 +64,8 @@ static int encode_csv(const struct rpt_table *t, const struct rpt_meta *meta,
 }
 
 static int encode_range(enum rpt_format format, const struct rpt_table *t,
-                        const struct rpt_meta *meta, size_t from, size_t to,
-                        struct rpt_buf *out, struct ocp_error *err)
+                        const struct rpt_meta *meta, size_t from, size_t to, struct rpt_buf *out,
+                        struct ocp_error *err)
 {
     switch (format) {
     case RPT_FORMAT_CSV:
@@ -75,20 +74,18 @@ static int encode_range(enum rpt_format format, const struct rpt_table *t,
     case RPT_FORMAT_PARQUET_PARTITIONED:
         return rpt_pq_encode(t, from, to, meta, out, err);
     }
-    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
-                         "unknown report format %d", (int)format);
+    return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "unknown report format %d",
+                         (int)format);
 }
 
-int rpt_encode_block(enum rpt_format format, const struct rpt_table *t,
-                     const struct rpt_meta *meta, struct rpt_buf *out,
-                     struct ocp_error *err)
+int rpt_encode_block(enum rpt_format format, const struct rpt_table *t, const struct rpt_meta *meta,
+                     struct rpt_buf *out, struct ocp_error *err)
 {
     return encode_range(format, t, meta, 0, t->count, out, err);
 }
 
-int rpt_stream_open(struct rpt_stream **out, enum rpt_format format,
-                    const char *path, const struct rpt_meta *meta,
-                    struct ocp_error *err)
+int rpt_stream_open(struct rpt_stream **out, enum rpt_format format, const char *path,
+                    const struct rpt_meta *meta, struct ocp_error *err)
 {
     struct rpt_stream *s = calloc(1, sizeof *s);
     int rc;
@@ -111,12 +108,11 @@ int rpt_stream_open(struct rpt_stream **out, enum rpt_format format,
     }
     case RPT_FORMAT_PARQUET:
     case RPT_FORMAT_PARQUET_PARTITIONED:
-        rc = rpt_pq_open(&s->pq, path, format == RPT_FORMAT_PARQUET_PARTITIONED,
-                         meta, err);
+        rc = rpt_pq_open(&s->pq, path, format == RPT_FORMAT_PARQUET_PARTITIONED, meta, err);
         break;
     default:
-        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, path, -1, NULL,
-                           "unknown report format %d", (int)format);
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, path, -1, NULL, "unknown report format %d",
+                           (int)format);
         break;
     }
     if (rc != OCP_OK) {
@@ -137,8 +133,8 @@ static int csv_flush(struct rpt_stream *s, struct ocp_error *err)
     return rc;
 }
 
-int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
-                       int64_t *rows, struct ocp_error *err)
+int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len, int64_t *rows,
+                       struct ocp_error *err)
 {
     uint64_t r;
 
@@ -154,8 +150,8 @@ int rpt_csv_block_text(const unsigned char *block, size_t len, size_t *text_len,
     return OCP_OK;
 }
 
-static int csv_write(struct rpt_stream *s, const unsigned char *block,
-                     size_t len, struct ocp_error *err)
+static int csv_write(struct rpt_stream *s, const unsigned char *block, size_t len,
+                     struct ocp_error *err)
 {
     const char *text = (const char *)block + CSV_HEAD;
     size_t n;
@@ -169,8 +165,7 @@ static int csv_write(struct rpt_stream *s, const unsigned char *block,
     s->rows += rows;
     /* Flush first when this block would overflow the buffer or goes
      * straight to the file: the text must stay in block order. */
-    if (s->pending.len > 0 &&
-        (s->pending.len + n > CSV_FLUSH || n >= CSV_FLUSH / 2))
+    if (s->pending.len > 0 && (s->pending.len + n > CSV_FLUSH || n >= CSV_FLUSH / 2))
         rc = csv_flush(s, err);
     if (rc != OCP_OK)
         return rc;
@@ -181,13 +176,12 @@ static int csv_write(struct rpt_stream *s, const unsigned char *block,
         return rc;
     }
     if (rpt_buf_append(&s->pending, text, n) != 0)
-        return ocp_error_set(err, OCP_ERR_OSERR, s->csv.path, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, s->csv.path, -1, NULL, "out of memory");
     return OCP_OK;
 }
 
-int rpt_stream_write(struct rpt_stream *s, const unsigned char *block,
-                     size_t len, struct ocp_error *err)
+int rpt_stream_write(struct rpt_stream *s, const unsigned char *block, size_t len,
+                     struct ocp_error *err)
 {
     int rc;
 
@@ -255,8 +249,8 @@ int rpt_stream_share(struct rpt_stream *s, struct rpt_share *sh, struct ocp_erro
         return rc;
     }
     if (fstat(s->csv.fd, &st) != 0)
-        return ocp_error_set(err, OCP_ERR_IOERR, s->csv.path, -1, NULL,
-                             "cannot stat %s: %s", s->csv.tmp, strerror(errno));
+        return ocp_error_set(err, OCP_ERR_IOERR, s->csv.path, -1, NULL, "cannot stat %s: %s",
+                             s->csv.tmp, strerror(errno));
     sh->tmp = strdup(s->csv.tmp);
     if (sh->tmp == NULL)
         return ocp_error_set(err, OCP_ERR_OSERR, s->csv.path, -1, NULL, "out of memory");
@@ -319,8 +313,7 @@ void rpt_stream_destroy(struct rpt_stream *s)
     free(s);
 }
 
-void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
-                       int64_t *bytes, int64_t *files)
+void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows, int64_t *bytes, int64_t *files)
 {
     if (rows != NULL)
         *rows = s->rows;
@@ -332,8 +325,8 @@ void rpt_stream_counts(const struct rpt_stream *s, int64_t *rows,
 
 /* The one-shot writers: the table in blocks through one stream. */
 static int write_table(enum rpt_format format, const struct rpt_table *t,
-                       const struct rpt_meta *meta, const char *path,
-                       size_t chunk, struct ocp_error *err)
+                       const struct rpt_meta *meta, const char *path, size_t chunk,
+                       struct ocp_error *err)
 {
     struct rpt_stream *s = NULL;
     struct rpt_buf block = {0};
@@ -345,8 +338,7 @@ static int write_table(enum rpt_format format, const struct rpt_table *t,
         block.len = 0;
         rc = encode_range(format, t, meta, from, to, &block, err);
         if (rc == OCP_OK)
-            rc = rpt_stream_write(s, (const unsigned char *)block.data,
-                                  block.len, err);
+            rc = rpt_stream_write(s, (const unsigned char *)block.data, block.len, err);
         from = to;
     }
     if (rc == OCP_OK)
@@ -358,17 +350,15 @@ static int write_table(enum rpt_format format, const struct rpt_table *t,
     return rc;
 }
 
-int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta,
-                  const char *path, struct ocp_error *err)
+int rpt_write_csv(const struct rpt_table *t, const struct rpt_meta *meta, const char *path,
+                  struct ocp_error *err)
 {
     return write_table(RPT_FORMAT_CSV, t, meta, path, 4096, err);
 }
 
-int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta,
-                      const char *path, int partitioned,
-                      struct ocp_error *err)
+int rpt_write_parquet(const struct rpt_table *t, const struct rpt_meta *meta, const char *path,
+                      int partitioned, struct ocp_error *err)
 {
-    return write_table(partitioned ? RPT_FORMAT_PARQUET_PARTITIONED
-                                   : RPT_FORMAT_PARQUET,
-                       t, meta, path, 65536, err);
+    return write_table(partitioned ? RPT_FORMAT_PARQUET_PARTITIONED : RPT_FORMAT_PARQUET, t, meta,
+                       path, 65536, err);
 }

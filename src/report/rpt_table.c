@@ -1,31 +1,52 @@
 /* rpt_table.c - report rows: storage, order, number formatting. */
-#include "ocpagg/report.h"
 #include "ocpagg/mem.h"
+#include "ocpagg/report.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
-const char *const rpt_column_names[] = {
-    "uuid", "report_period_id", "cluster_id", "cluster_alias", "data_source",
-    "usage_start", "usage_end", "namespace", "node", "resource_id",
-    "pod_labels", "pod_usage_cpu_core_hours", "pod_request_cpu_core_hours",
-    "pod_effective_usage_cpu_core_hours", "pod_limit_cpu_core_hours",
-    "pod_usage_memory_gigabyte_hours", "pod_request_memory_gigabyte_hours",
-    "pod_effective_usage_memory_gigabyte_hours",
-    "pod_limit_memory_gigabyte_hours", "node_capacity_cpu_cores",
-    "node_capacity_cpu_core_hours", "node_capacity_memory_gigabytes",
-    "node_capacity_memory_gigabyte_hours", "cluster_capacity_cpu_core_hours",
-    "cluster_capacity_memory_gigabyte_hours", "persistentvolumeclaim",
-    "persistentvolume", "storageclass", "volume_labels", "all_labels",
-    "persistentvolumeclaim_capacity_gigabyte",
-    "persistentvolumeclaim_capacity_gigabyte_months",
-    "volume_request_storage_gigabyte_months",
-    "persistentvolumeclaim_usage_gigabyte_months", "source_uuid",
-    "infrastructure_usage_cost", "csi_volume_handle", "cost_category_id",
-    NULL};
+const char *const rpt_column_names[] = {"uuid",
+                                        "report_period_id",
+                                        "cluster_id",
+                                        "cluster_alias",
+                                        "data_source",
+                                        "usage_start",
+                                        "usage_end",
+                                        "namespace",
+                                        "node",
+                                        "resource_id",
+                                        "pod_labels",
+                                        "pod_usage_cpu_core_hours",
+                                        "pod_request_cpu_core_hours",
+                                        "pod_effective_usage_cpu_core_hours",
+                                        "pod_limit_cpu_core_hours",
+                                        "pod_usage_memory_gigabyte_hours",
+                                        "pod_request_memory_gigabyte_hours",
+                                        "pod_effective_usage_memory_gigabyte_hours",
+                                        "pod_limit_memory_gigabyte_hours",
+                                        "node_capacity_cpu_cores",
+                                        "node_capacity_cpu_core_hours",
+                                        "node_capacity_memory_gigabytes",
+                                        "node_capacity_memory_gigabyte_hours",
+                                        "cluster_capacity_cpu_core_hours",
+                                        "cluster_capacity_memory_gigabyte_hours",
+                                        "persistentvolumeclaim",
+                                        "persistentvolume",
+                                        "storageclass",
+                                        "volume_labels",
+                                        "all_labels",
+                                        "persistentvolumeclaim_capacity_gigabyte",
+                                        "persistentvolumeclaim_capacity_gigabyte_months",
+                                        "volume_request_storage_gigabyte_months",
+                                        "persistentvolumeclaim_usage_gigabyte_months",
+                                        "source_uuid",
+                                        "infrastructure_usage_cost",
+                                        "csi_volume_handle",
+                                        "cost_category_id",
+                                        NULL};
 
 const char rpt_infra_cost_text[] =
     "{\"cpu\": 0.000000000, \"memory\": 0.000000000, \"storage\": 0.000000000}";
@@ -99,8 +120,8 @@ const char *rpt_table_strdup(struct rpt_table *t, const char *s, size_t len)
     return p;
 }
 
-void rpt_table_count_kinds(const struct rpt_table *t, int64_t *pod,
-                           int64_t *unallocated, int64_t *storage)
+void rpt_table_count_kinds(const struct rpt_table *t, int64_t *pod, int64_t *unallocated,
+                           int64_t *storage)
 {
     size_t i;
     for (i = 0; i < t->count; i++) {
@@ -171,9 +192,9 @@ static int cmp_rows(const void *pa, const void *pb)
  * node).  Distinct string pointers and their ranks (open addressing on the
  * pointer value). */
 struct rank_set {
-    const char **keys;   /* slot -> pointer (NULL slot: empty; NULL string
-                            is handled outside) */
-    uint32_t *rank;      /* slot -> rank */
+    const char **keys; /* slot -> pointer (NULL slot: empty; NULL string
+                          is handled outside) */
+    uint32_t *rank;    /* slot -> rank */
     size_t mask;
     const char **distinct;
     size_t ndistinct;
@@ -186,8 +207,7 @@ static size_t ptr_slot(const struct rank_set *r, const char *p)
     h ^= h >> 17;
     h *= (uintptr_t)0x9e3779b97f4a7c15ull;
     h ^= h >> 29;
-    for (i = (size_t)h & r->mask; r->keys[i] != NULL && r->keys[i] != p;
-         i = (i + 1) & r->mask)
+    for (i = (size_t)h & r->mask; r->keys[i] != NULL && r->keys[i] != p; i = (i + 1) & r->mask)
         ;
     return i;
 }
@@ -333,8 +353,8 @@ static void sort_group(struct group_rec *g, size_t n, const struct rpt_row *rows
 
 /* LSD radix sort of n records on key bits [0, nbits) (stable), through
  * tmp of n records; the sorted records end in *out (rec or tmp). */
-static void radix_sort(struct key_rec *rec, struct key_rec *tmp, size_t n,
-                       unsigned nbits, struct key_rec **out)
+static void radix_sort(struct key_rec *rec, struct key_rec *tmp, size_t n, unsigned nbits,
+                       struct key_rec **out)
 {
     enum { DIGIT = 11, BUCKETS = 1 << DIGIT };
     size_t count[BUCKETS]; /* 16 KiB of stack */
@@ -470,8 +490,8 @@ void rpt_table_sort(struct rpt_table *t)
     /* The records of all rows in one pass in row order (the rows and
      * their label texts lie in that order), so a group gathers them from
      * this compact array rather than from rows scattered over the table. */
-    if (gmax > 1 && ((all = malloc(n * sizeof *all)) == NULL ||
-                     (grp = malloc(gmax * sizeof *grp)) == NULL))
+    if (gmax > 1 &&
+        ((all = malloc(n * sizeof *all)) == NULL || (grp = malloc(gmax * sizeof *grp)) == NULL))
         goto plain;
     for (i = 0; i < n && gmax > 1; i++)
         group_rec_of(t->rows, (uint32_t)i, &all[i]);

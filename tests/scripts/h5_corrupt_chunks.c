@@ -4,10 +4,10 @@
  *
  * Replaces the stored bytes of every chunk of the 1-D chunked DATASET whose
  * first row is at or after FROM_ROW (and before TO_ROW, when given) with
- * bytes no deflate stream starts with.  The file's metadata (superblock, object headers, chunk index) stays
- * valid, so planning and the rows before FROM_ROW read normally; reading a
- * replaced chunk fails in HDF5's filter pipeline.  This is how the test makes
- * one rank's share of a file unreadable while the other ranks' share is fine.
+ * bytes no deflate stream starts with.  The file's metadata (superblock, object headers, chunk
+ * index) stays valid, so planning and the rows before FROM_ROW read normally; reading a replaced
+ * chunk fails in HDF5's filter pipeline.  This is how the test makes one rank's share of a file
+ * unreadable while the other ranks' share is fine.
  *
  * Built by the test script itself (it is not part of the project build):
  *   cc h5_corrupt_chunks.c $(pkg-config --cflags --libs hdf5-openmpi)
@@ -77,8 +77,7 @@ int main(int argc, char **argv)
                     (unsigned long long)offsets[k]);
             goto cleanup;
         }
-        printf("corrupted %s chunk at row %llu\n", argv[2],
-               (unsigned long long)offsets[k]);
+        printf("corrupted %s chunk at row %llu\n", argv[2], (unsigned long long)offsets[k]);
     }
     rc = n > 0 ? 0 : 1;
     if (n == 0)

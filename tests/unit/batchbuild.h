@@ -37,8 +37,7 @@ static void bb_release(struct bb_store *st)
 }
 
 /* A dictionary-coded column of n strings; identical strings share an id. */
-static struct ocp_column bb_strings(struct bb_store *st, const char *const *v,
-                                    size_t n)
+static struct ocp_column bb_strings(struct bb_store *st, const char *const *v, size_t n)
 {
     struct ocp_column c;
     struct ocp_strdict *d = bb_keep(st, calloc(1, sizeof *d));
@@ -80,8 +79,7 @@ static struct ocp_column bb_strings(struct bb_store *st, const char *const *v,
     return c;
 }
 
-static struct ocp_column bb_numbers(struct bb_store *st, const double *v,
-                                    size_t n)
+static struct ocp_column bb_numbers(struct bb_store *st, const double *v, size_t n)
 {
     struct ocp_column c;
     double *copy = bb_keep(st, malloc((n + 1) * sizeof *copy));
@@ -92,8 +90,7 @@ static struct ocp_column bb_numbers(struct bb_store *st, const double *v,
     return c;
 }
 
-static struct ocp_column bb_times(struct bb_store *st, const int64_t *v,
-                                  size_t n)
+static struct ocp_column bb_times(struct bb_store *st, const int64_t *v, size_t n)
 {
     struct ocp_column c;
     int64_t *copy = bb_keep(st, malloc((n + 1) * sizeof *copy));
@@ -105,8 +102,7 @@ static struct ocp_column bb_times(struct bb_store *st, const int64_t *v,
 }
 
 /* Rows [from, to) of a batch, sharing its buffers (dictionaries too). */
-static struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from,
-                                 size_t to)
+static struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from, size_t to)
 {
     struct ocp_batch s = *b;
     int c;
@@ -127,8 +123,8 @@ static struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from,
 /* A partial for days [start, end] (INT32_MIN, INT32_MAX: every day)
  * with the enabled keys `keys`, tracking volume nodes when track; NULL
  * when it cannot be made (the caller's check then fails). */
-static struct agg_partial *bb_partial(const struct lbl_keys *keys, int32_t start,
-                                      int32_t end, int track)
+static struct agg_partial *bb_partial(const struct lbl_keys *keys, int32_t start, int32_t end,
+                                      int track)
 {
     struct agg_settings s;
     struct agg_partial *p = NULL;

@@ -82,8 +82,7 @@ static void pqw_touch(const void *p, size_t n)
 
 /* Notes a reader status: a clean error must carry a known code and a
  * message.  Returns PQW_BROKEN when it does not, else OCP_OK. */
-static int pqw_status(struct pqw_result *res, int rc,
-                      const struct ocp_error *err, const char *what)
+static int pqw_status(struct pqw_result *res, int rc, const struct ocp_error *err, const char *what)
 {
     if (rc == OCP_OK) {
         res->reads_ok++;
@@ -91,14 +90,12 @@ static int pqw_status(struct pqw_result *res, int rc,
     }
     res->reads_failed++;
     if (rc != err->code)
-        return pqw_broken(res, "%s returned %d but recorded code %d", what, rc,
-                          err->code);
+        return pqw_broken(res, "%s returned %d but recorded code %d", what, rc, err->code);
     if (err->message[0] == '\0')
         return pqw_broken(res, "%s failed (%d) without a message", what, rc);
-    if (rc != OCP_ERR_DATA && rc != OCP_ERR_UNSUPPORTED &&
-        rc != OCP_ERR_IOERR && rc != OCP_ERR_OSERR)
-        return pqw_broken(res, "%s failed with unexpected code %d: %s", what,
-                          rc, err->message);
+    if (rc != OCP_ERR_DATA && rc != OCP_ERR_UNSUPPORTED && rc != OCP_ERR_IOERR &&
+        rc != OCP_ERR_OSERR)
+        return pqw_broken(res, "%s failed with unexpected code %d: %s", what, rc, err->message);
     if (res->first_rc == OCP_OK) {
         res->first_rc = rc;
         res->err = *err;
@@ -107,16 +104,14 @@ static int pqw_status(struct pqw_result *res, int rc,
 }
 
 /* Checks a dictionary's offsets and reads its bytes. */
-static int pqw_dict(struct pqw_result *res, const struct ocp_strdict *d,
-                    const char *what)
+static int pqw_dict(struct pqw_result *res, const struct ocp_strdict *d, const char *what)
 {
     uint32_t i;
 
     if (d == NULL)
         return pqw_broken(res, "%s: no dictionary", what);
     if (d->count > 0 && (d->offsets == NULL || d->data == NULL))
-        return pqw_broken(res, "%s: dictionary of %u entries without data",
-                          what, d->count);
+        return pqw_broken(res, "%s: dictionary of %u entries without data", what, d->count);
     if (d->count == 0)
         return OCP_OK;
     if (d->offsets[0] != 0)
@@ -124,17 +119,15 @@ static int pqw_dict(struct pqw_result *res, const struct ocp_strdict *d,
                           (unsigned long long)d->offsets[0]);
     for (i = 0; i < d->count; i++)
         if (d->offsets[i + 1] < d->offsets[i])
-            return pqw_broken(res, "%s: dictionary offsets go backwards at %u",
-                              what, i);
+            return pqw_broken(res, "%s: dictionary offsets go backwards at %u", what, i);
     pqw_touch(d->data, (size_t)d->offsets[d->count]);
     return OCP_OK;
 }
 
 /* Checks an id column of n entries against its dictionary; null[i] (may
  * be NULL) says which entries must be OCP_NULL_ID. */
-static int pqw_ids(struct pqw_result *res, const uint32_t *ids,
-                   const struct ocp_strdict *d, int64_t n,
-                   const unsigned char *null, const char *what)
+static int pqw_ids(struct pqw_result *res, const uint32_t *ids, const struct ocp_strdict *d,
+                   int64_t n, const unsigned char *null, const char *what)
 {
     int64_t i;
     int rc;
@@ -142,22 +135,21 @@ static int pqw_ids(struct pqw_result *res, const uint32_t *ids,
     if ((rc = pqw_dict(res, d, what)) != OCP_OK)
         return rc;
     if (n > 0 && ids == NULL)
-        return pqw_broken(res, "%s: %lld entries without ids", what,
-                          (long long)n);
+        return pqw_broken(res, "%s: %lld entries without ids", what, (long long)n);
     for (i = 0; i < n; i++) {
         if (ids[i] == OCP_NULL_ID) {
             if (null != NULL && !null[i])
-                return pqw_broken(res, "%s: entry %lld is NULL but defined",
-                                  what, (long long)i);
+                return pqw_broken(res, "%s: entry %lld is NULL but defined", what, (long long)i);
             continue;
         }
         if (null != NULL && null[i])
-            return pqw_broken(res, "%s: entry %lld is undefined but has id %u",
-                              what, (long long)i, ids[i]);
+            return pqw_broken(res, "%s: entry %lld is undefined but has id %u", what, (long long)i,
+                              ids[i]);
         if (ids[i] >= d->count)
-            return pqw_broken(res, "%s: id %u of entry %lld outside a "
-                              "dictionary of %u", what, ids[i], (long long)i,
-                              d->count);
+            return pqw_broken(res,
+                              "%s: id %u of entry %lld outside a "
+                              "dictionary of %u",
+                              what, ids[i], (long long)i, d->count);
     }
     return OCP_OK;
 }
@@ -184,19 +176,17 @@ static size_t pqw_slot(const struct pq_colvalues *v)
 
 /* Checks the decoded values of one column read of want rows. */
 static int pqw_values(struct pqw_result *res, const struct pq_colinfo *ci,
-                      const struct pq_colvalues *v, int64_t want,
-                      struct ocp_arena *arena)
+                      const struct pq_colvalues *v, int64_t want, struct ocp_arena *arena)
 {
     unsigned char *null = NULL;
     int64_t i, nulls = 0;
 
     if (v->nrows != want)
-        return pqw_broken(res, "%s: %lld rows read, %lld asked", ci->path,
-                          (long long)v->nrows, (long long)want);
+        return pqw_broken(res, "%s: %lld rows read, %lld asked", ci->path, (long long)v->nrows,
+                          (long long)want);
     if (v->nlevels < v->nrows || (ci->max_rep == 0 && v->nlevels != v->nrows))
-        return pqw_broken(res, "%s: %lld level entries for %lld rows",
-                          ci->path, (long long)v->nlevels,
-                          (long long)v->nrows);
+        return pqw_broken(res, "%s: %lld level entries for %lld rows", ci->path,
+                          (long long)v->nlevels, (long long)v->nrows);
     if (v->type != ci->type)
         return pqw_broken(res, "%s: values of another type", ci->path);
     if (v->nlevels > 0) {
@@ -211,9 +201,10 @@ static int pqw_values(struct pqw_result *res, const struct pq_colinfo *ci,
     for (i = 0; i < v->nlevels; i++) {
         if (v->def != NULL) {
             if (v->def[i] < 0 || v->def[i] > ci->max_def)
-                return pqw_broken(res, "%s: definition level %d at %lld, "
-                                  "max %d", ci->path, v->def[i], (long long)i,
-                                  ci->max_def);
+                return pqw_broken(res,
+                                  "%s: definition level %d at %lld, "
+                                  "max %d",
+                                  ci->path, v->def[i], (long long)i, ci->max_def);
             if (v->def[i] < ci->max_def) {
                 null[i] = 1;
                 nulls++;
@@ -221,12 +212,12 @@ static int pqw_values(struct pqw_result *res, const struct pq_colinfo *ci,
         }
         if (v->rep != NULL) {
             if (v->rep[i] < 0 || v->rep[i] > ci->max_rep)
-                return pqw_broken(res, "%s: repetition level %d at %lld, "
-                                  "max %d", ci->path, v->rep[i], (long long)i,
-                                  ci->max_rep);
+                return pqw_broken(res,
+                                  "%s: repetition level %d at %lld, "
+                                  "max %d",
+                                  ci->path, v->rep[i], (long long)i, ci->max_rep);
             if (i == 0 && v->rep[i] != 0)
-                return pqw_broken(res, "%s: first entry continues a row",
-                                  ci->path);
+                return pqw_broken(res, "%s: first entry continues a row", ci->path);
         }
     }
     if (nulls != v->null_count)
@@ -242,15 +233,13 @@ static int pqw_values(struct pqw_result *res, const struct pq_colinfo *ci,
         for (i = 0; i < v->nlevels; i++)
             if (((const uint8_t *)v->values)[i] > 1)
                 return pqw_broken(res, "%s: boolean %u at %lld", ci->path,
-                                  ((const uint8_t *)v->values)[i],
-                                  (long long)i);
+                                  ((const uint8_t *)v->values)[i], (long long)i);
     return OCP_OK;
 }
 
 /* Reads rows [off, off + n) of column c; n < 0 means to the end. */
-static int pqw_read_column(struct pqw_result *res, const struct pq_file *f,
-                           int rg, int c, int64_t off, int64_t n,
-                           struct ocp_arena *arena)
+static int pqw_read_column(struct pqw_result *res, const struct pq_file *f, int rg, int c,
+                           int64_t off, int64_t n, struct ocp_arena *arena)
 {
     const struct pq_colinfo *ci = pq_file_column(f, c);
     struct pq_colvalues v;
@@ -266,8 +255,8 @@ static int pqw_read_column(struct pqw_result *res, const struct pq_file *f,
     return pqw_values(res, ci, &v, want, arena);
 }
 
-static int pqw_read_map(struct pqw_result *res, const struct pq_file *f,
-                        int rg, int c, struct ocp_arena *arena)
+static int pqw_read_map(struct pqw_result *res, const struct pq_file *f, int rg, int c,
+                        struct ocp_arena *arena)
 {
     const struct pq_colinfo *ci = pq_file_column(f, c);
     struct ocp_strcol m;
@@ -288,8 +277,7 @@ static int pqw_read_map(struct pqw_result *res, const struct pq_file *f,
         size_t len;
         const char *s = ocp_strdict_get(m.dict, i, &len);
         if (len < 2 || s[0] != '{' || s[len - 1] != '}')
-            return pqw_broken(res, "%s: label text %u is not a JSON object",
-                              ci->path, i);
+            return pqw_broken(res, "%s: label text %u is not a JSON object", ci->path, i);
     }
     return OCP_OK;
 }
@@ -319,15 +307,16 @@ static int pqw_read_tables(struct pqw_result *res, struct pq_file *f, int rg,
         }
         res->reads_ok++;
         if ((int64_t)b.nrows != n)
-            return pqw_broken(res, "table %s: %zu rows, %lld asked",
-                              spec->name, b.nrows, (long long)n);
+            return pqw_broken(res, "table %s: %zu rows, %lld asked", spec->name, b.nrows,
+                              (long long)n);
         for (k = 0; k < spec->ncols; k++) {
             const struct ocp_column *oc = &b.col[k];
             if (!oc->present) {
                 if (spec->cols[k].required)
-                    return pqw_broken(res, "table %s: required column %s "
-                                      "absent", spec->name,
-                                      spec->cols[k].name);
+                    return pqw_broken(res,
+                                      "table %s: required column %s "
+                                      "absent",
+                                      spec->name, spec->cols[k].name);
                 continue;
             }
             switch (spec->cols[k].kind) {
@@ -338,8 +327,7 @@ static int pqw_read_tables(struct pqw_result *res, struct pq_file *f, int rg,
                 pqw_touch(oc->num, (size_t)n * sizeof *oc->num);
                 break;
             default:
-                rc = pqw_ids(res, oc->str.ids, oc->str.dict, n, NULL,
-                             spec->cols[k].name);
+                rc = pqw_ids(res, oc->str.ids, oc->str.dict, n, NULL, spec->cols[k].name);
                 if (rc != OCP_OK)
                     return rc;
             }
@@ -350,8 +338,8 @@ static int pqw_read_tables(struct pqw_result *res, struct pq_file *f, int rg,
 }
 
 /* Metadata, statistics and reads of one column chunk. */
-static int pqw_chunk(struct pqw_result *res, struct pq_file *f, int rg,
-                     int c, struct ocp_arena *arena)
+static int pqw_chunk(struct pqw_result *res, struct pq_file *f, int rg, int c,
+                     struct ocp_arena *arena)
 {
     const struct pq_colinfo *ci = pq_file_column(f, c);
     struct pq_chunkinfo info;
@@ -361,8 +349,7 @@ static int pqw_chunk(struct pqw_result *res, struct pq_file *f, int rg,
     int rc;
 
     if (ci == NULL)
-        return pqw_broken(res, "column %d of %d missing", c,
-                          pq_file_num_columns(f));
+        return pqw_broken(res, "column %d of %d missing", c, pq_file_num_columns(f));
     ocp_error_clear(&err);
     rc = pq_chunk_info(f, rg, c, &info, &err);
     if (rc != OCP_OK)
@@ -394,8 +381,7 @@ static int pqw_chunk(struct pqw_result *res, struct pq_file *f, int rg,
 }
 
 /* Walks the file at path as described at the top; opt may be NULL. */
-static int pqw_walk(const char *path, const struct pq_open_options *opt,
-                    struct pqw_result *res)
+static int pqw_walk(const char *path, const struct pq_open_options *opt, struct pqw_result *res)
 {
     struct pq_file *f = NULL;
     struct ocp_arena arena;
@@ -421,8 +407,7 @@ static int pqw_walk(const char *path, const struct pq_open_options *opt,
     for (k = 0; k < (int)pq_file_kv_count(f); k++) {
         const char *key, *value;
         if (pq_file_kv(f, (size_t)k, &key, &value) != OCP_OK) {
-            rc = pqw_broken(res, "key/value entry %d of %zu missing", k,
-                            pq_file_kv_count(f));
+            rc = pqw_broken(res, "key/value entry %d of %zu missing", k, pq_file_kv_count(f));
             goto done;
         }
         pqw_touch(key, strlen(key));
@@ -454,12 +439,11 @@ static int pqw_walk(const char *path, const struct pq_open_options *opt,
         ocp_error_clear(&err);
         if (pq_table_check(f, OCP_TABLE_POD, &err) == OCP_OK) {
             rc = pq_table_time_range(f, rg, &lo, &hi, &have, &err);
-            if (rc != OCP_OK &&
-                (rc = pqw_status(res, rc, &err, "pq_table_time_range")) != OCP_OK)
+            if (rc != OCP_OK && (rc = pqw_status(res, rc, &err, "pq_table_time_range")) != OCP_OK)
                 goto done;
             if (rc == OCP_OK && have && lo > hi) {
-                rc = pqw_broken(res, "row group %d: time range %lld > %lld",
-                                rg, (long long)lo, (long long)hi);
+                rc = pqw_broken(res, "row group %d: time range %lld > %lld", rg, (long long)lo,
+                                (long long)hi);
                 goto done;
             }
         }

@@ -44,8 +44,7 @@ static const struct rpt_meta meta = {3, "cl-1", "Cluster \"One\"",
 /* nrows rows, rows_per_day rows a day from 2025-11-01, in report order. */
 static void build(struct rpt_table *t, int nrows, int rows_per_day)
 {
-    static const char *const ns[4] = {"ns-a", "ns \"quoted\", comma", "",
-                                      "Worker unallocated"};
+    static const char *const ns[4] = {"ns-a", "ns \"quoted\", comma", "", "Worker unallocated"};
     int i, k;
 
     rpt_table_init(t);
@@ -139,9 +138,8 @@ static int count_names(const char *d, const char *s)
 }
 
 /* Streams t day by day (one block per day) into path; commit or abort. */
-static int stream_days(enum rpt_format fmt, const struct rpt_table *t,
-                       const char *path, int commit, int64_t *rows,
-                       int64_t *bytes, int64_t *files, struct ocp_error *err)
+static int stream_days(enum rpt_format fmt, const struct rpt_table *t, const char *path, int commit,
+                       int64_t *rows, int64_t *bytes, int64_t *files, struct ocp_error *err)
 {
     struct rpt_stream *s = NULL;
     struct rpt_buf block = {0};
@@ -157,8 +155,7 @@ static int stream_days(enum rpt_format fmt, const struct rpt_table *t,
         block.len = 0;
         rc = rpt_encode_block(fmt, &v, &meta, &block, err);
         if (rc == OCP_OK)
-            rc = rpt_stream_write(s, (const unsigned char *)block.data,
-                                  block.len, err);
+            rc = rpt_stream_write(s, (const unsigned char *)block.data, block.len, err);
         from = to;
     }
     if (rc == OCP_OK && commit)
@@ -250,7 +247,6 @@ static int print_parquet(const char *path, char *out, size_t cap, size_t *at)
     return 0;
 }
 
-
 /* Appends "relative path, kind, size, content hash" lines of every entry
  * under root (sorted) to out: equal snapshots mean an identical tree. */
 static int cmp_names(const void *a, const void *b)
@@ -288,8 +284,8 @@ static void snapshot_rec(const char *root, const char *rel, struct rpt_buf *out)
         return;
     }
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(line, sizeof line, "%s file %lld %llx\n", rel,
-                 (long long)st.st_size, (unsigned long long)fnv_file(full));
+        snprintf(line, sizeof line, "%s file %lld %llx\n", rel, (long long)st.st_size,
+                 (unsigned long long)fnv_file(full));
         rpt_buf_append_str(out, line);
         return;
     }

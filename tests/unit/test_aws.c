@@ -34,9 +34,8 @@ static struct rpt_row *ocp_row(struct rpt_table *t, int32_t day, enum rpt_source
     return r;
 }
 
-static void pod(struct rpt_table *t, int32_t day, const char *ns, const char *node,
-                const char *rid, const char *labels, double eff_cpu, double eff_mem,
-                double cap_cpu, double cap_mem)
+static void pod(struct rpt_table *t, int32_t day, const char *ns, const char *node, const char *rid,
+                const char *labels, double eff_cpu, double eff_mem, double cap_cpu, double cap_mem)
 {
     struct rpt_row *r = ocp_row(t, day, RPT_SOURCE_POD, ns, node, rid, labels);
     r->num[RPT_POD_EFFECTIVE_CPU_HOURS] = eff_cpu;
@@ -79,10 +78,10 @@ static void raw_from(const struct cur *c, int64_t us, struct aws_raw_row *r)
     int k;
     memset(r, 0, sizeof *r);
     r->start_us = us;
-#define S(col, v)                                                              \
-    do {                                                                       \
-        r->str[col] = (v);                                                     \
-        r->len[col] = (v) ? strlen(v) : 0;                                     \
+#define S(col, v)                                                                                  \
+    do {                                                                                           \
+        r->str[col] = (v);                                                                         \
+        r->len[col] = (v) ? strlen(v) : 0;                                                         \
     } while (0)
     S(AWS_RESOURCEID, c->rid);
     S(AWS_USAGEACCOUNTID, "111");
@@ -115,8 +114,8 @@ static void raw_from(const struct cur *c, int64_t us, struct aws_raw_row *r)
 }
 
 static const struct cur example_cur[] = {
-    {"i-0a", "AmazonEC2", "Compute Instance", "Hrs", "BoxUsage:m5.xlarge", "{}", 0, 0, 0, 0,
-     1.0, 1.0, 1.0, 1.0, 0},
+    {"i-0a", "AmazonEC2", "Compute Instance", "Hrs", "BoxUsage:m5.xlarge", "{}", 0, 0, 0, 0, 1.0,
+     1.0, 1.0, 1.0, 0},
     {"vol-0b", "AmazonEC2", "Storage", "GB-Mo", "EBS:VolumeUsage.gp3", "{}", 0, 0, 0, 0,
      100.0 / 744, 1.0 / 3, 2.48, 1.0 / 3, 0},
     {"i-0a", "AmazonEC2", "Data Transfer", "GB", "DataTransfer-Out-Bytes", "{}", 0, 0, 0, 0,
@@ -125,8 +124,8 @@ static const struct cur example_cur[] = {
      "InstanceUsage:db.m5", "{\"app\": \"web\"}", 0, 0, 0, 0, 1.0, 5.0 / 24, 5.0 / 24, 5.0 / 24, 0},
     {"bkt", "AmazonS3", "Storage", "GB-Mo", "TimedStorage-ByteHrs",
      "{\"openshift_cluster\": \"c1\"}", 0, 0, 0, 0, 1.0, 0.125, 0.023, 0.125, 0},
-    {"i-0zz", "AmazonEC2", "Compute Instance", "Hrs", "BoxUsage:t3.small", "{}", 0, 0, 0, 0,
-     1.0, 1.0, 1.0, 1.0, 0},
+    {"i-0zz", "AmazonEC2", "Compute Instance", "Hrs", "BoxUsage:t3.small", "{}", 0, 0, 0, 0, 1.0,
+     1.0, 1.0, 1.0, 0},
 };
 #define NCUR (sizeof example_cur / sizeof example_cur[0])
 
@@ -179,8 +178,8 @@ static const struct expect example_expect[] = {
     {"Worker unallocated", "Pod", "ip-1", "i-0a", 6, 8, 0, NULL, NULL, NULL},
     {"db", "Pod", "ip-1", "bkt", 1, 8, 0, NULL, "{}", NULL},
     {"db", "Pod", "ip-1", "i-0a", 6, 8, 0, NULL, "{}", NULL},
-    {"web", "Pod", "ip-1", "arn:aws:rds:us-east-1:111:db:x", 5, 24, 0, NULL,
-     "{\"app\":\"web\"}", NULL},
+    {"web", "Pod", "ip-1", "arn:aws:rds:us-east-1:111:db:x", 5, 24, 0, NULL, "{\"app\":\"web\"}",
+     NULL},
     {"web", "Pod", "ip-1", "bkt", 1, 8, 0, NULL, "{\"app\":\"web\"}", NULL},
     {"web", "Pod", "ip-1", "i-0a", 12, 8, 0, NULL, "{\"app\":\"web\"}", NULL},
     {"Storage unattributed", "Storage", NULL, "vol-0b", 1.6, NAN, 0, NULL, NULL, "data"},
@@ -188,12 +187,12 @@ static const struct expect example_expect[] = {
     {"db", "Storage", "ip-1", "vol-0b", 6.4, 100.0 / 31, 0, NULL, "{}", "data"},
 };
 
-#define CHECK_NSTR(a, b)                                                       \
-    do {                                                                       \
-        if ((b) == NULL)                                                       \
-            CHECK((a) == NULL);                                                \
-        else                                                                   \
-            CHECK_STR(a, b);                                                   \
+#define CHECK_NSTR(a, b)                                                                           \
+    do {                                                                                           \
+        if ((b) == NULL)                                                                           \
+            CHECK((a) == NULL);                                                                    \
+        else                                                                                       \
+            CHECK_STR(a, b);                                                                       \
     } while (0)
 
 static void check_example(const struct aws_table *t)
@@ -420,9 +419,9 @@ static void test_merge_identical(void)
         CHECK(memcmp(text[0], text[1], len[0]) == 0);
         CHECK(memcmp(text[0], text[2], len[0]) == 0);
         /* a spot check of the CSV form */
-        CHECK(strstr(text[0], "\"Storage unattributed\",,\"data\",\"pv1\",\"gp3\",\"vol-0b\","
-                              "2025-10-15,2025-10-15,\"AmazonEC2\",\"Storage\",,7,\"111\",42,") !=
-              NULL);
+        CHECK(strstr(text[0],
+                     "\"Storage unattributed\",,\"data\",\"pv1\",\"gp3\",\"vol-0b\","
+                     "2025-10-15,2025-10-15,\"AmazonEC2\",\"Storage\",,7,\"111\",42,") != NULL);
     }
     for (v = 0; v < 3; v++) {
         free(text[v]);
@@ -528,8 +527,7 @@ static void test_memory(void)
     CHECK_INT(aws_attribute(p, &ocp, &s, &t, &c, &e), OCP_OK);
     for (i = 0; i < t.count; i++) {
         const struct aws_row *r = &t.rows[i];
-        if (r->resource_id == NULL || strcmp(r->resource_id, "i-0a") != 0 ||
-            r->direction != NULL)
+        if (r->resource_id == NULL || strcmp(r->resource_id, "i-0a") != 0 || r->direction != NULL)
             continue;
         if (strcmp(r->namespace_, "web") == 0 || strcmp(r->namespace_, "db") == 0)
             CHECK_DBL(r->cost[AWS_COST_UNBLENDED], (100.0 / 384) * 24, 0);
@@ -540,7 +538,6 @@ static void test_memory(void)
     aws_partial_free(p);
     rpt_table_release(&ocp);
 }
-
 
 /* ---- the POC scenarios (SEMANTICS-AWS §11), Koku's rule per namespace ----
  * Each is one day (2025-10-15, H = 744) of OCP summary rows and CUR rows
@@ -598,8 +595,8 @@ static void sc_cur(struct sc *x, int h, const struct cur *c)
 
 /* One CUR line item (hour h) of cost c, rate r. */
 static void sc_line(struct sc *x, int h, const char *rid, const char *pc, const char *fam,
-                    const char *ut, const char *type, const char *tags, double cost,
-                    double rate, double sp)
+                    const char *ut, const char *type, const char *tags, double cost, double rate,
+                    double sp)
 {
     struct cur c;
     struct aws_raw_row r;
@@ -626,8 +623,8 @@ static void sc_ec2(struct sc *x, const char *rid, const char *tags, double hourl
 {
     int h;
     for (h = 0; h < 24; h++)
-        sc_line(x, h, rid, "AmazonEC2", "Compute Instance", "BoxUsage:m5.large", NULL, tags,
-                hourly, hourly, 0);
+        sc_line(x, h, rid, "AmazonEC2", "Compute Instance", "BoxUsage:m5.large", NULL, tags, hourly,
+                hourly, 0);
 }
 
 /* An EBS volume of size GB for 24 hours costing `daily` (rate per GB-Mo
@@ -637,8 +634,8 @@ static void sc_ebs(struct sc *x, const char *rid, const char *tags, double size,
     int h;
     double hourly = daily / 24, rate = hourly * 744 / size;
     for (h = 0; h < 24; h++)
-        sc_line(x, h, rid, "AmazonEC2", "Storage", "EBS:VolumeUsage.gp3", NULL, tags, hourly,
-                rate, 0);
+        sc_line(x, h, rid, "AmazonEC2", "Storage", "EBS:VolumeUsage.gp3", NULL, tags, hourly, rate,
+                0);
 }
 
 static void sc_run(struct sc *x)
@@ -787,12 +784,16 @@ static void test_poc_scenarios(void)
             x.s.cluster_id = cl[k];
             x.s.cluster_alias = al[k];
             pod(&x.ocp, DAY0, nsn[k], node[k], nrid[k], "{}", eff[k], 0, cap[k], 1);
-            pod(&x.ocp, DAY0, "Worker unallocated", node[k], nrid[k], NULL, cap[k] - eff[k],
-                0, cap[k], 1);
-            sc_ec2(&x, "i-06a", "{\"openshift_cluster\": \"prod-cluster\", "
-                                "\"environment\": \"production\"}", 0.170);
-            sc_ec2(&x, "i-06b", "{\"openshift_cluster\": \"staging-cluster\", "
-                                "\"environment\": \"staging\"}", 0.170);
+            pod(&x.ocp, DAY0, "Worker unallocated", node[k], nrid[k], NULL, cap[k] - eff[k], 0,
+                cap[k], 1);
+            sc_ec2(&x, "i-06a",
+                   "{\"openshift_cluster\": \"prod-cluster\", "
+                   "\"environment\": \"production\"}",
+                   0.170);
+            sc_ec2(&x, "i-06b",
+                   "{\"openshift_cluster\": \"staging-cluster\", "
+                   "\"environment\": \"staging\"}",
+                   0.170);
             sc_run(&x);
             CHECK_DBL(NS(&x, nsn[k]), 4.08, 1e-9);
             CHECK_DBL(NS(&x, nsn[1 - k]), 0, 0);
@@ -847,10 +848,9 @@ static void test_poc_scenarios(void)
     sc_begin(&x);
     x.s.markup_percent = 10;
     pod(&x.ocp, DAY0, "prod-api", "ip-10-0-9-100.ec2.internal", "i-0009", "{}", 144, 0, 192, 1);
-    pod(&x.ocp, DAY0, "prod-worker", "ip-10-0-9-100.ec2.internal", "i-0009", "{}", 48, 0, 192,
+    pod(&x.ocp, DAY0, "prod-worker", "ip-10-0-9-100.ec2.internal", "i-0009", "{}", 48, 0, 192, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-9-100.ec2.internal", "i-0009", NULL, 0, 0, 192,
         1);
-    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-9-100.ec2.internal", "i-0009", NULL, 0, 0,
-        192, 1);
     {
         struct cur c;
         int h;
@@ -870,7 +870,7 @@ static void test_poc_scenarios(void)
         } want[] = {{"prod-api", 0.75}, {"prod-worker", 0.25}, {"Worker unallocated", 0}};
         /* per day: unblended 18.432, blended 16.8, savings plan 14.4,
          * amortized = unblended 18.432 */
-        static const double day[AWS_NCOST] = {18.432, 1.8432, 16.8, 1.68,
+        static const double day[AWS_NCOST] = {18.432, 1.8432, 16.8,   1.68,
                                               14.4,   1.44,   18.432, 1.8432};
         size_t i, n;
         int k;
@@ -891,10 +891,9 @@ static void test_poc_scenarios(void)
      * no remainder) and two orphaned volumes (no PV, no matching tag):
      * absent from the report, counted as unmatched with their 24.00. */
     sc_begin(&x);
-    pod(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}", 72, 0, 96,
-        1);
-    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-10-100.ec2.internal", "i-test0010", NULL,
-        24, 0, 96, 1);
+    pod(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}", 72, 0, 96, 1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "ip-10-0-10-100.ec2.internal", "i-test0010", NULL, 24,
+        0, 96, 1);
     storage(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}",
             "postgres-data-pvc", "postgres-data", "gp3", "vol-matched-001", 100);
     storage(&x.ocp, DAY0, "database", "ip-10-0-10-100.ec2.internal", "i-test0010", "{}",
@@ -963,8 +962,7 @@ static void test_poc_scenarios(void)
     sc_begin(&x);
     pod(&x.ocp, DAY0, "p1", "n1", "i-0001", "{}", 2.333333 * 24, 0, 168, 1);
     pod(&x.ocp, DAY0, "p2", "n1", "i-0001", "{}", 3.141592 * 24, 0, 168, 1);
-    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 168 - 5.474925 * 24, 0, 168,
-        1);
+    pod(&x.ocp, DAY0, "Worker unallocated", "n1", "i-0001", NULL, 168 - 5.474925 * 24, 0, 168, 1);
     sc_ec2(&x, "i-0001", NULL, 0.34);
     sc_run(&x);
     CHECK_DBL(NS(&x, NULL), 8.16, 1e-9);
@@ -1035,8 +1033,8 @@ static void test_poc_scenarios(void)
     pod(&x.ocp, DAY0, "analytics", "n2", "i-0002", "{}", 24, 0, 48, 1);
     pod(&x.ocp, DAY0, "Worker unallocated", "n2", "i-0002", NULL, 24, 0, 48, 1);
     sc_line(&x, 0, "bucket-1", "AmazonS3", "Storage", "TimedStorage-ByteHrs", NULL,
-            "{\"openshift_project\": \"data-lake\", \"openshift_cluster\": \"someone-else\"}",
-            5.0, 0.023, 0);
+            "{\"openshift_project\": \"data-lake\", \"openshift_cluster\": \"someone-else\"}", 5.0,
+            0.023, 0);
     sc_line(&x, 0, "bucket-2", "AmazonS3", "Storage", "TimedStorage-ByteHrs", NULL,
             "{\"openshift_project\": \"analytics\"}", 3.0, 0.023, 0);
     sc_ec2(&x, "i-0001", NULL, 0.1);
@@ -1098,23 +1096,28 @@ static void test_poc_scenarios(void)
             pod(&x.ocp, DAY0, "Worker unallocated", node[k], nrid[k], NULL, 12, 0, 48, 1);
             storage(&x.ocp, DAY0, nsn[k], node[k], nrid[k], "{}", pvc[k], pv[k], "gp3",
                     "shared-disk-001", gb[k]);
-            sc_ec2(&x, "i-alpha-node", "{\"openshift_cluster\": \"cluster-alpha\", "
-                                       "\"openshift_node\": \"node-alpha-01\"}", 0.0416);
-            sc_ec2(&x, "i-bravo-node", "{\"openshift_cluster\": \"cluster-bravo\", "
-                                       "\"openshift_node\": \"node-bravo-01\"}", 0.0416);
-            sc_ebs(&x, "shared-disk-001", "{\"openshift_cluster\": \"cluster-alpha\", "
-                                          "\"storage_tier\": \"shared\"}", 100, d);
+            sc_ec2(&x, "i-alpha-node",
+                   "{\"openshift_cluster\": \"cluster-alpha\", "
+                   "\"openshift_node\": \"node-alpha-01\"}",
+                   0.0416);
+            sc_ec2(&x, "i-bravo-node",
+                   "{\"openshift_cluster\": \"cluster-bravo\", "
+                   "\"openshift_node\": \"node-bravo-01\"}",
+                   0.0416);
+            sc_ebs(&x, "shared-disk-001",
+                   "{\"openshift_cluster\": \"cluster-alpha\", "
+                   "\"storage_tier\": \"shared\"}",
+                   100, d);
             sc_run(&x);
-            CHECK_DBL(sc_sum(&x, nsn[k], RPT_SOURCE_POD, AWS_COST_UNBLENDED), 0.9984 * 0.75,
-                      1e-9);
+            CHECK_DBL(sc_sum(&x, nsn[k], RPT_SOURCE_POD, AWS_COST_UNBLENDED), 0.9984 * 0.75, 1e-9);
             CHECK_DBL(NS(&x, "Worker unallocated"), 0.9984 * 0.25, 1e-9);
             /* the PVC's share: as Koku */
-            CHECK_DBL(sc_sum(&x, nsn[k], RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED),
-                      d * gb[k] / 100, 1e-9);
+            CHECK_DBL(sc_sum(&x, nsn[k], RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), d * gb[k] / 100,
+                      1e-9);
             /* the remainder: this cluster's only (Koku: koku_rest) */
             CHECK_DBL(NS(&x, "Storage unattributed"), ours_rest, 1e-9);
-            CHECK_DBL(NS(&x, "Storage unattributed") - koku_rest,
-                      k == 0 ? 0.45 * d : 0.55 * d, 1e-9);
+            CHECK_DBL(NS(&x, "Storage unattributed") - koku_rest, k == 0 ? 0.45 * d : 0.55 * d,
+                      1e-9);
             CHECK_DBL(NS(&x, nsn[1 - k]), 0, 0);
             CHECK_DBL(NS(&x, NULL), 0.9984 + d, 1e-9);
             CHECK_INT(x.c.unmatched, 1);
@@ -1165,10 +1168,12 @@ static void test_poc_scenarios(void)
         const char *lb[] = {"{\"app\":\"postgres\"}"};
         sc_node(&x, "n1", "i-0001", ns, eff, lb, 1);
     }
-    storage(&x.ocp, DAY0, "database", "n1", "i-0001", "{\"app\":\"postgres\"}", "pg-data",
-            "pv-pg", "gp2", NULL, 20);
-    sc_ebs(&x, "vol-pg", "{\"app\": \"postgres\", \"tier\": \"db\", "
-                         "\"openshift_cluster\": \"test-cluster-001\"}", 20, 0.72);
+    storage(&x.ocp, DAY0, "database", "n1", "i-0001", "{\"app\":\"postgres\"}", "pg-data", "pv-pg",
+            "gp2", NULL, 20);
+    sc_ebs(&x, "vol-pg",
+           "{\"app\": \"postgres\", \"tier\": \"db\", "
+           "\"openshift_cluster\": \"test-cluster-001\"}",
+           20, 0.72);
     sc_ec2(&x, "i-0001", NULL, 0.1);
     sc_run(&x);
     CHECK_DBL(sc_sum(&x, "database", RPT_SOURCE_STORAGE, AWS_COST_UNBLENDED), 0.36, 1e-9);
@@ -1210,8 +1215,8 @@ static void test_poc_scenarios(void)
                 const char *lb[] = {"{\"app\":\"web\",\"tier\":\"fe\"}", "{\"app\":\"api\"}"};
                 sc_node(&x, "n1", "i-0001", ns, eff, lb, 2);
             }
-            sc_ec2(&x, "i-5555",
-                   "{\"app\": \"web\", \"tier\": \"fe\", \"environment\": \"prod\"}", 0.2);
+            sc_ec2(&x, "i-5555", "{\"app\": \"web\", \"tier\": \"fe\", \"environment\": \"prod\"}",
+                   0.2);
             sc_run(&x);
             CHECK_DBL(NS(&x, "frontend"), enabled ? 4.8 : 0, 1e-9);
             CHECK_DBL(NS(&x, NULL), enabled ? 4.8 : 0, 1e-9);
@@ -1312,12 +1317,12 @@ static void test_days_on_ranks(void)
         for (q = 0; q < NRANKS; q++) {
             struct rpt_buf b = {0};
             CHECK_INT(aws_partial_serialize_days(share[q], owned, &r, r == 0, &b, &e), OCP_OK);
-            CHECK_INT(aws_partial_merge_bytes(mine[r], (unsigned char *)b.data, b.len, &e),
-                      OCP_OK);
+            CHECK_INT(aws_partial_merge_bytes(mine[r], (unsigned char *)b.data, b.len, &e), OCP_OK);
             rpt_buf_release(&b);
         }
-        CHECK_INT(aws_prepare_shared(mine[r], &ocp[r], (unsigned char *)match.data, match.len,
-                                     &s, &a[r], &e), OCP_OK);
+        CHECK_INT(aws_prepare_shared(mine[r], &ocp[r], (unsigned char *)match.data, match.len, &s,
+                                     &a[r], &e),
+                  OCP_OK);
     }
     for (d = 0; d < NDAYS; d++) {
         const int32_t *days;
@@ -1355,7 +1360,8 @@ static void test_days_on_ranks(void)
         dt.bill_id = 7;
         dt.has_bill_id = 1;
         CHECK_INT(aws_block_decode((unsigned char *)blocks[d].data, blocks[d].len, &dt, &dc, &csv,
-                                   &n, &e), OCP_OK);
+                                   &n, &e),
+                  OCP_OK);
         CHECK((csv != NULL) == (d % 2 == 1));
         aws_counters_add(&gc, &dc);
         if (csv != NULL) {
@@ -1367,7 +1373,9 @@ static void test_days_on_ranks(void)
         }
         /* a truncated block is an error, not a crash */
         CHECK_INT(aws_block_decode((unsigned char *)blocks[d].data, blocks[d].len / 2, &dt, &dc,
-                                   &csv, &n, &e) == OCP_OK && csv == NULL, 0);
+                                   &csv, &n, &e) == OCP_OK &&
+                      csv == NULL,
+                  0);
         aws_table_release(&dt);
         rpt_buf_release(&blocks[d]);
     }

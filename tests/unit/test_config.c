@@ -14,47 +14,44 @@
 #define D_2025_11_01 20393
 #define D_2025_11_30 20422
 
-static const char full_yaml[] =
-    "cluster_id: my-cluster\n"
-    "cluster_alias: My Cluster\n"
-    "source_uuid: 6E4FF1A0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
-    "report_period_id: 7\n"
-    "start_date: 2025-11-01\n"
-    "end_date: 2025-11-30\n"
-    "input:\n"
-    "  format: parquet\n"
-    "  path: /data/koku\n"
-    "  tables:\n"
-    "    pod_usage: pods\n"
-    "    storage_usage: /abs/storage\n"
-    "enabled_tag_keys: [app, environment, app]\n"
-    "cost_categories:\n"
-    "  - {pattern: \"openshift-%\", id: 1}\n"
-    "  - pattern: kube-_\n"
-    "    id: -2\n"
-    "node_roles:\n"
-    "  master-0: master\n"
-    "  ip-10-0-1-2.ec2.internal: Infra\n"
-    "threads: 3\n"
-    "chunk_rows: 4096\n"
-    "strict: yes\n"
-    "output:\n"
-    "  path: out/x.parquet\n"
-    "  format: parquet\n"
-    "  summary: out/sum.json\n"
-    "  partitioned: true\n"
-    "progress_seconds: 2.5\n";
+static const char full_yaml[] = "cluster_id: my-cluster\n"
+                                "cluster_alias: My Cluster\n"
+                                "source_uuid: 6E4FF1A0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                                "report_period_id: 7\n"
+                                "start_date: 2025-11-01\n"
+                                "end_date: 2025-11-30\n"
+                                "input:\n"
+                                "  format: parquet\n"
+                                "  path: /data/koku\n"
+                                "  tables:\n"
+                                "    pod_usage: pods\n"
+                                "    storage_usage: /abs/storage\n"
+                                "enabled_tag_keys: [app, environment, app]\n"
+                                "cost_categories:\n"
+                                "  - {pattern: \"openshift-%\", id: 1}\n"
+                                "  - pattern: kube-_\n"
+                                "    id: -2\n"
+                                "node_roles:\n"
+                                "  master-0: master\n"
+                                "  ip-10-0-1-2.ec2.internal: Infra\n"
+                                "threads: 3\n"
+                                "chunk_rows: 4096\n"
+                                "strict: yes\n"
+                                "output:\n"
+                                "  path: out/x.parquet\n"
+                                "  format: parquet\n"
+                                "  summary: out/sum.json\n"
+                                "  partitioned: true\n"
+                                "progress_seconds: 2.5\n";
 
-static const char minimal_yaml[] =
-    "cluster_id: c1\n"
-    "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
-    "input: {path: sample/ocp.h5}\n"
-    "output: {path: out/report.csv}\n";
+static const char minimal_yaml[] = "cluster_id: c1\n"
+                                   "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                                   "input: {path: sample/ocp.h5}\n"
+                                   "output: {path: out/report.csv}\n";
 
 /* Loads text into a fresh config, then validates; returns the first
  * failing status and leaves the formatted message in msg. */
-static int load_validate(struct cfg *c, const char *yaml, char *msg,
-                         size_t size)
+static int load_validate(struct cfg *c, const char *yaml, char *msg, size_t size)
 {
     struct ocp_error err;
     int rc;
@@ -99,10 +96,8 @@ static void test_full_file(void)
     CHECK_STR(c.input_path, "/data/koku");
     CHECK_STR(c.tables[OCP_TABLE_POD], "pods");
     CHECK_STR(c.tables[OCP_TABLE_STORAGE], "/abs/storage");
-    CHECK_STR(c.tables[OCP_TABLE_NODE_LABELS],
-              "openshift_node_labels_line_items");
-    CHECK_STR(c.tables[OCP_TABLE_NAMESPACE_LABELS],
-              "openshift_namespace_labels_line_items");
+    CHECK_STR(c.tables[OCP_TABLE_NODE_LABELS], "openshift_node_labels_line_items");
+    CHECK_STR(c.tables[OCP_TABLE_NAMESPACE_LABELS], "openshift_namespace_labels_line_items");
     /* The repeated "app" is kept once. */
     CHECK_INT(c.n_tag_keys, 2);
     CHECK_STR(c.tag_keys[0], "app");
@@ -149,8 +144,7 @@ static void test_defaults(void)
     CHECK_INT(c.has_end_date, 0);
     CHECK_INT(c.input_format, CFG_INPUT_HDF5);
     CHECK_STR(c.input_path, "sample/ocp.h5");
-    CHECK_STR(c.tables[OCP_TABLE_STORAGE],
-              "openshift_storage_usage_line_items");
+    CHECK_STR(c.tables[OCP_TABLE_STORAGE], "openshift_storage_usage_line_items");
     CHECK_INT(c.n_tag_keys, 0);
     CHECK_INT(c.n_cost_categories, 0);
     CHECK_INT(c.n_node_roles, 0);
@@ -201,17 +195,16 @@ static void test_env(void)
     setenv("OCPCFG_T_EMPTY", "", 1);
     unsetenv("OCPCFG_T_UNSET");
     unsetenv("OCPCFG_T_UNSET2");
-    CHECK_INT(load_validate(
-                  &c,
-                  "cluster_id: ${OCPCFG_T_UNSET:-dflt}-x\n"
-                  "cluster_alias: \"a${OCPCFG_T_EMPTY}b${OCPCFG_T_EMPTY:-e}\"\n"
-                  "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
-                  "input:\n  path: ${OCPCFG_T_IN:-sample/ocp.h5}\n"
-                  "output: {path: '${OCPCFG_T_UNSET:-${OCPCFG_T_UNSET2:-o}}/$HOME.csv'}\n"
-                  "threads: ${OCPCFG_T_THREADS}\n"
-                  "start_date: ${OCPCFG_T_UNSET:-}\n"
-                  "enabled_tag_keys: [\"${OCPCFG_T_UNSET:-app}\"]\n",
-                  msg, sizeof msg),
+    CHECK_INT(load_validate(&c,
+                            "cluster_id: ${OCPCFG_T_UNSET:-dflt}-x\n"
+                            "cluster_alias: \"a${OCPCFG_T_EMPTY}b${OCPCFG_T_EMPTY:-e}\"\n"
+                            "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                            "input:\n  path: ${OCPCFG_T_IN:-sample/ocp.h5}\n"
+                            "output: {path: '${OCPCFG_T_UNSET:-${OCPCFG_T_UNSET2:-o}}/$HOME.csv'}\n"
+                            "threads: ${OCPCFG_T_THREADS}\n"
+                            "start_date: ${OCPCFG_T_UNSET:-}\n"
+                            "enabled_tag_keys: [\"${OCPCFG_T_UNSET:-app}\"]\n",
+                            msg, sizeof msg),
               OCP_OK);
     CHECK_STR(c.cluster_id, "dflt-x");
     /* ${VAR} of an empty VAR is empty; :- also covers empty, as in sh. */
@@ -232,19 +225,16 @@ static void test_env(void)
                  "to give a default)");
     expect_error("cluster_id: ${OCPCFG_T_IN\n",
                  "config.yaml: key 'cluster_id': '${' without a closing '}'");
-    expect_error("cluster_id: ${1X}\n",
-                 "config.yaml: key 'cluster_id': bad reference '${1X}': "
-                 "expected ${NAME} or ${NAME:-default}");
-    expect_error("cluster_id: ${X=1}\n",
-                 "config.yaml: key 'cluster_id': bad reference '${X=1}': "
-                 "expected ${NAME} or ${NAME:-default}");
+    expect_error("cluster_id: ${1X}\n", "config.yaml: key 'cluster_id': bad reference '${1X}': "
+                                        "expected ${NAME} or ${NAME:-default}");
+    expect_error("cluster_id: ${X=1}\n", "config.yaml: key 'cluster_id': bad reference '${X=1}': "
+                                         "expected ${NAME} or ${NAME:-default}");
 }
 
-static const char head[] =
-    "cluster_id: c1\n"
-    "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
-    "input: {path: a.h5}\n"
-    "output: {path: o.csv}\n";
+static const char head[] = "cluster_id: c1\n"
+                           "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                           "input: {path: a.h5}\n"
+                           "output: {path: o.csv}\n";
 
 /* head followed by extra lines. */
 static void expect_error_after_head(const char *extra, const char *want)
@@ -256,8 +246,7 @@ static void expect_error_after_head(const char *extra, const char *want)
 
 static void test_errors(void)
 {
-    expect_error_after_head("colour: blue\n",
-                            "config.yaml: key 'colour': unknown key");
+    expect_error_after_head("colour: blue\n", "config.yaml: key 'colour': unknown key");
     expect_error_after_head("output:\n  path: o.csv\n  colour: blue\n",
                             "config.yaml: key 'output': given twice");
     expect_error("input:\n  tables:\n    pods: x\n",
@@ -282,26 +271,21 @@ static void test_errors(void)
     expect_error("cost_categories: [a]\n",
                  "config.yaml: key 'cost_categories[0]': expected a mapping "
                  "{pattern: ..., id: ...}, got a single value");
-    expect_error("threads: [1, 2]\n",
-                 "config.yaml: key 'threads': expected a single value, got a "
-                 "list");
-    expect_error("threads: 2.5\n",
-                 "config.yaml: key 'threads': expected an integer, got '2.5'");
-    expect_error("threads: -1\n",
-                 "config.yaml: key 'threads': must be between 0 and 4096, got "
-                 "-1");
-    expect_error("chunk_rows: 1023\n",
-                 "config.yaml: key 'chunk_rows': must be between 1024 and "
-                 "268435456, got 1023");
+    expect_error("threads: [1, 2]\n", "config.yaml: key 'threads': expected a single value, got a "
+                                      "list");
+    expect_error("threads: 2.5\n", "config.yaml: key 'threads': expected an integer, got '2.5'");
+    expect_error("threads: -1\n", "config.yaml: key 'threads': must be between 0 and 4096, got "
+                                  "-1");
+    expect_error("chunk_rows: 1023\n", "config.yaml: key 'chunk_rows': must be between 1024 and "
+                                       "268435456, got 1023");
     expect_error("chunk_rows: 268435457\n",
                  "config.yaml: key 'chunk_rows': must be between 1024 and "
                  "268435456, got 268435457");
     expect_error("report_period_id: 9223372036854775808\n",
                  "config.yaml: key 'report_period_id': expected an integer, "
                  "got '9223372036854775808'");
-    expect_error("strict: maybe\n",
-                 "config.yaml: key 'strict': expected true or false, got "
-                 "'maybe'");
+    expect_error("strict: maybe\n", "config.yaml: key 'strict': expected true or false, got "
+                                    "'maybe'");
     expect_error("progress_seconds: -1\n",
                  "config.yaml: key 'progress_seconds': must be between 0 and "
                  "86400, got -1");
@@ -328,15 +312,13 @@ static void test_errors(void)
     expect_error("node_roles:\n  n1: worker\n  n2: boss\n",
                  "config.yaml: key 'node_roles.n2': expected master, infra or "
                  "worker, got 'boss'");
-    expect_error("node_roles: [n1]\n",
-                 "config.yaml: key 'node_roles': expected a mapping of node: "
-                 "role, got a list");
+    expect_error("node_roles: [n1]\n", "config.yaml: key 'node_roles': expected a mapping of node: "
+                                       "role, got a list");
     expect_error("input: {format: orc}\n",
                  "config.yaml: key 'input.format': expected hdf5 or parquet, "
                  "got 'orc'");
-    expect_error("input: sample.h5\n",
-                 "config.yaml: key 'input': expected a mapping, got a single "
-                 "value");
+    expect_error("input: sample.h5\n", "config.yaml: key 'input': expected a mapping, got a single "
+                                       "value");
     expect_error("output: {format: json}\n",
                  "config.yaml: key 'output.format': expected csv, parquet or "
                  "postgres, got 'json'");
@@ -346,15 +328,12 @@ static void test_errors(void)
     expect_error("enabled_tag_keys: [app, '']\n",
                  "config.yaml: key 'enabled_tag_keys[1]': a tag key must not be "
                  "empty");
-    expect_error("threads: 1\nthreads: 2\n",
-                 "config.yaml: key 'threads': given twice");
+    expect_error("threads: 1\nthreads: 2\n", "config.yaml: key 'threads': given twice");
     /* Missing required values surface in cfg_validate. */
     expect_error("source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n",
                  "config.yaml: key 'cluster_id': required value missing");
-    expect_error("cluster_id: ''\n",
-                 "config.yaml: key 'cluster_id': required value missing");
-    expect_error("cluster_id: c\n",
-                 "config.yaml: key 'source_uuid': required value missing");
+    expect_error("cluster_id: ''\n", "config.yaml: key 'cluster_id': required value missing");
+    expect_error("cluster_id: c\n", "config.yaml: key 'source_uuid': required value missing");
     expect_error("cluster_id: c\n"
                  "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
                  "input: {path: a.h5}\n",
@@ -366,17 +345,14 @@ static void test_errors(void)
                  "config.yaml: key 'output.partitioned': needs output.format "
                  "parquet");
     /* Document-level problems. */
-    expect_error("cluster_id: [a\n",
-                 "config.yaml: line 2, column 1: YAML syntax error: did not "
-                 "find expected ',' or ']' while parsing a flow sequence");
-    expect_error("- a\n- b\n",
-                 "config.yaml: expected a mapping of keys at the top level, "
-                 "got a list");
+    expect_error("cluster_id: [a\n", "config.yaml: line 2, column 1: YAML syntax error: did not "
+                                     "find expected ',' or ']' while parsing a flow sequence");
+    expect_error("- a\n- b\n", "config.yaml: expected a mapping of keys at the top level, "
+                               "got a list");
     expect_error("cluster_id: a\n---\ncluster_id: b\n",
                  "config.yaml: more than one YAML document; expected one");
-    expect_error("? [a]\n: b\n",
-                 "config.yaml: key '(top level)': a key must be text, not a "
-                 "list");
+    expect_error("? [a]\n: b\n", "config.yaml: key '(top level)': a key must be text, not a "
+                                 "list");
 }
 
 static void test_file(void)
@@ -402,16 +378,14 @@ static void test_file(void)
 
     cfg_init(&c);
     ocp_error_clear(&err);
-    CHECK_INT(cfg_load_file(&c, "/nonexistent/ocpagg.yaml", &err),
-              OCP_ERR_CONFIG);
+    CHECK_INT(cfg_load_file(&c, "/nonexistent/ocpagg.yaml", &err), OCP_ERR_CONFIG);
     ocp_error_format(&err, msg, sizeof msg);
     CHECK_STR(msg, "/nonexistent/ocpagg.yaml: cannot open the config file: "
                    "No such file or directory");
     cfg_release(&c);
 }
 
-static void expect_set_error(struct cfg *c, const char *key, const char *value,
-                             const char *want)
+static void expect_set_error(struct cfg *c, const char *key, const char *value, const char *want)
 {
     struct ocp_error err;
     char msg[1024];
@@ -469,14 +443,11 @@ static void test_set(void)
     CHECK_STR(c.cluster_alias, "Nice");
 
     /* Lists take comma-separated text and replace the old list. */
-    CHECK_INT(cfg_set(&c, "enabled_tag_keys", "app, tier, app,env", &err),
-              OCP_OK);
+    CHECK_INT(cfg_set(&c, "enabled_tag_keys", "app, tier, app,env", &err), OCP_OK);
     CHECK_INT(c.n_tag_keys, 3);
     CHECK_STR(c.tag_keys[1], "tier");
     CHECK_STR(c.tag_keys[2], "env");
-    CHECK_INT(cfg_set(&c, "cost_categories", "openshift-%=1, kube-_ = 22",
-                      &err),
-              OCP_OK);
+    CHECK_INT(cfg_set(&c, "cost_categories", "openshift-%=1, kube-_ = 22", &err), OCP_OK);
     CHECK_INT(c.n_cost_categories, 2);
     CHECK_STR(c.cost_categories[1].pattern, "kube-_");
     CHECK_INT(c.cost_categories[1].id, 22);
@@ -494,10 +465,8 @@ static void test_set(void)
     expect_set_error(&c, "threads", "many",
                      "command line: key 'threads': expected an integer, got "
                      "'many'");
-    expect_set_error(&c, "output.colour", "x",
-                     "command line: key 'output.colour': unknown key");
-    expect_set_error(&c, "threads.x", "1",
-                     "command line: key 'threads.x': unknown key");
+    expect_set_error(&c, "output.colour", "x", "command line: key 'output.colour': unknown key");
+    expect_set_error(&c, "threads.x", "1", "command line: key 'threads.x': unknown key");
     expect_set_error(&c, "input", "x",
                      "command line: key 'input': is a section; set one of its "
                      "keys instead");
@@ -532,22 +501,16 @@ static void test_set(void)
 static int cfg_equal(const struct cfg *a, const struct cfg *b)
 {
 #define SEQ(x, y) ((x) == NULL ? (y) == NULL : (y) != NULL && strcmp(x, y) == 0)
-    if (!SEQ(a->cluster_id, b->cluster_id) ||
-        !SEQ(a->cluster_alias, b->cluster_alias) ||
-        !SEQ(a->source_uuid, b->source_uuid) ||
-        a->report_period_id != b->report_period_id ||
-        a->has_start_date != b->has_start_date ||
-        a->has_end_date != b->has_end_date || a->start_date != b->start_date ||
-        a->end_date != b->end_date || a->input_format != b->input_format ||
-        !SEQ(a->input_path, b->input_path) ||
-        a->n_tag_keys != b->n_tag_keys ||
-        a->n_cost_categories != b->n_cost_categories ||
+    if (!SEQ(a->cluster_id, b->cluster_id) || !SEQ(a->cluster_alias, b->cluster_alias) ||
+        !SEQ(a->source_uuid, b->source_uuid) || a->report_period_id != b->report_period_id ||
+        a->has_start_date != b->has_start_date || a->has_end_date != b->has_end_date ||
+        a->start_date != b->start_date || a->end_date != b->end_date ||
+        a->input_format != b->input_format || !SEQ(a->input_path, b->input_path) ||
+        a->n_tag_keys != b->n_tag_keys || a->n_cost_categories != b->n_cost_categories ||
         a->n_node_roles != b->n_node_roles || a->threads != b->threads ||
         a->chunk_rows != b->chunk_rows || a->strict != b->strict ||
-        !SEQ(a->output_path, b->output_path) ||
-        a->output_format != b->output_format ||
-        !SEQ(a->summary_path, b->summary_path) ||
-        a->output_partitioned != b->output_partitioned ||
+        !SEQ(a->output_path, b->output_path) || a->output_format != b->output_format ||
+        !SEQ(a->summary_path, b->summary_path) || a->output_partitioned != b->output_partitioned ||
         a->progress_seconds != b->progress_seconds)
         return 0;
     for (int t = 0; t < OCP_TABLE_COUNT; t++)
@@ -643,29 +606,27 @@ static void test_json(void)
     CHECK(json != NULL);
     if (json == NULL)
         return;
-    CHECK_STR(json,
-              "{\"cluster_id\":\"my-cluster\",\"cluster_alias\":\"My Cluster\","
-              "\"source_uuid\":\"6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\","
-              "\"report_period_id\":7,\"start_date\":\"2025-11-01\","
-              "\"end_date\":\"2025-11-30\",\"input\":{\"format\":\"parquet\","
-              "\"path\":\"/data/koku\",\"tables\":{\"pod_usage\":\"pods\","
-              "\"storage_usage\":\"/abs/storage\","
-              "\"node_labels\":\"openshift_node_labels_line_items\","
-              "\"namespace_labels\":\"openshift_namespace_labels_line_items\"},"
-              "\"optional_tables\":[\"storage_usage\"],\"verify_crc\":true},"
-              "\"enabled_tag_keys\":[\"app\",\"environment\"],"
-              "\"cost_categories\":[{\"pattern\":\"openshift-%\",\"id\":1},"
-              "{\"pattern\":\"kube-_\",\"id\":-2}],"
-              "\"node_roles\":{\"master-0\":\"master\","
-              "\"ip-10-0-1-2.ec2.internal\":\"infra\"},\"threads\":3,"
-              "\"chunk_rows\":4096,\"strict\":true,\"output\":{\"path\":"
-              "\"out/x.parquet\",\"format\":\"parquet\",\"summary\":"
-              "\"out/sum.json\",\"partitioned\":true},\"progress_seconds\":2.5}");
+    CHECK_STR(json, "{\"cluster_id\":\"my-cluster\",\"cluster_alias\":\"My Cluster\","
+                    "\"source_uuid\":\"6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\","
+                    "\"report_period_id\":7,\"start_date\":\"2025-11-01\","
+                    "\"end_date\":\"2025-11-30\",\"input\":{\"format\":\"parquet\","
+                    "\"path\":\"/data/koku\",\"tables\":{\"pod_usage\":\"pods\","
+                    "\"storage_usage\":\"/abs/storage\","
+                    "\"node_labels\":\"openshift_node_labels_line_items\","
+                    "\"namespace_labels\":\"openshift_namespace_labels_line_items\"},"
+                    "\"optional_tables\":[\"storage_usage\"],\"verify_crc\":true},"
+                    "\"enabled_tag_keys\":[\"app\",\"environment\"],"
+                    "\"cost_categories\":[{\"pattern\":\"openshift-%\",\"id\":1},"
+                    "{\"pattern\":\"kube-_\",\"id\":-2}],"
+                    "\"node_roles\":{\"master-0\":\"master\","
+                    "\"ip-10-0-1-2.ec2.internal\":\"infra\"},\"threads\":3,"
+                    "\"chunk_rows\":4096,\"strict\":true,\"output\":{\"path\":"
+                    "\"out/x.parquet\",\"format\":\"parquet\",\"summary\":"
+                    "\"out/sum.json\",\"partitioned\":true},\"progress_seconds\":2.5}");
 
     /* JSON is YAML: the summary's config loads back to the same config. */
     cfg_init(&b);
-    CHECK_INT(cfg_load_string(&b, json, strlen(json), "summary.json", &err),
-              OCP_OK);
+    CHECK_INT(cfg_load_string(&b, json, strlen(json), "summary.json", &err), OCP_OK);
     CHECK(cfg_equal(&a, &b));
     free(json);
     cfg_release(&b);
@@ -742,8 +703,8 @@ static void test_input_keys(void)
                             msg, sizeof msg),
               OCP_OK);
     CHECK_INT(c.verify_crc, 0);
-    CHECK_INT(c.optional_tables, (1u << OCP_TABLE_NODE_LABELS) |
-                                     (1u << OCP_TABLE_NAMESPACE_LABELS));
+    CHECK_INT(c.optional_tables,
+              (1u << OCP_TABLE_NODE_LABELS) | (1u << OCP_TABLE_NAMESPACE_LABELS));
     {
         /* Both keys survive the broadcast and the JSON summary. */
         unsigned char *buf = NULL;
@@ -762,8 +723,7 @@ static void test_input_keys(void)
         cfg_release(&d);
         free(buf);
     }
-    CHECK_INT(cfg_set(&c, "input.optional_tables", "storage_usage", &err),
-              OCP_OK);
+    CHECK_INT(cfg_set(&c, "input.optional_tables", "storage_usage", &err), OCP_OK);
     CHECK_INT(c.optional_tables, 1u << OCP_TABLE_STORAGE);
     CHECK_INT(cfg_set(&c, "input.verify_crc", "true", &err), OCP_OK);
     CHECK_INT(c.verify_crc, 1);

@@ -82,8 +82,7 @@ static void check_parts(struct agg_partial *p, int check_even)
             for (part = 0; part < nparts; part++) {
                 struct rpt_table t;
                 rpt_table_init(&t);
-                CHECK_INT(agg_finish_day_part(p, ix, &fs, days[d], part, nparts, &t, NULL),
-                          OCP_OK);
+                CHECK_INT(agg_finish_day_part(p, ix, &fs, days[d], part, nparts, &t, NULL), OCP_OK);
                 CHECK_INT(rpt_csv_rows(&t, &meta, 0, t.count, &text), OCP_OK);
                 rows += t.count;
                 for (i = 0; i < t.count; i++) {
@@ -153,8 +152,8 @@ static void test_edge_namespaces(void)
     const int64_t ts[N] = {0, 0, 0, 0, 3600000000, 3600000000, 0, 0};
     const char *ns[N] = {NULL, "Platform unallocated", "A", "b", "b", "Zeta", "a", "Worker"};
     const char *node[N] = {"n1", "n1", "n2", "n2", "n1", "n3", "n3", "n2"};
-    const char *role[N] = {"infra", "infra", "worker", "worker", "infra", "master", "master",
-                           "worker"};
+    const char *role[N] = {"infra", "infra",  "worker", "worker",
+                           "infra", "master", "master", "worker"};
     const char *pod[N] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"};
     const double use[N] = {1, 2, 3, 4, 5, 6, 7, 8};
     const double cap[N] = {36000, 36000, 72000, 72000, 36000, 7200, 7200, 72000};

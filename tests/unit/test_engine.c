@@ -118,15 +118,14 @@ static int finish(struct agg_partial *p, struct rpt_table *t)
     return agg_finish(p, &fs, t, NULL);
 }
 
-static const struct rpt_row *find_row(const struct rpt_table *t, int32_t day,
-                                      const char *ns, const char *node)
+static const struct rpt_row *find_row(const struct rpt_table *t, int32_t day, const char *ns,
+                                      const char *node)
 {
     size_t i;
     for (i = 0; i < t->count; i++) {
         const struct rpt_row *r = &t->rows[i];
         if (r->usage_day == day && r->namespace_ && strcmp(r->namespace_, ns) == 0 &&
-            ((node == NULL && r->node == NULL) ||
-             (node && r->node && strcmp(r->node, node) == 0)))
+            ((node == NULL && r->node == NULL) || (node && r->node && strcmp(r->node, node) == 0)))
             return r;
     }
     return NULL;
@@ -308,8 +307,8 @@ static void test_roles(void)
 /* Sums past 2^64 are exact; an infinity, a value of 2^90 or more and a
  * sum past 2^95 are data errors naming the column, day and node, never a
  * wrong number. */
-static int add_mem(const double *v, size_t n, const char *column_kind,
-                   struct ocp_error *err, double *sum_out)
+static int add_mem(const double *v, size_t n, const char *column_kind, struct ocp_error *err,
+                   double *sum_out)
 {
     struct bb_store st = {{0}, 0};
     int64_t ts[40];
@@ -450,7 +449,8 @@ static void test_finish_labels(void)
     const double one[4] = {1, 1, 1, 1};
     const int64_t nts[2] = {0, 86400000000};
     const char *nnode[2] = {"n", "n"};
-    const char *nlab[2] = {"{\"app\":\"node\",\"env\":\"prod\"}", "{\"app\":\"other\",\"env\":\"prod\"}"};
+    const char *nlab[2] = {"{\"app\":\"node\",\"env\":\"prod\"}",
+                           "{\"app\":\"other\",\"env\":\"prod\"}"};
     struct ocp_batch b, nb;
     struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
     struct agg_day_index *ix = NULL;
@@ -493,9 +493,11 @@ static void test_finish_labels(void)
     CHECK(labels_of(&d0, 0, "r1") != NULL && strcmp(labels_of(&d0, 0, "r1"), want1) == 0);
     CHECK(labels_of(&d1, 1, "r1") != NULL && strcmp(labels_of(&d1, 1, "r1"), want1) == 0);
     CHECK(labels_of(&d0, 0, "r2") != NULL &&
-          strcmp(labels_of(&d0, 0, "r2"), "{\"app\":\"node\",\"env\":\"prod\",\"tier\":\"t\"}") == 0);
+          strcmp(labels_of(&d0, 0, "r2"), "{\"app\":\"node\",\"env\":\"prod\",\"tier\":\"t\"}") ==
+              0);
     CHECK(labels_of(&d1, 1, "r2") != NULL &&
-          strcmp(labels_of(&d1, 1, "r2"), "{\"app\":\"other\",\"env\":\"prod\",\"tier\":\"t\"}") == 0);
+          strcmp(labels_of(&d1, 1, "r2"), "{\"app\":\"other\",\"env\":\"prod\",\"tier\":\"t\"}") ==
+              0);
     CHECK_INT((long long)all.count, (long long)(d0.count + d1.count));
     rpt_table_release(&all);
     rpt_table_release(&d0);
@@ -521,8 +523,7 @@ static void test_joined_groups(void)
     const char *node[5] = {"n", "n", "n", "n", "n"};
     const char *pod[5] = {"p1", "p1", "p2", "p2", "p3"};
     const char *rid[5] = {"r1", "r1", "r2", "r2", "r3"};
-    const char *plab[5] = {"{\"app\":\"a\"}", "{\"app\":\"a\"}", "{}", "{}",
-                           "{\"env\":\"e\"}"};
+    const char *plab[5] = {"{\"app\":\"a\"}", "{\"app\":\"a\"}", "{}", "{}", "{\"env\":\"e\"}"};
     const double use[5] = {1.5, 0.25, 2.25, 0.125, 7.0};
     const double cap[5] = {4, 4, 4, 4, 4};
     const int64_t nts[1] = {0};
@@ -609,8 +610,7 @@ struct win_batches {
 
 #define WIN_ROWS 3000
 
-static void win_build(struct bb_store *st, int32_t day0, const char *tag,
-                      struct win_batches *w)
+static void win_build(struct bb_store *st, int32_t day0, const char *tag, struct win_batches *w)
 {
     static char names[4][WIN_ROWS][32];
     static const char *ns[WIN_ROWS], *node[WIN_ROWS], *pod[WIN_ROWS], *lab[WIN_ROWS];
@@ -631,8 +631,7 @@ static void win_build(struct bb_store *st, int32_t day0, const char *tag,
         node[i] = i % 97 == 0 ? NULL : names[1][i];
         pod[i] = names[2][i];
         lab[i] = names[3][i];
-        ts[i] = ((int64_t)day0 + (int64_t)(i % 2)) * 86400000000 +
-                (int64_t)(i % 24) * 3600000000;
+        ts[i] = ((int64_t)day0 + (int64_t)(i % 2)) * 86400000000 + (int64_t)(i % 24) * 3600000000;
         v[i] = (double)(i % 17) * 0.25;
     }
     memset(w, 0, sizeof *w);
@@ -943,8 +942,7 @@ static void test_string_churn(void)
 static void test_cost_categories(void)
 {
     enum { NNS = 150, NROWS = 2 * NNS };
-    static const struct agg_cost_category cats[3] = {
-        {"ns-1%", 7}, {"ns-_", 3}, {"ns-1_", 9}};
+    static const struct agg_cost_category cats[3] = {{"ns-1%", 7}, {"ns-_", 3}, {"ns-1_", 9}};
     struct bb_store st = {{0}, 0};
     static char names[NNS][16];
     const char *ns[NROWS], *node[NROWS], *rid[NROWS];
@@ -978,7 +976,8 @@ static void test_cost_categories(void)
         seen++;
         for (j = 0; j < 3; j++)
             if (txt_like(cats[j].pattern, strlen(cats[j].pattern), r->namespace_,
-                         strlen(r->namespace_)) && (!has || cats[j].id > id)) {
+                         strlen(r->namespace_)) &&
+                (!has || cats[j].id > id)) {
                 has = 1;
                 id = cats[j].id;
             }

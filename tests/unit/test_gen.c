@@ -191,8 +191,8 @@ static void test_config_check(void)
 }
 
 /* Large-memory nodes (--node-memory-gib): every scheduled pod row carries
- * a whole number of GiB in [max/2, max], spread over that range, a day of cluster memory capacity in byte-seconds passes
- * 2^64, and the output stays a pure function of the seed. */
+ * a whole number of GiB in [max/2, max], spread over that range, a day of cluster memory capacity
+ * in byte-seconds passes 2^64, and the output stays a pure function of the seed. */
 struct mem_sink {
     double lo, hi, whole_gib_bad;
     int64_t rows;
@@ -365,8 +365,8 @@ static void test_hdf5_round_trip(void)
         uint64_t h = UINT64_C(1469598103934665603);
         int64_t at = 0, n;
 
-        CHECK_INT(h5_table_open(f, (enum ocp_table)t,
-                                ocp_table_spec((enum ocp_table)t)->name, &tab, &err),
+        CHECK_INT(h5_table_open(f, (enum ocp_table)t, ocp_table_spec((enum ocp_table)t)->name, &tab,
+                                &err),
                   OCP_OK);
         if (tab == NULL)
             continue;

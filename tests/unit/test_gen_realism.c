@@ -64,14 +64,14 @@ struct stats {
     long apiserver_on_null_role;
     long sto_rows, csi_null, csi_set, sto_bad_bytes, sto_null_usage;
     long pvl_json, pvl_op, pvl_null;
-    struct tuples pod_node;   /* (pod, node, day) with first/last ts */
-    struct tuples pod_any;    /* (pod, "", -1) over all days */
-    struct tuples ns_names;   /* (namespace, "", -1) */
-    struct tuples node_role;  /* (node, role or "<null>", -1) */
-    struct tuples pv_pod;     /* (pv, ns/pod, day) */
-    struct tuples sto_pod;    /* (ns/pod, "", -1) */
-    struct tuples nl_sets;    /* (node, label text, day) */
-    struct tuples nsl_sets;   /* (namespace, label text, day) */
+    struct tuples pod_node;  /* (pod, node, day) with first/last ts */
+    struct tuples pod_any;   /* (pod, "", -1) over all days */
+    struct tuples ns_names;  /* (namespace, "", -1) */
+    struct tuples node_role; /* (node, role or "<null>", -1) */
+    struct tuples pv_pod;    /* (pv, ns/pod, day) */
+    struct tuples sto_pod;   /* (ns/pod, "", -1) */
+    struct tuples nl_sets;   /* (node, label text, day) */
+    struct tuples nsl_sets;  /* (namespace, label text, day) */
 };
 
 static const char *str_at(const struct ocp_column *c, size_t r, char *buf, size_t size)

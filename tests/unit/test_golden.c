@@ -21,7 +21,7 @@
 #include "testlib.h"
 
 #define N NAN
-#define G 1073741824.0 /* 2^30 */
+#define G 1073741824.0                 /* 2^30 */
 #define DAY1 INT64_C(1761955200000000) /* 2025-11-01T00:00:00Z in µs */
 #define HOUR INT64_C(3600000000)
 #define DAY2 (DAY1 + 24 * HOUR)
@@ -34,8 +34,8 @@ static struct ocp_batch pods, storage, node_labels, ns_labels;
 static void build(void)
 {
     static const int64_t pod_ts[NPOD] = {DAY1, DAY1 + HOUR, DAY1, DAY1, DAY1, DAY2, DAY1};
-    static const char *ns[NPOD] = {"web", "web", "kube-system", "web",
-                                   "openshift-kube-apiserver", "web", "web"};
+    static const char *ns[NPOD] = {"web", "web", "kube-system", "web", "openshift-kube-apiserver",
+                                   "web", "web"};
     static const char *node[NPOD] = {"n1", "n1", "n1", "", "m1", "n1", "n2"};
     static const char *pod[NPOD] = {"p1", "p1", "p2", "p3", "api", "p1", "p9"};
     static const char *rid[NPOD] = {"i-1", "i-1", "i-1", NULL, "i-m", "i-1", "i-2"};
@@ -51,9 +51,13 @@ static void build(void)
     static const double core_sec[NPOD] = {14400, 14400, 14400, 0, 7200, 14400, 3600};
     static const double mem_bytes[NPOD] = {16 * G, 16 * G, 16 * G, 0, 8 * G, 16 * G, G};
     static const double mem_sec[NPOD] = {16 * G * 3600, 16 * G * 3600, 16 * G * 3600, 0,
-                                         8 * G * 3600, 16 * G * 3600, G * 3600};
-    static const char *labels[NPOD] = {"{\"app\":\"a\",\"x\":\"1\"}", "label_app:a", NULL,
-                                       "{}", "{\"app\":\"api\"}", "{\"app\":",
+                                         8 * G * 3600,  16 * G * 3600, G * 3600};
+    static const char *labels[NPOD] = {"{\"app\":\"a\",\"x\":\"1\"}",
+                                       "label_app:a",
+                                       NULL,
+                                       "{}",
+                                       "{\"app\":\"api\"}",
+                                       "{\"app\":",
                                        "{\"app\":\"b\"}"};
     static const int64_t sto_ts[NSTO] = {DAY1, DAY1, DAY1};
     static const char *sto_ns[NSTO] = {"web", "web", "db"};
@@ -149,8 +153,7 @@ static int finish_to(struct agg_partial *p, const char *path)
 {
     struct agg_finish_settings fs;
     struct rpt_table t;
-    struct rpt_meta meta = {7, "golden", "Golden Cluster",
-                            "6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11"};
+    struct rpt_meta meta = {7, "golden", "Golden Cluster", "6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11"};
     struct ocp_error err;
     int rc;
 

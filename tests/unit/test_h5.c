@@ -68,9 +68,8 @@ static const char *exp_label(int64_t r)
 }
 
 /* Fills rows [from, from+n) of a pod batch. */
-static void fill_pod(struct ocp_batch *b, int64_t from, size_t n, int64_t *ts,
-                     double num[][3000], uint32_t *ns, uint32_t *lab,
-                     const struct tdict *nsd, const struct tdict *ld,
+static void fill_pod(struct ocp_batch *b, int64_t from, size_t n, int64_t *ts, double num[][3000],
+                     uint32_t *ns, uint32_t *lab, const struct tdict *nsd, const struct tdict *ld,
                      int skip_pod)
 {
     const struct ocp_tablespec *spec = ocp_table_spec(OCP_TABLE_POD);
@@ -98,8 +97,12 @@ static void fill_pod(struct ocp_batch *b, int64_t from, size_t n, int64_t *ts,
         struct ocp_column *col = &b->col[c];
         col->present = 1;
         switch (spec->cols[c].kind) {
-        case OCP_KIND_TIME: col->ts = ts; break;
-        case OCP_KIND_NUMBER: col->num = num[c]; break;
+        case OCP_KIND_TIME:
+            col->ts = ts;
+            break;
+        case OCP_KIND_NUMBER:
+            col->num = num[c];
+            break;
         case OCP_KIND_STRING:
             col->str.ids = ns;
             col->str.dict = &nsd->d;
@@ -122,8 +125,7 @@ static uint32_t ns_buf[3000], lab_buf[3000];
 
 /* Writes 2500 pod rows in two batches (1500 with dict_a, 1000 with dict_b)
  * with `chunk` rows per HDF5 chunk. */
-static int write_pod_file(const char *path, uint32_t chunk, int compress,
-                          int skip_pod)
+static int write_pod_file(const char *path, uint32_t chunk, int compress, int skip_pod)
 {
     struct h5_writer *w;
     struct ocp_batch b;
@@ -215,16 +217,15 @@ static void round_trip(uint32_t chunk, int compress)
     CHECK(h5_table_exists(f, "openshift_pod_usage_line_items"));
     CHECK(!h5_table_exists(f, "openshift_storage_usage_line_items"));
     CHECK(!h5_table_exists(f, ""));
-    CHECK_INT(h5_table_open(f, OCP_TABLE_POD, "openshift_pod_usage_line_items",
-                            &t, &err), OCP_OK);
+    CHECK_INT(h5_table_open(f, OCP_TABLE_POD, "openshift_pod_usage_line_items", &t, &err), OCP_OK);
     if (t != NULL) {
         struct ocp_arena arena;
         struct ocp_batch b;
         CHECK_INT(h5_table_num_rows(t), 2500);
         CHECK_INT(check_range(t, 0, 2500), 0);
-        CHECK_INT(check_range(t, 990, 20), 0);     /* crosses a chunk boundary */
-        CHECK_INT(check_range(t, 1499, 2), 0);     /* crosses the batch seam */
-        CHECK_INT(check_range(t, 2000, 500), 0);   /* the last, partial chunk */
+        CHECK_INT(check_range(t, 990, 20), 0);   /* crosses a chunk boundary */
+        CHECK_INT(check_range(t, 1499, 2), 0);   /* crosses the batch seam */
+        CHECK_INT(check_range(t, 2000, 500), 0); /* the last, partial chunk */
         CHECK_INT(check_range(t, 2499, 1), 0);
         CHECK_INT(check_range(t, 2500, 0), 0);
         ocp_arena_init(&arena, 0);
@@ -237,8 +238,7 @@ static void round_trip(uint32_t chunk, int compress)
         CHECK_INT(b.col[POD_NAMESPACE].str.dict->count, 3);
         CHECK(b.col[POD_NAMESPACE].str.dict->serial != 0);
         CHECK(b.col[POD_NAMESPACE].str.dict != b.col[POD_NODE].str.dict);
-        CHECK(b.col[POD_NAMESPACE].str.dict->serial !=
-              b.col[POD_NODE].str.dict->serial);
+        CHECK(b.col[POD_NAMESPACE].str.dict->serial != b.col[POD_NODE].str.dict->serial);
         CHECK_INT(b.col[POD_LABELS].str.dict->count, 3);
         CHECK_INT(h5_table_read(t, 2490, 11, &arena, &b, &err), OCP_ERR_SOFTWARE);
         CHECK_INT(h5_table_read(t, -1, 1, &arena, &b, &err), OCP_ERR_SOFTWARE);
@@ -249,9 +249,18 @@ static void round_trip(uint32_t chunk, int compress)
     unlink(path);
 }
 
-static void test_round_trip_small_chunks(void) { round_trip(1000, 1); }
-static void test_round_trip_uncompressed(void) { round_trip(333, 0); }
-static void test_round_trip_default_chunk(void) { round_trip(H5_DEFAULT_CHUNK_ROWS, 1); }
+static void test_round_trip_small_chunks(void)
+{
+    round_trip(1000, 1);
+}
+static void test_round_trip_uncompressed(void)
+{
+    round_trip(333, 0);
+}
+static void test_round_trip_default_chunk(void)
+{
+    round_trip(H5_DEFAULT_CHUNK_ROWS, 1);
+}
 
 /* 70000 node-label rows cross the default 65536-row chunk. */
 static void test_default_chunk_boundary(void)
@@ -296,8 +305,8 @@ static void test_default_chunk_boundary(void)
     CHECK_INT(h5_writer_close(w, &err), OCP_OK); /* ends the open table */
 
     CHECK_INT(h5_file_open(path, H5P_DEFAULT, &f, &err), OCP_OK);
-    CHECK_INT(h5_table_open(f, OCP_TABLE_NODE_LABELS,
-                            "openshift_node_labels_line_items", &t, &err), OCP_OK);
+    CHECK_INT(h5_table_open(f, OCP_TABLE_NODE_LABELS, "openshift_node_labels_line_items", &t, &err),
+              OCP_OK);
     if (t != NULL) {
         CHECK_INT(h5_table_num_rows(t), 70000);
         ocp_arena_init(&arena, 0);
@@ -314,8 +323,7 @@ static void test_default_chunk_boundary(void)
             if (r % 11 == 0) {
                 bad += b.col[NL_LABELS].str.ids[i] != OCP_NULL_ID;
             } else {
-                s = ocp_strdict_get(b.col[NL_LABELS].str.dict,
-                                    b.col[NL_LABELS].str.ids[i], &len);
+                s = ocp_strdict_get(b.col[NL_LABELS].str.dict, b.col[NL_LABELS].str.ids[i], &len);
                 bad += s[1] != (char)('0' + (r / 5) % 5);
             }
         }
@@ -345,8 +353,8 @@ static void test_empty_table(void)
     CHECK_INT(h5_writer_begin_table(w, OCP_TABLE_STORAGE, 1, &err), OCP_ERR_SOFTWARE);
     CHECK_INT(h5_writer_close(w, &err), OCP_OK);
     CHECK_INT(h5_file_open(path, H5P_DEFAULT, &f, &err), OCP_OK);
-    CHECK_INT(h5_table_open(f, OCP_TABLE_STORAGE, "openshift_storage_usage_line_items",
-                            &t, &err), OCP_OK);
+    CHECK_INT(h5_table_open(f, OCP_TABLE_STORAGE, "openshift_storage_usage_line_items", &t, &err),
+              OCP_OK);
     if (t != NULL) {
         ocp_arena_init(&arena, 0);
         CHECK_INT(h5_table_num_rows(t), 0);

@@ -57,8 +57,7 @@ static int drop_column(const char *path)
     herr_t e;
     if (f < 0)
         return -1;
-    e = H5Ldelete(f, "openshift_pod_usage_line_items/pod_usage_cpu_core_seconds",
-                  H5P_DEFAULT);
+    e = H5Ldelete(f, "openshift_pod_usage_line_items/pod_usage_cpu_core_seconds", H5P_DEFAULT);
     H5Fclose(f);
     return e < 0 ? -1 : 0;
 }
@@ -76,8 +75,8 @@ static int retype_column(const char *path)
         rc = -1;
     H5Ldelete(f, "openshift_pod_usage_line_items/namespace.dict", H5P_DEFAULT);
     space = H5Screate_simple(1, &n, NULL);
-    d = H5Dcreate2(f, "openshift_pod_usage_line_items/namespace", H5T_IEEE_F64LE,
-                   space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    d = H5Dcreate2(f, "openshift_pod_usage_line_items/namespace", H5T_IEEE_F64LE, space,
+                   H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
         rc = -1;
     if (d >= 0)

@@ -118,8 +118,8 @@ static void test_missing_table_and_column(void)
     CHECK_STR(err.file, path);
     CHECK_STR(err.column, "pod");
     ocp_error_clear(&err);
-    CHECK_INT(h5_table_open(f, OCP_TABLE_STORAGE, "openshift_storage_usage_line_items",
-                            &t, &err), OCP_ERR_NOINPUT);
+    CHECK_INT(h5_table_open(f, OCP_TABLE_STORAGE, "openshift_storage_usage_line_items", &t, &err),
+              OCP_ERR_NOINPUT);
     CHECK(strstr(err.message, "openshift_storage_usage_line_items") != NULL);
     h5_file_close(f);
 
@@ -146,8 +146,8 @@ static void test_missing_table_and_column(void)
 
 /* Replaces dataset `name` of the pod group with one of `type` holding
  * 10 values from buf. */
-static void replace_column2(const char *path, const char *name, hid_t type,
-                            hid_t mtype, const void *buf, hsize_t n)
+static void replace_column2(const char *path, const char *name, hid_t type, hid_t mtype,
+                            const void *buf, hsize_t n)
 {
     hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t g = H5Gopen2(fid, POD, H5P_DEFAULT);
@@ -164,8 +164,8 @@ static void replace_column2(const char *path, const char *name, hid_t type,
 }
 
 /* Same, with the memory type equal to the file type. */
-static void replace_column(const char *path, const char *name, hid_t type,
-                           const void *buf, hsize_t n)
+static void replace_column(const char *path, const char *name, hid_t type, const void *buf,
+                           hsize_t n)
 {
     replace_column2(path, name, type, type, buf, n);
 }
@@ -274,15 +274,14 @@ static void test_number_conversion(void)
     path_in_dir(path, sizeof path, "conv.h5");
     CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
     replace_column(path, "pod_usage_cpu_core_seconds", H5T_STD_I32LE, i32, 10);
-    replace_column2(path, "pod_usage_memory_byte_seconds", H5T_STD_I64BE,
-                    H5T_NATIVE_INT64, i64, 10);
+    replace_column2(path, "pod_usage_memory_byte_seconds", H5T_STD_I64BE, H5T_NATIVE_INT64, i64,
+                    10);
     replace_column(path, "pod_request_cpu_core_seconds", H5T_IEEE_F32LE, f32, 10);
     replace_column(path, "interval_start", H5T_STD_I64LE, ms, 10);
     {
         /* Milliseconds, declared through the units attribute. */
         hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        hid_t d = H5Dopen2(fid, "openshift_pod_usage_line_items/interval_start",
-                           H5P_DEFAULT);
+        hid_t d = H5Dopen2(fid, "openshift_pod_usage_line_items/interval_start", H5P_DEFAULT);
         hid_t type = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a;
         H5Tset_size(type, 2);
         a = H5Acreate2(d, "units", type, sp, H5P_DEFAULT, H5P_DEFAULT);

@@ -93,17 +93,14 @@ static void test_malformed(void)
 
 static void test_operator_text(void)
 {
-    CHECK_STR(canon("label_app:web|label_tier:front"),
-              "{\"app\":\"web\",\"tier\":\"front\"}");
-    CHECK_STR(canon("label_tier:front|label_app:web"),
-              "{\"app\":\"web\",\"tier\":\"front\"}");
+    CHECK_STR(canon("label_app:web|label_tier:front"), "{\"app\":\"web\",\"tier\":\"front\"}");
+    CHECK_STR(canon("label_tier:front|label_app:web"), "{\"app\":\"web\",\"tier\":\"front\"}");
     /* Without the prefix the key is used as is; only a leading "label_"
      * goes, once. */
     CHECK_STR(canon("app:web|label_label_x:y|mylabel_z:1"),
               "{\"app\":\"web\",\"label_x\":\"y\",\"mylabel_z\":\"1\"}");
     /* Items without ':' and empty items are ignored. */
-    CHECK_STR(canon("label_app:web|junk||label_b:c|"),
-              "{\"app\":\"web\",\"b\":\"c\"}");
+    CHECK_STR(canon("label_app:web|junk||label_b:c|"), "{\"app\":\"web\",\"b\":\"c\"}");
     CHECK_STR(canon("junk"), "{}");
     CHECK_STR(canon("tier"), "{}");
     /* Split on the first ':'; values keep later ones. */
@@ -113,8 +110,7 @@ static void test_operator_text(void)
     CHECK_STR(canon("label_a:1|label_a:2"), "{\"a\":\"2\"}");
     CHECK_STR(canon("label_a:1|a:3"), "{\"a\":\"3\"}");
     /* Quotes and backslashes are escaped in the canonical text. */
-    CHECK_STR(canon("label_q:say \"hi\"\\"),
-              "{\"q\":\"say \\\"hi\\\"\\\\\"}");
+    CHECK_STR(canon("label_q:say \"hi\"\\"), "{\"q\":\"say \\\"hi\\\"\\\\\"}");
     CHECK_STR(canon("label_k:caf\xc3\xa9"), "{\"k\":\"caf\xc3\xa9\"}");
     /* Numbers with a ':' are operator text, not a JSON scalar. */
     CHECK_STR(canon("12:30"), "{\"12\":\"30\"}");
@@ -153,8 +149,7 @@ static void test_set_ops(void)
     CHECK_INT(s.count, 5);
     /* Byte order: "" < "Z" < "a" < "a_b" < "b". */
     text = lbl_canonical(&s, &len);
-    CHECK_STR(text,
-              "{\"\":\"e\",\"Z\":\"z\",\"a\":\"1\",\"a_b\":\"x\",\"b\":\"2\"}");
+    CHECK_STR(text, "{\"\":\"e\",\"Z\":\"z\",\"a\":\"1\",\"a_b\":\"x\",\"b\":\"2\"}");
     CHECK_INT(len, 42);
     free(text);
     /* A prefix key sorts before the longer key even when the next byte is
@@ -218,21 +213,20 @@ static void test_filter(void)
 
     lbl_set_init(&s);
     CHECK_INT(parse("{\"app\":\"web\",\"tier\":\"front\","
-                        "\"vm_kubevirt_io_name\":\"vm1\",\"zone\":\"a\","
-                        "\"App\":\"x\"}", &s),
+                    "\"vm_kubevirt_io_name\":\"vm1\",\"zone\":\"a\","
+                    "\"App\":\"x\"}",
+                    &s),
               OCP_OK);
     CHECK_INT(s.count, 5);
     lbl_filter(&s, &k);
     text = lbl_canonical(&s, NULL);
-    CHECK_STR(text,
-              "{\"app\":\"web\",\"vm_kubevirt_io_name\":\"vm1\",\"zone\":\"a\"}");
+    CHECK_STR(text, "{\"app\":\"web\",\"vm_kubevirt_io_name\":\"vm1\",\"zone\":\"a\"}");
     free(text);
 
     /* With only the default key enabled, just vm_kubevirt_io_name stays. */
     lbl_keys_release(&k);
     lbl_keys_init(&k);
-    CHECK_INT(parse("label_app:web|label_vm_kubevirt_io_name:v", &s),
-              OCP_OK);
+    CHECK_INT(parse("label_app:web|label_vm_kubevirt_io_name:v", &s), OCP_OK);
     lbl_filter(&s, &k);
     text = lbl_canonical(&s, NULL);
     CHECK_STR(text, "{\"vm_kubevirt_io_name\":\"v\"}");
@@ -250,12 +244,9 @@ static void test_merge(void)
     lbl_set_init(&ns);
     lbl_set_init(&pod);
     lbl_set_init(&m);
-    CHECK_INT(parse("{\"app\":\"node\",\"zone\":\"z1\",\"env\":\"n\"}", &node),
-              OCP_OK);
-    CHECK_INT(parse("label_env:prod|label_team:t", &ns),
-              OCP_OK);
-    CHECK_INT(parse("{\"app\":\"pod\",\"team\":\"p\"}", &pod),
-              OCP_OK);
+    CHECK_INT(parse("{\"app\":\"node\",\"zone\":\"z1\",\"env\":\"n\"}", &node), OCP_OK);
+    CHECK_INT(parse("label_env:prod|label_team:t", &ns), OCP_OK);
+    CHECK_INT(parse("{\"app\":\"pod\",\"team\":\"p\"}", &pod), OCP_OK);
     /* node ∪ namespace ∪ pod, a later set winning a shared key. */
     CHECK_INT(lbl_merge(&m, &node), OCP_OK);
     CHECK_INT(lbl_merge(&m, &ns), OCP_OK);
@@ -292,7 +283,7 @@ static void test_keys_many(void)
         snprintf(buf[i], sizeof buf[i], "k%zu", (i * 7919) % N);
         keys[i] = buf[i];
     }
-    keys[N] = "k5";                  /* a repeat */
+    keys[N] = "k5";                      /* a repeat */
     keys[N + 1] = "vm_kubevirt_io_name"; /* the always-kept key again */
     lbl_keys_init(&k);
     CHECK_INT(lbl_keys_add(&k, "app", 3), OCP_OK);

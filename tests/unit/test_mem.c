@@ -1,7 +1,7 @@
 /* test_mem.c - whether huge pages pay (ocpagg/mem.h): the decision from
  * the free page reporting order and the huge page order, the machine's
- * own reading, the environment's say (OCPAGG_HUGE_PAGES), and that the hints ask for nothing once turned off (the
- * kernel's VmFlags of the mapping, "hg" for MADV_HUGEPAGE). */
+ * own reading, the environment's say (OCPAGG_HUGE_PAGES), and that the hints ask for nothing once
+ * turned off (the kernel's VmFlags of the mapping, "hg" for MADV_HUGEPAGE). */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +64,8 @@ static void test_machine(void)
             huge = k;
     CHECK_INT(cold, ocp_mem_reported_huge(want, huge));
     CHECK_INT(ocp_mem_huge_pages_cold(NULL), cold);
-    fprintf(stderr, "page_reporting_order %ld, huge page order %ld: huge pages %s\n", order,
-            huge, cold ? "come cold" : "pay");
+    fprintf(stderr, "page_reporting_order %ld, huge page order %ld: huge pages %s\n", order, huge,
+            cold ? "come cold" : "pay");
 }
 
 /* The one decision both programs take: the environment first, then the

@@ -40,8 +40,7 @@ static int touch(const char *p)
 /* Checks report (and summary) with the given inputs; returns the status
  * and leaves the message in err. */
 static int check(const char *report, const char *summary, int partitioned,
-                 const char *const *inputs, size_t ninputs,
-                 struct ocp_error *err)
+                 const char *const *inputs, size_t ninputs, struct ocp_error *err)
 {
     struct rpt_output_spec s;
 
@@ -162,8 +161,7 @@ static void test_special_files(void)
 static void test_symlinks_and_clashes(void)
 {
     struct ocp_error err;
-    char r[512], s[512], slink[512], dlink[512], via[512], hard[512],
-        real_sub[512], dotdot[600];
+    char r[512], s[512], slink[512], dlink[512], via[512], hard[512], real_sub[512], dotdot[600];
 
     path_of(r, sizeof r, "c.csv");
     path_of(s, sizeof s, "c.summary.json");
@@ -205,8 +203,8 @@ static void test_symlinks_and_clashes(void)
 static void test_inputs(void)
 {
     struct ocp_error err;
-    char in_dir[512], in_file[512], in_link[512], other[512], r[512], s[512],
-        inside[600], deep[700], parts[512], in_in_parts[700];
+    char in_dir[512], in_file[512], in_link[512], other[512], r[512], s[512], inside[600],
+        deep[700], parts[512], in_in_parts[700];
     const char *inputs[3];
 
     path_of(in_dir, sizeof in_dir, "input");

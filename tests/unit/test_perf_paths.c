@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batchbuild.h"
 #include "ocpagg/agg.h"
 #include "ocpagg/labels.h"
 #include "ocpagg/report.h"
-#include "batchbuild.h"
 #include "testlib.h"
 
 #define NPOD 3000
@@ -56,8 +56,8 @@ static void tdict_init(struct tdict *t)
 
 /* ---- the rows ---------------------------------------------------------- */
 
-static char s_ns[NPOD][16], s_node[NPOD][16], s_pod[NPOD][16], s_rid[NPOD][16],
-    s_role[NPOD][16], s_lab[NPOD][96];
+static char s_ns[NPOD][16], s_node[NPOD][16], s_pod[NPOD][16], s_rid[NPOD][16], s_role[NPOD][16],
+    s_lab[NPOD][96];
 static const char *c_ns[NPOD], *c_node[NPOD], *c_pod[NPOD], *c_rid[NPOD], *c_role[NPOD],
     *c_lab[NPOD];
 static int64_t c_ts[NPOD];
@@ -79,7 +79,7 @@ static void gen_pods(void)
         if (p % 13 == 0)
             s_lab[i][0] = '\0';
         else if (p % 29 == 0)
-            snprintf(s_lab[i], 96, "{\"app\": web");           /* malformed */
+            snprintf(s_lab[i], 96, "{\"app\": web"); /* malformed */
         else if (p % 11 == 0)
             snprintf(s_lab[i], 96, "label_app:a%d|label_tier:t\"%d", p % 4, hour % 2);
         else
@@ -100,16 +100,16 @@ static void gen_pods(void)
 
 /* A pod batch of rows idx[0..n) with string columns from the dictionaries
  * d[0..5] (ids appended as needed). */
-static void pod_batch(struct ocp_batch *b, const int *idx, size_t n, struct tdict *d,
-                      uint32_t *ids, int64_t *ts, double *num)
+static void pod_batch(struct ocp_batch *b, const int *idx, size_t n, struct tdict *d, uint32_t *ids,
+                      int64_t *ts, double *num)
 {
     const char **cols[6] = {c_ns, c_node, c_pod, c_rid, c_role, c_lab};
-    static const int where[6] = {POD_NAMESPACE, POD_NODE, POD_POD, POD_RESOURCE_ID,
-                                 POD_NODE_ROLE, POD_LABELS};
-    static const int nums[12] = {POD_USAGE_CPU, POD_REQUEST_CPU, POD_LIMIT_CPU, POD_USAGE_MEM,
-                                 POD_REQUEST_MEM, POD_LIMIT_MEM, POD_EFF_CPU, POD_EFF_MEM,
-                                 POD_CAP_CPU_CORES, POD_CAP_CPU_SEC, POD_CAP_MEM_BYTES,
-                                 POD_CAP_MEM_SEC};
+    static const int where[6] = {POD_NAMESPACE,   POD_NODE,      POD_POD,
+                                 POD_RESOURCE_ID, POD_NODE_ROLE, POD_LABELS};
+    static const int nums[12] = {POD_USAGE_CPU,   POD_REQUEST_CPU,   POD_LIMIT_CPU,
+                                 POD_USAGE_MEM,   POD_REQUEST_MEM,   POD_LIMIT_MEM,
+                                 POD_EFF_CPU,     POD_EFF_MEM,       POD_CAP_CPU_CORES,
+                                 POD_CAP_CPU_SEC, POD_CAP_MEM_BYTES, POD_CAP_MEM_SEC};
     size_t r;
     int c, k;
 
@@ -182,8 +182,8 @@ static void side_tables(struct agg_partial *p)
     }
     b.col[STO_CAP_BYTE_SEC].present = b.col[STO_REQUEST_BYTE_SEC].present =
         b.col[STO_USAGE_BYTE_SEC].present = 1;
-    b.col[STO_CAP_BYTE_SEC].num = b.col[STO_REQUEST_BYTE_SEC].num =
-        b.col[STO_USAGE_BYTE_SEC].num = sb;
+    b.col[STO_CAP_BYTE_SEC].num = b.col[STO_REQUEST_BYTE_SEC].num = b.col[STO_USAGE_BYTE_SEC].num =
+        sb;
     CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
 
     for (c = 0; c < 6; c++)
@@ -193,9 +193,10 @@ static void side_tables(struct agg_partial *p)
         snprintf(nb[i], 16, "node%d", i % 5);
         nnode[i] = nb[i];
         nts[i] = (int64_t)(20000 + i / 10) * DAY_US + (i % 2) * HOUR_US;
-        nlab[i] = i % 4 == 0 ? "{\"app\":\"node-app\",\"zone\":\"z\\u00e9\",\"tier\":\"n\"}"
-                             : (i % 4 == 1 ? "label_node_role_kubernetes_io:infra|label_environment:n"
-                                           : "{\"environment\":\"prod\"}");
+        nlab[i] = i % 4 == 0
+                      ? "{\"app\":\"node-app\",\"zone\":\"z\\u00e9\",\"tier\":\"n\"}"
+                      : (i % 4 == 1 ? "label_node_role_kubernetes_io:infra|label_environment:n"
+                                    : "{\"environment\":\"prod\"}");
         ids[i] = tdict_id(&d[0], nnode[i]);
         ids[30 + i] = tdict_id(&d[1], nlab[i]);
     }
@@ -365,11 +366,11 @@ static int ref_str(const char *a, const char *b)
 
 static int ref_cmp(const struct rpt_row *a, const struct rpt_row *b)
 {
-    const char *const *fa[] = {&a->namespace_, &a->node, &a->all_labels, &a->resource_id,
-                               &a->pvc, &a->pv, &a->storageclass, &a->csi_volume_handle,
+    const char *const *fa[] = {&a->namespace_,   &a->node, &a->all_labels,   &a->resource_id,
+                               &a->pvc,          &a->pv,   &a->storageclass, &a->csi_volume_handle,
                                &a->volume_labels};
-    const char *const *fb[] = {&b->namespace_, &b->node, &b->all_labels, &b->resource_id,
-                               &b->pvc, &b->pv, &b->storageclass, &b->csi_volume_handle,
+    const char *const *fb[] = {&b->namespace_,   &b->node, &b->all_labels,   &b->resource_id,
+                               &b->pvc,          &b->pv,   &b->storageclass, &b->csi_volume_handle,
                                &b->volume_labels};
     int c;
     size_t i;
@@ -437,11 +438,19 @@ static void test_sort(void)
  * (16-byte prefixes, then the rows) orders as comparing the strings. */
 static void test_sort_long_labels(void)
 {
-    static const char *vocab[] = {
-        NULL, "", "0123456789abcde", "0123456789abcdef", "0123456789abcdeg",
-        "0123456789abcdef0", "0123456789abcdef\xc3\xa9", "0123456789abcde\xff",
-        "{\"app\":\"svc-1\"}", "{\"app\":\"svc-10\"}", "{\"app\":\"svc-100000\",\"x\":1}",
-        "{\"app\":\"svc-100000\",\"x\":2}", "{\"app\":\"svc-1000\xc3\xa9"};
+    static const char *vocab[] = {NULL,
+                                  "",
+                                  "0123456789abcde",
+                                  "0123456789abcdef",
+                                  "0123456789abcdeg",
+                                  "0123456789abcdef0",
+                                  "0123456789abcdef\xc3\xa9",
+                                  "0123456789abcde\xff",
+                                  "{\"app\":\"svc-1\"}",
+                                  "{\"app\":\"svc-10\"}",
+                                  "{\"app\":\"svc-100000\",\"x\":1}",
+                                  "{\"app\":\"svc-100000\",\"x\":2}",
+                                  "{\"app\":\"svc-1000\xc3\xa9"};
     const size_t nv = sizeof vocab / sizeof vocab[0];
     static char copies[13][32];
     struct rpt_table t;
@@ -537,8 +546,7 @@ static void test_merge_order(void)
     size_t i;
     static const char *want[3] = {
         "{\"a\":\"0\",\"app\":\"P\",\"b\":\"1\",\"c\":\"2\",\"x\":\"q\\\"\\u0001\"}",
-        "{\"app\":\"S\",\"b\":\"1\",\"c\":\"2\"}",
-        "{\"app\":\"N\",\"b\":\"1\"}"};
+        "{\"app\":\"S\",\"b\":\"1\",\"c\":\"2\"}", "{\"app\":\"N\",\"b\":\"1\"}"};
     int found[3] = {0, 0, 0};
 
     for (i = 0; i < 4; i++)
@@ -563,8 +571,8 @@ static void test_merge_order(void)
     b.nrows = 1;
     ids[0] = tdict_id(&d[0], "ns");
     ids[1] = tdict_id(&d[1], "label_app:S|label_c:2");
-    b.col[NSL_INTERVAL_START].present = b.col[NSL_NAMESPACE].present =
-        b.col[NSL_LABELS].present = 1;
+    b.col[NSL_INTERVAL_START].present = b.col[NSL_NAMESPACE].present = b.col[NSL_LABELS].present =
+        1;
     b.col[NSL_INTERVAL_START].ts = ts;
     b.col[NSL_NAMESPACE].str.ids = ids;
     b.col[NSL_NAMESPACE].str.dict = &d[0].d;
@@ -740,8 +748,8 @@ static void test_volume_node_log(void)
     gdict_column(&b.col[STO_PV], spv, &dpv);
     b.col[STO_CAP_BYTE_SEC].present = b.col[STO_REQUEST_BYTE_SEC].present =
         b.col[STO_USAGE_BYTE_SEC].present = 1;
-    b.col[STO_CAP_BYTE_SEC].num = b.col[STO_REQUEST_BYTE_SEC].num =
-        b.col[STO_USAGE_BYTE_SEC].num = sb;
+    b.col[STO_CAP_BYTE_SEC].num = b.col[STO_REQUEST_BYTE_SEC].num = b.col[STO_USAGE_BYTE_SEC].num =
+        sb;
     CHECK_INT(agg_partial_add(one, &b, NULL), OCP_OK);
     CHECK_INT(agg_partial_add(many, &b, NULL), OCP_OK);
 
@@ -757,8 +765,8 @@ static void test_volume_node_log(void)
     for (i = 0; i < VN_PODS; i += 500) {
         char want[64], *start, *end;
         snprintf(line, sizeof line, ",\"c%u\",\"v%u\",", i / 500, i / 500);
-        snprintf(want, sizeof want, ",Storage,%s,%s,\"ns%u\",\"n%u\",", "2024-10-04",
-                 "2024-10-04", i % 5, i % VN_NODES);
+        snprintf(want, sizeof want, ",Storage,%s,%s,\"ns%u\",\"n%u\",", "2024-10-04", "2024-10-04",
+                 i % 5, i % VN_NODES);
         at = strstr(t1, line);
         CHECK(at != NULL);
         if (at == NULL)

@@ -34,11 +34,9 @@ static void die(const char *what, PGconn *c)
     exit(1);
 }
 
-static void conninfo_for(const char *db, const char *user, char *buf,
-                         size_t size)
+static void conninfo_for(const char *db, const char *user, char *buf, size_t size)
 {
-    snprintf(buf, size, "host=%s port=%s user=%s dbname=%s", host, port,
-             user, db);
+    snprintf(buf, size, "host=%s port=%s user=%s dbname=%s", host, port, user, db);
 }
 
 static PGconn *connect_db(const char *db)
@@ -55,8 +53,7 @@ static PGconn *connect_db(const char *db)
 static void exec_ok(PGconn *c, const char *sql)
 {
     PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-        PQresultStatus(r) != PGRES_TUPLES_OK) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
         fprintf(stderr, "fatal: %s\n", sql);
         die("exec", c);
     }
@@ -73,8 +70,7 @@ static const char *q1(PGconn *c, const char *sql)
         die("query", c);
     }
     snprintf(out, sizeof out, "%s",
-             PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0)
-                                                       : "(null)");
+             PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "(null)");
     PQclear(r);
     return out;
 }
@@ -96,8 +92,7 @@ static void newdb(const char *name)
 
 static char ci_buf[8][600];
 
-static struct pg_options opts_for(const char *db, int slot, const char *start,
-                                  const char *end)
+static struct pg_options opts_for(const char *db, int slot, const char *start, const char *end)
 {
     static const int64_t ids[] = {1, 2, 3};
     struct pg_options o;
@@ -135,8 +130,8 @@ static struct rpt_table view(const struct rpt_table *t, size_t from, size_t to)
 }
 
 /* Writes t day by day as the driver will: one block per day. */
-static int write_days(struct pg_writer *w, const struct rpt_table *t,
-                      const struct pg_periods *p, struct ocp_error *err)
+static int write_days(struct pg_writer *w, const struct rpt_table *t, const struct pg_periods *p,
+                      struct ocp_error *err)
 {
     struct rpt_meta m = meta_for(1);
     size_t from = 0;
@@ -158,8 +153,8 @@ static int write_days(struct pg_writer *w, const struct rpt_table *t,
 }
 
 /* Pre-flight, partitions, one transaction: the whole database output. */
-static int load(const struct pg_options *o, const struct rpt_table *t,
-                int64_t *deleted, int64_t *copied, struct ocp_error *err)
+static int load(const struct pg_options *o, const struct rpt_table *t, int64_t *deleted,
+                int64_t *copied, struct ocp_error *err)
 {
     struct pg_target tg;
     struct pg_partition_result pr;
@@ -182,29 +177,26 @@ static int load(const struct pg_options *o, const struct rpt_table *t,
     return rc;
 }
 
-static const char md5_all[] =
-    "SELECT md5(string_agg(t::text, '|' ORDER BY usage_start, uuid)) "
-    "FROM " TABLE " t";
+static const char md5_all[] = "SELECT md5(string_agg(t::text, '|' ORDER BY usage_start, uuid)) "
+                              "FROM " TABLE " t";
 
 /* ---- Fresh load: every column equals the CSV report ---- */
 
 static const char *col_kind(const char *name)
 {
-    static const char *const json[] = {"pod_labels", "volume_labels",
-                                       "all_labels",
+    static const char *const json[] = {"pod_labels", "volume_labels", "all_labels",
                                        "infrastructure_usage_cost", NULL};
     if (strcmp(name, "uuid") == 0 || strcmp(name, "source_uuid") == 0)
         return "uuid";
     if (strcmp(name, "usage_start") == 0 || strcmp(name, "usage_end") == 0)
         return "date";
-    if (strcmp(name, "report_period_id") == 0 ||
-        strcmp(name, "cost_category_id") == 0)
+    if (strcmp(name, "report_period_id") == 0 || strcmp(name, "cost_category_id") == 0)
         return "int";
     for (int i = 0; json[i]; i++)
         if (strcmp(name, json[i]) == 0)
             return "jsonb";
-    if (strstr(name, "hours") || strstr(name, "gigabyte") ||
-        strstr(name, "cores") || strstr(name, "months"))
+    if (strstr(name, "hours") || strstr(name, "gigabyte") || strstr(name, "cores") ||
+        strstr(name, "months"))
         return "num";
     return "text";
 }
@@ -234,14 +226,13 @@ static void test_fresh_load(void)
     c = connect_db("t_fresh");
     used = (size_t)snprintf(sql, sizeof sql, "CREATE TEMP TABLE csv (");
     for (int i = 0; rpt_column_names[i]; i++)
-        used += (size_t)snprintf(sql + used, sizeof sql - used, "%s%s text",
-                                 i ? ", " : "", rpt_column_names[i]);
+        used += (size_t)snprintf(sql + used, sizeof sql - used, "%s%s text", i ? ", " : "",
+                                 rpt_column_names[i]);
     snprintf(sql + used, sizeof sql - used, ")");
     exec_ok(c, sql);
-    CHECK_INT(rpt_csv_rows(&t, &(struct rpt_meta){1, TP_CLUSTER, TP_ALIAS,
-                                                  TP_SOURCE},
-                           0, t.count, &csv),
-              OCP_OK);
+    CHECK_INT(
+        rpt_csv_rows(&t, &(struct rpt_meta){1, TP_CLUSTER, TP_ALIAS, TP_SOURCE}, 0, t.count, &csv),
+        OCP_OK);
     r = PQexec(c, "COPY csv FROM STDIN (FORMAT csv)");
     CHECK_INT(PQresultStatus(r), PGRES_COPY_IN);
     PQclear(r);
@@ -271,8 +262,7 @@ static void test_fresh_load(void)
         else if (strcmp(k, "text") == 0)
             snprintf(expr, sizeof expr, "c.%s", n);
         else
-            snprintf(expr, sizeof expr, "c.%s::%s", n,
-                     strcmp(k, "int") == 0 ? "integer" : k);
+            snprintf(expr, sizeof expr, "c.%s::%s", n, strcmp(k, "int") == 0 ? "integer" : k);
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM csv c JOIN " TABLE
                  " t ON t.uuid = c.uuid::uuid WHERE %s IS DISTINCT FROM t.%s",
@@ -284,30 +274,28 @@ static void test_fresh_load(void)
     }
     /* The same for non-NULL counts, so NULL = NULL cannot hide a loss. */
     CHECK_INT(q1l(c, "SELECT count(pod_labels) FROM " TABLE), 18);
-    CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE
-                     " WHERE namespace = 'Platform unallocated' AND "
+    CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE " WHERE namespace = 'Platform unallocated' AND "
                      "all_labels = '{}'::jsonb AND pod_labels IS NULL"),
               9);
     CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE " WHERE all_labels IS NULL"), 0);
-    CHECK_STR(q1(c, "SELECT pod_labels->>'tier' FROM " TABLE
-                    " WHERE pod_labels ? 'tier' LIMIT 1"),
+    CHECK_STR(q1(c, "SELECT pod_labels->>'tier' FROM " TABLE " WHERE pod_labels ? 'tier' LIMIT 1"),
               "t\"q");
-    CHECK_STR(q1(c, "SELECT pod_labels->>'umlaut' FROM " TABLE
-                    " WHERE pod_labels ? 'umlaut' LIMIT 1"),
-              "\xc3\xa4");
-    CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE
-                     " WHERE namespace = 'team \"quoted\", with comma'"),
-              6);
-    CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE
-                     " WHERE namespace = 'Projekt-\xc3\x9c" "bersicht'"),
+    CHECK_STR(
+        q1(c, "SELECT pod_labels->>'umlaut' FROM " TABLE " WHERE pod_labels ? 'umlaut' LIMIT 1"),
+        "\xc3\xa4");
+    CHECK_INT(
+        q1l(c, "SELECT count(*) FROM " TABLE " WHERE namespace = 'team \"quoted\", with comma'"),
+        6);
+    CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE " WHERE namespace = 'Projekt-\xc3\x9c"
+                     "bersicht'"),
               6);
     /* Exact decimal text: 0.1+0.2 (0.30000000000000004) rounds to 15
      * places; 1.5e-07 arrives in exponent form. */
-    CHECK_STR(q1(c, "SELECT pod_usage_cpu_core_hours::text FROM " TABLE
-                    " WHERE uuid = '" "00004fa9-0000-4000-8000-000000000000'"),
+    CHECK_STR(q1(c, "SELECT pod_usage_cpu_core_hours::text FROM " TABLE " WHERE uuid = '"
+                    "00004fa9-0000-4000-8000-000000000000'"),
               "0.300000000000000");
-    CHECK_STR(q1(c, "SELECT pod_request_cpu_core_hours::text FROM " TABLE
-                    " WHERE uuid = '" "00004fa9-0000-4000-8000-000000000000'"),
+    CHECK_STR(q1(c, "SELECT pod_request_cpu_core_hours::text FROM " TABLE " WHERE uuid = '"
+                    "00004fa9-0000-4000-8000-000000000000'"),
               "0.000000150000000");
     CHECK_STR(q1(c, "SELECT coalesce(pod_limit_cpu_core_hours::text, 'NULL') "
                     "FROM " TABLE " WHERE uuid = '"
@@ -339,9 +327,8 @@ static void test_rerun(void)
     struct pg_options o = opts_for("t_rerun", 0, "2025-11-01", "2025-11-10");
     int64_t deleted, copied;
     char m1[64], k1[64];
-    const char *keep =
-        "SELECT md5(string_agg(t::text, '|' ORDER BY uuid)) FROM " TABLE
-        " t WHERE namespace LIKE 'keep-%'";
+    const char *keep = "SELECT md5(string_agg(t::text, '|' ORDER BY uuid)) FROM " TABLE
+                       " t WHERE namespace LIKE 'keep-%'";
     PGconn *c;
 
     newdb("t_rerun");
@@ -396,9 +383,7 @@ static void test_rerun(void)
         CHECK_INT(load(&o, &fewer, &deleted, &copied, &err), OCP_OK);
         CHECK_INT(deleted, 80);
         CHECK_INT(copied, 72);
-        CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE
-                         " WHERE usage_start = '2025-11-10'"),
-                  0);
+        CHECK_INT(q1l(c, "SELECT count(*) FROM " TABLE " WHERE usage_start = '2025-11-10'"), 0);
         CHECK_STR(q1(c, keep), k1);
         rpt_table_release(&fewer);
     }
@@ -445,15 +430,13 @@ static void test_failures(void)
         struct rpt_table day1 = view(&t, 0, 6), rest = view(&t, 6, t.count);
         struct rpt_buf b = {0};
         struct rpt_meta m = meta_for(1);
-        const char bad[] =
-            "00000000-0000-4000-8000-00000000beef,1,\"sample-cluster\",,Pod,"
-            "2025-11-02,2025-11-02,\"ns\",\"node\",,\"{bad json\",,,,,,,,,,,,,"
-            ",,,,,,\"{}\",,,,," TP_SOURCE ",,\n";
+        const char bad[] = "00000000-0000-4000-8000-00000000beef,1,\"sample-cluster\",,Pod,"
+                           "2025-11-02,2025-11-02,\"ns\",\"node\",,\"{bad json\",,,,,,,,,,,,,"
+                           ",,,,,,\"{}\",,,,," TP_SOURCE ",,\n";
         CHECK_INT(pg_writer_begin(&w, &o, &tg.periods, &err), OCP_OK);
         CHECK_INT(pg_encode_block(&day1, &m, &tg.periods, &b, &err), OCP_OK);
         CHECK_INT(pg_writer_write(w, (unsigned char *)b.data, b.len, &err), OCP_OK);
-        CHECK_INT(pg_writer_write(w, (const unsigned char *)bad, strlen(bad), &err),
-                  OCP_OK);
+        CHECK_INT(pg_writer_write(w, (const unsigned char *)bad, strlen(bad), &err), OCP_OK);
         b.len = 0;
         CHECK_INT(pg_encode_block(&rest, &m, &tg.periods, &b, &err), OCP_OK);
         CHECK_INT(pg_writer_write(w, (unsigned char *)b.data, b.len, &err), OCP_OK);
@@ -497,8 +480,7 @@ static void test_failures(void)
     pg_writer_counts(w, &deleted, &copied);
     CHECK_INT(deleted, 24);
     CHECK_INT(copied, 24);
-    CHECK_INT(pg_writer_write(w, (const unsigned char *)"x", 1, &err),
-              OCP_ERR_SOFTWARE);
+    CHECK_INT(pg_writer_write(w, (const unsigned char *)"x", 1, &err), OCP_ERR_SOFTWARE);
     pg_writer_abort(w, "test: the summary could not be written");
     pg_writer_destroy(w);
     CHECK_STR(q1(c, md5_all), m0);
@@ -559,8 +541,7 @@ static void test_failures(void)
     usleep(200000);
     CHECK_INT(pg_writer_commit(w, 24, &err), OCP_ERR_IOERR);
     fprintf(stderr, "  lost: %s\n", err.message);
-    CHECK(strstr(err.message, "unchanged") != NULL ||
-          strstr(err.message, "terminat") != NULL);
+    CHECK(strstr(err.message, "unchanged") != NULL || strstr(err.message, "terminat") != NULL);
     pg_writer_destroy(w);
     CHECK_STR(q1(c, md5_all), m0);
     /* The connection dies during COMMIT: the outcome is unknown to the
@@ -622,8 +603,8 @@ static void test_failures(void)
 
 /* ---- Pre-flight ---- */
 
-static int preflight_lines(const struct pg_options *o, struct pg_target *tg,
-                           struct ocp_error *err, int *lines)
+static int preflight_lines(const struct pg_options *o, struct pg_target *tg, struct ocp_error *err,
+                           int *lines)
 {
     char *text = NULL;
     size_t len = 0;
@@ -911,8 +892,7 @@ static void test_scram(void)
     snprintf(pw, sizeof pw, "%s", colon + 1);
     newdb("t_scram");
     c = connect_db("t_scram");
-    snprintf(text, sizeof text,
-             "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = '%s'",
+    snprintf(text, sizeof text, "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = '%s'",
              role);
     CHECK_STR(q1(c, text), "SCRAM-SHA-256$");
     snprintf(text, sizeof text,
@@ -931,8 +911,9 @@ static void test_scram(void)
     chmod(path, 0600);
     snprintf(path, sizeof path, "%s/pg_service.conf", dir);
     f = fopen(path, "w");
-    fprintf(f, "[ocpagg_test]\nhost=%s\nport=%s\ndbname=t_scram\nuser=%s\n"
-               "passfile=%s/pgpass\n",
+    fprintf(f,
+            "[ocpagg_test]\nhost=%s\nport=%s\ndbname=t_scram\nuser=%s\n"
+            "passfile=%s/pgpass\n",
             host, port, role, dir);
     fclose(f);
     setenv("PGSERVICEFILE", path, 1);
@@ -979,8 +960,8 @@ static double now(void)
 
 /* A child process: one run that holds its transaction open a while
  * before COMMIT.  Exit status: 0 ok; 10 + step on failure. */
-static int child_run(const struct pg_options *o, const struct rpt_table *t,
-                     double hold, double *waited, int64_t *deleted)
+static int child_run(const struct pg_options *o, const struct rpt_table *t, double hold,
+                     double *waited, int64_t *deleted)
 {
     struct pg_target tg;
     struct pg_writer *w;
@@ -1053,8 +1034,7 @@ static void test_concurrent(void)
         line[n > 0 ? n : 0] = '\0';
         close(pipes[k][0]);
         CHECK_INT(sscanf(line, "%lf %lld", &waited, &del), 2);
-        fprintf(stderr, "  run %d: waited %.3f s for the lock, deleted %lld\n",
-                k, waited, del);
+        fprintf(stderr, "  run %d: waited %.3f s for the lock, deleted %lld\n", k, waited, del);
         if (k == 1) {
             /* The second waited for the first's COMMIT and then deleted
              * all of its rows. */
@@ -1110,8 +1090,7 @@ int main(void)
                "(tests/scripts/t_pg.sh starts a server and sets them)\n");
         return 77;
     }
-    snprintf(ci, sizeof ci, "host=%s port=%s user=postgres dbname=postgres",
-             host, port);
+    snprintf(ci, sizeof ci, "host=%s port=%s user=postgres dbname=postgres", host, port);
     admin = PQconnectdb(ci);
     if (PQstatus(admin) != CONNECTION_OK)
         die("admin connection", admin);

@@ -226,7 +226,8 @@ static void test_refusals(void)
     before = b.len;
     r = &t.rows[2];
 
-    r->namespace_ = tp_dup(&t, "bad\xff" "byte");
+    r->namespace_ = tp_dup(&t, "bad\xff"
+                               "byte");
     CHECK_INT(pg_encode_block(&t, &meta, NULL, &b, &err), OCP_ERR_DATA);
     CHECK_STR(err.column, "namespace");
     CHECK(strstr(err.message, "2025-11-05") != NULL);
@@ -288,24 +289,21 @@ static void test_conninfo(void)
     CHECK_INT(pg_check_conninfo("host=/tmp port=5499 dbname=koku", &err), OCP_OK);
     CHECK_INT(pg_check_conninfo("service=koku", &err), OCP_OK);
     CHECK_INT(pg_check_conninfo("postgresql://koku@db:5432/koku", &err), OCP_OK);
-    CHECK_INT(pg_check_conninfo("host=db password=hunter2", &err),
-              OCP_ERR_CONFIG);
+    CHECK_INT(pg_check_conninfo("host=db password=hunter2", &err), OCP_ERR_CONFIG);
     CHECK(strstr(err.message, "password") != NULL);
     CHECK(strstr(err.message, "hunter2") == NULL);
-    CHECK_INT(pg_check_conninfo("postgresql://koku:hunter2@db/koku", &err),
-              OCP_ERR_CONFIG);
+    CHECK_INT(pg_check_conninfo("postgresql://koku:hunter2@db/koku", &err), OCP_ERR_CONFIG);
     CHECK(strstr(err.message, "hunter2") == NULL);
     CHECK_INT(pg_check_conninfo("host=db hunter2", &err), OCP_ERR_CONFIG);
     CHECK(strstr(err.message, "hunter2") == NULL);
     CHECK_INT(pg_check_conninfo("host=db bogus_option=1", &err), OCP_ERR_CONFIG);
 }
 
-static const char head[] =
-    "cluster_id: sample-cluster\n"
-    "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
-    "input: {path: /data}\n"
-    "cost_categories:\n  - {pattern: 'openshift-%', id: 1}\n"
-    "  - {pattern: 'kube-%', id: 2}\n";
+static const char head[] = "cluster_id: sample-cluster\n"
+                           "source_uuid: 6e4ff1a0-4d2b-4a1e-9c6e-0a3c2e7f1b11\n"
+                           "input: {path: /data}\n"
+                           "cost_categories:\n  - {pattern: 'openshift-%', id: 1}\n"
+                           "  - {pattern: 'kube-%', id: 2}\n";
 
 static int load(struct cfg *c, const char *rest, struct ocp_error *err)
 {
@@ -436,8 +434,7 @@ static void test_config(void)
     cfg_init(&c);
     CHECK_INT(cfg_set(&c, "output.postgres.schema", "org9", &err), OCP_OK);
     CHECK_STR(c.pg_schema, "org9");
-    CHECK_INT(cfg_set(&c, "output.postgres.conninfo", "password=x", &err),
-              OCP_ERR_CONFIG);
+    CHECK_INT(cfg_set(&c, "output.postgres.conninfo", "password=x", &err), OCP_ERR_CONFIG);
     CHECK_INT(cfg_set(&c, "output.format", "postgres", &err), OCP_OK);
     CHECK_INT(c.output_format, CFG_OUTPUT_POSTGRES);
     cfg_release(&c);

@@ -28,24 +28,21 @@ static const char *tp_dup(struct rpt_table *t, const char *s)
 /* Appends rows_per_day rows for each day in [first, last] (days since
  * 1970-01-01), sorted by day.  seed varies the numbers so two builds can
  * differ. */
-static int tp_build(struct rpt_table *t, int32_t first, int32_t last,
-                    int rows_per_day, int seed)
+static int tp_build(struct rpt_table *t, int32_t first, int32_t last, int rows_per_day, int seed)
 {
-    static const char *const ns[] = {"openshift-monitoring", "kube-system",
-                                     "app-a", "team \"quoted\", with comma",
-                                     "Projekt-Übersicht"};
+    static const char *const ns[] = {"openshift-monitoring", "kube-system", "app-a",
+                                     "team \"quoted\", with comma", "Projekt-Übersicht"};
     for (int32_t d = first; d <= last; d++) {
         for (int i = 0; i < rows_per_day; i++) {
             struct rpt_row *r = rpt_table_add(t);
             int kind = i % 4; /* 0,1 pod; 2 unallocated; 3 storage */
             if (r == NULL)
                 return -1;
-            snprintf(r->uuid, sizeof r->uuid, "%08x-%04x-4000-8000-%012x",
-                     (unsigned)d, (unsigned)i, (unsigned)(seed * 7919 + i));
+            snprintf(r->uuid, sizeof r->uuid, "%08x-%04x-4000-8000-%012x", (unsigned)d, (unsigned)i,
+                     (unsigned)(seed * 7919 + i));
             r->usage_day = d;
             r->source = kind == 3 ? RPT_SOURCE_STORAGE : RPT_SOURCE_POD;
-            r->namespace_ = tp_dup(t, kind == 2 ? "Platform unallocated"
-                                                : ns[i % 5]);
+            r->namespace_ = tp_dup(t, kind == 2 ? "Platform unallocated" : ns[i % 5]);
             r->node = tp_dup(t, i % 3 == 0 ? "node-0" : "node-1");
             r->resource_id = tp_dup(t, i % 3 == 0 ? "i-000a" : "i-000b");
             if (kind == 0 || kind == 1) {
@@ -70,12 +67,24 @@ static int tp_build(struct rpt_table *t, int32_t first, int32_t last,
             for (int k = 0; k < RPT_NUM_COUNT; k++) {
                 double v;
                 switch ((k + i + seed) % 6) {
-                case 0: v = 0.1 + 0.2; break;               /* 17 digits */
-                case 1: v = 1.5e-07 * (i + 1); break;       /* exponent */
-                case 2: v = 123456789.123456789 + d; break;
-                case 3: v = NAN; break;                     /* NULL */
-                case 4: v = 1e17 + 2048.0 * i; break;       /* big */
-                default: v = (double)(i + seed) / 3.0; break;
+                case 0:
+                    v = 0.1 + 0.2;
+                    break; /* 17 digits */
+                case 1:
+                    v = 1.5e-07 * (i + 1);
+                    break; /* exponent */
+                case 2:
+                    v = 123456789.123456789 + d;
+                    break;
+                case 3:
+                    v = NAN;
+                    break; /* NULL */
+                case 4:
+                    v = 1e17 + 2048.0 * i;
+                    break; /* big */
+                default:
+                    v = (double)(i + seed) / 3.0;
+                    break;
                 }
                 if (kind == 3 && k < RPT_PVC_CAP_GB)
                     v = NAN;

@@ -20,8 +20,7 @@ static char root[1024];
 
 /* Reads every column of every row group (MAPs also as label text), and
  * every table-adapter view; returns the first error. */
-static int read_all(const char *path, int crc, int skip_huge,
-                    struct ocp_error *err)
+static int read_all(const char *path, int crc, int skip_huge, struct ocp_error *err)
 {
     struct pq_open_options opt;
     struct pq_file *f = NULL;
@@ -40,8 +39,7 @@ static int read_all(const char *path, int crc, int skip_huge,
             const struct pq_colinfo *ci = pq_file_column(f, c);
             struct pq_colvalues v;
             struct pq_colstats st;
-            if (skip_huge && ci->type == PQ_BYTE_ARRAY &&
-                ci->shape == PQ_SHAPE_MAP_KEY)
+            if (skip_huge && ci->type == PQ_BYTE_ARRAY && ci->shape == PQ_SHAPE_MAP_KEY)
                 continue;
             rc = pq_column_read(f, rg, c, 0, -1, &arena, &v, err);
             if (rc == OCP_OK && ci->shape == PQ_SHAPE_MAP_KEY) {
@@ -99,8 +97,7 @@ static void test_bad_data(void)
         snprintf(path, sizeof path, "%s/bad_data/ARROW-GH-43605.parquet", root);
         ocp_arena_init(&arena, 0);
         CHECK_INT(pq_file_open(path, NULL, &f, &err), OCP_OK);
-        if (f != NULL &&
-            pq_column_read(f, 0, 0, 0, -1, &arena, &v, &err) == OCP_OK) {
+        if (f != NULL && pq_column_read(f, 0, 0, 0, -1, &arena, &v, &err) == OCP_OK) {
             CHECK_INT(v.nrows, 21186);
             for (i = 0; i < v.nrows; i++)
                 nz += ((const int32_t *)v.values)[i] != 0;
@@ -138,8 +135,7 @@ static void test_all_data(void)
         if (strstr(e->d_name, "corrupt-checksum") != NULL ||
             strcmp(e->d_name, "nation.dict-malformed.parquet") == 0)
             want = OCP_ERR_DATA;
-        rc = read_all(path, 1, strstr(e->d_name, "large_string_map") != NULL,
-                      &err);
+        rc = read_all(path, 1, strstr(e->d_name, "large_string_map") != NULL, &err);
         if (rc != want)
             fprintf(stderr, "  %s -> %d (%s)\n", e->d_name, rc, err.message);
         CHECK_INT(rc, want);
@@ -197,8 +193,7 @@ static void mutate(const char *name, const char *tmp)
             else if (rc == OCP_ERR_DATA || rc == OCP_ERR_UNSUPPORTED)
                 errors++;
             else
-                fprintf(stderr, "  %s byte %zu: status %d %s\n", name, i, rc,
-                        err.message);
+                fprintf(stderr, "  %s byte %zu: status %d %s\n", name, i, rc, err.message);
         }
         buf[i] ^= 0x5a;
     }
@@ -207,8 +202,7 @@ static void mutate(const char *name, const char *tmp)
         if (write_bytes(tmp, buf, i) == 0)
             CHECK(read_all(tmp, 0, 0, &err) == OCP_ERR_DATA);
     }
-    fprintf(stderr, "  %s: %d flips read, %d failed cleanly\n", name, oks,
-            errors);
+    fprintf(stderr, "  %s: %d flips read, %d failed cleanly\n", name, oks, errors);
     CHECK_INT(oks + errors, size);
     free(buf);
 }

@@ -45,8 +45,8 @@ static void test_names_crc(void)
 static void test_roundtrip(void)
 {
     static const enum pq_codec codecs[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY,
-                                           PQ_CODEC_GZIP, PQ_CODEC_ZSTD,
-                                           PQ_CODEC_LZ4_RAW, PQ_CODEC_BROTLI};
+                                           PQ_CODEC_GZIP,         PQ_CODEC_ZSTD,
+                                           PQ_CODEC_LZ4_RAW,      PQ_CODEC_BROTLI};
     static const size_t sizes[] = {0, 1, 100, 70000};
     for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
@@ -63,7 +63,8 @@ static void test_roundtrip(void)
                     CHECK(b.len < n / 2);
                 /* One byte too small or too large is a data error. */
                 if (n > 0)
-                    CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n - 1, &err), OCP_ERR_DATA);
+                    CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n - 1, &err),
+                              OCP_ERR_DATA);
                 CHECK_INT(pq_decompress(codecs[c], b.data, b.len, dst, n + 1, &err), OCP_ERR_DATA);
                 /* A second compression replaces the buffer's contents. */
                 CHECK_INT(pq_compress(codecs[c], 1, src, n, &b, &err), OCP_OK);
@@ -78,8 +79,10 @@ static void test_roundtrip(void)
     {
         struct pq_buf b = {0};
         struct ocp_error err;
-        CHECK_INT(pq_compress(PQ_CODEC_LZO, 0, (const uint8_t *)"x", 1, &b, &err), OCP_ERR_UNSUPPORTED);
-        CHECK_INT(pq_compress(PQ_CODEC_LZ4, 0, (const uint8_t *)"x", 1, &b, &err), OCP_ERR_UNSUPPORTED);
+        CHECK_INT(pq_compress(PQ_CODEC_LZO, 0, (const uint8_t *)"x", 1, &b, &err),
+                  OCP_ERR_UNSUPPORTED);
+        CHECK_INT(pq_compress(PQ_CODEC_LZ4, 0, (const uint8_t *)"x", 1, &b, &err),
+                  OCP_ERR_UNSUPPORTED);
         pq_buf_release(&b);
     }
 }
@@ -89,10 +92,12 @@ static void test_empty(void)
     struct ocp_error err;
     for (int c = 0; c <= 7; c++)
         CHECK_INT(pq_decompress((enum pq_codec)c, NULL, 0, NULL, 0, &err), OCP_OK);
-    CHECK_INT(pq_decompress(PQ_CODEC_LZO, (const uint8_t *)"x", 1, NULL, 0, &err), OCP_ERR_UNSUPPORTED);
+    CHECK_INT(pq_decompress(PQ_CODEC_LZO, (const uint8_t *)"x", 1, NULL, 0, &err),
+              OCP_ERR_UNSUPPORTED);
     /* An id parquet.thrift does not define is a damaged footer (65), not
      * a codec we lack (69). */
-    CHECK_INT(pq_decompress((enum pq_codec)9, (const uint8_t *)"x", 1, NULL, 0, &err), OCP_ERR_DATA);
+    CHECK_INT(pq_decompress((enum pq_codec)9, (const uint8_t *)"x", 1, NULL, 0, &err),
+              OCP_ERR_DATA);
     {
         uint8_t dst[4];
         /* No input but output expected. */
@@ -166,7 +171,8 @@ static void test_gzip_members(void)
     /* The first member alone is short of the expected size. */
     CHECK_INT(pq_decompress(PQ_CODEC_GZIP, all.data, m1.len, out, la + lb, &err), OCP_ERR_DATA);
     /* A truncated second member is an error. */
-    CHECK_INT(pq_decompress(PQ_CODEC_GZIP, all.data, all.len - 3, out, la + lb, &err), OCP_ERR_DATA);
+    CHECK_INT(pq_decompress(PQ_CODEC_GZIP, all.data, all.len - 3, out, la + lb, &err),
+              OCP_ERR_DATA);
     pq_buf_release(&m1);
     pq_buf_release(&m2);
     pq_buf_release(&all);
@@ -230,8 +236,8 @@ static void test_lz4_legacy(void)
 /* Random bytes and damaged streams fail cleanly (ASan watches the reads). */
 static void test_corrupt(void)
 {
-    static const enum pq_codec codecs[] = {PQ_CODEC_SNAPPY, PQ_CODEC_GZIP, PQ_CODEC_ZSTD,
-                                           PQ_CODEC_LZ4_RAW, PQ_CODEC_LZ4, PQ_CODEC_BROTLI};
+    static const enum pq_codec codecs[] = {PQ_CODEC_SNAPPY,  PQ_CODEC_GZIP, PQ_CODEC_ZSTD,
+                                           PQ_CODEC_LZ4_RAW, PQ_CODEC_LZ4,  PQ_CODEC_BROTLI};
     enum { N = 4000 };
     uint8_t *src = make_data(N), *dst = malloc(N);
     struct ocp_error err;
@@ -289,13 +295,21 @@ static void test_snappy_vs_library(void)
 
         for (i = 0; i < n; i++) {
             switch (kind) {
-            case 0: src[i] = (uint8_t)rnd(); break;
-            case 1: src[i] = (uint8_t)"cpu memory pod "[rnd() % 15]; break;
+            case 0:
+                src[i] = (uint8_t)rnd();
+                break;
+            case 1:
+                src[i] = (uint8_t) "cpu memory pod "[rnd() % 15];
+                break;
             case 2: /* doubles of one magnitude: bytes repeat 8 back */
                 src[i] = i >= 8 && i % 8 >= 5 ? src[i - 8] : (uint8_t)rnd();
                 break;
-            case 3: src[i] = (uint8_t)((i / 7) % 3); break;
-            default: src[i] = rnd() % 16 == 0 ? (uint8_t)rnd() : (i ? src[i - 1] : 0); break;
+            case 3:
+                src[i] = (uint8_t)((i / 7) % 3);
+                break;
+            default:
+                src[i] = rnd() % 16 == 0 ? (uint8_t)rnd() : (i ? src[i - 1] : 0);
+                break;
             }
         }
         cl = snappy_max_compressed_length(n);
@@ -317,8 +331,7 @@ static void test_snappy_vs_library(void)
         ol = olen;
         lib_ok = snappy_uncompressed_length((const char *)c, cl, &ulen) == SNAPPY_OK &&
                  ulen == olen &&
-                 snappy_uncompress((const char *)c, cl, (char *)o1, &ol) == SNAPPY_OK &&
-                 ol == olen;
+                 snappy_uncompress((const char *)c, cl, (char *)o1, &ol) == SNAPPY_OK && ol == olen;
         our_ok = pq_snappy_decode(c, cl, o2, olen, &ulen) == 0;
         disagree += lib_ok != our_ok;
         if (lib_ok && our_ok)
@@ -346,8 +359,8 @@ static void test_snappy_elements(void)
     size_t d;
     /* "abcd" then a 4-byte-offset copy of 10 from 4 back, then a
      * 2-byte-offset copy of 3 from 1 back (the last "b" repeats). */
-    static const uint8_t s1[] = {17, 3 << 2, 'a', 'b', 'c', 'd', (9 << 2) | 3, 4, 0, 0, 0,
-                                 (2 << 2) | 2, 1, 0};
+    static const uint8_t s1[] = {17, 3 << 2, 'a', 'b', 'c',          'd', (9 << 2) | 3,
+                                 4,  0,      0,   0,   (2 << 2) | 2, 1,   0};
     static const uint8_t s_zero_off[] = {5, 0 << 2, 'a', (3 << 2) | 2, 0, 0};
     static const uint8_t s_far_off[] = {5, 0 << 2, 'a', (3 << 2) | 2, 2, 0};
     static const uint8_t s_long_len[] = {4, (60 << 2), 3, 'a', 'b', 'c', 'd'};
@@ -371,18 +384,25 @@ static void test_snappy_elements(void)
     {
         uint8_t *s = malloc(70010);
         size_t k = 0;
-        s[k++] = 0xf0; s[k++] = 0xa2; s[k++] = 0x04; /* varint 70000 */
+        s[k++] = 0xf0;
+        s[k++] = 0xa2;
+        s[k++] = 0x04; /* varint 70000 */
         s[k++] = 63 << 2;
-        s[k++] = (70000 - 1) & 0xff; s[k++] = ((70000 - 1) >> 8) & 0xff;
-        s[k++] = ((70000 - 1) >> 16) & 0xff; s[k++] = 0;
+        s[k++] = (70000 - 1) & 0xff;
+        s[k++] = ((70000 - 1) >> 8) & 0xff;
+        s[k++] = ((70000 - 1) >> 16) & 0xff;
+        s[k++] = 0;
         for (i = 0; i < 70000; i++)
             s[k++] = (uint8_t)(i * 7);
         CHECK_INT(pq_snappy_decode(s, k, big, sizeof big, &d), 0);
         for (i = 0; i < 70000; i += 997)
             CHECK_INT(big[i], (uint8_t)(i * 7));
         CHECK_INT(pq_snappy_decode(s, k - 1, big, sizeof big, &d), PQ_SNAPPY_CORRUPT);
-        s[0] = 0xac; s[1] = 0x02; /* varint 300 */
-        s[2] = 61 << 2; s[3] = (300 - 1) & 0xff; s[4] = (300 - 1) >> 8;
+        s[0] = 0xac;
+        s[1] = 0x02; /* varint 300 */
+        s[2] = 61 << 2;
+        s[3] = (300 - 1) & 0xff;
+        s[4] = (300 - 1) >> 8;
         CHECK_INT(pq_snappy_decode(s, 5 + 300, out, 300, &d), 0);
         CHECK_INT(out[299], (uint8_t)((299 - 3) * 7)); /* s[5 + j] held byte j - 3 */
         free(s);
@@ -392,12 +412,15 @@ static void test_snappy_elements(void)
     for (i = 1; i < 16; i++) {
         uint8_t s[200], ref[300];
         size_t k = 0, j, total = 16 + 4 * 64;
-        s[k++] = (uint8_t)(total | 0x80); s[k++] = (uint8_t)(total >> 7);
+        s[k++] = (uint8_t)(total | 0x80);
+        s[k++] = (uint8_t)(total >> 7);
         s[k++] = 15 << 2;
         for (j = 0; j < 16; j++)
             s[k++] = (uint8_t)(j + 1);
         for (j = 0; j < 4; j++) {
-            s[k++] = (63 << 2) | 2; s[k++] = (uint8_t)i; s[k++] = 0;
+            s[k++] = (63 << 2) | 2;
+            s[k++] = (uint8_t)i;
+            s[k++] = 0;
         }
         for (j = 0; j < 120; j++) /* room past the end of the stream */
             s[k + j] = 0;
@@ -484,8 +507,7 @@ static int snappy_check(const uint8_t *c0, size_t cl, size_t dstlen)
         memcpy(c, c0, cl);
     lib_ok = snappy_uncompressed_length((const char *)c, cl, &ulen) == SNAPPY_OK &&
              ulen == dstlen &&
-             snappy_uncompress((const char *)c, cl, (char *)o1, &ol) == SNAPPY_OK &&
-             ol == dstlen;
+             snappy_uncompress((const char *)c, cl, (char *)o1, &ol) == SNAPPY_OK && ol == dstlen;
     our_ok = pq_snappy_decode(c, cl, o2, dstlen, &d) == 0;
     r = lib_ok != our_ok ? -1 : !our_ok ? 0 : memcmp(o1, o2, dstlen) == 0 ? 1 : -1;
     free(c);
@@ -518,7 +540,8 @@ static void sw_tail(struct sw *w, size_t tail, int kind)
 /* The tails each element is tried with; len the element's output. */
 static size_t tails(size_t len, size_t *t)
 {
-    static const size_t fixed[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 62, 63, 64, 65, 66, 70};
+    static const size_t fixed[] = {0,  1,  2,  3,  7,  8,  15, 16, 17,
+                                   31, 32, 33, 62, 63, 64, 65, 66, 70};
     size_t k = 0, i;
     for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         t[k++] = fixed[i];
@@ -669,8 +692,8 @@ static void tr_skip(struct tr *t, int type, int depth);
 
 /* Reads a struct's fields; calls back with (field id, type) and skips the
  * fields the callback leaves alone (it returns 0). */
-static void tr_struct(struct tr *t, int depth,
-                      int (*field)(struct tr *, int id, int type, void *), void *ctx)
+static void tr_struct(struct tr *t, int depth, int (*field)(struct tr *, int id, int type, void *),
+                      void *ctx)
 {
     int last = 0;
     while (!t->bad && t->p < t->end && depth < 16) {
@@ -689,27 +712,54 @@ static void tr_struct(struct tr *t, int depth,
 static void tr_skip(struct tr *t, int type, int depth)
 {
     switch (type) {
-    case 1: case 2: return;
-    case 3: if (t->p < t->end) t->p++; else t->bad = 1; return;
-    case 4: case 5: case 6: (void)tr_varint(t); return;
-    case 7: if (t->end - t->p >= 8) t->p += 8; else t->bad = 1; return;
+    case 1:
+    case 2:
+        return;
+    case 3:
+        if (t->p < t->end)
+            t->p++;
+        else
+            t->bad = 1;
+        return;
+    case 4:
+    case 5:
+    case 6:
+        (void)tr_varint(t);
+        return;
+    case 7:
+        if (t->end - t->p >= 8)
+            t->p += 8;
+        else
+            t->bad = 1;
+        return;
     case 8: {
         uint64_t n = tr_varint(t);
-        if (n <= (uint64_t)(t->end - t->p)) t->p += n; else t->bad = 1;
+        if (n <= (uint64_t)(t->end - t->p))
+            t->p += n;
+        else
+            t->bad = 1;
         return;
     }
-    case 9: case 10: {
+    case 9:
+    case 10: {
         uint8_t h;
         uint64_t n;
-        if (t->p >= t->end) { t->bad = 1; return; }
+        if (t->p >= t->end) {
+            t->bad = 1;
+            return;
+        }
         h = *t->p++;
         n = (h >> 4) == 15 ? tr_varint(t) : (uint64_t)(h >> 4);
         for (uint64_t i = 0; i < n && !t->bad; i++)
             tr_skip(t, h & 0x0f, depth + 1);
         return;
     }
-    case 12: tr_struct(t, depth, NULL, NULL); return;
-    default: t->bad = 1; return;
+    case 12:
+        tr_struct(t, depth, NULL, NULL);
+        return;
+    default:
+        t->bad = 1;
+        return;
     }
 }
 
@@ -721,9 +771,18 @@ struct page_hdr {
 static int v2_field(struct tr *t, int id, int type, void *ctx)
 {
     struct page_hdr *h = ctx;
-    if (id == 5 && type == 5) { h->def_len = tr_int(t); return 1; }
-    if (id == 6 && type == 5) { h->rep_len = tr_int(t); return 1; }
-    if (id == 7 && (type == 1 || type == 2)) { h->v2_compressed = type == 1; return 1; }
+    if (id == 5 && type == 5) {
+        h->def_len = tr_int(t);
+        return 1;
+    }
+    if (id == 6 && type == 5) {
+        h->rep_len = tr_int(t);
+        return 1;
+    }
+    if (id == 7 && (type == 1 || type == 2)) {
+        h->v2_compressed = type == 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -732,9 +791,12 @@ static int page_field(struct tr *t, int id, int type, void *ctx)
     struct page_hdr *h = ctx;
     if (type == 5 && id >= 1 && id <= 3) {
         int64_t v = tr_int(t);
-        if (id == 1) h->type = v;
-        else if (id == 2) h->usize = v;
-        else h->csize = v;
+        if (id == 1)
+            h->type = v;
+        else if (id == 2)
+            h->usize = v;
+        else
+            h->csize = v;
         return 1;
     }
     if (id == 8 && type == 12) {
@@ -757,8 +819,7 @@ static int walk_file(const char *name, enum pq_codec codec)
     int pages = 0;
     uint32_t footer;
 
-    snprintf(path, sizeof path, "%s/parquet-testing/data/%s",
-             shared ? shared : "tests/data", name);
+    snprintf(path, sizeof path, "%s/parquet-testing/data/%s", shared ? shared : "tests/data", name);
     fp = fopen(path, "rb");
     if (fp == NULL)
         return -2;
@@ -814,7 +875,10 @@ static int walk_file(const char *name, enum pq_codec codec)
 
 static void test_parquet_testing_pages(void)
 {
-    static const struct { const char *name; enum pq_codec codec; } files[] = {
+    static const struct {
+        const char *name;
+        enum pq_codec codec;
+    } files[] = {
         {"hadoop_lz4_compressed.parquet", PQ_CODEC_LZ4},
         {"hadoop_lz4_compressed_larger.parquet", PQ_CODEC_LZ4},
         {"non_hadoop_lz4_compressed.parquet", PQ_CODEC_LZ4},

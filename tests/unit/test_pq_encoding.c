@@ -135,8 +135,8 @@ static void test_rle_corrupt(void)
     struct ocp_error err;
     const uint8_t cont_only[] = {0x80};
     const uint8_t too_long[] = {0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
-    const uint8_t short_value[] = {0x10, 0x01};       /* width 10 needs 2 bytes */
-    const uint8_t wide_value[] = {0x10, 0x09};        /* 9 does not fit 3 bits */
+    const uint8_t short_value[] = {0x10, 0x01};             /* width 10 needs 2 bytes */
+    const uint8_t wide_value[] = {0x10, 0x09};              /* 9 does not fit 3 bits */
     const uint8_t claims_more[] = {0x07, 0x88, 0xC6, 0xFA}; /* 3 groups, 1 present */
     const uint8_t huge_groups[] = {0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x00};
 
@@ -349,7 +349,7 @@ static void test_delta_spec_example2(void)
 {
     uint8_t data[] = {0x80, 0x01, 0x04, 0x08, 0x0E, /* header, first 7 */
                       0x03, 0x02, 0x00, 0x00, 0x00, /* min -2, widths */
-                      0xC0, 0x3F, 0, 0, 0, 0, 0, 0};
+                      0xC0, 0x3F, 0,    0,    0,    0, 0, 0};
     const int64_t want[8] = {7, 5, 3, 1, 2, 3, 4, 5};
     int64_t out[8];
     size_t used = 0;
@@ -394,8 +394,10 @@ static void test_delta_corrupt(void)
     CHECK_INT(pq_delta_binary_decode(mb3, sizeof mb3, 2, out, &used, &err), OCP_ERR_DATA);
     CHECK_INT(pq_delta_binary_decode(mb16, sizeof mb16, 2, out, &used, &err), OCP_ERR_DATA);
     CHECK_INT(pq_delta_binary_decode(w65, sizeof w65, 2, out, &used, &err), OCP_ERR_DATA);
-    CHECK_INT(pq_delta_binary_decode(trunc_mb, sizeof trunc_mb, 33, out, &used, &err), OCP_ERR_DATA);
-    CHECK_INT(pq_delta_binary_decode(trunc_hdr, sizeof trunc_hdr, 0, out, &used, &err), OCP_ERR_DATA);
+    CHECK_INT(pq_delta_binary_decode(trunc_mb, sizeof trunc_mb, 33, out, &used, &err),
+              OCP_ERR_DATA);
+    CHECK_INT(pq_delta_binary_decode(trunc_hdr, sizeof trunc_hdr, 0, out, &used, &err),
+              OCP_ERR_DATA);
     CHECK_INT(pq_delta_length_decode(neg_len, sizeof neg_len, 1, bytes, &used, &err), OCP_ERR_DATA);
 
     for (int t = 0; t < 3000; t++) {
@@ -427,11 +429,22 @@ static void test_delta_roundtrip(void)
             int64_t t = 1700000000000000;
             for (size_t i = 0; i < n; i++) {
                 switch (kind) {
-                case 0: v[i] = (int64_t)rnd(); break;                /* 64-bit widths */
-                case 1: t += 3600000000; v[i] = t; break;            /* hourly stamps */
-                case 2: v[i] = (int64_t)(rnd() % 1000) - 500; break;
-                case 3: v[i] = (i & 1) ? INT64_MIN : INT64_MAX; break; /* wrapping */
-                default: v[i] = 42; break;                            /* width 0 */
+                case 0:
+                    v[i] = (int64_t)rnd();
+                    break; /* 64-bit widths */
+                case 1:
+                    t += 3600000000;
+                    v[i] = t;
+                    break; /* hourly stamps */
+                case 2:
+                    v[i] = (int64_t)(rnd() % 1000) - 500;
+                    break;
+                case 3:
+                    v[i] = (i & 1) ? INT64_MIN : INT64_MAX;
+                    break; /* wrapping */
+                default:
+                    v[i] = 42;
+                    break; /* width 0 */
                 }
             }
             if (pq_delta_binary_encode(&b, v, n) != OCP_OK ||
@@ -489,8 +502,8 @@ static int bytes_eq(struct pq_bytes b, const char *s)
  * relative deltas 0 1 0 = 0x02 and three padding bytes. */
 static void test_delta_length(void)
 {
-    const uint8_t lens[] = {0x80, 0x01, 0x04, 0x04, 0x0A, 0x00, 0x01, 0x00, 0x00, 0x00,
-                            0x02, 0x00, 0x00, 0x00};
+    const uint8_t lens[] = {0x80, 0x01, 0x04, 0x04, 0x0A, 0x00, 0x01,
+                            0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00};
     uint8_t data[64];
     struct pq_bytes out[4];
     size_t used = 0;
@@ -516,8 +529,8 @@ static void test_delta_length(void)
 }
 
 /* Builds prefix lengths, suffix lengths and suffix bytes into b. */
-static void build_dba(struct pq_buf *b, const int64_t *pre, const int64_t *suf,
-                      size_t n, const char *bytes)
+static void build_dba(struct pq_buf *b, const int64_t *pre, const int64_t *suf, size_t n,
+                      const char *bytes)
 {
     b->len = 0;
     pq_delta_binary_encode(b, pre, n);
@@ -558,14 +571,16 @@ static void test_delta_byte_array(void)
     {
         const int64_t p3[2] = {0, 4}, s3[2] = {3, 1};
         build_dba(&b, p3, s3, 2, "abcd");
-        CHECK_INT(pq_delta_byte_array_decode(b.data, b.len, 2, &arena, out, &used, &err), OCP_ERR_DATA);
+        CHECK_INT(pq_delta_byte_array_decode(b.data, b.len, 2, &arena, out, &used, &err),
+                  OCP_ERR_DATA);
         CHECK(strstr(err.message, "prefix") != NULL);
     }
     /* The first value cannot have a prefix at all. */
     {
         const int64_t p4[1] = {1}, s4[1] = {1};
         build_dba(&b, p4, s4, 1, "a");
-        CHECK_INT(pq_delta_byte_array_decode(b.data, b.len, 1, &arena, out, &used, &err), OCP_ERR_DATA);
+        CHECK_INT(pq_delta_byte_array_decode(b.data, b.len, 1, &arena, out, &used, &err),
+                  OCP_ERR_DATA);
     }
     /* Suffix bytes missing. */
     build_dba(&b, pre, suf, 4, "axislebabbleyhoo");
@@ -579,10 +594,8 @@ static void test_delta_byte_array(void)
 static void test_bss(void)
 {
     /* Encodings.md: AA BB CC DD | 00 11 22 33 | A3 B4 C5 D6 */
-    const uint8_t enc[] = {0xAA, 0x00, 0xA3, 0xBB, 0x11, 0xB4,
-                           0xCC, 0x22, 0xC5, 0xDD, 0x33, 0xD6};
-    const uint8_t want[] = {0xAA, 0xBB, 0xCC, 0xDD, 0x00, 0x11,
-                            0x22, 0x33, 0xA3, 0xB4, 0xC5, 0xD6};
+    const uint8_t enc[] = {0xAA, 0x00, 0xA3, 0xBB, 0x11, 0xB4, 0xCC, 0x22, 0xC5, 0xDD, 0x33, 0xD6};
+    const uint8_t want[] = {0xAA, 0xBB, 0xCC, 0xDD, 0x00, 0x11, 0x22, 0x33, 0xA3, 0xB4, 0xC5, 0xD6};
     uint8_t out[64];
     struct ocp_error err;
     CHECK_INT(pq_bss_decode(enc, sizeof enc, 3, 4, out, &err), OCP_OK);
@@ -590,8 +603,8 @@ static void test_bss(void)
     /* The same 12 bytes as 2 values of width 6 (a FIXED_LEN_BYTE_ARRAY),
      * 6 of width 2 (FLOAT16) and 12 of width 1. */
     CHECK_INT(pq_bss_decode(enc, 12, 2, 6, out, &err), OCP_OK);
-    CHECK(out[0] == 0xAA && out[1] == 0xA3 && out[2] == 0x11 && out[5] == 0x33 &&
-          out[6] == 0x00 && out[11] == 0xD6);
+    CHECK(out[0] == 0xAA && out[1] == 0xA3 && out[2] == 0x11 && out[5] == 0x33 && out[6] == 0x00 &&
+          out[11] == 0xD6);
     CHECK_INT(pq_bss_decode(enc, 12, 6, 2, out, &err), OCP_OK);
     CHECK(out[0] == 0xAA && out[1] == 0xCC && out[2] == 0x00 && out[3] == 0x22 && out[11] == 0xD6);
     CHECK_INT(pq_bss_decode(enc, 12, 12, 1, out, &err), OCP_OK);

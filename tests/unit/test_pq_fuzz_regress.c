@@ -54,8 +54,7 @@ static void test_replay(void)
     struct dirent *e;
     DIR *d;
 
-    snprintf(dir, sizeof dir, "%s/fuzz",
-             data != NULL ? data : "tests/data");
+    snprintf(dir, sizeof dir, "%s/fuzz", data != NULL ? data : "tests/data");
     d = opendir(dir);
     if (d == NULL) {
         SKIP("no tests/data/fuzz directory");

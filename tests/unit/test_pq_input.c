@@ -35,23 +35,23 @@ static void test_utf8(void)
     } cases[] = {
         {"", 0, 0},
         {"openshift-monitoring", 20, 20},
-        {"caf\xC3\xA9", 5, 5},                 /* é */
-        {"\xE2\x82\xAC", 3, 3},                /* € */
-        {"\xF0\x9F\x98\x80", 4, 4},            /* U+1F600 */
-        {"\xF4\x8F\xBF\xBF", 4, 4},            /* U+10FFFF */
-        {"abc\xFF", 4, 3},                     /* never a lead byte */
-        {"\x80", 1, 0},                        /* lone continuation */
-        {"\xC0\xAF", 2, 0},                    /* overlong '/' */
-        {"\xC1\xBF", 2, 0},                    /* overlong */
-        {"\xE0\x80\xAF", 3, 0},                /* overlong 3-byte */
-        {"\xED\xA0\x80", 3, 0},                /* surrogate U+D800 */
-        {"\xF0\x80\x80\xAF", 4, 0},            /* overlong 4-byte */
-        {"\xF4\x90\x80\x80", 4, 0},            /* above U+10FFFF */
-        {"\xF5\x80\x80\x80", 4, 0},            /* lead byte F5 */
-        {"ab\xC3", 3, 2},                      /* cut short */
-        {"ab\xE2\x82", 4, 2},                  /* cut short */
-        {"0123456789abcdef\xC3\x28", 18, 16},  /* bad continuation after
-                                                  the 8-byte ASCII path */
+        {"caf\xC3\xA9", 5, 5},                /* é */
+        {"\xE2\x82\xAC", 3, 3},               /* € */
+        {"\xF0\x9F\x98\x80", 4, 4},           /* U+1F600 */
+        {"\xF4\x8F\xBF\xBF", 4, 4},           /* U+10FFFF */
+        {"abc\xFF", 4, 3},                    /* never a lead byte */
+        {"\x80", 1, 0},                       /* lone continuation */
+        {"\xC0\xAF", 2, 0},                   /* overlong '/' */
+        {"\xC1\xBF", 2, 0},                   /* overlong */
+        {"\xE0\x80\xAF", 3, 0},               /* overlong 3-byte */
+        {"\xED\xA0\x80", 3, 0},               /* surrogate U+D800 */
+        {"\xF0\x80\x80\xAF", 4, 0},           /* overlong 4-byte */
+        {"\xF4\x90\x80\x80", 4, 0},           /* above U+10FFFF */
+        {"\xF5\x80\x80\x80", 4, 0},           /* lead byte F5 */
+        {"ab\xC3", 3, 2},                     /* cut short */
+        {"ab\xE2\x82", 4, 2},                 /* cut short */
+        {"0123456789abcdef\xC3\x28", 18, 16}, /* bad continuation after
+                                                 the 8-byte ASCII path */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t got = pq_utf8_invalid_at(cases[i].s, cases[i].len);
@@ -64,9 +64,9 @@ static void test_utf8(void)
 /* ---- a namespace_labels file ----------------------------------------- */
 
 struct nsfile {
-    int dict;       /* dictionary pages for the strings */
-    int crc;        /* CRCs in the page headers */
-    int map_labels; /* namespace_labels as MAP<string,string> */
+    int dict;                  /* dictionary pages for the strings */
+    int crc;                   /* CRCs in the page headers */
+    int map_labels;            /* namespace_labels as MAP<string,string> */
     const char *bad_namespace; /* this text in row 37, NULL: all valid */
     const char *bad_label;     /* this label value in row 37 */
 };
@@ -105,22 +105,21 @@ static int write_ns(const char *path, const struct nsfile *o)
     }
     memset(cols, 0, sizeof cols);
     memset(data, 0, sizeof data);
-    cols[0] = (struct pq_column_desc){"namespace", PQ_WT_STRING, 1, 0, 0,
-                                      o->dict ? PQ_DICT_ON : PQ_DICT_OFF};
+    cols[0] = (struct pq_column_desc){
+        "namespace", PQ_WT_STRING, 1, 0, 0, o->dict ? PQ_DICT_ON : PQ_DICT_OFF};
     data[0].str.cstr = ns;
-    cols[1] = (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MICROS,
-                                      0, 1, 0, PQ_DICT_OFF};
+    cols[1] =
+        (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MICROS, 0, 1, 0, PQ_DICT_OFF};
     data[1].i64 = ts;
     if (o->map_labels) {
-        cols[2] = (struct pq_column_desc){"namespace_labels", PQ_WT_MAP, 1, 0,
-                                          0, o->dict ? PQ_DICT_ON : PQ_DICT_OFF};
+        cols[2] = (struct pq_column_desc){
+            "namespace_labels", PQ_WT_MAP, 1, 0, 0, o->dict ? PQ_DICT_ON : PQ_DICT_OFF};
         data[2].map_offsets = moff;
         data[2].keys.cstr = keys;
         data[2].values.cstr = vals;
     } else {
-        cols[2] = (struct pq_column_desc){"namespace_labels", PQ_WT_STRING, 1,
-                                          0, 0,
-                                          o->dict ? PQ_DICT_ON : PQ_DICT_OFF};
+        cols[2] = (struct pq_column_desc){
+            "namespace_labels", PQ_WT_STRING, 1, 0, 0, o->dict ? PQ_DICT_ON : PQ_DICT_OFF};
         data[2].str.cstr = lab;
     }
     pq_write_options_init(&opt);
@@ -145,8 +144,7 @@ static int write_ns(const char *path, const struct nsfile *o)
 
 /* Opens path (opt NULL: the defaults) and reads the whole table; returns
  * the status and leaves the error in *err. */
-static int read_ns(const char *path, const struct pq_open_options *opt,
-                   struct ocp_error *err)
+static int read_ns(const char *path, const struct pq_open_options *opt, struct ocp_error *err)
 {
     struct pq_file *f = NULL;
     struct ocp_arena arena;
@@ -159,8 +157,7 @@ static int read_ns(const char *path, const struct pq_open_options *opt,
     if (rc == OCP_OK)
         rc = pq_table_check(f, OCP_TABLE_NAMESPACE_LABELS, err);
     if (rc == OCP_OK)
-        rc = pq_table_read(f, OCP_TABLE_NAMESPACE_LABELS, 0, 0, NROWS, &arena,
-                           &b, err);
+        rc = pq_table_read(f, OCP_TABLE_NAMESPACE_LABELS, 0, 0, NROWS, &arena, &b, err);
     pq_file_close(f);
     ocp_arena_release(&arena);
     return rc;
@@ -238,12 +235,26 @@ static void test_bad_utf8(void)
         struct nsfile o;
         const char *column;
     } cases[] = {
-        {{1, 0, 0, "proj\xFF" "ect", NULL}, "namespace"},
-        {{0, 0, 0, "proj\xC3" "(", NULL}, "namespace"},
+        {{1, 0, 0,
+          "proj\xFF"
+          "ect",
+          NULL},
+         "namespace"},
+        {{0, 0, 0,
+          "proj\xC3"
+          "(",
+          NULL},
+         "namespace"},
         {{1, 0, 0, NULL, "{\"team\":\"\xED\xA0\x80\"}"}, "namespace_labels"},
         {{0, 0, 0, NULL, "{\"team\":\"\xC0\xAF\"}"}, "namespace_labels"},
-        {{1, 0, 1, NULL, "r\xE9" "d"}, "namespace_labels"},
-        {{0, 0, 1, NULL, "r\xE9" "d"}, "namespace_labels"},
+        {{1, 0, 1, NULL,
+          "r\xE9"
+          "d"},
+         "namespace_labels"},
+        {{0, 0, 1, NULL,
+          "r\xE9"
+          "d"},
+         "namespace_labels"},
     };
     struct ocp_error err;
     char path[512];
@@ -294,21 +305,21 @@ static void test_encoding_id(void)
     CHECK(n == (int)sizeof head);
     /* The first PageHeader (compact Thrift): type, two sizes, then the
      * DataPageHeader struct (field 5): num_values, encoding. */
-#define SKIP_I32_FIELD()                                                     \
-    do {                                                                     \
-        CHECK_INT(head[pos] & 0x0F, 5);                                      \
-        pos++;                                                               \
-        while (pos < sizeof head && (head[pos] & 0x80))                      \
-            pos++;                                                           \
-        pos++;                                                               \
+#define SKIP_I32_FIELD()                                                                           \
+    do {                                                                                           \
+        CHECK_INT(head[pos] & 0x0F, 5);                                                            \
+        pos++;                                                                                     \
+        while (pos < sizeof head && (head[pos] & 0x80))                                            \
+            pos++;                                                                                 \
+        pos++;                                                                                     \
     } while (0)
-    SKIP_I32_FIELD(); /* type */
-    SKIP_I32_FIELD(); /* uncompressed size */
-    SKIP_I32_FIELD(); /* compressed size */
+    SKIP_I32_FIELD();           /* type */
+    SKIP_I32_FIELD();           /* uncompressed size */
+    SKIP_I32_FIELD();           /* compressed size */
     CHECK_INT(head[pos], 0x2C); /* field 5, struct */
     pos++;
-    SKIP_I32_FIELD(); /* num_values */
-    CHECK_INT(head[pos], 0x15); /* field 2, i32: encoding */
+    SKIP_I32_FIELD();               /* num_values */
+    CHECK_INT(head[pos], 0x15);     /* field 2, i32: encoding */
     CHECK_INT(head[pos + 1], 0x00); /* PLAIN */
 #undef SKIP_I32_FIELD
 
@@ -365,13 +376,11 @@ static void test_dataset_entries(void)
 
     /* Each bad entry alone, then removed. */
     {
-        static const char *const names[] = {"dangling.parquet", "loop.parquet",
-                                            "fifo.parquet", "zero.parquet",
-                                            "day=2"};
+        static const char *const names[] = {"dangling.parquet", "loop.parquet", "fifo.parquet",
+                                            "zero.parquet", "day=2"};
         static const char *const says[] = {"No such file or directory",
-                                           "Too many levels of symbolic links",
-                                           "a FIFO", "a character device",
-                                           "No such file or directory"};
+                                           "Too many levels of symbolic links", "a FIFO",
+                                           "a character device", "No such file or directory"};
         for (size_t i = 0; i < 5; i++) {
             snprintf(q, sizeof q, "%s/%s", dir, names[i]);
             if (i == 0 || i == 4)

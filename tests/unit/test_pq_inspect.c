@@ -24,8 +24,7 @@ static int run(const char *args, char *out, size_t cap)
     size_t n;
     int st;
 
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>/dev/null", data, tool,
-             args);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>/dev/null", data, tool, args);
     p = popen(cmd, "r");
     if (p == NULL)
         return -1;
@@ -55,13 +54,13 @@ static void test_rows(void)
 {
     static char out[65536];
 
-    CHECK_INT(run("alltypes_plain.parquet --rows 2 --columns id,float_col,timestamp_col",
-                  out, sizeof out), 0);
+    CHECK_INT(run("alltypes_plain.parquet --rows 2 --columns id,float_col,timestamp_col", out,
+                  sizeof out),
+              0);
     CHECK_STR(out, "id,float_col,timestamp_col\n"
                    "4,0,2009-03-01 00:00:00\n"
                    "5,1.1,2009-03-01 00:01:00\n");
-    CHECK_INT(run("nullable.impala.parquet --rows --columns id,int_map", out,
-                  sizeof out), 0);
+    CHECK_INT(run("nullable.impala.parquet --rows --columns id,int_map", out, sizeof out), 0);
     CHECK_STR(out, "id,int_map\n"
                    "1,\"{\"\"k1\"\":1,\"\"k2\"\":100}\"\n"
                    "2,\"{\"\"k1\"\":2,\"\"k2\"\":null}\"\n"
@@ -80,10 +79,8 @@ static void test_exit_codes(void)
     CHECK_INT(run("no-such-file.parquet", out, sizeof out), 66);
     CHECK_INT(run("../bad_data/PARQUET-1481.parquet", out, sizeof out), 65);
     CHECK_INT(run("nation.dict-malformed.parquet --rows", out, sizeof out), 65);
-    CHECK_INT(run("datapage_v1-corrupt-checksum.parquet --rows --crc", out,
-                  sizeof out), 65);
-    CHECK_INT(run("alltypes_plain.parquet --rows 1 --columns nope", out,
-                  sizeof out), 64);
+    CHECK_INT(run("datapage_v1-corrupt-checksum.parquet --rows --crc", out, sizeof out), 65);
+    CHECK_INT(run("alltypes_plain.parquet --rows 1 --columns nope", out, sizeof out), 64);
 }
 
 int main(void)

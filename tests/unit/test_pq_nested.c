@@ -50,8 +50,7 @@ static void test_checksums(void)
         /* 5,120 rows; the values are byte patterns: a starts with bytes
          * 00 01 02 03, b with "defg". */
         f = open_opt(v1[k], 1);
-        if (f != NULL && read_col(f, 0, "a", &a) == OCP_OK &&
-            read_col(f, 0, "b", &b) == OCP_OK) {
+        if (f != NULL && read_col(f, 0, "a", &a) == OCP_OK && read_col(f, 0, "b", &b) == OCP_OK) {
             CHECK_INT(a.nrows, 5120);
             CHECK_INT(ival(&a, 0), 0x03020100);
             CHECK_INT(ival(&a, 5119), 0x01020304);
@@ -107,8 +106,7 @@ static int read_map(struct pq_file *f, const char *name, struct ocp_strcol *m)
     int rc;
 
     ocp_error_clear(&err);
-    rc = pq_map_read_json(f, 0, pq_column_find(f, name), 0, -1, &arena, m,
-                          &err);
+    rc = pq_map_read_json(f, 0, pq_column_find(f, name), 0, -1, &arena, m, &err);
     if (rc != OCP_OK)
         fprintf(stderr, "%s: %s\n", name, err.message);
     return rc;
@@ -146,8 +144,8 @@ static void test_maps(void)
     /* A LIST is not a MAP. */
     if (f != NULL) {
         ocp_error_clear(&err);
-        CHECK_INT(pq_map_read_json(f, 0, pq_column_find(f, "int_array"), 0, -1,
-                                   &arena, &m, &err), OCP_ERR_UNSUPPORTED);
+        CHECK_INT(pq_map_read_json(f, 0, pq_column_find(f, "int_array"), 0, -1, &arena, &m, &err),
+                  OCP_ERR_UNSUPPORTED);
         CHECK(strstr(err.message, "int_array") != NULL);
     }
     pq_file_close(f);
@@ -168,8 +166,8 @@ static void test_maps(void)
     f = open_file("nested_maps.snappy.parquet");
     if (f != NULL) {
         ocp_error_clear(&err);
-        CHECK_INT(pq_map_read_json(f, 0, pq_column_find(f, "a"), 0, -1,
-                                   &arena, &m, &err), OCP_ERR_UNSUPPORTED);
+        CHECK_INT(pq_map_read_json(f, 0, pq_column_find(f, "a"), 0, -1, &arena, &m, &err),
+                  OCP_ERR_UNSUPPORTED);
         CHECK_STR(err.column, "a.key_value.key");
         if (read_col(f, 0, "b", &v) == OCP_OK) {
             CHECK_INT(v.nrows, 6);
@@ -247,8 +245,7 @@ static void test_lists(void)
                 rows += v.rep[i] == 0;
             CHECK_INT(rows, cases[k].rows);
             ocp_error_clear(&err);
-            CHECK_INT(pq_map_read_json(f, 0, col, 0, -1, &arena, &m, &err),
-                      OCP_ERR_UNSUPPORTED);
+            CHECK_INT(pq_map_read_json(f, 0, col, 0, -1, &arena, &m, &err), OCP_ERR_UNSUPPORTED);
             CHECK_STR(err.file, path_of(cases[k].file));
         }
         if (cases[k].flat != NULL) {
@@ -280,8 +277,7 @@ static void test_lists(void)
         /* Row range of a nested column: rows 3..4 are [1 2 3] and [1 2]. */
         if (f != NULL) {
             struct ocp_error err;
-            CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "e"), 3, 2,
-                                     &arena, &v, &err), OCP_OK);
+            CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "e"), 3, 2, &arena, &v, &err), OCP_OK);
             CHECK_INT(v.nrows, 2);
             CHECK_INT(v.nlevels, 5);
             CHECK_INT(ival(&v, 3), 1);

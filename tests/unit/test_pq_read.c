@@ -92,8 +92,7 @@ static void check_expect_csv(const char *name, const char *csv)
             else
                 ok = e[0] != '\0' && strtoll(e, NULL, 10) == ival(&v[j], row);
             if (!ok) {
-                fprintf(stderr, "%s row %lld col %d: expected '%s'\n", name,
-                        (long long)row, j, e);
+                fprintf(stderr, "%s row %lld col %d: expected '%s'\n", name, (long long)row, j, e);
                 bad++;
             }
         }
@@ -109,8 +108,7 @@ static void check_expect_csv(const char *name, const char *csv)
 
 static void test_expect_csv(void)
 {
-    check_expect_csv("delta_binary_packed.parquet",
-                     "delta_binary_packed_expect.csv");
+    check_expect_csv("delta_binary_packed.parquet", "delta_binary_packed_expect.csv");
     check_expect_csv("delta_byte_array.parquet", "delta_byte_array_expect.csv");
     check_expect_csv("delta_encoding_optional_column.parquet",
                      "delta_encoding_optional_column_expect.csv");
@@ -123,8 +121,7 @@ static void test_expect_csv(void)
 /* 2009-01-01 00:00:00 UTC in seconds. */
 #define T2009 INT64_C(1230768000)
 
-static void check_alltypes(const char *name, int n, const int *ids,
-                           const int64_t *ts_sec)
+static void check_alltypes(const char *name, int n, const int *ids, const int64_t *ts_sec)
 {
     struct pq_file *f = open_file(name);
     struct pq_colvalues id, b, ti, bi, fl, db, st, ds, ts;
@@ -136,8 +133,7 @@ static void check_alltypes(const char *name, int n, const int *ids,
     if (read_col(f, 0, "id", &id) || read_col(f, 0, "bool_col", &b) ||
         read_col(f, 0, "tinyint_col", &ti) || read_col(f, 0, "bigint_col", &bi) ||
         read_col(f, 0, "float_col", &fl) || read_col(f, 0, "double_col", &db) ||
-        read_col(f, 0, "string_col", &st) ||
-        read_col(f, 0, "date_string_col", &ds) ||
+        read_col(f, 0, "string_col", &st) || read_col(f, 0, "date_string_col", &ds) ||
         read_col(f, 0, "timestamp_col", &ts)) {
         pq_file_close(f);
         return;
@@ -171,11 +167,14 @@ static void test_alltypes(void)
     /* 2009-03-01, 04-01, 02-01, 01-01: days 59, 90, 31, 0 after T2009;
      * odd ids are one minute later. */
     static const int ids[8] = {4, 5, 6, 7, 2, 3, 0, 1};
-    static const int64_t ts[8] = {
-        T2009 + 59 * 86400, T2009 + 59 * 86400 + 60,
-        T2009 + 90 * 86400, T2009 + 90 * 86400 + 60,
-        T2009 + 31 * 86400, T2009 + 31 * 86400 + 60,
-        T2009, T2009 + 60};
+    static const int64_t ts[8] = {T2009 + 59 * 86400,
+                                  T2009 + 59 * 86400 + 60,
+                                  T2009 + 90 * 86400,
+                                  T2009 + 90 * 86400 + 60,
+                                  T2009 + 31 * 86400,
+                                  T2009 + 31 * 86400 + 60,
+                                  T2009,
+                                  T2009 + 60};
     check_alltypes("alltypes_plain.parquet", 8, ids, ts);
     check_alltypes("alltypes_plain.snappy.parquet", 2, ids + 2, ts + 2);
     check_alltypes("alltypes_dictionary.parquet", 2, ids + 6, ts + 6);
@@ -207,9 +206,8 @@ static void check_tiny_pages(const char *name, int64_t *idsum, int32_t *first)
         char want[8];
         sum += x;
         snprintf(want, sizeof want, "%d", (int)k);
-        if (ival(&ti, i) != k || ival(&bi, i) != 10 * k ||
-            dval(&db, i) != 10.1 * (double)k || strcmp(sval(&st, i), want) ||
-            ((const uint8_t *)b.values)[i] != (x % 2 == 0))
+        if (ival(&ti, i) != k || ival(&bi, i) != 10 * k || dval(&db, i) != 10.1 * (double)k ||
+            strcmp(sval(&st, i), want) || ((const uint8_t *)b.values)[i] != (x % 2 == 0))
             bad++;
     }
     CHECK_INT(bad, 0);
@@ -219,8 +217,7 @@ static void check_tiny_pages(const char *name, int64_t *idsum, int32_t *first)
     /* Row ranges equal the same rows of the full read, read with one
      * pread per chunk and (whole_chunk_bytes 1) page by page. */
     {
-        static const int64_t ranges[][2] = {{3001, 777}, {0, 1}, {0, 7300},
-                                            {7299, 1}, {100, 4000}};
+        static const int64_t ranges[][2] = {{3001, 777}, {0, 1}, {0, 7300}, {7299, 1}, {100, 4000}};
         int pass;
         for (pass = 0; pass < 2; pass++) {
             struct pq_file *g;
@@ -230,15 +227,15 @@ static void check_tiny_pages(const char *name, int64_t *idsum, int32_t *first)
             for (r = 0; g != NULL && r < sizeof ranges / sizeof ranges[0]; r++) {
                 struct pq_colvalues ps, pd;
                 ocp_error_clear(&err);
-                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "id"),
-                                         ranges[r][0], ranges[r][1], &arena,
-                                         &part, &err), OCP_OK);
-                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "string_col"),
-                                         ranges[r][0], ranges[r][1], &arena,
-                                         &ps, &err), OCP_OK);
-                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "double_col"),
-                                         ranges[r][0], ranges[r][1], &arena,
-                                         &pd, &err), OCP_OK);
+                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "id"), ranges[r][0], ranges[r][1],
+                                         &arena, &part, &err),
+                          OCP_OK);
+                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "string_col"), ranges[r][0],
+                                         ranges[r][1], &arena, &ps, &err),
+                          OCP_OK);
+                CHECK_INT(pq_column_read(g, 0, pq_column_find(g, "double_col"), ranges[r][0],
+                                         ranges[r][1], &arena, &pd, &err),
+                          OCP_OK);
                 CHECK_INT(part.nrows, ranges[r][1]);
                 for (i = 0, bad = 0; i < part.nrows; i++) {
                     int64_t at = ranges[r][0] + i;
@@ -252,8 +249,8 @@ static void check_tiny_pages(const char *name, int64_t *idsum, int32_t *first)
         }
         whole_chunk_bytes = 0;
     }
-    CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "string_col"), 7299, 1,
-                             &arena, &part, &err), OCP_OK);
+    CHECK_INT(pq_column_read(f, 0, pq_column_find(f, "string_col"), 7299, 1, &arena, &part, &err),
+              OCP_OK);
     CHECK_STR(sval(&part, 0), sval(&st, 7299));
     pq_file_close(f);
     ocp_arena_reset(&arena);
@@ -274,11 +271,9 @@ static void test_tiny_pages(void)
 
 static void test_decimals(void)
 {
-    static const char *files[] = {"int32_decimal.parquet",
-                                  "int64_decimal.parquet",
-                                  "fixed_length_decimal.parquet",
-                                  "fixed_length_decimal_legacy.parquet",
-                                  "byte_array_decimal.parquet"};
+    static const char *files[] = {
+        "int32_decimal.parquet", "int64_decimal.parquet", "fixed_length_decimal.parquet",
+        "fixed_length_decimal_legacy.parquet", "byte_array_decimal.parquet"};
     size_t k;
 
     /* Each holds 1.00, 2.00, ... 24.00 with scale 2. */
@@ -304,8 +299,7 @@ static void test_decimals(void)
                     const char *s = ocp_strdict_get(v.dict, v.ids[i], &len);
                     d = pq_decimal_to_double((const uint8_t *)s, len, 2);
                 } else {
-                    d = pq_decimal_to_double((const uint8_t *)v.values +
-                                                 (size_t)c->type_length * i,
+                    d = pq_decimal_to_double((const uint8_t *)v.values + (size_t)c->type_length * i,
                                              (size_t)c->type_length, 2);
                 }
                 bad += fabs(d - (double)(i + 1)) > 1e-9;
@@ -381,8 +375,7 @@ static void test_nan_stats(void)
     pq_file_close(f);
     f = open_file("floating_orders_nan_count.parquet");
     if (f != NULL) {
-        static const char *cols[] = {"float_ieee754", "double_typedef",
-                                     "float16_ieee754"};
+        static const char *cols[] = {"float_ieee754", "double_typedef", "float16_ieee754"};
         size_t k;
         /* Five row groups of ten: the second has 4 NaNs among -2..3, the
          * third only NaNs (so no bounds at all). */
@@ -426,7 +419,8 @@ static void test_int96(void)
     static const int64_t want[6] = {INT64_C(1704141296123456),
                                     INT64_C(1704070800000000),
                                     INT64_C(253402225200000000),
-                                    INT64_C(1735599600000000), 0,
+                                    INT64_C(1735599600000000),
+                                    0,
                                     INT64_MIN + 1};
     int i;
 
@@ -452,17 +446,13 @@ static void test_bss(void)
     struct pq_file *f = open_file("byte_stream_split.zstd.parquet");
     struct pq_colvalues a, b;
     static const char *pairs[][2] = {
-        {"float16_plain", "float16_byte_stream_split"},
-        {"float_plain", "float_byte_stream_split"},
-        {"double_plain", "double_byte_stream_split"},
-        {"int32_plain", "int32_byte_stream_split"},
-        {"int64_plain", "int64_byte_stream_split"},
-        {"flba5_plain", "flba5_byte_stream_split"},
+        {"float16_plain", "float16_byte_stream_split"}, {"float_plain", "float_byte_stream_split"},
+        {"double_plain", "double_byte_stream_split"},   {"int32_plain", "int32_byte_stream_split"},
+        {"int64_plain", "int64_byte_stream_split"},     {"flba5_plain", "flba5_byte_stream_split"},
         {"decimal_plain", "decimal_byte_stream_split"}};
     size_t k;
 
-    if (f != NULL && read_col(f, 0, "f32", &a) == OCP_OK &&
-        read_col(f, 0, "f64", &b) == OCP_OK) {
+    if (f != NULL && read_col(f, 0, "f32", &a) == OCP_OK && read_col(f, 0, "f64", &b) == OCP_OK) {
         CHECK_INT(a.nrows, 300);
         CHECK_DBL(dval(&a, 0), 1.7640524f, 0);
         CHECK_DBL(dval(&a, 299), 0.37005588f, 0);
@@ -481,8 +471,9 @@ static void test_bss(void)
         if (read_col(f, 0, pairs[k][0], &a) || read_col(f, 0, pairs[k][1], &b))
             continue;
         c = pq_file_column(f, a.column);
-        w = c->type == PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)c->type_length
-            : (c->type == PQ_INT32 || c->type == PQ_FLOAT) ? 4 : 8;
+        w = c->type == PQ_FIXED_LEN_BYTE_ARRAY             ? (size_t)c->type_length
+            : (c->type == PQ_INT32 || c->type == PQ_FLOAT) ? 4
+                                                           : 8;
         CHECK_INT(a.nrows, 200);
         CHECK_INT(b.nrows, 200);
         CHECK(memcmp(a.values, b.values, w * 200) == 0);
@@ -499,13 +490,11 @@ static void check_lz4_small(const char *name)
 {
     struct pq_file *f = open_file(name);
     struct pq_colvalues c0, c1, v11;
-    static const int64_t t[4] = {1593604800, 1593604800, 1593604801,
-                                 1593604801};
+    static const int64_t t[4] = {1593604800, 1593604800, 1593604801, 1593604801};
     static const double d[4] = {42.0, 7.7, 42.125, 7.7};
     int i;
 
-    if (f != NULL && read_col(f, 0, "c0", &c0) == OCP_OK &&
-        read_col(f, 0, "c1", &c1) == OCP_OK &&
+    if (f != NULL && read_col(f, 0, "c0", &c0) == OCP_OK && read_col(f, 0, "c1", &c1) == OCP_OK &&
         read_col(f, 0, "v11", &v11) == OCP_OK) {
         CHECK_INT(c0.nrows, 4);
         for (i = 0; i < 4; i++) {
@@ -557,8 +546,7 @@ static void test_codecs(void)
         CHECK_INT(v.nrows, 1000);
         for (i = 0; i < v.nrows; i++) {
             char want[64];
-            snprintf(want, sizeof want, "apple_banana_mango%lld",
-                     (long long)(i * i));
+            snprintf(want, sizeof want, "apple_banana_mango%lld", (long long)(i * i));
             bad += strcmp(sval(&v, i), want) != 0;
         }
         CHECK_INT(bad, 0);
@@ -650,8 +638,7 @@ static void test_pages(void)
     f = open_file("column_chunk_key_value_metadata.parquet");
     if (f != NULL) {
         CHECK_INT(pq_file_num_rows(f), 0);
-        if (pq_file_num_row_groups(f) > 0 &&
-            read_col(f, 0, "column1", &v) == OCP_OK)
+        if (pq_file_num_row_groups(f) > 0 && read_col(f, 0, "column1", &v) == OCP_OK)
             CHECK_INT(v.nrows, 0);
     }
     pq_file_close(f);

@@ -59,8 +59,7 @@ static void naive_free(struct naive *nv)
 }
 
 /* Whether entry id of b holds s[0..len). */
-static int db_holds(const struct pq_dictbuild *b, uint32_t id, const char *s,
-                    size_t len)
+static int db_holds(const struct pq_dictbuild *b, uint32_t id, const char *s, size_t len)
 {
     return id < b->count && b->offsets[id + 1] - b->offsets[id] == len &&
            memcmp(b->data + b->offsets[id], s, len) == 0;
@@ -191,8 +190,7 @@ static void test_push_then_intern(void)
 
 /* Interns sequence names[0..n) of ids into sc, checking each against
  * the naive list. */
-static void run_seq(struct pq_strcache *sc, struct naive *nv, char **names,
-                    uint32_t n)
+static void run_seq(struct pq_strcache *sc, struct naive *nv, char **names, uint32_t n)
 {
     uint32_t i, id;
 

@@ -37,11 +37,26 @@ static const char *tmp_path(const char *name)
 }
 
 /* The generated values of row i. */
-static int64_t row_ts(int i) { return BASE_US + (int64_t)(i / 10) * HOUR_US; }
-static int ns_null(int i) { return i % 13 == 5; }
-static int usage_null(int i) { return i % 17 == 0; }
-static int map_null(int i) { return i % 9 == 0; }
-static int map_empty(int i) { return i % 11 == 0 && !map_null(i); }
+static int64_t row_ts(int i)
+{
+    return BASE_US + (int64_t)(i / 10) * HOUR_US;
+}
+static int ns_null(int i)
+{
+    return i % 13 == 5;
+}
+static int usage_null(int i)
+{
+    return i % 17 == 0;
+}
+static int map_null(int i)
+{
+    return i % 9 == 0;
+}
+static int map_empty(int i)
+{
+    return i % 11 == 0 && !map_null(i);
+}
 
 static char names[3][NROWS][32];
 static const char *ns_c[NROWS], *node_c[NROWS], *pod_c[NROWS];
@@ -73,8 +88,8 @@ static void gen(void)
         ns_c[i] = ns_null(i) ? NULL : names[0][i];
         node_c[i] = names[1][i];
         pod_c[i] = names[2][i];
-        snprintf(ts_buf[i], sizeof ts_buf[i],
-                 "2025-11-%02d %02d:00:00 +0000 UTC", 1 + h / 24, h % 24);
+        snprintf(ts_buf[i], sizeof ts_buf[i], "2025-11-%02d %02d:00:00 +0000 UTC", 1 + h / 24,
+                 h % 24);
         ts_text[i] = ts_buf[i];
         ts_us[i] = row_ts(i);
         ts_ms[i] = row_ts(i) / 1000;
@@ -100,8 +115,8 @@ static void gen(void)
         else if (map_empty(i))
             label_text[i] = "";
         else {
-            snprintf(label_buf[i], sizeof label_buf[i],
-                     "label_app:a%d|label_tier:t%d", i % 4, i % 2);
+            snprintf(label_buf[i], sizeof label_buf[i], "label_app:a%d|label_tier:t%d", i % 4,
+                     i % 2);
             label_text[i] = label_buf[i];
         }
     }
@@ -120,12 +135,12 @@ static void want_json(int i, char *buf, size_t size)
 }
 
 enum variant {
-    V_MICROS_MAP,    /* TIMESTAMP(MICROS), MAP labels, v1 pages, snappy */
-    V_TEXT_TIME,     /* text interval_start and text labels, v2, zstd */
-    V_MILLIS_PLAIN,  /* TIMESTAMP(MILLIS), no dictionaries, gzip */
-    V_NO_POD,        /* the required column "pod" is missing */
-    V_FALLBACK       /* dictionaries overflow into PLAIN pages; the file is
-                        read page by page */
+    V_MICROS_MAP,   /* TIMESTAMP(MICROS), MAP labels, v1 pages, snappy */
+    V_TEXT_TIME,    /* text interval_start and text labels, v2, zstd */
+    V_MILLIS_PLAIN, /* TIMESTAMP(MILLIS), no dictionaries, gzip */
+    V_NO_POD,       /* the required column "pod" is missing */
+    V_FALLBACK      /* dictionaries overflow into PLAIN pages; the file is
+                       read page by page */
 };
 
 static int write_file(const char *path, enum variant v)
@@ -137,9 +152,9 @@ static int write_file(const char *path, enum variant v)
     struct ocp_error err;
     int n = 0, rc;
     static const char *num_names[] = {
-        "pod_request_cpu_core_seconds", "pod_request_memory_byte_seconds",
+        "pod_request_cpu_core_seconds",  "pod_request_memory_byte_seconds",
         "pod_limit_memory_byte_seconds", "node_capacity_cpu_core_seconds",
-        "node_capacity_memory_bytes", "node_capacity_memory_byte_seconds"};
+        "node_capacity_memory_bytes",    "node_capacity_memory_byte_seconds"};
     size_t k;
 
     memset(cols, 0, sizeof cols);
@@ -169,10 +184,12 @@ static int write_file(const char *path, enum variant v)
         cols[n] = (struct pq_column_desc){"interval_start", PQ_WT_STRING, 0, 0, 0, PQ_DICT_AUTO};
         data[n].str.cstr = ts_text;
     } else if (v == V_MILLIS_PLAIN) {
-        cols[n] = (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MILLIS, 0, 1, 0, PQ_DICT_AUTO};
+        cols[n] = (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MILLIS, 0, 1, 0,
+                                          PQ_DICT_AUTO};
         data[n].i64 = ts_ms;
     } else {
-        cols[n] = (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MICROS, 0, 1, 0, PQ_DICT_AUTO};
+        cols[n] = (struct pq_column_desc){"interval_start", PQ_WT_TIMESTAMP_MICROS, 0, 1, 0,
+                                          PQ_DICT_AUTO};
         data[n].i64 = ts_us;
     }
     n++;
@@ -184,23 +201,27 @@ static int write_file(const char *path, enum variant v)
         data[n].str.cstr = pod_c;
         n++;
     }
-    cols[n] = (struct pq_column_desc){"pod_usage_cpu_core_seconds", PQ_WT_DOUBLE, 1, 0, 0, PQ_DICT_OFF};
+    cols[n] =
+        (struct pq_column_desc){"pod_usage_cpu_core_seconds", PQ_WT_DOUBLE, 1, 0, 0, PQ_DICT_OFF};
     data[n].f64 = usage;
     data[n].valid = usage_valid;
     n++;
-    cols[n] = (struct pq_column_desc){"pod_limit_cpu_core_seconds", PQ_WT_INT64, 0, 0, 0, PQ_DICT_AUTO};
+    cols[n] =
+        (struct pq_column_desc){"pod_limit_cpu_core_seconds", PQ_WT_INT64, 0, 0, 0, PQ_DICT_AUTO};
     data[n].i64 = limit_i64;
     n++;
-    cols[n] = (struct pq_column_desc){"pod_usage_memory_byte_seconds", PQ_WT_INT32, 0, 0, 0, PQ_DICT_AUTO};
+    cols[n] = (struct pq_column_desc){
+        "pod_usage_memory_byte_seconds", PQ_WT_INT32, 0, 0, 0, PQ_DICT_AUTO};
     data[n].i32 = mem_i32;
     n++;
     for (k = 0; k < sizeof num_names / sizeof num_names[0]; k++) {
-        cols[n] = (struct pq_column_desc){num_names[k], PQ_WT_DOUBLE, 1, 0, 0,
-                                          k == 0 ? PQ_DICT_ON : PQ_DICT_AUTO};
+        cols[n] = (struct pq_column_desc){
+            num_names[k], PQ_WT_DOUBLE, 1, 0, 0, k == 0 ? PQ_DICT_ON : PQ_DICT_AUTO};
         data[n].f64 = k >= 3 ? caps : ones;
         n++;
     }
-    cols[n] = (struct pq_column_desc){"node_capacity_cpu_cores", PQ_WT_DOUBLE, 1, 0, 0, PQ_DICT_AUTO};
+    cols[n] =
+        (struct pq_column_desc){"node_capacity_cpu_cores", PQ_WT_DOUBLE, 1, 0, 0, PQ_DICT_AUTO};
     data[n].f64 = caps;
     n++;
     if (v == V_TEXT_TIME) {
@@ -234,12 +255,18 @@ static int write_file(const char *path, enum variant v)
             int j;
             memcpy(d2, data, sizeof d2);
             for (j = 0; j < n; j++) {
-                if (d2[j].str.cstr) d2[j].str.cstr += 1234;
-                if (d2[j].f64) d2[j].f64 += 1234;
-                if (d2[j].i64) d2[j].i64 += 1234;
-                if (d2[j].i32) d2[j].i32 += 1234;
-                if (d2[j].valid) d2[j].valid += 1234;
-                if (d2[j].map_offsets) d2[j].map_offsets += 1234;
+                if (d2[j].str.cstr)
+                    d2[j].str.cstr += 1234;
+                if (d2[j].f64)
+                    d2[j].f64 += 1234;
+                if (d2[j].i64)
+                    d2[j].i64 += 1234;
+                if (d2[j].i32)
+                    d2[j].i32 += 1234;
+                if (d2[j].valid)
+                    d2[j].valid += 1234;
+                if (d2[j].map_offsets)
+                    d2[j].map_offsets += 1234;
             }
             rc = pq_writer_write_batch(w, d2, NROWS - 1234, &err);
         }
@@ -358,11 +385,9 @@ static void test_variant(enum variant v, const char *name)
     if (v == V_FALLBACK) {
         /* The pod column really mixes dictionary and PLAIN pages. */
         struct pq_chunkinfo ci;
-        CHECK_INT(pq_chunk_info(f, 1, pq_column_find(f, "pod"), &ci, &err),
-                  OCP_OK);
+        CHECK_INT(pq_chunk_info(f, 1, pq_column_find(f, "pod"), &ci, &err), OCP_OK);
         CHECK(ci.encodings & (1u << PQ_ENC_PLAIN));
-        CHECK(ci.encodings & ((1u << PQ_ENC_RLE_DICTIONARY) |
-                              (1u << PQ_ENC_PLAIN_DICTIONARY)));
+        CHECK(ci.encodings & ((1u << PQ_ENC_RLE_DICTIONARY) | (1u << PQ_ENC_PLAIN_DICTIONARY)));
     }
     CHECK_INT(pq_file_num_row_groups(f), 3);
     CHECK_INT(pq_row_group_num_rows(f, 2), 500);
@@ -389,12 +414,9 @@ static void test_variant(enum variant v, const char *name)
         struct ocp_arena a;
         struct ocp_batch b;
         ocp_arena_init(&a, 0);
-        CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 3, 0, 1, &a, &b, &err),
-                  OCP_ERR_USAGE);
-        CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 2, 400, 101, &a, &b, &err),
-                  OCP_ERR_USAGE);
-        CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 2, 500, 0, &a, &b, &err),
-                  OCP_OK);
+        CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 3, 0, 1, &a, &b, &err), OCP_ERR_USAGE);
+        CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 2, 400, 101, &a, &b, &err), OCP_ERR_USAGE);
+        CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 2, 500, 0, &a, &b, &err), OCP_OK);
         ocp_arena_release(&a);
     }
     pq_file_close(f);
@@ -462,8 +484,9 @@ static void test_lasting_dictionaries(enum variant v, const char *name)
             return;
         for (rg = 0; rg < 3; rg++) {
             ocp_arena_init(&a[rg], 0);
-            CHECK_INT(pq_table_read(f, OCP_TABLE_POD, rg, 0, pq_row_group_num_rows(f, rg),
-                                    &a[rg], &b[rg], &err), OCP_OK);
+            CHECK_INT(pq_table_read(f, OCP_TABLE_POD, rg, 0, pq_row_group_num_rows(f, rg), &a[rg],
+                                    &b[rg], &err),
+                      OCP_OK);
         }
         for (k = 0; k < 4; k++) {
             const struct ocp_strdict *d0 = b[0].col[cols[k]].str.dict;
@@ -504,8 +527,7 @@ static void test_lasting_dictionaries(enum variant v, const char *name)
  * file's dictionaries (same serial, same ids for the same strings), both
  * files still read right, and a file of another layout takes over only
  * the leaves it shares. */
-static void test_cache_handover(enum variant va, enum variant vb, const char *na,
-                                const char *nb)
+static void test_cache_handover(enum variant va, enum variant vb, const char *na, const char *nb)
 {
     static const int cols[] = {POD_NAMESPACE, POD_NODE, POD_POD, POD_LABELS};
     char pa[512], pb[512];
@@ -530,11 +552,11 @@ static void test_cache_handover(enum variant va, enum variant vb, const char *na
     }
     ocp_arena_init(&ar[0], 0);
     ocp_arena_init(&ar[1], 0);
-    CHECK_INT(pq_table_read(a, OCP_TABLE_POD, 0, 0, pq_row_group_num_rows(a, 0), &ar[0],
-                            &ba, &err), OCP_OK);
+    CHECK_INT(pq_table_read(a, OCP_TABLE_POD, 0, 0, pq_row_group_num_rows(a, 0), &ar[0], &ba, &err),
+              OCP_OK);
     pq_file_take_cache(b, a);
-    CHECK_INT(pq_table_read(b, OCP_TABLE_POD, 2, 0, pq_row_group_num_rows(b, 2), &ar[1],
-                            &bb, &err), OCP_OK);
+    CHECK_INT(pq_table_read(b, OCP_TABLE_POD, 2, 0, pq_row_group_num_rows(b, 2), &ar[1], &bb, &err),
+              OCP_OK);
     for (k = 0; k < 4; k++) {
         const struct ocp_strdict *d0 = ba.col[cols[k]].str.dict, *d1 = bb.col[cols[k]].str.dict;
         uint32_t i;
@@ -631,8 +653,7 @@ static void test_missing_required(void)
     CHECK_STR(err.column, "pod");
     CHECK_STR(err.file, path);
     ocp_arena_init(&a, 0);
-    CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 0, 0, 10, &a, &b, &err),
-              OCP_ERR_DATA);
+    CHECK_INT(pq_table_read(f, OCP_TABLE_POD, 0, 0, 10, &a, &b, &err), OCP_ERR_DATA);
     ocp_arena_release(&a);
     /* The same file is a fine node-labels table?  No: node_labels is
      * missing, and that is named too. */
@@ -643,8 +664,8 @@ static void test_missing_required(void)
 }
 
 /* One schema element of a hand-made footer. */
-static void schema_el(struct pq_tw *t, const char *name, int type, int rep,
-                      int nchildren, int converted)
+static void schema_el(struct pq_tw *t, const char *name, int type, int rep, int nchildren,
+                      int converted)
 {
     pq_tw_begin(t);
     if (type >= 0)
@@ -711,8 +732,7 @@ static void test_nested_columns(void)
     CHECK_INT(pq_file_column(f, 0)->max_rep, 1);
     CHECK_STR(pq_file_column(f, 0)->path, "interval_start.list.element");
     ocp_error_clear(&err);
-    CHECK_INT(pq_table_check(f, OCP_TABLE_NODE_LABELS, &err),
-              OCP_ERR_UNSUPPORTED);
+    CHECK_INT(pq_table_check(f, OCP_TABLE_NODE_LABELS, &err), OCP_ERR_UNSUPPORTED);
     CHECK_STR(err.column, "interval_start");
     CHECK_STR(err.file, path);
     CHECK(strstr(err.message, "LIST") != NULL);
@@ -751,19 +771,16 @@ static void test_dataset_list(void)
     CHECK_INT(pq_dataset_list(tmp_path("ds"), &paths, &n, &err), OCP_OK);
     CHECK_INT(n, 3);
     if (n == 3) {
-        snprintf(want, sizeof want, "%s/source=abc/year=2025/month=11/a.parquet",
-                 tmp_path("ds"));
+        snprintf(want, sizeof want, "%s/source=abc/year=2025/month=11/a.parquet", tmp_path("ds"));
         CHECK_STR(paths[0], want);
-        snprintf(want, sizeof want, "%s/source=abc/year=2025/month=11/b.parquet",
-                 tmp_path("ds"));
+        snprintf(want, sizeof want, "%s/source=abc/year=2025/month=11/b.parquet", tmp_path("ds"));
         CHECK_STR(paths[1], want);
         snprintf(want, sizeof want, "%s/z.parquet", tmp_path("ds"));
         CHECK_STR(paths[2], want);
     }
     pq_dataset_free(paths, n);
     ocp_error_clear(&err);
-    CHECK_INT(pq_dataset_list(tmp_path("nope"), &paths, &n, &err),
-              OCP_ERR_NOINPUT);
+    CHECK_INT(pq_dataset_list(tmp_path("nope"), &paths, &n, &err), OCP_ERR_NOINPUT);
     CHECK_STR(err.file, tmp_path("nope"));
     CHECK_INT(n, 0);
 }
@@ -775,8 +792,7 @@ static void test_open_errors(void)
     FILE *fp;
 
     ocp_error_clear(&err);
-    CHECK_INT(pq_file_open(tmp_path("missing.parquet"), NULL, &f, &err),
-              OCP_ERR_NOINPUT);
+    CHECK_INT(pq_file_open(tmp_path("missing.parquet"), NULL, &f, &err), OCP_ERR_NOINPUT);
     CHECK(f == NULL);
     CHECK_STR(err.file, tmp_path("missing.parquet"));
     fp = fopen(tmp_path("text.parquet"), "w");
@@ -785,16 +801,14 @@ static void test_open_errors(void)
         fclose(fp);
     }
     ocp_error_clear(&err);
-    CHECK_INT(pq_file_open(tmp_path("text.parquet"), NULL, &f, &err),
-              OCP_ERR_DATA);
+    CHECK_INT(pq_file_open(tmp_path("text.parquet"), NULL, &f, &err), OCP_ERR_DATA);
     CHECK_STR(err.file, tmp_path("text.parquet"));
     fp = fopen(tmp_path("tiny.parquet"), "w");
     if (fp != NULL) {
         fputs("PAR1", fp);
         fclose(fp);
     }
-    CHECK_INT(pq_file_open(tmp_path("tiny.parquet"), NULL, &f, &err),
-              OCP_ERR_DATA);
+    CHECK_INT(pq_file_open(tmp_path("tiny.parquet"), NULL, &f, &err), OCP_ERR_DATA);
 }
 
 static void cleanup(const char *dir)

@@ -22,8 +22,8 @@ static void test_primitives(void)
     /* field 1 i32 -3 (zigzag 5); field 3 (delta 2) i64 300 (zigzag 600 =
      * d8 04); field 20 (long form, zigzag 40) binary "ab"; field 21 bool
      * true; stop. */
-    static const uint8_t b[] = {0x15, 0x05, 0x26, 0xd8, 0x04, 0x08, 0x28,
-                                0x02, 'a', 'b', 0x11, 0x00};
+    static const uint8_t b[] = {0x15, 0x05, 0x26, 0xd8, 0x04, 0x08,
+                                0x28, 0x02, 'a',  'b',  0x11, 0x00};
     struct pq_tr t;
     int16_t last = 0, id;
     int type;
@@ -61,16 +61,15 @@ static void test_skip_everything(void)
      * which must still be found:
      *   1 byte 0x7f; 2 (delta 1) i16; double; list<bool> of 2; set<i32>;
      *   map<binary,struct{}> of 1; struct{ list<struct{i64}> }; i32. */
-    static const uint8_t b[] = {
-        0x13, 0x7f,                         /* id 1 byte */
-        0x14, 0x04,                         /* id 2 i16 */
-        0x17, 1, 2, 3, 4, 5, 6, 7, 8,       /* id 3 double */
-        0x19, 0x21, 0x01, 0x02,             /* id 4 list<bool> [t, f] */
-        0x1a, 0x15, 0x02,                   /* id 5 set<i32> {1} */
-        0x1b, 0x01, 0x8c, 0x01, 'k', 0x00,  /* id 6 map<binary,struct> */
-        0x1c, 0x19, 0x1c, 0x16, 0x02, 0x00, 0x00, /* id 7 struct */
-        0x15, 0x0e,                         /* id 8 i32 7 */
-        0x00};
+    static const uint8_t b[] = {0x13, 0x7f,                                     /* id 1 byte */
+                                0x14, 0x04,                                     /* id 2 i16 */
+                                0x17, 1,    2,    3,    4,    5,    6,    7, 8, /* id 3 double */
+                                0x19, 0x21, 0x01, 0x02,             /* id 4 list<bool> [t, f] */
+                                0x1a, 0x15, 0x02,                   /* id 5 set<i32> {1} */
+                                0x1b, 0x01, 0x8c, 0x01, 'k',  0x00, /* id 6 map<binary,struct> */
+                                0x1c, 0x19, 0x1c, 0x16, 0x02, 0x00, 0x00, /* id 7 struct */
+                                0x15, 0x0e,                               /* id 8 i32 7 */
+                                0x00};
     struct pq_tr t;
     int16_t last = 0, id;
     int type, n = 0;
@@ -149,11 +148,9 @@ static void test_page_header(void)
     /* type 0 (DATA_PAGE), sizes 100 / 50, crc -1, data page header
      * {num_values 10, encoding PLAIN_DICTIONARY 2, def RLE 3, rep
      * BIT_PACKED 4, statistics {max "z"}}, then an unknown field 9. */
-    static const uint8_t b[] = {
-        0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x64, 0x15, 0x01,
-        0x1c, 0x15, 0x14, 0x15, 0x04, 0x15, 0x06, 0x15, 0x08,
-        0x1c, 0x18, 0x01, 'z', 0x00, 0x00,
-        0x45, 0x02, 0x00};
+    static const uint8_t b[] = {0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x64, 0x15, 0x01,
+                                0x1c, 0x15, 0x14, 0x15, 0x04, 0x15, 0x06, 0x15, 0x08,
+                                0x1c, 0x18, 0x01, 'z',  0x00, 0x00, 0x45, 0x02, 0x00};
     struct pq_page_header h;
     struct ocp_error err;
     size_t k;
@@ -178,8 +175,7 @@ static void test_page_header(void)
 
 /* ---- footers made with the writer's Thrift encoder ------------------ */
 
-static void el(struct pq_tw *t, const char *name, int type, int rep,
-               int nchildren, int converted)
+static void el(struct pq_tw *t, const char *name, int type, int rep, int nchildren, int converted)
 {
     pq_tw_begin(t);
     if (type >= 0)
@@ -194,8 +190,7 @@ static void el(struct pq_tw *t, const char *name, int type, int rep,
 }
 
 /* Opens a file made of the footer in b; returns it or NULL. */
-static struct pq_file *open_footer(const struct pq_buf *b, const char *path,
-                                   int verbose)
+static struct pq_file *open_footer(const struct pq_buf *b, const char *path, int verbose)
 {
     struct pq_file *f = NULL;
     struct ocp_error err;

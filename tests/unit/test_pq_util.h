@@ -47,12 +47,14 @@ static inline struct pq_file *open_opt(const char *name, int crc)
     return f;
 }
 
-static inline struct pq_file *open_file(const char *name) { return open_opt(name, 0); }
+static inline struct pq_file *open_file(const char *name)
+{
+    return open_opt(name, 0);
+}
 
 /* Reads a whole leaf column (all row groups concatenated is not needed:
  * the test files that matter have one row group unless said). */
-static inline int read_col(struct pq_file *f, int rg, const char *name,
-                    struct pq_colvalues *v)
+static inline int read_col(struct pq_file *f, int rg, const char *name, struct pq_colvalues *v)
 {
     struct ocp_error err;
     int col = pq_column_find(f, name), rc;
@@ -71,8 +73,7 @@ static inline int read_col(struct pq_file *f, int rg, const char *name,
     return rc;
 }
 
-static inline int is_null(const struct pq_file *f, const struct pq_colvalues *v,
-                   int64_t i)
+static inline int is_null(const struct pq_file *f, const struct pq_colvalues *v, int64_t i)
 {
     const struct pq_colinfo *c = pq_file_column(f, v->column);
     return v->def != NULL && v->def[i] != c->max_def;

@@ -41,8 +41,7 @@ static int bytes_equal(const struct pq_buf *b, const uint8_t *want, size_t n)
     }
     for (i = 0; i < n; i++) {
         if (b->data[i] != want[i]) {
-            fprintf(stderr, "byte %zu is 0x%02x, expected 0x%02x\n", i,
-                    b->data[i], want[i]);
+            fprintf(stderr, "byte %zu is 0x%02x, expected 0x%02x\n", i, b->data[i], want[i]);
             return 0;
         }
     }
@@ -54,16 +53,16 @@ static void test_thrift_bytes(void)
     struct pq_buf b = {0};
     struct pq_tw t;
     static const uint8_t want[] = {
-        0x15, 0x0A,             /* field 1 i32 5: delta 1, type 5; zigzag 10 */
-        0x26, 0x01,             /* field 3 i64 -1: delta 2, type 6; zigzag 1 */
-        0x08, 0x28, 0x02, 'a', 'b', /* field 20 binary: long form, zigzag 40 */
-        0x11,                   /* field 21 bool true: delta 1, type 1 */
+        0x15, 0x0A,                   /* field 1 i32 5: delta 1, type 5; zigzag 10 */
+        0x26, 0x01,                   /* field 3 i64 -1: delta 2, type 6; zigzag 1 */
+        0x08, 0x28, 0x02, 'a',  'b',  /* field 20 binary: long form, zigzag 40 */
+        0x11,                         /* field 21 bool true: delta 1, type 1 */
         0x19, 0x35, 0x02, 0x04, 0x05, /* field 22 list<i32> [1, 2, -3] */
-        0x1C,                   /* field 23 struct */
-        0x15, 0xD8, 0x04,       /* field 1 i32 300: zigzag 600 = 0x258 */
-        0x12,                   /* field 2 bool false: type 2 */
-        0x00,                   /* end of inner struct */
-        0x19, 0xF8, 0x14,       /* field 24 list<binary> of 20: long header */
+        0x1C,                         /* field 23 struct */
+        0x15, 0xD8, 0x04,             /* field 1 i32 300: zigzag 600 = 0x258 */
+        0x12,                         /* field 2 bool false: type 2 */
+        0x00,                         /* end of inner struct */
+        0x19, 0xF8, 0x14,             /* field 24 list<binary> of 20: long header */
     };
     int i;
 
@@ -102,10 +101,10 @@ static void test_stats_bytes(void)
     struct pq_tw t;
     struct pq_wstats s;
     static const uint8_t want[] = {
-        0x1C,             /* field 1 struct */
-        0x36, 0x06,       /* field 3 null_count 3 */
-        0x28, 0x01, 'z',  /* field 5 max_value "z" */
-        0x18, 0x01, 'a',  /* field 6 min_value "a" */
+        0x1C,            /* field 1 struct */
+        0x36, 0x06,      /* field 3 null_count 3 */
+        0x28, 0x01, 'z', /* field 5 max_value "z" */
+        0x18, 0x01, 'a', /* field 6 min_value "a" */
         0x00, 0x00,
     };
 
@@ -188,8 +187,7 @@ static void test_rename_and_abort(void)
 
     /* A directory that does not exist cannot be created. */
     ocp_error_clear(&err);
-    CHECK_INT(pq_writer_create(tmp_path("no/such/dir/x.parquet"), &schema,
-                               NULL, &w, &err),
+    CHECK_INT(pq_writer_create(tmp_path("no/such/dir/x.parquet"), &schema, NULL, &w, &err),
               OCP_ERR_CANTCREAT);
     CHECK(w == NULL);
 }
@@ -205,14 +203,12 @@ static void test_bad_schema_and_options(void)
     enum pq_write_codec codec = PQ_WRITE_UNCOMPRESSED;
 
     ocp_error_clear(&err);
-    CHECK_INT(pq_writer_create(tmp_path("dup.parquet"), &s, NULL, &w, &err),
-              OCP_ERR_CONFIG);
+    CHECK_INT(pq_writer_create(tmp_path("dup.parquet"), &s, NULL, &w, &err), OCP_ERR_CONFIG);
     CHECK_STR(err.column, "a");
     s.ncols = 1;
     pq_write_options_init(&o);
     o.page_version = 3;
-    CHECK_INT(pq_writer_create(tmp_path("v3.parquet"), &s, &o, &w, &err),
-              OCP_ERR_CONFIG);
+    CHECK_INT(pq_writer_create(tmp_path("v3.parquet"), &s, &o, &w, &err), OCP_ERR_CONFIG);
     CHECK(!exists(tmp_path("v3.parquet")));
 
     CHECK_INT(pq_write_codec_parse("ZSTD", &codec, &err), OCP_OK);

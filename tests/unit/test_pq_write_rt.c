@@ -21,8 +21,21 @@
 #define N 777
 
 enum {
-    C_B, C_I32, C_I32O, C_I64, C_D, C_DREQ, C_S, C_SIDS, C_SOFF, C_TUS, C_TMS,
-    C_DAY, C_M, C_MIDS, NCOLS
+    C_B,
+    C_I32,
+    C_I32O,
+    C_I64,
+    C_D,
+    C_DREQ,
+    C_S,
+    C_SIDS,
+    C_SOFF,
+    C_TUS,
+    C_TMS,
+    C_DAY,
+    C_M,
+    C_MIDS,
+    NCOLS
 };
 
 static const struct pq_column_desc cols[NCOLS] = {
@@ -43,8 +56,8 @@ static const struct pq_column_desc cols[NCOLS] = {
 };
 
 static const char *words[8] = {
-    "alpha", "beta", "gamma", "delta", "", "zeta", "eta",
-    "theta, a longer text that makes the dictionary grow"};
+    "alpha", "beta", "gamma", "delta",
+    "",      "zeta", "eta",   "theta, a longer text that makes the dictionary grow"};
 
 /* The data, built once. */
 static uint8_t b_val[N], b_valid[N], day_valid[N], m_valid[N];
@@ -68,8 +81,8 @@ static uint64_t dict_a_off[9], dict_b_off[9], kdict_off[4];
 static char dict_a_data[256], dict_b_data[256], kdict_data[8];
 static struct ocp_strdict dict_a, dict_b, kdict;
 
-static void make_dict(struct ocp_strdict *dd, uint64_t *off, char *data,
-                      const char *const *w, uint32_t n, int reverse)
+static void make_dict(struct ocp_strdict *dd, uint64_t *off, char *data, const char *const *w,
+                      uint32_t n, int reverse)
 {
     uint32_t i;
     size_t at = 0;
@@ -129,8 +142,7 @@ static void build_data(void)
             size_t j;
             for (j = 0; j < r % 3; j++, e2++) {
                 mk_ids[e2] = (uint32_t)j;
-                mv_ids[e2] = (r + j) % 5 == 0 ? OCP_NULL_ID
-                                              : (uint32_t)((r + j) % 8);
+                mv_ids[e2] = (r + j) % 5 == 0 ? OCP_NULL_ID : (uint32_t)((r + j) % 8);
             }
         }
     }
@@ -196,8 +208,7 @@ static const char *expected_json(int col, size_t r, char *buf, size_t cap)
             key = ocp_strdict_get(&kdict, mk_ids[k], &klen);
             val = mv_ids[k] == OCP_NULL_ID ? NULL : words[mv_ids[k]];
         }
-        at += (size_t)snprintf(buf + at, cap - at, "%s\"%.*s\":",
-                               k > b ? "," : "", (int)klen, key);
+        at += (size_t)snprintf(buf + at, cap - at, "%s\"%.*s\":", k > b ? "," : "", (int)klen, key);
         if (val == NULL)
             at += (size_t)snprintf(buf + at, cap - at, "null");
         else
@@ -207,8 +218,7 @@ static const char *expected_json(int col, size_t r, char *buf, size_t cap)
     return buf;
 }
 
-static int str_eq(const struct ocp_strdict *dd, uint32_t id, const char *want,
-                  size_t wlen)
+static int str_eq(const struct ocp_strdict *dd, uint32_t id, const char *want, size_t wlen)
 {
     size_t len;
     const char *p;
@@ -229,20 +239,54 @@ static int check_flat(int col, const struct pq_colvalues *v, size_t first)
         int isnull = 0, ok = 1;
         int16_t def = v->def ? v->def[i] : 1;
         switch (col) {
-        case C_B: isnull = !b_valid[r]; ok = isnull || ((const uint8_t *)v->values)[i] == b_val[r]; break;
-        case C_I32: ok = ((const int32_t *)v->values)[i] == i32[r]; break;
+        case C_B:
+            isnull = !b_valid[r];
+            ok = isnull || ((const uint8_t *)v->values)[i] == b_val[r];
+            break;
+        case C_I32:
+            ok = ((const int32_t *)v->values)[i] == i32[r];
+            break;
         /* A NULL entry holds zero bytes, a DOUBLE's a NaN (pq_colvalues). */
-        case C_I32O: isnull = !i32o_valid[r]; ok = ((const int32_t *)v->values)[i] == (isnull ? 0 : i32o[r]); break;
-        case C_I64: isnull = i64[r] == INT64_MIN; ok = ((const int64_t *)v->values)[i] == (isnull ? 0 : i64[r]); break;
-        case C_D: isnull = isnan(d[r]); ok = isnull ? isnan(((const double *)v->values)[i]) : ((const double *)v->values)[i] == d[r]; break;
-        case C_DREQ: ok = ((const double *)v->values)[i] == dreq[r]; break;
-        case C_S: isnull = s[r] == NULL; ok = isnull || str_eq(v->dict, v->ids[i], s[r], strlen(s[r])); break;
-        case C_SIDS: isnull = sids_a[r] == OCP_NULL_ID; ok = isnull || str_eq(v->dict, v->ids[i], words[sids_a[r]], strlen(words[sids_a[r]])); break;
-        case C_SOFF: ok = str_eq(v->dict, v->ids[i], sdata + soff[r], (size_t)(soff[r + 1] - soff[r])); break;
-        case C_TUS: isnull = !b_valid[r]; ok = isnull || ((const int64_t *)v->values)[i] == tus[r]; break;
-        case C_TMS: ok = ((const int64_t *)v->values)[i] == tms[r]; break;
-        case C_DAY: isnull = !day_valid[r]; ok = isnull || ((const int32_t *)v->values)[i] == day[r]; break;
-        default: break;
+        case C_I32O:
+            isnull = !i32o_valid[r];
+            ok = ((const int32_t *)v->values)[i] == (isnull ? 0 : i32o[r]);
+            break;
+        case C_I64:
+            isnull = i64[r] == INT64_MIN;
+            ok = ((const int64_t *)v->values)[i] == (isnull ? 0 : i64[r]);
+            break;
+        case C_D:
+            isnull = isnan(d[r]);
+            ok = isnull ? isnan(((const double *)v->values)[i])
+                        : ((const double *)v->values)[i] == d[r];
+            break;
+        case C_DREQ:
+            ok = ((const double *)v->values)[i] == dreq[r];
+            break;
+        case C_S:
+            isnull = s[r] == NULL;
+            ok = isnull || str_eq(v->dict, v->ids[i], s[r], strlen(s[r]));
+            break;
+        case C_SIDS:
+            isnull = sids_a[r] == OCP_NULL_ID;
+            ok = isnull || str_eq(v->dict, v->ids[i], words[sids_a[r]], strlen(words[sids_a[r]]));
+            break;
+        case C_SOFF:
+            ok = str_eq(v->dict, v->ids[i], sdata + soff[r], (size_t)(soff[r + 1] - soff[r]));
+            break;
+        case C_TUS:
+            isnull = !b_valid[r];
+            ok = isnull || ((const int64_t *)v->values)[i] == tus[r];
+            break;
+        case C_TMS:
+            ok = ((const int64_t *)v->values)[i] == tms[r];
+            break;
+        case C_DAY:
+            isnull = !day_valid[r];
+            ok = isnull || ((const int32_t *)v->values)[i] == day[r];
+            break;
+        default:
+            break;
         }
         if (isnull && (def != 0 || (v->ids != NULL && v->ids[i] != OCP_NULL_ID)))
             ok = 0;
@@ -256,8 +300,8 @@ static int check_flat(int col, const struct pq_colvalues *v, size_t first)
     return bad == 0;
 }
 
-static int check_map(const struct pq_file *f, int rg, int leaf, int col,
-                     size_t first, struct ocp_arena *a)
+static int check_map(const struct pq_file *f, int rg, int leaf, int col, size_t first,
+                     struct ocp_arena *a)
 {
     struct ocp_strcol sc;
     struct ocp_error err;
@@ -273,15 +317,13 @@ static int check_map(const struct pq_file *f, int rg, int leaf, int col,
     for (i = 0; i < n && bad < 3; i++) {
         size_t r = first + (size_t)i;
         const char *w = expected_json(col, r, want, sizeof want);
-        int ok = w == NULL ? sc.ids[i] == OCP_NULL_ID
-                           : str_eq(sc.dict, sc.ids[i], w, strlen(w));
+        int ok = w == NULL ? sc.ids[i] == OCP_NULL_ID : str_eq(sc.dict, sc.ids[i], w, strlen(w));
         if (!ok) {
             size_t len = 0;
-            const char *got = sc.ids[i] == OCP_NULL_ID ? "NULL"
-                              : ocp_strdict_get(sc.dict, sc.ids[i], &len);
-            fprintf(stderr, "map %s row %zu: got %.*s, want %s\n",
-                    cols[col].name, r, (int)(len ? len : strlen(got)), got,
-                    w ? w : "NULL");
+            const char *got =
+                sc.ids[i] == OCP_NULL_ID ? "NULL" : ocp_strdict_get(sc.dict, sc.ids[i], &len);
+            fprintf(stderr, "map %s row %zu: got %.*s, want %s\n", cols[col].name, r,
+                    (int)(len ? len : strlen(got)), got, w ? w : "NULL");
             bad++;
         }
     }
@@ -382,8 +424,7 @@ static void round_trip(const struct variant *vr, const char *path)
 /* NULL map vs empty map, at the level of the key leaf's levels. */
 static void test_map_levels(const char *path)
 {
-    static const struct pq_column_desc mc[1] = {
-        {"m", PQ_WT_MAP, 1, 0, 0, PQ_DICT_AUTO}};
+    static const struct pq_column_desc mc[1] = {{"m", PQ_WT_MAP, 1, 0, 0, PQ_DICT_AUTO}};
     struct pq_schema_desc schema = {1, mc};
     uint64_t off[4] = {0, 0, 0, 2};
     uint8_t valid[3] = {0, 1, 1};
@@ -436,24 +477,24 @@ static void test_map_levels(const char *path)
 
 int main(void)
 {
-    static const enum pq_write_codec codecs[4] = {
-        PQ_WRITE_UNCOMPRESSED, PQ_WRITE_SNAPPY, PQ_WRITE_GZIP, PQ_WRITE_ZSTD};
+    static const enum pq_write_codec codecs[4] = {PQ_WRITE_UNCOMPRESSED, PQ_WRITE_SNAPPY,
+                                                  PQ_WRITE_GZIP, PQ_WRITE_ZSTD};
     const char *base = getenv("OCPAGG_BUILD");
     char path[512];
     int ci, ver, dict, small;
 
     build_data();
-    snprintf(path, sizeof path, "%s/test_pq_write_rt.%ld.parquet",
-             base ? base : "/tmp", (long)getpid());
+    snprintf(path, sizeof path, "%s/test_pq_write_rt.%ld.parquet", base ? base : "/tmp",
+             (long)getpid());
     for (ci = 0; ci < 4; ci++)
         for (ver = 1; ver <= 2; ver++)
             for (dict = 0; dict <= 1; dict++)
                 for (small = 0; small <= dict; small++) {
-                    struct variant v = {codecs[ci], ver, dict,
-                                        small ? 60 : (size_t)1 << 20,
+                    struct variant v = {codecs[ci],     ver,
+                                        dict,           small ? 60 : (size_t)1 << 20,
                                         (ci + ver) % 2, (ci + dict) % 2};
-                    fprintf(stderr, "-- codec %d, page v%d, dictionary %d%s\n",
-                            (int)v.codec, ver, dict, small ? " (small)" : "");
+                    fprintf(stderr, "-- codec %d, page v%d, dictionary %d%s\n", (int)v.codec, ver,
+                            dict, small ? " (small)" : "");
                     round_trip(&v, path);
                 }
     test_map_levels(path);

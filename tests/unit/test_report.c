@@ -245,7 +245,8 @@ static void test_csv_repeats(void)
         for (c = 0; c < RPT_NUM_COUNT; c++)
             r->num[c] = NAN;
         /* Never recurring, then recurring. */
-        r->num[RPT_POD_USAGE_CPU_HOURS] = i < 3000 ? (double)i * 1.1 + 0.123 : (double)(i % 9) / 3.0;
+        r->num[RPT_POD_USAGE_CPU_HOURS] =
+            i < 3000 ? (double)i * 1.1 + 0.123 : (double)(i % 9) / 3.0;
         /* Recurring, never in consecutive rows. */
         r->num[RPT_POD_REQUEST_CPU_HOURS] = (double)(i % 5) * 0.96;
         r->num[RPT_POD_LIMIT_MEM_GBH] = (double)(i % 300) / 7.0;

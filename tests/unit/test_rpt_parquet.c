@@ -20,8 +20,7 @@ static char dir[256];
 
 static void build(struct rpt_table *t, int nrows)
 {
-    static const char *const ns[4] = {"ns-a", "ns \"quoted\", comma", "",
-                                      "Worker unallocated"};
+    static const char *const ns[4] = {"ns-a", "ns \"quoted\", comma", "", "Worker unallocated"};
     int i, k;
 
     rpt_table_init(t);
@@ -252,8 +251,8 @@ static void test_partitioned(void)
     snprintf(root, sizeof root, "%s/bad", dir);
     CHECK_INT(rpt_write_parquet(&t, &meta, root, 1, &err), OCP_ERR_SOFTWARE);
     snprintf(path, sizeof path,
-             "%s/source=%s/year=2025/month=11/day=01/ocpagg_summary_2025-11-01.parquet",
-             root, meta.source_uuid);
+             "%s/source=%s/year=2025/month=11/day=01/ocpagg_summary_2025-11-01.parquet", root,
+             meta.source_uuid);
     CHECK(!exists(path));
     rpt_table_release(&t);
 }

@@ -42,8 +42,7 @@ static void test_csv_roundtrip(void)
     snprintf(path, sizeof path, "%s/s.csv", dir);
     snprintf(one, sizeof one, "%s/one.csv", dir);
     ocp_error_clear(&err);
-    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files,
-                          &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files, &err), OCP_OK);
     CHECK_INT(bytes, (int64_t)expect_csv(path, &t));
     CHECK_INT(rows, 130);
     CHECK_INT(files, 1);
@@ -58,8 +57,7 @@ static void test_csv_roundtrip(void)
     {
         struct rpt_table big;
         build(&big, 30000, 10000); /* ~4.7 MB a day */
-        CHECK_INT(stream_days(RPT_FORMAT_CSV, &big, path, 1, &rows, &bytes,
-                              &files, &err), OCP_OK);
+        CHECK_INT(stream_days(RPT_FORMAT_CSV, &big, path, 1, &rows, &bytes, &files, &err), OCP_OK);
         CHECK(expect_csv(path, &big) > ((size_t)8 << 20)); /* blocks of several MiB */
         CHECK_INT(rows, 30000);
         rpt_table_release(&big);
@@ -67,8 +65,7 @@ static void test_csv_roundtrip(void)
 
     /* An empty report is the header alone. */
     t.count = 0;
-    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files,
-                          &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 1, &rows, &bytes, &files, &err), OCP_OK);
     expect_csv(path, &t);
     CHECK_INT(rows, 0);
     rpt_table_release(&t);
@@ -89,15 +86,13 @@ static void test_csv_abort(void)
     CHECK_INT(spit(path, "old,report\n1,2\n"), 0);
     ocp_error_clear(&err);
     /* Abort after every block: the old report stays, nothing else left. */
-    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 0, NULL, NULL, NULL, &err),
-              OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, path, 0, NULL, NULL, NULL, &err), OCP_OK);
     got = slurp(path, NULL);
     CHECK_STR(got, "old,report\n1,2\n");
     free(got);
     CHECK_INT(count_names(dir, "keep.csv"), 1);
     /* A fresh report that is aborted leaves no file at all. */
-    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, fresh, 0, NULL, NULL, NULL, &err),
-              OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_CSV, &t, fresh, 0, NULL, NULL, NULL, &err), OCP_OK);
     CHECK(!exists(fresh));
     CHECK_INT(count_names(dir, "fresh.csv"), 0);
     /* A bad block fails the write; destroy without commit aborts. */
@@ -130,8 +125,8 @@ static void test_stale_temps(void)
 {
     struct rpt_table t;
     struct ocp_error err;
-    char host[256], path[512], dead[700], deaddir[700], deadpq[700],
-        live[700], other[700], self[700], unrelated[700], f[800];
+    char host[256], path[512], dead[700], deaddir[700], deadpq[700], live[700], other[700],
+        self[700], unrelated[700], f[800];
     long d1 = dead_pid(), d2 = dead_pid();
 
     build(&t, 10, 40);
@@ -250,8 +245,7 @@ static void test_parquet_roundtrip(void)
     snprintf(path, sizeof path, "%s/s.parquet", dir);
     snprintf(one, sizeof one, "%s/one.parquet", dir);
     ocp_error_clear(&err);
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET, &t, path, 1, &rows, &bytes,
-                          &files, &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET, &t, path, 1, &rows, &bytes, &files, &err), OCP_OK);
     CHECK_INT(rows, 1300);
     CHECK_INT(files, 1);
     CHECK(stat(path, &st) == 0 && bytes == (int64_t)st.st_size);
@@ -286,8 +280,8 @@ static void test_partitioned_roundtrip(void)
     snprintf(root, sizeof root, "%s/parts", dir);
     snprintf(one, sizeof one, "%s/parts-one", dir);
     ocp_error_clear(&err);
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,
-                          &bytes, &files, &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows, &bytes, &files, &err),
+              OCP_OK);
     CHECK_INT(rows, 130);
     CHECK_INT(files, 4);
     for (d = 1; d <= 4; d++) {
@@ -312,14 +306,15 @@ static void test_partitioned_roundtrip(void)
 
     /* A rerun with fewer days replaces the whole tree: day 4 is gone. */
     t.count = 80;
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,
-                          &bytes, &files, &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows, &bytes, &files, &err),
+              OCP_OK);
     CHECK_INT(files, 2);
-    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=03",
-             root, meta.source_uuid);
+    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=03", root, meta.source_uuid);
     CHECK(!exists(file));
-    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=02/"
-             "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
+    snprintf(file, sizeof file,
+             "%s/source=%s/year=2025/month=11/day=02/"
+             "ocpagg_summary_2025-11-02.parquet",
+             root, meta.source_uuid);
     CHECK(exists(file));
     CHECK_INT(count_names(dir, ".tmp."), 0);
 
@@ -328,8 +323,10 @@ static void test_partitioned_roundtrip(void)
     CHECK_INT(rpt_write_parquet(&t, &meta, file, 1, &err), OCP_OK);
     CHECK_INT(count_names(root, ".tmp"), 0);
     CHECK_INT(count_names(dir, ".tmp."), 0);
-    snprintf(file, sizeof file, "%s/source=%s/year=2025/month=11/day=02/"
-             "ocpagg_summary_2025-11-02.parquet", root, meta.source_uuid);
+    snprintf(file, sizeof file,
+             "%s/source=%s/year=2025/month=11/day=02/"
+             "ocpagg_summary_2025-11-02.parquet",
+             root, meta.source_uuid);
     CHECK(exists(file));
 
     /* A leftover tree with this process's own name (a dead run that had
@@ -349,8 +346,8 @@ static void test_partitioned_roundtrip(void)
 
     /* No rows: an empty folder, no day folders. */
     t.count = 0;
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows,
-                          &bytes, &files, &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 1, &rows, &bytes, &files, &err),
+              OCP_OK);
     CHECK_INT(files, 0);
     CHECK_INT(count_names(root, "source="), 0);
     t.count = 130;
@@ -378,8 +375,7 @@ static void test_parquet_abort(void)
     CHECK_INT(rpt_write_parquet(&small, &meta, root, 1, &err), OCP_OK);
 
     before = snapshot(single);
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET, &t, single, 0, NULL, NULL, NULL,
-                          &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET, &t, single, 0, NULL, NULL, NULL, &err), OCP_OK);
     after = snapshot(single);
     CHECK_STR(after, before);
     free(before);
@@ -387,8 +383,8 @@ static void test_parquet_abort(void)
 
     before = snapshot(root);
     CHECK(strstr(before, "day=02") != NULL);
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 0, NULL,
-                          NULL, NULL, &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &t, root, 0, NULL, NULL, NULL, &err),
+              OCP_OK);
     after = snapshot(root);
     CHECK_STR(after, before);
     free(after);
@@ -404,8 +400,8 @@ static void test_parquet_abort(void)
     /* The same on a fresh path: nothing at all, no empty folders. */
     CHECK_INT(rpt_write_parquet(&t, &meta, fresh, 1, &err), OCP_ERR_SOFTWARE);
     CHECK(!exists(fresh));
-    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &small, fresh, 0,
-                          NULL, NULL, NULL, &err), OCP_OK);
+    CHECK_INT(stream_days(RPT_FORMAT_PARQUET_PARTITIONED, &small, fresh, 0, NULL, NULL, NULL, &err),
+              OCP_OK);
     CHECK(!exists(fresh));
     t.rows[100].usage_day = 20393 + 2;
     /* An id Parquet cannot hold: refused at encode, naming the column. */
@@ -455,8 +451,7 @@ static void test_bad_blocks(void)
     CHECK_INT(rpt_stream_write(s, copy, len + 8, &err), OCP_ERR_SOFTWARE);
     rpt_stream_destroy(s);
     CHECK_INT(rpt_stream_open(&s, RPT_FORMAT_CSV, path, &meta, &err), OCP_OK);
-    CHECK_INT(rpt_stream_write(s, (const unsigned char *)block.data, len, &err),
-              OCP_ERR_SOFTWARE);
+    CHECK_INT(rpt_stream_write(s, (const unsigned char *)block.data, len, &err), OCP_ERR_SOFTWARE);
     rpt_stream_destroy(s);
     CHECK(!exists(path));
     CHECK_INT(count_names(dir, ".tmp."), 0);
@@ -469,8 +464,7 @@ static void test_bad_blocks(void)
         size_t i;
         int bad = 0, rc;
         block.len = 0;
-        CHECK_INT(rpt_encode_block(RPT_FORMAT_PARQUET, &few, &meta, &block,
-                                   &err), OCP_OK);
+        CHECK_INT(rpt_encode_block(RPT_FORMAT_PARQUET, &few, &meta, &block, &err), OCP_OK);
         len = block.len;
         copy = malloc(len);
         for (i = 0; i < 2 * len; i++) {
@@ -505,8 +499,8 @@ static void test_bad_blocks(void)
  * align it in place, so the part copies), else through rpt_part_stream;
  * *handed is then the buffer the rest went in.  Returns how much went
  * before the final call. */
-static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off,
-                          int own, struct rpt_buf *carry, const char **handed)
+static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off, int own,
+                          struct rpt_buf *carry, const char **handed)
 {
     struct ocp_error err;
     size_t made, gone = 0, taken = 0;
@@ -523,8 +517,8 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
         if (moved == NULL)
             return gone;
         memcpy(moved, text + gone, made - gone);
-        CHECK_INT(rpt_part_stream(part, moved, made - gone, off + (int64_t)gone, 0, &taken,
-                                  &err), OCP_OK);
+        CHECK_INT(rpt_part_stream(part, moved, made - gone, off + (int64_t)gone, 0, &taken, &err),
+                  OCP_OK);
         CHECK(taken <= made - gone);
         CHECK(taken == 0 || (off + (int64_t)gone + (int64_t)taken) % 4096 == 0);
         gone += taken;
@@ -551,8 +545,8 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
             memset(carry->data, '#', carry->cap);
         return gone;
     }
-    CHECK_INT(rpt_part_stream(part, text + gone, n - gone, off + (int64_t)gone, 1, &taken,
-                              &err), OCP_OK);
+    CHECK_INT(rpt_part_stream(part, text + gone, n - gone, off + (int64_t)gone, 1, &taken, &err),
+              OCP_OK);
     CHECK_INT(taken, n - gone);
     return gone;
 }
@@ -607,8 +601,9 @@ static void test_shared_parts(void)
             to++;
         v = view(&t, from, to);
         CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &blocks[nd], &err), OCP_OK);
-        CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[nd].data, blocks[nd].len,
-                                     &n, &rows, &err), OCP_OK);
+        CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[nd].data, blocks[nd].len, &n,
+                                     &rows, &err),
+                  OCP_OK);
         CHECK(n >= ((size_t)256 << 10)); /* direct writes, where the file takes them */
         offs[nd++] = off;
         off += (int64_t)n;
@@ -623,15 +618,20 @@ static void test_shared_parts(void)
                 continue;
             if (k == 0) {
                 CHECK_INT(rpt_part_write(&part[k], (const unsigned char *)blocks[i].data,
-                                         blocks[i].len, offs[i], &err), OCP_OK);
+                                         blocks[i].len, offs[i], &err),
+                          OCP_OK);
                 continue;
             }
-            CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[i].data, blocks[i].len,
-                                         &n, &rows, &err), OCP_OK);
+            CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[i].data, blocks[i].len, &n,
+                                         &rows, &err),
+                      OCP_OK);
             /* Day 5 plainly, day 3 through its own buffer with room to
              * align it, day 1 through one without that room. */
             most = stream_text(&part[k], blocks[i].data + (blocks[i].len - n), n, offs[i],
-                               i == 3 ? 8192 : i == 1 ? 1 : 0, &carry, &handed);
+                               i == 3   ? 8192
+                               : i == 1 ? 1
+                                        : 0,
+                               &carry, &handed);
             /* Day 3's buffer comes back once written (the part takes the
              * caller's instead), and only once; scribbling on it cannot
              * reach the file. */
@@ -693,8 +693,9 @@ static void day_file_open(struct day_file *f, const char *name)
     ocp_error_clear(&err);
     v = view(&f->t, 0, f->t.count);
     CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &f->block, &err), OCP_OK);
-    CHECK_INT(rpt_csv_block_text((const unsigned char *)f->block.data, f->block.len, &f->n,
-                                 &rows, &err), OCP_OK);
+    CHECK_INT(
+        rpt_csv_block_text((const unsigned char *)f->block.data, f->block.len, &f->n, &rows, &err),
+        OCP_OK);
     f->day = f->block.data + (f->block.len - f->n);
     CHECK_INT(rpt_stream_open(&f->s, RPT_FORMAT_CSV, f->path, &meta, &err), OCP_OK);
     CHECK_INT(rpt_stream_share(f->s, &f->sh, &err), OCP_OK);
@@ -784,15 +785,17 @@ static void test_part_buf_midday(void)
             memset(text.data, '#', text.cap);
         /* The next slices, one streamed piece (whole pages), the rest. */
         CHECK_INT(rpt_buf_append(&text, f.day + gone, (size_t)5 << 20), 0);
-        CHECK_INT(rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 0,
-                                  &taken, &err), OCP_OK);
+        CHECK_INT(
+            rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 0, &taken, &err),
+            OCP_OK);
         CHECK(taken == 0 || (off + (int64_t)(gone + taken)) % 4096 == 0);
         memmove(text.data, text.data + taken, text.len - taken);
         text.len -= taken;
         gone += taken;
         CHECK_INT(rpt_buf_append(&text, f.day + gone + text.len, f.n - gone - text.len), 0);
-        CHECK_INT(rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 1,
-                                  &taken, &err), OCP_OK);
+        CHECK_INT(
+            rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 1, &taken, &err),
+            OCP_OK);
         CHECK_INT(taken, text.len);
     }
     day_file_close(&f);

@@ -13,8 +13,7 @@
 
 static char mnt[256];
 
-static void check_full(enum rpt_format fmt, const char *name,
-                       const struct rpt_table *small,
+static void check_full(enum rpt_format fmt, const char *name, const struct rpt_table *small,
                        const struct rpt_table *big)
 {
     struct ocp_error err;
@@ -78,8 +77,8 @@ static void check_part_full(const struct rpt_table *big)
         v = view(big, from, to);
         block.len = 0;
         CHECK_INT(rpt_encode_block(RPT_FORMAT_CSV, &v, &meta, &block, &err), OCP_OK);
-        CHECK_INT(rpt_csv_block_text((const unsigned char *)block.data, block.len, &n, &rows,
-                                     &err), OCP_OK);
+        CHECK_INT(rpt_csv_block_text((const unsigned char *)block.data, block.len, &n, &rows, &err),
+                  OCP_OK);
         rc = rpt_part_write(&part, (const unsigned char *)block.data, block.len, off, &err);
         writes++;
         if (rc != OCP_OK)
@@ -133,8 +132,7 @@ int main(void)
         return 1;
     }
     if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0) {
-        fprintf(stderr, "skipped: cannot mount a tmpfs at %s: %s\n", mnt,
-                strerror(errno));
+        fprintf(stderr, "skipped: cannot mount a tmpfs at %s: %s\n", mnt, strerror(errno));
         rmdir(mnt);
         return 77;
     }

@@ -148,8 +148,7 @@ static void test_timestamps(void)
     CHECK_INT(ts("2025-11-01"), base);
     CHECK_INT(ts("  2025-11-01\t"), base);
     CHECK_INT(ts("2025-11-01T00:00:00Z"), base);
-    CHECK_INT(ts("2025-11-01 13:45:07"), base + 13 * hour + 45 * INT64_C(60000000) +
-                                             7000000);
+    CHECK_INT(ts("2025-11-01 13:45:07"), base + 13 * hour + 45 * INT64_C(60000000) + 7000000);
     CHECK_INT(ts("2025-11-01 00:00:00.123456"), base + 123456);
     CHECK_INT(ts("2025-11-01 00:00:00.5"), base + 500000);
     CHECK_INT(ts("2025-11-01T00:00:00.5Z"), base + 500000);
@@ -165,8 +164,7 @@ static void test_timestamps(void)
     CHECK_INT(ts("1970-01-01T00:00:00Z"), 0);
     CHECK_INT(ts("1969-12-31 23:59:59"), -1000000);
     CHECK_INT(ts("1969-12-31 23:59:59.5"), -500000);
-    CHECK_INT(ts("2024-02-29 23:59:59.999999"),
-              INT64_C(19782) * 86400000000 + 86399999999);
+    CHECK_INT(ts("2024-02-29 23:59:59.999999"), INT64_C(19782) * 86400000000 + 86399999999);
 
     CHECK_INT(ts(""), TS_BAD);
     CHECK_INT(ts("   "), TS_BAD);
@@ -245,8 +243,7 @@ static void test_sha1(void)
     CHECK_STR(h, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
     /* FIPS 180 two-block vector (56 bytes forces a second padding block). */
     {
-        const char *m =
-            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
         txt_sha1(m, strlen(m), d);
         hex(d, 20, h);
         CHECK_STR(h, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
@@ -277,14 +274,11 @@ static void test_uuid(void)
     txt_uuid_v5(ns, "python.org", 10, out);
     CHECK_STR(out, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
 
-    CHECK_INT(txt_parse_uuid("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", 36, back),
-              0);
+    CHECK_INT(txt_parse_uuid("6BA7B810-9DAD-11D1-80B4-00C04FD430C8", 36, back), 0);
     CHECK(memcmp(back, ns, 16) == 0);
     CHECK_INT(txt_parse_uuid("6ba7b8109dad11d180b400c04fd430c8", 32, back), -1);
-    CHECK_INT(txt_parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430cg", 36, back),
-              -1);
-    CHECK_INT(txt_parse_uuid("6ba7b810-9dad-11d1-80b4+00c04fd430c8", 36, back),
-              -1);
+    CHECK_INT(txt_parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430cg", 36, back), -1);
+    CHECK_INT(txt_parse_uuid("6ba7b810-9dad-11d1-80b4+00c04fd430c8", 36, back), -1);
     CHECK_INT(txt_parse_uuid("", 0, back), -1);
 }
 

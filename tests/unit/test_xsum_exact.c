@@ -99,14 +99,20 @@ static uint64_t rnd(void)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-static double unit(void) { return (double)(rnd() >> 11) * 0x1p-53; }
+static double unit(void)
+{
+    return (double)(rnd() >> 11) * 0x1p-53;
+}
 
 static int cmp_up(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
-static int cmp_down(const void *a, const void *b) { return cmp_up(b, a); }
+static int cmp_down(const void *a, const void *b)
+{
+    return cmp_up(b, a);
+}
 
 static double xsum_of(const double *v, size_t n)
 {
@@ -180,25 +186,44 @@ static void check_set(const char *name, double *v, size_t n)
 
     for (k = 0; k < 12; k++) {
         switch (k) {
-        case 0: break;
-        case 1: { size_t i; for (i = 0; i < n / 2; i++) { double t = v[i]; v[i] = v[n - 1 - i]; v[n - 1 - i] = t; } } break;
-        case 2: qsort(v, n, sizeof *v, cmp_up); break;
-        case 3: qsort(v, n, sizeof *v, cmp_down); break;
-        default: shuffle(v, n); break;
+        case 0:
+            break;
+        case 1: {
+            size_t i;
+            for (i = 0; i < n / 2; i++) {
+                double t = v[i];
+                v[i] = v[n - 1 - i];
+                v[n - 1 - i] = t;
+            }
+        } break;
+        case 2:
+            qsort(v, n, sizeof *v, cmp_up);
+            break;
+        case 3:
+            qsort(v, n, sizeof *v, cmp_down);
+            break;
+        default:
+            shuffle(v, n);
+            break;
         }
         got = k % 2 ? xsum_tree(v, n) : xsum_of(v, n);
         if (memcmp(&got, &want, sizeof got) != 0 && fails++ == 0)
-            fprintf(stderr, "%s: order %d: xsum %a, exact %a (n=%zu)\n", name, k,
-                    got, want, n);
+            fprintf(stderr, "%s: order %d: xsum %a, exact %a (n=%zu)\n", name, k, got, want, n);
     }
     CHECK_INT(fails, 0);
     sets_checked++;
 }
 
-static double sign(void) { return (rnd() & 1) ? -1.0 : 1.0; }
+static double sign(void)
+{
+    return (rnd() & 1) ? -1.0 : 1.0;
+}
 
 /* Log-uniform magnitude in [10^lo, 10^hi). */
-static double mag(double lo, double hi) { return pow(10.0, lo + (hi - lo) * unit()); }
+static double mag(double lo, double hi)
+{
+    return pow(10.0, lo + (hi - lo) * unit());
+}
 
 int main(void)
 {
@@ -236,7 +261,7 @@ int main(void)
         n = 0;
         while (n + 2 <= 2000) {
             double a = mag(0, 18), f = unit();
-            v[n++] = a + f;            /* rounds: fraction partly lost */
+            v[n++] = a + f;                       /* rounds: fraction partly lost */
             v[n++] = -(a + f) + unit() * 0x1p-30; /* near-cancelling partner */
         }
         check_set("fraction-cancel", v, n);
@@ -244,13 +269,13 @@ int main(void)
 
     fprintf(stderr, "-- exact halfway cases (ties to even) and sticky bits\n");
     {
-        double t1[] = {0x1p53, 1.0};                       /* 2^53+1: tie, down to even */
-        double t2[] = {0x1p53, 3.0};                       /* 2^53+3: tie, up to even */
-        double t3[] = {0x1p53, 1.0, 0x1p-40};              /* above the tie: up */
-        double t4[] = {0x1p53, 1.0, -0x1p-40};             /* below the tie: down */
-        double t5[] = {-0x1p53, -1.0};                     /* negative tie */
-        double t6[] = {0x1p89, 0x1p36, 0x1p-44};           /* 2^89 + half ulp + sticky */
-        double t7[] = {0x1p89, 0x1p36};                    /* 2^89 + exact half ulp */
+        double t1[] = {0x1p53, 1.0};             /* 2^53+1: tie, down to even */
+        double t2[] = {0x1p53, 3.0};             /* 2^53+3: tie, up to even */
+        double t3[] = {0x1p53, 1.0, 0x1p-40};    /* above the tie: up */
+        double t4[] = {0x1p53, 1.0, -0x1p-40};   /* below the tie: down */
+        double t5[] = {-0x1p53, -1.0};           /* negative tie */
+        double t6[] = {0x1p89, 0x1p36, 0x1p-44}; /* 2^89 + half ulp + sticky */
+        double t7[] = {0x1p89, 0x1p36};          /* 2^89 + exact half ulp */
         double t8[] = {0x1.fffffffffffffp89, 0x1.fffffffffffffp89, -0x1p-44};
         double t9[] = {1e-6, 1e20, -1e20};
         double t10[] = {0.1, 0.2, -0.3};
@@ -278,7 +303,7 @@ int main(void)
         n = 0;
         v[n++] = a;
         v[n++] = half * (double)(1 + 2 * (rnd() % 3)); /* odd multiples of the half ulp */
-        if (rnd() & 1) { /* a sticky bit, kept at or above 2^-96 */
+        if (rnd() & 1) {                               /* a sticky bit, kept at or above 2^-96 */
             int se = e - 53 - 1 - (int)(rnd() % 30);
             v[n++] = (rnd() & 1 ? 1 : -1) * ldexp(1.0, se < -96 ? -96 : se);
         }
@@ -305,7 +330,7 @@ int main(void)
     for (rep = 0; rep < 300; rep++) {
         n = 1 + (size_t)(rnd() % 500);
         for (i = 0; i < n; i++)
-            v[i] = sign() * ldexp(unit() + 0.5, -44 + (int)(rnd() % 134)) ;
+            v[i] = sign() * ldexp(unit() + 0.5, -44 + (int)(rnd() % 134));
         for (i = 0; i < n; i++)
             if (fabs(v[i]) >= 0x1p90)
                 v[i] = copysign(0x1.fffffffffffffp89, v[i]);
@@ -340,8 +365,7 @@ int main(void)
         CHECK(xsum_value(&b) == -0x1p-96); /* toward zero, symmetric */
     }
 
-    fprintf(stderr, "%ld value sets, each in 12 orders and splits, agree with GMP\n",
-            sets_checked);
+    fprintf(stderr, "%ld value sets, each in 12 orders and splits, agree with GMP\n", sets_checked);
     free(v);
     return TEST_SUMMARY();
 }

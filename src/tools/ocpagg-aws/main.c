@@ -88,12 +88,12 @@ int main(int argc, char **argv)
     ocp_mem_hint_huge(ocp_mem_huge_pages_wanted(NULL, 0));
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
-#define VAL(flag, var)                                                        \
-    if (strcmp(a, flag) == 0) {                                               \
-        if (i + 1 >= argc)                                                    \
-            return usage();                                                   \
-        var = argv[++i];                                                      \
-        continue;                                                             \
+#define VAL(flag, var)                                                                             \
+    if (strcmp(a, flag) == 0) {                                                                    \
+        if (i + 1 >= argc)                                                                         \
+            return usage();                                                                        \
+        var = argv[++i];                                                                           \
+        continue;                                                                                  \
     }
         VAL("--ocp", ocp_path)
         VAL("--cur", cur)
@@ -147,7 +147,8 @@ int main(int argc, char **argv)
         json_t *v;
         if (json_is_object(al)) {
             aliases = calloc(json_object_size(al) + 1, sizeof *aliases);
-            json_object_foreach(al, k, v) {
+            json_object_foreach(al, k, v)
+            {
                 aliases[s.n_aliases].account_id = k;
                 aliases[s.n_aliases++].alias_id = json_integer_value(v);
             }

@@ -19,26 +19,28 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ocpagg-inspect FILE [--rows [N]] [--columns a,b] [--crc]\n"
-            "  --rows [N]     print the first N rows (all without N) as CSV\n"
-            "  --columns a,b  only these columns in the CSV (names or paths)\n"
-            "  --crc          verify page checksums while reading rows\n");
+    fprintf(out, "usage: ocpagg-inspect FILE [--rows [N]] [--columns a,b] [--crc]\n"
+                 "  --rows [N]     print the first N rows (all without N) as CSV\n"
+                 "  --columns a,b  only these columns in the CSV (names or paths)\n"
+                 "  --crc          verify page checksums while reading rows\n");
 }
 
 static const char *rep_name(enum pq_repetition r)
 {
-    return r == PQ_REQUIRED ? "required" : r == PQ_OPTIONAL ? "optional"
-                                                            : "repeated";
+    return r == PQ_REQUIRED ? "required" : r == PQ_OPTIONAL ? "optional" : "repeated";
 }
 
 static const char *shape_name(enum pq_shape s)
 {
     switch (s) {
-    case PQ_SHAPE_FLAT: return "";
-    case PQ_SHAPE_MAP_KEY: return " [map key]";
-    case PQ_SHAPE_MAP_VALUE: return " [map value]";
-    default: return " [nested]";
+    case PQ_SHAPE_FLAT:
+        return "";
+    case PQ_SHAPE_MAP_KEY:
+        return " [map key]";
+    case PQ_SHAPE_MAP_VALUE:
+        return " [map value]";
+    default:
+        return " [nested]";
     }
 }
 
@@ -48,11 +50,9 @@ static void print_schema(const struct pq_file *f)
     size_t k;
 
     printf("file: %s\n", pq_file_path(f));
-    printf("created_by: %s\n",
-           pq_file_created_by(f) ? pq_file_created_by(f) : "(none)");
-    printf("version: %d  rows: %lld  row groups: %d  columns: %d\n",
-           pq_file_version(f), (long long)pq_file_num_rows(f),
-           pq_file_num_row_groups(f), n);
+    printf("created_by: %s\n", pq_file_created_by(f) ? pq_file_created_by(f) : "(none)");
+    printf("version: %d  rows: %lld  row groups: %d  columns: %d\n", pq_file_version(f),
+           (long long)pq_file_num_rows(f), pq_file_num_row_groups(f), n);
     if (pq_file_kv_count(f) > 0) {
         printf("key/value metadata:\n");
         for (k = 0; k < pq_file_kv_count(f); k++) {
@@ -72,8 +72,8 @@ static void print_schema(const struct pq_file *f)
             printf("(%d)", c->type_length);
         if (lt[0])
             printf(" %s", lt);
-        printf(" %s def=%d rep=%d%s\n", rep_name(c->repetition), c->max_def,
-               c->max_rep, shape_name(c->shape));
+        printf(" %s def=%d rep=%d%s\n", rep_name(c->repetition), c->max_def, c->max_rep,
+               shape_name(c->shape));
     }
 }
 
@@ -82,8 +82,7 @@ static void print_row_groups(const struct pq_file *f)
     int r, i, n = pq_file_num_columns(f);
 
     for (r = 0; r < pq_file_num_row_groups(f); r++) {
-        printf("row group %d: %lld rows\n", r,
-               (long long)pq_row_group_num_rows(f, r));
+        printf("row group %d: %lld rows\n", r, (long long)pq_row_group_num_rows(f, r));
         for (i = 0; i < n; i++) {
             struct pq_chunkinfo ci;
             struct pq_colstats st;
@@ -92,8 +91,7 @@ static void print_row_groups(const struct pq_file *f)
             const struct pq_colinfo *c = pq_file_column(f, i);
             if (pq_chunk_info(f, r, i, &ci, NULL) != OCP_OK)
                 continue;
-            printf("  [%d] %s: %s ", i, c->path,
-                   pq_codec_name(ci.codec));
+            printf("  [%d] %s: %s ", i, c->path, pq_codec_name(ci.codec));
             for (e = 0; e < 32; e++) {
                 if (ci.encodings & (1u << e)) {
                     printf("%s%s", first ? "" : ",", pq_encoding_name(e));
@@ -101,16 +99,14 @@ static void print_row_groups(const struct pq_file *f)
                 }
             }
             printf(" values=%lld bytes=%lld/%lld", (long long)ci.num_values,
-                   (long long)ci.compressed_size,
-                   (long long)ci.uncompressed_size);
+                   (long long)ci.compressed_size, (long long)ci.uncompressed_size);
             if (pq_column_stats(f, r, i, &st, NULL) == OCP_OK) {
                 if (st.has_null_count)
                     printf(" nulls=%lld", (long long)st.null_count);
                 if (st.has_min || st.has_max) {
                     inspect_format_bound(c, &st, 0, mn, sizeof mn);
                     inspect_format_bound(c, &st, 1, mx, sizeof mx);
-                    printf(" min=%s max=%s%s", mn, mx,
-                           st.deprecated ? " (deprecated stats)" : "");
+                    printf(" min=%s max=%s%s", mn, mx, st.deprecated ? " (deprecated stats)" : "");
                 }
             }
             printf("\n");
@@ -137,8 +133,7 @@ int main(int argc, char **argv)
             columns = argv[++i];
         } else if (strcmp(argv[i], "--crc") == 0) {
             opt.check_crc = 1;
-        } else if (strcmp(argv[i], "-h") == 0 ||
-                   strcmp(argv[i], "--help") == 0) {
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
         } else if (argv[i][0] == '-' || path != NULL) {

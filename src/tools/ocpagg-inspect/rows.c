@@ -39,13 +39,11 @@ static void fmt_time_us(int64_t us, char *buf, size_t size)
     }
     txt_format_date((int32_t)days, date);
     if (rest % 1000000 == 0)
-        snprintf(buf, size, "%s %02d:%02d:%02d", date,
-                 (int)(rest / 3600000000LL), (int)(rest / 60000000LL % 60),
-                 (int)(rest / 1000000 % 60));
+        snprintf(buf, size, "%s %02d:%02d:%02d", date, (int)(rest / 3600000000LL),
+                 (int)(rest / 60000000LL % 60), (int)(rest / 1000000 % 60));
     else
-        snprintf(buf, size, "%s %02d:%02d:%02d.%06d", date,
-                 (int)(rest / 3600000000LL), (int)(rest / 60000000LL % 60),
-                 (int)(rest / 1000000 % 60), (int)(rest % 1000000));
+        snprintf(buf, size, "%s %02d:%02d:%02d.%06d", date, (int)(rest / 3600000000LL),
+                 (int)(rest / 60000000LL % 60), (int)(rest / 1000000 % 60), (int)(rest % 1000000));
 }
 
 static void fmt_hex(const uint8_t *p, size_t n, char *buf, size_t size)
@@ -66,8 +64,7 @@ static void fmt_hex(const uint8_t *p, size_t n, char *buf, size_t size)
 static int is_text(const struct pq_colinfo *c, const uint8_t *p, size_t n)
 {
     size_t i;
-    if (c->logical == PQ_LT_STRING || c->logical == PQ_LT_ENUM ||
-        c->logical == PQ_LT_JSON)
+    if (c->logical == PQ_LT_STRING || c->logical == PQ_LT_ENUM || c->logical == PQ_LT_JSON)
         return 1;
     for (i = 0; i < n; i++)
         if (p[i] < 0x20 || p[i] == 0x7f)
@@ -76,8 +73,7 @@ static int is_text(const struct pq_colinfo *c, const uint8_t *p, size_t n)
 }
 
 /* Formats one fixed-width value (slot bytes p) of column c. */
-static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p,
-                      char *buf, size_t size)
+static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p, char *buf, size_t size)
 {
     switch (c->type) {
     case PQ_BOOLEAN:
@@ -144,8 +140,7 @@ static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p,
     case PQ_FIXED_LEN_BYTE_ARRAY: {
         size_t w = (size_t)c->type_length;
         if (c->logical == PQ_LT_FLOAT16 && w == 2)
-            fmt_double(pq_float16_to_double((uint16_t)(p[0] | p[1] << 8)), buf,
-                       size);
+            fmt_double(pq_float16_to_double((uint16_t)(p[0] | p[1] << 8)), buf, size);
         else if (c->logical == PQ_LT_DECIMAL)
             fmt_double(pq_decimal_to_double(p, w, c->scale), buf, size);
         else
@@ -158,9 +153,8 @@ static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p,
     }
 }
 
-void inspect_format_bound(const struct pq_colinfo *c,
-                          const struct pq_colstats *st, int which, char *buf,
-                          size_t size)
+void inspect_format_bound(const struct pq_colinfo *c, const struct pq_colstats *st, int which,
+                          char *buf, size_t size)
 {
     int has = which ? st->has_max : st->has_min;
     const uint8_t *p = which ? st->max : st->min;
@@ -172,8 +166,8 @@ void inspect_format_bound(const struct pq_colinfo *c,
     }
     if (c->type == PQ_BYTE_ARRAY && c->logical != PQ_LT_DECIMAL) {
         if (is_text(c, p, n))
-            snprintf(buf, size, "\"%.*s\"%s", (int)(n > 40 ? 40 : n),
-                     (const char *)p, n > 40 ? "..." : "");
+            snprintf(buf, size, "\"%.*s\"%s", (int)(n > 40 ? 40 : n), (const char *)p,
+                     n > 40 ? "..." : "");
         else
             fmt_hex(p, n, buf, size);
         return;
@@ -184,8 +178,8 @@ void inspect_format_bound(const struct pq_colinfo *c,
     }
     {
         uint8_t slot[16] = {0};
-        size_t w = c->type == PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)c->type_length
-                   : c->type == PQ_BOOLEAN           ? 1
+        size_t w = c->type == PQ_FIXED_LEN_BYTE_ARRAY           ? (size_t)c->type_length
+                   : c->type == PQ_BOOLEAN                      ? 1
                    : c->type == PQ_INT32 || c->type == PQ_FLOAT ? 4
                    : c->type == PQ_INT96                        ? 12
                                                                 : 8;
@@ -221,16 +215,14 @@ static void csv_field(const char *s, size_t n)
 }
 
 /* The value of entry e of a read leaf, as text. */
-static void fmt_entry(const struct pq_colinfo *c, const struct pq_colvalues *v,
-                      int64_t e, char *buf, size_t size, const char **text,
-                      size_t *len)
+static void fmt_entry(const struct pq_colinfo *c, const struct pq_colvalues *v, int64_t e,
+                      char *buf, size_t size, const char **text, size_t *len)
 {
     if (c->type == PQ_BYTE_ARRAY) {
         size_t n;
         const char *s = ocp_strdict_get(v->dict, v->ids[e], &n);
         if (c->logical == PQ_LT_DECIMAL) {
-            fmt_double(pq_decimal_to_double((const uint8_t *)s, n, c->scale),
-                       buf, size);
+            fmt_double(pq_decimal_to_double((const uint8_t *)s, n, c->scale), buf, size);
         } else if (is_text(c, (const uint8_t *)s, n)) {
             *text = s;
             *len = n;
@@ -239,8 +231,8 @@ static void fmt_entry(const struct pq_colinfo *c, const struct pq_colvalues *v,
             fmt_hex((const uint8_t *)s, n, buf, size);
         }
     } else {
-        size_t w = c->type == PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)c->type_length
-                   : c->type == PQ_BOOLEAN           ? 1
+        size_t w = c->type == PQ_FIXED_LEN_BYTE_ARRAY           ? (size_t)c->type_length
+                   : c->type == PQ_BOOLEAN                      ? 1
                    : c->type == PQ_INT32 || c->type == PQ_FLOAT ? 4
                    : c->type == PQ_INT96                        ? 12
                                                                 : 8;
@@ -257,16 +249,14 @@ struct outcol {
     const char *name;
 };
 
-static int pick_columns(const struct pq_file *f, const char *list,
-                        struct outcol **cols, int *ncols,
+static int pick_columns(const struct pq_file *f, const char *list, struct outcol **cols, int *ncols,
                         struct ocp_error *err)
 {
     int n = pq_file_num_columns(f), i, k = 0;
     struct outcol *v = calloc((size_t)n + 1, sizeof *v);
 
     if (v == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                             "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     if (list == NULL) {
         for (i = 0; i < n; i++) {
             const struct pq_colinfo *c = pq_file_column(f, i);
@@ -281,24 +271,21 @@ static int pick_columns(const struct pq_file *f, const char *list,
         char *copy = strdup(list), *save = NULL, *tok;
         if (copy == NULL) {
             free(v);
-            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                                 "out of memory");
+            return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         }
-        for (tok = strtok_r(copy, ",", &save); tok && k < n;
-             tok = strtok_r(NULL, ",", &save)) {
+        for (tok = strtok_r(copy, ",", &save); tok && k < n; tok = strtok_r(NULL, ",", &save)) {
             int idx = pq_column_find(f, tok);
             const struct pq_colinfo *c;
             if (idx < 0) {
-                int rc = ocp_error_set(err, OCP_ERR_USAGE, pq_file_path(f), -1,
-                                       tok, "no such column");
+                int rc =
+                    ocp_error_set(err, OCP_ERR_USAGE, pq_file_path(f), -1, tok, "no such column");
                 free(copy);
                 free(v);
                 return rc;
             }
             c = pq_file_column(f, idx);
             v[k].leaf = idx;
-            v[k].map = c->shape == PQ_SHAPE_MAP_KEY ||
-                       c->shape == PQ_SHAPE_MAP_VALUE;
+            v[k].map = c->shape == PQ_SHAPE_MAP_KEY || c->shape == PQ_SHAPE_MAP_VALUE;
             v[k].name = v[k].map ? c->map_path : c->path;
             k++;
         }
@@ -309,8 +296,8 @@ static int pick_columns(const struct pq_file *f, const char *list,
     return OCP_OK;
 }
 
-int inspect_print_rows(const struct pq_file *f, const char *columns,
-                       long long nrows, struct ocp_error *err)
+int inspect_print_rows(const struct pq_file *f, const char *columns, long long nrows,
+                       struct ocp_error *err)
 {
     struct outcol *oc = NULL;
     struct ocp_arena arena;
@@ -327,8 +314,7 @@ int inspect_print_rows(const struct pq_file *f, const char *columns,
         csv_field(oc[j].name, strlen(oc[j].name));
     }
     putchar('\n');
-    for (r = 0; r < pq_file_num_row_groups(f) && rc == OCP_OK &&
-                (nrows < 0 || printed < nrows);
+    for (r = 0; r < pq_file_num_row_groups(f) && rc == OCP_OK && (nrows < 0 || printed < nrows);
          r++) {
         int64_t n = pq_row_group_num_rows(f, r), i;
         struct pq_colvalues *vals = calloc((size_t)nc + 1, sizeof *vals);
@@ -338,16 +324,13 @@ int inspect_print_rows(const struct pq_file *f, const char *columns,
         if (nrows >= 0 && n > nrows - printed)
             n = nrows - printed;
         if (vals == NULL || maps == NULL || starts == NULL)
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
-                               "out of memory");
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         for (j = 0; j < nc && rc == OCP_OK; j++) {
             const struct pq_colinfo *c = pq_file_column(f, oc[j].leaf);
             if (oc[j].map) {
-                rc = pq_map_read_json(f, r, oc[j].leaf, 0, n, &arena, &maps[j],
-                                      err);
+                rc = pq_map_read_json(f, r, oc[j].leaf, 0, n, &arena, &maps[j], err);
             } else {
-                rc = pq_column_read(f, r, oc[j].leaf, 0, n, &arena, &vals[j],
-                                    err);
+                rc = pq_column_read(f, r, oc[j].leaf, 0, n, &arena, &vals[j], err);
                 if (rc == OCP_OK && c->max_rep > 0) {
                     /* Entry index where each row starts, plus the end. */
                     int64_t e, k = 0;

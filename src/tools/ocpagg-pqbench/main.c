@@ -47,10 +47,10 @@ struct bench {
     struct kind kinds[MAX_KINDS];
     int nkinds;
     long files, row_groups;
-    double rows;          /* rows of all files, once */
-    double table_rows;    /* rows read through pq_table_read */
+    double rows;       /* rows of all files, once */
+    double table_rows; /* rows read through pq_table_read */
     double table_seconds;
-    double wall;          /* wall-clock seconds of all passes */
+    double wall; /* wall-clock seconds of all passes */
     struct ocp_arena arena;
 };
 
@@ -73,13 +73,12 @@ static double now(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ocpagg-pqbench [--repeat N] [--no-table] [--no-crc] PATH...\n"
-            "  PATH        a Parquet file or a dataset directory\n"
-            "  --repeat N  decode everything N times (default 1)\n"
-            "  --no-table  skip the pq_table_read pass\n"
-            "  --no-crc    do not verify page CRCs (the job's input.verify_crc:\n"
-            "              false); by default they are checked where present\n");
+    fprintf(out, "usage: ocpagg-pqbench [--repeat N] [--no-table] [--no-crc] PATH...\n"
+                 "  PATH        a Parquet file or a dataset directory\n"
+                 "  --repeat N  decode everything N times (default 1)\n"
+                 "  --no-table  skip the pq_table_read pass\n"
+                 "  --no-crc    do not verify page CRCs (the job's input.verify_crc:\n"
+                 "              false); by default they are checked where present\n");
 }
 
 /* The encoding family of a chunk from the encodings its footer lists. */
@@ -87,8 +86,7 @@ static const char *encoding_family(uint32_t enc)
 {
     if (enc & ((1u << PQ_ENC_PLAIN_DICTIONARY) | (1u << PQ_ENC_RLE_DICTIONARY)))
         return "dict";
-    if (enc & ((1u << PQ_ENC_DELTA_BINARY_PACKED) |
-               (1u << PQ_ENC_DELTA_LENGTH_BYTE_ARRAY) |
+    if (enc & ((1u << PQ_ENC_DELTA_BINARY_PACKED) | (1u << PQ_ENC_DELTA_LENGTH_BYTE_ARRAY) |
                (1u << PQ_ENC_DELTA_BYTE_ARRAY)))
         return "delta";
     if (enc & (1u << PQ_ENC_BYTE_STREAM_SPLIT))
@@ -112,8 +110,8 @@ static struct kind *kind_get(struct bench *b, const char *name)
 }
 
 /* Decodes column col of row group rg once and books it. */
-static int bench_chunk(struct bench *b, const struct pq_file *f, int rg,
-                       int col, struct ocp_error *err)
+static int bench_chunk(struct bench *b, const struct pq_file *f, int rg, int col,
+                       struct ocp_error *err)
 {
     const struct pq_colinfo *ci = pq_file_column(f, col);
     struct pq_chunkinfo info, vinfo;
@@ -137,8 +135,7 @@ static int bench_chunk(struct bench *b, const struct pq_file *f, int rg,
                 return rc;
             bytes += (double)vinfo.uncompressed_size;
         }
-        snprintf(name, sizeof name, "MAP labels -> JSON (%s)",
-                 encoding_family(info.encodings));
+        snprintf(name, sizeof name, "MAP labels -> JSON (%s)", encoding_family(info.encodings));
         t0 = now();
         rc = pq_map_read_json(f, rg, col, 0, -1, &b->arena, &m, err);
         t1 = now();
@@ -151,8 +148,7 @@ static int bench_chunk(struct bench *b, const struct pq_file *f, int rg,
         struct pq_colvalues v;
         pq_logical_describe(ci, logical, sizeof logical);
         bytes = (double)info.uncompressed_size;
-        snprintf(name, sizeof name, "%s%s%s%s %s",
-                 ci->shape != PQ_SHAPE_FLAT ? "nested " : "",
+        snprintf(name, sizeof name, "%s%s%s%s %s", ci->shape != PQ_SHAPE_FLAT ? "nested " : "",
                  pq_type_name(ci->type), logical[0] ? " " : "", logical,
                  encoding_family(info.encodings));
         t0 = now();
@@ -173,8 +169,7 @@ static int bench_chunk(struct bench *b, const struct pq_file *f, int rg,
 }
 
 /* Reads every row group of f as the first line-item table it fits. */
-static int bench_table(struct bench *b, struct pq_file *f,
-                       struct ocp_error *err)
+static int bench_table(struct bench *b, struct pq_file *f, struct ocp_error *err)
 {
     int t, rg, rc;
 
@@ -189,8 +184,7 @@ static int bench_table(struct bench *b, struct pq_file *f,
         struct ocp_batch batch;
         int64_t n = pq_row_group_num_rows(f, rg);
         double t0 = now();
-        rc = pq_table_read(f, (enum ocp_table)t, rg, 0, n, &b->arena, &batch,
-                           err);
+        rc = pq_table_read(f, (enum ocp_table)t, rg, 0, n, &b->arena, &batch, err);
         b->table_seconds += now() - t0;
         ocp_arena_reset(&b->arena);
         if (rc != OCP_OK)
@@ -201,8 +195,7 @@ static int bench_table(struct bench *b, struct pq_file *f,
 }
 
 /* One pass over one file; pass 0 also counts files, row groups and rows. */
-static int bench_file(struct bench *b, const char *path, int pass,
-                      struct ocp_error *err)
+static int bench_file(struct bench *b, const char *path, int pass, struct ocp_error *err)
 {
     struct pq_file *f = NULL;
     struct pq_open_options opt;
@@ -228,13 +221,12 @@ done:
     return rc;
 }
 
-static void print_row(const char *name, long chunks, double bytes,
-                      double values, double seconds)
+static void print_row(const char *name, long chunks, double bytes, double values, double seconds)
 {
     double s = seconds > 0 ? seconds : 1e-12;
 
-    printf("%-44s %7ld %10.1f %14.0f %8.3f %9.1f %9.2f\n", name, chunks,
-           bytes / 1e6, values, seconds, bytes / 1e6 / s, values / 1e6 / s);
+    printf("%-44s %7ld %10.1f %14.0f %8.3f %9.1f %9.2f\n", name, chunks, bytes / 1e6, values,
+           seconds, bytes / 1e6 / s, values / 1e6 / s);
 }
 
 static void print_report(const struct bench *b)
@@ -244,10 +236,10 @@ static void print_report(const struct bench *b)
 
     memset(&total, 0, sizeof total);
     printf("files: %ld  row groups: %ld  rows: %.0f  passes: %d  (one "
-           "thread; rates per CPU second)\n", b->files, b->row_groups,
-           b->rows, b->repeat);
-    printf("%-44s %7s %10s %14s %8s %9s %9s\n", "column kind", "chunks",
-           "MB", "values", "cpu s", "MB/s", "Mvalues/s");
+           "thread; rates per CPU second)\n",
+           b->files, b->row_groups, b->rows, b->repeat);
+    printf("%-44s %7s %10s %14s %8s %9s %9s\n", "column kind", "chunks", "MB", "values", "cpu s",
+           "MB/s", "Mvalues/s");
     for (i = 0; i < b->nkinds; i++) {
         const struct kind *k = &b->kinds[i];
         print_row(k->name, k->chunks, k->bytes, k->values, k->seconds);
@@ -256,20 +248,17 @@ static void print_report(const struct bench *b)
         total.values += k->values;
         total.seconds += k->seconds;
     }
-    print_row("total", total.chunks, total.bytes, total.values,
-              total.seconds);
+    print_row("total", total.chunks, total.bytes, total.values, total.seconds);
     if (b->tables && b->table_seconds > 0)
-        printf("pq_table_read: %.0f rows in %.3f cpu s = %.2f M rows/s\n",
-               b->table_rows, b->table_seconds,
-               b->table_rows / 1e6 / b->table_seconds);
+        printf("pq_table_read: %.0f rows in %.3f cpu s = %.2f M rows/s\n", b->table_rows,
+               b->table_seconds, b->table_rows / 1e6 / b->table_seconds);
     printf("wall clock: %.3f s for all passes\n", b->wall);
 }
 
 /* Sorts kinds by name so that the table reads the same from run to run. */
 static int kind_cmp(const void *a, const void *b)
 {
-    return strcmp(((const struct kind *)a)->name,
-                  ((const struct kind *)b)->name);
+    return strcmp(((const struct kind *)a)->name, ((const struct kind *)b)->name);
 }
 
 int main(int argc, char **argv)
@@ -304,16 +293,14 @@ int main(int argc, char **argv)
             b->check_crc = 0;
         } else if (strcmp(argv[i], "--no-table") == 0) {
             b->tables = 0;
-        } else if (strcmp(argv[i], "-h") == 0 ||
-                   strcmp(argv[i], "--help") == 0) {
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             goto done;
         } else if (argv[i][0] == '-') {
             usage(stderr);
             rc = OCP_ERR_USAGE;
         } else {
-            rc = pq_dataset_list(argv[i], &lists[npaths], &counts[npaths],
-                                 &err);
+            rc = pq_dataset_list(argv[i], &lists[npaths], &counts[npaths], &err);
             npaths++;
         }
     }

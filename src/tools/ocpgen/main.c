@@ -63,7 +63,8 @@ static void usage(FILE *out)
             "\n"
             "Pod rows = nodes x pods-per-node x 24 x days.  Exit codes: 0 ok,\n"
             "64 bad usage, 73 cannot create the output, 74 write error.\n"
-            "\n%s", ocpgen_pq_usage());
+            "\n%s",
+            ocpgen_pq_usage());
 }
 
 /* Parses an unsigned decimal into *out within [0, max]. */
@@ -89,8 +90,7 @@ static int bad_value(const char *flag, const char *v)
 }
 
 /* Returns OCP_OK, OCP_ERR_USAGE, or -1 after --help. */
-static int parse_args(int argc, char **argv, struct ocpgen_options *o,
-                      struct ocpgen_pq_options *pq)
+static int parse_args(int argc, char **argv, struct ocpgen_options *o, struct ocpgen_pq_options *pq)
 {
     int i;
 
@@ -111,13 +111,13 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
         } else {
             snprintf(flag, sizeof flag, "%s", a);
         }
-#define TAKE_VALUE()                                                         \
-    do {                                                                     \
-        if (v == NULL) {                                                     \
-            if (i + 1 >= argc)                                               \
-                return bad_value(flag, NULL);                                \
-            v = argv[++i];                                                   \
-        }                                                                    \
+#define TAKE_VALUE()                                                                               \
+    do {                                                                                           \
+        if (v == NULL) {                                                                           \
+            if (i + 1 >= argc)                                                                     \
+                return bad_value(flag, NULL);                                                      \
+            v = argv[++i];                                                                         \
+        }                                                                                          \
     } while (0)
         if (strcmp(flag, "--help") == 0) {
             usage(stdout);
@@ -177,11 +177,11 @@ static int parse_args(int argc, char **argv, struct ocpgen_options *o,
                 return bad_value(flag, v);
         } else {
             static const char *const names[] = {
-                "--nodes", "--pods-per-node", "--days", "--label-cardinality",
-                "--namespaces", "--block-rows", "--node-memory-gib"};
-            uint32_t *fields[] = {&o->gen.nodes, &o->gen.pods_per_node,
-                                  &o->gen.days, &o->gen.label_cardinality,
-                                  &o->gen.namespaces, &o->gen.block_rows,
+                "--nodes",      "--pods-per-node", "--days",           "--label-cardinality",
+                "--namespaces", "--block-rows",    "--node-memory-gib"};
+            uint32_t *fields[] = {&o->gen.nodes,          &o->gen.pods_per_node,
+                                  &o->gen.days,           &o->gen.label_cardinality,
+                                  &o->gen.namespaces,     &o->gen.block_rows,
                                   &o->gen.node_memory_gib};
             size_t k;
             for (k = 0; k < sizeof names / sizeof names[0]; k++)
@@ -236,8 +236,10 @@ int main(int argc, char **argv)
         if (strcmp(formats[k].name, o.format) == 0)
             fmt = &formats[k];
     if (fmt == NULL) {
-        fprintf(stderr, "ocpgen: unknown or unavailable format \"%s\" (this build "
-                        "writes: hdf5, parquet)\n", o.format);
+        fprintf(stderr,
+                "ocpgen: unknown or unavailable format \"%s\" (this build "
+                "writes: hdf5, parquet)\n",
+                o.format);
         return OCP_ERR_USAGE;
     }
     ocp_error_clear(&err);
@@ -261,12 +263,11 @@ int main(int argc, char **argv)
     if (!o.quiet) {
         int64_t total = 0;
         for (t = 0; t < OCP_TABLE_COUNT; t++) {
-            printf("%-40s %12" PRId64 " rows\n", ocp_table_spec((enum ocp_table)t)->name,
-                   rows[t]);
+            printf("%-40s %12" PRId64 " rows\n", ocp_table_spec((enum ocp_table)t)->name, rows[t]);
             total += rows[t];
         }
-        printf("wrote %s (%s, %" PRId64 " rows in %.2f s)\n", o.output, o.format,
-               total, now_seconds() - t0);
+        printf("wrote %s (%s, %" PRId64 " rows in %.2f s)\n", o.output, o.format, total,
+               now_seconds() - t0);
     }
     return 0;
 }

@@ -28,17 +28,16 @@ struct ocpgen_options {
 
 /* Writes the CUR matching o->gen under o->aws_cur (cur_NNNNN.parquet);
  * *rows receives the row count. */
-int ocpgen_write_cur(const struct ocpgen_options *o, int64_t *rows,
-                     struct ocp_error *err);
+int ocpgen_write_cur(const struct ocpgen_options *o, int64_t *rows, struct ocp_error *err);
 
 /* Writes the four tables into one HDF5 file: output.tmp, renamed to output
  * on success and removed on failure. */
-int ocpgen_write_hdf5(const struct ocpgen_options *o,
-                      int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err);
+int ocpgen_write_hdf5(const struct ocpgen_options *o, int64_t rows[OCP_TABLE_COUNT],
+                      struct ocp_error *err);
 
 /* Writes the four tables in Koku's Parquet layout under output (a folder),
  * with the flags in o->parquet (sink_parquet.c). */
-int ocpgen_write_parquet(const struct ocpgen_options *o,
-                         int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err);
+int ocpgen_write_parquet(const struct ocpgen_options *o, int64_t rows[OCP_TABLE_COUNT],
+                         struct ocp_error *err);
 
 #endif

@@ -23,8 +23,7 @@ static int s_write(void *ctx, const struct ocp_batch *b, struct ocp_error *err)
     return h5_writer_append(c->w, b, err);
 }
 
-static int s_end(void *ctx, enum ocp_table table, int64_t rows,
-                 struct ocp_error *err)
+static int s_end(void *ctx, enum ocp_table table, int64_t rows, struct ocp_error *err)
 {
     struct h5_sink_ctx *c = ctx;
     (void)table;
@@ -42,8 +41,7 @@ int ocpgen_write_hdf5(const struct ocpgen_options *o, int64_t rows[OCP_TABLE_COU
 
     n = snprintf(tmp, sizeof tmp, "%s.tmp", o->output);
     if (n < 0 || (size_t)n >= sizeof tmp)
-        return ocp_error_set(err, OCP_ERR_USAGE, o->output, -1, NULL,
-                             "output path too long");
+        return ocp_error_set(err, OCP_ERR_USAGE, o->output, -1, NULL, "output path too long");
     rc = h5_writer_create(tmp, &c.w, err);
     if (rc != OCP_OK)
         return rc;

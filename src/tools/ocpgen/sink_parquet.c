@@ -38,12 +38,12 @@ struct grow_dict {
 struct label_map {
     const struct ocp_strdict *src;
     uint64_t serial;
-    uint32_t parsed;       /* entries of src parsed so far */
-    uint64_t *ent;         /* parsed + 1 */
+    uint32_t parsed; /* entries of src parsed so far */
+    uint64_t *ent;   /* parsed + 1 */
     size_t ent_cap;
     struct grow_dict keys, vals; /* pair e is key e, value e */
-    uint64_t *row_off;     /* per batch: nrows + 1 */
-    uint32_t *ids;         /* per batch: pair ids (same for keys and vals) */
+    uint64_t *row_off;           /* per batch: nrows + 1 */
+    uint32_t *ids;               /* per batch: pair ids (same for keys and vals) */
     size_t row_cap, ids_cap;
 };
 
@@ -53,10 +53,10 @@ struct pq_sink {
     enum ocp_table table;
     const struct ocp_tablespec *spec;
     struct pq_writer *w;
-    int32_t day;           /* of the open file */
+    int32_t day; /* of the open file */
     uint64_t file_rows;
     unsigned seq;
-    char **written;        /* files renamed into place, removed on failure */
+    char **written; /* files renamed into place, removed on failure */
     size_t nwritten, written_cap;
     /* interval_start as text, per batch */
     struct grow_dict ts;
@@ -94,9 +94,8 @@ const char *ocpgen_pq_usage(void)
 int ocpgen_pq_is_flag(const char *flag)
 {
     static const char *const flags[] = {
-        "--parquet-codec", "--parquet-page-version", "--labels",
-        "--interval-start", "--rows-per-file", "--row-group-rows",
-        "--source-uuid", "--page-crc"};
+        "--parquet-codec", "--parquet-page-version", "--labels",      "--interval-start",
+        "--rows-per-file", "--row-group-rows",       "--source-uuid", "--page-crc"};
     size_t i;
 
     for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -120,8 +119,7 @@ static int parse_count(const char *v, uint64_t *out)
     return 0;
 }
 
-int ocpgen_pq_parse_flag(struct ocpgen_pq_options *p, const char *flag,
-                         const char *value)
+int ocpgen_pq_parse_flag(struct ocpgen_pq_options *p, const char *flag, const char *value)
 {
     uint8_t uuid[16];
 
@@ -164,9 +162,8 @@ int ocpgen_pq_parse_flag(struct ocpgen_pq_options *p, const char *flag,
         if (value == NULL || txt_parse_uuid(value, strlen(value), uuid) != 0)
             return OCP_ERR_USAGE;
         for (i = 0; i < 36; i++)
-            p->source_uuid[i] = (char)(value[i] >= 'A' && value[i] <= 'F'
-                                           ? value[i] - 'A' + 'a'
-                                           : value[i]);
+            p->source_uuid[i] =
+                (char)(value[i] >= 'A' && value[i] <= 'F' ? value[i] - 'A' + 'a' : value[i]);
         p->source_uuid[36] = '\0';
     } else {
         return 0;
@@ -197,8 +194,7 @@ static int gd_add(struct grow_dict *g, const char *s, size_t len)
 {
     if (g->d.serial == 0)
         g->d.serial = ocp_strdict_next_serial();
-    if (grow((void **)&g->off, &g->off_cap, (size_t)g->d.count + 2,
-             sizeof *g->off) != OCP_OK ||
+    if (grow((void **)&g->off, &g->off_cap, (size_t)g->d.count + 2, sizeof *g->off) != OCP_OK ||
         grow((void **)&g->data, &g->data_cap, g->data_len + len + 1, 1) != OCP_OK)
         return OCP_ERR_OSERR;
     g->off[g->d.count] = g->data_len;
@@ -250,16 +246,14 @@ static int open_file(struct pq_sink *s, const struct ocp_batch *b, int32_t day,
     int i, n, rc;
 
     txt_format_date(day, date);
-    n = snprintf(dir, sizeof dir, "%s/%s/source=%s/year=%.4s/month=%.2s",
-                 s->o->output, s->spec->name, s->p->source_uuid, date, date + 5);
+    n = snprintf(dir, sizeof dir, "%s/%s/source=%s/year=%.4s/month=%.2s", s->o->output,
+                 s->spec->name, s->p->source_uuid, date, date + 5);
     if (n < 0 || (size_t)n >= sizeof dir)
-        return ocp_error_set(err, OCP_ERR_USAGE, s->o->output, -1, NULL,
-                             "output path too long");
+        return ocp_error_set(err, OCP_ERR_USAGE, s->o->output, -1, NULL, "output path too long");
     if (rpt_mkdir_p(dir) != 0)
-        return ocp_error_set(err, OCP_ERR_CANTCREAT, dir, -1, NULL,
-                             "cannot create the folder: %s", strerror(errno));
-    snprintf(path, sizeof path, "%s/%s_%s_%u.parquet", dir, s->spec->short_name,
-             date, s->seq++);
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, dir, -1, NULL, "cannot create the folder: %s",
+                             strerror(errno));
+    snprintf(path, sizeof path, "%s/%s_%s_%u.parquet", dir, s->spec->short_name, date, s->seq++);
     for (i = 0; i < s->spec->ncols; i++) {
         const struct ocp_colspec *cs = &s->spec->cols[i];
         struct pq_column_desc *c = &cols[schema.ncols];
@@ -295,8 +289,7 @@ static int open_file(struct pq_sink *s, const struct ocp_batch *b, int32_t day,
     rc = pq_writer_create(path, &schema, &opt, &s->w, err);
     if (rc != OCP_OK)
         return rc;
-    rc = grow((void **)&s->written, &s->written_cap, s->nwritten + 1,
-              sizeof *s->written);
+    rc = grow((void **)&s->written, &s->written_cap, s->nwritten + 1, sizeof *s->written);
     if (rc == OCP_OK && (s->written[s->nwritten] = strdup(path)) != NULL)
         s->nwritten++;
     s->day = day;
@@ -330,8 +323,8 @@ static int ts_texts(struct pq_sink *s, const int64_t *ts, size_t n)
             int32_t day = day_of(us);
             txt_format_date(day, date);
             sec = (us - (int64_t)day * OCP_US_PER_DAY) / 1000000;
-            snprintf(buf, sizeof buf, "%s %02d:%02d:%02d +0000 UTC", date,
-                     (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+            snprintf(buf, sizeof buf, "%s %02d:%02d:%02d +0000 UTC", date, (int)(sec / 3600),
+                     (int)(sec / 60 % 60), (int)(sec % 60));
             if (gd_add(&s->ts, buf, strlen(buf)) != OCP_OK)
                 return OCP_ERR_OSERR;
             prev = us;
@@ -343,8 +336,7 @@ static int ts_texts(struct pq_sink *s, const int64_t *ts, size_t n)
 
 /* Parses the label dictionary's entries not seen yet into key/value
  * pairs. */
-static int map_parse(struct pq_sink *s, struct label_map *m,
-                     const struct ocp_strdict *d)
+static int map_parse(struct pq_sink *s, struct label_map *m, const struct ocp_strdict *d)
 {
     if (m->src != d || m->serial != d->serial) {
         gd_release(&m->keys);
@@ -353,8 +345,7 @@ static int map_parse(struct pq_sink *s, struct label_map *m,
         m->serial = d->serial;
         m->parsed = 0;
     }
-    if (grow((void **)&m->ent, &m->ent_cap, (size_t)d->count + 1,
-             sizeof *m->ent) != OCP_OK)
+    if (grow((void **)&m->ent, &m->ent_cap, (size_t)d->count + 1, sizeof *m->ent) != OCP_OK)
         return OCP_ERR_OSERR;
     m->ent[0] = 0;
     for (; m->parsed < d->count; m->parsed++) {
@@ -375,8 +366,8 @@ static int map_parse(struct pq_sink *s, struct label_map *m,
 }
 
 /* Per-row pair ranges of a batch's label column. */
-static int map_rows(struct pq_sink *s, struct label_map *m,
-                    const struct ocp_strcol *sc, size_t n, uint8_t *valid)
+static int map_rows(struct pq_sink *s, struct label_map *m, const struct ocp_strcol *sc, size_t n,
+                    uint8_t *valid)
 {
     size_t r, total = 0;
     int rc = map_parse(s, m, sc->dict);
@@ -408,9 +399,8 @@ static int map_rows(struct pq_sink *s, struct label_map *m,
 }
 
 /* Writes rows [from, from + n) of b to the open file. */
-static int write_rows(struct pq_sink *s, const struct ocp_batch *b,
-                      uint8_t *const *valid, size_t from, size_t n,
-                      struct ocp_error *err)
+static int write_rows(struct pq_sink *s, const struct ocp_batch *b, uint8_t *const *valid,
+                      size_t from, size_t n, struct ocp_error *err)
 {
     struct pq_column_data cd[OCP_MAX_COLUMNS];
     size_t nc = 0;
@@ -483,12 +473,10 @@ static int s_write(void *ctx, const struct ocp_batch *b, struct ocp_error *err)
     if (s->p->ts_text && ts != NULL)
         rc = ts_texts(s, ts, n);
     for (i = 0; i < s->spec->ncols && rc == OCP_OK; i++) {
-        if (s->p->labels_map && b->col[i].present &&
-            s->spec->cols[i].kind == OCP_KIND_LABELS) {
+        if (s->p->labels_map && b->col[i].present && s->spec->cols[i].kind == OCP_KIND_LABELS) {
             valid[i] = malloc(n ? n : 1);
             rc = valid[i] == NULL ? OCP_ERR_OSERR
-                                  : map_rows(s, &s->maps[i], &b->col[i].str, n,
-                                             valid[i]);
+                                  : map_rows(s, &s->maps[i], &b->col[i].str, n, valid[i]);
         }
     }
     if (rc != OCP_OK)
@@ -520,8 +508,7 @@ static int s_write(void *ctx, const struct ocp_batch *b, struct ocp_error *err)
     return rc;
 }
 
-static int s_end(void *ctx, enum ocp_table table, int64_t rows,
-                 struct ocp_error *err)
+static int s_end(void *ctx, enum ocp_table table, int64_t rows, struct ocp_error *err)
 {
     struct pq_sink *s = ctx;
     (void)table;
@@ -529,10 +516,8 @@ static int s_end(void *ctx, enum ocp_table table, int64_t rows,
     return close_file(s, err);
 }
 
-int ocpgen_write_parquet_with(const struct ocpgen_options *o,
-                              const struct ocpgen_pq_options *p,
-                              int64_t rows[OCP_TABLE_COUNT],
-                              struct ocp_error *err)
+int ocpgen_write_parquet_with(const struct ocpgen_options *o, const struct ocpgen_pq_options *p,
+                              int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err)
 {
     struct ocpgen_pq_options popt = *p;
     struct pq_sink s;
@@ -542,9 +527,8 @@ int ocpgen_write_parquet_with(const struct ocpgen_options *o,
 
     if (popt.source_uuid[0] == '\0') {
         /* A name-based UUID of the seed, so reruns land in one folder. */
-        static const uint8_t ns[16] = {0x6f, 0x63, 0x70, 0x67, 0x65, 0x6e, 0x2d,
-                                       0x70, 0x61, 0x72, 0x71, 0x75, 0x65, 0x74,
-                                       0x2d, 0x31};
+        static const uint8_t ns[16] = {0x6f, 0x63, 0x70, 0x67, 0x65, 0x6e, 0x2d, 0x70,
+                                       0x61, 0x72, 0x71, 0x75, 0x65, 0x74, 0x2d, 0x31};
         char name[64];
         snprintf(name, sizeof name, "ocpgen seed %" PRIu64, o->gen.seed);
         txt_uuid_v5(ns, name, strlen(name), popt.source_uuid);
@@ -577,8 +561,8 @@ int ocpgen_write_parquet_with(const struct ocpgen_options *o,
     return rc;
 }
 
-int ocpgen_write_parquet(const struct ocpgen_options *o,
-                         int64_t rows[OCP_TABLE_COUNT], struct ocp_error *err)
+int ocpgen_write_parquet(const struct ocpgen_options *o, int64_t rows[OCP_TABLE_COUNT],
+                         struct ocp_error *err)
 {
     struct ocpgen_pq_options defaults;
 

@@ -10,6 +10,7 @@ packages=(
   libyaml-dev libjansson-dev libgmp-dev
   libsnappy-dev libzstd-dev zlib1g-dev liblz4-dev libbrotli-dev
   libpq-dev postgresql-15
+  clang-format
 )
 
 missing=()

@@ -55,7 +55,9 @@ label cardinality 200, node memory up to 512 GiB (--node-memory-gib 512),
 writes).  The page is bench/results/vs_duckdb-<UTC date>-<commit>-<tag>.md
 with the raw runs (.runs.csv) beside it.  Before every timed run a fixed
 awk loop runs on each core at once (about 0.3 s each); its time is the
-page's "probe" column, the machine's speed at that moment.
+page's "probe" column, the machine's speed at that moment.  Then every
+input file is read once, untimed, so that each run finds its input in
+the page cache whatever the run before it did.
 USAGE
 }
 
@@ -212,6 +214,24 @@ probe() {
     echo
 }
 
+# warm_input DIR: reads every input file once (untimed) so that each
+# timed run, of either program, starts with its input in the page cache;
+# echoes how many MB of it were not cached just before (fincore; "-"
+# without it).  On the month set DuckDB's 20 GB of RSS plus its CSV
+# evicted part of the 2.5 GB input from this 24 GB VM's cache, and the
+# ocpagg run after it read that part from the disk (session 20: a read
+# phase of 9.5 s against 7.0-7.3 s in the other runs).
+warm_input() {
+    local cold=-
+    if command -v fincore > /dev/null; then
+        cold=$(find -L "$1" -type f -name '*.parquet' -print0 |
+            xargs -0 fincore -b -n -o RES,SIZE |
+            awk '$2 > $1 { c += $2 - $1 } END { printf "%.0f", c / 1e6 }')
+    fi
+    find -L "$1" -type f -name '*.parquet' -print0 | xargs -0 cat > /dev/null
+    echo "$cold"
+}
+
 # run_ocpagg R T CFG REPORT: echoes "wall peak_rss_max_bytes pod_rows
 # rss_per_rank job_seconds phases" (job_seconds: the run summary's seconds.total,
 # from MPI_Init's end to the report's commit; the rest of the wall time is
@@ -277,7 +297,7 @@ date_tag=$(date -u +%Y-%m-%d)
 [[ -n $tag ]] || tag=$(tr ' ' '_' <<< "$sets")
 page=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.md
 csv=$out/vs_duckdb-$date_tag-${commit%+dirty}-$tag.runs.csv
-echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds,job_seconds,read_exchange_finish_seconds" > "$csv"
+echo "set,program,config,run,wall_seconds,peak_rss_bytes,pod_rows,load_1min,others_busy,probe_seconds,job_seconds,read_exchange_finish_seconds,uncached_input_mb" > "$csv"
 declare -A in_rows out_rows
 
 for set in $sets; do
@@ -301,10 +321,11 @@ for set in $sets; do
             # Each run writes a new file (see the page): the last run's
             # report is removed before the clock starts.
             rm -f "$work/r.csv" "$work/r.summary.json"
+            cold=$(warm_input "$input")
             read -r wall rss pods rss_all job phases <<< "$(run_ocpagg "$r" "$t" "$work/bench.yaml" "$work/r.csv")"
             sum=$(sha256sum < "$work/r.csv" | cut -d' ' -f1)
             [[ $sum == "$ref" ]] || die "$set: ocpagg $c run $k wrote another report"
-            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed,$job,$phases" >> "$csv"
+            echo "$set,ocpagg,$c,$k,$wall,$rss,$pods,$load,$others ranks:$rss_all,$speed,$job,$phases,$cold" >> "$csv"
             in_rows[$set]=$(jq -r '[.rows_read[]] | add' "$work/r.summary.json")
             out_rows[$set]=$(jq -r '.output_rows.total' "$work/r.summary.json")
             echo "vs_duckdb.sh: $set run $k ocpagg $c: $wall s" >&2
@@ -312,10 +333,11 @@ for set in $sets; do
                 speed=$(probe)
                 others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
                 rm -f "$work/duck.csv"
+                cold=$(warm_input "$input")
                 read -r dwall drss drows <<< "$(run_duckdb $((r * t)) "$input" "$work/settings.json")"
                 [[ $drows == "$pods" ]] ||
                     die "$set: DuckDB found $drows pod rows, ocpagg $pods"
-                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed,-,-" >> "$csv"
+                echo "$set,duckdb,$((r * t))t,$k,$dwall,$drss,$drows,$load,$others,$speed,-,-,$cold" >> "$csv"
                 echo "vs_duckdb.sh: $set run $k duckdb $((r * t)) threads: $dwall s" >&2
             fi
         done
@@ -323,12 +345,13 @@ for set in $sets; do
             speed=$(probe)
             others=$(others_busy) load=$(cut -d' ' -f1 /proc/loadavg)
             rm -f "$work"/pair[01].csv "$work"/pair[01].summary.json
+            cold=$(warm_input "$input")
             read -r wall rss job <<< "$(run_pair "$work/bench.yaml")"
             for c in 0 1; do
                 sum=$(sha256sum < "$work/pair$c.csv" | cut -d' ' -f1)
                 [[ $sum == "$ref" ]] || die "$set: ocpagg pair job $c run $k wrote another report"
             done
-            echo "$set,ocpagg,pair,$k,$wall,$rss,$pods,$load,$others,$speed,$job,-" >> "$csv"
+            echo "$set,ocpagg,pair,$k,$wall,$rss,$pods,$load,$others,$speed,$job,-,$cold" >> "$csv"
             echo "vs_duckdb.sh: $set run $k two 1x1 jobs at once: $wall s" >&2
         fi
     done
@@ -362,6 +385,10 @@ stats() {
     echo "Each timed run writes a new file, for both programs: the previous run's"
     echo "output is removed before the clock starts (on this VM's ext4, mounted with"
     echo "discard, replacing a 0.6-2 GB file costs another 0.15-0.5 s in the rename)."
+    echo "After the probe and before the clock starts, every input file is read"
+    echo "once, untimed, so each run finds its input in the page cache (a DuckDB run"
+    echo "on a large set can evict part of it); the raw runs' last column says how"
+    echo "many MB were out of the cache before that read."
     echo
     echo "| set | input rows | report rows | ocpagg | best s | median s | peak RSS/rank MiB | probe s | DuckDB threads | best s | median s | peak RSS MiB | probe s | ratio median | ratio best |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

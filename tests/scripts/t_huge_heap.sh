@@ -16,8 +16,15 @@
 #     huge pages (AnonHugePages of [heap]) and its tables are advised;
 #   - unset: each rank decides as this machine's sysfs says;
 #   - the reports are byte-identical.
-# Skipped (77) where THP is not in "madvise" mode: nothing is restarted.
+# Skipped (77) where THP is not in "madvise" mode, and in AddressSanitizer
+# or ThreadSanitizer builds (their malloc is not glibc's): nothing is
+# restarted.
 source "$(dirname "$0")/common.sh"
+
+if ldd "$OCPAGG" 2> /dev/null | grep -qE 'lib(asan|tsan)\.so'; then
+    echo "SKIP: $OCPAGG is a sanitizer build: its malloc takes no glibc.malloc tunables"
+    exit 77
+fi
 
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 if ! grep -q '\[madvise\]' "$thp" 2> /dev/null; then

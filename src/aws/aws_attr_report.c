@@ -137,23 +137,6 @@ int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err)
         struct aws_row *r = &out->rows[i];
         const struct group *g = &x->groups[i];
         struct kr kr = {x->gmap.keys[i], x->gmap.keys[i] + x->gmap.klen[i]};
-        const char **fields[17] = {&r->namespace_,
-                                   &r->node,
-                                   &r->pvc,
-                                   &r->pv,
-                                   &r->storageclass,
-                                   &r->resource_id,
-                                   &r->product_code,
-                                   &r->product_family,
-                                   &r->instance_type,
-                                   &r->usage_account_id,
-                                   &r->availability_zone,
-                                   &r->region,
-                                   &r->unit,
-                                   &r->direction,
-                                   &r->currency_code,
-                                   &r->tags,
-                                   &r->aws_cost_category};
         int f, k;
         uint32_t lo, hi;
         kr.p += 1;
@@ -164,8 +147,8 @@ int aws_attr_rows(struct ctx *x, struct aws_table *out, struct ocp_error *err)
                       (uint32_t)(unsigned char)kr.p[3] << 24);
         kr.p += 4;
         r->source = (enum rpt_source)(unsigned char)*kr.p++;
-        for (f = 0; f < 17; f++)
-            if (kr_nstr(out, &kr, fields[f]) != OCP_OK)
+        for (f = 0; f < AWS_ROW_NSTR; f++)
+            if (kr_nstr(out, &kr, aws_row_str(r, f)) != OCP_OK)
                 return oom(err);
         r->has_cost_category = *kr.p++ != 0;
         lo = (uint32_t)(unsigned char)kr.p[0] | (uint32_t)(unsigned char)kr.p[1] << 8 |

@@ -18,27 +18,25 @@
 
 #include "aws/aws_internal.h"
 
-#define NSTR 17
-
-static const char **row_str(struct aws_row *r, int i)
+const char **aws_row_str(struct aws_row *r, int i)
 {
-    const char **f[NSTR] = {&r->namespace_,
-                            &r->node,
-                            &r->pvc,
-                            &r->pv,
-                            &r->storageclass,
-                            &r->resource_id,
-                            &r->product_code,
-                            &r->product_family,
-                            &r->instance_type,
-                            &r->usage_account_id,
-                            &r->availability_zone,
-                            &r->region,
-                            &r->unit,
-                            &r->direction,
-                            &r->currency_code,
-                            &r->tags,
-                            &r->aws_cost_category};
+    const char **f[AWS_ROW_NSTR] = {&r->namespace_,
+                                    &r->node,
+                                    &r->pvc,
+                                    &r->pv,
+                                    &r->storageclass,
+                                    &r->resource_id,
+                                    &r->product_code,
+                                    &r->product_family,
+                                    &r->instance_type,
+                                    &r->usage_account_id,
+                                    &r->availability_zone,
+                                    &r->region,
+                                    &r->unit,
+                                    &r->direction,
+                                    &r->currency_code,
+                                    &r->tags,
+                                    &r->aws_cost_category};
     return f[i];
 }
 
@@ -169,10 +167,10 @@ int aws_block_encode(const struct aws_table *t, const struct aws_counters *c, in
 
     for (i = 0; i < t->count; i++) {
         struct aws_row *r = &t->rows[i];
-        need += FIXED + 4 * NSTR;
-        for (k = 0; k < NSTR; k++)
-            if (*row_str(r, k) != NULL)
-                need += strlen(*row_str(r, k));
+        need += FIXED + 4 * AWS_ROW_NSTR;
+        for (k = 0; k < AWS_ROW_NSTR; k++)
+            if (*aws_row_str(r, k) != NULL)
+                need += strlen(*aws_row_str(r, k));
     }
     if (rpt_buf_reserve(out, need) != OCP_OK)
         return OCP_ERR_OSERR;
@@ -199,8 +197,8 @@ int aws_block_encode(const struct aws_table *t, const struct aws_counters *c, in
         at += 16;
         for (k = 0; k < NNUM; k++, at += 8)
             put64(p + at, aws_dbits(*row_num(r, k)));
-        for (k = 0; k < NSTR; k++) {
-            const char *s = *row_str(r, k);
+        for (k = 0; k < AWS_ROW_NSTR; k++) {
+            const char *s = *aws_row_str(r, k);
             size_t l = s != NULL ? strlen(s) : 0;
             put32(p + at, s != NULL ? (uint32_t)l + 1 : 0);
             at += 4;
@@ -238,8 +236,8 @@ int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
         goto bad;
     n = get64(data + at);
     at += 8;
-    /* Every row takes at least FIXED + 4 * NSTR bytes: bound n first. */
-    if (n > (len - at) / (FIXED + 4 * NSTR))
+    /* Every row takes at least FIXED + 4 * AWS_ROW_NSTR bytes: bound n first. */
+    if (n > (len - at) / (FIXED + 4 * AWS_ROW_NSTR))
         goto bad;
     if (t->count + n > t->cap) {
         size_t nc = t->cap ? t->cap : 1024;
@@ -272,7 +270,7 @@ int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
         at += 16;
         for (k = 0; k < NNUM; k++, at += 8)
             *row_num(r, k) = aws_bitsd(get64(data + at));
-        for (k = 0; k < NSTR; k++) {
+        for (k = 0; k < AWS_ROW_NSTR; k++) {
             uint32_t l;
             char *d;
             if (len - at < 4)
@@ -280,7 +278,7 @@ int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
             l = get32(data + at);
             at += 4;
             if (l == 0) {
-                *row_str(r, k) = NULL;
+                *aws_row_str(r, k) = NULL;
                 continue;
             }
             l--;
@@ -292,7 +290,7 @@ int aws_block_decode(const unsigned char *data, size_t len, struct aws_table *t,
             memcpy(d, data + at, l);
             d[l] = '\0';
             at += l;
-            *row_str(r, k) = d;
+            *aws_row_str(r, k) = d;
         }
         t->count++;
     }

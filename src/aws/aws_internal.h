@@ -91,6 +91,13 @@ int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows, struct 
 int aws_pq_read_strings(struct pq_file *f, int rg, int col, int64_t nrows, struct ocp_arena *a,
                         struct ocp_strcol *out, struct ocp_error *err);
 
+/* A row's text fields, in the one order that the group keys
+ * (aws_attr_report.c) and the row blocks (aws_block.c) both use. */
+#define AWS_ROW_NSTR 17
+
+/* The address of text field i (0 .. AWS_ROW_NSTR - 1) of r. */
+const char **aws_row_str(struct aws_row *r, int i);
+
 /* A double's bits and back (byte images carry numbers exactly). */
 static inline uint64_t aws_dbits(double v)
 {

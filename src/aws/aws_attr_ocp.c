@@ -123,16 +123,11 @@ static int match_add_one(struct ctx *x, int set, const char *v, size_t len)
 {
     size_t idx;
     switch (set) {
-    case M_NODEID:
-        return aws_set_add(&x->nodeids, v, len);
-    case M_PV:
-        return aws_set_add(&x->pvnames, v, len);
-    case M_HANDLE:
-        return aws_set_add(&x->handles, v, len);
-    case M_TAGNODE:
-        return aws_map_put(&x->tagnodes, v, len, &idx, NULL);
-    default:
-        return aws_map_put(&x->tagns, v, len, &idx, NULL);
+    case M_NODEID: return aws_set_add(&x->nodeids, v, len);
+    case M_PV: return aws_set_add(&x->pvnames, v, len);
+    case M_HANDLE: return aws_set_add(&x->handles, v, len);
+    case M_TAGNODE: return aws_map_put(&x->tagnodes, v, len, &idx, NULL);
+    default: return aws_map_put(&x->tagns, v, len, &idx, NULL);
     }
 }
 

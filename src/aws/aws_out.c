@@ -103,54 +103,30 @@ static int oom(struct ocp_error *err)
 static const char *str_col(const struct aws_table *t, const struct aws_row *r, int c)
 {
     switch (c) {
-    case C_UUID:
-        return r->uuid;
-    case C_CLUSTER_ID:
-        return t->cluster_id;
-    case C_CLUSTER_ALIAS:
-        return t->cluster_alias;
-    case C_DATA_SOURCE:
-        return r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
-    case C_NAMESPACE:
-        return r->namespace_;
-    case C_NODE:
-        return r->node;
-    case C_PVC:
-        return r->pvc;
-    case C_PV:
-        return r->pv;
-    case C_SC:
-        return r->storageclass;
-    case C_RESOURCE_ID:
-        return r->resource_id;
-    case C_PRODUCT_CODE:
-        return r->product_code;
-    case C_PRODUCT_FAMILY:
-        return r->product_family;
-    case C_INSTANCE_TYPE:
-        return r->instance_type;
-    case C_ACCOUNT_ID:
-        return r->usage_account_id;
-    case C_AZ:
-        return r->availability_zone;
-    case C_REGION:
-        return r->region;
-    case C_UNIT:
-        return r->unit;
-    case C_DIRECTION:
-        return r->direction;
-    case C_CURRENCY:
-        return r->currency_code;
-    case C_POD_LABELS:
-        return r->tags;
-    case C_TAGS:
-        return r->tags;
-    case C_AWS_CC:
-        return r->aws_cost_category;
-    case C_SOURCE_UUID:
-        return t->source_uuid;
-    default:
-        return NULL;
+    case C_UUID: return r->uuid;
+    case C_CLUSTER_ID: return t->cluster_id;
+    case C_CLUSTER_ALIAS: return t->cluster_alias;
+    case C_DATA_SOURCE: return r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
+    case C_NAMESPACE: return r->namespace_;
+    case C_NODE: return r->node;
+    case C_PVC: return r->pvc;
+    case C_PV: return r->pv;
+    case C_SC: return r->storageclass;
+    case C_RESOURCE_ID: return r->resource_id;
+    case C_PRODUCT_CODE: return r->product_code;
+    case C_PRODUCT_FAMILY: return r->product_family;
+    case C_INSTANCE_TYPE: return r->instance_type;
+    case C_ACCOUNT_ID: return r->usage_account_id;
+    case C_AZ: return r->availability_zone;
+    case C_REGION: return r->region;
+    case C_UNIT: return r->unit;
+    case C_DIRECTION: return r->direction;
+    case C_CURRENCY: return r->currency_code;
+    case C_POD_LABELS: return r->tags;
+    case C_TAGS: return r->tags;
+    case C_AWS_CC: return r->aws_cost_category;
+    case C_SOURCE_UUID: return t->source_uuid;
+    default: return NULL;
     }
 }
 
@@ -176,20 +152,11 @@ static int64_t int_col(const struct aws_table *t, const struct aws_row *r, int c
 {
     *has = 1;
     switch (c) {
-    case C_REPORT_PERIOD:
-        return t->report_period_id;
-    case C_BILL_ID:
-        *has = t->has_bill_id;
-        return t->bill_id;
-    case C_ALIAS_ID:
-        *has = r->has_alias;
-        return r->account_alias_id;
-    case C_COST_CATEGORY:
-        *has = r->has_cost_category;
-        return r->cost_category_id;
-    default:
-        *has = 0;
-        return 0;
+    case C_REPORT_PERIOD: return t->report_period_id;
+    case C_BILL_ID: *has = t->has_bill_id; return t->bill_id;
+    case C_ALIAS_ID: *has = r->has_alias; return r->account_alias_id;
+    case C_COST_CATEGORY: *has = r->has_cost_category; return r->cost_category_id;
+    default: *has = 0; return 0;
     }
 }
 

@@ -56,12 +56,8 @@ int aws_pq_read_numbers(struct pq_file *f, int rg, int col, int64_t nrows, struc
         double x = null_value;
         if (!is_null(&v, c, i)) {
             switch (c->type) {
-            case PQ_DOUBLE:
-                x = ((const double *)v.values)[i];
-                break;
-            case PQ_FLOAT:
-                x = (double)((const float *)v.values)[i];
-                break;
+            case PQ_DOUBLE: x = ((const double *)v.values)[i]; break;
+            case PQ_FLOAT: x = (double)((const float *)v.values)[i]; break;
             case PQ_INT32:
                 x = c->logical == PQ_LT_DECIMAL || c->converted == PQ_CT_DECIMAL
                         ? (double)((const int32_t *)v.values)[i] / pow(10.0, c->scale)
@@ -124,9 +120,7 @@ int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows, struct 
             pq_timestamp_to_us(((const int64_t *)v.values)[i], u, &us[i]);
             break;
         }
-        case PQ_INT96:
-            pq_int96_to_us((const uint8_t *)v.values + 12 * (size_t)i, &us[i]);
-            break;
+        case PQ_INT96: pq_int96_to_us((const uint8_t *)v.values + 12 * (size_t)i, &us[i]); break;
         case PQ_INT32:
             if (c->logical != PQ_LT_DATE && c->converted != PQ_CT_DATE)
                 goto bad;
@@ -150,8 +144,7 @@ int aws_pq_read_times(struct pq_file *f, int rg, int col, int64_t nrows, struct 
                                      (int)(l > 40 ? 40 : l), s);
             break;
         }
-        default:
-            goto bad;
+        default: goto bad;
         }
     }
     return OCP_OK;

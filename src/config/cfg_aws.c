@@ -161,8 +161,7 @@ int cfg_aws_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
 int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, struct ocp_error *err)
 {
     switch (key) {
-    case CK_AWS_TABLE:
-        return cfg_set_string(&c->aws_table, "aws_line_items", 14, w, err);
+    case CK_AWS_TABLE: return cfg_set_string(&c->aws_table, "aws_line_items", 14, w, err);
     case CK_AWS_SOURCE_UUID:
         free(c->aws_source_uuid);
         c->aws_source_uuid = NULL;
@@ -171,16 +170,12 @@ int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, st
         c->aws_has_bill_id = 0;
         c->aws_bill_id = 0;
         break;
-    case CK_AWS_MARKUP:
-        c->aws_markup_percent = 0;
-        break;
+    case CK_AWS_MARKUP: c->aws_markup_percent = 0; break;
     case CK_AWS_TAG_KEYS:
         free(c->aws_tag_keys);
         c->aws_tag_keys = NULL;
         break;
-    case CK_AWS_DISTRIBUTION:
-        c->aws_distribution_memory = 0;
-        break;
+    case CK_AWS_DISTRIBUTION: c->aws_distribution_memory = 0; break;
     case CK_AWS_ALIASES:
         free(c->aws_account_aliases);
         c->aws_account_aliases = NULL;
@@ -189,8 +184,7 @@ int cfg_aws_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, st
         free(c->aws_output);
         c->aws_output = NULL;
         break;
-    default:
-        break;
+    default: break;
     }
     return OCP_OK;
 }

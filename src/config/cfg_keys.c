@@ -368,9 +368,7 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w, st
         free(c->source_uuid);
         c->source_uuid = NULL;
         break;
-    case CK_REPORT_PERIOD_ID:
-        c->report_period_id = 1;
-        break;
+    case CK_REPORT_PERIOD_ID: c->report_period_id = 1; break;
     case CK_START_DATE:
         c->has_start_date = 0;
         c->start_date = 0;
@@ -379,69 +377,39 @@ int cfg_reset_key(struct cfg *c, enum cfg_key key, const struct cfg_where *w, st
         c->has_end_date = 0;
         c->end_date = 0;
         break;
-    case CK_INPUT_FORMAT:
-        c->input_format = CFG_INPUT_HDF5;
-        break;
+    case CK_INPUT_FORMAT: c->input_format = CFG_INPUT_HDF5; break;
     case CK_INPUT_PATH:
         free(c->input_path);
         c->input_path = NULL;
         break;
-    case CK_TAG_KEYS:
-        clear_tags(c);
-        break;
-    case CK_COST_CATEGORIES:
-        clear_cost_categories(c);
-        break;
-    case CK_NODE_ROLES:
-        clear_node_roles(c);
-        break;
-    case CK_THREADS:
-        c->threads = 0;
-        break;
-    case CK_CHUNK_ROWS:
-        c->chunk_rows = 131072;
-        break;
-    case CK_WINDOW_ROWS:
-        c->window_rows = CFG_WINDOW_ROWS_DEFAULT;
-        break;
-    case CK_STRICT:
-        c->strict = 0;
-        break;
-    case CK_STEAL_CHUNKS:
-        c->steal_chunks = 1;
-        break;
+    case CK_TAG_KEYS: clear_tags(c); break;
+    case CK_COST_CATEGORIES: clear_cost_categories(c); break;
+    case CK_NODE_ROLES: clear_node_roles(c); break;
+    case CK_THREADS: c->threads = 0; break;
+    case CK_CHUNK_ROWS: c->chunk_rows = 131072; break;
+    case CK_WINDOW_ROWS: c->window_rows = CFG_WINDOW_ROWS_DEFAULT; break;
+    case CK_STRICT: c->strict = 0; break;
+    case CK_STEAL_CHUNKS: c->steal_chunks = 1; break;
     case CK_OUTPUT_PATH:
         forget_derived_summary(c);
         free(c->output_path);
         c->output_path = NULL;
         break;
-    case CK_OUTPUT_FORMAT:
-        c->output_format = CFG_OUTPUT_CSV;
-        break;
+    case CK_OUTPUT_FORMAT: c->output_format = CFG_OUTPUT_CSV; break;
     case CK_OUTPUT_SUMMARY:
         free(c->summary_path);
         c->summary_path = NULL;
         break;
-    case CK_OUTPUT_PARTITIONED:
-        c->output_partitioned = 0;
-        break;
-    case CK_OUTPUT_SHARED_WRITE:
-        c->output_shared_write = 1;
-        break;
-    case CK_PROGRESS_SECONDS:
-        c->progress_seconds = 5.0;
-        break;
+    case CK_OUTPUT_PARTITIONED: c->output_partitioned = 0; break;
+    case CK_OUTPUT_SHARED_WRITE: c->output_shared_write = 1; break;
+    case CK_PROGRESS_SECONDS: c->progress_seconds = 5.0; break;
     case CK_INPUT_OPTIONAL_TABLES:
         /* SEMANTICS.md: the storage table is optional, the label tables
          * are not (a missing one would silently drop every label). */
         c->optional_tables = CFG_OPTIONAL_TABLES_DEFAULT;
         break;
-    case CK_INPUT_VERIFY_CRC:
-        c->verify_crc = 1;
-        break;
-    case CK_INPUT_HDF5_DRIVER:
-        c->hdf5_driver = CFG_H5_POSIX;
-        break;
+    case CK_INPUT_VERIFY_CRC: c->verify_crc = 1; break;
+    case CK_INPUT_HDF5_DRIVER: c->hdf5_driver = CFG_H5_POSIX; break;
     default:
         if (key >= CK_OUTPUT_POSTGRES && key <= CK_PG_REPORT_PERIOD_ID)
             return cfg_pg_reset(c, key, w, err);
@@ -561,8 +529,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len
     case CK_CLUSTER_ID:
         forget_derived_alias(c);
         return cfg_set_string(&c->cluster_id, text, len, w, err);
-    case CK_CLUSTER_ALIAS:
-        return cfg_set_string(&c->cluster_alias, text, len, w, err);
+    case CK_CLUSTER_ALIAS: return cfg_set_string(&c->cluster_alias, text, len, w, err);
     case CK_SOURCE_UUID: {
         uint8_t bytes[16];
         char norm[37];
@@ -581,10 +548,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len
     }
     case CK_REPORT_PERIOD_ID:
         return set_ranged(&c->report_period_id, text, len, INT64_MIN, INT64_MAX, w, err);
-    case CK_START_DATE:
-        return set_date(&c->has_start_date, &c->start_date, text, len, w, err);
-    case CK_END_DATE:
-        return set_date(&c->has_end_date, &c->end_date, text, len, w, err);
+    case CK_START_DATE: return set_date(&c->has_start_date, &c->start_date, text, len, w, err);
+    case CK_END_DATE: return set_date(&c->has_end_date, &c->end_date, text, len, w, err);
     case CK_INPUT_FORMAT:
         cfg_trim(&text, &len);
         if (cfg_text_is(text, len, "hdf5"))
@@ -595,8 +560,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len
             return cfg_fail(err, w, "expected hdf5 or parquet, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
-    case CK_INPUT_PATH:
-        return cfg_set_string(&c->input_path, text, len, w, err);
+    case CK_INPUT_PATH: return cfg_set_string(&c->input_path, text, len, w, err);
     case CK_THREADS:
         rc = set_ranged(&v, text, len, 0, CFG_THREADS_MAX, w, err);
         if (rc == OCP_OK)
@@ -605,8 +569,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len
     case CK_CHUNK_ROWS:
         return set_ranged(&c->chunk_rows, text, len, CFG_CHUNK_ROWS_MIN, CFG_CHUNK_ROWS_MAX, w,
                           err);
-    case CK_WINDOW_ROWS:
-        return set_ranged(&c->window_rows, text, len, 0, INT64_MAX / 1024, w, err);
+    case CK_WINDOW_ROWS: return set_ranged(&c->window_rows, text, len, 0, INT64_MAX / 1024, w, err);
     case CK_STRICT:
     case CK_STEAL_CHUNKS:
     case CK_INPUT_VERIFY_CRC:
@@ -655,8 +618,7 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len
             return cfg_fail(err, w, "expected csv, parquet or postgres, got '%.*s'",
                             (int)(len > 60 ? 60 : len), text);
         return OCP_OK;
-    case CK_OUTPUT_SUMMARY:
-        return cfg_set_string(&c->summary_path, text, len, w, err);
+    case CK_OUTPUT_SUMMARY: return cfg_set_string(&c->summary_path, text, len, w, err);
     case CK_PROGRESS_SECONDS: {
         double d;
         if (cfg_parse_double(text, len, &d) != 0)

@@ -53,9 +53,7 @@ int cfg_pg_apply(struct cfg *c, enum cfg_key key, const char *text, size_t len,
     case CK_PG_SCHEMA:
         cfg_trim(&text, &len);
         return cfg_set_string(&c->pg_schema, text, len, w, err);
-    case CK_PG_TABLE:
-        cfg_trim(&text, &len);
-        return cfg_set_string(&c->pg_table, text, len, w, err);
+    case CK_PG_TABLE: cfg_trim(&text, &len); return cfg_set_string(&c->pg_table, text, len, w, err);
     case CK_PG_CREATE_PARTITIONS:
         cfg_trim(&text, &len);
         if (cfg_parse_bool(text, len, &c->pg_create_partitions) != 0)
@@ -112,19 +110,14 @@ int cfg_pg_reset(struct cfg *c, enum cfg_key key, const struct cfg_where *w, str
         free(c->pg_table);
         c->pg_table = NULL;
         break;
-    case CK_PG_CREATE_PARTITIONS:
-        c->pg_create_partitions = 1;
-        break;
-    case CK_PG_LOCK_TIMEOUT:
-        c->pg_lock_timeout_seconds = PG_DEFAULT_LOCK_TIMEOUT;
-        break;
+    case CK_PG_CREATE_PARTITIONS: c->pg_create_partitions = 1; break;
+    case CK_PG_LOCK_TIMEOUT: c->pg_lock_timeout_seconds = PG_DEFAULT_LOCK_TIMEOUT; break;
     case CK_PG_REPORT_PERIOD_ID:
         c->pg_report_period_auto = 0;
         c->pg_has_report_period_id = 0;
         c->pg_report_period_id = 0;
         break;
-    default:
-        break; /* the section itself has no value */
+    default: break; /* the section itself has no value */
     }
     return OCP_OK;
 }

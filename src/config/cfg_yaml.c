@@ -160,14 +160,10 @@ static int scalar_text(struct walk *wk, yaml_node_t *node, const struct cfg_wher
 static const char *shape_word(yaml_node_t *node)
 {
     switch (node->type) {
-    case YAML_SCALAR_NODE:
-        return "a single value";
-    case YAML_SEQUENCE_NODE:
-        return "a list";
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    default:
-        return "nothing";
+    case YAML_SCALAR_NODE: return "a single value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
     }
 }
 
@@ -424,9 +420,7 @@ static int walk_section(struct walk *wk, enum cfg_key section, yaml_node_t *map,
         if (v == NULL)
             return cfg_fail(wk->err, &w, "missing value");
         switch (cfg_key_shape(key)) {
-        case CS_SCALAR:
-            rc = walk_scalar(wk, key, v, &w);
-            break;
+        case CS_SCALAR: rc = walk_scalar(wk, key, v, &w); break;
         case CS_SECTION:
             if (v->type == YAML_MAPPING_NODE)
                 rc = walk_section(wk, key, v, kpath);
@@ -505,14 +499,9 @@ static int check_depth(const char *yaml, size_t len, const char *src, struct ocp
             break;
         case YAML_FLOW_SEQUENCE_END_TOKEN:
         case YAML_FLOW_MAPPING_END_TOKEN:
-        case YAML_BLOCK_END_TOKEN:
-            depth--;
-            break;
-        case YAML_STREAM_END_TOKEN:
-            done = 1;
-            break;
-        default:
-            break;
+        case YAML_BLOCK_END_TOKEN: depth--; break;
+        case YAML_STREAM_END_TOKEN: done = 1; break;
+        default: break;
         }
         yaml_token_delete(&tok);
     }

@@ -80,29 +80,17 @@ void ocp_error_format(const struct ocp_error *err, char *buf, size_t size)
 const char *ocp_status_name(int code)
 {
     switch (code) {
-    case OCP_OK:
-        return "ok";
-    case OCP_ERR_USAGE:
-        return "usage error";
-    case OCP_ERR_DATA:
-        return "data error";
-    case OCP_ERR_NOINPUT:
-        return "missing input";
-    case OCP_ERR_SOFTWARE:
-        return "internal error";
-    case OCP_ERR_OSERR:
-        return "system error";
-    case OCP_ERR_CANTCREAT:
-        return "cannot create output";
-    case OCP_ERR_IOERR:
-        return "I/O error";
-    case OCP_ERR_CONFIG:
-        return "config error";
-    case OCP_ERR_UNSUPPORTED:
-        return "unsupported";
-    case OCP_ERR_INTERRUPTED:
-        return "interrupted";
-    default:
-        return "error";
+    case OCP_OK: return "ok";
+    case OCP_ERR_USAGE: return "usage error";
+    case OCP_ERR_DATA: return "data error";
+    case OCP_ERR_NOINPUT: return "missing input";
+    case OCP_ERR_SOFTWARE: return "internal error";
+    case OCP_ERR_OSERR: return "system error";
+    case OCP_ERR_CANTCREAT: return "cannot create output";
+    case OCP_ERR_IOERR: return "I/O error";
+    case OCP_ERR_CONFIG: return "config error";
+    case OCP_ERR_UNSUPPORTED: return "unsupported";
+    case OCP_ERR_INTERRUPTED: return "interrupted";
+    default: return "error";
     }
 }

@@ -89,41 +89,16 @@ size_t txt_json_quote(const char *s, size_t len, char *out, size_t cap)
         unsigned char c = (unsigned char)s[i];
         elen = 0;
         switch (c) {
-        case '"':
-            esc[0] = '\\';
-            esc[1] = '"';
-            elen = 2;
-            break;
-        case '\\':
-            esc[0] = '\\';
-            esc[1] = '\\';
-            elen = 2;
-            break;
-        case '\b':
-            esc[0] = '\\';
-            esc[1] = 'b';
-            elen = 2;
-            break;
-        case '\f':
-            esc[0] = '\\';
-            esc[1] = 'f';
-            elen = 2;
-            break;
-        case '\n':
-            esc[0] = '\\';
-            esc[1] = 'n';
-            elen = 2;
-            break;
-        case '\r':
-            esc[0] = '\\';
-            esc[1] = 'r';
-            elen = 2;
-            break;
-        case '\t':
-            esc[0] = '\\';
-            esc[1] = 't';
-            elen = 2;
-            break;
+        /* One short escape a line, as a table reads. */
+        /* clang-format off */
+        case '"': esc[0] = '\\'; esc[1] = '"'; elen = 2; break;
+        case '\\': esc[0] = '\\'; esc[1] = '\\'; elen = 2; break;
+        case '\b': esc[0] = '\\'; esc[1] = 'b'; elen = 2; break;
+        case '\f': esc[0] = '\\'; esc[1] = 'f'; elen = 2; break;
+        case '\n': esc[0] = '\\'; esc[1] = 'n'; elen = 2; break;
+        case '\r': esc[0] = '\\'; esc[1] = 'r'; elen = 2; break;
+        case '\t': esc[0] = '\\'; esc[1] = 't'; elen = 2; break;
+        /* clang-format on */
         default:
             if (c < 0x20) {
                 esc[0] = '\\';

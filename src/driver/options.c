@@ -110,36 +110,16 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
     opterr = 0;
     while ((c = getopt_long(argc, argv, "c:i:o:t:qvhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            o->config = optarg;
-            break;
-        case 'i':
-            bad |= add_override(o, "input.path", optarg);
-            break;
-        case OPT_INPUT_FORMAT:
-            bad |= add_override(o, "input.format", optarg);
-            break;
-        case 'o':
-            bad |= add_override(o, "output.path", optarg);
-            break;
-        case OPT_FORMAT:
-            bad |= add_override(o, "output.format", optarg);
-            break;
-        case OPT_START:
-            bad |= add_override(o, "start_date", optarg);
-            break;
-        case OPT_END:
-            bad |= add_override(o, "end_date", optarg);
-            break;
-        case 't':
-            bad |= add_override(o, "threads", optarg);
-            break;
-        case OPT_CHUNK:
-            bad |= add_override(o, "chunk_rows", optarg);
-            break;
-        case OPT_STRICT:
-            bad |= add_override(o, "strict", "true");
-            break;
+        case 'c': o->config = optarg; break;
+        case 'i': bad |= add_override(o, "input.path", optarg); break;
+        case OPT_INPUT_FORMAT: bad |= add_override(o, "input.format", optarg); break;
+        case 'o': bad |= add_override(o, "output.path", optarg); break;
+        case OPT_FORMAT: bad |= add_override(o, "output.format", optarg); break;
+        case OPT_START: bad |= add_override(o, "start_date", optarg); break;
+        case OPT_END: bad |= add_override(o, "end_date", optarg); break;
+        case 't': bad |= add_override(o, "threads", optarg); break;
+        case OPT_CHUNK: bad |= add_override(o, "chunk_rows", optarg); break;
+        case OPT_STRICT: bad |= add_override(o, "strict", "true"); break;
         case OPT_SET: {
             char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg) {
@@ -161,18 +141,10 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
             }
             break;
         }
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'h':
-            o->help = 1;
-            break;
-        case 'V':
-            o->version = 1;
-            break;
+        case 'q': o->quiet = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'h': o->help = 1; break;
+        case 'V': o->version = 1; break;
         default:
             if (optopt != 0)
                 snprintf(msg, msize, "option -%c is unknown or lacks its value", optopt);

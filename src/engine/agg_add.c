@@ -782,16 +782,13 @@ int agg_partial_add(struct agg_partial *p, const struct ocp_batch *b, struct ocp
         return rc;
     p->stats.rows_read[b->table] += (int64_t)b->nrows;
     switch (b->table) {
-    case OCP_TABLE_POD:
-        return add_pods(p, b, err);
-    case OCP_TABLE_STORAGE:
-        return agg_add_storage(p, b, err);
+    case OCP_TABLE_POD: return add_pods(p, b, err);
+    case OCP_TABLE_STORAGE: return agg_add_storage(p, b, err);
     case OCP_TABLE_NODE_LABELS:
         return agg_add_label_rows(p, b, &p->node_labels, NL_NODE, NL_LABELS, "node_labels", 1, err);
     case OCP_TABLE_NAMESPACE_LABELS:
         return agg_add_label_rows(p, b, &p->ns_labels, NSL_NAMESPACE, NSL_LABELS,
                                   "namespace_labels", 0, err);
-    default:
-        return OCP_ERR_SOFTWARE;
+    default: return OCP_ERR_SOFTWARE;
     }
 }

@@ -91,14 +91,10 @@ void agg_day_index_put_cache(const struct agg_day_index *ix, struct agg_finish_c
 static const struct hmap *table_of(const struct agg_partial *p, int t)
 {
     switch (t) {
-    case AGG_IX_CAPS:
-        return &p->caps;
-    case AGG_IX_PODS:
-        return &p->pods;
-    case AGG_IX_STORAGE:
-        return &p->storage;
-    default:
-        return &p->vnodes;
+    case AGG_IX_CAPS: return &p->caps;
+    case AGG_IX_PODS: return &p->pods;
+    case AGG_IX_STORAGE: return &p->storage;
+    default: return &p->vnodes;
     }
 }
 

@@ -37,20 +37,13 @@ struct map_fields {
 static struct hmap *map_of(struct agg_partial *p, int which)
 {
     switch (which) {
-    case MAP_PODS:
-        return &p->pods;
-    case MAP_CAPS:
-        return &p->caps;
-    case MAP_NODE_LABELS:
-        return &p->node_labels;
-    case MAP_NS_LABELS:
-        return &p->ns_labels;
-    case MAP_NODES:
-        return &p->nodes;
-    case MAP_VNODES:
-        return &p->vnodes;
-    default:
-        return &p->storage;
+    case MAP_PODS: return &p->pods;
+    case MAP_CAPS: return &p->caps;
+    case MAP_NODE_LABELS: return &p->node_labels;
+    case MAP_NS_LABELS: return &p->ns_labels;
+    case MAP_NODES: return &p->nodes;
+    case MAP_VNODES: return &p->vnodes;
+    default: return &p->storage;
     }
 }
 
@@ -114,18 +107,11 @@ static int merge_entry(struct agg_partial *dst, int which, const unsigned char *
         if (agg_merge_pod_val(&dst->pool, dv, sv))
             return OCP_ERR_DATA;
         break;
-    case MAP_CAPS:
-        agg_merge_cap_val(dv, sv);
-        break;
+    case MAP_CAPS: agg_merge_cap_val(dv, sv); break;
     case MAP_NODE_LABELS:
-    case MAP_NS_LABELS:
-        agg_merge_lab_val(&dst->pool, dv, sv);
-        break;
-    case MAP_NODES:
-        agg_merge_node_val(&dst->pool, dv, sv);
-        break;
-    case MAP_VNODES:
-        break;
+    case MAP_NS_LABELS: agg_merge_lab_val(&dst->pool, dv, sv); break;
+    case MAP_NODES: agg_merge_node_val(&dst->pool, dv, sv); break;
+    case MAP_VNODES: break;
     default:
         if (agg_merge_sto_val(dv, sv))
             return OCP_ERR_DATA;
@@ -326,11 +312,8 @@ static int32_t entry_day(int which, const unsigned char *entry)
     int32_t day;
     int64_t ts;
     switch (which) {
-    case MAP_NODES:
-        return INT32_MIN;
-    case MAP_CAPS:
-        memcpy(&ts, entry + offsetof(struct cap_key, ts), 8);
-        return agg_day_of(ts);
+    case MAP_NODES: return INT32_MIN;
+    case MAP_CAPS: memcpy(&ts, entry + offsetof(struct cap_key, ts), 8); return agg_day_of(ts);
     default:
         /* Every other key starts with its int32 day. */
         memcpy(&day, entry, 4);

@@ -139,9 +139,7 @@ static inline int xsum_add(struct xsum *s, double v)
         c = __builtin_add_overflow(s->w[1], lo, &s->w[1]);
         c += hi;
         break;
-    default:
-        c = lo;
-        break;
+    default: c = lo; break;
     }
     if (__builtin_add_overflow((int64_t)s->w[2], (int64_t)c, &top))
         return 1;

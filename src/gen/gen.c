@@ -74,16 +74,11 @@ int64_t gen_expected_rows(const struct gen_config *c, enum ocp_table table)
 {
     int64_t hours = (int64_t)c->days * 24;
     switch (table) {
-    case OCP_TABLE_POD:
-        return (int64_t)c->nodes * c->pods_per_node * hours;
-    case OCP_TABLE_STORAGE:
-        return volumes_per_hour(c) * hours;
-    case OCP_TABLE_NODE_LABELS:
-        return (int64_t)c->nodes * hours;
-    case OCP_TABLE_NAMESPACE_LABELS:
-        return (int64_t)c->namespaces * hours;
-    default:
-        return 0;
+    case OCP_TABLE_POD: return (int64_t)c->nodes * c->pods_per_node * hours;
+    case OCP_TABLE_STORAGE: return volumes_per_hour(c) * hours;
+    case OCP_TABLE_NODE_LABELS: return (int64_t)c->nodes * hours;
+    case OCP_TABLE_NAMESPACE_LABELS: return (int64_t)c->namespaces * hours;
+    default: return 0;
     }
 }
 

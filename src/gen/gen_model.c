@@ -49,52 +49,22 @@ static void make_node(struct gen_model *m, uint32_t i, uint32_t r_master, uint32
     const char *rname;
     uint32_t a = i < 8 ? i : 8 + i % 3;
 
+    /* One node kind a line, as a table reads. */
+    /* clang-format off */
     switch (a) {
-    case 0:
-        n->role = GEN_MASTER;
-        n->role_text = r_master;
-        break;
-    case 1:
-        n->role = GEN_INFRA;
-        n->role_text = r_empty;
-        break;
-    case 2:
-        n->role = GEN_WORKER;
-        n->role_text = r_worker;
-        break;
-    case 3:
-        n->role = GEN_WORKER;
-        n->role_text = OCP_NULL_ID;
-        break;
-    case 4:
-        n->role = GEN_MASTER;
-        n->role_text = OCP_NULL_ID;
-        break;
-    case 5:
-        n->role = GEN_INFRA;
-        n->role_text = r_infra;
-        break;
-    case 6:
-        n->role = GEN_WORKER;
-        n->role_text = r_empty;
-        break;
-    case 7:
-        n->role = GEN_WORKER;
-        n->role_text = r_worker;
-        break;
-    case 8:
-        n->role = GEN_WORKER;
-        n->role_text = r_worker;
-        break;
-    case 9:
-        n->role = GEN_WORKER;
-        n->role_text = OCP_NULL_ID;
-        break;
-    default:
-        n->role = GEN_WORKER;
-        n->role_text = r_empty;
-        break;
+    case 0: n->role = GEN_MASTER; n->role_text = r_master; break;
+    case 1: n->role = GEN_INFRA; n->role_text = r_empty; break;
+    case 2: n->role = GEN_WORKER; n->role_text = r_worker; break;
+    case 3: n->role = GEN_WORKER; n->role_text = OCP_NULL_ID; break;
+    case 4: n->role = GEN_MASTER; n->role_text = OCP_NULL_ID; break;
+    case 5: n->role = GEN_INFRA; n->role_text = r_infra; break;
+    case 6: n->role = GEN_WORKER; n->role_text = r_empty; break;
+    case 7: n->role = GEN_WORKER; n->role_text = r_worker; break;
+    case 8: n->role = GEN_WORKER; n->role_text = r_worker; break;
+    case 9: n->role = GEN_WORKER; n->role_text = OCP_NULL_ID; break;
+    default: n->role = GEN_WORKER; n->role_text = r_empty; break;
     }
+    /* clang-format on */
     rname = n->role == GEN_MASTER ? "master" : n->role == GEN_INFRA ? "infra" : "worker";
     n->name = gen_dict_addf(&m->node, "ocp-%05llx-%s-%u",
                             (unsigned long long)(m->cfg.seed & 0xfffff), rname, i);

@@ -228,20 +228,10 @@ void gen_fill(const struct gen_model *m, enum ocp_table table, int64_t row, size
 {
     blk->b.nrows = n;
     switch (table) {
-    case OCP_TABLE_POD:
-        fill_pod(m, row, n, blk);
-        break;
-    case OCP_TABLE_STORAGE:
-        fill_storage(m, row, n, blk);
-        break;
-    case OCP_TABLE_NODE_LABELS:
-        fill_node_labels(m, row, n, blk);
-        break;
-    case OCP_TABLE_NAMESPACE_LABELS:
-        fill_ns_labels(m, row, n, blk);
-        break;
-    default:
-        blk->b.nrows = 0;
-        break;
+    case OCP_TABLE_POD: fill_pod(m, row, n, blk); break;
+    case OCP_TABLE_STORAGE: fill_storage(m, row, n, blk); break;
+    case OCP_TABLE_NODE_LABELS: fill_node_labels(m, row, n, blk); break;
+    case OCP_TABLE_NAMESPACE_LABELS: fill_ns_labels(m, row, n, blk); break;
+    default: blk->b.nrows = 0; break;
     }
 }

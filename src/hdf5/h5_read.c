@@ -317,22 +317,14 @@ done:
 static const char *class_name(H5T_class_t cls)
 {
     switch (cls) {
-    case H5T_INTEGER:
-        return "integer";
-    case H5T_FLOAT:
-        return "float";
-    case H5T_STRING:
-        return "string";
-    case H5T_COMPOUND:
-        return "compound";
-    case H5T_ENUM:
-        return "enum";
-    case H5T_VLEN:
-        return "variable-length sequence";
-    case H5T_ARRAY:
-        return "array";
-    default:
-        return "unsupported";
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "float";
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    case H5T_ENUM: return "enum";
+    case H5T_VLEN: return "variable-length sequence";
+    case H5T_ARRAY: return "array";
+    default: return "unsupported";
     }
 }
 

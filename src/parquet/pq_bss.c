@@ -35,18 +35,10 @@ int pq_bss_decode(const uint8_t *data, size_t len, size_t n, size_t width, uint8
                              "BYTE_STREAM_SPLIT: %zu bytes hold %zu values, %zu expected", len,
                              stride, n);
     switch (width) {
-    case 1:
-        memcpy(out, data, n);
-        break;
-    case 2:
-        gather_w(data, stride, n, out, 2);
-        break;
-    case 4:
-        gather_w(data, stride, n, out, 4);
-        break;
-    case 8:
-        gather_w(data, stride, n, out, 8);
-        break;
+    case 1: memcpy(out, data, n); break;
+    case 2: gather_w(data, stride, n, out, 2); break;
+    case 4: gather_w(data, stride, n, out, 4); break;
+    case 8: gather_w(data, stride, n, out, 8); break;
     default:
         /* Wide fixed-length values: stream by stream is kinder to caches. */
         for (size_t k = 0; k < width; k++) {

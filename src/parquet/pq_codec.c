@@ -29,22 +29,14 @@
 const char *pq_codec_name(enum pq_codec codec)
 {
     switch (codec) {
-    case PQ_CODEC_UNCOMPRESSED:
-        return "UNCOMPRESSED";
-    case PQ_CODEC_SNAPPY:
-        return "SNAPPY";
-    case PQ_CODEC_GZIP:
-        return "GZIP";
-    case PQ_CODEC_LZO:
-        return "LZO";
-    case PQ_CODEC_BROTLI:
-        return "BROTLI";
-    case PQ_CODEC_LZ4:
-        return "LZ4";
-    case PQ_CODEC_ZSTD:
-        return "ZSTD";
-    case PQ_CODEC_LZ4_RAW:
-        return "LZ4_RAW";
+    case PQ_CODEC_UNCOMPRESSED: return "UNCOMPRESSED";
+    case PQ_CODEC_SNAPPY: return "SNAPPY";
+    case PQ_CODEC_GZIP: return "GZIP";
+    case PQ_CODEC_LZO: return "LZO";
+    case PQ_CODEC_BROTLI: return "BROTLI";
+    case PQ_CODEC_LZ4: return "LZ4";
+    case PQ_CODEC_ZSTD: return "ZSTD";
+    case PQ_CODEC_LZ4_RAW: return "LZ4_RAW";
     }
     return "UNKNOWN";
 }
@@ -222,16 +214,12 @@ int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen, uint8_
     case PQ_CODEC_SNAPPY: {
         size_t ulen = 0;
         switch (pq_snappy_decode(src, srclen, dst, dstlen, &ulen)) {
-        case 0:
-            return OCP_OK;
-        case PQ_SNAPPY_LENGTH:
-            return bad_size(err, codec, ulen, dstlen);
-        default:
-            return corrupt(err, codec, "malformed snappy stream");
+        case 0: return OCP_OK;
+        case PQ_SNAPPY_LENGTH: return bad_size(err, codec, ulen, dstlen);
+        default: return corrupt(err, codec, "malformed snappy stream");
         }
     }
-    case PQ_CODEC_GZIP:
-        return gunzip(src, srclen, dst, dstlen, err);
+    case PQ_CODEC_GZIP: return gunzip(src, srclen, dst, dstlen, err);
     case PQ_CODEC_ZSTD: {
         size_t got = ZSTD_decompress(dst, dstlen, src, srclen);
         if (ZSTD_isError(got))
@@ -260,8 +248,7 @@ int pq_decompress(enum pq_codec codec, const uint8_t *src, size_t srclen, uint8_
             return bad_size(err, codec, (size_t)got, dstlen);
         return OCP_OK;
     }
-    case PQ_CODEC_LZ4:
-        return lz4_legacy(src, srclen, dst, dstlen, err);
+    case PQ_CODEC_LZ4: return lz4_legacy(src, srclen, dst, dstlen, err);
     case PQ_CODEC_LZO:
         return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
                              "LZO-compressed pages are not supported");
@@ -330,8 +317,7 @@ int pq_compress(enum pq_codec codec, int level, const uint8_t *src, size_t srcle
         out->len = n;
         return OCP_OK;
     }
-    case PQ_CODEC_GZIP:
-        return gzip_compress(level, src, srclen, out, err);
+    case PQ_CODEC_GZIP: return gzip_compress(level, src, srclen, out, err);
     case PQ_CODEC_ZSTD: {
         size_t n = ZSTD_compressBound(srclen), got;
         if (pq_buf_reserve(out, n) != OCP_OK)
@@ -374,8 +360,7 @@ int pq_compress(enum pq_codec codec, int level, const uint8_t *src, size_t srcle
         return OCP_OK;
     }
     case PQ_CODEC_LZ4:
-    case PQ_CODEC_LZO:
-        break;
+    case PQ_CODEC_LZO: break;
     }
     return ocp_error_set(err, OCP_ERR_UNSUPPORTED, NULL, -1, NULL,
                          "writing %s pages is not supported", pq_codec_name(codec));

@@ -66,9 +66,7 @@ int pq_timestamp_to_us(int64_t v, enum pq_time_unit unit, int64_t *us)
         *us = r < 0 ? q - 1 : q;
         return 0;
     }
-    default:
-        *us = v == INT64_MIN ? INT64_MIN + 1 : v;
-        return v == INT64_MIN;
+    default: *us = v == INT64_MIN ? INT64_MIN + 1 : v; return v == INT64_MIN;
     }
 }
 

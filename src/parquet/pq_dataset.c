@@ -48,8 +48,7 @@ int pq_errno_status(int e)
     case EACCES:
     case EPERM:
     case ELOOP:
-    case ENAMETOOLONG:
-        return OCP_ERR_NOINPUT;
+    case ENAMETOOLONG: return OCP_ERR_NOINPUT;
     default:
         /* EIO, ESTALE, ENXIO (a vanished mount) and the rest: reading
          * failed, which retrying later may cure. */

@@ -89,9 +89,7 @@ static int sink_put(const struct delta_out *o, size_t idx, uint64_t value)
 {
     int32_t l;
     switch (o->kind) {
-    case SINK_INT64:
-        o->i64[idx] = (int64_t)value;
-        return OCP_OK;
+    case SINK_INT64: o->i64[idx] = (int64_t)value; return OCP_OK;
     case SINK_LEN32:
     case SINK_BYTES_LEN:
         l = (int32_t)(uint32_t)value;

@@ -386,9 +386,7 @@ static int decode_bound(const struct pq_colinfo *c, const uint8_t *p, size_t len
         }
         *kind = 0;
         return 1;
-    default:
-        *kind = 0;
-        return 1;
+    default: *kind = 0; return 1;
     }
 }
 

@@ -97,9 +97,7 @@ static int add_scalar(struct tbuf *b, const struct pq_colinfo *ci, const struct 
         else
             n = snprintf(num, sizeof num, "%lld", (long long)rd_i64(vals + 8 * i));
         break;
-    case PQ_BOOLEAN:
-        n = snprintf(num, sizeof num, "%s", vals[i] ? "true" : "false");
-        break;
+    case PQ_BOOLEAN: n = snprintf(num, sizeof num, "%s", vals[i] ? "true" : "false"); break;
     case PQ_FLOAT:
     case PQ_DOUBLE: {
         double d;
@@ -116,8 +114,7 @@ static int add_scalar(struct tbuf *b, const struct pq_colinfo *ci, const struct 
             n = snprintf(num, sizeof num, "%.17g", d);
         break;
     }
-    default:
-        return OCP_ERR_UNSUPPORTED;
+    default: return OCP_ERR_UNSUPPORTED;
     }
     if (n < 0)
         return OCP_ERR_SOFTWARE;

@@ -254,9 +254,7 @@ static void decode_schema_el(struct pq_tr *t, struct pq_file *f, struct pq_schem
                 pq_tr_skip(t, type);
             }
             break;
-        default:
-            pq_tr_skip(t, type);
-            break;
+        default: pq_tr_skip(t, type); break;
         }
     }
     if (!have_name)
@@ -274,12 +272,8 @@ static void decode_stats(struct pq_tr *t, struct pq_rawstats *s)
     memset(s, 0, sizeof *s);
     while (pq_tr_field(t, &last, &id, &type)) {
         switch (id) {
-        case 1:
-            s->has_max = pq_tr_binary(t, type, &s->max, &s->max_len);
-            break;
-        case 2:
-            s->has_min = pq_tr_binary(t, type, &s->min, &s->min_len);
-            break;
+        case 1: s->has_max = pq_tr_binary(t, type, &s->max, &s->max_len); break;
+        case 2: s->has_min = pq_tr_binary(t, type, &s->min, &s->min_len); break;
         case 3:
             if (pq_tr_int(t, type, &v)) {
                 s->has_null_count = 1;
@@ -292,15 +286,9 @@ static void decode_stats(struct pq_tr *t, struct pq_rawstats *s)
                 s->distinct_count = v;
             }
             break;
-        case 5:
-            s->has_max_value = pq_tr_binary(t, type, &s->max_value, &s->max_value_len);
-            break;
-        case 6:
-            s->has_min_value = pq_tr_binary(t, type, &s->min_value, &s->min_value_len);
-            break;
-        default:
-            pq_tr_skip(t, type);
-            break;
+        case 5: s->has_max_value = pq_tr_binary(t, type, &s->max_value, &s->max_value_len); break;
+        case 6: s->has_min_value = pq_tr_binary(t, type, &s->min_value, &s->min_value_len); break;
+        default: pq_tr_skip(t, type); break;
         }
     }
 }
@@ -341,9 +329,7 @@ static void decode_colmeta(struct pq_tr *t, struct pq_chunkmeta *c)
             if (read_i64(t, type, &c->num_values))
                 seen |= 4u;
             break;
-        case 6:
-            read_i64(t, type, &c->total_uncompressed);
-            break;
+        case 6: read_i64(t, type, &c->total_uncompressed); break;
         case 7:
             if (read_i64(t, type, &c->total_compressed))
                 seen |= 8u;
@@ -352,12 +338,8 @@ static void decode_colmeta(struct pq_tr *t, struct pq_chunkmeta *c)
             if (read_i64(t, type, &c->data_page_offset))
                 seen |= 16u;
             break;
-        case 10:
-            read_i64(t, type, &c->index_page_offset);
-            break;
-        case 11:
-            read_i64(t, type, &c->dictionary_page_offset);
-            break;
+        case 10: read_i64(t, type, &c->index_page_offset); break;
+        case 11: read_i64(t, type, &c->dictionary_page_offset); break;
         case 12:
             if (type == PQ_TC_STRUCT && pq_tr_enter(t)) {
                 decode_stats(t, &c->stats);
@@ -367,9 +349,7 @@ static void decode_colmeta(struct pq_tr *t, struct pq_chunkmeta *c)
                 pq_tr_skip(t, type);
             }
             break;
-        default:
-            pq_tr_skip(t, type);
-            break;
+        default: pq_tr_skip(t, type); break;
         }
     }
     if (!t->bad && seen != 31u)
@@ -546,16 +526,12 @@ int pq_meta_decode(struct pq_file *f, const uint8_t *p, size_t len, struct ocp_e
             f->nkv = n > 0 ? (size_t)n : 0;
             break;
         }
-        case 6:
-            f->created_by = read_str(&t, f, type);
-            break;
+        case 6: f->created_by = read_str(&t, f, type); break;
         case 8:
             f->has_encryption = 1;
             pq_tr_skip(&t, type);
             break;
-        default:
-            pq_tr_skip(&t, type);
-            break;
+        default: pq_tr_skip(&t, type); break;
         }
     }
     if (!t.bad && seen != 7u)
@@ -599,9 +575,7 @@ static void decode_data_v1(struct pq_tr *t, struct pq_page_header *h)
                 seen |= 8u;
             }
             break;
-        default:
-            pq_tr_skip(t, type);
-            break;
+        default: pq_tr_skip(t, type); break;
         }
     }
     if (!t->bad && seen != 15u)
@@ -648,9 +622,7 @@ static void decode_data_v2(struct pq_tr *t, struct pq_page_header *h)
             if ((b = pq_tr_bool(t, type)) >= 0)
                 h->is_compressed = b;
             break;
-        default:
-            pq_tr_skip(t, type);
-            break;
+        default: pq_tr_skip(t, type); break;
         }
     }
     if (!t->bad && seen != 63u)
@@ -676,9 +648,7 @@ static void decode_dict_header(struct pq_tr *t, struct pq_page_header *h)
                 seen |= 2u;
             }
             break;
-        default:
-            pq_tr_skip(t, type);
-            break;
+        default: pq_tr_skip(t, type); break;
         }
     }
     if (!t->bad && seen != 3u)
@@ -737,9 +707,7 @@ int pq_page_header_decode(const uint8_t *p, size_t len, struct pq_page_header *h
             }
             pq_tr_leave(&t);
             break;
-        default:
-            pq_tr_skip(&t, type);
-            break;
+        default: pq_tr_skip(&t, type); break;
         }
     }
     if (t.bad && t.truncated)

@@ -19,22 +19,14 @@
 size_t pq_slot_size(const struct pq_colinfo *c)
 {
     switch (c->type) {
-    case PQ_BOOLEAN:
-        return 1;
-    case PQ_INT32:
-        return 4;
-    case PQ_INT64:
-        return 8;
-    case PQ_INT96:
-        return 12;
-    case PQ_FLOAT:
-        return 4;
-    case PQ_DOUBLE:
-        return 8;
-    case PQ_BYTE_ARRAY:
-        return 4;
-    case PQ_FIXED_LEN_BYTE_ARRAY:
-        return (size_t)c->type_length;
+    case PQ_BOOLEAN: return 1;
+    case PQ_INT32: return 4;
+    case PQ_INT64: return 8;
+    case PQ_INT96: return 12;
+    case PQ_FLOAT: return 4;
+    case PQ_DOUBLE: return 8;
+    case PQ_BYTE_ARRAY: return 4;
+    case PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)c->type_length;
     }
     return 0;
 }

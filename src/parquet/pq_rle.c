@@ -88,9 +88,7 @@ PQ_INLINE void unpack_groups_w(const uint8_t *in, const uint8_t *end, uint32_t *
 }
 
 #define PQ_UNPACK_CASE(W)                                                                          \
-    case W:                                                                                        \
-        unpack_groups_w(in, end, out, groups, W);                                                  \
-        break;
+    case W: unpack_groups_w(in, end, out, groups, W); break;
 
 /* Dispatches to a copy of unpack_groups_w specialised for bw. */
 static void unpack_groups(const uint8_t *in, const uint8_t *end, uint32_t *out, size_t groups,

@@ -57,25 +57,13 @@ static void set_logical(struct pq_colinfo *c, const struct pq_schema_el *el)
         return;
     }
     switch (el->converted) {
-    case PQ_CT_UTF8:
-        c->logical = PQ_LT_STRING;
-        break;
+    case PQ_CT_UTF8: c->logical = PQ_LT_STRING; break;
     case PQ_CT_MAP:
-    case PQ_CT_MAP_KEY_VALUE:
-        c->logical = PQ_LT_MAP;
-        break;
-    case PQ_CT_LIST:
-        c->logical = PQ_LT_LIST;
-        break;
-    case PQ_CT_ENUM:
-        c->logical = PQ_LT_ENUM;
-        break;
-    case PQ_CT_DECIMAL:
-        c->logical = PQ_LT_DECIMAL;
-        break;
-    case PQ_CT_DATE:
-        c->logical = PQ_LT_DATE;
-        break;
+    case PQ_CT_MAP_KEY_VALUE: c->logical = PQ_LT_MAP; break;
+    case PQ_CT_LIST: c->logical = PQ_LT_LIST; break;
+    case PQ_CT_ENUM: c->logical = PQ_LT_ENUM; break;
+    case PQ_CT_DECIMAL: c->logical = PQ_LT_DECIMAL; break;
+    case PQ_CT_DATE: c->logical = PQ_LT_DATE; break;
     case PQ_CT_TIME_MILLIS:
     case PQ_CT_TIME_MICROS:
         c->logical = PQ_LT_TIME;
@@ -104,14 +92,9 @@ static void set_logical(struct pq_colinfo *c, const struct pq_schema_el *el)
         c->int_bits = 8 << (el->converted - PQ_CT_INT_8);
         c->int_signed = 1;
         break;
-    case PQ_CT_JSON:
-        c->logical = PQ_LT_JSON;
-        break;
-    case PQ_CT_BSON:
-        c->logical = PQ_LT_BSON;
-        break;
-    default:
-        break;
+    case PQ_CT_JSON: c->logical = PQ_LT_JSON; break;
+    case PQ_CT_BSON: c->logical = PQ_LT_BSON; break;
+    default: break;
     }
 }
 
@@ -269,22 +252,14 @@ int pq_column_find(const struct pq_file *f, const char *name)
 const char *pq_type_name(enum pq_type t)
 {
     switch (t) {
-    case PQ_BOOLEAN:
-        return "BOOLEAN";
-    case PQ_INT32:
-        return "INT32";
-    case PQ_INT64:
-        return "INT64";
-    case PQ_INT96:
-        return "INT96";
-    case PQ_FLOAT:
-        return "FLOAT";
-    case PQ_DOUBLE:
-        return "DOUBLE";
-    case PQ_BYTE_ARRAY:
-        return "BYTE_ARRAY";
-    case PQ_FIXED_LEN_BYTE_ARRAY:
-        return "FIXED_LEN_BYTE_ARRAY";
+    case PQ_BOOLEAN: return "BOOLEAN";
+    case PQ_INT32: return "INT32";
+    case PQ_INT64: return "INT64";
+    case PQ_INT96: return "INT96";
+    case PQ_FLOAT: return "FLOAT";
+    case PQ_DOUBLE: return "DOUBLE";
+    case PQ_BYTE_ARRAY: return "BYTE_ARRAY";
+    case PQ_FIXED_LEN_BYTE_ARRAY: return "FIXED_LEN_BYTE_ARRAY";
     }
     return "UNKNOWN";
 }
@@ -292,26 +267,16 @@ const char *pq_type_name(enum pq_type t)
 const char *pq_encoding_name(int e)
 {
     switch (e) {
-    case PQ_ENC_PLAIN:
-        return "PLAIN";
-    case PQ_ENC_PLAIN_DICTIONARY:
-        return "PLAIN_DICTIONARY";
-    case PQ_ENC_RLE:
-        return "RLE";
-    case PQ_ENC_BIT_PACKED:
-        return "BIT_PACKED";
-    case PQ_ENC_DELTA_BINARY_PACKED:
-        return "DELTA_BINARY_PACKED";
-    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
-        return "DELTA_LENGTH_BYTE_ARRAY";
-    case PQ_ENC_DELTA_BYTE_ARRAY:
-        return "DELTA_BYTE_ARRAY";
-    case PQ_ENC_RLE_DICTIONARY:
-        return "RLE_DICTIONARY";
-    case PQ_ENC_BYTE_STREAM_SPLIT:
-        return "BYTE_STREAM_SPLIT";
-    default:
-        return "UNKNOWN";
+    case PQ_ENC_PLAIN: return "PLAIN";
+    case PQ_ENC_PLAIN_DICTIONARY: return "PLAIN_DICTIONARY";
+    case PQ_ENC_RLE: return "RLE";
+    case PQ_ENC_BIT_PACKED: return "BIT_PACKED";
+    case PQ_ENC_DELTA_BINARY_PACKED: return "DELTA_BINARY_PACKED";
+    case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY: return "DELTA_LENGTH_BYTE_ARRAY";
+    case PQ_ENC_DELTA_BYTE_ARRAY: return "DELTA_BYTE_ARRAY";
+    case PQ_ENC_RLE_DICTIONARY: return "RLE_DICTIONARY";
+    case PQ_ENC_BYTE_STREAM_SPLIT: return "BYTE_STREAM_SPLIT";
+    default: return "UNKNOWN";
     }
 }
 
@@ -325,24 +290,12 @@ void pq_logical_describe(const struct pq_colinfo *c, char *buf, size_t size)
     if (size == 0)
         return;
     switch (c->logical) {
-    case PQ_LT_STRING:
-        snprintf(buf, size, "STRING");
-        break;
-    case PQ_LT_MAP:
-        snprintf(buf, size, "MAP");
-        break;
-    case PQ_LT_LIST:
-        snprintf(buf, size, "LIST");
-        break;
-    case PQ_LT_ENUM:
-        snprintf(buf, size, "ENUM");
-        break;
-    case PQ_LT_DECIMAL:
-        snprintf(buf, size, "DECIMAL(%d,%d)", c->precision, c->scale);
-        break;
-    case PQ_LT_DATE:
-        snprintf(buf, size, "DATE");
-        break;
+    case PQ_LT_STRING: snprintf(buf, size, "STRING"); break;
+    case PQ_LT_MAP: snprintf(buf, size, "MAP"); break;
+    case PQ_LT_LIST: snprintf(buf, size, "LIST"); break;
+    case PQ_LT_ENUM: snprintf(buf, size, "ENUM"); break;
+    case PQ_LT_DECIMAL: snprintf(buf, size, "DECIMAL(%d,%d)", c->precision, c->scale); break;
+    case PQ_LT_DATE: snprintf(buf, size, "DATE"); break;
     case PQ_LT_TIME:
         snprintf(buf, size, "TIME(%s,%s)", unit_name(c->time_unit), c->utc ? "UTC" : "local");
         break;
@@ -352,23 +305,11 @@ void pq_logical_describe(const struct pq_colinfo *c, char *buf, size_t size)
     case PQ_LT_INTEGER:
         snprintf(buf, size, "INT(%d,%s)", c->int_bits, c->int_signed ? "signed" : "unsigned");
         break;
-    case PQ_LT_UNKNOWN:
-        snprintf(buf, size, "NULL");
-        break;
-    case PQ_LT_JSON:
-        snprintf(buf, size, "JSON");
-        break;
-    case PQ_LT_BSON:
-        snprintf(buf, size, "BSON");
-        break;
-    case PQ_LT_UUID:
-        snprintf(buf, size, "UUID");
-        break;
-    case PQ_LT_FLOAT16:
-        snprintf(buf, size, "FLOAT16");
-        break;
-    default:
-        buf[0] = '\0';
-        break;
+    case PQ_LT_UNKNOWN: snprintf(buf, size, "NULL"); break;
+    case PQ_LT_JSON: snprintf(buf, size, "JSON"); break;
+    case PQ_LT_BSON: snprintf(buf, size, "BSON"); break;
+    case PQ_LT_UUID: snprintf(buf, size, "UUID"); break;
+    case PQ_LT_FLOAT16: snprintf(buf, size, "FLOAT16"); break;
+    default: buf[0] = '\0'; break;
     }
 }

@@ -190,8 +190,7 @@ static int to_time(const struct pq_file *f, int rg, int col, const struct pq_col
         *out = ts;
         return OCP_OK;
     }
-    default:
-        return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column is not a timestamp");
+    default: return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column is not a timestamp");
     }
     if (def != NULL)
         for (i = 0; i < n; i++)
@@ -311,8 +310,7 @@ static int to_number(const struct pq_file *f, int rg, int col, const struct pq_c
                 d[i] = v->ids[i] == OCP_NULL_ID ? NAN : dv[v->ids[i]];
             break;
         }
-        default:
-            return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column is not numeric");
+        default: return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column is not numeric");
         }
     }
     /* A DOUBLE column's NULL entries hold NaN already (pq_colvalues). */
@@ -427,12 +425,8 @@ int pq_table_read(struct pq_file *f, enum ocp_table table, int rg, int64_t row_o
         if (rc != OCP_OK)
             break;
         switch (ts->cols[j].kind) {
-        case OCP_KIND_TIME:
-            rc = to_time(f, rg, col, &v, arena, &oc->ts, err);
-            break;
-        case OCP_KIND_NUMBER:
-            rc = to_number(f, rg, col, &v, arena, &oc->num, err);
-            break;
+        case OCP_KIND_TIME: rc = to_time(f, rg, col, &v, arena, &oc->ts, err); break;
+        case OCP_KIND_NUMBER: rc = to_number(f, rg, col, &v, arena, &oc->num, err); break;
         case OCP_KIND_STRING:
         case OCP_KIND_LABELS:
             oc->str.ids = v.ids;

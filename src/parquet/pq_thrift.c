@@ -113,14 +113,10 @@ static void skip_value(struct pq_tr *t, int type, int in_coll)
         if (in_coll)
             (void)read_byte(t);
         break;
-    case PQ_TC_BYTE:
-        (void)read_byte(t);
-        break;
+    case PQ_TC_BYTE: (void)read_byte(t); break;
     case PQ_TC_I16:
     case PQ_TC_I32:
-    case PQ_TC_I64:
-        (void)pq_tr_varint(t);
-        break;
+    case PQ_TC_I64: (void)pq_tr_varint(t); break;
     case PQ_TC_DOUBLE:
         if (pq_tr_left(t) < 8)
             fail_short(t);
@@ -180,9 +176,7 @@ static void skip_value(struct pq_tr *t, int type, int in_coll)
         pq_tr_skip_struct_rest(t);
         pq_tr_leave(t);
         break;
-    default:
-        pq_tr_fail(t, "thrift value has an unknown type");
-        break;
+    default: pq_tr_fail(t, "thrift value has an unknown type"); break;
     }
 }
 
@@ -203,14 +197,10 @@ void pq_tr_skip_struct_rest(struct pq_tr *t)
 int pq_tr_int(struct pq_tr *t, int type, int64_t *v)
 {
     switch (type) {
-    case PQ_TC_BYTE:
-        *v = (int8_t)read_byte(t);
-        return !t->bad;
+    case PQ_TC_BYTE: *v = (int8_t)read_byte(t); return !t->bad;
     case PQ_TC_I16:
     case PQ_TC_I32:
-    case PQ_TC_I64:
-        *v = zigzag(pq_tr_varint(t));
-        return !t->bad;
+    case PQ_TC_I64: *v = zigzag(pq_tr_varint(t)); return !t->bad;
     default:
         skip_value(t, type, 0);
         *v = 0;

@@ -261,11 +261,9 @@ static int decode_all(struct pq_cr *c, int enc, const uint8_t *p, size_t len, si
     if (m == 0)
         return OCP_OK;
     switch (enc) {
-    case PQ_ENC_PLAIN:
-        return plain_values(c, p, len, 0, m, dst);
+    case PQ_ENC_PLAIN: return plain_values(c, p, len, 0, m, dst);
     case PQ_ENC_PLAIN_DICTIONARY:
-    case PQ_ENC_RLE_DICTIONARY:
-        return dict_values(c, p, len, 0, m, dst);
+    case PQ_ENC_RLE_DICTIONARY: return dict_values(c, p, len, 0, m, dst);
     case PQ_ENC_RLE:
         if (t == PQ_BOOLEAN)
             return rle_bool_values(c, p, len, m, dst);

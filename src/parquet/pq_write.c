@@ -130,19 +130,14 @@ static int use_dict(const struct pq_write_options *o, const struct pq_column_des
 static enum pq_type physical(enum pq_wtype t)
 {
     switch (t) {
-    case PQ_WT_BOOLEAN:
-        return PQ_BOOLEAN;
+    case PQ_WT_BOOLEAN: return PQ_BOOLEAN;
     case PQ_WT_INT32:
-    case PQ_WT_DATE:
-        return PQ_INT32;
+    case PQ_WT_DATE: return PQ_INT32;
     case PQ_WT_INT64:
     case PQ_WT_TIMESTAMP_MILLIS:
-    case PQ_WT_TIMESTAMP_MICROS:
-        return PQ_INT64;
-    case PQ_WT_DOUBLE:
-        return PQ_DOUBLE;
-    default:
-        return PQ_BYTE_ARRAY;
+    case PQ_WT_TIMESTAMP_MICROS: return PQ_INT64;
+    case PQ_WT_DOUBLE: return PQ_DOUBLE;
+    default: return PQ_BYTE_ARRAY;
     }
 }
 

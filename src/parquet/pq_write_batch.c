@@ -68,14 +68,10 @@ static int row_is_null(const struct pq_wcol *c, const struct pq_column_data *d, 
     switch (c->type) {
     case PQ_WT_INT64:
     case PQ_WT_TIMESTAMP_MILLIS:
-    case PQ_WT_TIMESTAMP_MICROS:
-        return d->sentinel_nulls && d->i64[r] == INT64_MIN;
-    case PQ_WT_DOUBLE:
-        return d->sentinel_nulls && isnan(d->f64[r]);
-    case PQ_WT_STRING:
-        return str_is_null(&d->str, f, r);
-    default:
-        return 0;
+    case PQ_WT_TIMESTAMP_MICROS: return d->sentinel_nulls && d->i64[r] == INT64_MIN;
+    case PQ_WT_DOUBLE: return d->sentinel_nulls && isnan(d->f64[r]);
+    case PQ_WT_STRING: return str_is_null(&d->str, f, r);
+    default: return 0;
     }
 }
 
@@ -125,24 +121,14 @@ static int write_flat(struct pq_writer *w, const struct pq_wcol *c, const struct
             rc = pq_leaf_put_null(l, 0, 0);
         } else {
             switch (c->type) {
-            case PQ_WT_BOOLEAN:
-                rc = pq_leaf_put_bool(l, d->b[r] != 0, 0);
-                break;
+            case PQ_WT_BOOLEAN: rc = pq_leaf_put_bool(l, d->b[r] != 0, 0); break;
             case PQ_WT_INT32:
-            case PQ_WT_DATE:
-                rc = pq_leaf_put_fixed(l, &d->i32[r], 0);
-                break;
+            case PQ_WT_DATE: rc = pq_leaf_put_fixed(l, &d->i32[r], 0); break;
             case PQ_WT_INT64:
             case PQ_WT_TIMESTAMP_MILLIS:
-            case PQ_WT_TIMESTAMP_MICROS:
-                rc = pq_leaf_put_fixed(l, &d->i64[r], 0);
-                break;
-            case PQ_WT_DOUBLE:
-                rc = pq_leaf_put_fixed(l, &d->f64[r], 0);
-                break;
-            default:
-                rc = put_str(l, &d->str, f, r, 0);
-                break;
+            case PQ_WT_TIMESTAMP_MICROS: rc = pq_leaf_put_fixed(l, &d->i64[r], 0); break;
+            case PQ_WT_DOUBLE: rc = pq_leaf_put_fixed(l, &d->f64[r], 0); break;
+            default: rc = put_str(l, &d->str, f, r, 0); break;
             }
         }
         if (rc == OCP_OK)

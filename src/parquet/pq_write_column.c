@@ -102,8 +102,7 @@ static int cmp_values(enum pq_type t, const uint8_t *a, size_t alen, const uint8
         memcpy(&y, b, 8);
         return (x > y) - (x < y);
     }
-    case PQ_BOOLEAN:
-        return (a[0] > b[0]) - (a[0] < b[0]);
+    case PQ_BOOLEAN: return (a[0] > b[0]) - (a[0] < b[0]);
     default: {
         /* Byte arrays compare as unsigned bytes, then by length. */
         size_t n = alen < blen ? alen : blen;

@@ -13,24 +13,14 @@ static void schema_leaf(struct pq_tw *t, const char *name, enum pq_wtype type, i
 {
     pq_tw_begin(t);
     switch (type) {
-    case PQ_WT_BOOLEAN:
-        pq_tw_field_i32(t, 1, PQ_BOOLEAN);
-        break;
+    case PQ_WT_BOOLEAN: pq_tw_field_i32(t, 1, PQ_BOOLEAN); break;
     case PQ_WT_INT32:
-    case PQ_WT_DATE:
-        pq_tw_field_i32(t, 1, PQ_INT32);
-        break;
+    case PQ_WT_DATE: pq_tw_field_i32(t, 1, PQ_INT32); break;
     case PQ_WT_INT64:
     case PQ_WT_TIMESTAMP_MILLIS:
-    case PQ_WT_TIMESTAMP_MICROS:
-        pq_tw_field_i32(t, 1, PQ_INT64);
-        break;
-    case PQ_WT_DOUBLE:
-        pq_tw_field_i32(t, 1, PQ_DOUBLE);
-        break;
-    default:
-        pq_tw_field_i32(t, 1, PQ_BYTE_ARRAY);
-        break;
+    case PQ_WT_TIMESTAMP_MICROS: pq_tw_field_i32(t, 1, PQ_INT64); break;
+    case PQ_WT_DOUBLE: pq_tw_field_i32(t, 1, PQ_DOUBLE); break;
+    default: pq_tw_field_i32(t, 1, PQ_BYTE_ARRAY); break;
     }
     pq_tw_field_i32(t, 3, repetition);
     pq_tw_field_string(t, 4, name);
@@ -66,8 +56,7 @@ static void schema_leaf(struct pq_tw *t, const char *name, enum pq_wtype type, i
         pq_tw_end(t);
         break;
     }
-    default:
-        break;
+    default: break;
     }
     pq_tw_end(t);
 }

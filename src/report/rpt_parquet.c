@@ -146,16 +146,10 @@ static void schema_of(struct pq_column_desc *cols)
         cols[c].name = rpt_column_names[c];
         cols[c].optional = 1;
         switch (rcols[c].kind) {
-        case K_NUM:
-            cols[c].type = PQ_WT_DOUBLE;
-            break;
+        case K_NUM: cols[c].type = PQ_WT_DOUBLE; break;
         case K_PERIOD:
-        case K_CATEGORY:
-            cols[c].type = PQ_WT_INT32;
-            break;
-        case K_DATE:
-            cols[c].type = PQ_WT_DATE;
-            break;
+        case K_CATEGORY: cols[c].type = PQ_WT_INT32; break;
+        case K_DATE: cols[c].type = PQ_WT_DATE; break;
         default:
             cols[c].type = PQ_WT_STRING;
             /* One distinct uuid per row: a dictionary would only be
@@ -179,32 +173,20 @@ static int write_block(struct pq_writer *w, struct block *b, const struct rpt_ta
         const struct rpt_row *r = &t->rows[from + i];
         for (c = 0; c < NRCOLS; c++) {
             switch (rcols[c].kind) {
-            case K_UUID:
-                b->str[c][i] = r->uuid;
-                break;
+            case K_UUID: b->str[c][i] = r->uuid; break;
             case K_PERIOD:
                 b->i32[c][i] = (int32_t)meta->report_period_id;
                 b->valid[c][i] = 1;
                 break;
-            case K_CONST:
-                b->str[c][i] = consts[rcols[c].which];
-                break;
-            case K_SOURCE:
-                b->str[c][i] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage";
-                break;
+            case K_CONST: b->str[c][i] = consts[rcols[c].which]; break;
+            case K_SOURCE: b->str[c][i] = r->source == RPT_SOURCE_POD ? "Pod" : "Storage"; break;
             case K_DATE:
                 b->i32[c][i] = r->usage_day;
                 b->valid[c][i] = 1;
                 break;
-            case K_STR:
-                b->str[c][i] = rpt_pq_row_str(r, rcols[c].which);
-                break;
-            case K_NUM:
-                b->num[c][i] = r->num[rcols[c].which];
-                break;
-            case K_INFRA:
-                b->str[c][i] = r->has_infra_cost ? rpt_infra_cost_text : NULL;
-                break;
+            case K_STR: b->str[c][i] = rpt_pq_row_str(r, rcols[c].which); break;
+            case K_NUM: b->num[c][i] = r->num[rcols[c].which]; break;
+            case K_INFRA: b->str[c][i] = r->has_infra_cost ? rpt_infra_cost_text : NULL; break;
             case K_CATEGORY:
                 if (r->has_cost_category &&
                     (r->cost_category_id < INT32_MIN || r->cost_category_id > INT32_MAX))
@@ -448,15 +430,9 @@ static int start_day(struct rpt_pq_sink *s, int32_t day, struct ocp_error *err)
             n += snprintf(dir + at, sizeof dir - at, "%s%s", levels[i],
                           s->meta.source_uuid ? s->meta.source_uuid : "unknown");
             break;
-        case 1:
-            n += snprintf(dir + at, sizeof dir - at, "%s%.4s", levels[i], date);
-            break;
-        case 2:
-            n += snprintf(dir + at, sizeof dir - at, "%s%.2s", levels[i], date + 5);
-            break;
-        default:
-            n += snprintf(dir + at, sizeof dir - at, "%s%.2s", levels[i], date + 8);
-            break;
+        case 1: n += snprintf(dir + at, sizeof dir - at, "%s%.4s", levels[i], date); break;
+        case 2: n += snprintf(dir + at, sizeof dir - at, "%s%.2s", levels[i], date + 5); break;
+        default: n += snprintf(dir + at, sizeof dir - at, "%s%.2s", levels[i], date + 8); break;
         }
         if (n < 0 || (size_t)n >= sizeof dir)
             break;

@@ -32,26 +32,16 @@ enum { F_STORAGE = 1, F_INFRA = 2, F_CATEGORY = 4 };
 const char *rpt_pq_row_str(const struct rpt_row *r, int which)
 {
     switch (which) {
-    case RPT_S_NAMESPACE:
-        return r->namespace_;
-    case RPT_S_NODE:
-        return r->node;
-    case RPT_S_RESOURCE:
-        return r->resource_id;
-    case RPT_S_POD_LABELS:
-        return r->pod_labels;
-    case RPT_S_PVC:
-        return r->pvc;
-    case RPT_S_PV:
-        return r->pv;
-    case RPT_S_SC:
-        return r->storageclass;
-    case RPT_S_VOL_LABELS:
-        return r->volume_labels;
-    case RPT_S_ALL_LABELS:
-        return r->all_labels;
-    default:
-        return r->csi_volume_handle;
+    case RPT_S_NAMESPACE: return r->namespace_;
+    case RPT_S_NODE: return r->node;
+    case RPT_S_RESOURCE: return r->resource_id;
+    case RPT_S_POD_LABELS: return r->pod_labels;
+    case RPT_S_PVC: return r->pvc;
+    case RPT_S_PV: return r->pv;
+    case RPT_S_SC: return r->storageclass;
+    case RPT_S_VOL_LABELS: return r->volume_labels;
+    case RPT_S_ALL_LABELS: return r->all_labels;
+    default: return r->csi_volume_handle;
     }
 }
 

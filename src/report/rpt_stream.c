@@ -68,11 +68,9 @@ static int encode_range(enum rpt_format format, const struct rpt_table *t,
                         struct ocp_error *err)
 {
     switch (format) {
-    case RPT_FORMAT_CSV:
-        return encode_csv(t, meta, from, to, out, err);
+    case RPT_FORMAT_CSV: return encode_csv(t, meta, from, to, out, err);
     case RPT_FORMAT_PARQUET:
-    case RPT_FORMAT_PARQUET_PARTITIONED:
-        return rpt_pq_encode(t, from, to, meta, out, err);
+    case RPT_FORMAT_PARQUET_PARTITIONED: return rpt_pq_encode(t, from, to, meta, out, err);
     }
     return ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "unknown report format %d",
                          (int)format);

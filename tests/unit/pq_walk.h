@@ -157,20 +157,14 @@ static int pqw_ids(struct pqw_result *res, const uint32_t *ids, const struct ocp
 static size_t pqw_slot(const struct pq_colvalues *v)
 {
     switch (v->type) {
-    case PQ_BOOLEAN:
-        return 1;
+    case PQ_BOOLEAN: return 1;
     case PQ_INT32:
-    case PQ_FLOAT:
-        return 4;
+    case PQ_FLOAT: return 4;
     case PQ_INT64:
-    case PQ_DOUBLE:
-        return 8;
-    case PQ_INT96:
-        return 12;
-    case PQ_FIXED_LEN_BYTE_ARRAY:
-        return v->type_length > 0 ? (size_t)v->type_length : 0;
-    default:
-        return 0;
+    case PQ_DOUBLE: return 8;
+    case PQ_INT96: return 12;
+    case PQ_FIXED_LEN_BYTE_ARRAY: return v->type_length > 0 ? (size_t)v->type_length : 0;
+    default: return 0;
     }
 }
 
@@ -320,12 +314,8 @@ static int pqw_read_tables(struct pqw_result *res, struct pq_file *f, int rg,
                 continue;
             }
             switch (spec->cols[k].kind) {
-            case OCP_KIND_TIME:
-                pqw_touch(oc->ts, (size_t)n * sizeof *oc->ts);
-                break;
-            case OCP_KIND_NUMBER:
-                pqw_touch(oc->num, (size_t)n * sizeof *oc->num);
-                break;
+            case OCP_KIND_TIME: pqw_touch(oc->ts, (size_t)n * sizeof *oc->ts); break;
+            case OCP_KIND_NUMBER: pqw_touch(oc->num, (size_t)n * sizeof *oc->num); break;
             default:
                 rc = pqw_ids(res, oc->str.ids, oc->str.dict, n, NULL, spec->cols[k].name);
                 if (rc != OCP_OK)

@@ -97,12 +97,8 @@ static void fill_pod(struct ocp_batch *b, int64_t from, size_t n, int64_t *ts, d
         struct ocp_column *col = &b->col[c];
         col->present = 1;
         switch (spec->cols[c].kind) {
-        case OCP_KIND_TIME:
-            col->ts = ts;
-            break;
-        case OCP_KIND_NUMBER:
-            col->num = num[c];
-            break;
+        case OCP_KIND_TIME: col->ts = ts; break;
+        case OCP_KIND_NUMBER: col->num = num[c]; break;
         case OCP_KIND_STRING:
             col->str.ids = ns;
             col->str.dict = &nsd->d;

@@ -67,24 +67,12 @@ static int tp_build(struct rpt_table *t, int32_t first, int32_t last, int rows_p
             for (int k = 0; k < RPT_NUM_COUNT; k++) {
                 double v;
                 switch ((k + i + seed) % 6) {
-                case 0:
-                    v = 0.1 + 0.2;
-                    break; /* 17 digits */
-                case 1:
-                    v = 1.5e-07 * (i + 1);
-                    break; /* exponent */
-                case 2:
-                    v = 123456789.123456789 + d;
-                    break;
-                case 3:
-                    v = NAN;
-                    break; /* NULL */
-                case 4:
-                    v = 1e17 + 2048.0 * i;
-                    break; /* big */
-                default:
-                    v = (double)(i + seed) / 3.0;
-                    break;
+                case 0: v = 0.1 + 0.2; break;         /* 17 digits */
+                case 1: v = 1.5e-07 * (i + 1); break; /* exponent */
+                case 2: v = 123456789.123456789 + d; break;
+                case 3: v = NAN; break;               /* NULL */
+                case 4: v = 1e17 + 2048.0 * i; break; /* big */
+                default: v = (double)(i + seed) / 3.0; break;
                 }
                 if (kind == 3 && k < RPT_PVC_CAP_GB)
                     v = NAN;

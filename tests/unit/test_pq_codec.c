@@ -295,21 +295,13 @@ static void test_snappy_vs_library(void)
 
         for (i = 0; i < n; i++) {
             switch (kind) {
-            case 0:
-                src[i] = (uint8_t)rnd();
-                break;
-            case 1:
-                src[i] = (uint8_t) "cpu memory pod "[rnd() % 15];
-                break;
+            case 0: src[i] = (uint8_t)rnd(); break;
+            case 1: src[i] = (uint8_t) "cpu memory pod "[rnd() % 15]; break;
             case 2: /* doubles of one magnitude: bytes repeat 8 back */
                 src[i] = i >= 8 && i % 8 >= 5 ? src[i - 8] : (uint8_t)rnd();
                 break;
-            case 3:
-                src[i] = (uint8_t)((i / 7) % 3);
-                break;
-            default:
-                src[i] = rnd() % 16 == 0 ? (uint8_t)rnd() : (i ? src[i - 1] : 0);
-                break;
+            case 3: src[i] = (uint8_t)((i / 7) % 3); break;
+            default: src[i] = rnd() % 16 == 0 ? (uint8_t)rnd() : (i ? src[i - 1] : 0); break;
             }
         }
         cl = snappy_max_compressed_length(n);
@@ -713,8 +705,7 @@ static void tr_skip(struct tr *t, int type, int depth)
 {
     switch (type) {
     case 1:
-    case 2:
-        return;
+    case 2: return;
     case 3:
         if (t->p < t->end)
             t->p++;
@@ -723,9 +714,7 @@ static void tr_skip(struct tr *t, int type, int depth)
         return;
     case 4:
     case 5:
-    case 6:
-        (void)tr_varint(t);
-        return;
+    case 6: (void)tr_varint(t); return;
     case 7:
         if (t->end - t->p >= 8)
             t->p += 8;
@@ -754,12 +743,8 @@ static void tr_skip(struct tr *t, int type, int depth)
             tr_skip(t, h & 0x0f, depth + 1);
         return;
     }
-    case 12:
-        tr_struct(t, depth, NULL, NULL);
-        return;
-    default:
-        t->bad = 1;
-        return;
+    case 12: tr_struct(t, depth, NULL, NULL); return;
+    default: t->bad = 1; return;
     }
 }
 

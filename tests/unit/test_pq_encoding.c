@@ -429,22 +429,14 @@ static void test_delta_roundtrip(void)
             int64_t t = 1700000000000000;
             for (size_t i = 0; i < n; i++) {
                 switch (kind) {
-                case 0:
-                    v[i] = (int64_t)rnd();
-                    break; /* 64-bit widths */
+                case 0: v[i] = (int64_t)rnd(); break; /* 64-bit widths */
                 case 1:
                     t += 3600000000;
                     v[i] = t;
                     break; /* hourly stamps */
-                case 2:
-                    v[i] = (int64_t)(rnd() % 1000) - 500;
-                    break;
-                case 3:
-                    v[i] = (i & 1) ? INT64_MIN : INT64_MAX;
-                    break; /* wrapping */
-                default:
-                    v[i] = 42;
-                    break; /* width 0 */
+                case 2: v[i] = (int64_t)(rnd() % 1000) - 500; break;
+                case 3: v[i] = (i & 1) ? INT64_MIN : INT64_MAX; break; /* wrapping */
+                default: v[i] = 42; break;                             /* width 0 */
                 }
             }
             if (pq_delta_binary_encode(&b, v, n) != OCP_OK ||

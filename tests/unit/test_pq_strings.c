@@ -261,11 +261,8 @@ static void test_churn(void)
             r ^= r >> 7;
             r ^= r << 17;
             switch (r % 20) {
-            case 0: /* replaced for good */
-                snprintf(cur[i], 32, "app-%u-%08x", i, fresh++);
-                break;
-            case 1: /* absent this hour */
-                continue;
+            case 0: /* replaced for good */ snprintf(cur[i], 32, "app-%u-%08x", i, fresh++); break;
+            case 1: /* absent this hour */ continue;
             case 2: /* one extra new pod before it, this hour only */
                 seq[n] = malloc(32);
                 if (seq[n] == NULL)
@@ -273,8 +270,7 @@ static void test_churn(void)
                 snprintf(seq[n], 32, "job-%u", fresh++);
                 n++;
                 break;
-            default:
-                break;
+            default: break;
             }
             seq[n++] = cur[i];
         }

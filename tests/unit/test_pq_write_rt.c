@@ -243,9 +243,7 @@ static int check_flat(int col, const struct pq_colvalues *v, size_t first)
             isnull = !b_valid[r];
             ok = isnull || ((const uint8_t *)v->values)[i] == b_val[r];
             break;
-        case C_I32:
-            ok = ((const int32_t *)v->values)[i] == i32[r];
-            break;
+        case C_I32: ok = ((const int32_t *)v->values)[i] == i32[r]; break;
         /* A NULL entry holds zero bytes, a DOUBLE's a NaN (pq_colvalues). */
         case C_I32O:
             isnull = !i32o_valid[r];
@@ -260,9 +258,7 @@ static int check_flat(int col, const struct pq_colvalues *v, size_t first)
             ok = isnull ? isnan(((const double *)v->values)[i])
                         : ((const double *)v->values)[i] == d[r];
             break;
-        case C_DREQ:
-            ok = ((const double *)v->values)[i] == dreq[r];
-            break;
+        case C_DREQ: ok = ((const double *)v->values)[i] == dreq[r]; break;
         case C_S:
             isnull = s[r] == NULL;
             ok = isnull || str_eq(v->dict, v->ids[i], s[r], strlen(s[r]));
@@ -278,15 +274,12 @@ static int check_flat(int col, const struct pq_colvalues *v, size_t first)
             isnull = !b_valid[r];
             ok = isnull || ((const int64_t *)v->values)[i] == tus[r];
             break;
-        case C_TMS:
-            ok = ((const int64_t *)v->values)[i] == tms[r];
-            break;
+        case C_TMS: ok = ((const int64_t *)v->values)[i] == tms[r]; break;
         case C_DAY:
             isnull = !day_valid[r];
             ok = isnull || ((const int32_t *)v->values)[i] == day[r];
             break;
-        default:
-            break;
+        default: break;
         }
         if (isnull && (def != 0 || (v->ids != NULL && v->ids[i] != OCP_NULL_ID)))
             ok = 0;

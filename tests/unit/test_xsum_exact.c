@@ -186,8 +186,7 @@ static void check_set(const char *name, double *v, size_t n)
 
     for (k = 0; k < 12; k++) {
         switch (k) {
-        case 0:
-            break;
+        case 0: break;
         case 1: {
             size_t i;
             for (i = 0; i < n / 2; i++) {
@@ -196,15 +195,9 @@ static void check_set(const char *name, double *v, size_t n)
                 v[n - 1 - i] = t;
             }
         } break;
-        case 2:
-            qsort(v, n, sizeof *v, cmp_up);
-            break;
-        case 3:
-            qsort(v, n, sizeof *v, cmp_down);
-            break;
-        default:
-            shuffle(v, n);
-            break;
+        case 2: qsort(v, n, sizeof *v, cmp_up); break;
+        case 3: qsort(v, n, sizeof *v, cmp_down); break;
+        default: shuffle(v, n); break;
         }
         got = k % 2 ? xsum_tree(v, n) : xsum_of(v, n);
         if (memcmp(&got, &want, sizeof got) != 0 && fails++ == 0)

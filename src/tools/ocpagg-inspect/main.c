@@ -33,14 +33,10 @@ static const char *rep_name(enum pq_repetition r)
 static const char *shape_name(enum pq_shape s)
 {
     switch (s) {
-    case PQ_SHAPE_FLAT:
-        return "";
-    case PQ_SHAPE_MAP_KEY:
-        return " [map key]";
-    case PQ_SHAPE_MAP_VALUE:
-        return " [map value]";
-    default:
-        return " [nested]";
+    case PQ_SHAPE_FLAT: return "";
+    case PQ_SHAPE_MAP_KEY: return " [map key]";
+    case PQ_SHAPE_MAP_VALUE: return " [map value]";
+    default: return " [nested]";
     }
 }
 

@@ -76,9 +76,7 @@ static int is_text(const struct pq_colinfo *c, const uint8_t *p, size_t n)
 static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p, char *buf, size_t size)
 {
     switch (c->type) {
-    case PQ_BOOLEAN:
-        snprintf(buf, size, "%s", p[0] ? "true" : "false");
-        break;
+    case PQ_BOOLEAN: snprintf(buf, size, "%s", p[0] ? "true" : "false"); break;
     case PQ_INT32: {
         int32_t v;
         memcpy(&v, p, 4);
@@ -147,9 +145,7 @@ static void fmt_fixed(const struct pq_colinfo *c, const uint8_t *p, char *buf, s
             fmt_hex(p, w, buf, size);
         break;
     }
-    default:
-        snprintf(buf, size, "?");
-        break;
+    default: snprintf(buf, size, "?"); break;
     }
 }
 

@@ -267,15 +267,9 @@ static int open_file(struct pq_sink *s, const struct ocp_batch *b, int32_t day,
             c->type = s->p->ts_text ? PQ_WT_STRING : PQ_WT_TIMESTAMP_MICROS;
             c->utc = 1;
             break;
-        case OCP_KIND_NUMBER:
-            c->type = PQ_WT_DOUBLE;
-            break;
-        case OCP_KIND_STRING:
-            c->type = PQ_WT_STRING;
-            break;
-        case OCP_KIND_LABELS:
-            c->type = s->p->labels_map ? PQ_WT_MAP : PQ_WT_STRING;
-            break;
+        case OCP_KIND_NUMBER: c->type = PQ_WT_DOUBLE; break;
+        case OCP_KIND_STRING: c->type = PQ_WT_STRING; break;
+        case OCP_KIND_LABELS: c->type = s->p->labels_map ? PQ_WT_MAP : PQ_WT_STRING; break;
         }
         schema.ncols++;
     }
@@ -423,9 +417,7 @@ static int write_rows(struct pq_sink *s, const struct ocp_batch *b, uint8_t *con
                 d->i64 = c->ts + from;
             }
             break;
-        case OCP_KIND_NUMBER:
-            d->f64 = c->num + from;
-            break;
+        case OCP_KIND_NUMBER: d->f64 = c->num + from; break;
         case OCP_KIND_STRING:
             d->str.ids = c->str.ids + from;
             d->str.dict = c->str.dict;

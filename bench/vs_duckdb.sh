@@ -222,13 +222,13 @@ probe() {
 # ocpagg run after it read that part from the disk (session 20: a read
 # phase of 9.5 s against 7.0-7.3 s in the other runs).
 warm_input() {
-    local cold=-
+    local cold=- files
+    mapfile -d '' files < <(find -L "$1" -type f -name '*.parquet' -print0)
     if command -v fincore > /dev/null; then
-        cold=$(find -L "$1" -type f -name '*.parquet' -print0 |
-            xargs -0 fincore -b -n -o RES,SIZE |
+        cold=$(fincore -b -n -o RES,SIZE "${files[@]}" |
             awk '$2 > $1 { c += $2 - $1 } END { printf "%.0f", c / 1e6 }')
     fi
-    find -L "$1" -type f -name '*.parquet' -print0 | xargs -0 cat > /dev/null
+    cat "${files[@]}" > /dev/null
     echo "$cold"
 }
 

@@ -117,8 +117,13 @@ static void h5_state_close(struct h5_state *s)
 struct worker {
     struct agg_partial *partial;
     struct ocp_arena arena;
-    struct pq_file *pq; /* the Parquet file last read */
-    int pq_index;
+    /* The Parquet file last read of each table.  A table's next file
+     * takes over its string caches (pq_file_take_cache), so they are kept
+     * per table: handed from a pod file to a storage file and back, the
+     * pod columns' caches did not survive, and every pod name was mapped
+     * to the engine's pool again after each switch of table. */
+    struct pq_file *pq[OCP_TABLE_COUNT];
+    int pq_index[OCP_TABLE_COUNT];
     int64_t bad_before;
 };
 
@@ -133,7 +138,7 @@ static int read_chunk(const struct job *job, struct worker *w, struct h5_state *
         rc = h5_table_read(h5->tables[c->table], c->row_start, c->nrows, &w->arena, batch, err);
         return rc;
     }
-    if (w->pq == NULL || w->pq_index != c->file) {
+    if (w->pq[c->table] == NULL || w->pq_index[c->table] != c->file) {
         struct pq_open_options opt;
         struct pq_file *next = NULL;
         pq_open_options_init(&opt);
@@ -142,15 +147,15 @@ static int read_chunk(const struct job *job, struct worker *w, struct h5_state *
         /* The last file's string ids go on into this one: the engine's
          * id maps stay valid and each pod name is mapped once. */
         if (rc == OCP_OK)
-            pq_file_take_cache(next, w->pq);
-        pq_file_close(w->pq);
-        w->pq = next;
+            pq_file_take_cache(next, w->pq[c->table]);
+        pq_file_close(w->pq[c->table]);
+        w->pq[c->table] = next;
         if (rc != OCP_OK)
             return rc;
-        w->pq_index = c->file;
+        w->pq_index[c->table] = c->file;
     }
-    return pq_table_read(w->pq, (enum ocp_table)c->table, c->row_group, c->row_start, c->nrows,
-                         &w->arena, batch, err);
+    return pq_table_read(w->pq[c->table], (enum ocp_table)c->table, c->row_group, c->row_start,
+                         c->nrows, &w->arena, batch, err);
 }
 
 /* The master thread's check between chunks: tells the peers of this
@@ -231,7 +236,7 @@ int execute_chunks(const struct job *job, struct claim_board *board, struct agg_
      * halt: every thread should skip its remaining chunks.  Both are
      * shared between threads and read/written atomically. */
     int failed = 0, halt = 0;
-    int rc = OCP_OK, t;
+    int rc = OCP_OK, t, k;
     int64_t rows_done = 0;
     /* threads_out: threads other than the master that left the loop. */
     long chunks_done = 0, chunks_stolen = 0, threads_out = 0;
@@ -263,7 +268,8 @@ int execute_chunks(const struct job *job, struct claim_board *board, struct agg_
         if (rc != OCP_OK)
             goto cleanup;
         ocp_arena_init(&workers[t].arena, (size_t)8 << 20);
-        workers[t].pq_index = -1;
+        for (k = 0; k < OCP_TABLE_COUNT; k++)
+            workers[t].pq_index[k] = -1;
     }
 
 #pragma omp parallel num_threads(nthreads)
@@ -427,7 +433,8 @@ cleanup:
         for (t = 0; t < nthreads; t++) {
             agg_partial_destroy(workers[t].partial);
             ocp_arena_release(&workers[t].arena);
-            pq_file_close(workers[t].pq);
+            for (k = 0; k < OCP_TABLE_COUNT; k++)
+                pq_file_close(workers[t].pq[k]);
         }
         free(workers);
     }

@@ -293,6 +293,11 @@ static inline uint32_t node_id_of(struct agg_partial *p, struct dict_map *m,
 #define PREFETCH 8
 #define RESOLVE_AHEAD (2 * PREFETCH)
 #define RING 32 /* resolved rows kept: a power of two above RESOLVE_AHEAD */
+/* The pod and label columns' id maps are read MAP_AHEAD rows before
+ * resolve_row reads them: consecutive rows take consecutive ids, but the
+ * hardware's stream prefetchers are busy with the columns, and these two
+ * loads were half of resolve_row's time. */
+#define MAP_AHEAD 32
 #ifndef COL_AHEAD
 #define COL_AHEAD 256
 #endif
@@ -321,6 +326,13 @@ struct pod_cols {
     int32_t last_day;
     uint32_t null_slot; /* the cap_acc slot of the NULL node */
 };
+
+/* Starts loading the map entry of the id at ids[q] (ids may be NULL). */
+static inline void map_prefetch(const struct dict_map *m, const uint32_t *ids, size_t q)
+{
+    if (ids != NULL && ids[q] < m->count)
+        __builtin_prefetch(&m->ids[ids[q]]);
+}
 
 /* Resolves row q into *o (see above).  An error is kept in o (RS_ERROR)
  * and returned when the add reaches the row, so rows before it are added
@@ -632,6 +644,10 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b, struct
             if ((r & 15) == 0)
                 for (k = 0; k < nids; k++)
                     __builtin_prefetch(idcols[k] + a, 0, COL_LOCALITY);
+        }
+        if (q + MAP_AHEAD < n) {
+            map_prefetch(c.m_pod, c.pod_ids, q + MAP_AHEAD);
+            map_prefetch(c.m_lab, c.lab_ids, q + MAP_AHEAD);
         }
         if (q < n && !stop) {
             resolve_row(p, &c, q, &ring[q % RING], err);

@@ -299,6 +299,10 @@ int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len, uint32
     if (last < sc->next_cap) {
         g = sc->next[last];
         if (g < count && entry_is(b, g, s, len)) {
+            /* Hits walk the dictionary in its order: load ahead. */
+            __builtin_prefetch(b->data + b->offsets[g] + 384);
+            __builtin_prefetch(b->offsets + g + 16);
+            __builtin_prefetch(sc->next + g + 32);
             *id = g;
             sc->last = g;
             return OCP_OK;

@@ -98,6 +98,24 @@ typedef int (*agg_day_filter)(int32_t day, void *ctx);
 int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
                                unsigned char **buf, size_t *len, struct ocp_error *err);
 
+/* What agg_partial_serialize_filtered puts in.  Volume nodes (the node
+ * each pod ran on, a day) are read only by the storage rows of their
+ * day, so they have a filter of their own: a day that several ranks
+ * finish (its parts) needs them only where its storage rows are
+ * finished, and there only for the pods that have storage rows. */
+struct agg_part_filter {
+    agg_day_filter keep;    /* days of every table but the volume nodes; NULL: none */
+    agg_day_filter keep_vn; /* days of the volume nodes; NULL: none */
+    void *ctx;              /* passed to both */
+    int dayless;            /* the tables without a day (node facts) too */
+    int vn_storage_only;    /* volume nodes only of pods with a storage group that day */
+};
+
+/* agg_partial_serialize_days with the part f describes (counters left
+ * out). */
+int agg_partial_serialize_filtered(const struct agg_partial *p, const struct agg_part_filter *f,
+                                   unsigned char **buf, size_t *len, struct ocp_error *err);
+
 /* Merges a serialized partial into dst; a malformed buffer is
  * OCP_ERR_SOFTWARE. */
 int agg_partial_merge_serialized(struct agg_partial *dst, const unsigned char *buf, size_t len,

@@ -342,36 +342,89 @@ static void kept_release(struct kept *k)
     free(k->order);
 }
 
-/* Fills k for the entries whose day keep() takes (and those without a
- * day).  -1 when out of memory. */
-static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *ctx, struct kept *k)
+/* A pod on a day, for the volume nodes a storage group asks for. */
+struct pod_day {
+    int32_t day;
+    uint32_t ns, pod;
+};
+
+/* Whether map `which`'s entry of day `day` goes in under f. */
+static int kept_entry(const struct agg_part_filter *f, int which, int32_t day)
+{
+    if (day == INT32_MIN)
+        return f->dayless;
+    if (which == MAP_VNODES)
+        return f->keep_vn != NULL && f->keep_vn(day, f->ctx);
+    return f->keep != NULL && f->keep(day, f->ctx);
+}
+
+/* Fills `pods` with the (day, namespace, pod) of p's storage groups on
+ * the days f->keep_vn takes.  -1 when out of memory. */
+static int storage_pods(const struct agg_partial *p, const struct agg_part_filter *f,
+                        struct hmap *pods)
+{
+    size_t e;
+    int created;
+
+    for (e = 0; e < p->storage.count; e++) {
+        const struct sto_key *sk = hmap_entry(&p->storage, e);
+        struct pod_day pd;
+        if (f->keep_vn == NULL || !f->keep_vn(sk->day, f->ctx))
+            continue;
+        pd.day = sk->day;
+        pd.ns = sk->ns;
+        pd.pod = sk->pod;
+        if (hmap_upsert(pods, &pd, &created) == SIZE_MAX)
+            return -1;
+    }
+    return 0;
+}
+
+/* Fills k for the entries f takes.  -1 when out of memory. */
+static int kept_collect(const struct agg_partial *p, const struct agg_part_filter *f,
+                        struct kept *k)
 {
     uint32_t count = p->pool.count ? p->pool.count : 1;
-    int which;
+    struct hmap with_storage;
+    int which, rc = 0;
 
     memset(k, 0, sizeof *k);
+    hmap_init(&with_storage, sizeof(struct pod_day), 0);
     k->newid = calloc(count, sizeof *k->newid);
     k->order = malloc((size_t)count * sizeof *k->order);
-    if (k->newid == NULL || k->order == NULL)
+    if (k->newid == NULL || k->order == NULL ||
+        (f->vn_storage_only && storage_pods(p, f, &with_storage) != 0)) {
+        hmap_release(&with_storage);
         return -1;
+    }
     k->nids = 1; /* id 0 is NULL on both sides */
-    for (which = 0; which < MAP_COUNT; which++) {
+    for (which = 0; which < MAP_COUNT && rc == 0; which++) {
         const struct hmap *m = map_of((struct agg_partial *)p, which);
-        struct map_fields f;
+        struct map_fields fl;
         size_t e, i;
-        fields_of(which, &f);
+        fields_of(which, &fl);
         k->idx[which] = malloc((m->count ? m->count : 1) * sizeof *k->idx[which]);
-        if (k->idx[which] == NULL)
-            return -1;
+        if (k->idx[which] == NULL) {
+            rc = -1;
+            break;
+        }
         for (e = 0; e < m->count; e++) {
             const unsigned char *entry = hmap_entry(m, e);
-            int32_t day = entry_day(which, entry);
-            if (day != INT32_MIN && !keep(day, ctx))
+            if (!kept_entry(f, which, entry_day(which, entry)))
                 continue;
+            if (which == MAP_VNODES && f->vn_storage_only) {
+                const struct vn_key *vk = (const struct vn_key *)(const void *)entry;
+                struct pod_day pd;
+                pd.day = vk->day;
+                pd.ns = vk->ns;
+                pd.pod = vk->pod;
+                if (hmap_find(&with_storage, &pd) == SIZE_MAX)
+                    continue;
+            }
             k->idx[which][k->n[which]++] = e;
-            for (i = 0; i < f.n; i++) {
+            for (i = 0; i < fl.n; i++) {
                 uint32_t id;
-                memcpy(&id, entry + f.off[i], 4);
+                memcpy(&id, entry + fl.off[i], 4);
                 /* An id outside the pool is refused when the entry is
                  * translated (serialize_days). */
                 if (id != POOL_NULL && id < count && k->newid[id] == 0) {
@@ -381,11 +434,13 @@ static int kept_collect(const struct agg_partial *p, agg_day_filter keep, void *
             }
         }
     }
-    return 0;
+    hmap_release(&with_storage);
+    return rc;
 }
 
-int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
-                               unsigned char **buf, size_t *len, struct ocp_error *err)
+/* The partial, or with f != NULL the part f takes, into *buf. */
+static int serialize(const struct agg_partial *p, const struct agg_part_filter *f,
+                     unsigned char **buf, size_t *len, struct ocp_error *err)
 {
     struct wbuf w = {0};
     size_t total = sizeof magic + (OCP_TABLE_COUNT + 3 + 1) * 8;
@@ -395,19 +450,18 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     int which, t, rc = OCP_OK;
 
     memset(&k, 0, sizeof k);
-    if (keep != NULL &&
-        (kept_collect(p, keep, ctx, &k) != 0 || (tmp = malloc(MAX_ENTRY_SIZE)) == NULL)) {
+    if (f != NULL && (kept_collect(p, f, &k) != 0 || (tmp = malloc(MAX_ENTRY_SIZE)) == NULL)) {
         kept_release(&k);
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     }
     {
         /* What follows, byte for byte. */
-        uint32_t nids = keep == NULL ? (p->pool.count ? p->pool.count : 1) : k.nids;
+        uint32_t nids = f == NULL ? (p->pool.count ? p->pool.count : 1) : k.nids;
         for (id = 1; id < nids; id++)
-            total += 4 + pool_len(&p->pool, keep == NULL ? id : k.order[id]);
+            total += 4 + pool_len(&p->pool, f == NULL ? id : k.order[id]);
         for (which = 0; which < MAP_COUNT; which++) {
             const struct hmap *m = map_of((struct agg_partial *)p, which);
-            total += 16 + (keep == NULL ? m->count : k.n[which]) * m->entry_size;
+            total += 16 + (f == NULL ? m->count : k.n[which]) * m->entry_size;
         }
         reserve(&w, total);
     }
@@ -415,11 +469,11 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     /* Counters travel only with whole partials; a day split would count
      * them once per part. */
     for (t = 0; t < OCP_TABLE_COUNT; t++)
-        put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_read[t]);
-    put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_out_of_range);
-    put_u64(&w, keep ? 0 : (uint64_t)p->stats.rows_no_node);
-    put_u64(&w, keep ? 0 : (uint64_t)p->stats.bad_label_rows);
-    if (keep == NULL) {
+        put_u64(&w, f ? 0 : (uint64_t)p->stats.rows_read[t]);
+    put_u64(&w, f ? 0 : (uint64_t)p->stats.rows_out_of_range);
+    put_u64(&w, f ? 0 : (uint64_t)p->stats.rows_no_node);
+    put_u64(&w, f ? 0 : (uint64_t)p->stats.bad_label_rows);
+    if (f == NULL) {
         put_u64(&w, p->pool.count ? p->pool.count : 1);
         for (id = 1; id < p->pool.count; id++) {
             uint32_t l = pool_len(&p->pool, id);
@@ -436,9 +490,9 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     }
     for (which = 0; which < MAP_COUNT; which++) {
         const struct hmap *m = map_of((struct agg_partial *)p, which);
-        struct map_fields f;
+        struct map_fields fl;
         size_t e;
-        if (keep == NULL) {
+        if (f == NULL) {
             put_u64(&w, m->count);
             put_u64(&w, m->entry_size);
             if (m->count > 0)
@@ -447,7 +501,7 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
         }
         put_u64(&w, k.n[which]);
         put_u64(&w, m->entry_size);
-        fields_of(which, &f);
+        fields_of(which, &fl);
         if (m->entry_size > MAX_ENTRY_SIZE) {
             rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                "table entry larger than expected");
@@ -455,7 +509,7 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
         }
         for (e = 0; e < k.n[which]; e++) {
             memcpy(tmp, hmap_entry(m, k.idx[which][e]), m->entry_size);
-            if (translate(tmp, &f, k.newid, p->pool.count ? p->pool.count : 1) != 0) {
+            if (translate(tmp, &fl, k.newid, p->pool.count ? p->pool.count : 1) != 0) {
                 rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                                    "partial refers to an unknown string");
                 break;
@@ -477,6 +531,27 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     *buf = w.p;
     *len = w.len;
     return OCP_OK;
+}
+
+int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep, void *ctx,
+                               unsigned char **buf, size_t *len, struct ocp_error *err)
+{
+    struct agg_part_filter f;
+
+    if (keep == NULL)
+        return serialize(p, NULL, buf, len, err);
+    memset(&f, 0, sizeof f);
+    f.keep = keep;
+    f.keep_vn = keep;
+    f.ctx = ctx;
+    f.dayless = 1;
+    return serialize(p, &f, buf, len, err);
+}
+
+int agg_partial_serialize_filtered(const struct agg_partial *p, const struct agg_part_filter *f,
+                                   unsigned char **buf, size_t *len, struct ocp_error *err)
+{
+    return serialize(p, f, buf, len, err);
 }
 
 int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf, size_t *len,

@@ -1068,6 +1068,67 @@ static void test_serialize_days(void)
     bb_release(&st);
 }
 
+/* Storage rows, and those without a node (no volume node known). */
+static size_t storage_rows(const struct rpt_table *t, int without_node)
+{
+    size_t i, n = 0;
+    for (i = 0; i < t->count; i++)
+        n += t->rows[i].source == RPT_SOURCE_STORAGE && (!without_node || t->rows[i].node == NULL);
+    return n;
+}
+
+/* The exchange's split days: their groups without volume nodes, and then
+ * the volume nodes of the pods with storage rows only (a few strings, not
+ * every pod's name).  Merged with the other days, they finish to the
+ * whole partial's rows; without them storage rows lose their node. */
+static void test_serialize_filtered(void)
+{
+    struct bb_store st = {{0}, 0};
+    struct win_batches a, b;
+    struct agg_partial *p = partial(0, 3), *q = partial(0, 3), *r = partial(0, 3);
+    unsigned char *groups = NULL, *vn = NULL, *odd = NULL, *all_vn = NULL;
+    size_t lg = 0, lv = 0, lo = 0, la = 0;
+    struct agg_part_filter fg = {even_day, NULL, NULL, 1, 0};
+    struct agg_part_filter fv = {NULL, even_day, NULL, 0, 1};
+    struct agg_part_filter fa = {NULL, even_day, NULL, 0, 0};
+    struct rpt_table t1, t2, t3;
+
+    win_build(&st, 0, "a", &a);
+    win_build(&st, 2, "b", &b);
+    win_add(p, &a);
+    win_add(p, &b);
+    CHECK_INT(agg_partial_serialize_filtered(p, &fg, &groups, &lg, NULL), OCP_OK);
+    CHECK_INT(agg_partial_serialize_filtered(p, &fv, &vn, &lv, NULL), OCP_OK);
+    CHECK_INT(agg_partial_serialize_filtered(p, &fa, &all_vn, &la, NULL), OCP_OK);
+    CHECK_INT(agg_partial_serialize_days(p, odd_day, NULL, &odd, &lo, NULL), OCP_OK);
+    /* One pod has storage rows: its names, not the other 1 099 pods'. */
+    CHECK(message_ids(vn, lv) > 1 && message_ids(vn, lv) < 40);
+    CHECK(message_ids(all_vn, la) > 1000);
+    CHECK(lv < la);
+    CHECK_INT(agg_partial_merge_serialized(q, odd, lo, NULL), OCP_OK);
+    CHECK_INT(agg_partial_merge_serialized(q, groups, lg, NULL), OCP_OK);
+    CHECK_INT(agg_partial_merge_serialized(r, odd, lo, NULL), OCP_OK);
+    CHECK_INT(agg_partial_merge_serialized(r, groups, lg, NULL), OCP_OK);
+    CHECK_INT(agg_partial_merge_serialized(q, vn, lv, NULL), OCP_OK);
+    CHECK_INT(finish(p, &t1), OCP_OK);
+    CHECK_INT(finish(q, &t2), OCP_OK);
+    CHECK_INT(finish(r, &t3), OCP_OK);
+    CHECK(storage_rows(&t1, 0) > storage_rows(&t1, 1));
+    same_rows(&t1, &t2);
+    CHECK(storage_rows(&t3, 1) > storage_rows(&t1, 1));
+    rpt_table_release(&t1);
+    rpt_table_release(&t2);
+    rpt_table_release(&t3);
+    free(groups);
+    free(vn);
+    free(all_vn);
+    free(odd);
+    agg_partial_destroy(p);
+    agg_partial_destroy(q);
+    agg_partial_destroy(r);
+    bb_release(&st);
+}
+
 /* An index renewed for the next window's rows finishes every day as a
  * new index does: when the partial kept its strings over the reset (the
  * label caches, warm with the last window's texts, stay) and when it
@@ -1167,6 +1228,7 @@ int main(void)
     RUN(test_string_churn);
     RUN(test_cost_categories);
     RUN(test_serialize_days);
+    RUN(test_serialize_filtered);
     RUN(test_day_index_renew);
     lbl_keys_release(&keys);
     return TEST_SUMMARY();

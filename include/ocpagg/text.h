@@ -46,12 +46,6 @@ size_t txt_json_quote(const char *s, size_t len, char *out, size_t cap);
  * name[0..len), formatted lower-case with dashes plus NUL (37 bytes). */
 void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37]);
 
-/* txt_uuid_v5 of the name that is parts[0..nparts) (lens[i] bytes each)
- * one after the other, hashed where they lie instead of copied together
- * first. */
-void txt_uuid_v5_parts(const uint8_t ns[16], const void *const *parts, const size_t *lens,
-                       size_t nparts, char out[37]);
-
 /* Parses a UUID in the 8-4-4-4-12 hex form into 16 bytes; -1 if invalid. */
 int txt_parse_uuid(const char *s, size_t len, uint8_t out[16]);
 

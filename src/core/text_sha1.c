@@ -246,15 +246,20 @@ void txt_sha1(const void *data, size_t len, uint8_t digest[20])
     sha1_final(&c, digest);
 }
 
-/* The UUID of a finished name hash: RFC 4122 §4.3, version 5 in the high
- * nibble of byte 6, the variant bits 10 in the top of byte 8. */
-static void uuid_v5_format(struct sha1_ctx *c, char out[37])
+void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37])
 {
     static const char hex[] = "0123456789abcdef";
+    struct sha1_ctx c;
     uint8_t h[20];
     size_t o = 0;
 
-    sha1_final(c, h);
+    sha1_init(&c);
+    sha1_update(&c, ns, 16);
+    if (len > 0)
+        sha1_update(&c, name, len);
+    sha1_final(&c, h);
+    /* RFC 4122 §4.3: version 5 in the high nibble of byte 6, the variant
+     * bits 10 in the top of byte 8. */
     h[6] = (uint8_t)((h[6] & 0x0F) | 0x50);
     h[8] = (uint8_t)((h[8] & 0x3F) | 0x80);
     for (int i = 0; i < 16; i++) {
@@ -264,31 +269,6 @@ static void uuid_v5_format(struct sha1_ctx *c, char out[37])
         out[o++] = hex[h[i] & 15];
     }
     out[o] = '\0';
-}
-
-void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37])
-{
-    struct sha1_ctx c;
-
-    sha1_init(&c);
-    sha1_update(&c, ns, 16);
-    if (len > 0)
-        sha1_update(&c, name, len);
-    uuid_v5_format(&c, out);
-}
-
-void txt_uuid_v5_parts(const uint8_t ns[16], const void *const *parts, const size_t *lens,
-                       size_t nparts, char out[37])
-{
-    struct sha1_ctx c;
-    size_t i;
-
-    sha1_init(&c);
-    sha1_update(&c, ns, 16);
-    for (i = 0; i < nparts; i++)
-        if (lens[i] > 0)
-            sha1_update(&c, parts[i], lens[i]);
-    uuid_v5_format(&c, out);
 }
 
 static int hex_value(char c)

@@ -62,19 +62,15 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row, const ch
 }
 
 /* The uuid of a row: SHA-1 (version 5) of source_uuid and the row's key
- * fields, each after 0x1f, NULL as a lone 0x00.  known: lengths of
- * namespace, node, all_labels and resource_id when the caller has them
- * (pool strings), else NULL.  Returns 0 (the -1 of running out of memory
- * went with the name buffer). */
+ * fields, each after 0x1f, NULL as a lone 0x00.  Built on the stack (a
+ * heap buffer only for keys longer than it). */
+/* known: lengths of namespace, node, all_labels and resource_id when the
+ * caller has them (pool strings), else NULL. */
 int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
 {
-    /* The name is each field after a 0x1F, a NULL one as a 0 byte; the
-     * pieces are hashed where they lie (a label text is hundreds of
-     * bytes a row). */
-    static const char sep[2] = {0x1f, 0};
+    char stack[2048], *name = stack;
     const char *fields[11];
-    const void *parts[22];
-    size_t lens[22], i, n = 0;
+    size_t lens[11], need = 0, used = 0, i;
 
     /* A finish is mostly one day: its text is made once. */
     if (!f->uuid_day_valid || f->uuid_day != r->usage_day) {
@@ -94,14 +90,29 @@ int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
     fields[9] = r->csi_volume_handle;
     fields[10] = r->has_infra_cost ? "" : NULL; /* unallocated vs not */
     for (i = 0; i < 11; i++) {
-        parts[n] = sep;
-        lens[n++] = fields[i] != NULL ? 1 : 2;
-        if (fields[i] == NULL)
-            continue;
-        parts[n] = fields[i];
-        lens[n++] = known != NULL && i >= 2 && i <= 5 ? known[i - 2] : strlen(fields[i]);
+        if (known != NULL && i >= 2 && i <= 5)
+            lens[i] = fields[i] != NULL ? known[i - 2] : 0;
+        else
+            lens[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
+        need += 2 + lens[i];
     }
-    txt_uuid_v5_parts(f->settings->source_uuid, parts, lens, n, r->uuid);
+    if (need > sizeof stack) {
+        name = malloc(need);
+        if (name == NULL)
+            return -1;
+    }
+    for (i = 0; i < 11; i++) {
+        name[used++] = 0x1f;
+        if (fields[i] == NULL) {
+            name[used++] = 0;
+            continue;
+        }
+        memcpy(name + used, fields[i], lens[i]);
+        used += lens[i];
+    }
+    txt_uuid_v5(f->settings->source_uuid, name, used, r->uuid);
+    if (name != stack)
+        free(name);
     return 0;
 }
 

@@ -282,50 +282,6 @@ static void test_uuid(void)
     CHECK_INT(txt_parse_uuid("", 0, back), -1);
 }
 
-/* txt_uuid_v5_parts hashes the concatenation of its parts: the RFC
- * example in pieces, then names of 0-300 bytes (across SHA-1's 64-byte
- * blocks) cut at every pair of places, empty parts included, against
- * txt_uuid_v5 of the whole name. */
-static void test_uuid_parts(void)
-{
-    uint8_t ns[16];
-    char name[300], want[37], got[37];
-    const void *parts[3];
-    size_t lens[3], n, a, b, i;
-    const char *dns = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
-    int bad = 0;
-
-    CHECK_INT(txt_parse_uuid(dns, strlen(dns), ns), 0);
-    parts[0] = "pyth";
-    lens[0] = 4;
-    parts[1] = "";
-    lens[1] = 0;
-    parts[2] = "on.org";
-    lens[2] = 6;
-    txt_uuid_v5_parts(ns, parts, lens, 3, got);
-    CHECK_STR(got, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
-    txt_uuid_v5_parts(ns, parts, lens, 0, got);
-    txt_uuid_v5(ns, "", 0, want);
-    CHECK_STR(got, want);
-    for (i = 0; i < sizeof name; i++)
-        name[i] = (char)(i * 37 + 11);
-    for (n = 0; n <= sizeof name; n += 13) {
-        txt_uuid_v5(ns, name, n, want);
-        for (a = 0; a <= n; a += 7)
-            for (b = a; b <= n; b += 5) {
-                parts[0] = name;
-                lens[0] = a;
-                parts[1] = name + a;
-                lens[1] = b - a;
-                parts[2] = name + b;
-                lens[2] = n - b;
-                txt_uuid_v5_parts(ns, parts, lens, 3, got);
-                bad += strcmp(got, want) != 0;
-            }
-    }
-    CHECK_INT(bad, 0);
-}
-
 int main(void)
 {
     RUN(test_like);
@@ -334,6 +290,5 @@ int main(void)
     RUN(test_json_quote);
     RUN(test_sha1);
     RUN(test_uuid);
-    RUN(test_uuid_parts);
     return TEST_SUMMARY();
 }

@@ -146,15 +146,6 @@ static int keep_owned(int32_t day, void *ctx)
     return exchange_day_owner(day, c->nranks) == c->rank;
 }
 
-/* Volume nodes go with the whole days only: a split day's are wanted
- * only where its storage rows are finished (its last part), and there
- * only for the pods with storage rows, which are known once the split
- * day's groups have all arrived (exchange_volume_nodes). */
-static int keep_first_vn(int32_t day, void *ctx)
-{
-    return keep_whole(day, ctx);
-}
-
 /* The rank that finishes a split day's last part (finish.c: part k of
  * a split day is rank (day + k) mod nranks's), where its storage rows
  * are. */
@@ -272,12 +263,18 @@ int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days
             rc = round_check(t, rc, err);
             ctx.rank = to;
             if (rc == OCP_OK && phases == 2 && k == 1) {
-                struct agg_part_filter f = {keep_split, NULL, &ctx, 1, 0};
+                struct agg_part_filter f = {.keep = keep_split, .ctx = &ctx, .dayless = 1};
                 rc = agg_partial_serialize_filtered(mine, &f, &split_buf, &split_len, err);
             }
             if (rc == OCP_OK && phase == 0) {
-                struct agg_part_filter f = {k == 1 ? keep_first : keep_whole,
-                                            k == 1 ? keep_first_vn : keep_whole, &ctx, 1, 0};
+                /* Volume nodes go with the whole days only: a split
+                 * day's are wanted only where its storage rows are
+                 * finished, and there only for the pods with storage
+                 * rows, known once all its groups arrived (below). */
+                struct agg_part_filter f = {.keep = k == 1 ? keep_first : keep_whole,
+                                            .keep_vn = keep_whole,
+                                            .ctx = &ctx,
+                                            .dayless = 1};
                 rc = agg_partial_serialize_filtered(mine, &f, &sbuf, &slen, err);
             }
             rc = round_swap(t, mine, phase == 0 ? sbuf : split_buf, phase == 0 ? slen : split_len,
@@ -303,7 +300,8 @@ int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days
         rc = round_check(t, rc, err);
         ctx.rank = to;
         if (rc == OCP_OK) {
-            struct agg_part_filter f = {NULL, keep_split_storage, &ctx, 0, 1};
+            struct agg_part_filter f = {
+                .keep_vn = keep_split_storage, .ctx = &ctx, .vn_storage_only = 1};
             rc = agg_partial_serialize_filtered(mine, &f, &sbuf, &slen, err);
         }
         rc = round_swap(t, mine, sbuf, slen, rc, to, from, bytes_sent, &leave, err);

@@ -47,9 +47,11 @@ int exchange_day_split(const struct exchange_days *d, int32_t day);
  * unused, the groups of other days it read itself).  The split days'
  * groups go with the first round's; with 3 ranks or more, to the other
  * peers in rounds of their own after the whole days (one serialized part,
- * made before the first round and alive through those rounds).  Each
- * other round's serialized part
- * is freed before the next, so the exchange adds little memory.  After
+ * made before the first round and alive through those rounds).  The
+ * split days' volume nodes go last, in rounds of their own, only to the
+ * rank that finishes each one's storage rows and only for the pods with
+ * storage rows.  Each other round's serialized part is freed before the
+ * next, so the exchange adds little memory.  After
  * every round all ranks check whether any failed, so a failure anywhere
  * ends the shuffle on every rank after the same round.  Returns this
  * rank's status: its own failure, TP_PEER when another rank failed or

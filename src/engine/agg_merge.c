@@ -358,6 +358,15 @@ static int kept_entry(const struct agg_part_filter *f, int which, int32_t day)
     return f->keep != NULL && f->keep(day, f->ctx);
 }
 
+/* Whether f may take any entry of map `which` (the others are not even
+ * looked at: the volume nodes' own message skips the pod groups). */
+static int map_kept(const struct agg_part_filter *f, int which)
+{
+    if (which == MAP_NODES) /* the table without a day */
+        return f->dayless;
+    return (which == MAP_VNODES ? f->keep_vn : f->keep) != NULL;
+}
+
 /* Fills `pods` with the (day, namespace, pod) of p's storage groups on
  * the days f->keep_vn takes.  -1 when out of memory. */
 static int storage_pods(const struct agg_partial *p, const struct agg_part_filter *f,
@@ -402,6 +411,8 @@ static int kept_collect(const struct agg_partial *p, const struct agg_part_filte
         const struct hmap *m = map_of((struct agg_partial *)p, which);
         struct map_fields fl;
         size_t e, i;
+        if (!map_kept(f, which))
+            continue;
         fields_of(which, &fl);
         k->idx[which] = malloc((m->count ? m->count : 1) * sizeof *k->idx[which]);
         if (k->idx[which] == NULL) {

@@ -1088,9 +1088,9 @@ static void test_serialize_filtered(void)
     struct agg_partial *p = partial(0, 3), *q = partial(0, 3), *r = partial(0, 3);
     unsigned char *groups = NULL, *vn = NULL, *odd = NULL, *all_vn = NULL;
     size_t lg = 0, lv = 0, lo = 0, la = 0;
-    struct agg_part_filter fg = {even_day, NULL, NULL, 1, 0};
-    struct agg_part_filter fv = {NULL, even_day, NULL, 0, 1};
-    struct agg_part_filter fa = {NULL, even_day, NULL, 0, 0};
+    struct agg_part_filter fg = {.keep = even_day, .dayless = 1};
+    struct agg_part_filter fv = {.keep_vn = even_day, .vn_storage_only = 1};
+    struct agg_part_filter fa = {.keep_vn = even_day};
     struct rpt_table t1, t2, t3;
 
     win_build(&st, 0, "a", &a);

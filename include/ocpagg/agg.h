@@ -112,7 +112,8 @@ struct agg_part_filter {
 };
 
 /* agg_partial_serialize_days with the part f describes (counters left
- * out). */
+ * out); f == NULL serializes everything, counters included
+ * (agg_partial_serialize). */
 int agg_partial_serialize_filtered(const struct agg_partial *p, const struct agg_part_filter *f,
                                    unsigned char **buf, size_t *len, struct ocp_error *err);
 

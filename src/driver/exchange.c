@@ -14,6 +14,11 @@ int exchange_day_owner(int32_t day, int nranks)
     return m < 0 ? m + nranks : m;
 }
 
+int exchange_day_part(int32_t day, int rank, int nranks)
+{
+    return (rank - exchange_day_owner(day, nranks) + nranks) % nranks;
+}
+
 static int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -146,19 +151,13 @@ static int keep_owned(int32_t day, void *ctx)
     return exchange_day_owner(day, c->nranks) == c->rank;
 }
 
-/* The rank that finishes a split day's last part (finish.c: part k of
- * a split day is rank (day + k) mod nranks's), where its storage rows
- * are. */
-static int last_part_rank(int32_t day, int nranks)
-{
-    return (exchange_day_owner(day, nranks) + nranks - 1) % nranks;
-}
-
-/* The split days whose storage rows c->rank finishes. */
+/* The split days whose storage rows (their last part's) c->rank
+ * finishes. */
 static int keep_split_storage(int32_t day, void *ctx)
 {
     const struct owner_ctx *c = ctx;
-    return exchange_day_split(c->d, day) && last_part_rank(day, c->nranks) == c->rank;
+    return exchange_day_split(c->d, day) &&
+           exchange_day_part(day, c->rank, c->nranks) == c->nranks - 1;
 }
 
 /* Days this rank does not finish whole: their groups leave. */

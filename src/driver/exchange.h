@@ -72,4 +72,9 @@ void exchange_count_owned(const struct agg_partial *p, int rank, int nranks, int
 /* The rank that owns a day (day mod nranks; see struct exchange_days). */
 int exchange_day_owner(int32_t day, int nranks);
 
+/* The part of split day `day` that `rank` finishes: part k is rank
+ * (owner + k) mod nranks's, so the last part (the one with the storage
+ * rows) is the rank before the owner's. */
+int exchange_day_part(int32_t day, int rank, int nranks);
+
 #endif

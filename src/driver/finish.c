@@ -641,7 +641,7 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
             u->owner = rank;
             if (exchange_day_split(split, days[i])) {
                 u->nparts = size;
-                u->part = (rank - exchange_day_owner(days[i], size) + size) % size;
+                u->part = exchange_day_part(days[i], rank, size);
             } else if (exchange_day_owner(days[i], size) == rank) {
                 u->nparts = 1;
                 u->part = 0;

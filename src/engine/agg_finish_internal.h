@@ -51,10 +51,6 @@ struct unalloc_val {
     uint32_t resource_id, flags;
 };
 
-struct pod_of_day_key {
-    int32_t day;
-    uint32_t ns, pod;
-};
 struct span_val {
     uint32_t start, count;
 };

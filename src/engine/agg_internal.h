@@ -75,6 +75,13 @@ struct vn_key {
     uint32_t ns, pod, node, resource_id;
 };
 
+/* A pod on a day: the storage rows' key into the volume nodes (the
+ * finish's, and the exchange's choice of which to send). */
+struct pod_of_day_key {
+    int32_t day;
+    uint32_t ns, pod;
+};
+
 /* A volume node met by add_pods, with its hash, waiting in the partial's
  * log for the table (see vn_flush in agg_add.c). */
 struct vn_rec {

@@ -342,29 +342,22 @@ static void kept_release(struct kept *k)
     free(k->order);
 }
 
-/* A pod on a day, for the volume nodes a storage group asks for. */
-struct pod_day {
-    int32_t day;
-    uint32_t ns, pod;
-};
-
-/* Whether map `which`'s entry of day `day` goes in under f. */
-static int kept_entry(const struct agg_part_filter *f, int which, int32_t day)
+/* The node facts' filter: the table without a day goes in whole. */
+static int every_day(int32_t day, void *ctx)
 {
-    if (day == INT32_MIN)
-        return f->dayless;
-    if (which == MAP_VNODES)
-        return f->keep_vn != NULL && f->keep_vn(day, f->ctx);
-    return f->keep != NULL && f->keep(day, f->ctx);
+    (void)day;
+    (void)ctx;
+    return 1;
 }
 
-/* Whether f may take any entry of map `which` (the others are not even
- * looked at: the volume nodes' own message skips the pod groups). */
-static int map_kept(const struct agg_part_filter *f, int which)
+/* The day filter of map `which` under f (NULL: none of its entries; a
+ * map f takes nothing of is not even looked at, so the volume nodes' own
+ * message skips the pod groups). */
+static agg_day_filter map_filter(const struct agg_part_filter *f, int which)
 {
-    if (which == MAP_NODES) /* the table without a day */
-        return f->dayless;
-    return (which == MAP_VNODES ? f->keep_vn : f->keep) != NULL;
+    if (which == MAP_NODES)
+        return f->dayless ? every_day : NULL;
+    return which == MAP_VNODES ? f->keep_vn : f->keep;
 }
 
 /* Fills `pods` with the (day, namespace, pod) of p's storage groups on
@@ -377,7 +370,7 @@ static int storage_pods(const struct agg_partial *p, const struct agg_part_filte
 
     for (e = 0; e < p->storage.count; e++) {
         const struct sto_key *sk = hmap_entry(&p->storage, e);
-        struct pod_day pd;
+        struct pod_of_day_key pd;
         if (f->keep_vn == NULL || !f->keep_vn(sk->day, f->ctx))
             continue;
         pd.day = sk->day;
@@ -398,7 +391,7 @@ static int kept_collect(const struct agg_partial *p, const struct agg_part_filte
     int which, rc = 0;
 
     memset(k, 0, sizeof *k);
-    hmap_init(&with_storage, sizeof(struct pod_day), 0);
+    hmap_init(&with_storage, sizeof(struct pod_of_day_key), 0);
     k->newid = calloc(count, sizeof *k->newid);
     k->order = malloc((size_t)count * sizeof *k->order);
     if (k->newid == NULL || k->order == NULL ||
@@ -409,9 +402,10 @@ static int kept_collect(const struct agg_partial *p, const struct agg_part_filte
     k->nids = 1; /* id 0 is NULL on both sides */
     for (which = 0; which < MAP_COUNT && rc == 0; which++) {
         const struct hmap *m = map_of((struct agg_partial *)p, which);
+        agg_day_filter keep = map_filter(f, which);
         struct map_fields fl;
         size_t e, i;
-        if (!map_kept(f, which))
+        if (keep == NULL)
             continue;
         fields_of(which, &fl);
         k->idx[which] = malloc((m->count ? m->count : 1) * sizeof *k->idx[which]);
@@ -421,11 +415,11 @@ static int kept_collect(const struct agg_partial *p, const struct agg_part_filte
         }
         for (e = 0; e < m->count; e++) {
             const unsigned char *entry = hmap_entry(m, e);
-            if (!kept_entry(f, which, entry_day(which, entry)))
+            if (!keep(entry_day(which, entry), f->ctx))
                 continue;
             if (which == MAP_VNODES && f->vn_storage_only) {
                 const struct vn_key *vk = (const struct vn_key *)(const void *)entry;
-                struct pod_day pd;
+                struct pod_of_day_key pd;
                 pd.day = vk->day;
                 pd.ns = vk->ns;
                 pd.pod = vk->pod;
@@ -449,9 +443,8 @@ static int kept_collect(const struct agg_partial *p, const struct agg_part_filte
     return rc;
 }
 
-/* The partial, or with f != NULL the part f takes, into *buf. */
-static int serialize(const struct agg_partial *p, const struct agg_part_filter *f,
-                     unsigned char **buf, size_t *len, struct ocp_error *err)
+int agg_partial_serialize_filtered(const struct agg_partial *p, const struct agg_part_filter *f,
+                                   unsigned char **buf, size_t *len, struct ocp_error *err)
 {
     struct wbuf w = {0};
     size_t total = sizeof magic + (OCP_TABLE_COUNT + 3 + 1) * 8;
@@ -550,19 +543,13 @@ int agg_partial_serialize_days(const struct agg_partial *p, agg_day_filter keep,
     struct agg_part_filter f;
 
     if (keep == NULL)
-        return serialize(p, NULL, buf, len, err);
+        return agg_partial_serialize_filtered(p, NULL, buf, len, err);
     memset(&f, 0, sizeof f);
     f.keep = keep;
     f.keep_vn = keep;
     f.ctx = ctx;
     f.dayless = 1;
-    return serialize(p, &f, buf, len, err);
-}
-
-int agg_partial_serialize_filtered(const struct agg_partial *p, const struct agg_part_filter *f,
-                                   unsigned char **buf, size_t *len, struct ocp_error *err)
-{
-    return serialize(p, f, buf, len, err);
+    return agg_partial_serialize_filtered(p, &f, buf, len, err);
 }
 
 int agg_partial_serialize(const struct agg_partial *p, unsigned char **buf, size_t *len,

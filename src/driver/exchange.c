@@ -296,6 +296,8 @@ int exchange_shuffle_by_day(struct agg_partial *mine, const struct exchange_days
         unsigned char *sbuf = NULL;
         size_t slen = 0;
 
+        if (rc == OCP_OK && k == 1)
+            rc = fault_at("vnodes", err);
         rc = round_check(t, rc, err);
         ctx.rank = to;
         if (rc == OCP_OK) {

@@ -18,9 +18,9 @@ int fault_init(int rank, struct ocp_error *err)
     const char *v = getenv("OCPAGG_FAULT");
     char phase[32], kind[16];
     int r, n = 0;
-    static const char *const phases[] = {"plan",  "read",    "merge", "exchange", "finish",
-                                         "write", "summary", "recv",  "aws",      "share",
-                                         "awspg", "awsday",  "split", "note",     NULL};
+    static const char *const phases[] = {
+        "plan", "read",  "merge", "exchange", "finish", "write", "summary", "recv",
+        "aws",  "share", "awspg", "awsday",   "split",  "note",  "vnodes",  NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill",
                                         "term", "stop",  "slow",  NULL};
     int pi, ki;

@@ -22,7 +22,10 @@
  *          are split, see struct exchange_days), note (KIND slow only: the
  *          rank takes a streamed day's offset note once 16 MiB of the
  *          day's text piled up, not before, waiting for it then, as when
- *          it comes late; not a failure).
+ *          it comes late; not a failure), vnodes (inside the shuffle,
+ *          before the first of the rounds that carry the split days'
+ *          volume nodes, after every group round; only where days are
+ *          split).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself), slow (not
  *          a failure: fault_delay sleeps; for the tests of steal_chunks).

@@ -228,6 +228,8 @@ case_run 3 split 2 data 65
 case_run 3 split 1 alloc 71
 case_run 3 split 2 term 75
 case_run 3 split 1 kill nonzero
+case_run 3 vnodes 2 data 65
+case_run 3 vnodes 1 term 75
 case_run 3 finish 2 data 65
 case_run 3 write 1 write 74
 JOB=$WORK/job.yaml

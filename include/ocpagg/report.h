@@ -92,6 +92,8 @@ struct rpt_table {
 
 /* The column names in report order (NULL-terminated list). */
 extern const char *const rpt_column_names[];
+/* The name of numeric column n (one of rpt_column_names). */
+const char *rpt_num_column_name(enum rpt_num n);
 /* The constant infrastructure_usage_cost text of pod and storage rows. */
 extern const char rpt_infra_cost_text[];
 

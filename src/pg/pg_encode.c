@@ -55,27 +55,6 @@ const char *const pg_column_names[] = {"uuid",
                                        "cost_category_id",
                                        NULL};
 
-/* Column names of the numeric report columns, by enum rpt_num. */
-static const char *const num_names[RPT_NUM_COUNT] = {
-    "pod_usage_cpu_core_hours",
-    "pod_request_cpu_core_hours",
-    "pod_effective_usage_cpu_core_hours",
-    "pod_limit_cpu_core_hours",
-    "pod_usage_memory_gigabyte_hours",
-    "pod_request_memory_gigabyte_hours",
-    "pod_effective_usage_memory_gigabyte_hours",
-    "pod_limit_memory_gigabyte_hours",
-    "node_capacity_cpu_cores",
-    "node_capacity_cpu_core_hours",
-    "node_capacity_memory_gigabytes",
-    "node_capacity_memory_gigabyte_hours",
-    "cluster_capacity_cpu_core_hours",
-    "cluster_capacity_memory_gigabyte_hours",
-    "persistentvolumeclaim_capacity_gigabyte",
-    "persistentvolumeclaim_capacity_gigabyte_months",
-    "volume_request_storage_gigabyte_months",
-    "persistentvolumeclaim_usage_gigabyte_months"};
-
 /* Length of the valid UTF-8 prefix of s (strlen(s) when all of it is
  * valid): what PostgreSQL's UTF8 verifier accepts, i.e. no overlong
  * forms, no surrogates, nothing above U+10FFFF. */
@@ -192,7 +171,7 @@ static int add_num(struct rpt_buf *b, struct num_cache *c, int col, double v,
         if (!(fabs(v) < PG_NUMERIC_LIMIT)) {
             char what[96];
             snprintf(what, sizeof what, "%g does not fit numeric(33,15) (|x| < 1e18)", v);
-            return row_fail(err, row, index, num_names[col], what);
+            return row_fail(err, row, index, rpt_num_column_name((enum rpt_num)col), what);
         }
         c->len[col] = rpt_format_double(v, c->text[col]);
         c->value[col] = v;

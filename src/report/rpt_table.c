@@ -48,6 +48,18 @@ const char *const rpt_column_names[] = {"uuid",
                                         "cost_category_id",
                                         NULL};
 
+/* The numeric columns lie in two runs of rpt_column_names: the pod, node
+ * and cluster figures from pod_usage_cpu_core_hours, the volume figures
+ * from persistentvolumeclaim_capacity_gigabyte. */
+#define RPT_NUM_FIRST_COLUMN 11
+#define RPT_NUM_VOLUME_COLUMN 30
+
+const char *rpt_num_column_name(enum rpt_num n)
+{
+    return rpt_column_names[n < RPT_PVC_CAP_GB ? RPT_NUM_FIRST_COLUMN + (int)n
+                                               : RPT_NUM_VOLUME_COLUMN + (int)(n - RPT_PVC_CAP_GB)];
+}
+
 const char rpt_infra_cost_text[] =
     "{\"cpu\": 0.000000000, \"memory\": 0.000000000, \"storage\": 0.000000000}";
 

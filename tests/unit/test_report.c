@@ -275,6 +275,32 @@ static void test_csv_repeats(void)
     rpt_table_release(&t);
 }
 
+/* Each numeric column's name: the report's columns whose names carry a
+ * unit (hours, cores, gigabytes, months), in enum order. */
+static void test_num_column_names(void)
+{
+    int i, at = -1, units = 0;
+
+    CHECK_STR(rpt_num_column_name(RPT_POD_USAGE_CPU_HOURS), "pod_usage_cpu_core_hours");
+    CHECK_STR(rpt_num_column_name(RPT_CLUSTER_CAP_MEM_GBH),
+              "cluster_capacity_memory_gigabyte_hours");
+    CHECK_STR(rpt_num_column_name(RPT_PVC_CAP_GB), "persistentvolumeclaim_capacity_gigabyte");
+    CHECK_STR(rpt_num_column_name(RPT_PVC_USAGE_GB_MONTHS),
+              "persistentvolumeclaim_usage_gigabyte_months");
+    for (i = 0; rpt_column_names[i] != NULL; i++) {
+        const char *c = rpt_column_names[i];
+        if (strstr(c, "_hours") || strstr(c, "_cores") || strstr(c, "_gigabyte")) {
+            CHECK(units < RPT_NUM_COUNT);
+            if (units < RPT_NUM_COUNT)
+                CHECK_STR(rpt_num_column_name((enum rpt_num)units), c);
+            CHECK(i > at);
+            at = i;
+            units++;
+        }
+    }
+    CHECK_INT(units, RPT_NUM_COUNT);
+}
+
 int main(void)
 {
     RUN(test_matches_reference);
@@ -282,5 +308,6 @@ int main(void)
     RUN(test_special_values);
     RUN(test_csv_quoting);
     RUN(test_csv_repeats);
+    RUN(test_num_column_names);
     return TEST_SUMMARY();
 }

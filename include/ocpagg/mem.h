@@ -63,6 +63,28 @@ void ocp_mem_advise_huge(void *p, size_t n);
  * kernel's eyes, and mremap refuses to move a split range (EFAULT). */
 void ocp_mem_advise_huge_mapping(void *p, size_t n);
 
+/* The stretch ocp_mem_populate_ahead faults in at a time. */
+#define OCP_MEM_POPULATE_STEP ((size_t)2 << 20)
+
+/* Faults in the pages of the n bytes at p (inside one writable mapping
+ * of the caller's, from malloc, calloc or mmap) in one system call
+ * (MADV_POPULATE_WRITE), for memory the caller is about to write: on the
+ * project's VMs a fault per 4 KiB page makes first writes cost about
+ * half as much again (450 MB written fresh: 256-343 ms, populated 2 MiB
+ * at a time and then written: 173-190 ms).  The bytes do not change
+ * (a page not yet there comes zeroed, as the first write would find it),
+ * but populated pages count in the resident size, so only memory soon
+ * written qualifies.  Nothing happens where the kernel lacks it. */
+void ocp_mem_populate(void *p, size_t n);
+
+/* ocp_mem_populate for an array filled from its start: given that its
+ * first *done bytes are populated (or written) and that it now reaches
+ * upto bytes, populates on to the next multiple of
+ * OCP_MEM_POPULATE_STEP past upto (at most cap, the array's size) and
+ * records that in *done.  Called as the array grows, it makes one system
+ * call per step of growth instead of 512 page faults. */
+void ocp_mem_populate_ahead(void *base, size_t *done, size_t upto, size_t cap);
+
 /* Starts loading every cache line that holds a byte of the n bytes at p,
  * each once: for an object the code will need a little later, whose
  * lines (a hash entry, a report row, a label text) are not next to the

@@ -132,6 +132,10 @@ size_t rpt_format_double(double v, char *out);
 struct rpt_buf {
     char *data;
     size_t len, cap;
+    /* Bytes from data known to be faulted in (rpt_csv_rows populates
+     * ahead of its rows, ocp_mem_populate_ahead); code that swaps data
+     * sets it to 0.  Only a hint: it never changes a byte. */
+    size_t populated;
 };
 
 void rpt_buf_release(struct rpt_buf *b);

@@ -129,3 +129,33 @@ void ocp_mem_advise_huge_mapping(void *p, size_t n)
     (void)n;
 #endif
 }
+
+void ocp_mem_populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+    /* The pages holding the bytes: each is in the caller's mapping. */
+    if (p != NULL && n > 0 && page > 0) {
+        uintptr_t a = (uintptr_t)p & ~(page - 1);
+        uintptr_t b = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+        (void)madvise((void *)a, (size_t)(b - a), MADV_POPULATE_WRITE);
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+void ocp_mem_populate_ahead(void *base, size_t *done, size_t upto, size_t cap)
+{
+    size_t end;
+
+    if (upto <= *done || *done >= cap)
+        return;
+    end = (upto / OCP_MEM_POPULATE_STEP + 1) * OCP_MEM_POPULATE_STEP;
+    if (end > cap)
+        end = cap;
+    ocp_mem_populate((unsigned char *)base + *done, end - *done);
+    *done = end;
+}

@@ -36,6 +36,7 @@ static void block_free(struct hmap *m)
     else
         free(m->block);
     m->mapped = 0;
+    m->populated = 0;
 }
 
 void hmap_release(struct hmap *m)
@@ -56,15 +57,24 @@ void hmap_clear(struct hmap *m)
         memset(m->slots, 0, (m->mask + 1) * sizeof *m->slots);
 }
 
+/* Slot arrays of this size and more are populated (ocp_mem_populate). */
+#define POPULATE_MIN ((size_t)256 << 10)
+
 static int hmap_rehash(struct hmap *m, size_t nslots)
 {
-    uint64_t *slots = calloc(nslots, sizeof *slots);
-    size_t j;
+    size_t bytes = nslots * sizeof(uint64_t), j;
+    /* A large slot array is zeroed whole right away: faulted in at once
+     * first rather than page by page by the zeroing (mem.h). */
+    uint64_t *slots = bytes >= POPULATE_MIN ? malloc(bytes) : calloc(nslots, sizeof *slots);
 
     if (slots == NULL)
         return -1;
     /* Probed at random: huge pages spare the TLB (mem.h). */
-    ocp_mem_advise_huge(slots, nslots * sizeof *slots);
+    ocp_mem_advise_huge(slots, bytes);
+    if (bytes >= POPULATE_MIN) {
+        ocp_mem_populate(slots, bytes);
+        memset(slots, 0, bytes);
+    }
     for (j = 0; m->slots != NULL && j <= m->mask; j++) {
         uint64_t sl = m->slots[j];
         size_t i;
@@ -132,6 +142,7 @@ static int entries_map(struct hmap *m, size_t ncap, size_t bytes)
         if (m->count > 0)
             memcpy(nb, m->entries, m->count * m->entry_size);
         block_free(m);
+        m->populated = m->count * m->entry_size;
     }
     /* The whole mapping, so it stays one piece for the next mremap. */
     ocp_mem_advise_huge_mapping(nb, len);
@@ -191,6 +202,10 @@ size_t hmap_insert_slow(struct hmap *m, const void *key, uint32_t h, int *create
     if (m->count == m->cap && entries_resize(m, m->cap ? m->cap * 2 : 64) != 0)
         return SIZE_MAX;
     e = m->count++;
+    /* Entries are appended: a mapped array's next stretch is faulted in
+     * one call ahead of them (mem.h). */
+    if (m->mapped > 0)
+        ocp_mem_populate_ahead(m->block, &m->populated, m->count * m->entry_size, m->mapped);
     memset(m->entries + e * m->entry_size, 0, m->entry_size);
     memcpy(m->entries + e * m->entry_size, key, m->key_size);
     m->slots[i] = ((uint64_t)h << 32) | (uint64_t)(e + 1);

@@ -24,6 +24,7 @@ struct hmap {
     size_t align;                         /* entries start at multiples of this */
     unsigned char *block;                 /* the allocation holding entries */
     size_t mapped;                        /* block's length when mapped (mmap), else 0 */
+    size_t populated;                     /* bytes of a mapped block faulted in */
     unsigned char *entries;               /* in block, at an `align` boundary */
     size_t count, cap;
     /* Slots hold (hash << 32 | entry index + 1), 0 when empty: a probe

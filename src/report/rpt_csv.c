@@ -43,6 +43,7 @@ int rpt_buf_reserve(struct rpt_buf *b, size_t extra)
             return -1;
         b->data = nd;
         b->cap = ncap;
+        b->populated = b->len; /* what a copy wrote; a fresh block has none */
     }
     return 0;
 }
@@ -351,6 +352,9 @@ int rpt_csv_rows(const struct rpt_table *t, const struct rpt_meta *meta, size_t 
         if (guess > GUESS_MAX)
             guess = GUESS_MAX;
         (void)rpt_buf_reserve(out, guess);
+        /* The block's pages, fresh the first time a buffer this large
+         * is filled, faulted in a step at a time (mem.h). */
+        ocp_mem_populate_ahead(out->data, &out->populated, out->len + guess, out->cap);
     }
     {
         size_t no_cost = tail.len;

@@ -434,6 +434,9 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0, 
         ocp_mem_advise_huge(nb, cap);
         w->buf = nb;
         w->cap = cap;
+        /* Fresh pages, all written by the copy below: faulted in at once
+         * (mem.h); later days reuse them. */
+        ocp_mem_populate(nb, pages);
     }
     if (pages > 0)
         memcpy(aligned_start(w), text + p0, pages);
@@ -497,6 +500,7 @@ static void trade(struct rpt_writer *w, struct rpt_buf *text, int traded)
     w->traded = traded;
     text->data = (char *)back;
     text->cap = back_cap;
+    text->populated = 0; /* unknown: the next fill asks again */
 }
 
 int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,

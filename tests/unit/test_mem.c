@@ -165,11 +165,44 @@ static void test_hints_off(void)
     munmap(gap, 4096);
 }
 
+/* Populating ahead: how far *done moves (to the next step past upto,
+ * capped at cap, never back), and that no byte changes. */
+static void test_populate_ahead(void)
+{
+    const size_t step = OCP_MEM_POPULATE_STEP, cap = 2 * step + step / 2;
+    unsigned char *b = calloc(1, cap);
+    size_t done = 0, i, bad = 0;
+
+    CHECK(b != NULL);
+    if (b == NULL)
+        return;
+    for (i = 0; i < step / 2; i++)
+        b[i] = (unsigned char)(i * 7 + 1);
+    ocp_mem_populate_ahead(b, &done, 100, cap);
+    CHECK(done == step);
+    ocp_mem_populate_ahead(b, &done, step, cap); /* reached, not passed */
+    CHECK(done == step);
+    ocp_mem_populate_ahead(b, &done, step + 1, cap);
+    CHECK(done == 2 * step);
+    ocp_mem_populate_ahead(b, &done, 2 * step + 1, cap); /* capped */
+    CHECK(done == cap);
+    ocp_mem_populate_ahead(b, &done, 10, cap); /* never back */
+    CHECK(done == cap);
+    for (i = 0; i < cap; i++)
+        bad += b[i] != (i < step / 2 ? (unsigned char)(i * 7 + 1) : 0);
+    CHECK(bad == 0);
+    ocp_mem_populate(b + 3, 1); /* a byte inside a page: its page */
+    ocp_mem_populate(NULL, 0);
+    CHECK(b[3] == (unsigned char)(3 * 7 + 1));
+    free(b);
+}
+
 int main(void)
 {
     RUN(test_decision);
     RUN(test_machine);
     RUN(test_wanted);
     RUN(test_hints_off);
+    RUN(test_populate_ahead);
     return TEST_SUMMARY();
 }

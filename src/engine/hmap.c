@@ -63,18 +63,17 @@ void hmap_clear(struct hmap *m)
 static int hmap_rehash(struct hmap *m, size_t nslots)
 {
     size_t bytes = nslots * sizeof(uint64_t), j;
-    /* A large slot array is zeroed whole right away: faulted in at once
-     * first rather than page by page by the zeroing (mem.h). */
-    uint64_t *slots = bytes >= POPULATE_MIN ? malloc(bytes) : calloc(nslots, sizeof *slots);
+    uint64_t *slots = malloc(bytes);
 
     if (slots == NULL)
         return -1;
     /* Probed at random: huge pages spare the TLB (mem.h). */
     ocp_mem_advise_huge(slots, bytes);
-    if (bytes >= POPULATE_MIN) {
+    /* Zeroed whole right away: a large array is faulted in at once
+     * first rather than page by page by the zeroing (mem.h). */
+    if (bytes >= POPULATE_MIN)
         ocp_mem_populate(slots, bytes);
-        memset(slots, 0, bytes);
-    }
+    memset(slots, 0, bytes);
     for (j = 0; m->slots != NULL && j <= m->mask; j++) {
         uint64_t sl = m->slots[j];
         size_t i;

@@ -88,6 +88,10 @@ struct rpt_table {
     struct rpt_row *rows;
     size_t count, cap;
     struct ocp_arena strings; /* storage of the rows' strings */
+    /* Working room of rpt_table_sort, kept with the table so that a table
+     * sorted day after day reuses pages it has touched already. */
+    unsigned char *sort_room;
+    size_t sort_room_cap;
 };
 
 /* The column names in report order (NULL-terminated list). */

@@ -78,6 +78,7 @@ void rpt_table_clear(struct rpt_table *t)
 void rpt_table_release(struct rpt_table *t)
 {
     free(t->rows);
+    free(t->sort_room);
     ocp_arena_release(&t->strings);
     memset(t, 0, sizeof *t);
 }
@@ -229,21 +230,35 @@ static int cmp_ptr_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Ranks the distinct non-NULL strings among n pointers; NULL ranks 0,
- * strings from 1 in byte order (equal strings share a rank). */
-static int rank_build(struct rank_set *r, const char *const *ptrs, size_t n)
+/* Slots of a rank set over n pointers (a power of two above 2n + 1). */
+static size_t rank_slots(size_t n)
 {
-    size_t cap = 16, i, k;
-    uint32_t rank = 0;
-
+    size_t cap = 16;
     while (cap < 2 * n + 2)
         cap *= 2;
+    return cap;
+}
+
+/* Bytes of room rank_build needs for n pointers. */
+static size_t rank_room(size_t n)
+{
+    return rank_slots(n) * (sizeof(const char *) + sizeof(uint32_t)) +
+           (n + 1) * sizeof(const char *);
+}
+
+/* Ranks the distinct non-NULL strings among n pointers; NULL ranks 0,
+ * strings from 1 in byte order (equal strings share a rank).  The set
+ * lives in room (rank_room(n) bytes, pointer-aligned). */
+static void rank_build(struct rank_set *r, const char *const *ptrs, size_t n, unsigned char *room)
+{
+    size_t cap = rank_slots(n), i, k;
+    uint32_t rank = 0;
+
     memset(r, 0, sizeof *r);
-    r->keys = calloc(cap, sizeof *r->keys);
-    r->rank = malloc(cap * sizeof *r->rank);
-    r->distinct = malloc((n + 1) * sizeof *r->distinct);
-    if (r->keys == NULL || r->rank == NULL || r->distinct == NULL)
-        return -1;
+    r->keys = (const char **)(void *)room;
+    r->distinct = r->keys + cap;
+    r->rank = (uint32_t *)(void *)(r->distinct + n + 1);
+    memset(r->keys, 0, cap * sizeof *r->keys);
     r->mask = cap - 1;
     for (i = 0; i < n; i++) {
         size_t sl;
@@ -261,19 +276,11 @@ static int rank_build(struct rank_set *r, const char *const *ptrs, size_t n)
             rank++;
         r->rank[ptr_slot(r, r->distinct[k])] = rank;
     }
-    return 0;
 }
 
 static uint32_t rank_of(const struct rank_set *r, const char *p)
 {
     return p == NULL ? 0 : r->rank[ptr_slot(r, p)];
-}
-
-static void rank_free(struct rank_set *r)
-{
-    free(r->keys);
-    free(r->rank);
-    free(r->distinct);
 }
 
 /* Bits needed for values 0 .. v. */
@@ -436,37 +443,59 @@ static void permute_rows(struct rpt_row *rows, uint32_t *ord, size_t n)
     }
 }
 
+/* The sort's working room for n rows, in t->sort_room (grown, never
+ * shrunk; its pages stay touched for the next day): the string pointers
+ * (later the order), the key records and their radix buffer, then the two
+ * rank sets, whose room the group records take over once the keys are
+ * built.  NULL when out of memory. */
+_Static_assert(sizeof(struct group_rec) <= 32, "group records fit in the rank sets' room");
+
+static unsigned char *sort_room(struct rpt_table *t, size_t n, size_t *rank_bytes)
+{
+    size_t rb = (rank_room(n) + 7) & ~(size_t)7, need;
+
+    /* The group records (all rows' and one group's, 2 n of them) fit in
+     * the rank sets' room: 2 rank_room(n) > 2 * 32 n bytes. */
+    need = n * (sizeof(const char *) + 2 * sizeof(struct key_rec)) + 2 * rb;
+    *rank_bytes = rb;
+    if (need > t->sort_room_cap) {
+        size_t cap = need + need / 4;
+        unsigned char *room = malloc(cap);
+        if (room == NULL)
+            return NULL;
+        free(t->sort_room);
+        t->sort_room = room;
+        t->sort_room_cap = cap;
+    }
+    return t->sort_room;
+}
+
 void rpt_table_sort(struct rpt_table *t)
 {
     struct rank_set ns, node;
-    struct key_rec *rec = NULL, *tmp = NULL, *sorted;
-    struct group_rec *grp = NULL, *all = NULL;
-    size_t gmax;
-    uint32_t *ord = NULL;
-    const char **ptrs = NULL;
+    struct key_rec *rec, *tmp, *sorted;
+    struct group_rec *grp, *all;
+    size_t gmax, rb;
+    uint32_t *ord;
+    const char **ptrs;
+    unsigned char *room;
     size_t i, j, n = t->count;
     int32_t dmin, dmax;
     unsigned bns, bnode, bday, nbits;
 
     if (n <= 1)
         return;
-    memset(&ns, 0, sizeof ns);
-    memset(&node, 0, sizeof node);
-    if (n >= UINT32_MAX)
+    if (n >= UINT32_MAX || n > SIZE_MAX / 128 || (room = sort_room(t, n, &rb)) == NULL)
         goto plain;
-    ptrs = malloc(n * sizeof *ptrs);
-    rec = malloc(n * sizeof *rec);
-    tmp = malloc(n * sizeof *tmp);
-    if (ptrs == NULL || rec == NULL || tmp == NULL)
-        goto plain;
+    ptrs = (const char **)(void *)room;
+    rec = (struct key_rec *)(void *)(ptrs + n);
+    tmp = rec + n;
     for (i = 0; i < n; i++)
         ptrs[i] = t->rows[i].namespace_;
-    if (rank_build(&ns, ptrs, n) != 0)
-        goto plain;
+    rank_build(&ns, ptrs, n, (unsigned char *)(tmp + n));
     for (i = 0; i < n; i++)
         ptrs[i] = t->rows[i].node;
-    if (rank_build(&node, ptrs, n) != 0)
-        goto plain;
+    rank_build(&node, ptrs, n, (unsigned char *)(tmp + n) + rb);
     dmin = dmax = t->rows[0].usage_day;
     for (i = 1; i < n; i++) {
         if (t->rows[i].usage_day < dmin)
@@ -502,9 +531,8 @@ void rpt_table_sort(struct rpt_table *t)
     /* The records of all rows in one pass in row order (the rows and
      * their label texts lie in that order), so a group gathers them from
      * this compact array rather than from rows scattered over the table. */
-    if (gmax > 1 &&
-        ((all = malloc(n * sizeof *all)) == NULL || (grp = malloc(gmax * sizeof *grp)) == NULL))
-        goto plain;
+    all = (struct group_rec *)(void *)(tmp + n); /* the rank sets are done */
+    grp = all + n;
     for (i = 0; i < n && gmax > 1; i++)
         group_rec_of(t->rows, (uint32_t)i, &all[i]);
     for (i = 0; i < n && gmax > 1; i = j) {
@@ -524,16 +552,8 @@ void rpt_table_sort(struct rpt_table *t)
     for (i = 0; i < n; i++)
         ord[i] = sorted[i].idx;
     permute_rows(t->rows, ord, n);
-    goto done;
+    return;
 plain:
     /* Out of memory for the keys: the plain sort gives the same order. */
     qsort(t->rows, n, sizeof *t->rows, cmp_rows);
-done:
-    rank_free(&ns);
-    rank_free(&node);
-    free(ptrs);
-    free(rec);
-    free(tmp);
-    free(grp);
-    free(all);
 }

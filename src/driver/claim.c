@@ -25,6 +25,14 @@ struct claim_list {
  * it (seen on 3.6 M rows at 2 ranks: four chunks taken, the thief read
  * 25 ms longer than its victim and the exchange went from 2 to 36 ms). */
 #define STEAL_OWN_MIN 2
+/* The first such theft of a run of chunks (one table's chunks of one
+ * day, which lie together in a list) costs most: the thief inserts that
+ * run's groups afresh and the exchange carries them all back, some two
+ * or three chunks' reading (on the month at 2 ranks, thefts took 15-62
+ * chunks a run and the exchange grew from 0.05 to 0.23 s).  The later
+ * chunks of the run find its groups on the thief.  So a first theft asks
+ * for more chunks still free, enough that the thief's share pays it. */
+#define STEAL_FIRST_MIN 6
 
 struct claim_board {
     MPI_Comm node; /* the ranks sharing this machine's memory */
@@ -36,7 +44,8 @@ struct claim_board {
     int nlocal, me; /* ranks on this node; this rank's local number */
     int *world;     /* comm rank of each local rank */
     struct claim_list *lists;
-    size_t front; /* this rank's cursor into its own list */
+    const struct plan_chunk *chunks; /* the plan's, for the window */
+    size_t front;                    /* this rank's cursor into its own list */
     uint32_t free_value, taken_value;
 };
 
@@ -196,6 +205,7 @@ int claim_board_window(struct claim_board *b, const struct plan *p, const struct
     for (k = 0, rc = OCP_OK; k < b->nlocal && rc == OCP_OK; k++)
         rc = list_of(&b->lists[k], p, owner, days, b->world[k], b->nranks);
     free(owner);
+    b->chunks = p->chunks;
     b->front = 0;
     /* Each chunk lies in one window and is taken once per sweep, so at
      * the start of sweep s every word of this window's chunks reads s. */
@@ -220,6 +230,18 @@ static int free_before(const struct claim_board *b, const struct claim_list *v, 
     while (j-- > 0 && found < want)
         found += __atomic_load_n(&b->words[v->idx[j]], __ATOMIC_RELAXED) == b->free_value;
     return found >= want;
+}
+
+/* Whether v's idx[j] starts a run from the back: the chunk after it in
+ * the list (taken already, by a thief) is of another table or day. */
+static int first_of_run(const struct claim_board *b, const struct claim_list *v, size_t j)
+{
+    const struct plan_chunk *c = &b->chunks[v->idx[j]], *n;
+
+    if (j + 1 >= v->n)
+        return 1;
+    n = &b->chunks[v->idx[j + 1]];
+    return n->table != c->table || n->day != c->day;
 }
 
 int claim_next(struct claim_board *b, size_t *chunk, int *stolen)
@@ -247,7 +269,9 @@ int claim_next(struct claim_board *b, size_t *chunk, int *stolen)
             /* The victim's own day, nearly done: leave the rest to it
              * (it reads them from the front; the chunks below are its
              * own day's too). */
-            if ((size_t)j < v->n_own && !free_before(b, v, (size_t)j, STEAL_OWN_MIN))
+            if ((size_t)j < v->n_own &&
+                !free_before(b, v, (size_t)j,
+                             first_of_run(b, v, (size_t)j) ? STEAL_FIRST_MIN : STEAL_OWN_MIN))
                 break;
             /* Lost to its owner or to another rank's thief: the
              * chunks below may still be free. */

@@ -14,10 +14,12 @@
  * groups move in the exchange anyway (a split day's, or another rank's
  * day's): taking those costs the exchange nothing.  A chunk of the
  * victim's own day is taken only while the victim has at least two
- * others still free (claim.c, STEAL_OWN_MIN): such a theft costs the
- * thief the day's group inserts and the exchange their trip back, more
- * than the victim's last chunk or two would take it to read.  The report does not depend on who
- * read what: sums are exact, every other merge is order-free, and the exchange sends every group to
+ * others still free (claim.c, STEAL_OWN_MIN), and the first of a run (one
+ * table's chunks of one day) only while it has six (STEAL_FIRST_MIN):
+ * such a theft costs the thief the run's group inserts and the exchange
+ * their trip back, more than the victim's last few chunks would take it
+ * to read.  The report does not depend on who read what: sums are exact,
+ * every other merge is order-free, and the exchange sends every group to
  * the rank of its day wherever it was read.
  *
  * A chunk is claimed once: one 32-bit word per chunk in memory the node's

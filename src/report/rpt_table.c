@@ -400,6 +400,9 @@ static void radix_sort(struct key_rec *rec, struct key_rec *tmp, size_t n, unsig
     *out = src;
 }
 
+/* Rows ahead whose all_labels text is loaded before its record is made. */
+#define SORT_TEXT_AHEAD 16
+
 /* Rows of a cycle whose loading starts before they are moved. */
 #define PERMUTE_AHEAD 4
 
@@ -528,13 +531,19 @@ void rpt_table_sort(struct rpt_table *t)
         if (j - i > gmax)
             gmax = j - i;
     }
-    /* The records of all rows in one pass in row order (the rows and
-     * their label texts lie in that order), so a group gathers them from
-     * this compact array rather than from rows scattered over the table. */
+    /* The records of all rows in one pass in row order, so a group
+     * gathers them from this compact array rather than from rows
+     * scattered over the table. */
     all = (struct group_rec *)(void *)(tmp + n); /* the rank sets are done */
     grp = all + n;
-    for (i = 0; i < n && gmax > 1; i++)
+    for (i = 0; i < n && gmax > 1; i++) {
+        /* The texts are interned, shared by many rows and not in row
+         * order: each first load missed the caches (a quarter of the
+         * sort's time on 16 M rows).  Load them some rows ahead. */
+        if (i + SORT_TEXT_AHEAD < n && t->rows[i + SORT_TEXT_AHEAD].all_labels != NULL)
+            __builtin_prefetch(t->rows[i + SORT_TEXT_AHEAD].all_labels, 0, 3);
         group_rec_of(t->rows, (uint32_t)i, &all[i]);
+    }
     for (i = 0; i < n && gmax > 1; i = j) {
         size_t k;
         for (j = i + 1; j < n && sorted[j].key == sorted[i].key; j++)

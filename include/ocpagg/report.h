@@ -140,6 +140,11 @@ struct rpt_buf {
      * ahead of its rows, ocp_mem_populate_ahead); code that swaps data
      * sets it to 0.  Only a hint: it never changes a byte. */
     size_t populated;
+    /* When set, called before the memory moves or is freed (by
+     * rpt_buf_reserve or rpt_buf_release): another thread may be reading
+     * it (rpt_part_stream_inplace), and this waits until it is done. */
+    void (*before_move)(void *ctx);
+    void *move_ctx;
 };
 
 void rpt_buf_release(struct rpt_buf *b);
@@ -386,8 +391,7 @@ struct rpt_writer;
 
 /* The buffer of a part's direct writes, lent to the part by its caller
  * so that it outlives the part: the next window's part reuses the pages
- * the last one touched instead of the kernel zeroing fresh ones.  It may
- * come back as a former text buffer (rpt_part_stream_buf trades them).
+ * the last one touched instead of the kernel zeroing fresh ones.
  * Ownership: zeroed caller storage; rpt_part_room_release frees it (not
  * while a part it was lent to is open). */
 struct rpt_part_room {
@@ -453,36 +457,40 @@ int rpt_part_write(struct rpt_part *p, const unsigned char *block, size_t len, i
 int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset, int final,
                     size_t *taken, struct ocp_error *err);
 
-/* A final call of rpt_part_stream on the whole of *text ([0, text->len)
- * at offset), without the copy into the aligned buffer where it can: the
- * text is moved in place (by less than a page) so that its whole pages
- * are aligned, and the part keeps text's memory for the write, handing
- * *text its own buffer (or none: data NULL, cap 0) instead.  A day whose
- * offset came late is written whole here, and copying some 60 MB into
- * fresh pages of the aligned buffer was a measurable part of a rank's
- * finish.  The text may also be a day's text so far, its last partial
- * page going through the page cache like a day's end: the day's next
- * call then starts at offset + text->len (as it was).  Waits for the job
- * in flight.  On success text->len is 0 and text->data may be other
- * memory; errors as for rpt_part_stream. */
-int rpt_part_stream_buf(struct rpt_part *p, struct rpt_buf *text, int64_t offset,
-                        struct ocp_error *err);
+/* The page size direct writes align to (covers 512- and 4096-byte
+ * sectors); rpt_part_pad is always less. */
+#define RPT_PART_ALIGN ((size_t)4096)
 
-/* Whether the part's thread is still writing a job (a call that waits
- * for it would wait now). */
-int rpt_part_busy(struct rpt_part *p);
+/* Whether the part writes whole pages straight from the caller's memory
+ * (rpt_part_stream_inplace): its direct-IO twin is open. */
+int rpt_part_inplace_ok(const struct rpt_part *p);
 
-/* Gives the caller back the text buffer that rpt_part_stream_buf last
- * took over, once its write is done, in exchange for *text's (empty:
- * text->len 0) buffer.  Text buffers and the aligned buffer keep every
- * page they ever touched, and a day whose offset came late fills the
- * text buffer whole (some 66 MB a day on the bench month): without the
- * exchange the two buffers took turns at holding such days and both
- * ended up that large.  wait: wait for the write in flight (at the end
- * of a walk); else nothing happens while it runs.  Returns 1 when the
- * buffers changed places, else 0 (nothing taken over, or not yet
- * written); a write's failure is reported by the next write or close. */
-int rpt_part_reclaim(struct rpt_part *p, struct rpt_buf *text, int wait);
+/* The bytes to leave free at mem so that a text placed right after them,
+ * going to file position offset, has its whole pages on pages of memory
+ * (less than a page). */
+size_t rpt_part_pad(const void *mem, int64_t offset);
+
+/* rpt_part_stream without the copy into the aligned buffer: the whole
+ * pages of text[0, len) are written straight from the caller's memory by
+ * the part's thread, the bytes around them through the page cache.  text
+ * must be placed for offset (text = mem + rpt_part_pad(mem, offset)), else
+ * this is rpt_part_stream.  Without final, the whole pages go when the
+ * thread is free and they make a piece worth a write (*taken: how many
+ * leading bytes went, 0 or up to a page boundary); with final all of it
+ * goes.  The caller leaves the bytes taken untouched until the thread is
+ * done with them (rpt_part_wait returned, or the part is closed): a text
+ * buffer that is growing must wait before it moves (rpt_part_wait_cb as
+ * its before_move).  Errors as for rpt_part_stream. */
+int rpt_part_stream_inplace(struct rpt_part *p, const char *text, size_t len, int64_t offset,
+                            int final, size_t *taken, struct ocp_error *err);
+
+/* Waits until the part's thread is done with its job; OCP_ERR_IOERR when
+ * a write failed. */
+int rpt_part_wait(struct rpt_part *p, struct ocp_error *err);
+
+/* rpt_part_wait for a struct rpt_buf's before_move (ctx: the part); a
+ * failure is reported by the part's next write or close. */
+void rpt_part_wait_cb(void *ctx);
 
 /* Waits for the block in flight, syncs (fdatasync) and closes the part.
  * OCP_ERR_IOERR on failure. */

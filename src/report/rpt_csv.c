@@ -18,6 +18,8 @@
 
 void rpt_buf_release(struct rpt_buf *b)
 {
+    if (b->before_move != NULL && b->data != NULL)
+        b->before_move(b->move_ctx);
     free(b->data);
     memset(b, 0, sizeof *b);
 }
@@ -29,6 +31,8 @@ int rpt_buf_reserve(struct rpt_buf *b, size_t extra)
         char *nd;
         while (ncap < b->len + extra)
             ncap *= 2;
+        if (b->before_move != NULL && b->data != NULL)
+            b->before_move(b->move_ctx);
         if (b->len == 0) {
             /* Nothing to keep: realloc would copy the old block whole
              * (tens of MB for a day's text buffer) into fresh pages. */

@@ -3,8 +3,9 @@
 # at 2 ranks rank 0's first day follows rank 1's and needs its offset note.
 # OCPAGG_FAULT=note:0:slow makes rank 0 take the note once 16 MiB of its
 # day's text piled up, not before, as when the note comes late, so the text so far
-# goes to the part's writer as it lies and the encoding goes on in the
-# buffer the writer hands back.  Two days of some 25 MB of CSV each:
+# is moved once to the alignment of its offset and written from where it
+# lies while the encoding goes on after it (with direct writes; through
+# the page cache slice by slice without).  Two days of some 25 MB of CSV each:
 #   - rank 0 reports a late hand-off (--verbose), rank 1 none;
 #   - the report is byte-identical to one rank's, with direct writes and
 #     with the page cache only (OCPAGG_NO_DIRECT_IO).

@@ -494,11 +494,10 @@ static void test_bad_blocks(void)
 /* A day's text handed to a part as it would be while being encoded: it
  * grows in steps, each time in a buffer at another address, and what the
  * part took is dropped from the front.  own: the rest goes through
- * rpt_part_stream_buf in *carry (the driver's block, whose memory the
- * part may trade) with own - 1 bytes of room after it (0: no room to
- * align it in place, so the part copies), else through rpt_part_stream;
- * *handed is then the buffer the rest went in.  Returns how much went
- * before the final call. */
+ * rpt_part_stream_inplace from *carry (the driver's block) with own - 1
+ * bytes of room before it (1: no room to place it for its offset, so the
+ * part copies), else through rpt_part_stream; *handed is then the buffer
+ * the rest went from.  Returns how much went before the final call. */
 static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int64_t off, int own,
                           struct rpt_buf *carry, const char **handed)
 {
@@ -506,11 +505,11 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
     size_t made, gone = 0, taken = 0;
 
     ocp_error_clear(&err);
-    /* With a buffer of its own, the rest handed over stays above the
-     * part's direct-write minimum (256 KiB): where the thread was still
-     * busy with the day before until late in this one (a loaded
-     * machine), a piece taken late would leave a rest small enough for
-     * the page cache, and no buffer would be traded. */
+    /* With a buffer of its own, the rest stays above the part's
+     * direct-write minimum (256 KiB): where the thread was still busy
+     * with the day before until late in this one (a loaded machine), a
+     * piece taken late would leave a rest small enough for the page
+     * cache, and nothing would be written in place. */
     for (made = 0; made < n && (!own || n - made > ((size_t)1 << 20)); made += 300000) {
         char *moved = malloc(made - gone + 1);
         CHECK(moved != NULL);
@@ -525,7 +524,7 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
         free(moved);
     }
     if (own) {
-        size_t rest = n - gone;
+        size_t rest = n - gone, at;
         carry->len = 0;
         /* Exactly rest + own - 1 bytes of capacity: a buffer of its own. */
         rpt_buf_release(carry);
@@ -534,15 +533,16 @@ static size_t stream_text(struct rpt_part *part, const char *text, size_t n, int
         if (carry->data == NULL)
             return gone;
         carry->cap = rest + (size_t)own - 1;
-        memcpy(carry->data, text + gone, rest);
-        carry->len = rest;
+        at = rpt_part_pad(carry->data, off + (int64_t)gone);
+        if (at > (size_t)own - 1)
+            at = 0; /* no room to place it */
+        memcpy(carry->data + at, text + gone, rest);
+        carry->len = at + rest;
         *handed = carry->data;
-        CHECK_INT(rpt_part_stream_buf(part, carry, off + (int64_t)gone, &err), OCP_OK);
-        CHECK_INT(carry->len, 0);
-        /* Whatever the part handed back is scribbled on at once: the
-         * write in flight must not be in it. */
-        if (carry->data != NULL && carry->cap > 0)
-            memset(carry->data, '#', carry->cap);
+        CHECK_INT(rpt_part_stream_inplace(part, carry->data + at, rest, off + (int64_t)gone, 1,
+                                          &taken, &err),
+                  OCP_OK);
+        CHECK_INT(taken, rest);
         return gone;
     }
     CHECK_INT(rpt_part_stream(part, text + gone, n - gone, off + (int64_t)gone, 1, &taken, &err),
@@ -625,21 +625,19 @@ static void test_shared_parts(void)
             CHECK_INT(rpt_csv_block_text((const unsigned char *)blocks[i].data, blocks[i].len, &n,
                                          &rows, &err),
                       OCP_OK);
-            /* Day 5 plainly, day 3 through its own buffer with room to
-             * align it, day 1 through one without that room. */
+            /* Day 5 plainly, day 3 in place from its own buffer with room
+             * to place it, day 1 from one without that room. */
             most = stream_text(&part[k], blocks[i].data + (blocks[i].len - n), n, offs[i],
                                i == 3   ? 8192
                                : i == 1 ? 1
                                         : 0,
                                &carry, &handed);
-            /* Day 3's buffer comes back once written (the part takes the
-             * caller's instead), and only once; scribbling on it cannot
-             * reach the file. */
-            if (i == 3 && part[k].writer != NULL) {
-                CHECK_INT(rpt_part_reclaim(&part[k], &carry, 1), 1);
-                CHECK(carry.data == handed && carry.len == 0 && carry.cap > 0);
+            /* Day 3 went from the caller's buffer: once the part's thread
+             * is done with it, scribbling on it cannot reach the file. */
+            if (i == 3 || i == 1) {
+                CHECK_INT(rpt_part_wait(&part[k], &err), OCP_OK);
+                CHECK(carry.data == handed && carry.cap > 0);
                 memset(carry.data, '%', carry.cap);
-                CHECK_INT(rpt_part_reclaim(&part[k], &carry, 1), 0);
             }
             /* The first day streamed found the thread free: pieces went
              * ahead of the day's end. */
@@ -648,8 +646,8 @@ static void test_shared_parts(void)
         }
     for (k = 0; k < 2; k++)
         CHECK_INT(rpt_part_close(&part[k], &err), OCP_OK);
-    /* The buffer the part held at the end (the room's own, back from
-     * day 3's reclaim) is the room's again. */
+    /* The aligned buffer the part copied day 5 into is the room's
+     * again. */
     if (part[1].direct_bytes > 0)
         CHECK(room.buf != NULL && room.cap > 0);
     rpt_part_room_release(&room);
@@ -719,85 +717,103 @@ static void day_file_close(struct day_file *f)
     rpt_table_release(&f->t);
 }
 
-/* rpt_part_reclaim: one large day written whole through
- * rpt_part_stream_buf (its offset came late), then its buffer reclaimed
- * and scribbled on at once, as the next day's encoding would: the
- * reclaim waits for the write, so the file has the day's text.  A
- * second reclaim finds nothing taken over. */
-static void test_part_reclaim(void)
+/* Counts a text buffer's before_move calls, then waits as the driver's
+ * hook does. */
+static int moves_seen;
+static void count_move(void *ctx)
+{
+    moves_seen++;
+    rpt_part_wait_cb(ctx);
+}
+
+/* A day written in place (rpt_part_stream_inplace), as the driver streams
+ * one: its text placed for an offset off any page boundary
+ * (rpt_part_pad), appended a slice at a time, each slice's whole pages
+ * handed to the part's thread straight from the buffer, the rest at the
+ * end.  The pieces after the first start on page boundaries of the file
+ * and of memory; the buffer grows once on its way (before_move waits for
+ * the thread first); the file is the one-writer text and every whole
+ * page went directly. */
+static void test_part_inplace(void)
 {
     struct day_file f;
     struct rpt_buf text = {NULL, 0, 0};
     struct ocp_error err;
-    const char *handed;
+    size_t gone = 0, pos, taken, slice = (size_t)3 << 20, at;
+    int64_t off;
+    int pieces = 0;
 
     ocp_error_clear(&err);
-    day_file_open(&f, "reclaim.csv");
-    text.data = malloc(f.n + 8192);
-    CHECK(text.data != NULL);
-    if (text.data != NULL) {
-        text.cap = f.n + 8192;
-        memcpy(text.data, f.day, f.n);
-        text.len = f.n;
-        handed = text.data;
-        CHECK_INT(rpt_part_stream_buf(&f.part, &text, f.sh.offset, &err), OCP_OK);
-        CHECK_INT(text.len, 0);
-        if (f.part.writer != NULL && f.part.dfd >= 0) {
-            CHECK(text.data != handed);
-            CHECK_INT(rpt_part_reclaim(&f.part, &text, 1), 1);
-            CHECK(text.data == handed && text.len == 0 && text.cap == f.n + 8192);
-            memset(text.data, '%', text.cap);
-            CHECK_INT(rpt_part_reclaim(&f.part, &text, 1), 0);
+    day_file_open(&f, "inplace.csv");
+    off = f.sh.offset;
+    CHECK(f.n > 3 * slice);
+    CHECK(rpt_part_inplace_ok(&f.part) == (f.part.dfd >= 0 && f.part.writer != NULL));
+    /* Room for a third of the day: it must grow while pieces are out. */
+    CHECK_INT(rpt_buf_reserve(&text, f.n / 3), 0);
+    text.before_move = count_move;
+    text.move_ctx = &f.part;
+    moves_seen = 0;
+    pos = rpt_part_pad(text.data, off);
+    CHECK(pos < RPT_PART_ALIGN);
+    CHECK(((uintptr_t)text.data + pos + (size_t)((4096 - off % 4096) % 4096)) % 4096 == 0);
+    text.len = pos;
+    for (at = 0; at < f.n; at += slice) {
+        size_t n = f.n - at < slice ? f.n - at : slice;
+        CHECK_INT(rpt_buf_append(&text, f.day + at, n), 0);
+        if (at + n == f.n)
+            break;
+        CHECK_INT(rpt_part_stream_inplace(&f.part, text.data + pos, text.len - pos,
+                                          off + (int64_t)gone, 0, &taken, &err),
+                  OCP_OK);
+        if (taken > 0) {
+            pieces++;
+            CHECK((off + (int64_t)(gone + taken)) % 4096 == 0);
+            /* In place, until a move (the heap's) put the text off its
+             * placing: the rest is then copied, as unplaced text is. */
+            CHECK(rpt_part_inplace_ok(&f.part) == 0 || moves_seen > 0 ||
+                  ((uintptr_t)text.data + pos + taken) % 4096 == 0);
         }
+        pos += taken;
+        gone += taken;
+    }
+    CHECK_INT(rpt_part_stream_inplace(&f.part, text.data + pos, text.len - pos, off + (int64_t)gone,
+                                      1, &taken, &err),
+              OCP_OK);
+    CHECK_INT(taken, text.len - pos);
+    CHECK_INT(rpt_part_wait(&f.part, &err), OCP_OK);
+    if (rpt_part_inplace_ok(&f.part)) {
+        CHECK(pieces >= 1);
+        CHECK(moves_seen >= 1);
     }
     day_file_close(&f);
+    /* Every whole page of the day went directly (none copied through the
+     * page cache): the count comes from the part's thread. */
+    if (f.part.direct_bytes > 0)
+        CHECK(f.part.direct_bytes >= (int64_t)(f.n - 2 * 4096));
+    text.before_move = NULL;
     rpt_buf_release(&text);
 }
 
-/* A day whose offset came late while it was being encoded: the text so
- * far (about 9 MB, at an offset off any page boundary) goes through
- * rpt_part_stream_buf, the encoding goes on in the buffer handed back
- * (scribbled on first: it is the caller's now), then a streamed piece and
- * the final rest follow at offset + what went.  The day's partial pages
- * in the middle (the end of the first call, the start of the next) meet
- * in the file: it is the one-writer text, byte for byte. */
-static void test_part_buf_midday(void)
+/* A text not placed for its offset (one byte off) is still written
+ * right: rpt_part_stream_inplace copies it as rpt_part_stream does. */
+static void test_part_inplace_unplaced(void)
 {
     struct day_file f;
     struct rpt_buf text = {NULL, 0, 0};
     struct ocp_error err;
-    size_t first, gone, taken = 0;
-    int64_t off;
+    size_t pos, taken;
 
     ocp_error_clear(&err);
-    day_file_open(&f, "midday.csv");
-    off = f.sh.offset;
-    first = f.n * 2 / 5 + 777; /* no page boundary, in the text or the file */
-    CHECK(f.n > first + ((size_t)6 << 20));
-    CHECK_INT(rpt_buf_reserve(&text, f.n + 8192), 0);
-    if (text.data != NULL) {
-        memcpy(text.data, f.day, first);
-        text.len = first;
-        CHECK_INT(rpt_part_stream_buf(&f.part, &text, off, &err), OCP_OK);
-        CHECK_INT(text.len, 0);
-        gone = first;
-        if (text.data != NULL && text.cap > 0)
-            memset(text.data, '#', text.cap);
-        /* The next slices, one streamed piece (whole pages), the rest. */
-        CHECK_INT(rpt_buf_append(&text, f.day + gone, (size_t)5 << 20), 0);
-        CHECK_INT(
-            rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 0, &taken, &err),
-            OCP_OK);
-        CHECK(taken == 0 || (off + (int64_t)(gone + taken)) % 4096 == 0);
-        memmove(text.data, text.data + taken, text.len - taken);
-        text.len -= taken;
-        gone += taken;
-        CHECK_INT(rpt_buf_append(&text, f.day + gone + text.len, f.n - gone - text.len), 0);
-        CHECK_INT(
-            rpt_part_stream(&f.part, text.data, text.len, off + (int64_t)gone, 1, &taken, &err),
-            OCP_OK);
-        CHECK_INT(taken, text.len);
-    }
+    day_file_open(&f, "unplaced.csv");
+    CHECK_INT(rpt_buf_reserve(&text, f.n + 2 * RPT_PART_ALIGN), 0);
+    pos = (rpt_part_pad(text.data, f.sh.offset) + 1) % RPT_PART_ALIGN;
+    memcpy(text.data + pos, f.day, f.n);
+    text.len = pos + f.n;
+    CHECK_INT(rpt_part_stream_inplace(&f.part, text.data + pos, f.n, f.sh.offset, 1, &taken, &err),
+              OCP_OK);
+    CHECK_INT(taken, f.n);
+    /* The copy went to the part's own buffer: this one is free at once. */
+    memset(text.data, '%', text.cap);
     day_file_close(&f);
     rpt_buf_release(&text);
 }
@@ -821,8 +837,8 @@ int main(void)
     RUN(test_parquet_abort);
     RUN(test_bad_blocks);
     RUN(test_shared_parts);
-    RUN(test_part_reclaim);
-    RUN(test_part_buf_midday);
+    RUN(test_part_inplace);
+    RUN(test_part_inplace_unplaced);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

@@ -31,7 +31,11 @@ struct claim_list {
  * or three chunks' reading (on the month at 2 ranks, thefts took 15-62
  * chunks a run and the exchange grew from 0.05 to 0.23 s).  The later
  * chunks of the run find its groups on the thief.  So a first theft asks
- * for more chunks still free, enough that the thief's share pays it. */
+ * for the victim to be this many of the thief's chunks from done: its
+ * free chunks, weighed by how much slower it has been (the thief read
+ * its whole list while the victim read the ones it took), so a victim
+ * at the thief's pace needs six free, one a few times slower one or two
+ * (first_theft_pays). */
 #define STEAL_FIRST_MIN 6
 
 struct claim_board {
@@ -232,6 +236,21 @@ static int free_before(const struct claim_board *b, const struct claim_list *v, 
     return found >= want;
 }
 
+/* Whether taking v's idx[j], the first theft of its run, pays: the
+ * victim's free chunks before j, times the thief's chunks read (its own
+ * list, own_n) over the victim's (those it took from the front), reach
+ * STEAL_FIRST_MIN.  A snapshot, like free_before. */
+static int first_theft_pays(const struct claim_board *b, const struct claim_list *v, size_t j,
+                            size_t own_n)
+{
+    size_t i, nfree = 0, done;
+
+    for (i = 0; i < j; i++)
+        nfree += __atomic_load_n(&b->words[v->idx[i]], __ATOMIC_RELAXED) == b->free_value;
+    done = j - nfree;
+    return nfree * own_n >= (size_t)STEAL_FIRST_MIN * (done > 0 ? done : 1);
+}
+
 /* Whether v's idx[j] starts a run from the back: the chunk after it in
  * the list (taken already, by a thief) is of another table or day. */
 static int first_of_run(const struct claim_board *b, const struct claim_list *v, size_t j)
@@ -270,8 +289,8 @@ int claim_next(struct claim_board *b, size_t *chunk, int *stolen)
              * (it reads them from the front; the chunks below are its
              * own day's too). */
             if ((size_t)j < v->n_own &&
-                !free_before(b, v, (size_t)j,
-                             first_of_run(b, v, (size_t)j) ? STEAL_FIRST_MIN : STEAL_OWN_MIN))
+                (first_of_run(b, v, (size_t)j) ? !first_theft_pays(b, v, (size_t)j, own->n)
+                                               : !free_before(b, v, (size_t)j, STEAL_OWN_MIN)))
                 break;
             /* Lost to its owner or to another rank's thief: the
              * chunks below may still be free. */

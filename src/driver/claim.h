@@ -15,7 +15,8 @@
  * day's): taking those costs the exchange nothing.  A chunk of the
  * victim's own day is taken only while the victim has at least two
  * others still free (claim.c, STEAL_OWN_MIN), and the first of a run (one
- * table's chunks of one day) only while it has six (STEAL_FIRST_MIN):
+ * table's chunks of one day) only while it has six, or fewer as it has
+ * been slower than the thief (STEAL_FIRST_MIN):
  * such a theft costs the thief the run's group inserts and the exchange
  * their trip back, more than the victim's last few chunks would take it
  * to read.  The report does not depend on who read what: sums are exact,

@@ -225,29 +225,28 @@ static int take(struct claim_board *b, size_t chunk)
                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
-/* Whether at least `want` of v's chunks before idx[j] are still free (a
- * snapshot: their owner may be taking them meanwhile). */
-static int free_before(const struct claim_board *b, const struct claim_list *v, size_t j, int want)
+/* How many of v's chunks before idx[j] are still free, counting from j
+ * down and stopping at `most` (a snapshot: their owner may be taking
+ * them meanwhile). */
+static size_t free_before(const struct claim_board *b, const struct claim_list *v, size_t j,
+                          size_t most)
 {
-    int found = 0;
+    size_t found = 0;
 
-    while (j-- > 0 && found < want)
+    while (j-- > 0 && found < most)
         found += __atomic_load_n(&b->words[v->idx[j]], __ATOMIC_RELAXED) == b->free_value;
-    return found >= want;
+    return found;
 }
 
 /* Whether taking v's idx[j], the first theft of its run, pays: the
  * victim's free chunks before j, times the thief's chunks read (its own
  * list, own_n) over the victim's (those it took from the front), reach
- * STEAL_FIRST_MIN.  A snapshot, like free_before. */
+ * STEAL_FIRST_MIN. */
 static int first_theft_pays(const struct claim_board *b, const struct claim_list *v, size_t j,
                             size_t own_n)
 {
-    size_t i, nfree = 0, done;
+    size_t nfree = free_before(b, v, j, SIZE_MAX), done = j - nfree;
 
-    for (i = 0; i < j; i++)
-        nfree += __atomic_load_n(&b->words[v->idx[i]], __ATOMIC_RELAXED) == b->free_value;
-    done = j - nfree;
     return nfree * own_n >= (size_t)STEAL_FIRST_MIN * (done > 0 ? done : 1);
 }
 
@@ -289,8 +288,9 @@ int claim_next(struct claim_board *b, size_t *chunk, int *stolen)
              * (it reads them from the front; the chunks below are its
              * own day's too). */
             if ((size_t)j < v->n_own &&
-                (first_of_run(b, v, (size_t)j) ? !first_theft_pays(b, v, (size_t)j, own->n)
-                                               : !free_before(b, v, (size_t)j, STEAL_OWN_MIN)))
+                (first_of_run(b, v, (size_t)j)
+                     ? !first_theft_pays(b, v, (size_t)j, own->n)
+                     : free_before(b, v, (size_t)j, STEAL_OWN_MIN) < STEAL_OWN_MIN))
                 break;
             /* Lost to its owner or to another rank's thief: the
              * chunks below may still be free. */

@@ -328,21 +328,24 @@ static int walk_streamed(struct walk *w, int rc, struct out_dest *dest, struct o
     return rc;
 }
 
-/* Places the text of a streamed day for the file position `at` of its
- * first byte (rpt_part_pad): moves it up by less than a page, so that the
- * part can write its whole pages where they lie.  *pos: where it starts
- * now.  OCP_ERR_OSERR when out of memory. */
-static int place_text(struct rpt_buf *text, int64_t at, size_t *pos, struct ocp_error *err)
+/* Places the unwritten text of a streamed day, text->data[from, len),
+ * for the file position `at` of its first byte (rpt_part_pad): moves it
+ * to the buffer's front, less than a page in, so that the part can write
+ * its whole pages where they lie.  *pos: where it starts now.
+ * OCP_ERR_OSERR when out of memory. */
+static int place_text(struct rpt_buf *text, size_t from, int64_t at, size_t *pos,
+                      struct ocp_error *err)
 {
-    size_t pad;
+    size_t rest = text->len - from, pad;
 
-    if (rpt_buf_reserve(text, RPT_PART_ALIGN) != 0)
+    /* Moved up (from 0), the text needs up to a page more room. */
+    if (from < RPT_PART_ALIGN && rpt_buf_reserve(text, RPT_PART_ALIGN) != 0)
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
                              "out of memory encoding the report");
     pad = rpt_part_pad(text->data, at);
-    if (pad > 0)
-        memmove(text->data + pad, text->data, text->len);
-    text->len += pad;
+    if (pad != from)
+        memmove(text->data + pad, text->data + from, rest);
+    text->len = pad + rest;
     *pos = pad;
     return OCP_OK;
 }
@@ -389,7 +392,8 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
         else /* filled in order: 2 MiB a fault, again after each window */
             ocp_mem_advise_huge(text->data, text->cap);
     }
-    if (rc == OCP_OK && inplace && !*need_note && (rc = place_text(text, *off, pos, err)) == OCP_OK)
+    if (rc == OCP_OK && inplace && !*need_note &&
+        (rc = place_text(text, 0, *off, pos, err)) == OCP_OK)
         *placed = 1;
     if (rc != OCP_OK)
         return rc;
@@ -400,14 +404,10 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
          * fell behind) moves back to the front, so a streamed day keeps
          * to a few slices of memory, not the day's (80 MB a day on the
          * 16 M-row bench set, fresh pages for the rank to fault in). */
-        if (*placed && *pos >= STREAM_COMPACT && (rc = rpt_part_wait(part, err)) == OCP_OK) {
-            /* (The thread is done with the pages below *pos: the slices
-             * encoded next may overwrite them.) */
-            size_t rest = text->len - *pos, pad = rpt_part_pad(text->data, *off + (int64_t)*gone);
-            memmove(text->data + pad, text->data + *pos, rest);
-            text->len = pad + rest;
-            *pos = pad;
-        }
+        /* (Once the thread is done with the pages below *pos: the
+         * slices encoded next may overwrite them.) */
+        if (*placed && *pos >= STREAM_COMPACT && (rc = rpt_part_wait(part, err)) == OCP_OK)
+            rc = place_text(text, *pos, *off + (int64_t)*gone, pos, err);
         if (rc != OCP_OK)
             break;
         if (rpt_csv_rows(tb, w->meta, a, b, text) != OCP_OK) {
@@ -434,7 +434,7 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
         if (rc == OCP_OK && noted && inplace) {
             /* The offset came late: the day so far moves once, by less
              * than a page, and is written from where it lies. */
-            if ((rc = place_text(text, *off, pos, err)) == OCP_OK)
+            if ((rc = place_text(text, 0, *off, pos, err)) == OCP_OK)
                 *placed = 1;
         }
         if (rc == OCP_OK && *placed) {
@@ -541,7 +541,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
          * for its offset first if that came late (place_text). */
         if (rc == OCP_OK && w->stream && !placed && rpt_part_inplace_ok(part)) {
             struct rpt_buf *blk = &w->b.block[w->taken];
-            if ((rc = place_text(blk, off + (int64_t)gone, &pos, err)) == OCP_OK) {
+            if ((rc = place_text(blk, 0, off + (int64_t)gone, &pos, err)) == OCP_OK) {
                 placed = 1;
                 text = blk->data + pos;
             }

@@ -488,6 +488,22 @@ int rpt_part_stream_inplace(struct rpt_part *p, const char *text, size_t len, in
  * a write failed. */
 int rpt_part_wait(struct rpt_part *p, struct ocp_error *err);
 
+/* A mark of the writes handed to the part's thread so far: after
+ * rpt_part_wait_mark with it, the thread is done with the memory of every
+ * rpt_part_stream_inplace call made before it was taken, whatever was
+ * handed over since.  0 without a thread. */
+uint64_t rpt_part_mark(const struct rpt_part *p);
+
+/* Waits until the part's thread is done with the writes up to mark
+ * (rpt_part_mark), not those handed over after it: a rank that encodes
+ * into two buffers in turn waits only for the one it reuses.
+ * OCP_ERR_IOERR when a write failed. */
+int rpt_part_wait_mark(struct rpt_part *p, uint64_t mark, struct ocp_error *err);
+
+/* Whether the part's thread has no write in hand (rpt_part_wait would
+ * not wait). */
+int rpt_part_idle(const struct rpt_part *p);
+
 /* rpt_part_wait for a struct rpt_buf's before_move (ctx: the part); a
  * failure is reported by the part's next write or close. */
 void rpt_part_wait_cb(void *ctx);

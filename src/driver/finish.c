@@ -99,6 +99,7 @@ struct finish_mem {
     int nthreads, aws;         /* what b was made for */
     struct agg_day_index *ix;  /* the day lists and label caches */
     struct rpt_part_room room; /* the direct writes' buffer */
+    struct rpt_buf spare;      /* a streamed day's second text buffer */
 };
 
 static void mem_free_batch(struct finish_mem *m)
@@ -129,6 +130,7 @@ void finish_mem_destroy(struct finish_mem *m)
     mem_free_batch(m);
     agg_day_index_destroy(m->ix);
     rpt_part_room_release(&m->room);
+    rpt_buf_release(&m->spare);
     free(m);
 }
 
@@ -240,6 +242,12 @@ struct walk {
     struct finish_result *res;
     double started, last_progress, progress_seconds;
     int stream; /* shared, one day a batch: encode_streamed */
+    /* Streamed days alternate between the batch's block and spare, so
+     * that a day is encoded while the day before is still being written
+     * from the other; mark: the part's mark (rpt_part_mark) after the
+     * last write from the block, spare_mark from the spare. */
+    struct rpt_buf *spare;
+    uint64_t mark, spare_mark;
 };
 
 static void progress(struct walk *w, size_t gi)
@@ -376,9 +384,10 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
     *gone = 0;
     *pos = 0;
     *placed = 0;
-    /* The last day's pages may still be on their way out of this buffer. */
+    /* The pages of the day before the last may still be on their way out
+     * of this buffer (the last day's are in the other). */
     if (rc == OCP_OK)
-        rc = rpt_part_wait(part, err);
+        rc = rpt_part_wait_mark(part, w->mark, err);
     text->len = 0;
     text->before_move = inplace ? rpt_part_wait_cb : NULL;
     text->move_ctx = part;
@@ -405,8 +414,12 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
          * to a few slices of memory, not the day's (80 MB a day on the
          * 16 M-row bench set, fresh pages for the rank to fault in). */
         /* (Once the thread is done with the pages below *pos: the
-         * slices encoded next may overwrite them.) */
-        if (*placed && *pos >= STREAM_COMPACT && (rc = rpt_part_wait(part, err)) == OCP_OK)
+         * slices encoded next may overwrite them.  Its piece in flight,
+         * a write and a sync, is not waited for while the buffer has
+         * room: the encoding would stall for it.) */
+        if (*placed && *pos >= STREAM_COMPACT &&
+            (rpt_part_idle(part) || text->cap - text->len < STREAM_COMPACT) &&
+            (rc = rpt_part_wait(part, err)) == OCP_OK)
             rc = place_text(text, *pos, *off + (int64_t)*gone, pos, err);
         if (rc != OCP_OK)
             break;
@@ -495,6 +508,14 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         /* This day's offset: from the previous day's owner, unless that
          * is this rank. */
         need_note = gi > 0 && w->order[gi - 1].owner != t->rank;
+        if (w->stream && w->spare != NULL) {
+            struct rpt_buf tb = w->b.block[0];
+            uint64_t tm = w->mark;
+            w->b.block[0] = *w->spare;
+            *w->spare = tb;
+            w->mark = w->spare_mark;
+            w->spare_mark = tm;
+        }
         rc = next_block(w, rc, err);
         if (w->stream)
             rc = encode_streamed(w, part, rc, need_note ? w->order[gi - 1].owner : -1, &need_note,
@@ -550,6 +571,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
             rc = placed ? rpt_part_stream_inplace(part, text, left, off + (int64_t)gone, 1, &taken,
                                                   err)
                         : rpt_part_stream(part, text, left, off + (int64_t)gone, 1, &taken, err);
+        w->mark = rpt_part_mark(part);
         tp_failed(t, rc, err);
         w->taken++;
     }
@@ -763,12 +785,15 @@ int finish_days(const struct agg_partial *mine, const struct exchange_days *spli
      * threads at once). */
     w.stream = shared && nthreads == 1;
     w.b.encode = !w.stream;
+    w.spare = *mem != NULL ? &(*mem)->spare : NULL;
     if (shared) {
         int lrc;
         rc = walk_shared(&w, rc, &part, base, &end, err);
         lrc = rpt_part_close(&part, err);
-        /* The part is gone: its thread read the block for the last time. */
+        /* The part is gone: its thread read the blocks for the last time. */
         w.b.block[0].before_move = NULL;
+        if (w.spare != NULL)
+            w.spare->before_move = NULL;
         res->direct_bytes += part.direct_bytes;
         if (rc == OCP_OK && lrc != OCP_OK) {
             rc = lrc;

@@ -79,10 +79,11 @@ struct rpt_writer {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    int busy, stop;       /* a job is pending / the thread should end */
-    int err_no;           /* first failure's errno, 0 none */
-    int direct_refused;   /* EINVAL: direct writes refused, plain ones used */
-    int64_t direct_bytes; /* written through dfd */
+    int busy, stop;        /* a job is pending / the thread should end */
+    uint64_t handed, done; /* jobs handed over and finished (rpt_part_mark) */
+    int err_no;            /* first failure's errno, 0 none */
+    int direct_refused;    /* EINVAL: direct writes refused, plain ones used */
+    int64_t direct_bytes;  /* written through dfd */
 };
 
 /* Writes the job; returns 0 or an errno.  A file system that refuses
@@ -171,6 +172,7 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&w->lock);
         record(w, e, direct);
         w->busy = 0;
+        w->done++;
         pthread_cond_broadcast(&w->cond);
     }
     pthread_mutex_unlock(&w->lock);
@@ -186,6 +188,22 @@ static int writer_wait(struct rpt_writer *w)
         return w->err_no;
     pthread_mutex_lock(&w->lock);
     while (w->busy)
+        pthread_cond_wait(&w->cond, &w->lock);
+    e = w->err_no;
+    pthread_mutex_unlock(&w->lock);
+    return e;
+}
+
+/* Waits until the thread has finished the jobs up to number mark;
+ * returns the first failure's errno. */
+static int writer_wait_mark(struct rpt_writer *w, uint64_t mark)
+{
+    int e;
+
+    if (!w->threaded)
+        return w->err_no;
+    pthread_mutex_lock(&w->lock);
+    while (w->done < mark)
         pthread_cond_wait(&w->cond, &w->lock);
     e = w->err_no;
     pthread_mutex_unlock(&w->lock);
@@ -213,10 +231,13 @@ static void writer_submit(struct rpt_writer *w)
         int e;
         run_job(w, &e, &direct);
         record(w, e, direct);
+        w->handed++;
+        w->done++;
         return;
     }
     pthread_mutex_lock(&w->lock);
     w->busy = 1;
+    w->handed++;
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->lock);
 }
@@ -526,6 +547,23 @@ int rpt_part_wait(struct rpt_part *p, struct ocp_error *err)
 {
     int e = p->writer != NULL ? writer_wait(p->writer) : 0;
     return e != 0 ? cannot_write(p, e, err) : OCP_OK;
+}
+
+uint64_t rpt_part_mark(const struct rpt_part *p)
+{
+    /* handed changes on the caller's thread only: no lock. */
+    return p->writer != NULL ? p->writer->handed : 0;
+}
+
+int rpt_part_wait_mark(struct rpt_part *p, uint64_t mark, struct ocp_error *err)
+{
+    int e = p->writer != NULL ? writer_wait_mark(p->writer, mark) : 0;
+    return e != 0 ? cannot_write(p, e, err) : OCP_OK;
+}
+
+int rpt_part_idle(const struct rpt_part *p)
+{
+    return p->writer == NULL || writer_idle(p->writer);
 }
 
 void rpt_part_wait_cb(void *ctx)

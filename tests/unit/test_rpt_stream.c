@@ -794,6 +794,56 @@ static void test_part_inplace(void)
     rpt_buf_release(&text);
 }
 
+/* Two texts written in turn, as the driver's streamed days alternate
+ * between two buffers: the day's first half from one, the second half
+ * from the other.  Once the first's mark is reached (rpt_part_wait_mark)
+ * its memory is the caller's again and is overwritten while the second
+ * may still be in flight; the file is still the day.  Marks grow with
+ * every write handed over, and the thread is idle after a wait. */
+static void test_part_marks(void)
+{
+    struct day_file f;
+    struct rpt_buf a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    struct ocp_error err;
+    size_t half, pa, pb, taken;
+    int64_t off;
+    uint64_t ma, mb;
+
+    ocp_error_clear(&err);
+    day_file_open(&f, "marks.csv");
+    off = f.sh.offset;
+    half = f.n / 2;
+    CHECK(half > ((size_t)1 << 20));
+    CHECK_INT(rpt_buf_reserve(&a, half + 2 * RPT_PART_ALIGN), 0);
+    CHECK_INT(rpt_buf_reserve(&b, f.n - half + 2 * RPT_PART_ALIGN), 0);
+    pa = rpt_part_pad(a.data, off);
+    memcpy(a.data + pa, f.day, half);
+    CHECK_INT(rpt_part_stream_inplace(&f.part, a.data + pa, half, off, 1, &taken, &err), OCP_OK);
+    CHECK_INT(taken, half);
+    ma = rpt_part_mark(&f.part);
+    pb = rpt_part_pad(b.data, off + (int64_t)half);
+    memcpy(b.data + pb, f.day + half, f.n - half);
+    CHECK_INT(rpt_part_stream_inplace(&f.part, b.data + pb, f.n - half, off + (int64_t)half, 1,
+                                      &taken, &err),
+              OCP_OK);
+    CHECK_INT(taken, f.n - half);
+    mb = rpt_part_mark(&f.part);
+    if (rpt_part_inplace_ok(&f.part)) {
+        CHECK(ma >= 1);
+        CHECK(mb == ma + 1);
+    } else {
+        CHECK(ma == 0 && mb == 0); /* written before the calls returned */
+    }
+    CHECK_INT(rpt_part_wait_mark(&f.part, ma, &err), OCP_OK);
+    memset(a.data, '#', a.cap);
+    CHECK_INT(rpt_part_wait_mark(&f.part, mb, &err), OCP_OK);
+    CHECK(rpt_part_idle(&f.part));
+    memset(b.data, '#', b.cap);
+    day_file_close(&f);
+    rpt_buf_release(&a);
+    rpt_buf_release(&b);
+}
+
 /* A text not placed for its offset (one byte off) is still written
  * right: rpt_part_stream_inplace copies it as rpt_part_stream does. */
 static void test_part_inplace_unplaced(void)
@@ -839,6 +889,7 @@ int main(void)
     RUN(test_shared_parts);
     RUN(test_part_inplace);
     RUN(test_part_inplace_unplaced);
+    RUN(test_part_marks);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);

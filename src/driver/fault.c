@@ -13,37 +13,63 @@ static struct {
     char kind[16];
 } fault;
 
-int fault_init(int rank, struct ocp_error *err)
+/* One PHASE:RANK:KIND of the list, [v, v + len); kept when RANK is this
+ * rank's. */
+static int fault_one(const char *v, size_t len, int rank, struct ocp_error *err)
 {
-    const char *v = getenv("OCPAGG_FAULT");
-    char phase[32], kind[16];
+    char spec[64], phase[32], kind[16];
     int r, n = 0;
     static const char *const phases[] = {
         "plan", "read",  "merge", "exchange", "finish", "write", "summary", "recv",
         "aws",  "share", "awspg", "awsday",   "split",  "note",  "vnodes",  NULL};
-    static const char *const kinds[] = {"data", "alloc", "write", "kill",
-                                        "term", "stop",  "slow",  NULL};
+    static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
+                                        "stop", "slow",  "defer", NULL};
     int pi, ki;
 
-    memset(&fault, 0, sizeof fault);
-    if (v == NULL || v[0] == '\0')
-        return OCP_OK;
-    if (sscanf(v, "%31[a-z]:%d:%15[a-z]%n", phase, &r, kind, &n) != 3 || v[n] != '\0')
+    if (len >= sizeof spec)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
-                             "OCPAGG_FAULT '%s' is not PHASE:RANK:KIND", v);
+                             "OCPAGG_FAULT '%.*s' is not PHASE:RANK:KIND", (int)len, v);
+    memcpy(spec, v, len);
+    spec[len] = '\0';
+    if (sscanf(spec, "%31[a-z]:%d:%15[a-z]%n", phase, &r, kind, &n) != 3 || spec[n] != '\0')
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
+                             "OCPAGG_FAULT '%s' is not PHASE:RANK:KIND", spec);
     for (pi = 0; phases[pi] != NULL && strcmp(phases[pi], phase) != 0; pi++)
         ;
     for (ki = 0; kinds[ki] != NULL && strcmp(kinds[ki], kind) != 0; ki++)
         ;
     if (phases[pi] == NULL || kinds[ki] == NULL)
         return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
-                             "OCPAGG_FAULT '%s': unknown phase or kind", v);
+                             "OCPAGG_FAULT '%s': unknown phase or kind", spec);
     if (r != rank)
         return OCP_OK;
+    if (fault.active)
+        return ocp_error_set(err, OCP_ERR_USAGE, NULL, -1, NULL,
+                             "OCPAGG_FAULT: two faults for rank %d", rank);
     fault.active = 1;
     memcpy(fault.phase, phase, sizeof phase);
     memcpy(fault.kind, kind, sizeof kind);
     return OCP_OK;
+}
+
+int fault_init(int rank, struct ocp_error *err)
+{
+    const char *v = getenv("OCPAGG_FAULT"), *comma;
+    int rc = OCP_OK;
+
+    memset(&fault, 0, sizeof fault);
+    if (v == NULL || v[0] == '\0')
+        return OCP_OK;
+    /* A comma-separated list, at most one fault per rank. */
+    for (; rc == OCP_OK; v = comma + 1) {
+        comma = strchr(v, ',');
+        if (comma == NULL)
+            comma = v + strlen(v);
+        rc = fault_one(v, (size_t)(comma - v), rank, err);
+        if (*comma == '\0')
+            break;
+    }
+    return rc;
 }
 
 int fault_at(const char *phase, struct ocp_error *err)
@@ -82,7 +108,11 @@ void fault_delay(const char *phase)
 
 int fault_note(int piled_up)
 {
-    if (!fault.active || strcmp(fault.phase, "note") != 0 || strcmp(fault.kind, "slow") != 0)
+    if (!fault.active || strcmp(fault.phase, "note") != 0)
+        return 0;
+    if (strcmp(fault.kind, "defer") == 0)
+        return 1;
+    if (strcmp(fault.kind, "slow") != 0)
         return 0;
     return piled_up ? 2 : 1;
 }

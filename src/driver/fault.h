@@ -3,7 +3,9 @@
  *
  * OCPAGG_FAULT=PHASE:RANK:KIND makes rank RANK fail at PHASE as KIND, so
  * the tests can prove that every failure ends every rank promptly, with
- * the documented exit code and without leftovers.  It is meant for tests
+ * the documented exit code and without leftovers.  A comma-separated
+ * list sets faults on several ranks (one per rank), e.g. a rank whose days
+ * wait for their offsets while another fails.  It is meant for tests
  * only (docs/running.md); unset, it costs one getenv at start-up.
  *   PHASE: plan, read (after the rank's first chunk, or when its reading
  *          ends if the other ranks took all its chunks), merge, exchange
@@ -19,16 +21,19 @@
  *          rank's first batch of days: blocks have gone out and rank 0 has
  *          written some), split (inside the shuffle, before the first
  *          round, which carries the split days' groups; only where days
- *          are split, see struct exchange_days), note (KIND slow only: the
+ *          are split, see struct exchange_days), note (KIND slow: the
  *          rank takes a streamed day's offset note once 16 MiB of the
  *          day's text piled up, not before, waiting for it then, as when
- *          it comes late; not a failure), vnodes (inside the shuffle,
+ *          it comes late; KIND defer: never while the day is encoded, so
+ *          that every day that needs a note waits for it after its
+ *          encoding while the rank goes on; neither is a failure), vnodes (inside the shuffle,
  *          before the first of the rounds that carry the split days'
  *          volume nodes, after every group round; only where days are
  *          split).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself), slow (not
- *          a failure: fault_delay sleeps; for the tests of steal_chunks).
+ *          a failure: fault_delay sleeps; for the tests of steal_chunks),
+ *          defer (phase note only, above).
  * A malformed value is a usage error (64), so a typo never passes a test.
  */
 #ifndef OCPAGG_DRIVER_FAULT_H
@@ -48,10 +53,12 @@ void fault_delay(const char *phase);
  * once per run. */
 int fault_at(const char *phase, struct ocp_error *err);
 
-/* Phase note, kind slow, for a streamed day whose offset note is still
- * to come: 1, leave it waiting (the day's text has not piled up to the
- * late threshold); 2, take it now, waiting for it if need be.  0 without
- * that fault: take it when it is there. */
+/* Phase note, for a streamed day whose offset note is still to come.
+ * Kind slow: 1, leave it waiting (the day's text has not piled up to the
+ * late threshold); 2, take it now, waiting for it if need be.  Kind
+ * defer: always 1, so that the day waits for its note after its encoding
+ * while the rank goes on with its next day (walk_shared).  0 without
+ * either: take it when it is there. */
 int fault_note(int piled_up);
 
 /* 1 when this rank should act as if it could not open the shared CSV

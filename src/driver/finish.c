@@ -248,6 +248,15 @@ struct walk {
      * last write from the block, spare_mark from the spare. */
     struct rpt_buf *spare;
     uint64_t mark, spare_mark;
+    /* walk_shared: where the next day starts, the offset notes sent, and
+     * a streamed day encoded before its offset came (pend_gi, its text in
+     * the spare once the next day took the block, pend_in_spare), which
+     * waits there while the rank goes on with its next day. */
+    int64_t next_off;
+    struct tp_note *notes, lone;
+    size_t nn;
+    int pend, pend_in_spare;
+    size_t pend_gi;
 };
 
 static void progress(struct walk *w, size_t gi)
@@ -358,6 +367,86 @@ static int place_text(struct rpt_buf *text, size_t from, int64_t at, size_t *pos
     return OCP_OK;
 }
 
+/* The end of the day at gi in the day order, one of this rank's, once
+ * its offset `off` is known: tells the next day's owner where that day
+ * starts (rank 0 after the last day: where the text ends), then writes
+ * the rest of the day's text, buf->data[pos, len) (plain text from
+ * `gone` on for a streamed day, placed for off + gone when `placed`; a
+ * whole CSV block otherwise), and takes the part's mark for the buffer
+ * into *mark.  Sets w->next_off (0 after a failure); returns the day's
+ * status.  The notes follow the day order whatever the statuses, so a
+ * failed rank (which sends its failure instead of offsets) never leaves
+ * a partner waiting. */
+static int day_end(struct walk *w, struct rpt_part *part, int rc, size_t gi, int64_t off,
+                   struct rpt_buf *buf, size_t gone, size_t pos, int placed, uint64_t *mark,
+                   struct ocp_error *err)
+{
+    struct tp *t = w->t;
+    const char *text = buf->data + pos;
+    size_t left = buf->len - pos, n = 0, taken;
+    int64_t day_rows = 0;
+    int to, lrc;
+
+    if (rc == OCP_OK && !w->stream) {
+        rc = rpt_csv_block_text((const unsigned char *)text, left, &n, &day_rows, err);
+        text += left - n;
+        left = n;
+    }
+    n = gone + left;
+    if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
+        rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "report offset overflow");
+    tp_failed(t, rc, err);
+    w->next_off = rc == OCP_OK ? off + (int64_t)n : 0;
+    /* The next day's owner (or rank 0 after the last day) learns where to
+     * write before this day is written. */
+    to = gi + 1 < w->total ? w->order[gi + 1].owner : 0;
+    if (to != t->rank) {
+        /* Without memory for notes each one is waited for at once. */
+        struct tp_note *nt = w->notes != NULL ? &w->notes[w->nn++] : &w->lone;
+        lrc = tp_note_send(t, nt, w->next_off, rc, to, TAG_OFFSET, err);
+        if (lrc == OCP_OK && w->notes == NULL)
+            lrc = tp_note_done(t, nt, err);
+        if (rc == OCP_OK && lrc != OCP_OK) {
+            rc = lrc;
+            tp_failed(t, rc, err);
+        }
+    }
+    if (rc == OCP_OK)
+        rc = fault_at("write", err);
+    if (rc == OCP_OK)
+        rc = tp_stop_status(t, err);
+    /* A streamed day's rest is written from where it lies, placed for
+     * its offset first if that came late (place_text). */
+    if (rc == OCP_OK && w->stream && !placed && rpt_part_inplace_ok(part)) {
+        if ((rc = place_text(buf, 0, off + (int64_t)gone, &pos, err)) == OCP_OK) {
+            placed = 1;
+            text = buf->data + pos;
+        }
+    }
+    if (rc == OCP_OK)
+        rc = placed ? rpt_part_stream_inplace(part, text, left, off + (int64_t)gone, 1, &taken, err)
+                    : rpt_part_stream(part, text, left, off + (int64_t)gone, 1, &taken, err);
+    *mark = rpt_part_mark(part);
+    tp_failed(t, rc, err);
+    return rc;
+}
+
+/* The waiting day (w->pend): receives its offset, waiting for it if need
+ * be, and ends it (day_end).  Returns the status. */
+static int pend_end(struct walk *w, struct rpt_part *part, int rc, struct ocp_error *err)
+{
+    int64_t off = 0;
+    int lrc = tp_note_recv(w->t, &off, rc, w->order[w->pend_gi - 1].owner, TAG_OFFSET, err);
+
+    if (rc == OCP_OK && lrc != OCP_OK)
+        rc = lrc;
+    w->pend = 0;
+    w->res->late_handoffs++;
+    return w->pend_in_spare
+               ? day_end(w, part, rc, w->pend_gi, off, w->spare, 0, 0, 0, &w->spare_mark, err)
+               : day_end(w, part, rc, w->pend_gi, off, &w->b.block[0], 0, 0, 0, &w->mark, err);
+}
+
 /* A streamed day (one thread, shared file): the finished rows of the
  * current block are encoded a slice at a time into the block (plain
  * text, no block header), and as soon as the day's offset is known (it
@@ -430,9 +519,19 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
         }
         if (b == tb->count)
             break; /* the rest goes with the day's final write */
+        /* The day before waiting for its offset goes first: this one's
+         * offset comes after it. */
+        if (w->pend) {
+            if (rc == OCP_OK && tp_note_ready(w->t, w->order[w->pend_gi - 1].owner, TAG_OFFSET))
+                rc = pend_end(w, part, rc, err);
+            if (w->pend || rc != OCP_OK)
+                continue;
+        }
         /* (OCPAGG_FAULT=note:R:slow leaves the note waiting until the
          * day piled up, then takes it, as a late one would come: the
-         * tests' way to a late day moved in place.) */
+         * tests' way to a late day moved in place; note:R:defer never
+         * takes it here, so that every such day waits for its offset
+         * after its encoding, see walk_shared.) */
         fn = *need_note ? fault_note(text->len >= STREAM_LATE) : 0;
         noted = 0;
         if (*need_note && fn != 1 && (fn == 2 || tp_note_ready(w->t, from, TAG_OFFSET))) {
@@ -477,37 +576,43 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
  * offset is the previous day's offset plus its length, so it travels down
  * the day order as a note from the previous day's owner (sent before that
  * owner writes, so writing overlaps the next owner's work); the last
- * day's owner tells rank 0 where the text ends.  The notes follow the
- * day order whatever the statuses, so a failed rank (which sends its
- * failure instead of offsets) never leaves a partner waiting.  On rank 0,
- * *end receives the end of the text. */
+ * day's owner tells rank 0 where the text ends (day_end).  A streamed day
+ * whose note has not come when its encoding ends waits in its buffer
+ * while the rank finishes and encodes its next day in the other, looking
+ * for the note between slices: one day at most waits, and the notes are
+ * still taken and sent in the day order.  On rank 0, *end receives the
+ * end of the text. */
 static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t base, int64_t *end,
                        struct ocp_error *err)
 {
     struct tp *t = w->t;
-    struct tp_note *notes = NULL, spare;
-    size_t gi, nn = 0;
-    int64_t next_off = base;
+    size_t gi;
     int lrc;
 
-    notes = calloc(w->ndays + 1, sizeof *notes);
-    if (notes == NULL && rc == OCP_OK) {
+    w->next_off = base;
+    w->nn = 0;
+    w->pend = 0;
+    w->notes = calloc(w->ndays + 1, sizeof *w->notes);
+    if (w->notes == NULL && rc == OCP_OK) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         tp_failed(t, rc, err);
     }
     for (gi = 0; gi < w->total; gi++) {
         const struct unit *d = &w->order[gi];
-        int64_t off = next_off, day_rows = 0;
-        size_t n = 0, gone = 0, pos = 0, left, taken;
-        const char *text;
-        int to, need_note, placed = 0;
+        int64_t off;
+        size_t gone = 0, pos = 0;
+        int need_note, placed = 0, from;
 
         if (d->owner != t->rank)
             continue;
         progress(w, gi);
         /* This day's offset: from the previous day's owner, unless that
-         * is this rank. */
+         * is this rank, whose day (if it waits) goes first. */
         need_note = gi > 0 && w->order[gi - 1].owner != t->rank;
+        from = need_note ? w->order[gi - 1].owner : -1;
+        if (w->pend && !need_note)
+            rc = pend_end(w, part, rc, err);
+        off = w->next_off;
         if (w->stream && w->spare != NULL) {
             struct rpt_buf tb = w->b.block[0];
             uint64_t tm = w->mark;
@@ -515,80 +620,49 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
             *w->spare = tb;
             w->mark = w->spare_mark;
             w->spare_mark = tm;
+            w->pend_in_spare = 1; /* a waiting day's text moved with it */
         }
         rc = next_block(w, rc, err);
         if (w->stream)
-            rc = encode_streamed(w, part, rc, need_note ? w->order[gi - 1].owner : -1, &need_note,
-                                 &off, &gone, &pos, &placed, err);
+            rc = encode_streamed(w, part, rc, from, &need_note, &off, &gone, &pos, &placed, err);
+        /* The day that waits goes first, now at the latest. */
+        if (w->pend)
+            rc = pend_end(w, part, rc, err);
+        if (need_note && w->stream && w->spare != NULL && rc == OCP_OK &&
+            (fault_note(1) == 1 || !tp_note_ready(t, from, TAG_OFFSET))) {
+            /* Its offset has not come: the day waits in its block while
+             * the rank goes on (encode_streamed looks for the note). */
+            w->pend = 1;
+            w->pend_gi = gi;
+            w->pend_in_spare = 0;
+            w->taken++;
+            continue;
+        }
         if (need_note) {
-            lrc = tp_note_recv(t, &off, rc, w->order[gi - 1].owner, TAG_OFFSET, err);
+            lrc = tp_note_recv(t, &off, rc, from, TAG_OFFSET, err);
             if (rc == OCP_OK && lrc != OCP_OK)
                 rc = lrc;
         }
-        /* What is left of the day's text: a streamed day's block is
-         * plain text from `gone` on (at pos), another's a whole CSV
-         * block. */
-        text = w->b.block[w->taken].data + pos;
-        left = w->b.block[w->taken].len - pos;
-        if (rc == OCP_OK && !w->stream) {
-            rc = rpt_csv_block_text((const unsigned char *)text, left, &n, &day_rows, err);
-            text += left - n;
-            left = n;
-        }
-        n = gone + left;
-        if (rc == OCP_OK && n > (size_t)(INT64_MAX - off))
-            rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL, "report offset overflow");
-        tp_failed(t, rc, err);
-        next_off = rc == OCP_OK ? off + (int64_t)n : 0;
-        /* The next day's owner (or rank 0 after the last day) learns
-         * where to write before this day is written. */
-        to = gi + 1 < w->total ? w->order[gi + 1].owner : 0;
-        if (to != t->rank) {
-            /* Without memory for notes each one is waited for at once. */
-            struct tp_note *nt = notes != NULL ? &notes[nn++] : &spare;
-            lrc = tp_note_send(t, nt, next_off, rc, to, TAG_OFFSET, err);
-            if (lrc == OCP_OK && notes == NULL)
-                lrc = tp_note_done(t, nt, err);
-            if (rc == OCP_OK && lrc != OCP_OK) {
-                rc = lrc;
-                tp_failed(t, rc, err);
-            }
-        }
-        if (rc == OCP_OK)
-            rc = fault_at("write", err);
-        if (rc == OCP_OK)
-            rc = tp_stop_status(t, err);
-        /* A streamed day's rest is written from where it lies, placed
-         * for its offset first if that came late (place_text). */
-        if (rc == OCP_OK && w->stream && !placed && rpt_part_inplace_ok(part)) {
-            struct rpt_buf *blk = &w->b.block[w->taken];
-            if ((rc = place_text(blk, 0, off + (int64_t)gone, &pos, err)) == OCP_OK) {
-                placed = 1;
-                text = blk->data + pos;
-            }
-        }
-        if (rc == OCP_OK)
-            rc = placed ? rpt_part_stream_inplace(part, text, left, off + (int64_t)gone, 1, &taken,
-                                                  err)
-                        : rpt_part_stream(part, text, left, off + (int64_t)gone, 1, &taken, err);
-        w->mark = rpt_part_mark(part);
-        tp_failed(t, rc, err);
+        rc = day_end(w, part, rc, gi, off, &w->b.block[w->taken], gone, pos, placed, &w->mark, err);
         w->taken++;
     }
+    if (w->pend)
+        rc = pend_end(w, part, rc, err);
     if (t->rank == 0) {
-        *end = next_off;
+        *end = w->next_off;
         if (w->total > 0 && w->order[w->total - 1].owner != 0) {
             lrc = tp_note_recv(t, end, rc, w->order[w->total - 1].owner, TAG_OFFSET, err);
             if (rc == OCP_OK && lrc != OCP_OK)
                 rc = lrc;
         }
     }
-    for (gi = 0; gi < nn; gi++) {
-        lrc = tp_note_done(t, &notes[gi], err);
+    for (gi = 0; gi < w->nn; gi++) {
+        lrc = tp_note_done(t, &w->notes[gi], err);
         if (rc == OCP_OK && lrc != OCP_OK)
             rc = lrc;
     }
-    free(notes);
+    free(w->notes);
+    w->notes = NULL;
     return rc;
 }
 

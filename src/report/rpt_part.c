@@ -75,6 +75,7 @@ struct rpt_writer {
     unsigned char head[PART_ALIGN], tail[PART_ALIGN];
     size_t head_len, tail_len; /* head at head_off, tail right after the pages */
     int64_t head_off, tail_off;
+    int sync; /* the job ends a day: fdatasync after it */
     int threaded; /* thread runs */
     pthread_t thread;
     pthread_mutex_t lock;
@@ -129,10 +130,12 @@ static int write_job(struct rpt_writer *w, int64_t *direct)
     return 0;
 }
 
-/* Writes the job, syncs it (the day's metadata - the extents the direct
- * writes allocated - to the disk now, while the rank works on: the
- * part's final fdatasync then has only the last day left) and records
- * the outcome.  Called without the lock: the caller owns the job. */
+/* Writes the job and, when it ends a day, syncs (the day's metadata -
+ * the extents the direct writes allocated - to the disk now, while the
+ * rank works on: the part's final fdatasync then has only the last day
+ * left; a sync per piece of a streamed day would cost its rank a sync's
+ * work some ten times a day).  Called without the lock: the caller owns
+ * the job. */
 static void run_job(struct rpt_writer *w, int *e, int64_t *direct)
 {
     *direct = 0;
@@ -141,7 +144,7 @@ static void run_job(struct rpt_writer *w, int *e, int64_t *direct)
         *e = rpt_write_fully(w->fd, w->tail, w->tail_len, w->tail_off);
     if (*e == 0)
         *e = write_job(w, direct);
-    if (*e == 0 && fdatasync(w->fd) != 0)
+    if (*e == 0 && w->sync && fdatasync(w->fd) != 0)
         *e = errno;
 }
 
@@ -405,8 +408,9 @@ static size_t aligned_room(const struct rpt_writer *w)
  * the text's own bytes or a copy), and the partial end pages around them
  * are copied into head and tail. */
 static void set_job(struct rpt_writer *w, const char *text, int64_t off, size_t p0, size_t p1,
-                    size_t to, const unsigned char *pages)
+                    size_t to, const unsigned char *pages, int sync)
 {
+    w->sync = sync;
     w->head_len = p0;
     w->head_off = off;
     memcpy(w->head, text, p0);
@@ -424,7 +428,7 @@ static void set_job(struct rpt_writer *w, const char *text, int64_t off, size_t 
  * pages.  The previous job is waited for first; its failure is this
  * call's. */
 static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0, size_t p1,
-                  size_t to, struct ocp_error *err)
+                  size_t to, int sync, struct ocp_error *err)
 {
     struct rpt_writer *w = p->writer;
     size_t pages = p1 - p0;
@@ -459,7 +463,7 @@ static int submit(struct rpt_part *p, const char *text, int64_t off, size_t p0, 
     }
     if (pages > 0)
         memcpy(aligned_start(w), text + p0, pages);
-    set_job(w, text, off, p0, p1, to, aligned_start(w));
+    set_job(w, text, off, p0, p1, to, aligned_start(w), sync);
     writer_submit(w);
     return OCP_OK;
 }
@@ -493,7 +497,7 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
          * caller goes on encoding) and they make a piece worth it. */
         if (p->dfd < 0 || end - first < PART_PIECE_MIN || !writer_idle(p->writer))
             return OCP_OK;
-        rc = submit(p, text, offset, first, end, end, err);
+        rc = submit(p, text, offset, first, end, end, 0, err);
         if (rc == OCP_OK)
             *taken = end;
         return rc;
@@ -502,7 +506,7 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
      * rest through the page cache. */
     *taken = len;
     if (p->dfd >= 0 && len >= PART_DIRECT_MIN)
-        return submit(p, text, offset, first, end, len, err);
+        return submit(p, text, offset, first, end, len, 1, err);
     return write_all(p, p->fd, text, len, offset, err);
 }
 
@@ -537,7 +541,8 @@ int rpt_part_stream_inplace(struct rpt_part *p, const char *text, size_t len, in
     }
     if ((e = writer_wait(w)) != 0)
         return cannot_write(p, e, err);
-    set_job(w, text, offset, first, end, final ? len : end, (const unsigned char *)text + first);
+    set_job(w, text, offset, first, end, final ? len : end, (const unsigned char *)text + first,
+            final);
     writer_submit(w);
     *taken = final ? len : end;
     return OCP_OK;

@@ -419,8 +419,15 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col, int64_t row_o
                            "repetition levels give %lld rows, the row group "
                            "has %lld",
                            (long long)rows, (long long)rgrows);
-        e0 = row_start(rep, cap, row_offset);
-        e1 = row_start(rep + e0, cap - e0, nrows) + e0;
+        /* The whole row group (a chunk's usual read) needs no search:
+         * its rows were counted above. */
+        if (row_offset == 0 && nrows == rgrows) {
+            e0 = 0;
+            e1 = cap;
+        } else {
+            e0 = row_start(rep, cap, row_offset);
+            e1 = row_start(rep + e0, cap - e0, nrows) + e0;
+        }
         vals += (size_t)e0 * c.slot;
         if (def)
             def += e0;

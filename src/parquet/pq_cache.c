@@ -51,7 +51,7 @@ static void strcache_free(struct pq_strcache *sc)
         return;
     ocp_arena_release(&sc->arena);
     free(sc->remap);
-    pq_succ_release(&sc->succ);
+    free(sc->next);
     free(sc);
 }
 
@@ -62,7 +62,6 @@ static void mapcache_free(struct pq_mapcache *mc)
     ocp_arena_release(&mc->arena);
     strcache_free(mc->keys);
     strcache_free(mc->vals);
-    pq_succ_release(&mc->sig_succ);
     free(mc->rg_ids);
     free(mc);
 }
@@ -153,8 +152,10 @@ static int strcache_start(struct pq_strcache *sc)
     ocp_arena_release(&sc->arena);
     ocp_arena_init(&sc->arena, 0);
     sc->serial = ocp_strdict_next_serial();
-    pq_succ_reset(&sc->succ);
+    sc->last = UINT32_MAX;
     sc->utf8_ok = 0;
+    if (sc->next != NULL)
+        memset(sc->next, 0xff, (size_t)sc->next_cap * sizeof *sc->next);
     return pq_dictbuild_init(&sc->db, &sc->arena, 1024, 16384);
 }
 
@@ -203,7 +204,6 @@ static int mapcache_start(struct pq_mapcache *mc)
     ocp_arena_init(&mc->arena, 0);
     mc->serial = ocp_strdict_next_serial();
     mc->utf8_ok = 0;
-    pq_succ_reset(&mc->sig_succ);
     if (pq_dictbuild_init(&mc->sigs, &mc->arena, 256, 4096) != OCP_OK ||
         pq_dictbuild_init(&mc->texts, &mc->arena, 256, 16384) != OCP_OK)
         return OCP_ERR_OSERR;
@@ -263,88 +263,72 @@ static inline int entry_is(const struct pq_dictbuild *b, uint32_t g, const void 
     return b->offsets[g + 1] - off == len && pq_bytes_eq(b->data + off, s, len);
 }
 
-/* Makes sp->next hold index i (new entries: no guess). */
-static int next_reserve(struct pq_succ *sp, uint32_t i)
+/* Makes next[] of sc hold index i (new entries: no guess). */
+static int next_reserve(struct pq_strcache *sc, uint32_t i)
 {
-    uint32_t ncap = sp->next_cap ? sp->next_cap : 1024, j;
+    uint32_t ncap = sc->next_cap ? sc->next_cap : 1024, j;
     uint32_t *nn;
 
-    if (i < sp->next_cap)
+    if (i < sc->next_cap)
         return OCP_OK;
     while (ncap <= i) {
         if (ncap > UINT32_MAX / 2)
             return OCP_ERR_OSERR;
         ncap *= 2;
     }
-    nn = realloc(sp->next, (size_t)ncap * sizeof *nn);
+    nn = realloc(sc->next, (size_t)ncap * sizeof *nn);
     if (nn == NULL)
         return OCP_ERR_OSERR;
-    for (j = sp->next_cap; j < ncap; j++)
+    for (j = sc->next_cap; j < ncap; j++)
         nn[j] = UINT32_MAX;
-    sp->next = nn;
-    sp->next_cap = ncap;
-    return OCP_OK;
-}
-
-void pq_succ_reset(struct pq_succ *sp)
-{
-    sp->last = UINT32_MAX;
-    if (sp->next != NULL)
-        memset(sp->next, 0xff, (size_t)sp->next_cap * sizeof *sp->next);
-}
-
-void pq_succ_release(struct pq_succ *sp)
-{
-    free(sp->next);
-    sp->next = NULL;
-    sp->next_cap = 0;
-    sp->last = UINT32_MAX;
-}
-
-int pq_succ_intern(struct pq_succ *sp, struct pq_dictbuild *b, const void *s, size_t len,
-                   uint32_t *id)
-{
-    uint32_t last = sp->last, g = UINT32_MAX, count = b->count;
-    int rc;
-
-    if (last < sp->next_cap) {
-        g = sp->next[last];
-        if (g < count && entry_is(b, g, s, len)) {
-            /* Hits walk the dictionary in its order: load ahead. */
-            __builtin_prefetch(b->data + b->offsets[g] + 384);
-            __builtin_prefetch(b->offsets + g + 16);
-            __builtin_prefetch(sp->next + g + 32);
-            *id = g;
-            sp->last = g;
-            return OCP_OK;
-        }
-    }
-    rc = pq_dictbuild_intern(b, s, len, id);
-    if (rc != OCP_OK)
-        return rc;
-    if (last != UINT32_MAX) {
-        if ((rc = next_reserve(sp, last)) != OCP_OK)
-            return rc;
-        sp->next[last] = *id;
-    }
-    /* A new value has no successor yet.  Pods come and go in place: a
-     * new pod name most often takes the place of the one that used to
-     * follow the last string (g, absent this time), so guess the one that
-     * followed g.  (Measured on 16m-json: about 100 k of the 230 k rows
-     * after a new string per rank hit so; guessing g itself hits none.) */
-    if (*id >= count && g < sp->next_cap && sp->next[g] < count) {
-        uint32_t after = sp->next[g];
-        if ((rc = next_reserve(sp, *id)) != OCP_OK)
-            return rc;
-        sp->next[*id] = after;
-    }
-    sp->last = *id;
+    sc->next = nn;
+    sc->next_cap = ncap;
     return OCP_OK;
 }
 
 int pq_strcache_intern(struct pq_strcache *sc, const void *s, size_t len, uint32_t *id)
 {
-    return pq_succ_intern(&sc->succ, &sc->db, s, len, id);
+    const struct pq_dictbuild *b = &sc->db;
+    uint32_t last = sc->last, g = UINT32_MAX, count = b->count;
+    int rc;
+
+    /* Columns repeat in the same order hour after hour (a node's pods, a
+     * row group's dictionary page), so the string that followed the last
+     * one the previous time usually follows it again: one compare instead
+     * of a hash probe.  next[] remembers those successors. */
+    if (last < sc->next_cap) {
+        g = sc->next[last];
+        if (g < count && entry_is(b, g, s, len)) {
+            /* Hits walk the dictionary in its order: load ahead. */
+            __builtin_prefetch(b->data + b->offsets[g] + 384);
+            __builtin_prefetch(b->offsets + g + 16);
+            __builtin_prefetch(sc->next + g + 32);
+            *id = g;
+            sc->last = g;
+            return OCP_OK;
+        }
+    }
+    rc = pq_dictbuild_intern(&sc->db, s, len, id);
+    if (rc != OCP_OK)
+        return rc;
+    if (last != UINT32_MAX) {
+        if ((rc = next_reserve(sc, last)) != OCP_OK)
+            return rc;
+        sc->next[last] = *id;
+    }
+    /* A new string has no successor yet.  Pods come and go in place: a
+     * new pod name most often takes the place of the one that used to
+     * follow the last string (g, absent this time), so guess the one that
+     * followed g.  (Measured on 16m-json: about 100 k of the 230 k rows
+     * after a new string per rank hit so; guessing g itself hits none.) */
+    if (*id >= count && g < sc->next_cap && sc->next[g] < count) {
+        uint32_t after = sc->next[g];
+        if ((rc = next_reserve(sc, *id)) != OCP_OK)
+            return rc;
+        sc->next[*id] = after;
+    }
+    sc->last = *id;
+    return OCP_OK;
 }
 
 struct ocp_strdict *pq_strcache_view(struct pq_strcache *sc, struct ocp_arena *arena)

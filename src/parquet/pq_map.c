@@ -356,8 +356,7 @@ static int map_rows(const struct pq_file *f, int rg, int col, int64_t row_offset
             } while (e < kv.nlevels && kv.rep[e] != 0);
         }
         before = sigs->count;
-        if ((mc != NULL ? pq_succ_intern(&mc->sig_succ, sigs, sig.p, sig.len, &sid)
-                        : pq_dictbuild_intern(sigs, sig.p, sig.len, &sid)) != OCP_OK) {
+        if (pq_dictbuild_intern(sigs, sig.p, sig.len, &sid) != OCP_OK) {
             rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
             goto done;
         }

@@ -362,28 +362,6 @@ static inline int pq_bytes_eq(const void *a, const void *b, size_t n)
 
 /* ---- lasting per-file state of pq_table_read (pq_cache.c) --------- */
 
-/* Guesses for a dictionary filled in the order its values come: columns
- * repeat in the same order hour after hour (a node's pods, a row group's
- * dictionary page, a pod's label set), so the value that followed the last
- * one found the previous time usually follows it again, one compare
- * instead of a hash probe.  Zeroed storage plus pq_succ_reset is empty;
- * pq_succ_release frees. */
-struct pq_succ {
-    uint32_t last;  /* id of the last value found, UINT32_MAX none */
-    uint32_t *next; /* malloc'd: id -> the id that followed it last time */
-    uint32_t next_cap;
-};
-
-/* pq_dictbuild_intern through the guess: *id is s's id in b, added when
- * new.  OCP_ERR_OSERR when out of memory, as pq_dictbuild_intern. */
-int pq_succ_intern(struct pq_succ *sp, struct pq_dictbuild *b, const void *s, size_t len,
-                   uint32_t *id);
-
-/* Forgets every guess (b started afresh). */
-void pq_succ_reset(struct pq_succ *sp);
-
-void pq_succ_release(struct pq_succ *sp);
-
 /* The strings of one BYTE_ARRAY leaf over the calls of pq_table_read on a
  * file: one growing dictionary, so a string keeps its id from row group to
  * row group and the engine maps each distinct string once per file.
@@ -393,10 +371,13 @@ void pq_succ_release(struct pq_succ *sp);
 struct pq_strcache {
     struct ocp_arena arena;
     struct pq_dictbuild db;
-    uint64_t serial;     /* of every view (ocp_strdict) handed out */
-    struct pq_succ succ; /* guesses of the next string */
-    uint32_t utf8_ok;    /* entries [0, utf8_ok) were checked */
-    uint32_t *remap;     /* malloc'd: a dictionary page's ids */
+    uint64_t serial; /* of every view (ocp_strdict) handed out */
+    uint32_t last;   /* id of the last string found */
+    uint32_t *next;  /* malloc'd: id -> the id that followed it
+                        last time (a guess for the next value) */
+    uint32_t next_cap;
+    uint32_t utf8_ok; /* entries [0, utf8_ok) were checked */
+    uint32_t *remap;  /* malloc'd: a dictionary page's ids */
     uint32_t remap_cap;
 };
 
@@ -406,7 +387,6 @@ struct pq_strcache {
 struct pq_mapcache {
     struct ocp_arena arena;
     struct pq_dictbuild sigs, texts;
-    struct pq_succ sig_succ; /* guesses of the next row's signature */
     uint64_t serial;
     uint32_t utf8_ok;
     struct pq_strcache *keys, *vals;

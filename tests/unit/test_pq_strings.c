@@ -73,7 +73,7 @@ static struct pq_strcache *sc_new(void)
     if (sc == NULL)
         abort();
     ocp_arena_init(&sc->arena, 0);
-    pq_succ_reset(&sc->succ);
+    sc->last = UINT32_MAX;
     if (pq_dictbuild_init(&sc->db, &sc->arena, 16, 256) != OCP_OK)
         abort();
     return sc;
@@ -82,7 +82,7 @@ static struct pq_strcache *sc_new(void)
 static void sc_free(struct pq_strcache *sc)
 {
     ocp_arena_release(&sc->arena);
-    pq_succ_release(&sc->succ);
+    free(sc->next);
     free(sc->remap);
     free(sc);
 }
@@ -222,14 +222,14 @@ static void test_chain(void)
     c = naive_id(&nv, "C", 1);
     /* Before C comes: the new string's successor is guessed as the one
      * after the string it replaced. */
-    CHECK(x < sc->succ.next_cap);
-    CHECK_INT(sc->succ.next[x], c);
+    CHECK(x < sc->next_cap);
+    CHECK_INT(sc->next[x], c);
     run_seq(sc, &nv, h2 + 2, 3);
     run_seq(sc, &nv, h3, 5);
-    CHECK_INT(sc->succ.next[naive_id(&nv, "A", 1)], naive_id(&nv, "B", 1));
+    CHECK_INT(sc->next[naive_id(&nv, "A", 1)], naive_id(&nv, "B", 1));
     run_seq(sc, &nv, h4, 4);
     run_seq(sc, &nv, h5, 5);
-    CHECK_INT(sc->succ.next[naive_id(&nv, "Y", 1)], naive_id(&nv, "E", 1));
+    CHECK_INT(sc->next[naive_id(&nv, "Y", 1)], naive_id(&nv, "E", 1));
     run_seq(sc, &nv, h1, 5);
     CHECK_INT(sc->db.count, 7);
     naive_free(&nv);

@@ -503,9 +503,9 @@ static int encode_streamed(struct walk *w, struct rpt_part *part, int rc, int fr
          * to a few slices of memory, not the day's (80 MB a day on the
          * 16 M-row bench set, fresh pages for the rank to fault in). */
         /* (Once the thread is done with the pages below *pos: the
-         * slices encoded next may overwrite them.  Its piece in flight,
-         * a write and a sync, is not waited for while the buffer has
-         * room: the encoding would stall for it.) */
+         * slices encoded next may overwrite them.  Its piece in flight
+         * is not waited for while the buffer has room: the encoding
+         * would stall for it.) */
         if (*placed && *pos >= STREAM_COMPACT &&
             (rpt_part_idle(part) || text->cap - text->len < STREAM_COMPACT) &&
             (rc = rpt_part_wait(part, err)) == OCP_OK)

@@ -28,8 +28,10 @@ struct finish_result {
     double busy_seconds;   /* finishing and encoding this rank's own days */
     int64_t days;          /* of them (all windows) */
     int64_t late_handoffs; /* streamed days whose offset came once 16 MiB
-                              of their text had piled up: handed to the
-                              writer as they lay (all windows) */
+                              of their text had piled up, or after their
+                              encoding (they waited while the rank went
+                              on): handed to the writer as they lay (all
+                              windows) */
 };
 
 /* Collective.  `mine` holds all groups of this rank's days (after the

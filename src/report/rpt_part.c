@@ -75,7 +75,7 @@ struct rpt_writer {
     unsigned char head[PART_ALIGN], tail[PART_ALIGN];
     size_t head_len, tail_len; /* head at head_off, tail right after the pages */
     int64_t head_off, tail_off;
-    int sync; /* the job ends a day: fdatasync after it */
+    int sync;     /* the job ends a day: fdatasync after it */
     int threaded; /* thread runs */
     pthread_t thread;
     pthread_mutex_t lock;

@@ -85,4 +85,15 @@ OCPAGG_FAULT=note:1:defer,write:2:write timeout 60 mpirun --allow-run-as-root \
 grep -q "injected at write" "$WORK/fail.err" ||
     { cat "$WORK/fail.err" >&2; fail "the injected write failure was not reported"; }
 [[ -z $(ls -A "$WORK/failout") ]] || { ls -la "$WORK/failout" >&2; fail "the failed run left files"; }
-echo "PASS: late hand-off at rank 0, waiting days at 2 and 3 ranks, reports identical (direct and page cache); a failure beside a waiting day ends the job (74)"
+# The same with a signal: rank 0 defers, rank 2 gets SIGTERM inside its
+# finish.  Exit 75, rank 2 named, nothing left.
+rc=0
+OCPAGG_FAULT=note:0:defer,finish:2:term timeout 60 mpirun --allow-run-as-root \
+    --oversubscribe -np 3 "$OCPAGG" --config "$WORK/six.yaml" --quiet \
+    --output "$WORK/failout/r.csv" > /dev/null 2> "$WORK/term.err" || rc=$?
+[[ $rc -ne 124 ]] || { cat "$WORK/term.err" >&2; fail "deferring rank + signalled rank: hung"; }
+[[ $rc -eq 75 ]] || { cat "$WORK/term.err" >&2; fail "deferring rank + signalled rank: exit $rc, want 75"; }
+grep -q "rank 2 stopped by signal 15" "$WORK/term.err" ||
+    { cat "$WORK/term.err" >&2; fail "the signalled rank was not named"; }
+[[ -z $(ls -A "$WORK/failout") ]] || { ls -la "$WORK/failout" >&2; fail "the signalled run left files"; }
+echo "PASS: late hand-off at rank 0, waiting days at 2 and 3 ranks, reports identical (direct and page cache); a failure (74) or a signal (75) beside a waiting day ends the job, leaving nothing"

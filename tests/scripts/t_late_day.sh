@@ -20,16 +20,30 @@ run_mpi 1 --config "$WORK/c.yaml" --set chunk_rows=131072 --quiet --output "$WOR
 bytes=$(wc -c < "$WORK/ref.csv")
 [[ $bytes -gt $((40 << 20)) ]] || fail "the reference has only $bytes bytes (days too small)"
 
-for mode in direct pagecache; do
+# faulty_run MODE FAULT N OUT CONFIG: a run at N ranks with
+# OCPAGG_FAULT=FAULT (not a failure) and --verbose, writing OUT, its
+# stderr in OUT.err; MODE pagecache turns the direct writes off.
+faulty_run() {
+    local mode=$1 fault=$2 n=$3 out=$4 cfg=$5
     (
         if [[ $mode == pagecache ]]; then export OCPAGG_NO_DIRECT_IO=1; fi
-        OCPAGG_FAULT=note:0:slow run_mpi 2 --config "$WORK/c.yaml" --set chunk_rows=131072 --verbose \
-            --output "$WORK/$mode.csv" 2> "$WORK/$mode.err"
-    ) || { cat "$WORK/$mode.err" >&2; fail "$mode: the 2-rank run failed"; }
-    grep -Eq '^ocpagg: rank 0: .* [1-9][0-9]* late hand-off' "$WORK/$mode.err" ||
-        { cat "$WORK/$mode.err" >&2; fail "$mode: rank 0 handed no late day off"; }
-    grep -Eq '^ocpagg: rank 1: .* 0 late hand-off' "$WORK/$mode.err" ||
-        { cat "$WORK/$mode.err" >&2; fail "$mode: rank 1 should have had its offset at once"; }
+        OCPAGG_FAULT=$fault run_mpi "$n" --config "$cfg" --set chunk_rows=131072 --verbose \
+            --output "$out" 2> "$out.err"
+    ) || { cat "$out.err" >&2; fail "$mode, $fault at $n ranks: the run failed"; }
+}
+
+# has_line FILE PATTERN WHAT: FILE (a run's stderr) has a line matching
+# the extended PATTERN, else the test fails saying WHAT.
+has_line() {
+    grep -Eq "$2" "$1" || { cat "$1" >&2; fail "$3"; }
+}
+
+for mode in direct pagecache; do
+    faulty_run "$mode" note:0:slow 2 "$WORK/$mode.csv" "$WORK/c.yaml"
+    has_line "$WORK/$mode.csv.err" '^ocpagg: rank 0: .* [1-9][0-9]* late hand-off' \
+        "$mode: rank 0 handed no late day off"
+    has_line "$WORK/$mode.csv.err" '^ocpagg: rank 1: .* 0 late hand-off' \
+        "$mode: rank 1 should have had its offset at once"
     cmp -s "$WORK/ref.csv" "$WORK/$mode.csv" ||
         fail "$mode: the report differs from one rank's"
 done
@@ -43,57 +57,45 @@ done
 #     note (2 of 2 at 3 ranks, rank 1; at 2 ranks rank 0: its days and
 #     parts after rank 1's);
 #   - the report is byte-identical to one rank's.
-"$OCPGEN" --format parquet --output "$WORK/six" --nodes 60 --pods-per-node 40 --days 6 \
-    --quiet || fail "ocpgen (6 days) failed"
-write_config "$WORK/six.yaml" "$WORK/six" "$WORK/unused.csv" parquet
-run_mpi 1 --config "$WORK/six.yaml" --quiet --output "$WORK/six1.csv" ||
-    fail "the one-rank run of 6 days failed"
+for days in 6 5; do
+    "$OCPGEN" --format parquet --output "$WORK/d$days" --nodes 60 --pods-per-node 40 \
+        --days "$days" --quiet || fail "ocpgen ($days days) failed"
+    write_config "$WORK/d$days.yaml" "$WORK/d$days" "$WORK/unused.csv" parquet
+    run_mpi 1 --config "$WORK/d$days.yaml" --quiet --output "$WORK/d$days-1.csv" ||
+        fail "the one-rank run of $days days failed"
+done
 for mode in direct pagecache; do
-    (
-        if [[ $mode == pagecache ]]; then export OCPAGG_NO_DIRECT_IO=1; fi
-        OCPAGG_FAULT=note:1:defer run_mpi 3 --config "$WORK/six.yaml" --verbose \
-            --output "$WORK/six3-$mode.csv" 2> "$WORK/six3-$mode.err"
-    ) || { cat "$WORK/six3-$mode.err" >&2; fail "$mode: the 3-rank deferring run failed"; }
-    grep -Eq '^ocpagg: rank 1: 2 day\(s\) .* 2 late hand-off' "$WORK/six3-$mode.err" ||
-        { cat "$WORK/six3-$mode.err" >&2; fail "$mode: rank 1's 2 days did not both wait"; }
-    cmp -s "$WORK/six1.csv" "$WORK/six3-$mode.csv" ||
+    faulty_run "$mode" note:1:defer 3 "$WORK/d6-3-$mode.csv" "$WORK/d6.yaml"
+    has_line "$WORK/d6-3-$mode.csv.err" '^ocpagg: rank 1: 2 day\(s\) .* 2 late hand-off' \
+        "$mode: rank 1's 2 days did not both wait"
+    cmp -s "$WORK/d6-1.csv" "$WORK/d6-3-$mode.csv" ||
         fail "$mode: the 3-rank report with waiting days differs from one rank's"
 done
-"$OCPGEN" --format parquet --output "$WORK/five" --nodes 60 --pods-per-node 40 --days 5 \
-    --quiet || fail "ocpgen (5 days) failed"
-write_config "$WORK/five.yaml" "$WORK/five" "$WORK/unused.csv" parquet
-run_mpi 1 --config "$WORK/five.yaml" --quiet --output "$WORK/five1.csv" ||
-    fail "the one-rank run of 5 days failed"
-OCPAGG_FAULT=note:0:defer run_mpi 2 --config "$WORK/five.yaml" --verbose \
-    --output "$WORK/five2.csv" 2> "$WORK/five2.err" ||
-    { cat "$WORK/five2.err" >&2; fail "the 2-rank deferring run of 5 days failed"; }
-grep -Eq '^ocpagg: rank 0: ([0-9]+) day\(s\) .* [1-9][0-9]* late hand-off' "$WORK/five2.err" ||
-    { cat "$WORK/five2.err" >&2; fail "rank 0 had no waiting day (5 days, 2 ranks)"; }
-cmp -s "$WORK/five1.csv" "$WORK/five2.csv" ||
+faulty_run direct note:0:defer 2 "$WORK/d5-2.csv" "$WORK/d5.yaml"
+has_line "$WORK/d5-2.csv.err" '^ocpagg: rank 0: [0-9]+ day\(s\) .* [1-9][0-9]* late hand-off' \
+    "rank 0 had no waiting day (5 days, 2 ranks)"
+cmp -s "$WORK/d5-1.csv" "$WORK/d5-2.csv" ||
     fail "the 2-rank report of 5 days with waiting days differs from one rank's"
 
-# A failure on another rank while a day waits: rank 1 defers, rank 2's
-# first write fails.  The job ends promptly with exit 74, names rank 2's
-# injected failure and leaves no report and no temporary file.
+# failing_run FAULT WANT PATTERN WHAT: at 3 ranks with OCPAGG_FAULT=FAULT
+# (a rank whose days wait beside a failing one) the job ends promptly with
+# exit WANT, its stderr matching PATTERN (WHAT names it), and leaves no
+# report and no temporary file.
 mkdir -p "$WORK/failout"
-rc=0
-OCPAGG_FAULT=note:1:defer,write:2:write timeout 60 mpirun --allow-run-as-root \
-    --oversubscribe -np 3 "$OCPAGG" --config "$WORK/six.yaml" --quiet \
-    --output "$WORK/failout/r.csv" > /dev/null 2> "$WORK/fail.err" || rc=$?
-[[ $rc -ne 124 ]] || { cat "$WORK/fail.err" >&2; fail "deferring rank + failing rank: hung"; }
-[[ $rc -eq 74 ]] || { cat "$WORK/fail.err" >&2; fail "deferring rank + failing rank: exit $rc, want 74"; }
-grep -q "injected at write" "$WORK/fail.err" ||
-    { cat "$WORK/fail.err" >&2; fail "the injected write failure was not reported"; }
-[[ -z $(ls -A "$WORK/failout") ]] || { ls -la "$WORK/failout" >&2; fail "the failed run left files"; }
-# The same with a signal: rank 0 defers, rank 2 gets SIGTERM inside its
-# finish.  Exit 75, rank 2 named, nothing left.
-rc=0
-OCPAGG_FAULT=note:0:defer,finish:2:term timeout 60 mpirun --allow-run-as-root \
-    --oversubscribe -np 3 "$OCPAGG" --config "$WORK/six.yaml" --quiet \
-    --output "$WORK/failout/r.csv" > /dev/null 2> "$WORK/term.err" || rc=$?
-[[ $rc -ne 124 ]] || { cat "$WORK/term.err" >&2; fail "deferring rank + signalled rank: hung"; }
-[[ $rc -eq 75 ]] || { cat "$WORK/term.err" >&2; fail "deferring rank + signalled rank: exit $rc, want 75"; }
-grep -q "rank 2 stopped by signal 15" "$WORK/term.err" ||
-    { cat "$WORK/term.err" >&2; fail "the signalled rank was not named"; }
-[[ -z $(ls -A "$WORK/failout") ]] || { ls -la "$WORK/failout" >&2; fail "the signalled run left files"; }
+failing_run() {
+    local fault=$1 want=$2 pattern=$3 what=$4 rc=0
+    OCPAGG_FAULT=$fault timeout 60 mpirun --allow-run-as-root --oversubscribe -np 3 \
+        "$OCPAGG" --config "$WORK/d6.yaml" --quiet --output "$WORK/failout/r.csv" \
+        > /dev/null 2> "$WORK/fail.err" || rc=$?
+    [[ $rc -ne 124 ]] || { cat "$WORK/fail.err" >&2; fail "$fault: hung"; }
+    [[ $rc -eq $want ]] || { cat "$WORK/fail.err" >&2; fail "$fault: exit $rc, want $want"; }
+    has_line "$WORK/fail.err" "$pattern" "$fault: $what"
+    [[ -z $(ls -A "$WORK/failout") ]] || { ls -la "$WORK/failout" >&2; fail "$fault: left files"; }
+}
+# Rank 1's days wait, rank 2's first write fails: 74.
+failing_run note:1:defer,write:2:write 74 'injected at write' \
+    "the injected write failure was not reported"
+# Rank 0's days wait, rank 2 gets SIGTERM inside its finish: 75.
+failing_run note:0:defer,finish:2:term 75 'rank 2 stopped by signal 15' \
+    "the signalled rank was not named"
 echo "PASS: late hand-off at rank 0, waiting days at 2 and 3 ranks, reports identical (direct and page cache); a failure (74) or a signal (75) beside a waiting day ends the job, leaving nothing"

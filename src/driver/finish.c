@@ -242,20 +242,21 @@ struct walk {
     struct finish_result *res;
     double started, last_progress, progress_seconds;
     int stream; /* shared, one day a batch: encode_streamed */
-    /* Streamed days alternate between the batch's block and spare, so
-     * that a day is encoded while the day before is still being written
-     * from the other; mark: the part's mark (rpt_part_mark) after the
-     * last write from the block, spare_mark from the spare. */
+    /* Streamed days alternate between the batch's block and spare (they
+     * change places once a day is encoded, next_buffer), so that a day
+     * is encoded while the day before is still being written from the
+     * other; mark: the part's mark (rpt_part_mark) after the last write
+     * from the block, spare_mark from the spare. */
     struct rpt_buf *spare;
     uint64_t mark, spare_mark;
     /* walk_shared: where the next day starts, the offset notes sent, and
      * a streamed day encoded before its offset came (pend_gi, its text in
-     * the spare once the next day took the block, pend_in_spare), which
-     * waits there while the rank goes on with its next day. */
+     * the spare), which waits there while the rank goes on with its next
+     * day. */
     int64_t next_off;
     struct tp_note *notes, lone;
     size_t nn;
-    int pend, pend_in_spare;
+    int pend;
     size_t pend_gi;
 };
 
@@ -442,9 +443,21 @@ static int pend_end(struct walk *w, struct rpt_part *part, int rc, struct ocp_er
         rc = lrc;
     w->pend = 0;
     w->res->late_handoffs++;
-    return w->pend_in_spare
-               ? day_end(w, part, rc, w->pend_gi, off, w->spare, 0, 0, 0, &w->spare_mark, err)
-               : day_end(w, part, rc, w->pend_gi, off, &w->b.block[0], 0, 0, 0, &w->mark, err);
+    return day_end(w, part, rc, w->pend_gi, off, w->spare, 0, 0, 0, &w->spare_mark, err);
+}
+
+/* A streamed day is encoded: its buffer (written from, or waiting for
+ * its offset) becomes the spare, and the spare, with the day before's,
+ * the block the next day is encoded into. */
+static void next_buffer(struct walk *w)
+{
+    struct rpt_buf tb = w->b.block[0];
+    uint64_t tm = w->mark;
+
+    w->b.block[0] = *w->spare;
+    *w->spare = tb;
+    w->mark = w->spare_mark;
+    w->spare_mark = tm;
 }
 
 /* A streamed day (one thread, shared file): the finished rows of the
@@ -613,15 +626,6 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
         if (w->pend && !need_note)
             rc = pend_end(w, part, rc, err);
         off = w->next_off;
-        if (w->stream && w->spare != NULL) {
-            struct rpt_buf tb = w->b.block[0];
-            uint64_t tm = w->mark;
-            w->b.block[0] = *w->spare;
-            *w->spare = tb;
-            w->mark = w->spare_mark;
-            w->spare_mark = tm;
-            w->pend_in_spare = 1; /* a waiting day's text moved with it */
-        }
         rc = next_block(w, rc, err);
         if (w->stream)
             rc = encode_streamed(w, part, rc, from, &need_note, &off, &gone, &pos, &placed, err);
@@ -634,7 +638,7 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
              * the rank goes on (encode_streamed looks for the note). */
             w->pend = 1;
             w->pend_gi = gi;
-            w->pend_in_spare = 0;
+            next_buffer(w);
             w->taken++;
             continue;
         }
@@ -644,6 +648,8 @@ static int walk_shared(struct walk *w, int rc, struct rpt_part *part, int64_t ba
                 rc = lrc;
         }
         rc = day_end(w, part, rc, gi, off, &w->b.block[w->taken], gone, pos, placed, &w->mark, err);
+        if (w->stream && w->spare != NULL)
+            next_buffer(w);
         w->taken++;
     }
     if (w->pend)

@@ -80,8 +80,9 @@ struct rpt_writer {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    int busy, stop;        /* a job is pending / the thread should end */
-    uint64_t handed, done; /* jobs handed over and finished (rpt_part_mark) */
+    int stop;              /* the thread should end */
+    uint64_t handed, done; /* jobs handed over and finished: a job is
+                              pending while done < handed (rpt_part_mark) */
     int err_no;            /* first failure's errno, 0 none */
     int direct_refused;    /* EINVAL: direct writes refused, plain ones used */
     int64_t direct_bytes;  /* written through dfd */
@@ -166,35 +167,19 @@ static void *writer_main(void *arg)
         int64_t direct = 0;
         int e;
 
-        while (!w->busy && !w->stop)
+        while (w->done == w->handed && !w->stop)
             pthread_cond_wait(&w->cond, &w->lock);
-        if (!w->busy)
+        if (w->done == w->handed)
             break;
         pthread_mutex_unlock(&w->lock);
         run_job(w, &e, &direct);
         pthread_mutex_lock(&w->lock);
         record(w, e, direct);
-        w->busy = 0;
         w->done++;
         pthread_cond_broadcast(&w->cond);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
-}
-
-/* Waits until no job is pending; returns the first failure's errno. */
-static int writer_wait(struct rpt_writer *w)
-{
-    int e;
-
-    if (!w->threaded)
-        return w->err_no;
-    pthread_mutex_lock(&w->lock);
-    while (w->busy)
-        pthread_cond_wait(&w->cond, &w->lock);
-    e = w->err_no;
-    pthread_mutex_unlock(&w->lock);
-    return e;
 }
 
 /* Waits until the thread has finished the jobs up to number mark;
@@ -213,6 +198,13 @@ static int writer_wait_mark(struct rpt_writer *w, uint64_t mark)
     return e;
 }
 
+/* Waits until no job is pending (handed changes on the caller's thread
+ * only); returns the first failure's errno. */
+static int writer_wait(struct rpt_writer *w)
+{
+    return writer_wait_mark(w, w->handed);
+}
+
 /* Whether the thread has no job (it would take one without waiting). */
 static int writer_idle(struct rpt_writer *w)
 {
@@ -221,7 +213,7 @@ static int writer_idle(struct rpt_writer *w)
     if (!w->threaded)
         return 1;
     pthread_mutex_lock(&w->lock);
-    idle = !w->busy;
+    idle = w->done == w->handed;
     pthread_mutex_unlock(&w->lock);
     return idle;
 }
@@ -239,7 +231,6 @@ static void writer_submit(struct rpt_writer *w)
         return;
     }
     pthread_mutex_lock(&w->lock);
-    w->busy = 1;
     w->handed++;
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->lock);

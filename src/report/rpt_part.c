@@ -471,6 +471,14 @@ static void page_span(int64_t offset, size_t len, size_t *first, size_t *end)
  * large direct writes, few waits. */
 #define PART_PIECE_MIN ((size_t)2 << 20)
 
+/* Whether the whole pages [first, end) of a day not yet ended go to the
+ * writer now: it is free (never waiting for it: the caller goes on
+ * encoding) and they make a piece worth it. */
+static int piece_now(const struct rpt_part *p, size_t first, size_t end)
+{
+    return p->dfd >= 0 && end - first >= PART_PIECE_MIN && writer_idle(p->writer);
+}
+
 int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t offset, int final,
                     size_t *taken, struct ocp_error *err)
 {
@@ -484,9 +492,7 @@ int rpt_part_stream(struct rpt_part *p, const char *text, size_t len, int64_t of
         return ocp_error_set(err, OCP_ERR_SOFTWARE, p->path, -1, NULL,
                              "writing a closed report part");
     if (!final) {
-        /* Whole pages, if the writer is free (never waiting here: the
-         * caller goes on encoding) and they make a piece worth it. */
-        if (p->dfd < 0 || end - first < PART_PIECE_MIN || !writer_idle(p->writer))
+        if (!piece_now(p, first, end))
             return OCP_OK;
         rc = submit(p, text, offset, first, end, end, 0, err);
         if (rc == OCP_OK)
@@ -523,8 +529,7 @@ int rpt_part_stream_inplace(struct rpt_part *p, const char *text, size_t len, in
         return rpt_part_stream(p, text, len, offset, final, taken, err);
     *taken = 0;
     if (!final) {
-        /* As rpt_part_stream: never waiting, pieces worth a write. */
-        if (end - first < PART_PIECE_MIN || !writer_idle(w))
+        if (!piece_now(p, first, end))
             return OCP_OK;
     } else if (len < PART_DIRECT_MIN) {
         *taken = len;

@@ -719,14 +719,7 @@ static int add_pod_rows(struct agg_partial *p, const struct ocp_batch *b, struct
         em = e_mem[r];
         if (isnan(em))
             em = greatest(um, rm);
-        overflow |= xsum_add(&pv->sum[PS_USAGE_CPU], uc);
-        overflow |= xsum_add(&pv->sum[PS_REQUEST_CPU], rc_);
-        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_CPU], ec);
-        overflow |= xsum_add(&pv->sum[PS_LIMIT_CPU], l_cpu[r]);
-        overflow |= xsum_add(&pv->sum[PS_USAGE_MEM], um);
-        overflow |= xsum_add(&pv->sum[PS_REQUEST_MEM], rm);
-        overflow |= xsum_add(&pv->sum[PS_EFFECTIVE_MEM], em);
-        overflow |= xsum_add(&pv->sum[PS_LIMIT_MEM], l_mem[r]);
+        overflow |= agg_pod_sums_add(pv, uc, rc_, ec, l_cpu[r], um, rm, em, l_mem[r]);
         overflow |= max_into(&pv->cap_cores, &pv->flags, HAS_A, cap_cores[r]);
         overflow |= max_into(&pv->cap_mem_bytes, &pv->flags, HAS_B, cap_mem[r]);
         if (__builtin_expect(overflow, 0))

@@ -390,7 +390,8 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         row->all_labels = row->pod_labels;
         agg_fin_label_csv(f, k->labels, row);
         for (s = 0; s < PS_COUNT; s++) {
-            double sum = xsum_value(&v->sum[s]) / 3600.0;
+            struct xsum x = pod_sum(v, s);
+            double sum = xsum_value(&x) / 3600.0;
             row->num[RPT_POD_USAGE_CPU_HOURS + s] = s >= PS_USAGE_MEM ? sum * GIB_INV : sum;
         }
         fill_capacity(f, &cm, row, k->day, k->node, v->flags, v->cap_cores, v->cap_mem_bytes);
@@ -464,12 +465,12 @@ static int emit_unallocated(struct finisher *f, struct ocp_error *err)
             goto cleanup;
         }
         u = hmap_value(&per_node, i);
-        f->overflow |= xsum_merge(&u->usage_cpu, &v->sum[PS_USAGE_CPU]);
-        f->overflow |= xsum_merge(&u->request_cpu, &v->sum[PS_REQUEST_CPU]);
-        f->overflow |= xsum_merge(&u->eff_cpu, &v->sum[PS_EFFECTIVE_CPU]);
-        f->overflow |= xsum_merge(&u->usage_mem, &v->sum[PS_USAGE_MEM]);
-        f->overflow |= xsum_merge(&u->request_mem, &v->sum[PS_REQUEST_MEM]);
-        f->overflow |= xsum_merge(&u->eff_mem, &v->sum[PS_EFFECTIVE_MEM]);
+        f->overflow |= pod_sum_merge_into(&u->usage_cpu, v, PS_USAGE_CPU);
+        f->overflow |= pod_sum_merge_into(&u->request_cpu, v, PS_REQUEST_CPU);
+        f->overflow |= pod_sum_merge_into(&u->eff_cpu, v, PS_EFFECTIVE_CPU);
+        f->overflow |= pod_sum_merge_into(&u->usage_mem, v, PS_USAGE_MEM);
+        f->overflow |= pod_sum_merge_into(&u->request_mem, v, PS_REQUEST_MEM);
+        f->overflow |= pod_sum_merge_into(&u->eff_mem, v, PS_EFFECTIVE_MEM);
         if (v->flags & HAS_A)
             max_into(&u->cap_cores, &u->flags, HAS_A, v->cap_cores);
         if (v->flags & HAS_B)

@@ -32,12 +32,50 @@ struct pod_key {
     int32_t day;
     uint32_t ns, node, labels; /* labels: canonical filtered pod labels */
 };
+/* A pod group's value.  The eight exact sums are kept limb by limb
+ * (w[j][k]: limb j of sum k), so that one row's eight adds can be done
+ * as one vector operation per limb (agg_sums.c); the other fields come
+ * first and the padding puts the sums on a cache line of their own in
+ * the table's 256-byte entries (key 16 + 48 + 192). */
 struct pod_val {
-    struct xsum sum[PS_COUNT];
     double cap_cores, cap_mem_bytes; /* valid per flags HAS_A / HAS_B */
     uint32_t resource_id;            /* max by bytes */
     uint32_t flags;
+    uint64_t pad[3]; /* zero */
+    uint64_t w[3][PS_COUNT];
 };
+
+/* Sum k of v. */
+static inline struct xsum pod_sum(const struct pod_val *v, int k)
+{
+    struct xsum x;
+    x.w[0] = v->w[0][k];
+    x.w[1] = v->w[1][k];
+    x.w[2] = v->w[2][k];
+    return x;
+}
+
+/* Adds sum k of v to dst; returns 1 when dst left the range. */
+static inline int pod_sum_merge_into(struct xsum *dst, const struct pod_val *v, int k)
+{
+    return xsum_add_limbs(dst, v->w[0][k], v->w[1][k], v->w[2][k]);
+}
+
+/* Adds one row's eight values (in enum pod_sum order; NaN is NULL) to
+ * v's sums, with AVX-512 where the CPU has it (OCPAGG_NO_AVX512 forces
+ * the plain code; both give the same bits).  Returns non-zero as
+ * xsum_add does for any of the eight. */
+int agg_pod_sums_add(struct pod_val *v, double u_cpu, double r_cpu, double e_cpu, double l_cpu,
+                     double u_mem, double r_mem, double e_mem, double l_mem);
+
+/* Adds src's eight sums to dst's; returns 1 when one left the range. */
+int agg_pod_sums_merge(struct pod_val *dst, const struct pod_val *src);
+
+/* The two ways of agg_pod_sums_add, for the tests (the vector one only
+ * where agg_pod_sums_vector_ok()). */
+int agg_pod_sums_add_plain(struct pod_val *v, const double x[PS_COUNT]);
+int agg_pod_sums_add_vector(struct pod_val *v, const double x[PS_COUNT]);
+int agg_pod_sums_vector_ok(void);
 
 struct cap_key {
     uint32_t node, zero;

@@ -202,9 +202,7 @@ int agg_resolve_label(struct agg_partial *p, const char *text, size_t len, uint3
 
 int agg_merge_pod_val(const struct agg_pool *pool, struct pod_val *dst, const struct pod_val *src)
 {
-    int i, overflow = 0;
-    for (i = 0; i < PS_COUNT; i++)
-        overflow |= xsum_merge(&dst->sum[i], &src->sum[i]);
+    int overflow = agg_pod_sums_merge(dst, src);
     if (src->flags & HAS_A)
         max_into(&dst->cap_cores, &dst->flags, HAS_A, src->cap_cores);
     if (src->flags & HAS_B)

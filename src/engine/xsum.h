@@ -24,7 +24,9 @@
  *
  * Twenty-four bytes per sum: the add is a handful of integer instructions
  * (no floating-point rounding, no branches on the data other than the
- * sign), measured in bench/ against the earlier 16-byte 64.32 form.
+ * sign), measured in bench/ against the earlier 16-byte 64.32 form.  A
+ * pod row's eight sums are added at once with AVX-512 where the CPU has
+ * it (engine/agg_sums.c), to the same bits.
  */
 #ifndef OCPAGG_XSUM_H
 #define OCPAGG_XSUM_H

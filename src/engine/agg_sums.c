@@ -19,6 +19,7 @@
 #include "engine/agg_internal.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -27,6 +28,13 @@
 #else
 #define HAVE_VECTOR 0
 #endif
+
+/* The layout struct pod_val's comment promises: in a table entry (key,
+ * then the value at HMAP_VAL_OFF), the sums start a cache line. */
+_Static_assert(HMAP_VAL_OFF(sizeof(struct pod_key)) + offsetof(struct pod_val, w) == 64,
+               "pod sums start a cache line of the entry");
+_Static_assert(HMAP_VAL_OFF(sizeof(struct pod_key)) + sizeof(struct pod_val) == 256,
+               "a pod entry is four cache lines");
 
 /* Sum k of v plus x, the plain way. */
 static int add_one(struct pod_val *v, int k, double x)

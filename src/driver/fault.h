@@ -26,10 +26,10 @@
  *          day's text piled up, not before, waiting for it then, as when
  *          it comes late; KIND defer: never while the day is encoded, so
  *          that every day that needs a note waits for it after its
- *          encoding while the rank goes on; neither is a failure), vnodes (inside the shuffle,
- *          before the first of the rounds that carry the split days'
- *          volume nodes, after every group round; only where days are
- *          split).
+ *          encoding while the rank goes on; neither is a failure),
+ *          vnodes (inside the shuffle, before the first of the rounds
+ *          that carry the split days' volume nodes, after every group
+ *          round; only where days are split).
  *   KIND:  data (65), alloc (71), write (74), kill (SIGKILL to itself),
  *          term (SIGTERM to itself), stop (SIGSTOP to itself), slow (not
  *          a failure: fault_delay sleeps; for the tests of steal_chunks),

@@ -55,6 +55,14 @@ static inline struct xsum pod_sum(const struct pod_val *v, int k)
     return x;
 }
 
+/* Sets sum k of v to x. */
+static inline void pod_sum_set(struct pod_val *v, int k, const struct xsum *x)
+{
+    v->w[0][k] = x->w[0];
+    v->w[1][k] = x->w[1];
+    v->w[2][k] = x->w[2];
+}
+
 /* Adds sum k of v to dst; returns 1 when dst left the range. */
 static inline int pod_sum_merge_into(struct xsum *dst, const struct pod_val *v, int k)
 {

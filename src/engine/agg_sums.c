@@ -41,9 +41,7 @@ static int add_one(struct pod_val *v, int k, double x)
 {
     struct xsum s = pod_sum(v, k);
     int ov = xsum_add(&s, x);
-    v->w[0][k] = s.w[0];
-    v->w[1][k] = s.w[1];
-    v->w[2][k] = s.w[2];
+    pod_sum_set(v, k, &s);
     return ov;
 }
 
@@ -163,9 +161,7 @@ int agg_pod_sums_merge(struct pod_val *dst, const struct pod_val *src)
     for (k = 0; k < PS_COUNT; k++) {
         struct xsum s = pod_sum(dst, k);
         ov |= pod_sum_merge_into(&s, src, k);
-        dst->w[0][k] = s.w[0];
-        dst->w[1][k] = s.w[1];
-        dst->w[2][k] = s.w[2];
+        pod_sum_set(dst, k, &s);
     }
     return ov;
 }

@@ -10,7 +10,9 @@
  * to the even mantissa).  Each adversarial set is summed by xsum in many
  * orders and splits (forward, reverse, sorted both ways, random shuffles,
  * partial sums merged in random trees), and every result must equal the
- * rational one bit for bit.
+ * rational one bit for bit.  The adds of a pod row's eight sums at once
+ * (agg_sums.c: the job's way, with AVX-512 where the CPU has it) are
+ * held to GMP too, each of the eight columns of many rows.
  */
 #include <float.h>
 #include <gmp.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/agg_internal.h"
 #include "engine/xsum.h"
 #include "testlib.h"
 
@@ -356,6 +359,68 @@ int main(void)
         xsum_init(&b);
         xsum_add(&b, -0x1.8p-96);
         CHECK(xsum_value(&b) == -0x1p-96); /* toward zero, symmetric */
+    }
+
+    fprintf(stderr, "-- a pod row's eight sums at once (agg_pod_sums_add)\n");
+    {
+        enum { ROWS = 4000 };
+        long pod_sets = 0;
+        double *col = malloc((size_t)ROWS * PS_COUNT * sizeof *col);
+        int way, k;
+        if (col == NULL)
+            return 1;
+        for (rep = 0; rep < 40; rep++) {
+            for (i = 0; i < (size_t)ROWS * PS_COUNT; i++) {
+                unsigned r = (unsigned)(rnd() % 100);
+                k = (int)(i % PS_COUNT);
+                /* Mostly CPU seconds or memory byte-seconds of the size a
+                 * row carries, some NULL, zero, negative, or of any
+                 * magnitude in [2^-44, 2^top): top grows with rep, so
+                 * that the early sets' sums stay small enough for an
+                 * error in a small value to show in the rounded sum. */
+                if (r < 5)
+                    col[i] = NAN;
+                else if (r < 8)
+                    col[i] = (rnd() & 1) ? 0.0 : -0.0;
+                else if (r < 13)
+                    col[i] = k < 4 ? -mag(-3, 5) : -floor(mag(6, 12)) * 3600.0;
+                else if (r < 20)
+                    col[i] = ldexp(unit() + 0.5, -44 + (int)(rnd() % (unsigned)(48 + 2 * rep)));
+                else
+                    col[i] = k < 4 ? mag(-3, 5) : floor(mag(6, 12)) * 3600.0 + unit();
+            }
+            /* The dispatching add (the job's), then the vector one. */
+            for (way = 0; way < 2; way++) {
+                struct pod_val pv;
+                double one[ROWS];
+                int bad = 0;
+                if (way == 1 && !agg_pod_sums_vector_ok())
+                    break;
+                memset(&pv, 0, sizeof pv);
+                for (i = 0; i < ROWS; i++) {
+                    const double *x = col + i * PS_COUNT;
+                    bad |= way == 0 ? agg_pod_sums_add(&pv, x[0], x[1], x[2], x[3], x[4], x[5],
+                                                       x[6], x[7])
+                                    : agg_pod_sums_add_vector(&pv, x);
+                }
+                CHECK_INT(bad, 0);
+                for (k = 0; k < PS_COUNT; k++) {
+                    struct xsum got = pod_sum(&pv, k);
+                    double g = xsum_value(&got), want;
+                    for (i = 0; i < ROWS; i++)
+                        one[i] = col[i * PS_COUNT + (size_t)k];
+                    want = exact_sum(one, ROWS);
+                    if (memcmp(&g, &want, sizeof g) != 0)
+                        fprintf(stderr, "pod sums way %d, sum %d: %a, exact %a\n", way, k, g, want);
+                    CHECK(memcmp(&g, &want, sizeof g) == 0);
+                }
+                pod_sets += PS_COUNT;
+            }
+        }
+        free(col);
+        fprintf(stderr, "%ld sums of %d rows added a row at a time agree with GMP\n", pod_sets,
+                (int)ROWS);
+        CHECK(pod_sets >= 40 * PS_COUNT);
     }
 
     fprintf(stderr, "%ld value sets, each in 12 orders and splits, agree with GMP\n", sets_checked);

@@ -46,6 +46,12 @@ size_t txt_json_quote(const char *s, size_t len, char *out, size_t cap);
  * name[0..len), formatted lower-case with dashes plus NUL (37 bytes). */
 void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37]);
 
+/* Two such UUIDs at once, the same as two txt_uuid_v5 calls: the two
+ * names' hashes advance side by side, which the CPU runs faster than one
+ * after the other (the report makes one per row). */
+void txt_uuid_v5_pair(const uint8_t ns[16], const void *name_a, size_t len_a, char out_a[37],
+                      const void *name_b, size_t len_b, char out_b[37]);
+
 /* Parses a UUID in the 8-4-4-4-12 hex form into 16 bytes; -1 if invalid. */
 int txt_parse_uuid(const char *s, size_t len, uint8_t out[16]);
 

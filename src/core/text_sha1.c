@@ -162,26 +162,78 @@ static int cpu_has_sha(void)
     return (c & bit_SSE4_1) != 0;
 }
 
-static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
+/* Whether to use the SHA extensions.  The CPU's answer is cached;
+ * threads racing here store the same value, and the atomic makes that
+ * race well-defined.  OCPAGG_NO_SHA_NI forces the portable code (tests
+ * run both). */
+static int use_sha_ni(void)
 {
-    /* The CPU's answer is cached; threads racing here store the same
-     * value, and the atomic makes that race well-defined.
-     * OCPAGG_NO_SHA_NI forces the portable code (tests run both). */
     static _Atomic int use_ni = -1;
     int ni = atomic_load_explicit(&use_ni, memory_order_relaxed);
     if (ni < 0) {
         ni = cpu_has_sha() && getenv("OCPAGG_NO_SHA_NI") == NULL;
         atomic_store_explicit(&use_ni, ni, memory_order_relaxed);
     }
-    if (ni)
+    return ni;
+}
+
+static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
+{
+    if (use_sha_ni())
         sha1_block_ni(c, p);
     else
         sha1_block_scalar(c, p);
+}
+
+/* The blocks of two messages, a block of one and a block of the other
+ * in turn: a block's rounds are one chain of dependent instructions,
+ * and two independent chains side by side let the CPU run them at once
+ * (about 22 ns a block instead of 39 here). */
+__attribute__((target("sha,sse4.1"))) static void
+sha1_blocks2_ni(struct sha1_ctx *a, const unsigned char *pa, size_t na, struct sha1_ctx *b,
+                const unsigned char *pb, size_t nb)
+{
+    size_t i, both = na < nb ? na : nb;
+
+    for (i = 0; i < both; i++) {
+        sha1_block_ni(a, pa + 64 * i);
+        sha1_block_ni(b, pb + 64 * i);
+    }
+    for (; i < na; i++)
+        sha1_block_ni(a, pa + 64 * i);
+    for (; i < nb; i++)
+        sha1_block_ni(b, pb + 64 * i);
+}
+
+static void sha1_blocks2(struct sha1_ctx *a, const unsigned char *pa, size_t na, struct sha1_ctx *b,
+                         const unsigned char *pb, size_t nb)
+{
+    size_t i;
+
+    if (use_sha_ni()) {
+        sha1_blocks2_ni(a, pa, na, b, pb, nb);
+        return;
+    }
+    for (i = 0; i < na; i++)
+        sha1_block_scalar(a, pa + 64 * i);
+    for (i = 0; i < nb; i++)
+        sha1_block_scalar(b, pb + 64 * i);
 }
 #else
 static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
 {
     sha1_block_scalar(c, p);
+}
+
+static void sha1_blocks2(struct sha1_ctx *a, const unsigned char *pa, size_t na, struct sha1_ctx *b,
+                         const unsigned char *pb, size_t nb)
+{
+    size_t i;
+
+    for (i = 0; i < na; i++)
+        sha1_block_scalar(a, pa + 64 * i);
+    for (i = 0; i < nb; i++)
+        sha1_block_scalar(b, pb + 64 * i);
 }
 #endif
 
@@ -213,6 +265,17 @@ static void sha1_update(struct sha1_ctx *c, const void *data, size_t len)
     c->used = len;
 }
 
+/* The hash value of a finished context, big-endian words. */
+static void sha1_digest(const struct sha1_ctx *c, uint8_t digest[20])
+{
+    for (int i = 0; i < 5; i++) {
+        digest[4 * i] = (uint8_t)(c->h[i] >> 24);
+        digest[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
+        digest[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
+        digest[4 * i + 3] = (uint8_t)c->h[i];
+    }
+}
+
 /* Pads with 0x80, zeros and the 64-bit big-endian bit length (§5.1.1). */
 static void sha1_final(struct sha1_ctx *c, uint8_t digest[20])
 {
@@ -228,12 +291,7 @@ static void sha1_final(struct sha1_ctx *c, uint8_t digest[20])
     for (int i = 0; i < 8; i++)
         c->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
     sha1_block(c, c->buf);
-    for (int i = 0; i < 5; i++) {
-        digest[4 * i] = (uint8_t)(c->h[i] >> 24);
-        digest[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
-        digest[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
-        digest[4 * i + 3] = (uint8_t)c->h[i];
-    }
+    sha1_digest(c, digest);
 }
 
 void txt_sha1(const void *data, size_t len, uint8_t digest[20])
@@ -246,18 +304,12 @@ void txt_sha1(const void *data, size_t len, uint8_t digest[20])
     sha1_final(&c, digest);
 }
 
-void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37])
+/* The UUID text of a version 5 hash value h. */
+static void uuid_text(uint8_t h[20], char out[37])
 {
     static const char hex[] = "0123456789abcdef";
-    struct sha1_ctx c;
-    uint8_t h[20];
     size_t o = 0;
 
-    sha1_init(&c);
-    sha1_update(&c, ns, 16);
-    if (len > 0)
-        sha1_update(&c, name, len);
-    sha1_final(&c, h);
     /* RFC 4122 §4.3: version 5 in the high nibble of byte 6, the variant
      * bits 10 in the top of byte 8. */
     h[6] = (uint8_t)((h[6] & 0x0F) | 0x50);
@@ -269,6 +321,67 @@ void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37
         out[o++] = hex[h[i] & 15];
     }
     out[o] = '\0';
+}
+
+void txt_uuid_v5(const uint8_t ns[16], const void *name, size_t len, char out[37])
+{
+    struct sha1_ctx c;
+    uint8_t h[20];
+
+    sha1_init(&c);
+    sha1_update(&c, ns, 16);
+    if (len > 0)
+        sha1_update(&c, name, len);
+    sha1_final(&c, h);
+    uuid_text(h, out);
+}
+
+/* The longest name txt_uuid_v5_pair pads on its stack (longer ones are
+ * hashed one after the other). */
+#define PAIR_NAME_MAX 2048
+/* Blocks of ns ‖ name padded (§5.1.1): the message, 0x80 and the 8-byte
+ * length fit in whole blocks. */
+#define PAIR_ROOM (((16 + PAIR_NAME_MAX + 8) / 64 + 1) * 64)
+
+/* ns ‖ name padded into whole blocks at m (room for PAIR_ROOM bytes, len
+ * at most PAIR_NAME_MAX); returns how many blocks. */
+static size_t pad_message(unsigned char *m, const uint8_t ns[16], const void *name, size_t len)
+{
+    size_t n = 16 + len, blocks = (n + 8) / 64 + 1;
+    uint64_t bits = (uint64_t)n * 8;
+
+    memcpy(m, ns, 16);
+    if (len > 0)
+        memcpy(m + 16, name, len);
+    m[n] = 0x80;
+    memset(m + n + 1, 0, 64 * blocks - 8 - (n + 1));
+    for (int i = 0; i < 8; i++)
+        m[64 * blocks - 8 + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    return blocks;
+}
+
+void txt_uuid_v5_pair(const uint8_t ns[16], const void *name_a, size_t len_a, char out_a[37],
+                      const void *name_b, size_t len_b, char out_b[37])
+{
+    unsigned char ma[PAIR_ROOM], mb[PAIR_ROOM];
+    struct sha1_ctx a, b;
+    uint8_t h[20];
+    size_t na, nb;
+
+    if (len_a > PAIR_NAME_MAX || len_b > PAIR_NAME_MAX) {
+        txt_uuid_v5(ns, name_a, len_a, out_a);
+        txt_uuid_v5(ns, name_b, len_b, out_b);
+        return;
+    }
+    na = pad_message(ma, ns, name_a, len_a);
+    nb = pad_message(mb, ns, name_b, len_b);
+    sha1_init(&a);
+    sha1_init(&b);
+    sha1_blocks2(&a, ma, na, &b, mb, nb);
+    sha1_digest(&a, h);
+    uuid_text(h, out_a);
+    sha1_digest(&b, h);
+    uuid_text(h, out_b);
 }
 
 static int hex_value(char c)

@@ -61,17 +61,19 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row, const ch
     row->cost_category_id = f->cost[k].id;
 }
 
-/* The uuid of a row: SHA-1 (version 5) of source_uuid and the row's key
- * fields, each after 0x1f, NULL as a lone 0x00.  Built on the stack (a
- * heap buffer only for keys longer than it). */
-/* known: lengths of namespace, node, all_labels and resource_id when the
- * caller has them (pool strings), else NULL. */
-int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
+/* The uuid name of a row: its key fields, each after 0x1f, NULL as a
+ * lone 0x00.  Written to name (room for cap bytes), or to a heap buffer
+ * (*heap, the caller frees it) for keys longer than that; returns the
+ * length, or SIZE_MAX when out of memory.  known: lengths of namespace,
+ * node, all_labels and resource_id when the caller has them (pool
+ * strings), else NULL. */
+static size_t uuid_name(struct finisher *f, const struct rpt_row *r, const size_t *known,
+                        char *name, size_t cap, char **heap)
 {
-    char stack[2048], *name = stack;
     const char *fields[11];
     size_t lens[11], need = 0, used = 0, i;
 
+    *heap = NULL;
     /* A finish is mostly one day: its text is made once. */
     if (!f->uuid_day_valid || f->uuid_day != r->usage_day) {
         txt_format_date(r->usage_day, f->uuid_day_text);
@@ -96,10 +98,10 @@ int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
             lens[i] = fields[i] != NULL ? strlen(fields[i]) : 0;
         need += 2 + lens[i];
     }
-    if (need > sizeof stack) {
-        name = malloc(need);
+    if (need > cap) {
+        name = *heap = malloc(need);
         if (name == NULL)
-            return -1;
+            return SIZE_MAX;
     }
     for (i = 0; i < 11; i++) {
         name[used++] = 0x1f;
@@ -110,10 +112,58 @@ int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
         memcpy(name + used, fields[i], lens[i]);
         used += lens[i];
     }
-    txt_uuid_v5(f->settings->source_uuid, name, used, r->uuid);
-    if (name != stack)
-        free(name);
+    return used;
+}
+
+/* The uuid of a row: SHA-1 (version 5) of source_uuid and the row's
+ * uuid_name, built on the stack (a heap buffer only for keys longer
+ * than it). */
+int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known)
+{
+    char stack[2048], *heap;
+    size_t len = uuid_name(f, r, known, stack, sizeof stack, &heap);
+
+    if (len == SIZE_MAX)
+        return -1;
+    txt_uuid_v5(f->settings->source_uuid, heap != NULL ? heap : stack, len, r->uuid);
+    free(heap);
     return 0;
+}
+
+int agg_fin_queue_uuid(struct finisher *f, size_t row, const size_t *known)
+{
+    struct uuid_queue *q = &f->uq;
+    struct rpt_row *rows = f->out->rows;
+    char *heap;
+    size_t len = uuid_name(f, &rows[row], known, q->name[q->have], sizeof q->name[0], &heap);
+
+    if (len == SIZE_MAX)
+        return -1;
+    if (heap != NULL) {
+        /* Too long for the queue: on its own. */
+        txt_uuid_v5(f->settings->source_uuid, heap, len, rows[row].uuid);
+        free(heap);
+        return 0;
+    }
+    q->len[q->have] = len;
+    q->row[q->have] = row;
+    if (!q->have) {
+        q->have = 1;
+        return 0;
+    }
+    txt_uuid_v5_pair(f->settings->source_uuid, q->name[0], q->len[0], rows[q->row[0]].uuid,
+                     q->name[1], len, rows[row].uuid);
+    q->have = 0;
+    return 0;
+}
+
+void agg_fin_flush_uuid(struct finisher *f)
+{
+    struct uuid_queue *q = &f->uq;
+
+    if (q->have)
+        txt_uuid_v5(f->settings->source_uuid, q->name[0], q->len[0], f->out->rows[q->row[0]].uuid);
+    q->have = 0;
 }
 
 static int build_capacity(struct finisher *f, struct ocp_error *err)
@@ -401,13 +451,14 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
             const size_t known[4] = {pool_len(&p->pool, k->ns), pool_len(&p->pool, k->node),
                                      agg_fin_text_len(&f->c->texts, k->labels),
                                      pool_len(&p->pool, v->resource_id)};
-            s = agg_fin_set_uuid(f, row, known);
+            s = agg_fin_queue_uuid(f, (size_t)(row - f->out->rows), known);
         }
         if (s != 0) {
             rc = oom(err);
             goto cleanup;
         }
     }
+    agg_fin_flush_uuid(f);
 cleanup:
     return rc;
 }

@@ -193,6 +193,14 @@ struct agg_finish_cache {
 /* Entries of the finisher's cost category cache. */
 #define AGG_FIN_COST_CACHE 64
 
+/* Rows whose uuid is to be made, two at a time (agg_fin_queue_uuid):
+ * their names, by row index (the table may move its rows meanwhile). */
+struct uuid_queue {
+    char name[2][2048];
+    size_t len[2], row[2];
+    int have; /* names waiting: 0 or 1 */
+};
+
 struct finisher {
     const struct agg_partial *p;
     const struct agg_finish_settings *settings;
@@ -208,6 +216,7 @@ struct finisher {
     int uuid_day_valid; /* uuid_day_text is the date of uuid_day */
     int32_t uuid_day;
     char uuid_day_text[11];
+    struct uuid_queue uq; /* a pod row waiting for its uuid */
     /* Cost categories of recent namespaces, by the namespace's pool
      * pointer (a finish's rows come node by node, so its namespaces
      * alternate); ns NULL: an empty entry. */
@@ -364,6 +373,13 @@ void agg_fin_set_cost_category(struct finisher *f, struct rpt_row *row, const ch
 /* The row's uuid from its key fields; -1 when out of memory.  known:
  * lengths of namespace, node, all_labels and resource_id, or NULL. */
 int agg_fin_set_uuid(struct finisher *f, struct rpt_row *r, const size_t *known);
+/* The same for row `row` of f->out, queued: rows are hashed two at a
+ * time (txt_uuid_v5_pair), so a row's uuid may be set only by the next
+ * call or by agg_fin_flush_uuid, which the caller makes before the rows
+ * are used.  0, or -1 when out of memory. */
+int agg_fin_queue_uuid(struct finisher *f, size_t row, const size_t *known);
+/* Sets the uuid of the row still queued, if any. */
+void agg_fin_flush_uuid(struct finisher *f);
 
 /* agg_finish_storage.c */
 

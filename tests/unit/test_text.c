@@ -282,6 +282,56 @@ static void test_uuid(void)
     CHECK_INT(txt_parse_uuid("", 0, back), -1);
 }
 
+/* Two uuids at once (txt_uuid_v5_pair) against Python's uuid.uuid5 for
+ * names whose message ends on either side of the block boundaries
+ * (ns + name = 55, 56, 63, 64, 119, 120 bytes), past the pair's stack
+ * room (2048) and of unequal block counts in both places; then against
+ * txt_uuid_v5 for every length up to 2100 beside a varying partner. */
+static void test_uuid_pair(void)
+{
+    static const struct {
+        size_t n;
+        const char *uuid;
+    } known[] = {{0, "4ebd0208-8328-5d69-8c44-ec50939c0967"},
+                 {39, "dfc95543-8c92-5f9b-869e-18bc0c24103f"},
+                 {40, "c5900737-f37f-5b2a-a382-e6ea41be21ff"},
+                 {47, "c3749a0a-8393-5817-b1e0-a67a5f889eb7"},
+                 {48, "7e0c8c66-a916-5e3b-800f-7a4146cac2c2"},
+                 {103, "842ed32f-5a87-5346-af36-68f902305560"},
+                 {104, "8b108754-b7b1-5099-bc4d-79b2d4269f6e"},
+                 {207, "3b91ff73-674d-5f70-9617-27ff647e8332"},
+                 {300, "09542efa-8a22-5873-9fa8-a7e55e971ad4"},
+                 {2048, "f652df18-ffd6-5709-9ac1-1a98e221f678"},
+                 {2049, "ba4c4c93-9a0b-56c0-8f7a-f8232a9371e6"}};
+    const size_t nk = sizeof known / sizeof known[0];
+    const char *dns = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+    uint8_t ns[16];
+    char name[2200], other[2200], a[37], b[37], want[37];
+    size_t i, j, mismatches = 0;
+
+    CHECK_INT(txt_parse_uuid(dns, strlen(dns), ns), 0);
+    /* Python: ''.join(chr(ord('a') + (i * 7) % 26) for i in range(n)) */
+    for (i = 0; i < sizeof name; i++)
+        name[i] = (char)('a' + (i * 7) % 26);
+    for (i = 0; i < nk; i++)
+        for (j = 0; j < nk; j++) {
+            txt_uuid_v5_pair(ns, name, known[i].n, a, name, known[j].n, b);
+            CHECK_STR(a, known[i].uuid);
+            CHECK_STR(b, known[j].uuid);
+        }
+    for (i = 0; i < sizeof other; i++)
+        other[i] = (char)(i * 131 + 17);
+    for (i = 0; i <= 2100; i++) {
+        size_t partner = (i * 37) % 2101;
+        txt_uuid_v5_pair(ns, other, i, a, name, partner, b);
+        txt_uuid_v5(ns, other, i, want);
+        mismatches += strcmp(a, want) != 0;
+        txt_uuid_v5(ns, name, partner, want);
+        mismatches += strcmp(b, want) != 0;
+    }
+    CHECK_INT(mismatches, 0);
+}
+
 int main(void)
 {
     RUN(test_like);
@@ -290,5 +340,6 @@ int main(void)
     RUN(test_json_quote);
     RUN(test_sha1);
     RUN(test_uuid);
+    RUN(test_uuid_pair);
     return TEST_SUMMARY();
 }

@@ -418,10 +418,15 @@ static int emit_pods(struct finisher *f, struct ocp_error *err)
         struct rpt_row *row = rpt_table_add(f->out);
         int s;
 
-        /* The groups' values lie among the other days' in the table. */
-        if (e + EMIT_AHEAD < final->count)
+        /* The groups' values lie among the other days' in the table,
+         * their label texts all over the cache's memory (the uuid's name
+         * copies the text: a miss per row). */
+        if (e + EMIT_AHEAD < final->count) {
             hmap_prefetch_at(
                 &p->pods, ((const struct final_pod_val *)hmap_value(final, e + EMIT_AHEAD))->entry);
+            agg_fin_label_prefetch(
+                f, ((const struct final_pod_key *)hmap_entry(final, e + EMIT_AHEAD))->labels);
+        }
 
         if (row == NULL) {
             rc = oom(err);

@@ -359,6 +359,9 @@ int agg_fin_texts_intern_hashed(struct fin_texts *s, const struct prep_entry *co
  * table, followed by its quoted CSV field (made once per text while the
  * cache keeps it); NULL when out of memory. */
 const char *agg_fin_label_text(struct finisher *f, uint32_t id);
+/* Asks for the first lines of label text id (agg_fin_label_text's), to
+ * be read a few rows later. */
+void agg_fin_label_prefetch(const struct finisher *f, uint32_t id);
 /* Gives row its label text's quoted CSV field (after agg_fin_label_text). */
 void agg_fin_label_csv(const struct finisher *f, uint32_t id, struct rpt_row *row);
 /* Starts a new table: no text counts as copied into it yet. */

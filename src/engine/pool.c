@@ -2,6 +2,7 @@
 #include "engine/pool.h"
 #include "ocpagg/error.h"
 #include "ocpagg/mem.h"
+#include "ocpagg/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +32,7 @@ void pool_clear(struct agg_pool *p)
 
 uint32_t pool_hash(const char *s, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)len;
-    size_t i = 0;
-
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0x100000001b3ull;
-        h ^= h >> 29;
-    }
-    for (; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    h ^= h >> 32;
-    h *= 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(h >> 32);
+    return (uint32_t)(txt_hash(s, len) >> 32);
 }
 
 static int pool_grow_table(struct agg_pool *p)

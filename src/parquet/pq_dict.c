@@ -1,33 +1,10 @@
 /* pq_dict.c - building a dictionary of strings in an arena: the entries of
  * a dictionary page in order, plus distinct strings found by hashing (for
  * PLAIN fallback pages, non-dictionary chunks and MAP label texts). */
+#include "ocpagg/text.h"
 #include "pq_read_internal.h"
 
 #include <string.h>
-
-/* A fast 64-bit hash of short byte strings (multiply-xorshift mixing of
- * 8-byte words); only used for our own hash tables. */
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
-    uint64_t v;
-
-    while (n >= 8) {
-        memcpy(&v, p, 8);
-        h = (h ^ v) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        p += 8;
-        n -= 8;
-    }
-    v = 0;
-    if (n > 0)
-        memcpy(&v, p, n);
-    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 32;
-    return h;
-}
 
 int pq_dictbuild_init(struct pq_dictbuild *b, struct ocp_arena *arena, uint32_t cap_hint,
                       uint64_t bytes_hint)
@@ -119,7 +96,7 @@ static void slot_insert(struct pq_dictbuild *b, uint32_t id)
     const uint8_t *s = (const uint8_t *)b->data + b->offsets[id];
     size_t len = (size_t)(b->offsets[id + 1] - b->offsets[id]);
     uint32_t mask = b->nslots - 1;
-    uint32_t h = (uint32_t)hash_bytes(s, len);
+    uint32_t h = (uint32_t)txt_hash(s, len);
     uint32_t i = h & mask;
 
     while (b->slots[i] != 0)
@@ -159,7 +136,7 @@ int pq_dictbuild_intern(struct pq_dictbuild *b, const void *s, size_t len, uint3
     if ((rc = ensure_slots(b)) != OCP_OK)
         return rc;
     mask = b->nslots - 1;
-    h = (uint32_t)hash_bytes(s, len);
+    h = (uint32_t)txt_hash(s, len);
     i = h & mask;
     while ((e = b->slots[i]) != 0) {
         if (((e ^ h) & ~mask) == 0) {

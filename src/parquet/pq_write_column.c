@@ -9,6 +9,7 @@
  * pages already written keep referring to the dictionary, which is written
  * in front of them when the row group ends.
  */
+#include "ocpagg/text.h"
 #include "pq_write_internal.h"
 
 #include <math.h>
@@ -228,33 +229,6 @@ static int push_idx(struct pq_leaf *l, uint32_t ix)
     return OCP_OK;
 }
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    x ^= x >> 33;
-    return x;
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)n;
-    uint64_t k;
-
-    while (n >= 8) {
-        memcpy(&k, p, 8);
-        h = (h ^ mix64(k)) * UINT64_C(0x9E3779B97F4A7C15);
-        p += 8;
-        n -= 8;
-    }
-    k = 0;
-    if (n > 0)
-        memcpy(&k, p, n);
-    return mix64(h ^ mix64(k + n));
-}
-
 static int grow_slots(struct pq_leaf *l)
 {
     uint32_t n = l->nslots ? l->nslots * 2 : 256;
@@ -281,7 +255,7 @@ static int grow_slots(struct pq_leaf *l)
  * it would pass the dictionary's size limit. */
 static int dict_find(struct pq_leaf *l, const void *p, size_t n, uint32_t *ix)
 {
-    uint64_t h = hash_bytes(p, n);
+    uint64_t h = txt_hash(p, n);
     size_t prefix = l->ptype == PQ_BYTE_ARRAY ? 4 : 0;
     uint32_t pos, e;
     int rc;

@@ -332,6 +332,45 @@ static void test_uuid_pair(void)
     CHECK_INT(mismatches, 0);
 }
 
+/* txt_hash: every byte of keys of every length up to 300 (all the lanes
+ * and tails) changes the hash, and keys that differ in one byte spread
+ * evenly over the low bits the tables index with. */
+static void test_hash(void)
+{
+    unsigned char key[300];
+    size_t n, i, missed = 0, worst = 0;
+    static unsigned buckets[256];
+    uint64_t h;
+
+    for (i = 0; i < sizeof key; i++)
+        key[i] = (unsigned char)(i * 37 + 11);
+    for (n = 1; n <= sizeof key; n++) {
+        h = txt_hash(key, n);
+        for (i = 0; i < n; i++) {
+            key[i] ^= 0x40;
+            missed += txt_hash(key, n) == h;
+            key[i] ^= 0x40;
+        }
+    }
+    CHECK_INT(missed, 0);
+    /* Lengths differ too: a key and the same key with a zero byte more. */
+    memset(key, 0, sizeof key);
+    for (n = 0; n < 40; n++)
+        missed += txt_hash(key, n) == txt_hash(key, n + 1);
+    CHECK_INT(missed, 0);
+    /* 64 k keys of 72 bytes (a row's label set) counting up in one word:
+     * 256 buckets by the low 8 bits, 256 each if even; allow twice that. */
+    memset(key, 'a', 72);
+    for (i = 0; i < 65536; i++) {
+        memcpy(key + 40, &i, sizeof i);
+        buckets[txt_hash(key, 72) & 255]++;
+    }
+    for (i = 0; i < 256; i++)
+        if (buckets[i] > worst)
+            worst = buckets[i];
+    CHECK(worst < 512);
+}
+
 int main(void)
 {
     RUN(test_like);
@@ -341,5 +380,6 @@ int main(void)
     RUN(test_sha1);
     RUN(test_uuid);
     RUN(test_uuid_pair);
+    RUN(test_hash);
     return TEST_SUMMARY();
 }

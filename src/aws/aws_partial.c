@@ -11,6 +11,7 @@
 
 #include "aws/aws_internal.h"
 #include "ocpagg/labels.h"
+#include "ocpagg/text.h"
 
 const char *const aws_str_column_names[AWS_NSTR] = {"lineitem_resourceid",
                                                     "bill_payeraccountid",
@@ -41,27 +42,8 @@ const char *const aws_num_column_names[AWS_NNUM] = {
 
 uint64_t aws_hash_bytes(const void *data, size_t len)
 {
-    /* Eight bytes at a time with a multiply-xorshift mix: keys (tags,
-     * label texts) are long enough that a byte-wise hash shows up in
-     * profiles.  The map is not exposed to adversarial input beyond
-     * performance. */
-    const unsigned char *p = data;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len, w;
-    while (len >= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        p += 8;
-        len -= 8;
-    }
-    w = 0;
-    if (len)
-        memcpy(&w, p, len);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-    return h | 1u;
+    /* 0 marks an empty slot of the map. */
+    return txt_hash(data, len) | 1u;
 }
 
 void aws_map_init(struct aws_map *m)

@@ -69,7 +69,7 @@ int pool_fail_error(const struct agg_pool *p, struct ocp_error *err, const char 
 /* Byte-order comparison of two ids' strings; NULL sorts first. */
 int pool_cmp(const struct agg_pool *p, uint32_t a, uint32_t b);
 
-/* A 32-bit hash of bytes (FNV-1a style, 8 bytes at a time). */
+/* A 32-bit hash of bytes for the pool's table (txt_hash's top half). */
 uint32_t pool_hash(const char *s, size_t len);
 
 #endif

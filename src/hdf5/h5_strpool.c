@@ -1,24 +1,9 @@
 /* h5_strpool.c - string interning for the HDF5 writer's dictionaries. */
 #include "h5_strpool.h"
+#include "ocpagg/text.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* FNV-1a followed by a final avalanche; strings are interned once per
- * distinct (dictionary, id), so simplicity beats speed here. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
-    h ^= h >> 33;
-    h *= UINT64_C(0xff51afd7ed558ccd);
-    h ^= h >> 33;
-    return h;
-}
 
 int h5_strpool_init(struct h5_strpool *p)
 {
@@ -67,7 +52,7 @@ static int grow_slots(struct h5_strpool *p)
 
 int h5_strpool_intern(struct h5_strpool *p, const char *s, size_t len, uint32_t *id)
 {
-    uint64_t h = hash_bytes(s, len);
+    uint64_t h = txt_hash(s, len);
     size_t j = (size_t)h & (p->nslots - 1);
     uint64_t used = p->offsets[p->count];
 

@@ -113,52 +113,58 @@ static void to_decimal(int q, uint64_t c, int dk, uint64_t *f, int *e)
 
 /* Writes digits d[0..n) with decimal exponent x (value d.ddd × 10^x) the
  * way printf's %.{prec}g would: fixed when -4 <= x < prec, scientific
- * otherwise, trailing zeros dropped (n counts none).  d has 40 readable
- * bytes, '0' past the digits, so the fixed layouts are a few copies of
- * constant length into a local buffer (n <= 17, so x + 1 <= 17 digits
- * before the point and at most 16 after it), and out gets the text and
- * its NUL in one copy of its 32 bytes. */
+ * otherwise, trailing zeros dropped (n counts none), and a NUL.  d has 40
+ * readable bytes, '0' past the digits, so the fixed layouts are a few
+ * copies of constant length (n <= 17, so x + 1 <= 17 digits before the
+ * point and at most 16 after it), straight into out: every write stays
+ * in its 32 bytes (below), and none of it is read back here (a text built
+ * elsewhere and copied over whole waited for its own stores to land). */
 static size_t format_g(int negative, const char *d, int n, int x, int prec, char *out)
 {
-    char b[64];
     size_t o = 0;
     int i;
 
     if (negative)
-        b[o++] = '-';
+        out[o++] = '-';
     if (x < -4 || x >= prec) {
         int ax = x < 0 ? -x : x;
-        b[o++] = d[0];
+        out[o++] = d[0];
         if (n > 1) {
-            b[o++] = '.';
+            out[o++] = '.';
             for (i = 1; i < n; i++)
-                b[o++] = d[i];
+                out[o++] = d[i];
         }
-        b[o++] = 'e';
-        b[o++] = x < 0 ? '-' : '+';
+        out[o++] = 'e';
+        out[o++] = x < 0 ? '-' : '+';
         if (ax >= 100)
-            b[o++] = (char)('0' + ax / 100);
-        b[o++] = (char)('0' + ax / 10 % 10);
-        b[o++] = (char)('0' + ax % 10);
+            out[o++] = (char)('0' + ax / 100);
+        out[o++] = (char)('0' + ax / 10 % 10);
+        out[o++] = (char)('0' + ax % 10);
     } else if (x < 0) {
-        /* 0.000ddd: -x - 1 zeros (at most 3) after the point. */
-        memcpy(b + o, "0.000", 5);
+        /* 0.000ddd: -x - 1 zeros (at most 3) after the point; the copy
+         * of d ends by byte 1 + 5 + 24 = 30. */
+        memcpy(out + o, "0.000", 5);
         o += (size_t)(1 - x);
-        memcpy(b + o, d, 24);
+        memcpy(out + o, d, 24);
         o += (size_t)n;
     } else if (x + 1 >= n) {
         /* A whole number: the digits, then '0's up to x + 1 of them. */
-        memcpy(b + o, d, 24);
+        memcpy(out + o, d, 24);
         o += (size_t)x + 1;
     } else {
-        memcpy(b + o, d, 24);
+        memcpy(out + o, d, 24);
         o += (size_t)x + 1;
-        b[o++] = '.';
-        memcpy(b + o, d + x + 1, 16);
+        out[o++] = '.';
+        /* n - x - 1 digits after the point: more than 8 only when at
+         * most 8 came before it (o <= 10, the copy ends by 26); 8 or
+         * fewer are copied as 8 (o <= 18, ends by 26). */
+        if (n - x - 1 > 8)
+            memcpy(out + o, d + x + 1, 16);
+        else
+            memcpy(out + o, d + x + 1, 8);
         o += (size_t)(n - x - 1);
     }
-    b[o] = '\0';
-    memcpy(out, b, 32); /* out has 32 bytes; o + 1 <= 26 of them count */
+    out[o] = '\0';
     return o;
 }
 

@@ -88,7 +88,9 @@ static int sig_digits(const char *t)
  * still read back, with fewer digits). */
 static int same_as_reference(double v)
 {
-    char a[48], b[48];
+    /* a: the 32 bytes rpt_format_double may write (report.h), so that a
+     * write past them fails under ASan. */
+    char a[32], b[48];
     int e;
     rpt_format_double(v, a);
     reference(v, b);

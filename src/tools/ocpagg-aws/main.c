@@ -52,18 +52,24 @@ static int usage(void)
     return OCP_ERR_USAGE;
 }
 
-static const char **keys_of(json_t *a, size_t *n)
+/* The strings of JSON array a into *out (calloc'd, NULL when a is not an
+ * array); -1 when out of memory. */
+static int keys_of(json_t *a, const char ***out, size_t *n)
 {
     const char **k;
     size_t i;
     *n = 0;
+    *out = NULL;
     if (!json_is_array(a))
-        return NULL;
+        return 0;
     k = calloc(json_array_size(a) + 1, sizeof *k);
-    for (i = 0; k && i < json_array_size(a); i++)
+    if (k == NULL)
+        return -1;
+    for (i = 0; i < json_array_size(a); i++)
         if (json_is_string(json_array_get(a, i)))
             k[(*n)++] = json_string_value(json_array_get(a, i));
-    return k;
+    *out = k;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -76,6 +82,7 @@ int main(int argc, char **argv)
     json_error_t jerr;
     struct aws_settings s;
     struct aws_alias *aliases = NULL;
+    const char **ocp_keys = NULL, **aws_keys = NULL;
     struct rpt_table ocp;
     struct aws_partial *p = NULL;
     struct aws_table t;
@@ -125,7 +132,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "ocpagg-aws: %s: %s\n", settings, jerr.text);
         return OCP_ERR_CONFIG;
     }
+    /* From here every way out goes through done, so a failed run frees
+     * what it took like a good one (ASan builds check). */
     memset(&s, 0, sizeof s);
+    rpt_table_init(&ocp);
+    aws_table_init(&t);
+    ocp_error_clear(&e);
     s.cluster_id = json_string_value(json_object_get(js, "cluster_id"));
     s.cluster_alias = json_string_value(json_object_get(js, "cluster_alias"));
     s.source_uuid = json_string_value(json_object_get(js, "source_uuid"));
@@ -134,8 +146,13 @@ int main(int argc, char **argv)
         s.has_bill_id = 1;
         s.bill_id = json_integer_value(json_object_get(js, "bill_id"));
     }
-    s.ocp_keys = keys_of(json_object_get(js, "enabled_tag_keys"), &s.n_ocp_keys);
-    s.aws_keys = keys_of(json_object_get(js, "aws_enabled_tag_keys"), &s.n_aws_keys);
+    if (keys_of(json_object_get(js, "enabled_tag_keys"), &ocp_keys, &s.n_ocp_keys) != 0 ||
+        keys_of(json_object_get(js, "aws_enabled_tag_keys"), &aws_keys, &s.n_aws_keys) != 0) {
+        rc = ocp_error_set(&e, OCP_ERR_OSERR, settings, -1, NULL, "out of memory");
+        goto failed;
+    }
+    s.ocp_keys = ocp_keys;
+    s.aws_keys = aws_keys;
     s.markup_percent = json_number_value(json_object_get(js, "markup_percent"));
     {
         const char *dist = json_string_value(json_object_get(js, "distribution"));
@@ -147,6 +164,10 @@ int main(int argc, char **argv)
         json_t *v;
         if (json_is_object(al)) {
             aliases = calloc(json_object_size(al) + 1, sizeof *aliases);
+            if (aliases == NULL) {
+                rc = ocp_error_set(&e, OCP_ERR_OSERR, settings, -1, NULL, "out of memory");
+                goto failed;
+            }
             json_object_foreach(al, k, v)
             {
                 aliases[s.n_aliases].account_id = k;
@@ -157,20 +178,19 @@ int main(int argc, char **argv)
     }
     if (!s.cluster_id || !s.source_uuid) {
         fprintf(stderr, "ocpagg-aws: settings need cluster_id and source_uuid\n");
-        return OCP_ERR_CONFIG;
+        rc = OCP_ERR_CONFIG;
+        goto done;
     }
     if (!s.cluster_alias)
         s.cluster_alias = s.cluster_id;
 
-    ocp_error_clear(&e);
     t0 = now();
-    rpt_table_init(&ocp);
     rc = aws_ocp_read_parquet(ocp_path, &ocp, &e);
     if (rc != OCP_OK)
-        return die(rc, &e);
+        goto failed;
     rc = aws_partial_create(&p, d0, d1, strict, &e);
     if (rc != OCP_OK)
-        return die(rc, &e);
+        goto failed;
     for (i = parts - 1; i >= 0; i--) {
         struct aws_partial *q = NULL;
         struct rpt_buf b = {0};
@@ -184,24 +204,26 @@ int main(int argc, char **argv)
         rpt_buf_release(&b);
         aws_partial_free(q);
         if (rc != OCP_OK)
-            return die(rc, &e);
+            goto failed;
     }
     t_read = now();
-    aws_table_init(&t);
     rc = aws_attribute(p, &ocp, &s, &t, &c, &e);
     if (rc != OCP_OK)
-        return die(rc, &e);
+        goto failed;
     t_attr = now();
     if (csv && (rc = aws_write_csv(&t, csv, &e)) != OCP_OK)
-        return die(rc, &e);
+        goto failed;
     if (parquet && (rc = aws_write_parquet(&t, parquet, &e)) != OCP_OK)
-        return die(rc, &e);
+        goto failed;
     if (counters) {
         struct rpt_buf b = {0};
-        if (aws_counters_json(&c, &b) != OCP_OK ||
-            (rc = rpt_atomic_write_file(counters, b.data, b.len, &e)) != OCP_OK)
-            return die(rc ? rc : OCP_ERR_OSERR, &e);
+        if (aws_counters_json(&c, &b) != OCP_OK)
+            rc = ocp_error_set(&e, OCP_ERR_OSERR, counters, -1, NULL, "out of memory");
+        else
+            rc = rpt_atomic_write_file(counters, b.data, b.len, &e);
         rpt_buf_release(&b);
+        if (rc != OCP_OK)
+            goto failed;
     }
     t_write = now();
     if (!quiet)
@@ -210,12 +232,17 @@ int main(int argc, char **argv)
                ocp.count, (long long)c.read.rows_read, (long long)c.daily_rows, t.count,
                t_read - t0, t_attr - t_read, t_write - t_attr,
                (double)c.read.rows_read / (t_write - t0 > 0 ? t_write - t0 : 1e-9));
+    rc = OCP_OK;
+    goto done;
+failed:
+    rc = die(rc, &e);
+done:
     aws_table_release(&t);
     aws_partial_free(p);
     rpt_table_release(&ocp);
     free(aliases);
-    free((void *)s.ocp_keys);
-    free((void *)s.aws_keys);
+    free(ocp_keys);
+    free(aws_keys);
     json_decref(js);
-    return 0;
+    return rc;
 }

@@ -205,37 +205,31 @@ sha1_blocks2_ni(struct sha1_ctx *a, const unsigned char *pa, size_t na, struct s
         sha1_block_ni(b, pb + 64 * i);
 }
 
-static void sha1_blocks2(struct sha1_ctx *a, const unsigned char *pa, size_t na, struct sha1_ctx *b,
-                         const unsigned char *pb, size_t nb)
-{
-    size_t i;
-
-    if (use_sha_ni()) {
-        sha1_blocks2_ni(a, pa, na, b, pb, nb);
-        return;
-    }
-    for (i = 0; i < na; i++)
-        sha1_block_scalar(a, pa + 64 * i);
-    for (i = 0; i < nb; i++)
-        sha1_block_scalar(b, pb + 64 * i);
-}
+#define HAVE_SHA1_NI 1
 #else
 static void sha1_block(struct sha1_ctx *c, const unsigned char *p)
 {
     sha1_block_scalar(c, p);
 }
+#endif
 
+/* The na blocks at pa into a and the nb at pb into b. */
 static void sha1_blocks2(struct sha1_ctx *a, const unsigned char *pa, size_t na, struct sha1_ctx *b,
                          const unsigned char *pb, size_t nb)
 {
     size_t i;
 
+#ifdef HAVE_SHA1_NI
+    if (use_sha_ni()) {
+        sha1_blocks2_ni(a, pa, na, b, pb, nb);
+        return;
+    }
+#endif
     for (i = 0; i < na; i++)
         sha1_block_scalar(a, pa + 64 * i);
     for (i = 0; i < nb; i++)
         sha1_block_scalar(b, pb + 64 * i);
 }
-#endif
 
 static void sha1_update(struct sha1_ctx *c, const void *data, size_t len)
 {

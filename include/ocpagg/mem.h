@@ -24,9 +24,10 @@ extern "C" {
  * (log2 of hpage_pmd_size over the base page size).  Where reporting
  * takes blocks no larger than a huge page, nearly every huge page a
  * process faults in is such a block, and the host backs it again on the
- * first touch (0.1-0.7 GB/s measured on the project's VMs), while base
+ * first touch (0.1-1.3 GB/s measured on the project's VMs), while base
  * pages come from the smaller free blocks the kernel never reports
- * (2-3 GB/s).  0 when either order is unknown (negative). */
+ * (2-3 GB/s, or 0.4 GB/s where each fault traps to the host:
+ * ocp_mem_huge_pays).  0 when either order is unknown (negative). */
 int ocp_mem_reported_huge(long reporting_order, long huge_order);
 
 /* ocp_mem_reported_huge for this machine, read from sysfs; *reporting
@@ -34,13 +35,41 @@ int ocp_mem_reported_huge(long reporting_order, long huge_order);
  * none or no device reports.  0 where it cannot tell (not Linux). */
 int ocp_mem_huge_pages_cold(long *reporting);
 
+/* 4 KiB page faults slower than this (bytes per second) make huge pages
+ * pay even where they come cold: a fault that traps to the hypervisor
+ * (a guest whose page tables the host shadows) cost 10 us a page (0.39
+ * GB/s) on a project VM, where fresh huge pages came at 0.8-1.3 GB/s
+ * cold and 15 GB/s warm, and 17 M rows at 2x1 took 2.9 s with huge pages
+ * against 3.7-3.9 s without; on VMs whose base pages fault at 2-3 GB/s,
+ * cold huge pages (0.1-0.7 GB/s) lost (bench/results, sessions 19, 27). */
+#define OCP_MEM_SLOW_FAULTS 1e9
+
+/* How fast this process faults in fresh base pages, in bytes per
+ * second: 64 pages of a private mapping (no huge pages), touched one by
+ * one in two halves, the faster half counting (a half the scheduler
+ * interrupted would make faults look slow).  Well under a millisecond;
+ * 0 where it cannot tell (not Linux, mapping refused). */
+double ocp_mem_base_fault_rate(void);
+
+/* Whether huge pages pay, given whether fresh ones come cold
+ * (ocp_mem_reported_huge) and the base page fault rate
+ * (ocp_mem_base_fault_rate; 0 for unknown): always where they come
+ * warm, and where they come cold only when base pages fault slower than
+ * OCP_MEM_SLOW_FAULTS. */
+int ocp_mem_huge_pays(int cold, double base_rate);
+
 /* Whether a process of this project should ask for huge pages at all
  * (the glibc heap tunable, the hints below): OCPAGG_HUGE_PAGES=1 asks
- * anyway, 0 never asks, anything else (or unset) asks unless fresh huge
- * pages come cold (ocp_mem_huge_pages_cold).  When the answer is 0 and
- * why is not NULL, why (cap bytes, NUL-terminated) receives the reason
- * in a few words for a --verbose line; it is left alone otherwise.  One
- * decision for every program (ocpagg, ocpagg-aws). */
+ * anyway, 0 never asks, anything else (or unset) asks as
+ * ocp_mem_huge_pays says for this machine.  Where huge pages come cold
+ * (ocp_mem_huge_pages_cold) the base page fault rate is taken from
+ * OCPAGG_FAULT_RATE (bytes per second) when that holds a number, else
+ * measured (ocp_mem_base_fault_rate) and put there, so that a process
+ * that starts itself again (driver/runtime.c) decides as it did, and a
+ * user can fix the answer.  When the answer is 0 and why is not NULL,
+ * why (cap bytes, NUL-terminated) receives the reason in a few words
+ * for a --verbose line; it is left alone otherwise.  One decision for
+ * every program (ocpagg, ocpagg-aws). */
 int ocp_mem_huge_pages_wanted(char *why, size_t cap);
 
 /* Turns the huge-page hints below on (the default) or off for the whole

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -64,10 +65,79 @@ int ocp_mem_huge_pages_cold(long *reporting)
     return ocp_mem_reported_huge(order, huge);
 }
 
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+double ocp_mem_base_fault_rate(void)
+{
+#if defined(__linux__) && defined(MAP_ANONYMOUS)
+    enum { PAGES = 64 };
+    long page = sysconf(_SC_PAGESIZE);
+    double best = 0;
+    int half;
+    unsigned char *p;
+
+    if (page <= 0)
+        return 0;
+    p = mmap(NULL, (size_t)page * PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+             0);
+    if (p == MAP_FAILED)
+        return 0;
+#ifdef MADV_NOHUGEPAGE
+    (void)madvise(p, (size_t)page * PAGES, MADV_NOHUGEPAGE); /* THP "always" */
+#endif
+    for (half = 0; half < 2; half++) {
+        volatile unsigned char *q = p + (size_t)half * (PAGES / 2) * (size_t)page;
+        double t0 = now_seconds(), dt;
+        size_t i;
+        for (i = 0; i < PAGES / 2; i++)
+            q[i * (size_t)page] = 1;
+        dt = now_seconds() - t0;
+        if (dt > 0 && (best == 0 || (double)(PAGES / 2) * (double)page / dt > best))
+            best = (double)(PAGES / 2) * (double)page / dt;
+    }
+    munmap(p, (size_t)page * PAGES);
+    return best;
+#else
+    return 0;
+#endif
+}
+
+int ocp_mem_huge_pays(int cold, double base_rate)
+{
+    return !cold || (base_rate > 0 && base_rate < OCP_MEM_SLOW_FAULTS);
+}
+
+/* The base page fault rate: OCPAGG_FAULT_RATE when it holds a positive
+ * number, else measured and recorded there. */
+static double fault_rate(void)
+{
+    const char *v = getenv("OCPAGG_FAULT_RATE");
+    char *end, text[32];
+    double r;
+
+    if (v != NULL && v[0] != '\0') {
+        r = strtod(v, &end);
+        if (end != v && *end == '\0' && r > 0 && r < 1e15)
+            return r;
+    }
+    r = ocp_mem_base_fault_rate();
+    if (r > 0) {
+        snprintf(text, sizeof text, "%.0f", r);
+        (void)setenv("OCPAGG_FAULT_RATE", text, 1);
+    }
+    return r;
+}
+
 int ocp_mem_huge_pages_wanted(char *why, size_t cap)
 {
     const char *force = getenv("OCPAGG_HUGE_PAGES");
     long order = -1;
+    double rate;
 
     if (force != NULL && strcmp(force, "1") == 0)
         return 1;
@@ -76,15 +146,21 @@ int ocp_mem_huge_pages_wanted(char *why, size_t cap)
             snprintf(why, cap, "4 KiB pages (OCPAGG_HUGE_PAGES=0)");
         return 0;
     }
-    if (ocp_mem_huge_pages_cold(&order)) {
-        if (why != NULL && cap > 0)
-            snprintf(why, cap,
-                     "4 KiB pages (free huge pages go back to the hypervisor: "
-                     "page_reporting_order %ld; OCPAGG_HUGE_PAGES=1 asks anyway)",
-                     order);
-        return 0;
+    if (!ocp_mem_huge_pages_cold(&order))
+        return 1;
+    rate = fault_rate();
+    if (ocp_mem_huge_pays(1, rate))
+        return 1;
+    if (why != NULL && cap > 0) {
+        char speed[48] = "4 KiB fault speed unknown";
+        if (rate > 0)
+            snprintf(speed, sizeof speed, "4 KiB faults at %.2f GB/s", rate / 1e9);
+        snprintf(why, cap,
+                 "4 KiB pages (free huge pages go back to the hypervisor: "
+                 "page_reporting_order %ld; %s; OCPAGG_HUGE_PAGES=1 asks anyway)",
+                 order, speed);
     }
-    return 1;
+    return 0;
 }
 
 void ocp_mem_hint_huge(int on)

@@ -74,7 +74,7 @@ static void keep_freed_memory(void)
  * under valgrind (its tools would not follow the exec) or in sanitizer
  * builds (their malloc is not glibc's).  An exec that fails leaves the
  * process as it was. */
-static char heap_note[160];
+static char heap_note[256];
 
 static void huge_page_heap(char **argv, int wanted)
 {
@@ -90,9 +90,15 @@ static void huge_page_heap(char **argv, int wanted)
     if (tun != NULL && tun[0] == '\0')
         tun = NULL;
     if (tun != NULL && (set = strstr(tun, "glibc.malloc.hugetlb=")) != NULL) {
-        /* Ours after the exec, or the user's. */
-        snprintf(heap_note, sizeof heap_note, "huge pages %s (GLIBC_TUNABLES %.*s)",
-                 set[21] == '0' ? "not asked for" : "asked for", (int)strcspn(set, ":"), set);
+        /* Ours after the exec, or the user's; with the base page fault
+         * speed that decided it, where it was measured (mem.h). */
+        const char *rate = getenv("OCPAGG_FAULT_RATE");
+        char speed[48] = "";
+        if (rate != NULL && strtod(rate, NULL) > 0)
+            snprintf(speed, sizeof speed, "; 4 KiB faults at %.2f GB/s", strtod(rate, NULL) / 1e9);
+        snprintf(heap_note, sizeof heap_note, "huge pages %s (GLIBC_TUNABLES %.*s%s)",
+                 set[21] == '0' ? "not asked for" : "asked for", (int)strcspn(set, ":"), set,
+                 speed);
         return;
     }
     if (!wanted)
@@ -154,9 +160,12 @@ const char *runtime_heap_note(void)
 void runtime_before_init(char **argv)
 {
     /* Not where the kernel hands free huge pages back to the hypervisor
-     * within seconds: on a project VM (page_reporting_order 9) 17 M rows
-     * at 2x1 took 5.0-7.1 s with huge pages against 2.5-2.9 s without
-     * (bench/results, session 19); heap_note says why not. */
+     * within seconds and base pages fault fast: on a project VM
+     * (page_reporting_order 9, 4 KiB faults at 2-3 GB/s) 17 M rows at 2x1
+     * took 5.0-7.1 s with huge pages against 2.5-2.9 s without (session
+     * 19); on one whose 4 KiB faults trap to the host (0.4 GB/s), 2.4-2.6 s
+     * with them against 3.3-3.8 s (session 27; bench/results).  heap_note
+     * says why not. */
     int wanted = ocp_mem_huge_pages_wanted(heap_note, sizeof heap_note);
 
     ocp_mem_hint_huge(wanted);

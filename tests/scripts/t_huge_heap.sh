@@ -4,8 +4,9 @@
 # malloc asking for them (GLIBC_TUNABLES glibc.malloc.hugetlb=1,
 # driver/runtime.c), unless huge pages come cold on this machine (free
 # page reporting hands free huge pages back to the hypervisor:
-# page_reporting_order no larger than a huge page's order) or
-# OCPAGG_HUGE_PAGES says otherwise.  At 3 ranks:
+# page_reporting_order no larger than a huge page's order) while 4 KiB
+# pages fault in fast (1 GB/s or more: OCPAGG_FAULT_RATE, else measured),
+# or OCPAGG_HUGE_PAGES says otherwise.  At 3 ranks:
 #   - OCPAGG_HUGE_PAGES=1: every rank asks (--verbose), with the user's
 #     other tunables kept;
 #   - a user's own glibc.malloc.hugetlb (0 here) is left alone;
@@ -14,7 +15,8 @@
 #   - OCPAGG_HUGE_PAGES=0: no rank asks, and a running rank's mappings
 #     carry no MADV_HUGEPAGE (VmFlags "hg"), where with =1 its heap holds
 #     huge pages (AnonHugePages of [heap]) and its tables are advised;
-#   - unset: each rank decides as this machine's sysfs says;
+#   - unset: each rank decides as this machine's sysfs and its 4 KiB
+#     fault speed say, given (fast, slow) or measured;
 #   - the reports are byte-identical.
 # Skipped (77) where THP is not in "madvise" mode, and in AddressSanitizer
 # or ThreadSanitizer builds (their malloc is not glibc's): nothing is
@@ -37,13 +39,14 @@ fi
 write_config "$WORK/c.yaml" "$WORK/in" "$WORK/unused.csv" parquet
 
 # run NAME [ENV...]: the job at 3 ranks with --verbose, NAME.csv / NAME.err
-# (GLIBC_TUNABLES and OCPAGG_HUGE_PAGES passed on when set).
+# (GLIBC_TUNABLES, OCPAGG_HUGE_PAGES and OCPAGG_FAULT_RATE passed on when
+# set).
 run() {
     local name=$1
     shift
-    env -u GLIBC_TUNABLES -u OCPAGG_HUGE_PAGES "$@" bash -c '
+    env -u GLIBC_TUNABLES -u OCPAGG_HUGE_PAGES -u OCPAGG_FAULT_RATE "$@" bash -c '
         pass=()
-        for v in GLIBC_TUNABLES OCPAGG_HUGE_PAGES; do [[ -v $v ]] && pass+=(-x "$v"); done
+        for v in GLIBC_TUNABLES OCPAGG_HUGE_PAGES OCPAGG_FAULT_RATE; do [[ -v $v ]] && pass+=(-x "$v"); done
         exec mpirun --allow-run-as-root --oversubscribe "${pass[@]}" -np 3 "$0" "$@"' \
         "$OCPAGG" --config "$WORK/c.yaml" --verbose --output "$WORK/$name.csv" 2> "$WORK/$name.err" ||
         { cat "$WORK/$name.err" >&2; fail "$name: the run failed"; }
@@ -77,21 +80,58 @@ run never OCPAGG_HUGE_PAGES=0
 [[ $(grep -c '^ocpagg: rank .: malloc: 4 KiB pages (OCPAGG_HUGE_PAGES=0)$' "$WORK/never.err") -eq 3 ]] ||
     { cat "$WORK/never.err" >&2; fail "OCPAGG_HUGE_PAGES=0: not every rank kept 4 KiB pages"; }
 
-# Unset: what this machine's sysfs says (mem.h, ocp_mem_huge_pages_cold).
+# Unset: what this machine's sysfs says (mem.h, ocp_mem_huge_pages_cold)
+# and, where huge pages come cold, how fast 4 KiB pages fault in.
 order=$(cat /sys/module/page_reporting/parameters/page_reporting_order 2> /dev/null || echo -1)
 [[ $order =~ ^[0-9]+$ && $order -le 63 ]] || order=-1
 pmd=$(cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size 2> /dev/null || echo 0)
 page=$(getconf PAGESIZE)
 huge=-1
 for k in $(seq 0 39); do [[ $((page << k)) -eq $pmd ]] && huge=$k; done
-run auto
-if [[ $order -ge 0 && $huge -gt 0 && $order -le $huge ]]; then
-    expect="4 KiB pages (free huge pages go back to the hypervisor: page_reporting_order $order; OCPAGG_HUGE_PAGES=1 asks anyway)"
+cold=0
+[[ $order -ge 0 && $huge -gt 0 && $order -le $huge ]] && cold=1
+asked="huge pages asked for (GLIBC_TUNABLES glibc.malloc.hugetlb=1"
+# expect_all NAME TEXT: every rank's malloc line of NAME.err is TEXT.
+expect_all() {
+    local n=0 r
+    for r in 0 1 2; do
+        grep -qxF "ocpagg: rank $r: malloc: $2" "$WORK/$1.err" && n=$((n + 1))
+    done
+    [[ $n -eq 3 ]] || { cat "$WORK/$1.err" >&2; fail "$1: expected every rank to say '$2' ($n did)"; }
+}
+# Fast 4 KiB faults (2.5 GB/s): no huge pages where they come cold.
+run fast OCPAGG_FAULT_RATE=2500000000
+if [[ $cold -eq 1 ]]; then
+    expect_all fast "4 KiB pages (free huge pages go back to the hypervisor: page_reporting_order $order; 4 KiB faults at 2.50 GB/s; OCPAGG_HUGE_PAGES=1 asks anyway)"
 else
-    expect="huge pages asked for (GLIBC_TUNABLES glibc.malloc.hugetlb=1)"
+    expect_all fast "$asked; 4 KiB faults at 2.50 GB/s)"
 fi
-[[ $(grep -cF "malloc: $expect" "$WORK/auto.err") -eq 3 ]] ||
-    { cat "$WORK/auto.err" >&2; fail "unset: expected every rank to say '$expect'"; }
+# Slow ones (0.39 GB/s, each fault a trap to the host): huge pages always.
+run slow OCPAGG_FAULT_RATE=390000000
+expect_all slow "$asked; 4 KiB faults at 0.39 GB/s)"
+# Measured: each rank's line names the speed it found, and the answer
+# follows from it (below 1 GB/s: huge pages).
+run auto
+if [[ $cold -eq 1 ]]; then
+    n=0
+    while read -r line; do
+        if [[ $line =~ malloc:\ huge\ pages\ asked\ for\ \(GLIBC_TUNABLES\ glibc\.malloc\.hugetlb=1\;\ 4\ KiB\ faults\ at\ ([0-9]+\.[0-9][0-9])\ GB/s\)$ ]]; then
+            awk -v r="${BASH_REMATCH[1]}" 'BEGIN { exit !(r < 1.005) }' ||
+                fail "unset: huge pages asked for at ${BASH_REMATCH[1]} GB/s: $line"
+        elif [[ $line =~ malloc:\ 4\ KiB\ pages\ \(free\ huge\ pages\ go\ back\ to\ the\ hypervisor:\ page_reporting_order\ $order\;\ 4\ KiB\ faults\ at\ ([0-9]+\.[0-9][0-9])\ GB/s\;\ OCPAGG_HUGE_PAGES=1\ asks\ anyway\)$ ]]; then
+            awk -v r="${BASH_REMATCH[1]}" 'BEGIN { exit !(r >= 0.995) }' ||
+                fail "unset: 4 KiB pages kept at ${BASH_REMATCH[1]} GB/s: $line"
+        else
+            fail "unset: unexpected line: $line"
+        fi
+        n=$((n + 1))
+    done < <(grep '^ocpagg: rank [0-2]: malloc: ' "$WORK/auto.err")
+    [[ $n -eq 3 ]] || { cat "$WORK/auto.err" >&2; fail "unset: $n malloc lines, not 3"; }
+    expect=$(grep -m1 -o 'malloc: .*' "$WORK/auto.err")
+else
+    expect="$asked)"
+    expect_all auto "$expect"
+fi
 
 # A 1-rank run on a larger day, sampled while it reads: the [heap]
 # mapping's AnonHugePages (kB) and how many mappings say "hg".
@@ -127,7 +167,7 @@ sample 0
     fail "OCPAGG_HUGE_PAGES=0: heap ${heap_huge} kB huge, $advised mapping(s) advised huge"
 cmp -s "$WORK/big.csv" "$WORK/big1.csv" || fail "the 1-rank reports differ with and without huge pages"
 
-for r in user never auto; do
+for r in user never fast slow auto; do
     cmp -s "$WORK/asked.csv" "$WORK/$r.csv" || fail "the reports differ ($r against asked)"
 done
 [[ $(wc -l < "$WORK/asked.csv") -gt 1000 ]] || fail "the report is too short to tell"

@@ -1,6 +1,7 @@
 /* test_mem.c - whether huge pages pay (ocpagg/mem.h): the decision from
  * the free page reporting order and the huge page order, the machine's
- * own reading, the environment's say (OCPAGG_HUGE_PAGES), and that the hints ask for nothing once
+ * own reading, the base page fault speed, the environment's say (OCPAGG_HUGE_PAGES,
+ * OCPAGG_FAULT_RATE), and that the hints ask for nothing once
  * turned off (the kernel's VmFlags of the mapping, "hg" for MADV_HUGEPAGE). */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdio.h>
@@ -68,16 +69,44 @@ static void test_machine(void)
             cold ? "come cold" : "pay");
 }
 
+/* Huge pages pay where they come warm, and where they come cold only
+ * when base pages fault slower than OCP_MEM_SLOW_FAULTS (1 GB/s). */
+static void test_pays(void)
+{
+    CHECK_INT(ocp_mem_huge_pays(0, 0), 1);
+    CHECK_INT(ocp_mem_huge_pays(0, 3e9), 1);
+    CHECK_INT(ocp_mem_huge_pays(1, 0.39e9), 1); /* a shadow-paged guest: 10 us a fault */
+    CHECK_INT(ocp_mem_huge_pays(1, 0.99e9), 1);
+    CHECK_INT(ocp_mem_huge_pays(1, 1e9), 0);
+    CHECK_INT(ocp_mem_huge_pays(1, 2.5e9), 0); /* session 19's VM */
+    CHECK_INT(ocp_mem_huge_pays(1, 0), 0);     /* unknown: the cold answer stands */
+    CHECK_INT(ocp_mem_huge_pays(1, -1), 0);
+}
+
+/* The probe gives a believable speed: between 1 MB/s (4 ms a page) and
+ * 10 TB/s. */
+static void test_rate(void)
+{
+    double r = ocp_mem_base_fault_rate();
+#ifdef __linux__
+    CHECK(r > 1e6 && r < 1e13);
+#endif
+    fprintf(stderr, "4 KiB page faults at %.2f GB/s\n", r / 1e9);
+}
+
 /* The one decision both programs take: the environment first, then the
  * machine; the reason only when the answer is no. */
 static void test_wanted(void)
 {
-    char why[200];
+    char why[300], expect[64];
     long order = -1;
     int cold = ocp_mem_huge_pages_cold(&order);
     const char *auto_values[] = {NULL, "", "2", "yes", "auto"};
+    const char *bad_rates[] = {"", "abc", "-5", "0", "1e3x"};
+    const char *v;
     size_t i;
 
+    snprintf(expect, sizeof expect, "page_reporting_order %ld;", order);
     setenv("OCPAGG_HUGE_PAGES", "1", 1);
     strcpy(why, "untouched");
     CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), 1);
@@ -96,16 +125,51 @@ static void test_wanted(void)
             unsetenv("OCPAGG_HUGE_PAGES");
         else
             setenv("OCPAGG_HUGE_PAGES", auto_values[i], 1);
+        /* Fast base page faults: huge pages only where they come warm. */
+        setenv("OCPAGG_FAULT_RATE", "2500000000", 1);
         strcpy(why, "untouched");
         CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), !cold);
         if (cold) {
-            char expect[64];
-            snprintf(expect, sizeof expect, "page_reporting_order %ld;", order);
             CHECK(strstr(why, expect) != NULL);
+            CHECK(strstr(why, "4 KiB faults at 2.50 GB/s;") != NULL);
         } else {
             CHECK_STR(why, "untouched");
         }
+        /* Slow ones (a fault trapping to the host): always. */
+        setenv("OCPAGG_FAULT_RATE", "390000000", 1);
+        strcpy(why, "untouched");
+        CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), 1);
+        CHECK_STR(why, "untouched");
     }
+
+    /* No usable rate in the environment: where huge pages come cold, the
+     * machine is measured, the rate recorded there for a restart, and
+     * the answer is the one that rate gives. */
+    for (i = 0; i <= sizeof bad_rates / sizeof *bad_rates; i++) {
+        if (i == sizeof bad_rates / sizeof *bad_rates)
+            unsetenv("OCPAGG_FAULT_RATE");
+        else
+            setenv("OCPAGG_FAULT_RATE", bad_rates[i], 1);
+        unsetenv("OCPAGG_HUGE_PAGES");
+        strcpy(why, "untouched");
+        if (!cold) {
+            CHECK_INT(ocp_mem_huge_pages_wanted(why, sizeof why), 1);
+            continue;
+        }
+        {
+            int got = ocp_mem_huge_pages_wanted(why, sizeof why);
+            double r;
+            v = getenv("OCPAGG_FAULT_RATE");
+            CHECK(v != NULL);
+            if (v == NULL)
+                continue;
+            r = strtod(v, NULL);
+            CHECK(r > 1e6 && r < 1e13);
+            CHECK_INT(got, ocp_mem_huge_pays(1, r));
+            CHECK_INT(strcmp(why, "untouched") != 0, !got);
+        }
+    }
+    unsetenv("OCPAGG_FAULT_RATE");
     unsetenv("OCPAGG_HUGE_PAGES");
 }
 
@@ -201,6 +265,8 @@ int main(void)
 {
     RUN(test_decision);
     RUN(test_machine);
+    RUN(test_pays);
+    RUN(test_rate);
     RUN(test_wanted);
     RUN(test_hints_off);
     RUN(test_populate_ahead);

@@ -51,6 +51,11 @@ int ocp_mem_huge_pages_cold(long *reporting);
  * 0 where it cannot tell (not Linux, mapping refused). */
 double ocp_mem_base_fault_rate(void);
 
+/* The base page fault rate OCPAGG_FAULT_RATE holds (bytes per second:
+ * a number and nothing after it, positive, below 1e15), or 0 when it
+ * holds none: the rate ocp_mem_huge_pages_wanted takes from there. */
+double ocp_mem_fault_rate_env(void);
+
 /* Whether huge pages pay, given whether fresh ones come cold
  * (ocp_mem_reported_huge) and the base page fault rate
  * (ocp_mem_base_fault_rate; 0 for unknown): always where they come

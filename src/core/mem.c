@@ -97,7 +97,7 @@ double ocp_mem_base_fault_rate(void)
         for (i = 0; i < PAGES / 2; i++)
             q[i * (size_t)page] = 1;
         dt = now_seconds() - t0;
-        if (dt > 0 && (best == 0 || (double)(PAGES / 2) * (double)page / dt > best))
+        if (dt > 0 && (double)(PAGES / 2) * (double)page / dt > best)
             best = (double)(PAGES / 2) * (double)page / dt;
     }
     munmap(p, (size_t)page * PAGES);
@@ -112,19 +112,27 @@ int ocp_mem_huge_pays(int cold, double base_rate)
     return !cold || (base_rate > 0 && base_rate < OCP_MEM_SLOW_FAULTS);
 }
 
-/* The base page fault rate: OCPAGG_FAULT_RATE when it holds a positive
- * number, else measured and recorded there. */
-static double fault_rate(void)
+double ocp_mem_fault_rate_env(void)
 {
     const char *v = getenv("OCPAGG_FAULT_RATE");
-    char *end, text[32];
+    char *end;
     double r;
 
-    if (v != NULL && v[0] != '\0') {
-        r = strtod(v, &end);
-        if (end != v && *end == '\0' && r > 0 && r < 1e15)
-            return r;
-    }
+    if (v == NULL || v[0] == '\0')
+        return 0;
+    r = strtod(v, &end);
+    return end != v && *end == '\0' && r > 0 && r < 1e15 ? r : 0;
+}
+
+/* The base page fault rate: OCPAGG_FAULT_RATE's, else measured and
+ * recorded there. */
+static double fault_rate(void)
+{
+    char text[32];
+    double r = ocp_mem_fault_rate_env();
+
+    if (r > 0)
+        return r;
     r = ocp_mem_base_fault_rate();
     if (r > 0) {
         snprintf(text, sizeof text, "%.0f", r);

@@ -92,10 +92,10 @@ static void huge_page_heap(char **argv, int wanted)
     if (tun != NULL && (set = strstr(tun, "glibc.malloc.hugetlb=")) != NULL) {
         /* Ours after the exec, or the user's; with the base page fault
          * speed that decided it, where it was measured (mem.h). */
-        const char *rate = getenv("OCPAGG_FAULT_RATE");
+        double rate = ocp_mem_fault_rate_env();
         char speed[48] = "";
-        if (rate != NULL && strtod(rate, NULL) > 0)
-            snprintf(speed, sizeof speed, "; 4 KiB faults at %.2f GB/s", strtod(rate, NULL) / 1e9);
+        if (rate > 0)
+            snprintf(speed, sizeof speed, "; 4 KiB faults at %.2f GB/s", rate / 1e9);
         snprintf(heap_note, sizeof heap_note, "huge pages %s (GLIBC_TUNABLES %.*s%s)",
                  set[21] == '0' ? "not asked for" : "asked for", (int)strcspn(set, ":"), set,
                  speed);

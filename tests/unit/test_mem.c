@@ -142,6 +142,20 @@ static void test_wanted(void)
         CHECK_STR(why, "untouched");
     }
 
+    /* What the environment's rate reads as (the bad ones: none). */
+    setenv("OCPAGG_FAULT_RATE", "390000000", 1);
+    CHECK(ocp_mem_fault_rate_env() == 390000000.0);
+    setenv("OCPAGG_FAULT_RATE", "2.5e9", 1);
+    CHECK(ocp_mem_fault_rate_env() == 2.5e9);
+    for (i = 0; i < sizeof bad_rates / sizeof *bad_rates; i++) {
+        setenv("OCPAGG_FAULT_RATE", bad_rates[i], 1);
+        CHECK(ocp_mem_fault_rate_env() == 0);
+    }
+    setenv("OCPAGG_FAULT_RATE", "1e15", 1);
+    CHECK(ocp_mem_fault_rate_env() == 0);
+    unsetenv("OCPAGG_FAULT_RATE");
+    CHECK(ocp_mem_fault_rate_env() == 0);
+
     /* No usable rate in the environment: where huge pages come cold, the
      * machine is measured, the rate recorded there for a restart, and
      * the answer is the one that rate gives. */

@@ -45,7 +45,7 @@
 /* Text of a streamed day written this far into its buffer makes room
  * at the buffer's front (encode_streamed), looked for every STREAM_LOOK
  * rows. */
-#define STREAM_COMPACT ((size_t)16 << 20)
+#define STREAM_COMPACT ((size_t)4 << 20)
 #define STREAM_LOOK 512
 
 /* A day, or a part of a day that every rank shares (struct

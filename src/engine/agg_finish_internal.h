@@ -107,7 +107,7 @@ struct set_val {
  * or its end: copying them into each day's table was some 30 MB of fresh
  * pages a day on a 3.6 M-row set.  agg_finish_days (no index) copies
  * them into its table, its cache ending with the call. */
-#define FINISH_CACHE_BYTES ((size_t)64 << 20)
+#define FINISH_CACHE_BYTES ((size_t)16 << 20)
 
 /* One pod group on its way into emit_pods' day map: its entry, the
  * label quadruple and the final key, with their hashes (worked out a few

@@ -24,7 +24,7 @@ struct out_encoding {
     const char *report_path;   /* the file's name (messages); borrowed */
     int shared_write;          /* CSV file and output.shared_write: with
                                   several ranks each writes its own days
-                                  (finish.c), when all can open the file */
+                                  (finish_shared.c), when all can open the file */
     int split_days;            /* a day may reach the report in several
                                   blocks, so ranks may share one (struct
                                   exchange_days): a CSV file, no AWS step */

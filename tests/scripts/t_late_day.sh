@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A streamed day whose offset came late (driver/finish.c, encode_streamed):
+# A streamed day whose offset came late (driver/finish_shared.c, encode_streamed):
 # at 2 ranks rank 0's first day follows rank 1's and needs its offset note.
 # OCPAGG_FAULT=note:0:slow makes rank 0 take the note once 16 MiB of its
 # day's text piled up, not before, as when the note comes late, so the text so far

@@ -31,7 +31,7 @@
 #include <string.h>
 
 /* Finishes one day or part and encodes it (unless encode is 0: the walk
- * streams the rows, see encode_streamed). */
+ * streams the rows, see encode_streamed in finish_shared.c). */
 static int finish_one_day(const struct agg_partial *p, const struct agg_day_index *ix,
                           const struct agg_finish_settings *fs, const struct rpt_meta *meta,
                           const struct out_encoding *enc, const struct unit *u, int encode,

@@ -1,6 +1,6 @@
 // oracle.mjs - the daily summary computed a second way, from the contract.
 //
-//   node oracle.mjs DUCKDB_DIR INPUT REPORT SETTINGS_JSON [--tolerance R]
+//   node oracle.mjs DUCKDB_DIR INPUT REPORT SETTINGS_JSON [--tolerance R] [--control-ulp]
 //
 // INPUT is a Parquet dataset in Koku's layout (one folder per table, files
 // at any depth); REPORT is ocpagg's Parquet report of it (one file or a
@@ -18,24 +18,30 @@
 //
 // Rows are joined on their key columns; every row must exist on both
 // sides exactly once, strings and NULLs must be equal, and numbers equal
-// within a relative R (default 1e-12).  Prints the first mismatches, the
-// largest relative difference of every numeric column, and exits 1 on any
-// difference.
+// within a relative R (default 0: the same double, since both sides round
+// the exact value once).  Prints the first mismatches, the largest
+// relative difference of every numeric column, and exits 1 on any
+// difference.  --control-ulp moves one number of the report by one unit
+// in the last place before the comparison (a negative control: the run
+// must then fail on that number alone).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
-let tolerance = 1e-12;
+let tolerance = 0;
 const ti = args.indexOf('--tolerance');
 if (ti >= 0) {
   tolerance = Number(args[ti + 1]);
   args.splice(ti, 2);
 }
+const ci = args.indexOf('--control-ulp');
+const controlUlp = ci >= 0;
+if (controlUlp) args.splice(ci, 1);
 const [duckdbDir, input, report, settingsFile] = args;
 if (!settingsFile) {
-  console.error('usage: node oracle.mjs DUCKDB_DIR INPUT REPORT SETTINGS_JSON [--tolerance R]');
+  console.error('usage: node oracle.mjs DUCKDB_DIR INPUT REPORT SETTINGS_JSON [--tolerance R] [--control-ulp]');
   process.exit(2);
 }
 const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
@@ -484,6 +490,24 @@ const asText = ([c, t]) => (t === 'DATE' ? `CAST("${c}" AS VARCHAR) AS "${c}"`
 const sel = COLUMNS.map(asText).join(', ');
 const ours = await rows(`SELECT ${sel} FROM oracle`);
 const theirs = await rows(`SELECT ${sel}, CAST(uuid AS VARCHAR) AS uuid FROM ${reportSrc}`);
+if (controlUlp) {
+  // The first non-zero number of the report, one ulp away from itself.
+  const bits = new BigInt64Array(1), val = new Float64Array(bits.buffer);
+  let hit = null;
+  for (const row of theirs) {
+    const col = COLUMNS.find(([c, t]) => t === 'DOUBLE' && row[c] !== null && row[c] !== 0);
+    if (col) {
+      hit = [row, col[0]];
+      break;
+    }
+  }
+  if (!hit) fail('--control-ulp: the report has no non-zero number');
+  const [r, c] = hit;
+  val[0] = r[c];
+  bits[0] += 1n;
+  console.log(`control: ${c} ${r[c]} -> ${val[0]} (one ulp)`);
+  r[c] = val[0];
+}
 
 const nsBytes = Buffer.from(String(settings.source_uuid).replaceAll('-', ''), 'hex');
 function uuidOf(r) {

@@ -2,8 +2,9 @@
 # The report against an independent oracle: tests/duckdb/oracle.mjs
 # rebuilds the daily summary (pod, unallocated and storage rows) from
 # docs/SEMANTICS.md with SQL in DuckDB over the same generated Parquet and
-# compares every row and column (numbers to a relative 1e-12, strings and
-# NULLs exactly, row sets exactly), on four shapes:
+# compares every row and column (numbers, strings and NULLs exactly: the
+# oracle rounds each exact sum once, as the contract says, so both sides
+# must give the same double; row sets exactly), on four shapes:
 #   small  4 nodes x 10 pods x 3 days (2,880 pod rows), JSON labels with
 #          malformed ones, timestamps;
 #   edges  6 nodes x 8 pods x 3 days across a month end, MAP labels, text
@@ -18,7 +19,9 @@
 #          oracle checks it.
 # Usage is generated at full precision (--fine-usage) so that any rounding
 # of sums beyond the contract's shows.  Skips (exit 77) without DuckDB.
-# OCPAGG_ORACLE_TOLERANCE overrides the 1e-12 (for diagnosis only).
+# Two negative controls on the small shape: other settings, and one
+# number of the report moved by one ulp, must each make the oracle fail.
+# OCPAGG_ORACLE_TOLERANCE sets a relative tolerance (for diagnosis only).
 source "$(dirname "$0")/common.sh"
 source "$SOURCE/tests/duckdb/setup.sh"
 ORACLE=$SOURCE/tests/duckdb/oracle.mjs
@@ -76,7 +79,7 @@ check() {
     done
     echo "== $name (ranks ${ranks[*]}; $(find "$WORK/$name" -name '*.parquet' | wc -l) input files)"
     node "$ORACLE" "$DUCK" "$WORK/$name" "$WORK/$name.$first.parquet" "$settings" \
-        --tolerance "${OCPAGG_ORACLE_TOLERANCE:-1e-12}" ||
+        --tolerance "${OCPAGG_ORACLE_TOLERANCE:-0}" ||
         fail "$name: the report disagrees with the oracle"
     passed=$((passed + 1))
     if [ "$name" = small ]; then
@@ -92,6 +95,16 @@ check() {
             grep -q 'MISMATCH.*cost_category_id oracle 5 report 4' "$WORK/wrong.out" ||
             { cat "$WORK/wrong.out" >&2; fail "the oracle's negative control failed for another reason"; }
         echo "ok: the oracle rejects a report made with other settings"
+        passed=$((passed + 1))
+        # A last-bit error must not pass: one number one ulp off.
+        if node "$ORACLE" "$DUCK" "$WORK/$name" "$WORK/$name.$first.parquet" "$settings" \
+                --control-ulp >"$WORK/ulp.out" 2>&1; then
+            fail "the oracle accepts a report with a number one ulp off"
+        fi
+        grep -q '^[a-z_]*: 1 difference(s)$' "$WORK/ulp.out" &&
+            grep -q '1 difference(s) between the oracle and the report' "$WORK/ulp.out" ||
+            { cat "$WORK/ulp.out" >&2; fail "the oracle's one-ulp control failed for another reason"; }
+        echo "ok: the oracle rejects a report with one number one ulp off"
         passed=$((passed + 1))
     fi
     rm -rf "${WORK:?}/$name"

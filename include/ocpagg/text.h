@@ -19,11 +19,20 @@ extern "C" {
  * and case-sensitively.  No escape character.  Returns 1 on a match. */
 int txt_like(const char *pattern, size_t plen, const char *text, size_t tlen);
 
-/* Parses "YYYY-MM-DD" into days since 1970-01-01.  Returns 0 on success,
- * -1 when the text is not a valid calendar date. */
+/* Parses "YYYY-MM-DD" (years 0001 to 9999) into days since 1970-01-01.
+ * Returns 0 on success, -1 when the text is not a valid calendar date. */
 int txt_parse_date(const char *s, size_t len, int32_t *days);
 
-/* Formats days since 1970-01-01 as "YYYY-MM-DD" plus NUL (11 bytes). */
+/* The days a "YYYY-MM-DD" text spells, as days since 1970-01-01:
+ * 0001-01-01 to 9999-12-31 (PostgreSQL has no year 0).  A report day
+ * must lie between them, or two days would share one text
+ * (agg_partial_add refuses rows outside). */
+#define TXT_DAY_MIN (-719162)
+#define TXT_DAY_MAX 2932896
+
+/* Formats days since 1970-01-01 as "YYYY-MM-DD" plus NUL (11 bytes);
+ * days outside TXT_DAY_MIN..TXT_DAY_MAX clamp to the nearer end (never
+ * written into a report: the engine refuses such rows). */
 void txt_format_date(int32_t days, char out[11]);
 
 /* Days in the month that contains `days` (28..31, leap years honoured). */

@@ -10,7 +10,7 @@
 
 /* The years a "YYYY" field can spell; txt_format_date clamps to them so its
  * output always fits the 11-byte buffer. */
-#define MIN_YEAR 0
+#define MIN_YEAR 1
 #define MAX_YEAR 9999
 
 static int is_leap(int64_t y)
@@ -82,7 +82,7 @@ static int parse_ymd(const char *s, int32_t *days)
     if (digits(s, 4, &y) != 0 || s[4] != '-' || digits(s + 5, 2, &m) != 0 || s[7] != '-' ||
         digits(s + 8, 2, &d) != 0)
         return -1;
-    if (m < 1 || m > 12 || d < 1 || d > month_days(y, m))
+    if (y < MIN_YEAR || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
         return -1;
     *days = (int32_t)days_from_civil(y, m, d);
     return 0;

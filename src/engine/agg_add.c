@@ -109,6 +109,14 @@ int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b, 
                          "a sum exceeds 2^95 (4.0e28), the exactly summed range (%s)", where);
 }
 
+int agg_add_day_error(int64_t ts, struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start",
+                         "timestamp %lld us lies outside the years 0001 to 9999 (a wrong "
+                         "time unit?)",
+                         (long long)ts);
+}
+
 int agg_add_no_interval(struct ocp_error *err)
 {
     return ocp_error_set(err, OCP_ERR_DATA, NULL, -1, "interval_start", "column is missing");
@@ -356,6 +364,10 @@ static void resolve_row(struct agg_partial *p, struct pod_cols *c, size_t q, str
     }
     o->day = c->last_day;
     if (o->day < p->settings.start_day || o->day > p->settings.end_day) {
+        if (o->day < TXT_DAY_MIN || o->day > TXT_DAY_MAX) {
+            rc = agg_add_day_error(t, err);
+            goto fail;
+        }
         p->stats.rows_out_of_range++;
         return;
     }

@@ -92,6 +92,10 @@ static inline int label_at(struct agg_partial *p, struct dict_map *m, const stru
 int agg_add_range_error(const struct agg_partial *p, const struct ocp_batch *b, size_t r,
                         int32_t day, uint32_t ns, uint32_t node, struct ocp_error *err);
 
+/* A row whose interval_start (ts, microseconds) lies on a day no date
+ * text spells (before 0001-01-01 or after 9999-12-31; agg_add.c). */
+int agg_add_day_error(int64_t ts, struct ocp_error *err);
+
 /* A batch without its interval_start column (agg_add.c). */
 int agg_add_no_interval(struct ocp_error *err);
 

@@ -5,6 +5,7 @@
  * translation unit of its own; these loops share only its per-row string
  * and label lookups and its error messages (agg_add_internal.h). */
 #include "engine/agg_add_internal.h"
+#include "ocpagg/text.h"
 
 #include <math.h>
 
@@ -13,14 +14,19 @@ static inline double num_at(const struct ocp_column *c, size_t r)
     return c->present && c->num != NULL ? c->num[r] : NAN;
 }
 
-/* The day of a row at ts when it lies in the run; otherwise (NULL or out
- * of range) the row is counted out of range and 0 returned. */
-static inline int row_day(struct agg_partial *p, int64_t ts, int32_t *day)
+/* The day of a row at ts when it lies in the run (returns 1); otherwise
+ * (NULL or out of the run) the row is counted out of range and 0
+ * returned; -1 (err filled) when no date text spells its day. */
+static inline int row_day(struct agg_partial *p, int64_t ts, int32_t *day, struct ocp_error *err)
 {
     if (ts != OCP_TS_NULL) {
         *day = agg_day_of(ts);
         if (*day >= p->settings.start_day && *day <= p->settings.end_day)
             return 1;
+        if (*day < TXT_DAY_MIN || *day > TXT_DAY_MAX) {
+            agg_add_day_error(ts, err);
+            return -1;
+        }
     }
     p->stats.rows_out_of_range++;
     return 0;
@@ -46,8 +52,11 @@ int agg_add_label_rows(struct agg_partial *p, const struct ocp_batch *b, struct 
         size_t e;
         int32_t day;
 
-        if (!row_day(p, ts[r], &day))
+        if ((rc = row_day(p, ts[r], &day, err)) <= 0) {
+            if (rc < 0)
+                return OCP_ERR_DATA;
             continue;
+        }
         key.day = day;
         key.id = str_at(p, &maps[id_col], &col[id_col], r);
         rc = label_at(p, &maps[labels_col], &col[labels_col], r, labels_name, &canon, &lflags, err);
@@ -93,8 +102,11 @@ int agg_add_storage(struct agg_partial *p, const struct ocp_batch *b, struct ocp
         size_t e;
         int32_t day;
 
-        if (!row_day(p, ts[r], &day))
+        if ((rc = row_day(p, ts[r], &day, err)) <= 0) {
+            if (rc < 0)
+                return OCP_ERR_DATA;
             continue;
+        }
         key.day = day;
         key.ns = str_at(p, &maps[STO_NAMESPACE], &col[STO_NAMESPACE], r);
         key.pod = str_at(p, &maps[STO_POD], &col[STO_POD], r);

@@ -2,11 +2,22 @@
  * destroy), its label texts resolved to canonical ids, the merges of its
  * values and its counts.  Adding a batch's rows is agg_add.c. */
 #include "engine/agg_internal.h"
+#include "ocpagg/text.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char apiserver_namespace[] = "openshift-kube-apiserver";
+
+/* The run's days, within the days a report can spell: a row outside
+ * those then takes the slow path, where it is refused (agg_add_day_error). */
+static void clamp_days(struct agg_settings *s)
+{
+    if (s->start_day < TXT_DAY_MIN)
+        s->start_day = TXT_DAY_MIN;
+    if (s->end_day > TXT_DAY_MAX)
+        s->end_day = TXT_DAY_MAX;
+}
 
 int agg_partial_create(const struct agg_settings *settings, struct agg_partial **out,
                        struct ocp_error *err)
@@ -17,6 +28,7 @@ int agg_partial_create(const struct agg_settings *settings, struct agg_partial *
     if (p == NULL)
         return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     p->settings = *settings;
+    clamp_days(&p->settings);
     pool_init(&p->pool);
     pool_init(&p->raw_labels);
     hmap_init_lines(&p->pods, sizeof(struct pod_key), sizeof(struct pod_val));
@@ -97,6 +109,7 @@ int agg_partial_reset(struct agg_partial *p, const struct agg_settings *settings
     p->raw_empty = 0;
     p->pool_gen++;
     p->settings = *settings;
+    clamp_days(&p->settings);
     hmap_clear(&p->pods);
     hmap_clear(&p->caps);
     hmap_clear(&p->node_labels);

@@ -213,6 +213,86 @@ static void test_day_range(void)
     bb_release(&st);
 }
 
+/* A row on a day no date text spells (past 9999-12-31 or before
+ * 0001-01-01: say microseconds read as milliseconds) is a data error
+ * naming interval_start, in an open run and in a run of dates alike, for
+ * pod, storage and label rows; 9999-12-31 itself is a day. */
+static void test_day_text_range(void)
+{
+    const int64_t day = INT64_C(86400000000);
+    const int64_t last = (int64_t)TXT_DAY_MAX * day, first = (int64_t)TXT_DAY_MIN * day;
+    const int64_t bad[4] = {last + day, first - 1, INT64_MAX, INT64_MIN + 1};
+    const char *ns[1] = {"a"}, *node[1] = {"n"}, *lab[1] = {"{}"};
+    const double one[1] = {3600};
+    int run, k, table;
+
+    for (run = 0; run < 2; run++) {
+        for (k = 0; k < 4; k++) {
+            for (table = 0; table < 3; table++) {
+                struct bb_store st = {{0}, 0};
+                struct agg_partial *p = run == 0 ? partial(INT32_MIN, INT32_MAX) : partial(10, 11);
+                struct ocp_batch b;
+                struct ocp_error err;
+                const int64_t ts[1] = {bad[k]};
+
+                memset(&b, 0, sizeof b);
+                b.nrows = 1;
+                if (table == 0) {
+                    b.table = OCP_TABLE_POD;
+                    b.col[POD_INTERVAL_START] = bb_times(&st, ts, 1);
+                    b.col[POD_NAMESPACE] = bb_strings(&st, ns, 1);
+                    b.col[POD_NODE] = bb_strings(&st, node, 1);
+                    b.col[POD_USAGE_CPU] = bb_numbers(&st, one, 1);
+                } else if (table == 1) {
+                    b.table = OCP_TABLE_STORAGE;
+                    b.col[STO_INTERVAL_START] = bb_times(&st, ts, 1);
+                    b.col[STO_NAMESPACE] = bb_strings(&st, ns, 1);
+                    b.col[STO_POD] = bb_strings(&st, node, 1);
+                    b.col[STO_USAGE_BYTE_SEC] = bb_numbers(&st, one, 1);
+                } else {
+                    b.table = OCP_TABLE_NODE_LABELS;
+                    b.col[NL_INTERVAL_START] = bb_times(&st, ts, 1);
+                    b.col[NL_NODE] = bb_strings(&st, node, 1);
+                    b.col[NL_LABELS] = bb_strings(&st, lab, 1);
+                }
+                ocp_error_clear(&err);
+                CHECK_INT(agg_partial_add(p, &b, &err), OCP_ERR_DATA);
+                CHECK_STR(err.column, "interval_start");
+                CHECK(strstr(err.message, "outside the years 0001 to 9999") != NULL);
+                agg_partial_destroy(p);
+                bb_release(&st);
+            }
+        }
+    }
+    {
+        /* The last day a text spells is a day like any other. */
+        struct bb_store st = {{0}, 0};
+        struct agg_partial *p = partial(INT32_MIN, INT32_MAX);
+        struct ocp_batch b;
+        struct rpt_table t;
+        const int64_t ts[1] = {last + day - 1};
+        char text[11];
+
+        memset(&b, 0, sizeof b);
+        b.table = OCP_TABLE_POD;
+        b.nrows = 1;
+        b.col[POD_INTERVAL_START] = bb_times(&st, ts, 1);
+        b.col[POD_NAMESPACE] = bb_strings(&st, ns, 1);
+        b.col[POD_NODE] = bb_strings(&st, node, 1);
+        b.col[POD_USAGE_CPU] = bb_numbers(&st, one, 1);
+        CHECK_INT(agg_partial_add(p, &b, NULL), OCP_OK);
+        CHECK_INT(finish(p, &t), OCP_OK);
+        CHECK(find_row(&t, TXT_DAY_MAX, "a", "n") != NULL);
+        txt_format_date(TXT_DAY_MAX, text);
+        CHECK_STR(text, "9999-12-31");
+        txt_format_date(TXT_DAY_MIN, text);
+        CHECK_STR(text, "0001-01-01");
+        rpt_table_release(&t);
+        agg_partial_destroy(p);
+        bb_release(&st);
+    }
+}
+
 /* Gigabyte-months divide by the real length of the month. */
 static void test_storage_month_length(void)
 {
@@ -1217,6 +1297,7 @@ int main(void)
     RUN(test_xsum_order);
     RUN(test_capacity_split_hour);
     RUN(test_day_range);
+    RUN(test_day_text_range);
     RUN(test_storage_month_length);
     RUN(test_roles);
     RUN(test_overflow_is_error);

@@ -93,6 +93,12 @@ static void test_dates(void)
     CHECK_INT(date("2025-04-01 "), -999999);
     CHECK_INT(date("2025/04/01"), -999999);
     CHECK_INT(date(""), -999999);
+    /* The ends of what a date text spells (TXT_DAY_MIN / _MAX); PostgreSQL
+     * has no year 0. */
+    CHECK_INT(date("0001-01-01"), TXT_DAY_MIN);
+    CHECK_INT(date("9999-12-31"), TXT_DAY_MAX);
+    CHECK_INT(date("0000-12-31"), -999999);
+    CHECK_INT(date("0000-01-01"), -999999);
 
     txt_format_date(0, buf);
     CHECK_STR(buf, "1970-01-01");
@@ -106,6 +112,8 @@ static void test_dates(void)
     CHECK_STR(buf, "1900-01-01");
     txt_format_date(INT32_MAX, buf);
     CHECK_STR(buf, "9999-12-31");
+    txt_format_date(INT32_MIN, buf);
+    CHECK_STR(buf, "0001-01-01");
     /* Round trip over a span that crosses 1900, 2000 and 2100. */
     {
         int bad = 0;

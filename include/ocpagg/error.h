@@ -63,6 +63,13 @@ int ocp_error_set(struct ocp_error *err, int code, const char *file, int64_t row
 void ocp_error_context(struct ocp_error *err, const char *file, int64_t row_group,
                        const char *column);
 
+/* Replaces the control bytes of the NUL-terminated s: a newline, carriage
+ * return or tab with a space, any other (below 0x20, and 0x7f) with '?',
+ * so that text quoted from a file, a server, the environment or the
+ * command line keeps a message on one line.  ocp_error_set does this to
+ * what it records. */
+void ocp_error_oneline(char *s);
+
 /* Formats the error as one line: "file: row group N: column C: message". */
 void ocp_error_format(const struct ocp_error *err, char *buf, size_t size);
 

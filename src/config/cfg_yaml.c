@@ -7,6 +7,7 @@
  * aliases the document uses.
  */
 #include "cfg_internal.h"
+#include "ocpagg/parquet.h" /* pq_utf8_invalid_at */
 
 #include <errno.h>
 #include <stdio.h>
@@ -154,6 +155,14 @@ static int scalar_text(struct walk *wk, yaml_node_t *node, const struct cfg_wher
     *text = (char *)b.data;
     *len = b.len - 1;
     *is_null = *len == 0;
+    /* libyaml checked the file's bytes; a ${VAR} can bring in others,
+     * which would reach the report (and Parquet strings must be UTF-8). */
+    if (pq_utf8_invalid_at(*text, *len) < *len) {
+        size_t at = pq_utf8_invalid_at(*text, *len);
+        free(*text);
+        *text = NULL;
+        return cfg_fail(wk->err, w, "is not UTF-8 text after ${...} (byte %zu)", at);
+    }
     return OCP_OK;
 }
 

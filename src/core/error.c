@@ -12,6 +12,15 @@ void ocp_error_clear(struct ocp_error *err)
     err->row_group = -1;
 }
 
+void ocp_error_oneline(char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            *s = ' ';
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 static void copy_field(char *dst, size_t size, const char *src)
 {
     if (src == NULL) {
@@ -19,6 +28,7 @@ static void copy_field(char *dst, size_t size, const char *src)
         return;
     }
     snprintf(dst, size, "%s", src);
+    ocp_error_oneline(dst);
 }
 
 int ocp_error_set(struct ocp_error *err, int code, const char *file, int64_t row_group,
@@ -35,6 +45,7 @@ int ocp_error_set(struct ocp_error *err, int code, const char *file, int64_t row
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    ocp_error_oneline(err->message);
     return code;
 }
 

@@ -108,7 +108,8 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
     memset(o, 0, sizeof *o);
     o->config = "config/ocpagg.yaml";
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "c:i:o:t:qvhV", longopts, NULL)) != -1) {
+    /* The leading ':' tells a missing value (':') from an unknown option. */
+    while ((c = getopt_long(argc, argv, ":c:i:o:t:qvhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; break;
         case 'i': bad |= add_override(o, "input.path", optarg); break;
@@ -124,6 +125,7 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
             char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg) {
                 snprintf(msg, msize, "--set needs KEY=VALUE, got '%s'", optarg);
+                ocp_error_oneline(msg);
                 return OCP_ERR_USAGE;
             }
             *eq = '\0';
@@ -137,6 +139,7 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
             if (end == optarg || *end != '\0' || !(o->stall_seconds >= 0) ||
                 o->stall_seconds > 1e6) {
                 snprintf(msg, msize, "--stall-seconds needs a number of seconds, got '%s'", optarg);
+                ocp_error_oneline(msg);
                 return OCP_ERR_USAGE;
             }
             break;
@@ -145,16 +148,31 @@ int options_parse(int argc, char **argv, struct options *o, char *msg, size_t ms
         case 'v': o->verbose = 1; break;
         case 'h': o->help = 1; break;
         case 'V': o->version = 1; break;
-        default:
-            if (optopt != 0)
-                snprintf(msg, msize, "option -%c is unknown or lacks its value", optopt);
+        default: {
+            /* Named as typed: a long option by its word (optopt holds its
+             * code, no character), a short one by its letter, which may
+             * sit in a cluster such as -qx. */
+            const char *typed = argv[optind - 1];
+            int is_long = strncmp(typed, "--", 2) == 0;
+            char name[64];
+            if (is_long || optopt <= 0 || optopt > 127)
+                snprintf(name, sizeof name, "%.*s", (int)strcspn(typed, "="), typed);
             else
-                snprintf(msg, msize, "option '%s' is unknown or lacks its value", argv[optind - 1]);
+                snprintf(name, sizeof name, "-%c", optopt);
+            if (c == ':')
+                snprintf(msg, msize, "option '%s' needs a value", name);
+            else if (is_long && strchr(typed, '=') != NULL)
+                snprintf(msg, msize, "option '%s' is unknown or takes no value", name);
+            else
+                snprintf(msg, msize, "option '%s' is unknown", name);
+            ocp_error_oneline(msg);
             return OCP_ERR_USAGE;
+        }
         }
     }
     if (optind < argc) {
         snprintf(msg, msize, "unexpected argument '%s'", argv[optind]);
+        ocp_error_oneline(msg);
         return OCP_ERR_USAGE;
     }
     if (bad) {

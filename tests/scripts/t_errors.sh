@@ -42,8 +42,16 @@ expect 78 "colour" --config "$WORK/bad.yaml"
 # Wrong type of a config value -> 78 naming the key.
 expect 78 "threads" --config "$WORK/ok.yaml" --set threads=many
 
-# Usage error -> 64.
-expect 64 "--bogus" --config "$WORK/ok.yaml" --bogus
+# Usage error -> 64, naming the option as typed (a long option by its
+# word, not by getopt's code for it).
+expect 64 "option '--bogus' is unknown" --config "$WORK/ok.yaml" --bogus
+expect 64 "option '--set' needs a value" --config "$WORK/ok.yaml" --set
+expect 64 "option '--strict' is unknown or takes no value" --config "$WORK/ok.yaml" --strict=yes
+expect 64 "option '-x' is unknown" --config "$WORK/ok.yaml" -qx
+
+# Text that is not UTF-8 from the command line -> 78 naming the key.
+expect 78 "key 'cluster_id': is not UTF-8 text" --config "$WORK/ok.yaml" \
+    --set "cluster_id=$(printf 'a\377b')"
 
 # Unwritable output -> 73 naming the path.
 expect 73 "$WORK/no/such/dir/out.csv" --config "$WORK/ok.yaml" \

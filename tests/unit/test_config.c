@@ -229,6 +229,18 @@ static void test_env(void)
                                         "expected ${NAME} or ${NAME:-default}");
     expect_error("cluster_id: ${X=1}\n", "config.yaml: key 'cluster_id': bad reference '${X=1}': "
                                          "expected ${NAME} or ${NAME:-default}");
+    /* The file is UTF-8 (libyaml); what a ${VAR} brings in must be too. */
+    setenv("OCPCFG_T_BAD",
+           "c\xff\xfe"
+           "1",
+           1);
+    expect_error("cluster_id: x${OCPCFG_T_BAD}\n",
+                 "config.yaml: key 'cluster_id': is not UTF-8 text after ${...} (byte 2)");
+    /* ...and a newline it brings in leaves the message on one line. */
+    setenv("OCPCFG_T_BAD", "1\n2", 1);
+    expect_error("threads: ${OCPCFG_T_BAD}\n",
+                 "config.yaml: key 'threads': expected an integer, got '1 2'");
+    unsetenv("OCPCFG_T_BAD");
 }
 
 static const char head[] = "cluster_id: c1\n"
@@ -405,6 +417,14 @@ static void test_set(void)
     CHECK_INT(load_validate(&c, minimal_yaml, msg, sizeof msg), OCP_OK);
     CHECK_INT(cfg_set(&c, "threads", "8", &err), OCP_OK);
     CHECK_INT(c.threads, 8);
+    /* Not UTF-8: refused, naming the key; the value stays. */
+    CHECK_INT(cfg_set(&c, "cluster_id",
+                      "a\xff"
+                      "b",
+                      &err),
+              OCP_ERR_CONFIG);
+    CHECK(strstr(err.message, "is not UTF-8 text (byte 1)") != NULL);
+    CHECK_STR(c.cluster_id, "c1");
     CHECK_INT(cfg_set(&c, "chunk_rows", "65536", &err), OCP_OK);
     CHECK_INT(c.chunk_rows, 65536);
     CHECK_INT(cfg_set(&c, "start_date", "2025-10-01", &err), OCP_OK);

@@ -182,10 +182,11 @@ static int master_check(const struct job *job, const int *failed, const int *rc,
     return tp_poll(job->tp) || f;
 }
 
-/* With windows of days, a chunk is read in the window of the day its row
- * group's statistics give; a row on another day would be finished with
- * the wrong window (its day twice in the report), so it is a data error,
- * never a silently split day.  NULL timestamps are the aggregation's
+/* A chunk is planned by the day its row group's statistics give (with
+ * windows of days, it is read in that day's window); a row on another day
+ * would be finished with the wrong window (its day twice in the report),
+ * so it is a data error, never a silently split day, and so in every run,
+ * not only those with windows.  NULL timestamps are the aggregation's
  * business (counted, dropped). */
 static int check_chunk_day(const struct ocp_batch *b, int32_t day, struct ocp_error *err)
 {

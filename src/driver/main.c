@@ -295,9 +295,11 @@ static int phase_read(struct run *r, struct ocp_error *err)
     r->job.settings.enabled = &r->keys;
     r->job.settings.strict = r->cfg.strict;
     r->job.settings.track_volume_nodes = r->plan.table_present[OCP_TABLE_STORAGE];
-    /* With several windows every row must lie on its chunk's day (the
-     * window was cut by the row groups' statistics). */
-    r->job.check_day = r->nwindows > 1;
+    /* Every row must lie on the day its row group's statistics give: the
+     * plan trusted them (windows, which rank reads a chunk), so a file
+     * whose statistics lie is refused however many ranks and windows
+     * read it. */
+    r->job.check_day = 1;
     r->t_mark = now_seconds();
     memset(&res, 0, sizeof res);
     r->partial = r->spare; /* taken over by execute_chunks */

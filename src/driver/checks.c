@@ -16,7 +16,7 @@
 int check_outputs(struct run *r, struct ocp_error *err)
 {
     struct rpt_output_spec spec;
-    const char **inputs = malloc((r->plan.nfiles + 1) * sizeof *inputs);
+    const char **inputs = malloc((r->plan.nfiles + 2) * sizeof *inputs);
     size_t i;
     int rc;
 
@@ -25,6 +25,9 @@ int check_outputs(struct run *r, struct ocp_error *err)
     inputs[0] = r->cfg.input_path;
     for (i = 0; i < r->plan.nfiles; i++)
         inputs[i + 1] = r->plan.files[i];
+    /* The config file is read by this run like its data: no output may
+     * take its place (-o config.yaml would write the report over it). */
+    inputs[r->plan.nfiles + 1] = r->opt.config;
     memset(&spec, 0, sizeof spec);
     if (r->enc.postgres) {
         /* The report goes to the database; the summary is the only file. */
@@ -38,7 +41,7 @@ int check_outputs(struct run *r, struct ocp_error *err)
     }
     spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET && r->cfg.output_partitioned;
     spec.inputs = inputs;
-    spec.ninputs = r->plan.nfiles + 1;
+    spec.ninputs = r->plan.nfiles + 2;
     rc = rpt_output_check(&spec, err);
     if (rc == OCP_OK && r->cfg.aws_source_uuid != NULL) {
         /* The OCP-on-AWS report is an output too: checked against the

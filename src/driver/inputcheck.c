@@ -71,6 +71,7 @@ int input_check(struct tp *tp, const struct plan *p, int rank, int rc, struct oc
         if (buf == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         for (i = 0; buf != NULL && i < p->nfiles; i++) {
+            (void)tp_poll(tp); /* heartbeats for the watchdog */
             fingerprint_file(p->files[i], scratch, &mine);
             memcpy(buf + i * sizeof mine, &mine, sizeof mine);
         }
@@ -90,6 +91,7 @@ int input_check(struct tp *tp, const struct plan *p, int rank, int rc, struct oc
         memcpy(&root, buf + i * sizeof root, sizeof root);
         if (root.errnum != 0)
             continue; /* rank 0 reads it in the plan; its own error comes there */
+        (void)tp_poll(tp); /* heartbeats for the watchdog */
         fingerprint_file(p->files[i], scratch, &mine);
         if (mine.errnum != 0)
             rc = ocp_error_set(err, OCP_ERR_NOINPUT, p->files[i], -1, NULL,

@@ -206,6 +206,12 @@ static int phase_plan(struct run *r, struct ocp_error *err)
     }
     rc = tp_bcast(&r->tp, &buf, &len, rc, 0, err);
     bcast_ok = rc == OCP_OK;
+    /* Every rank has the plan: from here on all of them poll, so the
+     * watchdog (--stall-seconds) covers the rest of the job, the input
+     * check included.  Rank 0's planning before it, a long read of
+     * footers without a poll, is not covered. */
+    if (bcast_ok)
+        tp_arm(&r->tp);
     if (rc == OCP_OK && r->rank != 0 && plan_deserialize(&r->plan, buf, len) != OCP_OK)
         rc = ocp_error_set(err, OCP_ERR_SOFTWARE, NULL, -1, NULL,
                            "the plan from rank 0 does not read back");
@@ -657,7 +663,6 @@ int main(int argc, char **argv)
         goto done;
     if ((rc = step(r, phase_plan(r, &err), &err)) != OCP_OK)
         goto done;
-    tp_arm(&r->tp);
     if ((rc = step(r, phase_prepare(r, &err), &err)) != OCP_OK)
         goto done;
     /* One window of days after the other (one window unless the input is

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 11 items 1, 3 and 4 as whole jobs at 3 ranks: an output that is a
 # device or FIFO, a summary that is the report, and an output that is an
-# input (or lies inside the input tree) are config errors (78) naming the
+# input (or lies inside the input tree) or the config file are config
+# errors (78) naming the
 # key, found before any heavy work; nothing is replaced, an earlier report
 # and the inputs stay byte-identical, and no summary or temporary appears.
 source "$(dirname "$0")/common.sh"
@@ -52,6 +53,12 @@ expect_config_error output.path -o "$WORK/in/report.csv"
 [[ ! -e "$WORK/in/report.csv" ]] || fail "a report was written into the input tree"
 ln -s "$WORK/in" "$WORK/inlink"
 expect_config_error output.path -o "$WORK/inlink/report.csv"
+
+# 5. Nor may any output be the config file the run reads.
+cfg=$(sha1sum "$WORK/c.yaml")
+expect_config_error output.path -o "$WORK/c.yaml"
+expect_config_error output.summary --set output.summary="$WORK/c.yaml"
+[[ "$(sha1sum "$WORK/c.yaml")" == "$cfg" ]] || fail "the config file changed"
 
 # The OCP-on-AWS report is checked the same way.
 "$OCPGEN" --format parquet --output "$WORK/in" --nodes 2 --pods-per-node 3 --days 2 --quiet \

@@ -10,6 +10,10 @@
 #      ranks: exit 65 within the same bound, naming the rank and column;
 #   3. SIGSTOP to rank 1 with --stall-seconds 2: the watchdog ends the job
 #      with exit 75 within 2 + 3 s, naming rank 1; no rank is left over;
+#   3b. rank 1 stopping itself at the end of the plan phase, after the
+#      input check (OCPAGG_FAULT=plan:1:stop) at 3 ranks with
+#      --stall-seconds 2: the watchdog covers the plan phase too (it once
+#      started only after it, and the job hung);
 #   4. SIGTERM to mpirun at 3 ranks: the job ends within 3 s, nothing left.
 # The dataset takes several seconds to read, so a job that waited for the
 # full run would miss every bound.  Nothing may be left in the report
@@ -179,6 +183,26 @@ if rank_pid 0 > /dev/null || rank_pid 1 > /dev/null || rank_pid 2 > /dev/null; t
 fi
 nothing_left stall
 echo "ok: a SIGSTOPped rank 1 ends the job after $took s with --stall-seconds 2, exit 75"
+passed=$((passed + 1))
+
+# 3b. A rank stopped in the plan phase, with the watchdog.
+t0=$(now)
+rc=0
+OCPAGG_FAULT=plan:1:stop OCPAGG_KILL_TAG=$WORK timeout 60 "${MPIRUN[@]}" -np 3 "$OCPAGG" \
+    --config "$WORK/big.yaml" --stall-seconds 2 2> "$WORK/planstop.err" || rc=$?
+took=$(elapsed "$t0" "$(now)")
+for r in 0 1 2; do
+    victim=$(rank_pid "$r") && kill -KILL "$victim" 2> /dev/null
+done
+[[ $rc -eq 75 ]] || { cat "$WORK/planstop.err" >&2; fail "plan stop: exit $rc, want 75"; }
+grep -qF "watchdog: rank 1 made no progress for 2 s" "$WORK/planstop.err" ||
+    { cat "$WORK/planstop.err" >&2; fail "plan stop: rank 1 not named by the watchdog"; }
+if longer "$took" "$(awk -v s="$startup" 'BEGIN { print s + 2 + 4 }')"; then
+    cat "$WORK/planstop.err" >&2
+    fail "plan stop: the job took $took s (start-up $startup s)"
+fi
+nothing_left "plan stop"
+echo "ok: rank 1 stopped in the plan phase ends the job after $took s with --stall-seconds 2, exit 75"
 passed=$((passed + 1))
 
 # 4. SIGTERM to mpirun at 3 ranks: Open MPI 4 passes SIGTERM to the ranks,

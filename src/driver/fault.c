@@ -20,8 +20,8 @@ static int fault_one(const char *v, size_t len, int rank, struct ocp_error *err)
     char spec[64], phase[32], kind[16];
     int r, n = 0;
     static const char *const phases[] = {
-        "plan", "read",  "merge", "exchange", "finish", "write", "summary", "recv",
-        "aws",  "share", "awspg", "awsday",   "split",  "note",  "vnodes",  NULL};
+        "plan",  "read",  "merge",  "exchange", "finish", "write",  "summary", "recv", "aws",
+        "share", "awspg", "awsday", "split",    "note",   "vnodes", "commit",  NULL};
     static const char *const kinds[] = {"data", "alloc", "write", "kill", "term",
                                         "stop", "slow",  "defer", NULL};
     int pi, ki;

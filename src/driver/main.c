@@ -535,6 +535,7 @@ static int phase_aws(struct run *r, struct ocp_error *err)
 static int phase_write(struct run *r, struct ocp_error *err)
 {
     int64_t counts[6], sent[4], expected;
+    struct rpt_atomic summary;
     int rc;
 
     counts[0] = r->owned[0];
@@ -547,6 +548,8 @@ static int phase_write(struct run *r, struct ocp_error *err)
     counts[3] = r->fres.unallocated_rows;
     counts[4] = r->fres.storage_rows;
     counts[5] = r->fres.direct_bytes;
+    memset(&summary, 0, sizeof summary);
+    summary.fd = -1;
     rc = summary_gather_finish(&r->tp, counts, sent, &r->sum, r->figures, err);
     if (r->rank != 0 || rc != OCP_OK)
         return rc;
@@ -589,15 +592,29 @@ static int phase_write(struct run *r, struct ocp_error *err)
         }
     }
     if (rc == OCP_OK)
-        rc = summary_write(&r->sum, r->cfg.summary_path, err);
+        rc = summary_prepare(&r->sum, r->cfg.summary_path, &summary, err);
     if (rc == OCP_OK) {
-        rc = out_commit(&r->dest, expected, err);
-        /* The AWS report appears right after the OCP report it was
-         * attributed from. */
+        /* The report first, then its summary: a report that cannot be
+         * put in place leaves the earlier report and summary as they
+         * were. */
+        rc = fault_at("commit", err);
         if (rc == OCP_OK)
+            rc = out_commit(&r->dest, expected, err);
+        if (rc != OCP_OK) {
+            rpt_atomic_abort(&summary);
+        } else {
+            /* The AWS report appears right after the OCP report it was
+             * attributed from. */
             rc = aws_step_commit(&r->aws, err);
-        if (rc != OCP_OK)
-            unlink(r->cfg.summary_path); /* report and summary go together */
+            if (rc == OCP_OK)
+                rc = rpt_atomic_commit(&summary, err);
+            else
+                rpt_atomic_abort(&summary);
+            /* The report is new: an earlier summary would describe
+             * another run (report and summary go together). */
+            if (rc != OCP_OK)
+                unlink(r->cfg.summary_path);
+        }
     } else {
         aws_step_abort(&r->aws);
         out_abort(&r->dest, rc == OCP_ERR_INTERRUPTED ? "ocpagg: stopped by a signal"

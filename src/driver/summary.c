@@ -117,7 +117,8 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
     return rc;
 }
 
-int summary_write(const struct run_summary *s, const char *path, struct ocp_error *err)
+int summary_prepare(const struct run_summary *s, const char *path, struct rpt_atomic *a,
+                    struct ocp_error *err)
 {
     json_t *root = json_object(), *rows = json_object(), *phases = json_object();
     json_t *ranks = json_array(), *cfg = NULL, *out_rows = json_object();
@@ -221,13 +222,16 @@ int summary_write(const struct run_summary *s, const char *path, struct ocp_erro
         json_object_set_new(root, "postgres", pg);
     }
 
-    /* The one atomic-file helper: temporary, fsync, rename, folder fsync. */
+    /* The one atomic-file helper: temporary now; fsync, rename and the
+     * folder's fsync at the caller's rpt_atomic_commit. */
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, path, -1, NULL, "out of memory");
         goto cleanup;
     }
-    rc = rpt_atomic_write_file(path, text, strlen(text), err);
+    rc = rpt_atomic_open(a, path, err);
+    if (rc == OCP_OK && (rc = rpt_atomic_write(a, text, strlen(text), err)) != OCP_OK)
+        rpt_atomic_abort(a);
 cleanup:
     free(text);
     json_decref(root);

@@ -67,7 +67,13 @@ int summary_gather_finish(struct tp *t, const int64_t counts[6], const int64_t s
                           struct run_summary *sum, struct rank_figures *figures,
                           struct ocp_error *err);
 
-/* Writes the summary as indented JSON to path (temp file + rename). */
-int summary_write(const struct run_summary *s, const char *path, struct ocp_error *err);
+/* Writes the summary as indented JSON into a temporary beside path
+ * (rpt_atomic_open into caller storage *a), not yet under its name: the
+ * caller puts it in place with rpt_atomic_commit once the report it
+ * describes is committed, or drops it with rpt_atomic_abort, so a failed
+ * commit leaves an earlier summary as it was.  On failure *a is already
+ * released. */
+int summary_prepare(const struct run_summary *s, const char *path, struct rpt_atomic *a,
+                    struct ocp_error *err);
 
 #endif

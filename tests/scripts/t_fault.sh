@@ -137,6 +137,9 @@ for n in 1 2 3 4; do
     case_run "$n" finish "$r" alloc 71
     case_run "$n" write "$r" write 74
     case_run "$n" summary 0 write 74
+    # The report cannot be put in place: its summary, already written
+    # beside it, must not have replaced the earlier one.
+    case_run "$n" commit 0 write 74
     if [[ $n -gt 1 ]]; then
         case_run "$n" recv "$r" alloc 71   # a transport receive fails
         case_run "$n" recv 0 alloc 71      # rank 0 cannot take a block

@@ -90,7 +90,7 @@ int input_check(struct tp *tp, const struct plan *p, int rank, int rc, struct oc
         struct fingerprint root;
         memcpy(&root, buf + i * sizeof root, sizeof root);
         if (root.errnum != 0)
-            continue; /* rank 0 reads it in the plan; its own error comes there */
+            continue;      /* rank 0 reads it in the plan; its own error comes there */
         (void)tp_poll(tp); /* heartbeats for the watchdog */
         fingerprint_file(p->files[i], scratch, &mine);
         if (mine.errnum != 0)

@@ -142,14 +142,20 @@ static int is_data(const struct pq_page_header *h)
     return h->type == PQ_PAGE_DATA || h->type == PQ_PAGE_DATA_V2;
 }
 
-/* Sums the level entries of every data page (whole mode only). */
-static int count_entries(struct pq_cr *c, struct src *src, int64_t *total)
+/* Sums the level entries of the data pages from chunk offset pos to the
+ * end of the chunk, which may hold at most room of them.  The walk goes on
+ * after the footer's count is reached: a data page past the chunk's values
+ * (a page written twice) would otherwise never be seen, and its rows be
+ * lost without a word.  Stopping at the first surplus page also bounds the
+ * sum. */
+static int count_entries(struct pq_cr *c, struct src *src, int64_t pos, int64_t room,
+                         int64_t *total)
 {
     struct pq_page_header h;
-    int64_t pos = 0, sum = 0;
+    int64_t sum = 0;
     int rc;
 
-    while (pos < src->len && sum < c->cm->num_values) {
+    while (pos < src->len) {
         if ((rc = read_header(c, src, pos, &h)) != OCP_OK)
             return rc;
         if (is_data(&h)) {
@@ -157,6 +163,11 @@ static int count_entries(struct pq_cr *c, struct src *src, int64_t *total)
                 return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_DATA,
                                "data page with a negative value count");
             sum += h.num_values;
+            if (sum > room)
+                return pq_fail(c->f, c->rg, c->col, c->err, OCP_ERR_DATA,
+                               "data page at chunk offset %lld holds values past the chunk "
+                               "metadata's %lld",
+                               (long long)pos, (long long)c->cm->num_values);
         }
         pos += (int64_t)h.header_len + h.compressed_size;
     }
@@ -234,7 +245,7 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col, int64_t row_o
     struct pq_page_header h;
     struct pq_dest dst;
     const struct pq_colinfo *ci;
-    int64_t rgrows, cap = 0, pos = 0, before = 0, seen = 0, want_hi, i;
+    int64_t rgrows, cap = 0, pos = 0, before = 0, seen = 0, want_hi, i, extra;
     int64_t null_count = 0;
     int flat, rc, all_read;
     uint8_t *vals;
@@ -304,7 +315,7 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col, int64_t row_o
     if (src.whole) {
         /* The page headers must back the footer's count before anything
          * that size is allocated. */
-        if ((rc = count_entries(&c, &src, &cap)) != OCP_OK)
+        if ((rc = count_entries(&c, &src, 0, c.cm->num_values, &cap)) != OCP_OK)
             return rc;
         if (cap != c.cm->num_values)
             return pq_fail(f, rg, col, err, OCP_ERR_DATA,
@@ -403,6 +414,12 @@ int pq_chunk_read_cached(const struct pq_file *f, int rg, int col, int64_t row_o
     if (flat && before < want_hi)
         return pq_fail(f, rg, col, err, OCP_ERR_DATA, "column chunk ends after %lld of %lld rows",
                        (long long)before, (long long)rgrows);
+    /* A windowed read was not walked whole by count_entries: the read
+     * that ends the chunk walks what follows its last page, which in a
+     * sound chunk is nothing. */
+    if (!src.whole && want_hi == rgrows && pos < src.len &&
+        (rc = count_entries(&c, &src, pos, c.cm->num_values - seen, &extra)) != OCP_OK)
+        return rc;
     if (all_read && seen != c.cm->num_values)
         return pq_fail(f, rg, col, err, OCP_ERR_DATA,
                        "pages hold %lld values, the chunk metadata says %lld", (long long)seen,

@@ -328,29 +328,29 @@ static int map_rows(const struct pq_file *f, int rg, int col, int64_t row_offset
             /* MAP<string, string>: the entries' key and value ids as
              * words (a NULL value's id is OCP_NULL_ID). */
             do {
-                if (!kv.def || kv.def[e] == kc->max_def) {
-                    uint32_t w[2];
-                    w[0] = kv.ids[e];
-                    w[1] = vc != NULL ? vv.ids[e] : OCP_NULL_ID;
-                    if (tb_reserve(&sig, 8) != OCP_OK) {
-                        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
-                        goto done;
-                    }
-                    memcpy(sig.p + sig.len, w, 8);
-                    sig.len += 8;
+                uint32_t w[2];
+                if (kv.def && kv.def[e] != kc->max_def)
+                    goto null_key;
+                w[0] = kv.ids[e];
+                w[1] = vc != NULL ? vv.ids[e] : OCP_NULL_ID;
+                if (tb_reserve(&sig, 8) != OCP_OK) {
+                    rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+                    goto done;
                 }
+                memcpy(sig.p + sig.len, w, 8);
+                sig.len += 8;
                 e++;
             } while (e < kv.nlevels && kv.rep[e] != 0);
         } else {
             do {
                 int kp = !kv.def || kv.def[e] == kc->max_def;
                 int vp = vc != NULL && (!vv.def || vv.def[e] == vc->max_def);
-                if (kp) {
-                    if (add_sig(&sig, &kv, kslot, e, 1) != OCP_OK ||
-                        (vc != NULL && add_sig(&sig, &vv, vslot, e, vp) != OCP_OK)) {
-                        rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
-                        goto done;
-                    }
+                if (!kp)
+                    goto null_key;
+                if (add_sig(&sig, &kv, kslot, e, 1) != OCP_OK ||
+                    (vc != NULL && add_sig(&sig, &vv, vslot, e, vp) != OCP_OK)) {
+                    rc = pq_fail(f, rg, col, err, OCP_ERR_OSERR, "out of memory");
+                    goto done;
                 }
                 e++;
             } while (e < kv.nlevels && kv.rep[e] != 0);
@@ -368,10 +368,7 @@ static int map_rows(const struct pq_file *f, int rg, int col, int64_t row_offset
             txt.len = 0;
             rc = tb_add(&txt, "{", 1);
             for (k = first; rc == OCP_OK && k < e && d0 > ci->map_def; k++) {
-                int kp = !kv.def || kv.def[k] == kc->max_def;
                 int vp = vc != NULL && (!vv.def || vv.def[k] == vc->max_def);
-                if (!kp)
-                    continue;
                 if (nent++ > 0)
                     rc = tb_add(&txt, ",", 1);
                 if (rc == OCP_OK)
@@ -394,6 +391,13 @@ static int map_rows(const struct pq_file *f, int rg, int col, int64_t row_offset
     }
     *rows_out = kv.nrows;
     rc = OCP_OK;
+    goto done;
+null_key:
+    /* Map keys are REQUIRED in the format; a writer that declares them
+     * OPTIONAL (old Presto) is read, but an entry without its key has no
+     * place in a JSON object, and dropping it would lose the label. */
+    rc = pq_fail(f, rg, col, err, OCP_ERR_DATA, "MAP '%s': row %lld has an entry with a NULL key",
+                 ci->map_path, (long long)(row_offset + r));
 done:
     free(sig.p);
     free(txt.p);

@@ -99,14 +99,20 @@ static int64_t decode_struct_list(struct pq_tr *t, struct pq_file *f, int type, 
 
 /* ---- LogicalType -------------------------------------------------- */
 
-static void decode_time_unit(struct pq_tr *t, enum pq_time_unit *unit)
+/* The TimeUnit union; *state says whether it held a unit we know, only
+ * others (a unit newer than this reader), or nothing. */
+static void decode_time_unit(struct pq_tr *t, enum pq_time_unit *unit, int *state)
 {
     int16_t last = 0, id;
     int type;
 
     while (pq_tr_field(t, &last, &id, &type)) {
-        if (type == PQ_TC_STRUCT && id >= 1 && id <= 3)
+        if (type == PQ_TC_STRUCT && id >= 1 && id <= 3) {
             *unit = (enum pq_time_unit)(id - 1);
+            *state = PQ_UNIT_STATE_KNOWN;
+        } else if (*state != PQ_UNIT_STATE_KNOWN) {
+            *state = PQ_UNIT_STATE_UNKNOWN;
+        }
         pq_tr_skip(t, type);
     }
 }
@@ -127,7 +133,7 @@ static void decode_lt_member(struct pq_tr *t, int kind, struct pq_schema_el *el)
         } else if ((kind == PQ_LT_TIMESTAMP || kind == PQ_LT_TIME) && id == 2 &&
                    type == PQ_TC_STRUCT) {
             if (pq_tr_enter(t)) {
-                decode_time_unit(t, &el->unit);
+                decode_time_unit(t, &el->unit, &el->unit_state);
                 pq_tr_leave(t);
             }
         } else if (kind == PQ_LT_DECIMAL && id == 1) {

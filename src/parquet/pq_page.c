@@ -392,6 +392,12 @@ int pq_page_dict(struct pq_cr *c, const struct pq_page_header *h, const uint8_t 
         if (c->ci->type == PQ_BOOLEAN ? (n + 7) / 8 > len : (c->slot == 0 || n > len / c->slot))
             return pq_cr_fail(c, OCP_ERR_DATA, "dictionary of %zu values cannot fit %zu bytes", n,
                               len);
+        /* As for a PLAIN data page (pq_page_data): leftover bytes mean the
+         * values are wider than the schema says. */
+        if (c->ci->type != PQ_BOOLEAN && len != n * c->slot)
+            return pq_cr_fail(c, OCP_ERR_DATA,
+                              "dictionary page has %zu bytes past its %zu values of %zu bytes",
+                              len - n * c->slot, n, c->slot);
         dv = ocp_arena_alloc(c->arena, n * c->slot + 1);
         if (dv == NULL)
             return pq_cr_fail(c, OCP_ERR_OSERR, "out of memory");
@@ -570,6 +576,14 @@ int pq_page_data(struct pq_cr *c, const struct pq_page_header *h, const uint8_t 
         (c->entries_seen == 0 || h->type == PQ_PAGE_DATA_V2))
         return pq_cr_fail(c, OCP_ERR_DATA, "a page starts with repetition level %d instead of 0",
                           (int)d->rep[0]);
+    if (h->encoding == PQ_ENC_PLAIN && ci->type != PQ_BOOLEAN && ci->type != PQ_BYTE_ARRAY &&
+        vlen / c->slot >= m && vlen != m * c->slot)
+        /* m fixed-width values take exactly m slots.  Bytes left over mean
+         * the page is not what the schema says (a DOUBLE column declared
+         * FLOAT reads half its bytes as floats and would drop the rest);
+         * a short page is reported where its values are read. */
+        return pq_cr_fail(c, OCP_ERR_DATA, "page has %zu bytes past its %zu values of %zu bytes",
+                          vlen - m * c->slot, m, c->slot);
     if (window) {
         /* Only entries w0 .. w1 are wanted: skip the values before. */
         if (ci->max_def > 0) {

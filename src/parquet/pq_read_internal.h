@@ -70,10 +70,14 @@ struct pq_schema_el {
     int scale, precision;
     enum pq_logical_kind logical;
     enum pq_time_unit unit;
+    int unit_state; /* TIMESTAMP / TIME: PQ_UNIT_STATE_* below */
     int utc;
     int lt_scale, lt_precision;
     int int_bits, int_signed;
 };
+
+/* What a TimestampType / TimeType said of its unit (a required field). */
+enum { PQ_UNIT_STATE_ABSENT = 0, PQ_UNIT_STATE_KNOWN, PQ_UNIT_STATE_UNKNOWN };
 
 struct pq_readcache;
 

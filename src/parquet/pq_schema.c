@@ -164,6 +164,18 @@ static int visit(struct walk *w, const char *ppath, const char *top, int pdef, i
         c->map_key = c->map_value = -1;
         c->map_def = -1;
         set_logical(c, el);
+        /* The unit is a required field of both types: a reader that
+         * guessed one would scale every value by 1000 or 10^6.  (The
+         * error's context names the column.) */
+        if ((el->logical == PQ_LT_TIMESTAMP || el->logical == PQ_LT_TIME) &&
+            el->unit_state != PQ_UNIT_STATE_KNOWN)
+            return pq_fail(f, -1, f->ncols - 1, w->err,
+                           el->unit_state == PQ_UNIT_STATE_ABSENT ? OCP_ERR_DATA
+                                                                  : OCP_ERR_UNSUPPORTED,
+                           el->unit_state == PQ_UNIT_STATE_ABSENT
+                               ? "corrupt footer: its %s type has no unit"
+                               : "its %s type has a time unit this reader does not know",
+                           el->logical == PQ_LT_TIMESTAMP ? "TIMESTAMP" : "TIME");
         if (el->type == PQ_FIXED_LEN_BYTE_ARRAY && el->type_length <= 0)
             return pq_fail(f, -1, -1, w->err, OCP_ERR_DATA,
                            "corrupt schema: fixed-length column '%s' has "

@@ -46,6 +46,26 @@ static const char *unusable(const struct pq_colinfo *c, enum ocp_kind kind)
     return "has an unknown kind";
 }
 
+static int is_text(const struct pq_colinfo *c)
+{
+    return c->type == PQ_BYTE_ARRAY && c->logical != PQ_LT_DECIMAL;
+}
+
+/* The key or value leaf of a label MAP that is not text, or NULL.  Labels
+ * are text to text; the MAP reader would turn numbers into JSON numbers,
+ * which no label of a line-item file is, so such a column is as wrong as a
+ * flat label column that is not text. */
+static const struct pq_colinfo *map_not_text(const struct pq_file *f, const struct pq_colinfo *c)
+{
+    const struct pq_colinfo *k = &f->cols[c->map_key];
+
+    if (!is_text(k))
+        return k;
+    if (c->map_value >= 0 && !is_text(&f->cols[c->map_value]))
+        return &f->cols[c->map_value];
+    return NULL;
+}
+
 /* Finds the leaf of every column of the table: idx[j] = leaf or -1. */
 static int resolve(struct pq_file *f, enum ocp_table table, const struct ocp_tablespec **tsp,
                    int idx[OCP_MAX_COLUMNS], struct ocp_error *err)
@@ -65,6 +85,15 @@ static int resolve(struct pq_file *f, enum ocp_table table, const struct ocp_tab
                 return ocp_error_set(err, OCP_ERR_DATA, f->path, -1, cs->name,
                                      "required column '%s' of %s is missing", cs->name, ts->name);
             continue;
+        }
+        if (cs->kind == OCP_KIND_LABELS &&
+            (f->cols[i].shape == PQ_SHAPE_MAP_KEY || f->cols[i].shape == PQ_SHAPE_MAP_VALUE)) {
+            const struct pq_colinfo *bad = map_not_text(f, &f->cols[i]);
+            if (bad != NULL)
+                return ocp_error_set(err, OCP_ERR_DATA, f->path, -1, cs->name,
+                                     "column '%s' is a MAP whose %s %s is %s, not text", cs->name,
+                                     bad->shape == PQ_SHAPE_MAP_KEY ? "key" : "value", bad->path,
+                                     pq_type_name(bad->type));
         }
         why = unusable(&f->cols[i], cs->kind);
         if (why != NULL) {

@@ -50,8 +50,8 @@ struct h5_writer;
 
 /* Opens an HDF5 file read-only with the given file access property list
  * (H5P_DEFAULT for plain POSIX I/O).  A missing file gives
- * OCP_ERR_NOINPUT; a file that is not HDF5 or is truncated gives
- * OCP_ERR_DATA; both name the file. */
+ * OCP_ERR_NOINPUT; a file that is not HDF5, is truncated or whose root
+ * group cannot be read gives OCP_ERR_DATA; both name the file. */
 int h5_file_open(const char *path, hid_t fapl, struct h5_file **out, struct ocp_error *err);
 
 /* The data transfer property list of the row reads (h5_table_read), e.g.
@@ -62,17 +62,23 @@ void h5_file_set_dxpl(struct h5_file *f, hid_t dxpl);
 /* Closes the file; NULL is allowed. */
 void h5_file_close(struct h5_file *f);
 
-/* Returns 1 when the file has a group (or another object) named `group`
- * at its root, 0 otherwise. */
+/* Returns 1 when the file has a group (or another object) at the path
+ * `group`, 0 when it definitely has none, and -1 when the lookup fails
+ * (damaged link tables: a corrupt file).  A caller that tests the result
+ * as a boolean treats such a file as having the table, and h5_table_open
+ * then reports the damage as OCP_ERR_DATA. */
 int h5_table_exists(struct h5_file *f, const char *group);
 
 /* Opens the table group `group` (usually ocp_table_spec(table)->name) and
  * checks it: every required column of the schema exists with the right
  * class, all columns are 1-D of equal length, and the string dictionaries
  * are well formed; they are read once here, each with its own
- * ocp_strdict_next_serial().  A missing group gives OCP_ERR_NOINPUT; a
- * missing required column or a wrong type OCP_ERR_DATA naming the file and
- * column.  Columns not in the schema are ignored. */
+ * ocp_strdict_next_serial().  A group that is definitely absent gives
+ * OCP_ERR_NOINPUT; one whose lookup fails (a corrupt file), a missing
+ * required column, a wrong type or a column whose rows are not all stored
+ * (storage never allocated, chunks missing: rows HDF5 would read as fill
+ * values) OCP_ERR_DATA naming the file and column.  Columns not in the
+ * schema are ignored. */
 int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group, struct h5_table **out,
                   struct ocp_error *err);
 

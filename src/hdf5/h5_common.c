@@ -39,6 +39,45 @@ int h5i_dict_name(const char *col, char *out, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* H5Lexists fails, rather than answering 0, when a group on the way to the
+ * last name is missing or is not a group, which would make an absent table
+ * look like a corrupt file; so each prefix is looked up on its own, and a
+ * failure means the file itself could not be read. */
+int h5i_path_exists(hid_t loc, const char *path)
+{
+    char buf[1024];
+    size_t len = strlen(path), i;
+    htri_t r = 0;
+
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    memcpy(buf, path, len + 1);
+    for (i = 1; i <= len; i++) {
+        hid_t obj;
+        if (i < len && (buf[i] != '/' || buf[i - 1] == '/'))
+            continue;
+        buf[i] = '\0';
+        r = H5Lexists(loc, buf, H5P_DEFAULT);
+        if (r > 0 && i < len) {
+            /* A dataset (or datatype) has no members: the path is absent. */
+            obj = H5Oopen(loc, buf, H5P_DEFAULT);
+            if (obj < 0)
+                r = -1;
+            else if (H5Iget_type(obj) != H5I_GROUP)
+                r = 0;
+            h5i_close_id(obj);
+        }
+        if (i < len)
+            buf[i] = '/';
+        if (r <= 0)
+            break;
+    }
+    if (r < 0)
+        return -1;
+    H5Eclear2(H5E_DEFAULT);
+    return r > 0;
+}
+
 void h5i_close_id(hid_t id)
 {
     if (id < 0)

@@ -23,6 +23,12 @@ int h5i_fail(struct ocp_error *err, int code, const char *file, const char *colu
  * fit. */
 int h5i_dict_name(const char *col, char *out, size_t size);
 
+/* Looks up `path` (one name or several joined by '/') below loc: 1 when
+ * it exists, 0 when it definitely does not, -1 when HDF5 cannot tell (a
+ * link table it cannot read: a corrupt file).  On -1 HDF5's error stack is
+ * left for h5i_fail to report; otherwise it is cleared. */
+int h5i_path_exists(hid_t loc, const char *path);
+
 /* Closes an HDF5 identifier of any kind when it is valid (>= 0). */
 void h5i_close_id(hid_t id);
 

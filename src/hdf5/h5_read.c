@@ -47,6 +47,7 @@ int h5_file_open(const char *path, hid_t fapl, struct h5_file **out, struct ocp_
 {
     struct h5_file *f = NULL;
     struct stat st;
+    H5G_info_t root;
     htri_t is;
     hsize_t size = 0;
     int rc = OCP_OK;
@@ -83,6 +84,14 @@ int h5_file_open(const char *path, hid_t fapl, struct h5_file **out, struct ocp_
                       "cannot open HDF5 file (corrupt or truncated?)");
         goto done;
     }
+    /* Counting the root's links reads its whole link table (for files
+     * written with HDF5's default format), so damage there shows up here
+     * as a corrupt file and not later as tables that seem to be missing. */
+    if (H5Gget_info(f->fid, &root) < 0) {
+        rc = h5i_fail(err, OCP_ERR_DATA, path, NULL,
+                      "cannot read the file's tables (corrupt HDF5?)");
+        goto done;
+    }
     if (H5Fget_filesize(f->fid, &size) < 0)
         size = (hsize_t)st.st_size;
     f->file_size = (uint64_t)size;
@@ -111,13 +120,13 @@ void h5_file_close(struct h5_file *f)
 
 int h5_table_exists(struct h5_file *f, const char *group)
 {
-    htri_t r;
+    int r;
     if (f == NULL || group == NULL || group[0] == '\0')
         return 0;
-    r = H5Lexists(f->fid, group, H5P_DEFAULT);
+    r = h5i_path_exists(f->fid, group);
     if (r < 0)
         H5Eclear2(H5E_DEFAULT);
-    return r > 0;
+    return r;
 }
 
 /* Returns the length of a 1-D dataset, or -1 (with err filled) when the
@@ -144,20 +153,106 @@ static int64_t dset_length(struct h5_table *t, hid_t dset, const char *name, str
     return (int64_t)dims[0];
 }
 
+/* Refuses a dataset whose rows are not all stored.  HDF5 reads rows that
+ * were never written as the fill value, so a small file can claim billions
+ * of rows (H5Dset_extent) that would cost minutes to read and aggregate as
+ * made-up data.  A dataset written completely always has its storage
+ * allocated: all of it (contiguous, compact) or one chunk per chunk-sized
+ * run of rows (chunked, whatever its filters or fill value).  Counting the
+ * chunks walks only the chunk index, once per dataset when the table
+ * opens.  `what` is "" for the column itself or names the part of it
+ * (" of dictionary \"data\""); err->column names the column. */
+static int check_stored(struct h5_table *t, hid_t dset, const char *col, const char *what,
+                        int64_t len, struct ocp_error *err)
+{
+    hid_t dcpl = -1, space = -1;
+    H5D_space_status_t status = H5D_SPACE_STATUS_ERROR;
+    hsize_t cdim = 0, need, have = 0, i, last;
+    int rc = OCP_OK;
+
+    /* No rows need no storage (HDF5 allocates none for them). */
+    if (len == 0)
+        return OCP_OK;
+    dcpl = H5Dget_create_plist(dset);
+    if (dcpl < 0) {
+        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col, "cannot read the dataset's layout");
+        goto done;
+    }
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED) {
+        /* HDF5 1.10 reports a chunked dataset by its bytes, so compressed
+         * or partly filled last chunks would look partial; the status is
+         * used only for the other layouts. */
+        if (H5Dget_space_status(dset, &status) < 0) {
+            rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col, "cannot read the dataset's storage");
+        } else if (status != H5D_SPACE_STATUS_ALLOCATED) {
+            rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, col,
+                               "rows 0-%lld%s were never written (no storage allocated)",
+                               (long long)len - 1, what);
+        }
+        goto done;
+    }
+    space = H5Dget_space(dset);
+    if (space < 0 || H5Pget_chunk(dcpl, 1, &cdim) != 1 || cdim == 0 ||
+        H5Dget_num_chunks(dset, space, &have) < 0) {
+        rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col, "cannot read the dataset's chunk index");
+        goto done;
+    }
+    need = (hsize_t)len / cdim + ((hsize_t)len % cdim != 0);
+    if (have >= need)
+        goto done;
+    /* Name the first chunk that is missing: with only `have` chunks
+     * stored, one of the first have + 1 is, so the search is bounded by
+     * what the file holds. */
+    for (i = 0; i <= have && i < need; i++) {
+        hsize_t off = i * cdim, size = 0;
+        haddr_t addr = HADDR_UNDEF;
+        if (H5Dget_chunk_info_by_coord(dset, &off, NULL, &addr, &size) < 0) {
+            rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, col,
+                          "cannot read the dataset's chunk index");
+            goto done;
+        }
+        if (addr == HADDR_UNDEF || size == 0)
+            break;
+    }
+    if (i > have || i >= need) {
+        /* The index holds chunks outside the extent: no single run to name. */
+        rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, col,
+                           "rows%s were never written (%llu of the %llu chunks its %lld rows "
+                           "need %s stored)",
+                           what, (unsigned long long)have, (unsigned long long)need, (long long)len,
+                           have == 1 ? "is" : "are");
+        goto done;
+    }
+    last = (i + 1) * cdim < (hsize_t)len ? (i + 1) * cdim - 1 : (hsize_t)len - 1;
+    rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, col,
+                       "rows %llu-%llu%s were never written (%llu of the %llu chunks its %lld "
+                       "rows need %s stored)",
+                       (unsigned long long)(i * cdim), (unsigned long long)last, what,
+                       (unsigned long long)have, (unsigned long long)need, (long long)len,
+                       have == 1 ? "is" : "are");
+done:
+    h5i_close_id(space);
+    h5i_close_id(dcpl);
+    return rc;
+}
+
 /* Reads an optional "units" string attribute of a TIME column and turns it
  * into a multiplier/divisor to microseconds. */
 static int time_units(struct h5_table *t, struct h5_col *c, const char *name, struct ocp_error *err)
 {
     char units[16] = "us";
     hid_t attr = -1, type = -1, mtype = -1;
+    htri_t ex;
     int rc = OCP_OK;
 
     c->mul = 1;
     c->div = 1;
-    if (H5Aexists(c->dset, "units") <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    ex = H5Aexists(c->dset, "units");
+    if (ex < 0)
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
+                        "cannot read the column's attributes (corrupt HDF5?)");
+    if (ex == 0)
         return OCP_OK;
-    }
     attr = H5Aopen(c->dset, "units", H5P_DEFAULT);
     type = attr >= 0 ? H5Aget_type(attr) : -1;
     if (type < 0 || H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) != 0 ||
@@ -197,6 +292,7 @@ static int read_dict_part(struct h5_table *t, hid_t gid, const char *part, const
                           hid_t mtype, size_t elem, void **buf, uint64_t *n, struct ocp_error *err)
 {
     hid_t d = -1, type = -1;
+    char what[64];
     int64_t len;
     int rc = OCP_OK;
     uint64_t cap = t->f->file_size * H5R_MAX_RATIO + (1u << 20);
@@ -227,6 +323,10 @@ static int read_dict_part(struct h5_table *t, hid_t gid, const char *part, const
                            part, (long long)len);
         goto done;
     }
+    snprintf(what, sizeof what, " of dictionary \"%s\"", part);
+    rc = check_stored(t, d, col, what, len, err);
+    if (rc != OCP_OK)
+        goto done;
     *buf = malloc((size_t)len * elem + 1);
     if (*buf == NULL) {
         rc = ocp_error_set(err, OCP_ERR_OSERR, t->f->path, -1, col, "out of memory for dictionary");
@@ -255,15 +355,18 @@ static int read_dict(struct h5_table *t, struct h5_col *c, const char *name, str
     hid_t g = -1;
     void *offs = NULL, *data = NULL;
     uint64_t noff = 0, ndata = 0, i;
+    htri_t ex;
     int rc;
 
     if (h5i_dict_name(name, gname, sizeof gname) != 0)
         return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name, "column name too long");
-    if (H5Lexists(t->gid, gname, H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    ex = H5Lexists(t->gid, gname, H5P_DEFAULT);
+    if (ex < 0)
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, name,
+                        "cannot look up the column's dictionary group (corrupt HDF5?)");
+    if (ex == 0)
         return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
                              "string column lacks its dictionary group %s", gname);
-    }
     g = H5Gopen2(t->gid, gname, H5P_DEFAULT);
     if (g < 0)
         return h5i_fail(err, OCP_ERR_DATA, t->f->path, name, "cannot open dictionary group");
@@ -368,11 +471,13 @@ static int check_version(struct h5_table *t, const char *group, struct ocp_error
     hid_t attr;
     int version = 0;
     int rc = OCP_OK;
+    htri_t ex = H5Aexists(t->gid, H5I_VERSION_ATTR);
 
-    if (H5Aexists(t->gid, H5I_VERSION_ATTR) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    if (ex < 0)
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, NULL,
+                        "cannot read the table group's attributes (corrupt HDF5?)");
+    if (ex == 0)
         return OCP_OK;
-    }
     attr = H5Aopen(t->gid, H5I_VERSION_ATTR, H5P_DEFAULT);
     if (attr < 0 || H5Aread(attr, H5T_NATIVE_INT, &version) < 0)
         rc = h5i_fail(err, OCP_ERR_DATA, t->f->path, NULL, "cannot read " H5I_VERSION_ATTR);
@@ -394,8 +499,11 @@ static int open_column(struct h5_table *t, int i, struct ocp_error *err)
 
     c->kind = cs->kind;
     ex = H5Lexists(t->gid, cs->name, H5P_DEFAULT);
-    if (ex <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    /* A failed lookup is a damaged group, not an absent optional column. */
+    if (ex < 0)
+        return h5i_fail(err, OCP_ERR_DATA, t->f->path, cs->name,
+                        "cannot look up the column (corrupt HDF5?)");
+    if (ex == 0) {
         if (cs->required)
             return ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, cs->name,
                                  "required column missing from %s", t->spec->name);
@@ -418,6 +526,9 @@ static int open_column(struct h5_table *t, int i, struct ocp_error *err)
                              "column has %lld rows, earlier columns %lld", (long long)len,
                              (long long)t->nrows);
     }
+    rc = check_stored(t, c->dset, cs->name, "", len, err);
+    if (rc != OCP_OK)
+        return rc;
     if (c->kind == OCP_KIND_TIME)
         return time_units(t, c, cs->name, err);
     if (c->kind == OCP_KIND_STRING || c->kind == OCP_KIND_LABELS)
@@ -430,12 +541,21 @@ int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group, st
 {
     struct h5_table *t = NULL;
     const struct ocp_tablespec *spec = ocp_table_spec(table);
-    int rc = OCP_OK, i;
+    int rc = OCP_OK, i, found;
 
     *out = NULL;
     if (spec == NULL || group == NULL)
         return ocp_error_set(err, OCP_ERR_SOFTWARE, f->path, -1, NULL, "h5_table_open: bad table");
-    if (!h5_table_exists(f, group))
+    /* Only a table that is definitely absent is "missing" (66); a lookup
+     * that fails means the file's link tables are damaged. */
+    found = group[0] == '\0' ? 0 : h5i_path_exists(f->fid, group);
+    if (found < 0) {
+        char what[300];
+        snprintf(what, sizeof what,
+                 "cannot read the file's tables (corrupt HDF5?) looking up \"%.200s\"", group);
+        return h5i_fail(err, OCP_ERR_DATA, f->path, NULL, what);
+    }
+    if (found == 0)
         return ocp_error_set(err, OCP_ERR_NOINPUT, f->path, -1, NULL, "no table group \"%s\"",
                              group);
     t = calloc(1, sizeof *t);

@@ -558,7 +558,7 @@ static void test_row_counts(void)
     CHECK(has(err.message, "32 rows in row groups, the footer says 64"));
     free(b.d);
 
-    /* No row groups at all (findings/rg_list_emptied). */
+    /* No row groups at all (the list emptied, the count kept). */
     b = (struct fbuf){malloc(orig.n), orig.n};
     memcpy(b.d, orig.d, orig.n);
     {

@@ -367,12 +367,8 @@ static void test_empty_table(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_h5.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(dir, sizeof dir, getenv("TMPDIR"), "test_h5.XXXXXX") != 0)
         return 1;
-    }
     RUN(test_round_trip_small_chunks);
     RUN(test_round_trip_uncompressed);
     RUN(test_round_trip_default_chunk);

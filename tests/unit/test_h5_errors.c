@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "h5_testutil.h"
 #include "ocpagg/h5.h"
 #include "testlib.h"
 
@@ -18,49 +19,6 @@ static const char *const POD = "openshift_pod_usage_line_items";
 static void path_in_dir(char *out, size_t size, const char *name)
 {
     snprintf(out, size, "%s/%s", dir, name);
-}
-
-/* Writes a 10-row node-label or pod table: every column present unless
- * `drop` names one.  String values are "s0".."s3". */
-static int write_table(const char *path, enum ocp_table table, int drop)
-{
-    static const uint64_t off[5] = {0, 2, 4, 6, 8};
-    static const struct ocp_strdict dict = {4, off, "s0s1s2s3", 0};
-    const struct ocp_tablespec *spec = ocp_table_spec(table);
-    int64_t ts[10];
-    double num[10];
-    uint32_t ids[10];
-    struct ocp_batch b;
-    struct h5_writer *w = NULL;
-    struct ocp_error err;
-    int i, rc;
-
-    for (i = 0; i < 10; i++) {
-        ts[i] = INT64_C(1761955200000000) + i;
-        num[i] = i * 1.5;
-        ids[i] = (uint32_t)(i % 4);
-    }
-    memset(&b, 0, sizeof b);
-    b.table = table;
-    b.nrows = 10;
-    for (i = 0; i < spec->ncols; i++) {
-        b.col[i].present = i != drop;
-        b.col[i].ts = ts;
-        b.col[i].num = num;
-        b.col[i].str.ids = ids;
-        b.col[i].str.dict = &dict;
-    }
-    rc = h5_writer_create(path, &w, &err);
-    if (rc == OCP_OK)
-        rc = h5_writer_begin_table(w, table, 1, &err);
-    if (rc == OCP_OK)
-        rc = h5_writer_append(w, &b, &err);
-    if (w != NULL) {
-        int rc2 = h5_writer_close(w, &err);
-        if (rc == OCP_OK)
-            rc = rc2;
-    }
-    return rc;
 }
 
 static void test_missing_file(void)
@@ -108,7 +66,7 @@ static void test_missing_table_and_column(void)
     char path[300];
 
     path_in_dir(path, sizeof path, "nopod.h5");
-    CHECK_INT(write_table(path, OCP_TABLE_POD, POD_POD), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, POD_POD), OCP_OK);
     CHECK_INT(h5_file_open(path, H5P_DEFAULT, &f, &err), OCP_OK);
     if (f == NULL)
         return;
@@ -124,7 +82,7 @@ static void test_missing_table_and_column(void)
     h5_file_close(f);
 
     /* Missing optional columns are fine and read as absent. */
-    CHECK_INT(write_table(path, OCP_TABLE_POD, POD_EFF_CPU), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, POD_EFF_CPU), OCP_OK);
     CHECK_INT(h5_file_open(path, H5P_DEFAULT, &f, &err), OCP_OK);
     CHECK_INT(h5_table_open(f, OCP_TABLE_POD, POD, &t, &err), OCP_OK);
     if (t != NULL) {
@@ -170,16 +128,6 @@ static void replace_column(const char *path, const char *name, hid_t type, const
     replace_column2(path, name, type, type, buf, n);
 }
 
-static int open_pod(const char *path, struct h5_file **f, struct h5_table **t,
-                    struct ocp_error *err)
-{
-    int rc = h5_file_open(path, H5P_DEFAULT, f, err);
-    *t = NULL;
-    if (rc != OCP_OK)
-        return rc;
-    return h5_table_open(*f, OCP_TABLE_POD, POD, t, err);
-}
-
 static void test_wrong_types(void)
 {
     struct h5_file *f = NULL;
@@ -199,10 +147,10 @@ static void test_wrong_types(void)
     path_in_dir(path, sizeof path, "types.h5");
 
     /* A string where a number belongs. */
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     replace_column(path, "pod_usage_cpu_core_seconds", str, text, 10);
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK_STR(err.file, path);
     CHECK_STR(err.column, "pod_usage_cpu_core_seconds");
     CHECK(strstr(err.message, "string") != NULL);
@@ -210,34 +158,34 @@ static void test_wrong_types(void)
     h5_file_close(f);
 
     /* Doubles where dictionary codes belong. */
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     replace_column(path, "namespace", H5T_NATIVE_DOUBLE, dbl, 10);
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK_STR(err.column, "namespace");
     h5_table_close(t);
     h5_file_close(f);
 
     /* Floats where timestamps belong. */
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     replace_column(path, "interval_start", H5T_NATIVE_DOUBLE, dbl, 10);
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK_STR(err.column, "interval_start");
     h5_table_close(t);
     h5_file_close(f);
 
     /* A column of another length. */
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     replace_column(path, "pod_limit_cpu_core_seconds", H5T_NATIVE_DOUBLE, dbl, 9);
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK_STR(err.column, "pod_limit_cpu_core_seconds");
     h5_table_close(t);
     h5_file_close(f);
 
     /* A string column without its dictionary group. */
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     {
         hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
         hid_t g = H5Gopen2(fid, POD, H5P_DEFAULT);
@@ -246,7 +194,7 @@ static void test_wrong_types(void)
         H5Fclose(fid);
     }
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK_STR(err.column, "node");
     h5_table_close(t);
     h5_file_close(f);
@@ -272,7 +220,7 @@ static void test_number_conversion(void)
         ms[i] = INT64_C(1761955200000) + i * 1000;
     }
     path_in_dir(path, sizeof path, "conv.h5");
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     replace_column(path, "pod_usage_cpu_core_seconds", H5T_STD_I32LE, i32, 10);
     replace_column2(path, "pod_usage_memory_byte_seconds", H5T_STD_I64BE, H5T_NATIVE_INT64, i64,
                     10);
@@ -292,7 +240,7 @@ static void test_number_conversion(void)
         H5Dclose(d);
         H5Fclose(fid);
     }
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_OK);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_OK);
     if (t != NULL) {
         struct ocp_arena a;
         struct ocp_batch b;
@@ -320,9 +268,9 @@ static void test_bad_code(void)
     uint32_t codes[10] = {0, 1, 2, 3, 0, 1, 99, 3, 0xFFFFFFFFu, 1};
 
     path_in_dir(path, sizeof path, "code.h5");
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     replace_column(path, "pod", H5T_STD_U32LE, codes, 10);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_OK);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_OK);
     if (t != NULL) {
         struct ocp_arena a;
         struct ocp_batch b;
@@ -378,7 +326,7 @@ static void test_truncated(void)
 
     path_in_dir(path, sizeof path, "full.h5");
     path_in_dir(cut, sizeof cut, "cut.h5");
-    CHECK_INT(write_table(path, OCP_TABLE_POD, -1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 0, 1, -1), OCP_OK);
     if (stat(path, &st) != 0) {
         CHECK(0);
         return;
@@ -397,7 +345,7 @@ static void test_truncated(void)
 
         CHECK_INT(copy_prefix(path, cut, sizes[i]), 0);
         ocp_error_clear(&err);
-        rc = open_pod(cut, &f, &t, &err);
+        rc = h5tu_open_pod(cut, &f, &t, &err);
         if (rc == OCP_OK) {
             struct ocp_arena a;
             struct ocp_batch b;
@@ -418,12 +366,8 @@ static void test_truncated(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/test_h5e.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(dir, sizeof dir, getenv("TMPDIR"), "test_h5e.XXXXXX") != 0)
         return 1;
-    }
     RUN(test_missing_file);
     RUN(test_not_hdf5);
     RUN(test_missing_table_and_column);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "h5_testutil.h"
 #include "ocpagg/h5.h"
 #include "testlib.h"
 
@@ -29,61 +30,6 @@ static void path_in_dir(char *out, size_t size, const char *name)
     snprintf(out, size, "%s/%s", dir, name);
 }
 
-/* Writes a pod table of `nrows` (at most 10) rows in chunks of
- * `chunk_rows`, shuffle + deflate when `compress`.  Strings are "s0".."s3". */
-static int write_pod(const char *path, int nrows, uint32_t chunk_rows, int compress)
-{
-    static const uint64_t off[5] = {0, 2, 4, 6, 8};
-    static const struct ocp_strdict dict = {4, off, "s0s1s2s3", 0};
-    const struct ocp_tablespec *spec = ocp_table_spec(OCP_TABLE_POD);
-    int64_t ts[10];
-    double num[10];
-    uint32_t ids[10];
-    struct ocp_batch b;
-    struct h5_writer *w = NULL;
-    struct ocp_error err;
-    int i, rc;
-
-    for (i = 0; i < 10; i++) {
-        ts[i] = INT64_C(1761955200000000) + i;
-        num[i] = i * 1.5;
-        ids[i] = (uint32_t)(i % 4);
-    }
-    memset(&b, 0, sizeof b);
-    b.table = OCP_TABLE_POD;
-    b.nrows = (size_t)nrows;
-    for (i = 0; i < spec->ncols; i++) {
-        b.col[i].present = 1;
-        b.col[i].ts = ts;
-        b.col[i].num = num;
-        b.col[i].str.ids = ids;
-        b.col[i].str.dict = &dict;
-    }
-    rc = h5_writer_create(path, &w, &err);
-    if (rc == OCP_OK)
-        rc = h5_writer_set_chunk_rows(w, chunk_rows);
-    if (rc == OCP_OK)
-        rc = h5_writer_begin_table(w, OCP_TABLE_POD, compress, &err);
-    if (rc == OCP_OK)
-        rc = h5_writer_append(w, &b, &err);
-    if (w != NULL) {
-        int rc2 = h5_writer_close(w, &err);
-        if (rc == OCP_OK)
-            rc = rc2;
-    }
-    return rc;
-}
-
-static int open_pod(const char *path, struct h5_file **f, struct h5_table **t,
-                    struct ocp_error *err)
-{
-    int rc = h5_file_open(path, H5P_DEFAULT, f, err);
-    *t = NULL;
-    if (rc != OCP_OK)
-        return rc;
-    return h5_table_open(*f, OCP_TABLE_POD, POD, t, err);
-}
-
 /* Expects the pod table of `path` to be refused as OCP_ERR_DATA naming
  * the file and `column`, with `text` in the message. */
 static void expect_refused(const char *path, const char *column, const char *text)
@@ -93,7 +39,7 @@ static void expect_refused(const char *path, const char *column, const char *tex
     struct ocp_error err;
 
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK(t == NULL);
     CHECK_STR(err.file, path);
     CHECK_STR(err.column, column);
@@ -113,7 +59,7 @@ static void expect_readable(const char *path, int64_t nrows)
     struct ocp_error err;
 
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_OK);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_OK);
     if (err.message[0] != '\0')
         fprintf(stderr, "%s: %s\n", err.column, err.message);
     if (t != NULL) {
@@ -204,7 +150,7 @@ static void test_huge_extent(void)
     char path[300];
 
     path_in_dir(path, sizeof path, "huge.h5");
-    CHECK_INT(write_pod(path, 10, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 1, -1), OCP_OK);
     CHECK_INT(extend_all(path, (hsize_t)1 << 32), 0);
     expect_refused(path, "interval_start", "rows 12-15 were never written (3 of the 1073741824");
     unlink(path);
@@ -218,7 +164,7 @@ static void test_unwritten_parts(void)
     hid_t dcpl;
 
     path_in_dir(path, sizeof path, "holes.h5");
-    CHECK_INT(write_pod(path, 10, 4, 0), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 0, -1), OCP_OK);
     dcpl = chunked_dcpl(4, 1);
     /* Rows 0-3 and 8-9 written, the chunk of rows 4-7 never. */
     CHECK_INT(replace_dataset(path, "pod_limit_cpu_core_seconds", dcpl, 0, 4), 0);
@@ -242,13 +188,13 @@ static void test_unwritten_parts(void)
                    "rows 4-7 were never written (2 of the 3 chunks its 10 rows need are stored)");
 
     /* A contiguous column created and never written. */
-    CHECK_INT(write_pod(path, 10, 4, 0), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 0, -1), OCP_OK);
     CHECK_INT(replace_dataset(path, "pod_usage_memory_byte_seconds", H5P_DEFAULT, 0, 0), 0);
     expect_refused(path, "pod_usage_memory_byte_seconds",
                    "rows 0-9 were never written (no storage allocated)");
 
     /* A dictionary's data never written (offsets frame it). */
-    CHECK_INT(write_pod(path, 10, 4, 0), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 0, -1), OCP_OK);
     {
         hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
         hsize_t n = 8;
@@ -278,14 +224,14 @@ static void test_complete_layouts(void)
     hid_t dcpl;
 
     path_in_dir(path, sizeof path, "good.h5");
-    CHECK_INT(write_pod(path, 10, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 1, -1), OCP_OK);
     expect_readable(path, 10);
-    CHECK_INT(write_pod(path, 10, 4, 0), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 0, -1), OCP_OK);
     expect_readable(path, 10);
-    CHECK_INT(write_pod(path, 10, H5_DEFAULT_CHUNK_ROWS, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, H5_DEFAULT_CHUNK_ROWS, 1, -1), OCP_OK);
     expect_readable(path, 10);
 
-    CHECK_INT(write_pod(path, 10, 3, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 3, 1, -1), OCP_OK);
     CHECK_INT(replace_dataset(path, "pod_usage_cpu_core_seconds", H5P_DEFAULT, 0, 10), 0);
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_layout(dcpl, H5D_COMPACT);
@@ -304,12 +250,12 @@ static void test_complete_layouts(void)
 
     /* Written at 10 rows, grown to 16 and shrunk back to 10: the chunk
      * added for rows 12-15 is dropped again. */
-    CHECK_INT(write_pod(path, 10, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 1, -1), OCP_OK);
     CHECK_INT(extend_all(path, 16), 0);
     CHECK_INT(extend_all(path, shrink), 0);
     expect_readable(path, 10);
 
-    CHECK_INT(write_pod(path, 0, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 0, 4, 1, -1), OCP_OK);
     expect_readable(path, 0);
     unlink(path);
 }
@@ -374,13 +320,13 @@ static void test_corrupt_root_btree(void)
     long btree = 0, heap = 0;
 
     path_in_dir(path, sizeof path, "tree.h5");
-    CHECK_INT(write_pod(path, 10, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 1, -1), OCP_OK);
     CHECK_INT(root_stab(path, &btree, &heap), 0);
     /* Node: "TREE", type, level, entries (2), siblings (2 x 8), key 0 (8),
      * then child 0's address at +32; its 5th byte is flipped. */
     CHECK_INT(flip(path, btree + 36), 0);
     ocp_error_clear(&err);
-    CHECK_INT(open_pod(path, &f, &t, &err), OCP_ERR_DATA);
+    CHECK_INT(h5tu_open_pod(path, &f, &t, &err), OCP_ERR_DATA);
     CHECK_STR(err.file, path);
     CHECK(strstr(err.message, "cannot read the file's tables (corrupt HDF5?)") != NULL);
     h5_table_close(t);
@@ -400,7 +346,7 @@ static void test_corrupt_root_heap(void)
     long btree = 0, heap = 0;
 
     path_in_dir(path, sizeof path, "heap.h5");
-    CHECK_INT(write_pod(path, 10, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 1, -1), OCP_OK);
     CHECK_INT(root_stab(path, &btree, &heap), 0);
     /* Heap: "HEAP", version, 3 reserved, data size (8), free list (8),
      * then the data segment's address at +24; its 5th byte is flipped. */
@@ -440,7 +386,7 @@ static void test_absent_paths(void)
     size_t i;
 
     path_in_dir(path, sizeof path, "absent.h5");
-    CHECK_INT(write_pod(path, 10, 4, 1), OCP_OK);
+    CHECK_INT(h5tu_write_table(path, OCP_TABLE_POD, 10, 4, 1, -1), OCP_OK);
     CHECK_INT(h5_file_open(path, H5P_DEFAULT, &f, &err), OCP_OK);
     if (f == NULL)
         return;
@@ -459,13 +405,9 @@ static void test_absent_paths(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    snprintf(dir, sizeof dir, "%s/test_h5i.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(dir, sizeof dir, getenv("TMPDIR"), "test_h5i.XXXXXX") != 0)
         return 1;
-    }
     RUN(test_huge_extent);
     RUN(test_unwritten_parts);
     RUN(test_complete_layouts);

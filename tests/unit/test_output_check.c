@@ -284,21 +284,13 @@ static void test_folders(void)
 
 int main(void)
 {
-    const char *base = getenv("OCPAGG_BUILD");
-    char cmd[600];
-
-    snprintf(dir, sizeof dir, "%s/outcheck-XXXXXX", base ? base : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(dir, sizeof dir, getenv("OCPAGG_BUILD"), "outcheck-XXXXXX") != 0)
         return 1;
-    }
     RUN(test_plain);
     RUN(test_special_files);
     RUN(test_symlinks_and_clashes);
     RUN(test_inputs);
     RUN(test_folders);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
+    tl_tmpdir_remove(dir);
     return TEST_SUMMARY();
 }

@@ -879,21 +879,13 @@ static void test_surplus_page(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_pq_footer_checks_%ld", (long)getpid());
-    if (mkdir(tmpdir, 0700) != 0) {
-        perror(tmpdir);
+    if (tl_tmpdir_make(tmpdir, sizeof tmpdir, NULL, "test_pq_footer_checks") != 0)
         return 1;
-    }
     RUN(test_row_counts);
     RUN(test_map_types);
     RUN(test_timestamp_unit);
     RUN(test_plain_leftover);
     RUN(test_surplus_page);
-    {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    tl_tmpdir_remove(tmpdir);
     return TEST_SUMMARY();
 }

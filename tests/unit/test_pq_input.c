@@ -458,22 +458,14 @@ static void test_dataset_permission(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_pq_input_%ld", (long)getpid());
-    if (mkdir(tmpdir, 0700) != 0) {
-        perror(tmpdir);
+    if (tl_tmpdir_make(tmpdir, sizeof tmpdir, NULL, "test_pq_input") != 0)
         return 1;
-    }
     RUN(test_utf8);
     RUN(test_crc);
     RUN(test_bad_utf8);
     RUN(test_encoding_id);
     RUN(test_dataset_entries);
     RUN(test_dataset_permission);
-    {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    tl_tmpdir_remove(tmpdir);
     return TEST_SUMMARY();
 }

@@ -811,21 +811,10 @@ static void test_open_errors(void)
     CHECK_INT(pq_file_open(tmp_path("tiny.parquet"), NULL, &f, &err), OCP_ERR_DATA);
 }
 
-static void cleanup(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
-
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_pq_table.XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(tmpdir, sizeof tmpdir, NULL, "test_pq_table.XXXXXX") != 0)
         return 1;
-    }
     gen();
     RUN(test_open_errors);
     test_variant(V_MICROS_MAP, "micros_map.parquet");
@@ -842,6 +831,6 @@ int main(void)
     RUN(test_missing_required);
     RUN(test_nested_columns);
     RUN(test_dataset_list);
-    cleanup(tmpdir);
+    tl_tmpdir_remove(tmpdir);
     return TEST_SUMMARY();
 }

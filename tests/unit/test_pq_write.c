@@ -388,23 +388,14 @@ static void test_empty_file(void)
 
 int main(void)
 {
-    const char *base = getenv("OCPAGG_BUILD");
-    snprintf(tmpdir, sizeof tmpdir, "%s/pqw-XXXXXX", base ? base : "/tmp");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(tmpdir, sizeof tmpdir, getenv("OCPAGG_BUILD"), "pqw-XXXXXX") != 0)
         return 1;
-    }
     RUN(test_thrift_bytes);
     RUN(test_stats_bytes);
     RUN(test_rename_and_abort);
     RUN(test_bad_schema_and_options);
     RUN(test_metadata);
     RUN(test_empty_file);
-    {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "cannot remove %s\n", tmpdir);
-    }
+    tl_tmpdir_remove(tmpdir);
     return TEST_SUMMARY();
 }

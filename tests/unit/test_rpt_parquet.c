@@ -279,19 +279,11 @@ static void test_errors(void)
 
 int main(void)
 {
-    const char *base = getenv("OCPAGG_BUILD");
-    char cmd[600];
-
-    snprintf(dir, sizeof dir, "%s/rptpq-XXXXXX", base ? base : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(dir, sizeof dir, getenv("OCPAGG_BUILD"), "rptpq-XXXXXX") != 0)
         return 1;
-    }
     RUN(test_equals_csv);
     RUN(test_partitioned);
     RUN(test_errors);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
+    tl_tmpdir_remove(dir);
     return TEST_SUMMARY();
 }

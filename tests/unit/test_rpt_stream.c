@@ -870,14 +870,8 @@ static void test_part_inplace_unplaced(void)
 
 int main(void)
 {
-    const char *base = getenv("OCPAGG_BUILD");
-    char cmd[600];
-
-    snprintf(dir, sizeof dir, "%s/rptstream-XXXXXX", base ? base : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
+    if (tl_tmpdir_make(dir, sizeof dir, getenv("OCPAGG_BUILD"), "rptstream-XXXXXX") != 0)
         return 1;
-    }
     RUN(test_csv_roundtrip);
     RUN(test_csv_abort);
     RUN(test_stale_temps);
@@ -890,8 +884,6 @@ int main(void)
     RUN(test_part_inplace);
     RUN(test_part_inplace_unplaced);
     RUN(test_part_marks);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
+    tl_tmpdir_remove(dir);
     return TEST_SUMMARY();
 }

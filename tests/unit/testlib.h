@@ -3,7 +3,9 @@
  *
  * Each test file calls its test functions from main() through RUN(), then
  * returns TEST_SUMMARY(), which prints "N passed, N failed" and gives the
- * exit status ctest reads.
+ * exit status ctest reads.  Tests that write files make their scratch
+ * directory with tl_tmpdir_make() first and drop it with tl_tmpdir_remove()
+ * last.
  */
 #ifndef OCPAGG_TESTLIB_H
 #define OCPAGG_TESTLIB_H
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int tl_passed, tl_failed, tl_skipped;
 
@@ -81,5 +85,42 @@ static int tl_passed, tl_failed, tl_skipped;
      tl_failed != 0    ? 1                                                                         \
      : tl_skipped != 0 ? 77                                                                        \
                        : 0)
+
+/* Makes the test's scratch directory `base`/`name` in `dir`; `base` NULL
+ * or "" means /tmp.  A name ending in "XXXXXX" is made unique by
+ * mkdtemp(); any other gets "_<pid>" appended and is made by mkdir().
+ * Either way the directory is 0700.  Says why and returns -1 when it
+ * cannot. */
+static inline int tl_tmpdir_make(char *dir, size_t size, const char *base, const char *name)
+{
+    size_t len = strlen(name);
+    int unique = len >= 6 && strcmp(name + len - 6, "XXXXXX") == 0;
+    int n;
+
+    if (base == NULL || *base == '\0')
+        base = "/tmp";
+    if (unique)
+        n = snprintf(dir, size, "%s/%s", base, name);
+    else
+        n = snprintf(dir, size, "%s/%s_%ld", base, name, (long)getpid());
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "scratch directory name too long: %s/%s\n", base, name);
+        return -1;
+    }
+    if (unique ? mkdtemp(dir) == NULL : mkdir(dir, 0700) != 0) {
+        perror(dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes the scratch directory and all the test left in it (rm -rf). */
+static inline void tl_tmpdir_remove(const char *dir)
+{
+    char cmd[1100];
+    int n = snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (n < 0 || (size_t)n >= sizeof cmd || system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
 
 #endif

@@ -287,11 +287,6 @@ double pq_float16_to_double(uint16_t h);
  * divided by 10^scale. */
 double pq_decimal_to_double(const uint8_t *p, size_t len, int scale);
 
-/* The offset of the first byte of text[0..len) that does not belong to a
- * well-formed UTF-8 character (overlong forms, surrogates and code points
- * above U+10FFFF are ill-formed), or len when the whole text is UTF-8. */
-size_t pq_utf8_invalid_at(const char *text, size_t len);
-
 /* ------------------------------------------------------------------ */
 /* The line-item tables (the job's input adapter)                      */
 /* ------------------------------------------------------------------ */

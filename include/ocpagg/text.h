@@ -19,6 +19,11 @@ extern "C" {
  * and case-sensitively.  No escape character.  Returns 1 on a match. */
 int txt_like(const char *pattern, size_t plen, const char *text, size_t tlen);
 
+/* The offset of the first byte of text[0..len) that does not belong to a
+ * well-formed UTF-8 character (overlong forms, surrogates and code points
+ * above U+10FFFF are ill-formed), or len when the whole text is UTF-8. */
+size_t txt_utf8_invalid_at(const char *text, size_t len);
+
 /* Parses "YYYY-MM-DD" (years 0001 to 9999) into days since 1970-01-01.
  * Returns 0 on success, -1 when the text is not a valid calendar date. */
 int txt_parse_date(const char *s, size_t len, int32_t *days);

@@ -2,7 +2,6 @@
  * cfg_core.c - defaults, release, command-line overrides and validation.
  */
 #include "cfg_internal.h"
-#include "ocpagg/parquet.h" /* pq_utf8_invalid_at */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,9 +130,9 @@ int cfg_set(struct cfg *c, const char *key, const char *value, struct ocp_error 
         value = "";
     /* What the config file holds is UTF-8 (libyaml checks it); so must
      * what the command line sets, or it would reach the report. */
-    if (pq_utf8_invalid_at(value, strlen(value)) < strlen(value))
+    if (txt_utf8_invalid_at(value, strlen(value)) < strlen(value))
         return cfg_fail(err, &w, "is not UTF-8 text (byte %zu)",
-                        pq_utf8_invalid_at(value, strlen(value)));
+                        txt_utf8_invalid_at(value, strlen(value)));
     rc = cfg_apply_text(c, k, value, strlen(value), &w, err);
     if (rc == OCP_OK)
         rc = cfg_derive(c, err);

@@ -7,7 +7,7 @@
  * aliases the document uses.
  */
 #include "cfg_internal.h"
-#include "ocpagg/parquet.h" /* pq_utf8_invalid_at */
+#include "ocpagg/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -157,8 +157,8 @@ static int scalar_text(struct walk *wk, yaml_node_t *node, const struct cfg_wher
     *is_null = *len == 0;
     /* libyaml checked the file's bytes; a ${VAR} can bring in others,
      * which would reach the report (and Parquet strings must be UTF-8). */
-    if (pq_utf8_invalid_at(*text, *len) < *len) {
-        size_t at = pq_utf8_invalid_at(*text, *len);
+    if (txt_utf8_invalid_at(*text, *len) < *len) {
+        size_t at = txt_utf8_invalid_at(*text, *len);
         free(*text);
         *text = NULL;
         return cfg_fail(wk->err, w, "is not UTF-8 text after ${...} (byte %zu)", at);

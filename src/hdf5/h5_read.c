@@ -1,6 +1,6 @@
 /* h5_read.c - opening HDF5 line-item files and reading row ranges. */
 #include "ocpagg/h5.h"
-#include "ocpagg/parquet.h" /* pq_utf8_invalid_at */
+#include "ocpagg/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -392,11 +392,11 @@ static int read_dict(struct h5_table *t, struct h5_col *c, const char *name, str
             goto done;
         }
     }
-    /* Text must be UTF-8, as in Parquet (see pq_utf8_invalid_at); each
+    /* Text must be UTF-8, as in Parquet (txt_utf8_invalid_at); each
      * dictionary entry is checked once, when the table opens. */
     for (i = 0; i + 1 < noff; i++) {
         size_t len = (size_t)(c->offsets[i + 1] - c->offsets[i]);
-        size_t bad = pq_utf8_invalid_at(c->data + c->offsets[i], len);
+        size_t bad = txt_utf8_invalid_at(c->data + c->offsets[i], len);
         if (bad < len) {
             rc = ocp_error_set(err, OCP_ERR_DATA, t->f->path, -1, name,
                                "dictionary entry %llu is not valid UTF-8 "

@@ -364,7 +364,7 @@ static int check_utf8(const struct pq_file *f, int rg, int col, const struct ocp
         size_t len, bad;
         const char *s = ocp_strdict_get(d, i, &len);
         size_t show;
-        if ((bad = pq_utf8_invalid_at(s, len)) >= len)
+        if ((bad = txt_utf8_invalid_at(s, len)) >= len)
             continue;
         /* Quote the valid start of the value, cut at a character. */
         show = bad > 40 ? 40 : bad;

@@ -19,6 +19,7 @@
 #include "ocpagg/batch.h"
 #include "ocpagg/parquet.h"
 #include "ocpagg/pq_writer.h"
+#include "ocpagg/text.h"
 #include "testlib.h"
 
 #define NROWS 64
@@ -54,7 +55,7 @@ static void test_utf8(void)
                                                  the 8-byte ASCII path */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t got = pq_utf8_invalid_at(cases[i].s, cases[i].len);
+        size_t got = txt_utf8_invalid_at(cases[i].s, cases[i].len);
         if (got != cases[i].want)
             fprintf(stderr, "case %zu\n", i);
         CHECK_INT(got, cases[i].want);

@@ -22,13 +22,13 @@ struct bb_store {
     int n;
 };
 
-static void *bb_keep(struct bb_store *st, void *p)
+static inline void *bb_keep(struct bb_store *st, void *p)
 {
     st->blocks[st->n++] = p;
     return p;
 }
 
-static void bb_release(struct bb_store *st)
+static inline void bb_release(struct bb_store *st)
 {
     int i;
     for (i = 0; i < st->n; i++)
@@ -37,7 +37,7 @@ static void bb_release(struct bb_store *st)
 }
 
 /* A dictionary-coded column of n strings; identical strings share an id. */
-static struct ocp_column bb_strings(struct bb_store *st, const char *const *v, size_t n)
+static inline struct ocp_column bb_strings(struct bb_store *st, const char *const *v, size_t n)
 {
     struct ocp_column c;
     struct ocp_strdict *d = bb_keep(st, calloc(1, sizeof *d));
@@ -79,7 +79,7 @@ static struct ocp_column bb_strings(struct bb_store *st, const char *const *v, s
     return c;
 }
 
-static struct ocp_column bb_numbers(struct bb_store *st, const double *v, size_t n)
+static inline struct ocp_column bb_numbers(struct bb_store *st, const double *v, size_t n)
 {
     struct ocp_column c;
     double *copy = bb_keep(st, malloc((n + 1) * sizeof *copy));
@@ -90,7 +90,7 @@ static struct ocp_column bb_numbers(struct bb_store *st, const double *v, size_t
     return c;
 }
 
-static struct ocp_column bb_times(struct bb_store *st, const int64_t *v, size_t n)
+static inline struct ocp_column bb_times(struct bb_store *st, const int64_t *v, size_t n)
 {
     struct ocp_column c;
     int64_t *copy = bb_keep(st, malloc((n + 1) * sizeof *copy));
@@ -102,7 +102,7 @@ static struct ocp_column bb_times(struct bb_store *st, const int64_t *v, size_t 
 }
 
 /* Rows [from, to) of a batch, sharing its buffers (dictionaries too). */
-static struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from, size_t to)
+static inline struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from, size_t to)
 {
     struct ocp_batch s = *b;
     int c;
@@ -123,8 +123,8 @@ static struct ocp_batch bb_slice(const struct ocp_batch *b, size_t from, size_t 
 /* A partial for days [start, end] (INT32_MIN, INT32_MAX: every day)
  * with the enabled keys `keys`, tracking volume nodes when track; NULL
  * when it cannot be made (the caller's check then fails). */
-static struct agg_partial *bb_partial(const struct lbl_keys *keys, int32_t start, int32_t end,
-                                      int track)
+static inline struct agg_partial *bb_partial(const struct lbl_keys *keys, int32_t start,
+                                             int32_t end, int track)
 {
     struct agg_settings s;
     struct agg_partial *p = NULL;

@@ -23,7 +23,7 @@
 #include "ocpagg/text.h"
 #include "testlib.h"
 
-static void rpt_buf_append_str(struct rpt_buf *b, const char *s)
+static inline void rpt_buf_append_str(struct rpt_buf *b, const char *s)
 {
     size_t n = strlen(s) + 1;
     if (b->len + n > b->cap) {
@@ -42,7 +42,7 @@ static const struct rpt_meta meta = {3, "cl-1", "Cluster \"One\"",
                                      "2f1c6d3e-8a4b-4c5d-9e6f-7a8b9c0d1e2f"};
 
 /* nrows rows, rows_per_day rows a day from 2025-11-01, in report order. */
-static void build(struct rpt_table *t, int nrows, int rows_per_day)
+static inline void build(struct rpt_table *t, int nrows, int rows_per_day)
 {
     static const char *const ns[4] = {"ns-a", "ns \"quoted\", comma", "", "Worker unallocated"};
     int i, k;
@@ -74,7 +74,7 @@ static void build(struct rpt_table *t, int nrows, int rows_per_day)
 }
 
 /* A read-only view of rows [from, to) of t (encoding only reads rows). */
-static struct rpt_table view(const struct rpt_table *t, size_t from, size_t to)
+static inline struct rpt_table view(const struct rpt_table *t, size_t from, size_t to)
 {
     struct rpt_table v = *t;
     v.rows = t->rows + from;
@@ -83,7 +83,7 @@ static struct rpt_table view(const struct rpt_table *t, size_t from, size_t to)
     return v;
 }
 
-static char *slurp(const char *path, size_t *len)
+static inline char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     long n;
@@ -107,7 +107,7 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static int spit(const char *path, const char *text)
+static inline int spit(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
     if (f == NULL)
@@ -116,14 +116,14 @@ static int spit(const char *path, const char *text)
     return fclose(f);
 }
 
-static int exists(const char *p)
+static inline int exists(const char *p)
 {
     struct stat st;
     return lstat(p, &st) == 0;
 }
 
 /* Entries of folder d whose names contain s. */
-static int count_names(const char *d, const char *s)
+static inline int count_names(const char *d, const char *s)
 {
     DIR *dd = opendir(d);
     struct dirent *de;
@@ -138,8 +138,9 @@ static int count_names(const char *d, const char *s)
 }
 
 /* Streams t day by day (one block per day) into path; commit or abort. */
-static int stream_days(enum rpt_format fmt, const struct rpt_table *t, const char *path, int commit,
-                       int64_t *rows, int64_t *bytes, int64_t *files, struct ocp_error *err)
+static inline int stream_days(enum rpt_format fmt, const struct rpt_table *t, const char *path,
+                              int commit, int64_t *rows, int64_t *bytes, int64_t *files,
+                              struct ocp_error *err)
 {
     struct rpt_stream *s = NULL;
     struct rpt_buf block = {0};
@@ -170,8 +171,8 @@ static int stream_days(enum rpt_format fmt, const struct rpt_table *t, const cha
 }
 
 /* Prints a CSV field of one leaf's value in row i as rpt_write_csv does. */
-static size_t field(char *out, size_t cap, const struct pq_colinfo *ci,
-                    const struct pq_colvalues *v, int64_t i)
+static inline size_t field(char *out, size_t cap, const struct pq_colinfo *ci,
+                           const struct pq_colvalues *v, int64_t i)
 {
     char tmp[64];
 
@@ -207,7 +208,7 @@ static size_t field(char *out, size_t cap, const struct pq_colinfo *ci,
 }
 
 /* Appends the CSV text of every row of a Parquet report file to out. */
-static int print_parquet(const char *path, char *out, size_t cap, size_t *at)
+static inline int print_parquet(const char *path, char *out, size_t cap, size_t *at)
 {
     struct pq_file *f = NULL;
     struct ocp_error err;
@@ -249,12 +250,12 @@ static int print_parquet(const char *path, char *out, size_t cap, size_t *at)
 
 /* Appends "relative path, kind, size, content hash" lines of every entry
  * under root (sorted) to out: equal snapshots mean an identical tree. */
-static int cmp_names(const void *a, const void *b)
+static inline int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static uint64_t fnv_file(const char *path)
+static inline uint64_t fnv_file(const char *path)
 {
     uint64_t h = 1469598103934665603ULL;
     FILE *f = fopen(path, "rb");
@@ -268,7 +269,7 @@ static uint64_t fnv_file(const char *path)
     return h;
 }
 
-static void snapshot_rec(const char *root, const char *rel, struct rpt_buf *out)
+static inline void snapshot_rec(const char *root, const char *rel, struct rpt_buf *out)
 {
     char full[2048], line[2300];
     char *names[512];
@@ -307,7 +308,7 @@ static void snapshot_rec(const char *root, const char *rel, struct rpt_buf *out)
 }
 
 /* The snapshot as a malloc'ed string. */
-static char *snapshot(const char *root)
+static inline char *snapshot(const char *root)
 {
     struct rpt_buf b = {0};
     snapshot_rec(root, "", &b);

@@ -816,7 +816,7 @@ static void test_partial_reset(void)
     struct win_batches a, b;
     struct agg_partial *reused = partial(0, 1), *fresh;
     unsigned char *b1 = NULL, *b2 = NULL;
-    size_t l1 = 0, l2 = 0, i;
+    size_t l1 = 0, l2 = 0;
     struct agg_settings s;
     struct rpt_table t1, t2;
     struct agg_stats sa;

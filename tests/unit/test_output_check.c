@@ -161,7 +161,7 @@ static void test_special_files(void)
 static void test_symlinks_and_clashes(void)
 {
     struct ocp_error err;
-    char r[512], s[512], slink[512], dlink[512], via[512], hard[512], real_sub[512], dotdot[600];
+    char r[512], s[512], slink[512], dlink[512], via[1024], hard[512], real_sub[512], dotdot[1024];
 
     path_of(r, sizeof r, "c.csv");
     path_of(s, sizeof s, "c.summary.json");

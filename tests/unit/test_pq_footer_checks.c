@@ -31,6 +31,7 @@
 #include "ocpagg/batch.h"
 #include "ocpagg/parquet.h"
 #include "ocpagg/pq_writer.h"
+#include "pq_testwrite.h"
 #include "testlib.h"
 
 #define NROWS 64
@@ -361,10 +362,8 @@ static int write_file(const char *path, const struct pq_column_desc *cols, size_
 {
     struct pq_column_data data[3];
     struct pq_schema_desc schema = {ncols, cols};
-    struct pq_writer *w = NULL;
-    struct ocp_error err;
     size_t k;
-    int rc, i;
+    int i;
 
     for (i = 0; i < NROWS; i++) {
         xs[i] = INT64_C(1000) * i;
@@ -380,17 +379,7 @@ static int write_file(const char *path, const struct pq_column_desc *cols, size_
         if (cols[k].optional)
             data[k].valid = valid;
     }
-    ocp_error_clear(&err);
-    rc = pq_writer_create(path, &schema, opt, &w, &err);
-    if (rc == OCP_OK)
-        rc = pq_writer_write_batch(w, data, NROWS, &err);
-    if (rc == OCP_OK)
-        rc = pq_writer_close(w, &err);
-    else
-        pq_writer_abort(w);
-    if (rc != OCP_OK)
-        fprintf(stderr, "writer: %s\n", err.message);
-    return rc;
+    return pqt_write_file(path, &schema, opt, data, NROWS);
 }
 
 /* A namespace_labels table whose labels are MAP<string,string>. */
@@ -403,9 +392,7 @@ static int write_labels(const char *path, int dict)
     struct pq_column_data data[3];
     struct pq_write_options opt;
     struct pq_schema_desc schema = {3, cols};
-    struct pq_writer *w = NULL;
-    struct ocp_error err;
-    int rc, i;
+    int i;
 
     for (i = 0; i < NROWS; i++) {
         ns[i] = i % 2 ? "project-a" : "project-b";
@@ -431,17 +418,7 @@ static int write_labels(const char *path, int dict)
     data[2].values.cstr = vals;
     pq_write_options_init(&opt);
     opt.dictionary = dict;
-    ocp_error_clear(&err);
-    rc = pq_writer_create(path, &schema, &opt, &w, &err);
-    if (rc == OCP_OK)
-        rc = pq_writer_write_batch(w, data, NROWS, &err);
-    if (rc == OCP_OK)
-        rc = pq_writer_close(w, &err);
-    else
-        pq_writer_abort(w);
-    if (rc != OCP_OK)
-        fprintf(stderr, "writer: %s\n", err.message);
-    return rc;
+    return pqt_write_file(path, &schema, &opt, data, NROWS);
 }
 
 /* ---- reading them --------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include "ocpagg/parquet.h"
 #include "ocpagg/pq_writer.h"
 #include "ocpagg/text.h"
+#include "pq_testwrite.h"
 #include "testlib.h"
 
 #define NROWS 64
@@ -83,9 +84,6 @@ static int write_ns(const char *path, const struct nsfile *o)
     struct pq_column_desc cols[3];
     struct pq_column_data data[3];
     struct pq_write_options opt;
-    struct pq_writer *w = NULL;
-    struct ocp_error err;
-    int rc;
 
     for (int i = 0; i < NROWS; i++) {
         snprintf(ns_buf[i], sizeof ns_buf[i], "project-%d", i % 5);
@@ -129,18 +127,8 @@ static int write_ns(const char *path, const struct nsfile *o)
     opt.dictionary = o->dict;
     {
         struct pq_schema_desc schema = {3, cols};
-        ocp_error_clear(&err);
-        rc = pq_writer_create(path, &schema, &opt, &w, &err);
-        if (rc == OCP_OK)
-            rc = pq_writer_write_batch(w, data, NROWS, &err);
-        if (rc == OCP_OK)
-            rc = pq_writer_close(w, &err);
-        else
-            pq_writer_abort(w);
+        return pqt_write_file(path, &schema, &opt, data, NROWS);
     }
-    if (rc != OCP_OK)
-        fprintf(stderr, "writer: %s\n", err.message);
-    return rc;
 }
 
 /* Opens path (opt NULL: the defaults) and reads the whole table; returns

@@ -125,8 +125,8 @@ static void test_stale_temps(void)
 {
     struct rpt_table t;
     struct ocp_error err;
-    char host[256], path[512], dead[700], deaddir[700], deadpq[700], live[700], other[700],
-        self[700], unrelated[700], f[800];
+    char host[256], path[512], dead[1024], deaddir[1024], deadpq[1024], live[1024], other[1024],
+        self[1024], unrelated[1024], f[1200];
     long d1 = dead_pid(), d2 = dead_pid();
 
     build(&t, 10, 40);
@@ -332,7 +332,7 @@ static void test_partitioned_roundtrip(void)
     /* A leftover tree with this process's own name (a dead run that had
      * our PID) does not stop the run and does not end up in the report. */
     {
-        char own[700], junk[800], host[256];
+        char own[1024], junk[1200], host[256];
         gethostname(host, sizeof host);
         host[sizeof host - 1] = '\0';
         snprintf(own, sizeof own, "%s.tmp.%s.%ld", root, host, (long)getpid());
@@ -567,7 +567,7 @@ static void test_shared_parts(void)
     struct rpt_share sh;
     struct rpt_part part[2];
     struct rpt_part_room room;
-    struct rpt_buf carry = {NULL, 0, 0};
+    struct rpt_buf carry = {0};
     const char *handed = NULL;
     struct ocp_error err;
     char path[512];
@@ -737,7 +737,7 @@ static void count_move(void *ctx)
 static void test_part_inplace(void)
 {
     struct day_file f;
-    struct rpt_buf text = {NULL, 0, 0};
+    struct rpt_buf text = {0};
     struct ocp_error err;
     size_t gone = 0, pos, taken, slice = (size_t)3 << 20, at;
     int64_t off;
@@ -803,7 +803,7 @@ static void test_part_inplace(void)
 static void test_part_marks(void)
 {
     struct day_file f;
-    struct rpt_buf a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    struct rpt_buf a = {0}, b = {0};
     struct ocp_error err;
     size_t half, pa, pb, taken;
     int64_t off;
@@ -849,7 +849,7 @@ static void test_part_marks(void)
 static void test_part_inplace_unplaced(void)
 {
     struct day_file f;
-    struct rpt_buf text = {NULL, 0, 0};
+    struct rpt_buf text = {0};
     struct ocp_error err;
     size_t pos, taken;
 

@@ -110,6 +110,7 @@ int cfg_set(struct cfg *c, const char *key, const char *value, struct ocp_error 
     struct cfg_where w = {"command line", key};
     enum cfg_key k = CK_NONE;
     const char *s = key;
+    size_t vlen, bad;
     int rc;
 
     /* Walk the dotted path one section at a time, so "input.tables.x"
@@ -128,12 +129,13 @@ int cfg_set(struct cfg *c, const char *key, const char *value, struct ocp_error 
     }
     if (value == NULL)
         value = "";
+    vlen = strlen(value);
     /* What the config file holds is UTF-8 (libyaml checks it); so must
      * what the command line sets, or it would reach the report. */
-    if (txt_utf8_invalid_at(value, strlen(value)) < strlen(value))
-        return cfg_fail(err, &w, "is not UTF-8 text (byte %zu)",
-                        txt_utf8_invalid_at(value, strlen(value)));
-    rc = cfg_apply_text(c, k, value, strlen(value), &w, err);
+    bad = txt_utf8_invalid_at(value, vlen);
+    if (bad < vlen)
+        return cfg_fail(err, &w, "is not UTF-8 text (byte %zu)", bad);
+    rc = cfg_apply_text(c, k, value, vlen, &w, err);
     if (rc == OCP_OK)
         rc = cfg_derive(c, err);
     return rc;

@@ -128,7 +128,7 @@ static int scalar_text(struct walk *wk, yaml_node_t *node, const struct cfg_wher
                        size_t *len, int *is_null)
 {
     const char *v = (const char *)node->data.scalar.value;
-    size_t vlen = node->data.scalar.length;
+    size_t vlen = node->data.scalar.length, at;
     struct cfg_buf b;
     int rc;
 
@@ -157,8 +157,8 @@ static int scalar_text(struct walk *wk, yaml_node_t *node, const struct cfg_wher
     *is_null = *len == 0;
     /* libyaml checked the file's bytes; a ${VAR} can bring in others,
      * which would reach the report (and Parquet strings must be UTF-8). */
-    if (txt_utf8_invalid_at(*text, *len) < *len) {
-        size_t at = txt_utf8_invalid_at(*text, *len);
+    at = txt_utf8_invalid_at(*text, *len);
+    if (at < *len) {
         free(*text);
         *text = NULL;
         return cfg_fail(wk->err, w, "is not UTF-8 text after ${...} (byte %zu)", at);

@@ -548,7 +548,7 @@ int h5_table_open(struct h5_file *f, enum ocp_table table, const char *group, st
         return ocp_error_set(err, OCP_ERR_SOFTWARE, f->path, -1, NULL, "h5_table_open: bad table");
     /* Only a table that is definitely absent is "missing" (66); a lookup
      * that fails means the file's link tables are damaged. */
-    found = group[0] == '\0' ? 0 : h5i_path_exists(f->fid, group);
+    found = h5i_path_exists(f->fid, group);
     if (found < 0) {
         char what[300];
         snprintf(what, sizeof what,

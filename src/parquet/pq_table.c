@@ -8,6 +8,13 @@
 #include <math.h>
 #include <string.h>
 
+/* Text: a BYTE_ARRAY that is not a DECIMAL (flat columns, and a label
+ * MAP's key and value). */
+static int is_text(const struct pq_colinfo *c)
+{
+    return c->type == PQ_BYTE_ARRAY && c->logical != PQ_LT_DECIMAL;
+}
+
 /* Why a leaf cannot serve as a column of a kind, or NULL when it can. */
 static const char *unusable(const struct pq_colinfo *c, enum ocp_kind kind)
 {
@@ -39,16 +46,11 @@ static const char *unusable(const struct pq_colinfo *c, enum ocp_kind kind)
         return "is not numeric";
     case OCP_KIND_STRING:
     case OCP_KIND_LABELS:
-        if (c->type == PQ_BYTE_ARRAY && c->logical != PQ_LT_DECIMAL)
+        if (is_text(c))
             return NULL;
         return kind == OCP_KIND_LABELS ? "is not text or a MAP" : "is not text";
     }
     return "has an unknown kind";
-}
-
-static int is_text(const struct pq_colinfo *c)
-{
-    return c->type == PQ_BYTE_ARRAY && c->logical != PQ_LT_DECIMAL;
 }
 
 /* The key or value leaf of a label MAP that is not text, or NULL.  Labels

@@ -39,10 +39,17 @@
 #include "ocpagg/text.h"
 
 static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t continued = 0;
 
 static void on_signal(int sig)
 {
     stop_requested = sig;
+}
+
+static void on_continue(int sig)
+{
+    (void)sig;
+    continued = 1;
 }
 
 static void install_signals(void)
@@ -54,6 +61,12 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* SIGCONT is how a launcher starts ending a job (transport.h): the
+     * next poll looks for peers that have died.  It must not break the
+     * system call it lands in. */
+    sa.sa_handler = on_continue;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCONT, &sa, NULL);
 }
 
 /* Finish settings and constant columns from the config; the arrays are
@@ -656,7 +669,7 @@ int main(int argc, char **argv)
     if (rc == OCP_OK)
         rc = fault_init(r->rank, &err);
     if (rc == OCP_OK &&
-        tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested, r->opt.stall_seconds) != OCP_OK)
+        tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested, &continued, r->opt.stall_seconds) != OCP_OK)
         rc = OCP_ERR_OSERR;
     r->tp.cleanup = abort_stream;
     r->tp.cleanup_ctx = r;

@@ -52,21 +52,32 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
-int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal, double stall_seconds)
+int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal,
+            volatile sig_atomic_t *woken, double stall_seconds)
 {
     int i;
     memset(t, 0, sizeof *t);
     t->comm = comm;
     MPI_Comm_rank(comm, &t->rank);
     MPI_Comm_size(comm, &t->nranks);
+    /* A collective: a rank that cannot take part would leave the others
+     * waiting, so it ends the job (a few bytes of memory at start-up). */
+    if (live_init(&t->live, comm) != 0) {
+        fprintf(stderr, "ocpagg: rank %d: out of memory starting the job\n", t->rank);
+        MPI_Abort(comm, OCP_ERR_OSERR);
+        _exit(OCP_ERR_OSERR);
+    }
     t->signal = signal;
+    t->woken = woken;
     t->stall_seconds = stall_seconds > 0 ? stall_seconds : 0;
     t->hb_interval = t->stall_seconds / 8 < 0.25 ? t->stall_seconds / 8 : 0.25;
     t->hb_req = MPI_REQUEST_NULL;
     t->alert_rreq = MPI_REQUEST_NULL;
     t->alert_sreq = malloc((size_t)t->nranks * sizeof *t->alert_sreq);
-    if (t->alert_sreq == NULL)
+    if (t->alert_sreq == NULL) {
+        live_release(&t->live);
         return OCP_ERR_OSERR;
+    }
     for (i = 0; i < t->nranks; i++)
         t->alert_sreq[i] = MPI_REQUEST_NULL;
     if (t->nranks > 1 && MPI_Irecv(&t->alert_in, (int)sizeof t->alert_in, MPI_BYTE, MPI_ANY_SOURCE,
@@ -110,6 +121,33 @@ void tp_alert(struct tp *t, int code, const char *text)
         if (r != t->rank)
             MPI_Isend(&t->alert_out, (int)sizeof t->alert_out, MPI_BYTE, r, TAG_ALERT, t->comm,
                       &t->alert_sreq[r]);
+}
+
+/* Leaves the job now, without the agreement, after the cleanup (rank 0's
+ * temporary report).  The launcher ends the rest of the job and gives its
+ * own exit code. */
+static void leave(struct tp *t, const char *why)
+{
+    if (!t->signal_cleaned && t->cleanup != NULL)
+        t->cleanup(t->cleanup_ctx);
+    t->signal_cleaned = 1;
+    if (why != NULL)
+        fprintf(stderr, "ocpagg: rank %d: %s\n", t->rank, why);
+    fflush(stderr);
+    _exit(OCP_ERR_INTERRUPTED);
+}
+
+/* After a SIGCONT: a local peer that has ended means the launcher is
+ * ending the job (liveness.h).  Which rank died first cannot be told
+ * here (a peer that saw it may have left already), and the launcher
+ * names it; rank 0 says why the job ends without a report. */
+static void check_peers(struct tp *t)
+{
+    if (live_first_gone(&t->live) < 0)
+        return;
+    leave(t, t->rank == 0 ? "a rank of this job has ended without a word (killed or crashed; "
+                            "the launcher names it); leaving the job, no report written"
+                          : NULL);
 }
 
 /* A peer said it stopped the job for a stall: leave now (after cleanup),
@@ -200,6 +238,10 @@ int tp_poll(struct tp *t)
         }
         return t->signal != NULL && *t->signal != 0;
     }
+    if (t->woken != NULL && *t->woken) {
+        *t->woken = 0;
+        check_peers(t);
+    }
     if (t->armed)
         watchdog(t);
     while (t->alert_rreq != MPI_REQUEST_NULL) {
@@ -221,6 +263,7 @@ int tp_poll(struct tp *t)
          * follows its SIGTERM with SIGKILL a second later: remove the
          * temporary report now rather than at the end. */
         t->signal_cleaned = 1;
+        t->signal_at = now_seconds();
         if (t->cleanup != NULL)
             t->cleanup(t->cleanup_ctx);
     }
@@ -230,6 +273,19 @@ int tp_poll(struct tp *t)
         tp_alert(t, OCP_ERR_INTERRUPTED, text);
     }
     return t->peer_stop || (t->signal != NULL && *t->signal != 0);
+}
+
+/* This rank has its own stop signal and some peer has not answered for
+ * TP_STOP_GRACE seconds: most likely it died and the launcher is ending
+ * the job.  Rank 0 says so, for every rank. */
+static void give_up(struct tp *t)
+{
+    char why[160];
+
+    snprintf(why, sizeof why,
+             "stopped by signal %d; not every rank answered within %.1f s, leaving without them",
+             (int)*t->signal, TP_STOP_GRACE);
+    leave(t, t->rank == 0 ? why : NULL);
 }
 
 int tp_wait(struct tp *t, MPI_Request *req)
@@ -251,6 +307,8 @@ int tp_wait(struct tp *t, MPI_Request *req)
             if (now - last >= 0.005) {
                 last = now;
                 tp_poll(t);
+                if (t->signal_at > 0 && now - t->signal_at > TP_STOP_GRACE)
+                    give_up(t);
             }
         }
         sched_yield();
@@ -681,6 +739,7 @@ void tp_finalize(struct tp *t)
     if (t->nranks < 2) {
         free(t->alert_sreq);
         t->alert_sreq = NULL;
+        live_release(&t->live);
         return;
     }
     /* How many alerts and heartbeats each rank sent; the heartbeat counts
@@ -717,4 +776,5 @@ void tp_finalize(struct tp *t)
     MPI_Waitall(t->nranks, t->alert_sreq, MPI_STATUSES_IGNORE);
     free(t->alert_sreq);
     t->alert_sreq = NULL;
+    live_release(&t->live);
 }

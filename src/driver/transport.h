@@ -29,7 +29,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "driver/liveness.h"
 #include "ocpagg/error.h"
+
+/* How long a rank that has its own stop signal waits for the others'
+ * answers before it leaves without them (exit 75).  The peers that live
+ * answer within a poll interval; one that died without a word never does,
+ * and the launcher's SIGKILL would come a second after its SIGTERM (Open
+ * MPI) or much later (Slurm's KillWait). */
+#define TP_STOP_GRACE 0.5
 
 /* Status of a rank that stopped because a peer failed or asked to stop.
  * Never an exit code: the agreement replaces it with the peer's code. */
@@ -55,6 +63,9 @@ struct tp {
     MPI_Comm comm;
     int rank, nranks;
     volatile sig_atomic_t *signal; /* set by the signal handlers */
+    volatile sig_atomic_t *woken;  /* set by the SIGCONT handler */
+    double signal_at;              /* when this rank first saw its signal */
+    struct live live;              /* which peers share this host */
     /* alerts */
     MPI_Request alert_rreq;
     struct tp_alert alert_in, alert_out, first;
@@ -73,10 +84,13 @@ struct tp {
     void *cleanup_ctx;
 };
 
-/* Sets up the transport on comm and posts the alert receive.  signal
- * points to the flag the signal handlers set (the signal number).
- * stall_seconds 0 turns the watchdog off. */
-int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal, double stall_seconds);
+/* Collective: sets up the transport on comm, learns which peers share
+ * this host (liveness.h) and posts the alert receive.  signal points to
+ * the flag the stop signals' handlers set (the signal number), woken to
+ * the one SIGCONT's handler sets.  stall_seconds 0 turns the watchdog
+ * off. */
+int tp_init(struct tp *t, MPI_Comm comm, volatile sig_atomic_t *signal,
+            volatile sig_atomic_t *woken, double stall_seconds);
 
 /* Starts the watchdog (after the plan, whose length depends on rank 0's
  * metadata reads and is not guarded). */
@@ -104,7 +118,9 @@ void tp_failed(struct tp *t, int rc, const struct ocp_error *err);
 /* Tells every peer that this rank failed (once; later calls do nothing). */
 void tp_alert(struct tp *t, int code, const char *text);
 
-/* Waits for a request while polling (so the watchdog runs). */
+/* Waits for a request while polling (so the watchdog runs).  A rank
+ * with its own stop signal that is still waiting TP_STOP_GRACE seconds
+ * later cleans up and exits 75 without the others. */
 int tp_wait(struct tp *t, MPI_Request *req);
 
 /* Sends len bytes to `to` with this rank's status.  A non-OK status sends

@@ -15,6 +15,14 @@
 #      --stall-seconds 2: the watchdog covers the plan phase too (it once
 #      started only after it, and the job hung);
 #   4. SIGTERM to mpirun at 3 ranks: the job ends within 3 s, nothing left.
+#   5. SIGKILL to rank 2 of 3 while reading: every other rank's process
+#      ends within 1 s (they see the dead peer at mpirun's SIGCONT), the
+#      job within 3 s with mpirun's code, rank 0 says why;
+#   6. rank 1 SIGSTOPped, then SIGTERM to rank 2, no watchdog: rank 2
+#      cannot finish the agreement with the stopped rank, leaves after
+#      its grace (0.5 s) with 75, and the launcher's SIGCONT lets ranks 0
+#      and 1 see that it is gone: the job ends within 3 s with 75 (it
+#      once waited for rank 1 for ever).
 # The dataset takes several seconds to read, so a job that waited for the
 # full run would miss every bound.  Nothing may be left in the report
 # folder.
@@ -97,13 +105,13 @@ start() {
 
 # rank_pid R: the process of rank R of this test's job.
 rank_pid() {
-    local env pid
-    for env in /proc/[0-9]*/environ; do
-        pid=${env#/proc/}
-        pid=${pid%/environ}
-        [[ $(cat "/proc/$pid/comm" 2> /dev/null) == ocpagg ]] || continue
-        tr '\0' '\n' < "$env" 2> /dev/null | grep -q "^OCPAGG_KILL_TAG=$WORK\$" || continue
-        if tr '\0' '\n' < "$env" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+    local pid
+    for pid in $(pgrep -x ocpagg); do
+        # A process that ends meanwhile has no environment to read.
+        { tr '\0' '\n' < "/proc/$pid/environ"; } 2> /dev/null |
+            grep -q "^OCPAGG_KILL_TAG=$WORK\$" || continue
+        if { tr '\0' '\n' < "/proc/$pid/environ"; } 2> /dev/null |
+            grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
             echo "$pid"
             return 0
         fi
@@ -213,6 +221,57 @@ wait_job term-mpirun 3
 [[ $rc -ne 0 ]] || fail "term-mpirun: exit 0"
 nothing_left term-mpirun
 echo "ok: SIGTERM to mpirun at 3 ranks ends the job in $took s (mpirun's exit $rc), nothing left"
+passed=$((passed + 1))
+
+# ranks_gone LIMIT PID...: waits at most LIMIT s until none of these
+# processes runs (a zombie has ended); sets gone_after.
+ranks_gone() {
+    local limit=$1 t0 pid state running
+    shift
+    t0=$(now)
+    while :; do
+        running=0
+        for pid in "$@"; do
+            state=$(sed 's/.*) //' "/proc/$pid/stat" 2> /dev/null | cut -c1)
+            [[ -n $state && $state != Z && $state != X ]] && running=1
+        done
+        gone_after=$(elapsed "$t0" "$(now)")
+        [[ $running -eq 1 ]] || return 0
+        longer "$gone_after" "$limit" && return 1
+        sleep 0.01
+    done
+}
+
+# 5. SIGKILL to rank 2 of 3 while reading.
+start kill 3
+victim=$(rank_pid 2) || fail "kill: cannot find rank 2"
+others=$(rank_pid 0) && others="$others $(rank_pid 1)" || fail "kill: cannot find ranks 0 and 1"
+kill -KILL "$victim"
+# shellcheck disable=SC2086 # two pids
+ranks_gone 1 $others || { cat "$WORK/kill.err" >&2; fail "kill: ranks still running 1 s after rank 2 died"; }
+wait_job kill 3
+[[ $rc -ne 0 ]] || fail "kill: exit 0 after rank 2 died"
+grep -q "rank 2 with PID" "$WORK/kill.err" || { cat "$WORK/kill.err" >&2; fail "kill: rank 2 not named"; }
+grep -qF "ocpagg: rank 0: a rank of this job has ended without a word" "$WORK/kill.err" ||
+    { cat "$WORK/kill.err" >&2; fail "kill: rank 0 does not say why it left"; }
+nothing_left kill
+echo "ok: SIGKILL to rank 2: the other ranks ended $gone_after s later, mpirun $took s after that (exit $rc)"
+passed=$((passed + 1))
+
+# 6. A stopped rank 1 and SIGTERM to rank 2, no watchdog.
+start stopterm 3
+first=$(rank_pid 0) || fail "stopterm: cannot find rank 0"
+stopped=$(rank_pid 1) || fail "stopterm: cannot find rank 1"
+victim=$(rank_pid 2) || fail "stopterm: cannot find rank 2"
+kill -STOP "$stopped"
+sleep 0.2
+kill -TERM "$victim"
+wait_job stopterm 3
+kill -KILL "$stopped" 2> /dev/null || true
+[[ $rc -eq 75 ]] || { cat "$WORK/stopterm.err" >&2; fail "stopterm: exit $rc, want 75"; }
+ranks_gone 1 "$first" "$stopped" "$victim" || fail "stopterm: ranks left running"
+nothing_left stopterm
+echo "ok: SIGTERM to rank 2 while rank 1 is stopped ends the job in $took s, exit 75"
 passed=$((passed + 1))
 
 echo "$passed passed, 0 failed"

@@ -65,6 +65,10 @@ struct cfg_node_role {
  * groups per rank on Koku-shaped data). */
 #define CFG_WINDOW_ROWS_DEFAULT INT64_C(12582912)
 
+/* The most threads a rank runs: the bound of `threads` and of OpenMP's
+ * default that `threads: 0` takes. */
+#define CFG_THREADS_MAX 4096
+
 struct cfg {
     char *cluster_id, *cluster_alias, *source_uuid;
     int64_t report_period_id;
@@ -88,7 +92,7 @@ struct cfg {
     /* Room of the three lists above (cfg_lists.c grows them by doubling;
      * 0 or any value up to the room is safe, never more). */
     size_t tag_keys_cap, cost_categories_cap, node_roles_cap;
-    int threads; /* per rank; 0 = the OpenMP default */
+    int threads; /* per rank, at most CFG_THREADS_MAX; 0 = the OpenMP default */
     int64_t chunk_rows;
     int64_t window_rows; /* input rows per rank in one window of days; 0: one window */
     int strict;
@@ -96,6 +100,7 @@ struct cfg {
     char *output_path;
     enum cfg_output_format output_format;
     char *summary_path;
+    int summary_derived; /* 1: summary_path came from output_path (not serialized) */
     int output_partitioned;
     int output_shared_write; /* 1 (default): CSV days written by their ranks */
     double progress_seconds; /* 0 = no progress lines */

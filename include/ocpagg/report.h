@@ -522,7 +522,18 @@ struct rpt_output_spec {
     int partitioned;                        /* report_path is a folder */
     const char *const *inputs;              /* input files and folders */
     size_t ninputs;
+    /* Outputs whose name the user did not write (derived from another
+     * key, named here): an existing non-empty file there is replaced only
+     * when it begins with the mark, the first bytes ocpagg writes into
+     * such a file.  NULL: the name was given, the file is the user's to
+     * replace. */
+    const char *report_derived_from, *report_mark;
+    const char *summary_derived_from, *summary_mark;
 };
+
+/* The first bytes of every run summary ocpagg writes (the mark for a
+ * derived summary name). */
+#define RPT_SUMMARY_MARK "{\n  \"ocpagg_version\":"
 
 /* Checks that the report and summary can be this run's own outputs: each
  * is a regular file (a folder for a partitioned report) or absent, in an
@@ -534,9 +545,26 @@ struct rpt_output_spec {
  * Also refused (OCP_ERR_CONFIG): a last path component that is a symbolic
  * link (links in the folders above are followed; docs/config.md), a
  * partitioned report folder that holds an input, a summary inside the
- * report folder.  summary_path may be NULL; a missing input is skipped
- * (the planner reports it). */
+ * report folder, an existing partitioned report folder that holds
+ * anything but what a partitioned report writes (it is replaced as a
+ * whole: `source=…/year=…/month=…/day=…/ocpagg_summary_….parquet`, and
+ * nothing else), and an existing file under a derived name that does
+ * not begin with its mark (the spec's *_derived_from).  summary_path may
+ * be NULL; a missing input is skipped (the planner reports it). */
 int rpt_output_check(const struct rpt_output_spec *spec, struct ocp_error *err);
+
+/* Claims output `path` (named by config key `key`) for this process, so
+ * that a second run on this host writing the same output fails up front
+ * (OCP_ERR_CANTCREAT, "another ocpagg run on this host is writing …")
+ * instead of mixing its report with this run's summary.  The claim is an
+ * abstract Unix socket (no file), held until rpt_output_unclaim or the
+ * process's end; *fd is -1 where none could be taken for another reason
+ * than a holder (then the run goes on unclaimed).  Not seen: runs on
+ * other hosts or in other network namespaces. */
+int rpt_output_claim(const char *path, const char *key, int *fd, struct ocp_error *err);
+
+/* Gives a claim up; *fd becomes -1.  Safe on -1. */
+void rpt_output_unclaim(int *fd);
 
 #ifdef __cplusplus
 }

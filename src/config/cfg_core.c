@@ -101,6 +101,7 @@ int cfg_derive(struct cfg *c, struct ocp_error *err)
         c->summary_path = cfg_default_summary(c->output_path);
         if (c->summary_path == NULL)
             return cfg_oom(err, &w);
+        c->summary_derived = 1;
     }
     return OCP_OK;
 }

@@ -76,8 +76,8 @@ enum cfg_shape {
     CS_MAP      /* a mapping of free names to values (node_roles) */
 };
 
-/* Limits on numeric keys, shared by the setters and cfg_validate. */
-#define CFG_THREADS_MAX 4096
+/* Limits on numeric keys, shared by the setters and cfg_validate
+ * (CFG_THREADS_MAX is in config.h: the driver bounds OpenMP's default). */
 #define CFG_CHUNK_ROWS_MIN 1024
 /* 2^28: the most entries the Parquet reader decodes in one call
  * (pq_column.c MAX_ENTRIES); a larger chunk could never be read. */

@@ -547,7 +547,8 @@ int cfg_apply_text(struct cfg *c, enum cfg_key key, const char *text, size_t len
         return cfg_set_string(&c->source_uuid, norm, 36, w, err);
     }
     case CK_REPORT_PERIOD_ID:
-        return set_ranged(&c->report_period_id, text, len, INT64_MIN, INT64_MAX, w, err);
+        /* Koku's reporting_ocpusagereportperiod.id: a serial, 1 on. */
+        return set_ranged(&c->report_period_id, text, len, 1, INT32_MAX, w, err);
     case CK_START_DATE: return set_date(&c->has_start_date, &c->start_date, text, len, w, err);
     case CK_END_DATE: return set_date(&c->has_end_date, &c->end_date, text, len, w, err);
     case CK_INPUT_FORMAT:

@@ -392,6 +392,11 @@ static int walk_roles(struct walk *wk, yaml_node_t *map, const char *path)
         cfg_pathf(npath, sizeof npath, "%s", path);
         if ((rc = key_text(k, &w, wk->err, &node, &nlen)) != OCP_OK)
             break;
+        /* `~: master` or `null: master` is YAML's null, not a node name
+         * (Kubernetes names have no such spelling). */
+        if (is_null_node(k))
+            return cfg_fail(wk->err, &w, "expected a node name, got null ('%.*s')", (int)nlen,
+                            node);
         join(npath, path, node, nlen);
         if (v == NULL || v->type != YAML_SCALAR_NODE)
             return cfg_fail(wk->err, &w, "expected a role, got %s", v ? shape_word(v) : "nothing");

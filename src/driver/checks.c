@@ -11,12 +11,14 @@
 #include <string.h>
 
 #include "driver/run.h"
+#include "ocpagg/aws.h"
 
-/* Rank 0: the outputs must be this run's own before any heavy work. */
-int check_outputs(struct run *r, struct ocp_error *err)
+/* The output paths against each other, the inputs and what is there. */
+static int check_paths(struct run *r, struct ocp_error *err)
 {
     struct rpt_output_spec spec;
     const char **inputs = malloc((r->plan.nfiles + 2) * sizeof *inputs);
+    char aws_mark[128];
     size_t i;
     int rc;
 
@@ -38,6 +40,10 @@ int check_outputs(struct run *r, struct ocp_error *err)
         spec.report_key = "output.path";
         spec.summary_path = r->cfg.summary_path;
         spec.summary_key = "output.summary";
+        if (r->cfg.summary_derived) {
+            spec.summary_derived_from = "output.path";
+            spec.summary_mark = RPT_SUMMARY_MARK;
+        }
     }
     spec.partitioned = r->cfg.output_format == CFG_OUTPUT_PARQUET && r->cfg.output_partitioned;
     spec.inputs = inputs;
@@ -57,12 +63,25 @@ int check_outputs(struct run *r, struct ocp_error *err)
         if (aws == NULL)
             rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
         if (rc == OCP_OK) {
+            size_t n = strlen(aws);
             spec.report_path = aws;
             spec.report_key = "aws.output";
             spec.partitioned = 0;
             spec.summary_path = r->cfg.summary_path;
             spec.summary_key = "output.summary";
+            /* Its default name comes from output.path: an existing file
+             * there must be an earlier AWS report (Parquet's magic, or
+             * the CSV header's first columns). */
+            if (r->cfg.aws_output == NULL) {
+                snprintf(aws_mark, sizeof aws_mark, "%s,%s,", aws_column_names[0],
+                         aws_column_names[1]);
+                spec.report_derived_from = "output.path";
+                spec.report_mark =
+                    n > 8 && strcmp(aws + n - 8, ".parquet") == 0 ? "PAR1" : aws_mark;
+            }
             rc = rpt_output_check(&spec, err);
+            spec.report_derived_from = spec.report_mark = NULL;
+            spec.summary_derived_from = spec.summary_mark = NULL;
         }
         if (rc == OCP_OK && !r->enc.postgres) {
             int partitioned =
@@ -77,6 +96,32 @@ int check_outputs(struct run *r, struct ocp_error *err)
         free(aws);
     }
     free(inputs);
+    return rc;
+}
+
+/* Rank 0: the outputs must be this run's own before any heavy work, and
+ * no other run on this host may be writing them (a report with another
+ * run's summary otherwise).  Claimed once every check passed. */
+int check_outputs(struct run *r, struct ocp_error *err)
+{
+    int rc = check_paths(r, err);
+    char *aws = NULL;
+
+    if (rc == OCP_OK && r->enc.postgres)
+        rc = rpt_output_claim(r->cfg.summary_path, "output.summary", &r->claims[1], err);
+    if (rc == OCP_OK && !r->enc.postgres) {
+        rc = rpt_output_claim(r->cfg.output_path, "output.path", &r->claims[0], err);
+        if (rc == OCP_OK)
+            rc = rpt_output_claim(r->cfg.summary_path, "output.summary", &r->claims[1], err);
+    }
+    if (rc == OCP_OK && r->cfg.aws_source_uuid != NULL &&
+        (!r->enc.postgres || r->cfg.aws_output != NULL)) {
+        if ((aws = cfg_aws_output_path(&r->cfg)) == NULL)
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
+        else
+            rc = rpt_output_claim(aws, "aws.output", &r->claims[2], err);
+        free(aws);
+    }
     return rc;
 }
 
@@ -145,7 +190,7 @@ int check_threads(int nthreads, struct ocp_error *err)
         return OCP_OK;
     th = calloc((size_t)nthreads, sizeof *th);
     if (th == NULL)
-        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads", "out of memory");
+        return ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory");
     pthread_attr_init(&attr);
     if (ss != NULL) {
         char *end;
@@ -163,8 +208,8 @@ int check_threads(int nthreads, struct ocp_error *err)
     for (i = 1; i < nthreads; i++) {
         int e = pthread_create(&th[i], &attr, idle_thread, NULL);
         if (e != 0) {
-            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, "threads",
-                               "cannot start %d threads (%s); lower threads or "
+            rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL,
+                               "cannot start %d threads (%s); lower the key 'threads' or "
                                "OMP_NUM_THREADS",
                                nthreads, strerror(e));
             break;

@@ -104,6 +104,13 @@ int live_first_gone(const struct live *l)
     return -1;
 }
 
+int live_rank_gone(const struct live *l, int r)
+{
+    if (l->local == NULL || r < 0 || r >= l->nranks || !l->local[r])
+        return -1;
+    return gone(l->pid[r]);
+}
+
 void live_release(struct live *l)
 {
     free(l->pid);

@@ -39,6 +39,10 @@ int live_init(struct live *l, MPI_Comm comm);
  * such process, or a zombie), or -1 when every local peer still runs. */
 int live_first_gone(const struct live *l);
 
+/* Whether rank r has ended: 1 ended, 0 still runs, -1 cannot be told
+ * (not in this process space). */
+int live_rank_gone(const struct live *l, int r);
+
 /* Frees the arrays; the struct may be released twice. */
 void live_release(struct live *l);
 

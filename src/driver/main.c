@@ -182,6 +182,13 @@ static int phase_config(struct run *r, struct ocp_error *err)
         rc = ocp_error_set(err, OCP_ERR_OSERR, NULL, -1, NULL, "out of memory adding %zu tag keys",
                            r->cfg.n_tag_keys);
     r->nthreads = r->cfg.threads > 0 ? r->cfg.threads : omp_get_max_threads();
+    /* threads: 0 takes OpenMP's number (OMP_NUM_THREADS), which the key's
+     * own bound did not see. */
+    if (rc == OCP_OK && r->nthreads > CFG_THREADS_MAX)
+        rc = ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL,
+                           "key 'threads': 0 takes OpenMP's %d threads (OMP_NUM_THREADS), more "
+                           "than %d",
+                           r->nthreads, CFG_THREADS_MAX);
     if (rc == OCP_OK)
         rc = check_threads(r->nthreads, err);
     if (rc == OCP_OK)
@@ -639,7 +646,7 @@ static int phase_write(struct run *r, struct ocp_error *err)
 
 int main(int argc, char **argv)
 {
-    static struct run run;
+    static struct run run = {.claims = {-1, -1, -1}};
     struct run *r = &run;
     struct ocp_error err;
     char msg[512] = "";
@@ -668,8 +675,8 @@ int main(int argc, char **argv)
     rc = options_parse(argc, argv, &r->opt, msg, sizeof msg);
     if (rc == OCP_OK)
         rc = fault_init(r->rank, &err);
-    if (rc == OCP_OK &&
-        tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested, &continued, r->opt.stall_seconds) != OCP_OK)
+    if (rc == OCP_OK && tp_init(&r->tp, MPI_COMM_WORLD, &stop_requested, &continued,
+                                r->opt.stall_seconds) != OCP_OK)
         rc = OCP_ERR_OSERR;
     r->tp.cleanup = abort_stream;
     r->tp.cleanup_ctx = r;
@@ -749,6 +756,8 @@ done:
     lbl_keys_release(&r->keys);
     cfg_release(&r->cfg);
     options_release(&r->opt);
+    for (size_t i = 0; i < sizeof r->claims / sizeof r->claims[0]; i++)
+        rpt_output_unclaim(&r->claims[i]);
     runtime_finalize();
     return rc;
 }

@@ -27,6 +27,9 @@ struct roles_log;
 
 /* Everything one run holds, so the phases are small functions. */
 struct run {
+    /* Rank 0's claims on its output files (rpt_output_claim), -1 when
+     * none: the report, the summary, the AWS report. */
+    int claims[3];
     int64_t moving_groups; /* groups this rank sent in the shuffle */
     uint64_t moved_bytes;  /* and their serialized bytes */
     /* Windows of days, worked through one after the other (plan_windows);

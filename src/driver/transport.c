@@ -123,9 +123,18 @@ void tp_alert(struct tp *t, int code, const char *text)
                       &t->alert_sreq[r]);
 }
 
+/* How long a rank that leaves waits for rank 0 (of its own host) to have
+ * left first. */
+#define TP_LEAVE_AFTER_RANK0 2.0
+
 /* Leaves the job now, without the agreement, after the cleanup (rank 0's
  * temporary report).  The launcher ends the rest of the job and gives its
- * own exit code. */
+ * own exit code.  Rank 0 goes first: Open MPI's mpirun sends SIGKILL as
+ * soon as a second rank of a dying job ends (each rank's end cuts its
+ * waits short), which would catch rank 0 before its next poll with its
+ * temporary report still on disk.  So another rank waits (a bounded
+ * time) until a rank 0 of its process space has ended; one elsewhere it
+ * cannot see, and does not wait for. */
 static void leave(struct tp *t, const char *why)
 {
     if (!t->signal_cleaned && t->cleanup != NULL)
@@ -134,6 +143,11 @@ static void leave(struct tp *t, const char *why)
     if (why != NULL)
         fprintf(stderr, "ocpagg: rank %d: %s\n", t->rank, why);
     fflush(stderr);
+    if (t->rank != 0) {
+        double until = now_seconds() + TP_LEAVE_AFTER_RANK0;
+        while (live_rank_gone(&t->live, 0) == 0 && now_seconds() < until)
+            nap();
+    }
     _exit(OCP_ERR_INTERRUPTED);
 }
 
@@ -151,10 +165,10 @@ static void check_peers(struct tp *t)
 }
 
 /* A peer said it stopped the job for a stall: leave now (after cleanup),
- * since the stalled rank cannot take part in any agreement. */
-static void on_stall(struct tp *t, const struct tp_alert *a)
+ * since the stalled rank cannot take part in any agreement.  The peer
+ * printed why; one line for the job, not one per rank. */
+static void on_stall(struct tp *t)
 {
-    fprintf(stderr, "ocpagg: rank %d: ending the job: %s\n", t->rank, a->text);
     tp_abort(t, OCP_ERR_INTERRUPTED);
 }
 
@@ -249,8 +263,13 @@ int tp_poll(struct tp *t)
         if (!done)
             break;
         t->alerts_received++;
+        if (t->alert_in.kind == TP_ALERT_SIGNAL && t->peer_signal_at == 0) {
+            t->peer_signal_at = now_seconds();
+            t->peer_signal_rank = (int)t->alert_in.rank;
+            t->peer_signal = (int)t->alert_in.signal;
+        }
         if (t->alert_in.kind == TP_ALERT_STALL)
-            on_stall(t, &t->alert_in);
+            on_stall(t);
         if (!t->peer_stop) {
             t->peer_stop = 1;
             t->first = t->alert_in;
@@ -280,12 +299,26 @@ int tp_poll(struct tp *t)
  * the job.  Rank 0 says so, for every rank. */
 static void give_up(struct tp *t)
 {
-    char why[160];
+    char why[200];
 
-    snprintf(why, sizeof why,
-             "stopped by signal %d; not every rank answered within %.1f s, leaving without them",
-             (int)*t->signal, TP_STOP_GRACE);
+    if (t->signal != NULL && *t->signal != 0)
+        snprintf(why, sizeof why,
+                 "stopped by signal %d; not every rank answered within %.1f s, leaving without "
+                 "them",
+                 (int)*t->signal, TP_STOP_GRACE);
+    else
+        snprintf(why, sizeof why,
+                 "rank %d stopped by signal %d; not every rank answered within %.1f s, leaving "
+                 "without them",
+                 t->peer_signal_rank, t->peer_signal, TP_STOP_GRACE);
     leave(t, t->rank == 0 ? why : NULL);
+}
+
+/* Whether this rank has waited out its grace after a stop signal. */
+static int grace_over(const struct tp *t, double now)
+{
+    return (t->signal_at > 0 && now - t->signal_at > TP_STOP_GRACE) ||
+           (t->peer_signal_at > 0 && now - t->peer_signal_at > TP_STOP_GRACE);
 }
 
 int tp_wait(struct tp *t, MPI_Request *req)
@@ -307,7 +340,7 @@ int tp_wait(struct tp *t, MPI_Request *req)
             if (now - last >= 0.005) {
                 last = now;
                 tp_poll(t);
-                if (t->signal_at > 0 && now - t->signal_at > TP_STOP_GRACE)
+                if (grace_over(t, now))
                     give_up(t);
             }
         }

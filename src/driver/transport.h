@@ -62,10 +62,12 @@ struct tp_verdict {
 struct tp {
     MPI_Comm comm;
     int rank, nranks;
-    volatile sig_atomic_t *signal; /* set by the signal handlers */
-    volatile sig_atomic_t *woken;  /* set by the SIGCONT handler */
-    double signal_at;              /* when this rank first saw its signal */
-    struct live live;              /* which peers share this host */
+    volatile sig_atomic_t *signal;     /* set by the signal handlers */
+    volatile sig_atomic_t *woken;      /* set by the SIGCONT handler */
+    double signal_at;                  /* when this rank first saw its signal */
+    double peer_signal_at;             /* when it first heard of a peer's */
+    int peer_signal_rank, peer_signal; /* which peer, which signal */
+    struct live live;                  /* which peers share this host */
     /* alerts */
     MPI_Request alert_rreq;
     struct tp_alert alert_in, alert_out, first;
@@ -119,8 +121,9 @@ void tp_failed(struct tp *t, int rc, const struct ocp_error *err);
 void tp_alert(struct tp *t, int code, const char *text);
 
 /* Waits for a request while polling (so the watchdog runs).  A rank
- * with its own stop signal that is still waiting TP_STOP_GRACE seconds
- * later cleans up and exits 75 without the others. */
+ * that has a stop signal, its own or a peer's (an alert), and is still
+ * waiting TP_STOP_GRACE seconds later cleans up and exits 75 without the
+ * others: one of them cannot answer. */
 int tp_wait(struct tp *t, MPI_Request *req);
 
 /* Sends len bytes to `to` with this rank's status.  A non-OK status sends

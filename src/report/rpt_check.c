@@ -11,16 +11,28 @@
  * Symbolic links: an output path whose last component is a symbolic link
  * is refused (the rename would replace the link, not write its target,
  * which is surprising either way); links in the folders above are
- * followed.  docs/config.md says so. */
+ * followed.  docs/config.md says so.
+ *
+ * What the user did not name is not replaced unless ocpagg wrote it: a
+ * partitioned report replaces its whole folder, so an existing folder
+ * must hold nothing but an earlier report's tree; a summary (or AWS
+ * report) under a name derived from output.path must begin as ocpagg
+ * begins such a file. */
 #include "ocpagg/report.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#endif
 
 /* One output, resolved. */
 struct out_info {
@@ -54,6 +66,38 @@ static int same_file(const struct stat *a, const struct stat *b)
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* An existing output the rename cannot replace: immutable or append-only
+ * (chattr +i / +a; root too is refused).  Found here, the run fails in
+ * seconds instead of at its very end.  Where the flags cannot be read
+ * (another system, a file system without them) nothing is said. */
+static int replaceable(const struct out_info *o, const char *path, int is_dir,
+                       struct ocp_error *err)
+{
+#if defined(__linux__) && defined(FS_IOC_GETFLAGS)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | (is_dir ? O_DIRECTORY : 0));
+    int flags = 0;
+
+    if (fd < 0)
+        return OCP_OK;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
+        flags = 0;
+    close(fd);
+    if (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                             "key '%s': %s is %s and cannot be replaced (chattr -%c, or name "
+                             "another)",
+                             o->key, o->path,
+                             (flags & FS_IMMUTABLE_FL) ? "immutable" : "append-only",
+                             (flags & FS_IMMUTABLE_FL) ? 'i' : 'a');
+#else
+    (void)o;
+    (void)path;
+    (void)is_dir;
+    (void)err;
+#endif
+    return OCP_OK;
+}
+
 /* Resolves one output; fails on what it can never be. */
 static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
 {
@@ -61,6 +105,7 @@ static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
     char *copy, *slash, *base;
     char real[PATH_MAX];
     const char *dir;
+    int rc;
 
     if (n == 0)
         return ocp_error_set(err, OCP_ERR_CONFIG, NULL, -1, NULL, "key '%s': empty path", o->key);
@@ -73,16 +118,19 @@ static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
     if (lstat(copy, &o->st) == 0) {
         o->exists = 1;
         if (want_dir ? !S_ISDIR(o->st.st_mode) : !S_ISREG(o->st.st_mode)) {
-            int rc =
-                ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
-                              "key '%s': %s is %s; it must be %s or a new name", o->key, o->path,
-                              kind_of(o->st.st_mode), want_dir ? "a folder" : "a regular file");
+            rc = ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
+                               "key '%s': %s is %s; it must be %s or a new name", o->key, o->path,
+                               kind_of(o->st.st_mode), want_dir ? "a folder" : "a regular file");
+            free(copy);
+            return rc;
+        }
+        if ((rc = replaceable(o, copy, want_dir, err)) != OCP_OK) {
             free(copy);
             return rc;
         }
     } else if (errno != ENOENT) {
-        int rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
-                               "key '%s': cannot inspect %s: %s", o->key, o->path, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                           "key '%s': cannot inspect %s: %s", o->key, o->path, strerror(errno));
         free(copy);
         return rc;
     }
@@ -99,23 +147,22 @@ static int resolve(struct out_info *o, int want_dir, struct ocp_error *err)
         base = slash + 1;
     }
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || base[0] == '\0') {
-        int rc = ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
-                               "key '%s': %s does not name a file", o->key, o->path);
+        rc = ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
+                           "key '%s': %s does not name a file", o->key, o->path);
         free(copy);
         return rc;
     }
     if (realpath(dir, real) == NULL || stat(real, &o->dir_st) != 0 || !S_ISDIR(o->dir_st.st_mode)) {
-        int rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
-                               "key '%s': the folder %s does not exist (%s)", o->key, dir,
-                               strerror(errno ? errno : ENOTDIR));
+        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                           "key '%s': the folder %s does not exist (%s)", o->key, dir,
+                           strerror(errno ? errno : ENOTDIR));
         free(copy);
         return rc;
     }
     /* access() sees read-only mounts and permissions alike. */
     if (access(real, W_OK | X_OK) != 0) {
-        int rc =
-            ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
-                          "key '%s': cannot create files in %s: %s", o->key, dir, strerror(errno));
+        rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                           "key '%s': cannot create files in %s: %s", o->key, dir, strerror(errno));
         free(copy);
         return rc;
     }
@@ -196,6 +243,101 @@ static int against_input(const struct out_info *o, const char *input, int out_is
     return OCP_OK;
 }
 
+/* More entries than any real report tree holds (sources x days): the
+ * walk of a folder that is not a report ends here. */
+#define TREE_MAX_ENTRIES 1000000
+
+static int foreign(const struct out_info *o, const char *entry, const char *why,
+                   struct ocp_error *err)
+{
+    return ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
+                         "key '%s': the folder %s holds %s%s, which no partitioned report "
+                         "writes; the run replaces the folder as a whole, so name a new or "
+                         "empty folder, or move that away",
+                         o->key, o->path, entry, why);
+}
+
+/* Checks that folder dir (level 0: the report folder) holds only what a
+ * partitioned report writes: source=/year=/month=/day= folders and, in
+ * the last, ocpagg_summary_*.parquet files. */
+static int tree_check(const struct out_info *o, const char *dir, int level, size_t *seen,
+                      struct ocp_error *err)
+{
+    static const char *const levels[4] = {"source=", "year=", "month=", "day="};
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int rc = OCP_OK;
+
+    if (d == NULL)
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                             "key '%s': cannot read %s: %s", o->key, dir, strerror(errno));
+    while (rc == OCP_OK && (e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        size_t nl = strlen(name);
+        char *child;
+        struct stat st;
+
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        child = malloc(strlen(dir) + nl + 2);
+        if (child == NULL) {
+            rc = ocp_error_set(err, OCP_ERR_OSERR, o->path, -1, NULL, "out of memory");
+            break;
+        }
+        sprintf(child, "%s/%s", dir, name);
+        if (++*seen > TREE_MAX_ENTRIES)
+            rc = foreign(o, child, " (and more entries than a report holds)", err);
+        else if (lstat(child, &st) != 0)
+            rc = ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                               "key '%s': cannot inspect %s: %s", o->key, child, strerror(errno));
+        else if (level < 4) {
+            if (!S_ISDIR(st.st_mode) || strncmp(name, levels[level], strlen(levels[level])) != 0)
+                rc = foreign(o, child, "", err);
+            else
+                rc = tree_check(o, child, level + 1, seen, err);
+        } else if (!S_ISREG(st.st_mode) || strncmp(name, "ocpagg_summary_", 15) != 0 || nl < 23 ||
+                   strcmp(name + nl - 8, ".parquet") != 0)
+            rc = foreign(o, child, "", err);
+        free(child);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* An existing output under a derived name: empty, or it begins with the
+ * mark (ocpagg wrote it). */
+static int derived_check(const struct out_info *o, const char *from, const char *mark,
+                         struct ocp_error *err)
+{
+    size_t n = mark != NULL ? strlen(mark) : 0, got = 0;
+    char head[256];
+    int fd;
+
+    if (from == NULL || n == 0 || !o->exists || o->st.st_size == 0)
+        return OCP_OK;
+    if (n > sizeof head)
+        n = sizeof head;
+    if ((fd = open(o->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)) < 0)
+        return ocp_error_set(err, OCP_ERR_CANTCREAT, o->path, -1, NULL,
+                             "key '%s': cannot read %s to see whether ocpagg wrote it: %s", o->key,
+                             o->path, strerror(errno));
+    while (got < n) {
+        ssize_t r = read(fd, head + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got == n && memcmp(head, mark, n) == 0)
+        return OCP_OK;
+    return ocp_error_set(err, OCP_ERR_CONFIG, o->path, -1, NULL,
+                         "key '%s': %s exists and ocpagg did not write it; its name comes from "
+                         "'%s', so set '%s' or move the file",
+                         o->key, o->path, from, o->key);
+}
+
 int rpt_output_check(const struct rpt_output_spec *spec, struct ocp_error *err)
 {
     struct out_info o[2];
@@ -236,6 +378,15 @@ int rpt_output_check(const struct rpt_output_spec *spec, struct ocp_error *err)
         for (i = 0; rc == OCP_OK && i < spec->ninputs; i++)
             if (spec->inputs[i] != NULL)
                 rc = against_input(&o[k], spec->inputs[i], k == 0 && spec->partitioned, err);
+    /* Last: what is already there, once the names are known to be fine. */
+    if (rc == OCP_OK && spec->partitioned && o[0].exists) {
+        size_t seen = 0;
+        rc = tree_check(&o[0], o[0].path, 0, &seen, err);
+    }
+    if (rc == OCP_OK && !spec->partitioned)
+        rc = derived_check(&o[0], spec->report_derived_from, spec->report_mark, err);
+    if (rc == OCP_OK && nout == 2)
+        rc = derived_check(&o[1], spec->summary_derived_from, spec->summary_mark, err);
     for (k = 0; k < 2; k++) {
         free(o[k].canon);
         free(o[k].dir_canon);

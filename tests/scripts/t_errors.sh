@@ -41,6 +41,9 @@ expect 78 "colour" --config "$WORK/bad.yaml"
 
 # Wrong type of a config value -> 78 naming the key.
 expect 78 "threads" --config "$WORK/ok.yaml" --set threads=many
+# threads: 0 takes OpenMP's number, within the key's bound.
+OMP_NUM_THREADS=5000 expect 78 "key 'threads': 0 takes OpenMP's 5000 threads (OMP_NUM_THREADS), more than 4096" \
+    --config "$WORK/ok.yaml" --set threads=0
 
 # Usage error -> 64, naming the option as typed (a long option by its
 # word, not by getopt's code for it).

@@ -296,6 +296,17 @@ static void test_errors(void)
     expect_error("report_period_id: 9223372036854775808\n",
                  "config.yaml: key 'report_period_id': expected an integer, "
                  "got '9223372036854775808'");
+    expect_error("report_period_id: -3\n",
+                 "config.yaml: key 'report_period_id': must be between 1 and 2147483647, got -3");
+    expect_error("report_period_id: 0\n",
+                 "config.yaml: key 'report_period_id': must be between 1 and 2147483647, got 0");
+    expect_error("report_period_id: 2147483648\n",
+                 "config.yaml: key 'report_period_id': must be between 1 and 2147483647, got "
+                 "2147483648");
+    expect_error("node_roles: {~: master}\n",
+                 "config.yaml: key 'node_roles': expected a node name, got null ('~')");
+    expect_error("node_roles:\n  n1: master\n  null: infra\n",
+                 "config.yaml: key 'node_roles': expected a node name, got null ('null')");
     expect_error("strict: maybe\n", "config.yaml: key 'strict': expected true or false, got "
                                     "'maybe'");
     expect_error("progress_seconds: -1\n",

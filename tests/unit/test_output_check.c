@@ -4,13 +4,20 @@
  * sockets, symbolic links, a summary that is the report, an output that
  * is an input file or lies inside an input folder (also through symlinks,
  * "..", hard links) are OCP_ERR_CONFIG naming the key; a missing or
- * read-only folder is OCP_ERR_CANTCREAT; nothing on disk changes.
+ * read-only folder is OCP_ERR_CANTCREAT; nothing on disk changes.  An
+ * existing partitioned report folder must hold only a report's tree, and
+ * a file under a derived name must begin with its mark.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#endif
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -247,6 +254,10 @@ static void test_inputs(void)
     CHECK_INT(check(parts, s, 1, inputs, 3, &err), OCP_ERR_CONFIG);
     CHECK_KEY(err, "output.path");
     inputs[2] = other;
+    /* Without the input it still holds a file no report writes. */
+    CHECK_INT(check(parts, s, 1, inputs, 3, &err), OCP_ERR_CONFIG);
+    CHECK(strstr(err.message, "which no partitioned report writes") != NULL);
+    CHECK_INT(unlink(in_in_parts), 0);
     CHECK_INT(check(parts, s, 1, inputs, 3, &err), OCP_OK);
     unlink(in_link);
 }
@@ -282,6 +293,161 @@ static void test_folders(void)
     }
 }
 
+static int write_text(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "w");
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* A partitioned report folder is replaced as a whole: only an empty
+ * folder or a report's tree may be there. */
+static void test_report_tree(void)
+{
+    struct ocp_error err;
+    char top[512], p[700], s[512];
+    const char *const levels[] = {"source=u", "year=2026", "month=11", "day=05"};
+    size_t i;
+
+    path_of(top, sizeof top, "tree");
+    path_of(s, sizeof s, "tree.summary.json");
+    CHECK_INT(mkdir(top, 0777), 0);
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_OK); /* empty */
+    snprintf(p, sizeof p, "%s", top);
+    for (i = 0; i < 4; i++) {
+        size_t n = strlen(p);
+        snprintf(p + n, sizeof p - n, "/%s", levels[i]);
+        CHECK_INT(mkdir(p, 0777), 0);
+    }
+    strncat(p, "/ocpagg_summary_2026-11-05.parquet", sizeof p - strlen(p) - 1);
+    CHECK_INT(touch(p), 0);
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_OK); /* an earlier report */
+    /* Something else at each level is refused, naming it. */
+    for (i = 0; i <= 4; i++) {
+        char q[800];
+        size_t k, n;
+        snprintf(q, sizeof q, "%s", top);
+        for (k = 0; k < i; k++) {
+            n = strlen(q);
+            snprintf(q + n, sizeof q - n, "/%s", levels[k]);
+        }
+        n = strlen(q);
+        snprintf(q + n, sizeof q - n, "/notes.txt");
+        CHECK_INT(touch(q), 0);
+        CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_ERR_CONFIG);
+        CHECK_KEY(err, "output.path");
+        CHECK(strstr(err.message, q) != NULL);
+        CHECK_INT(unlink(q), 0);
+    }
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_OK);
+    /* A folder named like a level but a file, a file named like a day
+     * file in the wrong place, a symbolic link: refused. */
+    snprintf(p, sizeof p, "%s/source=v", top);
+    CHECK_INT(touch(p), 0);
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_ERR_CONFIG);
+    CHECK_INT(unlink(p), 0);
+    snprintf(p, sizeof p, "%s/source=u/ocpagg_summary_2026-11-05.parquet", top);
+    CHECK_INT(touch(p), 0);
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_ERR_CONFIG);
+    CHECK_INT(unlink(p), 0);
+    snprintf(p, sizeof p, "%s/source=w", top);
+    CHECK_INT(symlink("/", p), 0);
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_ERR_CONFIG);
+    CHECK(strstr(err.message, "source=w") != NULL);
+    CHECK_INT(unlink(p), 0);
+    CHECK_INT(check(top, s, 1, NULL, 0, &err), OCP_OK);
+}
+
+/* A name derived from another key: an existing file there must begin
+ * with the mark; an empty file or a new name is fine; a given name is
+ * not looked into. */
+static void test_derived_names(void)
+{
+    struct ocp_error err;
+    struct rpt_output_spec spec;
+    char r[512], s[512];
+
+    path_of(r, sizeof r, "d.csv");
+    path_of(s, sizeof s, "d.summary.json");
+    memset(&spec, 0, sizeof spec);
+    spec.report_path = r;
+    spec.report_key = "aws.output";
+    spec.report_derived_from = "output.path";
+    spec.report_mark = "uuid,report_period_id,";
+    spec.summary_path = s;
+    spec.summary_key = "output.summary";
+    spec.summary_derived_from = "output.path";
+    spec.summary_mark = RPT_SUMMARY_MARK;
+    ocp_error_clear(&err);
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_OK); /* new names */
+    CHECK_INT(write_text(s, ""), 0);
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_OK); /* empty */
+    CHECK_INT(write_text(s, "{\n  \"ocpagg_version\": \"0.1.0\",\n  \"status\": \"ok\"\n}\n"), 0);
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_OK); /* an earlier summary */
+    CHECK_INT(write_text(s, "{\"mine\": 1}\n"), 0);
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_ERR_CONFIG);
+    CHECK_KEY(err, "output.summary");
+    CHECK(strstr(err.message, "'output.path'") != NULL);
+    CHECK_INT(write_text(s, "{"), 0); /* shorter than the mark */
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_ERR_CONFIG);
+    spec.summary_derived_from = NULL; /* a name the user gave */
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_OK);
+    CHECK_INT(write_text(r, "uuid,report_period_id,cluster_id\n"), 0);
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_OK);
+    CHECK_INT(write_text(r, "a,b\n"), 0);
+    CHECK_INT(rpt_output_check(&spec, &err), OCP_ERR_CONFIG);
+    CHECK_KEY(err, "aws.output");
+    unlink(r);
+    unlink(s);
+}
+
+/* Sets or clears FS_IMMUTABLE_FL on path; -1 where the file system or
+ * the user cannot. */
+static int set_immutable(const char *path, int on)
+{
+#if defined(__linux__) && defined(FS_IOC_SETFLAGS)
+    int fd = open(path, O_RDONLY | O_NONBLOCK), flags = 0, rc = -1;
+    if (fd < 0)
+        return -1;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+        flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+        rc = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    }
+    close(fd);
+    return rc;
+#else
+    (void)path;
+    (void)on;
+    return -1;
+#endif
+}
+
+/* An immutable report or summary cannot be renamed over: found up front. */
+static void test_immutable(void)
+{
+    struct ocp_error err;
+    char r[512], s[512];
+
+    path_of(r, sizeof r, "imm.csv");
+    path_of(s, sizeof s, "imm.summary.json");
+    CHECK_INT(touch(r), 0);
+    if (set_immutable(r, 1) != 0) {
+        SKIP("this file system or user cannot set the immutable flag");
+        unlink(r);
+        return;
+    }
+    CHECK_INT(check(r, s, 0, NULL, 0, &err), OCP_ERR_CANTCREAT);
+    CHECK_KEY(err, "output.path");
+    CHECK(strstr(err.message, "immutable") != NULL);
+    CHECK_INT(check(s, r, 0, NULL, 0, &err), OCP_ERR_CANTCREAT);
+    CHECK_KEY(err, "output.summary");
+    CHECK_INT(set_immutable(r, 0), 0);
+    CHECK_INT(check(r, s, 0, NULL, 0, &err), OCP_OK);
+    unlink(r);
+}
+
 int main(void)
 {
     if (tl_tmpdir_make(dir, sizeof dir, getenv("OCPAGG_BUILD"), "outcheck-XXXXXX") != 0)
@@ -291,6 +457,9 @@ int main(void)
     RUN(test_symlinks_and_clashes);
     RUN(test_inputs);
     RUN(test_folders);
+    RUN(test_report_tree);
+    RUN(test_derived_names);
+    RUN(test_immutable);
     tl_tmpdir_remove(dir);
     return TEST_SUMMARY();
 }

@@ -301,8 +301,11 @@ static inline void snapshot_rec(const char *root, const char *rel, struct rpt_bu
     qsort(names, n, sizeof *names, cmp_names);
     for (i = 0; i < n; i++) {
         char sub[2048];
-        snprintf(sub, sizeof sub, "%s/%s", rel, names[i]);
-        snapshot_rec(root, sub, out);
+        /* A name too long for the buffer is said so, not cut short. */
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", rel, names[i]) >= sizeof sub)
+            rpt_buf_append_str(out, "(a path too long to show)\n");
+        else
+            snapshot_rec(root, sub, out);
         free(names[i]);
     }
 }

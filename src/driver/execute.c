@@ -191,11 +191,14 @@ static int master_check(const struct job *job, const int *failed, const int *rc,
 static int check_chunk_day(const struct ocp_batch *b, int32_t day, struct ocp_error *err)
 {
     const int64_t *ts = b->col[0].present ? b->col[0].ts : NULL;
-    const int64_t lo = (int64_t)day * OCP_US_PER_DAY, hi = lo + OCP_US_PER_DAY;
+    int64_t lo, hi;
     size_t i;
 
+    /* INT32_MIN: no day known (HDF5), and no product to form from it. */
     if (ts == NULL || day == INT32_MIN)
         return OCP_OK;
+    lo = (int64_t)day * OCP_US_PER_DAY;
+    hi = lo + OCP_US_PER_DAY;
     for (i = 0; i < b->nrows; i++) {
         if (ts[i] != OCP_TS_NULL && (ts[i] < lo || ts[i] >= hi)) {
             char d[16];

@@ -94,21 +94,21 @@ static int gone(int32_t pid)
     return rp[2] == 'Z' || rp[2] == 'X';
 }
 
-int live_first_gone(const struct live *l)
-{
-    int r;
-
-    for (r = 0; r < l->nranks; r++)
-        if (r != l->rank && l->local != NULL && l->local[r] && gone(l->pid[r]))
-            return r;
-    return -1;
-}
-
 int live_rank_gone(const struct live *l, int r)
 {
     if (l->local == NULL || r < 0 || r >= l->nranks || !l->local[r])
         return -1;
     return gone(l->pid[r]);
+}
+
+int live_first_gone(const struct live *l)
+{
+    int r;
+
+    for (r = 0; r < l->nranks; r++)
+        if (r != l->rank && live_rank_gone(l, r) == 1)
+            return r;
+    return -1;
 }
 
 void live_release(struct live *l)
